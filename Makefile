@@ -1,0 +1,33 @@
+# One-command set-up: every target creates the virtual environment it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= $(CURDIR)/demo-data
+
+.PHONY: run test lint bench clean-demo venv
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Start the app on a demo data folder filled with fictional people (created on first run).
+run: $(STAMP)
+	$(BIN)/restart-desktop --data-dir $(DEMO_DIR) --demo
+
+## Run the whole test suite, lint and type checks (what CI runs).
+test: $(STAMP)
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m mypy
+	$(BIN)/lint-imports
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_foundation.py
+
+clean-demo:
+	rm -rf $(DEMO_DIR)

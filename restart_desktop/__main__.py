@@ -1,0 +1,3 @@
+from restart_desktop.cli import module_main
+
+module_main()

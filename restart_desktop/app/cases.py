@@ -1,0 +1,413 @@
+"""Case (person) use cases: the caseload list, the case file, status changes and allocation.
+
+Plain data in and out: no ORM object leaves this module, so callers on other threads never
+hold a live database row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, fields, replace
+from enum import StrEnum
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import (
+    CaseStatus,
+    ConsentMethod,
+    ReferralSource,
+    eligibility_warnings,
+    transition_problem,
+    validate_case_fields,
+)
+from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
+from restart_desktop.domain.release import ReleaseFlags, release_flags
+from restart_desktop.store.models import Change, Person, Worker
+
+OPEN_STATUSES = frozenset(
+    s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.DECLINED)
+)
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class CaseSort(StrEnum):
+    NAME = "name"
+    NOMIS = "nomis"
+    PRISON = "prison"
+    RELEASE = "release"
+    STATUS = "status"
+    WORKER = "worker"
+
+
+class StatusFilter(StrEnum):
+    OPEN = "open"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class CaseloadQuery:
+    """What the caseload shows. ``status`` is a CaseStatus value or a StatusFilter value."""
+
+    text: str = ""
+    status: str = StatusFilter.OPEN.value
+    worker_id: str | None = None  # None: anyone's cases
+    release_within_days: int | None = None
+    sort: CaseSort = CaseSort.RELEASE
+    descending: bool = False
+
+
+@dataclass(frozen=True)
+class CaseRow:
+    id: str
+    name: str
+    nomis_number: str
+    prison: str
+    release_date: dt.date | None
+    release_time: str
+    status: CaseStatus
+    worker_name: str
+    flags: ReleaseFlags | None
+
+
+@dataclass(frozen=True)
+class CaseFields:
+    """Everything a worker edits on the case file, apart from status and allocation."""
+
+    given_name: str = ""
+    family_name: str = ""
+    preferred_name: str = ""
+    date_of_birth: dt.date | None = None
+    nomis_number: str = ""
+    crn: str = ""
+    prison_code: str = ""
+    release_date: dt.date | None = None
+    release_time: str = ""
+    sentence_type: str = ""
+    iom: bool = False
+    mappa: bool = False
+    referral_source: str = ""
+    referral_date: dt.date | None = None
+    has_settled_address: bool = False
+    consent_given: bool = False
+    consent_date: dt.date | None = None
+    consent_method: str = ""
+    consent_scope: str = ""
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class StatusEntry:
+    at: dt.datetime
+    author: str
+    status: CaseStatus
+    reason: str
+
+
+@dataclass(frozen=True)
+class CaseDetails:
+    id: str
+    fields: CaseFields
+    status: CaseStatus
+    status_reason: str
+    allocated_worker_id: str | None
+    allocated_worker_name: str
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    updated_by_name: str
+    flags: ReleaseFlags | None
+    warnings: tuple[str, ...]
+    status_history: tuple[StatusEntry, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    case_id: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WorkerOption:
+    id: str
+    name: str
+    organisation_code: str
+
+
+def display_name(given: str, family: str, preferred: str) -> str:
+    name = f"{family.upper()}, {given}"
+    if preferred and preferred != given:
+        name += f" ({preferred})"
+    return name
+
+
+class CaseService:
+    def __init__(
+        self, session: AppSession, today: Callable[[], dt.date] = dt.date.today
+    ) -> None:
+        self._app = session
+        self._db = session.db
+        self._reference = session.reference
+        self._today = today
+
+    # --- caseload -----------------------------------------------------------------------
+    def _caseload_select(self, query: CaseloadQuery) -> Select[tuple[Person, str | None]]:
+        allocated = aliased(Worker)
+        stmt = select(Person, allocated.name).outerjoin(
+            allocated, Person.allocated_worker_id == allocated.id
+        )
+        conditions = []
+        if query.status == StatusFilter.OPEN:
+            conditions.append(Person.status.in_(OPEN_STATUSES))
+        elif query.status != StatusFilter.ALL:
+            conditions.append(Person.status == query.status)
+        if query.worker_id is not None:
+            conditions.append(Person.allocated_worker_id == query.worker_id)
+        if query.release_within_days is not None:
+            today = self._today()
+            conditions.append(
+                and_(
+                    Person.release_date >= today,
+                    Person.release_date <= today + dt.timedelta(days=query.release_within_days),
+                )
+            )
+        text = query.text.strip()
+        if text:
+            for word in text.split():
+                like = f"%{_escape_like(word)}%"
+                conditions.append(
+                    or_(
+                        Person.family_name.ilike(like, escape="\\"),
+                        Person.given_name.ilike(like, escape="\\"),
+                        Person.preferred_name.ilike(like, escape="\\"),
+                        Person.nomis_number.ilike(like, escape="\\"),
+                        Person.crn.ilike(like, escape="\\"),
+                    )
+                )
+        if conditions:
+            stmt = stmt.where(and_(*conditions))
+        order = {
+            # Names are shown in capitals: sort them regardless of how they were typed.
+            CaseSort.NAME: [
+                Person.family_name.collate("NOCASE"),
+                Person.given_name.collate("NOCASE"),
+            ],
+            CaseSort.NOMIS: [Person.nomis_number],
+            CaseSort.PRISON: [Person.prison_code],
+            CaseSort.RELEASE: [Person.release_date.is_(None), Person.release_date],
+            CaseSort.STATUS: [Person.status],
+            CaseSort.WORKER: [allocated.name],
+        }[query.sort]
+        if query.descending:
+            order = [o.desc() for o in order]
+        return stmt.order_by(*order, Person.id)
+
+    def caseload_page(self, query: CaseloadQuery, offset: int, limit: int) -> list[CaseRow]:
+        today = self._today()
+        holidays = self._reference.bank_holiday_dates
+        with self._db.read() as s:
+            rows = s.execute(self._caseload_select(query).offset(offset).limit(limit)).all()
+            return [self._row(person, worker, today, holidays) for person, worker in rows]
+
+    def caseload_count(self, query: CaseloadQuery) -> int:
+        with self._db.read() as s:
+            sub = self._caseload_select(query).order_by(None).subquery()
+            return int(s.execute(select(func.count()).select_from(sub)).scalar_one())
+
+    def _row(
+        self,
+        person: Person,
+        worker_name: str | None,
+        today: dt.date,
+        holidays: frozenset[dt.date],
+    ) -> CaseRow:
+        prison = self._reference.prison(person.prison_code)
+        flags = (
+            release_flags(person.release_date, person.has_settled_address, today, holidays)
+            if person.release_date
+            else None
+        )
+        return CaseRow(
+            id=person.id,
+            name=display_name(person.given_name, person.family_name, person.preferred_name),
+            nomis_number=person.nomis_number,
+            prison=prison.name if prison else "",
+            release_date=person.release_date,
+            release_time=person.release_time,
+            status=CaseStatus(person.status),
+            worker_name=worker_name or "",
+            flags=flags,
+        )
+
+    def workers(self) -> list[WorkerOption]:
+        with self._db.read() as s:
+            return [
+                WorkerOption(w.id, w.name, w.organisation_code)
+                for w in s.scalars(select(Worker).where(Worker.active).order_by(Worker.name))
+            ]
+
+    # --- case file ----------------------------------------------------------------------
+    def get_case(self, case_id: str) -> CaseDetails:
+        with self._db.read() as s:
+            person = s.get(Person, case_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            history = self._status_history(s, case_id, names)
+            values = {f.name: getattr(person, f.name) for f in fields(CaseFields)}
+            values["needs"] = tuple(person.needs or ())
+            case_fields = CaseFields(**values)
+            flags = (
+                release_flags(
+                    person.release_date,
+                    person.has_settled_address,
+                    self._today(),
+                    self._reference.bank_holiday_dates,
+                )
+                if person.release_date
+                else None
+            )
+            return CaseDetails(
+                id=person.id,
+                fields=case_fields,
+                status=CaseStatus(person.status),
+                status_reason=person.status_reason,
+                allocated_worker_id=person.allocated_worker_id,
+                allocated_worker_name=names.get(person.allocated_worker_id or "", ""),
+                created_at=person.created_at,
+                updated_at=person.updated_at,
+                updated_by_name=names.get(person.updated_by, ""),
+                flags=flags,
+                warnings=tuple(eligibility_warnings(person.iom, person.mappa)),
+                status_history=history,
+            )
+
+    def _status_history(
+        self, s: Session, case_id: str, names: dict[str, str]
+    ) -> tuple[StatusEntry, ...]:
+        changes = s.scalars(
+            select(Change)
+            .where(Change.record_id == case_id, Change.entity == Person.__tablename__)
+            .order_by(Change.hlc.desc())
+        )
+        entries = []
+        for change in changes:
+            if "status" in change.fields:
+                entries.append(
+                    StatusEntry(
+                        at=change.recorded_at,
+                        author=names.get(change.author_id, "Unknown worker"),
+                        status=CaseStatus(change.fields["status"]),
+                        reason=str(change.fields.get("status_reason", "")),
+                    )
+                )
+        return tuple(entries)
+
+    def validate(self, values: CaseFields) -> dict[str, str]:
+        """Every problem with ``values``, keyed by field name, in a worker's words."""
+        problems = validate_case_fields(
+            given_name=values.given_name,
+            family_name=values.family_name,
+            nomis=values.nomis_number,
+            crn=values.crn,
+            date_of_birth=values.date_of_birth,
+            referral_date=values.referral_date,
+            release_date=values.release_date,
+            today=self._today(),
+        )
+        ref = self._reference
+        if values.prison_code and ref.prison(values.prison_code) is None:
+            problems["prison_code"] = "Choose the prison from the list."
+        if values.sentence_type and ref.sentence_type(values.sentence_type) is None:
+            problems["sentence_type"] = "Choose the sentence type from the list."
+        if values.referral_source and values.referral_source not in set(ReferralSource):
+            problems["referral_source"] = "Choose who recommended the person from the list."
+        unknown = [n for n in values.needs if ref.need(n) is None]
+        if unknown:
+            problems["needs"] = "Some needs are not on the needs list: " + ", ".join(unknown)
+        if values.release_time and not _TIME.match(values.release_time):
+            problems["release_time"] = "Write the release time as hours and minutes, e.g. 08:30."
+        if values.consent_given:
+            if values.consent_date is None:
+                problems["consent_date"] = "Enter the date consent to share was given."
+            elif values.consent_date > self._today():
+                problems["consent_date"] = "Consent cannot be dated in the future."
+            if values.consent_method not in set(ConsentMethod):
+                problems["consent_method"] = "Say how consent was given (written or verbal)."
+        return problems
+
+    def _normalised(self, values: CaseFields) -> CaseFields:
+        return replace(
+            values,
+            given_name=values.given_name.strip(),
+            family_name=values.family_name.strip(),
+            preferred_name=values.preferred_name.strip(),
+            nomis_number=normalise_nomis(values.nomis_number),
+            crn=normalise_crn(values.crn),
+            consent_scope=values.consent_scope.strip(),
+            needs=tuple(sorted(set(values.needs))),
+        )
+
+    def create_case(self, values: CaseFields, reason: str = "") -> SaveResult:
+        """A new recommendation, allocated to the signed-in worker."""
+        values = self._normalised(values)
+        problems = self.validate(values)
+        if problems:
+            raise ValidationFailed(problems)
+        person = Person(
+            **{f.name: getattr(values, f.name) for f in fields(CaseFields) if f.name != "needs"}
+        )
+        person.needs = list(values.needs)
+        person.status = CaseStatus.RECOMMENDED.value
+        person.status_reason = reason.strip() or "Recommended to the programme"
+        person.allocated_worker_id = self._app.worker.id
+        with self._db.write() as s:
+            s.add(person)
+        return SaveResult(person.id, tuple(eligibility_warnings(values.iom, values.mappa)))
+
+    def update_case(self, case_id: str, values: CaseFields) -> SaveResult:
+        values = self._normalised(values)
+        problems = self.validate(values)
+        if problems:
+            raise ValidationFailed(problems)
+        with self._db.write() as s:
+            person = s.get(Person, case_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            for f in fields(CaseFields):
+                new = getattr(values, f.name)
+                if f.name == "needs":
+                    if list(new) != list(person.needs or []):
+                        person.needs = list(new)
+                elif getattr(person, f.name) != new:
+                    setattr(person, f.name, new)
+        return SaveResult(case_id, tuple(eligibility_warnings(values.iom, values.mappa)))
+
+    def change_status(self, case_id: str, new_status: CaseStatus, reason: str) -> None:
+        with self._db.write() as s:
+            person = s.get(Person, case_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            problem = transition_problem(CaseStatus(person.status), new_status, reason)
+            if problem:
+                raise ValidationFailed({"status": problem})
+            person.status = new_status.value
+            person.status_reason = reason.strip()
+
+    def allocate(self, case_id: str, worker_id: str | None) -> None:
+        with self._db.write() as s:
+            person = s.get(Person, case_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            if worker_id is not None:
+                worker = s.get(Worker, worker_id)
+                if worker is None or not worker.active:
+                    raise ValidationFailed({"allocated_worker_id": "Choose a current worker."})
+            person.allocated_worker_id = worker_id
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

@@ -1,0 +1,83 @@
+"""``doctor``: is this installation and data folder healthy? Each check is a line a person reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from restart_desktop import __version__
+from restart_desktop.app.session import open_key, secret_store_for
+from restart_desktop.domain.reference import ReferenceDataError, load_reference_data, resources_dir
+from restart_desktop.paths import DataPaths
+from restart_desktop.security.errors import SecurityError
+from restart_desktop.store.engine import connect_raw
+from restart_desktop.store.errors import StorageError
+from restart_desktop.store.migrate import head_revision, upgrade_to_head
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+
+
+def run_checks(paths: DataPaths, passphrase: str | None) -> list[Check]:
+    checks = [
+        Check("version", True, __version__),
+        Check("data folder", True, str(paths.root)),
+    ]
+    try:
+        reference = load_reference_data()
+        checks.append(
+            Check(
+                "reference data",
+                True,
+                f"{resources_dir()} ({len(reference.prisons)} prisons, "
+                f"{len(reference.bank_holidays)} bank holidays)",
+            )
+        )
+    except ReferenceDataError as error:
+        checks.append(Check("reference data", False, str(error)))
+    try:
+        store = secret_store_for(paths)
+        checks.append(Check("keyring", True, f"{store.description} (acceptable)"))
+    except SecurityError as error:
+        checks.append(Check("keyring", False, str(error)))
+        return checks
+    if not paths.is_enrolled:
+        checks.append(Check("database", False, "this data folder has not been set up yet"))
+        return checks
+    if passphrase is None:
+        checks.append(Check("database", False, "no passphrase given, so it was not opened"))
+        return checks
+    try:
+        key = open_key(paths, passphrase)
+        revision = upgrade_to_head(paths.database, key, paths.backups)
+        checks.append(
+            Check("schema", revision == head_revision(), f"{revision} (newest {head_revision()})")
+        )
+        raw = connect_raw(paths.database, key)
+        try:
+            cipher = [r[0] for r in raw.execute("PRAGMA cipher_integrity_check").fetchall()]
+            integrity = [r[0] for r in raw.execute("PRAGMA integrity_check").fetchall()]
+            version = raw.execute("PRAGMA cipher_version").fetchone()[0]
+        finally:
+            raw.close()
+        checks.append(Check("encryption", True, f"SQLCipher {version}"))
+        checks.append(
+            Check(
+                "SQLCipher integrity",
+                not cipher,
+                "every page authenticates" if not cipher else f"{len(cipher)} damaged pages",
+            )
+        )
+        checks.append(
+            Check(
+                "SQLite integrity",
+                integrity == ["ok"],
+                "ok" if integrity == ["ok"] else f"{len(integrity)} problems found",
+            )
+        )
+    except (SecurityError, StorageError) as error:
+        checks.append(Check("database", False, str(error)))
+    return checks

@@ -1,0 +1,30 @@
+"""Application-level failures. Every message is for the person using the app."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+class UserError(Exception):
+    """Something the user can fix; ``str(error)`` says what and how."""
+
+
+class ValidationFailed(UserError):
+    """Input was refused; nothing was saved. ``problems`` maps field name to message."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        self.problems = dict(problems)
+        lines = "\n".join(f"- {message}" for message in self.problems.values())
+        super().__init__(f"Nothing was saved. Please correct:\n{lines}")
+
+
+class NotFound(UserError):
+    pass
+
+
+class AlreadyEnrolled(UserError):
+    pass
+
+
+class NotEnrolled(UserError):
+    pass

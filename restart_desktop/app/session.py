@@ -1,0 +1,202 @@
+"""Opening a data folder: enrolment (first run) and unlock (every later start).
+
+An ``AppSession`` is what exists while the app is unlocked: the keyed database, who is signed
+in, and which device this is. Locking closes it and forgets the key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import platform
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+
+from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
+from restart_desktop.domain.case import Role
+from restart_desktop.domain.ids import uuid7
+from restart_desktop.domain.passphrase import passphrase_feedback
+from restart_desktop.domain.reference import ReferenceData, load_reference_data
+from restart_desktop.paths import DataPaths
+from restart_desktop.security.keys import (
+    KdfParams,
+    UnlockThrottle,
+    create_key,
+    read_keyfile,
+    unwrap_key,
+)
+from restart_desktop.security.secret_store import (
+    DemoFileSecretStore,
+    KeyringSecretStore,
+    SecretStore,
+)
+from restart_desktop.security.errors import WrongPassphrase
+from restart_desktop.store.changes import Actor
+from restart_desktop.store.database import Database
+from restart_desktop.store.models import Device, LocalSetting, Worker
+
+log = logging.getLogger(__name__)
+
+DEMO_PASSPHRASE = "demo passphrase"
+DEFAULT_IDLE_LOCK_MINUTES = 5
+
+
+@dataclass(frozen=True)
+class WorkerInfo:
+    id: str
+    name: str
+    organisation_code: str
+    role: Role
+
+
+@dataclass
+class AppSession:
+    paths: DataPaths
+    db: Database
+    worker: WorkerInfo
+    device_id: str
+    reference: ReferenceData
+
+    @property
+    def is_demo(self) -> bool:
+        return self.paths.is_demo
+
+    def close(self) -> None:
+        self.db.close()
+
+    def setting(self, key: str, default: str) -> str:
+        with self.db.read() as s:
+            row = s.get(LocalSetting, key)
+            return row.value if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.db.write() as s:
+            s.merge(LocalSetting(key=key, value=value))
+
+    @property
+    def idle_lock_minutes(self) -> int:
+        try:
+            return max(1, int(self.setting("idle_lock_minutes", str(DEFAULT_IDLE_LOCK_MINUTES))))
+        except ValueError:
+            return DEFAULT_IDLE_LOCK_MINUTES
+
+
+def secret_store_for(paths: DataPaths) -> SecretStore:
+    """The demo folder may hold its secret in a file; real data needs the OS keyring."""
+    if paths.is_demo:
+        return DemoFileSecretStore(paths.demo_secret, paths.demo_marker)
+    return KeyringSecretStore()
+
+
+def enrol(
+    paths: DataPaths,
+    *,
+    name: str,
+    organisation_code: str,
+    role: Role,
+    passphrase: str,
+    demo: bool = False,
+    kdf: KdfParams | None = None,
+) -> AppSession:
+    """First run: create the key, the database, this worker and this device."""
+    reference = load_reference_data()
+    problems: dict[str, str] = {}
+    if not name.strip():
+        problems["name"] = "Enter your name as colleagues know you."
+    if reference.organisation(organisation_code) is None:
+        problems["organisation"] = "Choose your organisation from the list."
+    feedback = passphrase_feedback(passphrase)
+    if not feedback.acceptable:
+        problems["passphrase"] = feedback.message
+    if problems:
+        raise ValidationFailed(problems)
+    if paths.is_enrolled:
+        raise AlreadyEnrolled(
+            f"The data folder {paths.root} is already set up. Unlock it instead, or choose "
+            "an empty folder."
+        )
+    paths.ensure()
+    if demo:
+        paths.demo_marker.write_text(
+            "This folder holds fictional demo data only. Its key secret is in a file.\n",
+            encoding="utf-8",
+        )
+    store = secret_store_for(paths)
+    key = create_key(paths.keyfile, passphrase, store, kdf)
+    worker_id = uuid7()
+    device_id = uuid7()
+    actor = Actor(worker_id=worker_id, device_id=device_id)
+    db: Database | None = None
+    try:
+        db = Database.open(paths.database, key, paths.backups, actor)
+        with db.write() as s:
+            s.add(
+                Worker(
+                    id=worker_id,
+                    name=name.strip(),
+                    organisation_code=organisation_code,
+                    role=role.value,
+                )
+            )
+            s.flush()
+            s.add(Device(id=device_id, worker_id=worker_id, label=platform.node() or "laptop"))
+            s.add(LocalSetting(key="device_id", value=device_id))
+            s.add(LocalSetting(key="worker_id", value=worker_id))
+            s.add(LocalSetting(key="enrolled_at", value=dt.datetime.now(dt.UTC).isoformat()))
+    except Exception:
+        # Leave no half-enrolled folder behind: the next attempt must start clean. Close first:
+        # an open connection would later delete or replay a -wal beside the next database.
+        if db is not None:
+            db.close()
+        for leftover in (paths.keyfile, paths.database):
+            leftover.unlink(missing_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{paths.database}{suffix}").unlink(missing_ok=True)
+        raise
+    log.info("enrolled a new data folder")
+    return AppSession(
+        paths, db, WorkerInfo(worker_id, name.strip(), organisation_code, role), device_id, reference
+    )
+
+
+def open_key(paths: DataPaths, passphrase: str) -> bytes:
+    """Check the throttle, unwrap the key, and record the outcome."""
+    if not paths.is_enrolled:
+        raise NotEnrolled(f"The data folder {paths.root} has not been set up yet.")
+    throttle = UnlockThrottle(paths.unlock_state)
+    throttle.check()
+    keyfile = read_keyfile(paths.keyfile)
+    store = secret_store_for(paths)
+    try:
+        key = unwrap_key(keyfile, passphrase, store)
+    except WrongPassphrase:
+        failures = throttle.record_failure()
+        log.warning("failed unlock attempt (%d in a row)", failures)
+        raise
+    throttle.record_success()
+    return key
+
+
+def unlock(paths: DataPaths, passphrase: str) -> AppSession:
+    key = open_key(paths, passphrase)
+    db = Database.open(paths.database, key, paths.backups)
+    try:
+        with db.read() as s:
+            settings = {row.key: row.value for row in s.scalars(select(LocalSetting))}
+            worker = s.get(Worker, settings.get("worker_id", ""))
+            if worker is None or "device_id" not in settings:
+                raise UserError("This data folder has no signed-in worker. Set it up again.")
+            info = WorkerInfo(worker.id, worker.name, worker.organisation_code, Role(worker.role))
+    except Exception:
+        db.close()
+        raise
+    device_id = settings["device_id"]
+    return AppSession(
+        paths,
+        db.with_actor(Actor(worker_id=info.id, device_id=device_id)),
+        info,
+        device_id,
+        load_reference_data(),
+    )

@@ -1,0 +1,169 @@
+"""``restart-desktop``: the GUI by default, administrators' subcommands beside it.
+
+The subcommands call the same app/ services as the GUI. Passphrases come from the environment
+variable RESTART_DESKTOP_PASSPHRASE or a prompt, never from an argument (arguments are visible
+to other users in the process list and end up in shell history).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from restart_desktop import __version__
+from restart_desktop.paths import DataPaths, resolve_data_dir
+
+PASSPHRASE_ENV = "RESTART_DESKTOP_PASSPHRASE"
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="restart-desktop",
+        description="RESTART Desktop: offline case tool for resettlement workers.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        metavar="PATH",
+        help="data folder to use (default: RESTART_DESKTOP_DATA_DIR or the user data folder)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="start on a demo data folder, creating fictional demo data if it is empty",
+    )
+    parser.add_argument(
+        "--quit-after-shown",
+        action="store_true",
+        help=argparse.SUPPRESS,  # smoke tests: exit once the first window is on screen
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="fill a new data folder with fictional demo data")
+    demo.add_argument("--cases", type=int, default=60, help="number of people (default 60)")
+    demo.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
+
+    init = sub.add_parser("init", help="set up a new data folder for a worker (headless)")
+    init.add_argument("--name", required=True, help="the worker's name")
+    init.add_argument("--organisation", required=True, help="partner organisation code or name")
+    init.add_argument("--role", choices=["worker", "supervisor"], default="worker")
+
+    sub.add_parser("doctor", help="check the installation and the data folder")
+    return parser
+
+
+def _passphrase(prompt: str, confirm: bool = False) -> str | None:
+    from_env = os.environ.get(PASSPHRASE_ENV)
+    if from_env is not None:
+        return from_env
+    if not sys.stdin.isatty():
+        return None
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Type it again: ") != first:
+        print("The two passphrases differ; nothing was set up.", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+    return first
+
+
+def _cmd_demo(paths: DataPaths, args: argparse.Namespace) -> int:
+    from restart_desktop.app.demo import create_demo_folder
+    from restart_desktop.app.session import DEMO_PASSPHRASE
+
+    if args.cases < 0:
+        print("--cases must be zero or more.", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(done: int, total: int) -> None:
+        print(f"\r  {done} of {total} people", end="", file=sys.stderr, flush=True)
+
+    session = create_demo_folder(paths, cases=args.cases, seed=args.seed, progress=progress)
+    session.close()
+    print(file=sys.stderr)
+    print(f"Demo data folder ready: {paths.root}")
+    print(f"{args.cases} fictional people. Passphrase: {DEMO_PASSPHRASE}")
+    return EXIT_OK
+
+
+def _cmd_init(paths: DataPaths, args: argparse.Namespace) -> int:
+    from restart_desktop.app.session import enrol
+    from restart_desktop.domain.case import Role
+    from restart_desktop.domain.reference import load_reference_data
+
+    reference = load_reference_data()
+    wanted = args.organisation.strip().lower()
+    matches = [
+        o for o in reference.organisations if wanted in (o.code.lower(), o.name.lower())
+    ]
+    if not matches:
+        known = "\n".join(f"  {o.code}  ({o.name})" for o in reference.organisations)
+        print(f"Unknown organisation '{args.organisation}'. Use one of:\n{known}", file=sys.stderr)
+        return EXIT_USAGE
+    passphrase = _passphrase("Choose a passphrase: ", confirm=True)
+    if passphrase is None:
+        print(f"Set {PASSPHRASE_ENV} or run in a terminal to type a passphrase.", file=sys.stderr)
+        return EXIT_USAGE
+    session = enrol(
+        paths,
+        name=args.name,
+        organisation_code=matches[0].code,
+        role=Role(args.role),
+        passphrase=passphrase,
+    )
+    session.close()
+    print(f"Set up {paths.root} for {args.name} ({matches[0].name}, {args.role}).")
+    return EXIT_OK
+
+
+def _cmd_doctor(paths: DataPaths) -> int:
+    from restart_desktop.app.doctor import run_checks
+    from restart_desktop.app.session import DEMO_PASSPHRASE
+
+    passphrase = DEMO_PASSPHRASE if paths.is_demo else None
+    if passphrase is None and paths.is_enrolled:
+        passphrase = _passphrase("Passphrase: ")
+    checks = run_checks(paths, passphrase)
+    width = max(len(c.name) for c in checks)
+    for check in checks:
+        mark = "ok     " if check.ok else "PROBLEM"
+        print(f"{mark} {check.name.ljust(width)}  {check.detail}")
+    return EXIT_OK if all(c.ok for c in checks) else EXIT_PROBLEM
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    paths = DataPaths(resolve_data_dir(args.data_dir))
+    from restart_desktop.app.errors import UserError
+    from restart_desktop.domain.reference import ReferenceDataError
+    from restart_desktop.security.errors import SecurityError
+    from restart_desktop.store.errors import StorageError
+
+    try:
+        if args.command == "demo":
+            return _cmd_demo(paths, args)
+        if args.command == "init":
+            return _cmd_init(paths, args)
+        if args.command == "doctor":
+            return _cmd_doctor(paths)
+        from restart_desktop.ui.application import run_gui
+
+        return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)
+    except (UserError, SecurityError, StorageError, ReferenceDataError) as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEM
+    except KeyboardInterrupt:
+        return EXIT_PROBLEM
+
+
+def module_main() -> None:
+    raise SystemExit(main())
+
+
+if __name__ == "__main__":
+    module_main()

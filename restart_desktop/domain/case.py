@@ -1,0 +1,201 @@
+"""Rules for a case (one person on the programme): statuses, sources, consent, field checks.
+
+Values of the enums are what is stored and exported, so they never change; labels are what a
+worker reads and may be reworded freely.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+from restart_desktop.domain.identifiers import crn_problem, nomis_problem
+
+ADULT_AGE = 18
+OLDEST_PLAUSIBLE_AGE = 110
+
+
+class CaseStatus(StrEnum):
+    RECOMMENDED = "recommended"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ENGAGED_IN_CUSTODY = "engaged_in_custody"
+    RELEASED = "released"
+    SUPPORTED_IN_COMMUNITY = "supported_in_community"
+    CLOSED = "closed"
+
+    @property
+    def label(self) -> str:
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS: Mapping[CaseStatus, str] = {
+    CaseStatus.RECOMMENDED: "Recommended",
+    CaseStatus.ACCEPTED: "Accepted",
+    CaseStatus.DECLINED: "Declined",
+    CaseStatus.ENGAGED_IN_CUSTODY: "Engaged in custody",
+    CaseStatus.RELEASED: "Released",
+    CaseStatus.SUPPORTED_IN_COMMUNITY: "Supported in the community",
+    CaseStatus.CLOSED: "Closed",
+}
+
+_S = CaseStatus
+# Declined and Closed cases can come back: people are often re-recommended after a recall.
+ALLOWED_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = MappingProxyType(
+    {
+        _S.RECOMMENDED: frozenset({_S.ACCEPTED, _S.DECLINED}),
+        _S.ACCEPTED: frozenset({_S.ENGAGED_IN_CUSTODY, _S.RELEASED, _S.CLOSED, _S.DECLINED}),
+        _S.ENGAGED_IN_CUSTODY: frozenset({_S.RELEASED, _S.CLOSED}),
+        _S.RELEASED: frozenset({_S.SUPPORTED_IN_COMMUNITY, _S.CLOSED}),
+        _S.SUPPORTED_IN_COMMUNITY: frozenset({_S.CLOSED}),
+        _S.DECLINED: frozenset({_S.RECOMMENDED, _S.CLOSED}),
+        _S.CLOSED: frozenset({_S.RECOMMENDED}),
+    }
+)
+
+
+def _either(labels: list[str]) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+
+
+def transition_problem(old: CaseStatus, new: CaseStatus, reason: str) -> str | None:
+    """Why a status change is not allowed, in a worker's words; None when it is.
+
+    Every change needs a reason because the status history is what supervisors and the
+    evaluators read to understand a case.
+    """
+    if old == new:
+        return f"The case is already {old.label}."
+    allowed = ALLOWED_TRANSITIONS[old]
+    if new not in allowed:
+        options = _either([s.label for s in CaseStatus if s in allowed])
+        return f"A case that is {old.label} can be {options}, not {new.label}."
+    if not reason.strip():
+        return "Say why the status is changing."
+    return None
+
+
+class ReferralSource(StrEnum):
+    PRISON_RESETTLEMENT = "prison_resettlement"
+    PROBATION = "probation"
+    PARTNER_AGENCY = "partner_agency"
+    SELF_RECOMMENDATION = "self_recommendation"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _SOURCE_LABELS[self]
+
+
+_SOURCE_LABELS: Mapping[ReferralSource, str] = {
+    ReferralSource.PRISON_RESETTLEMENT: "Prison resettlement staff",
+    ReferralSource.PROBATION: "Probation",
+    ReferralSource.PARTNER_AGENCY: "Partner agency",
+    ReferralSource.SELF_RECOMMENDATION: "Self-recommendation",
+    ReferralSource.OTHER: "Other",
+}
+
+
+class ConsentMethod(StrEnum):
+    WRITTEN = "written"
+    VERBAL = "verbal"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return _CONSENT_LABELS[self]
+
+
+_CONSENT_LABELS: Mapping[ConsentMethod, str] = {
+    ConsentMethod.WRITTEN: "Written",
+    ConsentMethod.VERBAL: "Verbal",
+    ConsentMethod.OTHER: "Other",
+}
+
+
+class Role(StrEnum):
+    WORKER = "worker"
+    SUPERVISOR = "supervisor"
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS: Mapping[Role, str] = {
+    Role.WORKER: "Frontline worker",
+    Role.SUPERVISOR: "Supervisor",
+}
+
+
+def eligibility_warnings(iom: bool, mappa: bool) -> list[str]:
+    """Warnings, not refusals: the programme is for people NOT under IOM or MAPPA.
+
+    The worker may still record the case (the flag may be out of date), but should check.
+    """
+    warnings = []
+    if iom:
+        warnings.append(
+            "This person is recorded as managed under Integrated Offender Management (IOM). "
+            "RESTART is for people who are not under IOM: check with your supervisor."
+        )
+    if mappa:
+        warnings.append(
+            "This person is recorded as managed under MAPPA. RESTART is for people who are "
+            "not under MAPPA: check with your supervisor."
+        )
+    return warnings
+
+
+def age_on(date_of_birth: dt.date, day: dt.date) -> int:
+    """Age in whole years on ``day`` (someone born on 29 February turns a year older on 1 March
+    in other years, as in English law)."""
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - int(before_birthday)
+
+
+def validate_case_fields(
+    *,
+    given_name: str,
+    family_name: str,
+    nomis: str,
+    crn: str,
+    date_of_birth: dt.date | None,
+    referral_date: dt.date | None,
+    release_date: dt.date | None,
+    today: dt.date,
+) -> dict[str, str]:
+    """Problems with a case's own fields, keyed by field name; empty when all is well.
+
+    Only the names are required: identifiers and dates are often unknown at first, so they
+    are checked only when given.
+    """
+    problems: dict[str, str] = {}
+    if not given_name.strip():
+        problems["given_name"] = "Enter the person's first name."
+    if not family_name.strip():
+        problems["family_name"] = "Enter the person's last name."
+    if problem := nomis_problem(nomis):
+        problems["nomis_number"] = problem
+    if problem := crn_problem(crn):
+        problems["crn"] = problem
+    if date_of_birth is not None:
+        if date_of_birth > today:
+            problems["date_of_birth"] = "The date of birth is in the future."
+        elif age_on(date_of_birth, today) < ADULT_AGE:
+            problems["date_of_birth"] = (
+                "With this date of birth the person is under 18. RESTART works with adults: "
+                "check the date."
+            )
+        elif age_on(date_of_birth, today) > OLDEST_PLAUSIBLE_AGE:
+            problems["date_of_birth"] = (
+                f"With this date of birth the person is over {OLDEST_PLAUSIBLE_AGE}: check "
+                "the date."
+            )
+    if referral_date is not None and referral_date > today:
+        problems["referral_date"] = "The referral date is in the future."
+    if release_date is not None and referral_date is not None and release_date < referral_date:
+        problems["release_date"] = "The release date is before the referral date."
+    return problems

@@ -1,0 +1,302 @@
+"""Reference data (prisons, authorities, needs...) loaded from the CSV files in resources/.
+
+The files are the single source of truth and are edited by the team, not by developers, so
+every problem is reported with the file name and the line number a person would see in an
+editor or spreadsheet. Nothing here is computed: bank holidays, in particular, come only from
+bank_holidays.csv.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import os
+import re
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+ENV_VAR = "RESTART_DESKTOP_RESOURCES"
+_CODE = re.compile(r"^[a-z0-9_]+$")
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+class ReferenceDataError(Exception):
+    """A reference file is missing or wrong; the message says which file and which line."""
+
+    def __init__(self, path: Path, line: int | None, problem: str) -> None:
+        self.path = path
+        self.line = line
+        self.problem = problem
+        where = path.name if line is None else f"{path.name} line {line}"
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Prison:
+    code: str
+    name: str
+    category: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class LocalAuthority:
+    code: str
+    name: str
+    county: str
+
+
+@dataclass(frozen=True)
+class Organisation:
+    code: str
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class Need:
+    code: str
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class SentenceType:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class BankHoliday:
+    date: dt.date
+    name: str
+
+
+_T = TypeVar("_T", Prison, LocalAuthority, Organisation, Need, SentenceType)
+
+
+def _find(items: tuple[_T, ...], code: str) -> _T | None:
+    # The lists are short (a dozen rows), so a scan is as quick as a dictionary.
+    return next((item for item in items if item.code == code), None)
+
+
+@dataclass(frozen=True)
+class ReferenceData:
+    """All reference lists, with look-ups by code (the value stored in case records)."""
+
+    prisons: tuple[Prison, ...]
+    local_authorities: tuple[LocalAuthority, ...]
+    organisations: tuple[Organisation, ...]
+    needs: tuple[Need, ...]
+    sentence_types: tuple[SentenceType, ...]
+    bank_holidays: tuple[BankHoliday, ...]
+    # Built once: release flags test membership for every row of the caseload.
+    _holiday_dates: frozenset[dt.date] = field(
+        init=False, repr=False, compare=False, default=frozenset()
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_holiday_dates", frozenset(h.date for h in self.bank_holidays))
+
+    def prison(self, code: str) -> Prison | None:
+        return _find(self.prisons, code)
+
+    def local_authority(self, code: str) -> LocalAuthority | None:
+        return _find(self.local_authorities, code)
+
+    def organisation(self, code: str) -> Organisation | None:
+        return _find(self.organisations, code)
+
+    def need(self, code: str) -> Need | None:
+        return _find(self.needs, code)
+
+    def sentence_type(self, code: str) -> SentenceType | None:
+        return _find(self.sentence_types, code)
+
+    @property
+    def bank_holiday_dates(self) -> frozenset[dt.date]:
+        return self._holiday_dates
+
+
+def resources_dir() -> Path:
+    """Where the CSV files are: an override, a frozen build, an installed wheel, or the repo."""
+    override = os.environ.get(ENV_VAR)
+    if override:
+        return Path(override)
+    if getattr(sys, "frozen", False):
+        return Path(getattr(sys, "_MEIPASS")) / "resources"  # noqa: B009 - set by PyInstaller
+    packaged = Path(__file__).resolve().parents[1] / "_resources"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "resources"
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One data row: its values by column and the line it starts on in the file."""
+
+    path: Path
+    line: int
+    values: dict[str, str]
+
+    def error(self, problem: str) -> ReferenceDataError:
+        return ReferenceDataError(self.path, self.line, problem)
+
+
+def _decode(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ReferenceDataError(
+            path, None, f"the file is missing from {path.parent}."
+        ) from None
+    except OSError as error:
+        raise ReferenceDataError(path, None, f"the file cannot be read ({error}).") from None
+    try:
+        # utf-8-sig: spreadsheet programs often add a byte-order mark when saving as CSV.
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ReferenceDataError(
+            path, line, "the file is not saved as UTF-8 text (save it as 'CSV UTF-8')."
+        ) from None
+
+
+def _rows(path: Path, columns: Sequence[str], required: Sequence[str]) -> Iterator[_Row]:
+    """Checked rows of one file: exact header, right number of values, required values."""
+    reader = csv.reader(io.StringIO(_decode(path), newline=""))
+    expected = ",".join(columns)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise ReferenceDataError(
+                path, 1, f"the file is empty; line 1 should be the header: {expected}"
+            )
+        names = [name.strip() for name in header]
+        problems = [f"the column {c!r} is missing" for c in columns if c not in names]
+        problems += [f"the column {n!r} is not expected" for n in names if n not in columns]
+        if not problems and len(set(names)) != len(names):
+            problems.append("a column appears twice")
+        if problems:
+            raise ReferenceDataError(
+                path, 1, f"{'; '.join(problems)}. The header should be: {expected}"
+            )
+        line = reader.line_num + 1
+        found = False
+        for record in reader:
+            # A quoted value may span lines, so the row starts where the previous one ended.
+            start, line = line, reader.line_num + 1
+            if not any(value.strip() for value in record):
+                continue
+            if len(record) != len(names):
+                raise ReferenceDataError(
+                    path,
+                    start,
+                    f"this line has {len(record)} values but the header has {len(names)} "
+                    "columns (a value containing a comma must be in double quotes).",
+                )
+            row = _Row(path, start, {n: v.strip() for n, v in zip(names, record, strict=True)})
+            for column in required:
+                if not row.values[column]:
+                    raise row.error(f"the {column} is empty.")
+            found = True
+            yield row
+        if not found:
+            raise ReferenceDataError(path, None, "the file has a header but no rows.")
+    except csv.Error as error:
+        raise ReferenceDataError(
+            path, reader.line_num, f"the line cannot be read ({error})."
+        ) from None
+
+
+def _coded(path: Path, columns: Sequence[str], required: Sequence[str]) -> Iterator[_Row]:
+    """Rows whose first column is a code: well formed and not repeated."""
+    first_seen: dict[str, int] = {}
+    for row in _rows(path, columns, required):
+        code = row.values["code"]
+        if not _CODE.fullmatch(code):
+            raise row.error(
+                f"the code {code!r} should use only lower-case letters, digits and underscores."
+            )
+        if code in first_seen:
+            raise row.error(
+                f"the code {code!r} appears twice (first on line {first_seen[code]})."
+            )
+        first_seen[code] = row.line
+        yield row
+
+
+def _load_table(
+    make: Callable[..., _T],
+    path: Path,
+    columns: Sequence[str],
+    required: Sequence[str],
+) -> tuple[_T, ...]:
+    return tuple(make(**row.values) for row in _coded(path, columns, required))
+
+
+def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
+    holidays: list[BankHoliday] = []
+    first_seen: dict[dt.date, int] = {}
+    for row in _rows(path, ("date", "name"), ("date", "name")):
+        text = row.values["date"]
+        try:
+            if not _ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            day = dt.date.fromisoformat(text)
+        except ValueError:
+            raise row.error(
+                f"the date {text!r} is not a real date written as YYYY-MM-DD, e.g. 2026-12-25."
+            ) from None
+        if day in first_seen:
+            raise row.error(f"the date {text} appears twice (first on line {first_seen[day]}).")
+        first_seen[day] = row.line
+        holidays.append(BankHoliday(day, row.values["name"]))
+    return tuple(holidays)
+
+
+@functools.lru_cache(maxsize=8)
+def _load(directory: Path) -> ReferenceData:
+    return ReferenceData(
+        prisons=_load_table(
+            Prison,
+            directory / "prisons.csv",
+            ("code", "name", "category", "notes"),
+            ("code", "name", "category"),
+        ),
+        local_authorities=_load_table(
+            LocalAuthority,
+            directory / "local_authorities.csv",
+            ("code", "name", "county"),
+            ("code", "name", "county"),
+        ),
+        organisations=_load_table(
+            Organisation,
+            directory / "organisations.csv",
+            ("code", "name", "kind"),
+            ("code", "name", "kind"),
+        ),
+        needs=_load_table(
+            Need, directory / "needs.csv", ("code", "label", "description"), ("code", "label")
+        ),
+        sentence_types=_load_table(
+            SentenceType, directory / "sentence_types.csv", ("code", "label"), ("code", "label")
+        ),
+        bank_holidays=_load_bank_holidays(directory / "bank_holidays.csv"),
+    )
+
+
+def load_reference_data(directory: Path | None = None) -> ReferenceData:
+    """Load and check every file in ``directory`` (default: resources_dir()), once per folder.
+
+    Raises ReferenceDataError for the first problem found.
+    """
+    return _load((directory or resources_dir()).resolve())

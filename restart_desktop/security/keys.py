@@ -1,0 +1,231 @@
+"""The database key and how it is wrapped.
+
+The SQLCipher key is 32 random bytes. It is stored only wrapped (AES-256-GCM) under a key
+derived from BOTH the worker's passphrase (Argon2id, memory-hard) and a random secret held in
+the operating system's keyring. The disk alone, or the passphrase alone, opens nothing; a
+wrong passphrase is detected by the GCM tag, never by trying the database.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from restart_desktop.security.errors import (
+    KeyFileDamaged,
+    KeyringSecretMissing,
+    TooManyAttempts,
+    WrongPassphrase,
+)
+from restart_desktop.security.secret_store import SecretStore, new_secret
+
+KEY_BYTES = 32
+KEYFILE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost. Defaults take about 0.2 s and 64 MiB on a 2020s laptop."""
+
+    iterations: int = 3
+    memory_kib: int = 64 * 1024
+    lanes: int = 1
+
+
+@dataclass(frozen=True)
+class KeyFile:
+    folder_id: str
+    salt: bytes
+    kdf: KdfParams
+    nonce: bytes
+    wrapped_key: bytes
+
+    @property
+    def keyring_name(self) -> str:
+        return f"data-folder-{self.folder_id}"
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "version": KEYFILE_VERSION,
+                "folder_id": self.folder_id,
+                "kdf": {
+                    "name": "argon2id",
+                    "iterations": self.kdf.iterations,
+                    "memory_kib": self.kdf.memory_kib,
+                    "lanes": self.kdf.lanes,
+                },
+                "salt": base64.b64encode(self.salt).decode(),
+                "nonce": base64.b64encode(self.nonce).decode(),
+                "wrapped_key": base64.b64encode(self.wrapped_key).decode(),
+            },
+            indent=2,
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> KeyFile:
+        try:
+            data: dict[str, Any] = json.loads(text)
+            if data.get("version") != KEYFILE_VERSION:
+                raise KeyFileDamaged(
+                    "The key file was written by a different version of RESTART Desktop."
+                )
+            kdf = data["kdf"]
+            return cls(
+                folder_id=str(data["folder_id"]),
+                salt=base64.b64decode(data["salt"]),
+                kdf=KdfParams(int(kdf["iterations"]), int(kdf["memory_kib"]), int(kdf["lanes"])),
+                nonce=base64.b64decode(data["nonce"]),
+                wrapped_key=base64.b64decode(data["wrapped_key"]),
+            )
+        except (ValueError, KeyError, TypeError) as error:
+            raise KeyFileDamaged(
+                "The key file in this data folder is damaged, so the database cannot be opened. "
+                "Ask your supervisor to recover the data folder."
+            ) from error
+
+    def aad(self) -> bytes:
+        return f"restart-desktop key v{KEYFILE_VERSION} {self.folder_id}".encode()
+
+
+def _wrapping_key(passphrase: str, keyring_secret: bytes, salt: bytes, kdf: KdfParams) -> bytes:
+    stretched = Argon2id(
+        salt=salt,
+        length=KEY_BYTES,
+        iterations=kdf.iterations,
+        lanes=kdf.lanes,
+        memory_cost=kdf.memory_kib,
+    ).derive(passphrase.encode("utf-8"))
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=b"restart-desktop wrap v1"
+    ).derive(stretched + keyring_secret)
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def create_key(
+    keyfile_path: Path, passphrase: str, store: SecretStore, kdf: KdfParams | None = None
+) -> bytes:
+    """Mint a new database key, wrap it and save the wrapped form. Returns the raw key."""
+    kdf = kdf or KdfParams()
+    folder_id = uuid.uuid4().hex
+    secret = new_secret()
+    store.set(f"data-folder-{folder_id}", secret)
+    raw_key = secrets.token_bytes(KEY_BYTES)
+    salt = secrets.token_bytes(16)
+    nonce = secrets.token_bytes(12)
+    partial = KeyFile(folder_id, salt, kdf, nonce, b"")
+    wrapped = AESGCM(_wrapping_key(passphrase, secret, salt, kdf)).encrypt(
+        nonce, raw_key, partial.aad()
+    )
+    _write_atomically(keyfile_path, KeyFile(folder_id, salt, kdf, nonce, wrapped).to_json())
+    return raw_key
+
+
+def read_keyfile(keyfile_path: Path) -> KeyFile:
+    try:
+        text = keyfile_path.read_text("utf-8")
+    except FileNotFoundError as error:
+        raise KeyFileDamaged(
+            "This data folder has no key file, so its database cannot be opened."
+        ) from error
+    return KeyFile.from_json(text)
+
+
+def unwrap_key(keyfile: KeyFile, passphrase: str, store: SecretStore) -> bytes:
+    """Return the raw database key, or raise WrongPassphrase / KeyringSecretMissing."""
+    secret = store.get(keyfile.keyring_name)
+    if secret is None:
+        raise KeyringSecretMissing()
+    key = _wrapping_key(passphrase, secret, keyfile.salt, keyfile.kdf)
+    try:
+        return AESGCM(key).decrypt(keyfile.nonce, keyfile.wrapped_key, keyfile.aad())
+    except InvalidTag as error:
+        raise WrongPassphrase() from error
+
+
+def change_passphrase(keyfile_path: Path, old: str, new: str, store: SecretStore) -> None:
+    keyfile = read_keyfile(keyfile_path)
+    raw_key = unwrap_key(keyfile, old, store)
+    secret = store.get(keyfile.keyring_name)
+    assert secret is not None  # unwrap_key succeeded with it
+    nonce = secrets.token_bytes(12)
+    salt = secrets.token_bytes(16)
+    fresh = KeyFile(keyfile.folder_id, salt, keyfile.kdf, nonce, b"")
+    wrapped = AESGCM(_wrapping_key(new, secret, salt, keyfile.kdf)).encrypt(
+        nonce, raw_key, fresh.aad()
+    )
+    _write_atomically(
+        keyfile_path, KeyFile(keyfile.folder_id, salt, keyfile.kdf, nonce, wrapped).to_json()
+    )
+
+
+class UnlockThrottle:
+    """Slows repeated wrong passphrases: after 3 failures, wait 2, 4, 8 ... up to 300 seconds.
+
+    The state is a small file holding only a count and a time, so restarting the app does not
+    reset it.
+    """
+
+    FREE_ATTEMPTS = 3
+    MAX_WAIT = 300
+
+    def __init__(self, state_path: Path, clock: Any = time.time) -> None:
+        self._path = state_path
+        self._clock = clock
+
+    def _read(self) -> tuple[int, float]:
+        try:
+            data = json.loads(self._path.read_text("utf-8"))
+            return int(data["failures"]), float(data["last_failure"])
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return 0, 0.0
+
+    @property
+    def failures(self) -> int:
+        return self._read()[0]
+
+    def wait_seconds(self) -> int:
+        failures, last = self._read()
+        if failures < self.FREE_ATTEMPTS:
+            return 0
+        delay = min(2 ** (failures - self.FREE_ATTEMPTS + 1), self.MAX_WAIT)
+        remaining = last + delay - self._clock()
+        return max(0, int(remaining + 0.999))
+
+    def check(self) -> None:
+        wait = self.wait_seconds()
+        if wait:
+            raise TooManyAttempts(wait)
+
+    def record_failure(self) -> int:
+        failures, _ = self._read()
+        failures += 1
+        _write_atomically(
+            self._path, json.dumps({"failures": failures, "last_failure": self._clock()})
+        )
+        return failures
+
+    def record_success(self) -> None:
+        self._path.unlink(missing_ok=True)

@@ -1,0 +1,141 @@
+"""The one place every synced write goes through: a session hook that appends to ``changes``.
+
+Whatever service writes a ``SyncedRecord``, the flush stamps created/updated times and author,
+and appends exactly one immutable ``Change`` per record per flush, in the same transaction as
+the row itself: a rolled-back write leaves neither. Sessions are created with autoflush off so
+one service call is one flush.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event, func, inspect, select
+from sqlalchemy.orm import Session
+
+from restart_desktop.domain.hlc import HybridClock, Timestamp
+from restart_desktop.store.models import Change, SyncedRecord
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is writing, from which device: every change names both."""
+
+    worker_id: str
+    device_id: str
+
+
+class UnattributedWrite(RuntimeError):
+    """A bug: a synced record was written by a session that does not say who is writing."""
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def to_json_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return [to_json_value(v) for v in value]
+    return value
+
+
+def _apply_defaults(record: SyncedRecord) -> None:
+    """Give a new record its column defaults now, so its first change carries every value."""
+    for column in inspect(type(record)).columns:
+        key = column.key
+        if key is None or getattr(record, key) is not None or column.default is None:
+            continue
+        default: Any = column.default
+        if default.is_scalar:
+            setattr(record, key, default.arg)
+        elif default.is_callable:
+            setattr(record, key, default.arg(None))
+
+
+def _content_columns(record: SyncedRecord) -> list[str]:
+    return [
+        c.key
+        for c in inspect(type(record)).columns
+        if c.key is not None and c.key not in SyncedRecord.BOOKKEEPING
+    ]
+
+
+def _changed_fields(record: SyncedRecord) -> dict[str, Any]:
+    state = inspect(record)
+    changed: dict[str, Any] = {}
+    for key in _content_columns(record):
+        history = state.attrs[key].history
+        if history.has_changes():
+            value = getattr(record, key)
+            if history.deleted and history.deleted[0] == value:
+                continue  # set to the same value: not a change
+            changed[key] = to_json_value(value)
+    return changed
+
+
+def _latest_clock(session: Session, device_id: str) -> HybridClock:
+    latest = session.execute(select(func.max(Change.hlc))).scalar()
+    return HybridClock(Timestamp.decode(latest) if latest else None)
+
+
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    deleted = [o for o in session.deleted if isinstance(o, SyncedRecord)]
+    if deleted:
+        raise UnattributedWrite("synced records are never deleted directly; use a tombstone")
+    new = [o for o in session.new if isinstance(o, SyncedRecord)]
+    dirty = [o for o in session.dirty if isinstance(o, SyncedRecord) and o not in session.new]
+    if not new and not dirty:
+        return
+    actor = session.info.get("actor")
+    if not isinstance(actor, Actor):
+        raise UnattributedWrite("a synced record was written without an actor")
+
+    with session.no_autoflush:
+        seq = session.execute(
+            select(func.max(Change.seq)).where(Change.device_id == actor.device_id)
+        ).scalar() or 0
+        clock = _latest_clock(session, actor.device_id)
+    now = utcnow()
+
+    pending: list[tuple[SyncedRecord, dict[str, Any], str | None]] = []
+    for record in new:
+        _apply_defaults(record)
+        record.created_at = now
+        record.created_by = actor.worker_id
+        fields = {key: to_json_value(getattr(record, key)) for key in _content_columns(record)}
+        pending.append((record, fields, None))
+    for record in dirty:
+        fields = _changed_fields(record)
+        if fields:
+            pending.append((record, fields, record.last_change_id))
+
+    for record, fields, base in pending:
+        seq += 1
+        change_id = f"{actor.device_id}:{seq}"
+        record.updated_at = now
+        record.updated_by = actor.worker_id
+        record.last_change_id = change_id
+        session.add(
+            Change(
+                change_id=change_id,
+                device_id=actor.device_id,
+                seq=seq,
+                entity=type(record).__tablename__,
+                record_id=record.id,
+                base_change_id=base,
+                hlc=clock.now().encode(),
+                author_id=actor.worker_id,
+                fields=fields,
+                recorded_at=now,
+            )
+        )
+
+
+def install_change_capture(session_class: type[Session]) -> None:
+    """Register the hook on a session class (done once, by ``store.database``)."""
+    if not event.contains(session_class, "before_flush", _before_flush):
+        event.listen(session_class, "before_flush", _before_flush)

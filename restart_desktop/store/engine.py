@@ -1,0 +1,71 @@
+"""The one place that opens and configures SQLite (SQLCipher).
+
+The raw 256-bit key is handed to SQLCipher as a blob key (no passphrase KDF inside SQLCipher:
+we already stretched the passphrase once at unlock). The key never appears in a URL or a log:
+the plain pysqlite dialect is given a creator that returns a configured sqlcipher3 connection.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from restart_desktop.store.errors import DatabaseUnreadable, translate
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def _configure(connection: Any, key: bytes) -> None:
+    cursor = connection.cursor()
+    cursor.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    # Reading the schema proves the key: SQLCipher reports a wrong key here, not at PRAGMA key.
+    cursor.execute("SELECT count(*) FROM sqlite_master")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    # A laptop's battery dies: FULL keeps every committed transaction across power loss.
+    cursor.execute("PRAGMA synchronous = FULL")
+    cursor.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files on disk
+    cursor.close()
+
+
+def connect_raw(path: Path, key: bytes) -> Any:
+    """A configured DB-API connection; raises a StorageError for a wrong key or damaged file."""
+    if len(key) != 32:
+        raise ValueError("the database key must be 32 bytes")
+    connection = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    try:
+        _configure(connection, key)
+    except sqlcipher3.DatabaseError as error:
+        connection.close()
+        raise (translate(error) or DatabaseUnreadable()) from error
+    return connection
+
+
+def create_store_engine(path: Path, key: bytes) -> Engine:
+    """An Engine whose every connection is keyed and configured, with explicit transactions.
+
+    ``isolation_level=None`` on the driver plus our own BEGIN is SQLAlchemy's documented recipe
+    for correct SQLite transactions (including transactional DDL for migrations).
+    """
+    engine = create_engine(
+        "sqlite+pysqlite://",
+        # The driver really in use: SQLAlchemy then wraps its errors (DBAPIError, so that
+        # Database turns them into StorageErrors) and reads SQLCipher's SQLite version.
+        module=sqlcipher3,
+        creator=lambda: connect_raw(path, key),
+        poolclass=QueuePool,
+        pool_size=2,
+        max_overflow=2,
+        hide_parameters=True,  # SQL errors must never quote a person's data into a log
+    )
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

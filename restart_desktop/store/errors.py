@@ -1,0 +1,72 @@
+"""Storage failures split into what the environment did (a message for the worker) and bugs."""
+
+from __future__ import annotations
+
+
+class StorageError(Exception):
+    """Base: ``str(error)`` is written for the person at the keyboard."""
+
+
+class DatabaseLocked(StorageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The database is in use by another copy of RESTART Desktop. Close the other "
+            "window and try again."
+        )
+
+
+class DiskFull(StorageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The laptop's disk is full, so nothing more can be saved. Your last change was "
+            "not saved. Free some space (empty the recycle bin, remove downloads) and try again."
+        )
+
+
+class DatabaseUnreadable(StorageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The database could not be read: the key does not match or the file is damaged. "
+            "Nothing has been changed. Ask your supervisor; a backup copy may be in the "
+            "'backups' folder of the data folder."
+        )
+
+
+class DatabaseTooNew(StorageError):
+    def __init__(self, revision: str) -> None:
+        self.revision = revision
+        super().__init__(
+            "This data was saved by a newer version of RESTART Desktop (data format "
+            f"{revision}). Install the newer version to open it; nothing has been changed."
+        )
+
+
+class MigrationFailed(StorageError):
+    def __init__(self, backup_name: str, detail: str) -> None:
+        super().__init__(
+            "Updating the database to this version of RESTART Desktop failed, so the previous "
+            f"database has been put back unchanged (backup: {backup_name}). Please tell your "
+            f"supervisor or IT contact. Detail: {detail}"
+        )
+
+
+class ReadOnlyStorage(StorageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "The data folder cannot be written to (it may be on a read-only or removed "
+            "drive). Check the drive and try again."
+        )
+
+
+def translate(error: BaseException) -> StorageError | None:
+    """Map a SQLite/SQLCipher error to a worker-facing one; None means it is a bug."""
+    text = str(getattr(error, "orig", None) or error).lower()
+    if "database is locked" in text or "database table is locked" in text:
+        return DatabaseLocked()
+    if "disk is full" in text or "disk i/o error" in text and "full" in text:
+        return DiskFull()
+    if "file is not a database" in text or "malformed" in text or "not a database" in text:
+        return DatabaseUnreadable()
+    if "readonly" in text or "read-only" in text:
+        return ReadOnlyStorage()
+    return None

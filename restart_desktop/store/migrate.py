@@ -1,0 +1,110 @@
+"""Schema migrations at start: backup copy first, transactional upgrade, restore on failure.
+
+The backup is a copy of the already-encrypted file (after a WAL checkpoint), so no plaintext
+copy is ever written. A database whose revision this version does not know was written by a
+newer version and is refused untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection
+
+from restart_desktop.store.engine import create_store_engine
+from restart_desktop.store.errors import DatabaseTooNew, MigrationFailed, StorageError, translate
+
+log = logging.getLogger(__name__)
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
+
+
+def alembic_config(script_location: Path = MIGRATIONS_DIR) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    return config
+
+
+def head_revision(script_location: Path = MIGRATIONS_DIR) -> str:
+    head = ScriptDirectory.from_config(alembic_config(script_location)).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _backup(path: Path, key: bytes, backups: Path, revision: str) -> Path:
+    """Checkpoint the WAL into the main file, then copy the (encrypted) file."""
+    from restart_desktop.store.engine import connect_raw
+
+    raw = connect_raw(path, key)
+    try:
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+    backups.mkdir(parents=True, exist_ok=True, mode=0o700)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = backups / f"restart-{revision}-{stamp}.db"
+    shutil.copy2(path, target)
+    with open(target, "rb") as handle:
+        os.fsync(handle.fileno())
+    return target
+
+
+def _restore(backup: Path, path: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    tmp = path.with_name(path.name + ".restore")
+    shutil.copy2(backup, tmp)
+    os.replace(tmp, path)
+
+
+def upgrade_to_head(
+    path: Path, key: bytes, backups: Path, script_location: Path = MIGRATIONS_DIR
+) -> str:
+    """Bring the database at ``path`` to the newest schema. Returns the revision now held."""
+    config = alembic_config(script_location)
+    script = ScriptDirectory.from_config(config)
+    head = script.get_current_head()
+    assert head is not None
+    engine = create_store_engine(path, key)
+    backup: Path | None = None
+    try:
+        with engine.connect() as connection:
+            current = current_revision(connection)
+            connection.rollback()
+        if current == head:
+            return head
+        if current is not None:
+            try:
+                script.get_revision(current)
+            except Exception as error:  # alembic raises several types for unknown revisions
+                raise DatabaseTooNew(current) from error
+            backup = _backup(path, key, backups, current)
+            log.info("migrating database from %s to %s (backup %s)", current, head, backup.name)
+        with engine.connect() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+            connection.commit()
+        return head
+    except StorageError:
+        raise
+    except Exception as error:
+        engine.dispose()
+        if backup is not None:
+            _restore(backup, path)
+            translated = translate(error)
+            detail = str(translated) if translated else type(error).__name__
+            raise MigrationFailed(backup.name, detail) from error
+        raise
+    finally:
+        engine.dispose()

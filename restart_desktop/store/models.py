@@ -1,0 +1,143 @@
+"""ORM classes: the current state of each record, plus the immutable change log.
+
+Every class deriving from ``SyncedRecord`` is written only through the session hook in
+``store.changes``, which stamps the bookkeeping columns and appends one ``Change`` per record
+per transaction. Classes are plain nouns; domain rules live in ``restart_desktop.domain``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from restart_desktop.domain.ids import uuid7
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: DateTime()}
+
+
+class SyncedRecord(Base):
+    """A record minted on a laptop and shipped to other devices as changes."""
+
+    __abstract__ = True
+    #: Columns that describe the record's bookkeeping, not its content.
+    BOOKKEEPING: ClassVar[frozenset[str]] = frozenset(
+        {"id", "created_at", "updated_at", "created_by", "updated_by", "last_change_id"}
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
+    created_at: Mapped[dt.datetime] = mapped_column()
+    updated_at: Mapped[dt.datetime] = mapped_column()
+    created_by: Mapped[str] = mapped_column(String(36))
+    updated_by: Mapped[str] = mapped_column(String(36))
+    last_change_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class Worker(SyncedRecord):
+    __tablename__ = "workers"
+
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_code: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20), default="worker")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Device(SyncedRecord):
+    __tablename__ = "devices"
+
+    worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"))
+    label: Mapped[str] = mapped_column(String(200))
+
+
+class Person(SyncedRecord):
+    """A person supported by the programme: the case file."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        Index("ix_people_release_date", "release_date"),
+        Index("ix_people_allocated_worker_id", "allocated_worker_id"),
+        Index("ix_people_status", "status"),
+        Index("ix_people_family_name", "family_name"),
+    )
+
+    given_name: Mapped[str] = mapped_column(String(200))
+    family_name: Mapped[str] = mapped_column(String(200))
+    preferred_name: Mapped[str] = mapped_column(String(200), default="")
+    date_of_birth: Mapped[dt.date | None] = mapped_column(Date)
+    nomis_number: Mapped[str] = mapped_column(String(16), default="")
+    crn: Mapped[str] = mapped_column(String(16), default="")
+    prison_code: Mapped[str] = mapped_column(String(64), default="")
+    release_date: Mapped[dt.date | None] = mapped_column(Date)
+    release_time: Mapped[str] = mapped_column(String(5), default="")  # "HH:MM" local time
+    sentence_type: Mapped[str] = mapped_column(String(64), default="")
+    iom: Mapped[bool] = mapped_column(Boolean, default=False)
+    mappa: Mapped[bool] = mapped_column(Boolean, default=False)
+    referral_source: Mapped[str] = mapped_column(String(32), default="")
+    referral_date: Mapped[dt.date | None] = mapped_column(Date)
+    allocated_worker_id: Mapped[str | None] = mapped_column(ForeignKey("workers.id"))
+    has_settled_address: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_given: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_date: Mapped[dt.date | None] = mapped_column(Date)
+    consent_method: Mapped[str] = mapped_column(String(32), default="")
+    consent_scope: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(32), default="recommended")
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class Change(Base):
+    """One immutable edit: what a device changed in one record in one transaction."""
+
+    __tablename__ = "changes"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_changes_device_seq"),
+        Index("ix_changes_record_id", "record_id"),
+    )
+
+    change_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "<device_id>:<seq>"
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)
+    entity: Mapped[str] = mapped_column(String(64))  # table name
+    record_id: Mapped[str] = mapped_column(String(36))
+    base_change_id: Mapped[str | None] = mapped_column(String(64))
+    hlc: Mapped[str] = mapped_column(String(32))
+    author_id: Mapped[str] = mapped_column(String(36))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recorded_at: Mapped[dt.datetime] = mapped_column()
+
+
+class LocalSetting(Base):
+    """Settings of this laptop only (never synced): which device and worker it is, idle lock."""
+
+    __tablename__ = "local_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (Worker, Device, Person)

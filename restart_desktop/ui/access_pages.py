@@ -1,0 +1,264 @@
+"""The two screens before any personal data: first-run set-up and unlock.
+
+Neither imports the database layer: they must appear fast, and the locked window must hold
+nothing about anyone. They only collect input and emit it; the main window does the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.domain.case import Role
+from restart_desktop.domain.passphrase import passphrase_feedback
+from restart_desktop.domain.reference import Organisation
+from restart_desktop.ui.widgets import FieldError
+
+DEMO_BANNER_STYLE = (
+    "background: #fde2e2; color: #6b0000; border: 1px solid #b00000; padding: 6px;"
+    "font-weight: 600;"
+)
+
+
+@dataclass(frozen=True)
+class EnrolmentForm:
+    name: str
+    organisation_code: str
+    role: Role
+    passphrase: str
+
+
+def _card(title: str, intro: str) -> tuple[QFrame, QVBoxLayout]:
+    card = QFrame()
+    card.setObjectName("card")
+    card.setMaximumWidth(560)
+    card.setFrameShape(QFrame.Shape.StyledPanel)
+    layout = QVBoxLayout(card)
+    heading = QLabel(title)
+    heading.setStyleSheet("font-size: 18pt; font-weight: 600;")
+    layout.addWidget(heading)
+    text = QLabel(intro)
+    text.setWordWrap(True)
+    layout.addWidget(text)
+    return card, layout
+
+
+def _centred(card: QFrame, parent: QWidget) -> None:
+    outer = QVBoxLayout(parent)
+    outer.addStretch(1)
+    outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+    outer.addStretch(2)
+
+
+class OnboardingPage(QWidget):
+    """Signals:
+    enrol_requested(EnrolmentForm): the form is complete and the passphrases match.
+    """
+
+    enrol_requested = Signal(object)
+
+    def __init__(self, organisations: tuple[Organisation, ...], parent: QWidget | None = None):
+        super().__init__(parent)
+        card, layout = _card(
+            "Set up RESTART Desktop",
+            "This laptop keeps your case notes encrypted. To open them you will need the "
+            "passphrase you choose now and this computer account: neither works alone. "
+            "There is no way to recover a forgotten passphrase on this laptop.",
+        )
+        self.name = QLineEdit()
+        self.name.setAccessibleName("Your name")
+        self.name.setMaxLength(200)
+        self.organisation = QComboBox()
+        self.organisation.setAccessibleName("Your organisation")
+        self.organisation.addItem("Choose…", "")
+        for organisation in organisations:
+            self.organisation.addItem(organisation.name, organisation.code)
+        self.role = QComboBox()
+        self.role.setAccessibleName("Your role")
+        self.role.addItem("Frontline worker", Role.WORKER.value)
+        self.role.addItem("Supervisor", Role.SUPERVISOR.value)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Choose a passphrase")
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm.setAccessibleName("Type the passphrase again")
+        self.strength = QProgressBar()
+        self.strength.setRange(0, 4)
+        self.strength.setTextVisible(False)
+        self.strength.setMaximumHeight(8)
+        self.strength.setAccessibleName("Passphrase strength")
+        self.guidance = QLabel(
+            "At least 12 characters. Three or four unrelated words are easy to type and hard "
+            "to guess."
+        )
+        self.guidance.setWordWrap(True)
+        self.error = FieldError()
+        self.error.setAccessibleName("Set-up problem")
+        self.submit = QPushButton("&Set up")
+        self.submit.setDefault(True)
+        self.submit.setAutoDefault(True)
+
+        form = QFormLayout()
+        for text, widget in (
+            ("Your &name:", self.name),
+            ("&Organisation:", self.organisation),
+            ("&Role:", self.role),
+            ("&Passphrase:", self.passphrase),
+            ("&Again:", self.confirm),
+        ):
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        form.addRow("", self.strength)
+        form.addRow("", self.guidance)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.submit, 0, Qt.AlignmentFlag.AlignRight)
+        _centred(card, self)
+
+        self.passphrase.textChanged.connect(self._on_passphrase_changed)
+        self.submit.clicked.connect(self._on_submit)
+        self.confirm.returnPressed.connect(self._on_submit)
+        self.name.setFocus()
+
+    def _on_passphrase_changed(self, text: str) -> None:
+        feedback = passphrase_feedback(text)
+        self.strength.setValue(feedback.strength)
+        self.guidance.setText(feedback.message)
+
+    def _on_submit(self) -> None:
+        problems = []
+        if not self.name.text().strip():
+            problems.append("Enter your name as colleagues know you.")
+        if not self.organisation.currentData():
+            problems.append("Choose your organisation.")
+        feedback = passphrase_feedback(self.passphrase.text())
+        if not feedback.acceptable:
+            problems.append(feedback.message)
+        elif self.passphrase.text() != self.confirm.text():
+            problems.append("The two passphrases are different. Type them again.")
+        if problems:
+            self.error.show_message("\n".join(problems))
+            return
+        self.show_busy(True)
+        self.enrol_requested.emit(
+            EnrolmentForm(
+                name=self.name.text().strip(),
+                organisation_code=self.organisation.currentData(),
+                role=Role(self.role.currentData()),
+                passphrase=self.passphrase.text(),
+            )
+        )
+
+    def show_busy(self, busy: bool) -> None:
+        self.submit.setEnabled(not busy)
+        if busy:
+            self.error.show_message(None)
+            self.submit.setText("Setting up…")
+        else:
+            self.submit.setText("&Set up")
+
+    def show_error(self, message: str) -> None:
+        self.show_busy(False)
+        self.error.show_message(message)
+
+
+class UnlockPage(QWidget):
+    """Shown at start and whenever the app is locked. It shows no personal data.
+
+    Signals:
+        passphrase_submitted(str): the worker pressed Unlock.
+    """
+
+    passphrase_submitted = Signal(str)
+
+    def __init__(self, demo_passphrase: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        card, layout = _card(
+            "RESTART Desktop is locked",
+            "Enter your passphrase to open your caseload.",
+        )
+        if demo_passphrase is not None:
+            demo = QLabel(
+                f"Demo data: every person here is fictional. The passphrase is "
+                f"“{demo_passphrase}”."
+            )
+            demo.setWordWrap(True)
+            demo.setStyleSheet(DEMO_BANNER_STYLE)
+            demo.setAccessibleName("Demo data notice")
+            layout.addWidget(demo)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setAccessibleName("Passphrase")
+        label = QLabel("&Passphrase:")
+        label.setBuddy(self.passphrase)
+        form = QFormLayout()
+        form.addRow(label, self.passphrase)
+        layout.addLayout(form)
+        self.error = FieldError()
+        self.error.setAccessibleName("Unlock problem")
+        layout.addWidget(self.error)
+        self.submit = QPushButton("&Unlock")
+        self.submit.setDefault(True)
+        layout.addWidget(self.submit, 0, Qt.AlignmentFlag.AlignRight)
+        _centred(card, self)
+
+        self._wait = 0
+        self._countdown = QTimer(self)
+        self._countdown.setInterval(1000)
+        self._countdown.timeout.connect(self._on_countdown_tick)
+        self.submit.clicked.connect(self._on_submit)
+        self.passphrase.returnPressed.connect(self._on_submit)
+
+    def reset(self) -> None:
+        self.passphrase.clear()
+        self.error.show_message(None)
+        self.show_busy(False)
+        self.passphrase.setFocus()
+
+    def _on_submit(self) -> None:
+        if self._wait > 0 or not self.submit.isEnabled():
+            return
+        if not self.passphrase.text():
+            self.error.show_message("Enter your passphrase.")
+            return
+        self.show_busy(True)
+        self.passphrase_submitted.emit(self.passphrase.text())
+
+    def show_busy(self, busy: bool) -> None:
+        self.submit.setEnabled(not busy and self._wait == 0)
+        self.passphrase.setEnabled(not busy)
+        self.submit.setText("Unlocking…" if busy else "&Unlock")
+
+    def show_error(self, message: str, wait_seconds: int = 0) -> None:
+        self.show_busy(False)
+        self.passphrase.selectAll()
+        self.passphrase.setFocus()
+        self.error.show_message(message)
+        if wait_seconds > 0:
+            self._wait = wait_seconds
+            self.submit.setEnabled(False)
+            self._countdown.start()
+
+    def _on_countdown_tick(self) -> None:
+        self._wait -= 1
+        if self._wait <= 0:
+            self._wait = 0
+            self._countdown.stop()
+            self.submit.setEnabled(True)
+            self.error.show_message("You can try again now.")
+        else:
+            self.submit.setText(f"Wait {self._wait} s")

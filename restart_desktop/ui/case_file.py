@@ -1,0 +1,485 @@
+"""A person's case file: every field, edited with validation that explains itself.
+
+Nothing is saved until the worker presses Save (Ctrl+S); a refused save shows each message
+under its field and saves nothing. Status changes and allocation are separate actions because
+they carry a reason and matter to the whole team.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService, SaveResult, WorkerOption
+from restart_desktop.app.errors import ValidationFailed
+from restart_desktop.domain.case import ConsentMethod, ReferralSource
+from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
+from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import DateField, FieldError
+
+BANNER_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
+
+
+class CaseFileView(QWidget):
+    """Signals:
+    case_saved(str): the case was created or changed; the argument is its id.
+    title_changed(str): the tab title should now read this.
+    """
+
+    case_saved = Signal(str)
+    title_changed = Signal(str)
+
+    def __init__(
+        self,
+        service: CaseService,
+        runner: TaskRunner,
+        reference: ReferenceData,
+        workers: list[WorkerOption],
+        case_id: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self._reference = reference
+        self._workers = workers
+        self.case_id = case_id
+        self.details: CaseDetails | None = None
+        self._dirty = False
+        self._loading = False
+        self._errors: dict[str, FieldError] = {}
+
+        self.heading = QLabel("New person" if case_id is None else "Loading…")
+        self.heading.setObjectName("caseHeading")
+        self.heading.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.heading.setAccessibleName("Person")
+        self.status_line = QLabel("")
+        self.status_line.setWordWrap(True)
+        self.banner = QLabel("")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setAccessibleName("Release flags and warnings")
+        self.banner.hide()
+        self.summary = QLabel("")
+        self.summary.setWordWrap(True)
+        self.summary.setStyleSheet("color: #a00000; font-weight: 600;")
+        self.summary.setAccessibleName("Problems to correct")
+        self.summary.hide()
+        self.saved_line = QLabel("")
+        self.saved_line.setAccessibleName("Save state")
+
+        self.save_button = QPushButton("&Save")
+        self.save_button.setToolTip("Save the case file (Ctrl+S)")
+        self.save_button.clicked.connect(self.save)
+        self.status_button = QPushButton("Change s&tatus…")
+        self.status_button.clicked.connect(self._on_status_clicked)
+        self.allocate_button = QPushButton("&Allocate to…")
+        self.allocate_button.clicked.connect(self._on_allocate_clicked)
+        for button in (self.status_button, self.allocate_button):
+            button.setEnabled(case_id is not None)
+        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+
+        actions = QHBoxLayout()
+        actions.addWidget(self.save_button)
+        actions.addWidget(self.status_button)
+        actions.addWidget(self.allocate_button)
+        actions.addStretch(1)
+        actions.addWidget(self.saved_line)
+
+        form_host = QWidget()
+        form_layout = QGridLayout(form_host)
+        form_layout.addWidget(self._person_group(), 0, 0)
+        form_layout.addWidget(self._release_group(), 0, 1)
+        form_layout.addWidget(self._referral_group(), 1, 0)
+        form_layout.addWidget(self._consent_group(), 1, 1)
+        form_layout.addWidget(self._needs_group(), 2, 0)
+        form_layout.addWidget(self._history_group(), 2, 1)
+        form_layout.setRowStretch(3, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(form_host)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.heading)
+        layout.addWidget(self.status_line)
+        layout.addWidget(self.banner)
+        layout.addLayout(actions)
+        layout.addWidget(self.summary)
+        layout.addWidget(scroll, 1)
+
+        self._connect_dirty_tracking()
+        if case_id is None:
+            self._fill(CaseFields())
+            self._set_dirty(False)
+        else:
+            self.reload()
+
+    # --- building the form ----------------------------------------------------------------
+    def _line(self, name: str, accessible: str, max_length: int = 200) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setObjectName(name)
+        edit.setAccessibleName(accessible)
+        edit.setMaxLength(max_length)
+        return edit
+
+    def _row(self, form: QFormLayout, label: str, widget: QWidget, field: str) -> None:
+        if not widget.objectName():
+            widget.setObjectName(field)
+        caption = QLabel(label)
+        caption.setBuddy(widget)
+        error = FieldError()
+        error.setObjectName(f"error_{field}")
+        self._errors[field] = error
+        column = QVBoxLayout()
+        column.setSpacing(2)
+        column.addWidget(widget)
+        column.addWidget(error)
+        form.addRow(caption, column)
+
+    def _person_group(self) -> QGroupBox:
+        group = QGroupBox("Person")
+        form = QFormLayout(group)
+        self.given_name = self._line("given_name", "Given name")
+        self.family_name = self._line("family_name", "Family name")
+        self.preferred_name = self._line("preferred_name", "Preferred name")
+        self.date_of_birth = DateField("Date of birth")
+        self.nomis_number = self._line("nomis_number", "Prison number (NOMIS)", 16)
+        self.nomis_number.setPlaceholderText("A1234BC")
+        self.crn = self._line("crn", "Probation case reference (CRN)", 16)
+        self.crn.setPlaceholderText("X123456")
+        self._row(form, "&Given name:", self.given_name, "given_name")
+        self._row(form, "&Family name:", self.family_name, "family_name")
+        self._row(form, "&Preferred name:", self.preferred_name, "preferred_name")
+        self._row(form, "Date of &birth:", self.date_of_birth, "date_of_birth")
+        self._row(form, "Prison &number:", self.nomis_number, "nomis_number")
+        self._row(form, "CR&N:", self.crn, "crn")
+        return group
+
+    def _release_group(self) -> QGroupBox:
+        group = QGroupBox("Custody and release")
+        form = QFormLayout(group)
+        self.prison_code = QComboBox()
+        self.prison_code.setAccessibleName("Prison")
+        self.prison_code.addItem("Not known", "")
+        for prison in self._reference.prisons:
+            self.prison_code.addItem(prison.name, prison.code)
+        self.release_date = DateField("Expected release date")
+        self.release_time = self._line("release_time", "Expected release time", 5)
+        self.release_time.setPlaceholderText("08:30")
+        self.sentence_type = QComboBox()
+        self.sentence_type.setAccessibleName("Sentence type")
+        self.sentence_type.addItem("Not known", "")
+        for sentence in self._reference.sentence_types:
+            self.sentence_type.addItem(sentence.label, sentence.code)
+        self.iom = QCheckBox("Managed under &IOM (Integrated Offender Management)")
+        self.mappa = QCheckBox("Managed under &MAPPA")
+        self.has_settled_address = QCheckBox("Has a settled address for release")
+        self._row(form, "Pris&on:", self.prison_code, "prison_code")
+        self._row(form, "Release &date:", self.release_date, "release_date")
+        self._row(form, "Release t&ime:", self.release_time, "release_time")
+        self._row(form, "Sentence t&ype:", self.sentence_type, "sentence_type")
+        form.addRow(self.iom)
+        form.addRow(self.mappa)
+        form.addRow(self.has_settled_address)
+        return group
+
+    def _referral_group(self) -> QGroupBox:
+        group = QGroupBox("Recommendation")
+        form = QFormLayout(group)
+        self.referral_source = QComboBox()
+        self.referral_source.setAccessibleName("Recommended by")
+        self.referral_source.addItem("Not known", "")
+        for source in ReferralSource:
+            self.referral_source.addItem(source.label, source.value)
+        self.referral_date = DateField("Date recommended")
+        self._row(form, "Recommended b&y:", self.referral_source, "referral_source")
+        self._row(form, "Date recommend&ed:", self.referral_date, "referral_date")
+        return group
+
+    def _consent_group(self) -> QGroupBox:
+        group = QGroupBox("Consent to share with partners")
+        form = QFormLayout(group)
+        self.consent_given = QCheckBox("Consent to share has been &given")
+        self.consent_date = DateField("Date consent was given")
+        self.consent_method = QComboBox()
+        self.consent_method.setAccessibleName("How consent was given")
+        self.consent_method.addItem("Not recorded", "")
+        for method in ConsentMethod:
+            self.consent_method.addItem(method.label, method.value)
+        self.consent_scope = self._line("consent_scope", "What the consent covers", 2000)
+        self.consent_scope.setPlaceholderText("Which partners and what information")
+        form.addRow(self.consent_given)
+        self._row(form, "Date gi&ven:", self.consent_date, "consent_date")
+        self._row(form, "&How given:", self.consent_method, "consent_method")
+        self._row(form, "&Covers:", self.consent_scope, "consent_scope")
+        return group
+
+    def _needs_group(self) -> QGroupBox:
+        group = QGroupBox("Needs")
+        layout = QVBoxLayout(group)
+        self.need_boxes: dict[str, QCheckBox] = {}
+        for need in self._reference.needs:
+            box = QCheckBox(need.label)
+            box.setToolTip(need.description)
+            box.setAccessibleName(f"Need: {need.label}")
+            self.need_boxes[need.code] = box
+            layout.addWidget(box)
+        error = FieldError()
+        self._errors["needs"] = error
+        layout.addWidget(error)
+        return group
+
+    def _history_group(self) -> QGroupBox:
+        group = QGroupBox("Status history")
+        layout = QVBoxLayout(group)
+        self.history = QLabel("No changes yet.")
+        self.history.setWordWrap(True)
+        self.history.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.history.setAccessibleName("Status history")
+        layout.addWidget(self.history)
+        layout.addStretch(1)
+        return group
+
+    def _connect_dirty_tracking(self) -> None:
+        for edit in self.findChildren(QLineEdit):
+            edit.textEdited.connect(self._on_edited)
+        for combo in self.findChildren(QComboBox):
+            combo.currentIndexChanged.connect(self._on_edited)
+        for box in self.findChildren(QCheckBox):
+            box.toggled.connect(self._on_edited)
+
+    # --- data in and out ------------------------------------------------------------------
+    def reload(self) -> None:
+        if self.case_id is None:
+            return
+        case_id, service = self.case_id, self._service
+        self._runner.run(lambda: service.get_case(case_id), self._on_loaded, self._on_failed)
+
+    def _on_loaded(self, details: CaseDetails) -> None:
+        self.details = details
+        self._fill(details.fields)
+        self._show_details(details)
+        self._set_dirty(False)
+
+    def _fill(self, values: CaseFields) -> None:
+        self._loading = True
+        try:
+            self.given_name.setText(values.given_name)
+            self.family_name.setText(values.family_name)
+            self.preferred_name.setText(values.preferred_name)
+            self.date_of_birth.set_date(values.date_of_birth)
+            self.nomis_number.setText(values.nomis_number)
+            self.crn.setText(values.crn)
+            _select(self.prison_code, values.prison_code)
+            self.release_date.set_date(values.release_date)
+            self.release_time.setText(values.release_time)
+            _select(self.sentence_type, values.sentence_type)
+            self.iom.setChecked(values.iom)
+            self.mappa.setChecked(values.mappa)
+            self.has_settled_address.setChecked(values.has_settled_address)
+            _select(self.referral_source, values.referral_source)
+            self.referral_date.set_date(values.referral_date)
+            self.consent_given.setChecked(values.consent_given)
+            self.consent_date.set_date(values.consent_date)
+            _select(self.consent_method, values.consent_method)
+            self.consent_scope.setText(values.consent_scope)
+            for code, box in self.need_boxes.items():
+                box.setChecked(code in values.needs)
+        finally:
+            self._loading = False
+
+    def _show_details(self, details: CaseDetails) -> None:
+        values = details.fields
+        name = f"{values.given_name} {values.family_name}".strip()
+        if values.preferred_name and values.preferred_name != values.given_name:
+            name += f" (known as {values.preferred_name})"
+        self.heading.setText(name)
+        allocated = details.allocated_worker_name or "nobody"
+        self.status_line.setText(
+            f"Status: <b>{html.escape(details.status.label)}</b>"
+            f" ({html.escape(details.status_reason)}) · Allocated to {html.escape(allocated)}"
+        )
+        notes = list(details.flags.describe()) if details.flags else []
+        if details.flags and (details.flags.friday or details.flags.pre_bank_holiday):
+            notes.append(
+                "Ask the prison to bring the release forward (Offenders (Day of Release from "
+                "Detention) Act 2023), or plan the weekend."
+            )
+        if details.flags and details.flags.duty_to_refer:
+            notes.append("A Duty to Refer referral to a local housing authority is due.")
+        notes.extend(details.warnings)
+        self.banner.setText("\n".join(notes))
+        self.banner.setVisible(bool(notes))
+        lines = [
+            f"{entry.at:%d/%m/%Y %H:%M} · {html.escape(entry.status.label)} · "
+            f"{html.escape(entry.reason)} · {html.escape(entry.author)}"
+            for entry in details.status_history
+        ]
+        self.history.setText("<br>".join(lines) if lines else "No changes yet.")
+        self.status_button.setEnabled(True)
+        self.allocate_button.setEnabled(True)
+        self.title_changed.emit(name)
+
+    def collect(self) -> tuple[CaseFields | None, dict[str, str]]:
+        """Read the form. Returns the values, or None with the fields that could not be read."""
+        problems: dict[str, str] = {}
+        dates: dict[str, dt.date | None] = {}
+        for field_name, widget in (
+            ("date_of_birth", self.date_of_birth),
+            ("release_date", self.release_date),
+            ("referral_date", self.referral_date),
+            ("consent_date", self.consent_date),
+        ):
+            try:
+                dates[field_name] = widget.date_value()
+            except ValueError as error:
+                problems[field_name] = str(error)
+        if problems:
+            return None, problems
+        values = CaseFields(
+            given_name=self.given_name.text(),
+            family_name=self.family_name.text(),
+            preferred_name=self.preferred_name.text(),
+            date_of_birth=dates["date_of_birth"],
+            nomis_number=self.nomis_number.text(),
+            crn=self.crn.text(),
+            prison_code=self.prison_code.currentData(),
+            release_date=dates["release_date"],
+            release_time=self.release_time.text().strip(),
+            sentence_type=self.sentence_type.currentData(),
+            iom=self.iom.isChecked(),
+            mappa=self.mappa.isChecked(),
+            referral_source=self.referral_source.currentData(),
+            referral_date=dates["referral_date"],
+            has_settled_address=self.has_settled_address.isChecked(),
+            consent_given=self.consent_given.isChecked(),
+            consent_date=dates["consent_date"],
+            consent_method=self.consent_method.currentData(),
+            consent_scope=self.consent_scope.text(),
+            needs=tuple(code for code, box in self.need_boxes.items() if box.isChecked()),
+        )
+        return values, {}
+
+    def save(self) -> None:
+        values, problems = self.collect()
+        if values is None:
+            self._show_problems(problems)
+            return
+        self.save_button.setEnabled(False)
+        self.saved_line.setText("Saving…")
+        service, case_id = self._service, self.case_id
+
+        def work() -> SaveResult:
+            if case_id is None:
+                return service.create_case(values)
+            return service.update_case(case_id, values)
+
+        self._runner.run(work, self._on_saved, self._on_save_failed)
+
+    def _on_saved(self, result: SaveResult) -> None:
+        self.case_id = result.case_id
+        self._show_problems({})
+        self.save_button.setEnabled(True)
+        self._set_dirty(False)
+        self.saved_line.setText(f"Saved at {dt.datetime.now():%H:%M}")
+        self.case_saved.emit(result.case_id)
+        self.reload()
+
+    def _on_save_failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        self.saved_line.setText("Not saved")
+        if isinstance(error, ValidationFailed):
+            self._show_problems(error.problems)
+        else:
+            self._show_problems({"": user_message(error)})
+
+    def _show_problems(self, problems: dict[str, str]) -> None:
+        for field_name, label in self._errors.items():
+            label.show_message(problems.get(field_name))
+        if problems:
+            self.summary.setText(
+                "Nothing was saved. Please correct:\n"
+                + "\n".join(f"• {message}" for message in problems.values())
+            )
+            self.summary.show()
+            first = next(iter(problems))
+            widget = self.findChild(QWidget, first)
+            if widget is not None:
+                widget.setFocus()
+        else:
+            self.summary.hide()
+
+    def _on_failed(self, error: BaseException) -> None:
+        self._show_problems({"": user_message(error)})
+
+    # --- status and allocation ------------------------------------------------------------
+    def _on_status_clicked(self) -> None:
+        if self.details is None or self.case_id is None:
+            return
+        dialog = StatusDialog(self.details.status, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        service, case_id = self._service, self.case_id
+        new, reason = dialog.chosen(), dialog.reason.text()
+        self._runner.run(
+            lambda: service.change_status(case_id, new, reason),
+            lambda _: self._after_action(),
+            self._on_save_failed,
+        )
+
+    def _on_allocate_clicked(self) -> None:
+        if self.details is None or self.case_id is None:
+            return
+        dialog = AllocateDialog(self._workers, self.details.allocated_worker_id, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        service, case_id, worker = self._service, self.case_id, dialog.chosen()
+        self._runner.run(
+            lambda: service.allocate(case_id, worker),
+            lambda _: self._after_action(),
+            self._on_save_failed,
+        )
+
+    def _after_action(self) -> None:
+        if self.case_id:
+            self.case_saved.emit(self.case_id)
+        self.reload()
+
+    # --- dirty state ----------------------------------------------------------------------
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def _on_edited(self, *_args: object) -> None:
+        if not self._loading:
+            self._set_dirty(True)
+
+    def _set_dirty(self, dirty: bool) -> None:
+        self._dirty = dirty
+        if dirty:
+            self.saved_line.setText("Unsaved changes")
+
+
+def _select(combo: QComboBox, value: str) -> None:
+    index = combo.findData(value)
+    combo.setCurrentIndex(max(index, 0))

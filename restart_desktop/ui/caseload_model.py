@@ -1,0 +1,240 @@
+"""The caseload as a Qt table model, fetched from the store in pages.
+
+Filtering and sorting happen in SQL (``CaseService``), because the list is paged: a proxy
+model could only sort the rows already fetched. Each query carries a generation number so a
+slow answer to an old keystroke never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+
+from restart_desktop.app.cases import CaseloadQuery, CaseRow, CaseService, CaseSort
+from restart_desktop.ui.tasks import TaskRunner, user_message
+
+PAGE_SIZE = 200
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+FLAGGED_ROLE = Qt.ItemDataRole.UserRole + 3
+
+COLUMNS = ("Name", "Prison no.", "Prison", "Release", "Days", "Flags", "Status", "Worker")
+(COL_NAME, COL_NOMIS, COL_PRISON, COL_RELEASE, COL_DAYS, COL_FLAGS, COL_STATUS, COL_WORKER) = (
+    range(len(COLUMNS))
+)
+SORT_FOR_COLUMN = {
+    COL_NAME: CaseSort.NAME,
+    COL_NOMIS: CaseSort.NOMIS,
+    COL_PRISON: CaseSort.PRISON,
+    COL_RELEASE: CaseSort.RELEASE,
+    COL_DAYS: CaseSort.RELEASE,
+    COL_STATUS: CaseSort.STATUS,
+    COL_WORKER: CaseSort.WORKER,
+}
+FLAG_BACKGROUND = QColor("#fff1c2")  # light amber: readable with dark text, also in print
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def format_release(row: CaseRow) -> str:
+    if row.release_date is None:
+        return ""
+    text = row.release_date.strftime("%a %d %b %Y")
+    return f"{text} {row.release_time}" if row.release_time else text
+
+
+def flag_text(row: CaseRow) -> str:
+    return ", ".join(row.flags.describe()) if row.flags else ""
+
+
+class CaseloadTableModel(QAbstractTableModel):
+    """Signals:
+    loaded(int): a query finished; the argument is the total number of matching cases.
+    failed(str): a query failed; the argument is a message for the user.
+    """
+
+    loaded = Signal(int)
+    failed = Signal(str)
+
+    def __init__(self, service: CaseService, runner: TaskRunner, parent: QObject | None = None):
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self._rows: list[CaseRow] = []
+        self._total = 0
+        self._query = CaseloadQuery()
+        self._generation = 0
+        self._fetching = False
+
+    # --- queries --------------------------------------------------------------------------
+    @property
+    def query(self) -> CaseloadQuery:
+        return self._query
+
+    @property
+    def total(self) -> int:
+        return self._total
+
+    def set_query(self, query: CaseloadQuery) -> None:
+        self._query = query
+        self.refresh()
+
+    def refresh(self) -> None:
+        self._generation += 1
+        generation, query, service = self._generation, self._query, self._service
+
+        def work() -> tuple[int, list[CaseRow]]:
+            return service.caseload_count(query), service.caseload_page(query, 0, PAGE_SIZE)
+
+        self._fetching = True
+        self._runner.run(work, lambda r: self._on_first_page(generation, r), self._on_error)
+
+    def _on_first_page(self, generation: int, result: tuple[int, list[CaseRow]]) -> None:
+        if generation != self._generation:
+            return
+        self.beginResetModel()
+        self._total, self._rows = result
+        self._fetching = False
+        self.endResetModel()
+        self.loaded.emit(self._total)
+
+    def _on_error(self, error: BaseException) -> None:
+        self._fetching = False
+        self.failed.emit(user_message(error))
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: B008
+        return not parent.isValid() and not self._fetching and len(self._rows) < self._total
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: B008
+        if not self.canFetchMore(parent):
+            return
+        self._fetching = True
+        generation, query, offset = self._generation, self._query, len(self._rows)
+        service = self._service
+        self._runner.run(
+            lambda: service.caseload_page(query, offset, PAGE_SIZE),
+            lambda rows: self._on_more(generation, offset, rows),
+            self._on_error,
+        )
+
+    def _on_more(self, generation: int, offset: int, rows: list[CaseRow]) -> None:
+        if generation != self._generation or offset != len(self._rows):
+            return
+        self._fetching = False
+        if not rows:
+            self._total = len(self._rows)
+            return
+        self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+    # --- the model ------------------------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def row_at(self, row: int) -> CaseRow | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, case_id: str) -> int:
+        for number, row in enumerate(self._rows):
+            if row.id == case_id:
+                return number
+        return -1
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+            if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+                return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._display(row, column)
+        if role == ID_ROLE:
+            return row.id
+        if role == SORT_ROLE:
+            return self._sort_value(row, column)
+        flagged = bool(row.flags and (row.flags.friday or row.flags.pre_bank_holiday))
+        if role == FLAGGED_ROLE:
+            return flagged or bool(row.flags and row.flags.duty_to_refer)
+        if role == Qt.ItemDataRole.BackgroundRole and column in (COL_RELEASE, COL_FLAGS):
+            if flagged or (row.flags and row.flags.duty_to_refer):
+                return QBrush(FLAG_BACKGROUND)
+        if role == Qt.ItemDataRole.ForegroundRole and column in (COL_RELEASE, COL_FLAGS):
+            if flagged or (row.flags and row.flags.duty_to_refer):
+                return QBrush(QColor("#000000"))
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_FLAGS and row.flags:
+            return self._flag_tooltip(row)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_DAYS:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, row: CaseRow, column: int) -> str:
+        if column == COL_NAME:
+            return row.name
+        if column == COL_NOMIS:
+            return row.nomis_number
+        if column == COL_PRISON:
+            return row.prison
+        if column == COL_RELEASE:
+            return format_release(row)
+        if column == COL_DAYS:
+            if row.flags is None or row.flags.days_to_release is None:
+                return ""
+            return str(row.flags.days_to_release)
+        if column == COL_FLAGS:
+            return flag_text(row)
+        if column == COL_STATUS:
+            return row.status.label
+        if column == COL_WORKER:
+            return row.worker_name or "Unallocated"
+        return ""
+
+    def _sort_value(self, row: CaseRow, column: int) -> Any:
+        if column in (COL_RELEASE, COL_DAYS):
+            return row.release_date or dt.date.max
+        return self._display(row, column)
+
+    @staticmethod
+    def _flag_tooltip(row: CaseRow) -> str:
+        assert row.flags is not None
+        tips = []
+        if row.flags.friday or row.flags.pre_bank_holiday:
+            tips.append(
+                "Services may be closed after this release. Ask the prison to bring the "
+                "release forward (Offenders (Day of Release from Detention) Act 2023) or "
+                "plan the weekend."
+            )
+        if row.flags.duty_to_refer:
+            tips.append(
+                "Release within 56 days with no settled address: a Duty to Refer referral "
+                "to a local housing authority is due."
+            )
+        return "\n".join(tips)
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        sort = SORT_FOR_COLUMN.get(column)
+        if sort is None:
+            return
+        descending = order == Qt.SortOrder.DescendingOrder
+        self.set_query(replace(self._query, sort=sort, descending=descending))

@@ -1,0 +1,203 @@
+"""The caseload: filters across the top, the table below; Enter opens a case file."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.cases import CaseloadQuery, CaseService, StatusFilter, WorkerOption
+from restart_desktop.domain.case import CaseStatus
+from restart_desktop.ui.caseload_model import COL_NAME, COL_RELEASE, ID_ROLE, CaseloadTableModel
+from restart_desktop.ui.tasks import TaskRunner
+
+RELEASE_WINDOWS = (
+    ("Any release date", None),
+    ("Due out in 7 days", 7),
+    ("Due out in 14 days", 14),
+    ("Due out in 28 days", 28),
+    ("Due out in 56 days", 56),
+)
+ANYONE = "__anyone__"
+
+
+class CaseTable(QTableView):
+    """Signals:
+    activated_case(str): Enter or double-click on a row; the argument is the case id.
+    """
+
+    activated_case = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            index = self.currentIndex()
+            if index.isValid():
+                self.activated_case.emit(index.siblingAtColumn(COL_NAME).data(ID_ROLE))
+                return
+        super().keyPressEvent(event)
+
+
+class CaseloadView(QWidget):
+    """Signals:
+    case_opened(str): the worker asked to open this case id.
+    new_case_requested(): the worker asked to record a new person.
+    """
+
+    case_opened = Signal(str)
+    new_case_requested = Signal()
+
+    def __init__(
+        self,
+        service: CaseService,
+        runner: TaskRunner,
+        my_worker_id: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._my_worker_id = my_worker_id
+        self.model = CaseloadTableModel(service, runner, self)
+
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Name, prison number or CRN")
+        self.search.setAccessibleName("Search the caseload by name, prison number or CRN")
+        self.search.setClearButtonEnabled(True)
+        search_label = QLabel("&Find:")
+        search_label.setBuddy(self.search)
+
+        self.status_filter = QComboBox()
+        self.status_filter.setAccessibleName("Filter by case status")
+        self.status_filter.addItem("Open cases", StatusFilter.OPEN.value)
+        self.status_filter.addItem("All cases", StatusFilter.ALL.value)
+        for status in CaseStatus:
+            self.status_filter.addItem(status.label, status.value)
+        status_label = QLabel("S&tatus:")
+        status_label.setBuddy(self.status_filter)
+
+        self.worker_filter = QComboBox()
+        self.worker_filter.setAccessibleName("Filter by allocated worker")
+        self.worker_filter.addItem("My cases", my_worker_id)
+        self.worker_filter.addItem("Everyone's cases", ANYONE)
+        worker_label = QLabel("&Worker:")
+        worker_label.setBuddy(self.worker_filter)
+
+        self.release_filter = QComboBox()
+        self.release_filter.setAccessibleName("Filter by release date")
+        for label, days in RELEASE_WINDOWS:
+            self.release_filter.addItem(label, days)
+        release_label = QLabel("&Release:")
+        release_label.setBuddy(self.release_filter)
+
+        self.new_button = QPushButton("&New person")
+        self.new_button.setToolTip("Record a new person recommended to the programme (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_case_requested)
+
+        self.count_label = QLabel("")
+        self.count_label.setAccessibleName("Number of people shown")
+
+        self.table = CaseTable()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Caseload")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for column, width in enumerate((220, 90, 170, 170, 50, 230, 170)):
+            self.table.setColumnWidth(column, width)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(COL_RELEASE, Qt.SortOrder.AscendingOrder)
+        self.table.doubleClicked.connect(self._on_table_double_clicked)
+        self.table.activated_case.connect(self.case_opened)
+
+        filters = QHBoxLayout()
+        for widget in (
+            search_label,
+            self.search,
+            status_label,
+            self.status_filter,
+            worker_label,
+            self.worker_filter,
+            release_label,
+            self.release_filter,
+        ):
+            filters.addWidget(widget)
+        filters.setStretch(1, 2)
+        filters.addWidget(self.new_button)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.table)
+        layout.addWidget(self.count_label)
+
+        self.search.textChanged.connect(self._apply_filters)
+        self.status_filter.currentIndexChanged.connect(self._apply_filters)
+        self.worker_filter.currentIndexChanged.connect(self._apply_filters)
+        self.release_filter.currentIndexChanged.connect(self._apply_filters)
+        self.model.loaded.connect(self._on_model_loaded)
+        self.model.failed.connect(self.count_label.setText)
+        self.search.returnPressed.connect(self.table.setFocus)
+
+        self.setTabOrder(self.search, self.status_filter)
+        self.setTabOrder(self.status_filter, self.worker_filter)
+        self.setTabOrder(self.worker_filter, self.release_filter)
+        self.setTabOrder(self.release_filter, self.new_button)
+        self.setTabOrder(self.new_button, self.table)
+        self._apply_filters()
+
+    def set_workers(self, workers: list[WorkerOption]) -> None:
+        current = self.worker_filter.currentData()
+        self.worker_filter.blockSignals(True)
+        while self.worker_filter.count() > 2:
+            self.worker_filter.removeItem(2)
+        for worker in workers:
+            if worker.id != self._my_worker_id:
+                self.worker_filter.addItem(worker.name, worker.id)
+        found = self.worker_filter.findData(current)
+        self.worker_filter.setCurrentIndex(max(found, 0))
+        self.worker_filter.blockSignals(False)
+
+    def current_query(self) -> CaseloadQuery:
+        worker = self.worker_filter.currentData()
+        return replace(
+            self.model.query,
+            text=self.search.text(),
+            status=self.status_filter.currentData(),
+            worker_id=None if worker == ANYONE else worker,
+            release_within_days=self.release_filter.currentData(),
+        )
+
+    def _apply_filters(self) -> None:
+        self.model.set_query(self.current_query())
+
+    def refresh(self) -> None:
+        self.model.refresh()
+
+    def _on_model_loaded(self, total: int) -> None:
+        self.count_label.setText("1 person" if total == 1 else f"{total} people")
+        if self.table.currentIndex().isValid() or self.model.rowCount() == 0:
+            return
+        self.table.setCurrentIndex(self.model.index(0, COL_NAME))
+
+    def _on_table_double_clicked(self, index: QModelIndex) -> None:
+        self.case_opened.emit(index.siblingAtColumn(COL_NAME).data(ID_ROLE))
+
+    def selected_case_id(self) -> str | None:
+        index = self.table.currentIndex()
+        return index.siblingAtColumn(COL_NAME).data(ID_ROLE) if index.isValid() else None

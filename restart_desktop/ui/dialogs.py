@@ -1,0 +1,96 @@
+"""Small dialogs of the case file: change status with a reason, allocate to a worker."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.cases import WorkerOption
+from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
+from restart_desktop.ui.widgets import FieldError
+
+
+class StatusDialog(QDialog):
+    """Choose the next status (only allowed ones are offered) and say why."""
+
+    def __init__(self, current: CaseStatus, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Change case status")
+        self.status = QComboBox()
+        self.status.setAccessibleName("New status")
+        for option in sorted(ALLOWED_TRANSITIONS[current], key=list(CaseStatus).index):
+            self.status.addItem(option.label, option.value)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason for the status change")
+        self.reason.setPlaceholderText("Why, in a few words")
+        self.error = FieldError()
+        form = QFormLayout()
+        form.addRow(QLabel(f"Now: <b>{current.label}</b>"))
+        status_label = QLabel("New &status:")
+        status_label.setBuddy(self.status)
+        form.addRow(status_label, self.status)
+        reason_label = QLabel("&Reason:")
+        reason_label.setBuddy(self.reason)
+        form.addRow(reason_label, self.reason)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Change status")
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> CaseStatus:
+        return CaseStatus(self.status.currentData())
+
+    def _on_accept(self) -> None:
+        if not self.reason.text().strip():
+            self.error.show_message("Give a reason: it is kept with the case's history.")
+            self.reason.setFocus()
+            return
+        self.accept()
+
+
+class AllocateDialog(QDialog):
+    """Choose the worker the case is allocated to."""
+
+    def __init__(
+        self, workers: list[WorkerOption], current: str | None, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Allocate case")
+        self.worker = QComboBox()
+        self.worker.setAccessibleName("Worker to allocate the case to")
+        self.worker.addItem("Nobody (unallocated)", None)
+        for option in workers:
+            self.worker.addItem(option.name, option.id)
+        found = self.worker.findData(current)
+        self.worker.setCurrentIndex(max(found, 0))
+        label = QLabel("Allocate &to:")
+        label.setBuddy(self.worker)
+        form = QFormLayout()
+        form.addRow(label, self.worker)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Allocate")
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> str | None:
+        value = self.worker.currentData()
+        return value if isinstance(value, str) else None

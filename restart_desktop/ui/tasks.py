@@ -1,0 +1,102 @@
+"""One way to run background work: a single worker thread for database and crypto calls.
+
+Results come back to the GUI thread through a queued signal, never by polling or
+``processEvents()``. Work is serialised on one thread, so SQLite sees one writer at a time.
+Failures the user can act on (``UserError``, storage and security errors) reach the caller's
+error handler with their message; anything else is a bug: logged without personal data and
+reported with a plain message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from restart_desktop.app.errors import UserError
+from restart_desktop.domain.reference import ReferenceDataError
+from restart_desktop.security.errors import SecurityError
+from restart_desktop.store.errors import StorageError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+EXPECTED_ERRORS = (UserError, SecurityError, StorageError, ReferenceDataError)
+BUG_MESSAGE = (
+    "Something went wrong inside RESTART Desktop, so that action did not finish. Nothing "
+    "half-done was saved. Please try again; if it happens again, tell your IT contact the "
+    "time it happened."
+)
+
+
+def user_message(error: BaseException) -> str:
+    """What to show a person for ``error``."""
+    if isinstance(error, EXPECTED_ERRORS):
+        return str(error)
+    return BUG_MESSAGE
+
+
+class TaskRunner(QObject):
+    """Runs callables on one background thread and hands results to the GUI thread.
+
+    Signals:
+        busy_changed(bool): work started (True) or all work finished (False).
+    """
+
+    busy_changed = Signal(bool)
+    _finished = Signal(object, object, object)  # future, on_done, on_error
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restart-db")
+        self._pending = 0
+        self._finished.connect(self._on_finished)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def run(
+        self,
+        work: Callable[[], T],
+        on_done: Callable[[T], None],
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+        future = self._executor.submit(work)
+        future.add_done_callback(lambda f: self._finished.emit(f, on_done, on_error))
+
+    def _on_finished(
+        self,
+        future: Future[Any],
+        on_done: Callable[[Any], None],
+        on_error: Callable[[BaseException], None] | None,
+    ) -> None:
+        self._pending -= 1
+        try:
+            error = future.exception()
+            if error is None:
+                on_done(future.result())
+            else:
+                if not isinstance(error, EXPECTED_ERRORS):
+                    # The frames only: an exception's message can quote personal data.
+                    log.error(
+                        "background task failed: %s\n%s",
+                        type(error).__name__,
+                        "".join(traceback.format_tb(error.__traceback__)),
+                    )
+                if on_error is not None:
+                    on_error(error)
+        finally:
+            if self._pending == 0:
+                self.busy_changed.emit(False)
+
+    def shutdown(self) -> None:
+        """Finish queued work (so nothing in flight is lost), then stop the thread."""
+        self._executor.shutdown(wait=True)

@@ -1,0 +1,53 @@
+"""Small widgets shared by the forms: optional dates typed as day/month/year, field errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+
+DATE_HINT = "dd/mm/yyyy"
+
+
+class DateField(QLineEdit):
+    """An optional date, typed as 27/11/2026 (or 2026-11-27). Empty means "not known".
+
+    A QDateEdit cannot be empty, and a date that is not known must not be saved as some
+    default date.
+    """
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(DATE_HINT)
+        self.setAccessibleName(accessible_name)
+        self.setMaxLength(10)
+
+    def set_date(self, value: dt.date | None) -> None:
+        self.setText(value.strftime("%d/%m/%Y") if value else "")
+
+    def date_value(self) -> dt.date | None:
+        """The date typed, None when empty; raises ValueError with a message when unreadable."""
+        text = self.text().strip()
+        if not text:
+            return None
+        for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y"):
+            try:
+                return dt.datetime.strptime(text, fmt).date()
+            except ValueError:
+                continue
+        raise ValueError(f"'{text}' is not a date. Write it as day/month/year, e.g. 27/11/2026.")
+
+
+class FieldError(QLabel):
+    """The message under a field. Empty and hidden when the field is fine."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fieldError")
+        self.setWordWrap(True)
+        self.setStyleSheet("color: #a00000;")
+        self.hide()
+
+    def show_message(self, message: str | None) -> None:
+        self.setText(message or "")
+        self.setVisible(bool(message))

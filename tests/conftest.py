@@ -1,0 +1,73 @@
+"""Shared fixtures. Every test runs in its own data folder with its own in-memory keyring."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.core
+import pytest
+
+from restart_desktop.app.session import AppSession, enrol
+from restart_desktop.domain.case import Role
+from restart_desktop.domain.reference import load_reference_data
+from restart_desktop.paths import DATA_DIR_ENV, DataPaths
+from restart_desktop.security.keys import KdfParams
+from tests.support.constants import PASSPHRASE, WORKER_NAME
+from tests.support.memory_keyring import MemoryKeyring
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
+    """A fresh in-memory keyring; the previous backend is put back after the test.
+
+    The previous backend is saved through monkeypatch rather than ``keyring.get_keyring()``,
+    which would run backend detection (D-Bus probes on a desktop) the first time.
+    """
+    for name in ("PYTHON_KEYRING_BACKEND", "RESTART_DESKTOP_PASSPHRASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(keyring.core, "_keyring_backend", None)
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
+@pytest.fixture(autouse=True)
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The data folder the app resolves by default (RESTART_DESKTOP_DATA_DIR) for this test."""
+    folder = tmp_path / "data"
+    monkeypatch.setenv(DATA_DIR_ENV, str(folder))
+    return folder
+
+
+@pytest.fixture
+def fast_kdf() -> KdfParams:
+    """Cheap Argon2id parameters so that tests enrol and unlock in milliseconds."""
+    return KdfParams(iterations=1, memory_kib=8 * 1024, lanes=1)
+
+
+@pytest.fixture
+def data_paths(data_dir: Path) -> DataPaths:
+    return DataPaths(data_dir)
+
+
+@pytest.fixture
+def organisation_code() -> str:
+    return load_reference_data().organisations[0].code
+
+
+@pytest.fixture
+def enrolled(
+    data_paths: DataPaths, fast_kdf: KdfParams, organisation_code: str
+) -> Iterator[AppSession]:
+    session = enrol(
+        data_paths,
+        name=WORKER_NAME,
+        organisation_code=organisation_code,
+        role=Role.WORKER,
+        passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )
+    yield session
+    session.close()

@@ -1,0 +1,190 @@
+"""The real command line in subprocesses: demo, init, doctor and --version."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from restart_desktop import __version__
+from restart_desktop.domain.reference import load_reference_data
+from tests.support.cli import cli_env, doctor_lines, run_cli
+from tests.support.constants import PASSPHRASE, WRONG_PASSPHRASE
+
+pytestmark = pytest.mark.e2e
+
+EXPECTED_CHECKS = {
+    "version",
+    "data folder",
+    "reference data",
+    "keyring",
+    "schema",
+    "encryption",
+    "SQLCipher integrity",
+    "SQLite integrity",
+}
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return cli_env(tmp_path)
+
+
+@pytest.fixture
+def organisation() -> str:
+    return load_reference_data().organisations[0].code
+
+
+def _init(env: dict[str, str], tmp_path: Path, organisation: str) -> None:
+    result = run_cli(
+        ["init", "--name", "Testy McExample", "--organisation", organisation],
+        {**env, "RESTART_DESKTOP_PASSPHRASE": PASSPHRASE},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Set up" in result.stdout
+
+
+def test_version(env: dict[str, str], tmp_path: Path) -> None:
+    result = run_cli(["--version"], env, cwd=tmp_path)
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"restart-desktop {__version__}"
+
+
+def test_demo_then_doctor(env: dict[str, str], tmp_path: Path) -> None:
+    demo = run_cli(["demo", "--cases", "30", "--seed", "3"], env, cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert "Demo data folder ready" in demo.stdout
+    assert "30 of 30 people" in demo.stderr
+    assert not Path(env["RESTART_TEST_KEYRING_FILE"]).exists()  # demo never uses the keyring
+
+    doctor = run_cli(["doctor"], env, cwd=tmp_path)
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    checks = doctor_lines(doctor.stdout)
+    assert set(checks) == EXPECTED_CHECKS
+    assert all(ok for ok, _ in checks.values()), doctor.stdout
+    assert "demo file" in checks["keyring"][1]
+    assert Path(checks["data folder"][1]) == Path(env["RESTART_DESKTOP_DATA_DIR"]).resolve()
+
+
+def test_demo_refuses_a_folder_already_set_up(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    _init(env, tmp_path, organisation)
+    result = run_cli(["demo", "--cases", "3"], env, cwd=tmp_path)
+    assert result.returncode == 1
+    assert "already set up" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_then_doctor(env: dict[str, str], tmp_path: Path, organisation: str) -> None:
+    _init(env, tmp_path, organisation)
+    secrets = json.loads(Path(env["RESTART_TEST_KEYRING_FILE"]).read_text("utf-8"))
+    assert len(secrets) == 1
+
+    doctor = run_cli(["doctor"], {**env, "RESTART_DESKTOP_PASSPHRASE": PASSPHRASE}, cwd=tmp_path)
+
+    assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+    checks = doctor_lines(doctor.stdout)
+    assert set(checks) == EXPECTED_CHECKS
+    assert all(ok for ok, _ in checks.values()), doctor.stdout
+    assert "tests.support.memory_keyring.FileKeyring" in checks["keyring"][1]
+    assert doctor.stderr == ""
+
+
+def test_doctor_with_a_wrong_passphrase_fails(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    _init(env, tmp_path, organisation)
+    doctor = run_cli(
+        ["doctor"], {**env, "RESTART_DESKTOP_PASSPHRASE": WRONG_PASSPHRASE}, cwd=tmp_path
+    )
+    assert doctor.returncode == 1
+    ok, detail = doctor_lines(doctor.stdout)["database"]
+    assert not ok
+    assert "passphrase is not right" in detail
+    assert "Traceback" not in doctor.stderr
+
+
+def test_doctor_without_the_keyring_secret_fails(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    _init(env, tmp_path, organisation)
+    Path(env["RESTART_TEST_KEYRING_FILE"]).write_text("{}", "utf-8")
+
+    doctor = run_cli(["doctor"], {**env, "RESTART_DESKTOP_PASSPHRASE": PASSPHRASE}, cwd=tmp_path)
+
+    assert doctor.returncode == 1
+    ok, detail = doctor_lines(doctor.stdout)["database"]
+    assert not ok
+    assert "keyring no longer holds" in detail
+
+
+def test_doctor_on_a_folder_never_set_up(env: dict[str, str], tmp_path: Path) -> None:
+    doctor = run_cli(["doctor"], env, cwd=tmp_path)
+    assert doctor.returncode == 1
+    assert doctor_lines(doctor.stdout)["database"] == (
+        False,
+        "this data folder has not been set up yet",
+    )
+
+
+def test_init_with_a_short_passphrase_fails_clearly(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    result = run_cli(
+        ["init", "--name", "Testy McExample", "--organisation", organisation],
+        {**env, "RESTART_DESKTOP_PASSPHRASE": "short"},
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "Nothing was saved" in result.stderr
+    assert "at least 12 characters" in result.stderr
+    assert "Traceback" not in result.stderr
+    data = Path(env["RESTART_DESKTOP_DATA_DIR"])
+    assert not (data / "key.json").exists()
+    assert not (data / "restart.db").exists()
+
+
+def test_init_with_an_unknown_organisation_lists_the_known_ones(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    result = run_cli(
+        ["init", "--name", "Testy McExample", "--organisation", "ministry_of_fiction"],
+        {**env, "RESTART_DESKTOP_PASSPHRASE": PASSPHRASE},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2
+    assert "Unknown organisation" in result.stderr
+    assert organisation in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_init_without_a_passphrase_or_terminal_says_how(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    result = run_cli(
+        ["init", "--name", "Testy McExample", "--organisation", organisation], env, cwd=tmp_path
+    )
+    assert result.returncode == 2
+    assert "RESTART_DESKTOP_PASSPHRASE" in result.stderr
+    assert not Path(env["RESTART_DESKTOP_DATA_DIR"]).exists()
+
+
+def test_init_without_any_keyring_explains_the_fix(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    result = run_cli(
+        ["init", "--name", "Testy McExample", "--organisation", organisation],
+        {
+            **env,
+            "RESTART_DESKTOP_PASSPHRASE": PASSPHRASE,
+            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+        },
+        cwd=tmp_path,
+    )
+    assert result.returncode == 1
+    assert "PYTHON_KEYRING_BACKEND" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (Path(env["RESTART_DESKTOP_DATA_DIR"]) / "key.json").exists()

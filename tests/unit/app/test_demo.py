@@ -1,0 +1,115 @@
+"""Demo data: reproducible, valid by the app's own rules, and plainly fictional."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from restart_desktop.app import demo
+from restart_desktop.app.cases import CaseloadQuery, CaseService, StatusFilter
+from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol, unlock
+from restart_desktop.domain.case import Role
+from restart_desktop.domain.identifiers import crn_problem, nomis_problem
+from restart_desktop.paths import DataPaths
+from restart_desktop.security.keys import KdfParams
+from restart_desktop.store.models import Person, Worker
+from tests.support.constants import PASSPHRASE
+from tests.support.memory_keyring import MemoryKeyring
+
+TODAY = dt.date(2026, 3, 2)
+
+
+@pytest.fixture
+def second(tmp_path: Path, fast_kdf: KdfParams, organisation_code: str) -> Iterator[AppSession]:
+    session = enrol(
+        DataPaths(tmp_path / "second"),
+        name="Second Fictional Worker",
+        organisation_code=organisation_code,
+        role=Role.WORKER,
+        passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )
+    yield session
+    session.close()
+
+
+def _people(session: AppSession) -> list[dict[str, Any]]:
+    columns = [c.key for c in Person.__table__.columns if c.key not in Person.BOOKKEEPING]
+    with session.db.read() as s:
+        people = s.scalars(select(Person).order_by(Person.id))
+        return [{"id": p.id, **{c: getattr(p, c) for c in columns}} for p in people]
+
+
+def _portable(person: dict[str, Any], own_worker: str) -> dict[str, Any]:
+    """Each folder has its own worker id; everything else must match."""
+    worker = person["allocated_worker_id"]
+    return {**person, "allocated_worker_id": "self" if worker == own_worker else worker}
+
+
+def test_same_seed_and_day_give_the_same_people(enrolled: AppSession, second: AppSession) -> None:
+    first_summary = demo.fill_demo_data(enrolled, cases=25, seed=3, today=TODAY)
+    demo.fill_demo_data(second, cases=25, seed=3, today=TODAY)
+
+    assert first_summary == demo.DemoSummary(cases=25, workers=3)
+    first = [_portable(p, enrolled.worker.id) for p in _people(enrolled)]
+    again = [_portable(p, second.worker.id) for p in _people(second)]
+    assert len(first) == 25
+    assert first == again
+
+
+def test_another_seed_gives_other_people(enrolled: AppSession, second: AppSession) -> None:
+    demo.fill_demo_data(enrolled, cases=10, seed=3, today=TODAY)
+    demo.fill_demo_data(second, cases=10, seed=4, today=TODAY)
+    names = [(p["given_name"], p["family_name"]) for p in _people(enrolled)]
+    other = [(p["given_name"], p["family_name"]) for p in _people(second)]
+    assert names != other
+
+
+def test_demo_people_are_plainly_fictional_and_valid(enrolled: AppSession) -> None:
+    demo.fill_demo_data(enrolled, cases=60, seed=1, today=TODAY)
+    people = _people(enrolled)
+    assert len(people) == 60
+
+    for person in people:
+        assert person["family_name"] in demo.FAMILY_NAMES
+        assert person["given_name"] in demo.GIVEN_NAMES
+        assert person["nomis_number"] == "" or person["nomis_number"].startswith("Z")
+        assert person["crn"] == "" or person["crn"].startswith("Z")
+        assert nomis_problem(person["nomis_number"]) is None
+        assert crn_problem(person["crn"]) is None
+    assert any(p["nomis_number"] for p in people)
+    with enrolled.db.read() as s:
+        colleagues = {w.name for w in s.scalars(select(Worker))} - {enrolled.worker.name}
+    assert colleagues == {name for name, _ in demo.COLLEAGUES}
+    assert all("Demo" in name for name in colleagues)
+
+    # The demo passes the same checks as a worker's own typing.
+    service = CaseService(enrolled, today=lambda: TODAY)
+    for person in people:
+        case = service.get_case(person["id"])
+        assert service.validate(case.fields) == {}, person["id"]
+    everyone = CaseloadQuery(status=StatusFilter.ALL)
+    assert service.caseload_count(everyone) == 60
+
+
+def test_demo_folder_keeps_its_secret_in_a_file_not_in_the_keyring(
+    data_paths: DataPaths, fast_kdf: KdfParams, memory_keyring: MemoryKeyring
+) -> None:
+    session = demo.create_demo_folder(data_paths, cases=5, seed=2, today=TODAY, kdf=fast_kdf)
+    session.close()
+
+    assert data_paths.is_demo
+    assert data_paths.demo_secret.exists()
+    assert memory_keyring.secrets == {}
+    reopened = unlock(data_paths, DEMO_PASSPHRASE)
+    try:
+        assert reopened.is_demo
+        assert reopened.worker.name == "Demo Worker"
+        assert CaseService(reopened).caseload_count(CaseloadQuery(status=StatusFilter.ALL)) == 5
+    finally:
+        reopened.close()

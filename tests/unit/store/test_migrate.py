@@ -1,0 +1,163 @@
+"""Migrations: empty to head, a too-new database refused untouched, a failed one rolled back."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from restart_desktop.store.changes import Actor
+from restart_desktop.store.database import Database
+from restart_desktop.store.engine import connect_raw, create_store_engine
+from restart_desktop.store.errors import DatabaseTooNew, MigrationFailed
+from restart_desktop.store.migrate import MIGRATIONS_DIR, head_revision, upgrade_to_head
+from restart_desktop.store.models import Base, Person
+
+BROKEN_MIGRATION = '''"""deliberately broken: creates a table, then fails"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table("broken_leftover", sa.Column("id", sa.Integer(), primary_key=True))
+    op.execute("INSERT INTO broken_leftover (id) VALUES (1)")
+    op.execute("UPDATE people SET family_name = 'Overwritten'")
+    raise RuntimeError("this migration is broken on purpose")
+
+
+def downgrade() -> None:
+    raise NotImplementedError
+'''
+
+
+def _revision(db_path: Path, key: bytes) -> str:
+    raw = connect_raw(db_path, key)
+    try:
+        rows = raw.execute("SELECT version_num FROM alembic_version").fetchall()
+    finally:
+        raw.close()
+    assert len(rows) == 1
+    return str(rows[0][0])
+
+
+def _tables(db_path: Path, key: bytes) -> set[str]:
+    engine = create_store_engine(db_path, key)
+    try:
+        with engine.connect() as connection:
+            return set(inspect(connection).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_empty_file_is_migrated_to_head(db_path: Path, key: bytes, backups: Path) -> None:
+    assert upgrade_to_head(db_path, key, backups) == head_revision()
+    assert _revision(db_path, key) == head_revision()
+    assert _tables(db_path, key) == set(Base.metadata.tables) | {"alembic_version"}
+    assert not backups.exists()  # nothing to back up in a new database
+    # Running it again is a no-op.
+    assert upgrade_to_head(db_path, key, backups) == head_revision()
+    assert not backups.exists()
+
+
+def test_too_new_database_is_refused_and_left_untouched(
+    database: Database, db_path: Path, key: bytes, backups: Path
+) -> None:
+    with database.write() as s:
+        s.add(Person(given_name="Testy", family_name="McExample"))
+    database.close()
+    raw = connect_raw(db_path, key)
+    try:
+        raw.execute("UPDATE alembic_version SET version_num = '9999'")
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+    before = db_path.read_bytes()
+    assert not Path(str(db_path) + "-wal").exists()
+
+    with pytest.raises(DatabaseTooNew) as caught:
+        Database.open(db_path, key, backups)
+
+    assert caught.value.revision == "9999"
+    assert "newer version" in str(caught.value)
+    assert db_path.read_bytes() == before
+    assert not backups.exists()
+    assert _revision(db_path, key) == "9999"
+
+
+@pytest.fixture
+def broken_migrations(tmp_path: Path) -> Path:
+    scripts = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0002_broken.py").write_text(BROKEN_MIGRATION, "utf-8")
+    assert head_revision(scripts) == "0002"
+    return scripts
+
+
+def test_failed_migration_restores_the_backup(
+    database: Database,
+    db_path: Path,
+    key: bytes,
+    backups: Path,
+    actor: Actor,
+    broken_migrations: Path,
+) -> None:
+    assert _revision(db_path, key) == "0001"
+    with database.write() as s:
+        person = Person(given_name="Testy", family_name="McExample")
+        s.add(person)
+    database.close()
+
+    with pytest.raises(MigrationFailed) as caught:
+        upgrade_to_head(db_path, key, backups, script_location=broken_migrations)
+
+    saved = list(backups.iterdir())
+    assert len(saved) == 1
+    assert saved[0].name.startswith("restart-0001-")
+    assert saved[0].name in str(caught.value)
+    assert "RuntimeError" in str(caught.value)
+    assert not saved[0].read_bytes().startswith(b"SQLite format 3")  # the copy is encrypted
+
+    assert _revision(db_path, key) == "0001"
+    assert "broken_leftover" not in _tables(db_path, key)
+    reopened = Database.open(db_path, key, backups, actor)
+    try:
+        with reopened.read() as s:
+            loaded = s.get(Person, person.id)
+            assert loaded is not None
+            assert loaded.family_name == "McExample"
+    finally:
+        reopened.close()
+
+
+def test_failed_migration_is_rolled_back_even_without_the_backup(
+    database: Database,
+    db_path: Path,
+    key: bytes,
+    backups: Path,
+    broken_migrations: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The upgrade runs in one transaction (DDL included), so the backup is a second line."""
+    with database.write() as s:
+        s.add(Person(given_name="Testy", family_name="McExample"))
+    database.close()
+    monkeypatch.setattr("restart_desktop.store.migrate._restore", lambda backup, path: None)
+
+    with pytest.raises(MigrationFailed):
+        upgrade_to_head(db_path, key, backups, script_location=broken_migrations)
+
+    assert _revision(db_path, key) == "0001"
+    assert "broken_leftover" not in _tables(db_path, key)
+    raw = connect_raw(db_path, key)
+    try:
+        assert raw.execute("SELECT family_name FROM people").fetchall() == [("McExample",)]
+    finally:
+        raw.close()

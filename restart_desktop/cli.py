@@ -13,7 +13,6 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 from restart_desktop import __version__
 from restart_desktop.paths import DataPaths, resolve_data_dir

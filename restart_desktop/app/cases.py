@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from restart_desktop.app.errors import NotFound, ValidationFailed
@@ -154,12 +155,12 @@ class CaseService:
         self._today = today
 
     # --- caseload -----------------------------------------------------------------------
-    def _caseload_select(self, query: CaseloadQuery) -> Select[tuple[Person, str | None]]:
+    def _caseload_select(self, query: CaseloadQuery) -> Select[Person, str | None]:
         allocated = aliased(Worker)
         stmt = select(Person, allocated.name).outerjoin(
             allocated, Person.allocated_worker_id == allocated.id
         )
-        conditions = []
+        conditions: list[ColumnElement[bool]] = []
         if query.status == StatusFilter.OPEN:
             conditions.append(Person.status.in_(OPEN_STATUSES))
         elif query.status != StatusFilter.ALL:
@@ -189,7 +190,7 @@ class CaseService:
                 )
         if conditions:
             stmt = stmt.where(and_(*conditions))
-        order = {
+        orders: dict[CaseSort, list[Any]] = {
             # Names are shown in capitals: sort them regardless of how they were typed.
             CaseSort.NAME: [
                 Person.family_name.collate("NOCASE"),
@@ -200,7 +201,8 @@ class CaseService:
             CaseSort.RELEASE: [Person.release_date.is_(None), Person.release_date],
             CaseSort.STATUS: [Person.status],
             CaseSort.WORKER: [allocated.name],
-        }[query.sort]
+        }
+        order = orders[query.sort]
         if query.descending:
             order = [o.desc() for o in order]
         return stmt.order_by(*order, Person.id)

@@ -17,9 +17,10 @@ from sqlalchemy import select
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.ids import uuid7
-from restart_desktop.domain.passphrase import passphrase_feedback
+from restart_desktop.domain.passphrase import DEMO_PASSPHRASE, passphrase_feedback
 from restart_desktop.domain.reference import ReferenceData, load_reference_data
 from restart_desktop.paths import DataPaths
+from restart_desktop.security.errors import WrongPassphrase
 from restart_desktop.security.keys import (
     KdfParams,
     UnlockThrottle,
@@ -32,14 +33,13 @@ from restart_desktop.security.secret_store import (
     KeyringSecretStore,
     SecretStore,
 )
-from restart_desktop.security.errors import WrongPassphrase
 from restart_desktop.store.changes import Actor
 from restart_desktop.store.database import Database
 from restart_desktop.store.models import Device, LocalSetting, Worker
 
 log = logging.getLogger(__name__)
+__all__ = ["DEMO_PASSPHRASE", "AppSession", "WorkerInfo", "enrol", "open_key", "unlock"]
 
-DEMO_PASSPHRASE = "demo passphrase"
 DEFAULT_IDLE_LOCK_MINUTES = 5
 
 
@@ -157,7 +157,11 @@ def enrol(
         raise
     log.info("enrolled a new data folder")
     return AppSession(
-        paths, db, WorkerInfo(worker_id, name.strip(), organisation_code, role), device_id, reference
+        paths,
+        db,
+        WorkerInfo(worker_id, name.strip(), organisation_code, role),
+        device_id,
+        reference,
     )
 
 
@@ -171,10 +175,10 @@ def open_key(paths: DataPaths, passphrase: str) -> bytes:
     store = secret_store_for(paths)
     try:
         key = unwrap_key(keyfile, passphrase, store)
-    except WrongPassphrase:
+    except WrongPassphrase as error:
         failures = throttle.record_failure()
         log.warning("failed unlock attempt (%d in a row)", failures)
-        raise
+        raise WrongPassphrase(throttle.wait_seconds()) from error
     throttle.record_success()
     return key
 

@@ -8,8 +8,14 @@ class SecurityError(Exception):
 
 
 class WrongPassphrase(SecurityError):
-    def __init__(self) -> None:
-        super().__init__("That passphrase is not right. Check Caps Lock and try again.")
+    """``wait_seconds`` > 0 when repeated failures mean the next try must wait."""
+
+    def __init__(self, wait_seconds: int = 0) -> None:
+        self.wait_seconds = wait_seconds
+        message = "That passphrase is not right. Check Caps Lock and try again."
+        if wait_seconds:
+            message += f" After several wrong tries, wait {wait_seconds} seconds first."
+        super().__init__(message)
 
 
 class TooManyAttempts(SecurityError):

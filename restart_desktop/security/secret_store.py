@@ -61,7 +61,7 @@ def _with_timeout(call: Callable[[], T], what: str) -> T:
     def run() -> None:
         try:
             result.append(call())
-        except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+        except BaseException as error:
             failure.append(error)
 
     worker = threading.Thread(target=run, name="keyring-call", daemon=True)

@@ -1,0 +1,532 @@
+"""The main window: set-up or unlock first, then the workspace; lock on demand and when idle.
+
+Start-up imports only Qt and plain-Python domain modules, so the unlock window appears about as
+fast as a bare Qt window. The database layer (SQLAlchemy, SQLCipher, Alembic) is imported on the
+background worker while the worker types the passphrase.
+
+Locking hides the workspace behind the unlock page (no personal data is shown, and the window
+title never names anyone) but keeps it alive, so nothing being typed is lost; unlocking again
+checks the passphrase against the key file and the keyring, like a first unlock.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop import __version__
+from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
+from restart_desktop.domain.reference import ReferenceData, load_reference_data
+from restart_desktop.paths import DataPaths
+from restart_desktop.security.errors import TooManyAttempts, WrongPassphrase
+from restart_desktop.ui.access_pages import (
+    DEMO_BANNER_STYLE,
+    EnrolmentForm,
+    OnboardingPage,
+    UnlockPage,
+)
+from restart_desktop.ui.tasks import TaskRunner, user_message
+
+if TYPE_CHECKING:
+    from restart_desktop.app.session import AppSession
+    from restart_desktop.ui.workspace import Workspace
+
+log = logging.getLogger(__name__)
+
+APP_TITLE = "RESTART Desktop"
+DEMO_CASES = 60
+DEMO_SEED = 1
+MAX_IDLE_LOCK_MINUTES = 120
+# Modules the workspace needs, imported on the worker thread while the unlock page waits.
+PRELOAD = (
+    "restart_desktop.app.session",
+    "restart_desktop.app.cases",
+    "restart_desktop.ui.workspace",
+)
+_INPUT_EVENTS = frozenset(
+    {
+        QEvent.Type.KeyPress,
+        QEvent.Type.MouseButtonPress,
+        QEvent.Type.MouseMove,
+        QEvent.Type.Wheel,
+        QEvent.Type.TouchBegin,
+    }
+)
+
+
+def _preload() -> None:
+    for name in PRELOAD:
+        importlib.import_module(name)
+
+
+class IdleWatcher(QObject):
+    """Restarts a timer on every keyboard, mouse or touch event anywhere in the application.
+
+    Signals:
+        idle(): no input for the configured time.
+    """
+
+    idle = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self.idle)
+
+    def start(self, milliseconds: int) -> None:
+        self._timer.setInterval(milliseconds)
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    @property
+    def active(self) -> bool:
+        return self._timer.isActive()
+
+    @property
+    def interval_ms(self) -> int:
+        return self._timer.interval()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT_EVENTS and self._timer.isActive():
+            self._timer.start()
+        return False
+
+
+class PreparingPage(QWidget):
+    """Shown while demo data is created on first start of the README's run command."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel("Creating fictional demo data…")
+        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.progress = QProgressBar()
+        self.progress.setAccessibleName("Demo data progress")
+        self.progress.setMaximumWidth(420)
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(self.label)
+        layout.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+
+    def set_progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+
+class IdleLockDialog(QDialog):
+    """Settings > Lock when idle: how many minutes without input before the app locks."""
+
+    def __init__(self, minutes: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Lock when idle")
+        self.minutes = QSpinBox()
+        self.minutes.setRange(1, MAX_IDLE_LOCK_MINUTES)
+        self.minutes.setSuffix(" minutes")
+        self.minutes.setValue(minutes)
+        self.minutes.setAccessibleName("Minutes without use before locking")
+        label = QLabel("&Lock after:")
+        label.setBuddy(self.minutes)
+        form = QFormLayout()
+        form.addRow(label, self.minutes)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            QLabel("RESTART Desktop locks itself when nobody has used it for this long.")
+        )
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+
+class MainWindow(QMainWindow):
+    """One window for the whole app: preparing, set-up, unlock and the workspace are its pages.
+
+    Signals:
+        unlocked(): the workspace was shown after set-up or unlock.
+        locked(): the app was locked (by the worker or when idle).
+    """
+
+    unlocked = Signal()
+    locked = Signal()
+    _demo_progress = Signal(int, int)
+
+    def __init__(
+        self,
+        paths: DataPaths,
+        *,
+        demo: bool = False,
+        reference: ReferenceData | None = None,
+        idle_timeout_ms: int | None = None,
+        preload: bool = True,
+    ) -> None:
+        super().__init__()
+        self.paths = paths
+        self.reference = reference or load_reference_data()
+        self.runner = TaskRunner(self)
+        self.session: AppSession | None = None
+        self.workspace: Workspace | None = None
+        self._idle_override_ms = idle_timeout_ms
+        self._closing = False
+        self._demo_requested = demo
+        self.setWindowTitle(APP_TITLE)
+        self.resize(1280, 800)
+
+        self.stack = QStackedWidget()
+        self.preparing = PreparingPage()
+        self.onboarding = OnboardingPage(self.reference.organisations)
+        self.unlock_page = UnlockPage(DEMO_PASSPHRASE if self._is_demo_start() else None)
+        for page in (self.preparing, self.onboarding, self.unlock_page):
+            self.stack.addWidget(page)
+
+        self.demo_banner = QLabel(
+            "Demo data: every person in this window is fictional. Do not enter real people here."
+        )
+        self.demo_banner.setStyleSheet(DEMO_BANNER_STYLE)
+        self.demo_banner.setAccessibleName("Demo data notice")
+        self.demo_banner.setVisible(False)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.demo_banner)
+        layout.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+
+        self.user_label = QLabel("")
+        self.user_label.setAccessibleName("Signed in as")
+        self.lock_hint = QLabel("Ctrl+L locks")
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.statusBar().addPermanentWidget(self.lock_hint)
+
+        self._build_menus()
+        self.idle = IdleWatcher(self)
+        self.idle.idle.connect(self._on_idle)
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+
+        self.onboarding.enrol_requested.connect(self._on_enrol_requested)
+        self.unlock_page.passphrase_submitted.connect(self._on_passphrase_submitted)
+        self._demo_progress.connect(self.preparing.set_progress)
+        self._show_start_page()
+        if preload:
+            self.runner.run(_preload, lambda _result: None, lambda _error: None)
+
+    # --- pages ----------------------------------------------------------------------------
+    def _is_demo_start(self) -> bool:
+        return self.paths.is_demo or (self._demo_requested and not self.paths.is_enrolled)
+
+    def _show_start_page(self) -> None:
+        self._set_demo_banner(self._is_demo_start())
+        if self.paths.is_enrolled:
+            self._show_unlock()
+        elif self._demo_requested:
+            self._create_demo_data()
+        else:
+            self.stack.setCurrentWidget(self.onboarding)
+            self.onboarding.name.setFocus()
+        self._update_actions()
+
+    def _show_unlock(self) -> None:
+        self.stack.setCurrentWidget(self.unlock_page)
+        self.unlock_page.reset()
+        if self.paths.is_demo and self.session is None:
+            # Fictional data only: let Enter unlock straight away.
+            self.unlock_page.passphrase.setText(DEMO_PASSPHRASE)
+            self.unlock_page.passphrase.selectAll()
+
+    def _set_demo_banner(self, demo: bool) -> None:
+        self.demo_banner.setVisible(demo)
+        self.setWindowTitle(f"{APP_TITLE} — Demo data" if demo else APP_TITLE)
+
+    def _create_demo_data(self) -> None:
+        self.stack.setCurrentWidget(self.preparing)
+        paths, progress = self.paths, self._demo_progress
+
+        def work() -> None:
+            from restart_desktop.app.demo import create_demo_folder
+
+            session = create_demo_folder(
+                paths, cases=DEMO_CASES, seed=DEMO_SEED, progress=progress.emit
+            )
+            session.close()
+
+        self.runner.run(work, lambda _none: self._show_start_page(), self._on_demo_failed)
+
+    def _on_demo_failed(self, error: BaseException) -> None:
+        self.preparing.label.setText(
+            "The demo data could not be created. " + user_message(error)
+        )
+
+    # --- set-up and unlock ----------------------------------------------------------------
+    def _on_enrol_requested(self, form: EnrolmentForm) -> None:
+        paths = self.paths
+
+        def work() -> AppSession:
+            from restart_desktop.app.session import enrol
+
+            return enrol(
+                paths,
+                name=form.name,
+                organisation_code=form.organisation_code,
+                role=form.role,
+                passphrase=form.passphrase,
+            )
+
+        self.runner.run(work, self._on_session_opened, self._on_enrol_failed)
+
+    def _on_enrol_failed(self, error: BaseException) -> None:
+        self.onboarding.show_error(user_message(error))
+
+    def _on_passphrase_submitted(self, passphrase: str) -> None:
+        paths = self.paths
+        if self.session is not None:
+            # Locked while open: check the passphrase, then show the same workspace again.
+            def check() -> None:
+                from restart_desktop.app.session import open_key
+
+                open_key(paths, passphrase)
+
+            self.runner.run(check, lambda _none: self._show_workspace(), self._on_unlock_failed)
+            return
+
+        def work() -> AppSession:
+            from restart_desktop.app.session import unlock
+
+            return unlock(paths, passphrase)
+
+        self.runner.run(work, self._on_session_opened, self._on_unlock_failed)
+
+    def _on_unlock_failed(self, error: BaseException) -> None:
+        wait = 0
+        if isinstance(error, TooManyAttempts | WrongPassphrase):
+            wait = error.wait_seconds
+        self.unlock_page.show_error(user_message(error), wait)
+
+    def _on_session_opened(self, session: AppSession) -> None:
+        from restart_desktop.ui.workspace import Workspace
+
+        self.session = session
+        self.workspace = Workspace(session, self.runner)
+        self.workspace.message.connect(self._on_workspace_message)
+        self.stack.addWidget(self.workspace)
+        self._set_demo_banner(session.is_demo)
+        self._show_workspace()
+
+    def _show_workspace(self) -> None:
+        if self.session is None or self.workspace is None:
+            return
+        worker = self.session.worker
+        self.user_label.setText(f"{worker.name} · {worker.role.label}")
+        self.stack.setCurrentWidget(self.workspace)
+        self.workspace.show_caseload()
+        self._update_actions()
+        self.idle.start(self.idle_timeout_ms())
+        self.unlocked.emit()
+
+    def idle_timeout_ms(self) -> int:
+        if self._idle_override_ms is not None:
+            return self._idle_override_ms
+        minutes = self.session.idle_lock_minutes if self.session else 5
+        return minutes * 60_000
+
+    # --- locking --------------------------------------------------------------------------
+    @property
+    def is_locked(self) -> bool:
+        return self.stack.currentWidget() is not self.workspace
+
+    def lock(self) -> None:
+        if self.session is None or self.is_locked:
+            return
+        self.idle.stop()
+        for dialog in self.findChildren(QDialog):
+            if dialog.isVisible():
+                dialog.reject()  # a dialog over the workspace may show personal data
+        self.user_label.setText("")
+        self.statusBar().clearMessage()
+        self._show_unlock()
+        self._update_actions()
+        log.info("locked")
+        self.locked.emit()
+
+    def _on_idle(self) -> None:
+        self.lock()  # also closes any dialog of ours: it may show personal data
+
+    # --- menus ----------------------------------------------------------------------------
+    def _action(
+        self,
+        text: str,
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None,
+        slot: Callable[[], object],
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.new_action = self._action("&New person", QKeySequence.StandardKey.New, self._on_new)
+        self.find_action = self._action("&Find in caseload", "Ctrl+F", self._on_find)
+        self.caseload_action = self._action("Show &caseload", "Ctrl+1", self._on_caseload)
+        self.close_case_action = self._action("&Close case file", "Ctrl+W", self._on_close_case)
+        self.lock_action = self._action("&Lock", "Ctrl+L", self.lock)
+        self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
+        for action in (self.new_action, self.find_action, self.caseload_action):
+            file_menu.addAction(action)
+        file_menu.addAction(self.close_case_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.lock_action)
+        file_menu.addAction(self.quit_action)
+        settings_menu = bar.addMenu("&Settings")
+        self.idle_action = self._action("Lock when &idle…", None, self._on_idle_settings)
+        settings_menu.addAction(self.idle_action)
+        help_menu = bar.addMenu("&Help")
+        self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
+        help_menu.addAction(self.about_action)
+        self.unlocked_actions = (
+            self.new_action,
+            self.find_action,
+            self.caseload_action,
+            self.close_case_action,
+            self.lock_action,
+            self.idle_action,
+        )
+
+    def _update_actions(self) -> None:
+        open_ = not self.is_locked
+        for action in self.unlocked_actions:
+            action.setEnabled(open_)
+
+    def _on_new(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.new_case()
+
+    def _on_find(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.focus_search()
+
+    def _on_caseload(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_caseload()
+
+    def _on_close_case(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.close_current_case()
+
+    def _on_workspace_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, 5000)
+
+    def _on_idle_settings(self) -> None:
+        session = self.session
+        if session is None or self.is_locked:
+            return
+        dialog = IdleLockDialog(session.idle_lock_minutes, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        minutes = dialog.minutes.value()
+
+        def saved(_none: None) -> None:
+            self.idle.start(self.idle_timeout_ms())
+            self.statusBar().showMessage(f"RESTART Desktop will lock after {minutes} minutes.")
+
+        def failed(error: BaseException) -> None:
+            QMessageBox.warning(self, "Not saved", user_message(error))
+
+        self.runner.run(
+            lambda: session.set_setting("idle_lock_minutes", str(minutes)), saved, failed
+        )
+
+    def _on_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About RESTART Desktop",
+            f"<b>RESTART Desktop</b> {__version__}<br>"
+            "Offline case tool for RESTART Thames Valley resettlement workers.<br><br>"
+            f"Data folder: {self.paths.root}",
+        )
+
+    # --- closing --------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing:
+            event.accept()
+            return
+        unsaved = self.workspace.unsaved_views() if self.workspace is not None else []
+        if unsaved:
+            if self.is_locked:
+                text = (
+                    f"{len(unsaved)} case file(s) have changes that are not saved. Unlock "
+                    "and save them, or quit and lose those changes?"
+                )
+            else:
+                text = (
+                    f"{len(unsaved)} case file(s) have changes that are not saved. Quit and "
+                    "lose those changes?"
+                )
+            answer = QMessageBox.question(
+                self,
+                "Unsaved changes",
+                text,
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Discard:
+                event.ignore()
+                return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Finish background work, then close the database and forget the key."""
+        self._closing = True
+        self.idle.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+        self.runner.shutdown()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+
+def run_gui(paths: DataPaths, *, demo: bool = False, quit_after_shown: bool = False) -> int:
+    """Start the GUI; returns the process exit code."""
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setApplicationName(APP_TITLE)
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("RESTART Thames Valley")
+    window = MainWindow(paths, demo=demo, preload=not quit_after_shown)
+    window.show()
+    if quit_after_shown:
+        QTimer.singleShot(0, window.close)
+    return app.exec()

@@ -110,19 +110,20 @@ def test_enter_opens_the_selected_case_file(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
 ) -> None:
     window, view = _caseload(qtbot, make_window)
-    assert window.workspace is not None
+    workspace = window.workspace
+    assert workspace is not None
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_Down)
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(window.workspace.case_views()) == 1, timeout=SIGNAL_TIMEOUT_MS)
-    case = window.workspace.case_views()[0]
+    qtbot.waitUntil(lambda: len(workspace.case_views()) == 1, timeout=SIGNAL_TIMEOUT_MS)
+    case = workspace.case_views()[0]
     qtbot.waitUntil(lambda: case.details is not None, timeout=SIGNAL_TIMEOUT_MS)
     assert case.case_id == people["Quentin Housing"]
     assert case.heading.text() == "Quentin Homeless-Example"
-    assert window.workspace.tabs.tabText(1) == "Quentin Homeless-Example"
+    assert workspace.tabs.tabText(1) == "Quentin Homeless-Example"
 
     qtbot.keyClick(case, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
-    assert window.workspace.case_views() == []
+    assert workspace.case_views() == []
 
 
 def test_caseload_model_passes_the_model_tester(

@@ -1,0 +1,188 @@
+"""The case file: edit with validation that explains itself, status with a reason, allocation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialog
+from pytestqt.qtbot import QtBot
+from sqlalchemy import func, select
+
+from restart_desktop.store.models import Change, Person
+from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.case_file import CaseFileView
+from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
+from restart_desktop.ui.widgets import FieldError
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
+
+MakeWindow = Callable[..., MainWindow]
+
+
+def _open(qtbot: QtBot, window: MainWindow, case_id: str) -> CaseFileView:
+    assert window.workspace is not None
+    window.workspace.open_case(case_id)
+    view = window.workspace.case_views()[-1]
+    qtbot.waitUntil(lambda: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
+    return view
+
+
+def _stored(window: MainWindow, case_id: str) -> tuple[str, int]:
+    """The stored prison number and the number of changes, read straight from the database."""
+    assert window.session is not None
+    with window.session.db.read() as s:
+        person = s.get(Person, case_id)
+        assert person is not None
+        count = s.execute(select(func.count()).select_from(Change)).scalar_one()
+        return person.nomis_number, int(count)
+
+
+def _save(qtbot: QtBot, window: MainWindow, view: CaseFileView) -> None:
+    qtbot.keyClick(view.given_name, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+
+
+def test_invalid_prison_number_is_explained_and_nothing_is_saved(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    case_id = people["Zebedee Friday"]
+    view = _open(qtbot, window, case_id)
+    before = _stored(window, case_id)
+
+    view.nomis_number.selectAll()
+    qtbot.keyClicks(view.nomis_number, "12345")
+    qtbot.keyClicks(view.given_name, "x")
+    _save(qtbot, window, view)
+
+    assert view.summary.isVisible()
+    assert "Nothing was saved" in view.summary.text()
+    error = view.findChild(FieldError, "error_nomis_number")  # the message under the field
+    assert error is not None and error.isVisible()
+    assert "A1234BC" in error.text()
+    assert view.dirty
+    assert _stored(window, case_id) == before  # neither the row nor the change log moved
+
+
+def test_release_date_before_referral_date_is_refused(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    case_id = people["Larry Later"]
+    view = _open(qtbot, window, case_id)
+    before = _stored(window, case_id)
+    view.referral_date.clear()
+    qtbot.keyClicks(view.referral_date, "01/02/2020")
+    view.release_date.clear()
+    qtbot.keyClicks(view.release_date, "01/01/2020")
+    _save(qtbot, window, view)
+    assert "before the referral date" in view.summary.text()
+    assert _stored(window, case_id) == before
+
+    view.release_date.clear()
+    qtbot.keyClicks(view.release_date, "31/02/2027")
+    _save(qtbot, window, view)
+    assert "is not a date" in view.summary.text()
+    assert _stored(window, case_id) == before
+
+
+def test_a_valid_edit_is_saved_once_and_shown_in_the_caseload(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    case_id = people["Zebedee Friday"]
+    view = _open(qtbot, window, case_id)
+    _number, changes_before = _stored(window, case_id)
+
+    view.nomis_number.selectAll()
+    qtbot.keyClicks(view.nomis_number, "z9876yx")
+    _save(qtbot, window, view)
+
+    assert not view.summary.isVisible()
+    assert not view.dirty
+    assert view.saved_line.text().startswith("Saved at")
+    assert _stored(window, case_id) == ("Z9876YX", changes_before + 1)
+    assert window.workspace is not None
+    caseload = window.workspace.caseload
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    numbers = [caseload.model.index(r, 1).data() for r in range(caseload.model.rowCount())]
+    assert "Z9876YX" in numbers
+
+
+def test_new_person_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    view = window.workspace.case_views()[-1]
+    assert view.case_id is None
+    assert view.given_name.hasFocus()
+    _save(qtbot, window, view)
+    assert "first name" in view.summary.text()
+
+    qtbot.keyClicks(view.given_name, "Newman")
+    qtbot.keyClicks(view.family_name, "Fictitious")
+    _save(qtbot, window, view)
+    assert view.case_id is not None
+    caseload = window.workspace.caseload
+    qtbot.waitUntil(lambda: caseload.count_label.text() == "4 people", timeout=SIGNAL_TIMEOUT_MS)
+
+
+def _answer_dialog(qtbot: QtBot, kind: type[QDialog], answer: Callable[[QDialog], None]) -> None:
+    """Answer the next modal dialog of ``kind`` from the keyboard, once it is open."""
+
+    def attempt() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind):
+            answer(dialog)
+        else:
+            QTimer.singleShot(20, attempt)
+
+    QTimer.singleShot(0, attempt)
+
+
+def test_status_change_needs_a_reason_and_is_kept_in_the_history(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    view = _open(qtbot, window, people["Quentin Housing"])
+    assert "Recommended" in view.status_line.text()
+
+    def refuse_then_give_reason(dialog: QDialog) -> None:
+        assert isinstance(dialog, StatusDialog)
+        assert dialog.status.currentText() == "Accepted"  # only allowed next statuses offered
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)  # no reason yet
+        assert "Give a reason" in dialog.error.text()
+        assert dialog.isVisible()
+        qtbot.keyClicks(dialog.reason, "Met the eligibility criteria")
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+
+    _answer_dialog(qtbot, StatusDialog, refuse_then_give_reason)
+    qtbot.keyClick(view.status_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Accepted" in view.status_line.text(), timeout=SIGNAL_TIMEOUT_MS)
+    assert "Met the eligibility criteria" in view.history.text()
+
+
+def test_allocate_to_nobody(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    view = _open(qtbot, window, people["Larry Later"])
+    assert "Allocated to Test Worker" in view.status_line.text()
+
+    def choose_nobody(dialog: QDialog) -> None:
+        assert isinstance(dialog, AllocateDialog)
+        qtbot.keyClick(dialog.worker, Qt.Key.Key_Home)
+        qtbot.keyClick(dialog.worker, Qt.Key.Key_Return)
+
+    _answer_dialog(qtbot, AllocateDialog, choose_nobody)
+    qtbot.keyClick(view.allocate_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "Allocated to nobody" in view.status_line.text(),
+                    timeout=SIGNAL_TIMEOUT_MS)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol
 from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSource, Role
 from restart_desktop.domain.ids import uuid7
+from restart_desktop.domain.release import FRIDAY, is_working_day
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.store.models import Person, Worker
@@ -48,6 +49,7 @@ STATUS_WEIGHTS = {
     CaseStatus.DECLINED: 2,
 }
 BATCH = 1000
+FRIDAY_SHARE = 0.33  # about a third of releases happen on a Friday (domain.md)
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,7 @@ def fill_demo_data(
     anchor = dt.datetime.combine(today, dt.time(9, 0))
     prisons = [p.code for p in session.reference.prisons if p.code != "other"]
     sentence_types = [t.code for t in session.reference.sentence_types]
+    holidays = session.reference.bank_holiday_dates
     with session.db.write() as s:
         colleague_ids = []
         for name, organisation in COLLEAGUES:
@@ -111,11 +114,21 @@ def fill_demo_data(
         with session.db.write() as s:
             for _ in range(batch):
                 s.add(_demo_person(rng, today, anchor, prisons, sentence_types, worker_ids,
-                                   statuses, weights))
+                                   statuses, weights, holidays))
         done += batch
         if progress:
             progress(done, cases)
     return DemoSummary(cases=cases, workers=len(worker_ids) - 2)
+
+
+def _release_day(rng: random.Random, day: dt.date, holidays: frozenset[dt.date]) -> dt.date:
+    """A plausible release day near ``day``: about a third on a Friday, never a weekend or bank
+    holiday (people are not released on those)."""
+    if rng.random() < FRIDAY_SHARE:
+        day += dt.timedelta(days=(FRIDAY - day.weekday()) % 7)
+    while not is_working_day(day, holidays):
+        day -= dt.timedelta(days=1)
+    return day
 
 
 def _demo_person(
@@ -127,12 +140,13 @@ def _demo_person(
     worker_ids: list[str],
     statuses: list[CaseStatus],
     weights: list[int],
+    holidays: frozenset[dt.date],
 ) -> Person:
     status = rng.choices(statuses, weights)[0]
     released = status in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY,
                           CaseStatus.CLOSED)
     offset = -rng.randint(1, 120) if released else rng.randint(0, 150)
-    release = today + dt.timedelta(days=offset)
+    release = _release_day(rng, today + dt.timedelta(days=offset), holidays)
     referral = min(release, today) - dt.timedelta(days=rng.randint(20, 200))
     given = rng.choice(GIVEN_NAMES)
     needs = sorted(rng.sample(NEED_CODES, rng.randint(1, 4)))

@@ -79,14 +79,28 @@ class ReleaseFlags:
     duty_to_refer: bool
     days_to_release: int | None
 
+    @property
+    def upcoming(self) -> bool:
+        """The release is today or later: there is still something to plan."""
+        return self.days_to_release is not None and self.days_to_release >= 0
+
+    @property
+    def needs_weekend_plan(self) -> bool:
+        """An upcoming Friday or pre-bank-holiday release: ask to bring it forward, or plan."""
+        return self.upcoming and (self.friday or self.pre_bank_holiday)
+
     def describe(self) -> list[str]:
-        """Short labels for the caseload and case file, most urgent first."""
+        """Short labels for the caseload and case file, most urgent first.
+
+        Friday and bank-holiday labels are for upcoming releases only: once someone is out,
+        the label would only be noise in the caseload.
+        """
         labels = []
         if self.duty_to_refer:
             labels.append("Duty to Refer due")
-        if self.friday:
+        if self.upcoming and self.friday:
             labels.append("Friday release")
-        if self.pre_bank_holiday:
+        if self.upcoming and self.pre_bank_holiday:
             labels.append("Release before a bank holiday")
         return labels
 

@@ -43,7 +43,7 @@ class EnrolmentForm:
 def _card(title: str, intro: str) -> tuple[QFrame, QVBoxLayout]:
     card = QFrame()
     card.setObjectName("card")
-    card.setMaximumWidth(560)
+    card.setFixedWidth(520)  # word-wrapped labels need a known width to size their height
     card.setFrameShape(QFrame.Shape.StyledPanel)
     layout = QVBoxLayout(card)
     heading = QLabel(title)

@@ -320,7 +320,7 @@ class CaseFileView(QWidget):
             f" ({html.escape(details.status_reason)}) · Allocated to {html.escape(allocated)}"
         )
         notes = list(details.flags.describe()) if details.flags else []
-        if details.flags and (details.flags.friday or details.flags.pre_bank_holiday):
+        if details.flags and details.flags.needs_weekend_plan:
             notes.append(
                 "Ask the prison to bring the release forward (Offenders (Day of Release from "
                 "Detention) Act 2023), or plan the weekend."

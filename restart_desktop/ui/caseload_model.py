@@ -174,7 +174,7 @@ class CaseloadTableModel(QAbstractTableModel):
             return row.id
         if role == SORT_ROLE:
             return self._sort_value(row, column)
-        flagged = bool(row.flags and (row.flags.friday or row.flags.pre_bank_holiday))
+        flagged = bool(row.flags and row.flags.needs_weekend_plan)
         if role == FLAGGED_ROLE:
             return flagged or bool(row.flags and row.flags.duty_to_refer)
         if role == Qt.ItemDataRole.BackgroundRole and column in (COL_RELEASE, COL_FLAGS):
@@ -219,7 +219,7 @@ class CaseloadTableModel(QAbstractTableModel):
     def _flag_tooltip(row: CaseRow) -> str:
         assert row.flags is not None
         tips = []
-        if row.flags.friday or row.flags.pre_bank_holiday:
+        if row.flags.needs_weekend_plan:
             tips.append(
                 "Services may be closed after this release. Ask the prison to bring the "
                 "release forward (Offenders (Day of Release from Detention) Act 2023) or "

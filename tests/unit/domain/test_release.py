@@ -130,3 +130,13 @@ def test_brought_forward_date_is_two_working_days_earlier(release: dt.date) -> N
     assert earliest < release
     assert len(working) == 2
     assert working[0] == earliest
+
+
+def test_friday_and_holiday_labels_are_only_for_upcoming_releases() -> None:
+    after = release_flags(D("2026-08-28"), False, D("2026-09-02"), HOLIDAYS)
+    assert after.friday and after.pre_bank_holiday  # still facts about the date
+    assert not after.needs_weekend_plan
+    assert after.describe() == []
+    on_the_day = release_flags(D("2026-08-28"), True, D("2026-08-28"), HOLIDAYS)
+    assert on_the_day.needs_weekend_plan
+    assert on_the_day.describe() == ["Friday release", "Release before a bank holiday"]

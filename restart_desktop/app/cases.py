@@ -155,9 +155,23 @@ class CaseService:
         self._today = today
 
     # --- caseload -----------------------------------------------------------------------
-    def _caseload_select(self, query: CaseloadQuery) -> Select[Person, str | None]:
+    # The columns a caseload row needs: plain tuples, not ORM objects, keep a page cheap.
+    _ROW_COLUMNS = (
+        Person.id,
+        Person.given_name,
+        Person.family_name,
+        Person.preferred_name,
+        Person.nomis_number,
+        Person.prison_code,
+        Person.release_date,
+        Person.release_time,
+        Person.status,
+        Person.has_settled_address,
+    )
+
+    def _caseload_select(self, query: CaseloadQuery, *columns: Any) -> Select[Any]:
         allocated = aliased(Worker)
-        stmt = select(Person, allocated.name).outerjoin(
+        stmt = select(*columns, allocated.name).outerjoin(
             allocated, Person.allocated_worker_id == allocated.id
         )
         conditions: list[ColumnElement[bool]] = []
@@ -179,13 +193,15 @@ class CaseService:
         if text:
             for word in text.split():
                 like = f"%{_escape_like(word)}%"
+                # SQLite's LIKE ignores case (ASCII) by itself; ilike() would add lower() calls
+                # on every column of every row.
                 conditions.append(
                     or_(
-                        Person.family_name.ilike(like, escape="\\"),
-                        Person.given_name.ilike(like, escape="\\"),
-                        Person.preferred_name.ilike(like, escape="\\"),
-                        Person.nomis_number.ilike(like, escape="\\"),
-                        Person.crn.ilike(like, escape="\\"),
+                        Person.family_name.like(like, escape="\\"),
+                        Person.given_name.like(like, escape="\\"),
+                        Person.preferred_name.like(like, escape="\\"),
+                        Person.nomis_number.like(like, escape="\\"),
+                        Person.crn.like(like, escape="\\"),
                     )
                 )
         if conditions:
@@ -208,38 +224,42 @@ class CaseService:
         return stmt.order_by(*order, Person.id)
 
     def caseload_page(self, query: CaseloadQuery, offset: int, limit: int) -> list[CaseRow]:
+        return self.caseload_page_and_count(query, offset, limit)[1]
+
+    def caseload_page_and_count(
+        self, query: CaseloadQuery, offset: int, limit: int
+    ) -> tuple[int, list[CaseRow]]:
+        """One page of the caseload and the number of matching cases, in one query."""
         today = self._today()
         holidays = self._reference.bank_holiday_dates
+        stmt = self._caseload_select(query, *self._ROW_COLUMNS, func.count().over())
         with self._db.read() as s:
-            rows = s.execute(self._caseload_select(query).offset(offset).limit(limit)).all()
-            return [self._row(person, worker, today, holidays) for person, worker in rows]
+            rows = s.execute(stmt.offset(offset).limit(limit)).all()
+        if not rows:
+            return (self.caseload_count(query) if offset else 0), []
+        total = int(rows[0][-2])  # count() over (), before the worker's name
+        return total, [self._row(row, today, holidays) for row in rows]
 
     def caseload_count(self, query: CaseloadQuery) -> int:
         with self._db.read() as s:
-            sub = self._caseload_select(query).order_by(None).subquery()
+            sub = self._caseload_select(query, Person.id).order_by(None).subquery()
             return int(s.execute(select(func.count()).select_from(sub)).scalar_one())
 
-    def _row(
-        self,
-        person: Person,
-        worker_name: str | None,
-        today: dt.date,
-        holidays: frozenset[dt.date],
-    ) -> CaseRow:
-        prison = self._reference.prison(person.prison_code)
+    def _row(self, row: Any, today: dt.date, holidays: frozenset[dt.date]) -> CaseRow:
+        (case_id, given, family, preferred, nomis, prison_code, release_date, release_time,
+         status, settled, _total, worker_name) = row
+        prison = self._reference.prison(prison_code)
         flags = (
-            release_flags(person.release_date, person.has_settled_address, today, holidays)
-            if person.release_date
-            else None
+            release_flags(release_date, settled, today, holidays) if release_date else None
         )
         return CaseRow(
-            id=person.id,
-            name=display_name(person.given_name, person.family_name, person.preferred_name),
-            nomis_number=person.nomis_number,
+            id=case_id,
+            name=display_name(given, family, preferred),
+            nomis_number=nomis,
             prison=prison.name if prison else "",
-            release_date=person.release_date,
-            release_time=person.release_time,
-            status=CaseStatus(person.status),
+            release_date=release_date,
+            release_time=release_time,
+            status=CaseStatus(status),
             worker_name=worker_name or "",
             flags=flags,
         )

@@ -24,7 +24,7 @@ from PySide6.QtGui import QBrush, QColor
 from restart_desktop.app.cases import CaseloadQuery, CaseRow, CaseService, CaseSort
 from restart_desktop.ui.tasks import TaskRunner, user_message
 
-PAGE_SIZE = 200
+PAGE_SIZE = 100  # about four screens: enough to scroll while the next page loads
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 FLAGGED_ROLE = Qt.ItemDataRole.UserRole + 3
@@ -95,7 +95,7 @@ class CaseloadTableModel(QAbstractTableModel):
         generation, query, service = self._generation, self._query, self._service
 
         def work() -> tuple[int, list[CaseRow]]:
-            return service.caseload_count(query), service.caseload_page(query, 0, PAGE_SIZE)
+            return service.caseload_page_and_count(query, 0, PAGE_SIZE)
 
         self._fetching = True
         self._runner.run(work, lambda r: self._on_first_page(generation, r), self._on_error)

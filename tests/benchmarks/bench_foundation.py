@@ -1,0 +1,217 @@
+"""Foundation benchmark: start-up, unlock and caseload filtering with 10,000 fictional people.
+
+Run with ``make bench`` (or ``python tests/benchmarks/bench_foundation.py [--cases N]``). Each
+figure is printed next to its floor, measured in the same run:
+
+- cold start to the unlock window shown, as a ratio to a bare PySide6 window process;
+- passphrase submitted to the caseload shown, minus the key-derivation (Argon2id) time;
+- caseload filter keystroke to the view updated (median and 90th percentile);
+- peak memory (maximum resident set size) of the GUI process with the caseload open.
+
+It prints figures; it asserts nothing. Targets come from issue 2 and are printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+STARTS = 7
+
+BARE_WINDOW = """
+import sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow
+app = QApplication(sys.argv[:1])
+window = QMainWindow()
+window.resize(1280, 800)
+window.show()
+QTimer.singleShot(0, window.close)
+sys.exit(app.exec())
+"""
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        QT_QPA_PLATFORM="offscreen",
+        RESTART_DESKTOP_DATA_DIR=str(data_dir),
+        PYTHONPATH=str(REPO_ROOT),
+    )
+    env.pop("RESTART_DESKTOP_PASSPHRASE", None)
+    return env
+
+
+def _timed_run(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, env=env, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def _median_start(args: list[str], env: dict[str, str]) -> float:
+    _timed_run(args, env)  # warm the file cache once, as a second start of the day would be
+    return statistics.median(_timed_run(args, env) for _ in range(STARTS))
+
+
+def seed(data_dir: Path, cases: int) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "restart_desktop", "demo", "--cases", str(cases), "--seed", "7"],
+        env=_env(data_dir),
+        check=True,
+        capture_output=True,
+    )
+    return time.perf_counter() - started
+
+
+def _resident_mib() -> float:
+    """Resident memory now (Linux), as opposed to the peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def inner(data_dir: Path) -> None:
+    """In a fresh process: unlock through the real window, then type in the caseload filter."""
+    from PySide6.QtCore import QEventLoop, Qt, QTimer
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
+    from restart_desktop.paths import DataPaths
+    from restart_desktop.ui.application import MainWindow
+
+    app = QApplication(sys.argv[:1])
+    paths = DataPaths(data_dir)
+    window = MainWindow(paths)
+    window.show()
+
+    def wait_until(predicate: object, timeout_s: float = 60.0) -> None:
+        deadline = time.perf_counter() + timeout_s
+        loop = QEventLoop()
+        while not predicate():  # type: ignore[operator]
+            if time.perf_counter() > deadline:
+                raise TimeoutError("the window did not get there in time")
+            QTimer.singleShot(1, loop.quit)
+            loop.exec()
+
+    # The worker is typing: the background preload of the database layer finishes meanwhile.
+    wait_until(lambda: window.runner.pending == 0)
+
+    from restart_desktop.app.session import open_key
+
+    kdf_started = time.perf_counter()
+    open_key(paths, DEMO_PASSPHRASE)
+    kdf_seconds = time.perf_counter() - kdf_started
+
+    page = window.unlock_page
+    page.passphrase.setText(DEMO_PASSPHRASE)
+    started = time.perf_counter()
+    QTest.keyClick(page.passphrase, Qt.Key.Key_Return)
+    wait_until(lambda: window.workspace is not None)
+    caseload = window.workspace.caseload  # type: ignore[union-attr]
+    wait_until(lambda: caseload.count_label.text() != "" and window.runner.pending == 0)
+    unlock_seconds = time.perf_counter() - started
+    app.processEvents()
+
+    caseload.worker_filter.setCurrentIndex(caseload.worker_filter.findText("Everyone's cases"))
+    wait_until(lambda: window.runner.pending == 0)
+    keystrokes: list[float] = []
+    for text in ("ex", "sam", "fak", "z1", "dem", "pro", "ry", "om", "tes", "ima") * 3:
+        caseload.search.clear()
+        wait_until(lambda: window.runner.pending == 0)
+        for char in text:
+            before = caseload.count_label.text()
+            started = time.perf_counter()
+            QTest.keyClicks(caseload.search, char)
+            wait_until(lambda: window.runner.pending == 0)
+            keystrokes.append(time.perf_counter() - started)
+            del before
+    rows_total = caseload.model.total
+    resident_mib = _resident_mib()
+    window.shutdown()
+    window.close()
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(
+        json.dumps(
+            {
+                "kdf_s": kdf_seconds,
+                "unlock_s": unlock_seconds,
+                "keystrokes_s": keystrokes,
+                "peak_mib": peak_kib / 1024,
+                "resident_mib": resident_mib,
+                "cases_visible": rows_total,
+            }
+        )
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--inner", metavar="DATA_DIR", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inner:
+        inner(Path(args.inner))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="restart-bench-") as tmp:
+        data_dir = Path(tmp) / "data"
+        env = _env(data_dir)
+        print(f"Seeding {args.cases:,} fictional people…", flush=True)
+        seeding = seed(data_dir, args.cases)
+        print(f"  seeded in {seeding:.1f} s")
+
+        bare = _median_start([sys.executable, "-c", BARE_WINDOW], env)
+        app = _median_start(
+            [sys.executable, "-m", "restart_desktop", "--quit-after-shown"], env
+        )
+        out = subprocess.run(
+            [sys.executable, __file__, "--inner", str(data_dir)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+
+    keys = sorted(figures["keystrokes_s"])
+    p90 = keys[int(len(keys) * 0.9) - 1]
+    unlock_ms = (figures["unlock_s"] - figures["kdf_s"]) * 1000
+    print(f"\nRESTART Desktop foundation benchmark, {args.cases:,} cases")
+    print(f"{'measure':44} {'figure':>12} {'floor':>12} {'target':>14}")
+    print(
+        f"{'cold start to unlock window (median of 7)':44} {app:>10.3f} s"
+        f" {bare:>10.3f} s {'<= 1.3x floor':>14}"
+    )
+    print(f"{'  ratio to a bare PySide6 window':44} {app / bare:>11.2f}x")
+    print(
+        f"{'unlock to caseload shown, minus KDF':44} {unlock_ms:>9.1f} ms"
+        f" {figures['kdf_s'] * 1000:>9.1f} ms {'< 200 ms':>14}"
+    )
+    print(
+        f"{'filter keystroke to view updated, median':44}"
+        f" {statistics.median(keys) * 1000:>9.1f} ms {'':>12} {'< 30 ms':>14}"
+    )
+    print(f"{'filter keystroke, 90th percentile':44} {p90 * 1000:>9.1f} ms")
+    print(f"{'  keystrokes measured':44} {len(keys):>12}")
+    print(f"{'peak memory (max RSS), caseload open':44} {figures['peak_mib']:>8.1f} MiB"
+          f" {'':>12} {'< 200 MiB':>14}")
+    print(f"{'resident memory with the caseload open':44} {figures['resident_mib']:>8.1f} MiB")
+    print("(floor for the unlock: the Argon2id key derivation, which is excluded;")
+    print(" the peak includes Argon2id's 64 MiB working memory, freed once the key is derived)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -19,11 +19,14 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/restart-desktop --data-dir $(DEMO_DIR) --demo
 
-## Run the whole test suite, lint and type checks (what CI runs).
-test: $(STAMP)
+## Static checks only: lint, types and the layer contracts.
+lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/lint-imports
+
+## Run the whole test suite, lint and type checks (what CI runs).
+test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 bench: $(STAMP)

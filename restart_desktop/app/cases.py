@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from restart_desktop.app.errors import NotFound, ValidationFailed
@@ -206,21 +206,37 @@ class CaseService:
                 )
         if conditions:
             stmt = stmt.where(and_(*conditions))
-        orders: dict[CaseSort, list[Any]] = {
+        today = self._today()
+        # Each key is (expression, ascending); a descending sort reverses every key.
+        orders: dict[CaseSort, list[tuple[Any, bool]]] = {
             # Names are shown in capitals: sort them regardless of how they were typed.
             CaseSort.NAME: [
-                Person.family_name.collate("NOCASE"),
-                Person.given_name.collate("NOCASE"),
+                (Person.family_name.collate("NOCASE"), True),
+                (Person.given_name.collate("NOCASE"), True),
             ],
-            CaseSort.NOMIS: [Person.nomis_number],
-            CaseSort.PRISON: [Person.prison_code],
-            CaseSort.RELEASE: [Person.release_date.is_(None), Person.release_date],
-            CaseSort.STATUS: [Person.status],
-            CaseSort.WORKER: [allocated.name],
+            CaseSort.NOMIS: [(Person.nomis_number, True)],
+            CaseSort.PRISON: [(Person.prison_code, True)],
+            # Who is due out next comes first, then those already out (most recent first),
+            # then people with no release date yet.
+            CaseSort.RELEASE: [
+                (
+                    case(
+                        (Person.release_date >= today, 0),
+                        (Person.release_date.is_not(None), 1),
+                        else_=2,
+                    ),
+                    True,
+                ),
+                (case((Person.release_date >= today, Person.release_date), else_=None), True),
+                (Person.release_date, False),
+            ],
+            CaseSort.STATUS: [(Person.status, True)],
+            CaseSort.WORKER: [(allocated.name, True)],
         }
-        order = orders[query.sort]
-        if query.descending:
-            order = [o.desc() for o in order]
+        order = [
+            expression.asc() if ascending != query.descending else expression.desc()
+            for expression, ascending in orders[query.sort]
+        ]
         return stmt.order_by(*order, Person.id)
 
     def caseload_page(self, query: CaseloadQuery, offset: int, limit: int) -> list[CaseRow]:

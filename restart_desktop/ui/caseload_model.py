@@ -201,7 +201,8 @@ class CaseloadTableModel(QAbstractTableModel):
         if column == COL_DAYS:
             if row.flags is None or row.flags.days_to_release is None:
                 return ""
-            return str(row.flags.days_to_release)
+            days = row.flags.days_to_release
+            return str(days) if days >= 0 else f"{-days} ago"
         if column == COL_FLAGS:
             return flag_text(row)
         if column == COL_STATUS:

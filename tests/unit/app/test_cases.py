@@ -366,3 +366,38 @@ def test_caseload_pages(service: CaseService, caseload: dict[str, str]) -> None:
     assert [len(p) for p in pages] == [4, 2, 0]
     assert [r.name for r in pages[0] + pages[1]] == _names(service, query)
     assert service.caseload_count(query) == 6
+
+
+def test_release_order_puts_who_is_due_out_next_first(
+    service: CaseService, caseload: dict[str, str]
+) -> None:
+    everyone = CaseloadQuery(status=StatusFilter.ALL, sort=CaseSort.RELEASE)
+    # Upcoming releases soonest first, then people already out (most recent first), then
+    # people with no release date.
+    assert _names(service, everyone) == [
+        "ABBOT, Alfie",
+        "BROOK, Bobby",
+        "COBB, Callum",
+        "EAVES, Eddie",
+        "DUNNE, Danny",
+        "MCFORD, Frankie",
+    ]
+    assert _names(service, replace(everyone, descending=True)) == [
+        "MCFORD, Frankie",
+        "DUNNE, Danny",
+        "EAVES, Eddie",
+        "COBB, Callum",
+        "BROOK, Bobby",
+        "ABBOT, Alfie",
+    ]
+
+
+def test_page_and_count_come_from_one_query(
+    service: CaseService, caseload: dict[str, str]
+) -> None:
+    query = CaseloadQuery(status=StatusFilter.ALL, sort=CaseSort.NAME)
+    total, rows = service.caseload_page_and_count(query, 2, 3)
+    assert total == 6
+    assert [r.name for r in rows] == _names(service, query)[2:5]
+    assert service.caseload_page_and_count(query, 6, 3) == (6, [])
+    assert service.caseload_page_and_count(replace(query, text="nobody"), 0, 3) == (0, [])

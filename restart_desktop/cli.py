@@ -8,7 +8,6 @@ to other users in the process list and end up in shell history).
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import os
 import sys
@@ -63,6 +62,8 @@ def _passphrase(prompt: str, confirm: bool = False) -> str | None:
         return from_env
     if not sys.stdin.isatty():
         return None
+    import getpass
+
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("Type it again: ") != first:
         print("The two passphrases differ; nothing was set up.", file=sys.stderr)

@@ -10,14 +10,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "RESTART Desktop"
 APP_AUTHOR = "RESTART Thames Valley"
 DATA_DIR_ENV = "RESTART_DESKTOP_DATA_DIR"
 
 
 def default_data_dir() -> Path:
+    import platformdirs  # only when no folder was given: keeps start-up lean
+
     return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR, roaming=False))
 
 

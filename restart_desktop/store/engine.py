@@ -7,6 +7,7 @@ the plain pysqlite dialect is given a creator that returns a configured sqlciphe
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from sqlalchemy.pool import QueuePool
 from restart_desktop.store.errors import DatabaseUnreadable, translate
 
 BUSY_TIMEOUT_MS = 5000
+CACHE_KIB = 16 * 1024
 
 
 def _configure(connection: Any, key: bytes) -> None:
@@ -30,6 +32,9 @@ def _configure(connection: Any, key: bytes) -> None:
     # A laptop's battery dies: FULL keeps every committed transaction across power loss.
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files on disk
+    # Every page read from disk is decrypted; a 16 MiB cache keeps a 10,000-person caseload's
+    # pages decrypted in memory, halving the time of a caseload query (tests/benchmarks).
+    cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     cursor.close()
 
 
@@ -37,6 +42,9 @@ def connect_raw(path: Path, key: bytes) -> Any:
     """A configured DB-API connection; raises a StorageError for a wrong key or damaged file."""
     if len(key) != 32:
         raise ValueError("the database key must be 32 bytes")
+    if not path.exists():
+        # Owner-only from the first byte (SQLite gives its -wal and -shm files the same mode).
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     connection = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     try:
         _configure(connection, key)

@@ -188,3 +188,36 @@ def test_init_without_any_keyring_explains_the_fix(
     assert "PYTHON_KEYRING_BACKEND" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (Path(env["RESTART_DESKTOP_DATA_DIR"]) / "key.json").exists()
+
+
+def _gui_errors(stderr: str) -> list[str]:
+    # The offscreen platform cannot resize native windows and says so; nothing else may appear.
+    return [
+        line
+        for line in stderr.splitlines()
+        if line.strip() and "does not support propagateSizeHints" not in line
+    ]
+
+
+def test_the_window_starts_and_quits_cleanly_on_a_new_and_a_set_up_folder(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    first_run = run_cli(["--quit-after-shown"], env, cwd=tmp_path)
+    assert first_run.returncode == 0, first_run.stderr
+    assert _gui_errors(first_run.stderr) == []
+    assert not (Path(env["RESTART_DESKTOP_DATA_DIR"]) / "restart.db").exists()
+
+    _init(env, tmp_path, organisation)
+    unlock_screen = run_cli(["--quit-after-shown"], env, cwd=tmp_path)
+    assert unlock_screen.returncode == 0, unlock_screen.stderr
+    assert _gui_errors(unlock_screen.stderr) == []
+
+
+def test_data_dir_option_wins_over_the_environment(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    chosen = tmp_path / "chosen"
+    demo = run_cli(["--data-dir", str(chosen), "demo", "--cases", "2"], env, cwd=tmp_path)
+    assert demo.returncode == 0, demo.stderr
+    assert (chosen / "restart.db").exists()
+    assert not Path(env["RESTART_DESKTOP_DATA_DIR"]).exists()

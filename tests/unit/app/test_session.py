@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import stat
+
 import pytest
 
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, ValidationFailed
@@ -16,6 +18,7 @@ from restart_desktop.security.errors import (
 from restart_desktop.security.keys import KdfParams, UnlockThrottle, read_keyfile
 from restart_desktop.security.secret_store import KeyringSecretStore
 from restart_desktop.store.errors import StorageError
+from restart_desktop.store.models import LocalSetting
 from tests.support.constants import PASSPHRASE, WORKER_NAME, WRONG_PASSPHRASE
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -253,3 +256,13 @@ def test_local_settings(enrolled: AppSession) -> None:
     enrolled.set_setting("idle_lock_minutes", "not a number")
     assert enrolled.idle_lock_minutes == 5
     assert enrolled.setting("no such setting", "fallback") == "fallback"
+
+
+def test_only_the_owner_can_read_the_data_folder_files(
+    enrolled: AppSession, data_paths: DataPaths
+) -> None:
+    with enrolled.db.write() as s:
+        s.merge(LocalSetting(key="touched", value="yes"))
+    assert stat.S_IMODE(data_paths.root.stat().st_mode) == 0o700
+    for path in (data_paths.database, data_paths.keyfile):
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name

@@ -187,7 +187,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__()
         self.paths = paths
-        self.reference = reference or load_reference_data()
+        self._reference = reference
         self.runner = TaskRunner(self)
         self.session: AppSession | None = None
         self.workspace: Workspace | None = None
@@ -198,11 +198,11 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
 
         self.stack = QStackedWidget()
-        self.preparing = PreparingPage()
-        self.onboarding = OnboardingPage(self.reference.organisations)
+        # Set-up and demo pages are built only when needed: most starts show only the unlock.
+        self.preparing: PreparingPage | None = None
+        self.onboarding: OnboardingPage | None = None
         self.unlock_page = UnlockPage(DEMO_PASSPHRASE if self._is_demo_start() else None)
-        for page in (self.preparing, self.onboarding, self.unlock_page):
-            self.stack.addWidget(page)
+        self.stack.addWidget(self.unlock_page)
 
         self.demo_banner = QLabel(
             "Demo data: every person in this window is fictional. Do not enter real people here."
@@ -231,9 +231,7 @@ class MainWindow(QMainWindow):
         if app is not None:
             app.installEventFilter(self.idle)
 
-        self.onboarding.enrol_requested.connect(self._on_enrol_requested)
         self.unlock_page.passphrase_submitted.connect(self._on_passphrase_submitted)
-        self._demo_progress.connect(self.preparing.set_progress)
         self._show_start_page()
         if preload:
             self.runner.run(_preload, lambda _result: None, lambda _error: None)
@@ -249,9 +247,30 @@ class MainWindow(QMainWindow):
         elif self._demo_requested:
             self._create_demo_data()
         else:
-            self.stack.setCurrentWidget(self.onboarding)
-            self.onboarding.name.setFocus()
+            onboarding = self._onboarding_page()
+            self.stack.setCurrentWidget(onboarding)
+            onboarding.name.setFocus()
         self._update_actions()
+
+    @property
+    def reference(self) -> ReferenceData:
+        if self._reference is None:
+            self._reference = load_reference_data()
+        return self._reference
+
+    def _onboarding_page(self) -> OnboardingPage:
+        if self.onboarding is None:
+            self.onboarding = OnboardingPage(self.reference.organisations)
+            self.onboarding.enrol_requested.connect(self._on_enrol_requested)
+            self.stack.addWidget(self.onboarding)
+        return self.onboarding
+
+    def _preparing_page(self) -> PreparingPage:
+        if self.preparing is None:
+            self.preparing = PreparingPage()
+            self._demo_progress.connect(self.preparing.set_progress)
+            self.stack.addWidget(self.preparing)
+        return self.preparing
 
     def _show_unlock(self) -> None:
         self.stack.setCurrentWidget(self.unlock_page)
@@ -266,7 +285,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{APP_TITLE} — Demo data" if demo else APP_TITLE)
 
     def _create_demo_data(self) -> None:
-        self.stack.setCurrentWidget(self.preparing)
+        self.stack.setCurrentWidget(self._preparing_page())
         paths, progress = self.paths, self._demo_progress
 
         def work() -> None:
@@ -280,7 +299,7 @@ class MainWindow(QMainWindow):
         self.runner.run(work, lambda _none: self._show_start_page(), self._on_demo_failed)
 
     def _on_demo_failed(self, error: BaseException) -> None:
-        self.preparing.label.setText(
+        self._preparing_page().label.setText(
             "The demo data could not be created. " + user_message(error)
         )
 
@@ -302,7 +321,7 @@ class MainWindow(QMainWindow):
         self.runner.run(work, self._on_session_opened, self._on_enrol_failed)
 
     def _on_enrol_failed(self, error: BaseException) -> None:
-        self.onboarding.show_error(user_message(error))
+        self._onboarding_page().show_error(user_message(error))
 
     def _on_passphrase_submitted(self, passphrase: str) -> None:
         paths = self.paths

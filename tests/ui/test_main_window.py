@@ -42,6 +42,7 @@ def test_first_run_sets_up_the_folder_and_opens_an_empty_caseload(
 ) -> None:
     window = make_window()
     page = window.onboarding
+    assert page is not None
     assert window.stack.currentWidget() is page
     assert not window.lock_action.isEnabled()
 

@@ -12,7 +12,13 @@ from restart_desktop.store.changes import Actor
 from restart_desktop.store.database import Database
 from restart_desktop.store.engine import connect_raw, create_store_engine
 from restart_desktop.store.errors import DatabaseTooNew, MigrationFailed
-from restart_desktop.store.migrate import MIGRATIONS_DIR, head_revision, upgrade_to_head
+from restart_desktop.store.migrate import (
+    HEAD_REVISION,
+    MIGRATIONS_DIR,
+    head_revision,
+    stored_revision,
+    upgrade_to_head,
+)
 from restart_desktop.store.models import Base, Person
 
 BROKEN_MIGRATION = '''"""deliberately broken: creates a table, then fails"""
@@ -55,6 +61,19 @@ def _tables(db_path: Path, key: bytes) -> set[str]:
             return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()
+
+
+def test_head_revision_constant_matches_the_migration_scripts() -> None:
+    """The fast start path trusts HEAD_REVISION; a new migration must update it."""
+    assert HEAD_REVISION == head_revision()
+
+
+def test_stored_revision_of_a_new_and_a_migrated_database(
+    db_path: Path, key: bytes, backups: Path
+) -> None:
+    assert stored_revision(db_path, key) is None
+    upgrade_to_head(db_path, key, backups)
+    assert stored_revision(db_path, key) == HEAD_REVISION
 
 
 def test_empty_file_is_migrated_to_head(db_path: Path, key: bytes, backups: Path) -> None:

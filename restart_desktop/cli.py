@@ -139,11 +139,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
     paths = DataPaths(resolve_data_dir(args.data_dir))
-    from restart_desktop.app.errors import UserError
-    from restart_desktop.domain.reference import ReferenceDataError
-    from restart_desktop.security.errors import SecurityError
-    from restart_desktop.store.errors import StorageError
-
     try:
         if args.command == "demo":
             return _cmd_demo(paths, args)
@@ -154,11 +149,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         from restart_desktop.ui.application import run_gui
 
         return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)
-    except (UserError, SecurityError, StorageError, ReferenceDataError) as error:
-        print(str(error), file=sys.stderr)
-        return EXIT_PROBLEM
     except KeyboardInterrupt:
         return EXIT_PROBLEM
+    except Exception as error:
+        if not _is_for_the_user(error):
+            raise
+        print(str(error), file=sys.stderr)
+        return EXIT_PROBLEM
+
+
+def _is_for_the_user(error: Exception) -> bool:
+    """Errors whose message is written for the person (the rest are bugs: traceback).
+
+    Imported here, not at the top, so that starting the window loads none of these modules.
+    """
+    from restart_desktop.app.errors import UserError
+    from restart_desktop.domain.reference import ReferenceDataError
+    from restart_desktop.security.errors import SecurityError
+    from restart_desktop.store.errors import StorageError
+
+    return isinstance(error, UserError | SecurityError | StorageError | ReferenceDataError)
 
 
 def module_main() -> None:

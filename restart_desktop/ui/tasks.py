@@ -12,20 +12,27 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
 from restart_desktop.app.errors import UserError
-from restart_desktop.domain.reference import ReferenceDataError
 from restart_desktop.security.errors import SecurityError
 from restart_desktop.store.errors import StorageError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-EXPECTED_ERRORS = (UserError, SecurityError, StorageError, ReferenceDataError)
+
+def _expected_errors() -> tuple[type[Exception], ...]:
+    # The reference module (csv, dataclasses...) is not needed to show the unlock page.
+    from restart_desktop.domain.reference import ReferenceDataError
+
+    return (UserError, SecurityError, StorageError, ReferenceDataError)
+
 BUG_MESSAGE = (
     "Something went wrong inside RESTART Desktop, so that action did not finish. Nothing "
     "half-done was saved. Please try again; if it happens again, tell your IT contact the "
@@ -35,7 +42,7 @@ BUG_MESSAGE = (
 
 def user_message(error: BaseException) -> str:
     """What to show a person for ``error``."""
-    if isinstance(error, EXPECTED_ERRORS):
+    if isinstance(error, _expected_errors()):
         return str(error)
     return BUG_MESSAGE
 
@@ -52,7 +59,7 @@ class TaskRunner(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restart-db")
+        self._executor: ThreadPoolExecutor | None = None  # started with the first task
         self._pending = 0
         self._finished.connect(self._on_finished)
 
@@ -69,6 +76,10 @@ class TaskRunner(QObject):
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
+        if self._executor is None:
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restart-db")
         future = self._executor.submit(work)
         future.add_done_callback(lambda f: self._finished.emit(f, on_done, on_error))
 
@@ -84,7 +95,7 @@ class TaskRunner(QObject):
             if error is None:
                 on_done(future.result())
             else:
-                if not isinstance(error, EXPECTED_ERRORS):
+                if not isinstance(error, _expected_errors()):
                     # The frames only: an exception's message can quote personal data.
                     log.error(
                         "background task failed: %s\n%s",
@@ -99,4 +110,5 @@ class TaskRunner(QObject):
 
     def shutdown(self) -> None:
         """Finish queued work (so nothing in flight is lost), then stop the thread."""
-        self._executor.shutdown(wait=True)
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from restart_desktop.store.changes import Actor, install_change_capture
-from restart_desktop.store.engine import create_store_engine
+from restart_desktop.store.engine import READ_ONLY_OPTION, create_store_engine
 from restart_desktop.store.errors import StorageError, translate
 from restart_desktop.store.migrate import upgrade_to_head
 
@@ -59,6 +59,7 @@ class Database:
     def read(self) -> Iterator[Session]:
         session = self._sessions(info={"actor": self.actor})
         try:
+            session.connection(execution_options={READ_ONLY_OPTION: True})
             yield session  # closed (rolled back) below: reads never commit
         except DBAPIError as error:
             raise (translate(error) or error) from error

@@ -18,6 +18,8 @@ from sqlalchemy.pool import QueuePool
 from restart_desktop.store.errors import DatabaseUnreadable, translate
 
 BUSY_TIMEOUT_MS = 5000
+#: Connection execution option set by ``Database.read()``: begin a deferred transaction.
+READ_ONLY_OPTION = "restart_read_only"
 CACHE_KIB = 16 * 1024
 
 
@@ -74,6 +76,11 @@ def create_store_engine(path: Path, key: bytes) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writes take the write lock up front (no lock upgrade deadlock between two writers);
+        # reads begin deferred, so they never hold the write lock.
+        if conn.get_execution_options().get(READ_ONLY_OPTION):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

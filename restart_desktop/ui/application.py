@@ -205,6 +205,8 @@ class MainWindow(QMainWindow):
         self.session: AppSession | None = None
         self.workspace: Workspace | None = None
         self._idle_override_ms = idle_timeout_ms
+        #: The database layer has been imported in the background (benchmarks wait for it).
+        self.preloaded = False
         self._closing = False
         self._demo_requested = demo
         self.setWindowTitle(APP_TITLE)
@@ -249,7 +251,10 @@ class MainWindow(QMainWindow):
 
     def _start_preload(self) -> None:
         if not self._closing:
-            self.runner.run(_preload, lambda _result: None, lambda _error: None)
+            self.runner.run(_preload, self._on_preloaded, lambda _error: None)
+
+    def _on_preloaded(self, _none: None) -> None:
+        self.preloaded = True
 
     # --- pages ----------------------------------------------------------------------------
     def _is_demo_start(self) -> bool:

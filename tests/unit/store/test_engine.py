@@ -6,6 +6,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from restart_desktop.store import engine as store_engine
@@ -67,6 +68,22 @@ def test_a_writer_blocked_by_another_reports_a_locked_database(
     finally:
         other.execute("ROLLBACK")
         other.close()
+
+
+def test_an_open_read_never_blocks_a_writer(
+    database: Database, db_path: Path, key: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caseload is read while other work writes: reads must not take the write lock."""
+    monkeypatch.setattr(store_engine, "BUSY_TIMEOUT_MS", 50)
+    database.close()
+    with database.read() as reading:
+        assert reading.scalars(select(Person)).all() == []  # the read transaction is open
+        writer = connect_raw(db_path, key)
+        try:
+            writer.execute("BEGIN IMMEDIATE")  # fails with "database is locked" if it is held
+            writer.execute("ROLLBACK")
+        finally:
+            writer.close()
 
 
 @pytest.mark.parametrize(

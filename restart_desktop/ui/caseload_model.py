@@ -87,8 +87,19 @@ class CaseloadTableModel(QAbstractTableModel):
         return self._total
 
     def set_query(self, query: CaseloadQuery) -> None:
+        """Show the cases matching ``query``; nothing is fetched if it is what is shown already.
+
+        The view calls this several times while it is set up (sorting enabled, sort indicator,
+        filters): only queries that change something reach the database.
+        """
+        if query == self._query and self._generation > 0:
+            return
         self._query = query
         self.refresh()
+
+    def set_sort_quietly(self, sort: CaseSort, descending: bool) -> None:
+        """Set the order before the first query, without fetching anything."""
+        self._query = replace(self._query, sort=sort, descending=descending)
 
     def refresh(self) -> None:
         self._generation += 1
@@ -238,4 +249,8 @@ class CaseloadTableModel(QAbstractTableModel):
         if sort is None:
             return
         descending = order == Qt.SortOrder.DescendingOrder
+        if self._generation == 0:
+            # The view enabling sorting during set-up: the first real query will use it.
+            self.set_sort_quietly(sort, descending)
+            return
         self.set_query(replace(self._query, sort=sort, descending=descending))

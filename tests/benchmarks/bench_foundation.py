@@ -106,7 +106,7 @@ def inner(data_dir: Path) -> None:
             loop.exec()
 
     # The worker is typing: the background preload of the database layer finishes meanwhile.
-    wait_until(lambda: window.preloaded and window.runner.pending == 0)
+    wait_until(lambda: window.warmed_up and window.runner.pending == 0)
 
     from restart_desktop.app.session import open_key
 

@@ -28,7 +28,7 @@ from restart_desktop.domain.case import (
 )
 from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
 from restart_desktop.domain.release import ReleaseFlags, release_flags
-from restart_desktop.store.models import Change, Person, Worker
+from restart_desktop.store.models import Change, FollowUpAction, Person, Worker
 
 OPEN_STATUSES = frozenset(
     s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.DECLINED)
@@ -73,6 +73,7 @@ class CaseRow:
     status: CaseStatus
     worker_name: str
     flags: ReleaseFlags | None
+    overdue_actions: int = 0
 
 
 @dataclass(frozen=True)
@@ -254,7 +255,23 @@ class CaseService:
         if not rows:
             return (self.caseload_count(query) if offset else 0), []
         total = int(rows[0][-2])  # count() over (), before the worker's name
-        return total, [self._row(row, today, holidays) for row in rows]
+        page = [self._row(row, today, holidays) for row in rows]
+        overdue = self._overdue_counts([row.id for row in page], today)
+        return total, [replace(row, overdue_actions=overdue.get(row.id, 0)) for row in page]
+
+    def _overdue_counts(self, person_ids: list[str], today: dt.date) -> dict[str, int]:
+        """Open follow-up actions past their due date, for the people on one page."""
+        stmt = (
+            select(FollowUpAction.person_id, func.count())
+            .where(
+                FollowUpAction.person_id.in_(person_ids),
+                FollowUpAction.status == "open",
+                FollowUpAction.due_date < today,
+            )
+            .group_by(FollowUpAction.person_id)
+        )
+        with self._db.read() as s:
+            return {person: int(count) for person, count in s.execute(stmt)}
 
     def caseload_count(self, query: CaseloadQuery) -> int:
         with self._db.read() as s:

@@ -27,6 +27,10 @@ class Actor:
     device_id: str
 
 
+class ImmutableRecord(RuntimeError):
+    """A bug: code tried to change an append-only record (a finalised note, an addendum)."""
+
+
 class UnattributedWrite(RuntimeError):
     """A bug: a synced record was written by a session that does not say who is writing."""
 
@@ -110,6 +114,11 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         pending.append((record, fields, None))
     for record in dirty:
         fields = _changed_fields(record)
+        if fields and record.IMMUTABLE:
+            raise ImmutableRecord(
+                f"{type(record).__name__} records are never changed once written; "
+                "add an addendum instead"
+            )
         if fields:
             pending.append((record, fields, record.last_change_id))
 

@@ -50,6 +50,9 @@ class SyncedRecord(Base):
         {"id", "created_at", "updated_at", "created_by", "updated_by", "last_change_id"}
     )
 
+    #: Append-only records (finalised notes, addenda) refuse any change after creation.
+    IMMUTABLE: ClassVar[bool] = False
+
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
     created_at: Mapped[dt.datetime] = mapped_column()
     updated_at: Mapped[dt.datetime] = mapped_column()
@@ -131,6 +134,77 @@ class Change(Base):
     recorded_at: Mapped[dt.datetime] = mapped_column()
 
 
+class ContactNote(SyncedRecord):
+    """A finalised in-custody (or other) contact. Immutable: corrections are addenda."""
+
+    __tablename__ = "contact_notes"
+    __table_args__ = (Index("ix_contact_notes_person_contact_at", "person_id", "contact_at"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"))
+    contact_at: Mapped[dt.datetime] = mapped_column()  # local wall-clock time of the contact
+    contact_type: Mapped[str] = mapped_column(String(32))
+    not_seen_reason: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class Addendum(SyncedRecord):
+    """A correction or late information under a finalised note. Immutable."""
+
+    __tablename__ = "addenda"
+    __table_args__ = (Index("ix_addenda_note_id", "note_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    note_id: Mapped[str] = mapped_column(ForeignKey("contact_notes.id"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+
+
+class FollowUpAction(SyncedRecord):
+    """Something agreed at a contact: who does what by when, and how it turned out."""
+
+    __tablename__ = "follow_up_actions"
+    __table_args__ = (
+        Index("ix_follow_up_actions_person_id", "person_id"),
+        Index("ix_follow_up_actions_status_due", "status", "due_date"),
+    )
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    note_id: Mapped[str | None] = mapped_column(ForeignKey("contact_notes.id"))
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(16), default="worker")  # worker, person, partner
+    owner_detail: Mapped[str] = mapped_column(String(200), default="")  # e.g. the partner
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done, not_done
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    closed_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class NoteDraft(Base):
+    """A contact note being typed. Local to this laptop and never synced: a half-written note
+    is not a record. Saved every few seconds so a flat battery loses almost nothing; becomes a
+    ContactNote (and disappears) when finalised."""
+
+    __tablename__ = "note_drafts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    worker_id: Mapped[str] = mapped_column(String(36))
+    contact_at: Mapped[dt.datetime | None] = mapped_column()
+    contact_type: Mapped[str] = mapped_column(String(32), default="")
+    not_seen_reason: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text, default="")
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    started_at: Mapped[dt.datetime] = mapped_column()
+    saved_at: Mapped[dt.datetime] = mapped_column()
+
+
 class LocalSetting(Base):
     """Settings of this laptop only (never synced): which device and worker it is, idle lock."""
 
@@ -140,4 +214,11 @@ class LocalSetting(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
-SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (Worker, Device, Person)
+SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
+    Worker,
+    Device,
+    Person,
+    ContactNote,
+    Addendum,
+    FollowUpAction,
+)

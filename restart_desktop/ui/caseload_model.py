@@ -29,10 +29,13 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 FLAGGED_ROLE = Qt.ItemDataRole.UserRole + 3
 
-COLUMNS = ("Name", "Prison no.", "Prison", "Release", "Days", "Flags", "Status", "Worker")
-(COL_NAME, COL_NOMIS, COL_PRISON, COL_RELEASE, COL_DAYS, COL_FLAGS, COL_STATUS, COL_WORKER) = (
-    range(len(COLUMNS))
-)
+COLUMNS = (
+    "Name", "Prison no.", "Prison", "Release", "Days", "Flags", "Overdue", "Status", "Worker",
+)  # fmt: skip
+(
+    COL_NAME, COL_NOMIS, COL_PRISON, COL_RELEASE, COL_DAYS, COL_FLAGS, COL_OVERDUE, COL_STATUS,
+    COL_WORKER,
+) = range(len(COLUMNS))  # fmt: skip
 SORT_FOR_COLUMN = {
     COL_NAME: CaseSort.NAME,
     COL_NOMIS: CaseSort.NOMIS,
@@ -196,7 +199,10 @@ class CaseloadTableModel(QAbstractTableModel):
                 return QBrush(QColor("#000000"))
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_FLAGS and row.flags:
             return self._flag_tooltip(row)
-        if role == Qt.ItemDataRole.TextAlignmentRole and column == COL_DAYS:
+        if role == Qt.ItemDataRole.ToolTipRole and column == COL_OVERDUE and row.overdue_actions:
+            count = row.overdue_actions
+            return f"{count} follow-up action{'s' if count != 1 else ''} past the due date"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_DAYS, COL_OVERDUE):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
@@ -216,6 +222,8 @@ class CaseloadTableModel(QAbstractTableModel):
             return str(days) if days >= 0 else f"{-days} ago"
         if column == COL_FLAGS:
             return flag_text(row)
+        if column == COL_OVERDUE:
+            return str(row.overdue_actions) if row.overdue_actions else ""
         if column == COL_STATUS:
             return row.status.label
         if column == COL_WORKER:

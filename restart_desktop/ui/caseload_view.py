@@ -119,7 +119,7 @@ class CaseloadView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((220, 90, 160, 170, 70, 230, 200)):
+        for column, width in enumerate((220, 90, 160, 170, 70, 230, 70, 200)):
             self.table.setColumnWidth(column, width)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(COL_RELEASE, Qt.SortOrder.AscendingOrder)

@@ -26,8 +26,8 @@ BROKEN_MIGRATION = '''"""deliberately broken: creates a table, then fails"""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0099"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -79,7 +79,10 @@ def test_stored_revision_of_a_new_and_a_migrated_database(
 def test_empty_file_is_migrated_to_head(db_path: Path, key: bytes, backups: Path) -> None:
     assert upgrade_to_head(db_path, key, backups) == head_revision()
     assert _revision(db_path, key) == head_revision()
-    assert _tables(db_path, key) == set(Base.metadata.tables) | {"alembic_version"}
+    fts = {"note_search"} | {
+        f"note_search_{part}" for part in ("data", "idx", "content", "docsize", "config")
+    }
+    assert _tables(db_path, key) == set(Base.metadata.tables) | {"alembic_version"} | fts
     assert not backups.exists()  # nothing to back up in a new database
     # Running it again is a no-op.
     assert upgrade_to_head(db_path, key, backups) == head_revision()
@@ -115,8 +118,8 @@ def test_too_new_database_is_refused_and_left_untouched(
 def broken_migrations(tmp_path: Path) -> Path:
     scripts = tmp_path / "migrations"
     shutil.copytree(MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_broken.py").write_text(BROKEN_MIGRATION, "utf-8")
-    assert head_revision(scripts) == "0002"
+    (scripts / "versions" / "0099_broken.py").write_text(BROKEN_MIGRATION, "utf-8")
+    assert head_revision(scripts) == "0099"
     return scripts
 
 
@@ -128,7 +131,7 @@ def test_failed_migration_restores_the_backup(
     actor: Actor,
     broken_migrations: Path,
 ) -> None:
-    assert _revision(db_path, key) == "0001"
+    assert _revision(db_path, key) == HEAD_REVISION
     with database.write() as s:
         person = Person(given_name="Testy", family_name="McExample")
         s.add(person)
@@ -139,12 +142,12 @@ def test_failed_migration_restores_the_backup(
 
     saved = list(backups.iterdir())
     assert len(saved) == 1
-    assert saved[0].name.startswith("restart-0001-")
+    assert saved[0].name.startswith(f"restart-{HEAD_REVISION}-")
     assert saved[0].name in str(caught.value)
     assert "RuntimeError" in str(caught.value)
     assert not saved[0].read_bytes().startswith(b"SQLite format 3")  # the copy is encrypted
 
-    assert _revision(db_path, key) == "0001"
+    assert _revision(db_path, key) == HEAD_REVISION
     assert "broken_leftover" not in _tables(db_path, key)
     reopened = Database.open(db_path, key, backups, actor)
     try:
@@ -173,10 +176,47 @@ def test_failed_migration_is_rolled_back_even_without_the_backup(
     with pytest.raises(MigrationFailed):
         upgrade_to_head(db_path, key, backups, script_location=broken_migrations)
 
-    assert _revision(db_path, key) == "0001"
+    assert _revision(db_path, key) == HEAD_REVISION
     assert "broken_leftover" not in _tables(db_path, key)
     raw = connect_raw(db_path, key)
     try:
         assert raw.execute("SELECT family_name FROM people").fetchall() == [("McExample",)]
     finally:
         raw.close()
+
+
+def test_a_0001_database_is_upgraded_with_its_data_and_a_backup(
+    tmp_path: Path, db_path: Path, key: bytes, backups: Path, actor: Actor
+) -> None:
+    """Every released schema migrates to head: 0001 was the first release's."""
+    first = tmp_path / "migrations-0001"
+    shutil.copytree(MIGRATIONS_DIR, first, ignore=shutil.ignore_patterns("__pycache__"))
+    for script in (first / "versions").glob("*.py"):
+        if script.name[:4].isdigit() and script.name[:4] != "0001":
+            script.unlink()
+    assert upgrade_to_head(db_path, key, backups, script_location=first) == "0001"
+    raw = connect_raw(db_path, key)
+    try:
+        raw.execute("BEGIN")
+        raw.execute(
+            "INSERT INTO people (id, given_name, family_name, preferred_name, nomis_number, crn,"
+            " prison_code, release_time, sentence_type, iom, mappa, referral_source,"
+            " has_settled_address, consent_given, consent_method, consent_scope, needs, status,"
+            " status_reason, created_at, updated_at, created_by, updated_by) VALUES"
+            " ('p1', 'Testy', 'McExample', '', '', '', '', '', '', 0, 0, '', 0, 0, '', '',"
+            " '[]', 'recommended', '', '2026-01-01', '2026-01-01', 'w', 'w')"
+        )
+        raw.execute("COMMIT")
+    finally:
+        raw.close()
+
+    assert upgrade_to_head(db_path, key, backups) == HEAD_REVISION
+    assert [p.name[:13] for p in backups.iterdir()] == ["restart-0001-"]
+    assert {"contact_notes", "addenda", "note_search"} <= _tables(db_path, key)
+    reopened = Database.open(db_path, key, backups, actor)
+    try:
+        with reopened.read() as s:
+            kept = s.get(Person, "p1")
+            assert kept is not None and kept.family_name == "McExample"
+    finally:
+        reopened.close()

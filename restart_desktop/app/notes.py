@@ -1,0 +1,519 @@
+"""Contact notes: drafts saved as they are typed, finalising, addenda, follow-up actions, the
+case timeline and full-text search. Plain data in and out, like every service.
+
+Drafts live in the local ``note_drafts`` table (encrypted like everything else, never synced,
+no change-log entry per keystroke). Finalising turns a draft into an immutable ContactNote in
+one transaction that also removes the draft, so a note is never both or neither.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import and_, func, or_, select, text
+
+from restart_desktop.app.cases import display_name
+from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.notes import (
+    DEFAULT_STALE_DRAFT_HOURS,
+    ActionOwner,
+    ActionStatus,
+    ContactType,
+    action_problems,
+    check_note,
+    fts_query,
+    is_overdue,
+)
+from restart_desktop.store.models import (
+    Addendum,
+    ContactNote,
+    FollowUpAction,
+    NoteDraft,
+    Person,
+    Worker,
+)
+
+SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # highlight markers, replaced by the view
+
+
+class NeedsConfirmation(UserError):
+    """Finalising needs the worker to confirm something unusual (a future time...)."""
+
+    def __init__(self, reasons: tuple[str, ...]) -> None:
+        self.reasons = reasons
+        super().__init__("Please confirm:\n" + "\n".join(f"- {r}" for r in reasons))
+
+
+@dataclass(frozen=True)
+class DraftFields:
+    """What the note editor holds; saved as a draft, finalised as a note."""
+
+    person_id: str
+    contact_at: dt.datetime | None = None
+    contact_type: str = ContactType.IN_PERSON.value
+    not_seen_reason: str = ""
+    location: str = ""
+    duration_minutes: int | None = None
+    text: str = ""
+    needs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DraftSummary:
+    id: str
+    person_id: str
+    person_name: str
+    started_at: dt.datetime
+    saved_at: dt.datetime
+    characters: int
+    stale: bool
+
+
+@dataclass(frozen=True)
+class AddendumView:
+    id: str
+    at: dt.datetime
+    author: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ActionView:
+    id: str
+    person_id: str
+    person_name: str
+    note_id: str | None
+    description: str
+    owner: ActionOwner
+    owner_detail: str
+    due_date: dt.date | None
+    status: ActionStatus
+    outcome: str
+    created_at: dt.datetime
+    overdue: bool
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: str
+    person_id: str
+    contact_at: dt.datetime
+    contact_type: ContactType
+    not_seen_reason: str
+    location: str
+    duration_minutes: int | None
+    text: str
+    needs: tuple[str, ...]
+    worker_name: str
+    finalised_at: dt.datetime
+    addenda: tuple[AddendumView, ...] = field(default=())
+
+
+class TimelineKind(StrEnum):
+    NOTE = "note"
+    ACTION = "action"
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: TimelineKind
+    at: dt.datetime
+    note: NoteView | None = None
+    action: ActionView | None = None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    kind: str  # "note" or "addendum"
+    note_id: str
+    person_id: str
+    person_name: str
+    contact_at: dt.datetime
+    snippet: str  # with SNIPPET_START/SNIPPET_END around each match
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+class NoteService:
+    def __init__(
+        self,
+        session: AppSession,
+        now: Callable[[], dt.datetime] = _now,
+    ) -> None:
+        self._app = session
+        self._db = session.db
+        self._now = now
+
+    @property
+    def stale_draft_hours(self) -> int:
+        try:
+            hours = int(self._app.setting("stale_draft_hours", str(DEFAULT_STALE_DRAFT_HOURS)))
+        except ValueError:
+            return DEFAULT_STALE_DRAFT_HOURS
+        return max(1, hours)
+
+    # --- drafts ---------------------------------------------------------------------------
+    def save_draft(self, fields: DraftFields, draft_id: str | None = None) -> str:
+        """Create or overwrite a draft; returns its id. Cheap: one small local write."""
+        now = self._now()
+        with self._db.write() as s:
+            draft = s.get(NoteDraft, draft_id) if draft_id else None
+            if draft is None:
+                if s.get(Person, fields.person_id) is None:
+                    raise NotFound("That case is no longer on this laptop.")
+                draft = NoteDraft(
+                    person_id=fields.person_id, worker_id=self._app.worker.id, started_at=now
+                )
+                if draft_id:
+                    draft.id = draft_id
+                s.add(draft)
+            draft.contact_at = fields.contact_at
+            draft.contact_type = fields.contact_type
+            draft.not_seen_reason = fields.not_seen_reason
+            draft.location = fields.location
+            draft.duration_minutes = fields.duration_minutes
+            draft.text = fields.text
+            draft.needs = list(fields.needs)
+            draft.saved_at = now
+            s.flush()
+            return draft.id
+
+    def get_draft(self, draft_id: str) -> DraftFields:
+        with self._db.read() as s:
+            draft = s.get(NoteDraft, draft_id)
+            if draft is None:
+                raise NotFound("That draft is no longer on this laptop.")
+            return DraftFields(
+                person_id=draft.person_id,
+                contact_at=draft.contact_at,
+                contact_type=draft.contact_type,
+                not_seen_reason=draft.not_seen_reason,
+                location=draft.location,
+                duration_minutes=draft.duration_minutes,
+                text=draft.text,
+                needs=tuple(draft.needs or ()),
+            )
+
+    def discard_draft(self, draft_id: str) -> None:
+        with self._db.write() as s:
+            draft = s.get(NoteDraft, draft_id)
+            if draft is not None:
+                s.delete(draft)
+
+    def drafts(self, person_id: str | None = None) -> list[DraftSummary]:
+        """The signed-in worker's drafts, oldest first, stale ones flagged."""
+        stale_before = self._now() - dt.timedelta(hours=self.stale_draft_hours)
+        stmt = (
+            select(NoteDraft, Person.given_name, Person.family_name, Person.preferred_name)
+            .join(Person, Person.id == NoteDraft.person_id)
+            .where(NoteDraft.worker_id == self._app.worker.id)
+            .order_by(NoteDraft.started_at)
+        )
+        if person_id is not None:
+            stmt = stmt.where(NoteDraft.person_id == person_id)
+        with self._db.read() as s:
+            return [
+                DraftSummary(
+                    id=draft.id,
+                    person_id=draft.person_id,
+                    person_name=display_name(given, family, preferred),
+                    started_at=draft.started_at,
+                    saved_at=draft.saved_at,
+                    characters=len(draft.text),
+                    stale=draft.saved_at < stale_before,
+                )
+                for draft, given, family, preferred in s.execute(stmt)
+            ]
+
+    # --- finalising -----------------------------------------------------------------------
+    def finalise(
+        self, fields: DraftFields, draft_id: str | None = None, confirmed: bool = False
+    ) -> str:
+        """Check, then write the note (immutable from now on) and drop the draft, together.
+
+        Raises ValidationFailed for what must be corrected, NeedsConfirmation for what is
+        unusual but possible (call again with ``confirmed=True``).
+        """
+        known_needs = frozenset(n.code for n in self._app.reference.needs)
+        with self._db.write() as s:
+            person = s.get(Person, fields.person_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            check = check_note(
+                text=fields.text,
+                contact_type=fields.contact_type,
+                not_seen_reason=fields.not_seen_reason,
+                contact_at=fields.contact_at,
+                duration_minutes=fields.duration_minutes,
+                needs=fields.needs,
+                known_needs=known_needs,
+                referral_date=person.referral_date,
+                now=self._now(),
+            )
+            if check.problems:
+                raise ValidationFailed(check.problems)
+            if check.confirmations and not confirmed:
+                raise NeedsConfirmation(check.confirmations)
+            assert fields.contact_at is not None
+            note = ContactNote(
+                person_id=fields.person_id,
+                worker_id=self._app.worker.id,
+                contact_at=fields.contact_at,
+                contact_type=fields.contact_type,
+                not_seen_reason=fields.not_seen_reason.strip()
+                if fields.contact_type == ContactType.NOT_SEEN
+                else "",
+                location=fields.location.strip(),
+                duration_minutes=fields.duration_minutes,
+                text=fields.text,
+                needs=sorted(set(fields.needs)),
+            )
+            s.add(note)
+            if draft_id:
+                draft = s.get(NoteDraft, draft_id)
+                if draft is not None:
+                    s.delete(draft)
+            s.flush()
+            return note.id
+
+    def add_addendum(self, note_id: str, addendum_text: str) -> str:
+        if not addendum_text.strip():
+            raise ValidationFailed({"addendum": "Write the correction or the late information."})
+        with self._db.write() as s:
+            note = s.get(ContactNote, note_id)
+            if note is None:
+                raise NotFound("That note is no longer on this laptop.")
+            addendum = Addendum(note_id=note_id, person_id=note.person_id, text=addendum_text)
+            s.add(addendum)
+            s.flush()
+            return addendum.id
+
+    # --- actions --------------------------------------------------------------------------
+    def add_action(
+        self,
+        person_id: str,
+        description: str,
+        owner: str = ActionOwner.WORKER.value,
+        owner_detail: str = "",
+        due_date: dt.date | None = None,
+        note_id: str | None = None,
+    ) -> str:
+        problems = action_problems(description, owner, due_date)
+        if problems:
+            raise ValidationFailed(problems)
+        with self._db.write() as s:
+            if s.get(Person, person_id) is None:
+                raise NotFound("That case is no longer on this laptop.")
+            action = FollowUpAction(
+                person_id=person_id,
+                note_id=note_id,
+                description=description.strip(),
+                owner=owner,
+                owner_detail=owner_detail.strip(),
+                due_date=due_date,
+                status=ActionStatus.OPEN.value,
+            )
+            s.add(action)
+            s.flush()
+            return action.id
+
+    def close_action(self, action_id: str, status: ActionStatus, outcome: str) -> None:
+        if status == ActionStatus.OPEN:
+            raise ValidationFailed({"status": "Choose done or not done."})
+        if not outcome.strip():
+            raise ValidationFailed({"outcome": "Say how it turned out."})
+        with self._db.write() as s:
+            action = s.get(FollowUpAction, action_id)
+            if action is None:
+                raise NotFound("That action is no longer on this laptop.")
+            if action.status != ActionStatus.OPEN:
+                raise ValidationFailed({"status": "This action is already closed."})
+            action.status = status.value
+            action.outcome = outcome.strip()
+            action.closed_at = self._now()
+
+    def my_actions(self, include_closed: bool = False) -> list[ActionView]:
+        """Actions on the signed-in worker's caseload (or made by them): overdue first, then by
+        due date, undated last."""
+        me = self._app.worker.id
+        today = self._now().date()
+        stmt = (
+            select(FollowUpAction, Person.given_name, Person.family_name, Person.preferred_name)
+            .join(Person, Person.id == FollowUpAction.person_id)
+            .where(or_(Person.allocated_worker_id == me, FollowUpAction.created_by == me))
+        )
+        if not include_closed:
+            stmt = stmt.where(FollowUpAction.status == ActionStatus.OPEN.value)
+        stmt = stmt.order_by(
+            FollowUpAction.due_date.is_(None),
+            FollowUpAction.due_date,
+            FollowUpAction.created_at,
+        )
+        with self._db.read() as s:
+            return [
+                _action_view(action, display_name(g, f, p), today)
+                for action, g, f, p in s.execute(stmt)
+            ]
+
+    def overdue_counts(self, person_ids: Iterable[str]) -> dict[str, int]:
+        ids = list(person_ids)
+        if not ids:
+            return {}
+        today = self._now().date()
+        stmt = (
+            select(FollowUpAction.person_id, func.count())
+            .where(
+                and_(
+                    FollowUpAction.person_id.in_(ids),
+                    FollowUpAction.status == ActionStatus.OPEN.value,
+                    FollowUpAction.due_date < today,
+                )
+            )
+            .group_by(FollowUpAction.person_id)
+        )
+        with self._db.read() as s:
+            return {person: int(count) for person, count in s.execute(stmt)}
+
+    # --- the case timeline ----------------------------------------------------------------
+    def timeline(
+        self, person_id: str, kinds: frozenset[TimelineKind] = frozenset(TimelineKind)
+    ) -> list[TimelineEntry]:
+        """Notes (with their addenda) and actions of one person, newest first."""
+        today = self._now().date()
+        entries: list[TimelineEntry] = []
+        with self._db.read() as s:
+            person = s.get(Person, person_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            name = display_name(person.given_name, person.family_name, person.preferred_name)
+            workers = {w.id: w.name for w in s.scalars(select(Worker))}
+            if TimelineKind.NOTE in kinds:
+                addenda: dict[str, list[AddendumView]] = {}
+                for addendum in s.scalars(
+                    select(Addendum)
+                    .where(Addendum.person_id == person_id)
+                    .order_by(Addendum.created_at)
+                ):
+                    addenda.setdefault(addendum.note_id, []).append(
+                        AddendumView(
+                            addendum.id,
+                            addendum.created_at,
+                            workers.get(addendum.created_by, "Unknown worker"),
+                            addendum.text,
+                        )
+                    )
+                for note in s.scalars(
+                    select(ContactNote).where(ContactNote.person_id == person_id)
+                ):
+                    view = _note_view(note, workers, tuple(addenda.get(note.id, ())))
+                    entries.append(TimelineEntry(TimelineKind.NOTE, note.contact_at, note=view))
+            if TimelineKind.ACTION in kinds:
+                for action in s.scalars(
+                    select(FollowUpAction).where(FollowUpAction.person_id == person_id)
+                ):
+                    entries.append(
+                        TimelineEntry(
+                            TimelineKind.ACTION,
+                            action.created_at,
+                            action=_action_view(action, name, today),
+                        )
+                    )
+        entries.sort(key=lambda e: e.at, reverse=True)
+        return entries
+
+    def get_note(self, note_id: str) -> NoteView:
+        with self._db.read() as s:
+            note = s.get(ContactNote, note_id)
+            if note is None:
+                raise NotFound("That note is no longer on this laptop.")
+            workers = {w.id: w.name for w in s.scalars(select(Worker))}
+            addenda = tuple(
+                AddendumView(a.id, a.created_at, workers.get(a.created_by, ""), a.text)
+                for a in s.scalars(
+                    select(Addendum).where(Addendum.note_id == note_id).order_by(
+                        Addendum.created_at
+                    )
+                )
+            )
+            return _note_view(note, workers, addenda)
+
+    # --- search ---------------------------------------------------------------------------
+    def search(self, query_text: str, limit: int = 200) -> list[SearchHit]:
+        """Notes and addenda whose text matches every word (as a prefix) or "phrase"."""
+        match = fts_query(query_text)
+        if match is None:
+            return []
+        sql = text(
+            "SELECT ns.kind, ns.note_id, ns.person_id, p.given_name, p.family_name,"
+            " p.preferred_name, n.contact_at,"
+            " snippet(note_search, 4, :start, :end, '…', 12)"
+            " FROM note_search AS ns"
+            " JOIN contact_notes AS n ON n.id = ns.note_id"
+            " JOIN people AS p ON p.id = ns.person_id"
+            " WHERE note_search MATCH :match"
+            " ORDER BY n.contact_at DESC LIMIT :limit"
+        )
+        with self._db.read() as s:
+            rows = s.execute(
+                sql,
+                {"match": match, "start": SNIPPET_START, "end": SNIPPET_END, "limit": limit},
+            ).all()
+        return [
+            SearchHit(
+                kind=kind,
+                note_id=note_id,
+                person_id=person_id,
+                person_name=display_name(given, family, preferred),
+                contact_at=_datetime(contact_at),
+                snippet=snippet,
+            )
+            for kind, note_id, person_id, given, family, preferred, contact_at, snippet in rows
+        ]
+
+
+def _datetime(value: object) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value
+    return dt.datetime.fromisoformat(str(value))
+
+
+def _note_view(
+    note: ContactNote, workers: dict[str, str], addenda: tuple[AddendumView, ...]
+) -> NoteView:
+    return NoteView(
+        id=note.id,
+        person_id=note.person_id,
+        contact_at=note.contact_at,
+        contact_type=ContactType(note.contact_type),
+        not_seen_reason=note.not_seen_reason,
+        location=note.location,
+        duration_minutes=note.duration_minutes,
+        text=note.text,
+        needs=tuple(note.needs or ()),
+        worker_name=workers.get(note.worker_id, "Unknown worker"),
+        finalised_at=note.created_at,
+        addenda=addenda,
+    )
+
+
+def _action_view(action: FollowUpAction, person_name: str, today: dt.date) -> ActionView:
+    return ActionView(
+        id=action.id,
+        person_id=action.person_id,
+        person_name=person_name,
+        note_id=action.note_id,
+        description=action.description,
+        owner=ActionOwner(action.owner),
+        owner_detail=action.owner_detail,
+        due_date=action.due_date,
+        status=ActionStatus(action.status),
+        outcome=action.outcome,
+        created_at=action.created_at,
+        overdue=is_overdue(action.status, action.due_date, today),
+    )

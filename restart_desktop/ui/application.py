@@ -47,6 +47,7 @@ from restart_desktop.ui.access_pages import (
 from restart_desktop.ui.tasks import TaskRunner, user_message
 
 if TYPE_CHECKING:
+    from restart_desktop.app.notes import DraftSummary
     from restart_desktop.app.session import AppSession
     from restart_desktop.domain.reference import ReferenceData
     from restart_desktop.ui.workspace import Workspace
@@ -61,6 +62,7 @@ MAX_IDLE_LOCK_MINUTES = 120
 PRELOAD = (
     "restart_desktop.app.session",
     "restart_desktop.app.cases",
+    "restart_desktop.app.notes",
     "restart_desktop.ui.workspace",
 )
 _INPUT_EVENTS = frozenset(
@@ -436,6 +438,36 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.workspace)
         self._set_demo_banner(session.is_demo)
         self._show_workspace()
+        notes = self.workspace.notes
+        self.runner.run(notes.drafts, self._offer_drafts, lambda _error: None)
+
+    def _offer_drafts(self, drafts: list[DraftSummary]) -> None:
+        """Notes left unfinished (closed lid, flat battery, crash) are offered back."""
+        if not drafts or self.workspace is None or self.is_locked:
+            return
+        lines = []
+        for draft in drafts:
+            age = " (old: finish or discard it)" if draft.stale else ""
+            lines.append(
+                f"• {draft.person_name}: started {draft.started_at:%d/%m/%Y %H:%M}, "
+                f"{draft.characters} characters{age}"
+            )
+        box = QMessageBox(self)
+        box.setWindowTitle("Unfinished notes")
+        box.setIcon(QMessageBox.Icon.Question)
+        count = len(drafts)
+        box.setText(
+            f"You have {count} unfinished contact note{'s' if count != 1 else ''}, saved as "
+            "you typed. Open them now?"
+        )
+        box.setInformativeText("\n".join(lines))
+        open_button = box.addButton("&Open them", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("&Later", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(open_button)
+        box.exec()
+        if box.clickedButton() is open_button and self.workspace is not None:
+            for draft in drafts:
+                self.workspace.new_note(draft.person_id, draft.id)
 
     def _show_workspace(self) -> None:
         if self.session is None or self.workspace is None:
@@ -463,6 +495,8 @@ class MainWindow(QMainWindow):
         if self.session is None or self.is_locked:
             return
         self.idle.stop()
+        if self.workspace is not None:
+            self.workspace.save_drafts_now()
         for dialog in self.findChildren(QDialog):
             if dialog.isVisible():
                 dialog.reject()  # a dialog over the workspace may show personal data
@@ -498,10 +532,22 @@ class MainWindow(QMainWindow):
         self.new_action = self._action("&New person", QKeySequence.StandardKey.New, self._on_new)
         self.find_action = self._action("&Find in caseload", "Ctrl+F", self._on_find)
         self.caseload_action = self._action("Show &caseload", "Ctrl+1", self._on_caseload)
+        self.actions_action = self._action("Show my &actions", "Ctrl+2", self._on_my_actions)
+        self.search_action = self._action("&Search notes", "Ctrl+K", self._on_search_notes)
+        self.note_action = self._action(
+            "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
+        )
         self.close_case_action = self._action("&Close case file", "Ctrl+W", self._on_close_case)
         self.lock_action = self._action("&Lock", "Ctrl+L", self.lock)
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
-        for action in (self.new_action, self.find_action, self.caseload_action):
+        for action in (
+            self.new_action,
+            self.note_action,
+            self.find_action,
+            self.search_action,
+            self.caseload_action,
+            self.actions_action,
+        ):
             file_menu.addAction(action)
         file_menu.addAction(self.close_case_action)
         file_menu.addSeparator()
@@ -515,6 +561,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
         self.unlocked_actions = (
             self.new_action,
+            self.note_action,
+            self.search_action,
+            self.actions_action,
             self.find_action,
             self.caseload_action,
             self.close_case_action,
@@ -538,6 +587,18 @@ class MainWindow(QMainWindow):
     def _on_caseload(self) -> None:
         if self.workspace is not None and not self.is_locked:
             self.workspace.show_caseload()
+
+    def _on_my_actions(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_actions()
+
+    def _on_search_notes(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_search()
+
+    def _on_new_note(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.new_note()
 
     def _on_close_case(self) -> None:
         if self.workspace is not None and not self.is_locked:
@@ -606,7 +667,10 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Finish background work, then close the database and forget the key."""
+        """Save notes being typed, finish background work, then close the database and
+        forget the key."""
+        if self.workspace is not None and not self._closing:
+            self.workspace.save_drafts_now()
         self._closing = True
         self.idle.stop()
         self.runner.shutdown()

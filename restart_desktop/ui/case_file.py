@@ -24,16 +24,19 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QScrollArea,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService, SaveResult, WorkerOption
 from restart_desktop.app.errors import ValidationFailed
+from restart_desktop.app.notes import NoteService
 from restart_desktop.domain.case import ConsentMethod, ReferralSource
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
 from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.timeline import TimelinePanel
 from restart_desktop.ui.widgets import DateField, FieldError
 
 BANNER_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
@@ -43,10 +46,12 @@ class CaseFileView(QWidget):
     """Signals:
     case_saved(str): the case was created or changed; the argument is its id.
     title_changed(str): the tab title should now read this.
+    notes_changed(): a note, addendum or action was written for this person.
     """
 
     case_saved = Signal(str)
     title_changed = Signal(str)
+    notes_changed = Signal()
 
     def __init__(
         self,
@@ -56,8 +61,11 @@ class CaseFileView(QWidget):
         workers: list[WorkerOption],
         case_id: str | None = None,
         parent: QWidget | None = None,
+        notes: NoteService | None = None,
     ) -> None:
         super().__init__(parent)
+        self._notes = notes
+        self.timeline: TimelinePanel | None = None
         self._service = service
         self._runner = runner
         self._reference = reference
@@ -96,7 +104,8 @@ class CaseFileView(QWidget):
         self.allocate_button.clicked.connect(self._on_allocate_clicked)
         for button in (self.status_button, self.allocate_button):
             button.setEnabled(case_id is not None)
-        QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        save = QShortcut(QKeySequence.StandardKey.Save, self, self.save)
+        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # one per case tab
 
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
@@ -106,6 +115,7 @@ class CaseFileView(QWidget):
         actions.addWidget(self.saved_line)
 
         form_host = QWidget()
+        self._form_host = form_host
         form_layout = QGridLayout(form_host)
         form_layout.addWidget(self._person_group(), 0, 0)
         form_layout.addWidget(self._release_group(), 0, 1)
@@ -119,15 +129,24 @@ class CaseFileView(QWidget):
         scroll.setWidget(form_host)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
+        details = QWidget()
+        details_layout = QVBoxLayout(details)
+        details_layout.setContentsMargins(0, 4, 0, 0)
+        details_layout.addLayout(actions)
+        details_layout.addWidget(self.summary)
+        details_layout.addWidget(scroll, 1)
+        self.sections = QTabWidget()
+        self.sections.setAccessibleName("Case file sections")
+        self.sections.addTab(details, "&Details")
+
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
         layout.addWidget(self.status_line)
         layout.addWidget(self.banner)
-        layout.addLayout(actions)
-        layout.addWidget(self.summary)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.sections, 1)
 
         self._connect_dirty_tracking()
+        self._ensure_timeline()
         if case_id is None:
             self._fill(CaseFields())
             self._set_dirty(False)
@@ -261,11 +280,12 @@ class CaseFileView(QWidget):
         return group
 
     def _connect_dirty_tracking(self) -> None:
-        for edit in self.findChildren(QLineEdit):
+        host = self._form_host  # the details form only, not the contacts tab
+        for edit in host.findChildren(QLineEdit):
             edit.textEdited.connect(self._on_edited)
-        for combo in self.findChildren(QComboBox):
+        for combo in host.findChildren(QComboBox):
             combo.currentIndexChanged.connect(self._on_edited)
-        for box in self.findChildren(QCheckBox):
+        for box in host.findChildren(QCheckBox):
             box.toggled.connect(self._on_edited)
 
     # --- data in and out ------------------------------------------------------------------
@@ -396,8 +416,23 @@ class CaseFileView(QWidget):
 
         self._runner.run(work, self._on_saved, self._on_save_failed)
 
+    def _ensure_timeline(self) -> None:
+        """The contacts tab exists once the person does (a new person is saved first)."""
+        if self.timeline is not None or self.case_id is None or self._notes is None:
+            return
+        self.timeline = TimelinePanel(self._notes, self._runner, self._reference, self.case_id)
+        self.timeline.changed.connect(self.notes_changed)
+        self.sections.addTab(self.timeline, "Contacts and a&ctions")
+
+    def show_contacts(self) -> TimelinePanel | None:
+        self._ensure_timeline()
+        if self.timeline is not None:
+            self.sections.setCurrentWidget(self.timeline)
+        return self.timeline
+
     def _on_saved(self, result: SaveResult) -> None:
         self.case_id = result.case_id
+        self._ensure_timeline()
         self._show_problems({})
         self.save_button.setEnabled(True)
         self._set_dirty(False)

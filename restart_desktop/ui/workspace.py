@@ -1,4 +1,5 @@
-"""What an unlocked worker sees: the caseload tab and one tab per open case file."""
+"""What an unlocked worker sees: caseload, My actions and note search tabs, then one tab per
+open case file."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from restart_desktop.app.cases import CaseService, WorkerOption
+from restart_desktop.app.notes import NoteService
 from restart_desktop.app.session import AppSession
+from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
+from restart_desktop.ui.search_view import NoteSearchView
 from restart_desktop.ui.tasks import TaskRunner
+from restart_desktop.ui.timeline import TimelinePanel
 
 MAX_TITLE = 28
 
@@ -26,15 +31,29 @@ class Workspace(QWidget):
         self.session = session
         self.runner = runner
         self.service = CaseService(session)
+        self.notes = NoteService(session)
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
+        self.my_actions = MyActionsView(self.notes, runner)
+        self.search = NoteSearchView(self.notes, runner)
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
-        self.tabs.setAccessibleName("Caseload and open case files")
-        self.tabs.addTab(self.caseload, "Caseload")
-        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self.tabs.setAccessibleName("Caseload, actions, search and open case files")
+        for page, title in (
+            (self.caseload, "Caseload"),
+            (self.my_actions, "My actions"),
+            (self.search, "Search notes"),
+        ):
+            index = self.tabs.addTab(page, title)
+            self.tabs.tabBar().setTabButton(
+                index, self.tabs.tabBar().ButtonPosition.RightSide, None
+            )
         self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
+        self.my_actions.case_requested.connect(self.open_contacts)
+        self.my_actions.changed.connect(self.caseload.refresh)
+        self.search.note_requested.connect(self.open_note)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -47,22 +66,68 @@ class Workspace(QWidget):
         self.workers = workers
         self.caseload.set_workers(workers)
 
+    def _on_tab_changed(self, index: int) -> None:
+        if self.tabs.widget(index) is self.my_actions:
+            self.my_actions.refresh()
+
     def case_views(self) -> list[CaseFileView]:
         views = []
-        for index in range(1, self.tabs.count()):
+        for index in range(self.tabs.count()):
             widget = self.tabs.widget(index)
             if isinstance(widget, CaseFileView):
                 views.append(widget)
         return views
 
-    def open_case(self, case_id: str) -> None:
+    def open_case(self, case_id: str) -> CaseFileView:
         for view in self.case_views():
             if view.case_id == case_id:
                 self.tabs.setCurrentWidget(view)
-                return
-        self._add_case_view(CaseFileView(
-            self.service, self.runner, self.session.reference, self.workers, case_id
-        ), "Loading…")
+                return view
+        view = CaseFileView(
+            self.service, self.runner, self.session.reference, self.workers, case_id,
+            notes=self.notes,
+        )
+        self._add_case_view(view, "Loading…")
+        return view
+
+    def open_contacts(self, case_id: str) -> TimelinePanel | None:
+        view = self.open_case(case_id)
+        return view.show_contacts()
+
+    def open_note(self, case_id: str, note_id: str) -> None:
+        timeline = self.open_contacts(case_id)
+        if timeline is not None:
+            timeline.select_record(note_id)
+
+    def new_note(self, case_id: str | None = None, draft_id: str | None = None) -> None:
+        """Quick entry (Ctrl+Shift+N): a new contact note for the person in the current case
+        file, or the one selected in the caseload."""
+        if case_id is None:
+            current = self.tabs.currentWidget()
+            if isinstance(current, CaseFileView):
+                case_id = current.case_id
+            elif current is self.caseload:
+                case_id = self.caseload.selected_case_id()
+        if case_id is None:
+            self.message.emit("Select a person first, then press Ctrl+Shift+N.")
+            return
+        timeline = self.open_contacts(case_id)
+        if timeline is not None:
+            timeline.new_note(draft_id)
+
+    def show_search(self) -> None:
+        self.tabs.setCurrentWidget(self.search)
+        self.search.focus_box()
+
+    def show_actions(self) -> None:
+        self.tabs.setCurrentWidget(self.my_actions)
+        self.my_actions.table.setFocus()
+
+    def save_drafts_now(self) -> None:
+        """Lock and close: hand every note being typed to the database at once."""
+        for view in self.case_views():
+            if view.timeline is not None:
+                view.timeline.save_draft_now()
 
     def open_selected_case(self) -> None:
         case_id = self.caseload.selected_case_id()
@@ -70,13 +135,16 @@ class Workspace(QWidget):
             self.open_case(case_id)
 
     def new_case(self) -> None:
-        view = CaseFileView(self.service, self.runner, self.session.reference, self.workers)
+        view = CaseFileView(
+            self.service, self.runner, self.session.reference, self.workers, notes=self.notes
+        )
         self._add_case_view(view, "New person")
 
     def _add_case_view(self, view: CaseFileView, title: str) -> None:
         index = self.tabs.addTab(view, title)
         view.title_changed.connect(lambda text, v=view: self._set_title(v, text))
         view.case_saved.connect(self._on_case_saved)
+        view.notes_changed.connect(self.caseload.refresh)
         self.tabs.setCurrentIndex(index)
         view.given_name.setFocus()
 
@@ -101,8 +169,7 @@ class Workspace(QWidget):
         self.caseload.search.selectAll()
 
     def close_current_case(self) -> None:
-        if self.tabs.currentIndex() > 0:
-            self.close_tab(self.tabs.currentIndex())
+        self.close_tab(self.tabs.currentIndex())
 
     def close_tab(self, index: int) -> bool:
         widget = self.tabs.widget(index)
@@ -129,7 +196,9 @@ class Workspace(QWidget):
 
     def _remove(self, widget: QWidget) -> None:
         index = self.tabs.indexOf(widget)
-        if index > 0:
+        if index >= 0 and isinstance(widget, CaseFileView):
+            if widget.timeline is not None:
+                widget.timeline.save_draft_now()
             self.tabs.removeTab(index)
             widget.deleteLater()
 

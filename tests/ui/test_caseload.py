@@ -120,7 +120,7 @@ def test_enter_opens_the_selected_case_file(
     qtbot.waitUntil(lambda: case.details is not None, timeout=SIGNAL_TIMEOUT_MS)
     assert case.case_id == people["Quentin Housing"]
     assert case.heading.text() == "Quentin Homeless-Example"
-    assert workspace.tabs.tabText(1) == "Quentin Homeless-Example"
+    assert workspace.tabs.tabText(workspace.tabs.indexOf(case)) == "Quentin Homeless-Example"
 
     qtbot.keyClick(case, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     assert workspace.case_views() == []

@@ -1,0 +1,192 @@
+"""My actions: open follow-up actions across the worker's caseload, overdue first."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.notes import ActionView, NoteService
+from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.timeline import OVERDUE, CloseActionDialog, action_state
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMNS = ("Due", "Person", "Action", "Who")
+COL_DUE, COL_PERSON, COL_ACTION, COL_WHO = range(len(COLUMNS))
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+class ActionsTableModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._actions: list[ActionView] = []
+
+    def set_actions(self, actions: list[ActionView]) -> None:
+        self.beginResetModel()
+        self._actions = actions
+        self.endResetModel()
+
+    def action(self, row: int) -> ActionView | None:
+        return self._actions[row] if 0 <= row < len(self._actions) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._actions)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if 0 <= section < len(COLUMNS):
+                return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        action = self.action(index.row()) if index.isValid() else None
+        if action is None:
+            return None
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if column == COL_DUE:
+                return action_state(action)
+            if column == COL_PERSON:
+                return action.person_name
+            if column == COL_ACTION:
+                return action.description
+            detail = f" ({action.owner_detail})" if action.owner_detail else ""
+            return action.owner.label + detail
+        if role == ID_ROLE:
+            return action.id
+        if role == SORT_ROLE:
+            return action.due_date or dt.date.max
+        if role == Qt.ItemDataRole.ForegroundRole and action.overdue:
+            return QBrush(OVERDUE)
+        return None
+
+
+class ActionTable(QTableView):
+    """Signals:
+    activated_row(int): Enter on a row.
+    """
+
+    activated_row = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_row.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
+
+
+class MyActionsView(QWidget):
+    """Signals:
+    case_requested(str): open this person's case (contacts tab).
+    changed(): an action was closed.
+    """
+
+    case_requested = Signal(str)
+    changed = Signal()
+
+    def __init__(
+        self, service: NoteService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self.model = ActionsTableModel(self)
+        self.table = ActionTable()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("My open actions, overdue first")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(
+            COL_ACTION, QHeaderView.ResizeMode.Stretch
+        )
+        for column, width in ((COL_DUE, 170), (COL_PERSON, 220), (COL_WHO, 200)):
+            self.table.setColumnWidth(column, width)
+        self.summary = QLabel("")
+        self.summary.setAccessibleName("Number of open and overdue actions")
+        self.close_button = QPushButton("C&lose action…")
+        self.open_button = QPushButton("&Open case")
+        self.refresh_button = QPushButton("&Refresh")
+        buttons = QHBoxLayout()
+        for button in (self.close_button, self.open_button, self.refresh_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.summary)
+        layout = QVBoxLayout(self)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        self.close_button.clicked.connect(self._on_close_clicked)
+        self.open_button.clicked.connect(self._on_open_clicked)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.table.activated_row.connect(lambda _row: self._on_open_clicked())
+        self.table.doubleClicked.connect(lambda _index: self._on_open_clicked())
+
+    def refresh(self) -> None:
+        service = self._service
+        self._runner.run(service.my_actions, self._on_loaded, self._on_failed)
+
+    def _on_loaded(self, actions: list[ActionView]) -> None:
+        current = self.table.currentIndex().row()
+        self.model.set_actions(actions)
+        overdue = sum(1 for a in actions if a.overdue)
+        self.summary.setText(f"{len(actions)} open, {overdue} overdue")
+        if actions:
+            row = min(max(current, 0), len(actions) - 1)
+            self.table.setCurrentIndex(self.model.index(row, COL_DUE))
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.summary.setText(user_message(error))
+
+    def current_action(self) -> ActionView | None:
+        return self.model.action(self.table.currentIndex().row())
+
+    def _on_open_clicked(self) -> None:
+        action = self.current_action()
+        if action is not None:
+            self.case_requested.emit(action.person_id)
+
+    def _on_close_clicked(self) -> None:
+        action = self.current_action()
+        if action is None:
+            return
+        dialog = CloseActionDialog(action.description, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        service, status, outcome = self._service, dialog.chosen(), dialog.outcome.text()
+        self._runner.run(
+            lambda: service.close_action(action.id, status, outcome),
+            lambda _none: self._after_close(),
+            self._on_failed,
+        )
+
+    def _after_close(self) -> None:
+        self.refresh()
+        self.changed.emit()

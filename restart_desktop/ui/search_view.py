@@ -1,0 +1,262 @@
+"""Search notes (Ctrl+K): every note and addendum on this laptop, found by a word in it."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QKeyEvent,
+    QPainter,
+    QPalette,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.notes import SNIPPET_END, SNIPPET_START, NoteService, SearchHit
+from restart_desktop.ui.tasks import TaskRunner, user_message
+
+SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 3
+COLUMNS = ("Person", "Contact", "In", "Text")
+COL_PERSON, COL_DATE, COL_KIND, COL_SNIPPET = range(len(COLUMNS))
+TYPING_PAUSE_MS = 150  # search when typing pauses, not on every keystroke of a word
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def snippet_plain(snippet: str) -> str:
+    return snippet.replace(SNIPPET_START, "").replace(SNIPPET_END, "")
+
+
+def snippet_html(snippet: str) -> str:
+    """Escape the note text, then mark the matches (the text can never become markup)."""
+    escaped = html.escape(snippet)
+    return escaped.replace(SNIPPET_START, "<b><u>").replace(SNIPPET_END, "</u></b>")
+
+
+class SearchResultsTableModel(QAbstractTableModel):
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._hits: list[SearchHit] = []
+
+    def set_hits(self, hits: list[SearchHit]) -> None:
+        self.beginResetModel()
+        self._hits = hits
+        self.endResetModel()
+
+    def hit(self, row: int) -> SearchHit | None:
+        return self._hits[row] if 0 <= row < len(self._hits) else None
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._hits)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if 0 <= section < len(COLUMNS):
+                return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        hit = self.hit(index.row()) if index.isValid() else None
+        if hit is None:
+            return None
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if column == COL_PERSON:
+                return hit.person_name
+            if column == COL_DATE:
+                return f"{hit.contact_at:%d/%m/%Y %H:%M}"
+            if column == COL_KIND:
+                return "Addendum" if hit.kind == "addendum" else "Note"
+            return snippet_plain(hit.snippet)
+        if role == SNIPPET_ROLE and column == COL_SNIPPET:
+            return snippet_html(hit.snippet)
+        return None
+
+
+class SnippetDelegate(QStyledItemDelegate):
+    """Draws the snippet with the matched words in bold and underlined (not colour alone)."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+        marked = index.data(SNIPPET_ROLE)
+        if not isinstance(marked, str):
+            super().paint(painter, option, index)
+            return
+        self.initStyleOption(option, index)
+        style = option.widget.style() if option.widget else None
+        option.text = ""
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, option, painter, option.widget)
+        document = QTextDocument()
+        document.setDefaultFont(option.font)
+        document.setDocumentMargin(2)
+        document.setHtml(marked)
+        context = QAbstractTextDocumentLayout.PaintContext()
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        roles = QPalette.ColorRole
+        role = roles.HighlightedText if selected else roles.Text
+        context.palette.setColor(roles.Text, option.palette.color(role))
+        painter.save()
+        painter.translate(option.rect.topLeft())
+        painter.setClipRect(option.rect.translated(-option.rect.topLeft()))
+        document.documentLayout().draw(painter, context)
+        painter.restore()
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: _Index) -> QSize:
+        size = super().sizeHint(option, index)
+        return QSize(size.width(), max(size.height(), option.fontMetrics.height() + 6))
+
+
+class ResultsTable(QTableView):
+    """Signals:
+    activated_row(int): Enter on a result.
+    """
+
+    activated_row = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.activated_row.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
+
+
+class SearchBox(QLineEdit):
+    """Down arrow moves from the box to the results."""
+
+    down_pressed = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_Down:
+            self.down_pressed.emit()
+            return
+        super().keyPressEvent(event)
+
+
+class NoteSearchView(QWidget):
+    """Signals:
+    note_requested(str, str): open the note (person id, note id) in its case.
+    """
+
+    note_requested = Signal(str, str)
+
+    def __init__(
+        self, service: NoteService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self._generation = 0
+        self.box = SearchBox()
+        self.box.setAccessibleName("Search all notes")
+        self.box.setPlaceholderText('Words in any note or addendum; "exact phrase" in quotes')
+        self.box.setClearButtonEnabled(True)
+        label = QLabel("Search &notes:")
+        label.setBuddy(self.box)
+        self.status = QLabel("")
+        self.status.setAccessibleName("Search results count")
+        self.model = SearchResultsTableModel(self)
+        self.table = ResultsTable()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Notes found")
+        self.table.setItemDelegateForColumn(COL_SNIPPET, SnippetDelegate(self.table))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            COL_SNIPPET, QHeaderView.ResizeMode.Stretch
+        )
+        for column, width in ((COL_PERSON, 220), (COL_DATE, 130), (COL_KIND, 80)):
+            self.table.setColumnWidth(column, width)
+        row = QHBoxLayout()
+        row.addWidget(label)
+        row.addWidget(self.box, 1)
+        row.addWidget(self.status)
+        layout = QVBoxLayout(self)
+        layout.addLayout(row)
+        layout.addWidget(self.table, 1)
+        self._pause = QTimer(self)
+        self._pause.setSingleShot(True)
+        self._pause.setInterval(TYPING_PAUSE_MS)
+        self._pause.timeout.connect(self.search_now)
+        self.box.textChanged.connect(lambda _text: self._pause.start())
+        self.box.returnPressed.connect(self._on_return)
+        self.box.down_pressed.connect(self._focus_results)
+        self.table.activated_row.connect(self._open_row)
+        self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
+
+    def focus_box(self) -> None:
+        self.box.setFocus()
+        self.box.selectAll()
+
+    def search_now(self) -> None:
+        self._pause.stop()
+        self._generation += 1
+        generation, service, words = self._generation, self._service, self.box.text()
+        if not words.strip():
+            self.model.set_hits([])
+            self.status.setText("")
+            return
+        self._runner.run(
+            lambda: service.search(words),
+            lambda hits: self._on_results(generation, hits),
+            self._on_failed,
+        )
+
+    def _on_results(self, generation: int, hits: list[SearchHit]) -> None:
+        if generation != self._generation:
+            return  # an answer to an older search: a newer one is on its way
+        self.model.set_hits(hits)
+        self.status.setText("1 note" if len(hits) == 1 else f"{len(hits)} notes")
+        if hits:
+            self.table.setCurrentIndex(self.model.index(0, COL_PERSON))
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.status.setText(user_message(error))
+
+    def _on_return(self) -> None:
+        if self._pause.isActive():
+            self.search_now()
+            return
+        self._focus_results()
+
+    def _focus_results(self) -> None:
+        if self.model.rowCount():
+            self.table.setFocus()
+            if not self.table.currentIndex().isValid():
+                self.table.setCurrentIndex(self.model.index(0, COL_PERSON))
+
+    def _open_row(self, row: int) -> None:
+        hit = self.model.hit(row)
+        if hit is not None:
+            self.note_requested.emit(hit.person_id, hit.note_id)

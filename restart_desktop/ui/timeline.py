@@ -1,0 +1,553 @@
+"""A person's contacts and actions: the timeline (newest first), the selected entry in full,
+and the note editor when a contact is being written."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QDate,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.notes import (
+    ActionView,
+    NoteService,
+    NoteView,
+    TimelineEntry,
+    TimelineKind,
+)
+from restart_desktop.domain.notes import ActionOwner, ActionStatus
+from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.ui.note_editor import NoteEditor
+from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import FieldError
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2
+COLUMNS = ("When", "What", "Summary", "By / status")
+COL_WHEN, COL_WHAT, COL_SUMMARY, COL_BY = range(len(COLUMNS))
+SUMMARY_CHARS = 120
+OVERDUE = QColor("#8a1c00")
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def _one_line(text: str) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= SUMMARY_CHARS else flat[: SUMMARY_CHARS - 1] + "…"
+
+
+def action_state(action: ActionView) -> str:
+    if action.status != ActionStatus.OPEN:
+        return action.status.label
+    if action.due_date is None:
+        return "Open"
+    return f"{'Overdue' if action.overdue else 'Due'} {action.due_date:%d/%m/%Y}"
+
+
+class TimelineTableModel(QAbstractTableModel):
+    """The entries of one person's timeline, as given (newest first)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._entries: list[TimelineEntry] = []
+
+    def set_entries(self, entries: list[TimelineEntry]) -> None:
+        self.beginResetModel()
+        self._entries = entries
+        self.endResetModel()
+
+    def entry(self, row: int) -> TimelineEntry | None:
+        return self._entries[row] if 0 <= row < len(self._entries) else None
+
+    def row_of(self, record_id: str) -> int:
+        for row, entry in enumerate(self._entries):
+            if (entry.note and entry.note.id == record_id) or (
+                entry.action and entry.action.id == record_id
+            ):
+                return row
+        return -1
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._entries)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            if 0 <= section < len(COLUMNS):
+                return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        entry = self.entry(index.row()) if index.isValid() else None
+        if entry is None:
+            return None
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self._display(entry, column)
+        if role == ID_ROLE:
+            return entry.note.id if entry.note else entry.action.id if entry.action else None
+        if role == SORT_ROLE:
+            return entry.at if column == COL_WHEN else self._display(entry, column)
+        if role == Qt.ItemDataRole.ForegroundRole and entry.action and entry.action.overdue:
+            return QBrush(OVERDUE)
+        return None
+
+    @staticmethod
+    def _display(entry: TimelineEntry, column: int) -> str:
+        if column == COL_WHEN:
+            return f"{entry.at:%d/%m/%Y %H:%M}"
+        if entry.note is not None:
+            note = entry.note
+            if column == COL_WHAT:
+                extra = f" (+{len(note.addenda)} addenda)" if note.addenda else ""
+                return note.contact_type.label + extra
+            if column == COL_SUMMARY:
+                return _one_line(note.not_seen_reason or note.text)
+            return note.worker_name
+        if entry.action is not None:
+            action = entry.action
+            if column == COL_WHAT:
+                return "Action"
+            if column == COL_SUMMARY:
+                return _one_line(action.description)
+            return action_state(action)
+        return ""
+
+
+def note_html(note: NoteView, reference: ReferenceData) -> str:
+    """The whole note and its addenda, for the reading pane (text escaped, never as markup)."""
+    needs = ", ".join(
+        (reference.need(code).label if reference.need(code) else code)  # type: ignore[union-attr]
+        for code in note.needs
+    )
+    facts = [
+        f"<b>{html.escape(note.contact_type.label)}</b> on {note.contact_at:%A %d %B %Y, %H:%M}",
+        f"By {html.escape(note.worker_name)}; finalised {note.finalised_at:%d/%m/%Y %H:%M}",
+    ]
+    if note.location:
+        facts.append(f"Where: {html.escape(note.location)}")
+    if note.duration_minutes:
+        facts.append(f"Duration: {note.duration_minutes} minutes")
+    if note.not_seen_reason:
+        facts.append(f"Not seen because: {html.escape(note.not_seen_reason)}")
+    if needs:
+        facts.append(f"Needs discussed: {html.escape(needs)}")
+    parts = ["<p>" + "<br>".join(facts) + "</p>", _paragraphs(note.text)]
+    for addendum in note.addenda:
+        parts.append(
+            f"<hr><p><b>Addendum</b> by {html.escape(addendum.author)}, "
+            f"{addendum.at:%d/%m/%Y %H:%M}</p>{_paragraphs(addendum.text)}"
+        )
+    return "".join(parts)
+
+
+def action_html(action: ActionView) -> str:
+    owner = action.owner.label + (f" ({action.owner_detail})" if action.owner_detail else "")
+    lines = [
+        f"<b>Action</b>: {html.escape(action.description)}",
+        f"Who: {html.escape(owner)}",
+        f"State: {html.escape(action_state(action))}",
+    ]
+    if action.outcome:
+        lines.append(f"Outcome: {html.escape(action.outcome)}")
+    return "<p>" + "<br>".join(lines) + "</p>"
+
+
+def _paragraphs(text: str) -> str:
+    return "".join(f"<p>{html.escape(p)}</p>" for p in text.split("\n") if p.strip())
+
+
+class AddendumDialog(QDialog):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Add to the note")
+        self.text = QPlainTextEdit()
+        self.text.setAccessibleName("Addendum text")
+        self.text.setTabChangesFocus(True)
+        self.error = FieldError()
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add addendum")
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        label = QLabel("A finalised note is never changed. Write the correction or the late "
+                       "information; it is shown under the note with your name and the time.")
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        layout.addWidget(self.text)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def _on_accept(self) -> None:
+        if not self.text.toPlainText().strip():
+            self.error.show_message("Write the correction or the late information.")
+            return
+        self.accept()
+
+
+class ActionDialog(QDialog):
+    """A new follow-up action: what, who, by when."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("New follow-up action")
+        self.description = QLineEdit()
+        self.description.setAccessibleName("What is to be done")
+        self.owner = QComboBox()
+        self.owner.setAccessibleName("Who will do it")
+        for owner in ActionOwner:
+            self.owner.addItem(owner.label, owner.value)
+        self.owner_detail = QLineEdit()
+        self.owner_detail.setAccessibleName("Which partner or person, if not you")
+        self.due = QDateEdit(QDate.currentDate().addDays(7))
+        self.due.setCalendarPopup(True)
+        self.due.setDisplayFormat("dd/MM/yyyy")
+        self.due.setAccessibleName("Due date")
+        self.error = FieldError()
+        form = QFormLayout()
+        for caption, widget in (
+            ("&What:", self.description),
+            ("W&ho:", self.owner),
+            ("&Detail:", self.owner_detail),
+            ("D&ue:", self.due),
+        ):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add action")
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def due_date(self) -> dt.date:
+        value = self.due.date().toPython()
+        assert isinstance(value, dt.date)
+        return value
+
+    def _on_accept(self) -> None:
+        if not self.description.text().strip():
+            self.error.show_message("Say what is to be done.")
+            return
+        self.accept()
+
+
+class CloseActionDialog(QDialog):
+    """Done or not done, and how it turned out."""
+
+    def __init__(self, description: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Close action")
+        self.status = QComboBox()
+        self.status.setAccessibleName("Was it done")
+        self.status.addItem(ActionStatus.DONE.label, ActionStatus.DONE.value)
+        self.status.addItem(ActionStatus.NOT_DONE.label, ActionStatus.NOT_DONE.value)
+        self.outcome = QLineEdit()
+        self.outcome.setAccessibleName("Outcome")
+        self.error = FieldError()
+        form = QFormLayout()
+        form.addRow(QLabel(html.escape(description)))
+        for caption, widget in (("&Result:", self.status), ("&Outcome:", self.outcome)):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+
+    def chosen(self) -> ActionStatus:
+        return ActionStatus(self.status.currentData())
+
+    def _on_accept(self) -> None:
+        if not self.outcome.text().strip():
+            self.error.show_message("Say how it turned out.")
+            return
+        self.accept()
+
+
+FILTERS = (
+    ("Notes and actions", frozenset(TimelineKind)),
+    ("Notes only", frozenset({TimelineKind.NOTE})),
+    ("Actions only", frozenset({TimelineKind.ACTION})),
+)
+
+
+class TimelinePanel(QWidget):
+    """Signals:
+    changed(): a note, addendum or action was written (the caseload counts may change).
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        service: NoteService,
+        runner: TaskRunner,
+        reference: ReferenceData,
+        person_id: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self._reference = reference
+        self.person_id = person_id
+        self.editor: NoteEditor | None = None
+        self._select_after_load: str | None = None
+
+        self.filter = QComboBox()
+        self.filter.setAccessibleName("Show")
+        for label, _kinds in FILTERS:
+            self.filter.addItem(label)
+        filter_label = QLabel("Sho&w:")
+        filter_label.setBuddy(self.filter)
+        self.new_note_button = QPushButton("New contact &note")
+        self.new_note_button.setToolTip("Write a new contact note (Ctrl+Shift+N)")
+        self.add_action_button = QPushButton("Add a&ction…")
+        self.addendum_button = QPushButton("Add adde&ndum…")
+        self.close_action_button = QPushButton("C&lose action…")
+        self.model = TimelineTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Contacts and actions, newest first")
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((COL_WHEN, 120), (COL_WHAT, 170), (COL_BY, 150)):
+            self.table.setColumnWidth(column, width)
+        self.reader = QTextBrowser()
+        self.reader.setAccessibleName("The selected note in full")
+        self.reader.setOpenLinks(False)
+        self.right = QStackedWidget()
+        self.right.addWidget(self.reader)
+        self.count_label = QLabel("")
+        self.count_label.setAccessibleName("Number of entries")
+
+        top = QHBoxLayout()
+        for widget in (
+            filter_label,
+            self.filter,
+            self.new_note_button,
+            self.add_action_button,
+            self.addendum_button,
+            self.close_action_button,
+        ):
+            top.addWidget(widget)
+        top.addStretch(1)
+        top.addWidget(self.count_label)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.right)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.filter.currentIndexChanged.connect(self.reload)
+        self.new_note_button.clicked.connect(lambda: self.new_note())
+        self.add_action_button.clicked.connect(self._on_add_action)
+        self.addendum_button.clicked.connect(self._on_add_addendum)
+        self.close_action_button.clicked.connect(self._on_close_action)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self._update_buttons()
+        self.reload()
+
+    # --- loading --------------------------------------------------------------------------
+    def reload(self, *_args: object) -> None:
+        kinds = FILTERS[self.filter.currentIndex()][1]
+        service, person_id = self._service, self.person_id
+        self._runner.run(
+            lambda: service.timeline(person_id, kinds), self._on_loaded, self._on_failed
+        )
+
+    def _on_loaded(self, entries: list[TimelineEntry]) -> None:
+        keep = self._select_after_load or self.current_id()
+        self._select_after_load = None
+        self.model.set_entries(entries)
+        notes = sum(1 for e in entries if e.note)
+        actions = len(entries) - notes
+        self.count_label.setText(f"{notes} notes, {actions} actions")
+        row = self.model.row_of(keep) if keep else -1
+        if row < 0 and entries:
+            row = 0
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, COL_WHEN))
+        else:
+            self.reader.setHtml("<p>No contacts or actions recorded yet.</p>")
+        self._update_buttons()
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.reader.setHtml(f"<p>{html.escape(user_message(error))}</p>")
+
+    def current_entry(self) -> TimelineEntry | None:
+        index = self.table.currentIndex()
+        return self.model.entry(index.row()) if index.isValid() else None
+
+    def current_id(self) -> str | None:
+        index = self.table.currentIndex()
+        value = index.siblingAtColumn(COL_WHEN).data(ID_ROLE) if index.isValid() else None
+        return value if isinstance(value, str) else None
+
+    def select_record(self, record_id: str) -> None:
+        """Select a note or action (once loaded), e.g. a search result being opened."""
+        row = self.model.row_of(record_id)
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, COL_WHEN))
+            self.table.setFocus()
+        else:
+            self._select_after_load = record_id
+
+    def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = self.model.entry(current.row()) if current.isValid() else None
+        if entry is not None and entry.note is not None:
+            self.reader.setHtml(note_html(entry.note, self._reference))
+        elif entry is not None and entry.action is not None:
+            self.reader.setHtml(action_html(entry.action))
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        entry = self.current_entry()
+        self.addendum_button.setEnabled(entry is not None and entry.note is not None)
+        self.close_action_button.setEnabled(
+            entry is not None
+            and entry.action is not None
+            and entry.action.status == ActionStatus.OPEN
+        )
+
+    # --- writing --------------------------------------------------------------------------
+    def new_note(self, draft_id: str | None = None) -> NoteEditor:
+        """Open the editor (or bring back the one open) and put the cursor in the text."""
+        if self.editor is None:
+            editor = NoteEditor(
+                self._service, self._runner, self._reference, self.person_id, draft_id
+            )
+            editor.finalised.connect(self._on_note_finalised)
+            editor.discarded.connect(self._close_editor)
+            self.right.addWidget(editor)
+            self.editor = editor
+        self.right.setCurrentWidget(self.editor)
+        self.editor.focus_text()
+        return self.editor
+
+    def save_draft_now(self) -> None:
+        if self.editor is not None:
+            self.editor.save_now()
+
+    def _on_note_finalised(self, note_id: str) -> None:
+        self._close_editor()
+        self._select_after_load = note_id
+        self.reload()
+        self.changed.emit()
+
+    def _close_editor(self) -> None:
+        if self.editor is not None:
+            self.right.setCurrentWidget(self.reader)
+            self.right.removeWidget(self.editor)
+            self.editor.deleteLater()
+            self.editor = None
+        self.table.setFocus()
+
+    def _on_add_addendum(self) -> None:
+        entry = self.current_entry()
+        if entry is None or entry.note is None:
+            return
+        dialog = AddendumDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        service, note_id, body = self._service, entry.note.id, dialog.text.toPlainText()
+        self._runner.run(
+            lambda: service.add_addendum(note_id, body),
+            lambda _addendum_id: self._after_write(note_id),
+            self._on_failed,
+        )
+
+    def _on_add_action(self) -> None:
+        dialog = ActionDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        entry = self.current_entry()
+        note_id = entry.note.id if entry is not None and entry.note is not None else None
+        service, person_id = self._service, self.person_id
+        description = dialog.description.text()
+        owner, detail, due = dialog.owner.currentData(), dialog.owner_detail.text(), (
+            dialog.due_date()
+        )
+        self._runner.run(
+            lambda: service.add_action(person_id, description, owner, detail, due, note_id),
+            self._after_write,
+            self._on_failed,
+        )
+
+    def _on_close_action(self) -> None:
+        entry = self.current_entry()
+        if entry is None or entry.action is None:
+            return
+        dialog = CloseActionDialog(entry.action.description, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        service, action_id = self._service, entry.action.id
+        status, outcome = dialog.chosen(), dialog.outcome.text()
+        self._runner.run(
+            lambda: service.close_action(action_id, status, outcome),
+            lambda _none: self._after_write(action_id),
+            self._on_failed,
+        )
+
+    def _after_write(self, record_id: object) -> None:
+        if isinstance(record_id, str):
+            self._select_after_load = record_id
+        self.reload()
+        self.changed.emit()
+

@@ -1,0 +1,224 @@
+"""Contact notes in the window: keyboard-only capture, autosave, finalising, search, actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.session import AppSession, unlock
+from restart_desktop.paths import DataPaths
+from restart_desktop.store.models import ContactNote, NoteDraft
+from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.case_file import CaseFileView
+from restart_desktop.ui.caseload_model import COL_NAME, COL_OVERDUE
+from restart_desktop.ui.timeline import TimelinePanel
+from tests.support.constants import PASSPHRASE
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS
+from tests.ui.conftest import unlock as unlock_window
+
+MakeWindow = Callable[..., MainWindow]
+
+
+def _idle(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+
+
+def _drafts(window: MainWindow) -> list[NoteDraft]:
+    assert window.session is not None
+    with window.session.db.read() as s:
+        return list(s.scalars(select(NoteDraft)))
+
+
+def _notes(window: MainWindow) -> list[ContactNote]:
+    assert window.session is not None
+    with window.session.db.read() as s:
+        return list(s.scalars(select(ContactNote)))
+
+
+def _select_person(qtbot: QtBot, window: MainWindow, name: str) -> None:
+    assert window.workspace is not None
+    view = window.workspace.caseload
+    view.table.setFocus()
+    for row in range(view.model.rowCount()):
+        if view.model.index(row, COL_NAME).data() == name:
+            while view.table.currentIndex().row() < row:
+                qtbot.keyClick(view.table, Qt.Key.Key_Down)
+            return
+    raise AssertionError(f"{name} is not in the caseload")
+
+
+def _timeline(window: MainWindow) -> TimelinePanel:
+    assert window.workspace is not None
+    current = window.workspace.tabs.currentWidget()
+    assert isinstance(current, CaseFileView) and current.timeline is not None
+    return current.timeline
+
+
+def test_keyboard_only_capture_autosaves_then_finalises(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock_window(qtbot, window)
+    _select_person(qtbot, window, "HOMELESS-EXAMPLE, Quentin")
+    qtbot.keyClick(
+        window.focusWidget(),
+        Qt.Key.Key_N,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
+    timeline = _timeline(window)
+    editor = timeline.editor
+    assert editor is not None and editor.text.hasFocus()
+    qtbot.keyClicks(editor.text, "Discussed the Banbury hostel; wants help with ID.")
+
+    # Autosave: the draft reaches the encrypted database within two seconds of typing.
+    qtbot.waitUntil(lambda: "Draft saved" in editor.save_state.text(), timeout=4000)
+    [draft] = _drafts(window)
+    assert draft.text == "Discussed the Banbury hostel; wants help with ID."
+    assert draft.person_id == people["Quentin Housing"]
+
+    with qtbot.waitSignal(timeline.changed, timeout=SIGNAL_TIMEOUT_MS):
+        qtbot.keyClick(editor.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    _idle(qtbot, window)
+    assert timeline.editor is None
+    assert _drafts(window) == []
+    [note] = _notes(window)
+    assert note.text == "Discussed the Banbury hostel; wants help with ID."
+    assert timeline.count_label.text() == "1 notes, 0 actions"
+    assert "Banbury hostel" in timeline.reader.toPlainText()
+
+
+def test_an_empty_note_cannot_be_finalised(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock_window(qtbot, window)
+    assert window.workspace is not None
+    window.workspace.new_note(people["Larry Later"])
+    editor = _timeline(window).editor
+    assert editor is not None
+    qtbot.keyClick(editor.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    _idle(qtbot, window)
+    assert "Write what happened" in editor.summary.text()
+    assert _notes(window) == []
+
+
+def test_locking_saves_the_draft_at_once(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock_window(qtbot, window)
+    assert window.workspace is not None
+    window.workspace.new_note(people["Larry Later"])
+    editor = _timeline(window).editor
+    assert editor is not None
+    qtbot.keyClicks(editor.text, "Half a sentence")
+    qtbot.keyClick(editor.text, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert window.is_locked
+    _idle(qtbot, window)
+    assert [d.text for d in _drafts(window)] == ["Half a sentence"]
+
+
+def test_a_draft_left_behind_is_offered_back_at_the_next_unlock(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    session = unlock(data_paths, PASSPHRASE)
+    NoteService(session).save_draft(
+        DraftFields(person_id=people["Zebedee Friday"], text="Typed before the battery died")
+    )
+    session.close()
+
+    window = make_window()
+
+    def press_open() -> None:
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            assert "unfinished contact note" in box.text()
+            assert "FRIDAYSON, Zebedee" in box.informativeText()
+            qtbot.keyClick(box, Qt.Key.Key_Return)
+        else:
+            QTimer.singleShot(20, press_open)
+
+    QTimer.singleShot(0, press_open)
+    unlock_window(qtbot, window)
+    qtbot.waitUntil(lambda: isinstance(window.workspace and window.workspace.tabs.currentWidget(),
+                                       CaseFileView), timeout=SIGNAL_TIMEOUT_MS)
+    _idle(qtbot, window)
+    editor = _timeline(window).editor
+    assert editor is not None
+    assert editor.text.toPlainText() == "Typed before the battery died"
+
+
+@pytest.fixture
+def noted(people: dict[str, str], data_paths: DataPaths) -> dict[str, str]:
+    """A finalised note and two actions (one overdue) for the fictional people."""
+    session: AppSession = unlock(data_paths, PASSPHRASE)
+    notes = NoteService(session)
+    now = dt.datetime.now().replace(second=0, microsecond=0)
+    note = notes.finalise(
+        DraftFields(
+            person_id=people["Zebedee Friday"],
+            contact_at=now - dt.timedelta(days=2),
+            text="Talked about the Wantage foodbank and a GP in Didcot.",
+        )
+    )
+    overdue = notes.add_action(
+        people["Zebedee Friday"], "Send the GP registration form",
+        due_date=dt.date.today() - dt.timedelta(days=3), note_id=note,
+    )
+    later = notes.add_action(
+        people["Larry Later"], "Ask about the family visit",
+        due_date=dt.date.today() + dt.timedelta(days=5),
+    )
+    session.close()
+    return {"note": note, "overdue": overdue, "later": later}
+
+
+def test_search_finds_the_note_and_opens_it_in_its_case(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], noted: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock_window(qtbot, window)
+    assert window.workspace is not None
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    search = window.workspace.search
+    assert search.box.hasFocus()
+    qtbot.keyClicks(search.box, "wanta")
+    qtbot.waitUntil(lambda: search.status.text() == "1 note", timeout=SIGNAL_TIMEOUT_MS)
+    assert search.model.index(0, 0).data() == "FRIDAYSON, Zebedee"
+    assert "<b><u>Wantage</u></b>" in search.model.index(0, 3).data(Qt.ItemDataRole.UserRole + 3)
+
+    qtbot.keyClick(search.box, Qt.Key.Key_Down)
+    qtbot.keyClick(search.table, Qt.Key.Key_Return)
+    _idle(qtbot, window)
+    timeline = _timeline(window)
+    qtbot.waitUntil(lambda: timeline.current_id() == noted["note"], timeout=SIGNAL_TIMEOUT_MS)
+    assert "Wantage foodbank" in timeline.reader.toPlainText()
+
+
+def test_my_actions_lists_overdue_first_and_the_caseload_counts_them(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], noted: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock_window(qtbot, window)
+    assert window.workspace is not None
+    caseload = window.workspace.caseload
+    counts = {
+        caseload.model.index(r, COL_NAME).data(): caseload.model.index(r, COL_OVERDUE).data()
+        for r in range(caseload.model.rowCount())
+    }
+    assert counts["FRIDAYSON, Zebedee"] == "1"
+    assert counts["LATERTON, Larry"] == ""
+
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    actions = window.workspace.my_actions
+    qtbot.waitUntil(lambda: actions.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    assert actions.summary.text() == "2 open, 1 overdue"
+    assert actions.model.index(0, 2).data() == "Send the GP registration form"
+    assert actions.model.index(0, 0).data().startswith("Overdue")

@@ -81,6 +81,13 @@ def _changed_fields(record: SyncedRecord) -> dict[str, Any]:
     return changed
 
 
+_POSITION = "restart_change_position"  # session.info key: (last seq, clock) of this transaction
+
+
+def _forget_position(session: Session, *_args: Any) -> None:
+    session.info.pop(_POSITION, None)
+
+
 def _latest_clock(session: Session, device_id: str) -> HybridClock:
     latest = session.execute(select(func.max(Change.hlc))).scalar()
     return HybridClock(Timestamp.decode(latest) if latest else None)
@@ -98,11 +105,17 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     if not isinstance(actor, Actor):
         raise UnattributedWrite("a synced record was written without an actor")
 
-    with session.no_autoflush:
-        seq = session.execute(
-            select(func.max(Change.seq)).where(Change.device_id == actor.device_id)
-        ).scalar() or 0
-        clock = _latest_clock(session, actor.device_id)
+    # The sequence and clock are read once per transaction and carried across its flushes:
+    # re-reading them at every flush made bulk writes (demo data, sync imports) quadratic.
+    cached = session.info.get(_POSITION)
+    if cached is None:
+        with session.no_autoflush:
+            seq = session.execute(
+                select(func.max(Change.seq)).where(Change.device_id == actor.device_id)
+            ).scalar() or 0
+            clock = _latest_clock(session, actor.device_id)
+    else:
+        seq, clock = cached
     now = utcnow()
 
     pending: list[tuple[SyncedRecord, dict[str, Any], str | None]] = []
@@ -142,9 +155,13 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 recorded_at=now,
             )
         )
+    session.info[_POSITION] = (seq, clock)
 
 
 def install_change_capture(session_class: type[Session]) -> None:
     """Register the hook on a session class (done once, by ``store.database``)."""
     if not event.contains(session_class, "before_flush", _before_flush):
         event.listen(session_class, "before_flush", _before_flush)
+        # A rolled-back transaction must not leave its positions behind for the next one.
+        event.listen(session_class, "after_commit", _forget_position)
+        event.listen(session_class, "after_rollback", _forget_position)

@@ -120,6 +120,7 @@ class Change(Base):
     __table_args__ = (
         UniqueConstraint("device_id", "seq", name="uq_changes_device_seq"),
         Index("ix_changes_record_id", "record_id"),
+        Index("ix_changes_hlc", "hlc"),  # the clock is read at the start of every write
     )
 
     change_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "<device_id>:<seq>"

@@ -49,7 +49,7 @@ def test_a_draft_survives_sigkill_and_is_found_after_restart(tmp_path: Path) -> 
     data = Path(env["RESTART_DESKTOP_DATA_DIR"])
     for path in data.rglob("*"):  # no temp files, no plaintext anywhere in the folder
         if path.is_file():
-            assert "Banbury".encode() not in path.read_bytes(), path.name
+            assert b"Banbury" not in path.read_bytes(), path.name
 
     after = subprocess.run(
         [sys.executable, DRIVER, "drafts"], env=env, capture_output=True, text=True, timeout=120

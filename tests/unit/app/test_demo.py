@@ -55,7 +55,8 @@ def test_same_seed_and_day_give_the_same_people(enrolled: AppSession, second: Ap
     first_summary = demo.fill_demo_data(enrolled, cases=25, seed=3, today=TODAY)
     demo.fill_demo_data(second, cases=25, seed=3, today=TODAY)
 
-    assert first_summary == demo.DemoSummary(cases=25, workers=3)
+    assert (first_summary.cases, first_summary.workers) == (25, 3)
+    assert first_summary.notes > 0
     first = [_portable(p, enrolled.worker.id) for p in _people(enrolled)]
     again = [_portable(p, second.worker.id) for p in _people(second)]
     assert len(first) == 25
@@ -113,3 +114,18 @@ def test_demo_folder_keeps_its_secret_in_a_file_not_in_the_keyring(
         assert CaseService(reopened).caseload_count(CaseloadQuery(status=StatusFilter.ALL)) == 5
     finally:
         reopened.close()
+
+
+def test_demo_people_have_notes_actions_and_searchable_places(enrolled: AppSession) -> None:
+    from restart_desktop.app.notes import NoteService
+
+    summary = demo.fill_demo_data(enrolled, cases=200, seed=5, today=TODAY)
+    assert 7 * 200 <= summary.notes <= 13 * 200  # about ten notes a person
+    notes = NoteService(enrolled)
+    hits = [h for place in demo.RARE_PLACES for h in notes.search(place, limit=10_000)]
+    assert 0 < len(hits) < summary.notes * 0.2
+    with enrolled.db.read() as s:
+        from restart_desktop.store.models import ContactNote, FollowUpAction
+
+        assert all(n.text.strip() for n in s.scalars(select(ContactNote)))
+        assert s.scalars(select(FollowUpAction)).first() is not None

@@ -36,6 +36,7 @@ def _bookkeeping() -> list[sa.Column[object]]:
 
 
 def upgrade() -> None:
+    op.create_index("ix_changes_hlc", "changes", ["hlc"])
     op.create_table(
         "contact_notes",
         sa.Column("person_id", sa.String(length=36), nullable=False),

@@ -29,8 +29,10 @@ lint: $(STAMP)
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
+## Performance figures on 10,000 fictional cases (several minutes: it seeds its own data).
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_foundation.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_notes.py
 
 clean-demo:
 	rm -rf $(DEMO_DIR)

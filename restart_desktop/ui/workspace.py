@@ -108,6 +108,12 @@ class Workspace(QWidget):
                 case_id = current.case_id
             elif current is self.caseload:
                 case_id = self.caseload.selected_case_id()
+            elif current is self.my_actions:
+                action = self.my_actions.current_action()
+                case_id = action.person_id if action else None
+            elif current is self.search:
+                hit = self.search.model.hit(self.search.table.currentIndex().row())
+                case_id = hit.person_id if hit else None
         if case_id is None:
             self.message.emit("Select a person first, then press Ctrl+Shift+N.")
             return

@@ -18,6 +18,7 @@ from restart_desktop.store.models import ContactNote, NoteDraft
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_model import COL_NAME, COL_OVERDUE
+from restart_desktop.ui.search_view import COL_SNIPPET, SNIPPET_ROLE, snippet_segments
 from restart_desktop.ui.timeline import TimelinePanel
 from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS
@@ -192,7 +193,11 @@ def test_search_finds_the_note_and_opens_it_in_its_case(
     qtbot.keyClicks(search.box, "wanta")
     qtbot.waitUntil(lambda: search.status.text() == "1 note", timeout=SIGNAL_TIMEOUT_MS)
     assert search.model.index(0, 0).data() == "FRIDAYSON, Zebedee"
-    assert "<b><u>Wantage</u></b>" in search.model.index(0, 3).data(Qt.ItemDataRole.UserRole + 3)
+    marked = search.model.index(0, COL_SNIPPET).data(SNIPPET_ROLE)
+    assert ("Wantage", True) in snippet_segments(marked)  # drawn bold and underlined
+    assert "<b><u>Wantage</u></b>" in search.model.index(0, COL_SNIPPET).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
 
     qtbot.keyClick(search.box, Qt.Key.Key_Down)
     qtbot.keyClick(search.table, Qt.Key.Key_Return)

@@ -207,3 +207,24 @@ def test_deleting_a_synced_record_is_refused(database: Database) -> None:
 
     with database.read() as s:
         assert s.get(Person, person_id) is not None
+
+
+def test_several_flushes_in_one_transaction_continue_one_sequence(database: Database) -> None:
+    with database.write() as s:
+        first = Person(given_name="One", family_name="Example")
+        s.add(first)
+        s.flush()
+        second = Person(given_name="Two", family_name="Example")
+        s.add(second)
+        s.flush()
+        first.family_name = "Changed"
+    changes = _changes(database)
+    assert [c.seq for c in changes] == [1, 2, 3]
+    assert [c.record_id for c in changes] == [first.id, second.id, first.id]
+    assert changes[0].hlc < changes[1].hlc < changes[2].hlc
+    with pytest.raises(Boom), database.write() as s:
+        s.add(Person(given_name="Never", family_name="Saved"))
+        s.flush()
+        raise Boom
+    _new_person(database)  # the rolled-back transaction's position is not reused
+    assert [c.seq for c in _changes(database)] == [1, 2, 3, 4]

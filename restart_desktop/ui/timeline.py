@@ -61,6 +61,10 @@ OVERDUE = QColor("#8a1c00")
 _Index = QModelIndex | QPersistentModelIndex
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _one_line(text: str) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= SUMMARY_CHARS else flat[: SUMMARY_CHARS - 1] + "…"
@@ -418,7 +422,7 @@ class TimelinePanel(QWidget):
         self.model.set_entries(entries)
         notes = sum(1 for e in entries if e.note)
         actions = len(entries) - notes
-        self.count_label.setText(f"{notes} notes, {actions} actions")
+        self.count_label.setText(f"{_count(notes, 'note')}, {_count(actions, 'action')}")
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and entries:
             row = 0

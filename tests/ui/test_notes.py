@@ -91,7 +91,7 @@ def test_keyboard_only_capture_autosaves_then_finalises(
     assert _drafts(window) == []
     [note] = _notes(window)
     assert note.text == "Discussed the Banbury hostel; wants help with ID."
-    assert timeline.count_label.text() == "1 notes, 0 actions"
+    assert timeline.count_label.text() == "1 note, 0 actions"
     assert "Banbury hostel" in timeline.reader.toPlainText()
 
 
@@ -227,3 +227,58 @@ def test_my_actions_lists_overdue_first_and_the_caseload_counts_them(
     assert actions.summary.text() == "2 open, 1 overdue"
     assert actions.model.index(0, 2).data() == "Send the GP registration form"
     assert actions.model.index(0, 0).data().startswith("Overdue")
+
+
+def _answer_next_dialog(qtbot: QtBot, answer: Callable[[object], None]) -> None:
+    def attempt() -> None:
+        dialog = QApplication.activeModalWidget()
+        if dialog is not None:
+            answer(dialog)
+        else:
+            QTimer.singleShot(20, attempt)
+
+    QTimer.singleShot(0, attempt)
+
+
+def test_addendum_and_closing_an_action_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], noted: dict[str, str]
+) -> None:
+    from restart_desktop.ui.timeline import AddendumDialog, CloseActionDialog
+
+    window = make_window()
+    unlock_window(qtbot, window)
+    assert window.workspace is not None
+    timeline = window.workspace.open_contacts(people["Zebedee Friday"])
+    assert timeline is not None
+    _idle(qtbot, window)
+    timeline.select_record(noted["note"])
+    assert timeline.addendum_button.isEnabled()
+
+    def write_addendum(dialog: object) -> None:
+        assert isinstance(dialog, AddendumDialog)
+        qtbot.keyClicks(dialog.text, "Correction: the foodbank is in Wantage town centre.")
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Tab)  # to the buttons
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)
+
+    _answer_next_dialog(qtbot, write_addendum)
+    with qtbot.waitSignal(timeline.changed, timeout=SIGNAL_TIMEOUT_MS):
+        qtbot.keyClick(timeline.addendum_button, Qt.Key.Key_Space)
+    _idle(qtbot, window)
+    assert timeline.current_id() == noted["note"]
+    assert "Addendum" in timeline.reader.toPlainText()
+    assert "town centre" in timeline.reader.toPlainText()
+
+    timeline.select_record(noted["overdue"])
+    assert timeline.close_action_button.isEnabled()
+
+    def close_done(dialog: object) -> None:
+        assert isinstance(dialog, CloseActionDialog)
+        qtbot.keyClicks(dialog.outcome, "Form posted to the surgery")
+        qtbot.keyClick(dialog.outcome, Qt.Key.Key_Return)
+
+    _answer_next_dialog(qtbot, close_done)
+    with qtbot.waitSignal(timeline.changed, timeout=SIGNAL_TIMEOUT_MS):
+        qtbot.keyClick(timeline.close_action_button, Qt.Key.Key_Space)
+    _idle(qtbot, window)
+    assert "Outcome: Form posted to the surgery" in timeline.reader.toPlainText()
+    assert not timeline.close_action_button.isEnabled()

@@ -63,6 +63,9 @@ def measure(data_dir: Path) -> None:
     from restart_desktop.store.models import ContactNote
     from restart_desktop.ui.application import MainWindow
 
+    from restart_desktop.ui.application import GIL_SWITCH_SECONDS
+
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # as run_gui does
     app = QApplication(sys.argv[:1])
     window = MainWindow(DataPaths(data_dir))
     window.show()

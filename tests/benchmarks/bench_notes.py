@@ -61,9 +61,7 @@ def measure(data_dir: Path) -> None:
     from restart_desktop.paths import DataPaths
     from restart_desktop.store.engine import connect_raw
     from restart_desktop.store.models import ContactNote
-    from restart_desktop.ui.application import MainWindow
-
-    from restart_desktop.ui.application import GIL_SWITCH_SECONDS
+    from restart_desktop.ui.application import GIL_SWITCH_SECONDS, MainWindow
 
     sys.setswitchinterval(GIL_SWITCH_SECONDS)  # as run_gui does
     app = QApplication(sys.argv[:1])

@@ -252,14 +252,17 @@ class CaseService:
         stmt = self._caseload_select(query, *self._ROW_COLUMNS, func.count().over())
         with self._db.read() as s:
             rows = s.execute(stmt.offset(offset).limit(limit)).all()
+            overdue = self._overdue_counts(s, [row[0] for row in rows], today) if rows else {}
         if not rows:
             return (self.caseload_count(query) if offset else 0), []
         total = int(rows[0][-2])  # count() over (), before the worker's name
-        page = [self._row(row, today, holidays) for row in rows]
-        overdue = self._overdue_counts([row.id for row in page], today)
-        return total, [replace(row, overdue_actions=overdue.get(row.id, 0)) for row in page]
+        return total, [
+            replace(self._row(row, today, holidays), overdue_actions=overdue.get(row[0], 0))
+            for row in rows
+        ]
 
-    def _overdue_counts(self, person_ids: list[str], today: dt.date) -> dict[str, int]:
+    @staticmethod
+    def _overdue_counts(s: Session, person_ids: list[str], today: dt.date) -> dict[str, int]:
         """Open follow-up actions past their due date, for the people on one page."""
         stmt = (
             select(FollowUpAction.person_id, func.count())
@@ -270,8 +273,7 @@ class CaseService:
             )
             .group_by(FollowUpAction.person_id)
         )
-        with self._db.read() as s:
-            return {person: int(count) for person, count in s.execute(stmt)}
+        return {person: int(count) for person, count in s.execute(stmt)}
 
     def caseload_count(self, query: CaseloadQuery) -> int:
         with self._db.read() as s:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -66,6 +67,8 @@ class CaseFileView(QWidget):
         super().__init__(parent)
         self._notes = notes
         self.timeline: TimelinePanel | None = None
+        self._then_close: Callable[[], None] | None = None
+        self._closed = False
         self._service = service
         self._runner = runner
         self._reference = reference
@@ -137,7 +140,13 @@ class CaseFileView(QWidget):
         details_layout.addWidget(scroll, 1)
         self.sections = QTabWidget()
         self.sections.setAccessibleName("Case file sections")
-        self.sections.addTab(details, "&Details")
+        self.sections.addTab(details, "Details")
+        self.sections.setTabToolTip(0, "Details (Alt+1)")
+        # Alt+1 and Alt+2 switch sections: letters are taken by the fields' own shortcuts.
+        for number in (1, 2):
+            shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            shortcut.activated.connect(lambda n=number: self._show_section(n - 1))
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -296,6 +305,8 @@ class CaseFileView(QWidget):
         self._runner.run(lambda: service.get_case(case_id), self._on_loaded, self._on_failed)
 
     def _on_loaded(self, details: CaseDetails) -> None:
+        if self._closed:
+            return
         self.details = details
         self._fill(details.fields)
         self._show_details(details)
@@ -400,11 +411,14 @@ class CaseFileView(QWidget):
         )
         return values, {}
 
-    def save(self) -> None:
+    def save(self, then_close: Callable[[], None] | None = None) -> None:
+        """Save the form. ``then_close`` runs once, only if this save succeeds (closing the
+        tab after "Save" in the unsaved-changes question); a refused save keeps the tab."""
         values, problems = self.collect()
         if values is None:
             self._show_problems(problems)
             return
+        self._then_close = then_close
         self.save_button.setEnabled(False)
         self.saved_line.setText("Saving…")
         service, case_id = self._service, self.case_id
@@ -422,7 +436,17 @@ class CaseFileView(QWidget):
             return
         self.timeline = TimelinePanel(self._notes, self._runner, self._reference, self.case_id)
         self.timeline.changed.connect(self.notes_changed)
-        self.sections.addTab(self.timeline, "Contacts and a&ctions")
+        self.sections.addTab(self.timeline, "Contacts and actions")
+        self.sections.setTabToolTip(1, "Contacts and actions (Alt+2)")
+
+    def _show_section(self, index: int) -> None:
+        if index == 1:
+            self.show_contacts()
+            if self.timeline is not None:
+                self.timeline.table.setFocus()
+        else:
+            self.sections.setCurrentIndex(0)
+            self.given_name.setFocus()
 
     def show_contacts(self) -> TimelinePanel | None:
         self._ensure_timeline()
@@ -430,7 +454,14 @@ class CaseFileView(QWidget):
             self.sections.setCurrentWidget(self.timeline)
         return self.timeline
 
+    def mark_closed(self) -> None:
+        """The tab is going away: answers still on their way must not touch its widgets."""
+        self._closed = True
+
     def _on_saved(self, result: SaveResult) -> None:
+        then_close, self._then_close = self._then_close, None
+        if self._closed:
+            return
         self.case_id = result.case_id
         self._ensure_timeline()
         self._show_problems({})
@@ -438,9 +469,15 @@ class CaseFileView(QWidget):
         self._set_dirty(False)
         self.saved_line.setText(f"Saved at {dt.datetime.now():%H:%M}")
         self.case_saved.emit(result.case_id)
+        if then_close is not None:
+            then_close()
+            return
         self.reload()
 
     def _on_save_failed(self, error: BaseException) -> None:
+        self._then_close = None
+        if self._closed:
+            return
         self.save_button.setEnabled(True)
         self.saved_line.setText("Not saved")
         if isinstance(error, ValidationFailed):
@@ -465,7 +502,8 @@ class CaseFileView(QWidget):
             self.summary.hide()
 
     def _on_failed(self, error: BaseException) -> None:
-        self._show_problems({"": user_message(error)})
+        if not self._closed:
+            self._show_problems({"": user_message(error)})
 
     # --- status and allocation ------------------------------------------------------------
     def _on_status_clicked(self) -> None:

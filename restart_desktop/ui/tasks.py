@@ -93,7 +93,14 @@ class TaskRunner(QObject):
         try:
             error = future.exception()
             if error is None:
-                on_done(future.result())
+                try:
+                    on_done(future.result())
+                except RuntimeError as gone:
+                    # The widget that asked (a closed case tab) was deleted while the work was
+                    # in flight. The work itself finished; there is just nobody left to tell.
+                    if "already deleted" not in str(gone):
+                        raise
+                    log.debug("result for a closed view dropped")
             else:
                 if not isinstance(error, _expected_errors()):
                     # The frames only: an exception's message can quote personal data.

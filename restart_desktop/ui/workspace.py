@@ -3,6 +3,8 @@ open case file."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
@@ -194,8 +196,7 @@ class Workspace(QWidget):
             if answer == QMessageBox.StandardButton.Cancel:
                 return False
             if answer == QMessageBox.StandardButton.Save:
-                widget.case_saved.connect(lambda _id, w=widget: self._remove(w))
-                widget.save()
+                widget.save(then_close=partial(self._remove, widget))
                 return False
         self._remove(widget)
         return True
@@ -205,6 +206,7 @@ class Workspace(QWidget):
         if index >= 0 and isinstance(widget, CaseFileView):
             if widget.timeline is not None:
                 widget.timeline.save_draft_now()
+            widget.mark_closed()
             self.tabs.removeTab(index)
             widget.deleteLater()
 

@@ -186,3 +186,36 @@ def test_allocate_to_nobody(
     qtbot.keyClick(view.allocate_button, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "Allocated to nobody" in view.status_line.text(),
                     timeout=SIGNAL_TIMEOUT_MS)
+
+
+def test_a_refused_save_on_close_keeps_the_tab_and_a_later_save_does_not_close_it(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    view = _open(qtbot, window, people["Zebedee Friday"])
+    view.nomis_number.selectAll()
+    qtbot.keyClicks(view.nomis_number, "12345")
+
+    def press_save(dialog: QDialog) -> None:
+        assert isinstance(dialog, QMessageBox)
+        qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Save is the default button
+
+    _answer_dialog(qtbot, QMessageBox, press_save)  # type: ignore[arg-type]
+    qtbot.keyClick(view.nomis_number, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert view in window.workspace.case_views()  # refused: the tab stays, with the message
+    assert "Nothing was saved" in view.summary.text()
+
+    window.activateWindow()  # as the window manager does when the question closes
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    view.nomis_number.setFocus()
+    view.nomis_number.selectAll()
+    qtbot.keyClicks(view.nomis_number, "Z1234AB")
+    _save(qtbot, window, view)
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert view in window.workspace.case_views(), "closed"  # a later save keeps it
+    assert _stored(window, people["Zebedee Friday"])[0] == "Z1234AB"

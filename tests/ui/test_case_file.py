@@ -204,7 +204,7 @@ def test_a_refused_save_on_close_keeps_the_tab_and_a_later_save_does_not_close_i
         assert isinstance(dialog, QMessageBox)
         qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Save is the default button
 
-    _answer_dialog(qtbot, QMessageBox, press_save)  # type: ignore[arg-type]
+    _answer_dialog(qtbot, QMessageBox, press_save)
     qtbot.keyClick(view.nomis_number, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
     assert view in window.workspace.case_views()  # refused: the tab stays, with the message

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import and_, func, select, text
 
 from restart_desktop.app.cases import display_name
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
@@ -339,14 +339,14 @@ class NoteService:
             action.closed_at = self._now()
 
     def my_actions(self, include_closed: bool = False) -> list[ActionView]:
-        """Actions on the signed-in worker's caseload (or made by them): overdue first, then by
-        due date, undated last."""
+        """Actions on the signed-in worker's caseload (cases allocated to them): overdue first,
+        then by due date, undated last."""
         me = self._app.worker.id
         today = self._now().date()
         stmt = (
             select(FollowUpAction, Person.given_name, Person.family_name, Person.preferred_name)
             .join(Person, Person.id == FollowUpAction.person_id)
-            .where(or_(Person.allocated_worker_id == me, FollowUpAction.created_by == me))
+            .where(Person.allocated_worker_id == me)
         )
         if not include_closed:
             stmt = stmt.where(FollowUpAction.status == ActionStatus.OPEN.value)

@@ -245,6 +245,7 @@ class MainWindow(QMainWindow):
         self.preloaded = False
         self._warm_queue: list[type] = list(_warm_classes())
         self._closing = False
+        self._focus_before_lock: QWidget | None = None
         self._demo_requested = demo
         self.setWindowTitle(APP_TITLE)
         self.resize(1280, 800)
@@ -476,7 +477,11 @@ class MainWindow(QMainWindow):
         worker = self.session.worker
         self.user_label.setText(f"{worker.name} · {worker.role.label}")
         self.stack.setCurrentWidget(self.workspace)
-        self.workspace.show_caseload()
+        if self._focus_before_lock is not None and self._focus_before_lock.isVisible():
+            self._focus_before_lock.setFocus()  # back where the worker was, tab and field
+        else:
+            self.workspace.show_caseload()
+        self._focus_before_lock = None
         self._update_actions()
         self.idle.start(self.idle_timeout_ms())
         self.unlocked.emit()
@@ -496,6 +501,11 @@ class MainWindow(QMainWindow):
         if self.session is None or self.is_locked:
             return
         self.idle.stop()
+        focused = QApplication.focusWidget()
+        self._focus_before_lock = (
+            focused if focused is not None and self.workspace is not None
+            and self.workspace.isAncestorOf(focused) else None
+        )  # fmt: skip
         if self.workspace is not None:
             self.workspace.save_drafts_now()
         for dialog in self.findChildren(QDialog):

@@ -350,14 +350,23 @@ class CaseFileView(QWidget):
             f"Status: <b>{html.escape(details.status.label)}</b>"
             f" ({html.escape(details.status_reason)}) · Allocated to {html.escape(allocated)}"
         )
-        notes = list(details.flags.describe()) if details.flags else []
-        if details.flags and details.flags.needs_weekend_plan:
+        # Each flag followed by what to do about it.
+        flags = details.flags
+        notes = []
+        if flags and flags.duty_to_refer:
             notes.append(
-                "Ask the prison to bring the release forward (Offenders (Day of Release from "
-                "Detention) Act 2023), or plan the weekend."
+                "Duty to Refer due: refer to the local housing authority of the person's "
+                "choice (release within 56 days, no settled address)."
             )
-        if details.flags and details.flags.duty_to_refer:
-            notes.append("A Duty to Refer referral to a local housing authority is due.")
+        if flags and flags.needs_weekend_plan:
+            what = "Friday release" if flags.friday else "Release the day before a bank holiday"
+            if flags.friday and flags.pre_bank_holiday:
+                what = "Friday release before a bank holiday"
+            notes.append(
+                f"{what}: services may be closed the next day. Ask the prison to bring the "
+                "release forward (Offenders (Day of Release from Detention) Act 2023), or "
+                "plan for the closure."
+            )
         notes.extend(details.warnings)
         self.banner.setText("\n".join(notes))
         self.banner.setVisible(bool(notes))

@@ -241,9 +241,9 @@ class CaseloadTableModel(QAbstractTableModel):
         tips = []
         if row.flags.needs_weekend_plan:
             tips.append(
-                "Services may be closed after this release. Ask the prison to bring the "
-                "release forward (Offenders (Day of Release from Detention) Act 2023) or "
-                "plan the weekend."
+                "Housing, drug services and the Jobcentre may be closed the day after this "
+                "release. Ask the prison to bring the release forward (Offenders (Day of "
+                "Release from Detention) Act 2023), or plan for the closure."
             )
         if row.flags.duty_to_refer:
             tips.append(

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -23,6 +22,7 @@ from restart_desktop.app.cases import CaseloadQuery, CaseService, StatusFilter, 
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.ui.caseload_model import COL_NAME, COL_RELEASE, ID_ROLE, CaseloadTableModel
 from restart_desktop.ui.tasks import TaskRunner
+from restart_desktop.ui.widgets import SearchBox
 
 RELEASE_WINDOWS = (
     ("Any release date", None),
@@ -70,7 +70,7 @@ class CaseloadView(QWidget):
         self._my_worker_id = my_worker_id
         self.model = CaseloadTableModel(service, runner, self)
 
-        self.search = QLineEdit()
+        self.search = SearchBox()
         self.search.setPlaceholderText("Name, prison number or CRN")
         self.search.setAccessibleName("Search the caseload by name, prison number or CRN")
         self.search.setClearButtonEnabled(True)
@@ -119,7 +119,7 @@ class CaseloadView(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((220, 90, 160, 170, 70, 230, 70, 200)):
+        for column, width in enumerate((200, 85, 140, 160, 60, 250, 65, 170)):
             self.table.setColumnWidth(column, width)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(COL_RELEASE, Qt.SortOrder.AscendingOrder)
@@ -147,6 +147,7 @@ class CaseloadView(QWidget):
         layout.addWidget(self.count_label)
 
         self.search.textChanged.connect(self._apply_filters)
+        self.search.down_pressed.connect(self._on_search_down)
         self.status_filter.currentIndexChanged.connect(self._apply_filters)
         self.worker_filter.currentIndexChanged.connect(self._apply_filters)
         self.release_filter.currentIndexChanged.connect(self._apply_filters)
@@ -188,6 +189,11 @@ class CaseloadView(QWidget):
 
     def refresh(self) -> None:
         self.model.refresh()
+
+    def _on_search_down(self) -> None:
+        self.table.setFocus()
+        if not self.table.currentIndex().isValid() and self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(0, COL_NAME))
 
     def _on_model_loaded(self, total: int) -> None:
         self.count_label.setText("1 person" if total == 1 else f"{total} people")

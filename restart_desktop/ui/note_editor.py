@@ -206,6 +206,7 @@ class NoteEditor(QWidget):
             self._loading = False
         self.save_state.setText("Draft restored")
         self._update_reason_enabled()
+        self.text.moveCursor(self.text.textCursor().MoveOperation.End)  # carry on typing
 
     # --- autosave -------------------------------------------------------------------------
     @property
@@ -231,6 +232,10 @@ class NoteEditor(QWidget):
     def _on_edited(self, *_args: object) -> None:
         if self._loading:
             return
+        if self.summary.isVisible():  # a message about what was there before: now stale
+            self.summary.hide()
+            for label in self._errors.values():
+                label.show_message(None)
         self._unsaved = True
         self.save_state.setText("Typing…")
         self._autosave.start()

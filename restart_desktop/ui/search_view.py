@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.notes import SNIPPET_END, SNIPPET_START, NoteService, SearchHit
 from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import SearchBox
 
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 3
 COLUMNS = ("Person", "Contact", "In", "Text")
@@ -167,18 +167,6 @@ class ResultsTable(QTableView):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
             self.activated_row.emit(self.currentIndex().row())
-            return
-        super().keyPressEvent(event)
-
-
-class SearchBox(QLineEdit):
-    """Down arrow moves from the box to the results."""
-
-    down_pressed = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() == Qt.Key.Key_Down:
-            self.down_pressed.emit()
             return
         super().keyPressEvent(event)
 

@@ -16,7 +16,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -196,7 +196,7 @@ def _paragraphs(text: str) -> str:
 
 
 class AddendumDialog(QDialog):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, note: NoteView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add to the note")
         self.text = QPlainTextEdit()
@@ -210,11 +210,17 @@ class AddendumDialog(QDialog):
         buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        label = QLabel("A finalised note is never changed. Write the correction or the late "
-                       "information; it is shown under the note with your name and the time.")
+        label = QLabel(
+            f"Adding to the note of {note.contact_at:%d/%m/%Y %H:%M} "
+            f"({note.contact_type.label.lower()}). A finalised note is never changed: write the "
+            "correction or the late information; it is shown under the note with your name "
+            "and the time. Ctrl+Enter adds it."
+        )
         label.setWordWrap(True)
         layout.addWidget(label)
         layout.addWidget(self.text)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            QShortcut(QKeySequence(keys), self, self._on_accept)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
@@ -350,12 +356,12 @@ class TimelinePanel(QWidget):
         self.filter.setAccessibleName("Show")
         for label, _kinds in FILTERS:
             self.filter.addItem(label)
-        filter_label = QLabel("Sho&w:")
+        filter_label = QLabel("Sh&ow:")
         filter_label.setBuddy(self.filter)
-        self.new_note_button = QPushButton("New contact &note")
+        self.new_note_button = QPushButton("New contact note")
         self.new_note_button.setToolTip("Write a new contact note (Ctrl+Shift+N)")
         self.add_action_button = QPushButton("Add a&ction…")
-        self.addendum_button = QPushButton("Add adde&ndum…")
+        self.addendum_button = QPushButton("Add &addendum…")
         self.close_action_button = QPushButton("C&lose action…")
         self.model = TimelineTableModel(self)
         self.table = QTableView()
@@ -507,7 +513,7 @@ class TimelinePanel(QWidget):
         entry = self.current_entry()
         if entry is None or entry.note is None:
             return
-        dialog = AddendumDialog(self)
+        dialog = AddendumDialog(entry.note, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         service, note_id, body = self._service, entry.note.id, dialog.text.toPlainText()

@@ -50,6 +50,9 @@ def test_search_as_you_type_by_name_and_prison_number(
     qtbot.keyClicks(view.search, "z3333")
     _wait_count(qtbot, view, "1 person")
     assert _names(view) == ["LATERTON, Larry"]
+    qtbot.keyClick(view.search, Qt.Key.Key_Down)  # on to the list, first person selected
+    assert view.table.hasFocus()
+    assert view.selected_case_id() == people["Larry Later"]
 
     view.search.clear()
     qtbot.keyClicks(view.search, "nobody-like-this")

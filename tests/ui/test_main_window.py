@@ -125,6 +125,7 @@ def test_ctrl_l_locks_hides_personal_data_and_keeps_unsaved_typing(
     window.workspace.open_case(people["Zebedee Friday"])
     view = window.workspace.case_views()[0]
     qtbot.waitUntil(lambda: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
+    view.preferred_name.setFocus()
     qtbot.keyClicks(view.preferred_name, "Zeb")
     assert "Zebedee" in visible_text(window)
 
@@ -140,6 +141,8 @@ def test_ctrl_l_locks_hides_personal_data_and_keeps_unsaved_typing(
 
     unlock(qtbot, window)
     assert window.workspace.case_views()[0] is view
+    assert window.workspace.tabs.currentWidget() is view  # back where the worker was
+    assert view.preferred_name.hasFocus()
     assert view.preferred_name.text() == "Zeb"
     assert view.dirty
 

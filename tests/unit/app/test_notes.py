@@ -263,3 +263,12 @@ def test_search_matches_a_brute_force_scan(
     }
     found = {hit.note_id for hit in notes.search(probe, limit=10_000)} - before
     assert found == expected
+
+
+def test_my_actions_are_those_on_my_caseload_only(
+    notes: NoteService, person: str, enrolled: AppSession
+) -> None:
+    action = notes.add_action(person, "Chase the council")
+    assert [a.id for a in notes.my_actions()] == [action]
+    CaseService(enrolled).allocate(person, None)  # handed back: no longer my case
+    assert notes.my_actions() == []

@@ -171,7 +171,7 @@ CLOSINGS = (
     "Next visit booked for next week.",
     "I will chase the council and report back.",
     "He thanked us and asked us to meet him at the gate.",
-    "Agreed actions are recorded below.",
+    "We will go through it again next time.",
     "No concerns raised today.",
 )
 ACTION_TEXTS = (

@@ -88,6 +88,7 @@ class NoteEditor(QWidget):
         self.location.setMaxLength(200)
         self.duration = QSpinBox()
         self.duration.setRange(0, 24 * 60)
+        self.duration.setSingleStep(5)
         self.duration.setSuffix(" min")
         self.duration.setSpecialValueText("not recorded")
         self.duration.setAccessibleName("Duration in minutes")

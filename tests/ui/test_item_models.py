@@ -1,0 +1,58 @@
+"""Every list model of the notes screens passes pytest-qt's model tester, with real data."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pytestqt.modeltest import ModelTester
+
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.session import AppSession
+from restart_desktop.ui.actions_view import ActionsTableModel
+from restart_desktop.ui.search_view import SearchResultsTableModel
+from restart_desktop.ui.timeline import TimelineTableModel
+
+
+def _noted(enrolled: AppSession) -> tuple[NoteService, str]:
+    person = CaseService(enrolled).create_case(
+        CaseFields(given_name="Modelly", family_name="McExample")
+    ).case_id
+    notes = NoteService(enrolled)
+    now = dt.datetime.now().replace(microsecond=0)
+    for days in range(3):
+        note = notes.finalise(
+            DraftFields(
+                person_id=person,
+                contact_at=now - dt.timedelta(days=days + 1),
+                text=f"Fictional note {days} about the hostel",
+            )
+        )
+    notes.add_addendum(note, "Fictional addendum about the hostel")
+    notes.add_action(person, "Overdue thing", due_date=dt.date.today() - dt.timedelta(1))
+    notes.add_action(person, "Undated thing")
+    return notes, person
+
+
+def test_timeline_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
+    notes, person = _noted(enrolled)
+    model = TimelineTableModel()
+    model.set_entries(notes.timeline(person))
+    assert model.rowCount() == 5
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_actions_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
+    notes, _person = _noted(enrolled)
+    model = ActionsTableModel()
+    model.set_actions(notes.my_actions())
+    assert model.rowCount() == 2
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_search_results_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
+    notes, _person = _noted(enrolled)
+    model = SearchResultsTableModel()
+    model.set_hits(notes.search("hostel"))
+    assert model.rowCount() == 4  # three notes and the addendum
+    qtmodeltester.check(model, force_py=True)

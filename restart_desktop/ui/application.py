@@ -77,37 +77,36 @@ _INPUT_EVENTS = frozenset(
 )
 
 
-def _warm_classes() -> tuple[type, ...]:
-    from PySide6 import QtCore, QtGui, QtWidgets
-
-    return (
-        QtCore.Qt,
-        QtCore.QAbstractItemModel,
-        QtCore.QItemSelectionModel,
-        QtGui.QPalette,
-        QtGui.QFont,
-        QtWidgets.QWidget,
-        QtWidgets.QFrame,
-        QtWidgets.QAbstractScrollArea,
-        QtWidgets.QAbstractItemView,
-        QtWidgets.QTableView,
-        QtWidgets.QHeaderView,
-        QtWidgets.QTabWidget,
-        QtWidgets.QTabBar,
-        QtWidgets.QComboBox,
-        QtWidgets.QLineEdit,
-        QtWidgets.QAbstractButton,
-        QtWidgets.QPushButton,
-        QtWidgets.QCheckBox,
-        QtWidgets.QGroupBox,
-        QtWidgets.QScrollArea,
-        QtWidgets.QLabel,
-        QtWidgets.QSizePolicy,
-        QtWidgets.QLayout,
-        QtWidgets.QBoxLayout,
-        QtWidgets.QFormLayout,
-        QtWidgets.QStyle,
-    )
+# Classes whose PySide enums the workspace uses, by name: even looking one up builds its enums
+# (the Qt namespace: about 15 to 60 ms), so they are resolved one per tick after start-up.
+WARM_CLASSES = (
+    ("QtCore", "Qt"),
+    ("QtCore", "QAbstractItemModel"),
+    ("QtCore", "QItemSelectionModel"),
+    ("QtGui", "QPalette"),
+    ("QtGui", "QFont"),
+    ("QtWidgets", "QWidget"),
+    ("QtWidgets", "QFrame"),
+    ("QtWidgets", "QAbstractScrollArea"),
+    ("QtWidgets", "QAbstractItemView"),
+    ("QtWidgets", "QTableView"),
+    ("QtWidgets", "QHeaderView"),
+    ("QtWidgets", "QTabWidget"),
+    ("QtWidgets", "QTabBar"),
+    ("QtWidgets", "QComboBox"),
+    ("QtWidgets", "QLineEdit"),
+    ("QtWidgets", "QAbstractButton"),
+    ("QtWidgets", "QPushButton"),
+    ("QtWidgets", "QCheckBox"),
+    ("QtWidgets", "QGroupBox"),
+    ("QtWidgets", "QScrollArea"),
+    ("QtWidgets", "QLabel"),
+    ("QtWidgets", "QSizePolicy"),
+    ("QtWidgets", "QLayout"),
+    ("QtWidgets", "QBoxLayout"),
+    ("QtWidgets", "QFormLayout"),
+    ("QtWidgets", "QStyle"),
+)
 
 
 def _preload() -> None:
@@ -243,7 +242,7 @@ class MainWindow(QMainWindow):
         self._idle_override_ms = idle_timeout_ms
         #: The database layer has been imported in the background (benchmarks wait for it).
         self.preloaded = False
-        self._warm_queue: list[type] = list(_warm_classes())
+        self._warm_queue: list[tuple[str, str]] = list(WARM_CLASSES)
         self._closing = False
         self._focus_before_lock: QWidget | None = None
         self._demo_requested = demo
@@ -303,7 +302,8 @@ class MainWindow(QMainWindow):
         """
         if self._closing or not self._warm_queue:
             return
-        owner = self._warm_queue.pop(0)
+        module_name, class_name = self._warm_queue.pop(0)
+        owner = getattr(importlib.import_module(f"PySide6.{module_name}"), class_name)
         for name in list(vars(owner)):
             getattr(owner, name, None)
         QTimer.singleShot(0, self._warm_next_class)

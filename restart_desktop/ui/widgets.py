@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
@@ -65,6 +65,10 @@ class SearchBox(QLineEdit):
     down_pressed = Signal()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        # Not imported at the top: this module is on the start-up path, and the first use of
+        # the Qt namespace costs about 15 ms (see access_pages._centred).
+        from PySide6.QtCore import Qt
+
         if event.key() == Qt.Key.Key_Down:
             self.down_pressed.emit()
             return

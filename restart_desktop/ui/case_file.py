@@ -69,6 +69,7 @@ class CaseFileView(QWidget):
         self.timeline: TimelinePanel | None = None
         self._then_close: Callable[[], None] | None = None
         self._closed = False
+        self._filled = CaseFields()  # what the form showed when loaded or last saved
         self._service = service
         self._runner = runner
         self._reference = reference
@@ -314,6 +315,7 @@ class CaseFileView(QWidget):
 
     def _fill(self, values: CaseFields) -> None:
         self._loading = True
+        self._filled = values
         try:
             self.given_name.setText(values.given_name)
             self.family_name.setText(values.family_name)
@@ -553,13 +555,18 @@ class CaseFileView(QWidget):
         return self._dirty
 
     def _on_edited(self, *_args: object) -> None:
-        if not self._loading:
-            self._set_dirty(True)
+        if self._loading:
+            return
+        # Typing a letter and deleting it again leaves nothing to save.
+        values, _problems = self.collect()
+        self._set_dirty(values is None or values != self._filled)
 
     def _set_dirty(self, dirty: bool) -> None:
         self._dirty = dirty
         if dirty:
             self.saved_line.setText("Unsaved changes")
+        elif self.saved_line.text() == "Unsaved changes":
+            self.saved_line.setText("")
 
 
 def _select(combo: QComboBox, value: str) -> None:

@@ -250,6 +250,10 @@ class ActionDialog(QDialog):
         self.due.setDisplayFormat("dd/MM/yyyy")
         self.due.setAccessibleName("Due date")
         self.error = FieldError()
+        self.past_warning = QLabel("")
+        self.past_warning.setWordWrap(True)
+        self.past_warning.setAccessibleName("Due date warning")
+        self.due.dateChanged.connect(self._on_due_changed)
         form = QFormLayout()
         for caption, widget in (
             ("&What:", self.description),
@@ -268,8 +272,17 @@ class ActionDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.past_warning)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+
+    def _on_due_changed(self, *_args: object) -> None:
+        past = self.due_date() < dt.date.today()
+        self.past_warning.setText(
+            "This date has already passed: the action will show as overdue straight away."
+            if past
+            else ""
+        )
 
     def due_date(self) -> dt.date:
         value = self.due.date().toPython()

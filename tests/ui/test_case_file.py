@@ -219,3 +219,16 @@ def test_a_refused_save_on_close_keeps_the_tab_and_a_later_save_does_not_close_i
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
     assert view in window.workspace.case_views(), "closed"  # a later save keeps it
     assert _stored(window, people["Zebedee Friday"])[0] == "Z1234AB"
+
+
+def test_typing_and_undoing_leaves_nothing_unsaved(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    view = _open(qtbot, window, people["Larry Later"])
+    qtbot.keyClicks(view.given_name, "x")
+    assert view.dirty and view.saved_line.text() == "Unsaved changes"
+    qtbot.keyClick(view.given_name, Qt.Key.Key_Backspace)
+    assert not view.dirty
+    assert view.saved_line.text() == ""

@@ -282,3 +282,17 @@ def test_addendum_and_closing_an_action_from_the_keyboard(
     _idle(qtbot, window)
     assert "Outcome: Form posted to the surgery" in timeline.reader.toPlainText()
     assert not timeline.close_action_button.isEnabled()
+
+
+def test_an_action_due_in_the_past_is_flagged_before_it_is_added(qtbot: QtBot) -> None:
+    from restart_desktop.ui.timeline import ActionDialog
+
+    dialog = ActionDialog()
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.due.setFocus()
+    assert dialog.past_warning.text() == ""  # a week ahead by default
+    qtbot.keyClick(dialog.due, Qt.Key.Key_End)  # the year: no month-end edge cases
+    qtbot.keyClick(dialog.due, Qt.Key.Key_Down)
+    assert dialog.due_date() < dt.date.today()
+    assert "already passed" in dialog.past_warning.text()

@@ -46,6 +46,21 @@ SORT_FOR_COLUMN = {
     COL_WORKER: CaseSort.WORKER,
 }
 FLAG_BACKGROUND = QColor("#fff1c2")  # light amber: readable with dark text, also in print
+_FLAG_BRUSH = QBrush(FLAG_BACKGROUND)
+_FLAG_TEXT_BRUSH = QBrush(QColor("#000000"))
+_R = Qt.ItemDataRole
+_DISPLAY, _ACCESSIBLE_TEXT, _TOOLTIP = int(_R.DisplayRole), int(_R.AccessibleTextRole), int(
+    _R.ToolTipRole
+)
+_BACKGROUND, _FOREGROUND, _TEXT_ALIGNMENT = (
+    int(_R.BackgroundRole), int(_R.ForegroundRole), int(_R.TextAlignmentRole),
+)  # fmt: skip
+_UNUSED_ROLES = frozenset(
+    int(r) for r in (_R.DecorationRole, _R.CheckStateRole, _R.FontRole, _R.SizeHintRole)
+)
+_FLAG_COLUMNS = frozenset({COL_RELEASE, COL_FLAGS})
+_NUMBER_COLUMNS = frozenset({COL_DAYS, COL_OVERDUE})
+_RIGHT_ALIGNED = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -75,6 +90,7 @@ class CaseloadTableModel(QAbstractTableModel):
         self._service = service
         self._runner = runner
         self._rows: list[CaseRow] = []
+        self._cell_cache: dict[int, tuple[str, ...]] = {}
         self._total = 0
         self._query = CaseloadQuery()
         self._generation = 0
@@ -119,6 +135,7 @@ class CaseloadTableModel(QAbstractTableModel):
             return
         self.beginResetModel()
         self._total, self._rows = result
+        self._cell_cache.clear()
         self._fetching = False
         self.endResetModel()
         self.loaded.emit(self._total)
@@ -178,33 +195,52 @@ class CaseloadTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        # Painting asks for about eight roles of every visible cell: answer with plain int
+        # comparisons and cached strings (this was most of a keystroke's time at 10,000 cases).
+        role = int(role)
+        number = index.row()
+        if not 0 <= number < len(self._rows) or not index.isValid():
             return None
-        row = self._rows[index.row()]
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return self._display(row, column)
+        if role == _DISPLAY or role == _ACCESSIBLE_TEXT:
+            return self._cells(number)[column]
+        if role in _UNUSED_ROLES:
+            return None
+        row = self._rows[number]
         if role == ID_ROLE:
             return row.id
         if role == SORT_ROLE:
             return self._sort_value(row, column)
-        flagged = bool(row.flags and row.flags.needs_weekend_plan)
+        marked = self._marked(row)
         if role == FLAGGED_ROLE:
-            return flagged or bool(row.flags and row.flags.duty_to_refer)
-        if role == Qt.ItemDataRole.BackgroundRole and column in (COL_RELEASE, COL_FLAGS):
-            if flagged or (row.flags and row.flags.duty_to_refer):
-                return QBrush(FLAG_BACKGROUND)
-        if role == Qt.ItemDataRole.ForegroundRole and column in (COL_RELEASE, COL_FLAGS):
-            if flagged or (row.flags and row.flags.duty_to_refer):
-                return QBrush(QColor("#000000"))
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_FLAGS and row.flags:
-            return self._flag_tooltip(row)
-        if role == Qt.ItemDataRole.ToolTipRole and column == COL_OVERDUE and row.overdue_actions:
-            count = row.overdue_actions
-            return f"{count} follow-up action{'s' if count != 1 else ''} past the due date"
-        if role == Qt.ItemDataRole.TextAlignmentRole and column in (COL_DAYS, COL_OVERDUE):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return marked
+        if column in _FLAG_COLUMNS and marked:
+            if role == _BACKGROUND:
+                return _FLAG_BRUSH
+            if role == _FOREGROUND:
+                return _FLAG_TEXT_BRUSH
+        if role == _TEXT_ALIGNMENT and column in _NUMBER_COLUMNS:
+            return _RIGHT_ALIGNED
+        if role == _TOOLTIP:
+            if column == COL_FLAGS and row.flags:
+                return self._flag_tooltip(row)
+            if column == COL_OVERDUE and row.overdue_actions:
+                count = row.overdue_actions
+                return f"{count} follow-up action{'s' if count != 1 else ''} past the due date"
         return None
+
+    def _cells(self, number: int) -> tuple[str, ...]:
+        cells = self._cell_cache.get(number)
+        if cells is None:
+            row = self._rows[number]
+            cells = tuple(self._display(row, column) for column in range(len(COLUMNS)))
+            self._cell_cache[number] = cells
+        return cells
+
+    @staticmethod
+    def _marked(row: CaseRow) -> bool:
+        flags = row.flags
+        return bool(flags and (flags.needs_weekend_plan or flags.duty_to_refer))
 
     def _display(self, row: CaseRow, column: int) -> str:
         if column == COL_NAME:

@@ -6,27 +6,22 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QKeyEvent
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from restart_desktop.app.notes import ActionView, NoteService
+from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import OVERDUE, CloseActionDialog, action_state
 
@@ -35,37 +30,18 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Due", "Person", "Action", "Who")
 COL_DUE, COL_PERSON, COL_ACTION, COL_WHO = range(len(COLUMNS))
 
-_Index = QModelIndex | QPersistentModelIndex
 
 
-class ActionsTableModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._actions: list[ActionView] = []
+class ActionsTableModel(RowListTableModel[ActionView]):
+    COLUMNS = COLUMNS
 
     def set_actions(self, actions: list[ActionView]) -> None:
-        self.beginResetModel()
-        self._actions = actions
-        self.endResetModel()
+        self.set_rows(actions)
 
     def action(self, row: int) -> ActionView | None:
-        return self._actions[row] if 0 <= row < len(self._actions) else None
+        return self.row_item(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._actions)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(COLUMNS):
-                return COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         action = self.action(index.row()) if index.isValid() else None
         if action is None:
             return None
@@ -88,20 +64,6 @@ class ActionsTableModel(QAbstractTableModel):
         return None
 
 
-class ActionTable(QTableView):
-    """Signals:
-    activated_row(int): Enter on a row.
-    """
-
-    activated_row = Signal(int)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.activated_row.emit(self.currentIndex().row())
-            return
-        super().keyPressEvent(event)
-
-
 class MyActionsView(QWidget):
     """Signals:
     case_requested(str): open this person's case (contacts tab).
@@ -118,13 +80,9 @@ class MyActionsView(QWidget):
         self._service = service
         self._runner = runner
         self.model = ActionsTableModel(self)
-        self.table = ActionTable()
+        self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("My open actions, overdue first")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(
             COL_ACTION, QHeaderView.ResizeMode.Stretch
         )
@@ -146,8 +104,7 @@ class MyActionsView(QWidget):
         self.close_button.clicked.connect(self._on_close_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
         self.refresh_button.clicked.connect(self.refresh)
-        self.table.activated_row.connect(lambda _row: self._on_open_clicked())
-        self.table.doubleClicked.connect(lambda _index: self._on_open_clicked())
+        self.table.row_activated.connect(lambda _row: self._on_open_clicked())
 
     def refresh(self) -> None:
         service = self._service

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -21,6 +18,7 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.cases import CaseloadQuery, CaseService, StatusFilter, WorkerOption
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.ui.caseload_model import COL_NAME, COL_RELEASE, ID_ROLE, CaseloadTableModel
+from restart_desktop.ui.list_models import EnterTableView
 from restart_desktop.ui.tasks import TaskRunner
 from restart_desktop.ui.widgets import SearchBox
 
@@ -32,22 +30,6 @@ RELEASE_WINDOWS = (
     ("Due out in 56 days", 56),
 )
 ANYONE = "__anyone__"
-
-
-class CaseTable(QTableView):
-    """Signals:
-    activated_case(str): Enter or double-click on a row; the argument is the case id.
-    """
-
-    activated_case = Signal(str)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            index = self.currentIndex()
-            if index.isValid():
-                self.activated_case.emit(index.siblingAtColumn(COL_NAME).data(ID_ROLE))
-                return
-        super().keyPressEvent(event)
 
 
 class CaseloadView(QWidget):
@@ -107,15 +89,11 @@ class CaseloadView(QWidget):
         self.count_label = QLabel("")
         self.count_label.setAccessibleName("Number of people shown")
 
-        self.table = CaseTable()
+        self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Caseload")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setAlternatingRowColors(True)
         self.table.setWordWrap(False)
-        self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
@@ -123,8 +101,7 @@ class CaseloadView(QWidget):
             self.table.setColumnWidth(column, width)
         self.table.setSortingEnabled(True)
         self.table.horizontalHeader().setSortIndicator(COL_RELEASE, Qt.SortOrder.AscendingOrder)
-        self.table.doubleClicked.connect(self._on_table_double_clicked)
-        self.table.activated_case.connect(self.case_opened)
+        self.table.row_activated.connect(self._on_row_activated)
 
         filters = QHBoxLayout()
         for widget in (
@@ -201,8 +178,10 @@ class CaseloadView(QWidget):
             return
         self.table.setCurrentIndex(self.model.index(0, COL_NAME))
 
-    def _on_table_double_clicked(self, index: QModelIndex) -> None:
-        self.case_opened.emit(index.siblingAtColumn(COL_NAME).data(ID_ROLE))
+    def _on_row_activated(self, row: int) -> None:
+        case = self.model.row_at(row)
+        if case is not None:
+            self.case_opened.emit(case.id)
 
     def selected_case_id(self) -> str | None:
         index = self.table.currentIndex()

@@ -6,29 +6,24 @@ import html
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QFont, QFontMetrics, QKeyEvent, QPainter, QPalette
+from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from restart_desktop.app.notes import SNIPPET_END, SNIPPET_START, NoteService, SearchHit
+from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import SearchBox
 
@@ -37,7 +32,6 @@ COLUMNS = ("Person", "Contact", "In", "Text")
 COL_PERSON, COL_DATE, COL_KIND, COL_SNIPPET = range(len(COLUMNS))
 TYPING_PAUSE_MS = 150  # search when typing pauses, not on every keystroke of a word
 
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def snippet_plain(snippet: str) -> str:
@@ -50,34 +44,16 @@ def snippet_html(snippet: str) -> str:
     return escaped.replace(SNIPPET_START, "<b><u>").replace(SNIPPET_END, "</u></b>")
 
 
-class SearchResultsTableModel(QAbstractTableModel):
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._hits: list[SearchHit] = []
+class SearchResultsTableModel(RowListTableModel[SearchHit]):
+    COLUMNS = COLUMNS
 
     def set_hits(self, hits: list[SearchHit]) -> None:
-        self.beginResetModel()
-        self._hits = hits
-        self.endResetModel()
+        self.set_rows(hits)
 
     def hit(self, row: int) -> SearchHit | None:
-        return self._hits[row] if 0 <= row < len(self._hits) else None
+        return self.row_item(row)
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._hits)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(COLUMNS):
-                return COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         hit = self.hit(index.row()) if index.isValid() else None
         if hit is None:
             return None
@@ -122,7 +98,7 @@ class SnippetDelegate(QStyledItemDelegate):
     more than the search itself.
     """
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: _Index) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         hit_snippet = index.data(SNIPPET_ROLE)
         if not isinstance(hit_snippet, str):
             super().paint(painter, option, index)
@@ -157,20 +133,6 @@ class SnippetDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-class ResultsTable(QTableView):
-    """Signals:
-    activated_row(int): Enter on a result.
-    """
-
-    activated_row = Signal(int)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
-            self.activated_row.emit(self.currentIndex().row())
-            return
-        super().keyPressEvent(event)
-
-
 class NoteSearchView(QWidget):
     """Signals:
     note_requested(str, str): open the note (person id, note id) in its case.
@@ -194,14 +156,10 @@ class NoteSearchView(QWidget):
         self.status = QLabel("")
         self.status.setAccessibleName("Search results count")
         self.model = SearchResultsTableModel(self)
-        self.table = ResultsTable()
+        self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Notes found")
         self.table.setItemDelegateForColumn(COL_SNIPPET, SnippetDelegate(self.table))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         self.table.horizontalHeader().setSectionResizeMode(
             COL_SNIPPET, QHeaderView.ResizeMode.Stretch
@@ -222,8 +180,7 @@ class NoteSearchView(QWidget):
         self.box.textChanged.connect(lambda _text: self._pause.start())
         self.box.returnPressed.connect(self._on_return)
         self.box.down_pressed.connect(self._focus_results)
-        self.table.activated_row.connect(self._open_row)
-        self.table.doubleClicked.connect(lambda index: self._open_row(index.row()))
+        self.table.row_activated.connect(self._open_row)
 
     def focus_box(self) -> None:
         self.box.setFocus()

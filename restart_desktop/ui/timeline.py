@@ -8,17 +8,13 @@ import html
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QDate,
     QModelIndex,
-    QObject,
-    QPersistentModelIndex,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -32,7 +28,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -47,6 +42,7 @@ from restart_desktop.app.notes import (
 )
 from restart_desktop.domain.notes import ActionOwner, ActionStatus
 from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.note_editor import NoteEditor
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import FieldError
@@ -58,7 +54,6 @@ COL_WHEN, COL_WHAT, COL_SUMMARY, COL_BY = range(len(COLUMNS))
 SUMMARY_CHARS = 120
 OVERDUE = QColor("#8a1c00")
 
-_Index = QModelIndex | QPersistentModelIndex
 
 
 def _count(number: int, noun: str) -> str:
@@ -78,44 +73,26 @@ def action_state(action: ActionView) -> str:
     return f"{'Overdue' if action.overdue else 'Due'} {action.due_date:%d/%m/%Y}"
 
 
-class TimelineTableModel(QAbstractTableModel):
+class TimelineTableModel(RowListTableModel[TimelineEntry]):
     """The entries of one person's timeline, as given (newest first)."""
 
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._entries: list[TimelineEntry] = []
+    COLUMNS = COLUMNS
 
     def set_entries(self, entries: list[TimelineEntry]) -> None:
-        self.beginResetModel()
-        self._entries = entries
-        self.endResetModel()
+        self.set_rows(entries)
 
     def entry(self, row: int) -> TimelineEntry | None:
-        return self._entries[row] if 0 <= row < len(self._entries) else None
+        return self.row_item(row)
 
     def row_of(self, record_id: str) -> int:
-        for row, entry in enumerate(self._entries):
+        for row, entry in enumerate(self._rows):
             if (entry.note and entry.note.id == record_id) or (
                 entry.action and entry.action.id == record_id
             ):
                 return row
         return -1
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._entries)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            if 0 <= section < len(COLUMNS):
-                return COLUMNS[section]
-        return None
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         entry = self.entry(index.row()) if index.isValid() else None
         if entry is None:
             return None
@@ -377,13 +354,9 @@ class TimelinePanel(QWidget):
         self.addendum_button = QPushButton("Add &addendum…")
         self.close_action_button = QPushButton("C&lose action…")
         self.model = TimelineTableModel(self)
-        self.table = QTableView()
+        self.table = EnterTableView()  # Enter moves to the reading pane
         self.table.setModel(self.model)
         self.table.setAccessibleName("Contacts and actions, newest first")
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_SUMMARY, QHeaderView.ResizeMode.Stretch)
@@ -424,6 +397,7 @@ class TimelinePanel(QWidget):
         self.addendum_button.clicked.connect(self._on_add_addendum)
         self.close_action_button.clicked.connect(self._on_close_action)
         self.table.selectionModel().currentRowChanged.connect(self._on_current_changed)
+        self.table.row_activated.connect(lambda _row: self.reader.setFocus())
         self._update_buttons()
         self.reload()
 

@@ -30,6 +30,11 @@ from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
 from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.store.models import Change, FollowUpAction, Person, Worker
 
+# The person is out of custody (or the case is over): release-day flags no longer apply.
+OUT_STATUSES = frozenset(
+    s.value
+    for s in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY, CaseStatus.CLOSED)
+)
 OPEN_STATUSES = frozenset(
     s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.DECLINED)
 )
@@ -285,7 +290,9 @@ class CaseService:
          status, settled, _total, worker_name) = row
         prison = self._reference.prison(prison_code)
         flags = (
-            release_flags(release_date, settled, today, holidays) if release_date else None
+            release_flags(release_date, settled, today, holidays, status in OUT_STATUSES)
+            if release_date
+            else None
         )
         return CaseRow(
             id=case_id,
@@ -323,6 +330,7 @@ class CaseService:
                     person.has_settled_address,
                     self._today(),
                     self._reference.bank_holiday_dates,
+                    released=person.status in OUT_STATUSES,
                 )
                 if person.release_date
                 else None

@@ -78,10 +78,13 @@ class ReleaseFlags:
     pre_bank_holiday: bool
     duty_to_refer: bool
     days_to_release: int | None
+    released: bool = False  # the case says the person is out, whatever the date says
 
     @property
     def upcoming(self) -> bool:
         """The release is today or later: there is still something to plan."""
+        if self.released:
+            return False
         return self.days_to_release is not None and self.days_to_release >= 0
 
     @property
@@ -110,8 +113,13 @@ def release_flags(
     has_settled_address: bool,
     today: dt.date,
     holidays: frozenset[dt.date],
+    released: bool = False,
 ) -> ReleaseFlags:
-    """All the release flags for one case; no release date means no flags."""
+    """All the release flags for one case; no release date means no flags.
+
+    ``released``: the case's status says the person is already out (released, supported in
+    the community, closed): nothing is left to plan for the release day, whatever the date.
+    """
     if release is None:
         return ReleaseFlags(
             friday=False, pre_bank_holiday=False, duty_to_refer=False, days_to_release=None
@@ -119,6 +127,7 @@ def release_flags(
     return ReleaseFlags(
         friday=is_friday(release),
         pre_bank_holiday=is_day_before_bank_holiday(release, holidays),
-        duty_to_refer=duty_to_refer_due(release, has_settled_address, today),
+        duty_to_refer=not released and duty_to_refer_due(release, has_settled_address, today),
         days_to_release=days_to_release(release, today),
+        released=released,
     )

@@ -134,7 +134,7 @@ class MyActionsView(QWidget):
         action = self.current_action()
         if action is None:
             return
-        dialog = CloseActionDialog(action.description, self)
+        dialog = CloseActionDialog(action.description, action.person_name, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         service, status, outcome = self._service, dialog.chosen(), dialog.outcome.text()

@@ -549,6 +549,8 @@ class MainWindow(QMainWindow):
             "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
         )
         self.close_case_action = self._action("&Close case file", "Ctrl+W", self._on_close_case)
+        self.next_tab_action = self._action("Next tab", "Ctrl+PgDown", self._on_next_tab)
+        self.previous_tab_action = self._action("Previous tab", "Ctrl+PgUp", self._on_previous_tab)
         self.lock_action = self._action("&Lock", "Ctrl+L", self.lock)
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
         for action in (
@@ -571,6 +573,8 @@ class MainWindow(QMainWindow):
         self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
         help_menu.addAction(self.about_action)
         self.unlocked_actions = (
+            self.next_tab_action,
+            self.previous_tab_action,
             self.new_action,
             self.note_action,
             self.search_action,
@@ -598,6 +602,19 @@ class MainWindow(QMainWindow):
     def _on_caseload(self) -> None:
         if self.workspace is not None and not self.is_locked:
             self.workspace.show_caseload()
+
+    def _on_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def _on_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        if self.workspace is None or self.is_locked:
+            return
+        tabs = self.workspace.tabs
+        tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
+        tabs.currentWidget().setFocus()
 
     def _on_my_actions(self) -> None:
         if self.workspace is not None and not self.is_locked:

@@ -99,7 +99,8 @@ class CaseFileView(QWidget):
         self.saved_line = QLabel("")
         self.saved_line.setAccessibleName("Save state")
 
-        self.save_button = QPushButton("&Save")
+        # No Alt letter: Alt+S opens the Settings menu; saving is Ctrl+S.
+        self.save_button = QPushButton("Save")
         self.save_button.setToolTip("Save the case file (Ctrl+S)")
         self.save_button.clicked.connect(self.save)
         self.status_button = QPushButton("Change s&tatus…")
@@ -197,7 +198,7 @@ class CaseFileView(QWidget):
         self.crn = self._line("crn", "Probation case reference (CRN)", 16)
         self.crn.setPlaceholderText("X123456")
         self._row(form, "&Given name:", self.given_name, "given_name")
-        self._row(form, "&Family name:", self.family_name, "family_name")
+        self._row(form, "Fami&ly name:", self.family_name, "family_name")  # Alt+F: File
         self._row(form, "&Preferred name:", self.preferred_name, "preferred_name")
         self._row(form, "Date of &birth:", self.date_of_birth, "date_of_birth")
         self._row(form, "Prison &number:", self.nomis_number, "nomis_number")
@@ -214,13 +215,13 @@ class CaseFileView(QWidget):
             self.prison_code.addItem(prison.name, prison.code)
         self.release_date = DateField("Expected release date")
         self.release_time = self._line("release_time", "Expected release time", 5)
-        self.release_time.setPlaceholderText("08:30")
+        self.release_time.setPlaceholderText("e.g. 08:30")
         self.sentence_type = QComboBox()
         self.sentence_type.setAccessibleName("Sentence type")
         self.sentence_type.addItem("Not known", "")
         for sentence in self._reference.sentence_types:
             self.sentence_type.addItem(sentence.label, sentence.code)
-        self.iom = QCheckBox("Managed under &IOM (Integrated Offender Management)")
+        self.iom = QCheckBox("Managed &under IOM (Integrated Offender Management)")
         self.mappa = QCheckBox("Managed under &MAPPA")
         self.has_settled_address = QCheckBox("Has a settled address for release")
         self._row(form, "Pris&on:", self.prison_code, "prison_code")
@@ -557,6 +558,8 @@ class CaseFileView(QWidget):
     def _on_edited(self, *_args: object) -> None:
         if self._loading:
             return
+        if self.summary.isVisible():  # the messages were about what was there before
+            self._show_problems({})
         # Typing a letter and deleting it again leaves nothing to save.
         values, _problems = self.collect()
         self._set_dirty(values is None or values != self._filled)

@@ -24,6 +24,7 @@ class StatusDialog(QDialog):
     def __init__(self, current: CaseStatus, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Change case status")
+        self.setMinimumWidth(460)
         self.status = QComboBox()
         self.status.setAccessibleName("New status")
         for option in sorted(ALLOWED_TRANSITIONS[current], key=list(CaseStatus).index):
@@ -57,6 +58,7 @@ class StatusDialog(QDialog):
     def _on_accept(self) -> None:
         if not self.reason.text().strip():
             self.error.show_message("Give a reason: it is kept with the case's history.")
+            self.adjustSize()  # make room for the message rather than clip it
             self.reason.setFocus()
             return
         self.accept()

@@ -8,7 +8,6 @@ import html
 from typing import Any
 
 from PySide6.QtCore import (
-    QDate,
     QModelIndex,
     Qt,
     Signal,
@@ -16,7 +15,6 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -45,7 +43,7 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.note_editor import NoteEditor
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import FieldError
+from restart_desktop.ui.widgets import DateField, FieldError
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -114,7 +112,8 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
         if entry.note is not None:
             note = entry.note
             if column == COL_WHAT:
-                extra = f" (+{len(note.addenda)} addenda)" if note.addenda else ""
+                count = len(note.addenda)
+                extra = f" (+{count} {'addendum' if count == 1 else 'addenda'})" if count else ""
                 return note.contact_type.label + extra
             if column == COL_SUMMARY:
                 return _one_line(note.not_seen_reason or note.text)
@@ -198,6 +197,7 @@ class AddendumDialog(QDialog):
         layout.addWidget(self.text)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, self._on_accept)
+        self.text.textChanged.connect(lambda: self.error.show_message(None))
         layout.addWidget(self.error)
         layout.addWidget(buttons)
 
@@ -222,15 +222,13 @@ class ActionDialog(QDialog):
             self.owner.addItem(owner.label, owner.value)
         self.owner_detail = QLineEdit()
         self.owner_detail.setAccessibleName("Which partner or person, if not you")
-        self.due = QDateEdit(QDate.currentDate().addDays(7))
-        self.due.setCalendarPopup(True)
-        self.due.setDisplayFormat("dd/MM/yyyy")
-        self.due.setAccessibleName("Due date")
+        self.due = DateField("Due date (optional)")
+        self.due.set_date(dt.date.today() + dt.timedelta(days=7))
         self.error = FieldError()
         self.past_warning = QLabel("")
         self.past_warning.setWordWrap(True)
         self.past_warning.setAccessibleName("Due date warning")
-        self.due.dateChanged.connect(self._on_due_changed)
+        self.due.textChanged.connect(self._on_due_changed)
         form = QFormLayout()
         for caption, widget in (
             ("&What:", self.description),
@@ -254,21 +252,30 @@ class ActionDialog(QDialog):
         layout.addWidget(buttons)
 
     def _on_due_changed(self, *_args: object) -> None:
-        past = self.due_date() < dt.date.today()
+        try:
+            due = self.due.date_value()
+        except ValueError:
+            due = None
+        past = due is not None and due < dt.date.today()
         self.past_warning.setText(
             "This date has already passed: the action will show as overdue straight away."
             if past
             else ""
         )
+        self.error.show_message(None)
 
-    def due_date(self) -> dt.date:
-        value = self.due.date().toPython()
-        assert isinstance(value, dt.date)
-        return value
+    def due_date(self) -> dt.date | None:
+        """The due date typed (None: no date); only call after the dialog was accepted."""
+        return self.due.date_value()
 
     def _on_accept(self) -> None:
         if not self.description.text().strip():
             self.error.show_message("Say what is to be done.")
+            return
+        try:
+            self.due.date_value()
+        except ValueError as error:
+            self.error.show_message(str(error))
             return
         self.accept()
 
@@ -276,9 +283,11 @@ class ActionDialog(QDialog):
 class CloseActionDialog(QDialog):
     """Done or not done, and how it turned out."""
 
-    def __init__(self, description: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, description: str, person_name: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Close action")
+        self.setWindowTitle(f"Close action: {person_name}" if person_name else "Close action")
         self.status = QComboBox()
         self.status.setAccessibleName("Was it done")
         self.status.addItem(ActionStatus.DONE.label, ActionStatus.DONE.value)
@@ -287,7 +296,13 @@ class CloseActionDialog(QDialog):
         self.outcome.setAccessibleName("Outcome")
         self.error = FieldError()
         form = QFormLayout()
-        form.addRow(QLabel(html.escape(description)))
+        heading = QLabel(
+            f"<b>{html.escape(person_name)}</b>: {html.escape(description)}"
+            if person_name
+            else html.escape(description)
+        )
+        heading.setWordWrap(True)
+        form.addRow(heading)
         for caption, widget in (("&Result:", self.status), ("&Outcome:", self.outcome)):
             label = QLabel(caption)
             label.setBuddy(widget)
@@ -531,7 +546,7 @@ class TimelinePanel(QWidget):
         entry = self.current_entry()
         if entry is None or entry.action is None:
             return
-        dialog = CloseActionDialog(entry.action.description, self)
+        dialog = CloseActionDialog(entry.action.description, entry.action.person_name, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         service, action_id = self._service, entry.action.id

@@ -165,3 +165,16 @@ def test_caseload_pages_through_many_people(
         qtbot.keyClick(view.table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
     assert view.model.rowCount() == 453
+
+
+def test_ctrl_page_down_moves_between_tabs(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window, view = _caseload(qtbot, make_window)
+    assert window.workspace is not None
+    tabs = window.workspace.tabs
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentWidget() is window.workspace.my_actions
+    qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentWidget() is view

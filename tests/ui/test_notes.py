@@ -284,15 +284,24 @@ def test_addendum_and_closing_an_action_from_the_keyboard(
     assert not timeline.close_action_button.isEnabled()
 
 
-def test_an_action_due_in_the_past_is_flagged_before_it_is_added(qtbot: QtBot) -> None:
+def test_an_action_due_in_the_past_is_flagged_and_a_bad_date_explained(qtbot: QtBot) -> None:
     from restart_desktop.ui.timeline import ActionDialog
 
     dialog = ActionDialog()
     qtbot.addWidget(dialog)
     dialog.show()
-    dialog.due.setFocus()
     assert dialog.past_warning.text() == ""  # a week ahead by default
-    qtbot.keyClick(dialog.due, Qt.Key.Key_End)  # the year: no month-end edge cases
-    qtbot.keyClick(dialog.due, Qt.Key.Key_Down)
-    assert dialog.due_date() < dt.date.today()
+    qtbot.keyClicks(dialog.description, "Chase the council")
+    dialog.due.selectAll()
+    qtbot.keyClicks(dialog.due, "01/01/2020")  # typed as written, not rewritten
+    assert dialog.due.text() == "01/01/2020"
     assert "already passed" in dialog.past_warning.text()
+    dialog.due.selectAll()
+    qtbot.keyClicks(dialog.due, "31/02/2027")
+    qtbot.keyClick(dialog.due, Qt.Key.Key_Return)
+    assert dialog.isVisible()  # refused, with the reason
+    assert "is not a date" in dialog.error.text()
+    dialog.due.clear()  # no date at all is fine
+    qtbot.keyClick(dialog.due, Qt.Key.Key_Return)
+    assert not dialog.isVisible()
+    assert dialog.due_date() is None

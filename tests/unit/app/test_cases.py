@@ -401,3 +401,18 @@ def test_page_and_count_come_from_one_query(
     assert [r.name for r in rows] == _names(service, query)[2:5]
     assert service.caseload_page_and_count(query, 6, 3) == (6, [])
     assert service.caseload_page_and_count(replace(query, text="nobody"), 0, 3) == (0, [])
+
+
+def test_released_people_lose_their_release_day_flags(service: CaseService) -> None:
+    friday = TODAY + dt.timedelta(days=(4 - TODAY.weekday()) % 7 + 7)
+    case_id = service.create_case(
+        replace(FULL_CASE, release_date=friday, has_settled_address=False)
+    ).case_id
+    before = service.get_case(case_id).flags
+    assert before is not None and before.describe() == ["Duty to Refer due", "Friday release"]
+    service.change_status(case_id, CaseStatus.ACCEPTED, "Eligible")
+    service.change_status(case_id, CaseStatus.RELEASED, "Released early by the governor")
+    after = service.get_case(case_id).flags
+    assert after is not None and after.describe() == []
+    [row] = [r for r in service.caseload_page(CaseloadQuery(), 0, 50) if r.id == case_id]
+    assert row.flags is not None and row.flags.describe() == []

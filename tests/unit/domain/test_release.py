@@ -140,3 +140,11 @@ def test_friday_and_holiday_labels_are_only_for_upcoming_releases() -> None:
     on_the_day = release_flags(D("2026-08-28"), True, D("2026-08-28"), HOLIDAYS)
     assert on_the_day.needs_weekend_plan
     assert on_the_day.describe() == ["Friday release", "Release before a bank holiday"]
+
+
+def test_a_person_already_released_has_nothing_left_to_plan() -> None:
+    """The status says released, though the recorded date is still ahead (released early)."""
+    flags = release_flags(D("2026-08-28"), False, D("2026-08-01"), HOLIDAYS, released=True)
+    assert flags.days_to_release == 27
+    assert not flags.needs_weekend_plan and not flags.duty_to_refer
+    assert flags.describe() == []

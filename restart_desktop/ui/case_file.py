@@ -381,6 +381,8 @@ class CaseFileView(QWidget):
         self.history.setText("<br>".join(lines) if lines else "No changes yet.")
         self.status_button.setEnabled(True)
         self.allocate_button.setEnabled(True)
+        if self.timeline is not None:
+            self.timeline.person_name = name
         self.title_changed.emit(name)
 
     def collect(self) -> tuple[CaseFields | None, dict[str, str]]:

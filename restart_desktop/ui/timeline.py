@@ -211,9 +211,11 @@ class AddendumDialog(QDialog):
 class ActionDialog(QDialog):
     """A new follow-up action: what, who, by when."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, person_name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("New follow-up action")
+        self.setWindowTitle(
+            f"New follow-up action: {person_name}" if person_name else "New follow-up action"
+        )
         self.description = QLineEdit()
         self.description.setAccessibleName("What is to be done")
         self.owner = QComboBox()
@@ -354,6 +356,7 @@ class TimelinePanel(QWidget):
         self._runner = runner
         self._reference = reference
         self.person_id = person_id
+        self.person_name = ""  # set by the case file once it has loaded the person
         self.editor: NoteEditor | None = None
         self._select_after_load: str | None = None
 
@@ -526,7 +529,7 @@ class TimelinePanel(QWidget):
         )
 
     def _on_add_action(self) -> None:
-        dialog = ActionDialog(self)
+        dialog = ActionDialog(self.person_name, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         entry = self.current_entry()

@@ -143,6 +143,11 @@ class Workspace(QWidget):
             self.open_case(case_id)
 
     def new_case(self) -> None:
+        for existing in self.case_views():
+            if existing.case_id is None:  # a new person not saved yet: go back to it
+                self.tabs.setCurrentWidget(existing)
+                existing.given_name.setFocus()
+                return
         view = CaseFileView(
             self.service, self.runner, self.session.reference, self.workers, notes=self.notes
         )

@@ -122,6 +122,10 @@ def test_new_person_from_the_keyboard(
     view = window.workspace.case_views()[-1]
     assert view.case_id is None
     assert view.given_name.hasFocus()
+    window.workspace.show_caseload()
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace.case_views() == [view]  # back to the unsaved one, not a second
+    assert window.workspace.tabs.currentWidget() is view
     _save(qtbot, window, view)
     assert "first name" in view.summary.text()
 

@@ -27,6 +27,7 @@ from restart_desktop.domain.case import (
     validate_case_fields,
 )
 from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
+from restart_desktop.domain.notes import ActionStatus
 from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.store.models import Change, FollowUpAction, Person, Worker
 
@@ -273,7 +274,7 @@ class CaseService:
             select(FollowUpAction.person_id, func.count())
             .where(
                 FollowUpAction.person_id.in_(person_ids),
-                FollowUpAction.status == "open",
+                FollowUpAction.status == ActionStatus.OPEN.value,
                 FollowUpAction.due_date < today,
             )
             .group_by(FollowUpAction.person_id)

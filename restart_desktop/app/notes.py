@@ -9,11 +9,12 @@ one transaction that also removes the draft, so a note is never both or neither.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import and_, func, select, text
+from sqlalchemy import ColumnElement, select, text
+from sqlalchemy.orm import Session
 
 from restart_desktop.app.cases import display_name
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
@@ -206,7 +207,7 @@ class NoteService:
             if draft is not None:
                 s.delete(draft)
 
-    def drafts(self, person_id: str | None = None) -> list[DraftSummary]:
+    def drafts(self) -> list[DraftSummary]:
         """The signed-in worker's drafts, oldest first, stale ones flagged."""
         stale_before = self._now() - dt.timedelta(hours=self.stale_draft_hours)
         stmt = (
@@ -215,8 +216,6 @@ class NoteService:
             .where(NoteDraft.worker_id == self._app.worker.id)
             .order_by(NoteDraft.started_at)
         )
-        if person_id is not None:
-            stmt = stmt.where(NoteDraft.person_id == person_id)
         with self._db.read() as s:
             return [
                 DraftSummary(
@@ -338,47 +337,29 @@ class NoteService:
             action.outcome = outcome.strip()
             action.closed_at = self._now()
 
-    def my_actions(self, include_closed: bool = False) -> list[ActionView]:
-        """Actions on the signed-in worker's caseload (cases allocated to them): overdue first,
-        then by due date, undated last."""
+    def my_actions(self) -> list[ActionView]:
+        """Open actions on the signed-in worker's caseload (cases allocated to them): overdue
+        first, then by due date, undated last."""
         me = self._app.worker.id
         today = self._now().date()
         stmt = (
             select(FollowUpAction, Person.given_name, Person.family_name, Person.preferred_name)
             .join(Person, Person.id == FollowUpAction.person_id)
-            .where(Person.allocated_worker_id == me)
-        )
-        if not include_closed:
-            stmt = stmt.where(FollowUpAction.status == ActionStatus.OPEN.value)
-        stmt = stmt.order_by(
-            FollowUpAction.due_date.is_(None),
-            FollowUpAction.due_date,
-            FollowUpAction.created_at,
+            .where(
+                Person.allocated_worker_id == me,
+                FollowUpAction.status == ActionStatus.OPEN.value,
+            )
+            .order_by(
+                FollowUpAction.due_date.is_(None),
+                FollowUpAction.due_date,
+                FollowUpAction.created_at,
+            )
         )
         with self._db.read() as s:
             return [
                 _action_view(action, display_name(g, f, p), today)
                 for action, g, f, p in s.execute(stmt)
             ]
-
-    def overdue_counts(self, person_ids: Iterable[str]) -> dict[str, int]:
-        ids = list(person_ids)
-        if not ids:
-            return {}
-        today = self._now().date()
-        stmt = (
-            select(FollowUpAction.person_id, func.count())
-            .where(
-                and_(
-                    FollowUpAction.person_id.in_(ids),
-                    FollowUpAction.status == ActionStatus.OPEN.value,
-                    FollowUpAction.due_date < today,
-                )
-            )
-            .group_by(FollowUpAction.person_id)
-        )
-        with self._db.read() as s:
-            return {person: int(count) for person, count in s.execute(stmt)}
 
     # --- the case timeline ----------------------------------------------------------------
     def timeline(
@@ -392,26 +373,13 @@ class NoteService:
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
             name = display_name(person.given_name, person.family_name, person.preferred_name)
-            workers = {w.id: w.name for w in s.scalars(select(Worker))}
+            workers = _worker_names(s)
             if TimelineKind.NOTE in kinds:
-                addenda: dict[str, list[AddendumView]] = {}
-                for addendum in s.scalars(
-                    select(Addendum)
-                    .where(Addendum.person_id == person_id)
-                    .order_by(Addendum.created_at)
-                ):
-                    addenda.setdefault(addendum.note_id, []).append(
-                        AddendumView(
-                            addendum.id,
-                            addendum.created_at,
-                            workers.get(addendum.created_by, "Unknown worker"),
-                            addendum.text,
-                        )
-                    )
+                addenda = _addenda_by_note(s, workers, Addendum.person_id == person_id)
                 for note in s.scalars(
                     select(ContactNote).where(ContactNote.person_id == person_id)
                 ):
-                    view = _note_view(note, workers, tuple(addenda.get(note.id, ())))
+                    view = _note_view(note, workers, addenda.get(note.id, ()))
                     entries.append(TimelineEntry(TimelineKind.NOTE, note.contact_at, note=view))
             if TimelineKind.ACTION in kinds:
                 for action in s.scalars(
@@ -432,16 +400,9 @@ class NoteService:
             note = s.get(ContactNote, note_id)
             if note is None:
                 raise NotFound("That note is no longer on this laptop.")
-            workers = {w.id: w.name for w in s.scalars(select(Worker))}
-            addenda = tuple(
-                AddendumView(a.id, a.created_at, workers.get(a.created_by, ""), a.text)
-                for a in s.scalars(
-                    select(Addendum).where(Addendum.note_id == note_id).order_by(
-                        Addendum.created_at
-                    )
-                )
-            )
-            return _note_view(note, workers, addenda)
+            workers = _worker_names(s)
+            addenda = _addenda_by_note(s, workers, Addendum.note_id == note_id)
+            return _note_view(note, workers, addenda.get(note_id, ()))
 
     # --- search ---------------------------------------------------------------------------
     def search(self, query_text: str, limit: int = 200) -> list[SearchHit]:
@@ -477,6 +438,30 @@ class NoteService:
         ]
 
 
+UNKNOWN_WORKER = "Unknown worker"
+
+
+def _worker_names(s: Session) -> dict[str, str]:
+    return {w.id: w.name for w in s.scalars(select(Worker))}
+
+
+def _addenda_by_note(
+    s: Session, workers: dict[str, str], which: ColumnElement[bool]
+) -> dict[str, tuple[AddendumView, ...]]:
+    """The addenda matching ``which``, oldest first, grouped by the note they belong to."""
+    grouped: dict[str, list[AddendumView]] = {}
+    for addendum in s.scalars(select(Addendum).where(which).order_by(Addendum.created_at)):
+        grouped.setdefault(addendum.note_id, []).append(
+            AddendumView(
+                addendum.id,
+                addendum.created_at,
+                workers.get(addendum.created_by, UNKNOWN_WORKER),
+                addendum.text,
+            )
+        )
+    return {note_id: tuple(views) for note_id, views in grouped.items()}
+
+
 def _datetime(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
@@ -496,7 +481,7 @@ def _note_view(
         duration_minutes=note.duration_minutes,
         text=note.text,
         needs=tuple(note.needs or ()),
-        worker_name=workers.get(note.worker_id, "Unknown worker"),
+        worker_name=workers.get(note.worker_id, UNKNOWN_WORKER),
         finalised_at=note.created_at,
         addenda=addenda,
     )

@@ -49,6 +49,8 @@ from restart_desktop.ui.tasks import TaskRunner, user_message
 if TYPE_CHECKING:
     from restart_desktop.app.notes import DraftSummary
     from restart_desktop.app.session import AppSession
+
+    OpenedSession = tuple[AppSession, int]  # the session and its idle-lock minutes
     from restart_desktop.domain.reference import ReferenceData
     from restart_desktop.ui.workspace import Workspace
 
@@ -240,6 +242,7 @@ class MainWindow(QMainWindow):
         self.session: AppSession | None = None
         self.workspace: Workspace | None = None
         self._idle_override_ms = idle_timeout_ms
+        self._idle_minutes = 5  # replaced by the worker's setting when the data is opened
         #: The database layer has been imported in the background (benchmarks wait for it).
         self.preloaded = False
         self._warm_queue: list[tuple[str, str]] = list(WARM_CLASSES)
@@ -390,16 +393,17 @@ class MainWindow(QMainWindow):
     def _on_enrol_requested(self, form: EnrolmentForm) -> None:
         paths = self.paths
 
-        def work() -> AppSession:
+        def work() -> OpenedSession:
             from restart_desktop.app.session import enrol
 
-            return enrol(
+            session = enrol(
                 paths,
                 name=form.name,
                 organisation_code=form.organisation_code,
                 role=form.role,
                 passphrase=form.passphrase,
             )
+            return session, session.idle_lock_minutes
 
         self.runner.run(work, self._on_session_opened, self._on_enrol_failed)
 
@@ -418,10 +422,11 @@ class MainWindow(QMainWindow):
             self.runner.run(check, lambda _none: self._show_workspace(), self._on_unlock_failed)
             return
 
-        def work() -> AppSession:
+        def work() -> OpenedSession:
             from restart_desktop.app.session import unlock
 
-            return unlock(paths, passphrase)
+            session = unlock(paths, passphrase)
+            return session, session.idle_lock_minutes  # a setting: read here, not on the GUI
 
         self.runner.run(work, self._on_session_opened, self._on_unlock_failed)
 
@@ -431,9 +436,10 @@ class MainWindow(QMainWindow):
             wait = error.wait_seconds
         self.unlock_page.show_error(user_message(error), wait)
 
-    def _on_session_opened(self, session: AppSession) -> None:
+    def _on_session_opened(self, opened: OpenedSession) -> None:
         from restart_desktop.ui.workspace import Workspace
 
+        session, self._idle_minutes = opened
         self.session = session
         self.workspace = Workspace(session, self.runner)
         self.workspace.message.connect(self._on_workspace_message)
@@ -489,8 +495,7 @@ class MainWindow(QMainWindow):
     def idle_timeout_ms(self) -> int:
         if self._idle_override_ms is not None:
             return self._idle_override_ms
-        minutes = self.session.idle_lock_minutes if self.session else 5
-        return minutes * 60_000
+        return self._idle_minutes * 60_000
 
     # --- locking --------------------------------------------------------------------------
     @property
@@ -639,12 +644,13 @@ class MainWindow(QMainWindow):
         session = self.session
         if session is None or self.is_locked:
             return
-        dialog = IdleLockDialog(session.idle_lock_minutes, self)
+        dialog = IdleLockDialog(self._idle_minutes, self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         minutes = dialog.minutes.value()
 
         def saved(_none: None) -> None:
+            self._idle_minutes = minutes
             self.idle.start(self.idle_timeout_ms())
             self.statusBar().showMessage(f"RESTART Desktop will lock after {minutes} minutes.")
 

@@ -68,7 +68,6 @@ class CaseFileView(QWidget):
         self._notes = notes
         self.timeline: TimelinePanel | None = None
         self._then_close: Callable[[], None] | None = None
-        self._closed = False
         self._filled = CaseFields()  # what the form showed when loaded or last saved
         self._service = service
         self._runner = runner
@@ -307,8 +306,6 @@ class CaseFileView(QWidget):
         self._runner.run(lambda: service.get_case(case_id), self._on_loaded, self._on_failed)
 
     def _on_loaded(self, details: CaseDetails) -> None:
-        if self._closed:
-            return
         self.details = details
         self._fill(details.fields)
         self._show_details(details)
@@ -468,14 +465,8 @@ class CaseFileView(QWidget):
             self.sections.setCurrentWidget(self.timeline)
         return self.timeline
 
-    def mark_closed(self) -> None:
-        """The tab is going away: answers still on their way must not touch its widgets."""
-        self._closed = True
-
     def _on_saved(self, result: SaveResult) -> None:
         then_close, self._then_close = self._then_close, None
-        if self._closed:
-            return
         self.case_id = result.case_id
         self._ensure_timeline()
         self._show_problems({})
@@ -490,8 +481,6 @@ class CaseFileView(QWidget):
 
     def _on_save_failed(self, error: BaseException) -> None:
         self._then_close = None
-        if self._closed:
-            return
         self.save_button.setEnabled(True)
         self.saved_line.setText("Not saved")
         if isinstance(error, ValidationFailed):
@@ -516,8 +505,7 @@ class CaseFileView(QWidget):
             self.summary.hide()
 
     def _on_failed(self, error: BaseException) -> None:
-        if not self._closed:
-            self._show_problems({"": user_message(error)})
+        self._show_problems({"": user_message(error)})
 
     # --- status and allocation ------------------------------------------------------------
     def _on_status_clicked(self) -> None:

@@ -211,7 +211,6 @@ class Workspace(QWidget):
         if index >= 0 and isinstance(widget, CaseFileView):
             if widget.timeline is not None:
                 widget.timeline.save_draft_now()
-            widget.mark_closed()
             self.tabs.removeTab(index)
             widget.deleteLater()
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.cases import CaseFields, CaseService
@@ -16,6 +18,21 @@ from restart_desktop.ui.application import MainWindow
 from tests.support.constants import PASSPHRASE
 
 SIGNAL_TIMEOUT_MS = 10_000
+D = TypeVar("D", bound=QWidget)
+
+
+def answer_modal(kind: type[D], answer: Callable[[D], None]) -> None:
+    """Answer the next modal dialog of ``kind`` (from the keyboard, in ``answer``) once it is
+    open: ``exec()`` blocks the test until then."""
+
+    def attempt() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind):
+            answer(dialog)
+        else:
+            QTimer.singleShot(20, attempt)
+
+    QTimer.singleShot(0, attempt)
 
 
 def next_weekday(today: dt.date, weekday: int, at_least_days: int = 1) -> dt.date:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
@@ -14,7 +13,7 @@ from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
 from restart_desktop.ui.widgets import FieldError
-from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 MakeWindow = Callable[..., MainWindow]
 
@@ -137,19 +136,6 @@ def test_new_person_from_the_keyboard(
     qtbot.waitUntil(lambda: caseload.count_label.text() == "4 people", timeout=SIGNAL_TIMEOUT_MS)
 
 
-def _answer_dialog(qtbot: QtBot, kind: type[QDialog], answer: Callable[[QDialog], None]) -> None:
-    """Answer the next modal dialog of ``kind`` from the keyboard, once it is open."""
-
-    def attempt() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, kind):
-            answer(dialog)
-        else:
-            QTimer.singleShot(20, attempt)
-
-    QTimer.singleShot(0, attempt)
-
-
 def test_status_change_needs_a_reason_and_is_kept_in_the_history(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
 ) -> None:
@@ -158,8 +144,7 @@ def test_status_change_needs_a_reason_and_is_kept_in_the_history(
     view = _open(qtbot, window, people["Quentin Housing"])
     assert "Recommended" in view.status_line.text()
 
-    def refuse_then_give_reason(dialog: QDialog) -> None:
-        assert isinstance(dialog, StatusDialog)
+    def refuse_then_give_reason(dialog: StatusDialog) -> None:
         assert dialog.status.currentText() == "Accepted"  # only allowed next statuses offered
         qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)  # no reason yet
         assert "Give a reason" in dialog.error.text()
@@ -167,7 +152,7 @@ def test_status_change_needs_a_reason_and_is_kept_in_the_history(
         qtbot.keyClicks(dialog.reason, "Met the eligibility criteria")
         qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
 
-    _answer_dialog(qtbot, StatusDialog, refuse_then_give_reason)
+    answer_modal(StatusDialog, refuse_then_give_reason)
     qtbot.keyClick(view.status_button, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "Accepted" in view.status_line.text(), timeout=SIGNAL_TIMEOUT_MS)
     assert "Met the eligibility criteria" in view.history.text()
@@ -181,12 +166,11 @@ def test_allocate_to_nobody(
     view = _open(qtbot, window, people["Larry Later"])
     assert "Allocated to Test Worker" in view.status_line.text()
 
-    def choose_nobody(dialog: QDialog) -> None:
-        assert isinstance(dialog, AllocateDialog)
+    def choose_nobody(dialog: AllocateDialog) -> None:
         qtbot.keyClick(dialog.worker, Qt.Key.Key_Home)
         qtbot.keyClick(dialog.worker, Qt.Key.Key_Return)
 
-    _answer_dialog(qtbot, AllocateDialog, choose_nobody)
+    answer_modal(AllocateDialog, choose_nobody)
     qtbot.keyClick(view.allocate_button, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "Allocated to nobody" in view.status_line.text(),
                     timeout=SIGNAL_TIMEOUT_MS)
@@ -204,11 +188,10 @@ def test_a_refused_save_on_close_keeps_the_tab_and_a_later_save_does_not_close_i
     view.nomis_number.selectAll()
     qtbot.keyClicks(view.nomis_number, "12345")
 
-    def press_save(dialog: QDialog) -> None:
-        assert isinstance(dialog, QMessageBox)
+    def press_save(dialog: QMessageBox) -> None:
         qtbot.keyClick(dialog, Qt.Key.Key_Return)  # Save is the default button
 
-    _answer_dialog(qtbot, QMessageBox, press_save)
+    answer_modal(QMessageBox, press_save)
     qtbot.keyClick(view.nomis_number, Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
     assert view in window.workspace.case_views()  # refused: the tab stays, with the message

@@ -6,8 +6,8 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from restart_desktop.ui.caseload_model import COL_NAME, COL_OVERDUE
 from restart_desktop.ui.search_view import COL_SNIPPET, SNIPPET_ROLE, snippet_segments
 from restart_desktop.ui.timeline import TimelinePanel
 from tests.support.constants import PASSPHRASE
-from tests.ui.conftest import SIGNAL_TIMEOUT_MS
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal
 from tests.ui.conftest import unlock as unlock_window
 
 MakeWindow = Callable[..., MainWindow]
@@ -137,16 +137,12 @@ def test_a_draft_left_behind_is_offered_back_at_the_next_unlock(
 
     window = make_window()
 
-    def press_open() -> None:
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            assert "unfinished contact note" in box.text()
-            assert "FRIDAYSON, Zebedee" in box.informativeText()
-            qtbot.keyClick(box, Qt.Key.Key_Return)
-        else:
-            QTimer.singleShot(20, press_open)
+    def press_open(box: QMessageBox) -> None:
+        assert "unfinished contact note" in box.text()
+        assert "FRIDAYSON, Zebedee" in box.informativeText()
+        qtbot.keyClick(box, Qt.Key.Key_Return)
 
-    QTimer.singleShot(0, press_open)
+    answer_modal(QMessageBox, press_open)
     unlock_window(qtbot, window)
     qtbot.waitUntil(lambda: isinstance(window.workspace and window.workspace.tabs.currentWidget(),
                                        CaseFileView), timeout=SIGNAL_TIMEOUT_MS)
@@ -229,17 +225,6 @@ def test_my_actions_lists_overdue_first_and_the_caseload_counts_them(
     assert actions.model.index(0, 0).data().startswith("Overdue")
 
 
-def _answer_next_dialog(qtbot: QtBot, answer: Callable[[object], None]) -> None:
-    def attempt() -> None:
-        dialog = QApplication.activeModalWidget()
-        if dialog is not None:
-            answer(dialog)
-        else:
-            QTimer.singleShot(20, attempt)
-
-    QTimer.singleShot(0, attempt)
-
-
 def test_addendum_and_closing_an_action_from_the_keyboard(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], noted: dict[str, str]
 ) -> None:
@@ -254,13 +239,12 @@ def test_addendum_and_closing_an_action_from_the_keyboard(
     timeline.select_record(noted["note"])
     assert timeline.addendum_button.isEnabled()
 
-    def write_addendum(dialog: object) -> None:
-        assert isinstance(dialog, AddendumDialog)
+    def write_addendum(dialog: AddendumDialog) -> None:
         qtbot.keyClicks(dialog.text, "Correction: the foodbank is in Wantage town centre.")
         qtbot.keyClick(dialog.text, Qt.Key.Key_Tab)  # to the buttons
         qtbot.keyClick(dialog, Qt.Key.Key_Return)
 
-    _answer_next_dialog(qtbot, write_addendum)
+    answer_modal(AddendumDialog, write_addendum)
     with qtbot.waitSignal(timeline.changed, timeout=SIGNAL_TIMEOUT_MS):
         qtbot.keyClick(timeline.addendum_button, Qt.Key.Key_Space)
     _idle(qtbot, window)
@@ -271,12 +255,11 @@ def test_addendum_and_closing_an_action_from_the_keyboard(
     timeline.select_record(noted["overdue"])
     assert timeline.close_action_button.isEnabled()
 
-    def close_done(dialog: object) -> None:
-        assert isinstance(dialog, CloseActionDialog)
+    def close_done(dialog: CloseActionDialog) -> None:
         qtbot.keyClicks(dialog.outcome, "Form posted to the surgery")
         qtbot.keyClick(dialog.outcome, Qt.Key.Key_Return)
 
-    _answer_next_dialog(qtbot, close_done)
+    answer_modal(CloseActionDialog, close_done)
     with qtbot.waitSignal(timeline.changed, timeout=SIGNAL_TIMEOUT_MS):
         qtbot.keyClick(timeline.close_action_button, Qt.Key.Key_Space)
     _idle(qtbot, window)

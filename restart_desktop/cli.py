@@ -164,7 +164,7 @@ def _is_for_the_user(error: Exception) -> bool:
     Imported here, not at the top, so that starting the window loads none of these modules.
     """
     from restart_desktop.app.errors import UserError
-    from restart_desktop.domain.reference import ReferenceDataError
+    from restart_desktop.domain.errors import ReferenceDataError
     from restart_desktop.security.errors import SecurityError
     from restart_desktop.store.errors import StorageError
 

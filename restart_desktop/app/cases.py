@@ -17,11 +17,15 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.release import follow_case
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import (
+    OPEN_STATUSES,
+    OUT_STATUSES,
     CaseStatus,
     ConsentMethod,
     ReferralSource,
+    display_name,
     eligibility_warnings,
     transition_problem,
     validate_case_fields,
@@ -31,14 +35,6 @@ from restart_desktop.domain.notes import ActionStatus
 from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.store.models import Change, FollowUpAction, Person, Worker
 
-# The person is out of custody (or the case is over): release-day flags no longer apply.
-OUT_STATUSES = frozenset(
-    s.value
-    for s in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY, CaseStatus.CLOSED)
-)
-OPEN_STATUSES = frozenset(
-    s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.DECLINED)
-)
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
@@ -145,21 +141,22 @@ class WorkerOption:
     organisation_code: str
 
 
-def display_name(given: str, family: str, preferred: str) -> str:
-    name = f"{family.upper()}, {given}"
-    if preferred and preferred != given:
-        name += f" ({preferred})"
-    return name
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(second=0, microsecond=0)
 
 
 class CaseService:
     def __init__(
-        self, session: AppSession, today: Callable[[], dt.date] = dt.date.today
+        self,
+        session: AppSession,
+        today: Callable[[], dt.date] = dt.date.today,
+        now: Callable[[], dt.datetime] = _now,
     ) -> None:
         self._app = session
         self._db = session.db
         self._reference = session.reference
         self._today = today
+        self._now = now
 
     # --- caseload -----------------------------------------------------------------------
     # The columns a caseload row needs: plain tuples, not ORM objects, keep a page cheap.
@@ -432,6 +429,8 @@ class CaseService:
         person.allocated_worker_id = self._app.worker.id
         with self._db.write() as s:
             s.add(person)
+            s.flush()
+            follow_case(s, person, self._reference, self._now())
         return SaveResult(person.id, tuple(eligibility_warnings(values.iom, values.mappa)))
 
     def update_case(self, case_id: str, values: CaseFields) -> SaveResult:
@@ -450,6 +449,7 @@ class CaseService:
                         person.needs = list(new)
                 elif getattr(person, f.name) != new:
                     setattr(person, f.name, new)
+            follow_case(s, person, self._reference, self._now())
         return SaveResult(case_id, tuple(eligibility_warnings(values.iom, values.mappa)))
 
     def change_status(self, case_id: str, new_status: CaseStatus, reason: str) -> None:
@@ -462,6 +462,7 @@ class CaseService:
                 raise ValidationFailed({"status": problem})
             person.status = new_status.value
             person.status_reason = reason.strip()
+            follow_case(s, person, self._reference, self._now())
 
     def allocate(self, case_id: str, worker_id: str | None) -> None:
         with self._db.write() as s:

@@ -16,9 +16,9 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.orm import Session
 
-from restart_desktop.app.cases import display_name
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import display_name
 from restart_desktop.domain.notes import (
     DEFAULT_STALE_DRAFT_HOURS,
     ActionOwner,

@@ -41,6 +41,24 @@ _STATUS_LABELS: Mapping[CaseStatus, str] = {
     CaseStatus.CLOSED: "Closed",
 }
 
+# The person is out of custody (or the case is over): release-day flags no longer apply.
+OUT_STATUSES = frozenset(
+    s.value
+    for s in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY, CaseStatus.CLOSED)
+)
+OPEN_STATUSES = frozenset(
+    s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.DECLINED)
+)
+
+
+def display_name(given: str, family: str, preferred: str) -> str:
+    """How a person is named in lists: family name in capitals, then the given name."""
+    name = f"{family.upper()}, {given}"
+    if preferred and preferred != given:
+        name += f" ({preferred})"
+    return name
+
+
 _S = CaseStatus
 # Declined and Closed cases can come back: people are often re-recommended after a recall.
 ALLOWED_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = MappingProxyType(

@@ -20,20 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from restart_desktop.domain.checklist import ChecklistTemplate, load_templates
+from restart_desktop.domain.errors import ReferenceDataError
+
 ENV_VAR = "RESTART_DESKTOP_RESOURCES"
+CHECKLISTS_FOLDER = "checklists"
 _CODE = re.compile(r"^[a-z0-9_]+$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
-
-
-class ReferenceDataError(Exception):
-    """A reference file is missing or wrong; the message says which file and which line."""
-
-    def __init__(self, path: Path, line: int | None, problem: str) -> None:
-        self.path = path
-        self.line = line
-        self.problem = problem
-        where = path.name if line is None else f"{path.name} line {line}"
-        super().__init__(f"{where}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -95,6 +88,7 @@ class ReferenceData:
     needs: tuple[Need, ...]
     sentence_types: tuple[SentenceType, ...]
     bank_holidays: tuple[BankHoliday, ...]
+    checklist_templates: tuple[ChecklistTemplate, ...] = ()
     # Built once: release flags test membership for every row of the caseload.
     _holiday_dates: frozenset[dt.date] = field(
         init=False, repr=False, compare=False, default=frozenset()
@@ -117,6 +111,14 @@ class ReferenceData:
 
     def sentence_type(self, code: str) -> SentenceType | None:
         return _find(self.sentence_types, code)
+
+    def checklist_template(self, code: str) -> ChecklistTemplate | None:
+        return next((t for t in self.checklist_templates if t.code == code), None)
+
+    @property
+    def default_checklist(self) -> ChecklistTemplate:
+        """The template a new release plan starts from (the loader checks there is one)."""
+        return next(t for t in self.checklist_templates if t.default)
 
     @property
     def bank_holiday_dates(self) -> frozenset[dt.date]:
@@ -265,6 +267,9 @@ def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
 
 @functools.lru_cache(maxsize=8)
 def _load(directory: Path) -> ReferenceData:
+    needs = _load_table(
+        Need, directory / "needs.csv", ("code", "label", "description"), ("code", "label")
+    )
     return ReferenceData(
         prisons=_load_table(
             Prison,
@@ -284,13 +289,14 @@ def _load(directory: Path) -> ReferenceData:
             ("code", "name", "kind"),
             ("code", "name", "kind"),
         ),
-        needs=_load_table(
-            Need, directory / "needs.csv", ("code", "label", "description"), ("code", "label")
-        ),
+        needs=needs,
         sentence_types=_load_table(
             SentenceType, directory / "sentence_types.csv", ("code", "label"), ("code", "label")
         ),
         bank_holidays=_load_bank_holidays(directory / "bank_holidays.csv"),
+        checklist_templates=load_templates(
+            directory / CHECKLISTS_FOLDER, frozenset(n.code for n in needs)
+        ),
     )
 
 

@@ -185,6 +185,77 @@ class FollowUpAction(SyncedRecord):
     closed_at: Mapped[dt.datetime | None] = mapped_column()
 
 
+class ChecklistSnapshot(SyncedRecord):
+    """The checklist template a plan started from, as it was then. Immutable, and shared by
+    every plan made from the same template content (its id is derived from that content)."""
+
+    __tablename__ = "checklist_snapshots"
+    IMMUTABLE: ClassVar[bool] = True
+
+    code: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    digest: Mapped[str] = mapped_column(String(64))
+    content: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ReleasePlan(SyncedRecord):
+    """One release of one person: the checklist, the release it follows, and the outcome.
+
+    ``release_date``/``release_time`` follow the case's release date while the release is
+    ahead; the previous values and the time of the change say when it moved.
+    """
+
+    __tablename__ = "release_plans"
+    __table_args__ = (
+        UniqueConstraint("person_id", "number", name="uq_release_plans_person_number"),
+        Index("ix_release_plans_release_date", "release_date"),
+    )
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    number: Mapped[int] = mapped_column(Integer, default=1)  # 1 for the first release, 2...
+    snapshot_id: Mapped[str] = mapped_column(ForeignKey("checklist_snapshots.id"))
+    release_date: Mapped[dt.date | None] = mapped_column(Date)
+    release_time: Mapped[str] = mapped_column(String(5), default="")
+    previous_release_date: Mapped[dt.date | None] = mapped_column(Date)
+    previous_release_time: Mapped[str] = mapped_column(String(5), default="")
+    release_changed_at: Mapped[dt.datetime | None] = mapped_column()
+    first_night: Mapped[str] = mapped_column(String(32), default="")  # FirstNight value
+    first_night_detail: Mapped[str] = mapped_column(String(200), default="")
+    met_at_gate: Mapped[bool | None] = mapped_column(Boolean)
+    met_at_gate_at: Mapped[dt.datetime | None] = mapped_column()
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    outcome_recorded_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class ReleasePlanItem(SyncedRecord):
+    """The state of one checklist item of a plan. A template item has a row only once it is
+    touched (its id derives from plan and code, so two laptops ticking it make one record);
+    an item added to one person's plan carries its own label and due time."""
+
+    __tablename__ = "release_plan_items"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "item_code", name="uq_release_plan_items_plan_code"),
+    )
+
+    plan_id: Mapped[str] = mapped_column(ForeignKey("release_plans.id"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    item_code: Mapped[str] = mapped_column(String(64))
+    extra: Mapped[bool] = mapped_column(Boolean, default=False)
+    section: Mapped[str] = mapped_column(String(32), default="")  # extra items only
+    label: Mapped[str] = mapped_column(String(200), default="")  # extra items only
+    required: Mapped[bool] = mapped_column(Boolean, default=False)  # extra items only
+    due_days: Mapped[int] = mapped_column(Integer, default=0)  # extra items only
+    due_time: Mapped[str] = mapped_column(String(8), default="")  # extra items only
+    state: Mapped[str] = mapped_column(String(16), default="open")  # ItemState value
+    state_at: Mapped[dt.datetime | None] = mapped_column()  # when it happened (local time)
+    state_by: Mapped[str] = mapped_column(String(36), default="")  # worker id
+    note: Mapped[str] = mapped_column(Text, default="")
+    appointment_at: Mapped[dt.datetime | None] = mapped_column()
+    place: Mapped[str] = mapped_column(Text, default="")
+    contact: Mapped[str] = mapped_column(String(200), default="")
+
+
 class NoteDraft(Base):
     """A contact note being typed. Local to this laptop and never synced: a half-written note
     is not a record. Saved every few seconds so a flat battery loses almost nothing; becomes a
@@ -222,4 +293,7 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     ContactNote,
     Addendum,
     FollowUpAction,
+    ChecklistSnapshot,
+    ReleasePlan,
+    ReleasePlanItem,
 )

@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 def _expected_errors() -> tuple[type[Exception], ...]:
     # The reference module (csv, dataclasses...) is not needed to show the unlock page.
-    from restart_desktop.domain.reference import ReferenceDataError
+    from restart_desktop.domain.errors import ReferenceDataError
 
     return (UserError, SecurityError, StorageError, ReferenceDataError)
 

@@ -1,0 +1,785 @@
+"""Release day: each person's release plan (the checklist), the Today view, the release
+outcome and the data of the person's release-day sheet. Plain data in and out.
+
+A plan starts from the team's default checklist template when a case gets a release date
+(``follow_case``, called by the case service in the same transaction as the case) and keeps a
+snapshot of that template. Item rows exist only for items that were touched; their ids derive
+from the plan and the item code, so two laptops ticking the same item write the same record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import OPEN_STATUSES, OUT_STATUSES, CaseStatus, display_name
+from restart_desktop.domain.checklist import (
+    MAX_LABEL_LENGTH,
+    MAX_NOTE_LENGTH,
+    RELEASE_TIME,
+    SECTION_DUE,
+    ChecklistTemplate,
+    FirstNight,
+    ItemState,
+    ItemStatus,
+    Progress,
+    Records,
+    Section,
+    SheetContact,
+    TemplateItem,
+    is_late_change,
+    plan_progress,
+    state_problems,
+)
+from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.domain.release import ReleaseFlags, release_flags
+from restart_desktop.store.models import (
+    ChecklistSnapshot,
+    Person,
+    ReleasePlan,
+    ReleasePlanItem,
+    Worker,
+)
+
+# Fixed forever: plan, item and snapshot ids are derived from it on every laptop.
+_ID_NAMESPACE = uuid.UUID("5f0d6c1e-8d7b-4b43-9a44-2f4c3b1e7a10")
+TODAY_DAYS_AHEAD = 7
+TODAY_DAYS_BEHIND = 3  # releases of the last days whose outcome is still to record
+# A plan starts automatically only while the person is still inside.
+_IN_CUSTODY_STATUSES = frozenset(OPEN_STATUSES - OUT_STATUSES)
+_RELEASABLE = frozenset({CaseStatus.ACCEPTED.value, CaseStatus.ENGAGED_IN_CUSTODY.value})
+
+
+def plan_id_for(person_id: str, number: int) -> str:
+    return str(uuid.uuid5(_ID_NAMESPACE, f"release-plan/{person_id}/{number}"))
+
+
+def item_id_for(plan_id: str, code: str) -> str:
+    return str(uuid.uuid5(_ID_NAMESPACE, f"release-plan-item/{plan_id}/{code}"))
+
+
+def snapshot_id_for(template: ChecklistTemplate) -> str:
+    key = f"checklist/{template.code}/{template.version}/{template.digest}"
+    return str(uuid.uuid5(_ID_NAMESPACE, key))
+
+
+@dataclass(frozen=True)
+class PlanItemView:
+    code: str
+    section: Section
+    label: str
+    help: str
+    required: bool
+    applies: bool  # False: the template limits it to other releases (shown, not counted)
+    applies_label: str
+    need_label: str
+    due_at: dt.datetime | None
+    overdue: bool
+    state: ItemState
+    state_at: dt.datetime | None
+    state_by: str  # the worker's name
+    note: str
+    appointment: bool
+    appointment_at: dt.datetime | None
+    place: str
+    contact: str
+    bring: str
+    extra: bool
+    records: Records
+
+
+@dataclass(frozen=True)
+class ReleaseMove:
+    previous_date: dt.date | None
+    previous_time: str
+    changed_at: dt.datetime
+    late: bool  # within 48 hours of the release: highlighted
+
+
+@dataclass(frozen=True)
+class OutcomeFields:
+    first_night: str = ""  # a FirstNight value
+    first_night_detail: str = ""
+    met_at_gate: bool | None = None
+    met_at_gate_at: dt.datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ReleaseOutcome:
+    fields: OutcomeFields
+    recorded_at: dt.datetime | None
+
+    @property
+    def recorded(self) -> bool:
+        return self.recorded_at is not None
+
+
+@dataclass(frozen=True)
+class PlanView:
+    id: str
+    person_id: str
+    person_name: str
+    number: int
+    release_date: dt.date | None
+    release_time: str
+    prison: str
+    worker_name: str
+    template_name: str
+    template_version: int
+    items: tuple[PlanItemView, ...]
+    progress: Progress
+    flags: ReleaseFlags | None
+    move: ReleaseMove | None
+    outcome: ReleaseOutcome
+
+    def item(self, code: str) -> PlanItemView | None:
+        return next((item for item in self.items if item.code == code), None)
+
+
+@dataclass(frozen=True)
+class TodayRow:
+    person_id: str
+    person_name: str
+    release_date: dt.date
+    release_time: str
+    prison: str
+    worker_name: str
+    mine: bool
+    plan_id: str | None
+    progress: Progress | None
+    outstanding: tuple[str, ...]  # required items not done, in checklist order
+    flags: ReleaseFlags
+    move: ReleaseMove | None
+    outcome: ReleaseOutcome | None
+
+
+@dataclass(frozen=True)
+class ItemUpdate:
+    state: ItemState
+    at: dt.datetime | None = None  # when it happened; None: now
+    note: str = ""
+    appointment_at: dt.datetime | None = None
+    place: str = ""
+    contact: str = ""
+
+
+@dataclass(frozen=True)
+class SheetAppointment:
+    at: dt.datetime | None
+    what: str
+    place: str
+    contact: str
+    bring: str
+
+
+@dataclass(frozen=True)
+class ReleaseSheet:
+    """What the person's printed sheet says: plain words, no offence or risk information."""
+
+    person_name: str
+    release_date: dt.date | None
+    release_time: str
+    worker_name: str
+    tonight: SheetAppointment | None
+    appointments: tuple[SheetAppointment, ...]
+    bring: tuple[str, ...]
+    contacts: tuple[SheetContact, ...]
+    made_at: dt.datetime
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(second=0, microsecond=0)
+
+
+# --- used by the case service, inside its own write ----------------------------------------
+
+
+def follow_case(
+    s: Session, person: Person, reference: ReferenceData, now: dt.datetime
+) -> ReleasePlan | None:
+    """Keep the person's release plan in step with the case, in the caller's transaction.
+
+    Starts a plan when someone still inside has a release date and no plan for it, and makes
+    an open plan (outcome not yet recorded) follow a changed release date and time, noting
+    where it was before. Returns the open plan, if any.
+    """
+    latest = _latest_plan(s, person.id)
+    if latest is not None and latest.outcome_recorded_at is None:
+        _follow(latest, person.release_date, person.release_time, now)
+        return latest
+    if person.release_date is None or person.status not in _IN_CUSTODY_STATUSES:
+        return None
+    if latest is not None and (
+        latest.release_date is None or person.release_date <= latest.release_date
+    ):
+        return None  # the recorded release is this one, or a later one
+    return _start(s, person, reference, (latest.number + 1) if latest else 1)
+
+
+def _latest_plan(s: Session, person_id: str) -> ReleasePlan | None:
+    return s.scalars(
+        select(ReleasePlan)
+        .where(ReleasePlan.person_id == person_id)
+        .order_by(ReleasePlan.number.desc())
+        .limit(1)
+    ).first()
+
+
+def _follow(
+    plan: ReleasePlan, release_date: dt.date | None, release_time: str, now: dt.datetime
+) -> None:
+    if (plan.release_date, plan.release_time) == (release_date, release_time):
+        return
+    if plan.release_date is not None:
+        plan.previous_release_date = plan.release_date
+        plan.previous_release_time = plan.release_time
+        plan.release_changed_at = now
+    plan.release_date = release_date
+    plan.release_time = release_time
+
+
+def _snapshot(s: Session, template: ChecklistTemplate) -> ChecklistSnapshot:
+    snapshot_id = snapshot_id_for(template)
+    snapshot = s.get(ChecklistSnapshot, snapshot_id)
+    if snapshot is None:
+        snapshot = ChecklistSnapshot(
+            id=snapshot_id,
+            code=template.code,
+            version=template.version,
+            name=template.name,
+            digest=template.digest,
+            content=template.to_json(),
+        )
+        s.add(snapshot)
+    return snapshot
+
+
+def _start(s: Session, person: Person, reference: ReferenceData, number: int) -> ReleasePlan:
+    snapshot = _snapshot(s, reference.default_checklist)
+    plan = ReleasePlan(
+        id=plan_id_for(person.id, number),
+        person_id=person.id,
+        number=number,
+        snapshot_id=snapshot.id,
+        release_date=person.release_date,
+        release_time=person.release_time,
+    )
+    s.add(plan)
+    return plan
+
+
+# --- the service ---------------------------------------------------------------------------
+
+
+class ReleaseService:
+    def __init__(self, session: AppSession, now: Callable[[], dt.datetime] = _now) -> None:
+        self._app = session
+        self._db = session.db
+        self._reference = session.reference
+        self._now = now
+        self._templates: dict[str, ChecklistTemplate] = {}
+
+    def _template(self, snapshot: ChecklistSnapshot) -> ChecklistTemplate:
+        # Snapshots never change, so each is parsed once per session.
+        template = self._templates.get(snapshot.id)
+        if template is None:
+            template = ChecklistTemplate.from_json(snapshot.content)
+            self._templates[snapshot.id] = template
+        return template
+
+    # --- reading ----------------------------------------------------------------------------
+    def plan(self, person_id: str) -> PlanView | None:
+        """The person's current (latest) release plan, or None before there is one."""
+        with self._db.read() as s:
+            person = s.get(Person, person_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            plan = _latest_plan(s, person_id)
+            if plan is None:
+                return None
+            return self._plan_view(s, person, plan, _worker_names(s))
+
+    def _plan_view(
+        self, s: Session, person: Person, plan: ReleasePlan, workers: dict[str, str]
+    ) -> PlanView:
+        snapshot = s.get(ChecklistSnapshot, plan.snapshot_id)
+        assert snapshot is not None  # a foreign key
+        template = self._template(snapshot)
+        rows = {
+            row.item_code: row
+            for row in s.scalars(select(ReleasePlanItem).where(ReleasePlanItem.plan_id == plan.id))
+        }
+        flags = self._flags(person, plan)
+        items = self._items(template, rows, plan, flags, person.has_settled_address, workers)
+        prison = self._reference.prison(person.prison_code)
+        return PlanView(
+            id=plan.id,
+            person_id=person.id,
+            person_name=display_name(person.given_name, person.family_name, person.preferred_name),
+            number=plan.number,
+            release_date=plan.release_date,
+            release_time=plan.release_time,
+            prison=prison.name if prison else "",
+            worker_name=workers.get(person.allocated_worker_id or "", ""),
+            template_name=template.name,
+            template_version=template.version,
+            items=items,
+            progress=_progress(items),
+            flags=flags,
+            move=_move(plan),
+            outcome=_outcome(plan),
+        )
+
+    def _flags(self, person: Person, plan: ReleasePlan) -> ReleaseFlags | None:
+        if plan.release_date is None:
+            return None
+        return release_flags(
+            plan.release_date,
+            person.has_settled_address,
+            self._now().date(),
+            self._reference.bank_holiday_dates,
+            released=person.status in OUT_STATUSES or plan.outcome_recorded_at is not None,
+        )
+
+    def _items(
+        self,
+        template: ChecklistTemplate,
+        rows: dict[str, ReleasePlanItem],
+        plan: ReleasePlan,
+        flags: ReleaseFlags | None,
+        settled: bool,
+        workers: dict[str, str],
+    ) -> tuple[PlanItemView, ...]:
+        """Template items in template order, each section followed by its added items."""
+        by_section: dict[Section, list[TemplateItem]] = {section: [] for section in Section}
+        for item in template.items:
+            by_section[item.section].append(item)
+        for extra in sorted((r for r in rows.values() if r.extra), key=lambda r: r.created_at):
+            by_section[Section(extra.section)].append(_extra_item(extra))
+        now = self._now()
+        views = []
+        for section in Section:
+            for item in by_section[section]:
+                row = rows.get(item.code)
+                state = ItemState(row.state) if row else ItemState.OPEN
+                applies = item.applies_to(flags, settled)
+                due = item.due_at(plan.release_date, plan.release_time)
+                need = self._reference.need(item.need) if item.need else None
+                views.append(
+                    PlanItemView(
+                        code=item.code,
+                        section=item.section,
+                        label=item.label,
+                        help=item.help,
+                        required=item.required,
+                        applies=applies,
+                        applies_label=item.applies.label,
+                        need_label=need.label if need else "",
+                        due_at=due,
+                        overdue=applies
+                        and state == ItemState.OPEN
+                        and due is not None
+                        and due < now
+                        and plan.outcome_recorded_at is None,
+                        state=state,
+                        state_at=row.state_at if row else None,
+                        state_by=workers.get(row.state_by, "") if row else "",
+                        note=row.note if row else "",
+                        appointment=item.appointment,
+                        appointment_at=row.appointment_at if row else None,
+                        place=row.place if row else "",
+                        contact=row.contact if row else "",
+                        bring=item.bring,
+                        extra=bool(row and row.extra),
+                        records=item.records,
+                    )
+                )
+        return tuple(views)
+
+    def today(self, only_mine: bool = False) -> list[TodayRow]:
+        """Releases today and in the next seven days, by date and time, then those of the
+        last three days whose outcome is not recorded yet (first: they are late)."""
+        today = self._now().date()
+        me = self._app.worker.id
+        stmt = select(Person).where(
+            Person.status.in_(OPEN_STATUSES),
+            Person.release_date >= today - dt.timedelta(days=TODAY_DAYS_BEHIND),
+            Person.release_date <= today + dt.timedelta(days=TODAY_DAYS_AHEAD),
+        )
+        if only_mine:
+            stmt = stmt.where(Person.allocated_worker_id == me)
+        rows: list[TodayRow] = []
+        with self._db.read() as s:
+            people = list(s.scalars(stmt))
+            if not people:
+                return []
+            workers = _worker_names(s)
+            plans: dict[str, ReleasePlan] = {}
+            for found in s.scalars(
+                select(ReleasePlan)
+                .where(ReleasePlan.person_id.in_([p.id for p in people]))
+                .order_by(ReleasePlan.number)
+            ):
+                plans[found.person_id] = found  # the latest wins
+            for person in people:
+                assert person.release_date is not None
+                plan = plans.get(person.id)
+                if person.release_date < today and (
+                    plan is None or plan.outcome_recorded_at is not None
+                ):
+                    continue  # out already, and nothing left to record
+                rows.append(self._today_row(s, person, plan, workers, me))
+        rows.sort(key=_today_order)
+        return rows
+
+    def _today_row(
+        self,
+        s: Session,
+        person: Person,
+        plan: ReleasePlan | None,
+        workers: dict[str, str],
+        me: str,
+    ) -> TodayRow:
+        assert person.release_date is not None
+        prison = self._reference.prison(person.prison_code)
+        view = self._plan_view(s, person, plan, workers) if plan is not None else None
+        flags = release_flags(
+            person.release_date,
+            person.has_settled_address,
+            self._now().date(),
+            self._reference.bank_holiday_dates,
+            released=person.status in OUT_STATUSES,
+        )
+        return TodayRow(
+            person_id=person.id,
+            person_name=display_name(person.given_name, person.family_name, person.preferred_name),
+            release_date=person.release_date,
+            release_time=person.release_time,
+            prison=prison.name if prison else "",
+            worker_name=workers.get(person.allocated_worker_id or "", ""),
+            mine=person.allocated_worker_id == me,
+            plan_id=plan.id if plan else None,
+            progress=view.progress if view else None,
+            outstanding=tuple(
+                item.label
+                for item in (view.items if view else ())
+                if item.required and item.applies and item.state != ItemState.DONE
+                and item.state != ItemState.NOT_NEEDED
+            ),
+            flags=flags,
+            move=view.move if view else None,
+            outcome=view.outcome if view else None,
+        )
+
+    # --- writing ----------------------------------------------------------------------------
+    def start_plan(self, person_id: str) -> str:
+        """Start the release plan of someone whose case has no plan yet (a case recorded
+        before plans existed, or someone still without a release date)."""
+        with self._db.write() as s:
+            person = s.get(Person, person_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            latest = _latest_plan(s, person_id)
+            if latest is not None and latest.outcome_recorded_at is None:
+                return latest.id
+            plan = _start(s, person, self._reference, latest.number + 1 if latest else 1)
+            s.flush()
+            return plan.id
+
+    def mark_done(self, plan_id: str, code: str) -> None:
+        """The one-key tick: done now, keeping any note and appointment already written."""
+        with self._db.write() as s:
+            plan, item, row = self._editable(s, plan_id, code)
+            update = ItemUpdate(
+                state=ItemState.DONE,
+                at=self._now(),
+                note=row.note if row else "",
+                appointment_at=row.appointment_at if row else None,
+                place=row.place if row else "",
+                contact=row.contact if row else "",
+            )
+            self._apply(s, plan, item, row, update)
+
+    def update_item(self, plan_id: str, code: str, update: ItemUpdate) -> None:
+        """Set an item's state (with the time it happened and a note) and its appointment."""
+        with self._db.write() as s:
+            plan, item, row = self._editable(s, plan_id, code)
+            self._apply(s, plan, item, row, update)
+
+    def _editable(
+        self, s: Session, plan_id: str, code: str
+    ) -> tuple[ReleasePlan, TemplateItem, ReleasePlanItem | None]:
+        plan = s.get(ReleasePlan, plan_id)
+        if plan is None:
+            raise NotFound("That release plan is no longer on this laptop.")
+        row = s.get(ReleasePlanItem, item_id_for(plan_id, code))
+        if row is not None and row.extra:
+            return plan, _extra_item(row), row
+        snapshot = s.get(ChecklistSnapshot, plan.snapshot_id)
+        assert snapshot is not None
+        item = self._template(snapshot).item(code)
+        if item is None:
+            raise NotFound("That checklist item is not in this plan.")
+        return plan, item, row
+
+    def _apply(
+        self,
+        s: Session,
+        plan: ReleasePlan,
+        item: TemplateItem,
+        row: ReleasePlanItem | None,
+        update: ItemUpdate,
+    ) -> None:
+        now = self._now()
+        at = update.at or now
+        problems = state_problems(update.state, at, update.note, now)
+        if len(update.place) > MAX_NOTE_LENGTH:
+            problems["place"] = f"Keep the place under {MAX_NOTE_LENGTH} characters."
+        if len(update.contact) > MAX_LABEL_LENGTH:
+            problems["contact"] = f"Keep this under {MAX_LABEL_LENGTH} characters."
+        if problems:
+            raise ValidationFailed(problems)
+        if row is None:
+            row = ReleasePlanItem(
+                id=item_id_for(plan.id, item.code),
+                plan_id=plan.id,
+                person_id=plan.person_id,
+                item_code=item.code,
+            )
+            s.add(row)
+        if update.state != ItemState(row.state or ItemState.OPEN.value) or (
+            update.state != ItemState.OPEN and row.state_at != at
+        ):
+            row.state = update.state.value
+            row.state_at = None if update.state == ItemState.OPEN else at
+            row.state_by = self._app.worker.id
+        row.note = update.note.strip()
+        row.appointment_at = update.appointment_at
+        row.place = update.place.strip()
+        row.contact = update.contact.strip()
+        if item.records == Records.MET_AT_GATE:
+            if update.state == ItemState.DONE:
+                plan.met_at_gate, plan.met_at_gate_at = True, at
+            elif update.state == ItemState.PROBLEM:
+                plan.met_at_gate, plan.met_at_gate_at = False, None
+            elif plan.outcome_recorded_at is None:
+                plan.met_at_gate, plan.met_at_gate_at = None, None
+
+    def add_item(
+        self,
+        plan_id: str,
+        label: str,
+        section: Section,
+        required: bool = False,
+        due_days: int | None = None,
+        due_time: str = "",
+    ) -> str:
+        """An item for this person's plan only; returns its code."""
+        label = label.strip()
+        problems: dict[str, str] = {}
+        if not label:
+            problems["label"] = "Say what needs doing."
+        elif len(label) > MAX_LABEL_LENGTH:
+            problems["label"] = f"Keep it under {MAX_LABEL_LENGTH} characters."
+        default_days, default_time = SECTION_DUE[section]
+        if due_time and due_time != RELEASE_TIME and TemplateItem(
+            "x", section, "x", due_time=due_time
+        ).due_at(dt.date.today(), "") is None:
+            problems["due_time"] = "Write the time as hours and minutes, e.g. 14:30."
+        if problems:
+            raise ValidationFailed(problems)
+        with self._db.write() as s:
+            plan = s.get(ReleasePlan, plan_id)
+            if plan is None:
+                raise NotFound("That release plan is no longer on this laptop.")
+            code = "extra_" + uuid.uuid4().hex[:12]
+            s.add(
+                ReleasePlanItem(
+                    id=item_id_for(plan_id, code),
+                    plan_id=plan_id,
+                    person_id=plan.person_id,
+                    item_code=code,
+                    extra=True,
+                    section=section.value,
+                    label=label,
+                    required=required,
+                    due_days=default_days if due_days is None else due_days,
+                    due_time=due_time or default_time,
+                    state=ItemState.OPEN.value,
+                )
+            )
+            return code
+
+    def record_outcome(self, plan_id: str, outcome: OutcomeFields) -> str:
+        """Record what happened on the day. Keeps the "met at the gate" item in step and, for
+        someone still recorded as inside, changes the case status to Released. Returns a
+        short message saying what was done."""
+        now = self._now()
+        problems: dict[str, str] = {}
+        if outcome.first_night not in set(FirstNight):
+            problems["first_night"] = "Say where the person slept on the first night."
+        if outcome.met_at_gate is True:
+            if outcome.met_at_gate_at is None:
+                problems["met_at_gate_at"] = "Enter the time you met the person."
+            elif outcome.met_at_gate_at > now:
+                problems["met_at_gate_at"] = "The time is in the future."
+        if outcome.met_at_gate is None:
+            problems["met_at_gate"] = "Say whether the person was met at the gate."
+        if len(outcome.note) > MAX_NOTE_LENGTH:
+            problems["note"] = f"Keep the note under {MAX_NOTE_LENGTH} characters."
+        if problems:
+            raise ValidationFailed(problems)
+        with self._db.write() as s:
+            plan = s.get(ReleasePlan, plan_id)
+            if plan is None:
+                raise NotFound("That release plan is no longer on this laptop.")
+            person = s.get(Person, plan.person_id)
+            assert person is not None
+            if plan.release_date is not None and plan.release_date > now.date():
+                raise ValidationFailed(
+                    {"first_night": "The release is still ahead: record the outcome on the day."}
+                )
+            plan.first_night = outcome.first_night
+            plan.first_night_detail = outcome.first_night_detail.strip()[:200]
+            plan.met_at_gate = outcome.met_at_gate
+            plan.met_at_gate_at = outcome.met_at_gate_at if outcome.met_at_gate else None
+            plan.outcome_note = outcome.note.strip()
+            plan.outcome_recorded_at = now
+            self._gate_item_follows(s, plan, outcome)
+            message = "Release outcome saved."
+            if person.status in _RELEASABLE:
+                person.status = CaseStatus.RELEASED.value
+                day = plan.release_date or now.date()
+                person.status_reason = f"Released on {day:%d/%m/%Y} (release-day record)"
+                message += " The case status is now Released."
+            return message
+
+    def _gate_item_follows(self, s: Session, plan: ReleasePlan, outcome: OutcomeFields) -> None:
+        snapshot = s.get(ChecklistSnapshot, plan.snapshot_id)
+        assert snapshot is not None
+        gate = next(
+            (i for i in self._template(snapshot).items if i.records == Records.MET_AT_GATE), None
+        )
+        if gate is None:
+            return
+        row = s.get(ReleasePlanItem, item_id_for(plan.id, gate.code))
+        state = ItemState(row.state) if row else ItemState.OPEN
+        if outcome.met_at_gate and state != ItemState.DONE:
+            wanted = ItemUpdate(ItemState.DONE, at=outcome.met_at_gate_at)
+        elif outcome.met_at_gate is False and state != ItemState.PROBLEM:
+            wanted = ItemUpdate(
+                ItemState.PROBLEM, note=outcome.note.strip() or "Not met at the gate."
+            )
+        else:
+            return
+        if row is not None:
+            wanted = ItemUpdate(
+                wanted.state, wanted.at, wanted.note or row.note,
+                row.appointment_at, row.place, row.contact,
+            )  # fmt: skip
+        self._apply(s, plan, gate, row, wanted)
+
+    # --- the person's sheet -----------------------------------------------------------------
+    def release_sheet(self, person_id: str) -> ReleaseSheet:
+        with self._db.read() as s:
+            person = s.get(Person, person_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            plan = _latest_plan(s, person_id)
+            if plan is None:
+                raise NotFound("Start the release plan first: the sheet is made from it.")
+            workers = _worker_names(s)
+            view = self._plan_view(s, person, plan, workers)
+            snapshot = s.get(ChecklistSnapshot, plan.snapshot_id)
+            assert snapshot is not None
+            template = self._template(snapshot)
+            name = f"{person.preferred_name or person.given_name} {person.family_name}".strip()
+        tonight: SheetAppointment | None = None
+        appointments: list[SheetAppointment] = []
+        for item in view.items:
+            if item.state == ItemState.NOT_NEEDED or not item.applies:
+                continue
+            if not (item.appointment_at or item.place):
+                continue
+            template_item = template.item(item.code)
+            what = (template_item.sheet_label if template_item else "") or item.label
+            entry = SheetAppointment(item.appointment_at, what, item.place, item.contact,
+                                     item.bring)  # fmt: skip
+            if item.code == "first_night_accommodation":
+                tonight = entry
+            else:
+                appointments.append(entry)
+        appointments.sort(key=lambda a: (a.at is None, a.at or dt.datetime.min, a.what))
+        return ReleaseSheet(
+            person_name=name,
+            release_date=view.release_date,
+            release_time=view.release_time,
+            worker_name=view.worker_name or self._app.worker.name,
+            tonight=tonight,
+            appointments=tuple(appointments),
+            bring=template.bring,
+            contacts=template.contacts,
+            made_at=self._now(),
+        )
+
+
+def _extra_item(row: ReleasePlanItem) -> TemplateItem:
+    return TemplateItem(
+        code=row.item_code,
+        section=Section(row.section),
+        label=row.label,
+        required=row.required,
+        due_days=row.due_days,
+        due_time=row.due_time or RELEASE_TIME,
+    )
+
+
+def _progress(items: tuple[PlanItemView, ...]) -> Progress:
+    return plan_progress(ItemStatus(i.state, i.required, i.applies) for i in items)
+
+
+def _move(plan: ReleasePlan) -> ReleaseMove | None:
+    if plan.release_changed_at is None:
+        return None
+    return ReleaseMove(
+        previous_date=plan.previous_release_date,
+        previous_time=plan.previous_release_time,
+        changed_at=plan.release_changed_at,
+        late=is_late_change(
+            plan.release_changed_at,
+            (plan.previous_release_date, plan.previous_release_time),
+            (plan.release_date, plan.release_time),
+        ),
+    )
+
+
+def _outcome(plan: ReleasePlan) -> ReleaseOutcome:
+    return ReleaseOutcome(
+        fields=OutcomeFields(
+            first_night=plan.first_night,
+            first_night_detail=plan.first_night_detail,
+            met_at_gate=plan.met_at_gate,
+            met_at_gate_at=plan.met_at_gate_at,
+            note=plan.outcome_note,
+        ),
+        recorded_at=plan.outcome_recorded_at,
+    )
+
+
+def _today_order(row: TodayRow) -> tuple[dt.date, str, str]:
+    # Past releases still to record have the earliest dates, so they come first (they are
+    # late); an unknown time goes after the known ones of its day.
+    return (row.release_date, row.release_time or "99:99", row.person_name)
+
+
+def _worker_names(s: Session) -> dict[str, str]:
+    return {w.id: w.name for w in s.scalars(select(Worker))}
+

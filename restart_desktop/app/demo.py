@@ -15,14 +15,23 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.release import item_id_for, new_plan
 from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol
 from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSource, Role
+from restart_desktop.domain.checklist import FirstNight, ItemState
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
-from restart_desktop.domain.release import FRIDAY, is_working_day
+from restart_desktop.domain.release import FRIDAY, is_working_day, release_flags
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
-from restart_desktop.store.models import Addendum, ContactNote, FollowUpAction, Person, Worker
+from restart_desktop.store.models import (
+    Addendum,
+    ContactNote,
+    FollowUpAction,
+    Person,
+    ReleasePlanItem,
+    Worker,
+)
 
 GIVEN_NAMES = (
     "Alfie", "Bobby", "Callum", "Danny", "Eddie", "Frankie", "Gary", "Harvey", "Ian", "Jamie",
@@ -52,6 +61,14 @@ STATUS_WEIGHTS = {
     CaseStatus.DECLINED: 2,
 }
 BATCH = 1000
+SOON_SHARE = 0.15  # of people still inside: due out in the coming week (the Today view)
+# The first demo people, so that Today always shows a release today, one still to record
+# from yesterday and one tomorrow: (status, days from today).
+FIXED_RELEASES = (
+    (CaseStatus.ENGAGED_IN_CUSTODY, 0),
+    (CaseStatus.ENGAGED_IN_CUSTODY, -1),
+    (CaseStatus.ACCEPTED, 1),
+)
 FRIDAY_SHARE = 0.33  # about a third of releases happen on a Friday (domain.md)
 
 
@@ -118,13 +135,15 @@ def fill_demo_data(
         with session.db.write() as s:
             people = [
                 _demo_person(rng, today, anchor, prisons, sentence_types, worker_ids,
-                             statuses, weights, holidays)
-                for _ in range(batch)
+                             statuses, weights, holidays,
+                             FIXED_RELEASES[n] if done + n < len(FIXED_RELEASES) else None)
+                for n in range(batch)
             ]  # fmt: skip
             s.add_all(people)
             s.flush()
             for person in people:
                 notes += _demo_contacts(s, rng, person, today, session.worker.id)
+                _demo_plan(s, rng, person, session, today)
         done += batch
         if progress:
             progress(done, cases)
@@ -273,12 +292,22 @@ def _demo_person(
     statuses: list[CaseStatus],
     weights: list[int],
     holidays: frozenset[dt.date],
+    fixed: tuple[CaseStatus, int] | None = None,
 ) -> Person:
     status = rng.choices(statuses, weights)[0]
     released = status in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY,
                           CaseStatus.CLOSED)
     offset = -rng.randint(1, 120) if released else rng.randint(0, 150)
+    if not released and rng.random() < SOON_SHARE:
+        offset = rng.randint(-2, 7)  # due out this week, or out and still to record
     release = _release_day(rng, today + dt.timedelta(days=offset), holidays)
+    if not released and offset >= 0:
+        release = max(release, today)
+    if fixed is not None:
+        status, offset = fixed
+        release = today + dt.timedelta(days=offset)
+        while offset and not is_working_day(release, holidays):
+            release += dt.timedelta(days=1 if offset > 0 else -1)
     referral = min(release, today) - dt.timedelta(days=rng.randint(20, 200))
     given = rng.choice(GIVEN_NAMES)
     needs = sorted(rng.sample(NEED_CODES, rng.randint(1, 4)))
@@ -314,3 +343,88 @@ def _demo_person(
         status=status.value,
         status_reason=f"Demo: {status.label.lower()}",
     )
+
+
+# --- release plans ------------------------------------------------------------------------
+FIRST_NIGHTS = (
+    (FirstNight.SETTLED, 25), (FirstNight.TEMPORARY_OR_CAS3, 35),
+    (FirstNight.APPROVED_PREMISES, 5), (FirstNight.FRIENDS_OR_FAMILY, 20),
+    (FirstNight.ROUGH_SLEEPING, 10), (FirstNight.UNKNOWN, 5),
+)  # fmt: skip
+DEMO_APPOINTMENTS = {
+    "probation_appointment": (dt.time(11, 0), "Probation office, 1 Example Street, Oxford "
+                              "OX0 1AA (demo)", "Ask at reception for the duty officer"),
+    "universal_credit": (dt.time(14, 0), "Jobcentre Plus, 2 Sample Road, Oxford OX0 2BB (demo)",
+                         "Work coach: Demo Coach"),
+    "prescriptions": (dt.time(12, 30), "Demo Pharmacy, 3 Fictional Lane, Oxford OX0 3CC",
+                      "01632 960 123"),
+    "first_night_accommodation": (dt.time(16, 0), "Madeup House hostel, 4 Pretend Row, Oxford "
+                                  "OX0 4DD (demo)", "Ask for the duty manager"),
+}  # fmt: skip
+PROBLEM_NOTES = (
+    "Prison has not confirmed the time yet (demo).",
+    "Bank will not open the account without ID (demo).",
+    "No bed confirmed for tonight: council to call back (demo).",
+    "Prescription not sent to the pharmacy (demo).",
+)
+
+
+def _demo_plan(
+    s: Session, rng: random.Random, person: Person, session: AppSession, today: dt.date
+) -> None:
+    """A release plan like a worker's: ticked as the day nears, with an outcome once out."""
+    release = person.release_date
+    if release is None or person.status == CaseStatus.DECLINED.value:
+        return
+    days = (release - today).days
+    if days > 60 or days < -60:
+        return  # plans of long-ago releases, and of releases months away, are left out
+    plan = new_plan(s, person, session.reference, 1)
+    template = session.reference.default_checklist
+    moment = dt.datetime.combine(release, dt.time(8, 0))
+    worker = person.allocated_worker_id or session.worker.id
+    out = person.status in {CaseStatus.RELEASED.value, CaseStatus.SUPPORTED_IN_COMMUNITY.value,
+                            CaseStatus.CLOSED.value}  # fmt: skip
+    # Share of items ticked: all once out, about half a week before, little a month before.
+    share = 0.95 if out else max(0.0, min(0.9, 1.0 - days / 10))
+    flags = release_flags(release, person.has_settled_address, today,
+                          session.reference.bank_holiday_dates)  # fmt: skip
+    for item in template.items:
+        due = item.due_at(release, person.release_time)
+        if due is None or due.date() > today or rng.random() > share:
+            continue
+        if not item.applies_to(flags, person.has_settled_address):
+            continue
+        state, note = ItemState.DONE, ""
+        if item.code == "naloxone" and rng.random() < 0.3:
+            state, note = ItemState.NOT_NEEDED, "Does not use opioids (demo)."
+        elif not out and rng.random() < 0.08:
+            state, note = ItemState.PROBLEM, rng.choice(PROBLEM_NOTES)
+        at = min(due, dt.datetime.combine(today, dt.time(9, 0))) - dt.timedelta(
+            minutes=rng.randint(0, 600)
+        )
+        appointment = DEMO_APPOINTMENTS.get(item.code)
+        s.add(ReleasePlanItem(
+            id=item_id_for(plan.id, item.code), plan_id=plan.id, person_id=person.id,
+            item_code=item.code, state=state.value, state_at=at, state_by=worker, note=note,
+            appointment_at=dt.datetime.combine(release, appointment[0]) if appointment else None,
+            place=appointment[1] if appointment else "",
+            contact=appointment[2] if appointment else "",
+        ))  # fmt: skip
+    if out:
+        met = rng.random() < 0.8
+        plan.met_at_gate = met
+        plan.met_at_gate_at = moment + dt.timedelta(minutes=rng.randint(0, 40)) if met else None
+        plan.first_night = rng.choices([f for f, _ in FIRST_NIGHTS],
+                                       [w for _, w in FIRST_NIGHTS])[0].value  # fmt: skip
+        plan.outcome_recorded_at = moment + dt.timedelta(hours=rng.randint(8, 12))
+    elif 0 <= days <= 2 and rng.random() < 0.5:
+        # The prison moved the release at short notice.
+        previous = release + dt.timedelta(days=rng.choice((1, 2)))
+        while not is_working_day(previous, session.reference.bank_holiday_dates):
+            previous += dt.timedelta(days=1)
+        plan.previous_release_date = previous
+        plan.previous_release_time = person.release_time
+        plan.release_changed_at = dt.datetime.combine(today, dt.time(15, 20)) - dt.timedelta(
+            days=1
+        )

@@ -221,7 +221,7 @@ def follow_case(
         latest.release_date is None or person.release_date <= latest.release_date
     ):
         return None  # the recorded release is this one, or a later one
-    return _start(s, person, reference, (latest.number + 1) if latest else 1)
+    return new_plan(s, person, reference, (latest.number + 1) if latest else 1)
 
 
 def _latest_plan(s: Session, person_id: str) -> ReleasePlan | None:
@@ -262,7 +262,8 @@ def _snapshot(s: Session, template: ChecklistTemplate) -> ChecklistSnapshot:
     return snapshot
 
 
-def _start(s: Session, person: Person, reference: ReferenceData, number: int) -> ReleasePlan:
+def new_plan(s: Session, person: Person, reference: ReferenceData, number: int) -> ReleasePlan:
+    """A plan from the default template, written in the caller's transaction."""
     snapshot = _snapshot(s, reference.default_checklist)
     plan = ReleasePlan(
         id=plan_id_for(person.id, number),
@@ -469,10 +470,7 @@ class ReleaseService:
             plan_id=plan.id if plan else None,
             progress=view.progress if view else None,
             outstanding=tuple(
-                item.label
-                for item in (view.items if view else ())
-                if item.required and item.applies and item.state != ItemState.DONE
-                and item.state != ItemState.NOT_NEEDED
+                item.label for item in (view.items if view else ()) if _outstanding(item)
             ),
             flags=flags,
             move=view.move if view else None,
@@ -490,7 +488,7 @@ class ReleaseService:
             latest = _latest_plan(s, person_id)
             if latest is not None and latest.outcome_recorded_at is None:
                 return latest.id
-            plan = _start(s, person, self._reference, latest.number + 1 if latest else 1)
+            plan = new_plan(s, person, self._reference, latest.number + 1 if latest else 1)
             s.flush()
             return plan.id
 
@@ -729,6 +727,16 @@ class ReleaseService:
             contacts=template.contacts,
             made_at=self._now(),
         )
+
+
+def _outstanding(item: PlanItemView) -> bool:
+    """A required item not in place; first-week items only once they are overdue (the Today
+    view is about the release day)."""
+    if not (item.required and item.applies):
+        return False
+    if item.state in (ItemState.DONE, ItemState.NOT_NEEDED):
+        return False
+    return item.section != Section.FIRST_WEEK or item.overdue
 
 
 def _extra_item(row: ReleasePlanItem) -> TemplateItem:

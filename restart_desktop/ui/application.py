@@ -549,6 +549,7 @@ class MainWindow(QMainWindow):
         self.find_action = self._action("&Find in caseload", "Ctrl+F", self._on_find)
         self.caseload_action = self._action("Show &caseload", "Ctrl+1", self._on_caseload)
         self.actions_action = self._action("Show my &actions", "Ctrl+2", self._on_my_actions)
+        self.today_action = self._action("Show &today's releases", "Ctrl+T", self._on_today)
         self.search_action = self._action("&Search notes", "Ctrl+K", self._on_search_notes)
         self.note_action = self._action(
             "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
@@ -564,6 +565,7 @@ class MainWindow(QMainWindow):
             self.find_action,
             self.search_action,
             self.caseload_action,
+            self.today_action,
             self.actions_action,
         ):
             file_menu.addAction(action)
@@ -584,6 +586,7 @@ class MainWindow(QMainWindow):
             self.note_action,
             self.search_action,
             self.actions_action,
+            self.today_action,
             self.find_action,
             self.caseload_action,
             self.close_case_action,
@@ -620,6 +623,10 @@ class MainWindow(QMainWindow):
         tabs = self.workspace.tabs
         tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
         tabs.currentWidget().setFocus()
+
+    def _on_today(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_today()
 
     def _on_my_actions(self) -> None:
         if self.workspace is not None and not self.is_locked:

@@ -33,9 +33,11 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService, SaveResult, WorkerOption
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.release import ReleaseService
 from restart_desktop.domain.case import ConsentMethod, ReferralSource
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
+from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import TimelinePanel
 from restart_desktop.ui.widgets import DateField, FieldError
@@ -48,11 +50,13 @@ class CaseFileView(QWidget):
     case_saved(str): the case was created or changed; the argument is its id.
     title_changed(str): the tab title should now read this.
     notes_changed(): a note, addendum or action was written for this person.
+    plan_changed(): the person's release plan or release outcome was saved.
     """
 
     case_saved = Signal(str)
     title_changed = Signal(str)
     notes_changed = Signal()
+    plan_changed = Signal()
 
     def __init__(
         self,
@@ -63,10 +67,13 @@ class CaseFileView(QWidget):
         case_id: str | None = None,
         parent: QWidget | None = None,
         notes: NoteService | None = None,
+        release: ReleaseService | None = None,
     ) -> None:
         super().__init__(parent)
         self._notes = notes
+        self._release = release
         self.timeline: TimelinePanel | None = None
+        self.release_panel: ReleasePlanPanel | None = None
         self._then_close: Callable[[], None] | None = None
         self._filled = CaseFields()  # what the form showed when loaded or last saved
         self._service = service
@@ -143,8 +150,8 @@ class CaseFileView(QWidget):
         self.sections.setAccessibleName("Case file sections")
         self.sections.addTab(details, "Details")
         self.sections.setTabToolTip(0, "Details (Alt+1)")
-        # Alt+1 and Alt+2 switch sections: letters are taken by the fields' own shortcuts.
-        for number in (1, 2):
+        # Alt+1, Alt+2 and Alt+3 switch sections: letters are taken by the fields' shortcuts.
+        for number in (1, 2, 3):
             shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda n=number: self._show_section(n - 1))
@@ -442,22 +449,47 @@ class CaseFileView(QWidget):
         self._runner.run(work, self._on_saved, self._on_save_failed)
 
     def _ensure_timeline(self) -> None:
-        """The contacts tab exists once the person does (a new person is saved first)."""
-        if self.timeline is not None or self.case_id is None or self._notes is None:
+        """The contacts and release-day tabs exist once the person does (a new person is
+        saved first)."""
+        if self.case_id is None:
             return
-        self.timeline = TimelinePanel(self._notes, self._runner, self._reference, self.case_id)
-        self.timeline.changed.connect(self.notes_changed)
-        self.sections.addTab(self.timeline, "Contacts and actions")
-        self.sections.setTabToolTip(1, "Contacts and actions (Alt+2)")
+        if self.timeline is None and self._notes is not None:
+            self.timeline = TimelinePanel(
+                self._notes, self._runner, self._reference, self.case_id
+            )
+            self.timeline.changed.connect(self.notes_changed)
+            index = self.sections.addTab(self.timeline, "Contacts and actions")
+            self.sections.setTabToolTip(index, "Contacts and actions (Alt+2)")
+        if self.release_panel is None and self._release is not None:
+            self.release_panel = ReleasePlanPanel(self._release, self._runner, self.case_id)
+            self.release_panel.changed.connect(self._on_plan_changed)
+            index = self.sections.addTab(self.release_panel, "Release day")
+            self.sections.setTabToolTip(index, "Release day checklist and outcome (Alt+3)")
+
+    def _on_plan_changed(self) -> None:
+        self.plan_changed.emit()
+        self.reload()  # recording the outcome can change the case status
 
     def _show_section(self, index: int) -> None:
         if index == 1:
             self.show_contacts()
             if self.timeline is not None:
                 self.timeline.table.setFocus()
+        elif index == 2:
+            panel = self.show_release()
+            if panel is not None:
+                panel.table.setFocus()
         else:
             self.sections.setCurrentIndex(0)
             self.given_name.setFocus()
+
+    def show_release(self) -> ReleasePlanPanel | None:
+        self._ensure_timeline()
+        if self.release_panel is not None:
+            self.sections.setCurrentWidget(self.release_panel)
+            if self.release_panel.plan is None and self.release_panel.isVisible():
+                self.release_panel.start_button.setFocus()
+        return self.release_panel
 
     def show_contacts(self) -> TimelinePanel | None:
         self._ensure_timeline()
@@ -478,6 +510,8 @@ class CaseFileView(QWidget):
             then_close()
             return
         self.reload()
+        if self.release_panel is not None:  # a new release date moves the plan
+            self.release_panel.reload()
 
     def _on_save_failed(self, error: BaseException) -> None:
         self._then_close = None

@@ -73,3 +73,39 @@ class SearchBox(QLineEdit):
             self.down_pressed.emit()
             return
         super().keyPressEvent(event)
+
+
+DATETIME_HINT = "dd/mm/yyyy hh:mm"
+
+
+class DateTimeField(QLineEdit):
+    """An optional date and time, typed as 27/11/2026 08:35, or just 08:35 for today (at the
+    gate the date goes without saying). Empty means "not known"."""
+
+    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setPlaceholderText(f"{DATETIME_HINT}, or hh:mm for today")
+        self.setAccessibleName(accessible_name)
+        self.setMaxLength(16)
+
+    def set_value(self, value: dt.datetime | None) -> None:
+        self.setText(value.strftime("%d/%m/%Y %H:%M") if value else "")
+
+    def value(self, today: dt.date | None = None) -> dt.datetime | None:
+        """The moment typed, None when empty; raises ValueError with a message otherwise."""
+        text = " ".join(self.text().split())
+        if not text:
+            return None
+        try:
+            moment = dt.datetime.strptime(text.replace(".", ":"), "%H:%M")
+            return dt.datetime.combine(today or dt.date.today(), moment.time())
+        except ValueError:
+            pass
+        for fmt in ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M"):
+            try:
+                return dt.datetime.strptime(text, fmt)
+            except ValueError:
+                continue
+        raise ValueError(
+            f"'{text}' is not a date and time. Write it as 27/11/2026 08:35, or 08:35 for today."
+        )

@@ -1,5 +1,5 @@
-"""What an unlocked worker sees: caseload, My actions and note search tabs, then one tab per
-open case file."""
+"""What an unlocked worker sees: caseload, Today's releases, My actions and note search tabs,
+then one tab per open case file."""
 
 from __future__ import annotations
 
@@ -10,13 +10,16 @@ from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from restart_desktop.app.cases import CaseService, WorkerOption
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
+from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.search_view import NoteSearchView
 from restart_desktop.ui.tasks import TaskRunner
 from restart_desktop.ui.timeline import TimelinePanel
+from restart_desktop.ui.today_view import TodayView
 
 MAX_TITLE = 28
 
@@ -34,16 +37,19 @@ class Workspace(QWidget):
         self.runner = runner
         self.service = CaseService(session)
         self.notes = NoteService(session)
+        self.release = ReleaseService(session)
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
+        self.today = TodayView(self.release, runner)
         self.my_actions = MyActionsView(self.notes, runner)
         self.search = NoteSearchView(self.notes, runner)
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
-        self.tabs.setAccessibleName("Caseload, actions, search and open case files")
+        self.tabs.setAccessibleName("Caseload, today, actions, search and open case files")
         for page, title in (
             (self.caseload, "Caseload"),
+            (self.today, "Today"),
             (self.my_actions, "My actions"),
             (self.search, "Search notes"),
         ):
@@ -56,6 +62,7 @@ class Workspace(QWidget):
         self.my_actions.case_requested.connect(self.open_contacts)
         self.my_actions.changed.connect(self.caseload.refresh)
         self.search.note_requested.connect(self.open_note)
+        self.today.plan_requested.connect(self.open_plan)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -69,8 +76,11 @@ class Workspace(QWidget):
         self.caseload.set_workers(workers)
 
     def _on_tab_changed(self, index: int) -> None:
-        if self.tabs.widget(index) is self.my_actions:
+        widget = self.tabs.widget(index)
+        if widget is self.my_actions:
             self.my_actions.refresh()
+        elif widget is self.today:
+            self.today.refresh()
 
     def case_views(self) -> list[CaseFileView]:
         views = []
@@ -87,10 +97,22 @@ class Workspace(QWidget):
                 return view
         view = CaseFileView(
             self.service, self.runner, self.session.reference, self.workers, case_id,
-            notes=self.notes,
+            notes=self.notes, release=self.release,
         )
         self._add_case_view(view, "Loading…")
         return view
+
+    def open_plan(self, case_id: str) -> ReleasePlanPanel | None:
+        """The person's release-day checklist, in their case file."""
+        view = self.open_case(case_id)
+        panel = view.show_release()
+        if panel is not None:
+            panel.table.setFocus()
+        return panel
+
+    def show_today(self) -> None:
+        self.tabs.setCurrentWidget(self.today)
+        self.today.focus_list()
 
     def open_contacts(self, case_id: str) -> TimelinePanel | None:
         view = self.open_case(case_id)
@@ -110,6 +132,8 @@ class Workspace(QWidget):
                 case_id = current.case_id
             elif current is self.caseload:
                 case_id = self.caseload.selected_case_id()
+            elif current is self.today:
+                case_id = self.today.current_person()
             elif current is self.my_actions:
                 action = self.my_actions.current_action()
                 case_id = action.person_id if action else None
@@ -149,7 +173,8 @@ class Workspace(QWidget):
                 existing.given_name.setFocus()
                 return
         view = CaseFileView(
-            self.service, self.runner, self.session.reference, self.workers, notes=self.notes
+            self.service, self.runner, self.session.reference, self.workers, notes=self.notes,
+            release=self.release,
         )
         self._add_case_view(view, "New person")
 
@@ -158,6 +183,7 @@ class Workspace(QWidget):
         view.title_changed.connect(lambda text, v=view: self._set_title(v, text))
         view.case_saved.connect(self._on_case_saved)
         view.notes_changed.connect(self.caseload.refresh)
+        view.plan_changed.connect(self._on_plan_changed)
         self.tabs.setCurrentIndex(index)
         view.given_name.setFocus()
 
@@ -171,6 +197,11 @@ class Workspace(QWidget):
     def _on_case_saved(self, _case_id: str) -> None:
         self.message.emit("Saved")
         self.caseload.refresh()
+        self._on_plan_changed()  # a release date may have moved
+
+    def _on_plan_changed(self) -> None:
+        if self.tabs.currentWidget() is self.today or self.today.model.rowCount():
+            self.today.refresh()
 
     def show_caseload(self) -> None:
         self.tabs.setCurrentIndex(0)

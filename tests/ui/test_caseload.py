@@ -175,6 +175,9 @@ def test_ctrl_page_down_moves_between_tabs(
     tabs = window.workspace.tabs
     view.table.setFocus()
     qtbot.keyClick(view.table, Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert tabs.currentWidget() is window.workspace.today
+    qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
     assert tabs.currentWidget() is window.workspace.my_actions
+    qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert tabs.currentWidget() is view

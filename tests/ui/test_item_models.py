@@ -1,4 +1,5 @@
-"""Every list model of the notes screens passes pytest-qt's model tester, with real data."""
+"""Every list model of the notes and release-day screens passes pytest-qt's model tester,
+with real data."""
 
 from __future__ import annotations
 
@@ -8,10 +9,14 @@ from pytestqt.modeltest import ModelTester
 
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.release import ItemUpdate, ReleaseService
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.checklist import ItemState, Section
 from restart_desktop.ui.actions_view import ActionsTableModel
+from restart_desktop.ui.release_plan import PlanItemsTableModel
 from restart_desktop.ui.search_view import SearchResultsTableModel
 from restart_desktop.ui.timeline import TimelineTableModel
+from restart_desktop.ui.today_view import TodayListModel
 
 
 def _noted(enrolled: AppSession) -> tuple[NoteService, str]:
@@ -55,4 +60,40 @@ def test_search_results_model(qtmodeltester: ModelTester, enrolled: AppSession) 
     model = SearchResultsTableModel()
     model.set_hits(notes.search("hostel"))
     assert model.rowCount() == 4  # three notes and the addendum
+    qtmodeltester.check(model, force_py=True)
+
+
+def _releasing(enrolled: AppSession) -> tuple[ReleaseService, str]:
+    cases = CaseService(enrolled)
+    today = dt.date.today()
+    person = ""
+    for days, family in ((0, "Todayson"), (2, "Soonerby"), (5, "Laterly")):
+        person = cases.create_case(
+            CaseFields(given_name="Modelly", family_name=family,
+                       release_date=today + dt.timedelta(days=days), release_time="08:30")
+        ).case_id  # fmt: skip
+    release = ReleaseService(enrolled)
+    plan = release.plan(person)
+    assert plan is not None
+    release.mark_done(plan.id, "transport_arranged")
+    release.update_item(plan.id, "phone", ItemUpdate(ItemState.PROBLEM, note="No credit"))
+    release.add_item(plan.id, "Fictional extra item", Section.ON_THE_DAY)
+    return release, person
+
+
+def test_plan_items_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
+    release, person = _releasing(enrolled)
+    plan = release.plan(person)
+    assert plan is not None
+    model = PlanItemsTableModel()
+    model.set_rows(list(plan.items))
+    assert model.rowCount() == len(enrolled.reference.default_checklist.items) + 1
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_today_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
+    release, _person = _releasing(enrolled)
+    model = TodayListModel()
+    model.set_rows(release.today())
+    assert model.rowCount() == 3
     qtmodeltester.check(model, force_py=True)

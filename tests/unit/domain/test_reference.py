@@ -6,11 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from restart_desktop.domain.reference import (
-    ReferenceDataError,
-    load_reference_data,
-    resources_dir,
-)
+from restart_desktop.domain.errors import ReferenceDataError
+from restart_desktop.domain.reference import load_reference_data, resources_dir
 
 NEED_CODES = {
     "accommodation",

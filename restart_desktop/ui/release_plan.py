@@ -1,0 +1,846 @@
+"""A person's release plan: the checklist worked through at the gate, with one key per tick
+(Space: done now; N: not needed; P: problem; Enter: details), the release outcome, and the
+person's release-day sheet as a PDF."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.release import (
+    ItemUpdate,
+    OutcomeFields,
+    PlanItemView,
+    PlanView,
+    ReleaseService,
+    ReleaseSheet,
+)
+from restart_desktop.domain.checklist import (
+    MAX_LABEL_LENGTH,
+    MAX_NOTE_LENGTH,
+    FirstNight,
+    ItemState,
+    Records,
+    Section,
+    state_problems,
+)
+from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import DateTimeField, FieldError
+
+COLUMNS = ("Section", "Item", "Due", "State", "Recorded")
+COL_SECTION, COL_ITEM, COL_DUE, COL_STATE, COL_RECORDED = range(len(COLUMNS))
+CODE_ROLE = Qt.ItemDataRole.UserRole + 1
+TABLE_FONT_PT = 12
+ROW_HEIGHT = 34
+STATE_COLOURS = {
+    ItemState.DONE: QColor("#c8ecc8"),
+    ItemState.PROBLEM: QColor("#ffc9c9"),
+    ItemState.NOT_NEEDED: QColor("#e4e4e4"),
+}
+OVERDUE = QColor("#8a1c00")
+LATE_STYLE = "background: #a40000; color: #ffffff; padding: 6px; font-weight: 600;"
+MOVED_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
+
+
+def due_text(item: PlanItemView, today: dt.date) -> str:
+    if item.due_at is None:
+        return "No release date"
+    days = (item.due_at.date() - today).days
+    if days == 0:
+        day = "Today"
+    elif days == 1:
+        day = "Tomorrow"
+    elif days == -1:
+        day = "Yesterday"
+    else:
+        day = f"{item.due_at:%a %d/%m}"
+    return f"{day} {item.due_at:%H:%M}"
+
+
+def state_text(item: PlanItemView) -> str:
+    if not item.applies:
+        return "Does not apply"
+    text = item.state.label
+    if item.state == ItemState.OPEN and item.required:
+        text += " (required)"
+    if item.overdue:
+        text += ", overdue"
+    return text
+
+
+def recorded_text(item: PlanItemView, today: dt.date) -> str:
+    """When and by whom the state was set, then the note: "08:35 Demo Worker: ..."."""
+    parts = []
+    if item.state_at is not None:
+        when = f"{item.state_at:%H:%M}" if item.state_at.date() == today else (
+            f"{item.state_at:%d/%m %H:%M}"
+        )
+        parts.append(f"{when} {item.state_by}".strip())
+    text = " ".join(parts)
+    if item.note:
+        text = f"{text}: {item.note}" if text else item.note
+    return text
+
+
+def detail_text(item: PlanItemView) -> str:
+    """Everything about the current item, under the table."""
+    parts = [item.help] if item.help else []
+    if not item.applies:
+        parts.append(f"{item.applies_label}.")
+    if item.state_at is not None:
+        by = f" by {item.state_by}" if item.state_by else ""
+        parts.append(f"{item.state.label} {item.state_at:%d/%m/%Y %H:%M}{by}.")
+    if item.note:
+        parts.append(f"Note: {item.note}")
+    if item.appointment_at or item.place or item.contact:
+        when = f"{item.appointment_at:%d/%m %H:%M}, " if item.appointment_at else ""
+        where = ", ".join(p for p in (item.place, item.contact) if p)
+        parts.append(f"Appointment: {when}{where}.")
+    if item.need_label:
+        parts.append(f"Need: {item.need_label}.")
+    return " ".join(parts)
+
+
+class PlanItemsTableModel(RowListTableModel[PlanItemView]):
+    COLUMNS = COLUMNS
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.today = dt.date.today()
+
+    def item(self, row: int) -> PlanItemView | None:
+        return self.row_item(row)
+
+    def row_of(self, code: str) -> int:
+        return next((n for n, i in enumerate(self._rows) if i.code == code), -1)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        item = self.item(index.row()) if index.isValid() else None
+        if item is None:
+            return None
+        column = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            if column == COL_SECTION:
+                previous = self.item(index.row() - 1)
+                first = previous is None or previous.section != item.section
+                # Screen readers get the section on every row; the eye only on the first.
+                if first or role == Qt.ItemDataRole.AccessibleTextRole:
+                    return item.section.label
+                return ""
+            if column == COL_ITEM:
+                return item.label + (" (added)" if item.extra else "")
+            if column == COL_DUE:
+                return due_text(item, self.today)
+            if column == COL_STATE:
+                return state_text(item)
+            if column == COL_RECORDED:
+                return recorded_text(item, self.today)
+        if role == CODE_ROLE:
+            return item.code
+        if role == Qt.ItemDataRole.BackgroundRole and column == COL_STATE and item.applies:
+            colour = STATE_COLOURS.get(item.state)
+            return QBrush(colour) if colour else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if not item.applies or item.state == ItemState.NOT_NEEDED:
+                return QBrush(QColor("#4d4d4d"))
+            if item.overdue and column in (COL_DUE, COL_STATE):
+                return QBrush(OVERDUE)
+        if role == Qt.ItemDataRole.FontRole and column == COL_SECTION:
+            font = QFont()
+            font.setBold(True)
+            return font
+        if role == Qt.ItemDataRole.ToolTipRole and item.help:
+            return item.help
+        return None
+
+
+class ItemDialog(QDialog):
+    """Set one item's state, the time it happened, a note, and for appointments the time,
+    place and who to ask for (these go on the person's sheet)."""
+
+    def __init__(
+        self,
+        item: PlanItemView,
+        state: ItemState | None = None,
+        parent: QWidget | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._now = now or dt.datetime.now().replace(second=0, microsecond=0)
+        self.item = item
+        self.setWindowTitle(f"Checklist: {item.label}")
+        heading = QLabel(f"<b>{html.escape(item.label)}</b>")
+        heading.setWordWrap(True)
+        help_text = QLabel(item.help)
+        help_text.setWordWrap(True)
+        help_text.setVisible(bool(item.help))
+        self.states = QButtonGroup(self)
+        state_row = QHBoxLayout()
+        self.state_buttons: dict[ItemState, QRadioButton] = {}
+        for value, text in (
+            (ItemState.OPEN, "&To do"),
+            (ItemState.DONE, "&Done"),
+            (ItemState.NOT_NEEDED, "&Not needed"),
+            (ItemState.PROBLEM, "&Problem"),
+        ):
+            button = QRadioButton(text)
+            self.states.addButton(button)
+            self.state_buttons[value] = button
+            state_row.addWidget(button)
+        state_row.addStretch(1)
+        chosen = state or (ItemState.DONE if item.state == ItemState.OPEN else item.state)
+        self.state_buttons[chosen].setChecked(True)
+        self.at = DateTimeField("When it happened")
+        self.at.set_value(item.state_at if item.state == chosen and item.state_at else self._now)
+        self.note = QLineEdit(item.note)
+        self.note.setMaxLength(MAX_NOTE_LENGTH)
+        self.note.setAccessibleName("Note")
+        self.note_label = QLabel("N&ote:")
+        self.note_label.setBuddy(self.note)
+        self.errors = {name: FieldError() for name in ("at", "note", "appointment_at")}
+        form = QFormLayout()
+        when_label = QLabel("&When:")
+        when_label.setBuddy(self.at)
+        form.addRow(when_label, self._with_error(self.at, "at"))
+        form.addRow(self.note_label, self._with_error(self.note, "note"))
+        self.appointment_at = DateTimeField("Appointment time")
+        self.appointment_at.set_value(item.appointment_at)
+        self.place = QLineEdit(item.place)
+        self.place.setAccessibleName("Place and address")
+        self.place.setMaxLength(MAX_NOTE_LENGTH)
+        self.contact = QLineEdit(item.contact)
+        self.contact.setAccessibleName("Who to ask for, or phone number")
+        self.contact.setMaxLength(MAX_LABEL_LENGTH)
+        self.appointment_box = QGroupBox("Appointment (printed on the person's sheet)")
+        appointment_form = QFormLayout(self.appointment_box)
+        for caption, widget, key in (
+            ("&Appointment at:", self.appointment_at, "appointment_at"),
+            ("P&lace and address:", self.place, ""),
+            ("As&k for / phone:", self.contact, ""),
+        ):
+            label = QLabel(caption)
+            label.setBuddy(widget)
+            appointment_form.addRow(label, self._with_error(widget, key) if key else widget)
+        self.appointment_box.setVisible(item.appointment or item.extra)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Save")
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        layout.addWidget(help_text)
+        layout.addLayout(state_row)
+        layout.addLayout(form)
+        layout.addWidget(self.appointment_box)
+        layout.addWidget(buttons)
+        self.states.buttonToggled.connect(lambda *_: self._on_state_changed())
+        self._on_state_changed()
+        self.setMinimumWidth(560)
+        # Not-needed and problem need words: start in the note.
+        (self.note if chosen in (ItemState.NOT_NEEDED, ItemState.PROBLEM) else self.at).setFocus()
+
+    def _with_error(self, widget: QWidget, key: str) -> QWidget:
+        host = QWidget()
+        column = QVBoxLayout(host)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
+        column.addWidget(widget)
+        column.addWidget(self.errors[key])
+        return host
+
+    def chosen_state(self) -> ItemState:
+        return next(s for s, b in self.state_buttons.items() if b.isChecked())
+
+    def _on_state_changed(self) -> None:
+        state = self.chosen_state()
+        captions = {
+            ItemState.NOT_NEEDED: "Why n&ot needed:",
+            ItemState.PROBLEM: "What is the pr&oblem:",
+        }
+        self.note_label.setText(captions.get(state, "N&ote:"))
+        self.at.setEnabled(state != ItemState.OPEN)
+        for error in self.errors.values():
+            error.show_message(None)
+
+    def item_update(self) -> ItemUpdate:
+        """What to save (after the dialog was accepted)."""
+        state = self.chosen_state()
+        return ItemUpdate(
+            state=state,
+            at=self.at.value(self._now.date()) if state != ItemState.OPEN else None,
+            note=self.note.text(),
+            appointment_at=self.appointment_at.value(self._now.date()),
+            place=self.place.text(),
+            contact=self.contact.text(),
+        )
+
+    def _on_accept(self) -> None:
+        problems: dict[str, str] = {}
+        at: dt.datetime | None = None
+        for key, field in (("at", self.at), ("appointment_at", self.appointment_at)):
+            try:
+                value = field.value(self._now.date())
+            except ValueError as error:
+                problems[key] = str(error)
+                continue
+            if key == "at":
+                at = value
+        if self.chosen_state() != ItemState.OPEN and at is None and "at" not in problems:
+            problems["at"] = "Enter when it happened, e.g. 08:35."
+        if not problems:
+            problems = state_problems(self.chosen_state(), at, self.note.text(), self._now)
+        for key, label in self.errors.items():
+            label.show_message(problems.get(key))
+        if problems:
+            first = next(iter(problems))
+            {"at": self.at, "note": self.note, "appointment_at": self.appointment_at}.get(
+                first, self.note
+            ).setFocus()
+            return
+        self.accept()
+
+
+class AddItemDialog(QDialog):
+    """An item for this person's plan only."""
+
+    def __init__(self, person_name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Add a checklist item: {person_name}")
+        self.label = QLineEdit()
+        self.label.setAccessibleName("What needs doing")
+        self.label.setMaxLength(MAX_LABEL_LENGTH)
+        self.section = QComboBox()
+        self.section.setAccessibleName("Section")
+        for section in Section:
+            self.section.addItem(section.label, section.value)
+        self.required = QCheckBox("&Required for the release day")
+        self.error = FieldError()
+        form = QFormLayout()
+        for caption, widget in (("&What needs doing:", self.label), ("S&ection:", self.section)):
+            caption_label = QLabel(caption)
+            caption_label.setBuddy(widget)
+            form.addRow(caption_label, widget)
+        form.addRow(self.required)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add item")
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.label.textEdited.connect(lambda _t: self.error.show_message(None))
+        self.setMinimumWidth(480)
+
+    def chosen_section(self) -> Section:
+        return Section(self.section.currentData())
+
+    def _on_accept(self) -> None:
+        if not self.label.text().strip():
+            self.error.show_message("Say what needs doing.")
+            self.label.setFocus()
+            return
+        self.accept()
+
+
+class OutcomeDialog(QDialog):
+    """What happened on the day: where the person slept, met at the gate and when."""
+
+    def __init__(
+        self,
+        plan: PlanView,
+        parent: QWidget | None = None,
+        now: dt.datetime | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._now = now or dt.datetime.now().replace(second=0, microsecond=0)
+        self.setWindowTitle(f"Release outcome: {plan.person_name}")
+        fields = plan.outcome.fields
+        self.first_night = QComboBox()
+        self.first_night.setAccessibleName("Where the person slept on the first night")
+        self.first_night.addItem("Choose…", "")
+        for value in FirstNight:
+            self.first_night.addItem(value.label, value.value)
+        self.first_night.setCurrentIndex(max(0, self.first_night.findData(fields.first_night)))
+        self.detail = QLineEdit(fields.first_night_detail)
+        self.detail.setAccessibleName("Where exactly (for example the name of the hostel)")
+        self.detail.setMaxLength(200)
+        self.met_yes = QRadioButton("&Yes")
+        self.met_no = QRadioButton("N&o")
+        group = QButtonGroup(self)
+        group.addButton(self.met_yes)
+        group.addButton(self.met_no)
+        gate = next((i for i in plan.items if i.records == Records.MET_AT_GATE), None)
+        met = fields.met_at_gate
+        if met is None and gate is not None and gate.state in (ItemState.DONE, ItemState.PROBLEM):
+            met = gate.state == ItemState.DONE
+        if met is not None:
+            (self.met_yes if met else self.met_no).setChecked(True)
+        self.met_at = DateTimeField("Time met at the gate")
+        self.met_at.set_value(
+            fields.met_at_gate_at or (gate.state_at if gate and gate.state_at else None)
+        )
+        self.note = QLineEdit(fields.note)
+        self.note.setAccessibleName("Anything else about the day")
+        self.note.setMaxLength(MAX_NOTE_LENGTH)
+        self.errors = {k: FieldError() for k in ("first_night", "met_at_gate", "met_at_gate_at")}
+        met_row = QHBoxLayout()
+        met_row.addWidget(self.met_yes)
+        met_row.addWidget(self.met_no)
+        met_row.addStretch(1)
+        form = QFormLayout()
+        rows: list[tuple[str, QWidget | QHBoxLayout, str]] = [
+            ("&First night:", self.first_night, "first_night"),
+            ("Where &exactly:", self.detail, ""),
+            ("Met at the gate:", met_row, "met_at_gate"),
+            ("&Time met:", self.met_at, "met_at_gate_at"),
+            ("&Anything else:", self.note, ""),
+        ]
+        for caption, widget, key in rows:
+            label = QLabel(caption)
+            host = QWidget()
+            column = QVBoxLayout(host)
+            column.setContentsMargins(0, 0, 0, 0)
+            if isinstance(widget, QHBoxLayout):
+                column.addLayout(widget)
+            else:
+                column.addWidget(widget)
+                label.setBuddy(widget)
+            if key:
+                column.addWidget(self.errors[key])
+            form.addRow(label, host)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Save outcome")
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        explain = QLabel(
+            "Record this at the end of the release day. It feeds the programme's figures "
+            "(housed on the first night, met at the gate)."
+        )
+        explain.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(explain)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+        self.met_no.toggled.connect(lambda on: self.met_at.setEnabled(not on))
+        self.met_at.setEnabled(not self.met_no.isChecked())
+        self.setMinimumWidth(560)
+        self.first_night.setFocus()
+
+    def outcome(self) -> OutcomeFields:
+        met = True if self.met_yes.isChecked() else False if self.met_no.isChecked() else None
+        try:
+            met_at = self.met_at.value(self._now.date()) if met else None
+        except ValueError:
+            met_at = None
+        return OutcomeFields(
+            first_night=str(self.first_night.currentData() or ""),
+            first_night_detail=self.detail.text(),
+            met_at_gate=met,
+            met_at_gate_at=met_at,
+            note=self.note.text(),
+        )
+
+    def _on_accept(self) -> None:
+        problems: dict[str, str] = {}
+        if not self.first_night.currentData():
+            problems["first_night"] = "Say where the person slept on the first night."
+        if not (self.met_yes.isChecked() or self.met_no.isChecked()):
+            problems["met_at_gate"] = "Say whether the person was met at the gate."
+        if self.met_yes.isChecked():
+            try:
+                if self.met_at.value(self._now.date()) is None:
+                    problems["met_at_gate_at"] = "Enter the time you met the person."
+            except ValueError as error:
+                problems["met_at_gate_at"] = str(error)
+        for key, label in self.errors.items():
+            label.show_message(problems.get(key))
+        if problems:
+            return
+        self.accept()
+
+
+class ReleasePlanPanel(QWidget):
+    """Signals:
+    changed(): the plan or its outcome was saved (Today and the caseload may refresh).
+    """
+
+    changed = Signal()
+
+    def __init__(
+        self,
+        service: ReleaseService,
+        runner: TaskRunner,
+        case_id: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self.case_id = case_id
+        self.plan: PlanView | None = None
+        self.person_name = ""
+
+        self.release_line = QLabel("Loading…")
+        self.release_line.setStyleSheet("font-size: 15pt; font-weight: 600;")
+        self.release_line.setAccessibleName("Release")
+        self.moved = QLabel("")
+        self.moved.setWordWrap(True)
+        self.moved.setAccessibleName("Release date changes")
+        self.moved.hide()
+        self.progress = QLabel("")
+        self.progress.setStyleSheet("font-size: 14pt;")
+        self.progress.setAccessibleName("Progress")
+        self.outcome_line = QLabel("")
+        self.outcome_line.setWordWrap(True)
+        self.outcome_line.setAccessibleName("Release outcome")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Message")
+        self.message.setOpenExternalLinks(False)
+        self.message.linkActivated.connect(self._on_link)
+
+        self.no_plan = QWidget()
+        no_plan_layout = QHBoxLayout(self.no_plan)
+        no_plan_text = QLabel("There is no release plan for this person yet.")
+        no_plan_text.setStyleSheet("font-size: 13pt;")
+        self.start_button = QPushButton("St&art the release plan")
+        self.start_button.clicked.connect(self._on_start_clicked)
+        no_plan_layout.addWidget(no_plan_text)
+        no_plan_layout.addWidget(self.start_button)
+        no_plan_layout.addStretch(1)
+        self.no_plan.hide()
+
+        self.model = PlanItemsTableModel(self)
+        self.table = EnterTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName(
+            "Release checklist. Space: done now. N: not needed. P: problem. Enter: details."
+        )
+        font = self.table.font()
+        font.setPointSize(TABLE_FONT_PT)
+        self.table.setFont(font)
+        self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(COL_ITEM, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((COL_SECTION, 150), (COL_DUE, 160), (COL_STATE, 170),
+                              (COL_RECORDED, 260)):  # fmt: skip
+            self.table.setColumnWidth(column, width)
+        self.help = QLabel("")
+        self.help.setWordWrap(True)
+        self.help.setStyleSheet("font-size: 12pt;")
+        self.help.setAccessibleName("What this item means")
+
+        self.done_button = QPushButton("&Done now (Space)")
+        self.not_needed_button = QPushButton("&Not needed… (N)")
+        self.problem_button = QPushButton("&Problem… (P)")
+        self.details_button = QPushButton("D&etails… (Enter)")
+        self.add_button = QPushButton("Add &item…")
+        self.sheet_button = QPushButton("Release-day shee&t (PDF)…")
+        self.outcome_button = QPushButton("Record &outcome…")
+        buttons = QHBoxLayout()
+        for button in (self.done_button, self.not_needed_button, self.problem_button,
+                       self.details_button, self.add_button):  # fmt: skip
+            button.setMinimumHeight(ROW_HEIGHT)
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        for button in (self.sheet_button, self.outcome_button):
+            button.setMinimumHeight(ROW_HEIGHT)
+            buttons.addWidget(button)
+        self.plan_widgets: tuple[QWidget, ...] = (
+            self.table, self.help, self.done_button, self.not_needed_button,
+            self.problem_button, self.details_button, self.add_button, self.sheet_button,
+            self.outcome_button, self.progress, self.outcome_line,
+        )  # fmt: skip
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.release_line)
+        layout.addWidget(self.moved)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.no_plan)
+        layout.addLayout(buttons)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.help)
+        layout.addWidget(self.outcome_line)
+        layout.addWidget(self.message)
+
+        self.done_button.clicked.connect(self.mark_done)
+        self.not_needed_button.clicked.connect(lambda: self.edit_item(ItemState.NOT_NEEDED))
+        self.problem_button.clicked.connect(lambda: self.edit_item(ItemState.PROBLEM))
+        self.details_button.clicked.connect(lambda: self.edit_item())
+        self.add_button.clicked.connect(self.add_item)
+        self.sheet_button.clicked.connect(self.make_sheet)
+        self.outcome_button.clicked.connect(self.record_outcome)
+        self.table.row_activated.connect(lambda _row: self.edit_item())
+        self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_help())
+        for keys, slot in (
+            ("Space", self.mark_done),
+            ("N", lambda: self.edit_item(ItemState.NOT_NEEDED)),
+            ("P", lambda: self.edit_item(ItemState.PROBLEM)),
+            ("Insert", self.add_item),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self.table, slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+        self.reload()
+
+    # --- loading ----------------------------------------------------------------------------
+    def reload(self) -> None:
+        service, case_id = self._service, self.case_id
+        self._runner.run(lambda: service.plan(case_id), self._on_loaded, self._on_failed)
+
+    def _on_loaded(self, plan: PlanView | None) -> None:
+        current = self.current_item()
+        self.plan = plan
+        has_plan = plan is not None
+        self.no_plan.setVisible(not has_plan)
+        for widget in self.plan_widgets:
+            widget.setVisible(has_plan)
+        if plan is None:
+            self.release_line.setText("Release day")
+            self.moved.hide()
+            self.model.set_rows([])
+            return
+        self.person_name = plan.person_name
+        self.model.today = dt.date.today()
+        self.model.set_rows(list(plan.items))
+        self._show_header(plan)
+        if plan.items:
+            row = self.model.row_of(current.code) if current else -1
+            if row < 0:
+                row = next(
+                    (n for n, i in enumerate(plan.items)
+                     if i.applies and i.state == ItemState.OPEN), 0
+                )  # fmt: skip
+            index = self.model.index(row, COL_ITEM)
+            self.table.setCurrentIndex(index)
+            self.table.scrollTo(index, EnterTableView.ScrollHint.PositionAtCenter)
+        self._show_help()
+
+    def _show_header(self, plan: PlanView) -> None:
+        if plan.release_date is not None:
+            when = f"{plan.release_date:%A %d/%m/%Y}"
+            when += f" at {plan.release_time}" if plan.release_time else ", time not known"
+        else:
+            when = "date not known"
+        where = f" from {plan.prison}" if plan.prison else ""
+        self.release_line.setText(f"Release{where}: {when}")
+        flags = []
+        if plan.flags and plan.flags.upcoming and plan.flags.friday:
+            flags.append("Friday release")
+        if plan.flags and plan.flags.upcoming and plan.flags.pre_bank_holiday:
+            flags.append("before a bank holiday")
+        if plan.flags and plan.flags.duty_to_refer:
+            flags.append("Duty to Refer due")
+        progress = plan.progress
+        text = progress.text
+        if progress.required_outstanding:
+            text += f" · {progress.required_outstanding} required still to do"
+        if flags:
+            text += " · " + ", ".join(flags)
+        self.progress.setText(text)
+        move = plan.move
+        if move is not None:
+            was = (
+                f"{move.previous_date:%a %d/%m/%Y}"
+                + (f" {move.previous_time}" if move.previous_time else "")
+                if move.previous_date
+                else "no date"
+            )
+            words = f"Release moved on {move.changed_at:%d/%m at %H:%M} (it was {was})."
+            if move.late:
+                words += (
+                    " Changed within 48 hours of the release: check transport, appointments "
+                    "and tonight's accommodation again."
+                )
+            self.moved.setText(words)
+            self.moved.setStyleSheet(LATE_STYLE if move.late else MOVED_STYLE)
+            self.moved.show()
+        else:
+            self.moved.hide()
+        outcome = plan.outcome
+        if outcome.recorded:
+            fields = outcome.fields
+            night = FirstNight(fields.first_night).label if fields.first_night else ""
+            detail = f" ({fields.first_night_detail})" if fields.first_night_detail else ""
+            if fields.met_at_gate:
+                gate = "met at the gate" + (
+                    f" at {fields.met_at_gate_at:%H:%M}" if fields.met_at_gate_at else ""
+                )
+            else:
+                gate = "not met at the gate"
+            self.outcome_line.setText(f"Outcome: first night {night}{detail}; {gate}.")
+        else:
+            self.outcome_line.setText("Outcome not recorded yet (Record outcome, Alt+O).")
+
+    def _show_help(self) -> None:
+        item = self.current_item()
+        self.help.setText(detail_text(item) if item is not None else "")
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.message.setText(user_message(error))
+
+    def current_item(self) -> PlanItemView | None:
+        return self.model.item(self.table.currentIndex().row())
+
+    # --- actions ----------------------------------------------------------------------------
+    def _save(self, work: Callable[[], str | None], message: str = "") -> None:
+        self.message.setText("Saving…")
+
+        def done(result: object) -> None:
+            self.message.setText(result if isinstance(result, str) else message)
+            self.changed.emit()
+            self.reload()
+
+        self._runner.run(work, done, self._on_failed)
+
+    def _on_start_clicked(self) -> None:
+        service, case_id = self._service, self.case_id
+
+        def start() -> None:
+            service.start_plan(case_id)
+
+        self._save(start, "Release plan started.")
+
+    def mark_done(self) -> None:
+        item, plan = self.current_item(), self.plan
+        if item is None or plan is None:
+            return
+        if item.state == ItemState.DONE and item.state_at is not None:
+            self.message.setText(
+                f"Already done at {item.state_at:%H:%M}. Press Enter to change it."
+            )
+            return
+        service, plan_id, code = self._service, plan.id, item.code
+        self._save(lambda: service.mark_done(plan_id, code), f"Done: {item.label}.")
+        # Move on to the next item, as a worker ticking down the list expects.
+        row = self.table.currentIndex().row()
+        if row + 1 < self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(row + 1, COL_ITEM))
+
+    def edit_item(self, state: ItemState | None = None) -> None:
+        item, plan = self.current_item(), self.plan
+        if item is None or plan is None:
+            return
+        dialog = ItemDialog(item, state, self)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self._back_to_table()
+        if not accepted:
+            return
+        update = dialog.item_update()
+        service, plan_id = self._service, plan.id
+        self._save(
+            lambda: service.update_item(plan_id, item.code, update),
+            f"{update.state.label}: {item.label}.",
+        )
+
+    def _back_to_table(self) -> None:
+        """After a dialog: the checklist has the keyboard again, for the next key."""
+        self.window().activateWindow()
+        self.table.setFocus()
+
+    def add_item(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        dialog = AddItemDialog(plan.person_name, self)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self._back_to_table()
+        if not accepted:
+            return
+        service, label = self._service, dialog.label.text()
+        section, required = dialog.chosen_section(), dialog.required.isChecked()
+
+        def add() -> None:
+            service.add_item(plan.id, label, section, required)
+
+        self._save(add, f"Added: {label.strip()}.")
+
+    def record_outcome(self) -> None:
+        plan = self.plan
+        if plan is None:
+            return
+        dialog = OutcomeDialog(plan, self)
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        self._back_to_table()
+        if not accepted:
+            return
+        service, outcome = self._service, dialog.outcome()
+        self._save(lambda: service.record_outcome(plan.id, outcome))
+
+    def make_sheet(self) -> None:
+        """Ask where to save, then make the PDF on the worker thread."""
+        if self.plan is None:
+            return
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        ) or str(Path.home())
+        day = self.plan.release_date or dt.date.today()
+        suggested = str(Path(folder) / f"Release day sheet {day:%d-%m-%Y}.pdf")
+        path, _filter = QFileDialog.getSaveFileName(
+            self, "Save the release-day sheet", suggested, "PDF files (*.pdf)"
+        )
+        if not path:
+            return
+        if not path.lower().endswith(".pdf"):
+            path += ".pdf"
+        target = Path(path)
+        service, case_id = self._service, self.case_id
+        self.message.setText("Making the release-day sheet…")
+
+        def work() -> Path:
+            from restart_desktop.ui.release_sheet import write_sheet_pdf
+
+            sheet: ReleaseSheet = service.release_sheet(case_id)
+            return write_sheet_pdf(sheet, target)
+
+        self._runner.run(work, self._on_sheet_made, self._on_sheet_failed)
+
+    def _on_sheet_made(self, path: Path) -> None:
+        link = QUrl.fromLocalFile(str(path)).toString()
+        self.message.setText(
+            f'Release-day sheet saved as {html.escape(str(path))}. <a href="{link}">Open it</a>'
+            " to print or check it."
+        )
+
+    def _on_sheet_failed(self, error: BaseException) -> None:
+        if isinstance(error, OSError):
+            self.message.setText(
+                f"The sheet could not be saved there ({error.strerror or error}). Choose "
+                "another folder."
+            )
+            return
+        self._on_failed(error)
+
+    def _on_link(self, link: str) -> None:
+        QDesktopServices.openUrl(QUrl(link))

@@ -1,0 +1,130 @@
+"""The person's release-day sheet as a PDF: their appointments with times and addresses, who
+to call and what to bring, in plain words and large print. Drawn by Qt (QTextDocument on a
+QPdfWriter), which can run off the GUI thread, so the window never waits for it.
+
+The sheet is made only from ``ReleaseSheet``, which holds nothing about offences, risk or
+the worker's notes; the PDF goes only where the worker chooses to save it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF
+from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+from restart_desktop.app.release import ReleaseSheet, SheetAppointment
+
+BODY_PT = 14
+
+
+def default_file_name(sheet: ReleaseSheet) -> str:
+    """No name in the file name: a folder listing should not say who is being released."""
+    day = sheet.release_date or sheet.made_at.date()
+    return f"Release day sheet {day:%d-%m-%Y}.pdf"
+
+
+def _when(moment: dt.datetime | None, release_date: dt.date | None) -> str:
+    if moment is None:
+        return "Time to be confirmed"
+    if release_date is not None and moment.date() == release_date:
+        return f"{moment:%H:%M}"
+    return f"{moment:%A %d %B} at {moment:%H:%M}"
+
+
+def _appointment(entry: SheetAppointment, release_date: dt.date | None) -> str:
+    e = html.escape
+    lines = [f"<p><b>{e(_when(entry.at, release_date))} · {e(entry.what)}</b>"]
+    if entry.place:
+        lines.append(f"<br>Where: {e(entry.place)}")
+    if entry.contact:
+        lines.append(f"<br>Ask for / phone: {e(entry.contact)}")
+    if entry.bring:
+        lines.append(f"<br>Bring: {e(entry.bring)}")
+    lines.append("</p>")
+    return "".join(lines)
+
+
+def _tonight(entry: SheetAppointment, release_date: dt.date | None) -> str:
+    e = html.escape
+    lines = [f"<p><b>{e(entry.place or 'Your worker will confirm the address.')}</b>"]
+    if entry.at is not None:
+        lines.append(f"<br>Arrive from: {e(_when(entry.at, release_date))}")
+    if entry.contact:
+        lines.append(f"<br>Ask for / phone: {e(entry.contact)}")
+    if entry.bring:
+        lines.append(f"<br>Bring: {e(entry.bring)}")
+    lines.append("</p>")
+    return "".join(lines)
+
+
+def sheet_html(sheet: ReleaseSheet) -> str:
+    e = html.escape
+    if sheet.release_date is not None:
+        day = f"{sheet.release_date:%A %d %B %Y}"
+        if sheet.release_time:
+            day += f", from {sheet.release_time}"
+    else:
+        day = "Date to be confirmed"
+    parts = [
+        f'<h1 style="font-size:{BODY_PT + 10}pt;">Your release day</h1>',
+        f'<p style="font-size:{BODY_PT + 4}pt;"><b>{e(day)}</b></p>',
+        f"<p>For {e(sheet.person_name)}. Your RESTART worker is {e(sheet.worker_name)}.</p>",
+        "<h2>Where you are staying tonight</h2>",
+    ]
+    if sheet.tonight is not None:
+        parts.append(_tonight(sheet.tonight, sheet.release_date))
+    else:
+        parts.append("<p>Your worker will confirm this with you.</p>")
+    parts.append("<h2>Your appointments</h2>")
+    if sheet.appointments:
+        parts.extend(_appointment(a, sheet.release_date) for a in sheet.appointments)
+    else:
+        parts.append("<p>Your worker will tell you about your appointments.</p>")
+    if sheet.bring:
+        parts.append("<h2>Keep these with you</h2><ul>")
+        parts.extend(f"<li>{e(item)}</li>" for item in sheet.bring)
+        parts.append("</ul>")
+    if sheet.contacts:
+        parts.append("<h2>Who to call</h2>")
+        for contact in sheet.contacts:
+            when = f" ({e(contact.when)})" if contact.when else ""
+            parts.append(f"<p><b>{e(contact.name)}: {e(contact.phone)}</b>{when}</p>")
+    parts.append(
+        f'<p style="font-size:{BODY_PT - 4}pt;">Made on {sheet.made_at:%d/%m/%Y at %H:%M}.</p>'
+    )
+    return "\n".join(parts)
+
+
+def write_sheet_pdf(sheet: ReleaseSheet, path: Path) -> Path:
+    """Write the sheet to ``path`` (A4). Written to a temporary name first and then renamed,
+    so a failure never leaves half a PDF under the chosen name."""
+    temporary = path.with_name(f".{path.name}.part")
+    writer = QPdfWriter(str(temporary))
+    writer.setTitle("Release day sheet")
+    writer.setCreator("RESTART Desktop")
+    writer.setResolution(300)
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(18, 18, 18, 18),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    document = QTextDocument()
+    font = document.defaultFont()
+    font.setPointSize(BODY_PT)
+    document.setDefaultFont(font)
+    document.setHtml(sheet_html(sheet))
+    try:
+        document.print_(writer)
+        del writer  # closes the file
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path

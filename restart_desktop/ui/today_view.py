@@ -1,0 +1,302 @@
+"""Today (Ctrl+T): everyone due out today and in the next seven days, as large cards a worker
+can read on a laptop on their knee at the gate, in daylight: what is still not in place for
+each, and one click (or Enter) into the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPen,
+    QShortcut,
+    QTextDocument,
+)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.release import ReleaseService, TodayRow
+from restart_desktop.ui.list_models import Index, RowListTableModel
+from restart_desktop.ui.tasks import TaskRunner, user_message
+
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+HTML_ROLE = Qt.ItemDataRole.UserRole + 2
+CARD_FONT_PT = 13
+CARD_PADDING = 12
+SHOWN_OUTSTANDING = 4
+SELECTED = QColor("#d6e6ff")
+SELECTED_BAR = QColor("#0b3d91")
+BORDER = QColor("#6b6b6b")
+# Chips: dark text on light fills, or white on dark red, for contrast outdoors.
+CHIP_FRIDAY = "background-color:#ffd966; color:#000000;"
+CHIP_DUTY = "background-color:#ffc9c9; color:#000000;"
+CHIP_LATE = "background-color:#a40000; color:#ffffff;"
+CHIP_DONE = "background-color:#c8ecc8; color:#000000;"
+
+
+def when_text(row: TodayRow, today: dt.date) -> str:
+    """"Today 08:30", "Tomorrow", "Wednesday 23/12 09:00", "Saturday 19/12 (2 days ago)"."""
+    days = (row.release_date - today).days
+    if days == 0:
+        day = "Today"
+    elif days == 1:
+        day = "Tomorrow"
+    elif days < 0:
+        ago = "yesterday" if days == -1 else f"{-days} days ago"
+        day = f"{row.release_date:%A %d/%m} ({ago})"
+    else:
+        day = f"{row.release_date:%A %d/%m}"
+    return f"{day} {row.release_time}" if row.release_time else f"{day}, time not known"
+
+
+def chips(row: TodayRow, today: dt.date) -> list[tuple[str, str]]:
+    """(text, style) of the flags on a card, most urgent first."""
+    found: list[tuple[str, str]] = []
+    if row.move is not None and row.move.late:
+        was = f"{row.move.previous_date:%a %d/%m}" if row.move.previous_date else "no date"
+        found.append((f"Moved at short notice (was {was})", CHIP_LATE))
+    if row.outcome is not None and not row.outcome.recorded and row.release_date < today:
+        found.append(("Outcome not recorded", CHIP_LATE))
+    if row.outcome is not None and row.outcome.recorded:
+        found.append(("Outcome recorded", CHIP_DONE))
+    if row.flags.duty_to_refer:
+        found.append(("Duty to Refer due", CHIP_DUTY))
+    if row.flags.upcoming and row.flags.friday:
+        found.append(("Friday release", CHIP_FRIDAY))
+    if row.flags.upcoming and row.flags.pre_bank_holiday:
+        found.append(("Before a bank holiday", CHIP_FRIDAY))
+    return found
+
+
+def progress_text(row: TodayRow) -> str:
+    if row.progress is None:
+        return "No release plan yet: open to start it"
+    return row.progress.text
+
+
+def outstanding_text(row: TodayRow) -> str:
+    if not row.outstanding:
+        return "Every required item is done." if row.progress is not None else ""
+    shown = list(row.outstanding[:SHOWN_OUTSTANDING])
+    more = len(row.outstanding) - len(shown)
+    text = "Still to do: " + "; ".join(shown)
+    return text + (f"; and {more} more" if more else "")
+
+
+def card_sentence(row: TodayRow, today: dt.date) -> str:
+    """The whole card as one sentence, for screen readers."""
+    parts = [
+        f"{row.person_name}, release {when_text(row, today)}",
+        row.prison,
+        f"worker {row.worker_name}" if row.worker_name else "not allocated",
+        progress_text(row),
+        *(text for text, _style in chips(row, today)),
+        outstanding_text(row),
+    ]
+    return ". ".join(p for p in parts if p) + "."
+
+
+def card_html(row: TodayRow, today: dt.date) -> str:
+    escape = html.escape
+    where = " · ".join(
+        p for p in (row.prison, f"Worker: {row.worker_name}" if row.worker_name else
+                    "Not allocated") if p
+    )  # fmt: skip
+    chip_html = " ".join(
+        f'<span style="{style} font-weight:600;">&nbsp;{escape(text)}&nbsp;</span>'
+        for text, style in chips(row, today)
+    )
+    return (
+        f'<div style="font-size:{CARD_FONT_PT + 3}pt;"><b>{escape(when_text(row, today))}</b>'
+        f" &nbsp;·&nbsp; <b>{escape(row.person_name)}</b></div>"
+        f"<div>{escape(where)}</div>"
+        f"<div><b>{escape(progress_text(row))}</b> &nbsp; {chip_html}</div>"
+        f"<div>{escape(outstanding_text(row))}</div>"
+    )
+
+
+class TodayListModel(RowListTableModel[TodayRow]):
+    COLUMNS = ("Release",)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.today = dt.date.today()
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.row_item(index.row()) if index.isValid() else None
+        if row is None:
+            return None
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return card_sentence(row, self.today)
+        if role == HTML_ROLE:
+            return card_html(row, self.today)
+        if role == ID_ROLE:
+            return row.person_id
+        return None
+
+
+class CardDelegate(QStyledItemDelegate):
+    """Paints each release as a card of rich text; the selected card has a thick bar."""
+
+    def _document(self, option: QStyleOptionViewItem, index: Index) -> QTextDocument:
+        document = QTextDocument()
+        font = option.font
+        font.setPointSize(CARD_FONT_PT)
+        document.setDefaultFont(font)
+        document.setHtml(str(index.data(HTML_ROLE) or ""))
+        width = option.rect.width() if option.rect.width() > 0 else 800
+        document.setTextWidth(max(200, width - 2 * CARD_PADDING - 8))
+        return document
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        document = self._document(option, index)
+        return QSize(int(document.idealWidth()), int(document.size().height()) + 2 * CARD_PADDING)
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        rect = option.rect
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        painter.save()
+        painter.fillRect(rect.adjusted(0, 2, 0, -2), SELECTED if selected else QColor("#ffffff"))
+        painter.setPen(QPen(BORDER, 1))
+        painter.drawRect(rect.adjusted(0, 2, -1, -3))
+        if selected:
+            painter.fillRect(rect.x(), rect.y() + 2, 8, rect.height() - 4, SELECTED_BAR)
+        document = self._document(option, index)
+        painter.translate(rect.x() + CARD_PADDING + 8, rect.y() + CARD_PADDING)
+        document.drawContents(painter, QRectF(0, 0, rect.width(), rect.height()))
+        painter.restore()
+
+
+class CardListView(QListView):
+    """A list where Enter, or a single click, opens the card: at the gate, one tap.
+
+    Signals:
+        card_opened(int): the row opened.
+    """
+
+    card_opened = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setResizeMode(QListView.ResizeMode.Adjust)
+        self.setSpacing(2)
+        self.clicked.connect(lambda index: self.card_opened.emit(index.row()))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentIndex().isValid():
+            self.card_opened.emit(self.currentIndex().row())
+            return
+        super().keyPressEvent(event)
+
+
+class TodayView(QWidget):
+    """Signals:
+    plan_requested(str): open this person's release plan.
+    """
+
+    plan_requested = Signal(str)
+
+    def __init__(
+        self, service: ReleaseService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self.title = QLabel("Releases today and in the next 7 days")
+        self.title.setStyleSheet("font-size: 16pt; font-weight: 600;")
+        self.only_mine = QCheckBox("&Only my cases")
+        self.only_mine.setToolTip("Show only people allocated to you")
+        self.refresh_button = QPushButton("&Refresh")
+        self.refresh_button.setToolTip("Load the list again (F5)")
+        self.summary = QLabel("")
+        self.summary.setAccessibleName("Number of releases")
+        self.summary.setStyleSheet("font-size: 12pt;")
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.summary)
+        top.addWidget(self.only_mine)
+        top.addWidget(self.refresh_button)
+        self.model = TodayListModel(self)
+        self.list = CardListView()
+        self.list.setModel(self.model)
+        self.list.setItemDelegate(CardDelegate(self.list))
+        self.list.setAccessibleName("Releases, soonest first")
+        palette = self.list.palette()
+        palette.setColor(QPalette.ColorRole.Base, QColor("#f2f2f2"))
+        self.list.setPalette(palette)
+        self.empty = QLabel("")
+        self.empty.setWordWrap(True)
+        self.empty.setStyleSheet("font-size: 13pt;")
+        self.empty.hide()
+        hint = QLabel("Enter or a click opens the release plan · Up and Down move · F5 refreshes")
+        hint.setStyleSheet("font-size: 11pt;")
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.empty)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(hint)
+        self.list.card_opened.connect(self._on_card_opened)
+        self.only_mine.toggled.connect(lambda _on: self.refresh())
+        self.refresh_button.clicked.connect(self.refresh)
+        refresh = QShortcut(QKeySequence(QKeySequence.StandardKey.Refresh), self, self.refresh)
+        refresh.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    def refresh(self) -> None:
+        service, mine = self._service, self.only_mine.isChecked()
+        self._runner.run(lambda: service.today(only_mine=mine), self._on_loaded, self._on_failed)
+
+    def _on_loaded(self, rows: list[TodayRow]) -> None:
+        current = self.list.currentIndex().data(ID_ROLE)
+        self.model.today = dt.date.today()
+        self.model.set_rows(rows)
+        today = sum(1 for r in rows if r.release_date == self.model.today)
+        fridays = sum(1 for r in rows if r.flags.upcoming and r.flags.friday)
+        parts = [f"{len(rows)} release" + ("" if len(rows) == 1 else "s"), f"{today} today"]
+        if fridays:
+            parts.append(f"{fridays} on a Friday")
+        self.summary.setText(", ".join(parts))
+        whose = "your cases" if self.only_mine.isChecked() else "the cases on this laptop"
+        self.empty.setText(f"Nobody in {whose} is due out in the next 7 days.")
+        self.empty.setVisible(not rows)
+        if rows:
+            ids = [r.person_id for r in rows]
+            row = ids.index(current) if current in ids else 0
+            self.list.setCurrentIndex(self.model.index(row, 0))
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.summary.setText(user_message(error))
+
+    def focus_list(self) -> None:
+        self.list.setFocus()
+
+    def current_person(self) -> str | None:
+        value = self.list.currentIndex().data(ID_ROLE)
+        return str(value) if value else None
+
+    def _on_card_opened(self, row: int) -> None:
+        item = self.model.row_item(row)
+        if item is not None:
+            self.plan_requested.emit(item.person_id)
+

@@ -1,0 +1,364 @@
+"""ReleaseService on a real SQLCipher database: plans start from the template and follow the
+release date, ticks record time and author, the Today view's order and flags, the outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.errors import ValidationFailed
+from restart_desktop.app.release import ItemUpdate, OutcomeFields, ReleaseService
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import CaseStatus
+from restart_desktop.domain.checklist import FirstNight, ItemState, Section
+from restart_desktop.domain.reference import ENV_VAR, load_reference_data, resources_dir
+from restart_desktop.store.models import Change, ReleasePlanItem
+
+# Thursday 26 November 2026, 18:00: the evening before a Friday release.
+NOW = dt.datetime(2026, 11, 26, 18, 0)
+TODAY = NOW.date()
+FRIDAY = dt.date(2026, 11, 27)
+# Thursday 24 December 2026 is the last working day before Christmas Day (a bank holiday).
+CHRISTMAS_EVE = dt.date(2026, 12, 24)
+
+
+class Clock:
+    def __init__(self, now: dt.datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def cases(enrolled: AppSession, clock: Clock) -> CaseService:
+    return CaseService(enrolled, today=lambda: clock.now.date(), now=clock)
+
+
+@pytest.fixture
+def release(enrolled: AppSession, clock: Clock) -> ReleaseService:
+    return ReleaseService(enrolled, now=clock)
+
+
+def _person(
+    cases: CaseService,
+    family: str,
+    release_date: dt.date | None,
+    release_time: str = "",
+    settled: bool = False,
+) -> str:
+    case_id = cases.create_case(
+        CaseFields(
+            given_name="Testy",
+            family_name=family,
+            release_date=release_date,
+            release_time=release_time,
+            has_settled_address=settled,
+            nomis_number="Z1234AB",
+            crn="Z123456",
+            referral_date=dt.date(2026, 9, 1),
+        )
+    ).case_id
+    cases.change_status(case_id, CaseStatus.ACCEPTED, "Accepted onto the programme (test)")
+    return case_id
+
+
+def test_a_plan_starts_from_the_template_when_a_case_has_a_release_date(
+    cases: CaseService, release: ReleaseService, enrolled: AppSession
+) -> None:
+    without = _person(cases, "Nodate", None)
+    assert release.plan(without) is None
+    person = _person(cases, "Example", FRIDAY, "08:30")
+
+    plan = release.plan(person)
+
+    assert plan is not None
+    template = enrolled.reference.default_checklist
+    assert [item.code for item in plan.items] == [
+        item.code for section in Section for item in template.items if item.section == section
+    ]
+    assert (plan.template_name, plan.template_version) == (template.name, template.version)
+    assert all(item.state == ItemState.OPEN for item in plan.items)
+    assert plan.release_date == FRIDAY and plan.release_time == "08:30"
+    # A Friday release with no settled address: the conditional items count.
+    applicable = [item for item in plan.items if item.applies]
+    assert len(applicable) == len(plan.items)
+    assert plan.progress.text == f"0 of {len(plan.items)} done"
+    gate = plan.item("met_at_gate")
+    assert gate is not None and gate.due_at == dt.datetime(2026, 11, 27, 8, 30)
+    assert plan.flags is not None and plan.flags.friday
+
+
+def test_conditional_items_drop_out_of_the_count_for_a_tuesday_with_an_address(
+    cases: CaseService, release: ReleaseService
+) -> None:
+    person = _person(cases, "Example", dt.date(2026, 12, 1), settled=True)
+    plan = release.plan(person)
+    assert plan is not None
+    left_out = {item.code for item in plan.items if not item.applies}
+    assert left_out == {"friday_release_raised", "duty_to_refer", "cas3_requested"}
+    assert plan.progress.total == len(plan.items) - 3
+
+
+def test_ticks_record_the_time_the_author_and_a_note(
+    cases: CaseService, release: ReleaseService, enrolled: AppSession, clock: Clock
+) -> None:
+    person = _person(cases, "Example", FRIDAY, "08:30")
+    plan = release.plan(person)
+    assert plan is not None
+
+    release.mark_done(plan.id, "transport_arranged")
+    release.update_item(
+        plan.id, "naloxone", ItemUpdate(ItemState.NOT_NEEDED, note="Does not use opioids")
+    )
+    release.update_item(
+        plan.id, "phone", ItemUpdate(ItemState.PROBLEM, note="Phone left at old address")
+    )
+    clock.now = dt.datetime(2026, 11, 27, 8, 41)
+    release.update_item(
+        plan.id, "met_at_gate", ItemUpdate(ItemState.DONE, at=dt.datetime(2026, 11, 27, 8, 35))
+    )
+
+    after = release.plan(person)
+    assert after is not None
+    transport = after.item("transport_arranged")
+    assert transport is not None
+    assert (transport.state, transport.state_at) == (ItemState.DONE, NOW)
+    assert transport.state_by == enrolled.worker.name
+    naloxone, phone = after.item("naloxone"), after.item("phone")
+    assert naloxone is not None and naloxone.note == "Does not use opioids"
+    assert phone is not None and phone.state == ItemState.PROBLEM
+    total = len([i for i in after.items if i.applies]) - 1  # naloxone not needed
+    assert after.progress.text == f"2 of {total} done, 1 problem"
+    # Ticking "met at the gate" records the release outcome's gate time too.
+    assert after.outcome.fields.met_at_gate is True
+    assert after.outcome.fields.met_at_gate_at == dt.datetime(2026, 11, 27, 8, 35)
+    # Each tick is a synced change naming its author.
+    with enrolled.db.read() as s:
+        changes = s.scalars(
+            select(Change).where(Change.entity == ReleasePlanItem.__tablename__)
+        ).all()
+    assert len(changes) == 4
+    assert {c.author_id for c in changes} == {enrolled.worker.id}
+    assert {c.fields["state"] for c in changes} == {"done", "not_needed", "problem"}
+
+
+def test_refused_ticks_save_nothing(cases: CaseService, release: ReleaseService) -> None:
+    person = _person(cases, "Example", FRIDAY)
+    plan = release.plan(person)
+    assert plan is not None
+    with pytest.raises(ValidationFailed) as caught:
+        release.update_item(plan.id, "naloxone", ItemUpdate(ItemState.NOT_NEEDED))
+    assert caught.value.problems == {"note": "Say why this item is not needed."}
+    with pytest.raises(ValidationFailed, match="in the future"):
+        release.update_item(
+            plan.id, "phone", ItemUpdate(ItemState.DONE, at=NOW + dt.timedelta(hours=2))
+        )
+    after = release.plan(person)
+    assert after is not None
+    assert all(item.state == ItemState.OPEN for item in after.items)
+
+
+def test_an_item_added_to_one_plan_only(cases: CaseService, release: ReleaseService) -> None:
+    first = _person(cases, "Example", FRIDAY)
+    second = _person(cases, "Sample", FRIDAY)
+    plan = release.plan(first)
+    assert plan is not None
+    code = release.add_item(plan.id, "Collect glasses from healthcare", Section.AT_THE_GATE,
+                            required=True)  # fmt: skip
+    release.mark_done(plan.id, code)
+
+    after, other = release.plan(first), release.plan(second)
+    assert after is not None and other is not None
+    added = after.item(code)
+    assert added is not None and added.extra and added.state == ItemState.DONE
+    gate_section = [i.code for i in after.items if i.section == Section.AT_THE_GATE]
+    assert gate_section[-1] == code
+    assert other.item(code) is None
+    assert after.progress.total == other.progress.total + 1
+    with pytest.raises(ValidationFailed):
+        release.add_item(plan.id, "  ", Section.ON_THE_DAY)
+
+
+def test_a_template_change_does_not_rewrite_existing_plans(
+    cases: CaseService,
+    enrolled: AppSession,
+    clock: Clock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    before = _person(cases, "Example", FRIDAY)
+    edited = tmp_path / "resources"
+    shutil.copytree(resources_dir(), edited)
+    path = edited / "checklists" / "release_day.toml"
+    text = path.read_text("utf-8")
+    text = text.replace("version = 1", "version = 2").replace(
+        'label = "Phone"', 'label = "Mobile phone with credit"'
+    )
+    path.write_text(text, "utf-8")
+    monkeypatch.setenv(ENV_VAR, str(edited))
+    enrolled.reference = load_reference_data()
+    new_cases = CaseService(enrolled, today=lambda: clock.now.date(), now=clock)
+    after = _person(new_cases, "Sample", FRIDAY)
+
+    service = ReleaseService(enrolled, now=clock)
+    old_plan, new_plan = service.plan(before), service.plan(after)
+    assert old_plan is not None and new_plan is not None
+    old_phone, new_phone = old_plan.item("phone"), new_plan.item("phone")
+    assert old_phone is not None and new_phone is not None
+    assert (old_plan.template_version, old_phone.label) == (1, "Phone")
+    assert (new_plan.template_version, new_phone.label) == (2, "Mobile phone with credit")
+
+
+def test_the_plan_follows_a_moved_release_and_flags_a_late_change(
+    cases: CaseService, release: ReleaseService, clock: Clock
+) -> None:
+    monday = dt.date(2026, 11, 30)
+    person = _person(cases, "Example", monday, "09:00")
+    clock.now = dt.datetime(2026, 11, 20, 10, 0)  # a week ahead: not late
+    details = cases.get_case(person)
+    cases.update_case(person, _with(details.fields, release_date=dt.date(2026, 12, 1)))
+    plan = release.plan(person)
+    assert plan is not None and plan.move is not None and not plan.move.late
+
+    clock.now = dt.datetime(2026, 11, 26, 15, 20)  # the governor brings it forward to Friday
+    cases.update_case(person, _with(details.fields, release_date=FRIDAY, release_time="08:30"))
+    plan = release.plan(person)
+    assert plan is not None and plan.move is not None
+    assert plan.release_date == FRIDAY
+    assert (plan.move.previous_date, plan.move.previous_time) == (dt.date(2026, 12, 1), "09:00")
+    assert plan.move.changed_at == dt.datetime(2026, 11, 26, 15, 20)
+    assert plan.move.late
+    transport = plan.item("transport_arranged")
+    assert transport is not None and transport.due_at == dt.datetime(2026, 11, 26, 17, 0)
+
+
+def _with(fields: CaseFields, **changes: object) -> CaseFields:
+    from dataclasses import replace
+
+    return replace(fields, **changes)  # type: ignore[arg-type]
+
+
+def test_today_lists_the_next_seven_days_in_order_with_flags(
+    cases: CaseService, release: ReleaseService, clock: Clock, enrolled: AppSession
+) -> None:
+    clock.now = dt.datetime(2026, 12, 21, 7, 0)  # Monday before Christmas
+    today = clock.now.date()
+    _person(cases, "Later", today + dt.timedelta(days=8))  # outside the week
+    _person(cases, "Thursday", CHRISTMAS_EVE, "09:00")
+    _person(cases, "Monday", today, "10:00", settled=True)
+    _person(cases, "Mondayearly", today, "08:00")
+    _person(cases, "Mondaynotime", today, "")
+    _person(cases, "Saturday", today - dt.timedelta(days=2), "08:00")
+    done = _person(cases, "Fridaydone", today - dt.timedelta(days=3), "08:00")
+    clock.now = dt.datetime(2026, 12, 18, 12, 0)
+    done_plan = release.plan(done)
+    assert done_plan is not None
+    met = dt.datetime(2026, 12, 18, 8, 10)
+    release.record_outcome(done_plan.id, OutcomeFields(FirstNight.SETTLED.value, "", True, met))
+    clock.now = dt.datetime(2026, 12, 21, 7, 0)
+
+    rows = release.today()
+
+    assert [r.person_name.split(",")[0] for r in rows] == [
+        "SATURDAY", "MONDAYEARLY", "MONDAY", "MONDAYNOTIME", "THURSDAY",
+    ]  # fmt: skip
+    by_name = {r.person_name.split(",")[0]: r for r in rows}
+    thursday = by_name["THURSDAY"]
+    assert thursday.flags.pre_bank_holiday and not thursday.flags.friday
+    assert thursday.flags.duty_to_refer
+    assert "Friday or pre-holiday release raised with the prison" in thursday.outstanding
+    monday = by_name["MONDAY"]
+    assert not monday.flags.duty_to_refer  # settled address
+    assert "Duty to Refer made to the chosen local authority" not in monday.outstanding
+    assert "Release date and time confirmed with the prison" in monday.outstanding
+    assert by_name["SATURDAY"].outcome is not None
+    assert not by_name["SATURDAY"].outcome.recorded
+    assert all(r.mine for r in rows)
+    assert release.today(only_mine=True) == rows
+
+
+def test_friday_releases_are_flagged(cases: CaseService, release: ReleaseService) -> None:
+    _person(cases, "Friday", FRIDAY, "08:30")
+    (row,) = release.today()
+    assert row.flags.friday and row.flags.needs_weekend_plan
+    assert row.progress is not None and row.progress.done == 0
+
+
+def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
+    cases: CaseService, release: ReleaseService, clock: Clock
+) -> None:
+    person = _person(cases, "Example", FRIDAY, "08:30")
+    plan = release.plan(person)
+    assert plan is not None
+    with pytest.raises(ValidationFailed, match="still ahead"):
+        release.record_outcome(plan.id, OutcomeFields(FirstNight.SETTLED.value, "", False))
+    clock.now = dt.datetime(2026, 11, 27, 21, 0)
+    with pytest.raises(ValidationFailed) as caught:
+        release.record_outcome(plan.id, OutcomeFields("", "", True, None))
+    assert set(caught.value.problems) == {"first_night", "met_at_gate_at"}
+
+    message = release.record_outcome(
+        plan.id,
+        OutcomeFields(FirstNight.TEMPORARY_OR_CAS3.value, "CAS3 house, Banbury (test)", True,
+                      dt.datetime(2026, 11, 27, 8, 40)),
+    )  # fmt: skip
+
+    assert "Released" in message
+    after = release.plan(person)
+    assert after is not None and after.outcome.recorded
+    assert after.outcome.fields.first_night == FirstNight.TEMPORARY_OR_CAS3.value
+    gate = after.item("met_at_gate")
+    assert gate is not None and gate.state == ItemState.DONE
+    assert gate.state_at == dt.datetime(2026, 11, 27, 8, 40)
+    details = cases.get_case(person)
+    assert details.status == CaseStatus.RELEASED
+    assert details.status_reason == "Released on 27/11/2026 (release-day record)"
+    # A recorded release no longer follows the case's date.
+    cases.update_case(person, _with(details.fields, release_date=dt.date(2026, 11, 30)))
+    again = release.plan(person)
+    assert again is not None and again.release_date == FRIDAY and again.move is None
+
+
+def test_the_sheet_has_appointments_in_time_order_and_nothing_about_offences(
+    cases: CaseService, release: ReleaseService
+) -> None:
+    person = _person(cases, "Example", FRIDAY, "08:30")
+    plan = release.plan(person)
+    assert plan is not None
+    release.update_item(plan.id, "probation_appointment", ItemUpdate(
+        ItemState.DONE, note="Officer worried about risk to ex-partner",
+        appointment_at=dt.datetime(2026, 11, 27, 11, 0),
+        place="Probation office, 1 Fictional Street, Oxford", contact="Ask for the duty officer",
+    ))  # fmt: skip
+    release.update_item(plan.id, "universal_credit", ItemUpdate(
+        ItemState.DONE, appointment_at=dt.datetime(2026, 11, 27, 9, 30),
+        place="Jobcentre, 2 Example Road, Oxford",
+    ))  # fmt: skip
+    release.update_item(plan.id, "first_night_accommodation", ItemUpdate(
+        ItemState.DONE, place="Sample House, 3 Madeup Lane, Banbury",
+        appointment_at=dt.datetime(2026, 11, 27, 16, 0),
+    ))  # fmt: skip
+
+    sheet = release.release_sheet(person)
+
+    assert sheet.person_name == "Testy Example"
+    assert [a.what for a in sheet.appointments] == [
+        "Jobcentre appointment (Universal Credit)", "Probation appointment",
+    ]  # fmt: skip
+    assert sheet.appointments[1].bring.startswith("Your licence")
+    assert sheet.tonight is not None and sheet.tonight.place.startswith("Sample House")
+    text = repr(sheet)
+    for secret in ("risk", "Z1234AB", "Z123456", "ex-partner"):
+        assert secret not in text
+    assert any(contact.phone == "116 123" for contact in sheet.contacts)

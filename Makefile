@@ -33,6 +33,7 @@ test: lint
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_foundation.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_notes.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_release.py
 
 clean-demo:
 	rm -rf $(DEMO_DIR)

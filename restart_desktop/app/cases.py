@@ -17,7 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from restart_desktop.app.errors import NotFound, ValidationFailed
-from restart_desktop.app.release import follow_case
+from restart_desktop.app.release import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import (
     OPEN_STATUSES,
@@ -442,6 +442,13 @@ class CaseService:
             person = s.get(Person, case_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
+            recorded = recorded_release(s, person)
+            if recorded is not None and values.release_date != person.release_date:
+                raise ValidationFailed({"release_date": (
+                    f"The release of {recorded:%d/%m/%Y} is recorded on the release-day "
+                    "checklist, so the date stays. For a new sentence, change the status "
+                    "back to Recommended first."
+                )})  # fmt: skip
             for f in fields(CaseFields):
                 new = getattr(values, f.name)
                 if f.name == "needs":

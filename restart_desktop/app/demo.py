@@ -61,7 +61,7 @@ STATUS_WEIGHTS = {
     CaseStatus.DECLINED: 2,
 }
 BATCH = 1000
-SOON_SHARE = 0.15  # of people still inside: due out in the coming week (the Today view)
+SOON_SHARE = 0.05  # of people still inside: due out in the coming week (the Today view)
 # The first demo people, so that Today always shows a release today, one still to record
 # from yesterday and one tomorrow: (status, days from today).
 FIXED_RELEASES = (

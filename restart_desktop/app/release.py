@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -187,6 +187,7 @@ class ReleaseSheet:
     person_name: str
     release_date: dt.date | None
     release_time: str
+    date_confirmed: bool  # the prison confirmed the date and time
     worker_name: str
     tonight: SheetAppointment | None
     appointments: tuple[SheetAppointment, ...]
@@ -222,6 +223,17 @@ def follow_case(
     ):
         return None  # the recorded release is this one, or a later one
     return new_plan(s, person, reference, (latest.number + 1) if latest else 1)
+
+
+def recorded_release(s: Session, person: Person) -> dt.date | None:
+    """The release date of someone whose release day is recorded and who is out: that date
+    is history now (a new release comes with a new status, and a new plan)."""
+    if person.status not in OUT_STATUSES:
+        return None
+    latest = _latest_plan(s, person.id)
+    if latest is None or latest.outcome_recorded_at is None:
+        return None
+    return latest.release_date
 
 
 def _latest_plan(s: Session, person_id: str) -> ReleasePlan | None:
@@ -287,13 +299,16 @@ class ReleaseService:
         self._reference = session.reference
         self._now = now
         self._templates: dict[str, ChecklistTemplate] = {}
+        self._need_labels = {need.code: need.label for need in session.reference.needs}
 
-    def _template(self, snapshot: ChecklistSnapshot) -> ChecklistTemplate:
-        # Snapshots never change, so each is parsed once per session.
-        template = self._templates.get(snapshot.id)
+    def _template(self, s: Session, snapshot_id: str) -> ChecklistTemplate:
+        # Snapshots never change, so each is read and parsed once per session.
+        template = self._templates.get(snapshot_id)
         if template is None:
+            snapshot = s.get(ChecklistSnapshot, snapshot_id)
+            assert snapshot is not None  # a foreign key
             template = ChecklistTemplate.from_json(snapshot.content)
-            self._templates[snapshot.id] = template
+            self._templates[snapshot_id] = template
         return template
 
     # --- reading ----------------------------------------------------------------------------
@@ -309,15 +324,22 @@ class ReleaseService:
             return self._plan_view(s, person, plan, _worker_names(s))
 
     def _plan_view(
-        self, s: Session, person: Person, plan: ReleasePlan, workers: dict[str, str]
+        self,
+        s: Session,
+        person: Person,
+        plan: ReleasePlan,
+        workers: dict[str, str],
+        rows: dict[str, ReleasePlanItem] | None = None,
     ) -> PlanView:
-        snapshot = s.get(ChecklistSnapshot, plan.snapshot_id)
-        assert snapshot is not None  # a foreign key
-        template = self._template(snapshot)
-        rows = {
-            row.item_code: row
-            for row in s.scalars(select(ReleasePlanItem).where(ReleasePlanItem.plan_id == plan.id))
-        }
+        """``rows``: the plan's item rows by code, when the caller loaded many plans' at once."""
+        template = self._template(s, plan.snapshot_id)
+        if rows is None:
+            rows = {
+                row.item_code: row
+                for row in s.scalars(
+                    select(ReleasePlanItem).where(ReleasePlanItem.plan_id == plan.id)
+                )
+            }
         flags = self._flags(person, plan)
         items = self._items(template, rows, plan, flags, person.has_settled_address, workers)
         prison = self._reference.prison(person.prison_code)
@@ -350,6 +372,21 @@ class ReleaseService:
             released=person.status in OUT_STATUSES or plan.outcome_recorded_at is not None,
         )
 
+    @staticmethod
+    def _entries(
+        template: ChecklistTemplate, rows: dict[str, ReleasePlanItem]
+    ) -> list[tuple[TemplateItem, ReleasePlanItem | None]]:
+        """Template items in template order, each section followed by its added items, with
+        the row of each item that was touched."""
+        by_section: dict[Section, list[TemplateItem]] = {section: [] for section in Section}
+        for item in template.items:
+            by_section[item.section].append(item)
+        for extra in sorted((r for r in rows.values() if r.extra), key=lambda r: r.created_at):
+            by_section[Section(extra.section)].append(_extra_item(extra))
+        return [
+            (item, rows.get(item.code)) for section in Section for item in by_section[section]
+        ]
+
     def _items(
         self,
         template: ChecklistTemplate,
@@ -359,51 +396,68 @@ class ReleaseService:
         settled: bool,
         workers: dict[str, str],
     ) -> tuple[PlanItemView, ...]:
-        """Template items in template order, each section followed by its added items."""
-        by_section: dict[Section, list[TemplateItem]] = {section: [] for section in Section}
-        for item in template.items:
-            by_section[item.section].append(item)
-        for extra in sorted((r for r in rows.values() if r.extra), key=lambda r: r.created_at):
-            by_section[Section(extra.section)].append(_extra_item(extra))
         now = self._now()
         views = []
-        for section in Section:
-            for item in by_section[section]:
-                row = rows.get(item.code)
-                state = ItemState(row.state) if row else ItemState.OPEN
-                applies = item.applies_to(flags, settled)
-                due = item.due_at(plan.release_date, plan.release_time)
-                need = self._reference.need(item.need) if item.need else None
-                views.append(
-                    PlanItemView(
-                        code=item.code,
-                        section=item.section,
-                        label=item.label,
-                        help=item.help,
-                        required=item.required,
-                        applies=applies,
-                        applies_label=item.applies.label,
-                        need_label=need.label if need else "",
-                        due_at=due,
-                        overdue=applies
-                        and state == ItemState.OPEN
-                        and due is not None
-                        and due < now
-                        and plan.outcome_recorded_at is None,
-                        state=state,
-                        state_at=row.state_at if row else None,
-                        state_by=workers.get(row.state_by, "") if row else "",
-                        note=row.note if row else "",
-                        appointment=item.appointment,
-                        appointment_at=row.appointment_at if row else None,
-                        place=row.place if row else "",
-                        contact=row.contact if row else "",
-                        bring=item.bring,
-                        extra=bool(row and row.extra),
-                        records=item.records,
-                    )
+        for item, row in self._entries(template, rows):
+            state = ItemState(row.state) if row else ItemState.OPEN
+            applies = item.applies_to(flags, settled)
+            due = item.due_at(plan.release_date, plan.release_time)
+            views.append(
+                PlanItemView(
+                    code=item.code,
+                    section=item.section,
+                    label=item.label,
+                    help=item.help,
+                    required=item.required,
+                    applies=applies,
+                    applies_label=item.applies.label,
+                    need_label=self._need_labels.get(item.need, ""),
+                    due_at=due,
+                    overdue=_is_overdue(applies, state, due, now, plan),
+                    state=state,
+                    state_at=row.state_at if row else None,
+                    state_by=workers.get(row.state_by, "") if row else "",
+                    note=row.note if row else "",
+                    appointment=item.appointment,
+                    appointment_at=row.appointment_at if row else None,
+                    place=row.place if row else "",
+                    contact=row.contact if row else "",
+                    bring=item.bring,
+                    extra=bool(row and row.extra),
+                    records=item.records,
                 )
+            )
         return tuple(views)
+
+    def _summary(
+        self,
+        s: Session,
+        person: Person,
+        plan: ReleasePlan,
+        rows: dict[str, ReleasePlanItem],
+    ) -> tuple[Progress, tuple[str, ...]]:
+        """Progress and the outstanding required items, without building every item's view:
+        the Today view needs this for hundreds of people at once."""
+        template = self._template(s, plan.snapshot_id)
+        flags = self._flags(person, plan)
+        now = self._now()
+        statuses: list[ItemStatus] = []
+        outstanding: list[str] = []
+        for item, row in self._entries(template, rows):
+            state = ItemState(row.state) if row else ItemState.OPEN
+            applies = item.applies_to(flags, person.has_settled_address)
+            statuses.append(ItemStatus(state, item.required, applies))
+            if not (item.required and applies) or state in _SETTLED_STATES:
+                continue
+            if item.section == Section.FIRST_WEEK:
+                # First-week items matter on the Today view only once they are overdue.
+                due = item.due_at(plan.release_date, plan.release_time)
+                if not _is_overdue(applies, state, due, now, plan):
+                    continue
+            outstanding.append(
+                f"{item.label} (problem)" if state == ItemState.PROBLEM else item.label
+            )
+        return plan_progress(statuses), tuple(outstanding)
 
     def today(self, only_mine: bool = False) -> list[TodayRow]:
         """Releases today and in the next seven days, by date and time, then those of the
@@ -430,6 +484,13 @@ class ReleaseService:
                 .order_by(ReleasePlan.number)
             ):
                 plans[found.person_id] = found  # the latest wins
+            # Every plan's item rows in one query, not one query a person.
+            items: dict[str, dict[str, ReleasePlanItem]] = {p.id: {} for p in plans.values()}
+            for chunk in _chunks(list(items), 500):
+                for item in s.scalars(
+                    select(ReleasePlanItem).where(ReleasePlanItem.plan_id.in_(chunk))
+                ):
+                    items[item.plan_id][item.item_code] = item
             for person in people:
                 assert person.release_date is not None
                 plan = plans.get(person.id)
@@ -437,7 +498,8 @@ class ReleaseService:
                     plan is None or plan.outcome_recorded_at is not None
                 ):
                     continue  # out already, and nothing left to record
-                rows.append(self._today_row(s, person, plan, workers, me))
+                plan_items = items.get(plan.id) if plan is not None else None
+                rows.append(self._today_row(s, person, plan, workers, me, plan_items))
         rows.sort(key=_today_order)
         return rows
 
@@ -448,10 +510,12 @@ class ReleaseService:
         plan: ReleasePlan | None,
         workers: dict[str, str],
         me: str,
+        items: dict[str, ReleasePlanItem] | None,
     ) -> TodayRow:
         assert person.release_date is not None
         prison = self._reference.prison(person.prison_code)
-        view = self._plan_view(s, person, plan, workers) if plan is not None else None
+        progress: Progress | None = None
+        outstanding: tuple[str, ...] = ()
         flags = release_flags(
             person.release_date,
             person.has_settled_address,
@@ -459,6 +523,12 @@ class ReleaseService:
             self._reference.bank_holiday_dates,
             released=person.status in OUT_STATUSES,
         )
+        if plan is not None:
+            progress, outstanding = self._summary(s, person, plan, items or {})
+            duty = self._template(s, plan.snapshot_id).item_recording(Records.DUTY_TO_REFER)
+            referral = (items or {}).get(duty.code) if duty else None
+            if referral is not None and referral.state in _SETTLED_STATES:
+                flags = replace(flags, duty_to_refer=False)  # made, or not needed
         return TodayRow(
             person_id=person.id,
             person_name=display_name(person.given_name, person.family_name, person.preferred_name),
@@ -468,13 +538,11 @@ class ReleaseService:
             worker_name=workers.get(person.allocated_worker_id or "", ""),
             mine=person.allocated_worker_id == me,
             plan_id=plan.id if plan else None,
-            progress=view.progress if view else None,
-            outstanding=tuple(
-                item.label for item in (view.items if view else ()) if _outstanding(item)
-            ),
+            progress=progress,
+            outstanding=outstanding,
             flags=flags,
-            move=view.move if view else None,
-            outcome=view.outcome if view else None,
+            move=_move(plan) if plan else None,
+            outcome=_outcome(plan) if plan else None,
         )
 
     # --- writing ----------------------------------------------------------------------------
@@ -521,9 +589,7 @@ class ReleaseService:
         row = s.get(ReleasePlanItem, item_id_for(plan_id, code))
         if row is not None and row.extra:
             return plan, _extra_item(row), row
-        snapshot = s.get(ChecklistSnapshot, plan.snapshot_id)
-        assert snapshot is not None
-        item = self._template(snapshot).item(code)
+        item = self._template(s, plan.snapshot_id).item(code)
         if item is None:
             raise NotFound("That checklist item is not in this plan.")
         return plan, item, row
@@ -651,23 +717,25 @@ class ReleaseService:
             plan.met_at_gate_at = outcome.met_at_gate_at if outcome.met_at_gate else None
             plan.outcome_note = outcome.note.strip()
             plan.outcome_recorded_at = now
-            self._gate_item_follows(s, plan, outcome)
             message = "Release outcome saved."
+            if self._gate_item_follows(s, plan, outcome) == ItemState.PROBLEM:
+                message += ' "Met at the gate" on the checklist is now marked as a problem.'
+
             if person.status in _RELEASABLE:
                 person.status = CaseStatus.RELEASED.value
                 day = plan.release_date or now.date()
-                person.status_reason = f"Released on {day:%d/%m/%Y} (release-day record)"
+                person.status_reason = f"Release-day record of {day:%d/%m/%Y}"
                 message += " The case status is now Released."
             return message
 
-    def _gate_item_follows(self, s: Session, plan: ReleasePlan, outcome: OutcomeFields) -> None:
-        snapshot = s.get(ChecklistSnapshot, plan.snapshot_id)
-        assert snapshot is not None
-        gate = next(
-            (i for i in self._template(snapshot).items if i.records == Records.MET_AT_GATE), None
-        )
+    def _gate_item_follows(
+        self, s: Session, plan: ReleasePlan, outcome: OutcomeFields
+    ) -> ItemState | None:
+        """Keep the checklist's gate item in step with the outcome; returns its new state
+        when it changed."""
+        gate = self._template(s, plan.snapshot_id).item_recording(Records.MET_AT_GATE)
         if gate is None:
-            return
+            return None
         row = s.get(ReleasePlanItem, item_id_for(plan.id, gate.code))
         state = ItemState(row.state) if row else ItemState.OPEN
         if outcome.met_at_gate and state != ItemState.DONE:
@@ -677,13 +745,14 @@ class ReleaseService:
                 ItemState.PROBLEM, note=outcome.note.strip() or "Not met at the gate."
             )
         else:
-            return
+            return None
         if row is not None:
             wanted = ItemUpdate(
                 wanted.state, wanted.at, wanted.note or row.note,
                 row.appointment_at, row.place, row.contact,
             )  # fmt: skip
         self._apply(s, plan, gate, row, wanted)
+        return wanted.state
 
     # --- the person's sheet -----------------------------------------------------------------
     def release_sheet(self, person_id: str) -> ReleaseSheet:
@@ -696,9 +765,7 @@ class ReleaseService:
                 raise NotFound("Start the release plan first: the sheet is made from it.")
             workers = _worker_names(s)
             view = self._plan_view(s, person, plan, workers)
-            snapshot = s.get(ChecklistSnapshot, plan.snapshot_id)
-            assert snapshot is not None
-            template = self._template(snapshot)
+            template = self._template(s, plan.snapshot_id)
             name = f"{person.preferred_name or person.given_name} {person.family_name}".strip()
         tonight: SheetAppointment | None = None
         appointments: list[SheetAppointment] = []
@@ -711,7 +778,7 @@ class ReleaseService:
             what = (template_item.sheet_label if template_item else "") or item.label
             entry = SheetAppointment(item.appointment_at, what, item.place, item.contact,
                                      item.bring)  # fmt: skip
-            if item.code == "first_night_accommodation":
+            if template_item is not None and template_item.records == Records.FIRST_NIGHT:
                 tonight = entry
             else:
                 appointments.append(entry)
@@ -720,6 +787,7 @@ class ReleaseService:
             person_name=name,
             release_date=view.release_date,
             release_time=view.release_time,
+            date_confirmed=_confirmed(template, view),
             worker_name=view.worker_name or self._app.worker.name,
             tonight=tonight,
             appointments=tuple(appointments),
@@ -729,14 +797,27 @@ class ReleaseService:
         )
 
 
-def _outstanding(item: PlanItemView) -> bool:
-    """A required item not in place; first-week items only once they are overdue (the Today
-    view is about the release day)."""
-    if not (item.required and item.applies):
-        return False
-    if item.state in (ItemState.DONE, ItemState.NOT_NEEDED):
-        return False
-    return item.section != Section.FIRST_WEEK or item.overdue
+_SETTLED_STATES = frozenset({ItemState.DONE, ItemState.NOT_NEEDED})
+
+
+def _is_overdue(
+    applies: bool, state: ItemState, due: dt.datetime | None, now: dt.datetime, plan: ReleasePlan
+) -> bool:
+    """Still to do after its due time, while the release day is not yet recorded."""
+    return (
+        applies
+        and state == ItemState.OPEN
+        and due is not None
+        and due < now
+        and plan.outcome_recorded_at is None
+    )
+
+
+def _confirmed(template: ChecklistTemplate, view: PlanView) -> bool:
+    """The release date counts as confirmed once its item is done (or without such an item)."""
+    confirming = template.item_recording(Records.RELEASE_CONFIRMED)
+    item = view.item(confirming.code) if confirming else None
+    return item is None or item.state == ItemState.DONE
 
 
 def _extra_item(row: ReleasePlanItem) -> TemplateItem:
@@ -786,6 +867,12 @@ def _today_order(row: TodayRow) -> tuple[dt.date, str, str]:
     # Past releases still to record have the earliest dates, so they come first (they are
     # late); an unknown time goes after the known ones of its day.
     return (row.release_date, row.release_time or "99:99", row.person_name)
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    """SQLite limits the parameters of one statement; ask in slices."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def _worker_names(s: Session) -> dict[str, str]:

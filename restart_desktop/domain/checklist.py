@@ -87,10 +87,14 @@ _APPLIES_LABELS: Mapping[Applies, str] = MappingProxyType(
 
 
 class Records(StrEnum):
-    """Release-outcome facts that a checklist item also records when it is ticked."""
+    """What a checklist item stands for beyond its own tick, so that the code never depends on
+    an item's code: at most one item of a template says each."""
 
     NOTHING = ""
-    MET_AT_GATE = "met_at_gate"
+    MET_AT_GATE = "met_at_gate"  # ticking it records "met at the gate" in the outcome
+    FIRST_NIGHT = "first_night"  # its appointment is "where you are staying tonight"
+    RELEASE_CONFIRMED = "release_confirmed"  # until done, the sheet says "to be confirmed"
+    DUTY_TO_REFER = "duty_to_refer"  # once done (or not needed) the flag is answered
 
 
 class ItemState(StrEnum):
@@ -239,6 +243,9 @@ class ChecklistTemplate:
 
     def item(self, code: str) -> TemplateItem | None:
         return next((item for item in self.items if item.code == code), None)
+
+    def item_recording(self, role: Records) -> TemplateItem | None:
+        return next((item for item in self.items if item.records == role), None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -393,6 +400,13 @@ class _TemplateReader:
             raise self.fail("the file has no [[items]].")
         seen: dict[str, int] = {}
         items = tuple(self.item(n, table, seen) for n, table in enumerate(raw_items, start=1))
+        for role in Records:
+            holders = [i.code for i in items if role and i.records == role]
+            if len(holders) > 1:
+                raise self.fail(
+                    f"records = {role.value!r} is said by more than one item "
+                    f"({', '.join(holders)}); keep it on one."
+                )
         sheet = data.get("sheet", {})
         if not isinstance(sheet, dict):
             raise self.fail("[sheet] should be a table.")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -85,11 +85,9 @@ def due_text(item: PlanItemView, today: dt.date) -> str:
 def state_text(item: PlanItemView) -> str:
     if not item.applies:
         return "Does not apply"
-    text = item.state.label
+    text = "Overdue" if item.overdue else item.state.label
     if item.state == ItemState.OPEN and item.required:
         text += " (required)"
-    if item.overdue:
-        text += ", overdue"
     return text
 
 
@@ -107,6 +105,11 @@ def recorded_text(item: PlanItemView, today: dt.date) -> str:
     return text
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
 def detail_text(item: PlanItemView) -> str:
     """Everything about the current item, under the table."""
     parts = [item.help] if item.help else []
@@ -116,11 +119,11 @@ def detail_text(item: PlanItemView) -> str:
         by = f" by {item.state_by}" if item.state_by else ""
         parts.append(f"{item.state.label} {item.state_at:%d/%m/%Y %H:%M}{by}.")
     if item.note:
-        parts.append(f"Note: {item.note}")
+        parts.append(f"Note: {_sentence(item.note)}")
     if item.appointment_at or item.place or item.contact:
-        when = f"{item.appointment_at:%d/%m %H:%M}, " if item.appointment_at else ""
-        where = ", ".join(p for p in (item.place, item.contact) if p)
-        parts.append(f"Appointment: {when}{where}.")
+        details = [f"{item.appointment_at:%d/%m %H:%M}"] if item.appointment_at else []
+        details += [p for p in (item.place, item.contact) if p]
+        parts.append(f"Appointment: {_sentence(', '.join(details))}")
     if item.need_label:
         parts.append(f"Need: {item.need_label}.")
     return " ".join(parts)
@@ -213,7 +216,7 @@ class ItemDialog(QDialog):
             self.state_buttons[value] = button
             state_row.addWidget(button)
         state_row.addStretch(1)
-        chosen = state or (ItemState.DONE if item.state == ItemState.OPEN else item.state)
+        chosen = state or item.state  # Enter, Enter never ticks anything by accident
         self.state_buttons[chosen].setChecked(True)
         self.at = DateTimeField("When it happened")
         self.at.set_value(item.state_at if item.state == chosen and item.state_at else self._now)
@@ -263,8 +266,14 @@ class ItemDialog(QDialog):
         self.states.buttonToggled.connect(lambda *_: self._on_state_changed())
         self._on_state_changed()
         self.setMinimumWidth(560)
-        # Not-needed and problem need words: start in the note.
-        (self.note if chosen in (ItemState.NOT_NEEDED, ItemState.PROBLEM) else self.at).setFocus()
+        # Not-needed and problem need words: start in the note; done, in its time; an item
+        # still to do, on the state (the arrow keys choose, Tab moves on).
+        if chosen in (ItemState.NOT_NEEDED, ItemState.PROBLEM):
+            self.note.setFocus()
+        elif chosen == ItemState.DONE:
+            self.at.setFocus()
+        else:
+            self.state_buttons[chosen].setFocus()
 
     def _with_error(self, widget: QWidget, key: str) -> QWidget:
         host = QWidget()
@@ -330,7 +339,12 @@ class ItemDialog(QDialog):
 class AddItemDialog(QDialog):
     """An item for this person's plan only."""
 
-    def __init__(self, person_name: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        person_name: str,
+        parent: QWidget | None = None,
+        section: Section | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Add a checklist item: {person_name}")
         self.label = QLineEdit()
@@ -338,8 +352,10 @@ class AddItemDialog(QDialog):
         self.label.setMaxLength(MAX_LABEL_LENGTH)
         self.section = QComboBox()
         self.section.setAccessibleName("Section")
-        for section in Section:
-            self.section.addItem(section.label, section.value)
+        for value in Section:
+            self.section.addItem(value.label, value.value)
+        if section is not None:
+            self.section.setCurrentIndex(self.section.findData(section.value))
         self.required = QCheckBox("&Required for the release day")
         self.error = FieldError()
         form = QFormLayout()
@@ -395,7 +411,7 @@ class OutcomeDialog(QDialog):
         self.detail.setAccessibleName("Where exactly (for example the name of the hostel)")
         self.detail.setMaxLength(200)
         self.met_yes = QRadioButton("&Yes")
-        self.met_no = QRadioButton("N&o")
+        self.met_no = QRadioButton("&No")
         group = QButtonGroup(self)
         group.addButton(self.met_yes)
         group.addButton(self.met_no)
@@ -511,6 +527,7 @@ class ReleasePlanPanel(QWidget):
         self.case_id = case_id
         self.plan: PlanView | None = None
         self.person_name = ""
+        self._sheet_writer: QObject | None = None
 
         self.release_line = QLabel("Loading…")
         self.release_line.setStyleSheet("font-size: 15pt; font-weight: 600;")
@@ -552,6 +569,7 @@ class ReleasePlanPanel(QWidget):
         font.setPointSize(TABLE_FONT_PT)
         self.table.setFont(font)
         self.table.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
+        self.table.setTabKeyNavigation(False)  # Tab moves on to the buttons
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_ITEM, QHeaderView.ResizeMode.Stretch)
         for column, width in ((COL_SECTION, 150), (COL_DUE, 160), (COL_STATE, 170),
@@ -699,7 +717,7 @@ class ReleasePlanPanel(QWidget):
                 )
             else:
                 gate = "not met at the gate"
-            self.outcome_line.setText(f"Outcome: first night {night}{detail}; {gate}.")
+            self.outcome_line.setText(f"Outcome: first night: {night}{detail}; {gate}.")
         else:
             self.outcome_line.setText("Outcome not recorded yet (Record outcome, Alt+O).")
 
@@ -719,8 +737,8 @@ class ReleasePlanPanel(QWidget):
 
         def done(result: object) -> None:
             self.message.setText(result if isinstance(result, str) else message)
+            self.reload()  # first: the worker answers in order, and this is what shows
             self.changed.emit()
-            self.reload()
 
         self._runner.run(work, done, self._on_failed)
 
@@ -735,6 +753,11 @@ class ReleasePlanPanel(QWidget):
     def mark_done(self) -> None:
         item, plan = self.current_item(), self.plan
         if item is None or plan is None:
+            return
+        if not item.applies:
+            self.message.setText(
+                f"This item does not apply to this release ({item.applies_label.lower()})."
+            )
             return
         if item.state == ItemState.DONE and item.state_at is not None:
             self.message.setText(
@@ -773,7 +796,8 @@ class ReleasePlanPanel(QWidget):
         plan = self.plan
         if plan is None:
             return
-        dialog = AddItemDialog(plan.person_name, self)
+        current = self.current_item()
+        dialog = AddItemDialog(plan.person_name, self, current.section if current else None)
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         self._back_to_table()
         if not accepted:
@@ -802,14 +826,16 @@ class ReleasePlanPanel(QWidget):
         """Ask where to save, then make the PDF on the worker thread."""
         if self.plan is None:
             return
-        folder = QStandardPaths.writableLocation(
+        documents = QStandardPaths.writableLocation(
             QStandardPaths.StandardLocation.DocumentsLocation
-        ) or str(Path.home())
+        )
+        folder = documents if documents and Path(documents).is_dir() else str(Path.home())
         day = self.plan.release_date or dt.date.today()
         suggested = str(Path(folder) / f"Release day sheet {day:%d-%m-%Y}.pdf")
         path, _filter = QFileDialog.getSaveFileName(
             self, "Save the release-day sheet", suggested, "PDF files (*.pdf)"
         )
+        self._back_to_table()
         if not path:
             return
         if not path.lower().endswith(".pdf"):
@@ -817,14 +843,22 @@ class ReleasePlanPanel(QWidget):
         target = Path(path)
         service, case_id = self._service, self.case_id
         self.message.setText("Making the release-day sheet…")
+        # The data comes from the database worker; the PDF is drawn on a Qt thread of its own.
+        self._runner.run(
+            lambda: service.release_sheet(case_id),
+            lambda sheet: self._write_sheet(sheet, target),
+            self._on_sheet_failed,
+        )
 
-        def work() -> Path:
-            from restart_desktop.ui.release_sheet import write_sheet_pdf
+    def _write_sheet(self, sheet: ReleaseSheet, target: Path) -> None:
+        from restart_desktop.ui.release_sheet import SheetWriter
 
-            sheet: ReleaseSheet = service.release_sheet(case_id)
-            return write_sheet_pdf(sheet, target)
-
-        self._runner.run(work, self._on_sheet_made, self._on_sheet_failed)
+        writer = SheetWriter(sheet, target, self)
+        writer.written.connect(self._on_sheet_made)
+        writer.failed.connect(self._on_sheet_failed)
+        writer.finished.connect(writer.deleteLater)
+        self._sheet_writer = writer  # kept until it has finished
+        writer.start()
 
     def _on_sheet_made(self, path: Path) -> None:
         link = QUrl.fromLocalFile(str(path)).toString()

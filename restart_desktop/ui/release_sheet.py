@@ -1,6 +1,6 @@
 """The person's release-day sheet as a PDF: their appointments with times and addresses, who
 to call and what to bring, in plain words and large print. Drawn by Qt (QTextDocument on a
-QPdfWriter), which can run off the GUI thread, so the window never waits for it.
+QPdfWriter) on a thread of its own (``SheetWriter``), so the window never waits for it.
 
 The sheet is made only from ``ReleaseSheet``, which holds nothing about offences, risk or
 the worker's notes; the PDF goes only where the worker chooses to save it.
@@ -13,12 +13,12 @@ import html
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF
+from PySide6.QtCore import QMarginsF, QObject, QThread, Signal
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from restart_desktop.app.release import ReleaseSheet, SheetAppointment
 
-BODY_PT = 14
+BODY_PT = 13
 
 
 def default_file_name(sheet: ReleaseSheet) -> str:
@@ -67,6 +67,8 @@ def sheet_html(sheet: ReleaseSheet) -> str:
         day = f"{sheet.release_date:%A %d %B %Y}"
         if sheet.release_time:
             day += f", from {sheet.release_time}"
+        if not sheet.date_confirmed:
+            day += " (to be confirmed by the prison)"
     else:
         day = "Date to be confirmed"
     parts = [
@@ -128,3 +130,27 @@ def write_sheet_pdf(sheet: ReleaseSheet, path: Path) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+class SheetWriter(QThread):
+    """Writes one sheet on its own Qt thread. Qt text layout and PDF output start timers, which
+    need a thread with a Qt event dispatcher: the database worker (a Python thread) has none.
+
+    Signals:
+        written(object): the Path of the finished PDF.
+        failed(object): the exception that stopped it (nothing is left under the name).
+    """
+
+    written = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, sheet: ReleaseSheet, path: Path, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._sheet = sheet
+        self._path = path
+
+    def run(self) -> None:
+        try:
+            self.written.emit(write_sheet_pdf(self._sheet, self._path))
+        except Exception as error:  # reported to the window, which says what to do
+            self.failed.emit(error)

@@ -5,19 +5,20 @@ each, and one click (or Enter) into the plan."""
 from __future__ import annotations
 
 import datetime as dt
-import html
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QFont,
+    QFontMetrics,
     QKeyEvent,
     QKeySequence,
     QPainter,
     QPalette,
     QPen,
     QShortcut,
-    QTextDocument,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,18 +39,19 @@ from restart_desktop.ui.list_models import Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
-HTML_ROLE = Qt.ItemDataRole.UserRole + 2
+CARD_ROLE = Qt.ItemDataRole.UserRole + 2
 CARD_FONT_PT = 13
 CARD_PADDING = 12
+LINE_GAP = 4
 SHOWN_OUTSTANDING = 4
 SELECTED = QColor("#d6e6ff")
 SELECTED_BAR = QColor("#0b3d91")
 BORDER = QColor("#6b6b6b")
 # Chips: dark text on light fills, or white on dark red, for contrast outdoors.
-CHIP_FRIDAY = "background-color:#ffd966; color:#000000;"
-CHIP_DUTY = "background-color:#ffc9c9; color:#000000;"
-CHIP_LATE = "background-color:#a40000; color:#ffffff;"
-CHIP_DONE = "background-color:#c8ecc8; color:#000000;"
+CHIP_FRIDAY = ("#ffd966", "#000000")
+CHIP_DUTY = ("#ffc9c9", "#000000")
+CHIP_LATE = ("#a40000", "#ffffff")
+CHIP_DONE = ("#c8ecc8", "#000000")
 
 
 def when_text(row: TodayRow, today: dt.date) -> str:
@@ -67,16 +69,21 @@ def when_text(row: TodayRow, today: dt.date) -> str:
     return f"{day} {row.release_time}" if row.release_time else f"{day}, time not known"
 
 
-def chips(row: TodayRow, today: dt.date) -> list[tuple[str, str]]:
-    """(text, style) of the flags on a card, most urgent first."""
-    found: list[tuple[str, str]] = []
-    if row.move is not None and row.move.late:
+def chips(row: TodayRow, today: dt.date) -> list[tuple[str, tuple[str, str]]]:
+    """(text, (fill, text colour)) of the flags on a card, most urgent first."""
+    found: list[tuple[str, tuple[str, str]]] = []
+    if row.move is not None and row.release_date >= today:
         was = f"{row.move.previous_date:%a %d/%m}" if row.move.previous_date else "no date"
-        found.append((f"Moved at short notice (was {was})", CHIP_LATE))
+        if row.move.late:
+            found.append((f"Moved at short notice (was {was})", CHIP_LATE))
+        else:
+            found.append((f"Moved (was {was})", CHIP_FRIDAY))
     if row.outcome is not None and not row.outcome.recorded and row.release_date < today:
         found.append(("Outcome not recorded", CHIP_LATE))
     if row.outcome is not None and row.outcome.recorded:
         found.append(("Outcome recorded", CHIP_DONE))
+    if not row.worker_name and row.release_date >= today:
+        found.append(("Not allocated", CHIP_DUTY))
     if row.flags.duty_to_refer:
         found.append(("Duty to Refer due", CHIP_DUTY))
     if row.flags.upcoming and row.flags.friday:
@@ -114,22 +121,28 @@ def card_sentence(row: TodayRow, today: dt.date) -> str:
     return ". ".join(p for p in parts if p) + "."
 
 
-def card_html(row: TodayRow, today: dt.date) -> str:
-    escape = html.escape
+@dataclass(frozen=True)
+class Card:
+    """What a card shows, line by line."""
+
+    heading: str
+    where: str
+    progress: str
+    chips: tuple[tuple[str, tuple[str, str]], ...]
+    outstanding: str
+
+
+def card(row: TodayRow, today: dt.date) -> Card:
     where = " · ".join(
         p for p in (row.prison, f"Worker: {row.worker_name}" if row.worker_name else
                     "Not allocated") if p
     )  # fmt: skip
-    chip_html = " ".join(
-        f'<span style="{style} font-weight:600;">&nbsp;{escape(text)}&nbsp;</span>'
-        for text, style in chips(row, today)
-    )
-    return (
-        f'<div style="font-size:{CARD_FONT_PT + 3}pt;"><b>{escape(when_text(row, today))}</b>'
-        f" &nbsp;·&nbsp; <b>{escape(row.person_name)}</b></div>"
-        f"<div>{escape(where)}</div>"
-        f"<div><b>{escape(progress_text(row))}</b> &nbsp; {chip_html}</div>"
-        f"<div>{escape(outstanding_text(row))}</div>"
+    return Card(
+        heading=f"{when_text(row, today)}  ·  {row.person_name}",
+        where=where,
+        progress=progress_text(row),
+        chips=tuple(chips(row, today)),
+        outstanding=outstanding_text(row),
     )
 
 
@@ -146,42 +159,73 @@ class TodayListModel(RowListTableModel[TodayRow]):
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return card_sentence(row, self.today)
-        if role == HTML_ROLE:
-            return card_html(row, self.today)
+        if role == CARD_ROLE:
+            return card(row, self.today)
         if role == ID_ROLE:
             return row.person_id
         return None
 
 
 class CardDelegate(QStyledItemDelegate):
-    """Paints each release as a card of rich text; the selected card has a thick bar."""
+    """Paints each release as a card of four lines, every card the same height (so a list of
+    hundreds lays out at once); text too long for the width ends in "…"."""
 
-    def _document(self, option: QStyleOptionViewItem, index: Index) -> QTextDocument:
-        document = QTextDocument()
-        font = option.font
-        font.setPointSize(CARD_FONT_PT)
-        document.setDefaultFont(font)
-        document.setHtml(str(index.data(HTML_ROLE) or ""))
-        width = option.rect.width() if option.rect.width() > 0 else 800
-        document.setTextWidth(max(200, width - 2 * CARD_PADDING - 8))
-        return document
+    def _fonts(self, option: QStyleOptionViewItem) -> tuple[QFont, QFont, QFont]:
+        base = QFont(option.font)
+        base.setPointSize(CARD_FONT_PT)
+        bold = QFont(base)
+        bold.setBold(True)
+        big = QFont(bold)
+        big.setPointSize(CARD_FONT_PT + 3)
+        return base, bold, big
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        document = self._document(option, index)
-        return QSize(int(document.idealWidth()), int(document.size().height()) + 2 * CARD_PADDING)
+        base, _bold, big = self._fonts(option)
+        height = QFontMetrics(big).height() + 3 * (QFontMetrics(base).height() + LINE_GAP)
+        return QSize(400, height + 2 * CARD_PADDING)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        content = index.data(CARD_ROLE)
+        if not isinstance(content, Card):
+            return
         rect = option.rect
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        base, bold, big = self._fonts(option)
         painter.save()
         painter.fillRect(rect.adjusted(0, 2, 0, -2), SELECTED if selected else QColor("#ffffff"))
         painter.setPen(QPen(BORDER, 1))
         painter.drawRect(rect.adjusted(0, 2, -1, -3))
         if selected:
             painter.fillRect(rect.x(), rect.y() + 2, 8, rect.height() - 4, SELECTED_BAR)
-        document = self._document(option, index)
-        painter.translate(rect.x() + CARD_PADDING + 8, rect.y() + CARD_PADDING)
-        document.drawContents(painter, QRectF(0, 0, rect.width(), rect.height()))
+        left = rect.x() + CARD_PADDING + 8
+        width = rect.width() - CARD_PADDING * 2 - 8
+        y = rect.y() + CARD_PADDING
+        painter.setPen(QColor("#000000"))
+        for font, text in ((big, content.heading), (base, content.where)):
+            metrics = QFontMetrics(font)
+            painter.setFont(font)
+            painter.drawText(left, y + metrics.ascent(), metrics.elidedText(
+                text, Qt.TextElideMode.ElideRight, width))  # fmt: skip
+            y += metrics.height() + LINE_GAP
+        # Progress, then the flags as filled chips.
+        metrics = QFontMetrics(bold)
+        painter.setFont(bold)
+        painter.drawText(left, y + metrics.ascent(), content.progress)
+        x = left + metrics.horizontalAdvance(content.progress) + 16
+        for text, (fill, ink) in content.chips:
+            chip = metrics.horizontalAdvance(text) + 12
+            if x + chip > left + width:
+                break
+            painter.fillRect(x, y, chip, metrics.height(), QColor(fill))
+            painter.setPen(QColor(ink))
+            painter.drawText(x + 6, y + metrics.ascent(), text)
+            x += chip + 8
+        painter.setPen(QColor("#000000"))
+        y += metrics.height() + LINE_GAP
+        metrics = QFontMetrics(base)
+        painter.setFont(base)
+        painter.drawText(left, y + metrics.ascent(), metrics.elidedText(
+            content.outstanding, Qt.TextElideMode.ElideRight, width))  # fmt: skip
         painter.restore()
 
 
@@ -201,6 +245,7 @@ class CardListView(QListView):
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setResizeMode(QListView.ResizeMode.Adjust)
         self.setSpacing(2)
+        self.setUniformItemSizes(True)  # every card is as tall: lay out hundreds at once
         self.clicked.connect(lambda index: self.card_opened.emit(index.row()))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -271,11 +316,16 @@ class TodayView(QWidget):
         current = self.list.currentIndex().data(ID_ROLE)
         self.model.today = dt.date.today()
         self.model.set_rows(rows)
-        today = sum(1 for r in rows if r.release_date == self.model.today)
-        fridays = sum(1 for r in rows if r.flags.upcoming and r.flags.friday)
-        parts = [f"{len(rows)} release" + ("" if len(rows) == 1 else "s"), f"{today} today"]
+        day = self.model.today
+        ahead = [r for r in rows if r.release_date >= day]
+        today = sum(1 for r in ahead if r.release_date == day)
+        fridays = sum(1 for r in ahead if r.flags.friday)
+        behind = len(rows) - len(ahead)
+        parts = [f"{len(ahead)} due out", f"{today} today"]
         if fridays:
             parts.append(f"{fridays} on a Friday")
+        if behind:
+            parts.append(f"{behind} still to record")
         self.summary.setText(", ".join(parts))
         whose = "your cases" if self.only_mine.isChecked() else "the cases on this laptop"
         self.empty.setText(f"Nobody in {whose} is due out in the next 7 days.")

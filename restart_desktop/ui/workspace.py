@@ -200,7 +200,8 @@ class Workspace(QWidget):
         self._on_plan_changed()  # a release date may have moved
 
     def _on_plan_changed(self) -> None:
-        if self.tabs.currentWidget() is self.today or self.today.model.rowCount():
+        # Today reloads whenever its tab is shown; only a visible list needs it now.
+        if self.tabs.currentWidget() is self.today:
             self.today.refresh()
 
     def show_caseload(self) -> None:

@@ -28,7 +28,12 @@ def answer_modal(kind: type[D], answer: Callable[[D], None]) -> None:
     def attempt() -> None:
         dialog = QApplication.activeModalWidget()
         if isinstance(dialog, kind):
-            answer(dialog)
+            try:
+                answer(dialog)
+            except BaseException:
+                if dialog.isVisible() and hasattr(dialog, "reject"):
+                    dialog.reject()  # fail the test now, not hang it in exec()
+                raise
         else:
             QTimer.singleShot(20, attempt)
 

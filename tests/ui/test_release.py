@@ -155,7 +155,13 @@ def test_keyboard_only_run_through_a_plan_at_the_gate(
 
     # Enter: details, with the time typed as the worker remembers it.
     def met(dialog: ItemDialog) -> None:
+        assert dialog.chosen_state() == ItemState.OPEN  # Enter never ticks by itself
+        to_do = dialog.state_buttons[ItemState.OPEN]
+        qtbot.waitUntil(to_do.hasFocus)  # once the dialog is the active window
+        qtbot.keyClick(to_do, Qt.Key.Key_Right)  # the next choice: Done
         assert dialog.chosen_state() == ItemState.DONE
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)
+        assert dialog.at.hasFocus()
         dialog.at.selectAll()
         qtbot.keyClicks(dialog.at, "08:35")
         qtbot.keyClick(dialog.at, Qt.Key.Key_Return)
@@ -189,7 +195,7 @@ def test_keyboard_only_run_through_a_plan_at_the_gate(
     qtbot.waitUntil(lambda: bool(answered), timeout=SIGNAL_TIMEOUT_MS)
     _saved(qtbot, window, panel)
     assert panel.outcome_line.text() == (
-        "Outcome: first night Temporary accommodation or CAS3 (CAS3 house (test)); "
+        "Outcome: first night: Temporary accommodation or CAS3 (CAS3 house (test)); "
         "met at the gate at 08:35."
     )
     assert "The case status is now Released" in panel.message.text()

@@ -323,11 +323,50 @@ def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
     assert gate.state_at == dt.datetime(2026, 11, 27, 8, 40)
     details = cases.get_case(person)
     assert details.status == CaseStatus.RELEASED
-    assert details.status_reason == "Released on 27/11/2026 (release-day record)"
-    # A recorded release no longer follows the case's date.
-    cases.update_case(person, _with(details.fields, release_date=dt.date(2026, 11, 30)))
+    assert details.status_reason == "Release-day record of 27/11/2026"
+    # A recorded release is history: its date is not changed afterwards.
+    with pytest.raises(ValidationFailed) as caught:
+        cases.update_case(person, _with(details.fields, release_date=dt.date(2026, 11, 30)))
+    assert caught.value.problems["release_date"].startswith(
+        "The release of 27/11/2026 is recorded on the release-day checklist"
+    )
     again = release.plan(person)
     assert again is not None and again.release_date == FRIDAY and again.move is None
+    assert cases.get_case(person).fields.release_date == FRIDAY
+
+
+def test_not_met_at_the_gate_says_it_changed_the_ticked_item(
+    cases: CaseService, release: ReleaseService, clock: Clock
+) -> None:
+    person = _person(cases, "Example", FRIDAY, "08:30")
+    plan = release.plan(person)
+    assert plan is not None
+    clock.now = dt.datetime(2026, 11, 27, 8, 40)
+    release.mark_done(plan.id, "met_at_gate")
+    clock.now = dt.datetime(2026, 11, 27, 20, 0)
+    message = release.record_outcome(
+        plan.id, OutcomeFields(FirstNight.ROUGH_SLEEPING.value, "", False, None, "Released early")
+    )
+    assert '"Met at the gate" on the checklist is now marked as a problem' in message
+    after = release.plan(person)
+    assert after is not None
+    gate = after.item("met_at_gate")
+    assert gate is not None and gate.state == ItemState.PROBLEM
+    assert after.outcome.fields.met_at_gate is False
+
+
+def test_a_made_duty_to_refer_answers_the_flag_on_today(
+    cases: CaseService, release: ReleaseService
+) -> None:
+    person = _person(cases, "Example", FRIDAY, "08:30")
+    (row,) = release.today()
+    assert row.flags.duty_to_refer
+    plan = release.plan(person)
+    assert plan is not None
+    release.update_item(plan.id, "duty_to_refer", ItemUpdate(ItemState.DONE, note="Oxford"))
+    (row,) = release.today()
+    assert not row.flags.duty_to_refer
+    assert "Duty to Refer made to the chosen local authority" not in row.outstanding
 
 
 def test_the_sheet_has_appointments_in_time_order_and_nothing_about_offences(

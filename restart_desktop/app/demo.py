@@ -361,12 +361,14 @@ DEMO_APPOINTMENTS = {
     "first_night_accommodation": (dt.time(16, 0), "Madeup House hostel, 4 Pretend Row, Oxford "
                                   "OX0 4DD (demo)", "Ask for the duty manager"),
 }  # fmt: skip
-PROBLEM_NOTES = (
-    "Prison has not confirmed the time yet (demo).",
-    "Bank will not open the account without ID (demo).",
-    "No bed confirmed for tonight: council to call back (demo).",
-    "Prescription not sent to the pharmacy (demo).",
-)
+PROBLEM_NOTES = {
+    "release_date_confirmed": "Prison has not confirmed the time yet (demo).",
+    "bank_account": "Bank will not open the account without ID (demo).",
+    "first_night_accommodation": "No bed confirmed for tonight: council to call back (demo).",
+    "prescriptions": "Prescription not sent to the pharmacy (demo).",
+    "id_documents": "Birth certificate application not back yet (demo).",
+    "phone": "Phone is at his old address; sister may bring it (demo).",
+}
 
 
 def _demo_plan(
@@ -387,22 +389,25 @@ def _demo_plan(
                             CaseStatus.CLOSED.value}  # fmt: skip
     # Share of items ticked: all once out, about half a week before, little a month before.
     share = 0.95 if out else max(0.0, min(0.9, 1.0 - days / 10))
+    demo_now = dt.datetime.combine(today, dt.time(9, 0))  # a morning's work so far
     flags = release_flags(release, person.has_settled_address, today,
                           session.reference.bank_holiday_dates)  # fmt: skip
     for item in template.items:
         due = item.due_at(release, person.release_time)
-        if due is None or due.date() > today or rng.random() > share:
+        if due is None or (not out and due > demo_now) or due.date() > today:
+            continue
+        if rng.random() > share:
             continue
         if not item.applies_to(flags, person.has_settled_address):
             continue
         state, note = ItemState.DONE, ""
         if item.code == "naloxone" and rng.random() < 0.3:
             state, note = ItemState.NOT_NEEDED, "Does not use opioids (demo)."
-        elif not out and rng.random() < 0.08:
-            state, note = ItemState.PROBLEM, rng.choice(PROBLEM_NOTES)
-        at = min(due, dt.datetime.combine(today, dt.time(9, 0))) - dt.timedelta(
-            minutes=rng.randint(0, 600)
-        )
+        elif not out and item.code in PROBLEM_NOTES and rng.random() < 0.15:
+            state, note = ItemState.PROBLEM, PROBLEM_NOTES[item.code]
+        # Ticked in the hours before it was due (on the day: just before).
+        before = rng.randint(5, 60) if due.date() == release else rng.randint(30, 480)
+        at = due - dt.timedelta(minutes=before)
         appointment = DEMO_APPOINTMENTS.get(item.code)
         s.add(ReleasePlanItem(
             id=item_id_for(plan.id, item.code), plan_id=plan.id, person_id=person.id,

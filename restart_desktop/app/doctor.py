@@ -34,7 +34,9 @@ def run_checks(paths: DataPaths, passphrase: str | None) -> list[Check]:
                 "reference data",
                 True,
                 f"{resources_dir()} ({len(reference.prisons)} prisons, "
-                f"{len(reference.bank_holidays)} bank holidays)",
+                f"{len(reference.bank_holidays)} bank holidays, release checklist "
+                f"'{reference.default_checklist.code}' version "
+                f"{reference.default_checklist.version})",
             )
         )
     except ReferenceDataError as error:

@@ -546,6 +546,11 @@ class ReleasePlanPanel(QWidget):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Message")
         self.message.setOpenExternalLinks(False)
+        # Tab reaches the "Open it" link of a saved sheet; Enter opens it.
+        self.message.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+            | Qt.TextInteractionFlag.LinksAccessibleByMouse
+        )
         self.message.linkActivated.connect(self._on_link)
 
         self.no_plan = QWidget()

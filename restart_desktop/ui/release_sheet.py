@@ -13,7 +13,7 @@ import html
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QObject, QThread, Signal
+from PySide6.QtCore import QMarginsF, QObject, QSizeF, QThread, Signal
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from restart_desktop.app.release import ReleaseSheet, SheetAppointment
@@ -118,6 +118,10 @@ def write_sheet_pdf(sheet: ReleaseSheet, path: Path) -> Path:
         )
     )
     document = QTextDocument()
+    # Lay the text out in the PDF's own units, across the whole printable width: left to
+    # itself, the document is laid out for the screen and fills a third of the page.
+    document.documentLayout().setPaintDevice(writer)
+    document.setPageSize(QSizeF(writer.width(), writer.height()))
     font = document.defaultFont()
     font.setPointSize(BODY_PT)
     document.setDefaultFont(font)

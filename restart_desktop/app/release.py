@@ -711,6 +711,13 @@ class ReleaseService:
                 raise ValidationFailed(
                     {"first_night": "The release is still ahead: record the outcome on the day."}
                 )
+            met_at = outcome.met_at_gate_at
+            if outcome.met_at_gate and met_at is not None and plan.release_date is not None:
+                if met_at.date() != plan.release_date:
+                    raise ValidationFailed({"met_at_gate_at": (
+                        f"The release was on {plan.release_date:%d/%m/%Y}: enter the time you "
+                        "met the person that day."
+                    )})  # fmt: skip
             plan.first_night = outcome.first_night
             plan.first_night_detail = outcome.first_night_detail.strip()[:200]
             plan.met_at_gate = outcome.met_at_gate

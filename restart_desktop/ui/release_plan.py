@@ -400,6 +400,8 @@ class OutcomeDialog(QDialog):
         super().__init__(parent)
         self._now = now or dt.datetime.now().replace(second=0, microsecond=0)
         self.setWindowTitle(f"Release outcome: {plan.person_name}")
+        # A time typed alone ("08:40") is on the release day, even when recorded the day after.
+        self._day = plan.release_date or self._now.date()
         fields = plan.outcome.fields
         self.first_night = QComboBox()
         self.first_night.setAccessibleName("Where the person slept on the first night")
@@ -477,7 +479,7 @@ class OutcomeDialog(QDialog):
     def outcome(self) -> OutcomeFields:
         met = True if self.met_yes.isChecked() else False if self.met_no.isChecked() else None
         try:
-            met_at = self.met_at.value(self._now.date()) if met else None
+            met_at = self.met_at.value(self._day) if met else None
         except ValueError:
             met_at = None
         return OutcomeFields(
@@ -496,7 +498,7 @@ class OutcomeDialog(QDialog):
             problems["met_at_gate"] = "Say whether the person was met at the gate."
         if self.met_yes.isChecked():
             try:
-                if self.met_at.value(self._now.date()) is None:
+                if self.met_at.value(self._day) is None:
                     problems["met_at_gate_at"] = "Enter the time you met the person."
             except ValueError as error:
                 problems["met_at_gate_at"] = str(error)

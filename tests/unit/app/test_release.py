@@ -308,6 +308,10 @@ def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
         release.record_outcome(plan.id, OutcomeFields("", "", True, None))
     assert set(caught.value.problems) == {"first_night", "met_at_gate_at"}
 
+    with pytest.raises(ValidationFailed, match="The release was on 27/11/2026"):
+        release.record_outcome(plan.id, OutcomeFields(
+            FirstNight.SETTLED.value, "", True, dt.datetime(2026, 11, 26, 8, 40)))  # fmt: skip
+
     message = release.record_outcome(
         plan.id,
         OutcomeFields(FirstNight.TEMPORARY_OR_CAS3.value, "CAS3 house, Banbury (test)", True,

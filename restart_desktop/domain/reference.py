@@ -65,6 +65,56 @@ class SentenceType:
 
 
 @dataclass(frozen=True)
+class Service:
+    """One entry of the service directory (services.csv)."""
+
+    code: str
+    organisation: str
+    service: str
+    category: str  # a need code
+    areas: tuple[str, ...]  # local authority codes; empty means everywhere
+    how_to_refer: str  # a HowSent value
+    contact: str
+    opening_hours: str
+    referral_needs: str  # what the service needs in a referral, in words
+    summary_fields: tuple[str, ...]  # SummaryField values the summary may carry
+    local_authority: str = ""  # this authority's housing team: the Duty to Refer goes here
+
+    @property
+    def name(self) -> str:
+        return f"{self.organisation}: {self.service}"
+
+    def covers(self, authority: str) -> bool:
+        return not self.areas or authority in self.areas
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "code": self.code, "organisation": self.organisation, "service": self.service,
+            "category": self.category, "areas": list(self.areas),
+            "how_to_refer": self.how_to_refer, "contact": self.contact,
+            "opening_hours": self.opening_hours, "referral_needs": self.referral_needs,
+            "summary_fields": list(self.summary_fields), "local_authority": self.local_authority,
+        }  # fmt: skip
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> Service:
+        def text(key: str) -> str:
+            return str(data.get(key, ""))
+
+        def texts(key: str) -> tuple[str, ...]:
+            value = data.get(key, [])
+            return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+        return cls(
+            code=text("code"), organisation=text("organisation"), service=text("service"),
+            category=text("category"), areas=texts("areas"), how_to_refer=text("how_to_refer"),
+            contact=text("contact"), opening_hours=text("opening_hours"),
+            referral_needs=text("referral_needs"), summary_fields=texts("summary_fields"),
+            local_authority=text("local_authority"),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class BankHoliday:
     date: dt.date
     name: str
@@ -89,6 +139,7 @@ class ReferenceData:
     sentence_types: tuple[SentenceType, ...]
     bank_holidays: tuple[BankHoliday, ...]
     checklist_templates: tuple[ChecklistTemplate, ...] = ()
+    services: tuple[Service, ...] = ()
     # Built once: release flags test membership for every row of the caseload.
     _holiday_dates: frozenset[dt.date] = field(
         init=False, repr=False, compare=False, default=frozenset()
@@ -111,6 +162,13 @@ class ReferenceData:
 
     def sentence_type(self, code: str) -> SentenceType | None:
         return _find(self.sentence_types, code)
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def housing_authority_service(self, authority: str) -> Service | None:
+        """The service a Duty to Refer to ``authority`` goes to."""
+        return next((s for s in self.services if s.local_authority == authority), None)
 
     def checklist_template(self, code: str) -> ChecklistTemplate | None:
         return next((t for t in self.checklist_templates if t.code == code), None)
@@ -245,6 +303,73 @@ def _load_table(
     return tuple(make(**row.values) for row in _coded(path, columns, required))
 
 
+SERVICE_COLUMNS = (
+    "code", "organisation", "service", "category", "areas", "how_to_refer", "contact",
+    "opening_hours", "referral_needs", "summary_fields", "local_authority",
+)  # fmt: skip
+HOW_TO_REFER = ("form", "email", "phone", "portal", "in_person")  # domain.referrals.HowSent
+SUMMARY_FIELDS = (
+    "name", "date_of_birth", "nomis_number", "crn", "prison", "release_date", "needs",
+    "reason", "urgency", "local_authority", "worker",
+)  # domain.referrals.SummaryField; a test keeps the two the same
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split(";") if part.strip())
+
+
+def _load_services(
+    path: Path, needs: tuple[Need, ...], authorities: tuple[LocalAuthority, ...]
+) -> tuple[Service, ...]:
+    need_codes = {n.code for n in needs}
+    authority_codes = {a.code for a in authorities}
+    services: list[Service] = []
+    housing: dict[str, int] = {}
+    for row in _coded(path, SERVICE_COLUMNS, ("code", "organisation", "service", "category",
+                                              "areas", "how_to_refer", "contact")):  # fmt: skip
+        v = row.values
+        if v["category"] not in need_codes:
+            raise row.error(
+                f"the category {v['category']!r} is not a need code from needs.csv "
+                f"({', '.join(sorted(need_codes))})."
+            )
+        areas = () if v["areas"].lower() == "all" else _split(v["areas"])
+        unknown = [a for a in areas if a not in authority_codes]
+        if unknown or (not areas and v["areas"].lower() != "all"):
+            raise row.error(
+                f"the areas {', '.join(unknown) or repr(v['areas'])} are not local authority "
+                "codes from local_authorities.csv (separate several with ';', or write all)."
+            )
+        if v["how_to_refer"] not in HOW_TO_REFER:
+            raise row.error(
+                f"how_to_refer {v['how_to_refer']!r} should be one of: {', '.join(HOW_TO_REFER)}."
+            )
+        fields = _split(v["summary_fields"])
+        wrong = [f for f in fields if f not in SUMMARY_FIELDS]
+        if wrong:
+            raise row.error(
+                f"summary_fields {', '.join(wrong)} are not known (known: "
+                f"{', '.join(SUMMARY_FIELDS)})."
+            )
+        authority = v["local_authority"]
+        if authority:
+            if authority not in authority_codes:
+                raise row.error(f"local_authority {authority!r} is not in local_authorities.csv.")
+            if authority in housing:
+                raise row.error(
+                    f"{authority!r} already has its Duty to Refer service on line "
+                    f"{housing[authority]}."
+                )
+            housing[authority] = row.line
+        services.append(Service(
+            code=v["code"], organisation=v["organisation"], service=v["service"],
+            category=v["category"], areas=areas, how_to_refer=v["how_to_refer"],
+            contact=v["contact"], opening_hours=v["opening_hours"],
+            referral_needs=v["referral_needs"], summary_fields=fields, local_authority=authority,
+        ))  # fmt: skip
+    return tuple(services)
+
+
 def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
     holidays: list[BankHoliday] = []
     first_seen: dict[dt.date, int] = {}
@@ -270,6 +395,12 @@ def _load(directory: Path) -> ReferenceData:
     needs = _load_table(
         Need, directory / "needs.csv", ("code", "label", "description"), ("code", "label")
     )
+    authorities = _load_table(
+        LocalAuthority,
+        directory / "local_authorities.csv",
+        ("code", "name", "county"),
+        ("code", "name", "county"),
+    )
     return ReferenceData(
         prisons=_load_table(
             Prison,
@@ -277,12 +408,7 @@ def _load(directory: Path) -> ReferenceData:
             ("code", "name", "category", "notes"),
             ("code", "name", "category"),
         ),
-        local_authorities=_load_table(
-            LocalAuthority,
-            directory / "local_authorities.csv",
-            ("code", "name", "county"),
-            ("code", "name", "county"),
-        ),
+        local_authorities=authorities,
         organisations=_load_table(
             Organisation,
             directory / "organisations.csv",
@@ -294,6 +420,7 @@ def _load(directory: Path) -> ReferenceData:
             SentenceType, directory / "sentence_types.csv", ("code", "label"), ("code", "label")
         ),
         bank_holidays=_load_bank_holidays(directory / "bank_holidays.csv"),
+        services=_load_services(directory / "services.csv", needs, authorities),
         checklist_templates=load_templates(
             directory / CHECKLISTS_FOLDER, frozenset(n.code for n in needs)
         ),

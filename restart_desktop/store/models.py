@@ -108,6 +108,10 @@ class Person(SyncedRecord):
     consent_date: Mapped[dt.date | None] = mapped_column(Date)
     consent_method: Mapped[str] = mapped_column(String(32), default="")
     consent_scope: Mapped[str] = mapped_column(Text, default="")
+    # The kinds of service (need codes) the consent to share covers.
+    consent_categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The local housing authority the person chose for the Duty to Refer.
+    housing_authority: Mapped[str] = mapped_column(String(64), default="")
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(32), default="recommended")
     status_reason: Mapped[str] = mapped_column(Text, default="")
@@ -256,6 +260,54 @@ class ReleasePlanItem(SyncedRecord):
     contact: Mapped[str] = mapped_column(String(200), default="")
 
 
+class Referral(SyncedRecord):
+    """A referral of one person to one service, tracked until it has an outcome. The service's
+    directory entry is copied in when the referral is made, so later directory edits never
+    rewrite it."""
+
+    __tablename__ = "referrals"
+    __table_args__ = (
+        Index("ix_referrals_person_id", "person_id"),
+        Index("ix_referrals_status", "status"),
+    )
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    service_code: Mapped[str] = mapped_column(String(64))
+    service: Mapped[dict[str, Any]] = mapped_column(JSON)  # the directory entry, as it was
+    category: Mapped[str] = mapped_column(String(64))  # a need code
+    needs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    urgency: Mapped[str] = mapped_column(String(16), default="routine")
+    how_sent: Mapped[str] = mapped_column(String(16), default="")
+    made_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(32), default="draft")
+    sent_on: Mapped[dt.date | None] = mapped_column(Date)
+    last_chased_on: Mapped[dt.date | None] = mapped_column(Date)
+    consent_override: Mapped[str] = mapped_column(Text, default="")  # the reason, if any
+    declined_reason: Mapped[str] = mapped_column(Text, default="")
+    appointment_at: Mapped[dt.datetime | None] = mapped_column()
+    appointment_place: Mapped[str] = mapped_column(Text, default="")
+    outcome: Mapped[str] = mapped_column(Text, default="")
+    withdrawn_reason: Mapped[str] = mapped_column(Text, default="")
+    note_id: Mapped[str | None] = mapped_column(ForeignKey("contact_notes.id"))
+
+
+class ReferralEvent(SyncedRecord):
+    """One status change or chase of a referral: when, who, and an optional note. Immutable."""
+
+    __tablename__ = "referral_events"
+    __table_args__ = (Index("ix_referral_events_referral_id", "referral_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # "status" or "chase"
+    from_status: Mapped[str] = mapped_column(String(32), default="")
+    to_status: Mapped[str] = mapped_column(String(32), default="")
+    at: Mapped[dt.datetime] = mapped_column()
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
 class NoteDraft(Base):
     """A contact note being typed. Local to this laptop and never synced: a half-written note
     is not a record. Saved every few seconds so a flat battery loses almost nothing; becomes a
@@ -296,4 +348,6 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     ChecklistSnapshot,
     ReleasePlan,
     ReleasePlanItem,
+    Referral,
+    ReferralEvent,
 )

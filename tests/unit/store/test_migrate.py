@@ -227,6 +227,14 @@ def test_a_0001_database_is_upgraded_with_its_data_and_a_backup(
             " ('p1', 'Testy', 'McExample', '', '', '', '', '', '', 0, 0, '', 0, 0, '', '',"
             " '[]', 'recommended', '', '2026-01-01', '2026-01-01', 'w', 'w')"
         )
+        raw.execute(
+            "INSERT INTO people (id, given_name, family_name, preferred_name, nomis_number, crn,"
+            " prison_code, release_time, sentence_type, iom, mappa, referral_source,"
+            " has_settled_address, consent_given, consent_method, consent_scope, needs, status,"
+            " status_reason, created_at, updated_at, created_by, updated_by) VALUES"
+            " ('p2', 'Testy', 'Consentson', '', '', '', '', '', '', 0, 0, '', 0, 1, 'written',"
+            " 'All partners', '[]', 'accepted', '', '2026-01-01', '2026-01-01', 'w', 'w')"
+        )
         raw.execute("COMMIT")
     finally:
         raw.close()
@@ -239,5 +247,13 @@ def test_a_0001_database_is_upgraded_with_its_data_and_a_backup(
         with reopened.read() as s:
             kept = s.get(Person, "p1")
             assert kept is not None and kept.family_name == "McExample"
+            assert kept.consent_categories == [] and kept.housing_authority == ""
+            # Consent recorded before consent had kinds of service covered every kind.
+            consented = s.get(Person, "p2")
+            assert consented is not None
+            assert set(consented.consent_categories) == {
+                "accommodation", "substance_misuse", "benefits", "id_and_bank", "health",
+                "mental_health", "employment_training", "family", "other",
+            }  # fmt: skip
     finally:
         reopened.close()

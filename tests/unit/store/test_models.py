@@ -39,6 +39,8 @@ PERSON_VALUES: dict[str, Any] = {
     "consent_date": dt.date(2030, 12, 2),
     "consent_method": "written",
     "consent_scope": "Fictional partner agencies only",
+    "consent_categories": ["accommodation", "substance_misuse"],
+    "housing_authority": "cherwell",
     "needs": ["accommodation", "benefits", "id_and_bank"],
     "status": "engaged_in_custody",
     "status_reason": "Met at a fictional induction",

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.referrals import duty_to_refer_made
 from restart_desktop.app.release import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import (
@@ -36,6 +37,9 @@ from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.store.models import Change, FollowUpAction, Person, Worker
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+_LIST_FIELDS = ("needs", "consent_categories")  # stored as JSON lists, edited as tuples
 
 
 class CaseSort(StrEnum):
@@ -101,6 +105,8 @@ class CaseFields:
     consent_date: dt.date | None = None
     consent_method: str = ""
     consent_scope: str = ""
+    consent_categories: tuple[str, ...] = ()  # need codes: the kinds of service consent covers
+    housing_authority: str = ""  # the local authority chosen for the Duty to Refer
     needs: tuple[str, ...] = ()
 
 
@@ -255,12 +261,17 @@ class CaseService:
         stmt = self._caseload_select(query, *self._ROW_COLUMNS, func.count().over())
         with self._db.read() as s:
             rows = s.execute(stmt.offset(offset).limit(limit)).all()
-            overdue = self._overdue_counts(s, [row[0] for row in rows], today) if rows else {}
+            ids = [row[0] for row in rows]
+            overdue = self._overdue_counts(s, ids, today) if rows else {}
+            referred = duty_to_refer_made(s, ids)
         if not rows:
             return (self.caseload_count(query) if offset else 0), []
         total = int(rows[0][-2])  # count() over (), before the worker's name
         return total, [
-            replace(self._row(row, today, holidays), overdue_actions=overdue.get(row[0], 0))
+            _referred(
+                replace(self._row(row, today, holidays), overdue_actions=overdue.get(row[0], 0)),
+                row[0] in referred,
+            )
             for row in rows
         ]
 
@@ -320,7 +331,8 @@ class CaseService:
             names = {w.id: w.name for w in s.scalars(select(Worker))}
             history = self._status_history(s, case_id, names)
             values = {f.name: getattr(person, f.name) for f in fields(CaseFields)}
-            values["needs"] = tuple(person.needs or ())
+            for name in _LIST_FIELDS:
+                values[name] = tuple(getattr(person, name) or ())
             case_fields = CaseFields(**values)
             flags = (
                 release_flags(
@@ -333,6 +345,8 @@ class CaseService:
                 if person.release_date
                 else None
             )
+            if flags is not None and duty_to_refer_made(s, [person.id]):
+                flags = replace(flags, duty_to_refer=False)  # the referral has gone
             return CaseDetails(
                 id=person.id,
                 fields=case_fields,
@@ -391,6 +405,15 @@ class CaseService:
         unknown = [n for n in values.needs if ref.need(n) is None]
         if unknown:
             problems["needs"] = "Some needs are not on the needs list: " + ", ".join(unknown)
+        unknown = [n for n in values.consent_categories if ref.need(n) is None]
+        if unknown:
+            problems["consent_categories"] = "Choose the kinds of service from the list."
+        if values.housing_authority and ref.local_authority(values.housing_authority) is None:
+            problems["housing_authority"] = "Choose the local authority from the list."
+        if values.consent_given and not values.consent_categories:
+            problems["consent_categories"] = (
+                "Tick the kinds of service the person agreed their information can go to."
+            )
         if values.release_time and not _TIME.match(values.release_time):
             problems["release_time"] = "Write the release time as hours and minutes, e.g. 08:30."
         if values.consent_given:
@@ -412,6 +435,9 @@ class CaseService:
             crn=normalise_crn(values.crn),
             consent_scope=values.consent_scope.strip(),
             needs=tuple(sorted(set(values.needs))),
+            consent_categories=tuple(sorted(set(values.consent_categories)))
+            if values.consent_given
+            else (),
         )
 
     def create_case(self, values: CaseFields, reason: str = "") -> SaveResult:
@@ -421,9 +447,11 @@ class CaseService:
         if problems:
             raise ValidationFailed(problems)
         person = Person(
-            **{f.name: getattr(values, f.name) for f in fields(CaseFields) if f.name != "needs"}
-        )
-        person.needs = list(values.needs)
+            **{f.name: getattr(values, f.name) for f in fields(CaseFields)
+               if f.name not in _LIST_FIELDS}
+        )  # fmt: skip
+        for name in _LIST_FIELDS:
+            setattr(person, name, list(getattr(values, name)))
         person.status = CaseStatus.RECOMMENDED.value
         person.status_reason = reason.strip() or "Recommended to the programme"
         person.allocated_worker_id = self._app.worker.id
@@ -451,9 +479,9 @@ class CaseService:
                 )})  # fmt: skip
             for f in fields(CaseFields):
                 new = getattr(values, f.name)
-                if f.name == "needs":
-                    if list(new) != list(person.needs or []):
-                        person.needs = list(new)
+                if f.name in _LIST_FIELDS:
+                    if list(new) != list(getattr(person, f.name) or []):
+                        setattr(person, f.name, list(new))
                 elif getattr(person, f.name) != new:
                     setattr(person, f.name, new)
             follow_case(s, person, self._reference, self._now())
@@ -481,6 +509,13 @@ class CaseService:
                 if worker is None or not worker.active:
                     raise ValidationFailed({"allocated_worker_id": "Choose a current worker."})
             person.allocated_worker_id = worker_id
+
+
+def _referred(row: CaseRow, made: bool) -> CaseRow:
+    """A Duty to Refer that has been made is no longer due."""
+    if made and row.flags is not None and row.flags.duty_to_refer:
+        return replace(row, flags=replace(row.flags, duty_to_refer=False))
+    return row
 
 
 def _escape_like(text: str) -> str:

@@ -61,6 +61,7 @@ STATUS_WEIGHTS = {
     CaseStatus.DECLINED: 2,
 }
 BATCH = 1000
+HOUSING_CHOICES = ("oxford", "oxford", "oxford", "cherwell", "reading", "slough", "")
 SOON_SHARE = 0.05  # of people still inside: due out in the coming week (the Today view)
 # The first demo people, so that Today always shows a release today, one still to record
 # from yesterday and one tomorrow: (status, days from today).
@@ -339,6 +340,8 @@ def _demo_person(
         consent_scope="Partner agencies named in the RESTART information sheet (demo)"
         if consent
         else "",
+        consent_categories=sorted(set(needs) | {"accommodation", "benefits"}) if consent else [],
+        housing_authority=rng.choice(HOUSING_CHOICES),
         needs=needs,
         status=status.value,
         status_reason=f"Demo: {status.label.lower()}",

@@ -311,6 +311,10 @@ class ReleaseService:
             self._templates[snapshot_id] = template
         return template
 
+    def template_of(self, s: Session, plan: ReleasePlan) -> ChecklistTemplate:
+        """The template a plan started from (inside the caller's session)."""
+        return self._template(s, plan.snapshot_id)
+
     # --- reading ----------------------------------------------------------------------------
     def plan(self, person_id: str) -> PlanView | None:
         """The person's current (latest) release plan, or None before there is one."""

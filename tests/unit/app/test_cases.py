@@ -43,6 +43,8 @@ FULL_CASE = CaseFields(
     consent_date=dt.date(2026, 1, 6),
     consent_method="written",
     consent_scope="Fictional partner agencies only",
+    consent_categories=("accommodation", "substance_misuse"),
+    housing_authority="cherwell",
     needs=("benefits", "accommodation"),
 )
 

@@ -1,0 +1,597 @@
+"""Service referrals: the offline directory, making and sending a referral through the consent
+gate, its lifecycle, chasing unanswered ones, the Duty to Refer proposal and the summary a
+worker sends through the service's own channel. Plain data in and out.
+
+The consent gate is here, not in the window: nothing moves a referral to "sent", and no
+summary is produced, without consent for that kind of service or a recorded override.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.release import ReleaseService, item_id_for
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import OUT_STATUSES, display_name
+from restart_desktop.domain.checklist import ItemState, Records
+from restart_desktop.domain.reference import ReferenceData, Service
+from restart_desktop.domain.referrals import (
+    DEFAULT_CHASE_WORKING_DAYS,
+    FINISHED,
+    MAX_REASON_LENGTH,
+    HowSent,
+    ReferralStatus,
+    SummaryField,
+    Urgency,
+    chase_due_on,
+    consent_problem,
+    needs_chasing,
+    transition_problem,
+)
+from restart_desktop.domain.release import release_flags
+from restart_desktop.store.models import (
+    ContactNote,
+    Person,
+    Referral,
+    ReferralEvent,
+    ReleasePlan,
+    ReleasePlanItem,
+    Worker,
+)
+
+CHASE_SETTING = "chase_after_working_days"
+# A Duty to Refer counts as made once the referral has gone (a draft has not).
+_MADE = frozenset(set(ReferralStatus) - {ReferralStatus.DRAFT, ReferralStatus.WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class ReferralDraft:
+    person_id: str
+    service_code: str
+    needs: tuple[str, ...] = ()
+    reason: str = ""
+    urgency: str = Urgency.ROUTINE.value
+    how_sent: str = ""
+    note_id: str | None = None
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: ReferralStatus
+    note: str = ""
+    reason: str = ""  # declined or withdrawn
+    appointment_at: dt.datetime | None = None
+    appointment_place: str = ""
+    outcome: str = ""  # closed
+
+
+@dataclass(frozen=True)
+class ReferralEventView:
+    at: dt.datetime
+    author: str
+    kind: str  # "status" or "chase"
+    from_status: ReferralStatus | None
+    to_status: ReferralStatus | None
+    note: str
+
+
+@dataclass(frozen=True)
+class ReferralView:
+    id: str
+    person_id: str
+    person_name: str
+    service: Service  # as it was when the referral was made
+    category: str
+    category_label: str
+    needs: tuple[str, ...]
+    reason: str
+    urgency: Urgency
+    how_sent: str
+    made_on: dt.date
+    made_by: str
+    status: ReferralStatus
+    sent_on: dt.date | None
+    last_chased_on: dt.date | None
+    chase_due: bool
+    chase_due_on: dt.date | None
+    consent_override: str
+    declined_reason: str
+    appointment_at: dt.datetime | None
+    appointment_place: str
+    outcome: str
+    withdrawn_reason: str
+    events: tuple[ReferralEventView, ...] = field(default=())
+
+    @property
+    def open(self) -> bool:
+        return self.status not in FINISHED
+
+
+@dataclass(frozen=True)
+class ReferralQuery:
+    status: str | None = None  # a ReferralStatus value; None: every open referral
+    category: str | None = None
+    chase_only: bool = False
+    mine: bool = False  # only the signed-in worker's caseload
+    include_finished: bool = False
+
+
+@dataclass(frozen=True)
+class DutyToReferProposal:
+    """A housing referral the law says is due: who to, and by when."""
+
+    person_id: str
+    release_date: dt.date
+    days_to_release: int
+    authority_code: str  # "" when the person has not chosen yet
+    authority_name: str
+    service_code: str | None
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(second=0, microsecond=0)
+
+
+class ReferralService:
+    def __init__(self, session: AppSession, now: Callable[[], dt.datetime] = _now) -> None:
+        self._app = session
+        self._db = session.db
+        self._reference: ReferenceData = session.reference
+        self._now = now
+
+    @property
+    def chase_working_days(self) -> int:
+        try:
+            days = int(self._app.setting(CHASE_SETTING, str(DEFAULT_CHASE_WORKING_DAYS)))
+        except ValueError:
+            return DEFAULT_CHASE_WORKING_DAYS
+        return max(1, days)
+
+    # --- the directory ----------------------------------------------------------------------
+    def directory(
+        self, text: str = "", category: str | None = None, authority: str | None = None
+    ) -> list[Service]:
+        """Services matching every word of ``text`` (organisation, service, contact, what
+        they need), of a category, covering an authority's area; the directory's order."""
+        words = text.lower().split()
+        found = []
+        for service in self._reference.services:
+            if category and service.category != category:
+                continue
+            if authority and not service.covers(authority):
+                continue
+            haystack = " ".join(
+                (service.organisation, service.service, service.contact, service.referral_needs,
+                 self._category_label(service.category))
+            ).lower()  # fmt: skip
+            if all(word in haystack for word in words):
+                found.append(service)
+        return found
+
+    def _category_label(self, code: str) -> str:
+        need = self._reference.need(code)
+        return need.label if need else code
+
+    # --- making and sending -----------------------------------------------------------------
+    def create(self, draft: ReferralDraft) -> str:
+        """A draft referral to a directory service; returns its id."""
+        service = self._reference.service(draft.service_code)
+        problems = self._draft_problems(draft, service)
+        if problems:
+            raise ValidationFailed(problems)
+        assert service is not None
+        now = self._now()
+        with self._db.write() as s:
+            if s.get(Person, draft.person_id) is None:
+                raise NotFound("That case is no longer on this laptop.")
+            if draft.note_id and s.get(ContactNote, draft.note_id) is None:
+                raise NotFound("That note is no longer on this laptop.")
+            referral = Referral(
+                person_id=draft.person_id,
+                service_code=service.code,
+                service=service.to_json(),
+                category=service.category,
+                needs=sorted(set(draft.needs) or {service.category}),
+                reason=draft.reason.strip(),
+                urgency=draft.urgency,
+                how_sent=draft.how_sent or service.how_to_refer,
+                made_on=now.date(),
+                status=ReferralStatus.DRAFT.value,
+                note_id=draft.note_id,
+            )
+            s.add(referral)
+            s.flush()
+            self._event(s, referral, "status", "", ReferralStatus.DRAFT.value, now, "")
+            return referral.id
+
+    def _draft_problems(self, draft: ReferralDraft, service: Service | None) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if service is None:
+            problems["service"] = "Choose a service from the directory."
+        if not draft.reason.strip():
+            problems["reason"] = "Say why the person is being referred."
+        elif len(draft.reason) > MAX_REASON_LENGTH:
+            problems["reason"] = f"Keep the reason under {MAX_REASON_LENGTH} characters."
+        if draft.urgency not in set(Urgency):
+            problems["urgency"] = "Choose how urgent it is."
+        if draft.how_sent and draft.how_sent not in set(HowSent):
+            problems["how_sent"] = "Choose how it is sent."
+        unknown = [n for n in draft.needs if self._reference.need(n) is None]
+        if unknown:
+            problems["needs"] = "Choose needs from the list."
+        return problems
+
+    def consent_gap(self, referral_id: str) -> str | None:
+        """What consent is missing before this referral can be sent; None when covered."""
+        with self._db.read() as s:
+            referral, person = self._referral_and_person(s, referral_id)
+            return self._consent_gap(person, referral.category)
+
+    def _consent_gap(self, person: Person, category: str) -> str | None:
+        return consent_problem(
+            person.consent_given,
+            person.consent_categories or [],
+            category,
+            self._category_label(category),
+        )
+
+    def send(self, referral_id: str, how_sent: str, note: str = "", override: str = "") -> None:
+        """Draft to sent: only with consent for this kind of service, or an override whose
+        reason is recorded (for example a safeguarding duty)."""
+        if how_sent not in set(HowSent):
+            raise ValidationFailed({"how_sent": "Choose how the referral was sent."})
+        now = self._now()
+        with self._db.write() as s:
+            referral, person = self._referral_and_person(s, referral_id)
+            problem = transition_problem(
+                ReferralStatus(referral.status), ReferralStatus.SENT, {}
+            )
+            if problem:
+                raise ValidationFailed({"status": problem})
+            gap = self._consent_gap(person, referral.category)
+            if gap and not override.strip():
+                raise ValidationFailed({"consent": gap})
+            referral.status = ReferralStatus.SENT.value
+            referral.how_sent = how_sent
+            referral.sent_on = now.date()
+            if gap:
+                referral.consent_override = override.strip()
+            words = note.strip()
+            if gap:
+                words = f"Sent without consent: {override.strip()}. {words}".strip()
+            self._event(s, referral, "status", ReferralStatus.DRAFT.value,
+                        ReferralStatus.SENT.value, now, words)  # fmt: skip
+            self._tick_duty_to_refer(s, referral, now)
+
+    def _tick_duty_to_refer(self, s: Session, referral: Referral, now: dt.datetime) -> None:
+        """A Duty to Refer sent to a housing authority ticks the release plan's item."""
+        authority = str(referral.service.get("local_authority", ""))
+        if not authority:
+            return
+        plan = s.scalars(
+            select(ReleasePlan)
+            .where(ReleasePlan.person_id == referral.person_id,
+                   ReleasePlan.outcome_recorded_at.is_(None))
+            .order_by(ReleasePlan.number.desc())
+            .limit(1)
+        ).first()  # fmt: skip
+        if plan is None:
+            return
+        release = ReleaseService(self._app, now=self._now)
+        template = release.template_of(s, plan)
+        item = template.item_recording(Records.DUTY_TO_REFER)
+        if item is None:
+            return
+        row = s.get(ReleasePlanItem, item_id_for(plan.id, item.code))
+        if row is not None and row.state == ItemState.DONE.value:
+            return
+        if row is None:
+            row = ReleasePlanItem(
+                id=item_id_for(plan.id, item.code), plan_id=plan.id,
+                person_id=plan.person_id, item_code=item.code,
+            )  # fmt: skip
+            s.add(row)
+        row.state = ItemState.DONE.value
+        row.state_at = now
+        row.state_by = self._app.worker.id
+        authority_name = self._reference.local_authority(authority)
+        row.note = (
+            f"Referral sent to {authority_name.name if authority_name else authority} "
+            f"on {now:%d/%m/%Y}."
+        )
+
+    def change_status(self, referral_id: str, change: StatusChange) -> None:
+        """Any other step of the lifecycle; each is recorded with time, author and note."""
+        if change.status == ReferralStatus.SENT:
+            raise ValidationFailed({"status": "Use Send, which checks consent."})
+        now = self._now()
+        with self._db.write() as s:
+            referral, _person = self._referral_and_person(s, referral_id)
+            old = ReferralStatus(referral.status)
+            problem = transition_problem(old, change.status, {
+                "reason": change.reason, "appointment_at": change.appointment_at,
+                "outcome": change.outcome,
+            })  # fmt: skip
+            if problem:
+                raise ValidationFailed({"status": problem})
+            referral.status = change.status.value
+            if change.status == ReferralStatus.DECLINED:
+                referral.declined_reason = change.reason.strip()
+            elif change.status == ReferralStatus.WITHDRAWN:
+                referral.withdrawn_reason = change.reason.strip()
+            elif change.status == ReferralStatus.APPOINTMENT_BOOKED:
+                referral.appointment_at = change.appointment_at
+                referral.appointment_place = change.appointment_place.strip()
+            elif change.status == ReferralStatus.CLOSED:
+                referral.outcome = change.outcome.strip()
+            self._event(s, referral, "status", old.value, change.status.value, now,
+                        change.note.strip())  # fmt: skip
+
+    def record_chase(self, referral_id: str, note: str) -> None:
+        """The worker chased the service (a call, an email); the next chase is due
+        ``chase_working_days`` working days later."""
+        if not note.strip():
+            raise ValidationFailed({"note": "Say how you chased and what they said."})
+        now = self._now()
+        with self._db.write() as s:
+            referral, _person = self._referral_and_person(s, referral_id)
+            if referral.status != ReferralStatus.SENT.value:
+                raise ValidationFailed(
+                    {"status": "Only a sent referral that has had no answer is chased."}
+                )
+            referral.last_chased_on = now.date()
+            self._event(s, referral, "chase", referral.status, referral.status, now,
+                        note.strip())  # fmt: skip
+
+    def _event(
+        self,
+        s: Session,
+        referral: Referral,
+        kind: str,
+        from_status: str,
+        to_status: str,
+        at: dt.datetime,
+        note: str,
+    ) -> None:
+        s.add(ReferralEvent(
+            referral_id=referral.id, person_id=referral.person_id, kind=kind,
+            from_status=from_status, to_status=to_status, at=at, note=note,
+        ))  # fmt: skip
+
+    def _referral_and_person(self, s: Session, referral_id: str) -> tuple[Referral, Person]:
+        referral = s.get(Referral, referral_id)
+        if referral is None:
+            raise NotFound("That referral is no longer on this laptop.")
+        person = s.get(Person, referral.person_id)
+        assert person is not None  # a foreign key
+        return referral, person
+
+    # --- reading ----------------------------------------------------------------------------
+    def for_person(self, person_id: str) -> list[ReferralView]:
+        """A person's referrals with their history, open ones first, newest first."""
+        with self._db.read() as s:
+            person = s.get(Person, person_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            referrals = list(s.scalars(select(Referral).where(Referral.person_id == person_id)))
+            views = self._views(s, referrals, {person.id: person}, with_events=True)
+        return sorted(views, key=lambda v: (not v.open, -v.made_on.toordinal(), v.id))
+
+    def get(self, referral_id: str) -> ReferralView:
+        with self._db.read() as s:
+            referral, person = self._referral_and_person(s, referral_id)
+            return self._views(s, [referral], {person.id: person}, with_events=True)[0]
+
+    def across_caseload(self, query: ReferralQuery) -> list[ReferralView]:
+        """Referrals across the caseload, to chase first, then by the date made."""
+        stmt = select(Referral, Person).join(Person, Person.id == Referral.person_id)
+        if query.status:
+            stmt = stmt.where(Referral.status == query.status)
+        elif not query.include_finished:
+            stmt = stmt.where(Referral.status.not_in([s.value for s in FINISHED]))
+        if query.category:
+            stmt = stmt.where(Referral.category == query.category)
+        if query.mine:
+            stmt = stmt.where(Person.allocated_worker_id == self._app.worker.id)
+        with self._db.read() as s:
+            rows = s.execute(stmt).all()
+            people = {person.id: person for _referral, person in rows}
+            views = self._views(s, [referral for referral, _person in rows], people)
+        if query.chase_only:
+            views = [v for v in views if v.chase_due]
+        return sorted(views, key=lambda v: (not v.chase_due, v.made_on, v.person_name, v.id))
+
+    def counts(self, query: ReferralQuery) -> dict[ReferralStatus, int]:
+        """How many referrals are in each status (every status, for the filter's figures)."""
+        wide = ReferralQuery(category=query.category, mine=query.mine, include_finished=True)
+        counts = dict.fromkeys(ReferralStatus, 0)
+        for view in self.across_caseload(wide):
+            counts[view.status] += 1
+        return counts
+
+    def to_chase(self) -> list[ReferralView]:
+        """Sent referrals on the signed-in worker's caseload that nobody has answered."""
+        return self.across_caseload(ReferralQuery(status=ReferralStatus.SENT.value,
+                                                  chase_only=True, mine=True))  # fmt: skip
+
+    def _views(
+        self,
+        s: Session,
+        referrals: Iterable[Referral],
+        people: dict[str, Person],
+        with_events: bool = False,
+    ) -> list[ReferralView]:
+        referrals = list(referrals)
+        workers = {w.id: w.name for w in s.scalars(select(Worker))}
+        today = self._now().date()
+        holidays = self._reference.bank_holiday_dates
+        working_days = self.chase_working_days
+        events: dict[str, list[ReferralEventView]] = {}
+        if with_events and referrals:
+            for event in s.scalars(
+                select(ReferralEvent)
+                .where(ReferralEvent.referral_id.in_([r.id for r in referrals]))
+                .order_by(ReferralEvent.at, ReferralEvent.created_at)
+            ):
+                events.setdefault(event.referral_id, []).append(
+                    ReferralEventView(
+                        at=event.at,
+                        author=workers.get(event.created_by, "Unknown worker"),
+                        kind=event.kind,
+                        from_status=ReferralStatus(event.from_status)
+                        if event.from_status else None,
+                        to_status=ReferralStatus(event.to_status) if event.to_status else None,
+                        note=event.note,
+                    )
+                )  # fmt: skip
+        views = []
+        for referral in referrals:
+            person = people[referral.person_id]
+            status = ReferralStatus(referral.status)
+            last = referral.last_chased_on or referral.sent_on
+            due_on = (
+                chase_due_on(last, working_days, holidays)
+                if last is not None and status == ReferralStatus.SENT
+                else None
+            )
+            views.append(ReferralView(
+                id=referral.id,
+                person_id=referral.person_id,
+                person_name=display_name(person.given_name, person.family_name,
+                                         person.preferred_name),
+                service=Service.from_json(referral.service),
+                category=referral.category,
+                category_label=self._category_label(referral.category),
+                needs=tuple(referral.needs or ()),
+                reason=referral.reason,
+                urgency=Urgency(referral.urgency),
+                how_sent=referral.how_sent,
+                made_on=referral.made_on,
+                made_by=workers.get(referral.created_by, "Unknown worker"),
+                status=status,
+                sent_on=referral.sent_on,
+                last_chased_on=referral.last_chased_on,
+                chase_due=last is not None
+                and needs_chasing(status, last, today, working_days, holidays),
+                chase_due_on=due_on,
+                consent_override=referral.consent_override,
+                declined_reason=referral.declined_reason,
+                appointment_at=referral.appointment_at,
+                appointment_place=referral.appointment_place,
+                outcome=referral.outcome,
+                withdrawn_reason=referral.withdrawn_reason,
+                events=tuple(events.get(referral.id, ())),
+            ))  # fmt: skip
+        return views
+
+    # --- the Duty to Refer --------------------------------------------------------------------
+    def duty_to_refer(self, person_id: str) -> DutyToReferProposal | None:
+        """The housing referral due for this person (release within 56 days, no settled
+        address, not out yet) until one has gone to a housing authority."""
+        with self._db.read() as s:
+            person = s.get(Person, person_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            return self._proposal(s, person)
+
+    def _proposal(self, s: Session, person: Person) -> DutyToReferProposal | None:
+        today = self._now().date()
+        flags = release_flags(
+            person.release_date, person.has_settled_address, today,
+            self._reference.bank_holiday_dates, released=person.status in OUT_STATUSES,
+        )  # fmt: skip
+        if not flags.duty_to_refer or person.release_date is None:
+            return None
+        if duty_to_refer_made(s, [person.id]):
+            return None
+        authority = self._reference.local_authority(person.housing_authority or "")
+        service = (
+            self._reference.housing_authority_service(authority.code) if authority else None
+        )
+        return DutyToReferProposal(
+            person_id=person.id,
+            release_date=person.release_date,
+            days_to_release=(person.release_date - today).days,
+            authority_code=authority.code if authority else "",
+            authority_name=authority.name if authority else "",
+            service_code=service.code if service else None,
+        )
+
+    # --- the summary sent through the service's own channel -----------------------------------
+    def summary_text(self, referral_id: str) -> str:
+        """The referral as plain text, with only the fields this service needs; refused
+        without consent or a recorded override."""
+        with self._db.read() as s:
+            referral, person = self._referral_and_person(s, referral_id)
+            gap = self._consent_gap(person, referral.category)
+            if gap and not referral.consent_override:
+                raise UserError(
+                    f"No summary can be made yet: {gap}"
+                )
+            service = Service.from_json(referral.service)
+            wanted = {SummaryField(f) for f in service.summary_fields}
+            worker = s.get(Worker, referral.created_by)
+            lines = [
+                f"Referral to {service.name}",
+                f"Date: {referral.made_on:%d/%m/%Y}",
+            ]
+            prison = self._reference.prison(person.prison_code)
+            authority = self._reference.local_authority(person.housing_authority or "")
+            values: dict[SummaryField, str] = {
+                SummaryField.NAME: f"{person.given_name} {person.family_name}".strip(),
+                SummaryField.DATE_OF_BIRTH: f"{person.date_of_birth:%d/%m/%Y}"
+                if person.date_of_birth else "",
+                SummaryField.NOMIS_NUMBER: person.nomis_number,
+                SummaryField.CRN: person.crn,
+                SummaryField.PRISON: prison.name if prison else "",
+                SummaryField.RELEASE_DATE: (
+                    f"{person.release_date:%d/%m/%Y}"
+                    + (f" {person.release_time}" if person.release_time else "")
+                ) if person.release_date else "",
+                SummaryField.NEEDS: ", ".join(self._category_label(n) for n in referral.needs),
+                SummaryField.REASON: referral.reason,
+                SummaryField.URGENCY: Urgency(referral.urgency).label,
+                SummaryField.LOCAL_AUTHORITY: authority.name if authority else "",
+                SummaryField.WORKER: (
+                    f"{worker.name}, {self._organisation(worker.organisation_code)}"
+                    if worker else ""
+                ),
+            }  # fmt: skip
+            for summary_field in SummaryField:
+                if summary_field in wanted and values[summary_field]:
+                    lines.append(f"{summary_field.label}: {values[summary_field]}")
+            if gap:
+                lines.append(f"Shared without consent: {referral.consent_override}")
+            else:
+                given = f" on {person.consent_date:%d/%m/%Y}" if person.consent_date else ""
+                lines.append(
+                    f"Consent to share: given{given} for "
+                    f"{self._category_label(referral.category).lower()} services"
+                )
+        return "\n".join(lines)
+
+    def _organisation(self, code: str) -> str:
+        organisation = self._reference.organisation(code)
+        return organisation.name if organisation else code
+
+
+def duty_to_refer_made(s: Session, person_ids: list[str]) -> set[str]:
+    """Of these people, those with a Duty to Refer referral gone to a housing authority."""
+    if not person_ids:
+        return set()
+    made = set()
+    for person_id, service in s.execute(
+        select(Referral.person_id, Referral.service).where(
+            Referral.person_id.in_(person_ids),
+            Referral.status.in_([status.value for status in _MADE]),
+        )
+    ):
+        if isinstance(service, dict) and service.get("local_authority"):
+            made.add(person_id)
+    return made

@@ -230,3 +230,48 @@ def test_byte_order_mark_and_windows_line_ends_are_fine(copy: Path) -> None:
     path = copy / "sentence_types.csv"
     path.write_bytes(b"\xef\xbb\xbfcode,label\r\nremand,Remand\r\n")
     assert [t.code for t in load_reference_data(copy).sentence_types] == ["remand"]
+
+
+def test_the_service_directory_loads_with_a_housing_team_per_authority() -> None:
+    ref = load_reference_data()
+    assert {a.code for a in ref.local_authorities} == {
+        s.local_authority for s in ref.services if s.local_authority
+    }
+    assert {s.category for s in ref.services} <= NEED_CODES
+    assert ref.service("jobcentre_plus") is not None
+    assert ref.service("jobcentre_plus").covers("slough")  # type: ignore[union-attr]
+    housing = ref.housing_authority_service("reading")
+    assert housing is not None and housing.covers("reading") and not housing.covers("oxford")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (",family,all,phone,", ",families,all,phone,", "the category 'families' is not a need"),
+        (",family,all,phone,", ",family,oxfrd,phone,", "the areas oxfrd are not local authority"),
+        (",family,all,phone,", ",family,all,fax,", "how_to_refer 'fax' should be one of"),
+        ("name;needs;reason;worker,\n", "name;shoe_size,\n", "summary_fields shoe_size are not"),
+    ],
+)
+def test_a_broken_service_row_is_named_by_line(
+    copy: Path, old: str, new: str, expected: str
+) -> None:
+    path = copy / "services.csv"
+    text = path.read_text("utf-8")
+    start = text.index("family_support")
+    line = text[:start].count("\n") + 1
+    row_end = text.index("\n", start) + 1
+    row = text[start:row_end]
+    assert old in row, row
+    path.write_text(text[:start] + row.replace(old, new) + text[row_end:], "utf-8")
+    with pytest.raises(ReferenceDataError) as caught:
+        load_reference_data(copy)
+    assert str(caught.value).startswith(f"services.csv line {line}: {expected}")
+
+
+def test_two_housing_teams_for_one_authority_are_refused(copy: Path) -> None:
+    path = copy / "services.csv"
+    text = path.read_text("utf-8")
+    path.write_text(text.replace(",cherwell\n", ",oxford\n"), "utf-8")
+    with pytest.raises(ReferenceDataError, match="'oxford' already has its Duty to Refer service"):
+        load_reference_data(copy)

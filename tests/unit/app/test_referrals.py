@@ -1,0 +1,261 @@
+"""ReferralService on a real SQLCipher database: the consent gate at the service layer, the
+lifecycle with its history, chasing, the Duty to Refer proposal, the summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+import pytest
+from sqlalchemy import select
+
+from restart_desktop.app.cases import CaseFields, CaseloadQuery, CaseService
+from restart_desktop.app.errors import UserError, ValidationFailed
+from restart_desktop.app.referrals import (
+    ReferralDraft,
+    ReferralQuery,
+    ReferralService,
+    StatusChange,
+)
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import CaseStatus
+from restart_desktop.domain.checklist import ItemState
+from restart_desktop.domain.referrals import ReferralStatus, Urgency
+from restart_desktop.store.models import Change, Referral, ReferralEvent
+
+NOW = dt.datetime(2026, 11, 20, 10, 0)  # a Friday
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def cases(enrolled: AppSession, clock: Clock) -> CaseService:
+    return CaseService(enrolled, today=lambda: clock.now.date(), now=clock)
+
+
+@pytest.fixture
+def referrals(enrolled: AppSession, clock: Clock) -> ReferralService:
+    return ReferralService(enrolled, now=clock)
+
+
+def _person(cases: CaseService, **changes: object) -> str:
+    values = CaseFields(
+        given_name="Testy", family_name="Referson", nomis_number="Z1234AB", crn="Z123456",
+        date_of_birth=dt.date(1990, 5, 17), prison_code="bullingdon",
+        release_date=NOW.date() + dt.timedelta(days=20), release_time="08:30",
+        referral_date=dt.date(2026, 9, 1), sentence_type="determinate_short",
+        consent_given=True, consent_date=dt.date(2026, 9, 2), consent_method="written",
+        consent_categories=("accommodation", "benefits"), housing_authority="cherwell",
+    )  # fmt: skip
+    case_id = cases.create_case(replace(values, **changes)).case_id  # type: ignore[arg-type]
+    cases.change_status(case_id, CaseStatus.ACCEPTED, "Accepted (test)")
+    return case_id
+
+
+def _draft(referrals: ReferralService, person: str, service: str = "dass_oxfordshire") -> str:
+    return referrals.create(ReferralDraft(
+        person_id=person, service_code=service, reason="Needs a script on release (test)",
+        urgency=Urgency.URGENT.value,
+    ))  # fmt: skip
+
+
+def test_the_directory_is_searchable_offline(referrals: ReferralService) -> None:
+    found = referrals.directory("drug", authority="reading")
+    assert [s.code for s in found] == ["dass_berkshire"]
+    assert [s.code for s in referrals.directory("", category="family")] == ["family_support"]
+    assert referrals.directory("no such service anywhere") == []
+
+
+def test_sending_without_consent_for_that_kind_of_service_is_refused(
+    cases: CaseService, referrals: ReferralService, enrolled: AppSession
+) -> None:
+    person = _person(cases)
+    referral = _draft(referrals, person)  # drugs and alcohol: not in the consent
+    gap = referrals.consent_gap(referral)
+    assert gap is not None and "does not cover drugs and alcohol services" in gap
+    with pytest.raises(ValidationFailed) as caught:
+        referrals.send(referral, "email")
+    assert caught.value.problems["consent"] == gap
+    with pytest.raises(UserError, match="No summary can be made yet"):
+        referrals.summary_text(referral)
+    assert referrals.get(referral).status == ReferralStatus.DRAFT
+
+    referrals.send(referral, "email", override="Safeguarding: overdose risk on release (test)")
+
+    sent = referrals.get(referral)
+    assert sent.status == ReferralStatus.SENT and sent.sent_on == NOW.date()
+    assert sent.consent_override == "Safeguarding: overdose risk on release (test)"
+    assert sent.events[-1].note.startswith("Sent without consent: Safeguarding")
+    assert sent.events[-1].author == enrolled.worker.name
+    summary = referrals.summary_text(referral)
+    assert "Shared without consent: Safeguarding" in summary
+
+
+def test_no_consent_at_all_says_so(cases: CaseService, referrals: ReferralService) -> None:
+    person = _person(cases, consent_given=False, consent_date=None, consent_method="",
+                     consent_categories=())  # fmt: skip
+    referral = _draft(referrals, person, "jobcentre_plus")
+    with pytest.raises(ValidationFailed, match="No consent to share is recorded"):
+        referrals.send(referral, "phone", override="   ")
+
+
+def test_the_lifecycle_is_recorded_step_by_step(
+    cases: CaseService, referrals: ReferralService, clock: Clock, enrolled: AppSession
+) -> None:
+    person = _person(cases)
+    referral = _draft(referrals, person, "jobcentre_plus")
+    referrals.send(referral, "phone", note="Spoke to the prison work coach")
+    with pytest.raises(ValidationFailed, match="Say why the service declined"):
+        referrals.change_status(referral, StatusChange(ReferralStatus.DECLINED))
+    with pytest.raises(ValidationFailed, match="can become"):
+        referrals.change_status(referral, StatusChange(ReferralStatus.ATTENDED))
+    referrals.change_status(referral, StatusChange(ReferralStatus.ACKNOWLEDGED, note="Email"))
+    appointment = dt.datetime(2026, 12, 10, 9, 30)
+    referrals.change_status(referral, StatusChange(
+        ReferralStatus.APPOINTMENT_BOOKED, appointment_at=appointment,
+        appointment_place="Jobcentre, 2 Sample Road (test)",
+    ))  # fmt: skip
+    referrals.change_status(referral, StatusChange(ReferralStatus.ATTENDED))
+    referrals.change_status(
+        referral, StatusChange(ReferralStatus.CLOSED, outcome="Claim made, first payment due")
+    )
+
+    view = referrals.get(referral)
+    assert view.status == ReferralStatus.CLOSED and not view.open
+    assert view.appointment_at == appointment
+    assert view.outcome == "Claim made, first payment due"
+    assert [(e.from_status, e.to_status) for e in view.events] == [
+        (None, ReferralStatus.DRAFT),
+        (ReferralStatus.DRAFT, ReferralStatus.SENT),
+        (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED),
+        (ReferralStatus.ACKNOWLEDGED, ReferralStatus.APPOINTMENT_BOOKED),
+        (ReferralStatus.APPOINTMENT_BOOKED, ReferralStatus.ATTENDED),
+        (ReferralStatus.ATTENDED, ReferralStatus.CLOSED),
+    ]
+    assert view.events[1].note == "Spoke to the prison work coach"
+    with enrolled.db.read() as s:
+        events = s.scalars(select(ReferralEvent)).all()
+        changes = s.scalars(select(Change).where(Change.entity == "referral_events")).all()
+    assert len(events) == len(changes) == 6  # every step is a synced change
+    with pytest.raises(ValidationFailed, match="cannot change any more"):
+        referrals.change_status(referral, StatusChange(ReferralStatus.WITHDRAWN, reason="x"))
+
+
+def test_unanswered_referrals_are_chased_after_three_working_days(
+    cases: CaseService, referrals: ReferralService, clock: Clock
+) -> None:
+    person = _person(cases)
+    referral = _draft(referrals, person, "jobcentre_plus")
+    referrals.send(referral, "phone")  # Friday 20 November
+    clock.now = dt.datetime(2026, 11, 24, 16, 0)  # Tuesday: two working days
+    assert referrals.to_chase() == []
+    clock.now = dt.datetime(2026, 11, 25, 9, 0)  # Wednesday: three
+    (due,) = referrals.to_chase()
+    assert due.id == referral and due.chase_due_on == dt.date(2026, 11, 25)
+    with pytest.raises(ValidationFailed):
+        referrals.record_chase(referral, " ")
+    referrals.record_chase(referral, "Phoned; they will call back (test)")
+    assert referrals.to_chase() == []
+    assert referrals.get(referral).chase_due_on == dt.date(2026, 11, 30)
+    clock.now = dt.datetime(2026, 11, 30, 9, 0)
+    assert [r.id for r in referrals.to_chase()] == [referral]
+    referrals.change_status(referral, StatusChange(ReferralStatus.ACKNOWLEDGED))
+    assert referrals.to_chase() == []
+
+
+def test_the_chase_interval_is_a_setting(
+    cases: CaseService, referrals: ReferralService, clock: Clock, enrolled: AppSession
+) -> None:
+    enrolled.set_setting("chase_after_working_days", "1")
+    person = _person(cases)
+    referral = _draft(referrals, person, "jobcentre_plus")
+    referrals.send(referral, "phone")
+    clock.now = dt.datetime(2026, 11, 23, 9, 0)  # Monday: one working day
+    assert [r.id for r in referrals.to_chase()] == [referral]
+
+
+def test_the_duty_to_refer_is_proposed_until_made(
+    cases: CaseService, referrals: ReferralService, clock: Clock, enrolled: AppSession
+) -> None:
+    far = _person(cases, release_date=NOW.date() + dt.timedelta(days=80))
+    settled = _person(cases, has_settled_address=True)
+    person = _person(cases)
+    assert referrals.duty_to_refer(far) is None  # more than 56 days away
+    assert referrals.duty_to_refer(settled) is None
+    proposal = referrals.duty_to_refer(person)
+    assert proposal is not None
+    assert (proposal.authority_code, proposal.service_code) == ("cherwell", "housing_cherwell")
+    assert proposal.days_to_release == 20
+    clock.now = NOW + dt.timedelta(days=30)  # 50 days before the far release: now due
+    assert referrals.duty_to_refer(far) is not None
+    clock.now = NOW
+
+    referral = _draft(referrals, person, "housing_cherwell")
+    assert referrals.duty_to_refer(person) is not None  # a draft is not made
+    referrals.send(referral, "portal")
+
+    assert referrals.duty_to_refer(person) is None
+    (row,) = [r for r in cases.caseload_page(CaseloadQuery(), 0, 10) if r.id == person]
+    assert row.flags is not None and not row.flags.duty_to_refer
+    assert not cases.get_case(person).flags.duty_to_refer  # type: ignore[union-attr]
+    plan = ReleaseService(enrolled, now=clock).plan(person)
+    assert plan is not None
+    item = plan.item("duty_to_refer")
+    assert item is not None and item.state == ItemState.DONE
+    assert item.note == "Referral sent to Cherwell District Council on 20/11/2026."
+
+
+def test_a_referral_keeps_the_service_details_it_was_made_to(
+    cases: CaseService, referrals: ReferralService, enrolled: AppSession
+) -> None:
+    person = _person(cases)
+    referral = _draft(referrals, person, "jobcentre_plus")
+    with enrolled.db.write() as s:  # as if the directory had said something else then
+        row = s.get(Referral, referral)
+        assert row is not None
+        row.service = {**row.service, "contact": "Old number 01632 960 999 (test)"}
+    view = referrals.get(referral)
+    assert view.service.contact == "Old number 01632 960 999 (test)"
+
+
+def test_the_summary_carries_only_what_the_service_needs(
+    cases: CaseService, referrals: ReferralService
+) -> None:
+    person = _person(cases)
+    referral = _draft(referrals, person, "jobcentre_plus")  # benefits: consented
+    text = referrals.summary_text(referral)
+    assert text.splitlines()[0] == "Referral to Jobcentre Plus: Universal Credit and the first " \
+        "appointment"
+    assert "Name: Testy Referson" in text
+    assert "Date of birth: 17/05/1990" in text
+    assert "Consent to share: given on 02/09/2026 for benefits and money services" in text
+    for absent in ("Z1234AB", "Z123456", "HMP Bullingdon", "Cherwell"):
+        assert absent not in text  # the Jobcentre entry asks for none of these
+
+
+def test_the_caseload_view_filters_and_counts(
+    cases: CaseService, referrals: ReferralService
+) -> None:
+    person = _person(cases)
+    first = _draft(referrals, person, "jobcentre_plus")
+    _draft(referrals, person, "housing_cherwell")
+    referrals.send(first, "phone")
+    assert len(referrals.across_caseload(ReferralQuery())) == 2
+    sent = referrals.across_caseload(ReferralQuery(status=ReferralStatus.SENT.value))
+    assert [r.id for r in sent] == [first]
+    assert [r.category for r in referrals.across_caseload(
+        ReferralQuery(category="accommodation"))] == ["accommodation"]  # fmt: skip
+    counts = referrals.counts(ReferralQuery())
+    assert counts[ReferralStatus.SENT] == 1 and counts[ReferralStatus.DRAFT] == 1

@@ -21,6 +21,7 @@ from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSourc
 from restart_desktop.domain.checklist import FirstNight, ItemState
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
+from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.release import FRIDAY, is_working_day, release_flags
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
@@ -29,6 +30,8 @@ from restart_desktop.store.models import (
     ContactNote,
     FollowUpAction,
     Person,
+    Referral,
+    ReferralEvent,
     ReleasePlanItem,
     Worker,
 )
@@ -145,6 +148,7 @@ def fill_demo_data(
             for person in people:
                 notes += _demo_contacts(s, rng, person, today, session.worker.id)
                 _demo_plan(s, rng, person, session, today)
+                _demo_referrals(s, rng, person, session, today)
         done += batch
         if progress:
             progress(done, cases)
@@ -436,3 +440,77 @@ def _demo_plan(
         plan.release_changed_at = dt.datetime.combine(today, dt.time(15, 20)) - dt.timedelta(
             days=1
         )
+
+
+# --- referrals --------------------------------------------------------------------------------
+# Where a demo referral has got to, with how often.
+REFERRAL_PATHS = (
+    ((), 2),  # still a draft
+    ((ReferralStatus.SENT,), 3),  # sent, waiting (some of these are to chase)
+    ((ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED), 2),
+    ((ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.APPOINTMENT_BOOKED), 2),
+    ((ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.APPOINTMENT_BOOKED,
+      ReferralStatus.ATTENDED, ReferralStatus.CLOSED), 2),
+    ((ReferralStatus.SENT, ReferralStatus.DECLINED), 1),
+)  # fmt: skip
+
+
+def _demo_referrals(
+    s: Session, rng: random.Random, person: Person, session: AppSession, today: dt.date
+) -> None:
+    """Referrals made while the person was inside: drafts, some waiting for an answer (to
+    chase), some with an appointment or an outcome, and the Duty to Refer."""
+    if person.status in (CaseStatus.RECOMMENDED.value, CaseStatus.DECLINED.value):
+        return
+    reference = session.reference
+    wanted = [n for n in person.needs if n != "accommodation"]
+    services = [sv for n in wanted for sv in reference.services
+                if sv.category == n and not sv.local_authority][:3]  # fmt: skip
+    if "accommodation" in person.needs and person.housing_authority:
+        housing = reference.housing_authority_service(person.housing_authority)
+        if housing is not None:
+            services.insert(0, housing)
+    start = person.referral_date or today - dt.timedelta(days=60)
+    for service in services[: rng.randint(0, 3)]:
+        made = min(today, start + dt.timedelta(days=rng.randint(5, 40)))
+        path = rng.choices([p for p, _ in REFERRAL_PATHS], [w for _, w in REFERRAL_PATHS])[0]
+        if path == (ReferralStatus.SENT,) and made < today - dt.timedelta(days=21):
+            path = (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)  # answered long ago
+        referral = Referral(
+            person_id=person.id, service_code=service.code, service=service.to_json(),
+            category=service.category, needs=[service.category],
+            reason=f"{service.service} after release (demo).",
+            urgency=rng.choice(("routine", "routine", "urgent")), how_sent=service.how_to_refer,
+            made_on=made, status=ReferralStatus.DRAFT.value,
+        )  # fmt: skip
+        if not person.consent_given and path:
+            referral.consent_override = "Safeguarding duty (demo)."
+        s.add(referral)
+        s.flush()
+        at = dt.datetime.combine(made, dt.time(10, 0))
+        events: list[tuple[ReferralStatus | None, ReferralStatus, dt.datetime]] = [
+            (None, ReferralStatus.DRAFT, at)
+        ]
+        previous = ReferralStatus.DRAFT
+        for step in path:
+            at = min(at + dt.timedelta(days=rng.randint(1, 6)),
+                     dt.datetime.combine(today, dt.time(9, 0)))  # fmt: skip
+            events.append((previous, step, at))
+            previous = step
+        referral.status = previous.value
+        if path:
+            referral.sent_on = events[1][2].date()
+        if previous == ReferralStatus.DECLINED:
+            referral.declined_reason = "Outside the service's area (demo)."
+        if ReferralStatus.APPOINTMENT_BOOKED in path:
+            referral.appointment_at = dt.datetime.combine(
+                today + dt.timedelta(days=rng.randint(-10, 14)), dt.time(10, 30))
+            referral.appointment_place = "At the service's office (demo)"
+        if previous == ReferralStatus.CLOSED:
+            referral.outcome = "Support in place (demo)."
+        for old, new, when in events:
+            s.add(ReferralEvent(
+                referral_id=referral.id, person_id=person.id, kind="status",
+                from_status=old.value if old else "", to_status=new.value, at=when, note="",
+            ))  # fmt: skip
+

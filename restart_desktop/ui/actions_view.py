@@ -1,4 +1,5 @@
-"""My actions: open follow-up actions across the worker's caseload, overdue first."""
+"""My actions: referrals nobody has answered (to chase), then open follow-up actions across the
+worker's caseload, overdue first."""
 
 from __future__ import annotations
 
@@ -21,7 +22,9 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.notes import ActionView, NoteService
+from restart_desktop.app.referrals import ReferralService, ReferralView
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.referrals import ReferralsTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import OVERDUE, CloseActionDialog, action_state
 
@@ -67,18 +70,34 @@ class ActionsTableModel(RowListTableModel[ActionView]):
 class MyActionsView(QWidget):
     """Signals:
     case_requested(str): open this person's case (contacts tab).
+    referral_case_requested(str): open this person's referrals (a referral to chase).
     changed(): an action was closed.
     """
 
     case_requested = Signal(str)
+    referral_case_requested = Signal(str)
     changed = Signal()
 
     def __init__(
-        self, service: NoteService, runner: TaskRunner, parent: QWidget | None = None
+        self,
+        service: NoteService,
+        runner: TaskRunner,
+        referrals: ReferralService | None = None,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
+        self._referrals = referrals
+        self.chase_model = ReferralsTableModel(with_person=True, parent=self)
+        self.chases = EnterTableView()
+        self.chases.setModel(self.chase_model)
+        self.chases.setAccessibleName("Referrals to chase: Enter opens the person's referrals")
+        self.chases.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.chases.setMaximumHeight(170)
+        self.chases_label = QLabel("")
+        self.chases_label.setStyleSheet("font-weight: 600;")
+        self.chases.row_activated.connect(self._on_chase_activated)
         self.model = ActionsTableModel(self)
         self.table = EnterTableView()
         self.table.setModel(self.model)
@@ -99,16 +118,38 @@ class MyActionsView(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.summary)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.chases_label)
+        layout.addWidget(self.chases)
         layout.addLayout(buttons)
         layout.addWidget(self.table, 1)
+        self.chases_label.hide()
+        self.chases.hide()
         self.close_button.clicked.connect(self._on_close_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
         self.refresh_button.clicked.connect(self.refresh)
         self.table.row_activated.connect(lambda _row: self._on_open_clicked())
 
     def refresh(self) -> None:
-        service = self._service
+        service, referrals = self._service, self._referrals
         self._runner.run(service.my_actions, self._on_loaded, self._on_failed)
+        if referrals is not None:
+            self._runner.run(referrals.to_chase, self._on_chases_loaded, self._on_failed)
+
+    def _on_chases_loaded(self, views: list[ReferralView]) -> None:
+        self.chase_model.set_rows(views)
+        self.chases_label.setText(
+            f"Referrals to chase ({len(views)}): sent, and no answer after "
+            f"{self._referrals.chase_working_days if self._referrals else 3} working days"
+        )
+        self.chases_label.setVisible(bool(views))
+        self.chases.setVisible(bool(views))
+        if views:
+            self.chases.setCurrentIndex(self.chase_model.index(0, 0))
+
+    def _on_chase_activated(self, row: int) -> None:
+        view = self.chase_model.row_item(row)
+        if view is not None:
+            self.referral_case_requested.emit(view.person_id)
 
     def _on_loaded(self, actions: list[ActionView]) -> None:
         current = self.table.currentIndex().row()

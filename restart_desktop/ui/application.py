@@ -550,6 +550,7 @@ class MainWindow(QMainWindow):
         self.caseload_action = self._action("Show &caseload", "Ctrl+1", self._on_caseload)
         self.actions_action = self._action("Show my &actions", "Ctrl+2", self._on_my_actions)
         self.today_action = self._action("Show &today's releases", "Ctrl+T", self._on_today)
+        self.referrals_action = self._action("Show &referrals", "Ctrl+3", self._on_referrals)
         self.search_action = self._action("&Search notes", "Ctrl+K", self._on_search_notes)
         self.note_action = self._action(
             "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
@@ -567,6 +568,7 @@ class MainWindow(QMainWindow):
             self.caseload_action,
             self.today_action,
             self.actions_action,
+            self.referrals_action,
         ):
             file_menu.addAction(action)
         file_menu.addAction(self.close_case_action)
@@ -587,6 +589,7 @@ class MainWindow(QMainWindow):
             self.search_action,
             self.actions_action,
             self.today_action,
+            self.referrals_action,
             self.find_action,
             self.caseload_action,
             self.close_case_action,
@@ -623,6 +626,10 @@ class MainWindow(QMainWindow):
         tabs = self.workspace.tabs
         tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
         tabs.currentWidget().setFocus()
+
+    def _on_referrals(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_referrals()
 
     def _on_today(self) -> None:
         if self.workspace is not None and not self.is_locked:

@@ -33,10 +33,12 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService, SaveResult, WorkerOption
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.domain.case import ConsentMethod, ReferralSource
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
+from restart_desktop.ui.referrals import ReferralsPanel
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import TimelinePanel
@@ -51,12 +53,14 @@ class CaseFileView(QWidget):
     title_changed(str): the tab title should now read this.
     notes_changed(): a note, addendum or action was written for this person.
     plan_changed(): the person's release plan or release outcome was saved.
+    referrals_changed(): a referral of this person was made, sent, moved on or chased.
     """
 
     case_saved = Signal(str)
     title_changed = Signal(str)
     notes_changed = Signal()
     plan_changed = Signal()
+    referrals_changed = Signal()
 
     def __init__(
         self,
@@ -68,12 +72,15 @@ class CaseFileView(QWidget):
         parent: QWidget | None = None,
         notes: NoteService | None = None,
         release: ReleaseService | None = None,
+        referrals: ReferralService | None = None,
     ) -> None:
         super().__init__(parent)
         self._notes = notes
         self._release = release
         self.timeline: TimelinePanel | None = None
         self.release_panel: ReleasePlanPanel | None = None
+        self._referrals = referrals
+        self.referrals_panel: ReferralsPanel | None = None
         self._then_close: Callable[[], None] | None = None
         self._filled = CaseFields()  # what the form showed when loaded or last saved
         self._service = service
@@ -150,8 +157,8 @@ class CaseFileView(QWidget):
         self.sections.setAccessibleName("Case file sections")
         self.sections.addTab(details, "Details")
         self.sections.setTabToolTip(0, "Details (Alt+1)")
-        # Alt+1, Alt+2 and Alt+3 switch sections: letters are taken by the fields' shortcuts.
-        for number in (1, 2, 3):
+        # Alt+1 to Alt+4 switch sections: letters are taken by the fields' shortcuts.
+        for number in (1, 2, 3, 4):
             shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda n=number: self._show_section(n - 1))
@@ -230,6 +237,13 @@ class CaseFileView(QWidget):
         self.iom = QCheckBox("Managed &under IOM (Integrated Offender Management)")
         self.mappa = QCheckBox("Managed under &MAPPA")
         self.has_settled_address = QCheckBox("Has a settled address for release")
+        self.housing_authority = QComboBox()
+        self.housing_authority.setAccessibleName(
+            "Local housing authority the person chose for the Duty to Refer"
+        )
+        self.housing_authority.addItem("Not chosen yet", "")
+        for authority in self._reference.local_authorities:
+            self.housing_authority.addItem(authority.name, authority.code)
         self._row(form, "Pris&on:", self.prison_code, "prison_code")
         self._row(form, "Release &date:", self.release_date, "release_date")
         self._row(form, "Release t&ime:", self.release_time, "release_time")
@@ -237,6 +251,7 @@ class CaseFileView(QWidget):
         form.addRow(self.iom)
         form.addRow(self.mappa)
         form.addRow(self.has_settled_address)
+        self._row(form, "Housing authority:", self.housing_authority, "housing_authority")
         return group
 
     def _referral_group(self) -> QGroupBox:
@@ -268,6 +283,18 @@ class CaseFileView(QWidget):
         self._row(form, "Date gi&ven:", self.consent_date, "consent_date")
         self._row(form, "&How given:", self.consent_method, "consent_method")
         self._row(form, "&Covers:", self.consent_scope, "consent_scope")
+        # The kinds of service the person agreed to: referrals check these before sending.
+        kinds = QWidget()
+        kinds.setObjectName("consent_categories")
+        kinds_layout = QGridLayout(kinds)
+        kinds_layout.setContentsMargins(0, 0, 0, 0)
+        self.consent_boxes: dict[str, QCheckBox] = {}
+        for number, need in enumerate(self._reference.needs):
+            box = QCheckBox(need.label)
+            box.setAccessibleName(f"Consent covers {need.label} services")
+            self.consent_boxes[need.code] = box
+            kinds_layout.addWidget(box, number // 2, number % 2)
+        self._row(form, "Kinds of service:", kinds, "consent_categories")
         return group
 
     def _needs_group(self) -> QGroupBox:
@@ -341,6 +368,9 @@ class CaseFileView(QWidget):
             self.consent_date.set_date(values.consent_date)
             _select(self.consent_method, values.consent_method)
             self.consent_scope.setText(values.consent_scope)
+            for code, box in self.consent_boxes.items():
+                box.setChecked(code in values.consent_categories)
+            _select(self.housing_authority, values.housing_authority)
             for code, box in self.need_boxes.items():
                 box.setChecked(code in values.needs)
         finally:
@@ -387,6 +417,8 @@ class CaseFileView(QWidget):
         self.allocate_button.setEnabled(True)
         if self.timeline is not None:
             self.timeline.person_name = name
+        if self.referrals_panel is not None:
+            self.referrals_panel.person_name = name
         self.title_changed.emit(name)
 
     def collect(self) -> tuple[CaseFields | None, dict[str, str]]:
@@ -425,6 +457,10 @@ class CaseFileView(QWidget):
             consent_date=dates["consent_date"],
             consent_method=self.consent_method.currentData(),
             consent_scope=self.consent_scope.text(),
+            consent_categories=tuple(
+                code for code, box in self.consent_boxes.items() if box.isChecked()
+            ),
+            housing_authority=self.housing_authority.currentData(),
             needs=tuple(code for code, box in self.need_boxes.items() if box.isChecked()),
         )
         return values, {}
@@ -465,10 +501,23 @@ class CaseFileView(QWidget):
             self.release_panel.changed.connect(self._on_plan_changed)
             index = self.sections.addTab(self.release_panel, "Release day")
             self.sections.setTabToolTip(index, "Release day checklist and outcome (Alt+3)")
+        if self.referrals_panel is None and self._referrals is not None:
+            self.referrals_panel = ReferralsPanel(
+                self._referrals, self._runner, self._reference, self.case_id
+            )
+            self.referrals_panel.changed.connect(self._on_referrals_changed)
+            index = self.sections.addTab(self.referrals_panel, "Referrals")
+            self.sections.setTabToolTip(index, "Referrals to services (Alt+4)")
 
     def _on_plan_changed(self) -> None:
         self.plan_changed.emit()
         self.reload()  # recording the outcome can change the case status
+
+    def _on_referrals_changed(self) -> None:
+        self.referrals_changed.emit()
+        self.reload()  # a Duty to Refer made clears the flag in the banner
+        if self.release_panel is not None:
+            self.release_panel.reload()  # ... and ticks the release plan's item
 
     def _show_section(self, index: int) -> None:
         if index == 1:
@@ -479,9 +528,19 @@ class CaseFileView(QWidget):
             panel = self.show_release()
             if panel is not None:
                 panel.table.setFocus()
+        elif index == 3:
+            referrals = self.show_referrals()
+            if referrals is not None:
+                referrals.table.setFocus()
         else:
             self.sections.setCurrentIndex(0)
             self.given_name.setFocus()
+
+    def show_referrals(self) -> ReferralsPanel | None:
+        self._ensure_timeline()
+        if self.referrals_panel is not None:
+            self.sections.setCurrentWidget(self.referrals_panel)
+        return self.referrals_panel
 
     def show_release(self) -> ReleasePlanPanel | None:
         self._ensure_timeline()
@@ -512,6 +571,8 @@ class CaseFileView(QWidget):
         self.reload()
         if self.release_panel is not None:  # a new release date moves the plan
             self.release_panel.reload()
+        if self.referrals_panel is not None:  # ... and the Duty to Refer with it
+            self.referrals_panel.reload()
 
     def _on_save_failed(self, error: BaseException) -> None:
         self._then_close = None

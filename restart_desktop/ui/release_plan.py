@@ -858,9 +858,9 @@ class ReleasePlanPanel(QWidget):
         )
 
     def _write_sheet(self, sheet: ReleaseSheet, target: Path) -> None:
-        from restart_desktop.ui.release_sheet import SheetWriter
+        from restart_desktop.ui.release_sheet import sheet_writer
 
-        writer = SheetWriter(sheet, target, self)
+        writer = sheet_writer(sheet, target, self)
         writer.written.connect(self._on_sheet_made)
         writer.failed.connect(self._on_sheet_failed)
         writer.finished.connect(writer.deleteLater)

@@ -1,6 +1,6 @@
 """The person's release-day sheet as a PDF: their appointments with times and addresses, who
 to call and what to bring, in plain words and large print. Drawn by Qt (QTextDocument on a
-QPdfWriter) on a thread of its own (``SheetWriter``), so the window never waits for it.
+QPdfWriter, see ui/pdf.py) on a thread of its own, so the window never waits for it.
 
 The sheet is made only from ``ReleaseSheet``, which holds nothing about offences, risk or
 the worker's notes; the PDF goes only where the worker chooses to save it.
@@ -10,15 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import os
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QObject, QSizeF, QThread, Signal
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QObject
 
 from restart_desktop.app.release import ReleaseSheet, SheetAppointment
+from restart_desktop.ui.pdf import BODY_PT, PdfWriterThread, write_html_pdf
 
-BODY_PT = 13
+SHEET_TITLE = "Release day sheet"
 
 
 def default_file_name(sheet: ReleaseSheet) -> str:
@@ -102,59 +101,10 @@ def sheet_html(sheet: ReleaseSheet) -> str:
 
 
 def write_sheet_pdf(sheet: ReleaseSheet, path: Path) -> Path:
-    """Write the sheet to ``path`` (A4). Written to a temporary name first and then renamed,
-    so a failure never leaves half a PDF under the chosen name."""
-    temporary = path.with_name(f".{path.name}.part")
-    writer = QPdfWriter(str(temporary))
-    writer.setTitle("Release day sheet")
-    writer.setCreator("RESTART Desktop")
-    writer.setResolution(300)
-    writer.setPageLayout(
-        QPageLayout(
-            QPageSize(QPageSize.PageSizeId.A4),
-            QPageLayout.Orientation.Portrait,
-            QMarginsF(18, 18, 18, 18),
-            QPageLayout.Unit.Millimeter,
-        )
-    )
-    document = QTextDocument()
-    # Lay the text out in the PDF's own units, across the whole printable width: left to
-    # itself, the document is laid out for the screen and fills a third of the page.
-    document.documentLayout().setPaintDevice(writer)
-    document.setPageSize(QSizeF(writer.width(), writer.height()))
-    font = document.defaultFont()
-    font.setPointSize(BODY_PT)
-    document.setDefaultFont(font)
-    document.setHtml(sheet_html(sheet))
-    try:
-        document.print_(writer)
-        del writer  # closes the file
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
+    """Write the sheet to ``path`` (A4), on the calling thread."""
+    return write_html_pdf(sheet_html(sheet), path, SHEET_TITLE)
 
 
-class SheetWriter(QThread):
-    """Writes one sheet on its own Qt thread. Qt text layout and PDF output start timers, which
-    need a thread with a Qt event dispatcher: the database worker (a Python thread) has none.
-
-    Signals:
-        written(object): the Path of the finished PDF.
-        failed(object): the exception that stopped it (nothing is left under the name).
-    """
-
-    written = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, sheet: ReleaseSheet, path: Path, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._sheet = sheet
-        self._path = path
-
-    def run(self) -> None:
-        try:
-            self.written.emit(write_sheet_pdf(self._sheet, self._path))
-        except Exception as error:  # reported to the window, which says what to do
-            self.failed.emit(error)
+def sheet_writer(sheet: ReleaseSheet, path: Path, parent: QObject | None = None) -> PdfWriterThread:
+    """A thread that writes the sheet; start it and listen to ``written`` and ``failed``."""
+    return PdfWriterThread(sheet_html(sheet), path, SHEET_TITLE, parent)

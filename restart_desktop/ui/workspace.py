@@ -10,11 +10,13 @@ from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from restart_desktop.app.cases import CaseService, WorkerOption
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
+from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.search_view import NoteSearchView
 from restart_desktop.ui.tasks import TaskRunner
@@ -38,19 +40,24 @@ class Workspace(QWidget):
         self.service = CaseService(session)
         self.notes = NoteService(session)
         self.release = ReleaseService(session)
+        self.referral_service = ReferralService(session)
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
         self.today = TodayView(self.release, runner)
-        self.my_actions = MyActionsView(self.notes, runner)
+        self.my_actions = MyActionsView(self.notes, runner, self.referral_service)
+        self.referrals = ReferralsView(self.referral_service, runner, session.reference)
         self.search = NoteSearchView(self.notes, runner)
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
-        self.tabs.setAccessibleName("Caseload, today, actions, search and open case files")
+        self.tabs.setAccessibleName(
+            "Caseload, today, actions, referrals, search and open case files"
+        )
         for page, title in (
             (self.caseload, "Caseload"),
             (self.today, "Today"),
             (self.my_actions, "My actions"),
+            (self.referrals, "Referrals"),
             (self.search, "Search notes"),
         ):
             index = self.tabs.addTab(page, title)
@@ -63,6 +70,8 @@ class Workspace(QWidget):
         self.my_actions.changed.connect(self.caseload.refresh)
         self.search.note_requested.connect(self.open_note)
         self.today.plan_requested.connect(self.open_plan)
+        self.referrals.case_requested.connect(self.open_referrals)
+        self.my_actions.referral_case_requested.connect(self.open_referrals)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
@@ -81,6 +90,8 @@ class Workspace(QWidget):
             self.my_actions.refresh()
         elif widget is self.today:
             self.today.refresh()
+        elif widget is self.referrals:
+            self.referrals.refresh()
 
     def case_views(self) -> list[CaseFileView]:
         views = []
@@ -97,10 +108,22 @@ class Workspace(QWidget):
                 return view
         view = CaseFileView(
             self.service, self.runner, self.session.reference, self.workers, case_id,
-            notes=self.notes, release=self.release,
+            notes=self.notes, release=self.release, referrals=self.referral_service,
         )
         self._add_case_view(view, "Loading…")
         return view
+
+    def open_referrals(self, case_id: str) -> ReferralsPanel | None:
+        """The person's referrals, in their case file."""
+        view = self.open_case(case_id)
+        panel = view.show_referrals()
+        if panel is not None:
+            panel.table.setFocus()
+        return panel
+
+    def show_referrals(self) -> None:
+        self.tabs.setCurrentWidget(self.referrals)
+        self.referrals.table.setFocus()
 
     def open_plan(self, case_id: str) -> ReleasePlanPanel | None:
         """The person's release-day checklist, in their case file."""
@@ -134,6 +157,9 @@ class Workspace(QWidget):
                 case_id = self.caseload.selected_case_id()
             elif current is self.today:
                 case_id = self.today.current_person()
+            elif current is self.referrals:
+                row = self.referrals.model.row_item(self.referrals.table.currentIndex().row())
+                case_id = row.person_id if row else None
             elif current is self.my_actions:
                 action = self.my_actions.current_action()
                 case_id = action.person_id if action else None
@@ -174,7 +200,7 @@ class Workspace(QWidget):
                 return
         view = CaseFileView(
             self.service, self.runner, self.session.reference, self.workers, notes=self.notes,
-            release=self.release,
+            release=self.release, referrals=self.referral_service,
         )
         self._add_case_view(view, "New person")
 

@@ -9,10 +9,12 @@ from pytestqt.modeltest import ModelTester
 
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.referrals import ReferralDraft, ReferralService
 from restart_desktop.app.release import ItemUpdate, ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.checklist import ItemState, Section
 from restart_desktop.ui.actions_view import ActionsTableModel
+from restart_desktop.ui.referrals import ReferralsTableModel, ServicesTableModel
 from restart_desktop.ui.release_plan import PlanItemsTableModel
 from restart_desktop.ui.search_view import SearchResultsTableModel
 from restart_desktop.ui.timeline import TimelineTableModel
@@ -97,3 +99,21 @@ def test_today_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
     model.set_rows(release.today())
     assert model.rowCount() == 3
     qtmodeltester.check(model, force_py=True)
+
+
+def test_referral_models(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
+    person = CaseService(enrolled).create_case(
+        CaseFields(given_name="Modelly", family_name="Referson")
+    ).case_id
+    service = ReferralService(enrolled)
+    for code in ("jobcentre_plus", "housing_oxford"):
+        service.create(ReferralDraft(person_id=person, service_code=code, reason="Test"))
+    for with_person in (False, True):
+        model = ReferralsTableModel(with_person=with_person)
+        model.set_rows(service.for_person(person))
+        assert model.rowCount() == 2
+        assert model.columnCount() == 5 + with_person
+        qtmodeltester.check(model, force_py=True)
+    services = ServicesTableModel(enrolled.reference)
+    services.set_rows(service.directory(""))
+    qtmodeltester.check(services, force_py=True)

@@ -1,0 +1,72 @@
+"""Printable documents as PDF files: HTML drawn by Qt (QTextDocument on a QPdfWriter) on a
+thread of its own, so the window never waits, and written under a temporary name first, so a
+failure never leaves half a PDF under the name the worker chose."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QMarginsF, QObject, QSizeF, QThread, Signal
+from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+BODY_PT = 13
+
+
+def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT) -> Path:
+    """Write ``html`` to ``path`` as A4 pages; returns ``path``."""
+    temporary = path.with_name(f".{path.name}.part")
+    writer = QPdfWriter(str(temporary))
+    writer.setTitle(title)
+    writer.setCreator("RESTART Desktop")
+    writer.setResolution(300)
+    writer.setPageLayout(
+        QPageLayout(
+            QPageSize(QPageSize.PageSizeId.A4),
+            QPageLayout.Orientation.Portrait,
+            QMarginsF(18, 18, 18, 18),
+            QPageLayout.Unit.Millimeter,
+        )
+    )
+    document = QTextDocument()
+    # Lay the text out in the PDF's own units, across the whole printable width: left to
+    # itself, the document is laid out for the screen and fills a third of the page.
+    document.documentLayout().setPaintDevice(writer)
+    document.setPageSize(QSizeF(writer.width(), writer.height()))
+    font = document.defaultFont()
+    font.setPointSize(body_pt)
+    document.setDefaultFont(font)
+    document.setHtml(html)
+    try:
+        document.print_(writer)
+        del writer  # closes the file
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return path
+
+
+class PdfWriterThread(QThread):
+    """Writes one PDF on its own Qt thread. Qt text layout and PDF output start timers, which
+    need a thread with a Qt event dispatcher: the database worker (a Python thread) has none.
+
+    Signals:
+        written(object): the Path of the finished PDF.
+        failed(object): the exception that stopped it (nothing is left under the name).
+    """
+
+    written = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, html: str, path: Path, title: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._html = html
+        self._path = path
+        self._title = title
+
+    def run(self) -> None:
+        try:
+            self.written.emit(write_html_pdf(self._html, self._path, self._title))
+        except Exception as error:  # reported to the window, which says what to do
+            self.failed.emit(error)

@@ -1,0 +1,157 @@
+"""Referrals in the window, keyboard only: make one from the directory, send it through the
+consent gate, move it on and close it; the Referrals view across the caseload."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import CaseStatus
+from restart_desktop.domain.referrals import ReferralStatus
+from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.case_file import CaseFileView
+from restart_desktop.ui.referrals import (
+    NewReferralDialog,
+    ReferralsPanel,
+    SendDialog,
+    StatusDialog,
+)
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
+
+MakeWindow = Callable[..., MainWindow]
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+@pytest.fixture
+def person(enrolled: AppSession) -> str:
+    """Someone with consent for housing services only, due out in three weeks."""
+    service = CaseService(enrolled)
+    case_id = service.create_case(CaseFields(
+        given_name="Testy", family_name="Referson", prison_code="bullingdon",
+        release_date=dt.date.today() + dt.timedelta(days=21), housing_authority="oxford",
+        consent_given=True, consent_date=dt.date.today(), consent_method="written",
+        consent_categories=("accommodation",),
+    )).case_id  # fmt: skip
+    service.change_status(case_id, CaseStatus.ACCEPTED, "Accepted (test)")
+    enrolled.close()
+    return case_id
+
+
+def _idle(qtbot: QtBot, window: MainWindow) -> None:
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+
+
+def _answered(qtbot: QtBot, window: MainWindow, panel: ReferralsPanel, done: list[bool]) -> None:
+    qtbot.waitUntil(lambda: bool(done), timeout=SIGNAL_TIMEOUT_MS)
+    _idle(qtbot, window)
+    qtbot.waitUntil(panel.table.hasFocus, timeout=SIGNAL_TIMEOUT_MS)
+
+
+def test_make_send_and_close_a_referral_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, person: str
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    view = window.workspace.open_case(person)
+    _idle(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_4, ALT)
+    _idle(qtbot, window)
+    assert isinstance(window.workspace.tabs.currentWidget(), CaseFileView)
+    panel = view.referrals_panel
+    assert panel is not None and panel.table.hasFocus()
+    assert panel.duty_box.isVisible()  # no settled address, release in 21 days
+    assert "Refer to Oxford City Council" in panel.duty.text()
+
+    # Insert: a new referral from the directory.
+    done: list[bool] = []
+
+    def make(dialog: NewReferralDialog) -> None:
+        qtbot.waitUntil(dialog.search.hasFocus)
+        qtbot.keyClicks(dialog.search, "jobcentre")
+        assert dialog.model.rowCount() == 1
+        qtbot.keyClick(dialog.search, Qt.Key.Key_Down)
+        qtbot.keyClick(dialog.table, Qt.Key.Key_Return)  # chosen: on to the reason
+        assert dialog.reason.hasFocus()
+        qtbot.keyClicks(dialog.reason, "Universal Credit claim on release (test)")
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.urgency, Qt.Key.Key_Down)  # urgent
+        qtbot.keyClick(dialog.urgency, Qt.Key.Key_Return)
+        done.append(True)
+
+    answer_modal(NewReferralDialog, make)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Insert)
+    _answered(qtbot, window, panel, done)
+    current = panel.current()
+    assert current is not None and current.status == ReferralStatus.DRAFT
+    assert current.service.code == "jobcentre_plus" and current.urgency.value == "urgent"
+
+    # Send: consent covers housing only, so the dialog says so and asks for an override.
+    done.clear()
+
+    def send(dialog: SendDialog) -> None:
+        assert "does not cover benefits and money services" in dialog.consent.text()
+        qtbot.waitUntil(dialog.override.hasFocus)
+        qtbot.keyClick(dialog.override, Qt.Key.Key_Return)
+        assert dialog.isVisible() and "say why" in dialog.error.text()
+        qtbot.keyClicks(dialog.override, "Person asked us to, consent form to follow (test)")
+        qtbot.keyClick(dialog.override, Qt.Key.Key_Return)
+        done.append(True)
+
+    answer_modal(SendDialog, send)
+    qtbot.keyClick(panel.table, Qt.Key.Key_E, ALT)
+    _answered(qtbot, window, panel, done)
+    current = panel.current()
+    assert current is not None and current.status == ReferralStatus.SENT
+    assert "Sent without consent: Person asked us to" in panel.details.toPlainText()
+
+    # Enter: the next step. Acknowledged, then accepted, then closed with an outcome.
+    for steps_down, expected, outcome in (
+        (0, ReferralStatus.ACKNOWLEDGED, ""),
+        (0, ReferralStatus.ACCEPTED, ""),
+        (1, ReferralStatus.CLOSED, "Claim made (test)"),
+    ):
+        done.clear()
+
+        def step(dialog: StatusDialog, down: int = steps_down, words: str = outcome) -> None:
+            qtbot.waitUntil(dialog.status.hasFocus)
+            for _ in range(down):
+                qtbot.keyClick(dialog.status, Qt.Key.Key_Down)
+            if words:
+                qtbot.keyClick(dialog.status, Qt.Key.Key_Return)  # refused: no outcome
+                assert dialog.isVisible() and "outcome" in dialog.error.text()
+                qtbot.keyClick(dialog, Qt.Key.Key_C, ALT)
+                qtbot.waitUntil(dialog.outcome.hasFocus)
+                qtbot.keyClicks(dialog.outcome, words)
+                qtbot.keyClick(dialog.outcome, Qt.Key.Key_Return)
+            else:
+                qtbot.keyClick(dialog.status, Qt.Key.Key_Return)
+            done.append(True)
+
+        answer_modal(StatusDialog, step)
+        qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+        _answered(qtbot, window, panel, done)
+        current = panel.current()
+        assert current is not None and current.status == expected
+
+    assert current.outcome == "Claim made (test)"
+    history = panel.details.toPlainText()
+    for label in ("Draft", "Sent", "Acknowledged", "Accepted", "Closed"):
+        assert f"· {label} · Test Worker (fictional)" in history
+
+    # The Referrals view across the caseload shows it among all referrals (closed too).
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    referrals = window.workspace.referrals
+    assert window.workspace.tabs.currentWidget() is referrals
+    _idle(qtbot, window)
+    assert referrals.model.rowCount() == 0  # open referrals only, and it is closed
+    referrals.status.setCurrentIndex(referrals.status.findData("all"))
+    _idle(qtbot, window)
+    assert referrals.model.rowCount() == 1
+    assert "1 closed" in referrals.counts.text()

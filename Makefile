@@ -34,6 +34,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_foundation.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_notes.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_release.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_referrals.py
 
 clean-demo:
 	rm -rf $(DEMO_DIR)

@@ -9,10 +9,11 @@ summary is produced, without consent for that kind of service or a recorded over
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
@@ -144,6 +145,7 @@ class ReferralService:
         self._db = session.db
         self._reference: ReferenceData = session.reference
         self._now = now
+        self._labels = {need.code: need.label for need in session.reference.needs}
 
     @property
     def chase_working_days(self) -> int:
@@ -175,8 +177,7 @@ class ReferralService:
         return found
 
     def _category_label(self, code: str) -> str:
-        need = self._reference.need(code)
-        return need.label if need else code
+        return self._labels.get(code, code)
 
     # --- making and sending -----------------------------------------------------------------
     def create(self, draft: ReferralDraft) -> str:
@@ -380,17 +381,24 @@ class ReferralService:
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
             referrals = list(s.scalars(select(Referral).where(Referral.person_id == person_id)))
-            views = self._views(s, referrals, {person.id: person}, with_events=True)
+            views = self._views(s, referrals, {person.id: _name(person)}, with_events=True)
         return sorted(views, key=lambda v: (not v.open, -v.made_on.toordinal(), v.id))
 
     def get(self, referral_id: str) -> ReferralView:
         with self._db.read() as s:
             referral, person = self._referral_and_person(s, referral_id)
-            return self._views(s, [referral], {person.id: person}, with_events=True)[0]
+            return self._views(s, [referral], {person.id: _name(person)}, with_events=True)[0]
 
     def across_caseload(self, query: ReferralQuery) -> list[ReferralView]:
         """Referrals across the caseload, to chase first, then by the date made."""
-        stmt = select(Referral, Person).join(Person, Person.id == Referral.person_id)
+        # Plain rows, not ORM objects: this list can hold every referral on a supervisor's
+        # laptop, and building objects for them was most of its time.
+        stmt = select(
+            *Referral.__table__.columns,
+            Person.given_name.label("person_given"),
+            Person.family_name.label("person_family"),
+            Person.preferred_name.label("person_preferred"),
+        ).join(Person, Person.id == Referral.person_id)
         if query.status:
             stmt = stmt.where(Referral.status == query.status)
         elif not query.include_finished:
@@ -401,18 +409,30 @@ class ReferralService:
             stmt = stmt.where(Person.allocated_worker_id == self._app.worker.id)
         with self._db.read() as s:
             rows = s.execute(stmt).all()
-            people = {person.id: person for _referral, person in rows}
-            views = self._views(s, [referral for referral, _person in rows], people)
+            names = {
+                row.person_id: display_name(row.person_given, row.person_family,
+                                            row.person_preferred)
+                for row in rows
+            }  # fmt: skip
+            views = self._views(s, rows, names)
         if query.chase_only:
             views = [v for v in views if v.chase_due]
         return sorted(views, key=lambda v: (not v.chase_due, v.made_on, v.person_name, v.id))
 
     def counts(self, query: ReferralQuery) -> dict[ReferralStatus, int]:
-        """How many referrals are in each status (every status, for the filter's figures)."""
-        wide = ReferralQuery(category=query.category, mine=query.mine, include_finished=True)
+        """How many referrals are in each status (every status, whatever the status filter),
+        for the kind of service and whose cases asked."""
+        stmt = select(Referral.status, func.count()).group_by(Referral.status)
+        if query.category:
+            stmt = stmt.where(Referral.category == query.category)
+        if query.mine:
+            stmt = stmt.join(Person, Person.id == Referral.person_id).where(
+                Person.allocated_worker_id == self._app.worker.id
+            )
         counts = dict.fromkeys(ReferralStatus, 0)
-        for view in self.across_caseload(wide):
-            counts[view.status] += 1
+        with self._db.read() as s:
+            for status, count in s.execute(stmt):
+                counts[ReferralStatus(status)] = int(count)
         return counts
 
     def to_chase(self) -> list[ReferralView]:
@@ -423,11 +443,10 @@ class ReferralService:
     def _views(
         self,
         s: Session,
-        referrals: Iterable[Referral],
-        people: dict[str, Person],
+        referrals: Sequence[Any],  # Referral objects, or rows with the same column names
+        names: dict[str, str],
         with_events: bool = False,
     ) -> list[ReferralView]:
-        referrals = list(referrals)
         workers = {w.id: w.name for w in s.scalars(select(Worker))}
         today = self._now().date()
         holidays = self._reference.bank_holiday_dates
@@ -452,7 +471,6 @@ class ReferralService:
                 )  # fmt: skip
         views = []
         for referral in referrals:
-            person = people[referral.person_id]
             status = ReferralStatus(referral.status)
             last = referral.last_chased_on or referral.sent_on
             due_on = (
@@ -463,8 +481,7 @@ class ReferralService:
             views.append(ReferralView(
                 id=referral.id,
                 person_id=referral.person_id,
-                person_name=display_name(person.given_name, person.family_name,
-                                         person.preferred_name),
+                person_name=names[referral.person_id],
                 service=Service.from_json(referral.service),
                 category=referral.category,
                 category_label=self._category_label(referral.category),
@@ -579,6 +596,10 @@ class ReferralService:
     def _organisation(self, code: str) -> str:
         organisation = self._reference.organisation(code)
         return organisation.name if organisation else code
+
+
+def _name(person: Person) -> str:
+    return display_name(person.given_name, person.family_name, person.preferred_name)
 
 
 def duty_to_refer_made(s: Session, person_ids: list[str]) -> set[str]:

@@ -852,6 +852,7 @@ class ReferralsView(QWidget):
             self.kind.addItem(need.label, need.code)
         self.chase_only = QCheckBox("To c&hase only")
         self.mine = QCheckBox("Only &my cases")
+        self.mine.setChecked(True)  # as the caseload starts on "My cases"
         self.counts = QLabel("")
         self.counts.setWordWrap(True)
         self.counts.setAccessibleName("Referrals by status")

@@ -474,8 +474,9 @@ def _demo_referrals(
     for service in services[: rng.randint(0, 3)]:
         made = min(today, start + dt.timedelta(days=rng.randint(5, 40)))
         path = rng.choices([p for p, _ in REFERRAL_PATHS], [w for _, w in REFERRAL_PATHS])[0]
-        if path == (ReferralStatus.SENT,) and made < today - dt.timedelta(days=21):
-            path = (ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED)  # answered long ago
+        if path == (ReferralStatus.SENT,):
+            # Still waiting: sent in the last fortnight, so some are due a chase today.
+            made = today - dt.timedelta(days=rng.randint(3, 14))
         referral = Referral(
             person_id=person.id, service_code=service.code, service=service.to_json(),
             category=service.category, needs=[service.category],

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
-from restart_desktop.app.release import ReleaseService, item_id_for
+from restart_desktop.app.release import ReleaseService, duty_to_refer_ticked, item_id_for
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import OUT_STATUSES, display_name
 from restart_desktop.domain.checklist import ItemState, Records
@@ -133,6 +133,7 @@ class DutyToReferProposal:
     authority_code: str  # "" when the person has not chosen yet
     authority_name: str
     service_code: str | None
+    draft_id: str | None = None  # a Duty to Refer already drafted, not yet sent
 
 
 def _now() -> dt.datetime:
@@ -319,6 +320,8 @@ class ReferralService:
                 "reason": change.reason, "appointment_at": change.appointment_at,
                 "outcome": change.outcome,
             })  # fmt: skip
+            if problem is None:
+                problem = self._appointment_problem(referral, change, now)
             if problem:
                 raise ValidationFailed({"status": problem})
             referral.status = change.status.value
@@ -329,10 +332,36 @@ class ReferralService:
             elif change.status == ReferralStatus.APPOINTMENT_BOOKED:
                 referral.appointment_at = change.appointment_at
                 referral.appointment_place = change.appointment_place.strip()
+                assert change.appointment_at is not None  # checked above
+                booked = f"{change.appointment_at:%d/%m/%Y %H:%M}" + (
+                    f", {referral.appointment_place}" if referral.appointment_place else ""
+                )
+                change = replace(change, note=f"{booked}. {change.note.strip()}".strip())
             elif change.status == ReferralStatus.CLOSED:
                 referral.outcome = change.outcome.strip()
             self._event(s, referral, "status", old.value, change.status.value, now,
                         change.note.strip())  # fmt: skip
+
+    @staticmethod
+    def _appointment_problem(
+        referral: Referral, change: StatusChange, now: dt.datetime
+    ) -> str | None:
+        """Dates that cannot be right: an appointment before the referral was made, or
+        attendance recorded before the appointment."""
+        if change.status == ReferralStatus.APPOINTMENT_BOOKED and change.appointment_at:
+            if change.appointment_at.date() < referral.made_on:
+                return (
+                    f"The appointment is before the referral was made "
+                    f"({referral.made_on:%d/%m/%Y}): check the date."
+                )
+        if change.status in (ReferralStatus.ATTENDED, ReferralStatus.DID_NOT_ATTEND):
+            at = referral.appointment_at
+            if at is not None and at > now:
+                return (
+                    f"The appointment is on {at:%d/%m/%Y at %H:%M}: record whether the person "
+                    "went once it has happened."
+                )
+        return None
 
     def record_chase(self, referral_id: str, note: str) -> None:
         """The worker chased the service (a call, an email); the next chase is due
@@ -525,8 +554,17 @@ class ReferralService:
         )  # fmt: skip
         if not flags.duty_to_refer or person.release_date is None:
             return None
-        if duty_to_refer_made(s, [person.id]):
+        if duty_to_refer_made(s, [person.id]) or duty_to_refer_ticked(
+            s, [person.id], self._reference
+        ):
             return None
+        draft = next(
+            (r.id for r in s.scalars(select(Referral).where(
+                Referral.person_id == person.id,
+                Referral.status == ReferralStatus.DRAFT.value,
+            )) if r.service.get("local_authority")),
+            None,
+        )  # fmt: skip
         authority = self._reference.local_authority(person.housing_authority or "")
         service = (
             self._reference.housing_authority_service(authority.code) if authority else None
@@ -538,6 +576,7 @@ class ReferralService:
             authority_code=authority.code if authority else "",
             authority_name=authority.name if authority else "",
             service_code=service.code if service else None,
+            draft_id=draft,
         )
 
     # --- the summary sent through the service's own channel -----------------------------------
@@ -549,7 +588,8 @@ class ReferralService:
             gap = self._consent_gap(person, referral.category)
             if gap and not referral.consent_override:
                 raise UserError(
-                    f"No summary can be made yet: {gap}"
+                    f"No summary can be made yet. {gap} If it must go without consent, say "
+                    "why when you mark it as sent (Send, Alt+E); the summary is then ready."
                 )
             service = Service.from_json(referral.service)
             wanted = {SummaryField(f) for f in service.summary_fields}
@@ -567,7 +607,8 @@ class ReferralService:
                 SummaryField.NOMIS_NUMBER: person.nomis_number,
                 SummaryField.CRN: person.crn,
                 SummaryField.PRISON: prison.name if prison else "",
-                SummaryField.RELEASE_DATE: (
+                SummaryField.RELEASE_DATE: ("Released on " if person.status in OUT_STATUSES
+                                            else "Expected on ") + (
                     f"{person.release_date:%d/%m/%Y}"
                     + (f" {person.release_time}" if person.release_time else "")
                 ) if person.release_date else "",
@@ -584,12 +625,19 @@ class ReferralService:
                 if summary_field in wanted and values[summary_field]:
                     lines.append(f"{summary_field.label}: {values[summary_field]}")
             if gap:
-                lines.append(f"Shared without consent: {referral.consent_override}")
-            else:
-                given = f" on {person.consent_date:%d/%m/%Y}" if person.consent_date else ""
+                # The reason stays in the record; the service learns only that there is one.
                 lines.append(
-                    f"Consent to share: given{given} for "
-                    f"{self._category_label(referral.category).lower()} services"
+                    "Shared without the person's consent to share with this kind of service; "
+                    "the referring worker has recorded why."
+                )
+            else:
+                given = (
+                    f" (consent first recorded {person.consent_date:%d/%m/%Y})"
+                    if person.consent_date else ""
+                )  # fmt: skip
+                lines.append(
+                    "Consent to share: the person agreed to share with "
+                    f"{self._category_label(referral.category).lower()} services{given}"
                 )
         return "\n".join(lines)
 

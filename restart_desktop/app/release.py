@@ -225,6 +225,30 @@ def follow_case(
     return new_plan(s, person, reference, (latest.number + 1) if latest else 1)
 
 
+def duty_to_refer_ticked(
+    s: Session, person_ids: list[str], reference: ReferenceData
+) -> set[str]:
+    """Of these people, those whose release checklist has its Duty to Refer item done or not
+    needed (the referral was made, perhaps outside the app)."""
+    codes = {
+        item.code
+        for template in reference.checklist_templates
+        for item in template.items
+        if item.records == Records.DUTY_TO_REFER
+    }
+    if not person_ids or not codes:
+        return set()
+    return set(
+        s.scalars(
+            select(ReleasePlanItem.person_id).where(
+                ReleasePlanItem.person_id.in_(person_ids),
+                ReleasePlanItem.item_code.in_(codes),
+                ReleasePlanItem.state.in_([state.value for state in _SETTLED_STATES]),
+            )
+        )
+    )
+
+
 def recorded_release(s: Session, person: Person) -> dt.date | None:
     """The release date of someone whose release day is recorded and who is out: that date
     is history now (a new release comes with a new status, and a new plan)."""
@@ -346,6 +370,7 @@ class ReleaseService:
             }
         flags = self._flags(person, plan)
         items = self._items(template, rows, plan, flags, person.has_settled_address, workers)
+        flags = _answer_duty_to_refer(flags, template, rows)
         prison = self._reference.prison(person.prison_code)
         return PlanView(
             id=plan.id,
@@ -529,10 +554,10 @@ class ReleaseService:
         )
         if plan is not None:
             progress, outstanding = self._summary(s, person, plan, items or {})
-            duty = self._template(s, plan.snapshot_id).item_recording(Records.DUTY_TO_REFER)
-            referral = (items or {}).get(duty.code) if duty else None
-            if referral is not None and referral.state in _SETTLED_STATES:
-                flags = replace(flags, duty_to_refer=False)  # made, or not needed
+            template = self._template(s, plan.snapshot_id)
+            answered = _answer_duty_to_refer(flags, template, items or {})
+            assert answered is not None
+            flags = answered
         return TodayRow(
             person_id=person.id,
             person_name=display_name(person.given_name, person.family_name, person.preferred_name),
@@ -809,6 +834,20 @@ class ReleaseService:
 
 
 _SETTLED_STATES = frozenset({ItemState.DONE, ItemState.NOT_NEEDED})
+
+
+def _answer_duty_to_refer(
+    flags: ReleaseFlags | None, template: ChecklistTemplate, rows: dict[str, ReleasePlanItem]
+) -> ReleaseFlags | None:
+    """The Duty to Refer flag is answered once the checklist's item is done or not needed
+    (sending the referral ticks it)."""
+    if flags is None or not flags.duty_to_refer:
+        return flags
+    duty = template.item_recording(Records.DUTY_TO_REFER)
+    row = rows.get(duty.code) if duty else None
+    if row is not None and row.state in _SETTLED_STATES:
+        return replace(flags, duty_to_refer=False)
+    return flags
 
 
 def _is_overdue(

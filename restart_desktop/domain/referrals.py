@@ -141,7 +141,7 @@ _FIELD_LABELS: Mapping[SummaryField, str] = MappingProxyType(
         SummaryField.NOMIS_NUMBER: "Prison number",
         SummaryField.CRN: "Probation case reference (CRN)",
         SummaryField.PRISON: "Prison",
-        SummaryField.RELEASE_DATE: "Expected release",
+        SummaryField.RELEASE_DATE: "Release",
         SummaryField.NEEDS: "Needs",
         SummaryField.REASON: "Reason for the referral",
         SummaryField.URGENCY: "Urgency",

@@ -95,11 +95,15 @@ class MyActionsView(QWidget):
         self.chases.setAccessibleName("Referrals to chase: Enter opens the person's referrals")
         self.chases.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.chases.setMaximumHeight(170)
+        self.chases.setTabKeyNavigation(False)  # Tab moves between the two lists
+        self.chases.setColumnWidth(0, 200)
+        self.chases.setColumnWidth(2, 160)
         self.chases_label = QLabel("")
         self.chases_label.setStyleSheet("font-weight: 600;")
         self.chases.row_activated.connect(self._on_chase_activated)
         self.model = ActionsTableModel(self)
         self.table = EnterTableView()
+        self.table.setTabKeyNavigation(False)
         self.table.setModel(self.model)
         self.table.setAccessibleName("My open actions, overdue first")
         self.table.horizontalHeader().setSectionResizeMode(
@@ -145,6 +149,10 @@ class MyActionsView(QWidget):
         self.chases.setVisible(bool(views))
         if views:
             self.chases.setCurrentIndex(self.chase_model.index(0, 0))
+
+    def focus_first(self) -> None:
+        """Ctrl+2: the referrals to chase when there are any (they come first), else actions."""
+        (self.chases if self.chases.isVisible() else self.table).setFocus()
 
     def _on_chase_activated(self, row: int) -> None:
         view = self.chase_model.row_item(row)

@@ -251,7 +251,7 @@ class CaseFileView(QWidget):
         form.addRow(self.iom)
         form.addRow(self.mappa)
         form.addRow(self.has_settled_address)
-        self._row(form, "Housing authority:", self.housing_authority, "housing_authority")
+        self._row(form, "Housing autho&rity:", self.housing_authority, "housing_authority")
         return group
 
     def _referral_group(self) -> QGroupBox:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -61,10 +62,18 @@ def next_step(view: ReferralView, today: dt.date) -> str:
     if view.status == ReferralStatus.SENT and view.chase_due_on is not None:
         return f"Chase from {view.chase_due_on:%d/%m}"
     if view.status == ReferralStatus.APPOINTMENT_BOOKED and view.appointment_at is not None:
-        return f"Appointment {view.appointment_at:%d/%m %H:%M}"
-    if view.status == ReferralStatus.DRAFT:
-        return "Not sent yet"
-    return ""
+        if view.appointment_at.date() < today:
+            return "Record: attended?"
+        year = "" if view.appointment_at.year == today.year else "/%Y"
+        return f"Appointment {view.appointment_at.strftime(f'%d/%m{year} %H:%M')}"
+    return {
+        ReferralStatus.DRAFT: "Not sent yet",
+        ReferralStatus.ACKNOWLEDGED: "Waiting for a decision",
+        ReferralStatus.ACCEPTED: "Book the appointment",
+        ReferralStatus.DECLINED: "Close it",
+        ReferralStatus.DID_NOT_ATTEND: "Rebook or close",
+        ReferralStatus.ATTENDED: "Close with the outcome",
+    }.get(view.status, "")
 
 
 # --- list models ----------------------------------------------------------------------------
@@ -98,9 +107,8 @@ class ReferralsTableModel(RowListTableModel[ReferralView]):
             }[column]
         if role == ID_ROLE:
             return view.id
-        if role == Qt.ItemDataRole.ForegroundRole and view.chase_due and column in (
-            "Next", "Status"
-        ):
+        late = view.chase_due or next_step(view, self.today) == "Record: attended?"
+        if role == Qt.ItemDataRole.ForegroundRole and late and column in ("Next", "Status"):
             return QBrush(CHASE)
         return None
 
@@ -201,6 +209,8 @@ class NewReferralDialog(QDialog):
         person_name: str,
         preset: str | None = None,
         parent: QWidget | None = None,
+        reason: str = "",
+        urgent: bool = False,
     ) -> None:
         super().__init__(parent)
         self._service = service
@@ -243,11 +253,11 @@ class NewReferralDialog(QDialog):
         top.addWidget(kind)
         top.addWidget(self.kind)
         form = QFormLayout()
-        reason = QLabel("&Reason:")
-        reason.setBuddy(self.reason)
+        reason_label = QLabel("&Reason:")
+        reason_label.setBuddy(self.reason)
         urgency_label = QLabel("&Urgency:")
         urgency_label.setBuddy(self.urgency)
-        form.addRow(reason, self.reason)
+        form.addRow(reason_label, self.reason)
         form.addRow("", self.errors["reason"])
         form.addRow(urgency_label, self.urgency)
         layout = QVBoxLayout(self)
@@ -264,6 +274,9 @@ class NewReferralDialog(QDialog):
         self.table.row_activated.connect(lambda _row: self.reason.setFocus())
         self.reason.textChanged.connect(lambda: self.errors["reason"].show_message(None))
         self.resize(860, 640)
+        self.reason.setPlainText(reason)
+        if urgent:
+            self.urgency.setCurrentIndex(self.urgency.findData(Urgency.URGENT.value))
         self._filter()
         if preset:
             row = next((n for n in range(self.model.rowCount())
@@ -292,6 +305,18 @@ class NewReferralDialog(QDialog):
 
     def chosen(self) -> Service | None:
         return self.model.row_item(self.table.currentIndex().row())
+
+    def reject(self) -> None:
+        """Esc or Cancel: a reason already typed is not thrown away without asking."""
+        if self.reason.toPlainText().strip() and QMessageBox.question(
+            self,
+            "Discard this referral?",
+            "The reason you typed will be lost. Discard the referral?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        ) != QMessageBox.StandardButton.Discard:
+            return
+        super().reject()
 
     def draft(self, person_id: str) -> ReferralDraft:
         service = self.chosen()
@@ -342,7 +367,7 @@ class SendDialog(QDialog):
         self.consent.setVisible(bool(gap))
         self.override = QLineEdit()
         self.override.setAccessibleName("Reason to send without consent")
-        self.override.setPlaceholderText("e.g. safeguarding duty: risk of overdose on release")
+        self.override.setPlaceholderText("e.g. a safeguarding duty; recorded, not sent")
         self.error = FieldError()
         form = QFormLayout()
         how_label = QLabel("&How sent:")
@@ -396,7 +421,7 @@ class StatusDialog(QDialog):
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Why")
         self.appointment_at = DateTimeField("Appointment date and time")
-        self.place = QLineEdit()
+        self.place = QLineEdit(view.appointment_place)
         self.place.setAccessibleName("Where the appointment is")
         self.outcome = QLineEdit()
         self.outcome.setAccessibleName("Outcome")
@@ -539,6 +564,8 @@ class ReferralsPanel(QWidget):
         self.person_name = ""
         self.proposal: DutyToReferProposal | None = None
         self._writer: QObject | None = None
+        self._select_after_load: str | None = None
+        self._copied = ""  # the last summary this panel put on the clipboard
 
         self.duty = QLabel("")
         self.duty.setWordWrap(True)
@@ -643,8 +670,14 @@ class ReferralsPanel(QWidget):
         self.duty_button.setEnabled(proposal is not None and proposal.service_code is not None)
         if views:
             ids = [v.id for v in views]
-            row = ids.index(current.id) if current and current.id in ids else 0
+            wanted = self._select_after_load or (current.id if current else None)
+            self._select_after_load = None
+            row = ids.index(wanted) if wanted in ids else 0
             self.table.setCurrentIndex(self.model.index(row, 0))
+        self.duty_button.setText(
+            "Open the &Duty to Refer draft" if proposal is not None and proposal.draft_id
+            else "Make the &Duty to Refer referral…"
+        )  # fmt: skip
         self._show_current()
 
     def _on_failed(self, error: BaseException) -> None:
@@ -675,23 +708,49 @@ class ReferralsPanel(QWidget):
     def _save(self, work: Callable[[], object], message: str) -> None:
         self.message.setText("Saving…")
 
-        def done(_result: object) -> None:
+        def done(result: object) -> None:
             self.message.setText(message)
+            # A new referral comes back as its id: select it, so Alt+E sends that one.
+            self._select_after_load = result if isinstance(result, str) else None
             self.reload()
             self.changed.emit()
 
         self._runner.run(work, done, self._on_failed)
 
     def _on_duty_clicked(self) -> None:
-        if self.proposal is not None and self.proposal.service_code:
-            self.new_referral(self.proposal.service_code)
+        proposal = self.proposal
+        if proposal is None:
+            return
+        if proposal.draft_id is not None:  # already drafted: go to it, to send it
+            self.select(proposal.draft_id)
+            self.table.setFocus()
+            self.message.setText("The Duty to Refer is drafted: send it with Alt+E.")
+            return
+        if proposal.service_code:
+            reason = (
+                f"Duty to Refer (Homelessness Reduction Act 2017): release on "
+                f"{proposal.release_date:%d/%m/%Y} with no settled address."
+            )
+            self.new_referral(proposal.service_code, reason, proposal.days_to_release <= 14)
 
-    def new_referral(self, preset: str | None = None) -> None:
-        dialog = NewReferralDialog(self._service, self._reference, self.person_name, preset, self)
+    def select(self, referral_id: str) -> None:
+        for row in range(self.model.rowCount()):
+            view = self.model.row_item(row)
+            if view is not None and view.id == referral_id:
+                self.table.setCurrentIndex(self.model.index(row, 0))
+                return
+
+    def new_referral(
+        self, preset: str | None = None, reason: str = "", urgent: bool = False
+    ) -> None:
+        dialog = NewReferralDialog(
+            self._service, self._reference, self.person_name, preset, self, reason, urgent
+        )
         if not self._dialog(dialog):
             return
         draft, service = dialog.draft(self.case_id), self._service
-        name = dialog.chosen().name if dialog.chosen() else ""  # type: ignore[union-attr]
+        chosen = dialog.chosen()
+        name = chosen.name if chosen else ""
         self._save(lambda: service.create(draft), f"Draft referral saved: {name}. Send it when "
                    "it has gone (Alt+E).")  # fmt: skip
 
@@ -757,12 +816,20 @@ class ReferralsPanel(QWidget):
 
         def copied(text: str) -> None:
             QGuiApplication.clipboard().setText(text)
+            self._copied = text
             self.message.setText(
                 "Summary copied: paste it into the service's form or email. It holds only "
                 "what this service needs."
             )
 
-        self._runner.run(lambda: service.summary_text(view.id), copied, self._on_failed)
+        self._runner.run(lambda: service.summary_text(view.id), copied, self._on_copy_failed)
+
+    def _on_copy_failed(self, error: BaseException) -> None:
+        clipboard = QGuiApplication.clipboard()
+        if self._copied and clipboard.text() == self._copied:
+            clipboard.clear()  # never leave another referral's summary ready to paste
+            self._copied = ""
+        self._on_failed(error)
 
     def save_summary_pdf(self) -> None:
         view = self.current()
@@ -772,7 +839,10 @@ class ReferralsPanel(QWidget):
             QStandardPaths.StandardLocation.DocumentsLocation
         )
         folder = documents if documents and Path(documents).is_dir() else str(Path.home())
-        suggested = str(Path(folder) / f"Referral {view.made_on:%d-%m-%Y}.pdf")
+        organisation = "".join(
+            c for c in view.service.organisation if c.isalnum() or c in " -"
+        ).strip()
+        suggested = str(Path(folder) / f"Referral to {organisation} {dt.date.today():%d-%m-%Y}.pdf")
         path, _filter = QFileDialog.getSaveFileName(
             self, "Save the referral summary", suggested, "PDF files (*.pdf)"
         )
@@ -850,7 +920,7 @@ class ReferralsView(QWidget):
         self.kind.addItem("Any kind", "")
         for need in reference.needs:
             self.kind.addItem(need.label, need.code)
-        self.chase_only = QCheckBox("To c&hase only")
+        self.chase_only = QCheckBox("&To chase only")
         self.mine = QCheckBox("Only &my cases")
         self.mine.setChecked(True)  # as the caseload starts on "My cases"
         self.counts = QLabel("")

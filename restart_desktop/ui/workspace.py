@@ -179,7 +179,7 @@ class Workspace(QWidget):
 
     def show_actions(self) -> None:
         self.tabs.setCurrentWidget(self.my_actions)
-        self.my_actions.table.setFocus()
+        self.my_actions.focus_first()
 
     def save_drafts_now(self) -> None:
         """Lock and close: hand every note being typed to the database at once."""
@@ -210,6 +210,7 @@ class Workspace(QWidget):
         view.case_saved.connect(self._on_case_saved)
         view.notes_changed.connect(self.caseload.refresh)
         view.plan_changed.connect(self._on_plan_changed)
+        view.referrals_changed.connect(self._on_referrals_changed)
         self.tabs.setCurrentIndex(index)
         view.given_name.setFocus()
 
@@ -224,6 +225,10 @@ class Workspace(QWidget):
         self.message.emit("Saved")
         self.caseload.refresh()
         self._on_plan_changed()  # a release date may have moved
+
+    def _on_referrals_changed(self) -> None:
+        self.caseload.refresh()  # a Duty to Refer sent clears its flag
+        self._on_plan_changed()  # ... and ticks the release plan
 
     def _on_plan_changed(self) -> None:
         # Today reloads whenever its tab is shown; only a visible list needs it now.

@@ -155,3 +155,58 @@ def test_make_send_and_close_a_referral_from_the_keyboard(
     _idle(qtbot, window)
     assert referrals.model.rowCount() == 1
     assert "1 closed" in referrals.counts.text()
+
+
+def test_the_duty_to_refer_from_its_banner_clears_the_caseload_flag(
+    qtbot: QtBot, make_window: MakeWindow, person: str
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    caseload = window.workspace.caseload
+    flags_column = next(c for c in range(caseload.model.columnCount())
+                        if caseload.model.headerData(c, Qt.Orientation.Horizontal) == "Flags")
+    assert "Duty to Refer due" in caseload.model.index(0, flags_column).data()
+    view = window.workspace.open_case(person)
+    _idle(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_4, ALT)
+    _idle(qtbot, window)
+    panel = view.referrals_panel
+    assert panel is not None and panel.duty_box.isVisible()
+
+    done: list[bool] = []
+
+    def make(dialog: NewReferralDialog) -> None:
+        chosen = dialog.chosen()
+        assert chosen is not None and chosen.code == "housing_oxford"
+        assert dialog.reason.toPlainText().startswith("Duty to Refer (Homelessness Reduction")
+        assert dialog.urgency.currentData() == "routine"  # 21 days ahead
+        qtbot.waitUntil(dialog.reason.hasFocus)
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.urgency, Qt.Key.Key_Return)
+        done.append(True)
+
+    answer_modal(NewReferralDialog, make)
+    qtbot.keyClick(panel.table, Qt.Key.Key_D, ALT)
+    _answered(qtbot, window, panel, done)
+    current = panel.current()
+    assert current is not None and current.service.code == "housing_oxford"  # the new one
+    assert panel.duty_button.text() == "Open the &Duty to Refer draft"
+
+    done.clear()
+
+    def send(dialog: SendDialog) -> None:
+        assert not dialog.consent.isVisible()  # consent covers housing
+        qtbot.keyClick(dialog.how, Qt.Key.Key_Return)
+        done.append(True)
+
+    answer_modal(SendDialog, send)
+    qtbot.keyClick(panel.table, Qt.Key.Key_E, ALT)
+    _answered(qtbot, window, panel, done)
+    qtbot.waitUntil(lambda: not panel.duty_box.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    _idle(qtbot, window)
+    assert "Duty to Refer due" not in (caseload.model.index(0, flags_column).data() or "")
+    assert view.release_panel is not None and view.release_panel.plan is not None
+    item = view.release_panel.plan.item("duty_to_refer")
+    assert item is not None and item.state.value == "done"
+    assert "Duty to Refer due" not in view.release_panel.progress.text()

@@ -100,7 +100,9 @@ def test_sending_without_consent_for_that_kind_of_service_is_refused(
     assert sent.events[-1].note.startswith("Sent without consent: Safeguarding")
     assert sent.events[-1].author == enrolled.worker.name
     summary = referrals.summary_text(referral)
-    assert "Shared without consent: Safeguarding" in summary
+    # The service learns there is a recorded reason, not the reason itself.
+    assert "Shared without the person's consent" in summary
+    assert "overdose" not in summary
 
 
 def test_no_consent_at_all_says_so(cases: CaseService, referrals: ReferralService) -> None:
@@ -127,6 +129,9 @@ def test_the_lifecycle_is_recorded_step_by_step(
         ReferralStatus.APPOINTMENT_BOOKED, appointment_at=appointment,
         appointment_place="Jobcentre, 2 Sample Road (test)",
     ))  # fmt: skip
+    with pytest.raises(ValidationFailed, match="once it has happened"):
+        referrals.change_status(referral, StatusChange(ReferralStatus.ATTENDED))
+    clock.now = dt.datetime(2026, 12, 10, 11, 0)
     referrals.change_status(referral, StatusChange(ReferralStatus.ATTENDED))
     referrals.change_status(
         referral, StatusChange(ReferralStatus.CLOSED, outcome="Claim made, first payment due")
@@ -145,10 +150,16 @@ def test_the_lifecycle_is_recorded_step_by_step(
         (ReferralStatus.ATTENDED, ReferralStatus.CLOSED),
     ]
     assert view.events[1].note == "Spoke to the prison work coach"
+    assert view.events[3].note == "10/12/2026 09:30, Jobcentre, 2 Sample Road (test)."
+    with pytest.raises(ValidationFailed, match="before the referral was made"):
+        other = _draft(referrals, person, "jobcentre_plus")
+        referrals.send(other, "phone")
+        referrals.change_status(other, StatusChange(
+            ReferralStatus.APPOINTMENT_BOOKED, appointment_at=dt.datetime(2020, 1, 1, 10, 0)))
     with enrolled.db.read() as s:
         events = s.scalars(select(ReferralEvent)).all()
         changes = s.scalars(select(Change).where(Change.entity == "referral_events")).all()
-    assert len(events) == len(changes) == 6  # every step is a synced change
+    assert len(events) == len(changes) == 8  # every step is a synced change (2 of the other)
     with pytest.raises(ValidationFailed, match="cannot change any more"):
         referrals.change_status(referral, StatusChange(ReferralStatus.WITHDRAWN, reason="x"))
 
@@ -240,7 +251,10 @@ def test_the_summary_carries_only_what_the_service_needs(
         "appointment"
     assert "Name: Testy Referson" in text
     assert "Date of birth: 17/05/1990" in text
-    assert "Consent to share: given on 02/09/2026 for benefits and money services" in text
+    assert (
+        "Consent to share: the person agreed to share with benefits and money services "
+        "(consent first recorded 02/09/2026)"
+    ) in text
     for absent in ("Z1234AB", "Z123456", "HMP Bullingdon", "Cherwell"):
         assert absent not in text  # the Jobcentre entry asks for none of these
 

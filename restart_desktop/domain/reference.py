@@ -115,12 +115,31 @@ class Service:
 
 
 @dataclass(frozen=True)
+class OutcomeArea:
+    """A life area scored 1-10, with what a low, middle and high score looks like."""
+
+    code: str
+    label: str
+    low: str
+    middle: str
+    high: str
+
+
+@dataclass(frozen=True)
+class BarrierCategory:
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
 class BankHoliday:
     date: dt.date
     name: str
 
 
-_T = TypeVar("_T", Prison, LocalAuthority, Organisation, Need, SentenceType)
+_T = TypeVar(
+    "_T", Prison, LocalAuthority, Organisation, Need, SentenceType, OutcomeArea, BarrierCategory
+)
 
 
 def _find(items: tuple[_T, ...], code: str) -> _T | None:
@@ -140,6 +159,8 @@ class ReferenceData:
     bank_holidays: tuple[BankHoliday, ...]
     checklist_templates: tuple[ChecklistTemplate, ...] = ()
     services: tuple[Service, ...] = ()
+    outcome_areas: tuple[OutcomeArea, ...] = ()
+    barrier_categories: tuple[BarrierCategory, ...] = ()
     # Built once: release flags test membership for every row of the caseload.
     _holiday_dates: frozenset[dt.date] = field(
         init=False, repr=False, compare=False, default=frozenset()
@@ -162,6 +183,9 @@ class ReferenceData:
 
     def sentence_type(self, code: str) -> SentenceType | None:
         return _find(self.sentence_types, code)
+
+    def barrier_category(self, code: str) -> BarrierCategory | None:
+        return _find(self.barrier_categories, code)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -421,6 +445,16 @@ def _load(directory: Path) -> ReferenceData:
         ),
         bank_holidays=_load_bank_holidays(directory / "bank_holidays.csv"),
         services=_load_services(directory / "services.csv", needs, authorities),
+        outcome_areas=_load_table(
+            OutcomeArea,
+            directory / "outcome_areas.csv",
+            ("code", "label", "low", "middle", "high"),
+            ("code", "label", "low", "middle", "high"),
+        ),
+        barrier_categories=_load_table(
+            BarrierCategory, directory / "barrier_categories.csv", ("code", "label"),
+            ("code", "label"),
+        ),
         checklist_templates=load_templates(
             directory / CHECKLISTS_FOLDER, frozenset(n.code for n in needs)
         ),

@@ -308,6 +308,38 @@ class ReferralEvent(SyncedRecord):
     note: Mapped[str] = mapped_column(Text, default="")
 
 
+class Assessment(SyncedRecord):
+    """An outcome assessment: a score per life area, scored with the person. A draft may be
+    changed; once ``finalised_at`` is set the row is immutable (service check and trigger)."""
+
+    __tablename__ = "assessments"
+    __table_args__ = (Index("ix_assessments_person_id", "person_id"),)
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    assessed_on: Mapped[dt.date] = mapped_column(Date)
+    present: Mapped[str] = mapped_column(String(200), default="")  # who took part
+    scores: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # AreaScore JSON
+    agreed: Mapped[bool] = mapped_column(Boolean, default=True)
+    disagreement: Mapped[str] = mapped_column(Text, default="")
+    finalised_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class Barrier(SyncedRecord):
+    """An entry of the barriers and escalations register for the programme's board."""
+
+    __tablename__ = "barriers"
+    __table_args__ = (Index("ix_barriers_raised_on", "raised_on"),)
+
+    title: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(Text, default="")
+    case_ids: Mapped[list[str]] = mapped_column(JSON, default=list)  # cases it affected
+    raised_on: Mapped[dt.date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
 class NoteDraft(Base):
     """A contact note being typed. Local to this laptop and never synced: a half-written note
     is not a record. Saved every few seconds so a flat battery loses almost nothing; becomes a
@@ -350,4 +382,6 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     ReleasePlanItem,
     Referral,
     ReferralEvent,
+    Assessment,
+    Barrier,
 )

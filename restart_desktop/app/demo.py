@@ -21,12 +21,15 @@ from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSourc
 from restart_desktop.domain.checklist import FirstNight, ItemState
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
+from restart_desktop.domain.outcomes import AreaScore
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.release import FRIDAY, is_working_day, release_flags
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.store.models import (
     Addendum,
+    Assessment,
+    Barrier,
     ContactNote,
     FollowUpAction,
     Person,
@@ -149,6 +152,10 @@ def fill_demo_data(
                 notes += _demo_contacts(s, rng, person, today, session.worker.id)
                 _demo_plan(s, rng, person, session, today)
                 _demo_referrals(s, rng, person, session, today)
+                _demo_assessments(s, rng, person, session, today)
+            ids = [person.id for person in people]
+        if done == 0:
+            _demo_barriers(ids, session, rng, today)
         done += batch
         if progress:
             progress(done, cases)
@@ -515,3 +522,76 @@ def _demo_referrals(
                 from_status=old.value if old else "", to_status=new.value, at=when, note="",
             ))  # fmt: skip
 
+
+
+# --- outcome assessments and barriers ------------------------------------------------------------
+ASSESSED = (CaseStatus.ENGAGED_IN_CUSTODY.value, CaseStatus.RELEASED.value,
+            CaseStatus.SUPPORTED_IN_COMMUNITY.value, CaseStatus.CLOSED.value)  # fmt: skip
+
+
+def _demo_assessments(
+    s: Session, rng: random.Random, person: Person, session: AppSession, today: dt.date
+) -> None:
+    """Assessments every six weeks or so from the first contact: most areas move up a little,
+    some fall back; the latest is sometimes still a draft."""
+    if person.status not in ASSESSED or rng.random() < 0.3:
+        return
+    start = (person.referral_date or today - dt.timedelta(days=120)) + dt.timedelta(days=10)
+    count = rng.randint(1, 4)
+    current = {area.code: rng.randint(1, 5) for area in session.reference.outcome_areas}
+    for number in range(count):
+        on = start + dt.timedelta(days=42 * number)
+        if on > today:
+            break
+        if number:
+            for code in current:
+                current[code] = max(1, min(10, current[code] + rng.choice((-1, 0, 1, 1, 2))))
+        scores = [
+            AreaScore(area.code, area.label, worker=current[area.code],
+                      person=min(10, current[area.code] + rng.choice((0, 0, 1, 2)))
+                      if rng.random() < 0.6 else None).to_json()
+            for area in session.reference.outcome_areas
+        ]  # fmt: skip
+        draft = number == count - 1 and rng.random() < 0.2
+        s.add(Assessment(
+            person_id=person.id, assessed_on=on, present="The person and their worker (demo)",
+            scores=scores, agreed=True, disagreement="",
+            finalised_at=None if draft else dt.datetime.combine(on, dt.time(16, 0)),
+        ))  # fmt: skip
+
+
+DEMO_BARRIERS = (
+    ("No housing on a Friday afternoon", "accommodation", "escalated",
+     "Housing options close at 4pm on Fridays; people released at 2pm are told to come back "
+     "on Monday (demo)."),
+    ("Universal Credit without photo ID", "benefits_dwp", "open",
+     "Claims stall for two weeks when the person has no photo ID at release (demo)."),
+    ("Prescriptions not ready at release", "health_prescriptions", "resolved",
+     "Community pharmacy not told of the release date in time (demo)."),
+    ("Bank accounts cannot be opened inside", "id_banking", "open",
+     "The prison banking scheme has a waiting list of six weeks (demo)."),
+    ("Discharge paperwork arrives after the person", "prison_release_day", "open",
+     "Licence conditions not handed over at the gate, so probation cannot see the person "
+     "(demo)."),
+    ("Probation appointment clashes with script collection", "probation", "closed",
+     "Both booked for the release afternoon in different towns (demo)."),
+    ("No detox beds near Oxford", "substance_misuse", "escalated",
+     "Nearest bed is two hours away; people decline it (demo)."),
+)
+
+
+def _demo_barriers(
+    people: list[str], session: AppSession, rng: random.Random, today: dt.date
+) -> None:
+    """A register the board could work from: a few barriers, each seen on a few cases."""
+    with session.db.write() as s:
+        for number, (title, category, status, description) in enumerate(DEMO_BARRIERS):
+            raised = today - dt.timedelta(days=10 + 12 * number)
+            done = status in ("resolved", "closed")
+            s.add(Barrier(
+                title=title, category=category, description=description,
+                case_ids=rng.sample(people, min(len(people), rng.randint(1, 3))),
+                raised_on=raised, status=status,
+                resolution="Agreed with the partner at the board (demo)." if done else "",
+                resolved_on=raised + dt.timedelta(days=20) if done else None,
+            ))  # fmt: skip

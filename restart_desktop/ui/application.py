@@ -551,6 +551,7 @@ class MainWindow(QMainWindow):
         self.actions_action = self._action("Show my &actions", "Ctrl+2", self._on_my_actions)
         self.today_action = self._action("Show &today's releases", "Ctrl+T", self._on_today)
         self.referrals_action = self._action("Show &referrals", "Ctrl+3", self._on_referrals)
+        self.barriers_action = self._action("Show &barriers", "Ctrl+4", self._on_barriers)
         self.search_action = self._action("&Search notes", "Ctrl+K", self._on_search_notes)
         self.note_action = self._action(
             "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
@@ -569,6 +570,7 @@ class MainWindow(QMainWindow):
             self.today_action,
             self.actions_action,
             self.referrals_action,
+            self.barriers_action,
         ):
             file_menu.addAction(action)
         file_menu.addAction(self.close_case_action)
@@ -590,6 +592,7 @@ class MainWindow(QMainWindow):
             self.actions_action,
             self.today_action,
             self.referrals_action,
+            self.barriers_action,
             self.find_action,
             self.caseload_action,
             self.close_case_action,
@@ -626,6 +629,10 @@ class MainWindow(QMainWindow):
         tabs = self.workspace.tabs
         tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
         tabs.currentWidget().setFocus()
+
+    def _on_barriers(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_barriers()
 
     def _on_referrals(self) -> None:
         if self.workspace is not None and not self.is_locked:

@@ -33,11 +33,13 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService, SaveResult, WorkerOption
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.domain.case import ConsentMethod, ReferralSource
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
+from restart_desktop.ui.outcomes import OutcomesPanel
 from restart_desktop.ui.referrals import ReferralsPanel
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.tasks import TaskRunner, user_message
@@ -73,6 +75,7 @@ class CaseFileView(QWidget):
         notes: NoteService | None = None,
         release: ReleaseService | None = None,
         referrals: ReferralService | None = None,
+        outcomes: OutcomeService | None = None,
     ) -> None:
         super().__init__(parent)
         self._notes = notes
@@ -81,6 +84,8 @@ class CaseFileView(QWidget):
         self.release_panel: ReleasePlanPanel | None = None
         self._referrals = referrals
         self.referrals_panel: ReferralsPanel | None = None
+        self._outcomes = outcomes
+        self.outcomes_panel: OutcomesPanel | None = None
         self._then_close: Callable[[], None] | None = None
         self._filled = CaseFields()  # what the form showed when loaded or last saved
         self._service = service
@@ -157,8 +162,8 @@ class CaseFileView(QWidget):
         self.sections.setAccessibleName("Case file sections")
         self.sections.addTab(details, "Details")
         self.sections.setTabToolTip(0, "Details (Alt+1)")
-        # Alt+1 to Alt+4 switch sections: letters are taken by the fields' shortcuts.
-        for number in (1, 2, 3, 4):
+        # Alt+1 to Alt+5 switch sections: letters are taken by the fields' shortcuts.
+        for number in (1, 2, 3, 4, 5):
             shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(lambda n=number: self._show_section(n - 1))
@@ -419,6 +424,8 @@ class CaseFileView(QWidget):
             self.timeline.person_name = name
         if self.referrals_panel is not None:
             self.referrals_panel.person_name = name
+        if self.outcomes_panel is not None:
+            self.outcomes_panel.person_name = name
         self.title_changed.emit(name)
 
     def collect(self) -> tuple[CaseFields | None, dict[str, str]]:
@@ -508,6 +515,12 @@ class CaseFileView(QWidget):
             self.referrals_panel.changed.connect(self._on_referrals_changed)
             index = self.sections.addTab(self.referrals_panel, "Referrals")
             self.sections.setTabToolTip(index, "Referrals to services (Alt+4)")
+        if self.outcomes_panel is None and self._outcomes is not None:
+            self.outcomes_panel = OutcomesPanel(
+                self._outcomes, self._runner, self._reference, self.case_id
+            )
+            index = self.sections.addTab(self.outcomes_panel, "Outcomes")
+            self.sections.setTabToolTip(index, "Outcome assessments and charts (Alt+5)")
 
     def _on_plan_changed(self) -> None:
         self.plan_changed.emit()
@@ -532,9 +545,19 @@ class CaseFileView(QWidget):
             referrals = self.show_referrals()
             if referrals is not None:
                 referrals.table.setFocus()
+        elif index == 4:
+            outcomes = self.show_outcomes()
+            if outcomes is not None:
+                outcomes.table.setFocus()
         else:
             self.sections.setCurrentIndex(0)
             self.given_name.setFocus()
+
+    def show_outcomes(self) -> OutcomesPanel | None:
+        self._ensure_timeline()
+        if self.outcomes_panel is not None:
+            self.sections.setCurrentWidget(self.outcomes_panel)
+        return self.outcomes_panel
 
     def show_referrals(self) -> ReferralsPanel | None:
         self._ensure_timeline()

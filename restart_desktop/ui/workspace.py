@@ -10,12 +10,14 @@ from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from restart_desktop.app.cases import CaseService, WorkerOption
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
+from restart_desktop.ui.outcomes import BarriersView
 from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.search_view import NoteSearchView
@@ -41,23 +43,28 @@ class Workspace(QWidget):
         self.notes = NoteService(session)
         self.release = ReleaseService(session)
         self.referral_service = ReferralService(session)
+        self.outcome_service = OutcomeService(session)
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
         self.today = TodayView(self.release, runner)
         self.my_actions = MyActionsView(self.notes, runner, self.referral_service)
         self.referrals = ReferralsView(self.referral_service, runner, session.reference)
+        self.barriers = BarriersView(
+            self.outcome_service, self.service, runner, session.reference
+        )
         self.search = NoteSearchView(self.notes, runner)
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
         self.tabs.setAccessibleName(
-            "Caseload, today, actions, referrals, search and open case files"
+            "Caseload, today, actions, referrals, barriers, search and open case files"
         )
         for page, title in (
             (self.caseload, "Caseload"),
             (self.today, "Today"),
             (self.my_actions, "My actions"),
             (self.referrals, "Referrals"),
+            (self.barriers, "Barriers"),
             (self.search, "Search notes"),
         ):
             index = self.tabs.addTab(page, title)
@@ -92,6 +99,8 @@ class Workspace(QWidget):
             self.today.refresh()
         elif widget is self.referrals:
             self.referrals.refresh()
+        elif widget is self.barriers:
+            self.barriers.refresh()
 
     def case_views(self) -> list[CaseFileView]:
         views = []
@@ -109,6 +118,7 @@ class Workspace(QWidget):
         view = CaseFileView(
             self.service, self.runner, self.session.reference, self.workers, case_id,
             notes=self.notes, release=self.release, referrals=self.referral_service,
+            outcomes=self.outcome_service,
         )
         self._add_case_view(view, "Loading…")
         return view
@@ -120,6 +130,10 @@ class Workspace(QWidget):
         if panel is not None:
             panel.table.setFocus()
         return panel
+
+    def show_barriers(self) -> None:
+        self.tabs.setCurrentWidget(self.barriers)
+        self.barriers.table.setFocus()
 
     def show_referrals(self) -> None:
         self.tabs.setCurrentWidget(self.referrals)
@@ -201,6 +215,7 @@ class Workspace(QWidget):
         view = CaseFileView(
             self.service, self.runner, self.session.reference, self.workers, notes=self.notes,
             release=self.release, referrals=self.referral_service,
+            outcomes=self.outcome_service,
         )
         self._add_case_view(view, "New person")
 

@@ -4,16 +4,29 @@ with real data."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from pytestqt.modeltest import ModelTester
 
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.outcomes import (
+    AssessmentFields,
+    BarrierFields,
+    BarrierQuery,
+    OutcomeService,
+)
 from restart_desktop.app.referrals import ReferralDraft, ReferralService
 from restart_desktop.app.release import ItemUpdate, ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.checklist import ItemState, Section
 from restart_desktop.ui.actions_view import ActionsTableModel
+from restart_desktop.ui.outcomes import (
+    AssessmentsTableModel,
+    BarrierCountsTableModel,
+    BarriersTableModel,
+    ScoresTableModel,
+)
 from restart_desktop.ui.referrals import ReferralsTableModel, ServicesTableModel
 from restart_desktop.ui.release_plan import PlanItemsTableModel
 from restart_desktop.ui.search_view import SearchResultsTableModel
@@ -117,3 +130,27 @@ def test_referral_models(qtmodeltester: ModelTester, enrolled: AppSession) -> No
     services = ServicesTableModel(enrolled.reference)
     services.set_rows(service.directory(""))
     qtmodeltester.check(services, force_py=True)
+
+
+def test_outcome_and_barrier_models(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
+    person = CaseService(enrolled).create_case(
+        CaseFields(given_name="Modelly", family_name="Scoreson")
+    ).case_id
+    service = OutcomeService(enrolled)
+    for value in (3, 6):
+        scores = tuple(replace(area, worker=value) for area in service.blank_scores())
+        service.finalise(service.save_draft(AssessmentFields(person, dt.date.today(), "",
+                                                             scores)))  # fmt: skip
+    assessments = AssessmentsTableModel()
+    assessments.set_rows(service.assessments(person))
+    scores_model = ScoresTableModel()
+    scores_model.set_assessments(service.assessments(person))
+    assert scores_model.rowCount() == 7 and scores_model.columnCount() == 4
+    service.create_barrier(BarrierFields("Fictional barrier", "other", "", (person,),
+                                         dt.date.today()))  # fmt: skip
+    barriers = BarriersTableModel()
+    barriers.set_rows(service.barriers(BarrierQuery()))
+    counts = BarrierCountsTableModel(enrolled.reference)
+    counts.set_counts(service.barrier_counts(None, None))
+    for model in (assessments, scores_model, barriers, counts):
+        qtmodeltester.check(model, force_py=True)

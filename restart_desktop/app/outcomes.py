@@ -271,6 +271,11 @@ class OutcomeService:
                 BarrierStatus(barrier.status), status, resolution, resolved_on,
                 self._now().date(),
             )  # fmt: skip
+            if problem is None and resolved_on is not None and resolved_on < barrier.raised_on:
+                problem = (
+                    f"The date resolved is before the barrier was raised "
+                    f"({barrier.raised_on:%d/%m/%Y})."
+                )
             if problem:
                 raise ValidationFailed({"status": problem})
             barrier.status = status.value

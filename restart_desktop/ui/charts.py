@@ -41,6 +41,7 @@ class _Chart(QWidget):
         self.setMinimumSize(360, 300)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.empty_text = "No finalised assessment yet."
+        self.title = ""  # drawn on saved pictures: whose chart, and what it shows
 
     def has_data(self) -> bool:
         raise NotImplementedError
@@ -69,7 +70,16 @@ class _Chart(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         scale = size.width() / 600
         painter.scale(scale, scale)
-        self._draw_all(painter, QRectF(0, 0, size.width() / scale, size.height() / scale))
+        area = QRectF(0, 0, size.width() / scale, size.height() / scale)
+        painter.fillRect(area, QColor("#ffffff"))
+        if self.title:
+            _font(painter, 11, bold=True)
+            painter.setPen(QColor("#000000"))
+            painter.drawText(QRectF(10, 4, area.width() - 20, 24),
+                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                             self.title)  # fmt: skip
+            area = area.adjusted(0, 28, 0, 0)
+        self._draw_all(painter, area)
         painter.end()
         return image
 
@@ -124,7 +134,7 @@ class RadarChart(_Chart):
     def draw(self, painter: QPainter, rect: QRectF) -> None:
         legend_height = 26
         chart = rect.adjusted(10, 10, -10, -10 - legend_height)
-        radius = min(chart.width() * 0.32, chart.height() * 0.40)
+        radius = min(chart.width() * 0.28, chart.height() * 0.34)
         centre = chart.center()
         count = len(self.areas)
 
@@ -145,7 +155,7 @@ class RadarChart(_Chart):
         for index, label in enumerate(self.areas):
             painter.setPen(grid)
             painter.drawLine(centre, point(index, HIGHEST))
-            outer = point(index, HIGHEST + 1.6)
+            outer = point(index, HIGHEST + 2.6)
             box = QRectF(outer.x() - 70, outer.y() - 16, 140, 32)
             painter.setPen(QColor("#000000"))
             painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
@@ -156,13 +166,18 @@ class RadarChart(_Chart):
         ]
         for number, series in enumerate(self.series):
             colour, dash, fill = styles[min(number, len(styles) - 1)]
-            points = [
-                point(i, value) for i, value in enumerate(series.values) if value is not None
-            ]
+            values = series.values
+            points = [point(i, v) for i, v in enumerate(values) if v is not None]
             painter.setPen(QPen(colour, 2.6, dash))
-            painter.setBrush(fill)
-            if len(points) > 2:
+            if all(v is not None for v in values) and len(points) > 2:
+                painter.setBrush(fill)
                 painter.drawPolygon(QPolygonF(points))
+            else:
+                # An area skipped this time: a gap in the outline, not a line across it.
+                for i, value in enumerate(values):
+                    following = values[(i + 1) % count]
+                    if value is not None and following is not None:
+                        painter.drawLine(point(i, value), point((i + 1) % count, following))
             painter.setBrush(colour)
             for p in points:
                 _marker(painter, p, number, 3.5)
@@ -202,10 +217,14 @@ class LineChart(_Chart):
         plot = rect.adjusted(40, 16, -legend_width - 12, -40)
         span = max(len(self.dates) - 1, 1)
 
-        def point(index: int, value: int) -> QPointF:
+        def point(index: int, value: float) -> QPointF:
             x = plot.left() + plot.width() * (index / span if len(self.dates) > 1 else 0.5)
             y = plot.bottom() - plot.height() * (value - LOWEST) / (HIGHEST - LOWEST)
             return QPointF(x, y)
+
+        # Areas with the same scores would hide each other: each line sits a hair apart.
+        middle = (len(self.series) - 1) / 2
+        step = 0.07
 
         _font(painter, 8)
         for value in range(LOWEST, HIGHEST + 1):
@@ -226,8 +245,9 @@ class LineChart(_Chart):
         for number, series in enumerate(self.series):
             colour = QColor(PALETTE[number % len(PALETTE)])
             painter.setPen(QPen(colour, 2.4, DASHES[number % len(DASHES)]))
+            offset = (number - middle) * step
             points = [
-                point(i, v) for i, v in enumerate(series.values) if v is not None
+                point(i, v + offset) for i, v in enumerate(series.values) if v is not None
             ]
             for a, b in zip(points, points[1:], strict=False):
                 painter.drawLine(a, b)

@@ -31,12 +31,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -58,6 +60,7 @@ from restart_desktop.domain.outcomes import (
     AreaScore,
     BarrierStatus,
     Distance,
+    score_problems,
 )
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.charts import LineChart, RadarChart, Series
@@ -88,7 +91,7 @@ class AssessmentsTableModel(RowListTableModel[AssessmentView]):
             "Final" if view.finalised_at else "Draft",
             view.by,
             view.present,
-            "Agreed" if view.agreed else "Recorded disagreement",
+            "Agreed" if view.agreed else ("Disagreement" if view.disagreement else "Not agreed"),
         )[index.column()]
 
 
@@ -146,7 +149,9 @@ class ScoresTableModel(QAbstractTableModel):
             value = values[column - 1]
             return "skipped" if value is None else str(value)
         change = distance.change
-        return "" if change is None else f"{change:+d}"
+        if change is None or distance.first_on == distance.latest_on:
+            return ""  # scored once: no change to show yet
+        return f"{change:+d}"
 
 
 # --- the assessment dialog ------------------------------------------------------------------
@@ -162,11 +167,13 @@ class AssessmentDialog(QDialog):
         fields: AssessmentFields,
         person_name: str,
         parent: QWidget | None = None,
+        read_only: bool = False,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Outcome assessment: {person_name}")
         self.finalise_requested = False
         self._fields = fields
+        self._read_only = read_only
         descriptions = {a.code: a for a in reference.outcome_areas}
         self.date = DateField("Date of the assessment")
         self.date.set_date(fields.assessed_on or dt.date.today())
@@ -212,12 +219,16 @@ class AssessmentDialog(QDialog):
                 widget.installEventFilter(self)
                 widget.setProperty("meaning", text)
             self.rows.append((area, worker, person, skip, note))
-        grid.setColumnStretch(4, 1)
+        grid.setColumnStretch(3, 1)
+        grid.setColumnStretch(4, 2)
+        grid.setRowStretch(len(fields.scores) + 1, 1)  # rows at the top, space below
         self.agreed = QCheckBox("The person and the worker &agree on these scores")
         self.agreed.setChecked(fields.agreed)
         self.disagreement = QLineEdit(fields.disagreement)
         self.disagreement.setAccessibleName("Where the person sees it differently")
         self.disagreement.setPlaceholderText("Where the person sees it differently")
+        disagreement_label = QLabel("Where the person sees it &differently:")
+        disagreement_label.setBuddy(self.disagreement)
         self.error = FieldError()
         top = QFormLayout()
         date_label = QLabel("&Date:")
@@ -245,6 +256,7 @@ class AssessmentDialog(QDialog):
         layout.addWidget(scroll, 1)
         layout.addWidget(self.meaning)
         layout.addWidget(self.agreed)
+        layout.addWidget(disagreement_label)
         layout.addWidget(self.disagreement)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
@@ -256,6 +268,31 @@ class AssessmentDialog(QDialog):
         # Ctrl+Enter finalises, as it finalises a note.
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             QShortcut(QKeySequence(keys), self, lambda: self._on_accept(True))
+        self._initial = self.fields()
+        if read_only:  # a finalised assessment: to read, not to change
+            for control in (self.date, self.present, self.agreed, self.disagreement,
+                            self.save_button, self.finalise_button):  # fmt: skip
+                control.setEnabled(False)
+            for _area, worker, person, skip, note in self.rows:
+                worker.setReadOnly(True)
+                person.setReadOnly(True)
+                skip.setReadOnly(True)
+                note.setReadOnly(True)
+            self.save_button.hide()
+            self.finalise_button.hide()
+            self.error.show_message("Finalised: this assessment is a record and is not changed.")
+
+    def reject(self) -> None:
+        """Esc or Cancel: scores already typed are not thrown away without asking."""
+        if not self._read_only and self.fields() != self._initial and QMessageBox.question(
+            self,
+            "Discard the changes?",
+            "The scores and notes you typed will be lost. Discard them?",
+            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        ) != QMessageBox.StandardButton.Discard:
+            return
+        super().reject()
 
     def eventFilter(self, watched: QObject, event: Any) -> bool:
         from PySide6.QtCore import QEvent
@@ -288,16 +325,33 @@ class AssessmentDialog(QDialog):
         )  # fmt: skip
 
     def _on_accept(self, finalise: bool) -> None:
+        """Check here what can be checked here, so nothing typed is lost to a refusal."""
+        if self._read_only:
+            return
         try:
             day = self.date.date_value()
         except ValueError as error:
             self.error.show_message(str(error))
             self.date.setFocus()
             return
+        problem = None
         if day is None:
-            self.error.show_message("Enter the date of the assessment.")
+            problem = "Enter the date of the assessment."
+        elif day > dt.date.today():
+            problem = "The assessment date is in the future."
+        if problem:
+            self.error.show_message(problem)
             self.date.setFocus()
             return
+        if finalise:
+            fields = self.fields()
+            problems = score_problems(fields.scores, fields.agreed, fields.disagreement)
+            if problems:
+                self.error.show_message(
+                    "Not finalised yet (Save draft keeps it as it is):\n"
+                    + "\n".join(f"• {message}" for message in problems.values())
+                )
+                return
         self.finalise_requested = finalise
         self.accept()
 
@@ -327,7 +381,7 @@ class OutcomesPanel(QWidget):
         self.case_id = case_id
         self.person_name = ""
         self.record_button = QPushButton("&Record an assessment… (Ins)")
-        self.edit_button = QPushButton("&Edit draft… (Enter)")
+        self.edit_button = QPushButton("&Open… (Enter)")
         self.radar_png = QPushButton("Radar as &PNG…")
         self.line_png = QPushButton("Line chart as PN&G…")
         buttons = QHBoxLayout()
@@ -358,6 +412,11 @@ class OutcomesPanel(QWidget):
         charts = QSplitter(Qt.Orientation.Horizontal)
         charts.addWidget(self.radar)
         charts.addWidget(self.line)
+        self.views = QTabWidget()
+        self.views.setAccessibleName("Charts, or the same numbers as a table")
+        self.views.addTab(charts, "Charts")
+        self.views.addTab(self.scores_table, "Numbers (table)")
+        self.scores_table.setTabKeyNavigation(False)
         self.summary = QLabel("")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Distance travelled")
@@ -372,9 +431,9 @@ class OutcomesPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.table)
         layout.addWidget(self.summary)
-        layout.addWidget(charts, 2)
-        layout.addWidget(self.scores_table, 1)
+        layout.addWidget(self.views, 1)
         layout.addWidget(self.message)
+        self.message.setMaximumHeight(80)
         self.record_button.clicked.connect(self.record)
         self.edit_button.clicked.connect(self.edit)
         self.table.row_activated.connect(lambda _row: self.edit())
@@ -408,6 +467,8 @@ class OutcomesPanel(QWidget):
                 series.append(Series(f"Latest, {latest.assessed_on:%d/%m/%Y}",
                                      tuple(by_code[1].get(d.code) for d in distances)))  # fmt: skip
             self.radar.set_data(labels, tuple(series))
+            self.radar.title = f"{self.person_name}: latest outcome scores against the first"
+            self.line.title = f"{self.person_name}: outcome scores over time"
             per_date = [{s.code: s.worker for s in a.scores if not s.skipped} for a in final]
             self.line.set_data(
                 tuple(a.assessed_on for a in final),
@@ -433,7 +494,7 @@ class OutcomesPanel(QWidget):
 
     def _update_buttons(self) -> None:
         current = self.current()
-        self.edit_button.setEnabled(current is not None and not current.final)
+        self.edit_button.setEnabled(current is not None)
         has_final = any(a.final for a in self.assessments)
         self.radar_png.setEnabled(has_final)
         self.line_png.setEnabled(has_final)
@@ -445,6 +506,11 @@ class OutcomesPanel(QWidget):
         return self.model.row_item(self.table.currentIndex().row())
 
     def record(self) -> None:
+        draft = next((a for a in reversed(self.assessments) if not a.final), None)
+        if draft is not None:  # one draft at a time: carry on with it
+            self.message.setText(f"Carrying on with the draft of {draft.assessed_on:%d/%m/%Y}.")
+            self._open(draft.fields(), draft.id)
+            return
         fields = AssessmentFields(self.case_id, dt.date.today(), "",
                                   self._service.blank_scores())  # fmt: skip
         self._open(fields, None)
@@ -454,9 +520,11 @@ class OutcomesPanel(QWidget):
         if current is None:
             return
         if current.final:
-            self.message.setText(
-                "A finalised assessment is a record and is not changed: record a new one."
-            )
+            dialog = AssessmentDialog(self._reference, current.fields(), self.person_name, self,
+                                      read_only=True)  # fmt: skip
+            dialog.exec()
+            self.window().activateWindow()
+            self.table.setFocus()
             return
         self._open(current.fields(), current.id)
 
@@ -478,7 +546,11 @@ class OutcomesPanel(QWidget):
 
         def failed(error: BaseException) -> None:
             self._on_failed(error)
-            self.reload()  # a draft may have been saved before finalising was refused
+            if finalise:
+                self.message.setText(
+                    "Saved as a draft, not finalised: " + user_message(error).split(":", 1)[-1]
+                )
+            self.reload()  # the draft was saved before finalising was refused
 
         self._runner.run(work, self._after_save, failed)
 
@@ -488,6 +560,7 @@ class OutcomesPanel(QWidget):
         self.changed.emit()
 
     def save_png(self, chart: RadarChart | LineChart, what: str) -> None:
+        # The picture names the person inside; the file name does not (folder listings).
         suggested = str(_documents() / f"Outcomes {what} {dt.date.today():%d-%m-%Y}.png")
         path, _filter = QFileDialog.getSaveFileName(
             self, f"Save the {what}", suggested, "PNG pictures (*.png)"
@@ -647,7 +720,8 @@ class BarrierDialog(QDialog):
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Save")
         buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
-        self.case_search.returnPressed.connect(self._on_find)
+        # Enter in the search links the case; it must not press Save and close the dialog.
+        self.case_search.installEventFilter(self)
         self.unlink.clicked.connect(self._on_unlink)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -655,6 +729,18 @@ class BarrierDialog(QDialog):
         self._show_linked()
         self.setMinimumWidth(600)
         self.title.setFocus()
+
+    def eventFilter(self, watched: QObject, event: Any) -> bool:
+        from PySide6.QtCore import QEvent
+
+        if (
+            watched is self.case_search
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self._on_find()
+            return True
+        return super().eventFilter(watched, event)
 
     def _show_linked(self) -> None:
         self.cases_label.setText("; ".join(self.linked.values()) or "none (optional)")
@@ -720,7 +806,9 @@ class BarrierStatusDialog(QDialog):
         self.setWindowTitle(f"Barrier: {view.title}")
         self.status = QComboBox()
         self.status.setAccessibleName("New status")
-        for status in BarrierStatus:
+        # The usual next step first; re-opening last, so Enter never re-opens by accident.
+        for status in (BarrierStatus.ESCALATED, BarrierStatus.RESOLVED, BarrierStatus.CLOSED,
+                       BarrierStatus.OPEN):  # fmt: skip
             if status in BARRIER_TRANSITIONS[view.status]:
                 self.status.addItem(status.label, status.value)
         self.resolution = QLineEdit(view.resolution)
@@ -786,6 +874,7 @@ class BarriersView(QWidget):
         self._cases = cases
         self._runner = runner
         self._reference = reference
+        self._select_after_load: str | None = None
         self.category = QComboBox()
         self.category.setAccessibleName("Category")
         self.category.addItem("Any category", "")
@@ -806,7 +895,7 @@ class BarriersView(QWidget):
         filters = QHBoxLayout()
         for caption, widget in (
             ("Cate&gory:", self.category),
-            ("Stat&us:", self.status),
+            ("St&atus:", self.status),
             ("Raised fr&om:", self.raised_from),
             ("&to:", self.raised_to),
         ):
@@ -827,7 +916,7 @@ class BarriersView(QWidget):
         self.counts_table.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents
         )
-        self.counts_table.setMaximumHeight(300)
+        self.counts_table.setTabKeyNavigation(False)
         self.model = BarriersTableModel(self)
         self.table = EnterTableView()
         self.table.setModel(self.model)
@@ -841,8 +930,10 @@ class BarriersView(QWidget):
         self.details.setAccessibleName("The barrier in full")
         self.message = QLabel("")
         self.message.setWordWrap(True)
+        self.period_error = FieldError()
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
+        layout.addWidget(self.period_error)
         layout.addWidget(self.counts_table)
         layout.addLayout(actions)
         layout.addWidget(self.table, 1)
@@ -863,10 +954,15 @@ class BarriersView(QWidget):
 
     def _period(self) -> tuple[dt.date | None, dt.date | None] | None:
         try:
-            return self.raised_from.date_value(), self.raised_to.date_value()
+            period = self.raised_from.date_value(), self.raised_to.date_value()
         except ValueError as error:
-            self.message.setText(str(error))
+            self.period_error.show_message(str(error))
             return None
+        if period[0] and period[1] and period[0] > period[1]:
+            self.period_error.show_message("The 'from' date is after the 'to' date.")
+            return None
+        self.period_error.show_message(None)
+        return period
 
     def refresh(self) -> None:
         period = self._period()
@@ -890,6 +986,15 @@ class BarriersView(QWidget):
         current = self.current()
         self.model.set_rows(views)
         self.counts.set_counts(counts)
+        # Every category and the totals in view, without scrolling.
+        rows = self.counts.rowCount()
+        height = self.counts_table.horizontalHeader().height() + 4 + sum(
+            self.counts_table.rowHeight(r) for r in range(rows)
+        )
+        self.counts_table.setFixedHeight(min(height, 360))
+        if self._select_after_load:
+            current = next((v for v in views if v.id == self._select_after_load), current)
+            self._select_after_load = None
         self.message.setText("" if views else "No barriers match: widen the period or filters.")
         if views:
             ids = [v.id for v in views]
@@ -931,8 +1036,9 @@ class BarriersView(QWidget):
         return accepted
 
     def _save(self, work: Callable[[], object], message: str) -> None:
-        def done(_result: object) -> None:
+        def done(result: object) -> None:
             self.message.setText(message)
+            self._select_after_load = result if isinstance(result, str) else None
             self.refresh()
 
         self._runner.run(work, done, self._on_failed)

@@ -182,3 +182,60 @@ def test_a_barrier_is_recorded_and_counted(
     totals = {counts.index(r, 0).data(): counts.index(r, counts.columnCount() - 1).data()
               for r in range(counts.rowCount())}  # fmt: skip
     assert totals["Accommodation"] == "1" and totals["All categories"] == "1"
+
+
+def test_finalising_with_an_area_left_keeps_the_dialog_and_a_final_one_is_read_only(
+    qtbot: QtBot, make_window: MakeWindow, scored: str
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    panel = _panel(qtbot, window, scored)
+    done: list[bool] = []
+
+    def try_to_finalise(dialog: AssessmentDialog) -> None:
+        first = dialog.rows[0][1]
+        qtbot.waitUntil(first.hasFocus)
+        qtbot.keyClicks(first, "5")
+        qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        assert dialog.isVisible()  # refused in the dialog: nothing typed is lost
+        assert "Not finalised yet" in dialog.error.text()
+        assert "Education, training and employment: give a score" in dialog.error.text()
+        qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)  # save the draft instead
+        done.append(True)
+
+    answer_modal(AssessmentDialog, try_to_finalise)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Insert)
+    qtbot.waitUntil(lambda: bool(done), timeout=SIGNAL_TIMEOUT_MS)
+    _idle(qtbot, window)
+    qtbot.waitUntil(lambda: panel.message.text() == "Draft saved.", timeout=SIGNAL_TIMEOUT_MS)
+    draft = panel.assessments[-1]
+    assert not draft.final and draft.scores[0].worker == 5
+
+    # Insert again carries on with that draft rather than starting a second one.
+    done.clear()
+
+    def carry_on(dialog: AssessmentDialog) -> None:
+        assert dialog.rows[0][1].value() == 5
+        dialog.reject()  # nothing changed: closes without asking
+        done.append(True)
+
+    answer_modal(AssessmentDialog, carry_on)
+    panel.table.setFocus()
+    qtbot.keyClick(panel.table, Qt.Key.Key_Insert)
+    qtbot.waitUntil(lambda: bool(done), timeout=SIGNAL_TIMEOUT_MS)
+    assert len(panel.assessments) == 3
+
+    # A finalised assessment opens to be read, not changed.
+    done.clear()
+
+    def read(dialog: AssessmentDialog) -> None:
+        assert not dialog.save_button.isVisible() and not dialog.finalise_button.isVisible()
+        assert dialog.rows[0][1].isReadOnly()
+        dialog.reject()
+        done.append(True)
+
+    answer_modal(AssessmentDialog, read)
+    panel.table.setFocus()
+    panel.table.selectRow(0)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(done), timeout=SIGNAL_TIMEOUT_MS)

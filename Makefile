@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: run test lint bench clean-demo venv
+.PHONY: run test lint bench clean-demo venv dist smoke
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,18 @@ bench: $(STAMP)
 
 clean-demo:
 	rm -rf $(DEMO_DIR)
+
+DIST_STAMP := $(VENV)/.dist-installed
+
+$(DIST_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,dist]'
+	touch $(DIST_STAMP)
+
+## The standalone one-folder build for this platform, in dist/restart-desktop/ (see packaging/).
+dist: $(DIST_STAMP)
+	$(BIN)/pyinstaller packaging/restart_desktop.spec --noconfirm --clean \
+		--distpath dist --workpath build/pyinstaller
+
+## Build, then start the frozen app as an administrator would: demo data, doctor, the window.
+smoke: dist
+	$(BIN)/python packaging/smoke_test.py dist/restart-desktop

@@ -79,12 +79,18 @@ def _cmd_demo(paths: DataPaths, args: argparse.Namespace) -> int:
         print("--cases must be zero or more.", file=sys.stderr)
         return EXIT_USAGE
 
+    # Progress is for a person watching a terminal; scripts and logs get only the result.
+    interactive = sys.stderr.isatty()
+
     def progress(done: int, total: int) -> None:
         print(f"\r  {done} of {total} people", end="", file=sys.stderr, flush=True)
 
-    session = create_demo_folder(paths, cases=args.cases, seed=args.seed, progress=progress)
+    session = create_demo_folder(
+        paths, cases=args.cases, seed=args.seed, progress=progress if interactive else None
+    )
     session.close()
-    print(file=sys.stderr)
+    if interactive:
+        print(file=sys.stderr)
     print(f"Demo data folder ready: {paths.root}")
     print(f"{args.cases} fictional people. Passphrase: {DEMO_PASSPHRASE}")
     return EXIT_OK

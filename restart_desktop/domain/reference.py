@@ -414,6 +414,21 @@ def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
     return tuple(holidays)
 
 
+CSV_FILES = (
+    "prisons.csv", "local_authorities.csv", "organisations.csv", "needs.csv",
+    "sentence_types.csv", "bank_holidays.csv", "services.csv", "outcome_areas.csv",
+    "barrier_categories.csv",
+)  # fmt: skip
+
+
+def reference_files(directory: Path | None = None) -> list[Path]:
+    """Every file the loader reads, relative to the resources folder: what a build must carry
+    (the packaging smoke test compares this list with the frozen build)."""
+    root = directory or resources_dir()
+    templates = sorted(p.relative_to(root) for p in (root / CHECKLISTS_FOLDER).glob("*.toml"))
+    return [Path(name) for name in CSV_FILES] + templates
+
+
 @functools.lru_cache(maxsize=8)
 def _load(directory: Path) -> ReferenceData:
     needs = _load_table(

@@ -683,13 +683,11 @@ class MainWindow(QMainWindow):
         )
 
     def _on_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About RESTART Desktop",
-            f"<b>RESTART Desktop</b> {__version__}<br>"
-            "Offline case tool for RESTART Thames Valley resettlement workers.<br><br>"
-            f"Data folder: {self.paths.root}",
-        )
+        from restart_desktop.app.about import about
+        from restart_desktop.ui.dialogs import AboutDialog
+
+        dialog = AboutDialog(about(self.paths.root), self)
+        dialog.exec()
 
     # --- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -734,6 +732,17 @@ class MainWindow(QMainWindow):
             self.session = None
 
 
+def _set_icon() -> None:
+    from PySide6.QtGui import QIcon
+
+    from restart_desktop.domain.reference import resources_dir
+
+    icon = QIcon()
+    for size in (16, 24, 32, 48, 64, 128, 256):
+        icon.addFile(str(resources_dir() / "icons" / f"restart-desktop-{size}.png"))
+    QApplication.setWindowIcon(icon)
+
+
 def run_gui(paths: DataPaths, *, demo: bool = False, quit_after_shown: bool = False) -> int:
     """Start the GUI; returns the process exit code."""
     # The worker thread (saves, queries) and the GUI thread share the GIL: hand it over every
@@ -746,6 +755,7 @@ def run_gui(paths: DataPaths, *, demo: bool = False, quit_after_shown: bool = Fa
     app.setOrganizationName("RESTART Thames Valley")
     window = MainWindow(paths, demo=demo, preload=not quit_after_shown)
     window.show()
+    QTimer.singleShot(0, _set_icon)  # after the window is up: it reads a file
     if quit_after_shown:
         QTimer.singleShot(0, window.close)
     return app.exec()

@@ -1,6 +1,8 @@
-"""Small dialogs of the case file: change status with a reason, allocate to a worker."""
+"""Small dialogs: change status with a reason, allocate to a worker, and About."""
 
 from __future__ import annotations
+
+import html
 
 from PySide6.QtWidgets import (
     QComboBox,
@@ -13,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restart_desktop.app.about import AboutInfo
 from restart_desktop.app.cases import WorkerOption
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.ui.widgets import FieldError
@@ -96,3 +99,33 @@ class AllocateDialog(QDialog):
     def chosen(self) -> str | None:
         value = self.worker.currentData()
         return value if isinstance(value, str) else None
+
+
+class AboutDialog(QDialog):
+    """Help > About: the version and build, the licence, the data folder, third-party
+    licences (how the LGPL obligations of the one-folder build are met)."""
+
+    def __init__(self, info: AboutInfo, parent: QWidget | None = None) -> None:
+        from PySide6.QtWidgets import QTextBrowser
+
+        super().__init__(parent)
+        self.setWindowTitle("About RESTART Desktop")
+        self.summary = QLabel(
+            f"<b>RESTART Desktop</b> {html.escape(info.version)} ({html.escape(info.build)})"
+            "<br>Offline case tool for RESTART Thames Valley resettlement workers."
+            f"<br>{html.escape(info.licence)}"
+            f"<br>Data folder: {html.escape(str(info.data_folder))}"
+        )
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Version, build, licence and data folder")
+        self.licences = QTextBrowser()
+        self.licences.setAccessibleName("Third-party licences")
+        self.licences.setMarkdown(info.third_party)
+        self.licences.setOpenExternalLinks(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.licences, 1)
+        layout.addWidget(buttons)
+        self.resize(720, 560)

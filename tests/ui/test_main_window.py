@@ -8,6 +8,7 @@ from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTabBar, QWidget
 from pytestqt.qtbot import QtBot
 
+from restart_desktop.app.session import AppSession
 from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
 from tests.support.constants import PASSPHRASE, WRONG_PASSPHRASE
@@ -199,3 +200,31 @@ def test_demo_folder_says_demo_data_everywhere(
     wait_for_caseload(qtbot, window)
     assert window.demo_banner.isVisible()
     assert window.user_label.text().startswith("Demo Worker")
+
+
+def test_about_shows_the_package_version_and_the_data_folder(
+    qtbot: QtBot, make_window: Callable[..., MainWindow], enrolled: AppSession
+) -> None:
+    from importlib.metadata import version
+
+    from restart_desktop import __version__
+    from restart_desktop.ui.dialogs import AboutDialog
+    from tests.ui.conftest import answer_modal
+
+    enrolled.close()
+    window = make_window()
+    unlock(qtbot, window)
+    seen: list[str] = []
+
+    def read(dialog: AboutDialog) -> None:
+        seen.append(dialog.summary.text())
+        seen.append(dialog.licences.toPlainText())
+        dialog.reject()
+
+    answer_modal(AboutDialog, read)
+    window.about_action.trigger()
+    assert __version__ == version("restart-desktop")
+    summary, licences = seen
+    assert f"RESTART Desktop</b> {version('restart-desktop')} (run from source" in summary
+    assert str(window.paths.root) in summary
+    assert "LGPL" in licences and "replace them" in licences

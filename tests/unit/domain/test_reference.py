@@ -275,3 +275,28 @@ def test_two_housing_teams_for_one_authority_are_refused(copy: Path) -> None:
     path.write_text(text.replace(",cherwell\n", ",oxford\n"), "utf-8")
     with pytest.raises(ReferenceDataError, match="'oxford' already has its Duty to Refer service"):
         load_reference_data(copy)
+
+
+def test_reference_files_lists_every_file_the_loader_opens(
+    copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The packaging smoke test trusts this list; a file the loader opens but the list
+    forgets would be missing from a build without anyone noticing."""
+    from restart_desktop.domain import reference
+
+    opened: list[Path] = []
+    real_decode, real_read = reference._decode, Path.read_bytes
+
+    def decode(path: Path) -> str:
+        opened.append(path.relative_to(copy))
+        return real_decode(path)
+
+    def read_bytes(path: Path) -> bytes:
+        if path.suffix == ".toml":
+            opened.append(path.relative_to(copy))
+        return real_read(path)
+
+    monkeypatch.setattr(reference, "_decode", decode)
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    load_reference_data(copy)
+    assert sorted(opened) == sorted(reference.reference_files(copy))

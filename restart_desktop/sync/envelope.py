@@ -1,0 +1,118 @@
+"""Encryption and signing of bundles with standard formats, no home-made cryptography.
+
+- Encryption: age (pyrage), to every current roster member's X25519 recipient plus the
+  programme's recovery recipient. An administrator holding one of those identities decrypts a
+  bundle with the standard ``age -d -i KEYFILE``. Decryption happens in memory and the result
+  is used only if it succeeds (``age`` and pyrage's file functions leave partial plaintext
+  behind on failure).
+- Signing: Ed25519 (cryptography) over a statement naming the format, the device, the file
+  name and the SHA-256 of the encrypted bytes, so a valid signature cannot be moved to another
+  file, device or sequence range.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pyrage
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
+from pyrage import x25519
+
+SIGNATURE_CONTEXT = b"restart-desktop-bundle-signature/1"
+
+
+class EnvelopeError(ValueError):
+    """A bundle that fails verification or decryption: refused whole, never half-used."""
+
+
+@dataclass(frozen=True)
+class DeviceKeys:
+    """A device's secrets: its age identity (to read bundles) and its Ed25519 signing key (to
+    sign what it publishes). Kept only inside the encrypted local database."""
+
+    age_identity: str  # "AGE-SECRET-KEY-1..."
+    signing_key: bytes  # raw 32-byte Ed25519 private key
+
+    @classmethod
+    def generate(cls) -> DeviceKeys:
+        signing = Ed25519PrivateKey.generate().private_bytes(
+            Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+        )
+        return cls(str(x25519.Identity.generate()), signing)
+
+    @property
+    def age_recipient(self) -> str:
+        """The public half others encrypt to: "age1..."."""
+        return str(x25519.Identity.from_str(self.age_identity).to_public())
+
+    @property
+    def verify_key(self) -> str:
+        """The public half others verify with, base64."""
+        public = Ed25519PrivateKey.from_private_bytes(self.signing_key).public_key()
+        return base64.b64encode(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
+
+    @property
+    def fingerprint(self) -> str:
+        """Short, readable, to compare aloud or on screen when enrolling a device."""
+        digest = hashlib.sha256(self.verify_key.encode()).hexdigest()[:16].upper()
+        return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+
+
+def _statement(device_id: str, name: str, ciphertext: bytes) -> bytes:
+    return b"\n".join(
+        (SIGNATURE_CONTEXT, device_id.encode(), name.encode(),
+         hashlib.sha256(ciphertext).hexdigest().encode())
+    )  # fmt: skip
+
+
+def seal(
+    plaintext: bytes, recipients: Sequence[str], keys: DeviceKeys, device_id: str, name: str
+) -> tuple[bytes, bytes]:
+    """Encrypt to every recipient ("age1...") and sign; returns (ciphertext, signature)."""
+    if not recipients:
+        raise EnvelopeError("a bundle needs at least one recipient")
+    try:
+        parsed = [x25519.Recipient.from_str(r) for r in recipients]
+    except Exception as error:  # pyrage raises its own error types
+        raise EnvelopeError(f"a recipient is not an age X25519 key ({error})") from None
+    ciphertext = pyrage.encrypt(plaintext, parsed)
+    signature = Ed25519PrivateKey.from_private_bytes(keys.signing_key).sign(
+        _statement(device_id, name, ciphertext)
+    )
+    return ciphertext, signature
+
+
+def verify(
+    ciphertext: bytes, signature: bytes, verify_key: str, device_id: str, name: str
+) -> None:
+    """Raise EnvelopeError unless ``signature`` is the device's over this very file."""
+    try:
+        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(verify_key))
+        public.verify(signature, _statement(device_id, name, ciphertext))
+    except (InvalidSignature, ValueError) as error:
+        raise EnvelopeError(
+            f"the signature of {name} from device {device_id} does not verify"
+        ) from error
+
+
+def open_sealed(ciphertext: bytes, keys: DeviceKeys) -> bytes:
+    """Decrypt in memory; EnvelopeError when this device is not a recipient or it is damaged."""
+    try:
+        return bytes(pyrage.decrypt(ciphertext, [x25519.Identity.from_str(keys.age_identity)]))
+    except Exception as error:  # pyrage.DecryptError and friends
+        raise EnvelopeError(
+            f"the bundle cannot be decrypted with this device's key ({error})"
+        ) from None

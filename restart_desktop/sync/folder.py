@@ -1,0 +1,115 @@
+"""A folder as the central export (network share, synced cloud folder, encrypted USB stick).
+
+Layout: ``devices/<device_id>/<from>-<to>.age`` with its signature ``<from>-<to>.sig``. Each
+device writes only in its own folder; no database file ever lives on the target.
+
+Publication is atomic: each file is written under a temporary name, flushed to disk, renamed,
+and the folder flushed. The signature goes first and the bundle last, so a bundle is visible
+only when complete and signed; a reader ignores temporary files. The export position is read
+back from the bundles actually published, never kept as a separate flag, so a sync killed
+between writing and recording can never publish the same changes twice.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DEVICES = "devices"
+_NAME = re.compile(r"^(\d{10})-(\d{10})\.age$")
+
+
+class TargetUnavailable(OSError):
+    """The target folder is not there now (share offline, stick not plugged in)."""
+
+
+@dataclass(frozen=True)
+class Published:
+    device_id: str
+    from_seq: int
+    to_seq: int
+
+    @property
+    def name(self) -> str:
+        return bundle_name(self.from_seq, self.to_seq)
+
+
+def bundle_name(from_seq: int, to_seq: int) -> str:
+    return f"{from_seq:010d}-{to_seq:010d}.age"
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name == "nt":
+        return  # Windows cannot open a folder to flush it; its rename is durable on NTFS
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    temporary = path.with_name(f".{path.name}.tmp")
+    with open(temporary, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
+
+
+class FolderTarget:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def check(self) -> None:
+        if not self.root.is_dir():
+            raise TargetUnavailable(f"The central export {self.root} cannot be reached.")
+
+    def _device_folder(self, device_id: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f-]{36}", device_id):
+            raise ValueError("not a device id")
+        return self.root / DEVICES / device_id
+
+    def published(self, device_id: str) -> list[Published]:
+        """The complete bundles of one device, in sequence order."""
+        self.check()
+        folder = self._device_folder(device_id)
+        if not folder.is_dir():
+            return []
+        found = []
+        for path in folder.iterdir():
+            match = _NAME.match(path.name)
+            if match:
+                found.append(Published(device_id, int(match[1]), int(match[2])))
+        return sorted(found, key=lambda p: p.from_seq)
+
+    def devices(self) -> list[str]:
+        self.check()
+        folder = self.root / DEVICES
+        return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
+
+    def last_published_seq(self, device_id: str) -> int:
+        """The export position, from what is actually there: 0 before the first bundle."""
+        published = self.published(device_id)
+        return published[-1].to_seq if published else 0
+
+    def publish(
+        self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes
+    ) -> Published:
+        self.check()
+        folder = self._device_folder(device_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        name = bundle_name(from_seq, to_seq)
+        _write_atomically(folder / name.replace(".age", ".sig"), signature)
+        _write_atomically(folder / name, ciphertext)  # the commit point
+        return Published(device_id, from_seq, to_seq)
+
+    def read(self, item: Published) -> tuple[bytes, bytes]:
+        """(ciphertext, signature) of a published bundle."""
+        folder = self._device_folder(item.device_id)
+        ciphertext = (folder / item.name).read_bytes()
+        signature = (folder / item.name.replace(".age", ".sig")).read_bytes()
+        return ciphertext, signature

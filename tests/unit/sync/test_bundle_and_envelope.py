@@ -1,0 +1,76 @@
+"""Bundles: plaintext round trip and every kind of damage refused; sealing with age and
+Ed25519: only recipients decrypt, a signature fits only its own file."""
+
+from __future__ import annotations
+
+import pytest
+
+from restart_desktop.sync.bundle import BundleError, decode_bundle, encode_bundle
+from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, open_sealed, seal, verify
+
+DEVICE = "01a20000-0000-7000-8000-000000000001"
+
+
+def _changes(first: int, count: int) -> list[dict[str, object]]:
+    return [
+        {
+            "change_id": f"{DEVICE}:{seq}", "device_id": DEVICE, "seq": seq,
+            "entity": "contact_notes", "record_id": f"r{seq}", "base_change_id": None,
+            "hlc": f"{seq:016d}", "author_id": "w", "recorded_at": "2026-11-23T10:00:00",
+            "fields": {"text": f"Fictional note {seq} – café ☕"},
+        }
+        for seq in range(first, first + count)
+    ]  # fmt: skip
+
+
+def test_a_bundle_round_trips() -> None:
+    data = encode_bundle(DEVICE, "0005", _changes(5, 3))
+    bundle = decode_bundle(data)
+    assert (bundle.device_id, bundle.from_seq, bundle.to_seq, bundle.schema) == (
+        DEVICE, 5, 7, "0005")  # fmt: skip
+    assert [c["fields"] for c in bundle.changes][2] == {"text": "Fictional note 7 – café ☕"}
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: d.replace(b"Fictional note 6", b"Fictional note X"), "digest"),
+        (lambda d: d.rsplit(b"\n", 2)[0] + b"\n", "holds 2"),
+        (lambda d: b"not json\n" + d, "header"),
+        (lambda d: d.replace(b"restart-desktop-bundle/1", b"other/9"), "not a"),
+    ],
+)
+def test_a_damaged_bundle_is_refused(damage: object, message: str) -> None:
+    data = encode_bundle(DEVICE, "0005", _changes(5, 3))
+    with pytest.raises(BundleError, match=message):
+        decode_bundle(damage(data))  # type: ignore[operator]
+
+
+def test_only_consecutive_own_changes_make_a_bundle() -> None:
+    changes = _changes(1, 3)
+    with pytest.raises(BundleError, match="consecutive"):
+        encode_bundle(DEVICE, "0005", [changes[0], changes[2]])
+    with pytest.raises(BundleError, match="its own"):
+        encode_bundle("01a20000-0000-7000-8000-000000000002", "0005", changes)
+
+
+def test_only_recipients_decrypt_and_the_signature_fits_only_its_file() -> None:
+    writer, reader, outsider = DeviceKeys.generate(), DeviceKeys.generate(), DeviceKeys.generate()
+    plaintext = encode_bundle(DEVICE, "0005", _changes(1, 2))
+    name = "0000000001-0000000002.age"
+    ciphertext, signature = seal(plaintext, [reader.age_recipient, writer.age_recipient],
+                                 writer, DEVICE, name)  # fmt: skip
+    assert b"Fictional" not in ciphertext
+    assert open_sealed(ciphertext, reader) == plaintext
+    assert open_sealed(ciphertext, writer) == plaintext
+    with pytest.raises(EnvelopeError, match="cannot be decrypted"):
+        open_sealed(ciphertext, outsider)
+    verify(ciphertext, signature, writer.verify_key, DEVICE, name)
+    for args in (
+        (ciphertext + b"x", signature, writer.verify_key, DEVICE, name),
+        (ciphertext, signature, outsider.verify_key, DEVICE, name),
+        (ciphertext, signature, writer.verify_key, DEVICE, "0000000003-0000000004.age"),
+    ):
+        with pytest.raises(EnvelopeError, match="does not verify"):
+            verify(*args)
+    assert len(writer.fingerprint.split()) == 4

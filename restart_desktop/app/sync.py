@@ -1,22 +1,35 @@
-"""Sync with the central export, the sending half so far: this device's keys and publishing
-its changes as encrypted, signed bundles (issue 7; receiving, the roster and conflicts are
-still to come, see the issue's note).
+"""Sync with the central export (issue 7, in progress): this device's keys, publishing its
+changes as encrypted, signed bundles, and importing other roster members' bundles with field
+conflicts kept. Still to come: creating and joining a team from the window and CLI, the
+background sync and status bar, and resolving conflicts (see the issue's note).
 """
 
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Date, DateTime, inspect, select
+from sqlalchemy.orm import Session
 
 from restart_desktop.app.session import AppSession
-from restart_desktop.store.changes import to_json_value
+from restart_desktop.store.changes import IMPORTING, to_json_value, utcnow
 from restart_desktop.store.migrate import HEAD_REVISION
-from restart_desktop.store.models import Change, LocalSetting
-from restart_desktop.sync.bundle import encode_bundle
-from restart_desktop.sync.envelope import DeviceKeys, seal
+from restart_desktop.store.models import (
+    SYNCED_MODELS,
+    Change,
+    LocalSetting,
+    SyncConflict,
+    SyncedRecord,
+    SyncPeer,
+)
+from restart_desktop.sync.bundle import Bundle, BundleError, decode_bundle, encode_bundle
+from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, open_sealed, seal, verify
 from restart_desktop.sync.folder import FolderTarget, Published, bundle_name
+from restart_desktop.sync.roster import Roster
 
 AGE_IDENTITY = "sync_age_identity"
 SIGNING_KEY = "sync_signing_key"
@@ -80,3 +93,166 @@ def export_changes(
             plaintext, recipients, keys, device, bundle_name(first, final)
         )
         published.append(target.publish(device, first, final, ciphertext, signature))
+
+
+# --- receiving --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    bundles: int = 0
+    applied: int = 0  # changes new to this laptop
+    already_held: int = 0
+    conflicts: int = 0
+    problems: dict[str, str] = field(default_factory=dict)  # device id -> why it stopped
+
+
+_MODELS: dict[str, type[SyncedRecord]] = {m.__tablename__: m for m in SYNCED_MODELS}
+
+
+def import_changes(session: AppSession, target: FolderTarget, roster: Roster) -> ImportReport:
+    """Apply the bundles of every other device on the roster, each device in sequence order,
+    each bundle whole in one transaction with the device's new position. A bundle that fails
+    its signature, decryption or checks is refused whole and stops that device (reported); a
+    missing bundle (a gap) stops it too. Devices not on the roster are never imported."""
+    keys = device_keys(session)
+    bundles = applied = held = conflicts = 0
+    problems: dict[str, str] = {}
+    for member in roster.members:
+        if member.device_id == session.device_id:
+            continue
+        with session.db.read() as s:
+            peer = s.get(SyncPeer, member.device_id)
+            high_water = peer.high_water if peer else 0
+        for item in target.published(member.device_id):
+            if item.to_seq <= high_water:
+                continue
+            if item.from_seq != high_water + 1:
+                problems[member.device_id] = (
+                    f"A bundle from {member.name}'s laptop is missing (changes "
+                    f"{high_water + 1} to {item.from_seq - 1}); later ones wait for it."
+                )
+                break
+            try:
+                ciphertext, signature = target.read(item)
+                verify(ciphertext, signature, member.verify_key, member.device_id, item.name)
+                bundle = decode_bundle(open_sealed(ciphertext, keys))
+                if (bundle.device_id, bundle.from_seq, bundle.to_seq) != (
+                    member.device_id, item.from_seq, item.to_seq
+                ):
+                    raise BundleError("the bundle is not what its file name says")
+                result = _apply(session, bundle)
+            except (EnvelopeError, BundleError, OSError) as error:
+                problems[member.device_id] = (
+                    f"A bundle from {member.name}'s laptop was refused: {error}."
+                )
+                break
+            bundles += 1
+            applied, held, conflicts = (applied + result[0], held + result[1],
+                                        conflicts + result[2])  # fmt: skip
+            high_water = item.to_seq
+        _record_problem(session, member.device_id, problems.get(member.device_id, ""))
+    return ImportReport(bundles, applied, held, conflicts, problems)
+
+
+def _record_problem(session: AppSession, device_id: str, problem: str) -> None:
+    with session.db.write() as s:
+        peer = s.get(SyncPeer, device_id)
+        if peer is None:
+            peer = SyncPeer(device_id=device_id, high_water=0, updated_at=utcnow())
+            s.add(peer)
+        peer.problem = problem
+
+
+def _value(model: type[SyncedRecord], key: str, value: Any) -> Any:
+    """A change's JSON value as the column's Python value (dates and times from ISO text)."""
+    if value is None:
+        return None
+    column = inspect(model).columns[key]
+    if isinstance(column.type, DateTime):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _apply(session: AppSession, bundle: Bundle) -> tuple[int, int, int]:
+    """Apply one bundle and the device's new position in one transaction: (applied, already
+    held, conflicts)."""
+    applied = held = conflicts = 0
+    with session.db.write() as s:
+        s.info[IMPORTING] = True
+        for raw in bundle.changes:
+            if s.get(Change, raw["change_id"]) is not None:
+                held += 1  # already here (through another path): never applied twice
+                continue
+            model = _MODELS.get(str(raw["entity"]))
+            if model is None:
+                raise BundleError(
+                    f"it holds records of a kind this version does not know "
+                    f"({raw['entity']}): update RESTART Desktop"
+                )
+            conflicts += _apply_change(s, model, raw)
+            # Written in bundle order: a record's change comes after those it refers to (the
+            # worker before their device, the person before the note), and the foreign keys
+            # are checked row by row.
+            s.flush()
+            s.add(Change(
+                change_id=raw["change_id"], device_id=raw["device_id"], seq=raw["seq"],
+                entity=raw["entity"], record_id=raw["record_id"],
+                base_change_id=raw["base_change_id"], hlc=raw["hlc"],
+                author_id=raw["author_id"], fields=raw["fields"],
+                recorded_at=dt.datetime.fromisoformat(str(raw["recorded_at"])),
+            ))  # fmt: skip
+            applied += 1
+        peer = s.get(SyncPeer, bundle.device_id)
+        if peer is None:
+            peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
+            s.add(peer)
+        peer.high_water = bundle.to_seq
+        peer.updated_at = utcnow()
+        s.flush()
+    return applied, held, conflicts
+
+
+def _apply_change(s: Session, model: type[SyncedRecord], raw: Mapping[str, Any]) -> int:
+    """Apply one remote change to the current state; returns the conflicts found (0 or more)."""
+    fields: Mapping[str, Any] = raw["fields"]
+    at = dt.datetime.fromisoformat(str(raw["recorded_at"]))
+    record = s.get(model, raw["record_id"])
+    if record is None:
+        record = model(id=raw["record_id"])
+        for key, value in fields.items():
+            setattr(record, key, _value(model, key, value))
+        record.created_at = record.updated_at = at
+        record.created_by = record.updated_by = str(raw["author_id"])
+        record.last_change_id = str(raw["change_id"])
+        s.add(record)
+        return 0
+    if record.IMMUTABLE:
+        return 0  # append-only records never change after creation, whoever asks
+    concurrent = record.last_change_id != raw["base_change_id"]
+    local = s.get(Change, record.last_change_id) if concurrent and record.last_change_id else None
+    found = 0
+    remote_wins_all = True
+    for key, value in fields.items():
+        if concurrent and local is not None and key in local.fields:
+            # The same field changed here and there: keep both, the later clock wins for now
+            # (every device decides the same way), and someone chooses later.
+            remote_wins = str(raw["hlc"]) > local.hlc
+            s.add(SyncConflict(
+                entity=model.__tablename__, record_id=record.id, field=key,
+                local_value=local.fields[key], remote_value=value,
+                local_change_id=local.change_id, remote_change_id=str(raw["change_id"]),
+                winner="remote" if remote_wins else "local", detected_at=utcnow(),
+            ))  # fmt: skip
+            found += 1
+            if not remote_wins:
+                remote_wins_all = False
+                continue
+        setattr(record, key, _value(model, key, value))
+    if remote_wins_all:
+        record.updated_at = at
+        record.updated_by = str(raw["author_id"])
+        record.last_change_id = str(raw["change_id"])
+    return found

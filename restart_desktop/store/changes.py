@@ -82,6 +82,9 @@ def _changed_fields(record: SyncedRecord) -> dict[str, Any]:
 
 
 _POSITION = "restart_change_position"  # session.info key: (last seq, clock) of this transaction
+#: session.info key set by the sync import: it writes other devices' changes as they are, so
+#: this hook must not stamp them as this device's own.
+IMPORTING = "restart_importing"
 
 
 def _forget_position(session: Session, *_args: Any) -> None:
@@ -97,6 +100,8 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     deleted = [o for o in session.deleted if isinstance(o, SyncedRecord)]
     if deleted:
         raise UnattributedWrite("synced records are never deleted directly; use a tombstone")
+    if session.info.get(IMPORTING):
+        return
     new = [o for o in session.new if isinstance(o, SyncedRecord)]
     dirty = [o for o in session.dirty if isinstance(o, SyncedRecord) and o not in session.new]
     if not new and not dirty:

@@ -361,6 +361,38 @@ class NoteDraft(Base):
     saved_at: Mapped[dt.datetime] = mapped_column()
 
 
+class SyncPeer(Base):
+    """How far this laptop has imported each other device's bundles (local, never synced)."""
+
+    __tablename__ = "sync_peers"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    high_water: Mapped[int] = mapped_column(Integer, default=0)  # last seq applied
+    problem: Mapped[str] = mapped_column(Text, default="")  # why import from it stopped
+    updated_at: Mapped[dt.datetime] = mapped_column()
+
+
+class SyncConflict(Base):
+    """The same field changed on two devices without either seeing the other's change. Both
+    values are kept; the later clock wins provisionally (the same on every device) until
+    someone chooses."""
+
+    __tablename__ = "sync_conflicts"
+    __table_args__ = (Index("ix_sync_conflicts_record_id", "record_id"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
+    entity: Mapped[str] = mapped_column(String(64))
+    record_id: Mapped[str] = mapped_column(String(36))
+    field: Mapped[str] = mapped_column(String(64))
+    local_value: Mapped[Any] = mapped_column(JSON)
+    remote_value: Mapped[Any] = mapped_column(JSON)
+    local_change_id: Mapped[str] = mapped_column(String(64))
+    remote_change_id: Mapped[str] = mapped_column(String(64))
+    winner: Mapped[str] = mapped_column(String(8))  # "local" or "remote", provisionally
+    detected_at: Mapped[dt.datetime] = mapped_column()
+    resolved_at: Mapped[dt.datetime | None] = mapped_column()
+
+
 class LocalSetting(Base):
     """Settings of this laptop only (never synced): which device and worker it is, idle lock."""
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 DEVICES = "devices"
+ROSTER, ROSTER_SIGNATURE = "roster.json", "roster.sig"
 _NAME = re.compile(r"^(\d{10})-(\d{10})\.age$")
 
 
@@ -113,3 +114,16 @@ class FolderTarget:
         ciphertext = (folder / item.name).read_bytes()
         signature = (folder / item.name.replace(".age", ".sig")).read_bytes()
         return ciphertext, signature
+
+    def publish_roster(self, data: bytes, signature: bytes) -> None:
+        """Only the supervisor's device writes the roster (signature first, as for bundles)."""
+        self.check()
+        _write_atomically(self.root / ROSTER_SIGNATURE, signature)
+        _write_atomically(self.root / ROSTER, data)
+
+    def read_roster(self) -> tuple[bytes, bytes] | None:
+        self.check()
+        try:
+            return (self.root / ROSTER).read_bytes(), (self.root / ROSTER_SIGNATURE).read_bytes()
+        except FileNotFoundError:
+            return None

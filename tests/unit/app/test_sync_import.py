@@ -1,0 +1,178 @@
+"""Two laptops and a real folder: a worker's changes reach the supervisor's laptop through
+encrypted, signed bundles; again is harmless; a damaged or missing bundle stops that device and
+applies nothing of it; a removed device is not imported; one field changed on both sides is kept
+as a conflict with both values."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from restart_desktop.app import sync
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.session import AppSession, enrol
+from restart_desktop.domain.case import Role
+from restart_desktop.paths import DataPaths
+from restart_desktop.security.keys import KdfParams
+from restart_desktop.store.models import ContactNote, Person, SyncConflict
+from restart_desktop.sync.envelope import DeviceKeys
+from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.roster import Member, Roster, RosterError, sign_roster, verify_roster
+from tests.support.constants import PASSPHRASE
+
+
+@pytest.fixture
+def supervisor(tmp_path: Path, fast_kdf: KdfParams, organisation_code: str) -> Iterator[AppSession]:
+    session = enrol(
+        DataPaths(tmp_path / "supervisor"), name="Supervisor (fictional)",
+        organisation_code=organisation_code, role=Role.SUPERVISOR, passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )  # fmt: skip
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> FolderTarget:
+    (tmp_path / "export").mkdir()
+    return FolderTarget(tmp_path / "export")
+
+
+def _member(session: AppSession, role: str) -> Member:
+    keys = sync.device_keys(session)
+    return Member(session.device_id, session.worker.id, session.worker.name, role,
+                  keys.age_recipient, keys.verify_key)  # fmt: skip
+
+
+@pytest.fixture
+def roster(enrolled: AppSession, supervisor: AppSession, target: FolderTarget) -> Roster:
+    keys = sync.device_keys(supervisor)
+    team = Roster("team-test", 1, keys.verify_key, DeviceKeys.generate().age_recipient,
+                  (_member(enrolled, "worker"), _member(supervisor, "supervisor")))  # fmt: skip
+    target.publish_roster(team.to_json(), sign_roster(team, keys))
+    return team
+
+
+def _people(session: AppSession) -> dict[str, str]:
+    with session.db.read() as s:
+        return {p.id: p.family_name for p in s.scalars(select(Person))}
+
+
+def test_a_workers_changes_reach_the_supervisor(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    data, signature = target.read_roster() or (b"", b"")
+    assert verify_roster(data, signature, roster.supervisor_key) == roster
+    case = CaseService(enrolled).create_case(
+        CaseFields(given_name="Testy", family_name="Travelson")
+    ).case_id
+    NoteService(enrolled).finalise(DraftFields(
+        person_id=case, contact_at=dt.datetime.now().replace(microsecond=0)
+        - dt.timedelta(hours=1), text="Met on the wing about the hostel (test)",
+    ))  # fmt: skip
+    sync.export_changes(enrolled, target, roster.recipients)
+
+    report = sync.import_changes(supervisor, target, roster)
+
+    assert report.problems == {} and report.bundles == 1 and report.applied >= 3
+    assert _people(supervisor)[case] == "Travelson"
+    hits = NoteService(supervisor).search("hostel")
+    assert [h.person_id for h in hits] == [case]  # the search index follows imports
+    again = sync.import_changes(supervisor, target, roster)
+    assert (again.bundles, again.applied) == (0, 0)
+    # The supervisor's own next change comes after everything it has seen.
+    CaseService(supervisor).create_case(CaseFields(given_name="Testy", family_name="Later"))
+    sync.export_changes(supervisor, target, roster.recipients)
+    back = sync.import_changes(enrolled, target, roster)
+    assert back.applied >= 1 and "Later" in _people(enrolled).values()
+
+
+def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    cases = CaseService(enrolled)
+    cases.create_case(CaseFields(given_name="Testy", family_name="First"))
+    (first,) = sync.export_changes(enrolled, target, roster.recipients)
+    cases.create_case(CaseFields(given_name="Testy", family_name="Second"))
+    (second,) = sync.export_changes(enrolled, target, roster.recipients)
+    folder = target.root / "devices" / enrolled.device_id
+    original = (folder / first.name).read_bytes()
+    (folder / first.name).write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+
+    report = sync.import_changes(supervisor, target, roster)
+    assert "was refused" in report.problems[enrolled.device_id]
+    assert report.applied == 0 and _people(supervisor) == {}
+
+    (folder / first.name).write_bytes(original)
+    (folder / second.name).unlink()
+    cases.create_case(CaseFields(given_name="Testy", family_name="Third"))
+    sync.export_changes(enrolled, target, roster.recipients)  # republishes 2 with 3: no gap
+    report = sync.import_changes(supervisor, target, roster)
+    assert report.problems == {}
+    assert sorted(_people(supervisor).values()) == ["First", "Second", "Third"]
+
+
+def test_a_gap_stops_a_device_until_the_missing_bundle_comes(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    cases = CaseService(enrolled)
+    published = []
+    for name in ("One", "Two", "Three"):
+        cases.create_case(CaseFields(given_name="Testy", family_name=name))
+        published += sync.export_changes(enrolled, target, roster.recipients)
+    folder = target.root / "devices" / enrolled.device_id
+    hidden = folder / published[1].name
+    kept = hidden.read_bytes()
+    hidden.unlink()
+    report = sync.import_changes(supervisor, target, roster)
+    assert "is missing" in report.problems[enrolled.device_id]
+    assert sorted(_people(supervisor).values()) == ["One"]
+    hidden.write_bytes(kept)
+    assert sync.import_changes(supervisor, target, roster).problems == {}
+    assert sorted(_people(supervisor).values()) == ["One", "Three", "Two"]
+
+
+def test_a_device_removed_from_the_roster_is_not_imported(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Lostlaptop"))
+    sync.export_changes(enrolled, target, roster.recipients)
+    without = Roster(roster.team_id, 2, roster.supervisor_key, roster.recovery_recipient,
+                     tuple(m for m in roster.members if m.device_id != enrolled.device_id))
+    assert sync.import_changes(supervisor, target, without).bundles == 0
+    assert _people(supervisor) == {}
+    with pytest.raises(RosterError):
+        verify_roster(without.to_json(), b"\\x00" * 64, roster.supervisor_key)
+
+
+def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    worker_cases = CaseService(enrolled)
+    case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
+    sync.export_changes(enrolled, target, roster.recipients)
+    sync.import_changes(supervisor, target, roster)
+    # Both change the prison number without seeing the other's change.
+    supervisor_cases = CaseService(supervisor)
+    on_supervisor = supervisor_cases.get_case(case).fields
+    from dataclasses import replace
+
+    supervisor_cases.update_case(case, replace(on_supervisor, nomis_number="Z1111AA"))
+    worker_cases.update_case(case, replace(worker_cases.get_case(case).fields,
+                                           nomis_number="Z2222BB"))  # fmt: skip
+    sync.export_changes(enrolled, target, roster.recipients)
+
+    report = sync.import_changes(supervisor, target, roster)
+
+    assert report.conflicts == 1
+    with supervisor.db.read() as s:
+        (conflict,) = s.scalars(select(SyncConflict)).all()
+        assert {conflict.local_value, conflict.remote_value} == {"Z1111AA", "Z2222BB"}
+        assert conflict.winner == "remote"  # the worker changed it later
+        assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
+    assert ContactNote.IMMUTABLE  # notes never conflict: corrections are addenda

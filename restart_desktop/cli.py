@@ -12,9 +12,13 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from restart_desktop import __version__
 from restart_desktop.paths import DataPaths, resolve_data_dir
+
+if TYPE_CHECKING:  # the window's start-up imports none of the app layer
+    from restart_desktop.app.session import AppSession
 
 PASSPHRASE_ENV = "RESTART_DESKTOP_PASSPHRASE"
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
@@ -53,6 +57,25 @@ def _parser() -> argparse.ArgumentParser:
     init.add_argument("--role", choices=["worker", "supervisor"], default="worker")
 
     sub.add_parser("doctor", help="check the installation and the data folder")
+
+    sync = sub.add_parser("sync", help="sync with the central export now")
+    sync.add_argument(
+        "--target", metavar="PATH", help="the central export folder (kept for next time)"
+    )
+
+    team = sub.add_parser("team", help="the team in the central export (create, join, approve)")
+    team_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
+    create = team_sub.add_parser("create", help="supervisor: make the team in an empty export")
+    create.add_argument("--target", metavar="PATH", required=True)
+    create.add_argument("--recovery", metavar="AGE_RECIPIENT", required=True,
+                        help="the programme's recovery key (age1...)")
+    join = team_sub.add_parser("join", help="ask to join the team in an export")
+    join.add_argument("--target", metavar="PATH", required=True)
+    team_sub.add_parser("requests", help="supervisor: list devices asking to join")
+    approve = team_sub.add_parser("approve", help="supervisor: let a device in")
+    approve.add_argument("device")
+    remove = team_sub.add_parser("remove", help="supervisor: remove a device (a lost laptop)")
+    remove.add_argument("device")
     return parser
 
 
@@ -141,6 +164,76 @@ def _cmd_doctor(paths: DataPaths) -> int:
     return EXIT_OK if all(c.ok for c in checks) else EXIT_PROBLEM
 
 
+def _open_session(paths: DataPaths) -> AppSession:
+    from restart_desktop.app.session import DEMO_PASSPHRASE, unlock
+
+    passphrase = DEMO_PASSPHRASE if paths.is_demo else _passphrase("Passphrase: ")
+    if passphrase is None:
+        print(f"Set {PASSPHRASE_ENV} or run in a terminal to type the passphrase.",
+              file=sys.stderr)  # fmt: skip
+        raise SystemExit(EXIT_USAGE)
+    return unlock(paths, passphrase)
+
+
+def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from restart_desktop.app.sync import SyncService
+
+    session = _open_session(paths)
+    try:
+        service = SyncService(session)
+        if args.target:
+            service.set_target(Path(args.target))
+        result = service.sync_now()
+    finally:
+        session.close()
+    report = result.report
+    if result.state != "synced":
+        print(result.message)
+        return EXIT_PROBLEM if result.state == "not in the team" else EXIT_OK
+    print(f"Synced: {report.applied} changes received in {report.bundles} bundles, "
+          f"{result.published} bundles sent, {report.conflicts} conflicts to look at.")
+    for problem in report.problems.values():
+        print(f"PROBLEM {problem}", file=sys.stderr)
+    return EXIT_PROBLEM if report.problems else EXIT_OK
+
+
+def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from restart_desktop.app.sync import SyncService
+
+    session = _open_session(paths)
+    try:
+        service = SyncService(session)
+        if args.team_command == "create":
+            from restart_desktop.sync.envelope import fingerprint
+
+            roster = service.create_team(Path(args.target), args.recovery)
+            print(f"Team created in {args.target}. Supervisor key fingerprint: "
+                  f"{fingerprint(roster.supervisor_key)} (workers compare it when joining).")
+        elif args.team_command == "join":
+            supervisor, own = service.request_to_join(Path(args.target))
+            print(f"Asked to join. Check with your supervisor that their fingerprint is "
+                  f"{supervisor}; they will see this laptop as {own}.")
+        elif args.team_command == "requests":
+            from restart_desktop.sync.envelope import fingerprint
+
+            for member in service.requests():
+                print(f"{member.device_id}  {member.name} ({member.role})  "
+                      f"fingerprint {fingerprint(member.verify_key)}")
+        elif args.team_command == "approve":
+            service.approve(args.device)
+            print("Approved: the device receives the team's changes from its next sync.")
+        elif args.team_command == "remove":
+            service.remove(args.device)
+            print("Removed: nothing more is sent to or taken from that device.")
+    finally:
+        session.close()
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
@@ -152,6 +245,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_init(paths, args)
         if args.command == "doctor":
             return _cmd_doctor(paths)
+        if args.command == "sync":
+            return _cmd_sync(paths, args)
+        if args.command == "team":
+            return _cmd_team(paths, args)
         from restart_desktop.ui.application import run_gui
 
         return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)

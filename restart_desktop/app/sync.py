@@ -8,14 +8,19 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Date, DateTime, inspect, select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import Role
+from restart_desktop.domain.ids import uuid7
 from restart_desktop.store.changes import IMPORTING, to_json_value, utcnow
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
@@ -27,9 +32,16 @@ from restart_desktop.store.models import (
     SyncPeer,
 )
 from restart_desktop.sync.bundle import Bundle, BundleError, decode_bundle, encode_bundle
-from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, open_sealed, seal, verify
-from restart_desktop.sync.folder import FolderTarget, Published, bundle_name
-from restart_desktop.sync.roster import Roster
+from restart_desktop.sync.envelope import (
+    DeviceKeys,
+    EnvelopeError,
+    fingerprint,
+    open_sealed,
+    seal,
+    verify,
+)
+from restart_desktop.sync.folder import FolderTarget, Published, bundle_name, write_atomically
+from restart_desktop.sync.roster import Member, Roster, sign_roster, verify_roster
 
 AGE_IDENTITY = "sync_age_identity"
 SIGNING_KEY = "sync_signing_key"
@@ -256,3 +268,169 @@ def _apply_change(s: Session, model: type[SyncedRecord], raw: Mapping[str, Any])
         record.updated_by = str(raw["author_id"])
         record.last_change_id = str(raw["change_id"])
     return found
+
+
+# --- the team and "sync now" -------------------------------------------------------------------
+
+TARGET_SETTING = "sync_target"
+PINNED_KEY = "sync_team_key"  # the supervisor's verify key, pinned when joining or creating
+ROSTER_VERSION = "sync_roster_version"  # the newest roster seen: an older one is refused
+REQUESTS = "requests"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    state: str  # "synced", "waiting for approval", "not in the team", "no team yet"
+    published: int = 0  # bundles written
+    report: ImportReport = field(default_factory=ImportReport)
+    message: str = ""
+
+
+class SyncService:
+    """What the window and `restart-desktop sync` do: set the target, create or join the team,
+    approve or remove devices (supervisor), and sync now (import, then export)."""
+
+    def __init__(self, session: AppSession) -> None:
+        self._app = session
+
+    def _setting(self, key: str) -> str:
+        return self._app.setting(key, "")
+
+    def target(self) -> FolderTarget | None:
+        path = self._setting(TARGET_SETTING)
+        return FolderTarget(Path(path)) if path else None
+
+    def set_target(self, path: Path) -> FolderTarget:
+        target = FolderTarget(path)
+        target.check()
+        self._app.set_setting(TARGET_SETTING, str(path))
+        return target
+
+    def _require_supervisor(self) -> None:
+        if self._app.worker.role != Role.SUPERVISOR:
+            raise UserError("Only a supervisor creates the team and approves or removes devices.")
+
+    def _member(self) -> Member:
+        keys = device_keys(self._app)
+        worker = self._app.worker
+        return Member(self._app.device_id, worker.id, worker.name, worker.role.value,
+                      keys.age_recipient, keys.verify_key)  # fmt: skip
+
+    def create_team(self, path: Path, recovery_recipient: str) -> Roster:
+        """The supervisor makes the team in an empty target: a roster with their own device,
+        signed by them, and their key pinned."""
+        self._require_supervisor()
+        target = self.set_target(path)
+        if target.read_roster() is not None:
+            raise UserError("This central export already has a team. Join it instead.")
+        keys = device_keys(self._app)
+        roster = Roster(uuid7(), 1, keys.verify_key, recovery_recipient.strip(),
+                        (self._member(),))  # fmt: skip
+        try:
+            seal(b"check", roster.recipients, keys, self._app.device_id, "check")
+        except EnvelopeError as error:
+            raise UserError(f"The recovery key is not an age public key ({error}).") from None
+        target.publish_roster(roster.to_json(), sign_roster(roster, keys))
+        self._app.set_setting(PINNED_KEY, keys.verify_key)
+        self._app.set_setting(ROSTER_VERSION, str(roster.version))
+        return roster
+
+    def request_to_join(self, path: Path) -> tuple[str, str]:
+        """Ask to join the team in ``path``; pins the supervisor's key. Returns (supervisor's
+        fingerprint, this device's fingerprint) to compare with the supervisor in person."""
+        target = self.set_target(path)
+        found = target.read_roster()
+        if found is None:
+            raise UserError("There is no team in this central export yet: a supervisor makes it.")
+        roster = Roster.from_json(found[0])
+        verify_roster(found[0], found[1], roster.supervisor_key)
+        self._app.set_setting(PINNED_KEY, roster.supervisor_key)
+        self._app.set_setting(ROSTER_VERSION, str(roster.version))
+        folder = target.root / REQUESTS
+        folder.mkdir(exist_ok=True)
+        member = self._member()
+        write_atomically(folder / f"{member.device_id}.json",
+                         json.dumps(vars(member), sort_keys=True).encode())  # fmt: skip
+        return fingerprint(roster.supervisor_key), fingerprint(member.verify_key)
+
+    def _roster(self, target: FolderTarget) -> Roster | None:
+        found = target.read_roster()
+        pinned = self._setting(PINNED_KEY)
+        if found is None or not pinned:
+            return None
+        roster = verify_roster(found[0], found[1], pinned)
+        seen = int(self._setting(ROSTER_VERSION) or 0)
+        if roster.version < seen:
+            raise UserError("The team roster in the central export is older than one already "
+                            "seen here: it may have been replaced. Ask your supervisor.")
+        if roster.version > seen:
+            self._app.set_setting(ROSTER_VERSION, str(roster.version))
+        return roster
+
+    def requests(self) -> list[Member]:
+        """Devices asking to join (for the supervisor to compare fingerprints and approve)."""
+        self._require_supervisor()
+        target = self._need_target()
+        folder = target.root / REQUESTS
+        if not folder.is_dir():
+            return []
+        return [Member(**json.loads(p.read_text("utf-8"))) for p in sorted(folder.glob("*.json"))]
+
+    def _need_target(self) -> FolderTarget:
+        target = self.target()
+        if target is None:
+            raise UserError("No central export is set: choose it first (sync --target PATH).")
+        target.check()
+        return target
+
+    def _publish(self, target: FolderTarget, roster: Roster) -> None:
+        keys = device_keys(self._app)
+        target.publish_roster(roster.to_json(), sign_roster(roster, keys))
+        self._app.set_setting(ROSTER_VERSION, str(roster.version))
+
+    def approve(self, device_id: str) -> Roster:
+        self._require_supervisor()
+        target = self._need_target()
+        roster = self._roster(target)
+        if roster is None:
+            raise UserError("This laptop is not the team's supervisor laptop.")
+        request = target.root / REQUESTS / f"{device_id}.json"
+        if not request.is_file():
+            raise UserError("No such request to join.")
+        member = Member(**json.loads(request.read_text("utf-8")))
+        others = tuple(m for m in roster.members if m.device_id != device_id)
+        updated = replace(roster, version=roster.version + 1, members=(*others, member))
+        self._publish(target, updated)
+        request.unlink()
+        return updated
+
+    def remove(self, device_id: str) -> Roster:
+        """A lost laptop leaves the team: nothing more is encrypted to it or read from it."""
+        self._require_supervisor()
+        target = self._need_target()
+        roster = self._roster(target)
+        if roster is None or roster.member(device_id) is None:
+            raise UserError("That device is not in the team.")
+        if device_id == self._app.device_id:
+            raise UserError("The supervisor's own laptop cannot be removed here.")
+        updated = replace(roster, version=roster.version + 1,
+                          members=tuple(m for m in roster.members if m.device_id != device_id))
+        self._publish(target, updated)  # fmt: skip
+        return updated
+
+    def sync_now(self) -> SyncResult:
+        """Import what others published, then publish this laptop's changes; safe to repeat."""
+        target = self._need_target()
+        roster = self._roster(target)
+        if roster is None:
+            return SyncResult("no team yet", message="Join or create the team first.")
+        if roster.member(self._app.device_id) is None:
+            waiting = (target.root / REQUESTS / f"{self._app.device_id}.json").is_file()
+            if waiting:
+                return SyncResult("waiting for approval",
+                                  message="Waiting for the supervisor to approve this laptop.")
+            return SyncResult("not in the team",
+                              message="This laptop is not in the team: nothing is exchanged.")
+        report = import_changes(self._app, target, roster)
+        published = export_changes(self._app, target, roster.recipients)
+        return SyncResult("synced", len(published), report)

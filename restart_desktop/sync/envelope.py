@@ -66,9 +66,13 @@ class DeviceKeys:
 
     @property
     def fingerprint(self) -> str:
-        """Short, readable, to compare aloud or on screen when enrolling a device."""
-        digest = hashlib.sha256(self.verify_key.encode()).hexdigest()[:16].upper()
-        return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
+        return fingerprint(self.verify_key)
+
+
+def fingerprint(verify_key: str) -> str:
+    """Short and readable, to compare aloud or on screen when a device joins the team."""
+    digest = hashlib.sha256(verify_key.encode()).hexdigest()[:16].upper()
+    return " ".join(digest[i : i + 4] for i in range(0, 16, 4))
 
 
 def _statement(device_id: str, name: str, ciphertext: bytes) -> bytes:

@@ -51,7 +51,7 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     with open(temporary, "wb") as handle:
         handle.write(data)
@@ -104,8 +104,8 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         folder.mkdir(parents=True, exist_ok=True)
         name = bundle_name(from_seq, to_seq)
-        _write_atomically(folder / name.replace(".age", ".sig"), signature)
-        _write_atomically(folder / name, ciphertext)  # the commit point
+        write_atomically(folder / name.replace(".age", ".sig"), signature)
+        write_atomically(folder / name, ciphertext)  # the commit point
         return Published(device_id, from_seq, to_seq)
 
     def read(self, item: Published) -> tuple[bytes, bytes]:
@@ -118,8 +118,8 @@ class FolderTarget:
     def publish_roster(self, data: bytes, signature: bytes) -> None:
         """Only the supervisor's device writes the roster (signature first, as for bundles)."""
         self.check()
-        _write_atomically(self.root / ROSTER_SIGNATURE, signature)
-        _write_atomically(self.root / ROSTER, data)
+        write_atomically(self.root / ROSTER_SIGNATURE, signature)
+        write_atomically(self.root / ROSTER, data)
 
     def read_roster(self) -> tuple[bytes, bytes] | None:
         self.check()

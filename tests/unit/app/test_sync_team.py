@@ -1,0 +1,75 @@
+"""The team through `restart-desktop team ...` and `restart-desktop sync --target PATH`, run
+in-process on two real data folders and a real export folder: a supervisor creates the team, a
+worker asks to join and waits, is approved, syncs; a removed laptop exchanges nothing more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from restart_desktop import cli
+from restart_desktop.app.cases import CaseFields, CaseloadQuery, CaseService, StatusFilter
+from restart_desktop.app.session import unlock
+from restart_desktop.paths import DataPaths
+from restart_desktop.sync.envelope import DeviceKeys
+from tests.support.constants import PASSPHRASE
+
+RECOVERY = DeviceKeys.generate().age_recipient
+
+
+@pytest.fixture
+def folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, Path]:
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    supervisor, worker, export = tmp_path / "sup", tmp_path / "wrk", tmp_path / "export"
+    export.mkdir()
+    return supervisor, worker, export
+
+
+def _run(data: Path, *args: str) -> int:
+    return cli.main(["--data-dir", str(data), *args])
+
+
+def test_create_join_approve_sync_and_remove(
+    folders: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    supervisor, worker, export = folders
+    assert _run(supervisor, "init", "--name", "Supervisor (fictional)", "--organisation",
+                "aspire_oxford", "--role", "supervisor") == 0  # fmt: skip
+    assert _run(worker, "init", "--name", "Worker (fictional)", "--organisation",
+                "aspire_oxford") == 0  # fmt: skip
+    assert _run(worker, "team", "create", "--target", str(export), "--recovery", RECOVERY) == 1
+    assert "Only a supervisor" in capsys.readouterr().err
+    assert _run(supervisor, "team", "create", "--target", str(export), "--recovery",
+                RECOVERY) == 0  # fmt: skip
+    supervisor_fingerprint = capsys.readouterr().out.split("fingerprint: ")[1][:19]
+
+    assert _run(worker, "team", "join", "--target", str(export)) == 0
+    assert supervisor_fingerprint in capsys.readouterr().out
+    assert _run(worker, "sync") == 0
+    assert "Waiting for the supervisor to approve" in capsys.readouterr().out
+
+    assert _run(supervisor, "team", "requests") == 0
+    device = capsys.readouterr().out.split()[0]
+    assert _run(supervisor, "team", "approve", device) == 0
+
+    session = unlock(DataPaths(worker), PASSPHRASE)
+    try:
+        CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Teamson"))
+    finally:
+        session.close()
+    assert _run(worker, "sync") == 0
+    assert _run(supervisor, "sync", "--target", str(export)) == 0
+    assert "changes received in 1 bundles" in capsys.readouterr().out.splitlines()[-1]
+    session = unlock(DataPaths(supervisor), PASSPHRASE)
+    try:
+        query = CaseloadQuery(status=StatusFilter.ALL.value)
+        names = [r.name for r in CaseService(session).caseload_page(query, 0, 10)]
+    finally:
+        session.close()
+    assert names == ["TEAMSON, Testy"]
+
+    assert _run(supervisor, "team", "remove", device) == 0
+    assert _run(worker, "sync") == 1
+    assert "not in the team" in capsys.readouterr().out
+

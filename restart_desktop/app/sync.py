@@ -14,8 +14,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, inspect, select
+from sqlalchemy import Date, DateTime, func, inspect, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
@@ -263,6 +264,17 @@ def _apply_change(s: Session, model: type[SyncedRecord], raw: Mapping[str, Any])
                 remote_wins_all = False
                 continue
         setattr(record, key, _value(model, key, value))
+        if not concurrent:
+            # Made by a device that had seen this laptop's latest value (a choice made on a
+            # conflict, or a later edit): it settles any conflict still open on the field.
+            for open_conflict in s.scalars(
+                select(SyncConflict).where(
+                    SyncConflict.record_id == record.id,
+                    SyncConflict.field == key,
+                    SyncConflict.resolved_at.is_(None),
+                )
+            ):
+                open_conflict.resolved_at = utcnow()
     if remote_wins_all:
         record.updated_at = at
         record.updated_by = str(raw["author_id"])
@@ -276,6 +288,19 @@ TARGET_SETTING = "sync_target"
 PINNED_KEY = "sync_team_key"  # the supervisor's verify key, pinned when joining or creating
 ROSTER_VERSION = "sync_roster_version"  # the newest roster seen: an older one is refused
 REQUESTS = "requests"
+LAST_SENT = "sync_last_sent_seq"  # for "N changes waiting" only; never the export position
+
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: str
+    entity: str
+    record_id: str
+    field: str
+    local_value: Any
+    remote_value: Any
+    winner: str
+    detected_at: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -433,4 +458,59 @@ class SyncService:
                               message="This laptop is not in the team: nothing is exchanged.")
         report = import_changes(self._app, target, roster)
         published = export_changes(self._app, target, roster.recipients)
+        self.remember_sent()
         return SyncResult("synced", len(published), report)
+
+    # --- for the status bar and the conflicts list ----------------------------------------
+    def waiting_changes(self) -> int:
+        """This laptop's changes not yet in the central export, as far as the last sync knew
+        (the export itself always reads its position from the target)."""
+        sent = int(self._setting(LAST_SENT) or 0)
+        with self._app.db.read() as s:
+            return int(
+                s.execute(
+                    select(func.count()).select_from(Change).where(
+                        Change.device_id == self._app.device_id, Change.seq > sent
+                    )
+                ).scalar_one()
+            )
+
+    def remember_sent(self) -> None:
+        """After a sync: everything this laptop wrote until now is in the export."""
+        target = self.target()
+        if target is not None:
+            self._app.set_setting(
+                LAST_SENT, str(target.last_published_seq(self._app.device_id))
+            )
+
+    def conflicts(self) -> list[ConflictView]:
+        """Fields changed on two laptops at once, not yet decided, oldest first."""
+        with self._app.db.read() as s:
+            return [
+                ConflictView(c.id, c.entity, c.record_id, c.field, c.local_value,
+                             c.remote_value, c.winner, c.detected_at)  # fmt: skip
+                for c in s.scalars(
+                    select(SyncConflict)
+                    .where(SyncConflict.resolved_at.is_(None))
+                    .order_by(SyncConflict.detected_at)
+                )
+            ]
+
+    def resolve(self, conflict_id: str, keep: str) -> None:
+        """Keep one of the two values. The choice is an ordinary change of the record, so it
+        reaches every laptop at the next sync and ends the conflict there too."""
+        if keep not in ("local", "remote"):
+            raise UserError("Choose which value to keep.")
+        with self._app.db.write() as s:
+            conflict = s.get(SyncConflict, conflict_id)
+            if conflict is None or conflict.resolved_at is not None:
+                raise UserError("That conflict has already been settled.")
+            model = _MODELS[conflict.entity]
+            record = s.get(model, conflict.record_id)
+            if record is None:
+                raise UserError("That record is no longer on this laptop.")
+            value = conflict.local_value if keep == "local" else conflict.remote_value
+            setattr(record, conflict.field, _value(model, conflict.field, value))
+            # Setting the value it already has would be no change: record the choice anyway.
+            flag_modified(record, conflict.field)
+            conflict.resolved_at = utcnow()

@@ -176,3 +176,34 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
         assert conflict.winner == "remote"  # the worker changed it later
         assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
     assert ContactNote.IMMUTABLE  # notes never conflict: corrections are addenda
+
+
+def test_choosing_a_value_ends_the_conflict_on_both_laptops(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    from dataclasses import replace
+
+    worker_cases, supervisor_cases = CaseService(enrolled), CaseService(supervisor)
+    case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
+    sync.export_changes(enrolled, target, roster.recipients)
+    sync.import_changes(supervisor, target, roster)
+    supervisor_cases.update_case(case, replace(supervisor_cases.get_case(case).fields,
+                                               nomis_number="Z1111AA"))  # fmt: skip
+    worker_cases.update_case(case, replace(worker_cases.get_case(case).fields,
+                                           nomis_number="Z2222BB"))  # fmt: skip
+    sync.export_changes(enrolled, target, roster.recipients)
+    sync.import_changes(supervisor, target, roster)
+    service = sync.SyncService(supervisor)
+    (conflict,) = service.conflicts()
+    assert (conflict.field, conflict.winner) == ("nomis_number", "remote")
+
+    service.resolve(conflict.id, "local")  # the supervisor's number was the right one
+
+    assert service.conflicts() == []
+    assert supervisor_cases.get_case(case).fields.nomis_number == "Z1111AA"
+    sync.export_changes(supervisor, target, roster.recipients)
+    sync.import_changes(enrolled, target, roster)
+    assert sync.SyncService(enrolled).conflicts() == []  # settled by the choice that came in
+    assert worker_cases.get_case(case).fields.nomis_number == "Z1111AA"
+    with pytest.raises(Exception, match="already been settled"):
+        service.resolve(conflict.id, "remote")

@@ -276,6 +276,9 @@ class MainWindow(QMainWindow):
         self.user_label = QLabel("")
         self.user_label.setAccessibleName("Signed in as")
         self.lock_hint = QLabel("Ctrl+L locks")
+        self.sync_label = QLabel("")
+        self.sync_label.setAccessibleName("Sync state")
+        self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.lock_hint)
 
@@ -443,6 +446,7 @@ class MainWindow(QMainWindow):
         self.session = session
         self.workspace = Workspace(session, self.runner)
         self.workspace.message.connect(self._on_workspace_message)
+        self.workspace.sync_status.connect(self.sync_label.setText)
         self.stack.addWidget(self.workspace)
         self._set_demo_banner(session.is_demo)
         self._show_workspace()
@@ -490,6 +494,8 @@ class MainWindow(QMainWindow):
         self._focus_before_lock = None
         self._update_actions()
         self.idle.start(self.idle_timeout_ms())
+        if self.workspace.sync is not None:
+            self.workspace.sync.start()
         self.unlocked.emit()
 
     def idle_timeout_ms(self) -> int:
@@ -517,6 +523,8 @@ class MainWindow(QMainWindow):
             if dialog.isVisible():
                 dialog.reject()  # a dialog over the workspace may show personal data
         self.user_label.setText("")
+        if self.workspace is not None and self.workspace.sync is not None:
+            self.workspace.sync.stop()
         self.statusBar().clearMessage()
         self._show_unlock()
         self._update_actions()
@@ -560,6 +568,7 @@ class MainWindow(QMainWindow):
         self.next_tab_action = self._action("Next tab", "Ctrl+PgDown", self._on_next_tab)
         self.previous_tab_action = self._action("Previous tab", "Ctrl+PgUp", self._on_previous_tab)
         self.lock_action = self._action("&Lock", "Ctrl+L", self.lock)
+        self.sync_action = self._action("S&ync now", "F9", self._on_sync_now)
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
         for action in (
             self.new_action,
@@ -574,12 +583,17 @@ class MainWindow(QMainWindow):
         ):
             file_menu.addAction(action)
         file_menu.addAction(self.close_case_action)
+        file_menu.addAction(self.sync_action)
         file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.quit_action)
         settings_menu = bar.addMenu("&Settings")
         self.idle_action = self._action("Lock when &idle…", None, self._on_idle_settings)
         settings_menu.addAction(self.idle_action)
+        self.export_action = self._action("Central &export…", None, self._on_export_settings)
+        self.conflicts_action = self._action("Sync &conflicts…", None, self._on_conflicts)
+        settings_menu.addAction(self.export_action)
+        settings_menu.addAction(self.conflicts_action)
         help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
         help_menu.addAction(self.about_action)
@@ -598,6 +612,9 @@ class MainWindow(QMainWindow):
             self.close_case_action,
             self.lock_action,
             self.idle_action,
+            self.sync_action,
+            self.export_action,
+            self.conflicts_action,
         )
 
     def _update_actions(self) -> None:
@@ -681,6 +698,27 @@ class MainWindow(QMainWindow):
         self.runner.run(
             lambda: session.set_setting("idle_lock_minutes", str(minutes)), saved, failed
         )
+
+    def _on_sync_now(self) -> None:
+        if self.workspace is not None and not self.is_locked and self.workspace.sync:
+            self.workspace.sync.sync()
+
+    def _on_export_settings(self) -> None:
+        if self.workspace is None or self.session is None or self.is_locked:
+            return
+        from restart_desktop.ui.sync_ui import ExportDialog
+
+        assert self.workspace.sync is not None
+        ExportDialog(self.workspace.sync.service, self.runner, self.session.worker.role,
+                     self).exec()  # fmt: skip
+
+    def _on_conflicts(self) -> None:
+        if self.workspace is None or self.is_locked or self.workspace.sync is None:
+            return
+        from restart_desktop.ui.sync_ui import ConflictsDialog
+
+        ConflictsDialog(self.workspace.sync.service, self.runner, self).exec()
+        self.workspace.caseload.refresh()
 
     def _on_about(self) -> None:
         from restart_desktop.app.about import about

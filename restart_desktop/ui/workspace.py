@@ -14,6 +14,7 @@ from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.sync import SyncService
 from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
@@ -21,6 +22,7 @@ from restart_desktop.ui.outcomes import BarriersView
 from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.search_view import NoteSearchView
+from restart_desktop.ui.sync_ui import SyncController
 from restart_desktop.ui.tasks import TaskRunner
 from restart_desktop.ui.timeline import TimelinePanel
 from restart_desktop.ui.today_view import TodayView
@@ -31,9 +33,11 @@ MAX_TITLE = 28
 class Workspace(QWidget):
     """Signals:
     message(str): a short message for the status bar.
+    sync_status(str): where sync stands, for the status bar.
     """
 
     message = Signal(str)
+    sync_status = Signal(str)
 
     def __init__(self, session: AppSession, runner: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -44,6 +48,9 @@ class Workspace(QWidget):
         self.release = ReleaseService(session)
         self.referral_service = ReferralService(session)
         self.outcome_service = OutcomeService(session)
+        self.sync: SyncController | None = SyncController(SyncService(session), runner, self)
+        self.sync.status_changed.connect(self.sync_status)
+        self.sync.synced.connect(self._on_synced)
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
         self.today = TodayView(self.release, runner)
@@ -86,6 +93,15 @@ class Workspace(QWidget):
         self.caseload.new_case_requested.connect(self.new_case)
         service = self.service
         runner.run(service.workers, self._on_workers_loaded)
+
+    def _on_synced(self) -> None:
+        """New records may have come in: the visible lists load again."""
+        self.caseload.refresh()
+        current = self.tabs.currentWidget()
+        if current is self.today:
+            self.today.refresh()
+        elif current is self.referrals:
+            self.referrals.refresh()
 
     def _on_workers_loaded(self, workers: list[WorkerOption]) -> None:
         self.workers = workers

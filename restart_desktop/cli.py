@@ -67,13 +67,17 @@ def _parser() -> argparse.ArgumentParser:
     team_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     create = team_sub.add_parser("create", help="supervisor: make the team in an empty export")
     create.add_argument("--target", metavar="PATH", required=True)
-    create.add_argument("--recovery", metavar="AGE_RECIPIENT", required=True,
-                        help="the programme's recovery key (age1...)")
+    create.add_argument(
+        "--recovery-key-out", metavar="FILE", required=True,
+        help="where to write the programme's recovery identity (keep it offline)",
+    )  # fmt: skip
     join = team_sub.add_parser("join", help="ask to join the team in an export")
     join.add_argument("--target", metavar="PATH", required=True)
-    team_sub.add_parser("requests", help="supervisor: list devices asking to join")
+    team_sub.add_parser("list", help="members of the team and devices asking to join")
     approve = team_sub.add_parser("approve", help="supervisor: let a device in")
-    approve.add_argument("device")
+    which = approve.add_mutually_exclusive_group(required=True)
+    which.add_argument("device", nargs="?", metavar="DEVICE_ID")
+    which.add_argument("--all-pending", action="store_true", help="every device asking to join")
     remove = team_sub.add_parser("remove", help="supervisor: remove a device (a lost laptop)")
     remove.add_argument("device")
     return parser
@@ -192,8 +196,9 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
     if result.state != "synced":
         print(result.message)
         return EXIT_PROBLEM if result.state == "not in the team" else EXIT_OK
-    print(f"Synced: {report.applied} changes received in {report.bundles} bundles, "
-          f"{result.published} bundles sent, {report.conflicts} conflicts to look at.")
+    print(f"Synced: {result.published} bundles sent, {report.applied} changes received in "
+          f"{report.bundles} bundles, {report.conflicts} conflicts to settle, "
+          f"{len(report.problems)} devices quarantined or waiting.")
     for problem in report.problems.values():
         print(f"PROBLEM {problem}", file=sys.stderr)
     return EXIT_PROBLEM if report.problems else EXIT_OK
@@ -202,7 +207,7 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
 def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from restart_desktop.app.sync import SyncService
+    from restart_desktop.app.sync import SyncService, write_recovery_identity
 
     session = _open_session(paths)
     try:
@@ -210,22 +215,32 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
         if args.team_command == "create":
             from restart_desktop.sync.envelope import fingerprint
 
-            roster = service.create_team(Path(args.target), args.recovery)
-            print(f"Team created in {args.target}. Supervisor key fingerprint: "
+            recovery = write_recovery_identity(Path(args.recovery_key_out))
+            roster = service.create_team(Path(args.target), recovery)
+            print(f"Team created in {args.target}. Team fingerprint: "
                   f"{fingerprint(roster.supervisor_key)} (workers compare it when joining).")
+            print(f"The recovery identity is in {args.recovery_key_out}: keep it offline.")
         elif args.team_command == "join":
             supervisor, own = service.request_to_join(Path(args.target))
             print(f"Asked to join. Check with your supervisor that their fingerprint is "
                   f"{supervisor}; they will see this laptop as {own}.")
-        elif args.team_command == "requests":
+        elif args.team_command == "list":
             from restart_desktop.sync.envelope import fingerprint
 
+            for member in service.members():
+                print(f"member   {member.device_id}  {member.name} ({member.role})  "
+                      f"fingerprint {fingerprint(member.verify_key)}")
             for member in service.requests():
-                print(f"{member.device_id}  {member.name} ({member.role})  "
+                print(f"pending  {member.device_id}  {member.name} ({member.role})  "
                       f"fingerprint {fingerprint(member.verify_key)}")
         elif args.team_command == "approve":
-            service.approve(args.device)
-            print("Approved: the device receives the team's changes from its next sync.")
+            devices = (
+                [m.device_id for m in service.requests()] if args.all_pending else [args.device]
+            )
+            for device in devices:
+                service.approve(device)
+            print(f"Approved {len(devices)}: they receive the team's changes from their next "
+                  "sync.")
         elif args.team_command == "remove":
             service.remove(args.device)
             print("Removed: nothing more is sent to or taken from that device.")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -392,6 +393,10 @@ class SyncService:
             self._app.set_setting(ROSTER_VERSION, str(roster.version))
         return roster
 
+    def members(self) -> list[Member]:
+        roster = self._roster(self._need_target())
+        return list(roster.members) if roster else []
+
     def requests(self) -> list[Member]:
         """Devices asking to join (for the supervisor to compare fingerprints and approve)."""
         self._require_supervisor()
@@ -514,3 +519,16 @@ class SyncService:
             # Setting the value it already has would be no change: record the choice anyway.
             flag_modified(record, conflict.field)
             conflict.resolved_at = utcnow()
+
+
+def write_recovery_identity(path: Path) -> str:
+    """Make the programme's recovery identity, write it to ``path`` (readable by its owner
+    only; an age identity file the standard tool reads), return its public recipient."""
+    keys = DeviceKeys.generate()
+    if path.exists():
+        raise UserError(f"{path} already exists: choose a new file for the recovery key.")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(f"# RESTART Desktop recovery identity: keep offline\n"
+                     f"# public key: {keys.age_recipient}\n{keys.age_identity}\n")  # fmt: skip
+    return keys.age_recipient

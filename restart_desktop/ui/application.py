@@ -568,7 +568,7 @@ class MainWindow(QMainWindow):
         self.next_tab_action = self._action("Next tab", "Ctrl+PgDown", self._on_next_tab)
         self.previous_tab_action = self._action("Previous tab", "Ctrl+PgUp", self._on_previous_tab)
         self.lock_action = self._action("&Lock", "Ctrl+L", self.lock)
-        self.sync_action = self._action("S&ync now", "F9", self._on_sync_now)
+        self.sync_action = self._action("S&ync now", "Ctrl+Shift+S", self._on_sync_now)
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
         for action in (
             self.new_action,

@@ -1,4 +1,4 @@
-"""Sync in the window: F9 syncs, the status bar says where things stand, offline included."""
+"""Sync in the window: Ctrl+Shift+S syncs; the status bar says where things stand, offline too."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ from restart_desktop.ui.application import MainWindow
 from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
 
+SYNC_KEYS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
-def test_f9_syncs_and_the_status_bar_says_so(
+
+def test_sync_now_and_the_status_bar_says_where_things_stand(
     qtbot: QtBot,
     make_window: Callable[..., MainWindow],
     enrolled: AppSession,
@@ -54,11 +56,11 @@ def test_f9_syncs_and_the_status_bar_says_so(
     session = window.session
     assert session is not None
     CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Later"))
-    qtbot.keyClick(window, Qt.Key.Key_F9)
+    qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
     qtbot.waitUntil(lambda: label.text().startswith("Offline,"), timeout=SIGNAL_TIMEOUT_MS)
     assert label.text() == "Offline, 1 change waiting"
 
     shutil.move(str(tmp_path / "unplugged"), str(export))
-    qtbot.keyClick(window, Qt.Key.Key_F9)
+    qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
     qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
     assert len(list((export / "devices").rglob("*.age"))) == 2

@@ -12,10 +12,7 @@ from restart_desktop import cli
 from restart_desktop.app.cases import CaseFields, CaseloadQuery, CaseService, StatusFilter
 from restart_desktop.app.session import unlock
 from restart_desktop.paths import DataPaths
-from restart_desktop.sync.envelope import DeviceKeys
 from tests.support.constants import PASSPHRASE
-
-RECOVERY = DeviceKeys.generate().age_recipient
 
 
 @pytest.fixture
@@ -38,20 +35,26 @@ def test_create_join_approve_sync_and_remove(
                 "aspire_oxford", "--role", "supervisor") == 0  # fmt: skip
     assert _run(worker, "init", "--name", "Worker (fictional)", "--organisation",
                 "aspire_oxford") == 0  # fmt: skip
-    assert _run(worker, "team", "create", "--target", str(export), "--recovery", RECOVERY) == 1
+    recovery = export.parent / "recovery.key"
+    assert _run(worker, "team", "create", "--target", str(export), "--recovery-key-out",
+                str(export.parent / "worker.key")) == 1  # fmt: skip
     assert "Only a supervisor" in capsys.readouterr().err
-    assert _run(supervisor, "team", "create", "--target", str(export), "--recovery",
-                RECOVERY) == 0  # fmt: skip
+    assert _run(supervisor, "team", "create", "--target", str(export), "--recovery-key-out",
+                str(recovery)) == 0  # fmt: skip
     supervisor_fingerprint = capsys.readouterr().out.split("fingerprint: ")[1][:19]
+    assert recovery.stat().st_mode & 0o777 == 0o600
+    assert "AGE-SECRET-KEY-1" in recovery.read_text()
 
     assert _run(worker, "team", "join", "--target", str(export)) == 0
     assert supervisor_fingerprint in capsys.readouterr().out
     assert _run(worker, "sync") == 0
     assert "Waiting for the supervisor to approve" in capsys.readouterr().out
 
-    assert _run(supervisor, "team", "requests") == 0
-    device = capsys.readouterr().out.split()[0]
-    assert _run(supervisor, "team", "approve", device) == 0
+    assert _run(supervisor, "team", "list") == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == ["member", "pending"]
+    device = listed[1].split()[1]
+    assert _run(supervisor, "team", "approve", "--all-pending") == 0
 
     session = unlock(DataPaths(worker), PASSPHRASE)
     try:
@@ -61,6 +64,14 @@ def test_create_join_approve_sync_and_remove(
     assert _run(worker, "sync") == 0
     assert _run(supervisor, "sync", "--target", str(export)) == 0
     assert "changes received in 1 bundles" in capsys.readouterr().out.splitlines()[-1]
+    # The recovery identity decrypts the team's bundles with the standard tool.
+    import shutil
+    import subprocess
+
+    if shutil.which("age"):
+        bundle = next((export / "devices").rglob("*.age"))
+        subprocess.run(["age", "-d", "-i", str(recovery), str(bundle)], check=True,
+                       capture_output=True)  # fmt: skip
     session = unlock(DataPaths(supervisor), PASSPHRASE)
     try:
         query = CaseloadQuery(status=StatusFilter.ALL.value)

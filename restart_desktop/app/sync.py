@@ -143,8 +143,8 @@ def import_changes(session: AppSession, target: FolderTarget, roster: Roster) ->
                 continue
             if item.from_seq != high_water + 1:
                 problems[member.device_id] = (
-                    f"A bundle from {member.name}'s laptop is missing (changes "
-                    f"{high_water + 1} to {item.from_seq - 1}); later ones wait for it."
+                    f"Waiting for bundle {high_water + 1}-{item.from_seq - 1} from "
+                    f"{member.name}'s laptop; its later bundles wait for it."
                 )
                 break
             try:
@@ -155,6 +155,11 @@ def import_changes(session: AppSession, target: FolderTarget, roster: Roster) ->
                     member.device_id, item.from_seq, item.to_seq
                 ):
                     raise BundleError("the bundle is not what its file name says")
+                if bundle.schema > HEAD_REVISION:
+                    raise BundleError(
+                        f"it was written by a newer RESTART Desktop (schema {bundle.schema}): "
+                        "update this laptop"
+                    )
                 result = _apply(session, bundle)
             except (EnvelopeError, BundleError, OSError) as error:
                 problems[member.device_id] = (

@@ -21,7 +21,7 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.store.models import ContactNote, Person, SyncConflict
 from restart_desktop.sync.envelope import DeviceKeys
-from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.folder import FolderTarget, bundle_name
 from restart_desktop.sync.roster import Member, Roster, RosterError, sign_roster, verify_roster
 from tests.support.constants import PASSPHRASE
 
@@ -130,7 +130,9 @@ def test_a_gap_stops_a_device_until_the_missing_bundle_comes(
     kept = hidden.read_bytes()
     hidden.unlink()
     report = sync.import_changes(supervisor, target, roster)
-    assert "is missing" in report.problems[enrolled.device_id]
+    assert report.problems[enrolled.device_id].startswith(
+        f"Waiting for bundle {published[1].from_seq}-{published[1].to_seq} from "
+    )
     assert sorted(_people(supervisor).values()) == ["One"]
     hidden.write_bytes(kept)
     assert sync.import_changes(supervisor, target, roster).problems == {}
@@ -207,3 +209,42 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
     assert worker_cases.get_case(case).fields.nomis_number == "Z1111AA"
     with pytest.raises(Exception, match="already been settled"):
         service.resolve(conflict.id, "remote")
+
+
+def test_a_renamed_or_replayed_bundle_is_refused(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    cases = CaseService(enrolled)
+    cases.create_case(CaseFields(given_name="Testy", family_name="Original"))
+    (first,) = sync.export_changes(enrolled, target, roster.recipients)
+    assert sync.import_changes(supervisor, target, roster).problems == {}
+    folder = target.root / "devices" / enrolled.device_id
+    # An old bundle replayed under the next name (with its own, now mismatched, signature).
+    replay = bundle_name(first.to_seq + 1, first.to_seq * 2)
+    (folder / replay.replace(".age", ".sig")).write_bytes(
+        (folder / first.name.replace(".age", ".sig")).read_bytes())
+    (folder / replay).write_bytes((folder / first.name).read_bytes())
+    report = sync.import_changes(supervisor, target, roster)
+    assert "signature" in report.problems[enrolled.device_id] and report.applied == 0
+    assert sorted(_people(supervisor).values()) == ["Original"]
+
+
+def test_a_bundle_from_a_newer_version_is_refused_with_the_reason(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    from restart_desktop.sync.bundle import encode_bundle
+    from restart_desktop.sync.envelope import seal
+
+    change = {
+        "change_id": f"{enrolled.device_id}:1", "device_id": enrolled.device_id, "seq": 1,
+        "entity": "people", "record_id": "x", "base_change_id": None, "hlc": "0", "author_id": "w",
+        "fields": {}, "recorded_at": "2026-11-23T10:00:00",
+    }  # fmt: skip
+    plaintext = encode_bundle(enrolled.device_id, "9999", [change])
+    name = bundle_name(1, 1)
+    ciphertext, signature = seal(plaintext, roster.recipients, sync.device_keys(enrolled),
+                                 enrolled.device_id, name)  # fmt: skip
+    target.publish(enrolled.device_id, 1, 1, ciphertext, signature)
+    report = sync.import_changes(supervisor, target, roster)
+    assert "newer RESTART Desktop (schema 9999)" in report.problems[enrolled.device_id]
+    assert _people(supervisor) == {}

@@ -754,8 +754,47 @@ class MainWindow(QMainWindow):
             if answer != QMessageBox.StandardButton.Discard:
                 event.ignore()
                 return
+        if self._offer_sync_before_quitting() != "quit":
+            event.ignore()  # staying, or closing once the sync has finished
+            return
         self.shutdown()
         event.accept()
+
+    def _offer_sync_before_quitting(self) -> str:
+        """With changes not yet sent and the central export reachable at the last look, offer
+        to send them first: "quit", "syncing" (the window closes after it) or "stay"."""
+        sync = self.workspace.sync if self.workspace is not None else None
+        if sync is None or self.is_locked or not sync.reachable:
+            return "quit"
+        waiting = sync.service.waiting_changes()  # one indexed count: fine when quitting
+        if waiting == 0:
+            return "quit"
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Send your changes?",
+            f"{waiting} change{'s' if waiting != 1 else ''} made on this laptop "
+            "are not in the central export yet. Send them before quitting?",
+            QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        send = box.addButton("&Sync and quit", QMessageBox.ButtonRole.AcceptRole)
+        box.addButton("&Quit without syncing", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(send)
+        box.exec()
+        clicked = box.clickedButton()
+        if clicked is send:
+            sync.synced.connect(self._quit_after_sync)
+            sync.failed.connect(self._quit_after_sync)
+            sync.sync()
+            return "syncing"
+        if clicked is box.button(QMessageBox.StandardButton.Cancel):
+            return "stay"
+        return "quit"
+
+    def _quit_after_sync(self) -> None:
+        self._closing = True
+        self.shutdown()
+        self.close()
 
     def shutdown(self) -> None:
         """Save notes being typed, finish background work, then close the database and

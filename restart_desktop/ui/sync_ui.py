@@ -36,10 +36,12 @@ class SyncController(QObject):
     status_changed(str): the words for the status bar ("Synced 10:42", "Offline, 3 changes
         waiting"...).
     synced(): a sync finished; lists may have new records.
+    failed(): a sync could not finish (the message is in status_changed).
     """
 
     status_changed = Signal(str)
     synced = Signal()
+    failed = Signal()
 
     def __init__(self, service: SyncService, runner: TaskRunner, parent: QObject | None = None):
         super().__init__(parent)
@@ -47,6 +49,9 @@ class SyncController(QObject):
         self._runner = runner
         self._busy = False
         self.last_result: SyncResult | None = None
+        # As of the last look (no disk access on the GUI thread): for the offer at quitting.
+        self.reachable = False
+        self.waiting = 0
         self.timer = QTimer(self)
         self.timer.setInterval(AUTO_SYNC_MS)
         self.timer.timeout.connect(lambda: self.sync(automatic=True))
@@ -65,30 +70,35 @@ class SyncController(QObject):
         self._busy = True
         service = self.service
 
-        def work() -> tuple[str, SyncResult | None]:
+        def work() -> tuple[str, SyncResult | None, bool, int]:
             target = service.target()
             if target is None:
-                return "No central export set (Settings)", None
+                return "No central export set (Settings)", None, False, 0
+            waiting = service.waiting_changes()
             if not target.root.is_dir():
-                return f"Offline, {_waiting(service.waiting_changes())}", None
+                return f"Offline, {_waiting(waiting)}", None, False, waiting
             result = service.sync_now()
-            return _describe(result, service.waiting_changes()), result
+            waiting = service.waiting_changes()
+            return _describe(result, waiting), result, True, waiting
 
         if not automatic:
             self.status_changed.emit("Syncing…")
         self._runner.run(work, self._on_done, self._on_failed)
 
-    def _on_done(self, outcome: tuple[str, SyncResult | None]) -> None:
+    def _on_done(self, outcome: tuple[str, SyncResult | None, bool, int]) -> None:
         self._busy = False
-        words, result = outcome
+        words, result, self.reachable, self.waiting = outcome
         self.last_result = result
         self.status_changed.emit(words)
         if result is not None:
             self.synced.emit()
+        else:
+            self.failed.emit()  # nothing synced: offline or no target
 
     def _on_failed(self, error: BaseException) -> None:
         self._busy = False
         self.status_changed.emit(f"Sync failed: {user_message(error)}")
+        self.failed.emit()
 
 
 def _waiting(count: int) -> str:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.cases import CaseFields, CaseService
@@ -18,7 +19,7 @@ from restart_desktop.security.keys import KdfParams
 from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.ui.application import MainWindow
 from tests.support.constants import PASSPHRASE
-from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 SYNC_KEYS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
 
@@ -64,3 +65,18 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
     qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
     assert len(list((export / "devices").rglob("*.age"))) == 2
+
+    # Quitting with a change not yet sent and the export reachable: offered, and sent.
+    CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Lastone"))
+    offered: list[str] = []
+
+    def send(box: QMessageBox) -> None:
+        offered.append(box.text())
+        button = next(b for b in box.buttons() if b.text() == "&Sync and quit")
+        button.click()
+
+    answer_modal(QMessageBox, send)
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    assert offered and offered[0].startswith("1 change made on this laptop")
+    assert len(list((export / "devices").rglob("*.age"))) == 3

@@ -6,14 +6,12 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
     QObject,
-    QStandardPaths,
     Qt,
     QUrl,
     Signal,
@@ -24,7 +22,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -66,13 +63,13 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.charts import LineChart, RadarChart, Series
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField, FieldError, SearchBox
-
-
-def _documents() -> Path:
-    folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(folder) if folder and Path(folder).is_dir() else Path.home()
-
+from restart_desktop.ui.widgets import (
+    DateField,
+    FieldError,
+    SearchBox,
+    ask_save_path,
+    run_dialog,
+)
 
 # --- models ---------------------------------------------------------------------------------
 
@@ -522,18 +519,13 @@ class OutcomesPanel(QWidget):
         if current.final:
             dialog = AssessmentDialog(self._reference, current.fields(), self.person_name, self,
                                       read_only=True)  # fmt: skip
-            dialog.exec()
-            self.window().activateWindow()
-            self.table.setFocus()
+            run_dialog(dialog, self.table)
             return
         self._open(current.fields(), current.id)
 
     def _open(self, fields: AssessmentFields, assessment_id: str | None) -> None:
         dialog = AssessmentDialog(self._reference, fields, self.person_name, self)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        self.window().activateWindow()
-        self.table.setFocus()
-        if not accepted:
+        if not run_dialog(dialog, self.table):
             return
         service, new, finalise = self._service, dialog.fields(), dialog.finalise_requested
 
@@ -561,15 +553,11 @@ class OutcomesPanel(QWidget):
 
     def save_png(self, chart: RadarChart | LineChart, what: str) -> None:
         # The picture names the person inside; the file name does not (folder listings).
-        suggested = str(_documents() / f"Outcomes {what} {dt.date.today():%d-%m-%Y}.png")
-        path, _filter = QFileDialog.getSaveFileName(
-            self, f"Save the {what}", suggested, "PNG pictures (*.png)"
-        )
-        self.window().activateWindow()
-        self.table.setFocus()
-        if not path:
+        target = ask_save_path(self.table, f"Save the {what}",
+                               f"Outcomes {what} {dt.date.today():%d-%m-%Y}.png", ".png",
+                               "PNG pictures")  # fmt: skip
+        if target is None:
             return
-        target = Path(path if path.lower().endswith(".png") else path + ".png")
         try:
             chart.save_png(target)
         except OSError as error:
@@ -1030,10 +1018,7 @@ class BarriersView(QWidget):
         self.details.setText("<br>".join(parts))
 
     def _dialog(self, dialog: QDialog) -> bool:
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        self.window().activateWindow()
-        self.table.setFocus()
-        return accepted
+        return run_dialog(dialog, self.table)
 
     def _save(self, work: Callable[[], object], message: str) -> None:
         def done(result: object) -> None:

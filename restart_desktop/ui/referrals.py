@@ -9,14 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -49,7 +48,13 @@ from restart_desktop.domain.referrals import (
 )
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateTimeField, FieldError, SearchBox
+from restart_desktop.ui.widgets import (
+    DateTimeField,
+    FieldError,
+    SearchBox,
+    ask_save_path,
+    run_dialog,
+)
 
 CHASE = QColor("#8a1c00")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -700,10 +705,7 @@ class ReferralsPanel(QWidget):
 
     # --- actions ----------------------------------------------------------------------------
     def _dialog(self, dialog: QDialog) -> bool:
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        self.window().activateWindow()
-        self.table.setFocus()
-        return accepted
+        return run_dialog(dialog, self.table)
 
     def _save(self, work: Callable[[], object], message: str) -> None:
         self.message.setText("Saving…")
@@ -835,22 +837,14 @@ class ReferralsPanel(QWidget):
         view = self.current()
         if view is None:
             return
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
-        )
-        folder = documents if documents and Path(documents).is_dir() else str(Path.home())
         organisation = "".join(
             c for c in view.service.organisation if c.isalnum() or c in " -"
         ).strip()
-        suggested = str(Path(folder) / f"Referral to {organisation} {dt.date.today():%d-%m-%Y}.pdf")
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "Save the referral summary", suggested, "PDF files (*.pdf)"
-        )
-        self.window().activateWindow()
-        self.table.setFocus()
-        if not path:
+        target = ask_save_path(self.table, "Save the referral summary",
+                               f"Referral to {organisation} {dt.date.today():%d-%m-%Y}.pdf",
+                               ".pdf", "PDF files")  # fmt: skip
+        if target is None:
             return
-        target = Path(path if path.lower().endswith(".pdf") else path + ".pdf")
         service = self._service
         self.message.setText("Making the summary…")
         self._runner.run(

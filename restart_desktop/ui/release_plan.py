@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
@@ -50,7 +49,7 @@ from restart_desktop.domain.checklist import (
 )
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateTimeField, FieldError
+from restart_desktop.ui.widgets import DateTimeField, FieldError, ask_save_path, run_dialog
 
 COLUMNS = ("Section", "Item", "Due", "State", "Recorded")
 COL_SECTION, COL_ITEM, COL_DUE, COL_STATE, COL_RECORDED = range(len(COLUMNS))
@@ -783,9 +782,7 @@ class ReleasePlanPanel(QWidget):
         if item is None or plan is None:
             return
         dialog = ItemDialog(item, state, self)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        self._back_to_table()
-        if not accepted:
+        if not run_dialog(dialog, self.table):
             return
         update = dialog.item_update()
         service, plan_id = self._service, plan.id
@@ -794,20 +791,13 @@ class ReleasePlanPanel(QWidget):
             f"{update.state.label}: {item.label}.",
         )
 
-    def _back_to_table(self) -> None:
-        """After a dialog: the checklist has the keyboard again, for the next key."""
-        self.window().activateWindow()
-        self.table.setFocus()
-
     def add_item(self) -> None:
         plan = self.plan
         if plan is None:
             return
         current = self.current_item()
         dialog = AddItemDialog(plan.person_name, self, current.section if current else None)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        self._back_to_table()
-        if not accepted:
+        if not run_dialog(dialog, self.table):
             return
         service, label = self._service, dialog.label.text()
         section, required = dialog.chosen_section(), dialog.required.isChecked()
@@ -822,9 +812,7 @@ class ReleasePlanPanel(QWidget):
         if plan is None:
             return
         dialog = OutcomeDialog(plan, self)
-        accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        self._back_to_table()
-        if not accepted:
+        if not run_dialog(dialog, self.table):
             return
         service, outcome = self._service, dialog.outcome()
         self._save(lambda: service.record_outcome(plan.id, outcome))
@@ -833,21 +821,11 @@ class ReleasePlanPanel(QWidget):
         """Ask where to save, then make the PDF on the worker thread."""
         if self.plan is None:
             return
-        documents = QStandardPaths.writableLocation(
-            QStandardPaths.StandardLocation.DocumentsLocation
-        )
-        folder = documents if documents and Path(documents).is_dir() else str(Path.home())
         day = self.plan.release_date or dt.date.today()
-        suggested = str(Path(folder) / f"Release day sheet {day:%d-%m-%Y}.pdf")
-        path, _filter = QFileDialog.getSaveFileName(
-            self, "Save the release-day sheet", suggested, "PDF files (*.pdf)"
-        )
-        self._back_to_table()
-        if not path:
+        target = ask_save_path(self.table, "Save the release-day sheet",
+                               f"Release day sheet {day:%d-%m-%Y}.pdf", ".pdf", "PDF files")
+        if target is None:
             return
-        if not path.lower().endswith(".pdf"):
-            path += ".pdf"
-        target = Path(path)
         service, case_id = self._service, self.case_id
         self.message.setText("Making the release-day sheet…")
         # The data comes from the database worker; the PDF is drawn on a Qt thread of its own.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeyEvent
@@ -109,3 +110,35 @@ class DateTimeField(QLineEdit):
         raise ValueError(
             f"'{text}' is not a date and time. Write it as 27/11/2026 08:35, or 08:35 for today."
         )
+
+
+def run_dialog(dialog: QWidget, back_to: QWidget) -> bool:
+    """Show a modal dialog; afterwards the window and ``back_to`` have the keyboard again (a
+    list worked from the keyboard carries on where it was). True when it was accepted."""
+    from PySide6.QtWidgets import QDialog
+
+    assert isinstance(dialog, QDialog)
+    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    back_to.window().activateWindow()
+    back_to.setFocus()
+    return accepted
+
+
+def ask_save_path(
+    back_to: QWidget, title: str, file_name: str, suffix: str, kind: str
+) -> Path | None:
+    """Ask where to save a document the app makes (a PDF, a picture), starting in Documents
+    (or home), with ``suffix`` added when the worker left it out; None when cancelled."""
+    from PySide6.QtCore import QStandardPaths
+    from PySide6.QtWidgets import QFileDialog
+
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    folder = Path(documents) if documents and Path(documents).is_dir() else Path.home()
+    path, _filter = QFileDialog.getSaveFileName(
+        back_to, title, str(folder / file_name), f"{kind} (*{suffix})"
+    )
+    back_to.window().activateWindow()
+    back_to.setFocus()
+    if not path:
+        return None
+    return Path(path if path.lower().endswith(suffix) else path + suffix)

@@ -14,39 +14,27 @@ It prints figures and asserts nothing.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.common import open_window, run, wait
+
 SEARCHES = 20
 TIMELINE_NOTES = 500
 TIMELINE_OPENS = 7
 
 
-def _wait(predicate: Callable[[], bool], timeout_s: float = 120.0) -> None:
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    deadline = time.perf_counter() + timeout_s
-    loop = QEventLoop()
-    while not predicate():
-        if time.perf_counter() > deadline:
-            raise TimeoutError("the window did not get there in time")
-        QTimer.singleShot(1, loop.quit)
-        loop.exec()
 
 
 def _sleep(seconds: float) -> None:
     """Wait with the event loop running (timers, queued results, painting)."""
     end = time.perf_counter() + seconds
-    _wait(lambda: time.perf_counter() > end)
+    wait(lambda: time.perf_counter() > end)
 
 
 def measure(data_dir: Path) -> None:
@@ -61,16 +49,11 @@ def measure(data_dir: Path) -> None:
     from restart_desktop.paths import DataPaths
     from restart_desktop.store.engine import connect_raw
     from restart_desktop.store.models import ContactNote
-    from restart_desktop.ui.application import GIL_SWITCH_SECONDS, MainWindow
+    from restart_desktop.ui.application import MainWindow
 
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # as run_gui does
     app = QApplication(sys.argv[:1])
-    window = MainWindow(DataPaths(data_dir))
-    window.show()
-    _wait(lambda: window.warmed_up and window.runner.pending == 0)
-    window.unlock_page.passphrase.setText(DEMO_PASSPHRASE)
-    QTest.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
-    _wait(lambda: window.workspace is not None and window.runner.pending == 0)
+    window = open_window(data_dir)
+    assert isinstance(window, MainWindow)
     workspace = window.workspace
     session = window.session
     assert workspace is not None and session is not None
@@ -100,7 +83,7 @@ def measure(data_dir: Path) -> None:
         search.status.setText("")
         started = time.perf_counter()
         QTest.keyClick(search.box, Qt.Key.Key_Return)
-        _wait(lambda: window.runner.pending == 0 and search.status.text() != "")
+        wait(lambda: window.runner.pending == 0 and search.status.text() != "")
         app.processEvents()
         shown.append(time.perf_counter() - started)
         found.append(len(rows))
@@ -125,12 +108,12 @@ def measure(data_dir: Path) -> None:
     opens: list[float] = []
     timeline = workspace.open_contacts(person_id)
     assert timeline is not None
-    _wait(lambda: window.runner.pending == 0)
+    wait(lambda: window.runner.pending == 0)
     for _ in range(TIMELINE_OPENS):
         timeline.count_label.setText("")
         started = time.perf_counter()
         timeline.reload()
-        _wait(lambda: timeline.count_label.text() != "")
+        wait(lambda: timeline.count_label.text() != "")
         app.processEvents()
         opens.append(time.perf_counter() - started)
     timeline_size = timeline.model.rowCount()
@@ -141,7 +124,7 @@ def measure(data_dir: Path) -> None:
     long_note = "\n".join([paragraph] * (100_000 // len(paragraph) + 1))
     editor.text.setPlainText(long_note)  # a very long note (100,000+ characters) to save
     editor.text.moveCursor(editor.text.textCursor().MoveOperation.End)
-    _wait(lambda: window.runner.pending == 0)
+    wait(lambda: window.runner.pending == 0)
     gaps: list[float] = []
     last = [time.perf_counter()]
 
@@ -160,7 +143,7 @@ def measure(data_dir: Path) -> None:
     while time.perf_counter() < deadline:
         for char in "typing fast ":
             QTest.keyClicks(editor.text, char)
-            _wait(lambda: True)
+            wait(lambda: True)
             _sleep(0.05)  # a fast typist: 20 keys a second
         _sleep(1.7)  # a pause: the autosave fires
     ticker.stop()
@@ -190,32 +173,6 @@ def measure(data_dir: Path) -> None:
     print(f"{'  autosaves of a 100,000-character note':46} {saves[0]:>11}")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=10_000)
-    parser.add_argument("--data-dir", help="reuse a demo folder made by `demo` (faster)")
-    parser.add_argument("--inner", metavar="DATA_DIR", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.inner:
-        measure(Path(args.inner))
-        return 0
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT))
-    with tempfile.TemporaryDirectory(prefix="restart-bench-") as tmp:
-        data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "data"
-        if not args.data_dir:
-            print(f"Seeding {args.cases:,} fictional people with their notes…", flush=True)
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "restart_desktop", "--data-dir", str(data_dir), "demo",
-                 "--cases", str(args.cases), "--seed", "7"],
-                env=env, check=True, capture_output=True,
-            )  # fmt: skip
-            print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
-        subprocess.run(
-            [sys.executable, __file__, "--inner", str(data_dir)], env=env, check=True
-        )
-    return 0
-
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(run(__file__, __doc__.splitlines()[0], measure))

@@ -17,8 +17,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from restart_desktop.app.errors import NotFound, ValidationFailed
-from restart_desktop.app.referrals import duty_to_refer_made
-from restart_desktop.app.release import duty_to_refer_ticked, follow_case, recorded_release
+from restart_desktop.app.referrals import duty_to_refer_answered
+from restart_desktop.app.release import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import (
     OPEN_STATUSES,
@@ -263,9 +263,7 @@ class CaseService:
             rows = s.execute(stmt.offset(offset).limit(limit)).all()
             ids = [row[0] for row in rows]
             overdue = self._overdue_counts(s, ids, today) if rows else {}
-            referred = duty_to_refer_made(s, ids) | duty_to_refer_ticked(
-                s, ids, self._reference
-            )
+            referred = duty_to_refer_answered(s, ids, self._reference)
         if not rows:
             return (self.caseload_count(query) if offset else 0), []
         total = int(rows[0][-2])  # count() over (), before the worker's name
@@ -347,10 +345,11 @@ class CaseService:
                 if person.release_date
                 else None
             )
-            answered = duty_to_refer_made(s, [person.id]) | duty_to_refer_ticked(
-                s, [person.id], self._reference
-            )
-            if flags is not None and answered:
+            if (
+                flags is not None
+                and flags.duty_to_refer
+                and duty_to_refer_answered(s, [person.id], self._reference)
+            ):
                 flags = replace(flags, duty_to_refer=False)  # the referral has gone
             return CaseDetails(
                 id=person.id,

@@ -554,9 +554,7 @@ class ReferralService:
         )  # fmt: skip
         if not flags.duty_to_refer or person.release_date is None:
             return None
-        if duty_to_refer_made(s, [person.id]) or duty_to_refer_ticked(
-            s, [person.id], self._reference
-        ):
+        if duty_to_refer_answered(s, [person.id], self._reference):
             return None
         draft = next(
             (r.id for r in s.scalars(select(Referral).where(
@@ -648,6 +646,15 @@ class ReferralService:
 
 def _name(person: Person) -> str:
     return display_name(person.given_name, person.family_name, person.preferred_name)
+
+
+def duty_to_refer_answered(
+    s: Session, person_ids: list[str], reference: ReferenceData
+) -> set[str]:
+    """Of these people, those whose Duty to Refer needs nothing more: the referral has gone to
+    a housing authority, or the release checklist's item says it was made (or is not needed).
+    The one rule behind the caseload flag, the case banner and the referral proposal."""
+    return duty_to_refer_made(s, person_ids) | duty_to_refer_ticked(s, person_ids, reference)
 
 
 def duty_to_refer_made(s: Session, person_ids: list[str]) -> set[str]:

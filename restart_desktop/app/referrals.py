@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
-from restart_desktop.app.release import ReleaseService, duty_to_refer_ticked, item_id_for
+from restart_desktop.app.release import ReleaseService, duty_to_refer_ticked
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import OUT_STATUSES, display_name
-from restart_desktop.domain.checklist import ItemState, Records
+from restart_desktop.domain.checklist import Records
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
     DEFAULT_CHASE_WORKING_DAYS,
@@ -41,8 +41,6 @@ from restart_desktop.store.models import (
     Person,
     Referral,
     ReferralEvent,
-    ReleasePlan,
-    ReleasePlanItem,
     Worker,
 )
 
@@ -276,37 +274,11 @@ class ReferralService:
         authority = str(referral.service.get("local_authority", ""))
         if not authority:
             return
-        plan = s.scalars(
-            select(ReleasePlan)
-            .where(ReleasePlan.person_id == referral.person_id,
-                   ReleasePlan.outcome_recorded_at.is_(None))
-            .order_by(ReleasePlan.number.desc())
-            .limit(1)
-        ).first()  # fmt: skip
-        if plan is None:
-            return
-        release = ReleaseService(self._app, now=self._now)
-        template = release.template_of(s, plan)
-        item = template.item_recording(Records.DUTY_TO_REFER)
-        if item is None:
-            return
-        row = s.get(ReleasePlanItem, item_id_for(plan.id, item.code))
-        if row is not None and row.state == ItemState.DONE.value:
-            return
-        if row is None:
-            row = ReleasePlanItem(
-                id=item_id_for(plan.id, item.code), plan_id=plan.id,
-                person_id=plan.person_id, item_code=item.code,
-            )  # fmt: skip
-            s.add(row)
-        row.state = ItemState.DONE.value
-        row.state_at = now
-        row.state_by = self._app.worker.id
-        authority_name = self._reference.local_authority(authority)
-        row.note = (
-            f"Referral sent to {authority_name.name if authority_name else authority} "
-            f"on {now:%d/%m/%Y}."
-        )
+        named = self._reference.local_authority(authority)
+        ReleaseService(self._app, now=self._now).tick_recorded(
+            s, referral.person_id, Records.DUTY_TO_REFER,
+            f"Referral sent to {named.name if named else authority} on {now:%d/%m/%Y}.",
+        )  # fmt: skip
 
     def change_status(self, referral_id: str, change: StatusChange) -> None:
         """Any other step of the lifecycle; each is recorded with time, author and note."""

@@ -335,9 +335,20 @@ class ReleaseService:
             self._templates[snapshot_id] = template
         return template
 
-    def template_of(self, s: Session, plan: ReleasePlan) -> ChecklistTemplate:
-        """The template a plan started from (inside the caller's session)."""
-        return self._template(s, plan.snapshot_id)
+    def tick_recorded(self, s: Session, person_id: str, role: Records, note: str) -> None:
+        """Inside the caller's transaction: mark done, now, the item of the person's open plan
+        that stands for ``role`` (for example the Duty to Refer when the referral is sent).
+        Nothing happens without an open plan, such an item, or when it is done already."""
+        plan = _latest_plan(s, person_id)
+        if plan is None or plan.outcome_recorded_at is not None:
+            return
+        item = self._template(s, plan.snapshot_id).item_recording(role)
+        if item is None:
+            return
+        row = s.get(ReleasePlanItem, item_id_for(plan.id, item.code))
+        if row is not None and row.state == ItemState.DONE.value:
+            return
+        self._apply(s, plan, item, row, _keeping(row, ItemState.DONE, None, note))
 
     # --- reading ----------------------------------------------------------------------------
     def plan(self, person_id: str) -> PlanView | None:
@@ -593,15 +604,7 @@ class ReleaseService:
         """The one-key tick: done now, keeping any note and appointment already written."""
         with self._db.write() as s:
             plan, item, row = self._editable(s, plan_id, code)
-            update = ItemUpdate(
-                state=ItemState.DONE,
-                at=self._now(),
-                note=row.note if row else "",
-                appointment_at=row.appointment_at if row else None,
-                place=row.place if row else "",
-                contact=row.contact if row else "",
-            )
-            self._apply(s, plan, item, row, update)
+            self._apply(s, plan, item, row, _keeping(row, ItemState.DONE, self._now(), ""))
 
     def update_item(self, plan_id: str, code: str, update: ItemUpdate) -> None:
         """Set an item's state (with the time it happened and a note) and its appointment."""
@@ -775,18 +778,12 @@ class ReleaseService:
         row = s.get(ReleasePlanItem, item_id_for(plan.id, gate.code))
         state = ItemState(row.state) if row else ItemState.OPEN
         if outcome.met_at_gate and state != ItemState.DONE:
-            wanted = ItemUpdate(ItemState.DONE, at=outcome.met_at_gate_at)
+            wanted = _keeping(row, ItemState.DONE, outcome.met_at_gate_at, "")
         elif outcome.met_at_gate is False and state != ItemState.PROBLEM:
-            wanted = ItemUpdate(
-                ItemState.PROBLEM, note=outcome.note.strip() or "Not met at the gate."
-            )
+            note = outcome.note.strip() or "Not met at the gate."
+            wanted = _keeping(row, ItemState.PROBLEM, None, note)
         else:
             return None
-        if row is not None:
-            wanted = ItemUpdate(
-                wanted.state, wanted.at, wanted.note or row.note,
-                row.appointment_at, row.place, row.contact,
-            )  # fmt: skip
         self._apply(s, plan, gate, row, wanted)
         return wanted.state
 
@@ -868,6 +865,16 @@ def _confirmed(template: ChecklistTemplate, view: PlanView) -> bool:
     confirming = template.item_recording(Records.RELEASE_CONFIRMED)
     item = view.item(confirming.code) if confirming else None
     return item is None or item.state == ItemState.DONE
+
+
+def _keeping(
+    row: ReleasePlanItem | None, state: ItemState, at: dt.datetime | None, note: str
+) -> ItemUpdate:
+    """A new state for an item that keeps what it already holds: its appointment, and its
+    note unless a new one is given."""
+    if row is None:
+        return ItemUpdate(state, at, note)
+    return ItemUpdate(state, at, note or row.note, row.appointment_at, row.place, row.contact)
 
 
 def _extra_item(row: ReleasePlanItem) -> TemplateItem:

@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 import tomllib
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -551,12 +551,3 @@ def is_late_change(
             return True
     return False
 
-
-def outstanding_labels(items: Sequence[tuple[str, ItemState, bool, bool]]) -> list[str]:
-    """Labels of required items that apply and are not done: (label, state, required,
-    applies) in checklist order."""
-    return [
-        label
-        for label, state, required, applies in items
-        if required and applies and state in (ItemState.OPEN, ItemState.PROBLEM)
-    ]

@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from restart_desktop.app.release import ReleaseSheet, SheetAppointment
-from restart_desktop.ui.pdf import BODY_PT, PdfWriterThread, write_html_pdf
+from restart_desktop.ui.pdf import BODY_PT, PdfWriterThread
 
 SHEET_TITLE = "Release day sheet"
 
@@ -98,11 +98,6 @@ def sheet_html(sheet: ReleaseSheet) -> str:
         f'<p style="font-size:{BODY_PT - 4}pt;">Made on {sheet.made_at:%d/%m/%Y at %H:%M}.</p>'
     )
     return "\n".join(parts)
-
-
-def write_sheet_pdf(sheet: ReleaseSheet, path: Path) -> Path:
-    """Write the sheet to ``path`` (A4), on the calling thread."""
-    return write_html_pdf(sheet_html(sheet), path, SHEET_TITLE)
 
 
 def sheet_writer(sheet: ReleaseSheet, path: Path, parent: QObject | None = None) -> PdfWriterThread:

@@ -48,10 +48,8 @@ class SyncController(QObject):
         self.service = service
         self._runner = runner
         self._busy = False
-        self.last_result: SyncResult | None = None
         # As of the last look (no disk access on the GUI thread): for the offer at quitting.
         self.reachable = False
-        self.waiting = 0
         self.timer = QTimer(self)
         self.timer.setInterval(AUTO_SYNC_MS)
         self.timer.timeout.connect(lambda: self.sync(automatic=True))
@@ -70,25 +68,22 @@ class SyncController(QObject):
         self._busy = True
         service = self.service
 
-        def work() -> tuple[str, SyncResult | None, bool, int]:
+        def work() -> tuple[str, SyncResult | None, bool]:
             target = service.target()
             if target is None:
-                return "No central export set (Settings)", None, False, 0
-            waiting = service.waiting_changes()
+                return "No central export set (Settings)", None, False
             if not target.root.is_dir():
-                return f"Offline, {_waiting(waiting)}", None, False, waiting
+                return f"Offline, {_waiting(service.waiting_changes())}", None, False
             result = service.sync_now()
-            waiting = service.waiting_changes()
-            return _describe(result, waiting), result, True, waiting
+            return _describe(result, service.waiting_changes()), result, True
 
         if not automatic:
             self.status_changed.emit("Syncing…")
         self._runner.run(work, self._on_done, self._on_failed)
 
-    def _on_done(self, outcome: tuple[str, SyncResult | None, bool, int]) -> None:
+    def _on_done(self, outcome: tuple[str, SyncResult | None, bool]) -> None:
         self._busy = False
-        words, result, self.reachable, self.waiting = outcome
-        self.last_result = result
+        words, result, self.reachable = outcome
         self.status_changed.emit(words)
         if result is not None:
             self.synced.emit()

@@ -19,7 +19,7 @@ from restart_desktop.app.session import AppSession, enrol
 from restart_desktop.domain.case import Role
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
-from restart_desktop.store.models import ContactNote, Person, SyncConflict
+from restart_desktop.store.models import Person, SyncConflict
 from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.sync.folder import FolderTarget, bundle_name
 from restart_desktop.sync.roster import Member, Roster, RosterError, sign_roster, verify_roster
@@ -177,7 +177,6 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
         assert {conflict.local_value, conflict.remote_value} == {"Z1111AA", "Z2222BB"}
         assert conflict.winner == "remote"  # the worker changed it later
         assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
-    assert ContactNote.IMMUTABLE  # notes never conflict: corrections are addenda
 
 
 def test_choosing_a_value_ends_the_conflict_on_both_laptops(

@@ -138,6 +138,7 @@ def import_changes(session: AppSession, target: FolderTarget, roster: Roster) ->
         with session.db.read() as s:
             peer = s.get(SyncPeer, member.device_id)
             high_water = peer.high_water if peer else 0
+            known_problem = peer.problem if peer else ""
         for item in target.published(member.device_id):
             if item.to_seq <= high_water:
                 continue
@@ -170,7 +171,9 @@ def import_changes(session: AppSession, target: FolderTarget, roster: Roster) ->
             applied, held, conflicts = (applied + result[0], held + result[1],
                                         conflicts + result[2])  # fmt: skip
             high_water = item.to_seq
-        _record_problem(session, member.device_id, problems.get(member.device_id, ""))
+        problem = problems.get(member.device_id, "")
+        if problem != known_problem:  # a write only when it changed: sync runs every minute
+            _record_problem(session, member.device_id, problem)
     return ImportReport(bundles, applied, held, conflicts, problems)
 
 

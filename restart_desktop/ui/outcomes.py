@@ -101,7 +101,10 @@ class ScoresTableModel(QAbstractTableModel):
         self.dates: list[dt.date] = []
         self.rows: list[tuple[str, list[int | None], Distance]] = []
 
-    def set_assessments(self, final: list[AssessmentView]) -> None:
+    def set_assessments(
+        self, final: list[AssessmentView], distances: list[Distance] | None = None
+    ) -> None:
+        """``distances``: distance_of(final), when the caller has worked it out already."""
         self.beginResetModel()
         self.dates = [a.assessed_on for a in final]
         by_code = [
@@ -110,7 +113,7 @@ class ScoresTableModel(QAbstractTableModel):
         ]
         self.rows = [
             (d.label, [scores.get(d.code) for scores in by_code], d)
-            for d in distance_of(final)
+            for d in (distances if distances is not None else distance_of(final))
         ]
         self.endResetModel()
 
@@ -486,7 +489,7 @@ class OutcomesPanel(QWidget):
             self.summary.setText(
                 "No finalised assessment yet. Record one with the person (Insert)."
             )
-        self.scores.set_assessments(final)
+        self.scores.set_assessments(final, distances)
         self._update_buttons()
 
     def _update_buttons(self) -> None:

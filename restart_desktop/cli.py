@@ -62,6 +62,11 @@ def _parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--target", metavar="PATH", help="the central export folder (kept for next time)"
     )
+    sync.add_argument(
+        "--rebuild", action="store_true",
+        help="first work out every record again from the changes held (when sync says this "
+        "laptop's records differ from a team laptop's)",
+    )  # fmt: skip
 
     team = sub.add_parser("team", help="the team in the central export (create, join, approve)")
     team_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
@@ -189,6 +194,8 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
         service = SyncService(session)
         if args.target:
             service.set_target(Path(args.target))
+        if args.rebuild:
+            print(f"Rebuilt {service.rebuild():,} records from their changes.")
         result = service.sync_now()
     finally:
         session.close()
@@ -196,12 +203,16 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
     if result.state != "synced":
         print(result.message)
         return EXIT_PROBLEM if result.state == "not in the team" else EXIT_OK
-    print(f"Synced: {result.published} bundles sent, {report.applied} changes received in "
-          f"{report.bundles} bundles, {report.conflicts} conflicts to settle, "
-          f"{len(report.problems)} devices quarantined or waiting.")
+    gaps = len(report.problems) - report.quarantined
+    print(f"Synced: sent {result.published} bundles; received {report.applied} changes in "
+          f"{report.bundles} bundles; {report.conflicts} conflicts to settle; "
+          f"{report.quarantined} quarantined; {gaps} waiting for a missing bundle.")
     for problem in report.problems.values():
         print(f"PROBLEM {problem}", file=sys.stderr)
-    return EXIT_PROBLEM if report.problems else EXIT_OK
+    for name in result.differs_from:
+        print(f"PROBLEM this laptop's records differ from {name}'s though both hold the same "
+              "changes: run restart-desktop sync --rebuild", file=sys.stderr)
+    return EXIT_PROBLEM if report.problems or result.differs_from else EXIT_OK
 
 
 def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:

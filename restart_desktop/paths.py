@@ -55,6 +55,11 @@ class DataPaths:
         return self.root / "backups"
 
     @property
+    def quarantine(self) -> Path:
+        """Copies (still encrypted) of bundles sync refused, with the reason, to investigate."""
+        return self.root / "quarantine"
+
+    @property
     def demo_marker(self) -> Path:
         """Present only in a demo folder: allows the demo's file-held key secret."""
         return self.root / "DEMO-DATA-ONLY"

@@ -1,39 +1,54 @@
-"""Sync with the central export (issue 7, in progress): this device's keys, publishing its
-changes as encrypted, signed bundles, and importing other roster members' bundles with field
-conflicts kept. Still to come: creating and joining a team from the window and CLI, the
-background sync and status bar, and resolving conflicts (see the issue's note).
+"""Sync with the central export: this device's keys, publishing its changes as encrypted,
+signed bundles, importing other roster members' bundles (``sync.apply`` works out the records
+and their conflicts), the team (create, join, approve, remove), the digests that show when a
+laptop's state has drifted, and "sync now" for the window and the command line.
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
+import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Date, DateTime, func, inspect, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
-from restart_desktop.domain.case import Role
+from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
-from restart_desktop.store.changes import IMPORTING, to_json_value, utcnow
+from restart_desktop.domain.merge import bases_of
+from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
     SYNCED_MODELS,
     Change,
+    Device,
     LocalSetting,
+    Person,
+    ReleasePlan,
+    ReleasePlanItem,
     SyncConflict,
-    SyncedRecord,
     SyncPeer,
+    Worker,
 )
-from restart_desktop.sync.bundle import Bundle, BundleError, decode_bundle, encode_bundle
+from restart_desktop.sync.apply import (
+    MODELS,
+    Applied,
+    UnknownRecordKind,
+    apply_changes,
+    rebuild,
+    to_column_value,
+)
+from restart_desktop.sync.bundle import BundleError, decode_bundle, encode_bundle
 from restart_desktop.sync.envelope import (
     DeviceKeys,
     EnvelopeError,
@@ -42,9 +57,16 @@ from restart_desktop.sync.envelope import (
     seal,
     verify,
 )
-from restart_desktop.sync.folder import FolderTarget, Published, bundle_name, write_atomically
+from restart_desktop.sync.folder import (
+    FolderTarget,
+    Published,
+    TargetUnavailable,
+    bundle_name,
+    write_atomically,
+)
 from restart_desktop.sync.roster import Member, Roster, sign_roster, verify_roster
 
+log = logging.getLogger(__name__)
 AGE_IDENTITY = "sync_age_identity"
 SIGNING_KEY = "sync_signing_key"
 MAX_CHANGES_PER_BUNDLE = 5000  # a bundle a supervisor's laptop decrypts in memory at once
@@ -52,6 +74,11 @@ MAX_CHANGES_PER_BUNDLE = 5000  # a bundle a supervisor's laptop decrypts in memo
 
 def device_keys(session: AppSession) -> DeviceKeys:
     """This device's sync keys, made on first use and kept only in the encrypted database."""
+    with session.db.read() as s:
+        identity = s.get(LocalSetting, AGE_IDENTITY)
+        signing = s.get(LocalSetting, SIGNING_KEY)
+        if identity is not None and signing is not None:
+            return DeviceKeys(identity.value, base64.b64decode(signing.value))
     with session.db.write() as s:
         identity = s.get(LocalSetting, AGE_IDENTITY)
         signing = s.get(LocalSetting, SIGNING_KEY)
@@ -71,6 +98,7 @@ def _change_dict(change: Change) -> dict[str, object]:
         "entity": change.entity,
         "record_id": change.record_id,
         "base_change_id": change.base_change_id,
+        "bases": list(bases_of(change.bases, change.base_change_id)),
         "hlc": change.hlc,
         "author_id": change.author_id,
         "fields": change.fields,
@@ -79,7 +107,10 @@ def _change_dict(change: Change) -> dict[str, object]:
 
 
 def export_changes(
-    session: AppSession, target: FolderTarget, recipients: Sequence[str]
+    session: AppSession,
+    target: FolderTarget,
+    recipients: Sequence[str],
+    sent: Callable[[int], None] | None = None,
 ) -> list[Published]:
     """Publish this device's changes made since its last bundle in the target, as bundles of
     at most MAX_CHANGES_PER_BUNDLE. Safe to run again after any interruption: the position is
@@ -107,6 +138,8 @@ def export_changes(
             plaintext, recipients, keys, device, bundle_name(first, final)
         )
         published.append(target.publish(device, first, final, ciphertext, signature))
+        if sent is not None:
+            sent(len(published))  # may raise Cancelled: what is published stays published
 
 
 # --- receiving --------------------------------------------------------------------------------
@@ -117,178 +150,226 @@ class ImportReport:
     bundles: int = 0
     applied: int = 0  # changes new to this laptop
     already_held: int = 0
-    conflicts: int = 0
+    conflicts: int = 0  # conflicts open after the import
+    refused_moves: int = 0  # status moves the transition table forbids (kept in the log only)
     problems: dict[str, str] = field(default_factory=dict)  # device id -> why it stopped
+    quarantined: int = 0  # devices stopped by a refused bundle (the others: gaps)
 
 
-_MODELS: dict[str, type[SyncedRecord]] = {m.__tablename__: m for m in SYNCED_MODELS}
+@dataclass(frozen=True)
+class _Due:
+    member: Member
+    bundles: list[Published]
+    problem: str = ""  # a gap found while planning
+    known: tuple[str, str] = ("", "")  # the problem recorded at the last sync, and its kind
 
 
-def import_changes(session: AppSession, target: FolderTarget, roster: Roster) -> ImportReport:
-    """Apply the bundles of every other device on the roster, each device in sequence order,
-    each bundle whole in one transaction with the device's new position. A bundle that fails
-    its signature, decryption or checks is refused whole and stops that device (reported); a
-    missing bundle (a gap) stops it too. Devices not on the roster are never imported."""
-    keys = device_keys(session)
-    bundles = applied = held = conflicts = 0
-    problems: dict[str, str] = {}
+def _plan(session: AppSession, target: FolderTarget, roster: Roster) -> list[_Due]:
+    """Per other member: the bundles to import now, in order, and any gap before them."""
+    due: list[_Due] = []
     for member in roster.members:
         if member.device_id == session.device_id:
             continue
         with session.db.read() as s:
             peer = s.get(SyncPeer, member.device_id)
             high_water = peer.high_water if peer else 0
-            known_problem = peer.problem if peer else ""
+            known = (peer.problem, peer.problem_kind) if peer else ("", "")
+        wanted: list[Published] = []
+        problem = ""
         for item in target.published(member.device_id):
             if item.to_seq <= high_water:
                 continue
             if item.from_seq != high_water + 1:
-                problems[member.device_id] = (
+                problem = (
                     f"Waiting for bundle {high_water + 1}-{item.from_seq - 1} from "
                     f"{member.name}'s laptop; its later bundles wait for it."
                 )
                 break
-            try:
-                ciphertext, signature = target.read(item)
-                verify(ciphertext, signature, member.verify_key, member.device_id, item.name)
-                bundle = decode_bundle(open_sealed(ciphertext, keys))
-                if (bundle.device_id, bundle.from_seq, bundle.to_seq) != (
-                    member.device_id, item.from_seq, item.to_seq
-                ):
-                    raise BundleError("the bundle is not what its file name says")
-                if bundle.schema > HEAD_REVISION:
-                    raise BundleError(
-                        f"it was written by a newer RESTART Desktop (schema {bundle.schema}): "
-                        "update this laptop"
-                    )
-                result = _apply(session, bundle)
-            except (EnvelopeError, BundleError, OSError) as error:
-                problems[member.device_id] = (
-                    f"A bundle from {member.name}'s laptop was refused: {error}."
-                )
-                break
-            bundles += 1
-            applied, held, conflicts = (applied + result[0], held + result[1],
-                                        conflicts + result[2])  # fmt: skip
+            wanted.append(item)
             high_water = item.to_seq
-        problem = problems.get(member.device_id, "")
-        if problem != known_problem:  # a write only when it changed: sync runs every minute
-            _record_problem(session, member.device_id, problem)
-    return ImportReport(bundles, applied, held, conflicts, problems)
+        due.append(_Due(member, wanted, problem, known))
+    return due
 
 
-def _record_problem(session: AppSession, device_id: str, problem: str) -> None:
+def _import_one(session: AppSession, target: FolderTarget, member: Member,
+                item: Published) -> Applied:  # fmt: skip
+    """Check and apply one bundle with the device's new position, in one transaction."""
+    keys = device_keys(session)
+    ciphertext, signature = target.read(item)
+    verify(ciphertext, signature, member.verify_key, member.device_id, item.name)
+    bundle = decode_bundle(open_sealed(ciphertext, keys))
+    if (bundle.device_id, bundle.from_seq, bundle.to_seq) != (
+        member.device_id, item.from_seq, item.to_seq
+    ):
+        raise BundleError("the bundle is not what its file name says")
+    if bundle.schema > HEAD_REVISION:
+        raise BundleError(
+            f"it was written by a newer RESTART Desktop (schema {bundle.schema}): "
+            "update this laptop"
+        )
+    try:
+        with session.db.write() as s:
+            result = apply_changes(s, bundle.changes)
+            peer = s.get(SyncPeer, bundle.device_id)
+            if peer is None:
+                peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
+                s.add(peer)
+            peer.high_water = bundle.to_seq
+            peer.problem, peer.problem_kind = "", ""
+            peer.updated_at = utcnow()
+    except UnknownRecordKind as error:
+        raise BundleError(
+            f"it holds records of a kind this version does not know ({error}): update "
+            "RESTART Desktop"
+        ) from None
+    return result
+
+
+def _quarantine(session: AppSession, target: FolderTarget, item: Published, reason: str) -> None:
+    """Keep a copy of a refused bundle (still encrypted) with the reason, for whoever
+    investigates; the copy in the export stays where its device wrote it."""
+    folder = session.paths.quarantine / item.device_id
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ciphertext, signature = target.read(item)
+        write_atomically(folder / item.name, ciphertext)
+        write_atomically(folder / item.name.replace(".age", ".sig"), signature)
+        write_atomically(folder / (item.name + ".reason.txt"), (reason + "\n").encode())
+    except OSError:
+        log.warning("could not keep a copy of a refused bundle")
+
+
+def _record_problem(session: AppSession, device_id: str, problem: str, kind: str) -> None:
     with session.db.write() as s:
         peer = s.get(SyncPeer, device_id)
         if peer is None:
             peer = SyncPeer(device_id=device_id, high_water=0, updated_at=utcnow())
             s.add(peer)
-        peer.problem = problem
+        if (peer.problem, peer.problem_kind) != (problem, kind):
+            peer.problem, peer.problem_kind = problem, kind
 
 
-def _value(model: type[SyncedRecord], key: str, value: Any) -> Any:
-    """A change's JSON value as the column's Python value (dates and times from ISO text)."""
-    if value is None:
-        return None
-    column = inspect(model).columns[key]
-    if isinstance(column.type, DateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(column.type, Date):
-        return dt.date.fromisoformat(value)
-    return value
+Progress = Callable[[int, int], None]  # (steps done, steps in all)
 
 
-def _apply(session: AppSession, bundle: Bundle) -> tuple[int, int, int]:
-    """Apply one bundle and the device's new position in one transaction: (applied, already
-    held, conflicts)."""
-    applied = held = conflicts = 0
-    with session.db.write() as s:
-        s.info[IMPORTING] = True
-        for raw in bundle.changes:
-            if s.get(Change, raw["change_id"]) is not None:
-                held += 1  # already here (through another path): never applied twice
-                continue
-            model = _MODELS.get(str(raw["entity"]))
-            if model is None:
-                raise BundleError(
-                    f"it holds records of a kind this version does not know "
-                    f"({raw['entity']}): update RESTART Desktop"
+class Cancelled(Exception):
+    """The user stopped the sync between two bundles: everything applied so far is kept."""
+
+
+def import_changes(
+    session: AppSession,
+    target: FolderTarget,
+    roster: Roster,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    extra_steps: int = 0,
+) -> ImportReport:
+    """Apply the bundles of every other device on the roster, each device in sequence order,
+    each bundle whole in one transaction with the device's new position. A bundle that fails
+    its signature, decryption or checks is refused whole, quarantined and stops that device
+    (reported, retried at the next sync); a missing bundle (a gap) stops it too. Devices not
+    on the roster are never imported."""
+    plan = _plan(session, target, roster)
+    total = sum(len(d.bundles) for d in plan) + extra_steps
+    done = bundles = applied = held = refused = quarantined = 0
+    problems: dict[str, str] = {}
+    if progress:
+        progress(0, total)
+    for due in plan:
+        problem, kind = due.problem, "gap" if due.problem else ""
+        for item in due.bundles:
+            if cancelled is not None and cancelled():
+                raise Cancelled
+            try:
+                result = _import_one(session, target, due.member, item)
+            except (EnvelopeError, BundleError, OSError) as error:
+                if isinstance(error, TargetUnavailable):
+                    raise
+                problem, kind = (
+                    f"A bundle from {due.member.name}'s laptop ({item.name}) was refused: "
+                    f"{error}. It is kept aside; other laptops' changes are not held up.",
+                    "refused",
                 )
-            conflicts += _apply_change(s, model, raw)
-            # Written in bundle order: a record's change comes after those it refers to (the
-            # worker before their device, the person before the note), and the foreign keys
-            # are checked row by row.
-            s.flush()
-            s.add(Change(
-                change_id=raw["change_id"], device_id=raw["device_id"], seq=raw["seq"],
-                entity=raw["entity"], record_id=raw["record_id"],
-                base_change_id=raw["base_change_id"], hlc=raw["hlc"],
-                author_id=raw["author_id"], fields=raw["fields"],
-                recorded_at=dt.datetime.fromisoformat(str(raw["recorded_at"])),
-            ))  # fmt: skip
-            applied += 1
-        peer = s.get(SyncPeer, bundle.device_id)
-        if peer is None:
-            peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
-            s.add(peer)
-        peer.high_water = bundle.to_seq
-        peer.updated_at = utcnow()
-        s.flush()
-    return applied, held, conflicts
+                _quarantine(session, target, item, problem)
+                quarantined += 1
+                break
+            bundles += 1
+            applied, held = applied + result.applied, held + result.held
+            refused += result.refused_moves
+            done += 1
+            if progress:
+                progress(done, total)
+        if problem:
+            problems[due.member.device_id] = problem
+        if (problem, kind) != due.known:  # sync runs every minute: write only on a change
+            _record_problem(session, due.member.device_id, problem, kind)
+    with session.db.read() as s:
+        conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
+    return ImportReport(bundles, applied, held, conflicts, refused, problems, quarantined)
 
 
-def _apply_change(s: Session, model: type[SyncedRecord], raw: Mapping[str, Any]) -> int:
-    """Apply one remote change to the current state; returns the conflicts found (0 or more)."""
-    fields: Mapping[str, Any] = raw["fields"]
-    at = dt.datetime.fromisoformat(str(raw["recorded_at"]))
-    record = s.get(model, raw["record_id"])
-    if record is None:
-        record = model(id=raw["record_id"])
-        for key, value in fields.items():
-            setattr(record, key, _value(model, key, value))
-        record.created_at = record.updated_at = at
-        record.created_by = record.updated_by = str(raw["author_id"])
-        record.last_change_id = str(raw["change_id"])
-        s.add(record)
-        return 0
-    if record.IMMUTABLE:
-        return 0  # append-only records never change after creation, whoever asks
-    concurrent = record.last_change_id != raw["base_change_id"]
-    local = s.get(Change, record.last_change_id) if concurrent and record.last_change_id else None
-    found = 0
-    remote_wins_all = True
-    for key, value in fields.items():
-        if concurrent and local is not None and key in local.fields:
-            # The same field changed here and there: keep both, the later clock wins for now
-            # (every device decides the same way), and someone chooses later.
-            remote_wins = str(raw["hlc"]) > local.hlc
-            s.add(SyncConflict(
-                entity=model.__tablename__, record_id=record.id, field=key,
-                local_value=local.fields[key], remote_value=value,
-                local_change_id=local.change_id, remote_change_id=str(raw["change_id"]),
-                winner="remote" if remote_wins else "local", detected_at=utcnow(),
-            ))  # fmt: skip
-            found += 1
-            if not remote_wins:
-                remote_wins_all = False
-                continue
-        setattr(record, key, _value(model, key, value))
-        if not concurrent:
-            # Made by a device that had seen this laptop's latest value (a choice made on a
-            # conflict, or a later edit): it settles any conflict still open on the field.
-            for open_conflict in s.scalars(
-                select(SyncConflict).where(
-                    SyncConflict.record_id == record.id,
-                    SyncConflict.field == key,
-                    SyncConflict.resolved_at.is_(None),
-                )
+# --- the safety net: digests -----------------------------------------------------------------
+
+DIGEST_NAME = "digest.age"
+OWN_DIGEST = "sync_own_digest"  # the digest this laptop last published (JSON)
+
+
+def holdings(session: AppSession) -> dict[str, Any]:
+    """What this laptop holds: the last change of each device, a digest of every change id,
+    and a digest of the current state (each record's latest change). Two laptops with the same
+    ``high_water`` hold the same changes, so they must have the same digests."""
+    changes, state = hashlib.sha256(), hashlib.sha256()
+    with session.db.read() as s:
+        high_water = {
+            device: int(seq)
+            for device, seq in s.execute(
+                select(Change.device_id, func.max(Change.seq)).group_by(Change.device_id)
+            )
+        }
+        for (change_id,) in s.execute(select(Change.change_id).order_by(Change.change_id)):
+            changes.update(change_id.encode() + b"\n")
+        for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
+            for record_id, latest in s.execute(
+                select(model.id, model.last_change_id).order_by(model.id)
             ):
-                open_conflict.resolved_at = utcnow()
-    if remote_wins_all:
-        record.updated_at = at
-        record.updated_by = str(raw["author_id"])
-        record.last_change_id = str(raw["change_id"])
-    return found
+                state.update(f"{model.__tablename__} {record_id} {latest}\n".encode())
+    return {"device": session.device_id, "high_water": high_water,
+            "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
+
+
+def publish_and_compare_digests(
+    session: AppSession, target: FolderTarget, roster: Roster, changed: bool = True
+) -> tuple[str, ...]:
+    """Publish this laptop's digest (when something changed) and return the names of the
+    team's laptops that hold the same changes but disagree about the current state."""
+    own_text = session.setting(OWN_DIGEST, "")
+    if changed or not own_text:
+        own = holdings(session)
+        own_text = json.dumps(own, sort_keys=True)
+        if own_text != session.setting(OWN_DIGEST, ""):
+            ciphertext, signature = seal(own_text.encode(), roster.recipients,
+                                         device_keys(session), session.device_id, DIGEST_NAME)
+            target.publish_file(session.device_id, DIGEST_NAME, ciphertext, signature)
+            session.set_setting(OWN_DIGEST, own_text)  # fmt: skip
+    own = json.loads(own_text)
+    keys = device_keys(session)
+    differs = []
+    for member in roster.members:
+        if member.device_id == session.device_id:
+            continue
+        found = target.read_file(member.device_id, DIGEST_NAME)
+        if found is None:
+            continue
+        try:
+            verify(found[0], found[1], member.verify_key, member.device_id, DIGEST_NAME)
+            theirs = json.loads(open_sealed(found[0], keys))
+        except (EnvelopeError, ValueError):
+            continue  # an old or damaged digest proves nothing either way
+        if theirs.get("high_water") == own["high_water"] and (
+            theirs.get("changes"), theirs.get("state")
+        ) != (own["changes"], own["state"]):
+            differs.append(member.name)
+    return tuple(differs)
 
 
 # --- the team and "sync now" -------------------------------------------------------------------
@@ -301,14 +382,22 @@ LAST_SENT = "sync_last_sent_seq"  # for "N changes waiting" only; never the expo
 
 
 @dataclass(frozen=True)
+class ConflictOption:
+    change_id: str
+    value: Any  # as stored (JSON)
+    shown: str  # the value in words
+    author: str
+    recorded_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class ConflictView:
-    id: str
-    entity: str
     record_id: str
+    entity: str
     field: str
-    local_value: Any
-    remote_value: Any
-    winner: str
+    what: str  # "Status of Testy Travelson's case", in words
+    options: tuple[ConflictOption, ...]  # oldest first
+    showing: str  # the change id whose value shows until someone chooses
     detected_at: dt.datetime
 
 
@@ -318,6 +407,7 @@ class SyncResult:
     published: int = 0  # bundles written
     report: ImportReport = field(default_factory=ImportReport)
     message: str = ""
+    differs_from: tuple[str, ...] = ()  # laptops holding the same changes but another state
 
 
 class SyncService:
@@ -456,8 +546,12 @@ class SyncService:
         self._publish(target, updated)  # fmt: skip
         return updated
 
-    def sync_now(self) -> SyncResult:
-        """Import what others published, then publish this laptop's changes; safe to repeat."""
+    def sync_now(
+        self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
+    ) -> SyncResult:
+        """Import what others published, then publish this laptop's changes; safe to repeat,
+        and safe to stop between bundles (``cancelled``): what was applied or published
+        stays, the rest goes at the next sync."""
         target = self._need_target()
         roster = self._roster(target)
         if roster is None:
@@ -469,10 +563,50 @@ class SyncService:
                                   message="Waiting for the supervisor to approve this laptop.")
             return SyncResult("not in the team",
                               message="This laptop is not in the team: nothing is exchanged.")
-        report = import_changes(self._app, target, roster)
-        published = export_changes(self._app, target, roster.recipients)
+        to_send = -(-self._unpublished(target) // MAX_CHANGES_PER_BUNDLE)
+        imported: list[int] = [0, 0]
+
+        def step(done: int, total: int) -> None:
+            imported[:] = [done, total]
+            if progress:
+                progress(done, total)
+
+        report = import_changes(self._app, target, roster, step, cancelled, to_send)
+
+        def sent(count: int) -> None:
+            if cancelled is not None and cancelled():
+                raise Cancelled
+            if progress:
+                progress(imported[0] + count, imported[1])
+
+        published = export_changes(self._app, target, roster.recipients, sent)
         self.remember_sent()
-        return SyncResult("synced", len(published), report)
+        changed = bool(report.bundles or published)
+        differs = publish_and_compare_digests(self._app, target, roster, changed)
+        return SyncResult("synced", len(published), report, differs_from=differs)
+
+    def _unpublished(self, target: FolderTarget) -> int:
+        last = target.last_published_seq(self._app.device_id)
+        with self._app.db.read() as s:
+            return int(s.execute(
+                select(func.count()).select_from(Change).where(
+                    Change.device_id == self._app.device_id, Change.seq > last)
+            ).scalar_one())  # fmt: skip
+
+    def problems(self) -> list[tuple[str, str]]:
+        """(laptop, what stopped its changes) for each team laptop sync could not follow."""
+        with self._app.db.read() as s:
+            names = {d.id: d.label for d in s.scalars(select(Device))}
+            return [
+                (names.get(peer.device_id, "A team laptop"), peer.problem)
+                for peer in s.scalars(select(SyncPeer).where(SyncPeer.problem != ""))
+            ]
+
+    def rebuild(self) -> int:
+        """Work out every record again from the changes held (``sync --rebuild``): the safety
+        net when this laptop's state differs from a laptop holding the same changes."""
+        with self._app.db.write() as s:
+            return rebuild(s)
 
     # --- for the status bar and the conflicts list ----------------------------------------
     def waiting_changes(self) -> int:
@@ -497,36 +631,103 @@ class SyncService:
             )
 
     def conflicts(self) -> list[ConflictView]:
-        """Fields changed on two laptops at once, not yet decided, oldest first."""
+        """Fields changed on two laptops at once and not yet decided, oldest first: for a
+        supervisor all of them; for a worker those of their cases and those they took part in."""
+        me = self._app.worker
         with self._app.db.read() as s:
-            return [
-                ConflictView(c.id, c.entity, c.record_id, c.field, c.local_value,
-                             c.remote_value, c.winner, c.detected_at)  # fmt: skip
-                for c in s.scalars(
-                    select(SyncConflict)
-                    .where(SyncConflict.resolved_at.is_(None))
-                    .order_by(SyncConflict.detected_at)
+            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            found = []
+            for conflict in s.scalars(select(SyncConflict).order_by(SyncConflict.detected_at)):
+                changes = {c.change_id: c for c in s.scalars(
+                    select(Change).where(Change.change_id.in_(conflict.change_ids)))}  # fmt: skip
+                person = _person_of(s, conflict.entity, conflict.record_id)
+                mine = (person is not None and person.allocated_worker_id == me.id) or any(
+                    c.author_id == me.id for c in changes.values()
                 )
-            ]
+                if me.role != Role.SUPERVISOR and not mine:
+                    continue
+                options = tuple(
+                    ConflictOption(change_id, value, _shown(conflict.field, value, names),
+                                   names.get(changes[change_id].author_id, "Someone"),
+                                   changes[change_id].recorded_at)
+                    for change_id, value in zip(conflict.change_ids, conflict.values,
+                                                strict=True)
+                    if change_id in changes
+                )  # fmt: skip
+                found.append(ConflictView(
+                    conflict.record_id, conflict.entity, conflict.field,
+                    _what(conflict.entity, conflict.field, person), options,
+                    conflict.winner_change_id, conflict.detected_at,
+                ))  # fmt: skip
+            return found
 
-    def resolve(self, conflict_id: str, keep: str) -> None:
-        """Keep one of the two values. The choice is an ordinary change of the record, so it
-        reaches every laptop at the next sync and ends the conflict there too."""
-        if keep not in ("local", "remote"):
-            raise UserError("Choose which value to keep.")
+    def resolve(self, record_id: str, field_name: str, change_id: str) -> None:
+        """Keep the value of ``change_id``. The choice is an ordinary change of the record
+        that builds on every competing value, so it ends the conflict on every laptop."""
         with self._app.db.write() as s:
-            conflict = s.get(SyncConflict, conflict_id)
-            if conflict is None or conflict.resolved_at is not None:
+            conflict = s.get(SyncConflict, (record_id, field_name))
+            if conflict is None:
                 raise UserError("That conflict has already been settled.")
-            model = _MODELS[conflict.entity]
-            record = s.get(model, conflict.record_id)
+            if change_id not in conflict.change_ids:
+                raise UserError("Choose one of the values shown.")
+            value = conflict.values[conflict.change_ids.index(change_id)]
+            model = MODELS[conflict.entity]
+            record = s.get(model, record_id)
             if record is None:
                 raise UserError("That record is no longer on this laptop.")
-            value = conflict.local_value if keep == "local" else conflict.remote_value
-            setattr(record, conflict.field, _value(model, conflict.field, value))
+            setattr(record, field_name, to_column_value(model, field_name, value))
             # Setting the value it already has would be no change: record the choice anyway.
-            flag_modified(record, conflict.field)
-            conflict.resolved_at = utcnow()
+            flag_modified(record, field_name)
+
+
+_FIELD_WORDS = {
+    "status": "status", "allocated_worker_id": "worker", "release_date": "release date",
+    "release_time": "release time", "prison_code": "prison", "iom": "IOM flag",
+    "mappa": "MAPPA flag", "consent_given": "consent", "nomis_number": "prison number",
+    "crn": "CRN",
+}  # fmt: skip
+_ENTITY_WORDS = {
+    "people": "case", "release_plans": "release plan", "release_plan_items": "release-day item",
+    "referrals": "referral", "follow_up_actions": "follow-up action",
+    "assessments": "assessment", "barriers": "barrier", "workers": "worker",
+    "devices": "laptop",
+}  # fmt: skip
+
+
+def _person_of(s: Session, entity: str, record_id: str) -> Person | None:
+    """The person a record is about, if any."""
+    if entity == "people":
+        return s.get(Person, record_id)
+    record = s.get(MODELS[entity], record_id)
+    person_id = getattr(record, "person_id", None)
+    if person_id is None and isinstance(record, ReleasePlanItem):
+        plan = s.get(ReleasePlan, record.plan_id)
+        person_id = plan.person_id if plan else None
+    return s.get(Person, person_id) if person_id else None
+
+
+def _what(entity: str, field_name: str, person: Person | None) -> str:
+    """"Prison number (case, SMITH, Testy)", "State (release-day item, SMITH, Testy)"."""
+    words = _FIELD_WORDS.get(field_name, field_name.replace("_", " ")).capitalize()
+    kind = _ENTITY_WORDS.get(entity, entity.replace("_", " "))
+    if person is None:
+        return f"{words} ({kind})"
+    name = display_name(person.given_name, person.family_name, person.preferred_name)
+    return f"{words} ({kind}, {name})"
+
+
+def _shown(field_name: str, value: Any, names: Mapping[str, str]) -> str:
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if field_name.endswith("worker_id"):
+        return names.get(str(value), "another worker")
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    if field_name == "status":
+        return str(value).replace("_", " ").capitalize()
+    return str(value)
 
 
 def write_recovery_identity(path: Path) -> str:

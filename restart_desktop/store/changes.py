@@ -12,11 +12,12 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select
+from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.hlc import HybridClock, Timestamp
-from restart_desktop.store.models import Change, SyncedRecord
+from restart_desktop.domain.merge import ChangeInfo, bases_of, frontier
+from restart_desktop.store.models import Change, SyncConflict, SyncedRecord
 
 
 @dataclass(frozen=True)
@@ -123,13 +124,13 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         seq, clock = cached
     now = utcnow()
 
-    pending: list[tuple[SyncedRecord, dict[str, Any], str | None]] = []
+    pending: list[tuple[SyncedRecord, dict[str, Any], str | None, list[str]]] = []
     for record in new:
         _apply_defaults(record)
         record.created_at = now
         record.created_by = actor.worker_id
         fields = {key: to_json_value(getattr(record, key)) for key in _content_columns(record)}
-        pending.append((record, fields, None))
+        pending.append((record, fields, None, []))
     for record in dirty:
         fields = _changed_fields(record)
         if fields and record.IMMUTABLE:
@@ -138,9 +139,11 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 "add an addendum instead"
             )
         if fields:
-            pending.append((record, fields, record.last_change_id))
+            with session.no_autoflush:
+                bases = _edit_bases(session, record, list(fields))
+            pending.append((record, fields, record.last_change_id, bases))
 
-    for record, fields, base in pending:
+    for record, fields, base, bases in pending:
         seq += 1
         change_id = f"{actor.device_id}:{seq}"
         record.updated_at = now
@@ -154,6 +157,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 entity=type(record).__tablename__,
                 record_id=record.id,
                 base_change_id=base,
+                bases=bases,
                 hlc=clock.now().encode(),
                 author_id=actor.worker_id,
                 fields=fields,
@@ -161,6 +165,27 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             )
         )
     session.info[_POSITION] = (seq, clock)
+
+
+def _edit_bases(session: Session, record: SyncedRecord, fields: list[str]) -> list[str]:
+    """What a local edit builds on: every change of the record this laptop holds that nothing
+    else built on (so it supersedes them all, on every device). Setting a field that is in
+    conflict settles the conflict: the value set is the one chosen."""
+    rows = session.execute(
+        select(Change.change_id, Change.base_change_id, Change.bases).where(
+            Change.record_id == record.id
+        )
+    ).all()
+    infos = [
+        ChangeInfo(row.change_id, "", bases_of(row.bases, row.base_change_id), {}, "", "")
+        for row in rows
+    ]
+    session.execute(
+        delete(SyncConflict).where(
+            SyncConflict.record_id == record.id, SyncConflict.field.in_(fields)
+        )
+    )
+    return frontier(infos)
 
 
 def install_change_capture(session_class: type[Session]) -> None:

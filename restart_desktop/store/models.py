@@ -52,6 +52,10 @@ class SyncedRecord(Base):
 
     #: Append-only records (finalised notes, addenda) refuse any change after creation.
     IMMUTABLE: ClassVar[bool] = False
+    #: A field that, once set, makes the record final: no later change applies (sync merge).
+    FINAL_FIELD: ClassVar[str | None] = None
+    #: Flags that only a deliberate edit clears: when two laptops disagree, "set" shows.
+    RISK_FLAGS: ClassVar[frozenset[str]] = frozenset()
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
     created_at: Mapped[dt.datetime] = mapped_column()
@@ -81,6 +85,7 @@ class Person(SyncedRecord):
     """A person supported by the programme: the case file."""
 
     __tablename__ = "people"
+    RISK_FLAGS: ClassVar[frozenset[str]] = frozenset({"iom", "mappa"})
     __table_args__ = (
         Index("ix_people_release_date", "release_date"),
         Index("ix_people_allocated_worker_id", "allocated_worker_id"),
@@ -133,6 +138,8 @@ class Change(Base):
     entity: Mapped[str] = mapped_column(String(64))  # table name
     record_id: Mapped[str] = mapped_column(String(36))
     base_change_id: Mapped[str | None] = mapped_column(String(64))
+    #: The record's changes its author held and had not seen superseded (None: [base]).
+    bases: Mapped[list[str] | None] = mapped_column(JSON)
     hlc: Mapped[str] = mapped_column(String(32))
     author_id: Mapped[str] = mapped_column(String(36))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -313,6 +320,7 @@ class Assessment(SyncedRecord):
     changed; once ``finalised_at`` is set the row is immutable (service check and trigger)."""
 
     __tablename__ = "assessments"
+    FINAL_FIELD: ClassVar[str | None] = "finalised_at"
     __table_args__ = (Index("ix_assessments_person_id", "person_id"),)
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -369,28 +377,37 @@ class SyncPeer(Base):
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     high_water: Mapped[int] = mapped_column(Integer, default=0)  # last seq applied
     problem: Mapped[str] = mapped_column(Text, default="")  # why import from it stopped
+    # "gap" (a bundle is missing) or "refused" (a bundle failed its checks: quarantined)
+    problem_kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
     updated_at: Mapped[dt.datetime] = mapped_column()
 
 
 class SyncConflict(Base):
-    """The same field changed on two devices without either seeing the other's change. Both
-    values are kept; the later clock wins provisionally (the same on every device) until
-    someone chooses."""
+    """The same field changed on two or more devices, none seeing the others' change. Worked
+    out from the changes alone, so every device holding them lists the same conflicts and shows
+    the same provisional value (``winner_change_id``) until someone chooses; the choice is an
+    ordinary change that supersedes them all (local, derived: rebuilt from the changes)."""
 
     __tablename__ = "sync_conflicts"
-    __table_args__ = (Index("ix_sync_conflicts_record_id", "record_id"),)
 
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
     entity: Mapped[str] = mapped_column(String(64))
-    record_id: Mapped[str] = mapped_column(String(36))
-    field: Mapped[str] = mapped_column(String(64))
-    local_value: Mapped[Any] = mapped_column(JSON)
-    remote_value: Mapped[Any] = mapped_column(JSON)
-    local_change_id: Mapped[str] = mapped_column(String(64))
-    remote_change_id: Mapped[str] = mapped_column(String(64))
-    winner: Mapped[str] = mapped_column(String(8))  # "local" or "remote", provisionally
+    change_ids: Mapped[list[str]] = mapped_column(JSON)  # the competing changes, oldest first
+    values: Mapped[list[Any]] = mapped_column(JSON)  # their values, in the same order
+    winner_change_id: Mapped[str] = mapped_column(String(64))
     detected_at: Mapped[dt.datetime] = mapped_column()
-    resolved_at: Mapped[dt.datetime | None] = mapped_column()
+
+
+class SyncPending(Base):
+    """A record whose changes are here but cannot be shown yet: its creation, a record it
+    refers to, or a change its finalisation built on is still to arrive (local, derived)."""
+
+    __tablename__ = "sync_pending"
+
+    record_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    entity: Mapped[str] = mapped_column(String(64))
+    since: Mapped[dt.datetime] = mapped_column()
 
 
 class LocalSetting(Base):

@@ -17,7 +17,7 @@ from typing import Any
 
 FORMAT = "restart-desktop-bundle/1"
 CHANGE_KEYS = (
-    "change_id", "device_id", "seq", "entity", "record_id", "base_change_id", "hlc",
+    "change_id", "device_id", "seq", "entity", "record_id", "base_change_id", "bases", "hlc",
     "author_id", "fields", "recorded_at",
 )  # fmt: skip
 

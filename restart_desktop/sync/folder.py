@@ -115,6 +115,21 @@ class FolderTarget:
         signature = (folder / item.name.replace(".age", ".sig")).read_bytes()
         return ciphertext, signature
 
+    def publish_file(self, device_id: str, name: str, data: bytes, signature: bytes) -> None:
+        """A device's file that it replaces (its digest): signature first, then the file."""
+        self.check()
+        folder = self._device_folder(device_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomically(folder / (name + ".sig"), signature)
+        write_atomically(folder / name, data)
+
+    def read_file(self, device_id: str, name: str) -> tuple[bytes, bytes] | None:
+        folder = self._device_folder(device_id)
+        try:
+            return (folder / name).read_bytes(), (folder / (name + ".sig")).read_bytes()
+        except FileNotFoundError:
+            return None
+
     def publish_roster(self, data: bytes, signature: bytes) -> None:
         """Only the supervisor's device writes the roster (signature first, as for bundles)."""
         self.check()

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QPushButton,
     QSpinBox,
     QStackedWidget,
     QVBoxLayout,
@@ -278,7 +279,18 @@ class MainWindow(QMainWindow):
         self.lock_hint = QLabel("Ctrl+L locks")
         self.sync_label = QLabel("")
         self.sync_label.setAccessibleName("Sync state")
+        self.sync_progress = QProgressBar()
+        self.sync_progress.setAccessibleName("Sync progress")
+        self.sync_progress.setMaximumWidth(140)
+        self.sync_progress.setVisible(False)
+        self.sync_stop = QPushButton("Stop")
+        self.sync_stop.setAccessibleName("Stop syncing")
+        self.sync_stop.setToolTip("Stop the sync after the bundle it is on (File > Stop syncing)")
+        self.sync_stop.setVisible(False)
+        self.sync_stop.clicked.connect(self._on_stop_sync)
         self.statusBar().addPermanentWidget(self.sync_label)
+        self.statusBar().addPermanentWidget(self.sync_progress)
+        self.statusBar().addPermanentWidget(self.sync_stop)
         self.statusBar().addPermanentWidget(self.user_label)
         self.statusBar().addPermanentWidget(self.lock_hint)
 
@@ -447,6 +459,8 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(session, self.runner)
         self.workspace.message.connect(self._on_workspace_message)
         self.workspace.sync_status.connect(self.sync_label.setText)
+        if self.workspace.sync is not None:
+            self.workspace.sync.progress.connect(self._on_sync_progress)
         self.stack.addWidget(self.workspace)
         self._set_demo_banner(session.is_demo)
         self._show_workspace()
@@ -531,7 +545,32 @@ class MainWindow(QMainWindow):
         log.info("locked")
         self.locked.emit()
 
+    def _on_lock_asked(self) -> None:
+        """Ctrl+L: with changes not yet sent and the export reachable, offer to send them
+        (the sync runs on while the window is locked: it shows nothing)."""
+        sync = self.workspace.sync if self.workspace is not None else None
+        if sync is not None and not self.is_locked and sync.reachable and not sync.busy:
+            waiting = sync.service.waiting_changes()  # one indexed count
+            if waiting:
+                box = QMessageBox(
+                    QMessageBox.Icon.Question, "Send your changes?",
+                    f"{waiting} change{'s' if waiting != 1 else ''} made on this laptop "
+                    "are not in the central export yet. Send them while the laptop is "
+                    "locked?", QMessageBox.StandardButton.NoButton, self,
+                )  # fmt: skip
+                send = box.addButton("&Sync and lock", QMessageBox.ButtonRole.AcceptRole)
+                box.addButton("&Lock without syncing", QMessageBox.ButtonRole.RejectRole)
+                box.setDefaultButton(send)
+                box.exec()
+                if box.clickedButton() is send:
+                    sync.sync()
+        self.lock()
+
     def _on_idle(self) -> None:
+        # Nobody is there to ask: changes waiting go to a reachable export anyway.
+        sync = self.workspace.sync if self.workspace is not None else None
+        if sync is not None and sync.reachable:
+            sync.sync(automatic=True)
         self.lock()  # also closes any dialog of ours: it may show personal data
 
     # --- menus ----------------------------------------------------------------------------
@@ -567,8 +606,10 @@ class MainWindow(QMainWindow):
         self.close_case_action = self._action("&Close case file", "Ctrl+W", self._on_close_case)
         self.next_tab_action = self._action("Next tab", "Ctrl+PgDown", self._on_next_tab)
         self.previous_tab_action = self._action("Previous tab", "Ctrl+PgUp", self._on_previous_tab)
-        self.lock_action = self._action("&Lock", "Ctrl+L", self.lock)
+        self.lock_action = self._action("&Lock", "Ctrl+L", self._on_lock_asked)
         self.sync_action = self._action("S&ync now", "Ctrl+Shift+S", self._on_sync_now)
+        self.stop_sync_action = self._action("Stop s&yncing", None, self._on_stop_sync)
+        self.stop_sync_action.setEnabled(False)
         self.quit_action = self._action("&Quit", "Ctrl+Q", self.close)
         for action in (
             self.new_action,
@@ -584,6 +625,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         file_menu.addAction(self.close_case_action)
         file_menu.addAction(self.sync_action)
+        file_menu.addAction(self.stop_sync_action)
         file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.quit_action)
@@ -699,6 +741,20 @@ class MainWindow(QMainWindow):
             lambda: session.set_setting("idle_lock_minutes", str(minutes)), saved, failed
         )
 
+    def _on_sync_progress(self, done: int, total: int) -> None:
+        syncing = total > 0
+        self.sync_progress.setVisible(syncing)
+        self.sync_stop.setVisible(syncing)
+        self.stop_sync_action.setEnabled(syncing)
+        if syncing:
+            self.sync_progress.setRange(0, total)
+            self.sync_progress.setValue(done)
+            self.sync_label.setText(f"Syncing {100 * done // total}%")
+
+    def _on_stop_sync(self) -> None:
+        if self.workspace is not None and self.workspace.sync is not None:
+            self.workspace.sync.cancel()
+
     def _on_sync_now(self) -> None:
         if self.workspace is not None and not self.is_locked and self.workspace.sync:
             self.workspace.sync.sync()
@@ -803,6 +859,8 @@ class MainWindow(QMainWindow):
             self.workspace.save_drafts_now()
         self._closing = True
         self.idle.stop()
+        if self.workspace is not None and self.workspace.sync is not None:
+            self.workspace.sync.shutdown()  # stops after the bundle it is on
         self.runner.shutdown()
         if self.session is not None:
             self.session.close()

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,50 +25,110 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.sync import ConflictView, SyncResult, SyncService
+from restart_desktop.app.errors import UserError
+from restart_desktop.app.sync import (
+    Cancelled,
+    ConflictOption,
+    ConflictView,
+    SyncResult,
+    SyncService,
+    write_recovery_identity,
+)
 from restart_desktop.domain.case import Role
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import ask_save_path
 
-AUTO_SYNC_MS = 60_000
+PROBE_MS = 10_000  # how often the export's reachability is looked at (off the GUI thread)
+AUTO_SYNC_MS = 120_000  # while reachable, a sync this often (others' changes come in)
 
 
 class SyncController(QObject):
-    """Signals:
+    """Syncs in the background on a thread of its own, so the window and its lists stay
+    usable during a long first sync; one bundle is one transaction, so stopping between two
+    (``cancel``) loses nothing. Watches the export: a sync when it becomes reachable (the
+    stick is plugged in, the share comes back) and every few minutes while it is.
+
+    Signals:
     status_changed(str): the words for the status bar ("Synced 10:42", "Offline, 3 changes
-        waiting"...).
+        waiting", "Syncing 40%").
+    progress(int, int): steps done and in all while a sync runs; (0, 0) when it ends.
     synced(): a sync finished; lists may have new records.
     failed(): a sync could not finish (the message is in status_changed).
     """
 
     status_changed = Signal(str)
+    progress = Signal(int, int)
     synced = Signal()
     failed = Signal()
 
     def __init__(self, service: SyncService, runner: TaskRunner, parent: QObject | None = None):
         super().__init__(parent)
         self.service = service
-        self._runner = runner
+        # Its own thread: the database worker stays free for the window while a sync runs.
+        self._runner = TaskRunner(self)
         self._busy = False
-        # As of the last look (no disk access on the GUI thread): for the offer at quitting.
+        self._cancel = threading.Event()
+        # As of the last look (no disk access on the GUI thread): for the offers at quitting
+        # and locking.
         self.reachable = False
+        self._last_sync = 0.0
         self.timer = QTimer(self)
-        self.timer.setInterval(AUTO_SYNC_MS)
-        self.timer.timeout.connect(lambda: self.sync(automatic=True))
+        self.timer.setInterval(PROBE_MS)
+        self.timer.timeout.connect(self._probe)
+
+    @property
+    def busy(self) -> bool:
+        return self._busy
 
     def start(self) -> None:
         self.timer.start()
         self.sync(automatic=True)
 
     def stop(self) -> None:
+        """No more automatic syncs (locked, closing); a sync under way finishes."""
         self.timer.stop()
+
+    def cancel(self) -> None:
+        """Stop the sync under way after the bundle it is on (nothing half-applied)."""
+        if self._busy:
+            self._cancel.set()
+            self.status_changed.emit("Stopping the sync…")
+
+    def shutdown(self) -> None:
+        self.timer.stop()
+        self._cancel.set()
+        self._runner.shutdown()
+
+    def _probe(self) -> None:
+        if self._busy:
+            return
+        service = self.service
+
+        def look() -> bool:
+            target = service.target()
+            return target is not None and target.root.is_dir()
+
+        def seen(reachable: bool) -> None:
+            came_back = reachable and not self.reachable
+            self.reachable = reachable
+            due = time.monotonic() - self._last_sync >= AUTO_SYNC_MS / 1000
+            if reachable and (came_back or due) and self.timer.isActive():
+                self.sync(automatic=True)
+
+        self._runner.run(look, seen, lambda _error: None)
 
     def sync(self, automatic: bool = False) -> None:
         """Sync now; an automatic sync first checks quietly that the export is reachable."""
         if self._busy:
             return
         self._busy = True
-        service = self.service
+        self._cancel.clear()
+        self._last_sync = time.monotonic()
+        service, cancel = self.service, self._cancel
+
+        def step(done: int, total: int) -> None:
+            self.progress.emit(done, total)  # queued to the GUI thread
 
         def work() -> tuple[str, SyncResult | None, bool]:
             target = service.target()
@@ -74,7 +136,10 @@ class SyncController(QObject):
                 return "No central export set (Settings)", None, False
             if not target.root.is_dir():
                 return f"Offline, {_waiting(service.waiting_changes())}", None, False
-            result = service.sync_now()
+            try:
+                result = service.sync_now(step, cancel.is_set)
+            except Cancelled:
+                return f"Sync stopped, {_waiting(service.waiting_changes())}", None, True
             return _describe(result, service.waiting_changes()), result, True
 
         if not automatic:
@@ -83,15 +148,17 @@ class SyncController(QObject):
 
     def _on_done(self, outcome: tuple[str, SyncResult | None, bool]) -> None:
         self._busy = False
+        self.progress.emit(0, 0)
         words, result, self.reachable = outcome
         self.status_changed.emit(words)
         if result is not None:
             self.synced.emit()
         else:
-            self.failed.emit()  # nothing synced: offline or no target
+            self.failed.emit()  # nothing synced: offline, stopped or no target
 
     def _on_failed(self, error: BaseException) -> None:
         self._busy = False
+        self.progress.emit(0, 0)
         self.status_changed.emit(f"Sync failed: {user_message(error)}")
         self.failed.emit()
 
@@ -104,10 +171,14 @@ def _describe(result: SyncResult, waiting: int) -> str:
     if result.state != "synced":
         return result.message
     words = f"Synced {dt.datetime.now():%H:%M}"
-    if result.report.conflicts:
-        words += f", {result.report.conflicts} conflicts to settle (Settings)"
+    conflicts = result.report.conflicts
+    if conflicts:
+        words += f", {conflicts} conflict{'s' if conflicts != 1 else ''} to settle (Settings)"
     if result.report.problems:
         words += ", a problem: " + next(iter(result.report.problems.values()))
+    elif result.differs_from:
+        words += (f", this laptop's records differ from {result.differs_from[0]}'s: rebuild "
+                  "them (Settings > Central export)")  # fmt: skip
     elif waiting:
         words += f", {_waiting(waiting)}"
     return words
@@ -131,8 +202,17 @@ class ExportDialog(QDialog):
         self.recovery = QLineEdit()
         self.recovery.setAccessibleName("The programme's recovery key (age1...)")
         self.recovery.setPlaceholderText("age1… (the programme's recovery key)")
+        self.new_recovery = QPushButton("&New recovery key…")
+        self.new_recovery.setToolTip("Make the programme's recovery key and save its secret "
+                                     "half to a file you then keep offline")  # fmt: skip
         self.join_button = QPushButton("Ask to &join the team")
         self.create_button = QPushButton("&Create the team")
+        self.rebuild_button = QPushButton("&Rebuild this laptop's records")
+        self.rebuild_button.setToolTip("Work out every record again from the changes held: "
+                                       "when sync says this laptop's records differ")  # fmt: skip
+        self.problems = QLabel("")
+        self.problems.setWordWrap(True)
+        self.problems.setAccessibleName("Sync problems")
         self.answer = QLabel("")
         self.answer.setWordWrap(True)
         self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -146,14 +226,18 @@ class ExportDialog(QDialog):
         form.addRow(folder, row)
         supervisor = role == Role.SUPERVISOR
         if supervisor:
-            recovery = QLabel("&Recovery key:")
+            recovery = QLabel("Recovery &key:")
             recovery.setBuddy(self.recovery)
-            form.addRow(recovery, self.recovery)
+            recovery_row = QHBoxLayout()
+            recovery_row.addWidget(self.recovery, 1)
+            recovery_row.addWidget(self.new_recovery)
+            form.addRow(recovery, recovery_row)
         buttons = QHBoxLayout()
         buttons.addWidget(self.join_button)
         if supervisor:
             buttons.addWidget(self.create_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.rebuild_button)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         explain = QLabel(
@@ -168,11 +252,47 @@ class ExportDialog(QDialog):
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.answer)
+        layout.addWidget(self.problems)
         layout.addWidget(close)
+        self.new_recovery.clicked.connect(self._on_new_recovery)
+        self.rebuild_button.clicked.connect(self._on_rebuild)
         self.join_button.clicked.connect(self._on_join)
         self.create_button.clicked.connect(self._on_create)
         self.create_button.setVisible(supervisor)
+        self.new_recovery.setVisible(supervisor)
         self.setMinimumWidth(620)
+        if target is not None:
+            runner.run(service.problems, self._on_problems, lambda _error: None)
+
+    def _on_problems(self, problems: list[tuple[str, str]]) -> None:
+        if problems:
+            self.problems.setText("Laptops whose changes are held up:\n" + "\n".join(
+                f"• {laptop}: {problem}" for laptop, problem in problems))  # fmt: skip
+
+    def _on_new_recovery(self) -> None:
+        path = ask_save_path(self, "Save the recovery key (keep it offline)",
+                             "restart-recovery-key.txt", ".txt", "age identity")  # fmt: skip
+        if path is None:
+            return
+        try:
+            recipient = write_recovery_identity(path)
+        except (UserError, OSError) as error:
+            self.answer.setText(html.escape(
+                str(error) if isinstance(error, UserError) else
+                f"The recovery key could not be saved there ({error.strerror})."))  # fmt: skip
+            return
+        self.recovery.setText(recipient)
+        self.answer.setText(
+            f"The recovery key's secret half is in {html.escape(str(path))}: move it to "
+            "offline storage (a safe), not this laptop. Now create the team."
+        )
+
+    def _on_rebuild(self) -> None:
+        self.answer.setText("Rebuilding…")
+        self._runner.run(self._service.rebuild,
+                         lambda count: self.answer.setText(
+                             f"Rebuilt {count:,} records from their changes."),
+                         lambda error: self.answer.setText(html.escape(user_message(error))))
 
     def _on_browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Choose the central export folder",
@@ -216,7 +336,7 @@ class ExportDialog(QDialog):
 
 
 class ConflictsTableModel(RowListTableModel[ConflictView]):
-    COLUMNS = ("Record", "Field", "This laptop", "Other laptop", "Shown now")
+    COLUMNS = ("What", "Values", "Shown for now", "Noticed")
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         view = self.row_item(index.row()) if index.isValid() else None
@@ -224,17 +344,35 @@ class ConflictsTableModel(RowListTableModel[ConflictView]):
             Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole
         ):
             return None
+        shown = next((o for o in view.options if o.change_id == view.showing), None)
         return (
-            view.entity.replace("_", " "),
-            view.field.replace("_", " "),
-            str(view.local_value),
-            str(view.remote_value),
-            "other laptop's" if view.winner == "remote" else "this laptop's",
+            view.what,
+            " / ".join(o.shown for o in view.options),
+            f"{shown.shown} ({shown.author})" if shown else "",
+            f"{_local(view.detected_at):%d/%m/%Y %H:%M}",
         )[index.column()]
 
 
+class OptionsTableModel(RowListTableModel[ConflictOption]):
+    COLUMNS = ("Value", "Set by", "When")
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        option = self.row_item(index.row()) if index.isValid() else None
+        if option is None or role not in (
+            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole
+        ):
+            return None
+        return (option.shown, option.author,
+                f"{_local(option.recorded_at):%d/%m/%Y %H:%M}")[index.column()]  # fmt: skip
+
+
+def _local(utc: dt.datetime) -> dt.datetime:
+    return utc.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
+
+
 class ConflictsDialog(QDialog):
-    """Fields changed on two laptops at once: keep one value. The choice syncs to everyone."""
+    """Fields changed on two laptops at once: choose the value to keep. The choice is a change
+    like any other, so it settles the conflict on every laptop at their next sync."""
 
     def __init__(self, service: SyncService, runner: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -245,28 +383,43 @@ class ConflictsDialog(QDialog):
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Conflicts to settle")
-        self.keep_local = QPushButton("Keep &this laptop's value")
-        self.keep_remote = QPushButton("Keep the &other laptop's value")
+        self.options = OptionsTableModel(self)
+        self.option_table = EnterTableView()
+        self.option_table.setModel(self.options)
+        self.option_table.setAccessibleName("The values to choose from")
+        self.keep = QPushButton("&Keep this value")
+        self.keep.setEnabled(False)
         self.message = QLabel("")
         self.message.setWordWrap(True)
-        buttons = QHBoxLayout()
-        buttons.addWidget(self.keep_local)
-        buttons.addWidget(self.keep_remote)
-        buttons.addStretch(1)
+        self.message.setAccessibleName("Message")
+        conflicts_label = QLabel("&Conflicts:")
+        conflicts_label.setBuddy(self.table)
+        values_label = QLabel("&Values (choose one, then Keep):")
+        values_label.setBuddy(self.option_table)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
+        explain = QLabel(
+            "The same thing was changed on two laptops before either saw the other's change. "
+            "Every value is kept, and every laptop shows the same one for now. Choose the "
+            "right value: your choice reaches the others at their next sync."
+        )
+        explain.setWordWrap(True)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(
-            "The same field was changed on two laptops before either saw the other's change. "
-            "Both values are kept; choose the right one."
-        ))  # fmt: skip
-        layout.addWidget(self.table, 1)
-        layout.addLayout(buttons)
+        layout.addWidget(explain)
+        layout.addWidget(conflicts_label)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(values_label)
+        layout.addWidget(self.option_table, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.keep)
+        row.addStretch(1)
+        layout.addLayout(row)
         layout.addWidget(self.message)
         layout.addWidget(close)
-        self.keep_local.clicked.connect(lambda: self._keep("local"))
-        self.keep_remote.clicked.connect(lambda: self._keep("remote"))
-        self.resize(760, 420)
+        self.table.selectionModel().currentRowChanged.connect(self._on_conflict)
+        self.option_table.activated.connect(lambda _index: self._keep())
+        self.keep.clicked.connect(self._keep)
+        self.resize(820, 480)
         self.refresh()
 
     def refresh(self) -> None:
@@ -277,15 +430,33 @@ class ConflictsDialog(QDialog):
         self.model.set_rows(conflicts)
         if conflicts:
             self.table.setCurrentIndex(self.model.index(0, 0))
+            self._on_conflict()
+            self.table.setFocus()
         else:
+            self.options.set_rows([])
+            self.keep.setEnabled(False)
             self.message.setText("No conflicts to settle.")
-        self.table.setFocus()
 
-    def _keep(self, which: str) -> None:
+    def _on_conflict(self, *_args: object) -> None:
         view = self.model.row_item(self.table.currentIndex().row())
-        if view is None:
+        self.options.set_rows(list(view.options) if view else [])
+        if view is not None:
+            showing = next((i for i, o in enumerate(view.options)
+                            if o.change_id == view.showing), 0)  # fmt: skip
+            self.option_table.setCurrentIndex(self.options.index(showing, 0))
+        self.keep.setEnabled(view is not None)
+
+    def _keep(self) -> None:
+        view = self.model.row_item(self.table.currentIndex().row())
+        option = self.options.row_item(self.option_table.currentIndex().row())
+        if view is None or option is None:
             return
         service = self._service
-        self._runner.run(lambda: service.resolve(view.id, which),
-                         lambda _none: self.refresh(),
-                         lambda error: self.message.setText(user_message(error)))
+
+        def done(_none: None) -> None:
+            self.message.setText(f"Kept {option.shown}. The other laptops follow at their "
+                                 "next sync.")  # fmt: skip
+            self.refresh()
+
+        self._runner.run(lambda: service.resolve(view.record_id, view.field, option.change_id),
+                         done, lambda error: self.message.setText(user_message(error)))

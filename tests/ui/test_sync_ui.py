@@ -50,7 +50,7 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     unlock(qtbot, window)
     label = window.sync_label
     qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
-    bundles = list((export / "devices").rglob("*.age"))
+    bundles = list((export / "devices").rglob("*-*.age"))
     assert len(bundles) == 1  # sent at unlock
 
     shutil.move(str(export), str(tmp_path / "unplugged"))  # the USB stick is pulled out
@@ -64,7 +64,7 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     shutil.move(str(tmp_path / "unplugged"), str(export))
     qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
     qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
-    assert len(list((export / "devices").rglob("*.age"))) == 2
+    assert len(list((export / "devices").rglob("*-*.age"))) == 2
 
     # Quitting with a change not yet sent and the export reachable: offered, and sent.
     CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Lastone"))
@@ -79,4 +79,4 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
     assert offered and offered[0].startswith("1 change made on this laptop")
-    assert len(list((export / "devices").rglob("*.age"))) == 3
+    assert len(list((export / "devices").rglob("*-*.age"))) == 3

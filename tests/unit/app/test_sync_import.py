@@ -174,8 +174,16 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
     assert report.conflicts == 1
     with supervisor.db.read() as s:
         (conflict,) = s.scalars(select(SyncConflict)).all()
-        assert {conflict.local_value, conflict.remote_value} == {"Z1111AA", "Z2222BB"}
-        assert conflict.winner == "remote"  # the worker changed it later
+        assert conflict.values == ["Z1111AA", "Z2222BB"]  # in clock order
+        assert conflict.winner_change_id == conflict.change_ids[1]  # the worker's, made later
+        assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
+    # The worker's laptop, once it has the supervisor's change, lists the same conflict.
+    sync.export_changes(supervisor, target, roster.recipients)
+    sync.import_changes(enrolled, target, roster)
+    with enrolled.db.read() as s:
+        (same,) = s.scalars(select(SyncConflict)).all()
+        assert (same.change_ids, same.winner_change_id) == (
+            conflict.change_ids, conflict.winner_change_id)
         assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
 
 
@@ -196,9 +204,14 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
     sync.import_changes(supervisor, target, roster)
     service = sync.SyncService(supervisor)
     (conflict,) = service.conflicts()
-    assert (conflict.field, conflict.winner) == ("nomis_number", "remote")
+    assert conflict.field == "nomis_number"
+    assert conflict.what == "Prison number (case, SPLIT, Testy)"
+    assert [(o.shown, o.author) for o in conflict.options] == [
+        ("Z1111AA", "Supervisor (fictional)"), ("Z2222BB", enrolled.worker.name)]
+    assert conflict.showing == conflict.options[1].change_id
 
-    service.resolve(conflict.id, "local")  # the supervisor's number was the right one
+    # The supervisor's number was the right one.
+    service.resolve(conflict.record_id, conflict.field, conflict.options[0].change_id)
 
     assert service.conflicts() == []
     assert supervisor_cases.get_case(case).fields.nomis_number == "Z1111AA"
@@ -207,7 +220,7 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
     assert sync.SyncService(enrolled).conflicts() == []  # settled by the choice that came in
     assert worker_cases.get_case(case).fields.nomis_number == "Z1111AA"
     with pytest.raises(Exception, match="already been settled"):
-        service.resolve(conflict.id, "remote")
+        service.resolve(conflict.record_id, conflict.field, conflict.options[1].change_id)
 
 
 def test_a_renamed_or_replayed_bundle_is_refused(
@@ -236,7 +249,8 @@ def test_a_bundle_from_a_newer_version_is_refused_with_the_reason(
 
     change = {
         "change_id": f"{enrolled.device_id}:1", "device_id": enrolled.device_id, "seq": 1,
-        "entity": "people", "record_id": "x", "base_change_id": None, "hlc": "0", "author_id": "w",
+        "entity": "people", "record_id": "x", "base_change_id": None, "bases": [], "hlc": "0",
+        "author_id": "w",
         "fields": {}, "recorded_at": "2026-11-23T10:00:00",
     }  # fmt: skip
     plaintext = encode_bundle(enrolled.device_id, "9999", [change])

@@ -63,7 +63,7 @@ def test_create_join_approve_sync_and_remove(
         session.close()
     assert _run(worker, "sync") == 0
     assert _run(supervisor, "sync", "--target", str(export)) == 0
-    assert "changes received in 1 bundles" in capsys.readouterr().out.splitlines()[-1]
+    assert "changes in 1 bundles" in capsys.readouterr().out.splitlines()[-1]
     # The recovery identity decrypts the team's bundles with the standard tool.
     import shutil
     import subprocess

@@ -1,0 +1,287 @@
+"""Writing other devices' changes into this laptop's database, and working out the current
+state of the records they touch (``sync.merge``) with their conflicts.
+
+Called inside one write transaction per bundle: the changes, the records they touch and the
+derived tables (``sync_conflicts``, ``sync_pending``) commit together or not at all. Foreign
+keys are checked at commit (``defer_foreign_keys``), so records can be written in any order;
+a record whose creation, or a record it refers to, is not here yet waits in ``sync_pending``
+and appears when they arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Date, DateTime, delete, insert, inspect, select, text
+from sqlalchemy.orm import Session
+
+from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
+from restart_desktop.domain.merge import ChangeInfo, Merged, Rules, bases_of, merge
+from restart_desktop.store.changes import IMPORTING, utcnow
+from restart_desktop.store.models import (
+    SYNCED_MODELS,
+    Change,
+    SyncConflict,
+    SyncedRecord,
+    SyncPending,
+)
+
+MODELS: dict[str, type[SyncedRecord]] = {m.__tablename__: m for m in SYNCED_MODELS}
+_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
+
+
+class UnknownRecordKind(ValueError):
+    """A change for a kind of record this version does not know (written by a newer one)."""
+
+
+def _case_move_allowed(old: Any, new: Any) -> bool:
+    try:
+        return CaseStatus(new) in ALLOWED_TRANSITIONS[CaseStatus(old)]
+    except ValueError:
+        return False
+
+
+def rules_for(model: type[SyncedRecord]) -> Rules:
+    status = {"people": _case_move_allowed}.get(model.__tablename__)
+    return Rules(
+        immutable=model.IMMUTABLE,
+        final_field=model.FINAL_FIELD,
+        risk_flags=model.RISK_FLAGS,
+        status_field="status" if status else None,
+        allowed=status,
+    )
+
+
+_RULES = {name: rules_for(model) for name, model in MODELS.items()}
+
+
+def change_info(change: Any) -> ChangeInfo:
+    """A stored change (a row with the Change columns) as the merge sees it."""
+    return ChangeInfo(
+        str(change.change_id), str(change.hlc), bases_of(change.bases, change.base_change_id),
+        dict(change.fields), str(change.author_id), change.recorded_at.isoformat(),
+    )  # fmt: skip
+
+
+def to_column_value(model: type[SyncedRecord], key: str, value: Any) -> Any:
+    """A change's JSON value as the column's Python value (dates and times from ISO text)."""
+    if value is None:
+        return None
+    column = inspect(model).columns[key]
+    if isinstance(column.type, DateTime):
+        return dt.datetime.fromisoformat(value)
+    if isinstance(column.type, Date):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+@dataclass(frozen=True)
+class Applied:
+    applied: int  # changes new to this laptop
+    held: int  # already here (through another path): never applied twice
+    refused_moves: int  # status moves the transition table forbids: kept in the log only
+
+
+def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
+    """Store the changes not held yet and bring the records they touch up to date."""
+    s.info[IMPORTING] = True
+    s.execute(text("PRAGMA defer_foreign_keys = ON"))  # reset by SQLite at commit
+    for raw in raws:
+        if str(raw["entity"]) not in MODELS:
+            raise UnknownRecordKind(str(raw["entity"]))
+    ids = list(dict.fromkeys(str(raw["change_id"]) for raw in raws))
+    held: set[str] = set()
+    for chunk in _chunks(ids):
+        held.update(s.scalars(select(Change.change_id).where(Change.change_id.in_(chunk))))
+    new: dict[str, Mapping[str, Any]] = {}
+    for raw in raws:
+        change_id = str(raw["change_id"])
+        if change_id not in held and change_id not in new:
+            new[change_id] = raw
+    if new:
+        s.execute(insert(Change), [
+            {**{k: raw[k] for k in ("change_id", "device_id", "seq", "entity", "record_id",
+                                    "base_change_id", "hlc", "author_id", "fields")},
+             "bases": raw.get("bases"),
+             "recorded_at": dt.datetime.fromisoformat(str(raw["recorded_at"]))}
+            for raw in new.values()
+        ])  # fmt: skip
+    touched = dict.fromkeys((str(r["entity"]), str(r["record_id"])) for r in new.values())
+    refused = settle(s, list(touched))
+    return Applied(len(new), len(raws) - len(new), refused)
+
+
+def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool = True) -> int:
+    """Work out the current state of ``records`` (entity, id) and of the records waiting for
+    them, from their changes; returns the status moves refused."""
+    keys = dict.fromkeys(records)
+    if all_pending:
+        keys.update(dict.fromkeys((p.entity, p.record_id) for p in s.scalars(select(SyncPending))))
+    if not keys:
+        return 0
+    record_ids = [record_id for _, record_id in keys]
+    loaded = _changes(s, record_ids)
+    rows = _rows(s, list(keys))
+    detected = _detected(s, record_ids)
+    for chunk in _chunks(record_ids):
+        s.execute(delete(SyncConflict).where(SyncConflict.record_id.in_(chunk)))
+        s.execute(delete(SyncPending).where(SyncPending.record_id.in_(chunk)))
+    waiting: list[tuple[str, str]] = []
+    refused = 0
+    merged: dict[tuple[str, str], Merged] = {}
+    for key in keys:
+        result = merge(loaded.get(key[1], []), _RULES[key[0]])
+        if result is None or (result.missing and key not in rows):
+            waiting.append(key)
+            continue
+        merged[key] = result
+        refused += len(result.refused)
+    # A record appears once every record it refers to is here (or appears in this pass).
+    present = set(rows)
+    progress = True
+    todo = list(merged)
+    while progress and todo:
+        progress, later = False, []
+        parents = _existing_parents(s, [(k, merged[k]) for k in todo], present)
+        for key in todo:
+            result = merged[key]
+            if result.missing or not _parents_here(key, result, parents | present):
+                later.append(key)
+                continue
+            _write(s, key, result, rows.get(key), detected)
+            present.add(key)
+            progress = True
+        todo = later
+    waiting.extend(todo)
+    now = utcnow()
+    for entity, record_id in waiting:
+        s.add(SyncPending(record_id=record_id, entity=entity, since=now))
+    return refused
+
+
+def _changes(s: Session, record_ids: Sequence[str]) -> dict[str, list[ChangeInfo]]:
+    found: dict[str, list[ChangeInfo]] = {}
+    columns = (Change.change_id, Change.hlc, Change.bases, Change.base_change_id, Change.fields,
+               Change.author_id, Change.recorded_at, Change.record_id)  # fmt: skip
+    for chunk in _chunks(list(dict.fromkeys(record_ids))):
+        for row in s.execute(select(*columns).where(Change.record_id.in_(chunk))):
+            found.setdefault(row.record_id, []).append(change_info(row))
+    return found
+
+
+def _rows(s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], SyncedRecord]:
+    by_entity: dict[str, list[str]] = {}
+    for entity, record_id in keys:
+        by_entity.setdefault(entity, []).append(record_id)
+    found: dict[tuple[str, str], SyncedRecord] = {}
+    for entity, record_ids in by_entity.items():
+        model = MODELS[entity]
+        for chunk in _chunks(record_ids):
+            for row in s.scalars(select(model).where(model.id.in_(chunk))):
+                found[(entity, row.id)] = row
+    return found
+
+
+def _detected(
+    s: Session, record_ids: Sequence[str]
+) -> dict[tuple[str, str], tuple[tuple[str, ...], dt.datetime]]:
+    """When each open conflict was first seen (kept while it is the same conflict)."""
+    found = {}
+    columns = (SyncConflict.record_id, SyncConflict.field, SyncConflict.change_ids,
+               SyncConflict.detected_at)  # fmt: skip
+    for chunk in _chunks(list(dict.fromkeys(record_ids))):
+        for record_id, name, change_ids, detected_at in s.execute(
+            select(*columns).where(SyncConflict.record_id.in_(chunk))
+        ):
+            found[(record_id, name)] = (tuple(change_ids), detected_at)
+    return found
+
+
+def _references(entity: str) -> list[tuple[str, str]]:
+    """(column, table it refers to) for the record kind's foreign keys."""
+    found = []
+    for column in inspect(MODELS[entity]).columns:
+        for foreign in column.foreign_keys:
+            found.append((str(column.key), foreign.column.table.name))
+    return found
+
+
+def _existing_parents(
+    s: Session, items: Iterable[tuple[tuple[str, str], Merged]], present: set[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    wanted: dict[str, set[str]] = {}
+    for (entity, _), result in items:
+        for column, table in _references(entity):
+            value = result.values.get(column)
+            if value is not None and (table, value) not in present:
+                wanted.setdefault(table, set()).add(str(value))
+    found: set[tuple[str, str]] = set()
+    for table, ids in wanted.items():
+        model = MODELS[table]
+        for chunk in _chunks(sorted(ids)):
+            found.update((table, i) for i in s.scalars(select(model.id).where(model.id.in_(chunk))))
+    return found
+
+
+def _parents_here(key: tuple[str, str], result: Merged, here: set[tuple[str, str]]) -> bool:
+    return all(
+        result.values.get(column) is None or (table, result.values[column]) in here
+        for column, table in _references(key[0])
+    )
+
+
+def _write(
+    s: Session,
+    key: tuple[str, str],
+    result: Merged,
+    row: SyncedRecord | None,
+    detected: Mapping[tuple[str, str], tuple[tuple[str, ...], dt.datetime]],
+) -> None:
+    entity, record_id = key
+    model = MODELS[entity]
+    if row is None:
+        row = model(id=record_id)
+        s.add(row)
+    for name, value in result.values.items():
+        setattr(row, name, to_column_value(model, name, value))
+    row.created_at = dt.datetime.fromisoformat(result.created.recorded_at)
+    row.created_by = result.created.author_id
+    row.updated_at = dt.datetime.fromisoformat(result.latest.recorded_at)
+    row.updated_by = result.latest.author_id
+    row.last_change_id = result.latest.change_id
+    now = utcnow()
+    for conflict in result.conflicts:
+        before = detected.get((record_id, conflict.field))
+        s.add(SyncConflict(
+            record_id=record_id, field=conflict.field, entity=entity,
+            change_ids=list(conflict.change_ids), values=list(conflict.values),
+            winner_change_id=conflict.winner_change_id,
+            detected_at=before[1] if before and before[0] == conflict.change_ids else now,
+        ))  # fmt: skip
+
+
+def rebuild(s: Session) -> int:
+    """Work out every record's current state again from the changes (the safety net when this
+    laptop's state disagrees with the team's digest). Returns the records settled."""
+    s.info[IMPORTING] = True
+    s.execute(text("PRAGMA defer_foreign_keys = ON"))
+    first_seen: dict[tuple[str, str], str] = {}
+    for entity, record_id, hlc in s.execute(
+        select(Change.entity, Change.record_id, Change.hlc).order_by(Change.hlc)
+    ):
+        first_seen.setdefault((entity, record_id), hlc)
+    keys = list(first_seen)  # creations in clock order: a record after those it refers to
+    s.execute(delete(SyncConflict))
+    s.execute(delete(SyncPending))
+    for start in range(0, len(keys), 2000):
+        settle(s, keys[start : start + 2000], all_pending=start + 2000 >= len(keys))
+        s.flush()
+    return len(keys)

@@ -38,7 +38,9 @@ from restart_desktop.store.database import Database
 from restart_desktop.store.models import Device, LocalSetting, Worker
 
 log = logging.getLogger(__name__)
-__all__ = ["DEMO_PASSPHRASE", "AppSession", "WorkerInfo", "enrol", "open_key", "unlock"]
+__all__ = [
+    "DEMO_PASSPHRASE", "AppSession", "WorkerInfo", "enrol", "open_key", "open_session", "unlock",
+]
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
 
@@ -184,7 +186,11 @@ def open_key(paths: DataPaths, passphrase: str) -> bytes:
 
 
 def unlock(paths: DataPaths, passphrase: str) -> AppSession:
-    key = open_key(paths, passphrase)
+    return open_session(paths, open_key(paths, passphrase))
+
+
+def open_session(paths: DataPaths, key: bytes) -> AppSession:
+    """The session of an enrolled data folder whose database key is already unwrapped."""
     db = Database.open(paths.database, key, paths.backups)
     try:
         with db.read() as s:

@@ -179,7 +179,7 @@ def _plan(session: AppSession, target: FolderTarget, roster: Roster) -> list[_Du
         for item in target.published(member.device_id):
             if item.to_seq <= high_water:
                 continue
-            if item.from_seq != high_water + 1:
+            if item.from_seq > high_water + 1:
                 problem = (
                     f"Waiting for bundle {high_water + 1}-{item.from_seq - 1} from "
                     f"{member.name}'s laptop; its later bundles wait for it."

@@ -85,7 +85,9 @@ class FolderTarget:
             match = _NAME.match(path.name)
             if match:
                 found.append(Published(device_id, int(match[1]), int(match[2])))
-        return sorted(found, key=lambda p: p.from_seq)
+        # Overlapping bundles (a laptop that published again after its newest bundle had not
+        # reached its copy of the export) are read in turn: changes already held are skipped.
+        return sorted(found, key=lambda p: (p.from_seq, p.to_seq))
 
     def devices(self) -> list[str]:
         self.check()
@@ -94,8 +96,7 @@ class FolderTarget:
 
     def last_published_seq(self, device_id: str) -> int:
         """The export position, from what is actually there: 0 before the first bundle."""
-        published = self.published(device_id)
-        return published[-1].to_seq if published else 0
+        return max((p.to_seq for p in self.published(device_id)), default=0)
 
     def publish(
         self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes

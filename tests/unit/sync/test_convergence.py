@@ -1,0 +1,169 @@
+"""Three laptops, one central export folder, random work on each and syncs in random orders,
+with bundles delivered late (hidden during a sync, then back) and delivered twice (a laptop
+forgets how far it had read): once everyone has synced, every laptop holds the same records,
+column for column, and the same conflicts with the same value shown.
+
+200 examples in the suite; ``pytest -m slow`` runs 1,000.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select, update
+
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.errors import UserError
+from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.session import AppSession
+from restart_desktop.app.sync import SyncService
+from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
+from restart_desktop.store.models import Person, SyncPeer, SyncPending
+from tests.support.team import Team, current_state, make_team
+
+EXAMPLES = int(os.environ.get("RESTART_CONVERGENCE_EXAMPLES", "200"))
+
+OPS = st.lists(
+    st.tuples(
+        st.sampled_from(["new_case", "edit", "edit", "status", "note", "sync", "sync",
+                         "sync_late", "forget", "resolve"]),
+        st.integers(0, 2),  # laptop
+        st.integers(0, 50),  # which case / which other laptop / which conflict
+        st.integers(0, 50),  # which field / value / option
+    ),
+    min_size=1,
+    max_size=14,
+)  # fmt: skip
+
+NUMBERS = ["A1111AA", "B2222BB", "C3333CC"]
+PRISONS = ["", "BNI", "HMP"]
+
+
+@pytest.fixture
+def team(tmp_path: Path) -> Team:
+    return make_team(tmp_path / "template")
+
+
+def _cases(session: AppSession) -> list[str]:
+    with session.db.read() as s:
+        return list(s.scalars(select(Person.id).order_by(Person.id)))
+
+
+def _act(team: Team, sessions: list[AppSession], op: tuple[str, int, int, int]) -> None:
+    kind, which, pick, value = op
+    session = sessions[which]
+    cases, sync = CaseService(session), SyncService(session)
+    ids = _cases(session)
+    case = ids[pick % len(ids)] if ids else None
+    try:
+        if kind == "new_case" or (case is None and kind in ("edit", "status", "note")):
+            cases.create_case(CaseFields(given_name="Testy", family_name=f"Conv{pick}"))
+        elif kind == "edit" and case is not None:
+            fields = cases.get_case(case).fields
+            changed = [
+                replace(fields, nomis_number=NUMBERS[value % 3]),
+                replace(fields, iom=not fields.iom),
+                replace(fields, crn=f"X{value:06d}"),
+                replace(fields, release_date=dt.date(2026, 12, 1 + value % 20)),
+            ][pick % 4]
+            cases.update_case(case, changed)
+        elif kind == "status" and case is not None:
+            now = CaseStatus(cases.get_case(case).status)
+            options = sorted(ALLOWED_TRANSITIONS[now])
+            cases.change_status(case, options[value % len(options)], "Test move")
+        elif kind == "note" and case is not None:
+            NoteService(session).finalise(DraftFields(
+                person_id=case, contact_at=dt.datetime(2026, 11, 20, 10, value % 60),
+                text=f"Fictional contact {value}",
+            ), confirmed=True)  # fmt: skip
+        elif kind == "sync":
+            sync.sync_now()
+        elif kind == "sync_late":
+            _sync_with_a_bundle_late(team, sync, team.laptops[pick % 3].device_id)
+        elif kind == "forget":
+            with session.db.write() as s:
+                s.execute(update(SyncPeer).values(high_water=0))
+            sync.sync_now()
+        elif kind == "resolve":
+            conflicts = sync.conflicts()
+            if conflicts:
+                conflict = conflicts[pick % len(conflicts)]
+                option = conflict.options[value % len(conflict.options)]
+                sync.resolve(conflict.record_id, conflict.field, option.change_id)
+    except UserError:
+        pass  # refused with a message, as a worker would see it: nothing written
+
+
+def _sync_with_a_bundle_late(team: Team, sync: SyncService, device_id: str) -> None:
+    """Sync while a laptop's newest bundle has not reached this copy of the export yet (a
+    cloud folder still downloading). When it is the syncing laptop's own, it publishes its
+    changes again from there: a bundle overlapping one already out."""
+    bundles = sorted((team.export / "devices" / device_id).glob("*-*.age"))
+    if not bundles:
+        sync.sync_now()
+        return
+    newest = bundles[-1]
+    aside = team.root / f"late-{newest.name}"
+    shutil.move(str(newest), str(aside))
+    try:
+        sync.sync_now()
+    finally:
+        if newest.exists():  # published again under the very same name: the same changes
+            aside.unlink()
+        else:
+            shutil.move(str(aside), str(newest))
+
+
+def _settle_everyone(sessions: list[AppSession]) -> list[dict[str, list[tuple[object, ...]]]]:
+    for _round in range(2):
+        for session in sessions:
+            result = SyncService(session).sync_now()
+            assert result.report.problems == {}
+            assert result.differs_from == ()
+    states = []
+    for session in sessions:
+        with session.db.read() as s:
+            assert s.scalars(select(SyncPending)).all() == []
+        states.append(current_state(session))
+    return states
+
+
+def _check(template: Team, root: Path, ops: list[tuple[str, int, int, int]]) -> None:
+    team = template.copy_to(root)
+    # One session per laptop for the whole example (as the app keeps one while unlocked).
+    sessions = [laptop.open() for laptop in team.laptops]
+    try:
+        for op in ops:
+            _act(team, sessions, op)
+        first, *others = _settle_everyone(sessions)
+    finally:
+        for session in sessions:
+            session.close()
+    for other in others:
+        assert other == first
+
+
+@settings(max_examples=EXAMPLES, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=OPS)
+def test_every_laptop_ends_with_the_same_records_and_conflicts(
+    team: Team, tmp_path: Path, ops: list[tuple[str, int, int, int]]
+) -> None:
+    _check(team, tmp_path / "run", ops)
+
+
+@pytest.mark.slow
+@settings(max_examples=1000, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(ops=OPS)
+def test_every_laptop_converges_over_many_more_examples(
+    team: Team, tmp_path: Path, ops: list[tuple[str, int, int, int]]
+) -> None:
+    _check(team, tmp_path / "run", ops)

@@ -282,9 +282,7 @@ def import_changes(
                 raise Cancelled
             try:
                 result = _import_one(session, target, due.member, item)
-            except (EnvelopeError, BundleError, OSError) as error:
-                if isinstance(error, TargetUnavailable):
-                    raise
+            except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
                 problem, kind = (
                     f"A bundle from {due.member.name}'s laptop ({item.name}) was refused: "
                     f"{error}. It is kept aside; other laptops' changes are not held up.",
@@ -552,7 +550,24 @@ class SyncService:
         """Import what others published, then publish this laptop's changes; safe to repeat,
         and safe to stop between bundles (``cancelled``): what was applied or published
         stays, the rest goes at the next sync."""
-        target = self._need_target()
+        try:
+            target = self._need_target()
+            return self._sync(target, progress, cancelled)
+        except TargetUnavailable as error:
+            raise UserError(f"{error} The sync carries on when it can.") from None
+        except OSError as error:  # a full disk, a share gone mid-way, no permission
+            words = error.strerror or type(error).__name__
+            raise UserError(
+                f"The sync stopped: the central export could not be read or written ({words}). "
+                "Nothing half-done was kept; it carries on at the next sync."
+            ) from None
+
+    def _sync(
+        self,
+        target: FolderTarget,
+        progress: Progress | None,
+        cancelled: Callable[[], bool] | None,
+    ) -> SyncResult:
         roster = self._roster(target)
         if roster is None:
             return SyncResult("no team yet", message="Join or create the team first.")

@@ -46,6 +46,7 @@ from restart_desktop.ui.access_pages import (
     UnlockPage,
 )
 from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import run_dialog
 
 if TYPE_CHECKING:
     from restart_desktop.app.notes import DraftSummary
@@ -765,16 +766,18 @@ class MainWindow(QMainWindow):
         from restart_desktop.ui.sync_ui import ExportDialog
 
         assert self.workspace.sync is not None
-        ExportDialog(self.workspace.sync.service, self.runner, self.session.worker.role,
-                     self).exec()  # fmt: skip
+        back_to = QApplication.focusWidget() or self.workspace
+        run_dialog(ExportDialog(self.workspace.sync.service, self.runner,
+                                self.session.worker.role, self), back_to)  # fmt: skip
 
     def _on_conflicts(self) -> None:
         if self.workspace is None or self.is_locked or self.workspace.sync is None:
             return
         from restart_desktop.ui.sync_ui import ConflictsDialog
 
-        ConflictsDialog(self.workspace.sync.service, self.runner, self).exec()
-        self.workspace.caseload.refresh()
+        back_to = QApplication.focusWidget() or self.workspace
+        run_dialog(ConflictsDialog(self.workspace.sync.service, self.runner, self), back_to)
+        self.workspace.caseload.refresh()  # a value chosen may change what the list shows
 
     def _on_about(self) -> None:
         from restart_desktop.app.about import about

@@ -417,7 +417,9 @@ class ConflictsDialog(QDialog):
         layout.addWidget(self.message)
         layout.addWidget(close)
         self.table.selectionModel().currentRowChanged.connect(self._on_conflict)
-        self.option_table.activated.connect(lambda _index: self._keep())
+        for table in (self.table, self.option_table):
+            table.setTabKeyNavigation(False)  # Tab goes on to the next part of the dialog
+        self.option_table.row_activated.connect(lambda _row: self._keep())  # Enter keeps
         self.keep.clicked.connect(self._keep)
         self.resize(820, 480)
         self.refresh()

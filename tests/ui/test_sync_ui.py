@@ -6,6 +6,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
@@ -80,3 +81,163 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
     assert offered and offered[0].startswith("1 change made on this laptop")
     assert len(list((export / "devices").rglob("*-*.age"))) == 3
+
+
+def _team(enrolled: AppSession, tmp_path: Path, fast_kdf: KdfParams,
+          organisation_code: str) -> tuple[Path, AppSession]:  # fmt: skip
+    """The enrolled worker and a supervisor in one team; returns the export and the
+    supervisor's open session."""
+    export = tmp_path / "export"
+    export.mkdir()
+    supervisor = enrol(DataPaths(tmp_path / "sup"), name="Supervisor (fictional)",
+                       organisation_code=organisation_code, role=Role.SUPERVISOR,
+                       passphrase=PASSPHRASE, kdf=fast_kdf)  # fmt: skip
+    SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
+    SyncService(enrolled).request_to_join(export)
+    SyncService(supervisor).approve(enrolled.device_id)
+    return export, supervisor
+
+
+def test_a_conflict_is_settled_from_the_keyboard_and_reaches_the_supervisor(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    enrolled: AppSession,
+    tmp_path: Path,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+) -> None:
+    from dataclasses import replace
+
+    from restart_desktop.ui.sync_ui import ConflictsDialog
+
+    _export, supervisor = _team(enrolled, tmp_path, fast_kdf, organisation_code)
+    try:
+        mine = CaseService(enrolled)
+        case = mine.create_case(CaseFields(given_name="Testy", family_name="Twoview")).case_id
+        SyncService(enrolled).sync_now()
+        SyncService(supervisor).sync_now()
+        theirs = CaseService(supervisor)
+        theirs.update_case(case, replace(theirs.get_case(case).fields, nomis_number="A1111AA"))
+        mine.update_case(case, replace(mine.get_case(case).fields, nomis_number="B2222BB"))
+        SyncService(supervisor).sync_now()
+        enrolled.close()
+
+        window = make_window()
+        unlock(qtbot, window)
+        label = window.sync_label
+        qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
+        assert "1 conflict to settle" in label.text()
+
+        settled: list[str] = []
+
+        def settle(dialog: ConflictsDialog) -> None:
+            qtbot.waitUntil(lambda: dialog.options.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+            assert dialog.model.data(dialog.model.index(0, 0)) == (
+                "Prison number (case, TWOVIEW, Testy)")
+            # The later value (this laptop's) shows for now; the supervisor's was right.
+            qtbot.keyClick(dialog.table, Qt.Key.Key_Tab)
+            assert dialog.focusWidget() is dialog.option_table
+            qtbot.keyClick(dialog.option_table, Qt.Key.Key_Up)
+            chosen = dialog.options.row_item(dialog.option_table.currentIndex().row())
+            assert chosen is not None and chosen.author == "Supervisor (fictional)"
+            qtbot.keyClick(dialog.option_table, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
+            qtbot.waitUntil(lambda: dialog.model.rowCount() == 0, timeout=SIGNAL_TIMEOUT_MS)
+            settled.append(dialog.message.text())
+            dialog.reject()
+
+        answer_modal(ConflictsDialog, settle)
+        window.conflicts_action.trigger()
+        qtbot.waitUntil(lambda: bool(settled), timeout=SIGNAL_TIMEOUT_MS)
+        session = window.session
+        assert session is not None
+        assert CaseService(session).get_case(case).fields.nomis_number == "A1111AA"
+        qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)  # after the dialog
+        qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)  # the choice goes out
+        qtbot.waitUntil(lambda: label.text().startswith("Synced")
+                        and "conflict" not in label.text(), timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+        SyncService(supervisor).sync_now()
+        assert SyncService(supervisor).conflicts() == []
+        assert theirs.get_case(case).fields.nomis_number == "A1111AA"
+    finally:
+        supervisor.close()
+
+
+def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopped(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    enrolled: AppSession,
+    tmp_path: Path,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from PySide6.QtCore import QElapsedTimer, QTimer
+
+    from restart_desktop.app import sync as sync_module
+
+    monkeypatch.setattr(sync_module, "MAX_CHANGES_PER_BUNDLE", 3)  # many small bundles
+    _export, supervisor = _team(enrolled, tmp_path, fast_kdf, organisation_code)
+    try:
+        enrolled.close()
+        window = make_window()
+        unlock(qtbot, window)
+        label, sync = window.sync_label, window.workspace.sync if window.workspace else None
+        assert sync is not None
+        qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
+        theirs = CaseService(supervisor)
+        for n in range(60):
+            theirs.create_case(CaseFields(given_name="Testy", family_name=f"Bulkson{n}"))
+        SyncService(supervisor).sync_now()  # 20 bundles and more for this laptop to take in
+
+        # Stopped from the status bar after its first bundle: what came in stays.
+        seen: list[tuple[int, int]] = []
+
+        def on_progress(done: int, total: int) -> None:
+            seen.append((done, total))
+            if done == 1 and window.sync_stop.isVisible():
+                qtbot.mouseClick(window.sync_stop, Qt.MouseButton.LeftButton)
+
+        sync.progress.connect(on_progress)
+        qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
+        qtbot.waitUntil(lambda: label.text().startswith("Sync stopped"),
+                        timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+        assert 0 < _case_count(window) < 60
+        assert seen[0][0] == 0 and seen[0][1] >= 20 and seen[-1] == (0, 0)  # shown, then gone
+        sync.progress.disconnect(on_progress)
+
+        # Again from the keyboard, to the end: the bar moves on, and the window keeps
+        # painting meanwhile.
+        seen.clear()
+        sync.progress.connect(lambda done, total: seen.append((done, total)))
+        ticks, longest, clock = [0], [0], QElapsedTimer()
+        clock.start()
+
+        def tick() -> None:
+            longest[0] = max(longest[0], clock.restart())
+            ticks[0] += 1
+
+        timer = QTimer()
+        timer.timeout.connect(tick)
+        timer.start(5)
+        qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
+        qtbot.waitUntil(lambda: label.text().startswith("Synced"),
+                        timeout=SIGNAL_TIMEOUT_MS * 3)  # fmt: skip
+        timer.stop()
+        assert _case_count(window) == 60
+        steps = [done for done, total in seen if total]
+        assert steps == sorted(steps) and steps[-1] == seen[0][1] > 0
+        assert not window.sync_progress.isVisible()
+        assert ticks[0] > 5 and longest[0] < 1000  # the GUI thread was never held up long
+    finally:
+        supervisor.close()
+
+
+def _case_count(window: MainWindow) -> int:
+    session = window.session
+    assert session is not None
+    from sqlalchemy import func, select
+
+    from restart_desktop.store.models import Person
+
+    with session.db.read() as s:
+        return int(s.execute(select(func.count()).select_from(Person)).scalar_one())

@@ -82,8 +82,8 @@ def injected(monkeypatch: pytest.MonkeyPatch, ops: FileOperations) -> Iterator[N
 
     with monkeypatch.context() as patch:
         patch.setattr(folder, "open", opening, raising=False)
-        patch.setattr(folder.os, "replace", replacing)
-        patch.setattr(folder.os, "fsync", fsyncing)
+        patch.setattr(os, "replace", replacing)  # folder.py calls os.replace, os.fsync
+        patch.setattr(os, "fsync", fsyncing)
         patch.setattr(Path, "read_bytes", reading)
         patch.setattr(Path, "iterdir", listing)
         patch.setattr(Path, "mkdir", making)

@@ -196,7 +196,7 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
             service.set_target(Path(args.target))
         if args.rebuild:
             print(f"Rebuilt {service.rebuild():,} records from their changes.")
-        result = service.sync_now()
+        result = service.sync_now(check_digests=True)
     finally:
         session.close()
     report = result.report

@@ -31,7 +31,6 @@ from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
     SYNCED_MODELS,
     Change,
-    Device,
     LocalSetting,
     Person,
     ReleasePlan,
@@ -310,12 +309,16 @@ def import_changes(
 
 DIGEST_NAME = "digest.age"
 OWN_DIGEST = "sync_own_digest"  # the digest this laptop last published (JSON)
+DIGEST_AT = "sync_digest_at"  # when it was worked out (ISO, UTC)
+#: The digest reads the whole database (seconds on a large one): the window works it out this
+#: often; ``restart-desktop sync`` at every run.
+DIGEST_INTERVAL = dt.timedelta(minutes=30)
 
 
 def holdings(session: AppSession) -> dict[str, Any]:
     """What this laptop holds: the last change of each device, a digest of every change id,
-    and a digest of the current state (each record's latest change). Two laptops with the same
-    ``high_water`` hold the same changes, so they must have the same digests."""
+    and a digest of the current state (every column of every synced record). Two laptops with
+    the same ``high_water`` hold the same changes, so they must have the same digests."""
     changes, state = hashlib.sha256(), hashlib.sha256()
     with session.db.read() as s:
         high_water = {
@@ -327,29 +330,32 @@ def holdings(session: AppSession) -> dict[str, Any]:
         for (change_id,) in s.execute(select(Change.change_id).order_by(Change.change_id)):
             changes.update(change_id.encode() + b"\n")
         for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
-            for record_id, latest in s.execute(
-                select(model.id, model.last_change_id).order_by(model.id)
-            ):
-                state.update(f"{model.__tablename__} {record_id} {latest}\n".encode())
+            columns = sorted(model.__table__.columns, key=lambda c: c.name)
+            state.update(model.__tablename__.encode() + b"\n")
+            for row in s.execute(select(*columns).order_by(model.id)):
+                state.update(json.dumps([to_json_value(v) for v in row]).encode() + b"\n")
     return {"device": session.device_id, "high_water": high_water,
             "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
 
 
 def publish_and_compare_digests(
-    session: AppSession, target: FolderTarget, roster: Roster, changed: bool = True
+    session: AppSession, target: FolderTarget, roster: Roster, force: bool = False
 ) -> tuple[str, ...]:
-    """Publish this laptop's digest (when something changed) and return the names of the
+    """Publish this laptop's digest when due (or ``force``) and return the names of the
     team's laptops that hold the same changes but disagree about the current state."""
-    own_text = session.setting(OWN_DIGEST, "")
-    if changed or not own_text:
-        own = holdings(session)
-        own_text = json.dumps(own, sort_keys=True)
-        if own_text != session.setting(OWN_DIGEST, ""):
-            ciphertext, signature = seal(own_text.encode(), roster.recipients,
-                                         device_keys(session), session.device_id, DIGEST_NAME)
-            target.publish_file(session.device_id, DIGEST_NAME, ciphertext, signature)
-            session.set_setting(OWN_DIGEST, own_text)  # fmt: skip
-    own = json.loads(own_text)
+    now = utcnow()
+    last = session.setting(DIGEST_AT, "")
+    due = not last or now - dt.datetime.fromisoformat(last) >= DIGEST_INTERVAL
+    if not (force or due):
+        return ()
+    own = holdings(session)
+    own_text = json.dumps(own, sort_keys=True)
+    if own_text != session.setting(OWN_DIGEST, ""):
+        ciphertext, signature = seal(own_text.encode(), roster.recipients,
+                                     device_keys(session), session.device_id, DIGEST_NAME)
+        target.publish_file(session.device_id, DIGEST_NAME, ciphertext, signature)
+        session.set_setting(OWN_DIGEST, own_text)  # fmt: skip
+    session.set_setting(DIGEST_AT, now.isoformat())
     keys = device_keys(session)
     differs = []
     for member in roster.members:
@@ -545,14 +551,18 @@ class SyncService:
         return updated
 
     def sync_now(
-        self, progress: Progress | None = None, cancelled: Callable[[], bool] | None = None
+        self,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        check_digests: bool = False,
     ) -> SyncResult:
         """Import what others published, then publish this laptop's changes; safe to repeat,
         and safe to stop between bundles (``cancelled``): what was applied or published
-        stays, the rest goes at the next sync."""
+        stays, the rest goes at the next sync. Digests are compared every DIGEST_INTERVAL,
+        or now with ``check_digests``."""
         try:
             target = self._need_target()
-            return self._sync(target, progress, cancelled)
+            return self._sync(target, progress, cancelled, check_digests)
         except TargetUnavailable as error:
             raise UserError(f"{error} The sync carries on when it can.") from None
         except OSError as error:  # a full disk, a share gone mid-way, no permission
@@ -567,6 +577,7 @@ class SyncService:
         target: FolderTarget,
         progress: Progress | None,
         cancelled: Callable[[], bool] | None,
+        check_digests: bool,
     ) -> SyncResult:
         roster = self._roster(target)
         if roster is None:
@@ -596,8 +607,7 @@ class SyncService:
 
         published = export_changes(self._app, target, roster.recipients, sent)
         self.remember_sent()
-        changed = bool(report.bundles or published)
-        differs = publish_and_compare_digests(self._app, target, roster, changed)
+        differs = publish_and_compare_digests(self._app, target, roster, check_digests)
         return SyncResult("synced", len(published), report, differs_from=differs)
 
     def _unpublished(self, target: FolderTarget) -> int:
@@ -608,14 +618,10 @@ class SyncService:
                     Change.device_id == self._app.device_id, Change.seq > last)
             ).scalar_one())  # fmt: skip
 
-    def problems(self) -> list[tuple[str, str]]:
-        """(laptop, what stopped its changes) for each team laptop sync could not follow."""
+    def problems(self) -> list[str]:
+        """What holds up each team laptop's changes here (each names the laptop)."""
         with self._app.db.read() as s:
-            names = {d.id: d.label for d in s.scalars(select(Device))}
-            return [
-                (names.get(peer.device_id, "A team laptop"), peer.problem)
-                for peer in s.scalars(select(SyncPeer).where(SyncPeer.problem != ""))
-            ]
+            return list(s.scalars(select(SyncPeer.problem).where(SyncPeer.problem != "")))
 
     def rebuild(self) -> int:
         """Work out every record again from the changes held (``sync --rebuild``): the safety

@@ -264,10 +264,9 @@ class ExportDialog(QDialog):
         if target is not None:
             runner.run(service.problems, self._on_problems, lambda _error: None)
 
-    def _on_problems(self, problems: list[tuple[str, str]]) -> None:
+    def _on_problems(self, problems: list[str]) -> None:
         if problems:
-            self.problems.setText("Laptops whose changes are held up:\n" + "\n".join(
-                f"• {laptop}: {problem}" for laptop, problem in problems))  # fmt: skip
+            self.problems.setText("Held up:\n" + "\n".join(f"• {p}" for p in problems))
 
     def _on_new_recovery(self) -> None:
         path = ask_save_path(self, "Save the recovery key (keep it offline)",

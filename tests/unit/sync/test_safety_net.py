@@ -1,0 +1,126 @@
+"""The safety net: laptops holding the same changes publish digests; one whose records have
+drifted (here a row edited behind the app's back) is told so, and a rebuild from the changes
+(``restart-desktop sync --rebuild``) puts it right. Refused bundles are kept aside with the
+reason, and case status moves the transition table forbids are not applied."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select, text
+
+from restart_desktop import cli
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.sync import SyncService, device_keys
+from restart_desktop.domain.case import CaseStatus
+from restart_desktop.store.models import Person
+from restart_desktop.sync.bundle import encode_bundle
+from restart_desktop.sync.envelope import seal
+from restart_desktop.sync.folder import FolderTarget, bundle_name
+from restart_desktop.sync.roster import Roster
+from tests.support.constants import PASSPHRASE
+from tests.support.team import current_state, make_team
+
+
+def test_a_laptop_whose_records_drifted_is_told_and_a_rebuild_mends_it(
+    tmp_path: Path, monkeypatch: object, capsys: object
+) -> None:
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, worker = (laptop.open() for laptop in team.laptops)
+    try:
+        case = CaseService(worker).create_case(
+            CaseFields(given_name="Testy", family_name="Drifter")).case_id  # fmt: skip
+        for session in (worker, supervisor, worker):
+            SyncService(session).sync_now(check_digests=True)
+        assert current_state(worker) == current_state(supervisor)
+        with supervisor.db.write() as s:  # a bug, a disk error, a hand edit: not a change
+            s.execute(text("UPDATE people SET family_name = 'Wrong' WHERE id = :id"),
+                      {"id": case})  # fmt: skip
+        result = SyncService(supervisor).sync_now(check_digests=True)
+        assert result.differs_from == ("Worker 1 (fictional)",)
+    finally:
+        supervisor.close()
+        worker.close()
+
+    # The supervisor's scheduled sync says so and fails; --rebuild mends it.
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)  # type: ignore[attr-defined]
+    folder = str(team.laptops[0].paths.root)
+    assert cli.main(["--data-dir", folder, "sync"]) != 0
+    assert "differ from Worker 1 (fictional)'s" in capsys.readouterr().err  # type: ignore[attr-defined]
+    assert cli.main(["--data-dir", folder, "sync", "--rebuild"]) == 0
+    assert "Rebuilt" in capsys.readouterr().out  # type: ignore[attr-defined]
+    session = team.laptops[0].open()
+    try:
+        with session.db.read() as s:
+            assert s.get(Person, case).family_name == "Drifter"  # type: ignore[union-attr]
+    finally:
+        session.close()
+
+
+def test_a_refused_bundle_is_kept_aside_with_its_reason_and_retried(tmp_path: Path) -> None:
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, worker = (laptop.open() for laptop in team.laptops)
+    try:
+        CaseService(worker).create_case(CaseFields(given_name="Testy", family_name="Cutshort"))
+        SyncService(worker).sync_now()
+        (bundle,) = (team.export / "devices" / worker.device_id).glob("*-*.age")
+        whole = bundle.read_bytes()
+        bundle.write_bytes(whole[: len(whole) // 2])  # a cloud folder still downloading it
+
+        result = SyncService(supervisor).sync_now()
+        assert result.report.quarantined == 1
+        problem = result.report.problems[worker.device_id]
+        assert problem.startswith(f"A bundle from Worker 1 (fictional)'s laptop ({bundle.name})"
+                                  " was refused: ")  # fmt: skip
+        kept = supervisor.paths.quarantine / worker.device_id
+        assert (kept / bundle.name).read_bytes() == whole[: len(whole) // 2]
+        assert (kept / f"{bundle.name}.reason.txt").read_text().strip() == problem
+        assert SyncService(supervisor).problems() == [problem]
+        with supervisor.db.read() as s:
+            assert s.scalars(select(Person.family_name)).all() == []
+
+        bundle.write_bytes(whole)  # the download finished
+        result = SyncService(supervisor).sync_now()
+        assert result.report.problems == {} and SyncService(supervisor).problems() == []
+        with supervisor.db.read() as s:
+            assert s.scalars(select(Person.family_name)).all() == ["Cutshort"]
+    finally:
+        supervisor.close()
+        worker.close()
+
+
+def test_a_status_move_the_table_forbids_is_not_applied_on_arrival(tmp_path: Path) -> None:
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, worker = (laptop.open() for laptop in team.laptops)
+    try:
+        case = CaseService(worker).create_case(
+            CaseFields(given_name="Testy", family_name="Leapfrog")).case_id  # fmt: skip
+        SyncService(worker).sync_now()
+        SyncService(supervisor).sync_now()
+        # A laptop with a bug (or a forged change) moves Recommended straight to Released.
+        target = FolderTarget(team.export)
+        last = target.last_published_seq(worker.device_id)
+        with worker.db.read() as s:
+            base = s.get(Person, case).last_change_id  # type: ignore[union-attr]
+        change = {
+            "change_id": f"{worker.device_id}:{last + 1}", "device_id": worker.device_id,
+            "seq": last + 1, "entity": "people", "record_id": case, "base_change_id": base,
+            "bases": [base], "hlc": "9" * 20, "author_id": worker.worker.id,
+            "fields": {"status": CaseStatus.RELEASED.value, "status_reason": "forged"},
+            "recorded_at": "2026-11-23T10:00:00",
+        }  # fmt: skip
+        name = bundle_name(last + 1, last + 1)
+        roster = Roster.from_json((team.export / "roster.json").read_bytes())
+        ciphertext, signature = seal(encode_bundle(worker.device_id, "0007", [change]),
+                                     roster.recipients, device_keys(worker), worker.device_id,
+                                     name)  # fmt: skip
+        target.publish(worker.device_id, last + 1, last + 1, ciphertext, signature)
+
+        result = SyncService(supervisor).sync_now()
+        assert result.report.refused_moves == 1 and result.report.problems == {}
+        case_now = CaseService(supervisor).get_case(case)
+        assert case_now.status == CaseStatus.RECOMMENDED.value
+        assert case_now.fields.family_name == "Leapfrog"
+    finally:
+        supervisor.close()
+        worker.close()

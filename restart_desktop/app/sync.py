@@ -333,7 +333,8 @@ def holdings(session: AppSession) -> dict[str, Any]:
             columns = sorted(model.__table__.columns, key=lambda c: c.name)
             state.update(model.__tablename__.encode() + b"\n")
             for row in s.execute(select(*columns).order_by(model.id)):
-                state.update(json.dumps([to_json_value(v) for v in row]).encode() + b"\n")
+                state.update(json.dumps([to_json_value(v) for v in row], sort_keys=True).encode()
+                             + b"\n")  # dict key order is not content: JSON columns
     return {"device": session.device_id, "high_water": high_water,
             "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
 
@@ -647,9 +648,9 @@ class SyncService:
         """After a sync: everything this laptop wrote until now is in the export."""
         target = self.target()
         if target is not None:
-            self._app.set_setting(
-                LAST_SENT, str(target.last_published_seq(self._app.device_id))
-            )
+            sent = str(target.last_published_seq(self._app.device_id))
+            if sent != self._setting(LAST_SENT):  # a write only when something went out
+                self._app.set_setting(LAST_SENT, sent)
 
     def conflicts(self) -> list[ConflictView]:
         """Fields changed on two laptops at once and not yet decided, oldest first: for a

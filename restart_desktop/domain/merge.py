@@ -131,7 +131,7 @@ def merge(changes: Sequence[ChangeInfo], rules: Rules) -> Merged | None:
             shown = flagged[-1] if flagged else shown
         values[name] = shown.fields[name]
         head_values = tuple(h.fields[name] for h in heads)
-        if not _same(head_values):
+        if len(heads) > 1 and not _same(head_values):
             conflicts.append(FieldConflict(
                 name, tuple(h.change_id for h in heads), head_values, shown.change_id
             ))  # fmt: skip

@@ -11,6 +11,7 @@ and appears when they arrive.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -66,16 +67,34 @@ def change_info(change: Any) -> ChangeInfo:
     )  # fmt: skip
 
 
+@functools.cache
+def _converters(model: type[SyncedRecord]) -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for column in inspect(model).columns:
+        if isinstance(column.type, DateTime):
+            found[str(column.key)] = dt.datetime.fromisoformat
+        elif isinstance(column.type, Date):
+            found[str(column.key)] = dt.date.fromisoformat
+    return found
+
+
 def to_column_value(model: type[SyncedRecord], key: str, value: Any) -> Any:
     """A change's JSON value as the column's Python value (dates and times from ISO text)."""
     if value is None:
         return None
-    column = inspect(model).columns[key]
-    if isinstance(column.type, DateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(column.type, Date):
-        return dt.date.fromisoformat(value)
-    return value
+    convert = _converters(model).get(key)
+    return convert(value) if convert else value
+
+
+@functools.cache
+def _defaults(model: type[SyncedRecord]) -> dict[str, Any]:
+    """Column defaults, for a record whose creation came from a version without the column."""
+    found: dict[str, Any] = {}
+    for column in inspect(model).columns:
+        default: Any = column.default
+        if column.key is not None and default is not None and default.is_scalar:
+            found[str(column.key)] = default.arg
+    return found
 
 
 def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
@@ -148,18 +167,26 @@ def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool 
     present = set(rows)
     progress = True
     todo = list(merged)
+    new_rows: dict[type[SyncedRecord], list[dict[str, Any]]] = {}
     while progress and todo:
         progress, later = False, []
-        parents = _existing_parents(s, [(k, merged[k]) for k in todo], present)
+        present |= _existing_parents(s, [(k, merged[k]) for k in todo], present)
         for key in todo:
             result = merged[key]
-            if result.missing or not _parents_here(key, result, parents | present):
+            if result.missing or not _parents_here(key, result, present):
                 later.append(key)
                 continue
-            _write(s, key, result, rows.get(key), detected)
+            row = rows.get(key)
+            if row is None and not result.conflicts:  # the usual case: a record new here
+                model = MODELS[key[0]]
+                new_rows.setdefault(model, []).append(_new_row(model, key[1], result))
+            else:
+                _write(s, key, result, row, detected)
             present.add(key)
             progress = True
         todo = later
+    for model, values in new_rows.items():  # foreign keys are checked at commit
+        s.execute(insert(model), values)
     waiting.extend(todo)
     now = utcnow()
     for entity, record_id in waiting:
@@ -205,6 +232,7 @@ def _detected(
     return found
 
 
+@functools.cache
 def _references(entity: str) -> list[tuple[str, str]]:
     """(column, table it refers to) for the record kind's foreign keys."""
     found = []
@@ -238,6 +266,22 @@ def _parents_here(key: tuple[str, str], result: Merged, here: set[tuple[str, str
     )
 
 
+def _new_row(model: type[SyncedRecord], record_id: str, result: Merged) -> dict[str, Any]:
+    values = dict(_defaults(model))
+    convert = _converters(model)
+    for name, value in result.values.items():
+        values[name] = convert[name](value) if value is not None and name in convert else value
+    values.update(
+        id=record_id,
+        created_at=dt.datetime.fromisoformat(result.created.recorded_at),
+        created_by=result.created.author_id,
+        updated_at=dt.datetime.fromisoformat(result.latest.recorded_at),
+        updated_by=result.latest.author_id,
+        last_change_id=result.latest.change_id,
+    )
+    return values
+
+
 def _write(
     s: Session,
     key: tuple[str, str],
@@ -250,7 +294,12 @@ def _write(
     if row is None:
         row = model(id=record_id)
         s.add(row)
-    for name, value in result.values.items():
+        content = result.values.items()
+    else:
+        # An append-only record made on two laptops (the same checklist snapshot) keeps its
+        # content; only who made it first and its latest change settle.
+        content = {}.items() if model.IMMUTABLE else result.values.items()
+    for name, value in content:
         setattr(row, name, to_column_value(model, name, value))
     row.created_at = dt.datetime.fromisoformat(result.created.recorded_at)
     row.created_by = result.created.author_id

@@ -39,7 +39,7 @@ OPS = st.lists(
         st.integers(0, 50),  # which field / value / option
     ),
     min_size=1,
-    max_size=14,
+    max_size=10,
 )  # fmt: skip
 
 NUMBERS = ["A1111AA", "B2222BB", "C3333CC"]
@@ -48,7 +48,16 @@ PRISONS = ["", "BNI", "HMP"]
 
 @pytest.fixture
 def team(tmp_path: Path) -> Team:
-    return make_team(tmp_path / "template")
+    """The three laptops, having synced once (they know each other's worker records)."""
+    template = make_team(tmp_path / "template")
+    sessions = [laptop.open() for laptop in template.laptops]
+    try:
+        for session in sessions * 2:
+            SyncService(session).sync_now()
+    finally:
+        for session in sessions:
+            session.close()
+    return template
 
 
 def _cases(session: AppSession) -> list[str]:
@@ -122,11 +131,10 @@ def _sync_with_a_bundle_late(team: Team, sync: SyncService, device_id: str) -> N
 
 
 def _settle_everyone(sessions: list[AppSession]) -> list[dict[str, list[tuple[object, ...]]]]:
-    for round_ in range(3):  # the third compares the digests everyone then publishes
+    for _round in range(2):  # (digests are compared in test_safety_net)
         for session in sessions:
-            result = SyncService(session).sync_now(check_digests=round_ == 2)
+            result = SyncService(session).sync_now()
             assert result.report.problems == {}
-            assert result.differs_from == ()
     states = []
     for session in sessions:
         with session.db.read() as s:

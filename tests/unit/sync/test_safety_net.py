@@ -5,6 +5,7 @@ reason, and case status moves the transition table forbids are not applied."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select, text
@@ -28,10 +29,14 @@ def test_a_laptop_whose_records_drifted_is_told_and_a_rebuild_mends_it(
     team = make_team(tmp_path / "team", workers=1)
     supervisor, worker = (laptop.open() for laptop in team.laptops)
     try:
-        case = CaseService(worker).create_case(
-            CaseFields(given_name="Testy", family_name="Drifter")).case_id  # fmt: skip
+        # With a release date: a release plan and its checklist (JSON columns whose key order
+        # differs between the laptop that wrote them and one that received them).
+        case = CaseService(worker).create_case(CaseFields(
+            given_name="Testy", family_name="Drifter", release_date=dt.date(2026, 12, 4),
+        )).case_id  # fmt: skip
         for session in (worker, supervisor, worker):
-            SyncService(session).sync_now(check_digests=True)
+            result = SyncService(session).sync_now(check_digests=True)
+        assert result.differs_from == ()  # the same changes, the same records: no alarm
         assert current_state(worker) == current_state(supervisor)
         with supervisor.db.write() as s:  # a bug, a disk error, a hand edit: not a change
             s.execute(text("UPDATE people SET family_name = 'Wrong' WHERE id = :id"),
@@ -123,4 +128,29 @@ def test_a_status_move_the_table_forbids_is_not_applied_on_arrival(tmp_path: Pat
         assert case_now.fields.family_name == "Leapfrog"
     finally:
         supervisor.close()
+        worker.close()
+
+
+def test_append_only_records_refuse_content_changes_even_in_raw_sql(tmp_path: Path) -> None:
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    from restart_desktop.app.notes import DraftFields, NoteService
+
+    team = make_team(tmp_path / "team", workers=1)
+    worker = team.laptops[1].open()
+    try:
+        case = CaseService(worker).create_case(
+            CaseFields(given_name="Testy", family_name="Inked")).case_id  # fmt: skip
+        note = NoteService(worker).finalise(DraftFields(
+            person_id=case, contact_at=dt.datetime(2026, 11, 20, 9), text="Fictional"),
+            confirmed=True)  # fmt: skip
+        with pytest.raises(DBAPIError, match="append-only"), worker.db.write() as s:
+            s.execute(text("UPDATE contact_notes SET text = 'changed' WHERE id = :id"),
+                      {"id": note})  # fmt: skip
+        # Bookkeeping may settle (sync: the first laptop to create a shared snapshot).
+        with worker.db.write() as s:
+            s.execute(text("UPDATE contact_notes SET last_change_id = 'x:1' WHERE id = :id"),
+                      {"id": note})  # fmt: skip
+    finally:
         worker.close()

@@ -1,0 +1,170 @@
+"""Sync benchmark: a first full export of a demo laptop (10,000 cases, about 100,000 notes) and
+its import on a supervisor's laptop, against pyrage's raw encryption speed; one new note synced
+on that large team against the same on an empty one; the longest stall of the window's GUI
+thread while it takes in the whole export.
+
+Run with ``make bench`` (or ``python tests/benchmarks/bench_sync.py [--cases N]``). Prints
+figures and asserts nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.common import REPO_ROOT, open_window, run, wait
+
+REPEATS = 5
+
+
+def measure(data_dir: Path) -> None:
+    import datetime as dt
+
+    import keyring
+    import pyrage
+    from pyrage import x25519
+    from sqlalchemy import func, select
+
+    from restart_desktop.app.notes import DraftFields, NoteService
+    from restart_desktop.app.session import AppSession, enrol, unlock
+    from restart_desktop.app.sync import SyncService, holdings
+    from restart_desktop.domain.case import Role
+    from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
+    from restart_desktop.domain.reference import load_reference_data
+    from restart_desktop.paths import DataPaths
+    from restart_desktop.store.models import Change, ContactNote, Person
+    from restart_desktop.sync.envelope import DeviceKeys
+    from tests.support.constants import PASSPHRASE
+    from tests.support.memory_keyring import MemoryKeyring
+    from tests.support.team import FAST_KDF
+
+    keyring.set_keyring(MemoryKeyring())  # the supervisor's folder is made here, headless
+    tmp = Path(tempfile.mkdtemp(prefix="restart-bench-sync-"))
+
+    def new_laptop(name: str, role: Role) -> AppSession:
+        code = load_reference_data().organisations[0].code
+        return enrol(DataPaths(tmp / name), name=f"{name} (fictional)", organisation_code=code,
+                     role=role, passphrase=PASSPHRASE, kdf=FAST_KDF)
+
+    def team(export: Path, supervisor: AppSession, *members: AppSession) -> None:
+        export.mkdir()
+        SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
+        for member in members:
+            SyncService(member).request_to_join(export)
+        for request in SyncService(supervisor).requests():
+            SyncService(supervisor).approve(request.device_id)
+
+    def timed(action: object) -> float:
+        started = time.perf_counter()
+        action()  # type: ignore[operator]
+        return time.perf_counter() - started
+
+    def one_note(session: AppSession, person_id: str) -> None:
+        NoteService(session).finalise(DraftFields(
+            person_id=person_id, contact_at=dt.datetime(2026, 11, 20, 10, 0),
+            text="Fictional benchmark contact",
+        ), confirmed=True)  # fmt: skip
+
+    # --- a first full export and its import --------------------------------------------
+    supervisor = new_laptop("supervisor", Role.SUPERVISOR)
+    demo = unlock(DataPaths(data_dir), DEMO_PASSPHRASE)
+    export = tmp / "export"
+    team(export, supervisor, demo)
+    with demo.db.read() as s:
+        notes = int(s.execute(select(func.count()).select_from(ContactNote)).scalar_one())
+        changes = int(s.execute(select(func.count()).select_from(Change)).scalar_one())
+        people = int(s.execute(select(func.count()).select_from(Person)).scalar_one())
+    print(f"Demo laptop: {people:,} people, {notes:,} notes, {changes:,} changes")
+    digest_s = timed(lambda: holdings(demo))
+    export_s = timed(lambda: SyncService(demo).sync_now())
+    sent = sum(p.stat().st_size for p in (export / "devices").rglob("*-*.age"))
+    print(f"First full export: {export_s:.1f} s, {sent / 1e6:.1f} MB encrypted "
+          f"({sent / 1e6 / export_s:.1f} MB/s, {changes / export_s:,.0f} changes/s; "
+          f"includes the digest, {digest_s:.1f} s on its own)")
+    import_s = timed(lambda: SyncService(supervisor).sync_now())
+    print(f"Its import on the supervisor's laptop: {import_s:.1f} s "
+          f"({sent / 1e6 / import_s:.1f} MB/s, {changes / import_s:,.0f} changes/s)")
+    recipients = [x25519.Identity.generate().to_public() for _ in range(3)]
+    payload = os.urandom(sent)
+    raw_s = timed(lambda: pyrage.encrypt(payload, recipients))
+    print(f"pyrage raw encryption of the same size, 3 recipients: {raw_s:.2f} s "
+          f"({sent / 1e6 / raw_s:.0f} MB/s): sync spends {raw_s / export_s:.0%} of its export "
+          "time encrypting")
+
+    # --- one new note: a large team against an empty one --------------------------------
+    with demo.db.read() as s:
+        person = str(s.execute(select(Person.id).limit(1)).scalar_one())
+    large = []
+    for _ in range(REPEATS):
+        one_note(demo, person)
+        large.append(timed(lambda: SyncService(demo).sync_now())
+                     + timed(lambda: SyncService(supervisor).sync_now()))  # fmt: skip
+    small_worker = new_laptop("small-worker", Role.WORKER)
+    small_supervisor = new_laptop("small-supervisor", Role.SUPERVISOR)
+    team(tmp / "small-export", small_supervisor, small_worker)
+    from restart_desktop.app.cases import CaseFields, CaseService
+
+    small_person = CaseService(small_worker).create_case(
+        CaseFields(given_name="Testy", family_name="Benchson")).case_id  # fmt: skip
+    for session in (small_worker, small_supervisor):
+        SyncService(session).sync_now()
+    small = []
+    for _ in range(REPEATS):
+        one_note(small_worker, small_person)
+        small.append(timed(lambda: SyncService(small_worker).sync_now())
+                     + timed(lambda: SyncService(small_supervisor).sync_now()))  # fmt: skip
+    large_ms, small_ms = statistics.median(large) * 1000, statistics.median(small) * 1000
+    print(f"One new note, sent and received: {large_ms:.0f} ms with {notes:,} notes held, "
+          f"{small_ms:.0f} ms on an empty team: ratio {large_ms / small_ms:.2f} (target <= 2)")
+    for session in (demo, supervisor, small_worker, small_supervisor):
+        session.close()
+
+    # --- the window taking in the whole export -----------------------------------------
+    receiver = tmp / "receiver"
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    subprocess.run([sys.executable, "-m", "restart_desktop", "--data-dir", str(receiver),
+                    "demo", "--cases", "1", "--seed", "3"], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+    session = unlock(DataPaths(receiver), DEMO_PASSPHRASE)
+    SyncService(session).request_to_join(export)
+    session.close()
+    supervisor = unlock(DataPaths(tmp / "supervisor"), PASSPHRASE)
+    SyncService(supervisor).approve(SyncService(supervisor).requests()[0].device_id)
+    supervisor.close()
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from restart_desktop.ui.application import MainWindow
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    longest, clock = [0], QElapsedTimer()
+
+    def tick() -> None:
+        longest[0] = max(longest[0], clock.restart())
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    started = time.perf_counter()
+    window = open_window(receiver)  # unlocking starts a sync: the whole export comes in
+    assert isinstance(window, MainWindow)
+    clock.start()
+    timer.start(5)
+    wait(lambda: window.sync_label.text().startswith("Synced"), timeout_s=1800)
+    timer.stop()
+    print(f"The window took in the whole export in {time.perf_counter() - started:.1f} s; "
+          f"longest GUI-thread stall meanwhile {longest[0]} ms (target < 50 ms)")
+    window.shutdown()
+    window.close()
+    del app
+
+
+if __name__ == "__main__":
+    raise SystemExit(run(__file__, "Sync benchmark", measure))

@@ -776,8 +776,11 @@ class MainWindow(QMainWindow):
         from restart_desktop.ui.sync_ui import ConflictsDialog
 
         back_to = QApplication.focusWidget() or self.workspace
-        run_dialog(ConflictsDialog(self.workspace.sync.service, self.runner, self), back_to)
+        dialog = ConflictsDialog(self.workspace.sync.service, self.runner, self)
+        run_dialog(dialog, back_to)
         self.workspace.caseload.refresh()  # a value chosen may change what the list shows
+        if dialog.kept:
+            self.workspace.sync.sync(automatic=True)  # the choices go out; the count updates
 
     def _on_about(self) -> None:
         from restart_desktop.app.about import about

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -378,6 +379,7 @@ class ConflictsDialog(QDialog):
         self.setWindowTitle("Sync conflicts")
         self._service = service
         self._runner = runner
+        self.kept = 0  # values chosen while the dialog was open
         self.model = ConflictsTableModel(self)
         self.table = EnterTableView()
         self.table.setModel(self.model)
@@ -418,6 +420,9 @@ class ConflictsDialog(QDialog):
         self.table.selectionModel().currentRowChanged.connect(self._on_conflict)
         for table in (self.table, self.option_table):
             table.setTabKeyNavigation(False)  # Tab goes on to the next part of the dialog
+            header = table.horizontalHeader()
+            header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+            header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)  # what, which value
         self.option_table.row_activated.connect(lambda _row: self._keep())  # Enter keeps
         self.keep.clicked.connect(self._keep)
         self.resize(820, 480)
@@ -455,6 +460,7 @@ class ConflictsDialog(QDialog):
         service = self._service
 
         def done(_none: None) -> None:
+            self.kept += 1
             self.message.setText(f"Kept {option.shown}. The other laptops follow at their "
                                  "next sync.")  # fmt: skip
             self.refresh()

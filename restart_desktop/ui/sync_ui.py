@@ -69,6 +69,7 @@ class SyncController(QObject):
         # Its own thread: the database worker stays free for the window while a sync runs.
         self._runner = TaskRunner(self)
         self._busy = False
+        self._closed = False
         self._cancel = threading.Event()
         # As of the last look (no disk access on the GUI thread): for the offers at quitting
         # and locking.
@@ -97,6 +98,8 @@ class SyncController(QObject):
             self.status_changed.emit("Stopping the sync…")
 
     def shutdown(self) -> None:
+        """The window is closing: stop after the current bundle, wait, and tell nobody."""
+        self._closed = True
         self.timer.stop()
         self._cancel.set()
         self._runner.shutdown()
@@ -149,6 +152,8 @@ class SyncController(QObject):
 
     def _on_done(self, outcome: tuple[str, SyncResult | None, bool]) -> None:
         self._busy = False
+        if self._closed:
+            return  # the lists it would refresh are gone
         self.progress.emit(0, 0)
         words, result, self.reachable = outcome
         self.status_changed.emit(words)
@@ -159,6 +164,8 @@ class SyncController(QObject):
 
     def _on_failed(self, error: BaseException) -> None:
         self._busy = False
+        if self._closed:
+            return
         self.progress.emit(0, 0)
         self.status_changed.emit(f"Sync failed: {user_message(error)}")
         self.failed.emit()

@@ -241,3 +241,36 @@ def _case_count(window: MainWindow) -> int:
 
     with session.db.read() as s:
         return int(s.execute(select(func.count()).select_from(Person)).scalar_one())
+
+
+def test_locking_with_changes_waiting_offers_to_send_them(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    enrolled: AppSession,
+    tmp_path: Path,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+) -> None:
+    export, supervisor = _team(enrolled, tmp_path, fast_kdf, organisation_code)
+    supervisor.close()
+    enrolled.close()
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(lambda: window.sync_label.text().startswith("Synced"),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    session = window.session
+    assert session is not None
+    CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Locker"))
+    bundles = len(list((export / "devices").rglob("*-*.age")))
+    offered: list[str] = []
+
+    def send(box: QMessageBox) -> None:
+        offered.append(box.text())
+        next(b for b in box.buttons() if b.text() == "&Sync and lock").click()
+
+    answer_modal(QMessageBox, send)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.is_locked, timeout=SIGNAL_TIMEOUT_MS)
+    assert offered and offered[0].startswith("1 change made on this laptop")
+    qtbot.waitUntil(lambda: len(list((export / "devices").rglob("*-*.age"))) == bundles + 1,
+                    timeout=SIGNAL_TIMEOUT_MS)  # sent while the window is locked  # fmt: skip

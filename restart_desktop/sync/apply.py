@@ -24,6 +24,7 @@ from restart_desktop.domain.merge import ChangeInfo, Merged, Rules, bases_of, me
 from restart_desktop.store.changes import IMPORTING, utcnow
 from restart_desktop.store.models import (
     SYNCED_MODELS,
+    Base,
     Change,
     SyncConflict,
     SyncedRecord,
@@ -57,6 +58,7 @@ def rules_for(model: type[SyncedRecord]) -> Rules:
 
 
 _RULES = {name: rules_for(model) for name, model in MODELS.items()}
+_TABLE_ORDER = {table.name: n for n, table in enumerate(Base.metadata.sorted_tables)}
 
 
 def change_info(change: Any) -> ChangeInfo:
@@ -185,8 +187,10 @@ def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool 
             present.add(key)
             progress = True
         todo = later
-    for model, values in new_rows.items():  # foreign keys are checked at commit
-        s.execute(insert(model), values)
+    # Parents before children: with no foreign key outstanding, SQLite never has to look for
+    # orphans when a parent arrives (a scan of the child table per row, without an index).
+    for model in sorted(new_rows, key=lambda m: _TABLE_ORDER[m.__tablename__]):
+        s.execute(insert(model), new_rows[model])
     waiting.extend(todo)
     now = utcnow()
     for entity, record_id in waiting:

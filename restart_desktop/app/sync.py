@@ -141,6 +141,39 @@ def export_changes(
             sent(len(published))  # may raise Cancelled: what is published stays published
 
 
+ENCRYPTED_FOR = "sync_encrypted_for"  # the recipients this laptop's bundles are encrypted to
+
+
+def rekey_published(session: AppSession, target: FolderTarget, recipients: Sequence[str]) -> int:
+    """When the team gained a member (a new worker, a replacement laptop), publish this
+    laptop's bundles again encrypted to everyone, so the newcomer can read the history of the
+    cases it shares; the older generation is removed once the new one is complete. Returns
+    the bundles re-published (0 when nobody is new)."""
+    wanted = sorted(set(recipients))
+    before = set(json.loads(session.setting(ENCRYPTED_FOR, "[]")))
+    count = 0
+    if set(wanted) - before:
+        keys, device = device_keys(session), session.device_id
+        for item in target.published(device):
+            with session.db.read() as s:
+                changes = [_change_dict(change) for change in s.scalars(
+                    select(Change).where(Change.device_id == device,
+                                         Change.seq.between(item.from_seq, item.to_seq))
+                    .order_by(Change.seq))]  # fmt: skip
+            if len(changes) != item.to_seq - item.from_seq + 1:
+                continue  # not this laptop's to re-publish (a restored copy?): leave it
+            again = replace(item, generation=item.generation + 1)
+            ciphertext, signature = seal(encode_bundle(device, HEAD_REVISION, changes), wanted,
+                                         keys, device, again.name)  # fmt: skip
+            target.publish(device, item.from_seq, item.to_seq, ciphertext, signature,
+                           again.generation)  # fmt: skip
+            target.retire(item)
+            count += 1
+    if set(wanted) != before:
+        session.set_setting(ENCRYPTED_FOR, json.dumps(wanted))
+    return count
+
+
 # --- receiving --------------------------------------------------------------------------------
 
 
@@ -606,6 +639,7 @@ class SyncService:
             if progress:
                 progress(imported[0] + count, imported[1])
 
+        rekey_published(self._app, target, roster.recipients)
         published = export_changes(self._app, target, roster.recipients, sent)
         self.remember_sent()
         differs = publish_and_compare_digests(self._app, target, roster, check_digests)

@@ -19,7 +19,9 @@ from pathlib import Path
 
 DEVICES = "devices"
 ROSTER, ROSTER_SIGNATURE = "roster.json", "roster.sig"
-_NAME = re.compile(r"^(\d{10})-(\d{10})\.age$")
+# A bundle re-encrypted for a changed team is published again as the next generation
+# ("<from>-<to>.2.age"); readers take the highest generation of each range.
+_NAME = re.compile(r"^(\d{10})-(\d{10})(?:\.(\d+))?\.age$")
 
 
 class TargetUnavailable(OSError):
@@ -31,14 +33,16 @@ class Published:
     device_id: str
     from_seq: int
     to_seq: int
+    generation: int = 1
 
     @property
     def name(self) -> str:
-        return bundle_name(self.from_seq, self.to_seq)
+        return bundle_name(self.from_seq, self.to_seq, self.generation)
 
 
-def bundle_name(from_seq: int, to_seq: int) -> str:
-    return f"{from_seq:010d}-{to_seq:010d}.age"
+def bundle_name(from_seq: int, to_seq: int, generation: int = 1) -> str:
+    again = f".{generation}" if generation > 1 else ""
+    return f"{from_seq:010d}-{to_seq:010d}{again}.age"
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -80,11 +84,13 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         if not folder.is_dir():
             return []
-        found = []
+        newest: dict[tuple[int, int], int] = {}
         for path in folder.iterdir():
             match = _NAME.match(path.name)
             if match:
-                found.append(Published(device_id, int(match[1]), int(match[2])))
+                span = (int(match[1]), int(match[2]))
+                newest[span] = max(newest.get(span, 0), int(match[3] or 1))
+        found = [Published(device_id, a, b, generation) for (a, b), generation in newest.items()]
         # Overlapping bundles (a laptop that published again after its newest bundle had not
         # reached its copy of the export) are read in turn: changes already held are skipped.
         return sorted(found, key=lambda p: (p.from_seq, p.to_seq))
@@ -99,15 +105,24 @@ class FolderTarget:
         return max((p.to_seq for p in self.published(device_id)), default=0)
 
     def publish(
-        self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes
+        self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes,
+        generation: int = 1,
     ) -> Published:
         self.check()
         folder = self._device_folder(device_id)
         folder.mkdir(parents=True, exist_ok=True)
-        name = bundle_name(from_seq, to_seq)
+        name = bundle_name(from_seq, to_seq, generation)
         write_atomically(folder / name.replace(".age", ".sig"), signature)
         write_atomically(folder / name, ciphertext)  # the commit point
-        return Published(device_id, from_seq, to_seq)
+        return Published(device_id, from_seq, to_seq, generation)
+
+    def retire(self, item: Published) -> None:
+        """Remove an older generation of a bundle once a newer one is published (the bundle
+        first, then its signature: a reader never sees a bundle without its signature)."""
+        folder = self._device_folder(item.device_id)
+        for name in (item.name, item.name.replace(".age", ".sig")):
+            (folder / name).unlink(missing_ok=True)
+        _fsync_dir(folder)
 
     def read(self, item: Published) -> tuple[bytes, bytes]:
         """(ciphertext, signature) of a published bundle."""

@@ -154,3 +154,43 @@ def test_append_only_records_refuse_content_changes_even_in_raw_sql(tmp_path: Pa
                       {"id": note})  # fmt: skip
     finally:
         worker.close()
+
+
+def test_a_laptop_joining_later_reads_the_history_once_the_others_have_synced(
+    tmp_path: Path, fast_kdf: object, organisation_code: str
+) -> None:
+    from restart_desktop.app.session import enrol
+    from restart_desktop.domain.case import Role
+    from restart_desktop.paths import DataPaths
+
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, worker = (laptop.open() for laptop in team.laptops)
+    newcomer = enrol(DataPaths(tmp_path / "newcomer"), name="Worker 2 (fictional)",
+                     organisation_code=organisation_code, role=Role.WORKER,
+                     passphrase=PASSPHRASE, kdf=fast_kdf)  # type: ignore[arg-type]  # fmt: skip
+    try:
+        CaseService(worker).create_case(CaseFields(given_name="Testy", family_name="Earlier"))
+        for session in (worker, supervisor):
+            SyncService(session).sync_now()
+        old = sorted(p.name for p in team.export.glob("devices/*/*-*.age"))
+
+        SyncService(newcomer).request_to_join(team.export)
+        SyncService(supervisor).approve(newcomer.device_id)
+        before = SyncService(newcomer).sync_now()
+        assert before.report.quarantined == 2  # encrypted before it joined: not readable yet
+        for session in (worker, supervisor):  # their next sync re-encrypts their history
+            SyncService(session).sync_now()
+        now = sorted(p.name for p in team.export.glob("devices/*/*-*.age")
+                     if p.parent.name != newcomer.device_id)  # fmt: skip
+        assert now == [name.replace(".age", ".2.age") for name in old]  # the old ones gone
+
+        after = SyncService(newcomer).sync_now()
+        assert after.report.problems == {}
+        with newcomer.db.read() as s:
+            assert s.scalars(select(Person.family_name)).all() == ["Earlier"]
+        # Laptops that had read the first generation take nothing twice.
+        assert SyncService(supervisor).sync_now().report.applied == 0
+        assert current_state(newcomer) == current_state(supervisor)
+    finally:
+        for session in (supervisor, worker, newcomer):
+            session.close()

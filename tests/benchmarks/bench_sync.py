@@ -159,7 +159,17 @@ def measure(data_dir: Path) -> None:
         gap = clock.restart()
         longest[0] = max(longest[0], gap)
         if gap > 30 and os.environ.get("RESTART_BENCH_STALLS"):
-            stalls.append(f"{gap} ms at {window.sync_label.text()!r}")
+            import threading
+            import traceback
+
+            where = ""
+            for thread in threading.enumerate():
+                if thread.name.startswith("restart-db") and thread.ident:
+                    frame = sys._current_frames().get(thread.ident)
+                    if frame is not None:
+                        where += " | " + " < ".join(
+                            f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-4:])
+            stalls.append(f"{gap} ms at {window.sync_label.text()!r}{where}")
 
     timer = QTimer()
     timer.timeout.connect(tick)

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -169,7 +170,7 @@ def measure(data_dir: Path) -> None:
                     if frame is not None:
                         where += " | " + " < ".join(
                             f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-4:])
-            stalls.append(f"{gap} ms at {window.sync_label.text()!r}{where}")
+            stalls.append(f"{gap} ms at {cast(MainWindow, window).sync_label.text()!r}{where}")
 
     timer = QTimer()
     timer.timeout.connect(tick)

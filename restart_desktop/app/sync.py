@@ -360,12 +360,19 @@ def holdings(session: AppSession) -> dict[str, Any]:
                 select(Change.device_id, func.max(Change.seq)).group_by(Change.device_id)
             )
         }
-        for (change_id,) in s.execute(select(Change.change_id).order_by(Change.change_id)):
+        # Streamed in small batches: fetching a whole table at once holds the GIL (and so the
+        # window) for the length of the fetch.
+        streamed = {"yield_per": 1000}
+        for (change_id,) in s.execute(
+            select(Change.change_id).order_by(Change.change_id).execution_options(**streamed)
+        ):
             changes.update(change_id.encode() + b"\n")
         for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
             columns = sorted(model.__table__.columns, key=lambda c: c.name)
             state.update(model.__tablename__.encode() + b"\n")
-            for row in s.execute(select(*columns).order_by(model.id)):
+            for row in s.execute(
+                select(*columns).order_by(model.id).execution_options(**streamed)
+            ):
                 state.update(json.dumps([to_json_value(v) for v in row], sort_keys=True).encode()
                              + b"\n")  # dict key order is not content: JSON columns
     return {"device": session.device_id, "high_water": high_water,

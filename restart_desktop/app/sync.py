@@ -391,13 +391,13 @@ def publish_and_compare_digests(
         return ()
     own = holdings(session)
     own_text = json.dumps(own, sort_keys=True)
+    keys = device_keys(session)
     if own_text != session.setting(OWN_DIGEST, ""):
         ciphertext, signature = seal(own_text.encode(), roster.recipients,
-                                     device_keys(session), session.device_id, DIGEST_NAME)
+                                     keys, session.device_id, DIGEST_NAME)
         target.publish_file(session.device_id, DIGEST_NAME, ciphertext, signature)
         session.set_setting(OWN_DIGEST, own_text)  # fmt: skip
     session.set_setting(DIGEST_AT, now.isoformat())
-    keys = device_keys(session)
     differs = []
     for member in roster.members:
         if member.device_id == session.device_id:

@@ -72,10 +72,11 @@ def bases_of(bases: Sequence[str] | None, base_change_id: str | None) -> tuple[s
     return (base_change_id,) if base_change_id else ()
 
 
-def frontier(changes: Sequence[ChangeInfo]) -> list[str]:
-    """The changes no other change built on: what a new change of the record builds on."""
-    superseded = {base for change in changes for base in change.bases}
-    return sorted(c.change_id for c in changes if c.change_id not in superseded)
+def frontier(changes: Sequence[tuple[str, Sequence[str]]]) -> list[str]:
+    """The changes no other change built on, from (change id, bases) pairs: what a new change
+    of the record builds on."""
+    superseded = {base for _change_id, bases in changes for base in bases}
+    return sorted(change_id for change_id, _bases in changes if change_id not in superseded)
 
 
 def ancestry(changes: Sequence[ChangeInfo]) -> dict[str, frozenset[str]]:

@@ -16,7 +16,7 @@ from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.hlc import HybridClock, Timestamp
-from restart_desktop.domain.merge import ChangeInfo, bases_of, frontier
+from restart_desktop.domain.merge import bases_of, frontier
 from restart_desktop.store.models import Change, SyncConflict, SyncedRecord
 
 
@@ -176,16 +176,13 @@ def _edit_bases(session: Session, record: SyncedRecord, fields: list[str]) -> li
             Change.record_id == record.id
         )
     ).all()
-    infos = [
-        ChangeInfo(row.change_id, "", bases_of(row.bases, row.base_change_id), {}, "", "")
-        for row in rows
-    ]
+    held = [(row.change_id, bases_of(row.bases, row.base_change_id)) for row in rows]
     session.execute(
         delete(SyncConflict).where(
             SyncConflict.record_id == record.id, SyncConflict.field.in_(fields)
         )
     )
-    return frontier(infos)
+    return frontier(held)
 
 
 def install_change_capture(session_class: type[Session]) -> None:

@@ -33,17 +33,8 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     fast_kdf: KdfParams,
     organisation_code: str,
 ) -> None:
-    export = tmp_path / "export"
-    export.mkdir()
-    supervisor = enrol(DataPaths(tmp_path / "sup"), name="Supervisor (fictional)",
-                       organisation_code=organisation_code, role=Role.SUPERVISOR,
-                       passphrase=PASSPHRASE, kdf=fast_kdf)  # fmt: skip
-    try:
-        SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
-        SyncService(enrolled).request_to_join(export)
-        SyncService(supervisor).approve(enrolled.device_id)
-    finally:
-        supervisor.close()
+    export, supervisor = _team(enrolled, tmp_path, fast_kdf, organisation_code)
+    supervisor.close()
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Fnineson"))
     enrolled.close()
 

@@ -16,16 +16,18 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.referrals import duty_to_refer_answered
 from restart_desktop.app.release import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.allocation import HandoverKind, handover_problem
 from restart_desktop.domain.case import (
     OPEN_STATUSES,
     OUT_STATUSES,
     CaseStatus,
     ConsentMethod,
     ReferralSource,
+    Role,
     display_name,
     eligibility_warnings,
     transition_problem,
@@ -34,7 +36,8 @@ from restart_desktop.domain.case import (
 from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
 from restart_desktop.domain.notes import ActionStatus
 from restart_desktop.domain.release import ReleaseFlags, release_flags
-from restart_desktop.store.models import Change, FollowUpAction, Person, Worker
+from restart_desktop.store.changes import utcnow
+from restart_desktop.store.models import Change, FollowUpAction, Handover, Person, Worker
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -132,6 +135,16 @@ class CaseDetails:
     flags: ReleaseFlags | None
     warnings: tuple[str, ...]
     status_history: tuple[StatusEntry, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    kind: HandoverKind
+    from_name: str  # "" for a first allocation
+    to_name: str
+    note: str
+    at: dt.datetime  # UTC
+    by: str
 
 
 @dataclass(frozen=True)
@@ -445,7 +458,8 @@ class CaseService:
         )
 
     def create_case(self, values: CaseFields, reason: str = "") -> SaveResult:
-        """A new recommendation, allocated to the signed-in worker."""
+        """A new recommendation: a worker's is allocated to them, a supervisor's waits for
+        the allocation decision."""
         values = self._normalised(values)
         problems = self.validate(values)
         if problems:
@@ -458,7 +472,9 @@ class CaseService:
             setattr(person, name, list(getattr(values, name)))
         person.status = CaseStatus.RECOMMENDED.value
         person.status_reason = reason.strip() or "Recommended to the programme"
-        person.allocated_worker_id = self._app.worker.id
+        # A worker's own recommendation is theirs; a supervisor's waits for allocation.
+        if self._app.worker.role != Role.SUPERVISOR:
+            person.allocated_worker_id = self._app.worker.id
         with self._db.write() as s:
             s.add(person)
             s.flush()
@@ -503,16 +519,59 @@ class CaseService:
             person.status_reason = reason.strip()
             follow_case(s, person, self._reference, self._now())
 
-    def allocate(self, case_id: str, worker_id: str | None) -> None:
+    def allocate(
+        self, case_id: str, worker_id: str | None, note: str = "", share: bool = False
+    ) -> HandoverKind | None:
+        """A supervisor's allocation decision: give an unallocated case to a worker, hand an
+        allocated one over to another worker (with a note the receiving worker reads), or
+        share it with a second worker while it stays allocated (``share``). Each is kept as a
+        handover record; the worker's laptop receives the case with its history at its next
+        sync. ``worker_id`` None takes the case back to the unallocated list. Returns what was
+        recorded (None for taking back)."""
+        if self._app.worker.role != Role.SUPERVISOR:
+            raise UserError("Only a supervisor allocates cases and hands them over.")
         with self._db.write() as s:
             person = s.get(Person, case_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
-            if worker_id is not None:
-                worker = s.get(Worker, worker_id)
-                if worker is None or not worker.active:
-                    raise ValidationFailed({"allocated_worker_id": "Choose a current worker."})
-            person.allocated_worker_id = worker_id
+            current = person.allocated_worker_id
+            if worker_id is None:
+                if current is not None and not note.strip():
+                    raise ValidationFailed({"note": "Say why the case goes back unallocated."})
+                person.allocated_worker_id = None
+                return None
+            worker = s.get(Worker, worker_id)
+            if worker is None or not worker.active:
+                raise ValidationFailed({"allocated_worker_id": "Choose a current worker."})
+            kind = HandoverKind.ALLOCATION if current is None else HandoverKind.HANDOVER
+            if share:
+                kind = HandoverKind.SHARE
+            shared = set(s.scalars(select(Handover.to_worker_id).where(
+                Handover.person_id == case_id, Handover.kind == HandoverKind.SHARE)))  # fmt: skip
+            problem = handover_problem(kind, current, worker_id, note)
+            if problem is None and share and worker_id in shared:
+                problem = "The case is already shared with that worker."
+            if problem is not None:
+                key = "note" if "note" in problem else "allocated_worker_id"
+                raise ValidationFailed({key: problem})
+            if not share:
+                person.allocated_worker_id = worker_id
+            s.add(Handover(person_id=case_id, kind=kind.value, from_worker_id=current,
+                           to_worker_id=worker_id, note=note.strip(),
+                           at=utcnow()))  # fmt: skip
+            return kind
+
+    def handovers(self, case_id: str) -> list[HandoverView]:
+        """The case's allocations, handovers and shares, newest first."""
+        with self._db.read() as s:
+            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            return [
+                HandoverView(HandoverKind(h.kind), names.get(h.from_worker_id or "", ""),
+                             names.get(h.to_worker_id, "another worker"), h.note,
+                             h.at, names.get(h.created_by, "Someone"))
+                for h in s.scalars(select(Handover).where(Handover.person_id == case_id)
+                                   .order_by(Handover.at.desc(), Handover.id.desc()))
+            ]  # fmt: skip
 
 
 def _referred(row: CaseRow, made: bool) -> CaseRow:

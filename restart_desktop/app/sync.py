@@ -17,15 +17,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.allocation import CaseAudience, receives_case
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.merge import bases_of
+from restart_desktop.store.case_index import audiences, case_of_change
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
@@ -35,8 +37,10 @@ from restart_desktop.store.models import (
     Person,
     ReleasePlan,
     ReleasePlanItem,
+    SyncCaseIndex,
     SyncConflict,
     SyncPeer,
+    SyncSkipped,
     Worker,
 )
 from restart_desktop.sync.apply import (
@@ -44,6 +48,7 @@ from restart_desktop.sync.apply import (
     Applied,
     UnknownRecordKind,
     apply_changes,
+    keep_for_this_laptop,
     rebuild,
     to_column_value,
 )
@@ -96,6 +101,7 @@ def _change_dict(change: Change) -> dict[str, object]:
         "seq": change.seq,
         "entity": change.entity,
         "record_id": change.record_id,
+        "case_id": change.case_id,
         "base_change_id": change.base_change_id,
         "bases": list(bases_of(change.bases, change.base_change_id)),
         "hlc": change.hlc,
@@ -241,7 +247,10 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
         )
     try:
         with session.db.write() as s:
-            result = apply_changes(s, bundle.changes)
+            me, supervisor = _who(session, s)
+            kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
+                                        (bundle.device_id, bundle.from_seq, bundle.to_seq))
+            result = apply_changes(s, kept)
             peer = s.get(SyncPeer, bundle.device_id)
             if peer is None:
                 peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
@@ -255,6 +264,59 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
             "RESTART Desktop"
         ) from None
     return result
+
+
+def _who(session: AppSession, s: Session) -> tuple[str, bool]:
+    """This laptop's worker and whether they are a supervisor now (a promotion arrives as a
+    change of their worker record, so it is read from the database, not the unlock)."""
+    worker = s.get(Worker, session.worker.id)
+    role = worker.role if worker is not None else session.worker.role.value
+    return session.worker.id, role == Role.SUPERVISOR
+
+
+def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> int:
+    """Read again the bundles holding changes of cases that have come to this laptop since
+    (allocated, handed over or shared to its worker, or the worker promoted to supervisor), and
+    apply those cases' changes: the case arrives with its whole history. One transaction per
+    bundle; what cannot be read now is tried again at the next sync. Returns the changes
+    applied."""
+    with session.db.read() as s:
+        me, supervisor = _who(session, s)
+        query = select(SyncSkipped.case_id, SyncSkipped.device_id, SyncSkipped.from_seq,
+                       SyncSkipped.to_seq)  # fmt: skip
+        if not supervisor:  # narrowed in SQL: this runs at every sync
+            query = query.join(SyncCaseIndex, SyncCaseIndex.case_id == SyncSkipped.case_id).where(
+                or_(SyncCaseIndex.allocated_worker_id == me,
+                    SyncCaseIndex.allocated_worker_id.is_(None),
+                    cast(SyncCaseIndex.shared_with, Text).contains(me)))  # fmt: skip
+        skipped = s.execute(query).all()
+        known = audiences(s, [row.case_id for row in skipped])
+    come = [row for row in skipped if receives_case(me, supervisor, known.get(row.case_id))]
+    bundles: dict[tuple[str, int, int], set[str]] = {}
+    for row in come:
+        bundles.setdefault((row.device_id, row.from_seq, row.to_seq), set()).add(row.case_id)
+    applied = 0
+    keys = device_keys(session)
+    for (device, first, last), cases in sorted(bundles.items()):
+        member = roster.member(device)
+        item = next((p for p in target.published(device)
+                     if (p.from_seq, p.to_seq) == (first, last)), None)  # fmt: skip
+        if member is None or item is None:
+            continue  # a removed laptop, or a bundle re-published under other bounds
+        try:
+            ciphertext, signature = target.read(item)
+            verify(ciphertext, signature, member.verify_key, device, item.name)
+            bundle = decode_bundle(open_sealed(ciphertext, keys))
+        except (EnvelopeError, BundleError):
+            log.warning("a bundle to read again for a newly received case was refused")
+            continue
+        with session.db.write() as s:
+            wanted = [c for c in bundle.changes if case_of_change(s, c) in cases]
+            applied += apply_changes(s, wanted).applied
+            s.execute(delete(SyncSkipped).where(
+                SyncSkipped.device_id == device, SyncSkipped.from_seq == first,
+                SyncSkipped.case_id.in_(sorted(cases))))  # fmt: skip
+    return applied
 
 
 def _quarantine(session: AppSession, target: FolderTarget, item: Published, reason: str) -> None:
@@ -333,6 +395,7 @@ def import_changes(
             problems[due.member.device_id] = problem
         if (problem, kind) != due.known:  # sync runs every minute: write only on a change
             _record_problem(session, due.member.device_id, problem, kind)
+    applied += fetch_skipped(session, target, roster)
     with session.db.read() as s:
         conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
     return ImportReport(bundles, applied, held, conflicts, refused, problems, quarantined)
@@ -348,34 +411,54 @@ DIGEST_AT = "sync_digest_at"  # when it was worked out (ISO, UTC)
 DIGEST_INTERVAL = dt.timedelta(minutes=30)
 
 
-def holdings(session: AppSession) -> dict[str, Any]:
-    """What this laptop holds: the last change of each device, a digest of every change id,
-    and a digest of the current state (every column of every synced record). Two laptops with
-    the same ``high_water`` hold the same changes, so they must have the same digests."""
+def cases_of_worker(s: Session, worker_id: str) -> list[str]:
+    """The cases a worker's laptop keeps, by this laptop's case index."""
+    return [
+        entry.case_id
+        for entry in s.scalars(select(SyncCaseIndex).order_by(SyncCaseIndex.case_id))
+        if receives_case(worker_id, False, CaseAudience(
+            entry.created_by, entry.allocated_worker_id, tuple(entry.shared_with)))
+    ]  # fmt: skip
+
+
+def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, Any]:
+    """What this laptop holds: how far it has read each device's bundles, a digest of the
+    change ids, and a digest of the current state (every column of every synced record).
+    A worker's laptop holds only its cases, so its digest covers those and the team records
+    (``worker`` names whose cases); a supervisor's laptop works out the same for a worker
+    (``for_worker``) to compare with theirs. Two laptops that have read the same bundles must
+    have the same digests over the same cases."""
     changes, state = hashlib.sha256(), hashlib.sha256()
     with session.db.read() as s:
-        high_water = {
-            device: int(seq)
-            for device, seq in s.execute(
-                select(Change.device_id, func.max(Change.seq)).group_by(Change.device_id)
-            )
-        }
+        me, supervisor = _who(session, s)
+        scope_worker = for_worker or (None if supervisor else me)
+        cases = cases_of_worker(s, scope_worker) if scope_worker else None
+        high_water = {peer.device_id: peer.high_water for peer in s.scalars(select(SyncPeer))
+                      if peer.high_water}  # fmt: skip
+        own = s.execute(select(func.max(Change.seq)).where(
+            Change.device_id == session.device_id)).scalar()  # fmt: skip
+        if own:
+            high_water[session.device_id] = int(own)
         # Streamed in small batches: fetching a whole table at once holds the GIL (and so the
         # window) for the length of the fetch.
         streamed = {"yield_per": 1000}
-        for (change_id,) in s.execute(
-            select(Change.change_id).order_by(Change.change_id).execution_options(**streamed)
-        ):
+        query = select(Change.change_id).order_by(Change.change_id)
+        if cases is not None:
+            query = query.where(Change.case_id.is_(None) | Change.case_id.in_(cases))
+        for (change_id,) in s.execute(query.execution_options(**streamed)):
             changes.update(change_id.encode() + b"\n")
         for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
             columns = sorted(model.__table__.columns, key=lambda c: c.name)
             state.update(model.__tablename__.encode() + b"\n")
-            for row in s.execute(
-                select(*columns).order_by(model.id).execution_options(**streamed)
-            ):
+            rows = select(*columns).order_by(model.id)
+            if cases is not None and model is Person:
+                rows = rows.where(Person.id.in_(cases))
+            elif cases is not None and "person_id" in model.__table__.columns:
+                rows = rows.where(model.__table__.c.person_id.in_(cases))
+            for row in s.execute(rows.execution_options(**streamed)):
                 state.update(json.dumps([to_json_value(v) for v in row], sort_keys=True).encode()
                              + b"\n")  # dict key order is not content: JSON columns
-    return {"device": session.device_id, "high_water": high_water,
+    return {"device": session.device_id, "high_water": high_water, "worker": scope_worker,
             "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
 
 
@@ -399,6 +482,7 @@ def publish_and_compare_digests(
         session.set_setting(OWN_DIGEST, own_text)  # fmt: skip
     session.set_setting(DIGEST_AT, now.isoformat())
     differs = []
+    for_workers: dict[str, dict[str, Any]] = {}
     for member in roster.members:
         if member.device_id == session.device_id:
             continue
@@ -410,9 +494,17 @@ def publish_and_compare_digests(
             theirs = json.loads(open_sealed(found[0], keys))
         except (EnvelopeError, ValueError):
             continue  # an old or damaged digest proves nothing either way
-        if theirs.get("high_water") == own["high_water"] and (
+        mine = own
+        if theirs.get("worker") != own["worker"]:
+            if own["worker"] is not None or not theirs.get("worker"):
+                continue  # a worker's laptop cannot check a supervisor's or another worker's
+            worker = str(theirs["worker"])
+            if worker not in for_workers:
+                for_workers[worker] = holdings(session, worker)
+            mine = for_workers[worker]
+        if theirs.get("high_water") == mine["high_water"] and (
             theirs.get("changes"), theirs.get("state")
-        ) != (own["changes"], own["state"]):
+        ) != (mine["changes"], mine["state"]):
             differs.append(member.name)
     return tuple(differs)
 

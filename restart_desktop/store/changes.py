@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.domain.hlc import HybridClock, Timestamp
 from restart_desktop.domain.merge import bases_of, frontier
+from restart_desktop.store.case_index import case_of_record, note_audiences
 from restart_desktop.store.models import Change, SyncConflict, SyncedRecord
 
 
@@ -143,27 +144,35 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
                 bases = _edit_bases(session, record, list(fields))
             pending.append((record, fields, record.last_change_id, bases))
 
+    written: list[Change] = []
     for record, fields, base, bases in pending:
         seq += 1
         change_id = f"{actor.device_id}:{seq}"
         record.updated_at = now
         record.updated_by = actor.worker_id
         record.last_change_id = change_id
-        session.add(
-            Change(
-                change_id=change_id,
-                device_id=actor.device_id,
-                seq=seq,
-                entity=type(record).__tablename__,
-                record_id=record.id,
-                base_change_id=base,
-                bases=bases,
-                hlc=clock.now().encode(),
-                author_id=actor.worker_id,
-                fields=fields,
-                recorded_at=now,
-            )
+        entity = type(record).__tablename__
+        change = Change(
+            change_id=change_id,
+            device_id=actor.device_id,
+            seq=seq,
+            entity=entity,
+            record_id=record.id,
+            case_id=case_of_record(entity, record.id, getattr(record, "person_id", None)),
+            base_change_id=base,
+            bases=bases,
+            hlc=clock.now().encode(),
+            author_id=actor.worker_id,
+            fields=fields,
+            recorded_at=now,
         )
+        session.add(change)
+        written.append(change)
+    with session.no_autoflush:
+        note_audiences(session, [
+            {"entity": c.entity, "record_id": c.record_id, "fields": c.fields, "hlc": c.hlc,
+             "author_id": c.author_id} for c in written if c.entity in ("people", "handovers")
+        ])  # fmt: skip
     session.info[_POSITION] = (seq, clock)
 
 

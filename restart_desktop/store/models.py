@@ -130,6 +130,7 @@ class Change(Base):
         UniqueConstraint("device_id", "seq", name="uq_changes_device_seq"),
         Index("ix_changes_record_id", "record_id"),
         Index("ix_changes_hlc", "hlc"),  # the clock is read at the start of every write
+        Index("ix_changes_case_id", "case_id"),
     )
 
     change_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "<device_id>:<seq>"
@@ -141,6 +142,9 @@ class Change(Base):
     #: The record's changes its author held and had not seen superseded (None: [base]).
     bases: Mapped[list[str] | None] = mapped_column(JSON)
     hlc: Mapped[str] = mapped_column(String(32))
+    #: The case (person id) the record belongs to; None for team records (workers, barriers).
+    #: Workers' laptops import only the changes of their own and shared cases.
+    case_id: Mapped[str | None] = mapped_column(String(36))
     author_id: Mapped[str] = mapped_column(String(36))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     recorded_at: Mapped[dt.datetime] = mapped_column()
@@ -348,6 +352,45 @@ class Barrier(SyncedRecord):
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
+class Handover(SyncedRecord):
+    """A case given to a worker: its first allocation, a handover from one worker to another
+    with a note for the receiving worker, or a share (the worker joins the case, e.g. to meet
+    the person at the gate, while it stays allocated). Immutable: each is a decision on record.
+    """
+
+    __tablename__ = "handovers"
+    __table_args__ = (Index("ix_handovers_person_id", "person_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # HandoverKind value
+    from_worker_id: Mapped[str | None] = mapped_column(ForeignKey("workers.id"))
+    to_worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column()  # UTC
+
+
+class Review(SyncedRecord):
+    """One review action on a worker's record (a finalised note, a release-day record, a
+    referral): signed off, a comment, returned for correction, or the worker's answer to a
+    return. Immutable: the review history is the sequence of these, by ``at``."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        Index("ix_reviews_item_id", "item_id"),
+        Index("ix_reviews_worker_id", "worker_id"),
+    )
+    IMMUTABLE: ClassVar[bool] = True
+
+    item_kind: Mapped[str] = mapped_column(String(16))  # ReviewItemKind value
+    item_id: Mapped[str] = mapped_column(String(36))
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"))  # whose record it is
+    action: Mapped[str] = mapped_column(String(16))  # ReviewAction value
+    comment: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column()  # UTC
+
+
 class NoteDraft(Base):
     """A contact note being typed. Local to this laptop and never synced: a half-written note
     is not a record. Saved every few seconds so a flat battery loses almost nothing; becomes a
@@ -410,6 +453,34 @@ class SyncPending(Base):
     since: Mapped[dt.datetime] = mapped_column()
 
 
+class SyncCaseIndex(Base):
+    """Who each case of the team is for, worked out from every change this laptop has seen,
+    including the changes a worker's laptop does not keep (ids only, no personal data): a
+    worker's laptop imports a case's changes only while the case is theirs or shared with
+    them (local, never synced)."""
+
+    __tablename__ = "sync_case_index"
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_by: Mapped[str] = mapped_column(String(36), default="")
+    allocated_worker_id: Mapped[str | None] = mapped_column(String(36))
+    allocated_hlc: Mapped[str] = mapped_column(String(32), default="")  # latest one wins
+    shared_with: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+class SyncSkipped(Base):
+    """A bundle holding changes of a case this laptop did not keep: read again when the case
+    comes to this laptop (an allocation, a handover, a share), so it arrives with its history
+    (local, never synced)."""
+
+    __tablename__ = "sync_skipped"
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    from_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_seq: Mapped[int] = mapped_column(Integer)
+
+
 class LocalSetting(Base):
     """Settings of this laptop only (never synced): which device and worker it is, idle lock."""
 
@@ -433,4 +504,6 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     ReferralEvent,
     Assessment,
     Barrier,
+    Handover,
+    Review,
 )

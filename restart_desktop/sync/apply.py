@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import Date, DateTime, delete, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
+from restart_desktop.domain.allocation import receives_case
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.domain.merge import ChangeInfo, Merged, Rules, bases_of, merge
+from restart_desktop.store.case_index import audiences, case_of_change, note_audiences
 from restart_desktop.store.changes import IMPORTING, utcnow
 from restart_desktop.store.models import (
     SYNCED_MODELS,
@@ -29,6 +31,7 @@ from restart_desktop.store.models import (
     SyncConflict,
     SyncedRecord,
     SyncPending,
+    SyncSkipped,
 )
 
 MODELS: dict[str, type[SyncedRecord]] = {m.__tablename__: m for m in SYNCED_MODELS}
@@ -132,12 +135,42 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
             {**{k: raw[k] for k in ("change_id", "device_id", "seq", "entity", "record_id",
                                     "base_change_id", "hlc", "author_id", "fields")},
              "bases": raw.get("bases"),
+             "case_id": case_of_change(s, raw),
              "recorded_at": dt.datetime.fromisoformat(str(raw["recorded_at"]))}
             for raw in new.values()
         ])  # fmt: skip
     touched = dict.fromkeys((str(r["entity"]), str(r["record_id"])) for r in new.values())
     refused = settle(s, list(touched))
     return Applied(len(new), len(raws) - len(new), refused)
+
+
+def keep_for_this_laptop(
+    s: Session, raws: Sequence[Mapping[str, Any]], worker_id: str, supervisor: bool,
+    bundle: tuple[str, int, int],
+) -> list[Mapping[str, Any]]:
+    """The changes of a bundle this laptop keeps: all of them on a supervisor's laptop; on a
+    worker's, team records and the cases that are theirs or shared with them. The index learns
+    from every change first (a bundle may allocate a case and carry its records), and each
+    case left out is remembered with the bundle (``bundle``: device, from, to), to be read
+    again if the case comes to this worker."""
+    note_audiences(s, raws)
+    if supervisor:
+        return list(raws)
+    cases = {raw["change_id"]: case_of_change(s, raw) for raw in raws}
+    known = audiences(s, [c for c in cases.values() if c])
+    kept: list[Mapping[str, Any]] = []
+    left: set[str] = set()
+    for raw in raws:
+        case_id = cases[raw["change_id"]]
+        if case_id is None or receives_case(worker_id, False, known.get(case_id)):
+            kept.append(raw)
+        else:
+            left.add(case_id)
+    device, first, last = bundle
+    for case_id in sorted(left):
+        if s.get(SyncSkipped, (case_id, device, first)) is None:
+            s.add(SyncSkipped(case_id=case_id, device_id=device, from_seq=first, to_seq=last))
+    return kept
 
 
 def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool = True) -> int:

@@ -12,18 +12,16 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.sync import SyncService, device_keys
-from restart_desktop.store.models import Change
 from restart_desktop.sync.bundle import decode_bundle
 from restart_desktop.sync.envelope import open_sealed, verify
 from restart_desktop.sync.folder import FolderTarget
 from restart_desktop.sync.roster import Roster
 from tests.support.sync_child import sync_laptops
-from tests.support.team import Team, current_state, make_team
+from tests.support.team import Team, assert_same_as_supervisor, assert_same_changes, make_team
 
 pytestmark = pytest.mark.e2e
 
@@ -88,13 +86,8 @@ def _kill_runs(team: Team, runs: int, seed: int) -> int:
     sync_laptops(laptops * 2)
     sessions = [lap.open() for lap in (worker, supervisor)]
     try:
-        held = []
-        for session in sessions:
-            with session.db.read() as s:
-                held.append(sorted(s.scalars(select(Change.change_id))))
-        assert held[0] == held[1]
-        assert len(held[0]) == len(set(held[0]))
-        assert current_state(sessions[0]) == current_state(sessions[1])
+        assert_same_changes(sessions[1], sessions[0])
+        assert_same_as_supervisor(sessions[1], sessions[0])
         assert SyncService(sessions[1]).sync_now().report.problems == {}
     finally:
         for session in sessions:

@@ -16,7 +16,7 @@ from restart_desktop.domain.case import Role
 from restart_desktop.domain.reference import load_reference_data
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
-from restart_desktop.store.models import SYNCED_MODELS, SyncConflict
+from restart_desktop.store.models import SYNCED_MODELS, Change, Handover, Person, SyncConflict
 from restart_desktop.sync.envelope import DeviceKeys
 from tests.support.constants import PASSPHRASE
 
@@ -90,18 +90,64 @@ def make_team(root: Path, workers: int = 2) -> Team:
     return Team(root, export, tuple(laptops))
 
 
-def current_state(session: AppSession) -> dict[str, list[tuple[object, ...]]]:
+def current_state(
+    session: AppSession, cases: set[str] | None = None
+) -> dict[str, list[tuple[object, ...]]]:
     """Every synced record, every column, plus the open conflicts: what must be identical on
-    every laptop holding the same changes."""
+    every laptop holding the same changes. With ``cases``, the records of those cases only
+    (and every team record): what a worker's laptop must share with the supervisor's."""
     state: dict[str, list[tuple[object, ...]]] = {}
     with session.db.read() as s:
         for model in SYNCED_MODELS:
             columns = [c for c in model.__table__.columns]
-            rows = s.execute(select(*columns).order_by(model.id)).all()
+            query = select(*columns).order_by(model.id)
+            if cases is not None and model is Person:
+                query = query.where(Person.id.in_(cases))
+            elif cases is not None and "person_id" in model.__table__.columns:
+                query = query.where(model.__table__.c.person_id.in_(cases))
+            rows = s.execute(query).all()
             state[model.__tablename__] = [tuple(row) for row in rows]
+        conflicts = s.scalars(select(SyncConflict).order_by(SyncConflict.record_id,
+                                                            SyncConflict.field)).all()  # fmt: skip
+        if cases is not None:
+            of_case = dict(s.execute(select(Change.record_id, Change.case_id).where(
+                Change.record_id.in_([c.record_id for c in conflicts]))).all())  # fmt: skip
+            conflicts = [c for c in conflicts if of_case.get(c.record_id) in cases
+                         or of_case.get(c.record_id) is None]  # fmt: skip
         state["sync_conflicts"] = [
             (c.record_id, c.field, tuple(c.change_ids), repr(c.values), c.winner_change_id)
-            for c in s.scalars(select(SyncConflict).order_by(SyncConflict.record_id,
-                                                             SyncConflict.field))
-        ]  # fmt: skip
+            for c in conflicts
+        ]
     return state
+
+
+def cases_for(supervisor: AppSession, worker_id: str) -> set[str]:
+    """The cases a worker's laptop receives, by the supervisor's records: allocated to them,
+    shared with them, or recorded by them and not allocated."""
+    with supervisor.db.read() as s:
+        shared = set(s.scalars(select(Handover.person_id).where(
+            Handover.kind == "share", Handover.to_worker_id == worker_id)))  # fmt: skip
+        unallocated_own = Person.allocated_worker_id.is_(None) & (Person.created_by == worker_id)
+        return shared | set(s.scalars(select(Person.id).where(
+            (Person.allocated_worker_id == worker_id) | unallocated_own)))  # fmt: skip
+
+
+def assert_same_as_supervisor(supervisor: AppSession, other: AppSession) -> None:
+    """A worker's laptop holds exactly the supervisor's records of the worker's cases (and
+    every team record); another supervisor's holds everything the same."""
+    if other.worker.role == Role.SUPERVISOR:
+        assert current_state(other) == current_state(supervisor)
+        return
+    cases = cases_for(supervisor, other.worker.id)
+    assert current_state(other, cases) == current_state(supervisor, cases)
+
+
+def assert_same_changes(supervisor: AppSession, worker: AppSession) -> None:
+    """The worker's laptop holds, once each, exactly the supervisor's changes of the
+    worker's cases and of team records."""
+    cases = cases_for(supervisor, worker.worker.id)
+    with supervisor.db.read() as s:
+        expected = sorted(s.scalars(select(Change.change_id).where(
+            Change.case_id.is_(None) | Change.case_id.in_(cases))))  # fmt: skip
+    with worker.db.read() as s:
+        assert sorted(s.scalars(select(Change.change_id))) == expected

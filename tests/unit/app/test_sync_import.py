@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -86,10 +87,15 @@ def test_a_workers_changes_reach_the_supervisor(
     again = sync.import_changes(supervisor, target, roster)
     assert (again.bundles, again.applied) == (0, 0)
     # The supervisor's own next change comes after everything it has seen.
-    CaseService(supervisor).create_case(CaseFields(given_name="Testy", family_name="Later"))
+    # A case of the supervisor's, allocated to nobody yet, stays off the worker's laptop.
+    lead = CaseService(supervisor)
+    lead.create_case(CaseFields(given_name="Testy", family_name="Later"))
+    shown = lead.get_case(case).fields
+    lead.update_case(case, replace(shown, nomis_number="A1234BC"))
     sync.export_changes(supervisor, target, roster.recipients)
     back = sync.import_changes(enrolled, target, roster)
-    assert back.applied >= 1 and "Later" in _people(enrolled).values()
+    assert back.applied >= 1 and list(_people(enrolled).values()) == ["Travelson"]
+    assert CaseService(enrolled).get_case(case).fields.nomis_number == "A1234BC"
 
 
 def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(

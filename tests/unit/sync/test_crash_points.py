@@ -14,17 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import SyncService
-from restart_desktop.store.models import Change
 from restart_desktop.sync import folder
 from restart_desktop.sync.folder import FolderTarget
-from tests.support.team import Team, current_state, make_team
+from tests.support.team import Team, assert_same_as_supervisor, assert_same_changes, make_team
 
 
 class Injected(Exception):
@@ -174,12 +172,8 @@ def _assert_whole(team: Team, sessions: list[AppSession], when: str) -> None:
     for device in target.devices():
         ranges = [(p.from_seq, p.to_seq) for p in target.published(device)]
         assert [r[0] for r in ranges] == [1] + [r[1] + 1 for r in ranges[:-1]], when
-    held = []
-    for session in sessions:
-        with session.db.read() as s:
-            held.append(sorted(s.scalars(select(Change.change_id))))
-    assert held[0] == held[1], when
-    assert current_state(sessions[0]) == current_state(sessions[1]), when
+    assert_same_changes(sessions[0], sessions[1])
+    assert_same_as_supervisor(sessions[0], sessions[1])
     for session in sessions:
         result = SyncService(session).sync_now()
         assert result.report.problems == {}, when

@@ -20,7 +20,7 @@ from restart_desktop.sync.envelope import seal
 from restart_desktop.sync.folder import FolderTarget, bundle_name
 from restart_desktop.sync.roster import Roster
 from tests.support.constants import PASSPHRASE
-from tests.support.team import current_state, make_team
+from tests.support.team import assert_same_as_supervisor, make_team
 
 
 def test_a_laptop_whose_records_drifted_is_told_and_a_rebuild_mends_it(
@@ -37,7 +37,7 @@ def test_a_laptop_whose_records_drifted_is_told_and_a_rebuild_mends_it(
         for session in (worker, supervisor, worker):
             result = SyncService(session).sync_now(check_digests=True)
         assert result.differs_from == ()  # the same changes, the same records: no alarm
-        assert current_state(worker) == current_state(supervisor)
+        assert_same_as_supervisor(supervisor, worker)
         with supervisor.db.write() as s:  # a bug, a disk error, a hand edit: not a change
             s.execute(text("UPDATE people SET family_name = 'Wrong' WHERE id = :id"),
                       {"id": case})  # fmt: skip
@@ -165,8 +165,9 @@ def test_a_laptop_joining_later_reads_the_history_once_the_others_have_synced(
 
     team = make_team(tmp_path / "team", workers=1)
     supervisor, worker = (laptop.open() for laptop in team.laptops)
-    newcomer = enrol(DataPaths(tmp_path / "newcomer"), name="Worker 2 (fictional)",
-                     organisation_code=organisation_code, role=Role.WORKER,
+    # A partner team leader joining: a supervisor's laptop receives every case of the team.
+    newcomer = enrol(DataPaths(tmp_path / "newcomer"), name="Team leader (fictional)",
+                     organisation_code=organisation_code, role=Role.SUPERVISOR,
                      passphrase=PASSPHRASE, kdf=fast_kdf)  # type: ignore[arg-type]  # fmt: skip
     try:
         CaseService(worker).create_case(CaseFields(given_name="Testy", family_name="Earlier"))
@@ -190,7 +191,7 @@ def test_a_laptop_joining_later_reads_the_history_once_the_others_have_synced(
             assert s.scalars(select(Person.family_name)).all() == ["Earlier"]
         # Laptops that had read the first generation take nothing twice.
         assert SyncService(supervisor).sync_now().report.applied == 0
-        assert current_state(newcomer) == current_state(supervisor)
+        assert_same_as_supervisor(supervisor, newcomer)
     finally:
         for session in (supervisor, worker, newcomer):
             session.close()

@@ -1,0 +1,441 @@
+"""The programme's figures for a period, by partner organisation or worker: cases, releases,
+release day, referrals, outcomes, barriers and reviews (``domain.figures`` tables). What the
+supervisor sees in the app and what the board pack and ``restart-desktop report`` write.
+
+How each figure is counted is said in its table's note (the board reads it too). A record
+counts for the worker it belongs to: a case and its releases and outcomes for the worker it is
+allocated to, a referral or a barrier for whoever made it, a note for whoever wrote it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource
+from restart_desktop.domain.checklist import FirstNight
+from restart_desktop.domain.figures import (
+    Cell,
+    Count,
+    Figures,
+    Period,
+    Share,
+    Table,
+    Text,
+    mean,
+    median,
+    week_of,
+)
+from restart_desktop.domain.outcomes import BarrierStatus
+from restart_desktop.domain.referrals import ReferralStatus
+from restart_desktop.domain.release import is_day_before_bank_holiday, is_friday
+from restart_desktop.domain.review import ReviewAction, ReviewItemKind
+from restart_desktop.store.models import (
+    Assessment,
+    Barrier,
+    Change,
+    ContactNote,
+    Person,
+    Referral,
+    ReferralEvent,
+    ReleasePlan,
+    Review,
+    Worker,
+)
+
+GROUPINGS = {"programme": "Programme", "organisation": "Partner organisation",
+             "worker": "Worker"}  # fmt: skip
+ALL = "All"
+#: A service's first answer to a referral: the end of "days to acknowledgement".
+ANSWERS = frozenset({ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED,
+                     ReferralStatus.DECLINED, ReferralStatus.APPOINTMENT_BOOKED})  # fmt: skip
+Progress = Callable[[int, int], None]
+Grouping = Callable[[str | None], str]  # the group a worker's record counts in
+Summary = list[tuple[str, Cell]]
+Rows = tuple[tuple[Cell, ...], ...]
+
+
+@dataclass(frozen=True)
+class _Release:
+    person_id: str
+    day: dt.date
+    met: bool | None
+    first_night: str
+
+
+class FiguresService:
+    def __init__(self, session: AppSession) -> None:
+        self._app = session
+        self._db = session.db
+        self._reference = session.reference
+
+    def figures(self, period: Period, group_by: str = "programme",
+                progress: Progress | None = None) -> Figures:  # fmt: skip
+        """Work out every table for ``period`` (grouped by ``group_by``: programme,
+        organisation or worker). Reads only; safe on a background thread."""
+        if group_by not in GROUPINGS:
+            raise ValueError(f"unknown grouping {group_by!r}")
+        steps = 7
+        tick = progress or (lambda _done, _total: None)
+        with self._db.read() as s:
+            workers = {w.id: (w.name, w.organisation_code) for w in s.scalars(select(Worker))}
+            organisations = {o.code: o.name for o in self._reference.organisations}
+
+            def group(worker_id: str | None) -> str:
+                if group_by == "programme":
+                    return ALL
+                name, organisation = workers.get(worker_id or "", ("Unallocated", ""))
+                if group_by == "worker":
+                    return name
+                return organisations.get(organisation, organisation or "Unallocated")
+
+            people = {row.id: row for row in s.execute(select(
+                Person.id, Person.referral_source, Person.referral_date, Person.created_at,
+                Person.allocated_worker_id, Person.status))}  # fmt: skip
+            owner = {pid: row.allocated_worker_id for pid, row in people.items()}
+            tick(1, steps)
+            releases = _releases(s, period, people)
+            cases, sources, case_summary = _cases(s, period, people, group,
+                                                  {r.person_id for r in releases})  # fmt: skip
+            tick(2, steps)
+            release_tables, release_summary = _release_tables(
+                releases, owner, group, self._reference.bank_holiday_dates)
+            tick(3, steps)
+            referral_tables, referral_summary = _referrals(s, period, self._reference)
+            tick(4, steps)
+            outcomes = _outcomes(s, period, self._reference)
+            tick(5, steps)
+            barrier_tables, barrier_summary = _barriers(s, period, self._reference)
+            tick(6, steps)
+            reviews, review_summary = _reviews(s, period, group)
+            tick(7, steps)
+        tables = (cases, sources, *release_tables, *referral_tables, outcomes,
+                  *barrier_tables, reviews)  # fmt: skip
+        summary = (*case_summary, *release_summary, *referral_summary, *review_summary,
+                   *barrier_summary)  # fmt: skip
+        return Figures(period, group_by, tuple(tables), tuple(summary))
+
+
+def _groups(rows: Iterable[str]) -> list[str]:
+    """The groups in name order, then the total."""
+    return sorted(k for k in rows if k != ALL) + [ALL]
+
+
+def _in(name: str) -> tuple[str, ...]:
+    """The rows a record counts in: its group and the total (once, when there are no groups)."""
+    return (ALL,) if name == ALL else (name, ALL)
+
+
+def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
+    """Per status: the cases that moved to it during the period (from the change log)."""
+    start = dt.datetime.combine(period.start, dt.time.min)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min)
+    status = func.json_extract(Change.fields, "$.status")
+    moved: dict[str, set[str]] = defaultdict(set)
+    for record_id, value in s.execute(
+        select(Change.record_id, status).where(
+            Change.entity == "people", status.is_not(None),
+            Change.recorded_at >= start, Change.recorded_at < end)
+    ):  # fmt: skip
+        moved[str(value)].add(record_id)
+    return moved
+
+
+def _cases(s: Session, period: Period, people: dict[str, Any], group: Grouping,
+           released: set[str]) -> tuple[Table, Table, Summary]:  # fmt: skip
+    recommended = [pid for pid, p in people.items()
+                   if (p.referral_date or p.created_at.date()) in period]  # fmt: skip
+    moves = _status_moves(s, period)
+    moves[CaseStatus.RELEASED.value] = released  # counted like the release figures
+    columns = ("recommended", CaseStatus.ACCEPTED.value, CaseStatus.ENGAGED_IN_CUSTODY.value,
+               CaseStatus.RELEASED.value)  # fmt: skip
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for pid in recommended:
+        for name in _in(group(people[pid].allocated_worker_id)):
+            counts[name]["recommended"] += 1
+    for status in columns[1:]:
+        for pid in moves.get(status, ()):
+            if pid in people:
+                for name in _in(group(people[pid].allocated_worker_id)):
+                    counts[name][status] += 1
+    rows: Rows = tuple((Text(name), *(Count(counts[name][c]) for c in columns))
+                       for name in _groups(counts))  # fmt: skip
+    cases = Table(
+        "cases", "Cases", ("Group", "Recommended", "Accepted", "Engaged in custody",
+                           "Released"), rows,
+        "Recommended: the recommendation date falls in the period. Accepted and engaged: the "
+        "case's status moved to it during the period. Released: released during the period "
+        "(see Release day).", chart="bar")  # fmt: skip
+    by_source = Counter(people[pid].referral_source or "" for pid in recommended)
+    labels = {s.value: s.label for s in ReferralSource}
+    source_rows = tuple((Text(labels.get(code, "Not recorded")), Count(by_source[code]))
+                        for code in [*labels, ""] if by_source[code])  # fmt: skip
+    sources = Table("recommended_by_source", "Recommendations by source",
+                    ("Source", "Cases recommended"), source_rows,
+                    "Self-recommendation is the prisoner's own request.", chart="bar")  # fmt: skip
+    summary: Summary = [
+        ("cases_recommended", Count(len(recommended))),
+        ("cases_self_recommended",
+         Count(by_source[ReferralSource.SELF_RECOMMENDATION.value])),
+        ("cases_accepted", Count(counts[ALL][CaseStatus.ACCEPTED.value])),
+        ("cases_engaged_in_custody", Count(counts[ALL][CaseStatus.ENGAGED_IN_CUSTODY.value])),
+    ]  # fmt: skip
+    return cases, sources, summary
+
+
+def _releases(s: Session, period: Period, people: dict[str, Any]) -> list[_Release]:
+    """Releases in the period: a release plan dated in it whose case has reached Released."""
+    found = []
+    for plan in s.execute(select(
+            ReleasePlan.person_id, ReleasePlan.release_date, ReleasePlan.met_at_gate,
+            ReleasePlan.first_night).where(ReleasePlan.release_date >= period.start,
+                                           ReleasePlan.release_date <= period.end)):  # fmt: skip
+        person = people.get(plan.person_id)
+        if person is not None and person.status in OUT_STATUSES:
+            found.append(_Release(plan.person_id, plan.release_date, plan.met_at_gate,
+                                  plan.first_night or ""))  # fmt: skip
+    return found
+
+
+def _release_tables(
+    releases: list[_Release], owner: dict[str, str | None],
+    group: Grouping, holidays: frozenset[dt.date],
+) -> tuple[list[Table], Summary]:  # fmt: skip
+    friday = [r for r in releases if is_friday(r.day)]
+    before_holiday = [r for r in releases if is_day_before_bank_holiday(r.day, holidays)]
+    met = [r for r in releases if r.met]
+    housed = [r for r in releases if r.first_night and FirstNight(r.first_night).housed]
+    weeks: dict[dt.date, list[_Release]] = defaultdict(list)
+    for release in releases:
+        weeks[week_of(release.day)].append(release)
+    week_rows = tuple(
+        (Text(f"{week:%d %b %Y}"), Count(len(rows)),
+         Count(sum(1 for r in rows if is_friday(r.day))),
+         Count(sum(1 for r in rows if is_day_before_bank_holiday(r.day, holidays))),
+         Count(sum(1 for r in rows if r.met)))
+        for week, rows in sorted(weeks.items())
+    )  # fmt: skip
+    by_week = Table(
+        "releases_by_week", "Releases per week",
+        ("Week starting", "Releases", "On a Friday", "Day before a bank holiday",
+         "Met at the gate"), week_rows,
+        "A release: a release plan dated in the period whose case has reached Released.",
+        chart="bar")  # fmt: skip
+    groups: dict[str, list[_Release]] = defaultdict(list)
+    for release in releases:
+        for name in _in(group(owner.get(release.person_id))):
+            groups[name].append(release)
+    day_rows = []
+    for name in _groups(groups):
+        rows = groups[name]
+        day_rows.append((
+            Text(name), Count(len(rows)),
+            Share(sum(1 for r in rows if is_friday(r.day)), len(rows)),
+            Share(sum(1 for r in rows if is_day_before_bank_holiday(r.day, holidays)),
+                  len(rows)),
+            Count(sum(1 for r in rows if r.met)), Share(sum(1 for r in rows if r.met), len(rows)),
+            Count(sum(1 for r in rows if r.first_night and FirstNight(r.first_night).housed)),
+        ))  # fmt: skip
+    release_day = Table(
+        "release_day", "Release day",
+        ("Group", "Releases", "On a Friday", "Day before a bank holiday", "Met at the gate",
+         "Met at the gate (share)", "Housed on the first night"), tuple(day_rows),
+        "Housed on the first night: every accommodation except rough sleeping; not recorded "
+        "and unknown do not count.")  # fmt: skip
+    nights = Counter(r.first_night for r in releases)
+    night_rows = tuple(
+        (Text(FirstNight(code).label if code else "Not recorded"), Count(nights[code]),
+         Share(nights[code], len(releases)))
+        for code in [*(f.value for f in FirstNight), ""] if nights[code]
+    )  # fmt: skip
+    first_night = Table("first_night", "First night, by accommodation type",
+                        ("Accommodation", "Releases", "Share"), night_rows,
+                        chart="bar")  # fmt: skip
+    summary: Summary = [
+        ("cases_released", Count(len({r.person_id for r in releases}))),
+        ("releases", Count(len(releases))),
+        ("releases_on_friday", Count(len(friday))),
+        ("releases_before_bank_holiday", Count(len(before_holiday))),
+        ("met_at_gate", Count(len(met))),
+        ("housed_first_night", Count(len(housed))),
+    ]
+    return [by_week, release_day, first_night], summary
+
+
+def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table], Summary]:
+    referrals = s.execute(select(
+        Referral.id, Referral.category, Referral.status, Referral.sent_on,
+        Referral.created_by).where(
+        Referral.made_on >= period.start, Referral.made_on <= period.end,
+        Referral.status != ReferralStatus.DRAFT.value)).all()  # fmt: skip
+    ids = [r.id for r in referrals]
+    answered: dict[str, dt.date] = {}
+    for start in range(0, len(ids), 500):
+        for referral_id, _status, at in s.execute(
+            select(ReferralEvent.referral_id, ReferralEvent.to_status, ReferralEvent.at)
+            .where(ReferralEvent.referral_id.in_(ids[start:start + 500]),
+                   ReferralEvent.to_status.in_([a.value for a in ANSWERS]))
+            .order_by(ReferralEvent.at)
+        ):  # fmt: skip
+            answered.setdefault(referral_id, at.date())
+    needs = {n.code: n.label for n in reference.needs}
+    by_category_status = Counter((r.category, r.status) for r in referrals)
+    rows = tuple(
+        (Text(needs.get(category, category)), Text(ReferralStatus(status).label), Count(n))
+        for (category, status), n in sorted(by_category_status.items(),
+                                            key=lambda kv: (needs.get(kv[0][0], kv[0][0]),
+                                                            list(ReferralStatus).index(
+                                                                ReferralStatus(kv[0][1]))))
+    )  # fmt: skip
+    by_status = Table("referrals_by_category_status", "Referrals by service category and status",
+                      ("Service category", "Status now", "Referrals"), rows,
+                      "Referrals made in the period (drafts not counted), by where they "
+                      "stand now.")  # fmt: skip
+    days: dict[str, list[float]] = defaultdict(list)
+    made: Counter[str] = Counter()
+    for r in referrals:
+        for name in _in(needs.get(r.category, r.category)):
+            made[name] += 1
+            if r.sent_on and r.id in answered:
+                days[name].append(float((answered[r.id] - r.sent_on).days))
+    ack_rows = tuple((Text(name), Count(made[name]), Count(len(days[name])),
+                      median(days[name])) for name in _groups(made))  # fmt: skip
+    acknowledgement = Table(
+        "referrals_acknowledgement", "Days to acknowledgement, by service category",
+        ("Service category", "Referrals made", "Answered", "Median days to acknowledgement"),
+        ack_rows,
+        "From the day the referral was sent to the service's first answer (acknowledged, "
+        "accepted, declined or an appointment booked).")  # fmt: skip
+    summary: Summary = [
+        ("referrals_made", Count(len(referrals))),
+        ("referrals_median_days_to_acknowledgement", median(days[ALL])),
+    ]
+    return [by_status, acknowledgement], summary
+
+
+def _outcomes(s: Session, period: Period, reference: Any) -> Table:
+    """Distance travelled per area: for each person with two or more finalised assessments
+    scoring the area by the end of the period, latest score minus first."""
+    points: dict[str, list[tuple[dt.date, dict[str, int]]]] = defaultdict(list)
+    labels: dict[str, str] = {a.code: a.label for a in reference.outcome_areas}
+    for person_id, on, scores in s.execute(select(
+            Assessment.person_id, Assessment.assessed_on, Assessment.scores).where(
+            Assessment.finalised_at.is_not(None),
+            Assessment.assessed_on <= period.end)):  # fmt: skip
+        scored = {}
+        for area in scores or []:
+            if area.get("worker") is not None and not area.get("skipped"):
+                scored[str(area["code"])] = int(area["worker"])
+                labels.setdefault(str(area["code"]), str(area.get("label", area["code"])))
+        points[person_id].append((on, scored))
+    changes: dict[str, list[float]] = defaultdict(list)
+    for assessments in points.values():
+        assessments.sort(key=lambda p: p[0])
+        if assessments[-1][0] < period.start:
+            continue  # not assessed during the period: no news of their journey
+        for code in labels:
+            journey = [p[1][code] for p in assessments if code in p[1]]
+            if len(journey) >= 2:
+                changes[code].append(float(journey[-1] - journey[0]))
+    rows = tuple(
+        (Text(labels[code]), Count(len(changes[code])), mean(changes[code]),
+         Count(sum(1 for c in changes[code] if c > 0)),
+         Count(sum(1 for c in changes[code] if c < 0)))
+        for code in labels if changes[code]
+    )  # fmt: skip
+    return Table("outcomes", "Outcome distance travelled, by area",
+                 ("Area", "People", "Average change", "Moved up", "Moved down"), rows,
+                 "People assessed during the period with at least two finalised scores in the "
+                 "area: latest score minus first (1-10 scale).", chart="bar")  # fmt: skip
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
+_PRISON_NUMBER = re.compile(r"\b[A-Z]\d{4}[A-Z]{2}\b", re.IGNORECASE)
+
+
+def _without_names(text: str, names: set[str]) -> str:
+    """A barrier title as the board may read it: any word that is a name of a person on the
+    programme, and anything shaped like a prison number, is taken out."""
+    text = _PRISON_NUMBER.sub("[removed]", text)
+    return _WORD.sub(lambda m: "[removed]" if m.group(0).lower() in names else m.group(0), text)
+
+
+def _barriers(s: Session, period: Period,
+              reference: Any) -> tuple[list[Table], Summary]:  # fmt: skip
+    categories = {c.code: c.label for c in reference.barrier_categories}
+    barriers = list(s.scalars(select(Barrier).where(Barrier.raised_on <= period.end)))
+    status = func.json_extract(Change.fields, "$.status")
+    escalated_ids = set(s.scalars(select(Change.record_id).where(
+        Change.entity == "barriers", status == BarrierStatus.ESCALATED.value)))  # fmt: skip
+    raised = [b for b in barriers if b.raised_on in period]
+    counts = Counter((b.category, b.status) for b in raised)
+    rows = tuple(
+        (Text(categories.get(category, category)), Text(BarrierStatus(state).label), Count(n))
+        for (category, state), n in sorted(counts.items())
+    )  # fmt: skip
+    by_category = Table("barriers_by_category_status", "Barriers raised, by category and status",
+                        ("Category", "Status now", "Barriers"), rows,
+                        "Barriers raised in the period, by where they stand now.")  # fmt: skip
+    names = {n.lower() for row in s.execute(select(Person.given_name, Person.family_name,
+                                                   Person.preferred_name))
+             for n in row if n and len(n) > 1}  # fmt: skip
+    escalated = sorted((b for b in barriers if b.id in escalated_ids
+                        and (b.status in (BarrierStatus.OPEN, BarrierStatus.ESCALATED)
+                             or (b.resolved_on or b.raised_on) >= period.start)),
+                       key=lambda b: (b.raised_on, b.id))  # fmt: skip
+    board_rows = tuple(
+        (Text(f"{b.raised_on:%d %b %Y}"), Text(_without_names(b.title, names)),
+         Text(categories.get(b.category, b.category)), Text(BarrierStatus(b.status).label),
+         Text(f"{b.resolved_on:%d %b %Y}" if b.resolved_on else ""))
+        for b in escalated
+    )  # fmt: skip
+    board = Table("barriers_escalated", "Barriers escalated to the board",
+                  ("Raised", "Barrier", "Category", "Status now", "Resolved"), board_rows,
+                  "Every barrier taken to the board that was still open during the "
+                  "period.")  # fmt: skip
+    summary: Summary = [
+        ("barriers_raised", Count(len(raised))),
+        ("barriers_escalated", Count(len(escalated))),
+    ]
+    return [by_category, board], summary
+
+
+def _reviews(s: Session, period: Period, group: Grouping) -> tuple[Table, Summary]:
+    start = dt.datetime.combine(period.start, dt.time.min)
+    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min)
+    finalised: Counter[str] = Counter()
+    for worker_id, n in s.execute(select(ContactNote.worker_id, func.count()).where(
+            ContactNote.contact_at >= start, ContactNote.contact_at < end)
+            .group_by(ContactNote.worker_id)):  # fmt: skip
+        for name in _in(group(worker_id)):
+            finalised[name] += n
+    reviewed: Counter[str] = Counter()
+    days: dict[str, list[float]] = defaultdict(list)
+    for worker_id, at, written in s.execute(select(
+            Review.worker_id, Review.at, ContactNote.created_at)
+            .join(ContactNote, ContactNote.id == Review.item_id).where(
+            Review.item_kind == ReviewItemKind.NOTE.value,
+            Review.action == ReviewAction.REVIEWED.value,
+            Review.at >= start, Review.at < end)):  # fmt: skip
+        waited = max(0.0, (at - written).total_seconds() / 86400)
+        for name in _in(group(worker_id)):
+            reviewed[name] += 1
+            days[name].append(waited)
+    keys = set(finalised) | set(reviewed)
+    rows = tuple((Text(name), Count(finalised[name]), Count(reviewed[name]), median(days[name]))
+                 for name in _groups(keys))  # fmt: skip
+    table = Table("notes_reviewed", "Contact notes reviewed",
+                  ("Group", "Contact notes", "Notes reviewed", "Median days to review"), rows,
+                  "Contact notes of contacts in the period, and notes signed off in the period "
+                  "with the days from the note being finalised to its sign-off.")  # fmt: skip
+    return table, [("contact_notes", Count(finalised[ALL])),
+                   ("notes_reviewed", Count(reviewed[ALL])),
+                   ("notes_median_days_to_review", median(days[ALL]))]

@@ -1,0 +1,410 @@
+"""Supervisor review: the queue of workers' records to review, the reading pane, review actions
+(sign off, comment, return for correction), and the worker's side (comments and returns to
+answer). Every action is a ``Review`` record, so it syncs with its author and time like any
+other change and works offline after a sync.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import Role, display_name
+from restart_desktop.domain.checklist import FirstNight
+from restart_desktop.domain.notes import ContactType
+from restart_desktop.domain.referrals import ReferralStatus
+from restart_desktop.domain.review import (
+    MOVING_ACTIONS,
+    SUPERVISOR_ACTIONS,
+    ReviewAction,
+    ReviewEvent,
+    ReviewItemKind,
+    ReviewState,
+    action_problem,
+    review_state,
+)
+from restart_desktop.store.changes import utcnow
+from restart_desktop.store.models import (
+    Addendum,
+    ContactNote,
+    Person,
+    Referral,
+    ReleasePlan,
+    Review,
+    Worker,
+)
+
+PAGE = 200
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    worker_id: str | None = None
+    organisation_code: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    kind: ReviewItemKind | None = None
+    state: ReviewState = ReviewState.TO_REVIEW
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    kind: ReviewItemKind
+    item_id: str
+    person_id: str
+    person_name: str
+    worker_id: str
+    worker_name: str
+    organisation_code: str
+    when: dt.date
+    state: ReviewState
+
+
+@dataclass(frozen=True)
+class ReviewEntry:
+    id: str
+    action: ReviewAction
+    author: str
+    at: dt.datetime  # UTC
+    comment: str
+
+
+@dataclass(frozen=True)
+class ReviewDetail:
+    kind: ReviewItemKind
+    item_id: str
+    person_id: str
+    title: str  # "Contact note, 20 Nov 2026, EXAMPLE, Alfie"
+    worker_name: str
+    body: tuple[tuple[str, str], ...]  # (label, text) pairs, in reading order
+    state: ReviewState
+    history: tuple[ReviewEntry, ...] = field(default=())  # oldest first
+
+
+@dataclass(frozen=True)
+class Notice:
+    """For the worker: a supervisor's comment or a return on one of their records."""
+
+    review_id: str
+    kind: ReviewItemKind
+    item_id: str
+    person_id: str
+    person_name: str
+    action: ReviewAction
+    comment: str
+    author: str
+    at: dt.datetime
+    needs_answer: bool  # returned and not answered yet
+
+
+def _when(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _last_moves() -> Any:
+    """Per item, the last action that moved it (sign-off, return, answer)."""
+    ranked = select(
+        Review.item_id,
+        Review.action,
+        func.row_number().over(
+            partition_by=Review.item_id, order_by=(Review.at.desc(), Review.id.desc())
+        ).label("rank"),
+    ).where(Review.action.in_([a.value for a in MOVING_ACTIONS])).subquery()
+    return select(ranked.c.item_id, ranked.c.action).where(ranked.c.rank == 1).subquery()
+
+
+def _items(kind: ReviewItemKind | None) -> Any:
+    """Every reviewable record as (kind, item_id, person_id, worker_id, when)."""
+    parts: list[Any] = []
+    if kind in (None, ReviewItemKind.NOTE):
+        parts.append(select(
+            literal(ReviewItemKind.NOTE.value).label("kind"), ContactNote.id.label("item_id"),
+            ContactNote.person_id.label("person_id"), ContactNote.worker_id.label("worker_id"),
+            cast(ContactNote.contact_at, String).label("when")))  # fmt: skip
+    if kind in (None, ReviewItemKind.RELEASE):
+        parts.append(select(
+            literal(ReviewItemKind.RELEASE.value).label("kind"), ReleasePlan.id,
+            ReleasePlan.person_id, ReleasePlan.updated_by,
+            cast(func.coalesce(ReleasePlan.release_date, ReleasePlan.outcome_recorded_at),
+                 String),
+        ).where(ReleasePlan.outcome_recorded_at.is_not(None)))  # fmt: skip
+    if kind in (None, ReviewItemKind.REFERRAL):
+        parts.append(select(
+            literal(ReviewItemKind.REFERRAL.value).label("kind"), Referral.id,
+            Referral.person_id, Referral.created_by, cast(Referral.made_on, String),
+        ).where(Referral.status != ReferralStatus.DRAFT.value))  # fmt: skip
+    if len(parts) == 1:
+        return parts[0].subquery()
+    return union_all(*parts).subquery()
+
+
+def _state_of(action: str | None) -> ReviewState:
+    if action == ReviewAction.REVIEWED:
+        return ReviewState.REVIEWED
+    if action == ReviewAction.RETURNED:
+        return ReviewState.RETURNED
+    return ReviewState.TO_REVIEW
+
+
+class ReviewService:
+    def __init__(self, session: AppSession, now: Callable[[], dt.datetime] = utcnow) -> None:
+        self._app = session
+        self._db = session.db
+        self._now = now
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self._app.worker.role == Role.SUPERVISOR
+
+    def _require_supervisor(self) -> None:
+        if not self.is_supervisor:
+            raise UserError("Only a supervisor reviews workers' records.")
+
+    # --- the queue ------------------------------------------------------------------------
+    def _query(self, wanted: ReviewFilter, items: Any, last: Any,
+               *columns: Any) -> Select[Any]:  # fmt: skip
+        conditions: list[ColumnElement[bool]] = []
+        if wanted.state == ReviewState.TO_REVIEW:
+            conditions.append(or_(last.c.action.is_(None),
+                                  last.c.action == ReviewAction.ANSWERED.value))  # fmt: skip
+        else:
+            conditions.append(last.c.action == wanted.state.value)
+        if wanted.worker_id:
+            conditions.append(items.c.worker_id == wanted.worker_id)
+        if wanted.organisation_code:
+            conditions.append(Worker.organisation_code == wanted.organisation_code)
+        if wanted.date_from:
+            conditions.append(items.c.when >= wanted.date_from.isoformat())
+        if wanted.date_to:  # a datetime on the last day sorts after the bare date
+            conditions.append(items.c.when < (wanted.date_to + dt.timedelta(days=1)).isoformat())
+        return (
+            select(*columns)
+            .select_from(items)
+            .join(Person, Person.id == items.c.person_id)
+            .outerjoin(Worker, Worker.id == items.c.worker_id)
+            .outerjoin(last, last.c.item_id == items.c.item_id)
+            .where(and_(*conditions))
+        )
+
+    def queue(self, wanted: ReviewFilter, offset: int = 0, limit: int = PAGE) -> list[ReviewRow]:
+        """Records to review (or, by ``state``, returned or reviewed), oldest first."""
+        self._require_supervisor()
+        with self._db.read() as s:
+            items = _items(wanted.kind)
+            last = _last_moves()
+            query = self._query(
+                wanted, items, last, items.c.kind, items.c.item_id, items.c.person_id,
+                items.c.worker_id, items.c.when, Person.given_name, Person.family_name,
+                Person.preferred_name, Worker.name, Worker.organisation_code, last.c.action,
+            )  # fmt: skip
+            rows = s.execute(query.order_by(items.c.when, items.c.item_id)
+                             .offset(offset).limit(limit)).all()  # fmt: skip
+            return [
+                ReviewRow(ReviewItemKind(r[0]), r[1], r[2], r[3] or "",
+                          display_name(r[5], r[6], r[7]), r[8] or "Unknown worker",
+                          r[9] or "", _when(r[4]), _state_of(r[10]))
+                for r in rows
+            ]  # fmt: skip
+
+    def count(self, wanted: ReviewFilter) -> int:
+        self._require_supervisor()
+        with self._db.read() as s:
+            query = self._query(wanted, _items(wanted.kind), _last_moves(), func.count())
+            return int(s.execute(query).scalar_one())
+
+    # --- one item ------------------------------------------------------------------------
+    def detail(self, kind: ReviewItemKind, item_id: str) -> ReviewDetail:
+        with self._db.read() as s:
+            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            person_id, worker_id, when, body = _body(s, kind, item_id, names)
+            person = s.get(Person, person_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            name = display_name(person.given_name, person.family_name, person.preferred_name)
+            history = _history(s, item_id, names)
+            state = review_state(ReviewEvent(e.action, e.at, e.id) for e in history)
+            title = f"{kind.label}, {when:%-d %b %Y}, {name}"
+            worker = names.get(worker_id, "Unknown worker")
+            return ReviewDetail(kind, item_id, person_id, title, worker, body, state, history)
+
+    def history(self, item_id: str) -> tuple[ReviewEntry, ...]:
+        with self._db.read() as s:
+            return _history(s, item_id, {w.id: w.name for w in s.scalars(select(Worker))})
+
+    # --- actions -------------------------------------------------------------------------
+    def act(self, kind: ReviewItemKind, item_id: str, action: ReviewAction,
+            comment: str = "", addendum: str = "") -> str:  # fmt: skip
+        """Record a review action. A supervisor signs off, comments or returns; the worker
+        whose record it is answers a return (for a note, with an addendum written in the same
+        transaction) or marks a comment seen. Returns the review id."""
+        with self._db.write() as s:
+            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            person_id, worker_id, _when_, _body_ = _body(s, kind, item_id, names)
+            me = self._app.worker.id
+            if action in SUPERVISOR_ACTIONS and not self.is_supervisor:
+                raise UserError("Only a supervisor reviews workers' records.")
+            if action not in SUPERVISOR_ACTIONS and worker_id != me:
+                raise UserError("Only the worker whose record it is answers a review.")
+            text = comment.strip()
+            if action == ReviewAction.ANSWERED and kind == ReviewItemKind.NOTE:
+                if not addendum.strip():
+                    raise ValidationFailed({"addendum": "Write the addendum that corrects the "
+                                                        "note."})  # fmt: skip
+                s.add(Addendum(note_id=item_id, person_id=person_id, text=addendum.strip()))
+                text = text or "Addendum added."
+            history = _history(s, item_id, names)
+            state = review_state(ReviewEvent(e.action, e.at, e.id) for e in history)
+            problem = action_problem(action, text, state)
+            if problem is not None:
+                raise ValidationFailed({"comment": problem})
+            at = self._now()
+            if history and at <= history[-1].at:  # a clock behind another laptop's
+                at = history[-1].at + dt.timedelta(microseconds=1)
+            review = Review(item_kind=kind.value, item_id=item_id, person_id=person_id,
+                            worker_id=worker_id, action=action.value, comment=text,
+                            at=at)  # fmt: skip
+            s.add(review)
+            s.flush()
+            return review.id
+
+    # --- the worker's side ---------------------------------------------------------------
+    def notices(self) -> list[Notice]:
+        """Comments and returns on this worker's records that still ask something of them:
+        a return not answered yet, a comment not marked seen. Newest first."""
+        me = self._app.worker.id
+        with self._db.read() as s:
+            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            reviews = list(s.scalars(select(Review).where(Review.worker_id == me)
+                                     .order_by(Review.at, Review.id)))  # fmt: skip
+            by_item: dict[str, list[Review]] = {}
+            for review in reviews:
+                by_item.setdefault(review.item_id, []).append(review)
+            people = {p.id: p for p in s.scalars(select(Person).where(
+                Person.id.in_({r.person_id for r in reviews})))}  # fmt: skip
+            found: list[Notice] = []
+            for item_reviews in by_item.values():
+                events = [ReviewEvent(ReviewAction(r.action), r.at, r.id) for r in item_reviews]
+                state = review_state(events)
+                seen = {r.comment for r in item_reviews if r.action == ReviewAction.SEEN}
+                for review in item_reviews:
+                    action = ReviewAction(review.action)
+                    open_return = action == ReviewAction.RETURNED and (
+                        state == ReviewState.RETURNED and review is _last_return(item_reviews))
+                    unseen = action == ReviewAction.COMMENT and review.id not in seen
+                    if not (open_return or unseen):
+                        continue
+                    person = people.get(review.person_id)
+                    found.append(Notice(
+                        review.id, ReviewItemKind(review.item_kind), review.item_id,
+                        review.person_id,
+                        display_name(person.given_name, person.family_name,
+                                     person.preferred_name) if person else "",
+                        action, review.comment, names.get(review.created_by, "Your supervisor"),
+                        review.at, open_return,
+                    ))  # fmt: skip
+            return sorted(found, key=lambda n: n.at, reverse=True)
+
+    def notice_count(self) -> int:
+        return len(self.notices())
+
+    def mark_seen(self, review_id: str) -> None:
+        """The worker has read a supervisor's comment (kept as a review action that names the
+        comment, so the supervisor sees it was read)."""
+        with self._db.read() as s:
+            review = s.get(Review, review_id)
+            if review is None:
+                raise NotFound("That comment is no longer on this laptop.")
+            kind, item_id = ReviewItemKind(review.item_kind), review.item_id
+        self.act(kind, item_id, ReviewAction.SEEN, review_id)
+
+
+def _last_return(reviews: Sequence[Review]) -> Review | None:
+    returns = [r for r in reviews if r.action == ReviewAction.RETURNED]
+    return returns[-1] if returns else None
+
+
+def _history(s: Session, item_id: str, names: dict[str, str]) -> tuple[ReviewEntry, ...]:
+    return tuple(
+        ReviewEntry(r.id, ReviewAction(r.action), names.get(r.created_by, "Someone"), r.at,
+                    r.comment)
+        for r in s.scalars(select(Review).where(Review.item_id == item_id)
+                           .order_by(Review.at, Review.id))
+        if r.action != ReviewAction.SEEN
+    )  # fmt: skip
+
+
+Body = tuple[tuple[str, str], ...]
+
+
+def _body(s: Session, kind: ReviewItemKind, item_id: str,
+          names: dict[str, str]) -> tuple[str, str, dt.date, Body]:  # fmt: skip
+    """(person id, whose record, its date, what the reviewer reads)."""
+    if kind == ReviewItemKind.NOTE:
+        note = s.get(ContactNote, item_id)
+        if note is None:
+            raise NotFound("That note is no longer on this laptop.")
+        body = [("Contact", f"{ContactType(note.contact_type).label}, "
+                            f"{note.contact_at:%-d %b %Y %H:%M}"
+                            + (f", {note.location}" if note.location else "")
+                            + (f", {note.duration_minutes} minutes"
+                               if note.duration_minutes else ""))]  # fmt: skip
+        if note.not_seen_reason:
+            body.append(("Not seen because", note.not_seen_reason))
+        body.append(("Note", note.text))
+        for addendum in s.scalars(select(Addendum).where(Addendum.note_id == item_id)
+                                  .order_by(Addendum.created_at)):  # fmt: skip
+            author = names.get(addendum.created_by, "Unknown worker")
+            body.append((f"Addendum, {addendum.created_at:%-d %b %Y} by {author}",
+                         addendum.text))  # fmt: skip
+        return note.person_id, note.worker_id, note.contact_at.date(), tuple(body)
+    if kind == ReviewItemKind.RELEASE:
+        plan = s.get(ReleasePlan, item_id)
+        if plan is None:
+            raise NotFound("That release plan is no longer on this laptop.")
+        met = {True: "Yes", False: "No", None: "Not recorded"}[plan.met_at_gate]
+        night = FirstNight(plan.first_night).label if plan.first_night else "Not recorded"
+        body = [
+            ("Release", f"{plan.release_date:%-d %b %Y} {plan.release_time}".strip()
+             if plan.release_date else "No date"),
+            ("Met at the gate", met),
+            ("First night", night + (f" ({plan.first_night_detail})"
+                                     if plan.first_night_detail else "")),
+            ("Outcome", plan.outcome_note or "(no note)"),
+        ]  # fmt: skip
+        when = plan.release_date or (plan.outcome_recorded_at or utcnow()).date()
+        return plan.person_id, plan.updated_by, when, tuple(body)
+    referral = s.get(Referral, item_id)
+    if referral is None:
+        raise NotFound("That referral is no longer on this laptop.")
+    service = referral.service or {}
+    body = [
+        ("Service", str(service.get("name", referral.service_code))),
+        ("Status", ReferralStatus(referral.status).label),
+        ("Made on", f"{referral.made_on:%-d %b %Y}"),
+        ("Reason", referral.reason or "(none given)"),
+    ]
+    if referral.outcome:
+        body.append(("Outcome", referral.outcome))
+    return referral.person_id, referral.created_by, referral.made_on, tuple(body)

@@ -1,0 +1,145 @@
+"""The programme's figures as tables: what a cell holds, and how it is shown in the app and in
+the board pack, where small numbers are suppressed.
+
+A board pack leaves the team (the board, commissioners, evaluators): aggregate figures only,
+and any count from 1 to 4 is shown as "<5", as are shares and medians worked out from fewer
+than five, so that nobody can be recognised from a small group.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+SMALL = 5  # counts below this (but above 0) are not shown in a board pack
+SUPPRESSED = "<5"
+
+
+@dataclass(frozen=True)
+class Count:
+    n: int
+
+
+@dataclass(frozen=True)
+class Share:
+    """``part`` of ``whole``, shown as a percentage."""
+
+    part: int
+    whole: int
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A median or mean (``value``) worked out from ``n`` values."""
+
+    value: float | None
+    n: int
+    decimals: int = 1
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+Cell = Count | Share | Stat | Text
+
+
+def shown(cell: Cell, suppress: bool) -> str:
+    """The cell as text; with ``suppress`` (a board pack) small numbers become "<5"."""
+    if isinstance(cell, Text):
+        return cell.text
+    if isinstance(cell, Count):
+        if suppress and 0 < cell.n < SMALL:
+            return SUPPRESSED
+        return str(cell.n)
+    if isinstance(cell, Share):
+        if cell.whole == 0:
+            return "–"
+        if suppress and (0 < cell.part < SMALL or cell.whole < SMALL):
+            return SUPPRESSED
+        return f"{round(100 * cell.part / cell.whole)}%"
+    if cell.value is None or cell.n == 0:
+        return "–"
+    if suppress and cell.n < SMALL:
+        return SUPPRESSED
+    return f"{cell.value:.{cell.decimals}f}"
+
+
+def number(cell: Cell) -> float | None:
+    """The cell's value for a chart (None when there is none)."""
+    if isinstance(cell, Count):
+        return float(cell.n)
+    if isinstance(cell, Share):
+        return 100 * cell.part / cell.whole if cell.whole else None
+    if isinstance(cell, Stat):
+        return cell.value
+    return None
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str  # the CSV file's name without ".csv": stable, scripts read it
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+    note: str = ""  # how the figures are counted, in a sentence or two
+    chart: str = ""  # "bar" to chart the first numeric column by the first column
+
+    def text_rows(self, suppress: bool) -> list[list[str]]:
+        return [[shown(cell, suppress) for cell in row] for row in self.rows]
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date  # inclusive
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise ValueError("the period ends before it starts")
+
+    def __contains__(self, day: object) -> bool:
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
+
+
+@dataclass(frozen=True)
+class Figures:
+    period: Period
+    group_by: str  # "programme", "organisation" or "worker"
+    tables: tuple[Table, ...]
+    summary: tuple[tuple[str, Cell], ...]  # (metric, value) for summary.csv
+    made_at: dt.datetime = field(default_factory=dt.datetime.now)
+
+    def table(self, name: str) -> Table:
+        return next(t for t in self.tables if t.name == name)
+
+    def metric(self, name: str) -> Cell:
+        return next(cell for key, cell in self.summary if key == name)
+
+
+def median(values: Iterable[float]) -> Stat:
+    ordered = sorted(values)
+    if not ordered:
+        return Stat(None, 0)
+    middle = len(ordered) // 2
+    value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return Stat(value, len(ordered))
+
+
+def mean(values: Sequence[float]) -> Stat:
+    if not values:
+        return Stat(None, 0)
+    return Stat(sum(values) / len(values), len(values))
+
+
+def week_of(day: dt.date) -> dt.date:
+    """The Monday of the week the day falls in."""
+    return day - dt.timedelta(days=day.weekday())

@@ -1,0 +1,98 @@
+"""The case index (``sync_case_index``): who each case is for, kept up to date from every
+change this laptop writes or sees, so a worker's laptop can tell which cases to keep."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from restart_desktop.domain.allocation import CaseAudience, HandoverKind
+from restart_desktop.store.models import Change, SyncCaseIndex
+
+_CHUNK = 500
+
+#: Kinds of record that belong to no case (team records): every laptop keeps them.
+TEAM_ENTITIES = frozenset({"workers", "devices", "checklist_snapshots", "barriers"})
+
+
+def case_of_record(entity: str, record_id: str, person_id: object) -> str | None:
+    """The case a record belongs to: a person is their own case; team records have none."""
+    if entity == "people":
+        return record_id
+    if entity in TEAM_ENTITIES:
+        return None
+    return str(person_id) if person_id else None
+
+
+def case_of_change(s: Session, change: Mapping[str, Any]) -> str | None:
+    """The case of a change as published (``case_id``); bundles written before it was
+    published carry none: work it out from the change or the changes held."""
+    if "case_id" in change:
+        return str(change["case_id"]) if change["case_id"] else None
+    entity, record_id = str(change["entity"]), str(change["record_id"])
+    found = case_of_record(entity, record_id, (change.get("fields") or {}).get("person_id"))
+    if found is None and entity not in TEAM_ENTITIES:
+        query = select(Change.case_id).where(Change.record_id == record_id,
+                                             Change.case_id.is_not(None))  # fmt: skip
+        found = s.scalars(query.limit(1)).first()
+    return found
+
+
+def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]]) -> None:
+    """Update the index from changes (local or received, kept or not): a case's creator, its
+    allocated worker (the latest allocation by clock wins, the same on every laptop) and the
+    workers it is shared with."""
+    relevant = [c for c in changes if c["entity"] in ("people", "handovers")]
+    if not relevant:
+        return
+    cases = {_case_in(c) for c in relevant} - {""}
+    rows: dict[str, SyncCaseIndex] = {}
+    ordered = sorted(cases)
+    for start in range(0, len(ordered), _CHUNK):
+        for row in s.scalars(select(SyncCaseIndex).where(
+                SyncCaseIndex.case_id.in_(ordered[start:start + _CHUNK]))):  # fmt: skip
+            rows[row.case_id] = row
+    for change in relevant:
+        fields = change.get("fields") or {}
+        case_id = _case_in(change)
+        if not case_id:
+            continue
+        found = rows.get(case_id)
+        if found is None:
+            row = SyncCaseIndex(case_id=case_id, created_by="", allocated_worker_id=None,
+                                allocated_hlc="", shared_with=[])  # fmt: skip
+            s.add(row)
+            rows[case_id] = row
+        else:
+            row = found
+        if change["entity"] == "people":
+            if "given_name" in fields and not row.created_by:  # the creation carries them all
+                row.created_by = str(change["author_id"])
+            hlc = str(change["hlc"])
+            if "allocated_worker_id" in fields and hlc > row.allocated_hlc:
+                row.allocated_worker_id = fields["allocated_worker_id"]
+                row.allocated_hlc = hlc
+        elif fields.get("kind") == HandoverKind.SHARE and fields.get("to_worker_id"):
+            worker = str(fields["to_worker_id"])
+            if worker not in row.shared_with:
+                row.shared_with = sorted({*row.shared_with, worker})
+
+
+def _case_in(change: Mapping[str, Any]) -> str:
+    if change["entity"] == "people":
+        return str(change["record_id"])
+    return str((change.get("fields") or {}).get("person_id") or "")
+
+
+def audiences(s: Session, case_ids: Sequence[str]) -> dict[str, CaseAudience]:
+    found: dict[str, CaseAudience] = {}
+    ordered = sorted(set(case_ids))
+    for start in range(0, len(ordered), _CHUNK):
+        for row in s.scalars(select(SyncCaseIndex).where(
+                SyncCaseIndex.case_id.in_(ordered[start:start + _CHUNK]))):  # fmt: skip
+            found[row.case_id] = CaseAudience(row.created_by, row.allocated_worker_id,
+                                              tuple(row.shared_with))  # fmt: skip
+    return found

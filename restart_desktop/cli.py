@@ -8,6 +8,7 @@ to other users in the process list and end up in shell history).
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import os
 import sys
@@ -85,6 +86,20 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all-pending", action="store_true", help="every device asking to join")
     remove = team_sub.add_parser("remove", help="supervisor: remove a device (a lost laptop)")
     remove.add_argument("device")
+    promote = team_sub.add_parser(
+        "promote", help="supervisor: make a member a supervisor (receives every case, reviews)")
+    promote.add_argument("device")
+
+    report = sub.add_parser(
+        "report", help="supervisor: write the board pack (PDF and CSV files) for a period")
+    report.add_argument("--from", dest="start", required=True, metavar="DATE",
+                        help="first day of the period (YYYY-MM-DD)")
+    report.add_argument("--to", dest="end", required=True, metavar="DATE",
+                        help="last day of the period (YYYY-MM-DD)")
+    report.add_argument("--out", required=True, metavar="DIR",
+                        help="folder for the PDF, one CSV per table and summary.csv")
+    report.add_argument("--by", choices=["programme", "organisation"], default="organisation",
+                        help="break the figures down by partner organisation (default) or not")
     return parser
 
 
@@ -255,8 +270,47 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
         elif args.team_command == "remove":
             service.remove(args.device)
             print("Removed: nothing more is sent to or taken from that device.")
+        elif args.team_command == "promote":
+            member = service.promote(args.device)
+            print(f"{member.name} is now a supervisor: their laptop receives every case of the "
+                  "team from its next sync.")
     finally:
         session.close()
+    return EXIT_OK
+
+
+def _date(text: str, option: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        print(f"{option} must be a date like 2026-09-30, not '{text}'.", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE) from None
+
+
+def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    if end < start:
+        print("--to is before --from: nothing was written.", file=sys.stderr)
+        return EXIT_USAGE
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no window is shown
+    from PySide6.QtGui import QGuiApplication
+
+    from restart_desktop.app.figures import FiguresService
+    from restart_desktop.domain.figures import Period
+    from restart_desktop.ui.board_pack import PROGRAMME, write_board_pack
+
+    application = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    session = _open_session(paths)
+    try:
+        figures = FiguresService(session).report(Period(start, end), args.by)
+    finally:
+        session.close()
+    written = write_board_pack(figures, Path(args.out), PROGRAMME)
+    del application
+    print(f"Board pack for {figures.period.label} written to {args.out}: "
+          f"{len(written)} files ({', '.join(p.name for p in written[-1:])} and CSV tables).")
     return EXIT_OK
 
 
@@ -275,6 +329,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sync(paths, args)
         if args.command == "team":
             return _cmd_team(paths, args)
+        if args.command == "report":
+            return _cmd_report(paths, args)
         from restart_desktop.ui.application import run_gui
 
         return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)

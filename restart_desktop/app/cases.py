@@ -122,6 +122,16 @@ class StatusEntry:
 
 
 @dataclass(frozen=True)
+class HandoverView:
+    kind: HandoverKind
+    from_name: str  # "" for a first allocation
+    to_name: str
+    note: str
+    at: dt.datetime  # UTC
+    by: str
+
+
+@dataclass(frozen=True)
 class CaseDetails:
     id: str
     fields: CaseFields
@@ -135,16 +145,7 @@ class CaseDetails:
     flags: ReleaseFlags | None
     warnings: tuple[str, ...]
     status_history: tuple[StatusEntry, ...] = field(default=())
-
-
-@dataclass(frozen=True)
-class HandoverView:
-    kind: HandoverKind
-    from_name: str  # "" for a first allocation
-    to_name: str
-    note: str
-    at: dt.datetime  # UTC
-    by: str
+    handovers: tuple[HandoverView, ...] = field(default=())  # newest first
 
 
 @dataclass(frozen=True)
@@ -377,6 +378,7 @@ class CaseService:
                 flags=flags,
                 warnings=tuple(eligibility_warnings(person.iom, person.mappa)),
                 status_history=history,
+                handovers=tuple(_handovers(s, case_id, names)),
             )
 
     def _status_history(
@@ -561,17 +563,24 @@ class CaseService:
                            at=utcnow()))  # fmt: skip
             return kind
 
+    @property
+    def can_allocate(self) -> bool:
+        return self._app.worker.role == Role.SUPERVISOR
+
     def handovers(self, case_id: str) -> list[HandoverView]:
         """The case's allocations, handovers and shares, newest first."""
         with self._db.read() as s:
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
-            return [
-                HandoverView(HandoverKind(h.kind), names.get(h.from_worker_id or "", ""),
-                             names.get(h.to_worker_id, "another worker"), h.note,
-                             h.at, names.get(h.created_by, "Someone"))
-                for h in s.scalars(select(Handover).where(Handover.person_id == case_id)
-                                   .order_by(Handover.at.desc(), Handover.id.desc()))
-            ]  # fmt: skip
+            return _handovers(s, case_id, {w.id: w.name for w in s.scalars(select(Worker))})
+
+
+def _handovers(s: Session, case_id: str, names: dict[str, str]) -> list[HandoverView]:
+    return [
+        HandoverView(HandoverKind(h.kind), names.get(h.from_worker_id or "", ""),
+                     names.get(h.to_worker_id, "another worker"), h.note,
+                     h.at, names.get(h.created_by, "Someone"))
+        for h in s.scalars(select(Handover).where(Handover.person_id == case_id)
+                           .order_by(Handover.at.desc(), Handover.id.desc()))
+    ]  # fmt: skip
 
 
 def _referred(row: CaseRow, made: bool) -> CaseRow:

@@ -1,7 +1,8 @@
 """Demo data: plainly fictional people for the README's run command, tests and benchmarks.
 
 Every name is obviously invented (family names such as "Example" and "Sample"), prison numbers
-use the letter Z, which NOMIS does not issue, and the worker is called "Demo Worker". With the
+use the letter Z, which NOMIS does not issue, and the user is "Demo Team Leader" (a supervisor
+with a caseload, so the demo shows review and the figures as well as casework). With the
 same seed and the same day the content is the same; dates are relative to today so that the
 caseload always has people due out soon.
 """
@@ -13,10 +14,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.release import item_id_for, new_plan
 from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol
+from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSource, Role
 from restart_desktop.domain.checklist import FirstNight, ItemState
 from restart_desktop.domain.ids import uuid7
@@ -24,18 +27,22 @@ from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.outcomes import AreaScore
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.release import FRIDAY, is_working_day, release_flags
+from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
+from restart_desktop.store.changes import Actor
 from restart_desktop.store.models import (
     Addendum,
     Assessment,
     Barrier,
     ContactNote,
     FollowUpAction,
+    Handover,
     Person,
     Referral,
     ReferralEvent,
     ReleasePlanItem,
+    Review,
     Worker,
 )
 
@@ -53,6 +60,10 @@ COLLEAGUES = (
     ("Demo Colleague (Connection Support)", "connection_support"),
     ("Demo Colleague (Thames Valley Partnership)", "thames_valley_partnership"),
 )
+# The programme's manager: a second supervisor, who reviews the demo user's own notes.
+MANAGER = ("Demo Service Delivery Manager", "opcc_thames_valley")
+REVIEWED_SHARE = 0.8  # of notes, release days and referrals older than REVIEW_AFTER_DAYS
+REVIEW_AFTER_DAYS = 14
 NEED_CODES = (
     "accommodation", "substance_misuse", "benefits", "id_and_bank", "health",
     "mental_health", "employment_training", "family",
@@ -102,9 +113,9 @@ def create_demo_folder(
     """Enrol a new demo folder and fill it. Refuses a folder that already holds data."""
     session = enrol(
         paths,
-        name="Demo Worker",
+        name="Demo Team Leader",
         organisation_code="aspire_oxford",
-        role=Role.WORKER,
+        role=Role.SUPERVISOR,
         passphrase=DEMO_PASSPHRASE,
         demo=True,
         kdf=kdf,
@@ -133,6 +144,9 @@ def fill_demo_data(
             worker = Worker(id=_seeded_id(rng, anchor), name=name, organisation_code=organisation)
             s.add(worker)
             colleague_ids.append(worker.id)
+        manager = Worker(id=_seeded_id(rng, anchor), name=MANAGER[0],
+                         organisation_code=MANAGER[1], role=Role.SUPERVISOR.value)  # fmt: skip
+        s.add(manager)
     worker_ids = [session.worker.id, session.worker.id, session.worker.id, *colleague_ids]
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
@@ -149,13 +163,16 @@ def fill_demo_data(
             s.add_all(people)
             s.flush()
             for person in people:
-                notes += _demo_contacts(s, rng, person, today, session.worker.id)
+                author = person.allocated_worker_id or session.worker.id
+                notes += _demo_contacts(s, rng, person, today, author)
+                _demo_allocation(s, rng, person, session.worker.id, colleague_ids)
                 _demo_plan(s, rng, person, session, today)
                 _demo_referrals(s, rng, person, session, today)
                 _demo_assessments(s, rng, person, session, today)
             ids = [person.id for person in people]
         if done == 0:
             _demo_barriers(ids, session, rng, today)
+        _demo_reviews(session, rng, today, ids, manager.id)
         done += batch
         if progress:
             progress(done, cases)
@@ -595,3 +612,83 @@ def _demo_barriers(
                 resolution="Agreed with the partner at the board (demo)." if done else "",
                 resolved_on=raised + dt.timedelta(days=20) if done else None,
             ))  # fmt: skip
+
+
+def _demo_allocation(s: Session, rng: random.Random, person: Person, own: str,
+                     colleagues: list[str]) -> None:  # fmt: skip
+    """The allocation decision behind each allocated case, and now and then a handover from a
+    colleague or a share for a release day."""
+    if person.allocated_worker_id is None:
+        return
+    at = dt.datetime.combine(person.referral_date or dt.date.today(), dt.time(11))
+    first = person.allocated_worker_id
+    if person.allocated_worker_id == own and rng.random() < 0.1:
+        first = rng.choice(colleagues)
+    s.add(Handover(person_id=person.id, kind=HandoverKind.ALLOCATION.value, from_worker_id=None,
+                   to_worker_id=first, note="", at=at))  # fmt: skip
+    if first != person.allocated_worker_id:
+        s.add(Handover(person_id=person.id, kind=HandoverKind.HANDOVER.value,
+                       from_worker_id=first, to_worker_id=person.allocated_worker_id,
+                       note=rng.choice(HANDOVER_NOTES), at=at + dt.timedelta(days=9)))  # fmt: skip
+    elif person.allocated_worker_id != own and rng.random() < 0.05:
+        s.add(Handover(person_id=person.id, kind=HandoverKind.SHARE.value,
+                       from_worker_id=person.allocated_worker_id, to_worker_id=own,
+                       note="Please meet him at the gate on release day (demo).",
+                       at=at + dt.timedelta(days=5)))  # fmt: skip
+
+
+HANDOVER_NOTES = (
+    "He prefers afternoon visits; the council has his Duty to Refer (demo).",
+    "Handed over as I move to the Reading patch; all actions are up to date (demo).",
+    "Gate worker needed on release day; he knows you from the wing (demo).",
+)
+RETURN_COMMENTS = (
+    "Please add what was agreed about the first night (demo).",
+    "Which council was the Duty to Refer sent to? Add it in an addendum (demo).",
+)
+COMMENTS = (
+    "Good note: clear actions and dates (demo).",
+    "Worth raising the prescription gap as a barrier (demo).",
+)
+
+
+def _demo_reviews(session: AppSession, rng: random.Random, today: dt.date, person_ids: list[str],
+                  manager_id: str) -> None:  # fmt: skip
+    """Review actions on the demo people's older notes and referrals: most signed off a few
+    days after, some notes returned for correction, some comments. Colleagues' records
+    are reviewed by the demo user; the demo user's own by the manager, so "My actions" has
+    comments and a return to answer."""
+    own = session.worker.id
+    cutoff = dt.datetime.combine(today - dt.timedelta(days=REVIEW_AFTER_DAYS), dt.time())
+    as_manager = session.db.with_actor(Actor(worker_id=manager_id, device_id=session.device_id))
+    with session.db.read() as s:
+        items = [(ReviewItemKind.NOTE, n.id, n.person_id, n.worker_id, n.contact_at)
+                 for n in s.scalars(select(ContactNote).where(
+                     ContactNote.person_id.in_(person_ids), ContactNote.contact_at < cutoff))]
+        items += [(ReviewItemKind.REFERRAL, r.id, r.person_id, r.created_by,
+                   dt.datetime.combine(r.made_on, dt.time(12)))
+                  for r in s.scalars(select(Referral).where(
+                      Referral.person_id.in_(person_ids), Referral.status != "draft",
+                      Referral.made_on < cutoff.date()))]  # fmt: skip
+    returned_own = 0
+    for database in (session.db, as_manager):
+        mine = database is as_manager  # the manager reviews the demo user's records
+        with database.write() as s:
+            for kind, item_id, person_id, worker_id, when in items:
+                if (worker_id == own) != mine:
+                    continue
+                at = when + dt.timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
+                roll = rng.random()
+                review = {"item_kind": kind.value, "item_id": item_id, "person_id": person_id,
+                          "worker_id": worker_id}  # fmt: skip
+                if roll < REVIEWED_SHARE:
+                    s.add(Review(**review, action=ReviewAction.REVIEWED.value, comment="",
+                                 at=at))  # fmt: skip
+                elif roll < 0.81 and kind == ReviewItemKind.NOTE and (not mine
+                                                                       or returned_own < 2):
+                    returned_own += mine
+                    s.add(Review(**review, action=ReviewAction.RETURNED.value,
+                                 comment=rng.choice(RETURN_COMMENTS), at=at))  # fmt: skip
+                elif roll < 0.82:
+                    s.add(Review(**review, action=ReviewAction.COMMENT.value,
+                                 comment=rng.choice(COMMENTS), at=at))  # fmt: skip

@@ -19,8 +19,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
-from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource
+from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource, Role
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.figures import (
     Cell,
@@ -76,6 +77,18 @@ class FiguresService:
         self._app = session
         self._db = session.db
         self._reference = session.reference
+
+    def report(self, period: Period, group_by: str = "organisation",
+               progress: Progress | None = None) -> Figures:  # fmt: skip
+        """The figures for the board pack: a supervisor's laptop only (a worker's holds only
+        their own cases, so its figures would be a part taken for the whole)."""
+        if self._app.worker.role != Role.SUPERVISOR:
+            raise UserError("The board pack is made on a supervisor's laptop, which holds every "
+                            "case of the team.")
+        if group_by == "worker":
+            raise UserError("The board pack names no one: break it down by partner "
+                            "organisation or not at all.")
+        return self.figures(period, group_by, progress)
 
     def figures(self, period: Period, group_by: str = "programme",
                 progress: Progress | None = None) -> Figures:  # fmt: skip
@@ -420,7 +433,7 @@ def _reviews(s: Session, period: Period, group: Grouping) -> tuple[Table, Summar
     reviewed: Counter[str] = Counter()
     days: dict[str, list[float]] = defaultdict(list)
     for worker_id, at, written in s.execute(select(
-            Review.worker_id, Review.at, ContactNote.created_at)
+            Review.worker_id, Review.at, ContactNote.contact_at)
             .join(ContactNote, ContactNote.id == Review.item_id).where(
             Review.item_kind == ReviewItemKind.NOTE.value,
             Review.action == ReviewAction.REVIEWED.value,
@@ -435,7 +448,7 @@ def _reviews(s: Session, period: Period, group: Grouping) -> tuple[Table, Summar
     table = Table("notes_reviewed", "Contact notes reviewed",
                   ("Group", "Contact notes", "Notes reviewed", "Median days to review"), rows,
                   "Contact notes of contacts in the period, and notes signed off in the period "
-                  "with the days from the note being finalised to its sign-off.")  # fmt: skip
+                  "with the days from the contact to its sign-off.")  # fmt: skip
     return table, [("contact_notes", Count(finalised[ALL])),
                    ("notes_reviewed", Count(reviewed[ALL])),
                    ("notes_median_days_to_review", median(days[ALL]))]

@@ -29,12 +29,14 @@ from restart_desktop.domain.notes import (
     fts_query,
     is_overdue,
 )
+from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.store.models import (
     Addendum,
     ContactNote,
     FollowUpAction,
     NoteDraft,
     Person,
+    Review,
     Worker,
 )
 
@@ -99,6 +101,16 @@ class ActionView:
 
 
 @dataclass(frozen=True)
+class ReviewNote:
+    """What a supervisor did with a note (or the worker's answer), shown under it."""
+
+    action: str  # the action in words: "Reviewed", "Returned for correction", ...
+    author: str
+    at: dt.datetime  # UTC
+    comment: str
+
+
+@dataclass(frozen=True)
 class NoteView:
     id: str
     person_id: str
@@ -112,6 +124,7 @@ class NoteView:
     worker_name: str
     finalised_at: dt.datetime
     addenda: tuple[AddendumView, ...] = field(default=())
+    reviews: tuple[ReviewNote, ...] = field(default=())  # sign-offs, comments, returns
 
 
 class TimelineKind(StrEnum):
@@ -376,10 +389,12 @@ class NoteService:
             workers = _worker_names(s)
             if TimelineKind.NOTE in kinds:
                 addenda = _addenda_by_note(s, workers, Addendum.person_id == person_id)
+                reviews = _reviews_by_note(s, workers, Review.person_id == person_id)
                 for note in s.scalars(
                     select(ContactNote).where(ContactNote.person_id == person_id)
                 ):
-                    view = _note_view(note, workers, addenda.get(note.id, ()))
+                    view = _note_view(note, workers, addenda.get(note.id, ()),
+                                      reviews.get(note.id, ()))  # fmt: skip
                     entries.append(TimelineEntry(TimelineKind.NOTE, note.contact_at, note=view))
             if TimelineKind.ACTION in kinds:
                 for action in s.scalars(
@@ -402,7 +417,8 @@ class NoteService:
                 raise NotFound("That note is no longer on this laptop.")
             workers = _worker_names(s)
             addenda = _addenda_by_note(s, workers, Addendum.note_id == note_id)
-            return _note_view(note, workers, addenda.get(note_id, ()))
+            reviews = _reviews_by_note(s, workers, Review.item_id == note_id)
+            return _note_view(note, workers, addenda.get(note_id, ()), reviews.get(note_id, ()))
 
     # --- search ---------------------------------------------------------------------------
     def search(self, query_text: str, limit: int = 200) -> list[SearchHit]:
@@ -462,6 +478,19 @@ def _addenda_by_note(
     return {note_id: tuple(views) for note_id, views in grouped.items()}
 
 
+def _reviews_by_note(
+    s: Session, workers: dict[str, str], which: ColumnElement[bool]
+) -> dict[str, tuple[ReviewNote, ...]]:
+    grouped: dict[str, list[ReviewNote]] = {}
+    for review in s.scalars(select(Review).where(
+            which, Review.item_kind == ReviewItemKind.NOTE.value,
+            Review.action != ReviewAction.SEEN.value).order_by(Review.at, Review.id)):  # fmt: skip
+        grouped.setdefault(review.item_id, []).append(ReviewNote(
+            ReviewAction(review.action).label, workers.get(review.created_by, UNKNOWN_WORKER),
+            review.at, review.comment))  # fmt: skip
+    return {note_id: tuple(views) for note_id, views in grouped.items()}
+
+
 def _datetime(value: object) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
@@ -469,7 +498,8 @@ def _datetime(value: object) -> dt.datetime:
 
 
 def _note_view(
-    note: ContactNote, workers: dict[str, str], addenda: tuple[AddendumView, ...]
+    note: ContactNote, workers: dict[str, str], addenda: tuple[AddendumView, ...],
+    reviews: tuple[ReviewNote, ...] = (),
 ) -> NoteView:
     return NoteView(
         id=note.id,
@@ -484,6 +514,7 @@ def _note_view(
         worker_name=workers.get(note.worker_id, UNKNOWN_WORKER),
         finalised_at=note.created_at,
         addenda=addenda,
+        reviews=reviews,
     )
 
 

@@ -185,7 +185,8 @@ class ReviewService:
     # --- the queue ------------------------------------------------------------------------
     def _query(self, wanted: ReviewFilter, items: Any, last: Any,
                *columns: Any) -> Select[Any]:  # fmt: skip
-        conditions: list[ColumnElement[bool]] = []
+        # A supervisor's own records are reviewed by another supervisor.
+        conditions: list[ColumnElement[bool]] = [items.c.worker_id != self._app.worker.id]
         if wanted.state == ReviewState.TO_REVIEW:
             conditions.append(or_(last.c.action.is_(None),
                                   last.c.action == ReviewAction.ANSWERED.value))  # fmt: skip
@@ -222,9 +223,10 @@ class ReviewService:
             rows = s.execute(query.order_by(items.c.when, items.c.item_id)
                              .offset(offset).limit(limit)).all()  # fmt: skip
             return [
-                ReviewRow(ReviewItemKind(r[0]), r[1], r[2], r[3] or "",
-                          display_name(r[5], r[6], r[7]), r[8] or "Unknown worker",
-                          r[9] or "", _when(r[4]), _state_of(r[10]))
+                ReviewRow(kind=ReviewItemKind(r[0]), item_id=r[1], person_id=r[2],
+                          person_name=display_name(r[5], r[6], r[7]), worker_id=r[3] or "",
+                          worker_name=r[8] or "Unknown worker", organisation_code=r[9] or "",
+                          when=_when(r[4]), state=_state_of(r[10]))
                 for r in rows
             ]  # fmt: skip
 
@@ -267,6 +269,8 @@ class ReviewService:
                 raise UserError("Only a supervisor reviews workers' records.")
             if action not in SUPERVISOR_ACTIONS and worker_id != me:
                 raise UserError("Only the worker whose record it is answers a review.")
+            if action in SUPERVISOR_ACTIONS and worker_id == me:
+                raise UserError("Your own records are reviewed by another supervisor.")
             text = comment.strip()
             if action == ReviewAction.ANSWERED and kind == ReviewItemKind.NOTE:
                 if not addendum.strip():
@@ -292,7 +296,7 @@ class ReviewService:
     # --- the worker's side ---------------------------------------------------------------
     def notices(self) -> list[Notice]:
         """Comments and returns on this worker's records that still ask something of them:
-        a return not answered yet, a comment not marked seen. Newest first."""
+        a return not answered yet, a comment not marked seen. Returns first, newest first."""
         me = self._app.worker.id
         with self._db.read() as s:
             names = {w.id: w.name for w in s.scalars(select(Worker))}
@@ -324,7 +328,8 @@ class ReviewService:
                         action, review.comment, names.get(review.created_by, "Your supervisor"),
                         review.at, open_return,
                     ))  # fmt: skip
-            return sorted(found, key=lambda n: n.at, reverse=True)
+            found.sort(key=lambda n: n.at, reverse=True)  # newest first,
+            return sorted(found, key=lambda n: not n.needs_answer)  # returns to answer on top
 
     def notice_count(self) -> int:
         return len(self.notices())

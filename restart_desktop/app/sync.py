@@ -68,7 +68,13 @@ from restart_desktop.sync.folder import (
     bundle_name,
     write_atomically,
 )
-from restart_desktop.sync.roster import Member, Roster, sign_roster, verify_roster
+from restart_desktop.sync.roster import (
+    Member,
+    Roster,
+    RosterError,
+    sign_roster,
+    verify_roster,
+)
 
 log = logging.getLogger(__name__)
 AGE_IDENTITY = "sync_age_identity"
@@ -682,6 +688,34 @@ class SyncService:
                           members=tuple(m for m in roster.members if m.device_id != device_id))
         self._publish(target, updated)  # fmt: skip
         return updated
+
+    def promote(self, device_id: str) -> Member:
+        """Make a member a supervisor (a partner team leader): the roster says so, and their
+        worker record too, so their laptop receives every case of the team from its next
+        sync. Only the supervisor who made the team signs the roster."""
+        self._require_supervisor()
+        target = self._need_target()
+        roster = self._roster(target)
+        member = roster.member(device_id) if roster else None
+        if roster is None or member is None:
+            raise UserError("That device is not in the team.")
+        with self._app.db.read() as s:
+            if s.get(Worker, member.worker_id) is None:
+                raise UserError("Sync once first: this laptop has not received that worker's "
+                                "record yet.")  # fmt: skip
+        promoted = replace(member, role=Role.SUPERVISOR.value)
+        others = tuple(m for m in roster.members if m.device_id != device_id)
+        try:
+            self._publish(target, replace(roster, version=roster.version + 1,
+                                          members=(*others, promoted)))  # fmt: skip
+        except RosterError:
+            raise UserError("Only the supervisor who made the team changes its roster: ask "
+                            "them to promote this member.") from None
+        with self._app.db.write() as s:
+            worker = s.get(Worker, member.worker_id)
+            if worker is not None:
+                worker.role = Role.SUPERVISOR.value
+        return promoted
 
     def sync_now(
         self,

@@ -1,5 +1,6 @@
-"""My actions: referrals nobody has answered (to chase), then open follow-up actions across the
-worker's caseload, overdue first."""
+"""My actions: what the supervisor has sent back (returns to answer, comments to read), then
+referrals nobody has answered (to chase), then open follow-up actions across the worker's
+caseload, overdue first."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
     QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -23,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.notes import ActionView, NoteService
 from restart_desktop.app.referrals import ReferralService, ReferralView
+from restart_desktop.app.review import Notice, ReviewService
+from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.referrals import ReferralsTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
@@ -67,28 +72,111 @@ class ActionsTableModel(RowListTableModel[ActionView]):
         return None
 
 
+class NoticesTableModel(RowListTableModel[Notice]):
+    COLUMNS = ("When", "Person", "About", "From your supervisor")
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        notice = self.row_item(index.row()) if index.isValid() else None
+        if notice is None or role not in (Qt.ItemDataRole.DisplayRole,
+                                          Qt.ItemDataRole.AccessibleTextRole):  # fmt: skip
+            return None
+        what = "Returned for correction" if notice.needs_answer else "Comment"
+        return (f"{notice.at:%d %b %Y}", notice.person_name, f"{notice.kind.label}: {what}",
+                f"{notice.author}: {notice.comment}")[index.column()]  # fmt: skip
+
+
+class AnswerDialog(QDialog):
+    """Answer a return: for a note, the addendum that corrects it; for a release day or a
+    referral, what was corrected (after correcting it in its own screen)."""
+
+    def __init__(self, notice: Notice, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Answer the return")
+        note = notice.kind == ReviewItemKind.NOTE
+        intro = QLabel(f"<b>{notice.author}</b> returned this {notice.kind.label.lower()} "
+                       f"({notice.person_name}): {notice.comment}")  # fmt: skip
+        intro.setWordWrap(True)
+        self.text = QPlainTextEdit()
+        self.text.setTabChangesFocus(True)
+        self.text.setAccessibleName("Addendum to the note" if note else "What you corrected")
+        caption = QLabel("&Addendum (added under the note):" if note
+                         else "&What you corrected:")  # fmt: skip
+        caption.setBuddy(self.text)
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Send &answer")
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        for widget in (intro, caption, self.text, self.error, buttons):
+            layout.addWidget(widget)
+        self.resize(520, 300)
+
+    def _on_accept(self) -> None:
+        if not self.text.toPlainText().strip():
+            self.error.setText("Write the answer first: it goes back to your supervisor.")
+            self.text.setFocus()
+            return
+        self.accept()
+
+
 class MyActionsView(QWidget):
     """Signals:
     case_requested(str): open this person's case (contacts tab).
     referral_case_requested(str): open this person's referrals (a referral to chase).
     changed(): an action was closed.
+    notices_counted(int): returns and comments waiting for the worker (the status bar).
     """
 
     case_requested = Signal(str)
     referral_case_requested = Signal(str)
     changed = Signal()
+    notices_counted = Signal(int)
 
     def __init__(
         self,
         service: NoteService,
         runner: TaskRunner,
         referrals: ReferralService | None = None,
+        review: ReviewService | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
         self._referrals = referrals
+        self._review = review
+        self.notice_model = NoticesTableModel(self)
+        self.notices = EnterTableView()
+        self.notices.setModel(self.notice_model)
+        self.notices.setAccessibleName(
+            "From your supervisor: returns to answer and comments to read")
+        self.notices.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.notices.setMaximumHeight(170)
+        self.notices.setTabKeyNavigation(False)
+        self.notices.setColumnWidth(0, 110)
+        self.notices.setColumnWidth(1, 200)
+        self.notices.setColumnWidth(2, 230)
+        self.notices_label = QLabel("")
+        self.notices_label.setStyleSheet("font-weight: 600;")
+        self.answer_button = QPushButton("A&nswer…")
+        self.seen_button = QPushButton("Mark s&een")
+        self.notices.row_activated.connect(self._on_notice_activated)
+        self.answer_button.clicked.connect(self._on_answer)
+        self.seen_button.clicked.connect(self._on_seen)
+        notice_buttons = QHBoxLayout()
+        notice_buttons.addWidget(self.answer_button)
+        notice_buttons.addWidget(self.seen_button)
+        notice_buttons.addStretch(1)
+        self.notice_box = QWidget()
+        notice_layout = QVBoxLayout(self.notice_box)
+        notice_layout.setContentsMargins(0, 0, 0, 0)
+        notice_layout.addWidget(self.notices_label)
+        notice_layout.addWidget(self.notices)
+        notice_layout.addLayout(notice_buttons)
+        self.notice_box.hide()
         self.chase_model = ReferralsTableModel(with_person=True, parent=self)
         self.chases = EnterTableView()
         self.chases.setModel(self.chase_model)
@@ -122,6 +210,7 @@ class MyActionsView(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.summary)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.notice_box)
         layout.addWidget(self.chases_label)
         layout.addWidget(self.chases)
         layout.addLayout(buttons)
@@ -134,7 +223,9 @@ class MyActionsView(QWidget):
         self.table.row_activated.connect(lambda _row: self._on_open_clicked())
 
     def refresh(self) -> None:
-        service, referrals = self._service, self._referrals
+        service, referrals, review = self._service, self._referrals, self._review
+        if review is not None:
+            self._runner.run(review.notices, self._on_notices_loaded, self._on_failed)
         self._runner.run(service.my_actions, self._on_loaded, self._on_failed)
         if referrals is not None:
             self._runner.run(referrals.to_chase, self._on_chases_loaded, self._on_failed)
@@ -151,8 +242,72 @@ class MyActionsView(QWidget):
             self.chases.setCurrentIndex(self.chase_model.index(0, 0))
 
     def focus_first(self) -> None:
-        """Ctrl+2: the referrals to chase when there are any (they come first), else actions."""
-        (self.chases if self.chases.isVisible() else self.table).setFocus()
+        """Ctrl+2: the supervisor's returns and comments, then referrals to chase, when there
+        are any (they come first), else the actions."""
+        if self.notice_box.isVisible():
+            self.notices.setFocus()
+        else:
+            (self.chases if self.chases.isVisible() else self.table).setFocus()
+
+    # --- from the supervisor -------------------------------------------------------------
+    def _on_notices_loaded(self, notices: list[Notice]) -> None:
+        current = max(self.notices.currentIndex().row(), 0)
+        self.notice_model.set_rows(notices)
+        answers = sum(1 for n in notices if n.needs_answer)
+        self.notices_label.setText(f"From your supervisor: {answers} to answer, "
+                                   f"{len(notices) - answers} comments to read")  # fmt: skip
+        self.notice_box.setVisible(bool(notices))
+        if notices:
+            self.notices.setCurrentIndex(
+                self.notice_model.index(min(current, len(notices) - 1), 0))
+        self.notices_counted.emit(len(notices))
+
+    def current_notice(self) -> Notice | None:
+        return self.notice_model.row_item(self.notices.currentIndex().row())
+
+    def _on_notice_activated(self, row: int) -> None:
+        notice = self.notice_model.row_item(row)
+        if notice is None:
+            return
+        if notice.kind == ReviewItemKind.REFERRAL:
+            self.referral_case_requested.emit(notice.person_id)
+        else:
+            self.case_requested.emit(notice.person_id)
+
+    def _on_answer(self) -> None:
+        notice, review = self.current_notice(), self._review
+        if notice is None or review is None:
+            return
+        if not notice.needs_answer:
+            self.notices_label.setText("That is a comment: mark it seen once read.")
+            return
+        dialog = AnswerDialog(notice, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        text = dialog.text.toPlainText()
+        if notice.kind == ReviewItemKind.NOTE:
+            work = lambda: review.act(notice.kind, notice.item_id,  # noqa: E731
+                                      ReviewAction.ANSWERED, addendum=text)
+        else:
+            work = lambda: review.act(notice.kind, notice.item_id,  # noqa: E731
+                                      ReviewAction.ANSWERED, text)
+        self._runner.run(work, lambda _id: self._after_notice("Answer sent"), self._on_failed)
+
+    def _on_seen(self) -> None:
+        notice, review = self.current_notice(), self._review
+        if notice is None or review is None:
+            return
+        if notice.needs_answer:
+            self.notices_label.setText("A return is answered, not just marked seen: Answer…")
+            return
+        self._runner.run(lambda: review.mark_seen(notice.review_id),
+                         lambda _none: self._after_notice("Marked seen"),
+                         self._on_failed)  # fmt: skip
+
+    def _after_notice(self, done: str) -> None:
+        self.summary.setText(f"{done}: your supervisor sees it after the next sync.")
+        self.refresh()
+        self.notices.setFocus()
 
     def _on_chase_activated(self, row: int) -> None:
         view = self.chase_model.row_item(row)

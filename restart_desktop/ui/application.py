@@ -289,6 +289,11 @@ class MainWindow(QMainWindow):
         self.sync_stop.setToolTip("Stop the sync after the bundle it is on (File > Stop syncing)")
         self.sync_stop.setVisible(False)
         self.sync_stop.clicked.connect(self._on_stop_sync)
+        self.notices_label = QLabel("")
+        self.notices_label.setAccessibleName("From your supervisor")
+        self.notices_label.setToolTip("Returns to answer and comments to read (My actions, "
+                                      "Ctrl+2)")  # fmt: skip
+        self.statusBar().addPermanentWidget(self.notices_label)
         self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.sync_progress)
         self.statusBar().addPermanentWidget(self.sync_stop)
@@ -460,6 +465,7 @@ class MainWindow(QMainWindow):
         self.workspace = Workspace(session, self.runner)
         self.workspace.message.connect(self._on_workspace_message)
         self.workspace.sync_status.connect(self.sync_label.setText)
+        self.workspace.notices_counted.connect(self._on_notices_counted)
         if self.workspace.sync is not None:
             self.workspace.sync.progress.connect(self._on_sync_progress)
         self.stack.addWidget(self.workspace)
@@ -508,6 +514,7 @@ class MainWindow(QMainWindow):
             self.workspace.show_caseload()
         self._focus_before_lock = None
         self._update_actions()
+        self.workspace.count_notices()
         self.idle.start(self.idle_timeout_ms())
         if self.workspace.sync is not None:
             self.workspace.sync.start()
@@ -538,6 +545,7 @@ class MainWindow(QMainWindow):
             if dialog.isVisible():
                 dialog.reject()  # a dialog over the workspace may show personal data
         self.user_label.setText("")
+        self.notices_label.setText("")
         if self.workspace is not None and self.workspace.sync is not None:
             self.workspace.sync.stop()
         self.statusBar().clearMessage()
@@ -600,6 +608,8 @@ class MainWindow(QMainWindow):
         self.today_action = self._action("Show &today's releases", "Ctrl+T", self._on_today)
         self.referrals_action = self._action("Show &referrals", "Ctrl+3", self._on_referrals)
         self.barriers_action = self._action("Show &barriers", "Ctrl+4", self._on_barriers)
+        self.review_action = self._action("Show re&view queue", "Ctrl+5", self._on_review)
+        self.figures_action = self._action("Show &figures", "Ctrl+6", self._on_figures)
         self.search_action = self._action("&Search notes", "Ctrl+K", self._on_search_notes)
         self.note_action = self._action(
             "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
@@ -622,6 +632,8 @@ class MainWindow(QMainWindow):
             self.actions_action,
             self.referrals_action,
             self.barriers_action,
+            self.review_action,
+            self.figures_action,
         ):
             file_menu.addAction(action)
         file_menu.addAction(self.close_case_action)
@@ -650,6 +662,8 @@ class MainWindow(QMainWindow):
             self.today_action,
             self.referrals_action,
             self.barriers_action,
+            self.review_action,
+            self.figures_action,
             self.find_action,
             self.caseload_action,
             self.close_case_action,
@@ -664,6 +678,25 @@ class MainWindow(QMainWindow):
         open_ = not self.is_locked
         for action in self.unlocked_actions:
             action.setEnabled(open_)
+        supervisor = self.workspace is not None and self.workspace.supervisor
+        for action in (self.review_action, self.figures_action):
+            action.setVisible(supervisor)
+            action.setEnabled(open_ and supervisor)
+
+    def _on_notices_counted(self, count: int) -> None:
+        if self.is_locked:
+            return
+        self.notices_label.setText(
+            "" if not count else f"{count} from your supervisor" if count > 1
+            else "1 from your supervisor")  # fmt: skip
+
+    def _on_review(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_review()
+
+    def _on_figures(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_figures()
 
     def _on_new(self) -> None:
         if self.workspace is not None and not self.is_locked:

@@ -36,6 +36,7 @@ from restart_desktop.app.notes import NoteService
 from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
+from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.case import ConsentMethod, ReferralSource
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
@@ -123,7 +124,7 @@ class CaseFileView(QWidget):
         self.save_button.clicked.connect(self.save)
         self.status_button = QPushButton("Change s&tatus…")
         self.status_button.clicked.connect(self._on_status_clicked)
-        self.allocate_button = QPushButton("&Allocate to…")
+        self.allocate_button = QPushButton("&Allocate or hand over…")
         self.allocate_button.clicked.connect(self._on_allocate_clicked)
         for button in (self.status_button, self.allocate_button):
             button.setEnabled(case_id is not None)
@@ -417,9 +418,17 @@ class CaseFileView(QWidget):
             f"{html.escape(entry.reason)} · {html.escape(entry.author)}"
             for entry in details.status_history
         ]
+        for handover in details.handovers:
+            moved = (f"{html.escape(handover.from_name)} → " if handover.from_name
+                     and handover.kind != HandoverKind.SHARE else "")  # fmt: skip
+            note = f" · {html.escape(handover.note)}" if handover.note else ""
+            lines.append(f"{handover.at:%d/%m/%Y %H:%M} · {handover.kind.label}: {moved}"
+                         f"{html.escape(handover.to_name)}{note} · "
+                         f"{html.escape(handover.by)}")  # fmt: skip
         self.history.setText("<br>".join(lines) if lines else "No changes yet.")
         self.status_button.setEnabled(True)
         self.allocate_button.setEnabled(True)
+        self.allocate_button.setVisible(self._service.can_allocate)
         if self.timeline is not None:
             self.timeline.person_name = name
         if self.referrals_panel is not None:
@@ -647,8 +656,9 @@ class CaseFileView(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         service, case_id, worker = self._service, self.case_id, dialog.chosen()
+        note, share = dialog.note.toPlainText(), dialog.share.isChecked()
         self._runner.run(
-            lambda: service.allocate(case_id, worker),
+            lambda: service.allocate(case_id, worker, note, share),
             lambda _: self._after_action(),
             self._on_save_failed,
         )

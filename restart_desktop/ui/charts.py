@@ -271,3 +271,76 @@ class LineChart(_Chart):
             painter.drawText(QRectF(x + 32, y, legend_width - 36, 34),
                              int(Qt.TextFlag.TextWordWrap), series.name)  # fmt: skip
             y += 36
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: float | None  # None: not drawn (a suppressed small number, or nothing to show)
+    text: str  # the value as written beside the bar ("12", "<5", "48%")
+
+
+def draw_bars(painter: QPainter, rect: QRectF, bars: tuple[Bar, ...], empty: str) -> None:
+    """Horizontal bars, one per label, the value written at the end of each. Works on any
+    paint device from any thread (no widget), so the board pack draws the same picture."""
+    painter.fillRect(rect, QColor("#ffffff"))
+    painter.setPen(QColor("#000000"))
+    if not bars:
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, empty)
+        return
+    _font(painter, 9)
+    label_width = min(rect.width() * 0.42, 220.0)
+    row = min(34.0, (rect.height() - 8) / len(bars))
+    top = max((v.value or 0.0) for v in bars) or 1.0
+    usable = rect.width() - label_width - 60
+    for index, bar in enumerate(bars):
+        y = rect.top() + 4 + index * row
+        painter.setPen(QColor("#000000"))
+        painter.drawText(QRectF(rect.left() + 4, y, label_width - 10, row),
+                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                         bar.label)  # fmt: skip
+        length = usable * (bar.value or 0.0) / top if bar.value else 0.0
+        if length > 0:
+            painter.fillRect(QRectF(rect.left() + label_width, y + row * 0.18, length,
+                                    row * 0.64), QColor(PALETTE[0]))  # fmt: skip
+        painter.drawText(QRectF(rect.left() + label_width + length + 6, y, 60, row),
+                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         bar.text)  # fmt: skip
+
+
+def bar_image(title: str, bars: tuple[Bar, ...], width: int = 1200) -> QImage:
+    """A bar chart as a picture (for a PDF), drawn at print resolution."""
+    logical_height = 40 + 30 * max(1, len(bars))
+    scale = width / 600
+    image = QImage(QSize(width, int(logical_height * scale)), QImage.Format.Format_RGB32)
+    painter = QPainter(image)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.scale(scale, scale)
+    area = QRectF(0, 0, 600, logical_height)
+    painter.fillRect(area, QColor("#ffffff"))
+    _font(painter, 11, bold=True)
+    painter.setPen(QColor("#000000"))
+    left = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    painter.drawText(QRectF(10, 4, 580, 24), left, title)
+    draw_bars(painter, area.adjusted(0, 30, 0, 0), bars, "Nothing to show for the period.")
+    painter.end()
+    return image
+
+
+class BarChart(_Chart):
+    """One table's figures as horizontal bars (the figures view)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Chart of the table's figures", parent)
+        self.empty_text = "Nothing to show for the period."
+        self._bars: tuple[Bar, ...] = ()
+
+    def set_bars(self, bars: tuple[Bar, ...]) -> None:
+        self._bars = bars
+        self.update()
+
+    def has_data(self) -> bool:
+        return bool(self._bars)
+
+    def draw(self, painter: QPainter, rect: QRectF) -> None:
+        draw_bars(painter, rect, self._bars, self.empty_text)

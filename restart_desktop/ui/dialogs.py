@@ -1,16 +1,18 @@
-"""Small dialogs: change status with a reason, allocate to a worker, and About."""
+"""Small dialogs: change status with a reason, allocate or hand over a case, and About."""
 
 from __future__ import annotations
 
 import html
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPlainTextEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -68,33 +70,62 @@ class StatusDialog(QDialog):
 
 
 class AllocateDialog(QDialog):
-    """Choose the worker the case is allocated to."""
+    """A supervisor's allocation decision: allocate the case, hand it over to another worker
+    with a note for them, or share it with a second worker (who then receives it too)."""
 
     def __init__(
         self, workers: list[WorkerOption], current: str | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Allocate case")
+        self.setWindowTitle("Allocate or hand over")
+        self._current = current
         self.worker = QComboBox()
         self.worker.setAccessibleName("Worker to allocate the case to")
-        self.worker.addItem("Nobody (unallocated)", None)
+        self.worker.addItem("Nobody (back to unallocated)", None)
         for option in workers:
             self.worker.addItem(option.name, option.id)
         found = self.worker.findData(current)
         self.worker.setCurrentIndex(max(found, 0))
+        self.share = QCheckBox("&Share with this worker; the case stays allocated as it is")
+        self.share.setEnabled(current is not None)
+        self.note = QPlainTextEdit()
+        self.note.setTabChangesFocus(True)
+        self.note.setAccessibleName("Handover note for the worker")
+        self.note.setPlaceholderText("What the worker taking it on needs to know (needed for a "
+                                     "handover)")  # fmt: skip
+        self.note.setMaximumHeight(110)
         label = QLabel("Allocate &to:")
         label.setBuddy(self.worker)
+        note_label = QLabel("Handover &note:")
+        note_label.setBuddy(self.note)
+        self.error = FieldError()
         form = QFormLayout()
         form.addRow(label, self.worker)
+        form.addRow("", self.share)
+        form.addRow(note_label, self.note)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Allocate")
-        buttons.accepted.connect(self.accept)
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("&Allocate" if current is None else "&Hand over")
+        buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
+        self.share.toggled.connect(
+            lambda on: self.ok.setText("&Share" if on else "&Hand over"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.error)
         layout.addWidget(buttons)
+        self.resize(520, 280)
+
+    def _on_accept(self) -> None:
+        handing_over = self._current is not None and not self.share.isChecked()
+        if handing_over and self.chosen() != self._current and not self.note.toPlainText().strip():
+            self.error.show_message("Write a handover note: the worker taking the case over "
+                                    "reads it with the case.")  # fmt: skip
+            self.note.setFocus()
+            return
+        self.accept()
 
     def chosen(self) -> str | None:
         value = self.worker.currentData()

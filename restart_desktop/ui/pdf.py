@@ -5,16 +5,19 @@ failure never leaves half a PDF under the name the worker chose."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QObject, QSizeF, QThread, Signal
-from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import QMarginsF, QObject, QSizeF, QThread, QUrl, Signal
+from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 BODY_PT = 13
 
 
-def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT) -> Path:
-    """Write ``html`` to ``path`` as A4 pages; returns ``path``."""
+def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT,
+                   images: Mapping[str, QImage] | None = None) -> Path:  # fmt: skip
+    """Write ``html`` to ``path`` as A4 pages; returns ``path``. ``images`` are pictures the
+    HTML names in ``<img src="NAME">`` (drawn in memory: no picture file is written)."""
     temporary = path.with_name(f".{path.name}.part")
     writer = QPdfWriter(str(temporary))
     writer.setTitle(title)
@@ -36,6 +39,8 @@ def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT) ->
     font = document.defaultFont()
     font.setPointSize(body_pt)
     document.setDefaultFont(font)
+    for name, image in (images or {}).items():
+        document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     document.setHtml(html)
     try:
         document.print_(writer)

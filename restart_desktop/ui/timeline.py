@@ -152,6 +152,12 @@ def note_html(note: NoteView, reference: ReferenceData) -> str:
             f"<hr><p><b>Addendum</b> by {html.escape(addendum.author)}, "
             f"{addendum.at:%d/%m/%Y %H:%M}</p>{_paragraphs(addendum.text)}"
         )
+    if note.reviews:
+        parts.append("<hr><p><b>Review</b></p>")
+        for review in note.reviews:
+            comment = f": {html.escape(review.comment)}" if review.comment else ""
+            parts.append(f"<p>{review.at:%d/%m/%Y %H:%M} UTC · {html.escape(review.action)} · "
+                         f"{html.escape(review.author)}{comment}</p>")  # fmt: skip
     return "".join(parts)
 
 

@@ -9,18 +9,23 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from restart_desktop.app.cases import CaseService, WorkerOption
+from restart_desktop.app.figures import FiguresService
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.review import ReviewService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import SyncService
+from restart_desktop.domain.case import Role
 from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
+from restart_desktop.ui.figures_view import FiguresView
 from restart_desktop.ui.outcomes import BarriersView
 from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
+from restart_desktop.ui.review_view import ReviewView
 from restart_desktop.ui.search_view import NoteSearchView
 from restart_desktop.ui.sync_ui import SyncController
 from restart_desktop.ui.tasks import TaskRunner
@@ -38,6 +43,7 @@ class Workspace(QWidget):
 
     message = Signal(str)
     sync_status = Signal(str)
+    notices_counted = Signal(int)
 
     def __init__(self, session: AppSession, runner: TaskRunner, parent: QWidget | None = None):
         super().__init__(parent)
@@ -48,13 +54,23 @@ class Workspace(QWidget):
         self.release = ReleaseService(session)
         self.referral_service = ReferralService(session)
         self.outcome_service = OutcomeService(session)
+        self.review_service = ReviewService(session)
+        self.supervisor = session.worker.role == Role.SUPERVISOR
         self.sync: SyncController | None = SyncController(SyncService(session), runner, self)
         self.sync.status_changed.connect(self.sync_status)
         self.sync.synced.connect(self._on_synced)
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
         self.today = TodayView(self.release, runner)
-        self.my_actions = MyActionsView(self.notes, runner, self.referral_service)
+        self.my_actions = MyActionsView(self.notes, runner, self.referral_service,
+                                        self.review_service)  # fmt: skip
+        self.my_actions.notices_counted.connect(self.notices_counted)
+        self.review: ReviewView | None = None
+        self.figures: FiguresView | None = None
+        if self.supervisor:
+            self.review = ReviewView(self.review_service, runner, session.reference)
+            self.review.case_requested.connect(self.open_contacts)
+            self.figures = FiguresView(FiguresService(session), runner)
         self.referrals = ReferralsView(self.referral_service, runner, session.reference)
         self.barriers = BarriersView(
             self.outcome_service, self.service, runner, session.reference
@@ -66,14 +82,17 @@ class Workspace(QWidget):
         self.tabs.setAccessibleName(
             "Caseload, today, actions, referrals, barriers, search and open case files"
         )
-        for page, title in (
+        pages: list[tuple[QWidget, str]] = [
             (self.caseload, "Caseload"),
             (self.today, "Today"),
             (self.my_actions, "My actions"),
             (self.referrals, "Referrals"),
             (self.barriers, "Barriers"),
             (self.search, "Search notes"),
-        ):
+        ]
+        if self.review is not None and self.figures is not None:
+            pages += [(self.review, "Review"), (self.figures, "Figures")]
+        for page, title in pages:
             index = self.tabs.addTab(page, title)
             self.tabs.tabBar().setTabButton(
                 index, self.tabs.tabBar().ButtonPosition.RightSide, None
@@ -94,18 +113,30 @@ class Workspace(QWidget):
         service = self.service
         runner.run(service.workers, self._on_workers_loaded)
 
+    def count_notices(self) -> None:
+        """Returns and comments from the supervisor waiting for this worker (status bar)."""
+        review = self.review_service
+        self.runner.run(review.notice_count, self.notices_counted.emit, lambda _error: None)
+
     def _on_synced(self) -> None:
         """New records may have come in: the visible lists load again."""
         self.caseload.refresh()
+        self.count_notices()
         current = self.tabs.currentWidget()
         if current is self.today:
             self.today.refresh()
         elif current is self.referrals:
             self.referrals.refresh()
+        elif current is self.review and self.review is not None:
+            self.review.refresh()
+        elif current is self.my_actions:
+            self.my_actions.refresh()
 
     def _on_workers_loaded(self, workers: list[WorkerOption]) -> None:
         self.workers = workers
         self.caseload.set_workers(workers)
+        if self.review is not None:
+            self.review.set_workers(workers)
 
     def _on_tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
@@ -117,6 +148,11 @@ class Workspace(QWidget):
             self.referrals.refresh()
         elif widget is self.barriers:
             self.barriers.refresh()
+        elif widget is self.review and self.review is not None:
+            self.review.refresh()
+        elif widget is self.figures and self.figures is not None and self.figures.busy() is False:
+            if self.figures.model.rowCount() == 0:
+                self.figures.refresh()
 
     def case_views(self) -> list[CaseFileView]:
         views = []
@@ -206,6 +242,16 @@ class Workspace(QWidget):
     def show_search(self) -> None:
         self.tabs.setCurrentWidget(self.search)
         self.search.focus_box()
+
+    def show_review(self) -> None:
+        if self.review is not None:
+            self.tabs.setCurrentWidget(self.review)
+            self.review.focus_first()
+
+    def show_figures(self) -> None:
+        if self.figures is not None:
+            self.tabs.setCurrentWidget(self.figures)
+            self.figures.focus_first()
 
     def show_actions(self) -> None:
         self.tabs.setCurrentWidget(self.my_actions)

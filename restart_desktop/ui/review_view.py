@@ -1,0 +1,285 @@
+"""The supervisor's review queue: workers' finalised notes, release days and referrals waiting
+for review, oldest first, with a reading pane and the review actions.
+
+Keyboard: the list takes Up and Down (or Alt+N / Alt+P from anywhere in the view); Tab goes to
+the comment box; Alt+R signs off, Alt+C comments, Alt+T returns for correction with the
+comment. After an action the next item is shown, so a supervisor can work down the queue
+without the mouse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.cases import WorkerOption
+from restart_desktop.app.review import ReviewDetail, ReviewFilter, ReviewRow, ReviewService
+from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.domain.review import ReviewAction, ReviewItemKind, ReviewState
+from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.tasks import TaskRunner, user_message
+
+SHOWN = 500  # rows loaded at once: the oldest first, which is what is worked on
+PERIODS = (("Any time", None), ("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90))
+
+
+class ReviewTableModel(RowListTableModel[ReviewRow]):
+    COLUMNS = ("Date", "Type", "Person", "Worker")
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.row_item(index.row()) if index.isValid() else None
+        if row is None or role not in (Qt.ItemDataRole.DisplayRole,
+                                       Qt.ItemDataRole.AccessibleTextRole):  # fmt: skip
+            return None
+        return (f"{row.when:%d %b %Y}", row.kind.label, row.person_name,
+                row.worker_name)[index.column()]  # fmt: skip
+
+
+def detail_html(detail: ReviewDetail) -> str:
+    """The reading pane: the record, then what has been said about it."""
+    parts = [f"<h3>{html.escape(detail.title)}</h3>",
+             f"<p>By {html.escape(detail.worker_name)} · {html.escape(detail.state.label)}</p>"]
+    for label, text in detail.body:
+        body = html.escape(text).replace("\n", "<br>")
+        parts.append(f"<p><b>{html.escape(label)}</b><br>{body}</p>")
+    if detail.history:
+        parts.append("<h4>Review</h4>")
+        for entry in detail.history:
+            comment = f": {html.escape(entry.comment)}" if entry.comment else ""
+            parts.append(f"<p>{entry.at:%d %b %Y %H:%M} UTC, {html.escape(entry.author)}, "
+                         f"<b>{html.escape(entry.action.label)}</b>{comment}</p>")  # fmt: skip
+    return "".join(parts)
+
+
+class ReviewView(QWidget):
+    """Signals:
+    case_requested(str): open this person's case file.
+    reviewed(): an action was recorded (the sync sends it).
+    """
+
+    case_requested = Signal(str)
+    reviewed = Signal()
+
+    def __init__(self, service: ReviewService, runner: TaskRunner, reference: ReferenceData,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self._service = service
+        self._runner = runner
+        self._detail: ReviewDetail | None = None
+        self._keep_row = 0
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Type of record")
+        self.kind.addItem("All types", None)
+        for kind in ReviewItemKind:
+            self.kind.addItem(kind.label, kind.value)
+        self.worker = QComboBox()
+        self.worker.setAccessibleName("Worker")
+        self.worker.addItem("All workers", None)
+        self.organisation = QComboBox()
+        self.organisation.setAccessibleName("Partner organisation")
+        self.organisation.addItem("All organisations", None)
+        for organisation in reference.organisations:
+            self.organisation.addItem(organisation.name, organisation.code)
+        self.period = QComboBox()
+        self.period.setAccessibleName("Period")
+        for label, days in PERIODS:
+            self.period.addItem(label, days)
+        self.state = QComboBox()
+        self.state.setAccessibleName("Review state")
+        for state in ReviewState:
+            self.state.addItem(state.label, state.value)
+        filters = QHBoxLayout()
+        for label_text, combo in (("T&ype:", self.kind), ("&Worker:", self.worker),
+                                  ("Or&ganisation:", self.organisation),
+                                  ("Peri&od:", self.period), ("&Show:", self.state)):  # fmt: skip
+            buddy = QLabel(label_text)
+            buddy.setBuddy(combo)
+            filters.addWidget(buddy)
+            filters.addWidget(combo)
+            combo.currentIndexChanged.connect(self.refresh)
+        filters.addStretch(1)
+        self.count = QLabel("")
+        self.count.setAccessibleName("Number of records in the list")
+        filters.addWidget(self.count)
+
+        self.model = ReviewTableModel(self)
+        self.table = EnterTableView()
+        self.table.setModel(self.model)
+        self.table.setTabKeyNavigation(False)
+        self.table.setAccessibleName("Records to review, oldest first: Enter opens the case")
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.setColumnWidth(0, 100)
+        self.table.setColumnWidth(1, 100)
+        self.table.setColumnWidth(3, 150)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.setWordWrap(False)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        self.table.row_activated.connect(self._on_open_case)
+        self.reading = QTextBrowser()
+        self.reading.setAccessibleName("The record and its review history")
+        self.reading.setFocusPolicy(Qt.FocusPolicy.ClickFocus)  # Tab goes to the comment
+        self.comment = QPlainTextEdit()
+        self.comment.setAccessibleName("Comment to the worker")
+        self.comment.setPlaceholderText("Comment to the worker (needed to comment or return)")
+        self.comment.setTabChangesFocus(True)
+        self.comment.setMaximumHeight(90)
+        self.reviewed_button = QPushButton("Mark &reviewed")
+        self.comment_button = QPushButton("&Comment")
+        self.return_button = QPushButton("Re&turn for correction")
+        self.previous_button = QPushButton("&Previous")
+        self.next_button = QPushButton("&Next")
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Result of the last review action")
+        actions = QHBoxLayout()
+        for button in (self.reviewed_button, self.comment_button, self.return_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.previous_button)
+        actions.addWidget(self.next_button)
+        pane = QWidget()
+        pane_layout = QVBoxLayout(pane)
+        pane_layout.setContentsMargins(0, 0, 0, 0)
+        pane_layout.addWidget(self.reading, 1)
+        pane_layout.addWidget(self.comment)
+        pane_layout.addLayout(actions)
+        pane_layout.addWidget(self.message)
+        self.table.setMinimumWidth(520)
+        splitter = QSplitter()
+        splitter.addWidget(self.table)
+        splitter.addWidget(pane)
+        splitter.setStretchFactor(0, 2)
+        splitter.setStretchFactor(1, 3)
+        splitter.setSizes([560, 700])
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(splitter, 1)
+        self.reviewed_button.clicked.connect(lambda: self._act(ReviewAction.REVIEWED))
+        self.comment_button.clicked.connect(lambda: self._act(ReviewAction.COMMENT))
+        self.return_button.clicked.connect(lambda: self._act(ReviewAction.RETURNED))
+        self.next_button.clicked.connect(lambda: self._step(1))
+        self.previous_button.clicked.connect(lambda: self._step(-1))
+        self._set_enabled(False)
+
+    # --- loading ---------------------------------------------------------------------------
+    def set_workers(self, workers: list[WorkerOption]) -> None:
+        current = self.worker.currentData()
+        self.worker.blockSignals(True)
+        self.worker.clear()
+        self.worker.addItem("All workers", None)
+        for option in workers:
+            self.worker.addItem(option.name, option.id)
+        self.worker.setCurrentIndex(max(self.worker.findData(current), 0))
+        self.worker.blockSignals(False)
+
+    def wanted(self) -> ReviewFilter:
+        days = self.period.currentData()
+        kind = self.kind.currentData()
+        return ReviewFilter(
+            worker_id=self.worker.currentData(),
+            organisation_code=self.organisation.currentData(),
+            date_from=dt.date.today() - dt.timedelta(days=days) if days else None,
+            kind=ReviewItemKind(kind) if kind else None,
+            state=ReviewState(self.state.currentData()),
+        )
+
+    def refresh(self) -> None:
+        service, wanted = self._service, self.wanted()
+        self._runner.run(lambda: (service.queue(wanted, 0, SHOWN), service.count(wanted)),
+                         self._on_loaded, self._on_failed)  # fmt: skip
+
+    def focus_first(self) -> None:
+        self.table.setFocus()
+
+    def _on_loaded(self, loaded: tuple[list[ReviewRow], int]) -> None:
+        rows, total = loaded
+        had_focus = self.table.hasFocus()
+        self.model.set_rows(rows)
+        state = ReviewState(self.state.currentData()).label.lower()
+        shown = f"the oldest {len(rows)} of " if total > len(rows) else ""
+        self.count.setText(f"{shown}{total} {state}")
+        if rows:
+            row = min(self._keep_row, len(rows) - 1)
+            self.table.setCurrentIndex(self.model.index(row, 0))
+        else:
+            self._detail = None
+            self.reading.setHtml("<p>Nothing to review with these filters.</p>")
+            self._set_enabled(False)
+        if had_focus:
+            self.table.setFocus()
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        row = self.model.row_item(current.row())
+        if row is None:
+            return
+        self._keep_row = current.row()
+        service = self._service
+        self._runner.run(lambda: service.detail(row.kind, row.item_id), self._on_detail,
+                         self._on_failed)  # fmt: skip
+
+    def _on_detail(self, detail: ReviewDetail) -> None:
+        current = self.model.row_item(self.table.currentIndex().row())
+        if current is None or current.item_id != detail.item_id:
+            return  # the worker moved on while it loaded
+        self._detail = detail
+        self.reading.setHtml(detail_html(detail))
+        self._set_enabled(True)
+        self.reviewed_button.setEnabled(detail.state != ReviewState.REVIEWED)
+        self.return_button.setEnabled(detail.state != ReviewState.RETURNED)
+
+    def _set_enabled(self, enabled: bool) -> None:
+        for button in (self.reviewed_button, self.comment_button, self.return_button):
+            button.setEnabled(enabled)
+
+    def _on_failed(self, error: BaseException) -> None:
+        self.message.setText(user_message(error))
+
+    # --- acting -------------------------------------------------------------------------
+    def _step(self, step: int) -> None:
+        row = self.table.currentIndex().row() + step
+        if 0 <= row < self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(row, 0))
+
+    def _on_open_case(self, row: int) -> None:
+        item = self.model.row_item(row)
+        if item is not None:
+            self.case_requested.emit(item.person_id)
+
+    def _act(self, action: ReviewAction) -> None:
+        detail = self._detail
+        if detail is None:
+            return
+        service, comment = self._service, self.comment.toPlainText()
+        self._runner.run(
+            lambda: service.act(detail.kind, detail.item_id, action, comment),
+            lambda _id: self._after_act(action, detail),
+            self._on_act_failed,
+        )
+
+    def _after_act(self, action: ReviewAction, detail: ReviewDetail) -> None:
+        self.comment.clear()
+        done = {ReviewAction.REVIEWED: "Marked reviewed", ReviewAction.COMMENT: "Comment sent",
+                ReviewAction.RETURNED: "Returned for correction"}[action]  # fmt: skip
+        self.message.setText(f"{done}: {detail.title}. The worker sees it after the next sync.")
+        self.reviewed.emit()
+        self.table.setFocus()
+        self.refresh()
+
+    def _on_act_failed(self, error: BaseException) -> None:
+        self.message.setText(user_message(error))
+        self.comment.setFocus()

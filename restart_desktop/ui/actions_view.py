@@ -13,6 +13,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -106,7 +107,7 @@ class AnswerDialog(QDialog):
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Send &answer")
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Send answer")
         buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -256,10 +257,14 @@ class MyActionsView(QWidget):
         answers = sum(1 for n in notices if n.needs_answer)
         self.notices_label.setText(f"From your supervisor: {answers} to answer, "
                                    f"{len(notices) - answers} comments to read")  # fmt: skip
+        appearing = bool(notices) and self.notice_box.isHidden()
         self.notice_box.setVisible(bool(notices))
         if notices:
             self.notices.setCurrentIndex(
                 self.notice_model.index(min(current, len(notices) - 1), 0))
+            focused = QApplication.focusWidget()
+            if appearing and focused is not None and self.isAncestorOf(focused):
+                self.notices.setFocus()  # they come first, as Ctrl+2 promises
         self.notices_counted.emit(len(notices))
 
     def current_notice(self) -> Notice | None:

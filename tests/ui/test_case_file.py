@@ -8,11 +8,15 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 from sqlalchemy import func, select
 
-from restart_desktop.store.models import Change, Person
+from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.domain.case import Role
+from restart_desktop.paths import DataPaths
+from restart_desktop.store.models import Change, Person, Worker
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
 from restart_desktop.ui.widgets import FieldError
+from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 MakeWindow = Callable[..., MainWindow]
@@ -158,22 +162,67 @@ def test_status_change_needs_a_reason_and_is_kept_in_the_history(
     assert "Met the eligibility criteria" in view.history.text()
 
 
-def test_allocate_to_nobody(
+def _make_supervisor(data_paths: DataPaths) -> str:
+    """The enrolled worker becomes a supervisor (as a promotion arriving by sync would make
+    them), with a colleague to hand cases to; returns the colleague's id."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    try:
+        with session.db.write() as s:
+            me = s.get(Worker, session.worker.id)
+            assert me is not None
+            me.role = Role.SUPERVISOR.value
+            colleague = Worker(name="Colleague Fictional", organisation_code="aspire_oxford")
+            s.add(colleague)
+            s.flush()
+            return colleague.id
+    finally:
+        session.close()
+
+
+def test_a_worker_cannot_allocate(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
 ) -> None:
     window = make_window()
     unlock(qtbot, window)
     view = _open(qtbot, window, people["Larry Later"])
+    assert view.allocate_button.isHidden()  # the programme's decision, made by a supervisor
+
+
+def test_a_supervisor_hands_a_case_over_with_a_note_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    colleague = _make_supervisor(data_paths)
+    window = make_window()
+    unlock(qtbot, window)
+    view = _open(qtbot, window, people["Larry Later"])
     assert "Allocated to Test Worker" in view.status_line.text()
+    asked: list[str] = []
 
-    def choose_nobody(dialog: AllocateDialog) -> None:
-        qtbot.keyClick(dialog.worker, Qt.Key.Key_Home)
-        qtbot.keyClick(dialog.worker, Qt.Key.Key_Return)
+    def hand_over(dialog: AllocateDialog) -> None:
+        dialog.worker.setFocus()
+        index = dialog.worker.findData(colleague)
+        assert index > 0, [dialog.worker.itemText(i) for i in range(dialog.worker.count())]
+        for _press in range(dialog.worker.count()):
+            if dialog.worker.currentIndex() == index:
+                break
+            qtbot.keyClick(dialog.worker, Qt.Key.Key_Down if dialog.worker.currentIndex() < index
+                           else Qt.Key.Key_Up)  # fmt: skip
+        assert dialog.worker.currentIndex() == index
+        qtbot.keyClick(dialog.worker, Qt.Key.Key_Return)  # no note: refused, with a message
+        asked.append(dialog.error.text())
+        assert dialog.isVisible(), "refused"
+        assert dialog.focusWidget() is dialog.note, dialog.focusWidget()
+        qtbot.keyClicks(dialog.note, "He prefers afternoon visits (test).")
+        assert dialog.ok.text() == "&Hand over"
+        qtbot.keyClick(dialog.ok, Qt.Key.Key_Space)
 
-    answer_modal(AllocateDialog, choose_nobody)
+    answer_modal(AllocateDialog, hand_over)
     qtbot.keyClick(view.allocate_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: "Allocated to nobody" in view.status_line.text(),
-                    timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Allocated to Colleague Fictional" in view.status_line.text(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    assert "Write a handover note" in asked[0]
+    assert "Handed over: Test Worker (fictional) → Colleague Fictional · He prefers" in (
+        view.history.text())
 
 
 def test_a_refused_save_on_close_keeps_the_tab_and_a_later_save_does_not_close_it(

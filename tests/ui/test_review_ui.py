@@ -1,0 +1,147 @@
+"""Review from the keyboard: a supervisor works down the queue (next, previous, return with a
+comment, sign off); a worker sees the return in the status bar and My actions and answers it
+with an addendum."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.domain.case import Role
+from restart_desktop.paths import DataPaths
+from restart_desktop.store.changes import Actor
+from restart_desktop.store.models import Addendum, ContactNote, Review, Worker
+from restart_desktop.ui.actions_view import AnswerDialog
+from restart_desktop.ui.application import MainWindow
+from tests.support.constants import PASSPHRASE
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
+
+MakeWindow = Callable[..., MainWindow]
+ALT = Qt.KeyboardModifier.AltModifier
+
+
+def _colleague_notes(data_paths: DataPaths, people: dict[str, str], supervisor: bool) -> list[str]:
+    """A colleague's two finalised notes on the enrolled user's people (oldest first); the
+    enrolled user is made a supervisor when ``supervisor``."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    try:
+        with session.db.write() as s:
+            me = s.get(Worker, session.worker.id)
+            assert me is not None
+            if supervisor:
+                me.role = Role.SUPERVISOR.value
+            colleague = Worker(name="Colleague Fictional", organisation_code="aspire_oxford")
+            s.add(colleague)
+            s.flush()
+            notes = [
+                ContactNote(person_id=people["Zebedee Friday"], worker_id=colleague.id,
+                            contact_at=dt.datetime(2026, 11, 2, 10), contact_type="in_person",
+                            text="Older fictional note about the hostel"),
+                ContactNote(person_id=people["Larry Later"], worker_id=colleague.id,
+                            contact_at=dt.datetime(2026, 11, 9, 10), contact_type="phone",
+                            text="Newer fictional note about the debts"),
+            ]  # fmt: skip
+            s.add_all(notes)
+            s.flush()
+            return [n.id for n in notes]
+    finally:
+        session.close()
+
+
+def test_a_supervisor_reviews_the_queue_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    older, newer = _colleague_notes(data_paths, people, supervisor=True)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    assert window.review_action.isVisible()
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None and window.workspace.review is not None
+    view = window.workspace.review
+    qtbot.waitUntil(lambda: "2 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Older fictional note" in view.reading.toPlainText(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # oldest first, already open  # fmt: skip
+    assert QApplication.focusWidget() is view.table
+
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: "Newer fictional note" in view.reading.toPlainText(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.keyClick(view, Qt.Key.Key_P, ALT)  # previous
+    qtbot.waitUntil(lambda: "Older fictional note" in view.reading.toPlainText(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+
+    qtbot.keyClick(view, Qt.Key.Key_T, ALT)  # return without saying why: refused, in words
+    qtbot.waitUntil(lambda: "Write what needs correcting" in view.message.text(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    assert QApplication.focusWidget() is view.comment
+    qtbot.keyClicks(view.comment, "Please add where he will sleep.")
+    qtbot.keyClick(view.comment, Qt.Key.Key_T, ALT)
+    qtbot.waitUntil(lambda: "1 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: "Newer fictional note" in view.reading.toPlainText(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # the next one shows  # fmt: skip
+    qtbot.keyClick(view.table, Qt.Key.Key_R, ALT)  # sign it off
+    qtbot.waitUntil(lambda: "0 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
+
+    assert window.session is not None
+    with window.session.db.read() as s:
+        done = {(r.item_id, r.action, r.comment) for r in s.scalars(select(Review))}
+    assert done == {(older, "returned", "Please add where he will sleep."),
+                    (newer, "reviewed", "")}  # fmt: skip
+
+
+def test_a_worker_answers_a_return_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    session = unlock_folder(data_paths, PASSPHRASE)
+    try:
+        with session.db.write() as s:
+            lead = Worker(name="Lead Fictional", organisation_code="aspire_oxford",
+                          role="supervisor")  # fmt: skip
+            s.add(lead)
+            note = ContactNote(person_id=people["Larry Later"], worker_id=session.worker.id,
+                               contact_at=dt.datetime(2026, 11, 9, 10), contact_type="phone",
+                               text="My fictional note")  # fmt: skip
+            s.add(note)
+        as_lead = session.db.with_actor(Actor(worker_id=lead.id, device_id=session.device_id))
+        with as_lead.write() as s:  # as if it had arrived from the lead's laptop
+            s.add(Review(item_kind="note", item_id=note.id, person_id=note.person_id,
+                         worker_id=session.worker.id, action="returned",
+                         comment="Which council got the Duty to Refer?",
+                         at=dt.datetime(2026, 11, 10, 9)))  # fmt: skip
+    finally:
+        session.close()
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(lambda: window.notices_label.text() == "1 from your supervisor",
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    assert not window.review_action.isVisible()  # a worker has no review queue
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    actions = window.workspace.my_actions
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    assert "Which council got the Duty to Refer?" in actions.notices_label.text() + str(
+        actions.notice_model.index(0, 3).data())
+    assert QApplication.focusWidget() is actions.notices
+
+    def answer(dialog: AnswerDialog) -> None:
+        qtbot.keyClicks(dialog.text, "Sent to Oxford City Council on 3 November.")
+        qtbot.keyClick(dialog.text, Qt.Key.Key_S, ALT)  # &Send answer
+
+    answer_modal(AnswerDialog, answer)
+    qtbot.keyClick(actions.notices, Qt.Key.Key_N, ALT)
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 0, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.notices_label.text() == "", timeout=SIGNAL_TIMEOUT_MS)
+    assert window.session is not None
+    with window.session.db.read() as s:
+        assert s.scalars(select(Addendum.text)).all() == [
+            "Sent to Oxford City Council on 3 November."]
+        assert [r.action for r in s.scalars(select(Review).order_by(Review.at))] == [
+            "returned", "answered"]

@@ -35,6 +35,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_notes.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_release.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_referrals.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_review.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_sync.py
 
 clean-demo:

@@ -300,7 +300,12 @@ class ReviewService:
         me = self._app.worker.id
         with self._db.read() as s:
             names = {w.id: w.name for w in s.scalars(select(Worker))}
-            reviews = list(s.scalars(select(Review).where(Review.worker_id == me)
+            # Only the items a comment or a return was made on (a handful), not every
+            # sign-off of the worker's records (tens of thousands over the years).
+            asked = select(Review.item_id).where(
+                Review.worker_id == me,
+                Review.action.in_([ReviewAction.COMMENT.value, ReviewAction.RETURNED.value]))
+            reviews = list(s.scalars(select(Review).where(Review.item_id.in_(asked))
                                      .order_by(Review.at, Review.id)))  # fmt: skip
             by_item: dict[str, list[Review]] = {}
             for review in reviews:

@@ -41,10 +41,10 @@ def case_of_change(s: Session, change: Mapping[str, Any]) -> str | None:
     return found
 
 
-def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]]) -> None:
+def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool = True) -> None:
     """Update the index from changes (local or received, kept or not): a case's creator, its
     allocated worker (the latest allocation by clock wins, the same on every laptop) and the
-    workers it is shared with."""
+    workers it is shared with. ``flush`` False from inside a flush (the change hook)."""
     relevant = [c for c in changes if c["entity"] in ("people", "handovers")]
     if not relevant:
         return
@@ -79,6 +79,8 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]]) -> None:
             worker = str(fields["to_worker_id"])
             if worker not in row.shared_with:
                 row.shared_with = sorted({*row.shared_with, worker})
+    if flush:
+        s.flush()  # sessions do not autoflush: the reader of the index queries it next
 
 
 def _case_in(change: Mapping[str, Any]) -> str:

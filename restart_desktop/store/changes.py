@@ -172,7 +172,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
         note_audiences(session, [
             {"entity": c.entity, "record_id": c.record_id, "fields": c.fields, "hlc": c.hlc,
              "author_id": c.author_id} for c in written if c.entity in ("people", "handovers")
-        ])  # fmt: skip
+        ], flush=False)  # fmt: skip
     session.info[_POSITION] = (seq, clock)
 
 

@@ -154,6 +154,11 @@ def test_allocation_and_handover_move_a_case_with_its_history(tmp_path: Path) ->
             assert s.get(ContactNote, later) is not None
             shared = s.get(Person, case)
             assert shared is not None and shared.allocated_worker_id == two
+        # Recorded and allocated between two syncs: one bundle carries both, and it arrives.
+        fresh = cases.create_case(CaseFields(given_name="Testy", family_name="Direct")).case_id
+        cases.allocate(fresh, two)
+        _sync(supervisor, second)
+        assert "Direct" in _people(second)
         for laptop in (first, second):
             assert_same_as_supervisor(supervisor, laptop)
     finally:

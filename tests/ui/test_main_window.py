@@ -199,7 +199,7 @@ def test_demo_folder_says_demo_data_everywhere(
         qtbot.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
     wait_for_caseload(qtbot, window)
     assert window.demo_banner.isVisible()
-    assert window.user_label.text().startswith("Demo Worker")
+    assert window.user_label.text().startswith("Demo Team Leader")
 
 
 def test_about_shows_the_package_version_and_the_data_folder(

@@ -176,16 +176,18 @@ def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopp
         assert sync is not None
         qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
         theirs = CaseService(supervisor)
-        for n in range(60):
-            theirs.create_case(CaseFields(given_name="Testy", family_name=f"Bulkson{n}"))
+        SyncService(supervisor).sync_now()  # the worker's record, to allocate cases to
+        for n in range(60):  # recommendations allocated to the worker: they come to the laptop
+            case = theirs.create_case(CaseFields(given_name="Testy", family_name=f"Bulkson{n}"))
+            theirs.allocate(case.case_id, window.session.worker.id if window.session else "")
         SyncService(supervisor).sync_now()  # 20 bundles and more for this laptop to take in
 
-        # Stopped from the status bar after its first bundle: what came in stays.
+        # Stopped from the status bar after a few bundles: what came in stays.
         seen: list[tuple[int, int]] = []
 
         def on_progress(done: int, total: int) -> None:
             seen.append((done, total))
-            if done == 1 and window.sync_stop.isVisible():
+            if done == 5 and window.sync_stop.isVisible():  # a few cases in
                 qtbot.mouseClick(window.sync_stop, Qt.MouseButton.LeftButton)
 
         sync.progress.connect(on_progress)

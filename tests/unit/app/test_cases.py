@@ -15,11 +15,12 @@ from restart_desktop.app.cases import (
     CaseSort,
     StatusFilter,
 )
-from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.store.models import Change, Worker
+from tests.support.roles import as_supervisor
 
 TODAY = dt.date(2026, 3, 2)  # a Monday
 
@@ -232,14 +233,21 @@ def test_refused_status_changes_write_nothing(
     assert service.get_case(case_id).status == CaseStatus.RECOMMENDED
 
 
-def test_allocate(service: CaseService, enrolled: AppSession) -> None:
+def test_only_a_supervisor_allocates(service: CaseService) -> None:
+    case_id = _case(service, "Alfie", "Abbot")
+    with pytest.raises(UserError, match="supervisor"):
+        service.allocate(case_id, None)
+
+
+def test_allocate(enrolled: AppSession) -> None:
+    service = CaseService(as_supervisor(enrolled))
     case_id = service.create_case(FULL_CASE).case_id
     colleague = _colleague(enrolled)
     former = _colleague(enrolled, name="Former Fictional Colleague", active=False)
 
     service.allocate(case_id, colleague)
     assert service.get_case(case_id).allocated_worker_name == "Fictional Colleague"
-    service.allocate(case_id, None)
+    service.allocate(case_id, None, "Fictional reason")
     assert service.get_case(case_id).allocated_worker_id is None
 
     for refused in (former, uuid7()):
@@ -264,8 +272,9 @@ def caseload(service: CaseService, enrolled: AppSession) -> dict[str, str]:
         "Eaves": _case(service, "Eddie", "Eaves", release_date=TODAY + dt.timedelta(days=31)),
         "Ford": _case(service, "Frankie", "McFord"),
     }  # fmt: skip
-    service.allocate(ids["Cobb"], colleague)
-    service.allocate(ids["Eaves"], colleague)
+    lead = CaseService(as_supervisor(enrolled))
+    lead.allocate(ids["Cobb"], colleague, "Fictional handover")
+    lead.allocate(ids["Eaves"], colleague, "Fictional handover")
     service.change_status(ids["Dunne"], CaseStatus.DECLINED, "Did not want support")
     service.change_status(ids["Eaves"], CaseStatus.ACCEPTED, "Eligible")
     service.change_status(ids["Eaves"], CaseStatus.CLOSED, "Moved out of area")

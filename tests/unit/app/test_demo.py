@@ -86,7 +86,7 @@ def test_demo_people_are_plainly_fictional_and_valid(enrolled: AppSession) -> No
     assert any(p["nomis_number"] for p in people)
     with enrolled.db.read() as s:
         colleagues = {w.name for w in s.scalars(select(Worker))} - {enrolled.worker.name}
-    assert colleagues == {name for name, _ in demo.COLLEAGUES}
+    assert colleagues == {name for name, _ in demo.COLLEAGUES} | {demo.MANAGER[0]}
     assert all("Demo" in name for name in colleagues)
 
     # The demo passes the same checks as a worker's own typing.
@@ -110,7 +110,7 @@ def test_demo_folder_keeps_its_secret_in_a_file_not_in_the_keyring(
     reopened = unlock(data_paths, DEMO_PASSPHRASE)
     try:
         assert reopened.is_demo
-        assert reopened.worker.name == "Demo Worker"
+        assert reopened.worker.name == "Demo Team Leader"
         assert CaseService(reopened).caseload_count(CaseloadQuery(status=StatusFilter.ALL)) == 5
     finally:
         reopened.close()

@@ -25,6 +25,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.notes import ActionStatus, ContactType, fts_query
 from restart_desktop.store.changes import ImmutableRecord
 from restart_desktop.store.models import Change, ContactNote, NoteDraft
+from tests.support.roles import as_supervisor
 
 NOW = dt.datetime(2026, 3, 2, 10, 30)
 
@@ -270,5 +271,6 @@ def test_my_actions_are_those_on_my_caseload_only(
 ) -> None:
     action = notes.add_action(person, "Chase the council")
     assert [a.id for a in notes.my_actions()] == [action]
-    CaseService(enrolled).allocate(person, None)  # handed back: no longer my case
+    # handed back by the supervisor: no longer my case
+    CaseService(as_supervisor(enrolled)).allocate(person, None, "Fictional reason")
     assert notes.my_actions() == []

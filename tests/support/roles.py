@@ -1,0 +1,18 @@
+"""The signed-in worker as a supervisor: the same person and laptop, with the supervisor's
+role (as a promotion arriving by sync gives them at their next unlock)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import Role
+from restart_desktop.store.models import Worker
+
+
+def as_supervisor(session: AppSession) -> AppSession:
+    with session.db.write() as s:
+        worker = s.get(Worker, session.worker.id)
+        assert worker is not None
+        worker.role = Role.SUPERVISOR.value
+    return replace(session, worker=replace(session.worker, role=Role.SUPERVISOR))

@@ -670,7 +670,7 @@ def _demo_reviews(session: AppSession, rng: random.Random, today: dt.date, perso
                   for r in s.scalars(select(Referral).where(
                       Referral.person_id.in_(person_ids), Referral.status != "draft",
                       Referral.made_on < cutoff.date()))]  # fmt: skip
-    returned_own = 0
+    returned_own = commented_own = 0
     for database in (session.db, as_manager):
         mine = database is as_manager  # the manager reviews the demo user's records
         with database.write() as s:
@@ -689,6 +689,7 @@ def _demo_reviews(session: AppSession, rng: random.Random, today: dt.date, perso
                     returned_own += mine
                     s.add(Review(**review, action=ReviewAction.RETURNED.value,
                                  comment=rng.choice(RETURN_COMMENTS), at=at))  # fmt: skip
-                elif roll < 0.82:
+                elif roll < 0.82 and (not mine or commented_own < 4):
+                    commented_own += mine
                     s.add(Review(**review, action=ReviewAction.COMMENT.value,
                                  comment=rng.choice(COMMENTS), at=at))  # fmt: skip

@@ -11,18 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import (
-    ColumnElement,
-    Select,
-    String,
-    and_,
-    cast,
-    func,
-    literal,
-    or_,
-    select,
-    union_all,
-)
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
@@ -123,41 +112,40 @@ def _when(value: Any) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _last_moves() -> Any:
-    """Per item, the last action that moved it (sign-off, return, answer)."""
-    ranked = select(
-        Review.item_id,
-        Review.action,
-        func.row_number().over(
-            partition_by=Review.item_id, order_by=(Review.at.desc(), Review.id.desc())
-        ).label("rank"),
-    ).where(Review.action.in_([a.value for a in MOVING_ACTIONS])).subquery()
-    return select(ranked.c.item_id, ranked.c.action).where(ranked.c.rank == 1).subquery()
+def _last_move(item_id: Any) -> Any:
+    """The last action that moved the item (sign-off, return, answer), or NULL: one index
+    lookup per item (``ix_reviews_item_id_action_at``)."""
+    return (
+        select(Review.action)
+        .where(Review.item_id == item_id,
+               Review.action.in_([a.value for a in MOVING_ACTIONS]))
+        .order_by(Review.at.desc(), Review.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )  # fmt: skip
 
 
-def _items(kind: ReviewItemKind | None) -> Any:
-    """Every reviewable record as (kind, item_id, person_id, worker_id, when)."""
-    parts: list[Any] = []
-    if kind in (None, ReviewItemKind.NOTE):
-        parts.append(select(
-            literal(ReviewItemKind.NOTE.value).label("kind"), ContactNote.id.label("item_id"),
-            ContactNote.person_id.label("person_id"), ContactNote.worker_id.label("worker_id"),
-            cast(ContactNote.contact_at, String).label("when")))  # fmt: skip
-    if kind in (None, ReviewItemKind.RELEASE):
-        parts.append(select(
-            literal(ReviewItemKind.RELEASE.value).label("kind"), ReleasePlan.id,
-            ReleasePlan.person_id, ReleasePlan.updated_by,
-            cast(func.coalesce(ReleasePlan.release_date, ReleasePlan.outcome_recorded_at),
-                 String),
-        ).where(ReleasePlan.outcome_recorded_at.is_not(None)))  # fmt: skip
-    if kind in (None, ReviewItemKind.REFERRAL):
-        parts.append(select(
-            literal(ReviewItemKind.REFERRAL.value).label("kind"), Referral.id,
-            Referral.person_id, Referral.created_by, cast(Referral.made_on, String),
-        ).where(Referral.status != ReferralStatus.DRAFT.value))  # fmt: skip
-    if len(parts) == 1:
-        return parts[0].subquery()
-    return union_all(*parts).subquery()
+@dataclass(frozen=True)
+class _Source:
+    """One kind of reviewable record: its columns, and which of its rows count."""
+
+    kind: ReviewItemKind
+    item_id: Any
+    person_id: Any
+    worker_id: Any  # whose record it is
+    when: Any  # the date it is listed by (oldest first)
+    only: Any = None  # a condition on the rows, if any
+
+
+_SOURCES = (
+    _Source(ReviewItemKind.NOTE, ContactNote.id, ContactNote.person_id, ContactNote.worker_id,
+            ContactNote.contact_at),
+    _Source(ReviewItemKind.RELEASE, ReleasePlan.id, ReleasePlan.person_id,
+            ReleasePlan.updated_by, ReleasePlan.release_date,
+            ReleasePlan.outcome_recorded_at.is_not(None)),
+    _Source(ReviewItemKind.REFERRAL, Referral.id, Referral.person_id, Referral.created_by,
+            Referral.made_on, Referral.status != ReferralStatus.DRAFT.value),
+)  # fmt: skip
 
 
 def _state_of(action: str | None) -> ReviewState:
@@ -183,58 +171,64 @@ class ReviewService:
             raise UserError("Only a supervisor reviews workers' records.")
 
     # --- the queue ------------------------------------------------------------------------
-    def _query(self, wanted: ReviewFilter, items: Any, last: Any,
-               *columns: Any) -> Select[Any]:  # fmt: skip
+    def _query(self, source: _Source, wanted: ReviewFilter, *columns: Any) -> Select[Any]:
+        last = _last_move(source.item_id)
         # A supervisor's own records are reviewed by another supervisor.
-        conditions: list[ColumnElement[bool]] = [items.c.worker_id != self._app.worker.id]
+        conditions: list[ColumnElement[bool]] = [source.worker_id != self._app.worker.id]
+        if source.only is not None:
+            conditions.append(source.only)
         if wanted.state == ReviewState.TO_REVIEW:
-            conditions.append(or_(last.c.action.is_(None),
-                                  last.c.action == ReviewAction.ANSWERED.value))  # fmt: skip
+            conditions.append(func.coalesce(last, ReviewAction.ANSWERED.value)
+                              == ReviewAction.ANSWERED.value)  # fmt: skip
         else:
-            conditions.append(last.c.action == wanted.state.value)
+            conditions.append(last == wanted.state.value)
         if wanted.worker_id:
-            conditions.append(items.c.worker_id == wanted.worker_id)
+            conditions.append(source.worker_id == wanted.worker_id)
         if wanted.organisation_code:
             conditions.append(Worker.organisation_code == wanted.organisation_code)
         if wanted.date_from:
-            conditions.append(items.c.when >= wanted.date_from.isoformat())
-        if wanted.date_to:  # a datetime on the last day sorts after the bare date
-            conditions.append(items.c.when < (wanted.date_to + dt.timedelta(days=1)).isoformat())
+            conditions.append(source.when >= wanted.date_from)
+        if wanted.date_to:
+            conditions.append(source.when < wanted.date_to + dt.timedelta(days=1))
         return (
             select(*columns)
-            .select_from(items)
-            .join(Person, Person.id == items.c.person_id)
-            .outerjoin(Worker, Worker.id == items.c.worker_id)
-            .outerjoin(last, last.c.item_id == items.c.item_id)
+            .select_from(source.item_id.class_)
+            .join(Person, Person.id == source.person_id)
+            .outerjoin(Worker, Worker.id == source.worker_id)
             .where(and_(*conditions))
         )
 
+    def _sources(self, wanted: ReviewFilter) -> list[_Source]:
+        return [source for source in _SOURCES if wanted.kind in (None, source.kind)]
+
     def queue(self, wanted: ReviewFilter, offset: int = 0, limit: int = PAGE) -> list[ReviewRow]:
-        """Records to review (or, by ``state``, returned or reviewed), oldest first."""
+        """Records to review (or, by ``state``, returned or reviewed), oldest first. Each kind
+        is read oldest first up to the page's end and the kinds merged."""
         self._require_supervisor()
+        rows: list[ReviewRow] = []
         with self._db.read() as s:
-            items = _items(wanted.kind)
-            last = _last_moves()
-            query = self._query(
-                wanted, items, last, items.c.kind, items.c.item_id, items.c.person_id,
-                items.c.worker_id, items.c.when, Person.given_name, Person.family_name,
-                Person.preferred_name, Worker.name, Worker.organisation_code, last.c.action,
-            )  # fmt: skip
-            rows = s.execute(query.order_by(items.c.when, items.c.item_id)
-                             .offset(offset).limit(limit)).all()  # fmt: skip
-            return [
-                ReviewRow(kind=ReviewItemKind(r[0]), item_id=r[1], person_id=r[2],
-                          person_name=display_name(r[5], r[6], r[7]), worker_id=r[3] or "",
-                          worker_name=r[8] or "Unknown worker", organisation_code=r[9] or "",
-                          when=_when(r[4]), state=_state_of(r[10]))
-                for r in rows
-            ]  # fmt: skip
+            for source in self._sources(wanted):
+                query = self._query(
+                    source, wanted, source.item_id, source.person_id, source.worker_id,
+                    source.when, Person.given_name, Person.family_name, Person.preferred_name,
+                    Worker.name, Worker.organisation_code, _last_move(source.item_id),
+                ).order_by(source.when, source.item_id).limit(offset + limit)  # fmt: skip
+                rows.extend(
+                    ReviewRow(kind=source.kind, item_id=r[0], person_id=r[1],
+                              person_name=display_name(r[4], r[5], r[6]), worker_id=r[2] or "",
+                              worker_name=r[7] or "Unknown worker",
+                              organisation_code=r[8] or "", when=_when(r[3]),
+                              state=_state_of(r[9]))
+                    for r in s.execute(query)
+                )  # fmt: skip
+        rows.sort(key=lambda row: (row.when, row.item_id))
+        return rows[offset:offset + limit]
 
     def count(self, wanted: ReviewFilter) -> int:
         self._require_supervisor()
         with self._db.read() as s:
-            query = self._query(wanted, _items(wanted.kind), _last_moves(), func.count())
-            return int(s.execute(query).scalar_one())
+            return sum(int(s.execute(self._query(source, wanted, func.count())).scalar_one())
+                       for source in self._sources(wanted))  # fmt: skip
 
     # --- one item ------------------------------------------------------------------------
     def detail(self, kind: ReviewItemKind, item_id: str) -> ReviewDetail:

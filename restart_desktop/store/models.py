@@ -154,7 +154,10 @@ class ContactNote(SyncedRecord):
     """A finalised in-custody (or other) contact. Immutable: corrections are addenda."""
 
     __tablename__ = "contact_notes"
-    __table_args__ = (Index("ix_contact_notes_person_contact_at", "person_id", "contact_at"),)
+    __table_args__ = (
+        Index("ix_contact_notes_person_contact_at", "person_id", "contact_at"),
+        Index("ix_contact_notes_contact_at", "contact_at"),  # the review queue, oldest first
+    )
     IMMUTABLE: ClassVar[bool] = True
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -377,7 +380,8 @@ class Review(SyncedRecord):
 
     __tablename__ = "reviews"
     __table_args__ = (
-        Index("ix_reviews_item_id", "item_id"),
+        # The review queue looks up each item's last action: item, action, time.
+        Index("ix_reviews_item_id_action_at", "item_id", "action", "at"),
         Index("ix_reviews_worker_id", "worker_id"),
     )
     IMMUTABLE: ClassVar[bool] = True

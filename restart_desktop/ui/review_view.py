@@ -41,6 +41,16 @@ PERIODS = (("Any time", None), ("Last 7 days", 7), ("Last 30 days", 30), ("Last 
 class ReviewTableModel(RowListTableModel[ReviewRow]):
     COLUMNS = ("Date", "Type", "Person", "Worker")
 
+    def remove_item(self, item_id: str) -> int | None:
+        """Take a row out (it has left the list shown); returns where it was."""
+        for row, item in enumerate(self._rows):
+            if item.item_id == item_id:
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
+                return row
+        return None
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self.row_item(index.row()) if index.isValid() else None
         if row is None or role not in (Qt.ItemDataRole.DisplayRole,
@@ -82,6 +92,7 @@ class ReviewView(QWidget):
         self._runner = runner
         self._detail: ReviewDetail | None = None
         self._keep_row = 0
+        self._total = 0
         self.kind = QComboBox()
         self.kind.setAccessibleName("Type of record")
         self.kind.addItem("All types", None)
@@ -206,13 +217,17 @@ class ReviewView(QWidget):
     def focus_first(self) -> None:
         self.table.setFocus()
 
+    def _show_count(self, rows: int) -> None:
+        state = ReviewState(self.state.currentData()).label.lower()
+        shown = f"the oldest {rows} of " if self._total > rows else ""
+        self.count.setText(f"{shown}{self._total} {state}")
+
     def _on_loaded(self, loaded: tuple[list[ReviewRow], int]) -> None:
         rows, total = loaded
         had_focus = self.table.hasFocus()
         self.model.set_rows(rows)
-        state = ReviewState(self.state.currentData()).label.lower()
-        shown = f"the oldest {len(rows)} of " if total > len(rows) else ""
-        self.count.setText(f"{shown}{total} {state}")
+        self._total = total
+        self._show_count(len(rows))
         if rows:
             row = min(self._keep_row, len(rows) - 1)
             self.table.setCurrentIndex(self.model.index(row, 0))
@@ -278,7 +293,23 @@ class ReviewView(QWidget):
         self.message.setText(f"{done}: {detail.title}. The worker sees it after the next sync.")
         self.reviewed.emit()
         self.table.setFocus()
-        self.refresh()
+        shown = ReviewState(self.state.currentData())
+        stays = action == ReviewAction.COMMENT or (
+            (action, shown) in ((ReviewAction.REVIEWED, ReviewState.REVIEWED),
+                                (ReviewAction.RETURNED, ReviewState.RETURNED)))  # fmt: skip
+        if stays:  # the history in the reading pane has grown
+            self._on_current(self.table.currentIndex(), QModelIndex())
+            return
+        # It has left this list: take it out here rather than read the queue again, and show
+        # the next one (the list is read again on a filter change, a sync or the tab).
+        row = self.model.remove_item(detail.item_id)
+        self._total -= 1
+        self._show_count(self.model.rowCount())
+        if self.model.rowCount():
+            self.table.setCurrentIndex(self.model.index(min(row or 0, self.model.rowCount() - 1),
+                                                        0))  # fmt: skip
+        else:
+            self.refresh()
 
     def _on_act_failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))

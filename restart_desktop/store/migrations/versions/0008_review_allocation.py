@@ -88,7 +88,8 @@ def upgrade() -> None:
                                 name=op.f("fk_reviews_worker_id_workers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reviews")),
     )  # fmt: skip
-    op.create_index("ix_reviews_item_id", "reviews", ["item_id"])
+    op.create_index("ix_reviews_item_id_action_at", "reviews", ["item_id", "action", "at"])
+    op.create_index("ix_contact_notes_contact_at", "contact_notes", ["contact_at"])
     op.create_index("ix_reviews_worker_id", "reviews", ["worker_id"])
     _append_only("reviews", ["item_kind", "item_id", "person_id", "worker_id", "action",
                              "comment", "at"])  # fmt: skip

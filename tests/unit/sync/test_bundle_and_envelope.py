@@ -16,7 +16,7 @@ def _changes(first: int, count: int) -> list[dict[str, object]]:
         {
             "change_id": f"{DEVICE}:{seq}", "device_id": DEVICE, "seq": seq,
             "entity": "contact_notes", "record_id": f"r{seq}", "base_change_id": None, "bases": [],
-            "hlc": f"{seq:016d}", "author_id": "w", "recorded_at": "2026-11-23T10:00:00",
+            "hlc": f"{seq:015d}-000000", "author_id": "w", "recorded_at": "2026-11-23T10:00:00",
             "fields": {"text": f"Fictional note {seq} – café ☕"},
         }
         for seq in range(first, first + count)
@@ -29,6 +29,14 @@ def test_a_bundle_round_trips() -> None:
     assert (bundle.device_id, bundle.from_seq, bundle.to_seq, bundle.schema) == (
         DEVICE, 5, 7, "0005")  # fmt: skip
     assert [c["fields"] for c in bundle.changes][2] == {"text": "Fictional note 7 – café ☕"}
+
+
+def test_a_change_with_an_unreadable_clock_is_refused() -> None:
+    """Every later write on the reader would read its clock from it and fail."""
+    changes = _changes(5, 2)
+    changes[1]["hlc"] = "9" * 20
+    with pytest.raises(BundleError, match="clock"):
+        decode_bundle(encode_bundle(DEVICE, "0005", changes))
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,6 +21,9 @@ CHANGE_KEYS = (
     "change_id", "device_id", "seq", "entity", "record_id", "base_change_id", "bases", "hlc",
     "author_id", "fields", "recorded_at",
 )  # fmt: skip
+
+
+_CLOCK = re.compile(r"\d{15}-\d{6}")  # domain.hlc.Timestamp.encode
 
 
 class BundleError(ValueError):
@@ -90,4 +94,8 @@ def decode_bundle(data: bytes) -> Bundle:
         raise BundleError("the changes are not the sequence range the header claims")
     if any(c.get("device_id") != device for c in changes):
         raise BundleError("a change in the bundle belongs to another device")
+    if any(not isinstance(c.get("hlc"), str) or not _CLOCK.fullmatch(c["hlc"]) for c in changes):
+        # Every write on the reader takes its clock from the latest it holds: a bad one
+        # would stop the laptop writing anything.
+        raise BundleError("a change in the bundle has a clock time that cannot be read")
     return Bundle(str(device), first, last, str(header.get("schema", "")), changes)

@@ -19,7 +19,7 @@ class Boom(Exception):
 
 def _changes(db: Database, record_id: str | None = None) -> list[Change]:
     with db.read() as s:
-        stmt = select(Change).order_by(Change.seq)
+        stmt = select(Change).where(Change.entity != "audit_entries").order_by(Change.seq)
         if record_id is not None:
             stmt = stmt.where(Change.record_id == record_id)
         return list(s.scalars(stmt))

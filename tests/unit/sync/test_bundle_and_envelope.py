@@ -16,7 +16,7 @@ def _changes(first: int, count: int) -> list[dict[str, object]]:
         {
             "change_id": f"{DEVICE}:{seq}", "device_id": DEVICE, "seq": seq,
             "entity": "contact_notes", "record_id": f"r{seq}", "base_change_id": None, "bases": [],
-            "hlc": f"{seq:016d}", "author_id": "w", "recorded_at": "2026-11-23T10:00:00",
+            "hlc": f"{seq:015d}-000000", "author_id": "w", "recorded_at": "2026-11-23T10:00:00",
             "fields": {"text": f"Fictional note {seq} – café ☕"},
         }
         for seq in range(first, first + count)

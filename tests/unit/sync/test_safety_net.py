@@ -110,7 +110,7 @@ def test_a_status_move_the_table_forbids_is_not_applied_on_arrival(tmp_path: Pat
         change = {
             "change_id": f"{worker.device_id}:{last + 1}", "device_id": worker.device_id,
             "seq": last + 1, "entity": "people", "record_id": case, "base_change_id": base,
-            "bases": [base], "hlc": "9" * 20, "author_id": worker.worker.id,
+            "bases": [base], "hlc": "9" * 15 + "-000000", "author_id": worker.worker.id,
             "fields": {"status": CaseStatus.RELEASED.value, "status_reason": "forged"},
             "recorded_at": "2026-11-23T10:00:00",
         }  # fmt: skip

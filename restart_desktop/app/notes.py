@@ -450,7 +450,7 @@ class NoteService:
                 {"match": match, "start": SNIPPET_START, "end": SNIPPET_END, "limit": limit},
             ).all()
         # The words searched for may be a name: the trail keeps only how many were found.
-        record(self._app, AuditAction.SEARCHED_NOTES, None, f"{len(rows)} results")
+        record(self._app, AuditAction.SEARCHED_NOTES, None, f"{len(rows)} found")
         return [
             SearchHit(
                 kind=kind,

@@ -55,7 +55,7 @@ from restart_desktop.sync.apply import (
     rebuild,
     to_column_value,
 )
-from restart_desktop.sync.bundle import BundleError, decode_bundle, encode_bundle
+from restart_desktop.sync.bundle import BundleError, check_clocks, decode_bundle, encode_bundle
 from restart_desktop.sync.envelope import (
     DeviceKeys,
     EnvelopeError,
@@ -254,6 +254,7 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
             f"it was written by a newer RESTART Desktop (schema {bundle.schema}): "
             "update this laptop"
         )
+    check_clocks(bundle)
     try:
         with session.db.write() as s:
             me, supervisor = _who(session, s)

@@ -94,8 +94,13 @@ def decode_bundle(data: bytes) -> Bundle:
         raise BundleError("the changes are not the sequence range the header claims")
     if any(c.get("device_id") != device for c in changes):
         raise BundleError("a change in the bundle belongs to another device")
-    if any(not isinstance(c.get("hlc"), str) or not _CLOCK.fullmatch(c["hlc"]) for c in changes):
-        # Every write on the reader takes its clock from the latest it holds: a bad one
-        # would stop the laptop writing anything.
-        raise BundleError("a change in the bundle has a clock time that cannot be read")
     return Bundle(str(device), first, last, str(header.get("schema", "")), changes)
+
+
+def check_clocks(bundle: Bundle) -> None:
+    """Refuse a bundle with an unreadable clock time (after the schema check: a newer
+    version's bundle is refused for that, in words). Every write on the reader takes its
+    clock from the latest it holds, so one bad value would stop the laptop writing."""
+    if any(not isinstance(c.get("hlc"), str) or not _CLOCK.fullmatch(c["hlc"])
+           for c in bundle.changes):  # fmt: skip
+        raise BundleError("a change in the bundle has a clock time that cannot be read")

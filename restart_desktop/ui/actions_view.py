@@ -107,7 +107,8 @@ class AnswerDialog(QDialog):
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Send answer")
+        self.send = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.send.setText("&Send answer")
         buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from restart_desktop.sync.bundle import BundleError, decode_bundle, encode_bundle
+from restart_desktop.sync.bundle import BundleError, check_clocks, decode_bundle, encode_bundle
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, open_sealed, seal, verify
 
 DEVICE = "01a20000-0000-7000-8000-000000000001"
@@ -29,6 +29,14 @@ def test_a_bundle_round_trips() -> None:
     assert (bundle.device_id, bundle.from_seq, bundle.to_seq, bundle.schema) == (
         DEVICE, 5, 7, "0005")  # fmt: skip
     assert [c["fields"] for c in bundle.changes][2] == {"text": "Fictional note 7 – café ☕"}
+
+
+def test_a_change_with_an_unreadable_clock_is_refused() -> None:
+    """Every later write on the reader would read its clock from it and fail."""
+    changes = _changes(5, 2)
+    changes[1]["hlc"] = "9" * 20
+    with pytest.raises(BundleError, match="clock"):
+        check_clocks(decode_bundle(encode_bundle(DEVICE, "0005", changes)))
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.referrals import duty_to_refer_answered
 from restart_desktop.app.release import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import HandoverKind, handover_problem
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import (
     OPEN_STATUSES,
     OUT_STATUSES,
@@ -338,6 +340,12 @@ class CaseService:
 
     # --- case file ----------------------------------------------------------------------
     def get_case(self, case_id: str) -> CaseDetails:
+        """The case file (its opening is recorded in the audit trail)."""
+        details = self._get_case(case_id)
+        record(self._app, AuditAction.VIEWED_CASE, case_id, "case file")
+        return details
+
+    def _get_case(self, case_id: str) -> CaseDetails:
         with self._db.read() as s:
             person = s.get(Person, case_id)
             if person is None:

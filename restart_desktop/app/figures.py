@@ -19,8 +19,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource, Role
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.figures import (
@@ -88,7 +90,9 @@ class FiguresService:
         if group_by == "worker":
             raise UserError("The board pack names no one: break it down by partner "
                             "organisation or not at all.")
-        return self.figures(period, group_by, progress)
+        figures = self.figures(period, group_by, progress)
+        record(self._app, AuditAction.EXPORTED, None, f"board pack, {period.label}")
+        return figures
 
     def figures(self, period: Period, group_by: str = "programme",
                 progress: Progress | None = None) -> Figures:  # fmt: skip

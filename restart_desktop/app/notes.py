@@ -16,8 +16,10 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
 from restart_desktop.domain.notes import (
     DEFAULT_STALE_DRAFT_HOURS,
@@ -378,7 +380,8 @@ class NoteService:
     def timeline(
         self, person_id: str, kinds: frozenset[TimelineKind] = frozenset(TimelineKind)
     ) -> list[TimelineEntry]:
-        """Notes (with their addenda) and actions of one person, newest first."""
+        """Notes (with their addenda) and actions of one person, newest first. Reading them
+        is recorded in the audit trail."""
         today = self._now().date()
         entries: list[TimelineEntry] = []
         with self._db.read() as s:
@@ -408,6 +411,9 @@ class NoteService:
                         )
                     )
         entries.sort(key=lambda e: e.at, reverse=True)
+        if TimelineKind.NOTE in kinds:
+            notes = sum(1 for e in entries if e.note is not None)
+            record(self._app, AuditAction.VIEWED_NOTES, person_id, f"{notes} notes listed")
         return entries
 
     def get_note(self, note_id: str) -> NoteView:
@@ -418,7 +424,9 @@ class NoteService:
             workers = _worker_names(s)
             addenda = _addenda_by_note(s, workers, Addendum.note_id == note_id)
             reviews = _reviews_by_note(s, workers, Review.item_id == note_id)
-            return _note_view(note, workers, addenda.get(note_id, ()), reviews.get(note_id, ()))
+            view = _note_view(note, workers, addenda.get(note_id, ()), reviews.get(note_id, ()))
+        record(self._app, AuditAction.VIEWED_NOTES, view.person_id, "one note opened")
+        return view
 
     # --- search ---------------------------------------------------------------------------
     def search(self, query_text: str, limit: int = 200) -> list[SearchHit]:
@@ -441,6 +449,8 @@ class NoteService:
                 sql,
                 {"match": match, "start": SNIPPET_START, "end": SNIPPET_END, "limit": limit},
             ).all()
+        # The words searched for may be a name: the trail keeps only how many were found.
+        record(self._app, AuditAction.SEARCHED_NOTES, None, f"{len(rows)} found")
         return [
             SearchHit(
                 kind=kind,

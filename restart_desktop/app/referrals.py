@@ -16,9 +16,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.release import ReleaseService, duty_to_refer_ticked
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, display_name
 from restart_desktop.domain.checklist import Records
 from restart_desktop.domain.reference import ReferenceData, Service
@@ -551,6 +553,15 @@ class ReferralService:
 
     # --- the summary sent through the service's own channel -----------------------------------
     def summary_text(self, referral_id: str) -> str:
+        """The referral summary (copied or printed for the service: recorded in the audit)."""
+        text_ = self._summary_text(referral_id)
+        with self._db.read() as s:
+            referral = s.get(Referral, referral_id)
+            person_id = referral.person_id if referral else None
+        record(self._app, AuditAction.EXPORTED, person_id, "referral summary")
+        return text_
+
+    def _summary_text(self, referral_id: str) -> str:
         """The referral as plain text, with only the fields this service needs; refused
         without consent or a recorded override."""
         with self._db.read() as s:

@@ -17,8 +17,10 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OPEN_STATUSES, OUT_STATUSES, CaseStatus, display_name
 from restart_desktop.domain.checklist import (
     MAX_LABEL_LENGTH,
@@ -789,6 +791,12 @@ class ReleaseService:
 
     # --- the person's sheet -----------------------------------------------------------------
     def release_sheet(self, person_id: str) -> ReleaseSheet:
+        """The release-day sheet's content (made to be printed: recorded in the audit)."""
+        sheet = self._release_sheet(person_id)
+        record(self._app, AuditAction.PRINTED, person_id, "release-day sheet")
+        return sheet
+
+    def _release_sheet(self, person_id: str) -> ReleaseSheet:
         with self._db.read() as s:
             person = s.get(Person, person_id)
             if person is None:

@@ -14,8 +14,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.notes import ContactType
@@ -243,7 +245,8 @@ class ReviewService:
             state = review_state(ReviewEvent(e.action, e.at, e.id) for e in history)
             title = f"{kind.label}, {when:%-d %b %Y}, {name}"
             worker = names.get(worker_id, "Unknown worker")
-            return ReviewDetail(kind, item_id, person_id, title, worker, body, state, history)
+        record(self._app, AuditAction.VIEWED_FOR_REVIEW, person_id, kind.label)
+        return ReviewDetail(kind, item_id, person_id, title, worker, body, state, history)
 
     def history(self, item_id: str) -> tuple[ReviewEntry, ...]:
         with self._db.read() as s:

@@ -167,8 +167,21 @@ def enrol(
     )
 
 
+@dataclass(frozen=True)
+class FailedUnlocks:
+    """Wrong passphrases typed on this laptop since its last unlock (for the audit trail)."""
+
+    count: int = 0
+    last: float = 0.0  # seconds since the epoch
+
+
 def open_key(paths: DataPaths, passphrase: str) -> bytes:
-    """Check the throttle, unwrap the key, and record the outcome."""
+    return check_passphrase(paths, passphrase)[0]
+
+
+def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUnlocks]:
+    """Check the throttle, unwrap the key, and record the outcome; also returns the wrong
+    passphrases typed before this one, which the caller records in the audit trail."""
     if not paths.is_enrolled:
         raise NotEnrolled(f"The data folder {paths.root} has not been set up yet.")
     throttle = UnlockThrottle(paths.unlock_state)
@@ -181,12 +194,18 @@ def open_key(paths: DataPaths, passphrase: str) -> bytes:
         failures = throttle.record_failure()
         log.warning("failed unlock attempt (%d in a row)", failures)
         raise WrongPassphrase(throttle.wait_seconds()) from error
+    failed = FailedUnlocks(throttle.failures, throttle.last_failure)
     throttle.record_success()
-    return key
+    return key, failed
 
 
 def unlock(paths: DataPaths, passphrase: str) -> AppSession:
-    return open_session(paths, open_key(paths, passphrase))
+    from restart_desktop.app.audit import record_failed_unlocks
+
+    key, failed = check_passphrase(paths, passphrase)
+    session = open_session(paths, key)
+    record_failed_unlocks(session, failed)
+    return session
 
 
 def open_session(paths: DataPaths, key: bytes) -> AppSession:

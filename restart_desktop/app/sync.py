@@ -21,9 +21,11 @@ from sqlalchemy import Text, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
+from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import CaseAudience, receives_case
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.merge import bases_of
@@ -32,6 +34,7 @@ from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
     SYNCED_MODELS,
+    AuditEntry,
     Change,
     LocalSetting,
     Person,
@@ -258,6 +261,8 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
             kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
                                         (bundle.device_id, bundle.from_seq, bundle.to_seq))
             result = apply_changes(s, kept)
+            if not supervisor and _comes_here(bundle.changes, me):
+                result = replace(result, came_here=True)
             peer = s.get(SyncPeer, bundle.device_id)
             if peer is None:
                 peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
@@ -271,6 +276,17 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
             "RESTART Desktop"
         ) from None
     return result
+
+
+def _comes_here(changes: Sequence[Mapping[str, Any]], worker_id: str) -> bool:
+    """Whether changes allocate, hand over or share a case to this worker."""
+    for change in changes:
+        fields = change.get("fields") or {}
+        if change["entity"] == "people" and fields.get("allocated_worker_id") == worker_id:
+            return True
+        if change["entity"] == "handovers" and fields.get("to_worker_id") == worker_id:
+            return True
+    return False
 
 
 def _who(session: AppSession, s: Session) -> tuple[str, bool]:
@@ -393,6 +409,8 @@ def import_changes(
                 quarantined += 1
                 break
             bundles += 1
+            if result.came_here:  # a case came to this worker: its history now, not at the end
+                applied += fetch_skipped(session, target, roster)
             applied, held = applied + result.applied, held + result.held
             refused += result.refused_moves
             done += 1
@@ -773,19 +791,28 @@ class SyncService:
             if progress:
                 progress(imported[0] + count, imported[1])
 
+        unsent = self._unpublished(target, own_work_only=True)
+        if unsent:  # recorded before sending, so it goes out with this sync. Only a sync that
+            # sends this laptop's own work is recorded: a received change, or an audit entry
+            # going out, would otherwise make every laptop record (and send) a sync each time.
+            record(self._app, AuditAction.SYNCED, None,
+                   f"received {report.applied} changes, sent {unsent} of this laptop's")
         rekey_published(self._app, target, roster.recipients)
         published = export_changes(self._app, target, roster.recipients, sent)
         self.remember_sent()
         differs = publish_and_compare_digests(self._app, target, roster, check_digests)
         return SyncResult("synced", len(published), report, differs_from=differs)
 
-    def _unpublished(self, target: FolderTarget) -> int:
+    def _unpublished(self, target: FolderTarget, own_work_only: bool = False) -> int:
+        """This laptop's changes not in the export yet (``own_work_only``: leaving out its
+        audit entries)."""
         last = target.last_published_seq(self._app.device_id)
+        query = select(func.count()).select_from(Change).where(
+            Change.device_id == self._app.device_id, Change.seq > last)
+        if own_work_only:
+            query = query.where(Change.entity != AuditEntry.__tablename__)
         with self._app.db.read() as s:
-            return int(s.execute(
-                select(func.count()).select_from(Change).where(
-                    Change.device_id == self._app.device_id, Change.seq > last)
-            ).scalar_one())  # fmt: skip
+            return int(s.execute(query).scalar_one())
 
     def problems(self) -> list[str]:
         """What holds up each team laptop's changes here (each names the laptop)."""
@@ -803,11 +830,12 @@ class SyncService:
         """This laptop's changes not yet in the central export, as far as the last sync knew
         (the export itself always reads its position from the target)."""
         sent = int(self._setting(LAST_SENT) or 0)
-        with self._app.db.read() as s:
+        with self._app.db.read() as s:  # the worker's own work: audit entries go out unsaid
             return int(
                 s.execute(
                     select(func.count()).select_from(Change).where(
-                        Change.device_id == self._app.device_id, Change.seq > sent
+                        Change.device_id == self._app.device_id, Change.seq > sent,
+                        Change.entity != AuditEntry.__tablename__,
                     )
                 ).scalar_one()
             )

@@ -206,6 +206,11 @@ class UnlockThrottle:
     def failures(self) -> int:
         return self._read()[0]
 
+    @property
+    def last_failure(self) -> float:
+        """When the last wrong passphrase was typed (seconds since the epoch; 0: none)."""
+        return self._read()[1]
+
     def wait_seconds(self) -> int:
         failures, last = self._read()
         if failures < self.FREE_ATTEMPTS:

@@ -15,10 +15,12 @@ from typing import Any
 from sqlalchemy import delete, event, func, inspect, select
 from sqlalchemy.orm import Session
 
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.hlc import HybridClock, Timestamp
 from restart_desktop.domain.merge import bases_of, frontier
+from restart_desktop.store.audit import append_entry, forget_last
 from restart_desktop.store.case_index import case_of_record, note_audiences
-from restart_desktop.store.models import Change, SyncConflict, SyncedRecord
+from restart_desktop.store.models import AuditEntry, Change, SyncConflict, SyncedRecord
 
 
 @dataclass(frozen=True)
@@ -126,12 +128,14 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     now = utcnow()
 
     pending: list[tuple[SyncedRecord, dict[str, Any], str | None, list[str]]] = []
+    touched: dict[str | None, dict[str, set[str]]] = session.info.setdefault(_TOUCHED, {})
     for record in new:
         _apply_defaults(record)
         record.created_at = now
         record.created_by = actor.worker_id
         fields = {key: to_json_value(getattr(record, key)) for key in _content_columns(record)}
         pending.append((record, fields, None, []))
+        _touch(touched, record, {CREATED_MARK})
     for record in dirty:
         fields = _changed_fields(record)
         if fields and record.IMMUTABLE:
@@ -143,6 +147,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             with session.no_autoflush:
                 bases = _edit_bases(session, record, list(fields))
             pending.append((record, fields, record.last_change_id, bases))
+            _touch(touched, record, set(fields))
 
     written: list[Change] = []
     for record, fields, base, bases in pending:
@@ -176,6 +181,65 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     session.info[_POSITION] = (seq, clock)
 
 
+_TOUCHED = "restart_audit_touched"  # session.info: case -> entity -> fields, this transaction
+CREATED_MARK = "+"  # in the touched fields: the record was created
+
+
+def _touch(touched: dict[str | None, dict[str, set[str]]], record: SyncedRecord,
+           fields: set[str]) -> None:  # fmt: skip
+    if isinstance(record, AuditEntry):
+        return  # the trail does not audit itself
+    entity = type(record).__tablename__
+    case = case_of_record(entity, record.id, getattr(record, "person_id", None))
+    touched.setdefault(case, {}).setdefault(entity, set()).update(fields)
+
+
+def _audit_action(entities: dict[str, set[str]]) -> AuditAction:
+    if CREATED_MARK in entities.get("handovers", ()) or "allocated_worker_id" in entities.get(
+            "people", ()):  # fmt: skip
+        return AuditAction.ALLOCATED
+    if CREATED_MARK in entities.get("contact_notes", ()) or "finalised_at" in entities.get(
+            "assessments", ()):  # fmt: skip
+        return AuditAction.FINALISED
+    if all(fields == {CREATED_MARK} for fields in entities.values()):
+        return AuditAction.CREATED
+    return AuditAction.CHANGED
+
+
+def _audit_detail(entities: dict[str, set[str]]) -> str:
+    """Which kinds of record and which fields: never their values."""
+    parts = []
+    for entity, fields in sorted(entities.items()):
+        named = sorted(f for f in fields if f != CREATED_MARK)
+        what = "created" if CREATED_MARK in fields else ", ".join(named)
+        if CREATED_MARK in fields and named:
+            what += " (" + ", ".join(named) + ")"
+        parts.append(f"{entity}: {what}")
+    detail = "; ".join(parts)
+    return detail if len(detail) <= 500 else detail[:497] + "..."
+
+
+def _before_commit(session: Session) -> None:
+    """One audit entry per case this transaction wrote (and one for team records)."""
+    if session.info.get(IMPORTING):
+        return
+    session.flush()  # what is still pending is part of the transaction: audit it too
+    touched = session.info.pop(_TOUCHED, None)
+    actor = session.info.get("actor")
+    if not touched or not isinstance(actor, Actor) or session.info.get(IMPORTING):
+        return
+    at = utcnow()
+    for case, entities in sorted(touched.items(), key=lambda kv: kv[0] or ""):
+        append_entry(session, actor.device_id, actor.worker_id, _audit_action(entities), case,
+                     _audit_detail(entities), at)  # fmt: skip
+    session.flush()
+
+
+def _forget_audit(session: Session, *_args: Any) -> None:
+    session.info.pop(_TOUCHED, None)
+    forget_last(session)
+
+
 def _edit_bases(session: Session, record: SyncedRecord, fields: list[str]) -> list[str]:
     """What a local edit builds on: every change of the record this laptop holds that nothing
     else built on (so it supersedes them all, on every device). Setting a field that is in
@@ -201,3 +265,6 @@ def install_change_capture(session_class: type[Session]) -> None:
         # A rolled-back transaction must not leave its positions behind for the next one.
         event.listen(session_class, "after_commit", _forget_position)
         event.listen(session_class, "after_rollback", _forget_position)
+        event.listen(session_class, "before_commit", _before_commit)
+        event.listen(session_class, "after_commit", _forget_audit)
+        event.listen(session_class, "after_rollback", _forget_audit)

@@ -395,6 +395,32 @@ class Review(SyncedRecord):
     at: Mapped[dt.datetime] = mapped_column()  # UTC
 
 
+class AuditEntry(SyncedRecord):
+    """One entry of the audit trail: who did what (opened a case file, viewed or searched
+    notes, created, changed, finalised, exported, printed, synced, allocated, a failed unlock),
+    when, on which device, about which case; never the note text or a name. Each device's
+    entries form a chain: ``hash`` covers the entry and the previous entry's hash, so an entry
+    altered or removed behind the app's back breaks the chain there (``store.audit``)."""
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        UniqueConstraint("device_id", "seq", name="uq_audit_entries_device_seq"),
+        Index("ix_audit_entries_person_id", "person_id"),
+        Index("ix_audit_entries_at", "at"),
+    )
+    IMMUTABLE: ClassVar[bool] = True
+
+    device_id: Mapped[str] = mapped_column(String(36))
+    seq: Mapped[int] = mapped_column(Integer)  # position in the device's chain, from 1
+    at: Mapped[dt.datetime] = mapped_column()  # UTC
+    worker_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(32))  # AuditAction value
+    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"))
+    detail: Mapped[str] = mapped_column(Text, default="")  # counts, field names: no content
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class NoteDraft(Base):
     """A contact note being typed. Local to this laptop and never synced: a half-written note
     is not a record. Saved every few seconds so a flat battery loses almost nothing; becomes a
@@ -510,4 +536,5 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     Barrier,
     Handover,
     Review,
+    AuditEntry,
 )

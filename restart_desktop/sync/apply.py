@@ -112,6 +112,7 @@ class Applied:
     applied: int  # changes new to this laptop
     held: int  # already here (through another path): never applied twice
     refused_moves: int  # status moves the transition table forbids: kept in the log only
+    came_here: bool = False  # a case came to this worker (set by the importer)
 
 
 def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:

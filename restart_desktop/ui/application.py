@@ -435,10 +435,14 @@ class MainWindow(QMainWindow):
         paths = self.paths
         if self.session is not None:
             # Locked while open: check the passphrase, then show the same workspace again.
-            def check() -> None:
-                from restart_desktop.app.session import open_key
+            session = self.session
 
-                open_key(paths, passphrase)
+            def check() -> None:
+                from restart_desktop.app.audit import record_failed_unlocks
+                from restart_desktop.app.session import check_passphrase
+
+                _key, failed = check_passphrase(paths, passphrase)
+                record_failed_unlocks(session, failed)
 
             self.runner.run(check, lambda _none: self._show_workspace(), self._on_unlock_failed)
             return

@@ -36,7 +36,8 @@ def _stored(window: MainWindow, case_id: str) -> tuple[str, int]:
     with window.session.db.read() as s:
         person = s.get(Person, case_id)
         assert person is not None
-        count = s.execute(select(func.count()).select_from(Change)).scalar_one()
+        count = s.execute(select(func.count()).select_from(Change).where(
+            Change.entity != "audit_entries")).scalar_one()  # opening the file is audited
         return person.nomis_number, int(count)
 
 

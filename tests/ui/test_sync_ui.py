@@ -187,7 +187,7 @@ def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopp
 
         def on_progress(done: int, total: int) -> None:
             seen.append((done, total))
-            if done == 5 and window.sync_stop.isVisible():  # a few cases in
+            if done == 12 and window.sync_stop.isVisible():  # a few cases in
                 qtbot.mouseClick(window.sync_stop, Qt.MouseButton.LeftButton)
 
         sync.progress.connect(on_progress)

@@ -134,7 +134,7 @@ def test_worker_device_and_setting_round_trip(
             assert setting.value == "7"
             # Local settings are never synced, so they leave no change behind.
             entities = set(s.scalars(select(Change.entity)))
-            assert entities == {"workers", "devices"}
+            assert entities == {"workers", "devices", "audit_entries"}  # and who wrote them
     finally:
         reopened.close()
 

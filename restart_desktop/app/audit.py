@@ -1,0 +1,117 @@
+"""The audit trail: recording who looked at what (writes are recorded by the change hook,
+``store.changes``), checking the chain of every device, and reading the trail for a
+supervisor: one case's, or the whole log filtered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from restart_desktop.app.errors import UserError
+from restart_desktop.app.session import AppSession, FailedUnlocks
+from restart_desktop.domain.audit import AuditAction, BrokenLink, ChainLink, first_break
+from restart_desktop.domain.case import Role, display_name
+from restart_desktop.store.audit import append_entry
+from restart_desktop.store.changes import utcnow
+from restart_desktop.store.database import Database
+from restart_desktop.store.models import AuditEntry, Device, Person, Worker
+
+
+def record(session: AppSession, action: AuditAction, person_id: str | None = None,
+           detail: str = "") -> None:  # fmt: skip
+    """Add an entry for something done that changed nothing (a case opened, notes searched,
+    a file exported). ``detail`` says how much, never what: no note text, no names."""
+    record_in(session.db, session.device_id, session.worker.id, action, person_id, detail)
+
+
+def record_in(db: Database, device_id: str, worker_id: str, action: AuditAction,
+              person_id: str | None, detail: str) -> None:  # fmt: skip
+    with db.write() as s:
+        if person_id is not None and s.get(Person, person_id) is None:
+            person_id = None  # a record no longer here: the entry still says what was done
+        append_entry(s, device_id, worker_id, action, person_id, detail, utcnow())
+
+
+def record_failed_unlocks(session: AppSession, failed: FailedUnlocks) -> None:
+    """Wrong passphrases typed since the last unlock: the database could not be written then,
+    so they are recorded at the next unlock (who typed them is not known)."""
+    if failed.count:
+        when = dt.datetime.fromtimestamp(failed.last, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        plural = "s" if failed.count > 1 else ""
+        record(session, AuditAction.FAILED_UNLOCK, None,
+               f"{failed.count} wrong passphrase{plural} before this unlock, the last at {when}")
+
+
+@dataclass(frozen=True)
+class AuditView:
+    at: dt.datetime  # UTC
+    worker: str
+    device: str
+    action: AuditAction
+    person: str  # the person's name, for the supervisor reading it here (not stored)
+    detail: str
+    device_id: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    person_id: str | None = None
+    worker_id: str | None = None
+    action: AuditAction | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+class AuditService:
+    def __init__(self, session: AppSession) -> None:
+        self._app = session
+
+    def verify(self) -> list[BrokenLink]:
+        """The first broken link of each device's chain (empty: every chain is intact)."""
+        broken = []
+        with self._app.db.read() as s:
+            devices = list(s.scalars(select(AuditEntry.device_id).distinct()))
+            for device in sorted(devices):
+                rows = s.scalars(select(AuditEntry).where(AuditEntry.device_id == device)
+                                 .order_by(AuditEntry.seq))  # fmt: skip
+                found = first_break(
+                    (ChainLink(e.device_id, e.seq, e.at, e.worker_id, e.action, e.person_id,
+                               e.detail, e.prev_hash), e.hash) for e in rows)  # fmt: skip
+                if found is not None:
+                    broken.append(found)
+        return broken
+
+    def entries(self, wanted: AuditFilter, limit: int = 1000) -> list[AuditView]:
+        """Newest first. The whole log is a supervisor's; anyone sees a case's trail for a
+        case on their laptop."""
+        if wanted.person_id is None and self._app.worker.role != Role.SUPERVISOR:
+            raise UserError("The whole audit log is for supervisors.")
+        query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.seq.desc())
+        if wanted.person_id:
+            query = query.where(AuditEntry.person_id == wanted.person_id)
+        if wanted.worker_id:
+            query = query.where(AuditEntry.worker_id == wanted.worker_id)
+        if wanted.action:
+            query = query.where(AuditEntry.action == wanted.action.value)
+        if wanted.date_from:
+            query = query.where(AuditEntry.at >= dt.datetime.combine(wanted.date_from,
+                                                                     dt.time.min))  # fmt: skip
+        if wanted.date_to:
+            query = query.where(AuditEntry.at < dt.datetime.combine(
+                wanted.date_to + dt.timedelta(days=1), dt.time.min))  # fmt: skip
+        with self._app.db.read() as s:
+            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            devices = {d.id: d.label for d in s.scalars(select(Device))}
+            found = list(s.scalars(query.limit(limit)))
+            people = {p.id: display_name(p.given_name, p.family_name, p.preferred_name)
+                      for p in s.scalars(select(Person).where(
+                          Person.id.in_({e.person_id for e in found if e.person_id})))}  # fmt: skip
+            return [
+                AuditView(e.at, names.get(e.worker_id, "Unknown worker"),
+                          devices.get(e.device_id, e.device_id[:8]), AuditAction(e.action),
+                          people.get(e.person_id or "", ""), e.detail, e.device_id, e.seq)
+                for e in found
+            ]  # fmt: skip

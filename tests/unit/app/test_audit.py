@@ -1,0 +1,71 @@
+"""The audit trail: reads and writes are recorded without content, the chain verifies on a
+real log, and an entry altered or removed in the database breaks it exactly there."""
+
+from __future__ import annotations
+
+from sqlalchemy import select, text
+
+from restart_desktop.app.audit import AuditFilter, AuditService
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.audit import AuditAction
+from restart_desktop.store.models import AuditEntry
+from tests.support.roles import as_supervisor
+
+SECRET = "Fictional secret about the hostel"
+
+
+def _make_history(session: AppSession) -> str:
+    cases = CaseService(session)
+    case = cases.create_case(CaseFields(given_name="Testy", family_name="Audited")).case_id
+    cases.get_case(case)
+    import datetime as dt
+
+    note = DraftFields(person_id=case, contact_at=dt.datetime(2026, 11, 20, 10), text=SECRET)
+    NoteService(session).finalise(note, confirmed=True)
+    NoteService(session).timeline(case)
+    NoteService(session).search("hostel")
+    return case
+
+
+def test_reads_and_writes_are_recorded_without_their_content(enrolled: AppSession) -> None:
+    case = _make_history(enrolled)
+    trail = AuditService(enrolled).entries(AuditFilter(person_id=case))
+    actions = [e.action for e in reversed(trail)]
+    assert actions == [AuditAction.CREATED, AuditAction.VIEWED_CASE, AuditAction.FINALISED,
+                       AuditAction.VIEWED_NOTES]  # fmt: skip
+    lead = AuditService(as_supervisor(enrolled))
+    searched = lead.entries(AuditFilter(action=AuditAction.SEARCHED_NOTES))
+    assert [e.detail for e in searched] == ["1 found"]  # never the words searched for
+    with enrolled.db.read() as s:
+        details = " ".join(s.scalars(select(AuditEntry.detail)))
+    assert SECRET not in details and "hostel" not in details and "Audited" not in details
+
+
+def test_the_chain_verifies_and_breaks_exactly_at_an_altered_entry(enrolled: AppSession) -> None:
+    _make_history(enrolled)
+    service = AuditService(enrolled)
+    assert service.verify() == []
+    with enrolled.db.read() as s:
+        third = s.scalars(select(AuditEntry).where(AuditEntry.seq == 3)).one()
+    with enrolled.db.write() as s:  # someone with the key edits the file behind the app's back
+        s.execute(text("DROP TRIGGER audit_entries_immutable"))
+        s.execute(text("UPDATE audit_entries SET detail = 'nothing to see' WHERE id = :id"),
+                  {"id": third.id})  # fmt: skip
+    (broken,) = service.verify()
+    assert (broken.device_id, broken.seq) == (enrolled.device_id, 3)
+    assert "altered" in broken.why
+    with enrolled.db.write() as s:  # and removing one breaks the chain where it was
+        s.execute(text("DELETE FROM audit_entries WHERE seq = 2"))
+    (broken,) = service.verify()
+    assert broken.seq == 3 and "missing" in broken.why
+
+
+def test_the_whole_log_is_for_supervisors(enrolled: AppSession) -> None:
+    import pytest
+
+    from restart_desktop.app.errors import UserError
+
+    with pytest.raises(UserError, match="supervisors"):
+        AuditService(enrolled).entries(AuditFilter())

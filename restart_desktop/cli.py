@@ -90,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
         "promote", help="supervisor: make a member a supervisor (receives every case, reviews)")
     promote.add_argument("device")
 
+    audit = sub.add_parser("audit", help="the audit trail")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_sub.add_parser("verify", help="check every device's chain of audit entries; exits "
+                         "non-zero naming the first broken entry")  # fmt: skip
+
     report = sub.add_parser(
         "report", help="supervisor: write the board pack (PDF and CSV files) for a period")
     report.add_argument("--from", dest="start", required=True, metavar="DATE",
@@ -279,6 +284,27 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_audit(paths: DataPaths) -> int:
+    from sqlalchemy import func, select
+
+    from restart_desktop.app.audit import AuditService
+    from restart_desktop.store.models import AuditEntry
+
+    session = _open_session(paths)
+    try:
+        broken = AuditService(session).verify()
+        with session.db.read() as s:
+            entries = int(s.execute(select(func.count()).select_from(AuditEntry)).scalar_one())
+    finally:
+        session.close()
+    for link in broken:
+        print(f"BROKEN device {link.device_id}, entry {link.seq}: {link.why}", file=sys.stderr)
+    if broken:
+        return EXIT_PROBLEM
+    print(f"The audit trail is intact: {entries:,} entries, every device's chain verifies.")
+    return EXIT_OK
+
+
 def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -331,6 +357,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_team(paths, args)
         if args.command == "report":
             return _cmd_report(paths, args)
+        if args.command == "audit":
+            return _cmd_audit(paths)
         from restart_desktop.ui.application import run_gui
 
         return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)

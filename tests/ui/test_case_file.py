@@ -269,3 +269,34 @@ def test_typing_and_undoing_leaves_nothing_unsaved(
     qtbot.keyClick(view.given_name, Qt.Key.Key_Backspace)
     assert not view.dirty
     assert view.saved_line.text() == ""
+
+
+def test_opening_a_case_file_is_in_the_audit_trail(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    from restart_desktop.store.models import AuditEntry
+
+    window = make_window()
+    unlock(qtbot, window)
+    case_id = people["Larry Later"]
+    assert window.workspace is not None
+    window.workspace.caseload.search.setFocus()
+    qtbot.keyClicks(window.workspace.caseload.search, "Laterton")
+    qtbot.waitUntil(lambda: window.workspace is not None
+                    and window.workspace.caseload.model.rowCount() == 1,
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.keyClick(window.workspace.caseload.search, Qt.Key.Key_Down)
+    qtbot.keyClick(window.workspace.caseload.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(window.workspace and window.workspace.case_views()
+                                 and window.workspace.case_views()[-1].details),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    assert window.session is not None
+
+    def opened() -> bool:
+        assert window.session is not None
+        with window.session.db.read() as s:
+            return s.scalars(select(AuditEntry).where(
+                AuditEntry.person_id == case_id, AuditEntry.action == "viewed_case")).first(
+            ) is not None  # fmt: skip
+
+    qtbot.waitUntil(opened, timeout=SIGNAL_TIMEOUT_MS)

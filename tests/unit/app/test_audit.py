@@ -3,14 +3,17 @@ real log, and an entry altered or removed in the database breaks it exactly ther
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, text
 
+from restart_desktop import cli
 from restart_desktop.app.audit import AuditFilter, AuditService
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.store.models import AuditEntry
+from tests.support.constants import PASSPHRASE
 from tests.support.roles import as_supervisor
 
 SECRET = "Fictional secret about the hostel"
@@ -43,10 +46,15 @@ def test_reads_and_writes_are_recorded_without_their_content(enrolled: AppSessio
     assert SECRET not in details and "hostel" not in details and "Audited" not in details
 
 
-def test_the_chain_verifies_and_breaks_exactly_at_an_altered_entry(enrolled: AppSession) -> None:
+def test_the_chain_verifies_and_breaks_exactly_at_an_altered_entry(
+    enrolled: AppSession, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _make_history(enrolled)
     service = AuditService(enrolled)
     assert service.verify() == []
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    assert cli.main(["--data-dir", str(enrolled.paths.root), "audit", "verify"]) == 0
+    assert "The audit trail is intact" in capsys.readouterr().out
     with enrolled.db.read() as s:
         third = s.scalars(select(AuditEntry).where(AuditEntry.seq == 3)).one()
     with enrolled.db.write() as s:  # someone with the key edits the file behind the app's back
@@ -56,6 +64,11 @@ def test_the_chain_verifies_and_breaks_exactly_at_an_altered_entry(enrolled: App
     (broken,) = service.verify()
     assert (broken.device_id, broken.seq) == (enrolled.device_id, 3)
     assert "altered" in broken.why
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    folder = ["--data-dir", str(enrolled.paths.root), "audit", "verify"]
+    assert cli.main(folder) == 1  # restart-desktop audit verify names it too
+    assert f"BROKEN device {enrolled.device_id}, entry 3: its content was altered" in (
+        capsys.readouterr().err)
     with enrolled.db.write() as s:  # and removing one breaks the chain where it was
         s.execute(text("DELETE FROM audit_entries WHERE seq = 2"))
     (broken,) = service.verify()
@@ -63,8 +76,6 @@ def test_the_chain_verifies_and_breaks_exactly_at_an_altered_entry(enrolled: App
 
 
 def test_the_whole_log_is_for_supervisors(enrolled: AppSession) -> None:
-    import pytest
-
     from restart_desktop.app.errors import UserError
 
     with pytest.raises(UserError, match="supervisors"):

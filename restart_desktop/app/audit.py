@@ -15,7 +15,6 @@ from restart_desktop.domain.audit import AuditAction, BrokenLink, ChainLink, fir
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.store.audit import append_entry
 from restart_desktop.store.changes import utcnow
-from restart_desktop.store.database import Database
 from restart_desktop.store.models import AuditEntry, Device, Person, Worker
 
 
@@ -23,15 +22,11 @@ def record(session: AppSession, action: AuditAction, person_id: str | None = Non
            detail: str = "") -> None:  # fmt: skip
     """Add an entry for something done that changed nothing (a case opened, notes searched,
     a file exported). ``detail`` says how much, never what: no note text, no names."""
-    record_in(session.db, session.device_id, session.worker.id, action, person_id, detail)
-
-
-def record_in(db: Database, device_id: str, worker_id: str, action: AuditAction,
-              person_id: str | None, detail: str) -> None:  # fmt: skip
-    with db.write() as s:
+    with session.db.write() as s:
         if person_id is not None and s.get(Person, person_id) is None:
             person_id = None  # a record no longer here: the entry still says what was done
-        append_entry(s, device_id, worker_id, action, person_id, detail, utcnow())
+        append_entry(s, session.device_id, session.worker.id, action, person_id, detail,
+                     utcnow())  # fmt: skip
 
 
 def record_failed_unlocks(session: AppSession, failed: FailedUnlocks) -> None:

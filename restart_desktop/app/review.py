@@ -31,6 +31,7 @@ from restart_desktop.domain.review import (
     ReviewState,
     action_problem,
     review_state,
+    state_after,
 )
 from restart_desktop.store.changes import utcnow
 from restart_desktop.store.models import (
@@ -106,12 +107,9 @@ class Notice:
     needs_answer: bool  # returned and not answered yet
 
 
-def _when(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+def _when(value: dt.date) -> dt.date:
+    """The day an item is listed by (a note's contact time is a datetime)."""
+    return value.date() if isinstance(value, dt.datetime) else value
 
 
 def _last_move(item_id: Any) -> Any:
@@ -148,14 +146,6 @@ _SOURCES = (
     _Source(ReviewItemKind.REFERRAL, Referral.id, Referral.person_id, Referral.created_by,
             Referral.made_on, Referral.status != ReferralStatus.DRAFT.value),
 )  # fmt: skip
-
-
-def _state_of(action: str | None) -> ReviewState:
-    if action == ReviewAction.REVIEWED:
-        return ReviewState.REVIEWED
-    if action == ReviewAction.RETURNED:
-        return ReviewState.RETURNED
-    return ReviewState.TO_REVIEW
 
 
 class ReviewService:
@@ -220,7 +210,7 @@ class ReviewService:
                               person_name=display_name(r[4], r[5], r[6]), worker_id=r[2] or "",
                               worker_name=r[7] or "Unknown worker",
                               organisation_code=r[8] or "", when=_when(r[3]),
-                              state=_state_of(r[9]))
+                              state=state_after(r[9]))
                     for r in s.execute(query)
                 )  # fmt: skip
         rows.sort(key=lambda row: (row.when, row.item_id))

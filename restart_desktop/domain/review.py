@@ -81,18 +81,20 @@ _MOVES: Mapping[ReviewAction, ReviewState] = MappingProxyType({
 #: The actions a supervisor takes, and those a worker takes.
 SUPERVISOR_ACTIONS = frozenset({ReviewAction.REVIEWED, ReviewAction.COMMENT,
                                 ReviewAction.RETURNED})  # fmt: skip
-WORKER_ACTIONS = frozenset({ReviewAction.ANSWERED, ReviewAction.SEEN})
-#: SQL-side: the actions after which an item is in the queue, when they are its last move.
-QUEUE_ACTIONS = frozenset({ReviewAction.ANSWERED})
 MOVING_ACTIONS = frozenset(_MOVES)
 
 
 def review_state(events: Iterable[ReviewEvent]) -> ReviewState:
     """Where an item stands: the last action that moves it decides (none yet: to review)."""
-    state = ReviewState.TO_REVIEW
-    for event in sorted(events, key=lambda e: (e.at, e.id)):
-        state = _MOVES.get(event.action, state)
-    return state
+    moves = [e.action for e in sorted(events, key=lambda e: (e.at, e.id)) if e.action in _MOVES]
+    return state_after(moves[-1] if moves else None)
+
+
+def state_after(last_move: str | None) -> ReviewState:
+    """Where an item stands after the last action that moved it (None: none yet)."""
+    if last_move is None:
+        return ReviewState.TO_REVIEW
+    return _MOVES.get(ReviewAction(last_move), ReviewState.TO_REVIEW)
 
 
 def action_problem(action: ReviewAction, comment: str, state: ReviewState) -> str | None:
@@ -109,13 +111,3 @@ def action_problem(action: ReviewAction, comment: str, state: ReviewState) -> st
     if action == ReviewAction.REVIEWED and state == ReviewState.REVIEWED:
         return "It has already been reviewed."
     return None
-
-
-def median(values: Iterable[float]) -> float | None:
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2

@@ -84,9 +84,10 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
 
 
 def _case_in(change: Mapping[str, Any]) -> str:
-    if change["entity"] == "people":
-        return str(change["record_id"])
-    return str((change.get("fields") or {}).get("person_id") or "")
+    """The case a people or handovers change is about ("" when it says none)."""
+    fields = change.get("fields") or {}
+    return case_of_record(str(change["entity"]), str(change["record_id"]),
+                          fields.get("person_id")) or ""  # fmt: skip
 
 
 def audiences(s: Session, case_ids: Sequence[str]) -> dict[str, CaseAudience]:

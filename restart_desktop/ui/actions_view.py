@@ -291,13 +291,12 @@ class MyActionsView(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         text = dialog.text.toPlainText()
-        if notice.kind == ReviewItemKind.NOTE:
-            work = lambda: review.act(notice.kind, notice.item_id,  # noqa: E731
-                                      ReviewAction.ANSWERED, addendum=text)
-        else:
-            work = lambda: review.act(notice.kind, notice.item_id,  # noqa: E731
-                                      ReviewAction.ANSWERED, text)
-        self._runner.run(work, lambda _id: self._after_notice("Answer sent"), self._on_failed)
+        note = notice.kind == ReviewItemKind.NOTE  # a note is answered with an addendum
+        comment, addendum = ("", text) if note else (text, "")
+        self._runner.run(
+            lambda: review.act(notice.kind, notice.item_id, ReviewAction.ANSWERED, comment,
+                               addendum),
+            lambda _id: self._after_notice("Answer sent"), self._on_failed)  # fmt: skip
 
     def _on_seen(self) -> None:
         notice, review = self.current_notice(), self._review

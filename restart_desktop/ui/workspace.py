@@ -150,9 +150,9 @@ class Workspace(QWidget):
             self.barriers.refresh()
         elif widget is self.review and self.review is not None:
             self.review.refresh()
-        elif widget is self.figures and self.figures is not None and self.figures.busy() is False:
-            if self.figures.model.rowCount() == 0:
-                self.figures.refresh()
+        elif widget is self.figures and self.figures is not None:
+            if self.figures.model.rowCount() == 0 and not self.figures.busy():
+                self.figures.refresh()  # the first visit: later ones keep what was shown
 
     def case_views(self) -> list[CaseFileView]:
         views = []

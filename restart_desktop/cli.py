@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
         "laptop's records differ from a team laptop's)",
     )  # fmt: skip
 
+    retention = sub.add_parser(
+        "retention", help="what the retention rules will erase from this laptop next, and when")
+    retention.add_argument("--run", action="store_true",
+                           help="erase what is due now (also done after every sync)")
+
     team = sub.add_parser("team", help="the team in the central export (create, join, approve)")
     team_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     create = team_sub.add_parser("create", help="supervisor: make the team in an empty export")
@@ -94,6 +99,25 @@ def _parser() -> argparse.ArgumentParser:
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     audit_sub.add_parser("verify", help="check every device's chain of audit entries; exits "
                          "non-zero naming the first broken entry")  # fmt: skip
+
+    subject = sub.add_parser(
+        "export-subject",
+        help="write one person's subject access export (a PDF and a JSON file) into a folder",
+        description="Write everything held about one person (a subject access request) into "
+        "DIR as a PDF and a JSON file. Likely names of other people found in the records are "
+        "withheld unless kept with --keep or --no-redact; --list-names shows them first.",
+    )  # fmt: skip
+    subject.add_argument("person", metavar="PERSON_ID|PRISON_NUMBER",
+                         help="the person's case id or prison (NOMIS) number")
+    subject.add_argument("--out", required=True, metavar="DIR",
+                         help="an existing folder for the two files (never overwritten)")
+    subject.add_argument("--list-names", action="store_true",
+                         help="list the names of other people found, with how often, and "
+                         "write nothing")
+    subject.add_argument("--keep", action="append", default=[], metavar="NAME",
+                         help="a name found that is not to be withheld (repeat for more)")
+    subject.add_argument("--no-redact", action="store_true",
+                         help="withhold nothing (when the names found are not other people)")
 
     report = sub.add_parser(
         "report", help="supervisor: write the board pack (PDF and CSV files) for a period")
@@ -226,7 +250,8 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
     gaps = len(report.problems) - report.quarantined
     print(f"Synced: sent {result.published} bundles; received {report.applied} changes in "
           f"{report.bundles} bundles; {report.conflicts} conflicts to settle; "
-          f"{report.quarantined} quarantined; {gaps} waiting for a missing bundle.")
+          f"{report.quarantined} quarantined; {gaps} waiting for a missing bundle; "
+          f"{result.erased} cases erased under the retention rules.")
     for problem in report.problems.values():
         print(f"PROBLEM {problem}", file=sys.stderr)
     for name in result.differs_from:
@@ -281,6 +306,33 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
                   "team from its next sync.")
     finally:
         session.close()
+    return EXIT_OK
+
+
+def _cmd_retention(paths: DataPaths, args: argparse.Namespace) -> int:
+    from restart_desktop.app.retention import RetentionService
+
+    session = _open_session(paths)
+    try:
+        service = RetentionService(session)
+        if args.run:
+            run = service.run()
+            print(f"Erased {run.erased} cases from this laptop"
+                  + "".join(f"; {count} by the rule '{rule.label}'" for rule, count in run.by_rule)
+                  + ".")  # fmt: skip
+        policy = service.policy()
+        listed = service.schedule()
+    finally:
+        session.close()
+    print(f"Policy: closed cases leave workers' laptops {policy.laptop_days} days after closing "
+          f"(once held centrally); erased everywhere {policy.export_years} years after closing.")
+    # Ids, not names: the output may go to a log or a terminal seen by others.
+    print("case id                               due         rule         waiting for")
+    for item in listed:
+        print(f"{item.case_id:<37} {item.due:%Y-%m-%d}  {item.rule.value:<12} "
+              f"{item.waiting_for or '-'}")
+    if not listed:
+        print("No case on this laptop is due to be erased.")
     return EXIT_OK
 
 
@@ -340,8 +392,58 @@ def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_export_subject(paths: DataPaths, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from restart_desktop.app.subject_access import SubjectAccessService, check_folder
+
+    folder = Path(args.out).expanduser()
+    if not args.list_names:
+        check_folder(folder)  # before the passphrase: say so at once
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no window is shown
+    from PySide6.QtGui import QGuiApplication
+
+    from restart_desktop.ui.subject_access import export_subject
+
+    application = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    session = _open_session(paths)
+    try:
+        service = SubjectAccessService(session)
+        records = service.gather(service.find(args.person))
+        found = [c.name for c in records.candidates]
+        if args.list_names:
+            # For the administrator's eyes only: printed, never logged.
+            print(f"{len(found)} possible names of other people in case {records.person_id}:")
+            for candidate in records.candidates:
+                print(f"  {candidate.count:>4}  {candidate.name}")
+            return EXIT_OK
+        unknown = [name for name in args.keep if name not in found]
+        if unknown:
+            print(f"Not among the names found: {', '.join(unknown)}. Nothing was written; "
+                  "see them with --list-names.", file=sys.stderr)  # fmt: skip
+            return EXIT_USAGE
+        withheld = [] if args.no_redact else [n for n in found if n not in args.keep]
+        result = export_subject(service, records, folder, withheld)
+    finally:
+        session.close()
+    del application
+    print(f"Subject access export of case {records.person_id} written to {folder}: "
+          f"{result.pdf.name} and {result.json.name}.")
+    if result.names_withheld:
+        names, places = result.names_withheld, result.places_withheld
+        print(f"{names} name{'s' if names != 1 else ''} of other people withheld in {places} "
+              f"place{'s' if places != 1 else ''} (see them with --list-names).")
+    elif found:
+        print("Nothing was withheld.")
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if argv is None:  # the program itself (tests pass arguments and keep their own hooks)
+        from restart_desktop import crash
+
+        crash.install()  # a bug's traceback without its message: it may quote personal data
     args = _parser().parse_args(argv)
     paths = DataPaths(resolve_data_dir(args.data_dir))
     try:
@@ -359,6 +461,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_report(paths, args)
         if args.command == "audit":
             return _cmd_audit(paths)
+        if args.command == "retention":
+            return _cmd_retention(paths, args)
+        if args.command == "export-subject":
+            return _cmd_export_subject(paths, args)
         from restart_desktop.ui.application import run_gui
 
         return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession, FailedUnlocks
@@ -49,6 +49,17 @@ class AuditView:
     detail: str
     device_id: str
     seq: int
+    person_id: str | None = None  # to narrow the trail to this person
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    """What a check of the chains covered, and its first broken link per device."""
+
+    entries: int
+    devices: int
+    broken: list[BrokenLink]
+    device_labels: dict[str, str]  # device id -> its label, to name a broken chain's laptop
 
 
 @dataclass(frozen=True)
@@ -107,6 +118,29 @@ class AuditService:
             return [
                 AuditView(e.at, names.get(e.worker_id, "Unknown worker"),
                           devices.get(e.device_id, e.device_id[:8]), AuditAction(e.action),
-                          people.get(e.person_id or "", ""), e.detail, e.device_id, e.seq)
+                          people.get(e.person_id or "", ""), e.detail, e.device_id, e.seq,
+                          e.person_id)
                 for e in found
             ]  # fmt: skip
+
+    def check(self) -> ChainCheck:
+        """``verify``, with how many entries on how many devices it covered (the supervisor's
+        "Check the chain" says so, so that "intact" is not taken on trust)."""
+        broken = self.verify()
+        with self._app.db.read() as s:
+            entries, devices = s.execute(select(
+                func.count(), func.count(AuditEntry.device_id.distinct()))).one()  # fmt: skip
+            labels = {d.id: d.label for d in s.scalars(select(Device))}
+        return ChainCheck(int(entries), int(devices), broken, labels)
+
+    def workers(self, person_id: str | None = None) -> list[tuple[str, str]]:
+        """(id, name) of everyone with entries in the trail (of ``person_id``'s case), by name:
+        a worker who has left still answers for what they did."""
+        who = select(AuditEntry.worker_id).distinct()
+        if person_id is not None:
+            who = who.where(AuditEntry.person_id == person_id)
+        elif self._app.worker.role != Role.SUPERVISOR:
+            raise UserError("The whole audit log is for supervisors.")
+        with self._app.db.read() as s:
+            return [(w.id, w.name) for w in s.scalars(
+                select(Worker).where(Worker.id.in_(who)).order_by(Worker.name))]  # fmt: skip

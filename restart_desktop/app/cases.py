@@ -26,20 +26,29 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import (
     OPEN_STATUSES,
     OUT_STATUSES,
+    REASONED_FIELDS,
     CaseStatus,
     ConsentMethod,
     ReferralSource,
     Role,
     display_name,
     eligibility_warnings,
+    reason_problem,
     transition_problem,
     validate_case_fields,
 )
 from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
 from restart_desktop.domain.notes import ActionStatus
 from restart_desktop.domain.release import ReleaseFlags, release_flags
-from restart_desktop.store.changes import utcnow
-from restart_desktop.store.models import Change, FollowUpAction, Handover, Person, Worker
+from restart_desktop.store.changes import to_json_value, utcnow
+from restart_desktop.store.models import (
+    Change,
+    FieldChange,
+    FollowUpAction,
+    Handover,
+    Person,
+    Worker,
+)
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -124,6 +133,19 @@ class StatusEntry:
 
 
 @dataclass(frozen=True)
+class FieldHistoryEntry:
+    """One change to a field that matters, in words."""
+
+    field: str  # the stored field name
+    label: str  # the field in words
+    old: str  # the old value in words ("" when it had none)
+    new: str
+    by: str
+    at: dt.datetime  # UTC
+    reason: str
+
+
+@dataclass(frozen=True)
 class HandoverView:
     kind: HandoverKind
     from_name: str  # "" for a first allocation
@@ -148,6 +170,8 @@ class CaseDetails:
     warnings: tuple[str, ...]
     status_history: tuple[StatusEntry, ...] = field(default=())
     handovers: tuple[HandoverView, ...] = field(default=())  # newest first
+    field_history: tuple[FieldHistoryEntry, ...] = field(default=())  # newest first
+    legal_hold: bool = False
 
 
 @dataclass(frozen=True)
@@ -387,7 +411,45 @@ class CaseService:
                 warnings=tuple(eligibility_warnings(person.iom, person.mappa)),
                 status_history=history,
                 handovers=tuple(_handovers(s, case_id, names)),
+                field_history=tuple(self._field_history(s, case_id, names)),
+                legal_hold=person.legal_hold,
             )
+
+    def _field_history(
+        self, s: Session, case_id: str, names: dict[str, str]
+    ) -> list[FieldHistoryEntry]:
+        order = {name: n for n, name in enumerate(REASONED_FIELDS)}
+        rows = sorted(s.scalars(select(FieldChange).where(FieldChange.person_id == case_id)),
+                      key=lambda r: (-r.at.timestamp(), order.get(r.field, len(order))))
+        return [
+            FieldHistoryEntry(row.field, REASONED_FIELDS.get(row.field, row.field),
+                              self._shown(row.field, row.old_value, names),
+                              self._shown(row.field, row.new_value, names),
+                              names.get(row.created_by, "Unknown worker"), row.at, row.reason)
+            for row in rows
+        ]  # fmt: skip
+
+    def _shown(self, name: str, value: Any, names: dict[str, str]) -> str:
+        """A stored value in words."""
+        if value is None or value == "" or value == []:
+            return "Not allocated" if name == "allocated_worker_id" else ""
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if name == "status":
+            return CaseStatus(value).label if value in set(CaseStatus) else str(value)
+        if name == "allocated_worker_id":
+            return names.get(str(value), "another worker")
+        if name == "consent_method":
+            return ConsentMethod(value).label if value in set(ConsentMethod) else str(value)
+        if name == "consent_categories" and isinstance(value, list):
+            return ", ".join(need.label if (need := self._reference.need(code)) else str(code)
+                             for code in value)  # fmt: skip
+        if name.endswith("_date"):
+            try:
+                return f"{dt.date.fromisoformat(str(value)):%d/%m/%Y}"
+            except ValueError:
+                return str(value)
+        return str(value)
 
     def _status_history(
         self, s: Session, case_id: str, names: dict[str, str]
@@ -491,7 +553,23 @@ class CaseService:
             follow_case(s, person, self._reference, self._now())
         return SaveResult(person.id, tuple(eligibility_warnings(values.iom, values.mappa)))
 
-    def update_case(self, case_id: str, values: CaseFields) -> SaveResult:
+    def reasoned_changes(self, case_id: str, values: CaseFields) -> list[str]:
+        """The fields that matter which saving ``values`` would change, in words: the window
+        asks for a reason before it saves. Values that cannot be saved raise
+        ValidationFailed, as saving them would."""
+        values = self._normalised(values)
+        problems = self.validate(values)
+        if problems:
+            raise ValidationFailed(problems)
+        with self._db.read() as s:
+            person = s.get(Person, case_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            return [REASONED_FIELDS[name] for name in _reasoned(person, values)]
+
+    def update_case(self, case_id: str, values: CaseFields, reason: str = "") -> SaveResult:
+        """Save the case file. A change to a field that matters (release date, consent, risk
+        flags) needs ``reason``, kept with the old and new values in the field history."""
         values = self._normalised(values)
         problems = self.validate(values)
         if problems:
@@ -507,6 +585,13 @@ class CaseService:
                     "checklist, so the date stays. For a new sentence, change the status "
                     "back to Recommended first."
                 )})  # fmt: skip
+            changed = _reasoned(person, values)
+            problem = reason_problem(changed, reason)
+            if problem:
+                raise ValidationFailed({"reason": problem})
+            at = utcnow()  # one moment for the whole save: the history lists it together
+            for name in changed:
+                _keep_history(s, person, name, getattr(values, name), reason, at)
             for f in fields(CaseFields):
                 new = getattr(values, f.name)
                 if f.name in _LIST_FIELDS:
@@ -525,6 +610,7 @@ class CaseService:
             problem = transition_problem(CaseStatus(person.status), new_status, reason)
             if problem:
                 raise ValidationFailed({"status": problem})
+            _keep_history(s, person, "status", new_status.value, reason)
             person.status = new_status.value
             person.status_reason = reason.strip()
             follow_case(s, person, self._reference, self._now())
@@ -548,6 +634,8 @@ class CaseService:
             if worker_id is None:
                 if current is not None and not note.strip():
                     raise ValidationFailed({"note": "Say why the case goes back unallocated."})
+                if current is not None:
+                    _keep_history(s, person, "allocated_worker_id", None, note)
                 person.allocated_worker_id = None
                 return None
             worker = s.get(Worker, worker_id)
@@ -561,15 +649,37 @@ class CaseService:
             problem = handover_problem(kind, current, worker_id, note)
             if problem is None and share and worker_id in shared:
                 problem = "The case is already shared with that worker."
+            if problem is None and not note.strip():
+                problem = ("Write a note saying why this worker takes the case (it is kept in "
+                           "the case history).")  # fmt: skip
             if problem is not None:
                 key = "note" if "note" in problem else "allocated_worker_id"
                 raise ValidationFailed({key: problem})
             if not share:
+                _keep_history(s, person, "allocated_worker_id", worker_id, note)
                 person.allocated_worker_id = worker_id
             s.add(Handover(person_id=case_id, kind=kind.value, from_worker_id=current,
                            to_worker_id=worker_id, note=note.strip(),
                            at=utcnow()))  # fmt: skip
             return kind
+
+    def set_legal_hold(self, case_id: str, hold: bool, reason: str) -> None:
+        """A supervisor's legal hold: while it is on, no retention rule erases the case (on
+        any laptop). Placing and lifting it both need a reason, kept in the field history."""
+        if self._app.worker.role != Role.SUPERVISOR:
+            raise UserError("Only a supervisor places or lifts a legal hold.")
+        with self._db.write() as s:
+            person = s.get(Person, case_id)
+            if person is None:
+                raise NotFound("That case is no longer on this laptop.")
+            if person.legal_hold == hold:
+                raise ValidationFailed({"legal_hold": "The case is already on legal hold."
+                                        if hold else "The case is not on legal hold."})
+            problem = reason_problem(["legal_hold"], reason)
+            if problem:
+                raise ValidationFailed({"reason": problem})
+            _keep_history(s, person, "legal_hold", hold, reason)
+            person.legal_hold = hold
 
     @property
     def can_allocate(self) -> bool:
@@ -579,6 +689,29 @@ class CaseService:
         """The case's allocations, handovers and shares, newest first."""
         with self._db.read() as s:
             return _handovers(s, case_id, {w.id: w.name for w in s.scalars(select(Worker))})
+
+
+def _reasoned(person: Person, values: CaseFields) -> list[str]:
+    """The fields that matter (editable on the case file) that ``values`` changes."""
+    changed = []
+    for name in REASONED_FIELDS:
+        if not hasattr(values, name):
+            continue  # status, allocation and legal hold have their own actions
+        new, old = getattr(values, name), getattr(person, name)
+        if name in _LIST_FIELDS:
+            new, old = list(new), list(old or [])
+        if new != old:
+            changed.append(name)
+    return changed
+
+
+def _keep_history(s: Session, person: Person, name: str, new: Any, reason: str,
+                  at: dt.datetime | None = None) -> None:  # fmt: skip
+    """A field history entry for a change to a field that matters (same transaction)."""
+    old = getattr(person, name)
+    s.add(FieldChange(person_id=person.id, field=name, old_value=to_json_value(old),
+                      new_value=to_json_value(list(new) if isinstance(new, tuple) else new),
+                      reason=reason.strip(), at=at or utcnow()))  # fmt: skip
 
 
 def _handovers(s: Session, case_id: str, names: dict[str, str]) -> list[HandoverView]:

@@ -36,6 +36,7 @@ from restart_desktop.store.models import (
     Assessment,
     Barrier,
     ContactNote,
+    FieldChange,
     FollowUpAction,
     Handover,
     Person,
@@ -166,6 +167,7 @@ def fill_demo_data(
                 author = person.allocated_worker_id or session.worker.id
                 notes += _demo_contacts(s, rng, person, today, author)
                 _demo_allocation(s, rng, person, session.worker.id, colleague_ids)
+                _demo_history(s, rng, person)
                 _demo_plan(s, rng, person, session, today)
                 _demo_referrals(s, rng, person, session, today)
                 _demo_assessments(s, rng, person, session, today)
@@ -624,12 +626,19 @@ def _demo_allocation(s: Session, rng: random.Random, person: Person, own: str,
     first = person.allocated_worker_id
     if person.allocated_worker_id == own and rng.random() < 0.1:
         first = rng.choice(colleagues)
+    reason = "Allocated by the team leader: prison area caseload (demo)."
     s.add(Handover(person_id=person.id, kind=HandoverKind.ALLOCATION.value, from_worker_id=None,
-                   to_worker_id=first, note="", at=at))  # fmt: skip
+                   to_worker_id=first, note=reason, at=at))  # fmt: skip
+    s.add(FieldChange(person_id=person.id, field="allocated_worker_id", old_value=None,
+                      new_value=first, reason=reason, at=at))  # fmt: skip
     if first != person.allocated_worker_id:
+        note = rng.choice(HANDOVER_NOTES)
         s.add(Handover(person_id=person.id, kind=HandoverKind.HANDOVER.value,
                        from_worker_id=first, to_worker_id=person.allocated_worker_id,
-                       note=rng.choice(HANDOVER_NOTES), at=at + dt.timedelta(days=9)))  # fmt: skip
+                       note=note, at=at + dt.timedelta(days=9)))  # fmt: skip
+        s.add(FieldChange(person_id=person.id, field="allocated_worker_id", old_value=first,
+                          new_value=person.allocated_worker_id, reason=note,
+                          at=at + dt.timedelta(days=9)))  # fmt: skip
     elif person.allocated_worker_id != own and rng.random() < 0.05:
         s.add(Handover(person_id=person.id, kind=HandoverKind.SHARE.value,
                        from_worker_id=person.allocated_worker_id, to_worker_id=own,
@@ -637,6 +646,32 @@ def _demo_allocation(s: Session, rng: random.Random, person: Person, own: str,
                        at=at + dt.timedelta(days=5)))  # fmt: skip
 
 
+def _demo_history(s: Session, rng: random.Random, person: Person) -> None:
+    """Changes to fields that matter, with their reasons: a moved release date, consent
+    recorded, now and then a legal hold."""
+    at = dt.datetime.combine(person.referral_date or dt.date.today(), dt.time(15))
+    if person.consent_given:
+        s.add(FieldChange(person_id=person.id, field="consent_given", old_value=False,
+                          new_value=True, reason="Consent form signed at induction (demo).",
+                          at=at + dt.timedelta(days=3)))  # fmt: skip
+    if person.release_date is not None and rng.random() < 0.2:
+        earlier = person.release_date - dt.timedelta(days=rng.choice((7, 14, 21)))
+        s.add(FieldChange(person_id=person.id, field="release_date",
+                          old_value=earlier.isoformat(),
+                          new_value=person.release_date.isoformat(),
+                          reason=rng.choice(RELEASE_REASONS), at=at + dt.timedelta(days=6)))
+    # Now and then a legal hold, most often on a closed case (it keeps it from erasure).
+    if rng.random() < (0.25 if person.status == CaseStatus.CLOSED.value else 0.005):
+        person.legal_hold = True
+        s.add(FieldChange(person_id=person.id, field="legal_hold", old_value=False,
+                          new_value=True, at=at + dt.timedelta(days=8),
+                          reason="Information request from a fictional court (demo)."))
+
+
+RELEASE_REASONS = (
+    "The prison's offender management unit moved the release date (demo).",
+    "Recalculated after a fictional sentence review (demo).",
+)
 HANDOVER_NOTES = (
     "He prefers afternoon visits; the council has his Duty to Refer (demo).",
     "Handed over as I move to the Reading patch; all actions are up to date (demo).",

@@ -23,25 +23,30 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
+from restart_desktop.app.retention import CONFIRMED_SEQ, RetentionService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import CaseAudience, receives_case
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.merge import bases_of
+from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.case_index import audiences, case_of_change
 from restart_desktop.store.changes import to_json_value, utcnow
+from restart_desktop.store.erasure import ERASED_ENTITY, erasures_here
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
     SYNCED_MODELS,
     AuditEntry,
     Change,
+    Erasure,
     LocalSetting,
     Person,
     ReleasePlan,
     ReleasePlanItem,
     SyncCaseIndex,
     SyncConflict,
+    SyncErasedSeq,
     SyncPeer,
     SyncSkipped,
     Worker,
@@ -135,15 +140,24 @@ def export_changes(
     while True:
         last = target.last_published_seq(device)
         with session.db.read() as s:
-            changes = [
-                _change_dict(change)
+            held = {
+                change.seq: _change_dict(change)
                 for change in s.scalars(
                     select(Change)
                     .where(Change.device_id == device, Change.seq > last)
                     .order_by(Change.seq)
                     .limit(MAX_CHANGES_PER_BUNDLE)
                 )
-            ]
+            }
+            erased = _erased_seqs(s, last + 1, last + MAX_CHANGES_PER_BUNDLE)
+        changes = []
+        for seq in range(last + 1, last + MAX_CHANGES_PER_BUNDLE + 1):
+            if seq in held:
+                changes.append(held[seq])
+            elif seq in erased:  # a change of a case erased before it went out
+                changes.append(_erased_stub(device, seq, erased[seq]))
+            else:
+                break
         if not changes:
             return published
         first, final = int(str(changes[0]["seq"])), int(str(changes[-1]["seq"]))
@@ -154,6 +168,64 @@ def export_changes(
         published.append(target.publish(device, first, final, ciphertext, signature))
         if sent is not None:
             sent(len(published))  # may raise Cancelled: what is published stays published
+
+
+def _erased_seqs(s: Session, first: int, last: int) -> dict[int, str]:
+    """This laptop's changes erased under the retention rule, in a sequence range: seq ->
+    its clock time."""
+    return {seq: hlc for seq, hlc in s.execute(
+        select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
+            SyncErasedSeq.seq.between(first, last)))}  # fmt: skip
+
+
+def _erased_stub(device: str, seq: int, hlc: str) -> dict[str, object]:
+    """What a bundle carries in place of an erased change: its place in the sequence."""
+    return {"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
+            "entity": ERASED_ENTITY, "record_id": "", "case_id": None, "base_change_id": None,
+            "bases": [], "hlc": hlc, "author_id": "", "fields": {},
+            "recorded_at": to_json_value(utcnow())}  # fmt: skip
+
+
+def scrub_published(session: AppSession, target: FolderTarget, recipients: Sequence[str]) -> int:
+    """Publish again, without them, the bundles holding this laptop's changes of cases
+    erased under the retention rule (the older generation is removed once the new one is
+    complete), so that the central export no longer holds the case. Returns the bundles
+    re-published."""
+    with session.db.read() as s:
+        pending = sorted(s.scalars(select(SyncErasedSeq.seq)))
+    if not pending:
+        return 0
+    keys, device = device_keys(session), session.device_id
+    done: list[int] = []
+    count = 0
+    for item in target.published(device):
+        inside = [seq for seq in pending if item.from_seq <= seq <= item.to_seq]
+        if not inside:
+            continue
+        with session.db.read() as s:
+            held = {change.seq: _change_dict(change) for change in s.scalars(
+                select(Change).where(Change.device_id == device,
+                                     Change.seq.between(item.from_seq, item.to_seq)))}  # fmt: skip
+            erased = _erased_seqs(s, item.from_seq, item.to_seq)
+        changes = [held.get(seq) or (_erased_stub(device, seq, erased[seq]) if seq in erased
+                                     else None)
+                   for seq in range(item.from_seq, item.to_seq + 1)]  # fmt: skip
+        whole = [change for change in changes if change is not None]
+        if len(whole) == len(changes):  # otherwise not this laptop's to re-publish: leave it
+            again = replace(item, generation=item.generation + 1)
+            ciphertext, signature = seal(encode_bundle(device, HEAD_REVISION, whole),
+                                         sorted(set(recipients)), keys, device,
+                                         again.name)  # fmt: skip
+            target.publish(device, item.from_seq, item.to_seq, ciphertext, signature,
+                           again.generation)  # fmt: skip
+            target.retire(item)
+            count += 1
+        done.extend(inside)
+    last = target.last_published_seq(device)
+    done.extend(seq for seq in pending if seq <= last)  # went out as stubs, or not ours
+    with session.db.write() as s:
+        s.execute(delete(SyncErasedSeq).where(SyncErasedSeq.seq.in_(sorted(set(done)))))
+    return count
 
 
 ENCRYPTED_FOR = "sync_encrypted_for"  # the recipients this laptop's bundles are encrypted to
@@ -201,6 +273,7 @@ class ImportReport:
     refused_moves: int = 0  # status moves the transition table forbids (kept in the log only)
     problems: dict[str, str] = field(default_factory=dict)  # device id -> why it stopped
     quarantined: int = 0  # devices stopped by a refused bundle (the others: gaps)
+    erased: int = 0  # cases erased here by retention tombstones received
 
 
 @dataclass(frozen=True)
@@ -314,7 +387,9 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
                     cast(SyncCaseIndex.shared_with, Text).contains(me)))  # fmt: skip
         skipped = s.execute(query).all()
         known = audiences(s, [row.case_id for row in skipped])
-    come = [row for row in skipped if receives_case(me, supervisor, known.get(row.case_id))]
+        gone = erasures_here(s, [row.case_id for row in skipped], session.device_id)
+    come = [row for row in skipped if row.case_id not in gone
+            and receives_case(me, supervisor, known.get(row.case_id))]  # fmt: skip
     bundles: dict[tuple[str, int, int], set[str]] = {}
     for row in come:
         bundles.setdefault((row.device_id, row.from_seq, row.to_seq), set()).add(row.case_id)
@@ -322,23 +397,31 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
     keys = device_keys(session)
     for (device, first, last), cases in sorted(bundles.items()):
         member = roster.member(device)
-        item = next((p for p in target.published(device)
-                     if (p.from_seq, p.to_seq) == (first, last)), None)  # fmt: skip
-        if member is None or item is None:
-            continue  # a removed laptop, or a bundle re-published under other bounds
-        try:
-            ciphertext, signature = target.read(item)
-            verify(ciphertext, signature, member.verify_key, device, item.name)
-            bundle = decode_bundle(open_sealed(ciphertext, keys))
-        except (EnvelopeError, BundleError):
-            log.warning("a bundle to read again for a newly received case was refused")
-            continue
-        with session.db.write() as s:
-            wanted = [c for c in bundle.changes if case_of_change(s, c) in cases]
-            applied += apply_changes(s, wanted).applied
-            s.execute(delete(SyncSkipped).where(
-                SyncSkipped.device_id == device, SyncSkipped.from_seq == first,
-                SyncSkipped.case_id.in_(sorted(cases))))  # fmt: skip
+        # The bundles over the range: one, or several for the history of a case erased from
+        # this laptop and come back.
+        items = [p for p in target.published(device)
+                 if p.from_seq <= last and p.to_seq >= first]  # fmt: skip
+        if member is None or not items:
+            continue  # a removed laptop, or bundles not there any more
+        read_all = True
+        for item in items:
+            try:
+                ciphertext, signature = target.read(item)
+                verify(ciphertext, signature, member.verify_key, device, item.name)
+                bundle = decode_bundle(open_sealed(ciphertext, keys))
+            except (EnvelopeError, BundleError):
+                log.warning("a bundle to read again for a newly received case was refused")
+                read_all = False
+                continue
+            with session.db.write() as s:
+                wanted = [c for c in bundle.changes if c["entity"] != ERASED_ENTITY
+                          and case_of_change(s, c) in cases]  # fmt: skip
+                applied += apply_changes(s, wanted).applied
+        if read_all:
+            with session.db.write() as s:
+                s.execute(delete(SyncSkipped).where(
+                    SyncSkipped.device_id == device, SyncSkipped.from_seq == first,
+                    SyncSkipped.case_id.in_(sorted(cases))))  # fmt: skip
     return applied
 
 
@@ -388,7 +471,7 @@ def import_changes(
     on the roster are never imported."""
     plan = _plan(session, target, roster)
     total = sum(len(d.bundles) for d in plan) + extra_steps
-    done = bundles = applied = held = refused = quarantined = 0
+    done = bundles = applied = held = refused = quarantined = erased = 0
     problems: dict[str, str] = {}
     if progress:
         progress(0, total)
@@ -413,6 +496,7 @@ def import_changes(
                 applied += fetch_skipped(session, target, roster)
             applied, held = applied + result.applied, held + result.held
             refused += result.refused_moves
+            erased += result.erased
             done += 1
             if progress:
                 progress(done, total)
@@ -423,7 +507,10 @@ def import_changes(
     applied += fetch_skipped(session, target, roster)
     with session.db.read() as s:
         conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
-    return ImportReport(bundles, applied, held, conflicts, refused, problems, quarantined)
+    if erased:  # cases erased by tombstones received: their pages go from the file too
+        session.db.compact()
+    return ImportReport(bundles, applied, held, conflicts, refused, problems, quarantined,
+                        erased)  # fmt: skip
 
 
 # --- the safety net: digests -----------------------------------------------------------------
@@ -437,11 +524,18 @@ DIGEST_INTERVAL = dt.timedelta(minutes=30)
 
 
 def cases_of_worker(s: Session, worker_id: str) -> list[str]:
-    """The cases a worker's laptop keeps, by this laptop's case index."""
+    """The cases a worker's laptop keeps, by this laptop's case index, less those erased
+    from it: by the retention rule, or by one of the worker's laptops as a closed case (while
+    it stays closed). The same on the worker's laptop and on a supervisor's."""
+    erased = {case: rule for case, rule in s.execute(select(Erasure.case_id, Erasure.rule).where(
+        (Erasure.rule == ErasureRule.RETENTION.value)
+        | ((Erasure.rule == ErasureRule.LAPTOP.value) & (Erasure.created_by == worker_id))))}
     return [
         entry.case_id
         for entry in s.scalars(select(SyncCaseIndex).order_by(SyncCaseIndex.case_id))
-        if receives_case(worker_id, False, CaseAudience(
+        if not (erased.get(entry.case_id) == ErasureRule.RETENTION.value
+                or (entry.case_id in erased and entry.closed))
+        and receives_case(worker_id, False, CaseAudience(
             entry.created_by, entry.allocated_worker_id, tuple(entry.shared_with)))
     ]  # fmt: skip
 
@@ -519,6 +613,11 @@ def publish_and_compare_digests(
             theirs = json.loads(open_sealed(found[0], keys))
         except (EnvelopeError, ValueError):
             continue  # an old or damaged digest proves nothing either way
+        if theirs.get("worker") is None:  # a supervisor's laptop: it holds every case
+            confirmed = theirs.get("high_water", {}).get(session.device_id, 0)
+            if isinstance(confirmed, int) and confirmed > int(
+                    session.setting(CONFIRMED_SEQ, "0") or 0):  # fmt: skip
+                session.set_setting(CONFIRMED_SEQ, str(confirmed))
         mine = own
         if theirs.get("worker") != own["worker"]:
             if own["worker"] is not None or not theirs.get("worker"):
@@ -570,6 +669,7 @@ class SyncResult:
     report: ImportReport = field(default_factory=ImportReport)
     message: str = ""
     differs_from: tuple[str, ...] = ()  # laptops holding the same changes but another state
+    erased: int = 0  # cases erased from this laptop by the retention rules
 
 
 class SyncService:
@@ -799,9 +899,16 @@ class SyncService:
                    f"received {report.applied} changes, sent {unsent} of this laptop's")
         rekey_published(self._app, target, roster.recipients)
         published = export_changes(self._app, target, roster.recipients, sent)
-        self.remember_sent()
         differs = publish_and_compare_digests(self._app, target, roster, check_digests)
-        return SyncResult("synced", len(published), report, differs_from=differs)
+        # Retention after the digests: they confirm what the central export holds.
+        erased = RetentionService(self._app).run().erased
+        if erased:  # the tombstones go out now
+            published += export_changes(self._app, target, roster.recipients)
+        if erased or report.erased:
+            scrub_published(self._app, target, roster.recipients)
+        self.remember_sent()
+        return SyncResult("synced", len(published), report, differs_from=differs,
+                          erased=erased + report.erased)  # fmt: skip
 
     def _unpublished(self, target: FolderTarget, own_work_only: bool = False) -> int:
         """This laptop's changes not in the export yet (``own_work_only``: leaving out its

@@ -27,6 +27,7 @@ class AuditAction(StrEnum):
     PRINTED = "printed"
     SYNCED = "synced"
     FAILED_UNLOCK = "failed_unlock"
+    ERASED = "erased"
 
     @property
     def label(self) -> str:
@@ -46,6 +47,7 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType({
     AuditAction.PRINTED: "Printed",
     AuditAction.SYNCED: "Synced",
     AuditAction.FAILED_UNLOCK: "Failed unlock",
+    AuditAction.ERASED: "Erased under the retention rules",
 })  # fmt: skip
 
 

@@ -217,3 +217,30 @@ def validate_case_fields(
     if release_date is not None and referral_date is not None and release_date < referral_date:
         problems["release_date"] = "The release date is before the referral date."
     return problems
+
+
+#: Fields that matter: every change to one asks for a short reason, kept with the old and new
+#: values in the case's field history. Keys are stored; labels are what a worker reads.
+REASONED_FIELDS: Mapping[str, str] = MappingProxyType({
+    "status": "Status",
+    "allocated_worker_id": "Allocated worker",
+    "release_date": "Release date",
+    "consent_given": "Consent to share",
+    "consent_date": "Date consent was given",
+    "consent_method": "How consent was given",
+    "consent_scope": "What consent covers",
+    "consent_categories": "Services consent covers",
+    "iom": "Integrated Offender Management (IOM)",
+    "mappa": "MAPPA",
+    "legal_hold": "Legal hold",
+})  # fmt: skip
+
+
+def reason_problem(changed: list[str], reason: str) -> str | None:
+    """Why a change to fields that matter cannot be saved yet: it needs a reason."""
+    if not changed or reason.strip():
+        return None
+    labels = [REASONED_FIELDS[name].split(" (")[0].lower().replace("mappa", "MAPPA")
+              for name in changed]  # fmt: skip
+    what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
+    return f"Say why the {what} changed: the reason is kept in the case history."

@@ -10,12 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.allocation import CaseAudience, HandoverKind
+from restart_desktop.domain.case import CaseStatus
 from restart_desktop.store.models import Change, SyncCaseIndex
 
 _CHUNK = 500
 
 #: Kinds of record that belong to no case (team records): every laptop keeps them.
-TEAM_ENTITIES = frozenset({"workers", "devices", "checklist_snapshots", "barriers"})
+TEAM_ENTITIES = frozenset({"workers", "devices", "checklist_snapshots", "barriers", "erasures"})
 
 
 def case_of_record(entity: str, record_id: str, person_id: object) -> str | None:
@@ -27,13 +28,17 @@ def case_of_record(entity: str, record_id: str, person_id: object) -> str | None
     return str(person_id) if person_id else None
 
 
-def case_of_change(s: Session, change: Mapping[str, Any]) -> str | None:
+def case_of_change(s: Session, change: Mapping[str, Any],
+                   alongside: Mapping[str, str] | None = None) -> str | None:  # fmt: skip
     """The case of a change as published (``case_id``); bundles written before it was
-    published carry none: work it out from the change or the changes held."""
+    published carry none: work it out from the change, the changes published with it
+    (``alongside``: record id -> case) or the changes held."""
     if "case_id" in change:
         return str(change["case_id"]) if change["case_id"] else None
     entity, record_id = str(change["entity"]), str(change["record_id"])
     found = case_of_record(entity, record_id, (change.get("fields") or {}).get("person_id"))
+    if found is None and alongside:
+        found = alongside.get(record_id)
     if found is None and entity not in TEAM_ENTITIES:
         query = select(Change.case_id).where(Change.record_id == record_id,
                                              Change.case_id.is_not(None))  # fmt: skip
@@ -63,7 +68,8 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
         found = rows.get(case_id)
         if found is None:
             row = SyncCaseIndex(case_id=case_id, created_by="", allocated_worker_id=None,
-                                allocated_hlc="", shared_with=[])  # fmt: skip
+                                allocated_hlc="", shared_with=[], closed=False,
+                                status_hlc="")  # fmt: skip
             s.add(row)
             rows[case_id] = row
         else:
@@ -75,6 +81,9 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
             if "allocated_worker_id" in fields and hlc > row.allocated_hlc:
                 row.allocated_worker_id = fields["allocated_worker_id"]
                 row.allocated_hlc = hlc
+            if "status" in fields and hlc > (row.status_hlc or ""):
+                row.closed = fields["status"] == CaseStatus.CLOSED.value
+                row.status_hlc = hlc
         elif fields.get("kind") == HandoverKind.SHARE and fields.get("to_worker_id"):
             worker = str(fields["to_worker_id"])
             if worker not in row.shared_with:

@@ -20,7 +20,17 @@ from restart_desktop.domain.hlc import HybridClock, Timestamp
 from restart_desktop.domain.merge import bases_of, frontier
 from restart_desktop.store.audit import append_entry, forget_last
 from restart_desktop.store.case_index import case_of_record, note_audiences
-from restart_desktop.store.models import AuditEntry, Change, SyncConflict, SyncedRecord
+from restart_desktop.store.models import (
+    AuditEntry,
+    Change,
+    LocalSetting,
+    SyncConflict,
+    SyncedRecord,
+)
+
+#: The highest sequence this device gave a change that was later erased (``store.erasure``):
+#: the next change's sequence is above it, so a published sequence is never reused.
+ERASED_SEQ_FLOOR = "erased_seq_floor"
 
 
 @dataclass(frozen=True)
@@ -122,6 +132,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             seq = session.execute(
                 select(func.max(Change.seq)).where(Change.device_id == actor.device_id)
             ).scalar() or 0
+            floor = session.get(LocalSetting, ERASED_SEQ_FLOOR)  # set by store.erasure
+            if floor is not None:
+                seq = max(seq, int(floor.value))
             clock = _latest_clock(session, actor.device_id)
     else:
         seq, clock = cached
@@ -195,6 +208,8 @@ def _touch(touched: dict[str | None, dict[str, set[str]]], record: SyncedRecord,
 
 
 def _audit_action(entities: dict[str, set[str]]) -> AuditAction:
+    if CREATED_MARK in entities.get("erasures", ()):
+        return AuditAction.ERASED
     if CREATED_MARK in entities.get("handovers", ()) or "allocated_worker_id" in entities.get(
             "people", ()):  # fmt: skip
         return AuditAction.ALLOCATED

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,6 +16,8 @@ from restart_desktop.store.changes import Actor, install_change_capture
 from restart_desktop.store.engine import READ_ONLY_OPTION, create_store_engine
 from restart_desktop.store.errors import StorageError, translate
 from restart_desktop.store.migrate import upgrade_to_head
+
+log = logging.getLogger(__name__)
 
 
 class StoreSession(Session):
@@ -65,6 +69,21 @@ class Database:
             raise (translate(error) or error) from error
         finally:
             session.close()
+
+    def compact(self) -> None:
+        """Rewrite the file without free pages (VACUUM) and empty the write-ahead log into it,
+        so that the pages of erased records are gone from the disk, not just unlinked."""
+        self.engine.dispose()  # idle pooled connections would hold the log's old frames
+        with self.engine.connect() as connection:
+            raw = connection.connection.driver_connection
+            assert raw is not None
+            raw.execute("VACUUM")  # the driver connection is in autocommit: no BEGIN here
+            for _attempt in range(50):  # a reader on another thread finishes in moments
+                busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                if not busy:
+                    return
+                time.sleep(0.1)
+        log.warning("the write-ahead log could not be emptied now; the next compaction will")
 
     def close(self) -> None:
         self.engine.dispose()

@@ -34,6 +34,9 @@ def _configure(connection: Any, key: bytes) -> None:
     # A laptop's battery dies: FULL keeps every committed transaction across power loss.
     cursor.execute("PRAGMA synchronous = FULL")
     cursor.execute("PRAGMA temp_store = MEMORY")  # no plaintext temp files on disk
+    # Deleted records are overwritten with zeros, not just unlinked (SQLCipher's default,
+    # stated here so that erasure never depends on a build's default).
+    cursor.execute("PRAGMA secure_delete = ON")
     # Every page read from disk is decrypted; a 16 MiB cache keeps a 10,000-person caseload's
     # pages decrypted in memory, halving the time of a caseload query (tests/benchmarks).
     cursor.execute(f"PRAGMA cache_size = -{CACHE_KIB}")

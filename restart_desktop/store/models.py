@@ -120,6 +120,8 @@ class Person(SyncedRecord):
     needs: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(32), default="recommended")
     status_reason: Mapped[str] = mapped_column(Text, default="")
+    #: A supervisor's legal hold: the case is kept whatever the retention rules say.
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Change(Base):
@@ -415,10 +417,44 @@ class AuditEntry(SyncedRecord):
     at: Mapped[dt.datetime] = mapped_column()  # UTC
     worker_id: Mapped[str] = mapped_column(String(36))
     action: Mapped[str] = mapped_column(String(32))  # AuditAction value
-    person_id: Mapped[str | None] = mapped_column(ForeignKey("people.id"))
+    # No foreign key: the trail outlives an erased case (the id then names no one).
+    person_id: Mapped[str | None] = mapped_column(String(36))
     detail: Mapped[str] = mapped_column(Text, default="")  # counts, field names: no content
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class FieldChange(SyncedRecord):
+    """A change to a field that matters (status, allocation, release date, consent, risk
+    flags, legal hold) with the reason given for it: the case's field history shows old value,
+    new value, who, when and why. Immutable; values as stored in the change log (JSON)."""
+
+    __tablename__ = "field_changes"
+    __table_args__ = (Index("ix_field_changes_person_id", "person_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    field: Mapped[str] = mapped_column(String(64))
+    old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[dt.datetime] = mapped_column()  # UTC
+
+
+class Erasure(SyncedRecord):
+    """The tombstone of an erased case: only that the case id was erased, when, under which
+    rule and by which device; nothing else about the person survives. A team record: every
+    laptop receives it. Under the retention rule every device erases the case and removes it
+    from the bundles it published; under a laptop rule only the device that erased it."""
+
+    __tablename__ = "erasures"
+    __table_args__ = (Index("ix_erasures_case_id", "case_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    case_id: Mapped[str] = mapped_column(String(36))
+    rule: Mapped[str] = mapped_column(String(16))  # ErasureRule value
+    device_id: Mapped[str] = mapped_column(String(36))
+    at: Mapped[dt.datetime] = mapped_column()  # UTC
 
 
 class NoteDraft(Base):
@@ -496,6 +532,8 @@ class SyncCaseIndex(Base):
     allocated_worker_id: Mapped[str | None] = mapped_column(String(36))
     allocated_hlc: Mapped[str] = mapped_column(String(32), default="")  # latest one wins
     shared_with: Mapped[list[str]] = mapped_column(JSON, default=list)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)  # by its latest status
+    status_hlc: Mapped[str] = mapped_column(String(32), default="")
 
 
 class SyncSkipped(Base):
@@ -509,6 +547,16 @@ class SyncSkipped(Base):
     device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
     from_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
     to_seq: Mapped[int] = mapped_column(Integer)
+
+
+class SyncErasedSeq(Base):
+    """A change this device published that belonged to a case erased under the retention
+    rule: the bundle holding it is published again without it at the next sync (local)."""
+
+    __tablename__ = "sync_erased_seqs"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hlc: Mapped[str] = mapped_column(String(32))  # its clock time: the stub keeps it
 
 
 class LocalSetting(Base):
@@ -537,4 +585,6 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     Handover,
     Review,
     AuditEntry,
+    FieldChange,
+    Erasure,
 )

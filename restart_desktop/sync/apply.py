@@ -22,12 +22,17 @@ from sqlalchemy.orm import Session
 from restart_desktop.domain.allocation import receives_case
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.domain.merge import ChangeInfo, Merged, Rules, bases_of, merge
+from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.case_index import audiences, case_of_change, note_audiences
 from restart_desktop.store.changes import IMPORTING, utcnow
+from restart_desktop.store.erasure import ERASED_ENTITY, erase_cases, erasures_here
 from restart_desktop.store.models import (
     SYNCED_MODELS,
+    AuditEntry,
     Base,
     Change,
+    Erasure,
+    Person,
     SyncConflict,
     SyncedRecord,
     SyncPending,
@@ -113,12 +118,14 @@ class Applied:
     held: int  # already here (through another path): never applied twice
     refused_moves: int  # status moves the transition table forbids: kept in the log only
     came_here: bool = False  # a case came to this worker (set by the importer)
+    erased: int = 0  # cases erased here by retention tombstones received
 
 
 def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
     """Store the changes not held yet and bring the records they touch up to date."""
     s.info[IMPORTING] = True
     s.execute(text("PRAGMA defer_foreign_keys = ON"))  # reset by SQLite at commit
+    raws = [raw for raw in raws if raw["entity"] != ERASED_ENTITY]
     for raw in raws:
         if str(raw["entity"]) not in MODELS:
             raise UnknownRecordKind(str(raw["entity"]))
@@ -142,7 +149,18 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
         ])  # fmt: skip
     touched = dict.fromkeys((str(r["entity"]), str(r["record_id"])) for r in new.values())
     refused = settle(s, list(touched))
-    return Applied(len(new), len(raws) - len(new), refused)
+    # A case erased under the retention rule is erased here too, with its changes.
+    ending = sorted({str(raw["fields"].get("case_id")) for raw in new.values()
+                     if raw["entity"] == Erasure.__tablename__
+                     and raw["fields"].get("rule") == ErasureRule.RETENTION.value})  # fmt: skip
+    erased = 0
+    if ending:
+        actor = s.info.get("actor")
+        device = str(getattr(actor, "device_id", ""))
+        present = set(s.scalars(select(Person.id).where(Person.id.in_(ending))))
+        erase_cases(s, ending, device, scrub=True)
+        erased = len(present)
+    return Applied(len(new), len(raws) - len(new), refused, erased=erased)
 
 
 def keep_for_this_laptop(
@@ -154,16 +172,31 @@ def keep_for_this_laptop(
     from every change first (a bundle may allocate a case and carry its records), and each
     case left out is remembered with the bundle (``bundle``: device, from, to), to be read
     again if the case comes to this worker."""
+    raws = [raw for raw in raws if raw["entity"] != ERASED_ENTITY]
     note_audiences(s, raws)
+    alongside = {str(raw["record_id"]): str(raw["fields"]["person_id"]) for raw in raws
+                 if (raw.get("fields") or {}).get("person_id")}  # fmt: skip
+    cases = {raw["change_id"]: case_of_change(s, raw, alongside) for raw in raws}
+    actor = s.info.get("actor")
+    # A case erased under the retention rule stays erased: its later changes are not kept
+    # (the audit trail's entries are: each device's chain must stay whole). A closed case
+    # erased from this laptop is not kept while it stays closed, like a case of another worker.
+    gone = erasures_here(s, [c for c in cases.values() if c],
+                         str(getattr(actor, "device_id", "")))  # fmt: skip
+    if gone:
+        raws = [raw for raw in raws if gone.get(cases[raw["change_id"]] or "")
+                != ErasureRule.RETENTION or raw["entity"] == AuditEntry.__tablename__]  # fmt: skip
     if supervisor:
         return list(raws)
-    cases = {raw["change_id"]: case_of_change(s, raw) for raw in raws}
     known = audiences(s, [c for c in cases.values() if c])
     kept: list[Mapping[str, Any]] = []
     left: set[str] = set()
     for raw in raws:
         case_id = cases[raw["change_id"]]
-        if case_id is None or receives_case(worker_id, False, known.get(case_id)):
+        if case_id is not None and gone.get(case_id) == ErasureRule.RETENTION:
+            continue  # an audit entry about it: a supervisor's to hold
+        if case_id is None or (case_id not in gone
+                               and receives_case(worker_id, False, known.get(case_id))):
             kept.append(raw)
         else:
             left.add(case_id)

@@ -18,9 +18,11 @@ from typing import Any
 
 FORMAT = "restart-desktop-bundle/1"
 CHANGE_KEYS = (
-    "change_id", "device_id", "seq", "entity", "record_id", "base_change_id", "bases", "hlc",
-    "author_id", "fields", "recorded_at",
+    "change_id", "device_id", "seq", "entity", "record_id", "case_id", "base_change_id",
+    "bases", "hlc", "author_id", "fields", "recorded_at",
 )  # fmt: skip
+# ``case_id`` (the case the change belongs to) was added in schema 0010; a reader works it out
+# for older bundles (``store.case_index.case_of_change``).
 
 
 _CLOCK = re.compile(r"\d{15}-\d{6}")  # domain.hlc.Timestamp.encode
@@ -52,7 +54,8 @@ def encode_bundle(device_id: str, schema: str, changes: Sequence[Mapping[str, An
         raise BundleError("the changes of a bundle must be consecutive in sequence")
     if any(c["device_id"] != device_id for c in changes):
         raise BundleError("a device publishes only its own changes")
-    lines = [_line({key: change[key] for key in CHANGE_KEYS}) for change in changes]
+    lines = [_line({key: change[key] for key in CHANGE_KEYS
+                    if key != "case_id" or key in change}) for change in changes]  # fmt: skip
     body = b"\n".join(lines)
     header = {
         "format": FORMAT,

@@ -50,6 +50,7 @@ from restart_desktop.ui.widgets import run_dialog
 
 if TYPE_CHECKING:
     from restart_desktop.app.notes import DraftSummary
+    from restart_desktop.app.retention import RetentionRun
     from restart_desktop.app.session import AppSession
 
     OpenedSession = tuple[AppSession, int]  # the session and its idle-lock minutes
@@ -477,6 +478,25 @@ class MainWindow(QMainWindow):
         self._show_workspace()
         notes = self.workspace.notes
         self.runner.run(notes.drafts, self._offer_drafts, lambda _error: None)
+        # Retention runs by itself: what is due is erased when the data is opened.
+        from restart_desktop.app.retention import RetentionService
+
+        self.runner.run(RetentionService(session).run, self._on_retention_ran,
+                        lambda _error: None)  # fmt: skip
+
+    def _on_retention_ran(self, run: RetentionRun) -> None:
+        from restart_desktop.ui.retention_view import describe
+
+        if run.erased:
+            self.statusBar().showMessage(describe(run), 10000)
+
+    def _on_retention(self) -> None:
+        from restart_desktop.app.retention import RetentionService
+        from restart_desktop.ui.retention_view import RetentionDialog
+
+        if self.session is None or self.is_locked:
+            return
+        RetentionDialog(RetentionService(self.session), self.runner, self).exec()
 
     def _offer_drafts(self, drafts: list[DraftSummary]) -> None:
         """Notes left unfinished (closed lid, flat battery, crash) are offered back."""
@@ -614,6 +634,7 @@ class MainWindow(QMainWindow):
         self.barriers_action = self._action("Show &barriers", "Ctrl+4", self._on_barriers)
         self.review_action = self._action("Show re&view queue", "Ctrl+5", self._on_review)
         self.figures_action = self._action("Show &figures", "Ctrl+6", self._on_figures)
+        self.audit_action = self._action("Show a&udit trail", "Ctrl+7", self._on_audit)
         self.search_action = self._action("&Search notes", "Ctrl+K", self._on_search_notes)
         self.note_action = self._action(
             "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
@@ -638,6 +659,7 @@ class MainWindow(QMainWindow):
             self.barriers_action,
             self.review_action,
             self.figures_action,
+            self.audit_action,
         ):
             file_menu.addAction(action)
         file_menu.addAction(self.close_case_action)
@@ -651,8 +673,10 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.idle_action)
         self.export_action = self._action("Central &export…", None, self._on_export_settings)
         self.conflicts_action = self._action("Sync &conflicts…", None, self._on_conflicts)
+        self.retention_action = self._action("Data &retention…", None, self._on_retention)
         settings_menu.addAction(self.export_action)
         settings_menu.addAction(self.conflicts_action)
+        settings_menu.addAction(self.retention_action)
         help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
         help_menu.addAction(self.about_action)
@@ -668,6 +692,7 @@ class MainWindow(QMainWindow):
             self.barriers_action,
             self.review_action,
             self.figures_action,
+            self.audit_action,
             self.find_action,
             self.caseload_action,
             self.close_case_action,
@@ -676,6 +701,7 @@ class MainWindow(QMainWindow):
             self.sync_action,
             self.export_action,
             self.conflicts_action,
+            self.retention_action,
         )
 
     def _update_actions(self) -> None:
@@ -683,7 +709,7 @@ class MainWindow(QMainWindow):
         for action in self.unlocked_actions:
             action.setEnabled(open_)
         supervisor = self.workspace is not None and self.workspace.supervisor
-        for action in (self.review_action, self.figures_action):
+        for action in (self.review_action, self.figures_action, self.audit_action):
             action.setVisible(supervisor)
             action.setEnabled(open_ and supervisor)
 
@@ -701,6 +727,10 @@ class MainWindow(QMainWindow):
     def _on_figures(self) -> None:
         if self.workspace is not None and not self.is_locked:
             self.workspace.show_figures()
+
+    def _on_audit(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_audit()
 
     def _on_new(self) -> None:
         if self.workspace is not None and not self.is_locked:
@@ -932,6 +962,10 @@ def run_gui(paths: DataPaths, *, demo: bool = False, quit_after_shown: bool = Fa
     app.setApplicationVersion(__version__)
     app.setOrganizationName("RESTART Thames Valley")
     window = MainWindow(paths, demo=demo, preload=not quit_after_shown)
+    from restart_desktop import crash
+    from restart_desktop.ui.crash_notice import CrashNotice
+
+    crash.install(CrashNotice(window))  # a bug: its frames logged, a plain message shown
     window.show()
     QTimer.singleShot(0, _set_icon)  # after the window is up: it reads a file
     if quit_after_shown:

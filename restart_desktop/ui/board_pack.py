@@ -16,12 +16,12 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
 from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtGui import QImage
 
+from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.figures import Count, Figures, Table, number, shown
 from restart_desktop.ui.charts import Bar, bar_image
 from restart_desktop.ui.pdf import write_html_pdf
@@ -57,19 +57,6 @@ def bars_of(table: Table, suppress: bool) -> tuple[Bar, ...]:
         value = None if text in ("<5", "–") else number(cell)
         bars.append(Bar(label, value, text))
     return tuple(bars)
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.part")
-    try:
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 def _csv(header: tuple[str, ...], rows: list[list[str]]) -> bytes:
@@ -122,12 +109,12 @@ def write_board_pack(figures: Figures, folder: Path, programme: str,
     steps = len(figures.tables) + 2
     written: list[Path] = []
     summary = folder / SUMMARY
-    _write_atomically(summary, _csv(("metric", "value"),
+    write_atomically(summary, _csv(("metric", "value"),
                                     [[k, shown(v, True)] for k, v in figures.summary]))  # fmt: skip
     written.append(summary)
     for index, table in enumerate(figures.tables, start=1):
         path = folder / f"{table.name}.csv"
-        _write_atomically(path, _csv(table.columns, table.text_rows(suppress=True)))
+        write_atomically(path, _csv(table.columns, table.text_rows(suppress=True)))
         written.append(path)
         if progress:
             progress(index, steps)

@@ -31,15 +31,15 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService, SaveResult, WorkerOption
-from restart_desktop.app.errors import ValidationFailed
+from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.domain.allocation import HandoverKind
-from restart_desktop.domain.case import ConsentMethod, ReferralSource
+from restart_desktop.domain.case import ConsentMethod, ReferralSource, display_name
 from restart_desktop.domain.reference import ReferenceData
-from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
+from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
 from restart_desktop.ui.outcomes import OutcomesPanel
 from restart_desktop.ui.referrals import ReferralsPanel
 from restart_desktop.ui.release_plan import ReleasePlanPanel
@@ -57,6 +57,8 @@ class CaseFileView(QWidget):
     notes_changed(): a note, addendum or action was written for this person.
     plan_changed(): the person's release plan or release outcome was saved.
     referrals_changed(): a referral of this person was made, sent, moved on or chased.
+    audit_requested(str, str): show the audit trail of this case (its id, the person's name).
+    export_requested(str): write the subject access export of this case (its id).
     """
 
     case_saved = Signal(str)
@@ -64,6 +66,8 @@ class CaseFileView(QWidget):
     notes_changed = Signal()
     plan_changed = Signal()
     referrals_changed = Signal()
+    audit_requested = Signal(str, str)
+    export_requested = Signal(str)
 
     def __init__(
         self,
@@ -121,12 +125,31 @@ class CaseFileView(QWidget):
         # No Alt letter: Alt+S opens the Settings menu; saving is Ctrl+S.
         self.save_button = QPushButton("Save")
         self.save_button.setToolTip("Save the case file (Ctrl+S)")
-        self.save_button.clicked.connect(self.save)
+        self.save_button.clicked.connect(lambda: self.save())  # not clicked(bool) as then_close
         self.status_button = QPushButton("Change s&tatus…")
         self.status_button.clicked.connect(self._on_status_clicked)
         self.allocate_button = QPushButton("&Allocate or hand over…")
         self.allocate_button.clicked.connect(self._on_allocate_clicked)
-        for button in (self.status_button, self.allocate_button):
+        # Every letter of "Audit trail" is taken on this page: Ctrl+Shift+A instead.
+        self.audit_button = QPushButton("Audit trail…")
+        self.audit_button.setToolTip("Who opened, changed or exported this case file, and when "
+                                     "(Ctrl+Shift+A)")  # fmt: skip
+        self.audit_button.clicked.connect(self._on_audit_clicked)
+        audit = QShortcut(QKeySequence("Ctrl+Shift+A"), self, self._on_audit_clicked)
+        audit.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Letters are taken: Ctrl+Shift+H. A supervisor's action (hidden for workers).
+        self.hold_button = QPushButton("Legal hold…")
+        self.hold_button.setToolTip("Keep this case whatever the retention rules say, or lift "
+                                    "the hold (Ctrl+Shift+H)")  # fmt: skip
+        self.hold_button.clicked.connect(self._on_hold_clicked)
+        hold = QShortcut(QKeySequence("Ctrl+Shift+H"), self, self._on_hold_clicked)
+        hold.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.export_button = QPushButton("Subject access e&xport…")
+        self.export_button.setToolTip("Everything held about this person, as a PDF and a JSON "
+                                      "file, with other people's names withheld (Alt+X)")
+        self.export_button.clicked.connect(self._on_export_clicked)
+        for button in (self.status_button, self.allocate_button, self.audit_button,
+                       self.hold_button, self.export_button):  # fmt: skip
             button.setEnabled(case_id is not None)
         save = QShortcut(QKeySequence.StandardKey.Save, self, self.save)
         save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # one per case tab
@@ -135,6 +158,9 @@ class CaseFileView(QWidget):
         actions.addWidget(self.save_button)
         actions.addWidget(self.status_button)
         actions.addWidget(self.allocate_button)
+        actions.addWidget(self.audit_button)
+        actions.addWidget(self.hold_button)
+        actions.addWidget(self.export_button)
         actions.addStretch(1)
         actions.addWidget(self.saved_line)
 
@@ -319,12 +345,12 @@ class CaseFileView(QWidget):
         return group
 
     def _history_group(self) -> QGroupBox:
-        group = QGroupBox("Status history")
+        group = QGroupBox("History: status, allocation and key details")
         layout = QVBoxLayout(group)
         self.history = QLabel("No changes yet.")
         self.history.setWordWrap(True)
         self.history.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByKeyboard)
-        self.history.setAccessibleName("Status history")
+        self.history.setAccessibleName("Case history: what changed, who, when and why")
         layout.addWidget(self.history)
         layout.addStretch(1)
         return group
@@ -392,7 +418,9 @@ class CaseFileView(QWidget):
         self.status_line.setText(
             f"Status: <b>{html.escape(details.status.label)}</b>"
             f" ({html.escape(details.status_reason)}) · Allocated to {html.escape(allocated)}"
-        )
+            + (" · <b>On legal hold</b>: kept whatever the retention rules say"
+               if details.legal_hold else "")
+        )  # fmt: skip
         # Each flag followed by what to do about it.
         flags = details.flags
         notes = []
@@ -413,22 +441,15 @@ class CaseFileView(QWidget):
         notes.extend(details.warnings)
         self.banner.setText("\n".join(notes))
         self.banner.setVisible(bool(notes))
-        lines = [
-            f"{entry.at:%d/%m/%Y %H:%M} · {html.escape(entry.status.label)} · "
-            f"{html.escape(entry.reason)} · {html.escape(entry.author)}"
-            for entry in details.status_history
-        ]
-        for handover in details.handovers:
-            moved = (f"{html.escape(handover.from_name)} → " if handover.from_name
-                     and handover.kind != HandoverKind.SHARE else "")  # fmt: skip
-            note = f" · {html.escape(handover.note)}" if handover.note else ""
-            lines.append(f"{handover.at:%d/%m/%Y %H:%M} · {handover.kind.label}: {moved}"
-                         f"{html.escape(handover.to_name)}{note} · "
-                         f"{html.escape(handover.by)}")  # fmt: skip
-        self.history.setText("<br>".join(lines) if lines else "No changes yet.")
+        self.history.setText(_history_html(details))
         self.status_button.setEnabled(True)
         self.allocate_button.setEnabled(True)
+        self.audit_button.setEnabled(True)
+        self.export_button.setEnabled(True)
         self.allocate_button.setVisible(self._service.can_allocate)
+        self.hold_button.setEnabled(True)
+        self.hold_button.setVisible(self._service.can_allocate)
+        self.hold_button.setText("Lift legal hold…" if details.legal_hold else "Legal hold…")
         if self.timeline is not None:
             self.timeline.person_name = name
         if self.referrals_panel is not None:
@@ -488,15 +509,37 @@ class CaseFileView(QWidget):
         if values is None:
             self._show_problems(problems)
             return
+        service, case_id = self._service, self.case_id
+        reason = ""
+        if case_id is not None:
+            try:
+                changed = service.reasoned_changes(case_id, values)
+            except ValidationFailed as error:
+                self._show_problems(error.problems)
+                return
+            except UserError as error:
+                self._show_problems({"": str(error)})
+                return
+            if changed:
+                listed = ", ".join(changed[:-1]) + " and " + changed[-1] if len(changed) > 1 \
+                    else changed[0]  # fmt: skip
+                dialog = ReasonDialog(
+                    "Why is this changing?",
+                    f"You changed: <b>{html.escape(listed)}</b>. Say why in a few words: the "
+                    "reason is kept with the old and new values in the case history.",
+                    "Save", self)  # fmt: skip
+                if dialog.exec() != QDialog.DialogCode.Accepted:
+                    self.saved_line.setText("Not saved yet: a reason is needed.")
+                    return
+                reason = dialog.reason.text()
         self._then_close = then_close
         self.save_button.setEnabled(False)
         self.saved_line.setText("Saving…")
-        service, case_id = self._service, self.case_id
 
         def work() -> SaveResult:
             if case_id is None:
                 return service.create_case(values)
-            return service.update_case(case_id, values)
+            return service.update_case(case_id, values, reason)
 
         self._runner.run(work, self._on_saved, self._on_save_failed)
 
@@ -663,6 +706,35 @@ class CaseFileView(QWidget):
             self._on_save_failed,
         )
 
+    def _on_hold_clicked(self) -> None:
+        if self.details is None or self.case_id is None or not self._service.can_allocate:
+            return
+        lifting = self.details.legal_hold
+        dialog = ReasonDialog(
+            "Lift the legal hold" if lifting else "Place a legal hold",
+            "Lifting the hold lets the retention rules erase this case when it is due."
+            if lifting else "While on legal hold, this case is never erased by the retention "
+            "rules, on any laptop or in the central export.",
+            "Lift hold" if lifting else "Place hold", self)  # fmt: skip
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        service, case_id, reason = self._service, self.case_id, dialog.reason.text()
+        self._runner.run(
+            lambda: service.set_legal_hold(case_id, not lifting, reason),
+            lambda _: self._after_action(),
+            self._on_save_failed,
+        )
+
+    def _on_audit_clicked(self) -> None:
+        if self.case_id is not None and self.details is not None:
+            values = self.details.fields  # named as in the trail's lists
+            self.audit_requested.emit(self.case_id, display_name(
+                values.given_name, values.family_name, values.preferred_name))
+
+    def _on_export_clicked(self) -> None:
+        if self.case_id is not None:
+            self.export_requested.emit(self.case_id)
+
     def _after_action(self) -> None:
         if self.case_id:
             self.case_saved.emit(self.case_id)
@@ -688,6 +760,37 @@ class CaseFileView(QWidget):
             self.saved_line.setText("Unsaved changes")
         elif self.saved_line.text() == "Unsaved changes":
             self.saved_line.setText("")
+
+
+def _local(at: dt.datetime) -> str:
+    """A UTC time as the laptop's local time, for reading."""
+    return f"{at.replace(tzinfo=dt.UTC).astimezone():%d/%m/%Y %H:%M}"
+
+
+def _history_html(details: CaseDetails) -> str:
+    """Status changes, allocations and handovers, and changes to the other fields that matter
+    (old → new), newest first, each with why and who."""
+    lines: list[tuple[dt.datetime, str]] = [
+        (entry.at, f"{_local(entry.at)} · {html.escape(entry.status.label)} · "
+                   f"{html.escape(entry.reason)} · {html.escape(entry.author)}")
+        for entry in details.status_history
+    ]  # fmt: skip
+    for handover in details.handovers:
+        moved = (f"{html.escape(handover.from_name)} → " if handover.from_name
+                 and handover.kind != HandoverKind.SHARE else "")  # fmt: skip
+        note = f" · {html.escape(handover.note)}" if handover.note else ""
+        lines.append((handover.at, f"{_local(handover.at)} · {handover.kind.label}: {moved}"
+                      f"{html.escape(handover.to_name)}{note} · {html.escape(handover.by)}"))
+    for entry in details.field_history:
+        if entry.field == "status" or (entry.field == "allocated_worker_id"
+                                       and entry.new != "Not allocated"):  # fmt: skip
+            continue  # listed above, from the status log and the handovers
+        was = html.escape(entry.old) or "(none)"
+        now = html.escape(entry.new) or "(none)"
+        lines.append((entry.at, f"{_local(entry.at)} · {html.escape(entry.label)}: {was} → "
+                      f"{now} · {html.escape(entry.reason)} · {html.escape(entry.by)}"))
+    lines.sort(key=lambda line: line[0], reverse=True)
+    return "<br>".join(text for _, text in lines) if lines else "No changes yet."
 
 
 def _select(combo: QComboBox, value: str) -> None:

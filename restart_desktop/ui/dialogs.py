@@ -1,4 +1,5 @@
-"""Small dialogs: change status with a reason, allocate or hand over a case, and About."""
+"""Small dialogs: change status with a reason, a reason for a change to fields that matter,
+allocate or hand over a case, and About."""
 
 from __future__ import annotations
 
@@ -69,6 +70,47 @@ class StatusDialog(QDialog):
         self.accept()
 
 
+class ReasonDialog(QDialog):
+    """Ask the short reason a change to fields that matter needs (kept in the case history).
+    ``what`` lists the changes in words."""
+
+    def __init__(self, title: str, what: str, action: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.setMinimumWidth(480)
+        explained = QLabel(what)
+        explained.setWordWrap(True)
+        self.reason = QLineEdit()
+        self.reason.setAccessibleName("Reason for the change")
+        self.reason.setPlaceholderText("Why, in a few words")
+        self.reason.setMaxLength(500)
+        self.error = FieldError()
+        reason_label = QLabel("&Reason:")
+        reason_label.setBuddy(self.reason)
+        form = QFormLayout()
+        form.addRow(explained)
+        form.addRow(reason_label, self.reason)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText(action)
+        buttons.accepted.connect(self._on_accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def _on_accept(self) -> None:
+        if not self.reason.text().strip():
+            self.error.show_message("Give a reason: it is kept with the case's history.")
+            self.adjustSize()
+            self.reason.setFocus()
+            return
+        self.accept()
+
+
 class AllocateDialog(QDialog):
     """A supervisor's allocation decision: allocate the case, hand it over to another worker
     with a note for them, or share it with a second worker (who then receives it too)."""
@@ -90,13 +132,13 @@ class AllocateDialog(QDialog):
         self.share.setEnabled(current is not None)
         self.note = QPlainTextEdit()
         self.note.setTabChangesFocus(True)
-        self.note.setAccessibleName("Handover note for the worker")
-        self.note.setPlaceholderText("What the worker taking it on needs to know (needed for a "
-                                     "handover)")  # fmt: skip
+        self.note.setAccessibleName("Reason, and handover note for the worker")
+        self.note.setPlaceholderText("Why this worker, and what they need to know (kept in the "
+                                     "case history)")  # fmt: skip
         self.note.setMaximumHeight(110)
         label = QLabel("Allocate &to:")
         label.setBuddy(self.worker)
-        note_label = QLabel("Handover &note:")
+        note_label = QLabel("Reason and &note:")
         note_label.setBuddy(self.note)
         self.error = FieldError()
         form = QFormLayout()
@@ -119,10 +161,13 @@ class AllocateDialog(QDialog):
         self.resize(520, 280)
 
     def _on_accept(self) -> None:
-        handing_over = self._current is not None and not self.share.isChecked()
-        if handing_over and self.chosen() != self._current and not self.note.toPlainText().strip():
-            self.error.show_message("Write a handover note: the worker taking the case over "
-                                    "reads it with the case.")  # fmt: skip
+        changing = self.share.isChecked() or self.chosen() != self._current
+        if changing and not self.note.toPlainText().strip():
+            handing_over = self._current is not None and not self.share.isChecked()
+            self.error.show_message(
+                "Write a handover note: the worker taking the case over reads it with the "
+                "case." if handing_over and self.chosen() else
+                "Say why: the reason is kept in the case history.")  # fmt: skip
             self.note.setFocus()
             return
         self.accept()

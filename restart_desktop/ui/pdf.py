@@ -8,18 +8,14 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QObject, QSizeF, QThread, QUrl, Signal
+from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QObject, QSizeF, QThread, QUrl, Signal
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 BODY_PT = 13
 
 
-def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT,
-                   images: Mapping[str, QImage] | None = None) -> Path:  # fmt: skip
-    """Write ``html`` to ``path`` as A4 pages; returns ``path``. ``images`` are pictures the
-    HTML names in ``<img src="NAME">`` (drawn in memory: no picture file is written)."""
-    temporary = path.with_name(f".{path.name}.part")
-    writer = QPdfWriter(str(temporary))
+def _print(html: str, writer: QPdfWriter, title: str, body_pt: int,
+           images: Mapping[str, QImage] | None) -> None:  # fmt: skip
     writer.setTitle(title)
     writer.setCreator("RESTART Desktop")
     writer.setResolution(300)
@@ -42,14 +38,34 @@ def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT,
     for name, image in (images or {}).items():
         document.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     document.setHtml(html)
+    document.print_(writer)
+
+
+def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT,
+                   images: Mapping[str, QImage] | None = None) -> Path:  # fmt: skip
+    """Write ``html`` to ``path`` as A4 pages; returns ``path``. ``images`` are pictures the
+    HTML names in ``<img src="NAME">`` (drawn in memory: no picture file is written)."""
+    temporary = path.with_name(f".{path.name}.part")
+    writer = QPdfWriter(str(temporary))
     try:
-        document.print_(writer)
+        _print(html, writer, title, body_pt, images)
         del writer  # closes the file
         os.replace(temporary, path)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return path
+
+
+def html_pdf_bytes(html: str, title: str, body_pt: int = BODY_PT) -> bytes:
+    """``html`` as the bytes of an A4 PDF, drawn in memory: the caller decides where they
+    go (nothing is written to disk here)."""
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    _print(html, writer, title, body_pt, None)
+    del writer  # finishes the document
+    return bytes(buffer.data().data())
 
 
 class PdfWriterThread(QThread):

@@ -6,8 +6,9 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QMessageBox, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
+from restart_desktop.app.audit import AuditService
 from restart_desktop.app.cases import CaseService, WorkerOption
 from restart_desktop.app.figures import FiguresService
 from restart_desktop.app.notes import NoteService
@@ -16,9 +17,11 @@ from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.review import ReviewService
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.subject_access import SubjectAccessService
 from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import Role
 from restart_desktop.ui.actions_view import MyActionsView
+from restart_desktop.ui.audit_view import AuditTrailView, CaseAuditDialog
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
 from restart_desktop.ui.figures_view import FiguresView
@@ -27,10 +30,12 @@ from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.review_view import ReviewView
 from restart_desktop.ui.search_view import NoteSearchView
+from restart_desktop.ui.subject_access import SubjectAccessDialog
 from restart_desktop.ui.sync_ui import SyncController
 from restart_desktop.ui.tasks import TaskRunner
 from restart_desktop.ui.timeline import TimelinePanel
 from restart_desktop.ui.today_view import TodayView
+from restart_desktop.ui.widgets import run_dialog
 
 MAX_TITLE = 28
 
@@ -67,7 +72,12 @@ class Workspace(QWidget):
         self.my_actions.notices_counted.connect(self.notices_counted)
         self.review: ReviewView | None = None
         self.figures: FiguresView | None = None
+        self.audit_service = AuditService(session)
+        self.subject_access = SubjectAccessService(session)
+        self.export_dialog: SubjectAccessDialog | None = None
+        self.audit: AuditTrailView | None = None  # the whole log: a supervisor's
         if self.supervisor:
+            self.audit = AuditTrailView(self.audit_service, runner)
             self.review = ReviewView(self.review_service, runner, session.reference)
             self.review.case_requested.connect(self.open_contacts)
             self.figures = FiguresView(FiguresService(session), runner)
@@ -92,6 +102,8 @@ class Workspace(QWidget):
         ]
         if self.review is not None and self.figures is not None:
             pages += [(self.review, "Review"), (self.figures, "Figures")]
+        if self.audit is not None:
+            pages.append((self.audit, "Audit trail"))
         for page, title in pages:
             index = self.tabs.addTab(page, title)
             self.tabs.tabBar().setTabButton(
@@ -129,6 +141,8 @@ class Workspace(QWidget):
             self.referrals.refresh()
         elif current is self.review and self.review is not None:
             self.review.refresh()
+        elif current is self.audit and self.audit is not None:
+            self.audit.refresh()  # other laptops' entries come with the sync
         elif current is self.my_actions:
             self.my_actions.refresh()
 
@@ -150,6 +164,8 @@ class Workspace(QWidget):
             self.barriers.refresh()
         elif widget is self.review and self.review is not None:
             self.review.refresh()
+        elif widget is self.audit and self.audit is not None:
+            self.audit.refresh()  # the trail grows with every case opened
         elif widget is self.figures and self.figures is not None:
             if self.figures.model.rowCount() == 0 and not self.figures.busy():
                 self.figures.refresh()  # the first visit: later ones keep what was shown
@@ -253,6 +269,36 @@ class Workspace(QWidget):
             self.tabs.setCurrentWidget(self.figures)
             self.figures.focus_first()
 
+    def show_audit(self, person_id: str | None = None, name: str = "") -> None:
+        """The whole audit trail (a supervisor's), or narrowed to one person's case."""
+        if self.audit is None:
+            return
+        showing = self.tabs.currentWidget() is self.audit
+        if person_id is not None:
+            self.audit.show_person(person_id, name, refresh=showing)
+        self.tabs.setCurrentWidget(self.audit)  # a change of tab reads the trail
+        self.audit.focus_first()
+
+    def show_case_audit(self, case_id: str, name: str) -> None:
+        """A case file's "Audit trail…": a supervisor's trail tab narrowed to the case; for a
+        worker, who has no whole log, the case's own trail in a dialog."""
+        if self.audit is not None:
+            self.show_audit(case_id, name)
+            return
+        back_to = QApplication.focusWidget() or self
+        run_dialog(CaseAuditDialog(self.audit_service, self.runner, case_id, name,
+                                   self.window()), back_to)  # fmt: skip
+
+    def export_subject(self, case_id: str) -> SubjectAccessDialog:
+        """A case file's "Subject access export…": the review and write dialog, gathering
+        the records in the background as it opens."""
+        back_to = QApplication.focusWidget() or self
+        dialog = SubjectAccessDialog(self.subject_access, self.runner, case_id, self.window())
+        dialog.finished.connect(lambda _result: _focus(back_to))
+        self.export_dialog = dialog
+        dialog.open()
+        return dialog
+
     def show_actions(self) -> None:
         self.tabs.setCurrentWidget(self.my_actions)
         self.my_actions.focus_first()
@@ -288,6 +334,8 @@ class Workspace(QWidget):
         view.notes_changed.connect(self.caseload.refresh)
         view.plan_changed.connect(self._on_plan_changed)
         view.referrals_changed.connect(self._on_referrals_changed)
+        view.audit_requested.connect(self.show_case_audit)
+        view.export_requested.connect(self.export_subject)
         self.tabs.setCurrentIndex(index)
         view.given_name.setFocus()
 
@@ -356,3 +404,11 @@ class Workspace(QWidget):
 
     def unsaved_views(self) -> list[CaseFileView]:
         return [view for view in self.case_views() if view.dirty]
+
+
+def _focus(widget: QWidget) -> None:
+    """Give the keyboard back to ``widget``, unless it went meanwhile (a case tab closed)."""
+    try:
+        widget.setFocus()
+    except RuntimeError:  # its C++ side was deleted
+        pass

@@ -115,8 +115,8 @@ def test_allocation_and_handover_move_a_case_with_its_history(tmp_path: Path) ->
         _sync(supervisor, first, second)
         assert "Handed" not in _people(first) | _people(second)
         with pytest.raises(UserError):
-            CaseService(first).allocate(case, one)  # the allocation decision is the programme's
-        assert cases.allocate(case, one) == HandoverKind.ALLOCATION
+            CaseService(first).allocate(case, one, "Fictional")  # the programme decides
+        assert cases.allocate(case, one, "Near her area") == HandoverKind.ALLOCATION
         _sync(supervisor, first, second)
         assert "Handed" in _people(first) and "Handed" not in _people(second)
         note = _note(first, case, "Fictional first visit in custody.")
@@ -139,16 +139,24 @@ def test_allocation_and_handover_move_a_case_with_its_history(tmp_path: Path) ->
         assert [(h.kind, h.from_name, h.to_name, h.note) for h in history] == [
             (HandoverKind.HANDOVER, "Worker 1 (fictional)", "Worker 2 (fictional)",
              "He prefers afternoon visits."),
-            (HandoverKind.ALLOCATION, "", "Worker 1 (fictional)", ""),
+            (HandoverKind.ALLOCATION, "", "Worker 1 (fictional)", "Near her area"),
         ]
         assert_same_as_supervisor(supervisor, second)
+        # The field history (who, when, why) travels with the case.
+        moves = CaseService(second).get_case(case).field_history
+        assert [(m.label, m.old, m.new, m.by, m.reason) for m in moves] == [
+            ("Allocated worker", "Worker 1 (fictional)", "Worker 2 (fictional)",
+             supervisor.worker.name, "He prefers afternoon visits."),
+            ("Allocated worker", "Not allocated", "Worker 1 (fictional)",
+             supervisor.worker.name, "Near her area"),
+        ]
 
         # The first worker no longer receives it; shared back (to meet him at the gate) they do.
         later = _note(second, case, "Fictional visit by the new worker.")
         _sync(second, supervisor, first)
         with first.db.read() as s:
             assert s.get(ContactNote, later) is None
-        assert cases.allocate(case, one, share=True) == HandoverKind.SHARE
+        assert cases.allocate(case, one, "Gate cover", share=True) == HandoverKind.SHARE
         _sync(supervisor, first, second)
         with first.db.read() as s:
             assert s.get(ContactNote, later) is not None
@@ -156,7 +164,7 @@ def test_allocation_and_handover_move_a_case_with_its_history(tmp_path: Path) ->
             assert shared is not None and shared.allocated_worker_id == two
         # Recorded and allocated between two syncs: one bundle carries both, and it arrives.
         fresh = cases.create_case(CaseFields(given_name="Testy", family_name="Direct")).case_id
-        cases.allocate(fresh, two)
+        cases.allocate(fresh, two, "Fictional allocation")
         _sync(supervisor, second)
         assert "Direct" in _people(second)
         for laptop in (first, second):

@@ -8,6 +8,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from tests.support.privacy import note_output
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 120
 
@@ -34,7 +36,7 @@ def cli_env(tmp_path: Path, **extra: str) -> dict[str, str]:
 def run_cli(
     args: Sequence[str], env: Mapping[str, str], cwd: Path | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "restart_desktop", *args],
         env=dict(env),
         cwd=cwd,
@@ -43,6 +45,9 @@ def run_cli(
         timeout=TIMEOUT_SECONDS,
         check=False,
     )
+    # Its log and any crash output: searched for fictional names at the end of the run.
+    note_output(f"restart-desktop {args[0] if args else ''} (standard error)", result.stderr)
+    return result
 
 
 def doctor_lines(output: str) -> dict[str, tuple[bool, str]]:

@@ -14,7 +14,7 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.store.models import Change, Person, Worker
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
-from restart_desktop.ui.dialogs import AllocateDialog, StatusDialog
+from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
 from restart_desktop.ui.widgets import FieldError
 from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
@@ -300,3 +300,44 @@ def test_opening_a_case_file_is_in_the_audit_trail(
             ) is not None  # fmt: skip
 
     qtbot.waitUntil(opened, timeout=SIGNAL_TIMEOUT_MS)
+
+
+def test_changing_a_risk_flag_asks_why_and_the_history_shows_old_new_who_and_why(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    case_id = people["Zebedee Friday"]
+    view = _open(qtbot, window, case_id)
+    assert not view.mappa.isChecked()
+    view.mappa.setFocus()
+    qtbot.keyClick(view.mappa, Qt.Key.Key_Space)
+    asked: list[str] = []
+
+    def cancel(dialog: ReasonDialog) -> None:
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+    answer_modal(ReasonDialog, cancel)
+    _save(qtbot, window, view)
+    assert "a reason is needed" in view.saved_line.text()
+    with window.session.db.read() as s:  # type: ignore[union-attr]
+        person = s.get(Person, case_id)
+        assert person is not None and not person.mappa  # nothing saved without a reason
+
+    def give_reason(dialog: ReasonDialog) -> None:
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)  # no reason yet: refused
+        asked.append(dialog.error.text())
+        assert dialog.isVisible()
+        qtbot.keyClicks(dialog.reason, "Fictional letter from probation")
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
+
+    answer_modal(ReasonDialog, give_reason)
+    view.save_button.setFocus()
+    qtbot.keyClick(view.save_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "MAPPA: No → Yes" in view.history.text(), timeout=SIGNAL_TIMEOUT_MS)
+    assert "Give a reason" in asked[0]
+    assert "MAPPA: No → Yes · Fictional letter from probation · Test Worker" in (
+        view.history.text())
+    with window.session.db.read() as s:  # type: ignore[union-attr]
+        person = s.get(Person, case_id)
+        assert person is not None and person.mappa

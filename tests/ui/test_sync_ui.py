@@ -179,7 +179,8 @@ def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopp
         SyncService(supervisor).sync_now()  # the worker's record, to allocate cases to
         for n in range(60):  # recommendations allocated to the worker: they come to the laptop
             case = theirs.create_case(CaseFields(given_name="Testy", family_name=f"Bulkson{n}"))
-            theirs.allocate(case.case_id, window.session.worker.id if window.session else "")
+            theirs.allocate(case.case_id, window.session.worker.id if window.session else "",
+                            "Fictional allocation")
         SyncService(supervisor).sync_now()  # 20 bundles and more for this laptop to take in
 
         # Stopped from the status bar after a few bundles: what came in stays.

@@ -248,7 +248,7 @@ def test_allocate(enrolled: AppSession) -> None:
     colleague = _colleague(enrolled)
     former = _colleague(enrolled, name="Former Fictional Colleague", active=False)
 
-    service.allocate(case_id, colleague)
+    service.allocate(case_id, colleague, "Fictional allocation")
     assert service.get_case(case_id).allocated_worker_name == "Fictional Colleague"
     service.allocate(case_id, None, "Fictional reason")
     assert service.get_case(case_id).allocated_worker_id is None
@@ -430,3 +430,52 @@ def test_released_people_lose_their_release_day_flags(service: CaseService) -> N
     assert after is not None and after.describe() == []
     [row] = [r for r in service.caseload_page(CaseloadQuery(), 0, 50) if r.id == case_id]
     assert row.flags is not None and row.flags.describe() == []
+
+
+def test_a_change_to_a_field_that_matters_needs_a_reason_and_is_kept_in_its_history(
+    enrolled: AppSession,
+) -> None:
+    service = CaseService(as_supervisor(enrolled))
+    case_id = service.create_case(FULL_CASE).case_id
+    before = service.get_case(case_id).fields
+    moved = replace(FULL_CASE, release_date=dt.date(2026, 4, 2), mappa=True,
+                    consent_categories=("accommodation",))  # fmt: skip
+
+    assert service.reasoned_changes(case_id, moved) == [
+        "Release date", "Services consent covers", "MAPPA"]  # fmt: skip
+    with pytest.raises(ValidationFailed) as caught:
+        service.update_case(case_id, moved, reason="   ")
+    assert caught.value.problems == {"reason": (
+        "Say why the release date, services consent covers and MAPPA changed: the reason is "
+        "kept in the case history.")}  # fmt: skip
+    assert service.get_case(case_id).fields == before  # nothing saved
+    # Other fields need no reason, and write no history.
+    service.update_case(case_id, replace(FULL_CASE, preferred_name="Tessa"))
+
+    service.update_case(case_id, moved, reason="Fictional new date from the prison")
+    with pytest.raises(ValidationFailed) as caught:
+        service.change_status(case_id, CaseStatus.ACCEPTED, "")
+    service.change_status(case_id, CaseStatus.ACCEPTED, "Fictional panel decision")
+    with pytest.raises(ValidationFailed) as caught:
+        service.set_legal_hold(case_id, True, "")
+    assert "reason" in caught.value.problems
+    service.set_legal_hold(case_id, True, "Fictional court order")
+
+    case = service.get_case(case_id)
+    assert case.legal_hold
+    who = enrolled.worker.name
+    assert [(h.label, h.old, h.new, h.by, h.reason) for h in case.field_history] == [
+        ("Legal hold", "No", "Yes", who, "Fictional court order"),
+        ("Status", "Recommended", "Accepted", who, "Fictional panel decision"),
+        ("Release date", "27/03/2026", "02/04/2026", who, "Fictional new date from the prison"),
+        ("Services consent covers", "Accommodation, Drugs and alcohol", "Accommodation", who,
+         "Fictional new date from the prison"),
+        ("MAPPA", "No", "Yes", who, "Fictional new date from the prison"),
+    ]
+
+
+def test_only_a_supervisor_places_a_legal_hold(service: CaseService) -> None:
+    case_id = _case(service, "Alfie", "Abbot")
+    with pytest.raises(UserError, match="supervisor"):
+        service.set_legal_hold(case_id, True, "Fictional")
+    assert not service.get_case(case_id).legal_hold

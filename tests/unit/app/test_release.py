@@ -227,12 +227,14 @@ def test_the_plan_follows_a_moved_release_and_flags_a_late_change(
     person = _person(cases, "Example", monday, "09:00")
     clock.now = dt.datetime(2026, 11, 20, 10, 0)  # a week ahead: not late
     details = cases.get_case(person)
-    cases.update_case(person, _with(details.fields, release_date=dt.date(2026, 12, 1)))
+    cases.update_case(person, _with(details.fields, release_date=dt.date(2026, 12, 1)),
+                      "Fictional new date")
     plan = release.plan(person)
     assert plan is not None and plan.move is not None and not plan.move.late
 
     clock.now = dt.datetime(2026, 11, 26, 15, 20)  # the governor brings it forward to Friday
-    cases.update_case(person, _with(details.fields, release_date=FRIDAY, release_time="08:30"))
+    cases.update_case(person, _with(details.fields, release_date=FRIDAY, release_time="08:30"),
+                      "Fictional new date")
     plan = release.plan(person)
     assert plan is not None and plan.move is not None
     assert plan.release_date == FRIDAY

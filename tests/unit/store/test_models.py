@@ -44,6 +44,7 @@ PERSON_VALUES: dict[str, Any] = {
     "needs": ["accommodation", "benefits", "id_and_bank"],
     "status": "engaged_in_custody",
     "status_reason": "Met at a fictional induction",
+    "legal_hold": True,
 }
 
 

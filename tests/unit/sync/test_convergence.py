@@ -84,7 +84,7 @@ def _act(team: Team, sessions: list[AppSession], op: tuple[str, int, int, int]) 
                 replace(fields, crn=f"X{value:06d}"),
                 replace(fields, release_date=dt.date(2026, 12, 1 + value % 20)),
             ][pick % 4]
-            cases.update_case(case, changed)
+            cases.update_case(case, changed, "Fictional reason")
         elif kind == "status" and case is not None:
             now = CaseStatus(cases.get_case(case).status)
             options = sorted(ALLOWED_TRANSITIONS[now])

@@ -1,0 +1,221 @@
+"""Retention: what this laptop will erase next and when, and erasing what is due.
+
+A worker's laptop erases a closed case ``laptop_days`` after closing, and a case that is no
+longer the worker's, once every change it made to the case is confirmed held in the central
+export (a supervisor's laptop published a digest saying it has read that far); a supervisor's
+laptop erases a case ``export_years`` after closing and sends the tombstone, so every laptop
+erases it and removes it from the bundles it published. A legal hold stops both. Runs after
+every sync and when the data is opened, so nobody has to remember it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from restart_desktop.app.errors import UserError, ValidationFailed
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.allocation import receives_case
+from restart_desktop.domain.case import CaseStatus, Role, display_name
+from restart_desktop.domain.retention import (
+    EXPORT_YEARS,
+    LAPTOP_DAYS,
+    CaseRetention,
+    ErasureRule,
+    RetentionPolicy,
+    Scheduled,
+    policy_problems,
+    schedule,
+)
+from restart_desktop.store.case_index import audiences
+from restart_desktop.store.changes import utcnow
+from restart_desktop.store.erasure import erase_cases
+from restart_desktop.store.models import Change, Erasure, NoteDraft, Person, Worker
+
+log = logging.getLogger(__name__)
+
+LAPTOP_DAYS_SETTING = "retention_laptop_days"
+EXPORT_YEARS_SETTING = "retention_export_years"
+#: The highest sequence of this laptop's changes that a supervisor's laptop has confirmed, in
+#: its published digest, to have read from the central export (kept by ``app.sync``).
+CONFIRMED_SEQ = "retention_confirmed_seq"
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ScheduledErasure:
+    case_id: str
+    name: str  # for the worker reading the list here; never logged or stored
+    rule: ErasureRule
+    due: dt.date
+    waiting_for: str  # "" when it goes on the due date
+
+
+@dataclass(frozen=True)
+class RetentionRun:
+    erased: int = 0  # cases erased from this laptop
+    by_rule: tuple[tuple[ErasureRule, int], ...] = ()
+
+
+def _int_setting(session: AppSession, key: str, default: int) -> int:
+    try:
+        return int(session.setting(key, str(default)))
+    except ValueError:
+        return default
+
+
+class RetentionService:
+    def __init__(self, session: AppSession,
+                 today: Callable[[], dt.date] = dt.date.today) -> None:  # fmt: skip
+        self._app = session
+        self._today = today
+
+    def today(self) -> dt.date:
+        return self._today()
+
+    @property
+    def supervisor(self) -> bool:
+        with self._app.db.read() as s:
+            worker = s.get(Worker, self._app.worker.id)
+            role = worker.role if worker is not None else self._app.worker.role.value
+        return role == Role.SUPERVISOR
+
+    def policy(self) -> RetentionPolicy:
+        return RetentionPolicy(_int_setting(self._app, LAPTOP_DAYS_SETTING, LAPTOP_DAYS),
+                               _int_setting(self._app, EXPORT_YEARS_SETTING, EXPORT_YEARS))
+
+    def set_policy(self, policy: RetentionPolicy) -> None:
+        if not self.supervisor:
+            raise UserError("Only a supervisor changes the retention periods.")
+        problems = policy_problems(policy.laptop_days, policy.export_years)
+        if problems:
+            raise ValidationFailed(problems)
+        self._app.set_setting(LAPTOP_DAYS_SETTING, str(policy.laptop_days))
+        self._app.set_setting(EXPORT_YEARS_SETTING, str(policy.export_years))
+
+    def schedule(self) -> list[ScheduledErasure]:
+        """Every case a rule applies to, soonest first, with what holds it back."""
+        supervisor, policy, today = self.supervisor, self.policy(), self._today()
+        with self._app.db.read() as s:
+            planned = self._planned(s, supervisor, policy, today)
+            names = {p.id: display_name(p.given_name, p.family_name, p.preferred_name)
+                     for p in _people(s, [item.case_id for item in planned])}  # fmt: skip
+        return sorted(
+            (ScheduledErasure(item.case_id, names.get(item.case_id, ""), item.rule, item.due,
+                              item.waiting_for) for item in planned),
+            key=lambda item: (item.due, item.name))  # fmt: skip
+
+    def run(self) -> RetentionRun:
+        """Erase every case that is due (one transaction), then compact the file."""
+        supervisor, policy, today = self.supervisor, self.policy(), self._today()
+        device = self._app.device_id
+        by_rule: dict[ErasureRule, list[str]] = {}
+        with self._app.db.write() as s:
+            for item in self._planned(s, supervisor, policy, today):
+                if item.is_due(today):
+                    by_rule.setdefault(item.rule, []).append(item.case_id)
+            at = utcnow()
+            for rule, case_ids in sorted(by_rule.items()):
+                erase_cases(s, case_ids, device, scrub=rule == ErasureRule.RETENTION)
+                for case_id in case_ids:
+                    s.add(Erasure(case_id=case_id, rule=rule.value, device_id=device, at=at))
+        erased = sum(len(ids) for ids in by_rule.values())
+        if erased:
+            self._app.db.compact()
+            _remove_backups(self._app)
+            log.info("retention erased %d case(s)", erased)  # counts only: never who
+        return RetentionRun(erased, tuple((rule, len(ids)) for rule, ids in
+                                          sorted(by_rule.items())))  # fmt: skip
+
+    def _planned(self, s: Session, supervisor: bool, policy: RetentionPolicy,
+                 today: dt.date) -> list[Scheduled]:  # fmt: skip
+        me = self._app.worker.id
+        rows = s.execute(select(Person.id, Person.status, Person.legal_hold,
+                                Person.updated_at)).all()  # fmt: skip
+        if supervisor:
+            mine = {row.id for row in rows}
+        else:
+            known = audiences(s, [row.id for row in rows])
+            mine = {row.id for row in rows if receives_case(me, False, known.get(row.id))}
+        candidates = [row for row in rows
+                      if row.status == CaseStatus.CLOSED.value or row.id not in mine]
+        ids = [row.id for row in candidates]
+        closed = _closed_on(s, [row.id for row in candidates
+                                if row.status == CaseStatus.CLOSED.value])  # fmt: skip
+        newest = _newest_own_change(s, ids, self._app.device_id)
+        confirmed = _int_setting(self._app, CONFIRMED_SEQ, 0) if not supervisor else 0
+        drafts = _with_drafts(s, ids)
+        planned = []
+        for row in candidates:
+            closed_on = None
+            if row.status == CaseStatus.CLOSED.value:
+                closed_on = closed.get(row.id, row.updated_at.date())
+            found = schedule(CaseRetention(
+                row.id, closed_on, bool(row.legal_hold), row.id in mine,
+                newest.get(row.id, 0) <= confirmed, row.id in drafts,
+            ), policy, supervisor, today)  # fmt: skip
+            if found is not None:
+                planned.append(found)
+        return planned
+
+
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
+
+
+def _people(s: Session, ids: Sequence[str]) -> list[Person]:
+    found: list[Person] = []
+    for chunk in _chunks(ids):
+        found.extend(s.scalars(select(Person).where(Person.id.in_(chunk))))
+    return found
+
+
+def _closed_on(s: Session, ids: Sequence[str]) -> dict[str, dt.date]:
+    """The day each case was last closed (by its change log: the same on every laptop)."""
+    found: dict[str, dt.date] = {}
+    closing = func.json_extract(Change.fields, "$.status") == CaseStatus.CLOSED.value
+    for chunk in _chunks(ids):
+        for record_id, at in s.execute(
+            select(Change.record_id, func.max(Change.recorded_at))
+            .where(Change.entity == Person.__tablename__, Change.record_id.in_(chunk), closing)
+            .group_by(Change.record_id)
+        ):
+            found[record_id] = at.date() if isinstance(at, dt.datetime) else (
+                dt.datetime.fromisoformat(str(at)).date())  # fmt: skip
+    return found
+
+
+def _newest_own_change(s: Session, ids: Sequence[str], device_id: str) -> dict[str, int]:
+    """The highest sequence of this laptop's changes (audit entries too) to each case."""
+    found: dict[str, int] = {}
+    for chunk in _chunks(ids):
+        for case_id, seq in s.execute(
+            select(Change.case_id, func.max(Change.seq))
+            .where(Change.case_id.in_(chunk), Change.device_id == device_id)
+            .group_by(Change.case_id)
+        ):
+            found[str(case_id)] = int(seq)
+    return found
+
+
+def _with_drafts(s: Session, ids: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(ids):
+        found.update(s.scalars(select(NoteDraft.person_id).where(NoteDraft.person_id.in_(chunk))))
+    return found
+
+
+def _remove_backups(session: AppSession) -> None:
+    """The copies taken before schema migrations hold erased cases: once the migrated
+    database has opened and been written since, they are removed with them."""
+    folder = session.paths.backups
+    if not folder.is_dir():
+        return
+    for copy in folder.iterdir():
+        if copy.is_file():
+            copy.unlink()

@@ -1,0 +1,115 @@
+"""Erasing cases for real: every row of the case (the person, notes and addenda with their
+search index entries, release plans, referrals, assessments, reviews, handovers, field history,
+drafts), its changes and the sync bookkeeping about its records, in the caller's transaction;
+then ``compact`` rewrites the file so that no page keeps them.
+
+What stays: the tombstone (``Erasure``: the case id, when, which rule), the audit trail's
+entries about the case (ids and actions only, never content: the chains must still verify),
+and the case index row (ids only), so that a change arriving later for the case is not kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from restart_desktop.domain.retention import ErasureRule
+from restart_desktop.store.changes import ERASED_SEQ_FLOOR
+from restart_desktop.store.models import (
+    AuditEntry,
+    Base,
+    Change,
+    Erasure,
+    LocalSetting,
+    Person,
+    SyncCaseIndex,
+    SyncConflict,
+    SyncErasedSeq,
+    SyncPending,
+    SyncSkipped,
+)
+
+_CHUNK = 500
+#: A change of an erased case in a bundle published again: it keeps the sequence unbroken
+#: and says nothing else (``sync.apply`` skips it).
+ERASED_ENTITY = "erased"
+
+
+def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
+    for start in range(0, len(items), _CHUNK):
+        yield items[start : start + _CHUNK]
+
+
+def erasures_here(s: Session, case_ids: Iterable[str], device_id: str) -> dict[str, ErasureRule]:
+    """Which of ``case_ids`` this laptop does not keep, and why: erased under the retention
+    rule (everywhere, for good), or erased from this laptop as a closed case and still closed
+    (reopened, it comes back with its history)."""
+    wanted = sorted(set(case_ids))
+    found: dict[str, ErasureRule] = {}
+    for chunk in _chunks(wanted):
+        rows = s.execute(select(Erasure.case_id, Erasure.rule).where(
+            Erasure.case_id.in_(chunk),
+            or_(Erasure.rule == ErasureRule.RETENTION.value,
+                (Erasure.rule == ErasureRule.LAPTOP.value)
+                & (Erasure.device_id == device_id)))).all()  # fmt: skip
+        laptop = [case for case, rule in rows if rule == ErasureRule.LAPTOP.value]
+        closed = set(s.scalars(select(SyncCaseIndex.case_id).where(
+            SyncCaseIndex.case_id.in_(laptop), SyncCaseIndex.closed))) if laptop else set()
+        for case, rule in rows:
+            if rule == ErasureRule.RETENTION.value:
+                found[case] = ErasureRule.RETENTION
+            elif case in closed and case not in found:
+                found[case] = ErasureRule.LAPTOP
+    return found
+
+
+def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: bool) -> int:
+    """Delete every row of the cases (see the module's docstring); returns the records
+    erased. ``scrub``: remember this device's changes of the cases so that the bundles it
+    published are published again without them (the retention rule: erased from the central
+    export too)."""
+    erased = 0
+    person_tables = [t for t in reversed(Base.metadata.sorted_tables)
+                     if "person_id" in t.columns and t.name != AuditEntry.__tablename__]
+    for chunk in _chunks(list(case_ids)):
+        records = set(chunk) | set(s.scalars(select(Change.record_id).where(
+            Change.case_id.in_(chunk), Change.entity != AuditEntry.__tablename__)))  # fmt: skip
+        of_cases = Change.case_id.in_(chunk) & (Change.entity != AuditEntry.__tablename__)
+        own = s.execute(select(Change.seq, Change.hlc).where(
+            of_cases, Change.device_id == own_device)).all()  # fmt: skip
+        if own:
+            floor = s.get(LocalSetting, ERASED_SEQ_FLOOR)
+            highest = max(seq for seq, _ in own)
+            if floor is None or int(floor.value) < highest:
+                s.merge(LocalSetting(key=ERASED_SEQ_FLOOR, value=str(highest)))
+        if scrub:
+            for seq, hlc in own:
+                s.merge(SyncErasedSeq(seq=seq, hlc=hlc))
+        else:
+            # Erased from this laptop only: should the case come back (reopened, handed
+            # back), the bundles holding its history are read again (``fetch_skipped``).
+            for case, device, first, last in s.execute(
+                select(Change.case_id, Change.device_id, func.min(Change.seq),
+                       func.max(Change.seq))
+                .where(of_cases).group_by(Change.case_id, Change.device_id)
+            ):  # fmt: skip
+                s.merge(SyncSkipped(case_id=case, device_id=device, from_seq=first,
+                                    to_seq=last))  # fmt: skip
+        ids = sorted(records)
+        for part in _chunks(ids):
+            s.execute(delete(SyncConflict).where(SyncConflict.record_id.in_(part)))
+            s.execute(delete(SyncPending).where(SyncPending.record_id.in_(part)))
+        if scrub:
+            s.execute(delete(SyncSkipped).where(SyncSkipped.case_id.in_(chunk)))
+        for table in person_tables:  # children first: foreign keys hold at every step
+            result = s.execute(delete(table).where(table.c.person_id.in_(chunk)))
+            erased += int(getattr(result, "rowcount", 0) or 0)
+        result = s.execute(delete(Person).where(Person.id.in_(chunk)))
+        erased += int(getattr(result, "rowcount", 0) or 0)
+        s.execute(delete(Change).where(of_cases))
+    # The full-text index keeps deleted entries in its segments until they are merged:
+    # merge them now, so the erased words are gone from the index's own pages too.
+    s.execute(text("INSERT INTO note_search(note_search) VALUES ('optimize')"))
+    return erased

@@ -194,12 +194,15 @@ def _newest_own_change(s: Session, ids: Sequence[str], device_id: str) -> dict[s
     """The highest sequence of this laptop's changes (audit entries too) to each case."""
     found: dict[str, int] = {}
     for chunk in _chunks(ids):
-        for case_id, seq in s.execute(
-            select(Change.case_id, func.max(Change.seq))
-            .where(Change.case_id.in_(chunk), Change.device_id == device_id)
-            .group_by(Change.case_id)
+        # Grouped by device and filtered here: with the device in the WHERE clause SQLite
+        # walks the device's whole (device, seq) index instead of the case index.
+        for case_id, device, seq in s.execute(
+            select(Change.case_id, Change.device_id, func.max(Change.seq))
+            .where(Change.case_id.in_(chunk))
+            .group_by(Change.case_id, Change.device_id)
         ):
-            found[str(case_id)] = int(seq)
+            if device == device_id:
+                found[str(case_id)] = int(seq)
     return found
 
 

@@ -177,7 +177,8 @@ class Addendum(SyncedRecord):
     """A correction or late information under a finalised note. Immutable."""
 
     __tablename__ = "addenda"
-    __table_args__ = (Index("ix_addenda_note_id", "note_id"),)
+    __table_args__ = (Index("ix_addenda_note_id", "note_id"),
+                      Index("ix_addenda_person_id", "person_id"))  # fmt: skip
     IMMUTABLE: ClassVar[bool] = True
 
     note_id: Mapped[str] = mapped_column(ForeignKey("contact_notes.id"))
@@ -191,6 +192,7 @@ class FollowUpAction(SyncedRecord):
     __tablename__ = "follow_up_actions"
     __table_args__ = (
         Index("ix_follow_up_actions_person_id", "person_id"),
+        Index("ix_follow_up_actions_note_id", "note_id"),
         Index("ix_follow_up_actions_status_due", "status", "due_date"),
     )
 
@@ -256,6 +258,7 @@ class ReleasePlanItem(SyncedRecord):
     __tablename__ = "release_plan_items"
     __table_args__ = (
         UniqueConstraint("plan_id", "item_code", name="uq_release_plan_items_plan_code"),
+        Index("ix_release_plan_items_person_id", "person_id"),
     )
 
     plan_id: Mapped[str] = mapped_column(ForeignKey("release_plans.id"))
@@ -284,6 +287,7 @@ class Referral(SyncedRecord):
     __tablename__ = "referrals"
     __table_args__ = (
         Index("ix_referrals_person_id", "person_id"),
+        Index("ix_referrals_note_id", "note_id"),
         Index("ix_referrals_status", "status"),
     )
 
@@ -312,7 +316,8 @@ class ReferralEvent(SyncedRecord):
     """One status change or chase of a referral: when, who, and an optional note. Immutable."""
 
     __tablename__ = "referral_events"
-    __table_args__ = (Index("ix_referral_events_referral_id", "referral_id"),)
+    __table_args__ = (Index("ix_referral_events_referral_id", "referral_id"),
+                      Index("ix_referral_events_person_id", "person_id"))  # fmt: skip
     IMMUTABLE: ClassVar[bool] = True
 
     referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"))
@@ -385,6 +390,7 @@ class Review(SyncedRecord):
         # The review queue looks up each item's last action: item, action, time.
         Index("ix_reviews_item_id_action_at", "item_id", "action", "at"),
         Index("ix_reviews_worker_id", "worker_id"),
+        Index("ix_reviews_person_id", "person_id"),
     )
     IMMUTABLE: ClassVar[bool] = True
 

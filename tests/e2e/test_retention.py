@@ -128,6 +128,10 @@ def test_a_closed_case_leaves_a_workers_laptop_only_once_held_centrally(tmp_path
             assert (tombstone.case_id, tombstone.rule) == (case, ErasureRule.LAPTOP.value)
         assert _found_anywhere(worker, NAME) == []
         assert _found_anywhere(worker, "Keepsake") != []  # the scan does find what is there
+        with worker.db.read() as s:  # the search index's triggers are back in place
+            assert sorted(s.scalars(text(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+                "'%search_delete'"))) == ["addenda_search_delete", "contact_notes_search_delete"]
         assert AuditService(worker).verify() == []
 
         # The central export and the supervisor keep it; the laptops still agree.

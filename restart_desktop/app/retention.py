@@ -32,6 +32,7 @@ from restart_desktop.domain.retention import (
     policy_problems,
     schedule,
 )
+from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import audiences
 from restart_desktop.store.changes import utcnow
 from restart_desktop.store.erasure import erase_cases
@@ -44,7 +45,6 @@ EXPORT_YEARS_SETTING = "retention_export_years"
 #: The highest sequence of this laptop's changes that a supervisor's laptop has confirmed, in
 #: its published digest, to have read from the central export (kept by ``app.sync``).
 CONFIRMED_SEQ = "retention_confirmed_seq"
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -164,13 +164,9 @@ class RetentionService:
         return planned
 
 
-def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
-    return [items[start : start + _CHUNK] for start in range(0, len(items), _CHUNK)]
-
-
 def _people(s: Session, ids: Sequence[str]) -> list[Person]:
     found: list[Person] = []
-    for chunk in _chunks(ids):
+    for chunk in batches(ids):
         found.extend(s.scalars(select(Person).where(Person.id.in_(chunk))))
     return found
 
@@ -179,7 +175,7 @@ def _closed_on(s: Session, ids: Sequence[str]) -> dict[str, dt.date]:
     """The day each case was last closed (by its change log: the same on every laptop)."""
     found: dict[str, dt.date] = {}
     closing = func.json_extract(Change.fields, "$.status") == CaseStatus.CLOSED.value
-    for chunk in _chunks(ids):
+    for chunk in batches(ids):
         for record_id, at in s.execute(
             select(Change.record_id, func.max(Change.recorded_at))
             .where(Change.entity == Person.__tablename__, Change.record_id.in_(chunk), closing)
@@ -193,7 +189,7 @@ def _closed_on(s: Session, ids: Sequence[str]) -> dict[str, dt.date]:
 def _newest_own_change(s: Session, ids: Sequence[str], device_id: str) -> dict[str, int]:
     """The highest sequence of this laptop's changes (audit entries too) to each case."""
     found: dict[str, int] = {}
-    for chunk in _chunks(ids):
+    for chunk in batches(ids):
         # Grouped by device and filtered here: with the device in the WHERE clause SQLite
         # walks the device's whole (device, seq) index instead of the case index.
         for case_id, device, seq in s.execute(
@@ -208,7 +204,7 @@ def _newest_own_change(s: Session, ids: Sequence[str], device_id: str) -> dict[s
 
 def _with_drafts(s: Session, ids: Sequence[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in batches(ids):
         found.update(s.scalars(select(NoteDraft.person_id).where(NoteDraft.person_id.in_(chunk))))
     return found
 

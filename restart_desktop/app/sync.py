@@ -25,12 +25,12 @@ from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.retention import CONFIRMED_SEQ, RetentionService
 from restart_desktop.app.session import AppSession
+from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.allocation import CaseAudience, receives_case
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.merge import bases_of
-from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.case_index import audiences, case_of_change
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY, erasures_here
@@ -39,7 +39,6 @@ from restart_desktop.store.models import (
     SYNCED_MODELS,
     AuditEntry,
     Change,
-    Erasure,
     LocalSetting,
     Person,
     ReleasePlan,
@@ -74,7 +73,6 @@ from restart_desktop.sync.folder import (
     Published,
     TargetUnavailable,
     bundle_name,
-    write_atomically,
 )
 from restart_desktop.sync.roster import (
     Member,
@@ -140,24 +138,7 @@ def export_changes(
     while True:
         last = target.last_published_seq(device)
         with session.db.read() as s:
-            held = {
-                change.seq: _change_dict(change)
-                for change in s.scalars(
-                    select(Change)
-                    .where(Change.device_id == device, Change.seq > last)
-                    .order_by(Change.seq)
-                    .limit(MAX_CHANGES_PER_BUNDLE)
-                )
-            }
-            erased = _erased_seqs(s, last + 1, last + MAX_CHANGES_PER_BUNDLE)
-        changes = []
-        for seq in range(last + 1, last + MAX_CHANGES_PER_BUNDLE + 1):
-            if seq in held:
-                changes.append(held[seq])
-            elif seq in erased:  # a change of a case erased before it went out
-                changes.append(_erased_stub(device, seq, erased[seq]))
-            else:
-                break
+            changes = _changes_in(s, device, last + 1, last + MAX_CHANGES_PER_BUNDLE)
         if not changes:
             return published
         first, final = int(str(changes[0]["seq"])), int(str(changes[-1]["seq"]))
@@ -170,20 +151,46 @@ def export_changes(
             sent(len(published))  # may raise Cancelled: what is published stays published
 
 
-def _erased_seqs(s: Session, first: int, last: int) -> dict[int, str]:
-    """This laptop's changes erased under the retention rule, in a sequence range: seq ->
-    its clock time."""
-    return {seq: hlc for seq, hlc in s.execute(
-        select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
-            SyncErasedSeq.seq.between(first, last)))}  # fmt: skip
+def _changes_in(s: Session, device: str, first: int, last: int) -> list[dict[str, object]]:
+    """This device's changes from ``first`` up to ``last`` as published, in sequence, up to
+    the first one not held. A change of a case erased under the retention rule is published
+    as a stub: its place in the sequence only."""
+    held = {change.seq: _change_dict(change) for change in s.scalars(
+        select(Change).where(Change.device_id == device, Change.seq.between(first, last)))}
+    erased = dict(s.execute(select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
+        SyncErasedSeq.seq.between(first, last))).all())  # fmt: skip
+    changes: list[dict[str, object]] = []
+    for seq in range(first, last + 1):
+        if seq in held:
+            changes.append(held[seq])
+        elif seq in erased:
+            changes.append({"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
+                            "entity": ERASED_ENTITY, "record_id": "", "case_id": None,
+                            "base_change_id": None, "bases": [], "hlc": erased[seq],
+                            "author_id": "", "fields": {},
+                            "recorded_at": to_json_value(utcnow())})  # fmt: skip
+        else:
+            break
+    return changes
 
 
-def _erased_stub(device: str, seq: int, hlc: str) -> dict[str, object]:
-    """What a bundle carries in place of an erased change: its place in the sequence."""
-    return {"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
-            "entity": ERASED_ENTITY, "record_id": "", "case_id": None, "base_change_id": None,
-            "bases": [], "hlc": hlc, "author_id": "", "fields": {},
-            "recorded_at": to_json_value(utcnow())}  # fmt: skip
+def _republish(session: AppSession, target: FolderTarget, item: Published,
+               recipients: Sequence[str]) -> bool:  # fmt: skip
+    """Publish a bundle of this laptop again as the next generation (from the changes held
+    now), and retire the older one once the new one is complete. False (and nothing done)
+    when this laptop does not hold the whole range (a restored copy?): not its to redo."""
+    with session.db.read() as s:
+        changes = _changes_in(s, item.device_id, item.from_seq, item.to_seq)
+    if len(changes) != item.to_seq - item.from_seq + 1:
+        return False
+    again = replace(item, generation=item.generation + 1)
+    ciphertext, signature = seal(encode_bundle(item.device_id, HEAD_REVISION, changes),
+                                 sorted(set(recipients)), device_keys(session), item.device_id,
+                                 again.name)  # fmt: skip
+    target.publish(item.device_id, item.from_seq, item.to_seq, ciphertext, signature,
+                   again.generation)  # fmt: skip
+    target.retire(item)
+    return True
 
 
 def scrub_published(session: AppSession, target: FolderTarget, recipients: Sequence[str]) -> int:
@@ -195,36 +202,15 @@ def scrub_published(session: AppSession, target: FolderTarget, recipients: Seque
         pending = sorted(s.scalars(select(SyncErasedSeq.seq)))
     if not pending:
         return 0
-    keys, device = device_keys(session), session.device_id
-    done: list[int] = []
-    count = 0
-    for item in target.published(device):
-        inside = [seq for seq in pending if item.from_seq <= seq <= item.to_seq]
-        if not inside:
-            continue
-        with session.db.read() as s:
-            held = {change.seq: _change_dict(change) for change in s.scalars(
-                select(Change).where(Change.device_id == device,
-                                     Change.seq.between(item.from_seq, item.to_seq)))}  # fmt: skip
-            erased = _erased_seqs(s, item.from_seq, item.to_seq)
-        changes = [held.get(seq) or (_erased_stub(device, seq, erased[seq]) if seq in erased
-                                     else None)
-                   for seq in range(item.from_seq, item.to_seq + 1)]  # fmt: skip
-        whole = [change for change in changes if change is not None]
-        if len(whole) == len(changes):  # otherwise not this laptop's to re-publish: leave it
-            again = replace(item, generation=item.generation + 1)
-            ciphertext, signature = seal(encode_bundle(device, HEAD_REVISION, whole),
-                                         sorted(set(recipients)), keys, device,
-                                         again.name)  # fmt: skip
-            target.publish(device, item.from_seq, item.to_seq, ciphertext, signature,
-                           again.generation)  # fmt: skip
-            target.retire(item)
-            count += 1
-        done.extend(inside)
+    device = session.device_id
+    count = sum(_republish(session, target, item, recipients)
+                for item in target.published(device)
+                if any(item.from_seq <= seq <= item.to_seq for seq in pending))  # fmt: skip
+    # Done with every one published by now (in a bundle published again, as a stub, or in a
+    # bundle that is not this laptop's to redo); the later ones go out as stubs.
     last = target.last_published_seq(device)
-    done.extend(seq for seq in pending if seq <= last)  # went out as stubs, or not ours
     with session.db.write() as s:
-        s.execute(delete(SyncErasedSeq).where(SyncErasedSeq.seq.in_(sorted(set(done)))))
+        s.execute(delete(SyncErasedSeq).where(SyncErasedSeq.seq <= last))
     return count
 
 
@@ -240,22 +226,8 @@ def rekey_published(session: AppSession, target: FolderTarget, recipients: Seque
     before = set(json.loads(session.setting(ENCRYPTED_FOR, "[]")))
     count = 0
     if set(wanted) - before:
-        keys, device = device_keys(session), session.device_id
-        for item in target.published(device):
-            with session.db.read() as s:
-                changes = [_change_dict(change) for change in s.scalars(
-                    select(Change).where(Change.device_id == device,
-                                         Change.seq.between(item.from_seq, item.to_seq))
-                    .order_by(Change.seq))]  # fmt: skip
-            if len(changes) != item.to_seq - item.from_seq + 1:
-                continue  # not this laptop's to re-publish (a restored copy?): leave it
-            again = replace(item, generation=item.generation + 1)
-            ciphertext, signature = seal(encode_bundle(device, HEAD_REVISION, changes), wanted,
-                                         keys, device, again.name)  # fmt: skip
-            target.publish(device, item.from_seq, item.to_seq, ciphertext, signature,
-                           again.generation)  # fmt: skip
-            target.retire(item)
-            count += 1
+        for item in target.published(session.device_id):
+            count += _republish(session, target, item, wanted)
     if set(wanted) != before:
         session.set_setting(ENCRYPTED_FOR, json.dumps(wanted))
     return count
@@ -387,7 +359,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
                     cast(SyncCaseIndex.shared_with, Text).contains(me)))  # fmt: skip
         skipped = s.execute(query).all()
         known = audiences(s, [row.case_id for row in skipped])
-        gone = erasures_here(s, [row.case_id for row in skipped], session.device_id)
+        gone = erasures_here(s, [row.case_id for row in skipped], device_id=session.device_id)
     come = [row for row in skipped if row.case_id not in gone
             and receives_case(me, supervisor, known.get(row.case_id))]  # fmt: skip
     bundles: dict[tuple[str, int, int], set[str]] = {}
@@ -414,8 +386,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
                 read_all = False
                 continue
             with session.db.write() as s:
-                wanted = [c for c in bundle.changes if c["entity"] != ERASED_ENTITY
-                          and case_of_change(s, c) in cases]  # fmt: skip
+                wanted = [c for c in bundle.changes if case_of_change(s, c) in cases]
                 applied += apply_changes(s, wanted).applied
         if read_all:
             with session.db.write() as s:
@@ -527,15 +498,12 @@ def cases_of_worker(s: Session, worker_id: str) -> list[str]:
     """The cases a worker's laptop keeps, by this laptop's case index, less those erased
     from it: by the retention rule, or by one of the worker's laptops as a closed case (while
     it stays closed). The same on the worker's laptop and on a supervisor's."""
-    erased = {case: rule for case, rule in s.execute(select(Erasure.case_id, Erasure.rule).where(
-        (Erasure.rule == ErasureRule.RETENTION.value)
-        | ((Erasure.rule == ErasureRule.LAPTOP.value) & (Erasure.created_by == worker_id))))}
+    entries = list(s.scalars(select(SyncCaseIndex).order_by(SyncCaseIndex.case_id)))
+    erased = erasures_here(s, [entry.case_id for entry in entries], worker_id=worker_id)
     return [
         entry.case_id
-        for entry in s.scalars(select(SyncCaseIndex).order_by(SyncCaseIndex.case_id))
-        if not (erased.get(entry.case_id) == ErasureRule.RETENTION.value
-                or (entry.case_id in erased and entry.closed))
-        and receives_case(worker_id, False, CaseAudience(
+        for entry in entries
+        if entry.case_id not in erased and receives_case(worker_id, False, CaseAudience(
             entry.created_by, entry.allocated_worker_id, tuple(entry.shared_with)))
     ]  # fmt: skip
 

@@ -11,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.domain.allocation import CaseAudience, HandoverKind
 from restart_desktop.domain.case import CaseStatus
+from restart_desktop.store.batches import batches
 from restart_desktop.store.models import Change, SyncCaseIndex
-
-_CHUNK = 500
 
 #: Kinds of record that belong to no case (team records): every laptop keeps them.
 TEAM_ENTITIES = frozenset({"workers", "devices", "checklist_snapshots", "barriers", "erasures"})
@@ -56,9 +55,8 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
     cases = {_case_in(c) for c in relevant} - {""}
     rows: dict[str, SyncCaseIndex] = {}
     ordered = sorted(cases)
-    for start in range(0, len(ordered), _CHUNK):
-        for row in s.scalars(select(SyncCaseIndex).where(
-                SyncCaseIndex.case_id.in_(ordered[start:start + _CHUNK]))):  # fmt: skip
+    for batch in batches(ordered):
+        for row in s.scalars(select(SyncCaseIndex).where(SyncCaseIndex.case_id.in_(batch))):
             rows[row.case_id] = row
     for change in relevant:
         fields = change.get("fields") or {}
@@ -102,9 +100,8 @@ def _case_in(change: Mapping[str, Any]) -> str:
 def audiences(s: Session, case_ids: Sequence[str]) -> dict[str, CaseAudience]:
     found: dict[str, CaseAudience] = {}
     ordered = sorted(set(case_ids))
-    for start in range(0, len(ordered), _CHUNK):
-        for row in s.scalars(select(SyncCaseIndex).where(
-                SyncCaseIndex.case_id.in_(ordered[start:start + _CHUNK]))):  # fmt: skip
+    for batch in batches(ordered):
+        for row in s.scalars(select(SyncCaseIndex).where(SyncCaseIndex.case_id.in_(batch))):
             found[row.case_id] = CaseAudience(row.created_by, row.allocated_worker_id,
                                               tuple(row.shared_with))  # fmt: skip
     return found

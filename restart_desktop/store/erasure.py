@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import delete, or_, select, text
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.retention import ErasureRule
+from restart_desktop.store.batches import batches
 from restart_desktop.store.changes import ERASED_SEQ_FLOOR
 from restart_desktop.store.models import (
     AuditEntry,
@@ -32,29 +33,24 @@ from restart_desktop.store.models import (
     SyncSkipped,
 )
 
-_CHUNK = 500
 #: A change of an erased case in a bundle published again: it keeps the sequence unbroken
 #: and says nothing else (``sync.apply`` skips it).
 ERASED_ENTITY = "erased"
 
 
-def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
-def erasures_here(s: Session, case_ids: Iterable[str], device_id: str) -> dict[str, ErasureRule]:
-    """Which of ``case_ids`` this laptop does not keep, and why: erased under the retention
-    rule (everywhere, for good), or erased from this laptop as a closed case and still closed
-    (reopened, it comes back with its history)."""
-    wanted = sorted(set(case_ids))
+def erasures_here(s: Session, case_ids: Iterable[str], *, device_id: str | None = None,
+                  worker_id: str | None = None) -> dict[str, ErasureRule]:  # fmt: skip
+    """Which of ``case_ids`` a laptop does not keep, and why: erased under the retention rule
+    (everywhere, for good), or erased from the laptop (this ``device_id``, or any laptop of
+    ``worker_id``: how a supervisor's laptop sees a worker's) as a closed case and still
+    closed (reopened, it comes back with its history)."""
+    by = Erasure.device_id == device_id if worker_id is None else Erasure.created_by == worker_id
     found: dict[str, ErasureRule] = {}
-    for chunk in _chunks(wanted):
+    for batch in batches(sorted(set(case_ids))):
         rows = s.execute(select(Erasure.case_id, Erasure.rule).where(
-            Erasure.case_id.in_(chunk),
+            Erasure.case_id.in_(batch),
             or_(Erasure.rule == ErasureRule.RETENTION.value,
-                (Erasure.rule == ErasureRule.LAPTOP.value)
-                & (Erasure.device_id == device_id)))).all()  # fmt: skip
+                (Erasure.rule == ErasureRule.LAPTOP.value) & by))).all()  # fmt: skip
         laptop = [case for case, rule in rows if rule == ErasureRule.LAPTOP.value]
         closed = set(s.scalars(select(SyncCaseIndex.case_id).where(
             SyncCaseIndex.case_id.in_(laptop), SyncCaseIndex.closed))) if laptop else set()
@@ -66,12 +62,10 @@ def erasures_here(s: Session, case_ids: Iterable[str], device_id: str) -> dict[s
     return found
 
 
-def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: bool) -> int:
-    """Delete every row of the cases (see the module's docstring); returns the records
-    erased. ``scrub``: remember this device's changes of the cases so that the bundles it
-    published are published again without them (the retention rule: erased from the central
-    export too)."""
-    erased = 0
+def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: bool) -> None:
+    """Delete every row of the cases (see the module's docstring). ``scrub``: remember this
+    device's changes of the cases so that the bundles it published are published again
+    without them (the retention rule: erased from the central export too)."""
     person_tables = [t for t in reversed(Base.metadata.sorted_tables)
                      if "person_id" in t.columns and t.name != AuditEntry.__tablename__]
     # The search index's delete triggers look a row up by an unindexed column: a scan of the
@@ -83,15 +77,14 @@ def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: boo
         "('contact_notes_search_delete', 'addenda_search_delete')")).all()  # fmt: skip
     for name, _sql in triggers:
         s.connection().exec_driver_sql(f'DROP TRIGGER "{name}"')
-    for chunk in _chunks(list(case_ids)):
-        records = set(chunk) | set(s.scalars(select(Change.record_id).where(
-            Change.case_id.in_(chunk), Change.entity != AuditEntry.__tablename__)))  # fmt: skip
+    for chunk in batches(list(case_ids)):
         of_cases = Change.case_id.in_(chunk) & (Change.entity != AuditEntry.__tablename__)
-        # The device is compared here, not in SQL: there SQLite would walk the device's
-        # whole (device, seq) index rather than the case index.
-        own = [(seq, hlc) for seq, hlc, device in s.execute(
-            select(Change.seq, Change.hlc, Change.device_id).where(of_cases))
-            if device == own_device]  # fmt: skip
+        # Read once. The device is compared here, not in SQL: there SQLite would walk the
+        # device's whole (device, seq) index rather than the case index.
+        held = s.execute(select(Change.case_id, Change.record_id, Change.device_id, Change.seq,
+                                Change.hlc).where(of_cases)).all()  # fmt: skip
+        records = set(chunk) | {row.record_id for row in held}
+        own = [(row.seq, row.hlc) for row in held if row.device_id == own_device]
         if own:
             floor = s.get(LocalSetting, ERASED_SEQ_FLOOR)
             highest = max(seq for seq, _ in own)
@@ -103,15 +96,14 @@ def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: boo
         else:
             # Erased from this laptop only: should the case come back (reopened, handed
             # back), the bundles holding its history are read again (``fetch_skipped``).
-            for case, device, first, last in s.execute(
-                select(Change.case_id, Change.device_id, func.min(Change.seq),
-                       func.max(Change.seq))
-                .where(of_cases).group_by(Change.case_id, Change.device_id)
-            ):  # fmt: skip
-                s.merge(SyncSkipped(case_id=case, device_id=device, from_seq=first,
-                                    to_seq=last))  # fmt: skip
+            spans: dict[tuple[str, str], list[int]] = {}
+            for row in held:
+                spans.setdefault((row.case_id, row.device_id), []).append(row.seq)
+            for (case, device), seqs in spans.items():
+                s.merge(SyncSkipped(case_id=case, device_id=device, from_seq=min(seqs),
+                                    to_seq=max(seqs)))  # fmt: skip
         ids = sorted(records)
-        for part in _chunks(ids):
+        for part in batches(ids):
             s.execute(delete(SyncConflict).where(SyncConflict.record_id.in_(part)))
             s.execute(delete(SyncPending).where(SyncPending.record_id.in_(part)))
         if scrub:
@@ -119,14 +111,11 @@ def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: boo
         s.execute(text("DELETE FROM note_search WHERE person_id IN (SELECT value FROM "
                        "json_each(:ids))"), {"ids": json.dumps(list(chunk))})  # fmt: skip
         for table in person_tables:  # children first: foreign keys hold at every step
-            result = s.execute(delete(table).where(table.c.person_id.in_(chunk)))
-            erased += int(getattr(result, "rowcount", 0) or 0)
-        result = s.execute(delete(Person).where(Person.id.in_(chunk)))
-        erased += int(getattr(result, "rowcount", 0) or 0)
+            s.execute(delete(table).where(table.c.person_id.in_(chunk)))
+        s.execute(delete(Person).where(Person.id.in_(chunk)))
         s.execute(delete(Change).where(of_cases))
     for _name, sql in triggers:
         s.connection().exec_driver_sql(sql)  # as written by the migration, not re-typed
     # The full-text index keeps deleted entries in its segments until they are merged:
     # merge them now, so the erased words are gone from the index's own pages too.
     s.execute(text("INSERT INTO note_search(note_search) VALUES ('optimize')"))
-    return erased

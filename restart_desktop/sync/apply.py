@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +23,7 @@ from restart_desktop.domain.allocation import receives_case
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.domain.merge import ChangeInfo, Merged, Rules, bases_of, merge
 from restart_desktop.domain.retention import ErasureRule
+from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import audiences, case_of_change, note_audiences
 from restart_desktop.store.changes import IMPORTING, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY, erase_cases, erasures_here
@@ -40,7 +41,6 @@ from restart_desktop.store.models import (
 )
 
 MODELS: dict[str, type[SyncedRecord]] = {m.__tablename__: m for m in SYNCED_MODELS}
-_CHUNK = 500  # ids per IN (...) query, well under SQLite's variable limit
 
 
 class UnknownRecordKind(ValueError):
@@ -107,11 +107,6 @@ def _defaults(model: type[SyncedRecord]) -> dict[str, Any]:
     return found
 
 
-def _chunks(items: Sequence[str]) -> Iterator[Sequence[str]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start : start + _CHUNK]
-
-
 @dataclass(frozen=True)
 class Applied:
     applied: int  # changes new to this laptop
@@ -125,13 +120,14 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
     """Store the changes not held yet and bring the records they touch up to date."""
     s.info[IMPORTING] = True
     s.execute(text("PRAGMA defer_foreign_keys = ON"))  # reset by SQLite at commit
+    # The stubs of a bundle published again after an erasure: nothing to apply.
     raws = [raw for raw in raws if raw["entity"] != ERASED_ENTITY]
     for raw in raws:
         if str(raw["entity"]) not in MODELS:
             raise UnknownRecordKind(str(raw["entity"]))
     ids = list(dict.fromkeys(str(raw["change_id"]) for raw in raws))
     held: set[str] = set()
-    for chunk in _chunks(ids):
+    for chunk in batches(ids):
         held.update(s.scalars(select(Change.change_id).where(Change.change_id.in_(chunk))))
     new: dict[str, Mapping[str, Any]] = {}
     for raw in raws:
@@ -155,12 +151,15 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
                      and raw["fields"].get("rule") == ErasureRule.RETENTION.value})  # fmt: skip
     erased = 0
     if ending:
-        actor = s.info.get("actor")
-        device = str(getattr(actor, "device_id", ""))
         present = set(s.scalars(select(Person.id).where(Person.id.in_(ending))))
-        erase_cases(s, ending, device, scrub=True)
+        erase_cases(s, ending, _own_device(s), scrub=True)
         erased = len(present)
     return Applied(len(new), len(raws) - len(new), refused, erased=erased)
+
+
+def _own_device(s: Session) -> str:
+    """This laptop's device, from the session's actor."""
+    return str(getattr(s.info.get("actor"), "device_id", ""))
 
 
 def keep_for_this_laptop(
@@ -172,17 +171,14 @@ def keep_for_this_laptop(
     from every change first (a bundle may allocate a case and carry its records), and each
     case left out is remembered with the bundle (``bundle``: device, from, to), to be read
     again if the case comes to this worker."""
-    raws = [raw for raw in raws if raw["entity"] != ERASED_ENTITY]
     note_audiences(s, raws)
     alongside = {str(raw["record_id"]): str(raw["fields"]["person_id"]) for raw in raws
                  if (raw.get("fields") or {}).get("person_id")}  # fmt: skip
     cases = {raw["change_id"]: case_of_change(s, raw, alongside) for raw in raws}
-    actor = s.info.get("actor")
     # A case erased under the retention rule stays erased: its later changes are not kept
     # (the audit trail's entries are: each device's chain must stay whole). A closed case
     # erased from this laptop is not kept while it stays closed, like a case of another worker.
-    gone = erasures_here(s, [c for c in cases.values() if c],
-                         str(getattr(actor, "device_id", "")))  # fmt: skip
+    gone = erasures_here(s, [c for c in cases.values() if c], device_id=_own_device(s))
     if gone:
         raws = [raw for raw in raws if gone.get(cases[raw["change_id"]] or "")
                 != ErasureRule.RETENTION or raw["entity"] == AuditEntry.__tablename__]  # fmt: skip
@@ -219,7 +215,7 @@ def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool 
     loaded = _changes(s, record_ids)
     rows = _rows(s, list(keys))
     detected = _detected(s, record_ids)
-    for chunk in _chunks(record_ids):
+    for chunk in batches(record_ids):
         s.execute(delete(SyncConflict).where(SyncConflict.record_id.in_(chunk)))
         s.execute(delete(SyncPending).where(SyncPending.record_id.in_(chunk)))
     waiting: list[tuple[str, str]] = []
@@ -269,7 +265,7 @@ def _changes(s: Session, record_ids: Sequence[str]) -> dict[str, list[ChangeInfo
     found: dict[str, list[ChangeInfo]] = {}
     columns = (Change.change_id, Change.hlc, Change.bases, Change.base_change_id, Change.fields,
                Change.author_id, Change.recorded_at, Change.record_id)  # fmt: skip
-    for chunk in _chunks(list(dict.fromkeys(record_ids))):
+    for chunk in batches(list(dict.fromkeys(record_ids))):
         for row in s.execute(select(*columns).where(Change.record_id.in_(chunk))):
             found.setdefault(row.record_id, []).append(change_info(row))
     return found
@@ -282,7 +278,7 @@ def _rows(s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], 
     found: dict[tuple[str, str], SyncedRecord] = {}
     for entity, record_ids in by_entity.items():
         model = MODELS[entity]
-        for chunk in _chunks(record_ids):
+        for chunk in batches(record_ids):
             for row in s.scalars(select(model).where(model.id.in_(chunk))):
                 found[(entity, row.id)] = row
     return found
@@ -295,7 +291,7 @@ def _detected(
     found = {}
     columns = (SyncConflict.record_id, SyncConflict.field, SyncConflict.change_ids,
                SyncConflict.detected_at)  # fmt: skip
-    for chunk in _chunks(list(dict.fromkeys(record_ids))):
+    for chunk in batches(list(dict.fromkeys(record_ids))):
         for record_id, name, change_ids, detected_at in s.execute(
             select(*columns).where(SyncConflict.record_id.in_(chunk))
         ):
@@ -325,7 +321,7 @@ def _existing_parents(
     found: set[tuple[str, str]] = set()
     for table, ids in wanted.items():
         model = MODELS[table]
-        for chunk in _chunks(sorted(ids)):
+        for chunk in batches(sorted(ids)):
             found.update((table, i) for i in s.scalars(select(model.id).where(model.id.in_(chunk))))
     return found
 

@@ -12,10 +12,11 @@ between writing and recording can never publish the same changes twice.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
+from restart_desktop.atomic import fsync_dir, write_atomically
 
 DEVICES = "devices"
 ROSTER, ROSTER_SIGNATURE = "roster.json", "roster.sig"
@@ -43,26 +44,6 @@ class Published:
 def bundle_name(from_seq: int, to_seq: int, generation: int = 1) -> str:
     again = f".{generation}" if generation > 1 else ""
     return f"{from_seq:010d}-{to_seq:010d}{again}.age"
-
-
-def _fsync_dir(folder: Path) -> None:
-    if os.name == "nt":
-        return  # Windows cannot open a folder to flush it; its rename is durable on NTFS
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    temporary = path.with_name(f".{path.name}.tmp")
-    with open(temporary, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temporary, path)
-    _fsync_dir(path.parent)
 
 
 class FolderTarget:
@@ -122,7 +103,7 @@ class FolderTarget:
         folder = self._device_folder(item.device_id)
         for name in (item.name, item.name.replace(".age", ".sig")):
             (folder / name).unlink(missing_ok=True)
-        _fsync_dir(folder)
+        fsync_dir(folder)
 
     def read(self, item: Published) -> tuple[bytes, bytes]:
         """(ciphertext, signature) of a published bundle."""

@@ -4,12 +4,13 @@ failure never leaves half a PDF under the name the worker chose."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QObject, QSizeF, QThread, QUrl, Signal
 from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+
+from restart_desktop.atomic import write_atomically
 
 BODY_PT = 13
 
@@ -45,25 +46,18 @@ def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT,
                    images: Mapping[str, QImage] | None = None) -> Path:  # fmt: skip
     """Write ``html`` to ``path`` as A4 pages; returns ``path``. ``images`` are pictures the
     HTML names in ``<img src="NAME">`` (drawn in memory: no picture file is written)."""
-    temporary = path.with_name(f".{path.name}.part")
-    writer = QPdfWriter(str(temporary))
-    try:
-        _print(html, writer, title, body_pt, images)
-        del writer  # closes the file
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
+    write_atomically(path, html_pdf_bytes(html, title, body_pt, images))
     return path
 
 
-def html_pdf_bytes(html: str, title: str, body_pt: int = BODY_PT) -> bytes:
+def html_pdf_bytes(html: str, title: str, body_pt: int = BODY_PT,
+                   images: Mapping[str, QImage] | None = None) -> bytes:  # fmt: skip
     """``html`` as the bytes of an A4 PDF, drawn in memory: the caller decides where they
     go (nothing is written to disk here)."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buffer)
-    _print(html, writer, title, body_pt, None)
+    _print(html, writer, title, body_pt, images)
     del writer  # finishes the document
     return bytes(buffer.data().data())
 

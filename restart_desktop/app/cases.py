@@ -514,6 +514,14 @@ class CaseService:
                 problems["consent_method"] = "Say how consent was given (written or verbal)."
         return problems
 
+    def _checked(self, values: CaseFields) -> CaseFields:
+        """``values`` as they are saved; ValidationFailed names every problem."""
+        values = self._normalised(values)
+        problems = self.validate(values)
+        if problems:
+            raise ValidationFailed(problems)
+        return values
+
     def _normalised(self, values: CaseFields) -> CaseFields:
         return replace(
             values,
@@ -532,10 +540,7 @@ class CaseService:
     def create_case(self, values: CaseFields, reason: str = "") -> SaveResult:
         """A new recommendation: a worker's is allocated to them, a supervisor's waits for
         the allocation decision."""
-        values = self._normalised(values)
-        problems = self.validate(values)
-        if problems:
-            raise ValidationFailed(problems)
+        values = self._checked(values)
         person = Person(
             **{f.name: getattr(values, f.name) for f in fields(CaseFields)
                if f.name not in _LIST_FIELDS}
@@ -557,10 +562,7 @@ class CaseService:
         """The fields that matter which saving ``values`` would change, in words: the window
         asks for a reason before it saves. Values that cannot be saved raise
         ValidationFailed, as saving them would."""
-        values = self._normalised(values)
-        problems = self.validate(values)
-        if problems:
-            raise ValidationFailed(problems)
+        values = self._checked(values)
         with self._db.read() as s:
             person = s.get(Person, case_id)
             if person is None:
@@ -570,10 +572,7 @@ class CaseService:
     def update_case(self, case_id: str, values: CaseFields, reason: str = "") -> SaveResult:
         """Save the case file. A change to a field that matters (release date, consent, risk
         flags) needs ``reason``, kept with the old and new values in the field history."""
-        values = self._normalised(values)
-        problems = self.validate(values)
-        if problems:
-            raise ValidationFailed(problems)
+        values = self._checked(values)
         with self._db.write() as s:
             person = s.get(Person, case_id)
             if person is None:

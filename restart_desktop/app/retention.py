@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import receives_case
-from restart_desktop.domain.case import CaseStatus, Role, display_name
+from restart_desktop.domain.case import CaseStatus, display_name
 from restart_desktop.domain.retention import (
     EXPORT_YEARS,
     LAPTOP_DAYS,
@@ -36,7 +36,7 @@ from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import audiences
 from restart_desktop.store.changes import utcnow
 from restart_desktop.store.erasure import erase_cases
-from restart_desktop.store.models import Change, Erasure, NoteDraft, Person, Worker
+from restart_desktop.store.models import Change, Erasure, NoteDraft, Person
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,13 @@ class ScheduledErasure:
     rule: ErasureRule
     due: dt.date
     waiting_for: str  # "" when it goes on the due date
+
+
+@dataclass(frozen=True)
+class RetentionOverview:
+    policy: RetentionPolicy
+    can_change: bool  # a supervisor sets the periods
+    listed: list[ScheduledErasure]
 
 
 @dataclass(frozen=True)
@@ -81,9 +88,7 @@ class RetentionService:
     @property
     def supervisor(self) -> bool:
         with self._app.db.read() as s:
-            worker = s.get(Worker, self._app.worker.id)
-            role = worker.role if worker is not None else self._app.worker.role.value
-        return role == Role.SUPERVISOR
+            return self._app.is_supervisor_now(s)
 
     def policy(self) -> RetentionPolicy:
         return RetentionPolicy(_int_setting(self._app, LAPTOP_DAYS_SETTING, LAPTOP_DAYS),
@@ -98,13 +103,15 @@ class RetentionService:
         self._app.set_setting(LAPTOP_DAYS_SETTING, str(policy.laptop_days))
         self._app.set_setting(EXPORT_YEARS_SETTING, str(policy.export_years))
 
+    def overview(self) -> RetentionOverview:
+        """What the retention window shows: the periods, who may change them, the list."""
+        return RetentionOverview(self.policy(), self.supervisor, self.schedule())
+
     def schedule(self) -> list[ScheduledErasure]:
         """Every case a rule applies to, soonest first, with what holds it back."""
         supervisor, policy, today = self.supervisor, self.policy(), self._today()
         with self._app.db.read() as s:
-            planned = self._planned(s, supervisor, policy, today)
-            names = {p.id: display_name(p.given_name, p.family_name, p.preferred_name)
-                     for p in _people(s, [item.case_id for item in planned])}  # fmt: skip
+            planned, names = self._planned(s, supervisor, policy, today)
         return sorted(
             (ScheduledErasure(item.case_id, names.get(item.case_id, ""), item.rule, item.due,
                               item.waiting_for) for item in planned),
@@ -116,7 +123,7 @@ class RetentionService:
         device = self._app.device_id
         by_rule: dict[ErasureRule, list[str]] = {}
         with self._app.db.write() as s:
-            for item in self._planned(s, supervisor, policy, today):
+            for item in self._planned(s, supervisor, policy, today)[0]:
                 if item.is_due(today):
                     by_rule.setdefault(item.rule, []).append(item.case_id)
             at = utcnow()
@@ -133,10 +140,12 @@ class RetentionService:
                                           sorted(by_rule.items())))  # fmt: skip
 
     def _planned(self, s: Session, supervisor: bool, policy: RetentionPolicy,
-                 today: dt.date) -> list[Scheduled]:  # fmt: skip
+                 today: dt.date) -> tuple[list[Scheduled], dict[str, str]]:  # fmt: skip
+        """What the rules say of each case, and the names of the cases listed."""
         me = self._app.worker.id
-        rows = s.execute(select(Person.id, Person.status, Person.legal_hold,
-                                Person.updated_at)).all()  # fmt: skip
+        rows = s.execute(select(Person.id, Person.status, Person.legal_hold, Person.updated_at,
+                                Person.given_name, Person.family_name,
+                                Person.preferred_name)).all()  # fmt: skip
         if supervisor:
             mine = {row.id for row in rows}
         else:
@@ -150,7 +159,8 @@ class RetentionService:
         newest = _newest_own_change(s, ids, self._app.device_id)
         confirmed = _int_setting(self._app, CONFIRMED_SEQ, 0) if not supervisor else 0
         drafts = _with_drafts(s, ids)
-        planned = []
+        planned: list[Scheduled] = []
+        names: dict[str, str] = {}
         for row in candidates:
             closed_on = None
             if row.status == CaseStatus.CLOSED.value:
@@ -161,14 +171,9 @@ class RetentionService:
             ), policy, supervisor, today)  # fmt: skip
             if found is not None:
                 planned.append(found)
-        return planned
-
-
-def _people(s: Session, ids: Sequence[str]) -> list[Person]:
-    found: list[Person] = []
-    for chunk in batches(ids):
-        found.extend(s.scalars(select(Person).where(Person.id.in_(chunk))))
-    return found
+                names[row.id] = display_name(row.given_name, row.family_name,
+                                             row.preferred_name)  # fmt: skip
+        return planned, names
 
 
 def _closed_on(s: Session, ids: Sequence[str]) -> dict[str, dt.date]:
@@ -181,8 +186,7 @@ def _closed_on(s: Session, ids: Sequence[str]) -> dict[str, dt.date]:
             .where(Change.entity == Person.__tablename__, Change.record_id.in_(chunk), closing)
             .group_by(Change.record_id)
         ):
-            found[record_id] = at.date() if isinstance(at, dt.datetime) else (
-                dt.datetime.fromisoformat(str(at)).date())  # fmt: skip
+            found[record_id] = at.date()
     return found
 
 

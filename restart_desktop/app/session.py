@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
 from restart_desktop.domain.case import Role
@@ -76,6 +77,13 @@ class AppSession:
     def set_setting(self, key: str, value: str) -> None:
         with self.db.write() as s:
             s.merge(LocalSetting(key=key, value=value))
+
+    def is_supervisor_now(self, s: Session) -> bool:
+        """Whether this laptop's worker is a supervisor now: a promotion arrives as a change
+        of their worker record, so it is read from the database, not the unlock."""
+        worker = s.get(Worker, self.worker.id)
+        role = worker.role if worker is not None else self.worker.role.value
+        return role == Role.SUPERVISOR
 
     @property
     def idle_lock_minutes(self) -> int:

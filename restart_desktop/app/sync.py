@@ -335,11 +335,8 @@ def _comes_here(changes: Sequence[Mapping[str, Any]], worker_id: str) -> bool:
 
 
 def _who(session: AppSession, s: Session) -> tuple[str, bool]:
-    """This laptop's worker and whether they are a supervisor now (a promotion arrives as a
-    change of their worker record, so it is read from the database, not the unlock)."""
-    worker = s.get(Worker, session.worker.id)
-    role = worker.role if worker is not None else session.worker.role.value
-    return session.worker.id, role == Role.SUPERVISOR
+    """This laptop's worker and whether they are a supervisor now."""
+    return session.worker.id, session.is_supervisor_now(s)
 
 
 def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> int:

@@ -74,8 +74,17 @@ ALLOWED_TRANSITIONS: Mapping[CaseStatus, frozenset[CaseStatus]] = MappingProxyTy
 )
 
 
+def _joined(labels: list[str], word: str) -> str:
+    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + f" {word} " + labels[-1]
+
+
 def _either(labels: list[str]) -> str:
-    return labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+    return _joined(labels, "or")
+
+
+def listed(labels: list[str]) -> str:
+    """``["a", "b", "c"]`` as "a, b and c"."""
+    return _joined(labels, "and")
 
 
 def transition_problem(old: CaseStatus, new: CaseStatus, reason: str) -> str | None:
@@ -242,5 +251,4 @@ def reason_problem(changed: list[str], reason: str) -> str | None:
         return None
     labels = [REASONED_FIELDS[name].split(" (")[0].lower().replace("mappa", "MAPPA")
               for name in changed]  # fmt: skip
-    what = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " and " + labels[-1]
-    return f"Say why the {what} changed: the reason is kept in the case history."
+    return f"Say why the {listed(labels)} changed: the reason is kept in the case history."

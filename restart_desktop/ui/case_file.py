@@ -31,13 +31,13 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService, SaveResult, WorkerOption
-from restart_desktop.app.errors import UserError, ValidationFailed
+from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.domain.allocation import HandoverKind
-from restart_desktop.domain.case import ConsentMethod, ReferralSource, display_name
+from restart_desktop.domain.case import ConsentMethod, ReferralSource, display_name, listed
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
 from restart_desktop.ui.outcomes import OutcomesPanel
@@ -510,38 +510,34 @@ class CaseFileView(QWidget):
             self._show_problems(problems)
             return
         service, case_id = self._service, self.case_id
-        reason = ""
-        if case_id is not None:
-            try:
-                changed = service.reasoned_changes(case_id, values)
-            except ValidationFailed as error:
-                self._show_problems(error.problems)
-                return
-            except UserError as error:
-                self._show_problems({"": str(error)})
-                return
-            if changed:
-                listed = ", ".join(changed[:-1]) + " and " + changed[-1] if len(changed) > 1 \
-                    else changed[0]  # fmt: skip
-                dialog = ReasonDialog(
-                    "Why is this changing?",
-                    f"You changed: <b>{html.escape(listed)}</b>. Say why in a few words: the "
-                    "reason is kept with the old and new values in the case history.",
-                    "Save", self)  # fmt: skip
-                if dialog.exec() != QDialog.DialogCode.Accepted:
-                    self.saved_line.setText("Not saved yet: a reason is needed.")
-                    return
-                reason = dialog.reason.text()
         self._then_close = then_close
         self.save_button.setEnabled(False)
         self.saved_line.setText("Saving…")
+        if case_id is None:
+            self._runner.run(lambda: service.create_case(values), self._on_saved,
+                             self._on_save_failed)  # fmt: skip
+            return
 
-        def work() -> SaveResult:
-            if case_id is None:
-                return service.create_case(values)
-            return service.update_case(case_id, values, reason)
+        def checked(changed: list[str]) -> None:
+            """Ask why fields that matter changed (if they did), then save."""
+            reason = ""
+            if changed:
+                dialog = ReasonDialog(
+                    "Why is this changing?",
+                    f"You changed: <b>{html.escape(listed(changed))}</b>. Say why in a few "
+                    "words: the reason is kept with the old and new values in the case "
+                    "history.", "Save", self)  # fmt: skip
+                if dialog.exec() != QDialog.DialogCode.Accepted:
+                    self._then_close = None
+                    self.save_button.setEnabled(True)
+                    self.saved_line.setText("Not saved yet: a reason is needed.")
+                    return
+                reason = dialog.reason.text()
+            self._runner.run(lambda: service.update_case(case_id, values, reason),
+                             self._on_saved, self._on_save_failed)  # fmt: skip
 
-        self._runner.run(work, self._on_saved, self._on_save_failed)
+        self._runner.run(lambda: service.reasoned_changes(case_id, values), checked,
+                         self._on_save_failed)  # fmt: skip
 
     def _ensure_timeline(self) -> None:
         """The contacts and release-day tabs exist once the person does (a new person is

@@ -20,12 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.retention import RetentionRun, RetentionService, ScheduledErasure
-from restart_desktop.domain.retention import (
-    MAX_EXPORT_YEARS,
-    MAX_LAPTOP_DAYS,
-    RetentionPolicy,
+from restart_desktop.app.retention import (
+    RetentionOverview,
+    RetentionRun,
+    RetentionService,
+    ScheduledErasure,
 )
+from restart_desktop.domain.retention import MAX_EXPORT_YEARS, MAX_LAPTOP_DAYS, RetentionPolicy
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import FieldError
@@ -58,8 +59,6 @@ class RetentionDialog(QDialog):
         self.setWindowTitle("Data retention")
         self.resize(860, 560)
         self._service, self._runner = service, runner
-        supervisor = service.supervisor
-        policy = service.policy()
         intro = QLabel(
             "Closed cases leave a worker's laptop a set time after closing, and only once "
             "the central export holds every change made to them here. A supervisor's laptop "
@@ -69,12 +68,10 @@ class RetentionDialog(QDialog):
         self.laptop_days = QSpinBox()
         self.laptop_days.setRange(1, MAX_LAPTOP_DAYS)
         self.laptop_days.setSuffix(" days after closing")
-        self.laptop_days.setValue(policy.laptop_days)
         self.laptop_days.setAccessibleName("Days a closed case stays on a worker's laptop")
         self.export_years = QSpinBox()
         self.export_years.setRange(1, MAX_EXPORT_YEARS)
         self.export_years.setSuffix(" years after closing")
-        self.export_years.setValue(policy.export_years)
         self.export_years.setAccessibleName("Years a closed case is kept centrally")
         self.save_button = QPushButton("&Save periods")
         self.save_button.clicked.connect(self._on_save)
@@ -91,10 +88,12 @@ class RetentionDialog(QDialog):
         row.addStretch(1)
         form.addRow("", row)
         form.addRow(self.error)
-        if not supervisor:
-            for widget in (self.laptop_days, self.export_years, self.save_button):
-                widget.setEnabled(False)
-            form.addRow(QLabel("The periods are set by a supervisor."))
+        # Until the periods are read, and for good on a worker's laptop.
+        for widget in (self.laptop_days, self.export_years, self.save_button):
+            widget.setEnabled(False)
+        self.set_by = QLabel("The periods are set by a supervisor.")
+        self.set_by.hide()
+        form.addRow(self.set_by)
 
         self.model = ScheduleModel(self)
         self.table = EnterTableView()
@@ -125,7 +124,15 @@ class RetentionDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self._runner.run(self._service.schedule, self._on_schedule, self._on_failed)
+        self._runner.run(self._service.overview, self._on_overview, self._on_failed)
+
+    def _on_overview(self, overview: RetentionOverview) -> None:
+        self.laptop_days.setValue(overview.policy.laptop_days)
+        self.export_years.setValue(overview.policy.export_years)
+        for widget in (self.laptop_days, self.export_years, self.save_button):
+            widget.setEnabled(overview.can_change)
+        self.set_by.setVisible(not overview.can_change)
+        self._on_schedule(overview.listed)
 
     def _on_schedule(self, items: list[ScheduledErasure]) -> None:
         self.model.set_rows(items)

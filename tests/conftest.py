@@ -14,6 +14,7 @@ from restart_desktop.domain.case import Role
 from restart_desktop.domain.reference import load_reference_data
 from restart_desktop.paths import DATA_DIR_ENV, DataPaths
 from restart_desktop.security.keys import KdfParams
+from tests.support.clock import use_zone
 from tests.support.constants import PASSPHRASE, WORKER_NAME
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -75,3 +76,20 @@ def enrolled(
     )
     yield session
     session.close()
+
+
+#: The zones the time-sensitive tests run in: the users' own (with summer time), a fixed
+#: UTC+1 (Etc/GMT-1 means UTC+1 in the tz database's inverted sign), and one far from UTC.
+LAPTOP_ZONES = ("Europe/London", "Etc/GMT-1", "America/New_York")
+
+
+@pytest.fixture
+def london() -> Iterator[None]:
+    yield from use_zone("Europe/London")
+
+
+@pytest.fixture(params=LAPTOP_ZONES)
+def laptop_zone(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Runs the test once in each of ``LAPTOP_ZONES``; yields the zone's name."""
+    for _ in use_zone(request.param):
+        yield request.param

@@ -13,8 +13,8 @@ from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession, FailedUnlocks
 from restart_desktop.domain.audit import AuditAction, BrokenLink, ChainLink, first_break
 from restart_desktop.domain.case import Role, display_name
+from restart_desktop.domain.clock import at_local
 from restart_desktop.store.audit import append_entry
-from restart_desktop.store.changes import utcnow
 from restart_desktop.store.models import AuditEntry, Device, Person, Worker
 
 
@@ -26,7 +26,7 @@ def record(session: AppSession, action: AuditAction, person_id: str | None = Non
         if person_id is not None and s.get(Person, person_id) is None:
             person_id = None  # a record no longer here: the entry still says what was done
         append_entry(s, session.device_id, session.worker.id, action, person_id, detail,
-                     utcnow())  # fmt: skip
+                     session.clock.now())  # fmt: skip
 
 
 def record_failed_unlocks(session: AppSession, failed: FailedUnlocks) -> None:
@@ -103,10 +103,9 @@ class AuditService:
         if wanted.action:
             query = query.where(AuditEntry.action == wanted.action.value)
         if wanted.date_from:
-            query = query.where(AuditEntry.at >= dt.datetime.combine(wanted.date_from,
-                                                                     dt.time.min))  # fmt: skip
+            query = query.where(AuditEntry.at >= at_local(wanted.date_from, dt.time.min))
         if wanted.date_to:
-            query = query.where(AuditEntry.at < dt.datetime.combine(
+            query = query.where(AuditEntry.at < at_local(
                 wanted.date_to + dt.timedelta(days=1), dt.time.min))  # fmt: skip
         with self._app.db.read() as s:
             names = {w.id: w.name for w in s.scalars(select(Worker))}

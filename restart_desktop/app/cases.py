@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from enum import StrEnum
 from typing import Any
@@ -37,10 +36,11 @@ from restart_desktop.domain.case import (
     transition_problem,
     validate_case_fields,
 )
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
 from restart_desktop.domain.notes import ActionStatus
 from restart_desktop.domain.release import ReleaseFlags, release_flags
-from restart_desktop.store.changes import to_json_value, utcnow
+from restart_desktop.store.changes import to_json_value
 from restart_desktop.store.models import (
     Change,
     FieldChange,
@@ -187,22 +187,18 @@ class WorkerOption:
     organisation_code: str
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(second=0, microsecond=0)
-
 
 class CaseService:
     def __init__(
         self,
         session: AppSession,
-        today: Callable[[], dt.date] = dt.date.today,
-        now: Callable[[], dt.datetime] = _now,
+        clock: Clock | None = None,
     ) -> None:
         self._app = session
         self._db = session.db
         self._reference = session.reference
-        self._today = today
-        self._now = now
+        self._clock = clock or session.clock
+        self._now = self._clock.now_minute
 
     # --- caseload -----------------------------------------------------------------------
     # The columns a caseload row needs: plain tuples, not ORM objects, keep a page cheap.
@@ -232,7 +228,7 @@ class CaseService:
         if query.worker_id is not None:
             conditions.append(Person.allocated_worker_id == query.worker_id)
         if query.release_within_days is not None:
-            today = self._today()
+            today = self._clock.today()
             conditions.append(
                 and_(
                     Person.release_date >= today,
@@ -256,7 +252,7 @@ class CaseService:
                 )
         if conditions:
             stmt = stmt.where(and_(*conditions))
-        today = self._today()
+        today = self._clock.today()
         # Each key is (expression, ascending); a descending sort reverses every key.
         orders: dict[CaseSort, list[tuple[Any, bool]]] = {
             # Names are shown in capitals: sort them regardless of how they were typed.
@@ -296,7 +292,7 @@ class CaseService:
         self, query: CaseloadQuery, offset: int, limit: int
     ) -> tuple[int, list[CaseRow]]:
         """One page of the caseload and the number of matching cases, in one query."""
-        today = self._today()
+        today = self._clock.today()
         holidays = self._reference.bank_holiday_dates
         stmt = self._caseload_select(query, *self._ROW_COLUMNS, func.count().over())
         with self._db.read() as s:
@@ -384,7 +380,7 @@ class CaseService:
                 release_flags(
                     person.release_date,
                     person.has_settled_address,
-                    self._today(),
+                    self._clock.today(),
                     self._reference.bank_holiday_dates,
                     released=person.status in OUT_STATUSES,
                 )
@@ -482,7 +478,7 @@ class CaseService:
             date_of_birth=values.date_of_birth,
             referral_date=values.referral_date,
             release_date=values.release_date,
-            today=self._today(),
+            today=self._clock.today(),
         )
         ref = self._reference
         if values.prison_code and ref.prison(values.prison_code) is None:
@@ -508,7 +504,7 @@ class CaseService:
         if values.consent_given:
             if values.consent_date is None:
                 problems["consent_date"] = "Enter the date consent to share was given."
-            elif values.consent_date > self._today():
+            elif values.consent_date > self._clock.today():
                 problems["consent_date"] = "Consent cannot be dated in the future."
             if values.consent_method not in set(ConsentMethod):
                 problems["consent_method"] = "Say how consent was given (written or verbal)."
@@ -588,7 +584,7 @@ class CaseService:
             problem = reason_problem(changed, reason)
             if problem:
                 raise ValidationFailed({"reason": problem})
-            at = utcnow()  # one moment for the whole save: the history lists it together
+            at = self._clock.now()  # one moment for the whole save: the history lists it together
             for name in changed:
                 _keep_history(s, person, name, getattr(values, name), reason, at)
             for f in fields(CaseFields):
@@ -609,7 +605,7 @@ class CaseService:
             problem = transition_problem(CaseStatus(person.status), new_status, reason)
             if problem:
                 raise ValidationFailed({"status": problem})
-            _keep_history(s, person, "status", new_status.value, reason)
+            _keep_history(s, person, "status", new_status.value, reason, self._clock.now())
             person.status = new_status.value
             person.status_reason = reason.strip()
             follow_case(s, person, self._reference, self._now())
@@ -634,7 +630,7 @@ class CaseService:
                 if current is not None and not note.strip():
                     raise ValidationFailed({"note": "Say why the case goes back unallocated."})
                 if current is not None:
-                    _keep_history(s, person, "allocated_worker_id", None, note)
+                    _keep_history(s, person, "allocated_worker_id", None, note, self._clock.now())
                 person.allocated_worker_id = None
                 return None
             worker = s.get(Worker, worker_id)
@@ -655,11 +651,12 @@ class CaseService:
                 key = "note" if "note" in problem else "allocated_worker_id"
                 raise ValidationFailed({key: problem})
             if not share:
-                _keep_history(s, person, "allocated_worker_id", worker_id, note)
+                _keep_history(s, person, "allocated_worker_id", worker_id, note,
+                              self._clock.now())
                 person.allocated_worker_id = worker_id
             s.add(Handover(person_id=case_id, kind=kind.value, from_worker_id=current,
                            to_worker_id=worker_id, note=note.strip(),
-                           at=utcnow()))  # fmt: skip
+                           at=self._clock.now()))  # fmt: skip
             return kind
 
     def set_legal_hold(self, case_id: str, hold: bool, reason: str) -> None:
@@ -677,7 +674,7 @@ class CaseService:
             problem = reason_problem(["legal_hold"], reason)
             if problem:
                 raise ValidationFailed({"reason": problem})
-            _keep_history(s, person, "legal_hold", hold, reason)
+            _keep_history(s, person, "legal_hold", hold, reason, self._clock.now())
             person.legal_hold = hold
 
     @property
@@ -705,12 +702,12 @@ def _reasoned(person: Person, values: CaseFields) -> list[str]:
 
 
 def _keep_history(s: Session, person: Person, name: str, new: Any, reason: str,
-                  at: dt.datetime | None = None) -> None:  # fmt: skip
+                  at: dt.datetime) -> None:  # fmt: skip
     """A field history entry for a change to a field that matters (same transaction)."""
     old = getattr(person, name)
     s.add(FieldChange(person_id=person.id, field=name, old_value=to_json_value(old),
                       new_value=to_json_value(list(new) if isinstance(new, tuple) else new),
-                      reason=reason.strip(), at=at or utcnow()))  # fmt: skip
+                      reason=reason.strip(), at=at))  # fmt: skip
 
 
 def _handovers(s: Session, case_id: str, names: dict[str, str]) -> list[HandoverView]:

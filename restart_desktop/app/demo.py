@@ -22,6 +22,7 @@ from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol
 from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSource, Role
 from restart_desktop.domain.checklist import FirstNight, ItemState
+from restart_desktop.domain.clock import at_local, local_date
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.outcomes import AreaScore
@@ -135,7 +136,7 @@ def fill_demo_data(
 ) -> DemoSummary:
     rng = random.Random(seed)
     today = today or dt.date.today()
-    anchor = dt.datetime.combine(today, dt.time(9, 0))
+    anchor = at_local(today, dt.time(9, 0))
     prisons = [p.code for p in session.reference.prisons if p.code != "other"]
     sentence_types = [t.code for t in session.reference.sentence_types]
     holidays = session.reference.bank_holiday_dates
@@ -269,11 +270,11 @@ def _demo_contacts(
         day = start + dt.timedelta(days=rng.randint(0, span))
         kind = rng.choices(types, type_weights)[0]
         note = ContactNote(
-            id=uuid7(int(dt.datetime.combine(day, dt.time(9)).timestamp() * 1000),
+            id=uuid7(int(at_local(day, dt.time(9)).timestamp() * 1000),
                      rand=rng.getrandbits(80)),
             person_id=person.id,
             worker_id=worker_id,
-            contact_at=dt.datetime.combine(day, dt.time(rng.randint(8, 16), rng.choice((0, 30)))),
+            contact_at=at_local(day, dt.time(rng.randint(8, 16), rng.choice((0, 30)))),
             contact_type=kind.value,
             not_seen_reason="He was at a legal visit (demo)" if kind == ContactType.NOT_SEEN
             else "",
@@ -416,18 +417,18 @@ def _demo_plan(
         return  # plans of long-ago releases, and of releases months away, are left out
     plan = new_plan(s, person, session.reference, 1)
     template = session.reference.default_checklist
-    moment = dt.datetime.combine(release, dt.time(8, 0))
+    moment = at_local(release, dt.time(8, 0))
     worker = person.allocated_worker_id or session.worker.id
     out = person.status in {CaseStatus.RELEASED.value, CaseStatus.SUPPORTED_IN_COMMUNITY.value,
                             CaseStatus.CLOSED.value}  # fmt: skip
     # Share of items ticked: all once out, about half a week before, little a month before.
     share = 0.95 if out else max(0.0, min(0.9, 1.0 - days / 10))
-    demo_now = dt.datetime.combine(today, dt.time(9, 0))  # a morning's work so far
+    demo_now = at_local(today, dt.time(9, 0))  # a morning's work so far
     flags = release_flags(release, person.has_settled_address, today,
                           session.reference.bank_holiday_dates)  # fmt: skip
     for item in template.items:
         due = item.due_at(release, person.release_time)
-        if due is None or (not out and due > demo_now) or due.date() > today:
+        if due is None or (not out and due > demo_now) or local_date(due) > today:
             continue
         if rng.random() > share:
             continue
@@ -439,13 +440,13 @@ def _demo_plan(
         elif not out and item.code in PROBLEM_NOTES and rng.random() < 0.15:
             state, note = ItemState.PROBLEM, PROBLEM_NOTES[item.code]
         # Ticked in the hours before it was due (on the day: just before).
-        before = rng.randint(5, 60) if due.date() == release else rng.randint(30, 480)
+        before = rng.randint(5, 60) if local_date(due) == release else rng.randint(30, 480)
         at = due - dt.timedelta(minutes=before)
         appointment = DEMO_APPOINTMENTS.get(item.code)
         s.add(ReleasePlanItem(
             id=item_id_for(plan.id, item.code), plan_id=plan.id, person_id=person.id,
             item_code=item.code, state=state.value, state_at=at, state_by=worker, note=note,
-            appointment_at=dt.datetime.combine(release, appointment[0]) if appointment else None,
+            appointment_at=at_local(release, appointment[0]) if appointment else None,
             place=appointment[1] if appointment else "",
             contact=appointment[2] if appointment else "",
         ))  # fmt: skip
@@ -463,7 +464,7 @@ def _demo_plan(
             previous += dt.timedelta(days=1)
         plan.previous_release_date = previous
         plan.previous_release_time = person.release_time
-        plan.release_changed_at = dt.datetime.combine(today, dt.time(15, 20)) - dt.timedelta(
+        plan.release_changed_at = at_local(today, dt.time(15, 20)) - dt.timedelta(
             days=1
         )
 
@@ -514,23 +515,23 @@ def _demo_referrals(
             referral.consent_override = "Safeguarding duty (demo)."
         s.add(referral)
         s.flush()
-        at = dt.datetime.combine(made, dt.time(10, 0))
+        at = at_local(made, dt.time(10, 0))
         events: list[tuple[ReferralStatus | None, ReferralStatus, dt.datetime]] = [
             (None, ReferralStatus.DRAFT, at)
         ]
         previous = ReferralStatus.DRAFT
         for step in path:
             at = min(at + dt.timedelta(days=rng.randint(1, 6)),
-                     dt.datetime.combine(today, dt.time(9, 0)))  # fmt: skip
+                     at_local(today, dt.time(9, 0)))  # fmt: skip
             events.append((previous, step, at))
             previous = step
         referral.status = previous.value
         if path:
-            referral.sent_on = events[1][2].date()
+            referral.sent_on = local_date(events[1][2])
         if previous == ReferralStatus.DECLINED:
             referral.declined_reason = "Outside the service's area (demo)."
         if ReferralStatus.APPOINTMENT_BOOKED in path:
-            referral.appointment_at = dt.datetime.combine(
+            referral.appointment_at = at_local(
                 today + dt.timedelta(days=rng.randint(-10, 14)), dt.time(10, 30))
             referral.appointment_place = "At the service's office (demo)"
         if previous == ReferralStatus.CLOSED:
@@ -575,7 +576,7 @@ def _demo_assessments(
         s.add(Assessment(
             person_id=person.id, assessed_on=on, present="The person and their worker (demo)",
             scores=scores, agreed=True, disagreement="",
-            finalised_at=None if draft else dt.datetime.combine(on, dt.time(16, 0)),
+            finalised_at=None if draft else at_local(on, dt.time(16, 0)),
         ))  # fmt: skip
 
 
@@ -622,7 +623,7 @@ def _demo_allocation(s: Session, rng: random.Random, person: Person, own: str,
     colleague or a share for a release day."""
     if person.allocated_worker_id is None:
         return
-    at = dt.datetime.combine(person.referral_date or dt.date.today(), dt.time(11))
+    at = at_local(person.referral_date or dt.date.today(), dt.time(11))
     first = person.allocated_worker_id
     if person.allocated_worker_id == own and rng.random() < 0.1:
         first = rng.choice(colleagues)
@@ -649,7 +650,7 @@ def _demo_allocation(s: Session, rng: random.Random, person: Person, own: str,
 def _demo_history(s: Session, rng: random.Random, person: Person) -> None:
     """Changes to fields that matter, with their reasons: a moved release date, consent
     recorded, now and then a legal hold."""
-    at = dt.datetime.combine(person.referral_date or dt.date.today(), dt.time(15))
+    at = at_local(person.referral_date or dt.date.today(), dt.time(15))
     if person.consent_given:
         s.add(FieldChange(person_id=person.id, field="consent_given", old_value=False,
                           new_value=True, reason="Consent form signed at induction (demo).",
@@ -694,17 +695,17 @@ def _demo_reviews(session: AppSession, rng: random.Random, today: dt.date, perso
     are reviewed by the demo user; the demo user's own by the manager, so "My actions" has
     comments and a return to answer."""
     own = session.worker.id
-    cutoff = dt.datetime.combine(today - dt.timedelta(days=REVIEW_AFTER_DAYS), dt.time())
+    cutoff = at_local(today - dt.timedelta(days=REVIEW_AFTER_DAYS), dt.time())
     as_manager = session.db.with_actor(Actor(worker_id=manager_id, device_id=session.device_id))
     with session.db.read() as s:
         items = [(ReviewItemKind.NOTE, n.id, n.person_id, n.worker_id, n.contact_at)
                  for n in s.scalars(select(ContactNote).where(
                      ContactNote.person_id.in_(person_ids), ContactNote.contact_at < cutoff))]
         items += [(ReviewItemKind.REFERRAL, r.id, r.person_id, r.created_by,
-                   dt.datetime.combine(r.made_on, dt.time(12)))
+                   at_local(r.made_on, dt.time(12)))
                   for r in s.scalars(select(Referral).where(
                       Referral.person_id.in_(person_ids), Referral.status != "draft",
-                      Referral.made_on < cutoff.date()))]  # fmt: skip
+                      Referral.made_on < local_date(cutoff)))]  # fmt: skip
     returned_own = commented_own = 0
     for database in (session.db, as_manager):
         mine = database is as_manager  # the manager reviews the demo user's records

@@ -25,6 +25,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource, Role
 from restart_desktop.domain.checklist import FirstNight
+from restart_desktop.domain.clock import at_local, local_date
 from restart_desktop.domain.figures import (
     Cell,
     Count,
@@ -153,8 +154,8 @@ def _in(name: str) -> tuple[str, ...]:
 
 def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
     """Per status: the cases that moved to it during the period (from the change log)."""
-    start = dt.datetime.combine(period.start, dt.time.min)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min)
+    start = at_local(period.start, dt.time.min)
+    end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
     status = func.json_extract(Change.fields, "$.status")
     moved: dict[str, set[str]] = defaultdict(set)
     for record_id, value in s.execute(
@@ -169,7 +170,7 @@ def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
 def _cases(s: Session, period: Period, people: dict[str, Any], group: Grouping,
            released: set[str]) -> tuple[Table, Table, Summary]:  # fmt: skip
     recommended = [pid for pid, p in people.items()
-                   if (p.referral_date or p.created_at.date()) in period]  # fmt: skip
+                   if (p.referral_date or local_date(p.created_at)) in period]  # fmt: skip
     moves = _status_moves(s, period)
     moves[CaseStatus.RELEASED.value] = released  # counted like the release figures
     columns = ("recommended", CaseStatus.ACCEPTED.value, CaseStatus.ENGAGED_IN_CUSTODY.value,
@@ -302,7 +303,7 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
                    ReferralEvent.to_status.in_([a.value for a in ANSWERS]))
             .order_by(ReferralEvent.at)
         ):  # fmt: skip
-            answered.setdefault(referral_id, at.date())
+            answered.setdefault(referral_id, local_date(at))
     needs = {n.code: n.label for n in reference.needs}
     by_category_status = Counter((r.category, r.status) for r in referrals)
     rows = tuple(
@@ -426,8 +427,8 @@ def _barriers(s: Session, period: Period,
 
 
 def _reviews(s: Session, period: Period, group: Grouping) -> tuple[Table, Summary]:
-    start = dt.datetime.combine(period.start, dt.time.min)
-    end = dt.datetime.combine(period.end + dt.timedelta(days=1), dt.time.min)
+    start = at_local(period.start, dt.time.min)
+    end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
     finalised: Counter[str] = Counter()
     for worker_id, n in s.execute(select(ContactNote.worker_id, func.count()).where(
             ContactNote.contact_at >= start, ContactNote.contact_at < end)

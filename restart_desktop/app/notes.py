@@ -9,7 +9,6 @@ one transaction that also removes the draft, so a note is never both or neither.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -21,6 +20,7 @@ from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.notes import (
     DEFAULT_STALE_DRAFT_HOURS,
     ActionOwner,
@@ -152,19 +152,17 @@ class SearchHit:
     snippet: str  # with SNIPPET_START/SNIPPET_END around each match
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
-
 
 class NoteService:
     def __init__(
         self,
         session: AppSession,
-        now: Callable[[], dt.datetime] = _now,
+        clock: Clock | None = None,
     ) -> None:
         self._app = session
         self._db = session.db
-        self._now = now
+        self._clock = clock or session.clock
+        self._now = self._clock.now
 
     @property
     def stale_draft_hours(self) -> int:
@@ -356,7 +354,7 @@ class NoteService:
         """Open actions on the signed-in worker's caseload (cases allocated to them): overdue
         first, then by due date, undated last."""
         me = self._app.worker.id
-        today = self._now().date()
+        today = self._clock.today()
         stmt = (
             select(FollowUpAction, Person.given_name, Person.family_name, Person.preferred_name)
             .join(Person, Person.id == FollowUpAction.person_id)
@@ -382,7 +380,7 @@ class NoteService:
     ) -> list[TimelineEntry]:
         """Notes (with their addenda) and actions of one person, newest first. Reading them
         is recorded in the audit trail."""
-        today = self._now().date()
+        today = self._clock.today()
         entries: list[TimelineEntry] = []
         with self._db.read() as s:
             person = s.get(Person, person_id)
@@ -502,9 +500,10 @@ def _reviews_by_note(
 
 
 def _datetime(value: object) -> dt.datetime:
+    """An instant read by plain SQL (stored as UTC text) as aware UTC."""
     if isinstance(value, dt.datetime):
-        return value
-    return dt.datetime.fromisoformat(str(value))
+        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(str(value)).replace(tzinfo=dt.UTC)
 
 
 def _note_view(

@@ -4,7 +4,6 @@ per life area, and the barriers and escalations register. Plain data in and out.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -13,6 +12,7 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import display_name
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.outcomes import (
     HIGHEST,
     LOWEST,
@@ -113,16 +113,14 @@ class BarrierCounts:
         )
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(second=0, microsecond=0)
-
 
 class OutcomeService:
-    def __init__(self, session: AppSession, now: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(self, session: AppSession, clock: Clock | None = None) -> None:
         self._app = session
         self._db = session.db
         self._reference = session.reference
-        self._now = now
+        self._clock = clock or session.clock
+        self._now = self._clock.now_minute
 
     # --- assessments ------------------------------------------------------------------------
     def blank_scores(self) -> tuple[AreaScore, ...]:
@@ -133,7 +131,7 @@ class OutcomeService:
         problems: dict[str, str] = {}
         if fields.assessed_on is None:
             problems["assessed_on"] = "Enter the date of the assessment."
-        elif fields.assessed_on > self._now().date():
+        elif fields.assessed_on > self._clock.today():
             problems["assessed_on"] = "The assessment date is in the future."
         codes = [area.code for area in fields.scores]
         if len(set(codes)) != len(codes):
@@ -224,7 +222,7 @@ class OutcomeService:
     def _barrier_check(self, fields: BarrierFields) -> dict[str, str]:
         return barrier_problems(
             fields.title, fields.category, [c.code for c in self._reference.barrier_categories],
-            fields.raised_on, self._now().date(),
+            fields.raised_on, self._clock.today(),
         )  # fmt: skip
 
     def create_barrier(self, fields: BarrierFields) -> str:
@@ -269,7 +267,7 @@ class OutcomeService:
             barrier = self._barrier(s, barrier_id)
             problem = barrier_transition_problem(
                 BarrierStatus(barrier.status), status, resolution, resolved_on,
-                self._now().date(),
+                self._clock.today(),
             )  # fmt: skip
             if problem is None and resolved_on is not None and resolved_on < barrier.raised_on:
                 problem = (

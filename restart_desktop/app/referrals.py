@@ -9,7 +9,7 @@ summary is produced, without consent for that kind of service or a recorded over
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, display_name
 from restart_desktop.domain.checklist import Records
+from restart_desktop.domain.clock import Clock, local_date, local_text
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
     DEFAULT_CHASE_WORKING_DAYS,
@@ -136,16 +137,14 @@ class DutyToReferProposal:
     draft_id: str | None = None  # a Duty to Refer already drafted, not yet sent
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(second=0, microsecond=0)
-
 
 class ReferralService:
-    def __init__(self, session: AppSession, now: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(self, session: AppSession, clock: Clock | None = None) -> None:
         self._app = session
         self._db = session.db
         self._reference: ReferenceData = session.reference
-        self._now = now
+        self._clock = clock or session.clock
+        self._now = self._clock.now_minute
         self._labels = {need.code: need.label for need in session.reference.needs}
 
     @property
@@ -203,7 +202,7 @@ class ReferralService:
                 reason=draft.reason.strip(),
                 urgency=draft.urgency,
                 how_sent=draft.how_sent or service.how_to_refer,
-                made_on=now.date(),
+                made_on=local_date(now),
                 status=ReferralStatus.DRAFT.value,
                 note_id=draft.note_id,
             )
@@ -261,7 +260,7 @@ class ReferralService:
                 raise ValidationFailed({"consent": gap})
             referral.status = ReferralStatus.SENT.value
             referral.how_sent = how_sent
-            referral.sent_on = now.date()
+            referral.sent_on = local_date(now)
             if gap:
                 referral.consent_override = override.strip()
             words = note.strip()
@@ -277,7 +276,7 @@ class ReferralService:
         if not authority:
             return
         named = self._reference.local_authority(authority)
-        ReleaseService(self._app, now=self._now).tick_recorded(
+        ReleaseService(self._app, clock=self._clock).tick_recorded(
             s, referral.person_id, Records.DUTY_TO_REFER,
             f"Referral sent to {named.name if named else authority} on {now:%d/%m/%Y}.",
         )  # fmt: skip
@@ -307,7 +306,7 @@ class ReferralService:
                 referral.appointment_at = change.appointment_at
                 referral.appointment_place = change.appointment_place.strip()
                 assert change.appointment_at is not None  # checked above
-                booked = f"{change.appointment_at:%d/%m/%Y %H:%M}" + (
+                booked = local_text(change.appointment_at) + (
                     f", {referral.appointment_place}" if referral.appointment_place else ""
                 )
                 change = replace(change, note=f"{booked}. {change.note.strip()}".strip())
@@ -323,7 +322,7 @@ class ReferralService:
         """Dates that cannot be right: an appointment before the referral was made, or
         attendance recorded before the appointment."""
         if change.status == ReferralStatus.APPOINTMENT_BOOKED and change.appointment_at:
-            if change.appointment_at.date() < referral.made_on:
+            if local_date(change.appointment_at) < referral.made_on:
                 return (
                     f"The appointment is before the referral was made "
                     f"({referral.made_on:%d/%m/%Y}): check the date."
@@ -332,8 +331,8 @@ class ReferralService:
             at = referral.appointment_at
             if at is not None and at > now:
                 return (
-                    f"The appointment is on {at:%d/%m/%Y at %H:%M}: record whether the person "
-                    "went once it has happened."
+                    f"The appointment is on {local_text(at, '%d/%m/%Y at %H:%M')}: record "
+                    "whether the person went once it has happened."
                 )
         return None
 
@@ -349,7 +348,7 @@ class ReferralService:
                 raise ValidationFailed(
                     {"status": "Only a sent referral that has had no answer is chased."}
                 )
-            referral.last_chased_on = now.date()
+            referral.last_chased_on = local_date(now)
             self._event(s, referral, "chase", referral.status, referral.status, now,
                         note.strip())  # fmt: skip
 
@@ -451,7 +450,7 @@ class ReferralService:
         with_events: bool = False,
     ) -> list[ReferralView]:
         workers = {w.id: w.name for w in s.scalars(select(Worker))}
-        today = self._now().date()
+        today = self._clock.today()
         holidays = self._reference.bank_holiday_dates
         working_days = self.chase_working_days
         events: dict[str, list[ReferralEventView]] = {}
@@ -521,7 +520,7 @@ class ReferralService:
             return self._proposal(s, person)
 
     def _proposal(self, s: Session, person: Person) -> DutyToReferProposal | None:
-        today = self._now().date()
+        today = self._clock.today()
         flags = release_flags(
             person.release_date, person.has_settled_address, today,
             self._reference.bank_holiday_dates, released=person.status in OUT_STATUSES,

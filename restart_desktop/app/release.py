@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -40,6 +40,7 @@ from restart_desktop.domain.checklist import (
     plan_progress,
     state_problems,
 )
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.store.models import (
@@ -198,9 +199,6 @@ class ReleaseSheet:
     made_at: dt.datetime
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(second=0, microsecond=0)
-
 
 # --- used by the case service, inside its own write ----------------------------------------
 
@@ -318,12 +316,17 @@ def new_plan(s: Session, person: Person, reference: ReferenceData, number: int) 
 # --- the service ---------------------------------------------------------------------------
 
 
+#: Sorts an appointment with no time before every real one.
+EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
 class ReleaseService:
-    def __init__(self, session: AppSession, now: Callable[[], dt.datetime] = _now) -> None:
+    def __init__(self, session: AppSession, clock: Clock | None = None) -> None:
         self._app = session
         self._db = session.db
         self._reference = session.reference
-        self._now = now
+        self._clock = clock or session.clock
+        self._now = self._clock.now_minute
         self._templates: dict[str, ChecklistTemplate] = {}
         self._need_labels = {need.code: need.label for need in session.reference.needs}
 
@@ -409,7 +412,7 @@ class ReleaseService:
         return release_flags(
             plan.release_date,
             person.has_settled_address,
-            self._now().date(),
+            self._clock.today(),
             self._reference.bank_holiday_dates,
             released=person.status in OUT_STATUSES or plan.outcome_recorded_at is not None,
         )
@@ -504,7 +507,7 @@ class ReleaseService:
     def today(self, only_mine: bool = False) -> list[TodayRow]:
         """Releases today and in the next seven days, by date and time, then those of the
         last three days whose outcome is not recorded yet (first: they are late)."""
-        today = self._now().date()
+        today = self._clock.today()
         me = self._app.worker.id
         stmt = select(Person).where(
             Person.status.in_(OPEN_STATUSES),
@@ -561,7 +564,7 @@ class ReleaseService:
         flags = release_flags(
             person.release_date,
             person.has_settled_address,
-            self._now().date(),
+            self._clock.today(),
             self._reference.bank_holiday_dates,
             released=person.status in OUT_STATUSES,
         )
@@ -690,7 +693,7 @@ class ReleaseService:
         default_days, default_time = SECTION_DUE[section]
         if due_time and due_time != RELEASE_TIME and TemplateItem(
             "x", section, "x", due_time=due_time
-        ).due_at(dt.date.today(), "") is None:
+        ).due_at(self._clock.today(), "") is None:
             problems["due_time"] = "Write the time as hours and minutes, e.g. 14:30."
         if problems:
             raise ValidationFailed(problems)
@@ -741,13 +744,13 @@ class ReleaseService:
                 raise NotFound("That release plan is no longer on this laptop.")
             person = s.get(Person, plan.person_id)
             assert person is not None
-            if plan.release_date is not None and plan.release_date > now.date():
+            if plan.release_date is not None and plan.release_date > self._clock.local(now).date():
                 raise ValidationFailed(
                     {"first_night": "The release is still ahead: record the outcome on the day."}
                 )
             met_at = outcome.met_at_gate_at
             if outcome.met_at_gate and met_at is not None and plan.release_date is not None:
-                if met_at.date() != plan.release_date:
+                if self._clock.local(met_at).date() != plan.release_date:
                     raise ValidationFailed({"met_at_gate_at": (
                         f"The release was on {plan.release_date:%d/%m/%Y}: enter the time you "
                         "met the person that day."
@@ -764,7 +767,7 @@ class ReleaseService:
 
             if person.status in _RELEASABLE:
                 person.status = CaseStatus.RELEASED.value
-                day = plan.release_date or now.date()
+                day = plan.release_date or self._clock.local(now).date()
                 person.status_reason = f"Release-day record of {day:%d/%m/%Y}"
                 message += " The case status is now Released."
             return message
@@ -823,7 +826,7 @@ class ReleaseService:
                 tonight = entry
             else:
                 appointments.append(entry)
-        appointments.sort(key=lambda a: (a.at is None, a.at or dt.datetime.min, a.what))
+        appointments.sort(key=lambda a: (a.at is None, a.at or EARLIEST, a.what))
         return ReleaseSheet(
             person_name=name,
             release_date=view.release_date,

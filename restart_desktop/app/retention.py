@@ -22,6 +22,7 @@ from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import receives_case
 from restart_desktop.domain.case import CaseStatus, display_name
+from restart_desktop.domain.clock import local_date
 from restart_desktop.domain.retention import (
     EXPORT_YEARS,
     LAPTOP_DAYS,
@@ -34,7 +35,6 @@ from restart_desktop.domain.retention import (
 )
 from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import audiences
-from restart_desktop.store.changes import utcnow
 from restart_desktop.store.erasure import erase_cases
 from restart_desktop.store.models import Change, Erasure, NoteDraft, Person
 
@@ -78,9 +78,9 @@ def _int_setting(session: AppSession, key: str, default: int) -> int:
 
 class RetentionService:
     def __init__(self, session: AppSession,
-                 today: Callable[[], dt.date] = dt.date.today) -> None:  # fmt: skip
+                 today: Callable[[], dt.date] | None = None) -> None:  # fmt: skip
         self._app = session
-        self._today = today
+        self._today = today or session.clock.today
 
     def today(self) -> dt.date:
         return self._today()
@@ -126,7 +126,7 @@ class RetentionService:
             for item in self._planned(s, supervisor, policy, today)[0]:
                 if item.is_due(today):
                     by_rule.setdefault(item.rule, []).append(item.case_id)
-            at = utcnow()
+            at = self._app.clock.now()
             for rule, case_ids in sorted(by_rule.items()):
                 erase_cases(s, case_ids, device, scrub=rule == ErasureRule.RETENTION)
                 for case_id in case_ids:
@@ -164,7 +164,7 @@ class RetentionService:
         for row in candidates:
             closed_on = None
             if row.status == CaseStatus.CLOSED.value:
-                closed_on = closed.get(row.id, row.updated_at.date())
+                closed_on = closed.get(row.id, local_date(row.updated_at))
             found = schedule(CaseRetention(
                 row.id, closed_on, bool(row.legal_hold), row.id in mine,
                 newest.get(row.id, 0) <= confirmed, row.id in drafts,
@@ -186,7 +186,7 @@ def _closed_on(s: Session, ids: Sequence[str]) -> dict[str, dt.date]:
             .where(Change.entity == Person.__tablename__, Change.record_id.in_(chunk), closing)
             .group_by(Change.record_id)
         ):
-            found[record_id] = at.date()
+            found[record_id] = local_date(at)
     return found
 
 

@@ -7,7 +7,7 @@ other change and works offline after a sync.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.checklist import FirstNight
+from restart_desktop.domain.clock import Clock, local_date, local_text
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.review import (
@@ -33,7 +34,6 @@ from restart_desktop.domain.review import (
     review_state,
     state_after,
 )
-from restart_desktop.store.changes import utcnow
 from restart_desktop.store.models import (
     Addendum,
     ContactNote,
@@ -149,10 +149,11 @@ _SOURCES = (
 
 
 class ReviewService:
-    def __init__(self, session: AppSession, now: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(self, session: AppSession, clock: Clock | None = None) -> None:
         self._app = session
         self._db = session.db
-        self._now = now
+        self._clock = clock or session.clock
+        self._now = self._clock.now
 
     @property
     def is_supervisor(self) -> bool:
@@ -363,7 +364,7 @@ def _body(s: Session, kind: ReviewItemKind, item_id: str,
         if note is None:
             raise NotFound("That note is no longer on this laptop.")
         body = [("Contact", f"{ContactType(note.contact_type).label}, "
-                            f"{note.contact_at:%-d %b %Y %H:%M}"
+                            + local_text(note.contact_at, "%-d %b %Y %H:%M")
                             + (f", {note.location}" if note.location else "")
                             + (f", {note.duration_minutes} minutes"
                                if note.duration_minutes else ""))]  # fmt: skip
@@ -375,7 +376,7 @@ def _body(s: Session, kind: ReviewItemKind, item_id: str,
             author = names.get(addendum.created_by, "Unknown worker")
             body.append((f"Addendum, {addendum.created_at:%-d %b %Y} by {author}",
                          addendum.text))  # fmt: skip
-        return note.person_id, note.worker_id, note.contact_at.date(), tuple(body)
+        return note.person_id, note.worker_id, local_date(note.contact_at), tuple(body)
     if kind == ReviewItemKind.RELEASE:
         plan = s.get(ReleasePlan, item_id)
         if plan is None:
@@ -390,7 +391,7 @@ def _body(s: Session, kind: ReviewItemKind, item_id: str,
                                      if plan.first_night_detail else "")),
             ("Outcome", plan.outcome_note or "(no note)"),
         ]  # fmt: skip
-        when = plan.release_date or (plan.outcome_recorded_at or utcnow()).date()
+        when = plan.release_date or local_date(plan.outcome_recorded_at or plan.updated_at)
         return plan.person_id, plan.updated_by, when, tuple(body)
     referral = s.get(Referral, item_id)
     if referral is None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
 from restart_desktop.domain.case import Role
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE, passphrase_feedback
 from restart_desktop.domain.reference import ReferenceData, load_reference_data
@@ -61,6 +62,12 @@ class AppSession:
     worker: WorkerInfo
     device_id: str
     reference: ReferenceData
+    #: The one clock every service reads: tests set "now" and the zone here.
+    clock: Clock = field(default_factory=Clock)
+
+    def __post_init__(self) -> None:
+        # Records' stamps and the audit trail read the same clock, even once it is replaced.
+        self.db.now = lambda: self.clock.now()
 
     @property
     def is_demo(self) -> bool:

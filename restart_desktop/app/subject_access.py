@@ -42,7 +42,6 @@ from restart_desktop.domain.redaction import (
     reference_vocabulary,
 )
 from restart_desktop.domain.reference import ReferenceData
-from restart_desktop.store.changes import utcnow
 from restart_desktop.store.models import Base, ChecklistSnapshot, Person, Worker
 
 AUDIT_DETAIL = "subject access export"
@@ -206,7 +205,7 @@ class SubjectAccessService:
         )
         return SubjectRecords(
             person_id=person_id,
-            produced_at=utcnow(),
+            produced_at=self._app.clock.now(),
             produced_by=self._app.worker.name,
             tables=tables,
             workers={k: v for k, v in names.items() if k in mentioned},

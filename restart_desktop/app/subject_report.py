@@ -27,6 +27,7 @@ from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSource, display_name
 from restart_desktop.domain.checklist import FirstNight, ItemState, Section
+from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.notes import ActionOwner, ActionStatus, ContactType
 from restart_desktop.domain.outcomes import BarrierStatus
 from restart_desktop.domain.redaction import WITHHELD
@@ -60,7 +61,8 @@ class ReportSection:
 
 def _when(value: Any) -> str:
     if isinstance(value, dt.datetime):
-        return f"{value:%d/%m/%Y %H:%M}"
+        # Earlier values in old changes may carry no zone: shown as they were written.
+        return local_text(value) if value.tzinfo else f"{value:%d/%m/%Y %H:%M}"
     if isinstance(value, dt.date):
         return f"{value:%d/%m/%Y}"
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}(T.*)?", value):
@@ -193,8 +195,8 @@ def _case_details(person: Row, words: _Words) -> ReportSection:
     # Columns added since (a legal hold...) are shown as stored.
     extra = [(_humanise(k), _plain(v)) for k, v in p.items()
              if k not in _PERSON_FIELDS and k not in SyncedRecord.BOOKKEEPING]  # fmt: skip
-    made = [("Case file made", f"{_when(p['created_at'])} UTC by {words.worker(p['created_by'])}"),
-            ("Last changed", f"{_when(p['updated_at'])} UTC by {words.worker(p['updated_by'])}")]
+    made = [("Case file made", f"{_when(p['created_at'])} by {words.worker(p['created_by'])}"),
+            ("Last changed", f"{_when(p['updated_at'])} by {words.worker(p['updated_by'])}")]
     return ReportSection("Case details", entries=(
         Entry("The case file", _fields([*pairs, *extra, *made])),))  # fmt: skip
 
@@ -206,7 +208,7 @@ def _notes(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
     entries = []
     for note in _by(tables.get("contact_notes", []), "contact_at"):
         children = tuple(
-            Entry(f"Addendum of {_when(a['created_at'])} UTC by {words.worker(a['created_by'])}",
+            Entry(f"Addendum of {_when(a['created_at'])} by {words.worker(a['created_by'])}",
                   text=str(a["text"]))
             for a in addenda.pop(str(note["id"]), ())
         )  # fmt: skip
@@ -220,7 +222,7 @@ def _notes(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
                      ("Needs discussed", words.needs(note["needs"]))]),
             str(note["text"]), children))  # fmt: skip
     for rows in addenda.values():  # an addendum whose note is not held (should not happen)
-        entries += [Entry(f"Addendum of {_when(a['created_at'])} UTC", text=str(a["text"]))
+        entries += [Entry(f"Addendum of {_when(a['created_at'])}", text=str(a["text"]))
                     for a in rows]  # fmt: skip
     return ReportSection("Contact notes and addenda", "Each note as finalised, with the "
                          "corrections and late information added under it.",
@@ -234,7 +236,7 @@ def _actions(rows: list[Row], words: _Words) -> ReportSection:
                                                      a["owner_detail"])))),
                  ("Due", _when(a["due_date"])), ("State", _label(ActionStatus, a["status"])),
                  ("How it turned out", a["outcome"]), ("Closed", _when(a["closed_at"])),
-                 ("Agreed", f"{_when(a['created_at'])} UTC by {words.worker(a['created_by'])}")]))
+                 ("Agreed", f"{_when(a['created_at'])} by {words.worker(a['created_by'])}")]))
         for a in rows)  # fmt: skip
     return ReportSection("Follow-up actions", entries=entries)
 
@@ -345,7 +347,7 @@ def _barriers(rows: list[Row], words: _Words) -> ReportSection:
 
 def _handovers(rows: list[Row], words: _Words) -> ReportSection:
     entries = tuple(Entry(
-        f"{_when(h['at'])} UTC · {_label(HandoverKind, h['kind'])}",
+        f"{_when(h['at'])} · {_label(HandoverKind, h['kind'])}",
         _fields([("From", words.worker(h["from_worker_id"])),
                  ("To", words.worker(h["to_worker_id"])), ("By", words.worker(h["created_by"]))]),
         str(h["note"] or "")) for h in _by(rows, "at"))  # fmt: skip
@@ -360,14 +362,14 @@ def _reviews(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
          str(r["comment"] or ""))
         for r in _by(tables.get("reviews", []), "at"))  # fmt: skip
     return ReportSection("Supervisors' reviews", "Sign-offs, comments and corrections asked "
-                         "for on the records above (times UTC).",
+                         "for on the records above.",
                          columns=("When", "By", "Action", "On", "Comment"), rows=rows,
                          widths=(16, 18, 16, 22, 28))  # fmt: skip
 
 
 def _field_changes(rows: list[Row], words: _Words) -> ReportSection:
     entries = tuple(Entry(
-        f"{_when(c.get('at'))} UTC · {_humanise(str(c.get('field', '')))}",
+        f"{_when(c.get('at'))} · {_humanise(str(c.get('field', '')))}",
         _fields([("From", _plain(c.get("old_value"))), ("To", _plain(c.get("new_value"))),
                  ("By", words.worker(c.get("created_by")))]),
         str(c.get("reason") or "")) for c in rows)  # fmt: skip
@@ -391,7 +393,7 @@ def _generic(name: str, rows: list[Row], words: _Words) -> ReportSection:
                  for k, v in row.items()
                  if k not in SyncedRecord.BOOKKEEPING and k != "person_id"]  # fmt: skip
         made = row.get("created_at")
-        heading = f"Made {_when(made)} UTC" if made else "Record"
+        heading = f"Made {_when(made)}" if made else "Record"
         entries.append(Entry(heading, _fields(pairs)))
     return ReportSection(_humanise(name), entries=tuple(entries))
 
@@ -478,7 +480,7 @@ def _history(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
         before.update(fields)
     return ReportSection(
         "Earlier values: every edit", "Each change made to a record after it was first "
-        "written (UTC), from the log the laptops share. The JSON file holds the whole log.",
+        "written, from the log the laptops share. The JSON file holds the whole log.",
         columns=("When", "Who", "Record", "Field", "Before", "After"), rows=tuple(rows),
         widths=(15, 14, 21, 14, 18, 18), empty="No record was edited after it was made.")
 
@@ -486,7 +488,7 @@ def _history(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
 def _audit(rows: list[Row], words: _Words) -> ReportSection:
     return ReportSection(
         "Audit trail: who opened, read, changed or exported this record",
-        "Times are UTC. The trail says what was done, never what a note says.",
+        "The trail says what was done, never what a note says.",
         columns=("When", "Who", "What", "Detail"), widths=(16, 20, 20, 44),
         rows=tuple((_when(e["at"]), words.worker(e["worker_id"]),
                     _label(AuditAction, e["action"]), str(e["detail"] or ""))
@@ -495,7 +497,8 @@ def _audit(rows: list[Row], words: _Words) -> ReportSection:
 
 def readable_sections(records: SubjectRecords, reference: ReferenceData) -> list[ReportSection]:
     """What the PDF shows, in words: every table of the export, in sections (a table this
-    module has no words for yet is shown as stored, under its own name)."""
+    module has no words for yet is shown as stored, under its own name). Times are the
+    laptop's local time; the JSON file keeps them as UTC with their offset."""
     words = _Words(reference, records.workers, records.checklists)
     tables = records.tables
 
@@ -533,7 +536,7 @@ def about_lines(records: SubjectRecords) -> list[tuple[str, str]]:
                 f"{_plural(records.places_withheld, 'place')}, replaced by {WITHHELD}. "
                 f"{WITHHELD_WHY}" if records.names_withheld else "Nothing was withheld.")
     return [("For", name), ("Case id", records.person_id),
-            ("Produced", f"{records.produced_at:%d/%m/%Y %H:%M} UTC by {records.produced_by}"),
+            ("Produced", f"{local_text(records.produced_at)} by {records.produced_by}"),
             ("By", f"RESTART Desktop {records.app_version}"), ("Withheld", withheld),
             ("Records", ", ".join(f"{_humanise(t).lower()} {len(r)}"
                                   for t, r in records.tables.items()))]  # fmt: skip

@@ -34,6 +34,7 @@ from restart_desktop.domain.merge import bases_of
 from restart_desktop.store.case_index import audiences, case_of_change
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY, erasures_here
+from restart_desktop.store.instants import read_utc
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
     SYNCED_MODELS,
@@ -553,7 +554,7 @@ def publish_and_compare_digests(
     team's laptops that hold the same changes but disagree about the current state."""
     now = utcnow()
     last = session.setting(DIGEST_AT, "")
-    due = not last or now - dt.datetime.fromisoformat(last) >= DIGEST_INTERVAL
+    due = not last or now - read_utc(last) >= DIGEST_INTERVAL
     if not (force or due):
         return ()
     own = holdings(session)

@@ -65,9 +65,14 @@ class ChainLink:
     prev_hash: str
 
 
+def _utc_text(at: dt.datetime) -> str:
+    """The time as the chain has always hashed it: UTC, written without a zone."""
+    return (at.astimezone(dt.UTC).replace(tzinfo=None) if at.tzinfo else at).isoformat()
+
+
 def entry_hash(link: ChainLink) -> str:
     body = {
-        "device_id": link.device_id, "seq": link.seq, "at": link.at.isoformat(),
+        "device_id": link.device_id, "seq": link.seq, "at": _utc_text(link.at),
         "worker_id": link.worker_id, "action": link.action, "person_id": link.person_id,
         "detail": link.detail, "prev_hash": link.prev_hash,
     }  # fmt: skip

@@ -22,6 +22,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from restart_desktop.domain.clock import at_local
 from restart_desktop.domain.errors import ReferenceDataError
 from restart_desktop.domain.release import ReleaseFlags
 
@@ -172,12 +173,13 @@ class TemplateItem:
     records: Records = Records.NOTHING
 
     def due_at(self, release_date: dt.date | None, release_time: str) -> dt.datetime | None:
-        """When the item is due for a release on this date and time; None with no date."""
+        """When the item is due (aware UTC) for a release on this local date and time; None
+        with no date."""
         if release_date is None:
             return None
         day = release_date + dt.timedelta(days=self.due_days)
         text = release_time if self.due_time == RELEASE_TIME else self.due_time
-        return dt.datetime.combine(day, _parse_time(text) or DEFAULT_RELEASE_TIME)
+        return at_local(day, _parse_time(text) or DEFAULT_RELEASE_TIME)
 
     def applies_to(self, flags: ReleaseFlags | None, has_settled_address: bool) -> bool:
         if self.applies == Applies.FRIDAY_OR_PRE_HOLIDAY:
@@ -535,7 +537,8 @@ def state_problems(
 
 
 def release_moment(release_date: dt.date, release_time: str) -> dt.datetime:
-    return dt.datetime.combine(release_date, _parse_time(release_time) or DEFAULT_RELEASE_TIME)
+    """The instant (aware UTC) of a release on a local date at a local "HH:MM"."""
+    return at_local(release_date, _parse_time(release_time) or DEFAULT_RELEASE_TIME)
 
 
 def is_late_change(

@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from restart_desktop.domain.clock import local_date, system_now
+
 SMALL = 5  # counts below this (but above 0) are not shown in a board pack
 SUPPRESSED = "<5"
 
@@ -102,7 +104,7 @@ class Period:
 
     def __contains__(self, day: object) -> bool:
         if isinstance(day, dt.datetime):
-            day = day.date()
+            day = local_date(day)
         return isinstance(day, dt.date) and self.start <= day <= self.end
 
     @property
@@ -116,7 +118,7 @@ class Figures:
     group_by: str  # "programme", "organisation" or "worker"
     tables: tuple[Table, ...]
     summary: tuple[tuple[str, Cell], ...]  # (metric, value) for summary.csv
-    made_at: dt.datetime = field(default_factory=dt.datetime.now)
+    made_at: dt.datetime = field(default_factory=system_now)
 
     def table(self, name: str) -> Table:
         return next(t for t in self.tables if t.name == name)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from restart_desktop.domain.clock import local_text
+
 MAX_NOTE_LENGTH = 200_000  # characters: far above any real note, well below SQLite's limits
 MAX_DURATION_MINUTES = 24 * 60
 DEFAULT_STALE_DRAFT_HOURS = 24
@@ -102,7 +104,7 @@ def check_note(
     else:
         if contact_at > now + dt.timedelta(minutes=5):
             confirmations.append(
-                f"The contact time ({contact_at:%d/%m/%Y %H:%M}) is in the future."
+                f"The contact time ({local_text(contact_at)}) is in the future."
             )
         if referral_date is not None and contact_at.date() < referral_date:
             confirmations.append(

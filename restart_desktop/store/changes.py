@@ -49,8 +49,18 @@ class UnattributedWrite(RuntimeError):
     """A bug: a synced record was written by a session that does not say who is writing."""
 
 
+#: session.info key: the callable giving "now" (aware UTC) for this transaction's stamps.
+CLOCK = "restart_clock"
+
+
+def _now(session: Session) -> dt.datetime:
+    clock = session.info.get(CLOCK)
+    return clock() if clock is not None else utcnow()
+
+
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    """Now, aware UTC (bookkeeping stamps; services take their time from the session clock)."""
+    return dt.datetime.now(dt.UTC)
 
 
 def to_json_value(value: Any) -> Any:
@@ -138,7 +148,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
             clock = _latest_clock(session, actor.device_id)
     else:
         seq, clock = cached
-    now = utcnow()
+    now = _now(session)
 
     pending: list[tuple[SyncedRecord, dict[str, Any], str | None, list[str]]] = []
     touched: dict[str | None, dict[str, set[str]]] = session.info.setdefault(_TOUCHED, {})
@@ -243,7 +253,7 @@ def _before_commit(session: Session) -> None:
     actor = session.info.get("actor")
     if not touched or not isinstance(actor, Actor) or session.info.get(IMPORTING):
         return
-    at = utcnow()
+    at = _now(session)
     for case, entities in sorted(touched.items(), key=lambda kv: kv[0] or ""):
         append_entry(session, actor.device_id, actor.worker_id, _audit_action(entities), case,
                      _audit_detail(entities), at)  # fmt: skip

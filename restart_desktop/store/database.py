@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from restart_desktop.store.changes import Actor, install_change_capture
+from restart_desktop.store.changes import CLOCK, Actor, install_change_capture, utcnow
 from restart_desktop.store.engine import READ_ONLY_OPTION, create_store_engine
 from restart_desktop.store.errors import StorageError, translate
 from restart_desktop.store.migrate import upgrade_to_head
@@ -30,9 +31,13 @@ install_change_capture(StoreSession)
 class Database:
     """An open, migrated, keyed database. Thread-safe to share; sessions are not."""
 
-    def __init__(self, engine: Engine, actor: Actor | None = None) -> None:
+    def __init__(self, engine: Engine, actor: Actor | None = None,
+                 now: Callable[[], dt.datetime] = utcnow) -> None:  # fmt: skip
         self.engine = engine
         self.actor = actor
+        #: Where the change hook takes "now" for the records' stamps and the audit trail:
+        #: the session's one clock (``AppSession`` points it there).
+        self.now = now
         self._sessions = sessionmaker(
             bind=engine, class_=StoreSession, autoflush=False, expire_on_commit=False
         )
@@ -45,12 +50,12 @@ class Database:
         return cls(create_store_engine(path, key), actor)
 
     def with_actor(self, actor: Actor) -> Database:
-        return Database(self.engine, actor)
+        return Database(self.engine, actor, self.now)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction: everything inside commits together or not at all."""
-        session = self._sessions(info={"actor": self.actor})
+        session = self._sessions(info={"actor": self.actor, CLOCK: self.now})
         try:
             with session.begin():
                 yield session
@@ -61,7 +66,7 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        session = self._sessions(info={"actor": self.actor})
+        session = self._sessions(info={"actor": self.actor, CLOCK: self.now})
         try:
             session.connection(execution_options={READ_ONLY_OPTION: True})
             yield session  # closed (rolled back) below: reads never commit

@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from restart_desktop.domain.ids import uuid7
+from restart_desktop.store.types import UtcDateTime
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -38,7 +38,8 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: DateTime()}
+    #: Every instant is aware UTC: the column type refuses a naive datetime.
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UtcDateTime()}
 
 
 class SyncedRecord(Base):
@@ -164,7 +165,7 @@ class ContactNote(SyncedRecord):
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"))
-    contact_at: Mapped[dt.datetime] = mapped_column()  # local wall-clock time of the contact
+    contact_at: Mapped[dt.datetime] = mapped_column()
     contact_type: Mapped[str] = mapped_column(String(32))
     not_seen_reason: Mapped[str] = mapped_column(Text, default="")
     location: Mapped[str] = mapped_column(String(200), default="")
@@ -271,7 +272,7 @@ class ReleasePlanItem(SyncedRecord):
     due_days: Mapped[int] = mapped_column(Integer, default=0)  # extra items only
     due_time: Mapped[str] = mapped_column(String(8), default="")  # extra items only
     state: Mapped[str] = mapped_column(String(16), default="open")  # ItemState value
-    state_at: Mapped[dt.datetime | None] = mapped_column()  # when it happened (local time)
+    state_at: Mapped[dt.datetime | None] = mapped_column()  # when it happened
     state_by: Mapped[str] = mapped_column(String(36), default="")  # worker id
     note: Mapped[str] = mapped_column(Text, default="")
     appointment_at: Mapped[dt.datetime | None] = mapped_column()
@@ -377,7 +378,7 @@ class Handover(SyncedRecord):
     from_worker_id: Mapped[str | None] = mapped_column(ForeignKey("workers.id"))
     to_worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"))
     note: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[dt.datetime] = mapped_column()  # UTC
+    at: Mapped[dt.datetime] = mapped_column()
 
 
 class Review(SyncedRecord):
@@ -400,7 +401,7 @@ class Review(SyncedRecord):
     worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"))  # whose record it is
     action: Mapped[str] = mapped_column(String(16))  # ReviewAction value
     comment: Mapped[str] = mapped_column(Text, default="")
-    at: Mapped[dt.datetime] = mapped_column()  # UTC
+    at: Mapped[dt.datetime] = mapped_column()
 
 
 class AuditEntry(SyncedRecord):
@@ -420,7 +421,7 @@ class AuditEntry(SyncedRecord):
 
     device_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(Integer)  # position in the device's chain, from 1
-    at: Mapped[dt.datetime] = mapped_column()  # UTC
+    at: Mapped[dt.datetime] = mapped_column()
     worker_id: Mapped[str] = mapped_column(String(36))
     action: Mapped[str] = mapped_column(String(32))  # AuditAction value
     # No foreign key: the trail outlives an erased case (the id then names no one).
@@ -444,7 +445,7 @@ class FieldChange(SyncedRecord):
     old_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     new_value: Mapped[Any] = mapped_column(JSON, nullable=True)
     reason: Mapped[str] = mapped_column(Text)
-    at: Mapped[dt.datetime] = mapped_column()  # UTC
+    at: Mapped[dt.datetime] = mapped_column()
 
 
 class Erasure(SyncedRecord):
@@ -460,7 +461,7 @@ class Erasure(SyncedRecord):
     case_id: Mapped[str] = mapped_column(String(36))
     rule: Mapped[str] = mapped_column(String(16))  # ErasureRule value
     device_id: Mapped[str] = mapped_column(String(36))
-    at: Mapped[dt.datetime] = mapped_column()  # UTC
+    at: Mapped[dt.datetime] = mapped_column()
 
 
 class NoteDraft(Base):

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Date, DateTime, delete, insert, inspect, select, text
+from sqlalchemy import Date, delete, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.allocation import receives_case
@@ -27,6 +27,7 @@ from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import audiences, case_of_change, note_audiences
 from restart_desktop.store.changes import IMPORTING, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY, erase_cases, erasures_here
+from restart_desktop.store.instants import read_instant, read_utc
 from restart_desktop.store.models import (
     SYNCED_MODELS,
     AuditEntry,
@@ -39,6 +40,7 @@ from restart_desktop.store.models import (
     SyncPending,
     SyncSkipped,
 )
+from restart_desktop.store.types import UtcDateTime
 
 MODELS: dict[str, type[SyncedRecord]] = {m.__tablename__: m for m in SYNCED_MODELS}
 
@@ -80,9 +82,10 @@ def change_info(change: Any) -> ChangeInfo:
 @functools.cache
 def _converters(model: type[SyncedRecord]) -> dict[str, Any]:
     found: dict[str, Any] = {}
+    table = model.__tablename__
     for column in inspect(model).columns:
-        if isinstance(column.type, DateTime):
-            found[str(column.key)] = dt.datetime.fromisoformat
+        if isinstance(column.type, UtcDateTime):
+            found[str(column.key)] = functools.partial(read_instant, table, str(column.key))
         elif isinstance(column.type, Date):
             found[str(column.key)] = dt.date.fromisoformat
     return found
@@ -140,7 +143,7 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
                                     "base_change_id", "hlc", "author_id", "fields")},
              "bases": raw.get("bases"),
              "case_id": case_of_change(s, raw),
-             "recorded_at": dt.datetime.fromisoformat(str(raw["recorded_at"]))}
+             "recorded_at": read_utc(str(raw["recorded_at"]))}
             for raw in new.values()
         ])  # fmt: skip
     touched = dict.fromkeys((str(r["entity"]), str(r["record_id"])) for r in new.values())
@@ -340,9 +343,9 @@ def _new_row(model: type[SyncedRecord], record_id: str, result: Merged) -> dict[
         values[name] = convert[name](value) if value is not None and name in convert else value
     values.update(
         id=record_id,
-        created_at=dt.datetime.fromisoformat(result.created.recorded_at),
+        created_at=read_utc(result.created.recorded_at),
         created_by=result.created.author_id,
-        updated_at=dt.datetime.fromisoformat(result.latest.recorded_at),
+        updated_at=read_utc(result.latest.recorded_at),
         updated_by=result.latest.author_id,
         last_change_id=result.latest.change_id,
     )
@@ -368,9 +371,9 @@ def _write(
         content = {}.items() if model.IMMUTABLE else result.values.items()
     for name, value in content:
         setattr(row, name, to_column_value(model, name, value))
-    row.created_at = dt.datetime.fromisoformat(result.created.recorded_at)
+    row.created_at = read_utc(result.created.recorded_at)
     row.created_by = result.created.author_id
-    row.updated_at = dt.datetime.fromisoformat(result.latest.recorded_at)
+    row.updated_at = read_utc(result.latest.recorded_at)
     row.updated_by = result.latest.author_id
     row.last_change_id = result.latest.change_id
     now = utcnow()

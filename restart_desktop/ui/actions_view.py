@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.notes import ActionView, NoteService
 from restart_desktop.app.referrals import ReferralService, ReferralView
 from restart_desktop.app.review import Notice, ReviewService
+from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.referrals import ReferralsTableModel
@@ -82,7 +83,8 @@ class NoticesTableModel(RowListTableModel[Notice]):
                                           Qt.ItemDataRole.AccessibleTextRole):  # fmt: skip
             return None
         what = "Returned for correction" if notice.needs_answer else "Comment"
-        return (f"{notice.at:%d %b %Y}", notice.person_name, f"{notice.kind.label}: {what}",
+        return (local_text(notice.at, "%d %b %Y"), notice.person_name,
+                f"{notice.kind.label}: {what}",
                 f"{notice.author}: {notice.comment}")[index.column()]  # fmt: skip
 
 

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop import __version__
+from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.errors import TooManyAttempts, WrongPassphrase
@@ -506,7 +507,7 @@ class MainWindow(QMainWindow):
         for draft in drafts:
             age = " (old: finish or discard it)" if draft.stale else ""
             lines.append(
-                f"• {draft.person_name}: started {draft.started_at:%d/%m/%Y %H:%M}, "
+                f"• {draft.person_name}: started {local_text(draft.started_at)}, "
                 f"{draft.characters} characters{age}"
             )
         box = QMessageBox(self)

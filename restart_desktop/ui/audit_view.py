@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.audit import AuditFilter, AuditService, AuditView, ChainCheck
 from restart_desktop.domain.audit import AuditAction
+from restart_desktop.domain.clock import local_text
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateField
@@ -43,11 +44,6 @@ ANYONE = "Anyone"
 ANY_ACTION = "Any action"
 ANY_PERSON = "Any person"
 BROKEN_STYLE = "color: #a00000; font-weight: 600;"
-
-
-def local_time(at: dt.datetime) -> dt.datetime:
-    """An entry's time (stored in UTC) on this laptop's clock."""
-    return (at if at.tzinfo else at.replace(tzinfo=dt.UTC)).astimezone()
 
 
 def chain_message(check: ChainCheck) -> str:
@@ -77,7 +73,7 @@ class AuditTableModel(RowListTableModel[AuditView]):
         column = index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column == COL_WHEN:
-                return f"{local_time(entry.at):%d/%m/%Y %H:%M:%S}"
+                return local_text(entry.at, "%d/%m/%Y %H:%M:%S")
             return (None, entry.worker, entry.device, entry.action.label, entry.person,
                     entry.detail)[column]  # fmt: skip
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_DETAIL and entry.detail:

@@ -22,6 +22,7 @@ from pathlib import Path
 from PySide6.QtGui import QImage
 
 from restart_desktop.atomic import write_atomically
+from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.figures import Count, Figures, Table, number, shown
 from restart_desktop.ui.charts import Bar, bar_image
 from restart_desktop.ui.pdf import write_html_pdf
@@ -73,8 +74,8 @@ def pack_html(figures: Figures, programme: str) -> tuple[str, dict[str, QImage]]
     parts = [
         f"<h1>{html.escape(programme)}: board pack</h1>",
         f"<p>Figures for {html.escape(figures.period.label)}, made "
-        f"{figures.made_at:%-d %B %Y}. Aggregate figures only; numbers from 1 to 4 are "
-        "shown as &lt;5, as are shares and medians of fewer than five.</p>",
+        f"{local_text(figures.made_at, '%-d %B %Y')}. Aggregate figures only; numbers from 1 "
+        "to 4 are shown as &lt;5, as are shares and medians of fewer than five.</p>",
         "<h2>Summary</h2><table border='1' cellpadding='4' cellspacing='0'>",
     ]
     for metric, cell in figures.summary:

@@ -38,6 +38,7 @@ from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.case import ConsentMethod, ReferralSource, display_name, listed
+from restart_desktop.domain.clock import local_text, system_now
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
 from restart_desktop.ui.outcomes import OutcomesPanel
@@ -634,7 +635,7 @@ class CaseFileView(QWidget):
         self._show_problems({})
         self.save_button.setEnabled(True)
         self._set_dirty(False)
-        self.saved_line.setText(f"Saved at {dt.datetime.now():%H:%M}")
+        self.saved_line.setText(f"Saved at {local_text(system_now(), '%H:%M')}")
         self.case_saved.emit(result.case_id)
         if then_close is not None:
             then_close()
@@ -758,16 +759,11 @@ class CaseFileView(QWidget):
             self.saved_line.setText("")
 
 
-def _local(at: dt.datetime) -> str:
-    """A UTC time as the laptop's local time, for reading."""
-    return f"{at.replace(tzinfo=dt.UTC).astimezone():%d/%m/%Y %H:%M}"
-
-
 def _history_html(details: CaseDetails) -> str:
     """Status changes, allocations and handovers, and changes to the other fields that matter
     (old → new), newest first, each with why and who."""
     lines: list[tuple[dt.datetime, str]] = [
-        (entry.at, f"{_local(entry.at)} · {html.escape(entry.status.label)} · "
+        (entry.at, f"{local_text(entry.at)} · {html.escape(entry.status.label)} · "
                    f"{html.escape(entry.reason)} · {html.escape(entry.author)}")
         for entry in details.status_history
     ]  # fmt: skip
@@ -775,7 +771,7 @@ def _history_html(details: CaseDetails) -> str:
         moved = (f"{html.escape(handover.from_name)} → " if handover.from_name
                  and handover.kind != HandoverKind.SHARE else "")  # fmt: skip
         note = f" · {html.escape(handover.note)}" if handover.note else ""
-        lines.append((handover.at, f"{_local(handover.at)} · {handover.kind.label}: {moved}"
+        lines.append((handover.at, f"{local_text(handover.at)} · {handover.kind.label}: {moved}"
                       f"{html.escape(handover.to_name)}{note} · {html.escape(handover.by)}"))
     for entry in details.field_history:
         if entry.field == "status" or (entry.field == "allocated_worker_id"
@@ -783,7 +779,7 @@ def _history_html(details: CaseDetails) -> str:
             continue  # listed above, from the status log and the handovers
         was = html.escape(entry.old) or "(none)"
         now = html.escape(entry.new) or "(none)"
-        lines.append((entry.at, f"{_local(entry.at)} · {html.escape(entry.label)}: {was} → "
+        lines.append((entry.at, f"{local_text(entry.at)} · {html.escape(entry.label)}: {was} → "
                       f"{now} · {html.escape(entry.reason)} · {html.escape(entry.by)}"))
     lines.sort(key=lambda line: line[0], reverse=True)
     return "<br>".join(text for _, text in lines) if lines else "No changes yet."

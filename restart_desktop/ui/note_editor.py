@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.notes import DraftFields, NeedsConfirmation, NoteService
+from restart_desktop.domain.clock import from_local, local, local_text, system_now
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.reference import ReferenceData
@@ -194,7 +195,7 @@ class NoteEditor(QWidget):
         self._loading = True
         try:
             if fields.contact_at is not None:
-                self.contact_at.setDateTime(QDateTime(fields.contact_at))
+                self.contact_at.setDateTime(QDateTime(local(fields.contact_at).replace(tzinfo=None)))
             index = self.contact_type.findData(fields.contact_type)
             self.contact_type.setCurrentIndex(max(index, 0))
             self.not_seen_reason.setText(fields.not_seen_reason)
@@ -221,7 +222,7 @@ class NoteEditor(QWidget):
         duration = self.duration.value()
         return DraftFields(
             person_id=self.person_id,
-            contact_at=value.replace(second=0, microsecond=0),
+            contact_at=from_local(value.replace(tzinfo=None, second=0, microsecond=0)),
             contact_type=str(self.contact_type.currentData()),
             not_seen_reason=self.not_seen_reason.text(),
             location=self.location.text(),
@@ -263,7 +264,7 @@ class NoteEditor(QWidget):
 
     def _on_saved(self, draft_id: str) -> None:
         if not self._unsaved:
-            self.save_state.setText(f"Draft saved {dt.datetime.now():%H:%M:%S}")
+            self.save_state.setText(f"Draft saved {local_text(system_now(), '%H:%M:%S')}")
         self.draft_saved.emit(draft_id)
 
     def _on_save_failed(self, error: BaseException) -> None:

@@ -38,6 +38,7 @@ from restart_desktop.app.referrals import (
     ReferralView,
     StatusChange,
 )
+from restart_desktop.domain.clock import local_date, local_text
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
     ALLOWED_TRANSITIONS,
@@ -67,10 +68,10 @@ def next_step(view: ReferralView, today: dt.date) -> str:
     if view.status == ReferralStatus.SENT and view.chase_due_on is not None:
         return f"Chase from {view.chase_due_on:%d/%m}"
     if view.status == ReferralStatus.APPOINTMENT_BOOKED and view.appointment_at is not None:
-        if view.appointment_at.date() < today:
+        if local_date(view.appointment_at) < today:
             return "Record: attended?"
-        year = "" if view.appointment_at.year == today.year else "/%Y"
-        return f"Appointment {view.appointment_at.strftime(f'%d/%m{year} %H:%M')}"
+        year = "" if local_date(view.appointment_at).year == today.year else "/%Y"
+        return f"Appointment {local_text(view.appointment_at, f'%d/%m{year} %H:%M')}"
     return {
         ReferralStatus.DRAFT: "Not sent yet",
         ReferralStatus.ACKNOWLEDGED: "Waiting for a decision",
@@ -171,7 +172,7 @@ def referral_html(view: ReferralView, reference: ReferenceData) -> str:
         parts.append(f"<p>Sent without consent: {e(view.consent_override)}</p>")
     for label, value in (
         ("Declined", view.declined_reason),
-        ("Appointment", (f"{view.appointment_at:%d/%m/%Y %H:%M} " if view.appointment_at
+        ("Appointment", (f"{local_text(view.appointment_at)} " if view.appointment_at
                          else "") + view.appointment_place),
         ("Outcome", view.outcome),
         ("Withdrawn", view.withdrawn_reason),
@@ -186,7 +187,7 @@ def referral_html(view: ReferralView, reference: ReferenceData) -> str:
                 else (event.to_status.label if event.to_status else "")
             )  # fmt: skip
             note = f": {e(event.note)}" if event.note else ""
-            parts.append(f"{event.at:%d/%m/%Y %H:%M} · {e(what)} · {e(event.author)}{note}<br>")
+            parts.append(f"{local_text(event.at)} · {e(what)} · {e(event.author)}{note}<br>")
         parts.append("</p>")
     return "".join(parts)
 

@@ -47,6 +47,7 @@ from restart_desktop.domain.checklist import (
     Section,
     state_problems,
 )
+from restart_desktop.domain.clock import local_date, local_text, system_now
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateTimeField, FieldError, ask_save_path, run_dialog
@@ -69,7 +70,7 @@ MOVED_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padd
 def due_text(item: PlanItemView, today: dt.date) -> str:
     if item.due_at is None:
         return "No release date"
-    days = (item.due_at.date() - today).days
+    days = (local_date(item.due_at) - today).days
     if days == 0:
         day = "Today"
     elif days == 1:
@@ -77,8 +78,8 @@ def due_text(item: PlanItemView, today: dt.date) -> str:
     elif days == -1:
         day = "Yesterday"
     else:
-        day = f"{item.due_at:%a %d/%m}"
-    return f"{day} {item.due_at:%H:%M}"
+        day = local_text(item.due_at, "%a %d/%m")
+    return f"{day} {local_text(item.due_at, '%H:%M')}"
 
 
 def state_text(item: PlanItemView) -> str:
@@ -94,9 +95,8 @@ def recorded_text(item: PlanItemView, today: dt.date) -> str:
     """When and by whom the state was set, then the note: "08:35 Demo Worker: ..."."""
     parts = []
     if item.state_at is not None:
-        when = f"{item.state_at:%H:%M}" if item.state_at.date() == today else (
-            f"{item.state_at:%d/%m %H:%M}"
-        )
+        pattern = "%H:%M" if local_date(item.state_at) == today else "%d/%m %H:%M"
+        when = local_text(item.state_at, pattern)
         parts.append(f"{when} {item.state_by}".strip())
     text = " ".join(parts)
     if item.note:
@@ -116,11 +116,11 @@ def detail_text(item: PlanItemView) -> str:
         parts.append(f"{item.applies_label}.")
     if item.state_at is not None:
         by = f" by {item.state_by}" if item.state_by else ""
-        parts.append(f"{item.state.label} {item.state_at:%d/%m/%Y %H:%M}{by}.")
+        parts.append(f"{item.state.label} {local_text(item.state_at)}{by}.")
     if item.note:
         parts.append(f"Note: {_sentence(item.note)}")
     if item.appointment_at or item.place or item.contact:
-        details = [f"{item.appointment_at:%d/%m %H:%M}"] if item.appointment_at else []
+        details = [local_text(item.appointment_at, "%d/%m %H:%M")] if item.appointment_at else []
         details += [p for p in (item.place, item.contact) if p]
         parts.append(f"Appointment: {_sentence(', '.join(details))}")
     if item.need_label:
@@ -193,7 +193,7 @@ class ItemDialog(QDialog):
         now: dt.datetime | None = None,
     ) -> None:
         super().__init__(parent)
-        self._now = now or dt.datetime.now().replace(second=0, microsecond=0)
+        self._now = now or system_now().replace(second=0, microsecond=0)
         self.item = item
         self.setWindowTitle(f"Checklist: {item.label}")
         heading = QLabel(f"<b>{html.escape(item.label)}</b>")
@@ -302,9 +302,9 @@ class ItemDialog(QDialog):
         state = self.chosen_state()
         return ItemUpdate(
             state=state,
-            at=self.at.value(self._now.date()) if state != ItemState.OPEN else None,
+            at=self.at.value(local_date(self._now)) if state != ItemState.OPEN else None,
             note=self.note.text(),
-            appointment_at=self.appointment_at.value(self._now.date()),
+            appointment_at=self.appointment_at.value(local_date(self._now)),
             place=self.place.text(),
             contact=self.contact.text(),
         )
@@ -314,7 +314,7 @@ class ItemDialog(QDialog):
         at: dt.datetime | None = None
         for key, field in (("at", self.at), ("appointment_at", self.appointment_at)):
             try:
-                value = field.value(self._now.date())
+                value = field.value(local_date(self._now))
             except ValueError as error:
                 problems[key] = str(error)
                 continue
@@ -397,10 +397,10 @@ class OutcomeDialog(QDialog):
         now: dt.datetime | None = None,
     ) -> None:
         super().__init__(parent)
-        self._now = now or dt.datetime.now().replace(second=0, microsecond=0)
+        self._now = now or system_now().replace(second=0, microsecond=0)
         self.setWindowTitle(f"Release outcome: {plan.person_name}")
         # A time typed alone ("08:40") is on the release day, even when recorded the day after.
-        self._day = plan.release_date or self._now.date()
+        self._day = plan.release_date or local_date(self._now)
         fields = plan.outcome.fields
         self.first_night = QComboBox()
         self.first_night.setAccessibleName("Where the person slept on the first night")
@@ -701,7 +701,8 @@ class ReleasePlanPanel(QWidget):
                 if move.previous_date
                 else "no date"
             )
-            words = f"Release moved on {move.changed_at:%d/%m at %H:%M} (it was {was})."
+            moved = local_text(move.changed_at, "%d/%m at %H:%M")
+            words = f"Release moved on {moved} (it was {was})."
             if move.late:
                 words += (
                     " Changed within 48 hours of the release: check transport, appointments "
@@ -719,7 +720,8 @@ class ReleasePlanPanel(QWidget):
             detail = f" ({fields.first_night_detail})" if fields.first_night_detail else ""
             if fields.met_at_gate:
                 gate = "met at the gate" + (
-                    f" at {fields.met_at_gate_at:%H:%M}" if fields.met_at_gate_at else ""
+                    " at " + local_text(fields.met_at_gate_at, "%H:%M")
+                    if fields.met_at_gate_at else ""
                 )
             else:
                 gate = "not met at the gate"
@@ -767,7 +769,7 @@ class ReleasePlanPanel(QWidget):
             return
         if item.state == ItemState.DONE and item.state_at is not None:
             self.message.setText(
-                f"Already done at {item.state_at:%H:%M}. Press Enter to change it."
+                f"Already done at {local_text(item.state_at, '%H:%M')}. Press Enter to change it."
             )
             return
         service, plan_id, code = self._service, plan.id, item.code

@@ -15,6 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject
 
 from restart_desktop.app.release import ReleaseSheet, SheetAppointment
+from restart_desktop.domain.clock import local_date, local_text
 from restart_desktop.ui.pdf import BODY_PT, PdfWriterThread
 
 SHEET_TITLE = "Release day sheet"
@@ -22,16 +23,16 @@ SHEET_TITLE = "Release day sheet"
 
 def default_file_name(sheet: ReleaseSheet) -> str:
     """No name in the file name: a folder listing should not say who is being released."""
-    day = sheet.release_date or sheet.made_at.date()
+    day = sheet.release_date or local_date(sheet.made_at)
     return f"Release day sheet {day:%d-%m-%Y}.pdf"
 
 
 def _when(moment: dt.datetime | None, release_date: dt.date | None) -> str:
     if moment is None:
         return "Time to be confirmed"
-    if release_date is not None and moment.date() == release_date:
-        return f"{moment:%H:%M}"
-    return f"{moment:%A %d %B} at {moment:%H:%M}"
+    if release_date is not None and local_date(moment) == release_date:
+        return local_text(moment, "%H:%M")
+    return local_text(moment, "%A %d %B at %H:%M")
 
 
 def _appointment(entry: SheetAppointment, release_date: dt.date | None) -> str:
@@ -94,9 +95,8 @@ def sheet_html(sheet: ReleaseSheet) -> str:
         for contact in sheet.contacts:
             when = f" ({e(contact.when)})" if contact.when else ""
             parts.append(f"<p><b>{e(contact.name)}: {e(contact.phone)}</b>{when}</p>")
-    parts.append(
-        f'<p style="font-size:{BODY_PT - 4}pt;">Made on {sheet.made_at:%d/%m/%Y at %H:%M}.</p>'
-    )
+    made = local_text(sheet.made_at, "%d/%m/%Y at %H:%M")
+    parts.append(f'<p style="font-size:{BODY_PT - 4}pt;">Made on {made}.</p>')
     return "\n".join(parts)
 
 

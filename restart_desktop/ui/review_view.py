@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.cases import WorkerOption
 from restart_desktop.app.review import ReviewDetail, ReviewFilter, ReviewRow, ReviewService
+from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind, ReviewState
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
@@ -71,7 +72,8 @@ def detail_html(detail: ReviewDetail) -> str:
         parts.append("<h4>Review</h4>")
         for entry in detail.history:
             comment = f": {html.escape(entry.comment)}" if entry.comment else ""
-            parts.append(f"<p>{entry.at:%d %b %Y %H:%M} UTC, {html.escape(entry.author)}, "
+            when = local_text(entry.at, "%d %b %Y %H:%M")
+            parts.append(f"<p>{when}, {html.escape(entry.author)}, "
                          f"<b>{html.escape(entry.action.label)}</b>{comment}</p>")  # fmt: skip
     return "".join(parts)
 

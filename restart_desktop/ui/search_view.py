@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.notes import SNIPPET_END, SNIPPET_START, NoteService, SearchHit
+from restart_desktop.domain.clock import local_text
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import SearchBox
@@ -62,7 +63,7 @@ class SearchResultsTableModel(RowListTableModel[SearchHit]):
             if column == COL_PERSON:
                 return hit.person_name
             if column == COL_DATE:
-                return f"{hit.contact_at:%d/%m/%Y %H:%M}"
+                return local_text(hit.contact_at)
             if column == COL_KIND:
                 return "Addendum" if hit.kind == "addendum" else "Note"
             return snippet_plain(hit.snippet)

@@ -4,7 +4,6 @@ join the team), and the conflicts to settle. All work runs on the database worke
 
 from __future__ import annotations
 
-import datetime as dt
 import gc
 import html
 import threading
@@ -37,6 +36,7 @@ from restart_desktop.app.sync import (
     write_recovery_identity,
 )
 from restart_desktop.domain.case import Role
+from restart_desktop.domain.clock import local_text, system_now
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import ask_save_path
@@ -188,7 +188,7 @@ def _waiting(count: int) -> str:
 def _describe(result: SyncResult, waiting: int) -> str:
     if result.state != "synced":
         return result.message
-    words = f"Synced {dt.datetime.now():%H:%M}"
+    words = f"Synced {local_text(system_now(), '%H:%M')}"
     conflicts = result.report.conflicts
     if conflicts:
         words += f", {conflicts} conflict{'s' if conflicts != 1 else ''} to settle (Settings)"
@@ -366,7 +366,7 @@ class ConflictsTableModel(RowListTableModel[ConflictView]):
             view.what,
             " / ".join(o.shown for o in view.options),
             f"{shown.shown} ({shown.author})" if shown else "",
-            f"{_local(view.detected_at):%d/%m/%Y %H:%M}",
+            local_text(view.detected_at),
         )[index.column()]
 
 
@@ -380,11 +380,7 @@ class OptionsTableModel(RowListTableModel[ConflictOption]):
         ):
             return None
         return (option.shown, option.author,
-                f"{_local(option.recorded_at):%d/%m/%Y %H:%M}")[index.column()]  # fmt: skip
-
-
-def _local(utc: dt.datetime) -> dt.datetime:
-    return utc.replace(tzinfo=dt.UTC).astimezone().replace(tzinfo=None)
+                local_text(option.recorded_at))[index.column()]  # fmt: skip
 
 
 class ConflictsDialog(QDialog):

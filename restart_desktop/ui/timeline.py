@@ -38,6 +38,7 @@ from restart_desktop.app.notes import (
     TimelineEntry,
     TimelineKind,
 )
+from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.notes import ActionOwner, ActionStatus
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
@@ -108,7 +109,7 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
     @staticmethod
     def _display(entry: TimelineEntry, column: int) -> str:
         if column == COL_WHEN:
-            return f"{entry.at:%d/%m/%Y %H:%M}"
+            return local_text(entry.at)
         if entry.note is not None:
             note = entry.note
             if column == COL_WHAT:
@@ -135,8 +136,9 @@ def note_html(note: NoteView, reference: ReferenceData) -> str:
         for code in note.needs
     )
     facts = [
-        f"<b>{html.escape(note.contact_type.label)}</b> on {note.contact_at:%A %d %B %Y, %H:%M}",
-        f"By {html.escape(note.worker_name)}; finalised {note.finalised_at:%d/%m/%Y %H:%M}",
+        f"<b>{html.escape(note.contact_type.label)}</b> on "
+        + local_text(note.contact_at, "%A %d %B %Y, %H:%M"),
+        f"By {html.escape(note.worker_name)}; finalised {local_text(note.finalised_at)}",
     ]
     if note.location:
         facts.append(f"Where: {html.escape(note.location)}")
@@ -150,13 +152,13 @@ def note_html(note: NoteView, reference: ReferenceData) -> str:
     for addendum in note.addenda:
         parts.append(
             f"<hr><p><b>Addendum</b> by {html.escape(addendum.author)}, "
-            f"{addendum.at:%d/%m/%Y %H:%M}</p>{_paragraphs(addendum.text)}"
+            f"{local_text(addendum.at)}</p>{_paragraphs(addendum.text)}"
         )
     if note.reviews:
         parts.append("<hr><p><b>Review</b></p>")
         for review in note.reviews:
             comment = f": {html.escape(review.comment)}" if review.comment else ""
-            parts.append(f"<p>{review.at:%d/%m/%Y %H:%M} UTC · {html.escape(review.action)} · "
+            parts.append(f"<p>{local_text(review.at)} · {html.escape(review.action)} · "
                          f"{html.escape(review.author)}{comment}</p>")  # fmt: skip
     return "".join(parts)
 
@@ -193,7 +195,7 @@ class AddendumDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         label = QLabel(
-            f"Adding to the note of {note.contact_at:%d/%m/%Y %H:%M} "
+            f"Adding to the note of {local_text(note.contact_at)} "
             f"({note.contact_type.label.lower()}). A finalised note is never changed: write the "
             "correction or the late information; it is shown under the note with your name "
             "and the time. Ctrl+Enter adds it."

@@ -9,6 +9,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
+from restart_desktop.domain.clock import at_local, from_local, local_date, local_text, system_now
+
 DATE_HINT = "dd/mm/yyyy"
 
 
@@ -90,21 +92,23 @@ class DateTimeField(QLineEdit):
         self.setMaxLength(16)
 
     def set_value(self, value: dt.datetime | None) -> None:
-        self.setText(value.strftime("%d/%m/%Y %H:%M") if value else "")
+        """Show an instant (aware) as this laptop's local time."""
+        self.setText(local_text(value))
 
     def value(self, today: dt.date | None = None) -> dt.datetime | None:
-        """The moment typed, None when empty; raises ValueError with a message otherwise."""
+        """The instant typed (local wall-clock time, returned as aware UTC), None when empty;
+        raises ValueError with a message otherwise."""
         text = " ".join(self.text().split())
         if not text:
             return None
         try:
             moment = dt.datetime.strptime(text.replace(".", ":"), "%H:%M")
-            return dt.datetime.combine(today or dt.date.today(), moment.time())
+            return at_local(today or local_date(system_now()), moment.time())
         except ValueError:
             pass
         for fmt in ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M"):
             try:
-                return dt.datetime.strptime(text, fmt)
+                return from_local(dt.datetime.strptime(text, fmt))
             except ValueError:
                 continue
         raise ValueError(

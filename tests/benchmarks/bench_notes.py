@@ -95,7 +95,7 @@ def measure(data_dir: Path) -> None:
     person_id = first_hit.person_id
     notes = workspace.notes
     existing = len(notes.timeline(person_id))
-    now = dt.datetime.now().replace(second=0, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     for number in range(TIMELINE_NOTES - existing):
         notes.finalise(
             DraftFields(

@@ -69,7 +69,7 @@ def measure(data_dir: Path) -> None:
 
     def one_note(session: AppSession, person_id: str) -> None:
         NoteService(session).finalise(DraftFields(
-            person_id=person_id, contact_at=dt.datetime(2026, 11, 20, 10, 0),
+            person_id=person_id, contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
             text="Fictional benchmark contact",
         ), confirmed=True)  # fmt: skip
 

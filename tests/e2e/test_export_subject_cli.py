@@ -41,7 +41,7 @@ def env(tmp_path: Path, memory_keyring: MemoryKeyring) -> dict[str, str]:
     try:
         person = CaseService(session).create_case(CaseFields(
             given_name="Perpetua", family_name="Exportley", nomis_number="Z4321QR")).case_id
-        yesterday = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(days=1)
+        yesterday = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(days=1)
         NoteService(session).finalise(DraftFields(person, yesterday, text=NOTE),
                                       confirmed=True)  # fmt: skip
     finally:

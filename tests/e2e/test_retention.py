@@ -23,6 +23,7 @@ from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.models import Change, ContactNote, Erasure, Person
 from restart_desktop.sync.bundle import decode_bundle
 from restart_desktop.sync.envelope import open_sealed
+from tests.support.clock import local
 from tests.support.constants import PASSPHRASE
 from tests.support.pages import decrypted_pages, decrypted_wal_pages
 from tests.support.team import Laptop, make_team
@@ -45,7 +46,7 @@ def _closed_case(session: AppSession, family_name: str) -> str:
     cases = CaseService(session)
     case = cases.create_case(CaseFields(given_name="Testy", family_name=family_name)).case_id
     NoteService(session).finalise(DraftFields(
-        person_id=case, contact_at=dt.datetime(2026, 11, 20, 10, 30),
+        person_id=case, contact_at=local(2026, 11, 20, 10, 30),
         text=f"Fictional visit: {family_name} asked about a food bank.",
     ), confirmed=True)  # fmt: skip
     cases.change_status(case, CaseStatus.ACCEPTED, "Fictional panel")
@@ -231,7 +232,7 @@ def test_a_case_handed_away_leaves_the_laptop_and_comes_back_with_its_history(
         lead.allocate(case, first.worker.id, "Fictional: her area")
         _sync(supervisor, first)
         NoteService(first).finalise(DraftFields(
-            person_id=case, contact_at=dt.datetime(2026, 11, 20, 10, 30),
+            person_id=case, contact_at=local(2026, 11, 20, 10, 30),
             text=f"Fictional visit: {NAME} asked about a food bank."), confirmed=True)
         _sync(first, supervisor)
         lead.allocate(case, second.worker.id, "Fictional: she moves to the Reading patch")

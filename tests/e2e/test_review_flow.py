@@ -3,7 +3,6 @@ workers) through a real central export folder: real SQLCipher databases, real bu
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind, ReviewState
 from restart_desktop.store.models import Addendum, Change, ContactNote, Person, SyncSkipped
+from tests.support.clock import local
 from tests.support.team import assert_same_as_supervisor, make_team
 
 
@@ -30,7 +30,7 @@ def _sync(*sessions: AppSession) -> None:
 
 def _note(session: AppSession, case_id: str, text: str) -> str:
     return NoteService(session).finalise(DraftFields(
-        person_id=case_id, contact_at=dt.datetime(2026, 11, 20, 10, 30), text=text,
+        person_id=case_id, contact_at=local(2026, 11, 20, 10, 30), text=text,
     ), confirmed=True)  # fmt: skip
 
 

@@ -4,7 +4,6 @@ slow`` runs 2,000 (RESTART_KILL_RUNS sets any other number)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 import os
 import random
@@ -20,6 +19,7 @@ from restart_desktop.sync.bundle import decode_bundle
 from restart_desktop.sync.envelope import open_sealed, verify
 from restart_desktop.sync.folder import FolderTarget
 from restart_desktop.sync.roster import Roster
+from tests.support.clock import local
 from tests.support.sync_child import sync_laptops
 from tests.support.team import Team, assert_same_as_supervisor, assert_same_changes, make_team
 
@@ -52,7 +52,7 @@ def _kill_runs(team: Team, runs: int, seed: int) -> int:
                 ).case_id
                 if rng.random() < 0.5:
                     NoteService(session).finalise(DraftFields(
-                        person_id=case, contact_at=dt.datetime(2026, 11, 20, 10, 0),
+                        person_id=case, contact_at=local(2026, 11, 20, 10, 0),
                         text=f"Fictional note {run}",
                     ), confirmed=True)  # fmt: skip
         finally:

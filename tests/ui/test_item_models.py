@@ -39,7 +39,7 @@ def _noted(enrolled: AppSession) -> tuple[NoteService, str]:
         CaseFields(given_name="Modelly", family_name="McExample")
     ).case_id
     notes = NoteService(enrolled)
-    now = dt.datetime.now().replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     for days in range(3):
         note = notes.finalise(
             DraftFields(

@@ -157,7 +157,7 @@ def noted(people: dict[str, str], data_paths: DataPaths) -> dict[str, str]:
     """A finalised note and two actions (one overdue) for the fictional people."""
     session: AppSession = unlock(data_paths, PASSPHRASE)
     notes = NoteService(session)
-    now = dt.datetime.now().replace(second=0, microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
     note = notes.finalise(
         DraftFields(
             person_id=people["Zebedee Friday"],

@@ -19,6 +19,7 @@ from restart_desktop.app.release import ItemUpdate, ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
+from restart_desktop.domain.clock import at_local
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.release_plan import (
@@ -60,7 +61,7 @@ def releasing(enrolled: AppSession) -> dict[str, str]:
     assert plan is not None
     release.update_item(plan.id, "probation_appointment", ItemUpdate(
         ItemState.DONE, note="Officer mentions risk to a former partner",
-        appointment_at=dt.datetime.combine(today, dt.time(11, 0)),
+        appointment_at=at_local(today, dt.time(11, 0)),
         place="Probation office, 1 Fictional Street, Oxford", contact="Ask for the duty officer",
     ))  # fmt: skip
     enrolled.close()
@@ -178,7 +179,7 @@ def test_keyboard_only_run_through_a_plan_at_the_gate(
     assert panel.plan is not None
     gate = panel.plan.item("met_at_gate")
     assert gate is not None and gate.state == ItemState.DONE
-    assert gate.state_at == dt.datetime.combine(dt.date.today(), dt.time.fromisoformat(met_at))
+    assert gate.state_at == at_local(dt.date.today(), dt.time.fromisoformat(met_at))
     recorded = panel.model.index(panel.model.row_of("met_at_gate"), COL_RECORDED).data()
     assert recorded == f"{met_at} {WORKER_NAME}"
 

@@ -4,7 +4,6 @@ with an addendum."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -19,6 +18,7 @@ from restart_desktop.store.changes import Actor
 from restart_desktop.store.models import Addendum, ContactNote, Review, Worker
 from restart_desktop.ui.actions_view import AnswerDialog
 from restart_desktop.ui.application import MainWindow
+from tests.support.clock import local
 from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
@@ -41,10 +41,10 @@ def _colleague_notes(data_paths: DataPaths, people: dict[str, str], supervisor: 
             s.flush()
             notes = [
                 ContactNote(person_id=people["Zebedee Friday"], worker_id=colleague.id,
-                            contact_at=dt.datetime(2026, 11, 2, 10), contact_type="in_person",
+                            contact_at=local(2026, 11, 2, 10), contact_type="in_person",
                             text="Older fictional note about the hostel"),
                 ContactNote(person_id=people["Larry Later"], worker_id=colleague.id,
-                            contact_at=dt.datetime(2026, 11, 9, 10), contact_type="phone",
+                            contact_at=local(2026, 11, 9, 10), contact_type="phone",
                             text="Newer fictional note about the debts"),
             ]  # fmt: skip
             s.add_all(notes)
@@ -106,7 +106,7 @@ def test_a_worker_answers_a_return_from_the_keyboard(
                           role="supervisor")  # fmt: skip
             s.add(lead)
             note = ContactNote(person_id=people["Larry Later"], worker_id=session.worker.id,
-                               contact_at=dt.datetime(2026, 11, 9, 10), contact_type="phone",
+                               contact_at=local(2026, 11, 9, 10), contact_type="phone",
                                text="My fictional note")  # fmt: skip
             s.add(note)
         as_lead = session.db.with_actor(Actor(worker_id=lead.id, device_id=session.device_id))
@@ -114,7 +114,7 @@ def test_a_worker_answers_a_return_from_the_keyboard(
             s.add(Review(item_kind="note", item_id=note.id, person_id=note.person_id,
                          worker_id=session.worker.id, action="returned",
                          comment="Which council got the Duty to Refer?",
-                         at=dt.datetime(2026, 11, 10, 9)))  # fmt: skip
+                         at=local(2026, 11, 10, 9)))  # fmt: skip
     finally:
         session.close()
     window = make_window()

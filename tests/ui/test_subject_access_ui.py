@@ -30,7 +30,7 @@ NOTES = ("Fixture visit. His sister Marnie Fablewick will meet him; Marnie Fable
 def person(enrolled: AppSession) -> str:
     case = CaseService(enrolled).create_case(CaseFields(
         given_name="Perpetua", family_name="Exportley", nomis_number="Z4321QR")).case_id
-    yesterday = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(days=1)
+    yesterday = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(days=1)
     for hours, text in enumerate(NOTES):
         NoteService(enrolled).finalise(
             DraftFields(case, yesterday + dt.timedelta(hours=hours), text=text), confirmed=True)

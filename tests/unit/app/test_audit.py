@@ -13,6 +13,7 @@ from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.store.models import AuditEntry
+from tests.support.clock import local
 from tests.support.constants import PASSPHRASE
 from tests.support.roles import as_supervisor
 
@@ -23,9 +24,8 @@ def _make_history(session: AppSession) -> str:
     cases = CaseService(session)
     case = cases.create_case(CaseFields(given_name="Testy", family_name="Audited")).case_id
     cases.get_case(case)
-    import datetime as dt
 
-    note = DraftFields(person_id=case, contact_at=dt.datetime(2026, 11, 20, 10), text=SECRET)
+    note = DraftFields(person_id=case, contact_at=local(2026, 11, 20, 10), text=SECRET)
     NoteService(session).finalise(note, confirmed=True)
     NoteService(session).timeline(case)
     NoteService(session).search("hostel")

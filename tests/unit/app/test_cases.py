@@ -20,6 +20,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.store.models import Change, Worker
+from tests.support.clock import set_clock
 from tests.support.roles import as_supervisor
 
 TODAY = dt.date(2026, 3, 2)  # a Monday
@@ -52,7 +53,8 @@ FULL_CASE = CaseFields(
 
 @pytest.fixture
 def service(enrolled: AppSession) -> CaseService:
-    return CaseService(enrolled, today=lambda: TODAY)
+    set_clock(enrolled, dt.datetime.combine(TODAY, dt.time(12, 0)))
+    return CaseService(enrolled)
 
 
 def _change_count(session: AppSession) -> int:

@@ -18,6 +18,7 @@ from restart_desktop.domain.identifiers import crn_problem, nomis_problem
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.store.models import Person, Worker
+from tests.support.clock import set_clock
 from tests.support.constants import PASSPHRASE
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -90,7 +91,8 @@ def test_demo_people_are_plainly_fictional_and_valid(enrolled: AppSession) -> No
     assert all("Demo" in name for name in colleagues)
 
     # The demo passes the same checks as a worker's own typing.
-    service = CaseService(enrolled, today=lambda: TODAY)
+    set_clock(enrolled, dt.datetime.combine(TODAY, dt.time(12, 0)))
+    service = CaseService(enrolled)
     for person in people:
         case = service.get_case(person["id"])
         assert service.validate(case.fields) == {}, person["id"]

@@ -21,6 +21,7 @@ from restart_desktop.app.figures import FiguresService
 from restart_desktop.app.release import new_plan
 from restart_desktop.app.session import AppSession, enrol
 from restart_desktop.domain.case import CaseStatus, Role
+from restart_desktop.domain.clock import from_local
 from restart_desktop.domain.figures import Figures, Period, shown
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
@@ -46,7 +47,8 @@ NOTE_TEXTS = ("Fixture visit about the hostel waiting list", "Fixture call about
 
 
 def _at(day: str, time: str = "12:00") -> dt.datetime:
-    return dt.datetime.fromisoformat(f"{day}T{time}")
+    """A local wall-clock time on that day, as the instant it is."""
+    return from_local(dt.datetime.fromisoformat(f"{day}T{time}"))
 
 
 @pytest.fixture

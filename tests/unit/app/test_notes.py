@@ -25,9 +25,10 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.notes import ActionStatus, ContactType, fts_query
 from restart_desktop.store.changes import ImmutableRecord
 from restart_desktop.store.models import Change, ContactNote, NoteDraft
+from tests.support.clock import local, set_clock
 from tests.support.roles import as_supervisor
 
-NOW = dt.datetime(2026, 3, 2, 10, 30)
+NOW = local(2026, 3, 2, 10, 30)
 
 
 @pytest.fixture
@@ -40,7 +41,8 @@ def person(enrolled: AppSession) -> str:
 
 @pytest.fixture
 def notes(enrolled: AppSession) -> NoteService:
-    return NoteService(enrolled, now=lambda: NOW)
+    set_clock(enrolled, NOW)
+    return NoteService(enrolled)
 
 
 def _fields(person: str, body: str = "Talked about housing on release.") -> DraftFields:
@@ -76,9 +78,11 @@ def test_drafts_are_saved_overwritten_and_never_logged_for_sync(
 def test_old_drafts_are_flagged_to_their_author(
     enrolled: AppSession, person: str
 ) -> None:
-    earlier = NoteService(enrolled, now=lambda: NOW - dt.timedelta(hours=30))
+    set_clock(enrolled, NOW - dt.timedelta(hours=30))
+    earlier = NoteService(enrolled)
     earlier.save_draft(_fields(person))
-    assert NoteService(enrolled, now=lambda: NOW).drafts()[0].stale
+    set_clock(enrolled, NOW)
+    assert NoteService(enrolled).drafts()[0].stale
 
 
 def test_finalise_writes_one_note_removes_the_draft_and_indexes_it(
@@ -115,7 +119,7 @@ def test_future_or_pre_referral_times_need_confirmation(
     with pytest.raises(NeedsConfirmation) as caught:
         notes.finalise(future)
     assert "in the future" in caught.value.reasons[0]
-    early = DraftFields(person_id=person, contact_at=dt.datetime(2025, 12, 1, 9), text="x")
+    early = DraftFields(person_id=person, contact_at=local(2025, 12, 1, 9), text="x")
     with pytest.raises(NeedsConfirmation) as caught:
         notes.finalise(early)
     assert "before the person was recommended" in caught.value.reasons[0]
@@ -163,7 +167,7 @@ def test_actions_due_overdue_and_closed(
     assert [a.id for a in mine] == [late, soon, undated]
     assert [a.overdue for a in mine] == [True, False, False]
 
-    cases = CaseService(enrolled, today=lambda: NOW.date())
+    cases = CaseService(enrolled)
     [row] = cases.caseload_page(CaseloadQuery(), 0, 10)
     assert row.overdue_actions == 1
 
@@ -244,7 +248,8 @@ def test_search_matches_a_brute_force_scan(
     addendum_words: list[str],
     probe: str,
 ) -> None:
-    notes = NoteService(enrolled, now=lambda: NOW)
+    set_clock(enrolled, NOW)
+    notes = NoteService(enrolled)
     with enrolled.db.read() as s:
         before = {n.id for n in s.scalars(select(ContactNote))}
     created = {notes.finalise(_fields(person, body)): body for body in bodies}

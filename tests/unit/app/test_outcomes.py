@@ -21,13 +21,15 @@ from restart_desktop.app.outcomes import (
 )
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.outcomes import AreaScore, BarrierStatus
+from tests.support.clock import local, set_clock
 
-NOW = dt.datetime(2026, 11, 20, 10, 0)
+NOW = local(2026, 11, 20, 10, 0)
 
 
 @pytest.fixture
 def service(enrolled: AppSession) -> OutcomeService:
-    return OutcomeService(enrolled, now=lambda: NOW)
+    set_clock(enrolled, NOW)
+    return OutcomeService(enrolled)
 
 
 @pytest.fixture

@@ -23,31 +23,24 @@ from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.referrals import ReferralStatus, Urgency
 from restart_desktop.store.models import Change, Referral, ReferralEvent
+from tests.support.clock import Moment, local, set_clock
 
-NOW = dt.datetime(2026, 11, 20, 10, 0)  # a Friday
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+NOW = local(2026, 11, 20, 10, 0)  # a Friday
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock(enrolled: AppSession) -> Moment:
+    return set_clock(enrolled, NOW)
 
 
 @pytest.fixture
-def cases(enrolled: AppSession, clock: Clock) -> CaseService:
-    return CaseService(enrolled, today=lambda: clock.now.date(), now=clock)
+def cases(enrolled: AppSession, clock: Moment) -> CaseService:
+    return CaseService(enrolled)
 
 
 @pytest.fixture
-def referrals(enrolled: AppSession, clock: Clock) -> ReferralService:
-    return ReferralService(enrolled, now=clock)
+def referrals(enrolled: AppSession, clock: Moment) -> ReferralService:
+    return ReferralService(enrolled)
 
 
 def _person(cases: CaseService, **changes: object) -> str:
@@ -114,7 +107,7 @@ def test_no_consent_at_all_says_so(cases: CaseService, referrals: ReferralServic
 
 
 def test_the_lifecycle_is_recorded_step_by_step(
-    cases: CaseService, referrals: ReferralService, clock: Clock, enrolled: AppSession
+    cases: CaseService, referrals: ReferralService, clock: Moment, enrolled: AppSession
 ) -> None:
     person = _person(cases)
     referral = _draft(referrals, person, "jobcentre_plus")
@@ -124,7 +117,7 @@ def test_the_lifecycle_is_recorded_step_by_step(
     with pytest.raises(ValidationFailed, match="can become"):
         referrals.change_status(referral, StatusChange(ReferralStatus.ATTENDED))
     referrals.change_status(referral, StatusChange(ReferralStatus.ACKNOWLEDGED, note="Email"))
-    appointment = dt.datetime(2026, 12, 10, 9, 30)
+    appointment = local(2026, 12, 10, 9, 30)
     referrals.change_status(referral, StatusChange(
         ReferralStatus.APPOINTMENT_BOOKED, appointment_at=appointment,
         appointment_place="Jobcentre, 2 Sample Road (test)",
@@ -155,7 +148,7 @@ def test_the_lifecycle_is_recorded_step_by_step(
         other = _draft(referrals, person, "jobcentre_plus")
         referrals.send(other, "phone")
         referrals.change_status(other, StatusChange(
-            ReferralStatus.APPOINTMENT_BOOKED, appointment_at=dt.datetime(2020, 1, 1, 10, 0)))
+            ReferralStatus.APPOINTMENT_BOOKED, appointment_at=local(2020, 1, 1, 10, 0)))
     with enrolled.db.read() as s:
         events = s.scalars(select(ReferralEvent)).all()
         changes = s.scalars(select(Change).where(Change.entity == "referral_events")).all()
@@ -165,7 +158,7 @@ def test_the_lifecycle_is_recorded_step_by_step(
 
 
 def test_unanswered_referrals_are_chased_after_three_working_days(
-    cases: CaseService, referrals: ReferralService, clock: Clock
+    cases: CaseService, referrals: ReferralService, clock: Moment
 ) -> None:
     person = _person(cases)
     referral = _draft(referrals, person, "jobcentre_plus")
@@ -187,7 +180,7 @@ def test_unanswered_referrals_are_chased_after_three_working_days(
 
 
 def test_the_chase_interval_is_a_setting(
-    cases: CaseService, referrals: ReferralService, clock: Clock, enrolled: AppSession
+    cases: CaseService, referrals: ReferralService, clock: Moment, enrolled: AppSession
 ) -> None:
     enrolled.set_setting("chase_after_working_days", "1")
     person = _person(cases)
@@ -198,7 +191,7 @@ def test_the_chase_interval_is_a_setting(
 
 
 def test_the_duty_to_refer_is_proposed_until_made(
-    cases: CaseService, referrals: ReferralService, clock: Clock, enrolled: AppSession
+    cases: CaseService, referrals: ReferralService, clock: Moment, enrolled: AppSession
 ) -> None:
     far = _person(cases, release_date=NOW.date() + dt.timedelta(days=80))
     settled = _person(cases, has_settled_address=True)
@@ -221,7 +214,7 @@ def test_the_duty_to_refer_is_proposed_until_made(
     (row,) = [r for r in cases.caseload_page(CaseloadQuery(), 0, 10) if r.id == person]
     assert row.flags is not None and not row.flags.duty_to_refer
     assert not cases.get_case(person).flags.duty_to_refer  # type: ignore[union-attr]
-    plan = ReleaseService(enrolled, now=clock).plan(person)
+    plan = ReleaseService(enrolled).plan(person)
     assert plan is not None
     item = plan.item("duty_to_refer")
     assert item is not None and item.state == ItemState.DONE

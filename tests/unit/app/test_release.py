@@ -18,36 +18,29 @@ from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import FirstNight, ItemState, Section
 from restart_desktop.domain.reference import ENV_VAR, load_reference_data, resources_dir
 from restart_desktop.store.models import Change, ReleasePlanItem
+from tests.support.clock import Moment, local, set_clock
 
 # Thursday 26 November 2026, 18:00: the evening before a Friday release.
-NOW = dt.datetime(2026, 11, 26, 18, 0)
+NOW = local(2026, 11, 26, 18, 0)
 TODAY = NOW.date()
 FRIDAY = dt.date(2026, 11, 27)
 # Thursday 24 December 2026 is the last working day before Christmas Day (a bank holiday).
 CHRISTMAS_EVE = dt.date(2026, 12, 24)
 
 
-class Clock:
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+@pytest.fixture
+def clock(enrolled: AppSession) -> Moment:
+    return set_clock(enrolled, NOW)
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def cases(enrolled: AppSession, clock: Moment) -> CaseService:
+    return CaseService(enrolled)
 
 
 @pytest.fixture
-def cases(enrolled: AppSession, clock: Clock) -> CaseService:
-    return CaseService(enrolled, today=lambda: clock.now.date(), now=clock)
-
-
-@pytest.fixture
-def release(enrolled: AppSession, clock: Clock) -> ReleaseService:
-    return ReleaseService(enrolled, now=clock)
+def release(enrolled: AppSession, clock: Moment) -> ReleaseService:
+    return ReleaseService(enrolled)
 
 
 def _person(
@@ -95,7 +88,7 @@ def test_a_plan_starts_from_the_template_when_a_case_has_a_release_date(
     assert len(applicable) == len(plan.items)
     assert plan.progress.text == f"0 of {len(plan.items)} done"
     gate = plan.item("met_at_gate")
-    assert gate is not None and gate.due_at == dt.datetime(2026, 11, 27, 8, 30)
+    assert gate is not None and gate.due_at == local(2026, 11, 27, 8, 30)
     assert plan.flags is not None and plan.flags.friday
 
 
@@ -111,7 +104,7 @@ def test_conditional_items_drop_out_of_the_count_for_a_tuesday_with_an_address(
 
 
 def test_ticks_record_the_time_the_author_and_a_note(
-    cases: CaseService, release: ReleaseService, enrolled: AppSession, clock: Clock
+    cases: CaseService, release: ReleaseService, enrolled: AppSession, clock: Moment
 ) -> None:
     person = _person(cases, "Example", FRIDAY, "08:30")
     plan = release.plan(person)
@@ -126,7 +119,7 @@ def test_ticks_record_the_time_the_author_and_a_note(
     )
     clock.now = dt.datetime(2026, 11, 27, 8, 41)
     release.update_item(
-        plan.id, "met_at_gate", ItemUpdate(ItemState.DONE, at=dt.datetime(2026, 11, 27, 8, 35))
+        plan.id, "met_at_gate", ItemUpdate(ItemState.DONE, at=local(2026, 11, 27, 8, 35))
     )
 
     after = release.plan(person)
@@ -142,7 +135,7 @@ def test_ticks_record_the_time_the_author_and_a_note(
     assert after.progress.text == f"2 of {total} done, 1 problem"
     # Ticking "met at the gate" records the release outcome's gate time too.
     assert after.outcome.fields.met_at_gate is True
-    assert after.outcome.fields.met_at_gate_at == dt.datetime(2026, 11, 27, 8, 35)
+    assert after.outcome.fields.met_at_gate_at == local(2026, 11, 27, 8, 35)
     # Each tick is a synced change naming its author.
     with enrolled.db.read() as s:
         changes = s.scalars(
@@ -193,7 +186,7 @@ def test_an_item_added_to_one_plan_only(cases: CaseService, release: ReleaseServ
 def test_a_template_change_does_not_rewrite_existing_plans(
     cases: CaseService,
     enrolled: AppSession,
-    clock: Clock,
+    clock: Moment,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -208,10 +201,10 @@ def test_a_template_change_does_not_rewrite_existing_plans(
     path.write_text(text, "utf-8")
     monkeypatch.setenv(ENV_VAR, str(edited))
     enrolled.reference = load_reference_data()
-    new_cases = CaseService(enrolled, today=lambda: clock.now.date(), now=clock)
+    new_cases = CaseService(enrolled)
     after = _person(new_cases, "Sample", FRIDAY)
 
-    service = ReleaseService(enrolled, now=clock)
+    service = ReleaseService(enrolled)
     old_plan, new_plan = service.plan(before), service.plan(after)
     assert old_plan is not None and new_plan is not None
     old_phone, new_phone = old_plan.item("phone"), new_plan.item("phone")
@@ -221,7 +214,7 @@ def test_a_template_change_does_not_rewrite_existing_plans(
 
 
 def test_the_plan_follows_a_moved_release_and_flags_a_late_change(
-    cases: CaseService, release: ReleaseService, clock: Clock
+    cases: CaseService, release: ReleaseService, clock: Moment
 ) -> None:
     monday = dt.date(2026, 11, 30)
     person = _person(cases, "Example", monday, "09:00")
@@ -239,10 +232,10 @@ def test_the_plan_follows_a_moved_release_and_flags_a_late_change(
     assert plan is not None and plan.move is not None
     assert plan.release_date == FRIDAY
     assert (plan.move.previous_date, plan.move.previous_time) == (dt.date(2026, 12, 1), "09:00")
-    assert plan.move.changed_at == dt.datetime(2026, 11, 26, 15, 20)
+    assert plan.move.changed_at == local(2026, 11, 26, 15, 20)
     assert plan.move.late
     transport = plan.item("transport_arranged")
-    assert transport is not None and transport.due_at == dt.datetime(2026, 11, 26, 17, 0)
+    assert transport is not None and transport.due_at == local(2026, 11, 26, 17, 0)
 
 
 def _with(fields: CaseFields, **changes: object) -> CaseFields:
@@ -252,7 +245,7 @@ def _with(fields: CaseFields, **changes: object) -> CaseFields:
 
 
 def test_today_lists_the_next_seven_days_in_order_with_flags(
-    cases: CaseService, release: ReleaseService, clock: Clock, enrolled: AppSession
+    cases: CaseService, release: ReleaseService, clock: Moment, enrolled: AppSession
 ) -> None:
     clock.now = dt.datetime(2026, 12, 21, 7, 0)  # Monday before Christmas
     today = clock.now.date()
@@ -266,7 +259,7 @@ def test_today_lists_the_next_seven_days_in_order_with_flags(
     clock.now = dt.datetime(2026, 12, 18, 12, 0)
     done_plan = release.plan(done)
     assert done_plan is not None
-    met = dt.datetime(2026, 12, 18, 8, 10)
+    met = local(2026, 12, 18, 8, 10)
     release.record_outcome(done_plan.id, OutcomeFields(FirstNight.SETTLED.value, "", True, met))
     clock.now = dt.datetime(2026, 12, 21, 7, 0)
 
@@ -298,7 +291,7 @@ def test_friday_releases_are_flagged(cases: CaseService, release: ReleaseService
 
 
 def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
-    cases: CaseService, release: ReleaseService, clock: Clock
+    cases: CaseService, release: ReleaseService, clock: Moment
 ) -> None:
     person = _person(cases, "Example", FRIDAY, "08:30")
     plan = release.plan(person)
@@ -312,12 +305,12 @@ def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
 
     with pytest.raises(ValidationFailed, match="The release was on 27/11/2026"):
         release.record_outcome(plan.id, OutcomeFields(
-            FirstNight.SETTLED.value, "", True, dt.datetime(2026, 11, 26, 8, 40)))  # fmt: skip
+            FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 8, 40)))  # fmt: skip
 
     message = release.record_outcome(
         plan.id,
         OutcomeFields(FirstNight.TEMPORARY_OR_CAS3.value, "CAS3 house, Banbury (test)", True,
-                      dt.datetime(2026, 11, 27, 8, 40)),
+                      local(2026, 11, 27, 8, 40)),
     )  # fmt: skip
 
     assert "Released" in message
@@ -326,7 +319,7 @@ def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
     assert after.outcome.fields.first_night == FirstNight.TEMPORARY_OR_CAS3.value
     gate = after.item("met_at_gate")
     assert gate is not None and gate.state == ItemState.DONE
-    assert gate.state_at == dt.datetime(2026, 11, 27, 8, 40)
+    assert gate.state_at == local(2026, 11, 27, 8, 40)
     details = cases.get_case(person)
     assert details.status == CaseStatus.RELEASED
     assert details.status_reason == "Release-day record of 27/11/2026"
@@ -342,7 +335,7 @@ def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
 
 
 def test_not_met_at_the_gate_says_it_changed_the_ticked_item(
-    cases: CaseService, release: ReleaseService, clock: Clock
+    cases: CaseService, release: ReleaseService, clock: Moment
 ) -> None:
     person = _person(cases, "Example", FRIDAY, "08:30")
     plan = release.plan(person)
@@ -383,16 +376,16 @@ def test_the_sheet_has_appointments_in_time_order_and_nothing_about_offences(
     assert plan is not None
     release.update_item(plan.id, "probation_appointment", ItemUpdate(
         ItemState.DONE, note="Officer worried about risk to ex-partner",
-        appointment_at=dt.datetime(2026, 11, 27, 11, 0),
+        appointment_at=local(2026, 11, 27, 11, 0),
         place="Probation office, 1 Fictional Street, Oxford", contact="Ask for the duty officer",
     ))  # fmt: skip
     release.update_item(plan.id, "universal_credit", ItemUpdate(
-        ItemState.DONE, appointment_at=dt.datetime(2026, 11, 27, 9, 30),
+        ItemState.DONE, appointment_at=local(2026, 11, 27, 9, 30),
         place="Jobcentre, 2 Example Road, Oxford",
     ))  # fmt: skip
     release.update_item(plan.id, "first_night_accommodation", ItemUpdate(
         ItemState.DONE, place="Sample House, 3 Madeup Lane, Banbury",
-        appointment_at=dt.datetime(2026, 11, 27, 16, 0),
+        appointment_at=local(2026, 11, 27, 16, 0),
     ))  # fmt: skip
 
     sheet = release.release_sheet(person)

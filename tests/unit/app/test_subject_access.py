@@ -38,6 +38,7 @@ from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.redaction import WITHHELD
 from restart_desktop.store.models import Base, Handover, Review
 from restart_desktop.ui.subject_access import draw_pdf, export_subject
+from tests.support.clock import local
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def _person(session: AppSession, given: str, family: str, nomis: str, words: str
         given_name=given, family_name=family, nomis_number=nomis, prison_code="bullingdon",
         release_date=dt.date.today() + dt.timedelta(days=20)), "Fixture recommendation",
     ).case_id  # fmt: skip
-    yesterday = dt.datetime.now().replace(second=0, microsecond=0) - dt.timedelta(days=1)
+    yesterday = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(days=1)
     note_text = f"Fixture visit about the {words} hostel. His sister Marnie Fablewick visits."
     note = notes.finalise(DraftFields(person, yesterday, text=note_text, location="C wing"),
                           confirmed=True)  # fmt: skip
@@ -103,7 +104,7 @@ def two(enrolled: AppSession) -> tuple[Fixture, Fixture]:
         s.add(Review(item_kind="note", item_id=first.id, person_id=first.id,
                      worker_id=enrolled.worker.id, action="commented",
                      comment="Fixture: he shares a cell with Blandisham now",
-                     at=dt.datetime(2026, 1, 5, 10)))  # fmt: skip
+                     at=local(2026, 1, 5, 10)))  # fmt: skip
     return first, second
 
 

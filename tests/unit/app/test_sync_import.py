@@ -73,7 +73,7 @@ def test_a_workers_changes_reach_the_supervisor(
         CaseFields(given_name="Testy", family_name="Travelson")
     ).case_id
     NoteService(enrolled).finalise(DraftFields(
-        person_id=case, contact_at=dt.datetime.now().replace(microsecond=0)
+        person_id=case, contact_at=dt.datetime.now(dt.UTC).replace(microsecond=0)
         - dt.timedelta(hours=1), text="Met on the wing about the hostel (test)",
     ))  # fmt: skip
     sync.export_changes(enrolled, target, roster.recipients)

@@ -20,9 +20,11 @@ from restart_desktop.domain.checklist import (
     plan_progress,
     state_problems,
 )
+from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.errors import ReferenceDataError
 from restart_desktop.domain.reference import load_reference_data, resources_dir
 from restart_desktop.domain.release import release_flags
+from tests.support.clock import local
 
 TEMPLATE = "release_day.toml"
 NEEDS = frozenset(n.code for n in load_reference_data().needs)
@@ -134,10 +136,10 @@ def test_due_times_follow_the_release_date_and_time() -> None:
     gate, transport, tonight = (template.item(code) for code in codes)
     assert gate and transport and tonight
     friday = dt.date(2026, 11, 27)
-    assert gate.due_at(friday, "08:30") == dt.datetime(2026, 11, 27, 8, 30)
-    assert gate.due_at(friday, "") == dt.datetime(2026, 11, 27, 8, 0)  # time not known yet
-    assert transport.due_at(friday, "08:30") == dt.datetime(2026, 11, 26, 17, 0)
-    assert tonight.due_at(friday + dt.timedelta(days=3), "") == dt.datetime(2026, 11, 30, 20, 0)
+    assert gate.due_at(friday, "08:30") == local(2026, 11, 27, 8, 30)
+    assert gate.due_at(friday, "") == local(2026, 11, 27, 8, 0)  # time not known yet
+    assert transport.due_at(friday, "08:30") == local(2026, 11, 26, 17, 0)
+    assert tonight.due_at(friday + dt.timedelta(days=3), "") == local(2026, 11, 30, 20, 0)
     assert gate.due_at(None, "08:30") is None
 
 
@@ -168,7 +170,7 @@ def test_progress_reads_like_the_issue() -> None:
 
 
 def test_not_needed_and_problem_need_words_and_nothing_is_done_in_the_future() -> None:
-    now = dt.datetime(2026, 11, 27, 9, 0)
+    now = local(2026, 11, 27, 9, 0)
     assert state_problems(ItemState.NOT_NEEDED, now, " ", now) == {
         "note": "Say why this item is not needed."
     }
@@ -179,9 +181,23 @@ def test_not_needed_and_problem_need_words_and_nothing_is_done_in_the_future() -
 
 def test_a_release_moved_within_48_hours_is_a_late_change() -> None:
     monday, friday = dt.date(2026, 11, 30), dt.date(2026, 11, 27)
-    early = dt.datetime(2026, 11, 20, 10, 0)
-    late = dt.datetime(2026, 11, 26, 15, 0)
+    early = local(2026, 11, 20, 10, 0)
+    late = local(2026, 11, 26, 15, 0)
     assert not is_late_change(early, (monday, "09:00"), (friday, "08:30"))
     assert is_late_change(late, (monday, "09:00"), (friday, "08:30"))  # 17.5 h before Friday
     # Moved later, but decided the evening before the old date: still late.
-    assert is_late_change(dt.datetime(2026, 11, 26, 18, 0), (friday, ""), (monday, ""))
+    assert is_late_change(local(2026, 11, 26, 18, 0), (friday, ""), (monday, ""))
+
+
+def test_a_due_time_is_the_local_time_of_that_date_either_side_of_the_clock_change(
+    london: None,
+) -> None:
+    """08:30 on a release day is 08:30 on the laptop's clock: 07:30 UTC in British Summer
+    Time, 08:30 UTC in winter, whichever side of the change the laptop is on now."""
+    gate = load_reference_data().default_checklist.item("met_at_gate")
+    assert gate is not None
+    summer = gate.due_at(dt.date(2026, 3, 30), "08:30")  # the day after the clocks go forward
+    winter = gate.due_at(dt.date(2026, 10, 26), "08:30")  # the day after they go back
+    assert summer == dt.datetime(2026, 3, 30, 7, 30, tzinfo=dt.UTC)
+    assert winter == dt.datetime(2026, 10, 26, 8, 30, tzinfo=dt.UTC)
+    assert local_text(summer, "%H:%M") == local_text(winter, "%H:%M") == "08:30"

@@ -13,8 +13,9 @@ from restart_desktop.domain.notes import (
     fts_query,
     is_overdue,
 )
+from tests.support.clock import local
 
-NOW = dt.datetime(2026, 3, 2, 10, 0)
+NOW = local(2026, 3, 2, 10, 0)
 
 
 def _check(**changes: object) -> tuple[set[str], tuple[str, ...]]:
@@ -61,7 +62,7 @@ def test_unusual_times_ask_for_confirmation_not_refusal() -> None:
     assert not problems and "in the future" in confirmations[0]
     _, confirmations = _check(contact_at=NOW + dt.timedelta(minutes=4))  # clock drift
     assert confirmations == ()
-    _, confirmations = _check(contact_at=dt.datetime(2026, 1, 4, 9))
+    _, confirmations = _check(contact_at=local(2026, 1, 4, 9))
     assert "before the person was recommended" in confirmations[0]
 
 

@@ -18,6 +18,7 @@ from restart_desktop.domain.referrals import (
     needs_chasing,
     transition_problem,
 )
+from tests.support.clock import local
 
 R = ReferralStatus
 # Written out in full on purpose: a change to the table must change this test too.
@@ -35,7 +36,7 @@ EXPECTED = {
 }
 FULL = {
     "reason": "A reason (test)",
-    "appointment_at": dt.datetime(2026, 12, 1, 10, 0),
+    "appointment_at": local(2026, 12, 1, 10, 0),
     "outcome": "Housed (test)",
 }
 HOLIDAYS = load_reference_data().bank_holiday_dates

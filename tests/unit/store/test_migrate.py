@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect
+import sqlcipher3
+from sqlalchemy import inspect, select
+from sqlalchemy.exc import StatementError
 
+from restart_desktop.domain.clock import NaiveDatetime, local_text
 from restart_desktop.store.changes import Actor
 from restart_desktop.store.database import Database
 from restart_desktop.store.engine import connect_raw, create_store_engine
@@ -19,7 +23,7 @@ from restart_desktop.store.migrate import (
     stored_revision,
     upgrade_to_head,
 )
-from restart_desktop.store.models import Base, Person
+from restart_desktop.store.models import Base, ContactNote, Handover, LocalSetting, Person
 
 BROKEN_MIGRATION_TEMPLATE = '''"""deliberately broken: creates a table, then fails"""
 
@@ -257,3 +261,88 @@ def test_a_0001_database_is_upgraded_with_its_data_and_a_backup(
             }  # fmt: skip
     finally:
         reopened.close()
+
+
+def _schema_at(tmp_path: Path, revision: str) -> Path:
+    """A copy of the migrations that stops at ``revision`` (a released schema)."""
+    copy = tmp_path / f"migrations-{revision}"
+    shutil.copytree(MIGRATIONS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    for script in (copy / "versions").glob("*.py"):
+        if script.name[:4].isdigit() and script.name[:4] > revision:
+            script.unlink()
+    return copy
+
+
+def test_local_times_written_before_0011_become_utc_and_utc_ones_stay(
+    tmp_path: Path, db_path: Path, key: bytes, backups: Path, actor: Actor, london: None
+) -> None:
+    """A note made at 14:05 in British Summer Time was stored as 14:05 (local); after the
+    migration it is 13:05 UTC and still reads 14:05. A winter note keeps its hour; instants
+    the store always wrote in UTC (a handover, the bookkeeping) are left alone, and the
+    append-only rule on notes still holds."""
+    assert upgrade_to_head(db_path, key, backups, script_location=_schema_at(tmp_path, "0010"))
+    raw = connect_raw(db_path, key)
+    book = "'2026-06-10 09:00:00.000000', '2026-06-10 09:00:00.000000', 'w', 'w', NULL"
+    try:
+        raw.execute("PRAGMA foreign_keys = OFF")
+        raw.execute("BEGIN")
+        raw.execute(
+            "INSERT INTO people (id, given_name, family_name, preferred_name, nomis_number, crn,"
+            " prison_code, release_time, sentence_type, iom, mappa, referral_source,"
+            " has_settled_address, consent_given, consent_method, consent_scope,"
+            " consent_categories, housing_authority, needs, status, status_reason, legal_hold,"
+            " created_at, updated_at, created_by, updated_by, last_change_id) VALUES ('p1',"
+            " 'Testy', 'McExample', '', '', '', '', '', '', 0, 0, '', 0, 0, '', '', '[]', '',"
+            f" '[]', 'accepted', '', 0, {book})"
+        )
+        for note_id, at in (("summer", "2026-06-10 14:05:00.000000"),
+                            ("winter", "2026-12-01 14:05:00.000000")):  # fmt: skip
+            raw.execute(
+                "INSERT INTO contact_notes (id, person_id, worker_id, contact_at, contact_type,"
+                " not_seen_reason, location, duration_minutes, text, needs, created_at,"
+                " updated_at, created_by, updated_by, last_change_id) VALUES"
+                f" ('{note_id}', 'p1', 'w', '{at}', 'phone', '', '', NULL, 'Fictional', '[]',"
+                f" {book})"
+            )
+        raw.execute(
+            "INSERT INTO handovers (id, person_id, kind, from_worker_id, to_worker_id, note, at,"
+            " created_at, updated_at, created_by, updated_by, last_change_id) VALUES ('h1',"
+            f" 'p1', 'allocation', NULL, 'w', '', '2026-06-10 14:05:00.000000', {book})"
+        )
+        raw.execute("COMMIT")
+    finally:
+        raw.close()
+
+    assert upgrade_to_head(db_path, key, backups) == HEAD_REVISION
+    reopened = Database.open(db_path, key, backups, actor)
+    try:
+        with reopened.read() as s:
+            summer = s.get(ContactNote, "summer")
+            winter = s.get(ContactNote, "winter")
+            handover = s.get(Handover, "h1")
+            assert summer is not None and winter is not None and handover is not None
+            assert summer.contact_at == dt.datetime(2026, 6, 10, 13, 5, tzinfo=dt.UTC)
+            assert winter.contact_at == dt.datetime(2026, 12, 1, 14, 5, tzinfo=dt.UTC)
+            assert local_text(summer.contact_at, "%H:%M") == "14:05"
+            assert handover.at == dt.datetime(2026, 6, 10, 14, 5, tzinfo=dt.UTC)
+            assert summer.created_at == dt.datetime(2026, 6, 10, 9, 0, tzinfo=dt.UTC)
+    finally:
+        reopened.close()
+    raw = connect_raw(db_path, key)
+    try:
+        with pytest.raises(sqlcipher3.DatabaseError, match="append-only"):
+            raw.execute("UPDATE contact_notes SET text = 'changed' WHERE id = 'summer'")
+    finally:
+        raw.close()
+
+
+def test_a_naive_datetime_is_refused_by_the_store(database: Database) -> None:
+    """Whether a zone-less time meant UTC or local time cannot be guessed: writing or
+    comparing one is a programming error, stopped before anything is stored."""
+    naive = dt.datetime(2026, 6, 10, 14, 5)
+    with pytest.raises(StatementError) as refused, database.write() as s:
+        s.add(LocalSetting(key="probe", value="x"))
+        s.execute(select(ContactNote.id).where(ContactNote.contact_at < naive)).all()
+    assert isinstance(refused.value.orig, NaiveDatetime)
+    with database.read() as s:
+        assert s.get(LocalSetting, "probe") is None

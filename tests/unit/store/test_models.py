@@ -143,7 +143,7 @@ def test_worker_device_and_setting_round_trip(
 def test_change_round_trips_with_json_fields(
     database: Database, db_path: Path, key: bytes, actor: Actor
 ) -> None:
-    recorded = dt.datetime(2030, 1, 2, 3, 4, 5, 600000)
+    recorded = dt.datetime(2030, 1, 2, 3, 4, 5, 600000, tzinfo=dt.UTC)
     fields = {"family_name": "McExample", "needs": ["health"], "release_date": "2031-01-01"}
     with database.write() as s:
         s.add(

@@ -28,6 +28,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.store.models import Person, SyncPeer, SyncPending
+from tests.support.clock import local
 from tests.support.team import Team, assert_same_as_supervisor, make_team
 
 EXAMPLES = int(os.environ.get("RESTART_CONVERGENCE_EXAMPLES", "200"))
@@ -91,7 +92,7 @@ def _act(team: Team, sessions: list[AppSession], op: tuple[str, int, int, int]) 
             cases.change_status(case, options[value % len(options)], "Test move")
         elif kind == "note" and case is not None:
             NoteService(session).finalise(DraftFields(
-                person_id=case, contact_at=dt.datetime(2026, 11, 20, 10, value % 60),
+                person_id=case, contact_at=local(2026, 11, 20, 10, value % 60),
                 text=f"Fictional contact {value}",
             ), confirmed=True)  # fmt: skip
         elif kind in ("allocate", "share"):  # the supervisor's decisions

@@ -4,7 +4,6 @@ the job with nothing lost, nothing applied twice and no partial bundle under its
 
 from __future__ import annotations
 
-import datetime as dt
 import errno
 import os
 import shutil
@@ -22,6 +21,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import SyncService
 from restart_desktop.sync import folder
 from restart_desktop.sync.folder import FolderTarget
+from tests.support.clock import local
 from tests.support.team import Team, assert_same_as_supervisor, assert_same_changes, make_team
 
 
@@ -97,7 +97,7 @@ def template(tmp_path: Path) -> Team:
             case = CaseService(session).create_case(
                 CaseFields(given_name="Testy", family_name=name)).case_id  # fmt: skip
             NoteService(session).finalise(DraftFields(
-                person_id=case, contact_at=dt.datetime(2026, 11, 20, 9),
+                person_id=case, contact_at=local(2026, 11, 20, 9),
                 text="Fictional contact"), confirmed=True)  # fmt: skip
     finally:
         supervisor.close()

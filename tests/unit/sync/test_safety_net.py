@@ -19,6 +19,7 @@ from restart_desktop.sync.bundle import encode_bundle
 from restart_desktop.sync.envelope import seal
 from restart_desktop.sync.folder import FolderTarget, bundle_name
 from restart_desktop.sync.roster import Roster
+from tests.support.clock import local
 from tests.support.constants import PASSPHRASE
 from tests.support.team import assert_same_as_supervisor, make_team
 
@@ -143,7 +144,7 @@ def test_append_only_records_refuse_content_changes_even_in_raw_sql(tmp_path: Pa
         case = CaseService(worker).create_case(
             CaseFields(given_name="Testy", family_name="Inked")).case_id  # fmt: skip
         note = NoteService(worker).finalise(DraftFields(
-            person_id=case, contact_at=dt.datetime(2026, 11, 20, 9), text="Fictional"),
+            person_id=case, contact_at=local(2026, 11, 20, 9), text="Fictional"),
             confirmed=True)  # fmt: skip
         with pytest.raises(DBAPIError, match="append-only"), worker.db.write() as s:
             s.execute(text("UPDATE contact_notes SET text = 'changed' WHERE id = :id"),

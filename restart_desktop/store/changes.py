@@ -234,7 +234,10 @@ def _touch_local(session: Session) -> None:
             note_touched(session, record.person_id, record.__tablename__)
 
 
-def _audited(touched: dict[str | None, dict[str, set[str]]]) -> dict[str | None, dict[str, set[str]]]:
+Touched = dict[str | None, dict[str, set[str]]]
+
+
+def _audited(touched: Touched) -> Touched:
     """The part of what a transaction touched that the audit trail records: synced records
     with fields written (local records and the trail itself leave their kind, no fields)."""
     found: dict[str | None, dict[str, set[str]]] = {}

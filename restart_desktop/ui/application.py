@@ -933,9 +933,9 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         if self.workspace is not None and self.workspace.sync is not None:
             self.workspace.sync.shutdown()  # stops after the bundle it is on
-        self.runner.shutdown()
         if self.workspace is not None:
-            self.workspace.stop_notices()
+            self.workspace.stop_notices()  # what is still written now refreshes nothing
+        self.runner.shutdown()
         if self.session is not None:
             self.session.close()
             self.session = None

@@ -193,8 +193,9 @@ class CaseFileView(QWidget):
         self.sections = QTabWidget()
         self.sections.setAccessibleName("Case file sections")
         self.sections.addTab(details, "Details")
-        # A write here, in another tab or from a sync: the details show it (not over typing).
-        follow(notices, details, CASE_KINDS | {"referrals"}, self.refresh, case=self._case)
+        # A write here, in another tab or from a sync: the heading, status, flags and the
+        # details show it (not over typing).
+        follow(notices, self, CASE_KINDS | {"referrals"}, self.refresh, case=self._case)
         self.sections.setTabToolTip(0, "Details (Alt+1)")
         # Alt+1 to Alt+5 switch sections: letters are taken by the fields' shortcuts.
         for number in (1, 2, 3, 4, 5):

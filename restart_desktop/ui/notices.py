@@ -47,6 +47,7 @@ class ChangeBroadcaster(QObject):
         super().__init__(parent)
         self._runner = runner
         self._gathered = EMPTY
+        self._closed = False
         self._since = QElapsedTimer()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -59,9 +60,19 @@ class ChangeBroadcaster(QObject):
         """Called by the store, from any thread."""
         self._arrived.emit(notice)
 
+    def close(self) -> None:
+        """The session is closing: notices still on their way are dropped, and the views
+        start no more work."""
+        self._closed = True
+        if self._timer.isActive():
+            self._timer.stop()
+            self._gathered = EMPTY
+            if self._runner is not None:
+                self._runner.release()
+
     @Slot(object)
     def _on_arrived(self, notice: object) -> None:
-        if not isinstance(notice, ChangeNotice):
+        if self._closed or not isinstance(notice, ChangeNotice):
             return
         if not self._timer.isActive():
             self._since.start()

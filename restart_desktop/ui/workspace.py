@@ -170,6 +170,7 @@ class Workspace(QWidget):
     def stop_notices(self) -> None:
         """The session is closing: the database tells this workspace nothing more."""
         self._stop_notices()
+        self.notices.close()
 
     def count_notices(self) -> None:
         """Returns and comments from the supervisor waiting for this worker (status bar)."""

@@ -292,10 +292,9 @@ class Workspace(QWidget):
         """The whole audit trail (a supervisor's), or narrowed to one person's case."""
         if self.audit is None:
             return
-        showing = self.tabs.currentWidget() is self.audit
         if person_id is not None:
-            self.audit.show_person(person_id, name, refresh=showing)
-        self.tabs.setCurrentWidget(self.audit)  # a change of tab reads the trail
+            self.audit.show_person(person_id, name)  # read now: the filter changed
+        self.tabs.setCurrentWidget(self.audit)  # (and if the trail grew, as it is shown)
         self.audit.focus_first()
 
     def show_case_audit(self, case_id: str, name: str) -> None:

@@ -200,3 +200,28 @@ def test_one_write_reloads_each_view_showing_it_once(
     entry = timeline.current_entry()
     assert entry is not None and entry.note is not None  # the new note, selected
     assert "fine for Friday" in timeline.reader.toPlainText()
+
+
+def test_the_caseload_keeps_the_person_selected_when_a_notice_reloads_it(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.session is not None and window.workspace is not None
+    caseload = window.workspace.caseload
+    larry = caseload.model.row_of(people["Larry Later"])
+    assert larry > 0  # not the first row: the first is what a lost selection falls back to
+    caseload.table.setFocus()
+    caseload.table.setCurrentIndex(caseload.model.index(larry, 0))
+    qtbot.keyClick(caseload.table, Qt.Key.Key_Up)
+    qtbot.keyClick(caseload.table, Qt.Key.Key_Down)
+    resets = _resets(caseload.model)
+    service, zebedee = CaseService(window.session), people["Zebedee Friday"]
+
+    window.runner.run(lambda: service.update_case(zebedee, replace(
+        service.get_case(zebedee).fields, preferred_name="Zeb")), lambda _r: None)
+    _idle(qtbot, window)
+
+    assert len(resets) == 1
+    assert any("(Zeb)" in name for name in _caseload_names(window))
+    assert caseload.selected_case_id() == people["Larry Later"]

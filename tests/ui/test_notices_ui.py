@@ -15,7 +15,7 @@ from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.session import AppSession, enrol
 from restart_desktop.app.sync import SyncService
-from restart_desktop.domain.case import Role
+from restart_desktop.domain.case import CaseStatus, Role
 from restart_desktop.domain.notices import ChangeNotice
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
@@ -225,3 +225,27 @@ def test_the_caseload_keeps_the_person_selected_when_a_notice_reloads_it(
     assert len(resets) == 1
     assert any("(Zeb)" in name for name in _caseload_names(window))
     assert caseload.selected_case_id() == people["Larry Later"]
+
+
+def test_a_case_file_being_edited_keeps_the_typing_and_shows_the_new_history(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.session is not None
+    case_id = people["Quentin Housing"]
+    view = _open(qtbot, window, case_id)
+    view.crn.setFocus()
+    qtbot.keyClicks(view.crn, "X123456")
+    assert view.dirty
+    service = CaseService(window.session)
+
+    accept = CaseStatus.ACCEPTED
+    window.runner.run(lambda: service.change_status(case_id, accept, "Eligible (test)"),
+                      lambda _r: None)  # fmt: skip
+    _idle(qtbot, window)
+
+    assert "Accepted" in view.status_line.text()  # what nobody types in is current
+    assert "Eligible (test)" in view.history.text()
+    assert view.crn.text() == "X123456"  # the typing stays, still to be saved
+    assert view.dirty and view.crn.hasFocus()

@@ -144,7 +144,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     now = utcnow()
 
     pending: list[tuple[SyncedRecord, dict[str, Any], str | None, list[str]]] = []
-    touched: dict[str | None, dict[str, set[str]]] = session.info.setdefault(_TOUCHED, {})
+    touched: Touched = session.info.setdefault(_TOUCHED, {})
     for record in new:
         _apply_defaults(record)
         record.created_at = now
@@ -197,6 +197,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     session.info[_POSITION] = (seq, clock)
 
 
+Touched = dict[str | None, dict[str, set[str]]]
 #: session.info: case -> entity -> fields this transaction wrote. The audit trail reads the
 #: synced records' fields from it; the change notice (``notice_of_transaction``) every kind.
 _TOUCHED = "restart_audit_touched"
@@ -206,8 +207,7 @@ _NOTICE = "restart_change_notice"  # session.info: the notice of the transaction
 _UNAUDITED = frozenset({AuditEntry.__tablename__})
 
 
-def _touch(touched: dict[str | None, dict[str, set[str]]], record: SyncedRecord,
-           fields: set[str]) -> None:  # fmt: skip
+def _touch(touched: Touched, record: SyncedRecord, fields: set[str]) -> None:
     entity = type(record).__tablename__
     case = case_of_record(entity, record.id, getattr(record, "person_id", None))
     touched.setdefault(case, {}).setdefault(entity, set()).update(
@@ -219,7 +219,7 @@ def note_touched(session: Session, case: str | None, kind: str) -> None:
     """Record that this transaction changed records of ``kind`` of ``case``, for its change
     notice, where the session hook cannot see it: the sync import and erasure write with
     bulk statements. Nothing reaches the audit trail through here."""
-    touched: dict[str | None, dict[str, set[str]]] = session.info.setdefault(_TOUCHED, {})
+    touched: Touched = session.info.setdefault(_TOUCHED, {})
     touched.setdefault(case, {}).setdefault(kind, set())
 
 
@@ -234,13 +234,10 @@ def _touch_local(session: Session) -> None:
             note_touched(session, record.person_id, record.__tablename__)
 
 
-Touched = dict[str | None, dict[str, set[str]]]
-
-
 def _audited(touched: Touched) -> Touched:
     """The part of what a transaction touched that the audit trail records: synced records
     with fields written (local records and the trail itself leave their kind, no fields)."""
-    found: dict[str | None, dict[str, set[str]]] = {}
+    found: Touched = {}
     for case, entities in touched.items():
         kept = {entity: fields for entity, fields in entities.items() if fields}
         if kept:

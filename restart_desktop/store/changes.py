@@ -18,10 +18,12 @@ from sqlalchemy.orm import Session
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.hlc import HybridClock, Timestamp
 from restart_desktop.domain.merge import bases_of, frontier
+from restart_desktop.domain.notices import EMPTY, ChangeNotice
 from restart_desktop.store.audit import append_entry, forget_last
 from restart_desktop.store.case_index import case_of_record, note_audiences
 from restart_desktop.store.models import (
     AuditEntry,
+    Base,
     Change,
     LocalSetting,
     SyncConflict,
@@ -124,6 +126,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     deleted = [o for o in session.deleted if isinstance(o, SyncedRecord)]
     if deleted:
         raise UnattributedWrite("synced records are never deleted directly; use a tombstone")
+    _touch_local(session)
     if session.info.get(IMPORTING):
         return
     new = [o for o in session.new if isinstance(o, SyncedRecord)]
@@ -151,7 +154,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     now = _now(session)
 
     pending: list[tuple[SyncedRecord, dict[str, Any], str | None, list[str]]] = []
-    touched: dict[str | None, dict[str, set[str]]] = session.info.setdefault(_TOUCHED, {})
+    touched: Touched = session.info.setdefault(_TOUCHED, {})
     for record in new:
         _apply_defaults(record)
         record.created_at = now
@@ -204,17 +207,52 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     session.info[_POSITION] = (seq, clock)
 
 
-_TOUCHED = "restart_audit_touched"  # session.info: case -> entity -> fields, this transaction
+Touched = dict[str | None, dict[str, set[str]]]
+#: session.info: case -> entity -> fields this transaction wrote. The audit trail reads the
+#: synced records' fields from it; the change notice (``notice_of_transaction``) every kind.
+_TOUCHED = "restart_audit_touched"
 CREATED_MARK = "+"  # in the touched fields: the record was created
+_NOTICE = "restart_change_notice"  # session.info: the notice of the transaction just committed
+#: Written for the trail, never audited themselves: no fields, so only the notice sees them.
+_UNAUDITED = frozenset({AuditEntry.__tablename__})
 
 
-def _touch(touched: dict[str | None, dict[str, set[str]]], record: SyncedRecord,
-           fields: set[str]) -> None:  # fmt: skip
-    if isinstance(record, AuditEntry):
-        return  # the trail does not audit itself
+def _touch(touched: Touched, record: SyncedRecord, fields: set[str]) -> None:
     entity = type(record).__tablename__
     case = case_of_record(entity, record.id, getattr(record, "person_id", None))
-    touched.setdefault(case, {}).setdefault(entity, set()).update(fields)
+    touched.setdefault(case, {}).setdefault(entity, set()).update(
+        () if entity in _UNAUDITED else fields  # the trail does not audit itself
+    )
+
+
+def note_touched(session: Session, case: str | None, kind: str) -> None:
+    """Record that this transaction changed records of ``kind`` of ``case``, for its change
+    notice, where the session hook cannot see it: the sync import and erasure write with
+    bulk statements. Nothing reaches the audit trail through here."""
+    touched: Touched = session.info.setdefault(_TOUCHED, {})
+    touched.setdefault(case, {}).setdefault(kind, set())
+
+
+def _touch_local(session: Session) -> None:
+    """Local and bookkeeping records written through the session (drafts, settings, audit
+    entries, sync conflicts): kinds for the change notice, never for the audit trail."""
+    for record in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(record, Base) and not isinstance(record, SyncedRecord):
+            person = getattr(record, "person_id", None)
+            note_touched(session, str(person) if person else None, record.__tablename__)
+        elif isinstance(record, AuditEntry):
+            note_touched(session, record.person_id, record.__tablename__)
+
+
+def _audited(touched: Touched) -> Touched:
+    """The part of what a transaction touched that the audit trail records: synced records
+    with fields written (local records and the trail itself leave their kind, no fields)."""
+    found: Touched = {}
+    for case, entities in touched.items():
+        kept = {entity: fields for entity, fields in entities.items() if fields}
+        if kept:
+            found[case] = kept
+    return found
 
 
 def _audit_action(entities: dict[str, set[str]]) -> AuditAction:
@@ -249,7 +287,7 @@ def _before_commit(session: Session) -> None:
     if session.info.get(IMPORTING):
         return
     session.flush()  # what is still pending is part of the transaction: audit it too
-    touched = session.info.pop(_TOUCHED, None)
+    touched = _audited(session.info.get(_TOUCHED) or {})
     actor = session.info.get("actor")
     if not touched or not isinstance(actor, Actor) or session.info.get(IMPORTING):
         return
@@ -263,6 +301,28 @@ def _before_commit(session: Session) -> None:
 def _forget_audit(session: Session, *_args: Any) -> None:
     session.info.pop(_TOUCHED, None)
     forget_last(session)
+
+
+def _keep_notice(session: Session) -> None:
+    """The transaction committed: what it touched becomes its notice (published by
+    ``Database.write`` once the session is done)."""
+    touched = session.info.get(_TOUCHED) or {}
+    notice = ChangeNotice(
+        frozenset(touched), frozenset(kind for kinds in touched.values() for kind in kinds)
+    )
+    if notice:
+        session.info[_NOTICE] = session.info.get(_NOTICE, EMPTY) | notice
+
+
+def _drop_notice(session: Session, *_args: Any) -> None:
+    session.info.pop(_NOTICE, None)  # rolled back: nothing changed, nothing to announce
+
+
+def notice_of_transaction(session: Session) -> ChangeNotice:
+    """What the session's committed transaction changed (empty if nothing, or rolled back);
+    taken once."""
+    notice: ChangeNotice = session.info.pop(_NOTICE, EMPTY)
+    return notice
 
 
 def _edit_bases(session: Session, record: SyncedRecord, fields: list[str]) -> list[str]:
@@ -291,5 +351,7 @@ def install_change_capture(session_class: type[Session]) -> None:
         event.listen(session_class, "after_commit", _forget_position)
         event.listen(session_class, "after_rollback", _forget_position)
         event.listen(session_class, "before_commit", _before_commit)
+        event.listen(session_class, "after_commit", _keep_notice)  # before it is forgotten
         event.listen(session_class, "after_commit", _forget_audit)
+        event.listen(session_class, "after_rollback", _drop_notice)
         event.listen(session_class, "after_rollback", _forget_audit)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,14 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from restart_desktop.store.changes import CLOCK, Actor, install_change_capture, utcnow
+from restart_desktop.domain.notices import ChangeNotice
+from restart_desktop.store.changes import (
+    CLOCK,
+    Actor,
+    install_change_capture,
+    notice_of_transaction,
+    utcnow,
+)
 from restart_desktop.store.engine import READ_ONLY_OPTION, create_store_engine
 from restart_desktop.store.errors import StorageError, translate
 from restart_desktop.store.migrate import upgrade_to_head
@@ -28,13 +36,47 @@ class StoreSession(Session):
 install_change_capture(StoreSession)
 
 
+Listener = Callable[[ChangeNotice], None]
+
+
+class _Listeners:
+    """Who is told about committed writes; shared by every actor's view of one database."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    def add(self, listener: Listener) -> Callable[[], None]:
+        with self._lock:
+            self._listeners.append(listener)
+
+        def remove() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return remove
+
+    def publish(self, notice: ChangeNotice) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            try:
+                listener(notice)
+            except Exception:  # the write is committed: a failing view must not undo that
+                log.exception("a change listener failed")
+
+
 class Database:
     """An open, migrated, keyed database. Thread-safe to share; sessions are not."""
 
-    def __init__(self, engine: Engine, actor: Actor | None = None,
-                 now: Callable[[], dt.datetime] = utcnow) -> None:  # fmt: skip
+    def __init__(
+        self, engine: Engine, actor: Actor | None = None, listeners: _Listeners | None = None,
+        now: Callable[[], dt.datetime] = utcnow,
+    ) -> None:
         self.engine = engine
         self.actor = actor
+        self._listeners = listeners or _Listeners()
         #: Where the change hook takes "now" for the records' stamps and the audit trail:
         #: the session's one clock (``AppSession`` points it there).
         self.now = now
@@ -50,11 +92,18 @@ class Database:
         return cls(create_store_engine(path, key), actor)
 
     def with_actor(self, actor: Actor) -> Database:
-        return Database(self.engine, actor, self.now)
+        return Database(self.engine, actor, self._listeners, self.now)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` with the change notice of every transaction committed from now
+        on (by any actor of this database), on the committing thread, once it has committed;
+        never for a rolled-back one. Returns the call that unsubscribes it."""
+        return self._listeners.add(listener)
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: everything inside commits together or not at all."""
+        """One transaction: everything inside commits together or not at all. Once it has
+        committed, the subscribers hear what it changed."""
         session = self._sessions(info={"actor": self.actor, CLOCK: self.now})
         try:
             with session.begin():
@@ -62,7 +111,10 @@ class Database:
         except DBAPIError as error:
             raise (translate(error) or error) from error
         finally:
+            notice = notice_of_transaction(session)
             session.close()
+        if notice:
+            self._listeners.publish(notice)
 
     @contextmanager
     def read(self) -> Iterator[Session]:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.batches import batches
-from restart_desktop.store.changes import ERASED_SEQ_FLOOR
+from restart_desktop.store.changes import ERASED_SEQ_FLOOR, note_touched
 from restart_desktop.store.models import (
     AuditEntry,
     Base,
@@ -113,6 +113,9 @@ def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: boo
         for table in person_tables:  # children first: foreign keys hold at every step
             s.execute(delete(table).where(table.c.person_id.in_(chunk)))
         s.execute(delete(Person).where(Person.id.in_(chunk)))
+        for case in chunk:  # every open view of the case hears it is gone
+            for name in (*(t.name for t in person_tables), Person.__tablename__):
+                note_touched(s, case, name)
         s.execute(delete(Change).where(of_cases))
     for _name, sql in triggers:
         s.connection().exec_driver_sql(sql)  # as written by the migration, not re-typed

@@ -24,8 +24,13 @@ from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.domain.merge import ChangeInfo, Merged, Rules, bases_of, merge
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.batches import batches
-from restart_desktop.store.case_index import audiences, case_of_change, note_audiences
-from restart_desktop.store.changes import IMPORTING, utcnow
+from restart_desktop.store.case_index import (
+    audiences,
+    case_of_change,
+    case_of_record,
+    note_audiences,
+)
+from restart_desktop.store.changes import IMPORTING, note_touched, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY, erase_cases, erasures_here
 from restart_desktop.store.instants import read_instant, read_utc
 from restart_desktop.store.models import (
@@ -245,6 +250,9 @@ def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool 
                 later.append(key)
                 continue
             row = rows.get(key)
+            # Announced when the transaction commits (the hook does not see bulk writes).
+            note_touched(s, case_of_record(key[0], key[1], result.values.get("person_id")),
+                         key[0])  # fmt: skip
             if row is None and not result.conflicts:  # the usual case: a record new here
                 model = MODELS[key[0]]
                 new_rows.setdefault(model, []).append(_new_row(model, key[1], result))

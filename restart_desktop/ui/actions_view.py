@@ -130,13 +130,11 @@ class MyActionsView(QWidget):
     """Signals:
     case_requested(str): open this person's case (contacts tab).
     referral_case_requested(str): open this person's referrals (a referral to chase).
-    changed(): an action was closed.
     notices_counted(int): returns and comments waiting for the worker (the status bar).
     """
 
     case_requested = Signal(str)
     referral_case_requested = Signal(str)
-    changed = Signal()
     notices_counted = Signal(int)
 
     def __init__(
@@ -313,8 +311,7 @@ class MyActionsView(QWidget):
 
     def _after_notice(self, done: str) -> None:
         self.summary.setText(f"{done}: your supervisor sees it after the next sync.")
-        self.refresh()
-        self.notices.setFocus()
+        self.notices.setFocus()  # the list refreshes from the change notice
 
     def _on_chase_activated(self, row: int) -> None:
         view = self.chase_model.row_item(row)
@@ -351,10 +348,9 @@ class MyActionsView(QWidget):
         service, status, outcome = self._service, dialog.chosen(), dialog.outcome.text()
         self._runner.run(
             lambda: service.close_action(action.id, status, outcome),
-            lambda _none: self._after_close(),
+            lambda _none: None,  # its change notice refreshes every list showing it
             self._on_failed,
         )
 
     def _after_close(self) -> None:
-        self.refresh()
-        self.changed.emit()
+        pass  # the change notice refreshes this list and every other view showing it

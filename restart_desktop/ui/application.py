@@ -845,8 +845,7 @@ class MainWindow(QMainWindow):
 
         back_to = QApplication.focusWidget() or self.workspace
         dialog = ConflictsDialog(self.workspace.sync.service, self.runner, self)
-        run_dialog(dialog, back_to)
-        self.workspace.caseload.refresh()  # a value chosen may change what the list shows
+        run_dialog(dialog, back_to)  # a value kept reaches the views as a change notice
         if dialog.kept:
             self.workspace.sync.sync(automatic=True)  # the choices go out; the count updates
 
@@ -935,6 +934,8 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         if self.workspace is not None and self.workspace.sync is not None:
             self.workspace.sync.shutdown()  # stops after the bundle it is on
+        if self.workspace is not None:
+            self.workspace.stop_notices()  # what is still written now refreshes nothing
         self.runner.shutdown()
         if self.session is not None:
             self.session.close()

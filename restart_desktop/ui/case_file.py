@@ -41,6 +41,15 @@ from restart_desktop.domain.case import ConsentMethod, ReferralSource, display_n
 from restart_desktop.domain.clock import local_text, system_now
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
+from restart_desktop.ui.notices import (
+    CASE_KINDS,
+    NOTE_KINDS,
+    OUTCOME_KINDS,
+    PLAN_KINDS,
+    REFERRAL_KINDS,
+    ChangeBroadcaster,
+    follow,
+)
 from restart_desktop.ui.outcomes import OutcomesPanel
 from restart_desktop.ui.referrals import ReferralsPanel
 from restart_desktop.ui.release_plan import ReleasePlanPanel
@@ -55,18 +64,12 @@ class CaseFileView(QWidget):
     """Signals:
     case_saved(str): the case was created or changed; the argument is its id.
     title_changed(str): the tab title should now read this.
-    notes_changed(): a note, addendum or action was written for this person.
-    plan_changed(): the person's release plan or release outcome was saved.
-    referrals_changed(): a referral of this person was made, sent, moved on or chased.
     audit_requested(str, str): show the audit trail of this case (its id, the person's name).
     export_requested(str): write the subject access export of this case (its id).
     """
 
     case_saved = Signal(str)
     title_changed = Signal(str)
-    notes_changed = Signal()
-    plan_changed = Signal()
-    referrals_changed = Signal()
     audit_requested = Signal(str, str)
     export_requested = Signal(str)
 
@@ -82,8 +85,10 @@ class CaseFileView(QWidget):
         release: ReleaseService | None = None,
         referrals: ReferralService | None = None,
         outcomes: OutcomeService | None = None,
+        notices: ChangeBroadcaster | None = None,
     ) -> None:
         super().__init__(parent)
+        self._notices = notices
         self._notes = notes
         self._release = release
         self.timeline: TimelinePanel | None = None
@@ -189,6 +194,9 @@ class CaseFileView(QWidget):
         self.sections = QTabWidget()
         self.sections.setAccessibleName("Case file sections")
         self.sections.addTab(details, "Details")
+        # A write here, in another tab or from a sync: the heading, status, flags and the
+        # details show it (not over typing).
+        follow(notices, self, CASE_KINDS | {"referrals"}, self.refresh, case=self._case)
         self.sections.setTabToolTip(0, "Details (Alt+1)")
         # Alt+1 to Alt+5 switch sections: letters are taken by the fields' shortcuts.
         for number in (1, 2, 3, 4, 5):
@@ -366,17 +374,38 @@ class CaseFileView(QWidget):
             box.toggled.connect(self._on_edited)
 
     # --- data in and out ------------------------------------------------------------------
+    def _case(self) -> str | None:
+        return self.case_id
+
     def reload(self) -> None:
         if self.case_id is None:
             return
         case_id, service = self.case_id, self._service
         self._runner.run(lambda: service.get_case(case_id), self._on_loaded, self._on_failed)
 
+    def refresh(self) -> None:
+        """The case changed elsewhere: show it. Fields being edited are left as typed (only
+        the heading, status, flags and history, which nobody types in, are refreshed)."""
+        if self.case_id is None:
+            return
+        if not self._dirty:
+            self.reload()
+            return
+        case_id, service = self.case_id, self._service
+        self._runner.run(lambda: service.get_case(case_id), self._on_refreshed, self._on_failed)
+
     def _on_loaded(self, details: CaseDetails) -> None:
+        if self._dirty and self.details is not None:
+            self._on_refreshed(details)  # typed while it loaded: the typing stays
+            return
         self.details = details
         self._fill(details.fields)
         self._show_details(details)
         self._set_dirty(False)
+
+    def _on_refreshed(self, details: CaseDetails) -> None:
+        self.details = details
+        self._show_details(details)
 
     def _fill(self, values: CaseFields) -> None:
         self._loading = True
@@ -549,37 +578,33 @@ class CaseFileView(QWidget):
             self.timeline = TimelinePanel(
                 self._notes, self._runner, self._reference, self.case_id
             )
-            self.timeline.changed.connect(self.notes_changed)
+            follow(self._notices, self.timeline, NOTE_KINDS, self.timeline.reload, case=self._case)
             index = self.sections.addTab(self.timeline, "Contacts and actions")
             self.sections.setTabToolTip(index, "Contacts and actions (Alt+2)")
         if self.release_panel is None and self._release is not None:
             self.release_panel = ReleasePlanPanel(self._release, self._runner, self.case_id)
-            self.release_panel.changed.connect(self._on_plan_changed)
+            # Due times follow the release date (people); a referral ticks an item.
+            follow(self._notices, self.release_panel, PLAN_KINDS | {"people"},
+                   self.release_panel.reload, case=self._case)  # fmt: skip
             index = self.sections.addTab(self.release_panel, "Release day")
             self.sections.setTabToolTip(index, "Release day checklist and outcome (Alt+3)")
         if self.referrals_panel is None and self._referrals is not None:
             self.referrals_panel = ReferralsPanel(
                 self._referrals, self._runner, self._reference, self.case_id
             )
-            self.referrals_panel.changed.connect(self._on_referrals_changed)
+            # Consent and the Duty to Refer proposal come from the case (people).
+            follow(self._notices, self.referrals_panel, REFERRAL_KINDS | {"people"},
+                   self.referrals_panel.reload, case=self._case)  # fmt: skip
             index = self.sections.addTab(self.referrals_panel, "Referrals")
             self.sections.setTabToolTip(index, "Referrals to services (Alt+4)")
         if self.outcomes_panel is None and self._outcomes is not None:
             self.outcomes_panel = OutcomesPanel(
                 self._outcomes, self._runner, self._reference, self.case_id
             )
+            follow(self._notices, self.outcomes_panel, OUTCOME_KINDS, self.outcomes_panel.reload,
+                   case=self._case)  # fmt: skip
             index = self.sections.addTab(self.outcomes_panel, "Outcomes")
             self.sections.setTabToolTip(index, "Outcome assessments and charts (Alt+5)")
-
-    def _on_plan_changed(self) -> None:
-        self.plan_changed.emit()
-        self.reload()  # recording the outcome can change the case status
-
-    def _on_referrals_changed(self) -> None:
-        self.referrals_changed.emit()
-        self.reload()  # a Duty to Refer made clears the flag in the banner
-        if self.release_panel is not None:
-            self.release_panel.reload()  # ... and ticks the release plan's item
 
     def _show_section(self, index: int) -> None:
         if index == 1:
@@ -630,7 +655,7 @@ class CaseFileView(QWidget):
 
     def _on_saved(self, result: SaveResult) -> None:
         then_close, self._then_close = self._then_close, None
-        self.case_id = result.case_id
+        was_new, self.case_id = self.case_id is None, result.case_id
         self._ensure_timeline()
         self._show_problems({})
         self.save_button.setEnabled(True)
@@ -640,11 +665,9 @@ class CaseFileView(QWidget):
         if then_close is not None:
             then_close()
             return
-        self.reload()
-        if self.release_panel is not None:  # a new release date moves the plan
-            self.release_panel.reload()
-        if self.referrals_panel is not None:  # ... and the Duty to Refer with it
-            self.referrals_panel.reload()
+        if was_new:  # its notice came before it had an id: nothing here followed it yet
+            self.reload()
+        # Otherwise the change notice refreshes the details and the sections it moved.
 
     def _on_save_failed(self, error: BaseException) -> None:
         self._then_close = None
@@ -734,8 +757,7 @@ class CaseFileView(QWidget):
 
     def _after_action(self) -> None:
         if self.case_id:
-            self.case_saved.emit(self.case_id)
-        self.reload()
+            self.case_saved.emit(self.case_id)  # its change notice refreshes the details
 
     # --- dirty state ----------------------------------------------------------------------
     @property

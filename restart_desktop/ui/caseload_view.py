@@ -51,6 +51,7 @@ class CaseloadView(QWidget):
         super().__init__(parent)
         self._my_worker_id = my_worker_id
         self.model = CaseloadTableModel(service, runner, self)
+        self._keep: tuple[str | None, int] = (None, 0)  # selected case, scrolled to: refresh
 
         self.search = SearchBox()
         self.search.setPlaceholderText("Name, prison number or CRN")
@@ -165,6 +166,9 @@ class CaseloadView(QWidget):
         self.model.set_query(self.current_query())
 
     def refresh(self) -> None:
+        """Read the list again (a change notice): the person selected stays selected and the
+        list stays where it was scrolled to."""
+        self._keep = (self.selected_case_id(), self.table.verticalScrollBar().value())
         self.model.refresh()
 
     def _on_search_down(self) -> None:
@@ -174,6 +178,12 @@ class CaseloadView(QWidget):
 
     def _on_model_loaded(self, total: int) -> None:
         self.count_label.setText("1 person" if total == 1 else f"{total} people")
+        (selected, scrolled), self._keep = self._keep, (None, 0)
+        row = self.model.row_of(selected) if selected else -1
+        if row >= 0:
+            self.table.setCurrentIndex(self.model.index(row, COL_NAME))
+            self.table.verticalScrollBar().setValue(scrolled)
+            return
         if self.table.currentIndex().isValid() or self.model.rowCount() == 0:
             return
         self.table.setCurrentIndex(self.model.index(0, COL_NAME))

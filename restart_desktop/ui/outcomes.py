@@ -14,7 +14,6 @@ from PySide6.QtCore import (
     QObject,
     Qt,
     QUrl,
-    Signal,
 )
 from PySide6.QtGui import QDesktopServices, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -360,11 +359,8 @@ class AssessmentDialog(QDialog):
 
 
 class OutcomesPanel(QWidget):
-    """Signals:
-    changed(): an assessment was saved or finalised.
-    """
-
-    changed = Signal()
+    """A person's outcome assessments and charts; the case file reloads them when a change
+    notice concerns them."""
 
     def __init__(
         self,
@@ -550,9 +546,7 @@ class OutcomesPanel(QWidget):
         self._runner.run(work, self._after_save, failed)
 
     def _after_save(self, message: str) -> None:
-        self.message.setText(message)
-        self.reload()
-        self.changed.emit()
+        self.message.setText(message)  # the list and charts reload from the change notice
 
     def save_png(self, chart: RadarChart | LineChart, what: str) -> None:
         # The picture names the person inside; the file name does not (folder listings).
@@ -1027,7 +1021,7 @@ class BarriersView(QWidget):
         def done(result: object) -> None:
             self.message.setText(message)
             self._select_after_load = result if isinstance(result, str) else None
-            self.refresh()
+            # The register reloads from the change notice, and selects it then.
 
         self._runner.run(work, done, self._on_failed)
 

@@ -548,11 +548,8 @@ class ChaseDialog(QDialog):
 
 
 class ReferralsPanel(QWidget):
-    """Signals:
-    changed(): a referral was made, sent, moved on or chased.
-    """
-
-    changed = Signal()
+    """A person's referrals; the case file reloads them when a change
+    notice concerns them."""
 
     def __init__(
         self,
@@ -714,9 +711,8 @@ class ReferralsPanel(QWidget):
         def done(result: object) -> None:
             self.message.setText(message)
             # A new referral comes back as its id: select it, so Alt+E sends that one.
+            # ... once the list reloads from the change notice.
             self._select_after_load = result if isinstance(result, str) else None
-            self.reload()
-            self.changed.emit()
 
         self._runner.run(work, done, self._on_failed)
 

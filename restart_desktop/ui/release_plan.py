@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QObject, Qt, QUrl
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -509,11 +509,8 @@ class OutcomeDialog(QDialog):
 
 
 class ReleasePlanPanel(QWidget):
-    """Signals:
-    changed(): the plan or its outcome was saved (Today and the caseload may refresh).
-    """
-
-    changed = Signal()
+    """A person's release-day checklist and outcome; the case file reloads them when a change
+    notice concerns them."""
 
     def __init__(
         self,
@@ -744,9 +741,8 @@ class ReleasePlanPanel(QWidget):
         self.message.setText("Saving…")
 
         def done(result: object) -> None:
+            # The plan (and every view showing it) reloads from the change notice.
             self.message.setText(result if isinstance(result, str) else message)
-            self.reload()  # first: the worker answers in order, and this is what shows
-            self.changed.emit()
 
         self._runner.run(work, done, self._on_failed)
 

@@ -227,11 +227,16 @@ class ReviewView(QWidget):
     def _on_loaded(self, loaded: tuple[list[ReviewRow], int]) -> None:
         rows, total = loaded
         had_focus = self.table.hasFocus()
+        shown = self.model.row_item(self.table.currentIndex().row())
         self.model.set_rows(rows)
         self._total = total
         self._show_count(len(rows))
         if rows:
-            row = min(self._keep_row, len(rows) - 1)
+            # The item being read stays selected (a sync may add older ones above it);
+            # gone, the one now in its place.
+            ids = [r.item_id for r in rows]
+            kept = ids.index(shown.item_id) if shown is not None and shown.item_id in ids else -1
+            row = kept if kept >= 0 else min(self._keep_row, len(rows) - 1)
             self.table.setCurrentIndex(self.model.index(row, 0))
         else:
             self._detail = None

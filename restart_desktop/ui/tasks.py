@@ -65,7 +65,20 @@ class TaskRunner(QObject):
 
     @property
     def pending(self) -> int:
+        """Tasks not finished, and work announced but not started yet (``hold``)."""
         return self._pending
+
+    def hold(self) -> None:
+        """Count work about to be started (refreshes a change notice will start) as pending,
+        until ``release``: "nothing pending" then means the window has settled."""
+        self._pending += 1
+        if self._pending == 1:
+            self.busy_changed.emit(True)
+
+    def release(self) -> None:
+        self._pending -= 1
+        if self._pending == 0:
+            self.busy_changed.emit(False)
 
     def run(
         self,

@@ -346,7 +346,8 @@ FILTERS = (
 
 class TimelinePanel(QWidget):
     """Signals:
-    changed(): a note, addendum or action was written (the caseload counts may change).
+    changed(): a note, addendum or action written here was saved (every view showing it,
+        this one too, refreshes from the change notice).
     """
 
     changed = Signal()
@@ -510,8 +511,7 @@ class TimelinePanel(QWidget):
 
     def _on_note_finalised(self, note_id: str) -> None:
         self._close_editor()
-        self._select_after_load = note_id
-        self.reload()
+        self._select_after_load = note_id  # shown by the reload its change notice starts
         self.changed.emit()
 
     def _close_editor(self) -> None:
@@ -570,7 +570,6 @@ class TimelinePanel(QWidget):
 
     def _after_write(self, record_id: object) -> None:
         if isinstance(record_id, str):
-            self._select_after_load = record_id
-        self.reload()
+            self._select_after_load = record_id  # shown by the reload its notice starts
         self.changed.emit()
 

@@ -25,6 +25,17 @@ from restart_desktop.ui.audit_view import AuditTrailView, CaseAuditDialog
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
 from restart_desktop.ui.figures_view import FiguresView
+from restart_desktop.ui.notices import (
+    AUDIT_KINDS,
+    BARRIER_KINDS,
+    CASE_KINDS,
+    NOTE_KINDS,
+    PLAN_KINDS,
+    RECORD_KINDS,
+    REFERRAL_KINDS,
+    ChangeBroadcaster,
+    follow,
+)
 from restart_desktop.ui.outcomes import BarriersView
 from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
@@ -61,9 +72,12 @@ class Workspace(QWidget):
         self.outcome_service = OutcomeService(session)
         self.review_service = ReviewService(session)
         self.supervisor = session.worker.role == Role.SUPERVISOR
+        # Every committed write, this laptop's or a sync's, reaches the views through here.
+        self.notices = ChangeBroadcaster(runner, self)
+        self._stop_notices = session.db.subscribe(self.notices.publish)
+        self.destroyed.connect(lambda *_args, stop=self._stop_notices: stop())
         self.sync: SyncController | None = SyncController(SyncService(session), runner, self)
         self.sync.status_changed.connect(self.sync_status)
-        self.sync.synced.connect(self._on_synced)
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
         self.today = TodayView(self.release, runner)
@@ -112,7 +126,6 @@ class Workspace(QWidget):
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.tabs.currentChanged.connect(self._on_tab_changed)
         self.my_actions.case_requested.connect(self.open_contacts)
-        self.my_actions.changed.connect(self.caseload.refresh)
         self.search.note_requested.connect(self.open_note)
         self.today.plan_requested.connect(self.open_plan)
         self.referrals.case_requested.connect(self.open_referrals)
@@ -122,29 +135,47 @@ class Workspace(QWidget):
         layout.addWidget(self.tabs)
         self.caseload.case_opened.connect(self.open_case)
         self.caseload.new_case_requested.connect(self.new_case)
+        self._follow_notices()
         service = self.service
         runner.run(service.workers, self._on_workers_loaded)
+
+    def _follow_notices(self) -> None:
+        """Each list refreshes itself when a write or a sync changes what it shows (a list on
+        a tab not shown: when it is next shown, which is also its first load)."""
+        notices, people = self.notices, frozenset({"people"})
+        follow(notices, self.caseload, CASE_KINDS | {"follow_up_actions", "referrals"},
+               self.caseload.refresh)  # fmt: skip
+        follow(notices, self.today, CASE_KINDS | PLAN_KINDS | REFERRAL_KINDS,
+               self.today.refresh, first_show=True)  # fmt: skip
+        follow(notices, self.my_actions, NOTE_KINDS | REFERRAL_KINDS | people,
+               self.my_actions.refresh, first_show=True)  # fmt: skip
+        follow(notices, self.referrals, REFERRAL_KINDS | people, self.referrals.refresh,
+               first_show=True)  # fmt: skip
+        follow(notices, self.barriers, BARRIER_KINDS | people, self.barriers.refresh,
+               first_show=True)  # fmt: skip
+        search = self.search
+        follow(notices, search, {"contact_notes", "addenda", "people"},
+               lambda: search.search_now() if search.model.rowCount() else None)  # fmt: skip
+        follow(notices, self, {"reviews", "contact_notes", "addenda"}, self.count_notices)
+        if self.review is not None:
+            follow(notices, self.review, NOTE_KINDS | PLAN_KINDS | REFERRAL_KINDS | people,
+                   self.review.refresh, first_show=True)  # fmt: skip
+        if self.figures is not None:
+            figures = self.figures  # loaded on its first visit (``_on_tab_changed``)
+            follow(notices, figures, RECORD_KINDS,
+                   lambda: figures.refresh() if figures.model.rowCount() else None)  # fmt: skip
+        if self.audit is not None:
+            follow(notices, self.audit, AUDIT_KINDS, self.audit.refresh, first_show=True)
+
+    def stop_notices(self) -> None:
+        """The session is closing: the database tells this workspace nothing more."""
+        self._stop_notices()
+        self.notices.close()
 
     def count_notices(self) -> None:
         """Returns and comments from the supervisor waiting for this worker (status bar)."""
         review = self.review_service
         self.runner.run(review.notice_count, self.notices_counted.emit, lambda _error: None)
-
-    def _on_synced(self) -> None:
-        """New records may have come in: the visible lists load again."""
-        self.caseload.refresh()
-        self.count_notices()
-        current = self.tabs.currentWidget()
-        if current is self.today:
-            self.today.refresh()
-        elif current is self.referrals:
-            self.referrals.refresh()
-        elif current is self.review and self.review is not None:
-            self.review.refresh()
-        elif current is self.audit and self.audit is not None:
-            self.audit.refresh()  # other laptops' entries come with the sync
-        elif current is self.my_actions:
-            self.my_actions.refresh()
 
     def _on_workers_loaded(self, workers: list[WorkerOption]) -> None:
         self.workers = workers
@@ -154,19 +185,7 @@ class Workspace(QWidget):
 
     def _on_tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if widget is self.my_actions:
-            self.my_actions.refresh()
-        elif widget is self.today:
-            self.today.refresh()
-        elif widget is self.referrals:
-            self.referrals.refresh()
-        elif widget is self.barriers:
-            self.barriers.refresh()
-        elif widget is self.review and self.review is not None:
-            self.review.refresh()
-        elif widget is self.audit and self.audit is not None:
-            self.audit.refresh()  # the trail grows with every case opened
-        elif widget is self.figures and self.figures is not None:
+        if widget is self.figures and self.figures is not None:
             if self.figures.model.rowCount() == 0 and not self.figures.busy():
                 self.figures.refresh()  # the first visit: later ones keep what was shown
 
@@ -186,7 +205,7 @@ class Workspace(QWidget):
         view = CaseFileView(
             self.service, self.runner, self.session.reference, self.workers, case_id,
             notes=self.notes, release=self.release, referrals=self.referral_service,
-            outcomes=self.outcome_service,
+            outcomes=self.outcome_service, notices=self.notices,
         )
         self._add_case_view(view, "Loading…")
         return view
@@ -273,10 +292,9 @@ class Workspace(QWidget):
         """The whole audit trail (a supervisor's), or narrowed to one person's case."""
         if self.audit is None:
             return
-        showing = self.tabs.currentWidget() is self.audit
         if person_id is not None:
-            self.audit.show_person(person_id, name, refresh=showing)
-        self.tabs.setCurrentWidget(self.audit)  # a change of tab reads the trail
+            self.audit.show_person(person_id, name)  # read now: the filter changed
+        self.tabs.setCurrentWidget(self.audit)  # (and if the trail grew, as it is shown)
         self.audit.focus_first()
 
     def show_case_audit(self, case_id: str, name: str) -> None:
@@ -323,17 +341,14 @@ class Workspace(QWidget):
         view = CaseFileView(
             self.service, self.runner, self.session.reference, self.workers, notes=self.notes,
             release=self.release, referrals=self.referral_service,
-            outcomes=self.outcome_service,
+            outcomes=self.outcome_service, notices=self.notices,
         )
         self._add_case_view(view, "New person")
 
     def _add_case_view(self, view: CaseFileView, title: str) -> None:
         index = self.tabs.addTab(view, title)
         view.title_changed.connect(lambda text, v=view: self._set_title(v, text))
-        view.case_saved.connect(self._on_case_saved)
-        view.notes_changed.connect(self.caseload.refresh)
-        view.plan_changed.connect(self._on_plan_changed)
-        view.referrals_changed.connect(self._on_referrals_changed)
+        view.case_saved.connect(lambda _case_id: self.message.emit("Saved"))
         view.audit_requested.connect(self.show_case_audit)
         view.export_requested.connect(self.export_subject)
         self.tabs.setCurrentIndex(index)
@@ -345,20 +360,6 @@ class Workspace(QWidget):
             short = text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1] + "…"
             self.tabs.setTabText(index, short)
             self.tabs.setTabToolTip(index, text)
-
-    def _on_case_saved(self, _case_id: str) -> None:
-        self.message.emit("Saved")
-        self.caseload.refresh()
-        self._on_plan_changed()  # a release date may have moved
-
-    def _on_referrals_changed(self) -> None:
-        self.caseload.refresh()  # a Duty to Refer sent clears its flag
-        self._on_plan_changed()  # ... and ticks the release plan
-
-    def _on_plan_changed(self) -> None:
-        # Today reloads whenever its tab is shown; only a visible list needs it now.
-        if self.tabs.currentWidget() is self.today:
-            self.today.refresh()
 
     def show_caseload(self) -> None:
         self.tabs.setCurrentIndex(0)

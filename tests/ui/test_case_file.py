@@ -111,6 +111,7 @@ def test_a_valid_edit_is_saved_once_and_shown_in_the_caseload(
     assert _stored(window, case_id) == ("Z9876YX", changes_before + 1)
     assert window.workspace is not None
     caseload = window.workspace.caseload
+    qtbot.keyClick(view, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)  # back to the list
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
     numbers = [caseload.model.index(r, 1).data() for r in range(caseload.model.rowCount())]
     assert "Z9876YX" in numbers
@@ -138,6 +139,8 @@ def test_new_person_from_the_keyboard(
     _save(qtbot, window, view)
     assert view.case_id is not None
     caseload = window.workspace.caseload
+    assert caseload.count_label.text() == "3 people"  # on a tab not shown: not loaded yet
+    qtbot.keyClick(view, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: caseload.count_label.text() == "4 people", timeout=SIGNAL_TIMEOUT_MS)
 
 

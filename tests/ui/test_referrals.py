@@ -205,6 +205,10 @@ def test_the_duty_to_refer_from_its_banner_clears_the_caseload_flag(
     _answered(qtbot, window, panel, done)
     qtbot.waitUntil(lambda: not panel.duty_box.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
     _idle(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_3, ALT)  # the release plan, refreshed as it is shown
+    _idle(qtbot, window)
+    window.workspace.show_caseload()  # ... and the caseload
+    _idle(qtbot, window)
     assert "Duty to Refer due" not in (caseload.model.index(0, flags_column).data() or "")
     assert view.release_panel is not None and view.release_panel.plan is not None
     item = view.release_panel.plan.item("duty_to_refer")

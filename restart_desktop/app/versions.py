@@ -48,6 +48,12 @@ class EditBase:
         })  # fmt: skip
 
 
+def same(one: Any, other: Any) -> bool:
+    """Whether two values of a field are the same value as stored (a tuple and a list with the
+    same items, a date and its ISO text)."""
+    return bool(to_json_value(one) == to_json_value(other))
+
+
 @dataclass(frozen=True)
 class Clash:
     """One field changed by someone else since the form loaded it, and by the user too."""

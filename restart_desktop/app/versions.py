@@ -37,6 +37,17 @@ class EditBase:
     def changed(self) -> frozenset[str]:
         return frozenset(self.loaded)
 
+    def rebased(self, clashed: EditClashed, keeps_mine: Mapping[str, bool]) -> EditBase:
+        """The base after the user chose per clashing field: on the record's version now, a
+        kept field built on their value (so it is written), a taken one no longer changed."""
+        loaded = dict(self.loaded)
+        for clash in clashed.clashes:
+            if keeps_mine.get(clash.field):
+                loaded[clash.field] = clash.theirs_value
+            else:
+                loaded.pop(clash.field, None)
+        return EditBase(clashed.version, loaded)
+
     @classmethod
     def between(cls, version: str | None, loaded: Any, typed: Any,
                 names: Iterable[str]) -> EditBase:  # fmt: skip

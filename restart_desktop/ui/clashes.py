@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.versions import Clash
+from restart_desktop.app.versions import Clash, EditClashed
 from restart_desktop.domain.clock import local_text
 
 
@@ -110,3 +110,11 @@ class ClashDialog(QDialog):
             self.mine[missing[0].field].setFocus()
             return
         self.accept()
+
+
+def ask_clashes(parent: QWidget, clashed: EditClashed) -> dict[str, bool] | None:
+    """Show the clash; per field whether the worker keeps their value, or None (Escape)."""
+    dialog = ClashDialog(clashed.clashes, parent)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return {clash.field: dialog.keeps_mine(clash.field) for clash in clashed.clashes}

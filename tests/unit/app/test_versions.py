@@ -199,6 +199,16 @@ def test_a_release_plan_item_edited_from_an_older_dialog(
     again = release.plan(case_id)
     assert again is not None and again.item("phone") == item
 
+    # Keeping mine: saved from the record as it is now, as an ordinary change.
+    assert clash.base is not None
+    kept = replace(clash, base=clash.base.rebased(refused.value, {"note": True}))
+    release.update_item(plan.id, "phone", kept)
+    final = release.plan(case_id)
+    assert final is not None
+    phone = final.item("phone")
+    assert phone is not None
+    assert (phone.state, phone.note) == (ItemState.PROBLEM, "Has a phone now")
+
 
 def test_a_referral_step_from_a_status_someone_else_moved_on(
     cases: CaseService, colleague: AppSession, enrolled: AppSession

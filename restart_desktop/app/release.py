@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.session import AppSession
-from restart_desktop.app.versions import EditBase, check_edit, words
+from restart_desktop.app.versions import EditBase, edited_fields, words
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OPEN_STATUSES, OUT_STATUSES, CaseStatus, display_name
 from restart_desktop.domain.checklist import (
@@ -691,15 +691,8 @@ class ReleaseService:
         if problems:
             raise ValidationFailed(problems)
         typed = _item_values(update)
-        written = set(typed)
-        if update.base is not None:
-            written = {name for name in update.base.changed
-                       if to_json_value(update.base.loaded[name]) != to_json_value(typed[name])}
-            if row is not None:
-                check_edit(s, row, EditBase(update.base.version,
-                                            {n: update.base.loaded[n] for n in written}),
-                           typed, lambda name: ITEM_FIELD_LABELS.get(name, name),
-                           _item_shown)  # fmt: skip
+        written = edited_fields(s, row, update.base, typed,
+                                lambda name: ITEM_FIELD_LABELS.get(name, name), _item_shown)
         if row is None:
             row = ReleasePlanItem(
                 id=item_id_for(plan.id, item.code),

@@ -119,6 +119,26 @@ def check_edit(
         raise EditClashed(clashes, record.last_change_id)
 
 
+def edited_fields(
+    s: Session,
+    record: SyncedRecord | None,
+    base: EditBase | None,
+    typed: Mapping[str, Any],
+    label: Callable[[str], str],
+    shown: Callable[[str, Any], str],
+) -> set[str]:
+    """The fields an edit writes, checked: every field of ``typed`` without a base; with one,
+    those the user changed (as stored values), after ``check_edit`` on the record (None: the
+    record does not exist yet, so nobody else can have changed it)."""
+    if base is None:
+        return set(typed)
+    names = {n for n in base.changed if n in typed and not same(base.loaded[n], typed[n])}
+    if record is not None:
+        check_edit(s, record, EditBase(base.version, {n: base.loaded[n] for n in names}),
+                   typed, label, shown)  # fmt: skip
+    return names
+
+
 def last_set(s: Session, record_id: str, name: str) -> tuple[str, dt.datetime | None]:
     """Who set ``name`` of the record last, and when: the newest change that set it."""
     changes = s.execute(

@@ -12,6 +12,14 @@ from sqlalchemy import func, select
 
 from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService
 from restart_desktop.app.errors import ValidationFailed
+from restart_desktop.app.outcomes import (
+    AssessmentFields,
+    BarrierFields,
+    BarrierQuery,
+    OutcomeService,
+    assessment_edit_base,
+    barrier_edit_base,
+)
 from restart_desktop.app.referrals import ReferralDraft, ReferralService, StatusChange
 from restart_desktop.app.release import ItemUpdate, ReleaseService, item_edit_base
 from restart_desktop.app.session import AppSession
@@ -243,3 +251,52 @@ def test_a_referral_step_from_a_status_someone_else_moved_on(
     referrals.change_status(referral, StatusChange.step(now_seen, ReferralStatus.CLOSED,
                                                         outcome="Referred elsewhere (test)"))
     assert referrals.get(referral).status == ReferralStatus.CLOSED
+
+
+def test_a_barrier_edited_from_an_older_dialog(
+    enrolled: AppSession, colleague: AppSession
+) -> None:
+    mine, theirs = OutcomeService(enrolled, now=lambda: NOW), OutcomeService(colleague,
+                                                                              now=lambda: NOW)
+    barrier = mine.create_barrier(BarrierFields(
+        "No ID for bank accounts (test)", "accommodation", raised_on=NOW.date()))  # fmt: skip
+    (opened,) = mine.barriers(BarrierQuery())
+    theirs.update_barrier(barrier, replace(opened.fields(), title="No ID at release (test)"))
+
+    edited = replace(opened.fields(), description="Three people this month (test)")
+    mine.update_barrier(barrier, edited, barrier_edit_base(opened, edited))
+    (after,) = mine.barriers(BarrierQuery())
+    assert (after.title, after.description) == (
+        "No ID at release (test)", "Three people this month (test)")
+
+    clashing = replace(opened.fields(), title="Mine (test)")
+    with pytest.raises(EditClashed) as refused:
+        mine.update_barrier(barrier, clashing, barrier_edit_base(opened, clashing))
+    (clash,) = refused.value.clashes
+    assert (clash.label, clash.mine, clash.theirs, clash.by) == (
+        "Title", "Mine (test)", "No ID at release (test)", "Fictional Colleague")
+    assert mine.barriers(BarrierQuery()) == [after]
+
+
+def test_an_assessment_draft_edited_from_an_older_dialog(
+    cases: CaseService, enrolled: AppSession, colleague: AppSession
+) -> None:
+    case_id = _case(cases)
+    mine, theirs = OutcomeService(enrolled, now=lambda: NOW), OutcomeService(colleague,
+                                                                              now=lambda: NOW)
+    draft = mine.save_draft(AssessmentFields(case_id, NOW.date(), "", mine.blank_scores()))
+    (opened,) = mine.assessments(case_id)
+    theirs.save_draft(replace(opened.fields(), present="Testy and his sister (test)"), draft)
+
+    scored = (replace(opened.scores[0], worker=4),) + opened.scores[1:]
+    edited = replace(opened.fields(), scores=scored)
+    mine.save_draft(edited, draft, assessment_edit_base(opened, edited))
+    (after,) = mine.assessments(case_id)
+    assert after.present == "Testy and his sister (test)"
+    assert after.scores[0].worker == 4
+
+    clashing = replace(opened.fields(), present="Testy alone (test)")
+    with pytest.raises(EditClashed) as refused:
+        mine.save_draft(clashing, draft, assessment_edit_base(opened, clashing))
+    assert [c.field for c in refused.value.clashes] == ["present"]
+    assert mine.assessments(case_id) == [after]

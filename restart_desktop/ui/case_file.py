@@ -716,6 +716,7 @@ class CaseFileView(QWidget):
             self.summary.hide()
 
     def _on_failed(self, error: BaseException) -> None:
+        self._after_load = None  # a save waiting for this load does not happen later
         self._show_problems({"": user_message(error)})
 
     # --- status and allocation ------------------------------------------------------------

@@ -12,12 +12,17 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from restart_desktop.app.cases import CaseService
+from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.case import CaseStatus
+from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.store.changes import Actor
 from restart_desktop.store.models import Change, Person, Worker
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.clashes import ClashDialog
+from restart_desktop.ui.release_plan import ItemDialog
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 MakeWindow = Callable[..., MainWindow]
@@ -31,15 +36,19 @@ def _open(qtbot: QtBot, window: MainWindow, case_id: str) -> CaseFileView:
     return view
 
 
-def _their_write(window: MainWindow, case_id: str, **changes: object) -> None:
-    """A colleague's change of the case arriving (as a sync import would write it)."""
+def _colleague(window: MainWindow) -> AppSession:
+    """Another worker's laptop writing to this database (as a sync import of theirs does)."""
     assert window.session is not None
     session = window.session
     colleague = uuid7()
     with session.db.write() as s:
         s.add(Worker(id=colleague, name="Fictional Colleague", organisation_code="pact"))
-    theirs = CaseService(replace(session, db=session.db.with_actor(
-        Actor(colleague, "colleague-laptop"))))  # fmt: skip
+    return replace(session, db=session.db.with_actor(Actor(colleague, "colleague-laptop")))
+
+
+def _their_write(window: MainWindow, case_id: str, **changes: object) -> None:
+    """A colleague's change of the case arriving (as a sync import would write it)."""
+    theirs = CaseService(_colleague(window))
     current = theirs.get_case(case_id).fields
     theirs.update_case(case_id, replace(current, **changes))  # type: ignore[arg-type]
 
@@ -194,3 +203,50 @@ def test_a_reload_keeps_unsaved_typing_and_shows_the_rest(
     assert (stored.family_name, stored.crn, stored.preferred_name) == (
         "Newname", "Z765432", "Zeb")
     assert "health" in stored.needs
+
+
+def test_a_release_item_dialog_older_than_a_colleagues_note_asks_and_keeps_the_choice(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    case_id = people["Zebedee Friday"]
+    assert window.session is not None
+    CaseService(window.session).change_status(case_id, CaseStatus.ACCEPTED, "Accepted (test)")
+    view = _open(qtbot, window, case_id)
+    panel = view.show_release()
+    assert panel is not None
+    panel.reload()
+    qtbot.waitUntil(lambda: panel.plan is not None and window.runner.pending == 0,
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    panel.table.setFocus()
+    panel.table.selectRow(panel.model.row_of("phone"))
+    assert panel.plan is not None
+    ReleaseService(_colleague(window)).update_item(  # lands while the list shows the old
+        panel.plan.id, "phone", ItemUpdate(ItemState.PROBLEM, note="Phone lost"))
+    seen: list[str] = []
+
+    def type_note(dialog: ItemDialog) -> None:
+        qtbot.keyClicks(dialog.note, "Has a phone now")
+        qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+
+    def keep_mine(dialog: ClashDialog) -> None:
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+        seen.append(dialog.theirs["note"].text())
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Space)
+        qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Return)
+
+    answer_modal(ItemDialog, type_note)
+    answer_modal(ClashDialog, keep_mine)
+    qtbot.keyClick(panel.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: bool(seen) and window.runner.pending == 0,
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(lambda: panel.message.text().startswith("To do"),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+
+    assert "Phone lost" in seen[0] and "Fictional Colleague" in seen[0]
+    plan = ReleaseService(window.session).plan(case_id)
+    assert plan is not None
+    item = plan.item("phone")
+    assert item is not None
+    assert (item.state, item.note) == (ItemState.PROBLEM, "Has a phone now")  # theirs, mine

@@ -20,9 +20,11 @@ from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.referrals import duty_to_refer_answered
 from restart_desktop.app.release import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.versions import EditBase, check_edit
 from restart_desktop.domain.allocation import HandoverKind, handover_problem
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import (
+    CASE_FIELD_LABELS,
     OPEN_STATUSES,
     OUT_STATUSES,
     REASONED_FIELDS,
@@ -172,6 +174,7 @@ class CaseDetails:
     handovers: tuple[HandoverView, ...] = field(default=())  # newest first
     field_history: tuple[FieldHistoryEntry, ...] = field(default=())  # newest first
     legal_hold: bool = False
+    version: str | None = None  # the record's last change when read: an edit's If-Match
 
 
 @dataclass(frozen=True)
@@ -409,6 +412,7 @@ class CaseService:
                 handovers=tuple(_handovers(s, case_id, names)),
                 field_history=tuple(self._field_history(s, case_id, names)),
                 legal_hold=person.legal_hold,
+                version=person.last_change_id,
             )
 
     def _field_history(
@@ -554,48 +558,78 @@ class CaseService:
             follow_case(s, person, self._reference, self._now())
         return SaveResult(person.id, tuple(eligibility_warnings(values.iom, values.mappa)))
 
-    def reasoned_changes(self, case_id: str, values: CaseFields) -> list[str]:
+    def reasoned_changes(self, case_id: str, values: CaseFields,
+                         base: EditBase | None = None) -> list[str]:  # fmt: skip
         """The fields that matter which saving ``values`` would change, in words: the window
         asks for a reason before it saves. Values that cannot be saved raise
-        ValidationFailed, as saving them would."""
+        ValidationFailed, and a clash with someone else's change EditClashed, as saving would."""
         values = self._checked(values)
         with self._db.read() as s:
             person = s.get(Person, case_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
-            return [REASONED_FIELDS[name] for name in _reasoned(person, values)]
+            written = _written(values, base)
+            self._check_edit(s, person, values, base, written)
+            return [REASONED_FIELDS[name] for name in _reasoned(person, values)
+                    if name in written]  # fmt: skip
 
-    def update_case(self, case_id: str, values: CaseFields, reason: str = "") -> SaveResult:
+    def update_case(self, case_id: str, values: CaseFields, reason: str = "",
+                    base: EditBase | None = None) -> SaveResult:  # fmt: skip
         """Save the case file. A change to a field that matters (release date, consent, risk
-        flags) needs ``reason``, kept with the old and new values in the field history."""
+        flags) needs ``reason``, kept with the old and new values in the field history.
+
+        With ``base`` (what the form loaded: its version, and the loaded value of each field
+        the user changed) only those fields are written, and one that someone else changed
+        meanwhile is refused with EditClashed, writing nothing. Without it (scripts, tests)
+        every field that differs from the database is written."""
         values = self._checked(values)
         with self._db.write() as s:
             person = s.get(Person, case_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
+            written = _written(values, base)
+            self._check_edit(s, person, values, base, written)
             recorded = recorded_release(s, person)
-            if recorded is not None and values.release_date != person.release_date:
+            if (recorded is not None and "release_date" in written
+                    and values.release_date != person.release_date):  # fmt: skip
                 raise ValidationFailed({"release_date": (
                     f"The release of {recorded:%d/%m/%Y} is recorded on the release-day "
                     "checklist, so the date stays. For a new sentence, change the status "
                     "back to Recommended first."
                 )})  # fmt: skip
-            changed = _reasoned(person, values)
+            changed = [name for name in _reasoned(person, values) if name in written]
             problem = reason_problem(changed, reason)
             if problem:
                 raise ValidationFailed({"reason": problem})
             at = self._clock.now()  # one moment for the whole save: the history lists it together
             for name in changed:
                 _keep_history(s, person, name, getattr(values, name), reason, at)
-            for f in fields(CaseFields):
-                new = getattr(values, f.name)
-                if f.name in _LIST_FIELDS:
-                    if list(new) != list(getattr(person, f.name) or []):
-                        setattr(person, f.name, list(new))
-                elif getattr(person, f.name) != new:
-                    setattr(person, f.name, new)
+            for name in written:
+                new = getattr(values, name)
+                if name in _LIST_FIELDS:
+                    if list(new) != list(getattr(person, name) or []):
+                        setattr(person, name, list(new))
+                elif getattr(person, name) != new:
+                    setattr(person, name, new)
             follow_case(s, person, self._reference, self._now())
-        return SaveResult(case_id, tuple(eligibility_warnings(values.iom, values.mappa)))
+            iom, mappa = person.iom, person.mappa
+        return SaveResult(case_id, tuple(eligibility_warnings(iom, mappa)))
+
+    def _check_edit(self, s: Session, person: Person, values: CaseFields,
+                    base: EditBase | None, written: list[str]) -> None:  # fmt: skip
+        """EditClashed if someone else changed a field this edit writes since it was loaded."""
+        if base is None:
+            return
+        names: dict[str, str] = {}
+
+        def shown(name: str, value: Any) -> str:
+            if name == "allocated_worker_id" and not names:
+                names.update((w.id, w.name) for w in s.scalars(select(Worker)))
+            return self._shown(name, to_json_value(value), names) or "(empty)"
+
+        check_edit(s, person, EditBase(base.version, {n: base.loaded[n] for n in written}),
+                   {n: getattr(values, n) for n in written},
+                   lambda name: CASE_FIELD_LABELS.get(name, name), shown)  # fmt: skip
 
     def change_status(self, case_id: str, new_status: CaseStatus, reason: str) -> None:
         with self._db.write() as s:
@@ -685,6 +719,15 @@ class CaseService:
         """The case's allocations, handovers and shares, newest first."""
         with self._db.read() as s:
             return _handovers(s, case_id, {w.id: w.name for w in s.scalars(select(Worker))})
+
+
+def _written(values: CaseFields, base: EditBase | None) -> list[str]:
+    """The fields a save writes: those the user changed from what the form loaded (typing a
+    value and its spaces away again is no change), or every field without a base."""
+    if base is None:
+        return [f.name for f in fields(CaseFields)]
+    return [f.name for f in fields(CaseFields) if f.name in base.loaded
+            and to_json_value(base.loaded[f.name]) != to_json_value(getattr(values, f.name))]
 
 
 def _reasoned(person: Person, values: CaseFields) -> list[str]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.versions import EditBase, edited_fields, same, words
 from restart_desktop.domain.case import display_name
 from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.outcomes import (
@@ -53,6 +55,7 @@ class AssessmentView:
     disagreement: str
     finalised_at: dt.datetime | None
     by: str
+    version: str | None = None  # the draft's last change when read: an edit's If-Match
 
     @property
     def final(self) -> bool:
@@ -86,6 +89,7 @@ class BarrierView:
     status: BarrierStatus
     resolution: str
     resolved_on: dt.date | None
+    version: str | None = None  # the barrier's last change when read: an edit's If-Match
 
     def fields(self) -> BarrierFields:
         return BarrierFields(self.title, self.category, self.description, self.case_ids,
@@ -111,6 +115,54 @@ class BarrierCounts:
         return sum(
             count for row in rows for s, count in row.items() if status is None or s == status
         )
+
+
+#: The fields of a draft assessment and of a barrier, as a clash names them.
+ASSESSMENT_LABELS = {
+    "assessed_on": "Date of the assessment", "present": "Who was there", "scores": "Scores",
+    "agreed": "Agreed with the person", "disagreement": "What was not agreed",
+}  # fmt: skip
+BARRIER_LABELS = {
+    "title": "Title", "category": "Category", "description": "Description",
+    "case_ids": "Cases affected", "raised_on": "Date raised",
+}  # fmt: skip
+
+
+def _assessment_values(fields: AssessmentFields) -> dict[str, Any]:
+    """A draft's fields as saving ``fields`` leaves them (scores as stored)."""
+    return {
+        "assessed_on": fields.assessed_on, "present": fields.present.strip()[:200],
+        "scores": [area.to_json() for area in fields.scores], "agreed": fields.agreed,
+        "disagreement": "" if fields.agreed else fields.disagreement.strip(),
+    }  # fmt: skip
+
+
+def _barrier_values(fields: BarrierFields) -> dict[str, Any]:
+    return {
+        "title": fields.title.strip()[:200], "category": fields.category,
+        "description": fields.description.strip(), "case_ids": list(dict.fromkeys(fields.case_ids)),
+        "raised_on": fields.raised_on,
+    }  # fmt: skip
+
+
+def assessment_edit_base(view: AssessmentView, fields: AssessmentFields) -> EditBase:
+    """The base of an edit of the draft ``view`` (as the dialog loaded it) into ``fields``."""
+    loaded, typed = _assessment_values(view.fields()), _assessment_values(fields)
+    return EditBase(view.version, {n: v for n, v in loaded.items() if not same(v, typed[n])})
+
+
+def barrier_edit_base(view: BarrierView, fields: BarrierFields) -> EditBase:
+    """The base of an edit of the barrier ``view`` (as the dialog loaded it) into ``fields``."""
+    loaded, typed = _barrier_values(view.fields()), _barrier_values(fields)
+    return EditBase(view.version, {n: v for n, v in loaded.items() if not same(v, typed[n])})
+
+
+def _scores_words(name: str, value: Any) -> str:
+    if name != "scores":
+        return words(value)
+    areas = [AreaScore.from_json(area) for area in value or []]
+    return "; ".join(f"{a.label} {a.worker if a.worker is not None else '-'}"
+                     for a in areas) or "(none)"  # fmt: skip
 
 
 
@@ -144,8 +196,11 @@ class OutcomeService:
                     )
         return problems
 
-    def save_draft(self, fields: AssessmentFields, assessment_id: str | None = None) -> str:
-        """Create or change a draft; a finalised assessment is refused (AssessmentFinal)."""
+    def save_draft(self, fields: AssessmentFields, assessment_id: str | None = None,
+                   base: EditBase | None = None) -> str:  # fmt: skip
+        """Create or change a draft; a finalised assessment is refused (AssessmentFinal).
+        With ``base`` (what the dialog loaded) only the fields changed in it are written, and
+        one someone else changed meanwhile is refused (EditClashed)."""
         problems = self._check(fields)
         if problems:
             raise ValidationFailed(problems)
@@ -156,6 +211,7 @@ class OutcomeService:
             row = s.get(Assessment, assessment_id) if assessment_id else None
             if assessment_id and row is None:
                 raise NotFound("That assessment is no longer on this laptop.")
+            new = row is None
             if row is None:
                 row = Assessment(person_id=fields.person_id)
                 s.add(row)
@@ -163,11 +219,12 @@ class OutcomeService:
                 raise AssessmentFinal(
                     "This assessment is finalised and cannot be changed. Record a new one."
                 )
-            row.assessed_on = fields.assessed_on
-            row.present = fields.present.strip()[:200]
-            row.scores = [area.to_json() for area in fields.scores]
-            row.agreed = fields.agreed
-            row.disagreement = "" if fields.agreed else fields.disagreement.strip()
+            typed = _assessment_values(fields)
+            written = set(typed) if new else edited_fields(
+                s, row, base, typed, lambda name: ASSESSMENT_LABELS.get(name, name),
+                _scores_words)  # fmt: skip
+            for name in written:
+                setattr(row, name, typed[name])
             s.flush()
             return row.id
 
@@ -207,6 +264,7 @@ class OutcomeService:
                     disagreement=row.disagreement,
                     finalised_at=row.finalised_at,
                     by=workers.get(row.created_by, "Unknown worker"),
+                    version=row.last_change_id,
                 )
                 for row in rows
             ]
@@ -243,18 +301,22 @@ class OutcomeService:
             s.flush()
             return barrier.id
 
-    def update_barrier(self, barrier_id: str, fields: BarrierFields) -> None:
+    def update_barrier(self, barrier_id: str, fields: BarrierFields,
+                       base: EditBase | None = None) -> None:  # fmt: skip
+        """Change a barrier. With ``base`` (what the dialog loaded) only the fields changed in
+        it are written, and one someone else changed meanwhile is refused (EditClashed)."""
         problems = self._barrier_check(fields)
         if problems:
             raise ValidationFailed(problems)
         assert fields.raised_on is not None
         with self._db.write() as s:
             barrier = self._barrier(s, barrier_id)
-            barrier.title = fields.title.strip()[:200]
-            barrier.category = fields.category
-            barrier.description = fields.description.strip()
-            barrier.case_ids = self._known_cases(s, fields.case_ids)
-            barrier.raised_on = fields.raised_on
+            typed = _barrier_values(fields)
+            for name in edited_fields(s, barrier, base, typed,
+                                      lambda name: BARRIER_LABELS.get(name, name),
+                                      lambda _name, value: words(value)):
+                setattr(barrier, name, typed[name] if name != "case_ids"
+                        else self._known_cases(s, fields.case_ids))
 
     def change_barrier_status(
         self,
@@ -316,6 +378,7 @@ class OutcomeService:
                     status=BarrierStatus(row.status),
                     resolution=row.resolution,
                     resolved_on=row.resolved_on,
+                    version=row.last_change_id,
                 )
                 for row in rows
             ]

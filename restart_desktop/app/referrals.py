@@ -20,6 +20,7 @@ from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.release import ReleaseService, duty_to_refer_ticked
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.versions import EditBase, check_edit
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, display_name
 from restart_desktop.domain.checklist import Records
@@ -71,6 +72,15 @@ class StatusChange:
     appointment_at: dt.datetime | None = None
     appointment_place: str = ""
     outcome: str = ""  # closed
+    #: The referral as the worker saw it: its version and the status the step moves on from.
+    #: A step from a status someone else has since moved is refused (EditClashed).
+    base: EditBase | None = None
+
+    @classmethod
+    def step(cls, view: ReferralView, status: ReferralStatus, **details: Any) -> StatusChange:
+        """A step of the referral shown in ``view`` (as loaded) to ``status``."""
+        return cls(status, base=EditBase(view.version, {"status": view.status.value}),
+                   **details)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -109,6 +119,7 @@ class ReferralView:
     outcome: str
     withdrawn_reason: str
     events: tuple[ReferralEventView, ...] = field(default=())
+    version: str | None = None  # the referral's last change when read: a step's If-Match
 
     @property
     def open(self) -> bool:
@@ -288,6 +299,10 @@ class ReferralService:
         now = self._now()
         with self._db.write() as s:
             referral, _person = self._referral_and_person(s, referral_id)
+            if change.base is not None:
+                check_edit(s, referral, change.base, {"status": change.status.value},
+                           lambda _name: "Status",
+                           lambda _name, value: ReferralStatus(value).label)  # fmt: skip
             old = ReferralStatus(referral.status)
             problem = transition_problem(old, change.status, {
                 "reason": change.reason, "appointment_at": change.appointment_at,
@@ -506,6 +521,7 @@ class ReferralService:
                 outcome=referral.outcome,
                 withdrawn_reason=referral.withdrawn_reason,
                 events=tuple(events.get(referral.id, ())),
+                version=getattr(referral, "last_change_id", None),
             ))  # fmt: skip
         return views
 

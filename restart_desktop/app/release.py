@@ -13,6 +13,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.versions import EditBase, edited_fields, words
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OPEN_STATUSES, OUT_STATUSES, CaseStatus, display_name
 from restart_desktop.domain.checklist import (
@@ -43,6 +45,7 @@ from restart_desktop.domain.checklist import (
 from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.release import ReleaseFlags, release_flags
+from restart_desktop.store.changes import to_json_value
 from restart_desktop.store.models import (
     ChecklistSnapshot,
     Person,
@@ -96,6 +99,7 @@ class PlanItemView:
     bring: str
     extra: bool
     records: Records
+    version: str | None = None  # the item's last change when read (None: never written)
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,46 @@ class ItemUpdate:
     appointment_at: dt.datetime | None = None
     place: str = ""
     contact: str = ""
+    #: What the dialog loaded (version and the loaded value of each field the worker changed):
+    #: only those are written, and a clash with someone else's change is refused. None: all.
+    base: EditBase | None = None
+
+
+#: An item's fields as an edit names them (a clash names the field in these words).
+ITEM_FIELD_LABELS = {
+    "state": "State", "state_at": "When it happened", "note": "Note",
+    "appointment_at": "Appointment time", "place": "Place and address",
+    "contact": "Who to ask for",
+}  # fmt: skip
+
+
+def _item_values(update: ItemUpdate) -> dict[str, Any]:
+    """The item's fields as ``update`` would leave them."""
+    return {
+        "state": update.state.value,
+        "state_at": update.at if update.state != ItemState.OPEN else None,
+        "note": update.note.strip(),
+        "appointment_at": update.appointment_at,
+        "place": update.place.strip(),
+        "contact": update.contact.strip(),
+    }
+
+
+def item_edit_base(item: PlanItemView, update: ItemUpdate) -> EditBase:
+    """The base of an edit of ``item`` (as the dialog loaded it) that ``update`` makes."""
+    loaded = {
+        "state": item.state.value, "state_at": item.state_at, "note": item.note,
+        "appointment_at": item.appointment_at, "place": item.place, "contact": item.contact,
+    }  # fmt: skip
+    typed = _item_values(update)
+    return EditBase(item.version, {name: value for name, value in loaded.items()
+                                   if to_json_value(value) != to_json_value(typed[name])})
+
+
+def _item_shown(name: str, value: Any) -> str:
+    if name == "state":
+        return ItemState(value or ItemState.OPEN.value).label
+    return words(value)
 
 
 @dataclass(frozen=True)
@@ -470,6 +514,7 @@ class ReleaseService:
                     bring=item.bring,
                     extra=bool(row and row.extra),
                     records=item.records,
+                    version=row.last_change_id if row else None,
                 )
             )
         return tuple(views)
@@ -648,6 +693,9 @@ class ReleaseService:
             problems["contact"] = f"Keep this under {MAX_LABEL_LENGTH} characters."
         if problems:
             raise ValidationFailed(problems)
+        typed = _item_values(update)
+        written = edited_fields(s, row, update.base, typed,
+                                lambda name: ITEM_FIELD_LABELS.get(name, name), _item_shown)
         if row is None:
             row = ReleasePlanItem(
                 id=item_id_for(plan.id, item.code),
@@ -656,16 +704,18 @@ class ReleaseService:
                 item_code=item.code,
             )
             s.add(row)
-        if update.state != ItemState(row.state or ItemState.OPEN.value) or (
-            update.state != ItemState.OPEN and row.state_at != at
+        if written & {"state", "state_at"} and (
+            update.state != ItemState(row.state or ItemState.OPEN.value)
+            or (update.state != ItemState.OPEN and row.state_at != at)
         ):
             row.state = update.state.value
             row.state_at = None if update.state == ItemState.OPEN else at
             row.state_by = self._app.worker.id
-        row.note = update.note.strip()
-        row.appointment_at = update.appointment_at
-        row.place = update.place.strip()
-        row.contact = update.contact.strip()
+        for name in ("note", "appointment_at", "place", "contact"):
+            if name in written:
+                setattr(row, name, typed[name])
+        if not written & {"state", "state_at"}:
+            return  # the gate's outcome follows the state only
         if item.records == Records.MET_AT_GATE:
             if update.state == ItemState.DONE:
                 plan.met_at_gate, plan.met_at_gate_at = True, at

@@ -244,6 +244,20 @@ REASONED_FIELDS: Mapping[str, str] = MappingProxyType({
     "legal_hold": "Legal hold",
 })  # fmt: skip
 
+#: Every field of the case file in words (for a clash between two edits of the same field).
+CASE_FIELD_LABELS: Mapping[str, str] = MappingProxyType({
+    "given_name": "Given name", "family_name": "Family name",
+    "preferred_name": "Preferred name", "date_of_birth": "Date of birth",
+    "nomis_number": "Prison number", "crn": "CRN", "prison_code": "Prison",
+    "release_date": "Release date", "release_time": "Release time",
+    "sentence_type": "Sentence type", "iom": "IOM", "mappa": "MAPPA",
+    "referral_source": "Recommended by", "referral_date": "Date recommended",
+    "has_settled_address": "Settled address", "consent_given": "Consent to share",
+    "consent_date": "Date consent was given", "consent_method": "How consent was given",
+    "consent_scope": "What consent covers", "consent_categories": "Services consent covers",
+    "housing_authority": "Housing authority", "needs": "Needs",
+})  # fmt: skip
+
 
 def reason_problem(changed: list[str], reason: str) -> str | None:
     """Why a change to fields that matter cannot be saved yet: it needs a reason."""

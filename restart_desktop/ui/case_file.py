@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
+from dataclasses import fields, replace
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -36,10 +38,12 @@ from restart_desktop.app.notes import NoteService
 from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.versions import EditBase, EditClashed, same
 from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.case import ConsentMethod, ReferralSource, display_name, listed
 from restart_desktop.domain.clock import local_text, system_now
 from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.ui.clashes import ClashDialog
 from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
 from restart_desktop.ui.notices import (
     CASE_KINDS,
@@ -57,6 +61,8 @@ from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import TimelinePanel
 from restart_desktop.ui.widgets import DateField, FieldError
 
+NAMES = tuple(f.name for f in fields(CaseFields))
+_LISTS = ("needs", "consent_categories")  # ticked boxes; their order does not matter
 BANNER_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
 
 
@@ -99,6 +105,11 @@ class CaseFileView(QWidget):
         self.outcomes_panel: OutcomesPanel | None = None
         self._then_close: Callable[[], None] | None = None
         self._filled = CaseFields()  # what the form showed when loaded or last saved
+        self._version: str | None = None  # the record's version that ``_filled`` came from
+        self._saving: CaseFields | None = None  # the values of the save under way
+        self._after_load: Callable[[], None] | None = None  # once, after the next load
+        #: Fields whose clash the worker has just settled: the next load is their new base.
+        self._settled: set[str] = set()
         self._service = service
         self._runner = runner
         self._reference = reference
@@ -384,59 +395,94 @@ class CaseFileView(QWidget):
         self._runner.run(lambda: service.get_case(case_id), self._on_loaded, self._on_failed)
 
     def refresh(self) -> None:
-        """The case changed elsewhere: show it. Fields being edited are left as typed (only
-        the heading, status, flags and history, which nobody types in, are refreshed)."""
-        if self.case_id is None:
-            return
-        if not self._dirty:
-            self.reload()
-            return
-        case_id, service = self.case_id, self._service
-        self._runner.run(lambda: service.get_case(case_id), self._on_refreshed, self._on_failed)
+        """The case changed elsewhere (a change notice): show it. Fields being edited keep
+        what the worker typed; the rest, and the heading, status and history, are new."""
+        self.reload()
 
     def _on_loaded(self, details: CaseDetails) -> None:
-        if self._dirty and self.details is not None:
-            self._on_refreshed(details)  # typed while it loaded: the typing stays
-            return
+        """Show the record as stored. Safe at any time (a change notice, a sync): a field the
+        worker has changed and not saved keeps what they typed, the others show the new
+        values, and the new version becomes the base of the next save."""
+        typed = self._touched() if self.details is not None else set()
+        # A field being typed in that someone else changed meanwhile keeps the value the
+        # worker started from, and the form its older version: the save then shows the clash
+        # instead of quietly writing over the newer value.
+        moved = {name for name in typed - self._settled
+                 if not _same(name, getattr(details.fields, name), getattr(self._filled, name))}
+        self._settled = set()
         self.details = details
-        self._fill(details.fields)
+        base = details.fields
+        if moved:
+            base = replace(base, **{name: getattr(self._filled, name) for name in moved})
+        else:
+            self._version = details.version
+        self._fill(base, keep=typed)
         self._show_details(details)
-        self._set_dirty(False)
+        self._set_dirty(bool(self._touched()))
+        then, self._after_load = self._after_load, None
+        if then is not None:
+            then()
 
-    def _on_refreshed(self, details: CaseDetails) -> None:
-        self.details = details
-        self._show_details(details)
-
-    def _fill(self, values: CaseFields) -> None:
-        self._loading = True
+    def _fill(self, values: CaseFields, keep: set[str] | None = None) -> None:
+        """Show ``values`` (the base of the next save), except in the fields in ``keep``."""
         self._filled = values
+        for name in NAMES:
+            if name not in (keep or ()):
+                self._put(name, getattr(values, name))
+
+    def _put(self, name: str, value: Any) -> None:
+        """Show one field's value (not an edit by the worker)."""
+        self._loading = True
         try:
-            self.given_name.setText(values.given_name)
-            self.family_name.setText(values.family_name)
-            self.preferred_name.setText(values.preferred_name)
-            self.date_of_birth.set_date(values.date_of_birth)
-            self.nomis_number.setText(values.nomis_number)
-            self.crn.setText(values.crn)
-            _select(self.prison_code, values.prison_code)
-            self.release_date.set_date(values.release_date)
-            self.release_time.setText(values.release_time)
-            _select(self.sentence_type, values.sentence_type)
-            self.iom.setChecked(values.iom)
-            self.mappa.setChecked(values.mappa)
-            self.has_settled_address.setChecked(values.has_settled_address)
-            _select(self.referral_source, values.referral_source)
-            self.referral_date.set_date(values.referral_date)
-            self.consent_given.setChecked(values.consent_given)
-            self.consent_date.set_date(values.consent_date)
-            _select(self.consent_method, values.consent_method)
-            self.consent_scope.setText(values.consent_scope)
-            for code, box in self.consent_boxes.items():
-                box.setChecked(code in values.consent_categories)
-            _select(self.housing_authority, values.housing_authority)
-            for code, box in self.need_boxes.items():
-                box.setChecked(code in values.needs)
+            widget = getattr(self, name, None)
+            if name in _LISTS:
+                boxes = self.need_boxes if name == "needs" else self.consent_boxes
+                for code, box in boxes.items():
+                    box.setChecked(code in (value or ()))
+            elif isinstance(widget, DateField):
+                widget.set_date(value)
+            elif isinstance(widget, QLineEdit):
+                widget.setText(value or "")
+            elif isinstance(widget, QComboBox):
+                _select(widget, value or "")
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
         finally:
             self._loading = False
+
+    def _read(self, name: str) -> Any:
+        """One field as the form holds it; ValueError for a date that cannot be read."""
+        widget = getattr(self, name, None)
+        if name in _LISTS:
+            boxes = self.need_boxes if name == "needs" else self.consent_boxes
+            return tuple(code for code, box in boxes.items() if box.isChecked())
+        if isinstance(widget, DateField):
+            return widget.date_value()
+        if isinstance(widget, QLineEdit):
+            return widget.text().strip() if name == "release_time" else widget.text()
+        if isinstance(widget, QComboBox):
+            return widget.currentData()
+        if isinstance(widget, QCheckBox):
+            return widget.isChecked()
+        raise AttributeError(name)
+
+    def _changed(self, values: CaseFields) -> list[str]:
+        """The fields in which ``values`` differ from what the form loaded."""
+        return [name for name in NAMES
+                if not _same(name, getattr(values, name), getattr(self._filled, name))]
+
+    def _touched(self) -> set[str]:
+        """The fields the worker has changed and not saved (an unreadable date counts)."""
+        touched = set()
+        for name in NAMES:
+            try:
+                value = self._read(name)
+            except ValueError:
+                touched.add(name)
+                continue
+            if not _same(name, value, getattr(self._filled, name)):
+                touched.add(name)
+        return touched
 
     def _show_details(self, details: CaseDetails) -> None:
         values = details.fields
@@ -491,46 +537,15 @@ class CaseFileView(QWidget):
     def collect(self) -> tuple[CaseFields | None, dict[str, str]]:
         """Read the form. Returns the values, or None with the fields that could not be read."""
         problems: dict[str, str] = {}
-        dates: dict[str, dt.date | None] = {}
-        for field_name, widget in (
-            ("date_of_birth", self.date_of_birth),
-            ("release_date", self.release_date),
-            ("referral_date", self.referral_date),
-            ("consent_date", self.consent_date),
-        ):
+        values: dict[str, Any] = {}
+        for name in NAMES:
             try:
-                dates[field_name] = widget.date_value()
+                values[name] = self._read(name)
             except ValueError as error:
-                problems[field_name] = str(error)
+                problems[name] = str(error)
         if problems:
             return None, problems
-        values = CaseFields(
-            given_name=self.given_name.text(),
-            family_name=self.family_name.text(),
-            preferred_name=self.preferred_name.text(),
-            date_of_birth=dates["date_of_birth"],
-            nomis_number=self.nomis_number.text(),
-            crn=self.crn.text(),
-            prison_code=self.prison_code.currentData(),
-            release_date=dates["release_date"],
-            release_time=self.release_time.text().strip(),
-            sentence_type=self.sentence_type.currentData(),
-            iom=self.iom.isChecked(),
-            mappa=self.mappa.isChecked(),
-            referral_source=self.referral_source.currentData(),
-            referral_date=dates["referral_date"],
-            has_settled_address=self.has_settled_address.isChecked(),
-            consent_given=self.consent_given.isChecked(),
-            consent_date=dates["consent_date"],
-            consent_method=self.consent_method.currentData(),
-            consent_scope=self.consent_scope.text(),
-            consent_categories=tuple(
-                code for code, box in self.consent_boxes.items() if box.isChecked()
-            ),
-            housing_authority=self.housing_authority.currentData(),
-            needs=tuple(code for code, box in self.need_boxes.items() if box.isChecked()),
-        )
-        return values, {}
+        return CaseFields(**values), {}
 
     def save(self, then_close: Callable[[], None] | None = None) -> None:
         """Save the form. ``then_close`` runs once, only if this save succeeds (closing the
@@ -541,6 +556,10 @@ class CaseFileView(QWidget):
             return
         service, case_id = self._service, self.case_id
         self._then_close = then_close
+        self._saving = values
+        # If-Match: the version loaded, and what was loaded in each field the worker changed.
+        base = EditBase(self._version, {name: getattr(self._filled, name)
+                                        for name in self._changed(values)})
         self.save_button.setEnabled(False)
         self.saved_line.setText("Saving…")
         if case_id is None:
@@ -563,10 +582,10 @@ class CaseFileView(QWidget):
                     self.saved_line.setText("Not saved yet: a reason is needed.")
                     return
                 reason = dialog.reason.text()
-            self._runner.run(lambda: service.update_case(case_id, values, reason),
+            self._runner.run(lambda: service.update_case(case_id, values, reason, base),
                              self._on_saved, self._on_save_failed)  # fmt: skip
 
-        self._runner.run(lambda: service.reasoned_changes(case_id, values), checked,
+        self._runner.run(lambda: service.reasoned_changes(case_id, values, base), checked,
                          self._on_save_failed)  # fmt: skip
 
     def _ensure_timeline(self) -> None:
@@ -659,7 +678,9 @@ class CaseFileView(QWidget):
         self._ensure_timeline()
         self._show_problems({})
         self.save_button.setEnabled(True)
-        self._set_dirty(False)
+        if self._saving is not None:  # what was saved is the base until the reload shows it
+            self._filled, self._saving = self._saving, None
+        self._set_dirty(bool(self._touched()))
         self.saved_line.setText(f"Saved at {local_text(system_now(), '%H:%M')}")
         self.case_saved.emit(result.case_id)
         if then_close is not None:
@@ -670,6 +691,9 @@ class CaseFileView(QWidget):
         # Otherwise the change notice refreshes the details and the sections it moved.
 
     def _on_save_failed(self, error: BaseException) -> None:
+        if isinstance(error, EditClashed):
+            self._on_clashed(error)
+            return
         self._then_close = None
         self.save_button.setEnabled(True)
         self.saved_line.setText("Not saved")
@@ -677,6 +701,26 @@ class CaseFileView(QWidget):
             self._show_problems(error.problems)
         else:
             self._show_problems({"": user_message(error)})
+
+    def _on_clashed(self, error: EditClashed) -> None:
+        """Someone else changed a field the worker changed too: show both, let them choose,
+        then save the choice as an ordinary change, from the record as it is now."""
+        then_close, self._then_close = self._then_close, None
+        self._saving = None
+        self.save_button.setEnabled(True)
+        dialog = ClashDialog(error.clashes, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            self.saved_line.setText("Not saved: someone else changed the same field.")
+            return
+        for clash in error.clashes:
+            if not dialog.keeps_mine(clash.field):
+                value = clash.theirs_value
+                self._put(clash.field, tuple(value or ()) if clash.field in _LISTS else value)
+        # The reload makes their values the base (what the worker typed stays), then save.
+        self._settled = {clash.field for clash in error.clashes}
+        self._after_load = lambda: self.save(then_close)
+        self.saved_line.setText("Saving your choices…")
+        self.reload()
 
     def _show_problems(self, problems: dict[str, str]) -> None:
         for field_name, label in self._errors.items():
@@ -695,6 +739,7 @@ class CaseFileView(QWidget):
             self.summary.hide()
 
     def _on_failed(self, error: BaseException) -> None:
+        self._after_load = None  # a save waiting for this load does not happen later
         self._show_problems({"": user_message(error)})
 
     # --- status and allocation ------------------------------------------------------------
@@ -770,12 +815,11 @@ class CaseFileView(QWidget):
         if self.summary.isVisible():  # the messages were about what was there before
             self._show_problems({})
         # Typing a letter and deleting it again leaves nothing to save.
-        values, _problems = self.collect()
-        self._set_dirty(values is None or values != self._filled)
+        self._set_dirty(bool(self._touched()))
 
     def _set_dirty(self, dirty: bool) -> None:
-        self._dirty = dirty
-        if dirty:
+        was, self._dirty = self._dirty, dirty
+        if dirty and not was:  # a refresh while still unsaved keeps a "Not saved: why" line
             self.saved_line.setText("Unsaved changes")
         elif self.saved_line.text() == "Unsaved changes":
             self.saved_line.setText("")
@@ -805,6 +849,12 @@ def _history_html(details: CaseDetails) -> str:
                       f"{now} · {html.escape(entry.reason)} · {html.escape(entry.by)}"))
     lines.sort(key=lambda line: line[0], reverse=True)
     return "<br>".join(text for _, text in lines) if lines else "No changes yet."
+
+
+def _same(name: str, one: Any, other: Any) -> bool:
+    if name in _LISTS:
+        return sorted(one or ()) == sorted(other or ())
+    return same(one, other)
 
 
 def _select(combo: QComboBox, value: str) -> None:

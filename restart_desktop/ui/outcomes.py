@@ -48,8 +48,11 @@ from restart_desktop.app.outcomes import (
     BarrierQuery,
     BarrierView,
     OutcomeService,
+    assessment_edit_base,
+    barrier_edit_base,
     distance_of,
 )
+from restart_desktop.app.versions import EditBase, EditClashed
 from restart_desktop.domain.outcomes import (
     BARRIER_TRANSITIONS,
     HIGHEST,
@@ -60,6 +63,7 @@ from restart_desktop.domain.outcomes import (
 )
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.charts import LineChart, RadarChart, Series
+from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import (
@@ -505,7 +509,7 @@ class OutcomesPanel(QWidget):
         draft = next((a for a in reversed(self.assessments) if not a.final), None)
         if draft is not None:  # one draft at a time: carry on with it
             self.message.setText(f"Carrying on with the draft of {draft.assessed_on:%d/%m/%Y}.")
-            self._open(draft.fields(), draft.id)
+            self._open(draft.fields(), draft.id, draft)
             return
         fields = AssessmentFields(self.case_id, dt.date.today(), "",
                                   self._service.blank_scores())  # fmt: skip
@@ -520,22 +524,39 @@ class OutcomesPanel(QWidget):
                                       read_only=True)  # fmt: skip
             run_dialog(dialog, self.table)
             return
-        self._open(current.fields(), current.id)
+        self._open(current.fields(), current.id, current)
 
-    def _open(self, fields: AssessmentFields, assessment_id: str | None) -> None:
+    def _open(self, fields: AssessmentFields, assessment_id: str | None,
+              loaded: AssessmentView | None = None) -> None:  # fmt: skip
         dialog = AssessmentDialog(self._reference, fields, self.person_name, self)
         if not run_dialog(dialog, self.table):
             return
-        service, new, finalise = self._service, dialog.fields(), dialog.finalise_requested
+        new, finalise = dialog.fields(), dialog.finalise_requested
+        base = assessment_edit_base(loaded, new) if loaded is not None else None
+        self._save_draft(new, assessment_id, finalise, base)
+
+    def _save_draft(self, new: AssessmentFields, assessment_id: str | None, finalise: bool,
+                    base: EditBase | None) -> None:  # fmt: skip
+        """Save the draft (only what the dialog changed); a clash with someone else's change
+        is shown and the worker's choice saved from the draft as it is now."""
+        service = self._service
 
         def work() -> str:
-            saved = service.save_draft(new, assessment_id)
+            saved = service.save_draft(new, assessment_id, base)
             if finalise:
                 service.finalise(saved)
                 return "Assessment finalised."
             return "Draft saved."
 
         def failed(error: BaseException) -> None:
+            if isinstance(error, EditClashed) and base is not None:
+                keeps = ask_clashes(self, error)
+                if keeps is not None:
+                    self._save_draft(new, assessment_id, finalise, base.rebased(error, keeps))
+                    return
+                self.message.setText("Not saved: someone else changed this draft.")
+                self.reload()
+                return
             self._on_failed(error)
             if finalise:
                 self.message.setText(
@@ -1017,13 +1038,14 @@ class BarriersView(QWidget):
     def _dialog(self, dialog: QDialog) -> bool:
         return run_dialog(dialog, self.table)
 
-    def _save(self, work: Callable[[], object], message: str) -> None:
+    def _save(self, work: Callable[[], object], message: str,
+              failed: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
         def done(result: object) -> None:
             self.message.setText(message)
             self._select_after_load = result if isinstance(result, str) else None
             # The register reloads from the change notice, and selects it then.
 
-        self._runner.run(work, done, self._on_failed)
+        self._runner.run(work, done, failed or self._on_failed)
 
     def new_barrier(self) -> None:
         dialog = BarrierDialog(self._reference, self._cases, self._runner, parent=self)
@@ -1040,8 +1062,27 @@ class BarriersView(QWidget):
                                view.case_names, self)  # fmt: skip
         if not self._dialog(dialog):
             return
-        fields, service = dialog.fields(), self._service
-        self._save(lambda: service.update_barrier(view.id, fields), "Barrier saved.")
+        fields = dialog.fields()
+        self._update_barrier(view.id, fields, barrier_edit_base(view, fields))
+
+    def _update_barrier(self, barrier_id: str, fields: BarrierFields, base: EditBase) -> None:
+        """Save what the dialog changed; a clash with someone else's change is shown and the
+        worker's choice saved from the barrier as it is now."""
+        service = self._service
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, EditClashed):
+                self._on_failed(error)
+                return
+            keeps = ask_clashes(self, error)
+            if keeps is None:
+                self.message.setText("Not saved: someone else changed this barrier.")
+                self.refresh()
+                return
+            self._update_barrier(barrier_id, fields, base.rebased(error, keeps))
+
+        self._save(lambda: service.update_barrier(barrier_id, fields, base), "Barrier saved.",
+                   failed)  # fmt: skip
 
     def change_status(self) -> None:
         view = self.current()

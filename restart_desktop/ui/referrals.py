@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from restart_desktop.app.referrals import (
     ReferralView,
     StatusChange,
 )
+from restart_desktop.app.versions import EditBase, EditClashed
 from restart_desktop.domain.clock import local_date, local_text
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
@@ -47,6 +49,7 @@ from restart_desktop.domain.referrals import (
     ReferralStatus,
     Urgency,
 )
+from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import (
@@ -705,7 +708,8 @@ class ReferralsPanel(QWidget):
     def _dialog(self, dialog: QDialog) -> bool:
         return run_dialog(dialog, self.table)
 
-    def _save(self, work: Callable[[], object], message: str) -> None:
+    def _save(self, work: Callable[[], object], message: str,
+              failed: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
         self.message.setText("Saving…")
 
         def done(result: object) -> None:
@@ -714,7 +718,7 @@ class ReferralsPanel(QWidget):
             # ... once the list reloads from the change notice.
             self._select_after_load = result if isinstance(result, str) else None
 
-        self._runner.run(work, done, self._on_failed)
+        self._runner.run(work, done, failed or self._on_failed)
 
     def _on_duty_clicked(self) -> None:
         proposal = self.proposal
@@ -792,9 +796,29 @@ class ReferralsPanel(QWidget):
         dialog = StatusDialog(view, self)
         if not self._dialog(dialog):
             return
-        change, service = dialog.change(), self._service
+        # The step moves on from the status the worker saw (checked when it is saved).
+        change = replace(dialog.change(), base=EditBase(view.version,
+                                                        {"status": view.status.value}))
+        self._step(view, change)
+
+    def _step(self, view: ReferralView, change: StatusChange) -> None:
+        """Save a step; if someone else moved the referral on meanwhile, show both and let
+        the worker keep theirs (nothing written) or take the step from where it is now."""
+        service = self._service
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, EditClashed) or change.base is None:
+                self._on_failed(error)
+                return
+            keeps = ask_clashes(self, error)
+            if not keeps or not keeps.get("status"):
+                self.message.setText("Not saved: the referral shows the other change.")
+                self.reload()
+                return
+            self._step(view, replace(change, base=change.base.rebased(error, keeps)))
+
         self._save(lambda: service.change_status(view.id, change),
-                   f"{change.status.label}: {view.service.name}.")  # fmt: skip
+                   f"{change.status.label}: {view.service.name}.", failed)  # fmt: skip
 
     def chase(self) -> None:
         view = self.current()

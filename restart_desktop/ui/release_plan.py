@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ from restart_desktop.app.release import (
     PlanView,
     ReleaseService,
     ReleaseSheet,
+    item_edit_base,
 )
+from restart_desktop.app.versions import EditClashed
 from restart_desktop.domain.checklist import (
     MAX_LABEL_LENGTH,
     MAX_NOTE_LENGTH,
@@ -48,6 +51,7 @@ from restart_desktop.domain.checklist import (
     state_problems,
 )
 from restart_desktop.domain.clock import local_date, local_text, system_now
+from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateTimeField, FieldError, ask_save_path, run_dialog
@@ -737,14 +741,15 @@ class ReleasePlanPanel(QWidget):
         return self.model.item(self.table.currentIndex().row())
 
     # --- actions ----------------------------------------------------------------------------
-    def _save(self, work: Callable[[], str | None], message: str = "") -> None:
+    def _save(self, work: Callable[[], str | None], message: str = "",
+              failed: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
         self.message.setText("Saving…")
 
         def done(result: object) -> None:
             # The plan (and every view showing it) reloads from the change notice.
             self.message.setText(result if isinstance(result, str) else message)
 
-        self._runner.run(work, done, self._on_failed)
+        self._runner.run(work, done, failed or self._on_failed)
 
     def _on_start_clicked(self) -> None:
         service, case_id = self._service, self.case_id
@@ -783,11 +788,26 @@ class ReleasePlanPanel(QWidget):
         if not run_dialog(dialog, self.table):
             return
         update = dialog.item_update()
-        service, plan_id = self._service, plan.id
-        self._save(
-            lambda: service.update_item(plan_id, item.code, update),
-            f"{update.state.label}: {item.label}.",
-        )
+        self._save_item(plan.id, item, replace(update, base=item_edit_base(item, update)))
+
+    def _save_item(self, plan_id: str, item: PlanItemView, update: ItemUpdate) -> None:
+        """Save what the dialog changed; if someone else changed the same field meanwhile,
+        show both and save the worker's choice (version-checked again)."""
+        service = self._service
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, EditClashed) or update.base is None:
+                self._on_failed(error)
+                return
+            keeps = ask_clashes(self, error)
+            if keeps is None:
+                self.message.setText("Not saved: someone else changed this item.")
+                self.reload()
+                return
+            self._save_item(plan_id, item, replace(update, base=update.base.rebased(error, keeps)))
+
+        self._save(lambda: service.update_item(plan_id, item.code, update),
+                   f"{update.state.label}: {item.label}.", failed)  # fmt: skip
 
     def add_item(self) -> None:
         plan = self.plan

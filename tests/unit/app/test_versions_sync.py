@@ -1,0 +1,87 @@
+"""Version-checked edits against a real sync import: a worker's form opened before the
+supervisor's change arrived by sync keeps that change, or shows it as a clash naming the
+supervisor, on two laptops through a real export folder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import fields, replace
+from pathlib import Path
+
+import pytest
+
+from restart_desktop.app import sync
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.session import AppSession, enrol
+from restart_desktop.app.versions import EditBase, EditClashed
+from restart_desktop.domain.case import Role
+from restart_desktop.paths import DataPaths
+from restart_desktop.security.keys import KdfParams
+from restart_desktop.sync.envelope import DeviceKeys
+from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.roster import Member, Roster, sign_roster
+from tests.support.constants import PASSPHRASE
+
+NAMES = [f.name for f in fields(CaseFields)]
+
+
+@pytest.fixture
+def supervisor(tmp_path: Path, fast_kdf: KdfParams, organisation_code: str) -> Iterator[AppSession]:
+    session = enrol(
+        DataPaths(tmp_path / "supervisor"), name="Supervisor (fictional)",
+        organisation_code=organisation_code, role=Role.SUPERVISOR, passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )  # fmt: skip
+    yield session
+    session.close()
+
+
+@pytest.fixture
+def target(tmp_path: Path) -> FolderTarget:
+    (tmp_path / "export").mkdir()
+    return FolderTarget(tmp_path / "export")
+
+
+def _member(session: AppSession, role: str) -> Member:
+    keys = sync.device_keys(session)
+    return Member(session.device_id, session.worker.id, session.worker.name, role,
+                  keys.age_recipient, keys.verify_key)  # fmt: skip
+
+
+@pytest.fixture
+def roster(enrolled: AppSession, supervisor: AppSession, target: FolderTarget) -> Roster:
+    keys = sync.device_keys(supervisor)
+    team = Roster("team-test", 1, keys.verify_key, DeviceKeys.generate().age_recipient,
+                  (_member(enrolled, "worker"), _member(supervisor, "supervisor")))  # fmt: skip
+    target.publish_roster(team.to_json(), sign_roster(team, keys))
+    return team
+
+
+def test_a_form_opened_before_a_sync_keeps_what_the_sync_brought(
+    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+) -> None:
+    worker_cases, supervisor_cases = CaseService(enrolled), CaseService(supervisor)
+    case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Oldname",
+                                               nomis_number="Z1234AB")).case_id  # fmt: skip
+    sync.export_changes(enrolled, target, roster.recipients)
+    sync.import_changes(supervisor, target, roster)
+    opened = worker_cases.get_case(case)  # the worker's tab
+
+    supervisor_cases.update_case(case, replace(supervisor_cases.get_case(case).fields,
+                                               family_name="Newname"))  # fmt: skip
+    sync.export_changes(supervisor, target, roster.recipients)
+    sync.import_changes(enrolled, target, roster)  # the sync lands under the open tab
+
+    values = replace(opened.fields, needs=("health",))
+    worker_cases.update_case(case, values,
+                             base=EditBase.between(opened.version, opened.fields, values, NAMES))
+    after = worker_cases.get_case(case).fields
+    assert (after.family_name, after.needs) == ("Newname", ("health",))
+
+    clashing = replace(opened.fields, family_name="Mine")
+    with pytest.raises(EditClashed) as refused:
+        worker_cases.update_case(case, clashing, base=EditBase.between(
+            opened.version, opened.fields, clashing, NAMES))  # fmt: skip
+    (clash,) = refused.value.clashes
+    assert (clash.theirs, clash.mine, clash.by) == ("Newname", "Mine", "Supervisor (fictional)")
+    assert worker_cases.get_case(case).fields.family_name == "Newname"

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from restart_desktop.app.audit import record
+from restart_desktop.app.audit_heads import exchange_heads
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.retention import CONFIRMED_SEQ, RetentionService
 from restart_desktop.app.session import AppSession
@@ -864,6 +865,7 @@ class SyncService:
                    f"received {report.applied} changes, sent {unsent} of this laptop's")
         rekey_published(self._app, target, roster.recipients)
         published = export_changes(self._app, target, roster.recipients, sent)
+        exchange_heads(self._app, target, roster, device_keys(self._app))
         differs = publish_and_compare_digests(self._app, target, roster, check_digests)
         # Retention after the digests: they confirm what the central export holds.
         erased = RetentionService(self._app).run().erased

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import select
@@ -61,6 +61,9 @@ class AppSession:
     worker: WorkerInfo
     device_id: str
     reference: ReferenceData
+    # The unwrapped database key, to wrap it to the team's recovery identity when the laptop
+    # joins a team (``app.passphrase``); the open database holds it in memory anyway.
+    key: bytes = field(default=b"", repr=False)
 
     @property
     def is_demo(self) -> bool:
@@ -172,6 +175,7 @@ def enrol(
         WorkerInfo(worker_id, name.strip(), organisation_code, role),
         device_id,
         reference,
+        key,
     )
 
 
@@ -183,6 +187,14 @@ class FailedUnlocks:
     last: float = 0.0  # seconds since the epoch
 
 
+def unlock_throttle(paths: DataPaths, store: SecretStore, keyring_name: str) -> UnlockThrottle:
+    """The throttle, kept in the keyring too for real data (a demo folder's file-held secret
+    store keeps a single secret)."""
+    if paths.is_demo:
+        return UnlockThrottle(paths.unlock_state)
+    return UnlockThrottle(paths.unlock_state, store=store, name=f"{keyring_name}-unlocks")
+
+
 def open_key(paths: DataPaths, passphrase: str) -> bytes:
     return check_passphrase(paths, passphrase)[0]
 
@@ -192,10 +204,10 @@ def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUn
     passphrases typed before this one, which the caller records in the audit trail."""
     if not paths.is_enrolled:
         raise NotEnrolled(f"The data folder {paths.root} has not been set up yet.")
-    throttle = UnlockThrottle(paths.unlock_state)
-    throttle.check()
     keyfile = read_keyfile(paths.keyfile)
     store = secret_store_for(paths)
+    throttle = unlock_throttle(paths, store, keyfile.keyring_name)
+    throttle.check()
     try:
         key = unwrap_key(keyfile, passphrase, store)
     except WrongPassphrase as error:
@@ -236,4 +248,5 @@ def open_session(paths: DataPaths, key: bytes) -> AppSession:
         info,
         device_id,
         load_reference_data(),
+        key,
     )

@@ -24,6 +24,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from restart_desktop.app.audit import record
 from restart_desktop.app.audit_heads import exchange_heads
 from restart_desktop.app.errors import UserError
+from restart_desktop.app.passphrase import ensure_recovery_copy
 from restart_desktop.app.retention import CONFIRMED_SEQ, RetentionService
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
@@ -70,6 +71,7 @@ from restart_desktop.sync.envelope import (
     verify,
 )
 from restart_desktop.sync.folder import (
+    SHARED,
     FolderTarget,
     Published,
     TargetUnavailable,
@@ -683,6 +685,7 @@ class SyncService:
         except EnvelopeError as error:
             raise UserError(f"The recovery key is not an age public key ({error}).") from None
         target.publish_roster(roster.to_json(), sign_roster(roster, keys))
+        ensure_recovery_copy(self._app, roster.recovery_recipient)
         self._app.set_setting(PINNED_KEY, keys.verify_key)
         self._app.set_setting(ROSTER_VERSION, str(roster.version))
         return roster
@@ -702,7 +705,7 @@ class SyncService:
         folder.mkdir(exist_ok=True)
         member = self._member()
         write_atomically(folder / f"{member.device_id}.json",
-                         json.dumps(vars(member), sort_keys=True).encode())  # fmt: skip
+                         json.dumps(vars(member), sort_keys=True).encode(), SHARED)  # fmt: skip
         return fingerprint(roster.supervisor_key), fingerprint(member.verify_key)
 
     def _roster(self, target: FolderTarget) -> Roster | None:
@@ -711,6 +714,7 @@ class SyncService:
         if found is None or not pinned:
             return None
         roster = verify_roster(found[0], found[1], pinned)
+        ensure_recovery_copy(self._app, roster.recovery_recipient)
         seen = int(self._setting(ROSTER_VERSION) or 0)
         if roster.version < seen:
             raise UserError("The team roster in the central export is older than one already "

@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     SYNCED = "synced"
     FAILED_UNLOCK = "failed_unlock"
     ERASED = "erased"
+    PASSPHRASE_CHANGED = "passphrase_changed"
+    PASSPHRASE_RECOVERED = "passphrase_recovered"
 
     @property
     def label(self) -> str:
@@ -52,6 +54,8 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType({
     AuditAction.SYNCED: "Synced",
     AuditAction.FAILED_UNLOCK: "Failed unlock",
     AuditAction.ERASED: "Erased under the retention rules",
+    AuditAction.PASSPHRASE_CHANGED: "Changed the passphrase",
+    AuditAction.PASSPHRASE_RECOVERED: "Set a new passphrase with the recovery key",
 })  # fmt: skip
 
 

@@ -120,8 +120,8 @@ def enrol(
         problems["name"] = "Enter your name as colleagues know you."
     if reference.organisation(organisation_code) is None:
         problems["organisation"] = "Choose your organisation from the list."
-    feedback = passphrase_feedback(passphrase)
-    if not feedback.acceptable:
+    feedback = passphrase_feedback(passphrase, [name])
+    if not feedback.acceptable and not (demo and passphrase == DEMO_PASSPHRASE):
         problems["passphrase"] = feedback.message
     if problems:
         raise ValidationFailed(problems)

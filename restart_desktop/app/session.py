@@ -6,6 +6,7 @@ in, and which device this is. Locking closes it and forgets the key.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import platform
@@ -16,12 +17,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
-from restart_desktop.domain.case import Role
+from restart_desktop.domain.case import Role, is_plain_text
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE, passphrase_feedback
 from restart_desktop.domain.reference import ReferenceData, load_reference_data
 from restart_desktop.paths import DataPaths
-from restart_desktop.security.errors import WrongPassphrase
+from restart_desktop.security.errors import SecurityError, WrongPassphrase
 from restart_desktop.security.keys import (
     KdfParams,
     UnlockThrottle,
@@ -118,6 +119,9 @@ def enrol(
     problems: dict[str, str] = {}
     if not name.strip():
         problems["name"] = "Enter your name as colleagues know you."
+    elif not is_plain_text(name):
+        problems["name"] = ("The name holds characters that are not letters, such as control "
+                            "characters or bytes that are not text. Type it again.")
     if reference.organisation(organisation_code) is None:
         problems["organisation"] = "Choose your organisation from the list."
     feedback = passphrase_feedback(passphrase, [name])
@@ -130,6 +134,12 @@ def enrol(
             f"The data folder {paths.root} is already set up. Unlock it instead, or choose "
             "an empty folder."
         )
+    if not demo and (paths.demo_marker.exists() or paths.demo_secret.exists()):
+        raise UserError(
+            f"The folder {paths.root} is marked for fictional demo data (it holds "
+            f"{paths.demo_marker.name} or a demo key secret): real data cannot be set up in "
+            "it, because its key would not be kept in the keyring. Choose an empty folder."
+        )
     paths.ensure()
     if demo:
         paths.demo_marker.write_text(
@@ -138,6 +148,7 @@ def enrol(
         )
     store = secret_store_for(paths)
     key = create_key(paths.keyfile, passphrase, store, kdf)
+    keyring_name = read_keyfile(paths.keyfile).keyring_name
     worker_id = uuid7()
     device_id = uuid7()
     actor = Actor(worker_id=worker_id, device_id=device_id)
@@ -165,6 +176,8 @@ def enrol(
             db.close()
         for leftover in (paths.keyfile, paths.database):
             leftover.unlink(missing_ok=True)
+        with contextlib.suppress(SecurityError):
+            store.delete(keyring_name)  # nothing left in the keyring either
         for suffix in ("-wal", "-shm"):
             Path(f"{paths.database}{suffix}").unlink(missing_ok=True)
         raise

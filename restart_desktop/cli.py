@@ -431,6 +431,11 @@ def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
     if end < start:
         print("--to is before --from: nothing was written.", file=sys.stderr)
         return EXIT_USAGE
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        print(f"{args.out} is a file, not a folder: give a folder for the board pack. Nothing "
+              "was written.", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no window is shown
     from PySide6.QtGui import QGuiApplication
 
@@ -444,11 +449,17 @@ def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
         figures = FiguresService(session).report(Period(start, end), args.by)
     finally:
         session.close()
-    written = write_board_pack(figures, Path(args.out), PROGRAMME)
+    written = write_board_pack(figures, out, PROGRAMME)
     del application
     print(f"Board pack for {figures.period.label} written to {args.out}: "
           f"{len(written)} files ({', '.join(p.name for p in written[-1:])} and CSV tables).")
     return EXIT_OK
+
+
+def printable(text: str) -> str:
+    """Text as it may reach a terminal: control characters (escape sequences) and bytes that
+    are not text shown as '?', never acted on."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _cmd_export_subject(paths: DataPaths, args: argparse.Namespace) -> int:
@@ -474,7 +485,8 @@ def _cmd_export_subject(paths: DataPaths, args: argparse.Namespace) -> int:
             # For the administrator's eyes only: printed, never logged.
             print(f"{len(found)} possible names of other people in case {records.person_id}:")
             for candidate in records.candidates:
-                print(f"  {candidate.count:>4}  {candidate.name}")
+                print(f"  {candidate.count:>4}  {printable(candidate.name)}")
+            service.names_listed(records)
             return EXIT_OK
         unknown = [name for name in args.keep if name not in found]
         if unknown:

@@ -33,6 +33,9 @@ class AuditAction(StrEnum):
     FAILED_UNLOCK = "failed_unlock"
     ERASED = "erased"
     PASSPHRASE_CHANGED = "passphrase_changed"
+    SEARCHED_CASELOAD = "searched_caseload"
+    GATHERED = "gathered_record"
+    LISTED_NAMES = "listed_names"
     PASSPHRASE_RECOVERED = "passphrase_recovered"
 
     @property
@@ -55,6 +58,9 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType({
     AuditAction.FAILED_UNLOCK: "Failed unlock",
     AuditAction.ERASED: "Erased under the retention rules",
     AuditAction.PASSPHRASE_CHANGED: "Changed the passphrase",
+    AuditAction.SEARCHED_CASELOAD: "Searched the caseload",
+    AuditAction.GATHERED: "Gathered the whole record (subject access)",
+    AuditAction.LISTED_NAMES: "Listed other people's names found (subject access)",
     AuditAction.PASSPHRASE_RECOVERED: "Set a new passphrase with the recovery key",
 })  # fmt: skip
 

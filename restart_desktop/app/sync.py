@@ -33,6 +33,7 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.merge import bases_of
+from restart_desktop.store.audit import without_clashing_entries
 from restart_desktop.store.case_index import audiences, case_of_change
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY, erasures_here
@@ -308,7 +309,7 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
             me, supervisor = _who(session, s)
             kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
                                         (bundle.device_id, bundle.from_seq, bundle.to_seq))
-            result = apply_changes(s, kept)
+            result = apply_changes(s, without_clashing_entries(s, kept))
             if not supervisor and _comes_here(bundle.changes, me):
                 result = replace(result, came_here=True)
             peer = s.get(SyncPeer, bundle.device_id)
@@ -387,7 +388,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
                 continue
             with session.db.write() as s:
                 wanted = [c for c in bundle.changes if case_of_change(s, c) in cases]
-                applied += apply_changes(s, wanted).applied
+                applied += apply_changes(s, without_clashing_entries(s, wanted)).applied
         if read_all:
             with session.db.write() as s:
                 s.execute(delete(SyncSkipped).where(

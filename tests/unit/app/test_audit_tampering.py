@@ -145,6 +145,18 @@ def test_deleting_the_newest_entry_is_found(team: Team) -> None:
     assert f"went back from entry {newest}" in found[0]
 
 
+def test_deleting_the_newest_entry_then_working_on_is_found_and_sync_goes_on(
+    team: Team,
+) -> None:
+    supervisor, worker = team.laptops
+    first, second = _history(team)
+    _tamper(worker, f"DELETE FROM audit_entries WHERE device_id = '{worker.device_id}' "
+                    f"AND seq = {second}")  # fmt: skip
+    _work(worker, 1)  # a new entry takes the deleted one's place in the chain
+    found = _found_after_next_sync(team, "does not follow the entry before it")
+    assert f" {second + 1}: " in found[0]  # the first entry after the one replaced
+
+
 def test_deleting_every_entry_is_found(team: Team) -> None:
     supervisor, worker = team.laptops
     first, second = _history(team)

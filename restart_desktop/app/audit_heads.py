@@ -90,5 +90,6 @@ def heads_by_device(s: Session) -> dict[str, list[PublishedHead]]:
     kept: dict[str, list[PublishedHead]] = {}
     for head in s.scalars(select(AuditHead)):
         kept.setdefault(head.device_id, []).append(
-            PublishedHead(head.seq, head.hash, _aware(head.signed_at)))
+            PublishedHead(head.seq, head.hash, _aware(head.signed_at),
+                          _aware(head.received_at)))
     return kept

@@ -120,7 +120,14 @@ class PublishedHead:
 
     seq: int
     hash: str
-    signed_at: dt.datetime  # aware
+    signed_at: dt.datetime  # aware, by the device's clock
+    seen_at: dt.datetime | None = None  # aware, when first seen here (by this laptop's clock)
+
+    @property
+    def order(self) -> tuple[dt.datetime, dt.datetime, int]:
+        """Heads in the order they reached this laptop: one device's heads arrive at
+        different syncs, so a device's clock put back does not reorder them."""
+        return (self.seen_at or self.signed_at, self.signed_at, self.seq)
 
 
 def _published(head: PublishedHead) -> str:
@@ -137,7 +144,7 @@ def head_breaks(device_id: str, heads: Iterable[PublishedHead], held: Mapping[in
     of them, or an older copy of the database put back); two heads with different hashes for
     the same entry, or a held entry whose hash is not the one published (entries rewritten,
     even with their hashes recomputed, or reordered); entries published and now missing."""
-    by_time = sorted(heads, key=lambda h: (h.signed_at, h.seq))
+    by_time = sorted(heads, key=lambda h: h.order)
     found: list[BrokenLink] = []
     highest: PublishedHead | None = None
     for head in by_time:
@@ -157,7 +164,7 @@ def head_breaks(device_id: str, heads: Iterable[PublishedHead], held: Mapping[in
     good = [seq for seq, published in hashes.items()
             if len(published) == 1 and held.get(seq) in published]  # fmt: skip
     for seq in sorted(hashes):
-        head = max((h for h in by_time if h.seq == seq), key=lambda h: h.signed_at)
+        head = max((h for h in by_time if h.seq == seq), key=lambda h: h.order)
         stored = held.get(seq)
         if seq > 0 and (len(hashes[seq]) > 1 or (stored is not None and stored != head.hash)):
             # Narrowed by the heads that still match only where the chain held here is the

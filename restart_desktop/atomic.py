@@ -18,10 +18,16 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+    """``mode``: readable by the owner only unless said otherwise (whatever the umask): the
+    files written hold personal data. The central export's files, encrypted and signed, are
+    readable by the team's other accounts on a shared folder."""
     temporary = path.with_name(f".{path.name}.part")
     try:
-        with open(temporary, "wb") as handle:
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        with open(fd, "wb") as handle:
+            if os.name != "nt":
+                os.fchmod(handle.fileno(), mode)  # the umask does not narrow or widen it
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())

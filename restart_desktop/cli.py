@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # the window's start-up imports none of the app layer
     from restart_desktop.app.session import AppSession
 
 PASSPHRASE_ENV = "RESTART_DESKTOP_PASSPHRASE"
+NEW_PASSPHRASE_ENV = "RESTART_DESKTOP_NEW_PASSPHRASE"
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
@@ -94,6 +95,18 @@ def _parser() -> argparse.ArgumentParser:
     promote = team_sub.add_parser(
         "promote", help="supervisor: make a member a supervisor (receives every case, reviews)")
     promote.add_argument("device")
+
+    passphrase = sub.add_parser("passphrase", help="change the passphrase, or set a new one "
+                                "with the programme's recovery key")  # fmt: skip
+    passphrase_sub = passphrase.add_subparsers(dest="passphrase_command", metavar="ACTION",
+                                               required=True)  # fmt: skip
+    passphrase_sub.add_parser(
+        "change", help=f"the current passphrase from {PASSPHRASE_ENV} or a prompt, the new one "
+        f"from {NEW_PASSPHRASE_ENV} or a prompt asked twice")  # fmt: skip
+    recover = passphrase_sub.add_parser(
+        "recover", help="a forgotten passphrase: set a new one with the recovery key file "
+        "(the Service Delivery Manager's, from team create --recovery-key-out)")  # fmt: skip
+    recover.add_argument("--recovery-key", metavar="FILE", required=True)
 
     audit = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
@@ -226,6 +239,52 @@ def _open_session(paths: DataPaths) -> AppSession:
               file=sys.stderr)  # fmt: skip
         raise SystemExit(EXIT_USAGE)
     return unlock(paths, passphrase)
+
+
+def _new_passphrase() -> tuple[str, str | None] | None:
+    """(new, its confirmation) from the environment (no confirmation) or two prompts."""
+    from_env = os.environ.get(NEW_PASSPHRASE_ENV)
+    if from_env is not None:
+        return from_env, None
+    if not sys.stdin.isatty():
+        return None
+    import getpass
+
+    return getpass.getpass("New passphrase: "), getpass.getpass("Type it again: ")
+
+
+def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from restart_desktop.app import passphrase as service
+
+    if paths.is_demo:
+        print("A demo data folder keeps its demo passphrase.", file=sys.stderr)
+        return EXIT_USAGE
+    if args.passphrase_command == "recover":
+        new = _new_passphrase()
+        if new is None:
+            print(f"Set {NEW_PASSPHRASE_ENV} or run in a terminal to type the new passphrase.",
+                  file=sys.stderr)  # fmt: skip
+            return EXIT_USAGE
+        service.recover(paths, Path(args.recovery_key), *new)
+        print("A new passphrase is set. Unlock with it from now on.")
+        return EXIT_OK
+    old = _passphrase("Current passphrase: ")
+    new = _new_passphrase()
+    if old is None or new is None:
+        print(f"Set {PASSPHRASE_ENV} and {NEW_PASSPHRASE_ENV}, or run in a terminal to type "
+              "the passphrases.", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
+    from restart_desktop.app.session import unlock
+
+    session = unlock(paths, old)
+    try:
+        service.change_passphrase(session, old, *new)
+    finally:
+        session.close()
+    print("The passphrase is changed. Unlock with the new one from now on.")
+    return EXIT_OK
 
 
 def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
@@ -372,6 +431,11 @@ def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
     if end < start:
         print("--to is before --from: nothing was written.", file=sys.stderr)
         return EXIT_USAGE
+    out = Path(args.out).expanduser()
+    if out.exists() and not out.is_dir():
+        print(f"{args.out} is a file, not a folder: give a folder for the board pack. Nothing "
+              "was written.", file=sys.stderr)  # fmt: skip
+        return EXIT_USAGE
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no window is shown
     from PySide6.QtGui import QGuiApplication
 
@@ -385,11 +449,17 @@ def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
         figures = FiguresService(session).report(Period(start, end), args.by)
     finally:
         session.close()
-    written = write_board_pack(figures, Path(args.out), PROGRAMME)
+    written = write_board_pack(figures, out, PROGRAMME)
     del application
     print(f"Board pack for {figures.period.label} written to {args.out}: "
           f"{len(written)} files ({', '.join(p.name for p in written[-1:])} and CSV tables).")
     return EXIT_OK
+
+
+def printable(text: str) -> str:
+    """Text as it may reach a terminal: control characters (escape sequences) and bytes that
+    are not text shown as '?', never acted on."""
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _cmd_export_subject(paths: DataPaths, args: argparse.Namespace) -> int:
@@ -415,7 +485,8 @@ def _cmd_export_subject(paths: DataPaths, args: argparse.Namespace) -> int:
             # For the administrator's eyes only: printed, never logged.
             print(f"{len(found)} possible names of other people in case {records.person_id}:")
             for candidate in records.candidates:
-                print(f"  {candidate.count:>4}  {candidate.name}")
+                print(f"  {candidate.count:>4}  {printable(candidate.name)}")
+            service.names_listed(records)
             return EXIT_OK
         unknown = [name for name in args.keep if name not in found]
         if unknown:
@@ -461,6 +532,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_report(paths, args)
         if args.command == "audit":
             return _cmd_audit(paths)
+        if args.command == "passphrase":
+            return _cmd_passphrase(paths, args)
         if args.command == "retention":
             return _cmd_retention(paths, args)
         if args.command == "export-subject":

@@ -9,9 +9,16 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from restart_desktop.app.audit_heads import heads_by_device
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession, FailedUnlocks
-from restart_desktop.domain.audit import AuditAction, BrokenLink, ChainLink, first_break
+from restart_desktop.domain.audit import (
+    AuditAction,
+    BrokenLink,
+    ChainLink,
+    first_break,
+    head_breaks,
+)
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.clock import at_local
 from restart_desktop.store.audit import append_entry
@@ -76,18 +83,25 @@ class AuditService:
         self._app = session
 
     def verify(self) -> list[BrokenLink]:
-        """The first broken link of each device's chain (empty: every chain is intact)."""
+        """What does not hold in each device's chain (empty: every chain is intact): its
+        first broken link, and what disagrees with the signed heads the device published
+        (entries deleted from the end, rewritten with their hashes recomputed, reordered, or
+        an older copy of its database put back)."""
         broken = []
         with self._app.db.read() as s:
-            devices = list(s.scalars(select(AuditEntry.device_id).distinct()))
+            heads = heads_by_device(s)
+            devices = set(s.scalars(select(AuditEntry.device_id).distinct())) | set(heads)
             for device in sorted(devices):
-                rows = s.scalars(select(AuditEntry).where(AuditEntry.device_id == device)
-                                 .order_by(AuditEntry.seq))  # fmt: skip
+                rows = list(s.scalars(select(AuditEntry).where(AuditEntry.device_id == device)
+                                      .order_by(AuditEntry.seq)))  # fmt: skip
                 found = first_break(
                     (ChainLink(e.device_id, e.seq, e.at, e.worker_id, e.action, e.person_id,
                                e.detail, e.prev_hash), e.hash) for e in rows)  # fmt: skip
                 if found is not None:
                     broken.append(found)
+                broken += head_breaks(device, heads.get(device, []),
+                                      {e.seq: e.hash for e in rows},
+                                      whole=device == self._app.device_id)  # fmt: skip
         return broken
 
     def entries(self, wanted: AuditFilter, limit: int = 1000) -> list[AuditView]:

@@ -361,6 +361,11 @@ class CaseService:
                 for w in s.scalars(select(Worker).where(Worker.active).order_by(Worker.name))
             ]
 
+    def record_caseload_search(self, found: int) -> None:
+        """A caseload search by name or number settled: recorded with how many were found,
+        never what was typed (the view calls this once the typing stops, not per key)."""
+        record(self._app, AuditAction.SEARCHED_CASELOAD, None, f"{found} found")
+
     # --- case file ----------------------------------------------------------------------
     def get_case(self, case_id: str) -> CaseDetails:
         """The case file (its opening is recorded in the audit trail)."""

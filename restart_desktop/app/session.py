@@ -6,6 +6,7 @@ in, and which device this is. Locking closes it and forgets the key.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import platform
@@ -16,13 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
-from restart_desktop.domain.case import Role
+from restart_desktop.domain.case import Role, is_plain_text
 from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE, passphrase_feedback
 from restart_desktop.domain.reference import ReferenceData, load_reference_data
 from restart_desktop.paths import DataPaths
-from restart_desktop.security.errors import WrongPassphrase
+from restart_desktop.security.errors import SecurityError, WrongPassphrase
 from restart_desktop.security.keys import (
     KdfParams,
     UnlockThrottle,
@@ -62,6 +63,9 @@ class AppSession:
     worker: WorkerInfo
     device_id: str
     reference: ReferenceData
+    # The unwrapped database key, to wrap it to the team's recovery identity when the laptop
+    # joins a team (``app.passphrase``); the open database holds it in memory anyway.
+    key: bytes = field(default=b"", repr=False)
     #: The one clock every service reads: tests set "now" and the zone here.
     clock: Clock = field(default_factory=Clock)
 
@@ -122,10 +126,13 @@ def enrol(
     problems: dict[str, str] = {}
     if not name.strip():
         problems["name"] = "Enter your name as colleagues know you."
+    elif not is_plain_text(name):
+        problems["name"] = ("The name holds characters that are not letters, such as control "
+                            "characters or bytes that are not text. Type it again.")
     if reference.organisation(organisation_code) is None:
         problems["organisation"] = "Choose your organisation from the list."
-    feedback = passphrase_feedback(passphrase)
-    if not feedback.acceptable:
+    feedback = passphrase_feedback(passphrase, [name])
+    if not feedback.acceptable and not (demo and passphrase == DEMO_PASSPHRASE):
         problems["passphrase"] = feedback.message
     if problems:
         raise ValidationFailed(problems)
@@ -133,6 +140,12 @@ def enrol(
         raise AlreadyEnrolled(
             f"The data folder {paths.root} is already set up. Unlock it instead, or choose "
             "an empty folder."
+        )
+    if not demo and (paths.demo_marker.exists() or paths.demo_secret.exists()):
+        raise UserError(
+            f"The folder {paths.root} is marked for fictional demo data (it holds "
+            f"{paths.demo_marker.name} or a demo key secret): real data cannot be set up in "
+            "it, because its key would not be kept in the keyring. Choose an empty folder."
         )
     paths.ensure()
     if demo:
@@ -142,6 +155,7 @@ def enrol(
         )
     store = secret_store_for(paths)
     key = create_key(paths.keyfile, passphrase, store, kdf)
+    keyring_name = read_keyfile(paths.keyfile).keyring_name
     worker_id = uuid7()
     device_id = uuid7()
     actor = Actor(worker_id=worker_id, device_id=device_id)
@@ -169,6 +183,8 @@ def enrol(
             db.close()
         for leftover in (paths.keyfile, paths.database):
             leftover.unlink(missing_ok=True)
+        with contextlib.suppress(SecurityError):
+            store.delete(keyring_name)  # nothing left in the keyring either
         for suffix in ("-wal", "-shm"):
             Path(f"{paths.database}{suffix}").unlink(missing_ok=True)
         raise
@@ -179,6 +195,7 @@ def enrol(
         WorkerInfo(worker_id, name.strip(), organisation_code, role),
         device_id,
         reference,
+        key,
     )
 
 
@@ -190,6 +207,14 @@ class FailedUnlocks:
     last: float = 0.0  # seconds since the epoch
 
 
+def unlock_throttle(paths: DataPaths, store: SecretStore, keyring_name: str) -> UnlockThrottle:
+    """The throttle, kept in the keyring too for real data (a demo folder's file-held secret
+    store keeps a single secret)."""
+    if paths.is_demo:
+        return UnlockThrottle(paths.unlock_state)
+    return UnlockThrottle(paths.unlock_state, store=store, name=f"{keyring_name}-unlocks")
+
+
 def open_key(paths: DataPaths, passphrase: str) -> bytes:
     return check_passphrase(paths, passphrase)[0]
 
@@ -199,10 +224,10 @@ def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUn
     passphrases typed before this one, which the caller records in the audit trail."""
     if not paths.is_enrolled:
         raise NotEnrolled(f"The data folder {paths.root} has not been set up yet.")
-    throttle = UnlockThrottle(paths.unlock_state)
-    throttle.check()
     keyfile = read_keyfile(paths.keyfile)
     store = secret_store_for(paths)
+    throttle = unlock_throttle(paths, store, keyfile.keyring_name)
+    throttle.check()
     try:
         key = unwrap_key(keyfile, passphrase, store)
     except WrongPassphrase as error:
@@ -243,4 +268,5 @@ def open_session(paths: DataPaths, key: bytes) -> AppSession:
         info,
         device_id,
         load_reference_data(),
+        key,
     )

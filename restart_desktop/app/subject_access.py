@@ -33,6 +33,7 @@ from restart_desktop.app.errors import NotFound, UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.audit import AuditAction
+from restart_desktop.domain.case import is_plain_text
 from restart_desktop.domain.identifiers import normalise_nomis
 from restart_desktop.domain.redaction import (
     WITHHELD,
@@ -149,6 +150,10 @@ class SubjectAccessService:
     def find(self, identifier: str) -> str:
         """The case id of the person with this case id or prison (NOMIS) number."""
         text = identifier.strip()
+        if not is_plain_text(text):
+            raise UserError("The case id or prison number holds characters that are not "
+                            "text (such as bytes in another encoding): type it again. Nothing "
+                            "was written.")  # fmt: skip
         nomis = normalise_nomis(text)
         with self._app.db.read() as s:
             if text and s.get(Person, text) is not None:
@@ -203,6 +208,9 @@ class SubjectAccessService:
             vocabulary=reference_vocabulary(self._app.reference),
             others=others,
         )
+        count = sum(len(rows) for rows in tables.values())
+        record(self._app, AuditAction.GATHERED, person_id,
+               f"{count} records gathered for a subject access request")  # fmt: skip
         return SubjectRecords(
             person_id=person_id,
             produced_at=self._app.clock.now(),
@@ -222,6 +230,12 @@ class SubjectAccessService:
                          .order_by(barriers.c.id)).mappings()  # fmt: skip
         return [{**row, "case_ids": [person_id]} for row in rows
                 if person_id in (row["case_ids"] or [])]  # fmt: skip
+
+    def names_listed(self, records: SubjectRecords) -> None:
+        """The likely names of other people found were shown (``export-subject
+        --list-names``): recorded, how many, never the names."""
+        record(self._app, AuditAction.LISTED_NAMES, records.person_id,
+               f"{len(records.candidates)} possible names of other people listed")  # fmt: skip
 
     # --- writing --------------------------------------------------------------------------
     def write(self, records: SubjectRecords, folder: Path, pdf: bytes) -> ExportResult:

@@ -22,7 +22,9 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
 from restart_desktop.app.audit import record
+from restart_desktop.app.audit_heads import exchange_heads
 from restart_desktop.app.errors import UserError
+from restart_desktop.app.passphrase import ensure_recovery_copy
 from restart_desktop.app.retention import CONFIRMED_SEQ, RetentionService
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
@@ -31,6 +33,7 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.merge import bases_of
+from restart_desktop.store.audit import without_clashing_entries
 from restart_desktop.store.case_index import audiences, case_of_change
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY, erasures_here
@@ -70,6 +73,7 @@ from restart_desktop.sync.envelope import (
     verify,
 )
 from restart_desktop.sync.folder import (
+    SHARED,
     FolderTarget,
     Published,
     TargetUnavailable,
@@ -306,7 +310,7 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
             me, supervisor = _who(session, s)
             kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
                                         (bundle.device_id, bundle.from_seq, bundle.to_seq))
-            result = apply_changes(s, kept)
+            result = apply_changes(s, without_clashing_entries(s, kept))
             if not supervisor and _comes_here(bundle.changes, me):
                 result = replace(result, came_here=True)
             peer = s.get(SyncPeer, bundle.device_id)
@@ -385,7 +389,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
                 continue
             with session.db.write() as s:
                 wanted = [c for c in bundle.changes if case_of_change(s, c) in cases]
-                applied += apply_changes(s, wanted).applied
+                applied += apply_changes(s, without_clashing_entries(s, wanted)).applied
         if read_all:
             with session.db.write() as s:
                 s.execute(delete(SyncSkipped).where(
@@ -683,6 +687,7 @@ class SyncService:
         except EnvelopeError as error:
             raise UserError(f"The recovery key is not an age public key ({error}).") from None
         target.publish_roster(roster.to_json(), sign_roster(roster, keys))
+        ensure_recovery_copy(self._app, roster.recovery_recipient)
         self._app.set_setting(PINNED_KEY, keys.verify_key)
         self._app.set_setting(ROSTER_VERSION, str(roster.version))
         return roster
@@ -702,7 +707,7 @@ class SyncService:
         folder.mkdir(exist_ok=True)
         member = self._member()
         write_atomically(folder / f"{member.device_id}.json",
-                         json.dumps(vars(member), sort_keys=True).encode())  # fmt: skip
+                         json.dumps(vars(member), sort_keys=True).encode(), SHARED)  # fmt: skip
         return fingerprint(roster.supervisor_key), fingerprint(member.verify_key)
 
     def _roster(self, target: FolderTarget) -> Roster | None:
@@ -711,6 +716,7 @@ class SyncService:
         if found is None or not pinned:
             return None
         roster = verify_roster(found[0], found[1], pinned)
+        ensure_recovery_copy(self._app, roster.recovery_recipient)
         seen = int(self._setting(ROSTER_VERSION) or 0)
         if roster.version < seen:
             raise UserError("The team roster in the central export is older than one already "
@@ -865,6 +871,7 @@ class SyncService:
                    f"received {report.applied} changes, sent {unsent} of this laptop's")
         rekey_published(self._app, target, roster.recipients)
         published = export_changes(self._app, target, roster.recipients, sent)
+        exchange_heads(self._app, target, roster, device_keys(self._app))
         differs = publish_and_compare_digests(self._app, target, roster, check_digests)
         # Retention after the digests: they confirm what the central export holds.
         erased = RetentionService(self._app).run().erased

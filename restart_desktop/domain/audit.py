@@ -1,5 +1,7 @@
-"""The audit trail's rules: the actions recorded, and the hash that chains each device's
-entries so that an entry altered or removed behind the application's back is found."""
+"""The audit trail's rules: the actions recorded, the hash that chains each device's entries
+so that an entry altered or removed behind the application's back is found, and the
+comparison of a chain with the signed heads its device published (``sync.audit_heads``), so
+that a chain cut short or rewritten with its hashes recomputed is found too."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+
+from restart_desktop.domain.clock import local_text
 
 GENESIS = "0" * 64  # the "previous hash" of a device's first entry
 
@@ -28,6 +32,11 @@ class AuditAction(StrEnum):
     SYNCED = "synced"
     FAILED_UNLOCK = "failed_unlock"
     ERASED = "erased"
+    PASSPHRASE_CHANGED = "passphrase_changed"
+    SEARCHED_CASELOAD = "searched_caseload"
+    GATHERED = "gathered_record"
+    LISTED_NAMES = "listed_names"
+    PASSPHRASE_RECOVERED = "passphrase_recovered"
 
     @property
     def label(self) -> str:
@@ -48,6 +57,11 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType({
     AuditAction.SYNCED: "Synced",
     AuditAction.FAILED_UNLOCK: "Failed unlock",
     AuditAction.ERASED: "Erased under the retention rules",
+    AuditAction.PASSPHRASE_CHANGED: "Changed the passphrase",
+    AuditAction.SEARCHED_CASELOAD: "Searched the caseload",
+    AuditAction.GATHERED: "Gathered the whole record (subject access)",
+    AuditAction.LISTED_NAMES: "Listed other people's names found (subject access)",
+    AuditAction.PASSPHRASE_RECOVERED: "Set a new passphrase with the recovery key",
 })  # fmt: skip
 
 
@@ -103,3 +117,73 @@ def first_break(links: Iterable[tuple[ChainLink, str]]) -> BrokenLink | None:
             return BrokenLink(link.device_id, link.seq, "its content was altered")
         expected_prev, expected_seq = stored, link.seq + 1
     return None
+
+
+@dataclass(frozen=True)
+class PublishedHead:
+    """A head a device signed: its chain ended at ``seq`` with ``hash`` at ``signed_at``."""
+
+    seq: int
+    hash: str
+    signed_at: dt.datetime  # aware, by the device's clock
+    seen_at: dt.datetime | None = None  # aware, when first seen here (by this laptop's clock)
+
+    @property
+    def order(self) -> tuple[dt.datetime, dt.datetime, int]:
+        """Heads in the order they reached this laptop: one device's heads arrive at
+        different syncs, so a device's clock put back does not reorder them."""
+        return (self.seen_at or self.signed_at, self.signed_at, self.seq)
+
+
+def _published(head: PublishedHead) -> str:
+    return f"its head of {local_text(head.signed_at)}"
+
+
+def head_breaks(device_id: str, heads: Iterable[PublishedHead], held: Mapping[int, str],
+                whole: bool) -> list[BrokenLink]:  # fmt: skip
+    """Compare a device's chain with every head it has published. ``held``: the stored hash of
+    each of its entries held here; ``whole``: this laptop holds the device's whole chain (its
+    own), so an entry missing below a head was deleted rather than not received.
+
+    Found: a head older than a later one with fewer entries (entries deleted from the end, all
+    of them, or an older copy of the database put back); two heads with different hashes for
+    the same entry, or a held entry whose hash is not the one published (entries rewritten,
+    even with their hashes recomputed, or reordered); entries published and now missing."""
+    by_time = sorted(heads, key=lambda h: h.order)
+    found: list[BrokenLink] = []
+    highest: PublishedHead | None = None
+    for head in by_time:
+        if highest is not None and head.seq < highest.seq:
+            gone = ("every entry was deleted" if head.seq == 0
+                    else f"entries {head.seq + 1} to {highest.seq} were deleted")  # fmt: skip
+            found.append(BrokenLink(device_id, head.seq + 1, (
+                f"its chain went back from entry {highest.seq} ({_published(highest)}) to "
+                f"{head.seq or 'no entry'} ({_published(head)}): {gone}, or an older copy of "
+                "its database was put back")))  # fmt: skip
+            break
+        if highest is None or head.seq > highest.seq:
+            highest = head
+    hashes: dict[int, set[str]] = {}
+    for head in by_time:
+        hashes.setdefault(head.seq, set()).add(head.hash)
+    good = [seq for seq, published in hashes.items()
+            if len(published) == 1 and held.get(seq) in published]  # fmt: skip
+    for seq in sorted(hashes):
+        head = max((h for h in by_time if h.seq == seq), key=lambda h: h.order)
+        stored = held.get(seq)
+        if seq > 0 and (len(hashes[seq]) > 1 or (stored is not None and stored != head.hash)):
+            # Narrowed by the heads that still match only where the chain held here is the
+            # one rewritten (its own); elsewhere the entries held here are the originals.
+            first = max((g for g in good if g < seq), default=0) + 1 if whole else 1
+            found.append(BrokenLink(device_id, first, (
+                f"one of entries {first} to {seq} was rewritten or reordered: entry {seq} no "
+                f"longer has the hash published in {_published(head)}")))  # fmt: skip
+            break
+        if seq > 0 and stored is None and whole and max(held, default=0) < seq:
+            first = max(held, default=0) + 1
+            found.append(BrokenLink(device_id, first, (
+                f"entries {first} to {seq} were published in {_published(head)} and are "
+                "no longer here: they were deleted, or an older copy of the database was put "
+                "back")))  # fmt: skip
+            break
+    return found

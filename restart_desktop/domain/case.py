@@ -204,6 +204,10 @@ def validate_case_fields(
         problems["given_name"] = "Enter the person's first name."
     if not family_name.strip():
         problems["family_name"] = "Enter the person's last name."
+    for key, value in (("given_name", given_name), ("family_name", family_name)):
+        if value.strip() and not is_plain_text(value):
+            problems[key] = ("The name holds characters that are not letters (control "
+                             "characters, such as a pasted terminal code): type it again.")
     if problem := nomis_problem(nomis):
         problems["nomis_number"] = problem
     if problem := crn_problem(crn):
@@ -266,3 +270,9 @@ def reason_problem(changed: list[str], reason: str) -> str | None:
     labels = [REASONED_FIELDS[name].split(" (")[0].lower().replace("mappa", "MAPPA")
               for name in changed]  # fmt: skip
     return f"Say why the {listed(labels)} changed: the reason is kept in the case history."
+
+
+def is_plain_text(text: str) -> bool:
+    """No control characters (a terminal's escape sequences) and no undecodable bytes (the
+    command line's surrogate escapes): what a name, stored and printed, may hold."""
+    return all(ch.isprintable() for ch in text)  # a surrogate is not printable either

@@ -8,7 +8,10 @@ symbols that people forget or write down.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from zxcvbn import zxcvbn
 
 MIN_LENGTH = 12
 #: The passphrase of every demo data folder (fictional data only); shown on its unlock screen.
@@ -51,7 +54,14 @@ _COMMON_CORES = frozenset(
         "correcthorsebatterystaple",
     }
 )
+#: Fewer estimated guesses than this (zxcvbn's estimate, log10) is refused: two common words
+#: with a space between them are estimated at 10^8, the least of any phrase of three parts.
+MIN_GUESSES_LOG10 = 9.0
+#: Words a guesser tries first against this app: the demo passphrase and the app's own name.
+APP_WORDS = ("demo", "passphrase", "restart", "desktop", "restart desktop", "thames", "valley",
+             "resettlement", "bullingdon")  # fmt: skip
 _TRAILING_JUNK = re.compile(r"[\d\W_]+$")
+_LETTERS = re.compile(r"[^\W\d_]+")
 _WORD_SPLIT = re.compile(r"[\s\-_.,;:+/]+")
 
 
@@ -66,8 +76,22 @@ def _refused(message: str, strength: int = 0) -> PassphraseFeedback:
     return PassphraseFeedback(False, f"{message} {_ADVICE}", strength)
 
 
-def passphrase_feedback(passphrase: str) -> PassphraseFeedback:
-    """Whether ``passphrase`` may be used, how strong it looks, and what to do about it."""
+def _guessable(text: str, own_words: Iterable[str]) -> str | None:
+    """Why a maintained strength estimator (zxcvbn) finds ``text`` easy to guess, or None.
+    ``own_words``: the worker's own name, which a guesser who knows them tries first."""
+    words = [*APP_WORDS, *(w.lower() for w in own_words if len(w) >= 2)]
+    estimate = zxcvbn(text[:100], user_inputs=words)  # its cost grows with the length
+    if float(estimate["guesses_log10"]) >= MIN_GUESSES_LOG10:
+        return None
+    warning = str(estimate["feedback"].get("warning") or "").strip()
+    because = f" {warning}" if warning else ""
+    return f"That is too easy to guess: it is made of words or patterns tried first.{because}"
+
+
+def passphrase_feedback(passphrase: str, own_words: Iterable[str] = ()) -> PassphraseFeedback:
+    """Whether ``passphrase`` may be used for real data, how strong it looks, and what to do
+    about it. ``own_words``: the worker's name (its words are refused as the passphrase's
+    substance, as are the app's name and the demo passphrase)."""
     text = passphrase.strip()
     if not text:
         return _refused(f"Choose a passphrase of at least {MIN_LENGTH} characters.")
@@ -86,6 +110,14 @@ def passphrase_feedback(passphrase: str) -> PassphraseFeedback:
         )
     if len(set(squashed)) < 5:
         return _refused("It repeats the same few characters, which is easy to guess.", 1)
+    own = [w.lower() for name in own_words for w in _LETTERS.findall(name)]
+    known = {w for phrase in (*APP_WORDS, *own) for w in _LETTERS.findall(phrase)}
+    if set(_LETTERS.findall(lowered)) <= known:
+        return _refused("It is made only of your own name, the app's name or the demo "
+                        "passphrase, which anyone would try first.", 1)  # fmt: skip
+    guessable = _guessable(text, own)
+    if guessable:
+        return _refused(guessable, 1)
     words = [w for w in _WORD_SPLIT.split(lowered) if len(w) >= 3]
     distinct_words = len(set(words))
     if len(text) >= 24 or (len(text) >= 20 and distinct_words >= 3):

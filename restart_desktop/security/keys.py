@@ -166,10 +166,20 @@ def unwrap_key(keyfile: KeyFile, passphrase: str, store: SecretStore) -> bytes:
 
 
 def change_passphrase(keyfile_path: Path, old: str, new: str, store: SecretStore) -> None:
+    """Wrap the same database key under ``new`` (nothing is re-encrypted); WrongPassphrase
+    if ``old`` is not the passphrase."""
     keyfile = read_keyfile(keyfile_path)
-    raw_key = unwrap_key(keyfile, old, store)
+    rewrap_key(keyfile_path, unwrap_key(keyfile, old, store), new, store)
+
+
+def rewrap_key(keyfile_path: Path, raw_key: bytes, new: str, store: SecretStore) -> None:
+    """Wrap ``raw_key`` under ``new`` and the folder's keyring secret (a new secret when the
+    keyring lost it: a recovery), replacing the key file in one rename."""
+    keyfile = read_keyfile(keyfile_path)
     secret = store.get(keyfile.keyring_name)
-    assert secret is not None  # unwrap_key succeeded with it
+    if secret is None:
+        secret = new_secret()
+        store.set(keyfile.keyring_name, secret)
     nonce = secrets.token_bytes(12)
     salt = secrets.token_bytes(16)
     fresh = KeyFile(keyfile.folder_id, salt, keyfile.kdf, nonce, b"")
@@ -184,23 +194,38 @@ def change_passphrase(keyfile_path: Path, old: str, new: str, store: SecretStore
 class UnlockThrottle:
     """Slows repeated wrong passphrases: after 3 failures, wait 2, 4, 8 ... up to 300 seconds.
 
-    The state is a small file holding only a count and a time, so restarting the app does not
-    reset it.
+    The count and the time of the last failure are kept twice: in a small file, and beside
+    the key secret in the operating system's keyring (``store``, under ``name``), which only
+    the signed-in user can change. Deleting the file resets nothing: the larger count and the
+    later time of the two are used, so the failures also still reach the audit trail at the
+    next unlock.
     """
 
     FREE_ATTEMPTS = 3
     MAX_WAIT = 300
 
-    def __init__(self, state_path: Path, clock: Any = time.time) -> None:
+    def __init__(self, state_path: Path, clock: Any = time.time,
+                 store: SecretStore | None = None, name: str = "") -> None:  # fmt: skip
         self._path = state_path
         self._clock = clock
+        self._store = store
+        self._name = name
+
+    @staticmethod
+    def _parse(data: bytes | str | None) -> tuple[int, float]:
+        try:
+            parsed = json.loads(data) if data else {}
+            return int(parsed["failures"]), float(parsed["last_failure"])
+        except (ValueError, KeyError, TypeError):
+            return 0, 0.0
 
     def _read(self) -> tuple[int, float]:
         try:
-            data = json.loads(self._path.read_text("utf-8"))
-            return int(data["failures"]), float(data["last_failure"])
-        except (FileNotFoundError, ValueError, KeyError, TypeError):
-            return 0, 0.0
+            in_file = self._parse(self._path.read_text("utf-8"))
+        except OSError:
+            in_file = (0, 0.0)
+        kept = self._parse(self._store.get(self._name)) if self._store else (0, 0.0)
+        return max(in_file[0], kept[0]), max(in_file[1], kept[1])
 
     @property
     def failures(self) -> int:
@@ -227,10 +252,13 @@ class UnlockThrottle:
     def record_failure(self) -> int:
         failures, _ = self._read()
         failures += 1
-        _write_atomically(
-            self._path, json.dumps({"failures": failures, "last_failure": self._clock()})
-        )
+        state = json.dumps({"failures": failures, "last_failure": self._clock()})
+        if self._store is not None:  # first: the copy that deleting a file does not reset
+            self._store.set(self._name, state.encode())
+        _write_atomically(self._path, state)
         return failures
 
     def record_success(self) -> None:
+        if self._store is not None and self._store.get(self._name) is not None:
+            self._store.delete(self._name)
         self._path.unlink(missing_ok=True)

@@ -2,8 +2,9 @@
 
 The keyring holds a random 32-byte secret per data folder. It is never written to a file,
 except in a demo folder (marked as such), where a file-held secret lets the README's one
-command start the app on a machine with no keyring. Plaintext keyring backends are refused
-for real data: a secret written in clear beside the database would defeat the second factor.
+command start the app on a machine with no keyring. For real data only the operating
+system's protected stores are accepted, by the module of the chosen backend's class (an
+allow-list): a secret written in clear beside the database would defeat the second factor.
 """
 
 from __future__ import annotations
@@ -31,14 +32,31 @@ KEYRING_FIX = (
     "variable PYTHON_KEYRING_BACKEND."
 )
 
-# Backends that must never hold a real key: no storage at all, or plain text on disk.
-_REFUSED_BACKENDS = {
-    "keyring.backends.fail.Keyring": "no keyring is available",
-    "keyring.backends.null.Keyring": "the keyring is switched off",
-    "keyrings.alt.file.PlaintextKeyring": "it stores secrets as plain text in a file",
-    "keyrings.alt.file.EncryptedKeyring": "it stores secrets in a file in your home folder",
-    "keyrings.alt.Gnome.Keyring": "it is an old, unsupported backend",
+# The only backends that may hold a real key: the operating system's protected stores, known
+# by the module that defines the backend's class (a class's name proves nothing: a plain-text
+# backend can be subclassed under any name, but not defined in these modules).
+PROTECTED_STORES = {
+    "keyring.backends.SecretService": "Secret Service (GNOME Keyring, KeePassXC)",
+    "keyring.backends.libsecret": "Secret Service (through libsecret)",
+    "keyring.backends.kwallet": "KWallet",
+    "keyring.backends.Windows": "Windows Credential Locker",
+    "keyring.backends.macOS": "macOS Keychain",
 }
+CHAINER = "keyring.backends.chainer"  # tries its backends in turn: each must be protected
+# Words for the refused backends people meet most.
+_REFUSED_WHY = {
+    "keyring.backends.fail": "no keyring is available",
+    "keyring.backends.null": "the keyring is switched off",
+    "keyrings.alt.file": "it keeps secrets in a file in your home folder",
+}
+_TEST_BACKENDS: list[type] = []
+
+
+def allow_for_tests(backend_class: type[T]) -> type[T]:
+    """Let the test suite's in-memory and shared-file keyrings (defined under tests/, never
+    shipped) hold keys. Registered by the class object, from the tests' own code."""
+    _TEST_BACKENDS.append(backend_class)
+    return backend_class
 
 
 class SecretStore(Protocol):
@@ -88,18 +106,22 @@ def backend_name(backend: object) -> str:
 
 
 def keyring_problem(backend: object) -> str | None:
-    """Why ``backend`` may not hold a real key, or None if it is acceptable."""
-    name = backend_name(backend)
-    if name in _REFUSED_BACKENDS:
-        return f"The keyring backend {name} cannot be used: {_REFUSED_BACKENDS[name]}."
-    if name == "keyring.backends.chainer.ChainerBackend":
-        inner = getattr(backend, "backends", [])
+    """Why ``backend`` may not hold a real key, or None if it is one of the operating
+    system's protected stores (or a chainer of nothing else)."""
+    cls = type(backend)
+    if any(issubclass(cls, allowed) for allowed in _TEST_BACKENDS):
+        return None
+    module = cls.__module__
+    if module in PROTECTED_STORES:
+        return None
+    if module == CHAINER:
+        inner = list(getattr(backend, "backends", []))
         if not inner:
             return "No keyring is available on this computer."
-        problems = [keyring_problem(b) for b in inner]
-        if all(problems):
-            return problems[0]
-    return None
+        return next(filter(None, (keyring_problem(b) for b in inner)), None)
+    why = _REFUSED_WHY.get(module, "it is not one of the operating system's protected stores ("
+                           + ", ".join(sorted(set(PROTECTED_STORES.values()))) + ")")
+    return f"The keyring backend {backend_name(backend)} cannot be used: {why}."
 
 
 class KeyringSecretStore:

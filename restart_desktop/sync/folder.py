@@ -18,6 +18,8 @@ from pathlib import Path
 
 from restart_desktop.atomic import fsync_dir, write_atomically
 
+SHARED = 0o644  # encrypted and signed: readable by the team's accounts on a shared folder
+
 DEVICES = "devices"
 ROSTER, ROSTER_SIGNATURE = "roster.json", "roster.sig"
 # A bundle re-encrypted for a changed team is published again as the next generation
@@ -93,8 +95,8 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         folder.mkdir(parents=True, exist_ok=True)
         name = bundle_name(from_seq, to_seq, generation)
-        write_atomically(folder / name.replace(".age", ".sig"), signature)
-        write_atomically(folder / name, ciphertext)  # the commit point
+        write_atomically(folder / name.replace(".age", ".sig"), signature, SHARED)
+        write_atomically(folder / name, ciphertext, SHARED)  # the commit point
         return Published(device_id, from_seq, to_seq, generation)
 
     def retire(self, item: Published) -> None:
@@ -117,8 +119,8 @@ class FolderTarget:
         self.check()
         folder = self._device_folder(device_id)
         folder.mkdir(parents=True, exist_ok=True)
-        write_atomically(folder / (name + ".sig"), signature)
-        write_atomically(folder / name, data)
+        write_atomically(folder / (name + ".sig"), signature, SHARED)
+        write_atomically(folder / name, data, SHARED)
 
     def read_file(self, device_id: str, name: str) -> tuple[bytes, bytes] | None:
         folder = self._device_folder(device_id)
@@ -130,8 +132,8 @@ class FolderTarget:
     def publish_roster(self, data: bytes, signature: bytes) -> None:
         """Only the supervisor's device writes the roster (signature first, as for bundles)."""
         self.check()
-        write_atomically(self.root / ROSTER_SIGNATURE, signature)
-        write_atomically(self.root / ROSTER, data)
+        write_atomically(self.root / ROSTER_SIGNATURE, signature, SHARED)
+        write_atomically(self.root / ROSTER, data, SHARED)
 
     def read_roster(self) -> tuple[bytes, bytes] | None:
         self.check()

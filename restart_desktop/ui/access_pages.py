@@ -152,7 +152,7 @@ class OnboardingPage(QWidget):
         self.name.setFocus()
 
     def _on_passphrase_changed(self, text: str) -> None:
-        feedback = passphrase_feedback(text)
+        feedback = passphrase_feedback(text, [self.name.text()])
         self.strength.setValue(feedback.strength)
         self.guidance.setText(feedback.message)
 
@@ -162,7 +162,7 @@ class OnboardingPage(QWidget):
             problems.append("Enter your name as colleagues know you.")
         if not self.organisation.currentData():
             problems.append("Choose your organisation.")
-        feedback = passphrase_feedback(self.passphrase.text())
+        feedback = passphrase_feedback(self.passphrase.text(), [self.name.text()])
         if not feedback.acceptable:
             problems.append(feedback.message)
         elif self.passphrase.text() != self.confirm.text():

@@ -499,6 +499,23 @@ class MainWindow(QMainWindow):
             return
         RetentionDialog(RetentionService(self.session), self.runner, self).exec()
 
+    def _on_change_passphrase(self) -> None:
+        from restart_desktop.app.passphrase import change_passphrase
+        from restart_desktop.ui.passphrase_dialog import ChangePassphraseDialog
+
+        session = self.session
+        if session is None or self.is_locked or session.is_demo:
+            if session is not None and session.is_demo:
+                QMessageBox.information(self, "Demo data", "A demo data folder keeps its demo "
+                                        "passphrase.")  # fmt: skip
+            return
+        dialog = ChangePassphraseDialog(
+            session.worker.name, lambda old, new, again: change_passphrase(
+                session, old, new, again), self.runner, self)  # fmt: skip
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.statusBar().showMessage("The passphrase is changed: unlock with the new one "
+                                         "from now on.", 10000)  # fmt: skip
+
     def _offer_drafts(self, drafts: list[DraftSummary]) -> None:
         """Notes left unfinished (closed lid, flat battery, crash) are offered back."""
         if not drafts or self.workspace is None or self.is_locked:
@@ -675,6 +692,9 @@ class MainWindow(QMainWindow):
         self.export_action = self._action("Central &export…", None, self._on_export_settings)
         self.conflicts_action = self._action("Sync &conflicts…", None, self._on_conflicts)
         self.retention_action = self._action("Data &retention…", None, self._on_retention)
+        self.passphrase_action = self._action("Change &passphrase…", None,
+                                              self._on_change_passphrase)  # fmt: skip
+        settings_menu.addAction(self.passphrase_action)
         settings_menu.addAction(self.export_action)
         settings_menu.addAction(self.conflicts_action)
         settings_menu.addAction(self.retention_action)
@@ -703,6 +723,7 @@ class MainWindow(QMainWindow):
             self.export_action,
             self.conflicts_action,
             self.retention_action,
+            self.passphrase_action,
         )
 
     def _update_actions(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -30,6 +30,9 @@ RELEASE_WINDOWS = (
     ("Due out in 56 days", 56),
 )
 ANYONE = "__anyone__"
+#: A search is recorded in the audit trail once the typing has stopped this long (never the
+#: text typed; one entry per search, not per key).
+SEARCH_SETTLED_MS = 1500
 
 
 class CaseloadView(QWidget):
@@ -50,8 +53,14 @@ class CaseloadView(QWidget):
     ) -> None:
         super().__init__(parent)
         self._my_worker_id = my_worker_id
+        self._service, self._runner = service, runner
         self.model = CaseloadTableModel(service, runner, self)
         self._keep: tuple[str | None, int] = (None, 0)  # selected case, scrolled to: refresh
+        self._search_settled = QTimer(self)
+        self._search_settled.setSingleShot(True)
+        self._search_settled.setInterval(SEARCH_SETTLED_MS)
+        self._search_settled.timeout.connect(self._on_search_settled_timeout)
+        self._recorded_search = ""
 
         self.search = SearchBox()
         self.search.setPlaceholderText("Name, prison number or CRN")
@@ -125,6 +134,7 @@ class CaseloadView(QWidget):
         layout.addWidget(self.count_label)
 
         self.search.textChanged.connect(self._apply_filters)
+        self.search.textChanged.connect(self._search_settled.start)
         self.search.down_pressed.connect(self._on_search_down)
         self.status_filter.currentIndexChanged.connect(self._apply_filters)
         self.worker_filter.currentIndexChanged.connect(self._apply_filters)
@@ -175,6 +185,14 @@ class CaseloadView(QWidget):
         self.table.setFocus()
         if not self.table.currentIndex().isValid() and self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(0, COL_NAME))
+
+    def _on_search_settled_timeout(self) -> None:
+        text = self.search.text().strip()
+        if not text or text == self._recorded_search:
+            return
+        self._recorded_search = text
+        found = self.model.total
+        self._runner.run(lambda: self._service.record_caseload_search(found), lambda _r: None)
 
     def _on_model_loaded(self, total: int) -> None:
         self.count_label.setText("1 person" if total == 1 else f"{total} people")

@@ -5,10 +5,11 @@ in a JSON file named by ``RESTART_TEST_KEYRING_FILE`` so that several CLI subpro
 test share a keyring (select it with
 ``PYTHON_KEYRING_BACKEND=tests.support.memory_keyring.FileKeyring``).
 
-The app refuses plaintext keyring backends by class name (``_REFUSED_BACKENDS`` in
-``restart_desktop.security.secret_store``). These two are deliberately not in that list, so
-the tests can drive the real keyring code path; they live under ``tests/`` and are never
-shipped in the package, so a worker's installation cannot select them.
+The app accepts only the operating system's protected stores, by the module of the backend's
+class (``restart_desktop.security.secret_store.PROTECTED_STORES``). These two register
+themselves with ``allow_for_tests`` when this module is imported (also in a CLI subprocess
+that selects ``FileKeyring``), so the tests can drive the real keyring code path; they live
+under ``tests/`` and are never shipped in the package.
 """
 
 from __future__ import annotations
@@ -21,9 +22,12 @@ from keyring.backend import KeyringBackend
 from keyring.compat import properties
 from keyring.errors import PasswordDeleteError
 
+from restart_desktop.security.secret_store import allow_for_tests
+
 KEYRING_FILE_ENV = "RESTART_TEST_KEYRING_FILE"
 
 
+@allow_for_tests
 class MemoryKeyring(KeyringBackend):
     """Secrets in a dict: each test gets a fresh one (see tests/conftest.py)."""
 
@@ -46,6 +50,7 @@ class MemoryKeyring(KeyringBackend):
             raise PasswordDeleteError(f"no secret for {username!r} in {service!r}")
 
 
+@allow_for_tests
 class FileKeyring(KeyringBackend):
     """Secrets in a plain JSON file shared by the subprocesses of one end-to-end test."""
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -306,3 +307,33 @@ def test_audit_table_model(qtmodeltester: ModelTester, enrolled: AppSession) -> 
     # Newest first, and equal times keep the trail's own order.
     shown = [proxy.index(r, 0).data(audit_view.ID_ROLE) for r in range(proxy.rowCount())]
     assert shown == [f"{e.device_id}:{e.seq}" for e in entries]
+
+
+def test_checking_the_chain_finds_the_newest_entry_deleted_after_a_sync(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths,
+    tmp_path: Path,
+) -> None:
+    from restart_desktop.app.sync import SyncService
+    from restart_desktop.sync.envelope import DeviceKeys
+
+    window = _supervisor_window(qtbot, make_window, data_paths)
+    session = window.session
+    assert session is not None
+    export = tmp_path / "export"
+    export.mkdir()
+    SyncService(session).create_team(export, DeviceKeys.generate().age_recipient)
+    assert SyncService(session).sync_now().state == "synced"  # its signed head published
+    with session.db.read() as s:
+        newest = s.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc())).first()
+    assert newest is not None
+    with session.db.write() as s:  # the newest entry deleted with the key, hashes intact
+        s.execute(text("DELETE FROM audit_entries WHERE id = :id"), {"id": newest.id})
+    qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
+    assert window.workspace is not None and window.workspace.audit is not None
+    view = window.workspace.audit
+    _wait_read(qtbot, window, view)
+    qtbot.keyClick(view, Qt.Key.Key_K, ALT)  # Chec&k the chain
+    qtbot.waitUntil(lambda: "Broken" in view.message.text(), timeout=SIGNAL_TIMEOUT_MS)
+    assert (f"entry {newest.seq}: entries {newest.seq} to {newest.seq} were published"
+            in view.message.text())
+    assert session.device_id in view.message.text()

@@ -181,3 +181,25 @@ def test_ctrl_page_down_moves_between_tabs(
     qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClick(tabs.currentWidget(), Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert tabs.currentWidget() is view
+
+
+def test_a_settled_caseload_search_is_audited_once_without_its_text(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    from restart_desktop.app.audit import AuditFilter, AuditService
+    from restart_desktop.domain.audit import AuditAction
+    from tests.support.roles import as_supervisor
+
+    window, view = _caseload(qtbot, make_window)
+    assert window.session is not None
+    qtbot.keyClicks(view.search, "homeless")  # eight keys, one search
+    _wait_count(qtbot, view, "1 person")
+    service = AuditService(as_supervisor(window.session))
+
+    def searches() -> list[str]:
+        found = service.entries(AuditFilter(action=AuditAction.SEARCHED_CASELOAD))
+        return [entry.detail for entry in found]
+
+    qtbot.waitUntil(lambda: searches() == ["1 found"], timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.wait(300)
+    assert searches() == ["1 found"]  # never the words typed, and once

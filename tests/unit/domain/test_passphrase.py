@@ -58,3 +58,20 @@ def test_minimum_length_boundary() -> None:
     assert not passphrase_feedback("x" * 3 + "kettleor").acceptable  # 11 characters
     assert passphrase_feedback("xyz" + "kettleorb").acceptable  # 12 characters
     assert MIN_LENGTH == 12
+
+
+@pytest.mark.parametrize(
+    "passphrase",
+    ["demo passphrase", "password password", "abcdefghijklmnop", "restart desktop",
+     "iloveyou iloveyou", "Demo Passphrase!", "RESTART Desktop 1"],
+)  # fmt: skip
+def test_refused_for_real_data_by_the_strength_estimate(passphrase: str) -> None:
+    feedback = passphrase_feedback(passphrase)
+    assert not feedback.acceptable
+    assert "unrelated words" in feedback.message
+
+
+def test_the_workers_own_name_counts_as_a_guessable_word() -> None:
+    phrase = "mirabelle quenby"  # unusual words: fine for anyone else
+    assert passphrase_feedback(phrase).acceptable
+    assert not passphrase_feedback(phrase, ["Mirabelle Quenby (fictional)"]).acceptable

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
+import keyring.backend
 import pytest
 from keyring.backends import fail, null
 from keyring.compat import properties
@@ -58,11 +59,13 @@ def test_chainer_is_judged_by_the_backends_it_chains() -> None:
     chainer.backends = []  # type: ignore[attr-defined]
     assert keyring_problem(chainer) == "No keyring is available on this computer."
     chainer.backends = [_named("keyrings.alt.file", "PlaintextKeyring")]  # type: ignore[attr-defined]
-    assert "plain text" in (keyring_problem(chainer) or "")
+    assert "in a file" in (keyring_problem(chainer) or "")
     chainer.backends = [  # type: ignore[attr-defined]
         _named("keyrings.alt.file", "PlaintextKeyring"),
         MemoryKeyring(),
     ]
+    assert "in a file" in (keyring_problem(chainer) or "")
+    chainer.backends = [MemoryKeyring()]  # type: ignore[attr-defined]
     assert keyring_problem(chainer) is None
 
 
@@ -168,3 +171,53 @@ def test_demo_store_round_trip_in_a_marked_folder(tmp_path: Path) -> None:
     assert secret_file.stat().st_mode & 0o077 == 0
     store.delete("any")
     assert store.get("any") is None
+
+
+class PlainFileKeyring(keyring.backend.KeyringBackend):
+    """A plain-text keyring (as keyrings.alt's PlaintextKeyring): secrets in a file."""
+
+    path = Path("/nonexistent")
+
+    @properties.classproperty
+    def priority(cls) -> float:
+        return 1
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return None
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.path.write_text(password)
+
+    def delete_password(self, service: str, username: str) -> None:
+        pass
+
+
+class Keyring(PlainFileKeyring):
+    """The same plain file under an innocent name, as if it were the Secret Service's."""
+
+
+@pytest.mark.parametrize("renamed", ["keyring.backends.SecretService_compat", "mykeyring"])
+def test_a_renamed_plain_text_backend_is_refused_and_keeps_nothing(
+    tmp_path: Path, renamed: str
+) -> None:
+    backend = Keyring()  # type: ignore[no-untyped-call]
+    backend.path = tmp_path / "secrets.txt"
+    type(backend).__module__ = renamed
+    keyring.set_keyring(backend)
+    with pytest.raises(KeyringUnavailable, match="not one of the operating system's protected"):
+        KeyringSecretStore()
+    assert not backend.path.exists()
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["keyring.backends.SecretService", "keyring.backends.kwallet", "keyring.backends.Windows",
+     "keyring.backends.macOS", "keyring.backends.libsecret"],
+)  # fmt: skip
+def test_the_protected_stores_are_accepted_by_their_module(module: str) -> None:
+    assert keyring_problem(_named(module, "Keyring")) is None
+    chainer = _named("keyring.backends.chainer", "ChainerBackend")
+    chainer.backends = [_named(module, "Keyring")]  # type: ignore[attr-defined]
+    assert keyring_problem(chainer) is None
+    chainer.backends.append(_named("mykeyring", "Keyring"))  # type: ignore[attr-defined]
+    assert keyring_problem(chainer) is not None  # a chainer of protected stores only

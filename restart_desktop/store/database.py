@@ -13,11 +13,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from restart_desktop.store.changes import Actor, install_change_capture
-from restart_desktop.store.engine import READ_ONLY_OPTION, create_store_engine
+from restart_desktop.store.engine import BUSY_TIMEOUT_MS, READ_ONLY_OPTION, create_store_engine
 from restart_desktop.store.errors import StorageError, translate
 from restart_desktop.store.migrate import upgrade_to_head
+from restart_desktop.store.writer import background_work, gate_of
 
 log = logging.getLogger(__name__)
+CHECKPOINT_TRY_MS = 100  # one try at emptying the log: saves wait no longer than this for it
 
 
 class StoreSession(Session):
@@ -49,15 +51,25 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: everything inside commits together or not at all."""
+        """One transaction: everything inside commits together or not at all. It waits for
+        its turn among this app's writers (store/writer.py): a save never fails because a
+        sync or a retention run of this app is writing, and background work gives way."""
         session = self._sessions(info={"actor": self.actor})
         try:
-            with session.begin():
+            with gate_of(self.engine).turn(), session.begin():
                 yield session
         except DBAPIError as error:
             raise (translate(error) or error) from error
         finally:
             session.close()
+
+    #: Mark the writes made inside (on this thread) as background work: they let waiting
+    #: saves go first between transactions.
+    background = staticmethod(background_work)
+
+    def saves_waiting(self) -> bool:
+        """Whether a save of this app waits for its turn (background work between steps)."""
+        return gate_of(self.engine).waiting_foreground > 0
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -72,17 +84,28 @@ class Database:
 
     def compact(self) -> None:
         """Rewrite the file without free pages (VACUUM) and empty the write-ahead log into it,
-        so that the pages of erased records are gone from the disk, not just unlinked."""
+        so that the pages of erased records are gone from the disk, not just unlinked.
+
+        VACUUM holds the write lock for as long as it rewrites the file (seconds on a large
+        caseload): it takes its turn like any write, so a save made meanwhile waits and then
+        succeeds. Emptying the log waits for readers: each try holds the turn only briefly."""
         self.engine.dispose()  # idle pooled connections would hold the log's old frames
+        gate = gate_of(self.engine)
         with self.engine.connect() as connection:
             raw = connection.connection.driver_connection
             assert raw is not None
-            raw.execute("VACUUM")  # the driver connection is in autocommit: no BEGIN here
-            for _attempt in range(50):  # a reader on another thread finishes in moments
-                busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-                if not busy:
-                    return
-                time.sleep(0.1)
+            with gate.turn(background=True):
+                raw.execute("VACUUM")  # the driver connection is in autocommit: no BEGIN here
+            raw.execute(f"PRAGMA busy_timeout = {CHECKPOINT_TRY_MS}")
+            try:
+                for _attempt in range(50):  # a reader on another thread finishes in moments
+                    with gate.turn(background=True):
+                        busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    if not busy:
+                        return
+                    time.sleep(0.1)
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         log.warning("the write-ahead log could not be emptied now; the next compaction will")
 
     def close(self) -> None:

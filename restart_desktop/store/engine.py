@@ -16,6 +16,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from restart_desktop.store.errors import DatabaseUnreadable, translate
+from restart_desktop.store.writer import register
 
 BUSY_TIMEOUT_MS = 5000
 #: Connection execution option set by ``Database.read()``: begin a deferred transaction.
@@ -86,4 +87,5 @@ def create_store_engine(path: Path, key: bytes) -> Engine:
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    register(engine, path)  # this process's writers take turns (store/writer.py)
     return engine

@@ -21,6 +21,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -34,6 +35,35 @@ def _figures(name: str, seconds: list[float]) -> str:
         return f"{name}: none"
     return (f"{name}: {len(seconds)} saves, median {statistics.median(seconds) * 1000:.0f} ms, "
             f"max {max(seconds) * 1000:.0f} ms")  # fmt: skip
+
+
+def _time_turns() -> list[tuple[bool, float, str]]:
+    """(background, seconds, where) of every turn at writing (store/writer.py) from now on."""
+    import threading
+    import traceback
+    from contextlib import contextmanager
+
+    from restart_desktop.store import writer
+
+    holds: list[tuple[bool, float, str]] = []
+    real_turn = writer.WriteGate.turn
+
+    @contextmanager
+    def timed_turn(self: writer.WriteGate, background: bool | None = None) -> Any:
+        with real_turn(self, background):
+            began = time.perf_counter()
+            try:
+                yield
+            finally:
+                seconds = time.perf_counter() - began
+                ours = [frame.name for frame in traceback.extract_stack()
+                        if "restart_desktop" in frame.filename and frame.name != "write"]
+                where = " < ".join(reversed(ours[-2:]))
+                kind = writer.in_background() if background is None else background
+                holds.append((kind, seconds, f"{threading.current_thread().name}: {where}"))
+
+    writer.WriteGate.turn = timed_turn  # type: ignore[method-assign]
+    return holds
 
 
 def measure(data_dir: Path) -> None:
@@ -60,6 +90,7 @@ def measure(data_dir: Path) -> None:
     from tests.support.team import FAST_KDF
 
     keyring.set_keyring(MemoryKeyring())
+    holds = _time_turns()
     tmp = Path(tempfile.mkdtemp(prefix="restart-bench-busy-"))
     demo_dir = tmp / "demo"
     shutil.copytree(data_dir, demo_dir)
@@ -160,12 +191,19 @@ def measure(data_dir: Path) -> None:
         print("  " + _figures("save latency, click to result", end_to_end))
         for message, count in failures.items():
             print(f"  {count} saves failed: {message}")
+        background = sorted((hold for hold in holds if hold[0]), key=lambda hold: -hold[1])
+        if background:
+            print(f"  background transactions: {len(background)}, longest "
+                  + ", ".join(f"{seconds * 1000:.0f} ms ({where})"
+                              for _, seconds, where in background[:3]))  # fmt: skip
+        holds.clear()
         print(f"  longest GUI-thread stall meanwhile: {longest[0]} ms (target < 50 ms)")
 
     # Unlocking started a sync: the whole export comes in.
     measure_while("The window took in the whole export",
                   lambda: window.sync_label.text().startswith("Synced"))
     print(f"  status bar: {window.sync_label.text()}")
+    measure_while("Saves with nothing else running", lambda: len(in_thread) >= 10)
 
     # --- a retention run while the supervisor saves ---------------------------------------
     # The demo's closed cases are due seven years on (the supervisor's rule: years after

@@ -13,13 +13,19 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from restart_desktop.store.changes import Actor, install_change_capture
-from restart_desktop.store.engine import BUSY_TIMEOUT_MS, READ_ONLY_OPTION, create_store_engine
+from restart_desktop.store.engine import (
+    BUSY_TIMEOUT_MS,
+    INCREMENTAL_VACUUM,
+    READ_ONLY_OPTION,
+    create_store_engine,
+)
 from restart_desktop.store.errors import StorageError, translate
 from restart_desktop.store.migrate import upgrade_to_head
 from restart_desktop.store.writer import background_work, gate_of
 
 log = logging.getLogger(__name__)
 CHECKPOINT_TRY_MS = 100  # one try at emptying the log: saves wait no longer than this for it
+VACUUM_STEP_PAGES = 1024  # free pages given back in one step (4 MiB)
 
 
 class StoreSession(Session):
@@ -83,19 +89,30 @@ class Database:
             session.close()
 
     def compact(self) -> None:
-        """Rewrite the file without free pages (VACUUM) and empty the write-ahead log into it,
-        so that the pages of erased records are gone from the disk, not just unlinked.
+        """Give the free pages left by erased records back to the disk and empty the
+        write-ahead log into the file, so that the pages of erased records are gone from the
+        disk, not just unlinked (secure delete has already overwritten their content).
 
-        VACUUM holds the write lock for as long as it rewrites the file (seconds on a large
-        caseload): it takes its turn like any write, so a save made meanwhile waits and then
-        succeeds. Emptying the log waits for readers: each try holds the turn only briefly."""
+        Every step takes its turn like any write and is short, so a save made meanwhile waits
+        a moment at most: the free pages go VACUUM_STEP_PAGES at a time (incremental vacuum).
+        A database made before that was possible is rewritten whole once (VACUUM, seconds on a
+        large caseload: a save waits for it, and succeeds). Emptying the log waits for
+        readers: each try holds the turn only briefly."""
         self.engine.dispose()  # idle pooled connections would hold the log's old frames
         gate = gate_of(self.engine)
         with self.engine.connect() as connection:
             raw = connection.connection.driver_connection
             assert raw is not None
+            # The driver connection is in autocommit: no BEGIN around these.
             with gate.turn(background=True):
-                raw.execute("VACUUM")  # the driver connection is in autocommit: no BEGIN here
+                if raw.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL_VACUUM:
+                    raw.execute(f"PRAGMA auto_vacuum = {INCREMENTAL_VACUUM}")
+                    raw.execute("VACUUM")  # once: from then on the file shrinks in steps
+            free = 1
+            while free:
+                with gate.turn(background=True):
+                    raw.execute(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})").fetchall()
+                    free = raw.execute("PRAGMA freelist_count").fetchone()[0]
             raw.execute(f"PRAGMA busy_timeout = {CHECKPOINT_TRY_MS}")
             try:
                 for _attempt in range(50):  # a reader on another thread finishes in moments

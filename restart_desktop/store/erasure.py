@@ -1,7 +1,7 @@
 """Erasing cases for real: every row of the case (the person, notes and addenda with their
 search index entries, release plans, referrals, assessments, reviews, handovers, field history,
 drafts), its changes and the sync bookkeeping about its records, in the caller's transaction;
-then ``compact`` rewrites the file so that no page keeps them.
+then ``compact`` gives the freed (overwritten) pages back, so that no page keeps them.
 
 What stays: the tombstone (``Erasure``: the case id, when, which rule), the audit trail's
 entries about the case (ids and actions only, never content: the chains must still verify),

@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
+from restart_desktop.store import database as store_database
 from restart_desktop.store import engine as store_engine
 from restart_desktop.store.database import Database
+from restart_desktop.store.engine import INCREMENTAL_VACUUM
 from restart_desktop.store.models import Person
+from restart_desktop.store.writer import WriteGate
 
 
 def test_a_save_goes_before_the_next_background_transaction(
@@ -57,3 +61,54 @@ def test_a_save_goes_before_the_next_background_transaction(
     with database.read() as s:
         assert sorted(s.scalars(select(Person.family_name))) == ["Firstson", "Saveson",
                                                                  "Secondson"]  # fmt: skip
+
+
+def _pragma(database: Database, name: str) -> int:
+    with database.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        return int(raw.execute(f"PRAGMA {name}").fetchone()[0])
+
+
+def _fill_and_empty(database: Database) -> None:
+    with database.write() as s:
+        s.add_all(Person(given_name="Testy", family_name="Bulkson", needs=["x" * 3000])
+                  for _ in range(400))  # fmt: skip
+    with database.write() as s:
+        s.execute(delete(Person))
+
+
+def test_compaction_gives_free_pages_back_in_steps(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new database shrinks in short steps; an older one is rewritten whole once."""
+    monkeypatch.setattr(store_database, "VACUUM_STEP_PAGES", 16)
+    assert _pragma(database, "auto_vacuum") == INCREMENTAL_VACUUM
+    _fill_and_empty(database)
+    assert _pragma(database, "freelist_count") > 16
+    steps = {"n": 0}
+    real_turn = WriteGate.turn
+
+    def counted(self: WriteGate, background: bool | None = None) -> Any:
+        steps["n"] += 1
+        return real_turn(self, background)
+
+    monkeypatch.setattr(WriteGate, "turn", counted)
+    pages, free = _pragma(database, "page_count"), _pragma(database, "freelist_count")
+    database.compact()
+    assert _pragma(database, "freelist_count") == 0
+    assert _pragma(database, "page_count") <= pages - free  # the file shrank by them
+    assert steps["n"] > 3  # one turn per step, not one long one
+
+
+def test_an_older_database_is_rewritten_once_then_shrinks_in_steps(database: Database) -> None:
+    with database.engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        assert raw is not None
+        raw.execute("PRAGMA auto_vacuum = NONE")
+        raw.execute("VACUUM")  # as databases made before incremental vacuum are
+    assert _pragma(database, "auto_vacuum") == 0
+    _fill_and_empty(database)
+    database.compact()
+    assert _pragma(database, "auto_vacuum") == INCREMENTAL_VACUUM
+    assert _pragma(database, "freelist_count") == 0

@@ -62,7 +62,6 @@ class WriteGate:
         self._changed = threading.Condition()
         self._holder: int | None = None  # the thread writing now
         self._depth = 0
-        self._holder_background = False
         self._waiting_foreground = 0
 
     @property
@@ -97,7 +96,7 @@ class WriteGate:
             finally:
                 if not background:
                     self._waiting_foreground -= 1
-            self._holder, self._depth, self._holder_background = me, 1, background
+            self._holder, self._depth = me, 1
 
     def _release(self) -> None:
         with self._changed:

@@ -9,11 +9,13 @@ failed and why, and the longest GUI-thread stall meanwhile (target under 50 ms).
 
 Run with ``make bench`` (or ``python tests/benchmarks/bench_busy.py [--cases N]
 [--data-dir DEMO]``). The demo folder is copied first, so a reused one stays as it was.
+RESTART_BENCH_STALLS=1 lists each GUI stall over 30 ms with where the other threads were.
 Asserts nothing.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import statistics
 import sys
@@ -125,8 +127,22 @@ def measure(data_dir: Path) -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     longest, clock = [0], QElapsedTimer()
 
+    stalls: list[str] = []
+
     def tick() -> None:
-        longest[0] = max(longest[0], clock.restart())
+        gap = clock.restart()
+        longest[0] = max(longest[0], gap)
+        if gap > 30 and os.environ.get("RESTART_BENCH_STALLS"):  # where the others were
+            import threading
+            import traceback
+
+            where = ""
+            for thread in threading.enumerate():
+                frame = sys._current_frames().get(thread.ident or 0)
+                if thread is not threading.main_thread() and frame is not None:
+                    where += f" | {thread.name}: " + " < ".join(
+                        f.name for f in reversed(traceback.extract_stack(frame)[-4:]))
+            stalls.append(f"{gap} ms{where}")
 
     stall_timer = QTimer()
     stall_timer.timeout.connect(tick)
@@ -198,6 +214,9 @@ def measure(data_dir: Path) -> None:
                               for _, seconds, where in background[:3]))  # fmt: skip
         holds.clear()
         print(f"  longest GUI-thread stall meanwhile: {longest[0]} ms (target < 50 ms)")
+        for stall in stalls:
+            print("    stall", stall)
+        stalls.clear()
 
     # Unlocking started a sync: the whole export comes in.
     measure_while("The window took in the whole export",

@@ -302,17 +302,16 @@ class CaseService:
             rows = s.execute(stmt.offset(offset).limit(limit)).all()
             ids = [row[0] for row in rows]
             overdue = self._overdue_counts(s, ids, today) if rows else {}
-            referred = duty_to_refer_answered(s, ids, self._reference)
+            shown = [replace(self._row(row, today, holidays),
+                             overdue_actions=overdue.get(row[0], 0))
+                     for row in rows]  # fmt: skip
+            # Only a flagged Duty to Refer can have been answered: the others need no lookup.
+            due = [row.id for row in shown if row.flags is not None and row.flags.duty_to_refer]
+            referred = duty_to_refer_answered(s, due, self._reference)
         if not rows:
             return (self.caseload_count(query) if offset else 0), []
         total = int(rows[0][-2])  # count() over (), before the worker's name
-        return total, [
-            _referred(
-                replace(self._row(row, today, holidays), overdue_actions=overdue.get(row[0], 0)),
-                row[0] in referred,
-            )
-            for row in rows
-        ]
+        return total, [_referred(row, row.id in referred) for row in shown]
 
     @staticmethod
     def _overdue_counts(s: Session, person_ids: list[str], today: dt.date) -> dict[str, int]:

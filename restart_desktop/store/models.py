@@ -291,6 +291,7 @@ class Referral(SyncedRecord):
         Index("ix_referrals_note_id", "note_id"),
         Index("ix_referrals_status", "status"),
         Index("ix_referrals_made_on", "made_on", "id"),  # the review queue, oldest first
+        # And ix_referrals_duty_to_refer, on an expression (migration 0013): raw SQL only.
     )
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))

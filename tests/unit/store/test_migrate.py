@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import warnings
 from pathlib import Path
 
 import pytest
@@ -82,7 +83,10 @@ def test_migrated_schema_matches_the_models(db_path: Path, key: bytes, backups: 
     upgrade_to_head(db_path, key, backups)
     engine = create_store_engine(db_path, key)
     try:
-        with engine.connect() as connection:
+        with engine.connect() as connection, warnings.catch_warnings():
+            # The one index on an expression (migration 0013) is raw SQL, like the full-text
+            # index: reflection skips it, and the ORM classes do not declare it.
+            warnings.filterwarnings("ignore", "Skipped unsupported reflection of expression")
             differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     finally:
         engine.dispose()

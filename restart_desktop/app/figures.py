@@ -21,9 +21,10 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
+from restart_desktop.app.permissions import allowed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
-from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource, Role
+from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.clock import at_local, local_date
 from restart_desktop.domain.figures import (
@@ -42,6 +43,7 @@ from restart_desktop.domain.outcomes import BarrierStatus
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.release import is_day_before_bank_holiday, is_friday
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import (
     Assessment,
     Barrier,
@@ -85,7 +87,7 @@ class FiguresService:
                progress: Progress | None = None) -> Figures:  # fmt: skip
         """The figures for the board pack: a supervisor's laptop only (a worker's holds only
         their own cases, so its figures would be a part taken for the whole)."""
-        if self._app.worker.role != Role.SUPERVISOR:
+        if not allowed(self._app, Permission.SUPERVISE):
             raise UserError("The board pack is made on a supervisor's laptop, which holds every "
                             "case of the team.")
         if group_by == "worker":

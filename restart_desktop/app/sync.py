@@ -25,6 +25,7 @@ from restart_desktop.app.audit import record
 from restart_desktop.app.audit_heads import exchange_heads
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.passphrase import ensure_recovery_copy
+from restart_desktop.app.permissions import require
 from restart_desktop.app.retention import CONFIRMED_SEQ, RetentionService
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
@@ -33,6 +34,7 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.merge import bases_of
+from restart_desktop.domain.roles import INTAKE_ENTITIES, Permission, keeps_entity
 from restart_desktop.store.audit import without_clashing_entries
 from restart_desktop.store.case_index import audiences, case_of_change
 from restart_desktop.store.changes import to_json_value, utcnow
@@ -309,7 +311,8 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
         with session.db.write() as s:
             me, supervisor = _who(session, s)
             kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
-                                        (bundle.device_id, bundle.from_seq, bundle.to_seq))
+                                        (bundle.device_id, bundle.from_seq, bundle.to_seq),
+                                        role=session.role_now(s))  # fmt: skip
             result = apply_changes(s, without_clashing_entries(s, kept))
             if not supervisor and _comes_here(bundle.changes, me):
                 result = replace(result, came_here=True)
@@ -352,6 +355,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
     applied."""
     with session.db.read() as s:
         me, supervisor = _who(session, s)
+        role = session.role_now(s)
         query = select(SyncSkipped.case_id, SyncSkipped.device_id, SyncSkipped.from_seq,
                        SyncSkipped.to_seq)  # fmt: skip
         if not supervisor:  # narrowed in SQL: this runs at every sync
@@ -388,7 +392,8 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
                 read_all = False
                 continue
             with session.db.write() as s:
-                wanted = [c for c in bundle.changes if case_of_change(s, c) in cases]
+                wanted = [c for c in bundle.changes if case_of_change(s, c) in cases
+                          and keeps_entity(role, str(c["entity"]))]  # fmt: skip
                 applied += apply_changes(s, without_clashing_entries(s, wanted)).applied
         if read_all:
             with session.db.write() as s:
@@ -520,8 +525,13 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
     changes, state = hashlib.sha256(), hashlib.sha256()
     with session.db.read() as s:
         me, supervisor = _who(session, s)
+        # An allocator's laptop holds the intake of every case and nothing else: its digest
+        # covers those kinds of record, and no other laptop compares itself with it.
+        intake_only = for_worker is None and not keeps_entity(session.role_now(s),
+                                                               "contact_notes")  # fmt: skip
         scope_worker = for_worker or (None if supervisor else me)
-        cases = cases_of_worker(s, scope_worker) if scope_worker else None
+        cases = (cases_of_worker(s, scope_worker) if scope_worker and not intake_only
+                 else None)  # fmt: skip
         high_water = {peer.device_id: peer.high_water for peer in s.scalars(select(SyncPeer))
                       if peer.high_water}  # fmt: skip
         own = s.execute(select(func.max(Change.seq)).where(
@@ -534,9 +544,13 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
         query = select(Change.change_id).order_by(Change.change_id)
         if cases is not None:
             query = query.where(Change.case_id.is_(None) | Change.case_id.in_(cases))
+        if intake_only:
+            query = query.where(Change.entity.in_(sorted(INTAKE_ENTITIES)))
         for (change_id,) in s.execute(query.execution_options(**streamed)):
             changes.update(change_id.encode() + b"\n")
         for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
+            if intake_only and model.__tablename__ not in INTAKE_ENTITIES:
+                continue
             columns = sorted(model.__table__.columns, key=lambda c: c.name)
             state.update(model.__tablename__.encode() + b"\n")
             rows = select(*columns).order_by(model.id)
@@ -547,8 +561,11 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
             for row in s.execute(rows.execution_options(**streamed)):
                 state.update(json.dumps([to_json_value(v) for v in row], sort_keys=True).encode()
                              + b"\n")  # dict key order is not content: JSON columns
-    return {"device": session.device_id, "high_water": high_water, "worker": scope_worker,
-            "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
+    found = {"device": session.device_id, "high_water": high_water, "worker": scope_worker,
+             "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
+    if intake_only:
+        found["scope"] = "intake"
+    return found
 
 
 def publish_and_compare_digests(
@@ -583,6 +600,8 @@ def publish_and_compare_digests(
             theirs = json.loads(open_sealed(found[0], keys))
         except (EnvelopeError, ValueError):
             continue  # an old or damaged digest proves nothing either way
+        if "scope" in theirs or "scope" in own:
+            continue  # an allocator's laptop holds other kinds of record: nothing to compare
         if theirs.get("worker") is None:  # a supervisor's laptop: it holds every case
             confirmed = theirs.get("high_water", {}).get(session.device_id, 0)
             if isinstance(confirmed, int) and confirmed > int(
@@ -663,8 +682,7 @@ class SyncService:
         return target
 
     def _require_supervisor(self) -> None:
-        if self._app.worker.role != Role.SUPERVISOR:
-            raise UserError("Only a supervisor creates the team and approves or removes devices.")
+        require(self._app, Permission.MANAGE_TEAM)
 
     def _member(self) -> Member:
         keys = device_keys(self._app)

@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="set up a new data folder for a worker (headless)")
     init.add_argument("--name", required=True, help="the worker's name")
     init.add_argument("--organisation", required=True, help="partner organisation code or name")
-    init.add_argument("--role", choices=["worker", "supervisor"], default="worker")
+    init.add_argument("--role", choices=["worker", "supervisor", "allocator"], default="worker")
 
     sub.add_parser("doctor", help="check the installation and the data folder")
 
@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     promote = team_sub.add_parser(
         "promote", help="supervisor: make a member a supervisor (receives every case, reviews)")
     promote.add_argument("device")
+    promote.add_argument("--role", choices=["supervisor", "allocator"], default="supervisor",
+                         help="supervisor (default), or allocator: the OPCC's decision maker, "
+                         "whose laptop receives the intake of every case and no notes")
 
     passphrase = sub.add_parser("passphrase", help="change the passphrase, or set a new one "
                                 "with the programme's recovery key")  # fmt: skip
@@ -323,6 +326,7 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from restart_desktop.app.sync import SyncService, write_recovery_identity
+    from restart_desktop.domain.case import Role
 
     session = _open_session(paths)
     try:
@@ -360,9 +364,13 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
             service.remove(args.device)
             print("Removed: nothing more is sent to or taken from that device.")
         elif args.team_command == "promote":
-            member = service.promote(args.device)
-            print(f"{member.name} is now a supervisor: their laptop receives every case of the "
-                  "team from its next sync.")
+            member = service.promote(args.device, Role(args.role))
+            if member.role == Role.ALLOCATOR:
+                print(f"{member.name} is now the allocator: their laptop receives the intake "
+                      "of every case (never notes, referrals or scores) from its next sync.")
+            else:
+                print(f"{member.name} is now a supervisor: their laptop receives every case "
+                      "of the team from its next sync.")
     finally:
         session.close()
     return EXIT_OK

@@ -33,6 +33,7 @@ from restart_desktop.domain.retention import (
     policy_problems,
     schedule,
 )
+from restart_desktop.domain.roles import keeps_entity
 from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import audiences
 from restart_desktop.store.erasure import erase_cases
@@ -146,7 +147,8 @@ class RetentionService:
         rows = s.execute(select(Person.id, Person.status, Person.legal_hold, Person.updated_at,
                                 Person.given_name, Person.family_name,
                                 Person.preferred_name)).all()  # fmt: skip
-        if supervisor:
+        # The allocator's laptop keeps the intake of every case, as a supervisor's every case.
+        if supervisor or not keeps_entity(self._app.role_now(s), "contact_notes"):
             mine = {row.id for row in rows}
         else:
             known = audiences(s, [row.id for row in rows])

@@ -356,9 +356,11 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
     with session.db.read() as s:
         me, supervisor = _who(session, s)
         role = session.role_now(s)
+        # An allocator receives every case (its intake records only: filtered below).
+        every_case = supervisor or not keeps_entity(role, "contact_notes")
         query = select(SyncSkipped.case_id, SyncSkipped.device_id, SyncSkipped.from_seq,
                        SyncSkipped.to_seq)  # fmt: skip
-        if not supervisor:  # narrowed in SQL: this runs at every sync
+        if not every_case:  # narrowed in SQL: this runs at every sync
             query = query.join(SyncCaseIndex, SyncCaseIndex.case_id == SyncSkipped.case_id).where(
                 or_(SyncCaseIndex.allocated_worker_id == me,
                     SyncCaseIndex.allocated_worker_id.is_(None),
@@ -367,7 +369,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
         known = audiences(s, [row.case_id for row in skipped])
         gone = erasures_here(s, [row.case_id for row in skipped], device_id=session.device_id)
     come = [row for row in skipped if row.case_id not in gone
-            and receives_case(me, supervisor, known.get(row.case_id))]  # fmt: skip
+            and receives_case(me, every_case, known.get(row.case_id))]  # fmt: skip
     bundles: dict[tuple[str, int, int], set[str]] = {}
     for row in come:
         bundles.setdefault((row.device_id, row.from_seq, row.to_seq), set()).add(row.case_id)
@@ -798,10 +800,12 @@ class SyncService:
         self._publish(target, updated)  # fmt: skip
         return updated
 
-    def promote(self, device_id: str) -> Member:
-        """Make a member a supervisor (a partner team leader): the roster says so, and their
-        worker record too, so their laptop receives every case of the team from its next
-        sync. Only the supervisor who made the team signs the roster."""
+    def promote(self, device_id: str, role: Role = Role.SUPERVISOR) -> Member:
+        """Give a member a role: a supervisor (a partner team leader; their laptop receives
+        every case of the team from its next sync) or the allocator (the OPCC's decision
+        maker; their laptop receives the intake of every case and nothing of the work with
+        people). The roster says so, and their worker record too. Only the supervisor who
+        made the team signs the roster."""
         self._require_supervisor()
         target = self._need_target()
         roster = self._roster(target)
@@ -812,7 +816,7 @@ class SyncService:
             if s.get(Worker, member.worker_id) is None:
                 raise UserError("Sync once first: this laptop has not received that worker's "
                                 "record yet.")  # fmt: skip
-        promoted = replace(member, role=Role.SUPERVISOR.value)
+        promoted = replace(member, role=role.value)
         others = tuple(m for m in roster.members if m.device_id != device_id)
         try:
             self._publish(target, replace(roster, version=roster.version + 1,
@@ -823,7 +827,7 @@ class SyncService:
         with self._app.db.write() as s:
             worker = s.get(Worker, member.worker_id)
             if worker is not None:
-                worker.role = Role.SUPERVISOR.value
+                worker.role = role.value
         return promoted
 
     def sync_now(

@@ -1,0 +1,116 @@
+"""Intake end to end through a real export folder: a recommendation made on a worker's laptop,
+decided on the allocator's (made allocator with `team promote --role allocator`), arriving on
+the allocated worker's laptop with its decision; the allocator's laptop never holds a note."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from restart_desktop import cli
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.intake import IntakeFields, IntakeService
+from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.session import AppSession
+from restart_desktop.app.sync import SyncService
+from restart_desktop.domain.case import Role
+from restart_desktop.domain.intake import DecisionKind, IntakeStatus
+from restart_desktop.store.intake_models import IntakeDecision
+from restart_desktop.store.models import Change, ContactNote, Person
+from tests.support.clock import local
+from tests.support.constants import PASSPHRASE
+from tests.support.team import Laptop, make_team
+
+NOTE = "Fictional note the allocator must never receive"
+
+
+def _sync(laptop: Laptop) -> None:
+    session = laptop.open()
+    try:
+        SyncService(session).sync_now()
+    finally:
+        session.close()
+
+
+def _note(session: AppSession, case_id: str) -> None:
+    NoteService(session).finalise(DraftFields(person_id=case_id, text=NOTE,
+                                              contact_at=local(2026, 1, 5, 10)),
+                                  confirmed=True)  # fmt: skip
+
+
+def test_a_recommendation_is_decided_and_reaches_the_worker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    team = make_team(tmp_path / "team", workers=3)
+    supervisor, recommender, receiver, allocator_laptop = team.laptops
+
+    session = recommender.open()
+    try:
+        case_id = IntakeService(session).record(IntakeFields(
+            given_name="Testy", family_name="Intakeson", nomis_number="Z4321ZZ",
+            source="self_recommendation", recommended_on=dt.date.today(),
+            in_thames_valley=True, iom=False, mappa_level="none",
+            earlier_custodial_sentences=2))  # fmt: skip
+        own = CaseService(session).create_case(CaseFields(given_name="Testy",
+                                                          family_name="Noted")).case_id
+        _note(session, own)
+    finally:
+        session.close()
+    for laptop in (recommender, receiver, allocator_laptop):
+        _sync(laptop)  # each worker record reaches the export
+
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    _sync(supervisor)
+    assert cli.main(["--data-dir", str(supervisor.paths.root), "team", "promote",
+                     allocator_laptop.device_id, "--role", "allocator"]) == 0  # fmt: skip
+    assert "is now the allocator" in capsys.readouterr().out
+    _sync(supervisor)
+    _sync(allocator_laptop)
+    _sync(allocator_laptop)  # the promotion and the cases, whichever bundle came first
+    session = recommender.open()
+    try:
+        _note(session, own)  # written after the promotion: the allocator's import sees it
+    finally:
+        session.close()
+    _sync(recommender)
+    _sync(allocator_laptop)
+
+    session = allocator_laptop.open()
+    try:
+        assert session.worker.role == Role.ALLOCATOR
+        intake = IntakeService(session)
+        [row] = intake.queue()
+        assert (row.person_id, row.is_self) == (case_id, True)
+        receiver_id = receiver.open()
+        try:
+            worker_id = receiver_id.worker.id
+            organisation = receiver_id.worker.organisation_code
+        finally:
+            receiver_id.close()
+        intake.decide(case_id, DecisionKind.ACCEPT, organisation=organisation,
+                      worker_id=worker_id, words="Meet in custody")  # fmt: skip
+        with session.db.read() as s:
+            assert s.scalar(select(func.count()).select_from(ContactNote)) == 0
+            assert s.scalar(select(func.count()).select_from(Change).where(
+                Change.entity.in_(["contact_notes", "referrals", "assessments"]))) == 0
+            assert s.get(Person, own) is not None  # the case file, without its note
+    finally:
+        session.close()
+    _sync(allocator_laptop)
+    _sync(receiver)
+
+    session = receiver.open()
+    try:
+        with session.db.read() as s:
+            person = s.get(Person, case_id)
+            assert person is not None
+            assert (person.allocated_worker_id, person.status) == (worker_id, "accepted")
+            decision = s.scalars(select(IntakeDecision)).one()
+            assert decision.decision == DecisionKind.ACCEPT
+        detail = IntakeService(session).for_case(case_id)
+        assert detail is not None and detail.row.status == IntakeStatus.ACCEPTED
+    finally:
+        session.close()

@@ -11,8 +11,10 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QVBoxLayout
 from restart_desktop.app.audit import AuditService
 from restart_desktop.app.cases import CaseService, WorkerOption
 from restart_desktop.app.figures import FiguresService
+from restart_desktop.app.intake import IntakeService
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.outcomes import OutcomeService
+from restart_desktop.app.permissions import allowed
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.review import ReviewService
@@ -20,11 +22,13 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.app.subject_access import SubjectAccessService
 from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import Role
+from restart_desktop.domain.roles import Permission
 from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.audit_view import AuditTrailView, CaseAuditDialog
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
 from restart_desktop.ui.figures_view import FiguresView
+from restart_desktop.ui.intake_view import IntakeDialog, IntakeView
 from restart_desktop.ui.notices import (
     AUDIT_KINDS,
     BARRIER_KINDS,
@@ -100,6 +104,12 @@ class Workspace(QWidget):
             self.outcome_service, self.service, runner, session.reference
         )
         self.search = NoteSearchView(self.notes, runner)
+        self.intake_service = IntakeService(session)
+        self.intake = IntakeView(self.intake_service, runner, session.reference)
+        self.intake.new_requested.connect(self.new_intake)
+        self.intake_dialog: IntakeDialog | None = None
+        # The allocator's window: the intake queue and the case files, nothing of the work.
+        self.case_work = allowed(session, Permission.CASE_WORK)
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
@@ -113,7 +123,13 @@ class Workspace(QWidget):
             (self.referrals, "Referrals"),
             (self.barriers, "Barriers"),
             (self.search, "Search notes"),
-        ]
+        ] if self.case_work else [(self.caseload, "Caseload")]
+        pages.append((self.intake, "Intake"))
+        if not self.case_work:  # kept (the window refers to them) but never shown
+            for hidden in (self.today, self.my_actions, self.referrals, self.barriers,
+                           self.search):  # fmt: skip
+                hidden.setParent(self)
+                hidden.hide()
         if self.review is not None and self.figures is not None:
             pages += [(self.review, "Review"), (self.figures, "Figures")]
         if self.audit is not None:
@@ -134,7 +150,7 @@ class Workspace(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.caseload.case_opened.connect(self.open_case)
-        self.caseload.new_case_requested.connect(self.new_case)
+        self.caseload.new_case_requested.connect(self.new_intake)
         self._follow_notices()
         service = self.service
         runner.run(service.workers, self._on_workers_loaded)
@@ -156,6 +172,10 @@ class Workspace(QWidget):
         search = self.search
         follow(notices, search, {"contact_notes", "addenda", "people"},
                lambda: search.search_now() if search.model.rowCount() else None)  # fmt: skip
+        follow(notices, self.intake, {"people", "intake_records", "intake_decisions"},
+               self.intake.refresh, first_show=True)  # fmt: skip
+        if not self.case_work:
+            return
         follow(notices, self, {"reviews", "contact_notes", "addenda"}, self.count_notices)
         if self.review is not None:
             follow(notices, self.review, NOTE_KINDS | PLAN_KINDS | REFERRAL_KINDS | people,
@@ -180,6 +200,7 @@ class Workspace(QWidget):
     def _on_workers_loaded(self, workers: list[WorkerOption]) -> None:
         self.workers = workers
         self.caseload.set_workers(workers)
+        self.intake.workers = workers
         if self.review is not None:
             self.review.set_workers(workers)
 
@@ -331,6 +352,25 @@ class Workspace(QWidget):
         case_id = self.caseload.selected_case_id()
         if case_id:
             self.open_case(case_id)
+
+    def show_intake(self) -> None:
+        self.tabs.setCurrentWidget(self.intake)
+        self.intake.focus_first()
+
+    def new_intake(self) -> None:
+        """Ctrl+N: a recommendation into the intake queue (not a case on a caseload)."""
+        if self.intake_dialog is not None and self.intake_dialog.isVisible():
+            self.intake_dialog.activateWindow()
+            return
+        self.intake_dialog = IntakeDialog(self.intake_service, self.runner,
+                                          self.session.reference, self.session.clock.today(),
+                                          self)  # fmt: skip
+        self.intake_dialog.accepted.connect(self._on_intake_saved)
+        self.intake_dialog.open()
+
+    def _on_intake_saved(self) -> None:
+        self.message.emit("Saved to the intake queue: waiting for the allocation decision.")
+        self.show_intake()
 
     def new_case(self) -> None:
         for existing in self.case_views():

@@ -135,6 +135,10 @@ def _parser() -> argparse.ArgumentParser:
     subject.add_argument("--no-redact", action="store_true",
                          help="withhold nothing (when the names found are not other people)")
 
+    from restart_desktop.cli_intake import add_parser as add_intake_parser
+
+    add_intake_parser(sub)
+
     report = sub.add_parser(
         "report", help="supervisor: write the board pack (PDF and CSV files) for a period")
     report.add_argument("--from", dest="start", required=True, metavar="DATE",
@@ -376,6 +380,16 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_intake(paths: DataPaths, args: argparse.Namespace) -> int:
+    from restart_desktop.cli_intake import run
+
+    session = _open_session(paths)
+    try:
+        return run(session, args)
+    finally:
+        session.close()
+
+
 def _cmd_retention(paths: DataPaths, args: argparse.Namespace) -> int:
     from restart_desktop.app.retention import RetentionService
 
@@ -544,6 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_passphrase(paths, args)
         if args.command == "retention":
             return _cmd_retention(paths, args)
+        if args.command == "intake":
+            return _cmd_intake(paths, args)
         if args.command == "export-subject":
             return _cmd_export_subject(paths, args)
         from restart_desktop.ui.application import run_gui

@@ -81,7 +81,6 @@ class IntakeView(QWidget):
         self.decide_button = QPushButton("De&cide…")
         self.decide_button.setToolTip("Accept and allocate, decline or ask for more (Enter)")
         self.decide_button.clicked.connect(lambda: self.decide_row(self.table.currentIndex().row()))
-        self.decide_button.setVisible(service.can_decide)
         new_button = QPushButton("&New recommendation…")
         new_button.setToolTip("Record a recommendation (Ctrl+N)")
         new_button.clicked.connect(self.new_requested)
@@ -92,6 +91,8 @@ class IntakeView(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table)
+        # Only once it has a parent: a parentless widget made visible becomes a window.
+        self.decide_button.setVisible(service.can_decide)
         self.dialog: DecisionDialog | None = None
 
     def refresh(self) -> None:

@@ -114,3 +114,40 @@ def test_a_recommendation_is_decided_and_reaches_the_worker(
         assert detail is not None and detail.row.status == IntakeStatus.ACCEPTED
     finally:
         session.close()
+
+
+HEADER = ("given_name,family_name,date_of_birth,nomis_number,prison,release_date,"
+          "recommended_on,source,in_thames_valley,iom,mappa,earlier_custodial_sentences")
+
+
+def test_the_allocator_imports_a_batch_and_lists_the_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    data = str(tmp_path / "allocator")
+    assert cli.main(["--data-dir", data, "init", "--name", "Allocator (fictional)",
+                     "--organisation", "opcc_thames_valley", "--role", "allocator"]) == 0
+    assert "allocator" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join((
+        HEADER,
+        "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,yes,no,,2",
+        "Ben,Madeup,1979-03-02,,nowhere,,2026-03-03,probation,yes,no,level 2,1",
+    )) + "\n", encoding="utf-8")
+    assert cli.main(["--data-dir", data, "intake", "import", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "Nothing was imported" in err and "line 3:" in err and "Traceback" not in err
+    assert "line 2" not in err
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join((
+        HEADER,
+        "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,yes,no,,2",
+        "Ben,Madeup,1979-03-02,,bullingdon,,2026-03-03,self_recommendation,yes,no,level 2,1",
+    )) + "\n", encoding="utf-8")
+    assert cli.main(["--data-dir", data, "intake", "import", str(good)]) == 0
+    assert "Imported 2 recommendations" in capsys.readouterr().out
+    assert cli.main(["--data-dir", data, "intake", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "2 recommendations." in out
+    assert "Check: MAPPA level 2 recorded" in out and "self" in out
+    assert "Madeup" not in out  # ids, never names

@@ -103,7 +103,6 @@ def test_the_allocator_decides_from_the_keyboard(
     workspace = window.workspace
     assert not workspace.case_work  # the allocator's window: no notes, referrals or scores
     assert workspace.tabs.indexOf(workspace.search) == -1
-    window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
     view = workspace.intake

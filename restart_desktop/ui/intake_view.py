@@ -4,6 +4,7 @@ from the keyboard: the queue oldest first, Enter decides the selected recommenda
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, ClassVar
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -27,12 +28,19 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.cases import WorkerOption
 from restart_desktop.app.errors import UserError, ValidationFailed
-from restart_desktop.app.intake import DuplicateFound, IntakeFields, IntakeRow, IntakeService
+from restart_desktop.app.intake import (
+    DecisionLetter,
+    DuplicateFound,
+    IntakeFields,
+    IntakeRow,
+    IntakeService,
+    decision_letter,
+)
 from restart_desktop.domain.intake import DecisionKind
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner
-from restart_desktop.ui.widgets import DateField, FieldError
+from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path
 
 Index = QModelIndex | QPersistentModelIndex
 _SHOWN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
@@ -81,12 +89,17 @@ class IntakeView(QWidget):
         self.decide_button = QPushButton("De&cide…")
         self.decide_button.setToolTip("Accept and allocate, decline or ask for more (Enter)")
         self.decide_button.clicked.connect(lambda: self.decide_row(self.table.currentIndex().row()))
+        self.letter_button = QPushButton("Decision &letter…")
+        self.letter_button.setToolTip("A short letter telling the recommender the decision "
+                                      "(PDF)")  # fmt: skip
+        self.letter_button.clicked.connect(self.save_letter)
         new_button = QPushButton("&New recommendation…")
         new_button.setToolTip("Record a recommendation (Ctrl+N)")
         new_button.clicked.connect(self.new_requested)
         self.summary = QLabel()
         bar = QHBoxLayout()
-        for widget in (self.summary, self.show_decided, new_button, self.decide_button):
+        for widget in (self.summary, self.show_decided, new_button, self.letter_button,
+                       self.decide_button):  # fmt: skip
             bar.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -112,6 +125,31 @@ class IntakeView(QWidget):
         self.table.setFocus()
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
+
+    def save_letter(self, target: Path | None = None) -> None:
+        """The decision letter for the selected recommendation, saved where the user says."""
+        item = self.model.row_item(self.table.currentIndex().row())
+        if item is None:
+            return
+        service = self.service
+        self.runner.run(lambda: decision_letter(service, item.person_id),
+                        lambda letter: self._write_letter(letter, target),
+                        lambda error: self.summary.setText(str(error)))  # fmt: skip
+
+    def _write_letter(self, letter: DecisionLetter, target: Path | None) -> None:
+        target = target or ask_save_path(self.table, "Save the decision letter",
+                                         f"decision-letter-{letter.decided_on:%Y-%m-%d}.pdf",
+                                         ".pdf", "PDF")  # fmt: skip
+        if target is None:
+            return
+        from restart_desktop.ui.onward_view import letter_writer
+
+        self.letter_thread = letter_writer(letter, target, self)
+        self.letter_thread.written.connect(
+            lambda path: self.summary.setText(f"Letter saved: {path}"))
+        self.letter_thread.failed.connect(
+            lambda error: self.summary.setText(f"The letter could not be written ({error})."))
+        self.letter_thread.start()
 
     def decide_row(self, row: int) -> None:
         item = self.model.row_item(row)

@@ -13,6 +13,7 @@ from restart_desktop.app.cases import CaseService, WorkerOption
 from restart_desktop.app.figures import FiguresService
 from restart_desktop.app.intake import IntakeService
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.onward import OnwardService
 from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.permissions import allowed
 from restart_desktop.app.referrals import ReferralService
@@ -40,6 +41,7 @@ from restart_desktop.ui.notices import (
     ChangeBroadcaster,
     follow,
 )
+from restart_desktop.ui.onward_view import ExitView, OnwardDialog
 from restart_desktop.ui.outcomes import BarriersView
 from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
@@ -110,6 +112,11 @@ class Workspace(QWidget):
         self.intake_dialog: IntakeDialog | None = None
         # The allocator's window: the intake queue and the case files, nothing of the work.
         self.case_work = allowed(session, Permission.CASE_WORK)
+        self.onward = OnwardService(session)
+        self.onward_dialog: OnwardDialog | None = None
+        self.after_support: ExitView | None = None  # programme exit: a supervisor's
+        if self.supervisor:
+            self.after_support = ExitView(self.onward, runner)
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
@@ -134,6 +141,8 @@ class Workspace(QWidget):
             pages += [(self.review, "Review"), (self.figures, "Figures")]
         if self.audit is not None:
             pages.append((self.audit, "Audit trail"))
+        if self.after_support is not None:
+            pages.append((self.after_support, "After support"))
         for page, title in pages:
             index = self.tabs.addTab(page, title)
             self.tabs.tabBar().setTabButton(
@@ -176,6 +185,9 @@ class Workspace(QWidget):
                self.intake.refresh, first_show=True)  # fmt: skip
         if not self.case_work:
             return
+        if self.after_support is not None:
+            follow(notices, self.after_support, {"people", "onward_handovers"},
+                   self.after_support.refresh, first_show=True)  # fmt: skip
         follow(notices, self, {"reviews", "contact_notes", "addenda"}, self.count_notices)
         if self.review is not None:
             follow(notices, self.review, NOTE_KINDS | PLAN_KINDS | REFERRAL_KINDS | people,
@@ -352,6 +364,24 @@ class Workspace(QWidget):
         case_id = self.caseload.selected_case_id()
         if case_id:
             self.open_case(case_id)
+
+    def show_after_support(self) -> None:
+        if self.after_support is not None:
+            self.tabs.setCurrentWidget(self.after_support)
+            self.after_support.focus_first()
+
+    def onward_summary(self) -> None:
+        """Ctrl+Shift+O: the onward handover summary for the current case file's person."""
+        current = self.tabs.currentWidget()
+        case_id = current.case_id if isinstance(current, CaseFileView) else (
+            self.caseload.selected_case_id() if current is self.caseload else None)
+        if not case_id or not self.case_work:
+            self.message.emit("Open a case file first: the summary is about its person.")
+            return
+        self.onward_dialog = OnwardDialog(self.onward, self.runner, case_id, self)
+        self.onward_dialog.accepted.connect(
+            lambda: self.message.emit("Onward handover summary saved and recorded."))
+        self.onward_dialog.open()
 
     def show_intake(self) -> None:
         self.tabs.setCurrentWidget(self.intake)

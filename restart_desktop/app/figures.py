@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
+from restart_desktop.app.intake_figures import intake_tables
 from restart_desktop.app.permissions import allowed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
@@ -136,11 +137,12 @@ class FiguresService:
             barrier_tables, barrier_summary = _barriers(s, period, self._reference)
             tick(6, steps)
             reviews, review_summary = _reviews(s, period, group)
+            intake, intake_summary = intake_tables(s, period, self._reference)
             tick(7, steps)
-        tables = (cases, sources, *release_tables, *referral_tables, outcomes,
+        tables = (cases, sources, *intake, *release_tables, *referral_tables, outcomes,
                   *barrier_tables, reviews)  # fmt: skip
-        summary = (*case_summary, *release_summary, *referral_summary, *review_summary,
-                   *barrier_summary)  # fmt: skip
+        summary = (*case_summary, *intake_summary, *release_summary, *referral_summary,
+                   *review_summary, *barrier_summary)  # fmt: skip
         return Figures(period, group_by, tuple(tables), tuple(summary))
 
 

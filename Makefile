@@ -37,6 +37,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_referrals.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_review.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_sync.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_busy.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_retention.py
 
 clean-demo:

@@ -85,11 +85,12 @@ LAPTOP_ZONES = ("Europe/London", "Etc/GMT-1", "America/New_York")
 
 @pytest.fixture
 def london() -> Iterator[None]:
-    yield from use_zone("Europe/London")
+    with use_zone("Europe/London"):
+        yield
 
 
 @pytest.fixture(params=LAPTOP_ZONES)
 def laptop_zone(request: pytest.FixtureRequest) -> Iterator[str]:
     """Runs the test once in each of ``LAPTOP_ZONES``; yields the zone's name."""
-    for _ in use_zone(request.param):
+    with use_zone(request.param):
         yield request.param

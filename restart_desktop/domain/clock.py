@@ -86,12 +86,13 @@ class Clock:
         return cls(zone, lambda: moment)
 
     def now(self) -> dt.datetime:
-        """Now, aware UTC, to the second (stored instants carry no microseconds)."""
-        return utc(self._now()).replace(microsecond=0)
+        """Now, aware UTC (to the microsecond: records made one after the other keep their
+        order)."""
+        return utc(self._now())
 
     def now_minute(self) -> dt.datetime:
         """Now to the minute: what a person records as 'done at'."""
-        return self.now().replace(second=0)
+        return self.now().replace(second=0, microsecond=0)
 
     def today(self) -> dt.date:
         """Today's date on this laptop's calendar."""

@@ -22,11 +22,19 @@ from restart_desktop.store.changes import (
     notice_of_transaction,
     utcnow,
 )
-from restart_desktop.store.engine import READ_ONLY_OPTION, create_store_engine
+from restart_desktop.store.engine import (
+    BUSY_TIMEOUT_MS,
+    INCREMENTAL_VACUUM,
+    READ_ONLY_OPTION,
+    create_store_engine,
+)
 from restart_desktop.store.errors import StorageError, translate
 from restart_desktop.store.migrate import upgrade_to_head
+from restart_desktop.store.writer import background_work, gate_of
 
 log = logging.getLogger(__name__)
+CHECKPOINT_TRY_MS = 100  # one try at emptying the log: saves wait no longer than this for it
+VACUUM_STEP_PAGES = 1024  # free pages given back in one step (4 MiB)
 
 
 class StoreSession(Session):
@@ -102,11 +110,13 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        """One transaction: everything inside commits together or not at all. Once it has
-        committed, the subscribers hear what it changed."""
+        """One transaction: everything inside commits together or not at all. It waits for
+        its turn among this app's writers (store/writer.py): a save never fails because a
+        sync or a retention run of this app is writing, and background work gives way. Once
+        it has committed, the subscribers hear what it changed."""
         session = self._sessions(info={"actor": self.actor, CLOCK: self.now})
         try:
-            with session.begin():
+            with gate_of(self.engine).turn(), session.begin():
                 yield session
         except DBAPIError as error:
             raise (translate(error) or error) from error
@@ -115,6 +125,14 @@ class Database:
             session.close()
         if notice:
             self._listeners.publish(notice)
+
+    #: Mark the writes made inside (on this thread) as background work: they let waiting
+    #: saves go first between transactions.
+    background = staticmethod(background_work)
+
+    def saves_waiting(self) -> bool:
+        """Whether a save of this app waits for its turn (background work between steps)."""
+        return gate_of(self.engine).waiting_foreground > 0
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -128,18 +146,40 @@ class Database:
             session.close()
 
     def compact(self) -> None:
-        """Rewrite the file without free pages (VACUUM) and empty the write-ahead log into it,
-        so that the pages of erased records are gone from the disk, not just unlinked."""
+        """Give the free pages left by erased records back to the disk and empty the
+        write-ahead log into the file, so that the pages of erased records are gone from the
+        disk, not just unlinked (secure delete has already overwritten their content).
+
+        Every step takes its turn like any write and is short, so a save made meanwhile waits
+        a moment at most: the free pages go VACUUM_STEP_PAGES at a time (incremental vacuum).
+        A database made before that was possible is rewritten whole once (VACUUM, seconds on a
+        large caseload: a save waits for it, and succeeds). Emptying the log waits for
+        readers: each try holds the turn only briefly."""
         self.engine.dispose()  # idle pooled connections would hold the log's old frames
+        gate = gate_of(self.engine)
         with self.engine.connect() as connection:
             raw = connection.connection.driver_connection
             assert raw is not None
-            raw.execute("VACUUM")  # the driver connection is in autocommit: no BEGIN here
-            for _attempt in range(50):  # a reader on another thread finishes in moments
-                busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
-                if not busy:
-                    return
-                time.sleep(0.1)
+            # The driver connection is in autocommit: no BEGIN around these.
+            with gate.turn(background=True):
+                if raw.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL_VACUUM:
+                    raw.execute(f"PRAGMA auto_vacuum = {INCREMENTAL_VACUUM}")
+                    raw.execute("VACUUM")  # once: from then on the file shrinks in steps
+            free = 1
+            while free:
+                with gate.turn(background=True):
+                    raw.execute(f"PRAGMA incremental_vacuum({VACUUM_STEP_PAGES})").fetchall()
+                    free = raw.execute("PRAGMA freelist_count").fetchone()[0]
+            raw.execute(f"PRAGMA busy_timeout = {CHECKPOINT_TRY_MS}")
+            try:
+                for _attempt in range(50):  # a reader on another thread finishes in moments
+                    with gate.turn(background=True):
+                        busy = raw.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    if not busy:
+                        return
+                    time.sleep(0.1)
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         log.warning("the write-ahead log could not be emptied now; the next compaction will")
 
     def close(self) -> None:

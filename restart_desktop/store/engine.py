@@ -16,20 +16,25 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from restart_desktop.store.errors import DatabaseUnreadable, translate
+from restart_desktop.store.writer import register
 
 BUSY_TIMEOUT_MS = 5000
 #: Connection execution option set by ``Database.read()``: begin a deferred transaction.
 READ_ONLY_OPTION = "restart_read_only"
 CACHE_KIB = 16 * 1024
+#: ``PRAGMA auto_vacuum`` value: free pages can be given back in short steps (Database.compact).
+INCREMENTAL_VACUUM = 2
 
 
-def _configure(connection: Any, key: bytes) -> None:
+def _configure(connection: Any, key: bytes, new: bool = False) -> None:
     cursor = connection.cursor()
     cursor.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     # Reading the schema proves the key: SQLCipher reports a wrong key here, not at PRAGMA key.
     cursor.execute("SELECT count(*) FROM sqlite_master")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if new:  # only before the first table; an older file changes at its next compaction
+        cursor.execute(f"PRAGMA auto_vacuum = {INCREMENTAL_VACUUM}")
     cursor.execute("PRAGMA journal_mode = WAL")
     # A laptop's battery dies: FULL keeps every committed transaction across power loss.
     cursor.execute("PRAGMA synchronous = FULL")
@@ -47,12 +52,13 @@ def connect_raw(path: Path, key: bytes) -> Any:
     """A configured DB-API connection; raises a StorageError for a wrong key or damaged file."""
     if len(key) != 32:
         raise ValueError("the database key must be 32 bytes")
-    if not path.exists():
+    new = not path.exists()
+    if new:
         # Owner-only from the first byte (SQLite gives its -wal and -shm files the same mode).
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     connection = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
     try:
-        _configure(connection, key)
+        _configure(connection, key, new)
     except sqlcipher3.DatabaseError as error:
         connection.close()
         raise (translate(error) or DatabaseUnreadable()) from error
@@ -86,4 +92,5 @@ def create_store_engine(path: Path, key: bytes) -> Engine:
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
+    register(engine, path)  # this process's writers take turns (store/writer.py)
     return engine

@@ -1,7 +1,7 @@
 """Erasing cases for real: every row of the case (the person, notes and addenda with their
 search index entries, release plans, referrals, assessments, reviews, handovers, field history,
 drafts), its changes and the sync bookkeeping about its records, in the caller's transaction;
-then ``compact`` rewrites the file so that no page keeps them.
+then ``compact`` gives the freed (overwritten) pages back, so that no page keeps them.
 
 What stays: the tombstone (``Erasure``: the case id, when, which rule), the audit trail's
 entries about the case (ids and actions only, never content: the chains must still verify),
@@ -62,10 +62,12 @@ def erasures_here(s: Session, case_ids: Iterable[str], *, device_id: str | None 
     return found
 
 
-def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: bool) -> None:
+def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: bool,
+                optimize: bool = True) -> None:
     """Delete every row of the cases (see the module's docstring). ``scrub``: remember this
     device's changes of the cases so that the bundles it published are published again
-    without them (the retention rule: erased from the central export too)."""
+    without them (the retention rule: erased from the central export too). ``optimize``:
+    rewrite the search index now (a caller erasing in batches does it once at the end)."""
     person_tables = [t for t in reversed(Base.metadata.sorted_tables)
                      if "person_id" in t.columns and t.name != AuditEntry.__tablename__]
     # The search index's delete triggers look a row up by an unindexed column: a scan of the
@@ -119,6 +121,11 @@ def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: boo
         s.execute(delete(Change).where(of_cases))
     for _name, sql in triggers:
         s.connection().exec_driver_sql(sql)  # as written by the migration, not re-typed
-    # The full-text index keeps deleted entries in its segments until they are merged:
-    # merge them now, so the erased words are gone from the index's own pages too.
+    if optimize:
+        optimize_search_index(s)
+
+
+def optimize_search_index(s: Session) -> None:
+    """The full-text index keeps deleted entries in its segments until they are merged:
+    merge them now, so the erased words are gone from the index's own pages too."""
     s.execute(text("INSERT INTO note_search(note_search) VALUES ('optimize')"))

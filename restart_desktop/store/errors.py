@@ -8,10 +8,26 @@ class StorageError(Exception):
 
 
 class DatabaseLocked(StorageError):
+    """Another process holds the write lock: this app's own writers take turns (store/writer.py),
+    so SQLite's "database is locked" only ever comes from outside it."""
+
     def __init__(self) -> None:
         super().__init__(
-            "The database is in use by another copy of RESTART Desktop. Close the other "
-            "window and try again."
+            "The database is in use by another copy of RESTART Desktop (a second window, or "
+            "the restart-desktop command running), so this was not saved. Close the other "
+            "copy and try again; what you were saving is still here."
+        )
+
+
+class BusyWithOwnWork(StorageError):
+    """A save waited too long for this app's own background work (a very large sync or
+    retention run)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "RESTART Desktop is still busy with its own work in the background (a sync, or "
+            "removing old records), so this was not saved yet. What you were saving is still "
+            "here: try again in a minute."
         )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
+from restart_desktop.domain.clock import local_date, system_now
 from restart_desktop.domain.notices import EMPTY, ChangeNotice
 from restart_desktop.ui.tasks import TaskRunner
 
@@ -26,6 +27,11 @@ LONGEST_WAIT_MS = 1000
 
 
 _FIRST_SHOW = ChangeNotice(frozenset(), frozenset({"(first shown)"}))
+#: A kind no table has: the laptop's calendar moved on to a new day (after midnight, or a
+#: laptop woken the next morning). Lists whose content depends on "today" follow it.
+DAY_CHANGED = "(day changed)"
+#: How often the broadcaster looks at the calendar.
+DAY_CHECK_MS = 60_000
 
 
 class ChangeBroadcaster(QObject):
@@ -55,6 +61,18 @@ class ChangeBroadcaster(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         # Queued even from the GUI thread: views refresh after the write's own callbacks.
         self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
+        self._today = local_date(system_now())
+        self._calendar = QTimer(self)
+        self._calendar.setInterval(DAY_CHECK_MS)
+        self._calendar.timeout.connect(self.check_the_day)
+        self._calendar.start()
+
+    def check_the_day(self) -> None:
+        """Announce a new day on the laptop's calendar (Today, due and overdue lists)."""
+        today = local_date(system_now())
+        if today != self._today and not self._closed:
+            self._today = today
+            self.publish(ChangeNotice(frozenset(), frozenset({DAY_CHANGED})))
 
     def publish(self, notice: ChangeNotice) -> None:
         """Called by the store, from any thread."""
@@ -64,6 +82,7 @@ class ChangeBroadcaster(QObject):
         """The session is closing: notices still on their way are dropped, and the views
         start no more work."""
         self._closed = True
+        self._calendar.stop()
         if self._timer.isActive():
             self._timer.stop()
             self._gathered = EMPTY

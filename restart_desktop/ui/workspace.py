@@ -34,6 +34,7 @@ from restart_desktop.ui.notices import (
     AUDIT_KINDS,
     BARRIER_KINDS,
     CASE_KINDS,
+    DAY_CHANGED,
     NOTE_KINDS,
     PLAN_KINDS,
     RECORD_KINDS,
@@ -168,13 +169,14 @@ class Workspace(QWidget):
         """Each list refreshes itself when a write or a sync changes what it shows (a list on
         a tab not shown: when it is next shown, which is also its first load)."""
         notices, people = self.notices, frozenset({"people"})
-        follow(notices, self.caseload, CASE_KINDS | {"follow_up_actions", "referrals"},
+        day = frozenset({DAY_CHANGED})  # "due out in 3 days", "overdue", "chase now" move on
+        follow(notices, self.caseload, CASE_KINDS | {"follow_up_actions", "referrals"} | day,
                self.caseload.refresh)  # fmt: skip
-        follow(notices, self.today, CASE_KINDS | PLAN_KINDS | REFERRAL_KINDS,
+        follow(notices, self.today, CASE_KINDS | PLAN_KINDS | REFERRAL_KINDS | day,
                self.today.refresh, first_show=True)  # fmt: skip
-        follow(notices, self.my_actions, NOTE_KINDS | REFERRAL_KINDS | people,
+        follow(notices, self.my_actions, NOTE_KINDS | REFERRAL_KINDS | people | day,
                self.my_actions.refresh, first_show=True)  # fmt: skip
-        follow(notices, self.referrals, REFERRAL_KINDS | people, self.referrals.refresh,
+        follow(notices, self.referrals, REFERRAL_KINDS | people | day, self.referrals.refresh,
                first_show=True)  # fmt: skip
         follow(notices, self.barriers, BARRIER_KINDS | people, self.barriers.refresh,
                first_show=True)  # fmt: skip

@@ -22,6 +22,7 @@ from restart_desktop.security.keys import KdfParams
 from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
+from tests.support.clock import use_zone
 from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
 
@@ -249,3 +250,27 @@ def test_a_case_file_being_edited_keeps_the_typing_and_shows_the_new_history(
     assert "Eligible (test)" in view.history.text()
     assert view.crn.text() == "X123456"  # the typing stays, still to be saved
     assert view.dirty and view.crn.hasFocus()
+
+
+def test_a_new_day_on_the_laptops_calendar_refreshes_todays_list(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    """A laptop left open overnight (or woken the next morning) shows the new day's releases:
+    the calendar moving on is announced like a change, and Today follows it. The zones are
+    26 hours apart, so the laptop's date differs whatever the time of the run."""
+    with use_zone("Etc/GMT+12"):
+        window = make_window()
+        unlock(qtbot, window)
+        assert window.workspace is not None
+        workspace = window.workspace
+        workspace.show_today()
+        _idle(qtbot, window)
+        reloads = _resets(workspace.today.model)
+        workspace.notices.check_the_day()  # the same day: nothing to do
+        _idle(qtbot, window)
+        assert reloads == []
+        with use_zone("Etc/GMT-14"):
+            workspace.notices.check_the_day()
+            qtbot.waitUntil(lambda: len(reloads) == 1, timeout=SIGNAL_TIMEOUT_MS)
+            _idle(qtbot, window)
+            assert len(reloads) == 1

@@ -53,7 +53,7 @@ FULL_CASE = CaseFields(
 
 @pytest.fixture
 def service(enrolled: AppSession) -> CaseService:
-    set_clock(enrolled, dt.datetime.combine(TODAY, dt.time(12, 0)))
+    set_clock(enrolled, dt.datetime.combine(TODAY, dt.time(12, 0)), ticking=True)
     return CaseService(enrolled)
 
 

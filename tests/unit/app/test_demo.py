@@ -91,7 +91,7 @@ def test_demo_people_are_plainly_fictional_and_valid(enrolled: AppSession) -> No
     assert all("Demo" in name for name in colleagues)
 
     # The demo passes the same checks as a worker's own typing.
-    set_clock(enrolled, dt.datetime.combine(TODAY, dt.time(12, 0)))
+    set_clock(enrolled, dt.datetime.combine(TODAY, dt.time(12, 0)), ticking=True)
     service = CaseService(enrolled)
     for person in people:
         case = service.get_case(person["id"])

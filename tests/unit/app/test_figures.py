@@ -21,11 +21,10 @@ from restart_desktop.app.figures import FiguresService
 from restart_desktop.app.release import new_plan
 from restart_desktop.app.session import AppSession, enrol
 from restart_desktop.domain.case import CaseStatus, Role
-from restart_desktop.domain.clock import from_local
+from restart_desktop.domain.clock import Clock, from_local
 from restart_desktop.domain.figures import Figures, Period, shown
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
-from restart_desktop.store import changes
 from restart_desktop.store.models import (
     Assessment,
     Barrier,
@@ -58,7 +57,7 @@ def lead(tmp_path: Path, fast_kdf: KdfParams, monkeypatch: pytest.MonkeyPatch
                     organisation_code="aspire_oxford", role=Role.SUPERVISOR,
                     kdf=fast_kdf)  # fmt: skip
     clock = {"now": _at("2026-05-15")}  # changes are recorded when the fixture says
-    monkeypatch.setattr(changes, "utcnow", lambda: clock["now"])
+    session.clock = Clock(now=lambda: clock["now"])
     with session.db.write() as s:
         one = Worker(name="Fixture Worker One", organisation_code="aspire_oxford")
         two = Worker(name="Fixture Worker Two", organisation_code="connection_support")

@@ -151,3 +151,46 @@ def test_the_allocator_imports_a_batch_and_lists_the_queue(
     assert "2 recommendations." in out
     assert "Check: MAPPA level 2 recorded" in out and "self" in out
     assert "Madeup" not in out  # ids, never names
+
+
+def test_a_note_on_a_case_the_allocator_recorded_never_reaches_their_laptop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The allocator's own recommendation is, by the worker's rule, a case their laptop
+    keeps: the importer still drops the notes a supervisor writes on it."""
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, allocator_laptop = team.laptops
+    _sync(allocator_laptop)
+    _sync(supervisor)
+    session = supervisor.open()
+    try:
+        SyncService(session).promote(allocator_laptop.device_id, Role.ALLOCATOR)
+    finally:
+        session.close()
+    _sync(supervisor)
+    session = allocator_laptop.open()
+    try:
+        SyncService(session).sync_now()
+        case_id = IntakeService(session).record(IntakeFields(
+            given_name="Testy", family_name="Ownrecord", source="probation",
+            recommended_on=dt.date.today()))  # fmt: skip
+        SyncService(session).sync_now()
+    finally:
+        session.close()
+    _sync(supervisor)
+    session = supervisor.open()
+    try:
+        _note(session, case_id)
+    finally:
+        session.close()
+    _sync(supervisor)
+    _sync(allocator_laptop)
+    session = allocator_laptop.open()
+    try:
+        with session.db.read() as s:
+            assert s.get(Person, case_id) is not None
+            assert s.scalar(select(func.count()).select_from(ContactNote)) == 0
+            assert s.scalar(select(func.count()).select_from(Change).where(
+                Change.entity == "contact_notes")) == 0  # fmt: skip
+    finally:
+        session.close()

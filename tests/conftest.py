@@ -23,8 +23,19 @@ from tests.support.memory_keyring import MemoryKeyring
 pytest_plugins = ("tests.support.privacy",)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def session_keyring() -> MemoryKeyring:
+    """An in-memory keyring for fixtures wider than one test (a module's team of laptops):
+    without it, keyring's detection would choose among every backend class a test module
+    defines, the deliberately unsafe ones of the keyring tests included."""
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    return backend
+
+
 @pytest.fixture(autouse=True)
-def memory_keyring(monkeypatch: pytest.MonkeyPatch) -> MemoryKeyring:
+def memory_keyring(monkeypatch: pytest.MonkeyPatch, session_keyring: MemoryKeyring
+                   ) -> MemoryKeyring:  # fmt: skip
     """A fresh in-memory keyring; the previous backend is put back after the test.
 
     The previous backend is saved through monkeypatch rather than ``keyring.get_keyring()``,

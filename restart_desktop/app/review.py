@@ -21,7 +21,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
 from restart_desktop.domain.checklist import FirstNight
-from restart_desktop.domain.clock import Clock, local_date, local_text
+from restart_desktop.domain.clock import Clock, at_local, local_date, local_text
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.review import (
@@ -45,6 +45,7 @@ from restart_desktop.store.models import (
     Review,
     Worker,
 )
+from restart_desktop.store.types import UtcDateTime
 
 PAGE = 200
 
@@ -150,6 +151,12 @@ _SOURCES = (
 )  # fmt: skip
 
 
+def _bound(source: _Source, day: dt.date) -> dt.date | dt.datetime:
+    """The start of a day on the laptop's calendar, as the source's column holds it (a date,
+    or the instant local midnight is: a note made at 00:30 in summer is that day's)."""
+    return at_local(day, dt.time.min) if isinstance(source.when.type, UtcDateTime) else day
+
+
 class ReviewService:
     def __init__(self, session: AppSession, clock: Clock | None = None) -> None:
         self._app = session
@@ -182,9 +189,9 @@ class ReviewService:
         if wanted.organisation_code:
             conditions.append(Worker.organisation_code == wanted.organisation_code)
         if wanted.date_from:
-            conditions.append(source.when >= wanted.date_from)
+            conditions.append(source.when >= _bound(source, wanted.date_from))
         if wanted.date_to:
-            conditions.append(source.when < wanted.date_to + dt.timedelta(days=1))
+            conditions.append(source.when < _bound(source, wanted.date_to + dt.timedelta(days=1)))
         return (
             select(*columns)
             .select_from(source.item_id.class_)

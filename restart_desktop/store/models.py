@@ -256,6 +256,7 @@ class Referral(SyncedRecord):
         Index("ix_referrals_person_id", "person_id"),
         Index("ix_referrals_note_id", "note_id"),
         Index("ix_referrals_status", "status"),
+        Index("ix_referrals_made_on", "made_on", "id"),  # the review queue, oldest first
     )
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))

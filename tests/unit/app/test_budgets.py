@@ -1,0 +1,189 @@
+"""Budgets for the hot paths, as counts that cannot drift with the machine: the SQL statements
+each path issues (unlock to the caseload, a caseload keystroke, opening a case file, a note
+search, Today, the review queue's first page, one sync with one change), and no full scan of
+a large table in any of them (EXPLAIN QUERY PLAN).
+
+A budget is written beside its path. When a feature must raise one, the commit says why;
+the timings themselves are in tests/benchmarks (``make bench``). The statements do not grow
+with the caseload (checked by the demo data here); the plans are what SQLite chooses without
+statistics, so a small demo folder shows the plans of a large one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
+
+from restart_desktop.app import demo
+from restart_desktop.app.cases import CaseFields, CaseloadQuery, CaseService
+from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.review import ReviewFilter, ReviewService
+from restart_desktop.app.session import AppSession, open_key, open_session
+from restart_desktop.app.sync import SyncService
+from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
+from restart_desktop.paths import DataPaths
+from restart_desktop.security.keys import KdfParams
+from restart_desktop.store.models import ContactNote
+from tests.support.clock import local
+from tests.support.team import make_team
+
+#: The tables that grow with the caseload: a full scan of one is a bug on a hot path.
+LARGE_TABLES = frozenset({
+    "people", "contact_notes", "addenda", "follow_up_actions", "changes", "referrals",
+    "referral_events", "release_plans", "release_plan_items", "assessments", "reviews",
+    "handovers", "field_changes", "audit_entries", "note_drafts", "sync_case_index",
+})  # fmt: skip
+TODAY = dt.date(2026, 11, 20)
+
+Statement = tuple[str, Any]
+
+
+class Statements:
+    """Every SQL statement issued while counting (all engines of this process)."""
+
+    def __init__(self) -> None:
+        self.seen: list[Statement] = []
+        self.on = False
+
+    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any,
+                 _context: Any, _many: bool) -> None:  # fmt: skip
+        if self.on:
+            self.seen.append((statement, parameters))
+
+    def during(self, work: Callable[[], object]) -> list[Statement]:
+        self.seen, self.on = [], True
+        try:
+            work()
+        finally:
+            self.on = False
+        return self.seen
+
+
+@pytest.fixture(scope="module")
+def statements() -> Iterator[Statements]:
+    counter = Statements()
+    event.listen(Engine, "before_cursor_execute", counter)
+    yield counter
+    event.remove(Engine, "before_cursor_execute", counter)
+
+
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
+    paths = DataPaths(tmp_path_factory.mktemp("budgets") / "demo")
+    demo.create_demo_folder(paths, cases=150, seed=1, today=TODAY,
+                            kdf=KdfParams(iterations=1, memory_kib=8 * 1024)).close()  # fmt: skip
+    return paths
+
+
+@pytest.fixture(scope="module")
+def key(demo_folder: DataPaths) -> bytes:
+    return open_key(demo_folder, DEMO_PASSPHRASE)
+
+
+@pytest.fixture
+def session(demo_folder: DataPaths, key: bytes) -> Iterator[AppSession]:
+    opened = open_session(demo_folder, key)
+    yield opened
+    opened.close()
+
+
+def _busiest_case(session: AppSession) -> str:
+    """The case with the most notes: the dearest case file to open."""
+    with session.db.read() as s:
+        return str(s.execute(select(ContactNote.person_id).group_by(ContactNote.person_id)
+                             .order_by(func.count().desc(), ContactNote.person_id)
+                             .limit(1)).scalar_one())  # fmt: skip
+
+
+def _paths(session: AppSession) -> dict[str, Callable[[], object]]:
+    cases, notes = CaseService(session), NoteService(session)
+    busiest = _busiest_case(session)
+    return {
+        "caseload keystroke": lambda: cases.caseload_page_and_count(
+            CaseloadQuery(text="exa"), 0, 100),
+        "open a case file": lambda: (cases.get_case(busiest), notes.timeline(busiest)),
+        "note search": lambda: notes.search("hostel"),
+        "today": lambda: ReleaseService(session).today(),
+        "review queue, first page": lambda: ReviewService(session).queue(ReviewFilter(), 0, 50),
+    }  # fmt: skip
+
+
+#: Statements per path (the unlock counts opening the data and the caseload's first page).
+BUDGETS = {
+    "unlock to the caseload": 8,
+    "caseload keystroke": 5,
+    "open a case file": 29,
+    "note search": 9,
+    "today": 6,
+    "review queue, first page": 4,
+}
+
+
+def test_each_hot_path_stays_within_its_statement_budget(
+    demo_folder: DataPaths, key: bytes, statements: Statements
+) -> None:
+    opened: list[AppSession] = []
+
+    def unlock() -> None:
+        opened.append(open_session(demo_folder, key))
+        CaseService(opened[0]).caseload_page_and_count(CaseloadQuery(), 0, 100)
+
+    counts = {"unlock to the caseload": len(statements.during(unlock))}
+    session = opened[0]
+    try:
+        for name, path in _paths(session).items():
+            counts[name] = len(statements.during(path))
+    finally:
+        session.close()
+    over = {name: (count, BUDGETS[name]) for name, count in counts.items()
+            if count > BUDGETS[name]}  # fmt: skip
+    assert not over, f"statements (issued, budget) over budget: {over}"
+
+
+def test_no_hot_path_scans_a_large_table(session: AppSession, statements: Statements) -> None:
+    raw = session.db.engine.raw_connection()
+    scans: list[str] = []
+    try:
+        for name, path in _paths(session).items():
+            for sql, parameters in statements.during(path):
+                if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                    continue
+                plan = raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, parameters).fetchall()
+                for *_ids, detail in plan:
+                    words = str(detail).split()
+                    if words[:1] == ["SCAN"] and words[1] in LARGE_TABLES and "USING" not in words:
+                        scans.append(f"{name}: {detail} in {' '.join(sql.split())[:120]}")
+    finally:
+        raw.close()
+    assert scans == []
+
+
+def test_one_note_synced_stays_within_its_budget(tmp_path: Path, statements: Statements) -> None:
+    """One sync of a worker's laptop with one new note, after the team has synced once."""
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, worker = (laptop.open() for laptop in team.laptops)
+    try:
+        for laptop in (worker, supervisor, worker):
+            SyncService(laptop).sync_now()
+        case = CaseService(worker).create_case(
+            CaseFields(given_name="Testy", family_name="Budgeted")).case_id
+        SyncService(worker).sync_now()
+        NoteService(worker).finalise(DraftFields(case, local(2026, 11, 20, 10, 0),
+                                                 text="Fictional note."), confirmed=True)
+        counted = len(statements.during(lambda: SyncService(worker).sync_now()))
+    finally:
+        supervisor.close()
+        worker.close()
+    assert counted <= SYNC_ONE_NOTE_BUDGET, counted
+
+
+#: A worker's sync sending one note: its own database's statements (reading the export's
+#: files is not SQL).
+SYNC_ONE_NOTE_BUDGET = 70

@@ -1,0 +1,42 @@
+"""The review queue's period is days on the laptop's calendar: a note made at 00:30 in
+British Summer Time (23:30 UTC the evening before) belongs to the day it was made."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.review import ReviewFilter, ReviewService
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.ids import uuid7
+from restart_desktop.store.changes import Actor
+from restart_desktop.store.models import Worker
+from tests.support.clock import local, set_clock
+from tests.support.roles import as_supervisor
+
+
+def test_a_period_holds_the_notes_made_on_its_days_by_the_laptops_clock(
+    enrolled: AppSession, london: None
+) -> None:
+    set_clock(enrolled, dt.datetime(2026, 6, 12, 9, 0))
+    worker_id = uuid7()
+    with enrolled.db.write() as s:
+        s.add(Worker(id=worker_id, name="Fictional Colleague", organisation_code="pact"))
+    colleague = replace(enrolled, db=enrolled.db.with_actor(Actor(worker_id, "their-laptop")),
+                        worker=replace(enrolled.worker, id=worker_id))  # fmt: skip
+    case = CaseService(colleague).create_case(
+        CaseFields(given_name="Testy", family_name="Midnight")).case_id
+    notes = NoteService(colleague)
+    made = {
+        when: notes.finalise(DraftFields(case, local(*when), text="Fictional visit."),
+                             confirmed=True)
+        for when in ((2026, 6, 9, 23, 30), (2026, 6, 10, 0, 30), (2026, 6, 10, 23, 30),
+                     (2026, 6, 11, 0, 30))
+    }  # fmt: skip
+    review = ReviewService(as_supervisor(enrolled))
+    queue = review.queue(ReviewFilter(date_from=dt.date(2026, 6, 10),
+                                      date_to=dt.date(2026, 6, 10)))  # fmt: skip
+    assert {row.item_id for row in queue} == {
+        made[(2026, 6, 10, 0, 30)], made[(2026, 6, 10, 23, 30)]}

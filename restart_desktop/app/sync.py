@@ -314,10 +314,10 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
     check_clocks(bundle)
     try:
         with session.db.write() as s:
-            me, supervisor = _who(session, s)
+            me, supervisor, role = _who(session, s)
             kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
                                         (bundle.device_id, bundle.from_seq, bundle.to_seq),
-                                        role=session.role_now(s))  # fmt: skip
+                                        role=role)  # fmt: skip
             result = apply_changes(s, without_clashing_entries(s, kept))
             if not supervisor and _comes_here(bundle.changes, me):
                 result = replace(result, came_here=True)
@@ -347,9 +347,11 @@ def _comes_here(changes: Sequence[Mapping[str, Any]], worker_id: str) -> bool:
     return False
 
 
-def _who(session: AppSession, s: Session) -> tuple[str, bool]:
-    """This laptop's worker and whether they are a supervisor now."""
-    return session.worker.id, session.is_supervisor_now(s)
+def _who(session: AppSession, s: Session) -> tuple[str, bool, str]:
+    """This laptop's worker, whether they are a supervisor now, and their role now (a
+    promotion arrives as a change of their worker record): one read."""
+    role = session.role_now(s)
+    return session.worker.id, role == Role.SUPERVISOR, role
 
 
 def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> int:
@@ -359,8 +361,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
     bundle; what cannot be read now is tried again at the next sync. Returns the changes
     applied."""
     with session.db.read() as s:
-        me, supervisor = _who(session, s)
-        role = session.role_now(s)
+        me, supervisor, role = _who(session, s)
         # An allocator receives every case (its intake records only: filtered below).
         every_case = supervisor or not keeps_entity(role, "contact_notes")
         query = select(SyncSkipped.case_id, SyncSkipped.device_id, SyncSkipped.from_seq,
@@ -531,11 +532,10 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
     have the same digests over the same cases."""
     changes, state = hashlib.sha256(), hashlib.sha256()
     with session.db.read() as s:
-        me, supervisor = _who(session, s)
+        me, supervisor, role = _who(session, s)
         # An allocator's laptop holds the intake of every case and nothing else: its digest
         # covers those kinds of record, and no other laptop compares itself with it.
-        intake_only = for_worker is None and not keeps_entity(session.role_now(s),
-                                                               "contact_notes")  # fmt: skip
+        intake_only = for_worker is None and not keeps_entity(role, "contact_notes")
         scope_worker = for_worker or (None if supervisor else me)
         cases = (cases_of_worker(s, scope_worker) if scope_worker and not intake_only
                  else None)  # fmt: skip

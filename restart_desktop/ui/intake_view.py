@@ -7,7 +7,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -107,6 +107,7 @@ class IntakeView(QWidget):
         # Only once it has a parent: a parentless widget made visible becomes a window.
         self.decide_button.setVisible(service.can_decide)
         self.dialog: DecisionDialog | None = None
+        self.letter_thread: QObject | None = None
 
     def refresh(self) -> None:
         include = self.show_decided.isChecked()

@@ -404,19 +404,6 @@ class Workspace(QWidget):
         self.message.emit("Saved to the intake queue: waiting for the allocation decision.")
         self.show_intake()
 
-    def new_case(self) -> None:
-        for existing in self.case_views():
-            if existing.case_id is None:  # a new person not saved yet: go back to it
-                self.tabs.setCurrentWidget(existing)
-                existing.given_name.setFocus()
-                return
-        view = CaseFileView(
-            self.service, self.runner, self.session.reference, self.workers, notes=self.notes,
-            release=self.release, referrals=self.referral_service,
-            outcomes=self.outcome_service, notices=self.notices,
-        )
-        self._add_case_view(view, "New person")
-
     def _add_case_view(self, view: CaseFileView, title: str) -> None:
         index = self.tabs.addTab(view, title)
         view.title_changed.connect(lambda text, v=view: self._set_title(v, text))

@@ -53,7 +53,7 @@ def test_ctrl_n_records_a_recommendation_and_shows_a_duplicate_first(
 
     qtbot.keyClick(dialog, Qt.Key.Key_U, ALT)  # it was a typing slip: another person
     QApplication.focusWidget().selectAll()  # type: ignore[union-attr]
-    qtbot.keyClicks(QApplication.focusWidget(), "Z9999ZZ")
+    qtbot.keyClicks(QApplication.focusWidget(), "Z8642QX")
     qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
     workspace = window.workspace
@@ -62,7 +62,7 @@ def test_ctrl_n_records_a_recommendation_and_shows_a_duplicate_first(
     assert "Waiting for the allocation decision" in workspace.intake.model.index(0, 6).data()
     assert window.session is not None
     with window.session.db.read() as s:
-        person = s.scalars(select(Person).where(Person.nomis_number == "Z9999ZZ")).one()
+        person = s.scalars(select(Person).where(Person.nomis_number == "Z8642QX")).one()
         assert person.allocated_worker_id is None  # not on the worker's caseload
 
 

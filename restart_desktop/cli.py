@@ -56,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="set up a new data folder for a worker (headless)")
     init.add_argument("--name", required=True, help="the worker's name")
     init.add_argument("--organisation", required=True, help="partner organisation code or name")
-    init.add_argument("--role", choices=["worker", "supervisor"], default="worker")
+    init.add_argument("--role", choices=["worker", "supervisor", "allocator"], default="worker")
 
     sub.add_parser("doctor", help="check the installation and the data folder")
 
@@ -95,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     promote = team_sub.add_parser(
         "promote", help="supervisor: make a member a supervisor (receives every case, reviews)")
     promote.add_argument("device")
+    promote.add_argument("--role", choices=["supervisor", "allocator"], default="supervisor",
+                         help="supervisor (default), or allocator: the OPCC's decision maker, "
+                         "whose laptop receives the intake of every case and no notes")
 
     passphrase = sub.add_parser("passphrase", help="change the passphrase, or set a new one "
                                 "with the programme's recovery key")  # fmt: skip
@@ -131,6 +134,10 @@ def _parser() -> argparse.ArgumentParser:
                          help="a name found that is not to be withheld (repeat for more)")
     subject.add_argument("--no-redact", action="store_true",
                          help="withhold nothing (when the names found are not other people)")
+
+    from restart_desktop.cli_intake import add_parser as add_intake_parser
+
+    add_intake_parser(sub)
 
     report = sub.add_parser(
         "report", help="supervisor: write the board pack (PDF and CSV files) for a period")
@@ -323,6 +330,7 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from restart_desktop.app.sync import SyncService, write_recovery_identity
+    from restart_desktop.domain.case import Role
 
     session = _open_session(paths)
     try:
@@ -360,12 +368,26 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
             service.remove(args.device)
             print("Removed: nothing more is sent to or taken from that device.")
         elif args.team_command == "promote":
-            member = service.promote(args.device)
-            print(f"{member.name} is now a supervisor: their laptop receives every case of the "
-                  "team from its next sync.")
+            member = service.promote(args.device, Role(args.role))
+            if member.role == Role.ALLOCATOR:
+                print(f"{member.name} is now the allocator: their laptop receives the intake "
+                      "of every case (never notes, referrals or scores) from its next sync.")
+            else:
+                print(f"{member.name} is now a supervisor: their laptop receives every case "
+                      "of the team from its next sync.")
     finally:
         session.close()
     return EXIT_OK
+
+
+def _cmd_intake(paths: DataPaths, args: argparse.Namespace) -> int:
+    from restart_desktop.cli_intake import run
+
+    session = _open_session(paths)
+    try:
+        return run(session, args)
+    finally:
+        session.close()
 
 
 def _cmd_retention(paths: DataPaths, args: argparse.Namespace) -> int:
@@ -536,6 +558,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_passphrase(paths, args)
         if args.command == "retention":
             return _cmd_retention(paths, args)
+        if args.command == "intake":
+            return _cmd_intake(paths, args)
         if args.command == "export-subject":
             return _cmd_export_subject(paths, args)
         from restart_desktop.ui.application import run_gui

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from restart_desktop.app.audit_heads import heads_by_device
 from restart_desktop.app.errors import UserError
+from restart_desktop.app.permissions import allowed
 from restart_desktop.app.session import AppSession, FailedUnlocks
 from restart_desktop.domain.audit import (
     AuditAction,
@@ -19,8 +20,9 @@ from restart_desktop.domain.audit import (
     first_break,
     head_breaks,
 )
-from restart_desktop.domain.case import Role, display_name
+from restart_desktop.domain.case import display_name
 from restart_desktop.domain.clock import at_local
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.audit import append_entry
 from restart_desktop.store.models import AuditEntry, Device, Person, Worker
 
@@ -107,7 +109,7 @@ class AuditService:
     def entries(self, wanted: AuditFilter, limit: int = 1000) -> list[AuditView]:
         """Newest first. The whole log is a supervisor's; anyone sees a case's trail for a
         case on their laptop."""
-        if wanted.person_id is None and self._app.worker.role != Role.SUPERVISOR:
+        if wanted.person_id is None and not allowed(self._app, Permission.SUPERVISE):
             raise UserError("The whole audit log is for supervisors.")
         query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.seq.desc())
         if wanted.person_id:
@@ -152,7 +154,7 @@ class AuditService:
         who = select(AuditEntry.worker_id).distinct()
         if person_id is not None:
             who = who.where(AuditEntry.person_id == person_id)
-        elif self._app.worker.role != Role.SUPERVISOR:
+        elif not allowed(self._app, Permission.SUPERVISE):
             raise UserError("The whole audit log is for supervisors.")
         with self._app.db.read() as s:
             return [(w.id, w.name) for w in s.scalars(

@@ -16,7 +16,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from restart_desktop.app.audit import record
-from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.permissions import allowed, require
 from restart_desktop.app.referrals import duty_to_refer_answered
 from restart_desktop.app.release import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
@@ -31,7 +32,6 @@ from restart_desktop.domain.case import (
     CaseStatus,
     ConsentMethod,
     ReferralSource,
-    Role,
     display_name,
     eligibility_warnings,
     reason_problem,
@@ -42,6 +42,7 @@ from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
 from restart_desktop.domain.notes import ActionStatus
 from restart_desktop.domain.release import ReleaseFlags, release_flags
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.changes import to_json_value
 from restart_desktop.store.models import (
     Change,
@@ -554,7 +555,7 @@ class CaseService:
         person.status = CaseStatus.RECOMMENDED.value
         person.status_reason = reason.strip() or "Recommended to the programme"
         # A worker's own recommendation is theirs; a supervisor's waits for allocation.
-        if self._app.worker.role != Role.SUPERVISOR:
+        if not allowed(self._app, Permission.DECIDE_INTAKE):
             person.allocated_worker_id = self._app.worker.id
         with self._db.write() as s:
             s.add(person)
@@ -657,8 +658,7 @@ class CaseService:
         handover record; the worker's laptop receives the case with its history at its next
         sync. ``worker_id`` None takes the case back to the unallocated list. Returns what was
         recorded (None for taking back)."""
-        if self._app.worker.role != Role.SUPERVISOR:
-            raise UserError("Only a supervisor allocates cases and hands them over.")
+        require(self._app, Permission.ALLOCATE)
         with self._db.write() as s:
             person = s.get(Person, case_id)
             if person is None:
@@ -700,8 +700,7 @@ class CaseService:
     def set_legal_hold(self, case_id: str, hold: bool, reason: str) -> None:
         """A supervisor's legal hold: while it is on, no retention rule erases the case (on
         any laptop). Placing and lifting it both need a reason, kept in the field history."""
-        if self._app.worker.role != Role.SUPERVISOR:
-            raise UserError("Only a supervisor places or lifts a legal hold.")
+        require(self._app, Permission.LEGAL_HOLD)
         with self._db.write() as s:
             person = s.get(Person, case_id)
             if person is None:
@@ -717,7 +716,7 @@ class CaseService:
 
     @property
     def can_allocate(self) -> bool:
-        return self._app.worker.role == Role.SUPERVISOR
+        return allowed(self._app, Permission.ALLOCATE)
 
     def handovers(self, case_id: str) -> list[HandoverView]:
         """The case's allocations, handovers and shares, newest first."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.demo_intake import add_allocator, demo_intake
 from restart_desktop.app.release import item_id_for, new_plan
 from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol
 from restart_desktop.domain.allocation import HandoverKind
@@ -149,6 +150,9 @@ def fill_demo_data(
         manager = Worker(id=_seeded_id(rng, anchor), name=MANAGER[0],
                          organisation_code=MANAGER[1], role=Role.SUPERVISOR.value)  # fmt: skip
         s.add(manager)
+        add_allocator(s, uuid7(int(anchor.timestamp() * 1000), rand=seed))
+        organisations = {session.worker.id: session.worker.organisation_code,
+                         **{w: o for w, (_n, o) in zip(colleague_ids, COLLEAGUES, strict=True)}}
     worker_ids = [session.worker.id, session.worker.id, session.worker.id, *colleague_ids]
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
@@ -172,6 +176,7 @@ def fill_demo_data(
                 _demo_plan(s, rng, person, session, today)
                 _demo_referrals(s, rng, person, session, today)
                 _demo_assessments(s, rng, person, session, today)
+            demo_intake(s, seed + done, people, organisations)
             ids = [person.id for person in people]
         if done == 0:
             _demo_barriers(ids, session, rng, today)

@@ -28,3 +28,7 @@ class AlreadyEnrolled(UserError):
 
 class NotEnrolled(UserError):
     pass
+
+
+class NotPermitted(UserError):
+    """The signed-in role may not do this (``domain.roles``); nothing was read or saved."""

@@ -21,9 +21,11 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
+from restart_desktop.app.intake_figures import intake_tables
+from restart_desktop.app.permissions import allowed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
-from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource, Role
+from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.clock import at_local, local_date
 from restart_desktop.domain.figures import (
@@ -42,6 +44,7 @@ from restart_desktop.domain.outcomes import BarrierStatus
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.release import is_day_before_bank_holiday, is_friday
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import (
     Assessment,
     Barrier,
@@ -85,7 +88,7 @@ class FiguresService:
                progress: Progress | None = None) -> Figures:  # fmt: skip
         """The figures for the board pack: a supervisor's laptop only (a worker's holds only
         their own cases, so its figures would be a part taken for the whole)."""
-        if self._app.worker.role != Role.SUPERVISOR:
+        if not allowed(self._app, Permission.SUPERVISE):
             raise UserError("The board pack is made on a supervisor's laptop, which holds every "
                             "case of the team.")
         if group_by == "worker":
@@ -134,11 +137,12 @@ class FiguresService:
             barrier_tables, barrier_summary = _barriers(s, period, self._reference)
             tick(6, steps)
             reviews, review_summary = _reviews(s, period, group)
+            intake, intake_summary = intake_tables(s, period, self._reference)
             tick(7, steps)
-        tables = (cases, sources, *release_tables, *referral_tables, outcomes,
+        tables = (cases, sources, *intake, *release_tables, *referral_tables, outcomes,
                   *barrier_tables, reviews)  # fmt: skip
-        summary = (*case_summary, *release_summary, *referral_summary, *review_summary,
-                   *barrier_summary)  # fmt: skip
+        summary = (*case_summary, *intake_summary, *release_summary, *referral_summary,
+                   *review_summary, *barrier_summary)  # fmt: skip
         return Figures(period, group_by, tuple(tables), tuple(summary))
 
 

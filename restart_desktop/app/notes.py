@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
@@ -32,6 +33,7 @@ from restart_desktop.domain.notes import (
     is_overdue,
 )
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import (
     Addendum,
     ContactNote,
@@ -153,6 +155,7 @@ class SearchHit:
 
 
 
+@guarded(Permission.CASE_WORK)
 class NoteService:
     def __init__(
         self,

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, edited_fields, same, words
 from restart_desktop.domain.case import display_name
@@ -27,6 +28,7 @@ from restart_desktop.domain.outcomes import (
     distance_travelled,
     score_problems,
 )
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import Assessment, Barrier, Person, Worker
 
 
@@ -166,6 +168,7 @@ def _scores_words(name: str, value: Any) -> str:
 
 
 
+@guarded(Permission.CASE_WORK)
 class OutcomeService:
     def __init__(self, session: AppSession, clock: Clock | None = None) -> None:
         self._app = session

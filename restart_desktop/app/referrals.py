@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.permissions import guarded
 from restart_desktop.app.release import ReleaseService, duty_to_refer_ticked
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, check_edit
@@ -40,6 +41,7 @@ from restart_desktop.domain.referrals import (
     transition_problem,
 )
 from restart_desktop.domain.release import release_flags
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import (
     ContactNote,
     Person,
@@ -149,6 +151,7 @@ class DutyToReferProposal:
 
 
 
+@guarded(Permission.CASE_WORK)
 class ReferralService:
     def __init__(self, session: AppSession, clock: Clock | None = None) -> None:
         self._app = session

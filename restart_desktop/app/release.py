@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, edited_fields, words
 from restart_desktop.domain.audit import AuditAction
@@ -45,6 +46,7 @@ from restart_desktop.domain.checklist import (
 from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.release import ReleaseFlags, release_flags
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.changes import to_json_value
 from restart_desktop.store.models import (
     ChecklistSnapshot,
@@ -364,6 +366,7 @@ def new_plan(s: Session, person: Person, reference: ReferenceData, number: int) 
 EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
+@guarded(Permission.CASE_WORK)
 class ReleaseService:
     def __init__(self, session: AppSession, clock: Clock | None = None) -> None:
         self._app = session

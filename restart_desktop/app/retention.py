@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import receives_case
-from restart_desktop.domain.case import CaseStatus, display_name
+from restart_desktop.domain.case import CaseStatus, Role, display_name
 from restart_desktop.domain.clock import local_date
 from restart_desktop.domain.retention import (
     EXPORT_YEARS,
@@ -33,6 +33,7 @@ from restart_desktop.domain.retention import (
     policy_problems,
     schedule,
 )
+from restart_desktop.domain.roles import keeps_entity
 from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import audiences
 from restart_desktop.store.erasure import erase_cases, optimize_search_index
@@ -85,14 +86,22 @@ class RetentionService:
                  today: Callable[[], dt.date] | None = None) -> None:  # fmt: skip
         self._app = session
         self._today = today or session.clock.today
+        self._role_now: str | None = None
 
     def today(self) -> dt.date:
         return self._today()
 
     @property
     def supervisor(self) -> bool:
-        with self._app.db.read() as s:
-            return self._app.is_supervisor_now(s)
+        return self._role() == Role.SUPERVISOR
+
+    def _role(self) -> str:
+        """The worker's role as the database says (read once for this service: a run asks
+        several times and a promotion arrives only with a sync)."""
+        if self._role_now is None:
+            with self._app.db.read() as s:
+                self._role_now = self._app.role_now(s)
+        return self._role_now
 
     def policy(self) -> RetentionPolicy:
         return RetentionPolicy(_int_setting(self._app, LAPTOP_DAYS_SETTING, LAPTOP_DAYS),
@@ -169,7 +178,8 @@ class RetentionService:
         rows = (s.execute(query).all() if only is None else
                 [row for chunk in batches(only) for row in
                  s.execute(query.where(Person.id.in_(chunk)))])  # fmt: skip
-        if supervisor:
+        # The allocator's laptop keeps the intake of every case, as a supervisor's every case.
+        if supervisor or not keeps_entity(self._role(), "contact_notes"):
             mine = {row.id for row in rows}
         else:
             known = audiences(s, [row.id for row in rows])

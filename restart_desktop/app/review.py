@@ -16,9 +16,10 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.permissions import allowed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
-from restart_desktop.domain.case import Role, display_name
+from restart_desktop.domain.case import display_name
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.clock import Clock, at_local, local_date, local_text
 from restart_desktop.domain.notes import ContactType
@@ -34,6 +35,7 @@ from restart_desktop.domain.review import (
     review_state,
     state_after,
 )
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import (
     Addendum,
     ContactNote,
@@ -164,7 +166,7 @@ class ReviewService:
 
     @property
     def is_supervisor(self) -> bool:
-        return self._app.worker.role == Role.SUPERVISOR
+        return allowed(self._app, Permission.SUPERVISE)
 
     def _require_supervisor(self) -> None:
         if not self.is_supervisor:

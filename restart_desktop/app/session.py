@@ -92,9 +92,13 @@ class AppSession:
     def is_supervisor_now(self, s: Session) -> bool:
         """Whether this laptop's worker is a supervisor now: a promotion arrives as a change
         of their worker record, so it is read from the database, not the unlock."""
+        return self.role_now(s) == Role.SUPERVISOR
+
+    def role_now(self, s: Session) -> str:
+        """This laptop's worker's role as the database says now (a promotion arrives as a
+        change of their worker record)."""
         worker = s.get(Worker, self.worker.id)
-        role = worker.role if worker is not None else self.worker.role.value
-        return role == Role.SUPERVISOR
+        return worker.role if worker is not None else self.worker.role.value
 
     @property
     def idle_lock_minutes(self) -> int:

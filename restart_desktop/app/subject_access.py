@@ -30,6 +30,7 @@ from sqlalchemy import Table, Text, select, type_coerce
 from restart_desktop import __version__
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, UserError
+from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.audit import AuditAction
@@ -43,6 +44,7 @@ from restart_desktop.domain.redaction import (
     reference_vocabulary,
 )
 from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import Base, ChecklistSnapshot, Person, Worker
 
 AUDIT_DETAIL = "subject access export"
@@ -139,6 +141,7 @@ def _texts(tables: Mapping[str, list[Row]]) -> Iterator[str]:
             yield from _strings(list(row.values()))
 
 
+@guarded(Permission.CASE_WORK)
 class SubjectAccessService:
     def __init__(self, session: AppSession) -> None:
         self._app = session

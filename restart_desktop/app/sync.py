@@ -25,6 +25,7 @@ from restart_desktop.app.audit import record
 from restart_desktop.app.audit_heads import exchange_heads
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.passphrase import ensure_recovery_copy
+from restart_desktop.app.permissions import require
 from restart_desktop.app.retention import CONFIRMED_SEQ, RetentionService
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
@@ -33,6 +34,7 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.merge import bases_of
+from restart_desktop.domain.roles import INTAKE_ENTITIES, Permission, keeps_entity
 from restart_desktop.store.audit import without_clashing_entries
 from restart_desktop.store.case_index import audiences, case_of_change
 from restart_desktop.store.changes import to_json_value, utcnow
@@ -312,9 +314,10 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
     check_clocks(bundle)
     try:
         with session.db.write() as s:
-            me, supervisor = _who(session, s)
+            me, supervisor, role = _who(session, s)
             kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
-                                        (bundle.device_id, bundle.from_seq, bundle.to_seq))
+                                        (bundle.device_id, bundle.from_seq, bundle.to_seq),
+                                        role=role)  # fmt: skip
             result = apply_changes(s, without_clashing_entries(s, kept))
             if not supervisor and _comes_here(bundle.changes, me):
                 result = replace(result, came_here=True)
@@ -344,9 +347,11 @@ def _comes_here(changes: Sequence[Mapping[str, Any]], worker_id: str) -> bool:
     return False
 
 
-def _who(session: AppSession, s: Session) -> tuple[str, bool]:
-    """This laptop's worker and whether they are a supervisor now."""
-    return session.worker.id, session.is_supervisor_now(s)
+def _who(session: AppSession, s: Session) -> tuple[str, bool, str]:
+    """This laptop's worker, whether they are a supervisor now, and their role now (a
+    promotion arrives as a change of their worker record): one read."""
+    role = session.role_now(s)
+    return session.worker.id, role == Role.SUPERVISOR, role
 
 
 def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> int:
@@ -356,10 +361,12 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
     bundle; what cannot be read now is tried again at the next sync. Returns the changes
     applied."""
     with session.db.read() as s:
-        me, supervisor = _who(session, s)
+        me, supervisor, role = _who(session, s)
+        # An allocator receives every case (its intake records only: filtered below).
+        every_case = supervisor or not keeps_entity(role, "contact_notes")
         query = select(SyncSkipped.case_id, SyncSkipped.device_id, SyncSkipped.from_seq,
                        SyncSkipped.to_seq)  # fmt: skip
-        if not supervisor:  # narrowed in SQL: this runs at every sync
+        if not every_case:  # narrowed in SQL: this runs at every sync
             query = query.join(SyncCaseIndex, SyncCaseIndex.case_id == SyncSkipped.case_id).where(
                 or_(SyncCaseIndex.allocated_worker_id == me,
                     SyncCaseIndex.allocated_worker_id.is_(None),
@@ -368,7 +375,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
         known = audiences(s, [row.case_id for row in skipped])
         gone = erasures_here(s, [row.case_id for row in skipped], device_id=session.device_id)
     come = [row for row in skipped if row.case_id not in gone
-            and receives_case(me, supervisor, known.get(row.case_id))]  # fmt: skip
+            and receives_case(me, every_case, known.get(row.case_id))]  # fmt: skip
     bundles: dict[tuple[str, int, int], set[str]] = {}
     for row in come:
         bundles.setdefault((row.device_id, row.from_seq, row.to_seq), set()).add(row.case_id)
@@ -393,7 +400,8 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
                 read_all = False
                 continue
             with session.db.write() as s:
-                wanted = [c for c in bundle.changes if case_of_change(s, c) in cases]
+                wanted = [c for c in bundle.changes if case_of_change(s, c) in cases
+                          and keeps_entity(role, str(c["entity"]))]  # fmt: skip
                 applied += apply_changes(s, without_clashing_entries(s, wanted)).applied
         if read_all:
             with session.db.write() as s:
@@ -524,9 +532,13 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
     have the same digests over the same cases."""
     changes, state = hashlib.sha256(), hashlib.sha256()
     with session.db.read() as s:
-        me, supervisor = _who(session, s)
+        me, supervisor, role = _who(session, s)
+        # An allocator's laptop holds the intake of every case and nothing else: its digest
+        # covers those kinds of record, and no other laptop compares itself with it.
+        intake_only = for_worker is None and not keeps_entity(role, "contact_notes")
         scope_worker = for_worker or (None if supervisor else me)
-        cases = cases_of_worker(s, scope_worker) if scope_worker else None
+        cases = (cases_of_worker(s, scope_worker) if scope_worker and not intake_only
+                 else None)  # fmt: skip
         high_water = {peer.device_id: peer.high_water for peer in s.scalars(select(SyncPeer))
                       if peer.high_water}  # fmt: skip
         own = s.execute(select(func.max(Change.seq)).where(
@@ -539,9 +551,13 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
         query = select(Change.change_id).order_by(Change.change_id)
         if cases is not None:
             query = query.where(Change.case_id.is_(None) | Change.case_id.in_(cases))
+        if intake_only:
+            query = query.where(Change.entity.in_(sorted(INTAKE_ENTITIES)))
         for (change_id,) in s.execute(query.execution_options(**streamed)):
             changes.update(change_id.encode() + b"\n")
         for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
+            if intake_only and model.__tablename__ not in INTAKE_ENTITIES:
+                continue
             columns = sorted(model.__table__.columns, key=lambda c: c.name)
             state.update(model.__tablename__.encode() + b"\n")
             rows = select(*columns).order_by(model.id)
@@ -552,8 +568,11 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
             for row in s.execute(rows.execution_options(**streamed)):
                 state.update(json.dumps([to_json_value(v) for v in row], sort_keys=True).encode()
                              + b"\n")  # dict key order is not content: JSON columns
-    return {"device": session.device_id, "high_water": high_water, "worker": scope_worker,
-            "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
+    found = {"device": session.device_id, "high_water": high_water, "worker": scope_worker,
+             "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
+    if intake_only:
+        found["scope"] = "intake"
+    return found
 
 
 def publish_and_compare_digests(
@@ -588,6 +607,8 @@ def publish_and_compare_digests(
             theirs = json.loads(open_sealed(found[0], keys))
         except (EnvelopeError, ValueError):
             continue  # an old or damaged digest proves nothing either way
+        if "scope" in theirs or "scope" in own:
+            continue  # an allocator's laptop holds other kinds of record: nothing to compare
         if theirs.get("worker") is None:  # a supervisor's laptop: it holds every case
             confirmed = theirs.get("high_water", {}).get(session.device_id, 0)
             if isinstance(confirmed, int) and confirmed > int(
@@ -668,8 +689,7 @@ class SyncService:
         return target
 
     def _require_supervisor(self) -> None:
-        if self._app.worker.role != Role.SUPERVISOR:
-            raise UserError("Only a supervisor creates the team and approves or removes devices.")
+        require(self._app, Permission.MANAGE_TEAM)
 
     def _member(self) -> Member:
         keys = device_keys(self._app)
@@ -785,10 +805,12 @@ class SyncService:
         self._publish(target, updated)  # fmt: skip
         return updated
 
-    def promote(self, device_id: str) -> Member:
-        """Make a member a supervisor (a partner team leader): the roster says so, and their
-        worker record too, so their laptop receives every case of the team from its next
-        sync. Only the supervisor who made the team signs the roster."""
+    def promote(self, device_id: str, role: Role = Role.SUPERVISOR) -> Member:
+        """Give a member a role: a supervisor (a partner team leader; their laptop receives
+        every case of the team from its next sync) or the allocator (the OPCC's decision
+        maker; their laptop receives the intake of every case and nothing of the work with
+        people). The roster says so, and their worker record too. Only the supervisor who
+        made the team signs the roster."""
         self._require_supervisor()
         target = self._need_target()
         roster = self._roster(target)
@@ -799,7 +821,7 @@ class SyncService:
             if s.get(Worker, member.worker_id) is None:
                 raise UserError("Sync once first: this laptop has not received that worker's "
                                 "record yet.")  # fmt: skip
-        promoted = replace(member, role=Role.SUPERVISOR.value)
+        promoted = replace(member, role=role.value)
         others = tuple(m for m in roster.members if m.device_id != device_id)
         try:
             self._publish(target, replace(roster, version=roster.version + 1,
@@ -810,7 +832,7 @@ class SyncService:
         with self._app.db.write() as s:
             worker = s.get(Worker, member.worker_id)
             if worker is not None:
-                worker.role = Role.SUPERVISOR.value
+                worker.role = role.value
         return promoted
 
     def sync_now(

@@ -143,8 +143,11 @@ _CONSENT_LABELS: Mapping[ConsentMethod, str] = {
 
 
 class Role(StrEnum):
+    """Who the signed-in person is; what each role may do is in ``domain.roles``."""
+
     WORKER = "worker"
     SUPERVISOR = "supervisor"
+    ALLOCATOR = "allocator"  # the OPCC's decision maker: the intake queue, nothing of the work
 
     @property
     def label(self) -> str:
@@ -154,6 +157,7 @@ class Role(StrEnum):
 _ROLE_LABELS: Mapping[Role, str] = {
     Role.WORKER: "Frontline worker",
     Role.SUPERVISOR: "Supervisor",
+    Role.ALLOCATOR: "Allocator",
 }
 
 

@@ -132,13 +132,37 @@ class BarrierCategory:
 
 
 @dataclass(frozen=True)
+class RecommenderKind:
+    """Who recommends people to the programme (recommender_kinds.csv)."""
+
+    code: str
+    label: str
+    self: str  # "yes" for the person's own recommendation
+
+    @property
+    def is_self(self) -> bool:
+        return self.self == "yes"
+
+
+@dataclass(frozen=True)
+class DeclineReason:
+    """Why a recommendation is declined (decline_reasons.csv). ``letter`` is what the decision
+    letter may say (empty: the letter gives no reason)."""
+
+    code: str
+    label: str
+    letter: str = ""
+
+
+@dataclass(frozen=True)
 class BankHoliday:
     date: dt.date
     name: str
 
 
 _T = TypeVar(
-    "_T", Prison, LocalAuthority, Organisation, Need, SentenceType, OutcomeArea, BarrierCategory
+    "_T", Prison, LocalAuthority, Organisation, Need, SentenceType, OutcomeArea, BarrierCategory,
+    RecommenderKind, DeclineReason,
 )
 
 
@@ -161,6 +185,8 @@ class ReferenceData:
     services: tuple[Service, ...] = ()
     outcome_areas: tuple[OutcomeArea, ...] = ()
     barrier_categories: tuple[BarrierCategory, ...] = ()
+    recommender_kinds: tuple[RecommenderKind, ...] = ()
+    decline_reasons: tuple[DeclineReason, ...] = ()
     # Built once: release flags test membership for every row of the caseload.
     _holiday_dates: frozenset[dt.date] = field(
         init=False, repr=False, compare=False, default=frozenset()
@@ -183,6 +209,12 @@ class ReferenceData:
 
     def sentence_type(self, code: str) -> SentenceType | None:
         return _find(self.sentence_types, code)
+
+    def recommender_kind(self, code: str) -> RecommenderKind | None:
+        return _find(self.recommender_kinds, code)
+
+    def decline_reason(self, code: str) -> DeclineReason | None:
+        return _find(self.decline_reasons, code)
 
     def barrier_category(self, code: str) -> BarrierCategory | None:
         return _find(self.barrier_categories, code)
@@ -417,7 +449,7 @@ def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
 CSV_FILES = (
     "prisons.csv", "local_authorities.csv", "organisations.csv", "needs.csv",
     "sentence_types.csv", "bank_holidays.csv", "services.csv", "outcome_areas.csv",
-    "barrier_categories.csv",
+    "barrier_categories.csv", "recommender_kinds.csv", "decline_reasons.csv",
 )  # fmt: skip
 
 
@@ -468,6 +500,14 @@ def _load(directory: Path) -> ReferenceData:
         ),
         barrier_categories=_load_table(
             BarrierCategory, directory / "barrier_categories.csv", ("code", "label"),
+            ("code", "label"),
+        ),
+        recommender_kinds=_load_table(
+            RecommenderKind, directory / "recommender_kinds.csv", ("code", "label", "self"),
+            ("code", "label", "self"),
+        ),
+        decline_reasons=_load_table(
+            DeclineReason, directory / "decline_reasons.csv", ("code", "label", "letter"),
             ("code", "label"),
         ),
         checklist_templates=load_templates(

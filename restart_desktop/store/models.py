@@ -17,53 +17,19 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from restart_desktop.domain.ids import uuid7
-from restart_desktop.store.types import UtcDateTime
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    #: Every instant is aware UTC: the column type refuses a naive datetime.
-    type_annotation_map: ClassVar[dict[Any, Any]] = {dt.datetime: UtcDateTime()}
-
-
-class SyncedRecord(Base):
-    """A record minted on a laptop and shipped to other devices as changes."""
-
-    __abstract__ = True
-    #: Columns that describe the record's bookkeeping, not its content.
-    BOOKKEEPING: ClassVar[frozenset[str]] = frozenset(
-        {"id", "created_at", "updated_at", "created_by", "updated_by", "last_change_id"}
-    )
-
-    #: Append-only records (finalised notes, addenda) refuse any change after creation.
-    IMMUTABLE: ClassVar[bool] = False
-    #: A field that, once set, makes the record final: no later change applies (sync merge).
-    FINAL_FIELD: ClassVar[str | None] = None
-    #: Flags that only a deliberate edit clears: when two laptops disagree, "set" shows.
-    RISK_FLAGS: ClassVar[frozenset[str]] = frozenset()
-
-    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
-    created_at: Mapped[dt.datetime] = mapped_column()
-    updated_at: Mapped[dt.datetime] = mapped_column()
-    created_by: Mapped[str] = mapped_column(String(36))
-    updated_by: Mapped[str] = mapped_column(String(36))
-    last_change_id: Mapped[str | None] = mapped_column(String(64))
+# Defined in store.base (shared with store.intake_models); re-exported for the many importers.
+from restart_desktop.store.base import NAMING as NAMING
+from restart_desktop.store.base import Base as Base
+from restart_desktop.store.base import SyncedRecord as SyncedRecord
+from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord, OnwardHandover
 
 
 class Worker(SyncedRecord):
@@ -581,6 +547,9 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     Worker,
     Device,
     Person,
+    IntakeRecord,
+    IntakeDecision,
+    OnwardHandover,
     ContactNote,
     Addendum,
     FollowUpAction,

@@ -23,6 +23,7 @@ from restart_desktop.domain.allocation import receives_case
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.domain.merge import ChangeInfo, Merged, Rules, bases_of, merge
 from restart_desktop.domain.retention import ErasureRule
+from restart_desktop.domain.roles import keeps_entity
 from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import (
     audiences,
@@ -172,7 +173,7 @@ def _own_device(s: Session) -> str:
 
 def keep_for_this_laptop(
     s: Session, raws: Sequence[Mapping[str, Any]], worker_id: str, supervisor: bool,
-    bundle: tuple[str, int, int],
+    bundle: tuple[str, int, int], role: str = "",
 ) -> list[Mapping[str, Any]]:
     """The changes of a bundle this laptop keeps: all of them on a supervisor's laptop; on a
     worker's, team records and the cases that are theirs or shared with them. The index learns
@@ -192,6 +193,10 @@ def keep_for_this_laptop(
                 != ErasureRule.RETENTION or raw["entity"] == AuditEntry.__tablename__]  # fmt: skip
     if supervisor:
         return list(raws)
+    if role and not keeps_entity(role, "contact_notes"):
+        # An allocator's laptop: the intake of every case, never its notes, referrals'
+        # details or scores (nothing to read again later either: it never wants them).
+        return [raw for raw in raws if keeps_entity(role, str(raw["entity"]))]
     known = audiences(s, [c for c in cases.values() if c])
     kept: list[Mapping[str, Any]] = []
     left: set[str] = set()

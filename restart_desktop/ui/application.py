@@ -643,7 +643,13 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
-        self.new_action = self._action("&New person", QKeySequence.StandardKey.New, self._on_new)
+        self.new_action = self._action("&New recommendation", QKeySequence.StandardKey.New,
+                                       self._on_new)  # fmt: skip
+        self.intake_action = self._action("Show &intake queue", "Ctrl+8", self._on_intake)
+        self.exit_action = self._action("Show cases with no plan after su&pport", "Ctrl+9",
+                                        self._on_after_support)  # fmt: skip
+        self.onward_action = self._action("Onward &handover summary…", "Ctrl+Shift+O",
+                                          self._on_onward)  # fmt: skip
         self.find_action = self._action("&Find in caseload", "Ctrl+F", self._on_find)
         self.caseload_action = self._action("Show &caseload", "Ctrl+1", self._on_caseload)
         self.actions_action = self._action("Show my &actions", "Ctrl+2", self._on_my_actions)
@@ -678,6 +684,9 @@ class MainWindow(QMainWindow):
             self.review_action,
             self.figures_action,
             self.audit_action,
+            self.intake_action,
+            self.exit_action,
+            self.onward_action,
         ):
             file_menu.addAction(action)
         file_menu.addAction(self.close_case_action)
@@ -714,6 +723,9 @@ class MainWindow(QMainWindow):
             self.review_action,
             self.figures_action,
             self.audit_action,
+            self.intake_action,
+            self.exit_action,
+            self.onward_action,
             self.find_action,
             self.caseload_action,
             self.close_case_action,
@@ -731,7 +743,8 @@ class MainWindow(QMainWindow):
         for action in self.unlocked_actions:
             action.setEnabled(open_)
         supervisor = self.workspace is not None and self.workspace.supervisor
-        for action in (self.review_action, self.figures_action, self.audit_action):
+        for action in (self.review_action, self.figures_action, self.audit_action,
+                       self.exit_action):  # fmt: skip
             action.setVisible(supervisor)
             action.setEnabled(open_ and supervisor)
 
@@ -756,7 +769,19 @@ class MainWindow(QMainWindow):
 
     def _on_new(self) -> None:
         if self.workspace is not None and not self.is_locked:
-            self.workspace.new_case()
+            self.workspace.new_intake()
+
+    def _on_after_support(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_after_support()
+
+    def _on_onward(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.onward_summary()
+
+    def _on_intake(self) -> None:
+        if self.workspace is not None and not self.is_locked:
+            self.workspace.show_intake()
 
     def _on_find(self) -> None:
         if self.workspace is not None and not self.is_locked:

@@ -92,8 +92,9 @@ class CaseloadView(QWidget):
         release_label = QLabel("&Release:")
         release_label.setBuddy(self.release_filter)
 
-        self.new_button = QPushButton("&New person")
-        self.new_button.setToolTip("Record a new person recommended to the programme (Ctrl+N)")
+        self.new_button = QPushButton("&New recommendation…")
+        self.new_button.setToolTip("Record a person recommended to the programme: it goes to "
+                                   "the intake queue for the allocation decision (Ctrl+N)")
         self.new_button.clicked.connect(self.new_case_requested)
 
         self.count_label = QLabel("")

@@ -11,8 +11,11 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QVBoxLayout
 from restart_desktop.app.audit import AuditService
 from restart_desktop.app.cases import CaseService, WorkerOption
 from restart_desktop.app.figures import FiguresService
+from restart_desktop.app.intake import IntakeService
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.onward import OnwardService
 from restart_desktop.app.outcomes import OutcomeService
+from restart_desktop.app.permissions import allowed
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.review import ReviewService
@@ -20,11 +23,13 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.app.subject_access import SubjectAccessService
 from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import Role
+from restart_desktop.domain.roles import Permission
 from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.audit_view import AuditTrailView, CaseAuditDialog
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
 from restart_desktop.ui.figures_view import FiguresView
+from restart_desktop.ui.intake_view import IntakeDialog, IntakeView
 from restart_desktop.ui.notices import (
     AUDIT_KINDS,
     BARRIER_KINDS,
@@ -37,6 +42,7 @@ from restart_desktop.ui.notices import (
     ChangeBroadcaster,
     follow,
 )
+from restart_desktop.ui.onward_view import ExitView, OnwardDialog
 from restart_desktop.ui.outcomes import BarriersView
 from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
@@ -101,6 +107,17 @@ class Workspace(QWidget):
             self.outcome_service, self.service, runner, session.reference
         )
         self.search = NoteSearchView(self.notes, runner)
+        self.intake_service = IntakeService(session)
+        self.intake = IntakeView(self.intake_service, runner, session.reference)
+        self.intake.new_requested.connect(self.new_intake)
+        self.intake_dialog: IntakeDialog | None = None
+        # The allocator's window: the intake queue and the case files, nothing of the work.
+        self.case_work = allowed(session, Permission.CASE_WORK)
+        self.onward = OnwardService(session)
+        self.onward_dialog: OnwardDialog | None = None
+        self.after_support: ExitView | None = None  # programme exit: a supervisor's
+        if self.supervisor:
+            self.after_support = ExitView(self.onward, runner)
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.setDocumentMode(True)
@@ -114,11 +131,19 @@ class Workspace(QWidget):
             (self.referrals, "Referrals"),
             (self.barriers, "Barriers"),
             (self.search, "Search notes"),
-        ]
+        ] if self.case_work else [(self.caseload, "Caseload")]
+        pages.append((self.intake, "Intake"))
+        if not self.case_work:  # kept (the window refers to them) but never shown
+            for hidden in (self.today, self.my_actions, self.referrals, self.barriers,
+                           self.search):  # fmt: skip
+                hidden.setParent(self)
+                hidden.hide()
         if self.review is not None and self.figures is not None:
             pages += [(self.review, "Review"), (self.figures, "Figures")]
         if self.audit is not None:
             pages.append((self.audit, "Audit trail"))
+        if self.after_support is not None:
+            pages.append((self.after_support, "After support"))
         for page, title in pages:
             index = self.tabs.addTab(page, title)
             self.tabs.tabBar().setTabButton(
@@ -135,7 +160,7 @@ class Workspace(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs)
         self.caseload.case_opened.connect(self.open_case)
-        self.caseload.new_case_requested.connect(self.new_case)
+        self.caseload.new_case_requested.connect(self.new_intake)
         self._follow_notices()
         service = self.service
         runner.run(service.workers, self._on_workers_loaded)
@@ -158,6 +183,13 @@ class Workspace(QWidget):
         search = self.search
         follow(notices, search, {"contact_notes", "addenda", "people"},
                lambda: search.search_now() if search.model.rowCount() else None)  # fmt: skip
+        follow(notices, self.intake, {"people", "intake_records", "intake_decisions"},
+               self.intake.refresh, first_show=True)  # fmt: skip
+        if not self.case_work:
+            return
+        if self.after_support is not None:
+            follow(notices, self.after_support, {"people", "onward_handovers"},
+                   self.after_support.refresh, first_show=True)  # fmt: skip
         follow(notices, self, {"reviews", "contact_notes", "addenda"}, self.count_notices)
         if self.review is not None:
             follow(notices, self.review, NOTE_KINDS | PLAN_KINDS | REFERRAL_KINDS | people,
@@ -182,6 +214,7 @@ class Workspace(QWidget):
     def _on_workers_loaded(self, workers: list[WorkerOption]) -> None:
         self.workers = workers
         self.caseload.set_workers(workers)
+        self.intake.workers = workers
         if self.review is not None:
             self.review.set_workers(workers)
 
@@ -334,18 +367,42 @@ class Workspace(QWidget):
         if case_id:
             self.open_case(case_id)
 
-    def new_case(self) -> None:
-        for existing in self.case_views():
-            if existing.case_id is None:  # a new person not saved yet: go back to it
-                self.tabs.setCurrentWidget(existing)
-                existing.given_name.setFocus()
-                return
-        view = CaseFileView(
-            self.service, self.runner, self.session.reference, self.workers, notes=self.notes,
-            release=self.release, referrals=self.referral_service,
-            outcomes=self.outcome_service, notices=self.notices,
-        )
-        self._add_case_view(view, "New person")
+    def show_after_support(self) -> None:
+        if self.after_support is not None:
+            self.tabs.setCurrentWidget(self.after_support)
+            self.after_support.focus_first()
+
+    def onward_summary(self) -> None:
+        """Ctrl+Shift+O: the onward handover summary for the current case file's person."""
+        current = self.tabs.currentWidget()
+        case_id = current.case_id if isinstance(current, CaseFileView) else (
+            self.caseload.selected_case_id() if current is self.caseload else None)
+        if not case_id or not self.case_work:
+            self.message.emit("Open a case file first: the summary is about its person.")
+            return
+        self.onward_dialog = OnwardDialog(self.onward, self.runner, case_id, self)
+        self.onward_dialog.accepted.connect(
+            lambda: self.message.emit("Onward handover summary saved and recorded."))
+        self.onward_dialog.open()
+
+    def show_intake(self) -> None:
+        self.tabs.setCurrentWidget(self.intake)
+        self.intake.focus_first()
+
+    def new_intake(self) -> None:
+        """Ctrl+N: a recommendation into the intake queue (not a case on a caseload)."""
+        if self.intake_dialog is not None and self.intake_dialog.isVisible():
+            self.intake_dialog.activateWindow()
+            return
+        self.intake_dialog = IntakeDialog(self.intake_service, self.runner,
+                                          self.session.reference, self.session.clock.today(),
+                                          self)  # fmt: skip
+        self.intake_dialog.accepted.connect(self._on_intake_saved)
+        self.intake_dialog.open()
+
+    def _on_intake_saved(self) -> None:
+        self.message.emit("Saved to the intake queue: waiting for the allocation decision.")
+        self.show_intake()
 
     def _add_case_view(self, view: CaseFileView, title: str) -> None:
         index = self.tabs.addTab(view, title)

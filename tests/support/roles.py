@@ -16,3 +16,12 @@ def as_supervisor(session: AppSession) -> AppSession:
         assert worker is not None
         worker.role = Role.SUPERVISOR.value
     return replace(session, worker=replace(session.worker, role=Role.SUPERVISOR))
+
+
+def as_role(session: AppSession, role: Role) -> AppSession:
+    """The signed-in worker with ``role`` (as ``team promote --role`` gives it)."""
+    with session.db.write() as s:
+        worker = s.get(Worker, session.worker.id)
+        assert worker is not None
+        worker.role = role.value
+    return replace(session, worker=replace(session.worker, role=role))

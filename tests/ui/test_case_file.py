@@ -117,31 +117,32 @@ def test_a_valid_edit_is_saved_once_and_shown_in_the_caseload(
     assert "Z9876YX" in numbers
 
 
-def test_new_person_from_the_keyboard(
+def test_new_person_from_the_keyboard_goes_to_the_intake_queue(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
 ) -> None:
+    """Ctrl+N and the caseload's New button both open the recommendation form (issue 22):
+    a new person waits for the allocation decision rather than landing on a caseload."""
     window = make_window()
     unlock(qtbot, window)
     assert window.workspace is not None
+    workspace = window.workspace
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    view = window.workspace.case_views()[-1]
-    assert view.case_id is None
-    assert view.given_name.hasFocus()
-    window.workspace.show_caseload()
-    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert window.workspace.case_views() == [view]  # back to the unsaved one, not a second
-    assert window.workspace.tabs.currentWidget() is view
-    _save(qtbot, window, view)
-    assert "first name" in view.summary.text()
-
-    qtbot.keyClicks(view.given_name, "Newman")
-    qtbot.keyClicks(view.family_name, "Fictitious")
-    _save(qtbot, window, view)
-    assert view.case_id is not None
-    caseload = window.workspace.caseload
-    assert caseload.count_label.text() == "3 people"  # on a tab not shown: not loaded yet
-    qtbot.keyClick(view, Qt.Key.Key_1, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: caseload.count_label.text() == "4 people", timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: workspace.intake_dialog is not None
+                    and workspace.intake_dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    dialog = workspace.intake_dialog
+    assert dialog is not None and workspace.case_views() == []
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # no names yet
+    qtbot.waitUntil(lambda: "first name" in dialog.error.text(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    workspace.show_caseload()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(workspace.caseload, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: workspace.intake_dialog is not None
+                    and workspace.intake_dialog is not dialog
+                    and workspace.intake_dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
 
 
 def test_status_change_needs_a_reason_and_is_kept_in_the_history(

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from restart_desktop.app import demo
 from restart_desktop.app.cases import CaseloadQuery, CaseService, StatusFilter
+from restart_desktop.app.demo_intake import ALLOCATOR
 from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol, unlock
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.identifiers import crn_problem, nomis_problem
@@ -87,7 +88,8 @@ def test_demo_people_are_plainly_fictional_and_valid(enrolled: AppSession) -> No
     assert any(p["nomis_number"] for p in people)
     with enrolled.db.read() as s:
         colleagues = {w.name for w in s.scalars(select(Worker))} - {enrolled.worker.name}
-    assert colleagues == {name for name, _ in demo.COLLEAGUES} | {demo.MANAGER[0]}
+    assert colleagues == ({name for name, _ in demo.COLLEAGUES}
+                          | {demo.MANAGER[0], ALLOCATOR[0]})  # fmt: skip
     assert all("Demo" in name for name in colleagues)
 
     # The demo passes the same checks as a worker's own typing.
@@ -131,3 +133,23 @@ def test_demo_people_have_notes_actions_and_searchable_places(enrolled: AppSessi
 
         assert all(n.text.strip() for n in s.scalars(select(ContactNote)))
         assert s.scalars(select(FollowUpAction)).first() is not None
+
+
+def test_demo_intake_has_a_queue_decisions_and_an_allocator(enrolled: AppSession) -> None:
+    from restart_desktop.app.intake import IntakeService
+    from restart_desktop.domain.intake import IntakeStatus
+    from restart_desktop.store.intake_models import IntakeDecision
+
+    demo.fill_demo_data(enrolled, cases=200, seed=1, today=TODAY)
+    rows = IntakeService(enrolled).queue(include_decided=True)
+    assert len(rows) == 200  # everyone came in through the intake
+    assert 0.12 < sum(r.is_self for r in rows) / len(rows) < 0.28  # about a fifth
+    waiting = [r for r in rows if r.status in (IntakeStatus.WAITING,
+                                               IntakeStatus.MORE_INFORMATION)]  # fmt: skip
+    assert waiting and waiting == IntakeService(enrolled).queue()
+    with enrolled.db.read() as s:
+        declined = [d for d in s.scalars(select(IntakeDecision))
+                    if d.decision == "decline"]  # fmt: skip
+        assert declined and all(d.reason_code for d in declined)
+        roles = {w.role for w in s.scalars(select(Worker))}
+    assert "allocator" in roles

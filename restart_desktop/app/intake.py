@@ -1,0 +1,512 @@
+"""Intake use cases: a recommendation into the queue, the duplicate check, the allocator's
+decisions, and a referring partner's CSV batch. Plain data in and out.
+
+A recommendation is a case (``Person``, status Recommended, allocated to no one) with its
+intake record: it travels like any case, so the decision reaches the worker's laptop with the
+case's history at the next sync. Deciding needs ``Permission.DECIDE_INTAKE`` (the allocator,
+supervisors); recording one ``RECORD_INTAKE`` (everyone).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from restart_desktop.app.cases import _keep_history
+from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.permissions import allowed, require
+from restart_desktop.app.release import follow_case
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.allocation import HandoverKind
+from restart_desktop.domain.case import CaseStatus, display_name, validate_case_fields
+from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.identifiers import normalise_nomis
+from restart_desktop.domain.intake import (
+    CSV_COLUMNS,
+    CSV_REQUIRED,
+    UNDECIDED,
+    DecisionKind,
+    EligibilityAnswers,
+    IntakeStatus,
+    ScreenResult,
+    decision_problems,
+    is_duplicate,
+    parse_date,
+    parse_mappa,
+    parse_yes_no,
+    screen,
+)
+from restart_desktop.domain.roles import Permission
+from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
+from restart_desktop.store.models import Handover, Person, Worker
+
+
+@dataclass(frozen=True)
+class IntakeFields:
+    """What a recommendation records: the person, who recommended them, and the answers."""
+
+    given_name: str = ""
+    family_name: str = ""
+    date_of_birth: dt.date | None = None
+    nomis_number: str = ""
+    prison_code: str = ""
+    release_date: dt.date | None = None
+    source: str = ""  # a recommender kind code
+    recommender_name: str = ""
+    recommender_organisation: str = ""
+    recommender_role: str = ""
+    recommender_contact: str = ""
+    recommended_on: dt.date | None = None
+    reason: str = ""
+    in_thames_valley: bool | None = None
+    iom: bool | None = None
+    mappa_level: str = ""
+    earlier_custodial_sentences: int | None = None
+
+    def answers(self) -> EligibilityAnswers:
+        return EligibilityAnswers(self.in_thames_valley, self.iom, self.mappa_level,
+                                  self.earlier_custodial_sentences, self.release_date)
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A person already on this laptop who looks like the one being recommended."""
+
+    person_id: str
+    name: str
+    nomis_number: str
+    status: str  # in words
+    why: str  # "same prison number", "same name and date of birth"
+
+
+class DuplicateFound(UserError):
+    """The person looks already recorded; nothing was saved. ``found`` says who and why."""
+
+    def __init__(self, found: list[Duplicate]) -> None:
+        self.found = found
+        lines = "\n".join(f"- {d.name} ({d.why}; {d.status})" for d in found)
+        super().__init__(f"This person may already be recorded:\n{lines}")
+
+
+@dataclass(frozen=True)
+class IntakeRow:
+    """One line of the queue."""
+
+    person_id: str
+    name: str
+    nomis_number: str
+    prison: str
+    release_date: dt.date | None
+    source: str  # in words
+    recommended_on: dt.date
+    status: IntakeStatus
+    screen: ScreenResult
+    is_self: bool
+
+
+@dataclass(frozen=True)
+class DecisionView:
+    decision: DecisionKind
+    reason: str  # the coded reason in words ("" if none)
+    words: str
+    organisation: str  # in words
+    worker: str
+    by: str
+    at: dt.datetime  # UTC
+
+
+@dataclass(frozen=True)
+class IntakeDetail:
+    row: IntakeRow
+    fields: IntakeFields
+    decisions: tuple[DecisionView, ...]  # newest first
+
+
+def _summary(s: Session, app: AppSession, person: Person, intake: IntakeRecord) -> IntakeRow:
+    ref = app.reference
+    kind = ref.recommender_kind(intake.source)
+    prison = ref.prison(person.prison_code)
+    answers = EligibilityAnswers(intake.in_thames_valley, intake.iom, intake.mappa_level,
+                                 intake.earlier_custodial_sentences, person.release_date)
+    return IntakeRow(
+        person.id, display_name(person.given_name, person.family_name, person.preferred_name),
+        person.nomis_number, prison.name if prison else person.prison_code,
+        person.release_date, kind.label if kind else intake.source, intake.recommended_on,
+        IntakeStatus(intake.status), screen(answers, intake.recommended_on),
+        bool(kind and kind.is_self),
+    )  # fmt: skip
+
+
+class IntakeService:
+    def __init__(self, session: AppSession) -> None:
+        self._app = session
+        self._db = session.db
+
+    @property
+    def _clock(self) -> Clock:
+        return self._app.clock  # read at each use: tests and the window may replace it
+
+    @property
+    def can_decide(self) -> bool:
+        return allowed(self._app, Permission.DECIDE_INTAKE)
+
+    # --- recording ----------------------------------------------------------------------
+    def problems(self, values: IntakeFields) -> dict[str, str]:
+        """What is wrong with a recommendation, keyed by field (empty: it can be saved)."""
+        today = self._clock.today()
+        problems = validate_case_fields(
+            given_name=values.given_name, family_name=values.family_name,
+            nomis=values.nomis_number, crn="", date_of_birth=values.date_of_birth,
+            referral_date=values.recommended_on, release_date=None, today=today,
+        )  # fmt: skip
+        problems.pop("referral_date", None)
+        ref = self._app.reference
+        if ref.recommender_kind(values.source) is None:
+            problems["source"] = "Choose who recommended the person."
+        if values.recommended_on is None:
+            problems["recommended_on"] = "Enter the date of the recommendation."
+        elif values.recommended_on > today:
+            problems["recommended_on"] = "The recommendation is dated in the future."
+        if values.prison_code and ref.prison(values.prison_code) is None:
+            problems["prison_code"] = "Choose the prison from the list."
+        sentences = values.earlier_custodial_sentences
+        if sentences is not None and not 0 <= sentences <= 200:
+            problems["earlier_custodial_sentences"] = "Enter a number of sentences from 0."
+        return problems
+
+    def duplicates(self, values: IntakeFields) -> list[Duplicate]:
+        """People on this laptop who look like the one recommended: same prison number, or
+        same name and date of birth. A supervisor's or the allocator's laptop holds every
+        case of the team; a worker's the cases it holds."""
+        require(self._app, Permission.RECORD_INTAKE)
+        nomis = normalise_nomis(values.nomis_number)
+        conditions = []
+        if nomis:
+            conditions.append(Person.nomis_number == nomis)
+        if values.date_of_birth is not None:
+            conditions.append(Person.date_of_birth == values.date_of_birth)
+        if not conditions:
+            return []
+        with self._db.read() as s:
+            found = []
+            for person in s.scalars(select(Person).where(or_(*conditions))
+                                    .order_by(Person.family_name, Person.id)):  # fmt: skip
+                why = is_duplicate(nomis, values.given_name, values.family_name,
+                                   values.date_of_birth, person.nomis_number, person.given_name,
+                                   person.family_name, person.date_of_birth)  # fmt: skip
+                if why:
+                    found.append(Duplicate(
+                        person.id,
+                        display_name(person.given_name, person.family_name,
+                                     person.preferred_name),
+                        person.nomis_number, CaseStatus(person.status).label, why,
+                    ))  # fmt: skip
+            return found
+
+    def record(self, values: IntakeFields, *, allow_duplicate: bool = False) -> str:
+        """A recommendation into the intake queue (not onto a caseload): a case waiting for
+        the allocation decision. DuplicateFound, saving nothing, when the person looks
+        already recorded, unless ``allow_duplicate``. Returns the case id."""
+        require(self._app, Permission.RECORD_INTAKE)
+        values = self._normalised(values)
+        problems = self.problems(values)
+        if problems:
+            raise ValidationFailed(problems)
+        if not allow_duplicate and (found := self.duplicates(values)):
+            raise DuplicateFound(found)
+        with self._db.write() as s:
+            person_id = self._add(s, values)
+        return person_id
+
+    def _normalised(self, values: IntakeFields) -> IntakeFields:
+        texts = {f.name: getattr(values, f.name).strip() for f in fields(IntakeFields)
+                 if isinstance(getattr(values, f.name), str)}  # fmt: skip
+        texts["nomis_number"] = normalise_nomis(values.nomis_number)
+        return replace(values, **texts)
+
+    def _add(self, s: Session, values: IntakeFields) -> str:
+        assert values.recommended_on is not None  # checked by problems()
+        person = Person(
+            given_name=values.given_name, family_name=values.family_name,
+            date_of_birth=values.date_of_birth, nomis_number=values.nomis_number,
+            prison_code=values.prison_code, release_date=values.release_date,
+            iom=bool(values.iom), mappa=values.mappa_level in ("1", "2", "3"),
+            referral_source=values.source, referral_date=values.recommended_on,
+            status=CaseStatus.RECOMMENDED.value,
+            status_reason="Recommended to the programme: waiting for the allocation decision",
+            allocated_worker_id=None,
+        )  # fmt: skip
+        s.add(person)
+        s.flush()
+        s.add(IntakeRecord(
+            person_id=person.id, source=values.source,
+            recommender_name=values.recommender_name,
+            recommender_organisation=values.recommender_organisation,
+            recommender_role=values.recommender_role,
+            recommender_contact=values.recommender_contact,
+            recommended_on=values.recommended_on, reason=values.reason,
+            in_thames_valley=values.in_thames_valley, iom=values.iom,
+            mappa_level=values.mappa_level,
+            earlier_custodial_sentences=values.earlier_custodial_sentences,
+            status=IntakeStatus.WAITING.value,
+        ))  # fmt: skip
+        if allowed(self._app, Permission.CASE_WORK):
+            follow_case(s, person, self._app.reference, self._clock.now_minute())
+        return person.id
+
+    # --- the queue ----------------------------------------------------------------------
+    def queue(self, include_decided: bool = False) -> list[IntakeRow]:
+        """The recommendations on this laptop, oldest first; undecided only by default."""
+        require(self._app, Permission.RECORD_INTAKE)
+        query = (select(Person, IntakeRecord).join(IntakeRecord, IntakeRecord.person_id
+                                                   == Person.id)
+                 .order_by(IntakeRecord.recommended_on, IntakeRecord.created_at,
+                           IntakeRecord.id))  # fmt: skip
+        if not include_decided:
+            query = query.where(IntakeRecord.status.in_(sorted(UNDECIDED)))
+        with self._db.read() as s:
+            return [_summary(s, self._app, p, i) for p, i in s.execute(query).all()]
+
+    def for_case(self, person_id: str) -> IntakeDetail | None:
+        """The case's intake record and decisions (None: it came in before intake existed)."""
+        require(self._app, Permission.RECORD_INTAKE)
+        with self._db.read() as s:
+            person = s.get(Person, person_id)
+            intake = s.scalars(select(IntakeRecord).where(
+                IntakeRecord.person_id == person_id)).first()  # fmt: skip
+            if person is None or intake is None:
+                return None
+            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            ref = self._app.reference
+            decisions = []
+            for d in s.scalars(select(IntakeDecision).where(
+                    IntakeDecision.person_id == person_id).order_by(
+                    IntakeDecision.at.desc(), IntakeDecision.id.desc())):  # fmt: skip
+                reason = ref.decline_reason(d.reason_code)
+                organisation = ref.organisation(d.organisation_code)
+                decisions.append(DecisionView(
+                    DecisionKind(d.decision), reason.label if reason else d.reason_code,
+                    d.words, organisation.name if organisation else d.organisation_code,
+                    names.get(d.worker_id or "", ""), names.get(d.created_by, "Someone"), d.at,
+                ))  # fmt: skip
+            values = IntakeFields(
+                person.given_name, person.family_name, person.date_of_birth,
+                person.nomis_number, person.prison_code, person.release_date, intake.source,
+                intake.recommender_name, intake.recommender_organisation,
+                intake.recommender_role, intake.recommender_contact, intake.recommended_on,
+                intake.reason, intake.in_thames_valley, intake.iom, intake.mappa_level,
+                intake.earlier_custodial_sentences,
+            )  # fmt: skip
+            return IntakeDetail(_summary(s, self._app, person, intake), values,
+                                tuple(decisions))  # fmt: skip
+
+    # --- decisions ----------------------------------------------------------------------
+    def decide(self, person_id: str, kind: DecisionKind, *, organisation: str = "",
+               worker_id: str | None = None, reason_code: str = "",
+               words: str = "") -> None:  # fmt: skip
+        """The allocator's decision: accept and allocate to a partner organisation and a
+        worker, decline with a coded reason and words, or ask for more information. Kept as
+        a decision record (author and time) with the case, so it reaches the worker's laptop
+        at the next sync."""
+        require(self._app, Permission.DECIDE_INTAKE)
+        problems = decision_problems(kind, organisation, worker_id, reason_code, words)
+        ref = self._app.reference
+        if organisation and ref.organisation(organisation) is None:
+            problems["organisation"] = "Choose the partner organisation from the list."
+        if reason_code and ref.decline_reason(reason_code) is None:
+            problems["reason"] = "Choose the reason from the list."
+        if problems:
+            raise ValidationFailed(problems)
+        now = self._clock.now()
+        with self._db.write() as s:
+            person = s.get(Person, person_id)
+            intake = s.scalars(select(IntakeRecord).where(
+                IntakeRecord.person_id == person_id)).first()  # fmt: skip
+            if person is None or intake is None:
+                raise NotFound("That recommendation is no longer on this laptop.")
+            if intake.status not in UNDECIDED:
+                raise UserError(f"This recommendation is already decided "
+                                f"({IntakeStatus(intake.status).label.lower()}).")  # fmt: skip
+            if kind == DecisionKind.ACCEPT:
+                self._accept(s, person, organisation, worker_id, words, now)
+            elif kind == DecisionKind.DECLINE:
+                label = ref.decline_reason(reason_code)
+                reason = f"Declined at intake: {label.label if label else reason_code}"
+                _keep_history(s, person, "status", CaseStatus.DECLINED.value, reason, now)
+                person.status = CaseStatus.DECLINED.value
+                person.status_reason = reason
+            intake.status = kind.status.value
+            if kind != DecisionKind.MORE_INFORMATION:
+                intake.decided_at = now
+            s.add(IntakeDecision(
+                person_id=person_id, intake_id=intake.id, decision=kind.value,
+                reason_code=reason_code if kind == DecisionKind.DECLINE else "",
+                words=words.strip(),
+                organisation_code=organisation if kind == DecisionKind.ACCEPT else "",
+                worker_id=worker_id if kind == DecisionKind.ACCEPT else None, at=now,
+            ))  # fmt: skip
+
+    def _accept(self, s: Session, person: Person, organisation: str, worker_id: str | None,
+                words: str, now: dt.datetime) -> None:  # fmt: skip
+        worker = s.get(Worker, worker_id or "")
+        if worker is None or not worker.active:
+            raise ValidationFailed({"worker": "Choose a current worker."})
+        if worker.organisation_code != organisation:
+            raise ValidationFailed({"worker": "Choose a worker of the chosen organisation."})
+        note = words.strip() or "Accepted at intake"
+        _keep_history(s, person, "status", CaseStatus.ACCEPTED.value, note, now)
+        person.status = CaseStatus.ACCEPTED.value
+        person.status_reason = note
+        _keep_history(s, person, "allocated_worker_id", worker.id, note, now)
+        current = person.allocated_worker_id
+        person.allocated_worker_id = worker.id
+        s.add(Handover(person_id=person.id, kind=HandoverKind.ALLOCATION.value,
+                       from_worker_id=current, to_worker_id=worker.id, note=note, at=now))
+
+    def waiting_count(self) -> int:
+        require(self._app, Permission.RECORD_INTAKE)
+        with self._db.read() as s:
+            return int(s.execute(select(func.count()).select_from(IntakeRecord).where(
+                IntakeRecord.status.in_(sorted(UNDECIDED)))).scalar() or 0)  # fmt: skip
+
+    # --- a referring partner's batch ----------------------------------------------------
+    def import_csv(self, path: Path) -> list[str]:
+        """Record every row of a referring partner's CSV batch (columns: ``CSV_COLUMNS``),
+        all in one transaction: any bad row (named by its line) or a person already recorded
+        imports nothing of the file. Returns the new case ids."""
+        require(self._app, Permission.RECORD_INTAKE)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            raise UserError(f"The file {path} cannot be read as UTF-8 text ({error}).") from None
+        rows, problems = self._parse(text)
+        if problems:
+            raise UserError("Nothing was imported. Please correct:\n"
+                            + "\n".join(f"- {p}" for p in problems))  # fmt: skip
+        with self._db.write() as s:
+            return [self._add(s, values) for _line, values in rows]
+
+    def _parse(self, text: str) -> tuple[list[tuple[int, IntakeFields]], list[str]]:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [c for c in CSV_REQUIRED if c not in header]
+        unknown = [c for c in header if c not in CSV_COLUMNS]
+        if missing or unknown:
+            said = []
+            if missing:
+                said.append("missing column " + ", ".join(missing))
+            if unknown:
+                said.append("unknown column " + ", ".join(unknown))
+            return [], [f"line 1 (the header): {'; '.join(said)}"]
+        rows: list[tuple[int, IntakeFields]] = []
+        problems: list[str] = []
+        seen: list[tuple[int, IntakeFields]] = []
+        for raw in reader:
+            line = reader.line_num
+            values, row_problems = self._row(raw)
+            if not row_problems:
+                row_problems = list(self.problems(values).values())
+            if not row_problems:
+                for earlier, other in seen:
+                    why = is_duplicate(values.nomis_number, values.given_name,
+                                       values.family_name, values.date_of_birth,
+                                       other.nomis_number, other.given_name, other.family_name,
+                                       other.date_of_birth)  # fmt: skip
+                    if why:
+                        row_problems.append(f"the same person as line {earlier} ({why})")
+                if self.duplicates(values):
+                    row_problems.append("the person is already recorded on this laptop")
+            if row_problems:
+                problems.append(f"line {line}: " + "; ".join(row_problems))
+            else:
+                rows.append((line, values))
+            seen.append((line, values))
+        if not rows and not problems:
+            problems.append("the file holds no recommendations")
+        return rows, problems
+
+    def _row(self, raw: dict[str | None, str | None]) -> tuple[IntakeFields, list[str]]:
+        def get(name: str) -> str:
+            return (raw.get(name) or "").strip()
+
+        problems: list[str] = []
+        dates: dict[str, dt.date | None] = {}
+        for name in ("date_of_birth", "release_date", "recommended_on"):
+            dates[name], problem = parse_date(get(name))
+            if problem:
+                problems.append(f"{name}: {problem}")
+        answers: dict[str, bool | None] = {}
+        for name in ("in_thames_valley", "iom"):
+            answers[name], problem = parse_yes_no(get(name))
+            if problem:
+                problems.append(f"{name}: {problem}")
+        mappa, problem = parse_mappa(get("mappa"))
+        if problem:
+            problems.append(f"mappa: {problem}")
+        sentences: int | None = None
+        if get("earlier_custodial_sentences"):
+            try:
+                sentences = int(get("earlier_custodial_sentences"))
+            except ValueError:
+                problems.append("earlier_custodial_sentences: write a whole number")
+        values = IntakeFields(
+            given_name=get("given_name"), family_name=get("family_name"),
+            date_of_birth=dates["date_of_birth"], nomis_number=normalise_nomis(
+                get("nomis_number")), prison_code=get("prison"),
+            release_date=dates["release_date"], source=get("source"),
+            recommender_name=get("recommender_name"),
+            recommender_organisation=get("recommender_organisation"),
+            recommender_role=get("recommender_role"),
+            recommender_contact=get("recommender_contact"),
+            recommended_on=dates["recommended_on"], reason=get("reason"),
+            in_thames_valley=answers["in_thames_valley"], iom=answers["iom"],
+            mappa_level=mappa, earlier_custodial_sentences=sentences,
+        )  # fmt: skip
+        return values, problems
+
+
+@dataclass(frozen=True)
+class DecisionLetter:
+    """What the recommender is told: a short, plain letter. It gives no reason beyond what
+    the programme chooses to share (``decline_reasons.csv``'s ``letter``), never the
+    allocator's own words."""
+
+    recommender: str  # name, organisation (or "" for the person themselves)
+    is_self: bool
+    person_name: str
+    recommended_on: dt.date
+    decision: DecisionKind
+    shared_reason: str
+    decided_on: dt.date
+    made_at: dt.datetime  # UTC
+
+
+def decision_letter(service: IntakeService, person_id: str) -> DecisionLetter:
+    """The letter for the latest decision on a recommendation (UserError when undecided)."""
+    detail = service.for_case(person_id)
+    if detail is None or not detail.decisions:
+        raise UserError("This recommendation has no decision yet: there is nothing to tell "
+                        "the recommender.")  # fmt: skip
+    latest = detail.decisions[0]
+    values = detail.fields
+    reason = ""
+    if latest.decision == DecisionKind.DECLINE:
+        with service._db.read() as s:  # the code, not the label shown
+            code = s.scalars(select(IntakeDecision.reason_code).where(
+                IntakeDecision.person_id == person_id).order_by(
+                IntakeDecision.at.desc())).first() or ""  # fmt: skip
+        found = service._app.reference.decline_reason(code)
+        reason = found.letter if found else ""
+    recommender = ", ".join(p for p in (values.recommender_name,
+                                        values.recommender_organisation) if p)  # fmt: skip
+    clock = service._app.clock
+    return DecisionLetter(recommender, detail.row.is_self,
+                          f"{values.given_name} {values.family_name}",
+                          detail.row.recommended_on, latest.decision, reason,
+                          clock.local(latest.at).date(), clock.now())  # fmt: skip

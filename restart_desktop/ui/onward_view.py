@@ -1,0 +1,228 @@
+"""Documents that leave the programme: the decision letter to a recommender, and the onward
+handover summary for the service taking a person on when support ends; and the supervisor's
+programme-exit list (open cases with no plan for after support, Ctrl+9)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from pathlib import Path
+from typing import Any, ClassVar
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from restart_desktop.app.errors import UserError
+from restart_desktop.app.intake import DecisionLetter
+from restart_desktop.app.onward import ConsentNeeded, ExitRow, OnwardService, OnwardSummary
+from restart_desktop.domain.clock import local_text
+from restart_desktop.domain.intake import DecisionKind
+from restart_desktop.domain.onward import DEFAULT_SECTIONS, OnwardServiceKind, Section
+from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
+from restart_desktop.ui.pdf import BODY_PT, PdfWriterThread
+from restart_desktop.ui.tasks import TaskRunner
+from restart_desktop.ui.widgets import FieldError, ask_save_path
+
+LETTER_TITLE = "RESTART Thames Valley: your recommendation"
+SUMMARY_TITLE = "RESTART Thames Valley: onward handover summary"
+Index = QModelIndex | QPersistentModelIndex
+
+_OUTCOME_WORDS = {
+    DecisionKind.ACCEPT: "has been accepted: a RESTART worker will be in touch with them.",
+    DecisionKind.DECLINE: "has not been accepted by the programme.",
+    DecisionKind.MORE_INFORMATION: "needs a little more information before a decision: we "
+                                   "will contact you.",
+}
+
+
+def letter_html(letter: DecisionLetter) -> str:
+    """The letter in plain words: the decision and only the reason the programme shares."""
+    e = html.escape
+    greeting = "Dear " + (letter.recommender or ("the person recommended" if not letter.is_self
+                                                 else letter.person_name))  # fmt: skip
+    whom = "your recommendation" if letter.is_self else (
+        f"your recommendation of {e(letter.person_name)}")  # fmt: skip
+    parts = [
+        f'<h1 style="font-size:{BODY_PT + 6}pt;">RESTART Thames Valley</h1>',
+        f"<p>{e(letter.decided_on.strftime('%d %B %Y'))}</p>",
+        f"<p>{e(greeting)},</p>",
+        f"<p>Thank you for {whom} to the RESTART programme on "
+        f"{e(letter.recommended_on.strftime('%d %B %Y'))}. The recommendation "
+        f"{e(_OUTCOME_WORDS[letter.decision])}</p>",
+    ]
+    if letter.shared_reason:
+        parts.append(f"<p>{e(letter.shared_reason)}</p>")
+    parts.append("<p>Yours sincerely,<br/>The RESTART Thames Valley team</p>")
+    made = local_text(letter.made_at, "%d/%m/%Y at %H:%M")
+    parts.append(f'<p style="font-size:{BODY_PT - 4}pt;">Made on {made}.</p>')
+    return "\n".join(parts)
+
+
+def summary_html(summary: OnwardSummary) -> str:
+    e = html.escape
+    parts = [
+        f'<h1 style="font-size:{BODY_PT + 6}pt;">Onward handover summary</h1>',
+        f"<p>For {e(summary.service_name)} ({e(summary.service_kind.label)}), from RESTART "
+        f"Thames Valley, about {e(summary.person_name)}.</p>",
+    ]
+    for heading, lines in summary.sections:
+        parts.append(f"<h2>{e(heading)}</h2><ul>")
+        parts.extend(f"<li>{e(line)}</li>" for line in lines)
+        parts.append("</ul>")
+    made = local_text(summary.made_at, "%d/%m/%Y at %H:%M")
+    parts.append(f'<p style="font-size:{BODY_PT - 4}pt;">Made on {made}.</p>')
+    return "\n".join(parts)
+
+
+def letter_writer(letter: DecisionLetter, path: Path,
+                  parent: QWidget | None = None) -> PdfWriterThread:  # fmt: skip
+    return PdfWriterThread(letter_html(letter), path, LETTER_TITLE, parent)
+
+
+class OnwardDialog(QDialog):
+    """Write the onward handover summary for one case: the service, the sections it needs
+    (defaults by kind), an override reason if consent does not cover it; Save writes the
+    PDF where the worker chooses and keeps the handover on record."""
+
+    def __init__(self, service: OnwardService, runner: TaskRunner, person_id: str,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.service, self.runner, self.person_id = service, runner, person_id
+        self.setWindowTitle("Onward handover summary")
+        self.kind = QComboBox()
+        self.kind.setAccessibleName("Service taking the person on")
+        for kind in OnwardServiceKind:
+            self.kind.addItem(kind.label, kind.value)
+        self.service_name = QLineEdit()
+        self.service_name.setAccessibleName("Name of the service")
+        self.sections = {section: QCheckBox(section.label) for section in Section}
+        self.override = QLineEdit()
+        self.override.setAccessibleName("Reason to share without consent")
+        self.error = FieldError()
+        form = QFormLayout()
+        for text, widget in (("&Kind of service:", self.kind), ("Service &name:",
+                                                                 self.service_name)):  # fmt: skip
+            label = QLabel(text)
+            label.setBuddy(widget)
+            form.addRow(label, widget)
+        for box in self.sections.values():
+            form.addRow("", box)
+        label = QLabel("&Reason, if consent does not cover it:")
+        label.setBuddy(self.override)
+        form.addRow(label, self.override)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        self.save = buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save.setText("&Save as PDF…")
+        buttons.accepted.connect(self._on_save)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(buttons)
+        self.kind.currentIndexChanged.connect(lambda _i: self._defaults())
+        self._defaults()
+        self.writer: PdfWriterThread | None = None
+        self.target: Path | None = None
+
+    def _defaults(self) -> None:
+        wanted = DEFAULT_SECTIONS[OnwardServiceKind(self.kind.currentData())]
+        for section, box in self.sections.items():
+            box.setChecked(section in wanted)
+
+    def chosen(self) -> tuple[Section, ...]:
+        return tuple(section for section, box in self.sections.items() if box.isChecked())
+
+    def _on_save(self) -> None:
+        if not self.chosen():
+            self.error.show_message("Tick at least one section to send.")
+            return
+        kind = OnwardServiceKind(self.kind.currentData())
+        name, override, sections = self.service_name.text(), self.override.text(), self.chosen()
+        service, person = self.service, self.person_id
+        self.runner.run(lambda: service.summary(person, kind, name, sections, override),
+                        self._on_summary, self._on_error)  # fmt: skip
+
+    def _on_summary(self, summary: OnwardSummary) -> None:
+        target = self.target or ask_save_path(
+            self, "Save the onward handover summary",
+            f"onward-handover-{summary.person_id[-8:]}-{dt.date.today():%Y-%m-%d}.pdf",
+            ".pdf", "PDF")  # fmt: skip
+        if target is None:
+            return
+        self.writer = PdfWriterThread(summary_html(summary), target, SUMMARY_TITLE, self)
+        self.writer.written.connect(lambda _path: self.runner.run(
+            lambda: self.service.record(summary), lambda _id: self.accept(), self._on_error))
+        self.writer.failed.connect(lambda error: self.error.show_message(
+            f"The PDF could not be written ({error}). Nothing was recorded."))  # fmt: skip
+        self.writer.start()
+
+    def _on_error(self, error: BaseException) -> None:
+        if isinstance(error, ConsentNeeded):
+            self.error.show_message(str(error))
+            self.override.setFocus()
+        elif isinstance(error, UserError):
+            self.error.show_message(str(error))
+        else:
+            raise error
+
+
+class ExitTableModel(RowListTableModel[ExitRow]):
+    COLUMNS: ClassVar[tuple[str, ...]] = ("Name", "Status", "Worker", "Release")
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.row_item(index.row()) if index.isValid() else None
+        if row is None or role not in (Qt.ItemDataRole.DisplayRole,
+                                       Qt.ItemDataRole.AccessibleTextRole):  # fmt: skip
+            return None
+        release = row.release_date.strftime("%d/%m/%Y") if row.release_date else ""
+        return (row.name, row.status, row.worker, release)[index.column()]
+
+
+class ExitView(QWidget):
+    """Programme exit: every open case with no plan for after support; Enter writes the
+    onward handover summary for the selected one."""
+
+    def __init__(self, service: OnwardService, runner: TaskRunner,
+                 parent: QWidget | None = None) -> None:  # fmt: skip
+        super().__init__(parent)
+        self.service, self.runner = service, runner
+        self.model = ExitTableModel(self)
+        self.table = EnterTableView()
+        self.table.setModel(self.model)
+        self.table.setAccessibleName("Open cases with no plan for after support")
+        self.table.row_activated.connect(self.open_row)
+        self.count = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.count)
+        layout.addWidget(self.table)
+        self.dialog: OnwardDialog | None = None
+
+    def refresh(self) -> None:
+        self.runner.run(self.service.without_plan, self._on_loaded)
+
+    def _on_loaded(self, rows: list[ExitRow]) -> None:
+        self.model.set_rows(rows)
+        self.count.setText(f"{len(rows)} open cases with no plan for after support")
+        if rows:
+            self.table.selectRow(0)
+
+    def focus_first(self) -> None:
+        self.table.setFocus()
+
+    def open_row(self, row: int) -> None:
+        item = self.model.row_item(row)
+        if item is None:
+            return
+        self.dialog = OnwardDialog(self.service, self.runner, item.person_id, self)
+        self.dialog.open()

@@ -1,0 +1,135 @@
+"""Intake from the keyboard: a worker's Ctrl+N records a recommendation into the queue (a
+duplicate is shown before a second record is made); the allocator works the queue oldest
+first and records a decision without the mouse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+from sqlalchemy import select
+
+from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.domain.case import Role
+from restart_desktop.paths import DataPaths
+from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
+from restart_desktop.store.models import Person, Worker
+from restart_desktop.ui.application import MainWindow
+from tests.support.constants import PASSPHRASE
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
+
+MakeWindow = Callable[..., MainWindow]
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def test_ctrl_n_records_a_recommendation_and_shows_a_duplicate_first(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_N, CTRL)
+    assert window.workspace is not None
+    qtbot.waitUntil(lambda: window.workspace is not None
+                    and window.workspace.intake_dialog is not None
+                    and window.workspace.intake_dialog.isVisible(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    dialog = window.workspace.intake_dialog
+    assert dialog is not None
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.given_name,
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.keyClicks(dialog.given_name, "Zebedee")
+    qtbot.keyClick(dialog.given_name, Qt.Key.Key_Tab)
+    qtbot.keyClicks(QApplication.focusWidget(), "Fridayson")
+    qtbot.keyClick(dialog, Qt.Key.Key_U, ALT)  # the prison number: the one already recorded
+    qtbot.keyClicks(QApplication.focusWidget(), "Z1111AA")
+    qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
+    qtbot.waitUntil(dialog.duplicates.isVisible, timeout=SIGNAL_TIMEOUT_MS)
+    assert "same prison number" in dialog.duplicates.text()
+    assert "FRIDAYSON, Zebedee" in dialog.duplicates.text()
+
+    qtbot.keyClick(dialog, Qt.Key.Key_U, ALT)  # it was a typing slip: another person
+    QApplication.focusWidget().selectAll()  # type: ignore[union-attr]
+    qtbot.keyClicks(QApplication.focusWidget(), "Z8642QX")
+    qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    workspace = window.workspace
+    assert workspace.tabs.currentWidget() is workspace.intake
+    qtbot.waitUntil(lambda: workspace.intake.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    assert "Waiting for the allocation decision" in workspace.intake.model.index(0, 6).data()
+    assert window.session is not None
+    with window.session.db.read() as s:
+        person = s.scalars(select(Person).where(Person.nomis_number == "Z8642QX")).one()
+        assert person.allocated_worker_id is None  # not on the worker's caseload
+
+
+def _allocator_with_queue(data_paths: DataPaths) -> str:
+    """Make the enrolled user the allocator, with two recommendations (the older second) and
+    a colleague of Aspire Oxford to allocate to. Returns the colleague's id."""
+    import datetime as dt
+
+    from restart_desktop.app.intake import IntakeFields, IntakeService
+
+    session = unlock_folder(data_paths, PASSPHRASE)
+    try:
+        service = IntakeService(session)
+        for given, day in (("Newer", 5), ("Older", 1)):
+            service.record(IntakeFields(given_name=given, family_name="Queueson",
+                                        source="probation",
+                                        recommended_on=dt.date(2026, 3, day)))  # fmt: skip
+        with session.db.write() as s:
+            colleague = Worker(name="Colleague Fictional", organisation_code="aspire_oxford")
+            s.add(colleague)
+            me = s.get(Worker, session.worker.id)
+            assert me is not None
+            me.role = Role.ALLOCATOR.value
+            s.flush()
+            return colleague.id
+    finally:
+        session.close()
+
+
+def test_the_allocator_decides_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, data_paths: DataPaths, enrolled: object
+) -> None:
+    enrolled.close()  # type: ignore[attr-defined]
+    colleague = _allocator_with_queue(data_paths)
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    workspace = window.workspace
+    assert not workspace.case_work  # the allocator's window: no notes, referrals or scores
+    assert workspace.tabs.indexOf(workspace.search) == -1
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
+    view = workspace.intake
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    assert view.model.index(0, 1).data() == "QUEUESON, Older"  # oldest first
+    assert QApplication.focusWidget() is view.table
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    dialog = view.dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)  # record without an organisation: refused
+    qtbot.waitUntil(lambda: "partner organisation" in dialog.error.text(),
+                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.keyClick(dialog, Qt.Key.Key_O, ALT)
+    assert QApplication.focusWidget() is dialog.organisation
+    qtbot.keyClick(dialog.organisation, Qt.Key.Key_Down)  # Aspire Oxford, the first partner
+    qtbot.keyClick(dialog, Qt.Key.Key_W, ALT)
+    assert dialog.worker.currentData() == colleague
+    qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)  # in words
+    qtbot.keyClicks(QApplication.focusWidget(), "Meet in custody next week")
+    qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    assert window.session is not None
+    with window.session.db.read() as s:
+        decision = s.scalars(select(IntakeDecision)).one()
+        assert (decision.worker_id, decision.words) == (colleague, "Meet in custody next week")
+        assert s.get(IntakeRecord, decision.intake_id).status == "accepted"  # type: ignore[union-attr]

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.demo_outcomes import demo_outcomes
 from restart_desktop.app.release import item_id_for, new_plan
 from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol
 from restart_desktop.domain.allocation import HandoverKind
@@ -170,6 +171,7 @@ def fill_demo_data(
                 _demo_allocation(s, rng, person, session.worker.id, colleague_ids)
                 _demo_history(s, rng, person)
                 _demo_plan(s, rng, person, session, today)
+                demo_outcomes(s, person, session.reference, today)
                 _demo_referrals(s, rng, person, session, today)
                 _demo_assessments(s, rng, person, session, today)
             ids = [person.id for person in people]

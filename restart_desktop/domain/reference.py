@@ -132,13 +132,26 @@ class BarrierCategory:
 
 
 @dataclass(frozen=True)
+class ClosureReason:
+    """Why a case closed (closure_reasons.csv). ``words``: the worker must say what (other);
+    ``custody``: the custody kind (domain.custody.CustodyKind value) a return this reason
+    implies, or ""."""
+
+    code: str
+    label: str
+    words: bool = False
+    custody: str = ""
+
+
+@dataclass(frozen=True)
 class BankHoliday:
     date: dt.date
     name: str
 
 
 _T = TypeVar(
-    "_T", Prison, LocalAuthority, Organisation, Need, SentenceType, OutcomeArea, BarrierCategory
+    "_T", Prison, LocalAuthority, Organisation, Need, SentenceType, OutcomeArea, BarrierCategory,
+    ClosureReason,
 )
 
 
@@ -161,6 +174,7 @@ class ReferenceData:
     services: tuple[Service, ...] = ()
     outcome_areas: tuple[OutcomeArea, ...] = ()
     barrier_categories: tuple[BarrierCategory, ...] = ()
+    closure_reasons: tuple[ClosureReason, ...] = ()
     # Built once: release flags test membership for every row of the caseload.
     _holiday_dates: frozenset[dt.date] = field(
         init=False, repr=False, compare=False, default=frozenset()
@@ -186,6 +200,9 @@ class ReferenceData:
 
     def barrier_category(self, code: str) -> BarrierCategory | None:
         return _find(self.barrier_categories, code)
+
+    def closure_reason(self, code: str) -> ClosureReason | None:
+        return _find(self.closure_reasons, code)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -394,6 +411,24 @@ def _load_services(
     return tuple(services)
 
 
+CUSTODY_KINDS = ("recall", "remand", "new_sentence")  # domain.custody.CustodyKind
+
+
+def _load_closure_reasons(path: Path) -> tuple[ClosureReason, ...]:
+    reasons = []
+    for row in _coded(path, ("code", "label", "words", "custody"), ("code", "label")):
+        words, custody = row.values["words"], row.values["custody"]
+        if words not in ("", "required"):
+            raise row.error(f"words should be empty or required, not {words!r}.")
+        if custody and custody not in CUSTODY_KINDS:
+            raise row.error(f"custody should be empty or one of {', '.join(CUSTODY_KINDS)}.")
+        reasons.append(ClosureReason(row.values["code"], row.values["label"],
+                                     words == "required", custody))  # fmt: skip
+    if not reasons:
+        raise ReferenceDataError(path, 1, "no closure reasons are listed.")
+    return tuple(reasons)
+
+
 def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
     holidays: list[BankHoliday] = []
     first_seen: dict[dt.date, int] = {}
@@ -417,7 +452,7 @@ def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
 CSV_FILES = (
     "prisons.csv", "local_authorities.csv", "organisations.csv", "needs.csv",
     "sentence_types.csv", "bank_holidays.csv", "services.csv", "outcome_areas.csv",
-    "barrier_categories.csv",
+    "barrier_categories.csv", "closure_reasons.csv",
 )  # fmt: skip
 
 
@@ -470,6 +505,7 @@ def _load(directory: Path) -> ReferenceData:
             BarrierCategory, directory / "barrier_categories.csv", ("code", "label"),
             ("code", "label"),
         ),
+        closure_reasons=_load_closure_reasons(directory / "closure_reasons.csv"),
         checklist_templates=load_templates(
             directory / CHECKLISTS_FOLDER, frozenset(n.code for n in needs)
         ),

@@ -123,6 +123,28 @@ class Person(SyncedRecord):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     #: A supervisor's legal hold: the case is kept whatever the retention rules say.
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Why the case closed (a closure_reasons.csv code; "" while open). The worker's words
+    #: are the status reason.
+    closure_reason: Mapped[str] = mapped_column(String(64), default="")
+    #: Custodial sentences served before this one, as told at intake (None: not asked).
+    earlier_custodial_sentences: Mapped[int | None] = mapped_column(Integer)
+
+
+class CustodyReturn(SyncedRecord):
+    """The person went back into custody: a recall, a remand or a new sentence, the day it
+    happened and who said so (domain.custody). Immutable: a mistake is corrected by the case's
+    status history and a new record, never by rewriting this one."""
+
+    __tablename__ = "custody_returns"
+    __table_args__ = (Index("ix_custody_returns_person_id", "person_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    returned_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # CustodyKind value
+    source: Mapped[str] = mapped_column(String(16))  # CustodySource value
+    #: The release it followed (the case's release date when recorded), for the windows.
+    released_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Change(Base):
@@ -594,4 +616,5 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     AuditEntry,
     FieldChange,
     Erasure,
+    CustodyReturn,
 )

@@ -383,6 +383,11 @@ class Barrier(SyncedRecord):
     status: Mapped[str] = mapped_column(String(16), default="open")
     resolution: Mapped[str] = mapped_column(Text, default="")
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: What the board reads about it: a supervisor's wording with no name, prison number or
+    #: CRN in it (domain.disclosure), confirmed by whom and when. Never the title as typed.
+    board_wording: Mapped[str] = mapped_column(Text, default="")
+    board_wording_by: Mapped[str] = mapped_column(String(36), default="")
+    board_wording_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class Handover(SyncedRecord):

@@ -616,6 +616,11 @@ def _demo_barriers(
                 raised_on=raised, status=status,
                 resolution="Agreed with the partner at the board (demo)." if done else "",
                 resolved_on=raised + dt.timedelta(days=20) if done else None,
+                # Every other barrier has its wording for the board confirmed: the titles
+                # name no one, so the title serves.
+                board_wording=title if number % 2 == 0 else "",
+                board_wording_by=session.worker.id if number % 2 == 0 else "",
+                board_wording_at=at_local(raised, dt.time(17)) if number % 2 == 0 else None,
             ))  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Demo data for outcomes that last: closure reasons on closed cases, earlier custodial
-sentences, and returns to custody after some releases (all plainly fictional).
+sentences, follow-up checks and returns to custody after some releases (all plainly
+fictional).
 
 Each person's values come from a generator seeded with the person's id, so adding them leaves
 the rest of the demo data (drawn from the main generator) as it was.
@@ -14,9 +15,11 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.custody import last_release
 from restart_desktop.domain.case import CaseStatus
+from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.custody import CustodyKind, CustodySource
+from restart_desktop.domain.follow_up import Answer, check_due, treatment_applies
 from restart_desktop.domain.reference import ReferenceData
-from restart_desktop.store.models import CustodyReturn, Person
+from restart_desktop.store.models import CustodyReturn, FollowUpCheck, Person
 
 #: How often each closure reason is drawn for a closed demo case.
 CLOSURE_WEIGHTS = {
@@ -38,6 +41,8 @@ def demo_outcomes(s: Session, person: Person, reference: ReferenceData, today: d
         if person.closure_reason == "other":
             person.status_reason = "Demo: went to live with family abroad"
     released = last_release(s, person.id)
+    if released is not None:
+        _demo_checks(s, rng, person, reference, released, today)
     custody = next((r.custody for r in reference.closure_reasons
                     if r.code == person.closure_reason and r.custody), "")  # fmt: skip
     if released is None or released >= today or not (custody or rng.random() < RETURN_SHARE):
@@ -48,3 +53,23 @@ def demo_outcomes(s: Session, person: Person, reference: ReferenceData, today: d
         s.add(CustodyReturn(person_id=person.id, returned_on=day, kind=kind.value,
                             source=rng.choice(list(CustodySource)).value,
                             released_on=released))  # fmt: skip
+
+
+def _demo_checks(s: Session, rng: random.Random, person: Person, reference: ReferenceData,
+                 released: dt.date, today: dt.date) -> None:  # fmt: skip
+    """Most checks that have fallen due are recorded; a few are still to do."""
+    holidays = reference.bank_holiday_dates
+    for kind in reference.follow_up_checks:
+        due = check_due(released, kind.weeks, holidays)
+        if due > today or rng.random() < 0.15:
+            continue
+        answers = [Answer.YES, Answer.YES, Answer.NO, Answer.NOT_KNOWN]
+        s.add(FollowUpCheck(
+            person_id=person.id, check_code=kind.code, released_on=released, due_on=due,
+            checked_on=min(today, due + dt.timedelta(days=rng.randint(0, 6))),
+            accommodation=rng.choice(list(FirstNight)).value,
+            universal_credit=rng.choice(answers).value,
+            treatment=(rng.choice(answers) if treatment_applies(person.needs or [])
+                       else Answer.NOT_APPLICABLE).value,
+            gp=rng.choice(answers).value, ete=rng.choice(answers).value,
+        ))  # fmt: skip

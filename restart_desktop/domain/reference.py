@@ -144,6 +144,15 @@ class ClosureReason:
 
 
 @dataclass(frozen=True)
+class FollowUpCheckKind:
+    """A check some weeks after release (follow_up_checks.csv): the intervals are data."""
+
+    code: str
+    label: str
+    weeks: int
+
+
+@dataclass(frozen=True)
 class BankHoliday:
     date: dt.date
     name: str
@@ -175,6 +184,7 @@ class ReferenceData:
     outcome_areas: tuple[OutcomeArea, ...] = ()
     barrier_categories: tuple[BarrierCategory, ...] = ()
     closure_reasons: tuple[ClosureReason, ...] = ()
+    follow_up_checks: tuple[FollowUpCheckKind, ...] = ()
     # Built once: release flags test membership for every row of the caseload.
     _holiday_dates: frozenset[dt.date] = field(
         init=False, repr=False, compare=False, default=frozenset()
@@ -429,6 +439,16 @@ def _load_closure_reasons(path: Path) -> tuple[ClosureReason, ...]:
     return tuple(reasons)
 
 
+def _load_follow_up_checks(path: Path) -> tuple[FollowUpCheckKind, ...]:
+    kinds = []
+    for row in _coded(path, ("code", "label", "weeks"), ("code", "label", "weeks")):
+        weeks = row.values["weeks"]
+        if not weeks.isdigit() or not 1 <= int(weeks) <= 104:
+            raise row.error(f"weeks should be a whole number from 1 to 104, not {weeks!r}.")
+        kinds.append(FollowUpCheckKind(row.values["code"], row.values["label"], int(weeks)))
+    return tuple(sorted(kinds, key=lambda k: k.weeks))
+
+
 def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
     holidays: list[BankHoliday] = []
     first_seen: dict[dt.date, int] = {}
@@ -452,7 +472,7 @@ def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
 CSV_FILES = (
     "prisons.csv", "local_authorities.csv", "organisations.csv", "needs.csv",
     "sentence_types.csv", "bank_holidays.csv", "services.csv", "outcome_areas.csv",
-    "barrier_categories.csv", "closure_reasons.csv",
+    "barrier_categories.csv", "closure_reasons.csv", "follow_up_checks.csv",
 )  # fmt: skip
 
 
@@ -506,6 +526,7 @@ def _load(directory: Path) -> ReferenceData:
             ("code", "label"),
         ),
         closure_reasons=_load_closure_reasons(directory / "closure_reasons.csv"),
+        follow_up_checks=_load_follow_up_checks(directory / "follow_up_checks.csv"),
         checklist_templates=load_templates(
             directory / CHECKLISTS_FOLDER, frozenset(n.code for n in needs)
         ),

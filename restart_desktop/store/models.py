@@ -130,6 +130,27 @@ class Person(SyncedRecord):
     earlier_custodial_sentences: Mapped[int | None] = mapped_column(Integer)
 
 
+class FollowUpCheck(SyncedRecord):
+    """A check some weeks after a release (domain.follow_up): where the person is living and
+    whether benefits, treatment, a GP and work or training are in place, as the worker found
+    out; "not_known" is an answer. One per kind of check and release. Immutable."""
+
+    __tablename__ = "follow_up_checks"
+    __table_args__ = (Index("ix_follow_up_checks_person_id", "person_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    check_code: Mapped[str] = mapped_column(String(32))  # follow_up_checks.csv code
+    released_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    checked_on: Mapped[dt.date] = mapped_column(Date)
+    accommodation: Mapped[str] = mapped_column(String(32))  # FirstNight value
+    universal_credit: Mapped[str] = mapped_column(String(16))  # Answer values
+    treatment: Mapped[str] = mapped_column(String(16))
+    gp: Mapped[str] = mapped_column(String(16))
+    ete: Mapped[str] = mapped_column(String(16))
+
+
 class CustodyReturn(SyncedRecord):
     """The person went back into custody: a recall, a remand or a new sentence, the day it
     happened and who said so (domain.custody). Immutable: a mistake is corrected by the case's
@@ -622,4 +643,5 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     FieldChange,
     Erasure,
     CustodyReturn,
+    FollowUpCheck,
 )

@@ -128,6 +128,8 @@ class CaseFields:
     needs: tuple[str, ...] = ()
     #: Custodial sentences before this one, as told at intake (None: not asked yet).
     earlier_custodial_sentences: int | None = None
+    #: The day the person agreed to pseudonymised data going to the evaluators (None: not).
+    research_consent_date: dt.date | None = None
 
 
 @dataclass(frozen=True)

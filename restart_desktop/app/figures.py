@@ -97,6 +97,10 @@ class FiguresService:
         self._db = session.db
         self._reference = session.reference
 
+    @property
+    def session(self) -> AppSession:
+        return self._app
+
     def report(self, period: Period, group_by: str = "organisation",
                progress: Progress | None = None) -> Figures:  # fmt: skip
         """The figures for the board pack: a supervisor's laptop only (a worker's holds only

@@ -262,6 +262,7 @@ CASE_FIELD_LABELS: Mapping[str, str] = MappingProxyType({
     "consent_scope": "What consent covers", "consent_categories": "Services consent covers",
     "housing_authority": "Housing authority", "needs": "Needs",
     "earlier_custodial_sentences": "Earlier custodial sentences",
+    "research_consent_date": "Research consent",
 })  # fmt: skip
 
 

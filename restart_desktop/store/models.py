@@ -128,6 +128,20 @@ class Person(SyncedRecord):
     closure_reason: Mapped[str] = mapped_column(String(64), default="")
     #: Custodial sentences served before this one, as told at intake (None: not asked).
     earlier_custodial_sentences: Mapped[int | None] = mapped_column(Integer)
+    #: The day the person agreed to their pseudonymised data going to the evaluators.
+    research_consent_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class EvaluationKey(SyncedRecord):
+    """The team's evaluation key (pseudonyms in evaluation extracts), sealed with age to the
+    supervisors' devices and the recovery recipient: workers' laptops receive the record and
+    cannot open it. A new version starts new pseudonyms (a rotation)."""
+
+    __tablename__ = "evaluation_keys"
+
+    version: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[str] = mapped_column(Text)  # base64 of the age file
+    sealed_to: Mapped[list[str]] = mapped_column(JSON, default=list)  # age recipients
 
 
 class FollowUpCheck(SyncedRecord):
@@ -644,4 +658,5 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     Erasure,
     CustodyReturn,
     FollowUpCheck,
+    EvaluationKey,
 )

@@ -367,6 +367,10 @@ class CaseFileView(QWidget):
             self.consent_boxes[need.code] = box
             kinds_layout.addWidget(box, number // 2, number % 2)
         self._row(form, "Kinds of service:", kinds, "consent_categories")
+        self.research_consent_date = DateField(
+            "Date the person agreed to their pseudonymised data going to the evaluators")
+        self._row(form, "Research consent on:", self.research_consent_date,
+                  "research_consent_date")
         return group
 
     def _needs_group(self) -> QGroupBox:

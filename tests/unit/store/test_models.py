@@ -47,6 +47,7 @@ PERSON_VALUES: dict[str, Any] = {
     "legal_hold": True,
     "closure_reason": "other",
     "earlier_custodial_sentences": 0,
+    "research_consent_date": dt.date(2030, 12, 3),
 }
 
 

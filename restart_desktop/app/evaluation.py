@@ -35,6 +35,7 @@ from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.evaluation_key import evaluation_key
 from restart_desktop.app.evaluation_schema import case_columns, descriptor, event_columns
+from restart_desktop.app.outcome_figures import first_needs as first_needs_of
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.audit import AuditAction
@@ -157,7 +158,7 @@ class EvaluationService:
                 everyone: bool) -> tuple[list[Row], list[Row], list[dict[str, str]]]:  # fmt: skip
         released = _latest_releases(s)
         prisons = {p.code: p.category for p in self._reference.prisons}
-        first_needs = _first_needs(s)
+        first_needs = first_needs_of(s)
         people, linkage = [], []
         by_id: dict[str, str] = {}
         for p in s.scalars(select(Person)):
@@ -247,17 +248,6 @@ def _latest_releases(s: Session) -> dict[str, tuple[dt.date, str, bool | None]]:
             .order_by(ReleasePlan.release_date)):  # fmt: skip
         if day is not None:
             found[pid] = (day, night or "", met)
-    return found
-
-
-def _first_needs(s: Session) -> dict[str, list[str]]:
-    """The needs in each case's first recorded change that names them: needs at referral."""
-    found: dict[str, list[str]] = {}
-    for record_id, fields in s.execute(
-            select(Change.record_id, Change.fields).where(Change.entity == "people")
-            .order_by(Change.hlc)):  # fmt: skip
-        if "needs" in fields and record_id not in found:
-            found[record_id] = list(fields["needs"] or [])
     return found
 
 

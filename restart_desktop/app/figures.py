@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
+from restart_desktop.app.outcome_figures import first_needs, outcome_tables
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource, Role
@@ -76,6 +77,7 @@ PACK_TOTALS: dict[tuple[str, int], str] = {
     ("referrals_acknowledgement", 1): "referrals_made",
     ("barriers_by_category_status", 2): "barriers_raised",
     ("notes_reviewed", 1): "contact_notes", ("notes_reviewed", 2): "notes_reviewed",
+    ("closures_by_reason", 1): "cases_closed",
 }  # fmt: skip
 Progress = Callable[[int, int], None]
 Grouping = Callable[[str | None], str]  # the group a worker's record counts in
@@ -154,11 +156,14 @@ class FiguresService:
             barrier_tables, barrier_summary = _barriers(s, period, self._reference)
             tick(6, steps)
             reviews, review_summary = _reviews(s, period, group)
+            lasting, lasting_summary = outcome_tables(
+                s, period, self._reference,
+                _status_moves(s, period).get(CaseStatus.CLOSED.value, set()), first_needs(s))
             tick(7, steps)
         tables = (cases, sources, *release_tables, *referral_tables, outcomes,
-                  *barrier_tables, reviews)  # fmt: skip
+                  *barrier_tables, reviews, *lasting)  # fmt: skip
         summary = (*case_summary, *release_summary, *referral_summary, *review_summary,
-                   *barrier_summary)  # fmt: skip
+                   *barrier_summary, *lasting_summary)  # fmt: skip
         return Figures(period, group_by, tuple(tables), tuple(summary))
 
 

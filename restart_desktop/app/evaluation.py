@@ -42,7 +42,6 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, age_on
 from restart_desktop.domain.evaluation import K, QuasiIdentifiers, k_anonymise, pseudonym
 from restart_desktop.domain.figures import Period
-from restart_desktop.domain.reference import resources_dir
 from restart_desktop.store.models import (
     Assessment,
     Change,
@@ -56,8 +55,6 @@ from restart_desktop.store.models import (
 Row = dict[str, Any]
 LAWFUL_BASIS = "evaluation_lawful_basis"  # local setting: the basis for including everyone
 LINKAGE_FILE = "linkage.csv.age"
-LINKAGE_SOURCES = ("pseudonym", "given_name", "family_name", "date_of_birth", "nomis_number",
-                   "crn", "support_started")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -69,18 +66,6 @@ class ExtractResult:
     withheld: int
     key_version: int
     linkage: bool
-
-
-def linkage_columns(directory: Path | None = None) -> list[tuple[str, str]]:
-    """(column name in the receiving service's template, what fills it)."""
-    path = (directory or resources_dir()) / "linkage_columns.csv"
-    with open(path, encoding="utf-8", newline="") as handle:
-        rows = [(r["column"].strip(), r["source"].strip()) for r in csv.DictReader(handle)]
-    for column, source in rows:
-        if source not in LINKAGE_SOURCES:
-            raise UserError(f"linkage_columns.csv: {column} is filled from {source!r}, which is "
-                            f"not one of {', '.join(LINKAGE_SOURCES)}.")
-    return rows
 
 
 class EvaluationService:
@@ -142,7 +127,7 @@ class EvaluationService:
         }  # fmt: skip
         if parsed is not None:
             rows = [r for r in linkage if r["pseudonym"] in kept_ids]
-            columns = linkage_columns()
+            columns = self._reference.linkage_columns
             plain = _csv([c for c, _ in columns],
                          [{c: r[source] for c, source in columns} for r in rows])
             files[LINKAGE_FILE] = pyrage.encrypt(plain, [parsed])  # never written in plain

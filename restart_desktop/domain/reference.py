@@ -185,6 +185,8 @@ class ReferenceData:
     barrier_categories: tuple[BarrierCategory, ...] = ()
     closure_reasons: tuple[ClosureReason, ...] = ()
     follow_up_checks: tuple[FollowUpCheckKind, ...] = ()
+    #: The evaluation extract's linkage file: (column in the receiving template, source).
+    linkage_columns: tuple[tuple[str, str], ...] = ()
     # Built once: release flags test membership for every row of the caseload.
     _holiday_dates: frozenset[dt.date] = field(
         init=False, repr=False, compare=False, default=frozenset()
@@ -449,6 +451,19 @@ def _load_follow_up_checks(path: Path) -> tuple[FollowUpCheckKind, ...]:
     return tuple(sorted(kinds, key=lambda k: k.weeks))
 
 
+LINKAGE_SOURCES = ("pseudonym", "given_name", "family_name", "date_of_birth", "nomis_number",
+                   "crn", "support_started")  # fmt: skip
+
+
+def _load_linkage_columns(path: Path) -> tuple[tuple[str, str], ...]:
+    columns = []
+    for row in _rows(path, ("column", "source"), ("column", "source")):
+        if row.values["source"] not in LINKAGE_SOURCES:
+            raise row.error(f"source should be one of {', '.join(LINKAGE_SOURCES)}.")
+        columns.append((row.values["column"], row.values["source"]))
+    return tuple(columns)
+
+
 def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
     holidays: list[BankHoliday] = []
     first_seen: dict[dt.date, int] = {}
@@ -473,6 +488,7 @@ CSV_FILES = (
     "prisons.csv", "local_authorities.csv", "organisations.csv", "needs.csv",
     "sentence_types.csv", "bank_holidays.csv", "services.csv", "outcome_areas.csv",
     "barrier_categories.csv", "closure_reasons.csv", "follow_up_checks.csv",
+    "linkage_columns.csv",
 )  # fmt: skip
 
 
@@ -527,6 +543,7 @@ def _load(directory: Path) -> ReferenceData:
         ),
         closure_reasons=_load_closure_reasons(directory / "closure_reasons.csv"),
         follow_up_checks=_load_follow_up_checks(directory / "follow_up_checks.csv"),
+        linkage_columns=_load_linkage_columns(directory / "linkage_columns.csv"),
         checklist_templates=load_templates(
             directory / CHECKLISTS_FOLDER, frozenset(n.code for n in needs)
         ),

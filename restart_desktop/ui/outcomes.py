@@ -903,7 +903,8 @@ class BarriersView(QWidget):
         self.wording_button = QPushButton("Wording for the &board…")
         self.wording_button.setToolTip("What the board pack says about this barrier: no "
                                        "names, prison numbers or CRNs (supervisors)")
-        self.wording_button.setVisible(service.can_confirm_wording)
+        if not service.can_confirm_wording:  # supervisors only (a parentless show() would
+            self.wording_button.hide()        # open it as a window of its own)
         filters = QHBoxLayout()
         for caption, widget in (
             ("Cate&gory:", self.category),

@@ -149,6 +149,13 @@ def _parser() -> argparse.ArgumentParser:
                         help="folder for the PDF, one CSV per table and summary.csv")
     report.add_argument("--by", choices=["programme", "organisation"], default="organisation",
                         help="break the figures down by partner organisation (default) or not")
+    extract = sub.add_parser("evaluation-extract", help="supervisor: the pseudonymised "
+                             "evaluation extract for a period, in a new folder")
+    extract.add_argument("--from", dest="start", required=True, metavar="DATE")
+    extract.add_argument("--to", dest="end", required=True, metavar="DATE")
+    extract.add_argument("--out", required=True, metavar="DIR", help="a folder not there yet")
+    extract.add_argument("--recipient", default="", metavar="AGE_PUBLIC_KEY",
+                         help="also write the linkage file, encrypted to this age key")
     return parser
 
 
@@ -478,6 +485,28 @@ def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_evaluation_extract(paths: DataPaths, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from restart_desktop.app.evaluation import EvaluationService
+    from restart_desktop.domain.figures import Period
+
+    start, end = _date(args.start, "--from"), _date(args.end, "--to")
+    if end < start:
+        print("--to is before --from: nothing was written.", file=sys.stderr)
+        return EXIT_USAGE
+    session = _open_session(paths)
+    try:
+        result = EvaluationService(session).extract(Period(start, end), Path(args.out),
+                                                    args.recipient)  # fmt: skip
+    finally:
+        session.close()
+    print(f"Evaluation extract written to {args.out}: {result.cases} people, {result.events} "
+          f"events; {result.coarsened} coarsened, {result.withheld} withheld"
+          + ("; linkage file encrypted to the recipient." if result.linkage else "."))
+    return EXIT_OK
+
+
 def printable(text: str) -> str:
     """Text as it may reach a terminal: control characters (escape sequences) and bytes that
     are not text shown as '?', never acted on."""
@@ -552,6 +581,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_team(paths, args)
         if args.command == "report":
             return _cmd_report(paths, args)
+        if args.command == "evaluation-extract":
+            return _cmd_evaluation_extract(paths, args)
         if args.command == "audit":
             return _cmd_audit(paths)
         if args.command == "passphrase":

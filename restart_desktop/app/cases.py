@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from restart_desktop.app.audit import record
+from restart_desktop.app.custody import CustodyReturnView, CustodyService, returns_of
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.permissions import allowed, require
 from restart_desktop.app.referrals import duty_to_refer_answered
@@ -39,6 +40,7 @@ from restart_desktop.domain.case import (
     validate_case_fields,
 )
 from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.custody import CustodyKind, CustodySource, closure_problem
 from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
 from restart_desktop.domain.notes import ActionStatus
 from restart_desktop.domain.release import ReleaseFlags, release_flags
@@ -125,6 +127,10 @@ class CaseFields:
     consent_categories: tuple[str, ...] = ()  # need codes: the kinds of service consent covers
     housing_authority: str = ""  # the local authority chosen for the Duty to Refer
     needs: tuple[str, ...] = ()
+    #: Custodial sentences before this one, as told at intake (None: not asked yet).
+    earlier_custodial_sentences: int | None = None
+    #: The day the person agreed to pseudonymised data going to the evaluators (None: not).
+    research_consent_date: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -176,6 +182,8 @@ class CaseDetails:
     field_history: tuple[FieldHistoryEntry, ...] = field(default=())  # newest first
     legal_hold: bool = False
     version: str | None = None  # the record's last change when read: an edit's If-Match
+    closure_reason: str = ""  # closure_reasons.csv code while Closed
+    custody_returns: tuple[CustodyReturnView, ...] = field(default=())  # newest first
 
 
 @dataclass(frozen=True)
@@ -418,6 +426,8 @@ class CaseService:
                 field_history=tuple(self._field_history(s, case_id, names)),
                 legal_hold=person.legal_hold,
                 version=person.last_change_id,
+                closure_reason=person.closure_reason,
+                custody_returns=tuple(returns_of(s, case_id)),
             )
 
     def _field_history(
@@ -444,6 +454,9 @@ class CaseService:
             return CaseStatus(value).label if value in set(CaseStatus) else str(value)
         if name == "allocated_worker_id":
             return names.get(str(value), "another worker")
+        if name == "closure_reason":
+            found = self._reference.closure_reason(str(value))
+            return found.label if found else str(value)
         if name == "consent_method":
             return ConsentMethod(value).label if value in set(ConsentMethod) else str(value)
         if name == "consent_categories" and isinstance(value, list):
@@ -636,7 +649,10 @@ class CaseService:
                    {n: getattr(values, n) for n in written},
                    lambda name: CASE_FIELD_LABELS.get(name, name), shown)  # fmt: skip
 
-    def change_status(self, case_id: str, new_status: CaseStatus, reason: str) -> None:
+    def change_status(self, case_id: str, new_status: CaseStatus, reason: str,
+                      closure_reason: str = "") -> None:  # fmt: skip
+        """Move the case on, with the worker's reason. Closing needs a coded reason too
+        (``closure_reason``, from closure_reasons.csv); leaving Closed clears it."""
         with self._db.write() as s:
             person = s.get(Person, case_id)
             if person is None:
@@ -644,10 +660,27 @@ class CaseService:
             problem = transition_problem(CaseStatus(person.status), new_status, reason)
             if problem:
                 raise ValidationFailed({"status": problem})
-            _keep_history(s, person, "status", new_status.value, reason, self._clock.now())
+            closing = new_status == CaseStatus.CLOSED
+            if closing and (problem := closure_problem(
+                    self._reference.closure_reasons, closure_reason, reason)):  # fmt: skip
+                raise ValidationFailed({"closure_reason": problem})
+            at = self._clock.now()
+            _keep_history(s, person, "status", new_status.value, reason, at)
             person.status = new_status.value
             person.status_reason = reason.strip()
+            if (closure_reason if closing else "") != person.closure_reason:
+                _keep_history(s, person, "closure_reason", closure_reason if closing else "",
+                              reason, at)  # fmt: skip
+                person.closure_reason = closure_reason if closing else ""
             follow_case(s, person, self._reference, self._now())
+
+    def record_custody_return(self, case_id: str, returned_on: dt.date | None,
+                              kind: CustodyKind, source: CustodySource) -> str:  # fmt: skip
+        """The person went back into custody (app.custody); the case file records it."""
+        return CustodyService(self._app).record_return(case_id, returned_on, kind, source)
+
+    def today(self) -> dt.date:
+        return self._clock.today()
 
     def allocate(
         self, case_id: str, worker_id: str | None, note: str = "", share: bool = False

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.demo_intake import add_allocator, demo_intake
+from restart_desktop.app.demo_outcomes import demo_outcomes
 from restart_desktop.app.release import item_id_for, new_plan
 from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol
 from restart_desktop.domain.allocation import HandoverKind
@@ -174,6 +175,7 @@ def fill_demo_data(
                 _demo_allocation(s, rng, person, session.worker.id, colleague_ids)
                 _demo_history(s, rng, person)
                 _demo_plan(s, rng, person, session, today)
+                demo_outcomes(s, person, session.reference, today)
                 _demo_referrals(s, rng, person, session, today)
                 _demo_assessments(s, rng, person, session, today)
             demo_intake(s, seed + done, people, organisations)
@@ -619,6 +621,11 @@ def _demo_barriers(
                 raised_on=raised, status=status,
                 resolution="Agreed with the partner at the board (demo)." if done else "",
                 resolved_on=raised + dt.timedelta(days=20) if done else None,
+                # Every other barrier has its wording for the board confirmed: the titles
+                # name no one, so the title serves.
+                board_wording=title if number % 2 == 0 else "",
+                board_wording_by=session.worker.id if number % 2 == 0 else "",
+                board_wording_at=at_local(raised, dt.time(17)) if number % 2 == 0 else None,
             ))  # fmt: skip
 
 

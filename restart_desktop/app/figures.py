@@ -10,7 +10,6 @@ allocated to, a referral or a barrier for whoever made it, a note for whoever wr
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,12 +21,14 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.intake_figures import intake_tables
+from restart_desktop.app.outcome_figures import first_needs, outcome_tables
 from restart_desktop.app.permissions import allowed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.clock import at_local, local_date
+from restart_desktop.domain.disclosure import Identifiers, identifier_problems
 from restart_desktop.domain.figures import (
     Cell,
     Count,
@@ -64,6 +65,23 @@ ALL = "All"
 #: A service's first answer to a referral: the end of "days to acknowledgement".
 ANSWERS = frozenset({ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED,
                      ReferralStatus.DECLINED, ReferralStatus.APPOINTMENT_BOOKED})  # fmt: skip
+#: Which summary metric a table's column adds up to (its total row, or its rows when it has
+#: none): disclosure control protects a hidden number across the pack's tables with these.
+PACK_TOTALS: dict[tuple[str, int], str] = {
+    ("cases", 1): "cases_recommended", ("cases", 2): "cases_accepted",
+    ("cases", 3): "cases_engaged_in_custody", ("cases", 4): "cases_released",
+    ("recommended_by_source", 1): "cases_recommended",
+    ("releases_by_week", 1): "releases", ("releases_by_week", 2): "releases_on_friday",
+    ("releases_by_week", 3): "releases_before_bank_holiday",
+    ("releases_by_week", 4): "met_at_gate",
+    ("release_day", 1): "releases", ("release_day", 4): "met_at_gate",
+    ("release_day", 6): "housed_first_night", ("first_night", 1): "releases",
+    ("referrals_by_category_status", 2): "referrals_made",
+    ("referrals_acknowledgement", 1): "referrals_made",
+    ("barriers_by_category_status", 2): "barriers_raised",
+    ("notes_reviewed", 1): "contact_notes", ("notes_reviewed", 2): "notes_reviewed",
+    ("closures_by_reason", 1): "cases_closed",
+}  # fmt: skip
 Progress = Callable[[int, int], None]
 Grouping = Callable[[str | None], str]  # the group a worker's record counts in
 Summary = list[tuple[str, Cell]]
@@ -83,6 +101,10 @@ class FiguresService:
         self._app = session
         self._db = session.db
         self._reference = session.reference
+
+    @property
+    def session(self) -> AppSession:
+        return self._app
 
     def report(self, period: Period, group_by: str = "organisation",
                progress: Progress | None = None) -> Figures:  # fmt: skip
@@ -138,11 +160,14 @@ class FiguresService:
             tick(6, steps)
             reviews, review_summary = _reviews(s, period, group)
             intake, intake_summary = intake_tables(s, period, self._reference)
+            lasting, lasting_summary = outcome_tables(
+                s, period, self._reference,
+                _status_moves(s, period).get(CaseStatus.CLOSED.value, set()), first_needs(s))
             tick(7, steps)
         tables = (cases, sources, *intake, *release_tables, *referral_tables, outcomes,
-                  *barrier_tables, reviews)  # fmt: skip
+                  *barrier_tables, reviews, *lasting)  # fmt: skip
         summary = (*case_summary, *intake_summary, *release_summary, *referral_summary,
-                   *review_summary, *barrier_summary)  # fmt: skip
+                   *review_summary, *barrier_summary, *lasting_summary)  # fmt: skip
         return Figures(period, group_by, tuple(tables), tuple(summary))
 
 
@@ -379,15 +404,26 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
                  "area: latest score minus first (1-10 scale).", chart="bar")  # fmt: skip
 
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]+")
-_PRISON_NUMBER = re.compile(r"\b[A-Z]\d{4}[A-Z]{2}\b", re.IGNORECASE)
+NOT_CONFIRMED = "(no wording for the board confirmed yet)"
 
 
-def _without_names(text: str, names: set[str]) -> str:
-    """A barrier title as the board may read it: any word that is a name of a person on the
-    programme, and anything shaped like a prison number, is taken out."""
-    text = _PRISON_NUMBER.sub("[removed]", text)
-    return _WORD.sub(lambda m: "[removed]" if m.group(0).lower() in names else m.group(0), text)
+def board_wording(barrier: Barrier, people: list[Identifiers]) -> str:
+    """What the board reads about a barrier: only the wording a supervisor confirmed for it,
+    checked again now (a person added since may share a word with it); never the title or
+    the description as typed."""
+    wording = barrier.board_wording.strip()
+    if not wording or barrier.board_wording_at is None:
+        return NOT_CONFIRMED
+    if identifier_problems(wording, people):
+        return "(wording for the board withheld: it may identify someone; write it again)"
+    return wording
+
+
+def identifiers(s: Session) -> list[Identifiers]:
+    """Every person's names, prison number and CRN held on this laptop."""
+    return [Identifiers((g, f, p), n, c) for g, f, p, n, c in s.execute(select(
+        Person.given_name, Person.family_name, Person.preferred_name, Person.nomis_number,
+        Person.crn))]  # fmt: skip
 
 
 def _barriers(s: Session, period: Period,
@@ -406,15 +442,13 @@ def _barriers(s: Session, period: Period,
     by_category = Table("barriers_by_category_status", "Barriers raised, by category and status",
                         ("Category", "Status now", "Barriers"), rows,
                         "Barriers raised in the period, by where they stand now.")  # fmt: skip
-    names = {n.lower() for row in s.execute(select(Person.given_name, Person.family_name,
-                                                   Person.preferred_name))
-             for n in row if n and len(n) > 1}  # fmt: skip
+    people = identifiers(s)
     escalated = sorted((b for b in barriers if b.id in escalated_ids
                         and (b.status in (BarrierStatus.OPEN, BarrierStatus.ESCALATED)
                              or (b.resolved_on or b.raised_on) >= period.start)),
                        key=lambda b: (b.raised_on, b.id))  # fmt: skip
     board_rows = tuple(
-        (Text(f"{b.raised_on:%d %b %Y}"), Text(_without_names(b.title, names)),
+        (Text(f"{b.raised_on:%d %b %Y}"), Text(board_wording(b, people)),
          Text(categories.get(b.category, b.category)), Text(BarrierStatus(b.status).label),
          Text(f"{b.resolved_on:%d %b %Y}" if b.resolved_on else ""))
         for b in escalated
@@ -422,7 +456,7 @@ def _barriers(s: Session, period: Period,
     board = Table("barriers_escalated", "Barriers escalated to the board",
                   ("Raised", "Barrier", "Category", "Status now", "Resolved"), board_rows,
                   "Every barrier taken to the board that was still open during the "
-                  "period.")  # fmt: skip
+                  "period, in the words a supervisor confirmed for the board.")  # fmt: skip
     summary: Summary = [
         ("barriers_raised", Count(len(raised))),
         ("barriers_escalated", Count(len(escalated))),

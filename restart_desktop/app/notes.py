@@ -16,12 +16,13 @@ from sqlalchemy import ColumnElement, select, text
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
+from restart_desktop.app.custody import returns_of
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
-from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.clock import Clock, at_local
 from restart_desktop.domain.notes import (
     DEFAULT_STALE_DRAFT_HOURS,
     ActionOwner,
@@ -134,6 +135,17 @@ class NoteView:
 class TimelineKind(StrEnum):
     NOTE = "note"
     ACTION = "action"
+    EVENT = "event"  # something that happened to the person: a return to custody
+
+
+@dataclass(frozen=True)
+class EventView:
+    """An event in words, as the timeline lists it (no free text: codes made readable)."""
+
+    id: str
+    what: str
+    summary: str
+    by: str
 
 
 @dataclass(frozen=True)
@@ -142,6 +154,7 @@ class TimelineEntry:
     at: dt.datetime
     note: NoteView | None = None
     action: ActionView | None = None
+    event: EventView | None = None
 
 
 @dataclass(frozen=True)
@@ -411,6 +424,11 @@ class NoteService:
                             action=_action_view(action, name, today),
                         )
                     )
+            if TimelineKind.EVENT in kinds:
+                for back in returns_of(s, person_id):
+                    event = EventView(back.id, "Back in custody", back.summary, back.recorded_by)
+                    at = at_local(back.returned_on, dt.time(12))
+                    entries.append(TimelineEntry(TimelineKind.EVENT, at, event=event))
         entries.sort(key=lambda e: e.at, reverse=True)
         if TimelineKind.NOTE in kinds:
             notes = sum(1 for e in entries if e.note is not None)

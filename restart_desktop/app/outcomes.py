@@ -11,11 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.figures import identifiers
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, edited_fields, same, words
-from restart_desktop.domain.case import display_name
+from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.disclosure import identifier_problems
 from restart_desktop.domain.outcomes import (
     HIGHEST,
     LOWEST,
@@ -92,6 +94,7 @@ class BarrierView:
     resolution: str
     resolved_on: dt.date | None
     version: str | None = None  # the barrier's last change when read: an edit's If-Match
+    board_wording: str = ""  # confirmed by a supervisor ("" until then)
 
     def fields(self) -> BarrierFields:
         return BarrierFields(self.title, self.category, self.description, self.case_ids,
@@ -321,6 +324,28 @@ class OutcomeService:
                 setattr(barrier, name, typed[name] if name != "case_ids"
                         else self._known_cases(s, fields.case_ids))
 
+    @property
+    def can_confirm_wording(self) -> bool:
+        return self._app.worker.role == Role.SUPERVISOR
+
+    def confirm_board_wording(self, barrier_id: str, wording: str) -> None:
+        """A supervisor's wording of the barrier for the board (what the board pack shows
+        instead of the title as typed), refused while it may identify anyone held on this
+        laptop: a name, prison number or CRN in any spacing or case."""
+        if self._app.worker.role != Role.SUPERVISOR:
+            raise UserError("Only a supervisor confirms what the board reads.")
+        if not wording.strip():
+            raise ValidationFailed({"board_wording": "Write how the board should read the "
+                                                     "barrier."})  # fmt: skip
+        with self._db.write() as s:
+            barrier = self._barrier(s, barrier_id)
+            problems = identifier_problems(wording, identifiers(s))
+            if problems:
+                raise ValidationFailed({"board_wording": " ".join(problems)})
+            barrier.board_wording = " ".join(wording.split())
+            barrier.board_wording_by = self._app.worker.id
+            barrier.board_wording_at = self._clock.now()
+
     def change_barrier_status(
         self,
         barrier_id: str,
@@ -381,6 +406,7 @@ class OutcomeService:
                     status=BarrierStatus(row.status),
                     resolution=row.resolution,
                     resolved_on=row.resolved_on,
+                    board_wording=row.board_wording if row.board_wording_at else "",
                     version=row.last_change_id,
                 )
                 for row in rows

@@ -250,6 +250,7 @@ REASONED_FIELDS: Mapping[str, str] = MappingProxyType({
     "iom": "Integrated Offender Management (IOM)",
     "mappa": "MAPPA",
     "legal_hold": "Legal hold",
+    "closure_reason": "Why the case closed",
 })  # fmt: skip
 
 #: Every field of the case file in words (for a clash between two edits of the same field).
@@ -264,6 +265,8 @@ CASE_FIELD_LABELS: Mapping[str, str] = MappingProxyType({
     "consent_date": "Date consent was given", "consent_method": "How consent was given",
     "consent_scope": "What consent covers", "consent_categories": "Services consent covers",
     "housing_authority": "Housing authority", "needs": "Needs",
+    "earlier_custodial_sentences": "Earlier custodial sentences",
+    "research_consent_date": "Research consent",
 })  # fmt: skip
 
 

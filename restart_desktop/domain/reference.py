@@ -155,6 +155,27 @@ class DeclineReason:
 
 
 @dataclass(frozen=True)
+class ClosureReason:
+    """Why a case closed (closure_reasons.csv). ``words``: the worker must say what (other);
+    ``custody``: the custody kind (domain.custody.CustodyKind value) a return this reason
+    implies, or ""."""
+
+    code: str
+    label: str
+    words: bool = False
+    custody: str = ""
+
+
+@dataclass(frozen=True)
+class FollowUpCheckKind:
+    """A check some weeks after release (follow_up_checks.csv): the intervals are data."""
+
+    code: str
+    label: str
+    weeks: int
+
+
+@dataclass(frozen=True)
 class BankHoliday:
     date: dt.date
     name: str
@@ -163,6 +184,7 @@ class BankHoliday:
 _T = TypeVar(
     "_T", Prison, LocalAuthority, Organisation, Need, SentenceType, OutcomeArea, BarrierCategory,
     RecommenderKind, DeclineReason,
+    ClosureReason,
 )
 
 
@@ -187,6 +209,10 @@ class ReferenceData:
     barrier_categories: tuple[BarrierCategory, ...] = ()
     recommender_kinds: tuple[RecommenderKind, ...] = ()
     decline_reasons: tuple[DeclineReason, ...] = ()
+    closure_reasons: tuple[ClosureReason, ...] = ()
+    follow_up_checks: tuple[FollowUpCheckKind, ...] = ()
+    #: The evaluation extract's linkage file: (column in the receiving template, source).
+    linkage_columns: tuple[tuple[str, str], ...] = ()
     # Built once: release flags test membership for every row of the caseload.
     _holiday_dates: frozenset[dt.date] = field(
         init=False, repr=False, compare=False, default=frozenset()
@@ -218,6 +244,9 @@ class ReferenceData:
 
     def barrier_category(self, code: str) -> BarrierCategory | None:
         return _find(self.barrier_categories, code)
+
+    def closure_reason(self, code: str) -> ClosureReason | None:
+        return _find(self.closure_reasons, code)
 
     def service(self, code: str) -> Service | None:
         return next((s for s in self.services if s.code == code), None)
@@ -426,6 +455,47 @@ def _load_services(
     return tuple(services)
 
 
+CUSTODY_KINDS = ("recall", "remand", "new_sentence")  # domain.custody.CustodyKind
+
+
+def _load_closure_reasons(path: Path) -> tuple[ClosureReason, ...]:
+    reasons = []
+    for row in _coded(path, ("code", "label", "words", "custody"), ("code", "label")):
+        words, custody = row.values["words"], row.values["custody"]
+        if words not in ("", "required"):
+            raise row.error(f"words should be empty or required, not {words!r}.")
+        if custody and custody not in CUSTODY_KINDS:
+            raise row.error(f"custody should be empty or one of {', '.join(CUSTODY_KINDS)}.")
+        reasons.append(ClosureReason(row.values["code"], row.values["label"],
+                                     words == "required", custody))  # fmt: skip
+    if not reasons:
+        raise ReferenceDataError(path, 1, "no closure reasons are listed.")
+    return tuple(reasons)
+
+
+def _load_follow_up_checks(path: Path) -> tuple[FollowUpCheckKind, ...]:
+    kinds = []
+    for row in _coded(path, ("code", "label", "weeks"), ("code", "label", "weeks")):
+        weeks = row.values["weeks"]
+        if not weeks.isdigit() or not 1 <= int(weeks) <= 104:
+            raise row.error(f"weeks should be a whole number from 1 to 104, not {weeks!r}.")
+        kinds.append(FollowUpCheckKind(row.values["code"], row.values["label"], int(weeks)))
+    return tuple(sorted(kinds, key=lambda k: k.weeks))
+
+
+LINKAGE_SOURCES = ("pseudonym", "given_name", "family_name", "date_of_birth", "nomis_number",
+                   "crn", "support_started")  # fmt: skip
+
+
+def _load_linkage_columns(path: Path) -> tuple[tuple[str, str], ...]:
+    columns = []
+    for row in _rows(path, ("column", "source"), ("column", "source")):
+        if row.values["source"] not in LINKAGE_SOURCES:
+            raise row.error(f"source should be one of {', '.join(LINKAGE_SOURCES)}.")
+        columns.append((row.values["column"], row.values["source"]))
+    return tuple(columns)
+
+
 def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
     holidays: list[BankHoliday] = []
     first_seen: dict[dt.date, int] = {}
@@ -450,6 +520,8 @@ CSV_FILES = (
     "prisons.csv", "local_authorities.csv", "organisations.csv", "needs.csv",
     "sentence_types.csv", "bank_holidays.csv", "services.csv", "outcome_areas.csv",
     "barrier_categories.csv", "recommender_kinds.csv", "decline_reasons.csv",
+    "closure_reasons.csv", "follow_up_checks.csv",
+    "linkage_columns.csv",
 )  # fmt: skip
 
 
@@ -510,6 +582,9 @@ def _load(directory: Path) -> ReferenceData:
             DeclineReason, directory / "decline_reasons.csv", ("code", "label", "letter"),
             ("code", "label"),
         ),
+        closure_reasons=_load_closure_reasons(directory / "closure_reasons.csv"),
+        follow_up_checks=_load_follow_up_checks(directory / "follow_up_checks.csv"),
+        linkage_columns=_load_linkage_columns(directory / "linkage_columns.csv"),
         checklist_templates=load_templates(
             directory / CHECKLISTS_FOLDER, frozenset(n.code for n in needs)
         ),

@@ -89,6 +89,63 @@ class Person(SyncedRecord):
     status_reason: Mapped[str] = mapped_column(Text, default="")
     #: A supervisor's legal hold: the case is kept whatever the retention rules say.
     legal_hold: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Why the case closed (a closure_reasons.csv code; "" while open). The worker's words
+    #: are the status reason.
+    closure_reason: Mapped[str] = mapped_column(String(64), default="")
+    #: Custodial sentences served before this one, as told at intake (None: not asked).
+    earlier_custodial_sentences: Mapped[int | None] = mapped_column(Integer)
+    #: The day the person agreed to their pseudonymised data going to the evaluators.
+    research_consent_date: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class EvaluationKey(SyncedRecord):
+    """The team's evaluation key (pseudonyms in evaluation extracts), sealed with age to the
+    supervisors' devices and the recovery recipient: workers' laptops receive the record and
+    cannot open it. A new version starts new pseudonyms (a rotation)."""
+
+    __tablename__ = "evaluation_keys"
+
+    version: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[str] = mapped_column(Text)  # base64 of the age file
+    sealed_to: Mapped[list[str]] = mapped_column(JSON, default=list)  # age recipients
+
+
+class FollowUpCheck(SyncedRecord):
+    """A check some weeks after a release (domain.follow_up): where the person is living and
+    whether benefits, treatment, a GP and work or training are in place, as the worker found
+    out; "not_known" is an answer. One per kind of check and release. Immutable."""
+
+    __tablename__ = "follow_up_checks"
+    __table_args__ = (Index("ix_follow_up_checks_person_id", "person_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    check_code: Mapped[str] = mapped_column(String(32))  # follow_up_checks.csv code
+    released_on: Mapped[dt.date] = mapped_column(Date)
+    due_on: Mapped[dt.date] = mapped_column(Date)
+    checked_on: Mapped[dt.date] = mapped_column(Date)
+    accommodation: Mapped[str] = mapped_column(String(32))  # FirstNight value
+    universal_credit: Mapped[str] = mapped_column(String(16))  # Answer values
+    treatment: Mapped[str] = mapped_column(String(16))
+    gp: Mapped[str] = mapped_column(String(16))
+    ete: Mapped[str] = mapped_column(String(16))
+
+
+class CustodyReturn(SyncedRecord):
+    """The person went back into custody: a recall, a remand or a new sentence, the day it
+    happened and who said so (domain.custody). Immutable: a mistake is corrected by the case's
+    status history and a new record, never by rewriting this one."""
+
+    __tablename__ = "custody_returns"
+    __table_args__ = (Index("ix_custody_returns_person_id", "person_id"),)
+    IMMUTABLE: ClassVar[bool] = True
+
+    person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
+    returned_on: Mapped[dt.date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # CustodyKind value
+    source: Mapped[str] = mapped_column(String(16))  # CustodySource value
+    #: The release it followed (the case's release date when recorded), for the windows.
+    released_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class Change(Base):
@@ -329,6 +386,11 @@ class Barrier(SyncedRecord):
     status: Mapped[str] = mapped_column(String(16), default="open")
     resolution: Mapped[str] = mapped_column(Text, default="")
     resolved_on: Mapped[dt.date | None] = mapped_column(Date)
+    #: What the board reads about it: a supervisor's wording with no name, prison number or
+    #: CRN in it (domain.disclosure), confirmed by whom and when. Never the title as typed.
+    board_wording: Mapped[str] = mapped_column(Text, default="")
+    board_wording_by: Mapped[str] = mapped_column(String(36), default="")
+    board_wording_at: Mapped[dt.datetime | None] = mapped_column()
 
 
 class Handover(SyncedRecord):
@@ -565,4 +627,7 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     AuditEntry,
     FieldChange,
     Erasure,
+    CustodyReturn,
+    FollowUpCheck,
+    EvaluationKey,
 )

@@ -1,6 +1,6 @@
 """My actions: what the supervisor has sent back (returns to answer, comments to read), then
-referrals nobody has answered (to chase), then open follow-up actions across the worker's
-caseload, overdue first."""
+follow-up checks due after release, then referrals nobody has answered (to chase), then open
+follow-up actions across the worker's caseload, overdue first."""
 
 from __future__ import annotations
 
@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restart_desktop.app.follow_up import FollowUpService
 from restart_desktop.app.notes import ActionView, NoteService
 from restart_desktop.app.referrals import ReferralService, ReferralView
 from restart_desktop.app.review import Notice, ReviewService
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
+from restart_desktop.ui.follow_up import FollowUpPanel
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.referrals import ReferralsTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
@@ -143,10 +145,12 @@ class MyActionsView(QWidget):
         runner: TaskRunner,
         referrals: ReferralService | None = None,
         review: ReviewService | None = None,
+        follow_up: FollowUpService | None = None,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
+        self.checks = FollowUpPanel(follow_up, runner, self) if follow_up else None
         self._runner = runner
         self._referrals = referrals
         self._review = review
@@ -213,6 +217,8 @@ class MyActionsView(QWidget):
         buttons.addWidget(self.summary)
         layout = QVBoxLayout(self)
         layout.addWidget(self.notice_box)
+        if self.checks is not None:
+            layout.addWidget(self.checks)
         layout.addWidget(self.chases_label)
         layout.addWidget(self.chases)
         layout.addLayout(buttons)
@@ -231,6 +237,8 @@ class MyActionsView(QWidget):
         self._runner.run(service.my_actions, self._on_loaded, self._on_failed)
         if referrals is not None:
             self._runner.run(referrals.to_chase, self._on_chases_loaded, self._on_failed)
+        if self.checks is not None:
+            self.checks.refresh()
 
     def _on_chases_loaded(self, views: list[ReferralView]) -> None:
         self.chase_model.set_rows(views)
@@ -248,6 +256,8 @@ class MyActionsView(QWidget):
         are any (they come first), else the actions."""
         if self.notice_box.isVisible():
             self.notices.setFocus()
+        elif self.checks is not None and self.checks.isVisible():
+            self.checks.table.setFocus()
         else:
             (self.chases if self.chases.isVisible() else self.table).setFocus()
 

@@ -2,8 +2,9 @@
 barriers escalated to the board) and one CSV file per table, plus ``summary.csv``
 (``metric,value``), in a folder the supervisor chooses.
 
-Aggregates only: the figures hold no names, prison numbers or note text, and every small
-number is suppressed ("<5", ``domain.figures``). Every file is written under a temporary name
+Aggregates only: the figures hold no names, prison numbers or note text; every small
+number is suppressed ("<5") and every number that would give one away too ("[c]",
+``domain.disclosure``). Every file is written under a temporary name
 and renamed when complete, so a failure never leaves half a board pack under the real names.
 File names say only what and when ("board-pack-2026-07-01-to-2026-09-30.pdf").
 
@@ -21,42 +22,50 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
+from restart_desktop.app.figures import PACK_TOTALS
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.clock import local_text
-from restart_desktop.domain.figures import Count, Figures, Table, number, shown
+from restart_desktop.domain.disclosure import RULE, SECONDARY, Disclosed, disclose
+from restart_desktop.domain.figures import SUPPRESSED, Count, Figures, Table, number, shown
 from restart_desktop.ui.charts import Bar, bar_image
 from restart_desktop.ui.pdf import write_html_pdf
 
 SUMMARY = "summary.csv"
 PROGRAMME = "RESTART Thames Valley"
 Progress = Callable[[int, int], None]
+HIDDEN = (SUPPRESSED, SECONDARY, "–")
 
 
 def pack_name(figures: Figures) -> str:
     return f"board-pack-{figures.period.start.isoformat()}-to-{figures.period.end.isoformat()}"
 
 
-def bars_of(table: Table, suppress: bool) -> tuple[Bar, ...]:
+def bars_of(table: Table, suppress: bool,
+            texts: list[list[str]] | None = None) -> tuple[Bar, ...]:  # fmt: skip
     """The table's first column against its first figure, leaving out the total row (a
-    table of one row: each of its figures); a suppressed value is written "<5" with no bar
-    (its length would tell the number)."""
+    table of one row: each of its figures); a suppressed value is written as shown ("<5",
+    "[c]") with no bar (its length would tell the number). ``texts``: the table's cells as
+    disclosure control shows them (a board pack)."""
+    def text(r: int, c: int) -> str:
+        return texts[r][c] if texts is not None else shown(table.rows[r][c], suppress)
+
+    def value(r: int, c: int) -> float | None:
+        return None if text(r, c) in HIDDEN else number(table.rows[r][c])
+
     if len(table.rows) == 1:  # one row (the programme): chart its figures side by side
         (row,) = table.rows
         return tuple(
-            Bar(column, None if shown(cell, suppress) in ("<5", "–") else number(cell),
-                shown(cell, suppress))
-            for column, cell in zip(table.columns[1:], row[1:], strict=True)
+            Bar(column, value(0, c), text(0, c))
+            for c, (column, cell) in enumerate(zip(table.columns[1:], row[1:], strict=True),
+                                               start=1)
             if number(cell) is not None or isinstance(cell, Count)
         )  # fmt: skip
     bars = []
-    for row in table.rows:
+    for r, row in enumerate(table.rows):
         label = shown(row[0], False)
         if label == "All" and len(table.rows) > 1:
             continue
-        cell = row[1]
-        text = shown(cell, suppress)
-        value = None if text in ("<5", "–") else number(cell)
-        bars.append(Bar(label, value, text))
+        bars.append(Bar(label, value(r, 1), text(r, 1)))
     return tuple(bars)
 
 
@@ -68,19 +77,22 @@ def _csv(header: tuple[str, ...], rows: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def pack_html(figures: Figures, programme: str) -> tuple[str, dict[str, QImage]]:
+def pack_html(figures: Figures, programme: str,
+              disclosed: Disclosed | None = None) -> tuple[str, dict[str, QImage]]:  # fmt: skip
     """The PDF's content, suppressed, and the chart pictures it names."""
+    disclosed = disclosed or disclose(figures, PACK_TOTALS)
     images: dict[str, QImage] = {}
     parts = [
         f"<h1>{html.escape(programme)}: board pack</h1>",
         f"<p>Figures for {html.escape(figures.period.label)}, made "
-        f"{local_text(figures.made_at, '%-d %B %Y')}. Aggregate figures only; numbers from 1 "
-        "to 4 are shown as &lt;5, as are shares and medians of fewer than five.</p>",
+        f"{local_text(figures.made_at, '%-d %B %Y')}. Aggregate figures only. "
+        f"{html.escape(RULE)} In this pack: {disclosed.primary} small numbers hidden, "
+        f"{disclosed.secondary} more hidden to protect them.</p>",
         "<h2>Summary</h2><table border='1' cellpadding='4' cellspacing='0'>",
     ]
-    for metric, cell in figures.summary:
+    for metric, text in disclosed.summary:
         parts.append(f"<tr><td>{html.escape(metric.replace('_', ' ').capitalize())}</td>"
-                     f"<td align='right'>{html.escape(shown(cell, True))}</td></tr>")  # fmt: skip
+                     f"<td align='right'>{html.escape(text)}</td></tr>")  # fmt: skip
     parts.append("</table>")
     for table in figures.tables:
         parts.append(f"<h2>{html.escape(table.title)}</h2>")
@@ -89,14 +101,15 @@ def pack_html(figures: Figures, programme: str) -> tuple[str, dict[str, QImage]]
         if not table.rows:
             parts.append("<p>None in the period.</p>")
             continue
+        rows = disclosed.rows(table)
         if table.chart == "bar":
             name = f"chart-{table.name}"
-            images[name] = bar_image(table.title, bars_of(table, True))
+            images[name] = bar_image(table.title, bars_of(table, True, rows))
             parts.append(f"<p><img src='{name}' width='620'></p>")
         parts.append("<table border='1' cellpadding='3' cellspacing='0'><tr>")
         parts.extend(f"<th>{html.escape(c)}</th>" for c in table.columns)
         parts.append("</tr>")
-        for row in table.text_rows(suppress=True):
+        for row in rows:
             cells = "".join(f"<td>{html.escape(v)}</td>" for v in row)
             parts.append(f"<tr>{cells}</tr>")
         parts.append("</table>")
@@ -105,21 +118,22 @@ def pack_html(figures: Figures, programme: str) -> tuple[str, dict[str, QImage]]
 
 def write_board_pack(figures: Figures, folder: Path, programme: str,
                      progress: Progress | None = None) -> list[Path]:  # fmt: skip
-    """Write the pack into ``folder`` (made if missing); returns the files written."""
+    """Write the pack into ``folder`` (made if missing); returns the files written. Every
+    figure goes through disclosure control (``domain.disclosure``) first."""
     folder.mkdir(parents=True, exist_ok=True)
+    disclosed = disclose(figures, PACK_TOTALS)
     steps = len(figures.tables) + 2
     written: list[Path] = []
     summary = folder / SUMMARY
-    write_atomically(summary, _csv(("metric", "value"),
-                                    [[k, shown(v, True)] for k, v in figures.summary]))  # fmt: skip
+    write_atomically(summary, _csv(("metric", "value"), [list(m) for m in disclosed.summary]))
     written.append(summary)
     for index, table in enumerate(figures.tables, start=1):
         path = folder / f"{table.name}.csv"
-        write_atomically(path, _csv(table.columns, table.text_rows(suppress=True)))
+        write_atomically(path, _csv(table.columns, disclosed.rows(table)))
         written.append(path)
         if progress:
             progress(index, steps)
-    content, images = pack_html(figures, programme)
+    content, images = pack_html(figures, programme, disclosed)
     pdf = folder / f"{pack_name(figures)}.pdf"
     write_html_pdf(content, pdf, f"{programme}: board pack, {figures.period.label}",
                    body_pt=10, images=images)  # fmt: skip

@@ -44,6 +44,7 @@ from restart_desktop.domain.case import ConsentMethod, ReferralSource, display_n
 from restart_desktop.domain.clock import local_text, system_now
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.clashes import ClashDialog
+from restart_desktop.ui.custody import CustodyReturnDialog
 from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
 from restart_desktop.ui.notices import (
     CASE_KINDS,
@@ -63,6 +64,8 @@ from restart_desktop.ui.widgets import DateField, FieldError
 
 NAMES = tuple(f.name for f in fields(CaseFields))
 _LISTS = ("needs", "consent_categories")  # ticked boxes; their order does not matter
+EARLIER = "earlier_custodial_sentences"  # a count chosen from a list, or not asked yet
+NOT_ASKED, MANY_SENTENCES = -1, 10
 BANNER_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
 
 
@@ -161,12 +164,19 @@ class CaseFileView(QWidget):
         self.hold_button.clicked.connect(self._on_hold_clicked)
         hold = QShortcut(QKeySequence("Ctrl+Shift+H"), self, self._on_hold_clicked)
         hold.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Letters are taken: Ctrl+Shift+R.
+        self.custody_button = QPushButton("Return to custody…")
+        self.custody_button.setToolTip("Record a recall, a remand or a new sentence "
+                                       "(Ctrl+Shift+R)")  # fmt: skip
+        self.custody_button.clicked.connect(self._on_custody_clicked)
+        custody = QShortcut(QKeySequence("Ctrl+Shift+R"), self, self._on_custody_clicked)
+        custody.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.export_button = QPushButton("Subject access e&xport…")
         self.export_button.setToolTip("Everything held about this person, as a PDF and a JSON "
                                       "file, with other people's names withheld (Alt+X)")
         self.export_button.clicked.connect(self._on_export_clicked)
         for button in (self.status_button, self.allocate_button, self.audit_button,
-                       self.hold_button, self.export_button):  # fmt: skip
+                       self.hold_button, self.custody_button, self.export_button):  # fmt: skip
             button.setEnabled(case_id is not None)
         save = QShortcut(QKeySequence.StandardKey.Save, self, self.save)
         save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # one per case tab
@@ -177,6 +187,7 @@ class CaseFileView(QWidget):
         actions.addWidget(self.allocate_button)
         actions.addWidget(self.audit_button)
         actions.addWidget(self.hold_button)
+        actions.addWidget(self.custody_button)
         actions.addWidget(self.export_button)
         actions.addStretch(1)
         actions.addWidget(self.saved_line)
@@ -286,6 +297,13 @@ class CaseFileView(QWidget):
         self.sentence_type.addItem("Not known", "")
         for sentence in self._reference.sentence_types:
             self.sentence_type.addItem(sentence.label, sentence.code)
+        self.earlier_custodial_sentences = QComboBox()
+        self.earlier_custodial_sentences.setAccessibleName(
+            "Custodial sentences served before this one")
+        self.earlier_custodial_sentences.addItem("Not asked yet", NOT_ASKED)
+        for count in range(MANY_SENTENCES + 1):
+            self.earlier_custodial_sentences.addItem(
+                f"{count} or more" if count == MANY_SENTENCES else str(count), count)
         self.iom = QCheckBox("Managed &under IOM (Integrated Offender Management)")
         self.mappa = QCheckBox("Managed under &MAPPA")
         self.has_settled_address = QCheckBox("Has a settled address for release")
@@ -300,6 +318,8 @@ class CaseFileView(QWidget):
         self._row(form, "Release &date:", self.release_date, "release_date")
         self._row(form, "Release t&ime:", self.release_time, "release_time")
         self._row(form, "Sentence t&ype:", self.sentence_type, "sentence_type")
+        self._row(form, "Earlier sentences:", self.earlier_custodial_sentences,
+                  "earlier_custodial_sentences")
         form.addRow(self.iom)
         form.addRow(self.mappa)
         form.addRow(self.has_settled_address)
@@ -347,6 +367,10 @@ class CaseFileView(QWidget):
             self.consent_boxes[need.code] = box
             kinds_layout.addWidget(box, number // 2, number % 2)
         self._row(form, "Kinds of service:", kinds, "consent_categories")
+        self.research_consent_date = DateField(
+            "Date the person agreed to their pseudonymised data going to the evaluators")
+        self._row(form, "Research consent on:", self.research_consent_date,
+                  "research_consent_date")
         return group
 
     def _needs_group(self) -> QGroupBox:
@@ -444,7 +468,8 @@ class CaseFileView(QWidget):
             elif isinstance(widget, QLineEdit):
                 widget.setText(value or "")
             elif isinstance(widget, QComboBox):
-                _select(widget, value or "")
+                _select(widget, (NOT_ASKED if value is None else value) if name == EARLIER
+                        else value or "")  # fmt: skip
             elif isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
         finally:
@@ -461,7 +486,8 @@ class CaseFileView(QWidget):
         if isinstance(widget, QLineEdit):
             return widget.text().strip() if name == "release_time" else widget.text()
         if isinstance(widget, QComboBox):
-            return widget.currentData()
+            data = widget.currentData()
+            return None if name == EARLIER and data == NOT_ASKED else data
         if isinstance(widget, QCheckBox):
             return widget.isChecked()
         raise AttributeError(name)
@@ -491,8 +517,10 @@ class CaseFileView(QWidget):
             name += f" (known as {values.preferred_name})"
         self.heading.setText(name)
         allocated = details.allocated_worker_name or "nobody"
+        closure = self._reference.closure_reason(details.closure_reason)
+        why = f": {closure.label}" if closure else ""
         self.status_line.setText(
-            f"Status: <b>{html.escape(details.status.label)}</b>"
+            f"Status: <b>{html.escape(details.status.label + why)}</b>"
             f" ({html.escape(details.status_reason)}) · Allocated to {html.escape(allocated)}"
             + (" · <b>On legal hold</b>: kept whatever the retention rules say"
                if details.legal_hold else "")
@@ -522,6 +550,7 @@ class CaseFileView(QWidget):
         self.allocate_button.setEnabled(True)
         self.audit_button.setEnabled(True)
         self.export_button.setEnabled(True)
+        self.custody_button.setEnabled(True)
         self.allocate_button.setVisible(self._service.can_allocate)
         self.hold_button.setEnabled(True)
         self.hold_button.setVisible(self._service.can_allocate)
@@ -746,13 +775,27 @@ class CaseFileView(QWidget):
     def _on_status_clicked(self) -> None:
         if self.details is None or self.case_id is None:
             return
-        dialog = StatusDialog(self.details.status, self)
+        dialog = StatusDialog(self.details.status, self, self._reference.closure_reasons)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         service, case_id = self._service, self.case_id
-        new, reason = dialog.chosen(), dialog.reason.text()
+        new, reason, closure = dialog.chosen(), dialog.reason.text(), dialog.closure_reason()
         self._runner.run(
-            lambda: service.change_status(case_id, new, reason),
+            lambda: service.change_status(case_id, new, reason, closure),
+            lambda _: self._after_action(),
+            self._on_save_failed,
+        )
+
+    def _on_custody_clicked(self) -> None:
+        if self.details is None or self.case_id is None:
+            return
+        name = self.heading.text()
+        dialog = CustodyReturnDialog(name, self._service.today(), self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        service, case_id, (day, kind, source) = self._service, self.case_id, dialog.chosen()
+        self._runner.run(
+            lambda: service.record_custody_return(case_id, day, kind, source),
             lambda _: self._after_action(),
             self._on_save_failed,
         )
@@ -847,6 +890,9 @@ def _history_html(details: CaseDetails) -> str:
         now = html.escape(entry.new) or "(none)"
         lines.append((entry.at, f"{local_text(entry.at)} · {html.escape(entry.label)}: {was} → "
                       f"{now} · {html.escape(entry.reason)} · {html.escape(entry.by)}"))
+    for back in details.custody_returns:
+        lines.append((back.recorded_at, f"{local_text(back.recorded_at)} · <b>Back in custody"
+                      f"</b>: {html.escape(back.summary)} · {html.escape(back.recorded_by)}"))
     lines.sort(key=lambda line: line[0], reverse=True)
     return "<br>".join(text for _, text in lines) if lines else "No changes yet."
 
@@ -857,6 +903,6 @@ def _same(name: str, one: Any, other: Any) -> bool:
     return same(one, other)
 
 
-def _select(combo: QComboBox, value: str) -> None:
+def _select(combo: QComboBox, value: str | int) -> None:
     index = combo.findData(value)
     combo.setCurrentIndex(max(index, 0))

@@ -21,13 +21,16 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.about import AboutInfo
 from restart_desktop.app.cases import WorkerOption
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
+from restart_desktop.domain.reference import ClosureReason
 from restart_desktop.ui.widgets import FieldError
 
 
 class StatusDialog(QDialog):
-    """Choose the next status (only allowed ones are offered) and say why."""
+    """Choose the next status (only allowed ones are offered) and say why. Closing asks for
+    the coded reason too (closure_reasons.csv), shown only when Closed is chosen."""
 
-    def __init__(self, current: CaseStatus, parent: QWidget | None = None) -> None:
+    def __init__(self, current: CaseStatus, parent: QWidget | None = None,
+                 closure_reasons: tuple[ClosureReason, ...] = ()) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("Change case status")
         self.setMinimumWidth(460)
@@ -35,6 +38,11 @@ class StatusDialog(QDialog):
         self.status.setAccessibleName("New status")
         for option in sorted(ALLOWED_TRANSITIONS[current], key=list(CaseStatus).index):
             self.status.addItem(option.label, option.value)
+        self.closure = QComboBox()
+        self.closure.setAccessibleName("Why the case is closing")
+        self.closure.addItem("Choose a reason", "")
+        for reason in closure_reasons:
+            self.closure.addItem(reason.label, reason.code)
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Reason for the status change")
         self.reason.setPlaceholderText("Why, in a few words")
@@ -44,6 +52,9 @@ class StatusDialog(QDialog):
         status_label = QLabel("New &status:")
         status_label.setBuddy(self.status)
         form.addRow(status_label, self.status)
+        self.closure_label = QLabel("&Why closing:")
+        self.closure_label.setBuddy(self.closure)
+        form.addRow(self.closure_label, self.closure)
         reason_label = QLabel("&Reason:")
         reason_label.setBuddy(self.reason)
         form.addRow(reason_label, self.reason)
@@ -57,17 +68,37 @@ class StatusDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
+        self.status.currentIndexChanged.connect(self._on_status_changed)
+        self._on_status_changed()
 
     def chosen(self) -> CaseStatus:
         return CaseStatus(self.status.currentData())
 
+    def closure_reason(self) -> str:
+        """The closure reason's code ("" unless closing)."""
+        return str(self.closure.currentData()) if self._closing() else ""
+
+    def _closing(self) -> bool:
+        return self.chosen() == CaseStatus.CLOSED
+
+    def _on_status_changed(self, *_args: object) -> None:
+        self.closure.setVisible(self._closing())
+        self.closure_label.setVisible(self._closing())
+
     def _on_accept(self) -> None:
+        if self._closing() and not self.closure.currentData():
+            self._refuse("Choose why the case is closing: the board and the evaluators "
+                         "count closures by reason.", self.closure)  # fmt: skip
+            return
         if not self.reason.text().strip():
-            self.error.show_message("Give a reason: it is kept with the case's history.")
-            self.adjustSize()  # make room for the message rather than clip it
-            self.reason.setFocus()
+            self._refuse("Give a reason: it is kept with the case's history.", self.reason)
             return
         self.accept()
+
+    def _refuse(self, message: str, focus: QWidget) -> None:
+        self.error.show_message(message)
+        self.adjustSize()  # make room for the message rather than clip it
+        focus.setFocus()
 
 
 class ReasonDialog(QDialog):

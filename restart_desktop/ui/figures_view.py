@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restart_desktop.app.evaluation import EvaluationService
 from restart_desktop.app.figures import GROUPINGS, FiguresService
 from restart_desktop.domain.figures import Figures, Period, Table
 from restart_desktop.ui.board_pack import PROGRAMME, bars_of, write_board_pack
 from restart_desktop.ui.charts import BarChart
+from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateField
@@ -114,6 +116,9 @@ class FiguresView(QWidget):
         self.pack_button = QPushButton("Board &pack…")
         self.pack_button.setToolTip("Write the PDF and CSV files for the board (no names; "
                                     "numbers under 5 shown as <5)")  # fmt: skip
+        self.extract_button = QPushButton("E&valuation extract…")
+        self.extract_button.setToolTip("Pseudonymised data for the evaluators, with a codebook")
+        self.extract_button.clicked.connect(self._on_extract)
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Board pack progress")
         self.progress.setMaximumWidth(180)
@@ -132,6 +137,7 @@ class FiguresView(QWidget):
         top.addStretch(1)
         top.addWidget(self.progress)
         top.addWidget(self.pack_button)
+        top.addWidget(self.extract_button)
         self.tables = QListWidget()
         self.tables.setAccessibleName("Figures tables")
         self.tables.setMaximumWidth(300)
@@ -215,6 +221,18 @@ class FiguresView(QWidget):
         self.message.setText(user_message(error))
         self.progress.hide()
         self.pack_button.setEnabled(True)
+
+    def _on_extract(self) -> None:
+        """The evaluation extract, for the period shown (changeable in the dialog)."""
+        today = dt.date.today()
+        try:
+            start = self.start.date_value() or _quarter_start(today)
+            end = self.end.date_value() or today
+        except ValueError:
+            start, end = _quarter_start(today), today
+        dialog = EvaluationExtractDialog(EvaluationService(self._service.session), self._runner,
+                                         start, end, self)  # fmt: skip
+        dialog.exec()
 
     # --- the board pack ------------------------------------------------------------------
     def _on_pack(self) -> None:

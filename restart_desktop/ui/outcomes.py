@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.cases import CaseloadQuery, CaseService, StatusFilter
+from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.outcomes import (
     AssessmentFields,
     AssessmentView,
@@ -62,6 +63,7 @@ from restart_desktop.domain.outcomes import (
     score_problems,
 )
 from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.ui.board_wording import BoardWordingDialog
 from restart_desktop.ui.charts import LineChart, RadarChart, Series
 from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
@@ -898,6 +900,11 @@ class BarriersView(QWidget):
         self.new_button = QPushButton("&New barrier… (Ins)")
         self.edit_button = QPushButton("&Edit… (Enter)")
         self.status_button = QPushButton("&Update status…")
+        self.wording_button = QPushButton("Wording for the &board…")
+        self.wording_button.setToolTip("What the board pack says about this barrier: no "
+                                       "names, prison numbers or CRNs (supervisors)")
+        if not service.can_confirm_wording:  # supervisors only (a parentless show() would
+            self.wording_button.hide()        # open it as a window of its own)
         filters = QHBoxLayout()
         for caption, widget in (
             ("Cate&gory:", self.category),
@@ -911,7 +918,8 @@ class BarriersView(QWidget):
             filters.addWidget(widget)
         filters.addStretch(1)
         actions = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.status_button):
+        for button in (self.new_button, self.edit_button, self.status_button,
+                       self.wording_button):  # fmt: skip
             actions.addWidget(button)
         actions.addStretch(1)
         self.counts = BarrierCountsTableModel(reference, self)
@@ -952,6 +960,7 @@ class BarriersView(QWidget):
         self.new_button.clicked.connect(self.new_barrier)
         self.edit_button.clicked.connect(self.edit_barrier)
         self.status_button.clicked.connect(self.change_status)
+        self.wording_button.clicked.connect(lambda: self.confirm_wording())
         self.table.row_activated.connect(lambda _row: self.edit_barrier())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_current())
         QShortcut(QKeySequence("Insert"), self.table, self.new_barrier).setContext(
@@ -1018,6 +1027,7 @@ class BarriersView(QWidget):
         view = self.current()
         self.edit_button.setEnabled(view is not None)
         self.status_button.setEnabled(view is not None)
+        self.wording_button.setEnabled(view is not None)
         if view is None:
             self.details.setText("")
             return
@@ -1033,6 +1043,8 @@ class BarriersView(QWidget):
         if view.resolution:
             when = f" ({view.resolved_on:%d/%m/%Y})" if view.resolved_on else ""
             parts.append(f"Resolution{when}: {e(view.resolution)}")
+        parts.append("For the board: " + (e(view.board_wording) if view.board_wording
+                                          else "<i>no wording confirmed yet</i>"))
         self.details.setText("<br>".join(parts))
 
     def _dialog(self, dialog: QDialog) -> bool:
@@ -1101,3 +1113,23 @@ class BarriersView(QWidget):
             lambda: service.change_barrier_status(view.id, status, resolution, resolved_on),
             f"{status.label}: {view.title}.",
         )
+
+    def confirm_wording(self, typed: str = "", problem: str = "") -> None:
+        """Write the barrier's wording for the board; a refused wording comes back in the
+        dialog with the reason, as typed."""
+        view = self.current()
+        if view is None:
+            return
+        dialog = BoardWordingDialog(view, typed, problem, self)
+        if not self._dialog(dialog):
+            return
+        wording, service = dialog.text(), self._service
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, ValidationFailed) and "board_wording" in error.problems:
+                self.confirm_wording(wording, error.problems["board_wording"])
+            else:
+                self._on_failed(error)
+
+        self._save(lambda: service.confirm_board_wording(view.id, wording),
+                   "Wording for the board confirmed.", failed)  # fmt: skip

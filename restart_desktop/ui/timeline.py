@@ -85,9 +85,8 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
 
     def row_of(self, record_id: str) -> int:
         for row, entry in enumerate(self._rows):
-            if (entry.note and entry.note.id == record_id) or (
-                entry.action and entry.action.id == record_id
-            ):
+            record = entry.note or entry.action or entry.event
+            if record is not None and record.id == record_id:
                 return row
         return -1
 
@@ -99,7 +98,8 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return self._display(entry, column)
         if role == ID_ROLE:
-            return entry.note.id if entry.note else entry.action.id if entry.action else None
+            record = entry.note or entry.action or entry.event
+            return record.id if record else None
         if role == SORT_ROLE:
             return entry.at if column == COL_WHEN else self._display(entry, column)
         if role == Qt.ItemDataRole.ForegroundRole and entry.action and entry.action.overdue:
@@ -126,6 +126,8 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
             if column == COL_SUMMARY:
                 return _one_line(action.description)
             return action_state(action)
+        if entry.event is not None:
+            return (entry.event.what, entry.event.summary, entry.event.by)[column - 1]
         return ""
 
 
@@ -338,7 +340,7 @@ class CloseActionDialog(QDialog):
 
 
 FILTERS = (
-    ("Notes and actions", frozenset(TimelineKind)),
+    ("Notes, actions and events", frozenset(TimelineKind)),
     ("Notes only", frozenset({TimelineKind.NOTE})),
     ("Actions only", frozenset({TimelineKind.ACTION})),
 )
@@ -441,8 +443,10 @@ class TimelinePanel(QWidget):
         self._select_after_load = None
         self.model.set_entries(entries)
         notes = sum(1 for e in entries if e.note)
-        actions = len(entries) - notes
-        self.count_label.setText(f"{_count(notes, 'note')}, {_count(actions, 'action')}")
+        actions = sum(1 for e in entries if e.action)
+        events = len(entries) - notes - actions
+        self.count_label.setText(f"{_count(notes, 'note')}, {_count(actions, 'action')}"
+                                 + (f", {_count(events, 'event')}" if events else ""))
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and entries:
             row = 0
@@ -479,6 +483,10 @@ class TimelinePanel(QWidget):
             self.reader.setHtml(note_html(entry.note, self._reference))
         elif entry is not None and entry.action is not None:
             self.reader.setHtml(action_html(entry.action))
+        elif entry is not None and entry.event is not None:
+            self.reader.setHtml(f"<h3>{html.escape(entry.event.what)}</h3>"
+                                f"<p>{html.escape(entry.event.summary)}</p>"
+                                f"<p>Recorded by {html.escape(entry.event.by)}</p>")
         self._update_buttons()
 
     def _update_buttons(self) -> None:

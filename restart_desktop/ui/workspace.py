@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QVBoxLayout
 from restart_desktop.app.audit import AuditService
 from restart_desktop.app.cases import CaseService, WorkerOption
 from restart_desktop.app.figures import FiguresService
+from restart_desktop.app.follow_up import FollowUpService
 from restart_desktop.app.intake import IntakeService
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.onward import OnwardService
@@ -89,7 +90,8 @@ class Workspace(QWidget):
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
         self.today = TodayView(self.release, runner)
         self.my_actions = MyActionsView(self.notes, runner, self.referral_service,
-                                        self.review_service)  # fmt: skip
+                                        self.review_service,
+                                        FollowUpService(session))  # fmt: skip
         self.my_actions.notices_counted.connect(self.notices_counted)
         self.review: ReviewView | None = None
         self.figures: FiguresView | None = None

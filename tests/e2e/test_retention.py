@@ -50,7 +50,8 @@ def _closed_case(session: AppSession, family_name: str) -> str:
         text=f"Fictional visit: {family_name} asked about a food bank.",
     ), confirmed=True)  # fmt: skip
     cases.change_status(case, CaseStatus.ACCEPTED, "Fictional panel")
-    cases.change_status(case, CaseStatus.CLOSED, "Fictional: moved away")
+    cases.change_status(case, CaseStatus.CLOSED, "Fictional: moved away",
+                        "moved_out_of_area")
     return case
 
 

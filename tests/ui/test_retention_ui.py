@@ -36,7 +36,8 @@ def _close(data_paths: DataPaths, case_id: str, years_ago: int, supervisor: bool
     try:
         cases = CaseService(session)
         cases.change_status(case_id, CaseStatus.ACCEPTED, "Fictional panel")
-        cases.change_status(case_id, CaseStatus.CLOSED, "Fictional: moved away")
+        cases.change_status(case_id, CaseStatus.CLOSED, "Fictional: moved away",
+                            "moved_out_of_area")
         with session.db.write() as s:
             if supervisor:
                 me = s.get(Worker, session.worker.id)

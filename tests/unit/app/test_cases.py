@@ -282,7 +282,8 @@ def caseload(service: CaseService, enrolled: AppSession) -> dict[str, str]:
     lead.allocate(ids["Eaves"], colleague, "Fictional handover")
     service.change_status(ids["Dunne"], CaseStatus.DECLINED, "Did not want support")
     service.change_status(ids["Eaves"], CaseStatus.ACCEPTED, "Eligible")
-    service.change_status(ids["Eaves"], CaseStatus.CLOSED, "Moved out of area")
+    service.change_status(ids["Eaves"], CaseStatus.CLOSED, "Moved out of area",
+                          "moved_out_of_area")
     ids["colleague"] = colleague
     return ids
 

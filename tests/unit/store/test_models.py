@@ -45,6 +45,9 @@ PERSON_VALUES: dict[str, Any] = {
     "status": "engaged_in_custody",
     "status_reason": "Met at a fictional induction",
     "legal_hold": True,
+    "closure_reason": "other",
+    "earlier_custodial_sentences": 0,
+    "research_consent_date": dt.date(2030, 12, 3),
 }
 
 

@@ -89,7 +89,8 @@ def _act(team: Team, sessions: list[AppSession], op: tuple[str, int, int, int]) 
         elif kind == "status" and case is not None:
             now = CaseStatus(cases.get_case(case).status)
             options = sorted(ALLOWED_TRANSITIONS[now])
-            cases.change_status(case, options[value % len(options)], "Test move")
+            cases.change_status(case, options[value % len(options)], "Test move",
+                                "support_completed")  # the closure reason, when closing
         elif kind == "note" and case is not None:
             NoteService(session).finalise(DraftFields(
                 person_id=case, contact_at=local(2026, 11, 20, 10, value % 60),

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.release import (
     ItemUpdate,
     OutcomeFields,
@@ -402,9 +403,11 @@ class OutcomeDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._now = now or system_now().replace(second=0, microsecond=0)
-        self.setWindowTitle(f"Release outcome: {plan.person_name}")
-        # A time typed alone ("08:40") is on the release day, even when recorded the day after.
-        self._day = plan.release_date or local_date(self._now)
+        self.setWindowTitle("Release outcome")  # no name: titles show in the taskbar
+        # A time typed alone ("08:40") is on the release day, even when recorded the day after;
+        # today when the release was brought forward and the planned day is still ahead.
+        today = local_date(self._now)
+        self._day = min(plan.release_date, today) if plan.release_date else today
         fields = plan.outcome.fields
         self.first_night = QComboBox()
         self.first_night.setAccessibleName("Where the person slept on the first night")
@@ -505,11 +508,21 @@ class OutcomeDialog(QDialog):
                     problems["met_at_gate_at"] = "Enter the time you met the person."
             except ValueError as error:
                 problems["met_at_gate_at"] = str(error)
-        for key, label in self.errors.items():
-            label.show_message(problems.get(key))
+        self.show_problems(problems)
         if problems:
             return
         self.accept()
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Each problem under its field (a refusal by the service comes back here, with
+        everything typed still in place)."""
+        shown = {k: problems[k] for k in problems if k in self.errors}
+        other = [text for key, text in problems.items() if key not in self.errors]
+        if other:
+            shown["first_night"] = " ".join([shown.get("first_night", ""), *other]).strip()
+        for key, label in self.errors.items():
+            label.show_message(shown.get(key))
+        self.adjustSize()
 
 
 class ReleasePlanPanel(QWidget):
@@ -829,11 +842,24 @@ class ReleasePlanPanel(QWidget):
         plan = self.plan
         if plan is None:
             return
-        dialog = OutcomeDialog(plan, self)
+        self._ask_outcome(plan.id, OutcomeDialog(plan, self))
+
+    def _ask_outcome(self, plan_id: str, dialog: OutcomeDialog) -> None:
+        """Run the outcome dialog; a refused save opens it again with what was typed and
+        the reason under the field, so nothing typed at the gate is lost."""
         if not run_dialog(dialog, self.table):
             return
         service, outcome = self._service, dialog.outcome()
-        self._save(lambda: service.record_outcome(plan.id, outcome))
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, ValidationFailed):
+                self._on_failed(error)
+                return
+            dialog.show_problems(error.problems)
+            self.message.setText("Outcome not saved yet: see what to correct.")
+            QTimer.singleShot(0, lambda: self._ask_outcome(plan_id, dialog))
+
+        self._save(lambda: service.record_outcome(plan_id, outcome), failed=failed)
 
     def make_sheet(self) -> None:
         """Ask where to save, then make the PDF on the worker thread."""

@@ -34,6 +34,7 @@ from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableMo
 from restart_desktop.ui.referrals import ReferralsTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import OVERDUE, CloseActionDialog, action_state
+from restart_desktop.ui.widgets import run_dialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -288,7 +289,7 @@ class MyActionsView(QWidget):
             self.notices_label.setText("That is a comment: mark it seen once read.")
             return
         dialog = AnswerDialog(notice, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         text = dialog.text.toPlainText()
         note = notice.kind == ReviewItemKind.NOTE  # a note is answered with an addendum
@@ -343,7 +344,7 @@ class MyActionsView(QWidget):
         if action is None:
             return
         dialog = CloseActionDialog(action.description, action.person_name, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, status, outcome = self._service, dialog.chosen(), dialog.outcome.text()
         self._runner.run(

@@ -224,10 +224,12 @@ class MainWindow(QMainWindow):
     Signals:
         unlocked(): the workspace was shown after set-up or unlock.
         locked(): the app was locked (by the worker or when idle).
+        closing(): the window is shutting down (a dialog waiting for the unlock gives up).
     """
 
     unlocked = Signal()
     locked = Signal()
+    closing = Signal()
     _demo_progress = Signal(int, int)
 
     def __init__(
@@ -479,6 +481,7 @@ class MainWindow(QMainWindow):
         self._show_workspace()
         notes = self.workspace.notes
         self.runner.run(notes.drafts, self._offer_drafts, lambda _error: None)
+        QTimer.singleShot(0, self._offer_left_over_typing)
         # Retention runs by itself: what is due is erased when the data is opened.
         from restart_desktop.app.retention import RetentionService
 
@@ -583,6 +586,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         if self.workspace is not None:
             self.workspace.save_drafts_now()
+        self._keep_dialog_typing()
         for dialog in self.findChildren(QDialog):
             if dialog.isVisible():
                 dialog.reject()  # a dialog over the workspace may show personal data
@@ -595,6 +599,51 @@ class MainWindow(QMainWindow):
         self._update_actions()
         log.info("locked")
         self.locked.emit()
+
+    def _keep_dialog_typing(self) -> None:
+        """What is typed in open dialogs, kept encrypted before the lock closes them; the
+        dialog offers it back after the unlock (ui/dialog_drafts)."""
+        from restart_desktop.ui import dialog_drafts
+
+        if self.session is None:
+            return
+        kept = dialog_drafts.decode(self.session.setting(dialog_drafts.DRAFTS_SETTING, "[]"))
+        found = [d for d in self.findChildren(QDialog)
+                 if d.isVisible() and dialog_drafts.keep(kept, d)]  # fmt: skip
+        if found:
+            self.session.set_setting(dialog_drafts.DRAFTS_SETTING, dialog_drafts.encode(kept))
+
+    def forget_dialog_draft(self, title: str) -> None:
+        """The dialog titled ``title`` offered its typing back: its kept copy goes."""
+        from restart_desktop.ui import dialog_drafts
+
+        if self.session is None:
+            return
+        kept = dialog_drafts.decode(self.session.setting(dialog_drafts.DRAFTS_SETTING, "[]"))
+        left = [d for d in kept if d.get("title") != title]
+        if len(left) != len(kept):
+            self.session.set_setting(dialog_drafts.DRAFTS_SETTING, dialog_drafts.encode(left))
+
+    def _offer_left_over_typing(self) -> None:
+        """Typing kept from dialogs the lock closed before the app was quit: shown once, to
+        copy, then forgotten."""
+        from restart_desktop.ui import dialog_drafts
+
+        if self.session is None:
+            return
+        kept = dialog_drafts.decode(self.session.setting(dialog_drafts.DRAFTS_SETTING, "[]"))
+        text = dialog_drafts.left_over_text(kept)
+        if kept:
+            self.session.set_setting(dialog_drafts.DRAFTS_SETTING, "[]")
+        if not text:
+            return
+        box = QMessageBox(self)
+        box.setWindowTitle("Typing kept from before")
+        box.setIcon(QMessageBox.Icon.Information)
+        box.setText("The app was closed while locked, with a window open. What you had typed "
+                    "in it is below (Show Details): copy what you need.")  # fmt: skip
+        box.setDetailedText(text)
+        box.exec()
 
     def _on_lock_asked(self) -> None:
         """Ctrl+L: with changes not yet sent and the export reachable, offer to send them
@@ -952,6 +1001,7 @@ class MainWindow(QMainWindow):
         if self.workspace is not None and not self._closing:
             self.workspace.save_drafts_now()
         self._closing = True
+        self.closing.emit()
         self.idle.stop()
         if self.workspace is not None and self.workspace.sync is not None:
             self.workspace.sync.shutdown()  # stops after the bundle it is on

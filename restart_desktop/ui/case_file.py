@@ -18,7 +18,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -59,7 +58,7 @@ from restart_desktop.ui.referrals import ReferralsPanel
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import TimelinePanel
-from restart_desktop.ui.widgets import DateField, FieldError
+from restart_desktop.ui.widgets import DateField, FieldError, run_dialog
 
 NAMES = tuple(f.name for f in fields(CaseFields))
 _LISTS = ("needs", "consent_categories")  # ticked boxes; their order does not matter
@@ -576,7 +575,7 @@ class CaseFileView(QWidget):
                     f"You changed: <b>{html.escape(listed(changed))}</b>. Say why in a few "
                     "words: the reason is kept with the old and new values in the case "
                     "history.", "Save", self)  # fmt: skip
-                if dialog.exec() != QDialog.DialogCode.Accepted:
+                if not run_dialog(dialog, self.focusWidget() or self):
                     self._then_close = None
                     self.save_button.setEnabled(True)
                     self.saved_line.setText("Not saved yet: a reason is needed.")
@@ -709,7 +708,7 @@ class CaseFileView(QWidget):
         self._saving = None
         self.save_button.setEnabled(True)
         dialog = ClashDialog(error.clashes, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             self.saved_line.setText("Not saved: someone else changed the same field.")
             return
         for clash in error.clashes:
@@ -747,7 +746,7 @@ class CaseFileView(QWidget):
         if self.details is None or self.case_id is None:
             return
         dialog = StatusDialog(self.details.status, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, case_id = self._service, self.case_id
         new, reason = dialog.chosen(), dialog.reason.text()
@@ -761,7 +760,7 @@ class CaseFileView(QWidget):
         if self.details is None or self.case_id is None:
             return
         dialog = AllocateDialog(self._workers, self.details.allocated_worker_id, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, case_id, worker = self._service, self.case_id, dialog.chosen()
         note, share = dialog.note.toPlainText(), dialog.share.isChecked()
@@ -781,7 +780,7 @@ class CaseFileView(QWidget):
             if lifting else "While on legal hold, this case is never erased by the retention "
             "rules, on any laptop or in the central export.",
             "Lift hold" if lifting else "Place hold", self)  # fmt: skip
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, case_id, reason = self._service, self.case_id, dialog.reason.text()
         self._runner.run(

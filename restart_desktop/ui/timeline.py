@@ -44,7 +44,7 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.note_editor import NoteEditor
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField, FieldError
+from restart_desktop.ui.widgets import DateField, FieldError, run_dialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -527,7 +527,7 @@ class TimelinePanel(QWidget):
         if entry is None or entry.note is None:
             return
         dialog = AddendumDialog(entry.note, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, note_id, body = self._service, entry.note.id, dialog.text.toPlainText()
         self._runner.run(
@@ -538,7 +538,7 @@ class TimelinePanel(QWidget):
 
     def _on_add_action(self) -> None:
         dialog = ActionDialog(self.person_name, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         entry = self.current_entry()
         note_id = entry.note.id if entry is not None and entry.note is not None else None
@@ -558,7 +558,7 @@ class TimelinePanel(QWidget):
         if entry is None or entry.action is None:
             return
         dialog = CloseActionDialog(entry.action.description, entry.action.person_name, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, action_id = self._service, entry.action.id
         status, outcome = dialog.chosen(), dialog.outcome.text()

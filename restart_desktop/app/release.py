@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.team import load_details, sheet_contacts
 from restart_desktop.app.versions import EditBase, edited_fields, words
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import (
@@ -897,6 +898,7 @@ class ReleaseService:
             view = self._plan_view(s, person, plan, workers)
             template = self._template(s, plan.snapshot_id)
             name = f"{person.preferred_name or person.given_name} {person.family_name}".strip()
+            team = load_details(s)
         tonight: SheetAppointment | None = None
         appointments: list[SheetAppointment] = []
         for item in view.items:
@@ -922,7 +924,7 @@ class ReleaseService:
             tonight=tonight,
             appointments=tuple(appointments),
             bring=template.bring,
-            contacts=template.contacts,
+            contacts=sheet_contacts(template.contacts, team),  # never an example number
             made_at=self._now(),
         )
 

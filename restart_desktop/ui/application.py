@@ -276,6 +276,14 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.demo_banner)
+        from restart_desktop.ui.team_details import EXAMPLES_BANNER_STYLE
+
+        self.examples_banner = QLabel("")
+        self.examples_banner.setWordWrap(True)
+        self.examples_banner.setStyleSheet(EXAMPLES_BANNER_STYLE)
+        self.examples_banner.setAccessibleName("Example contacts notice")
+        self.examples_banner.setVisible(False)
+        layout.addWidget(self.examples_banner)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -478,6 +486,7 @@ class MainWindow(QMainWindow):
             self.workspace.sync.progress.connect(self._on_sync_progress)
         self.stack.addWidget(self.workspace)
         self._set_demo_banner(session.is_demo)
+        self._check_examples()
         self._show_workspace()
         notes = self.workspace.notes
         self.runner.run(notes.drafts, self._offer_drafts, lambda _error: None)
@@ -487,6 +496,38 @@ class MainWindow(QMainWindow):
 
         self.runner.run(RetentionService(session).run, self._on_retention_ran,
                         lambda _error: None)  # fmt: skip
+
+    def _check_examples(self) -> None:
+        """In a real data folder, name the example contacts still in use (a banner)."""
+        from restart_desktop.app.team import TeamDetailsService
+        from restart_desktop.ui.team_details import examples_banner_text
+
+        session = self.session
+        if session is None or session.is_demo:
+            self.examples_banner.setVisible(False)
+            return
+
+        def show(found: list[str]) -> None:
+            self.examples_banner.setText(examples_banner_text(found) if found else "")
+            self.examples_banner.setVisible(bool(found))
+
+        self.runner.run(TeamDetailsService(session).examples_in_use, show, lambda _e: None)
+
+    def _on_team_details(self) -> None:
+        from restart_desktop.app.team import TeamDetailsService
+        from restart_desktop.domain.case import Role
+        from restart_desktop.ui.team_details import TeamDetailsDialog
+
+        session = self.session
+        if session is None or self.is_locked or self.workspace is None:
+            return
+        can_edit = self.workspace.supervisor or session.worker.role == Role.SUPERVISOR
+        dialog = TeamDetailsDialog(TeamDetailsService(session), session.reference.services,
+                                   self.runner, can_edit, self)  # fmt: skip
+        if run_dialog(dialog, self.focusWidget() or self):
+            self.statusBar().showMessage("Team details saved: every laptop of the team has "
+                                         "them after its next sync.", 10000)  # fmt: skip
+            self._check_examples()
 
     def _on_retention_ran(self, run: RetentionRun) -> None:
         from restart_desktop.ui.retention_view import describe
@@ -747,6 +788,8 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.export_action)
         settings_menu.addAction(self.conflicts_action)
         settings_menu.addAction(self.retention_action)
+        self.team_action = self._action("&Team details…", None, self._on_team_details)
+        settings_menu.addAction(self.team_action)
         help_menu = bar.addMenu("&Help")
         self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
         help_menu.addAction(self.about_action)
@@ -773,6 +816,7 @@ class MainWindow(QMainWindow):
             self.conflicts_action,
             self.retention_action,
             self.passphrase_action,
+            self.team_action,
         )
 
     def _update_actions(self) -> None:

@@ -253,10 +253,14 @@ class MainWindow(QMainWindow):
         self.preloaded = False
         self._warm_queue: list[tuple[str, str]] = list(WARM_CLASSES)
         self._closing = False
+        self._remembered = False  # the window's state, saved once at quit
         self._focus_before_lock: QWidget | None = None
         self._demo_requested = demo
         self.setWindowTitle(APP_TITLE)
-        self.resize(1280, 800)
+        from restart_desktop.ui.window_state import WindowState
+
+        self.window_state = WindowState(paths)
+        self.window_state.restore(self)  # fits a 1366x768 screen at the first start
 
         self.stack = QStackedWidget()
         # Set-up and demo pages are built only when needed: most starts show only the unlock.
@@ -488,6 +492,7 @@ class MainWindow(QMainWindow):
         self._set_demo_banner(session.is_demo)
         self._check_examples()
         self._show_workspace()
+        self._restore_workspace()
         notes = self.workspace.notes
         self.runner.run(notes.drafts, self._offer_drafts, lambda _error: None)
         QTimer.singleShot(0, self._offer_left_over_typing)
@@ -496,6 +501,30 @@ class MainWindow(QMainWindow):
 
         self.runner.run(RetentionService(session).run, self._on_retention_ran,
                         lambda _error: None)  # fmt: skip
+
+    def _restore_workspace(self) -> None:
+        """The case files open at the last quit (their ids are kept in the encrypted
+        database), then the main view last shown (kept in the plain window settings)."""
+        from restart_desktop.ui.window_state import OPEN_CASES_SETTING, decode_cases
+
+        if self.session is None or self.workspace is None:
+            return
+        for case_id in decode_cases(self.session.setting(OPEN_CASES_SETTING, "[]")):
+            self.workspace.open_case(case_id)
+        view = self.window_state.view()
+        if view and view != "Caseload":
+            self.workspace.show_main_view(view)
+        elif self.workspace.case_views():
+            self.workspace.show_caseload()
+
+    def _remember_workspace(self) -> None:
+        from restart_desktop.ui.window_state import OPEN_CASES_SETTING, encode_cases
+
+        view = self.workspace.main_view_name() if self.workspace is not None else ""
+        self.window_state.save(self, view)
+        if self.session is not None and self.workspace is not None:
+            self.session.set_setting(OPEN_CASES_SETTING,
+                                     encode_cases(self.workspace.open_case_ids()))  # fmt: skip
 
     def _check_examples(self) -> None:
         """In a real data folder, name the example contacts still in use (a banner)."""
@@ -1044,6 +1073,9 @@ class MainWindow(QMainWindow):
         forget the key."""
         if self.workspace is not None and not self._closing:
             self.workspace.save_drafts_now()
+        if not self._remembered:
+            self._remembered = True
+            self._remember_workspace()
         self._closing = True
         self.closing.emit()
         self.idle.stop()

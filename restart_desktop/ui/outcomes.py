@@ -173,7 +173,7 @@ class AssessmentDialog(QDialog):
         read_only: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Outcome assessment: {person_name}")
+        self.setWindowTitle("Outcome assessment")  # no name: titles show in the taskbar
         self.finalise_requested = False
         self._fields = fields
         self._read_only = read_only
@@ -809,7 +809,7 @@ class BarrierDialog(QDialog):
 class BarrierStatusDialog(QDialog):
     def __init__(self, view: BarrierView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Barrier: {view.title}")
+        self.setWindowTitle("Barrier")  # its title may name someone
         self.status = QComboBox()
         self.status.setAccessibleName("New status")
         # The usual next step first; re-opening last, so Enter never re-opens by accident.

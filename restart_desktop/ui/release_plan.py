@@ -200,7 +200,7 @@ class ItemDialog(QDialog):
         super().__init__(parent)
         self._now = now or system_now().replace(second=0, microsecond=0)
         self.item = item
-        self.setWindowTitle(f"Checklist: {item.label}")
+        self.setWindowTitle("Checklist item")  # an added item's label may name someone
         heading = QLabel(f"<b>{html.escape(item.label)}</b>")
         heading.setWordWrap(True)
         help_text = QLabel(item.help)
@@ -350,7 +350,7 @@ class AddItemDialog(QDialog):
         section: Section | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Add a checklist item: {person_name}")
+        self.setWindowTitle("Add a checklist item")
         self.label = QLineEdit()
         self.label.setAccessibleName("What needs doing")
         self.label.setMaxLength(MAX_LABEL_LENGTH)

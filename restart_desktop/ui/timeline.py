@@ -221,9 +221,7 @@ class ActionDialog(QDialog):
 
     def __init__(self, person_name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(
-            f"New follow-up action: {person_name}" if person_name else "New follow-up action"
-        )
+        self.setWindowTitle("New follow-up action")  # no name: titles show in the taskbar
         self.description = QLineEdit()
         self.description.setAccessibleName("What is to be done")
         self.owner = QComboBox()
@@ -297,7 +295,7 @@ class CloseActionDialog(QDialog):
         self, description: str, person_name: str = "", parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Close action: {person_name}" if person_name else "Close action")
+        self.setWindowTitle("Close action")  # no name: titles show in the taskbar
         self.status = QComboBox()
         self.status.setAccessibleName("Was it done")
         self.status.addItem(ActionStatus.DONE.label, ActionStatus.DONE.value)

@@ -371,7 +371,20 @@ class MainWindow(QMainWindow):
             onboarding = self._onboarding_page()
             self.stack.setCurrentWidget(onboarding)
             onboarding.name.setFocus()
+            self._check_keyring(onboarding)
         self._update_actions()
+
+    def _check_keyring(self, onboarding: OnboardingPage) -> None:
+        """Say at once when this computer has no keyring the key can live in, rather than
+        after the whole form is filled in."""
+        from restart_desktop.security.errors import SecurityError
+        from restart_desktop.security.secret_store import KeyringSecretStore
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, SecurityError):
+                onboarding.show_keyring_problem(str(error))
+
+        self.runner.run(KeyringSecretStore, lambda _store: None, failed)
 
     @property
     def reference(self) -> ReferenceData:
@@ -806,6 +819,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.quit_action)
         settings_menu = bar.addMenu("&Settings")
+        self.settings_menu = settings_menu  # out of the bar while locked
         self.idle_action = self._action("Lock when &idle…", None, self._on_idle_settings)
         settings_menu.addAction(self.idle_action)
         self.export_action = self._action("Central &export…", None, self._on_export_settings)
@@ -820,6 +834,7 @@ class MainWindow(QMainWindow):
         self.team_action = self._action("&Team details…", None, self._on_team_details)
         settings_menu.addAction(self.team_action)
         help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu
         self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
         help_menu.addAction(self.about_action)
         self.unlocked_actions = (
@@ -850,6 +865,13 @@ class MainWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         open_ = not self.is_locked
+        # Out of the menu bar while locked (nothing in it works then), so Alt+S is "Set up"
+        # on the first run: a hidden menu's mnemonic would still make the key ambiguous.
+        bar, settings = self.menuBar(), self.settings_menu.menuAction()
+        if open_ and settings not in bar.actions():
+            bar.insertAction(self.help_menu.menuAction(), settings)
+        elif not open_ and settings in bar.actions():
+            bar.removeAction(settings)
         for action in self.unlocked_actions:
             action.setEnabled(open_)
         supervisor = self.workspace is not None and self.workspace.supervisor

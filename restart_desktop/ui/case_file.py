@@ -543,7 +543,17 @@ class CaseFileView(QWidget):
             except ValueError as error:
                 problems[name] = str(error)
         if problems:
-            return None, problems
+            # One round: what can be read is checked too (prison number, CRN...), so the
+            # worker sees every problem at once, not the dates first and the rest later.
+            readable = {name: (None if name in problems else value)
+                        for name, value in values.items()}  # fmt: skip
+            for name in problems:
+                readable.setdefault(name, None)
+            try:
+                more = self._service.validate(CaseFields(**readable))
+            except (TypeError, ValueError):
+                more = {}
+            return None, {**{k: v for k, v in more.items() if k not in problems}, **problems}
         return CaseFields(**values), {}
 
     def save(self, then_close: Callable[[], None] | None = None) -> None:
@@ -721,7 +731,17 @@ class CaseFileView(QWidget):
         self.saved_line.setText("Saving your choices…")
         self.reload()
 
+    def _clear_problems_in_place(self) -> None:
+        """The worker is correcting: the messages go, but their room stays until the next
+        save, so the form does not jump under the mouse."""
+        for label in (*self._errors.values(), self.summary):
+            if label.isVisible() and label.text():
+                label.setMinimumHeight(label.height())
+                label.setText("")
+
     def _show_problems(self, problems: dict[str, str]) -> None:
+        for label in (*self._errors.values(), self.summary):
+            label.setMinimumHeight(0)
         for field_name, label in self._errors.items():
             label.show_message(problems.get(field_name))
         if problems:
@@ -812,7 +832,7 @@ class CaseFileView(QWidget):
         if self._loading:
             return
         if self.summary.isVisible():  # the messages were about what was there before
-            self._show_problems({})
+            self._clear_problems_in_place()
         # Typing a letter and deleting it again leaves nothing to save.
         self._set_dirty(bool(self._touched()))
 

@@ -539,6 +539,14 @@ class MainWindow(QMainWindow):
             self.session.set_setting(OPEN_CASES_SETTING,
                                      encode_cases(self.workspace.open_case_ids()))  # fmt: skip
 
+    def _on_settings_shown(self) -> None:
+        if self.session is not None:
+            self.ask_finalise_action.setChecked(self.session.asks_before_finalising)
+
+    def _on_ask_finalise(self) -> None:
+        if self.session is not None and not self.is_locked:
+            self.session.set_asks_before_finalising(self.ask_finalise_action.isChecked())
+
     def _check_examples(self) -> None:
         """In a real data folder, name the example contacts still in use (a banner)."""
         from restart_desktop.app.team import TeamDetailsService
@@ -833,6 +841,12 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.retention_action)
         self.team_action = self._action("&Team details…", None, self._on_team_details)
         settings_menu.addAction(self.team_action)
+        self.ask_finalise_action = self._action("Ask before &finalising", None,
+                                                self._on_ask_finalise)  # fmt: skip
+        self.ask_finalise_action.setCheckable(True)
+        self.ask_finalise_action.setChecked(True)
+        settings_menu.addAction(self.ask_finalise_action)
+        settings_menu.aboutToShow.connect(self._on_settings_shown)
         help_menu = bar.addMenu("&Help")
         self.help_menu = help_menu
         self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
@@ -861,6 +875,7 @@ class MainWindow(QMainWindow):
             self.retention_action,
             self.passphrase_action,
             self.team_action,
+            self.ask_finalise_action,
         )
 
     def _update_actions(self) -> None:

@@ -545,8 +545,8 @@ class CaseFileView(QWidget):
         if problems:
             # One round: what can be read is checked too (prison number, CRN...), so the
             # worker sees every problem at once, not the dates first and the rest later.
-            readable = {name: (None if name in problems else value)
-                        for name, value in values.items()}  # fmt: skip
+            readable: dict[str, Any] = {name: (None if name in problems else value)
+                                        for name, value in values.items()}  # fmt: skip
             for name in problems:
                 readable.setdefault(name, None)
             try:

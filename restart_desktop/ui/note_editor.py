@@ -34,6 +34,7 @@ from restart_desktop.domain.clock import from_local, local, local_text, system_n
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.ui.confirm import confirm_finalise
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import FieldError
 
@@ -279,6 +280,13 @@ class NoteEditor(QWidget):
     # --- finalising -----------------------------------------------------------------------
     def finalise(self, confirmed: bool = False) -> None:
         if self._busy:
+            return
+        if not confirmed and self.text.toPlainText().strip() and not confirm_finalise(
+            self, self._service.session, "this note",
+            "A finalised note never changes: corrections are added to it as addenda.",
+        ):
+            self.window().activateWindow()
+            self.text.setFocus()
             return
         self._autosave.stop()
         fields, service = self.fields(), self._service

@@ -64,6 +64,7 @@ from restart_desktop.domain.outcomes import (
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.charts import LineChart, RadarChart, Series
 from restart_desktop.ui.clashes import ask_clashes
+from restart_desktop.ui.confirm import confirm_finalise
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import (
@@ -175,6 +176,7 @@ class AssessmentDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Outcome assessment")  # no name: titles show in the taskbar
         self.finalise_requested = False
+        self.confirm: Callable[[], bool] | None = None  # the question before finalising
         self._fields = fields
         self._read_only = read_only
         descriptions = {a.code: a for a in reference.outcome_areas}
@@ -355,6 +357,8 @@ class AssessmentDialog(QDialog):
                     + "\n".join(f"• {message}" for message in problems.values())
                 )
                 return
+        if finalise and self.confirm is not None and not self.confirm():
+            return  # back to the dialog, as it was
         self.finalise_requested = finalise
         self.accept()
 
@@ -529,6 +533,10 @@ class OutcomesPanel(QWidget):
     def _open(self, fields: AssessmentFields, assessment_id: str | None,
               loaded: AssessmentView | None = None) -> None:  # fmt: skip
         dialog = AssessmentDialog(self._reference, fields, self.person_name, self)
+        session = self._service.session
+        dialog.confirm = lambda: confirm_finalise(
+            dialog, session, "this assessment",
+            "A finalised assessment never changes; the next one is recorded beside it.")
         if not run_dialog(dialog, self.table):
             return
         new, finalise = dialog.fields(), dialog.finalise_requested

@@ -41,7 +41,7 @@ def test_alt_s_sets_up_enter_moves_on_and_errors_go_when_corrected(
 def test_no_keyring_is_said_before_the_form_is_filled_in_plain_words(
     qtbot: QtBot, make_window: MakeWindow
 ) -> None:
-    keyring.set_keyring(fail.Keyring())  # type: ignore[no-untyped-call]
+    keyring.set_keyring(fail.Keyring())
     window = make_window()
     page = window.onboarding
     assert page is not None

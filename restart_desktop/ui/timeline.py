@@ -229,7 +229,12 @@ class ActionDialog(QDialog):
         for owner in ActionOwner:
             self.owner.addItem(owner.label, owner.value)
         self.owner_detail = QLineEdit()
-        self.owner_detail.setAccessibleName("Which partner or person, if not you")
+        self.owner_detail.setAccessibleName("Which partner agency")
+        self.owner_detail.setAccessibleDescription(
+            "Only for an action a partner agency does: its name, shown under Who")
+        self.owner_detail.setPlaceholderText("e.g. Aspire housing team")
+        self.owner_detail.setMaxLength(200)
+        self.description.setPlaceholderText("What is to be done, e.g. Ring the council about ID")
         self.due = DateField("Due date (optional)")
         self.due.set_date(dt.date.today() + dt.timedelta(days=7))
         self.error = FieldError()
@@ -241,7 +246,7 @@ class ActionDialog(QDialog):
         for caption, widget in (
             ("&What:", self.description),
             ("W&ho:", self.owner),
-            ("&Detail:", self.owner_detail),
+            ("&Partner:", self.owner_detail),
             ("D&ue:", self.due),
         ):
             label = QLabel(caption)
@@ -258,6 +263,17 @@ class ActionDialog(QDialog):
         layout.addWidget(self.past_warning)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # Wide enough to read what is typed (it was 206 pixels); the partner's name only
+        # for a partner's action, so the action's details are not typed there by mistake.
+        self.setMinimumWidth(520)
+        self.owner.currentIndexChanged.connect(self._on_owner_changed)
+        self._on_owner_changed()
+
+    def _on_owner_changed(self, *_args: object) -> None:
+        partner = self.owner.currentData() == ActionOwner.PARTNER.value
+        self.owner_detail.setEnabled(partner)
+        if not partner:
+            self.owner_detail.clear()
 
     def _on_due_changed(self, *_args: object) -> None:
         try:

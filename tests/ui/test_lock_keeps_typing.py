@@ -53,7 +53,7 @@ def test_an_action_typed_when_the_lock_came_is_offered_back_after_unlock(
     def carry_on(box: QMessageBox) -> None:
         seen["question"] = box.text()
         answer_modal(ActionDialog, finish)
-        qtbot.keyClick(box, Qt.Key.Key_C, ALT)
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # "Carry on" is the default
 
     def finish(dialog: ActionDialog) -> None:
         seen["offered back"] = dialog.description.text()
@@ -71,3 +71,45 @@ def test_an_action_typed_when_the_lock_came_is_offered_back_after_unlock(
     actions = NoteService(window.session).my_actions()
     assert [a.description for a in actions] == [TYPED]
     assert window.session.setting(DRAFTS_SETTING, "[]") == "[]"  # offered back: forgotten
+
+
+def test_the_action_dialog_is_wide_and_the_partner_goes_under_who(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    """Issue 21, finding 13: typed text stays in view; the partner field is the partner's
+    name only, so an action's details never land in My actions' Who column."""
+    from restart_desktop.ui.actions_view import COL_ACTION, COL_WHO
+
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    view = window.workspace.open_case(people["Larry Later"])
+    qtbot.waitUntil(lambda: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
+    timeline = view.show_contacts()
+    assert timeline is not None
+    seen: dict[str, object] = {}
+
+    def fill(dialog: ActionDialog) -> None:
+        seen["width"] = dialog.width()
+        qtbot.keyClicks(dialog.description, "Ask about a bed for Friday night (test)")
+        seen["partner enabled at first"] = dialog.owner_detail.isEnabled()
+        dialog.owner.setFocus()
+        qtbot.keyClick(dialog.owner, Qt.Key.Key_Down)
+        qtbot.keyClick(dialog.owner, Qt.Key.Key_Down)  # Partner agency
+        assert dialog.owner_detail.isEnabled()
+        qtbot.keyClick(dialog, Qt.Key.Key_P, ALT)
+        qtbot.keyClicks(dialog.owner_detail, "Aspire housing team")
+        qtbot.keyClick(dialog.owner_detail, Qt.Key.Key_Return)
+        seen["done"] = True
+
+    answer_modal(ActionDialog, fill)
+    qtbot.keyClick(timeline.add_action_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "done" in seen, timeout=SIGNAL_TIMEOUT_MS)
+    assert int(str(seen["width"])) >= 480
+    assert seen["partner enabled at first"] is False
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    window.workspace.show_actions()
+    actions = window.workspace.my_actions
+    qtbot.waitUntil(lambda: actions.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    assert actions.model.index(0, COL_WHO).data() == "Partner agency (Aspire housing team)"
+    assert actions.model.index(0, COL_ACTION).data() == "Ask about a bed for Friday night (test)"

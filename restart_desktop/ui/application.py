@@ -539,6 +539,16 @@ class MainWindow(QMainWindow):
             self.session.set_setting(OPEN_CASES_SETTING,
                                      encode_cases(self.workspace.open_case_ids()))  # fmt: skip
 
+    def _on_shortcuts(self) -> None:
+        from restart_desktop.ui.help import HelpDialog, shortcuts_html
+
+        HelpDialog("Keyboard shortcuts", shortcuts_html(self.actions()), self).exec()
+
+    def _on_first_steps(self) -> None:
+        from restart_desktop.ui.help import FIRST_STEPS, HelpDialog
+
+        HelpDialog("First steps", FIRST_STEPS, self).exec()
+
     def _on_settings_shown(self) -> None:
         if self.session is not None:
             self.ask_finalise_action.setChecked(self.session.asks_before_finalising)
@@ -849,6 +859,11 @@ class MainWindow(QMainWindow):
         settings_menu.aboutToShow.connect(self._on_settings_shown)
         help_menu = bar.addMenu("&Help")
         self.help_menu = help_menu
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self._on_shortcuts)
+        self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
+        self.first_steps_action = self._action("&First steps", None, self._on_first_steps)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.first_steps_action)
         self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
         help_menu.addAction(self.about_action)
         self.unlocked_actions = (

@@ -11,10 +11,10 @@ import datetime as dt
 import html
 from collections.abc import Callable
 from dataclasses import fields, replace
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -56,6 +56,7 @@ from restart_desktop.ui.notices import (
 from restart_desktop.ui.outcomes import OutcomesPanel
 from restart_desktop.ui.referrals import ReferralsPanel
 from restart_desktop.ui.release_plan import ReleasePlanPanel
+from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import TimelinePanel
 from restart_desktop.ui.widgets import DateField, FieldError, run_dialog
@@ -63,6 +64,15 @@ from restart_desktop.ui.widgets import DateField, FieldError, run_dialog
 NAMES = tuple(f.name for f in fields(CaseFields))
 _LISTS = ("needs", "consent_categories")  # ticked boxes; their order does not matter
 BANNER_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
+
+CASE_FILE = "Case file"
+SAVE_KEY = declare(CASE_FILE, "Ctrl+S", "Save the case file")
+AUDIT_KEY = declare(CASE_FILE, "Ctrl+Shift+A", "This case's audit trail")
+HOLD_KEY = declare(CASE_FILE, "Ctrl+Shift+H", "Legal hold, or lift it (supervisors)")
+SECTION_KEYS = tuple(
+    declare(CASE_FILE, f"Alt+{n}", f"Show {what}")
+    for n, what in enumerate(("Details", "Contacts", "Release day", "Referrals", "Outcomes"), 1)
+)
 
 
 class CaseFileView(QWidget):
@@ -151,15 +161,13 @@ class CaseFileView(QWidget):
         self.audit_button.setToolTip("Who opened, changed or exported this case file, and when "
                                      "(Ctrl+Shift+A)")  # fmt: skip
         self.audit_button.clicked.connect(self._on_audit_clicked)
-        audit = QShortcut(QKeySequence("Ctrl+Shift+A"), self, self._on_audit_clicked)
-        audit.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        bind(AUDIT_KEY, self, self._on_audit_clicked)
         # Letters are taken: Ctrl+Shift+H. A supervisor's action (hidden for workers).
         self.hold_button = QPushButton("Legal hold…")
         self.hold_button.setToolTip("Keep this case whatever the retention rules say, or lift "
                                     "the hold (Ctrl+Shift+H)")  # fmt: skip
         self.hold_button.clicked.connect(self._on_hold_clicked)
-        hold = QShortcut(QKeySequence("Ctrl+Shift+H"), self, self._on_hold_clicked)
-        hold.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        bind(HOLD_KEY, self, self._on_hold_clicked)
         self.export_button = QPushButton("Subject access e&xport…")
         self.export_button.setToolTip("Everything held about this person, as a PDF and a JSON "
                                       "file, with other people's names withheld (Alt+X)")
@@ -167,8 +175,7 @@ class CaseFileView(QWidget):
         for button in (self.status_button, self.allocate_button, self.audit_button,
                        self.hold_button, self.export_button):  # fmt: skip
             button.setEnabled(case_id is not None)
-        save = QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # one per case tab
+        bind(SAVE_KEY, self, self.save)  # one per case tab
 
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
@@ -210,9 +217,7 @@ class CaseFileView(QWidget):
         self.sections.setTabToolTip(0, "Details (Alt+1)")
         # Alt+1 to Alt+5 switch sections: letters are taken by the fields' shortcuts.
         for number in (1, 2, 3, 4, 5):
-            shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda n=number: self._show_section(n - 1))
+            bind(SECTION_KEYS[number - 1], self, partial(self._show_section, number - 1))
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)

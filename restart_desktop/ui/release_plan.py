@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -54,6 +54,7 @@ from restart_desktop.domain.checklist import (
 from restart_desktop.domain.clock import local_date, local_text, system_now
 from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateTimeField, FieldError, ask_save_path, run_dialog
 
@@ -70,6 +71,15 @@ STATE_COLOURS = {
 OVERDUE = QColor("#8a1c00")
 LATE_STYLE = "background: #a40000; color: #ffffff; padding: 6px; font-weight: 600;"
 MOVED_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
+
+CHECKLIST = "Release-day checklist"
+DONE_KEY = declare(CHECKLIST, "Space", "Mark the item done now, and move on")
+NOT_NEEDED_KEY = declare(CHECKLIST, "N", "Not needed (with a reason), and move on")
+PROBLEM_KEY = declare(CHECKLIST, "P", "A problem (with a note), and move on")
+ADD_KEY = declare(CHECKLIST, "Insert", "Add an item to this person's plan")
+declare(CHECKLIST, "Return", "Open the item: state, time, note, appointment")
+declare(CHECKLIST, "Alt+O", "Record the release outcome")
+declare(CHECKLIST, "Alt+T", "The release-day sheet for the person (PDF)")
 
 
 def due_text(item: PlanItemView, today: dt.date) -> str:
@@ -642,14 +652,13 @@ class ReleasePlanPanel(QWidget):
         self.outcome_button.clicked.connect(self.record_outcome)
         self.table.row_activated.connect(lambda _row: self.edit_item())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_help())
-        for keys, slot in (
-            ("Space", self.mark_done),
-            ("N", lambda: self.edit_item(ItemState.NOT_NEEDED)),
-            ("P", lambda: self.edit_item(ItemState.PROBLEM)),
-            ("Insert", self.add_item),
+        for declared, slot in (
+            (DONE_KEY, self.mark_done),
+            (NOT_NEEDED_KEY, lambda: self.edit_item(ItemState.NOT_NEEDED)),
+            (PROBLEM_KEY, lambda: self.edit_item(ItemState.PROBLEM)),
+            (ADD_KEY, self.add_item),
         ):
-            shortcut = QShortcut(QKeySequence(keys), self.table, slot)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            bind(declared, self.table, slot, Qt.ShortcutContext.WidgetShortcut)
         self.reload()
 
     # --- loading ----------------------------------------------------------------------------
@@ -788,7 +797,10 @@ class ReleasePlanPanel(QWidget):
             return
         service, plan_id, code = self._service, plan.id, item.code
         self._save(lambda: service.mark_done(plan_id, code), f"Done: {item.label}.")
-        # Move on to the next item, as a worker ticking down the list expects.
+        self._move_on()
+
+    def _move_on(self) -> None:
+        """To the next item, as a worker ticking down the list expects."""
         row = self.table.currentIndex().row()
         if row + 1 < self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(row + 1, COL_ITEM))
@@ -802,6 +814,8 @@ class ReleasePlanPanel(QWidget):
             return
         update = dialog.item_update()
         self._save_item(plan.id, item, replace(update, base=item_edit_base(item, update)))
+        if state is not None:  # N or P: on to the next item, as Space does
+            self._move_on()
 
     def _save_item(self, plan_id: str, item: PlanItemView, update: ItemUpdate) -> None:
         """Save what the dialog changed; if someone else changed the same field meanwhile,

@@ -201,6 +201,7 @@ class CaseFileView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_host)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Case details form")
 
         details = QWidget()
         details_layout = QVBoxLayout(details)

@@ -425,6 +425,7 @@ class OutcomesPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Distance travelled")
         self.message = QLabel("")
+        self.message.setAccessibleName("Outcomes message")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(
             Qt.TextInteractionFlag.LinksAccessibleByKeyboard

@@ -71,15 +71,18 @@ def test_every_view_names_its_controls_for_a_screen_reader(
     for index in range(tabs.count()):
         tabs.setCurrentIndex(index)
         qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
-        missing += _unnamed(tabs.widget(index), tabs.tabText(index))
+        page = tabs.widget(index)
+        assert page is not None
+        missing += _unnamed(page, tabs.tabText(index))
     view = window.workspace.open_case(people["Zebedee Friday"])
     assert isinstance(view, CaseFileView)
     qtbot.waitUntil(lambda: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
     for section in range(view.sections.count()):
         view.sections.setCurrentIndex(section)
         qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
-        missing += _unnamed(view.sections.widget(section),
-                            "Case file > " + view.sections.tabText(section))  # fmt: skip
+        part = view.sections.widget(section)
+        assert part is not None
+        missing += _unnamed(part, "Case file > " + view.sections.tabText(section))
     assert missing == [], "\n".join(missing)
 
 

@@ -297,8 +297,11 @@ def test_a_refused_outcome_keeps_the_typing_and_a_brought_forward_release_is_rec
         qtbot.keyClick(dialog.first_night, Qt.Key.Key_Down)
         qtbot.keyClick(dialog, Qt.Key.Key_E, ALT)
         qtbot.keyClicks(dialog.detail, "Sister's flat (test)")
+        dialog.activateWindow()
         dialog.met_no.setFocus()
+        qtbot.waitUntil(dialog.met_no.hasFocus)
         qtbot.keyClick(dialog.met_no, Qt.Key.Key_Space)  # not met: the day is still ahead
+        assert dialog.met_no.isChecked()
         rounds.append(dialog)
         qtbot.keyClick(dialog.detail, Qt.Key.Key_Return)
 
@@ -306,8 +309,11 @@ def test_a_refused_outcome_keeps_the_typing_and_a_brought_forward_release_is_rec
         assert dialog is rounds[0]
         assert dialog.detail.text() == "Sister's flat (test)"
         assert dialog.errors["first_night"].text().startswith("The release is still ahead")
+        dialog.activateWindow()
         dialog.met_yes.setFocus()
+        qtbot.waitUntil(dialog.met_yes.hasFocus)
         qtbot.keyClick(dialog.met_yes, Qt.Key.Key_Space)
+        assert dialog.met_yes.isChecked()
         qtbot.keyClick(dialog, Qt.Key.Key_T, ALT)
         dialog.met_at.selectAll()
         qtbot.keyClicks(dialog.met_at, met_at)

@@ -285,7 +285,7 @@ class MainWindow(QMainWindow):
         self.examples_banner = QLabel("")
         self.examples_banner.setWordWrap(True)
         self.examples_banner.setStyleSheet(EXAMPLES_BANNER_STYLE)
-        self.examples_banner.setAccessibleName("Example contacts notice")
+        self.examples_banner.setAccessibleName("Notice of shipped example contacts in use")
         self.examples_banner.setVisible(False)
         layout.addWidget(self.examples_banner)
         layout.addWidget(self.stack, 1)

@@ -26,8 +26,8 @@ EXAMPLES_BANNER_STYLE = "background: #fff4ce; color: #3b2f00; padding: 6px 10px;
 
 
 def examples_banner_text(found: list[str]) -> str:
-    return ("Example contacts are still in use: " + "; ".join(found) + ". A supervisor sets "
-            "the team's own in Settings > Team details.")  # fmt: skip
+    return ("Still in use from the examples shipped with the app: " + "; ".join(found)
+            + ". A supervisor sets the team's own in Settings > Team details.")  # fmt: skip
 
 
 class TeamDetailsDialog(QDialog):

@@ -702,49 +702,24 @@ class MainWindow(QMainWindow):
         self.locked.emit()
 
     def _keep_dialog_typing(self) -> None:
-        """What is typed in open dialogs, kept encrypted before the lock closes them; the
-        dialog offers it back after the unlock (ui/dialog_drafts)."""
-        from restart_desktop.ui import dialog_drafts
+        """What is typed in open dialogs, kept encrypted before the lock closes them."""
+        from restart_desktop.ui.dialog_drafts import keep_open_dialogs
 
-        if self.session is None:
-            return
-        kept = dialog_drafts.decode(self.session.setting(dialog_drafts.DRAFTS_SETTING, "[]"))
-        found = [d for d in self.findChildren(QDialog)
-                 if d.isVisible() and dialog_drafts.keep(kept, d)]  # fmt: skip
-        if found:
-            self.session.set_setting(dialog_drafts.DRAFTS_SETTING, dialog_drafts.encode(kept))
+        if self.session is not None:
+            keep_open_dialogs(self.session, self.findChildren(QDialog))
 
     def forget_dialog_draft(self, title: str) -> None:
         """The dialog titled ``title`` offered its typing back: its kept copy goes."""
-        from restart_desktop.ui import dialog_drafts
+        from restart_desktop.ui.dialog_drafts import forget
 
-        if self.session is None:
-            return
-        kept = dialog_drafts.decode(self.session.setting(dialog_drafts.DRAFTS_SETTING, "[]"))
-        left = [d for d in kept if d.get("title") != title]
-        if len(left) != len(kept):
-            self.session.set_setting(dialog_drafts.DRAFTS_SETTING, dialog_drafts.encode(left))
+        if self.session is not None:
+            forget(self.session, title)
 
     def _offer_left_over_typing(self) -> None:
-        """Typing kept from dialogs the lock closed before the app was quit: shown once, to
-        copy, then forgotten."""
-        from restart_desktop.ui import dialog_drafts
+        from restart_desktop.ui.dialog_drafts import offer_left_over
 
-        if self.session is None:
-            return
-        kept = dialog_drafts.decode(self.session.setting(dialog_drafts.DRAFTS_SETTING, "[]"))
-        text = dialog_drafts.left_over_text(kept)
-        if kept:
-            self.session.set_setting(dialog_drafts.DRAFTS_SETTING, "[]")
-        if not text:
-            return
-        box = QMessageBox(self)
-        box.setWindowTitle("Typing kept from before")
-        box.setIcon(QMessageBox.Icon.Information)
-        box.setText("The app was closed while locked, with a window open. What you had typed "
-                    "in it is below (Show Details): copy what you need.")  # fmt: skip
-        box.setDetailedText(text)
-        box.exec()
+        if self.session is not None:
+            offer_left_over(self.session, self)
 
     def _on_lock_asked(self) -> None:
         """Ctrl+L: with changes not yet sent and the export reachable, offer to send them

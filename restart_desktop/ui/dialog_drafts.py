@@ -11,7 +11,7 @@ it can be copied (``left_over_text``).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import (
@@ -148,3 +148,41 @@ def wait_for_unlock_and_ask(dialog: QDialog) -> bool:
     box.setDefaultButton(carry_on)
     box.exec()
     return box.clickedButton() is carry_on
+
+
+class _Settings(Protocol):
+    def setting(self, key: str, default: str) -> str: ...
+    def set_setting(self, key: str, value: str) -> None: ...
+
+
+def keep_open_dialogs(session: _Settings, dialogs: list[QDialog]) -> None:
+    """Before the lock closes them: the typing of each visible dialog, kept encrypted (the
+    laptop's local settings in the database)."""
+    kept = decode(session.setting(DRAFTS_SETTING, "[]"))
+    if [d for d in dialogs if d.isVisible() and keep(kept, d)]:
+        session.set_setting(DRAFTS_SETTING, encode(kept))
+
+
+def forget(session: _Settings, title: str) -> None:
+    kept = decode(session.setting(DRAFTS_SETTING, "[]"))
+    left = [d for d in kept if d.get("title") != title]
+    if len(left) != len(kept):
+        session.set_setting(DRAFTS_SETTING, encode(left))
+
+
+def offer_left_over(session: _Settings, parent: QWidget) -> None:
+    """Typing kept from dialogs the lock closed before the app was quit: shown once, to copy,
+    then forgotten."""
+    kept = decode(session.setting(DRAFTS_SETTING, "[]"))
+    text = left_over_text(kept)
+    if kept:
+        session.set_setting(DRAFTS_SETTING, "[]")
+    if not text:
+        return
+    box = QMessageBox(parent)
+    box.setWindowTitle("Typing kept from before")
+    box.setIcon(QMessageBox.Icon.Information)
+    box.setText("The app was closed while locked, with a window open. What you had typed in "
+                "it is below (Show Details): copy what you need.")  # fmt: skip
+    box.setDetailedText(text)
+    box.exec()

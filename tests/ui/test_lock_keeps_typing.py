@@ -3,6 +3,7 @@ it, encrypted, and offers it back after the unlock (issue 21, finding 6)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
@@ -10,6 +11,8 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.notes import NoteService
+from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.dialog_drafts import DRAFTS_SETTING
@@ -113,3 +116,28 @@ def test_the_action_dialog_is_wide_and_the_partner_goes_under_who(
     qtbot.waitUntil(lambda: actions.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
     assert actions.model.index(0, COL_WHO).data() == "Partner agency (Aspire housing team)"
     assert actions.model.index(0, COL_ACTION).data() == "Ask about a bed for Friday night (test)"
+
+
+def test_typing_kept_when_the_app_quit_while_locked_is_shown_once_at_the_next_start(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    session = unlock_folder(data_paths, PASSPHRASE)
+    try:
+        session.set_setting(DRAFTS_SETTING, json.dumps([
+            {"title": "New follow-up action", "state": {"0:QLineEdit": TYPED, "1:QComboBox": 0}},
+        ]))  # fmt: skip
+    finally:
+        session.close()
+    shown: list[str] = []
+
+    def read(box: QMessageBox) -> None:
+        shown.append(box.detailedText())
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    answer_modal(QMessageBox, read)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(lambda: bool(shown), timeout=SIGNAL_TIMEOUT_MS)
+    assert shown == [f"New follow-up action:\n{TYPED}"]
+    assert window.session is not None
+    assert window.session.setting(DRAFTS_SETTING, "[]") == "[]"  # shown once, then forgotten

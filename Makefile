@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: run test lint bench clean-demo venv dist smoke
+.PHONY: run test lint bench clean-demo venv dist smoke screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,11 @@ venv: $(STAMP)
 ## Start the app on a demo data folder filled with fictional people (created on first run).
 run: $(STAMP)
 	$(BIN)/restart-desktop --data-dir $(DEMO_DIR) --demo
+
+## Refresh resources/screenshots/ at 1366x768 and 1920x1080 (needs xvfb-run).
+screenshots: $(STAMP)
+	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python packaging/screenshots.py 1366x768
+	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python packaging/screenshots.py 1920x1080
 
 ## Static checks only: lint, types and the layer contracts.
 lint: $(STAMP)

@@ -239,9 +239,9 @@ def _cmd_doctor(paths: DataPaths) -> int:
     checks = run_checks(paths, passphrase)
     width = max(len(c.name) for c in checks)
     for check in checks:
-        mark = "ok     " if check.ok else "PROBLEM"
+        mark = "ok     " if check.ok else "warning" if check.warning else "PROBLEM"
         print(f"{mark} {check.name.ljust(width)}  {check.detail}")
-    return EXIT_OK if all(c.ok for c in checks) else EXIT_PROBLEM
+    return EXIT_OK if all(c.ok or c.warning for c in checks) else EXIT_PROBLEM
 
 
 def _open_session(paths: DataPaths) -> AppSession:

@@ -60,6 +60,12 @@ class DataPaths:
         return self.root / "quarantine"
 
     @property
+    def window_settings(self) -> Path:
+        """Plain settings of this laptop's window (size, position, the main view shown):
+        never a name or anything from the database."""
+        return self.root / "window.ini"
+
+    @property
     def demo_marker(self) -> Path:
         """Present only in a demo folder: allows the demo's file-held key secret."""
         return self.root / "DEMO-DATA-ONLY"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from restart_desktop import __version__
 from restart_desktop.app.session import open_key, secret_store_for
+from restart_desktop.app.team import TEAM_DETAILS_ID, TeamDetailsFields, examples_in_use
 from restart_desktop.domain.errors import ReferenceDataError
 from restart_desktop.domain.reference import load_reference_data, resources_dir
 from restart_desktop.paths import DataPaths
@@ -20,6 +22,7 @@ class Check:
     name: str
     ok: bool
     detail: str
+    warning: bool = False  # not ok, but the installation works: said, not an exit status
 
 
 def run_checks(paths: DataPaths, passphrase: str | None) -> list[Check]:
@@ -64,6 +67,10 @@ def run_checks(paths: DataPaths, passphrase: str | None) -> list[Check]:
             cipher = [r[0] for r in raw.execute("PRAGMA cipher_integrity_check").fetchall()]
             integrity = [r[0] for r in raw.execute("PRAGMA integrity_check").fetchall()]
             version = raw.execute("PRAGMA cipher_version").fetchone()[0]
+            team = raw.execute(
+                "SELECT phone, phone_when, service_contacts FROM team_details WHERE id = ?",
+                (TEAM_DETAILS_ID,),
+            ).fetchone()
         finally:
             raw.close()
         checks.append(Check("encryption", True, f"SQLCipher {version}"))
@@ -81,6 +88,27 @@ def run_checks(paths: DataPaths, passphrase: str | None) -> list[Check]:
                 "ok" if integrity == ["ok"] else f"{len(integrity)} problems found",
             )
         )
+        checks.append(_examples_check(paths, team))
     except (SecurityError, StorageError) as error:
         checks.append(Check("database", False, str(error)))
     return checks
+
+
+def _examples_check(paths: DataPaths, team: tuple[str, str, str] | None) -> Check:
+    """Example contacts (drama numbers, example.org) still in use instead of the team's own."""
+    try:
+        reference = load_reference_data()
+    except ReferenceDataError:
+        return Check("example contacts", False, "the reference data did not load")
+    details = TeamDetailsFields()
+    if team is not None:
+        contacts = json.loads(team[2] or "{}")
+        details = TeamDetailsFields(team[0], team[1], contacts if isinstance(contacts, dict)
+                                    else {})  # fmt: skip
+    found = examples_in_use(reference, details)
+    if not found:
+        return Check("example contacts", True, "none: the team's own contacts are set")
+    where = "expected in a demo folder" if paths.is_demo else (
+        "a supervisor sets the team's own in Settings > Team details")
+    return Check("example contacts", paths.is_demo, "still in use: " + "; ".join(found)
+                 + f" ({where})", warning=not paths.is_demo)  # fmt: skip

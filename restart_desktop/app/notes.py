@@ -181,6 +181,11 @@ class NoteService:
         self._now = self._clock.now
 
     @property
+    def session(self) -> AppSession:
+        """The signed-in session (for the laptop's own settings, such as questions asked)."""
+        return self._app
+
+    @property
     def stale_draft_hours(self) -> int:
         try:
             hours = int(self._app.setting("stale_draft_hours", str(DEFAULT_STALE_DRAFT_HOURS)))

@@ -181,6 +181,11 @@ class OutcomeService:
         self._now = self._clock.now_minute
 
     # --- assessments ------------------------------------------------------------------------
+    @property
+    def session(self) -> AppSession:
+        """The signed-in session (for the laptop's own settings, such as questions asked)."""
+        return self._app
+
     def blank_scores(self) -> tuple[AreaScore, ...]:
         """One unscored row per area of the team's current set."""
         return tuple(AreaScore(a.code, a.label) for a in self._reference.outcome_areas)

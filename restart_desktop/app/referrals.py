@@ -21,6 +21,7 @@ from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.release import ReleaseService, duty_to_refer_ticked
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.team import load_details, service_with_team_contact
 from restart_desktop.app.versions import EditBase, check_edit
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, display_name
@@ -177,7 +178,10 @@ class ReferralService:
         they need), of a category, covering an authority's area; the directory's order."""
         words = text.lower().split()
         found = []
-        for service in self._reference.services:
+        with self._db.read() as s:
+            team = load_details(s)
+        for listed in self._reference.services:
+            service = service_with_team_contact(listed, team)
             if category and service.category != category:
                 continue
             if authority and not service.covers(authority):
@@ -197,6 +201,9 @@ class ReferralService:
     def create(self, draft: ReferralDraft) -> str:
         """A draft referral to a directory service; returns its id."""
         service = self._reference.service(draft.service_code)
+        if service is not None:
+            with self._db.read() as s:
+                service = service_with_team_contact(service, load_details(s))
         problems = self._draft_problems(draft, service)
         if problems:
             raise ValidationFailed(problems)

@@ -22,9 +22,16 @@ from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.team import load_details, sheet_contacts
 from restart_desktop.app.versions import EditBase, edited_fields, words
 from restart_desktop.domain.audit import AuditAction
-from restart_desktop.domain.case import OPEN_STATUSES, OUT_STATUSES, CaseStatus, display_name
+from restart_desktop.domain.case import (
+    OPEN_STATUSES,
+    OUT_STATUSES,
+    CaseStatus,
+    display_name,
+    path_to_released,
+)
 from restart_desktop.domain.checklist import (
     MAX_LABEL_LENGTH,
     MAX_NOTE_LENGTH,
@@ -43,13 +50,14 @@ from restart_desktop.domain.checklist import (
     plan_progress,
     state_problems,
 )
-from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.clock import Clock, local_text
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.changes import to_json_value
 from restart_desktop.store.models import (
     ChecklistSnapshot,
+    FieldChange,
     Person,
     ReleasePlan,
     ReleasePlanItem,
@@ -62,7 +70,9 @@ TODAY_DAYS_AHEAD = 7
 TODAY_DAYS_BEHIND = 3  # releases of the last days whose outcome is still to record
 # A plan starts automatically only while the person is still inside.
 _IN_CUSTODY_STATUSES = frozenset(OPEN_STATUSES - OUT_STATUSES)
-_RELEASABLE = frozenset({CaseStatus.ACCEPTED.value, CaseStatus.ENGAGED_IN_CUSTODY.value})
+# A release is brought forward by up to two working days (Offenders (Day of Release from
+# Detention) Act 2023): four calendar days when a weekend falls between.
+BROUGHT_FORWARD = dt.timedelta(days=4)
 
 
 def plan_id_for(person_id: str, number: int) -> str:
@@ -773,9 +783,12 @@ class ReleaseService:
             return code
 
     def record_outcome(self, plan_id: str, outcome: OutcomeFields) -> str:
-        """Record what happened on the day. Keeps the "met at the gate" item in step and, for
-        someone still recorded as inside, changes the case status to Released. Returns a
-        short message saying what was done."""
+        """Record what happened on the day. Keeps the "met at the gate" item in step and
+        moves a case still recorded as inside to Released through the allowed statuses (each
+        step kept in the history with the reason "Release-day record"). A release brought
+        forward by a few days (Offenders (Day of Release from Detention) Act 2023) is recorded
+        on the day it happened, and the release date follows. Returns a short message saying
+        what was done."""
         now = self._now()
         problems: dict[str, str] = {}
         if outcome.first_night not in set(FirstNight):
@@ -784,7 +797,10 @@ class ReleaseService:
             if outcome.met_at_gate_at is None:
                 problems["met_at_gate_at"] = "Enter the time you met the person."
             elif outcome.met_at_gate_at > now:
-                problems["met_at_gate_at"] = "The time is in the future."
+                problems["met_at_gate_at"] = (
+                    f"That time has not come yet (it is now {local_text(now, '%H:%M')}): enter "
+                    "the time you met the person."
+                )
         if outcome.met_at_gate is None:
             problems["met_at_gate"] = "Say whether the person was met at the gate."
         if len(outcome.note) > MAX_NOTE_LENGTH:
@@ -797,33 +813,54 @@ class ReleaseService:
                 raise NotFound("That release plan is no longer on this laptop.")
             person = s.get(Person, plan.person_id)
             assert person is not None
-            if plan.release_date is not None and plan.release_date > self._clock.local(now).date():
-                raise ValidationFailed(
-                    {"first_night": "The release is still ahead: record the outcome on the day."}
-                )
+            today = self._clock.local(now).date()
+            planned = plan.release_date
             met_at = outcome.met_at_gate_at
-            if outcome.met_at_gate and met_at is not None and plan.release_date is not None:
-                if self._clock.local(met_at).date() != plan.release_date:
+            # Met at the gate today, before the planned day: the release was brought forward.
+            met_today = bool(outcome.met_at_gate and met_at and self._clock.local(met_at).date()
+                             == today)  # fmt: skip
+            if planned is not None and planned > today and not (
+                met_today and planned <= today + BROUGHT_FORWARD
+            ):
+                raise ValidationFailed({"first_night": (
+                    f"The release is still ahead ({planned:%d/%m/%Y}): record the outcome on "
+                    "the day. If the release was brought forward, correct the date on the "
+                    "case's Details first."
+                )})  # fmt: skip
+            day = today if planned is not None and planned > today else planned
+            if outcome.met_at_gate and met_at is not None and day is not None:
+                if self._clock.local(met_at).date() != day:
                     raise ValidationFailed({"met_at_gate_at": (
-                        f"The release was on {plan.release_date:%d/%m/%Y}: enter the time you "
-                        "met the person that day."
+                        f"The release was on {day:%d/%m/%Y}: enter the time you met the "
+                        "person that day."
                     )})  # fmt: skip
+            message = "Release outcome saved."
+            if planned is not None and day is not None and day != planned:
+                self._bring_forward(s, person, plan, day, now)
+                message += (f" The release date is now {day:%d/%m/%Y} (brought forward "
+                            f"from {planned:%d/%m/%Y}).")  # fmt: skip
             plan.first_night = outcome.first_night
             plan.first_night_detail = outcome.first_night_detail.strip()[:200]
             plan.met_at_gate = outcome.met_at_gate
             plan.met_at_gate_at = outcome.met_at_gate_at if outcome.met_at_gate else None
             plan.outcome_note = outcome.note.strip()
             plan.outcome_recorded_at = now
-            message = "Release outcome saved."
             if self._gate_item_follows(s, plan, outcome) == ItemState.PROBLEM:
                 message += ' "Met at the gate" on the checklist is now marked as a problem.'
+            return message + _released(s, person, day or today, now)
 
-            if person.status in _RELEASABLE:
-                person.status = CaseStatus.RELEASED.value
-                day = plan.release_date or self._clock.local(now).date()
-                person.status_reason = f"Release-day record of {day:%d/%m/%Y}"
-                message += " The case status is now Released."
-            return message
+    def _bring_forward(
+        self, s: Session, person: Person, plan: ReleasePlan, day: dt.date, now: dt.datetime
+    ) -> None:
+        """The release happened before the planned date: the case and the plan follow, with
+        the earlier date kept in the case history."""
+        s.add(FieldChange(person_id=person.id, field="release_date",
+                          old_value=to_json_value(person.release_date),
+                          new_value=to_json_value(day),
+                          reason="Release brought forward (release-day record)",
+                          at=now))  # fmt: skip
+        person.release_date = day
+        _follow(plan, day, person.release_time, now)
 
     def _gate_item_follows(
         self, s: Session, plan: ReleasePlan, outcome: OutcomeFields
@@ -864,6 +901,7 @@ class ReleaseService:
             view = self._plan_view(s, person, plan, workers)
             template = self._template(s, plan.snapshot_id)
             name = f"{person.preferred_name or person.given_name} {person.family_name}".strip()
+            team = load_details(s)
         tonight: SheetAppointment | None = None
         appointments: list[SheetAppointment] = []
         for item in view.items:
@@ -889,7 +927,7 @@ class ReleaseService:
             tonight=tonight,
             appointments=tuple(appointments),
             bring=template.bring,
-            contacts=template.contacts,
+            contacts=sheet_contacts(template.contacts, team),  # never an example number
             made_at=self._now(),
         )
 
@@ -969,6 +1007,29 @@ def _move(plan: ReleasePlan) -> ReleaseMove | None:
             (plan.release_date, plan.release_time),
         ),
     )
+
+
+def _released(s: Session, person: Person, day: dt.date, now: dt.datetime) -> str:
+    """Move a case still recorded as inside to Released through the allowed statuses, each
+    step kept in the history; returns what the worker is told about the status."""
+    status = CaseStatus(person.status)
+    path = path_to_released(status)
+    if not path:
+        if person.status in OUT_STATUSES:
+            return ""
+        return (f" The case status stays {status.label}: a {status.label.lower()} case is not "
+                "counted as a release. Change the status on Details if the programme now "
+                "supports the person.")  # fmt: skip
+    reason = f"Release-day record of {day:%d/%m/%Y}"
+    for step in path:
+        s.add(FieldChange(person_id=person.id, field="status",
+                          old_value=person.status, new_value=step.value,
+                          reason=reason, at=now))  # fmt: skip
+        person.status = step.value
+    person.status_reason = reason
+    via = "" if len(path) == 1 else f" (from {status.label}, through " + ", ".join(
+        p.label for p in path[:-1]) + ")"
+    return f" The case status is now Released{via}."
 
 
 def _outcome(plan: ReleasePlan) -> ReleaseOutcome:

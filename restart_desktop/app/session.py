@@ -46,6 +46,7 @@ __all__ = [
 ]
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
+ASK_BEFORE_FINALISING = "ask_before_finalising"  # local setting: "1" asks, "0" not
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,15 @@ class AppSession:
     def set_setting(self, key: str, value: str) -> None:
         with self.db.write() as s:
             s.merge(LocalSetting(key=key, value=value))
+
+    @property
+    def asks_before_finalising(self) -> bool:
+        """Whether finalising a note or an assessment (permanent) asks once first; a worker
+        can turn the question off (Settings > Ask before finalising)."""
+        return self.setting(ASK_BEFORE_FINALISING, "1") != "0"
+
+    def set_asks_before_finalising(self, ask: bool) -> None:
+        self.set_setting(ASK_BEFORE_FINALISING, "1" if ask else "0")
 
     def is_supervisor_now(self, s: Session) -> bool:
         """Whether this laptop's worker is a supervisor now: a promotion arrives as a change

@@ -104,6 +104,25 @@ def transition_problem(old: CaseStatus, new: CaseStatus, reason: str) -> str | N
     return None
 
 
+# Statuses a person can be released from; a release-day record moves them to Released
+# through the allowed statuses. Declined and Closed cases are not the programme's releases.
+RELEASABLE_FROM = frozenset({_S.RECOMMENDED, _S.ACCEPTED, _S.ENGAGED_IN_CUSTODY})
+
+
+def path_to_released(old: CaseStatus) -> list[CaseStatus]:
+    """The statuses a release-day record moves a case through to reach Released, each an
+    allowed step (Recommended -> Accepted -> Released); empty when the case is already out
+    of custody or cannot be released by the programme (Declined, Closed)."""
+    if old not in RELEASABLE_FROM:
+        return []
+    path, status = [], old
+    while status != _S.RELEASED:
+        allowed = ALLOWED_TRANSITIONS[status]
+        status = _S.RELEASED if _S.RELEASED in allowed else _S.ACCEPTED
+        path.append(status)
+    return path
+
+
 class ReferralSource(StrEnum):
     PRISON_RESETTLEMENT = "prison_resettlement"
     PROBATION = "probation"

@@ -112,6 +112,28 @@ class Period:
         return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}"
 
 
+def last_full_quarter(today: dt.date) -> Period:
+    """The last calendar quarter that has ended: what a quarterly board reports on."""
+    this_quarter = dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+    end = this_quarter - dt.timedelta(days=1)
+    return Period(dt.date(end.year, end.month - 2, 1), end)
+
+
+# Summary metrics in words for people (the CSV keeps the machine names).
+SUMMARY_LABELS = {
+    "releases_on_friday": "Releases on a Friday",
+    "releases_before_bank_holiday": "Releases on the day before a bank holiday",
+    "met_at_gate": "Met at the gate",
+    "housed_first_night": "Housed on the first night",
+    "cases_engaged_in_custody": "Cases engaged in custody",
+    "referrals_median_days_to_acknowledgement": "Referrals: median days to acknowledgement",
+}
+
+
+def summary_label(metric: str) -> str:
+    return SUMMARY_LABELS.get(metric, metric.replace("_", " ").capitalize())
+
+
 @dataclass(frozen=True)
 class Figures:
     period: Period

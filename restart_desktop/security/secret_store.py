@@ -121,7 +121,7 @@ def keyring_problem(backend: object) -> str | None:
         return next(filter(None, (keyring_problem(b) for b in inner)), None)
     why = _REFUSED_WHY.get(module, "it is not one of the operating system's protected stores ("
                            + ", ".join(sorted(set(PROTECTED_STORES.values()))) + ")")
-    return f"The keyring backend {backend_name(backend)} cannot be used: {why}."
+    return f"This computer's keyring cannot be used to keep the key: {why}."
 
 
 class KeyringSecretStore:

@@ -16,7 +16,7 @@ from restart_desktop.store.models import Change, SyncCaseIndex
 
 #: Kinds of record that belong to no case (team records): every laptop keeps them.
 TEAM_ENTITIES = frozenset({"workers", "devices", "checklist_snapshots", "barriers", "erasures",
-                           "evaluation_keys"})
+                           "evaluation_keys", "team_details"})
 
 
 def case_of_record(entity: str, record_id: str, person_id: object) -> str | None:

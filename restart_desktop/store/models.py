@@ -494,6 +494,18 @@ class Erasure(SyncedRecord):
     at: Mapped[dt.datetime] = mapped_column()
 
 
+class TeamDetails(SyncedRecord):
+    """The team's own contacts, set by a supervisor and synced to every laptop: the number
+    printed on the release-day sheet and each directory service's contact as the team knows
+    it (service code -> contact), in place of the reference data's examples. One record."""
+
+    __tablename__ = "team_details"
+
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    phone_when: Mapped[str] = mapped_column(String(200), default="")
+    service_contacts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+
+
 class NoteDraft(Base):
     """A contact note being typed. Local to this laptop and never synced: a half-written note
     is not a record. Saved every few seconds so a flat battery loses almost nothing; becomes a
@@ -630,4 +642,5 @@ SYNCED_MODELS: tuple[type[SyncedRecord], ...] = (
     CustodyReturn,
     FollowUpCheck,
     EvaluationKey,
+    TeamDetails,
 )

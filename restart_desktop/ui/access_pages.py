@@ -148,8 +148,25 @@ class OnboardingPage(QWidget):
 
         self.passphrase.textChanged.connect(self._on_passphrase_changed)
         self.submit.clicked.connect(self._on_submit)
+        # Enter moves on through the form, as a worker expects; on the last field it sets up.
+        self.name.returnPressed.connect(self.organisation.setFocus)
+        self.passphrase.returnPressed.connect(self.confirm.setFocus)
         self.confirm.returnPressed.connect(self._on_submit)
+        for edit in (self.name, self.passphrase, self.confirm):
+            edit.textEdited.connect(self._on_corrected)
+        self.organisation.currentIndexChanged.connect(self._on_corrected)
+        self._keyring_problem: str | None = None
         self.name.setFocus()
+
+    def _on_corrected(self, *_args: object) -> None:
+        """An error goes as soon as the worker starts correcting (one about the keyring stays:
+        typing does not fix it)."""
+        self.error.show_message(self._keyring_problem)
+
+    def show_keyring_problem(self, message: str) -> None:
+        """Said before anything is typed: set-up cannot work on this computer as it is."""
+        self._keyring_problem = f"Before you start: {message}"
+        self.error.show_message(self._keyring_problem)
 
     def _on_passphrase_changed(self, text: str) -> None:
         feedback = passphrase_feedback(text, [self.name.text()])
@@ -183,6 +200,7 @@ class OnboardingPage(QWidget):
     def show_busy(self, busy: bool) -> None:
         self.submit.setEnabled(not busy)
         if busy:
+            self._keyring_problem = None  # checked again by the set-up itself
             self.error.show_message(None)
             self.submit.setText("Setting up…")
         else:

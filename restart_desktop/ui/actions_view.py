@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.follow_up import FollowUpService
-from restart_desktop.app.notes import ActionView, NoteService
+from restart_desktop.app.notes import ActionView, NoteService, NoteView
 from restart_desktop.app.referrals import ReferralService, ReferralView
 from restart_desktop.app.review import Notice, ReviewService
 from restart_desktop.domain.clock import local_text
@@ -36,6 +36,7 @@ from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableMo
 from restart_desktop.ui.referrals import ReferralsTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import OVERDUE, CloseActionDialog, action_state
+from restart_desktop.ui.widgets import run_dialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -94,17 +95,27 @@ class AnswerDialog(QDialog):
     """Answer a return: for a note, the addendum that corrects it; for a release day or a
     referral, what was corrected (after correcting it in its own screen)."""
 
-    def __init__(self, notice: Notice, parent: QWidget | None = None) -> None:
+    def __init__(self, notice: Notice, parent: QWidget | None = None,
+                 note: NoteView | None = None) -> None:  # fmt: skip
         super().__init__(parent)
         self.setWindowTitle("Answer the return")
-        note = notice.kind == ReviewItemKind.NOTE
+        self.returned = QPlainTextEdit()  # the note being corrected, to read while answering
+        self.returned.setReadOnly(True)
+        self.returned.setTabChangesFocus(True)
+        self.returned.setAccessibleName("The note returned for correction")
+        self.returned.setVisible(note is not None)
+        if note is not None:
+            lines = [f"{local_text(note.contact_at)}, {note.contact_type.label}", "", note.text]
+            lines += [f"\nAddendum, {local_text(a.at)}: {a.text}" for a in note.addenda]
+            self.returned.setPlainText("\n".join(lines))
+        is_note = notice.kind == ReviewItemKind.NOTE
         intro = QLabel(f"<b>{notice.author}</b> returned this {notice.kind.label.lower()} "
                        f"({notice.person_name}): {notice.comment}")  # fmt: skip
         intro.setWordWrap(True)
         self.text = QPlainTextEdit()
         self.text.setTabChangesFocus(True)
-        self.text.setAccessibleName("Addendum to the note" if note else "What you corrected")
-        caption = QLabel("&Addendum (added under the note):" if note
+        self.text.setAccessibleName("Addendum to the note" if is_note else "What you corrected")
+        caption = QLabel("&Addendum (added under the note):" if is_note
                          else "&What you corrected:")  # fmt: skip
         caption.setBuddy(self.text)
         self.error = QLabel("")
@@ -116,9 +127,10 @@ class AnswerDialog(QDialog):
         buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        for widget in (intro, caption, self.text, self.error, buttons):
+        for widget in (intro, self.returned, caption, self.text, self.error, buttons):
             layout.addWidget(widget)
-        self.resize(520, 300)
+        self.resize(620, 480 if note is not None else 300)
+        self.text.setFocus()
 
     def _on_accept(self) -> None:
         if not self.text.toPlainText().strip():
@@ -297,12 +309,24 @@ class MyActionsView(QWidget):
         if not notice.needs_answer:
             self.notices_label.setText("That is a comment: mark it seen once read.")
             return
-        dialog = AnswerDialog(notice, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if notice.kind == ReviewItemKind.NOTE:  # show the note being corrected
+            service, note_id = self._service, notice.item_id
+            self._runner.run(lambda: service.get_note(note_id),
+                             lambda note: self._answer(notice, note),
+                             lambda _error: self._answer(notice, None))  # fmt: skip
+            return
+        self._answer(notice, None)
+
+    def _answer(self, notice: Notice, note: NoteView | None) -> None:
+        review = self._review
+        if review is None:
+            return
+        dialog = AnswerDialog(notice, self, note)
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         text = dialog.text.toPlainText()
-        note = notice.kind == ReviewItemKind.NOTE  # a note is answered with an addendum
-        comment, addendum = ("", text) if note else (text, "")
+        # A note is answered with an addendum.
+        comment, addendum = ("", text) if notice.kind == ReviewItemKind.NOTE else (text, "")
         self._runner.run(
             lambda: review.act(notice.kind, notice.item_id, ReviewAction.ANSWERED, comment,
                                addendum),
@@ -353,7 +377,7 @@ class MyActionsView(QWidget):
         if action is None:
             return
         dialog = CloseActionDialog(action.description, action.person_name, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, status, outcome = self._service, dialog.chosen(), dialog.outcome.text()
         self._runner.run(

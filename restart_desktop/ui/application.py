@@ -224,10 +224,12 @@ class MainWindow(QMainWindow):
     Signals:
         unlocked(): the workspace was shown after set-up or unlock.
         locked(): the app was locked (by the worker or when idle).
+        closing(): the window is shutting down (a dialog waiting for the unlock gives up).
     """
 
     unlocked = Signal()
     locked = Signal()
+    closing = Signal()
     _demo_progress = Signal(int, int)
 
     def __init__(
@@ -251,10 +253,14 @@ class MainWindow(QMainWindow):
         self.preloaded = False
         self._warm_queue: list[tuple[str, str]] = list(WARM_CLASSES)
         self._closing = False
+        self._remembered = False  # the window's state, saved once at quit
         self._focus_before_lock: QWidget | None = None
         self._demo_requested = demo
         self.setWindowTitle(APP_TITLE)
-        self.resize(1280, 800)
+        from restart_desktop.ui.window_state import WindowState
+
+        self.window_state = WindowState(paths)
+        self.window_state.restore(self)  # fits a 1366x768 screen at the first start
 
         self.stack = QStackedWidget()
         # Set-up and demo pages are built only when needed: most starts show only the unlock.
@@ -274,6 +280,14 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.demo_banner)
+        from restart_desktop.ui.team_details import EXAMPLES_BANNER_STYLE
+
+        self.examples_banner = QLabel("")
+        self.examples_banner.setWordWrap(True)
+        self.examples_banner.setStyleSheet(EXAMPLES_BANNER_STYLE)
+        self.examples_banner.setAccessibleName("Notice of shipped example contacts in use")
+        self.examples_banner.setVisible(False)
+        layout.addWidget(self.examples_banner)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
 
@@ -357,7 +371,20 @@ class MainWindow(QMainWindow):
             onboarding = self._onboarding_page()
             self.stack.setCurrentWidget(onboarding)
             onboarding.name.setFocus()
+            self._check_keyring(onboarding)
         self._update_actions()
+
+    def _check_keyring(self, onboarding: OnboardingPage) -> None:
+        """Say at once when this computer has no keyring the key can live in, rather than
+        after the whole form is filled in."""
+        from restart_desktop.security.errors import SecurityError
+        from restart_desktop.security.secret_store import KeyringSecretStore
+
+        def failed(error: BaseException) -> None:
+            if isinstance(error, SecurityError):
+                onboarding.show_keyring_problem(str(error))
+
+        self.runner.run(KeyringSecretStore, lambda _store: None, failed)
 
     @property
     def reference(self) -> ReferenceData:
@@ -476,14 +503,91 @@ class MainWindow(QMainWindow):
             self.workspace.sync.progress.connect(self._on_sync_progress)
         self.stack.addWidget(self.workspace)
         self._set_demo_banner(session.is_demo)
+        self._check_examples()
         self._show_workspace()
+        self._restore_workspace()
         notes = self.workspace.notes
         self.runner.run(notes.drafts, self._offer_drafts, lambda _error: None)
+        QTimer.singleShot(0, self._offer_left_over_typing)
         # Retention runs by itself: what is due is erased when the data is opened.
         from restart_desktop.app.retention import RetentionService
 
         self.runner.run(RetentionService(session).run, self._on_retention_ran,
                         lambda _error: None)  # fmt: skip
+
+    def _restore_workspace(self) -> None:
+        """The case files open at the last quit (their ids are kept in the encrypted
+        database), then the main view last shown (kept in the plain window settings)."""
+        from restart_desktop.ui.window_state import OPEN_CASES_SETTING, decode_cases
+
+        if self.session is None or self.workspace is None:
+            return
+        for case_id in decode_cases(self.session.setting(OPEN_CASES_SETTING, "[]")):
+            self.workspace.open_case(case_id)
+        view = self.window_state.view()
+        if view and view != "Caseload":
+            self.workspace.show_main_view(view)
+        elif self.workspace.case_views():
+            self.workspace.show_caseload()
+
+    def _remember_workspace(self) -> None:
+        from restart_desktop.ui.window_state import OPEN_CASES_SETTING, encode_cases
+
+        view = self.workspace.main_view_name() if self.workspace is not None else ""
+        self.window_state.save(self, view)
+        if self.session is not None and self.workspace is not None:
+            self.session.set_setting(OPEN_CASES_SETTING,
+                                     encode_cases(self.workspace.open_case_ids()))  # fmt: skip
+
+    def _on_shortcuts(self) -> None:
+        from restart_desktop.ui.help import HelpDialog, shortcuts_html
+
+        HelpDialog("Keyboard shortcuts", shortcuts_html(self.actions()), self).exec()
+
+    def _on_first_steps(self) -> None:
+        from restart_desktop.ui.help import FIRST_STEPS, HelpDialog
+
+        HelpDialog("First steps", FIRST_STEPS, self).exec()
+
+    def _on_settings_shown(self) -> None:
+        if self.session is not None:
+            self.ask_finalise_action.setChecked(self.session.asks_before_finalising)
+
+    def _on_ask_finalise(self) -> None:
+        if self.session is not None and not self.is_locked:
+            self.session.set_asks_before_finalising(self.ask_finalise_action.isChecked())
+
+    def _check_examples(self) -> None:
+        """In a real data folder, name the example contacts still in use (a banner)."""
+        from restart_desktop.app.team import TeamDetailsService
+        from restart_desktop.ui.team_details import examples_banner_text
+
+        session = self.session
+        if session is None or session.is_demo:
+            self.examples_banner.setVisible(False)
+            return
+
+        def show(found: list[str]) -> None:
+            self.examples_banner.setText(examples_banner_text(found) if found else "")
+            self.examples_banner.setVisible(bool(found))
+
+        self.runner.run(TeamDetailsService(session).examples_in_use, show, lambda _e: None)
+
+    def _on_team_details(self) -> None:
+        from restart_desktop.app.team import TeamDetailsService
+        from restart_desktop.domain.case import Role
+        from restart_desktop.ui.team_details import TeamDetailsDialog
+
+        session = self.session
+        if session is None or self.is_locked or self.workspace is None:
+            return
+        can_edit = self.workspace.supervisor or session.worker.role == Role.SUPERVISOR
+        dialog = TeamDetailsDialog(TeamDetailsService(session), session.reference.services,
+                                   self.runner, can_edit, self)  # fmt: skip
+        if run_dialog(dialog, self.focusWidget() or self):
+            self.statusBar().showMessage("Team details saved: every laptop of the team has "
+                                         "them after its next sync.", 10000)  # fmt: skip
+            self._check_examples()
 
     def _on_retention_ran(self, run: RetentionRun) -> None:
         from restart_desktop.ui.retention_view import describe
@@ -583,6 +687,7 @@ class MainWindow(QMainWindow):
         )  # fmt: skip
         if self.workspace is not None:
             self.workspace.save_drafts_now()
+        self._keep_dialog_typing()
         for dialog in self.findChildren(QDialog):
             if dialog.isVisible():
                 dialog.reject()  # a dialog over the workspace may show personal data
@@ -595,6 +700,26 @@ class MainWindow(QMainWindow):
         self._update_actions()
         log.info("locked")
         self.locked.emit()
+
+    def _keep_dialog_typing(self) -> None:
+        """What is typed in open dialogs, kept encrypted before the lock closes them."""
+        from restart_desktop.ui.dialog_drafts import keep_open_dialogs
+
+        if self.session is not None:
+            keep_open_dialogs(self.session, self.findChildren(QDialog))
+
+    def forget_dialog_draft(self, title: str) -> None:
+        """The dialog titled ``title`` offered its typing back: its kept copy goes."""
+        from restart_desktop.ui.dialog_drafts import forget
+
+        if self.session is not None:
+            forget(self.session, title)
+
+    def _offer_left_over_typing(self) -> None:
+        from restart_desktop.ui.dialog_drafts import offer_left_over
+
+        if self.session is not None:
+            offer_left_over(self.session, self)
 
     def _on_lock_asked(self) -> None:
         """Ctrl+L: with changes not yet sent and the export reachable, offer to send them
@@ -696,6 +821,7 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.lock_action)
         file_menu.addAction(self.quit_action)
         settings_menu = bar.addMenu("&Settings")
+        self.settings_menu = settings_menu  # out of the bar while locked
         self.idle_action = self._action("Lock when &idle…", None, self._on_idle_settings)
         settings_menu.addAction(self.idle_action)
         self.export_action = self._action("Central &export…", None, self._on_export_settings)
@@ -707,7 +833,21 @@ class MainWindow(QMainWindow):
         settings_menu.addAction(self.export_action)
         settings_menu.addAction(self.conflicts_action)
         settings_menu.addAction(self.retention_action)
+        self.team_action = self._action("&Team details…", None, self._on_team_details)
+        settings_menu.addAction(self.team_action)
+        self.ask_finalise_action = self._action("Ask before &finalising", None,
+                                                self._on_ask_finalise)  # fmt: skip
+        self.ask_finalise_action.setCheckable(True)
+        self.ask_finalise_action.setChecked(True)
+        settings_menu.addAction(self.ask_finalise_action)
+        settings_menu.aboutToShow.connect(self._on_settings_shown)
         help_menu = bar.addMenu("&Help")
+        self.help_menu = help_menu
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self._on_shortcuts)
+        self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
+        self.first_steps_action = self._action("&First steps", None, self._on_first_steps)
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.first_steps_action)
         self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
         help_menu.addAction(self.about_action)
         self.unlocked_actions = (
@@ -736,10 +876,19 @@ class MainWindow(QMainWindow):
             self.conflicts_action,
             self.retention_action,
             self.passphrase_action,
+            self.team_action,
+            self.ask_finalise_action,
         )
 
     def _update_actions(self) -> None:
         open_ = not self.is_locked
+        # Out of the menu bar while locked (nothing in it works then), so Alt+S is "Set up"
+        # on the first run: a hidden menu's mnemonic would still make the key ambiguous.
+        bar, settings = self.menuBar(), self.settings_menu.menuAction()
+        if open_ and settings not in bar.actions():
+            bar.insertAction(self.help_menu.menuAction(), settings)
+        elif not open_ and settings in bar.actions():
+            bar.removeAction(settings)
         for action in self.unlocked_actions:
             action.setEnabled(open_)
         supervisor = self.workspace is not None and self.workspace.supervisor
@@ -976,7 +1125,11 @@ class MainWindow(QMainWindow):
         forget the key."""
         if self.workspace is not None and not self._closing:
             self.workspace.save_drafts_now()
+        if not self._remembered:
+            self._remembered = True
+            self._remember_workspace()
         self._closing = True
+        self.closing.emit()
         self.idle.stop()
         if self.workspace is not None and self.workspace.sync is not None:
             self.workspace.sync.shutdown()  # stops after the bundle it is on

@@ -26,7 +26,15 @@ from restart_desktop.app.figures import PACK_TOTALS
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.disclosure import RULE, SECONDARY, Disclosed, disclose
-from restart_desktop.domain.figures import SUPPRESSED, Count, Figures, Table, number, shown
+from restart_desktop.domain.figures import (
+    SUPPRESSED,
+    Count,
+    Figures,
+    Table,
+    number,
+    shown,
+    summary_label,
+)
 from restart_desktop.ui.charts import Bar, bar_image
 from restart_desktop.ui.pdf import write_html_pdf
 
@@ -91,7 +99,7 @@ def pack_html(figures: Figures, programme: str,
         "<h2>Summary</h2><table border='1' cellpadding='4' cellspacing='0'>",
     ]
     for metric, text in disclosed.summary:
-        parts.append(f"<tr><td>{html.escape(metric.replace('_', ' ').capitalize())}</td>"
+        parts.append(f"<tr><td>{html.escape(summary_label(metric))}</td>"
                      f"<td align='right'>{html.escape(text)}</td></tr>")  # fmt: skip
     parts.append("</table>")
     for table in figures.tables:
@@ -106,9 +114,11 @@ def pack_html(figures: Figures, programme: str,
             name = f"chart-{table.name}"
             images[name] = bar_image(table.title, bars_of(table, True, rows))
             parts.append(f"<p><img src='{name}' width='620'></p>")
-        parts.append("<table border='1' cellpadding='3' cellspacing='0'><tr>")
+        # A header row kept with the rows: Qt repeats a <thead> on every page the table
+        # runs onto, so rows never sit on a page without their headings.
+        parts.append("<table border='1' cellpadding='3' cellspacing='0'><thead><tr>")
         parts.extend(f"<th>{html.escape(c)}</th>" for c in table.columns)
-        parts.append("</tr>")
+        parts.append("</tr></thead>")
         for row in rows:
             cells = "".join(f"<td>{html.escape(v)}</td>" for v in row)
             parts.append(f"<tr>{cells}</tr>")

@@ -11,14 +11,13 @@ import datetime as dt
 import html
 from collections.abc import Callable
 from dataclasses import fields, replace
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -58,15 +57,26 @@ from restart_desktop.ui.notices import (
 from restart_desktop.ui.outcomes import OutcomesPanel
 from restart_desktop.ui.referrals import ReferralsPanel
 from restart_desktop.ui.release_plan import ReleasePlanPanel
+from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import TimelinePanel
-from restart_desktop.ui.widgets import DateField, FieldError
+from restart_desktop.ui.widgets import DateField, FieldError, run_dialog
 
 NAMES = tuple(f.name for f in fields(CaseFields))
 _LISTS = ("needs", "consent_categories")  # ticked boxes; their order does not matter
 EARLIER = "earlier_custodial_sentences"  # a count chosen from a list, or not asked yet
 NOT_ASKED, MANY_SENTENCES = -1, 10
 BANNER_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
+
+CASE_FILE = "Case file"
+SAVE_KEY = declare(CASE_FILE, "Ctrl+S", "Save the case file")
+AUDIT_KEY = declare(CASE_FILE, "Ctrl+Shift+A", "This case's audit trail")
+HOLD_KEY = declare(CASE_FILE, "Ctrl+Shift+H", "Legal hold, or lift it (supervisors)")
+CUSTODY_KEY = declare(CASE_FILE, "Ctrl+Shift+R", "Record a return to custody")
+SECTION_KEYS = tuple(
+    declare(CASE_FILE, f"Alt+{n}", f"Show {what}")
+    for n, what in enumerate(("Details", "Contacts", "Release day", "Referrals", "Outcomes"), 1)
+)
 
 
 class CaseFileView(QWidget):
@@ -155,22 +165,19 @@ class CaseFileView(QWidget):
         self.audit_button.setToolTip("Who opened, changed or exported this case file, and when "
                                      "(Ctrl+Shift+A)")  # fmt: skip
         self.audit_button.clicked.connect(self._on_audit_clicked)
-        audit = QShortcut(QKeySequence("Ctrl+Shift+A"), self, self._on_audit_clicked)
-        audit.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        bind(AUDIT_KEY, self, self._on_audit_clicked)
         # Letters are taken: Ctrl+Shift+H. A supervisor's action (hidden for workers).
         self.hold_button = QPushButton("Legal hold…")
         self.hold_button.setToolTip("Keep this case whatever the retention rules say, or lift "
                                     "the hold (Ctrl+Shift+H)")  # fmt: skip
         self.hold_button.clicked.connect(self._on_hold_clicked)
-        hold = QShortcut(QKeySequence("Ctrl+Shift+H"), self, self._on_hold_clicked)
-        hold.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        bind(HOLD_KEY, self, self._on_hold_clicked)
         # Letters are taken: Ctrl+Shift+R.
         self.custody_button = QPushButton("Return to custody…")
         self.custody_button.setToolTip("Record a recall, a remand or a new sentence "
                                        "(Ctrl+Shift+R)")  # fmt: skip
         self.custody_button.clicked.connect(self._on_custody_clicked)
-        custody = QShortcut(QKeySequence("Ctrl+Shift+R"), self, self._on_custody_clicked)
-        custody.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        bind(CUSTODY_KEY, self, self._on_custody_clicked)
         self.export_button = QPushButton("Subject access e&xport…")
         self.export_button.setToolTip("Everything held about this person, as a PDF and a JSON "
                                       "file, with other people's names withheld (Alt+X)")
@@ -178,8 +185,7 @@ class CaseFileView(QWidget):
         for button in (self.status_button, self.allocate_button, self.audit_button,
                        self.hold_button, self.custody_button, self.export_button):  # fmt: skip
             button.setEnabled(case_id is not None)
-        save = QShortcut(QKeySequence.StandardKey.Save, self, self.save)
-        save.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # one per case tab
+        bind(SAVE_KEY, self, self.save)  # one per case tab
 
         actions = QHBoxLayout()
         actions.addWidget(self.save_button)
@@ -206,6 +212,7 @@ class CaseFileView(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(form_host)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setAccessibleName("Case details form")
 
         details = QWidget()
         details_layout = QVBoxLayout(details)
@@ -222,9 +229,7 @@ class CaseFileView(QWidget):
         self.sections.setTabToolTip(0, "Details (Alt+1)")
         # Alt+1 to Alt+5 switch sections: letters are taken by the fields' shortcuts.
         for number in (1, 2, 3, 4, 5):
-            shortcut = QShortcut(QKeySequence(f"Alt+{number}"), self)
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            shortcut.activated.connect(lambda n=number: self._show_section(n - 1))
+            bind(SECTION_KEYS[number - 1], self, partial(self._show_section, number - 1))
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.heading)
@@ -573,7 +578,17 @@ class CaseFileView(QWidget):
             except ValueError as error:
                 problems[name] = str(error)
         if problems:
-            return None, problems
+            # One round: what can be read is checked too (prison number, CRN...), so the
+            # worker sees every problem at once, not the dates first and the rest later.
+            readable: dict[str, Any] = {name: (None if name in problems else value)
+                                        for name, value in values.items()}  # fmt: skip
+            for name in problems:
+                readable.setdefault(name, None)
+            try:
+                more = self._service.validate(CaseFields(**readable))
+            except (TypeError, ValueError):
+                more = {}
+            return None, {**{k: v for k, v in more.items() if k not in problems}, **problems}
         return CaseFields(**values), {}
 
     def save(self, then_close: Callable[[], None] | None = None) -> None:
@@ -605,7 +620,7 @@ class CaseFileView(QWidget):
                     f"You changed: <b>{html.escape(listed(changed))}</b>. Say why in a few "
                     "words: the reason is kept with the old and new values in the case "
                     "history.", "Save", self)  # fmt: skip
-                if dialog.exec() != QDialog.DialogCode.Accepted:
+                if not run_dialog(dialog, self.focusWidget() or self):
                     self._then_close = None
                     self.save_button.setEnabled(True)
                     self.saved_line.setText("Not saved yet: a reason is needed.")
@@ -738,7 +753,7 @@ class CaseFileView(QWidget):
         self._saving = None
         self.save_button.setEnabled(True)
         dialog = ClashDialog(error.clashes, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             self.saved_line.setText("Not saved: someone else changed the same field.")
             return
         for clash in error.clashes:
@@ -751,7 +766,17 @@ class CaseFileView(QWidget):
         self.saved_line.setText("Saving your choices…")
         self.reload()
 
+    def _clear_problems_in_place(self) -> None:
+        """The worker is correcting: the messages go, but their room stays until the next
+        save, so the form does not jump under the mouse."""
+        for label in (*self._errors.values(), self.summary):
+            if label.isVisible() and label.text():
+                label.setMinimumHeight(label.height())
+                label.setText("")
+
     def _show_problems(self, problems: dict[str, str]) -> None:
+        for label in (*self._errors.values(), self.summary):
+            label.setMinimumHeight(0)
         for field_name, label in self._errors.items():
             label.show_message(problems.get(field_name))
         if problems:
@@ -776,7 +801,7 @@ class CaseFileView(QWidget):
         if self.details is None or self.case_id is None:
             return
         dialog = StatusDialog(self.details.status, self, self._reference.closure_reasons)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, case_id = self._service, self.case_id
         new, reason, closure = dialog.chosen(), dialog.reason.text(), dialog.closure_reason()
@@ -791,7 +816,7 @@ class CaseFileView(QWidget):
             return
         name = self.heading.text()
         dialog = CustodyReturnDialog(name, self._service.today(), self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, case_id, (day, kind, source) = self._service, self.case_id, dialog.chosen()
         self._runner.run(
@@ -804,7 +829,7 @@ class CaseFileView(QWidget):
         if self.details is None or self.case_id is None:
             return
         dialog = AllocateDialog(self._workers, self.details.allocated_worker_id, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, case_id, worker = self._service, self.case_id, dialog.chosen()
         note, share = dialog.note.toPlainText(), dialog.share.isChecked()
@@ -824,7 +849,7 @@ class CaseFileView(QWidget):
             if lifting else "While on legal hold, this case is never erased by the retention "
             "rules, on any laptop or in the central export.",
             "Lift hold" if lifting else "Place hold", self)  # fmt: skip
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, case_id, reason = self._service, self.case_id, dialog.reason.text()
         self._runner.run(
@@ -856,7 +881,7 @@ class CaseFileView(QWidget):
         if self._loading:
             return
         if self.summary.isVisible():  # the messages were about what was there before
-            self._show_problems({})
+            self._clear_problems_in_place()
         # Typing a letter and deleting it again leaves nothing to save.
         self._set_dirty(bool(self._touched()))
 

@@ -133,6 +133,14 @@ class CaseloadView(QWidget):
         layout.addLayout(filters)
         layout.addWidget(self.table)
         layout.addWidget(self.count_label)
+        self.empty_hint = QLabel(
+            "No one on your caseload yet. Add the first person with the New person button, "
+            "or read Help > First steps. F1 lists every keyboard shortcut."
+        )
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAccessibleName("First steps hint")
+        self.empty_hint.hide()
+        layout.addWidget(self.empty_hint)
 
         self.search.textChanged.connect(self._apply_filters)
         self.search.textChanged.connect(self._search_settled.start)
@@ -197,6 +205,10 @@ class CaseloadView(QWidget):
 
     def _on_model_loaded(self, total: int) -> None:
         self.count_label.setText("1 person" if total == 1 else f"{total} people")
+        # An empty caseload at the first run, not an empty search: say where to start.
+        filtered = bool(self.search.text().strip()) or any(
+            box.currentIndex() > 0 for box in (self.status_filter, self.release_filter))
+        self.empty_hint.setVisible(total == 0 and not filtered)
         (selected, scrolled), self._keep = self._keep, (None, 0)
         row = self.model.row_of(selected) if selected else -1
         if row >= 0:

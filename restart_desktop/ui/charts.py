@@ -289,16 +289,29 @@ def draw_bars(painter: QPainter, rect: QRectF, bars: tuple[Bar, ...], empty: str
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, empty)
         return
     _font(painter, 9)
+    if all(bar.value is None for bar in bars):  # every figure suppressed: say why no bars
+        note = rect.adjusted(4, 0, -4, 0)
+        note.setHeight(SUPPRESSED_NOTE_HEIGHT)
+        painter.drawText(note, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+                                   | Qt.TextFlag.TextWordWrap), ALL_SUPPRESSED)  # fmt: skip
+        rect = rect.adjusted(0, SUPPRESSED_NOTE_HEIGHT, 0, 0)
     label_width = min(rect.width() * 0.42, 220.0)
     row = min(34.0, (rect.height() - 8) / len(bars))
     top = max((v.value or 0.0) for v in bars) or 1.0
     usable = rect.width() - label_width - 60
+    metrics = painter.fontMetrics()
     for index, bar in enumerate(bars):
         y = rect.top() + 4 + index * row
         painter.setPen(QColor("#000000"))
-        painter.drawText(QRectF(rect.left() + 4, y, label_width - 10, row),
-                         int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                         bar.label)  # fmt: skip
+        box = QRectF(rect.left() + 4, y, label_width - 10, row)
+        # A long label wraps onto two lines; what still does not fit is elided at its end,
+        # never clipped at its start ("emporary accommodation...").
+        flags = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                    | Qt.TextFlag.TextWordWrap)  # fmt: skip
+        label = bar.label
+        if metrics.boundingRect(box.toRect(), flags, label).height() > box.height():
+            label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(box.width()))
+        painter.drawText(box, flags, label)
         length = usable * (bar.value or 0.0) / top if bar.value else 0.0
         if length > 0:
             painter.fillRect(QRectF(rect.left() + label_width, y + row * 0.18, length,
@@ -308,9 +321,16 @@ def draw_bars(painter: QPainter, rect: QRectF, bars: tuple[Bar, ...], empty: str
                          bar.text)  # fmt: skip
 
 
+ALL_SUPPRESSED = ("Every figure here is under 5, shown as <5: no bars are drawn, as their "
+                  "length would tell the number.")  # fmt: skip
+SUPPRESSED_NOTE_HEIGHT = 30.0
+
+
 def bar_image(title: str, bars: tuple[Bar, ...], width: int = 1200) -> QImage:
     """A bar chart as a picture (for a PDF), drawn at print resolution."""
     logical_height = 40 + 30 * max(1, len(bars))
+    if bars and all(bar.value is None for bar in bars):
+        logical_height += int(SUPPRESSED_NOTE_HEIGHT)
     scale = width / 600
     image = QImage(QSize(width, int(logical_height * scale)), QImage.Format.Format_RGB32)
     painter = QPainter(image)

@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.evaluation import EvaluationService
 from restart_desktop.app.figures import GROUPINGS, FiguresService
-from restart_desktop.domain.figures import Figures, Period, Table
+from restart_desktop.domain.figures import Figures, Period, Table, last_full_quarter
 from restart_desktop.ui.board_pack import PROGRAMME, bars_of, write_board_pack
 from restart_desktop.ui.charts import BarChart
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
@@ -91,8 +91,6 @@ class BoardPackThread(QThread):
             self.failed.emit(error)
 
 
-def _quarter_start(today: dt.date) -> dt.date:
-    return dt.date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
 
 
 class FiguresView(QWidget):
@@ -105,9 +103,10 @@ class FiguresView(QWidget):
         self._thread: BoardPackThread | None = None
         today = dt.date.today()
         self.start = DateField("First day of the period")
-        self.start.set_date(_quarter_start(today))
+        quarter = last_full_quarter(today)  # what a board meeting reports on
+        self.start.set_date(quarter.start)
         self.end = DateField("Last day of the period")
-        self.end.set_date(today)
+        self.end.set_date(quarter.end)
         self.group = QComboBox()
         self.group.setAccessibleName("Break the figures down by")
         for code, label in GROUPINGS.items():
@@ -140,13 +139,18 @@ class FiguresView(QWidget):
         top.addWidget(self.extract_button)
         self.tables = QListWidget()
         self.tables.setAccessibleName("Figures tables")
-        self.tables.setMaximumWidth(300)
+        self.tables.setMaximumWidth(340)
+        self.tables.setWordWrap(True)  # long titles wrap rather than end in "..."
+        self.tables.setTextElideMode(Qt.TextElideMode.ElideNone)
         self.model = FigureTableModel(self)
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setTabKeyNavigation(False)
         self.table.setAccessibleName("The chosen table's figures")
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        # Columns as wide as their headings ("Day before a bank holiday"), not squeezed.
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.note = QLabel("")
         self.note.setWordWrap(True)
         self.note.setAccessibleName("How the figures are counted")
@@ -204,6 +208,7 @@ class FiguresView(QWidget):
         self.tables.clear()
         for table in figures.tables:
             self.tables.addItem(table.title)
+            self.tables.item(self.tables.count() - 1).setToolTip(table.title)
         self.tables.blockSignals(False)
         self.tables.setCurrentRow(min(row, self.tables.count() - 1))
         self._on_table_chosen(self.tables.currentRow())
@@ -226,10 +231,11 @@ class FiguresView(QWidget):
         """The evaluation extract, for the period shown (changeable in the dialog)."""
         today = dt.date.today()
         try:
-            start = self.start.date_value() or _quarter_start(today)
-            end = self.end.date_value() or today
+            quarter = last_full_quarter(today)
+            start = self.start.date_value() or quarter.start
+            end = self.end.date_value() or quarter.end
         except ValueError:
-            start, end = _quarter_start(today), today
+            start, end = last_full_quarter(today).start, last_full_quarter(today).end
         dialog = EvaluationExtractDialog(EvaluationService(self._service.session), self._runner,
                                          start, end, self)  # fmt: skip
         dialog.exec()

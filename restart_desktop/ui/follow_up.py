@@ -46,7 +46,7 @@ class CheckDialog(QDialog):
 
     def __init__(self, check: DueCheck, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"{check.label}: {check.person_name}")
+        self.setWindowTitle(check.label)  # no name: titles show in the taskbar and Alt+Tab
         self.setMinimumWidth(480)
         self.accommodation = QComboBox()
         self.accommodation.setAccessibleName("Where the person is living now")
@@ -55,7 +55,8 @@ class CheckDialog(QDialog):
         self.accommodation.setCurrentIndex(self.accommodation.findData(FirstNight.UNKNOWN.value))
         self.answers: dict[str, QComboBox] = {}
         form = QFormLayout()
-        intro = QLabel(f"Released {check.released_on:%d/%m/%Y}; due {check.due_on:%d/%m/%Y}.")
+        intro = QLabel(f"{check.person_name}: released {check.released_on:%d/%m/%Y}; due "
+                       f"{check.due_on:%d/%m/%Y}.")
         form.addRow(intro)
         label = QLabel("&Living:")
         label.setBuddy(self.accommodation)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,10 +33,17 @@ from restart_desktop.domain.clock import from_local, local, local_text, system_n
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.reference import ReferenceData
+from restart_desktop.ui.confirm import confirm_finalise
+from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import FieldError
 
 AUTOSAVE_MS = 1500  # the issue allows 2 s; the save itself takes a few ms on the worker
+
+FINALISE_KEYS = (
+    declare("Contact note", "Ctrl+Return", "Finalise the note (asks once first)"),
+    declare("Contact note", "Ctrl+Enter", "Finalise the note (asks once first)"),
+)
 
 
 class NoteEditor(QWidget):
@@ -176,10 +182,9 @@ class NoteEditor(QWidget):
         self.text.installEventFilter(self)
         self.finalise_button.clicked.connect(lambda: self.finalise())
         self.discard_button.clicked.connect(self._on_discard_clicked)
-        for keys in ("Ctrl+Return", "Ctrl+Enter"):
-            shortcut = QShortcut(QKeySequence(keys), self, lambda: self.finalise())
+        for declared in FINALISE_KEYS:
             # Several case files may each have an editor open: only this one's counts.
-            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            bind(declared, self, lambda: self.finalise())
         self._update_reason_enabled()
         if draft_id is not None:
             self._load()
@@ -279,6 +284,13 @@ class NoteEditor(QWidget):
     # --- finalising -----------------------------------------------------------------------
     def finalise(self, confirmed: bool = False) -> None:
         if self._busy:
+            return
+        if not confirmed and self.text.toPlainText().strip() and not confirm_finalise(
+            self, self._service.session, "this note",
+            "A finalised note never changes: corrections are added to it as addenda.",
+        ):
+            self.window().activateWindow()
+            self.text.setFocus()
             return
         self._autosave.stop()
         fields, service = self.fields(), self._service

@@ -66,6 +66,7 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.board_wording import BoardWordingDialog
 from restart_desktop.ui.charts import LineChart, RadarChart, Series
 from restart_desktop.ui.clashes import ask_clashes
+from restart_desktop.ui.confirm import confirm_finalise
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import (
@@ -175,8 +176,9 @@ class AssessmentDialog(QDialog):
         read_only: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Outcome assessment: {person_name}")
+        self.setWindowTitle("Outcome assessment")  # no name: titles show in the taskbar
         self.finalise_requested = False
+        self.confirm: Callable[[], bool] | None = None  # the question before finalising
         self._fields = fields
         self._read_only = read_only
         descriptions = {a.code: a for a in reference.outcome_areas}
@@ -357,6 +359,8 @@ class AssessmentDialog(QDialog):
                     + "\n".join(f"• {message}" for message in problems.values())
                 )
                 return
+        if finalise and self.confirm is not None and not self.confirm():
+            return  # back to the dialog, as it was
         self.finalise_requested = finalise
         self.accept()
 
@@ -423,6 +427,7 @@ class OutcomesPanel(QWidget):
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Distance travelled")
         self.message = QLabel("")
+        self.message.setAccessibleName("Outcomes message")
         self.message.setWordWrap(True)
         self.message.setTextInteractionFlags(
             Qt.TextInteractionFlag.LinksAccessibleByKeyboard
@@ -531,6 +536,10 @@ class OutcomesPanel(QWidget):
     def _open(self, fields: AssessmentFields, assessment_id: str | None,
               loaded: AssessmentView | None = None) -> None:  # fmt: skip
         dialog = AssessmentDialog(self._reference, fields, self.person_name, self)
+        session = self._service.session
+        dialog.confirm = lambda: confirm_finalise(
+            dialog, session, "this assessment",
+            "A finalised assessment never changes; the next one is recorded beside it.")
         if not run_dialog(dialog, self.table):
             return
         new, finalise = dialog.fields(), dialog.finalise_requested
@@ -811,7 +820,7 @@ class BarrierDialog(QDialog):
 class BarrierStatusDialog(QDialog):
     def __init__(self, view: BarrierView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Barrier: {view.title}")
+        self.setWindowTitle("Barrier")  # its title may name someone
         self.status = QComboBox()
         self.status.setAccessibleName("New status")
         # The usual next step first; re-opening last, so Enter never re-opens by accident.

@@ -224,7 +224,7 @@ class NewReferralDialog(QDialog):
         super().__init__(parent)
         self._service = service
         self._reference = reference
-        self.setWindowTitle(f"New referral: {person_name}")
+        self.setWindowTitle("New referral")  # no name: titles show in the taskbar
         self.search = SearchBox()
         self.search.setPlaceholderText("Search the directory: service, organisation, contact…")
         self.search.setAccessibleName("Search the service directory")
@@ -357,7 +357,7 @@ class SendDialog(QDialog):
 
     def __init__(self, view: ReferralView, gap: str | None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle(f"Send the referral: {view.person_name}")
+        self.setWindowTitle("Send the referral")
         self.gap = gap
         intro = QLabel(f"Mark the referral to <b>{html.escape(view.service.name)}</b> as sent.")
         intro.setWordWrap(True)
@@ -416,7 +416,7 @@ class StatusDialog(QDialog):
 
     def __init__(self, view: ReferralView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Update the referral: {view.person_name}")
+        self.setWindowTitle("Update the referral")
         intro = QLabel(
             f"{html.escape(view.service.name)} is <b>{html.escape(view.status.label.lower())}"
             "</b>. What has happened?"
@@ -519,7 +519,7 @@ class StatusDialog(QDialog):
 class ChaseDialog(QDialog):
     def __init__(self, view: ReferralView, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Chase the referral: {view.person_name}")
+        self.setWindowTitle("Chase the referral")
         sent = f"{view.sent_on:%d/%m/%Y}" if view.sent_on else "not yet"
         intro = QLabel(
             f"Sent to <b>{html.escape(view.service.name)}</b> on {sent}, no answer yet. "

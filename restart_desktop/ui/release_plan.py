@@ -11,8 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont, QKeySequence, QShortcut
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl
+from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.release import (
     ItemUpdate,
     OutcomeFields,
@@ -53,6 +54,7 @@ from restart_desktop.domain.checklist import (
 from restart_desktop.domain.clock import local_date, local_text, system_now
 from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateTimeField, FieldError, ask_save_path, run_dialog
 
@@ -69,6 +71,15 @@ STATE_COLOURS = {
 OVERDUE = QColor("#8a1c00")
 LATE_STYLE = "background: #a40000; color: #ffffff; padding: 6px; font-weight: 600;"
 MOVED_STYLE = "background: #fff1c2; color: #000; border: 1px solid #c89b00; padding: 6px;"
+
+CHECKLIST = "Release-day checklist"
+DONE_KEY = declare(CHECKLIST, "Space", "Mark the item done now, and move on")
+NOT_NEEDED_KEY = declare(CHECKLIST, "N", "Not needed (with a reason), and move on")
+PROBLEM_KEY = declare(CHECKLIST, "P", "A problem (with a note), and move on")
+ADD_KEY = declare(CHECKLIST, "Insert", "Add an item to this person's plan")
+declare(CHECKLIST, "Return", "Open the item: state, time, note, appointment")
+declare(CHECKLIST, "Alt+O", "Record the release outcome")
+declare(CHECKLIST, "Alt+T", "The release-day sheet for the person (PDF)")
 
 
 def due_text(item: PlanItemView, today: dt.date) -> str:
@@ -199,7 +210,7 @@ class ItemDialog(QDialog):
         super().__init__(parent)
         self._now = now or system_now().replace(second=0, microsecond=0)
         self.item = item
-        self.setWindowTitle(f"Checklist: {item.label}")
+        self.setWindowTitle("Checklist item")  # an added item's label may name someone
         heading = QLabel(f"<b>{html.escape(item.label)}</b>")
         heading.setWordWrap(True)
         help_text = QLabel(item.help)
@@ -349,7 +360,7 @@ class AddItemDialog(QDialog):
         section: Section | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Add a checklist item: {person_name}")
+        self.setWindowTitle("Add a checklist item")
         self.label = QLineEdit()
         self.label.setAccessibleName("What needs doing")
         self.label.setMaxLength(MAX_LABEL_LENGTH)
@@ -402,9 +413,11 @@ class OutcomeDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self._now = now or system_now().replace(second=0, microsecond=0)
-        self.setWindowTitle(f"Release outcome: {plan.person_name}")
-        # A time typed alone ("08:40") is on the release day, even when recorded the day after.
-        self._day = plan.release_date or local_date(self._now)
+        self.setWindowTitle("Release outcome")  # no name: titles show in the taskbar
+        # A time typed alone ("08:40") is on the release day, even when recorded the day after;
+        # today when the release was brought forward and the planned day is still ahead.
+        today = local_date(self._now)
+        self._day = min(plan.release_date, today) if plan.release_date else today
         fields = plan.outcome.fields
         self.first_night = QComboBox()
         self.first_night.setAccessibleName("Where the person slept on the first night")
@@ -505,11 +518,21 @@ class OutcomeDialog(QDialog):
                     problems["met_at_gate_at"] = "Enter the time you met the person."
             except ValueError as error:
                 problems["met_at_gate_at"] = str(error)
-        for key, label in self.errors.items():
-            label.show_message(problems.get(key))
+        self.show_problems(problems)
         if problems:
             return
         self.accept()
+
+    def show_problems(self, problems: dict[str, str]) -> None:
+        """Each problem under its field (a refusal by the service comes back here, with
+        everything typed still in place)."""
+        shown = {k: problems[k] for k in problems if k in self.errors}
+        other = [text for key, text in problems.items() if key not in self.errors]
+        if other:
+            shown["first_night"] = " ".join([shown.get("first_night", ""), *other]).strip()
+        for key, label in self.errors.items():
+            label.show_message(shown.get(key))
+        self.adjustSize()
 
 
 class ReleasePlanPanel(QWidget):
@@ -629,14 +652,13 @@ class ReleasePlanPanel(QWidget):
         self.outcome_button.clicked.connect(self.record_outcome)
         self.table.row_activated.connect(lambda _row: self.edit_item())
         self.table.selectionModel().currentRowChanged.connect(lambda *_: self._show_help())
-        for keys, slot in (
-            ("Space", self.mark_done),
-            ("N", lambda: self.edit_item(ItemState.NOT_NEEDED)),
-            ("P", lambda: self.edit_item(ItemState.PROBLEM)),
-            ("Insert", self.add_item),
+        for declared, slot in (
+            (DONE_KEY, self.mark_done),
+            (NOT_NEEDED_KEY, lambda: self.edit_item(ItemState.NOT_NEEDED)),
+            (PROBLEM_KEY, lambda: self.edit_item(ItemState.PROBLEM)),
+            (ADD_KEY, self.add_item),
         ):
-            shortcut = QShortcut(QKeySequence(keys), self.table, slot)
-            shortcut.setContext(Qt.ShortcutContext.WidgetShortcut)
+            bind(declared, self.table, slot, Qt.ShortcutContext.WidgetShortcut)
         self.reload()
 
     # --- loading ----------------------------------------------------------------------------
@@ -775,7 +797,10 @@ class ReleasePlanPanel(QWidget):
             return
         service, plan_id, code = self._service, plan.id, item.code
         self._save(lambda: service.mark_done(plan_id, code), f"Done: {item.label}.")
-        # Move on to the next item, as a worker ticking down the list expects.
+        self._move_on()
+
+    def _move_on(self) -> None:
+        """To the next item, as a worker ticking down the list expects."""
         row = self.table.currentIndex().row()
         if row + 1 < self.model.rowCount():
             self.table.setCurrentIndex(self.model.index(row + 1, COL_ITEM))
@@ -789,6 +814,8 @@ class ReleasePlanPanel(QWidget):
             return
         update = dialog.item_update()
         self._save_item(plan.id, item, replace(update, base=item_edit_base(item, update)))
+        if state is not None:  # N or P: on to the next item, as Space does
+            self._move_on()
 
     def _save_item(self, plan_id: str, item: PlanItemView, update: ItemUpdate) -> None:
         """Save what the dialog changed; if someone else changed the same field meanwhile,
@@ -829,11 +856,24 @@ class ReleasePlanPanel(QWidget):
         plan = self.plan
         if plan is None:
             return
-        dialog = OutcomeDialog(plan, self)
+        self._ask_outcome(plan.id, OutcomeDialog(plan, self))
+
+    def _ask_outcome(self, plan_id: str, dialog: OutcomeDialog) -> None:
+        """Run the outcome dialog; a refused save opens it again with what was typed and
+        the reason under the field, so nothing typed at the gate is lost."""
         if not run_dialog(dialog, self.table):
             return
         service, outcome = self._service, dialog.outcome()
-        self._save(lambda: service.record_outcome(plan.id, outcome))
+
+        def failed(error: BaseException) -> None:
+            if not isinstance(error, ValidationFailed):
+                self._on_failed(error)
+                return
+            dialog.show_problems(error.problems)
+            self.message.setText("Outcome not saved yet: see what to correct.")
+            QTimer.singleShot(0, lambda: self._ask_outcome(plan_id, dialog))
+
+        self._save(lambda: service.record_outcome(plan_id, outcome), failed=failed)
 
     def make_sheet(self) -> None:
         """Ask where to save, then make the PDF on the worker thread."""

@@ -61,6 +61,7 @@ class TaskRunner(QObject):
         super().__init__(parent)
         self._executor: ThreadPoolExecutor | None = None  # started with the first task
         self._pending = 0
+        self._shut = False  # after shutdown(): work asked for is dropped
         self._finished.connect(self._on_finished)
 
     @property
@@ -86,6 +87,11 @@ class TaskRunner(QObject):
         on_done: Callable[[T], None],
         on_error: Callable[[BaseException], None] | None = None,
     ) -> None:
+        if self._shut:
+            # A timer that fired after the window quit (a search settling): the database is
+            # closed, so there is nothing to do and nobody to tell.
+            log.debug("work asked for after shutdown dropped")
+            return
         self._pending += 1
         if self._pending == 1:
             self.busy_changed.emit(True)
@@ -130,5 +136,6 @@ class TaskRunner(QObject):
 
     def shutdown(self) -> None:
         """Finish queued work (so nothing in flight is lost), then stop the thread."""
+        self._shut = True
         if self._executor is not None:
             self._executor.shutdown(wait=True)

@@ -44,7 +44,7 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.note_editor import NoteEditor
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField, FieldError
+from restart_desktop.ui.widgets import DateField, FieldError, run_dialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -223,9 +223,7 @@ class ActionDialog(QDialog):
 
     def __init__(self, person_name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(
-            f"New follow-up action: {person_name}" if person_name else "New follow-up action"
-        )
+        self.setWindowTitle("New follow-up action")  # no name: titles show in the taskbar
         self.description = QLineEdit()
         self.description.setAccessibleName("What is to be done")
         self.owner = QComboBox()
@@ -233,7 +231,12 @@ class ActionDialog(QDialog):
         for owner in ActionOwner:
             self.owner.addItem(owner.label, owner.value)
         self.owner_detail = QLineEdit()
-        self.owner_detail.setAccessibleName("Which partner or person, if not you")
+        self.owner_detail.setAccessibleName("Which partner agency")
+        self.owner_detail.setAccessibleDescription(
+            "Only for an action a partner agency does: its name, shown under Who")
+        self.owner_detail.setPlaceholderText("e.g. Aspire housing team")
+        self.owner_detail.setMaxLength(200)
+        self.description.setPlaceholderText("What is to be done, e.g. Ring the council about ID")
         self.due = DateField("Due date (optional)")
         self.due.set_date(dt.date.today() + dt.timedelta(days=7))
         self.error = FieldError()
@@ -245,7 +248,7 @@ class ActionDialog(QDialog):
         for caption, widget in (
             ("&What:", self.description),
             ("W&ho:", self.owner),
-            ("&Detail:", self.owner_detail),
+            ("&Partner:", self.owner_detail),
             ("D&ue:", self.due),
         ):
             label = QLabel(caption)
@@ -262,6 +265,17 @@ class ActionDialog(QDialog):
         layout.addWidget(self.past_warning)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
+        # Wide enough to read what is typed (it was 206 pixels); the partner's name only
+        # for a partner's action, so the action's details are not typed there by mistake.
+        self.setMinimumWidth(520)
+        self.owner.currentIndexChanged.connect(self._on_owner_changed)
+        self._on_owner_changed()
+
+    def _on_owner_changed(self, *_args: object) -> None:
+        partner = self.owner.currentData() == ActionOwner.PARTNER.value
+        self.owner_detail.setEnabled(partner)
+        if not partner:
+            self.owner_detail.clear()
 
     def _on_due_changed(self, *_args: object) -> None:
         try:
@@ -299,7 +313,7 @@ class CloseActionDialog(QDialog):
         self, description: str, person_name: str = "", parent: QWidget | None = None
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Close action: {person_name}" if person_name else "Close action")
+        self.setWindowTitle("Close action")  # no name: titles show in the taskbar
         self.status = QComboBox()
         self.status.setAccessibleName("Was it done")
         self.status.addItem(ActionStatus.DONE.label, ActionStatus.DONE.value)
@@ -535,7 +549,7 @@ class TimelinePanel(QWidget):
         if entry is None or entry.note is None:
             return
         dialog = AddendumDialog(entry.note, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, note_id, body = self._service, entry.note.id, dialog.text.toPlainText()
         self._runner.run(
@@ -546,7 +560,7 @@ class TimelinePanel(QWidget):
 
     def _on_add_action(self) -> None:
         dialog = ActionDialog(self.person_name, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         entry = self.current_entry()
         note_id = entry.note.id if entry is not None and entry.note is not None else None
@@ -566,7 +580,7 @@ class TimelinePanel(QWidget):
         if entry is None or entry.action is None:
             return
         dialog = CloseActionDialog(entry.action.description, entry.action.person_name, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
+        if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, action_id = self._service, entry.action.id
         status, outcome = dialog.chosen(), dialog.outcome.text()

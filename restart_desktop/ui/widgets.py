@@ -118,11 +118,25 @@ class DateTimeField(QLineEdit):
 
 def run_dialog(dialog: QWidget, back_to: QWidget) -> bool:
     """Show a modal dialog; afterwards the window and ``back_to`` have the keyboard again (a
-    list worked from the keyboard carries on where it was). True when it was accepted."""
+    list worked from the keyboard carries on where it was). True when it was accepted. When
+    the idle lock closes it with something typed, it is offered again after the unlock."""
     from PySide6.QtWidgets import QDialog
 
+    from restart_desktop.ui.dialog_drafts import (
+        CLOSED_BY_LOCK,
+        remember_start,
+        wait_for_unlock_and_ask,
+    )
+
     assert isinstance(dialog, QDialog)
-    accepted = dialog.exec() == QDialog.DialogCode.Accepted
+    remember_start(dialog)
+    while True:
+        accepted = dialog.exec() == QDialog.DialogCode.Accepted
+        # The lock closed it with typing in it: after the unlock, the same dialog comes back.
+        if accepted or not dialog.property(CLOSED_BY_LOCK) or not wait_for_unlock_and_ask(
+            dialog
+        ):
+            break
     back_to.window().activateWindow()
     back_to.setFocus()
     return accepted

@@ -226,6 +226,27 @@ class Workspace(QWidget):
             if self.figures.model.rowCount() == 0 and not self.figures.busy():
                 self.figures.refresh()  # the first visit: later ones keep what was shown
 
+    def main_view_name(self) -> str:
+        """The main view shown (its tab's title, never a case file's: those name people)."""
+        widget = self.tabs.currentWidget()
+        if widget is None or isinstance(widget, CaseFileView):
+            return ""
+        return self.tabs.tabText(self.tabs.currentIndex()).replace("&", "")
+
+    def show_main_view(self, name: str) -> bool:
+        for index in range(self.tabs.count()):
+            widget = self.tabs.widget(index)
+            if widget is not None and not isinstance(widget, CaseFileView) and (
+                self.tabs.tabText(index) == name
+            ):
+                self.tabs.setCurrentIndex(index)
+                _focus(widget)
+                return True
+        return False
+
+    def open_case_ids(self) -> list[str]:
+        return [view.case_id for view in self.case_views() if view.case_id is not None]
+
     def case_views(self) -> list[CaseFileView]:
         views = []
         for index in range(self.tabs.count()):

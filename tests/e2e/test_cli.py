@@ -23,6 +23,7 @@ EXPECTED_CHECKS = {
     "encryption",
     "SQLCipher integrity",
     "SQLite integrity",
+    "example contacts",
 }
 
 
@@ -88,6 +89,12 @@ def test_init_then_doctor(env: dict[str, str], tmp_path: Path, organisation: str
     assert doctor.returncode == 0, doctor.stdout + doctor.stderr
     checks = doctor_lines(doctor.stdout)
     assert set(checks) == EXPECTED_CHECKS
+    # A real folder still on the shipped example contacts is told so, as a warning.
+    examples = checks.pop("example contacts")
+    assert not examples[0]
+    assert "warning example contacts" in " ".join(doctor.stdout.split())
+    assert "the release-day sheet's number for RESTART team" in examples[1]
+    assert "Settings > Team details" in examples[1]
     assert all(ok for ok, _ in checks.values()), doctor.stdout
     assert "tests.support.memory_keyring.FileKeyring" in checks["keyring"][1]
     assert doctor.stderr == ""

@@ -345,3 +345,29 @@ def test_changing_a_risk_flag_asks_why_and_the_history_shows_old_new_who_and_why
     with window.session.db.read() as s:  # type: ignore[union-attr]
         person = s.get(Person, case_id)
         assert person is not None and person.mappa
+
+
+def test_every_problem_is_said_in_one_round_and_correcting_does_not_move_the_form(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    view = _open(qtbot, window, people["Zebedee Friday"])
+    view.date_of_birth.selectAll()
+    qtbot.keyClicks(view.date_of_birth, "31/31/1990")  # cannot be read
+    view.nomis_number.selectAll()
+    qtbot.keyClicks(view.nomis_number, "12345")  # read, but not a prison number
+    view.crn.selectAll()
+    qtbot.keyClicks(view.crn, "X1")
+    _save(qtbot, window, view)
+
+    for field in ("date_of_birth", "nomis_number", "crn"):
+        error = view.findChild(FieldError, f"error_{field}")
+        assert error is not None and error.isVisible() and error.text(), field
+    crn_at = view.crn.mapTo(view, view.crn.rect().topLeft())
+
+    view.nomis_number.selectAll()
+    qtbot.keyClicks(view.nomis_number, "Z1111AA")  # correcting: nothing jumps
+    qtbot.wait(50)
+    assert view.summary.text() == ""
+    assert view.crn.mapTo(view, view.crn.rect().topLeft()) == crn_at

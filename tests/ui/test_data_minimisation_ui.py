@@ -99,7 +99,9 @@ def test_a_locked_window_names_no_one_whatever_was_open(
         assert prison_number not in locked
 
 
-@pytest.mark.parametrize("opened", ["audit trail", "new referral", "outcome assessment"])
+@pytest.mark.parametrize(
+    "opened", ["audit trail", "new referral", "outcome assessment", "follow-up action"]
+)
 def test_a_dialog_naming_the_person_closes_when_the_window_locks(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], opened: str
 ) -> None:
@@ -115,6 +117,7 @@ def test_a_dialog_naming_the_person_closes_when_the_window_locks(
     def lock_over_it(dialog: QDialog) -> None:
         qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
         seen["open"] = _everything_shown(window) + "\n" + dialog.windowTitle()
+        seen["title"] = dialog.windowTitle()
         window.lock()  # as the idle timer would, with the dialog open
         seen["locked"] = _everything_shown(window)
 
@@ -123,10 +126,16 @@ def test_a_dialog_naming_the_person_closes_when_the_window_locks(
         qtbot.keyClick(case.audit_button, Qt.Key.Key_Space)
     elif opened == "new referral":
         referrals.new_referral()
+    elif opened == "follow-up action":
+        timeline = case.show_contacts()
+        assert timeline is not None
+        qtbot.keyClick(timeline.add_action_button, Qt.Key.Key_Space)
     else:
         outcomes.record()
     assert window.is_locked
     assert "Larry" in _names_in("dialog open", seen["open"])  # the search does find him
+    # A dialog's title shows in the task bar and Alt+Tab (in a prison visits room): no name.
+    assert _names_in("dialog title", seen["title"]) == []
     assert _names_in("locked window", seen["locked"]) == []
     assert not any(isinstance(w, QDialog) and w.isVisible()
                    for w in QApplication.topLevelWidgets())  # fmt: skip

@@ -84,9 +84,33 @@ def test_keyboard_only_capture_autosaves_then_finalises(
     assert draft.text == "Discussed the Banbury hostel; wants help with ID."
     assert draft.person_id == people["Quentin Housing"]
 
+    # Ctrl+Enter asks once (finalising is permanent); Escape goes back to the note as it was.
+    asked: list[str] = []
+
+    def keep_editing(box: QMessageBox) -> None:
+        asked.append(box.text())
+        qtbot.keyClick(box, Qt.Key.Key_Escape)
+
+    answer_modal(QMessageBox, keep_editing)
+    qtbot.keyClick(editor.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert asked == ["Finalise this note? Nothing can be undone after it."]
+    assert timeline.editor is editor
+    qtbot.waitUntil(editor.text.hasFocus, timeout=SIGNAL_TIMEOUT_MS)
+    assert editor.text.toPlainText() == "Discussed the Banbury hostel; wants help with ID."
+
+    def finalise_and_stop_asking(box: QMessageBox) -> None:
+        checkbox = box.checkBox()
+        assert checkbox is not None
+        checkbox.setFocus()
+        qtbot.keyClick(checkbox, Qt.Key.Key_Space)
+        assert checkbox.isChecked()
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    answer_modal(QMessageBox, finalise_and_stop_asking)
     with qtbot.waitSignal(timeline.changed, timeout=SIGNAL_TIMEOUT_MS):
         qtbot.keyClick(editor.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     _idle(qtbot, window)
+    assert window.session is not None and not window.session.asks_before_finalising
     assert timeline.editor is None
     assert _drafts(window) == []
     [note] = _notes(window)

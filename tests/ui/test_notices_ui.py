@@ -193,6 +193,7 @@ def test_one_write_reloads_each_view_showing_it_once(
 
     editor = timeline.new_note()
     qtbot.keyClicks(editor.text, "Saw him on the wing; fine for Friday.")
+    window.session.set_asks_before_finalising(False)  # the question is tested with notes
     with qtbot.waitSignal(timeline.changed, timeout=SIGNAL_TIMEOUT_MS):
         qtbot.keyClick(editor.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     _idle(qtbot, window)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
+from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.cases import CaseFields, CaseService
@@ -125,6 +126,7 @@ def test_record_an_assessment_keyboard_only(
             qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)  # skip
             qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)  # note
             qtbot.keyClick(dialog.focusWidget(), Qt.Key.Key_Tab)  # the next area
+        answer_modal(QMessageBox, lambda box: qtbot.keyClick(box, Qt.Key.Key_Return))
         qtbot.keyClick(dialog, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
         done.append(True)
 

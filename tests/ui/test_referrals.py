@@ -214,3 +214,60 @@ def test_the_duty_to_refer_from_its_banner_clears_the_caseload_flag(
     item = view.release_panel.plan.item("duty_to_refer")
     assert item is not None and item.state.value == "done"
     assert "Duty to Refer due" not in view.release_panel.progress.text()
+
+
+def test_sending_the_duty_to_refer_settles_its_item_marked_as_a_problem(
+    qtbot: QtBot, make_window: MakeWindow, person: str
+) -> None:
+    from restart_desktop.ui.release_plan import ItemDialog
+
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    view = window.workspace.open_case(person)
+    _idle(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_3, ALT)
+    _idle(qtbot, window)
+    plan = view.release_panel
+    assert plan is not None
+    plan.table.selectRow(plan.model.row_of("duty_to_refer"))
+
+    def problem(dialog: ItemDialog) -> None:
+        qtbot.keyClicks(dialog.note, "Council portal down (test)")
+        qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
+
+    answer_modal(ItemDialog, problem)
+    qtbot.keyClick(plan.table, Qt.Key.Key_P)
+    _idle(qtbot, window)
+    assert plan.plan is not None
+    assert plan.plan.item("duty_to_refer").state.value == "problem"  # type: ignore[union-attr]
+
+    qtbot.keyClick(view, Qt.Key.Key_4, ALT)
+    _idle(qtbot, window)
+    panel = view.referrals_panel
+    assert panel is not None
+    done: list[bool] = []
+
+    def make(dialog: NewReferralDialog) -> None:
+        qtbot.waitUntil(dialog.reason.hasFocus)
+        qtbot.keyClick(dialog.reason, Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.urgency, Qt.Key.Key_Return)
+        done.append(True)
+
+    answer_modal(NewReferralDialog, make)
+    qtbot.keyClick(panel.table, Qt.Key.Key_D, ALT)
+    _answered(qtbot, window, panel, done)
+    done.clear()
+
+    def send(dialog: SendDialog) -> None:
+        qtbot.keyClick(dialog.how, Qt.Key.Key_Return)
+        done.append(True)
+
+    answer_modal(SendDialog, send)
+    qtbot.keyClick(panel.table, Qt.Key.Key_E, ALT)
+    _answered(qtbot, window, panel, done)
+    _idle(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_3, ALT)
+    _idle(qtbot, window)
+    item = plan.plan.item("duty_to_refer")
+    assert item is not None and item.state.value == "done", item

@@ -269,3 +269,63 @@ def test_the_release_day_sheet_is_a_pdf_with_appointments_and_nothing_about_offe
     for absent in ("Z4444DD", "Z654321", "risk", "former partner", "Determinate",
                    "IOM", "MAPPA", "GATESON"):  # fmt: skip
         assert absent not in text
+
+
+def test_a_refused_outcome_keeps_the_typing_and_a_brought_forward_release_is_recorded(
+    qtbot: QtBot, make_window: MakeWindow, releasing: dict[str, str]
+) -> None:
+    """Due out in three days, released today (brought forward): the worker at the gate types
+    the time alone; a refusal reopens the dialog with everything typed still there."""
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_T, CTRL)
+    today = window.workspace.today
+    _idle(qtbot, window)
+    qtbot.keyClick(today.list, Qt.Key.Key_Down)
+    assert "SOONERBY" in today.list.currentIndex().data(Qt.ItemDataRole.AccessibleTextRole)
+    qtbot.keyClick(today.list, Qt.Key.Key_Return)
+    _idle(qtbot, window)
+    panel = _panel(window)
+    now = dt.datetime.now()
+    just_now = max(now - dt.timedelta(minutes=1), dt.datetime.combine(now.date(), dt.time()))
+    met_at = f"{just_now:%H:%M}"
+    rounds: list[OutcomeDialog] = []
+
+    def first(dialog: OutcomeDialog) -> None:
+        assert "Soonerby" not in dialog.windowTitle()
+        qtbot.keyClick(dialog.first_night, Qt.Key.Key_Down)
+        qtbot.keyClick(dialog, Qt.Key.Key_E, ALT)
+        qtbot.keyClicks(dialog.detail, "Sister's flat (test)")
+        dialog.activateWindow()
+        dialog.met_no.setFocus()
+        qtbot.waitUntil(dialog.met_no.hasFocus)
+        qtbot.keyClick(dialog.met_no, Qt.Key.Key_Space)  # not met: the day is still ahead
+        assert dialog.met_no.isChecked()
+        rounds.append(dialog)
+        qtbot.keyClick(dialog.detail, Qt.Key.Key_Return)
+
+    def second(dialog: OutcomeDialog) -> None:
+        assert dialog is rounds[0]
+        assert dialog.detail.text() == "Sister's flat (test)"
+        assert dialog.errors["first_night"].text().startswith("The release is still ahead")
+        dialog.activateWindow()
+        dialog.met_yes.setFocus()
+        qtbot.waitUntil(dialog.met_yes.hasFocus)
+        qtbot.keyClick(dialog.met_yes, Qt.Key.Key_Space)
+        assert dialog.met_yes.isChecked()
+        qtbot.keyClick(dialog, Qt.Key.Key_T, ALT)
+        dialog.met_at.selectAll()
+        qtbot.keyClicks(dialog.met_at, met_at)
+        rounds.append(dialog)
+        qtbot.keyClick(dialog.met_at, Qt.Key.Key_Return)
+
+    answer_modal(OutcomeDialog, first)
+    qtbot.keyClick(panel.table, Qt.Key.Key_O, ALT)
+    qtbot.waitUntil(lambda: len(rounds) == 1, timeout=SIGNAL_TIMEOUT_MS)
+    answer_modal(OutcomeDialog, second)  # the refusal opens the same dialog again
+    qtbot.waitUntil(lambda: len(rounds) == 2, timeout=SIGNAL_TIMEOUT_MS)
+    _saved(qtbot, window, panel)
+    assert "brought forward" in panel.message.text()
+    assert "The case status is now Released" in panel.message.text()
+    assert panel.outcome_line.text().endswith(f"met at the gate at {met_at}.")

@@ -132,6 +132,10 @@ def test_a_worker_answers_a_return_from_the_keyboard(
     assert QApplication.focusWidget() is actions.notices
 
     def answer(dialog: AnswerDialog) -> None:
+        # The note being corrected is there to read (issue 21, finding 14).
+        assert dialog.returned.isVisible()
+        assert "My fictional note" in dialog.returned.toPlainText()
+        qtbot.waitUntil(dialog.text.hasFocus)
         qtbot.keyClicks(dialog.text, "Sent to Oxford City Council on 3 November.")
         # Tab leaves the text for the buttons; Space presses "Send answer" (Alt+S does the
         # same on a desktop, but an off-screen dialog is not always the active window).

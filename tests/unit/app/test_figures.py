@@ -269,3 +269,30 @@ def test_the_report_command_writes_the_pack_and_refuses_bad_dates(
 def test_a_worker_laptop_makes_no_board_pack(enrolled: AppSession) -> None:
     with pytest.raises(UserError, match="supervisor"):
         FiguresService(enrolled).report(PERIOD)
+
+
+def test_the_board_pack_reads_as_words_and_keeps_headings_with_rows(
+    lead: AppSession, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """Issue 21, finding 11: labels in words, headings repeated on every page a table runs
+    onto, and a chart of suppressed figures that says why it has no bars."""
+    from restart_desktop.ui.board_pack import pack_html
+    from restart_desktop.ui.charts import Bar, bar_image
+
+    figures = FiguresService(lead).report(PERIOD)
+    content, _images = pack_html(figures, PROGRAMME)
+    assert "Releases on a Friday" in content and "Met at the gate" in content
+    assert "Releases on friday" not in content and "Met at gate" not in content
+    assert content.count("<thead>") == content.count("<table") - 1  # all but the summary
+    shown = bar_image("Test", (Bar("Temporary accommodation or CAS3", 7.0, "7"),))
+    hidden = bar_image("Test", (Bar("Temporary accommodation or CAS3", None, "<5"),))
+    assert hidden.height() > shown.height()  # room for the sentence saying why
+
+
+def test_the_default_period_is_the_last_full_quarter() -> None:
+    from restart_desktop.domain.figures import last_full_quarter
+
+    assert last_full_quarter(dt.date(2026, 12, 5)) == Period(dt.date(2026, 7, 1),
+                                                             dt.date(2026, 9, 30))
+    assert last_full_quarter(dt.date(2027, 1, 1)) == Period(dt.date(2026, 10, 1),
+                                                            dt.date(2026, 12, 31))

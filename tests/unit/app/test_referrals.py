@@ -17,7 +17,7 @@ from restart_desktop.app.referrals import (
     ReferralService,
     StatusChange,
 )
-from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release import ItemUpdate, ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
@@ -266,3 +266,23 @@ def test_the_caseload_view_filters_and_counts(
         ReferralQuery(category="accommodation"))] == ["accommodation"]  # fmt: skip
     counts = referrals.counts(ReferralQuery())
     assert counts[ReferralStatus.SENT] == 1 and counts[ReferralStatus.DRAFT] == 1
+
+
+def test_sending_the_duty_to_refer_settles_an_item_marked_as_a_problem(
+    cases: CaseService, referrals: ReferralService, enrolled: AppSession
+) -> None:
+    person = _person(cases)
+    release = ReleaseService(enrolled)
+    plan = release.plan(person)
+    assert plan is not None
+    release.update_item(plan.id, "duty_to_refer", ItemUpdate(
+        ItemState.PROBLEM, note="Council portal down (test)"))  # fmt: skip
+    referral = _draft(referrals, person, "housing_cherwell")
+
+    referrals.send(referral, "portal")
+
+    after = release.plan(person)
+    assert after is not None
+    item = after.item("duty_to_refer")
+    assert item is not None and item.state == ItemState.DONE
+    assert item.note.startswith("Referral sent to Cherwell District Council")

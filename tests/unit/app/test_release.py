@@ -400,3 +400,69 @@ def test_the_sheet_has_appointments_in_time_order_and_nothing_about_offences(
     for secret in ("risk", "Z1234AB", "Z123456", "ex-partner"):
         assert secret not in text
     assert any(contact.phone == "116 123" for contact in sheet.contacts)
+
+
+def test_a_recommended_case_becomes_released_through_accepted_with_the_reason(
+    cases: CaseService, release: ReleaseService, clock: Moment
+) -> None:
+    person = cases.create_case(CaseFields(
+        given_name="Testy", family_name="Gateonly", release_date=FRIDAY, release_time="08:30",
+    )).case_id  # fmt: skip
+    assert cases.get_case(person).status == CaseStatus.RECOMMENDED
+    plan = release.plan(person)
+    assert plan is not None
+    clock.now = dt.datetime(2026, 11, 27, 12, 0)
+
+    message = release.record_outcome(plan.id, OutcomeFields(
+        FirstNight.SETTLED.value, "", True, local(2026, 11, 27, 8, 40)))  # fmt: skip
+
+    assert "The case status is now Released (from Recommended, through Accepted)." in message
+    details = cases.get_case(person)
+    assert details.status == CaseStatus.RELEASED
+    steps = sorted((h.old, h.new, h.reason) for h in details.field_history if h.field == "status")
+    assert steps == [
+        ("Accepted", "Released", "Release-day record of 27/11/2026"),
+        ("Recommended", "Accepted", "Release-day record of 27/11/2026"),
+    ]
+
+
+def test_a_declined_case_keeps_its_status_and_the_worker_is_told_why(
+    cases: CaseService, release: ReleaseService, clock: Moment
+) -> None:
+    person = cases.create_case(CaseFields(
+        given_name="Testy", family_name="Declinedby", release_date=FRIDAY, release_time="08:30",
+    )).case_id  # fmt: skip
+    plan = release.plan(person)
+    assert plan is not None
+    cases.change_status(person, CaseStatus.DECLINED, "Did not want support (test)")
+    clock.now = dt.datetime(2026, 11, 27, 12, 0)
+
+    message = release.record_outcome(plan.id, OutcomeFields(
+        FirstNight.SETTLED.value, "", False))  # fmt: skip
+
+    assert "The case status stays Declined" in message
+    assert cases.get_case(person).status == CaseStatus.DECLINED
+
+
+def test_a_release_brought_forward_is_recorded_on_the_day_it_happened(
+    cases: CaseService, release: ReleaseService, clock: Moment
+) -> None:
+    # Due out on Friday; the governor brought it forward and the worker met them on Thursday.
+    person = _person(cases, "Broughtforward", FRIDAY, "08:30")
+    plan = release.plan(person)
+    assert plan is not None
+    clock.now = dt.datetime(2026, 11, 26, 10, 0)
+    with pytest.raises(ValidationFailed, match=r"That time has not come yet \(it is now 10:00\)"):
+        release.record_outcome(plan.id, OutcomeFields(
+            FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 10, 30)))  # fmt: skip
+
+    message = release.record_outcome(plan.id, OutcomeFields(
+        FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 8, 40)))  # fmt: skip
+
+    assert "The release date is now 26/11/2026 (brought forward from 27/11/2026)." in message
+    details = cases.get_case(person)
+    assert details.status == CaseStatus.RELEASED
+    assert details.fields.release_date == TODAY
+    after = release.plan(person)
+    assert after is not None and after.release_date == TODAY
+    assert after.outcome.fields.met_at_gate_at == local(2026, 11, 26, 8, 40)

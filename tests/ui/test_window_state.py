@@ -1,0 +1,71 @@
+"""The window on a 1366x768 laptop, and what it remembers between starts (issue 21, finding
+4): size and place and the main view in plain settings without names; the open case files
+only inside the encrypted database."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QRect, QSize, Qt
+from pytestqt.qtbot import QtBot
+
+from restart_desktop.paths import DataPaths
+from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.case_file import CaseFileView
+from restart_desktop.ui.window_state import first_size
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
+
+MakeWindow = Callable[..., MainWindow]
+CTRL = Qt.KeyboardModifier.ControlModifier
+# A 1366x768 screen less a 32-pixel panel, as a desktop reports its available area.
+LAPTOP = QRect(0, 0, 1366, 736)
+
+
+def test_a_first_start_fits_a_1366_by_768_screen_with_its_status_bar() -> None:
+    size = first_size(LAPTOP)
+    assert size.width() <= 1366 - 16 and size.height() <= 736 - 48
+    assert first_size(QRect(0, 0, 1920, 1040)) == QSize(1280, 800)
+
+
+def test_every_view_fits_in_the_window_a_laptop_gives_it(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    """No page asks for more room than a 1366x768 screen has, so the status bar ("Saved",
+    the sync state, supervisor comments) is never pushed off the screen."""
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    window.workspace.open_case(people["Larry Later"])
+    room = first_size(LAPTOP)
+    for index in range(window.workspace.tabs.count()):
+        window.workspace.tabs.setCurrentIndex(index)
+        hint = window.minimumSizeHint()
+        title = window.workspace.tabs.tabText(index)
+        assert hint.width() <= room.width(), (title, hint)
+        assert hint.height() <= room.height(), (title, hint)
+
+
+def test_size_view_and_open_cases_are_remembered_without_names_in_plain_settings(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    window.workspace.open_case(people["Larry Later"])
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window.focusWidget() or window, Qt.Key.Key_T, CTRL)
+    assert window.workspace.main_view_name() == "Today"
+    window.resize(window.width(), 730)  # the offscreen screen is 800x800: 752 at first
+    window.shutdown()
+    window.close()
+
+    again = make_window()
+    assert again.height() == 730 != first_size(QRect(0, 0, 800, 800)).height()
+    unlock(qtbot, again)
+    assert again.workspace is not None
+    assert again.workspace.main_view_name() == "Today"
+    (view,) = again.workspace.case_views()
+    assert isinstance(view, CaseFileView) and view.case_id == people["Larry Later"]
+    plain = data_paths.window_settings.read_bytes()
+    for name in ("Larry", "Later", "LATER", people["Larry Later"]):
+        assert name.encode() not in plain

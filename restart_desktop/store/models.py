@@ -566,6 +566,20 @@ class SyncErasedSeq(Base):
     hlc: Mapped[str] = mapped_column(String(32))  # its clock time: the stub keeps it
 
 
+class SyncPublished(Base):
+    """A bundle this device published in the central export (local, never synced): its own
+    record to check the files against. A file named like one of its bundles proves nothing
+    until its signature verifies; a recorded bundle missing from the export is published
+    again."""
+
+    __tablename__ = "sync_published"
+
+    from_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    size: Mapped[int] = mapped_column(Integer)  # bytes of the encrypted file
+
+
 class LocalSetting(Base):
     """Settings of this laptop only (never synced): which device and worker it is, idle lock."""
 

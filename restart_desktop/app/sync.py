@@ -37,6 +37,7 @@ from restart_desktop.app.sync_publish import (  # three re-exported: callers imp
     MAX_CHANGES_PER_BUNDLE as MAX_CHANGES_PER_BUNDLE,
 )
 from restart_desktop.app.sync_publish import (
+    AheadOfThisLaptop,
     OwnFolder,
     check_own_folder,
     rekey_published,
@@ -742,7 +743,11 @@ class SyncService:
                                   message="Waiting for the supervisor to approve this laptop.")
             return SyncResult("not in the team",
                               message="This laptop is not in the team: nothing is exchanged.")
-        own = check_own_folder(self._app, target, roster.recipients)
+        try:
+            own = check_own_folder(self._app, target, roster.recipients)
+        except AheadOfThisLaptop:  # nothing is sent; its audit head goes out all the same,
+            exchange_heads(self._app, target, roster, device_keys(self._app))  # so it shows
+            raise
         to_send = -(-self._unpublished(own.position) // MAX_CHANGES_PER_BUNDLE)
         imported: list[int] = [0, 0]
 

@@ -116,6 +116,11 @@ def changes_in(
 # --- this device's own folder: what is really there ------------------------------------------
 
 
+class AheadOfThisLaptop(UserError):
+    """The export holds more of this laptop's changes than it ever wrote (put back from an
+    older copy): sending would reuse numbers already published, so nothing is sent."""
+
+
 @dataclass(frozen=True)
 class OwnFolder:
     position: int  # the last change in a verified bundle of this laptop (0: none)
@@ -192,7 +197,7 @@ def check_own_folder(
             set_aside.append(item.name)
             continue
         if item.to_seq > ever:
-            raise UserError(
+            raise AheadOfThisLaptop(
                 f"The central export holds changes of this laptop up to number {item.to_seq}, "
                 f"but this laptop has only ever written {ever}: it may have been put back from "
                 "an older copy. Nothing was sent; ask your supervisor before syncing again."

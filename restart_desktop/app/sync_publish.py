@@ -173,14 +173,15 @@ def check_own_folder(
     device, keys = session.device_id, device_keys(session)
     ever, recorded_upto = _ever_written(session)
     with session.db.read() as s:
-        recorded = {(r.from_seq, r.to_seq): (r.generation, r.size)
-                    for r in s.scalars(select(SyncPublished))}  # fmt: skip
+        rows = s.execute(select(SyncPublished.from_seq, SyncPublished.to_seq,
+                                SyncPublished.generation))  # fmt: skip
+        recorded = {(row.from_seq, row.to_seq): row.generation for row in rows}
     valid: list[Published] = []
     found: list[tuple[Published, int]] = []
     set_aside: list[str] = []
-    for item, size in target.bundle_files(device):
-        if recorded.get((item.from_seq, item.to_seq)) == (item.generation, size):
-            valid.append(item)
+    for item in target.bundle_files(device):
+        if recorded.get((item.from_seq, item.to_seq)) == item.generation:
+            valid.append(item)  # its own, checked when it was published or first found
             continue
         try:
             ciphertext = (target.root / "devices" / device / item.name).read_bytes()
@@ -203,8 +204,7 @@ def check_own_folder(
                 "an older copy. Nothing was sent; ask your supervisor before syncing again."
             )
         valid.append(item)
-        newest = recorded.get((item.from_seq, item.to_seq), (0, 0))[0]
-        if item.generation >= newest:
+        if item.generation >= recorded.get((item.from_seq, item.to_seq), 0):
             found.append((item, len(ciphertext)))
     _record(session, found)
     position = max((item.to_seq for item in valid), default=0)
@@ -279,13 +279,14 @@ def export_changes(
     target: FolderTarget,
     recipients: Sequence[str],
     sent: Callable[[int], None] | None = None,
+    position: int | None = None,
 ) -> list[Published]:
     """Publish this device's changes made since its last bundle in the target, as bundles of
     at most MAX_CHANGES_PER_BUNDLE. Safe to run again after any interruption: the position is
-    read from the bundles of this device really there, so nothing is published twice and
-    nothing skipped."""
+    read from the bundles of this device really there (``position``: as the sync has just
+    checked), so nothing is published twice and nothing skipped."""
     device = session.device_id
-    last = check_own_folder(session, target).position
+    last = check_own_folder(session, target).position if position is None else position
     published: list[Published] = []
     while True:
         with session.db.read() as s:

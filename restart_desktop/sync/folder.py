@@ -103,24 +103,22 @@ class FolderTarget:
         # reached its copy of the export) are read in turn: changes already held are skipped.
         return sorted(found, key=lambda p: (p.from_seq, p.to_seq))
 
-    def bundle_files(self, device_id: str) -> list[tuple[Published, int]]:
-        """Every file of one device named like a bundle (every generation), with its size:
-        what a name claims, to be checked before it is believed."""
+    def bundle_files(self, device_id: str) -> list[Published]:
+        """Every file of one device named like a bundle (every generation): what a name
+        claims, to be checked before it is believed. Names only (a sync lists them at every
+        run; a stat of each would cost more than the rest of a small sync)."""
         self.check()
         folder = self._device_folder(device_id)
         if not folder.is_dir():
             return []
         found = []
-        for path in folder.iterdir():
-            match = _NAME.match(path.name)
-            if match:
-                try:
-                    size = path.stat().st_size
-                except FileNotFoundError:
-                    continue  # retired meanwhile
-                item = Published(device_id, int(match[1]), int(match[2]), int(match[3] or 1))
-                found.append((item, size))
-        return sorted(found, key=lambda f: (f[0].from_seq, f[0].to_seq, f[0].generation))
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                match = _NAME.match(entry.name)
+                if match:
+                    found.append(Published(device_id, int(match[1]), int(match[2]),
+                                           int(match[3] or 1)))  # fmt: skip
+        return sorted(found, key=lambda p: (p.from_seq, p.to_seq, p.generation))
 
     def remove(self, item: Published) -> None:
         """Take a file that is not the device's own bundle out of its folder (the device

@@ -12,12 +12,15 @@ position beyond anything this laptop ever wrote stops the sync with the reason.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import delete, func, select
+import orjson
+from sqlalchemy import String, delete, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import UserError
@@ -65,20 +68,33 @@ def device_keys(session: AppSession) -> DeviceKeys:
         return keys
 
 
-def _change_dict(change: Change) -> dict[str, object]:
+#: The columns of a change as published, read as plain rows: loading 380,000 ORM objects
+#: for a first full export took most of its time.
+#: The JSON and time columns come as the stored text, parsed here by faster means than the
+#: column types' own (they were a third of what was left).
+_COLUMNS = (Change.seq, Change.change_id, Change.device_id, Change.entity, Change.record_id,
+            Change.case_id, Change.base_change_id, type_coerce(Change.bases, String)
+            .label("bases"), Change.hlc, Change.author_id,
+            type_coerce(Change.fields, String).label("fields"),
+            type_coerce(Change.recorded_at, String).label("recorded_at"))  # fmt: skip
+
+
+def _change_dict(row: Any) -> dict[str, object]:
+    bases = orjson.loads(row.bases) if row.bases is not None else None
+    recorded_at = dt.datetime.fromisoformat(row.recorded_at).replace(tzinfo=dt.UTC)
     return {
-        "change_id": change.change_id,
-        "device_id": change.device_id,
-        "seq": change.seq,
-        "entity": change.entity,
-        "record_id": change.record_id,
-        "case_id": change.case_id,
-        "base_change_id": change.base_change_id,
-        "bases": list(bases_of(change.bases, change.base_change_id)),
-        "hlc": change.hlc,
-        "author_id": change.author_id,
-        "fields": change.fields,
-        "recorded_at": to_json_value(change.recorded_at),
+        "change_id": row.change_id,
+        "device_id": row.device_id,
+        "seq": row.seq,
+        "entity": row.entity,
+        "record_id": row.record_id,
+        "case_id": row.case_id,
+        "base_change_id": row.base_change_id,
+        "bases": list(bases_of(bases, row.base_change_id)),
+        "hlc": row.hlc,
+        "author_id": row.author_id,
+        "fields": orjson.loads(row.fields),
+        "recorded_at": recorded_at.isoformat(),  # stored as UTC (store.types.UtcDateTime)
     }
 
 
@@ -96,8 +112,8 @@ def changes_in(
     the first one not held. A change of a case erased under the retention rule is published
     as a stub: its place in the sequence only; so is any change not held up to
     ``stubs_upto`` (already published once, and erased since)."""
-    held = {change.seq: _change_dict(change) for change in s.scalars(
-        select(Change).where(Change.device_id == device, Change.seq.between(first, last)))}
+    held = {row.seq: _change_dict(row) for row in s.execute(
+        select(*_COLUMNS).where(Change.device_id == device, Change.seq.between(first, last)))}
     erased = dict(s.execute(select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
         SyncErasedSeq.seq.between(first, last))).all())  # fmt: skip
     changes: list[dict[str, object]] = []

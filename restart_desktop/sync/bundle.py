@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import zstandard
 
 FORMAT_1 = "restart-desktop-bundle/1"  # plain JSON Lines: read, no longer written
@@ -53,7 +54,9 @@ class Bundle:
 
 
 def _line(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    """One JSON line, keys sorted, no spaces, UTF-8 (as ``json.dumps(sort_keys=True,
+    ensure_ascii=False, separators=(",", ":"))``, about ten times faster)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def encode_bundle(device_id: str, schema: str, changes: Sequence[Mapping[str, Any]]) -> bytes:
@@ -120,8 +123,8 @@ def decode_bundle(data: bytes) -> Bundle:
     if hashlib.sha256(b"\n".join(body)).hexdigest() != header.get("digest"):
         raise BundleError("the changes do not match the header's digest")
     try:
-        changes = tuple(json.loads(line) for line in body)
-    except ValueError:
+        changes = tuple(orjson.loads(line) for line in body)
+    except orjson.JSONDecodeError:
         raise BundleError("a change line is not readable") from None
     device, first, last = header.get("device"), header.get("from_seq"), header.get("to_seq")
     seqs = [c.get("seq") for c in changes]

@@ -7,7 +7,6 @@ laptop's state has drifted, and "sync now" for the window and the command line.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -32,6 +31,9 @@ from restart_desktop.app.sync_checks import (
     removed_devices,
     roster_words,
 )
+from restart_desktop.app.sync_digest import DIGEST_FORMAT, bring_up_to_date
+from restart_desktop.app.sync_digest import reset as reset_digest
+from restart_desktop.app.sync_digest import sums as digest_sums
 from restart_desktop.app.sync_lock import sync_lock
 from restart_desktop.app.sync_publish import (  # three re-exported: callers import them here
     MAX_CHANGES_PER_BUNDLE as MAX_CHANGES_PER_BUNDLE,
@@ -52,12 +54,11 @@ from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.store.audit import without_clashing_entries
 from restart_desktop.store.case_index import audiences, case_of_change
-from restart_desktop.store.changes import to_json_value, utcnow
+from restart_desktop.store.changes import utcnow
 from restart_desktop.store.erasure import erasures_here
 from restart_desktop.store.instants import read_utc
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
-    SYNCED_MODELS,
     AuditEntry,
     Change,
     Person,
@@ -394,8 +395,13 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
     A worker's laptop holds only its cases, so its digest covers those and the team records
     (``worker`` names whose cases); a supervisor's laptop works out the same for a worker
     (``for_worker``) to compare with theirs. Two laptops that have read the same bundles must
-    have the same digests over the same cases."""
-    changes, state = hashlib.sha256(), hashlib.sha256()
+    have the same digests over the same cases. The digests are kept up to date from the
+    changes written since the last one (``app.sync_digest``): their cost follows those."""
+    today = session.clock.today()
+    while True:  # short transactions: a save made meanwhile goes between them
+        with session.db.write() as s:
+            if not bring_up_to_date(s, today):
+                break
     with session.db.read() as s:
         me, supervisor = _who(session, s)
         scope_worker = for_worker or (None if supervisor else me)
@@ -406,27 +412,9 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
             Change.device_id == session.device_id)).scalar()  # fmt: skip
         if own:
             high_water[session.device_id] = int(own)
-        # Streamed in small batches: fetching a whole table at once holds the GIL (and so the
-        # window) for the length of the fetch.
-        streamed = {"yield_per": 1000}
-        query = select(Change.change_id).order_by(Change.change_id)
-        if cases is not None:
-            query = query.where(Change.case_id.is_(None) | Change.case_id.in_(cases))
-        for (change_id,) in s.execute(query.execution_options(**streamed)):
-            changes.update(change_id.encode() + b"\n")
-        for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
-            columns = sorted(model.__table__.columns, key=lambda c: c.name)
-            state.update(model.__tablename__.encode() + b"\n")
-            rows = select(*columns).order_by(model.id)
-            if cases is not None and model is Person:
-                rows = rows.where(Person.id.in_(cases))
-            elif cases is not None and "person_id" in model.__table__.columns:
-                rows = rows.where(model.__table__.c.person_id.in_(cases))
-            for row in s.execute(rows.execution_options(**streamed)):
-                state.update(json.dumps([to_json_value(v) for v in row], sort_keys=True).encode()
-                             + b"\n")  # dict key order is not content: JSON columns
+        changes, state = digest_sums(s, cases)
     return {"device": session.device_id, "high_water": high_water, "worker": scope_worker,
-            "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
+            "format": DIGEST_FORMAT, "changes": changes, "state": state}  # fmt: skip
 
 
 def publish_and_compare_digests(
@@ -474,6 +462,8 @@ def publish_and_compare_digests(
             if worker not in for_workers:
                 for_workers[worker] = holdings(session, worker)
             mine = for_workers[worker]
+        if theirs.get("format", 1) != DIGEST_FORMAT:
+            continue  # worked out another way (an earlier version): not comparable
         if theirs.get("high_water") == mine["high_water"] and (
             theirs.get("changes"), theirs.get("state")
         ) != (mine["changes"], mine["state"]):
@@ -831,6 +821,7 @@ class SyncService:
         """Work out every record again from the changes held (``sync --rebuild``): the safety
         net when this laptop's state differs from a laptop holding the same changes."""
         with self._app.db.background(), self._app.db.write() as s:
+            reset_digest(s)  # every record written again: their digest items too
             return rebuild(s)
 
     # --- for the status bar and the conflicts list ----------------------------------------

@@ -13,13 +13,16 @@ between writing and recording can never publish the same changes twice.
 from __future__ import annotations
 
 import os
+import random
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from restart_desktop.atomic import fsync_dir, write_atomically, write_temporary
 
+_ATTEMPTS = 10  # publications of one bundle when other processes of the device race it
 SHARED = 0o644  # encrypted and signed: readable by the team's accounts on a shared folder
 
 DEVICES = "devices"
@@ -154,7 +157,7 @@ class FolderTarget:
         folder = self._own_folder(device_id)
         name = bundle_name(from_seq, to_seq, generation)
         bundle, sig = folder / name, folder / name.replace(".age", ".sig")
-        for _attempt in range(5):
+        for _attempt in range(_ATTEMPTS):
             temporary_sig = write_temporary(sig, signature, SHARED)
             temporary = write_temporary(bundle, ciphertext, SHARED)
             try:
@@ -168,18 +171,16 @@ class FolderTarget:
                 temporary_sig.unlink(missing_ok=True)
                 temporary.unlink(missing_ok=True)
             fsync_dir(folder)
-            try:
-                if (bundle.read_bytes(), sig.read_bytes()) == (ciphertext, signature):
-                    return Published(device_id, from_seq, to_seq, generation)
-            except FileNotFoundError:
-                pass
-            if intact is not None and self._pair_intact(bundle, sig, intact):
-                # Another process of this device published the same range, whole: its
-                # changes are the same (changes are immutable).
+            if intact is None:
                 return Published(device_id, from_seq, to_seq, generation)
+            # Another process of this device may be between its two renames: give it the
+            # time to finish. A whole pair, ours or its (the same changes), is the result.
+            for _look in range(3):
+                if self._pair_intact(bundle, sig, intact):
+                    return Published(device_id, from_seq, to_seq, generation)
+                time.sleep(random.uniform(0.01, 0.05))
         raise PublishRaced("another process kept replacing this laptop's bundle "
                            f"{name} in the central export")  # fmt: skip
-
     @staticmethod
     def _pair_intact(bundle: Path, sig: Path, intact: Callable[[bytes, bytes], bool]) -> bool:
         try:

@@ -75,7 +75,7 @@ def reset(s: Session) -> None:
     s.execute(delete(LocalSetting).where(LocalSetting.key == CURSOR))
 
 
-def bring_up_to_date(s: Session, today: dt.date, at_most: int = 20_000) -> int:
+def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000) -> int:
     """Take in up to ``at_most`` of the changes written since the last digest (the caller
     repeats, one short transaction each, until it returns 0); returns the changes taken in."""
     last_rowid, count_then, day = _cursor(s)

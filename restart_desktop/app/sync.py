@@ -397,11 +397,12 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
     (``for_worker``) to compare with theirs. Two laptops that have read the same bundles must
     have the same digests over the same cases. The digests are kept up to date from the
     changes written since the last one (``app.sync_digest``): their cost follows those."""
-    today = session.clock.today()
+    today, first = session.clock.today(), True
     while True:  # short transactions: a save made meanwhile goes between them
         with session.db.write() as s:
-            if not bring_up_to_date(s, today):
+            if not bring_up_to_date(s, today, first=first):
                 break
+        first = False
     with session.db.read() as s:
         me, supervisor = _who(session, s)
         scope_worker = for_worker or (None if supervisor else me)

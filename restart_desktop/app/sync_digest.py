@@ -75,13 +75,15 @@ def reset(s: Session) -> None:
     s.execute(delete(LocalSetting).where(LocalSetting.key == CURSOR))
 
 
-def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000) -> int:
+def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000,
+                     first: bool = True) -> int:  # fmt: skip
     """Take in up to ``at_most`` of the changes written since the last digest (the caller
-    repeats, one short transaction each, until it returns 0); returns the changes taken in."""
+    repeats, one short transaction each, until it returns 0; ``first`` on the first call,
+    which checks that no change was removed); returns the changes taken in."""
     last_rowid, count_then, day = _cursor(s)
     rowid: ColumnClause[int] = literal_column("changes.rowid", Integer)  # only grows while
     # no change is removed
-    if last_rowid and (day != today.isoformat() or int(s.execute(
+    if first and last_rowid and (day != today.isoformat() or int(s.execute(
             select(func.count()).select_from(Change).where(rowid <= last_rowid)).scalar_one()
             ) != count_then):  # fmt: skip
         reset(s)  # a new day, or changes removed (a case erased): from scratch

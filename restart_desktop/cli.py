@@ -301,6 +301,11 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: How long `restart-desktop sync` waits for a sync already running on this laptop (the
+#: window's, or a scheduled one) before it says so and gives up.
+SYNC_WAIT_SECONDS = 10.0
+
+
 def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -313,7 +318,7 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
             service.set_target(Path(args.target))
         if args.rebuild:
             print(f"Rebuilt {service.rebuild():,} records from their changes.")
-        result = service.sync_now(check_digests=True)
+        result = service.sync_now(check_digests=True, wait_seconds=SYNC_WAIT_SECONDS)
     finally:
         session.close()
     report = result.report
@@ -325,12 +330,22 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
           f"{report.bundles} bundles; {report.conflicts} conflicts to settle; "
           f"{report.quarantined} quarantined; {gaps} waiting for a missing bundle; "
           f"{result.erased} cases erased under the retention rules.")
+    if result.own.republished:
+        print(f"Published again {result.own.republished} of this laptop's bundles that were "
+              "missing from the central export.")
+    for name in result.own.set_aside:
+        print(f"PROBLEM {name} in this laptop's folder of the central export was not signed "
+              "by this laptop: it was set aside (see the data folder's quarantine) and did not "
+              "count.", file=sys.stderr)
+    for words in result.ignored:
+        print(words)
     for problem in report.problems.values():
         print(f"PROBLEM {problem}", file=sys.stderr)
     for name in result.differs_from:
         print(f"PROBLEM this laptop's records differ from {name}'s though both hold the same "
               "changes: run restart-desktop sync --rebuild", file=sys.stderr)
-    return EXIT_PROBLEM if report.problems or result.differs_from else EXIT_OK
+    return (EXIT_PROBLEM if report.problems or result.differs_from or result.own.set_aside
+            else EXIT_OK)  # fmt: skip
 
 
 def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
@@ -345,6 +360,7 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
         if args.team_command == "create":
             from restart_desktop.sync.envelope import fingerprint
 
+            service.set_target(Path(args.target), create=True)  # before the key file is made
             recovery = write_recovery_identity(Path(args.recovery_key_out))
             roster = service.create_team(Path(args.target), recovery)
             print(f"Team created in {args.target}. Team fingerprint: "

@@ -6,9 +6,7 @@ laptop's state has drifted, and "sync now" for the window and the command line.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -28,30 +26,48 @@ from restart_desktop.app.passphrase import ensure_recovery_copy
 from restart_desktop.app.permissions import require
 from restart_desktop.app.retention import CONFIRMED_SEQ, RetentionService
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.sync_checks import (
+    absolute_folder,
+    remember_names,
+    removed_devices,
+    roster_words,
+)
+from restart_desktop.app.sync_digest import DIGEST_FORMAT, bring_up_to_date
+from restart_desktop.app.sync_digest import reset as reset_digest
+from restart_desktop.app.sync_digest import sums as digest_sums
+from restart_desktop.app.sync_lock import sync_lock
+from restart_desktop.app.sync_publish import (  # three re-exported: callers import them here
+    MAX_CHANGES_PER_BUNDLE as MAX_CHANGES_PER_BUNDLE,
+)
+from restart_desktop.app.sync_publish import (
+    AheadOfThisLaptop,
+    OwnFolder,
+    check_own_folder,
+    rekey_published,
+    scrub_published,
+)
+from restart_desktop.app.sync_publish import device_keys as device_keys
+from restart_desktop.app.sync_publish import export_changes as export_changes
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.allocation import CaseAudience, receives_case
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
-from restart_desktop.domain.merge import bases_of
-from restart_desktop.domain.roles import INTAKE_ENTITIES, Permission, keeps_entity
+from restart_desktop.domain.roles import Permission, keeps_entity
 from restart_desktop.store.audit import without_clashing_entries
 from restart_desktop.store.case_index import audiences, case_of_change
-from restart_desktop.store.changes import to_json_value, utcnow
-from restart_desktop.store.erasure import ERASED_ENTITY, erasures_here
+from restart_desktop.store.changes import utcnow
+from restart_desktop.store.erasure import erasures_here
 from restart_desktop.store.instants import read_utc
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
-    SYNCED_MODELS,
     AuditEntry,
     Change,
-    LocalSetting,
     Person,
     ReleasePlan,
     ReleasePlanItem,
     SyncCaseIndex,
     SyncConflict,
-    SyncErasedSeq,
     SyncPeer,
     SyncSkipped,
     Worker,
@@ -65,7 +81,7 @@ from restart_desktop.sync.apply import (
     rebuild,
     to_column_value,
 )
-from restart_desktop.sync.bundle import BundleError, check_clocks, decode_bundle, encode_bundle
+from restart_desktop.sync.bundle import BundleError, check_clocks, decode_bundle
 from restart_desktop.sync.envelope import (
     DeviceKeys,
     EnvelopeError,
@@ -75,11 +91,12 @@ from restart_desktop.sync.envelope import (
     verify,
 )
 from restart_desktop.sync.folder import (
+    NOT_THE_EXPORT,
     SHARED,
     FolderTarget,
+    NotTheExport,
     Published,
     TargetUnavailable,
-    bundle_name,
 )
 from restart_desktop.sync.roster import (
     Member,
@@ -90,159 +107,6 @@ from restart_desktop.sync.roster import (
 )
 
 log = logging.getLogger(__name__)
-AGE_IDENTITY = "sync_age_identity"
-SIGNING_KEY = "sync_signing_key"
-#: A reader applies each bundle whole in one transaction, with the device's new position; a
-#: worker's save made meanwhile waits for that transaction (its turn: store/writer.py). On a
-#: supervisor's 10,000-case laptop a 5,000-change bundle held the write lock for about 1.3 s
-#: and a 1,000-change one for up to 0.8 s (tests/benchmarks/bench_busy.py). Bundles published
-#: before this was lowered keep their size; a save waits longer for them, and succeeds.
-MAX_CHANGES_PER_BUNDLE = 500
-
-
-def device_keys(session: AppSession) -> DeviceKeys:
-    """This device's sync keys, made on first use and kept only in the encrypted database."""
-    with session.db.read() as s:
-        identity = s.get(LocalSetting, AGE_IDENTITY)
-        signing = s.get(LocalSetting, SIGNING_KEY)
-        if identity is not None and signing is not None:
-            return DeviceKeys(identity.value, base64.b64decode(signing.value))
-    with session.db.write() as s:
-        identity = s.get(LocalSetting, AGE_IDENTITY)
-        signing = s.get(LocalSetting, SIGNING_KEY)
-        if identity is not None and signing is not None:
-            return DeviceKeys(identity.value, base64.b64decode(signing.value))
-        keys = DeviceKeys.generate()
-        s.merge(LocalSetting(key=AGE_IDENTITY, value=keys.age_identity))
-        s.merge(LocalSetting(key=SIGNING_KEY, value=base64.b64encode(keys.signing_key).decode()))
-        return keys
-
-
-def _change_dict(change: Change) -> dict[str, object]:
-    return {
-        "change_id": change.change_id,
-        "device_id": change.device_id,
-        "seq": change.seq,
-        "entity": change.entity,
-        "record_id": change.record_id,
-        "case_id": change.case_id,
-        "base_change_id": change.base_change_id,
-        "bases": list(bases_of(change.bases, change.base_change_id)),
-        "hlc": change.hlc,
-        "author_id": change.author_id,
-        "fields": change.fields,
-        "recorded_at": to_json_value(change.recorded_at),
-    }
-
-
-def export_changes(
-    session: AppSession,
-    target: FolderTarget,
-    recipients: Sequence[str],
-    sent: Callable[[int], None] | None = None,
-) -> list[Published]:
-    """Publish this device's changes made since its last bundle in the target, as bundles of
-    at most MAX_CHANGES_PER_BUNDLE. Safe to run again after any interruption: the position is
-    read from the target, so nothing is published twice and nothing skipped."""
-    keys = device_keys(session)
-    device = session.device_id
-    published: list[Published] = []
-    while True:
-        last = target.last_published_seq(device)
-        with session.db.read() as s:
-            changes = _changes_in(s, device, last + 1, last + MAX_CHANGES_PER_BUNDLE)
-        if not changes:
-            return published
-        first, final = int(str(changes[0]["seq"])), int(str(changes[-1]["seq"]))
-        plaintext = encode_bundle(device, HEAD_REVISION, changes)
-        ciphertext, signature = seal(
-            plaintext, recipients, keys, device, bundle_name(first, final)
-        )
-        published.append(target.publish(device, first, final, ciphertext, signature))
-        if sent is not None:
-            sent(len(published))  # may raise Cancelled: what is published stays published
-
-
-def _changes_in(s: Session, device: str, first: int, last: int) -> list[dict[str, object]]:
-    """This device's changes from ``first`` up to ``last`` as published, in sequence, up to
-    the first one not held. A change of a case erased under the retention rule is published
-    as a stub: its place in the sequence only."""
-    held = {change.seq: _change_dict(change) for change in s.scalars(
-        select(Change).where(Change.device_id == device, Change.seq.between(first, last)))}
-    erased = dict(s.execute(select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
-        SyncErasedSeq.seq.between(first, last))).all())  # fmt: skip
-    changes: list[dict[str, object]] = []
-    for seq in range(first, last + 1):
-        if seq in held:
-            changes.append(held[seq])
-        elif seq in erased:
-            changes.append({"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
-                            "entity": ERASED_ENTITY, "record_id": "", "case_id": None,
-                            "base_change_id": None, "bases": [], "hlc": erased[seq],
-                            "author_id": "", "fields": {},
-                            "recorded_at": to_json_value(utcnow())})  # fmt: skip
-        else:
-            break
-    return changes
-
-
-def _republish(session: AppSession, target: FolderTarget, item: Published,
-               recipients: Sequence[str]) -> bool:  # fmt: skip
-    """Publish a bundle of this laptop again as the next generation (from the changes held
-    now), and retire the older one once the new one is complete. False (and nothing done)
-    when this laptop does not hold the whole range (a restored copy?): not its to redo."""
-    with session.db.read() as s:
-        changes = _changes_in(s, item.device_id, item.from_seq, item.to_seq)
-    if len(changes) != item.to_seq - item.from_seq + 1:
-        return False
-    again = replace(item, generation=item.generation + 1)
-    ciphertext, signature = seal(encode_bundle(item.device_id, HEAD_REVISION, changes),
-                                 sorted(set(recipients)), device_keys(session), item.device_id,
-                                 again.name)  # fmt: skip
-    target.publish(item.device_id, item.from_seq, item.to_seq, ciphertext, signature,
-                   again.generation)  # fmt: skip
-    target.retire(item)
-    return True
-
-
-def scrub_published(session: AppSession, target: FolderTarget, recipients: Sequence[str]) -> int:
-    """Publish again, without them, the bundles holding this laptop's changes of cases
-    erased under the retention rule (the older generation is removed once the new one is
-    complete), so that the central export no longer holds the case. Returns the bundles
-    re-published."""
-    with session.db.read() as s:
-        pending = sorted(s.scalars(select(SyncErasedSeq.seq)))
-    if not pending:
-        return 0
-    device = session.device_id
-    count = sum(_republish(session, target, item, recipients)
-                for item in target.published(device)
-                if any(item.from_seq <= seq <= item.to_seq for seq in pending))  # fmt: skip
-    # Done with every one published by now (in a bundle published again, as a stub, or in a
-    # bundle that is not this laptop's to redo); the later ones go out as stubs.
-    last = target.last_published_seq(device)
-    with session.db.write() as s:
-        s.execute(delete(SyncErasedSeq).where(SyncErasedSeq.seq <= last))
-    return count
-
-
-ENCRYPTED_FOR = "sync_encrypted_for"  # the recipients this laptop's bundles are encrypted to
-
-
-def rekey_published(session: AppSession, target: FolderTarget, recipients: Sequence[str]) -> int:
-    """When the team gained a member (a new worker, a replacement laptop), publish this
-    laptop's bundles again encrypted to everyone, so the newcomer can read the history of the
-    cases it shares; the older generation is removed once the new one is complete. Returns
-    the bundles re-published (0 when nobody is new)."""
-    wanted = sorted(set(recipients))
-    before = set(json.loads(session.setting(ENCRYPTED_FOR, "[]")))
-    count = 0
-    if set(wanted) - before:
-        for item in target.published(session.device_id):
-            count += _republish(session, target, item, wanted)
-    if set(wanted) != before:
-        session.set_setting(ENCRYPTED_FOR, json.dumps(wanted))
-    return count
 
 
 # --- receiving --------------------------------------------------------------------------------
@@ -258,6 +122,12 @@ class ImportReport:
     problems: dict[str, str] = field(default_factory=dict)  # device id -> why it stopped
     quarantined: int = 0  # devices stopped by a refused bundle (the others: gaps)
     erased: int = 0  # cases erased here by retention tombstones received
+    cases_moved: bool = False  # a case's status, hold or worker changed: retention looks again
+
+
+#: What a received change must touch for the retention rules to say something new before the
+#: next day: a case closed or reopened, held, handed over or shared, or erased elsewhere.
+RETENTION_KINDS = frozenset({"people", "handovers", "erasures"})
 
 
 @dataclass(frozen=True)
@@ -321,6 +191,8 @@ def _import_one(session: AppSession, target: FolderTarget, member: Member,
             result = apply_changes(s, without_clashing_entries(s, kept))
             if not supervisor and _comes_here(bundle.changes, me):
                 result = replace(result, came_here=True)
+            if any(c["entity"] in RETENTION_KINDS for c in kept):
+                result = replace(result, cases_moved=True)
             peer = s.get(SyncPeer, bundle.device_id)
             if peer is None:
                 peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
@@ -458,6 +330,7 @@ def import_changes(
     plan = _plan(session, target, roster)
     total = sum(len(d.bundles) for d in plan) + extra_steps
     done = bundles = applied = held = refused = quarantined = erased = 0
+    moved = False
     problems: dict[str, str] = {}
     if progress:
         progress(0, total)
@@ -483,6 +356,7 @@ def import_changes(
             applied, held = applied + result.applied, held + result.held
             refused += result.refused_moves
             erased += result.erased
+            moved = moved or result.cases_moved
             done += 1
             if progress:
                 progress(done, total)
@@ -496,7 +370,7 @@ def import_changes(
     if erased:  # cases erased by tombstones received: their pages go from the file too
         session.db.compact()
     return ImportReport(bundles, applied, held, conflicts, refused, problems, quarantined,
-                        erased)  # fmt: skip
+                        erased, moved)  # fmt: skip
 
 
 # --- the safety net: digests -----------------------------------------------------------------
@@ -529,8 +403,14 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
     A worker's laptop holds only its cases, so its digest covers those and the team records
     (``worker`` names whose cases); a supervisor's laptop works out the same for a worker
     (``for_worker``) to compare with theirs. Two laptops that have read the same bundles must
-    have the same digests over the same cases."""
-    changes, state = hashlib.sha256(), hashlib.sha256()
+    have the same digests over the same cases. The digests are kept up to date from the
+    changes written since the last one (``app.sync_digest``): their cost follows those."""
+    today, first = session.clock.today(), True
+    while True:  # short transactions: a save made meanwhile goes between them
+        with session.db.write() as s:
+            if not bring_up_to_date(s, today, first=first):
+                break
+        first = False
     with session.db.read() as s:
         me, supervisor, role = _who(session, s)
         # An allocator's laptop holds the intake of every case and nothing else: its digest
@@ -545,33 +425,11 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
             Change.device_id == session.device_id)).scalar()  # fmt: skip
         if own:
             high_water[session.device_id] = int(own)
-        # Streamed in small batches: fetching a whole table at once holds the GIL (and so the
-        # window) for the length of the fetch.
-        streamed = {"yield_per": 1000}
-        query = select(Change.change_id).order_by(Change.change_id)
-        if cases is not None:
-            query = query.where(Change.case_id.is_(None) | Change.case_id.in_(cases))
-        if intake_only:
-            query = query.where(Change.entity.in_(sorted(INTAKE_ENTITIES)))
-        for (change_id,) in s.execute(query.execution_options(**streamed)):
-            changes.update(change_id.encode() + b"\n")
-        for model in sorted(SYNCED_MODELS, key=lambda m: m.__tablename__):
-            if intake_only and model.__tablename__ not in INTAKE_ENTITIES:
-                continue
-            columns = sorted(model.__table__.columns, key=lambda c: c.name)
-            state.update(model.__tablename__.encode() + b"\n")
-            rows = select(*columns).order_by(model.id)
-            if cases is not None and model is Person:
-                rows = rows.where(Person.id.in_(cases))
-            elif cases is not None and "person_id" in model.__table__.columns:
-                rows = rows.where(model.__table__.c.person_id.in_(cases))
-            for row in s.execute(rows.execution_options(**streamed)):
-                state.update(json.dumps([to_json_value(v) for v in row], sort_keys=True).encode()
-                             + b"\n")  # dict key order is not content: JSON columns
+        changes, state = digest_sums(s, cases)
     found = {"device": session.device_id, "high_water": high_water, "worker": scope_worker,
-             "changes": changes.hexdigest(), "state": state.hexdigest()}  # fmt: skip
+             "format": DIGEST_FORMAT, "changes": changes, "state": state}  # fmt: skip
     if intake_only:
-        found["scope"] = "intake"
+        found["scope"] = "intake"  # an allocator's: what it holds, compared by nobody
     return found
 
 
@@ -622,6 +480,8 @@ def publish_and_compare_digests(
             if worker not in for_workers:
                 for_workers[worker] = holdings(session, worker)
             mine = for_workers[worker]
+        if theirs.get("format", 1) != DIGEST_FORMAT:
+            continue  # worked out another way (an earlier version): not comparable
         if theirs.get("high_water") == mine["high_water"] and (
             theirs.get("changes"), theirs.get("state")
         ) != (mine["changes"], mine["state"]):
@@ -636,6 +496,7 @@ PINNED_KEY = "sync_team_key"  # the supervisor's verify key, pinned when joining
 ROSTER_VERSION = "sync_roster_version"  # the newest roster seen: an older one is refused
 REQUESTS = "requests"
 LAST_SENT = "sync_last_sent_seq"  # for "N changes waiting" only; never the export position
+RETENTION_CHECKED = "sync_retention_checked"  # the day, periods and confirmation last run on
 
 
 @dataclass(frozen=True)
@@ -666,6 +527,8 @@ class SyncResult:
     message: str = ""
     differs_from: tuple[str, ...] = ()  # laptops holding the same changes but another state
     erased: int = 0  # cases erased from this laptop by the retention rules
+    own: OwnFolder = OwnFolder(0)  # this laptop's folder: files set aside, bundles published again
+    ignored: tuple[str, ...] = ()  # removed laptops whose bundles are ignored, said once each
 
 
 class SyncService:
@@ -682,10 +545,21 @@ class SyncService:
         path = self._setting(TARGET_SETTING)
         return FolderTarget(Path(path)) if path else None
 
-    def set_target(self, path: Path) -> FolderTarget:
-        target = FolderTarget(path)
-        target.check()
-        self._app.set_setting(TARGET_SETTING, str(path))
+    def set_target(self, path: Path, create: bool = False) -> FolderTarget:
+        """Keep ``path`` as the central export, as an absolute path (a relative one would
+        name another folder from the next working folder). ``create``: make it if missing
+        and its parent is there (the team being made); otherwise it must exist."""
+        target = FolderTarget(absolute_folder(path))
+        if create and not target.root.exists() and target.root.parent.is_dir():
+            target.root.mkdir()
+        try:
+            target.check()
+        except TargetUnavailable as error:
+            if target.root.exists():
+                raise UserError(str(error)) from None
+            raise UserError(f"The folder {target.root} does not exist: check the path, or "
+                            "plug in the USB stick or connect the share.") from None  # fmt: skip
+        self._app.set_setting(TARGET_SETTING, str(target.root))
         return target
 
     def _require_supervisor(self) -> None:
@@ -701,7 +575,7 @@ class SyncService:
         """The supervisor makes the team in an empty target: a roster with their own device,
         signed by them, and their key pinned."""
         self._require_supervisor()
-        target = self.set_target(path)
+        target = self.set_target(path, create=True)
         if target.read_roster() is not None:
             raise UserError("This central export already has a team. Join it instead.")
         keys = device_keys(self._app)
@@ -724,8 +598,11 @@ class SyncService:
         found = target.read_roster()
         if found is None:
             raise UserError("There is no team in this central export yet: a supervisor makes it.")
-        roster = Roster.from_json(found[0])
-        verify_roster(found[0], found[1], roster.supervisor_key)
+        try:
+            roster = Roster.from_json(found[0])
+            verify_roster(found[0], found[1], roster.supervisor_key)
+        except RosterError as error:
+            raise UserError(roster_words(error)) from None
         self._app.set_setting(PINNED_KEY, roster.supervisor_key)
         self._app.set_setting(ROSTER_VERSION, str(roster.version))
         folder = target.root / REQUESTS
@@ -738,9 +615,15 @@ class SyncService:
     def _roster(self, target: FolderTarget) -> Roster | None:
         found = target.read_roster()
         pinned = self._setting(PINNED_KEY)
-        if found is None or not pinned:
+        if not pinned:
             return None
-        roster = verify_roster(found[0], found[1], pinned)
+        if found is None:  # in a team, and no roster here: an empty stand-in folder
+            raise UserError(NOT_THE_EXPORT)
+        try:
+            roster = verify_roster(found[0], found[1], pinned)
+        except RosterError as error:
+            raise UserError(roster_words(error)) from None
+        remember_names(self._app, roster)
         ensure_recovery_copy(self._app, roster.recovery_recipient)
         seen = int(self._setting(ROSTER_VERSION) or 0)
         if roster.version < seen:
@@ -840,15 +723,20 @@ class SyncService:
         progress: Progress | None = None,
         cancelled: Callable[[], bool] | None = None,
         check_digests: bool = False,
+        wait_seconds: float = 0.0,
     ) -> SyncResult:
         """Import what others published, then publish this laptop's changes; safe to repeat,
         and safe to stop between bundles (``cancelled``): what was applied or published
         stays, the rest goes at the next sync. Digests are compared every DIGEST_INTERVAL,
-        or now with ``check_digests``."""
+        or now with ``check_digests``. One sync per data folder at a time: SyncBusy when
+        another is still running after ``wait_seconds``."""
         try:
             target = self._need_target()
-            with self._app.db.background():  # a save made meanwhile goes between bundles
+            with sync_lock(self._app.paths.root, wait_seconds), self._app.db.background():
+                # a save made meanwhile goes between bundles
                 return self._sync(target, progress, cancelled, check_digests)
+        except NotTheExport as error:
+            raise UserError(str(error)) from None
         except TargetUnavailable as error:
             raise UserError(f"{error} The sync carries on when it can.") from None
         except OSError as error:  # a full disk, a share gone mid-way, no permission
@@ -875,7 +763,12 @@ class SyncService:
                                   message="Waiting for the supervisor to approve this laptop.")
             return SyncResult("not in the team",
                               message="This laptop is not in the team: nothing is exchanged.")
-        to_send = -(-self._unpublished(target) // MAX_CHANGES_PER_BUNDLE)
+        try:
+            own = check_own_folder(self._app, target, roster.recipients)
+        except AheadOfThisLaptop:  # nothing is sent; its audit head goes out all the same,
+            exchange_heads(self._app, target, roster, device_keys(self._app))  # so it shows
+            raise
+        to_send = -(-self._unpublished(own.position) // MAX_CHANGES_PER_BUNDLE)
         imported: list[int] = [0, 0]
 
         def step(done: int, total: int) -> None:
@@ -891,30 +784,46 @@ class SyncService:
             if progress:
                 progress(imported[0] + count, imported[1])
 
-        unsent = self._unpublished(target, own_work_only=True)
+        unsent = self._unpublished(own.position, own_work_only=True)
         if unsent:  # recorded before sending, so it goes out with this sync. Only a sync that
             # sends this laptop's own work is recorded: a received change, or an audit entry
             # going out, would otherwise make every laptop record (and send) a sync each time.
             record(self._app, AuditAction.SYNCED, None,
                    f"received {report.applied} changes, sent {unsent} of this laptop's")
         rekey_published(self._app, target, roster.recipients)
-        published = export_changes(self._app, target, roster.recipients, sent)
+        published = export_changes(self._app, target, roster.recipients, sent, own.position)
         exchange_heads(self._app, target, roster, device_keys(self._app))
         differs = publish_and_compare_digests(self._app, target, roster, check_digests)
         # Retention after the digests: they confirm what the central export holds.
-        erased = RetentionService(self._app).run().erased
+        erased = self._run_retention(report)
         if erased:  # the tombstones go out now
             published += export_changes(self._app, target, roster.recipients)
         if erased or report.erased:
             scrub_published(self._app, target, roster.recipients)
-        self.remember_sent()
+        self.remember_sent(max([own.position, *(item.to_seq for item in published)]))
         return SyncResult("synced", len(published), report, differs_from=differs,
-                          erased=erased + report.erased)  # fmt: skip
+                          erased=erased + report.erased, own=own,
+                          ignored=removed_devices(self._app, target, roster))  # fmt: skip
 
-    def _unpublished(self, target: FolderTarget, own_work_only: bool = False) -> int:
-        """This laptop's changes not in the export yet (``own_work_only``: leaving out its
-        audit entries)."""
-        last = target.last_published_seq(self._app.device_id)
+    def _run_retention(self, report: ImportReport) -> int:
+        """Run the retention rules after a sync when they may say something new: a new day,
+        other periods, the supervisor's laptop confirming more of this laptop's changes, or
+        received changes to cases' status, holds or workers. Running them reads every case
+        (most of a one-note sync on a 10,000-case laptop); skipping them only puts an erasure
+        off to the next sync that changes one of these, the next day or the next unlock."""
+        retention = RetentionService(self._app)
+        policy = retention.policy()
+        key = json.dumps([retention.today().isoformat(), policy.laptop_days,
+                          policy.export_years, self._setting(CONFIRMED_SEQ)])  # fmt: skip
+        if key == self._setting(RETENTION_CHECKED) and not report.cases_moved:
+            return 0
+        erased = retention.run().erased
+        self._app.set_setting(RETENTION_CHECKED, key)
+        return erased
+
+    def _unpublished(self, last: int, own_work_only: bool = False) -> int:
+        """This laptop's changes after ``last`` (its position in the export), leaving out
+        its audit entries with ``own_work_only``."""
         query = select(func.count()).select_from(Change).where(
             Change.device_id == self._app.device_id, Change.seq > last)
         if own_work_only:
@@ -931,6 +840,7 @@ class SyncService:
         """Work out every record again from the changes held (``sync --rebuild``): the safety
         net when this laptop's state differs from a laptop holding the same changes."""
         with self._app.db.background(), self._app.db.write() as s:
+            reset_digest(s)  # every record written again: their digest items too
             return rebuild(s)
 
     # --- for the status bar and the conflicts list ----------------------------------------
@@ -948,13 +858,14 @@ class SyncService:
                 ).scalar_one()
             )
 
-    def remember_sent(self) -> None:
-        """After a sync: everything this laptop wrote until now is in the export."""
+    def remember_sent(self, position: int | None = None) -> None:
+        """After a sync: everything this laptop wrote until now (``position``, or as the
+        export's files say) is in the export."""
         target = self.target()
-        if target is not None:
-            sent = str(target.last_published_seq(self._app.device_id))
-            if sent != self._setting(LAST_SENT):  # a write only when something went out
-                self._app.set_setting(LAST_SENT, sent)
+        if position is None and target is not None:
+            position = target.last_published_seq(self._app.device_id)
+        if position is not None and str(position) != self._setting(LAST_SENT):
+            self._app.set_setting(LAST_SENT, str(position))  # a write only when it moved
 
     def conflicts(self) -> list[ConflictView]:
         """Fields changed on two laptops at once and not yet decided, oldest first: for a

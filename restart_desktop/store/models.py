@@ -608,6 +608,42 @@ class SyncErasedSeq(Base):
     hlc: Mapped[str] = mapped_column(String(32))  # its clock time: the stub keeps it
 
 
+class SyncPublished(Base):
+    """A bundle this device published in the central export (local, never synced): its own
+    record to check the files against. A file named like one of its bundles proves nothing
+    until its signature verifies; a recorded bundle missing from the export is published
+    again."""
+
+    __tablename__ = "sync_published"
+
+    from_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    size: Mapped[int] = mapped_column(Integer)  # bytes of the encrypted file
+
+
+class SyncDigestItem(Base):
+    """One change held, or one synced record's current state, as a 256-bit hash in eight
+    32-bit parts (local, never synced): the digest is their sum over the laptop's cases,
+    which SQL adds up, kept current from the changes written since the last digest rather
+    than worked out again from the whole database."""
+
+    __tablename__ = "sync_digest_items"
+    __table_args__ = (Index("ix_sync_digest_items_case_id", "case_id"),)
+
+    kind: Mapped[str] = mapped_column(String(64), primary_key=True)  # "changes" or a table
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # change id or record id
+    case_id: Mapped[str | None] = mapped_column(String(36))  # None: counted on every laptop
+    h0: Mapped[int] = mapped_column(Integer)
+    h1: Mapped[int] = mapped_column(Integer)
+    h2: Mapped[int] = mapped_column(Integer)
+    h3: Mapped[int] = mapped_column(Integer)
+    h4: Mapped[int] = mapped_column(Integer)
+    h5: Mapped[int] = mapped_column(Integer)
+    h6: Mapped[int] = mapped_column(Integer)
+    h7: Mapped[int] = mapped_column(Integer)
+
+
 class LocalSetting(Base):
     """Settings of this laptop only (never synced): which device and worker it is, idle lock."""
 

@@ -123,6 +123,7 @@ class Applied:
     refused_moves: int  # status moves the transition table forbids: kept in the log only
     came_here: bool = False  # a case came to this worker (set by the importer)
     erased: int = 0  # cases erased here by retention tombstones received
+    cases_moved: bool = False  # a case's status, hold or worker changed (set by the importer)
 
 
 def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:

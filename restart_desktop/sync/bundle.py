@@ -1,6 +1,7 @@
 """The bundle: the changes one device publishes in one file, as documented in BUNDLE_FORMAT.md.
 
-Plaintext is JSON Lines: a header line, then one line per change in sequence order. The header
+Plaintext is JSON Lines, compressed with zstd (format 2; format 1, uncompressed, is read
+forever): a header line, then one line per change in sequence order. The header
 says which device wrote it, the sequence range, the schema, the count and a SHA-256 digest of
 the change lines, so a reader checks a bundle is whole and is what it claims before applying
 anything of it. Encryption and signing are separate (``sync.envelope``); this module only
@@ -16,7 +17,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-FORMAT = "restart-desktop-bundle/1"
+import orjson
+import zstandard
+
+FORMAT_1 = "restart-desktop-bundle/1"  # plain JSON Lines: read, no longer written
+FORMAT = "restart-desktop-bundle/2"  # the same JSON Lines, compressed with zstd
+READABLE = (FORMAT_1, FORMAT)
+ZSTD_LEVEL = 3
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+#: The most a bundle's plaintext may grow to when decompressed (500 changes are about 1 MB;
+#: the largest ever written, 5,000 changes, about 10 MB): a small file claiming more is refused
+#: before anything is allocated.
+MAX_PLAINTEXT = 256 * 1024 * 1024
 CHANGE_KEYS = (
     "change_id", "device_id", "seq", "entity", "record_id", "case_id", "base_change_id",
     "bases", "hlc", "author_id", "fields", "recorded_at",
@@ -42,7 +54,9 @@ class Bundle:
 
 
 def _line(value: Mapping[str, Any]) -> bytes:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    """One JSON line, keys sorted, no spaces, UTF-8 (as ``json.dumps(sort_keys=True,
+    ensure_ascii=False, separators=(",", ":"))``, about ten times faster)."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
 def encode_bundle(device_id: str, schema: str, changes: Sequence[Mapping[str, Any]]) -> bytes:
@@ -66,18 +80,41 @@ def encode_bundle(device_id: str, schema: str, changes: Sequence[Mapping[str, An
         "count": len(lines),
         "digest": hashlib.sha256(body).hexdigest(),
     }
-    return _line(header) + b"\n" + body + b"\n"
+    lines_text = _line(header) + b"\n" + body + b"\n"
+    return zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(lines_text)
+
+
+def _decompressed(data: bytes) -> tuple[bytes, str]:
+    """(the JSON Lines, the format their container says); format 1 is not compressed."""
+    if not data.startswith(_ZSTD_MAGIC):
+        return data, FORMAT_1
+    try:
+        size = zstandard.frame_content_size(data)
+        if size > MAX_PLAINTEXT:  # -1: not said; the limit below holds then
+            raise BundleError("the bundle claims to be larger than any bundle is")
+        plain = zstandard.ZstdDecompressor().decompress(data, max_output_size=MAX_PLAINTEXT)
+    except zstandard.ZstdError:
+        raise BundleError("the bundle's compressed changes cannot be read") from None
+    return plain, FORMAT
 
 
 def decode_bundle(data: bytes) -> Bundle:
-    """Check and read a bundle's plaintext; BundleError says what is wrong."""
+    """Check and read a bundle's plaintext (format 2, or format 1 written by earlier
+    versions); BundleError says what is wrong."""
+    data, container = _decompressed(data)
     lines = data.rstrip(b"\n").split(b"\n")
     try:
         header = json.loads(lines[0])
     except (ValueError, IndexError):
         raise BundleError("the bundle has no readable header") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise BundleError(f"not a {FORMAT} bundle")
+    written = header.get("format") if isinstance(header, dict) else None
+    if written not in READABLE:
+        raise BundleError(
+            f"it is in a format this version does not read ({written!r}; it reads "
+            f"{' and '.join(READABLE)}): update RESTART Desktop"
+        )
+    if written != container:
+        raise BundleError(f"its header says {written} but it is not stored as one")
     body = lines[1:]
     if header.get("count") != len(body):
         raise BundleError(
@@ -86,8 +123,8 @@ def decode_bundle(data: bytes) -> Bundle:
     if hashlib.sha256(b"\n".join(body)).hexdigest() != header.get("digest"):
         raise BundleError("the changes do not match the header's digest")
     try:
-        changes = tuple(json.loads(line) for line in body)
-    except ValueError:
+        changes = tuple(orjson.loads(line) for line in body)
+    except orjson.JSONDecodeError:
         raise BundleError("a change line is not readable") from None
     device, first, last = header.get("device"), header.get("from_seq"), header.get("to_seq")
     seqs = [c.get("seq") for c in changes]

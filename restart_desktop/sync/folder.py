@@ -12,12 +12,17 @@ between writing and recording can never publish the same changes twice.
 
 from __future__ import annotations
 
+import os
+import random
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from restart_desktop.atomic import fsync_dir, write_atomically
+from restart_desktop.atomic import fsync_dir, write_atomically, write_temporary
 
+_ATTEMPTS = 10  # publications of one bundle when other processes of the device race it
 SHARED = 0o644  # encrypted and signed: readable by the team's accounts on a shared folder
 
 DEVICES = "devices"
@@ -29,6 +34,19 @@ _NAME = re.compile(r"^(\d{10})-(\d{10})(?:\.(\d+))?\.age$")
 
 class TargetUnavailable(OSError):
     """The target folder is not there now (share offline, stick not plugged in)."""
+
+
+class NotTheExport(OSError):
+    """A folder is there but holds no team (an empty mount point, another folder): nothing is
+    written into it."""
+
+
+class PublishRaced(OSError):
+    """Another process of this device kept replacing the same file: nothing broken was left."""
+
+
+NOT_THE_EXPORT = ("This is not your team's central export (is the USB stick plugged in, is "
+                  "the share connected?)")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -53,8 +71,18 @@ class FolderTarget:
         self.root = root
 
     def check(self) -> None:
+        if self.root.exists() and not self.root.is_dir():
+            raise TargetUnavailable(f"The central export {self.root} is a file, not a folder.")
         if not self.root.is_dir():
             raise TargetUnavailable(f"The central export {self.root} cannot be reached.")
+
+    def check_identity(self) -> None:
+        """The export is there and is a team's: its roster is in it. An empty folder in its
+        place (a USB stick not plugged in, a share not mounted) is refused before anything
+        is written."""
+        self.check()
+        if not (self.root / ROSTER).is_file():
+            raise NotTheExport(NOT_THE_EXPORT)
 
     def _device_folder(self, device_id: str) -> Path:
         if not re.fullmatch(r"[0-9a-f-]{36}", device_id):
@@ -78,6 +106,28 @@ class FolderTarget:
         # reached its copy of the export) are read in turn: changes already held are skipped.
         return sorted(found, key=lambda p: (p.from_seq, p.to_seq))
 
+    def bundle_files(self, device_id: str) -> list[Published]:
+        """Every file of one device named like a bundle (every generation): what a name
+        claims, to be checked before it is believed. Names only (a sync lists them at every
+        run; a stat of each would cost more than the rest of a small sync)."""
+        self.check()
+        folder = self._device_folder(device_id)
+        if not folder.is_dir():
+            return []
+        found = []
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                match = _NAME.match(entry.name)
+                if match:
+                    found.append(Published(device_id, int(match[1]), int(match[2]),
+                                           int(match[3] or 1)))  # fmt: skip
+        return sorted(found, key=lambda p: (p.from_seq, p.to_seq, p.generation))
+
+    def remove(self, item: Published) -> None:
+        """Take a file that is not the device's own bundle out of its folder (the device
+        keeps a copy aside first): the bundle, then the signature."""
+        self.retire(item)
+
     def devices(self) -> list[str]:
         self.check()
         folder = self.root / DEVICES
@@ -87,17 +137,56 @@ class FolderTarget:
         """The export position, from what is actually there: 0 before the first bundle."""
         return max((p.to_seq for p in self.published(device_id)), default=0)
 
+    def _own_folder(self, device_id: str) -> Path:
+        """The device's folder, made if needed, only in a folder holding the team's roster:
+        never in an empty folder standing in for an unmounted share."""
+        self.check_identity()
+        folder = self._device_folder(device_id)
+        (self.root / DEVICES).mkdir(exist_ok=True)
+        folder.mkdir(exist_ok=True)
+        return folder
+
     def publish(
         self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes,
-        generation: int = 1,
+        generation: int = 1, intact: Callable[[bytes, bytes], bool] | None = None,
     ) -> Published:
-        self.check()
-        folder = self._device_folder(device_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        """Publish a bundle: both files written under names of their own and flushed, checked
+        (``intact``: the signature verifies over the bundle) before they are renamed, the
+        signature first; then read back, and written again should another process of the
+        same device have replaced one of the two meanwhile."""
+        folder = self._own_folder(device_id)
         name = bundle_name(from_seq, to_seq, generation)
-        write_atomically(folder / name.replace(".age", ".sig"), signature, SHARED)
-        write_atomically(folder / name, ciphertext, SHARED)  # the commit point
-        return Published(device_id, from_seq, to_seq, generation)
+        bundle, sig = folder / name, folder / name.replace(".age", ".sig")
+        for _attempt in range(_ATTEMPTS):
+            temporary_sig = write_temporary(sig, signature, SHARED)
+            temporary = write_temporary(bundle, ciphertext, SHARED)
+            try:
+                if intact is not None and not intact(temporary.read_bytes(),
+                                                     temporary_sig.read_bytes()):  # fmt: skip
+                    raise OSError("a bundle written to the central export did not read back "
+                                  "whole")  # fmt: skip
+                os.replace(temporary_sig, sig)
+                os.replace(temporary, bundle)  # the commit point
+            finally:
+                temporary_sig.unlink(missing_ok=True)
+                temporary.unlink(missing_ok=True)
+            fsync_dir(folder)
+            if intact is None:
+                return Published(device_id, from_seq, to_seq, generation)
+            # Another process of this device may be between its two renames: give it the
+            # time to finish. A whole pair, ours or its (the same changes), is the result.
+            for _look in range(3):
+                if self._pair_intact(bundle, sig, intact):
+                    return Published(device_id, from_seq, to_seq, generation)
+                time.sleep(random.uniform(0.01, 0.05))
+        raise PublishRaced("another process kept replacing this laptop's bundle "
+                           f"{name} in the central export")  # fmt: skip
+    @staticmethod
+    def _pair_intact(bundle: Path, sig: Path, intact: Callable[[bytes, bytes], bool]) -> bool:
+        try:
+            return intact(bundle.read_bytes(), sig.read_bytes())
+        except FileNotFoundError:
+            return False
 
     def retire(self, item: Published) -> None:
         """Remove an older generation of a bundle once a newer one is published (the bundle
@@ -116,9 +205,7 @@ class FolderTarget:
 
     def publish_file(self, device_id: str, name: str, data: bytes, signature: bytes) -> None:
         """A device's file that it replaces (its digest): signature first, then the file."""
-        self.check()
-        folder = self._device_folder(device_id)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = self._own_folder(device_id)
         write_atomically(folder / (name + ".sig"), signature, SHARED)
         write_atomically(folder / name, data, SHARED)
 
@@ -130,7 +217,8 @@ class FolderTarget:
             return None
 
     def publish_roster(self, data: bytes, signature: bytes) -> None:
-        """Only the supervisor's device writes the roster (signature first, as for bundles)."""
+        """Only the supervisor's device writes the roster (signature first, as for bundles):
+        when making the team, or over the roster it has just read and verified."""
         self.check()
         write_atomically(self.root / ROSTER_SIGNATURE, signature, SHARED)
         write_atomically(self.root / ROSTER, data, SHARED)

@@ -35,6 +35,7 @@ from restart_desktop.app.sync import (
     SyncService,
     write_recovery_identity,
 )
+from restart_desktop.app.sync_lock import SyncBusy
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.clock import local_text, system_now
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
@@ -150,6 +151,9 @@ class SyncController(QObject):
                 result = service.sync_now(step, cancel.is_set)
             except Cancelled:
                 return f"Sync stopped, {_waiting(service.waiting_changes())}", None, True
+            except SyncBusy:  # a scheduled `restart-desktop sync`: this round is skipped
+                return ("A sync is already running on this laptop, "
+                        f"{_waiting(service.waiting_changes())}", None, True)  # fmt: skip
             finally:
                 gc.collect(1)
                 if collecting:

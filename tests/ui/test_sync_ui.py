@@ -19,6 +19,7 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.ui.application import MainWindow
+from tests.support import lock_holder
 from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
@@ -164,7 +165,7 @@ def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopp
 ) -> None:
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from restart_desktop.app import sync as sync_module
+    from restart_desktop.app import sync_publish as sync_module
 
     monkeypatch.setattr(sync_module, "MAX_CHANGES_PER_BUNDLE", 3)  # many small bundles
     _export, supervisor = _team(enrolled, tmp_path, fast_kdf, organisation_code)
@@ -268,3 +269,32 @@ def test_locking_with_changes_waiting_offers_to_send_them(
     assert offered and offered[0].startswith("1 change made on this laptop")
     qtbot.waitUntil(lambda: len(list((export / "devices").rglob("*-*.age"))) == bundles + 1,
                     timeout=SIGNAL_TIMEOUT_MS)  # sent while the window is locked  # fmt: skip
+
+
+def test_the_windows_sync_skips_a_round_while_another_sync_runs(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    enrolled: AppSession,
+    tmp_path: Path,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+) -> None:
+    export, supervisor = _team(enrolled, tmp_path, fast_kdf, organisation_code)
+    supervisor.close()
+    CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Overlap"))
+    data_folder = enrolled.paths.root
+    enrolled.close()
+    holder = lock_holder.start(data_folder)  # a scheduled `restart-desktop sync`, running
+    try:
+        window = make_window()
+        unlock(qtbot, window)  # syncs at unlock: skipped, not waited for
+        label = window.sync_label
+        qtbot.waitUntil(lambda: label.text().startswith("A sync is already running"),
+                        timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+        assert label.text().endswith("changes waiting")  # the case, and the laptop's own records
+        assert not list((export / "devices").rglob("*-*.age"))
+    finally:
+        lock_holder.stop(holder)
+    qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
+    qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
+    assert len(list((export / "devices").rglob("*-*.age"))) == 1

@@ -187,5 +187,7 @@ def test_one_note_synced_stays_within_its_budget(tmp_path: Path, statements: Sta
 
 
 #: A worker's sync sending one note: its own database's statements (reading the export's
-#: files is not SQL).
-SYNC_ONE_NOTE_BUDGET = 70
+#: files is not SQL). 70 until issue 24 kept the digest up to date from the changes since the
+#: last sync and recorded what the laptop published (constant work, where the digest read the
+#: whole database before).
+SYNC_ONE_NOTE_BUDGET = 81

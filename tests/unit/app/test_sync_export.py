@@ -16,13 +16,19 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.sync.bundle import decode_bundle
 from restart_desktop.sync.envelope import DeviceKeys, open_sealed, verify
 from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.roster import Roster, sign_roster
 
 
 @pytest.fixture
 def target(tmp_path: Path) -> FolderTarget:
+    """A team's central export: a folder with its roster (nothing is written anywhere else)."""
     folder = tmp_path / "central-export"
     folder.mkdir()
-    return FolderTarget(folder)
+    supervisor = DeviceKeys.generate()
+    roster = Roster("team-test", 1, supervisor.verify_key, supervisor.age_recipient)
+    export = FolderTarget(folder)
+    export.publish_roster(roster.to_json(), sign_roster(roster, supervisor))
+    return export
 
 
 def test_changes_are_published_once_encrypted_and_signed(

@@ -4,6 +4,7 @@ Ed25519: only recipients decrypt, a signature fits only its own file."""
 from __future__ import annotations
 
 import pytest
+import zstandard
 
 from restart_desktop.sync.bundle import BundleError, check_clocks, decode_bundle, encode_bundle
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, open_sealed, seal, verify
@@ -45,13 +46,25 @@ def test_a_change_with_an_unreadable_clock_is_refused() -> None:
         (lambda d: d.replace(b"Fictional note 6", b"Fictional note X"), "digest"),
         (lambda d: d.rsplit(b"\n", 2)[0] + b"\n", "holds 2"),
         (lambda d: b"not json\n" + d, "header"),
-        (lambda d: d.replace(b"restart-desktop-bundle/1", b"other/9"), "not a"),
+        (lambda d: d.replace(b"restart-desktop-bundle/2", b"other/9"),
+         "format this version does not read .'other/9'; it reads restart-desktop-bundle/1 and "
+         "restart-desktop-bundle/2.: update"),
+        (lambda d: d.replace(b"restart-desktop-bundle/2", b"restart-desktop-bundle/1"),
+         "not stored as one"),
     ],
 )
 def test_a_damaged_bundle_is_refused(damage: object, message: str) -> None:
-    data = encode_bundle(DEVICE, "0005", _changes(5, 3))
+    """Damaged inside the compression (which a damaged file would fail to decompress)."""
+    lines = zstandard.decompress(encode_bundle(DEVICE, "0005", _changes(5, 3)))
+    damaged = zstandard.compress(damage(lines))  # type: ignore[operator]
     with pytest.raises(BundleError, match=message):
-        decode_bundle(damage(data))  # type: ignore[operator]
+        decode_bundle(damaged)
+
+
+def test_damaged_compressed_bytes_are_refused() -> None:
+    data = encode_bundle(DEVICE, "0005", _changes(5, 3))
+    with pytest.raises(BundleError, match="compressed changes cannot be read"):
+        decode_bundle(data[:-8])
 
 
 def test_only_consecutive_own_changes_make_a_bundle() -> None:

@@ -19,7 +19,7 @@ from restart_desktop.sync.bundle import encode_bundle
 from restart_desktop.sync.envelope import seal
 from restart_desktop.sync.folder import FolderTarget, bundle_name
 from restart_desktop.sync.roster import Roster
-from tests.support.clock import local
+from tests.support.clock import local, set_clock
 from tests.support.constants import PASSPHRASE
 from tests.support.team import assert_same_as_supervisor, make_team
 
@@ -42,6 +42,11 @@ def test_a_laptop_whose_records_drifted_is_told_and_a_rebuild_mends_it(
         with supervisor.db.write() as s:  # a bug, a disk error, a hand edit: not a change
             s.execute(text("UPDATE people SET family_name = 'Wrong' WHERE id = :id"),
                       {"id": case})  # fmt: skip
+        # The digest follows the changes written since the last one; the whole database is
+        # read again once a day, which finds an edit made without a change.
+        tomorrow = dt.datetime.combine(supervisor.clock.today() + dt.timedelta(days=1),
+                                       dt.time(9, 0))  # fmt: skip
+        set_clock(supervisor, tomorrow, ticking=True)
         result = SyncService(supervisor).sync_now(check_digests=True)
         assert result.differs_from == ("Worker 1 (fictional)",)
     finally:

@@ -1,0 +1,271 @@
+"""What real shares, USB sticks and synced cloud folders do to the sync (issue 24), on real
+data folders and a real export folder, through `restart-desktop sync` and `team`: a stray
+file in a laptop's folder, a lost bundle, an empty folder where the stick should be, a damaged
+roster, a missing or relative target, a removed laptop's bundles."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from restart_desktop import cli
+from restart_desktop.app import sync_publish
+from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.session import AppSession
+from restart_desktop.app.sync import TARGET_SETTING, SyncService
+from restart_desktop.store.models import Change, Person
+from restart_desktop.sync.folder import FolderTarget
+from tests.support.constants import PASSPHRASE
+from tests.support.team import Team, make_team
+
+
+@pytest.fixture
+def team(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Team:
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    return make_team(tmp_path / "team", workers=1)
+
+
+def _sync(laptop_root: Path, *args: str) -> int:
+    return cli.main(["--data-dir", str(laptop_root), "sync", *args])
+
+
+def _add_cases(team: Team, index: int, *names: str) -> None:
+    session = team.laptops[index].open()
+    try:
+        for name in names:
+            CaseService(session).create_case(CaseFields(given_name="Testy", family_name=name))
+    finally:
+        session.close()
+
+
+def _family_names(session: AppSession) -> list[str]:
+    with session.db.read() as s:
+        return sorted(s.scalars(select(Person.family_name)))
+
+
+def _assert_all_of_the_workers_changes_arrived(supervisor: AppSession,
+                                               worker: AppSession) -> None:
+    """Every change the worker's laptop wrote is on the supervisor's laptop: none skipped."""
+    own = select(Change.change_id).where(Change.device_id == worker.device_id)
+    with worker.db.read() as s:
+        written = sorted(s.scalars(own))
+    with supervisor.db.read() as s:
+        assert sorted(s.scalars(own)) == written
+
+
+def _own_bundles(team: Team, index: int) -> list[Path]:
+    folder = team.export / "devices" / team.laptops[index].device_id
+    return sorted(folder.glob("*-*.age"))
+
+
+def test_a_stray_file_named_like_a_bundle_never_moves_the_position(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    supervisor, worker = team.laptops
+    _add_cases(team, 1, "Before")
+    assert _sync(worker.paths.root) == 0
+    (published,) = _own_bundles(team, 1)
+    last = int(published.name.split("-")[1][:10])
+    # A cloud client's leftover, a restore, a hand-made file: named like the next bundles.
+    stray = published.with_name(f"{last + 1:010d}-{last + 40:010d}.age")
+    stray.write_bytes(published.read_bytes())
+    stray.with_suffix(".sig").write_bytes(published.with_suffix(".sig").read_bytes())
+    _add_cases(team, 1, "After", "Later")
+    capsys.readouterr()
+
+    assert _sync(worker.paths.root) == 1
+    err = capsys.readouterr().err
+    assert f"PROBLEM {stray.name} in this laptop's folder" in err and "set aside" in err
+    assert not stray.exists()  # out of the folder, where it would hold up every reader
+    kept = worker.paths.quarantine / worker.device_id
+    assert (kept / stray.name).read_bytes() == published.read_bytes()
+    assert "not a bundle this laptop signed" in (kept / f"{stray.name}.reason.txt").read_text()
+    assert _sync(supervisor.paths.root) == 0
+    first, second = supervisor.open(), worker.open()
+    try:
+        assert _family_names(first) == ["After", "Before", "Later"]
+        _assert_all_of_the_workers_changes_arrived(first, second)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_laptop_put_back_from_an_older_copy_stops_instead_of_skipping(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    worker = team.laptops[1]
+    _add_cases(team, 1, "Kept")
+    assert _sync(worker.paths.root) == 0
+    backup = tmp_path / "backup"
+    shutil.copytree(worker.paths.root, backup)
+    _add_cases(team, 1, "Newer")
+    assert _sync(worker.paths.root) == 0
+    published = _own_bundles(team, 1)
+    shutil.rmtree(worker.paths.root)
+    shutil.copytree(backup, worker.paths.root)  # the laptop restored from last week's copy
+    capsys.readouterr()
+
+    assert _sync(worker.paths.root) == 1
+    err = capsys.readouterr().err
+    assert "The central export holds changes of this laptop up to number" in err
+    assert "older copy. Nothing was sent" in err and "Traceback" not in err
+    assert _own_bundles(team, 1) == published
+
+
+def test_a_bundle_lost_from_the_share_is_published_again(
+    team: Team, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    supervisor, worker = team.laptops
+    monkeypatch.setattr(sync_publish, "MAX_CHANGES_PER_BUNDLE", 4)  # several small bundles
+    _add_cases(team, 1, "One", "Two", "Three")
+    assert _sync(worker.paths.root) == 0
+    bundles = _own_bundles(team, 1)
+    assert len(bundles) >= 3
+    lost = bundles[1]
+    lost.unlink()  # deleted on the share: the supervisor would wait for it forever
+    lost.with_suffix(".sig").unlink()
+    capsys.readouterr()
+
+    assert _sync(worker.paths.root) == 0
+    assert ("Published again 1 of this laptop's bundles that were missing from the central "
+            "export.") in capsys.readouterr().out  # fmt: skip
+    assert lost.exists()
+    assert _sync(supervisor.paths.root) == 0
+    assert "0 waiting for a missing bundle" in capsys.readouterr().out
+    first, second = supervisor.open(), worker.open()
+    try:
+        assert _family_names(first) == ["One", "Three", "Two"]
+        _assert_all_of_the_workers_changes_arrived(first, second)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_an_empty_folder_in_place_of_the_export_is_refused_and_left_empty(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    worker = team.laptops[1]
+    _add_cases(team, 1, "Waiting")
+    team.export.rename(team.export.with_name("export-unplugged"))
+    team.export.mkdir()  # the mount point, with the stick not plugged in
+    capsys.readouterr()
+
+    assert _sync(worker.paths.root) == 1
+    captured = capsys.readouterr()
+    assert ("This is not your team's central export (is the USB stick plugged in, is the "
+            "share connected?)") in captured.err  # fmt: skip
+    assert list(team.export.iterdir()) == []
+
+
+def test_a_damaged_roster_is_a_reason_not_a_stack_trace(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    roster = team.export / "roster.json"
+    data = bytearray(roster.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one byte changed
+    roster.write_bytes(bytes(data))
+    for laptop in team.laptops:
+        capsys.readouterr()
+        assert _sync(laptop.paths.root) == 1
+        err = capsys.readouterr().err
+        assert "The team roster in the central export cannot be trusted" in err
+        assert "Traceback" not in err and "RosterError" not in err
+
+
+def test_team_create_makes_a_missing_folder_only_under_one_that_exists(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    supervisor = team.laptops[0]
+    fresh = tmp_path / "new-team-export"
+    assert cli.main(["--data-dir", str(supervisor.paths.root), "team", "create", "--target",
+                     str(fresh), "--recovery-key-out", str(tmp_path / "r1.key")]) == 0  # fmt: skip
+    assert (fresh / "roster.json").is_file()
+    nowhere = tmp_path / "no-such-parent" / "export"
+    capsys.readouterr()
+    create = ["team", "create", "--target", str(nowhere), "--recovery-key-out"]
+    assert cli.main(["--data-dir", str(supervisor.paths.root), *create,
+                     str(tmp_path / "r2.key")]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert f"The folder {nowhere} does not exist" in err and "Traceback" not in err
+    assert not (tmp_path / "r2.key").exists()
+
+
+def test_sync_refuses_a_missing_folder_and_a_file(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    worker = team.laptops[1]
+    missing = tmp_path / "not-mounted"
+    capsys.readouterr()
+    assert _sync(worker.paths.root, "--target", str(missing)) == 1
+    assert f"The folder {missing} does not exist" in capsys.readouterr().err
+    assert not missing.exists()
+    a_file = tmp_path / "export.txt"
+    a_file.write_text("not a folder")
+    assert _sync(worker.paths.root, "--target", str(a_file)) == 1
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_a_relative_target_is_kept_absolute(
+    team: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    worker = team.laptops[1]
+    monkeypatch.chdir(team.export.parent)
+    assert _sync(worker.paths.root, "--target", os.path.join(".", "export")) == 0
+    monkeypatch.chdir(worker.paths.root)  # a scheduled sync runs from another folder
+    assert _sync(worker.paths.root) == 0
+    session = worker.open()
+    try:
+        assert session.setting(TARGET_SETTING, "") == str(team.export)
+        target = SyncService(session).target()
+        assert target is not None and target.root == team.export
+    finally:
+        session.close()
+
+
+def test_a_supervisor_is_told_once_that_a_removed_laptops_bundles_are_ignored(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    supervisor, worker = team.laptops
+    assert _sync(supervisor.paths.root) == 0  # the supervisor has seen the whole roster
+    _add_cases(team, 1, "Lost")
+    assert _sync(worker.paths.root) == 0  # published before the laptop was reported lost
+    assert cli.main(["--data-dir", str(supervisor.paths.root), "team", "remove",
+                     worker.device_id]) == 0  # fmt: skip
+    count = len(_own_bundles(team, 1))
+    capsys.readouterr()
+
+    assert _sync(supervisor.paths.root) == 0
+    noun = "bundle" if count == 1 else "bundles"
+    told = f"{count} {noun} from Worker 1 (fictional)'s laptop are ignored: it was removed"
+    assert told in capsys.readouterr().out
+    assert _sync(supervisor.paths.root) == 0
+    assert "are ignored" not in capsys.readouterr().out  # once
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == []
+    finally:
+        session.close()
+
+
+def test_a_stray_in_another_laptops_folder_is_refused_by_the_reader(team: Team) -> None:
+    """The reader trusts nothing either: a file the worker did not sign is refused whole."""
+    supervisor, worker = team.laptops
+    _add_cases(team, 1, "Genuine")
+    assert _sync(worker.paths.root) == 0
+    (published,) = _own_bundles(team, 1)
+    nxt = int(published.name.split("-")[1][:10]) + 1
+    forged = published.with_name(f"{nxt:010d}-{nxt:010d}.age")
+    forged.write_bytes(b"a hand-made file")
+    forged.with_suffix(".sig").write_bytes(bytes(64))
+    session = supervisor.open()
+    try:
+        result = SyncService(session).sync_now()
+        assert result.report.quarantined == 1
+        assert _family_names(session) == ["Genuine"]
+    finally:
+        session.close()
+    assert FolderTarget(team.export).last_published_seq(worker.device_id) == nxt

@@ -43,6 +43,7 @@ bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_review.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_sync.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_busy.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_services.py
 	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_retention.py
 
 clean-demo:

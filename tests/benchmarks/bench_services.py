@@ -1,0 +1,71 @@
+"""The hot paths at the service layer, the work each view asks of the database thread: unlock
+to the first caseload page, a caseload keystroke, a note search, Today, opening a case. The
+window adds its own cost on top (bench_foundation.py, bench_notes.py); these figures compare
+two trees on one data folder without the GUI's noise.
+
+Run with ``python tests/benchmarks/bench_services.py [--cases N | --data-dir DIR]``. It
+prints medians; it asserts nothing (the statement budgets in tests/unit/app/test_budgets.py
+are the suite's guard).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.benchmarks.common import run
+
+REPEATS = 15
+KEYSTROKES = ("e", "ex", "exa", "exam", "ma", "mad", "z1", "ho")
+
+
+def _median_ms(work: Callable[[], object], repeats: int = REPEATS) -> float:
+    work()  # the page cache warm, as in a session already open
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        work()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def measure(data_dir: Path) -> None:
+    from restart_desktop.app.cases import CaseloadQuery, CaseService
+    from restart_desktop.app.notes import NoteService
+    from restart_desktop.app.release import ReleaseService
+    from restart_desktop.app.session import open_key, open_session
+    from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
+    from restart_desktop.paths import DataPaths
+
+    paths = DataPaths(data_dir)
+    key = open_key(paths, DEMO_PASSPHRASE)
+    started = time.perf_counter()
+    session = open_session(paths, key)
+    cases = CaseService(session)
+    cases.caseload_page_and_count(CaseloadQuery(), 0, 100)
+    print(f"open the data and the first caseload page (migrations included the first time): "
+          f"{(time.perf_counter() - started) * 1000:.0f} ms")  # fmt: skip
+    notes, release = NoteService(session), ReleaseService(session)
+    typed = iter(KEYSTROKES * (REPEATS + 1))
+    first = cases.caseload_page(CaseloadQuery(), 0, 1)[0].id
+    figures: dict[str, Callable[[], object]] = {
+        "caseload keystroke": lambda: cases.caseload_page_and_count(
+            CaseloadQuery(text=next(typed)), 0, 100),
+        "note search (a common word)": lambda: notes.search("hostel"),
+        "Today": release.today,
+        "open a case (details and timeline)": lambda: (cases.get_case(first),
+                                                       notes.timeline(first)),
+    }  # fmt: skip
+    for name, work in figures.items():
+        print(f"{name}: median {_median_ms(work):.1f} ms")
+    session.close()
+
+
+if __name__ == "__main__":
+    sys.exit(run(__file__, __doc__.splitlines()[0], measure))

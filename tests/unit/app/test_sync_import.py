@@ -6,9 +6,7 @@ as a conflict with both values."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,47 +14,10 @@ from sqlalchemy import select
 from restart_desktop.app import sync
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
-from restart_desktop.app.session import AppSession, enrol
-from restart_desktop.domain.case import Role
-from restart_desktop.paths import DataPaths
-from restart_desktop.security.keys import KdfParams
+from restart_desktop.app.session import AppSession
 from restart_desktop.store.models import Person, SyncConflict
-from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.sync.folder import FolderTarget, bundle_name
-from restart_desktop.sync.roster import Member, Roster, RosterError, sign_roster, verify_roster
-from tests.support.constants import PASSPHRASE
-
-
-@pytest.fixture
-def supervisor(tmp_path: Path, fast_kdf: KdfParams, organisation_code: str) -> Iterator[AppSession]:
-    session = enrol(
-        DataPaths(tmp_path / "supervisor"), name="Supervisor (fictional)",
-        organisation_code=organisation_code, role=Role.SUPERVISOR, passphrase=PASSPHRASE,
-        kdf=fast_kdf,
-    )  # fmt: skip
-    yield session
-    session.close()
-
-
-@pytest.fixture
-def target(tmp_path: Path) -> FolderTarget:
-    (tmp_path / "export").mkdir()
-    return FolderTarget(tmp_path / "export")
-
-
-def _member(session: AppSession, role: str) -> Member:
-    keys = sync.device_keys(session)
-    return Member(session.device_id, session.worker.id, session.worker.name, role,
-                  keys.age_recipient, keys.verify_key)  # fmt: skip
-
-
-@pytest.fixture
-def roster(enrolled: AppSession, supervisor: AppSession, target: FolderTarget) -> Roster:
-    keys = sync.device_keys(supervisor)
-    team = Roster("team-test", 1, keys.verify_key, DeviceKeys.generate().age_recipient,
-                  (_member(enrolled, "worker"), _member(supervisor, "supervisor")))  # fmt: skip
-    target.publish_roster(team.to_json(), sign_roster(team, keys))
-    return team
+from restart_desktop.sync.roster import Roster, RosterError, verify_roster
 
 
 def _people(session: AppSession) -> dict[str, str]:

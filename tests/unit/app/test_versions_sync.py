@@ -4,57 +4,18 @@ supervisor, on two laptops through a real export folder."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import fields, replace
-from pathlib import Path
 
 import pytest
 
 from restart_desktop.app import sync
 from restart_desktop.app.cases import CaseFields, CaseService
-from restart_desktop.app.session import AppSession, enrol
+from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, EditClashed
-from restart_desktop.domain.case import Role
-from restart_desktop.paths import DataPaths
-from restart_desktop.security.keys import KdfParams
-from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.sync.folder import FolderTarget
-from restart_desktop.sync.roster import Member, Roster, sign_roster
-from tests.support.constants import PASSPHRASE
+from restart_desktop.sync.roster import Roster
 
 NAMES = [f.name for f in fields(CaseFields)]
-
-
-@pytest.fixture
-def supervisor(tmp_path: Path, fast_kdf: KdfParams, organisation_code: str) -> Iterator[AppSession]:
-    session = enrol(
-        DataPaths(tmp_path / "supervisor"), name="Supervisor (fictional)",
-        organisation_code=organisation_code, role=Role.SUPERVISOR, passphrase=PASSPHRASE,
-        kdf=fast_kdf,
-    )  # fmt: skip
-    yield session
-    session.close()
-
-
-@pytest.fixture
-def target(tmp_path: Path) -> FolderTarget:
-    (tmp_path / "export").mkdir()
-    return FolderTarget(tmp_path / "export")
-
-
-def _member(session: AppSession, role: str) -> Member:
-    keys = sync.device_keys(session)
-    return Member(session.device_id, session.worker.id, session.worker.name, role,
-                  keys.age_recipient, keys.verify_key)  # fmt: skip
-
-
-@pytest.fixture
-def roster(enrolled: AppSession, supervisor: AppSession, target: FolderTarget) -> Roster:
-    keys = sync.device_keys(supervisor)
-    team = Roster("team-test", 1, keys.verify_key, DeviceKeys.generate().age_recipient,
-                  (_member(enrolled, "worker"), _member(supervisor, "supervisor")))  # fmt: skip
-    target.publish_roster(team.to_json(), sign_roster(team, keys))
-    return team
 
 
 def test_a_form_opened_before_a_sync_keeps_what_the_sync_brought(

@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
@@ -567,7 +567,9 @@ class ReleaseService:
         last three days whose outcome is not recorded yet (first: they are late)."""
         today = self._clock.today()
         me = self._app.worker.id
-        stmt = select(Person).where(
+        # Today shows no record's bookkeeping times: not reading them saves turning tens of
+        # thousands of stored times into instants at every refresh (tests/benchmarks).
+        stmt = select(Person).options(defer(Person.created_at), defer(Person.updated_at)).where(
             Person.status.in_(OPEN_STATUSES),
             Person.release_date >= today - dt.timedelta(days=TODAY_DAYS_BEHIND),
             Person.release_date <= today + dt.timedelta(days=TODAY_DAYS_AHEAD),
@@ -583,6 +585,7 @@ class ReleaseService:
             plans: dict[str, ReleasePlan] = {}
             for found in s.scalars(
                 select(ReleasePlan)
+                .options(defer(ReleasePlan.created_at), defer(ReleasePlan.updated_at))
                 .where(ReleasePlan.person_id.in_([p.id for p in people]))
                 .order_by(ReleasePlan.number)
             ):
@@ -591,7 +594,8 @@ class ReleaseService:
             items: dict[str, dict[str, ReleasePlanItem]] = {p.id: {} for p in plans.values()}
             for chunk in _chunks(list(items), 500):
                 for item in s.scalars(
-                    select(ReleasePlanItem).where(ReleasePlanItem.plan_id.in_(chunk))
+                    select(ReleasePlanItem).options(defer(ReleasePlanItem.updated_at))
+                    .where(ReleasePlanItem.plan_id.in_(chunk))
                 ):
                     items[item.plan_id][item.item_code] = item
             for person in people:

@@ -25,6 +25,7 @@ from restart_desktop.domain.clock import at_local
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.audit import append_entry
 from restart_desktop.store.models import AuditEntry, Device, Person, Worker
+from restart_desktop.store.queries import worker_names
 
 
 def record(session: AppSession, action: AuditAction, person_id: str | None = None,
@@ -124,7 +125,7 @@ class AuditService:
             query = query.where(AuditEntry.at < at_local(
                 wanted.date_to + dt.timedelta(days=1), dt.time.min))  # fmt: skip
         with self._app.db.read() as s:
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             devices = {d.id: d.label for d in s.scalars(select(Device))}
             found = list(s.scalars(query.limit(limit)))
             people = {p.id: display_name(p.given_name, p.family_name, p.preferred_name)

@@ -54,6 +54,7 @@ from restart_desktop.store.models import (
     Person,
     Worker,
 )
+from restart_desktop.store.queries import worker_names
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
@@ -386,7 +387,7 @@ class CaseService:
             person = s.get(Person, case_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             history = self._status_history(s, case_id, names)
             values = {f.name: getattr(person, f.name) for f in fields(CaseFields)}
             for name in _LIST_FIELDS:
@@ -427,7 +428,7 @@ class CaseService:
                 legal_hold=person.legal_hold,
                 version=person.last_change_id,
                 closure_reason=person.closure_reason,
-                custody_returns=tuple(returns_of(s, case_id)),
+                custody_returns=tuple(returns_of(s, case_id, names)),
             )
 
     def _field_history(
@@ -754,7 +755,7 @@ class CaseService:
     def handovers(self, case_id: str) -> list[HandoverView]:
         """The case's allocations, handovers and shares, newest first."""
         with self._db.read() as s:
-            return _handovers(s, case_id, {w.id: w.name for w in s.scalars(select(Worker))})
+            return _handovers(s, case_id, worker_names(s))
 
 
 def _written(values: CaseFields, base: EditBase | None) -> list[str]:

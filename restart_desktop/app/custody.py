@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.custody import CustodyKind, CustodySource, custody_problem
-from restart_desktop.store.models import CustodyReturn, Person, ReleasePlan, Worker
+from restart_desktop.store.models import CustodyReturn, Person, ReleasePlan
+from restart_desktop.store.queries import worker_names
 
 
 @dataclass(frozen=True)
@@ -80,8 +81,10 @@ class CustodyService:
             return returns_of(s, case_id)
 
 
-def returns_of(s: Session, case_id: str) -> list[CustodyReturnView]:
-    names = {w.id: w.name for w in s.scalars(select(Worker))}
+def returns_of(s: Session, case_id: str, names: dict[str, str] | None = None
+               ) -> list[CustodyReturnView]:  # fmt: skip
+    """``names``: the workers' names, when the caller has read them already."""
+    names = worker_names(s) if names is None else names
     rows = s.scalars(select(CustodyReturn).where(CustodyReturn.person_id == case_id)
                      .order_by(CustodyReturn.returned_on.desc(), CustodyReturn.id.desc()))
     return [

@@ -45,6 +45,7 @@ from restart_desktop.domain.intake import (
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
 from restart_desktop.store.models import Handover, Person, Worker
+from restart_desktop.store.queries import worker_names
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ class IntakeService:
                 IntakeRecord.person_id == person_id)).first()  # fmt: skip
             if person is None or intake is None:
                 return None
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             ref = self._app.reference
             decisions = []
             for d in s.scalars(select(IntakeDecision).where(

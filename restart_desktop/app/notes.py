@@ -42,8 +42,8 @@ from restart_desktop.store.models import (
     NoteDraft,
     Person,
     Review,
-    Worker,
 )
+from restart_desktop.store.queries import worker_names
 
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # highlight markers, replaced by the view
 
@@ -408,7 +408,7 @@ class NoteService:
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
             name = display_name(person.given_name, person.family_name, person.preferred_name)
-            workers = _worker_names(s)
+            workers = worker_names(s)
             if TimelineKind.NOTE in kinds:
                 addenda = _addenda_by_note(s, workers, Addendum.person_id == person_id)
                 reviews = _reviews_by_note(s, workers, Review.person_id == person_id)
@@ -430,7 +430,7 @@ class NoteService:
                         )
                     )
             if TimelineKind.EVENT in kinds:
-                for back in returns_of(s, person_id):
+                for back in returns_of(s, person_id, workers):
                     event = EventView(back.id, "Back in custody", back.summary, back.recorded_by)
                     at = at_local(back.returned_on, dt.time(12))
                     entries.append(TimelineEntry(TimelineKind.EVENT, at, event=event))
@@ -445,7 +445,7 @@ class NoteService:
             note = s.get(ContactNote, note_id)
             if note is None:
                 raise NotFound("That note is no longer on this laptop.")
-            workers = _worker_names(s)
+            workers = worker_names(s)
             addenda = _addenda_by_note(s, workers, Addendum.note_id == note_id)
             reviews = _reviews_by_note(s, workers, Review.item_id == note_id)
             view = _note_view(note, workers, addenda.get(note_id, ()), reviews.get(note_id, ()))
@@ -490,9 +490,6 @@ class NoteService:
 
 UNKNOWN_WORKER = "Unknown worker"
 
-
-def _worker_names(s: Session) -> dict[str, str]:
-    return {w.id: w.name for w in s.scalars(select(Worker))}
 
 
 def _addenda_by_note(

@@ -20,6 +20,7 @@ from restart_desktop.domain.referrals import ReferralStatus, consent_problem
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.intake_models import OnwardHandover
 from restart_desktop.store.models import Assessment, Person, Referral, ReleasePlan, Worker
+from restart_desktop.store.queries import worker_names
 
 
 class ConsentNeeded(UserError):
@@ -160,7 +161,7 @@ class OnwardService:
         planned = select(OnwardHandover.person_id)
         open_now = sorted(OPEN_STATUSES - {CaseStatus.RECOMMENDED.value})
         with self._app.db.read() as s:
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             return [
                 ExitRow(p.id, display_name(p.given_name, p.family_name, p.preferred_name),
                         CaseStatus(p.status).label, names.get(p.allocated_worker_id or "", ""),

@@ -31,7 +31,8 @@ from restart_desktop.domain.outcomes import (
     score_problems,
 )
 from restart_desktop.domain.roles import Permission
-from restart_desktop.store.models import Assessment, Barrier, Person, Worker
+from restart_desktop.store.models import Assessment, Barrier, Person
+from restart_desktop.store.queries import worker_names
 
 
 class AssessmentFinal(UserError):
@@ -258,7 +259,7 @@ class OutcomeService:
         with self._db.read() as s:
             if s.get(Person, person_id) is None:
                 raise NotFound("That case is no longer on this laptop.")
-            workers = {w.id: w.name for w in s.scalars(select(Worker))}
+            workers = worker_names(s)
             rows = s.scalars(
                 select(Assessment)
                 .where(Assessment.person_id == person_id)
@@ -390,7 +391,7 @@ class OutcomeService:
         if query.raised_to:
             stmt = stmt.where(Barrier.raised_on <= query.raised_to)
         with self._db.read() as s:
-            workers = {w.id: w.name for w in s.scalars(select(Worker))}
+            workers = worker_names(s)
             rows = list(s.scalars(stmt))
             linked = {case for row in rows for case in row.case_ids or []}
             names = {

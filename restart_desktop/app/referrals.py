@@ -50,6 +50,7 @@ from restart_desktop.store.models import (
     ReferralEvent,
     Worker,
 )
+from restart_desktop.store.queries import worker_names
 
 CHASE_SETTING = "chase_after_working_days"
 # A Duty to Refer counts as made once the referral has gone (a draft has not).
@@ -474,7 +475,7 @@ class ReferralService:
         names: dict[str, str],
         with_events: bool = False,
     ) -> list[ReferralView]:
-        workers = {w.id: w.name for w in s.scalars(select(Worker))}
+        workers = worker_names(s)
         today = self._clock.today()
         holidays = self._reference.bank_holiday_dates
         working_days = self.chase_working_days

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -54,6 +53,7 @@ from restart_desktop.domain.clock import Clock, local_text
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.domain.roles import Permission
+from restart_desktop.store.batches import batches
 from restart_desktop.store.changes import to_json_value
 from restart_desktop.store.models import (
     ChecklistSnapshot,
@@ -61,8 +61,8 @@ from restart_desktop.store.models import (
     Person,
     ReleasePlan,
     ReleasePlanItem,
-    Worker,
 )
+from restart_desktop.store.queries import worker_names
 
 # Fixed forever: plan, item and snapshot ids are derived from it on every laptop.
 _ID_NAMESPACE = uuid.UUID("5f0d6c1e-8d7b-4b43-9a44-2f4c3b1e7a10")
@@ -422,7 +422,7 @@ class ReleaseService:
             plan = _latest_plan(s, person_id)
             if plan is None:
                 return None
-            return self._plan_view(s, person, plan, _worker_names(s))
+            return self._plan_view(s, person, plan, worker_names(s))
 
     def _plan_view(
         self,
@@ -581,7 +581,7 @@ class ReleaseService:
             people = list(s.scalars(stmt))
             if not people:
                 return []
-            workers = _worker_names(s)
+            workers = worker_names(s)
             plans: dict[str, ReleasePlan] = {}
             for found in s.scalars(
                 select(ReleasePlan)
@@ -592,7 +592,7 @@ class ReleaseService:
                 plans[found.person_id] = found  # the latest wins
             # Every plan's item rows in one query, not one query a person.
             items: dict[str, dict[str, ReleasePlanItem]] = {p.id: {} for p in plans.values()}
-            for chunk in _chunks(list(items), 500):
+            for chunk in batches(list(items)):
                 for item in s.scalars(
                     select(ReleasePlanItem).options(defer(ReleasePlanItem.updated_at))
                     .where(ReleasePlanItem.plan_id.in_(chunk))
@@ -901,7 +901,7 @@ class ReleaseService:
             plan = _latest_plan(s, person_id)
             if plan is None:
                 raise NotFound("Start the release plan first: the sheet is made from it.")
-            workers = _worker_names(s)
+            workers = worker_names(s)
             view = self._plan_view(s, person, plan, workers)
             template = self._template(s, plan.snapshot_id)
             name = f"{person.preferred_name or person.given_name} {person.family_name}".strip()
@@ -1054,13 +1054,4 @@ def _today_order(row: TodayRow) -> tuple[dt.date, str, str]:
     # late); an unknown time goes after the known ones of its day.
     return (row.release_date, row.release_time or "99:99", row.person_name)
 
-
-def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
-    """SQLite limits the parameters of one statement; ask in slices."""
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _worker_names(s: Session) -> dict[str, str]:
-    return {w.id: w.name for w in s.scalars(select(Worker))}
 

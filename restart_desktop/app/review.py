@@ -45,6 +45,7 @@ from restart_desktop.store.models import (
     Review,
     Worker,
 )
+from restart_desktop.store.queries import worker_names
 from restart_desktop.store.types import UtcDateTime
 
 PAGE = 200
@@ -235,7 +236,7 @@ class ReviewService:
     # --- one item ------------------------------------------------------------------------
     def detail(self, kind: ReviewItemKind, item_id: str) -> ReviewDetail:
         with self._db.read() as s:
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             person_id, worker_id, when, body = _body(s, kind, item_id, names)
             person = s.get(Person, person_id)
             if person is None:
@@ -250,7 +251,7 @@ class ReviewService:
 
     def history(self, item_id: str) -> tuple[ReviewEntry, ...]:
         with self._db.read() as s:
-            return _history(s, item_id, {w.id: w.name for w in s.scalars(select(Worker))})
+            return _history(s, item_id, worker_names(s))
 
     # --- actions -------------------------------------------------------------------------
     def act(self, kind: ReviewItemKind, item_id: str, action: ReviewAction,
@@ -259,7 +260,7 @@ class ReviewService:
         whose record it is answers a return (for a note, with an addendum written in the same
         transaction) or marks a comment seen. Returns the review id."""
         with self._db.write() as s:
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             person_id, worker_id, _when_, _body_ = _body(s, kind, item_id, names)
             me = self._app.worker.id
             if action in SUPERVISOR_ACTIONS and not self.is_supervisor:
@@ -296,7 +297,7 @@ class ReviewService:
         a return not answered yet, a comment not marked seen. Returns first, newest first."""
         me = self._app.worker.id
         with self._db.read() as s:
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             # Only the items a comment or a return was made on (a handful), not every
             # sign-off of the worker's records (tens of thousands over the years).
             asked = select(Review.item_id).where(

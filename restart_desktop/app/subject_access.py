@@ -45,7 +45,8 @@ from restart_desktop.domain.redaction import (
 )
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.roles import Permission
-from restart_desktop.store.models import Base, ChecklistSnapshot, Person, Worker
+from restart_desktop.store.models import Base, ChecklistSnapshot, Person
+from restart_desktop.store.queries import worker_names
 
 AUDIT_DETAIL = "subject access export"
 FORMAT_VERSION = 1
@@ -191,7 +192,7 @@ class SubjectAccessService:
             tables[CHANGES] = [dict(r) for r in s.execute(
                 select(changes).where(changes.c.case_id == person_id)
                 .order_by(changes.c.hlc, changes.c.change_id)).mappings()]  # fmt: skip
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             plans = {str(r["snapshot_id"]) for r in tables.get("release_plans", ())}
             checklists = {c.id: dict(c.content) for c in s.scalars(
                 select(ChecklistSnapshot).where(ChecklistSnapshot.id.in_(plans)))}  # fmt: skip

@@ -72,6 +72,7 @@ from restart_desktop.store.models import (
     SyncSkipped,
     Worker,
 )
+from restart_desktop.store.queries import worker_names
 from restart_desktop.sync.apply import (
     MODELS,
     Applied,
@@ -872,7 +873,7 @@ class SyncService:
         supervisor all of them; for a worker those of their cases and those they took part in."""
         me = self._app.worker
         with self._app.db.read() as s:
-            names = {w.id: w.name for w in s.scalars(select(Worker))}
+            names = worker_names(s)
             found = []
             for conflict in s.scalars(select(SyncConflict).order_by(SyncConflict.detected_at)):
                 changes = {c.change_id: c for c in s.scalars(

@@ -384,8 +384,14 @@ class IntakeService:
         require(self._app, Permission.RECORD_INTAKE)
         try:
             text = path.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
-            raise UserError(f"The file {path} cannot be read as UTF-8 text ({error}).") from None
+        except FileNotFoundError:
+            raise UserError(f"There is no file {path}. Nothing was imported.") from None
+        except UnicodeDecodeError:
+            raise UserError(f"The file {path} is not UTF-8 text: save it from the spreadsheet "
+                            "as CSV UTF-8. Nothing was imported.") from None  # fmt: skip
+        except OSError as error:
+            raise UserError(f"The file {path} cannot be read ({error.strerror}). Nothing was "
+                            "imported.") from None  # fmt: skip
         rows, problems = self._parse(text)
         if problems:
             raise UserError("Nothing was imported. Please correct:\n"

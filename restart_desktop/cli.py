@@ -19,6 +19,8 @@ from restart_desktop import __version__
 from restart_desktop.paths import DataPaths, resolve_data_dir
 
 if TYPE_CHECKING:  # the window's start-up imports none of the app layer
+    from pathlib import Path
+
     from restart_desktop.app.session import AppSession
 
 PASSPHRASE_ENV = "RESTART_DESKTOP_PASSPHRASE"
@@ -62,7 +64,9 @@ def _parser() -> argparse.ArgumentParser:
 
     sync = sub.add_parser("sync", help="sync with the central export now")
     sync.add_argument(
-        "--target", metavar="PATH", help="the central export folder (kept for next time)"
+        "--target", metavar="PATH_OR_URL",
+        help="the central export: a folder, or a PostgreSQL server (postgresql://HOST/DB "
+        "or service=NAME; use sslmode=verify-full) (kept for next time)"
     )
     sync.add_argument(
         "--rebuild", action="store_true",
@@ -78,13 +82,15 @@ def _parser() -> argparse.ArgumentParser:
     team = sub.add_parser("team", help="the team in the central export (create, join, approve)")
     team_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     create = team_sub.add_parser("create", help="supervisor: make the team in an empty export")
-    create.add_argument("--target", metavar="PATH", required=True)
+    create.add_argument("--target", metavar="PATH_OR_URL", required=True,
+                        help="a folder, or a server as an administrator's role allowed to "
+                        "create roles (postgresql://ADMIN@HOST/DB)")
     create.add_argument(
         "--recovery-key-out", metavar="FILE", required=True,
         help="where to write the programme's recovery identity (keep it offline)",
     )  # fmt: skip
     join = team_sub.add_parser("join", help="ask to join the team in an export")
-    join.add_argument("--target", metavar="PATH", required=True)
+    join.add_argument("--target", metavar="PATH_OR_URL", required=True)
     team_sub.add_parser("list", help="members of the team and devices asking to join")
     approve = team_sub.add_parser("approve", help="supervisor: let a device in")
     which = approve.add_mutually_exclusive_group(required=True)
@@ -306,8 +312,16 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
 SYNC_WAIT_SECONDS = 10.0
 
 
-def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
+def _target_arg(text: str) -> Path | str:
+    """A server's connection string as it is; a folder as a path."""
     from pathlib import Path
+
+    from restart_desktop.sync.postgres import is_server_target
+
+    return text if is_server_target(text) else Path(text)
+
+
+def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
 
     from restart_desktop.app.sync import SyncService
 
@@ -315,7 +329,7 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
     try:
         service = SyncService(session)
         if args.target:
-            service.set_target(Path(args.target))
+            service.set_target(_target_arg(args.target))
         if args.rebuild:
             print(f"Rebuilt {service.rebuild():,} records from their changes.")
         result = service.sync_now(check_digests=True, wait_seconds=SYNC_WAIT_SECONDS)
@@ -360,14 +374,15 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
         if args.team_command == "create":
             from restart_desktop.sync.envelope import fingerprint
 
-            service.set_target(Path(args.target), create=True)  # before the key file is made
+            where = _target_arg(args.target)
+            service.set_target(where, create=True)  # before the key file is made
             recovery = write_recovery_identity(Path(args.recovery_key_out))
-            roster = service.create_team(Path(args.target), recovery)
+            roster = service.create_team(where, recovery)
             print(f"Team created in {args.target}. Team fingerprint: "
                   f"{fingerprint(roster.supervisor_key)} (workers compare it when joining).")
             print(f"The recovery identity is in {args.recovery_key_out}: keep it offline.")
         elif args.team_command == "join":
-            supervisor, own = service.request_to_join(Path(args.target))
+            supervisor, own = service.request_to_join(_target_arg(args.target))
             print(f"Asked to join. Check with your supervisor that their fingerprint is "
                   f"{supervisor}; they will see this laptop as {own}.")
         elif args.team_command == "list":

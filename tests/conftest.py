@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from restart_desktop.security.keys import KdfParams
 from tests.support.clock import use_zone
 from tests.support.constants import PASSPHRASE, WORKER_NAME
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.pg_cluster import Cluster, remove_cluster, start_cluster, why_not_available
 
 # The whole run's logs are searched for the fictional names it made up (issue 9: data
 # minimisation); a name found fails the run.
@@ -105,3 +107,36 @@ def laptop_zone(request: pytest.FixtureRequest) -> Iterator[str]:
     """Runs the test once in each of ``LAPTOP_ZONES``; yields the zone's name."""
     with use_zone(request.param):
         yield request.param
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """A private PostgreSQL cluster for the whole run (tests/support/pg_cluster.py): skipped
+    with the reason where the server's programs are missing, a failure under CI=true."""
+    why = why_not_available()
+    if why:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true, yet no PostgreSQL test cluster can be started: {why}")
+        pytest.skip(why)
+    cluster = start_cluster()
+    yield cluster
+    remove_cluster(cluster)
+
+
+#: The central exports the sync tests run against (parametrised): a folder and a server.
+EXPORT_KINDS = ("folder", "postgresql")
+
+
+@pytest.fixture(params=EXPORT_KINDS)
+def export_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def server(export_kind: str, request: pytest.FixtureRequest) -> str | None:
+    """A fresh database with the central export's schema (its connection string, no user)
+    for the postgresql runs; None for the folder runs (which start no cluster)."""
+    if export_kind != "postgresql":
+        return None
+    cluster: Cluster = request.getfixturevalue("pg_cluster")
+    return cluster.conninfo(cluster.new_database())

@@ -27,8 +27,8 @@ from restart_desktop.sync.audit_heads import (
     verify_head,
 )
 from restart_desktop.sync.envelope import DeviceKeys
-from restart_desktop.sync.folder import FolderTarget
 from restart_desktop.sync.roster import Roster
+from restart_desktop.sync.target import Target
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def _keep(s: Session, head: ChainHead, data: bytes, signature: bytes,
     return True
 
 
-def exchange_heads(session: AppSession, target: FolderTarget, roster: Roster,
+def exchange_heads(session: AppSession, target: Target, roster: Roster,
                    keys: DeviceKeys) -> int:  # fmt: skip
     """Keep every member's head found in the export, then publish this laptop's own when it
     has moved. Returns the heads new here. A head that does not verify is not kept (the

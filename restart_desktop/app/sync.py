@@ -11,6 +11,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -93,12 +94,13 @@ from restart_desktop.sync.envelope import (
 )
 from restart_desktop.sync.folder import (
     NOT_THE_EXPORT,
-    SHARED,
     FolderTarget,
     NotTheExport,
     Published,
     TargetUnavailable,
 )
+from restart_desktop.sync.postgres import PostgresTarget
+from restart_desktop.sync.postgres import is_server_target as is_server_target
 from restart_desktop.sync.roster import (
     Member,
     Roster,
@@ -106,6 +108,7 @@ from restart_desktop.sync.roster import (
     sign_roster,
     verify_roster,
 )
+from restart_desktop.sync.target import ServerUnreachable, Target
 
 log = logging.getLogger(__name__)
 
@@ -139,7 +142,7 @@ class _Due:
     known: tuple[str, str] = ("", "")  # the problem recorded at the last sync, and its kind
 
 
-def _plan(session: AppSession, target: FolderTarget, roster: Roster) -> list[_Due]:
+def _plan(session: AppSession, target: Target, roster: Roster) -> list[_Due]:
     """Per other member: the bundles to import now, in order, and any gap before them."""
     due: list[_Due] = []
     for member in roster.members:
@@ -166,7 +169,7 @@ def _plan(session: AppSession, target: FolderTarget, roster: Roster) -> list[_Du
     return due
 
 
-def _import_one(session: AppSession, target: FolderTarget, member: Member,
+def _import_one(session: AppSession, target: Target, member: Member,
                 item: Published) -> Applied:  # fmt: skip
     """Check and apply one bundle with the device's new position, in one transaction."""
     keys = device_keys(session)
@@ -227,7 +230,7 @@ def _who(session: AppSession, s: Session) -> tuple[str, bool, str]:
     return session.worker.id, role == Role.SUPERVISOR, role
 
 
-def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> int:
+def fetch_skipped(session: AppSession, target: Target, roster: Roster) -> int:
     """Read again the bundles holding changes of cases that have come to this laptop since
     (allocated, handed over or shared to its worker, or the worker promoted to supervisor), and
     apply those cases' changes: the case arrives with its whole history. One transaction per
@@ -284,7 +287,7 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
     return applied
 
 
-def _quarantine(session: AppSession, target: FolderTarget, item: Published, reason: str) -> None:
+def _quarantine(session: AppSession, target: Target, item: Published, reason: str) -> None:
     """Keep a copy of a refused bundle (still encrypted) with the reason, for whoever
     investigates; the copy in the export stays where its device wrote it."""
     folder = session.paths.quarantine / item.device_id
@@ -317,7 +320,7 @@ class Cancelled(Exception):
 
 def import_changes(
     session: AppSession,
-    target: FolderTarget,
+    target: Target,
     roster: Roster,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
@@ -435,7 +438,7 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
 
 
 def publish_and_compare_digests(
-    session: AppSession, target: FolderTarget, roster: Roster, force: bool = False
+    session: AppSession, target: Target, roster: Roster, force: bool = False
 ) -> tuple[str, ...]:
     """Publish this laptop's digest when due (or ``force``) and return the names of the
     team's laptops that hold the same changes but disagree about the current state."""
@@ -542,15 +545,31 @@ class SyncService:
     def _setting(self, key: str) -> str:
         return self._app.setting(key, "")
 
-    def target(self) -> FolderTarget | None:
-        path = self._setting(TARGET_SETTING)
-        return FolderTarget(Path(path)) if path else None
+    def target(self) -> Target | None:
+        """The central export as set (a folder, or a server as this laptop's own role);
+        the caller closes it."""
+        where = self._setting(TARGET_SETTING)
+        if not where:
+            return None
+        if is_server_target(where):
+            return PostgresTarget(where, self._app.device_id)
+        return FolderTarget(Path(where))
 
-    def set_target(self, path: Path, create: bool = False) -> FolderTarget:
-        """Keep ``path`` as the central export, as an absolute path (a relative one would
-        name another folder from the next working folder). ``create``: make it if missing
-        and its parent is there (the team being made); otherwise it must exist."""
-        target = FolderTarget(absolute_folder(path))
+    def set_target(self, path: Path | str, create: bool = False) -> Target:
+        """Keep ``path`` as the central export: a server's connection string (a libpq URL
+        or ``service=NAME``; kept without user or password), or a folder as an absolute path
+        (a relative one would name another folder from the next working folder).
+        ``create``: make the folder if missing and its parent is there (the team being
+        made); otherwise it must exist."""
+        if isinstance(path, str) and is_server_target(path):
+            try:
+                server = PostgresTarget(path, self._app.device_id)
+                server.check()
+            except TargetUnavailable as error:
+                raise UserError(str(error)) from None
+            self._app.set_setting(TARGET_SETTING, server.conninfo)
+            return server
+        target = FolderTarget(absolute_folder(Path(path)))
         if create and not target.root.exists() and target.root.parent.is_dir():
             target.root.mkdir()
         try:
@@ -563,6 +582,11 @@ class SyncService:
         self._app.set_setting(TARGET_SETTING, str(target.root))
         return target
 
+    def offline_words(self) -> str:
+        """What the status bar says when the export cannot be reached."""
+        where = self._setting(TARGET_SETTING)
+        return "Central server not reachable" if where and is_server_target(where) else "Offline"
+
     def _require_supervisor(self) -> None:
         require(self._app, Permission.MANAGE_TEAM)
 
@@ -572,11 +596,18 @@ class SyncService:
         return Member(self._app.device_id, worker.id, worker.name, worker.role.value,
                       keys.age_recipient, keys.verify_key)  # fmt: skip
 
-    def create_team(self, path: Path, recovery_recipient: str) -> Roster:
+    def create_team(self, path: Path | str, recovery_recipient: str) -> Roster:
         """The supervisor makes the team in an empty target: a roster with their own device,
-        signed by them, and their key pinned."""
+        signed by them, and their key pinned. On a server, the connection string's user
+        (an administrator's role allowed to create roles) makes the supervisor's own role."""
         self._require_supervisor()
         target = self.set_target(path, create=True)
+        try:
+            return self._create_team(target, recovery_recipient)
+        finally:
+            target.close()
+
+    def _create_team(self, target: Target, recovery_recipient: str) -> Roster:
         if target.read_roster() is not None:
             raise UserError("This central export already has a team. Join it instead.")
         keys = device_keys(self._app)
@@ -586,16 +617,27 @@ class SyncService:
             seal(b"check", roster.recipients, keys, self._app.device_id, "check")
         except EnvelopeError as error:
             raise UserError(f"The recovery key is not an age public key ({error}).") from None
+        try:
+            target.found_team(self._app.device_id)  # a server makes the supervisor's role
+        except PermissionError as error:
+            raise UserError(f"The team could not be made on the central server: "
+                            f"{error.strerror}.") from None
         target.publish_roster(roster.to_json(), sign_roster(roster, keys))
         ensure_recovery_copy(self._app, roster.recovery_recipient)
         self._app.set_setting(PINNED_KEY, keys.verify_key)
         self._app.set_setting(ROSTER_VERSION, str(roster.version))
         return roster
 
-    def request_to_join(self, path: Path) -> tuple[str, str]:
+    def request_to_join(self, path: Path | str) -> tuple[str, str]:
         """Ask to join the team in ``path``; pins the supervisor's key. Returns (supervisor's
         fingerprint, this device's fingerprint) to compare with the supervisor in person."""
         target = self.set_target(path)
+        try:
+            return self._request_to_join(target)
+        finally:
+            target.close()
+
+    def _request_to_join(self, target: Target) -> tuple[str, str]:
         found = target.read_roster()
         if found is None:
             raise UserError("There is no team in this central export yet: a supervisor makes it.")
@@ -606,14 +648,11 @@ class SyncService:
             raise UserError(roster_words(error)) from None
         self._app.set_setting(PINNED_KEY, roster.supervisor_key)
         self._app.set_setting(ROSTER_VERSION, str(roster.version))
-        folder = target.root / REQUESTS
-        folder.mkdir(exist_ok=True)
         member = self._member()
-        write_atomically(folder / f"{member.device_id}.json",
-                         json.dumps(vars(member), sort_keys=True).encode(), SHARED)  # fmt: skip
+        target.file_request(member.device_id, json.dumps(vars(member), sort_keys=True).encode())
         return fingerprint(roster.supervisor_key), fingerprint(member.verify_key)
 
-    def _roster(self, target: FolderTarget) -> Roster | None:
+    def _roster(self, target: Target) -> Roster | None:
         found = target.read_roster()
         pinned = self._setting(PINNED_KEY)
         if not pinned:
@@ -641,20 +680,17 @@ class SyncService:
     def requests(self) -> list[Member]:
         """Devices asking to join (for the supervisor to compare fingerprints and approve)."""
         self._require_supervisor()
-        target = self._need_target()
-        folder = target.root / REQUESTS
-        if not folder.is_dir():
-            return []
-        return [Member(**json.loads(p.read_text("utf-8"))) for p in sorted(folder.glob("*.json"))]
+        with closing(self._need_target()) as target:
+            return [Member(**json.loads(data)) for data in target.requests()]
 
-    def _need_target(self) -> FolderTarget:
+    def _need_target(self) -> Target:
         target = self.target()
         if target is None:
             raise UserError("No central export is set: choose it first (sync --target PATH).")
         target.check()
         return target
 
-    def _publish(self, target: FolderTarget, roster: Roster) -> None:
+    def _publish(self, target: Target, roster: Roster) -> None:
         keys = device_keys(self._app)
         target.publish_roster(roster.to_json(), sign_roster(roster, keys))
         self._app.set_setting(ROSTER_VERSION, str(roster.version))
@@ -665,14 +701,19 @@ class SyncService:
         roster = self._roster(target)
         if roster is None:
             raise UserError("This laptop is not the team's supervisor laptop.")
-        request = target.root / REQUESTS / f"{device_id}.json"
-        if not request.is_file():
+        asking = [Member(**json.loads(data)) for data in target.requests()]
+        member = next((m for m in asking if m.device_id == device_id), None)
+        if member is None:
             raise UserError("No such request to join.")
-        member = Member(**json.loads(request.read_text("utf-8")))
         others = tuple(m for m in roster.members if m.device_id != device_id)
         updated = replace(roster, version=roster.version + 1, members=(*others, member))
         self._publish(target, updated)
-        request.unlink()
+        try:
+            target.admit(device_id)  # a server makes the device's role
+        except PermissionError as error:
+            raise UserError(f"The roster names the laptop, but the central server did not let "
+                            f"its role be made ({error.strerror}): ask its administrator "
+                            "(docs/central-server.md).") from None
         return updated
 
     def remove(self, device_id: str) -> Roster:
@@ -687,6 +728,7 @@ class SyncService:
         updated = replace(roster, version=roster.version + 1,
                           members=tuple(m for m in roster.members if m.device_id != device_id))
         self._publish(target, updated)  # fmt: skip
+        target.expel(device_id)  # a server disables the device's role
         return updated
 
     def promote(self, device_id: str, role: Role = Role.SUPERVISOR) -> Member:
@@ -731,6 +773,7 @@ class SyncService:
         stays, the rest goes at the next sync. Digests are compared every DIGEST_INTERVAL,
         or now with ``check_digests``. One sync per data folder at a time: SyncBusy when
         another is still running after ``wait_seconds``."""
+        target: Target | None = None
         try:
             target = self._need_target()
             with sync_lock(self._app.paths.root, wait_seconds), self._app.db.background():
@@ -738,6 +781,10 @@ class SyncService:
                 return self._sync(target, progress, cancelled, check_digests)
         except NotTheExport as error:
             raise UserError(str(error)) from None
+        except ServerUnreachable:
+            raise UserError(f"Central server not reachable, "
+                            f"{_waiting(self.waiting_changes())}: the sync carries on when "
+                            "it can.") from None
         except TargetUnavailable as error:
             raise UserError(f"{error} The sync carries on when it can.") from None
         except OSError as error:  # a full disk, a share gone mid-way, no permission
@@ -746,10 +793,13 @@ class SyncService:
                 f"The sync stopped: the central export could not be read or written ({words}). "
                 "Nothing half-done was kept; it carries on at the next sync."
             ) from None
+        finally:
+            if target is not None:
+                target.close()
 
     def _sync(
         self,
-        target: FolderTarget,
+        target: Target,
         progress: Progress | None,
         cancelled: Callable[[], bool] | None,
         check_digests: bool,
@@ -758,8 +808,7 @@ class SyncService:
         if roster is None:
             return SyncResult("no team yet", message="Join or create the team first.")
         if roster.member(self._app.device_id) is None:
-            waiting = (target.root / REQUESTS / f"{self._app.device_id}.json").is_file()
-            if waiting:
+            if target.has_request(self._app.device_id):
                 return SyncResult("waiting for approval",
                                   message="Waiting for the supervisor to approve this laptop.")
             return SyncResult("not in the team",
@@ -966,6 +1015,10 @@ def _shown(field_name: str, value: Any, names: Mapping[str, str]) -> str:
     if field_name == "status":
         return str(value).replace("_", " ").capitalize()
     return str(value)
+
+
+def _waiting(count: int) -> str:
+    return f"{count} change{'' if count == 1 else 's'} waiting"
 
 
 def write_recovery_identity(path: Path) -> str:

@@ -12,8 +12,8 @@ from pathlib import Path
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import Role
 from restart_desktop.store.models import SyncPeer
-from restart_desktop.sync.folder import FolderTarget
 from restart_desktop.sync.roster import Roster, RosterError
+from restart_desktop.sync.target import Target
 
 MEMBER_NAMES = "sync_member_names"  # device id -> worker name, of every roster seen (JSON)
 REMOVED_TOLD = "sync_removed_told"  # removed devices the supervisor was told about (JSON)
@@ -41,7 +41,7 @@ def remember_names(session: AppSession, roster: Roster) -> None:
         session.set_setting(MEMBER_NAMES, json.dumps(names, sort_keys=True))
 
 
-def removed_devices(session: AppSession, target: FolderTarget, roster: Roster) -> tuple[str, ...]:
+def removed_devices(session: AppSession, target: Target, roster: Roster) -> tuple[str, ...]:
     """For a supervisor, once per removed laptop: that its bundles not yet read here are
     ignored, with its worker's name and how many."""
     if session.worker.role != Role.SUPERVISOR:

@@ -33,7 +33,8 @@ from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import Change, LocalSetting, SyncErasedSeq, SyncPublished
 from restart_desktop.sync.bundle import encode_bundle
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, seal, verify
-from restart_desktop.sync.folder import FolderTarget, Published, bundle_name
+from restart_desktop.sync.folder import Published, bundle_name
+from restart_desktop.sync.target import Target
 
 log = logging.getLogger(__name__)
 AGE_IDENTITY = "sync_age_identity"
@@ -153,17 +154,17 @@ def _record(session: AppSession, items: Sequence[tuple[Published, int]]) -> None
                                   generation=item.generation, size=size))  # fmt: skip
 
 
-def _set_aside(session: AppSession, target: FolderTarget, item: Published, reason: str) -> None:
+def _set_aside(session: AppSession, target: Target, item: Published, reason: str) -> None:
     """Keep a copy of a file that is not this laptop's bundle (with the reason) in the data
     folder's quarantine, then take it out of this laptop's folder of the export, where it
     would hold up every reader."""
     folder = session.paths.quarantine / item.device_id
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for name in (item.name, item.name.replace(".age", ".sig")):
-            path = target.root / "devices" / item.device_id / name
-            if path.is_file():
-                write_atomically(folder / name, path.read_bytes())
+        for name, data in zip((item.name, item.name.replace(".age", ".sig")),
+                              target.read_parts(item), strict=True):  # fmt: skip
+            if data is not None:
+                write_atomically(folder / name, data)
         write_atomically(folder / (item.name + ".reason.txt"), (reason + "\n").encode())
     except OSError:
         log.warning("could not keep a copy of a file set aside")
@@ -181,7 +182,7 @@ def _ever_written(session: AppSession) -> tuple[int, int]:
 
 
 def check_own_folder(
-    session: AppSession, target: FolderTarget, recipients: Sequence[str] | None = None
+    session: AppSession, target: Target, recipients: Sequence[str] | None = None
 ) -> OwnFolder:
     """Work out this laptop's export position from the files that really are its bundles;
     with ``recipients``, publish again any of its bundles missing from the export. Raises
@@ -199,15 +200,14 @@ def check_own_folder(
         if recorded.get((item.from_seq, item.to_seq)) == item.generation:
             valid.append(item)  # its own, checked when it was published or first found
             continue
-        try:
-            ciphertext = (target.root / "devices" / device / item.name).read_bytes()
-        except FileNotFoundError:
+        ciphertext, signature = target.read_parts(item)
+        if ciphertext is None:
             continue  # retired meanwhile
         try:
-            signature = (target.root / "devices" / device / item.name.replace(
-                ".age", ".sig")).read_bytes()  # fmt: skip
+            if signature is None:
+                raise EnvelopeError("no signature")
             verify(ciphertext, signature, keys.verify_key, device, item.name)
-        except (FileNotFoundError, EnvelopeError):
+        except EnvelopeError:
             reason = (f"{item.name} in this laptop's folder of the central export is not "
                       "a bundle this laptop signed: set aside, it does not count.")
             _set_aside(session, target, item, reason)
@@ -253,7 +253,7 @@ def _uncovered(valid: Sequence[Published], upto: int) -> list[tuple[int, int]]:
     return gaps
 
 
-def _publish_range(session: AppSession, target: FolderTarget, recipients: Sequence[str],
+def _publish_range(session: AppSession, target: Target, recipients: Sequence[str],
                    first: int, last: int, stubs_upto: int) -> list[Published]:  # fmt: skip
     """Publish this laptop's changes ``first`` to ``last`` again, in bundles of at most
     MAX_CHANGES_PER_BUNDLE; returns the bundles published."""
@@ -270,7 +270,7 @@ def _publish_range(session: AppSession, target: FolderTarget, recipients: Sequen
     return published
 
 
-def _publish(session: AppSession, target: FolderTarget, recipients: Sequence[str],
+def _publish(session: AppSession, target: Target, recipients: Sequence[str],
              changes: Sequence[dict[str, object]], first: int, final: int,
              generation: int = 1) -> Published:  # fmt: skip
     keys, device = device_keys(session), session.device_id
@@ -292,7 +292,7 @@ def _publish(session: AppSession, target: FolderTarget, recipients: Sequence[str
 
 def export_changes(
     session: AppSession,
-    target: FolderTarget,
+    target: Target,
     recipients: Sequence[str],
     sent: Callable[[int], None] | None = None,
     position: int | None = None,
@@ -316,7 +316,7 @@ def export_changes(
             sent(len(published))  # may raise Cancelled: what is published stays published
 
 
-def _republish(session: AppSession, target: FolderTarget, item: Published,
+def _republish(session: AppSession, target: Target, item: Published,
                recipients: Sequence[str]) -> bool:  # fmt: skip
     """Publish a bundle of this laptop again as the next generation (from the changes held
     now), and retire the older one once the new one is complete. False (and nothing done)
@@ -332,7 +332,7 @@ def _republish(session: AppSession, target: FolderTarget, item: Published,
     return True
 
 
-def scrub_published(session: AppSession, target: FolderTarget, recipients: Sequence[str]) -> int:
+def scrub_published(session: AppSession, target: Target, recipients: Sequence[str]) -> int:
     """Publish again, without them, the bundles holding this laptop's changes of cases
     erased under the retention rule (the older generation is removed once the new one is
     complete), so that the central export no longer holds the case. Returns the bundles
@@ -353,7 +353,7 @@ def scrub_published(session: AppSession, target: FolderTarget, recipients: Seque
     return count
 
 
-def rekey_published(session: AppSession, target: FolderTarget, recipients: Sequence[str]) -> int:
+def rekey_published(session: AppSession, target: Target, recipients: Sequence[str]) -> int:
     """When the team gained a member (a new worker, a replacement laptop), publish this
     laptop's bundles again encrypted to everyone, so the newcomer can read the history of the
     cases it shares; the older generation is removed once the new one is complete. Returns

@@ -66,9 +66,22 @@ def bundle_name(from_seq: int, to_seq: int, generation: int = 1) -> str:
     return f"{from_seq:010d}-{to_seq:010d}{again}.age"
 
 
+REQUESTS = "requests"
+
+
 class FolderTarget:
     def __init__(self, root: Path) -> None:
         self.root = root
+
+    @property
+    def location(self) -> str:
+        return str(self.root)
+
+    def reachable(self) -> bool:
+        return self.root.is_dir()
+
+    def close(self) -> None:
+        """Nothing held open."""
 
     def check(self) -> None:
         if self.root.exists() and not self.root.is_dir():
@@ -229,3 +242,45 @@ class FolderTarget:
             return (self.root / ROSTER).read_bytes(), (self.root / ROSTER_SIGNATURE).read_bytes()
         except FileNotFoundError:
             return None
+
+    def read_parts(self, item: Published) -> tuple[bytes | None, bytes | None]:
+        folder = self._device_folder(item.device_id)
+        found: list[bytes | None] = []
+        for name in (item.name, item.name.replace(".age", ".sig")):
+            try:
+                found.append((folder / name).read_bytes())
+            except FileNotFoundError:
+                found.append(None)
+        return found[0], found[1]
+
+    # --- joining ---------------------------------------------------------------------------
+    def _request(self, device_id: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f-]{36}", device_id):
+            raise ValueError("not a device id")
+        return self.root / REQUESTS / f"{device_id}.json"
+
+    def file_request(self, device_id: str, data: bytes) -> None:
+        path = self._request(device_id)
+        path.parent.mkdir(exist_ok=True)
+        write_atomically(path, data, SHARED)
+
+    def requests(self) -> list[bytes]:
+        folder = self.root / REQUESTS
+        if not folder.is_dir():
+            return []
+        return [path.read_bytes() for path in sorted(folder.glob("*.json"))]
+
+    def has_request(self, device_id: str) -> bool:
+        try:
+            return self._request(device_id).is_file()
+        except ValueError:
+            return False
+
+    def found_team(self, device_id: str) -> None:
+        """Nothing to make in a folder: its roster is the team."""
+
+    def admit(self, device_id: str) -> None:
+        self._request(device_id).unlink(missing_ok=True)
+
+    def expel(self, device_id: str) -> None:
+        """A folder enforces nothing: the roster alone says who is in."""

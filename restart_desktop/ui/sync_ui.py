@@ -33,6 +33,7 @@ from restart_desktop.app.sync import (
     ConflictView,
     SyncResult,
     SyncService,
+    is_server_target,
     write_recovery_identity,
 )
 from restart_desktop.app.sync_lock import SyncBusy
@@ -113,7 +114,12 @@ class SyncController(QObject):
 
         def look() -> bool:
             target = service.target()
-            return target is not None and target.root.is_dir()
+            if target is None:
+                return False
+            try:
+                return target.reachable()
+            finally:
+                target.close()
 
         def seen(reachable: bool) -> None:
             came_back = reachable and not self.reachable
@@ -143,8 +149,11 @@ class SyncController(QObject):
             target = service.target()
             if target is None:
                 return "No central export set (Settings)", None, False
-            if not target.root.is_dir():
-                return f"Offline, {_waiting(service.waiting_changes())}", None, False
+            reachable = target.reachable()
+            target.close()
+            if not reachable:
+                return f"{service.offline_words()}, {_waiting(service.waiting_changes())}", \
+                    None, False
             collecting = gc.isenabled()
             gc.disable()  # only the young collections in ``step`` while the sync runs
             try:
@@ -217,7 +226,9 @@ class ExportDialog(QDialog):
         self._service = service
         self._runner = runner
         target = service.target()
-        self.path = QLineEdit(str(target.root) if target else "")
+        self.path = QLineEdit(target.location if target else "")
+        if target is not None:
+            target.close()
         self.path.setAccessibleName("Central export folder")
         browse = QPushButton("&Browse…")
         browse.clicked.connect(self._on_browse)
@@ -264,7 +275,9 @@ class ExportDialog(QDialog):
         close.rejected.connect(self.reject)
         explain = QLabel(
             "The central export is a folder (network share, synced cloud folder or encrypted "
-            "USB stick). Everything written there is encrypted to the team and signed by this "
+            "USB stick), or a central PostgreSQL server (a connection string such as "
+            "postgresql://server/restart?sslmode=verify-full, or service=NAME). Everything "
+            "written there is encrypted to the team and signed by this "
             "laptop. A supervisor creates the team once; each worker's laptop asks to join and "
             "the supervisor approves it (restart-desktop-admin team approve)."
         )
@@ -321,12 +334,12 @@ class ExportDialog(QDialog):
         if folder:
             self.path.setText(folder)
 
-    def _folder(self) -> Path | None:
+    def _folder(self) -> Path | str | None:
         text = self.path.text().strip()
         if not text:
             self.answer.setText("Choose the central export folder first.")
             return None
-        return Path(text)
+        return text if is_server_target(text) else Path(text)
 
     def _on_join(self) -> None:
         folder, service = self._folder(), self._service

@@ -1,6 +1,7 @@
 """A team for sync tests: a supervisor's and workers' data folders (real SQLCipher databases)
-and one central export folder, with the team created, every laptop approved, and the raw
-database keys kept so that a test (or a forked process) can open a laptop without a keyring."""
+and one central export (a folder, or a database of the private PostgreSQL test cluster), with
+the team created, every laptop approved, and the raw database keys kept so that a test (or a
+forked process) can open a laptop without a keyring."""
 
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.store.models import SYNCED_MODELS, Change, Handover, Person, SyncConflict
 from restart_desktop.sync.envelope import DeviceKeys
+from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.postgres import PostgresTarget
+from restart_desktop.sync.target import Target
 from tests.support.constants import PASSPHRASE
+from tests.support.pg_cluster import SUPERUSER, copy_database
 
 FAST_KDF = KdfParams(iterations=1, memory_kib=8 * 1024, lanes=1)
 
@@ -39,6 +44,19 @@ class Team:
     root: Path
     export: Path
     laptops: tuple[Laptop, ...]
+    server: str | None = None  # the central server's connection string (no user), if one
+
+    @property
+    def where(self) -> str:
+        """The target as the laptops have it set."""
+        return self.server or str(self.export)
+
+    def admin_target(self) -> Target:
+        """The export as its administrator sees it (on a server: the superuser, to whom
+        row-level security does not apply). Close it after use."""
+        if self.server:
+            return PostgresTarget(f"{self.server} user={SUPERUSER}")
+        return FolderTarget(self.export)
 
     def copy_to(self, root: Path) -> Team:
         """The same team (same keys and devices) in another folder: a fresh start for one
@@ -48,17 +66,20 @@ class Team:
         shutil.copytree(self.root, root)
         moved = tuple(Laptop(lap.name, DataPaths(root / lap.paths.root.name), lap.key,
                              lap.device_id) for lap in self.laptops)  # fmt: skip
-        for laptop in moved:  # the target setting names the export folder
+        server = copy_database(self.server) if self.server else None
+        for laptop in moved:  # the target setting names the export
             session = laptop.open()
             try:
-                session.set_setting("sync_target", str(root / "export"))
+                session.set_setting("sync_target", server or str(root / "export"))
             finally:
                 session.close()
-        return Team(root, root / "export", moved)
+        return Team(root, root / "export", moved, server)
 
 
-def make_team(root: Path, workers: int = 2) -> Team:
-    """Enrol a supervisor and ``workers`` workers, make the team and approve everyone."""
+def make_team(root: Path, workers: int = 2, server: str | None = None) -> Team:
+    """Enrol a supervisor and ``workers`` workers, make the team (in a folder, or on
+    ``server``: the supervisor as the cluster's superuser, allowed to create roles) and
+    approve everyone."""
     organisation = load_reference_data().organisations[0].code
     export = root / "export"
     export.mkdir(parents=True)
@@ -74,9 +95,10 @@ def make_team(root: Path, workers: int = 2) -> Team:
         try:
             service = SyncService(session)
             if role == Role.SUPERVISOR:
-                service.create_team(export, DeviceKeys.generate().age_recipient)
+                service.create_team(f"{server} user={SUPERUSER}" if server else export,
+                                    DeviceKeys.generate().age_recipient)
             else:
-                service.request_to_join(export)
+                service.request_to_join(server or export)
         finally:
             session.close()
         laptops.append(Laptop(name, paths, open_key(paths, PASSPHRASE), device_id))
@@ -87,7 +109,7 @@ def make_team(root: Path, workers: int = 2) -> Team:
             service.approve(request.device_id)
     finally:
         supervisor.close()
-    return Team(root, export, tuple(laptops))
+    return Team(root, export, tuple(laptops), server)
 
 
 def current_state(

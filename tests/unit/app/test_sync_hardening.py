@@ -221,7 +221,7 @@ def test_a_relative_target_is_kept_absolute(
     try:
         assert session.setting(TARGET_SETTING, "") == str(team.export)
         target = SyncService(session).target()
-        assert target is not None and target.root == team.export
+        assert target is not None and target.location == str(team.export)
     finally:
         session.close()
 

@@ -1,0 +1,76 @@
+"""What a central export is to the sync, whatever holds it: a folder (``sync.folder``) or a
+PostgreSQL server (``sync.postgres``). Both hold the same bytes (signed roster, join
+requests, each device's signed, age-encrypted bundles and files); the checks and the merge
+are the laptops', above this interface, and never depend on which target it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from restart_desktop.sync.folder import Published, TargetUnavailable
+
+
+class ServerUnreachable(TargetUnavailable):
+    """The central server did not answer (down, restarting, network gone, timed out)."""
+
+
+class Target(Protocol):
+    @property
+    def location(self) -> str:
+        """Where it is, for people: a folder's path, a server's address (never a password)."""
+
+    def reachable(self) -> bool: ...
+
+    def check(self) -> None: ...
+
+    def check_identity(self) -> None: ...
+
+    def published(self, device_id: str) -> list[Published]: ...
+
+    def bundle_files(self, device_id: str) -> list[Published]: ...
+
+    def remove(self, item: Published) -> None: ...
+
+    def devices(self) -> list[str]: ...
+
+    def last_published_seq(self, device_id: str) -> int: ...
+
+    def publish(
+        self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes,
+        generation: int = 1, intact: Callable[[bytes, bytes], bool] | None = None,
+    ) -> Published: ...
+
+    def retire(self, item: Published) -> None: ...
+
+    def read(self, item: Published) -> tuple[bytes, bytes]: ...
+
+    def read_parts(self, item: Published) -> tuple[bytes | None, bytes | None]:
+        """(bundle, signature), each None when not there: what a stray file really holds."""
+
+    def publish_file(self, device_id: str, name: str, data: bytes, signature: bytes) -> None: ...
+
+    def read_file(self, device_id: str, name: str) -> tuple[bytes, bytes] | None: ...
+
+    def publish_roster(self, data: bytes, signature: bytes) -> None: ...
+
+    def read_roster(self) -> tuple[bytes, bytes] | None: ...
+
+    # --- joining: requests, and what the target does when the supervisor decides -------------
+    def file_request(self, device_id: str, data: bytes) -> None: ...
+
+    def requests(self) -> list[bytes]: ...
+
+    def has_request(self, device_id: str) -> bool: ...
+
+    def found_team(self, device_id: str) -> None:
+        """The supervisor's laptop makes the team here (a server makes its role)."""
+
+    def admit(self, device_id: str) -> None:
+        """After the roster names the device: its request goes (a server makes its role)."""
+
+    def expel(self, device_id: str) -> None:
+        """After the roster no longer names the device (a server disables its role)."""
+
+    def close(self) -> None: ...

@@ -1,6 +1,7 @@
 """Sync killed with SIGKILL at random moments, again and again: no change lost, none applied
-twice, and never a partial bundle under its final name. 200 kills in the suite; ``pytest -m
-slow`` runs 2,000 (RESTART_KILL_RUNS sets any other number)."""
+twice, and never a partial bundle under its final name. Through a folder and through a
+PostgreSQL server (the private test cluster): 200 and 50 kills in the suite; ``pytest -m slow``
+runs 2,000 and 500 (RESTART_KILL_RUNS sets any other number)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.sync import SyncService, device_keys
 from restart_desktop.sync.bundle import decode_bundle
 from restart_desktop.sync.envelope import open_sealed, verify
-from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.folder import Published
 from restart_desktop.sync.roster import Roster
 from tests.support.clock import local
 from tests.support.sync_child import sync_laptops
@@ -32,14 +33,14 @@ def _kill_runs(team: Team, runs: int, seed: int) -> int:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["restart_desktop.app.sync", "tests.support.sync_child"])
     worker, supervisor = team.laptops[1], team.laptops[0]
-    target = FolderTarget(team.export)
+    target = team.admin_target()
     session = supervisor.open()
     try:
         keys = device_keys(session)
     finally:
         session.close()
-    roster = Roster.from_json((team.export / "roster.json").read_bytes())
-    checked: set[Path] = set()
+    roster = Roster.from_json((target.read_roster() or (b"", b""))[0])
+    checked: set[Published] = set()
     laptops = [(str(lap.paths.root), lap.key) for lap in (worker, supervisor)]
     longest = 0.3
     killed = 0
@@ -68,20 +69,21 @@ def _kill_runs(team: Team, runs: int, seed: int) -> int:
             longest = max(longest, time.monotonic() - started)
         child.join()
         # Every bundle under its final name is whole: signed by its laptop and readable.
-        for bundle in sorted(team.export.glob("devices/*/*-*.age")):
-            if bundle in checked:
-                continue
-            member = roster.member(bundle.parent.name)
-            assert member is not None
-            data = bundle.read_bytes()
-            verify(data, bundle.with_suffix(".sig").read_bytes(), member.verify_key,
-                   member.device_id, bundle.name)  # fmt: skip
-            decode_bundle(open_sealed(data, keys))
-            checked.add(bundle)
+        for device in target.devices():
+            for bundle in target.bundle_files(device):
+                if bundle in checked:
+                    continue
+                member = roster.member(device)
+                assert member is not None
+                data, signature = target.read(bundle)
+                verify(data, signature, member.verify_key, member.device_id, bundle.name)
+                decode_bundle(open_sealed(data, keys))
+                checked.add(bundle)
         for device in target.devices():
             ranges = [(p.from_seq, p.to_seq) for p in target.published(device)]
             assert [r[0] for r in ranges] == [1] + [r[1] + 1 for r in ranges[:-1]], ranges
 
+    target.close()
     # Finally an uninterrupted sync each way: both laptops hold every change, once.
     sync_laptops(laptops * 2)
     sessions = [lap.open() for lap in (worker, supervisor)]
@@ -95,13 +97,24 @@ def _kill_runs(team: Team, runs: int, seed: int) -> int:
     return killed
 
 
-def test_sync_killed_200_times_loses_and_repeats_nothing(tmp_path: Path) -> None:
-    killed = _kill_runs(make_team(tmp_path / "team", workers=1), 200, seed=7)
-    assert killed >= 60  # many runs really are cut short, at moments all through the sync
+#: Kills in the suite and under the slow marker, per kind of central export.
+RUNS = {"folder": 200, "postgresql": 50}
+SLOW_RUNS = {"folder": 2000, "postgresql": 500}
+
+
+def test_sync_killed_again_and_again_loses_and_repeats_nothing(
+    tmp_path: Path, export_kind: str, server: str | None
+) -> None:
+    runs = RUNS[export_kind]
+    killed = _kill_runs(make_team(tmp_path / "team", workers=1, server=server), runs, seed=7)
+    assert killed >= runs * 0.3  # many runs really are cut short, at moments all through
 
 
 @pytest.mark.slow
-def test_sync_killed_2000_times_loses_and_repeats_nothing(tmp_path: Path) -> None:
-    runs = int(os.environ.get("RESTART_KILL_RUNS", "2000"))
-    killed = _kill_runs(make_team(tmp_path / "team", workers=1), runs, seed=2026)
-    print(f"{killed} of {runs} syncs killed before they finished")
+def test_sync_killed_thousands_of_times_loses_and_repeats_nothing(
+    tmp_path: Path, export_kind: str, server: str | None
+) -> None:
+    runs = int(os.environ.get("RESTART_KILL_RUNS", str(SLOW_RUNS[export_kind])))
+    killed = _kill_runs(make_team(tmp_path / "team", workers=1, server=server), runs,
+                        seed=2026)  # fmt: skip
+    print(f"{killed} of {runs} syncs killed before they finished ({export_kind})")

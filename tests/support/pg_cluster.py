@@ -241,6 +241,14 @@ def copy_database(conninfo: str) -> str:
 _COPIES = itertools.count(1)
 
 
+def drop_database(conninfo: str) -> None:
+    params = conninfo_to_dict(conninfo)
+    admin = make_conninfo("", **{**params, "dbname": "postgres", "user": SUPERUSER})
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(str(params["dbname"]))))
+
+
 def start_cluster() -> Cluster:
     bindir = find_bindir()
     assert bindir is not None

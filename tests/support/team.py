@@ -6,9 +6,12 @@ forked process) can open a laptop without a keyring."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 from sqlalchemy import select
 
 from restart_desktop.app.session import AppSession, enrol, open_key, open_session
@@ -23,7 +26,7 @@ from restart_desktop.sync.folder import FolderTarget
 from restart_desktop.sync.postgres import PostgresTarget
 from restart_desktop.sync.target import Target
 from tests.support.constants import PASSPHRASE
-from tests.support.pg_cluster import SUPERUSER, copy_database
+from tests.support.pg_cluster import SUPERUSER, copy_database, drop_database
 
 FAST_KDF = KdfParams(iterations=1, memory_kib=8 * 1024, lanes=1)
 
@@ -57,6 +60,11 @@ class Team:
         if self.server:
             return PostgresTarget(f"{self.server} user={SUPERUSER}")
         return FolderTarget(self.export)
+
+    def discard(self) -> None:
+        """Drop a copy's database (a folder's copy goes with the test's folder)."""
+        if self.server:
+            drop_database(self.server)
 
     def copy_to(self, root: Path) -> Team:
         """The same team (same keys and devices) in another folder: a fresh start for one
@@ -173,3 +181,30 @@ def assert_same_changes(supervisor: AppSession, worker: AppSession) -> None:
             Change.case_id.is_(None) | Change.case_id.in_(cases))))  # fmt: skip
     with worker.db.read() as s:
         assert sorted(s.scalars(select(Change.change_id))) == expected
+
+
+_BUNDLE_COLUMNS = "device_id, from_seq, to_seq, generation, ciphertext, signature"
+
+
+@contextmanager
+def bundle_late(team: Team, device_id: str) -> Iterator[None]:
+    """On a team's server: the device's newest bundle held back during the block (as a
+    cloud folder still downloading holds it back), then put back unless the same bundle was
+    published again meanwhile."""
+    assert team.server is not None
+    admin = f"{team.server} user={SUPERUSER}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        row = conn.execute(
+            f"SELECT {_BUNDLE_COLUMNS} FROM restart.bundles WHERE device_id = %s"
+            " ORDER BY from_seq DESC, to_seq DESC, generation DESC LIMIT 1",
+            (device_id,)).fetchone()  # fmt: skip
+        if row is not None:
+            conn.execute("DELETE FROM restart.bundles WHERE device_id = %s AND from_seq = %s"
+                         " AND to_seq = %s AND generation = %s", row[:4])
+    try:
+        yield
+    finally:
+        if row is not None:
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f"INSERT INTO restart.bundles ({_BUNDLE_COLUMNS}) VALUES"
+                             " (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", row)

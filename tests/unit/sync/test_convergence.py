@@ -5,7 +5,9 @@ once everyone has synced, each worker's laptop holds exactly the supervisor's re
 worker's cases (column for column, with the same conflicts and the same value shown) and
 every team record.
 
-200 examples in the suite; ``pytest -m slow`` runs 1,000.
+Through a folder and through a PostgreSQL server (the private test cluster): 200 and 25
+examples in the suite (a server's run copies a database per example); ``pytest -m slow`` runs
+1,000 and 250.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.store.models import Person, SyncPeer, SyncPending
 from tests.support.clock import local
-from tests.support.team import Team, assert_same_as_supervisor, make_team
+from tests.support.pg_cluster import Cluster
+from tests.support.team import Team, assert_same_as_supervisor, bundle_late, make_team
 
 EXAMPLES = int(os.environ.get("RESTART_CONVERGENCE_EXAMPLES", "200"))
+SERVER_EXAMPLES = int(os.environ.get("RESTART_CONVERGENCE_SERVER_EXAMPLES", "25"))
 
 OPS = st.lists(
     st.tuples(
@@ -51,8 +55,19 @@ PRISONS = ["", "BNI", "HMP"]
 
 @pytest.fixture
 def team(tmp_path: Path) -> Team:
-    """The three laptops, having synced once (they know each other's worker records)."""
-    template = make_team(tmp_path / "template")
+    """The three laptops and a folder, having synced once (they know each other's worker
+    records)."""
+    return _synced_team(make_team(tmp_path / "template"))
+
+
+@pytest.fixture
+def server_team(tmp_path: Path, pg_cluster: Cluster) -> Team:
+    """The same with a central server (a database of the private test cluster)."""
+    server = pg_cluster.conninfo(pg_cluster.new_database())
+    return _synced_team(make_team(tmp_path / "template", server=server))
+
+
+def _synced_team(template: Team) -> Team:
     sessions = [laptop.open() for laptop in template.laptops]
     try:
         for session in sessions * 2:
@@ -125,6 +140,10 @@ def _sync_with_a_bundle_late(team: Team, sync: SyncService, device_id: str) -> N
     """Sync while a laptop's newest bundle has not reached this copy of the export yet (a
     cloud folder still downloading). When it is the syncing laptop's own, it publishes its
     changes again from there: a bundle overlapping one already out."""
+    if team.server:
+        with bundle_late(team, device_id):
+            sync.sync_now()
+        return
     bundles = sorted((team.export / "devices" / device_id).glob("*-*.age"))
     if not bundles:
         sync.sync_now()
@@ -166,10 +185,14 @@ def _check(template: Team, root: Path, ops: list[tuple[str, int, int, int]]) -> 
     finally:
         for session in sessions:
             session.close()
+        team.discard()
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture,
+                                                        HealthCheck.too_slow]}  # fmt: skip
+
+
+@settings(max_examples=EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
 @given(ops=OPS)
 def test_every_laptop_ends_with_the_same_records_and_conflicts(
     team: Team, tmp_path: Path, ops: list[tuple[str, int, int, int]]
@@ -177,11 +200,27 @@ def test_every_laptop_ends_with_the_same_records_and_conflicts(
     _check(team, tmp_path / "run", ops)
 
 
+@settings(max_examples=SERVER_EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
+@given(ops=OPS)
+def test_every_laptop_ends_with_the_same_records_through_a_server(
+    server_team: Team, tmp_path: Path, ops: list[tuple[str, int, int, int]]
+) -> None:
+    _check(server_team, tmp_path / "run", ops)
+
+
 @pytest.mark.slow
-@settings(max_examples=1000, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(max_examples=1000, **_SETTINGS)  # type: ignore[arg-type]
 @given(ops=OPS)
 def test_every_laptop_converges_over_many_more_examples(
     team: Team, tmp_path: Path, ops: list[tuple[str, int, int, int]]
 ) -> None:
     _check(team, tmp_path / "run", ops)
+
+
+@pytest.mark.slow
+@settings(max_examples=SERVER_EXAMPLES * 10, **_SETTINGS)  # type: ignore[arg-type]
+@given(ops=OPS)
+def test_every_laptop_converges_through_a_server_over_many_more_examples(
+    server_team: Team, tmp_path: Path, ops: list[tuple[str, int, int, int]]
+) -> None:
+    _check(server_team, tmp_path / "run", ops)

@@ -161,8 +161,11 @@ class PostgresTarget:
     def conninfo(self) -> str:
         return self._conninfo
 
-    def _password_name(self, role: str) -> str:
-        return f"central-server {role} {self._conninfo}"
+    @staticmethod
+    def _password_name(role: str) -> str:
+        """The keyring entry of a role's password: a device's role is its own, whatever
+        address the server is reached by (a replica after a failover, a new host name)."""
+        return f"central-server {role}"
 
     def _open(self, role: str | None) -> psycopg.Connection[Any]:
         params: dict[str, Any] = {"autocommit": True, "application_name": "restart-desktop"}

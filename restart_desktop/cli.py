@@ -98,6 +98,13 @@ def _parser() -> argparse.ArgumentParser:
     which.add_argument("--all-pending", action="store_true", help="every device asking to join")
     remove = team_sub.add_parser("remove", help="supervisor: remove a device (a lost laptop)")
     remove.add_argument("device")
+    move = team_sub.add_parser(
+        "move", help="administrator: copy the team's whole export to another target, verbatim "
+        "(folder to server or back); then every laptop syncs with --target NEW")
+    move.add_argument("--from", dest="source", metavar="PATH_OR_URL", required=True)
+    move.add_argument("--to", dest="destination", metavar="PATH_OR_URL", required=True,
+                      help="an empty folder, or a server set up with the schema script, as "
+                      "its owner (postgresql://OWNER@HOST/DB)")
     promote = team_sub.add_parser(
         "promote", help="supervisor: make a member a supervisor (receives every case, reviews)")
     promote.add_argument("device")
@@ -363,6 +370,15 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
 
 
 def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
+    if args.team_command == "move":  # an administrator's: no data folder needed
+        from restart_desktop.app.team_move import laptops_target, move_team
+
+        moved = move_team(args.source, args.destination)
+        print(f"Moved the team: {moved.bundles} bundles and {moved.files} files of "
+              f"{moved.devices} laptops, and {moved.requests} requests to join. Each laptop "
+              f"now syncs with: restart-desktop sync --target "
+              f"'{laptops_target(args.destination)}'")
+        return EXIT_OK
     from pathlib import Path
 
     from restart_desktop.app.sync import SyncService, write_recovery_identity

@@ -462,3 +462,29 @@ class PostgresTarget:
                       " WHERE device_id = %s", (device_id,))
 
         self._run(disable)
+
+    # --- a team moved here (``team move``), as the administrator ---------------------------
+    def copy_request(self, device_id: str, data: bytes) -> None:
+        self._run(lambda c: c.execute(
+            "INSERT INTO restart.requests (device_id, data) VALUES (%s, %s)"
+            " ON CONFLICT DO NOTHING", (device_id, data)))
+
+    def adopt(self, device_ids: list[str], founder: str | None) -> None:
+        """Make the roles of a team's members (moved here from another target): the
+        founding supervisor's may create the others'. Without passwords: each laptop's
+        administrator sets one, or the server checks client certificates
+        (docs/central-server.md)."""
+
+        def make(c: psycopg.Cursor[Any]) -> None:
+            for device_id in device_ids:
+                role = device_role(device_id)
+                self._make_role(c, role, None, "CREATEROLE" if device_id == founder else "")
+                admin = " WITH ADMIN OPTION" if device_id == founder else ""
+                c.execute(sql.SQL("GRANT restart_device TO {}" + admin).format(
+                    sql.Identifier(role)))
+                if device_id == founder:
+                    c.execute(sql.SQL("GRANT restart_supervisor TO {}").format(
+                        sql.Identifier(role)))
+                self._add_member(c, device_id, role)
+
+        self._run(make)

@@ -6,9 +6,10 @@ needed.
 
 On a server the roster goes last: a move cut short leaves no team there (a laptop refuses
 it). A folder takes a device's files only under a roster, so there it goes first. Either way,
-running the same move again finishes it (a destination holding another team is refused). On a server destination the administrator's
-role (the connection string's user, allowed to create roles) makes each member's role: the
-team's founding supervisor's allowed to approve others, the rest plain devices.
+running the same move again finishes it (a destination holding another team is refused).
+On a server destination the administrator's role (the connection string's user, allowed to
+create roles) makes each member's role: the team's founding supervisor's allowed to approve
+others, the rest plain devices.
 """
 
 from __future__ import annotations

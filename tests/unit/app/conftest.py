@@ -1,5 +1,6 @@
 """Fixtures of the app service tests that sync: a supervisor's laptop beside the enrolled
-worker's, and a central export folder holding their signed roster."""
+worker's, and a central export holding their signed roster: a folder, and (parametrised) a
+database of the private PostgreSQL test cluster, seen as its superuser."""
 
 from __future__ import annotations
 
@@ -15,8 +16,11 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.postgres import PostgresTarget
 from restart_desktop.sync.roster import Member, Roster, sign_roster
+from restart_desktop.sync.target import Target
 from tests.support.constants import PASSPHRASE
+from tests.support.pg_cluster import SUPERUSER
 
 
 @pytest.fixture
@@ -31,9 +35,14 @@ def supervisor(tmp_path: Path, fast_kdf: KdfParams, organisation_code: str) -> I
 
 
 @pytest.fixture
-def target(tmp_path: Path) -> FolderTarget:
+def target(tmp_path: Path, server: str | None) -> Iterator[Target]:
+    if server is not None:
+        found = PostgresTarget(f"{server} user={SUPERUSER}")
+        yield found
+        found.close()
+        return
     (tmp_path / "export").mkdir()
-    return FolderTarget(tmp_path / "export")
+    yield FolderTarget(tmp_path / "export")
 
 
 def _member(session: AppSession, role: str) -> Member:
@@ -43,7 +52,7 @@ def _member(session: AppSession, role: str) -> Member:
 
 
 @pytest.fixture
-def roster(enrolled: AppSession, supervisor: AppSession, target: FolderTarget) -> Roster:
+def roster(enrolled: AppSession, supervisor: AppSession, target: Target) -> Roster:
     keys = sync.device_keys(supervisor)
     team = Roster("team-test", 1, keys.verify_key, DeviceKeys.generate().age_recipient,
                   (_member(enrolled, "worker"), _member(supervisor, "supervisor")))  # fmt: skip

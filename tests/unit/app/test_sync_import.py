@@ -1,7 +1,7 @@
-"""Two laptops and a real folder: a worker's changes reach the supervisor's laptop through
-encrypted, signed bundles; again is harmless; a damaged or missing bundle stops that device and
-applies nothing of it; a removed device is not imported; one field changed on both sides is kept
-as a conflict with both values."""
+"""Two laptops and a real folder or server (parametrised): a worker's changes reach the
+supervisor's laptop through encrypted, signed bundles; again is harmless; a damaged or
+missing bundle stops that device and applies nothing of it; a removed device is not imported;
+one field changed on both sides is kept as a conflict with both values."""
 
 from __future__ import annotations
 
@@ -16,8 +16,10 @@ from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
 from restart_desktop.store.models import Person, SyncConflict
-from restart_desktop.sync.folder import FolderTarget, bundle_name
+from restart_desktop.sync.folder import Published, bundle_name
 from restart_desktop.sync.roster import Roster, RosterError, verify_roster
+from restart_desktop.sync.target import Target
+from tests.support.export_surgery import put, take_out
 
 
 def _people(session: AppSession) -> dict[str, str]:
@@ -26,7 +28,7 @@ def _people(session: AppSession) -> dict[str, str]:
 
 
 def test_a_workers_changes_reach_the_supervisor(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     data, signature = target.read_roster() or (b"", b"")
     assert verify_roster(data, signature, roster.supervisor_key) == roster
@@ -60,23 +62,22 @@ def test_a_workers_changes_reach_the_supervisor(
 
 
 def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="First"))
     (first,) = sync.export_changes(enrolled, target, roster.recipients)
     cases.create_case(CaseFields(given_name="Testy", family_name="Second"))
     (second,) = sync.export_changes(enrolled, target, roster.recipients)
-    folder = target.root / "devices" / enrolled.device_id
-    original = (folder / first.name).read_bytes()
-    (folder / first.name).write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
+    original, signature = target.read(first)
+    put(target, first, original[:-1] + bytes([original[-1] ^ 1]), signature)
 
     report = sync.import_changes(supervisor, target, roster)
     assert "was refused" in report.problems[enrolled.device_id]
     assert report.applied == 0 and _people(supervisor) == {}
 
-    (folder / first.name).write_bytes(original)
-    (folder / second.name).unlink()
+    put(target, first, original, signature)
+    take_out(target, second)
     cases.create_case(CaseFields(given_name="Testy", family_name="Third"))
     sync.export_changes(enrolled, target, roster.recipients)  # republishes 2 with 3: no gap
     report = sync.import_changes(supervisor, target, roster)
@@ -85,29 +86,26 @@ def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
 
 
 def test_a_gap_stops_a_device_until_the_missing_bundle_comes(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     cases = CaseService(enrolled)
     published = []
     for name in ("One", "Two", "Three"):
         cases.create_case(CaseFields(given_name="Testy", family_name=name))
         published += sync.export_changes(enrolled, target, roster.recipients)
-    folder = target.root / "devices" / enrolled.device_id
-    hidden = folder / published[1].name
-    kept = hidden.read_bytes()
-    hidden.unlink()
+    kept = take_out(target, published[1])
     report = sync.import_changes(supervisor, target, roster)
     assert report.problems[enrolled.device_id].startswith(
         f"Waiting for bundle {published[1].from_seq}-{published[1].to_seq} from "
     )
     assert sorted(_people(supervisor).values()) == ["One"]
-    hidden.write_bytes(kept)
+    put(target, published[1], *kept)
     assert sync.import_changes(supervisor, target, roster).problems == {}
     assert sorted(_people(supervisor).values()) == ["One", "Three", "Two"]
 
 
 def test_a_device_removed_from_the_roster_is_not_imported(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Lostlaptop"))
     sync.export_changes(enrolled, target, roster.recipients)
@@ -120,7 +118,7 @@ def test_a_device_removed_from_the_roster_is_not_imported(
 
 
 def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     worker_cases = CaseService(enrolled)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
@@ -155,7 +153,7 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
 
 
 def test_choosing_a_value_ends_the_conflict_on_both_laptops(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     from dataclasses import replace
 
@@ -191,25 +189,22 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
 
 
 def test_a_renamed_or_replayed_bundle_is_refused(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="Original"))
     (first,) = sync.export_changes(enrolled, target, roster.recipients)
     assert sync.import_changes(supervisor, target, roster).problems == {}
-    folder = target.root / "devices" / enrolled.device_id
     # An old bundle replayed under the next name (with its own, now mismatched, signature).
-    replay = bundle_name(first.to_seq + 1, first.to_seq * 2)
-    (folder / replay.replace(".age", ".sig")).write_bytes(
-        (folder / first.name.replace(".age", ".sig")).read_bytes())
-    (folder / replay).write_bytes((folder / first.name).read_bytes())
+    replay = Published(enrolled.device_id, first.to_seq + 1, first.to_seq * 2)
+    put(target, replay, *target.read(first))
     report = sync.import_changes(supervisor, target, roster)
     assert "signature" in report.problems[enrolled.device_id] and report.applied == 0
     assert sorted(_people(supervisor).values()) == ["Original"]
 
 
 def test_a_bundle_from_a_newer_version_is_refused_with_the_reason(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     from restart_desktop.sync.bundle import encode_bundle
     from restart_desktop.sync.envelope import seal

@@ -12,14 +12,14 @@ from restart_desktop.app import sync
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, EditClashed
-from restart_desktop.sync.folder import FolderTarget
 from restart_desktop.sync.roster import Roster
+from restart_desktop.sync.target import Target
 
 NAMES = [f.name for f in fields(CaseFields)]
 
 
 def test_a_form_opened_before_a_sync_keeps_what_the_sync_brought(
-    enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
+    enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     worker_cases, supervisor_cases = CaseService(enrolled), CaseService(supervisor)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Oldname",

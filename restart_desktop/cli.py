@@ -323,7 +323,7 @@ def _target_arg(text: str) -> Path | str:
     """A server's connection string as it is; a folder as a path."""
     from pathlib import Path
 
-    from restart_desktop.sync.postgres import is_server_target
+    from restart_desktop.sync.target import is_server_target
 
     return text if is_server_target(text) else Path(text)
 

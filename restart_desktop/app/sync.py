@@ -99,8 +99,6 @@ from restart_desktop.sync.folder import (
     Published,
     TargetUnavailable,
 )
-from restart_desktop.sync.postgres import PostgresTarget
-from restart_desktop.sync.postgres import is_server_target as is_server_target
 from restart_desktop.sync.roster import (
     Member,
     Roster,
@@ -109,6 +107,7 @@ from restart_desktop.sync.roster import (
     verify_roster,
 )
 from restart_desktop.sync.target import ServerUnreachable, Target
+from restart_desktop.sync.target import is_server_target as is_server_target
 
 log = logging.getLogger(__name__)
 
@@ -552,6 +551,8 @@ class SyncService:
         if not where:
             return None
         if is_server_target(where):
+            from restart_desktop.sync.postgres import PostgresTarget  # psycopg: 0.2 s to load
+
             return PostgresTarget(where, self._app.device_id)
         return FolderTarget(Path(where))
 
@@ -562,6 +563,8 @@ class SyncService:
         ``create``: make the folder if missing and its parent is there (the team being
         made); otherwise it must exist."""
         if isinstance(path, str) and is_server_target(path):
+            from restart_desktop.sync.postgres import PostgresTarget
+
             try:
                 server = PostgresTarget(path, self._app.device_id)
                 server.check()

@@ -40,6 +40,7 @@ from restart_desktop.sync.folder import (
     TargetUnavailable,
 )
 from restart_desktop.sync.target import ServerUnreachable
+from restart_desktop.sync.target import is_server_target as is_server_target
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -50,16 +51,8 @@ JOINING_ROLE = "restart_joining"
 STATEMENT_TIMEOUT = os.environ.get("RESTART_DESKTOP_PG_STATEMENT_TIMEOUT", "60s")
 CONNECT_TIMEOUT_SECONDS = 10
 _DEVICE_ID = re.compile(r"[0-9a-f-]{36}")
-_SERVER_PREFIXES = ("postgresql://", "postgres://")
 _NO_SCHEMA = ("This PostgreSQL database holds no RESTART Desktop central export: ask its "
               "administrator to run the setup script (docs/central-server.md).")  # fmt: skip
-
-
-def is_server_target(text: str) -> bool:
-    """Whether a ``--target`` names a server (a libpq URL or key=value connection string,
-    such as ``service=NAME``) rather than a folder."""
-    text = text.strip()
-    return text.startswith(_SERVER_PREFIXES) or bool(re.match(r"^[a-z_]+\s*=", text))
 
 
 def device_role(device_id: str) -> str:

@@ -6,10 +6,20 @@ are the laptops', above this interface, and never depend on which target it is.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Protocol
 
 from restart_desktop.sync.folder import Published, TargetUnavailable
+
+_SERVER_PREFIXES = ("postgresql://", "postgres://")
+
+
+def is_server_target(text: str) -> bool:
+    """Whether a ``--target`` names a server (a libpq URL or key=value connection string,
+    such as ``service=NAME``) rather than a folder."""
+    text = text.strip()
+    return text.startswith(_SERVER_PREFIXES) or bool(re.match(r"^[a-z_]+\s*=", text))
 
 
 class ServerUnreachable(TargetUnavailable):

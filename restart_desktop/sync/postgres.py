@@ -244,6 +244,8 @@ class PostgresTarget:
         except (psycopg.OperationalError, psycopg.InterfaceError) as error:
             self.close()
             raise ServerUnreachable(f"Central server not reachable ({_words(error)}).") from None
+        except psycopg.Error as error:  # anything else the server says: in words, no trace
+            raise OSError(5, f"the central server refused it: {_words(error)}") from None
 
     def reachable(self) -> bool:
         try:

@@ -21,6 +21,7 @@ from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.ui.application import MainWindow
 from tests.support import lock_holder
 from tests.support.constants import PASSPHRASE
+from tests.support.pg_cluster import SUPERUSER, Cluster
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 SYNC_KEYS = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
@@ -298,3 +299,41 @@ def test_the_windows_sync_skips_a_round_while_another_sync_runs(
     qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
     qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
     assert len(list((export / "devices").rglob("*-*.age"))) == 1
+
+
+def test_a_central_server_down_is_said_with_the_changes_waiting(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    enrolled: AppSession,
+    tmp_path: Path,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+    pg_cluster: Cluster,
+) -> None:
+    server = pg_cluster.conninfo(pg_cluster.new_database())
+    supervisor = enrol(DataPaths(tmp_path / "sup"), name="Supervisor (fictional)",
+                       organisation_code=organisation_code, role=Role.SUPERVISOR,
+                       passphrase=PASSPHRASE, kdf=fast_kdf)  # fmt: skip
+    SyncService(supervisor).create_team(f"{server} user={SUPERUSER}",
+                                        DeviceKeys.generate().age_recipient)  # fmt: skip
+    SyncService(enrolled).request_to_join(server)
+    SyncService(supervisor).approve(enrolled.device_id)
+    supervisor.close()
+    enrolled.close()
+
+    window = make_window()
+    unlock(qtbot, window)
+    label = window.sync_label
+    qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
+    session = window.session
+    assert session is not None
+    pg_cluster.stop("immediate")
+    try:
+        CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Down"))
+        qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
+        qtbot.waitUntil(lambda: label.text().startswith("Central"), timeout=SIGNAL_TIMEOUT_MS)
+        assert label.text() == "Central server not reachable, 1 change waiting"
+    finally:
+        pg_cluster.start()
+    qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
+    qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)

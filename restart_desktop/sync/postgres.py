@@ -21,6 +21,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 import logging
 import os
 import re
@@ -381,9 +382,21 @@ class PostgresTarget:
             " ON CONFLICT DO NOTHING", (device_id, data, verifier)))
 
     def requests(self) -> list[bytes]:
+        """The requests whose entry names the device they were filed for (approving makes
+        that device's role with that request's password verifier)."""
         rows = self._run(lambda c: c.execute(
-            "SELECT data FROM restart.requests ORDER BY device_id").fetchall())
-        return [bytes(row[0]) for row in rows]
+            "SELECT device_id, data FROM restart.requests ORDER BY device_id").fetchall())
+        found = []
+        for device_id, data in rows:
+            try:
+                named = json.loads(bytes(data)).get("device_id")
+            except (ValueError, AttributeError):
+                named = None
+            if named == device_id:
+                found.append(bytes(data))
+            else:
+                log.warning("a join request on the central server names another device")
+        return found
 
     def has_request(self, device_id: str) -> bool:
         row = self._run(lambda c: c.execute(

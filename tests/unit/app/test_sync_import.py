@@ -37,7 +37,7 @@ def test_a_workers_changes_reach_the_supervisor(
         person_id=case, contact_at=dt.datetime.now(dt.UTC).replace(microsecond=0)
         - dt.timedelta(hours=1), text="Met on the wing about the hostel (test)",
     ))  # fmt: skip
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
 
     report = sync.import_changes(supervisor, target, roster)
 
@@ -53,7 +53,7 @@ def test_a_workers_changes_reach_the_supervisor(
     lead.create_case(CaseFields(given_name="Testy", family_name="Later"))
     shown = lead.get_case(case).fields
     lead.update_case(case, replace(shown, nomis_number="A1234BC"))
-    sync.export_changes(supervisor, target, roster.recipients)
+    sync.export_changes(supervisor, target, roster)
     back = sync.import_changes(enrolled, target, roster)
     assert back.applied >= 1 and list(_people(enrolled).values()) == ["Travelson"]
     assert CaseService(enrolled).get_case(case).fields.nomis_number == "A1234BC"
@@ -64,9 +64,9 @@ def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
 ) -> None:
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="First"))
-    (first,) = sync.export_changes(enrolled, target, roster.recipients)
+    (first,) = sync.export_changes(enrolled, target, roster)
     cases.create_case(CaseFields(given_name="Testy", family_name="Second"))
-    (second,) = sync.export_changes(enrolled, target, roster.recipients)
+    (second,) = sync.export_changes(enrolled, target, roster)
     folder = target.root / "devices" / enrolled.device_id
     original = (folder / first.name).read_bytes()
     (folder / first.name).write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
@@ -78,7 +78,7 @@ def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
     (folder / first.name).write_bytes(original)
     (folder / second.name).unlink()
     cases.create_case(CaseFields(given_name="Testy", family_name="Third"))
-    sync.export_changes(enrolled, target, roster.recipients)  # republishes 2 with 3: no gap
+    sync.export_changes(enrolled, target, roster)  # republishes 2 with 3: no gap
     report = sync.import_changes(supervisor, target, roster)
     assert report.problems == {}
     assert sorted(_people(supervisor).values()) == ["First", "Second", "Third"]
@@ -91,7 +91,7 @@ def test_a_gap_stops_a_device_until_the_missing_bundle_comes(
     published = []
     for name in ("One", "Two", "Three"):
         cases.create_case(CaseFields(given_name="Testy", family_name=name))
-        published += sync.export_changes(enrolled, target, roster.recipients)
+        published += sync.export_changes(enrolled, target, roster)
     folder = target.root / "devices" / enrolled.device_id
     hidden = folder / published[1].name
     kept = hidden.read_bytes()
@@ -110,7 +110,7 @@ def test_a_device_removed_from_the_roster_is_not_imported(
     enrolled: AppSession, supervisor: AppSession, target: FolderTarget, roster: Roster
 ) -> None:
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Lostlaptop"))
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     without = Roster(roster.team_id, 2, roster.supervisor_key, roster.recovery_recipient,
                      tuple(m for m in roster.members if m.device_id != enrolled.device_id))
     assert sync.import_changes(supervisor, target, without).bundles == 0
@@ -124,7 +124,7 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
 ) -> None:
     worker_cases = CaseService(enrolled)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     # Both change the prison number without seeing the other's change.
     supervisor_cases = CaseService(supervisor)
@@ -134,7 +134,7 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
     supervisor_cases.update_case(case, replace(on_supervisor, nomis_number="Z1111AA"))
     worker_cases.update_case(case, replace(worker_cases.get_case(case).fields,
                                            nomis_number="Z2222BB"))  # fmt: skip
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
 
     report = sync.import_changes(supervisor, target, roster)
 
@@ -145,7 +145,7 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
         assert conflict.winner_change_id == conflict.change_ids[1]  # the worker's, made later
         assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
     # The worker's laptop, once it has the supervisor's change, lists the same conflict.
-    sync.export_changes(supervisor, target, roster.recipients)
+    sync.export_changes(supervisor, target, roster)
     sync.import_changes(enrolled, target, roster)
     with enrolled.db.read() as s:
         (same,) = s.scalars(select(SyncConflict)).all()
@@ -161,13 +161,13 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
 
     worker_cases, supervisor_cases = CaseService(enrolled), CaseService(supervisor)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     supervisor_cases.update_case(case, replace(supervisor_cases.get_case(case).fields,
                                                nomis_number="Z1111AA"))  # fmt: skip
     worker_cases.update_case(case, replace(worker_cases.get_case(case).fields,
                                            nomis_number="Z2222BB"))  # fmt: skip
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     service = sync.SyncService(supervisor)
     (conflict,) = service.conflicts()
@@ -182,7 +182,7 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
 
     assert service.conflicts() == []
     assert supervisor_cases.get_case(case).fields.nomis_number == "Z1111AA"
-    sync.export_changes(supervisor, target, roster.recipients)
+    sync.export_changes(supervisor, target, roster)
     sync.import_changes(enrolled, target, roster)
     assert sync.SyncService(enrolled).conflicts() == []  # settled by the choice that came in
     assert worker_cases.get_case(case).fields.nomis_number == "Z1111AA"
@@ -195,7 +195,7 @@ def test_a_renamed_or_replayed_bundle_is_refused(
 ) -> None:
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="Original"))
-    (first,) = sync.export_changes(enrolled, target, roster.recipients)
+    (first,) = sync.export_changes(enrolled, target, roster)
     assert sync.import_changes(supervisor, target, roster).problems == {}
     folder = target.root / "devices" / enrolled.device_id
     # An old bundle replayed under the next name (with its own, now mismatched, signature).

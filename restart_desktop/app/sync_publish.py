@@ -29,9 +29,10 @@ from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.merge import bases_of
+from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.case_index import audiences
 from restart_desktop.store.changes import to_json_value, utcnow
-from restart_desktop.store.erasure import ERASED_ENTITY
+from restart_desktop.store.erasure import ERASED_ENTITY, erasures_here
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
     Change,
@@ -289,9 +290,13 @@ def _audiences(session: AppSession, team: TeamAudiences,
     cases = sorted({str(c["case_id"]) for c in changes if c.get("case_id")})
     with session.db.read() as s:
         known = audiences(s, cases)
+        gone = {case for case, rule in erasures_here(s, cases).items()
+                if rule == ErasureRule.RETENTION}  # what stays (audit entries): supervisors'
+
     return {str(c["change_id"]): team.of_change(
         str(c["case_id"]) if c.get("case_id") else None, str(c["entity"]),
-        known.get(str(c["case_id"]))) for c in changes}  # fmt: skip
+        known.get(str(c["case_id"])), erased=str(c["case_id"]) in gone)
+        for c in changes}  # fmt: skip
 
 
 def _publish(session: AppSession, target: FolderTarget, roster: Roster,

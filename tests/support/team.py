@@ -57,8 +57,9 @@ class Team:
         return Team(root, root / "export", moved)
 
 
-def make_team(root: Path, workers: int = 2) -> Team:
-    """Enrol a supervisor and ``workers`` workers, make the team and approve everyone."""
+def make_team(root: Path, workers: int = 2, recovery: DeviceKeys | None = None) -> Team:
+    """Enrol a supervisor and ``workers`` workers, make the team and approve everyone
+    (``recovery``: the team's recovery identity, when the test reads with it)."""
     organisation = load_reference_data().organisations[0].code
     export = root / "export"
     export.mkdir(parents=True)
@@ -74,7 +75,7 @@ def make_team(root: Path, workers: int = 2) -> Team:
         try:
             service = SyncService(session)
             if role == Role.SUPERVISOR:
-                service.create_team(export, DeviceKeys.generate().age_recipient)
+                service.create_team(export, (recovery or DeviceKeys.generate()).age_recipient)
             else:
                 service.request_to_join(export)
         finally:

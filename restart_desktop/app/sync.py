@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, or_, select
+from sqlalchemy import Text, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -290,8 +290,9 @@ def fetch_skipped(session: AppSession, target: FolderTarget, roster: Roster) -> 
 def _note_read(s: Session, item: Published) -> None:
     """Remember which generation of a bundle this laptop has read (a newer one is read again
     for the parts addressed to it then)."""
-    s.merge(SyncReadBundle(device_id=item.device_id, from_seq=item.from_seq,
-                           to_seq=item.to_seq, generation=item.generation))  # fmt: skip
+    s.execute(insert(SyncReadBundle).prefix_with("OR REPLACE"), [
+        {"device_id": item.device_id, "from_seq": item.from_seq, "to_seq": item.to_seq,
+         "generation": item.generation}])  # fmt: skip
 
 
 def read_new_generations(session: AppSession, target: FolderTarget, roster: Roster) -> int:
@@ -302,26 +303,35 @@ def read_new_generations(session: AppSession, target: FolderTarget, roster: Rost
     read before this laptop recorded generations (format 1 and 2 ones, read whole) are
     recorded as read. Returns the changes applied."""
     applied = 0
-    keys = device_keys(session)
+    again = {member.device_id: [p for p in target.published(member.device_id)
+                                if p.generation > 1]
+             for member in roster.members if member.device_id != session.device_id}
+    if not any(again.values()):
+        return 0  # nothing published again: no generation to compare (no SQL)
+    keys: DeviceKeys | None = None
+    with session.db.read() as s:  # two statements, whatever the team's size
+        high_waters = dict(s.execute(select(SyncPeer.device_id, SyncPeer.high_water)).all())
+        read: dict[tuple[str, int, int], int] = {
+            (row.device_id, row.from_seq, row.to_seq): row.generation
+            for row in s.execute(select(SyncReadBundle.device_id, SyncReadBundle.from_seq,
+                                        SyncReadBundle.to_seq, SyncReadBundle.generation))}
     for member in roster.members:
-        if member.device_id == session.device_id:
+        high_water = high_waters.get(member.device_id, 0)
+        if member.device_id == session.device_id or not high_water:
             continue
-        with session.db.read() as s:
-            peer = s.get(SyncPeer, member.device_id)
-            high_water = peer.high_water if peer else 0
-            read = {(row.from_seq, row.to_seq): row.generation for row in s.scalars(
-                select(SyncReadBundle).where(SyncReadBundle.device_id == member.device_id))}
-        if not high_water:
-            continue
-        items = [p for p in target.published(member.device_id) if p.to_seq <= high_water]
-        unrecorded = [p for p in items if (p.from_seq, p.to_seq) not in read]
+        # A bundle of generation 1 not recorded was read at generation 1 (or, written before
+        # generations were recorded here, read whole).
+        items = [p for p in again[member.device_id] if p.to_seq <= high_water]
+        unrecorded = [p for p in items if (p.device_id, p.from_seq, p.to_seq) not in read]
         if unrecorded:
             with session.db.write() as s:
                 for item in unrecorded:
                     _note_read(s, item)
         for item in items:
-            if read.get((item.from_seq, item.to_seq), item.generation) >= item.generation:
+            if read.get((item.device_id, item.from_seq, item.to_seq),
+                        item.generation) >= item.generation:  # fmt: skip
                 continue
+            keys = keys or device_keys(session)
             try:
                 received = read_bundle(target, member, item, keys, session.device_id)
             except (EnvelopeError, BundleError, FileNotFoundError):

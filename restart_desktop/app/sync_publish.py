@@ -289,11 +289,15 @@ def _audiences(session: AppSession, team: TeamAudiences,
     """Change id -> the devices entitled to it, by this laptop's case index now."""
     cases = sorted({str(c["case_id"]) for c in changes if c.get("case_id")})
     with session.db.read() as s:
-        known = audiences(s, cases)
+        known = audiences(s, cases) if cases else {}
         gone = {case for case, rule in erasures_here(s, cases).items()
-                if rule == ErasureRule.RETENTION}  # what stays (audit entries): supervisors'
+                if rule == ErasureRule.RETENTION} if cases else set()  # fmt: skip
+        # (of a case erased everywhere, what stays, audit entries: the supervisors')
 
-    return {str(c["change_id"]): team.of_change(
+    # The writing laptop can always open its own changes again: a case erased from it and
+    # come back brings back what it wrote itself, which no other laptop may publish.
+    own = frozenset({session.device_id}) & team.everyone
+    return {str(c["change_id"]): own | team.of_change(
         str(c["case_id"]) if c.get("case_id") else None, str(c["entity"]),
         known.get(str(c["case_id"])), erased=str(c["case_id"]) in gone)
         for c in changes}  # fmt: skip

@@ -4,8 +4,8 @@ and after each way a case moves (recorded by a worker, allocation, handover, sha
 back, erasure, a member added, a replacement laptop taking a worker's cases, a member
 removed, a new supervisor) every part of every bundle in the export is tried with every
 device's own key and with the recovery identity: each device opens exactly the parts holding
-changes it is entitled to (as the supervisor's records say), and the recovery identity opens
-everything."""
+changes it is entitled to (as the supervisor's records say) or wrote itself, and the recovery
+identity opens everything."""
 
 from __future__ import annotations
 
@@ -118,7 +118,8 @@ class Export:
                 assert plain is not None, "the recovery identity opens every part"
                 for change in decode_part(plain, manifest.device_id, entry, manifest.from_seq,
                                           manifest.to_seq):  # fmt: skip
-                    expected = self.entitled(roster, dict(change))
+                    # ... and the laptop that wrote it (it may need it back).
+                    expected = self.entitled(roster, dict(change)) | {path.parent.name}
                     assert opens == expected | {RECOVERY}, (change["entity"], part.name)
                     assert set(entry.recipients) == expected
                 tried += 1

@@ -865,7 +865,7 @@ class SyncService:
         erased = self._run_retention(report)
         if erased:  # the tombstones go out now
             published += export_changes(self._app, target, roster)
-        if erased or report.erased:
+        if erased or report.erased or own.scrub_due:  # (erased outside a sync too)
             scrub_published(self._app, target, roster)
         self.remember_sent(max([own.position, *(item.to_seq for item in published)]))
         return SyncResult("synced", len(published), report, differs_from=differs,

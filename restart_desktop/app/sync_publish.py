@@ -29,10 +29,9 @@ from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.merge import bases_of
-from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.case_index import audiences
 from restart_desktop.store.changes import to_json_value, utcnow
-from restart_desktop.store.erasure import ERASED_ENTITY, erasures_here
+from restart_desktop.store.erasure import ERASED_ENTITY
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import (
     Change,
@@ -156,6 +155,7 @@ class OwnFolder:
     position: int  # the last change in a verified bundle of this laptop (0: none)
     set_aside: tuple[str, ...] = ()  # files named like its bundles that it did not sign
     republished: int = 0  # its bundles found missing and published again
+    scrub_due: bool = False  # changes of cases erased here wait to leave its bundles
 
 
 def _record(session: AppSession, items: Sequence[tuple[Published, int]]) -> None:
@@ -184,14 +184,16 @@ def _set_aside(session: AppSession, target: FolderTarget, item: Published, reaso
     target.remove(item)
 
 
-def _ever_written(session: AppSession) -> tuple[int, int]:
-    """(the last change this laptop ever wrote, the last it recorded as published)."""
+def _ever_written(session: AppSession) -> tuple[int, int, bool]:
+    """(the last change this laptop ever wrote, the last it recorded as published, whether
+    changes of cases erased here wait to leave its bundles)."""
     device = session.device_id
     with session.db.read() as s:
         own = s.execute(select(func.max(Change.seq)).where(Change.device_id == device)).scalar()
         erased = s.execute(select(func.max(SyncErasedSeq.seq))).scalar()
         recorded = s.execute(select(func.max(SyncPublished.to_seq))).scalar()
-    return max(int(own or 0), int(erased or 0), int(recorded or 0)), int(recorded or 0)
+    return (max(int(own or 0), int(erased or 0), int(recorded or 0)), int(recorded or 0),
+            erased is not None)
 
 
 def check_own_folder(
@@ -201,7 +203,7 @@ def check_own_folder(
     with ``roster``, publish again any of its bundles missing from the export. Raises
     UserError when the export holds more of this laptop's changes than it ever wrote."""
     device, keys = session.device_id, device_keys(session)
-    ever, recorded_upto = _ever_written(session)
+    ever, recorded_upto, scrub_due = _ever_written(session)
     with session.db.read() as s:
         rows = s.execute(select(SyncPublished.from_seq, SyncPublished.to_seq,
                                 SyncPublished.generation))  # fmt: skip
@@ -252,7 +254,7 @@ def check_own_folder(
                     s.execute(delete(SyncPublished).where(SyncPublished.from_seq == first,
                                                           SyncPublished.to_seq == last))
     republished = len(again)
-    return OwnFolder(position, tuple(set_aside), republished)
+    return OwnFolder(position, tuple(set_aside), republished, scrub_due)
 
 
 def _uncovered(valid: Sequence[Published], upto: int) -> list[tuple[int, int]]:
@@ -290,17 +292,13 @@ def _audiences(session: AppSession, team: TeamAudiences,
     cases = sorted({str(c["case_id"]) for c in changes if c.get("case_id")})
     with session.db.read() as s:
         known = audiences(s, cases) if cases else {}
-        gone = {case for case, rule in erasures_here(s, cases).items()
-                if rule == ErasureRule.RETENTION} if cases else set()  # fmt: skip
-        # (of a case erased everywhere, what stays, audit entries: the supervisors')
 
     # The writing laptop can always open its own changes again: a case erased from it and
     # come back brings back what it wrote itself, which no other laptop may publish.
     own = frozenset({session.device_id}) & team.everyone
     return {str(c["change_id"]): own | team.of_change(
         str(c["case_id"]) if c.get("case_id") else None, str(c["entity"]),
-        known.get(str(c["case_id"])), erased=str(c["case_id"]) in gone)
-        for c in changes}  # fmt: skip
+        known.get(str(c["case_id"]))) for c in changes}  # fmt: skip
 
 
 def _publish(session: AppSession, target: FolderTarget, roster: Roster,
@@ -367,10 +365,13 @@ def export_changes(
 def _republish(session: AppSession, target: FolderTarget, item: Published,
                roster: Roster) -> bool:  # fmt: skip
     """Publish a bundle of this laptop again as the next generation (from the changes held
-    now), and retire the older one once the new one is complete. False (and nothing done)
-    when this laptop does not hold the whole range (a restored copy?): not its to redo."""
+    now: a change of a case erased since, as a stub), and retire the older one once the new
+    one is complete. False (and nothing done) when this laptop does not hold the whole range
+    (a restored copy?): not its to redo."""
     with session.db.read() as s:
-        changes = changes_in(s, item.device_id, item.from_seq, item.to_seq)
+        ours = s.get(SyncPublished, (item.from_seq, item.to_seq)) is not None
+        changes = changes_in(s, item.device_id, item.from_seq, item.to_seq,
+                             stubs_upto=item.to_seq if ours else 0)  # fmt: skip
     if len(changes) != item.to_seq - item.from_seq + 1:
         return False
     again = replace(item, generation=item.generation + 1)

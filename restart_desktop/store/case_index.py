@@ -11,13 +11,11 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.domain.allocation import CaseAudience, HandoverKind
 from restart_desktop.domain.case import CaseStatus
-from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.batches import batches
 from restart_desktop.store.models import Change, SyncAudienceMove, SyncCaseIndex
 
-#: Kinds of record that say who a case is for (an erasure under the retention rule: nobody
-#: but the supervisors any more).
-AUDIENCE_KINDS = frozenset({"people", "handovers", "erasures"})
+#: Kinds of record that say who a case is for.
+AUDIENCE_KINDS = frozenset({"people", "handovers"})
 #: Kinds of record that belong to no case (team records): every laptop keeps them.
 TEAM_ENTITIES = frozenset({"workers", "devices", "checklist_snapshots", "barriers", "erasures",
                            "evaluation_keys", "team_details"})
@@ -66,10 +64,6 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
     moved: set[str] = set()  # cases whose audience changed: published again to the new one
     for change in relevant:
         fields = change.get("fields") or {}
-        if change["entity"] == "erasures":  # erased everywhere: only the supervisors' now
-            if fields.get("rule") == ErasureRule.RETENTION.value and fields.get("case_id"):
-                moved.add(str(fields["case_id"]))
-            continue
         case_id = _case_in(change)
         if not case_id:
             continue

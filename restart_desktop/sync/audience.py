@@ -59,16 +59,15 @@ class TeamAudiences:
             recovery=roster.recovery_recipient,
         )  # fmt: skip
 
-    def of_change(self, case_id: str | None, entity: str, audience: CaseAudience | None,
-                  erased: bool = False) -> Audience:  # fmt: skip
+    def of_change(self, case_id: str | None, entity: str,
+                  audience: CaseAudience | None) -> Audience:  # fmt: skip
         """The devices entitled to a change of ``entity`` in ``case_id`` (None: a team
-        record), whose case is for ``audience``; of a case ``erased`` under the retention
-        rule (what stays of it: audit entries, ids only), the supervisors'."""
+        record), whose case is for ``audience`` (of a case erased, what stays of it, audit
+        entries, still goes to the case's last audience: each laptop's copy of a device's
+        audit chain stays whole)."""
         if case_id is None:
             return self.everyone
         found = set(self.supervisors)
-        if erased:
-            return frozenset(found)
         for worker in entitled_workers(audience):
             found |= self.by_worker.get(worker, frozenset())
         if keeps_entity(Role.ALLOCATOR, entity):

@@ -25,7 +25,7 @@ from restart_desktop.domain.case import CaseStatus, Role
 from restart_desktop.domain.reference import load_reference_data
 from restart_desktop.domain.roles import INTAKE_ENTITIES
 from restart_desktop.paths import DataPaths
-from restart_desktop.store.models import ContactNote, Erasure, Handover, Person
+from restart_desktop.store.models import ContactNote, Erasure, Handover, Person, SyncCaseIndex
 from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.sync.parts import decode_part, manifest_of
 from restart_desktop.sync.roster import Roster
@@ -90,9 +90,12 @@ class Export:
                 Handover.person_id == change["case_id"], Handover.kind == "share")))
             erased = s.scalars(select(Erasure.rule).where(
                 Erasure.case_id == change["case_id"])).first()  # fmt: skip
-        if person is None:  # erased: what stays of it (audit entries) is the supervisors'
+            last = s.get(SyncCaseIndex, change["case_id"])
+        if person is None:  # erased: what stays of it (audit entries) keeps its audience
             assert erased == "retention" and change["entity"] == "audit_entries", change
-            return found
+            assert last is not None
+            workers = {*last.shared_with, last.allocated_worker_id or last.created_by}
+            return found | {m.device_id for m in roster.members if m.worker_id in workers}
         workers = shared | {person.allocated_worker_id or person.created_by}
         return found | {m.device_id for m in roster.members if m.worker_id in workers}
 

@@ -159,7 +159,7 @@ def test_allocation_and_handover_move_a_case_with_its_history(tmp_path: Path) ->
         with first.db.read() as s:
             assert s.get(ContactNote, later) is None
         assert cases.allocate(case, one, "Gate cover", share=True) == HandoverKind.SHARE
-        _sync(supervisor, first, second)
+        _sync(supervisor, first, second, first)  # the second's notes, published again
         with first.db.read() as s:
             assert s.get(ContactNote, later) is not None
             shared = s.get(Person, case)

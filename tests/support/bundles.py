@@ -43,7 +43,7 @@ def readable_changes(path: Path, keys: DeviceKeys) -> list[Mapping[str, Any]]:
     changes: list[Mapping[str, Any]] = []
     for entry in found.parts:
         try:
-            data = open_sealed((path.parent / entry.name).read_bytes(), keys)
+            data = open_sealed((path.parent / "parts" / entry.name).read_bytes(), keys)
         except EnvelopeError:
             continue
         changes += decode_part(data, found.device_id, entry, found.from_seq, found.to_seq)

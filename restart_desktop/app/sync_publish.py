@@ -292,7 +292,6 @@ def _audiences(session: AppSession, team: TeamAudiences,
     cases = sorted({str(c["case_id"]) for c in changes if c.get("case_id")})
     with session.db.read() as s:
         known = audiences(s, cases) if cases else {}
-
     # The writing laptop can always open its own changes again: a case erased from it and
     # come back brings back what it wrote itself, which no other laptop may publish.
     own = frozenset({session.device_id}) & team.everyone

@@ -63,7 +63,7 @@ def test_changes_group_by_audience_in_sequence_order() -> None:
 
 
 def test_routes_carry_ids_never_names_or_content() -> None:
-    created = {"entity": "people", "record_id": "c", "case_id": "c", "hlc": "h1",
+    created: dict[str, Any] = {"entity": "people", "record_id": "c", "case_id": "c", "hlc": "h1",
                "author_id": "w-one", "fields": {"given_name": "Testy", "family_name": "Secret",
                                                 "allocated_worker_id": "w-two",
                                                 "status": "closed"}}  # fmt: skip
@@ -71,7 +71,7 @@ def test_routes_carry_ids_never_names_or_content() -> None:
     assert route is not None and "Secret" not in str(route) and "Testy" not in str(route)
     assert route_as_change(route)["fields"] == {"given_name": "", "allocated_worker_id": "w-two",
                                                 "status": "closed"}
-    shared = {"entity": "handovers", "record_id": "h", "case_id": "c", "hlc": "h2",
+    shared: dict[str, Any] = {"entity": "handovers", "record_id": "h", "case_id": "c", "hlc": "h2",
               "author_id": "w-lead", "fields": {"kind": "share", "to_worker_id": "w-one",
                                                 "person_id": "c", "note": "Secret note"}}
     share_route = route_of(shared)

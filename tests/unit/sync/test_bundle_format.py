@@ -99,7 +99,7 @@ def test_age_and_zstd_on_the_command_line_read_a_bundle(tmp_path: Path) -> None:
     assert manifest["format"] == FORMAT_3 == "restart-desktop-bundle/3"
     changes: list[str] = []
     for part in manifest["parts"]:
-        decrypted, lines = read(folder / part["name"])
+        decrypted, lines = read(folder / "parts" / part["name"])
         header, *rows = lines.rstrip("\n").split("\n")
         assert json.loads(header)["format"] == PART_FORMAT and len(rows) == part["count"]
         assert len(decrypted) < len(lines.encode())

@@ -28,8 +28,8 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
+from restart_desktop.domain.allocation import CaseAudience
 from restart_desktop.domain.merge import bases_of
-from restart_desktop.store.case_index import audiences
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY
 from restart_desktop.store.migrate import HEAD_REVISION
@@ -37,6 +37,7 @@ from restart_desktop.store.models import (
     Change,
     LocalSetting,
     SyncAudienceMove,
+    SyncCaseIndex,
     SyncErasedSeq,
     SyncPublished,
 )
@@ -290,8 +291,15 @@ def _audiences(session: AppSession, team: TeamAudiences,
                changes: Sequence[dict[str, object]]) -> dict[str, Audience]:  # fmt: skip
     """Change id -> the devices entitled to it, by this laptop's case index now."""
     cases = sorted({str(c["case_id"]) for c in changes if c.get("case_id")})
-    with session.db.read() as s:
-        known = audiences(s, cases) if cases else {}
+    known: dict[str, CaseAudience] = {}
+    columns = (SyncCaseIndex.case_id, SyncCaseIndex.created_by,
+               SyncCaseIndex.allocated_worker_id, SyncCaseIndex.shared_with)  # fmt: skip
+    with session.db.read() as s:  # plain rows: this runs for every bundle published
+        for start in range(0, len(cases), 500):
+            for row in s.execute(select(*columns).where(
+                    SyncCaseIndex.case_id.in_(cases[start : start + 500]))):  # fmt: skip
+                known[row.case_id] = CaseAudience(row.created_by, row.allocated_worker_id,
+                                                  tuple(row.shared_with or ()))  # fmt: skip
     # The writing laptop can always open its own changes again: a case erased from it and
     # come back brings back what it wrote itself, which no other laptop may publish.
     own = frozenset({session.device_id}) & team.everyone
@@ -310,14 +318,16 @@ def _publish(session: AppSession, target: FolderTarget, roster: Roster,
     team = TeamAudiences.of(roster)
     name = bundle_name(first, final, generation)
     entries: list[PartEntry] = []
+    parts: list[tuple[str, bytes, bytes]] = []
     for audience, members in group(changes, _audiences(session, team, changes)):
         ciphertext = encrypt(encode_part(device, HEAD_REVISION, first, final, members),
                              team.age_recipients(audience))  # fmt: skip
         part = part_name(name, ciphertext)
-        target.publish_part(device, part, ciphertext, sign(ciphertext, keys, device, part))
+        parts.append((part, ciphertext, sign(ciphertext, keys, device, part)))
         entries.append(PartEntry(part, tuple(sorted(audience)),
                                  runs_of([int(str(c["seq"])) for c in members]), len(members),
                                  hashlib.sha256(ciphertext).hexdigest()))  # fmt: skip
+    target.publish_parts(device, parts)  # all of them before the manifest that lists them
     routes = [route for route in map(route_of, changes) if route is not None]
     ciphertext = encrypt(encode_manifest(device, HEAD_REVISION, first, final, entries, routes),
                          team.age_recipients(team.everyone))  # fmt: skip

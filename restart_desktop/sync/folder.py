@@ -18,7 +18,7 @@ import os
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -219,14 +219,25 @@ class FolderTarget:
                 (parts / name).unlink(missing_ok=True)
             fsync_dir(parts)
 
-    def publish_part(self, device_id: str, name: str, ciphertext: bytes,
-                     signature: bytes) -> None:  # fmt: skip
-        """A part of a format 3 bundle, before its manifest (signature first, then the part;
-        named by its bytes, so never replaced by other bytes)."""
+    def publish_parts(self, device_id: str,
+                      parts: Sequence[tuple[str, bytes, bytes]]) -> None:  # fmt: skip
+        """The parts of a format 3 bundle (name, ciphertext, signature), before its manifest:
+        each file written under a name of its own, flushed and renamed (signature first),
+        then the folder flushed once. Named by their bytes, so never replaced by others."""
         folder = self._own_folder(device_id) / PARTS
         folder.mkdir(exist_ok=True)
-        write_atomically(folder / signature_name(name), signature, SHARED)
-        write_atomically(folder / name, ciphertext, SHARED)
+        for name, ciphertext, signature in parts:
+            for path, data in ((folder / signature_name(name), signature),
+                               (folder / name, ciphertext)):  # fmt: skip
+                temporary = write_temporary(path, data, SHARED)
+                try:
+                    os.replace(temporary, path)
+                finally:
+                    temporary.unlink(missing_ok=True)
+        try:
+            fsync_dir(folder)
+        except OSError:
+            pass  # some shared folders cannot flush a folder: each file itself is complete
 
     def read_part(self, device_id: str, name: str) -> tuple[bytes, bytes]:
         """(ciphertext, signature) of a part named by a manifest."""

@@ -81,6 +81,21 @@ CREATE TABLE IF NOT EXISTS restart.bundles (
     CHECK (to_seq >= from_seq)
 );
 
+-- The parts of each device's format 3 bundles (each encrypted to one audience), named by
+-- their bytes; written before the bundle row (the manifest) that lists them.
+CREATE TABLE IF NOT EXISTS restart.parts (
+    device_id text NOT NULL CHECK (device_id ~ '^[0-9a-f-]{36}$'),
+    name text NOT NULL CHECK (name ~ '^[0-9]{10}-[0-9]{10}([.][0-9]+)?[.]p[0-9a-f]{16}[.]age$'),
+    from_seq bigint NOT NULL,
+    to_seq bigint NOT NULL,
+    generation integer NOT NULL CHECK (generation >= 1),
+    ciphertext bytea NOT NULL,
+    signature bytea NOT NULL,
+    published_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (device_id, name)
+);
+CREATE INDEX IF NOT EXISTS parts_bundle ON restart.parts (device_id, from_seq, to_seq, generation);
+
 -- Each device's replaceable files (its digest, its audit chain head): a new row each time;
 -- the newest of a name is read and the older ones deleted in the same transaction.
 CREATE TABLE IF NOT EXISTS restart.files (
@@ -123,10 +138,12 @@ GRANT SELECT ON restart.members TO restart_device;
 GRANT SELECT, INSERT ON restart.members TO restart_supervisor;
 GRANT UPDATE (active, changed_at) ON restart.members TO restart_supervisor;
 GRANT SELECT, INSERT, DELETE ON restart.bundles TO restart_device;
+GRANT SELECT, INSERT, DELETE ON restart.parts TO restart_device;
 GRANT SELECT, INSERT, DELETE ON restart.files TO restart_device;
 GRANT USAGE ON SEQUENCE restart.files_id_seq TO restart_device;
 
 ALTER TABLE restart.bundles ENABLE ROW LEVEL SECURITY;
+ALTER TABLE restart.parts ENABLE ROW LEVEL SECURITY;
 ALTER TABLE restart.files ENABLE ROW LEVEL SECURITY;
 ALTER TABLE restart.roster ENABLE ROW LEVEL SECURITY;
 
@@ -147,6 +164,23 @@ CREATE POLICY bundles_delete ON restart.bundles FOR DELETE TO restart_device
                          AND newer.from_seq = bundles.from_seq
                          AND newer.to_seq = bundles.to_seq
                          AND newer.generation > bundles.generation));
+
+-- Parts: the same as bundles, "superseded" meaning a newer generation of their bundle's range.
+DROP POLICY IF EXISTS parts_read ON restart.parts;
+CREATE POLICY parts_read ON restart.parts FOR SELECT TO restart_device
+    USING (restart.is_active(current_user));
+DROP POLICY IF EXISTS parts_insert ON restart.parts;
+CREATE POLICY parts_insert ON restart.parts FOR INSERT TO restart_device
+    WITH CHECK (restart.device_role(device_id) = current_user
+                AND restart.is_active(current_user));
+DROP POLICY IF EXISTS parts_delete ON restart.parts;
+CREATE POLICY parts_delete ON restart.parts FOR DELETE TO restart_device
+    USING (restart.device_role(device_id) = current_user
+           AND EXISTS (SELECT FROM restart.bundles newer
+                       WHERE newer.device_id = parts.device_id
+                         AND newer.from_seq = parts.from_seq
+                         AND newer.to_seq = parts.to_seq
+                         AND newer.generation > parts.generation));
 
 -- Files: the same, "superseded" meaning a newer row of the same name.
 DROP POLICY IF EXISTS files_read ON restart.files;

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Text, cast, delete, func, or_, select
+from sqlalchemy import Text, cast, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -49,6 +49,7 @@ from restart_desktop.app.sync_publish import (
 )
 from restart_desktop.app.sync_publish import device_keys as device_keys
 from restart_desktop.app.sync_publish import export_changes as export_changes
+from restart_desktop.app.sync_read import read_bundle
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.allocation import CaseAudience, receives_case
 from restart_desktop.domain.audit import AuditAction
@@ -56,7 +57,7 @@ from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.roles import Permission, keeps_entity
 from restart_desktop.store.audit import without_clashing_entries
-from restart_desktop.store.case_index import audiences, case_of_change
+from restart_desktop.store.case_index import audiences, case_of_change, note_audiences
 from restart_desktop.store.changes import utcnow
 from restart_desktop.store.erasure import erasures_here
 from restart_desktop.store.instants import read_utc
@@ -70,6 +71,7 @@ from restart_desktop.store.models import (
     SyncCaseIndex,
     SyncConflict,
     SyncPeer,
+    SyncReadBundle,
     SyncSkipped,
     Worker,
 )
@@ -83,7 +85,8 @@ from restart_desktop.sync.apply import (
     rebuild,
     to_column_value,
 )
-from restart_desktop.sync.bundle import BundleError, check_clocks, decode_bundle
+from restart_desktop.sync.audience import route_as_change
+from restart_desktop.sync.bundle import BundleError, check_clocks
 from restart_desktop.sync.envelope import (
     DeviceKeys,
     EnvelopeError,
@@ -170,11 +173,11 @@ def _plan(session: AppSession, target: Target, roster: Roster) -> list[_Due]:
 
 def _import_one(session: AppSession, target: Target, member: Member,
                 item: Published) -> Applied:  # fmt: skip
-    """Check and apply one bundle with the device's new position, in one transaction."""
-    keys = device_keys(session)
-    ciphertext, signature = target.read(item)
-    verify(ciphertext, signature, member.verify_key, member.device_id, item.name)
-    bundle = decode_bundle(open_sealed(ciphertext, keys))
+    """Check and apply one bundle with the device's new position, in one transaction (of a
+    format 3 bundle, the parts addressed to this laptop, and its routes)."""
+    received = read_bundle(target, member, item, device_keys(session), session.device_id)
+    bundle = received.bundle
+    routes = [route_as_change(route) for route in received.routes]
     if (bundle.device_id, bundle.from_seq, bundle.to_seq) != (
         member.device_id, item.from_seq, item.to_seq
     ):
@@ -188,11 +191,13 @@ def _import_one(session: AppSession, target: Target, member: Member,
     try:
         with session.db.write() as s:
             me, supervisor, role = _who(session, s)
+            note_audiences(s, routes)  # who each case is for, from every bundle's manifest
             kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
                                         (bundle.device_id, bundle.from_seq, bundle.to_seq),
                                         role=role)  # fmt: skip
             result = apply_changes(s, without_clashing_entries(s, kept))
-            if not supervisor and _comes_here(bundle.changes, me):
+            _note_read(s, item)
+            if not supervisor and _comes_here([*bundle.changes, *routes], me):
                 result = replace(result, came_here=True)
             if any(c["entity"] in RETENTION_KINDS for c in kept):
                 result = replace(result, cases_moved=True)
@@ -267,10 +272,8 @@ def fetch_skipped(session: AppSession, target: Target, roster: Roster) -> int:
         read_all = True
         for item in items:
             try:
-                ciphertext, signature = target.read(item)
-                verify(ciphertext, signature, member.verify_key, device, item.name)
-                bundle = decode_bundle(open_sealed(ciphertext, keys))
-            except (EnvelopeError, BundleError):
+                bundle = read_bundle(target, member, item, keys, session.device_id).bundle
+            except (EnvelopeError, BundleError, FileNotFoundError):
                 log.warning("a bundle to read again for a newly received case was refused")
                 read_all = False
                 continue
@@ -283,6 +286,68 @@ def fetch_skipped(session: AppSession, target: Target, roster: Roster) -> int:
                 s.execute(delete(SyncSkipped).where(
                     SyncSkipped.device_id == device, SyncSkipped.from_seq == first,
                     SyncSkipped.case_id.in_(sorted(cases))))  # fmt: skip
+    return applied
+
+
+def _note_read(s: Session, item: Published) -> None:
+    """Remember which generation of a bundle this laptop has read (a newer one is read again
+    for the parts addressed to it then)."""
+    s.execute(insert(SyncReadBundle).prefix_with("OR REPLACE"), [
+        {"device_id": item.device_id, "from_seq": item.from_seq, "to_seq": item.to_seq,
+         "generation": item.generation}])  # fmt: skip
+
+
+def read_new_generations(session: AppSession, target: Target, roster: Roster) -> int:
+    """Read again the bundles of other devices published again (a newer generation) since
+    this laptop read them: the parts now addressed to it hold the history of a case come to
+    it (allocated, handed over, shared; a promotion; a replacement laptop). One transaction
+    per bundle; a bundle that cannot be read now is tried again at the next sync. Bundles
+    read before this laptop recorded generations (format 1 and 2 ones, read whole) are
+    recorded as read. Returns the changes applied."""
+    applied = 0
+    again = {member.device_id: [p for p in target.published(member.device_id)
+                                if p.generation > 1]
+             for member in roster.members if member.device_id != session.device_id}
+    if not any(again.values()):
+        return 0  # nothing published again: no generation to compare (no SQL)
+    keys: DeviceKeys | None = None
+    with session.db.read() as s:  # two statements, whatever the team's size
+        high_waters = dict(s.execute(select(SyncPeer.device_id, SyncPeer.high_water)).all())
+        read: dict[tuple[str, int, int], int] = {
+            (row.device_id, row.from_seq, row.to_seq): row.generation
+            for row in s.execute(select(SyncReadBundle.device_id, SyncReadBundle.from_seq,
+                                        SyncReadBundle.to_seq, SyncReadBundle.generation))}
+    for member in roster.members:
+        high_water = high_waters.get(member.device_id, 0)
+        if member.device_id == session.device_id or not high_water:
+            continue
+        # A bundle of generation 1 not recorded was read at generation 1 (or, written before
+        # generations were recorded here, read whole).
+        items = [p for p in again[member.device_id] if p.to_seq <= high_water]
+        unrecorded = [p for p in items if (p.device_id, p.from_seq, p.to_seq) not in read]
+        if unrecorded:
+            with session.db.write() as s:
+                for item in unrecorded:
+                    _note_read(s, item)
+        for item in items:
+            if read.get((item.device_id, item.from_seq, item.to_seq),
+                        item.generation) >= item.generation:  # fmt: skip
+                continue
+            keys = keys or device_keys(session)
+            try:
+                received = read_bundle(target, member, item, keys, session.device_id)
+            except (EnvelopeError, BundleError, FileNotFoundError):
+                log.warning("a bundle published again could not be read; tried again later")
+                continue
+            with session.db.write() as s:
+                me, supervisor, role = _who(session, s)
+                note_audiences(s, [route_as_change(r) for r in received.routes])
+                bundle = received.bundle
+                kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
+                                            (bundle.device_id, bundle.from_seq, bundle.to_seq),
+                                            role=role)  # fmt: skip
+                applied += apply_changes(s, without_clashing_entries(s, kept)).applied
+                _note_read(s, item)
     return applied
 
 
@@ -367,6 +432,7 @@ def import_changes(
             problems[due.member.device_id] = problem
         if (problem, kind) != due.known:  # sync runs every minute: write only on a change
             _record_problem(session, due.member.device_id, problem, kind)
+    applied += read_new_generations(session, target, roster)
     applied += fetch_skipped(session, target, roster)
     with session.db.read() as s:
         conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
@@ -817,7 +883,7 @@ class SyncService:
             return SyncResult("not in the team",
                               message="This laptop is not in the team: nothing is exchanged.")
         try:
-            own = check_own_folder(self._app, target, roster.recipients)
+            own = check_own_folder(self._app, target, roster)
         except AheadOfThisLaptop:  # nothing is sent; its audit head goes out all the same,
             exchange_heads(self._app, target, roster, device_keys(self._app))  # so it shows
             raise
@@ -843,16 +909,16 @@ class SyncService:
             # going out, would otherwise make every laptop record (and send) a sync each time.
             record(self._app, AuditAction.SYNCED, None,
                    f"received {report.applied} changes, sent {unsent} of this laptop's")
-        rekey_published(self._app, target, roster.recipients)
-        published = export_changes(self._app, target, roster.recipients, sent, own.position)
+        rekey_published(self._app, target, roster)  # cases moved, the team changed
+        published = export_changes(self._app, target, roster, sent, own.position)
         exchange_heads(self._app, target, roster, device_keys(self._app))
         differs = publish_and_compare_digests(self._app, target, roster, check_digests)
         # Retention after the digests: they confirm what the central export holds.
         erased = self._run_retention(report)
         if erased:  # the tombstones go out now
-            published += export_changes(self._app, target, roster.recipients)
-        if erased or report.erased:
-            scrub_published(self._app, target, roster.recipients)
+            published += export_changes(self._app, target, roster)
+        if erased or report.erased or own.scrub_due:  # (erased outside a sync too)
+            scrub_published(self._app, target, roster)
         self.remember_sent(max([own.position, *(item.to_seq for item in published)]))
         return SyncResult("synced", len(published), report, differs_from=differs,
                           erased=erased + report.erased, own=own,

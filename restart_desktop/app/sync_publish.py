@@ -12,7 +12,9 @@ position beyond anything this laptop ever wrote stops the sync with the reason.
 from __future__ import annotations
 
 import base64
+import bisect
 import datetime as dt
+import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -26,20 +28,32 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
+from restart_desktop.domain.allocation import CaseAudience
 from restart_desktop.domain.merge import bases_of
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY
 from restart_desktop.store.migrate import HEAD_REVISION
-from restart_desktop.store.models import Change, LocalSetting, SyncErasedSeq, SyncPublished
-from restart_desktop.sync.bundle import encode_bundle
-from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, seal, verify
-from restart_desktop.sync.folder import Published, bundle_name
+from restart_desktop.store.models import (
+    Change,
+    LocalSetting,
+    SyncAudienceMove,
+    SyncCaseIndex,
+    SyncErasedSeq,
+    SyncPublished,
+)
+from restart_desktop.sync.audience import Audience, TeamAudiences, group, route_of
+from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, encrypt, sign, verify
+from restart_desktop.sync.folder import Published, bundle_name, part_name
+from restart_desktop.sync.parts import PartEntry, encode_manifest, encode_part, runs_of
+from restart_desktop.sync.roster import Roster
 from restart_desktop.sync.target import Target
 
 log = logging.getLogger(__name__)
 AGE_IDENTITY = "sync_age_identity"
 SIGNING_KEY = "sync_signing_key"
-ENCRYPTED_FOR = "sync_encrypted_for"  # the recipients this laptop's bundles are encrypted to
+#: The team's audiences (devices, workers, roles, keys) this laptop's bundles are encrypted
+#: for (before format 3: the list of recipients)
+ENCRYPTED_FOR = "sync_encrypted_for"
 #: A reader applies each bundle whole in one transaction, with the device's new position; a
 #: worker's save made meanwhile waits for that transaction (its turn: store/writer.py). On a
 #: supervisor's 10,000-case laptop a 5,000-change bundle held the write lock for about 1.3 s
@@ -143,6 +157,7 @@ class OwnFolder:
     position: int  # the last change in a verified bundle of this laptop (0: none)
     set_aside: tuple[str, ...] = ()  # files named like its bundles that it did not sign
     republished: int = 0  # its bundles found missing and published again
+    scrub_due: bool = False  # changes of cases erased here wait to leave its bundles
 
 
 def _record(session: AppSession, items: Sequence[tuple[Published, int]]) -> None:
@@ -171,24 +186,26 @@ def _set_aside(session: AppSession, target: Target, item: Published, reason: str
     target.remove(item)
 
 
-def _ever_written(session: AppSession) -> tuple[int, int]:
-    """(the last change this laptop ever wrote, the last it recorded as published)."""
+def _ever_written(session: AppSession) -> tuple[int, int, bool]:
+    """(the last change this laptop ever wrote, the last it recorded as published, whether
+    changes of cases erased here wait to leave its bundles)."""
     device = session.device_id
     with session.db.read() as s:
         own = s.execute(select(func.max(Change.seq)).where(Change.device_id == device)).scalar()
         erased = s.execute(select(func.max(SyncErasedSeq.seq))).scalar()
         recorded = s.execute(select(func.max(SyncPublished.to_seq))).scalar()
-    return max(int(own or 0), int(erased or 0), int(recorded or 0)), int(recorded or 0)
+    return (max(int(own or 0), int(erased or 0), int(recorded or 0)), int(recorded or 0),
+            erased is not None)
 
 
 def check_own_folder(
-    session: AppSession, target: Target, recipients: Sequence[str] | None = None
+    session: AppSession, target: Target, roster: Roster | None = None
 ) -> OwnFolder:
     """Work out this laptop's export position from the files that really are its bundles;
-    with ``recipients``, publish again any of its bundles missing from the export. Raises
+    with ``roster``, publish again any of its bundles missing from the export. Raises
     UserError when the export holds more of this laptop's changes than it ever wrote."""
     device, keys = session.device_id, device_keys(session)
-    ever, recorded_upto = _ever_written(session)
+    ever, recorded_upto, scrub_due = _ever_written(session)
     with session.db.read() as s:
         rows = s.execute(select(SyncPublished.from_seq, SyncPublished.to_seq,
                                 SyncPublished.generation))  # fmt: skip
@@ -225,9 +242,9 @@ def check_own_folder(
     _record(session, found)
     position = max((item.to_seq for item in valid), default=0)
     again: list[Published] = []
-    if recipients is not None:
+    if roster is not None:
         for first, last in _uncovered(valid, max(position, recorded_upto)):
-            again += _publish_range(session, target, recipients, first, last,
+            again += _publish_range(session, target, roster, first, last,
                                     stubs_upto=recorded_upto)  # fmt: skip
         position = max([position, *(item.to_seq for item in again)])
         present = {(item.from_seq, item.to_seq) for item in (*valid, *again)}
@@ -238,7 +255,7 @@ def check_own_folder(
                     s.execute(delete(SyncPublished).where(SyncPublished.from_seq == first,
                                                           SyncPublished.to_seq == last))
     republished = len(again)
-    return OwnFolder(position, tuple(set_aside), republished)
+    return OwnFolder(position, tuple(set_aside), republished, scrub_due)
 
 
 def _uncovered(valid: Sequence[Published], upto: int) -> list[tuple[int, int]]:
@@ -253,7 +270,7 @@ def _uncovered(valid: Sequence[Published], upto: int) -> list[tuple[int, int]]:
     return gaps
 
 
-def _publish_range(session: AppSession, target: Target, recipients: Sequence[str],
+def _publish_range(session: AppSession, target: Target, roster: Roster,
                    first: int, last: int, stubs_upto: int) -> list[Published]:  # fmt: skip
     """Publish this laptop's changes ``first`` to ``last`` again, in bundles of at most
     MAX_CHANGES_PER_BUNDLE; returns the bundles published."""
@@ -265,18 +282,56 @@ def _publish_range(session: AppSession, target: Target, recipients: Sequence[str
         if not changes:
             break
         final = int(str(changes[-1]["seq"]))
-        published.append(_publish(session, target, recipients, changes, first, final))
+        published.append(_publish(session, target, roster, changes, first, final))
         first = final + 1
     return published
 
 
-def _publish(session: AppSession, target: Target, recipients: Sequence[str],
+def _audiences(session: AppSession, team: TeamAudiences,
+               changes: Sequence[dict[str, object]]) -> dict[str, Audience]:  # fmt: skip
+    """Change id -> the devices entitled to it, by this laptop's case index now."""
+    cases = sorted({str(c["case_id"]) for c in changes if c.get("case_id")})
+    known: dict[str, CaseAudience] = {}
+    columns = (SyncCaseIndex.case_id, SyncCaseIndex.created_by,
+               SyncCaseIndex.allocated_worker_id, SyncCaseIndex.shared_with)  # fmt: skip
+    with session.db.read() as s:  # plain rows: this runs for every bundle published
+        for start in range(0, len(cases), 500):
+            for row in s.execute(select(*columns).where(
+                    SyncCaseIndex.case_id.in_(cases[start : start + 500]))):  # fmt: skip
+                known[row.case_id] = CaseAudience(row.created_by, row.allocated_worker_id,
+                                                  tuple(row.shared_with or ()))  # fmt: skip
+    # The writing laptop can always open its own changes again: a case erased from it and
+    # come back brings back what it wrote itself, which no other laptop may publish.
+    own = frozenset({session.device_id}) & team.everyone
+    return {str(c["change_id"]): own | team.of_change(
+        str(c["case_id"]) if c.get("case_id") else None, str(c["entity"]),
+        known.get(str(c["case_id"]))) for c in changes}  # fmt: skip
+
+
+def _publish(session: AppSession, target: Target, roster: Roster,
              changes: Sequence[dict[str, object]], first: int, final: int,
              generation: int = 1) -> Published:  # fmt: skip
+    """Publish changes ``first`` to ``final`` as a format 3 bundle: one part per audience
+    (each encrypted to its devices and the recovery identity, and signed), then the manifest
+    listing them (encrypted to every member, signed): the manifest is the commit point."""
     keys, device = device_keys(session), session.device_id
+    team = TeamAudiences.of(roster)
     name = bundle_name(first, final, generation)
-    ciphertext, signature = seal(encode_bundle(device, HEAD_REVISION, changes),
-                                 sorted(set(recipients)), keys, device, name)  # fmt: skip
+    entries: list[PartEntry] = []
+    parts: list[tuple[str, bytes, bytes]] = []
+    for audience, members in group(changes, _audiences(session, team, changes)):
+        ciphertext = encrypt(encode_part(device, HEAD_REVISION, first, final, members),
+                             team.age_recipients(audience))  # fmt: skip
+        part = part_name(name, ciphertext)
+        parts.append((part, ciphertext, sign(ciphertext, keys, device, part)))
+        entries.append(PartEntry(part, tuple(sorted(audience)),
+                                 runs_of([int(str(c["seq"])) for c in members]), len(members),
+                                 hashlib.sha256(ciphertext).hexdigest()))  # fmt: skip
+    target.publish_parts(device, parts)  # all of them before the manifest that lists them
+    routes = [route for route in map(route_of, changes) if route is not None]
+    ciphertext = encrypt(encode_manifest(device, HEAD_REVISION, first, final, entries, routes),
+                         team.age_recipients(team.everyone))  # fmt: skip
+    signature = sign(ciphertext, keys, device, name)
 
     def intact(data: bytes, sig: bytes) -> bool:
         try:
@@ -293,7 +348,7 @@ def _publish(session: AppSession, target: Target, recipients: Sequence[str],
 def export_changes(
     session: AppSession,
     target: Target,
-    recipients: Sequence[str],
+    roster: Roster,
     sent: Callable[[int], None] | None = None,
     position: int | None = None,
 ) -> list[Published]:
@@ -310,29 +365,32 @@ def export_changes(
         if not changes:
             return published
         first, final = int(str(changes[0]["seq"])), int(str(changes[-1]["seq"]))
-        published.append(_publish(session, target, recipients, changes, first, final))
+        published.append(_publish(session, target, roster, changes, first, final))
         last = final
         if sent is not None:
             sent(len(published))  # may raise Cancelled: what is published stays published
 
 
 def _republish(session: AppSession, target: Target, item: Published,
-               recipients: Sequence[str]) -> bool:  # fmt: skip
+               roster: Roster) -> bool:  # fmt: skip
     """Publish a bundle of this laptop again as the next generation (from the changes held
-    now), and retire the older one once the new one is complete. False (and nothing done)
-    when this laptop does not hold the whole range (a restored copy?): not its to redo."""
+    now: a change of a case erased since, as a stub), and retire the older one once the new
+    one is complete. False (and nothing done) when this laptop does not hold the whole range
+    (a restored copy?): not its to redo."""
     with session.db.read() as s:
-        changes = changes_in(s, item.device_id, item.from_seq, item.to_seq)
+        ours = s.get(SyncPublished, (item.from_seq, item.to_seq)) is not None
+        changes = changes_in(s, item.device_id, item.from_seq, item.to_seq,
+                             stubs_upto=item.to_seq if ours else 0)  # fmt: skip
     if len(changes) != item.to_seq - item.from_seq + 1:
         return False
     again = replace(item, generation=item.generation + 1)
-    _publish(session, target, recipients, changes, item.from_seq, item.to_seq,
+    _publish(session, target, roster, changes, item.from_seq, item.to_seq,
              again.generation)  # fmt: skip
     target.retire(item)
     return True
 
 
-def scrub_published(session: AppSession, target: Target, recipients: Sequence[str]) -> int:
+def scrub_published(session: AppSession, target: Target, roster: Roster) -> int:
     """Publish again, without them, the bundles holding this laptop's changes of cases
     erased under the retention rule (the older generation is removed once the new one is
     complete), so that the central export no longer holds the case. Returns the bundles
@@ -342,7 +400,7 @@ def scrub_published(session: AppSession, target: Target, recipients: Sequence[st
     if not pending:
         return 0
     device = session.device_id
-    count = sum(_republish(session, target, item, recipients)
+    count = sum(_republish(session, target, item, roster)
                 for item in target.published(device)
                 if any(item.from_seq <= seq <= item.to_seq for seq in pending))  # fmt: skip
     # Done with every one published by now (in a bundle published again, as a stub, or in a
@@ -353,17 +411,45 @@ def scrub_published(session: AppSession, target: Target, recipients: Sequence[st
     return count
 
 
-def rekey_published(session: AppSession, target: Target, recipients: Sequence[str]) -> int:
-    """When the team gained a member (a new worker, a replacement laptop), publish this
-    laptop's bundles again encrypted to everyone, so the newcomer can read the history of the
-    cases it shares; the older generation is removed once the new one is complete. Returns
-    the bundles re-published (0 when nobody is new)."""
-    wanted = sorted(set(recipients))
-    before = set(json.loads(session.setting(ENCRYPTED_FOR, "[]")))
+def _team_fingerprint(roster: Roster) -> str:
+    """What the audiences of this laptop's bundles depend on in the roster."""
+    return json.dumps({"format": 3, "recovery": roster.recovery_recipient, "members": sorted(
+        [m.device_id, m.worker_id, m.role, m.age_recipient] for m in roster.members)},
+        sort_keys=True)  # fmt: skip
+
+
+def rekey_published(session: AppSession, target: Target, roster: Roster) -> int:
+    """Publish again, as the next generation encrypted to the audiences of now, this
+    laptop's bundles whose audiences have changed: every one when the team changed (a member
+    added or removed, a new supervisor, a replacement laptop: and once, as format 3, after
+    the upgrade from format 2), otherwise those holding changes of a case allocated, handed
+    over or shared since (``sync_audience_moves``). The older generation is removed once the
+    new one is complete. Returns the bundles published again."""
+    wanted = _team_fingerprint(roster)
+    with session.db.read() as s:
+        moved = sorted(s.scalars(select(SyncAudienceMove.case_id)))
+    device = session.device_id
     count = 0
-    if set(wanted) - before:
-        for item in target.published(session.device_id):
-            count += _republish(session, target, item, wanted)
-    if set(wanted) != before:
-        session.set_setting(ENCRYPTED_FOR, json.dumps(wanted))
+    if wanted != session.setting(ENCRYPTED_FOR, ""):
+        for item in target.published(device):
+            count += _republish(session, target, item, roster)
+        session.set_setting(ENCRYPTED_FOR, wanted)
+    elif moved:
+        seqs: set[int] = set()
+        with session.db.read() as s:
+            for start in range(0, len(moved), 500):
+                seqs.update(s.scalars(select(Change.seq).where(
+                    Change.device_id == device,
+                    Change.case_id.in_(moved[start : start + 500]))))  # fmt: skip
+        if seqs:
+            ordered = sorted(seqs)
+            for item in target.published(device):
+                at = bisect.bisect_left(ordered, item.from_seq)
+                if at < len(ordered) and ordered[at] <= item.to_seq:
+                    count += _republish(session, target, item, roster)
+    if moved:
+        with session.db.write() as s:
+            for start in range(0, len(moved), 500):
+                s.execute(delete(SyncAudienceMove).where(
+                    SyncAudienceMove.case_id.in_(moved[start : start + 500])))  # fmt: skip
     return count

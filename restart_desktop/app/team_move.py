@@ -91,6 +91,8 @@ def _move(source: Target, destination: Target) -> Moved:
     bundles = files = 0
     devices = source.devices()
     for device in devices:
+        destination.publish_parts(device, [(name, *source.read_part(device, name))
+                                           for name in source.part_names(device)])  # fmt: skip
         for item in source.bundle_files(device):
             ciphertext, signature = source.read(item)
             destination.publish(device, item.from_seq, item.to_seq, ciphertext, signature,

@@ -49,6 +49,20 @@ def receives_case(worker_id: str, supervisor: bool, audience: CaseAudience | Non
     return audience.allocated_worker_id is None and audience.created_by == worker_id
 
 
+def entitled_workers(audience: CaseAudience | None) -> frozenset[str]:
+    """The workers whose laptops a case's changes are for (besides every supervisor's): its
+    allocated worker and the workers it is shared with, or the worker who recorded it while it
+    is allocated to nobody. The same rule as ``receives_case``, as a set."""
+    if audience is None:
+        return frozenset()
+    found = set(audience.shared_with)
+    if audience.allocated_worker_id:
+        found.add(audience.allocated_worker_id)
+    elif audience.created_by:
+        found.add(audience.created_by)
+    return frozenset(found)
+
+
 def handover_problem(kind: HandoverKind, current: str | None, to_worker: str | None,
                      note: str) -> str | None:  # fmt: skip
     """Why an allocation, handover or share cannot be recorded, in the supervisor's words."""

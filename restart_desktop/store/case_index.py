@@ -12,8 +12,10 @@ from sqlalchemy.orm import Session
 from restart_desktop.domain.allocation import CaseAudience, HandoverKind
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.store.batches import batches
-from restart_desktop.store.models import Change, SyncCaseIndex
+from restart_desktop.store.models import Change, SyncAudienceMove, SyncCaseIndex
 
+#: Kinds of record that say who a case is for.
+AUDIENCE_KINDS = frozenset({"people", "handovers"})
 #: Kinds of record that belong to no case (team records): every laptop keeps them.
 TEAM_ENTITIES = frozenset({"workers", "devices", "checklist_snapshots", "barriers", "erasures",
                            "evaluation_keys", "team_details"})
@@ -50,7 +52,7 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
     """Update the index from changes (local or received, kept or not): a case's creator, its
     allocated worker (the latest allocation by clock wins, the same on every laptop) and the
     workers it is shared with. ``flush`` False from inside a flush (the change hook)."""
-    relevant = [c for c in changes if c["entity"] in ("people", "handovers")]
+    relevant = [c for c in changes if c["entity"] in AUDIENCE_KINDS]
     if not relevant:
         return
     cases = {_case_in(c) for c in relevant} - {""}
@@ -59,6 +61,7 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
     for batch in batches(ordered):
         for row in s.scalars(select(SyncCaseIndex).where(SyncCaseIndex.case_id.in_(batch))):
             rows[row.case_id] = row
+    moved: set[str] = set()  # cases whose audience changed: published again to the new one
     for change in relevant:
         fields = change.get("fields") or {}
         case_id = _case_in(change)
@@ -78,6 +81,8 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
                 row.created_by = str(change["author_id"])
             hlc = str(change["hlc"])
             if "allocated_worker_id" in fields and hlc > row.allocated_hlc:
+                if row.allocated_worker_id != fields["allocated_worker_id"]:
+                    moved.add(case_id)
                 row.allocated_worker_id = fields["allocated_worker_id"]
                 row.allocated_hlc = hlc
             if "status" in fields and hlc > (row.status_hlc or ""):
@@ -87,8 +92,23 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
             worker = str(fields["to_worker_id"])
             if worker not in row.shared_with:
                 row.shared_with = sorted({*row.shared_with, worker})
+                moved.add(case_id)
+    _note_moves(s, moved)
     if flush:
         s.flush()  # sessions do not autoflush: the reader of the index queries it next
+
+
+def _note_moves(s: Session, cases: set[str]) -> None:
+    if not cases:
+        return
+    ordered = sorted(cases)
+    known: set[str] = set()
+    for batch in batches(ordered):
+        known.update(s.scalars(select(SyncAudienceMove.case_id)
+                               .where(SyncAudienceMove.case_id.in_(batch))))  # fmt: skip
+    for case_id in ordered:
+        if case_id not in known:
+            s.add(SyncAudienceMove(case_id=case_id))
 
 
 def _case_in(change: Mapping[str, Any]) -> str:

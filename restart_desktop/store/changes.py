@@ -20,7 +20,7 @@ from restart_desktop.domain.hlc import HybridClock, Timestamp
 from restart_desktop.domain.merge import bases_of, frontier
 from restart_desktop.domain.notices import EMPTY, ChangeNotice
 from restart_desktop.store.audit import append_entry, forget_last
-from restart_desktop.store.case_index import case_of_record, note_audiences
+from restart_desktop.store.case_index import AUDIENCE_KINDS, case_of_record, note_audiences
 from restart_desktop.store.models import (
     AuditEntry,
     Base,
@@ -202,7 +202,7 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     with session.no_autoflush:
         note_audiences(session, [
             {"entity": c.entity, "record_id": c.record_id, "fields": c.fields, "hlc": c.hlc,
-             "author_id": c.author_id} for c in written if c.entity in ("people", "handovers")
+             "author_id": c.author_id} for c in written if c.entity in AUDIENCE_KINDS
         ], flush=False)  # fmt: skip
     session.info[_POSITION] = (seq, clock)
 

@@ -608,6 +608,29 @@ class SyncErasedSeq(Base):
     hlc: Mapped[str] = mapped_column(String(32))  # its clock time: the stub keeps it
 
 
+class SyncAudienceMove(Base):
+    """A case whose audience changed (allocated, handed over, shared) since this laptop last
+    published: its bundles holding changes of the case are published again, encrypted to the
+    new audience (local, never synced)."""
+
+    __tablename__ = "sync_audience_moves"
+
+    case_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+class SyncReadBundle(Base):
+    """The generation of another device's bundle this laptop has read (local, never synced):
+    a newer generation is read again for the parts now addressed to this laptop (a case come
+    to it, bundle format 3)."""
+
+    __tablename__ = "sync_read_bundles"
+
+    device_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    from_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    to_seq: Mapped[int] = mapped_column(Integer, primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer)
+
+
 class SyncPublished(Base):
     """A bundle this device published in the central export (local, never synced): its own
     record to check the files against. A file named like one of its bundles proves nothing

@@ -98,6 +98,12 @@ def _decompressed(data: bytes) -> tuple[bytes, str]:
     return plain, FORMAT
 
 
+def plaintext_of(data: bytes) -> tuple[bytes, str]:
+    """(the decompressed plaintext, the format its container says: format 1 is not
+    compressed, later formats are)."""
+    return _decompressed(data)
+
+
 def decode_bundle(data: bytes) -> Bundle:
     """Check and read a bundle's plaintext (format 2, or format 1 written by earlier
     versions); BundleError says what is wrong."""

@@ -82,21 +82,30 @@ def _statement(device_id: str, name: str, ciphertext: bytes) -> bytes:
     )  # fmt: skip
 
 
-def seal(
-    plaintext: bytes, recipients: Sequence[str], keys: DeviceKeys, device_id: str, name: str
-) -> tuple[bytes, bytes]:
-    """Encrypt to every recipient ("age1...") and sign; returns (ciphertext, signature)."""
+def encrypt(plaintext: bytes, recipients: Sequence[str]) -> bytes:
+    """Encrypt to every recipient ("age1...")."""
     if not recipients:
         raise EnvelopeError("a bundle needs at least one recipient")
     try:
         parsed = [x25519.Recipient.from_str(r) for r in recipients]
     except Exception as error:  # pyrage raises its own error types
         raise EnvelopeError(f"a recipient is not an age X25519 key ({error})") from None
-    ciphertext = pyrage.encrypt(plaintext, parsed)
-    signature = Ed25519PrivateKey.from_private_bytes(keys.signing_key).sign(
+    return bytes(pyrage.encrypt(plaintext, parsed))
+
+
+def sign(ciphertext: bytes, keys: DeviceKeys, device_id: str, name: str) -> bytes:
+    """The device's signature over the file ``name`` holding ``ciphertext``."""
+    return Ed25519PrivateKey.from_private_bytes(keys.signing_key).sign(
         _statement(device_id, name, ciphertext)
     )
-    return ciphertext, signature
+
+
+def seal(
+    plaintext: bytes, recipients: Sequence[str], keys: DeviceKeys, device_id: str, name: str
+) -> tuple[bytes, bytes]:
+    """Encrypt to every recipient ("age1...") and sign; returns (ciphertext, signature)."""
+    ciphertext = encrypt(plaintext, recipients)
+    return ciphertext, sign(ciphertext, keys, device_id, name)
 
 
 def verify(

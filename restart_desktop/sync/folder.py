@@ -1,7 +1,8 @@
 """A folder as the central export (network share, synced cloud folder, encrypted USB stick).
 
-Layout: ``devices/<device_id>/<from>-<to>.age`` with its signature ``<from>-<to>.sig``. Each
-device writes only in its own folder; no database file ever lives on the target.
+Layout: ``devices/<device_id>/<from>-<to>.age`` with its signature ``<from>-<to>.sig`` (format
+3: the manifest; its parts in ``devices/<device_id>/parts/``). Each device writes only in its
+own folder; no database file ever lives on the target.
 
 Publication is atomic: each file is written under a temporary name, flushed to disk, renamed,
 and the folder flushed. The signature goes first and the bundle last, so a bundle is visible
@@ -12,11 +13,12 @@ between writing and recording can never publish the same changes twice.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +28,7 @@ _ATTEMPTS = 10  # publications of one bundle when other processes of the device 
 SHARED = 0o644  # encrypted and signed: readable by the team's accounts on a shared folder
 
 DEVICES = "devices"
+PARTS = "parts"  # a device's folder: the parts of its format 3 bundles
 ROSTER, ROSTER_SIGNATURE = "roster.json", "roster.sig"
 # A bundle re-encrypted for a changed team is published again as the next generation
 # ("<from>-<to>.2.age"); readers take the highest generation of each range.
@@ -67,6 +70,28 @@ def bundle_name(from_seq: int, to_seq: int, generation: int = 1) -> str:
 
 
 REQUESTS = "requests"
+
+
+_PART = re.compile(r"(\d{10})-(\d{10})(?:\.(\d+))?\.p[0-9a-f]{16}\.age")
+
+
+def part_of(name: str) -> tuple[int, int, int] | None:
+    """(from_seq, to_seq, generation) of the bundle a part belongs to, by its name."""
+    found = _PART.fullmatch(name)
+    if found is None:
+        return None
+    return int(found[1]), int(found[2]), int(found[3] or 1)
+
+
+def part_name(bundle: str, ciphertext: bytes) -> str:
+    """A part of a format 3 bundle (``<from>-<to>[.<generation>].p<hash>.age``), named by its
+    own bytes: two processes of a device publishing the same range never write each other's
+    parts, and a part can never be taken for a bundle."""
+    return bundle.removesuffix(".age") + f".p{hashlib.sha256(ciphertext).hexdigest()[:16]}.age"
+
+
+def signature_name(name: str) -> str:
+    return name.removesuffix(".age") + ".sig"
 
 
 class FolderTarget:
@@ -203,11 +228,55 @@ class FolderTarget:
 
     def retire(self, item: Published) -> None:
         """Remove an older generation of a bundle once a newer one is published (the bundle
-        first, then its signature: a reader never sees a bundle without its signature)."""
+        first, then its signature: a reader never sees a bundle without its signature; then
+        its parts, format 3)."""
         folder = self._device_folder(item.device_id)
         for name in (item.name, item.name.replace(".age", ".sig")):
             (folder / name).unlink(missing_ok=True)
         fsync_dir(folder)
+        prefix = item.name.removesuffix(".age") + ".p"
+        parts = folder / PARTS
+        if parts.is_dir():
+            with os.scandir(parts) as entries:
+                names = sorted(e.name for e in entries if e.name.startswith(prefix))
+            for name in names:
+                (parts / name).unlink(missing_ok=True)
+            fsync_dir(parts)
+
+    def publish_parts(self, device_id: str,
+                      parts: Sequence[tuple[str, bytes, bytes]]) -> None:  # fmt: skip
+        """The parts of a format 3 bundle (name, ciphertext, signature), before its manifest:
+        each file written under a name of its own, flushed and renamed (signature first),
+        then the folder flushed once. Named by their bytes, so never replaced by others."""
+        folder = self._own_folder(device_id) / PARTS
+        folder.mkdir(exist_ok=True)
+        for name, ciphertext, signature in parts:
+            for path, data in ((folder / signature_name(name), signature),
+                               (folder / name, ciphertext)):  # fmt: skip
+                temporary = write_temporary(path, data, SHARED)
+                try:
+                    os.replace(temporary, path)
+                finally:
+                    temporary.unlink(missing_ok=True)
+        try:
+            fsync_dir(folder)
+        except OSError:
+            pass  # some shared folders cannot flush a folder: each file itself is complete
+
+    def read_part(self, device_id: str, name: str) -> tuple[bytes, bytes]:
+        """(ciphertext, signature) of a part named by a manifest."""
+        if part_of(name) is None:
+            raise FileNotFoundError(name)
+        folder = self._device_folder(device_id) / PARTS
+        return (folder / name).read_bytes(), (folder / signature_name(name)).read_bytes()
+
+    def part_names(self, device_id: str) -> list[str]:
+        folder = self._device_folder(device_id) / PARTS
+        if not folder.is_dir():
+            return []
+        with os.scandir(folder) as entries:
+            return sorted(e.name for e in entries
+                          if _PART.fullmatch(e.name) and e.is_file())  # fmt: skip
 
     def read(self, item: Published) -> tuple[bytes, bytes]:
         """(ciphertext, signature) of a published bundle."""

@@ -26,7 +26,7 @@ import logging
 import os
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
 import psycopg
@@ -39,6 +39,7 @@ from restart_desktop.sync.folder import (
     Published,
     PublishRaced,
     TargetUnavailable,
+    part_of,
 )
 from restart_desktop.sync.target import ServerUnreachable
 from restart_desktop.sync.target import is_server_target as is_server_target
@@ -318,8 +319,43 @@ class PostgresTarget:
             (item.device_id, item.from_seq, item.to_seq, item.generation)))
 
     def retire(self, item: Published) -> None:
-        """Delete an older generation (row-level security: only once a newer one is there)."""
+        """Delete an older generation, then its parts (row-level security: only once a newer
+        one is there)."""
         self._delete(item)
+        self._run(lambda c: c.execute(
+            "DELETE FROM restart.parts WHERE device_id = %s AND from_seq = %s AND to_seq = %s"
+            " AND generation = %s",
+            (item.device_id, item.from_seq, item.to_seq, item.generation)))
+
+    # --- the parts of format 3 bundles -------------------------------------------------------
+    def publish_parts(self, device_id: str, parts: Sequence[tuple[str, bytes, bytes]]) -> None:
+        """Every part of a bundle in one transaction, before its manifest; a part is named by
+        its bytes, so one already there (another process of this laptop) is the same."""
+        rows = []
+        for name, ciphertext, signature in parts:
+            bundle = part_of(name)
+            if bundle is None:
+                raise ValueError(f"not a part name: {name}")
+            rows.append((device_id, name, *bundle, ciphertext, signature))
+        if rows:
+            self._run(lambda c: c.executemany(
+                "INSERT INTO restart.parts (device_id, name, from_seq, to_seq, generation,"
+                " ciphertext, signature) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING", rows))
+
+    def read_part(self, device_id: str, name: str) -> tuple[bytes, bytes]:
+        row = self._run(lambda c: c.execute(
+            "SELECT ciphertext, signature FROM restart.parts WHERE device_id = %s AND name = %s",
+            (device_id, name)).fetchone())
+        if row is None:
+            raise FileNotFoundError(2, "no such part in the central server", name)
+        return bytes(row[0]), bytes(row[1])
+
+    def part_names(self, device_id: str) -> list[str]:
+        rows = self._run(lambda c: c.execute(
+            "SELECT name FROM restart.parts WHERE device_id = %s ORDER BY name",
+            (device_id,)).fetchall())
+        return [row[0] for row in rows]
 
     def remove(self, item: Published) -> None:
         """A row this laptop did not sign: the server lets a laptop delete only its own

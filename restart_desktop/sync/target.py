@@ -7,7 +7,7 @@ are the laptops', above this interface, and never depend on which target it is.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Protocol
 
 from restart_desktop.sync.folder import Published, TargetUnavailable
@@ -52,7 +52,18 @@ class Target(Protocol):
         generation: int = 1, intact: Callable[[bytes, bytes], bool] | None = None,
     ) -> Published: ...
 
-    def retire(self, item: Published) -> None: ...
+    def retire(self, item: Published) -> None:
+        """Remove an older generation once a newer one is published, then its parts."""
+
+    # --- the parts of format 3 bundles (each encrypted to one audience) -------------------
+    def publish_parts(self, device_id: str, parts: Sequence[tuple[str, bytes, bytes]]) -> None:
+        """(name, ciphertext, signature) of each part, all before the manifest listing them."""
+
+    def read_part(self, device_id: str, name: str) -> tuple[bytes, bytes]:
+        """(ciphertext, signature) of a part; FileNotFoundError when it is not there."""
+
+    def part_names(self, device_id: str) -> list[str]:
+        """Every part the device has in the export (for a verbatim copy of the team)."""
 
     def read(self, item: Published) -> tuple[bytes, bytes]: ...
 

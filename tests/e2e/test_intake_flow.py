@@ -100,6 +100,7 @@ def test_a_recommendation_is_decided_and_reaches_the_worker(
     finally:
         session.close()
     _sync(allocator_laptop)
+    _sync(recommender)  # publishes the recommendation again for the worker now given it
     _sync(receiver)
 
     session = receiver.open()

@@ -21,8 +21,7 @@ from restart_desktop.app.sync import SyncService, device_keys
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.models import Change, ContactNote, Erasure, Person
-from restart_desktop.sync.bundle import decode_bundle
-from restart_desktop.sync.envelope import open_sealed
+from tests.support.bundles import readable_changes
 from tests.support.clock import local
 from tests.support.constants import PASSPHRASE
 from tests.support.pages import decrypted_pages, decrypted_wal_pages
@@ -90,8 +89,7 @@ def _in_export(session: AppSession, export: Path, word: str) -> list[str]:
     for path in sorted(export.glob("devices/*/*.age")):
         if path.name == "digest.age":
             continue
-        bundle = decode_bundle(open_sealed(path.read_bytes(), keys))
-        if any(word in str(change) for change in bundle.changes):
+        if any(word in str(change) for change in readable_changes(path, keys)):
             found.append(path.name)
     return found
 

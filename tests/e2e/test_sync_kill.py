@@ -16,8 +16,7 @@ import pytest
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.sync import SyncService, device_keys
-from restart_desktop.sync.bundle import decode_bundle
-from restart_desktop.sync.envelope import open_sealed, verify
+from restart_desktop.app.sync_read import read_bundle
 from restart_desktop.sync.folder import Published
 from restart_desktop.sync.roster import Roster
 from tests.support.clock import local
@@ -68,20 +67,19 @@ def _kill_runs(team: Team, runs: int, seed: int) -> int:
         else:
             longest = max(longest, time.monotonic() - started)
         child.join()
-        # Every bundle under its final name is whole: signed by its laptop and readable.
+        # Every bundle under its final name is whole: signed by its laptop and readable, and
+        # of a format 3 one every part it lists (all addressed to the supervisor's laptop).
         for device in target.devices():
+            member = roster.member(device)
+            assert member is not None
             for bundle in target.bundle_files(device):
                 if bundle in checked:
                     continue
-                member = roster.member(device)
-                assert member is not None
-                data, signature = target.read(bundle)
-                verify(data, signature, member.verify_key, member.device_id, bundle.name)
-                decode_bundle(open_sealed(data, keys))
+                read_bundle(target, member, bundle, keys, supervisor.device_id)
                 checked.add(bundle)
-        for device in target.devices():
+        for device in target.devices():  # (a device with no bundle yet: killed before one)
             ranges = [(p.from_seq, p.to_seq) for p in target.published(device)]
-            if ranges:  # (a sync killed before its first bundle leaves an empty folder)
+            if ranges:
                 assert [r[0] for r in ranges] == [1] + [r[1] + 1 for r in ranges[:-1]], ranges
 
     target.close()

@@ -84,10 +84,12 @@ class Team:
         return Team(root, root / "export", moved, server)
 
 
-def make_team(root: Path, workers: int = 2, server: str | None = None) -> Team:
+def make_team(root: Path, workers: int = 2, server: str | None = None,
+              recovery: DeviceKeys | None = None) -> Team:
     """Enrol a supervisor and ``workers`` workers, make the team (in a folder, or on
     ``server``: the supervisor as the cluster's superuser, allowed to create roles) and
-    approve everyone."""
+    approve everyone (``recovery``: the team's recovery identity, when the test reads with
+    it)."""
     organisation = load_reference_data().organisations[0].code
     export = root / "export"
     export.mkdir(parents=True)
@@ -104,7 +106,7 @@ def make_team(root: Path, workers: int = 2, server: str | None = None) -> Team:
             service = SyncService(session)
             if role == Role.SUPERVISOR:
                 service.create_team(f"{server} user={SUPERUSER}" if server else export,
-                                    DeviceKeys.generate().age_recipient)
+                                    (recovery or DeviceKeys.generate()).age_recipient)
             else:
                 service.request_to_join(server or export)
         finally:

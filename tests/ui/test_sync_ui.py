@@ -44,7 +44,7 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     unlock(qtbot, window)
     label = window.sync_label
     qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
-    bundles = list((export / "devices").rglob("*-*.age"))
+    bundles = list((export / "devices").glob("*/*-*.age"))
     assert len(bundles) == 1  # sent at unlock
 
     shutil.move(str(export), str(tmp_path / "unplugged"))  # the USB stick is pulled out
@@ -58,7 +58,7 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     shutil.move(str(tmp_path / "unplugged"), str(export))
     qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
     qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
-    assert len(list((export / "devices").rglob("*-*.age"))) == 2
+    assert len(list((export / "devices").glob("*/*-*.age"))) == 2
 
     # Quitting with a change not yet sent and the export reachable: offered, and sent.
     CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Lastone"))
@@ -73,7 +73,7 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
     assert offered and offered[0].startswith("1 change made on this laptop")
-    assert len(list((export / "devices").rglob("*-*.age"))) == 3
+    assert len(list((export / "devices").glob("*/*-*.age"))) == 3
 
 
 def _team(enrolled: AppSession, tmp_path: Path, fast_kdf: KdfParams,
@@ -257,7 +257,7 @@ def test_locking_with_changes_waiting_offers_to_send_them(
     session = window.session
     assert session is not None
     CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Locker"))
-    bundles = len(list((export / "devices").rglob("*-*.age")))
+    bundles = len(list((export / "devices").glob("*/*-*.age")))
     offered: list[str] = []
 
     def send(box: QMessageBox) -> None:
@@ -268,7 +268,7 @@ def test_locking_with_changes_waiting_offers_to_send_them(
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.is_locked, timeout=SIGNAL_TIMEOUT_MS)
     assert offered and offered[0].startswith("1 change made on this laptop")
-    qtbot.waitUntil(lambda: len(list((export / "devices").rglob("*-*.age"))) == bundles + 1,
+    qtbot.waitUntil(lambda: len(list((export / "devices").glob("*/*-*.age"))) == bundles + 1,
                     timeout=SIGNAL_TIMEOUT_MS)  # sent while the window is locked  # fmt: skip
 
 
@@ -293,12 +293,12 @@ def test_the_windows_sync_skips_a_round_while_another_sync_runs(
         qtbot.waitUntil(lambda: label.text().startswith("A sync is already running"),
                         timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
         assert label.text().endswith("changes waiting")  # the case, and the laptop's own records
-        assert not list((export / "devices").rglob("*-*.age"))
+        assert not list((export / "devices").glob("*/*-*.age"))
     finally:
         lock_holder.stop(holder)
     qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
     qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
-    assert len(list((export / "devices").rglob("*-*.age"))) == 1
+    assert len(list((export / "devices").glob("*/*-*.age"))) == 1
 
 
 def test_a_central_server_down_is_said_with_the_changes_waiting(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -13,10 +12,11 @@ import pytest
 from restart_desktop.app import sync
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
-from restart_desktop.sync.bundle import decode_bundle
-from restart_desktop.sync.envelope import DeviceKeys, open_sealed, verify
+from restart_desktop.sync.envelope import DeviceKeys, verify
 from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.parts import decode_part, manifest_of
 from restart_desktop.sync.roster import Roster, sign_roster
+from tests.support.bundles import age_opens, keyfile_of, manifest, readable_changes
 
 
 @pytest.fixture
@@ -31,6 +31,11 @@ def target(tmp_path: Path) -> FolderTarget:
     return export
 
 
+def _team(recovery: DeviceKeys) -> Roster:
+    """A team whose only reader is the recovery identity ``recovery``."""
+    return Roster("team-test", 1, recovery.verify_key, recovery.age_recipient)
+
+
 def test_changes_are_published_once_encrypted_and_signed(
     enrolled: AppSession, target: FolderTarget
 ) -> None:
@@ -40,22 +45,27 @@ def test_changes_are_published_once_encrypted_and_signed(
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="Syncson"))
 
-    (first,) = sync.export_changes(enrolled, target, [supervisor.age_recipient])
-    assert sync.export_changes(enrolled, target, [supervisor.age_recipient]) == []
+    (first,) = sync.export_changes(enrolled, target, _team(supervisor))
+    assert sync.export_changes(enrolled, target, _team(supervisor)) == []
     cases.create_case(CaseFields(given_name="Testy", family_name="Laterson"))
-    (second,) = sync.export_changes(enrolled, target, [supervisor.age_recipient])
+    (second,) = sync.export_changes(enrolled, target, _team(supervisor))
 
     assert first.from_seq == 1 and second.from_seq == first.to_seq + 1
     folder = target.root / "devices" / enrolled.device_id
     assert sorted(p.name for p in folder.iterdir()) == [
         first.name, first.name.replace(".age", ".sig"),
-        second.name, second.name.replace(".age", ".sig"),
+        second.name, second.name.replace(".age", ".sig"), "parts",
     ]  # fmt: skip
     ciphertext, signature = target.read(second)
     assert b"Laterson" not in ciphertext
     verify(ciphertext, signature, keys.verify_key, enrolled.device_id, second.name)
-    bundle = decode_bundle(open_sealed(ciphertext, supervisor))
-    assert any(c["fields"].get("family_name") == "Laterson" for c in bundle.changes)
+    found = manifest(folder / second.name, supervisor)
+    for part in found.parts:  # each part signed, listed with its readers
+        data, part_signature = target.read_part(enrolled.device_id, part.name)
+        assert b"Laterson" not in data and part.recipients == ()  # no member: recovery only
+        verify(data, part_signature, keys.verify_key, enrolled.device_id, part.name)
+    changes = readable_changes(folder / second.name, supervisor)
+    assert any(c["fields"].get("family_name") == "Laterson" for c in changes)
 
 
 def test_an_interrupted_export_neither_duplicates_nor_skips(
@@ -63,15 +73,15 @@ def test_an_interrupted_export_neither_duplicates_nor_skips(
 ) -> None:
     supervisor = DeviceKeys.generate()
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Crashson"))
-    (published,) = sync.export_changes(enrolled, target, [supervisor.age_recipient])
+    (published,) = sync.export_changes(enrolled, target, _team(supervisor))
     # A sync killed while writing leaves only a temporary file: readers never see it.
     folder = target.root / "devices" / enrolled.device_id
     (folder / f".{published.name}.tmp").write_bytes(b"half a bundle")
     assert [p.name for p in target.published(enrolled.device_id)] == [published.name]
-    assert sync.export_changes(enrolled, target, [supervisor.age_recipient]) == []
+    assert sync.export_changes(enrolled, target, _team(supervisor)) == []
     # The bundle file lost (say, a cloud folder rolled back): the next export repeats it.
     (folder / published.name).unlink()
-    (again,) = sync.export_changes(enrolled, target, [supervisor.age_recipient])
+    (again,) = sync.export_changes(enrolled, target, _team(supervisor))
     assert (again.from_seq, again.to_seq) == (published.from_seq, published.to_seq)
 
 
@@ -84,11 +94,15 @@ def test_the_standard_age_tool_decrypts_a_bundle(
         pytest.skip("the age command is not installed here")
     administrator = DeviceKeys.generate()
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Ageson"))
-    (published,) = sync.export_changes(enrolled, target, [administrator.age_recipient])
-    keyfile = tmp_path / "admin.key"
-    keyfile.write_text(administrator.age_identity + "\n")
-    keyfile.chmod(0o600)
+    (published,) = sync.export_changes(enrolled, target, _team(administrator))
+    keyfile = keyfile_of(administrator, tmp_path / "admin.key")
     bundle_path = target.root / "devices" / enrolled.device_id / published.name
-    result = subprocess.run(["age", "-d", "-i", str(keyfile), str(bundle_path)],
-                            capture_output=True, check=True)  # fmt: skip
-    assert decode_bundle(result.stdout).to_seq == published.to_seq
+    found = manifest_of(age_opens(bundle_path, keyfile) or b"")
+    assert found is not None and found.to_seq == published.to_seq
+    seqs = []
+    for part in found.parts:
+        plain = age_opens(bundle_path.parent / "parts" / part.name, keyfile)
+        assert plain is not None
+        seqs += [c["seq"] for c in decode_part(plain, enrolled.device_id, part, found.from_seq,
+                                               found.to_seq)]  # fmt: skip
+    assert sorted(seqs) == list(range(published.from_seq, published.to_seq + 1))

@@ -39,7 +39,7 @@ def test_a_workers_changes_reach_the_supervisor(
         person_id=case, contact_at=dt.datetime.now(dt.UTC).replace(microsecond=0)
         - dt.timedelta(hours=1), text="Met on the wing about the hostel (test)",
     ))  # fmt: skip
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
 
     report = sync.import_changes(supervisor, target, roster)
 
@@ -55,7 +55,7 @@ def test_a_workers_changes_reach_the_supervisor(
     lead.create_case(CaseFields(given_name="Testy", family_name="Later"))
     shown = lead.get_case(case).fields
     lead.update_case(case, replace(shown, nomis_number="A1234BC"))
-    sync.export_changes(supervisor, target, roster.recipients)
+    sync.export_changes(supervisor, target, roster)
     back = sync.import_changes(enrolled, target, roster)
     assert back.applied >= 1 and list(_people(enrolled).values()) == ["Travelson"]
     assert CaseService(enrolled).get_case(case).fields.nomis_number == "A1234BC"
@@ -66,9 +66,9 @@ def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
 ) -> None:
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="First"))
-    (first,) = sync.export_changes(enrolled, target, roster.recipients)
+    (first,) = sync.export_changes(enrolled, target, roster)
     cases.create_case(CaseFields(given_name="Testy", family_name="Second"))
-    (second,) = sync.export_changes(enrolled, target, roster.recipients)
+    (second,) = sync.export_changes(enrolled, target, roster)
     original, signature = target.read(first)
     put(target, first, original[:-1] + bytes([original[-1] ^ 1]), signature)
 
@@ -79,7 +79,7 @@ def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
     put(target, first, original, signature)
     take_out(target, second)
     cases.create_case(CaseFields(given_name="Testy", family_name="Third"))
-    sync.export_changes(enrolled, target, roster.recipients)  # republishes 2 with 3: no gap
+    sync.export_changes(enrolled, target, roster)  # republishes 2 with 3: no gap
     report = sync.import_changes(supervisor, target, roster)
     assert report.problems == {}
     assert sorted(_people(supervisor).values()) == ["First", "Second", "Third"]
@@ -92,7 +92,7 @@ def test_a_gap_stops_a_device_until_the_missing_bundle_comes(
     published = []
     for name in ("One", "Two", "Three"):
         cases.create_case(CaseFields(given_name="Testy", family_name=name))
-        published += sync.export_changes(enrolled, target, roster.recipients)
+        published += sync.export_changes(enrolled, target, roster)
     kept = take_out(target, published[1])
     report = sync.import_changes(supervisor, target, roster)
     assert report.problems[enrolled.device_id].startswith(
@@ -108,7 +108,7 @@ def test_a_device_removed_from_the_roster_is_not_imported(
     enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Lostlaptop"))
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     without = Roster(roster.team_id, 2, roster.supervisor_key, roster.recovery_recipient,
                      tuple(m for m in roster.members if m.device_id != enrolled.device_id))
     assert sync.import_changes(supervisor, target, without).bundles == 0
@@ -122,7 +122,7 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
 ) -> None:
     worker_cases = CaseService(enrolled)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     # Both change the prison number without seeing the other's change.
     supervisor_cases = CaseService(supervisor)
@@ -132,7 +132,7 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
     supervisor_cases.update_case(case, replace(on_supervisor, nomis_number="Z1111AA"))
     worker_cases.update_case(case, replace(worker_cases.get_case(case).fields,
                                            nomis_number="Z2222BB"))  # fmt: skip
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
 
     report = sync.import_changes(supervisor, target, roster)
 
@@ -143,7 +143,7 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
         assert conflict.winner_change_id == conflict.change_ids[1]  # the worker's, made later
         assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
     # The worker's laptop, once it has the supervisor's change, lists the same conflict.
-    sync.export_changes(supervisor, target, roster.recipients)
+    sync.export_changes(supervisor, target, roster)
     sync.import_changes(enrolled, target, roster)
     with enrolled.db.read() as s:
         (same,) = s.scalars(select(SyncConflict)).all()
@@ -159,13 +159,13 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
 
     worker_cases, supervisor_cases = CaseService(enrolled), CaseService(supervisor)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     supervisor_cases.update_case(case, replace(supervisor_cases.get_case(case).fields,
                                                nomis_number="Z1111AA"))  # fmt: skip
     worker_cases.update_case(case, replace(worker_cases.get_case(case).fields,
                                            nomis_number="Z2222BB"))  # fmt: skip
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     service = sync.SyncService(supervisor)
     (conflict,) = service.conflicts()
@@ -180,7 +180,7 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
 
     assert service.conflicts() == []
     assert supervisor_cases.get_case(case).fields.nomis_number == "Z1111AA"
-    sync.export_changes(supervisor, target, roster.recipients)
+    sync.export_changes(supervisor, target, roster)
     sync.import_changes(enrolled, target, roster)
     assert sync.SyncService(enrolled).conflicts() == []  # settled by the choice that came in
     assert worker_cases.get_case(case).fields.nomis_number == "Z1111AA"
@@ -193,7 +193,7 @@ def test_a_renamed_or_replayed_bundle_is_refused(
 ) -> None:
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="Original"))
-    (first,) = sync.export_changes(enrolled, target, roster.recipients)
+    (first,) = sync.export_changes(enrolled, target, roster)
     assert sync.import_changes(supervisor, target, roster).problems == {}
     # An old bundle replayed under the next name (with its own, now mismatched, signature).
     replay = Published(enrolled.device_id, first.to_seq + 1, first.to_seq * 2)

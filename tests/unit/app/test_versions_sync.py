@@ -24,13 +24,13 @@ def test_a_form_opened_before_a_sync_keeps_what_the_sync_brought(
     worker_cases, supervisor_cases = CaseService(enrolled), CaseService(supervisor)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Oldname",
                                                nomis_number="Z1234AB")).case_id  # fmt: skip
-    sync.export_changes(enrolled, target, roster.recipients)
+    sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     opened = worker_cases.get_case(case)  # the worker's tab
 
     supervisor_cases.update_case(case, replace(supervisor_cases.get_case(case).fields,
                                                family_name="Newname"))  # fmt: skip
-    sync.export_changes(supervisor, target, roster.recipients)
+    sync.export_changes(supervisor, target, roster)
     sync.import_changes(enrolled, target, roster)  # the sync lands under the open tab
 
     values = replace(opened.fields, needs=("health",))

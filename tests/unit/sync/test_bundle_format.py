@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ from restart_desktop.sync.apply import MODELS
 from restart_desktop.sync.bundle import FORMAT, FORMAT_1, decode_bundle
 from restart_desktop.sync.envelope import DeviceKeys, seal
 from restart_desktop.sync.folder import FolderTarget, bundle_name
-from restart_desktop.sync.roster import Member
+from restart_desktop.sync.parts import FORMAT_3, PART_FORMAT
+from restart_desktop.sync.roster import Member, Roster
 from tests.support.team import make_team
 
 FORMAT_1_FILES = Path(__file__).resolve().parents[2] / "support" / "format1"
@@ -67,29 +69,44 @@ def test_a_format_1_bundle_of_the_earlier_version_is_still_imported(tmp_path: Pa
 
 
 def test_age_and_zstd_on_the_command_line_read_a_bundle(tmp_path: Path) -> None:
+    """With the recovery identity, `age` and `zstd` read a format 3 bundle's manifest, and
+    every part it lists, as the format document shows."""
     age, zstd = _tool("age"), _tool("zstd")
     team = make_team(tmp_path / "team", workers=0)
     administrator = DeviceKeys.generate()
     keyfile = tmp_path / "administrator.key"
     keyfile.write_text(administrator.age_identity + "\n")
     keyfile.chmod(0o600)
+    target = FolderTarget(team.export)
+    roster = replace(Roster.from_json((target.read_roster() or (b"", b""))[0]),
+                     recovery_recipient=administrator.age_recipient)  # fmt: skip
     session = team.laptops[0].open()
     try:
         CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Toolson"))
-        (published,) = export_changes(session, FolderTarget(team.export),
-                                      [administrator.age_recipient])  # fmt: skip
+        (published,) = export_changes(session, target, roster)
     finally:
         session.close()
-    path = team.export / "devices" / published.device_id / published.name
-    decrypted = subprocess.run([age, "-d", "-i", str(keyfile), str(path)], capture_output=True,
-                               check=True).stdout  # fmt: skip
-    lines = subprocess.run([zstd, "-d", "-c"], input=decrypted, capture_output=True,
-                           check=True).stdout.decode()  # fmt: skip
-    header, *changes = lines.rstrip("\n").split("\n")
-    assert json.loads(header)["format"] == FORMAT == "restart-desktop-bundle/2"
-    assert len(changes) == json.loads(header)["count"] == published.to_seq
+
+    def read(path: Path) -> tuple[bytes, str]:
+        decrypted = subprocess.run([age, "-d", "-i", str(keyfile), str(path)],
+                                   capture_output=True, check=True).stdout  # fmt: skip
+        return decrypted, subprocess.run([zstd, "-d", "-c"], input=decrypted,
+                                         capture_output=True, check=True).stdout.decode()
+
+    folder = team.export / "devices" / published.device_id
+    _, manifest_text = read(folder / published.name)
+    manifest = json.loads(manifest_text)
+    assert manifest["format"] == FORMAT_3 == "restart-desktop-bundle/3"
+    changes: list[str] = []
+    for part in manifest["parts"]:
+        decrypted, lines = read(folder / "parts" / part["name"])
+        header, *rows = lines.rstrip("\n").split("\n")
+        assert json.loads(header)["format"] == PART_FORMAT and len(rows) == part["count"]
+        assert len(decrypted) < len(lines.encode())
+        changes += rows
+    assert len(changes) == manifest["count"] == published.to_seq
     assert any(json.loads(c)["fields"].get("family_name") == "Toolson" for c in changes)
-    assert len(decrypted) < len(lines.encode())
+    assert FORMAT == "restart-desktop-bundle/2"  # format 2 bundles are read still
 
 
 def test_the_format_document_lists_every_kind_of_record() -> None:

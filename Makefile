@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: run test lint bench clean-demo venv dist smoke screenshots
+.PHONY: run test test-fast lint bench clean-demo venv dist smoke screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ lint: $(STAMP)
 ## Run the whole test suite, lint and type checks (what CI runs).
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+## The quick loop while working: domain, store, app and GUI tests, without the end-to-end,
+## property and slow runs (pytest markers e2e, property, slow), lint not included.
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m 'not slow and not e2e and not property'
 
 ## Performance figures on 10,000 fictional cases (several minutes: it seeds its own data).
 bench: $(STAMP)

@@ -14,13 +14,29 @@ from restart_desktop.domain.case import Role
 from restart_desktop.domain.reference import load_reference_data
 from restart_desktop.paths import DATA_DIR_ENV, DataPaths
 from restart_desktop.security.keys import KdfParams
+from restart_desktop.store import migrate
 from tests.support.clock import use_zone
 from tests.support.constants import PASSPHRASE, WORKER_NAME
 from tests.support.memory_keyring import MemoryKeyring
+from tests.support.template_db import build_template
 
 # The whole run's logs are searched for the fictional names it made up (issue 9: data
 # minimisation); a name found fails the run.
 pytest_plugins = ("tests.support.privacy",)
+
+
+#: Per-test limits (seconds) above pyproject's default ``timeout`` for the tests marked so.
+TIMEOUTS = {"e2e": 600, "property": 900, "slow": 7200}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give e2e, property and slow tests their longer limit, unless they name their own."""
+    for item in items:
+        if item.get_closest_marker("timeout"):
+            continue
+        limits = [limit for marker, limit in TIMEOUTS.items() if item.get_closest_marker(marker)]
+        if limits:
+            item.add_marker(pytest.mark.timeout(max(limits)))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -31,6 +47,16 @@ def session_keyring() -> MemoryKeyring:
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     return backend
+
+
+@pytest.fixture(autouse=True, scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, bytes]]:
+    """New databases start as a re-keyed copy of one migrated per run (store/migrate.py
+    ``TEMPLATE``) rather than running every migration: a tenth of the time per test."""
+    template = build_template(tmp_path_factory.mktemp("template"))
+    previous, migrate.TEMPLATE = migrate.TEMPLATE, template
+    yield template
+    migrate.TEMPLATE = previous
 
 
 @pytest.fixture(autouse=True)

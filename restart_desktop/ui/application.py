@@ -36,10 +36,10 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop import __version__
+from restart_desktop.app.errors import TooManyAttempts, WrongPassphrase
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
 from restart_desktop.paths import DataPaths
-from restart_desktop.security.errors import TooManyAttempts, WrongPassphrase
 from restart_desktop.ui.access_pages import (
     DEMO_BANNER_STYLE,
     EnrolmentForm,
@@ -377,14 +377,14 @@ class MainWindow(QMainWindow):
     def _check_keyring(self, onboarding: OnboardingPage) -> None:
         """Say at once when this computer has no keyring the key can live in, rather than
         after the whole form is filled in."""
-        from restart_desktop.security.errors import SecurityError
-        from restart_desktop.security.secret_store import KeyringSecretStore
+        from restart_desktop.app.errors import SecurityError
+        from restart_desktop.app.session import check_keyring
 
         def failed(error: BaseException) -> None:
             if isinstance(error, SecurityError):
                 onboarding.show_keyring_problem(str(error))
 
-        self.runner.run(KeyringSecretStore, lambda _store: None, failed)
+        self.runner.run(check_keyring, lambda _none: None, failed)
 
     @property
     def reference(self) -> ReferenceData:
@@ -467,8 +467,7 @@ class MainWindow(QMainWindow):
             session = self.session
 
             def check() -> None:
-                from restart_desktop.app.audit import record_failed_unlocks
-                from restart_desktop.app.session import check_passphrase
+                from restart_desktop.app.session import check_passphrase, record_failed_unlocks
 
                 _key, failed = check_passphrase(paths, passphrase)
                 record_failed_unlocks(session, failed)

@@ -16,9 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from restart_desktop.app.errors import UserError
-from restart_desktop.security.errors import SecurityError
-from restart_desktop.store.errors import StorageError
+from restart_desktop.app.errors import SecurityError, StorageError, UserError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor

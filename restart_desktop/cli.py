@@ -481,14 +481,12 @@ def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
         print(f"{args.out} is a file, not a folder: give a folder for the board pack. Nothing "
               "was written.", file=sys.stderr)  # fmt: skip
         return EXIT_USAGE
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no window is shown
-    from PySide6.QtGui import QGuiApplication
-
     from restart_desktop.app.figures import FiguresService
+    from restart_desktop.documents.board_pack import PROGRAMME, write_board_pack
+    from restart_desktop.documents.pdf import offscreen_application
     from restart_desktop.domain.figures import Period
-    from restart_desktop.ui.board_pack import PROGRAMME, write_board_pack
 
-    application = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    application = offscreen_application()  # headless: no window is shown
     session = _open_session(paths)
     try:
         figures = FiguresService(session).report(Period(start, end), args.by)
@@ -537,12 +535,10 @@ def _cmd_export_subject(paths: DataPaths, args: argparse.Namespace) -> int:
     folder = Path(args.out).expanduser()
     if not args.list_names:
         check_folder(folder)  # before the passphrase: say so at once
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no window is shown
-    from PySide6.QtGui import QGuiApplication
+    from restart_desktop.documents.pdf import offscreen_application
+    from restart_desktop.documents.subject_access import export_subject
 
-    from restart_desktop.ui.subject_access import export_subject
-
-    application = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
+    application = offscreen_application()  # headless: no window is shown
     session = _open_session(paths)
     try:
         service = SubjectAccessService(session)

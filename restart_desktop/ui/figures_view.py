@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.evaluation import EvaluationService
 from restart_desktop.app.figures import GROUPINGS, FiguresService
+from restart_desktop.documents.board_pack import PROGRAMME, bars_of, write_board_pack
 from restart_desktop.domain.figures import Figures, Period, Table, last_full_quarter
-from restart_desktop.ui.board_pack import PROGRAMME, bars_of, write_board_pack
 from restart_desktop.ui.charts import BarChart
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel

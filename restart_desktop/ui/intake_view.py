@@ -143,7 +143,7 @@ class IntakeView(QWidget):
                                          ".pdf", "PDF")  # fmt: skip
         if target is None:
             return
-        from restart_desktop.ui.onward_view import letter_writer
+        from restart_desktop.documents.onward import letter_writer
 
         self.letter_thread = letter_writer(letter, target, self)
         self.letter_thread.written.connect(

@@ -875,13 +875,9 @@ class ReferralsPanel(QWidget):
         )
 
     def _write_pdf(self, text: str, target: Path) -> None:
-        from restart_desktop.ui.pdf import PdfWriterThread
+        from restart_desktop.documents.referral_summary import summary_writer
 
-        lines = text.splitlines()
-        body = "<h2>" + html.escape(lines[0]) + "</h2>" + "".join(
-            f"<p>{html.escape(line)}</p>" for line in lines[1:]
-        )
-        writer = PdfWriterThread(body, target, "Referral summary", self)
+        writer = summary_writer(text, target, self)
         writer.written.connect(self._on_pdf_written)
         writer.failed.connect(self._on_pdf_failed)
         writer.finished.connect(writer.deleteLater)

@@ -894,7 +894,7 @@ class ReleasePlanPanel(QWidget):
         )
 
     def _write_sheet(self, sheet: ReleaseSheet, target: Path) -> None:
-        from restart_desktop.ui.release_sheet import sheet_writer
+        from restart_desktop.documents.release_sheet import sheet_writer
 
         writer = sheet_writer(sheet, target, self)
         writer.written.connect(self._on_sheet_made)

@@ -16,12 +16,12 @@ from restart_desktop.app.release import ItemUpdate, ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.subject_access import SubjectAccessService
 from restart_desktop.app.subject_report import readable_sections
+from restart_desktop.documents.release_sheet import sheet_html
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.clock import from_local
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.ui.referrals import referral_html
-from restart_desktop.ui.release_sheet import sheet_html
 from restart_desktop.ui.search_view import COL_DATE, SearchResultsTableModel
 from restart_desktop.ui.timeline import COL_WHEN, TimelineTableModel, note_html
 from tests.support.clock import set_clock

@@ -32,12 +32,12 @@ from restart_desktop.app.subject_access import (
     export_paths,
     withhold,
 )
+from restart_desktop.documents.subject_access import draw_pdf, export_subject
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.redaction import WITHHELD
 from restart_desktop.store.models import Base, Handover, Review
-from restart_desktop.ui.subject_access import draw_pdf, export_subject
 from tests.support.clock import local
 
 

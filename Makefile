@@ -35,9 +35,9 @@ test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
 
 ## The quick loop while working: domain, store, app and GUI tests, without the end-to-end,
-## property and slow runs (pytest markers e2e, property, slow), lint not included.
+## long and slow runs (pytest markers e2e, long, slow), lint not included.
 test-fast: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m 'not slow and not e2e and not property'
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m 'not slow and not e2e and not long'
 
 ## Performance figures on 10,000 fictional cases (several minutes: it seeds its own data).
 bench: $(STAMP)

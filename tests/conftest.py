@@ -26,11 +26,11 @@ pytest_plugins = ("tests.support.privacy",)
 
 
 #: Per-test limits (seconds) above pyproject's default ``timeout`` for the tests marked so.
-TIMEOUTS = {"e2e": 600, "property": 900, "slow": 7200}
+TIMEOUTS = {"e2e": 1200, "long": 1200, "slow": 7200}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Give e2e, property and slow tests their longer limit, unless they name their own."""
+    """Give e2e, long and slow tests their longer limit, unless they name their own."""
     for item in items:
         if item.get_closest_marker("timeout"):
             continue

@@ -168,7 +168,7 @@ def _check(template: Team, root: Path, ops: list[tuple[str, int, int, int]]) -> 
             session.close()
 
 
-@pytest.mark.property
+@pytest.mark.long
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(ops=OPS)

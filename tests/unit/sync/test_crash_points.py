@@ -127,6 +127,7 @@ ERRORS: dict[str, Callable[[Path], Callable[[], BaseException]]] = {
 }
 
 
+@pytest.mark.long
 def test_a_sync_failing_at_any_file_operation_is_finished_by_the_next(
     template: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -1,7 +1,9 @@
 """Opening a data folder: enrolment (first run) and unlock (every later start).
 
-An ``AppSession`` is what exists while the app is unlocked: the keyed database, who is signed
-in, and which device this is. Locking closes it and forgets the key.
+An ``AppSession`` is what exists while the app is open: the keyed database, who is signed
+in, and which device this is. Locking the window keeps it open behind the unlock page, so that
+nothing being typed is lost (ui/application.py), and unlocking again only checks the
+passphrase; closing the window closes the session.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""Sync in the window: the status bar's sync state, Sync now (F9) and a sync every minute when
-the central export can be reached, the central export settings (choose the folder, create or
-join the team), and the conflicts to settle. All work runs on the database worker."""
+"""Sync in the window: the status bar's sync state, Sync now (Ctrl+Shift+S) and a sync every
+two minutes (``AUTO_SYNC_MS``) while the central export can be reached, the central export
+settings (choose the folder, create or join the team), and the conflicts to settle. Syncs run
+on a worker thread of their own, the rest on the window's database worker."""
 
 from __future__ import annotations
 

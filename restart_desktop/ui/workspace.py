@@ -385,11 +385,6 @@ class Workspace(QWidget):
             if view.timeline is not None:
                 view.timeline.save_draft_now()
 
-    def open_selected_case(self) -> None:
-        case_id = self.caseload.selected_case_id()
-        if case_id:
-            self.open_case(case_id)
-
     def show_after_support(self) -> None:
         if self.after_support is not None:
             self.tabs.setCurrentWidget(self.after_support)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from restart_desktop.app.release import ReleaseSheet, SheetAppointment
+from restart_desktop.app.release_views import ReleaseSheet, SheetAppointment
 from restart_desktop.documents.pdf import BODY_PT, PdfWriterThread
 from restart_desktop.domain.clock import local_date, local_text
 

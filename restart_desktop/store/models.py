@@ -3,6 +3,10 @@
 Every class deriving from ``SyncedRecord`` is written only through the session hook in
 ``store.changes``, which stamps the bookkeeping columns and appends one ``Change`` per record
 per transaction. Classes are plain nouns; domain rules live in ``restart_desktop.domain``.
+
+Longer than 600 lines because it is one declaration per table (about forty), read as a
+schema; the migration test compares it with the migrations as a whole. The intake tables are
+in store/intake_models.py; merge rules are plain data in domain/merge.py.
 """
 
 from __future__ import annotations

@@ -7,6 +7,11 @@ background worker while the worker types the passphrase.
 Locking hides the workspace behind the unlock page (no personal data is shown, and the window
 title never names anyone) but keeps it alive, so nothing being typed is lost; unlocking again
 checks the passphrase against the key file and the keyring, like a first unlock.
+
+Longer than 600 lines because ``MainWindow`` is one QMainWindow whose menu actions (tests and
+Help read them as attributes: ``window.lock_action``) and pages share its state; what stands
+apart has left: the idle lock (ui/idle.py), start-up preloading and the preparing page
+(ui/startup.py). Next to move out: the Settings menu's handlers, as an object of their own.
 """
 
 from __future__ import annotations
@@ -17,19 +22,16 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
     OpenedSession = tuple[AppSession, int]  # the session and its idle-lock minutes
     from restart_desktop.domain.reference import ReferenceData
     from restart_desktop.ui.workspace import Workspace
+from restart_desktop.ui.idle import IdleLockDialog, IdleWatcher
+from restart_desktop.ui.startup import WARM_CLASSES, PreparingPage, preload_modules
 
 log = logging.getLogger(__name__)
 
@@ -64,158 +68,6 @@ APP_TITLE = "RESTART Desktop"
 GIL_SWITCH_SECONDS = 0.001
 DEMO_CASES = 60
 DEMO_SEED = 1
-MAX_IDLE_LOCK_MINUTES = 120
-# Modules the workspace needs, imported on the worker thread while the unlock page waits.
-PRELOAD = (
-    "restart_desktop.app.session",
-    "restart_desktop.app.cases",
-    "restart_desktop.app.notes",
-    "restart_desktop.ui.workspace",
-)
-_INPUT_EVENTS = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-        QEvent.Type.TouchBegin,
-    }
-)
-
-
-# Classes whose PySide enums the workspace uses, by name: even looking one up builds its enums
-# (the Qt namespace: about 15 to 60 ms), so they are resolved one per tick after start-up.
-WARM_CLASSES = (
-    ("QtCore", "Qt"),
-    ("QtCore", "QAbstractItemModel"),
-    ("QtCore", "QItemSelectionModel"),
-    ("QtGui", "QPalette"),
-    ("QtGui", "QFont"),
-    ("QtWidgets", "QWidget"),
-    ("QtWidgets", "QFrame"),
-    ("QtWidgets", "QAbstractScrollArea"),
-    ("QtWidgets", "QAbstractItemView"),
-    ("QtWidgets", "QTableView"),
-    ("QtWidgets", "QHeaderView"),
-    ("QtWidgets", "QTabWidget"),
-    ("QtWidgets", "QTabBar"),
-    ("QtWidgets", "QComboBox"),
-    ("QtWidgets", "QLineEdit"),
-    ("QtWidgets", "QAbstractButton"),
-    ("QtWidgets", "QPushButton"),
-    ("QtWidgets", "QCheckBox"),
-    ("QtWidgets", "QGroupBox"),
-    ("QtWidgets", "QScrollArea"),
-    ("QtWidgets", "QLabel"),
-    ("QtWidgets", "QSizePolicy"),
-    ("QtWidgets", "QLayout"),
-    ("QtWidgets", "QBoxLayout"),
-    ("QtWidgets", "QFormLayout"),
-    ("QtWidgets", "QStyle"),
-)
-
-
-def _preload() -> None:
-    for name in PRELOAD:
-        importlib.import_module(name)
-
-
-class IdleWatcher(QObject):
-    """Restarts a timer on every keyboard, mouse or touch event anywhere in the application.
-
-    Signals:
-        idle(): no input for the configured time.
-    """
-
-    idle = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.idle)
-        self._installed = False
-
-    def start(self, milliseconds: int) -> None:
-        """Watch input from now on (installed only while unlocked: no Python call per event
-        while the window is locked or starting)."""
-        self._timer.setInterval(milliseconds)
-        self._timer.start()
-        app = QApplication.instance()
-        if app is not None and not self._installed:
-            app.installEventFilter(self)
-            self._installed = True
-
-    def stop(self) -> None:
-        self._timer.stop()
-        app = QApplication.instance()
-        if app is not None and self._installed:
-            app.removeEventFilter(self)
-            self._installed = False
-
-    @property
-    def active(self) -> bool:
-        return self._timer.isActive()
-
-    @property
-    def interval_ms(self) -> int:
-        return self._timer.interval()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT_EVENTS and self._timer.isActive():
-            self._timer.start()
-        return False
-
-
-class PreparingPage(QWidget):
-    """Shown while demo data is created on first start of the README's run command."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from PySide6.QtCore import Qt  # not at import: see access_pages._centred
-
-        self.label = QLabel("Creating fictional demo data…")
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.progress = QProgressBar()
-        self.progress.setAccessibleName("Demo data progress")
-        self.progress.setMaximumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.label)
-        layout.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(2)
-
-    def set_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-
-
-class IdleLockDialog(QDialog):
-    """Settings > Lock when idle: how many minutes without input before the app locks."""
-
-    def __init__(self, minutes: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Lock when idle")
-        self.minutes = QSpinBox()
-        self.minutes.setRange(1, MAX_IDLE_LOCK_MINUTES)
-        self.minutes.setSuffix(" minutes")
-        self.minutes.setValue(minutes)
-        self.minutes.setAccessibleName("Minutes without use before locking")
-        label = QLabel("&Lock after:")
-        label.setBuddy(self.minutes)
-        form = QFormLayout()
-        form.addRow(label, self.minutes)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel("RESTART Desktop locks itself when nobody has used it for this long.")
-        )
-        layout.addLayout(form)
-        layout.addWidget(buttons)
 
 
 class MainWindow(QMainWindow):
@@ -329,7 +181,7 @@ class MainWindow(QMainWindow):
     def _start_preload(self) -> None:
         if self._closing:
             return
-        self.runner.run(_preload, self._on_preloaded, lambda _error: None)
+        self.runner.run(preload_modules, self._on_preloaded, lambda _error: None)
         self._warm_next_class()
 
     def _warm_next_class(self) -> None:
@@ -767,27 +619,38 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        to = self._to_workspace  # each: on the open workspace, nothing while locked
         self.new_action = self._action("&New recommendation", QKeySequence.StandardKey.New,
-                                       self._on_new)  # fmt: skip
-        self.intake_action = self._action("Show &intake queue", "Ctrl+8", self._on_intake)
+                                       to(lambda w: w.new_intake()))
+        self.intake_action = self._action("Show &intake queue", "Ctrl+8",
+                                          to(lambda w: w.show_intake()))
         self.exit_action = self._action("Show cases with no plan after su&pport", "Ctrl+9",
-                                        self._on_after_support)  # fmt: skip
+                                        to(lambda w: w.show_after_support()))
         self.onward_action = self._action("Onward &handover summary…", "Ctrl+Shift+O",
-                                          self._on_onward)  # fmt: skip
-        self.find_action = self._action("&Find in caseload", "Ctrl+F", self._on_find)
-        self.caseload_action = self._action("Show &caseload", "Ctrl+1", self._on_caseload)
-        self.actions_action = self._action("Show my &actions", "Ctrl+2", self._on_my_actions)
-        self.today_action = self._action("Show &today's releases", "Ctrl+T", self._on_today)
-        self.referrals_action = self._action("Show &referrals", "Ctrl+3", self._on_referrals)
-        self.barriers_action = self._action("Show &barriers", "Ctrl+4", self._on_barriers)
-        self.review_action = self._action("Show re&view queue", "Ctrl+5", self._on_review)
-        self.figures_action = self._action("Show &figures", "Ctrl+6", self._on_figures)
-        self.audit_action = self._action("Show a&udit trail", "Ctrl+7", self._on_audit)
-        self.search_action = self._action("&Search notes", "Ctrl+K", self._on_search_notes)
-        self.note_action = self._action(
-            "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
-        )
-        self.close_case_action = self._action("&Close case file", "Ctrl+W", self._on_close_case)
+                                          to(lambda w: w.onward_summary()))
+        self.find_action = self._action("&Find in caseload", "Ctrl+F",
+                                        to(lambda w: w.focus_search()))
+        self.caseload_action = self._action("Show &caseload", "Ctrl+1",
+                                            to(lambda w: w.show_caseload()))
+        self.actions_action = self._action("Show my &actions", "Ctrl+2",
+                                           to(lambda w: w.show_actions()))
+        self.today_action = self._action("Show &today's releases", "Ctrl+T",
+                                         to(lambda w: w.show_today()))
+        self.referrals_action = self._action("Show &referrals", "Ctrl+3",
+                                             to(lambda w: w.show_referrals()))
+        self.barriers_action = self._action("Show &barriers", "Ctrl+4",
+                                            to(lambda w: w.show_barriers()))
+        self.review_action = self._action("Show re&view queue", "Ctrl+5",
+                                          to(lambda w: w.show_review()))
+        self.figures_action = self._action("Show &figures", "Ctrl+6",
+                                           to(lambda w: w.show_figures()))
+        self.audit_action = self._action("Show a&udit trail", "Ctrl+7",
+                                         to(lambda w: w.show_audit()))
+        self.search_action = self._action("&Search notes", "Ctrl+K", to(lambda w: w.show_search()))
+        self.note_action = self._action("New contact n&ote", "Ctrl+Shift+N",
+                                        to(lambda w: w.new_note()))
+        self.close_case_action = self._action("&Close case file", "Ctrl+W",
+                                              to(lambda w: w.close_current_case()))
         self.next_tab_action = self._action("Next tab", "Ctrl+PgDown", self._on_next_tab)
         self.previous_tab_action = self._action("Previous tab", "Ctrl+PgUp", self._on_previous_tab)
         self.lock_action = self._action("&Lock", "Ctrl+L", self._on_lock_asked)
@@ -879,6 +742,15 @@ class MainWindow(QMainWindow):
             self.ask_finalise_action,
         )
 
+    def _to_workspace(self, call: Callable[[Workspace], object]) -> Callable[[], None]:
+        """A menu action's slot: ``call`` on the workspace, if it is open and not locked."""
+
+        def slot() -> None:
+            if self.workspace is not None and not self.is_locked:
+                call(self.workspace)
+
+        return slot
+
     def _update_actions(self) -> None:
         open_ = not self.is_locked
         # Out of the menu bar while locked (nothing in it works then), so Alt+S is "Set up"
@@ -903,41 +775,6 @@ class MainWindow(QMainWindow):
             "" if not count else f"{count} from your supervisor" if count > 1
             else "1 from your supervisor")  # fmt: skip
 
-    def _on_review(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_review()
-
-    def _on_figures(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_figures()
-
-    def _on_audit(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_audit()
-
-    def _on_new(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.new_intake()
-
-    def _on_after_support(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_after_support()
-
-    def _on_onward(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.onward_summary()
-
-    def _on_intake(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_intake()
-
-    def _on_find(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.focus_search()
-
-    def _on_caseload(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_caseload()
 
     def _on_next_tab(self) -> None:
         self._step_tab(1)
@@ -952,33 +789,6 @@ class MainWindow(QMainWindow):
         tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
         tabs.currentWidget().setFocus()
 
-    def _on_barriers(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_barriers()
-
-    def _on_referrals(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_referrals()
-
-    def _on_today(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_today()
-
-    def _on_my_actions(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_actions()
-
-    def _on_search_notes(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_search()
-
-    def _on_new_note(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.new_note()
-
-    def _on_close_case(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.close_current_case()
 
     def _on_workspace_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 5000)

@@ -28,7 +28,7 @@ from restart_desktop.documents.pdf import PdfWriterThread
 from restart_desktop.domain.onward import DEFAULT_SECTIONS, OnwardServiceKind, Section
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner
-from restart_desktop.ui.widgets import FieldError, ask_save_path
+from restart_desktop.ui.widgets import FieldError, ask_save_path, buddy_label
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -56,13 +56,11 @@ class OnwardDialog(QDialog):
         form = QFormLayout()
         for text, widget in (("&Kind of service:", self.kind), ("Service &name:",
                                                                  self.service_name)):  # fmt: skip
-            label = QLabel(text)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget)
             form.addRow(label, widget)
         for box in self.sections.values():
             form.addRow("", box)
-        label = QLabel("&Reason, if consent does not cover it:")
-        label.setBuddy(self.override)
+        label = buddy_label("&Reason, if consent does not cover it:", self.override)
         form.addRow(label, self.override)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip

@@ -48,6 +48,7 @@ from restart_desktop.domain.redaction import WITHHELD, NameCandidate
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import Index
 from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import buddy_label
 
 
 class ExportDrawThread(QThread):
@@ -213,8 +214,7 @@ class SubjectAccessDialog(QDialog):
         self.folder = QLineEdit()
         self.folder.setAccessibleName("Folder for the two files")
         self.folder.setPlaceholderText("Choose a folder (an encrypted drive, not a shared one)")
-        folder_label = QLabel("&Folder:")
-        folder_label.setBuddy(self.folder)
+        folder_label = buddy_label("&Folder:", self.folder)
         self.choose = QPushButton("C&hoose…")
         folder_row = QHBoxLayout()
         folder_row.addWidget(folder_label)

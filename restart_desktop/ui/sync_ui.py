@@ -41,7 +41,7 @@ from restart_desktop.domain.case import Role
 from restart_desktop.domain.clock import local_text, system_now
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import ask_save_path
+from restart_desktop.ui.widgets import ask_save_path, buddy_label
 
 PROBE_MS = 10_000  # how often the export's reachability is looked at (off the GUI thread)
 AUTO_SYNC_MS = 120_000  # while reachable, a sync this often (others' changes come in)
@@ -244,13 +244,11 @@ class ExportDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         form = QFormLayout()
-        folder = QLabel("&Folder:")
-        folder.setBuddy(self.path)
+        folder = buddy_label("&Folder:", self.path)
         form.addRow(folder, row)
         supervisor = role == Role.SUPERVISOR
         if supervisor:
-            recovery = QLabel("Recovery &key:")
-            recovery.setBuddy(self.recovery)
+            recovery = buddy_label("Recovery &key:", self.recovery)
             recovery_row = QHBoxLayout()
             recovery_row.addWidget(self.recovery, 1)
             recovery_row.addWidget(self.new_recovery)
@@ -411,10 +409,8 @@ class ConflictsDialog(QDialog):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Message")
-        conflicts_label = QLabel("&Conflicts:")
-        conflicts_label.setBuddy(self.table)
-        values_label = QLabel("&Values (choose one, then Keep):")
-        values_label.setBuddy(self.option_table)
+        conflicts_label = buddy_label("&Conflicts:", self.table)
+        values_label = buddy_label("&Values (choose one, then Keep):", self.option_table)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         explain = QLabel(

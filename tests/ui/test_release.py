@@ -14,20 +14,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from restart_desktop.app.cases import CaseFields, CaseService
-from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.clock import at_local
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
-from restart_desktop.ui.release_plan import (
-    COL_RECORDED,
-    ItemDialog,
-    OutcomeDialog,
-    ReleasePlanPanel,
-)
+from restart_desktop.ui.release_plan import COL_RECORDED, ReleasePlanPanel
+from restart_desktop.ui.release_plan_dialogs import ItemDialog, OutcomeDialog
 from tests.support.constants import WORKER_NAME
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 

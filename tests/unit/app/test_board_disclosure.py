@@ -17,7 +17,7 @@ from pytestqt.qtbot import QtBot
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.figures import FiguresService
 from restart_desktop.app.outcomes import OutcomeService
-from restart_desktop.app.release import new_plan
+from restart_desktop.app.release_plans import new_plan
 from restart_desktop.app.session import AppSession
 from restart_desktop.documents.board_pack import PROGRAMME, write_board_pack
 from restart_desktop.domain.figures import Period

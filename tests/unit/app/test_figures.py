@@ -18,7 +18,7 @@ from restart_desktop import cli
 from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.figures import FiguresService
-from restart_desktop.app.release import new_plan
+from restart_desktop.app.release_plans import new_plan
 from restart_desktop.app.session import AppSession, enrol
 from restart_desktop.documents.board_pack import PROGRAMME, write_board_pack
 from restart_desktop.domain.case import CaseStatus, Role

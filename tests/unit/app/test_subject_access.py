@@ -17,12 +17,15 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from restart_desktop.app.audit import AuditFilter, AuditService
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import NotFound, UserError
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.outcomes import AssessmentFields, BarrierFields, OutcomeService
-from restart_desktop.app.referrals import ReferralDraft, ReferralService
-from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.referral_views import ReferralDraft
+from restart_desktop.app.referrals import ReferralService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.subject_access import (
     AUDIT_DETAIL,

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession

@@ -24,11 +24,12 @@ screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python packaging/screenshots.py 1366x768
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python packaging/screenshots.py 1920x1080
 
-## Static checks only: lint, types and the layer contracts.
+## Static checks only: lint, types, the layer contracts and the CI workflow's schema.
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/lint-imports
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 ## Run the whole test suite, lint and type checks (what CI runs).
 test: lint

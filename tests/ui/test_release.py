@@ -153,10 +153,11 @@ def test_keyboard_only_run_through_a_plan_at_the_gate(
     assert "1 problem" in panel.progress.text()
 
     # Enter: details, with the time typed as the worker remembers it: 08:35, or just now when
-    # the test runs before 08:25 (a time ahead is refused, rightly).
+    # the test runs before 08:36 (a time ahead is refused, rightly: between 08:25 and 08:35
+    # this test used to type a time still to come, and hung on the refused outcome).
     now = dt.datetime.now()
     just_now = max(now - dt.timedelta(minutes=1), dt.datetime.combine(now.date(), dt.time()))
-    met_at = "08:35" if now.time() >= dt.time(8, 25) else f"{just_now:%H:%M}"
+    met_at = "08:35" if now.time() >= dt.time(8, 36) else f"{just_now:%H:%M}"
 
     def met(dialog: ItemDialog) -> None:
         assert dialog.chosen_state() == ItemState.OPEN  # Enter never ticks by itself

@@ -10,9 +10,7 @@ from enum import StrEnum
 
 from restart_desktop.app.custody import CustodyReturnView
 from restart_desktop.domain.allocation import HandoverKind
-from restart_desktop.domain.case import (
-    CaseStatus,
-)
+from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.release import ReleaseFlags
 
 

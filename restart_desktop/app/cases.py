@@ -33,9 +33,9 @@ from restart_desktop.app.case_views import (
     WorkerOption,
 )
 from restart_desktop.app.custody import CustodyService, returns_of
+from restart_desktop.app.duty_to_refer import duty_to_refer_answered
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.permissions import allowed, require
-from restart_desktop.app.referrals import duty_to_refer_answered
 from restart_desktop.app.release_plans import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, check_edit

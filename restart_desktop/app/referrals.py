@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
+from restart_desktop.app.duty_to_refer import duty_to_refer_answered
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.referral_views import (
@@ -28,7 +29,6 @@ from restart_desktop.app.referral_views import (
     StatusChange,
 )
 from restart_desktop.app.release import ReleaseService
-from restart_desktop.app.release_plans import duty_to_refer_ticked
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.team import load_details, service_with_team_contact
 from restart_desktop.app.versions import check_edit
@@ -68,10 +68,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-
 CHASE_SETTING = "chase_after_working_days"
-# A Duty to Refer counts as made once the referral has gone (a draft has not).
-_MADE = frozenset(set(ReferralStatus) - {ReferralStatus.DRAFT, ReferralStatus.WITHDRAWN})
 
 
 @guarded(Permission.CASE_WORK)
@@ -578,26 +575,3 @@ def _name(person: Person) -> str:
     return display_name(person.given_name, person.family_name, person.preferred_name)
 
 
-def duty_to_refer_answered(
-    s: Session, person_ids: list[str], reference: ReferenceData
-) -> set[str]:
-    """Of these people, those whose Duty to Refer needs nothing more: the referral has gone to
-    a housing authority, or the release checklist's item says it was made (or is not needed).
-    The one rule behind the caseload flag, the case banner and the referral proposal."""
-    return duty_to_refer_made(s, person_ids) | duty_to_refer_ticked(s, person_ids, reference)
-
-
-def duty_to_refer_made(s: Session, person_ids: list[str]) -> set[str]:
-    """Of these people, those with a Duty to Refer referral gone to a housing authority."""
-    if not person_ids:
-        return set()
-    # The service's copied directory entry names its housing authority: asked in SQL, so a
-    # page of the caseload does not read and decode every referral's entry.
-    authority = text("json_extract(referrals.service, '$.local_authority')")  # as indexed
-    return set(s.scalars(
-        select(Referral.person_id).distinct().where(
-            Referral.person_id.in_(person_ids),
-            Referral.status.in_([status.value for status in _MADE]),
-            func.coalesce(authority, "") != "",
-        )
-    ))  # fmt: skip

@@ -11,7 +11,8 @@ checks the passphrase against the key file and the keyring, like a first unlock.
 Longer than 600 lines because ``MainWindow`` is one QMainWindow whose menu actions (tests and
 Help read them as attributes: ``window.lock_action``) and pages share its state; what stands
 apart has left: the idle lock (ui/idle.py), start-up preloading and the preparing page
-(ui/startup.py). Next to move out: the Settings menu's handlers, as an object of their own.
+(ui/startup.py), what the Settings and Help menus open (ui/window_settings.py). Next to move
+out: set-up and unlock (the onboarding, demo and unlock pages' handlers).
 """
 
 from __future__ import annotations
@@ -49,7 +50,6 @@ from restart_desktop.ui.access_pages import (
     UnlockPage,
 )
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import run_dialog
 
 if TYPE_CHECKING:
     from restart_desktop.app.notes import DraftSummary
@@ -59,7 +59,8 @@ if TYPE_CHECKING:
     OpenedSession = tuple[AppSession, int]  # the session and its idle-lock minutes
     from restart_desktop.domain.reference import ReferenceData
     from restart_desktop.ui.workspace import Workspace
-from restart_desktop.ui.idle import IdleLockDialog, IdleWatcher
+from restart_desktop.ui import window_settings
+from restart_desktop.ui.idle import IdleWatcher
 from restart_desktop.ui.startup import WARM_CLASSES, PreparingPage, preload_modules
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
         self.session: AppSession | None = None
         self.workspace: Workspace | None = None
         self._idle_override_ms = idle_timeout_ms
-        self._idle_minutes = 5  # replaced by the worker's setting when the data is opened
+        self.idle_minutes = 5  # replaced by the worker's setting when the data is opened
         #: The database layer has been imported in the background (benchmarks wait for it).
         self.preloaded = False
         self._warm_queue: list[tuple[str, str]] = list(WARM_CLASSES)
@@ -344,7 +345,7 @@ class MainWindow(QMainWindow):
     def _on_session_opened(self, opened: OpenedSession) -> None:
         from restart_desktop.ui.workspace import Workspace
 
-        session, self._idle_minutes = opened
+        session, self.idle_minutes = opened
         self.session = session
         self.workspace = Workspace(session, self.runner)
         self.workspace.message.connect(self._on_workspace_message)
@@ -354,7 +355,7 @@ class MainWindow(QMainWindow):
             self.workspace.sync.progress.connect(self._on_sync_progress)
         self.stack.addWidget(self.workspace)
         self._set_demo_banner(session.is_demo)
-        self._check_examples()
+        window_settings.check_examples(self)
         self._show_workspace()
         self._restore_workspace()
         notes = self.workspace.notes
@@ -390,86 +391,11 @@ class MainWindow(QMainWindow):
             self.session.set_setting(OPEN_CASES_SETTING,
                                      encode_cases(self.workspace.open_case_ids()))  # fmt: skip
 
-    def _on_shortcuts(self) -> None:
-        from restart_desktop.ui.help import HelpDialog, shortcuts_html
-
-        HelpDialog("Keyboard shortcuts", shortcuts_html(self.actions()), self).exec()
-
-    def _on_first_steps(self) -> None:
-        from restart_desktop.ui.help import FIRST_STEPS, HelpDialog
-
-        HelpDialog("First steps", FIRST_STEPS, self).exec()
-
-    def _on_settings_shown(self) -> None:
-        if self.session is not None:
-            self.ask_finalise_action.setChecked(self.session.asks_before_finalising)
-
-    def _on_ask_finalise(self) -> None:
-        if self.session is not None and not self.is_locked:
-            self.session.set_asks_before_finalising(self.ask_finalise_action.isChecked())
-
-    def _check_examples(self) -> None:
-        """In a real data folder, name the example contacts still in use (a banner)."""
-        from restart_desktop.app.team import TeamDetailsService
-        from restart_desktop.ui.team_details import examples_banner_text
-
-        session = self.session
-        if session is None or session.is_demo:
-            self.examples_banner.setVisible(False)
-            return
-
-        def show(found: list[str]) -> None:
-            self.examples_banner.setText(examples_banner_text(found) if found else "")
-            self.examples_banner.setVisible(bool(found))
-
-        self.runner.run(TeamDetailsService(session).examples_in_use, show, lambda _e: None)
-
-    def _on_team_details(self) -> None:
-        from restart_desktop.app.team import TeamDetailsService
-        from restart_desktop.domain.case import Role
-        from restart_desktop.ui.team_details import TeamDetailsDialog
-
-        session = self.session
-        if session is None or self.is_locked or self.workspace is None:
-            return
-        can_edit = self.workspace.supervisor or session.worker.role == Role.SUPERVISOR
-        dialog = TeamDetailsDialog(TeamDetailsService(session), session.reference.services,
-                                   self.runner, can_edit, self)  # fmt: skip
-        if run_dialog(dialog, self.focusWidget() or self):
-            self.statusBar().showMessage("Team details saved: every laptop of the team has "
-                                         "them after its next sync.", 10000)  # fmt: skip
-            self._check_examples()
-
     def _on_retention_ran(self, run: RetentionRun) -> None:
         from restart_desktop.ui.retention_view import describe
 
         if run.erased:
             self.statusBar().showMessage(describe(run), 10000)
-
-    def _on_retention(self) -> None:
-        from restart_desktop.app.retention import RetentionService
-        from restart_desktop.ui.retention_view import RetentionDialog
-
-        if self.session is None or self.is_locked:
-            return
-        RetentionDialog(RetentionService(self.session), self.runner, self).exec()
-
-    def _on_change_passphrase(self) -> None:
-        from restart_desktop.app.passphrase import change_passphrase
-        from restart_desktop.ui.passphrase_dialog import ChangePassphraseDialog
-
-        session = self.session
-        if session is None or self.is_locked or session.is_demo:
-            if session is not None and session.is_demo:
-                QMessageBox.information(self, "Demo data", "A demo data folder keeps its demo "
-                                        "passphrase.")  # fmt: skip
-            return
-        dialog = ChangePassphraseDialog(
-            session.worker.name, lambda old, new, again: change_passphrase(
-                session, old, new, again), self.runner, self)  # fmt: skip
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.statusBar().showMessage("The passphrase is changed: unlock with the new one "
-                                         "from now on.", 10000)  # fmt: skip
 
     def _offer_drafts(self, drafts: list[DraftSummary]) -> None:
         """Notes left unfinished (closed lid, flat battery, crash) are offered back."""
@@ -520,7 +446,7 @@ class MainWindow(QMainWindow):
     def idle_timeout_ms(self) -> int:
         if self._idle_override_ms is not None:
             return self._idle_override_ms
-        return self._idle_minutes * 60_000
+        return self.idle_minutes * 60_000
 
     # --- locking --------------------------------------------------------------------------
     @property
@@ -620,6 +546,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
         to = self._to_workspace  # each: on the open workspace, nothing while locked
+        opens = self._slot  # each: a Settings or Help item (ui/window_settings.py)
         self.new_action = self._action("&New recommendation", QKeySequence.StandardKey.New,
                                        to(lambda w: w.new_intake()))
         self.intake_action = self._action("Show &intake queue", "Ctrl+8",
@@ -684,33 +611,41 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         settings_menu = bar.addMenu("&Settings")
         self.settings_menu = settings_menu  # out of the bar while locked
-        self.idle_action = self._action("Lock when &idle…", None, self._on_idle_settings)
+        self.idle_action = self._action("Lock when &idle…", None,
+                                        opens(window_settings.edit_idle_lock))
         settings_menu.addAction(self.idle_action)
-        self.export_action = self._action("Central &export…", None, self._on_export_settings)
-        self.conflicts_action = self._action("Sync &conflicts…", None, self._on_conflicts)
-        self.retention_action = self._action("Data &retention…", None, self._on_retention)
+        self.export_action = self._action("Central &export…", None,
+                                          opens(window_settings.edit_central_export))
+        self.conflicts_action = self._action("Sync &conflicts…", None,
+                                             opens(window_settings.settle_conflicts))
+        self.retention_action = self._action("Data &retention…", None,
+                                             opens(window_settings.open_retention))
         self.passphrase_action = self._action("Change &passphrase…", None,
-                                              self._on_change_passphrase)  # fmt: skip
+                                              opens(window_settings.ask_new_passphrase))
         settings_menu.addAction(self.passphrase_action)
         settings_menu.addAction(self.export_action)
         settings_menu.addAction(self.conflicts_action)
         settings_menu.addAction(self.retention_action)
-        self.team_action = self._action("&Team details…", None, self._on_team_details)
+        self.team_action = self._action("&Team details…", None,
+                                        opens(window_settings.edit_team_details))
         settings_menu.addAction(self.team_action)
         self.ask_finalise_action = self._action("Ask before &finalising", None,
-                                                self._on_ask_finalise)  # fmt: skip
+                                                opens(window_settings.set_ask_finalise))
         self.ask_finalise_action.setCheckable(True)
         self.ask_finalise_action.setChecked(True)
         settings_menu.addAction(self.ask_finalise_action)
-        settings_menu.aboutToShow.connect(self._on_settings_shown)
+        settings_menu.aboutToShow.connect(opens(window_settings.settings_shown))
         help_menu = bar.addMenu("&Help")
         self.help_menu = help_menu
-        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self._on_shortcuts)
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1",
+                                             opens(window_settings.show_shortcuts))
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
-        self.first_steps_action = self._action("&First steps", None, self._on_first_steps)
+        self.first_steps_action = self._action("&First steps", None,
+                                               opens(window_settings.show_first_steps))
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.first_steps_action)
-        self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
+        self.about_action = self._action("&About RESTART Desktop", None,
+                                         opens(window_settings.show_about))
         help_menu.addAction(self.about_action)
         self.unlocked_actions = (
             self.next_tab_action,
@@ -741,6 +676,14 @@ class MainWindow(QMainWindow):
             self.team_action,
             self.ask_finalise_action,
         )
+
+    def _slot(self, call: Callable[[MainWindow], object]) -> Callable[[], None]:
+        """A menu action's slot calling ``call`` with this window (ui/window_settings.py)."""
+
+        def slot() -> None:
+            call(self)
+
+        return slot
 
     def _to_workspace(self, call: Callable[[Workspace], object]) -> Callable[[], None]:
         """A menu action's slot: ``call`` on the workspace, if it is open and not locked."""
@@ -793,27 +736,6 @@ class MainWindow(QMainWindow):
     def _on_workspace_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 5000)
 
-    def _on_idle_settings(self) -> None:
-        session = self.session
-        if session is None or self.is_locked:
-            return
-        dialog = IdleLockDialog(self._idle_minutes, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        minutes = dialog.minutes.value()
-
-        def saved(_none: None) -> None:
-            self._idle_minutes = minutes
-            self.idle.start(self.idle_timeout_ms())
-            self.statusBar().showMessage(f"RESTART Desktop will lock after {minutes} minutes.")
-
-        def failed(error: BaseException) -> None:
-            QMessageBox.warning(self, "Not saved", user_message(error))
-
-        self.runner.run(
-            lambda: session.set_setting("idle_lock_minutes", str(minutes)), saved, failed
-        )
-
     def _on_sync_progress(self, done: int, total: int) -> None:
         syncing = total > 0
         self.sync_progress.setVisible(syncing)
@@ -831,34 +753,6 @@ class MainWindow(QMainWindow):
     def _on_sync_now(self) -> None:
         if self.workspace is not None and not self.is_locked and self.workspace.sync:
             self.workspace.sync.sync()
-
-    def _on_export_settings(self) -> None:
-        if self.workspace is None or self.session is None or self.is_locked:
-            return
-        from restart_desktop.ui.sync_ui import ExportDialog
-
-        assert self.workspace.sync is not None
-        back_to = QApplication.focusWidget() or self.workspace
-        run_dialog(ExportDialog(self.workspace.sync.service, self.runner,
-                                self.session.worker.role, self), back_to)  # fmt: skip
-
-    def _on_conflicts(self) -> None:
-        if self.workspace is None or self.is_locked or self.workspace.sync is None:
-            return
-        from restart_desktop.ui.sync_ui import ConflictsDialog
-
-        back_to = QApplication.focusWidget() or self.workspace
-        dialog = ConflictsDialog(self.workspace.sync.service, self.runner, self)
-        run_dialog(dialog, back_to)  # a value kept reaches the views as a change notice
-        if dialog.kept:
-            self.workspace.sync.sync(automatic=True)  # the choices go out; the count updates
-
-    def _on_about(self) -> None:
-        from restart_desktop.app.about import about
-        from restart_desktop.ui.dialogs import AboutDialog
-
-        dialog = AboutDialog(about(self.paths.root), self)
-        dialog.exec()
 
     # --- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

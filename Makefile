@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: run test lint bench clean-demo venv dist smoke screenshots
+.PHONY: run test test-fast lint bench clean-demo venv dist smoke screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,15 +24,21 @@ screenshots: $(STAMP)
 	xvfb-run -a -s "-screen 0 1366x768x24" $(BIN)/python packaging/screenshots.py 1366x768
 	xvfb-run -a -s "-screen 0 1920x1080x24" $(BIN)/python packaging/screenshots.py 1920x1080
 
-## Static checks only: lint, types and the layer contracts.
+## Static checks only: lint, types, the layer contracts and the CI workflow's schema.
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m mypy
 	$(BIN)/lint-imports
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 ## Run the whole test suite, lint and type checks (what CI runs).
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+
+## The quick loop while working: domain, store, app and GUI tests, without the end-to-end,
+## long and slow runs (pytest markers e2e, long, slow), lint not included.
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m 'not slow and not e2e and not long'
 
 ## Performance figures on 10,000 fictional cases (several minutes: it seeds its own data).
 bench: $(STAMP)

@@ -8,7 +8,6 @@ to other users in the process list and end up in shell history).
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import logging
 import os
 import sys
@@ -492,119 +491,6 @@ def _cmd_audit(paths: DataPaths) -> int:
     return EXIT_OK
 
 
-def _date(text: str, option: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        print(f"{option} must be a date like 2026-09-30, not '{text}'.", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE) from None
-
-
-def _cmd_report(paths: DataPaths, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    start, end = _date(args.start, "--from"), _date(args.end, "--to")
-    if end < start:
-        print("--to is before --from: nothing was written.", file=sys.stderr)
-        return EXIT_USAGE
-    out = Path(args.out).expanduser()
-    if out.exists() and not out.is_dir():
-        print(f"{args.out} is a file, not a folder: give a folder for the board pack. Nothing "
-              "was written.", file=sys.stderr)  # fmt: skip
-        return EXIT_USAGE
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no window is shown
-    from PySide6.QtGui import QGuiApplication
-
-    from restart_desktop.app.figures import FiguresService
-    from restart_desktop.domain.figures import Period
-    from restart_desktop.ui.board_pack import PROGRAMME, write_board_pack
-
-    application = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
-    session = _open_session(paths)
-    try:
-        figures = FiguresService(session).report(Period(start, end), args.by)
-    finally:
-        session.close()
-    written = write_board_pack(figures, out, PROGRAMME)
-    del application
-    print(f"Board pack for {figures.period.label} written to {args.out}: "
-          f"{len(written)} files ({', '.join(p.name for p in written[-1:])} and CSV tables).")
-    return EXIT_OK
-
-
-def _cmd_evaluation_extract(paths: DataPaths, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from restart_desktop.app.evaluation import EvaluationService
-    from restart_desktop.domain.figures import Period
-
-    start, end = _date(args.start, "--from"), _date(args.end, "--to")
-    if end < start:
-        print("--to is before --from: nothing was written.", file=sys.stderr)
-        return EXIT_USAGE
-    session = _open_session(paths)
-    try:
-        result = EvaluationService(session).extract(Period(start, end), Path(args.out),
-                                                    args.recipient)  # fmt: skip
-    finally:
-        session.close()
-    print(f"Evaluation extract written to {args.out}: {result.cases} people, {result.events} "
-          f"events; {result.coarsened} coarsened, {result.withheld} withheld"
-          + ("; linkage file encrypted to the recipient." if result.linkage else "."))
-    return EXIT_OK
-
-
-def printable(text: str) -> str:
-    """Text as it may reach a terminal: control characters (escape sequences) and bytes that
-    are not text shown as '?', never acted on."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
-
-
-def _cmd_export_subject(paths: DataPaths, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from restart_desktop.app.subject_access import SubjectAccessService, check_folder
-
-    folder = Path(args.out).expanduser()
-    if not args.list_names:
-        check_folder(folder)  # before the passphrase: say so at once
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # headless: no window is shown
-    from PySide6.QtGui import QGuiApplication
-
-    from restart_desktop.ui.subject_access import export_subject
-
-    application = QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
-    session = _open_session(paths)
-    try:
-        service = SubjectAccessService(session)
-        records = service.gather(service.find(args.person))
-        found = [c.name for c in records.candidates]
-        if args.list_names:
-            # For the administrator's eyes only: printed, never logged.
-            print(f"{len(found)} possible names of other people in case {records.person_id}:")
-            for candidate in records.candidates:
-                print(f"  {candidate.count:>4}  {printable(candidate.name)}")
-            service.names_listed(records)
-            return EXIT_OK
-        unknown = [name for name in args.keep if name not in found]
-        if unknown:
-            print(f"Not among the names found: {', '.join(unknown)}. Nothing was written; "
-                  "see them with --list-names.", file=sys.stderr)  # fmt: skip
-            return EXIT_USAGE
-        withheld = [] if args.no_redact else [n for n in found if n not in args.keep]
-        result = export_subject(service, records, folder, withheld)
-    finally:
-        session.close()
-    del application
-    print(f"Subject access export of case {records.person_id} written to {folder}: "
-          f"{result.pdf.name} and {result.json.name}.")
-    if result.names_withheld:
-        names, places = result.names_withheld, result.places_withheld
-        print(f"{names} name{'s' if names != 1 else ''} of other people withheld in {places} "
-              f"place{'s' if places != 1 else ''} (see them with --list-names).")
-    elif found:
-        print("Nothing was withheld.")
-    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -626,10 +512,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_sync(paths, args)
         if args.command == "team":
             return _cmd_team(paths, args)
-        if args.command == "report":
-            return _cmd_report(paths, args)
-        if args.command == "evaluation-extract":
-            return _cmd_evaluation_extract(paths, args)
+        if args.command in ("report", "evaluation-extract", "export-subject"):
+            from restart_desktop import cli_documents
+
+            return cli_documents.run(lambda: _open_session(paths), args)
         if args.command == "audit":
             return _cmd_audit(paths)
         if args.command == "passphrase":
@@ -638,8 +524,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_retention(paths, args)
         if args.command == "intake":
             return _cmd_intake(paths, args)
-        if args.command == "export-subject":
-            return _cmd_export_subject(paths, args)
         from restart_desktop.ui.application import run_gui
 
         return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)

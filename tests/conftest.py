@@ -15,14 +15,56 @@ from restart_desktop.domain.case import Role
 from restart_desktop.domain.reference import load_reference_data
 from restart_desktop.paths import DATA_DIR_ENV, DataPaths
 from restart_desktop.security.keys import KdfParams
+from restart_desktop.store import migrate
 from tests.support.clock import use_zone
 from tests.support.constants import PASSPHRASE, WORKER_NAME
 from tests.support.memory_keyring import MemoryKeyring
 from tests.support.pg_cluster import Cluster, remove_cluster, start_cluster, why_not_available
+from tests.support.template_db import build_template
 
 # The whole run's logs are searched for the fictional names it made up (issue 9: data
 # minimisation); a name found fails the run.
 pytest_plugins = ("tests.support.privacy",)
+
+
+#: Per-test limits (seconds) above pyproject's default ``timeout`` for the tests marked so.
+TIMEOUTS = {"e2e": 1200, "long": 1200, "slow": 7200}
+#: Tests of several seconds each (seeding demo data, paging through thousands of people, long
+#: syncs), marked ``long`` here in one place so that `make test-fast` leaves them out; `make
+#: test` runs them. Seconds as measured on a loaded 2-core machine (load about 9).
+LONG = {
+    "tests/unit/app/test_demo.py::test_demo_intake_has_a_queue_decisions_and_an_allocator": 27,
+    "tests/unit/app/test_demo.py::test_demo_people_have_notes_actions_and_searchable_places": 21,
+    "tests/unit/app/test_demo.py::test_demo_people_are_plainly_fictional_and_valid": 7,
+    "tests/unit/app/test_demo.py::test_same_seed_and_day_give_the_same_people": 5,
+    "tests/ui/test_caseload.py::test_caseload_pages_through_many_people": 25,
+    "tests/ui/test_sync_ui.py::"
+    "test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopped": 16,
+    "tests/unit/app/test_sync_team.py::test_create_join_approve_sync_and_remove": 13,
+    "tests/ui/test_main_window.py::test_demo_folder_says_demo_data_everywhere": 8,
+    "tests/unit/test_data_minimisation.py::test_a_run_whose_logs_name_a_fixture_person_fails": 7,
+    "tests/unit/app/test_cases.py::test_caseload_pages": 6,
+}
+#: Whole modules marked ``long`` (their fixture seeds a demo caseload first).
+LONG_MODULES = ("tests/unit/app/test_budgets.py",)
+E2E = "tests/e2e/"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark what is slow (everything in tests/e2e/ is e2e; ``LONG`` and ``LONG_MODULES`` are
+    long), then give e2e, long and slow tests their longer limit unless they name their own."""
+    for item in items:
+        where = item.nodeid.split("[", 1)[0]
+        if where.startswith(E2E):
+            item.add_marker(pytest.mark.e2e)
+        if where in LONG or where.split("::", 1)[0] in LONG_MODULES:
+            item.add_marker(pytest.mark.long)
+    for item in items:
+        if item.get_closest_marker("timeout"):
+            continue
+        limits = [limit for marker, limit in TIMEOUTS.items() if item.get_closest_marker(marker)]
+        if limits:
+            item.add_marker(pytest.mark.timeout(max(limits)))
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -33,6 +75,16 @@ def session_keyring() -> MemoryKeyring:
     backend = MemoryKeyring()
     keyring.set_keyring(backend)
     return backend
+
+
+@pytest.fixture(autouse=True, scope="session")
+def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, bytes]]:
+    """New databases start as a re-keyed copy of one migrated per run (store/migrate.py
+    ``TEMPLATE``) rather than running every migration: a tenth of the time per test."""
+    template = build_template(tmp_path_factory.mktemp("template"))
+    previous, migrate.TEMPLATE = migrate.TEMPLATE, template
+    yield template
+    migrate.TEMPLATE = previous
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from restart_desktop.app.audit_heads import heads_by_device
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.permissions import allowed
-from restart_desktop.app.session import AppSession, FailedUnlocks
+from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import (
     AuditAction,
     BrokenLink,
@@ -37,16 +37,6 @@ def record(session: AppSession, action: AuditAction, person_id: str | None = Non
             person_id = None  # a record no longer here: the entry still says what was done
         append_entry(s, session.device_id, session.worker.id, action, person_id, detail,
                      session.clock.now())  # fmt: skip
-
-
-def record_failed_unlocks(session: AppSession, failed: FailedUnlocks) -> None:
-    """Wrong passphrases typed since the last unlock: the database could not be written then,
-    so they are recorded at the next unlock (who typed them is not known)."""
-    if failed.count:
-        when = dt.datetime.fromtimestamp(failed.last, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        plural = "s" if failed.count > 1 else ""
-        record(session, AuditAction.FAILED_UNLOCK, None,
-               f"{failed.count} wrong passphrase{plural} before this unlock, the last at {when}")
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,20 @@
-"""Application-level failures. Every message is for the person using the app."""
+"""Application-level failures. Every message is for the person using the app.
+
+Also the one place the window layer takes the storage and security layers' error types from
+(ui/ may import nothing else of store/, sync/ or security/: pyproject.toml's import contracts).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+
+from restart_desktop.security.errors import SecurityError, TooManyAttempts, WrongPassphrase
+from restart_desktop.store.errors import StorageError
+
+__all__ = [
+    "AlreadyEnrolled", "NotEnrolled", "NotFound", "NotPermitted", "SecurityError",
+    "StorageError", "TooManyAttempts", "UserError", "ValidationFailed", "WrongPassphrase",
+]  # fmt: skip
 
 
 class UserError(Exception):

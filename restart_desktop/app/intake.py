@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.cases import _keep_history
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.permissions import allowed, require
-from restart_desktop.app.release import follow_case
+from restart_desktop.app.release_plans import follow_case
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.case import CaseStatus, display_name, validate_case_fields

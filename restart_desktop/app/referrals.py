@@ -10,19 +10,28 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
+from restart_desktop.app.duty_to_refer import duty_to_refer_answered
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.permissions import guarded
-from restart_desktop.app.release import ReleaseService, duty_to_refer_ticked
+from restart_desktop.app.referral_views import (
+    DutyToReferProposal,
+    ReferralDraft,
+    ReferralEventView,
+    ReferralQuery,
+    ReferralView,
+    StatusChange,
+)
+from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.team import load_details, service_with_team_contact
-from restart_desktop.app.versions import EditBase, check_edit
+from restart_desktop.app.versions import check_edit
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, display_name
 from restart_desktop.domain.checklist import Records
@@ -52,105 +61,14 @@ from restart_desktop.store.models import (
 )
 from restart_desktop.store.queries import worker_names
 
+# The service, and the values it takes and gives (app/referral_views.py), importable from here.
+__all__ = [
+    "ReferralService", "DutyToReferProposal", "ReferralDraft", "ReferralEventView",
+    "ReferralQuery", "ReferralView", "StatusChange",
+]  # fmt: skip
+
+
 CHASE_SETTING = "chase_after_working_days"
-# A Duty to Refer counts as made once the referral has gone (a draft has not).
-_MADE = frozenset(set(ReferralStatus) - {ReferralStatus.DRAFT, ReferralStatus.WITHDRAWN})
-
-
-@dataclass(frozen=True)
-class ReferralDraft:
-    person_id: str
-    service_code: str
-    needs: tuple[str, ...] = ()
-    reason: str = ""
-    urgency: str = Urgency.ROUTINE.value
-    how_sent: str = ""
-    note_id: str | None = None
-
-
-@dataclass(frozen=True)
-class StatusChange:
-    status: ReferralStatus
-    note: str = ""
-    reason: str = ""  # declined or withdrawn
-    appointment_at: dt.datetime | None = None
-    appointment_place: str = ""
-    outcome: str = ""  # closed
-    #: The referral as the worker saw it: its version and the status the step moves on from.
-    #: A step from a status someone else has since moved is refused (EditClashed).
-    base: EditBase | None = None
-
-    @classmethod
-    def step(cls, view: ReferralView, status: ReferralStatus, **details: Any) -> StatusChange:
-        """A step of the referral shown in ``view`` (as loaded) to ``status``."""
-        return cls(status, base=EditBase(view.version, {"status": view.status.value}),
-                   **details)  # fmt: skip
-
-
-@dataclass(frozen=True)
-class ReferralEventView:
-    at: dt.datetime
-    author: str
-    kind: str  # "status" or "chase"
-    from_status: ReferralStatus | None
-    to_status: ReferralStatus | None
-    note: str
-
-
-@dataclass(frozen=True)
-class ReferralView:
-    id: str
-    person_id: str
-    person_name: str
-    service: Service  # as it was when the referral was made
-    category: str
-    category_label: str
-    needs: tuple[str, ...]
-    reason: str
-    urgency: Urgency
-    how_sent: str
-    made_on: dt.date
-    made_by: str
-    status: ReferralStatus
-    sent_on: dt.date | None
-    last_chased_on: dt.date | None
-    chase_due: bool
-    chase_due_on: dt.date | None
-    consent_override: str
-    declined_reason: str
-    appointment_at: dt.datetime | None
-    appointment_place: str
-    outcome: str
-    withdrawn_reason: str
-    events: tuple[ReferralEventView, ...] = field(default=())
-    version: str | None = None  # the referral's last change when read: a step's If-Match
-
-    @property
-    def open(self) -> bool:
-        return self.status not in FINISHED
-
-
-@dataclass(frozen=True)
-class ReferralQuery:
-    status: str | None = None  # a ReferralStatus value; None: every open referral
-    category: str | None = None
-    chase_only: bool = False
-    mine: bool = False  # only the signed-in worker's caseload
-    include_finished: bool = False
-
-
-@dataclass(frozen=True)
-class DutyToReferProposal:
-    """A housing referral the law says is due: who to, and by when."""
-
-    person_id: str
-    release_date: dt.date
-    days_to_release: int
-    authority_code: str  # "" when the person has not chosen yet
-    authority_name: str
-    service_code: str | None
-    draft_id: str | None = None  # a Duty to Refer already drafted, not yet sent
-
 
 
 @guarded(Permission.CASE_WORK)
@@ -657,26 +575,3 @@ def _name(person: Person) -> str:
     return display_name(person.given_name, person.family_name, person.preferred_name)
 
 
-def duty_to_refer_answered(
-    s: Session, person_ids: list[str], reference: ReferenceData
-) -> set[str]:
-    """Of these people, those whose Duty to Refer needs nothing more: the referral has gone to
-    a housing authority, or the release checklist's item says it was made (or is not needed).
-    The one rule behind the caseload flag, the case banner and the referral proposal."""
-    return duty_to_refer_made(s, person_ids) | duty_to_refer_ticked(s, person_ids, reference)
-
-
-def duty_to_refer_made(s: Session, person_ids: list[str]) -> set[str]:
-    """Of these people, those with a Duty to Refer referral gone to a housing authority."""
-    if not person_ids:
-        return set()
-    # The service's copied directory entry names its housing authority: asked in SQL, so a
-    # page of the caseload does not read and decode every referral's entry.
-    authority = text("json_extract(referrals.service, '$.local_authority')")  # as indexed
-    return set(s.scalars(
-        select(Referral.person_id).distinct().where(
-            Referral.person_id.in_(person_ids),
-            Referral.status.in_([status.value for status in _MADE]),
-            func.coalesce(authority, "") != "",
-        )
-    ))  # fmt: skip

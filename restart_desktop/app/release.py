@@ -5,14 +5,18 @@ A plan starts from the team's default checklist template when a case gets a rele
 (``follow_case``, called by the case service in the same transaction as the case) and keeps a
 snapshot of that template. Item rows exist only for items that were touched; their ids derive
 from the plan and the item code, so two laptops ticking the same item write the same record.
+
+Longer than 600 lines because ``ReleaseService`` (about 550 lines) holds every release-day use
+case and the Today queries, which are being tuned for speed on their own branch. What it hands
+out is in app/release_views.py; plans made inside the case service's write in
+app/release_plans.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, defer
@@ -20,9 +24,34 @@ from sqlalchemy.orm import Session, defer
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
 from restart_desktop.app.permissions import guarded
+from restart_desktop.app.release_plans import (
+    SETTLED_STATES,
+    follow_case,
+    follow_plan,
+    item_id_for,
+    latest_plan,
+    new_plan,
+    plan_id_for,
+    recorded_release,
+    snapshot_id_for,
+)
+from restart_desktop.app.release_views import (
+    ITEM_FIELD_LABELS,
+    ItemUpdate,
+    OutcomeFields,
+    PlanItemView,
+    PlanView,
+    ReleaseMove,
+    ReleaseOutcome,
+    ReleaseSheet,
+    SheetAppointment,
+    TodayRow,
+    item_shown,
+    item_values,
+)
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.team import load_details, sheet_contacts
-from restart_desktop.app.versions import EditBase, edited_fields, words
+from restart_desktop.app.versions import edited_fields
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import (
     OPEN_STATUSES,
@@ -43,14 +72,12 @@ from restart_desktop.domain.checklist import (
     Progress,
     Records,
     Section,
-    SheetContact,
     TemplateItem,
     is_late_change,
     plan_progress,
     state_problems,
 )
 from restart_desktop.domain.clock import Clock, local_text
-from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.batches import batches
@@ -64,309 +91,22 @@ from restart_desktop.store.models import (
 )
 from restart_desktop.store.queries import worker_names
 
-# Fixed forever: plan, item and snapshot ids are derived from it on every laptop.
-_ID_NAMESPACE = uuid.UUID("5f0d6c1e-8d7b-4b43-9a44-2f4c3b1e7a10")
+# The service, and what it takes and gives (app/release_views.py) and the plans the case
+# service makes (app/release_plans.py), importable from here.
+__all__ = [
+    "ReleaseService", "follow_case", "item_id_for", "new_plan", "plan_id_for",
+    "recorded_release", "snapshot_id_for", "ItemUpdate", "OutcomeFields", "PlanItemView",
+    "PlanView", "ReleaseMove", "ReleaseOutcome", "ReleaseSheet", "SheetAppointment", "TodayRow",
+]  # fmt: skip
+
 TODAY_DAYS_AHEAD = 7
 TODAY_DAYS_BEHIND = 3  # releases of the last days whose outcome is still to record
-# A plan starts automatically only while the person is still inside.
-_IN_CUSTODY_STATUSES = frozenset(OPEN_STATUSES - OUT_STATUSES)
 # A release is brought forward by up to two working days (Offenders (Day of Release from
 # Detention) Act 2023): four calendar days when a weekend falls between.
 BROUGHT_FORWARD = dt.timedelta(days=4)
 
 
-def plan_id_for(person_id: str, number: int) -> str:
-    return str(uuid.uuid5(_ID_NAMESPACE, f"release-plan/{person_id}/{number}"))
-
-
-def item_id_for(plan_id: str, code: str) -> str:
-    return str(uuid.uuid5(_ID_NAMESPACE, f"release-plan-item/{plan_id}/{code}"))
-
-
-def snapshot_id_for(template: ChecklistTemplate) -> str:
-    key = f"checklist/{template.code}/{template.version}/{template.digest}"
-    return str(uuid.uuid5(_ID_NAMESPACE, key))
-
-
-@dataclass(frozen=True)
-class PlanItemView:
-    code: str
-    section: Section
-    label: str
-    help: str
-    required: bool
-    applies: bool  # False: the template limits it to other releases (shown, not counted)
-    applies_label: str
-    need_label: str
-    due_at: dt.datetime | None
-    overdue: bool
-    state: ItemState
-    state_at: dt.datetime | None
-    state_by: str  # the worker's name
-    note: str
-    appointment: bool
-    appointment_at: dt.datetime | None
-    place: str
-    contact: str
-    bring: str
-    extra: bool
-    records: Records
-    version: str | None = None  # the item's last change when read (None: never written)
-
-
-@dataclass(frozen=True)
-class ReleaseMove:
-    previous_date: dt.date | None
-    previous_time: str
-    changed_at: dt.datetime
-    late: bool  # within 48 hours of the release: highlighted
-
-
-@dataclass(frozen=True)
-class OutcomeFields:
-    first_night: str = ""  # a FirstNight value
-    first_night_detail: str = ""
-    met_at_gate: bool | None = None
-    met_at_gate_at: dt.datetime | None = None
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class ReleaseOutcome:
-    fields: OutcomeFields
-    recorded_at: dt.datetime | None
-
-    @property
-    def recorded(self) -> bool:
-        return self.recorded_at is not None
-
-
-@dataclass(frozen=True)
-class PlanView:
-    id: str
-    person_id: str
-    person_name: str
-    number: int
-    release_date: dt.date | None
-    release_time: str
-    prison: str
-    worker_name: str
-    template_name: str
-    template_version: int
-    items: tuple[PlanItemView, ...]
-    progress: Progress
-    flags: ReleaseFlags | None
-    move: ReleaseMove | None
-    outcome: ReleaseOutcome
-
-    def item(self, code: str) -> PlanItemView | None:
-        return next((item for item in self.items if item.code == code), None)
-
-
-@dataclass(frozen=True)
-class TodayRow:
-    person_id: str
-    person_name: str
-    release_date: dt.date
-    release_time: str
-    prison: str
-    worker_name: str
-    mine: bool
-    plan_id: str | None
-    progress: Progress | None
-    outstanding: tuple[str, ...]  # required items not done, in checklist order
-    flags: ReleaseFlags
-    move: ReleaseMove | None
-    outcome: ReleaseOutcome | None
-
-
-@dataclass(frozen=True)
-class ItemUpdate:
-    state: ItemState
-    at: dt.datetime | None = None  # when it happened; None: now
-    note: str = ""
-    appointment_at: dt.datetime | None = None
-    place: str = ""
-    contact: str = ""
-    #: What the dialog loaded (version and the loaded value of each field the worker changed):
-    #: only those are written, and a clash with someone else's change is refused. None: all.
-    base: EditBase | None = None
-
-
-#: An item's fields as an edit names them (a clash names the field in these words).
-ITEM_FIELD_LABELS = {
-    "state": "State", "state_at": "When it happened", "note": "Note",
-    "appointment_at": "Appointment time", "place": "Place and address",
-    "contact": "Who to ask for",
-}  # fmt: skip
-
-
-def _item_values(update: ItemUpdate) -> dict[str, Any]:
-    """The item's fields as ``update`` would leave them."""
-    return {
-        "state": update.state.value,
-        "state_at": update.at if update.state != ItemState.OPEN else None,
-        "note": update.note.strip(),
-        "appointment_at": update.appointment_at,
-        "place": update.place.strip(),
-        "contact": update.contact.strip(),
-    }
-
-
-def item_edit_base(item: PlanItemView, update: ItemUpdate) -> EditBase:
-    """The base of an edit of ``item`` (as the dialog loaded it) that ``update`` makes."""
-    loaded = {
-        "state": item.state.value, "state_at": item.state_at, "note": item.note,
-        "appointment_at": item.appointment_at, "place": item.place, "contact": item.contact,
-    }  # fmt: skip
-    typed = _item_values(update)
-    return EditBase(item.version, {name: value for name, value in loaded.items()
-                                   if to_json_value(value) != to_json_value(typed[name])})
-
-
-def _item_shown(name: str, value: Any) -> str:
-    if name == "state":
-        return ItemState(value or ItemState.OPEN.value).label
-    return words(value)
-
-
-@dataclass(frozen=True)
-class SheetAppointment:
-    at: dt.datetime | None
-    what: str
-    place: str
-    contact: str
-    bring: str
-
-
-@dataclass(frozen=True)
-class ReleaseSheet:
-    """What the person's printed sheet says: plain words, no offence or risk information."""
-
-    person_name: str
-    release_date: dt.date | None
-    release_time: str
-    date_confirmed: bool  # the prison confirmed the date and time
-    worker_name: str
-    tonight: SheetAppointment | None
-    appointments: tuple[SheetAppointment, ...]
-    bring: tuple[str, ...]
-    contacts: tuple[SheetContact, ...]
-    made_at: dt.datetime
-
-
-
 # --- used by the case service, inside its own write ----------------------------------------
-
-
-def follow_case(
-    s: Session, person: Person, reference: ReferenceData, now: dt.datetime
-) -> ReleasePlan | None:
-    """Keep the person's release plan in step with the case, in the caller's transaction.
-
-    Starts a plan when someone still inside has a release date and no plan for it, and makes
-    an open plan (outcome not yet recorded) follow a changed release date and time, noting
-    where it was before. Returns the open plan, if any.
-    """
-    latest = _latest_plan(s, person.id)
-    if latest is not None and latest.outcome_recorded_at is None:
-        _follow(latest, person.release_date, person.release_time, now)
-        return latest
-    if person.release_date is None or person.status not in _IN_CUSTODY_STATUSES:
-        return None
-    if latest is not None and (
-        latest.release_date is None or person.release_date <= latest.release_date
-    ):
-        return None  # the recorded release is this one, or a later one
-    return new_plan(s, person, reference, (latest.number + 1) if latest else 1)
-
-
-def duty_to_refer_ticked(
-    s: Session, person_ids: list[str], reference: ReferenceData
-) -> set[str]:
-    """Of these people, those whose release checklist has its Duty to Refer item done or not
-    needed (the referral was made, perhaps outside the app)."""
-    codes = {
-        item.code
-        for template in reference.checklist_templates
-        for item in template.items
-        if item.records == Records.DUTY_TO_REFER
-    }
-    if not person_ids or not codes:
-        return set()
-    return set(
-        s.scalars(
-            select(ReleasePlanItem.person_id).where(
-                ReleasePlanItem.person_id.in_(person_ids),
-                ReleasePlanItem.item_code.in_(codes),
-                ReleasePlanItem.state.in_([state.value for state in _SETTLED_STATES]),
-            )
-        )
-    )
-
-
-def recorded_release(s: Session, person: Person) -> dt.date | None:
-    """The release date of someone whose release day is recorded and who is out: that date
-    is history now (a new release comes with a new status, and a new plan)."""
-    if person.status not in OUT_STATUSES:
-        return None
-    latest = _latest_plan(s, person.id)
-    if latest is None or latest.outcome_recorded_at is None:
-        return None
-    return latest.release_date
-
-
-def _latest_plan(s: Session, person_id: str) -> ReleasePlan | None:
-    return s.scalars(
-        select(ReleasePlan)
-        .where(ReleasePlan.person_id == person_id)
-        .order_by(ReleasePlan.number.desc())
-        .limit(1)
-    ).first()
-
-
-def _follow(
-    plan: ReleasePlan, release_date: dt.date | None, release_time: str, now: dt.datetime
-) -> None:
-    if (plan.release_date, plan.release_time) == (release_date, release_time):
-        return
-    if plan.release_date is not None:
-        plan.previous_release_date = plan.release_date
-        plan.previous_release_time = plan.release_time
-        plan.release_changed_at = now
-    plan.release_date = release_date
-    plan.release_time = release_time
-
-
-def _snapshot(s: Session, template: ChecklistTemplate) -> ChecklistSnapshot:
-    snapshot_id = snapshot_id_for(template)
-    snapshot = s.get(ChecklistSnapshot, snapshot_id)
-    if snapshot is None:
-        snapshot = ChecklistSnapshot(
-            id=snapshot_id,
-            code=template.code,
-            version=template.version,
-            name=template.name,
-            digest=template.digest,
-            content=template.to_json(),
-        )
-        s.add(snapshot)
-    return snapshot
-
-
-def new_plan(s: Session, person: Person, reference: ReferenceData, number: int) -> ReleasePlan:
-    """A plan from the default template, written in the caller's transaction."""
-    snapshot = _snapshot(s, reference.default_checklist)
-    plan = ReleasePlan(
-        id=plan_id_for(person.id, number),
-        person_id=person.id,
-        number=number,
-        snapshot_id=snapshot.id,
-        release_date=person.release_date,
-        release_time=person.release_time,
-    )
-    s.add(plan)
-    return plan
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -401,7 +141,7 @@ class ReleaseService:
         """Inside the caller's transaction: mark done, now, the item of the person's open plan
         that stands for ``role`` (for example the Duty to Refer when the referral is sent).
         Nothing happens without an open plan, such an item, or when it is done already."""
-        plan = _latest_plan(s, person_id)
+        plan = latest_plan(s, person_id)
         if plan is None or plan.outcome_recorded_at is not None:
             return
         item = self._template(s, plan.snapshot_id).item_recording(role)
@@ -419,7 +159,7 @@ class ReleaseService:
             person = s.get(Person, person_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
-            plan = _latest_plan(s, person_id)
+            plan = latest_plan(s, person_id)
             if plan is None:
                 return None
             return self._plan_view(s, person, plan, worker_names(s))
@@ -550,7 +290,7 @@ class ReleaseService:
             state = ItemState(row.state) if row else ItemState.OPEN
             applies = item.applies_to(flags, person.has_settled_address)
             statuses.append(ItemStatus(state, item.required, applies))
-            if not (item.required and applies) or state in _SETTLED_STATES:
+            if not (item.required and applies) or state in SETTLED_STATES:
                 continue
             if item.section == Section.FIRST_WEEK:
                 # First-week items matter on the Today view only once they are overdue.
@@ -660,7 +400,7 @@ class ReleaseService:
             person = s.get(Person, person_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
-            latest = _latest_plan(s, person_id)
+            latest = latest_plan(s, person_id)
             if latest is not None and latest.outcome_recorded_at is None:
                 return latest.id
             plan = new_plan(s, person, self._reference, latest.number + 1 if latest else 1)
@@ -710,9 +450,9 @@ class ReleaseService:
             problems["contact"] = f"Keep this under {MAX_LABEL_LENGTH} characters."
         if problems:
             raise ValidationFailed(problems)
-        typed = _item_values(update)
+        typed = item_values(update)
         written = edited_fields(s, row, update.base, typed,
-                                lambda name: ITEM_FIELD_LABELS.get(name, name), _item_shown)
+                                lambda name: ITEM_FIELD_LABELS.get(name, name), item_shown)
         if row is None:
             row = ReleasePlanItem(
                 id=item_id_for(plan.id, item.code),
@@ -864,7 +604,7 @@ class ReleaseService:
                           reason="Release brought forward (release-day record)",
                           at=now))  # fmt: skip
         person.release_date = day
-        _follow(plan, day, person.release_time, now)
+        follow_plan(plan, day, person.release_time, now)
 
     def _gate_item_follows(
         self, s: Session, plan: ReleasePlan, outcome: OutcomeFields
@@ -898,7 +638,7 @@ class ReleaseService:
             person = s.get(Person, person_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
-            plan = _latest_plan(s, person_id)
+            plan = latest_plan(s, person_id)
             if plan is None:
                 raise NotFound("Start the release plan first: the sheet is made from it.")
             workers = worker_names(s)
@@ -936,9 +676,6 @@ class ReleaseService:
         )
 
 
-_SETTLED_STATES = frozenset({ItemState.DONE, ItemState.NOT_NEEDED})
-
-
 def _answer_duty_to_refer(
     flags: ReleaseFlags | None, template: ChecklistTemplate, rows: dict[str, ReleasePlanItem]
 ) -> ReleaseFlags | None:
@@ -948,7 +685,7 @@ def _answer_duty_to_refer(
         return flags
     duty = template.item_recording(Records.DUTY_TO_REFER)
     row = rows.get(duty.code) if duty else None
-    if row is not None and row.state in _SETTLED_STATES:
+    if row is not None and row.state in SETTLED_STATES:
         return replace(flags, duty_to_refer=False)
     return flags
 

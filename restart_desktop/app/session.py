@@ -1,7 +1,9 @@
 """Opening a data folder: enrolment (first run) and unlock (every later start).
 
-An ``AppSession`` is what exists while the app is unlocked: the keyed database, who is signed
-in, and which device this is. Locking closes it and forgets the key.
+An ``AppSession`` is what exists while the app is open: the keyed database, who is signed
+in, and which device this is. Locking the window keeps it open behind the unlock page, so that
+nothing being typed is lost (ui/application.py), and unlocking again only checks the
+passphrase; closing the window closes the session.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, is_plain_text
 from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.ids import uuid7
@@ -36,6 +39,7 @@ from restart_desktop.security.secret_store import (
     KeyringSecretStore,
     SecretStore,
 )
+from restart_desktop.store.audit import append_entry
 from restart_desktop.store.changes import Actor
 from restart_desktop.store.database import Database
 from restart_desktop.store.models import Device, LocalSetting, Worker
@@ -221,6 +225,12 @@ class FailedUnlocks:
     last: float = 0.0  # seconds since the epoch
 
 
+def check_keyring() -> None:
+    """Raise the SecurityError that says what is wrong when this computer has no keyring the
+    key secret can be kept in (may block for a few seconds: call it off the GUI thread)."""
+    KeyringSecretStore()
+
+
 def unlock_throttle(paths: DataPaths, store: SecretStore, keyring_name: str) -> UnlockThrottle:
     """The throttle, kept in the keyring too for real data (a demo folder's file-held secret
     store keeps a single secret)."""
@@ -253,9 +263,20 @@ def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUn
     return key, failed
 
 
-def unlock(paths: DataPaths, passphrase: str) -> AppSession:
-    from restart_desktop.app.audit import record_failed_unlocks
+def record_failed_unlocks(session: AppSession, failed: FailedUnlocks) -> None:
+    """Wrong passphrases typed since the last unlock: the database could not be written then,
+    so they are recorded at the next unlock (who typed them is not known). Here rather than in
+    app/audit.py, which builds on this module: unlocking needs no more of the audit trail."""
+    if failed.count:
+        when = dt.datetime.fromtimestamp(failed.last, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        plural = "s" if failed.count > 1 else ""
+        detail = f"{failed.count} wrong passphrase{plural} before this unlock, the last at {when}"
+        with session.db.write() as s:
+            append_entry(s, session.device_id, session.worker.id, AuditAction.FAILED_UNLOCK,
+                         None, detail, session.clock.now())  # fmt: skip
 
+
+def unlock(paths: DataPaths, passphrase: str) -> AppSession:
     key, failed = check_passphrase(paths, passphrase)
     session = open_session(paths, key)
     record_failed_unlocks(session, failed)

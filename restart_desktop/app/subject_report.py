@@ -1,6 +1,6 @@
 """The subject access export in words: what the PDF shows, section by section, made from
 the export's records (already redacted) and the reference data. Plain data out; the UI layer
-draws it (``ui.subject_access``). A table this module has no words for yet is shown as
+draws it (``documents.subject_access``). A table this module has no words for yet is shown as
 stored, under its own name, so nothing held is left out of the PDF."""
 
 from __future__ import annotations

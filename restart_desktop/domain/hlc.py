@@ -41,8 +41,3 @@ class HybridClock:
         else:
             self._last = Timestamp(self._last.millis, self._last.counter + 1)
         return self._last
-
-    def observe(self, remote: Timestamp) -> None:
-        """Move past a timestamp received from another device."""
-        if remote > self._last:
-            self._last = remote

@@ -18,7 +18,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
+
+from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,35 @@ class Rules:
     risk_flags: frozenset[str] = frozenset()
     status_field: str | None = None
     allowed: Callable[[Any, Any], bool] | None = None  # the status transition table
+
+
+def _case_move_allowed(old: Any, new: Any) -> bool:
+    try:
+        return CaseStatus(new) in ALLOWED_TRANSITIONS[CaseStatus(old)]
+    except ValueError:
+        return False
+
+
+PLAIN = Rules()
+_APPEND_ONLY = Rules(immutable=True)
+#: What each kind of synced record (by its table's name) adds to the plain rules; a kind not
+#: named here merges by the plain rules. Kept here, not on the ORM classes, so that the merge
+#: and the change hook read one table of plain data.
+RULES: Mapping[str, Rules] = MappingProxyType({
+    "people": Rules(risk_flags=frozenset({"iom", "mappa"}), status_field="status",
+                    allowed=_case_move_allowed),
+    "assessments": Rules(final_field="finalised_at"),
+    **dict.fromkeys((
+        "follow_up_checks", "custody_returns", "contact_notes", "addenda",
+        "checklist_snapshots", "referral_events", "handovers", "reviews", "audit_entries",
+        "field_changes", "erasures", "intake_decisions", "onward_handovers",
+    ), _APPEND_ONLY),
+})  # fmt: skip
+
+
+def rules_for(kind: str) -> Rules:
+    """The merge rules of a kind of synced record (its table's name)."""
+    return RULES.get(kind, PLAIN)
 
 
 @dataclass(frozen=True)

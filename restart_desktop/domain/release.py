@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 FRIDAY = 4  # date.weekday()
 DUTY_TO_REFER_DAYS = 56  # Homelessness Reduction Act 2017, s.10: "within 56 days"
-BRING_FORWARD_WORKING_DAYS = 2  # Offenders (Day of Release from Detention) Act 2023
 
 _ONE_DAY = dt.timedelta(days=1)
 
@@ -51,23 +50,6 @@ def duty_to_refer_due(release: dt.date | None, has_settled_address: bool, today:
     if release is None or has_settled_address:
         return False
     return 0 <= days_to_release(release, today) <= DUTY_TO_REFER_DAYS
-
-
-def earliest_brought_forward_date(release: dt.date, holidays: frozenset[dt.date]) -> dt.date:
-    """The earliest day a governor may release someone due out on ``release``.
-
-    Under the Offenders (Day of Release from Detention) Act 2023 a release due on a Friday or
-    on the day before a bank holiday may be brought forward by up to two working days. This
-    counts back two working days, skipping weekends and bank holidays; the release may happen
-    on any working day from the result up to ``release``. It does not check that ``release``
-    qualifies: use is_friday and is_day_before_bank_holiday for that.
-    """
-    d = release
-    for _ in range(BRING_FORWARD_WORKING_DAYS):
-        d -= _ONE_DAY
-        while not is_working_day(d, holidays):
-            d -= _ONE_DAY
-    return d
 
 
 @dataclass(frozen=True)

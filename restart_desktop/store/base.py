@@ -35,13 +35,8 @@ class SyncedRecord(Base):
     BOOKKEEPING: ClassVar[frozenset[str]] = frozenset(
         {"id", "created_at", "updated_at", "created_by", "updated_by", "last_change_id"}
     )
-
-    #: Append-only records (finalised notes, addenda) refuse any change after creation.
-    IMMUTABLE: ClassVar[bool] = False
-    #: A field that, once set, makes the record final: no later change applies (sync merge).
-    FINAL_FIELD: ClassVar[str | None] = None
-    #: Flags that only a deliberate edit clears: when two laptops disagree, "set" shows.
-    RISK_FLAGS: ClassVar[frozenset[str]] = frozenset()
+    # What the merge of each kind adds (append-only, final fields, risk flags, status
+    # transitions) is plain data in domain/merge.py RULES, by table name.
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=uuid7)
     created_at: Mapped[dt.datetime] = mapped_column()

@@ -9,7 +9,8 @@ one service call is one flush.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import delete, event, func, inspect, select
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.hlc import HybridClock, Timestamp
-from restart_desktop.domain.merge import bases_of, frontier
+from restart_desktop.domain.merge import bases_of, frontier, rules_for
 from restart_desktop.domain.notices import EMPTY, ChangeNotice
 from restart_desktop.store.audit import append_entry, forget_last
 from restart_desktop.store.case_index import AUDIENCE_KINDS, case_of_record, note_audiences
@@ -122,6 +123,125 @@ def _latest_clock(session: Session, device_id: str) -> HybridClock:
     return HybridClock(Timestamp.decode(latest) if latest else None)
 
 
+@dataclass
+class Flush:
+    """What the steps of one flush of synced records share (``FLUSH_STEPS``)."""
+
+    session: Session
+    actor: Actor
+    new: list[SyncedRecord]
+    dirty: list[SyncedRecord]
+    now: dt.datetime  # the stamps of every record and change of the flush
+    seq: int = 0  # the last sequence given a change of this device
+    clock: HybridClock = field(default_factory=HybridClock)
+    #: (record, fields written, the change it was based on, its bases), in writing order.
+    pending: list[tuple[SyncedRecord, dict[str, Any], str | None, list[str]]] = field(
+        default_factory=list
+    )
+    written: list[Change] = field(default_factory=list)
+
+
+def read_position(flush: Flush) -> None:
+    """The device's last sequence and the clock, read once per transaction and carried across
+    its flushes: re-reading them at every flush made bulk writes (demo data, sync imports)
+    quadratic. The sequence stays above any erased change's (``store.erasure``)."""
+    session = flush.session
+    cached = session.info.get(_POSITION)
+    if cached is not None:
+        flush.seq, flush.clock = cached
+        return
+    with session.no_autoflush:
+        seq = session.execute(
+            select(func.max(Change.seq)).where(Change.device_id == flush.actor.device_id)
+        ).scalar() or 0
+        floor = session.get(LocalSetting, ERASED_SEQ_FLOOR)  # set by store.erasure
+        if floor is not None:
+            seq = max(seq, int(floor.value))
+        flush.seq, flush.clock = seq, _latest_clock(session, flush.actor.device_id)
+
+
+def stamp_created(flush: Flush) -> None:
+    """New records: their defaults filled in, who made them and when, every content field
+    to their first change."""
+    touched: Touched = flush.session.info.setdefault(_TOUCHED, {})
+    for record in flush.new:
+        _apply_defaults(record)
+        record.created_at = flush.now
+        record.created_by = flush.actor.worker_id
+        fields = {key: to_json_value(getattr(record, key)) for key in _content_columns(record)}
+        flush.pending.append((record, fields, None, []))
+        _touch(touched, record, {CREATED_MARK})
+
+
+def capture_edits(flush: Flush) -> None:
+    """Edited records: only the fields really changed, refused for an append-only kind; the
+    edit builds on every change of the record held here, and settles the conflicts of the
+    fields it sets (``_edit_bases``)."""
+    touched: Touched = flush.session.info.setdefault(_TOUCHED, {})
+    for record in flush.dirty:
+        fields = _changed_fields(record)
+        if fields and rules_for(type(record).__tablename__).immutable:
+            raise ImmutableRecord(
+                f"{type(record).__name__} records are never changed once written; "
+                "add an addendum instead"
+            )
+        if fields:
+            with flush.session.no_autoflush:
+                bases = _edit_bases(flush.session, record, list(fields))
+            flush.pending.append((record, fields, record.last_change_id, bases))
+            _touch(touched, record, set(fields))
+
+
+def append_changes(flush: Flush) -> None:
+    """One immutable change per record written, with the next sequence and clock time; the
+    record's bookkeeping names it as its latest."""
+    actor = flush.actor
+    for record, fields, base, bases in flush.pending:
+        flush.seq += 1
+        change_id = f"{actor.device_id}:{flush.seq}"
+        record.updated_at = flush.now
+        record.updated_by = actor.worker_id
+        record.last_change_id = change_id
+        entity = type(record).__tablename__
+        change = Change(
+            change_id=change_id,
+            device_id=actor.device_id,
+            seq=flush.seq,
+            entity=entity,
+            record_id=record.id,
+            case_id=case_of_record(entity, record.id, getattr(record, "person_id", None)),
+            base_change_id=base,
+            bases=bases,
+            hlc=flush.clock.now().encode(),
+            author_id=actor.worker_id,
+            fields=fields,
+            recorded_at=flush.now,
+        )
+        flush.session.add(change)
+        flush.written.append(change)
+
+
+def index_cases(flush: Flush) -> None:
+    """Keep the case index (who may receive a case's notes) current with people and
+    handovers written here (``store.case_index``)."""
+    with flush.session.no_autoflush:
+        note_audiences(flush.session, [
+            {"entity": c.entity, "record_id": c.record_id, "fields": c.fields, "hlc": c.hlc,
+             "author_id": c.author_id} for c in flush.written if c.entity in AUDIENCE_KINDS
+        ], flush=False)  # fmt: skip
+
+
+def keep_position(flush: Flush) -> None:
+    """Carry the sequence and clock to the transaction's next flush."""
+    flush.session.info[_POSITION] = (flush.seq, flush.clock)
+
+
+#: The steps of the change hook, in order, for each flush that writes synced records.
+FLUSH_STEPS: tuple[Callable[[Flush], None], ...] = (
+    read_position, stamp_created, capture_edits, append_changes, index_cases, keep_position,
+)  # fmt: skip
+
+
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     deleted = [o for o in session.deleted if isinstance(o, SyncedRecord)]
     if deleted:
@@ -136,75 +256,9 @@ def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
     actor = session.info.get("actor")
     if not isinstance(actor, Actor):
         raise UnattributedWrite("a synced record was written without an actor")
-
-    # The sequence and clock are read once per transaction and carried across its flushes:
-    # re-reading them at every flush made bulk writes (demo data, sync imports) quadratic.
-    cached = session.info.get(_POSITION)
-    if cached is None:
-        with session.no_autoflush:
-            seq = session.execute(
-                select(func.max(Change.seq)).where(Change.device_id == actor.device_id)
-            ).scalar() or 0
-            floor = session.get(LocalSetting, ERASED_SEQ_FLOOR)  # set by store.erasure
-            if floor is not None:
-                seq = max(seq, int(floor.value))
-            clock = _latest_clock(session, actor.device_id)
-    else:
-        seq, clock = cached
-    now = _now(session)
-
-    pending: list[tuple[SyncedRecord, dict[str, Any], str | None, list[str]]] = []
-    touched: Touched = session.info.setdefault(_TOUCHED, {})
-    for record in new:
-        _apply_defaults(record)
-        record.created_at = now
-        record.created_by = actor.worker_id
-        fields = {key: to_json_value(getattr(record, key)) for key in _content_columns(record)}
-        pending.append((record, fields, None, []))
-        _touch(touched, record, {CREATED_MARK})
-    for record in dirty:
-        fields = _changed_fields(record)
-        if fields and record.IMMUTABLE:
-            raise ImmutableRecord(
-                f"{type(record).__name__} records are never changed once written; "
-                "add an addendum instead"
-            )
-        if fields:
-            with session.no_autoflush:
-                bases = _edit_bases(session, record, list(fields))
-            pending.append((record, fields, record.last_change_id, bases))
-            _touch(touched, record, set(fields))
-
-    written: list[Change] = []
-    for record, fields, base, bases in pending:
-        seq += 1
-        change_id = f"{actor.device_id}:{seq}"
-        record.updated_at = now
-        record.updated_by = actor.worker_id
-        record.last_change_id = change_id
-        entity = type(record).__tablename__
-        change = Change(
-            change_id=change_id,
-            device_id=actor.device_id,
-            seq=seq,
-            entity=entity,
-            record_id=record.id,
-            case_id=case_of_record(entity, record.id, getattr(record, "person_id", None)),
-            base_change_id=base,
-            bases=bases,
-            hlc=clock.now().encode(),
-            author_id=actor.worker_id,
-            fields=fields,
-            recorded_at=now,
-        )
-        session.add(change)
-        written.append(change)
-    with session.no_autoflush:
-        note_audiences(session, [
-            {"entity": c.entity, "record_id": c.record_id, "fields": c.fields, "hlc": c.hlc,
-             "author_id": c.author_id} for c in written if c.entity in AUDIENCE_KINDS
-        ], flush=False)  # fmt: skip
-    session.info[_POSITION] = (seq, clock)
+    flush = Flush(session, actor, new, dirty, _now(session))
+    for step in FLUSH_STEPS:
+        step(flush)
 
 
 Touched = dict[str | None, dict[str, set[str]]]

@@ -5,7 +5,6 @@ ends. Each belongs to its case (``person_id``), so it travels with the case."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import ClassVar
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,7 +45,6 @@ class IntakeDecision(SyncedRecord):
 
     __tablename__ = "intake_decisions"
     __table_args__ = (Index("ix_intake_decisions_person_id", "person_id"),)
-    IMMUTABLE: ClassVar[bool] = True
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     intake_id: Mapped[str] = mapped_column(ForeignKey("intake_records.id"))
@@ -66,7 +64,6 @@ class OnwardHandover(SyncedRecord):
 
     __tablename__ = "onward_handovers"
     __table_args__ = (Index("ix_onward_handovers_person_id", "person_id"),)
-    IMMUTABLE: ClassVar[bool] = True
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     service_kind: Mapped[str] = mapped_column(String(32))  # OnwardServiceKind value

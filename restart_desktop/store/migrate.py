@@ -29,6 +29,10 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 #: The newest revision in migrations/versions. A test checks it against the scripts, so a new
 #: migration without this line changed fails CI.
 HEAD_REVISION = "0021"
+#: A database already at ``HEAD_REVISION`` (its path and key, with no -wal beside it) that a
+#: new database starts as a re-keyed copy of, instead of running every migration. The test
+#: suite sets it once per run (tests/support/template_db.py); the app leaves it None.
+TEMPLATE: tuple[Path, bytes] | None = None
 
 
 def alembic_config(script_location: Path = MIGRATIONS_DIR) -> Config:
@@ -68,6 +72,21 @@ def stored_revision(path: Path, key: bytes) -> str | None:
         raw.close()
 
 
+def copy_template(template: Path, template_key: bytes, path: Path, key: bytes) -> None:
+    """Create ``path`` as a copy of the migrated ``template``, re-keyed to ``key``. The copy is
+    made beside ``path`` (owner-only) and renamed into place once re-keyed."""
+    tmp = path.with_name(path.name + ".template")
+    tmp.unlink(missing_ok=True)
+    os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    shutil.copyfile(template, tmp)
+    raw = connect_raw(tmp, template_key)
+    try:
+        raw.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+    finally:
+        raw.close()
+    os.replace(tmp, path)
+
+
 def _backup(path: Path, key: bytes, backups: Path, revision: str) -> Path:
     """Checkpoint the WAL into the main file, then copy the (encrypted) file."""
     raw = connect_raw(path, key)
@@ -96,6 +115,8 @@ def upgrade_to_head(
     path: Path, key: bytes, backups: Path, script_location: Path = MIGRATIONS_DIR
 ) -> str:
     """Bring the database at ``path`` to the newest schema. Returns the revision now held."""
+    if TEMPLATE is not None and script_location == MIGRATIONS_DIR and not path.exists():
+        copy_template(*TEMPLATE, path, key)
     if script_location == MIGRATIONS_DIR and stored_revision(path, key) == HEAD_REVISION:
         return HEAD_REVISION
     from alembic import command

@@ -3,12 +3,16 @@
 Every class deriving from ``SyncedRecord`` is written only through the session hook in
 ``store.changes``, which stamps the bookkeeping columns and appends one ``Change`` per record
 per transaction. Classes are plain nouns; domain rules live in ``restart_desktop.domain``.
+
+Longer than 600 lines because it is one declaration per table (about forty), read as a
+schema; the migration test compares it with the migrations as a whole. The intake tables are
+in store/intake_models.py; merge rules are plain data in domain/merge.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -52,7 +56,6 @@ class Person(SyncedRecord):
     """A person supported by the programme: the case file."""
 
     __tablename__ = "people"
-    RISK_FLAGS: ClassVar[frozenset[str]] = frozenset({"iom", "mappa"})
     __table_args__ = (
         Index("ix_people_release_date", "release_date"),
         Index("ix_people_allocated_worker_id", "allocated_worker_id"),
@@ -117,7 +120,6 @@ class FollowUpCheck(SyncedRecord):
 
     __tablename__ = "follow_up_checks"
     __table_args__ = (Index("ix_follow_up_checks_person_id", "person_id"),)
-    IMMUTABLE: ClassVar[bool] = True
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     check_code: Mapped[str] = mapped_column(String(32))  # follow_up_checks.csv code
@@ -138,7 +140,6 @@ class CustodyReturn(SyncedRecord):
 
     __tablename__ = "custody_returns"
     __table_args__ = (Index("ix_custody_returns_person_id", "person_id"),)
-    IMMUTABLE: ClassVar[bool] = True
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     returned_on: Mapped[dt.date] = mapped_column(Date)
@@ -184,7 +185,6 @@ class ContactNote(SyncedRecord):
         Index("ix_contact_notes_person_contact_at", "person_id", "contact_at"),
         Index("ix_contact_notes_contact_at", "contact_at"),  # the review queue, oldest first
     )
-    IMMUTABLE: ClassVar[bool] = True
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     worker_id: Mapped[str] = mapped_column(ForeignKey("workers.id"))
@@ -203,7 +203,6 @@ class Addendum(SyncedRecord):
     __tablename__ = "addenda"
     __table_args__ = (Index("ix_addenda_note_id", "note_id"),
                       Index("ix_addenda_person_id", "person_id"))  # fmt: skip
-    IMMUTABLE: ClassVar[bool] = True
 
     note_id: Mapped[str] = mapped_column(ForeignKey("contact_notes.id"))
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -236,7 +235,6 @@ class ChecklistSnapshot(SyncedRecord):
     every plan made from the same template content (its id is derived from that content)."""
 
     __tablename__ = "checklist_snapshots"
-    IMMUTABLE: ClassVar[bool] = True
 
     code: Mapped[str] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer)
@@ -344,7 +342,6 @@ class ReferralEvent(SyncedRecord):
     __tablename__ = "referral_events"
     __table_args__ = (Index("ix_referral_events_referral_id", "referral_id"),
                       Index("ix_referral_events_person_id", "person_id"))  # fmt: skip
-    IMMUTABLE: ClassVar[bool] = True
 
     referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"))
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -360,7 +357,6 @@ class Assessment(SyncedRecord):
     changed; once ``finalised_at`` is set the row is immutable (service check and trigger)."""
 
     __tablename__ = "assessments"
-    FINAL_FIELD: ClassVar[str | None] = "finalised_at"
     __table_args__ = (Index("ix_assessments_person_id", "person_id"),)
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -401,7 +397,6 @@ class Handover(SyncedRecord):
 
     __tablename__ = "handovers"
     __table_args__ = (Index("ix_handovers_person_id", "person_id"),)
-    IMMUTABLE: ClassVar[bool] = True
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     kind: Mapped[str] = mapped_column(String(16))  # HandoverKind value
@@ -423,7 +418,6 @@ class Review(SyncedRecord):
         Index("ix_reviews_worker_id", "worker_id"),
         Index("ix_reviews_person_id", "person_id"),
     )
-    IMMUTABLE: ClassVar[bool] = True
 
     item_kind: Mapped[str] = mapped_column(String(16))  # ReviewItemKind value
     item_id: Mapped[str] = mapped_column(String(36))
@@ -447,7 +441,6 @@ class AuditEntry(SyncedRecord):
         Index("ix_audit_entries_person_id", "person_id"),
         Index("ix_audit_entries_at", "at"),
     )
-    IMMUTABLE: ClassVar[bool] = True
 
     device_id: Mapped[str] = mapped_column(String(36))
     seq: Mapped[int] = mapped_column(Integer)  # position in the device's chain, from 1
@@ -468,7 +461,6 @@ class FieldChange(SyncedRecord):
 
     __tablename__ = "field_changes"
     __table_args__ = (Index("ix_field_changes_person_id", "person_id"),)
-    IMMUTABLE: ClassVar[bool] = True
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     field: Mapped[str] = mapped_column(String(64))
@@ -486,7 +478,6 @@ class Erasure(SyncedRecord):
 
     __tablename__ = "erasures"
     __table_args__ = (Index("ix_erasures_case_id", "case_id"),)
-    IMMUTABLE: ClassVar[bool] = True
 
     case_id: Mapped[str] = mapped_column(String(36))
     rule: Mapped[str] = mapped_column(String(16))  # ErasureRule value

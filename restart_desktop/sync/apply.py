@@ -20,8 +20,7 @@ from sqlalchemy import Date, delete, insert, inspect, select, text
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.allocation import receives_case
-from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
-from restart_desktop.domain.merge import ChangeInfo, Merged, Rules, bases_of, merge
+from restart_desktop.domain.merge import ChangeInfo, Merged, bases_of, merge, rules_for
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.domain.roles import keeps_entity
 from restart_desktop.store.batches import batches
@@ -55,25 +54,7 @@ class UnknownRecordKind(ValueError):
     """A change for a kind of record this version does not know (written by a newer one)."""
 
 
-def _case_move_allowed(old: Any, new: Any) -> bool:
-    try:
-        return CaseStatus(new) in ALLOWED_TRANSITIONS[CaseStatus(old)]
-    except ValueError:
-        return False
-
-
-def rules_for(model: type[SyncedRecord]) -> Rules:
-    status = {"people": _case_move_allowed}.get(model.__tablename__)
-    return Rules(
-        immutable=model.IMMUTABLE,
-        final_field=model.FINAL_FIELD,
-        risk_flags=model.RISK_FLAGS,
-        status_field="status" if status else None,
-        allowed=status,
-    )
-
-
-_RULES = {name: rules_for(model) for name, model in MODELS.items()}
+_RULES = {name: rules_for(name) for name in MODELS}
 _TABLE_ORDER = {table.name: n for n, table in enumerate(Base.metadata.sorted_tables)}
 
 
@@ -382,7 +363,7 @@ def _write(
     else:
         # An append-only record made on two laptops (the same checklist snapshot) keeps its
         # content; only who made it first and its latest change settle.
-        content = {}.items() if model.IMMUTABLE else result.values.items()
+        content = {}.items() if _RULES[entity].immutable else result.values.items()
     for name, value in content:
         setattr(row, name, to_column_value(model, name, value))
     row.created_at = read_utc(result.created.recorded_at)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.passphrase import passphrase_feedback
-from restart_desktop.ui.widgets import FieldError
+from restart_desktop.ui.widgets import FieldError, buddy_label
 
 if TYPE_CHECKING:
     from restart_desktop.domain.reference import Organisation
@@ -136,8 +136,7 @@ class OnboardingPage(QWidget):
             ("&Passphrase:", self.passphrase),
             ("&Again:", self.confirm),
         ):
-            label = QLabel(text)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget)
             form.addRow(label, widget)
         form.addRow("", self.strength)
         form.addRow("", self.guidance)
@@ -238,8 +237,7 @@ class UnlockPage(QWidget):
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
         self.passphrase.setAccessibleName("Passphrase")
-        label = QLabel("&Passphrase:")
-        label.setBuddy(self.passphrase)
+        label = buddy_label("&Passphrase:", self.passphrase)
         form = QFormLayout()
         form.addRow(label, self.passphrase)
         layout.addLayout(form)

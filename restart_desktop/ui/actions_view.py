@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.follow_up import FollowUpService
 from restart_desktop.app.notes import ActionView, NoteService, NoteView
-from restart_desktop.app.referrals import ReferralService, ReferralView
+from restart_desktop.app.referral_views import ReferralView
+from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.review import Notice, ReviewService
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.ui.follow_up import FollowUpPanel
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
-from restart_desktop.ui.referrals import ReferralsTableModel
+from restart_desktop.ui.referral_models import ReferralsTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import OVERDUE, CloseActionDialog, action_state
 from restart_desktop.ui.widgets import run_dialog

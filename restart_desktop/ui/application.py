@@ -7,6 +7,12 @@ background worker while the worker types the passphrase.
 Locking hides the workspace behind the unlock page (no personal data is shown, and the window
 title never names anyone) but keeps it alive, so nothing being typed is lost; unlocking again
 checks the passphrase against the key file and the keyring, like a first unlock.
+
+Longer than 600 lines because ``MainWindow`` is one QMainWindow whose menu actions (tests and
+Help read them as attributes: ``window.lock_action``) and pages share its state; what stands
+apart has left: the idle lock (ui/idle.py), start-up preloading and the preparing page
+(ui/startup.py), what the Settings and Help menus open (ui/window_settings.py). Next to move
+out: set-up and unlock (the onboarding, demo and unlock pages' handlers).
 """
 
 from __future__ import annotations
@@ -17,29 +23,26 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QEvent, QObject, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSpinBox,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from restart_desktop import __version__
+from restart_desktop.app.errors import TooManyAttempts, WrongPassphrase
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
 from restart_desktop.paths import DataPaths
-from restart_desktop.security.errors import TooManyAttempts, WrongPassphrase
 from restart_desktop.ui.access_pages import (
     DEMO_BANNER_STYLE,
     EnrolmentForm,
@@ -47,7 +50,6 @@ from restart_desktop.ui.access_pages import (
     UnlockPage,
 )
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import run_dialog
 
 if TYPE_CHECKING:
     from restart_desktop.app.notes import DraftSummary
@@ -57,6 +59,9 @@ if TYPE_CHECKING:
     OpenedSession = tuple[AppSession, int]  # the session and its idle-lock minutes
     from restart_desktop.domain.reference import ReferenceData
     from restart_desktop.ui.workspace import Workspace
+from restart_desktop.ui import window_settings
+from restart_desktop.ui.idle import IdleWatcher
+from restart_desktop.ui.startup import WARM_CLASSES, PreparingPage, preload_modules
 
 log = logging.getLogger(__name__)
 
@@ -64,158 +69,6 @@ APP_TITLE = "RESTART Desktop"
 GIL_SWITCH_SECONDS = 0.001
 DEMO_CASES = 60
 DEMO_SEED = 1
-MAX_IDLE_LOCK_MINUTES = 120
-# Modules the workspace needs, imported on the worker thread while the unlock page waits.
-PRELOAD = (
-    "restart_desktop.app.session",
-    "restart_desktop.app.cases",
-    "restart_desktop.app.notes",
-    "restart_desktop.ui.workspace",
-)
-_INPUT_EVENTS = frozenset(
-    {
-        QEvent.Type.KeyPress,
-        QEvent.Type.MouseButtonPress,
-        QEvent.Type.MouseMove,
-        QEvent.Type.Wheel,
-        QEvent.Type.TouchBegin,
-    }
-)
-
-
-# Classes whose PySide enums the workspace uses, by name: even looking one up builds its enums
-# (the Qt namespace: about 15 to 60 ms), so they are resolved one per tick after start-up.
-WARM_CLASSES = (
-    ("QtCore", "Qt"),
-    ("QtCore", "QAbstractItemModel"),
-    ("QtCore", "QItemSelectionModel"),
-    ("QtGui", "QPalette"),
-    ("QtGui", "QFont"),
-    ("QtWidgets", "QWidget"),
-    ("QtWidgets", "QFrame"),
-    ("QtWidgets", "QAbstractScrollArea"),
-    ("QtWidgets", "QAbstractItemView"),
-    ("QtWidgets", "QTableView"),
-    ("QtWidgets", "QHeaderView"),
-    ("QtWidgets", "QTabWidget"),
-    ("QtWidgets", "QTabBar"),
-    ("QtWidgets", "QComboBox"),
-    ("QtWidgets", "QLineEdit"),
-    ("QtWidgets", "QAbstractButton"),
-    ("QtWidgets", "QPushButton"),
-    ("QtWidgets", "QCheckBox"),
-    ("QtWidgets", "QGroupBox"),
-    ("QtWidgets", "QScrollArea"),
-    ("QtWidgets", "QLabel"),
-    ("QtWidgets", "QSizePolicy"),
-    ("QtWidgets", "QLayout"),
-    ("QtWidgets", "QBoxLayout"),
-    ("QtWidgets", "QFormLayout"),
-    ("QtWidgets", "QStyle"),
-)
-
-
-def _preload() -> None:
-    for name in PRELOAD:
-        importlib.import_module(name)
-
-
-class IdleWatcher(QObject):
-    """Restarts a timer on every keyboard, mouse or touch event anywhere in the application.
-
-    Signals:
-        idle(): no input for the configured time.
-    """
-
-    idle = Signal()
-
-    def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.idle)
-        self._installed = False
-
-    def start(self, milliseconds: int) -> None:
-        """Watch input from now on (installed only while unlocked: no Python call per event
-        while the window is locked or starting)."""
-        self._timer.setInterval(milliseconds)
-        self._timer.start()
-        app = QApplication.instance()
-        if app is not None and not self._installed:
-            app.installEventFilter(self)
-            self._installed = True
-
-    def stop(self) -> None:
-        self._timer.stop()
-        app = QApplication.instance()
-        if app is not None and self._installed:
-            app.removeEventFilter(self)
-            self._installed = False
-
-    @property
-    def active(self) -> bool:
-        return self._timer.isActive()
-
-    @property
-    def interval_ms(self) -> int:
-        return self._timer.interval()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() in _INPUT_EVENTS and self._timer.isActive():
-            self._timer.start()
-        return False
-
-
-class PreparingPage(QWidget):
-    """Shown while demo data is created on first start of the README's run command."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        from PySide6.QtCore import Qt  # not at import: see access_pages._centred
-
-        self.label = QLabel("Creating fictional demo data…")
-        self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.progress = QProgressBar()
-        self.progress.setAccessibleName("Demo data progress")
-        self.progress.setMaximumWidth(420)
-        layout = QVBoxLayout(self)
-        layout.addStretch(1)
-        layout.addWidget(self.label)
-        layout.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(2)
-
-    def set_progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, max(total, 1))
-        self.progress.setValue(done)
-
-
-class IdleLockDialog(QDialog):
-    """Settings > Lock when idle: how many minutes without input before the app locks."""
-
-    def __init__(self, minutes: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Lock when idle")
-        self.minutes = QSpinBox()
-        self.minutes.setRange(1, MAX_IDLE_LOCK_MINUTES)
-        self.minutes.setSuffix(" minutes")
-        self.minutes.setValue(minutes)
-        self.minutes.setAccessibleName("Minutes without use before locking")
-        label = QLabel("&Lock after:")
-        label.setBuddy(self.minutes)
-        form = QFormLayout()
-        form.addRow(label, self.minutes)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(
-            QLabel("RESTART Desktop locks itself when nobody has used it for this long.")
-        )
-        layout.addLayout(form)
-        layout.addWidget(buttons)
 
 
 class MainWindow(QMainWindow):
@@ -248,7 +101,7 @@ class MainWindow(QMainWindow):
         self.session: AppSession | None = None
         self.workspace: Workspace | None = None
         self._idle_override_ms = idle_timeout_ms
-        self._idle_minutes = 5  # replaced by the worker's setting when the data is opened
+        self.idle_minutes = 5  # replaced by the worker's setting when the data is opened
         #: The database layer has been imported in the background (benchmarks wait for it).
         self.preloaded = False
         self._warm_queue: list[tuple[str, str]] = list(WARM_CLASSES)
@@ -329,7 +182,7 @@ class MainWindow(QMainWindow):
     def _start_preload(self) -> None:
         if self._closing:
             return
-        self.runner.run(_preload, self._on_preloaded, lambda _error: None)
+        self.runner.run(preload_modules, self._on_preloaded, lambda _error: None)
         self._warm_next_class()
 
     def _warm_next_class(self) -> None:
@@ -377,14 +230,14 @@ class MainWindow(QMainWindow):
     def _check_keyring(self, onboarding: OnboardingPage) -> None:
         """Say at once when this computer has no keyring the key can live in, rather than
         after the whole form is filled in."""
-        from restart_desktop.security.errors import SecurityError
-        from restart_desktop.security.secret_store import KeyringSecretStore
+        from restart_desktop.app.errors import SecurityError
+        from restart_desktop.app.session import check_keyring
 
         def failed(error: BaseException) -> None:
             if isinstance(error, SecurityError):
                 onboarding.show_keyring_problem(str(error))
 
-        self.runner.run(KeyringSecretStore, lambda _store: None, failed)
+        self.runner.run(check_keyring, lambda _none: None, failed)
 
     @property
     def reference(self) -> ReferenceData:
@@ -467,8 +320,7 @@ class MainWindow(QMainWindow):
             session = self.session
 
             def check() -> None:
-                from restart_desktop.app.audit import record_failed_unlocks
-                from restart_desktop.app.session import check_passphrase
+                from restart_desktop.app.session import check_passphrase, record_failed_unlocks
 
                 _key, failed = check_passphrase(paths, passphrase)
                 record_failed_unlocks(session, failed)
@@ -493,7 +345,7 @@ class MainWindow(QMainWindow):
     def _on_session_opened(self, opened: OpenedSession) -> None:
         from restart_desktop.ui.workspace import Workspace
 
-        session, self._idle_minutes = opened
+        session, self.idle_minutes = opened
         self.session = session
         self.workspace = Workspace(session, self.runner)
         self.workspace.message.connect(self._on_workspace_message)
@@ -503,7 +355,7 @@ class MainWindow(QMainWindow):
             self.workspace.sync.progress.connect(self._on_sync_progress)
         self.stack.addWidget(self.workspace)
         self._set_demo_banner(session.is_demo)
-        self._check_examples()
+        window_settings.check_examples(self)
         self._show_workspace()
         self._restore_workspace()
         notes = self.workspace.notes
@@ -539,86 +391,11 @@ class MainWindow(QMainWindow):
             self.session.set_setting(OPEN_CASES_SETTING,
                                      encode_cases(self.workspace.open_case_ids()))  # fmt: skip
 
-    def _on_shortcuts(self) -> None:
-        from restart_desktop.ui.help import HelpDialog, shortcuts_html
-
-        HelpDialog("Keyboard shortcuts", shortcuts_html(self.actions()), self).exec()
-
-    def _on_first_steps(self) -> None:
-        from restart_desktop.ui.help import FIRST_STEPS, HelpDialog
-
-        HelpDialog("First steps", FIRST_STEPS, self).exec()
-
-    def _on_settings_shown(self) -> None:
-        if self.session is not None:
-            self.ask_finalise_action.setChecked(self.session.asks_before_finalising)
-
-    def _on_ask_finalise(self) -> None:
-        if self.session is not None and not self.is_locked:
-            self.session.set_asks_before_finalising(self.ask_finalise_action.isChecked())
-
-    def _check_examples(self) -> None:
-        """In a real data folder, name the example contacts still in use (a banner)."""
-        from restart_desktop.app.team import TeamDetailsService
-        from restart_desktop.ui.team_details import examples_banner_text
-
-        session = self.session
-        if session is None or session.is_demo:
-            self.examples_banner.setVisible(False)
-            return
-
-        def show(found: list[str]) -> None:
-            self.examples_banner.setText(examples_banner_text(found) if found else "")
-            self.examples_banner.setVisible(bool(found))
-
-        self.runner.run(TeamDetailsService(session).examples_in_use, show, lambda _e: None)
-
-    def _on_team_details(self) -> None:
-        from restart_desktop.app.team import TeamDetailsService
-        from restart_desktop.domain.case import Role
-        from restart_desktop.ui.team_details import TeamDetailsDialog
-
-        session = self.session
-        if session is None or self.is_locked or self.workspace is None:
-            return
-        can_edit = self.workspace.supervisor or session.worker.role == Role.SUPERVISOR
-        dialog = TeamDetailsDialog(TeamDetailsService(session), session.reference.services,
-                                   self.runner, can_edit, self)  # fmt: skip
-        if run_dialog(dialog, self.focusWidget() or self):
-            self.statusBar().showMessage("Team details saved: every laptop of the team has "
-                                         "them after its next sync.", 10000)  # fmt: skip
-            self._check_examples()
-
     def _on_retention_ran(self, run: RetentionRun) -> None:
         from restart_desktop.ui.retention_view import describe
 
         if run.erased:
             self.statusBar().showMessage(describe(run), 10000)
-
-    def _on_retention(self) -> None:
-        from restart_desktop.app.retention import RetentionService
-        from restart_desktop.ui.retention_view import RetentionDialog
-
-        if self.session is None or self.is_locked:
-            return
-        RetentionDialog(RetentionService(self.session), self.runner, self).exec()
-
-    def _on_change_passphrase(self) -> None:
-        from restart_desktop.app.passphrase import change_passphrase
-        from restart_desktop.ui.passphrase_dialog import ChangePassphraseDialog
-
-        session = self.session
-        if session is None or self.is_locked or session.is_demo:
-            if session is not None and session.is_demo:
-                QMessageBox.information(self, "Demo data", "A demo data folder keeps its demo "
-                                        "passphrase.")  # fmt: skip
-            return
-        dialog = ChangePassphraseDialog(
-            session.worker.name, lambda old, new, again: change_passphrase(
-                session, old, new, again), self.runner, self)  # fmt: skip
-        if dialog.exec() == QDialog.DialogCode.Accepted:
-            self.statusBar().showMessage("The passphrase is changed: unlock with the new one "
-                                         "from now on.", 10000)  # fmt: skip
 
     def _offer_drafts(self, drafts: list[DraftSummary]) -> None:
         """Notes left unfinished (closed lid, flat battery, crash) are offered back."""
@@ -669,7 +446,7 @@ class MainWindow(QMainWindow):
     def idle_timeout_ms(self) -> int:
         if self._idle_override_ms is not None:
             return self._idle_override_ms
-        return self._idle_minutes * 60_000
+        return self.idle_minutes * 60_000
 
     # --- locking --------------------------------------------------------------------------
     @property
@@ -768,27 +545,39 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu("&File")
+        to = self._to_workspace  # each: on the open workspace, nothing while locked
+        opens = self._slot  # each: a Settings or Help item (ui/window_settings.py)
         self.new_action = self._action("&New recommendation", QKeySequence.StandardKey.New,
-                                       self._on_new)  # fmt: skip
-        self.intake_action = self._action("Show &intake queue", "Ctrl+8", self._on_intake)
+                                       to(lambda w: w.new_intake()))
+        self.intake_action = self._action("Show &intake queue", "Ctrl+8",
+                                          to(lambda w: w.show_intake()))
         self.exit_action = self._action("Show cases with no plan after su&pport", "Ctrl+9",
-                                        self._on_after_support)  # fmt: skip
+                                        to(lambda w: w.show_after_support()))
         self.onward_action = self._action("Onward &handover summary…", "Ctrl+Shift+O",
-                                          self._on_onward)  # fmt: skip
-        self.find_action = self._action("&Find in caseload", "Ctrl+F", self._on_find)
-        self.caseload_action = self._action("Show &caseload", "Ctrl+1", self._on_caseload)
-        self.actions_action = self._action("Show my &actions", "Ctrl+2", self._on_my_actions)
-        self.today_action = self._action("Show &today's releases", "Ctrl+T", self._on_today)
-        self.referrals_action = self._action("Show &referrals", "Ctrl+3", self._on_referrals)
-        self.barriers_action = self._action("Show &barriers", "Ctrl+4", self._on_barriers)
-        self.review_action = self._action("Show re&view queue", "Ctrl+5", self._on_review)
-        self.figures_action = self._action("Show &figures", "Ctrl+6", self._on_figures)
-        self.audit_action = self._action("Show a&udit trail", "Ctrl+7", self._on_audit)
-        self.search_action = self._action("&Search notes", "Ctrl+K", self._on_search_notes)
-        self.note_action = self._action(
-            "New contact n&ote", "Ctrl+Shift+N", self._on_new_note
-        )
-        self.close_case_action = self._action("&Close case file", "Ctrl+W", self._on_close_case)
+                                          to(lambda w: w.onward_summary()))
+        self.find_action = self._action("&Find in caseload", "Ctrl+F",
+                                        to(lambda w: w.focus_search()))
+        self.caseload_action = self._action("Show &caseload", "Ctrl+1",
+                                            to(lambda w: w.show_caseload()))
+        self.actions_action = self._action("Show my &actions", "Ctrl+2",
+                                           to(lambda w: w.show_actions()))
+        self.today_action = self._action("Show &today's releases", "Ctrl+T",
+                                         to(lambda w: w.show_today()))
+        self.referrals_action = self._action("Show &referrals", "Ctrl+3",
+                                             to(lambda w: w.show_referrals()))
+        self.barriers_action = self._action("Show &barriers", "Ctrl+4",
+                                            to(lambda w: w.show_barriers()))
+        self.review_action = self._action("Show re&view queue", "Ctrl+5",
+                                          to(lambda w: w.show_review()))
+        self.figures_action = self._action("Show &figures", "Ctrl+6",
+                                           to(lambda w: w.show_figures()))
+        self.audit_action = self._action("Show a&udit trail", "Ctrl+7",
+                                         to(lambda w: w.show_audit()))
+        self.search_action = self._action("&Search notes", "Ctrl+K", to(lambda w: w.show_search()))
+        self.note_action = self._action("New contact n&ote", "Ctrl+Shift+N",
+                                        to(lambda w: w.new_note()))
+        self.close_case_action = self._action("&Close case file", "Ctrl+W",
+                                              to(lambda w: w.close_current_case()))
         self.next_tab_action = self._action("Next tab", "Ctrl+PgDown", self._on_next_tab)
         self.previous_tab_action = self._action("Previous tab", "Ctrl+PgUp", self._on_previous_tab)
         self.lock_action = self._action("&Lock", "Ctrl+L", self._on_lock_asked)
@@ -822,33 +611,41 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         settings_menu = bar.addMenu("&Settings")
         self.settings_menu = settings_menu  # out of the bar while locked
-        self.idle_action = self._action("Lock when &idle…", None, self._on_idle_settings)
+        self.idle_action = self._action("Lock when &idle…", None,
+                                        opens(window_settings.edit_idle_lock))
         settings_menu.addAction(self.idle_action)
-        self.export_action = self._action("Central &export…", None, self._on_export_settings)
-        self.conflicts_action = self._action("Sync &conflicts…", None, self._on_conflicts)
-        self.retention_action = self._action("Data &retention…", None, self._on_retention)
+        self.export_action = self._action("Central &export…", None,
+                                          opens(window_settings.edit_central_export))
+        self.conflicts_action = self._action("Sync &conflicts…", None,
+                                             opens(window_settings.settle_conflicts))
+        self.retention_action = self._action("Data &retention…", None,
+                                             opens(window_settings.open_retention))
         self.passphrase_action = self._action("Change &passphrase…", None,
-                                              self._on_change_passphrase)  # fmt: skip
+                                              opens(window_settings.ask_new_passphrase))
         settings_menu.addAction(self.passphrase_action)
         settings_menu.addAction(self.export_action)
         settings_menu.addAction(self.conflicts_action)
         settings_menu.addAction(self.retention_action)
-        self.team_action = self._action("&Team details…", None, self._on_team_details)
+        self.team_action = self._action("&Team details…", None,
+                                        opens(window_settings.edit_team_details))
         settings_menu.addAction(self.team_action)
         self.ask_finalise_action = self._action("Ask before &finalising", None,
-                                                self._on_ask_finalise)  # fmt: skip
+                                                opens(window_settings.set_ask_finalise))
         self.ask_finalise_action.setCheckable(True)
         self.ask_finalise_action.setChecked(True)
         settings_menu.addAction(self.ask_finalise_action)
-        settings_menu.aboutToShow.connect(self._on_settings_shown)
+        settings_menu.aboutToShow.connect(opens(window_settings.settings_shown))
         help_menu = bar.addMenu("&Help")
         self.help_menu = help_menu
-        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1", self._on_shortcuts)
+        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1",
+                                             opens(window_settings.show_shortcuts))
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
-        self.first_steps_action = self._action("&First steps", None, self._on_first_steps)
+        self.first_steps_action = self._action("&First steps", None,
+                                               opens(window_settings.show_first_steps))
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.first_steps_action)
-        self.about_action = self._action("&About RESTART Desktop", None, self._on_about)
+        self.about_action = self._action("&About RESTART Desktop", None,
+                                         opens(window_settings.show_about))
         help_menu.addAction(self.about_action)
         self.unlocked_actions = (
             self.next_tab_action,
@@ -880,6 +677,23 @@ class MainWindow(QMainWindow):
             self.ask_finalise_action,
         )
 
+    def _slot(self, call: Callable[[MainWindow], object]) -> Callable[[], None]:
+        """A menu action's slot calling ``call`` with this window (ui/window_settings.py)."""
+
+        def slot() -> None:
+            call(self)
+
+        return slot
+
+    def _to_workspace(self, call: Callable[[Workspace], object]) -> Callable[[], None]:
+        """A menu action's slot: ``call`` on the workspace, if it is open and not locked."""
+
+        def slot() -> None:
+            if self.workspace is not None and not self.is_locked:
+                call(self.workspace)
+
+        return slot
+
     def _update_actions(self) -> None:
         open_ = not self.is_locked
         # Out of the menu bar while locked (nothing in it works then), so Alt+S is "Set up"
@@ -904,41 +718,6 @@ class MainWindow(QMainWindow):
             "" if not count else f"{count} from your supervisor" if count > 1
             else "1 from your supervisor")  # fmt: skip
 
-    def _on_review(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_review()
-
-    def _on_figures(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_figures()
-
-    def _on_audit(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_audit()
-
-    def _on_new(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.new_intake()
-
-    def _on_after_support(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_after_support()
-
-    def _on_onward(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.onward_summary()
-
-    def _on_intake(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_intake()
-
-    def _on_find(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.focus_search()
-
-    def _on_caseload(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_caseload()
 
     def _on_next_tab(self) -> None:
         self._step_tab(1)
@@ -953,57 +732,9 @@ class MainWindow(QMainWindow):
         tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
         tabs.currentWidget().setFocus()
 
-    def _on_barriers(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_barriers()
-
-    def _on_referrals(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_referrals()
-
-    def _on_today(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_today()
-
-    def _on_my_actions(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_actions()
-
-    def _on_search_notes(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.show_search()
-
-    def _on_new_note(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.new_note()
-
-    def _on_close_case(self) -> None:
-        if self.workspace is not None and not self.is_locked:
-            self.workspace.close_current_case()
 
     def _on_workspace_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 5000)
-
-    def _on_idle_settings(self) -> None:
-        session = self.session
-        if session is None or self.is_locked:
-            return
-        dialog = IdleLockDialog(self._idle_minutes, self)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            return
-        minutes = dialog.minutes.value()
-
-        def saved(_none: None) -> None:
-            self._idle_minutes = minutes
-            self.idle.start(self.idle_timeout_ms())
-            self.statusBar().showMessage(f"RESTART Desktop will lock after {minutes} minutes.")
-
-        def failed(error: BaseException) -> None:
-            QMessageBox.warning(self, "Not saved", user_message(error))
-
-        self.runner.run(
-            lambda: session.set_setting("idle_lock_minutes", str(minutes)), saved, failed
-        )
 
     def _on_sync_progress(self, done: int, total: int) -> None:
         syncing = total > 0
@@ -1022,34 +753,6 @@ class MainWindow(QMainWindow):
     def _on_sync_now(self) -> None:
         if self.workspace is not None and not self.is_locked and self.workspace.sync:
             self.workspace.sync.sync()
-
-    def _on_export_settings(self) -> None:
-        if self.workspace is None or self.session is None or self.is_locked:
-            return
-        from restart_desktop.ui.sync_ui import ExportDialog
-
-        assert self.workspace.sync is not None
-        back_to = QApplication.focusWidget() or self.workspace
-        run_dialog(ExportDialog(self.workspace.sync.service, self.runner,
-                                self.session.worker.role, self), back_to)  # fmt: skip
-
-    def _on_conflicts(self) -> None:
-        if self.workspace is None or self.is_locked or self.workspace.sync is None:
-            return
-        from restart_desktop.ui.sync_ui import ConflictsDialog
-
-        back_to = QApplication.focusWidget() or self.workspace
-        dialog = ConflictsDialog(self.workspace.sync.service, self.runner, self)
-        run_dialog(dialog, back_to)  # a value kept reaches the views as a change notice
-        if dialog.kept:
-            self.workspace.sync.sync(automatic=True)  # the choices go out; the count updates
-
-    def _on_about(self) -> None:
-        from restart_desktop.app.about import about
-        from restart_desktop.ui.dialogs import AboutDialog
-
-        dialog = AboutDialog(about(self.paths.root), self)
-        dialog.exec()
 
     # --- closing --------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

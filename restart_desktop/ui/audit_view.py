@@ -33,7 +33,7 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.clock import local_text
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField
+from restart_desktop.ui.widgets import DateField, buddy_label
 
 SHOWN = 1000  # the newest entries matching the filters; narrower filters reach older ones
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -153,8 +153,7 @@ class AuditTrailView(QWidget):
         for caption, widget in (("&Worker:", self.worker), ("A&ction:", self.action),
                                 ("&Person:", self.person), ("Fro&m:", self.date_from),
                                 ("&To:", self.date_to)):  # fmt: skip
-            buddy = QLabel(caption)
-            buddy.setBuddy(widget)
+            buddy = buddy_label(caption, widget)
             filters.addWidget(buddy)
             filters.addWidget(widget)
         filters.addWidget(self.clear_button)

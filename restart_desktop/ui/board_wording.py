@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.outcomes import BarrierView
-from restart_desktop.ui.widgets import FieldError
+from restart_desktop.ui.widgets import FieldError, buddy_label
 
 MAX_CHARS = 300
 
@@ -37,8 +37,7 @@ class BoardWordingDialog(QDialog):
         self.wording.setAccessibleName("Wording for the board")
         self.wording.setTabChangesFocus(True)
         self.wording.setPlainText(typed or view.board_wording)
-        label = QLabel("&Wording for the board:")
-        label.setBuddy(self.wording)
+        label = buddy_label("&Wording for the board:", self.wording)
         self.error = FieldError()
         self.error.show_message(problem or None)
         buttons = QDialogButtonBox(

@@ -3,6 +3,11 @@
 Nothing is saved until the worker presses Save (Ctrl+S); a refused save shows each message
 under its field and saves nothing. Status changes and allocation are separate actions because
 they carry a reason and matter to the whole team.
+
+Longer than 600 lines because ``CaseFileView`` is one widget: the form's fields, the sections
+beside it and the dirty state share it. The sections themselves live elsewhere (ui/outcomes.py,
+ui/referrals.py, ui/release_plan.py, ui/timeline.py). Next to move out: the form (its groups,
+``_fill``, ``_read`` and ``collect``) as a widget of its own.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService, SaveResult, WorkerOption
+from restart_desktop.app.case_views import CaseDetails, CaseFields, SaveResult, WorkerOption
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.outcomes import OutcomeService
@@ -60,7 +66,7 @@ from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import TimelinePanel
-from restart_desktop.ui.widgets import DateField, FieldError, run_dialog
+from restart_desktop.ui.widgets import DateField, FieldError, buddy_label, run_dialog
 
 NAMES = tuple(f.name for f in fields(CaseFields))
 _LISTS = ("needs", "consent_categories")  # ticked boxes; their order does not matter
@@ -256,8 +262,7 @@ class CaseFileView(QWidget):
     def _row(self, form: QFormLayout, label: str, widget: QWidget, field: str) -> None:
         if not widget.objectName():
             widget.setObjectName(field)
-        caption = QLabel(label)
-        caption.setBuddy(widget)
+        caption = buddy_label(label, widget)
         error = FieldError()
         error.setObjectName(f"error_{field}")
         self._errors[field] = error

@@ -21,7 +21,8 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QBrush, QColor
 
-from restart_desktop.app.cases import CaseloadQuery, CaseRow, CaseService, CaseSort
+from restart_desktop.app.case_views import CaseloadQuery, CaseRow, CaseSort
+from restart_desktop.app.cases import CaseService
 from restart_desktop.ui.tasks import TaskRunner, user_message
 
 PAGE_SIZE = 100  # about four screens: enough to scroll while the next page loads

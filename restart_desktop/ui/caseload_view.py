@@ -15,12 +15,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.cases import CaseloadQuery, CaseService, StatusFilter, WorkerOption
+from restart_desktop.app.case_views import CaseloadQuery, StatusFilter, WorkerOption
+from restart_desktop.app.cases import CaseService
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.ui.caseload_model import COL_NAME, COL_RELEASE, ID_ROLE, CaseloadTableModel
 from restart_desktop.ui.list_models import EnterTableView
 from restart_desktop.ui.tasks import TaskRunner
-from restart_desktop.ui.widgets import SearchBox
+from restart_desktop.ui.widgets import SearchBox, buddy_label
 
 RELEASE_WINDOWS = (
     ("Any release date", None),
@@ -66,8 +67,7 @@ class CaseloadView(QWidget):
         self.search.setPlaceholderText("Name, prison number or CRN")
         self.search.setAccessibleName("Search the caseload by name, prison number or CRN")
         self.search.setClearButtonEnabled(True)
-        search_label = QLabel("&Find:")
-        search_label.setBuddy(self.search)
+        search_label = buddy_label("&Find:", self.search)
 
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by case status")
@@ -75,22 +75,19 @@ class CaseloadView(QWidget):
         self.status_filter.addItem("All cases", StatusFilter.ALL.value)
         for status in CaseStatus:
             self.status_filter.addItem(status.label, status.value)
-        status_label = QLabel("S&tatus:")
-        status_label.setBuddy(self.status_filter)
+        status_label = buddy_label("S&tatus:", self.status_filter)
 
         self.worker_filter = QComboBox()
         self.worker_filter.setAccessibleName("Filter by allocated worker")
         self.worker_filter.addItem("My cases", my_worker_id)
         self.worker_filter.addItem("Everyone's cases", ANYONE)
-        worker_label = QLabel("&Worker:")
-        worker_label.setBuddy(self.worker_filter)
+        worker_label = buddy_label("&Worker:", self.worker_filter)
 
         self.release_filter = QComboBox()
         self.release_filter.setAccessibleName("Filter by release date")
         for label, days in RELEASE_WINDOWS:
             self.release_filter.addItem(label, days)
-        release_label = QLabel("&Release:")
-        release_label.setBuddy(self.release_filter)
+        release_label = buddy_label("&Release:", self.release_filter)
 
         self.new_button = QPushButton("&New recommendation…")
         self.new_button.setToolTip("Record a person recommended to the programme: it goes to "

@@ -8,7 +8,6 @@ import datetime as dt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QVBoxLayout,
@@ -16,7 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.domain.custody import CustodyKind, CustodySource
-from restart_desktop.ui.widgets import DateField, FieldError
+from restart_desktop.ui.widgets import DateField, FieldError, buddy_label, ok_cancel
 
 
 class CustodyReturnDialog(QDialog):
@@ -44,16 +43,10 @@ class CustodyReturnDialog(QDialog):
         form.addRow(intro)
         for text, widget in (("&Day:", self.day), ("&Kind:", self.kind),
                              ("Told by (&source):", self.source)):  # fmt: skip
-            label = QLabel(text)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget)
             form.addRow(label, widget)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Record")
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Record", self._on_accept)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)

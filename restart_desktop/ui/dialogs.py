@@ -19,10 +19,10 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.about import AboutInfo
-from restart_desktop.app.cases import WorkerOption
+from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.domain.case import ALLOWED_TRANSITIONS, CaseStatus
 from restart_desktop.domain.reference import ClosureReason
-from restart_desktop.ui.widgets import FieldError
+from restart_desktop.ui.widgets import FieldError, buddy_label, ok_cancel
 
 
 class StatusDialog(QDialog):
@@ -49,22 +49,15 @@ class StatusDialog(QDialog):
         self.error = FieldError()
         form = QFormLayout()
         form.addRow(QLabel(f"Now: <b>{current.label}</b>"))
-        status_label = QLabel("New &status:")
-        status_label.setBuddy(self.status)
+        status_label = buddy_label("New &status:", self.status)
         form.addRow(status_label, self.status)
         self.closure_label = QLabel("&Why closing:")
         self.closure_label.setBuddy(self.closure)
         form.addRow(self.closure_label, self.closure)
-        reason_label = QLabel("&Reason:")
-        reason_label.setBuddy(self.reason)
+        reason_label = buddy_label("&Reason:", self.reason)
         form.addRow(reason_label, self.reason)
         form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Change status")
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Change status", self._on_accept)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)
@@ -116,8 +109,7 @@ class ReasonDialog(QDialog):
         self.reason.setPlaceholderText("Why, in a few words")
         self.reason.setMaxLength(500)
         self.error = FieldError()
-        reason_label = QLabel("&Reason:")
-        reason_label.setBuddy(self.reason)
+        reason_label = buddy_label("&Reason:", self.reason)
         form = QFormLayout()
         form.addRow(explained)
         form.addRow(reason_label, self.reason)
@@ -167,10 +159,8 @@ class AllocateDialog(QDialog):
         self.note.setPlaceholderText("Why this worker, and what they need to know (kept in the "
                                      "case history)")  # fmt: skip
         self.note.setMaximumHeight(110)
-        label = QLabel("Allocate &to:")
-        label.setBuddy(self.worker)
-        note_label = QLabel("Reason and &note:")
-        note_label.setBuddy(self.note)
+        label = buddy_label("Allocate &to:", self.worker)
+        note_label = buddy_label("Reason and &note:", self.note)
         self.error = FieldError()
         form = QFormLayout()
         form.addRow(label, self.worker)

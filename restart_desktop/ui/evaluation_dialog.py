@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.evaluation import EvaluationService, ExtractResult
 from restart_desktop.domain.figures import Period
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField, FieldError
+from restart_desktop.ui.widgets import DateField, FieldError, buddy_label
 
 
 class EvaluationExtractDialog(QDialog):
@@ -51,8 +51,7 @@ class EvaluationExtractDialog(QDialog):
         for caption, widget in (("&From:", self.start), ("&To:", self.end),
                                 ("&Folder:", self.folder), ("Lawful &basis:", self.basis),
                                 ("Linkage &recipient:", self.recipient)):  # fmt: skip
-            label = QLabel(caption)
-            label.setBuddy(widget)
+            label = buddy_label(caption, widget)
             form.addRow(label, widget)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close)

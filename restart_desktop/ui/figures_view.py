@@ -24,13 +24,13 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.evaluation import EvaluationService
 from restart_desktop.app.figures import GROUPINGS, FiguresService
+from restart_desktop.documents.board_pack import PROGRAMME, bars_of, write_board_pack
 from restart_desktop.domain.figures import Figures, Period, Table, last_full_quarter
-from restart_desktop.ui.board_pack import PROGRAMME, bars_of, write_board_pack
 from restart_desktop.ui.charts import BarChart
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField
+from restart_desktop.ui.widgets import DateField, buddy_label
 
 
 class FigureTableModel(RowListTableModel[list[str]]):
@@ -128,8 +128,7 @@ class FiguresView(QWidget):
         top = QHBoxLayout()
         for caption, widget in (("&From:", self.start), ("&To:", self.end),
                                 ("&By:", self.group)):  # fmt: skip
-            buddy = QLabel(caption)
-            buddy.setBuddy(widget)
+            buddy = buddy_label(caption, widget)
             top.addWidget(buddy)
             top.addWidget(widget)
         top.addWidget(self.show_button)

@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QHeaderView,
     QLabel,
@@ -27,6 +26,7 @@ from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.follow_up import QUESTIONS, Answer
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import buddy_label, ok_cancel
 
 
 class DueChecksTableModel(RowListTableModel[DueCheck]):
@@ -58,8 +58,7 @@ class CheckDialog(QDialog):
         intro = QLabel(f"{check.person_name}: released {check.released_on:%d/%m/%Y}; due "
                        f"{check.due_on:%d/%m/%Y}.")
         form.addRow(intro)
-        label = QLabel("&Living:")
-        label.setBuddy(self.accommodation)
+        label = buddy_label("&Living:", self.accommodation)
         form.addRow(label, self.accommodation)
         mnemonics = {"universal_credit": "&Universal Credit in payment:",
                      "treatment": "Drug and alcohol &treatment:",
@@ -77,12 +76,7 @@ class CheckDialog(QDialog):
             caption = QLabel(mnemonics[key])
             caption.setBuddy(combo)
             form.addRow(caption, combo)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Record check")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Record check", self.accept)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(buttons)

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.cases import WorkerOption
+from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.intake import (
     DecisionLetter,
@@ -40,7 +40,7 @@ from restart_desktop.domain.intake import DecisionKind
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner
-from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path
+from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path, buddy_label
 
 Index = QModelIndex | QPersistentModelIndex
 _SHOWN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
@@ -143,7 +143,7 @@ class IntakeView(QWidget):
                                          ".pdf", "PDF")  # fmt: skip
         if target is None:
             return
-        from restart_desktop.ui.onward_view import letter_writer
+        from restart_desktop.documents.onward import letter_writer
 
         self.letter_thread = letter_writer(letter, target, self)
         self.letter_thread.written.connect(
@@ -208,8 +208,7 @@ class DecisionDialog(QDialog):
         fields = (("&Organisation:", self.organisation), ("&Worker:", self.worker),
                   ("&Reason:", self.reason), ("&Say in words:", self.words))
         for text, widget in fields:
-            label = QLabel(text)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget)
             form.addRow(label, widget)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
                                    | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
@@ -314,8 +313,7 @@ class IntakeDialog(QDialog):
             ("&MAPPA:", self.mappa), ("Earlier &custodial sentences:", self.sentences),
         )  # fmt: skip
         for text, widget in rows:
-            label = QLabel(text)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget)
             widget.setAccessibleName(text.replace("&", "").rstrip(":"))
             form.addRow(label, widget)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save

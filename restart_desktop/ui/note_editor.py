@@ -36,7 +36,7 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.confirm import confirm_finalise
 from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import FieldError
+from restart_desktop.ui.widgets import FieldError, buddy_label
 
 AUTOSAVE_MS = 1500  # the issue allows 2 s; the save itself takes a few ms on the worker
 
@@ -134,8 +134,7 @@ class NoteEditor(QWidget):
             ("Wh&ere:", self.location, "location"),
             ("D&uration:", self.duration, "duration_minutes"),
         ):
-            label = QLabel(caption)
-            label.setBuddy(widget)
+            label = buddy_label(caption, widget)
             error = FieldError()
             self._errors[name] = error
             column = QVBoxLayout()
@@ -145,8 +144,7 @@ class NoteEditor(QWidget):
             form.addRow(label, column)
         needs_label = QLabel("Needs discussed:")
         form.addRow(needs_label, needs_grid)
-        text_label = QLabel("&Note:")
-        text_label.setBuddy(self.text)
+        text_label = buddy_label("&Note:", self.text)
         self._errors["text"] = FieldError()
         self._errors["needs"] = FieldError()
 

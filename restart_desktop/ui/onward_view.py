@@ -1,11 +1,10 @@
-"""Documents that leave the programme: the decision letter to a recommender, and the onward
-handover summary for the service taking a person on when support ends; and the supervisor's
-programme-exit list (open cases with no plan for after support, Ctrl+9)."""
+"""The onward handover dialog (its summary and the decision letter are drawn by
+documents/onward.py), and the supervisor's programme-exit list (open cases with no plan for
+after support, Ctrl+9)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import html
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,70 +22,15 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.errors import UserError
-from restart_desktop.app.intake import DecisionLetter
 from restart_desktop.app.onward import ConsentNeeded, ExitRow, OnwardService, OnwardSummary
-from restart_desktop.domain.clock import local_text
-from restart_desktop.domain.intake import DecisionKind
+from restart_desktop.documents.onward import SUMMARY_TITLE, summary_html
+from restart_desktop.documents.pdf import PdfWriterThread
 from restart_desktop.domain.onward import DEFAULT_SECTIONS, OnwardServiceKind, Section
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
-from restart_desktop.ui.pdf import BODY_PT, PdfWriterThread
 from restart_desktop.ui.tasks import TaskRunner
-from restart_desktop.ui.widgets import FieldError, ask_save_path
+from restart_desktop.ui.widgets import FieldError, ask_save_path, buddy_label
 
-LETTER_TITLE = "RESTART Thames Valley: your recommendation"
-SUMMARY_TITLE = "RESTART Thames Valley: onward handover summary"
 Index = QModelIndex | QPersistentModelIndex
-
-_OUTCOME_WORDS = {
-    DecisionKind.ACCEPT: "has been accepted: a RESTART worker will be in touch with them.",
-    DecisionKind.DECLINE: "has not been accepted by the programme.",
-    DecisionKind.MORE_INFORMATION: "needs a little more information before a decision: we "
-                                   "will contact you.",
-}
-
-
-def letter_html(letter: DecisionLetter) -> str:
-    """The letter in plain words: the decision and only the reason the programme shares."""
-    e = html.escape
-    greeting = "Dear " + (letter.recommender or ("the person recommended" if not letter.is_self
-                                                 else letter.person_name))  # fmt: skip
-    whom = "your recommendation" if letter.is_self else (
-        f"your recommendation of {e(letter.person_name)}")  # fmt: skip
-    parts = [
-        f'<h1 style="font-size:{BODY_PT + 6}pt;">RESTART Thames Valley</h1>',
-        f"<p>{e(letter.decided_on.strftime('%d %B %Y'))}</p>",
-        f"<p>{e(greeting)},</p>",
-        f"<p>Thank you for {whom} to the RESTART programme on "
-        f"{e(letter.recommended_on.strftime('%d %B %Y'))}. The recommendation "
-        f"{e(_OUTCOME_WORDS[letter.decision])}</p>",
-    ]
-    if letter.shared_reason:
-        parts.append(f"<p>{e(letter.shared_reason)}</p>")
-    parts.append("<p>Yours sincerely,<br/>The RESTART Thames Valley team</p>")
-    made = local_text(letter.made_at, "%d/%m/%Y at %H:%M")
-    parts.append(f'<p style="font-size:{BODY_PT - 4}pt;">Made on {made}.</p>')
-    return "\n".join(parts)
-
-
-def summary_html(summary: OnwardSummary) -> str:
-    e = html.escape
-    parts = [
-        f'<h1 style="font-size:{BODY_PT + 6}pt;">Onward handover summary</h1>',
-        f"<p>For {e(summary.service_name)} ({e(summary.service_kind.label)}), from RESTART "
-        f"Thames Valley, about {e(summary.person_name)}.</p>",
-    ]
-    for heading, lines in summary.sections:
-        parts.append(f"<h2>{e(heading)}</h2><ul>")
-        parts.extend(f"<li>{e(line)}</li>" for line in lines)
-        parts.append("</ul>")
-    made = local_text(summary.made_at, "%d/%m/%Y at %H:%M")
-    parts.append(f'<p style="font-size:{BODY_PT - 4}pt;">Made on {made}.</p>')
-    return "\n".join(parts)
-
-
-def letter_writer(letter: DecisionLetter, path: Path,
-                  parent: QWidget | None = None) -> PdfWriterThread:  # fmt: skip
-    return PdfWriterThread(letter_html(letter), path, LETTER_TITLE, parent)
 
 
 class OnwardDialog(QDialog):
@@ -112,13 +56,11 @@ class OnwardDialog(QDialog):
         form = QFormLayout()
         for text, widget in (("&Kind of service:", self.kind), ("Service &name:",
                                                                  self.service_name)):  # fmt: skip
-            label = QLabel(text)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget)
             form.addRow(label, widget)
         for box in self.sections.values():
             form.addRow("", box)
-        label = QLabel("&Reason, if consent does not cover it:")
-        label.setBuddy(self.override)
+        label = buddy_label("&Reason, if consent does not cover it:", self.override)
         form.addRow(label, self.override)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.domain.passphrase import passphrase_feedback
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import FieldError
+from restart_desktop.ui.widgets import FieldError, buddy_label
 
 
 def _secret(name: str) -> QLineEdit:
@@ -69,8 +69,7 @@ class ChangePassphraseDialog(QDialog):
         form = QFormLayout()
         for text, widget in (("C&urrent passphrase:", self.current),
                              ("&New passphrase:", self.new), ("&Again:", self.confirm)):
-            label = QLabel(text)
-            label.setBuddy(widget)
+            label = buddy_label(text, widget)
             form.addRow(label, widget)  # fmt: skip
         form.addRow("", self.strength)
         form.addRow("", self.guidance)

@@ -29,7 +29,7 @@ from restart_desktop.app.retention import (
 from restart_desktop.domain.retention import MAX_EXPORT_YEARS, MAX_LAPTOP_DAYS, RetentionPolicy
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import FieldError
+from restart_desktop.ui.widgets import FieldError, buddy_label
 
 
 class ScheduleModel(RowListTableModel[ScheduledErasure]):
@@ -77,10 +77,8 @@ class RetentionDialog(QDialog):
         self.save_button.clicked.connect(self._on_save)
         self.error = FieldError()
         form = QFormLayout()
-        laptop_label = QLabel("On workers' &laptops:")
-        laptop_label.setBuddy(self.laptop_days)
-        years_label = QLabel("&Centrally and on supervisors' laptops:")
-        years_label.setBuddy(self.export_years)
+        laptop_label = buddy_label("On workers' &laptops:", self.laptop_days)
+        years_label = buddy_label("&Centrally and on supervisors' laptops:", self.export_years)
         form.addRow(laptop_label, self.laptop_days)
         form.addRow(years_label, self.export_years)
         row = QHBoxLayout()
@@ -105,8 +103,7 @@ class RetentionDialog(QDialog):
         self.summary = QLabel("Working out what is due…")
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Retention summary")
-        table_label = QLabel("&What will be erased next, and when:")
-        table_label.setBuddy(self.table)
+        table_label = buddy_label("&What will be erased next, and when:", self.table)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.erase_button = buttons.addButton("&Erase what is due now",

@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.cases import WorkerOption
+from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.app.review import ReviewDetail, ReviewFilter, ReviewRow, ReviewService
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind, ReviewState
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
+from restart_desktop.ui.widgets import buddy_label
 
 SHOWN = 500  # rows loaded at once: the oldest first, which is what is worked on
 PERIODS = (("Any time", None), ("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90))
@@ -120,8 +121,7 @@ class ReviewView(QWidget):
         for label_text, combo in (("T&ype:", self.kind), ("&Worker:", self.worker),
                                   ("Or&ganisation:", self.organisation),
                                   ("Peri&od:", self.period), ("&Show:", self.state)):  # fmt: skip
-            buddy = QLabel(label_text)
-            buddy.setBuddy(combo)
+            buddy = buddy_label(label_text, combo)
             filters.addWidget(buddy)
             filters.addWidget(combo)
             combo.currentIndexChanged.connect(self.refresh)

@@ -26,7 +26,7 @@ from restart_desktop.app.notes import SNIPPET_END, SNIPPET_START, NoteService, S
 from restart_desktop.domain.clock import local_text
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import SearchBox
+from restart_desktop.ui.widgets import SearchBox, buddy_label
 
 SNIPPET_ROLE = Qt.ItemDataRole.UserRole + 3
 COLUMNS = ("Person", "Contact", "In", "Text")
@@ -152,8 +152,7 @@ class NoteSearchView(QWidget):
         self.box.setAccessibleName("Search all notes")
         self.box.setPlaceholderText('Words in any note or addendum; "exact phrase" in quotes')
         self.box.setClearButtonEnabled(True)
-        label = QLabel("Search &notes:")
-        label.setBuddy(self.box)
+        label = buddy_label("Search &notes:", self.box)
         self.status = QLabel("")
         self.status.setAccessibleName("Search results count")
         self.model = SearchResultsTableModel(self)

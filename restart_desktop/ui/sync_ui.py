@@ -1,6 +1,7 @@
-"""Sync in the window: the status bar's sync state, Sync now (F9) and a sync every minute when
-the central export can be reached, the central export settings (choose the folder, create or
-join the team), and the conflicts to settle. All work runs on the database worker."""
+"""Sync in the window: the status bar's sync state, Sync now (Ctrl+Shift+S) and a sync every
+two minutes (``AUTO_SYNC_MS``) while the central export can be reached, the central export
+settings (choose the folder, create or join the team), and the conflicts to settle. Syncs run
+on a worker thread of their own, the rest on the window's database worker."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ from restart_desktop.domain.case import Role
 from restart_desktop.domain.clock import local_text, system_now
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import ask_save_path
+from restart_desktop.ui.widgets import ask_save_path, buddy_label
 
 PROBE_MS = 10_000  # how often the export's reachability is looked at (off the GUI thread)
 AUTO_SYNC_MS = 120_000  # while reachable, a sync this often (others' changes come in)
@@ -254,13 +255,11 @@ class ExportDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         form = QFormLayout()
-        folder = QLabel("&Folder:")
-        folder.setBuddy(self.path)
+        folder = buddy_label("&Folder:", self.path)
         form.addRow(folder, row)
         supervisor = role == Role.SUPERVISOR
         if supervisor:
-            recovery = QLabel("Recovery &key:")
-            recovery.setBuddy(self.recovery)
+            recovery = buddy_label("Recovery &key:", self.recovery)
             recovery_row = QHBoxLayout()
             recovery_row.addWidget(self.recovery, 1)
             recovery_row.addWidget(self.new_recovery)
@@ -423,10 +422,8 @@ class ConflictsDialog(QDialog):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Message")
-        conflicts_label = QLabel("&Conflicts:")
-        conflicts_label.setBuddy(self.table)
-        values_label = QLabel("&Values (choose one, then Keep):")
-        values_label.setBuddy(self.option_table)
+        conflicts_label = buddy_label("&Conflicts:", self.table)
+        values_label = buddy_label("&Values (choose one, then Keep):", self.option_table)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         explain = QLabel(

@@ -1,7 +1,8 @@
 """One way to run background work: a single worker thread for database and crypto calls.
 
 Results come back to the GUI thread through a queued signal, never by polling or
-``processEvents()``. Work is serialised on one thread, so SQLite sees one writer at a time.
+``processEvents()``. Each runner serialises its work on its own thread (the window's, and the
+sync controller's); their writes, like every write of the app, take turns at store/writer.py.
 Failures the user can act on (``UserError``, storage and security errors) reach the caller's
 error handler with their message; anything else is a bug: logged without personal data and
 reported with a plain message, never a traceback.
@@ -16,9 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 
-from restart_desktop.app.errors import UserError
-from restart_desktop.security.errors import SecurityError
-from restart_desktop.store.errors import StorageError
+from restart_desktop.app.errors import SecurityError, StorageError, UserError
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ThreadPoolExecutor

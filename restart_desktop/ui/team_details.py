@@ -20,7 +20,7 @@ from restart_desktop.app.team import TeamDetailsFields, TeamDetailsService, Team
 from restart_desktop.app.versions import EditBase
 from restart_desktop.domain.reference import Service
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import FieldError
+from restart_desktop.ui.widgets import FieldError, buddy_label
 
 EXAMPLES_BANNER_STYLE = "background: #fff4ce; color: #3b2f00; padding: 6px 10px;"
 
@@ -57,12 +57,10 @@ class TeamDetailsDialog(QDialog):
         self.errors = {"phone": FieldError()}
         self.contacts: dict[str, QLineEdit] = {}
         form = QFormLayout()
-        phone_label = QLabel("Team &phone:")
-        phone_label.setBuddy(self.phone)
+        phone_label = buddy_label("Team &phone:", self.phone)
         form.addRow(phone_label, self.phone)
         form.addRow("", self.errors["phone"])
-        when_label = QLabel("&Answered:")
-        when_label.setBuddy(self.phone_when)
+        when_label = buddy_label("&Answered:", self.phone_when)
         form.addRow(when_label, self.phone_when)
         listing = QWidget()
         contacts_form = QFormLayout(listing)

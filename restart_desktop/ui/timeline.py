@@ -44,7 +44,7 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.note_editor import NoteEditor
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField, FieldError, run_dialog
+from restart_desktop.ui.widgets import DateField, FieldError, buddy_label, ok_cancel, run_dialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -189,12 +189,7 @@ class AddendumDialog(QDialog):
         self.text.setAccessibleName("Addendum text")
         self.text.setTabChangesFocus(True)
         self.error = FieldError()
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add addendum")
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Add addendum", self._on_accept)
         layout = QVBoxLayout(self)
         label = QLabel(
             f"Adding to the note of {local_text(note.contact_at)} "
@@ -251,15 +246,9 @@ class ActionDialog(QDialog):
             ("&Partner:", self.owner_detail),
             ("D&ue:", self.due),
         ):
-            label = QLabel(caption)
-            label.setBuddy(widget)
+            label = buddy_label(caption, widget)
             form.addRow(label, widget)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Add action")
-        buttons.accepted.connect(self._on_accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, "Add action", self._on_accept)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.past_warning)
@@ -330,8 +319,7 @@ class CloseActionDialog(QDialog):
         heading.setWordWrap(True)
         form.addRow(heading)
         for caption, widget in (("&Result:", self.status), ("&Outcome:", self.outcome)):
-            label = QLabel(caption)
-            label.setBuddy(widget)
+            label = buddy_label(caption, widget)
             form.addRow(label, widget)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -389,8 +377,7 @@ class TimelinePanel(QWidget):
         self.filter.setAccessibleName("Show")
         for label, _kinds in FILTERS:
             self.filter.addItem(label)
-        filter_label = QLabel("Sh&ow:")
-        filter_label.setBuddy(self.filter)
+        filter_label = buddy_label("Sh&ow:", self.filter)
         self.new_note_button = QPushButton("New contact note")
         self.new_note_button.setToolTip("Write a new contact note (Ctrl+Shift+N)")
         self.add_action_button = QPushButton("Add a&ction…")

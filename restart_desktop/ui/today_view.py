@@ -34,7 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.release import ReleaseService, TodayRow
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import TodayRow
 from restart_desktop.ui.list_models import Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 

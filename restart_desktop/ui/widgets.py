@@ -1,13 +1,15 @@
-"""Small widgets shared by the forms: optional dates typed as day/month/year, field errors."""
+"""Small widgets shared by the forms: optional dates typed as day/month/year, field errors,
+labels that move the focus to their field, and the OK/Cancel row of a dialog."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
 from restart_desktop.domain.clock import at_local, from_local, local_date, local_text, system_now
 
@@ -160,3 +162,22 @@ def ask_save_path(
     if not path:
         return None
     return Path(path if path.lower().endswith(suffix) else path + suffix)
+
+
+def buddy_label(caption: str, field: QWidget) -> QLabel:
+    """A label whose mnemonic (the letter after ``&``) moves the focus to ``field``."""
+    label = QLabel(caption)
+    label.setBuddy(field)
+    return label
+
+
+def ok_cancel(dialog: QDialog, ok_text: str, accept: Callable[[], None]) -> QDialogButtonBox:
+    """The dialog's OK button, named for what it does, and Cancel; OK calls ``accept`` (which
+    closes the dialog if all is well), Cancel rejects it."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.accepted.connect(accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons

@@ -9,7 +9,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QApplication, QMessageBox, QTabWidget, QVBoxLayout, QWidget
 
 from restart_desktop.app.audit import AuditService
-from restart_desktop.app.cases import CaseService, WorkerOption
+from restart_desktop.app.case_views import WorkerOption
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.figures import FiguresService
 from restart_desktop.app.follow_up import FollowUpService
 from restart_desktop.app.intake import IntakeService
@@ -27,6 +28,7 @@ from restart_desktop.domain.case import Role
 from restart_desktop.domain.roles import Permission
 from restart_desktop.ui.actions_view import MyActionsView
 from restart_desktop.ui.audit_view import AuditTrailView, CaseAuditDialog
+from restart_desktop.ui.barriers import BarriersView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
 from restart_desktop.ui.figures_view import FiguresView
@@ -44,7 +46,6 @@ from restart_desktop.ui.notices import (
     follow,
 )
 from restart_desktop.ui.onward_view import ExitView, OnwardDialog
-from restart_desktop.ui.outcomes import BarriersView
 from restart_desktop.ui.referrals import ReferralsPanel, ReferralsView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.review_view import ReviewView
@@ -384,11 +385,6 @@ class Workspace(QWidget):
         for view in self.case_views():
             if view.timeline is not None:
                 view.timeline.save_draft_now()
-
-    def open_selected_case(self) -> None:
-        case_id = self.caseload.selected_case_id()
-        if case_id:
-            self.open_case(case_id)
 
     def show_after_support(self) -> None:
         if self.after_support is not None:

@@ -29,10 +29,10 @@ def measure(data_dir: Path) -> None:
 
     from restart_desktop.app.figures import FiguresService
     from restart_desktop.app.review import ReviewFilter, ReviewService
+    from restart_desktop.documents.board_pack import PROGRAMME, write_board_pack
     from restart_desktop.domain.figures import Period
     from restart_desktop.store.models import ContactNote, Review
     from restart_desktop.ui.application import MainWindow
-    from restart_desktop.ui.board_pack import PROGRAMME, write_board_pack
 
     app = QApplication(sys.argv[:1])
     window = open_window(data_dir)

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import SyncService

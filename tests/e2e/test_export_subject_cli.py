@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import unlock
 from restart_desktop.domain.reference import load_reference_data

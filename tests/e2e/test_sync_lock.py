@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from restart_desktop import cli
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.sync import device_keys
 from restart_desktop.sync.envelope import EnvelopeError, verify
 from tests.support import lock_holder

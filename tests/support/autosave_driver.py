@@ -20,7 +20,8 @@ def _type(text: str) -> int:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from restart_desktop.app.cases import CaseFields, CaseService
+    from restart_desktop.app.case_views import CaseFields
+    from restart_desktop.app.cases import CaseService
     from restart_desktop.ui.application import MainWindow
 
     app = QApplication(sys.argv[:1])

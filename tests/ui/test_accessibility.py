@@ -90,7 +90,7 @@ def test_the_small_dialogs_name_their_controls(qtbot: QtBot) -> None:
     from restart_desktop.domain.case import CaseStatus
     from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
     from restart_desktop.ui.help import FIRST_STEPS, HelpDialog
-    from restart_desktop.ui.release_plan import AddItemDialog
+    from restart_desktop.ui.release_plan_dialogs import AddItemDialog
     from restart_desktop.ui.timeline import ActionDialog, CloseActionDialog
 
     dialogs: list[QWidget] = [

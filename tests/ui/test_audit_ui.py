@@ -17,7 +17,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select, text
 
 from restart_desktop.app.audit import AuditFilter, AuditService
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.session import unlock as unlock_folder
 from restart_desktop.domain.audit import AuditAction

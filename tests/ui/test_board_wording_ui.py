@@ -9,7 +9,8 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.outcomes import BarrierFields, OutcomeService
 from restart_desktop.app.session import AppSession
 from restart_desktop.store.models import Barrier

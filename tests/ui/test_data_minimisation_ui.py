@@ -28,13 +28,14 @@ from PySide6.QtWidgets import (
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.figures import FiguresService
-from restart_desktop.app.referrals import ReferralDraft, ReferralService
+from restart_desktop.app.referral_views import ReferralDraft
+from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.documents.board_pack import PROGRAMME, write_board_pack
 from restart_desktop.domain.figures import Period
 from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
-from restart_desktop.ui.board_pack import PROGRAMME, write_board_pack
 from restart_desktop.ui.crash_notice import CRASH_MESSAGE, CrashNotice
 from tests.support.constants import PASSPHRASE
 from tests.support.privacy import NAMES, Captured, find_leaks

@@ -12,7 +12,8 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from restart_desktop.app.cases import CaseService
-from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
@@ -22,7 +23,7 @@ from restart_desktop.store.models import Change, Person, Worker
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.clashes import ClashDialog
-from restart_desktop.ui.release_plan import ItemDialog
+from restart_desktop.ui.release_plan_dialogs import ItemDialog
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 MakeWindow = Callable[..., MainWindow]

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from restart_desktop.app.cases import CaseFields, CaseService
-from restart_desktop.app.release import OutcomeFields, ReleaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import OutcomeFields
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import FirstNight

@@ -81,7 +81,7 @@ def test_an_empty_caseload_says_where_to_start(
 def test_p_moves_on_down_the_checklist_as_space_does(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
 ) -> None:
-    from restart_desktop.ui.release_plan import ItemDialog
+    from restart_desktop.ui.release_plan_dialogs import ItemDialog
 
     window = make_window()
     unlock(qtbot, window)

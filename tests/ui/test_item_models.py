@@ -8,7 +8,8 @@ from dataclasses import replace
 
 from pytestqt.modeltest import ModelTester
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.outcomes import (
     AssessmentFields,
@@ -16,18 +17,16 @@ from restart_desktop.app.outcomes import (
     BarrierQuery,
     OutcomeService,
 )
-from restart_desktop.app.referrals import ReferralDraft, ReferralService
-from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.referral_views import ReferralDraft
+from restart_desktop.app.referrals import ReferralService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.checklist import ItemState, Section
 from restart_desktop.ui.actions_view import ActionsTableModel
-from restart_desktop.ui.outcomes import (
-    AssessmentsTableModel,
-    BarrierCountsTableModel,
-    BarriersTableModel,
-    ScoresTableModel,
-)
-from restart_desktop.ui.referrals import ReferralsTableModel, ServicesTableModel
+from restart_desktop.ui.barriers import BarrierCountsTableModel, BarriersTableModel
+from restart_desktop.ui.outcomes import AssessmentsTableModel, ScoresTableModel
+from restart_desktop.ui.referral_models import ReferralsTableModel, ServicesTableModel
 from restart_desktop.ui.release_plan import PlanItemsTableModel
 from restart_desktop.ui.search_view import SearchResultsTableModel
 from restart_desktop.ui.timeline import TimelineTableModel

@@ -9,19 +9,22 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService, TimelineKind
-from restart_desktop.app.referrals import ReferralDraft, ReferralService, StatusChange
-from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.referral_views import ReferralDraft, StatusChange
+from restart_desktop.app.referrals import ReferralService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.subject_access import SubjectAccessService
 from restart_desktop.app.subject_report import readable_sections
+from restart_desktop.documents.release_sheet import sheet_html
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.clock import from_local
 from restart_desktop.domain.referrals import ReferralStatus
-from restart_desktop.ui.referrals import referral_html
-from restart_desktop.ui.release_sheet import sheet_html
+from restart_desktop.ui.referral_models import referral_html
 from restart_desktop.ui.search_view import COL_DATE, SearchResultsTableModel
 from restart_desktop.ui.timeline import COL_WHEN, TimelineTableModel, note_html
 from tests.support.clock import set_clock

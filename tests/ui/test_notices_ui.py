@@ -11,7 +11,8 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.session import AppSession, enrol
 from restart_desktop.app.sync import SyncService

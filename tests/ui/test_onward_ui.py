@@ -22,13 +22,13 @@ from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.onward import ConsentNeeded, OnwardService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.documents.onward import letter_html
+from restart_desktop.documents.pdf import html_pdf_bytes
 from restart_desktop.domain.case import CaseStatus, Role
 from restart_desktop.domain.intake import DecisionKind
 from restart_desktop.domain.onward import OnwardServiceKind, Section
 from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
-from restart_desktop.ui.onward_view import letter_html
-from restart_desktop.ui.pdf import html_pdf_bytes
 from tests.support.clock import local
 from tests.support.constants import PASSPHRASE
 from tests.support.roles import as_role

@@ -14,12 +14,14 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.outcomes import AssessmentFields, OutcomeService
 from restart_desktop.app.session import AppSession
 from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.barriers import BarrierDialog
 from restart_desktop.ui.charts import LineChart, RadarChart
-from restart_desktop.ui.outcomes import AssessmentDialog, BarrierDialog, OutcomesPanel
+from restart_desktop.ui.outcomes import AssessmentDialog, OutcomesPanel
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 MakeWindow = Callable[..., MainWindow]

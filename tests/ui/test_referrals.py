@@ -10,18 +10,15 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
-from restart_desktop.ui.referrals import (
-    NewReferralDialog,
-    ReferralsPanel,
-    SendDialog,
-    StatusDialog,
-)
+from restart_desktop.ui.referral_dialogs import NewReferralDialog, SendDialog, StatusDialog
+from restart_desktop.ui.referrals import ReferralsPanel
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 MakeWindow = Callable[..., MainWindow]
@@ -219,7 +216,7 @@ def test_the_duty_to_refer_from_its_banner_clears_the_caseload_flag(
 def test_sending_the_duty_to_refer_settles_its_item_marked_as_a_problem(
     qtbot: QtBot, make_window: MakeWindow, person: str
 ) -> None:
-    from restart_desktop.ui.release_plan import ItemDialog
+    from restart_desktop.ui.release_plan_dialogs import ItemDialog
 
     window = make_window()
     unlock(qtbot, window)

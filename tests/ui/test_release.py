@@ -14,20 +14,18 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 from pytestqt.qtbot import QtBot
 
-from restart_desktop.app.cases import CaseFields, CaseService
-from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.clock import at_local
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
-from restart_desktop.ui.release_plan import (
-    COL_RECORDED,
-    ItemDialog,
-    OutcomeDialog,
-    ReleasePlanPanel,
-)
+from restart_desktop.ui.release_plan import COL_RECORDED, ReleasePlanPanel
+from restart_desktop.ui.release_plan_dialogs import ItemDialog, OutcomeDialog
 from tests.support.constants import WORKER_NAME
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
@@ -155,10 +153,11 @@ def test_keyboard_only_run_through_a_plan_at_the_gate(
     assert "1 problem" in panel.progress.text()
 
     # Enter: details, with the time typed as the worker remembers it: 08:35, or just now when
-    # the test runs before 08:25 (a time ahead is refused, rightly).
+    # the test runs before 08:36 (a time ahead is refused, rightly: between 08:25 and 08:35
+    # this test used to type a time still to come, and hung on the refused outcome).
     now = dt.datetime.now()
     just_now = max(now - dt.timedelta(minutes=1), dt.datetime.combine(now.date(), dt.time()))
-    met_at = "08:35" if now.time() >= dt.time(8, 25) else f"{just_now:%H:%M}"
+    met_at = "08:35" if now.time() >= dt.time(8, 36) else f"{just_now:%H:%M}"
 
     def met(dialog: ItemDialog) -> None:
         assert dialog.chosen_state() == ItemState.OPEN  # Enter never ticks by itself

@@ -13,7 +13,8 @@ import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.redaction import WITHHELD

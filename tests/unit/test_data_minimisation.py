@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy.exc import IntegrityError
 
 from restart_desktop import crash
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.store.models import Person
 from tests.support.cli import REPO_ROOT

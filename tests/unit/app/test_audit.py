@@ -8,7 +8,8 @@ from sqlalchemy import select, text
 
 from restart_desktop import cli
 from restart_desktop.app.audit import AuditFilter, AuditService
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction

@@ -15,7 +15,8 @@ from sqlalchemy import func, select, text
 
 from restart_desktop import cli
 from restart_desktop.app.audit import AuditService
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.audit import GENESIS, ChainLink, entry_hash

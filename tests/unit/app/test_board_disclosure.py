@@ -17,11 +17,11 @@ from pytestqt.qtbot import QtBot
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.figures import FiguresService
 from restart_desktop.app.outcomes import OutcomeService
-from restart_desktop.app.release import new_plan
+from restart_desktop.app.release_plans import new_plan
 from restart_desktop.app.session import AppSession
+from restart_desktop.documents.board_pack import PROGRAMME, write_board_pack
 from restart_desktop.domain.figures import Period
 from restart_desktop.store.models import Barrier, Person, Worker
-from restart_desktop.ui.board_pack import PROGRAMME, write_board_pack
 from tests.support.roles import as_supervisor
 
 PERIOD = Period(dt.date(2026, 5, 1), dt.date(2026, 6, 30))

@@ -8,13 +8,8 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from restart_desktop.app.cases import (
-    CaseFields,
-    CaseloadQuery,
-    CaseService,
-    CaseSort,
-    StatusFilter,
-)
+from restart_desktop.app.case_views import CaseFields, CaseloadQuery, CaseSort, StatusFilter
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from restart_desktop import cli
+from restart_desktop import cli, cli_documents
 from restart_desktop.app.audit import AuditFilter, AuditService
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.session import AppSession, unlock
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.paths import DataPaths
@@ -92,4 +93,5 @@ def test_report_out_naming_a_file_is_refused_in_words(
 
 
 def test_names_found_are_never_printed_raw(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.printable("Orla \x1b]0;owned\x07Brackenfeld") == "Orla ?]0;owned?Brackenfeld"
+    printed = cli_documents.printable("Orla \x1b]0;owned\x07Brackenfeld")
+    assert printed == "Orla ?]0;owned?Brackenfeld"

@@ -7,10 +7,12 @@ import datetime as dt
 
 import pytest
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.notes import NoteService, TimelineKind
-from restart_desktop.app.release import OutcomeFields, ReleaseService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import OutcomeFields
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import FirstNight

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from restart_desktop.app import demo
-from restart_desktop.app.cases import CaseloadQuery, CaseService, StatusFilter
+from restart_desktop.app.case_views import CaseloadQuery, StatusFilter
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.demo_intake import ALLOCATOR
 from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol, unlock
 from restart_desktop.domain.case import Role

@@ -18,8 +18,9 @@ from restart_desktop import cli
 from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.figures import FiguresService
-from restart_desktop.app.release import new_plan
+from restart_desktop.app.release_plans import new_plan
 from restart_desktop.app.session import AppSession, enrol
+from restart_desktop.documents.board_pack import PROGRAMME, write_board_pack
 from restart_desktop.domain.case import CaseStatus, Role
 from restart_desktop.domain.clock import Clock, from_local
 from restart_desktop.domain.figures import Figures, Period, shown
@@ -35,7 +36,6 @@ from restart_desktop.store.models import (
     Review,
     Worker,
 )
-from restart_desktop.ui.board_pack import PROGRAMME, write_board_pack
 from tests.support.constants import PASSPHRASE
 
 PERIOD = Period(dt.date(2026, 5, 1), dt.date(2026, 6, 30))
@@ -276,8 +276,8 @@ def test_the_board_pack_reads_as_words_and_keeps_headings_with_rows(
 ) -> None:
     """Issue 21, finding 11: labels in words, headings repeated on every page a table runs
     onto, and a chart of suppressed figures that says why it has no bars."""
-    from restart_desktop.ui.board_pack import pack_html
-    from restart_desktop.ui.charts import Bar, bar_image
+    from restart_desktop.documents.board_pack import pack_html
+    from restart_desktop.documents.charts import Bar, bar_image
 
     figures = FiguresService(lead).report(PERIOD)
     content, _images = pack_html(figures, PROGRAMME)

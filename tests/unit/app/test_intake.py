@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import NotPermitted, UserError, ValidationFailed
 from restart_desktop.app.intake import DuplicateFound, IntakeFields, IntakeService
 from restart_desktop.app.notes import NoteService

@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.figures import FiguresService
-from restart_desktop.app.release import OutcomeFields, ReleaseService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import OutcomeFields
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import FirstNight

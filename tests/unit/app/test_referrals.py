@@ -9,15 +9,13 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from restart_desktop.app.cases import CaseFields, CaseloadQuery, CaseService
+from restart_desktop.app.case_views import CaseFields, CaseloadQuery
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError, ValidationFailed
-from restart_desktop.app.referrals import (
-    ReferralDraft,
-    ReferralQuery,
-    ReferralService,
-    StatusChange,
-)
-from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.referral_views import ReferralDraft, ReferralQuery, StatusChange
+from restart_desktop.app.referrals import ReferralService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState

@@ -10,9 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import ValidationFailed
-from restart_desktop.app.release import ItemUpdate, OutcomeFields, ReleaseService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate, OutcomeFields
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import FirstNight, ItemState, Section

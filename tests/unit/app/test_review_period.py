@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.review import ReviewFilter, ReviewService
 from restart_desktop.app.session import AppSession

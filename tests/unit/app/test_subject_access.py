@@ -17,12 +17,15 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from restart_desktop.app.audit import AuditFilter, AuditService
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import NotFound, UserError
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.outcomes import AssessmentFields, BarrierFields, OutcomeService
-from restart_desktop.app.referrals import ReferralDraft, ReferralService
-from restart_desktop.app.release import ItemUpdate, ReleaseService
+from restart_desktop.app.referral_views import ReferralDraft
+from restart_desktop.app.referrals import ReferralService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.subject_access import (
     AUDIT_DETAIL,
@@ -32,12 +35,12 @@ from restart_desktop.app.subject_access import (
     export_paths,
     withhold,
 )
+from restart_desktop.documents.subject_access import draw_pdf, export_subject
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.redaction import WITHHELD
 from restart_desktop.store.models import Base, Handover, Review
-from restart_desktop.ui.subject_access import draw_pdf, export_subject
 from tests.support.clock import local
 
 

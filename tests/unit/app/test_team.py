@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.release import ReleaseService

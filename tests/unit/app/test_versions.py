@@ -10,7 +10,8 @@ from dataclasses import fields, replace
 import pytest
 from sqlalchemy import func, select
 
-from restart_desktop.app.cases import CaseDetails, CaseFields, CaseService
+from restart_desktop.app.case_views import CaseDetails, CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.outcomes import (
     AssessmentFields,
@@ -20,8 +21,10 @@ from restart_desktop.app.outcomes import (
     assessment_edit_base,
     barrier_edit_base,
 )
-from restart_desktop.app.referrals import ReferralDraft, ReferralService, StatusChange
-from restart_desktop.app.release import ItemUpdate, ReleaseService, item_edit_base
+from restart_desktop.app.referral_views import ReferralDraft, StatusChange
+from restart_desktop.app.referrals import ReferralService
+from restart_desktop.app.release import ReleaseService
+from restart_desktop.app.release_views import ItemUpdate, item_edit_base
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, EditClashed
 from restart_desktop.domain.case import CaseStatus

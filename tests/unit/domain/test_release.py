@@ -12,7 +12,6 @@ from restart_desktop.domain.release import (
     ReleaseFlags,
     days_to_release,
     duty_to_refer_due,
-    earliest_brought_forward_date,
     is_day_before_bank_holiday,
     is_friday,
     release_flags,
@@ -72,22 +71,6 @@ def test_duty_to_refer_window(release: dt.date | None, settled: bool, due: bool)
     assert release_flags(release, settled, TODAY, HOLIDAYS).duty_to_refer is due
 
 
-@pytest.mark.parametrize(
-    ("release", "earliest", "why"),
-    [
-        ("2026-08-28", "2026-08-26", "Friday: back to Wednesday"),
-        ("2026-12-24", "2026-12-22", "Thursday: back to Tuesday"),
-        ("2027-03-25", "2027-03-23", "Thursday before Good Friday: back to Tuesday"),
-        ("2029-12-24", "2029-12-20", "Monday: over the weekend to Thursday"),
-        ("2026-06-16", "2026-06-12", "Tuesday: Monday, then over the weekend to Friday"),
-        ("2027-12-29", "2027-12-23", "Wednesday: over two holidays and a weekend"),
-        ("2026-04-07", "2026-04-01", "Tuesday after Easter: over Easter to Wednesday"),
-    ],
-)
-def test_earliest_brought_forward_date(release: str, earliest: str, why: str) -> None:
-    assert earliest_brought_forward_date(D(release), HOLIDAYS) == D(earliest), why
-
-
 def test_flags_for_a_friday_pre_holiday_release_without_an_address() -> None:
     flags = release_flags(D("2026-08-28"), False, D("2026-08-01"), HOLIDAYS)
     assert flags == ReleaseFlags(
@@ -118,18 +101,6 @@ def test_days_to_release_examples() -> None:
 )
 def test_days_to_release_counts_whole_days(today: dt.date, n: int) -> None:
     assert days_to_release(today + dt.timedelta(days=n), today) == n
-
-
-@given(release=st.dates(min_value=dt.date(2024, 1, 1), max_value=dt.date(2030, 12, 31)))
-def test_brought_forward_date_is_two_working_days_earlier(release: dt.date) -> None:
-    earliest = earliest_brought_forward_date(release, HOLIDAYS)
-    between = [
-        earliest + dt.timedelta(days=i) for i in range((release - earliest).days)
-    ]
-    working = [d for d in between if d.weekday() < 5 and d not in HOLIDAYS]
-    assert earliest < release
-    assert len(working) == 2
-    assert working[0] == earliest
 
 
 def test_friday_and_holiday_labels_are_only_for_upcoming_releases() -> None:

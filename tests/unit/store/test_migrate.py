@@ -13,10 +13,11 @@ from sqlalchemy import inspect, select
 from sqlalchemy.exc import StatementError
 
 from restart_desktop.domain.clock import NaiveDatetime, local_text
+from restart_desktop.store import migrate
 from restart_desktop.store.changes import Actor
 from restart_desktop.store.database import Database
 from restart_desktop.store.engine import connect_raw, create_store_engine
-from restart_desktop.store.errors import DatabaseTooNew, MigrationFailed
+from restart_desktop.store.errors import DatabaseTooNew, DatabaseUnreadable, MigrationFailed
 from restart_desktop.store.migrate import (
     HEAD_REVISION,
     MIGRATIONS_DIR,
@@ -25,6 +26,7 @@ from restart_desktop.store.migrate import (
     upgrade_to_head,
 )
 from restart_desktop.store.models import Base, ContactNote, Handover, LocalSetting, Person
+from tests.support.template_db import build_template
 
 BROKEN_MIGRATION_TEMPLATE = '''"""deliberately broken: creates a table, then fails"""
 
@@ -67,6 +69,12 @@ def _tables(db_path: Path, key: bytes) -> set[str]:
             return set(inspect(connection).get_table_names())
     finally:
         engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def real_migrations(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Here every new database runs the migrations themselves, not the suite's template copy."""
+    monkeypatch.setattr(migrate, "TEMPLATE", None)
 
 
 def test_head_revision_constant_matches_the_migration_scripts() -> None:
@@ -116,6 +124,21 @@ def test_empty_file_is_migrated_to_head(db_path: Path, key: bytes, backups: Path
     # Running it again is a no-op.
     assert upgrade_to_head(db_path, key, backups) == head_revision()
     assert not backups.exists()
+
+
+def test_a_database_started_from_the_template_is_at_head_under_its_own_key(
+    db_path: Path, key: bytes, backups: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The suite's fast path (tests/support/template_db.py) gives what the migrations give."""
+    template, template_key = build_template(tmp_path / "template")
+    monkeypatch.setattr(migrate, "TEMPLATE", (template, template_key))
+    assert upgrade_to_head(db_path, key, backups) == HEAD_REVISION
+    assert _revision(db_path, key) == HEAD_REVISION
+    assert _tables(db_path, key) == _tables(template, template_key)
+    assert db_path.stat().st_mode & 0o777 == 0o600
+    assert not db_path.with_name(db_path.name + ".template").exists()
+    with pytest.raises(DatabaseUnreadable):
+        connect_raw(db_path, template_key)
 
 
 def test_too_new_database_is_refused_and_left_untouched(

@@ -23,7 +23,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
@@ -192,6 +193,7 @@ _SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_sc
                                                         HealthCheck.too_slow]}  # fmt: skip
 
 
+@pytest.mark.long
 @settings(max_examples=EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
 @given(ops=OPS)
 def test_every_laptop_ends_with_the_same_records_and_conflicts(
@@ -200,6 +202,7 @@ def test_every_laptop_ends_with_the_same_records_and_conflicts(
     _check(team, tmp_path / "run", ops)
 
 
+@pytest.mark.long
 @settings(max_examples=SERVER_EXAMPLES, **_SETTINGS)  # type: ignore[arg-type]
 @given(ops=OPS)
 def test_every_laptop_ends_with_the_same_records_through_a_server(

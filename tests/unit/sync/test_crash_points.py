@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
@@ -127,6 +128,7 @@ ERRORS: dict[str, Callable[[Path], Callable[[], BaseException]]] = {
 }
 
 
+@pytest.mark.long
 def test_a_sync_failing_at_any_file_operation_is_finished_by_the_next(
     template: Team, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

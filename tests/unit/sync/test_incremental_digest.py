@@ -9,7 +9,8 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.sync import SyncService, holdings
 from restart_desktop.app.sync_digest import bring_up_to_date, reset

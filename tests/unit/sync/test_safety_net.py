@@ -11,7 +11,8 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from restart_desktop import cli
-from restart_desktop.app.cases import CaseFields, CaseService
+from restart_desktop.app.case_views import CaseFields
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.sync import SyncService, device_keys
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.store.models import Person

@@ -4,15 +4,41 @@ failure never leaves half a PDF under the name the worker chose."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QIODevice, QMarginsF, QObject, QSizeF, QThread, QUrl, Signal
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
+from PySide6.QtCore import (
+    QBuffer,
+    QCoreApplication,
+    QIODevice,
+    QMarginsF,
+    QObject,
+    QSizeF,
+    QThread,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import (
+    QGuiApplication,
+    QImage,
+    QPageLayout,
+    QPageSize,
+    QPdfWriter,
+    QTextDocument,
+)
 
 from restart_desktop.atomic import write_atomically
 
 BODY_PT = 13
+
+
+def offscreen_application() -> QCoreApplication:
+    """The Qt application that drawing needs (fonts, text layout) for the command line, on
+    the offscreen platform so that no window is shown; the running one if there is one."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    return QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
 
 
 def _print(html: str, writer: QPdfWriter, title: str, body_pt: int,

@@ -1,6 +1,6 @@
 """The person's release-day sheet as a PDF: their appointments with times and addresses, who
 to call and what to bring, in plain words and large print. Drawn by Qt (QTextDocument on a
-QPdfWriter, see ui/pdf.py) on a thread of its own, so the window never waits for it.
+QPdfWriter, see documents/pdf.py) on a thread of its own, so the window never waits for it.
 
 The sheet is made only from ``ReleaseSheet``, which holds nothing about offences, risk or
 the worker's notes; the PDF goes only where the worker chooses to save it.
@@ -14,17 +14,11 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from restart_desktop.app.release import ReleaseSheet, SheetAppointment
+from restart_desktop.app.release_views import ReleaseSheet, SheetAppointment
+from restart_desktop.documents.pdf import BODY_PT, PdfWriterThread
 from restart_desktop.domain.clock import local_date, local_text
-from restart_desktop.ui.pdf import BODY_PT, PdfWriterThread
 
 SHEET_TITLE = "Release day sheet"
-
-
-def default_file_name(sheet: ReleaseSheet) -> str:
-    """No name in the file name: a folder listing should not say who is being released."""
-    day = sheet.release_date or local_date(sheet.made_at)
-    return f"Release day sheet {day:%d-%m-%Y}.pdf"
 
 
 def _when(moment: dt.datetime | None, release_date: dt.date | None) -> str:
@@ -40,12 +34,7 @@ def _appointment(entry: SheetAppointment, release_date: dt.date | None) -> str:
     lines = [f"<p><b>{e(_when(entry.at, release_date))} · {e(entry.what)}</b>"]
     if entry.place:
         lines.append(f"<br>Where: {e(entry.place)}")
-    if entry.contact:
-        lines.append(f"<br>Ask for / phone: {e(entry.contact)}")
-    if entry.bring:
-        lines.append(f"<br>Bring: {e(entry.bring)}")
-    lines.append("</p>")
-    return "".join(lines)
+    return "".join(lines) + _contact_and_bring(entry)
 
 
 def _tonight(entry: SheetAppointment, release_date: dt.date | None) -> str:
@@ -53,6 +42,13 @@ def _tonight(entry: SheetAppointment, release_date: dt.date | None) -> str:
     lines = [f"<p><b>{e(entry.place or 'Your worker will confirm the address.')}</b>"]
     if entry.at is not None:
         lines.append(f"<br>Arrive from: {e(_when(entry.at, release_date))}")
+    return "".join(lines) + _contact_and_bring(entry)
+
+
+def _contact_and_bring(entry: SheetAppointment) -> str:
+    """Who to ask for and what to bring, then the end of the entry's paragraph."""
+    e = html.escape
+    lines: list[str] = []
     if entry.contact:
         lines.append(f"<br>Ask for / phone: {e(entry.contact)}")
     if entry.bring:

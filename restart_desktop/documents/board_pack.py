@@ -8,8 +8,8 @@ number is suppressed ("<5") and every number that would give one away too ("[c]"
 and renamed when complete, so a failure never leaves half a board pack under the real names.
 File names say only what and when ("board-pack-2026-07-01-to-2026-09-30.pdf").
 
-Qt text layout and PDF output are used, so this lives in the UI layer; the command line calls
-it with an off-screen Qt application.
+Qt text layout and PDF output are used (QtGui, no widgets): the window and the command line
+(with an off-screen Qt application) both call ``write_board_pack``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from PySide6.QtGui import QImage
 
 from restart_desktop.app.figures import PACK_TOTALS
 from restart_desktop.atomic import write_atomically
+from restart_desktop.documents.charts import Bar, bar_image
+from restart_desktop.documents.pdf import write_html_pdf
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.disclosure import RULE, SECONDARY, Disclosed, disclose
 from restart_desktop.domain.figures import (
@@ -35,8 +37,6 @@ from restart_desktop.domain.figures import (
     shown,
     summary_label,
 )
-from restart_desktop.ui.charts import Bar, bar_image
-from restart_desktop.ui.pdf import write_html_pdf
 
 SUMMARY = "summary.csv"
 PROGRAMME = "RESTART Thames Valley"

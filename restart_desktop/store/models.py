@@ -314,6 +314,11 @@ class Referral(SyncedRecord):
         Index("ix_referrals_note_id", "note_id"),
         Index("ix_referrals_status", "status"),
         Index("ix_referrals_made_on", "made_on", "id"),  # the review queue, oldest first
+        # The list across the caseload: its filters, chase test and order from the index
+        # alone (a referral's row holds the service's whole directory entry), for everyone's
+        # cases (a scan of the index) or one worker's (a search by person).
+        Index("ix_referrals_list", "person_id", "status", "last_chased_on", "sent_on",
+              "made_on", "category", "id"),
         # And ix_referrals_duty_to_refer, on an expression (migration 0013): raw SQL only.
     )
 

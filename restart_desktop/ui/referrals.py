@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.referrals import (
     DutyToReferProposal,
     ReferralDraft,
+    ReferralPage,
     ReferralQuery,
     ReferralService,
     ReferralView,
@@ -88,6 +89,9 @@ def next_step(view: ReferralView, today: dt.date) -> str:
 # --- list models ----------------------------------------------------------------------------
 
 
+PAGE_SIZE = 100  # referrals across the caseload read at a time (a supervisor's run to 10,000)
+
+
 class ReferralsTableModel(RowListTableModel[ReferralView]):
     """A person's referrals, or (``with_person``) referrals across the caseload."""
 
@@ -98,6 +102,35 @@ class ReferralsTableModel(RowListTableModel[ReferralView]):
             ("Person",) if with_person else ()
         ) + ("Service", "Kind", "Status", "Made", "Next")
         self.today = dt.date.today()
+        #: Set by a view that reads its rows a page at a time: asks for the page at an offset.
+        self.fetch_page: Callable[[int], None] | None = None
+        self.total = 0  # with pages: every matching row, read or not
+        self._fetching = False
+
+    def set_first_page(self, rows: list[ReferralView], total: int) -> None:
+        self.total, self._fetching = total, False
+        self.set_rows(rows)
+
+    def add_page(self, offset: int, rows: list[ReferralView]) -> None:
+        """Rows read at ``offset`` (a page asked for before a refresh is dropped)."""
+        if offset != len(self._rows):
+            return
+        self._fetching = False
+        if not rows:
+            self.total = len(self._rows)
+            return
+        self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return (self.fetch_page is not None and not parent.isValid() and not self._fetching
+                and len(self._rows) < self.total)  # fmt: skip
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent) and self.fetch_page is not None:
+            self._fetching = True
+            self.fetch_page(len(self._rows))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         view = self.row_item(index.row()) if index.isValid() else None
@@ -942,6 +975,8 @@ class ReferralsView(QWidget):
         self.counts.setWordWrap(True)
         self.counts.setAccessibleName("Referrals by status")
         self.model = ReferralsTableModel(with_person=True, parent=self)
+        self.model.fetch_page = self._fetch_page
+        self._generation = 0
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Referrals across the caseload, to chase first")
@@ -978,26 +1013,43 @@ class ReferralsView(QWidget):
         )
 
     def refresh(self) -> None:
-        service, query = self._service, self.query()
+        """The first page and the counts; the table asks for more as it is scrolled."""
+        self._generation += 1
+        service, query, generation = self._service, self.query(), self._generation
 
-        def load() -> tuple[list[ReferralView], dict[ReferralStatus, int]]:
-            return service.across_caseload(query), service.counts(query)
+        def load() -> tuple[ReferralPage, dict[ReferralStatus, int]]:
+            return service.across_caseload_page(query, 0, PAGE_SIZE), service.counts(query)
 
-        self._runner.run(load, self._on_loaded, self._on_failed)
+        self._runner.run(load, lambda loaded: self._on_loaded(generation, loaded),
+                         self._on_failed)  # fmt: skip
+
+    def _fetch_page(self, offset: int) -> None:
+        service, query, generation = self._service, self.query(), self._generation
+        self._runner.run(
+            lambda: service.across_caseload_page(query, offset, PAGE_SIZE),
+            lambda page: self._on_more(generation, offset, page),
+            self._on_failed,
+        )
 
     def _on_loaded(
-        self, loaded: tuple[list[ReferralView], dict[ReferralStatus, int]]
+        self, generation: int, loaded: tuple[ReferralPage, dict[ReferralStatus, int]]
     ) -> None:
-        views, counts = loaded
+        if generation != self._generation:
+            return  # the filters changed meanwhile: their own refresh is on its way
+        page, counts = loaded
         self.model.today = dt.date.today()
-        self.model.set_rows(views)
-        chase = sum(1 for v in views if v.chase_due)
+        self.model.set_first_page(page.views, page.total)
         parts = [f"{counts[s]} {s.label.lower()}" for s in ReferralStatus if counts[s]]
         self.counts.setText(
-            f"{len(views)} shown, {chase} to chase. By status: " + (", ".join(parts) or "none")
+            f"{page.total} shown, {page.to_chase} to chase. By status: "
+            + (", ".join(parts) or "none")
         )
-        if views:
+        if page.views:
             self.table.setCurrentIndex(self.model.index(0, 0))
+
+    def _on_more(self, generation: int, offset: int, page: ReferralPage) -> None:
+        if generation == self._generation:
+            self.model.add_page(offset, page.views)
 
     def _on_failed(self, error: BaseException) -> None:
         self.counts.setText(user_message(error))

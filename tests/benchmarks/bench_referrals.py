@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.common import ms, open_window, run, wait
+from tests.benchmarks.common import median_ms, ms, open_window, report, run, wait
 
 REPEATS = 7
 
@@ -50,6 +50,7 @@ def measure(data_dir: Path) -> None:
             times.append(time.perf_counter() - started)
         size = len(rows) if isinstance(rows, list) else sum(rows.values())
         print(f"Service, {label} ({size:,}): {ms(times)}")
+        report(label, median_ms(times), "ms")
     view = workspace.referrals
     shown = []
     for _ in range(REPEATS):
@@ -62,6 +63,7 @@ def measure(data_dir: Path) -> None:
         app.processEvents()
         shown.append(time.perf_counter() - started)
     print(f"Referrals view (Ctrl+3) to the list and counts shown: {ms(shown)}")
+    report("referrals view (Ctrl+3) to the first page shown", median_ms(shown), "ms", below=150)
     person = view.model.row_item(0)
     assert person is not None
     opened = []
@@ -70,6 +72,7 @@ def measure(data_dir: Path) -> None:
         service.for_person(person.person_id)
         opened.append(time.perf_counter() - started)
     print(f"One person's referrals with their history: {ms(opened)}")
+    report("one person's referrals with their history", median_ms(opened), "ms")
     window.shutdown()
 
 

@@ -193,3 +193,29 @@ def test_one_note_synced_stays_within_its_budget(tmp_path: Path, statements: Sta
 #: last sync and recorded what the laptop published (constant work, where the digest read the
 #: whole database before).
 SYNC_ONE_NOTE_BUDGET = 81
+
+
+def test_the_figures_read_the_log_notes_and_sign_offs_by_index(
+    session: AppSession, statements: Statements
+) -> None:
+    """The figures for a quarter scanned the whole change log four times (issue 27): the
+    status moves come from a partial index of two kinds of record (ix_changes_figures), the
+    notes and sign-offs of a period from their indexes."""
+    from restart_desktop.app.figures import FiguresService
+    from restart_desktop.domain.figures import Period
+
+    quarter = Period(TODAY - dt.timedelta(days=91), TODAY)
+    raw = session.db.engine.raw_connection()
+    scans: list[str] = []
+    try:
+        for sql, parameters in statements.during(lambda: FiguresService(session).figures(quarter)):
+            if not sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                continue
+            plan = raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, parameters).fetchall()
+            for *_ids, detail in plan:
+                words = str(detail).split()
+                if words[:1] == ["SCAN"] and words[1] in ("changes", "contact_notes", "reviews"):
+                    scans.append(f"{detail} in {' '.join(sql.split())[:120]}")
+    finally:
+        raw.close()
+    assert scans == []

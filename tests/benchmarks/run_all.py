@@ -61,6 +61,7 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="restart-bench-") as tmp:
         results = Path(tmp) / "results.jsonl"
+        results.touch()
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT))
         env[RESULTS_ENV] = str(results)
         load_before = os.getloadavg()[0]
@@ -88,20 +89,37 @@ def main() -> int:
                        note=f"exit status {done.returncode}")  # fmt: skip
             print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
             shutil.rmtree(copy, ignore_errors=True)
-        figures = [json.loads(line) for line in results.read_text().splitlines() if line]
+            # Written after each benchmark: a run cut short still leaves what it measured.
+            document = _document(cases, load_before, results)
+            Path(args.out).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
 
-    document = {
+    print_table(document)
+    print(f"\nWritten to {args.out}; `make bench-compare` sets it beside the baseline.")
+    return 0
+
+
+def _document(cases: int, load_before: float, results: Path) -> dict[str, object]:
+    return {
         "cases": cases,
         "when": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} CPUs",
         "load_average": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
         "python": platform.python_version(),
-        "figures": figures,
+        "commit": _commit(),
+        "figures": [json.loads(line) for line in results.read_text().splitlines() if line],
     }
-    Path(args.out).write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
-    print_table(document)
-    print(f"\nWritten to {args.out}; `make bench-compare` sets it beside the baseline.")
-    return 0
+
+
+def _commit() -> str:
+    """The commit measured (a dirty tree says so)."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + (" (with uncommitted changes)" if dirty else "")
 
 
 def print_table(document: dict[str, object]) -> None:

@@ -42,6 +42,7 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.security.errors import TooManyAttempts, WrongPassphrase
 from restart_desktop.ui.access_pages import (
     DEMO_BANNER_STYLE,
+    EXAMPLES_BANNER_STYLE,
     EnrolmentForm,
     OnboardingPage,
     UnlockPage,
@@ -280,8 +281,6 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.demo_banner)
-        from restart_desktop.ui.team_details import EXAMPLES_BANNER_STYLE
-
         self.examples_banner = QLabel("")
         self.examples_banner.setWordWrap(True)
         self.examples_banner.setStyleSheet(EXAMPLES_BANNER_STYLE)

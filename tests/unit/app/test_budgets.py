@@ -164,6 +164,8 @@ def test_no_hot_path_scans_a_large_table(session: AppSession, statements: Statem
                     words = str(detail).split()
                     if words[:1] == ["SCAN"] and words[1] in LARGE_TABLES and "USING" not in words:
                         scans.append(f"{name}: {detail} in {' '.join(sql.split())[:120]}")
+                    if "ix_changes_figures" in words:  # every person's changes: not a hot path's
+                        scans.append(f"{name}: {detail} in {' '.join(sql.split())[:120]}")
     finally:
         raw.close()
     assert scans == []
@@ -214,7 +216,8 @@ def test_the_figures_read_the_log_notes_and_sign_offs_by_index(
             plan = raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, parameters).fetchall()
             for *_ids, detail in plan:
                 words = str(detail).split()
-                if words[:1] == ["SCAN"] and words[1] in ("changes", "contact_notes", "reviews"):
+                if (words[:1] == ["SCAN"] and words[1] in ("changes", "contact_notes", "reviews")
+                        and "ix_changes_figures" not in words):  # partial: two kinds only
                     scans.append(f"{detail} in {' '.join(sql.split())[:120]}")
     finally:
         raw.close()

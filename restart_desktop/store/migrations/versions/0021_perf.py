@@ -50,8 +50,7 @@ def _rowid(contact_at: str) -> str:
 
 
 def upgrade() -> None:
-    op.execute("CREATE INDEX ix_changes_figures ON changes (entity, recorded_at)"
-               f" WHERE {FIGURES_WHERE}")
+    op.execute(f"CREATE INDEX ix_changes_figures ON changes (recorded_at) WHERE {FIGURES_WHERE}")
     op.drop_index("ix_contact_notes_contact_at", "contact_notes")
     op.create_index("ix_contact_notes_contact_at", "contact_notes", ["contact_at", "worker_id"])
     op.create_index("ix_reviews_figures", "reviews",

@@ -162,7 +162,9 @@ class Change(Base):
         UniqueConstraint("device_id", "seq", name="uq_changes_device_seq"),
         Index("ix_changes_record_id", "record_id"),
         Index("ix_changes_hlc", "hlc"),  # the clock is read at the start of every write
-        Index("ix_changes_case_id", "case_id"),
+        # With the device and sequence: the retention check at every unlock asks each closed
+        # case's newest change by this laptop from the index alone (issue 27).
+        Index("ix_changes_case_id", "case_id", "device_id", "seq"),
         # The figures read the status moves of people and barriers from the log: a partial
         # index, so that the other kinds (most changes, and every sync import) never pay
         # for it. Not on the kind itself: a search by kind would then look as good to

@@ -20,7 +20,8 @@ The figures for a quarter scanned the whole change log (four times) for the stat
 of people and barriers, and read every note and sign-off of the period from the table:
 ``ix_changes_figures`` (partial: only those two kinds, so sync imports of the rest never
 pay for it), the worker beside ``ix_contact_notes_contact_at`` and ``ix_reviews_figures``
-answer from indexes.
+answer from indexes. The retention check at every unlock reads each closed case's newest
+change by this laptop: ``ix_changes_case_id`` carries the device and sequence for it.
 
 Revision ID: 0021
 Revises: 0020
@@ -51,6 +52,8 @@ def _rowid(contact_at: str) -> str:
 
 def upgrade() -> None:
     op.execute(f"CREATE INDEX ix_changes_figures ON changes (recorded_at) WHERE {FIGURES_WHERE}")
+    op.drop_index("ix_changes_case_id", "changes")
+    op.create_index("ix_changes_case_id", "changes", ["case_id", "device_id", "seq"])
     op.drop_index("ix_contact_notes_contact_at", "contact_notes")
     op.create_index("ix_contact_notes_contact_at", "contact_notes", ["contact_at", "worker_id"])
     op.create_index("ix_reviews_figures", "reviews",

@@ -207,7 +207,8 @@ def main() -> int:
     report("caseload filter keystroke, 90th percentile", p90 * 1000, "ms")
     report("peak memory (max RSS) with the caseload open", figures["peak_mib"], "MiB",
            below=200, note="the key derivation included")
-    print(f"\nRESTART Desktop foundation benchmark, {figures['cases_visible']:,} cases")
+    print(f"\nRESTART Desktop foundation benchmark ({figures['cases_visible']:,} cases match "
+          "the last filter typed)")
     print(f"{'measure':44} {'figure':>12} {'floor':>12} {'target':>14}")
     print(
         f"{'cold start to unlock window (median of 7)':44} {app:>10.3f} s"

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/demo-data
 
-.PHONY: run test test-fast lint bench clean-demo venv dist smoke screenshots
+.PHONY: run test test-fast lint bench bench-fast bench-compare clean-demo venv dist smoke screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -40,17 +40,18 @@ test: lint
 test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m 'not slow and not e2e and not long'
 
-## Performance figures on 10,000 fictional cases (several minutes: it seeds its own data).
+## Every benchmark on 10,000 fictional cases (about half an hour: it seeds its own data):
+## one table of figures beside their floors and targets, written to bench-results.json.
 bench: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_foundation.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_notes.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_release.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_referrals.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_review.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_sync.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_busy.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_services.py
-	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/bench_retention.py
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run_all.py
+
+## The same on 1,000 cases, to try a change quickly (not comparable with the baseline).
+bench-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python tests/benchmarks/run_all.py --fast --out bench-fast.json
+
+## The last `make bench` beside the committed baseline (tests/benchmarks/baseline.json).
+bench-compare: $(STAMP)
+	$(BIN)/python tests/benchmarks/compare.py
 
 clean-demo:
 	rm -rf $(DEMO_DIR)

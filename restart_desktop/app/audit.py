@@ -29,10 +29,15 @@ from restart_desktop.store.queries import worker_names
 
 
 def record(session: AppSession, action: AuditAction, person_id: str | None = None,
-           detail: str = "") -> None:  # fmt: skip
+           detail: str = "", light: bool = False) -> None:  # fmt: skip
     """Add an entry for something done that changed nothing (a case opened, notes searched,
-    a file exported). ``detail`` says how much, never what: no note text, no names."""
-    with session.db.write() as s:
+    a file exported). ``detail`` says how much, never what: no note text, no names.
+
+    ``light`` for the entries of looking (a search, a case or notes opened), made while the
+    worker waits for what they asked to see: the commit does not wait for the disk. The
+    entry survives a crash or a killed app at once, and a power cut from the next ordinary
+    save on (store.engine.LIGHT_WRITE_OPTION); exports, syncs and passphrases stay durable."""
+    with session.db.write(light=light) as s:
         if person_id is not None and s.get(Person, person_id) is None:
             person_id = None  # a record no longer here: the entry still says what was done
         append_entry(s, session.device_id, session.worker.id, action, person_id, detail,

@@ -259,13 +259,13 @@ class CaseService:
     def record_caseload_search(self, found: int) -> None:
         """A caseload search by name or number settled: recorded with how many were found,
         never what was typed (the view calls this once the typing stops, not per key)."""
-        record(self._app, AuditAction.SEARCHED_CASELOAD, None, f"{found} found")
+        record(self._app, AuditAction.SEARCHED_CASELOAD, None, f"{found} found", light=True)
 
     # --- case file ----------------------------------------------------------------------
     def get_case(self, case_id: str) -> CaseDetails:
         """The case file (its opening is recorded in the audit trail)."""
         details = self._get_case(case_id)
-        record(self._app, AuditAction.VIEWED_CASE, case_id, "case file")
+        record(self._app, AuditAction.VIEWED_CASE, case_id, "case file", light=True)
         return details
 
     def _get_case(self, case_id: str) -> CaseDetails:

@@ -65,9 +65,11 @@ def _releases(s: Session) -> list[tuple[str, dt.date]]:
 def first_needs(s: Session) -> dict[str, list[str]]:
     """The needs in each case's first recorded change that names them: needs at referral."""
     found: dict[str, list[str]] = {}
-    for record_id, fields in s.execute(
-            select(Change.record_id, Change.fields).where(Change.entity == "people")
-            .order_by(Change.hlc)):  # fmt: skip
+    # Ordered here, not in SQL: ORDER BY hlc made SQLite walk the clock index of the whole
+    # log; without it the people's changes come from the figures' partial index.
+    rows = s.execute(select(Change.hlc, Change.record_id, Change.fields)
+                     .where(Change.entity == "people")).all()  # fmt: skip
+    for _hlc, record_id, fields in sorted(rows, key=lambda row: row[0]):
         if "needs" in fields and record_id not in found:
             found[record_id] = list(fields["needs"] or [])
     return found

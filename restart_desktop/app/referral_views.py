@@ -91,6 +91,13 @@ class ReferralView:
 
 
 @dataclass(frozen=True)
+class ReferralPage:
+    views: list[ReferralView]
+    total: int  # referrals matching the query, on every page
+    to_chase: int  # of them, those to chase
+
+
+@dataclass(frozen=True)
 class ReferralQuery:
     status: str | None = None  # a ReferralStatus value; None: every open referral
     category: str | None = None

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
@@ -24,6 +24,7 @@ from restart_desktop.app.referral_views import (
     DutyToReferProposal,
     ReferralDraft,
     ReferralEventView,
+    ReferralPage,
     ReferralQuery,
     ReferralView,
     StatusChange,
@@ -38,6 +39,7 @@ from restart_desktop.domain.checklist import Records
 from restart_desktop.domain.clock import Clock, local_date, local_text
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
+    AWAITING_ANSWER,
     DEFAULT_CHASE_WORKING_DAYS,
     FINISHED,
     MAX_REASON_LENGTH,
@@ -64,7 +66,7 @@ from restart_desktop.store.queries import worker_names
 # The service, and the values it takes and gives (app/referral_views.py), importable from here.
 __all__ = [
     "ReferralService", "DutyToReferProposal", "ReferralDraft", "ReferralEventView",
-    "ReferralQuery", "ReferralView", "StatusChange",
+    "ReferralPage", "ReferralQuery", "ReferralView", "StatusChange",
 ]  # fmt: skip
 
 
@@ -336,24 +338,46 @@ class ReferralService:
             return self._views(s, [referral], {person.id: _name(person)}, with_events=True)[0]
 
     def across_caseload(self, query: ReferralQuery) -> list[ReferralView]:
-        """Referrals across the caseload, to chase first, then by the date made."""
-        # Plain rows, not ORM objects: this list can hold every referral on a supervisor's
-        # laptop, and building objects for them was most of its time.
-        stmt = select(
-            *Referral.__table__.columns,
-            Person.given_name.label("person_given"),
-            Person.family_name.label("person_family"),
-            Person.preferred_name.label("person_preferred"),
-        ).join(Person, Person.id == Referral.person_id)
-        if query.status:
-            stmt = stmt.where(Referral.status == query.status)
-        elif not query.include_finished:
-            stmt = stmt.where(Referral.status.not_in([s.value for s in FINISHED]))
-        if query.category:
-            stmt = stmt.where(Referral.category == query.category)
+        """Referrals across the caseload, to chase first, then by the date made (all of
+        them: the view reads them a page at a time, ``across_caseload_page``)."""
+        return self.across_caseload_page(query, 0, None).views
+
+    def across_caseload_page(
+        self, query: ReferralQuery, offset: int, limit: int | None
+    ) -> ReferralPage:
+        """One page of the referrals across the caseload, to chase first, then by the date
+        made, the person's name and the id, with how many there are and are to chase.
+
+        The order and the chase test are SQL (a referral is to chase when its last contact
+        falls on or before ``_chase_cutoff``), so only the page's referrals are made into
+        views: a supervisor's laptop holds ten thousand of them."""
+        cutoff = self._chase_cutoff()
+        last = func.coalesce(Referral.last_chased_on, Referral.sent_on)
+        to_chase = and_(Referral.status.in_([s.value for s in AWAITING_ANSWER]),
+                        last.is_not(None), last <= cutoff)  # fmt: skip
+        chase_rank = case((to_chase, 0), else_=1)
+        conditions = self._conditions(query)
+        if query.chase_only:
+            conditions.append(to_chase)
+        counted = select(func.count(), func.coalesce(func.sum(1 - chase_rank), 0)).select_from(
+            Referral).where(*conditions)  # fmt: skip
+        # The page's keys from the index (ix_referrals_list) and the people's names, then the
+        # page's rows: the sort never carries ten thousand wide rows.
+        keys = (select(Referral.id).join(Person, Person.id == Referral.person_id)
+                .where(*conditions)
+                .order_by(chase_rank, Referral.made_on, _sort_name(), Referral.id)
+                .offset(offset).limit(limit if limit is not None else -1))  # fmt: skip
+        stmt = (select(*Referral.__table__.columns,
+                       Person.given_name.label("person_given"),
+                       Person.family_name.label("person_family"),
+                       Person.preferred_name.label("person_preferred"))
+                .join(Person, Person.id == Referral.person_id)
+                .where(Referral.id.in_(keys.scalar_subquery()))
+                .order_by(chase_rank, Referral.made_on, _sort_name(), Referral.id))  # fmt: skip
         if query.mine:
-            stmt = stmt.where(Person.allocated_worker_id == self._app.worker.id)
+            counted = counted.join(Person, Person.id == Referral.person_id)
         with self._db.read() as s:
+            total, chasing = s.execute(counted).one()
             rows = s.execute(stmt).all()
             names = {
                 row.person_id: display_name(row.person_given, row.person_family,
@@ -361,9 +385,29 @@ class ReferralService:
                 for row in rows
             }  # fmt: skip
             views = self._views(s, rows, names)
-        if query.chase_only:
-            views = [v for v in views if v.chase_due]
-        return sorted(views, key=lambda v: (not v.chase_due, v.made_on, v.person_name, v.id))
+        return ReferralPage(views, int(total), int(chasing))
+
+    def _conditions(self, query: ReferralQuery) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if query.status:
+            conditions.append(Referral.status == query.status)
+        elif not query.include_finished:
+            conditions.append(Referral.status.not_in([s.value for s in FINISHED]))
+        if query.category:
+            conditions.append(Referral.category == query.category)
+        if query.mine:
+            conditions.append(Person.allocated_worker_id == self._app.worker.id)
+        return conditions
+
+    def _chase_cutoff(self) -> dt.date:
+        """The latest last contact that makes a sent referral one to chase today: chase_due_on
+        never goes back as the contact moves on, so step back from today until it is due."""
+        today, days = self._clock.today(), self.chase_working_days
+        holidays = self._reference.bank_holiday_dates
+        day = today
+        while chase_due_on(day, days, holidays) > today:
+            day -= dt.timedelta(days=1)
+        return day
 
     def counts(self, query: ReferralQuery) -> dict[ReferralStatus, int]:
         """How many referrals are in each status (every status, whatever the status filter),
@@ -569,6 +613,17 @@ class ReferralService:
     def _organisation(self, code: str) -> str:
         organisation = self._reference.organisation(code)
         return organisation.name if organisation else code
+
+
+def _sort_name() -> ColumnElement[str]:
+    """``display_name`` in SQL, to order by (SQLite capitalises ASCII letters only, so two
+    names differing in an accented capital may come in another order than Python's)."""
+    preferred = case(
+        (and_(Person.preferred_name != "", Person.preferred_name != Person.given_name),
+         " (" + Person.preferred_name + ")"),
+        else_="",
+    )  # fmt: skip
+    return func.upper(Person.family_name) + ", " + Person.given_name + preferred
 
 
 def _name(person: Person) -> str:

@@ -17,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import replace
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import String, select, type_coerce
+from sqlalchemy.orm import Session, defer, load_only
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
@@ -125,6 +126,7 @@ class ReleaseService:
         self._clock = clock or session.clock
         self._now = self._clock.now_minute
         self._templates: dict[str, ChecklistTemplate] = {}
+        self._orders: dict[int, tuple[ChecklistTemplate, tuple[TemplateItem, ...]]] = {}
         self._need_labels = {need.code: need.label for need in session.reference.needs}
 
     def _template(self, s: Session, snapshot_id: str) -> ChecklistTemplate:
@@ -214,16 +216,27 @@ class ReleaseService:
             released=person.status in OUT_STATUSES or plan.outcome_recorded_at is not None,
         )
 
-    @staticmethod
+    def _in_section_order(self, template: ChecklistTemplate) -> tuple[TemplateItem, ...]:
+        """A template's items section by section, worked out once per template object."""
+        cached = self._orders.get(id(template))
+        if cached is None or cached[0] is not template:
+            order = tuple(item for section in Section for item in template.items
+                          if item.section == section)  # fmt: skip
+            cached = self._orders[id(template)] = (template, order)
+        return cached[1]
+
     def _entries(
-        template: ChecklistTemplate, rows: dict[str, ReleasePlanItem]
+        self, template: ChecklistTemplate, rows: dict[str, ReleasePlanItem]
     ) -> list[tuple[TemplateItem, ReleasePlanItem | None]]:
         """Template items in template order, each section followed by its added items, with
         the row of each item that was touched."""
+        extras = [r for r in rows.values() if r.extra]
+        if not extras:  # most plans: the template's own order, worked out once per template
+            return [(item, rows.get(item.code)) for item in self._in_section_order(template)]
         by_section: dict[Section, list[TemplateItem]] = {section: [] for section in Section}
         for item in template.items:
             by_section[item.section].append(item)
-        for extra in sorted((r for r in rows.values() if r.extra), key=lambda r: r.created_at):
+        for extra in sorted(extras, key=lambda r: r.created_at):
             by_section[Section(extra.section)].append(_extra_item(extra))
         return [
             (item, rows.get(item.code)) for section in Section for item in by_section[section]
@@ -286,14 +299,17 @@ class ReleaseService:
         now = self._now()
         statuses: list[ItemStatus] = []
         outstanding: list[str] = []
+        settled = person.has_settled_address
         for item, row in self._entries(template, rows):
-            state = ItemState(row.state) if row else ItemState.OPEN
-            applies = item.applies_to(flags, person.has_settled_address)
-            statuses.append(ItemStatus(state, item.required, applies))
+            state = _STATES[row.state] if row else ItemState.OPEN
+            applies = item.applies_to(flags, settled)
+            statuses.append(_STATUSES[state, item.required, applies])
             if not (item.required and applies) or state in SETTLED_STATES:
                 continue
             if item.section == Section.FIRST_WEEK:
                 # First-week items matter on the Today view only once they are overdue.
+                if state != ItemState.OPEN or plan.outcome_recorded_at is not None:
+                    continue  # not overdue, whatever the time (the cheap test first)
                 due = item.due_at(plan.release_date, plan.release_time)
                 if not _is_overdue(applies, state, due, now, plan):
                     continue
@@ -307,9 +323,13 @@ class ReleaseService:
         last three days whose outcome is not recorded yet (first: they are late)."""
         today = self._clock.today()
         me = self._app.worker.id
-        # Today shows no record's bookkeeping times: not reading them saves turning tens of
-        # thousands of stored times into instants at every refresh (tests/benchmarks).
-        stmt = select(Person).options(defer(Person.created_at), defer(Person.updated_at)).where(
+        # Today reads only what its cards show of a person: not the bookkeeping times nor
+        # the lists kept as JSON, which cost turning thousands of values at every refresh.
+        stmt = select(Person).options(load_only(
+            Person.id, Person.given_name, Person.family_name, Person.preferred_name,
+            Person.status, Person.release_date, Person.release_time, Person.prison_code,
+            Person.has_settled_address, Person.allocated_worker_id, raiseload=True,
+        )).where(  # fmt: skip
             Person.status.in_(OPEN_STATUSES),
             Person.release_date >= today - dt.timedelta(days=TODAY_DAYS_BEHIND),
             Person.release_date <= today + dt.timedelta(days=TODAY_DAYS_AHEAD),
@@ -330,13 +350,12 @@ class ReleaseService:
                 .order_by(ReleasePlan.number)
             ):
                 plans[found.person_id] = found  # the latest wins
-            # Every plan's item rows in one query, not one query a person.
-            items: dict[str, dict[str, ReleasePlanItem]] = {p.id: {} for p in plans.values()}
+            # Every plan's item rows in one query, not one query a person, as plain rows of
+            # the columns the summary reads: thousands of ORM objects were half its time.
+            items: dict[str, dict[str, Any]] = {p.id: {} for p in plans.values()}
             for chunk in batches(list(items)):
-                for item in s.scalars(
-                    select(ReleasePlanItem).options(defer(ReleasePlanItem.updated_at))
-                    .where(ReleasePlanItem.plan_id.in_(chunk))
-                ):
+                for item in s.execute(select(*_SUMMARY_COLUMNS)
+                                      .where(ReleasePlanItem.plan_id.in_(chunk))):  # fmt: skip
                     items[item.plan_id][item.item_code] = item
             for person in people:
                 assert person.release_date is not None
@@ -676,6 +695,14 @@ class ReleaseService:
         )
 
 
+# Today summarises thousands of items a refresh: a stored state and an item's status are
+# looked up, not built each time.
+_STATES = {state.value: state for state in ItemState}
+_STATUSES = {(state, required, applies): ItemStatus(state, required, applies)
+             for state in ItemState for required in (False, True)
+             for applies in (False, True)}  # fmt: skip
+
+
 def _answer_duty_to_refer(
     flags: ReleaseFlags | None, template: ChecklistTemplate, rows: dict[str, ReleasePlanItem]
 ) -> ReleaseFlags | None:
@@ -784,6 +811,17 @@ def _outcome(plan: ReleasePlan) -> ReleaseOutcome:
         ),
         recorded_at=plan.outcome_recorded_at,
     )
+
+
+#: What Today's summary of a plan reads of its item rows (extra items: their definition).
+_SUMMARY_COLUMNS = (
+    ReleasePlanItem.plan_id, ReleasePlanItem.item_code, ReleasePlanItem.state,
+    ReleasePlanItem.extra, ReleasePlanItem.section, ReleasePlanItem.label,
+    ReleasePlanItem.required, ReleasePlanItem.due_days, ReleasePlanItem.due_time,
+    # The stored text, not an instant: it only orders the added items, and text orders the
+    # same (thousands of rows a refresh were turned into aware datetimes for nothing).
+    type_coerce(ReleasePlanItem.created_at, String).label("created_at"),
+)  # fmt: skip
 
 
 def _today_order(row: TodayRow) -> tuple[dt.date, str, str]:

@@ -246,7 +246,7 @@ class ReviewService:
             state = review_state(ReviewEvent(e.action, e.at, e.id) for e in history)
             title = f"{kind.label}, {when:%-d %b %Y}, {name}"
             worker = names.get(worker_id, "Unknown worker")
-        record(self._app, AuditAction.VIEWED_FOR_REVIEW, person_id, kind.label)
+        record(self._app, AuditAction.VIEWED_FOR_REVIEW, person_id, kind.label, light=True)
         return ReviewDetail(kind, item_id, person_id, title, worker, body, state, history)
 
     def history(self, item_id: str) -> tuple[ReviewEntry, ...]:

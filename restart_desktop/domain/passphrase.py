@@ -11,8 +11,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from zxcvbn import zxcvbn
-
 MIN_LENGTH = 12
 #: The passphrase of every demo data folder (fictional data only); shown on its unlock screen.
 DEMO_PASSPHRASE = "demo passphrase"
@@ -80,6 +78,10 @@ def _guessable(text: str, own_words: Iterable[str]) -> str | None:
     """Why a maintained strength estimator (zxcvbn) finds ``text`` easy to guess, or None.
     ``own_words``: the worker's own name, which a guesser who knows them tries first."""
     words = [*APP_WORDS, *(w.lower() for w in own_words if len(w) >= 2)]
+    # Imported here: only choosing a passphrase needs it, and it costs the unlock window's
+    # start 90 ms (issue 27: cold start).
+    from zxcvbn import zxcvbn
+
     estimate = zxcvbn(text[:100], user_inputs=words)  # its cost grows with the length
     if float(estimate["guesses_log10"]) >= MIN_GUESSES_LOG10:
         return None

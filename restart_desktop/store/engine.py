@@ -21,6 +21,12 @@ from restart_desktop.store.writer import register
 BUSY_TIMEOUT_MS = 5000
 #: Connection execution option set by ``Database.read()``: begin a deferred transaction.
 READ_ONLY_OPTION = "restart_read_only"
+#: A write that only records that something was looked at (an audit entry of a search, a
+#: case opened): committed without waiting for the disk (``synchronous = NORMAL``). It is
+#: safe from a crash or a killed process at once, and from a power cut at the next ordinary
+#: commit, whose sync of the log carries it too. Ordinary writes keep ``FULL``.
+LIGHT_WRITE_OPTION = "restart_light_write"
+_SYNCHRONOUS = "restart_synchronous"  # the DB-API connection's info: its level now
 CACHE_KIB = 16 * 1024
 #: ``PRAGMA auto_vacuum`` value: free pages can be given back in short steps (Database.compact).
 INCREMENTAL_VACUUM = 2
@@ -87,10 +93,17 @@ def create_store_engine(path: Path, key: bytes) -> Engine:
     def _begin(conn: Any) -> None:
         # Writes take the write lock up front (no lock upgrade deadlock between two writers);
         # reads begin deferred, so they never hold the write lock.
-        if conn.get_execution_options().get(READ_ONLY_OPTION):
+        options = conn.get_execution_options()
+        if options.get(READ_ONLY_OPTION):
             conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        # Set before each write that needs another level than the last (a pooled connection
+        # keeps it), so that no write ever inherits a light write's level.
+        wanted = "NORMAL" if options.get(LIGHT_WRITE_OPTION) else "FULL"
+        if conn.connection.info.get(_SYNCHRONOUS, "FULL") != wanted:
+            conn.exec_driver_sql(f"PRAGMA synchronous = {wanted}")
+            conn.connection.info[_SYNCHRONOUS] = wanted
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     register(engine, path)  # this process's writers take turns (store/writer.py)
     return engine

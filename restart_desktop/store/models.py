@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -149,6 +150,11 @@ class CustodyReturn(SyncedRecord):
     released_on: Mapped[dt.date | None] = mapped_column(Date)
 
 
+#: The kinds of record whose changes the figures read by kind (``ix_changes_figures``).
+FIGURES_ENTITIES = ("people", "barriers")
+FIGURES_WHERE = " OR ".join(f"entity = '{entity}'" for entity in FIGURES_ENTITIES)
+
+
 class Change(Base):
     """One immutable edit: what a device changed in one record in one transaction."""
 
@@ -157,7 +163,14 @@ class Change(Base):
         UniqueConstraint("device_id", "seq", name="uq_changes_device_seq"),
         Index("ix_changes_record_id", "record_id"),
         Index("ix_changes_hlc", "hlc"),  # the clock is read at the start of every write
-        Index("ix_changes_case_id", "case_id"),
+        # With the device and sequence: the retention check at every unlock asks each closed
+        # case's newest change by this laptop from the index alone (issue 27).
+        Index("ix_changes_case_id", "case_id", "device_id", "seq"),
+        # The figures read the status moves of people and barriers from the log: a partial
+        # index, so that the other kinds (most changes, and every sync import) never pay
+        # for it. Not on the kind itself: a search by kind would then look as good to
+        # SQLite as one by record, and the case file's history would walk every person's.
+        Index("ix_changes_figures", "recorded_at", sqlite_where=text(FIGURES_WHERE)),
     )
 
     change_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "<device_id>:<seq>"
@@ -183,7 +196,9 @@ class ContactNote(SyncedRecord):
     __tablename__ = "contact_notes"
     __table_args__ = (
         Index("ix_contact_notes_person_contact_at", "person_id", "contact_at"),
-        Index("ix_contact_notes_contact_at", "contact_at"),  # the review queue, oldest first
+        # The review queue, oldest first; with the worker, the figures count a period's
+        # notes by worker from the index alone.
+        Index("ix_contact_notes_contact_at", "contact_at", "worker_id"),
     )
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -312,6 +327,11 @@ class Referral(SyncedRecord):
         Index("ix_referrals_note_id", "note_id"),
         Index("ix_referrals_status", "status"),
         Index("ix_referrals_made_on", "made_on", "id"),  # the review queue, oldest first
+        # The list across the caseload: its filters, chase test and order from the index
+        # alone (a referral's row holds the service's whole directory entry), for everyone's
+        # cases (a scan of the index) or one worker's (a search by person).
+        Index("ix_referrals_list", "person_id", "status", "last_chased_on", "sent_on",
+              "made_on", "category", "id"),
         # And ix_referrals_duty_to_refer, on an expression (migration 0013): raw SQL only.
     )
 
@@ -416,6 +436,8 @@ class Review(SyncedRecord):
         # The review queue looks up each item's last action: item, action, time.
         Index("ix_reviews_item_id_action_at", "item_id", "action", "at"),
         Index("ix_reviews_worker_id", "worker_id"),
+        # The figures: sign-offs of a kind in a period, by worker, from the index alone.
+        Index("ix_reviews_figures", "item_kind", "action", "at", "item_id", "worker_id"),
         Index("ix_reviews_person_id", "person_id"),
     )
 

@@ -34,6 +34,9 @@ DEMO_BANNER_STYLE = (
     "background: #fde2e2; color: #6b0000; border: 1px solid #b00000; padding: 6px;"
     "font-weight: 600;"
 )
+# Here, not in ui.team_details: the window sets it before it is first shown, and importing
+# team_details then loaded the whole database layer first (issue 27: cold start).
+EXAMPLES_BANNER_STYLE = "background: #fff4ce; color: #3b2f00; padding: 6px 10px;"
 
 
 @dataclass(frozen=True)

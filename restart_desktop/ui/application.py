@@ -45,6 +45,7 @@ from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
 from restart_desktop.paths import DataPaths
 from restart_desktop.ui.access_pages import (
     DEMO_BANNER_STYLE,
+    EXAMPLES_BANNER_STYLE,
     EnrolmentForm,
     OnboardingPage,
     UnlockPage,
@@ -133,8 +134,6 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.demo_banner)
-        from restart_desktop.ui.team_details import EXAMPLES_BANNER_STYLE
-
         self.examples_banner = QLabel("")
         self.examples_banner.setWordWrap(True)
         self.examples_banner.setStyleSheet(EXAMPLES_BANNER_STYLE)

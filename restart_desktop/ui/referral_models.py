@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from restart_desktop.app.referral_views import ReferralView
@@ -47,6 +48,9 @@ def next_step(view: ReferralView, today: dt.date) -> str:
     }.get(view.status, "")
 
 
+PAGE_SIZE = 100  # referrals across the caseload read at a time (a supervisor's run to 10,000)
+
+
 class ReferralsTableModel(RowListTableModel[ReferralView]):
     """A person's referrals, or (``with_person``) referrals across the caseload."""
 
@@ -57,6 +61,35 @@ class ReferralsTableModel(RowListTableModel[ReferralView]):
             ("Person",) if with_person else ()
         ) + ("Service", "Kind", "Status", "Made", "Next")
         self.today = dt.date.today()
+        #: Set by a view that reads its rows a page at a time: asks for the page at an offset.
+        self.fetch_page: Callable[[int], None] | None = None
+        self.total = 0  # with pages: every matching row, read or not
+        self._fetching = False
+
+    def set_first_page(self, rows: list[ReferralView], total: int) -> None:
+        self.total, self._fetching = total, False
+        self.set_rows(rows)
+
+    def add_page(self, offset: int, rows: list[ReferralView]) -> None:
+        """Rows read at ``offset`` (a page asked for before a refresh is dropped)."""
+        if offset != len(self._rows):
+            return
+        self._fetching = False
+        if not rows:
+            self.total = len(self._rows)
+            return
+        self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
+        self._rows.extend(rows)
+        self.endInsertRows()
+
+    def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        return (self.fetch_page is not None and not parent.isValid() and not self._fetching
+                and len(self._rows) < self.total)  # fmt: skip
+
+    def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
+        if self.canFetchMore(parent) and self.fetch_page is not None:
+            self._fetching = True
+            self.fetch_page(len(self._rows))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         view = self.row_item(index.row()) if index.isValid() else None

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.referral_views import (
     DutyToReferProposal,
+    ReferralPage,
     ReferralQuery,
     ReferralView,
     StatusChange,
@@ -48,6 +49,7 @@ from restart_desktop.ui.referral_dialogs import (
     StatusDialog,
 )
 from restart_desktop.ui.referral_models import (
+    PAGE_SIZE,
     ReferralsTableModel,
     referral_html,
 )
@@ -449,6 +451,8 @@ class ReferralsView(QWidget):
         self.counts.setWordWrap(True)
         self.counts.setAccessibleName("Referrals by status")
         self.model = ReferralsTableModel(with_person=True, parent=self)
+        self.model.fetch_page = self._fetch_page
+        self._generation = 0
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Referrals across the caseload, to chase first")
@@ -483,26 +487,43 @@ class ReferralsView(QWidget):
         )
 
     def refresh(self) -> None:
-        service, query = self._service, self.query()
+        """The first page and the counts; the table asks for more as it is scrolled."""
+        self._generation += 1
+        service, query, generation = self._service, self.query(), self._generation
 
-        def load() -> tuple[list[ReferralView], dict[ReferralStatus, int]]:
-            return service.across_caseload(query), service.counts(query)
+        def load() -> tuple[ReferralPage, dict[ReferralStatus, int]]:
+            return service.across_caseload_page(query, 0, PAGE_SIZE), service.counts(query)
 
-        self._runner.run(load, self._on_loaded, self._on_failed)
+        self._runner.run(load, lambda loaded: self._on_loaded(generation, loaded),
+                         self._on_failed)  # fmt: skip
+
+    def _fetch_page(self, offset: int) -> None:
+        service, query, generation = self._service, self.query(), self._generation
+        self._runner.run(
+            lambda: service.across_caseload_page(query, offset, PAGE_SIZE),
+            lambda page: self._on_more(generation, offset, page),
+            self._on_failed,
+        )
 
     def _on_loaded(
-        self, loaded: tuple[list[ReferralView], dict[ReferralStatus, int]]
+        self, generation: int, loaded: tuple[ReferralPage, dict[ReferralStatus, int]]
     ) -> None:
-        views, counts = loaded
+        if generation != self._generation:
+            return  # the filters changed meanwhile: their own refresh is on its way
+        page, counts = loaded
         self.model.today = dt.date.today()
-        self.model.set_rows(views)
-        chase = sum(1 for v in views if v.chase_due)
+        self.model.set_first_page(page.views, page.total)
         parts = [f"{counts[s]} {s.label.lower()}" for s in ReferralStatus if counts[s]]
         self.counts.setText(
-            f"{len(views)} shown, {chase} to chase. By status: " + (", ".join(parts) or "none")
+            f"{page.total} shown, {page.to_chase} to chase. By status: "
+            + (", ".join(parts) or "none")
         )
-        if views:
+        if page.views:
             self.table.setCurrentIndex(self.model.index(0, 0))
+
+    def _on_more(self, generation: int, offset: int, page: ReferralPage) -> None:
+        if generation == self._generation:
+            self.model.add_page(offset, page.views)
 
     def _on_failed(self, error: BaseException) -> None:
         self.counts.setText(user_message(error))

@@ -19,10 +19,11 @@ from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.team import TeamDetailsFields, TeamDetailsService, TeamDetailsView
 from restart_desktop.app.versions import EditBase
 from restart_desktop.domain.reference import Service
+from restart_desktop.ui import access_pages
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import FieldError, buddy_label
 
-EXAMPLES_BANNER_STYLE = "background: #fff4ce; color: #3b2f00; padding: 6px 10px;"
+EXAMPLES_BANNER_STYLE = access_pages.EXAMPLES_BANNER_STYLE
 
 
 def examples_banner_text(found: list[str]) -> str:

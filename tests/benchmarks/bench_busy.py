@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.common import open_window, run, wait
+from tests.benchmarks.common import median_ms, open_window, report, run, wait
 
 SAVE_EVERY_MS = 200
 
@@ -214,6 +214,9 @@ def measure(data_dir: Path) -> None:
                               for _, seconds, where in background[:3]))  # fmt: skip
         holds.clear()
         print(f"  longest GUI-thread stall meanwhile: {longest[0]} ms (target < 50 ms)")
+        report(f"{what}: longest GUI stall", longest[0], "ms", below=50)
+        if end_to_end:
+            report(f"{what}: save, click to result (median)", median_ms(end_to_end), "ms")
         for stall in stalls:
             print("    stall", stall)
         stalls.clear()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.common import ms, open_window, run, wait
+from tests.benchmarks.common import median_ms, ms, open_window, report, run, wait
 
 REPEATS = 7
 
@@ -27,6 +27,7 @@ def measure(data_dir: Path) -> None:
     from restart_desktop.app.referrals import ReferralQuery
     from restart_desktop.store.models import Referral, ReferralEvent
     from restart_desktop.ui.application import MainWindow
+    from restart_desktop.ui.referral_models import PAGE_SIZE
 
     app = QApplication(sys.argv[:1])
     window = open_window(data_dir)
@@ -39,7 +40,10 @@ def measure(data_dir: Path) -> None:
     print(f"{referrals:,} referrals, {events:,} status changes and chases")
     service = workspace.referral_service
     for label, call in (
-        ("open referrals across the caseload", lambda: service.across_caseload(ReferralQuery())),
+        ("open referrals across the caseload, first page",
+         lambda: service.across_caseload_page(ReferralQuery(), 0, PAGE_SIZE).views),
+        ("open referrals across the caseload, all",
+         lambda: service.across_caseload(ReferralQuery())),
         ("counts by status", lambda: service.counts(ReferralQuery())),
         ("my referrals to chase", service.to_chase),
     ):
@@ -50,6 +54,7 @@ def measure(data_dir: Path) -> None:
             times.append(time.perf_counter() - started)
         size = len(rows) if isinstance(rows, list) else sum(rows.values())
         print(f"Service, {label} ({size:,}): {ms(times)}")
+        report(label, median_ms(times), "ms", below=150 if label.endswith("first page") else None)
     view = workspace.referrals
     shown = []
     for _ in range(REPEATS):
@@ -62,6 +67,7 @@ def measure(data_dir: Path) -> None:
         app.processEvents()
         shown.append(time.perf_counter() - started)
     print(f"Referrals view (Ctrl+3) to the list and counts shown: {ms(shown)}")
+    report("referrals view (Ctrl+3) to the first page shown", median_ms(shown), "ms", below=150)
     person = view.model.row_item(0)
     assert person is not None
     opened = []
@@ -70,6 +76,7 @@ def measure(data_dir: Path) -> None:
         service.for_person(person.person_id)
         opened.append(time.perf_counter() - started)
     print(f"One person's referrals with their history: {ms(opened)}")
+    report("one person's referrals with their history", median_ms(opened), "ms")
     window.shutdown()
 
 

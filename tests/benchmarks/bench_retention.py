@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.common import ms, run
+from tests.benchmarks.common import median_ms, ms, report, run
 
 REPEATS = 5
 
@@ -50,6 +50,7 @@ def measure(data_dir: Path) -> None:
         listed = service.schedule()
         times.append(time.perf_counter() - started)
     print(f"Retention schedule ({len(listed):,} cases listed): {ms(times)}")
+    report("retention schedule", median_ms(times), "ms")
 
     cases = CaseService(session)
     if with_history:
@@ -59,6 +60,7 @@ def measure(data_dir: Path) -> None:
             cases.get_case(with_history)
             times.append(time.perf_counter() - started)
         print(f"Case file with its field history: {ms(times)}")
+        report("case file with its field history", median_ms(times), "ms")
 
     victim = listed[0].case_id
     started = time.perf_counter()
@@ -68,11 +70,15 @@ def measure(data_dir: Path) -> None:
     started = time.perf_counter()
     session.db.compact()
     vacuum = time.perf_counter() - started
+    report("erase one case: rows and search index", rows * 1000, "ms")
+    report("erase one case: VACUUM and log", vacuum, "s")
     print(f"Erase one case: rows and search index {rows * 1000:.0f} ms; VACUUM and log "
           f"{vacuum:.1f} s")
 
     started = time.perf_counter()
     result = service.run()
+    report("erase every case due seven years on", time.perf_counter() - started, "s",
+           note=f"{result.erased:,} cases, then VACUUM")
     print(f"Erase every case due seven years on ({result.erased:,} cases, then VACUUM): "
           f"{time.perf_counter() - started:.1f} s; file now "
           f"{paths.database.stat().st_size / 2**20:,.0f} MiB")

@@ -1,9 +1,12 @@
-"""What the benchmark scripts share: waiting with the event loop running, medians, and seeding
-a demo folder in a child process before measuring in another."""
+"""What the benchmark scripts share: waiting with the event loop running, medians, seeding
+a demo folder in a child process before measuring in another, and ``report``: one way for
+every script to hand its figures to ``make bench`` (tests/benchmarks/run_all.py), which
+prints them in one table and writes them as JSON, instead of scraping what they print."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -14,6 +17,80 @@ from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+RESULTS_ENV = "RESTART_BENCH_RESULTS"  # a JSON-lines file the figures are appended to
+BENCH_ENV = "RESTART_BENCH_NAME"  # which benchmark is running (the script's name otherwise)
+
+
+def report(
+    name: str,
+    value: float,
+    unit: str,
+    *,
+    below: float | None = None,
+    floor: float | None = None,
+    ratio: float | None = None,
+    note: str = "",
+) -> None:
+    """One figure: printed, and appended to the results file ``make bench`` gives.
+
+    ``below`` is an absolute target (the figure must be under it, in ``unit``); ``floor`` is
+    the same work done the cheapest way in the same run and ``ratio`` the target as a multiple
+    of it (the figure at most ``ratio`` times the floor). Both may apply; a figure with
+    neither is information (sizes, counts) and is never a MISS.
+    """
+    figure = {
+        "bench": os.environ.get(BENCH_ENV) or Path(sys.argv[0]).stem,
+        "name": name,
+        "value": round(value, 3),
+        "unit": unit,
+        "below": below,
+        "floor": None if floor is None else round(floor, 3),
+        "ratio": ratio,
+        "note": note,
+    }
+    figure["status"] = verdict(figure)
+    print(f"  {name}: {_shown(value, unit)}"
+          + (f" (floor {_shown(floor, unit)})" if floor is not None else "")
+          + (f" [{figure['status']}]" if figure["status"] else ""), flush=True)  # fmt: skip
+    target = os.environ.get(RESULTS_ENV)
+    if target:
+        with open(target, "a", encoding="utf-8") as out:
+            out.write(json.dumps(figure) + "\n")
+
+
+def verdict(figure: dict[str, object]) -> str:
+    """PASS, MISS, or "" for a figure without a target."""
+    value, below = figure["value"], figure.get("below")
+    floor, ratio = figure.get("floor"), figure.get("ratio")
+    checks = []
+    if isinstance(below, int | float):
+        checks.append(float(value) < below)  # type: ignore[arg-type]
+    if isinstance(ratio, int | float) and isinstance(floor, int | float) and floor > 0:
+        checks.append(float(value) <= floor * ratio)  # type: ignore[arg-type]
+    if not checks:
+        return ""
+    return "PASS" if all(checks) else "MISS"
+
+
+def target_text(figure: dict[str, object]) -> str:
+    parts = []
+    if figure.get("ratio") is not None:
+        parts.append(f"<= {figure['ratio']}x floor")
+    if figure.get("below") is not None:
+        parts.append(f"< {_shown(float(figure['below']), str(figure['unit']))}")  # type: ignore[arg-type]
+    return " and ".join(parts)
+
+
+def _shown(value: float, unit: str) -> str:
+    if unit in ("ms", "MiB", "MB") and value >= 100:
+        return f"{value:,.0f} {unit}"
+    if unit in ("", "x", "count"):
+        return f"{value:,.2f}{unit if unit == 'x' else ''}"
+    return f"{value:,.1f} {unit}" if value >= 10 else f"{value:,.2f} {unit}"
+
+
+def median_ms(seconds: list[float]) -> float:
+    return statistics.median(seconds) * 1000
 
 
 def wait(predicate: Callable[[], bool], timeout_s: float = 120.0) -> None:
@@ -45,19 +122,28 @@ def run(script: str, description: str, measure: Callable[[Path], None]) -> int:
         measure(Path(args.inner))
         return 0
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(REPO_ROOT))
+    env.setdefault(BENCH_ENV, Path(script).stem)
     with tempfile.TemporaryDirectory(prefix="restart-bench-") as tmp:
         data_dir = Path(args.data_dir) if args.data_dir else Path(tmp) / "data"
         if not args.data_dir:
             print(f"Seeding {args.cases:,} fictional people…", flush=True)
-            started = time.perf_counter()
-            subprocess.run(
-                [sys.executable, "-m", "restart_desktop", "--data-dir", str(data_dir), "demo",
-                 "--cases", str(args.cases), "--seed", "7"],
-                env=env, check=True, capture_output=True,
-            )  # fmt: skip
-            print(f"  seeded in {time.perf_counter() - started:.1f} s", flush=True)
+            seed(data_dir, args.cases, env)
         subprocess.run([sys.executable, script, "--inner", str(data_dir)], env=env, check=True)
     return 0
+
+
+def seed(data_dir: Path, cases: int, env: dict[str, str] | None = None) -> float:
+    """Seed a demo folder of ``cases`` fictional people (seed 7); returns the seconds taken."""
+    env = env or dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "restart_desktop", "--data-dir", str(data_dir), "demo",
+         "--cases", str(cases), "--seed", "7"],
+        env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    seconds = time.perf_counter() - started
+    print(f"  seeded in {seconds:.1f} s", flush=True)
+    return seconds
 
 
 def open_window(data_dir: Path) -> object:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QAbstractItemView, QLabel, QLineEdit, QTabBar, QWidget
@@ -227,3 +231,32 @@ def test_about_shows_the_package_version_and_the_data_folder(
     assert f"RESTART Desktop</b> {version('restart-desktop')} (run from source" in summary
     assert str(window.paths.root) in summary
     assert "LGPL" in licences and "replace them" in licences
+
+
+#: Not needed to show the unlock window, and dear to import (issue 27: the cold start went
+#: from 1.12x a bare PySide6 window to 1.7x when a banner's style pulled in the database
+#: layer). The window loads the database layer in the background once it is shown.
+LATE_IMPORTS = ("sqlalchemy", "restart_desktop.store.models", "zxcvbn")
+
+
+def test_the_unlock_window_is_shown_before_the_database_layer_is_imported(
+    tmp_path: Path, enrolled: AppSession
+) -> None:
+    enrolled.close()
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from restart_desktop.paths import DataPaths\n"
+        "from restart_desktop.ui.application import MainWindow\n"
+        "app = QApplication([])\n"
+        f"window = MainWindow(DataPaths(Path({str(enrolled.paths.root)!r})), preload=False)\n"
+        "window.show()\n"
+        "app.processEvents()\n"
+        f"print([m for m in {LATE_IMPORTS!r} if m in sys.modules])\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root))
+    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
+                          text=True, timeout=120, check=True)  # fmt: skip
+    assert done.stdout.strip().splitlines()[-1] == "[]"

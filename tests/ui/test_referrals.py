@@ -268,3 +268,34 @@ def test_sending_the_duty_to_refer_settles_its_item_marked_as_a_problem(
     _idle(qtbot, window)
     item = plan.plan.item("duty_to_refer")
     assert item is not None and item.state.value == "done", item
+
+
+def test_the_referrals_view_reads_a_page_at_a_time_as_it_is_scrolled(
+    qtbot: QtBot, make_window: MakeWindow, enrolled: AppSession,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A supervisor's laptop holds thousands of referrals: the view shows the first page and
+    the counts of all, and reads the next page when the table is scrolled to its end."""
+    from restart_desktop.app.demo import fill_demo_data
+    from restart_desktop.ui import referrals as referrals_ui
+
+    fill_demo_data(enrolled, cases=40, seed=2)
+    enrolled.close()
+    monkeypatch.setattr(referrals_ui, "PAGE_SIZE", 5)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    view = window.workspace.referrals
+    view.mine.setChecked(False)
+    view.status.setCurrentIndex(view.status.findData("all"))
+    _idle(qtbot, window)
+    total = view.model.total
+    assert total > 10 and f"{total} shown" in view.counts.text()
+    assert 5 <= view.model.rowCount() < total  # the view may ask for one more page at once
+    while view.model.canFetchMore():
+        view.table.scrollToBottom()
+        view.model.fetchMore()
+        _idle(qtbot, window)
+    ids = [view.model.row_item(n).id for n in range(view.model.rowCount())]  # type: ignore[union-attr]
+    assert len(ids) == len(set(ids)) == total

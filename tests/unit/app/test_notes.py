@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from dataclasses import replace
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -152,6 +153,24 @@ def test_addenda_are_shown_under_the_note_and_searchable(
     assert [a.text for a in note.addenda] == ["Correction: the hostel is in Banbury."]
     [hit] = notes.search("banbury")
     assert hit.kind == "addendum" and hit.note_id == note_id
+
+
+def test_search_lists_the_newest_contacts_first_and_stops_at_the_limit(
+    notes: NoteService, person: str
+) -> None:
+    """The order is the contact time, not the order of writing: a note written up late, or
+    an addendum to an old note, takes the place of its contact."""
+    hours = [5, 1, 30, 3, 12]  # written in this order, each so many hours before now
+    made = {h: notes.finalise(replace(_fields(person, f"Hostel visit {h}"),
+                                      contact_at=NOW - dt.timedelta(hours=h)), confirmed=True)
+            for h in hours}  # fmt: skip
+    notes.add_addendum(made[30], "Hostel place confirmed later.")
+    hits = notes.search("hostel")
+    assert [h.note_id for h in hits[:4]] == [made[1], made[3], made[5], made[12]]
+    # The addendum is listed at its note's contact time, beside it.
+    assert sorted((h.note_id, h.kind) for h in hits[4:]) == [
+        (made[30], "addendum"), (made[30], "note")]
+    assert [h.note_id for h in notes.search("hostel", limit=2)] == [made[1], made[3]]
 
 
 def test_actions_due_overdue_and_closed(

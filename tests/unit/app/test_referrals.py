@@ -284,3 +284,33 @@ def test_sending_the_duty_to_refer_settles_an_item_marked_as_a_problem(
     item = after.item("duty_to_refer")
     assert item is not None and item.state == ItemState.DONE
     assert item.note.startswith("Referral sent to Cherwell District Council")
+
+
+@pytest.mark.parametrize("today", [dt.date(2026, 11, 20), dt.date(2026, 12, 29)])
+def test_caseload_pages_follow_the_chase_rule_and_make_up_the_whole_list(
+    enrolled: AppSession, today: dt.date
+) -> None:
+    """The list is ordered and filtered in SQL and read a page at a time: the referrals to
+    chase are exactly those the domain's rule says (a Friday; after the Christmas bank
+    holidays), they come first, and the pages put together are the whole list."""
+    from restart_desktop.app.demo import fill_demo_data
+
+    fill_demo_data(enrolled, cases=80, seed=5, today=today)
+    set_clock(enrolled, local(today.year, today.month, today.day, 10, 0))
+    service = ReferralService(enrolled)
+    for query in (ReferralQuery(), ReferralQuery(include_finished=True),
+                  ReferralQuery(status=ReferralStatus.SENT.value)):  # fmt: skip
+        whole = service.across_caseload_page(query, 0, None)
+        views = whole.views
+        assert whole.total == len(views) > 0
+        assert whole.to_chase == sum(v.chase_due for v in views)
+        assert views == sorted(views, key=lambda v: (not v.chase_due, v.made_on,
+                                                     v.person_name, v.id))  # fmt: skip
+        pages = [service.across_caseload_page(query, offset, 7)
+                 for offset in range(0, whole.total + 7, 7)]  # fmt: skip
+        assert [v.id for page in pages for v in page.views] == [v.id for v in views]
+        assert {page.total for page in pages} == {whole.total}
+    sent = service.across_caseload_page(ReferralQuery(status=ReferralStatus.SENT.value), 0, None)
+    assert 0 < sent.to_chase < sent.total  # both kinds are in the demo data
+    chasing = service.across_caseload_page(ReferralQuery(chase_only=True), 0, None)
+    assert [v.id for v in chasing.views] == [v.id for v in sent.views if v.chase_due]

@@ -373,3 +373,65 @@ def test_a_naive_datetime_is_refused_by_the_store(database: Database) -> None:
     assert isinstance(refused.value.orig, NaiveDatetime)
     with database.read() as s:
         assert s.get(LocalSetting, "probe") is None
+
+
+def test_the_search_index_is_rebuilt_in_contact_time_order_at_0022(
+    tmp_path: Path, db_path: Path, key: bytes, backups: Path
+) -> None:
+    """Notes written in another order than their contact times (a late write-up, an
+    addendum to an old note) come out of the rebuilt index newest contact first, and new
+    entries after the migration take their place by contact time too."""
+    assert upgrade_to_head(db_path, key, backups, script_location=_schema_at(tmp_path, "0020"))
+    book = "'2026-06-10 09:00:00.000000', '2026-06-10 09:00:00.000000', 'w', 'w', NULL"
+    person = (
+        "INSERT INTO people (id, given_name, family_name, preferred_name, nomis_number, crn,"
+        " prison_code, release_time, sentence_type, iom, mappa, referral_source,"
+        " has_settled_address, consent_given, consent_method, consent_scope,"
+        " consent_categories, housing_authority, needs, status, status_reason, legal_hold,"
+        " created_at, updated_at, created_by, updated_by, last_change_id) VALUES ('p1',"
+        " 'Testy', 'McExample', '', '', '', '', '', '', 0, 0, '', 0, 0, '', '', '[]', '',"
+        f" '[]', 'accepted', '', 0, {book})"
+    )
+
+    def note(raw: object, note_id: str, at: str) -> None:
+        raw.execute(  # type: ignore[attr-defined]
+            "INSERT INTO contact_notes (id, person_id, worker_id, contact_at, contact_type,"
+            " not_seen_reason, location, duration_minutes, text, needs, created_at,"
+            " updated_at, created_by, updated_by, last_change_id) VALUES"
+            f" ('{note_id}', 'p1', 'w', '{at}', 'phone', '', '', NULL, 'Fictional hostel',"
+            f" '[]', {book})"
+        )
+
+    raw = connect_raw(db_path, key)
+    try:
+        raw.execute("PRAGMA foreign_keys = OFF")  # no worker record: not what is tested
+        raw.execute("BEGIN")
+        raw.execute(person)
+        for note_id, at in (("june", "2026-06-10 14:05:00.000000"),
+                            ("march", "2026-03-01 10:00:00.000000"),
+                            ("march-too", "2026-03-01 10:00:00.000000"),
+                            ("july", "2026-07-01 08:00:00.000000")):  # fmt: skip
+            note(raw, note_id, at)
+        raw.execute(
+            "INSERT INTO addenda (id, note_id, person_id, text, created_at, updated_at,"
+            f" created_by, updated_by, last_change_id) VALUES ('a1', 'march', 'p1',"
+            f" 'Fictional hostel addendum', {book})"
+        )
+        raw.execute("COMMIT")
+    finally:
+        raw.close()
+
+    assert upgrade_to_head(db_path, key, backups) == HEAD_REVISION
+    raw = connect_raw(db_path, key)
+    try:
+        raw.execute("PRAGMA foreign_keys = OFF")
+        raw.execute("BEGIN")
+        note(raw, "may", "2026-05-05 12:00:00.000000")  # written now, contact in May
+        raw.execute("COMMIT")
+        order = [row[0] for row in raw.execute(
+            "SELECT note_id FROM note_search WHERE note_search MATCH 'hostel'"
+            " ORDER BY rowid DESC")]  # fmt: skip
+    finally:
+        raw.close()
+    assert order[:3] == ["july", "june", "may"]
+    assert sorted(order[3:]) == ["march", "march", "march-too"]  # one second, three entries

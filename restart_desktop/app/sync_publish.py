@@ -16,22 +16,22 @@ import datetime as dt
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import String, delete, func, select, type_coerce
+from sqlalchemy import String, delete, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
-from restart_desktop.domain.merge import bases_of
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import Change, LocalSetting, SyncErasedSeq, SyncPublished
-from restart_desktop.sync.bundle import encode_bundle
+from restart_desktop.sync.bundle import BundleError, encode_lines
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, seal, verify
 from restart_desktop.sync.folder import FolderTarget, Published, bundle_name
 
@@ -68,65 +68,84 @@ def device_keys(session: AppSession) -> DeviceKeys:
         return keys
 
 
-#: The columns of a change as published, read as plain rows: loading 380,000 ORM objects
-#: for a first full export took most of its time.
-#: The JSON and time columns come as the stored text, parsed here by faster means than the
-#: column types' own (they were a third of what was left).
-_COLUMNS = (Change.seq, Change.change_id, Change.device_id, Change.entity, Change.record_id,
-            Change.case_id, Change.base_change_id, type_coerce(Change.bases, String)
-            .label("bases"), Change.hlc, Change.author_id,
-            type_coerce(Change.fields, String).label("fields"),
-            type_coerce(Change.recorded_at, String).label("recorded_at"))  # fmt: skip
+#: A change as published, built by SQLite as one JSON object per row: building 400,000
+#: dictionaries in Python from the columns (and before that, ORM objects) was most of a first
+#: full export. ``recorded_at`` is stored as SQLAlchemy's UTC text, "2026-06-10 13:05:00.000000",
+#: and published as ISO with its offset, "2026-06-10T13:05:00+00:00" (``datetime.isoformat``:
+#: no fraction when it is 0); a value stored otherwise comes out null, worked out in Python.
+_PUBLISHED = literal_column("""json_object(
+    'author_id', author_id, 'base_change_id', base_change_id,
+    'bases', CASE WHEN bases IS NOT NULL AND bases != 'null' THEN json(bases)
+                  WHEN base_change_id IS NOT NULL THEN json_array(base_change_id)
+                  ELSE json_array() END,
+    'case_id', case_id, 'change_id', change_id, 'device_id', device_id, 'entity', entity,
+    'fields', json(fields), 'hlc', hlc, 'record_id', record_id,
+    'recorded_at', CASE WHEN length(recorded_at) = 26 AND substr(recorded_at, 11, 1) = ' '
+        THEN substr(recorded_at, 1, 10) || 'T' || CASE WHEN substr(recorded_at, 20) = '.000000'
+            THEN substr(recorded_at, 12, 8) ELSE substr(recorded_at, 12) END || '+00:00' END,
+    'seq', seq)""", String)  # fmt: skip
 
 
-def _change_dict(row: Any) -> dict[str, object]:
-    bases = orjson.loads(row.bases) if row.bases is not None else None
-    recorded_at = dt.datetime.fromisoformat(row.recorded_at).replace(tzinfo=dt.UTC)
-    return {
-        "change_id": row.change_id,
-        "device_id": row.device_id,
-        "seq": row.seq,
-        "entity": row.entity,
-        "record_id": row.record_id,
-        "case_id": row.case_id,
-        "base_change_id": row.base_change_id,
-        "bases": list(bases_of(bases, row.base_change_id)),
-        "hlc": row.hlc,
-        "author_id": row.author_id,
-        "fields": orjson.loads(row.fields),
-        "recorded_at": recorded_at.isoformat(),  # stored as UTC (store.types.UtcDateTime)
-    }
+class Line(NamedTuple):
+    """One change as published: its sequence, its case (None: a team record), and its JSON
+    line (keys sorted; the ``fields`` object as stored)."""
+
+    seq: int
+    case_id: str | None
+    text: bytes
 
 
-def _stub(device: str, seq: int, hlc: str) -> dict[str, object]:
-    return {"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
+def _held(s: Session, device: str, first: int, last: int) -> dict[int, Line]:
+    """This device's changes held from ``first`` to ``last`` as published, by sequence."""
+    query = select(Change.seq, Change.case_id, _PUBLISHED,
+                   type_coerce(Change.recorded_at, String)).where(
+        Change.device_id == device, Change.seq.between(first, last))  # fmt: skip
+    held: dict[int, Line] = {}
+    for seq, case_id, line, stored_at in s.execute(query):
+        text = line.encode()
+        if b'"recorded_at":null' in text:  # stored otherwise: its time worked out here
+            change = orjson.loads(text)
+            change["recorded_at"] = dt.datetime.fromisoformat(stored_at).replace(
+                tzinfo=dt.UTC).isoformat()  # stored as UTC (store.types.UtcDateTime)
+            text = orjson.dumps(change, option=orjson.OPT_SORT_KEYS)
+        held[seq] = Line(seq, case_id, text)
+    return held
+
+
+def _stub(device: str, seq: int, hlc: str) -> Line:
+    stub = {"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
             "entity": ERASED_ENTITY, "record_id": "", "case_id": None, "base_change_id": None,
             "bases": [], "hlc": hlc, "author_id": "", "fields": {},
             "recorded_at": to_json_value(utcnow())}  # fmt: skip
+    return Line(seq, None, orjson.dumps(stub, option=orjson.OPT_SORT_KEYS))
 
 
-def changes_in(
-    s: Session, device: str, first: int, last: int, stubs_upto: int = 0
-) -> list[dict[str, object]]:
+def lines_in(s: Session, device: str, first: int, last: int, stubs_upto: int = 0) -> list[Line]:
     """This device's changes from ``first`` up to ``last`` as published, in sequence, up to
     the first one not held. A change of a case erased under the retention rule is published
     as a stub: its place in the sequence only; so is any change not held up to
     ``stubs_upto`` (already published once, and erased since)."""
-    held = {row.seq: _change_dict(row) for row in s.execute(
-        select(*_COLUMNS).where(Change.device_id == device, Change.seq.between(first, last)))}
+    held = _held(s, device, first, last)
     erased = dict(s.execute(select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
         SyncErasedSeq.seq.between(first, last))).all())  # fmt: skip
-    changes: list[dict[str, object]] = []
+    lines: list[Line] = []
     for seq in range(first, last + 1):
         if seq in held:
-            changes.append(held[seq])
+            lines.append(held[seq])
         elif seq in erased:
-            changes.append(_stub(device, seq, erased[seq]))
+            lines.append(_stub(device, seq, erased[seq]))
         elif seq <= stubs_upto:
-            changes.append(_stub(device, seq, _STUB_CLOCK))
+            lines.append(_stub(device, seq, _STUB_CLOCK))
         else:
             break
-    return changes
+    return lines
+
+
+def changes_in(
+    s: Session, device: str, first: int, last: int, stubs_upto: int = 0
+) -> list[dict[str, Any]]:
+    """The changes of ``lines_in`` as dictionaries."""
+    return [orjson.loads(line.text) for line in lines_in(s, device, first, last, stubs_upto)]
 
 
 # --- this device's own folder: what is really there ------------------------------------------
@@ -260,23 +279,39 @@ def _publish_range(session: AppSession, target: FolderTarget, recipients: Sequen
     published: list[Published] = []
     while first <= last:
         with session.db.read() as s:
-            changes = changes_in(s, session.device_id, first,
-                                 min(last, first + MAX_CHANGES_PER_BUNDLE - 1), stubs_upto)
-        if not changes:
+            lines = lines_in(s, session.device_id, first,
+                             min(last, first + MAX_CHANGES_PER_BUNDLE - 1), stubs_upto)
+        if not lines:
             break
-        final = int(str(changes[-1]["seq"]))
-        published.append(_publish(session, target, recipients, changes, first, final))
-        first = final + 1
+        published.append(_publish(session, target, recipients, lines))
+        first = lines[-1].seq + 1
     return published
 
 
-def _publish(session: AppSession, target: FolderTarget, recipients: Sequence[str],
-             changes: Sequence[dict[str, object]], first: int, final: int,
-             generation: int = 1) -> Published:  # fmt: skip
-    keys, device = device_keys(session), session.device_id
+@dataclass(frozen=True)
+class _Sealed:
+    first: int
+    final: int
+    generation: int
+    ciphertext: bytes
+    signature: bytes
+
+
+def _seal(keys: DeviceKeys, device: str, recipients: Sequence[str], lines: Sequence[Line],
+          generation: int = 1) -> _Sealed:  # fmt: skip
+    """A bundle of consecutive changes of this device, encrypted and signed."""
+    first, final = lines[0].seq, lines[-1].seq
+    if final - first + 1 != len(lines):
+        raise BundleError("the changes of a bundle must be consecutive in sequence")
     name = bundle_name(first, final, generation)
-    ciphertext, signature = seal(encode_bundle(device, HEAD_REVISION, changes),
-                                 sorted(set(recipients)), keys, device, name)  # fmt: skip
+    plaintext = encode_lines(device, HEAD_REVISION, first, [line.text for line in lines])
+    ciphertext, signature = seal(plaintext, sorted(set(recipients)), keys, device, name)
+    return _Sealed(first, final, generation, ciphertext, signature)
+
+
+def _write(target: FolderTarget, keys: DeviceKeys, device: str, sealed: _Sealed) -> Published:
+    """Put a sealed bundle in this device's folder of the export (checked as it lands)."""
+    name = bundle_name(sealed.first, sealed.final, sealed.generation)
 
     def intact(data: bytes, sig: bytes) -> bool:
         try:
@@ -285,9 +320,22 @@ def _publish(session: AppSession, target: FolderTarget, recipients: Sequence[str
             return False
         return True
 
-    item = target.publish(device, first, final, ciphertext, signature, generation, intact)
-    _record(session, [(item, len(ciphertext))])
+    return target.publish(device, sealed.first, sealed.final, sealed.ciphertext,
+                          sealed.signature, sealed.generation, intact)  # fmt: skip
+
+
+def _publish(session: AppSession, target: FolderTarget, recipients: Sequence[str],
+             lines: Sequence[Line], generation: int = 1) -> Published:  # fmt: skip
+    keys, device = device_keys(session), session.device_id
+    sealed = _seal(keys, device, recipients, lines, generation)
+    item = _write(target, keys, device, sealed)
+    _record(session, [(item, len(sealed.ciphertext))])
     return item
+
+
+#: Bundles published before their record is written (one transaction): a bundle published
+#: and not yet recorded when the process stops is verified and recorded at the next sync.
+_RECORD_EVERY = 25
 
 
 def export_changes(
@@ -300,20 +348,50 @@ def export_changes(
     """Publish this device's changes made since its last bundle in the target, as bundles of
     at most MAX_CHANGES_PER_BUNDLE. Safe to run again after any interruption: the position is
     read from the bundles of this device really there (``position``: as the sync has just
-    checked), so nothing is published twice and nothing skipped."""
-    device = session.device_id
+    checked), so nothing is published twice and nothing skipped.
+
+    A bundle is written to the export (mostly waiting for the disk) on a thread of its own
+    while the next is read and sealed; one at a time, in order, so the export never holds a
+    bundle without the ones before it."""
+    device, keys = session.device_id, device_keys(session)
     last = check_own_folder(session, target).position if position is None else position
     published: list[Published] = []
-    while True:
-        with session.db.read() as s:
-            changes = changes_in(s, device, last + 1, last + MAX_CHANGES_PER_BUNDLE)
-        if not changes:
-            return published
-        first, final = int(str(changes[0]["seq"])), int(str(changes[-1]["seq"]))
-        published.append(_publish(session, target, recipients, changes, first, final))
-        last = final
+    unrecorded: list[tuple[Published, int]] = []
+    writing: Future[Published] | None = None
+    size = 0
+
+    def landed() -> None:  # the bundle being written is in the export: count it
+        nonlocal writing
+        if writing is None:
+            return
+        item, writing = writing.result(), None
+        published.append(item)
+        unrecorded.append((item, size))
+        if len(unrecorded) >= _RECORD_EVERY:
+            _record(session, unrecorded)
+            unrecorded.clear()
         if sent is not None:
             sent(len(published))  # may raise Cancelled: what is published stays published
+
+    with ThreadPoolExecutor(1, thread_name_prefix="restart-publish") as pool:
+        try:
+            while True:
+                with session.db.read() as s:
+                    lines = lines_in(s, device, last + 1, last + MAX_CHANGES_PER_BUNDLE)
+                sealed = _seal(keys, device, recipients, lines) if lines else None
+                landed()
+                if sealed is None:
+                    return published
+                writing, size = pool.submit(_write, target, keys, device, sealed), len(
+                    sealed.ciphertext)  # fmt: skip
+                last = sealed.final
+        finally:
+            if writing is not None:  # stopped (cancelled, an error): let it land, then record
+                try:
+                    unrecorded.append((writing.result(), size))
+                except OSError:
+                    pass  # the error that stopped the sync, or this one: the sync says so
+            _record(session, unrecorded)
 
 
 def _republish(session: AppSession, target: FolderTarget, item: Published,
@@ -322,12 +400,10 @@ def _republish(session: AppSession, target: FolderTarget, item: Published,
     now), and retire the older one once the new one is complete. False (and nothing done)
     when this laptop does not hold the whole range (a restored copy?): not its to redo."""
     with session.db.read() as s:
-        changes = changes_in(s, item.device_id, item.from_seq, item.to_seq)
-    if len(changes) != item.to_seq - item.from_seq + 1:
+        lines = lines_in(s, item.device_id, item.from_seq, item.to_seq)
+    if len(lines) != item.to_seq - item.from_seq + 1:
         return False
-    again = replace(item, generation=item.generation + 1)
-    _publish(session, target, recipients, changes, item.from_seq, item.to_seq,
-             again.generation)  # fmt: skip
+    _publish(session, target, recipients, lines, item.generation + 1)
     target.retire(item)
     return True
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -83,12 +84,35 @@ def _plan(table: Table) -> tuple[str, tuple[tuple[str, Convert | None, Any], ...
     return f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', tuple(columns)
 
 
+@functools.cache
+def _converted(table: Table) -> tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]],
+                                      tuple[tuple[int, Convert], ...]]:  # fmt: skip
+    """For a row with every column: its values in column order, and the columns to convert."""
+    _statement, columns = _plan(table)
+    names = [name for name, _, _ in columns]
+    every = operator.itemgetter(*names)
+    return ((lambda row: (every(row),)) if len(names) == 1 else every,
+            tuple((n, convert) for n, (_, convert, _) in enumerate(columns) if convert))
+
+
 def insert_rows(s: Session, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
     """Insert rows given as column values (missing columns take their defaults), in the
     session's transaction, with one prepared statement."""
     statement, columns = _plan(table)
-    values = []
+    every, converts = _converted(table)
+    values: list[tuple[Any, ...]] = []
     for row in rows:
+        if len(row) == len(columns):  # the usual case: every column, nothing else
+            try:
+                listed = list(every(row))
+            except KeyError:
+                pass  # another key in place of a column: the general case below
+            else:
+                for n, convert in converts:
+                    if listed[n] is not None or convert is stored_json:
+                        listed[n] = convert(listed[n])
+                values.append(tuple(listed))
+                continue
         stored = []
         for name, convert, missing in columns:
             value = row.get(name, missing)

@@ -108,9 +108,9 @@ def insert_rows(s: Session, table: Table, rows: Iterable[Mapping[str, Any]]) -> 
             except KeyError:
                 pass  # another key in place of a column: the general case below
             else:
-                for n, convert in converts:
-                    if listed[n] is not None or convert is stored_json:
-                        listed[n] = convert(listed[n])
+                for n, stores in converts:
+                    if listed[n] is not None or stores is stored_json:
+                        listed[n] = stores(listed[n])
                 values.append(tuple(listed))
                 continue
         stored = []

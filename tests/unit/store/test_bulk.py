@@ -38,7 +38,8 @@ def test_rows_written_below_the_orm_read_back_as_written(database: Database) -> 
     with database.read() as s:
         every = s.get(Barrier, "b-every")
         made_earlier = s.get(Barrier, "b-older")
-        stored = dict(s.execute(text("SELECT id, created_at FROM barriers")).all())
+        stored = {str(row[0]): str(row[1]) for row in s.execute(
+            text("SELECT id, created_at FROM barriers"))}  # fmt: skip
         found = set(s.scalars(select(Barrier.id).where(among(Barrier.id, ["b-every", "x"]))))
     assert every is not None and made_earlier is not None
     assert every.case_ids == ["c1", "c2"] and every.resolved_on == dt.date(2026, 6, 9)

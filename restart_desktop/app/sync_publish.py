@@ -389,8 +389,8 @@ def export_changes(
             if writing is not None:  # stopped (cancelled, an error): let it land, then record
                 try:
                     unrecorded.append((writing.result(), size))
-                except OSError:
-                    pass  # the error that stopped the sync, or this one: the sync says so
+                except Exception:  # the error that stopped the sync is the one said
+                    pass
             _record(session, unrecorded)
 
 

@@ -474,12 +474,11 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
     (``for_worker``) to compare with theirs. Two laptops that have read the same bundles must
     have the same digests over the same cases. The digests are kept up to date from the
     changes written since the last one (``app.sync_digest``): their cost follows those."""
-    today, first = session.clock.today(), True
+    today = session.clock.today()
     while True:  # short transactions: a save made meanwhile goes between them
         with session.db.write() as s:
-            if not bring_up_to_date(s, today, first=first):
+            if not bring_up_to_date(s, today):
                 break
-        first = False
     with session.db.read() as s:
         me, supervisor, role = _who(session, s)
         # An allocator's laptop holds the intake of every case and nothing else: its digest

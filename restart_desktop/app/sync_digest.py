@@ -1,153 +1,300 @@
-"""The safety net's digests, kept up to date as changes are written.
+"""The safety net's digests, kept up to date as changes are written, as running totals.
 
 A digest says which changes a laptop holds and what its records are: two laptops that have
-read the same bundles must agree. Worked out from scratch it reads the whole database (11 s
-on a 10,000-case laptop, at every `restart-desktop sync`). Here each change held and each
-synced record's current state is one item, a SHA-256 kept as eight 32-bit parts
-(``SyncDigestItem``); a digest is the sum of the items over the laptop's cases, modulo 2**256,
-which SQL adds up. Before each digest only the changes written since the last one are taken
-in: their items, and the records they touched hashed again. A change removed (a case erased),
-the records worked out again (``sync --rebuild``) or a new day starts the items again from
-scratch: a record altered without a change (a bug, a disk error, a hand edit) shows within a
-day; one altered by applying a change, at once.
+read the same bundles must agree. Each change held and each synced record's current state
+counts as a SHA-256 taken as eight 32-bit parts; a digest is their sum over the laptop's
+cases, modulo 2**256. The sums are kept per case (``SyncDigestTotal``), so a digest adds up
+a row per case, and keeping them follows the changes written since the last digest: a
+change's hash is added to its case's total once; a record touched is hashed again and its old
+hash (``SyncDigestItem``) taken out. Cases erased (``store.erasure``) are taken out of the
+totals at the next digest. Once a day the records are hashed again from scratch (a record
+altered without a change: a bug, a disk error, a hand edit, shows within a day; one altered
+by applying a change, at once) and the changes counted against the totals; ``sync --rebuild``
+starts everything again. Each step is one short transaction (``bring_up_to_date``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+import struct
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import Integer, delete, func, insert, literal_column, select, true
+import orjson
+from sqlalchemy import JSON, Integer, delete, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
-from restart_desktop.store.changes import to_json_value
-from restart_desktop.store.models import SYNCED_MODELS, Change, LocalSetting, Person, SyncDigestItem
+from restart_desktop.store.batches import batches
+from restart_desktop.store.bulk import among
+from restart_desktop.store.erasure import DIGEST_ERASED
+from restart_desktop.store.models import (
+    SYNCED_MODELS,
+    Change,
+    LocalSetting,
+    Person,
+    SyncDigestItem,
+    SyncDigestTotal,
+)
+from restart_desktop.store.types import UtcDateTime
 
-DIGEST_FORMAT = 2  # 1: a SHA-256 over everything, in order (earlier versions)
-CHANGES_KIND = "changes"
-#: JSON: the last change row taken in, the changes held up to it, and the day the items were
-#: last worked out from scratch
+#: 1: a SHA-256 over everything, in order; 2: the sums, records as ``json.dumps``; 3: the
+#: same sums, records as compact UTF-8 JSON (orjson)
+DIGEST_FORMAT = 3
+#: JSON: where the digest stands (``_Cursor``)
 CURSOR = "sync_digest_cursor"
 _MODELS = {model.__tablename__: model for model in SYNCED_MODELS}
+_TABLES = sorted(_MODELS)
 _PARTS = 8
-_MASK = (1 << 32) - 1
+_HALVES = struct.Struct(">8I")
 _BATCH = 500
+_ROWID: ColumnClause[int] = literal_column("changes.rowid", Integer)  # rows are read in the
+# order they were written; a number is given again only after the highest rows were deleted
+# (an erasure, which says so: ``DIGEST_ERASED``)
+_H = [getattr(SyncDigestTotal, f"h{n}") for n in range(_PARTS)]
+
+Sums = dict[tuple[str, bool], list[int]]  # (case key, changes) -> [count, h0, ..., h7]
 
 
-def _parts(data: bytes) -> dict[str, int]:
-    value = int.from_bytes(hashlib.sha256(data).digest(), "big")
-    return {f"h{n}": (value >> (32 * n)) & _MASK for n in range(_PARTS)}
-
-
-def _row_bytes(table: str, row: Sequence[Any]) -> bytes:
-    """A record's columns, every one, by name order (dict key order is not content)."""
-    return table.encode() + b"\n" + json.dumps([to_json_value(v) for v in row],
-                                               sort_keys=True).encode()  # fmt: skip
+def _parts(data: bytes) -> tuple[int, ...]:
+    """A SHA-256 as eight 32-bit parts, the lowest first."""
+    return _HALVES.unpack(hashlib.sha256(data).digest())[::-1]
 
 
 def _columns(table: str) -> list[Any]:
     return sorted(_MODELS[table].__table__.columns, key=lambda c: c.name)
 
 
-def _case_of_row(table: str, row: Any) -> str | None:
-    """The case a record is counted under (None: on every laptop), as ``holdings`` did."""
-    if table == Person.__tablename__:
-        return str(row.id)
-    person = getattr(row, "person_id", None)
-    return str(person) if person is not None else None
+_ID = {table: [c.name for c in _columns(table)].index("id") for table in _MODELS}
 
 
-def _cursor(s: Session) -> tuple[int, int, str]:
+@dataclass
+class _Cursor:
+    rowid: int = 0  # the last change row taken in
+    day: str = ""  # when the records were last hashed from scratch (and the changes counted)
+    table: int = -1  # the records being hashed from scratch: the table (in ``_TABLES``)...
+    after: str = ""  # ...and the last record id done in it; -1: not under way
+    counted: bool = True  # the changes counted against the totals on ``day``
+
+    def covers(self, table: str, record_id: str) -> bool:
+        """Whether the record has its item (the pass from scratch has been past it)."""
+        if self.table < 0:
+            return True
+        at = _TABLES.index(table)
+        return at < self.table or (at == self.table and record_id <= self.after)
+
+
+def _cursor(s: Session) -> _Cursor:
     found = s.get(LocalSetting, CURSOR)
     if found is None:
-        return 0, 0, ""
-    rowid, count, day = json.loads(found.value)
-    return int(rowid), int(count), str(day)
+        return _Cursor()
+    saved = json.loads(found.value)
+    return _Cursor(**saved) if isinstance(saved, dict) else _Cursor()  # a list: format 2
 
 
 def reset(s: Session) -> None:
-    """Start the items again at the next digest (the records were worked out again)."""
+    """Start again from scratch at the next digest (the records were worked out again)."""
     s.execute(delete(SyncDigestItem))
-    s.execute(delete(LocalSetting).where(LocalSetting.key == CURSOR))
+    s.execute(delete(SyncDigestTotal))
+    s.execute(delete(LocalSetting).where(LocalSetting.key.in_([CURSOR, DIGEST_ERASED])))
 
 
-def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000,
-                     first: bool = True) -> int:  # fmt: skip
-    """Take in up to ``at_most`` of the changes written since the last digest (the caller
-    repeats, one short transaction each, until it returns 0; ``first`` on the first call,
-    which checks that no change was removed); returns the changes taken in."""
-    last_rowid, count_then, day = _cursor(s)
-    rowid: ColumnClause[int] = literal_column("changes.rowid", Integer)  # only grows while
-    # no change is removed
-    if first and last_rowid and (day != today.isoformat() or int(s.execute(
-            select(func.count()).select_from(Change).where(rowid <= last_rowid)).scalar_one()
-            ) != count_then):  # fmt: skip
-        reset(s)  # a new day, or changes removed (a case erased): from scratch
-        last_rowid, count_then, day = 0, 0, today.isoformat()
-    if not last_rowid:
-        day = today.isoformat()
-    new = s.execute(select(rowid.label("rowid"), Change.change_id, Change.case_id, Change.entity,
-                           Change.record_id).select_from(Change)
-                    .where(rowid > last_rowid).order_by(rowid).limit(at_most)).all()  # fmt: skip
+def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000) -> int:
+    """One step towards an up-to-date digest: the cases erased since the last; or up to
+    ``at_most`` of the changes written since; or, once a day, ``at_most`` records hashed from
+    scratch, and at last the changes counted. The caller repeats, one short transaction
+    each, until it returns 0. Returns the cases, changes or records taken in."""
+    cursor = _cursor(s)
+    before = asdict(cursor)
+    sums: Sums = {}
+    done = _take_out_erased(s, cursor, sums)
+    if not done:
+        if cursor.day != today.isoformat():  # a new day: the records from scratch
+            s.execute(delete(SyncDigestItem))
+            s.execute(delete(SyncDigestTotal).where(SyncDigestTotal.changes.is_(False)))
+            cursor.day, cursor.table, cursor.after = today.isoformat(), 0, ""
+            cursor.counted = False
+        done = _take_in_changes(s, cursor, at_most, sums)
+    if not done and cursor.table >= 0:
+        done = _hash_records(s, cursor, at_most, sums)
+    if not done and not cursor.counted:
+        done = _count_changes(s, cursor)
+    _add(s, sums)
+    if asdict(cursor) != before:
+        s.merge(LocalSetting(key=CURSOR, value=json.dumps(asdict(cursor))))
+    return done
+
+
+def _take_in_changes(s: Session, cursor: _Cursor, at_most: int, sums: Sums) -> int:
+    new = s.connection().exec_driver_sql(
+        "SELECT rowid, change_id, case_id, entity, record_id FROM changes WHERE rowid > ? "
+        "ORDER BY rowid LIMIT ?", (cursor.rowid, at_most)).all()  # fmt: skip
     if not new:
         return 0
-    _upsert(s, ({"kind": CHANGES_KIND, "key": row.change_id, "case_id": row.case_id,
-                 **_parts(row.change_id.encode())} for row in new))  # fmt: skip
-    touched: dict[str, set[str]] = {}
-    for row in new:
-        if row.entity in _MODELS:
-            touched.setdefault(row.entity, set()).add(row.record_id)
+    touched: dict[str, list[str]] = {}
+    for _rowid, change_id, case_id, entity, record_id in new:
+        _count(sums, (case_id or "", True), _parts(change_id.encode()), 1)
+        # records the pass from scratch has still to reach are hashed when it does
+        if entity in _MODELS and cursor.covers(entity, record_id):
+            touched.setdefault(entity, []).append(record_id)
     for table, ids in touched.items():
-        _rehash(s, table, sorted(ids))
-    s.merge(LocalSetting(key=CURSOR, value=json.dumps([int(new[-1].rowid),
-                                                       count_then + len(new), day])))
+        _rehash(s, table, sorted(set(ids)), sums)
+    cursor.rowid = int(new[-1][0])
     return len(new)
 
 
-def _rehash(s: Session, table: str, ids: Sequence[str]) -> None:
-    model = _MODELS[table]
+def _hash_records(s: Session, cursor: _Cursor, at_most: int, sums: Sums) -> int:
+    """The next records of the pass from scratch, table by table in id order."""
+    while cursor.table < len(_TABLES):
+        table = _TABLES[cursor.table]
+        ids = [row[0] for row in s.connection().exec_driver_sql(
+            f'SELECT id FROM "{table}" WHERE id > ? ORDER BY id LIMIT ?',
+            (cursor.after, at_most))]  # fmt: skip
+        if ids:
+            _rehash(s, table, ids, sums)
+            cursor.after = ids[-1]
+            return len(ids)
+        cursor.table, cursor.after = cursor.table + 1, ""
+    cursor.table = -1
+    return 0
+
+
+def _count_changes(s: Session, cursor: _Cursor) -> int:
+    """Once a day: the changes held against the totals' count. Fewer (removed other than by
+    an erasure) or more: the changes' totals again from scratch."""
+    cursor.counted = True  # every change is taken in by now (this transaction): all count
+    held = int(s.execute(select(func.count()).select_from(Change)).scalar_one())
+    counted = s.execute(select(func.sum(SyncDigestTotal.count))
+                        .where(SyncDigestTotal.changes.is_(True))).scalar()  # fmt: skip
+    if held == int(counted or 0):
+        return 0
+    s.execute(delete(SyncDigestTotal).where(SyncDigestTotal.changes.is_(True)))
+    cursor.rowid = 0
+    return 1
+
+
+def _take_out_erased(s: Session, cursor: _Cursor, sums: Sums) -> int:
+    """The cases erased since the last digest: their changes' totals counted again from the
+    changes left (an erasure keeps the audit trail's), their records hashed again (those gone
+    leave the totals). Returns the cases."""
+    found = s.get(LocalSetting, DIGEST_ERASED)
+    if found is None:
+        return 0
+    erased = json.loads(found.value)
+    cursor.rowid = min(cursor.rowid, int(erased["rowid"]))
+    cases: list[str] = erased["cases"]
+    for chunk in batches(cases, _BATCH):
+        s.execute(delete(SyncDigestTotal).where(SyncDigestTotal.changes.is_(True),
+                                                among(SyncDigestTotal.case_key, chunk)))
+        for change_id, case_id in s.execute(select(Change.change_id, Change.case_id).where(
+                among(Change.case_id, chunk), _ROWID <= cursor.rowid)):  # fmt: skip
+            _count(sums, (case_id or "", True), _parts(change_id.encode()), 1)
+        held: dict[str, list[str]] = {}
+        for kind, key in s.execute(select(SyncDigestItem.kind, SyncDigestItem.key)
+                                   .where(among(SyncDigestItem.case_id, chunk))):  # fmt: skip
+            held.setdefault(kind, []).append(key)
+        for table, ids in held.items():
+            _rehash(s, table, sorted(ids), sums)
+    s.delete(found)
+    return max(len(cases), 1)
+
+
+def _instant(stored: str) -> str:
+    """A stored instant as ISO text in UTC, however it was stored."""
+    value = dt.datetime.fromisoformat(stored)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value.isoformat()
+
+
+@functools.cache
+def _reading(table: str) -> tuple[str, tuple[Callable[[Any], Any] | None, ...], int]:
+    """How a table's records are read for hashing: the SELECT of every column by name, how
+    each stored value is made the same on every laptop (instants as UTC ISO text, JSON
+    parsed), and where the case is (-1: none)."""
     columns = _columns(table)
-    for start in range(0, len(ids), _BATCH):
-        chunk = ids[start : start + _BATCH]
-        rows = s.execute(select(*columns).where(model.id.in_(chunk))).all()
-        s.execute(delete(SyncDigestItem).where(SyncDigestItem.kind == table,
-                                               SyncDigestItem.key.in_(chunk)))  # fmt: skip
-        _upsert(s, ({"kind": table, "key": str(row.id), "case_id": _case_of_row(table, row),
-                     **_parts(_row_bytes(table, row))} for row in rows))  # fmt: skip
+    names = [column.name for column in columns]
+    normal = tuple(_instant if isinstance(column.type, UtcDateTime)
+                   else orjson.loads if isinstance(column.type, JSON) else None
+                   for column in columns)  # fmt: skip
+    case = names.index("id" if table == Person.__tablename__ else "person_id") if (
+        table == Person.__tablename__ or "person_id" in names) else -1  # fmt: skip
+    listed = ", ".join(f'"{name}"' for name in names)
+    query = f'SELECT {listed} FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))'
+    return query, normal, case
 
 
-def _upsert(s: Session, items: Iterable[dict[str, Any]]) -> None:
-    batch: list[dict[str, Any]] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= _BATCH:
-            s.execute(insert(SyncDigestItem).prefix_with("OR REPLACE"), batch)
-            batch = []
-    if batch:
-        s.execute(insert(SyncDigestItem).prefix_with("OR REPLACE"), batch)
+_TAKE_OUT = ("DELETE FROM sync_digest_items WHERE kind = ? AND key IN (SELECT value FROM "
+             "json_each(?)) RETURNING case_id, " + ", ".join(f"h{n}" for n in range(_PARTS)))
+_PUT_IN = ("INSERT INTO sync_digest_items (kind, key, case_id, "
+           + ", ".join(f"h{n}" for n in range(_PARTS)) + ") VALUES (?, ?, ?"
+           + ", ?" * _PARTS + ")")  # fmt: skip
+
+
+def _rehash(s: Session, table: str, ids: Sequence[str], sums: Sums) -> None:
+    """Hash the records again: their old items out of the totals, the new ones in (a record
+    no longer here leaves none)."""
+    query, normal, case_at = _reading(table)
+    connection = s.connection()
+    prefix = table.encode() + b"\n"
+    for chunk in batches(ids, _BATCH):
+        listed = json.dumps(list(chunk))
+        for old in connection.exec_driver_sql(_TAKE_OUT, (table, listed)):
+            _count(sums, (old[0] or "", False), old[1:], -1)
+        items = []
+        for row in connection.exec_driver_sql(query, (listed,)):
+            values = [value if convert is None or value is None else convert(value)
+                      for convert, value in zip(normal, row, strict=True)]  # fmt: skip
+            hashed = _parts(prefix + orjson.dumps(values, option=orjson.OPT_SORT_KEYS))
+            case = str(row[case_at]) if case_at >= 0 and row[case_at] is not None else ""
+            _count(sums, (case, False), hashed, 1)
+            items.append((table, values[_ID[table]], case or None, *hashed))
+        if items:
+            connection.exec_driver_sql(_PUT_IN, items)
+
+
+def _count(sums: Sums, key: tuple[str, bool], parts: Iterable[int], sign: int) -> None:
+    total = sums.get(key)
+    if total is None:
+        total = sums[key] = [0] * (_PARTS + 1)
+    total[0] += sign
+    for n, part in enumerate(parts, start=1):
+        total[n] += sign * part
+
+
+_ADD = ("INSERT INTO sync_digest_totals (case_key, changes, count, "
+        + ", ".join(f"h{n}" for n in range(_PARTS)) + ") VALUES (?, ?, ?" + ", ?" * _PARTS
+        + ") ON CONFLICT (case_key, changes) DO UPDATE SET count = count + excluded.count, "
+        + ", ".join(f"h{n} = h{n} + excluded.h{n}" for n in range(_PARTS)))  # fmt: skip
+
+
+def _add(s: Session, sums: Sums) -> None:
+    """Add the step's sums to the running totals."""
+    if sums:
+        s.connection().exec_driver_sql(_ADD, [(case, int(changes), *total) for (case, changes),
+                                              total in sorted(sums.items())])  # fmt: skip
 
 
 def sums(s: Session, cases: Sequence[str] | None) -> tuple[str, str]:
     """(the changes' digest, the records' digest) over ``cases`` (None: every case) and the
     team records, as 64 hex digits each."""
-    parts = [func.coalesce(func.sum(getattr(SyncDigestItem, f"h{n}")), 0) for n in range(_PARTS)]
-    is_change = SyncDigestItem.kind == CHANGES_KIND
+    totals = [func.coalesce(func.sum(part), 0) for part in _H]
     found: dict[bool, int] = {True: 0, False: 0}
 
-    def add(where: Any) -> None:
-        for change, *totals in s.execute(select(is_change, *parts).where(where)
-                                         .group_by(is_change)):  # fmt: skip
-            found[bool(change)] += sum(int(t) << (32 * n) for n, t in enumerate(totals))
+    def add(*where: Any) -> None:
+        for changes, *parts in s.execute(select(SyncDigestTotal.changes, *totals).where(*where)
+                                         .group_by(SyncDigestTotal.changes)):  # fmt: skip
+            found[bool(changes)] += sum(int(t) << (32 * n) for n, t in enumerate(parts))
 
     if cases is None:
-        add(true())
+        add()
     else:
-        add(SyncDigestItem.case_id.is_(None))
-        for start in range(0, len(cases), _BATCH):
-            add(SyncDigestItem.case_id.in_(cases[start : start + _BATCH]))
+        add(SyncDigestTotal.case_key == "")
+        for chunk in batches(cases, _BATCH):
+            add(SyncDigestTotal.case_key.in_(chunk))
     mask = (1 << 256) - 1
     return f"{found[True] & mask:064x}", f"{found[False] & mask:064x}"

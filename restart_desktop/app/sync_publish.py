@@ -18,18 +18,18 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import String, delete, func, select, type_coerce
+from sqlalchemy import String, delete, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.allocation import CaseAudience
-from restart_desktop.domain.merge import bases_of
 from restart_desktop.store.changes import to_json_value, utcnow
 from restart_desktop.store.erasure import ERASED_ENTITY
 from restart_desktop.store.migrate import HEAD_REVISION
@@ -41,10 +41,11 @@ from restart_desktop.store.models import (
     SyncErasedSeq,
     SyncPublished,
 )
-from restart_desktop.sync.audience import Audience, TeamAudiences, group, route_of
+from restart_desktop.sync.audience import ROUTE_KINDS, Audience, TeamAudiences, route_of
+from restart_desktop.sync.bundle import BundleError
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, encrypt, sign, verify
 from restart_desktop.sync.folder import Published, bundle_name, part_name
-from restart_desktop.sync.parts import PartEntry, encode_manifest, encode_part, runs_of
+from restart_desktop.sync.parts import PartEntry, encode_manifest, encode_part_lines, runs_of
 from restart_desktop.sync.roster import Roster
 from restart_desktop.sync.target import Target
 
@@ -83,65 +84,85 @@ def device_keys(session: AppSession) -> DeviceKeys:
         return keys
 
 
-#: The columns of a change as published, read as plain rows: loading 380,000 ORM objects
-#: for a first full export took most of its time.
-#: The JSON and time columns come as the stored text, parsed here by faster means than the
-#: column types' own (they were a third of what was left).
-_COLUMNS = (Change.seq, Change.change_id, Change.device_id, Change.entity, Change.record_id,
-            Change.case_id, Change.base_change_id, type_coerce(Change.bases, String)
-            .label("bases"), Change.hlc, Change.author_id,
-            type_coerce(Change.fields, String).label("fields"),
-            type_coerce(Change.recorded_at, String).label("recorded_at"))  # fmt: skip
+#: A change as published, built by SQLite as one JSON object per row: building 400,000
+#: dictionaries in Python from the columns (and before that, ORM objects) was most of a first
+#: full export. ``recorded_at`` is stored as SQLAlchemy's UTC text, "2026-06-10 13:05:00.000000",
+#: and published as ISO with its offset, "2026-06-10T13:05:00+00:00" (``datetime.isoformat``:
+#: no fraction when it is 0); a value stored otherwise comes out null, worked out in Python.
+_PUBLISHED = literal_column("""json_object(
+    'author_id', author_id, 'base_change_id', base_change_id,
+    'bases', CASE WHEN bases IS NOT NULL AND bases != 'null' THEN json(bases)
+                  WHEN base_change_id IS NOT NULL THEN json_array(base_change_id)
+                  ELSE json_array() END,
+    'case_id', case_id, 'change_id', change_id, 'device_id', device_id, 'entity', entity,
+    'fields', json(fields), 'hlc', hlc, 'record_id', record_id,
+    'recorded_at', CASE WHEN length(recorded_at) = 26 AND substr(recorded_at, 11, 1) = ' '
+        THEN substr(recorded_at, 1, 10) || 'T' || CASE WHEN substr(recorded_at, 20) = '.000000'
+            THEN substr(recorded_at, 12, 8) ELSE substr(recorded_at, 12) END || '+00:00' END,
+    'seq', seq)""", String)  # fmt: skip
 
 
-def _change_dict(row: Any) -> dict[str, object]:
-    bases = orjson.loads(row.bases) if row.bases is not None else None
-    recorded_at = dt.datetime.fromisoformat(row.recorded_at).replace(tzinfo=dt.UTC)
-    return {
-        "change_id": row.change_id,
-        "device_id": row.device_id,
-        "seq": row.seq,
-        "entity": row.entity,
-        "record_id": row.record_id,
-        "case_id": row.case_id,
-        "base_change_id": row.base_change_id,
-        "bases": list(bases_of(bases, row.base_change_id)),
-        "hlc": row.hlc,
-        "author_id": row.author_id,
-        "fields": orjson.loads(row.fields),
-        "recorded_at": recorded_at.isoformat(),  # stored as UTC (store.types.UtcDateTime)
-    }
+class Line(NamedTuple):
+    """One change as published: its sequence, its case (None: a team record), its kind of
+    record, and its JSON line (keys sorted; the ``fields`` object as stored)."""
+
+    seq: int
+    case_id: str | None
+    entity: str
+    text: bytes
 
 
-def _stub(device: str, seq: int, hlc: str) -> dict[str, object]:
-    return {"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
+def _held(s: Session, device: str, first: int, last: int) -> dict[int, Line]:
+    """This device's changes held from ``first`` to ``last`` as published, by sequence."""
+    query = select(Change.seq, Change.case_id, Change.entity, _PUBLISHED,
+                   type_coerce(Change.recorded_at, String)).where(
+        Change.device_id == device, Change.seq.between(first, last))  # fmt: skip
+    held: dict[int, Line] = {}
+    for seq, case_id, entity, line, stored_at in s.execute(query):
+        text = line.encode()
+        if b'"recorded_at":null' in text:  # stored otherwise: its time worked out here
+            change = orjson.loads(text)
+            change["recorded_at"] = dt.datetime.fromisoformat(stored_at).replace(
+                tzinfo=dt.UTC).isoformat()  # stored as UTC (store.types.UtcDateTime)
+            text = orjson.dumps(change, option=orjson.OPT_SORT_KEYS)
+        held[seq] = Line(seq, case_id, entity, text)
+    return held
+
+
+def _stub(device: str, seq: int, hlc: str) -> Line:
+    stub = {"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
             "entity": ERASED_ENTITY, "record_id": "", "case_id": None, "base_change_id": None,
             "bases": [], "hlc": hlc, "author_id": "", "fields": {},
             "recorded_at": to_json_value(utcnow())}  # fmt: skip
+    return Line(seq, None, ERASED_ENTITY, orjson.dumps(stub, option=orjson.OPT_SORT_KEYS))
 
 
-def changes_in(
-    s: Session, device: str, first: int, last: int, stubs_upto: int = 0
-) -> list[dict[str, object]]:
+def lines_in(s: Session, device: str, first: int, last: int, stubs_upto: int = 0) -> list[Line]:
     """This device's changes from ``first`` up to ``last`` as published, in sequence, up to
     the first one not held. A change of a case erased under the retention rule is published
     as a stub: its place in the sequence only; so is any change not held up to
     ``stubs_upto`` (already published once, and erased since)."""
-    held = {row.seq: _change_dict(row) for row in s.execute(
-        select(*_COLUMNS).where(Change.device_id == device, Change.seq.between(first, last)))}
+    held = _held(s, device, first, last)
     erased = dict(s.execute(select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
         SyncErasedSeq.seq.between(first, last))).all())  # fmt: skip
-    changes: list[dict[str, object]] = []
+    lines: list[Line] = []
     for seq in range(first, last + 1):
         if seq in held:
-            changes.append(held[seq])
+            lines.append(held[seq])
         elif seq in erased:
-            changes.append(_stub(device, seq, erased[seq]))
+            lines.append(_stub(device, seq, erased[seq]))
         elif seq <= stubs_upto:
-            changes.append(_stub(device, seq, _STUB_CLOCK))
+            lines.append(_stub(device, seq, _STUB_CLOCK))
         else:
             break
-    return changes
+    return lines
+
+
+def changes_in(
+    s: Session, device: str, first: int, last: int, stubs_upto: int = 0
+) -> list[dict[str, Any]]:
+    """The changes of ``lines_in`` as dictionaries."""
+    return [orjson.loads(line.text) for line in lines_in(s, device, first, last, stubs_upto)]
 
 
 # --- this device's own folder: what is really there ------------------------------------------
@@ -277,20 +298,19 @@ def _publish_range(session: AppSession, target: Target, roster: Roster,
     published: list[Published] = []
     while first <= last:
         with session.db.read() as s:
-            changes = changes_in(s, session.device_id, first,
-                                 min(last, first + MAX_CHANGES_PER_BUNDLE - 1), stubs_upto)
-        if not changes:
+            lines = lines_in(s, session.device_id, first,
+                             min(last, first + MAX_CHANGES_PER_BUNDLE - 1), stubs_upto)
+        if not lines:
             break
-        final = int(str(changes[-1]["seq"]))
-        published.append(_publish(session, target, roster, changes, first, final))
-        first = final + 1
+        published.append(_publish(session, target, roster, lines))
+        first = lines[-1].seq + 1
     return published
 
 
 def _audiences(session: AppSession, team: TeamAudiences,
-               changes: Sequence[dict[str, object]]) -> dict[str, Audience]:  # fmt: skip
-    """Change id -> the devices entitled to it, by this laptop's case index now."""
-    cases = sorted({str(c["case_id"]) for c in changes if c.get("case_id")})
+               lines: Sequence[Line]) -> dict[int, Audience]:  # fmt: skip
+    """Sequence -> the devices entitled to that change, by this laptop's case index now."""
+    cases = sorted({line.case_id for line in lines if line.case_id})
     known: dict[str, CaseAudience] = {}
     columns = (SyncCaseIndex.case_id, SyncCaseIndex.created_by,
                SyncCaseIndex.allocated_worker_id, SyncCaseIndex.shared_with)  # fmt: skip
@@ -303,35 +323,61 @@ def _audiences(session: AppSession, team: TeamAudiences,
     # The writing laptop can always open its own changes again: a case erased from it and
     # come back brings back what it wrote itself, which no other laptop may publish.
     own = frozenset({session.device_id}) & team.everyone
-    return {str(c["change_id"]): own | team.of_change(
-        str(c["case_id"]) if c.get("case_id") else None, str(c["entity"]),
-        known.get(str(c["case_id"]))) for c in changes}  # fmt: skip
+    return {line.seq: own | team.of_change(line.case_id, line.entity,
+                                           known.get(line.case_id) if line.case_id else None)
+            for line in lines}  # fmt: skip
 
 
-def _publish(session: AppSession, target: Target, roster: Roster,
-             changes: Sequence[dict[str, object]], first: int, final: int,
-             generation: int = 1) -> Published:  # fmt: skip
-    """Publish changes ``first`` to ``final`` as a format 3 bundle: one part per audience
-    (each encrypted to its devices and the recovery identity, and signed), then the manifest
-    listing them (encrypted to every member, signed): the manifest is the commit point."""
-    keys, device = device_keys(session), session.device_id
-    team = TeamAudiences.of(roster)
+@dataclass(frozen=True)
+class _Sealed:
+    """A format 3 bundle ready to write: its parts (name, ciphertext, signature), then its
+    manifest (the bundle itself, listing them)."""
+
+    first: int
+    final: int
+    generation: int
+    parts: tuple[tuple[str, bytes, bytes], ...]
+    ciphertext: bytes
+    signature: bytes
+
+
+def _seal(session: AppSession, keys: DeviceKeys, team: TeamAudiences, lines: Sequence[Line],
+          generation: int = 1) -> _Sealed:  # fmt: skip
+    """Changes ``lines`` (consecutive, of this device) as a format 3 bundle: one part per
+    audience, each encrypted to its devices and the recovery identity and signed, then the
+    manifest listing them, encrypted to every member and signed."""
+    device = session.device_id
+    first, final = lines[0].seq, lines[-1].seq
+    if final - first + 1 != len(lines):
+        raise BundleError("the changes of a bundle must be consecutive in sequence")
     name = bundle_name(first, final, generation)
+    audiences = _audiences(session, team, lines)
+    groups: dict[Audience, list[Line]] = {}
+    for line in lines:
+        groups.setdefault(audiences[line.seq], []).append(line)
     entries: list[PartEntry] = []
     parts: list[tuple[str, bytes, bytes]] = []
-    for audience, members in group(changes, _audiences(session, team, changes)):
-        ciphertext = encrypt(encode_part(device, HEAD_REVISION, first, final, members),
+    for audience, members in sorted(groups.items(), key=lambda item: sorted(item[0])):
+        seqs = [line.seq for line in members]
+        ciphertext = encrypt(encode_part_lines(device, HEAD_REVISION, first, final, seqs,
+                                               [line.text for line in members]),
                              team.age_recipients(audience))  # fmt: skip
         part = part_name(name, ciphertext)
         parts.append((part, ciphertext, sign(ciphertext, keys, device, part)))
-        entries.append(PartEntry(part, tuple(sorted(audience)),
-                                 runs_of([int(str(c["seq"])) for c in members]), len(members),
+        entries.append(PartEntry(part, tuple(sorted(audience)), runs_of(seqs), len(members),
                                  hashlib.sha256(ciphertext).hexdigest()))  # fmt: skip
-    target.publish_parts(device, parts)  # all of them before the manifest that lists them
-    routes = [route for route in map(route_of, changes) if route is not None]
+    routes = [route for route in (route_of(orjson.loads(line.text)) for line in lines
+                                  if line.entity in ROUTE_KINDS) if route is not None]  # fmt: skip
     ciphertext = encrypt(encode_manifest(device, HEAD_REVISION, first, final, entries, routes),
                          team.age_recipients(team.everyone))  # fmt: skip
-    signature = sign(ciphertext, keys, device, name)
+    return _Sealed(first, final, generation, tuple(parts), ciphertext,
+                   sign(ciphertext, keys, device, name))  # fmt: skip
+
+
+def _write(target: Target, keys: DeviceKeys, device: str, sealed: _Sealed) -> Published:
+    """Put a sealed bundle in this device's place in the export: its parts first, then the
+    manifest that lists them (checked as it lands)."""
+    name = bundle_name(sealed.first, sealed.final, sealed.generation)
 
     def intact(data: bytes, sig: bytes) -> bool:
         try:
@@ -340,9 +386,23 @@ def _publish(session: AppSession, target: Target, roster: Roster,
             return False
         return True
 
-    item = target.publish(device, first, final, ciphertext, signature, generation, intact)
-    _record(session, [(item, len(ciphertext))])
+    target.publish_parts(device, sealed.parts)  # all of them before the manifest
+    return target.publish(device, sealed.first, sealed.final, sealed.ciphertext,
+                          sealed.signature, sealed.generation, intact)  # fmt: skip
+
+
+def _publish(session: AppSession, target: Target, roster: Roster,
+             lines: Sequence[Line], generation: int = 1) -> Published:  # fmt: skip
+    keys = device_keys(session)
+    sealed = _seal(session, keys, TeamAudiences.of(roster), lines, generation)
+    item = _write(target, keys, session.device_id, sealed)
+    _record(session, [(item, len(sealed.ciphertext))])
     return item
+
+
+#: Bundles published before their record is written (one transaction): a bundle published
+#: and not yet recorded when the process stops is verified and recorded at the next sync.
+_RECORD_EVERY = 25
 
 
 def export_changes(
@@ -355,20 +415,51 @@ def export_changes(
     """Publish this device's changes made since its last bundle in the target, as bundles of
     at most MAX_CHANGES_PER_BUNDLE. Safe to run again after any interruption: the position is
     read from the bundles of this device really there (``position``: as the sync has just
-    checked), so nothing is published twice and nothing skipped."""
-    device = session.device_id
+    checked), so nothing is published twice and nothing skipped.
+
+    A bundle is written to the export (mostly waiting for the disk) on a thread of its own
+    while the next is read and sealed; one at a time, in order, so the export never holds a
+    bundle without the ones before it."""
+    device, keys = session.device_id, device_keys(session)
+    team = TeamAudiences.of(roster)
     last = check_own_folder(session, target).position if position is None else position
     published: list[Published] = []
-    while True:
-        with session.db.read() as s:
-            changes = changes_in(s, device, last + 1, last + MAX_CHANGES_PER_BUNDLE)
-        if not changes:
-            return published
-        first, final = int(str(changes[0]["seq"])), int(str(changes[-1]["seq"]))
-        published.append(_publish(session, target, roster, changes, first, final))
-        last = final
+    unrecorded: list[tuple[Published, int]] = []
+    writing: Future[Published] | None = None
+    size = 0
+
+    def landed() -> None:  # the bundle being written is in the export: count it
+        nonlocal writing
+        if writing is None:
+            return
+        item, writing = writing.result(), None
+        published.append(item)
+        unrecorded.append((item, size))
+        if len(unrecorded) >= _RECORD_EVERY:
+            _record(session, unrecorded)
+            unrecorded.clear()
         if sent is not None:
             sent(len(published))  # may raise Cancelled: what is published stays published
+
+    with ThreadPoolExecutor(1, thread_name_prefix="restart-publish") as pool:
+        try:
+            while True:
+                with session.db.read() as s:
+                    lines = lines_in(s, device, last + 1, last + MAX_CHANGES_PER_BUNDLE)
+                sealed = _seal(session, keys, team, lines) if lines else None
+                landed()
+                if sealed is None:
+                    return published
+                writing, size = pool.submit(_write, target, keys, device, sealed), len(
+                    sealed.ciphertext)  # fmt: skip
+                last = sealed.final
+        finally:
+            if writing is not None:  # stopped (cancelled, an error): let it land, then record
+                try:
+                    unrecorded.append((writing.result(), size))
+                except Exception:  # the error that stopped the sync is the one said
+                    pass
+            _record(session, unrecorded)
 
 
 def _republish(session: AppSession, target: Target, item: Published,
@@ -379,13 +470,11 @@ def _republish(session: AppSession, target: Target, item: Published,
     (a restored copy?): not its to redo."""
     with session.db.read() as s:
         ours = s.get(SyncPublished, (item.from_seq, item.to_seq)) is not None
-        changes = changes_in(s, item.device_id, item.from_seq, item.to_seq,
-                             stubs_upto=item.to_seq if ours else 0)  # fmt: skip
-    if len(changes) != item.to_seq - item.from_seq + 1:
+        lines = lines_in(s, item.device_id, item.from_seq, item.to_seq,
+                         stubs_upto=item.to_seq if ours else 0)  # fmt: skip
+    if len(lines) != item.to_seq - item.from_seq + 1:
         return False
-    again = replace(item, generation=item.generation + 1)
-    _publish(session, target, roster, changes, item.from_seq, item.to_seq,
-             again.generation)  # fmt: skip
+    _publish(session, target, roster, lines, item.generation + 1)
     target.retire(item)
     return True
 

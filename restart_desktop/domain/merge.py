@@ -128,6 +128,9 @@ def _same(values: Sequence[Any]) -> bool:
 
 def merge(changes: Sequence[ChangeInfo], rules: Rules) -> Merged | None:
     """The record's current state from its changes; None while its creation is not here."""
+    if len(changes) == 1 and not changes[0].bases:  # a record new here with its creation
+        only = changes[0]  # only: what the general case below works out (most of an import)
+        return Merged(dict(only.fields), only, only)
     unique = {c.change_id: c for c in changes}
     ordered = sorted(unique.values(), key=lambda c: c.order)
     creations = [c for c in ordered if not c.bases]

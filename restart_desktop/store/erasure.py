@@ -36,6 +36,10 @@ from restart_desktop.store.models import (
 #: A change of an erased case in a bundle published again: it keeps the sequence unbroken
 #: and says nothing else (``sync.apply`` skips it).
 ERASED_ENTITY = "erased"
+#: The cases erased since the sync digest last looked, and the highest change row left then
+#: (JSON): the digest takes their changes and records out of its running totals
+#: (``app.sync_digest``), and reads again the change rows written after it.
+DIGEST_ERASED = "sync_digest_erased"
 
 
 def erasures_here(s: Session, case_ids: Iterable[str], *, device_id: str | None = None,
@@ -119,10 +123,23 @@ def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: boo
             for name in (*(t.name for t in person_tables), Person.__tablename__):
                 note_touched(s, case, name)
         s.execute(delete(Change).where(of_cases))
+    _tell_digest(s, case_ids)
     for _name, sql in triggers:
         s.connection().exec_driver_sql(sql)  # as written by the migration, not re-typed
     if optimize:
         optimize_search_index(s)
+
+
+def _tell_digest(s: Session, case_ids: Sequence[str]) -> None:
+    """Leave the erased cases for the sync digest, with the highest change row left: SQLite
+    may give a row written next a number the digest has already read past."""
+    found = s.get(LocalSetting, DIGEST_ERASED)
+    before = json.loads(found.value) if found is not None else {"cases": [], "rowid": None}
+    highest = int(s.execute(text("SELECT coalesce(max(rowid), 0) FROM changes")).scalar_one())
+    if before["rowid"] is not None:
+        highest = min(highest, int(before["rowid"]))
+    cases = sorted({*before["cases"], *case_ids})
+    s.merge(LocalSetting(key=DIGEST_ERASED, value=json.dumps({"cases": cases, "rowid": highest})))
 
 
 def optimize_search_index(s: Session) -> None:

@@ -659,10 +659,10 @@ class SyncPublished(Base):
 
 
 class SyncDigestItem(Base):
-    """One change held, or one synced record's current state, as a 256-bit hash in eight
-    32-bit parts (local, never synced): the digest is their sum over the laptop's cases,
-    which SQL adds up, kept current from the changes written since the last digest rather
-    than worked out again from the whole database."""
+    """One synced record's current state as a 256-bit hash in eight 32-bit parts (local,
+    never synced), kept so that the record's part of the running totals can be taken out
+    when it changes (``SyncDigestTotal``). A change's hash never changes: changes have no
+    items since schema 0021."""
 
     __tablename__ = "sync_digest_items"
     __table_args__ = (Index("ix_sync_digest_items_case_id", "case_id"),)
@@ -670,6 +670,27 @@ class SyncDigestItem(Base):
     kind: Mapped[str] = mapped_column(String(64), primary_key=True)  # "changes" or a table
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # change id or record id
     case_id: Mapped[str | None] = mapped_column(String(36))  # None: counted on every laptop
+    h0: Mapped[int] = mapped_column(Integer)
+    h1: Mapped[int] = mapped_column(Integer)
+    h2: Mapped[int] = mapped_column(Integer)
+    h3: Mapped[int] = mapped_column(Integer)
+    h4: Mapped[int] = mapped_column(Integer)
+    h5: Mapped[int] = mapped_column(Integer)
+    h6: Mapped[int] = mapped_column(Integer)
+    h7: Mapped[int] = mapped_column(Integer)
+
+
+class SyncDigestTotal(Base):
+    """The digest's running totals (local, never synced): per case ("" for the team records)
+    and per half (the changes held, or the records' current state), how many items and the
+    sum of each of their eight parts. A digest adds up the rows of the laptop's cases, not
+    every item: its cost follows the cases, and keeping it follows the changes written."""
+
+    __tablename__ = "sync_digest_totals"
+
+    case_key: Mapped[str] = mapped_column(String(36), primary_key=True)  # "": team records
+    changes: Mapped[bool] = mapped_column(Boolean, primary_key=True)  # False: the records
+    count: Mapped[int] = mapped_column(Integer)
     h0: Mapped[int] = mapped_column(Integer)
     h1: Mapped[int] = mapped_column(Integer)
     h2: Mapped[int] = mapped_column(Integer)

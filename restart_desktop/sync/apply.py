@@ -14,9 +14,9 @@ import datetime as dt
 import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Date, delete, insert, inspect, select, text
+from sqlalchemy import Date, Table, delete, inspect, select, text
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.allocation import receives_case
@@ -24,6 +24,7 @@ from restart_desktop.domain.merge import ChangeInfo, Merged, bases_of, merge, ru
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.domain.roles import keeps_entity
 from restart_desktop.store.batches import batches
+from restart_desktop.store.bulk import among, insert_changes, insert_rows
 from restart_desktop.store.case_index import (
     audiences,
     case_of_change,
@@ -119,23 +120,30 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
     ids = list(dict.fromkeys(str(raw["change_id"]) for raw in raws))
     held: set[str] = set()
     for chunk in batches(ids):
-        held.update(s.scalars(select(Change.change_id).where(Change.change_id.in_(chunk))))
+        held.update(s.scalars(select(Change.change_id).where(among(Change.change_id, chunk))))
     new: dict[str, Mapping[str, Any]] = {}
     for raw in raws:
         change_id = str(raw["change_id"])
         if change_id not in held and change_id not in new:
             new[change_id] = raw
-    if new:
-        s.execute(insert(Change), [
-            {**{k: raw[k] for k in ("change_id", "device_id", "seq", "entity", "record_id",
-                                    "base_change_id", "hlc", "author_id", "fields")},
-             "bases": raw.get("bases"),
-             "case_id": case_of_change(s, raw),
-             "recorded_at": read_utc(str(raw["recorded_at"]))}
-            for raw in new.values()
-        ])  # fmt: skip
     touched = dict.fromkeys((str(r["entity"]), str(r["record_id"])) for r in new.values())
-    refused = settle(s, list(touched))
+    # The records' changes held already, read before the new ones are written: those are
+    # here in memory (reading them back was a tenth of a first import).
+    loaded = _changes(s, [record_id for _, record_id in touched])
+    rows = []
+    for raw in new.values():
+        recorded_at = read_utc(str(raw["recorded_at"]))
+        rows.append({**{k: raw[k] for k in ("change_id", "device_id", "seq", "entity",
+                                            "record_id", "base_change_id", "hlc", "author_id",
+                                            "fields")},
+                     "bases": raw.get("bases"), "case_id": case_of_change(s, raw),
+                     "recorded_at": recorded_at})  # fmt: skip
+        loaded.setdefault(str(raw["record_id"]), []).append(ChangeInfo(
+            str(raw["change_id"]), str(raw["hlc"]),
+            bases_of(raw.get("bases"), raw.get("base_change_id")), dict(raw["fields"]),
+            str(raw["author_id"]), recorded_at.isoformat()))  # fmt: skip
+    insert_changes(s, rows)
+    refused = settle(s, list(touched), loaded=loaded)
     # A case erased under the retention rule is erased here too, with its changes.
     ending = sorted({str(raw["fields"].get("case_id")) for raw in new.values()
                      if raw["entity"] == Erasure.__tablename__
@@ -198,21 +206,27 @@ def keep_for_this_laptop(
     return kept
 
 
-def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool = True) -> int:
+def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool = True,
+           loaded: dict[str, list[ChangeInfo]] | None = None) -> int:  # fmt: skip
     """Work out the current state of ``records`` (entity, id) and of the records waiting for
-    them, from their changes; returns the status moves refused."""
+    them, from their changes (``loaded``: every change of ``records``, by record id, when the
+    caller has them); returns the status moves refused."""
     keys = dict.fromkeys(records)
     if all_pending:
         keys.update(dict.fromkeys((p.entity, p.record_id) for p in s.scalars(select(SyncPending))))
     if not keys:
         return 0
     record_ids = [record_id for _, record_id in keys]
-    loaded = _changes(s, record_ids)
+    if loaded is None:
+        loaded = _changes(s, record_ids)
+    else:
+        known = {record_id for _, record_id in records}
+        loaded.update(_changes(s, [r for r in record_ids if r not in known]))
     rows = _rows(s, list(keys))
     detected = _detected(s, record_ids)
     for chunk in batches(record_ids):
-        s.execute(delete(SyncConflict).where(SyncConflict.record_id.in_(chunk)))
-        s.execute(delete(SyncPending).where(SyncPending.record_id.in_(chunk)))
+        s.execute(delete(SyncConflict).where(among(SyncConflict.record_id, chunk)))
+        s.execute(delete(SyncPending).where(among(SyncPending.record_id, chunk)))
     waiting: list[tuple[str, str]] = []
     refused = 0
     merged: dict[tuple[str, str], Merged] = {}
@@ -251,7 +265,7 @@ def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool 
     # Parents before children: with no foreign key outstanding, SQLite never has to look for
     # orphans when a parent arrives (a scan of the child table per row, without an index).
     for model in sorted(new_rows, key=lambda m: _TABLE_ORDER[m.__tablename__]):
-        s.execute(insert(model), new_rows[model])
+        insert_rows(s, cast(Table, model.__table__), new_rows[model])
     waiting.extend(todo)
     now = utcnow()
     for entity, record_id in waiting:
@@ -264,7 +278,7 @@ def _changes(s: Session, record_ids: Sequence[str]) -> dict[str, list[ChangeInfo
     columns = (Change.change_id, Change.hlc, Change.bases, Change.base_change_id, Change.fields,
                Change.author_id, Change.recorded_at, Change.record_id)  # fmt: skip
     for chunk in batches(list(dict.fromkeys(record_ids))):
-        for row in s.execute(select(*columns).where(Change.record_id.in_(chunk))):
+        for row in s.execute(select(*columns).where(among(Change.record_id, chunk))):
             found.setdefault(row.record_id, []).append(change_info(row))
     return found
 
@@ -277,8 +291,12 @@ def _rows(s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], 
     for entity, record_ids in by_entity.items():
         model = MODELS[entity]
         for chunk in batches(record_ids):
-            for row in s.scalars(select(model).where(model.id.in_(chunk))):
-                found[(entity, row.id)] = row
+            # Usually none are here yet (the records are new): their ids first, so that
+            # only those here become ORM objects.
+            here = list(s.scalars(select(model.id).where(among(model.id, chunk))))
+            if here:
+                for row in s.scalars(select(model).where(among(model.id, here))):
+                    found[(entity, row.id)] = row
     return found
 
 
@@ -291,7 +309,7 @@ def _detected(
                SyncConflict.detected_at)  # fmt: skip
     for chunk in batches(list(dict.fromkeys(record_ids))):
         for record_id, name, change_ids, detected_at in s.execute(
-            select(*columns).where(SyncConflict.record_id.in_(chunk))
+            select(*columns).where(among(SyncConflict.record_id, chunk))
         ):
             found[(record_id, name)] = (tuple(change_ids), detected_at)
     return found
@@ -320,7 +338,8 @@ def _existing_parents(
     for table, ids in wanted.items():
         model = MODELS[table]
         for chunk in batches(sorted(ids)):
-            found.update((table, i) for i in s.scalars(select(model.id).where(model.id.in_(chunk))))
+            here = s.scalars(select(model.id).where(among(model.id, chunk)))
+            found.update((table, i) for i in here)
     return found
 
 
@@ -336,11 +355,13 @@ def _new_row(model: type[SyncedRecord], record_id: str, result: Merged) -> dict[
     convert = _converters(model)
     for name, value in result.values.items():
         values[name] = convert[name](value) if value is not None and name in convert else value
+    created_at = read_utc(result.created.recorded_at)
     values.update(
         id=record_id,
-        created_at=read_utc(result.created.recorded_at),
+        created_at=created_at,
         created_by=result.created.author_id,
-        updated_at=read_utc(result.latest.recorded_at),
+        updated_at=(created_at if result.latest is result.created
+                    else read_utc(result.latest.recorded_at)),  # fmt: skip
         updated_by=result.latest.author_id,
         last_change_id=result.latest.change_id,
     )

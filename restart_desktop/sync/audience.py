@@ -28,7 +28,7 @@ from restart_desktop.sync.roster import Roster
 Audience = frozenset[str]  # device ids
 
 #: The fields of a case's changes that say who the case is for (``store.case_index``).
-_ROUTE_KINDS = ("people", "handovers")
+ROUTE_KINDS = ("people", "handovers")  # the kinds of change that say who a case is for
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def group(changes: Sequence[Mapping[str, Any]],
 def route_of(change: Mapping[str, Any]) -> dict[str, Any] | None:
     """What a change says about who its case is for, as ids only (no name, no note): None
     for a change that says nothing of it."""
-    if change["entity"] not in _ROUTE_KINDS:
+    if change["entity"] not in ROUTE_KINDS:
         return None
     fields = change.get("fields") or {}
     kept: dict[str, Any] = {}

@@ -70,12 +70,20 @@ def encode_bundle(device_id: str, schema: str, changes: Sequence[Mapping[str, An
         raise BundleError("a device publishes only its own changes")
     lines = [_line({key: change[key] for key in CHANGE_KEYS
                     if key != "case_id" or key in change}) for change in changes]  # fmt: skip
+    return encode_lines(device_id, schema, seqs[0], lines)
+
+
+def encode_lines(device_id: str, schema: str, from_seq: int, lines: Sequence[bytes]) -> bytes:
+    """The plaintext of a bundle of changes already written as JSON lines (keys sorted), the
+    device's changes from ``from_seq`` on, consecutive (the caller has checked)."""
+    if not lines:
+        raise BundleError("a bundle holds at least one change")
     body = b"\n".join(lines)
     header = {
         "format": FORMAT,
         "device": device_id,
-        "from_seq": seqs[0],
-        "to_seq": seqs[-1],
+        "from_seq": from_seq,
+        "to_seq": from_seq + len(lines) - 1,
         "schema": schema,
         "count": len(lines),
         "digest": hashlib.sha256(body).hexdigest(),

@@ -78,13 +78,21 @@ def _compress(data: bytes) -> bytes:
 def encode_part(device_id: str, schema: str, first: int, last: int,
                 changes: Sequence[Mapping[str, Any]]) -> bytes:  # fmt: skip
     """The plaintext of a part: the changes of one audience in the bundle ``first``-``last``."""
-    seqs = [int(c["seq"]) for c in changes]
-    if not changes or seqs != sorted(set(seqs)) or seqs[0] < first or seqs[-1] > last:
-        raise BundleError("a part holds changes of its bundle's range, in sequence order")
     if any(c["device_id"] != device_id for c in changes):
         raise BundleError("a device publishes only its own changes")
     lines = [_dump({key: change[key] for key in CHANGE_KEYS
                     if key != "case_id" or key in change}) for change in changes]  # fmt: skip
+    return encode_part_lines(device_id, schema, first, last,
+                             [int(c["seq"]) for c in changes], lines)  # fmt: skip
+
+
+def encode_part_lines(device_id: str, schema: str, first: int, last: int,
+                      seqs: Sequence[int], lines: Sequence[bytes]) -> bytes:  # fmt: skip
+    """The same from changes already written as JSON lines (keys sorted) by the publisher,
+    with their sequence numbers."""
+    if not lines or len(seqs) != len(lines) or list(seqs) != sorted(set(seqs)) \
+            or seqs[0] < first or seqs[-1] > last:
+        raise BundleError("a part holds changes of its bundle's range, in sequence order")
     body = b"\n".join(lines)
     header = {"format": PART_FORMAT, "device": device_id, "from_seq": first, "to_seq": last,
               "schema": schema, "count": len(lines),

@@ -7,11 +7,15 @@ import os
 import shutil
 from pathlib import Path
 
+import orjson
 import pytest
+from sqlalchemy import select, text
 
-from restart_desktop.app import sync
+from restart_desktop.app import sync, sync_publish
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
+from restart_desktop.domain.merge import bases_of
+from restart_desktop.store.models import Change
 from restart_desktop.sync.envelope import DeviceKeys, verify
 from restart_desktop.sync.folder import FolderTarget
 from restart_desktop.sync.parts import decode_part, manifest_of
@@ -106,3 +110,34 @@ def test_the_standard_age_tool_decrypts_a_bundle(
         seqs += [c["seq"] for c in decode_part(plain, enrolled.device_id, part, found.from_seq,
                                                found.to_seq)]  # fmt: skip
     assert sorted(seqs) == list(range(published.from_seq, published.to_seq + 1))
+
+
+def test_a_change_published_is_the_change_held(enrolled: AppSession) -> None:
+    """SQLite writes each published line (issue 24): it must say what the change held says,
+    key for key, with keys sorted, the time as ISO UTC (no fraction when it is 0), ``bases``
+    as a list, and a time stored some other way still published right."""
+    cases = CaseService(enrolled)
+    case = cases.create_case(CaseFields(given_name="Testy", family_name="Lineson")).case_id
+    cases.update_case(case, CaseFields(given_name="Testy", family_name="Lineson-Ünïcode \"q\"\t"))
+    with enrolled.db.write() as s:  # the first change at a whole second, stored otherwise
+        first = s.scalars(select(Change).order_by(Change.seq).limit(1)).one()
+        s.execute(text("UPDATE changes SET recorded_at = '2026-06-10T13:05:00' WHERE "
+                       "change_id = :id"), {"id": first.change_id})  # fmt: skip
+    with enrolled.db.read() as s:
+        held = list(s.scalars(select(Change).where(Change.device_id == enrolled.device_id)
+                              .order_by(Change.seq)))  # fmt: skip
+        lines = sync_publish.lines_in(s, enrolled.device_id, 1, held[-1].seq)
+    assert [line.seq for line in lines] == [change.seq for change in held]
+    for change, line in zip(held, lines, strict=True):
+        published = orjson.loads(line.text)
+        assert list(published) == sorted(published)
+        assert published == {
+            "change_id": change.change_id, "device_id": change.device_id, "seq": change.seq,
+            "entity": change.entity, "record_id": change.record_id, "case_id": change.case_id,
+            "base_change_id": change.base_change_id,
+            "bases": list(bases_of(change.bases, change.base_change_id)), "hlc": change.hlc,
+            "author_id": change.author_id, "fields": change.fields,
+            "recorded_at": change.recorded_at.isoformat(),
+        }  # fmt: skip
+        assert line.case_id == change.case_id
+    assert orjson.loads(lines[0].text)["recorded_at"] == "2026-06-10T13:05:00+00:00"

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import SyncService, holdings
 from restart_desktop.app.sync_digest import bring_up_to_date, reset
-from restart_desktop.store.models import Change
+from restart_desktop.app.sync_digest import sums as digest_sums
+from restart_desktop.store.erasure import erase_cases
+from restart_desktop.store.models import Change, Person
 from tests.support.team import make_team
 
 
@@ -53,4 +57,77 @@ def test_a_new_note_costs_its_own_changes_and_the_digest_is_the_same_as_from_scr
         assert result.differs_from == ()
     finally:
         supervisor.close()
+        worker.close()
+
+
+def _from_scratch(session: AppSession) -> dict[str, Any]:
+    with session.db.write() as s:
+        reset(s)
+    return holdings(session)
+
+
+def _up_to_date_on(session: AppSession, day: dt.date) -> None:
+    while True:
+        with session.db.write() as s:
+            if not bring_up_to_date(s, day):
+                return
+
+
+def test_an_erased_case_leaves_the_running_totals_as_from_scratch(tmp_path: Path) -> None:
+    """Cases erased (retention, or a closed case off a worker's laptop) take their changes
+    and records out of the totals at the next digest, without working anything out again;
+    the change rows written after an erasure are taken in although SQLite may number them
+    below rows already read."""
+    team = make_team(tmp_path / "team", workers=1)
+    worker = team.laptops[1].open()
+    try:
+        cases = CaseService(worker)
+        made = [cases.create_case(CaseFields(given_name="Testy", family_name=f"Erased{n}"))
+                .case_id for n in range(3)]  # fmt: skip
+        NoteService(worker).finalise(DraftFields(
+            person_id=made[2], contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+            text="Fictional contact of the last case"), confirmed=True)  # fmt: skip
+        before = holdings(worker)
+        with worker.db.write() as s:  # the newest change rows go: their numbers come again
+            erase_cases(s, [made[2]], worker.device_id, scrub=False)
+        cases.create_case(CaseFields(given_name="Testy", family_name="Afterwards"))
+        with worker.db.write() as s:
+            taken_out = bring_up_to_date(s, worker.clock.today())
+        assert taken_out == 1  # the one case, not the database
+        after = holdings(worker)
+        assert after["changes"] != before["changes"] and after["state"] != before["state"]
+        assert _from_scratch(worker) == after
+    finally:
+        worker.close()
+
+
+def test_a_record_altered_without_a_change_shows_the_next_day(tmp_path: Path) -> None:
+    """Once a day the records are hashed again and the changes counted: a record altered
+    or a change removed behind the sync's back (a bug, a disk error, a hand edit) shows."""
+    team = make_team(tmp_path / "team", workers=1)
+    worker = team.laptops[1].open()
+    try:
+        case = CaseService(worker).create_case(
+            CaseFields(given_name="Testy", family_name="Altered")).case_id  # fmt: skip
+        today = worker.clock.today()
+        _up_to_date_on(worker, today)
+        with worker.db.read() as s:
+            before = digest_sums(s, None)
+        with worker.db.write() as s:  # behind the sync's back: no change written
+            s.execute(update(Person).where(Person.id == case).values(given_name="Hand"))
+            s.execute(delete(Change).where(Change.change_id == s.scalars(
+                select(Change.change_id).order_by(Change.seq).limit(1)).one()))  # fmt: skip
+        _up_to_date_on(worker, today)
+        with worker.db.read() as s:
+            assert digest_sums(s, None) == before  # the same day: not seen yet
+        _up_to_date_on(worker, today + dt.timedelta(days=1))
+        with worker.db.read() as s:
+            next_day = digest_sums(s, None)
+        assert next_day[0] != before[0] and next_day[1] != before[1]
+        with worker.db.write() as s:
+            reset(s)
+        _up_to_date_on(worker, today + dt.timedelta(days=1))
+        with worker.db.read() as s:
+            assert digest_sums(s, None) == next_day
+    finally:
         worker.close()

@@ -98,6 +98,10 @@ def measure(data_dir: Path) -> None:
         for request in service.requests():
             service.approve(request.device_id)
 
+        with demo.db.read() as s:
+            notes = s.execute(select(func.count()).select_from(ContactNote)).scalar_one()
+            people = s.execute(select(func.count()).select_from(Person)).scalar_one()
+        print(f"Team: {people:,} people, {notes:,} notes; {LAPTOPS} worker laptops", flush=True)
         export_s = timed(lambda: SyncService(demo).sync_now())
         with psycopg.connect(cluster.conninfo(dbname, SUPERUSER)) as conn:
             row = conn.execute("SELECT count(*), sum(octet_length(ciphertext)) FROM "

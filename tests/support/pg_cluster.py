@@ -170,6 +170,9 @@ class Cluster:
             entry = pwd.getpwnam(self.user)
             for name in ("server.crt", "server.key"):
                 os.chown(self.data / name, entry.pw_uid, entry.pw_gid)
+        # fsync off: the tests stop the server's processes (pg_ctl stop -m immediate), never
+        # the machine, and the OS keeps what was written. synchronous_commit stays on: with
+        # it off, a commit acknowledged just before an immediate stop is lost (a roster too).
         with (self.data / "postgresql.conf").open("a", encoding="utf-8") as conf:
             conf.write(f"""
 listen_addresses = '127.0.0.1'
@@ -177,8 +180,6 @@ port = {self.port}
 unix_socket_directories = '{self.socket_dir}'
 ssl = on
 fsync = off
-synchronous_commit = off
-full_page_writes = off
 max_connections = 60
 shared_buffers = 32MB
 """)

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
+from pytestqt.exceptions import TimeoutError as QtTimeout
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.cases import CaseFields, CaseService
@@ -336,4 +337,7 @@ def test_a_central_server_down_is_said_with_the_changes_waiting(
     finally:
         pg_cluster.start()
     qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
-    qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
+    try:
+        qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
+    except QtTimeout:
+        pytest.fail(f"still {label.text()!r}")

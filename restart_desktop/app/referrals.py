@@ -4,6 +4,11 @@ worker sends through the service's own channel. Plain data in and out.
 
 The consent gate is here, not in the window: nothing moves a referral to "sent", and no
 summary is produced, without consent for that kind of service or a recorded override.
+
+Longer than 600 lines because ``ReferralService`` holds the whole lifecycle (make, send
+through the consent gate, step, chase) and the caseload-wide list paged in SQL, which share
+its private helpers and the chase rule. What it takes and gives is in app/referral_views.py;
+the Duty to Refer rule is in app/duty_to_refer.py.
 """
 
 from __future__ import annotations

@@ -217,7 +217,7 @@ def _describe(result: SyncResult, waiting: int) -> str:
 
 
 class ExportDialog(QDialog):
-    """Settings > Central export: the folder, and creating or joining the team."""
+    """Settings > Central export: the folder or server, and creating or joining the team."""
 
     def __init__(
         self, service: SyncService, runner: TaskRunner, role: Role, parent: QWidget | None = None
@@ -230,7 +230,8 @@ class ExportDialog(QDialog):
         self.path = QLineEdit(target.location if target else "")
         if target is not None:
             target.close()
-        self.path.setAccessibleName("Central export folder")
+        self.path.setAccessibleName("Central export: a folder, or a server's connection string")
+        self.path.setPlaceholderText("A shared folder, or postgresql://HOST/DB?sslmode=verify-full")
         browse = QPushButton("&Browse…")
         browse.clicked.connect(self._on_browse)
         self.recovery = QLineEdit()
@@ -255,7 +256,7 @@ class ExportDialog(QDialog):
         row.addWidget(self.path, 1)
         row.addWidget(browse)
         form = QFormLayout()
-        folder = buddy_label("&Folder:", self.path)
+        folder = buddy_label("&Folder or server:", self.path)
         form.addRow(folder, row)
         supervisor = role == Role.SUPERVISOR
         if supervisor:

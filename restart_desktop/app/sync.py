@@ -447,8 +447,9 @@ def import_changes(
 DIGEST_NAME = "digest.age"
 OWN_DIGEST = "sync_own_digest"  # the digest this laptop last published (JSON)
 DIGEST_AT = "sync_digest_at"  # when it was worked out (ISO, UTC)
-#: The digest reads the whole database (seconds on a large one): the window works it out this
-#: often; ``restart-desktop sync`` at every run.
+#: The digest is kept up to date as changes are written (``app/sync_digest.py``: milliseconds
+#: when nothing is new), but publishing it rewrites a file in the export: the window does that
+#: this often; ``restart-desktop sync`` at every run.
 DIGEST_INTERVAL = dt.timedelta(minutes=30)
 
 

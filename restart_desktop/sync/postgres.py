@@ -319,13 +319,17 @@ class PostgresTarget:
             (item.device_id, item.from_seq, item.to_seq, item.generation)))
 
     def retire(self, item: Published) -> None:
-        """Delete an older generation, then its parts (row-level security: only once a newer
-        one is there)."""
-        self._delete(item)
-        self._run(lambda c: c.execute(
-            "DELETE FROM restart.parts WHERE device_id = %s AND from_seq = %s AND to_seq = %s"
-            " AND generation = %s",
-            (item.device_id, item.from_seq, item.to_seq, item.generation)))
+        """Delete an older generation and its parts in one transaction (row-level security:
+        only once a newer one is there)."""
+        key = (item.device_id, item.from_seq, item.to_seq, item.generation)
+
+        def delete(c: psycopg.Cursor[Any]) -> None:
+            for table in ("bundles", "parts"):
+                c.execute(sql.SQL("DELETE FROM restart.{} WHERE device_id = %s AND from_seq = %s"
+                                  " AND to_seq = %s AND generation = %s").format(
+                    sql.Identifier(table)), key)  # fmt: skip
+
+        self._run(delete)
 
     # --- the parts of format 3 bundles -------------------------------------------------------
     def publish_parts(self, device_id: str, parts: Sequence[tuple[str, bytes, bytes]]) -> None:

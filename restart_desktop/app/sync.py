@@ -610,6 +610,11 @@ class SyncService:
     def _setting(self, key: str) -> str:
         return self._app.setting(key, "")
 
+    def target_location(self) -> str:
+        """The central export as set, as kept (a folder's absolute path, or a server's
+        connection string without user or password): "" when none. Opens nothing."""
+        return self._setting(TARGET_SETTING)
+
     def target(self) -> Target | None:
         """The central export as set (a folder, or a server as this laptop's own role);
         the caller closes it."""

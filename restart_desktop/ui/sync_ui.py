@@ -226,10 +226,7 @@ class ExportDialog(QDialog):
         self.setWindowTitle("Central export")
         self._service = service
         self._runner = runner
-        target = service.target()
-        self.path = QLineEdit(target.location if target else "")
-        if target is not None:
-            target.close()
+        self.path = QLineEdit(service.target_location())  # as kept: nothing opened here
         self.path.setAccessibleName("Central export: a folder, or a server's connection string")
         self.path.setPlaceholderText("A shared folder, or postgresql://HOST/DB?sslmode=verify-full")
         browse = QPushButton("&Browse…")
@@ -296,7 +293,7 @@ class ExportDialog(QDialog):
         self.create_button.setVisible(supervisor)
         self.new_recovery.setVisible(supervisor)
         self.setMinimumWidth(620)
-        if target is not None:
+        if self.path.text():  # a central export is set
             runner.run(service.problems, self._on_problems, lambda _error: None)
 
     def _on_problems(self, problems: list[str]) -> None:

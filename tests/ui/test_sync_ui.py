@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QLabel, QMessageBox
 from pytestqt.exceptions import TimeoutError as QtTimeout
 from pytestqt.qtbot import QtBot
 
@@ -341,3 +341,35 @@ def test_a_central_server_down_is_said_with_the_changes_waiting(
         qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS)
     except QtTimeout:
         pytest.fail(f"still {label.text()!r}")
+
+
+def test_central_export_settings_show_the_place_as_kept(
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    enrolled: AppSession,
+    tmp_path: Path,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+) -> None:
+    """Settings > Central export shows the export as the laptop keeps it (an absolute folder,
+    or a server's connection string), under a label that names both kinds."""
+    from restart_desktop.ui.sync_ui import ExportDialog
+
+    export, supervisor = _team(enrolled, tmp_path, fast_kdf, organisation_code)
+    supervisor.close()
+    enrolled.close()
+    window = make_window()
+    unlock(qtbot, window)
+    seen: list[tuple[str, str]] = []
+
+    def look(dialog: ExportDialog) -> None:
+        labels = [w.text() for w in dialog.findChildren(QLabel)]
+        seen.append((dialog.path.text(), " ".join(labels)))
+        dialog.reject()
+
+    answer_modal(ExportDialog, look)
+    window.export_action.trigger()
+    qtbot.waitUntil(lambda: bool(seen), timeout=SIGNAL_TIMEOUT_MS)
+    shown, labels = seen[0]
+    assert shown == str(export.resolve())
+    assert "Folder or server" in labels.replace("&", "")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.sync import DIGEST_NAME
+from restart_desktop.store.batches import batches
 from restart_desktop.sync.audit_heads import HEAD_NAME
 from restart_desktop.sync.folder import FolderTarget, NotTheExport, TargetUnavailable
 from restart_desktop.sync.postgres import PostgresTarget, is_server_target, split_target
@@ -54,6 +55,10 @@ def laptops_target(where: str) -> str:
     if is_server_target(where):
         return split_target(where)[0]
     return str(Path(where).expanduser().absolute())
+
+
+#: Parts copied per transaction (a 10,000-case laptop's export holds thousands of them).
+_PARTS_AT_A_TIME = 100
 
 
 def move_team(source_where: str, destination_where: str) -> Moved:
@@ -91,8 +96,9 @@ def _move(source: Target, destination: Target) -> Moved:
     bundles = files = 0
     devices = source.devices()
     for device in devices:
-        destination.publish_parts(device, [(name, *source.read_part(device, name))
-                                           for name in source.part_names(device)])  # fmt: skip
+        for names in batches(source.part_names(device), _PARTS_AT_A_TIME):  # not all in memory
+            destination.publish_parts(device, [(name, *source.read_part(device, name))
+                                               for name in names])  # fmt: skip
         for item in source.bundle_files(device):
             ciphertext, signature = source.read(item)
             destination.publish(device, item.from_seq, item.to_seq, ciphertext, signature,

@@ -27,6 +27,7 @@ screenshots: $(STAMP)
 ## Static checks only: lint, types, the layer contracts and the CI workflow's schema.
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m mypy
 	$(BIN)/lint-imports
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml

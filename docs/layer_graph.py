@@ -18,8 +18,21 @@ import grimp
 DOC = Path(__file__).with_name("architecture.md")
 BEGIN, END = "<!-- layer graph: begin -->", "<!-- layer graph: end -->"
 #: The parts, top to bottom, as the layers contract in pyproject.toml orders them.
-PARTS = ("cli", "cli_intake", "cli_documents", "ui", "documents", "app", "sync", "store",
-         "security", "domain", "paths", "atomic", "crash")  # fmt: skip
+PARTS = (
+    "cli",
+    "cli_intake",
+    "cli_documents",
+    "ui",
+    "documents",
+    "app",
+    "sync",
+    "store",
+    "security",
+    "domain",
+    "paths",
+    "atomic",
+    "crash",
+)
 
 
 def _part(module: str) -> str | None:

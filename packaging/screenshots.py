@@ -58,8 +58,10 @@ def main(size: str) -> int:
     _settle(app, window, 1200)
     workspace = window.workspace
     assert workspace is not None
-    print(f"window {window.width()}x{window.height()} on a {size} screen (frame "
-          f"{window.frameGeometry().width()}x{window.frameGeometry().height()})")
+    print(
+        f"window {window.width()}x{window.height()} on a {size} screen (frame "
+        f"{window.frameGeometry().width()}x{window.frameGeometry().height()})"
+    )
 
     def shot(name: str, widget: QWidget | None = None) -> None:
         _settle(app, window)
@@ -87,8 +89,11 @@ def main(size: str) -> int:
         view = workspace.open_case(case_id)
         _settle(app, window, 800)
         shot("case_file")
-        for name, show in (("contacts", view.show_contacts), ("release_plan", view.show_release),
-                           ("outcomes", view.show_outcomes)):  # fmt: skip
+        for name, show in (
+            ("contacts", view.show_contacts),
+            ("release_plan", view.show_release),
+            ("outcomes", view.show_outcomes),
+        ):
             show()
             shot(name)
     dialogs: list[tuple[str, Callable[[], QDialog]]] = []
@@ -103,17 +108,24 @@ def main(size: str) -> int:
         from restart_desktop.ui.team_details import TeamDetailsDialog
 
         assert window.session is not None
-        return TeamDetailsDialog(TeamDetailsService(window.session),
-                                 window.session.reference.services, window.runner, True,
-                                 window)  # fmt: skip
+        return TeamDetailsDialog(
+            TeamDetailsService(window.session),
+            window.session.reference.services,
+            window.runner,
+            True,
+            window,
+        )
 
     def action_dialog() -> QDialog:
         from restart_desktop.ui.timeline import ActionDialog
 
         return ActionDialog("", window)
 
-    dialogs += [("shortcuts", help_dialog), ("team_details", team_dialog),
-                ("new_action", action_dialog)]  # fmt: skip
+    dialogs += [
+        ("shortcuts", help_dialog),
+        ("team_details", team_dialog),
+        ("new_action", action_dialog),
+    ]
     for name, make in dialogs:
         dialog = make()
         dialog.show()

@@ -56,16 +56,21 @@ def main() -> int:
 
     source = resources_dir()
     frozen = build / "_internal" / "resources"
-    wanted = {p.relative_to(source) for p in source.rglob("*")
-              if p.is_file() and "screenshots" not in p.parts}  # fmt: skip
+    wanted = {
+        p.relative_to(source)
+        for p in source.rglob("*")
+        if p.is_file() and "screenshots" not in p.parts
+    }
     present = {p.relative_to(frozen) for p in frozen.rglob("*") if p.is_file()}
     missing = sorted(str(p) for p in wanted - present)
     loaded_missing = sorted(str(p) for p in reference_files(source) if p not in present)
     if missing or loaded_missing:
         print(f"FAILED: resource files missing from the build: {missing or loaded_missing}")
         return 1
-    print(f"ok  resources: all {len(wanted)} files present, incl. the "
-          f"{len(reference_files(source))} the app loads")  # fmt: skip
+    print(
+        f"ok  resources: all {len(wanted)} files present, incl. the "
+        f"{len(reference_files(source))} the app loads"
+    )
 
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     env.pop("RESTART_DESKTOP_RESOURCES", None)
@@ -89,12 +94,24 @@ def main() -> int:
             for _ in range(3)
         ]
         source_starts = [
-            run([sys.executable, "-m", "restart_desktop", "--data-dir", str(data), "--demo",
-                 "--quit-after-shown"], dict(env, PYTHONPATH=str(REPO)))[0]
+            run(
+                [
+                    sys.executable,
+                    "-m",
+                    "restart_desktop",
+                    "--data-dir",
+                    str(data),
+                    "--demo",
+                    "--quit-after-shown",
+                ],
+                dict(env, PYTHONPATH=str(REPO)),
+            )[0]
             for _ in range(3)
-        ]  # fmt: skip
-    print(f"ok  window shown and closed; cold start (best of 3): build "
-          f"{min(frozen_starts):.2f} s, from source {min(source_starts):.2f} s")  # fmt: skip
+        ]
+    print(
+        f"ok  window shown and closed; cold start (best of 3): build "
+        f"{min(frozen_starts):.2f} s, from source {min(source_starts):.2f} s"
+    )
     print(f"    build size: {folder_size(build) / 2**20:.0f} MiB in {build}")
     return 0
 

@@ -63,31 +63,41 @@ def _parser() -> argparse.ArgumentParser:
 
     sync = sub.add_parser("sync", help="sync with the central export now")
     sync.add_argument(
-        "--target", metavar="PATH_OR_URL",
+        "--target",
+        metavar="PATH_OR_URL",
         help="the central export: a folder, or a PostgreSQL server (postgresql://HOST/DB "
-        "or service=NAME; use sslmode=verify-full) (kept for next time)"
+        "or service=NAME; use sslmode=verify-full) (kept for next time)",
     )
     sync.add_argument(
-        "--rebuild", action="store_true",
+        "--rebuild",
+        action="store_true",
         help="first work out every record again from the changes held (when sync says this "
         "laptop's records differ from a team laptop's)",
-    )  # fmt: skip
+    )
 
     retention = sub.add_parser(
-        "retention", help="what the retention rules will erase from this laptop next, and when")
-    retention.add_argument("--run", action="store_true",
-                           help="erase what is due now (also done after every sync)")
+        "retention", help="what the retention rules will erase from this laptop next, and when"
+    )
+    retention.add_argument(
+        "--run", action="store_true", help="erase what is due now (also done after every sync)"
+    )
 
     team = sub.add_parser("team", help="the team in the central export (create, join, approve)")
     team_sub = team.add_subparsers(dest="team_command", metavar="ACTION", required=True)
     create = team_sub.add_parser("create", help="supervisor: make the team in an empty export")
-    create.add_argument("--target", metavar="PATH_OR_URL", required=True,
-                        help="a folder, or a server as an administrator's role allowed to "
-                        "create roles (postgresql://ADMIN@HOST/DB)")
     create.add_argument(
-        "--recovery-key-out", metavar="FILE", required=True,
+        "--target",
+        metavar="PATH_OR_URL",
+        required=True,
+        help="a folder, or a server as an administrator's role allowed to "
+        "create roles (postgresql://ADMIN@HOST/DB)",
+    )
+    create.add_argument(
+        "--recovery-key-out",
+        metavar="FILE",
+        required=True,
         help="where to write the programme's recovery identity (keep it offline)",
-    )  # fmt: skip
+    )
     join = team_sub.add_parser("join", help="ask to join the team in an export")
     join.add_argument("--target", metavar="PATH_OR_URL", required=True)
     team_sub.add_parser("list", help="members of the team and devices asking to join")
@@ -98,35 +108,57 @@ def _parser() -> argparse.ArgumentParser:
     remove = team_sub.add_parser("remove", help="supervisor: remove a device (a lost laptop)")
     remove.add_argument("device")
     move = team_sub.add_parser(
-        "move", help="administrator: copy the team's whole export to another target, verbatim "
-        "(folder to server or back); then every laptop syncs with --target NEW")
+        "move",
+        help="administrator: copy the team's whole export to another target, verbatim "
+        "(folder to server or back); then every laptop syncs with --target NEW",
+    )
     move.add_argument("--from", dest="source", metavar="PATH_OR_URL", required=True)
-    move.add_argument("--to", dest="destination", metavar="PATH_OR_URL", required=True,
-                      help="an empty folder, or a server set up with the schema script, as "
-                      "its owner (postgresql://OWNER@HOST/DB)")
+    move.add_argument(
+        "--to",
+        dest="destination",
+        metavar="PATH_OR_URL",
+        required=True,
+        help="an empty folder, or a server set up with the schema script, as "
+        "its owner (postgresql://OWNER@HOST/DB)",
+    )
     promote = team_sub.add_parser(
-        "promote", help="supervisor: make a member a supervisor (receives every case, reviews)")
+        "promote", help="supervisor: make a member a supervisor (receives every case, reviews)"
+    )
     promote.add_argument("device")
-    promote.add_argument("--role", choices=["supervisor", "allocator"], default="supervisor",
-                         help="supervisor (default), or allocator: the OPCC's decision maker, "
-                         "whose laptop receives the intake of every case and no notes")
+    promote.add_argument(
+        "--role",
+        choices=["supervisor", "allocator"],
+        default="supervisor",
+        help="supervisor (default), or allocator: the OPCC's decision maker, "
+        "whose laptop receives the intake of every case and no notes",
+    )
 
-    passphrase = sub.add_parser("passphrase", help="change the passphrase, or set a new one "
-                                "with the programme's recovery key")  # fmt: skip
-    passphrase_sub = passphrase.add_subparsers(dest="passphrase_command", metavar="ACTION",
-                                               required=True)  # fmt: skip
+    passphrase = sub.add_parser(
+        "passphrase",
+        help="change the passphrase, or set a new one with the programme's recovery key",
+    )
+    passphrase_sub = passphrase.add_subparsers(
+        dest="passphrase_command", metavar="ACTION", required=True
+    )
     passphrase_sub.add_parser(
-        "change", help=f"the current passphrase from {PASSPHRASE_ENV} or a prompt, the new one "
-        f"from {NEW_PASSPHRASE_ENV} or a prompt asked twice")  # fmt: skip
+        "change",
+        help=f"the current passphrase from {PASSPHRASE_ENV} or a prompt, the new one "
+        f"from {NEW_PASSPHRASE_ENV} or a prompt asked twice",
+    )
     recover = passphrase_sub.add_parser(
-        "recover", help="a forgotten passphrase: set a new one with the recovery key file "
-        "(the Service Delivery Manager's, from team create --recovery-key-out)")  # fmt: skip
+        "recover",
+        help="a forgotten passphrase: set a new one with the recovery key file "
+        "(the Service Delivery Manager's, from team create --recovery-key-out)",
+    )
     recover.add_argument("--recovery-key", metavar="FILE", required=True)
 
     audit = sub.add_parser("audit", help="the audit trail")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    audit_sub.add_parser("verify", help="check every device's chain of audit entries; exits "
-                         "non-zero naming the first broken entry")  # fmt: skip
+    audit_sub.add_parser(
+        "verify",
+        help="check every device's chain of audit entries; exits "
+        "non-zero naming the first broken entry",
+    )
 
     subject = sub.add_parser(
         "export-subject",
@@ -134,40 +166,82 @@ def _parser() -> argparse.ArgumentParser:
         description="Write everything held about one person (a subject access request) into "
         "DIR as a PDF and a JSON file. Likely names of other people found in the records are "
         "withheld unless kept with --keep or --no-redact; --list-names shows them first.",
-    )  # fmt: skip
-    subject.add_argument("person", metavar="PERSON_ID|PRISON_NUMBER",
-                         help="the person's case id or prison (NOMIS) number")
-    subject.add_argument("--out", required=True, metavar="DIR",
-                         help="an existing folder for the two files (never overwritten)")
-    subject.add_argument("--list-names", action="store_true",
-                         help="list the names of other people found, with how often, and "
-                         "write nothing")
-    subject.add_argument("--keep", action="append", default=[], metavar="NAME",
-                         help="a name found that is not to be withheld (repeat for more)")
-    subject.add_argument("--no-redact", action="store_true",
-                         help="withhold nothing (when the names found are not other people)")
+    )
+    subject.add_argument(
+        "person",
+        metavar="PERSON_ID|PRISON_NUMBER",
+        help="the person's case id or prison (NOMIS) number",
+    )
+    subject.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="an existing folder for the two files (never overwritten)",
+    )
+    subject.add_argument(
+        "--list-names",
+        action="store_true",
+        help="list the names of other people found, with how often, and write nothing",
+    )
+    subject.add_argument(
+        "--keep",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a name found that is not to be withheld (repeat for more)",
+    )
+    subject.add_argument(
+        "--no-redact",
+        action="store_true",
+        help="withhold nothing (when the names found are not other people)",
+    )
 
     from restart_desktop.cli_intake import add_parser as add_intake_parser
 
     add_intake_parser(sub)
 
     report = sub.add_parser(
-        "report", help="supervisor: write the board pack (PDF and CSV files) for a period")
-    report.add_argument("--from", dest="start", required=True, metavar="DATE",
-                        help="first day of the period (YYYY-MM-DD)")
-    report.add_argument("--to", dest="end", required=True, metavar="DATE",
-                        help="last day of the period (YYYY-MM-DD)")
-    report.add_argument("--out", required=True, metavar="DIR",
-                        help="folder for the PDF, one CSV per table and summary.csv")
-    report.add_argument("--by", choices=["programme", "organisation"], default="organisation",
-                        help="break the figures down by partner organisation (default) or not")
-    extract = sub.add_parser("evaluation-extract", help="supervisor: the pseudonymised "
-                             "evaluation extract for a period, in a new folder")
+        "report", help="supervisor: write the board pack (PDF and CSV files) for a period"
+    )
+    report.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        metavar="DATE",
+        help="first day of the period (YYYY-MM-DD)",
+    )
+    report.add_argument(
+        "--to",
+        dest="end",
+        required=True,
+        metavar="DATE",
+        help="last day of the period (YYYY-MM-DD)",
+    )
+    report.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for the PDF, one CSV per table and summary.csv",
+    )
+    report.add_argument(
+        "--by",
+        choices=["programme", "organisation"],
+        default="organisation",
+        help="break the figures down by partner organisation (default) or not",
+    )
+    extract = sub.add_parser(
+        "evaluation-extract",
+        help="supervisor: the pseudonymised evaluation extract for a period, in a new folder",
+    )
     extract.add_argument("--from", dest="start", required=True, metavar="DATE")
     extract.add_argument("--to", dest="end", required=True, metavar="DATE")
     extract.add_argument("--out", required=True, metavar="DIR", help="a folder not there yet")
-    extract.add_argument("--recipient", default="", metavar="AGE_PUBLIC_KEY",
-                         help="also write the linkage file, encrypted to this age key")
+    extract.add_argument(
+        "--recipient",
+        default="",
+        metavar="AGE_PUBLIC_KEY",
+        help="also write the linkage file, encrypted to this age key",
+    )
     return parser
 
 
@@ -218,9 +292,7 @@ def _cmd_init(paths: DataPaths, args: argparse.Namespace) -> int:
 
     reference = load_reference_data()
     wanted = args.organisation.strip().lower()
-    matches = [
-        o for o in reference.organisations if wanted in (o.code.lower(), o.name.lower())
-    ]
+    matches = [o for o in reference.organisations if wanted in (o.code.lower(), o.name.lower())]
     if not matches:
         known = "\n".join(f"  {o.code}  ({o.name})" for o in reference.organisations)
         print(f"Unknown organisation '{args.organisation}'. Use one of:\n{known}", file=sys.stderr)
@@ -261,8 +333,7 @@ def _open_session(paths: DataPaths) -> AppSession:
 
     passphrase = DEMO_PASSPHRASE if paths.is_demo else _passphrase("Passphrase: ")
     if passphrase is None:
-        print(f"Set {PASSPHRASE_ENV} or run in a terminal to type the passphrase.",
-              file=sys.stderr)  # fmt: skip
+        print(f"Set {PASSPHRASE_ENV} or run in a terminal to type the passphrase.", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
     return unlock(paths, passphrase)
 
@@ -290,8 +361,10 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
     if args.passphrase_command == "recover":
         new = _new_passphrase()
         if new is None:
-            print(f"Set {NEW_PASSPHRASE_ENV} or run in a terminal to type the new passphrase.",
-                  file=sys.stderr)  # fmt: skip
+            print(
+                f"Set {NEW_PASSPHRASE_ENV} or run in a terminal to type the new passphrase.",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         service.recover(paths, Path(args.recovery_key), *new)
         print("A new passphrase is set. Unlock with it from now on.")
@@ -299,8 +372,11 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
     old = _passphrase("Current passphrase: ")
     new = _new_passphrase()
     if old is None or new is None:
-        print(f"Set {PASSPHRASE_ENV} and {NEW_PASSPHRASE_ENV}, or run in a terminal to type "
-              "the passphrases.", file=sys.stderr)  # fmt: skip
+        print(
+            f"Set {PASSPHRASE_ENV} and {NEW_PASSPHRASE_ENV}, or run in a terminal to type "
+            "the passphrases.",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     from restart_desktop.app.session import unlock
 
@@ -346,26 +422,37 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
         print(result.message)
         return EXIT_PROBLEM if result.state == "not in the team" else EXIT_OK
     gaps = len(report.problems) - report.quarantined
-    print(f"Synced: sent {result.published} bundles; received {report.applied} changes in "
-          f"{report.bundles} bundles; {report.conflicts} conflicts to settle; "
-          f"{report.quarantined} quarantined; {gaps} waiting for a missing bundle; "
-          f"{result.erased} cases erased under the retention rules.")
+    print(
+        f"Synced: sent {result.published} bundles; received {report.applied} changes in "
+        f"{report.bundles} bundles; {report.conflicts} conflicts to settle; "
+        f"{report.quarantined} quarantined; {gaps} waiting for a missing bundle; "
+        f"{result.erased} cases erased under the retention rules."
+    )
     if result.own.republished:
-        print(f"Published again {result.own.republished} of this laptop's bundles that were "
-              "missing from the central export.")
+        print(
+            f"Published again {result.own.republished} of this laptop's bundles that were "
+            "missing from the central export."
+        )
     for name in result.own.set_aside:
-        print(f"PROBLEM {name} in this laptop's folder of the central export was not signed "
-              "by this laptop: it was set aside (see the data folder's quarantine) and did not "
-              "count.", file=sys.stderr)
+        print(
+            f"PROBLEM {name} in this laptop's folder of the central export was not signed "
+            "by this laptop: it was set aside (see the data folder's quarantine) and did not "
+            "count.",
+            file=sys.stderr,
+        )
     for words in result.ignored:
         print(words)
     for problem in report.problems.values():
         print(f"PROBLEM {problem}", file=sys.stderr)
     for name in result.differs_from:
-        print(f"PROBLEM this laptop's records differ from {name}'s though both hold the same "
-              "changes: run restart-desktop sync --rebuild", file=sys.stderr)
-    return (EXIT_PROBLEM if report.problems or result.differs_from or result.own.set_aside
-            else EXIT_OK)  # fmt: skip
+        print(
+            f"PROBLEM this laptop's records differ from {name}'s though both hold the same "
+            "changes: run restart-desktop sync --rebuild",
+            file=sys.stderr,
+        )
+    return (
+        EXIT_PROBLEM if report.problems or result.differs_from or result.own.set_aside else EXIT_OK
+    )
 
 
 def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
@@ -373,10 +460,12 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
         from restart_desktop.app.team_move import laptops_target, move_team
 
         moved = move_team(args.source, args.destination)
-        print(f"Moved the team: {moved.bundles} bundles and {moved.files} files of "
-              f"{moved.devices} laptops, and {moved.requests} requests to join. Each laptop "
-              f"now syncs with: restart-desktop sync --target "
-              f"'{laptops_target(args.destination)}'")
+        print(
+            f"Moved the team: {moved.bundles} bundles and {moved.files} files of "
+            f"{moved.devices} laptops, and {moved.requests} requests to join. Each laptop "
+            f"now syncs with: restart-desktop sync --target "
+            f"'{laptops_target(args.destination)}'"
+        )
         return EXIT_OK
     from pathlib import Path
 
@@ -393,41 +482,52 @@ def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
             service.set_target(where, create=True)  # before the key file is made
             recovery = write_recovery_identity(Path(args.recovery_key_out))
             roster = service.create_team(where, recovery)
-            print(f"Team created in {args.target}. Team fingerprint: "
-                  f"{fingerprint(roster.supervisor_key)} (workers compare it when joining).")
+            print(
+                f"Team created in {args.target}. Team fingerprint: "
+                f"{fingerprint(roster.supervisor_key)} (workers compare it when joining)."
+            )
             print(f"The recovery identity is in {args.recovery_key_out}: keep it offline.")
         elif args.team_command == "join":
             supervisor, own = service.request_to_join(_target_arg(args.target))
-            print(f"Asked to join. Check with your supervisor that their fingerprint is "
-                  f"{supervisor}; they will see this laptop as {own}.")
+            print(
+                f"Asked to join. Check with your supervisor that their fingerprint is "
+                f"{supervisor}; they will see this laptop as {own}."
+            )
         elif args.team_command == "list":
             from restart_desktop.sync.envelope import fingerprint
 
             for member in service.members():
-                print(f"member   {member.device_id}  {member.name} ({member.role})  "
-                      f"fingerprint {fingerprint(member.verify_key)}")
+                print(
+                    f"member   {member.device_id}  {member.name} ({member.role})  "
+                    f"fingerprint {fingerprint(member.verify_key)}"
+                )
             for member in service.requests():
-                print(f"pending  {member.device_id}  {member.name} ({member.role})  "
-                      f"fingerprint {fingerprint(member.verify_key)}")
+                print(
+                    f"pending  {member.device_id}  {member.name} ({member.role})  "
+                    f"fingerprint {fingerprint(member.verify_key)}"
+                )
         elif args.team_command == "approve":
             devices = (
                 [m.device_id for m in service.requests()] if args.all_pending else [args.device]
             )
             for device in devices:
                 service.approve(device)
-            print(f"Approved {len(devices)}: they receive the team's changes from their next "
-                  "sync.")
+            print(f"Approved {len(devices)}: they receive the team's changes from their next sync.")
         elif args.team_command == "remove":
             service.remove(args.device)
             print("Removed: nothing more is sent to or taken from that device.")
         elif args.team_command == "promote":
             member = service.promote(args.device, Role(args.role))
             if member.role == Role.ALLOCATOR:
-                print(f"{member.name} is now the allocator: their laptop receives the intake "
-                      "of every case (never notes, referrals or scores) from its next sync.")
+                print(
+                    f"{member.name} is now the allocator: their laptop receives the intake "
+                    "of every case (never notes, referrals or scores) from its next sync."
+                )
             else:
-                print(f"{member.name} is now a supervisor: their laptop receives every case "
-                      "of the team from its next sync.")
+                print(
+                    f"{member.name} is now a supervisor: their laptop receives every case "
+                    "of the team from its next sync."
+                )
     finally:
         session.close()
     return EXIT_OK
@@ -451,20 +551,26 @@ def _cmd_retention(paths: DataPaths, args: argparse.Namespace) -> int:
         service = RetentionService(session)
         if args.run:
             run = service.run()
-            print(f"Erased {run.erased} cases from this laptop"
-                  + "".join(f"; {count} by the rule '{rule.label}'" for rule, count in run.by_rule)
-                  + ".")  # fmt: skip
+            print(
+                f"Erased {run.erased} cases from this laptop"
+                + "".join(f"; {count} by the rule '{rule.label}'" for rule, count in run.by_rule)
+                + "."
+            )
         policy = service.policy()
         listed = service.schedule()
     finally:
         session.close()
-    print(f"Policy: closed cases leave workers' laptops {policy.laptop_days} days after closing "
-          f"(once held centrally); erased everywhere {policy.export_years} years after closing.")
+    print(
+        f"Policy: closed cases leave workers' laptops {policy.laptop_days} days after closing "
+        f"(once held centrally); erased everywhere {policy.export_years} years after closing."
+    )
     # Ids, not names: the output may go to a log or a terminal seen by others.
     print("case id                               due         rule         waiting for")
     for item in listed:
-        print(f"{item.case_id:<37} {item.due:%Y-%m-%d}  {item.rule.value:<12} "
-              f"{item.waiting_for or '-'}")
+        print(
+            f"{item.case_id:<37} {item.due:%Y-%m-%d}  {item.rule.value:<12} "
+            f"{item.waiting_for or '-'}"
+        )
     if not listed:
         print("No case on this laptop is due to be erased.")
     return EXIT_OK
@@ -489,8 +595,6 @@ def _cmd_audit(paths: DataPaths) -> int:
         return EXIT_PROBLEM
     print(f"The audit trail is intact: {entries:,} entries, every device's chain verifies.")
     return EXIT_OK
-
-
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,8 +22,11 @@ EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 def run(open_session: OpenSession, args: argparse.Namespace) -> int:
     """The documents subcommand ``args.command`` names."""
-    command = {"report": report, "evaluation-extract": evaluation_extract,
-               "export-subject": export_subject}[args.command]  # fmt: skip
+    command = {
+        "report": report,
+        "evaluation-extract": evaluation_extract,
+        "export-subject": export_subject,
+    }[args.command]
     return command(open_session, args)
 
 
@@ -43,8 +46,11 @@ def report(open_session: OpenSession, args: argparse.Namespace) -> int:
         return EXIT_USAGE
     out = Path(args.out).expanduser()
     if out.exists() and not out.is_dir():
-        print(f"{args.out} is a file, not a folder: give a folder for the board pack. Nothing "
-              "was written.", file=sys.stderr)  # fmt: skip
+        print(
+            f"{args.out} is a file, not a folder: give a folder for the board pack. Nothing "
+            "was written.",
+            file=sys.stderr,
+        )
         return EXIT_USAGE
     from restart_desktop.app.figures import FiguresService
     from restart_desktop.documents.board_pack import PROGRAMME, write_board_pack
@@ -59,8 +65,10 @@ def report(open_session: OpenSession, args: argparse.Namespace) -> int:
         session.close()
     written = write_board_pack(figures, out, PROGRAMME)
     del application
-    print(f"Board pack for {figures.period.label} written to {args.out}: "
-          f"{len(written)} files ({', '.join(p.name for p in written[-1:])} and CSV tables).")
+    print(
+        f"Board pack for {figures.period.label} written to {args.out}: "
+        f"{len(written)} files ({', '.join(p.name for p in written[-1:])} and CSV tables)."
+    )
     return EXIT_OK
 
 
@@ -75,13 +83,16 @@ def evaluation_extract(open_session: OpenSession, args: argparse.Namespace) -> i
         return EXIT_USAGE
     session = open_session()
     try:
-        result = EvaluationService(session).extract(Period(start, end), Path(args.out),
-                                                    args.recipient)  # fmt: skip
+        result = EvaluationService(session).extract(
+            Period(start, end), Path(args.out), args.recipient
+        )
     finally:
         session.close()
-    print(f"Evaluation extract written to {args.out}: {result.cases} people, {result.events} "
-          f"events; {result.coarsened} coarsened, {result.withheld} withheld"
-          + ("; linkage file encrypted to the recipient." if result.linkage else "."))
+    print(
+        f"Evaluation extract written to {args.out}: {result.cases} people, {result.events} "
+        f"events; {result.coarsened} coarsened, {result.withheld} withheld"
+        + ("; linkage file encrypted to the recipient." if result.linkage else ".")
+    )
     return EXIT_OK
 
 
@@ -116,20 +127,27 @@ def export_subject(open_session: OpenSession, args: argparse.Namespace) -> int:
             return EXIT_OK
         unknown = [name for name in args.keep if name not in found]
         if unknown:
-            print(f"Not among the names found: {', '.join(unknown)}. Nothing was written; "
-                  "see them with --list-names.", file=sys.stderr)  # fmt: skip
+            print(
+                f"Not among the names found: {', '.join(unknown)}. Nothing was written; "
+                "see them with --list-names.",
+                file=sys.stderr,
+            )
             return EXIT_USAGE
         withheld = [] if args.no_redact else [n for n in found if n not in args.keep]
         result = export_subject(service, records, folder, withheld)
     finally:
         session.close()
     del application
-    print(f"Subject access export of case {records.person_id} written to {folder}: "
-          f"{result.pdf.name} and {result.json.name}.")
+    print(
+        f"Subject access export of case {records.person_id} written to {folder}: "
+        f"{result.pdf.name} and {result.json.name}."
+    )
     if result.names_withheld:
         names, places = result.names_withheld, result.places_withheld
-        print(f"{names} name{'s' if names != 1 else ''} of other people withheld in {places} "
-              f"place{'s' if places != 1 else ''} (see them with --list-names).")
+        print(
+            f"{names} name{'s' if names != 1 else ''} of other people withheld in {places} "
+            f"place{'s' if places != 1 else ''} (see them with --list-names)."
+        )
     elif found:
         print("Nothing was withheld.")
     return EXIT_OK

@@ -30,12 +30,14 @@ def crash_report(error: BaseException) -> str:
     while current is not None and id(current) not in seen and len(seen) < MAX_CHAIN:
         seen.add(id(current))
         kind = type(current)
-        name = kind.__qualname__ if kind.__module__ == "builtins" else (
-            f"{kind.__module__}.{kind.__qualname__}")  # fmt: skip
+        name = (
+            kind.__qualname__
+            if kind.__module__ == "builtins"
+            else (f"{kind.__module__}.{kind.__qualname__}")
+        )
         heading = "" if not parts else "caused by (while handling) "
         frames = "".join(traceback.format_tb(current.__traceback__)) or "  (no frames)\n"
-        parts.append(f"{heading}{name} (message left out: it may quote personal data)\n"
-                     f"{frames}")  # fmt: skip
+        parts.append(f"{heading}{name} (message left out: it may quote personal data)\n{frames}")
         current = current.__cause__ or current.__context__
     return "".join(parts).rstrip("\n")
 
@@ -48,8 +50,7 @@ def install(notify: Callable[[], None] | None = None) -> None:
     """Report uncaught exceptions (main thread and others) without their messages; then call
     ``notify`` (the GUI tells the person in words). Ctrl+C keeps Python's usual behaviour."""
 
-    def hook(kind: type[BaseException], error: BaseException,
-             tb: TracebackType | None) -> None:  # fmt: skip
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
         if issubclass(kind, KeyboardInterrupt):
             sys.__excepthook__(kind, error, tb)
             return

@@ -88,8 +88,9 @@ def template_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
 
 
 @pytest.fixture(autouse=True)
-def memory_keyring(monkeypatch: pytest.MonkeyPatch, session_keyring: MemoryKeyring
-                   ) -> MemoryKeyring:  # fmt: skip
+def memory_keyring(
+    monkeypatch: pytest.MonkeyPatch, session_keyring: MemoryKeyring
+) -> MemoryKeyring:
     """A fresh in-memory keyring; the previous backend is put back after the test.
 
     The previous backend is saved through monkeypatch rather than ``keyring.get_keyring()``,

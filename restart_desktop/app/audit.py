@@ -28,8 +28,13 @@ from restart_desktop.store.models import AuditEntry, Device, Person, Worker
 from restart_desktop.store.queries import worker_names
 
 
-def record(session: AppSession, action: AuditAction, person_id: str | None = None,
-           detail: str = "", light: bool = False) -> None:  # fmt: skip
+def record(
+    session: AppSession,
+    action: AuditAction,
+    person_id: str | None = None,
+    detail: str = "",
+    light: bool = False,
+) -> None:
     """Add an entry for something done that changed nothing (a case opened, notes searched,
     a file exported). ``detail`` says how much, never what: no note text, no names.
 
@@ -40,8 +45,9 @@ def record(session: AppSession, action: AuditAction, person_id: str | None = Non
     with session.db.write(light=light) as s:
         if person_id is not None and s.get(Person, person_id) is None:
             person_id = None  # a record no longer here: the entry still says what was done
-        append_entry(s, session.device_id, session.worker.id, action, person_id, detail,
-                     session.clock.now())  # fmt: skip
+        append_entry(
+            s, session.device_id, session.worker.id, action, person_id, detail, session.clock.now()
+        )
 
 
 @dataclass(frozen=True)
@@ -90,16 +96,37 @@ class AuditService:
             heads = heads_by_device(s)
             devices = set(s.scalars(select(AuditEntry.device_id).distinct())) | set(heads)
             for device in sorted(devices):
-                rows = list(s.scalars(select(AuditEntry).where(AuditEntry.device_id == device)
-                                      .order_by(AuditEntry.seq)))  # fmt: skip
+                rows = list(
+                    s.scalars(
+                        select(AuditEntry)
+                        .where(AuditEntry.device_id == device)
+                        .order_by(AuditEntry.seq)
+                    )
+                )
                 found = first_break(
-                    (ChainLink(e.device_id, e.seq, e.at, e.worker_id, e.action, e.person_id,
-                               e.detail, e.prev_hash), e.hash) for e in rows)  # fmt: skip
+                    (
+                        ChainLink(
+                            e.device_id,
+                            e.seq,
+                            e.at,
+                            e.worker_id,
+                            e.action,
+                            e.person_id,
+                            e.detail,
+                            e.prev_hash,
+                        ),
+                        e.hash,
+                    )
+                    for e in rows
+                )
                 if found is not None:
                     broken.append(found)
-                broken += head_breaks(device, heads.get(device, []),
-                                      {e.seq: e.hash for e in rows},
-                                      whole=device == self._app.device_id)  # fmt: skip
+                broken += head_breaks(
+                    device,
+                    heads.get(device, []),
+                    {e.seq: e.hash for e in rows},
+                    whole=device == self._app.device_id,
+                )
         return broken
 
     def entries(self, wanted: AuditFilter, limit: int = 1000) -> list[AuditView]:
@@ -117,30 +144,42 @@ class AuditService:
         if wanted.date_from:
             query = query.where(AuditEntry.at >= at_local(wanted.date_from, dt.time.min))
         if wanted.date_to:
-            query = query.where(AuditEntry.at < at_local(
-                wanted.date_to + dt.timedelta(days=1), dt.time.min))  # fmt: skip
+            query = query.where(
+                AuditEntry.at < at_local(wanted.date_to + dt.timedelta(days=1), dt.time.min)
+            )
         with self._app.db.read() as s:
             names = worker_names(s)
             devices = {d.id: d.label for d in s.scalars(select(Device))}
             found = list(s.scalars(query.limit(limit)))
-            people = {p.id: display_name(p.given_name, p.family_name, p.preferred_name)
-                      for p in s.scalars(select(Person).where(
-                          Person.id.in_({e.person_id for e in found if e.person_id})))}  # fmt: skip
+            people = {
+                p.id: display_name(p.given_name, p.family_name, p.preferred_name)
+                for p in s.scalars(
+                    select(Person).where(Person.id.in_({e.person_id for e in found if e.person_id}))
+                )
+            }
             return [
-                AuditView(e.at, names.get(e.worker_id, "Unknown worker"),
-                          devices.get(e.device_id, e.device_id[:8]), AuditAction(e.action),
-                          people.get(e.person_id or "", ""), e.detail, e.device_id, e.seq,
-                          e.person_id)
+                AuditView(
+                    e.at,
+                    names.get(e.worker_id, "Unknown worker"),
+                    devices.get(e.device_id, e.device_id[:8]),
+                    AuditAction(e.action),
+                    people.get(e.person_id or "", ""),
+                    e.detail,
+                    e.device_id,
+                    e.seq,
+                    e.person_id,
+                )
                 for e in found
-            ]  # fmt: skip
+            ]
 
     def check(self) -> ChainCheck:
         """``verify``, with how many entries on how many devices it covered (the supervisor's
         "Check the chain" says so, so that "intact" is not taken on trust)."""
         broken = self.verify()
         with self._app.db.read() as s:
-            entries, devices = s.execute(select(
-                func.count(), func.count(AuditEntry.device_id.distinct()))).one()  # fmt: skip
+            entries, devices = s.execute(
+                select(func.count(), func.count(AuditEntry.device_id.distinct()))
+            ).one()
             labels = {d.id: d.label for d in s.scalars(select(Device))}
         return ChainCheck(int(entries), int(devices), broken, labels)
 
@@ -153,5 +192,7 @@ class AuditService:
         elif not allowed(self._app, Permission.SUPERVISE):
             raise UserError("The whole audit log is for supervisors.")
         with self._app.db.read() as s:
-            return [(w.id, w.name) for w in s.scalars(
-                select(Worker).where(Worker.id.in_(who)).order_by(Worker.name))]  # fmt: skip
+            return [
+                (w.id, w.name)
+                for w in s.scalars(select(Worker).where(Worker.id.in_(who)).order_by(Worker.name))
+            ]

@@ -40,26 +40,35 @@ def _aware(instant: dt.datetime) -> dt.datetime:
 def own_head(session: AppSession, now: dt.datetime) -> ChainHead:
     """The newest entry of this laptop's own chain, as its database holds it now."""
     with session.db.read() as s:
-        row = s.execute(select(AuditEntry.seq, AuditEntry.hash)
-                        .where(AuditEntry.device_id == session.device_id)
-                        .order_by(AuditEntry.seq.desc()).limit(1)).first()  # fmt: skip
+        row = s.execute(
+            select(AuditEntry.seq, AuditEntry.hash)
+            .where(AuditEntry.device_id == session.device_id)
+            .order_by(AuditEntry.seq.desc())
+            .limit(1)
+        ).first()
     seq, hash_ = (row.seq, row.hash) if row else (0, GENESIS)
     return ChainHead(session.device_id, seq, hash_, now)
 
 
-def _keep(s: Session, head: ChainHead, data: bytes, signature: bytes,
-          now: dt.datetime) -> bool:  # fmt: skip
+def _keep(s: Session, head: ChainHead, data: bytes, signature: bytes, now: dt.datetime) -> bool:
     signed_at = head.signed_at.astimezone(dt.UTC)
     if s.get(AuditHead, (head.device_id, head.seq, head.hash, signed_at)) is not None:
         return False
-    s.add(AuditHead(device_id=head.device_id, seq=head.seq, hash=head.hash,
-                        signed_at=signed_at, received_at=now,
-                    data=data.decode(), signature=base64.b64encode(signature).decode()))
+    s.add(
+        AuditHead(
+            device_id=head.device_id,
+            seq=head.seq,
+            hash=head.hash,
+            signed_at=signed_at,
+            received_at=now,
+            data=data.decode(),
+            signature=base64.b64encode(signature).decode(),
+        )
+    )
     return True
 
 
-def exchange_heads(session: AppSession, target: Target, roster: Roster,
-                   keys: DeviceKeys) -> int:  # fmt: skip
+def exchange_heads(session: AppSession, target: Target, roster: Roster, keys: DeviceKeys) -> int:
     """Keep every member's head found in the export, then publish this laptop's own when it
     has moved. Returns the heads new here. A head that does not verify is not kept (the
     file's name proves nothing)."""
@@ -70,13 +79,11 @@ def exchange_heads(session: AppSession, target: Target, roster: Roster,
         if raw is None:
             continue
         try:
-            found.append((verify_head(raw[0], raw[1], member.verify_key, member.device_id),
-                          *raw))  # fmt: skip
+            found.append((verify_head(raw[0], raw[1], member.verify_key, member.device_id), *raw))
         except HeadError:
             log.warning("an audit head in the central export does not verify")
     mine = own_head(session, now)
-    published = next((head for head, _, _ in found if head.device_id == session.device_id),
-                     None)  # fmt: skip
+    published = next((head for head, _, _ in found if head.device_id == session.device_id), None)
     if published is None or (published.seq, published.hash) != (mine.seq, mine.hash):
         data, signature = sign_head(mine, keys)
         target.publish_file(session.device_id, HEAD_NAME, data, signature)
@@ -90,6 +97,6 @@ def heads_by_device(s: Session) -> dict[str, list[PublishedHead]]:
     kept: dict[str, list[PublishedHead]] = {}
     for head in s.scalars(select(AuditHead)):
         kept.setdefault(head.device_id, []).append(
-            PublishedHead(head.seq, head.hash, _aware(head.signed_at),
-                          _aware(head.received_at)))
+            PublishedHead(head.seq, head.hash, _aware(head.signed_at), _aware(head.received_at))
+        )
     return kept

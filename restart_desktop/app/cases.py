@@ -74,11 +74,19 @@ from restart_desktop.store.queries import worker_names
 
 # The service, and the values it takes and gives (app/case_views.py), importable from here.
 __all__ = [
-    "CaseService", "CaseDetails", "CaseFields", "CaseloadQuery", "CaseRow", "CaseSort",
-    "FieldHistoryEntry", "HandoverView", "SaveResult", "StatusEntry", "StatusFilter",
+    "CaseService",
+    "CaseDetails",
+    "CaseFields",
+    "CaseloadQuery",
+    "CaseRow",
+    "CaseSort",
+    "FieldHistoryEntry",
+    "HandoverView",
+    "SaveResult",
+    "StatusEntry",
+    "StatusFilter",
     "WorkerOption",
-]  # fmt: skip
-
+]
 
 
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -198,9 +206,10 @@ class CaseService:
             rows = s.execute(stmt.offset(offset).limit(limit)).all()
             ids = [row[0] for row in rows]
             overdue = self._overdue_counts(s, ids, today) if rows else {}
-            shown = [replace(self._row(row, today, holidays),
-                             overdue_actions=overdue.get(row[0], 0))
-                     for row in rows]  # fmt: skip
+            shown = [
+                replace(self._row(row, today, holidays), overdue_actions=overdue.get(row[0], 0))
+                for row in rows
+            ]
             # Only a flagged Duty to Refer can have been answered: the others need no lookup.
             due = [row.id for row in shown if row.flags is not None and row.flags.duty_to_refer]
             referred = duty_to_refer_answered(s, due, self._reference)
@@ -229,8 +238,20 @@ class CaseService:
             return int(s.execute(select(func.count()).select_from(sub)).scalar_one())
 
     def _row(self, row: Any, today: dt.date, holidays: frozenset[dt.date]) -> CaseRow:
-        (case_id, given, family, preferred, nomis, prison_code, release_date, release_time,
-         status, settled, _total, worker_name) = row
+        (
+            case_id,
+            given,
+            family,
+            preferred,
+            nomis,
+            prison_code,
+            release_date,
+            release_time,
+            status,
+            settled,
+            _total,
+            worker_name,
+        ) = row
         prison = self._reference.prison(prison_code)
         flags = (
             release_flags(release_date, settled, today, holidays, status in OUT_STATUSES)
@@ -321,15 +342,22 @@ class CaseService:
         self, s: Session, case_id: str, names: dict[str, str]
     ) -> list[FieldHistoryEntry]:
         order = {name: n for n, name in enumerate(REASONED_FIELDS)}
-        rows = sorted(s.scalars(select(FieldChange).where(FieldChange.person_id == case_id)),
-                      key=lambda r: (-r.at.timestamp(), order.get(r.field, len(order))))
+        rows = sorted(
+            s.scalars(select(FieldChange).where(FieldChange.person_id == case_id)),
+            key=lambda r: (-r.at.timestamp(), order.get(r.field, len(order))),
+        )
         return [
-            FieldHistoryEntry(row.field, REASONED_FIELDS.get(row.field, row.field),
-                              self._shown(row.field, row.old_value, names),
-                              self._shown(row.field, row.new_value, names),
-                              names.get(row.created_by, "Unknown worker"), row.at, row.reason)
+            FieldHistoryEntry(
+                row.field,
+                REASONED_FIELDS.get(row.field, row.field),
+                self._shown(row.field, row.old_value, names),
+                self._shown(row.field, row.new_value, names),
+                names.get(row.created_by, "Unknown worker"),
+                row.at,
+                row.reason,
+            )
             for row in rows
-        ]  # fmt: skip
+        ]
 
     def _shown(self, name: str, value: Any, names: dict[str, str]) -> str:
         """A stored value in words."""
@@ -347,8 +375,9 @@ class CaseService:
         if name == "consent_method":
             return ConsentMethod(value).label if value in set(ConsentMethod) else str(value)
         if name == "consent_categories" and isinstance(value, list):
-            return ", ".join(need.label if (need := self._reference.need(code)) else str(code)
-                             for code in value)  # fmt: skip
+            return ", ".join(
+                need.label if (need := self._reference.need(code)) else str(code) for code in value
+            )
         if name.endswith("_date"):
             try:
                 return f"{dt.date.fromisoformat(str(value)):%d/%m/%Y}"
@@ -447,9 +476,12 @@ class CaseService:
         the allocation decision."""
         values = self._checked(values)
         person = Person(
-            **{f.name: getattr(values, f.name) for f in fields(CaseFields)
-               if f.name not in _LIST_FIELDS}
-        )  # fmt: skip
+            **{
+                f.name: getattr(values, f.name)
+                for f in fields(CaseFields)
+                if f.name not in _LIST_FIELDS
+            }
+        )
         for name in _LIST_FIELDS:
             setattr(person, name, list(getattr(values, name)))
         person.status = CaseStatus.RECOMMENDED.value
@@ -463,8 +495,9 @@ class CaseService:
             follow_case(s, person, self._reference, self._now())
         return SaveResult(person.id, tuple(eligibility_warnings(values.iom, values.mappa)))
 
-    def reasoned_changes(self, case_id: str, values: CaseFields,
-                         base: EditBase | None = None) -> list[str]:  # fmt: skip
+    def reasoned_changes(
+        self, case_id: str, values: CaseFields, base: EditBase | None = None
+    ) -> list[str]:
         """The fields that matter which saving ``values`` would change, in words: the window
         asks for a reason before it saves. Values that cannot be saved raise
         ValidationFailed, and a clash with someone else's change EditClashed, as saving would."""
@@ -475,11 +508,11 @@ class CaseService:
                 raise NotFound("That case is no longer on this laptop.")
             written = _written(values, base)
             self._check_edit(s, person, values, base, written)
-            return [REASONED_FIELDS[name] for name in _reasoned(person, values)
-                    if name in written]  # fmt: skip
+            return [REASONED_FIELDS[name] for name in _reasoned(person, values) if name in written]
 
-    def update_case(self, case_id: str, values: CaseFields, reason: str = "",
-                    base: EditBase | None = None) -> SaveResult:  # fmt: skip
+    def update_case(
+        self, case_id: str, values: CaseFields, reason: str = "", base: EditBase | None = None
+    ) -> SaveResult:
         """Save the case file. A change to a field that matters (release date, consent, risk
         flags) needs ``reason``, kept with the old and new values in the field history.
 
@@ -495,13 +528,20 @@ class CaseService:
             written = _written(values, base)
             self._check_edit(s, person, values, base, written)
             recorded = recorded_release(s, person)
-            if (recorded is not None and "release_date" in written
-                    and values.release_date != person.release_date):  # fmt: skip
-                raise ValidationFailed({"release_date": (
-                    f"The release of {recorded:%d/%m/%Y} is recorded on the release-day "
-                    "checklist, so the date stays. For a new sentence, change the status "
-                    "back to Recommended first."
-                )})  # fmt: skip
+            if (
+                recorded is not None
+                and "release_date" in written
+                and values.release_date != person.release_date
+            ):
+                raise ValidationFailed(
+                    {
+                        "release_date": (
+                            f"The release of {recorded:%d/%m/%Y} is recorded on the release-day "
+                            "checklist, so the date stays. For a new sentence, change the status "
+                            "back to Recommended first."
+                        )
+                    }
+                )
             changed = [name for name in _reasoned(person, values) if name in written]
             problem = reason_problem(changed, reason)
             if problem:
@@ -520,8 +560,14 @@ class CaseService:
             iom, mappa = person.iom, person.mappa
         return SaveResult(case_id, tuple(eligibility_warnings(iom, mappa)))
 
-    def _check_edit(self, s: Session, person: Person, values: CaseFields,
-                    base: EditBase | None, written: list[str]) -> None:  # fmt: skip
+    def _check_edit(
+        self,
+        s: Session,
+        person: Person,
+        values: CaseFields,
+        base: EditBase | None,
+        written: list[str],
+    ) -> None:
         """EditClashed if someone else changed a field this edit writes since it was loaded."""
         if base is None:
             return
@@ -532,12 +578,18 @@ class CaseService:
                 names.update((w.id, w.name) for w in s.scalars(select(Worker)))
             return self._shown(name, to_json_value(value), names) or "(empty)"
 
-        check_edit(s, person, EditBase(base.version, {n: base.loaded[n] for n in written}),
-                   {n: getattr(values, n) for n in written},
-                   lambda name: CASE_FIELD_LABELS.get(name, name), shown)  # fmt: skip
+        check_edit(
+            s,
+            person,
+            EditBase(base.version, {n: base.loaded[n] for n in written}),
+            {n: getattr(values, n) for n in written},
+            lambda name: CASE_FIELD_LABELS.get(name, name),
+            shown,
+        )
 
-    def change_status(self, case_id: str, new_status: CaseStatus, reason: str,
-                      closure_reason: str = "") -> None:  # fmt: skip
+    def change_status(
+        self, case_id: str, new_status: CaseStatus, reason: str, closure_reason: str = ""
+    ) -> None:
         """Move the case on, with the worker's reason. Closing needs a coded reason too
         (``closure_reason``, from closure_reasons.csv); leaving Closed clears it."""
         with self._db.write() as s:
@@ -548,21 +600,24 @@ class CaseService:
             if problem:
                 raise ValidationFailed({"status": problem})
             closing = new_status == CaseStatus.CLOSED
-            if closing and (problem := closure_problem(
-                    self._reference.closure_reasons, closure_reason, reason)):  # fmt: skip
+            if closing and (
+                problem := closure_problem(self._reference.closure_reasons, closure_reason, reason)
+            ):
                 raise ValidationFailed({"closure_reason": problem})
             at = self._clock.now()
             _keep_history(s, person, "status", new_status.value, reason, at)
             person.status = new_status.value
             person.status_reason = reason.strip()
             if (closure_reason if closing else "") != person.closure_reason:
-                _keep_history(s, person, "closure_reason", closure_reason if closing else "",
-                              reason, at)  # fmt: skip
+                _keep_history(
+                    s, person, "closure_reason", closure_reason if closing else "", reason, at
+                )
                 person.closure_reason = closure_reason if closing else ""
             follow_case(s, person, self._reference, self._now())
 
-    def record_custody_return(self, case_id: str, returned_on: dt.date | None,
-                              kind: CustodyKind, source: CustodySource) -> str:  # fmt: skip
+    def record_custody_return(
+        self, case_id: str, returned_on: dt.date | None, kind: CustodyKind, source: CustodySource
+    ) -> str:
         """The person went back into custody (app.custody); the case file records it."""
         return CustodyService(self._app).record_return(case_id, returned_on, kind, source)
 
@@ -597,24 +652,37 @@ class CaseService:
             kind = HandoverKind.ALLOCATION if current is None else HandoverKind.HANDOVER
             if share:
                 kind = HandoverKind.SHARE
-            shared = set(s.scalars(select(Handover.to_worker_id).where(
-                Handover.person_id == case_id, Handover.kind == HandoverKind.SHARE)))  # fmt: skip
+            shared = set(
+                s.scalars(
+                    select(Handover.to_worker_id).where(
+                        Handover.person_id == case_id, Handover.kind == HandoverKind.SHARE
+                    )
+                )
+            )
             problem = handover_problem(kind, current, worker_id, note)
             if problem is None and share and worker_id in shared:
                 problem = "The case is already shared with that worker."
             if problem is None and not note.strip():
-                problem = ("Write a note saying why this worker takes the case (it is kept in "
-                           "the case history).")  # fmt: skip
+                problem = (
+                    "Write a note saying why this worker takes the case (it is kept in "
+                    "the case history)."
+                )
             if problem is not None:
                 key = "note" if "note" in problem else "allocated_worker_id"
                 raise ValidationFailed({key: problem})
             if not share:
-                _keep_history(s, person, "allocated_worker_id", worker_id, note,
-                              self._clock.now())
+                _keep_history(s, person, "allocated_worker_id", worker_id, note, self._clock.now())
                 person.allocated_worker_id = worker_id
-            s.add(Handover(person_id=case_id, kind=kind.value, from_worker_id=current,
-                           to_worker_id=worker_id, note=note.strip(),
-                           at=self._clock.now()))  # fmt: skip
+            s.add(
+                Handover(
+                    person_id=case_id,
+                    kind=kind.value,
+                    from_worker_id=current,
+                    to_worker_id=worker_id,
+                    note=note.strip(),
+                    at=self._clock.now(),
+                )
+            )
             return kind
 
     def set_legal_hold(self, case_id: str, hold: bool, reason: str) -> None:
@@ -626,8 +694,13 @@ class CaseService:
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
             if person.legal_hold == hold:
-                raise ValidationFailed({"legal_hold": "The case is already on legal hold."
-                                        if hold else "The case is not on legal hold."})
+                raise ValidationFailed(
+                    {
+                        "legal_hold": "The case is already on legal hold."
+                        if hold
+                        else "The case is not on legal hold."
+                    }
+                )
             problem = reason_problem(["legal_hold"], reason)
             if problem:
                 raise ValidationFailed({"reason": problem})
@@ -649,8 +722,12 @@ def _written(values: CaseFields, base: EditBase | None) -> list[str]:
     value and its spaces away again is no change), or every field without a base."""
     if base is None:
         return [f.name for f in fields(CaseFields)]
-    return [f.name for f in fields(CaseFields) if f.name in base.loaded
-            and to_json_value(base.loaded[f.name]) != to_json_value(getattr(values, f.name))]
+    return [
+        f.name
+        for f in fields(CaseFields)
+        if f.name in base.loaded
+        and to_json_value(base.loaded[f.name]) != to_json_value(getattr(values, f.name))
+    ]
 
 
 def _reasoned(person: Person, values: CaseFields) -> list[str]:
@@ -667,23 +744,39 @@ def _reasoned(person: Person, values: CaseFields) -> list[str]:
     return changed
 
 
-def _keep_history(s: Session, person: Person, name: str, new: Any, reason: str,
-                  at: dt.datetime) -> None:  # fmt: skip
+def _keep_history(
+    s: Session, person: Person, name: str, new: Any, reason: str, at: dt.datetime
+) -> None:
     """A field history entry for a change to a field that matters (same transaction)."""
     old = getattr(person, name)
-    s.add(FieldChange(person_id=person.id, field=name, old_value=to_json_value(old),
-                      new_value=to_json_value(list(new) if isinstance(new, tuple) else new),
-                      reason=reason.strip(), at=at))  # fmt: skip
+    s.add(
+        FieldChange(
+            person_id=person.id,
+            field=name,
+            old_value=to_json_value(old),
+            new_value=to_json_value(list(new) if isinstance(new, tuple) else new),
+            reason=reason.strip(),
+            at=at,
+        )
+    )
 
 
 def _handovers(s: Session, case_id: str, names: dict[str, str]) -> list[HandoverView]:
     return [
-        HandoverView(HandoverKind(h.kind), names.get(h.from_worker_id or "", ""),
-                     names.get(h.to_worker_id, "another worker"), h.note,
-                     h.at, names.get(h.created_by, "Someone"))
-        for h in s.scalars(select(Handover).where(Handover.person_id == case_id)
-                           .order_by(Handover.at.desc(), Handover.id.desc()))
-    ]  # fmt: skip
+        HandoverView(
+            HandoverKind(h.kind),
+            names.get(h.from_worker_id or "", ""),
+            names.get(h.to_worker_id, "another worker"),
+            h.note,
+            h.at,
+            names.get(h.created_by, "Someone"),
+        )
+        for h in s.scalars(
+            select(Handover)
+            .where(Handover.person_id == case_id)
+            .order_by(Handover.at.desc(), Handover.id.desc())
+        )
+    ]
 
 
 def _referred(row: CaseRow, made: bool) -> CaseRow:

@@ -34,10 +34,15 @@ class CustodyReturnView:
 
     @property
     def summary(self) -> str:
-        after = (f", {(self.returned_on - self.released_on).days} days after release"
-                 if self.released_on else "")  # fmt: skip
-        return (f"{self.kind.label} on {self.returned_on:%d/%m/%Y}{after} (told by "
-                f"{self.source.label[0].lower() + self.source.label[1:]})")
+        after = (
+            f", {(self.returned_on - self.released_on).days} days after release"
+            if self.released_on
+            else ""
+        )
+        return (
+            f"{self.kind.label} on {self.returned_on:%d/%m/%Y}{after} (told by "
+            f"{self.source.label[0].lower() + self.source.label[1:]})"
+        )
 
 
 def last_release(s: Session, person_id: str) -> dt.date | None:
@@ -56,21 +61,29 @@ class CustodyService:
         self._db = session.db
         self._clock = session.clock
 
-    def record_return(self, case_id: str, returned_on: dt.date | None, kind: CustodyKind,
-                      source: CustodySource) -> str:  # fmt: skip
+    def record_return(
+        self, case_id: str, returned_on: dt.date | None, kind: CustodyKind, source: CustodySource
+    ) -> str:
         """Record that the person went back into custody; returns the record's id."""
         with self._db.write() as s:
             person = s.get(Person, case_id)
             if person is None:
                 raise NotFound("That case is no longer on this laptop.")
             released = last_release(s, case_id) or (
-                person.release_date if person.release_date and person.release_date
-                <= self._clock.today() else None)  # fmt: skip
+                person.release_date
+                if person.release_date and person.release_date <= self._clock.today()
+                else None
+            )
             problem = custody_problem(returned_on, released, self._clock.today())
             if problem or returned_on is None:
                 raise ValidationFailed({"returned_on": problem or ""})
-            record = CustodyReturn(person_id=case_id, returned_on=returned_on, kind=kind.value,
-                                   source=source.value, released_on=released)  # fmt: skip
+            record = CustodyReturn(
+                person_id=case_id,
+                returned_on=returned_on,
+                kind=kind.value,
+                source=source.value,
+                released_on=released,
+            )
             s.add(record)
             s.flush()
             return record.id
@@ -81,15 +94,26 @@ class CustodyService:
             return returns_of(s, case_id)
 
 
-def returns_of(s: Session, case_id: str, names: dict[str, str] | None = None
-               ) -> list[CustodyReturnView]:  # fmt: skip
+def returns_of(
+    s: Session, case_id: str, names: dict[str, str] | None = None
+) -> list[CustodyReturnView]:
     """``names``: the workers' names, when the caller has read them already."""
     names = worker_names(s) if names is None else names
-    rows = s.scalars(select(CustodyReturn).where(CustodyReturn.person_id == case_id)
-                     .order_by(CustodyReturn.returned_on.desc(), CustodyReturn.id.desc()))
+    rows = s.scalars(
+        select(CustodyReturn)
+        .where(CustodyReturn.person_id == case_id)
+        .order_by(CustodyReturn.returned_on.desc(), CustodyReturn.id.desc())
+    )
     return [
-        CustodyReturnView(r.id, r.person_id, r.returned_on, CustodyKind(r.kind),
-                          CustodySource(r.source), r.released_on, r.created_at,
-                          names.get(r.created_by, "Unknown worker"))
+        CustodyReturnView(
+            r.id,
+            r.person_id,
+            r.returned_on,
+            CustodyKind(r.kind),
+            CustodySource(r.source),
+            r.released_on,
+            r.created_at,
+            names.get(r.created_by, "Unknown worker"),
+        )
         for r in rows
-    ]  # fmt: skip
+    ]

@@ -51,15 +51,59 @@ from restart_desktop.store.models import (
 )
 
 GIVEN_NAMES = (
-    "Alfie", "Bobby", "Callum", "Danny", "Eddie", "Frankie", "Gary", "Harvey", "Ian", "Jamie",
-    "Kieran", "Liam", "Mason", "Nathan", "Owen", "Paddy", "Reece", "Sam", "Tyler", "Wes",
-    "Aled", "Dafydd", "Tomasz", "Piotr", "Yusuf", "Omar", "Kofi", "Dean", "Lee", "Ryan",
-)  # fmt: skip
+    "Alfie",
+    "Bobby",
+    "Callum",
+    "Danny",
+    "Eddie",
+    "Frankie",
+    "Gary",
+    "Harvey",
+    "Ian",
+    "Jamie",
+    "Kieran",
+    "Liam",
+    "Mason",
+    "Nathan",
+    "Owen",
+    "Paddy",
+    "Reece",
+    "Sam",
+    "Tyler",
+    "Wes",
+    "Aled",
+    "Dafydd",
+    "Tomasz",
+    "Piotr",
+    "Yusuf",
+    "Omar",
+    "Kofi",
+    "Dean",
+    "Lee",
+    "Ryan",
+)
 FAMILY_NAMES = (
-    "Example", "Sample", "Fictional", "Madeup", "Pretend", "Notreal", "Testcase", "Placeholder",
-    "Specimen", "Mockford", "Dummyson", "Fakeley", "Inventwell", "Storybook", "Imaginary",
-    "Demoson", "Trialby", "Prototype", "Practise", "Exemplar",
-)  # fmt: skip
+    "Example",
+    "Sample",
+    "Fictional",
+    "Madeup",
+    "Pretend",
+    "Notreal",
+    "Testcase",
+    "Placeholder",
+    "Specimen",
+    "Mockford",
+    "Dummyson",
+    "Fakeley",
+    "Inventwell",
+    "Storybook",
+    "Imaginary",
+    "Demoson",
+    "Trialby",
+    "Prototype",
+    "Practise",
+    "Exemplar",
+)
 COLLEAGUES = (
     ("Demo Colleague (Connection Support)", "connection_support"),
     ("Demo Colleague (Thames Valley Partnership)", "thames_valley_partnership"),
@@ -69,9 +113,15 @@ MANAGER = ("Demo Service Delivery Manager", "opcc_thames_valley")
 REVIEWED_SHARE = 0.8  # of notes, release days and referrals older than REVIEW_AFTER_DAYS
 REVIEW_AFTER_DAYS = 14
 NEED_CODES = (
-    "accommodation", "substance_misuse", "benefits", "id_and_bank", "health",
-    "mental_health", "employment_training", "family",
-)  # fmt: skip
+    "accommodation",
+    "substance_misuse",
+    "benefits",
+    "id_and_bank",
+    "health",
+    "mental_health",
+    "employment_training",
+    "family",
+)
 STATUS_WEIGHTS = {
     CaseStatus.RECOMMENDED: 8,
     CaseStatus.ACCEPTED: 10,
@@ -148,12 +198,18 @@ def fill_demo_data(
             worker = Worker(id=_seeded_id(rng, anchor), name=name, organisation_code=organisation)
             s.add(worker)
             colleague_ids.append(worker.id)
-        manager = Worker(id=_seeded_id(rng, anchor), name=MANAGER[0],
-                         organisation_code=MANAGER[1], role=Role.SUPERVISOR.value)  # fmt: skip
+        manager = Worker(
+            id=_seeded_id(rng, anchor),
+            name=MANAGER[0],
+            organisation_code=MANAGER[1],
+            role=Role.SUPERVISOR.value,
+        )
         s.add(manager)
         add_allocator(s, uuid7(int(anchor.timestamp() * 1000), rand=seed))
-        organisations = {session.worker.id: session.worker.organisation_code,
-                         **{w: o for w, (_n, o) in zip(colleague_ids, COLLEAGUES, strict=True)}}
+        organisations = {
+            session.worker.id: session.worker.organisation_code,
+            **{w: o for w, (_n, o) in zip(colleague_ids, COLLEAGUES, strict=True)},
+        }
     worker_ids = [session.worker.id, session.worker.id, session.worker.id, *colleague_ids]
     statuses = list(STATUS_WEIGHTS)
     weights = list(STATUS_WEIGHTS.values())
@@ -162,11 +218,20 @@ def fill_demo_data(
         batch = min(BATCH, cases - done)
         with session.db.write() as s:
             people = [
-                _demo_person(rng, today, anchor, prisons, sentence_types, worker_ids,
-                             statuses, weights, holidays,
-                             FIXED_RELEASES[n] if done + n < len(FIXED_RELEASES) else None)
+                _demo_person(
+                    rng,
+                    today,
+                    anchor,
+                    prisons,
+                    sentence_types,
+                    worker_ids,
+                    statuses,
+                    weights,
+                    holidays,
+                    FIXED_RELEASES[n] if done + n < len(FIXED_RELEASES) else None,
+                )
                 for n in range(batch)
-            ]  # fmt: skip
+            ]
             s.add_all(people)
             s.flush()
             for person in people:
@@ -277,37 +342,47 @@ def _demo_contacts(
         day = start + dt.timedelta(days=rng.randint(0, span))
         kind = rng.choices(types, type_weights)[0]
         note = ContactNote(
-            id=uuid7(int(at_local(day, dt.time(9)).timestamp() * 1000),
-                     rand=rng.getrandbits(80)),
+            id=uuid7(int(at_local(day, dt.time(9)).timestamp() * 1000), rand=rng.getrandbits(80)),
             person_id=person.id,
             worker_id=worker_id,
             contact_at=at_local(day, dt.time(rng.randint(8, 16), rng.choice((0, 30)))),
             contact_type=kind.value,
-            not_seen_reason="He was at a legal visit (demo)" if kind == ContactType.NOT_SEEN
+            not_seen_reason="He was at a legal visit (demo)"
+            if kind == ContactType.NOT_SEEN
             else "",
             location=rng.choice(NOTE_LOCATIONS),
             duration_minutes=rng.choice((None, 20, 30, 45, 60)),
             text=_demo_text(rng, name),
             needs=sorted(rng.sample(list(person.needs), min(len(person.needs), 2))),
-        )  # fmt: skip
+        )
         notes.append(note)
     s.add_all(notes)
     if notes:
         s.flush()  # addenda and actions refer to the notes
     for note in notes:
         if rng.random() < 0.05:
-            s.add(Addendum(note_id=note.id, person_id=person.id,
-                           text="Correction (demo): the visit was on the wing, not in the hall."))
+            s.add(
+                Addendum(
+                    note_id=note.id,
+                    person_id=person.id,
+                    text="Correction (demo): the visit was on the wing, not in the hall.",
+                )
+            )
     if notes and person.status not in (CaseStatus.CLOSED.value, CaseStatus.DECLINED.value):
         for text in rng.sample(ACTION_TEXTS, rng.randint(0, 3)):
             due = today + dt.timedelta(days=rng.randint(-10, 21))
             done = rng.random() < 0.3
-            s.add(FollowUpAction(
-                person_id=person.id, note_id=notes[-1].id, description=text,
-                owner=rng.choice(("worker", "worker", "person", "partner")), due_date=due,
-                status="done" if done else "open",
-                outcome="Done (demo)" if done else "",
-            ))  # fmt: skip
+            s.add(
+                FollowUpAction(
+                    person_id=person.id,
+                    note_id=notes[-1].id,
+                    description=text,
+                    owner=rng.choice(("worker", "worker", "person", "partner")),
+                    due_date=due,
+                    status="done" if done else "open",
+                    outcome="Done (demo)" if done else "",
+                )
+            )
     return len(notes)
 
 
@@ -334,8 +409,7 @@ def _demo_person(
     fixed: tuple[CaseStatus, int] | None = None,
 ) -> Person:
     status = rng.choices(statuses, weights)[0]
-    released = status in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY,
-                          CaseStatus.CLOSED)
+    released = status in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY, CaseStatus.CLOSED)
     offset = -rng.randint(1, 120) if released else rng.randint(0, 150)
     if not released and rng.random() < SOON_SHARE:
         offset = rng.randint(-2, 7)  # due out this week, or out and still to record
@@ -388,20 +462,35 @@ def _demo_person(
 
 # --- release plans ------------------------------------------------------------------------
 FIRST_NIGHTS = (
-    (FirstNight.SETTLED, 25), (FirstNight.TEMPORARY_OR_CAS3, 35),
-    (FirstNight.APPROVED_PREMISES, 5), (FirstNight.FRIENDS_OR_FAMILY, 20),
-    (FirstNight.ROUGH_SLEEPING, 10), (FirstNight.UNKNOWN, 5),
-)  # fmt: skip
+    (FirstNight.SETTLED, 25),
+    (FirstNight.TEMPORARY_OR_CAS3, 35),
+    (FirstNight.APPROVED_PREMISES, 5),
+    (FirstNight.FRIENDS_OR_FAMILY, 20),
+    (FirstNight.ROUGH_SLEEPING, 10),
+    (FirstNight.UNKNOWN, 5),
+)
 DEMO_APPOINTMENTS = {
-    "probation_appointment": (dt.time(11, 0), "Probation office, 1 Example Street, Oxford "
-                              "OX0 1AA (demo)", "Ask at reception for the duty officer"),
-    "universal_credit": (dt.time(14, 0), "Jobcentre Plus, 2 Sample Road, Oxford OX0 2BB (demo)",
-                         "Work coach: Demo Coach"),
-    "prescriptions": (dt.time(12, 30), "Demo Pharmacy, 3 Fictional Lane, Oxford OX0 3CC",
-                      "01632 960 123"),
-    "first_night_accommodation": (dt.time(16, 0), "Madeup House hostel, 4 Pretend Row, Oxford "
-                                  "OX0 4DD (demo)", "Ask for the duty manager"),
-}  # fmt: skip
+    "probation_appointment": (
+        dt.time(11, 0),
+        "Probation office, 1 Example Street, Oxford OX0 1AA (demo)",
+        "Ask at reception for the duty officer",
+    ),
+    "universal_credit": (
+        dt.time(14, 0),
+        "Jobcentre Plus, 2 Sample Road, Oxford OX0 2BB (demo)",
+        "Work coach: Demo Coach",
+    ),
+    "prescriptions": (
+        dt.time(12, 30),
+        "Demo Pharmacy, 3 Fictional Lane, Oxford OX0 3CC",
+        "01632 960 123",
+    ),
+    "first_night_accommodation": (
+        dt.time(16, 0),
+        "Madeup House hostel, 4 Pretend Row, Oxford OX0 4DD (demo)",
+        "Ask for the duty manager",
+    ),
+}
 PROBLEM_NOTES = {
     "release_date_confirmed": "Prison has not confirmed the time yet (demo).",
     "bank_account": "Bank will not open the account without ID (demo).",
@@ -426,13 +515,17 @@ def _demo_plan(
     template = session.reference.default_checklist
     moment = at_local(release, dt.time(8, 0))
     worker = person.allocated_worker_id or session.worker.id
-    out = person.status in {CaseStatus.RELEASED.value, CaseStatus.SUPPORTED_IN_COMMUNITY.value,
-                            CaseStatus.CLOSED.value}  # fmt: skip
+    out = person.status in {
+        CaseStatus.RELEASED.value,
+        CaseStatus.SUPPORTED_IN_COMMUNITY.value,
+        CaseStatus.CLOSED.value,
+    }
     # Share of items ticked: all once out, about half a week before, little a month before.
     share = 0.95 if out else max(0.0, min(0.9, 1.0 - days / 10))
     demo_now = at_local(today, dt.time(9, 0))  # a morning's work so far
-    flags = release_flags(release, person.has_settled_address, today,
-                          session.reference.bank_holiday_dates)  # fmt: skip
+    flags = release_flags(
+        release, person.has_settled_address, today, session.reference.bank_holiday_dates
+    )
     for item in template.items:
         due = item.due_at(release, person.release_time)
         if due is None or (not out and due > demo_now) or local_date(due) > today:
@@ -450,19 +543,28 @@ def _demo_plan(
         before = rng.randint(5, 60) if local_date(due) == release else rng.randint(30, 480)
         at = due - dt.timedelta(minutes=before)
         appointment = DEMO_APPOINTMENTS.get(item.code)
-        s.add(ReleasePlanItem(
-            id=item_id_for(plan.id, item.code), plan_id=plan.id, person_id=person.id,
-            item_code=item.code, state=state.value, state_at=at, state_by=worker, note=note,
-            appointment_at=at_local(release, appointment[0]) if appointment else None,
-            place=appointment[1] if appointment else "",
-            contact=appointment[2] if appointment else "",
-        ))  # fmt: skip
+        s.add(
+            ReleasePlanItem(
+                id=item_id_for(plan.id, item.code),
+                plan_id=plan.id,
+                person_id=person.id,
+                item_code=item.code,
+                state=state.value,
+                state_at=at,
+                state_by=worker,
+                note=note,
+                appointment_at=at_local(release, appointment[0]) if appointment else None,
+                place=appointment[1] if appointment else "",
+                contact=appointment[2] if appointment else "",
+            )
+        )
     if out:
         met = rng.random() < 0.8
         plan.met_at_gate = met
         plan.met_at_gate_at = moment + dt.timedelta(minutes=rng.randint(0, 40)) if met else None
-        plan.first_night = rng.choices([f for f, _ in FIRST_NIGHTS],
-                                       [w for _, w in FIRST_NIGHTS])[0].value  # fmt: skip
+        plan.first_night = rng.choices([f for f, _ in FIRST_NIGHTS], [w for _, w in FIRST_NIGHTS])[
+            0
+        ].value
         plan.outcome_recorded_at = moment + dt.timedelta(hours=rng.randint(8, 12))
     elif 0 <= days <= 2 and rng.random() < 0.5:
         # The prison moved the release at short notice.
@@ -471,9 +573,7 @@ def _demo_plan(
             previous += dt.timedelta(days=1)
         plan.previous_release_date = previous
         plan.previous_release_time = person.release_time
-        plan.release_changed_at = at_local(today, dt.time(15, 20)) - dt.timedelta(
-            days=1
-        )
+        plan.release_changed_at = at_local(today, dt.time(15, 20)) - dt.timedelta(days=1)
 
 
 # --- referrals --------------------------------------------------------------------------------
@@ -483,10 +583,18 @@ REFERRAL_PATHS = (
     ((ReferralStatus.SENT,), 3),  # sent, waiting (some of these are to chase)
     ((ReferralStatus.SENT, ReferralStatus.ACKNOWLEDGED), 2),
     ((ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.APPOINTMENT_BOOKED), 2),
-    ((ReferralStatus.SENT, ReferralStatus.ACCEPTED, ReferralStatus.APPOINTMENT_BOOKED,
-      ReferralStatus.ATTENDED, ReferralStatus.CLOSED), 2),
+    (
+        (
+            ReferralStatus.SENT,
+            ReferralStatus.ACCEPTED,
+            ReferralStatus.APPOINTMENT_BOOKED,
+            ReferralStatus.ATTENDED,
+            ReferralStatus.CLOSED,
+        ),
+        2,
+    ),
     ((ReferralStatus.SENT, ReferralStatus.DECLINED), 1),
-)  # fmt: skip
+)
 
 
 def _demo_referrals(
@@ -498,8 +606,12 @@ def _demo_referrals(
         return
     reference = session.reference
     wanted = [n for n in person.needs if n != "accommodation"]
-    services = [sv for n in wanted for sv in reference.services
-                if sv.category == n and not sv.local_authority][:3]  # fmt: skip
+    services = [
+        sv
+        for n in wanted
+        for sv in reference.services
+        if sv.category == n and not sv.local_authority
+    ][:3]
     if "accommodation" in person.needs and person.housing_authority:
         housing = reference.housing_authority_service(person.housing_authority)
         if housing is not None:
@@ -512,12 +624,17 @@ def _demo_referrals(
             # Still waiting: sent in the last fortnight, so some are due a chase today.
             made = today - dt.timedelta(days=rng.randint(3, 14))
         referral = Referral(
-            person_id=person.id, service_code=service.code, service=service.to_json(),
-            category=service.category, needs=[service.category],
+            person_id=person.id,
+            service_code=service.code,
+            service=service.to_json(),
+            category=service.category,
+            needs=[service.category],
             reason=f"{service.service} after release (demo).",
-            urgency=rng.choice(("routine", "routine", "urgent")), how_sent=service.how_to_refer,
-            made_on=made, status=ReferralStatus.DRAFT.value,
-        )  # fmt: skip
+            urgency=rng.choice(("routine", "routine", "urgent")),
+            how_sent=service.how_to_refer,
+            made_on=made,
+            status=ReferralStatus.DRAFT.value,
+        )
         if not person.consent_given and path:
             referral.consent_override = "Safeguarding duty (demo)."
         s.add(referral)
@@ -528,8 +645,7 @@ def _demo_referrals(
         ]
         previous = ReferralStatus.DRAFT
         for step in path:
-            at = min(at + dt.timedelta(days=rng.randint(1, 6)),
-                     at_local(today, dt.time(9, 0)))  # fmt: skip
+            at = min(at + dt.timedelta(days=rng.randint(1, 6)), at_local(today, dt.time(9, 0)))
             events.append((previous, step, at))
             previous = step
         referral.status = previous.value
@@ -539,21 +655,32 @@ def _demo_referrals(
             referral.declined_reason = "Outside the service's area (demo)."
         if ReferralStatus.APPOINTMENT_BOOKED in path:
             referral.appointment_at = at_local(
-                today + dt.timedelta(days=rng.randint(-10, 14)), dt.time(10, 30))
+                today + dt.timedelta(days=rng.randint(-10, 14)), dt.time(10, 30)
+            )
             referral.appointment_place = "At the service's office (demo)"
         if previous == ReferralStatus.CLOSED:
             referral.outcome = "Support in place (demo)."
         for old, new, when in events:
-            s.add(ReferralEvent(
-                referral_id=referral.id, person_id=person.id, kind="status",
-                from_status=old.value if old else "", to_status=new.value, at=when, note="",
-            ))  # fmt: skip
-
+            s.add(
+                ReferralEvent(
+                    referral_id=referral.id,
+                    person_id=person.id,
+                    kind="status",
+                    from_status=old.value if old else "",
+                    to_status=new.value,
+                    at=when,
+                    note="",
+                )
+            )
 
 
 # --- outcome assessments and barriers ------------------------------------------------------------
-ASSESSED = (CaseStatus.ENGAGED_IN_CUSTODY.value, CaseStatus.RELEASED.value,
-            CaseStatus.SUPPORTED_IN_COMMUNITY.value, CaseStatus.CLOSED.value)  # fmt: skip
+ASSESSED = (
+    CaseStatus.ENGAGED_IN_CUSTODY.value,
+    CaseStatus.RELEASED.value,
+    CaseStatus.SUPPORTED_IN_COMMUNITY.value,
+    CaseStatus.CLOSED.value,
+)
 
 
 def _demo_assessments(
@@ -574,36 +701,75 @@ def _demo_assessments(
             for code in current:
                 current[code] = max(1, min(10, current[code] + rng.choice((-1, 0, 1, 1, 2))))
         scores = [
-            AreaScore(area.code, area.label, worker=current[area.code],
-                      person=min(10, current[area.code] + rng.choice((0, 0, 1, 2)))
-                      if rng.random() < 0.6 else None).to_json()
+            AreaScore(
+                area.code,
+                area.label,
+                worker=current[area.code],
+                person=min(10, current[area.code] + rng.choice((0, 0, 1, 2)))
+                if rng.random() < 0.6
+                else None,
+            ).to_json()
             for area in session.reference.outcome_areas
-        ]  # fmt: skip
+        ]
         draft = number == count - 1 and rng.random() < 0.2
-        s.add(Assessment(
-            person_id=person.id, assessed_on=on, present="The person and their worker (demo)",
-            scores=scores, agreed=True, disagreement="",
-            finalised_at=None if draft else at_local(on, dt.time(16, 0)),
-        ))  # fmt: skip
+        s.add(
+            Assessment(
+                person_id=person.id,
+                assessed_on=on,
+                present="The person and their worker (demo)",
+                scores=scores,
+                agreed=True,
+                disagreement="",
+                finalised_at=None if draft else at_local(on, dt.time(16, 0)),
+            )
+        )
 
 
 DEMO_BARRIERS = (
-    ("No housing on a Friday afternoon", "accommodation", "escalated",
-     "Housing options close at 4pm on Fridays; people released at 2pm are told to come back "
-     "on Monday (demo)."),
-    ("Universal Credit without photo ID", "benefits_dwp", "open",
-     "Claims stall for two weeks when the person has no photo ID at release (demo)."),
-    ("Prescriptions not ready at release", "health_prescriptions", "resolved",
-     "Community pharmacy not told of the release date in time (demo)."),
-    ("Bank accounts cannot be opened inside", "id_banking", "open",
-     "The prison banking scheme has a waiting list of six weeks (demo)."),
-    ("Discharge paperwork arrives after the person", "prison_release_day", "open",
-     "Licence conditions not handed over at the gate, so probation cannot see the person "
-     "(demo)."),
-    ("Probation appointment clashes with script collection", "probation", "closed",
-     "Both booked for the release afternoon in different towns (demo)."),
-    ("No detox beds near Oxford", "substance_misuse", "escalated",
-     "Nearest bed is two hours away; people decline it (demo)."),
+    (
+        "No housing on a Friday afternoon",
+        "accommodation",
+        "escalated",
+        "Housing options close at 4pm on Fridays; people released at 2pm are told to come back "
+        "on Monday (demo).",
+    ),
+    (
+        "Universal Credit without photo ID",
+        "benefits_dwp",
+        "open",
+        "Claims stall for two weeks when the person has no photo ID at release (demo).",
+    ),
+    (
+        "Prescriptions not ready at release",
+        "health_prescriptions",
+        "resolved",
+        "Community pharmacy not told of the release date in time (demo).",
+    ),
+    (
+        "Bank accounts cannot be opened inside",
+        "id_banking",
+        "open",
+        "The prison banking scheme has a waiting list of six weeks (demo).",
+    ),
+    (
+        "Discharge paperwork arrives after the person",
+        "prison_release_day",
+        "open",
+        "Licence conditions not handed over at the gate, so probation cannot see the person "
+        "(demo).",
+    ),
+    (
+        "Probation appointment clashes with script collection",
+        "probation",
+        "closed",
+        "Both booked for the release afternoon in different towns (demo).",
+    ),
+    (
+        "No detox beds near Oxford",
+        "substance_misuse",
+        "escalated",
+        "Nearest bed is two hours away; people decline it (demo).",
+    ),
 )
 
 
@@ -615,22 +781,28 @@ def _demo_barriers(
         for number, (title, category, status, description) in enumerate(DEMO_BARRIERS):
             raised = today - dt.timedelta(days=10 + 12 * number)
             done = status in ("resolved", "closed")
-            s.add(Barrier(
-                title=title, category=category, description=description,
-                case_ids=rng.sample(people, min(len(people), rng.randint(1, 3))),
-                raised_on=raised, status=status,
-                resolution="Agreed with the partner at the board (demo)." if done else "",
-                resolved_on=raised + dt.timedelta(days=20) if done else None,
-                # Every other barrier has its wording for the board confirmed: the titles
-                # name no one, so the title serves.
-                board_wording=title if number % 2 == 0 else "",
-                board_wording_by=session.worker.id if number % 2 == 0 else "",
-                board_wording_at=at_local(raised, dt.time(17)) if number % 2 == 0 else None,
-            ))  # fmt: skip
+            s.add(
+                Barrier(
+                    title=title,
+                    category=category,
+                    description=description,
+                    case_ids=rng.sample(people, min(len(people), rng.randint(1, 3))),
+                    raised_on=raised,
+                    status=status,
+                    resolution="Agreed with the partner at the board (demo)." if done else "",
+                    resolved_on=raised + dt.timedelta(days=20) if done else None,
+                    # Every other barrier has its wording for the board confirmed: the titles
+                    # name no one, so the title serves.
+                    board_wording=title if number % 2 == 0 else "",
+                    board_wording_by=session.worker.id if number % 2 == 0 else "",
+                    board_wording_at=at_local(raised, dt.time(17)) if number % 2 == 0 else None,
+                )
+            )
 
 
-def _demo_allocation(s: Session, rng: random.Random, person: Person, own: str,
-                     colleagues: list[str]) -> None:  # fmt: skip
+def _demo_allocation(
+    s: Session, rng: random.Random, person: Person, own: str, colleagues: list[str]
+) -> None:
     """The allocation decision behind each allocated case, and now and then a handover from a
     colleague or a share for a release day."""
     if person.allocated_worker_id is None:
@@ -640,23 +812,59 @@ def _demo_allocation(s: Session, rng: random.Random, person: Person, own: str,
     if person.allocated_worker_id == own and rng.random() < 0.1:
         first = rng.choice(colleagues)
     reason = "Allocated by the team leader: prison area caseload (demo)."
-    s.add(Handover(person_id=person.id, kind=HandoverKind.ALLOCATION.value, from_worker_id=None,
-                   to_worker_id=first, note=reason, at=at))  # fmt: skip
-    s.add(FieldChange(person_id=person.id, field="allocated_worker_id", old_value=None,
-                      new_value=first, reason=reason, at=at))  # fmt: skip
+    s.add(
+        Handover(
+            person_id=person.id,
+            kind=HandoverKind.ALLOCATION.value,
+            from_worker_id=None,
+            to_worker_id=first,
+            note=reason,
+            at=at,
+        )
+    )
+    s.add(
+        FieldChange(
+            person_id=person.id,
+            field="allocated_worker_id",
+            old_value=None,
+            new_value=first,
+            reason=reason,
+            at=at,
+        )
+    )
     if first != person.allocated_worker_id:
         note = rng.choice(HANDOVER_NOTES)
-        s.add(Handover(person_id=person.id, kind=HandoverKind.HANDOVER.value,
-                       from_worker_id=first, to_worker_id=person.allocated_worker_id,
-                       note=note, at=at + dt.timedelta(days=9)))  # fmt: skip
-        s.add(FieldChange(person_id=person.id, field="allocated_worker_id", old_value=first,
-                          new_value=person.allocated_worker_id, reason=note,
-                          at=at + dt.timedelta(days=9)))  # fmt: skip
+        s.add(
+            Handover(
+                person_id=person.id,
+                kind=HandoverKind.HANDOVER.value,
+                from_worker_id=first,
+                to_worker_id=person.allocated_worker_id,
+                note=note,
+                at=at + dt.timedelta(days=9),
+            )
+        )
+        s.add(
+            FieldChange(
+                person_id=person.id,
+                field="allocated_worker_id",
+                old_value=first,
+                new_value=person.allocated_worker_id,
+                reason=note,
+                at=at + dt.timedelta(days=9),
+            )
+        )
     elif person.allocated_worker_id != own and rng.random() < 0.05:
-        s.add(Handover(person_id=person.id, kind=HandoverKind.SHARE.value,
-                       from_worker_id=person.allocated_worker_id, to_worker_id=own,
-                       note="Please meet him at the gate on release day (demo).",
-                       at=at + dt.timedelta(days=5)))  # fmt: skip
+        s.add(
+            Handover(
+                person_id=person.id,
+                kind=HandoverKind.SHARE.value,
+                from_worker_id=person.allocated_worker_id,
+                to_worker_id=own,
+                note="Please meet him at the gate on release day (demo).",
+                at=at + dt.timedelta(days=5),
+            )
+        )
 
 
 def _demo_history(s: Session, rng: random.Random, person: Person) -> None:
@@ -664,21 +872,41 @@ def _demo_history(s: Session, rng: random.Random, person: Person) -> None:
     recorded, now and then a legal hold."""
     at = at_local(person.referral_date or dt.date.today(), dt.time(15))
     if person.consent_given:
-        s.add(FieldChange(person_id=person.id, field="consent_given", old_value=False,
-                          new_value=True, reason="Consent form signed at induction (demo).",
-                          at=at + dt.timedelta(days=3)))  # fmt: skip
+        s.add(
+            FieldChange(
+                person_id=person.id,
+                field="consent_given",
+                old_value=False,
+                new_value=True,
+                reason="Consent form signed at induction (demo).",
+                at=at + dt.timedelta(days=3),
+            )
+        )
     if person.release_date is not None and rng.random() < 0.2:
         earlier = person.release_date - dt.timedelta(days=rng.choice((7, 14, 21)))
-        s.add(FieldChange(person_id=person.id, field="release_date",
-                          old_value=earlier.isoformat(),
-                          new_value=person.release_date.isoformat(),
-                          reason=rng.choice(RELEASE_REASONS), at=at + dt.timedelta(days=6)))
+        s.add(
+            FieldChange(
+                person_id=person.id,
+                field="release_date",
+                old_value=earlier.isoformat(),
+                new_value=person.release_date.isoformat(),
+                reason=rng.choice(RELEASE_REASONS),
+                at=at + dt.timedelta(days=6),
+            )
+        )
     # Now and then a legal hold, most often on a closed case (it keeps it from erasure).
     if rng.random() < (0.25 if person.status == CaseStatus.CLOSED.value else 0.005):
         person.legal_hold = True
-        s.add(FieldChange(person_id=person.id, field="legal_hold", old_value=False,
-                          new_value=True, at=at + dt.timedelta(days=8),
-                          reason="Information request from a fictional court (demo)."))
+        s.add(
+            FieldChange(
+                person_id=person.id,
+                field="legal_hold",
+                old_value=False,
+                new_value=True,
+                at=at + dt.timedelta(days=8),
+                reason="Information request from a fictional court (demo).",
+            )
+        )
 
 
 RELEASE_REASONS = (
@@ -700,8 +928,9 @@ COMMENTS = (
 )
 
 
-def _demo_reviews(session: AppSession, rng: random.Random, today: dt.date, person_ids: list[str],
-                  manager_id: str) -> None:  # fmt: skip
+def _demo_reviews(
+    session: AppSession, rng: random.Random, today: dt.date, person_ids: list[str], manager_id: str
+) -> None:
     """Review actions on the demo people's older notes and referrals: most signed off a few
     days after, some notes returned for correction, some comments. Colleagues' records
     are reviewed by the demo user; the demo user's own by the manager, so "My actions" has
@@ -710,14 +939,30 @@ def _demo_reviews(session: AppSession, rng: random.Random, today: dt.date, perso
     cutoff = at_local(today - dt.timedelta(days=REVIEW_AFTER_DAYS), dt.time())
     as_manager = session.db.with_actor(Actor(worker_id=manager_id, device_id=session.device_id))
     with session.db.read() as s:
-        items = [(ReviewItemKind.NOTE, n.id, n.person_id, n.worker_id, n.contact_at)
-                 for n in s.scalars(select(ContactNote).where(
-                     ContactNote.person_id.in_(person_ids), ContactNote.contact_at < cutoff))]
-        items += [(ReviewItemKind.REFERRAL, r.id, r.person_id, r.created_by,
-                   at_local(r.made_on, dt.time(12)))
-                  for r in s.scalars(select(Referral).where(
-                      Referral.person_id.in_(person_ids), Referral.status != "draft",
-                      Referral.made_on < local_date(cutoff)))]  # fmt: skip
+        items = [
+            (ReviewItemKind.NOTE, n.id, n.person_id, n.worker_id, n.contact_at)
+            for n in s.scalars(
+                select(ContactNote).where(
+                    ContactNote.person_id.in_(person_ids), ContactNote.contact_at < cutoff
+                )
+            )
+        ]
+        items += [
+            (
+                ReviewItemKind.REFERRAL,
+                r.id,
+                r.person_id,
+                r.created_by,
+                at_local(r.made_on, dt.time(12)),
+            )
+            for r in s.scalars(
+                select(Referral).where(
+                    Referral.person_id.in_(person_ids),
+                    Referral.status != "draft",
+                    Referral.made_on < local_date(cutoff),
+                )
+            )
+        ]
     returned_own = commented_own = 0
     for database in (session.db, as_manager):
         mine = database is as_manager  # the manager reviews the demo user's records
@@ -727,17 +972,31 @@ def _demo_reviews(session: AppSession, rng: random.Random, today: dt.date, perso
                     continue
                 at = when + dt.timedelta(days=rng.randint(1, 10), hours=rng.randint(0, 6))
                 roll = rng.random()
-                review = {"item_kind": kind.value, "item_id": item_id, "person_id": person_id,
-                          "worker_id": worker_id}  # fmt: skip
+                review = {
+                    "item_kind": kind.value,
+                    "item_id": item_id,
+                    "person_id": person_id,
+                    "worker_id": worker_id,
+                }
                 if roll < REVIEWED_SHARE:
-                    s.add(Review(**review, action=ReviewAction.REVIEWED.value, comment="",
-                                 at=at))  # fmt: skip
-                elif roll < 0.81 and kind == ReviewItemKind.NOTE and (not mine
-                                                                       or returned_own < 2):
+                    s.add(Review(**review, action=ReviewAction.REVIEWED.value, comment="", at=at))
+                elif roll < 0.81 and kind == ReviewItemKind.NOTE and (not mine or returned_own < 2):
                     returned_own += mine
-                    s.add(Review(**review, action=ReviewAction.RETURNED.value,
-                                 comment=rng.choice(RETURN_COMMENTS), at=at))  # fmt: skip
+                    s.add(
+                        Review(
+                            **review,
+                            action=ReviewAction.RETURNED.value,
+                            comment=rng.choice(RETURN_COMMENTS),
+                            at=at,
+                        )
+                    )
                 elif roll < 0.82 and (not mine or commented_own < 4):
                     commented_own += mine
-                    s.add(Review(**review, action=ReviewAction.COMMENT.value,
-                                 comment=rng.choice(COMMENTS), at=at))  # fmt: skip
+                    s.add(
+                        Review(
+                            **review,
+                            action=ReviewAction.COMMENT.value,
+                            comment=rng.choice(COMMENTS),
+                            at=at,
+                        )
+                    )

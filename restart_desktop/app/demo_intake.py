@@ -19,31 +19,50 @@ from restart_desktop.store.models import Person, Worker
 
 ALLOCATOR = ("Demo Allocator (OPCC)", "opcc_thames_valley")
 RECOMMENDERS = {
-    ReferralSource.PRISON_RESETTLEMENT.value: ("Demo Resettlement Officer", "HMP Bullingdon",
-                                               "Resettlement officer", "01869 000000"),
-    ReferralSource.PROBATION.value: ("Demo Probation Practitioner", "Probation Service",
-                                     "Probation practitioner", "probation@example.invalid"),
-    ReferralSource.PARTNER_AGENCY.value: ("Demo Housing Adviser", "Demo Housing Charity",
-                                          "Housing adviser", "01865 000000"),
+    ReferralSource.PRISON_RESETTLEMENT.value: (
+        "Demo Resettlement Officer",
+        "HMP Bullingdon",
+        "Resettlement officer",
+        "01869 000000",
+    ),
+    ReferralSource.PROBATION.value: (
+        "Demo Probation Practitioner",
+        "Probation Service",
+        "Probation practitioner",
+        "probation@example.invalid",
+    ),
+    ReferralSource.PARTNER_AGENCY.value: (
+        "Demo Housing Adviser",
+        "Demo Housing Charity",
+        "Housing adviser",
+        "01865 000000",
+    ),
     ReferralSource.SELF_RECOMMENDATION.value: ("", "", "", "Via the wing's application box"),
     ReferralSource.OTHER.value: ("Demo Chaplain", "HMP Bullingdon", "Chaplaincy", ""),
-}  # fmt: skip
-REASONS = ("He asked for help with housing before release.",
-           "Repeat short sentences; no address on release.",
-           "Wants support with drugs services and benefits on release.",
-           "Family breakdown; needs somewhere to stay.")  # fmt: skip
+}
+REASONS = (
+    "He asked for help with housing before release.",
+    "Repeat short sentences; no address on release.",
+    "Wants support with drugs services and benefits on release.",
+    "Family breakdown; needs somewhere to stay.",
+)
 DECLINE_REASONS = ("not_thames_valley", "mappa_managed", "declined_support", "duplicate")
 
 
 def add_allocator(s: Session, worker_id: str) -> str:
     """The demo team's allocator (a colleague's record: the demo user stays a supervisor)."""
-    s.add(Worker(id=worker_id, name=ALLOCATOR[0], organisation_code=ALLOCATOR[1],
-                 role=Role.ALLOCATOR.value))  # fmt: skip
+    s.add(
+        Worker(
+            id=worker_id,
+            name=ALLOCATOR[0],
+            organisation_code=ALLOCATOR[1],
+            role=Role.ALLOCATOR.value,
+        )
+    )
     return worker_id
 
 
-def demo_intake(s: Session, seed: int, people: Sequence[Person],
-                workers: dict[str, str]) -> None:  # fmt: skip
+def demo_intake(s: Session, seed: int, people: Sequence[Person], workers: dict[str, str]) -> None:
     """An intake record for each person, and the decision for those decided. ``workers``
     maps worker id to organisation code. Its own random stream: the rest of the demo is the
     same with or without it."""
@@ -54,14 +73,19 @@ def demo_intake(s: Session, seed: int, people: Sequence[Person],
         source = person.referral_source or ReferralSource.PRISON_RESETTLEMENT.value
         name, organisation, role, contact = RECOMMENDERS.get(source, RECOMMENDERS["other"])
         intake = IntakeRecord(
-            person_id=person.id, source=source, recommender_name=name,
-            recommender_organisation=organisation, recommender_role=role,
-            recommender_contact=contact, recommended_on=recommended,
-            reason=rng.choice(REASONS), in_thames_valley=rng.random() > 0.03,
+            person_id=person.id,
+            source=source,
+            recommender_name=name,
+            recommender_organisation=organisation,
+            recommender_role=role,
+            recommender_contact=contact,
+            recommended_on=recommended,
+            reason=rng.choice(REASONS),
+            in_thames_valley=rng.random() > 0.03,
             iom=False if rng.random() > 0.05 else None,
             mappa_level="none" if not person.mappa else rng.choice(("1", "2")),
             earlier_custodial_sentences=rng.choice((None, 1, 2, 3, 4, 6, 9)),
-        )  # fmt: skip
+        )
         s.add(intake)
         s.flush()
         at = at_local(recommended + dt.timedelta(days=rng.randint(1, 12)), dt.time(14))
@@ -69,21 +93,37 @@ def demo_intake(s: Session, seed: int, people: Sequence[Person],
             intake.status = IntakeStatus.WAITING.value
             if rng.random() < 0.25:
                 intake.status = IntakeStatus.MORE_INFORMATION.value
-                s.add(IntakeDecision(person_id=person.id, intake_id=intake.id,
-                                     decision=DecisionKind.MORE_INFORMATION.value,
-                                     words="Fictional: ask probation whether MAPPA applies.",
-                                     at=at))  # fmt: skip
+                s.add(
+                    IntakeDecision(
+                        person_id=person.id,
+                        intake_id=intake.id,
+                        decision=DecisionKind.MORE_INFORMATION.value,
+                        words="Fictional: ask probation whether MAPPA applies.",
+                        at=at,
+                    )
+                )
         elif status == CaseStatus.DECLINED:
             intake.status, intake.decided_at = IntakeStatus.DECLINED.value, at
-            s.add(IntakeDecision(person_id=person.id, intake_id=intake.id,
-                                 decision=DecisionKind.DECLINE.value,
-                                 reason_code=rng.choice(DECLINE_REASONS),
-                                 words="Fictional reason given at the allocation meeting.",
-                                 at=at))  # fmt: skip
+            s.add(
+                IntakeDecision(
+                    person_id=person.id,
+                    intake_id=intake.id,
+                    decision=DecisionKind.DECLINE.value,
+                    reason_code=rng.choice(DECLINE_REASONS),
+                    words="Fictional reason given at the allocation meeting.",
+                    at=at,
+                )
+            )
         else:
             intake.status, intake.decided_at = IntakeStatus.ACCEPTED.value, at
             worker = person.allocated_worker_id
-            s.add(IntakeDecision(person_id=person.id, intake_id=intake.id,
-                                 decision=DecisionKind.ACCEPT.value,
-                                 organisation_code=workers.get(worker or "", ""),
-                                 worker_id=worker, at=at))  # fmt: skip
+            s.add(
+                IntakeDecision(
+                    person_id=person.id,
+                    intake_id=intake.id,
+                    decision=DecisionKind.ACCEPT.value,
+                    organisation_code=workers.get(worker or "", ""),
+                    worker_id=worker,
+                    at=at,
+                )
+            )

@@ -23,10 +23,16 @@ from restart_desktop.store.models import CustodyReturn, FollowUpCheck, Person
 
 #: How often each closure reason is drawn for a closed demo case.
 CLOSURE_WEIGHTS = {
-    "support_completed": 40, "disengaged": 20, "recalled_to_custody": 12,
-    "new_custodial_sentence": 5, "moved_out_of_area": 8, "transferred": 5,
-    "programme_ended": 6, "died": 1, "other": 3,
-}  # fmt: skip
+    "support_completed": 40,
+    "disengaged": 20,
+    "recalled_to_custody": 12,
+    "new_custodial_sentence": 5,
+    "moved_out_of_area": 8,
+    "transferred": 5,
+    "programme_ended": 6,
+    "died": 1,
+    "other": 3,
+}
 RETURN_SHARE = 0.25  # of people released, about a quarter go back within the demo's year
 
 
@@ -43,20 +49,38 @@ def demo_outcomes(s: Session, person: Person, reference: ReferenceData, today: d
     released = last_release(s, person.id)
     if released is not None:
         _demo_checks(s, rng, person, reference, released, today)
-    custody = next((r.custody for r in reference.closure_reasons
-                    if r.code == person.closure_reason and r.custody), "")  # fmt: skip
+    custody = next(
+        (
+            r.custody
+            for r in reference.closure_reasons
+            if r.code == person.closure_reason and r.custody
+        ),
+        "",
+    )
     if released is None or released >= today or not (custody or rng.random() < RETURN_SHARE):
         return
     kind = CustodyKind(custody) if custody else rng.choice(list(CustodyKind))
     day = released + dt.timedelta(days=rng.randint(3, 300))
     if day < today:
-        s.add(CustodyReturn(person_id=person.id, returned_on=day, kind=kind.value,
-                            source=rng.choice(list(CustodySource)).value,
-                            released_on=released))  # fmt: skip
+        s.add(
+            CustodyReturn(
+                person_id=person.id,
+                returned_on=day,
+                kind=kind.value,
+                source=rng.choice(list(CustodySource)).value,
+                released_on=released,
+            )
+        )
 
 
-def _demo_checks(s: Session, rng: random.Random, person: Person, reference: ReferenceData,
-                 released: dt.date, today: dt.date) -> None:  # fmt: skip
+def _demo_checks(
+    s: Session,
+    rng: random.Random,
+    person: Person,
+    reference: ReferenceData,
+    released: dt.date,
+    today: dt.date,
+) -> None:
     """Most checks that have fallen due are recorded; a few are still to do."""
     holidays = reference.bank_holiday_dates
     for kind in reference.follow_up_checks:
@@ -64,12 +88,21 @@ def _demo_checks(s: Session, rng: random.Random, person: Person, reference: Refe
         if due > today or rng.random() < 0.15:
             continue
         answers = [Answer.YES, Answer.YES, Answer.NO, Answer.NOT_KNOWN]
-        s.add(FollowUpCheck(
-            person_id=person.id, check_code=kind.code, released_on=released, due_on=due,
-            checked_on=min(today, due + dt.timedelta(days=rng.randint(0, 6))),
-            accommodation=rng.choice(list(FirstNight)).value,
-            universal_credit=rng.choice(answers).value,
-            treatment=(rng.choice(answers) if treatment_applies(person.needs or [])
-                       else Answer.NOT_APPLICABLE).value,
-            gp=rng.choice(answers).value, ete=rng.choice(answers).value,
-        ))  # fmt: skip
+        s.add(
+            FollowUpCheck(
+                person_id=person.id,
+                check_code=kind.code,
+                released_on=released,
+                due_on=due,
+                checked_on=min(today, due + dt.timedelta(days=rng.randint(0, 6))),
+                accommodation=rng.choice(list(FirstNight)).value,
+                universal_credit=rng.choice(answers).value,
+                treatment=(
+                    rng.choice(answers)
+                    if treatment_applies(person.needs or [])
+                    else Answer.NOT_APPLICABLE
+                ).value,
+                gp=rng.choice(answers).value,
+                ete=rng.choice(answers).value,
+            )
+        )

@@ -103,12 +103,20 @@ def _examples_check(paths: DataPaths, team: tuple[str, str, str] | None) -> Chec
     details = TeamDetailsFields()
     if team is not None:
         contacts = json.loads(team[2] or "{}")
-        details = TeamDetailsFields(team[0], team[1], contacts if isinstance(contacts, dict)
-                                    else {})  # fmt: skip
+        details = TeamDetailsFields(
+            team[0], team[1], contacts if isinstance(contacts, dict) else {}
+        )
     found = examples_in_use(reference, details)
     if not found:
         return Check("example contacts", True, "none: the team's own contacts are set")
-    where = "expected in a demo folder" if paths.is_demo else (
-        "a supervisor sets the team's own in Settings > Team details")
-    return Check("example contacts", paths.is_demo, "still in use: " + "; ".join(found)
-                 + f" ({where})", warning=not paths.is_demo)  # fmt: skip
+    where = (
+        "expected in a demo folder"
+        if paths.is_demo
+        else ("a supervisor sets the team's own in Settings > Team details")
+    )
+    return Check(
+        "example contacts",
+        paths.is_demo,
+        "still in use: " + "; ".join(found) + f" ({where})",
+        warning=not paths.is_demo,
+    )

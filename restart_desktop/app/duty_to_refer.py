@@ -16,9 +16,7 @@ from restart_desktop.store.models import Referral
 _MADE = frozenset(set(ReferralStatus) - {ReferralStatus.DRAFT, ReferralStatus.WITHDRAWN})
 
 
-def duty_to_refer_answered(
-    s: Session, person_ids: list[str], reference: ReferenceData
-) -> set[str]:
+def duty_to_refer_answered(s: Session, person_ids: list[str], reference: ReferenceData) -> set[str]:
     """Of these people, those whose Duty to Refer needs nothing more: the referral has gone to
     a housing authority, or the release checklist's item says it was made (or is not needed).
     The one rule behind the caseload flag, the case banner and the referral proposal."""
@@ -32,10 +30,14 @@ def duty_to_refer_made(s: Session, person_ids: list[str]) -> set[str]:
     # The service's copied directory entry names its housing authority: asked in SQL, so a
     # page of the caseload does not read and decode every referral's entry.
     authority = text("json_extract(referrals.service, '$.local_authority')")  # as indexed
-    return set(s.scalars(
-        select(Referral.person_id).distinct().where(
-            Referral.person_id.in_(person_ids),
-            Referral.status.in_([status.value for status in _MADE]),
-            func.coalesce(authority, "") != "",
+    return set(
+        s.scalars(
+            select(Referral.person_id)
+            .distinct()
+            .where(
+                Referral.person_id.in_(person_ids),
+                Referral.status.in_([status.value for status in _MADE]),
+                func.coalesce(authority, "") != "",
+            )
         )
-    ))  # fmt: skip
+    )

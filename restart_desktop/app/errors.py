@@ -12,9 +12,17 @@ from restart_desktop.security.errors import SecurityError, TooManyAttempts, Wron
 from restart_desktop.store.errors import StorageError
 
 __all__ = [
-    "AlreadyEnrolled", "NotEnrolled", "NotFound", "NotPermitted", "SecurityError",
-    "StorageError", "TooManyAttempts", "UserError", "ValidationFailed", "WrongPassphrase",
-]  # fmt: skip
+    "AlreadyEnrolled",
+    "NotEnrolled",
+    "NotFound",
+    "NotPermitted",
+    "SecurityError",
+    "StorageError",
+    "TooManyAttempts",
+    "UserError",
+    "ValidationFailed",
+    "WrongPassphrase",
+]
 
 
 class UserError(Exception):

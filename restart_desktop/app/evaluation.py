@@ -87,8 +87,9 @@ class EvaluationService:
         if self._app.worker.role != Role.SUPERVISOR:
             raise UserError("The evaluation extract is made on a supervisor's laptop.")
 
-    def extract(self, period: Period, out: Path, recipient: str = "",
-                rotate_key: bool = False) -> ExtractResult:  # fmt: skip
+    def extract(
+        self, period: Period, out: Path, recipient: str = "", rotate_key: bool = False
+    ) -> ExtractResult:
         self._require_supervisor()
         out = out.expanduser()
         if out.exists():
@@ -110,37 +111,63 @@ class EvaluationService:
         kept, kept_ids = [], set()
         for row, shown in zip(people, anonymised.shown, strict=True):
             if shown is not None:
-                row.update(age_band=shown.age_band, release_period=shown.release_period,
-                           prison_group=shown.prison_group)  # fmt: skip
+                row.update(
+                    age_band=shown.age_band,
+                    release_period=shown.release_period,
+                    prison_group=shown.prison_group,
+                )
                 kept.append(row)
                 kept_ids.add(row["pseudonym"])
         events = [e for e in events if e["pseudonym"] in kept_ids]
         files = {
             "cases.csv": _csv([c.name for c in case_columns(self._reference)], kept),
             "events.csv": _csv([c.name for c in event_columns()], events),
-            "datapackage.json": descriptor(f"restart-evaluation-{period.start}-{period.end}",
-                                           case_columns(self._reference), event_columns(),
-                                           parsed is not None),
-            "README.md": self._readme(period, version, basis, len(kept), len(events),
-                                      anonymised.coarsened, anonymised.withheld,
-                                      parsed is not None).encode(),
-        }  # fmt: skip
+            "datapackage.json": descriptor(
+                f"restart-evaluation-{period.start}-{period.end}",
+                case_columns(self._reference),
+                event_columns(),
+                parsed is not None,
+            ),
+            "README.md": self._readme(
+                period,
+                version,
+                basis,
+                len(kept),
+                len(events),
+                anonymised.coarsened,
+                anonymised.withheld,
+                parsed is not None,
+            ).encode(),
+        }
         if parsed is not None:
             rows = [r for r in linkage if r["pseudonym"] in kept_ids]
             columns = self._reference.linkage_columns
-            plain = _csv([c for c, _ in columns],
-                         [{c: r[source] for c, source in columns} for r in rows])
+            plain = _csv(
+                [c for c, _ in columns], [{c: r[source] for c, source in columns} for r in rows]
+            )
             files[LINKAGE_FILE] = pyrage.encrypt(plain, [parsed])  # never written in plain
         _write_folder(out, files)
-        record(self._app, AuditAction.EXPORTED, None,
-               f"evaluation extract, {period.label}: {len(kept)} cases, {len(events)} events, "
-               f"key version {version}" + (", linkage file" if parsed else ""))  # fmt: skip
-        return ExtractResult(out, len(kept), len(events), anonymised.coarsened,
-                             anonymised.withheld, version, parsed is not None)  # fmt: skip
+        record(
+            self._app,
+            AuditAction.EXPORTED,
+            None,
+            f"evaluation extract, {period.label}: {len(kept)} cases, {len(events)} events, "
+            f"key version {version}" + (", linkage file" if parsed else ""),
+        )
+        return ExtractResult(
+            out,
+            len(kept),
+            len(events),
+            anonymised.coarsened,
+            anonymised.withheld,
+            version,
+            parsed is not None,
+        )
 
     # --- gathering ------------------------------------------------------------------------
-    def _gather(self, s: Session, period: Period, key: bytes,
-                everyone: bool) -> tuple[list[Row], list[Row], list[dict[str, str]]]:  # fmt: skip
+    def _gather(
+        self, s: Session, period: Period, key: bytes, everyone: bool
+    ) -> tuple[list[Row], list[Row], list[dict[str, str]]]:
         released = _latest_releases(s)
         prisons = {p.code: p.category for p in self._reference.prisons}
         first_needs = first_needs_of(s)
@@ -155,49 +182,79 @@ class EvaluationService:
             name = pseudonym(key, p.id)
             by_id[p.id] = name
             on = plan[0] if plan else recommended
-            people.append({
-                "_quasi": QuasiIdentifiers(
-                    age_on(p.date_of_birth, on) if p.date_of_birth else None,
-                    f"{plan[0]:%Y-%m}" if plan else "not released",
-                    prisons.get(p.prison_code, "not known")),
-                "pseudonym": name, "recommended_by": p.referral_source or "not known",
-                "sentence_type": p.sentence_type or "not known",
-                "earlier_custodial_sentences": _band(p.earlier_custodial_sentences),
-                "needs_at_referral": ";".join(sorted(first_needs.get(p.id, p.needs or []))),
-                "needs_at_closure": ";".join(sorted(p.needs or [])),
-                "status": p.status, "closure_reason": p.closure_reason,
-                "first_night": plan[1] if plan else "",
-                "met_at_gate": "" if not plan or plan[2] is None else
-                ("yes" if plan[2] else "no"),
-                "included_by": "research_consent" if p.research_consent_date else "lawful_basis",
-            })  # fmt: skip
-            linkage.append({
-                "pseudonym": name, "given_name": p.given_name, "family_name": p.family_name,
-                "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else "",
-                "nomis_number": p.nomis_number, "crn": p.crn,
-                "support_started": recommended.isoformat()})  # fmt: skip
+            people.append(
+                {
+                    "_quasi": QuasiIdentifiers(
+                        age_on(p.date_of_birth, on) if p.date_of_birth else None,
+                        f"{plan[0]:%Y-%m}" if plan else "not released",
+                        prisons.get(p.prison_code, "not known"),
+                    ),
+                    "pseudonym": name,
+                    "recommended_by": p.referral_source or "not known",
+                    "sentence_type": p.sentence_type or "not known",
+                    "earlier_custodial_sentences": _band(p.earlier_custodial_sentences),
+                    "needs_at_referral": ";".join(sorted(first_needs.get(p.id, p.needs or []))),
+                    "needs_at_closure": ";".join(sorted(p.needs or [])),
+                    "status": p.status,
+                    "closure_reason": p.closure_reason,
+                    "first_night": plan[1] if plan else "",
+                    "met_at_gate": ""
+                    if not plan or plan[2] is None
+                    else ("yes" if plan[2] else "no"),
+                    "included_by": "research_consent"
+                    if p.research_consent_date
+                    else "lawful_basis",
+                }
+            )
+            linkage.append(
+                {
+                    "pseudonym": name,
+                    "given_name": p.given_name,
+                    "family_name": p.family_name,
+                    "date_of_birth": p.date_of_birth.isoformat() if p.date_of_birth else "",
+                    "nomis_number": p.nomis_number,
+                    "crn": p.crn,
+                    "support_started": recommended.isoformat(),
+                }
+            )
         events = list(_events(s, by_id, {pid: r[0] for pid, r in released.items()}, period))
         return people, events, linkage
 
-    def _readme(self, period: Period, version: int, basis: str, cases: int, events: int,
-                coarsened: int, withheld: int, linkage: bool) -> str:  # fmt: skip
-        included = (f"everyone on the programme in the period, under the lawful basis the "
-                    f"programme recorded: \"{basis}\"" if basis else
-                    "only people whose research consent is recorded")  # fmt: skip
+    def _readme(
+        self,
+        period: Period,
+        version: int,
+        basis: str,
+        cases: int,
+        events: int,
+        coarsened: int,
+        withheld: int,
+        linkage: bool,
+    ) -> str:
+        included = (
+            f"everyone on the programme in the period, under the lawful basis the "
+            f'programme recorded: "{basis}"'
+            if basis
+            else "only people whose research consent is recorded"
+        )
         lines = [
-            "# RESTART Thames Valley: evaluation extract", "",
+            "# RESTART Thames Valley: evaluation extract",
+            "",
             f"Period: {period.label}. {cases} people (cases.csv) and {events} events "
             "(events.csv). The codebook is datapackage.json (a Frictionless Data Package: "
-            "every column's name, type, meaning and allowed values).", "",
+            "every column's name, type, meaning and allowed values).",
+            "",
             "## Who is in it",
-            f"This extract holds {included}.", "",
+            f"This extract holds {included}.",
+            "",
             "## Pseudonyms",
             f"Each person appears as a pseudonym: a keyed hash (HMAC-SHA256) of their case "
             f"under the team's evaluation key (version {version}). The same person has the "
             "same pseudonym in every extract made with this key, by any supervisor, so "
             "extracts can be joined; without the key a pseudonym cannot be traced back. If "
             "the key is rotated, later extracts carry new pseudonyms that do not match "
-            "earlier ones.", "",
+            "earlier ones.",
+            "",
             "## Disclosure control",
             "No free text and no name, date of birth, prison number or CRN is in the analysis "
             "files. Age is given in bands, the release by month, the prison by its kind. "
@@ -207,12 +264,15 @@ class EvaluationService:
             "they would still have stood out. Event dates are days from the latest release.",
         ]
         if linkage:
-            lines += ["", "## Linkage file",
-                      f"{LINKAGE_FILE} holds the pseudonym with the identifiers a reoffending "
-                      "data service needs to match records (see resources/linkage_columns.csv "
-                      "for its columns). It is encrypted with age to the receiving service's "
-                      "key: only that service can open it (age -d -i KEY linkage.csv.age). "
-                      "Keep it apart from the analysis files."]  # fmt: skip
+            lines += [
+                "",
+                "## Linkage file",
+                f"{LINKAGE_FILE} holds the pseudonym with the identifiers a reoffending "
+                "data service needs to match records (see resources/linkage_columns.csv "
+                "for its columns). It is encrypted with age to the receiving service's "
+                "key: only that service can open it (age -d -i KEY linkage.csv.age). "
+                "Keep it apart from the analysis files.",
+            ]
         return "\n".join(lines) + "\n"
 
 
@@ -226,49 +286,81 @@ def _latest_releases(s: Session) -> dict[str, tuple[dt.date, str, bool | None]]:
     """Per person, the latest recorded release: (day, first night, met at the gate)."""
     found: dict[str, tuple[dt.date, str, bool | None]] = {}
     for pid, day, night, met in s.execute(
-            select(ReleasePlan.person_id, ReleasePlan.release_date, ReleasePlan.first_night,
-                   ReleasePlan.met_at_gate)
-            .where(ReleasePlan.outcome_recorded_at.is_not(None),
-                   ReleasePlan.release_date.is_not(None))
-            .order_by(ReleasePlan.release_date)):  # fmt: skip
+        select(
+            ReleasePlan.person_id,
+            ReleasePlan.release_date,
+            ReleasePlan.first_night,
+            ReleasePlan.met_at_gate,
+        )
+        .where(ReleasePlan.outcome_recorded_at.is_not(None), ReleasePlan.release_date.is_not(None))
+        .order_by(ReleasePlan.release_date)
+    ):
         if day is not None:
             found[pid] = (day, night or "", met)
     return found
 
 
-def _events(s: Session, names: dict[str, str], released: dict[str, dt.date],
-            period: Period) -> Iterable[dict[str, Any]]:  # fmt: skip
+def _events(
+    s: Session, names: dict[str, str], released: dict[str, dt.date], period: Period
+) -> Iterable[dict[str, Any]]:
     def row(pid: str, event: str, code: str, value: str, day: dt.date) -> dict[str, Any]:
         start = released.get(pid)
-        return {"pseudonym": names[pid], "event": event, "code": code, "value": value,
-                "days_from_release": (day - start).days if start else ""}
+        return {
+            "pseudonym": names[pid],
+            "event": event,
+            "code": code,
+            "value": value,
+            "days_from_release": (day - start).days if start else "",
+        }
 
-    for change in s.scalars(select(Change).where(Change.entity == "people",
-                                                 Change.record_id.in_(names))):  # fmt: skip
+    for change in s.scalars(
+        select(Change).where(Change.entity == "people", Change.record_id.in_(names))
+    ):
         if "status" in change.fields and change.recorded_at.date() <= period.end:
-            yield row(change.record_id, "status", str(change.fields["status"]), "",
-                      change.recorded_at.date())
+            yield row(
+                change.record_id,
+                "status",
+                str(change.fields["status"]),
+                "",
+                change.recorded_at.date(),
+            )
     for pid, day in released.items():
         if pid in names:
             yield row(pid, "release", "", "", day)
-    for plan in s.scalars(select(ReleasePlan).where(ReleasePlan.person_id.in_(names),
-                                                    ReleasePlan.first_night != "")):
+    for plan in s.scalars(
+        select(ReleasePlan).where(ReleasePlan.person_id.in_(names), ReleasePlan.first_night != "")
+    ):
         if plan.release_date:
             yield row(plan.person_id, "first_night", plan.first_night, "", plan.release_date)
     for c in s.scalars(select(FollowUpCheck).where(FollowUpCheck.person_id.in_(names))):
-        yield row(c.person_id, "check", c.check_code,
-                  ";".join((c.accommodation, c.universal_credit, c.treatment, c.gp, c.ete)),
-                  c.checked_on)  # fmt: skip
-    for r in s.scalars(select(Referral).where(Referral.person_id.in_(names),
-                                              Referral.status != "draft")):
+        yield row(
+            c.person_id,
+            "check",
+            c.check_code,
+            ";".join((c.accommodation, c.universal_credit, c.treatment, c.gp, c.ete)),
+            c.checked_on,
+        )
+    for r in s.scalars(
+        select(Referral).where(Referral.person_id.in_(names), Referral.status != "draft")
+    ):
         yield row(r.person_id, "referral", r.category, "", r.sent_on or r.made_on)
         yield row(r.person_id, "referral_outcome", r.category, r.status, r.made_on)
     scores: dict[str, list[tuple[dt.date, dict[str, int]]]] = defaultdict(list)
-    for a in s.scalars(select(Assessment).where(Assessment.person_id.in_(names),
-                                                Assessment.finalised_at.is_not(None))):
-        scores[a.person_id].append((a.assessed_on, {str(x["code"]): int(x["worker"])
-                                                   for x in a.scores or []
-                                                   if x.get("worker") is not None}))
+    for a in s.scalars(
+        select(Assessment).where(
+            Assessment.person_id.in_(names), Assessment.finalised_at.is_not(None)
+        )
+    ):
+        scores[a.person_id].append(
+            (
+                a.assessed_on,
+                {
+                    str(x["code"]): int(x["worker"])
+                    for x in a.scores or []
+                    if x.get("worker") is not None
+                },
+            )
+        )
     for pid, points in scores.items():
         points.sort(key=lambda p: p[0])
         for (_before, old), (on, new) in zip(points, points[1:], strict=False):

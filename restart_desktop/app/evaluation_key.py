@@ -31,8 +31,7 @@ def _recipients(session: AppSession) -> list[str]:
     """This device, the roster's supervisors (if the export can be read), the recovery key."""
     found = {device_keys(session).age_recipient}
     try:
-        found |= {m.age_recipient for m in SyncService(session).members()
-                  if m.role == "supervisor"}  # fmt: skip
+        found |= {m.age_recipient for m in SyncService(session).members() if m.role == "supervisor"}
     except (UserError, OSError):
         pass  # no team or the export is away: sealed again at a later extract
     with session.db.read() as s:
@@ -56,8 +55,9 @@ def evaluation_key(session: AppSession, rotate: bool = False) -> tuple[int, byte
         if newest is None or rotate:
             key = secrets.token_bytes(KEY_BYTES)
             version = (newest.version + 1) if newest else 1
-            s.add(EvaluationKey(version=version, sealed=_seal(key, recipients),
-                                sealed_to=recipients))  # fmt: skip
+            s.add(
+                EvaluationKey(version=version, sealed=_seal(key, recipients), sealed_to=recipients)
+            )
             return version, key
         try:
             key = pyrage.decrypt(base64.b64decode(newest.sealed), [identity])
@@ -65,7 +65,8 @@ def evaluation_key(session: AppSession, rotate: bool = False) -> tuple[int, byte
             raise UserError(
                 "The team's evaluation key was sealed before this laptop could open it. Ask "
                 "the supervisor who made the last extract to make one more with the central "
-                "export reachable: that shares the key with every supervisor.") from None
+                "export reachable: that shares the key with every supervisor."
+            ) from None
         if set(recipients) - set(newest.sealed_to):
             newest.sealed = _seal(key, sorted(set(recipients) | set(newest.sealed_to)))
             newest.sealed_to = sorted(set(recipients) | set(newest.sealed_to))

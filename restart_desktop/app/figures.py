@@ -59,29 +59,40 @@ from restart_desktop.store.models import (
     Worker,
 )
 
-GROUPINGS = {"programme": "Programme", "organisation": "Partner organisation",
-             "worker": "Worker"}  # fmt: skip
+GROUPINGS = {"programme": "Programme", "organisation": "Partner organisation", "worker": "Worker"}
 ALL = "All"
 #: A service's first answer to a referral: the end of "days to acknowledgement".
-ANSWERS = frozenset({ReferralStatus.ACKNOWLEDGED, ReferralStatus.ACCEPTED,
-                     ReferralStatus.DECLINED, ReferralStatus.APPOINTMENT_BOOKED})  # fmt: skip
+ANSWERS = frozenset(
+    {
+        ReferralStatus.ACKNOWLEDGED,
+        ReferralStatus.ACCEPTED,
+        ReferralStatus.DECLINED,
+        ReferralStatus.APPOINTMENT_BOOKED,
+    }
+)
 #: Which summary metric a table's column adds up to (its total row, or its rows when it has
 #: none): disclosure control protects a hidden number across the pack's tables with these.
 PACK_TOTALS: dict[tuple[str, int], str] = {
-    ("cases", 1): "cases_recommended", ("cases", 2): "cases_accepted",
-    ("cases", 3): "cases_engaged_in_custody", ("cases", 4): "cases_released",
+    ("cases", 1): "cases_recommended",
+    ("cases", 2): "cases_accepted",
+    ("cases", 3): "cases_engaged_in_custody",
+    ("cases", 4): "cases_released",
     ("recommended_by_source", 1): "cases_recommended",
-    ("releases_by_week", 1): "releases", ("releases_by_week", 2): "releases_on_friday",
+    ("releases_by_week", 1): "releases",
+    ("releases_by_week", 2): "releases_on_friday",
     ("releases_by_week", 3): "releases_before_bank_holiday",
     ("releases_by_week", 4): "met_at_gate",
-    ("release_day", 1): "releases", ("release_day", 4): "met_at_gate",
-    ("release_day", 6): "housed_first_night", ("first_night", 1): "releases",
+    ("release_day", 1): "releases",
+    ("release_day", 4): "met_at_gate",
+    ("release_day", 6): "housed_first_night",
+    ("first_night", 1): "releases",
     ("referrals_by_category_status", 2): "referrals_made",
     ("referrals_acknowledgement", 1): "referrals_made",
     ("barriers_by_category_status", 2): "barriers_raised",
-    ("notes_reviewed", 1): "contact_notes", ("notes_reviewed", 2): "notes_reviewed",
+    ("notes_reviewed", 1): "contact_notes",
+    ("notes_reviewed", 2): "notes_reviewed",
     ("closures_by_reason", 1): "cases_closed",
-}  # fmt: skip
+}
 Progress = Callable[[int, int], None]
 Grouping = Callable[[str | None], str]  # the group a worker's record counts in
 Summary = list[tuple[str, Cell]]
@@ -106,22 +117,27 @@ class FiguresService:
     def session(self) -> AppSession:
         return self._app
 
-    def report(self, period: Period, group_by: str = "organisation",
-               progress: Progress | None = None) -> Figures:  # fmt: skip
+    def report(
+        self, period: Period, group_by: str = "organisation", progress: Progress | None = None
+    ) -> Figures:
         """The figures for the board pack: a supervisor's laptop only (a worker's holds only
         their own cases, so its figures would be a part taken for the whole)."""
         if not allowed(self._app, Permission.SUPERVISE):
-            raise UserError("The board pack is made on a supervisor's laptop, which holds every "
-                            "case of the team.")
+            raise UserError(
+                "The board pack is made on a supervisor's laptop, which holds every "
+                "case of the team."
+            )
         if group_by == "worker":
-            raise UserError("The board pack names no one: break it down by partner "
-                            "organisation or not at all.")
+            raise UserError(
+                "The board pack names no one: break it down by partner organisation or not at all."
+            )
         figures = self.figures(period, group_by, progress)
         record(self._app, AuditAction.EXPORTED, None, f"board pack, {period.label}")
         return figures
 
-    def figures(self, period: Period, group_by: str = "programme",
-                progress: Progress | None = None) -> Figures:  # fmt: skip
+    def figures(
+        self, period: Period, group_by: str = "programme", progress: Progress | None = None
+    ) -> Figures:
         """Work out every table for ``period`` (grouped by ``group_by``: programme,
         organisation or worker). Reads only; safe on a background thread."""
         if group_by not in GROUPINGS:
@@ -140,17 +156,29 @@ class FiguresService:
                     return name
                 return organisations.get(organisation, organisation or "Unallocated")
 
-            people = {row.id: row for row in s.execute(select(
-                Person.id, Person.referral_source, Person.referral_date, Person.created_at,
-                Person.allocated_worker_id, Person.status))}  # fmt: skip
+            people = {
+                row.id: row
+                for row in s.execute(
+                    select(
+                        Person.id,
+                        Person.referral_source,
+                        Person.referral_date,
+                        Person.created_at,
+                        Person.allocated_worker_id,
+                        Person.status,
+                    )
+                )
+            }
             owner = {pid: row.allocated_worker_id for pid, row in people.items()}
             tick(1, steps)
             releases = _releases(s, period, people)
-            cases, sources, case_summary = _cases(s, period, people, group,
-                                                  {r.person_id for r in releases})  # fmt: skip
+            cases, sources, case_summary = _cases(
+                s, period, people, group, {r.person_id for r in releases}
+            )
             tick(2, steps)
             release_tables, release_summary = _release_tables(
-                releases, owner, group, self._reference.bank_holiday_dates)
+                releases, owner, group, self._reference.bank_holiday_dates
+            )
             tick(3, steps)
             referral_tables, referral_summary = _referrals(s, period, self._reference)
             tick(4, steps)
@@ -161,13 +189,33 @@ class FiguresService:
             reviews, review_summary = _reviews(s, period, group)
             intake, intake_summary = intake_tables(s, period, self._reference)
             lasting, lasting_summary = outcome_tables(
-                s, period, self._reference,
-                _status_moves(s, period).get(CaseStatus.CLOSED.value, set()), first_needs(s))
+                s,
+                period,
+                self._reference,
+                _status_moves(s, period).get(CaseStatus.CLOSED.value, set()),
+                first_needs(s),
+            )
             tick(7, steps)
-        tables = (cases, sources, *intake, *release_tables, *referral_tables, outcomes,
-                  *barrier_tables, reviews, *lasting)  # fmt: skip
-        summary = (*case_summary, *intake_summary, *release_summary, *referral_summary,
-                   *review_summary, *barrier_summary, *lasting_summary)  # fmt: skip
+        tables = (
+            cases,
+            sources,
+            *intake,
+            *release_tables,
+            *referral_tables,
+            outcomes,
+            *barrier_tables,
+            reviews,
+            *lasting,
+        )
+        summary = (
+            *case_summary,
+            *intake_summary,
+            *release_summary,
+            *referral_summary,
+            *review_summary,
+            *barrier_summary,
+            *lasting_summary,
+        )
         return Figures(period, group_by, tuple(tables), tuple(summary))
 
 
@@ -189,21 +237,30 @@ def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
     moved: dict[str, set[str]] = defaultdict(set)
     for record_id, value in s.execute(
         select(Change.record_id, status).where(
-            Change.entity == "people", status.is_not(None),
-            Change.recorded_at >= start, Change.recorded_at < end)
-    ):  # fmt: skip
+            Change.entity == "people",
+            status.is_not(None),
+            Change.recorded_at >= start,
+            Change.recorded_at < end,
+        )
+    ):
         moved[str(value)].add(record_id)
     return moved
 
 
-def _cases(s: Session, period: Period, people: dict[str, Any], group: Grouping,
-           released: set[str]) -> tuple[Table, Table, Summary]:  # fmt: skip
-    recommended = [pid for pid, p in people.items()
-                   if (p.referral_date or local_date(p.created_at)) in period]  # fmt: skip
+def _cases(
+    s: Session, period: Period, people: dict[str, Any], group: Grouping, released: set[str]
+) -> tuple[Table, Table, Summary]:
+    recommended = [
+        pid for pid, p in people.items() if (p.referral_date or local_date(p.created_at)) in period
+    ]
     moves = _status_moves(s, period)
     moves[CaseStatus.RELEASED.value] = released  # counted like the release figures
-    columns = ("recommended", CaseStatus.ACCEPTED.value, CaseStatus.ENGAGED_IN_CUSTODY.value,
-               CaseStatus.RELEASED.value)  # fmt: skip
+    columns = (
+        "recommended",
+        CaseStatus.ACCEPTED.value,
+        CaseStatus.ENGAGED_IN_CUSTODY.value,
+        CaseStatus.RELEASED.value,
+    )
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for pid in recommended:
         for name in _in(group(people[pid].allocated_worker_id)):
@@ -213,49 +270,70 @@ def _cases(s: Session, period: Period, people: dict[str, Any], group: Grouping,
             if pid in people:
                 for name in _in(group(people[pid].allocated_worker_id)):
                     counts[name][status] += 1
-    rows: Rows = tuple((Text(name), *(Count(counts[name][c]) for c in columns))
-                       for name in _groups(counts))  # fmt: skip
+    rows: Rows = tuple(
+        (Text(name), *(Count(counts[name][c]) for c in columns)) for name in _groups(counts)
+    )
     cases = Table(
-        "cases", "Cases", ("Group", "Recommended", "Accepted", "Engaged in custody",
-                           "Released"), rows,
+        "cases",
+        "Cases",
+        ("Group", "Recommended", "Accepted", "Engaged in custody", "Released"),
+        rows,
         "Recommended: the recommendation date falls in the period. Accepted and engaged: the "
         "case's status moved to it during the period. Released: released during the period "
-        "(see Release day).", chart="bar")  # fmt: skip
+        "(see Release day).",
+        chart="bar",
+    )
     by_source = Counter(people[pid].referral_source or "" for pid in recommended)
     labels = {s.value: s.label for s in ReferralSource}
-    source_rows = tuple((Text(labels.get(code, "Not recorded")), Count(by_source[code]))
-                        for code in [*labels, ""] if by_source[code])  # fmt: skip
-    sources = Table("recommended_by_source", "Recommendations by source",
-                    ("Source", "Cases recommended"), source_rows,
-                    "Self-recommendation is the prisoner's own request.", chart="bar")  # fmt: skip
+    source_rows = tuple(
+        (Text(labels.get(code, "Not recorded")), Count(by_source[code]))
+        for code in [*labels, ""]
+        if by_source[code]
+    )
+    sources = Table(
+        "recommended_by_source",
+        "Recommendations by source",
+        ("Source", "Cases recommended"),
+        source_rows,
+        "Self-recommendation is the prisoner's own request.",
+        chart="bar",
+    )
     summary: Summary = [
         ("cases_recommended", Count(len(recommended))),
-        ("cases_self_recommended",
-         Count(by_source[ReferralSource.SELF_RECOMMENDATION.value])),
+        ("cases_self_recommended", Count(by_source[ReferralSource.SELF_RECOMMENDATION.value])),
         ("cases_accepted", Count(counts[ALL][CaseStatus.ACCEPTED.value])),
         ("cases_engaged_in_custody", Count(counts[ALL][CaseStatus.ENGAGED_IN_CUSTODY.value])),
-    ]  # fmt: skip
+    ]
     return cases, sources, summary
 
 
 def _releases(s: Session, period: Period, people: dict[str, Any]) -> list[_Release]:
     """Releases in the period: a release plan dated in it whose case has reached Released."""
     found = []
-    for plan in s.execute(select(
-            ReleasePlan.person_id, ReleasePlan.release_date, ReleasePlan.met_at_gate,
-            ReleasePlan.first_night).where(ReleasePlan.release_date >= period.start,
-                                           ReleasePlan.release_date <= period.end)):  # fmt: skip
+    for plan in s.execute(
+        select(
+            ReleasePlan.person_id,
+            ReleasePlan.release_date,
+            ReleasePlan.met_at_gate,
+            ReleasePlan.first_night,
+        ).where(ReleasePlan.release_date >= period.start, ReleasePlan.release_date <= period.end)
+    ):
         person = people.get(plan.person_id)
         if person is not None and person.status in OUT_STATUSES:
-            found.append(_Release(plan.person_id, plan.release_date, plan.met_at_gate,
-                                  plan.first_night or ""))  # fmt: skip
+            found.append(
+                _Release(
+                    plan.person_id, plan.release_date, plan.met_at_gate, plan.first_night or ""
+                )
+            )
     return found
 
 
 def _release_tables(
-    releases: list[_Release], owner: dict[str, str | None],
-    group: Grouping, holidays: frozenset[dt.date],
-) -> tuple[list[Table], Summary]:  # fmt: skip
+    releases: list[_Release],
+    owner: dict[str, str | None],
+    group: Grouping,
+    holidays: frozenset[dt.date],
+) -> tuple[list[Table], Summary]:
     friday = [r for r in releases if is_friday(r.day)]
     before_holiday = [r for r in releases if is_day_before_bank_holiday(r.day, holidays)]
     met = [r for r in releases if r.met]
@@ -264,18 +342,29 @@ def _release_tables(
     for release in releases:
         weeks[week_of(release.day)].append(release)
     week_rows = tuple(
-        (Text(f"{week:%d %b %Y}"), Count(len(rows)),
-         Count(sum(1 for r in rows if is_friday(r.day))),
-         Count(sum(1 for r in rows if is_day_before_bank_holiday(r.day, holidays))),
-         Count(sum(1 for r in rows if r.met)))
+        (
+            Text(f"{week:%d %b %Y}"),
+            Count(len(rows)),
+            Count(sum(1 for r in rows if is_friday(r.day))),
+            Count(sum(1 for r in rows if is_day_before_bank_holiday(r.day, holidays))),
+            Count(sum(1 for r in rows if r.met)),
+        )
         for week, rows in sorted(weeks.items())
-    )  # fmt: skip
+    )
     by_week = Table(
-        "releases_by_week", "Releases per week",
-        ("Week starting", "Releases", "On a Friday", "Day before a bank holiday",
-         "Met at the gate"), week_rows,
+        "releases_by_week",
+        "Releases per week",
+        (
+            "Week starting",
+            "Releases",
+            "On a Friday",
+            "Day before a bank holiday",
+            "Met at the gate",
+        ),
+        week_rows,
         "A release: a release plan dated in the period whose case has reached Released.",
-        chart="bar")  # fmt: skip
+        chart="bar",
+    )
     groups: dict[str, list[_Release]] = defaultdict(list)
     for release in releases:
         for name in _in(group(owner.get(release.person_id))):
@@ -283,29 +372,52 @@ def _release_tables(
     day_rows = []
     for name in _groups(groups):
         rows = groups[name]
-        day_rows.append((
-            Text(name), Count(len(rows)),
-            Share(sum(1 for r in rows if is_friday(r.day)), len(rows)),
-            Share(sum(1 for r in rows if is_day_before_bank_holiday(r.day, holidays)),
-                  len(rows)),
-            Count(sum(1 for r in rows if r.met)), Share(sum(1 for r in rows if r.met), len(rows)),
-            Count(sum(1 for r in rows if r.first_night and FirstNight(r.first_night).housed)),
-        ))  # fmt: skip
+        day_rows.append(
+            (
+                Text(name),
+                Count(len(rows)),
+                Share(sum(1 for r in rows if is_friday(r.day)), len(rows)),
+                Share(
+                    sum(1 for r in rows if is_day_before_bank_holiday(r.day, holidays)), len(rows)
+                ),
+                Count(sum(1 for r in rows if r.met)),
+                Share(sum(1 for r in rows if r.met), len(rows)),
+                Count(sum(1 for r in rows if r.first_night and FirstNight(r.first_night).housed)),
+            )
+        )
     release_day = Table(
-        "release_day", "Release day",
-        ("Group", "Releases", "On a Friday", "Day before a bank holiday", "Met at the gate",
-         "Met at the gate (share)", "Housed on the first night"), tuple(day_rows),
+        "release_day",
+        "Release day",
+        (
+            "Group",
+            "Releases",
+            "On a Friday",
+            "Day before a bank holiday",
+            "Met at the gate",
+            "Met at the gate (share)",
+            "Housed on the first night",
+        ),
+        tuple(day_rows),
         "Housed on the first night: every accommodation except rough sleeping; not recorded "
-        "and unknown do not count.")  # fmt: skip
+        "and unknown do not count.",
+    )
     nights = Counter(r.first_night for r in releases)
     night_rows = tuple(
-        (Text(FirstNight(code).label if code else "Not recorded"), Count(nights[code]),
-         Share(nights[code], len(releases)))
-        for code in [*(f.value for f in FirstNight), ""] if nights[code]
-    )  # fmt: skip
-    first_night = Table("first_night", "First night, by accommodation type",
-                        ("Accommodation", "Releases", "Share"), night_rows,
-                        chart="bar")  # fmt: skip
+        (
+            Text(FirstNight(code).label if code else "Not recorded"),
+            Count(nights[code]),
+            Share(nights[code], len(releases)),
+        )
+        for code in [*(f.value for f in FirstNight), ""]
+        if nights[code]
+    )
+    first_night = Table(
+        "first_night",
+        "First night, by accommodation type",
+        ("Accommodation", "Releases", "Share"),
+        night_rows,
+        chart="bar",
+    )
     summary: Summary = [
         ("cases_released", Count(len({r.person_id for r in releases}))),
         ("releases", Count(len(releases))),
@@ -318,34 +430,46 @@ def _release_tables(
 
 
 def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table], Summary]:
-    referrals = s.execute(select(
-        Referral.id, Referral.category, Referral.status, Referral.sent_on,
-        Referral.created_by).where(
-        Referral.made_on >= period.start, Referral.made_on <= period.end,
-        Referral.status != ReferralStatus.DRAFT.value)).all()  # fmt: skip
+    referrals = s.execute(
+        select(
+            Referral.id, Referral.category, Referral.status, Referral.sent_on, Referral.created_by
+        ).where(
+            Referral.made_on >= period.start,
+            Referral.made_on <= period.end,
+            Referral.status != ReferralStatus.DRAFT.value,
+        )
+    ).all()
     ids = [r.id for r in referrals]
     answered: dict[str, dt.date] = {}
     for start in range(0, len(ids), 500):
         for referral_id, _status, at in s.execute(
             select(ReferralEvent.referral_id, ReferralEvent.to_status, ReferralEvent.at)
-            .where(ReferralEvent.referral_id.in_(ids[start:start + 500]),
-                   ReferralEvent.to_status.in_([a.value for a in ANSWERS]))
+            .where(
+                ReferralEvent.referral_id.in_(ids[start : start + 500]),
+                ReferralEvent.to_status.in_([a.value for a in ANSWERS]),
+            )
             .order_by(ReferralEvent.at)
-        ):  # fmt: skip
+        ):
             answered.setdefault(referral_id, local_date(at))
     needs = {n.code: n.label for n in reference.needs}
     by_category_status = Counter((r.category, r.status) for r in referrals)
     rows = tuple(
         (Text(needs.get(category, category)), Text(ReferralStatus(status).label), Count(n))
-        for (category, status), n in sorted(by_category_status.items(),
-                                            key=lambda kv: (needs.get(kv[0][0], kv[0][0]),
-                                                            list(ReferralStatus).index(
-                                                                ReferralStatus(kv[0][1]))))
-    )  # fmt: skip
-    by_status = Table("referrals_by_category_status", "Referrals by service category and status",
-                      ("Service category", "Status now", "Referrals"), rows,
-                      "Referrals made in the period (drafts not counted), by where they "
-                      "stand now.")  # fmt: skip
+        for (category, status), n in sorted(
+            by_category_status.items(),
+            key=lambda kv: (
+                needs.get(kv[0][0], kv[0][0]),
+                list(ReferralStatus).index(ReferralStatus(kv[0][1])),
+            ),
+        )
+    )
+    by_status = Table(
+        "referrals_by_category_status",
+        "Referrals by service category and status",
+        ("Service category", "Status now", "Referrals"),
+        rows,
+        "Referrals made in the period (drafts not counted), by where they stand now.",
+    )
     days: dict[str, list[float]] = defaultdict(list)
     made: Counter[str] = Counter()
     for r in referrals:
@@ -353,14 +477,18 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
             made[name] += 1
             if r.sent_on and r.id in answered:
                 days[name].append(float((answered[r.id] - r.sent_on).days))
-    ack_rows = tuple((Text(name), Count(made[name]), Count(len(days[name])),
-                      median(days[name])) for name in _groups(made))  # fmt: skip
+    ack_rows = tuple(
+        (Text(name), Count(made[name]), Count(len(days[name])), median(days[name]))
+        for name in _groups(made)
+    )
     acknowledgement = Table(
-        "referrals_acknowledgement", "Days to acknowledgement, by service category",
+        "referrals_acknowledgement",
+        "Days to acknowledgement, by service category",
         ("Service category", "Referrals made", "Answered", "Median days to acknowledgement"),
         ack_rows,
         "From the day the referral was sent to the service's first answer (acknowledged, "
-        "accepted, declined or an appointment booked).")  # fmt: skip
+        "accepted, declined or an appointment booked).",
+    )
     summary: Summary = [
         ("referrals_made", Count(len(referrals))),
         ("referrals_median_days_to_acknowledgement", median(days[ALL])),
@@ -373,10 +501,11 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
     scoring the area by the end of the period, latest score minus first."""
     points: dict[str, list[tuple[dt.date, dict[str, int]]]] = defaultdict(list)
     labels: dict[str, str] = {a.code: a.label for a in reference.outcome_areas}
-    for person_id, on, scores in s.execute(select(
-            Assessment.person_id, Assessment.assessed_on, Assessment.scores).where(
-            Assessment.finalised_at.is_not(None),
-            Assessment.assessed_on <= period.end)):  # fmt: skip
+    for person_id, on, scores in s.execute(
+        select(Assessment.person_id, Assessment.assessed_on, Assessment.scores).where(
+            Assessment.finalised_at.is_not(None), Assessment.assessed_on <= period.end
+        )
+    ):
         scored = {}
         for area in scores or []:
             if area.get("worker") is not None and not area.get("skipped"):
@@ -393,15 +522,25 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
             if len(journey) >= 2:
                 changes[code].append(float(journey[-1] - journey[0]))
     rows = tuple(
-        (Text(labels[code]), Count(len(changes[code])), mean(changes[code]),
-         Count(sum(1 for c in changes[code] if c > 0)),
-         Count(sum(1 for c in changes[code] if c < 0)))
-        for code in labels if changes[code]
-    )  # fmt: skip
-    return Table("outcomes", "Outcome distance travelled, by area",
-                 ("Area", "People", "Average change", "Moved up", "Moved down"), rows,
-                 "People assessed during the period with at least two finalised scores in the "
-                 "area: latest score minus first (1-10 scale).", chart="bar")  # fmt: skip
+        (
+            Text(labels[code]),
+            Count(len(changes[code])),
+            mean(changes[code]),
+            Count(sum(1 for c in changes[code] if c > 0)),
+            Count(sum(1 for c in changes[code] if c < 0)),
+        )
+        for code in labels
+        if changes[code]
+    )
+    return Table(
+        "outcomes",
+        "Outcome distance travelled, by area",
+        ("Area", "People", "Average change", "Moved up", "Moved down"),
+        rows,
+        "People assessed during the period with at least two finalised scores in the "
+        "area: latest score minus first (1-10 scale).",
+        chart="bar",
+    )
 
 
 NOT_CONFIRMED = "(no wording for the board confirmed yet)"
@@ -421,42 +560,75 @@ def board_wording(barrier: Barrier, people: list[Identifiers]) -> str:
 
 def identifiers(s: Session) -> list[Identifiers]:
     """Every person's names, prison number and CRN held on this laptop."""
-    return [Identifiers((g, f, p), n, c) for g, f, p, n, c in s.execute(select(
-        Person.given_name, Person.family_name, Person.preferred_name, Person.nomis_number,
-        Person.crn))]  # fmt: skip
+    return [
+        Identifiers((g, f, p), n, c)
+        for g, f, p, n, c in s.execute(
+            select(
+                Person.given_name,
+                Person.family_name,
+                Person.preferred_name,
+                Person.nomis_number,
+                Person.crn,
+            )
+        )
+    ]
 
 
-def _barriers(s: Session, period: Period,
-              reference: Any) -> tuple[list[Table], Summary]:  # fmt: skip
+def _barriers(s: Session, period: Period, reference: Any) -> tuple[list[Table], Summary]:
     categories = {c.code: c.label for c in reference.barrier_categories}
     barriers = list(s.scalars(select(Barrier).where(Barrier.raised_on <= period.end)))
     status = func.json_extract(Change.fields, "$.status")
-    escalated_ids = set(s.scalars(select(Change.record_id).where(
-        Change.entity == "barriers", status == BarrierStatus.ESCALATED.value)))  # fmt: skip
+    escalated_ids = set(
+        s.scalars(
+            select(Change.record_id).where(
+                Change.entity == "barriers", status == BarrierStatus.ESCALATED.value
+            )
+        )
+    )
     raised = [b for b in barriers if b.raised_on in period]
     counts = Counter((b.category, b.status) for b in raised)
     rows = tuple(
         (Text(categories.get(category, category)), Text(BarrierStatus(state).label), Count(n))
         for (category, state), n in sorted(counts.items())
-    )  # fmt: skip
-    by_category = Table("barriers_by_category_status", "Barriers raised, by category and status",
-                        ("Category", "Status now", "Barriers"), rows,
-                        "Barriers raised in the period, by where they stand now.")  # fmt: skip
+    )
+    by_category = Table(
+        "barriers_by_category_status",
+        "Barriers raised, by category and status",
+        ("Category", "Status now", "Barriers"),
+        rows,
+        "Barriers raised in the period, by where they stand now.",
+    )
     people = identifiers(s)
-    escalated = sorted((b for b in barriers if b.id in escalated_ids
-                        and (b.status in (BarrierStatus.OPEN, BarrierStatus.ESCALATED)
-                             or (b.resolved_on or b.raised_on) >= period.start)),
-                       key=lambda b: (b.raised_on, b.id))  # fmt: skip
+    escalated = sorted(
+        (
+            b
+            for b in barriers
+            if b.id in escalated_ids
+            and (
+                b.status in (BarrierStatus.OPEN, BarrierStatus.ESCALATED)
+                or (b.resolved_on or b.raised_on) >= period.start
+            )
+        ),
+        key=lambda b: (b.raised_on, b.id),
+    )
     board_rows = tuple(
-        (Text(f"{b.raised_on:%d %b %Y}"), Text(board_wording(b, people)),
-         Text(categories.get(b.category, b.category)), Text(BarrierStatus(b.status).label),
-         Text(f"{b.resolved_on:%d %b %Y}" if b.resolved_on else ""))
+        (
+            Text(f"{b.raised_on:%d %b %Y}"),
+            Text(board_wording(b, people)),
+            Text(categories.get(b.category, b.category)),
+            Text(BarrierStatus(b.status).label),
+            Text(f"{b.resolved_on:%d %b %Y}" if b.resolved_on else ""),
+        )
         for b in escalated
-    )  # fmt: skip
-    board = Table("barriers_escalated", "Barriers escalated to the board",
-                  ("Raised", "Barrier", "Category", "Status now", "Resolved"), board_rows,
-                  "Every barrier taken to the board that was still open during the "
-                  "period, in the words a supervisor confirmed for the board.")  # fmt: skip
+    )
+    board = Table(
+        "barriers_escalated",
+        "Barriers escalated to the board",
+        ("Raised", "Barrier", "Category", "Status now", "Resolved"),
+        board_rows,
+        "Every barrier taken to the board that was still open during the "
+        "period, in the words a supervisor confirmed for the board.",
+    )
     summary: Summary = [
         ("barriers_raised", Count(len(raised))),
         ("barriers_escalated", Count(len(escalated))),
@@ -468,30 +640,44 @@ def _reviews(s: Session, period: Period, group: Grouping) -> tuple[Table, Summar
     start = at_local(period.start, dt.time.min)
     end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
     finalised: Counter[str] = Counter()
-    for worker_id, n in s.execute(select(ContactNote.worker_id, func.count()).where(
-            ContactNote.contact_at >= start, ContactNote.contact_at < end)
-            .group_by(ContactNote.worker_id)):  # fmt: skip
+    for worker_id, n in s.execute(
+        select(ContactNote.worker_id, func.count())
+        .where(ContactNote.contact_at >= start, ContactNote.contact_at < end)
+        .group_by(ContactNote.worker_id)
+    ):
         for name in _in(group(worker_id)):
             finalised[name] += n
     reviewed: Counter[str] = Counter()
     days: dict[str, list[float]] = defaultdict(list)
-    for worker_id, at, written in s.execute(select(
-            Review.worker_id, Review.at, ContactNote.contact_at)
-            .join(ContactNote, ContactNote.id == Review.item_id).where(
+    for worker_id, at, written in s.execute(
+        select(Review.worker_id, Review.at, ContactNote.contact_at)
+        .join(ContactNote, ContactNote.id == Review.item_id)
+        .where(
             Review.item_kind == ReviewItemKind.NOTE.value,
             Review.action == ReviewAction.REVIEWED.value,
-            Review.at >= start, Review.at < end)):  # fmt: skip
+            Review.at >= start,
+            Review.at < end,
+        )
+    ):
         waited = max(0.0, (at - written).total_seconds() / 86400)
         for name in _in(group(worker_id)):
             reviewed[name] += 1
             days[name].append(waited)
     keys = set(finalised) | set(reviewed)
-    rows = tuple((Text(name), Count(finalised[name]), Count(reviewed[name]), median(days[name]))
-                 for name in _groups(keys))  # fmt: skip
-    table = Table("notes_reviewed", "Contact notes reviewed",
-                  ("Group", "Contact notes", "Notes reviewed", "Median days to review"), rows,
-                  "Contact notes of contacts in the period, and notes signed off in the period "
-                  "with the days from the contact to its sign-off.")  # fmt: skip
-    return table, [("contact_notes", Count(finalised[ALL])),
-                   ("notes_reviewed", Count(reviewed[ALL])),
-                   ("notes_median_days_to_review", median(days[ALL]))]
+    rows = tuple(
+        (Text(name), Count(finalised[name]), Count(reviewed[name]), median(days[name]))
+        for name in _groups(keys)
+    )
+    table = Table(
+        "notes_reviewed",
+        "Contact notes reviewed",
+        ("Group", "Contact notes", "Notes reviewed", "Median days to review"),
+        rows,
+        "Contact notes of contacts in the period, and notes signed off in the period "
+        "with the days from the contact to its sign-off.",
+    )
+    return table, [
+        ("contact_notes", Count(finalised[ALL])),
+        ("notes_reviewed", Count(reviewed[ALL])),
+        ("notes_median_days_to_review", median(days[ALL])),
+    ]

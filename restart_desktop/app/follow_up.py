@@ -52,26 +52,51 @@ class FollowUpService:
         today = self._app.clock.today()
         holidays = self._reference.bank_holiday_dates
         released = func.max(ReleasePlan.release_date).label("released_on")
-        last = (select(ReleasePlan.person_id, released)
-                .where(ReleasePlan.outcome_recorded_at.is_not(None))
-                .group_by(ReleasePlan.person_id).subquery())  # fmt: skip
+        last = (
+            select(ReleasePlan.person_id, released)
+            .where(ReleasePlan.outcome_recorded_at.is_not(None))
+            .group_by(ReleasePlan.person_id)
+            .subquery()
+        )
         due: list[DueCheck] = []
         with self._db.read() as s:
-            done = {(row[0], row[1], row[2]) for row in s.execute(select(
-                FollowUpCheck.person_id, FollowUpCheck.check_code, FollowUpCheck.released_on))}
+            done = {
+                (row[0], row[1], row[2])
+                for row in s.execute(
+                    select(
+                        FollowUpCheck.person_id, FollowUpCheck.check_code, FollowUpCheck.released_on
+                    )
+                )
+            }
             rows = s.execute(
-                select(Person.id, Person.given_name, Person.family_name, Person.preferred_name,
-                       Person.needs, last.c.released_on)
+                select(
+                    Person.id,
+                    Person.given_name,
+                    Person.family_name,
+                    Person.preferred_name,
+                    Person.needs,
+                    last.c.released_on,
+                )
                 .join(last, last.c.person_id == Person.id)
-                .where(Person.allocated_worker_id == self._app.worker.id,
-                       Person.status.in_(FOLLOWED)))  # fmt: skip
+                .where(
+                    Person.allocated_worker_id == self._app.worker.id, Person.status.in_(FOLLOWED)
+                )
+            )
             for pid, given, family, preferred, needs, released_on in rows:
                 for kind in self._reference.follow_up_checks:
                     on = check_due(released_on, kind.weeks, holidays)
                     if on <= today and (pid, kind.code, released_on) not in done:
-                        due.append(DueCheck(pid, display_name(given, family, preferred),
-                                            kind.code, kind.label, released_on, on,
-                                            treatment_applies(needs or [])))  # fmt: skip
+                        due.append(
+                            DueCheck(
+                                pid,
+                                display_name(given, family, preferred),
+                                kind.code,
+                                kind.label,
+                                released_on,
+                                on,
+                                treatment_applies(needs or []),
+                            )
+                        )
         return sorted(due, key=lambda d: (d.due_on, d.person_name))
 
     def record_check(self, check: DueCheck, answers: CheckAnswers) -> str:
@@ -83,19 +108,28 @@ class FollowUpService:
         with self._db.write() as s:
             if s.get(Person, check.person_id) is None:
                 raise NotFound("That case is no longer on this laptop.")
-            if s.scalar(select(FollowUpCheck.id).where(
+            if s.scalar(
+                select(FollowUpCheck.id).where(
                     FollowUpCheck.person_id == check.person_id,
                     FollowUpCheck.check_code == check.code,
-                    FollowUpCheck.released_on == check.released_on)):  # fmt: skip
-                raise ValidationFailed({"check": f"The {kind.label.lower()} is already "
-                                                 "recorded for this release."})  # fmt: skip
+                    FollowUpCheck.released_on == check.released_on,
+                )
+            ):
+                raise ValidationFailed(
+                    {"check": f"The {kind.label.lower()} is already recorded for this release."}
+                )
             record = FollowUpCheck(
-                person_id=check.person_id, check_code=check.code,
-                released_on=check.released_on, due_on=check.due_on,
-                checked_on=self._app.clock.today(), accommodation=answers.accommodation.value,
-                universal_credit=answers.universal_credit.value, treatment=treatment.value,
-                gp=answers.gp.value, ete=answers.ete.value,
-            )  # fmt: skip
+                person_id=check.person_id,
+                check_code=check.code,
+                released_on=check.released_on,
+                due_on=check.due_on,
+                checked_on=self._app.clock.today(),
+                accommodation=answers.accommodation.value,
+                universal_credit=answers.universal_credit.value,
+                treatment=treatment.value,
+                gp=answers.gp.value,
+                ete=answers.ete.value,
+            )
             s.add(record)
             s.flush()
             return record.id

@@ -71,8 +71,13 @@ class IntakeFields:
     earlier_custodial_sentences: int | None = None
 
     def answers(self) -> EligibilityAnswers:
-        return EligibilityAnswers(self.in_thames_valley, self.iom, self.mappa_level,
-                                  self.earlier_custodial_sentences, self.release_date)
+        return EligibilityAnswers(
+            self.in_thames_valley,
+            self.iom,
+            self.mappa_level,
+            self.earlier_custodial_sentences,
+            self.release_date,
+        )
 
 
 @dataclass(frozen=True)
@@ -133,15 +138,25 @@ def _summary(s: Session, app: AppSession, person: Person, intake: IntakeRecord) 
     ref = app.reference
     kind = ref.recommender_kind(intake.source)
     prison = ref.prison(person.prison_code)
-    answers = EligibilityAnswers(intake.in_thames_valley, intake.iom, intake.mappa_level,
-                                 intake.earlier_custodial_sentences, person.release_date)
+    answers = EligibilityAnswers(
+        intake.in_thames_valley,
+        intake.iom,
+        intake.mappa_level,
+        intake.earlier_custodial_sentences,
+        person.release_date,
+    )
     return IntakeRow(
-        person.id, display_name(person.given_name, person.family_name, person.preferred_name),
-        person.nomis_number, prison.name if prison else person.prison_code,
-        person.release_date, kind.label if kind else intake.source, intake.recommended_on,
-        IntakeStatus(intake.status), screen(answers, intake.recommended_on),
+        person.id,
+        display_name(person.given_name, person.family_name, person.preferred_name),
+        person.nomis_number,
+        prison.name if prison else person.prison_code,
+        person.release_date,
+        kind.label if kind else intake.source,
+        intake.recommended_on,
+        IntakeStatus(intake.status),
+        screen(answers, intake.recommended_on),
         bool(kind and kind.is_self),
-    )  # fmt: skip
+    )
 
 
 class IntakeService:
@@ -162,10 +177,15 @@ class IntakeService:
         """What is wrong with a recommendation, keyed by field (empty: it can be saved)."""
         today = self._clock.today()
         problems = validate_case_fields(
-            given_name=values.given_name, family_name=values.family_name,
-            nomis=values.nomis_number, crn="", date_of_birth=values.date_of_birth,
-            referral_date=values.recommended_on, release_date=None, today=today,
-        )  # fmt: skip
+            given_name=values.given_name,
+            family_name=values.family_name,
+            nomis=values.nomis_number,
+            crn="",
+            date_of_birth=values.date_of_birth,
+            referral_date=values.recommended_on,
+            release_date=None,
+            today=today,
+        )
         problems.pop("referral_date", None)
         ref = self._app.reference
         if ref.recommender_kind(values.source) is None:
@@ -196,18 +216,31 @@ class IntakeService:
             return []
         with self._db.read() as s:
             found = []
-            for person in s.scalars(select(Person).where(or_(*conditions))
-                                    .order_by(Person.family_name, Person.id)):  # fmt: skip
-                why = is_duplicate(nomis, values.given_name, values.family_name,
-                                   values.date_of_birth, person.nomis_number, person.given_name,
-                                   person.family_name, person.date_of_birth)  # fmt: skip
+            for person in s.scalars(
+                select(Person).where(or_(*conditions)).order_by(Person.family_name, Person.id)
+            ):
+                why = is_duplicate(
+                    nomis,
+                    values.given_name,
+                    values.family_name,
+                    values.date_of_birth,
+                    person.nomis_number,
+                    person.given_name,
+                    person.family_name,
+                    person.date_of_birth,
+                )
                 if why:
-                    found.append(Duplicate(
-                        person.id,
-                        display_name(person.given_name, person.family_name,
-                                     person.preferred_name),
-                        person.nomis_number, CaseStatus(person.status).label, why,
-                    ))  # fmt: skip
+                    found.append(
+                        Duplicate(
+                            person.id,
+                            display_name(
+                                person.given_name, person.family_name, person.preferred_name
+                            ),
+                            person.nomis_number,
+                            CaseStatus(person.status).label,
+                            why,
+                        )
+                    )
             return found
 
     def record(self, values: IntakeFields, *, allow_duplicate: bool = False) -> str:
@@ -226,37 +259,50 @@ class IntakeService:
         return person_id
 
     def _normalised(self, values: IntakeFields) -> IntakeFields:
-        texts = {f.name: getattr(values, f.name).strip() for f in fields(IntakeFields)
-                 if isinstance(getattr(values, f.name), str)}  # fmt: skip
+        texts = {
+            f.name: getattr(values, f.name).strip()
+            for f in fields(IntakeFields)
+            if isinstance(getattr(values, f.name), str)
+        }
         texts["nomis_number"] = normalise_nomis(values.nomis_number)
         return replace(values, **texts)
 
     def _add(self, s: Session, values: IntakeFields) -> str:
         assert values.recommended_on is not None  # checked by problems()
         person = Person(
-            given_name=values.given_name, family_name=values.family_name,
-            date_of_birth=values.date_of_birth, nomis_number=values.nomis_number,
-            prison_code=values.prison_code, release_date=values.release_date,
-            iom=bool(values.iom), mappa=values.mappa_level in ("1", "2", "3"),
-            referral_source=values.source, referral_date=values.recommended_on,
+            given_name=values.given_name,
+            family_name=values.family_name,
+            date_of_birth=values.date_of_birth,
+            nomis_number=values.nomis_number,
+            prison_code=values.prison_code,
+            release_date=values.release_date,
+            iom=bool(values.iom),
+            mappa=values.mappa_level in ("1", "2", "3"),
+            referral_source=values.source,
+            referral_date=values.recommended_on,
             status=CaseStatus.RECOMMENDED.value,
             status_reason="Recommended to the programme: waiting for the allocation decision",
             allocated_worker_id=None,
-        )  # fmt: skip
+        )
         s.add(person)
         s.flush()
-        s.add(IntakeRecord(
-            person_id=person.id, source=values.source,
-            recommender_name=values.recommender_name,
-            recommender_organisation=values.recommender_organisation,
-            recommender_role=values.recommender_role,
-            recommender_contact=values.recommender_contact,
-            recommended_on=values.recommended_on, reason=values.reason,
-            in_thames_valley=values.in_thames_valley, iom=values.iom,
-            mappa_level=values.mappa_level,
-            earlier_custodial_sentences=values.earlier_custodial_sentences,
-            status=IntakeStatus.WAITING.value,
-        ))  # fmt: skip
+        s.add(
+            IntakeRecord(
+                person_id=person.id,
+                source=values.source,
+                recommender_name=values.recommender_name,
+                recommender_organisation=values.recommender_organisation,
+                recommender_role=values.recommender_role,
+                recommender_contact=values.recommender_contact,
+                recommended_on=values.recommended_on,
+                reason=values.reason,
+                in_thames_valley=values.in_thames_valley,
+                iom=values.iom,
+                mappa_level=values.mappa_level,
+                earlier_custodial_sentences=values.earlier_custodial_sentences,
+                status=IntakeStatus.WAITING.value,
+            )
+        )
         if allowed(self._app, Permission.CASE_WORK):
             follow_case(s, person, self._app.reference, self._clock.now_minute())
         return person.id
@@ -265,10 +311,11 @@ class IntakeService:
     def queue(self, include_decided: bool = False) -> list[IntakeRow]:
         """The recommendations on this laptop, oldest first; undecided only by default."""
         require(self._app, Permission.RECORD_INTAKE)
-        query = (select(Person, IntakeRecord).join(IntakeRecord, IntakeRecord.person_id
-                                                   == Person.id)
-                 .order_by(IntakeRecord.recommended_on, IntakeRecord.created_at,
-                           IntakeRecord.id))  # fmt: skip
+        query = (
+            select(Person, IntakeRecord)
+            .join(IntakeRecord, IntakeRecord.person_id == Person.id)
+            .order_by(IntakeRecord.recommended_on, IntakeRecord.created_at, IntakeRecord.id)
+        )
         if not include_decided:
             query = query.where(IntakeRecord.status.in_(sorted(UNDECIDED)))
         with self._db.read() as s:
@@ -279,38 +326,64 @@ class IntakeService:
         require(self._app, Permission.RECORD_INTAKE)
         with self._db.read() as s:
             person = s.get(Person, person_id)
-            intake = s.scalars(select(IntakeRecord).where(
-                IntakeRecord.person_id == person_id)).first()  # fmt: skip
+            intake = s.scalars(
+                select(IntakeRecord).where(IntakeRecord.person_id == person_id)
+            ).first()
             if person is None or intake is None:
                 return None
             names = worker_names(s)
             ref = self._app.reference
             decisions = []
-            for d in s.scalars(select(IntakeDecision).where(
-                    IntakeDecision.person_id == person_id).order_by(
-                    IntakeDecision.at.desc(), IntakeDecision.id.desc())):  # fmt: skip
+            for d in s.scalars(
+                select(IntakeDecision)
+                .where(IntakeDecision.person_id == person_id)
+                .order_by(IntakeDecision.at.desc(), IntakeDecision.id.desc())
+            ):
                 reason = ref.decline_reason(d.reason_code)
                 organisation = ref.organisation(d.organisation_code)
-                decisions.append(DecisionView(
-                    DecisionKind(d.decision), reason.label if reason else d.reason_code,
-                    d.words, organisation.name if organisation else d.organisation_code,
-                    names.get(d.worker_id or "", ""), names.get(d.created_by, "Someone"), d.at,
-                ))  # fmt: skip
+                decisions.append(
+                    DecisionView(
+                        DecisionKind(d.decision),
+                        reason.label if reason else d.reason_code,
+                        d.words,
+                        organisation.name if organisation else d.organisation_code,
+                        names.get(d.worker_id or "", ""),
+                        names.get(d.created_by, "Someone"),
+                        d.at,
+                    )
+                )
             values = IntakeFields(
-                person.given_name, person.family_name, person.date_of_birth,
-                person.nomis_number, person.prison_code, person.release_date, intake.source,
-                intake.recommender_name, intake.recommender_organisation,
-                intake.recommender_role, intake.recommender_contact, intake.recommended_on,
-                intake.reason, intake.in_thames_valley, intake.iom, intake.mappa_level,
+                person.given_name,
+                person.family_name,
+                person.date_of_birth,
+                person.nomis_number,
+                person.prison_code,
+                person.release_date,
+                intake.source,
+                intake.recommender_name,
+                intake.recommender_organisation,
+                intake.recommender_role,
+                intake.recommender_contact,
+                intake.recommended_on,
+                intake.reason,
+                intake.in_thames_valley,
+                intake.iom,
+                intake.mappa_level,
                 intake.earlier_custodial_sentences,
-            )  # fmt: skip
-            return IntakeDetail(_summary(s, self._app, person, intake), values,
-                                tuple(decisions))  # fmt: skip
+            )
+            return IntakeDetail(_summary(s, self._app, person, intake), values, tuple(decisions))
 
     # --- decisions ----------------------------------------------------------------------
-    def decide(self, person_id: str, kind: DecisionKind, *, organisation: str = "",
-               worker_id: str | None = None, reason_code: str = "",
-               words: str = "") -> None:  # fmt: skip
+    def decide(
+        self,
+        person_id: str,
+        kind: DecisionKind,
+        *,
+        organisation: str = "",
+        worker_id: str | None = None,
+        reason_code: str = "",
+        words: str = "",
+    ) -> None:
         """The allocator's decision: accept and allocate to a partner organisation and a
         worker, decline with a coded reason and words, or ask for more information. Kept as
         a decision record (author and time) with the case, so it reaches the worker's laptop
@@ -327,13 +400,16 @@ class IntakeService:
         now = self._clock.now()
         with self._db.write() as s:
             person = s.get(Person, person_id)
-            intake = s.scalars(select(IntakeRecord).where(
-                IntakeRecord.person_id == person_id)).first()  # fmt: skip
+            intake = s.scalars(
+                select(IntakeRecord).where(IntakeRecord.person_id == person_id)
+            ).first()
             if person is None or intake is None:
                 raise NotFound("That recommendation is no longer on this laptop.")
             if intake.status not in UNDECIDED:
-                raise UserError(f"This recommendation is already decided "
-                                f"({IntakeStatus(intake.status).label.lower()}).")  # fmt: skip
+                raise UserError(
+                    f"This recommendation is already decided "
+                    f"({IntakeStatus(intake.status).label.lower()})."
+                )
             if kind == DecisionKind.ACCEPT:
                 self._accept(s, person, organisation, worker_id, words, now)
             elif kind == DecisionKind.DECLINE:
@@ -345,16 +421,28 @@ class IntakeService:
             intake.status = kind.status.value
             if kind != DecisionKind.MORE_INFORMATION:
                 intake.decided_at = now
-            s.add(IntakeDecision(
-                person_id=person_id, intake_id=intake.id, decision=kind.value,
-                reason_code=reason_code if kind == DecisionKind.DECLINE else "",
-                words=words.strip(),
-                organisation_code=organisation if kind == DecisionKind.ACCEPT else "",
-                worker_id=worker_id if kind == DecisionKind.ACCEPT else None, at=now,
-            ))  # fmt: skip
+            s.add(
+                IntakeDecision(
+                    person_id=person_id,
+                    intake_id=intake.id,
+                    decision=kind.value,
+                    reason_code=reason_code if kind == DecisionKind.DECLINE else "",
+                    words=words.strip(),
+                    organisation_code=organisation if kind == DecisionKind.ACCEPT else "",
+                    worker_id=worker_id if kind == DecisionKind.ACCEPT else None,
+                    at=now,
+                )
+            )
 
-    def _accept(self, s: Session, person: Person, organisation: str, worker_id: str | None,
-                words: str, now: dt.datetime) -> None:  # fmt: skip
+    def _accept(
+        self,
+        s: Session,
+        person: Person,
+        organisation: str,
+        worker_id: str | None,
+        words: str,
+        now: dt.datetime,
+    ) -> None:
         worker = s.get(Worker, worker_id or "")
         if worker is None or not worker.active:
             raise ValidationFailed({"worker": "Choose a current worker."})
@@ -367,14 +455,28 @@ class IntakeService:
         _keep_history(s, person, "allocated_worker_id", worker.id, note, now)
         current = person.allocated_worker_id
         person.allocated_worker_id = worker.id
-        s.add(Handover(person_id=person.id, kind=HandoverKind.ALLOCATION.value,
-                       from_worker_id=current, to_worker_id=worker.id, note=note, at=now))
+        s.add(
+            Handover(
+                person_id=person.id,
+                kind=HandoverKind.ALLOCATION.value,
+                from_worker_id=current,
+                to_worker_id=worker.id,
+                note=note,
+                at=now,
+            )
+        )
 
     def waiting_count(self) -> int:
         require(self._app, Permission.RECORD_INTAKE)
         with self._db.read() as s:
-            return int(s.execute(select(func.count()).select_from(IntakeRecord).where(
-                IntakeRecord.status.in_(sorted(UNDECIDED)))).scalar() or 0)  # fmt: skip
+            return int(
+                s.execute(
+                    select(func.count())
+                    .select_from(IntakeRecord)
+                    .where(IntakeRecord.status.in_(sorted(UNDECIDED)))
+                ).scalar()
+                or 0
+            )
 
     # --- a referring partner's batch ----------------------------------------------------
     def import_csv(self, path: Path) -> list[str]:
@@ -387,15 +489,19 @@ class IntakeService:
         except FileNotFoundError:
             raise UserError(f"There is no file {path}. Nothing was imported.") from None
         except UnicodeDecodeError:
-            raise UserError(f"The file {path} is not UTF-8 text: save it from the spreadsheet "
-                            "as CSV UTF-8. Nothing was imported.") from None  # fmt: skip
+            raise UserError(
+                f"The file {path} is not UTF-8 text: save it from the spreadsheet "
+                "as CSV UTF-8. Nothing was imported."
+            ) from None
         except OSError as error:
-            raise UserError(f"The file {path} cannot be read ({error.strerror}). Nothing was "
-                            "imported.") from None  # fmt: skip
+            raise UserError(
+                f"The file {path} cannot be read ({error.strerror}). Nothing was imported."
+            ) from None
         rows, problems = self._parse(text)
         if problems:
-            raise UserError("Nothing was imported. Please correct:\n"
-                            + "\n".join(f"- {p}" for p in problems))  # fmt: skip
+            raise UserError(
+                "Nothing was imported. Please correct:\n" + "\n".join(f"- {p}" for p in problems)
+            )
         with self._db.write() as s:
             return [self._add(s, values) for _line, values in rows]
 
@@ -421,10 +527,16 @@ class IntakeService:
                 row_problems = list(self.problems(values).values())
             if not row_problems:
                 for earlier, other in seen:
-                    why = is_duplicate(values.nomis_number, values.given_name,
-                                       values.family_name, values.date_of_birth,
-                                       other.nomis_number, other.given_name, other.family_name,
-                                       other.date_of_birth)  # fmt: skip
+                    why = is_duplicate(
+                        values.nomis_number,
+                        values.given_name,
+                        values.family_name,
+                        values.date_of_birth,
+                        other.nomis_number,
+                        other.given_name,
+                        other.family_name,
+                        other.date_of_birth,
+                    )
                     if why:
                         row_problems.append(f"the same person as line {earlier} ({why})")
                 if self.duplicates(values):
@@ -463,18 +575,24 @@ class IntakeService:
             except ValueError:
                 problems.append("earlier_custodial_sentences: write a whole number")
         values = IntakeFields(
-            given_name=get("given_name"), family_name=get("family_name"),
-            date_of_birth=dates["date_of_birth"], nomis_number=normalise_nomis(
-                get("nomis_number")), prison_code=get("prison"),
-            release_date=dates["release_date"], source=get("source"),
+            given_name=get("given_name"),
+            family_name=get("family_name"),
+            date_of_birth=dates["date_of_birth"],
+            nomis_number=normalise_nomis(get("nomis_number")),
+            prison_code=get("prison"),
+            release_date=dates["release_date"],
+            source=get("source"),
             recommender_name=get("recommender_name"),
             recommender_organisation=get("recommender_organisation"),
             recommender_role=get("recommender_role"),
             recommender_contact=get("recommender_contact"),
-            recommended_on=dates["recommended_on"], reason=get("reason"),
-            in_thames_valley=answers["in_thames_valley"], iom=answers["iom"],
-            mappa_level=mappa, earlier_custodial_sentences=sentences,
-        )  # fmt: skip
+            recommended_on=dates["recommended_on"],
+            reason=get("reason"),
+            in_thames_valley=answers["in_thames_valley"],
+            iom=answers["iom"],
+            mappa_level=mappa,
+            earlier_custodial_sentences=sentences,
+        )
         return values, problems
 
 
@@ -498,22 +616,35 @@ def decision_letter(service: IntakeService, person_id: str) -> DecisionLetter:
     """The letter for the latest decision on a recommendation (UserError when undecided)."""
     detail = service.for_case(person_id)
     if detail is None or not detail.decisions:
-        raise UserError("This recommendation has no decision yet: there is nothing to tell "
-                        "the recommender.")  # fmt: skip
+        raise UserError(
+            "This recommendation has no decision yet: there is nothing to tell the recommender."
+        )
     latest = detail.decisions[0]
     values = detail.fields
     reason = ""
     if latest.decision == DecisionKind.DECLINE:
         with service._db.read() as s:  # the code, not the label shown
-            code = s.scalars(select(IntakeDecision.reason_code).where(
-                IntakeDecision.person_id == person_id).order_by(
-                IntakeDecision.at.desc())).first() or ""  # fmt: skip
+            code = (
+                s.scalars(
+                    select(IntakeDecision.reason_code)
+                    .where(IntakeDecision.person_id == person_id)
+                    .order_by(IntakeDecision.at.desc())
+                ).first()
+                or ""
+            )
         found = service._app.reference.decline_reason(code)
         reason = found.letter if found else ""
-    recommender = ", ".join(p for p in (values.recommender_name,
-                                        values.recommender_organisation) if p)  # fmt: skip
+    recommender = ", ".join(
+        p for p in (values.recommender_name, values.recommender_organisation) if p
+    )
     clock = service._app.clock
-    return DecisionLetter(recommender, detail.row.is_self,
-                          f"{values.given_name} {values.family_name}",
-                          detail.row.recommended_on, latest.decision, reason,
-                          clock.local(latest.at).date(), clock.now())  # fmt: skip
+    return DecisionLetter(
+        recommender,
+        detail.row.is_self,
+        f"{values.given_name} {values.family_name}",
+        detail.row.recommended_on,
+        latest.decision,
+        reason,
+        clock.local(latest.at).date(),
+        clock.now(),
+    )

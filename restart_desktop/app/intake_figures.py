@@ -23,17 +23,22 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
 from restart_desktop.store.models import ContactNote, Person
 
-_SCREEN_LABELS = {ScreenOutcome.ELIGIBLE: "Eligible", ScreenOutcome.CHECK: "To check",
-                  ScreenOutcome.NOT_ELIGIBLE: "Not eligible"}  # fmt: skip
+_SCREEN_LABELS = {
+    ScreenOutcome.ELIGIBLE: "Eligible",
+    ScreenOutcome.CHECK: "To check",
+    ScreenOutcome.NOT_ELIGIBLE: "Not eligible",
+}
 
 
 Summary = list[tuple[str, Cell]]
 
 
-def intake_tables(s: Session, period: Period,
-                  reference: ReferenceData) -> tuple[list[Table], Summary]:  # fmt: skip
-    rows = s.execute(select(IntakeRecord, Person.release_date).join(
-        Person, Person.id == IntakeRecord.person_id)).all()  # fmt: skip
+def intake_tables(
+    s: Session, period: Period, reference: ReferenceData
+) -> tuple[list[Table], Summary]:
+    rows = s.execute(
+        select(IntakeRecord, Person.release_date).join(Person, Person.id == IntakeRecord.person_id)
+    ).all()
     recommended = [(i, release) for i, release in rows if i.recommended_on in period]
     is_self = {k.code for k in reference.recommender_kinds if k.is_self}
     by_month: dict[str, Counter[str]] = {}
@@ -41,47 +46,68 @@ def intake_tables(s: Session, period: Period,
     for intake, release in recommended:
         month = f"{intake.recommended_on:%Y-%m}"
         by_month.setdefault(month, Counter())["self" if intake.source in is_self else "other"] += 1
-        answers = EligibilityAnswers(intake.in_thames_valley, intake.iom, intake.mappa_level,
-                                     intake.earlier_custodial_sentences, release)  # fmt: skip
+        answers = EligibilityAnswers(
+            intake.in_thames_valley,
+            intake.iom,
+            intake.mappa_level,
+            intake.earlier_custodial_sentences,
+            release,
+        )
         outcomes[screen(answers, intake.recommended_on).outcome] += 1
-    month_rows = tuple((Text(month), Count(c["self"]), Count(c["other"]),
-                        Count(c["self"] + c["other"])) for month, c in sorted(by_month.items()))
-    months = Table("intake_by_month", "Recommendations by month",
-                   ("Month", "Self-recommended", "Other sources", "All"), month_rows,
-                   "By the date of the recommendation on the intake record.", chart="bar")
-    screens = Table("intake_eligibility", "Eligibility screen outcomes",
-                    ("Screen", "Recommendations"),
-                    tuple((Text(_SCREEN_LABELS[o]), Count(outcomes[o])) for o in ScreenOutcome),
-                    "The screen's result on the answers recorded; the allocator decides.")
+    month_rows = tuple(
+        (Text(month), Count(c["self"]), Count(c["other"]), Count(c["self"] + c["other"]))
+        for month, c in sorted(by_month.items())
+    )
+    months = Table(
+        "intake_by_month",
+        "Recommendations by month",
+        ("Month", "Self-recommended", "Other sources", "All"),
+        month_rows,
+        "By the date of the recommendation on the intake record.",
+        chart="bar",
+    )
+    screens = Table(
+        "intake_eligibility",
+        "Eligibility screen outcomes",
+        ("Screen", "Recommendations"),
+        tuple((Text(_SCREEN_LABELS[o]), Count(outcomes[o])) for o in ScreenOutcome),
+        "The screen's result on the answers recorded; the allocator decides.",
+    )
     decisions = [d for d in s.scalars(select(IntakeDecision)) if d.at in period]
     reasons: Counter[tuple[str, str]] = Counter()
     for decision in decisions:
         kind = DecisionKind(decision.decision)
         found = reference.decline_reason(decision.reason_code)
         reasons[(kind.label, found.label if found else "")] += 1
-    reason_rows = tuple((Text(kind), Text(reason), Count(n))
-                        for (kind, reason), n in sorted(reasons.items()))  # fmt: skip
-    by_reason = Table("intake_decisions", "Allocation decisions, by reason",
-                      ("Decision", "Reason", "Decisions"), reason_rows,
-                      "Decisions recorded in the period; declines by their coded reason.")
+    reason_rows = tuple(
+        (Text(kind), Text(reason), Count(n)) for (kind, reason), n in sorted(reasons.items())
+    )
+    by_reason = Table(
+        "intake_decisions",
+        "Allocation decisions, by reason",
+        ("Decision", "Reason", "Decisions"),
+        reason_rows,
+        "Decisions recorded in the period; declines by their coded reason.",
+    )
     times = _times(s, [i for i, _r in recommended])
-    timing = Table("intake_decision_times", "Days from recommendation",
-                   ("Measure", "Median days"),
-                   ((Text("To the allocation decision"), times[0]),
-                    (Text("To the first contact"), times[1])),
-                   "Recommendations in the period that have been decided, or contacted.")
+    timing = Table(
+        "intake_decision_times",
+        "Days from recommendation",
+        ("Measure", "Median days"),
+        ((Text("To the allocation decision"), times[0]), (Text("To the first contact"), times[1])),
+        "Recommendations in the period that have been decided, or contacted.",
+    )
     accepted = sum(1 for d in decisions if d.decision == DecisionKind.ACCEPT)
     declined = sum(1 for d in decisions if d.decision == DecisionKind.DECLINE)
     summary: Summary = [
         ("intake_recommended", Count(len(recommended))),
-        ("intake_self_recommended",
-         Count(sum(1 for i, _r in recommended if i.source in is_self))),
+        ("intake_self_recommended", Count(sum(1 for i, _r in recommended if i.source in is_self))),
         ("intake_eligible", Count(outcomes[ScreenOutcome.ELIGIBLE])),
         ("intake_accepted", Count(accepted)),
         ("intake_declined", Count(declined)),
         ("median_days_to_decision", times[0]),
         ("median_days_to_first_contact", times[1]),
-    ]  # fmt: skip
+    ]
     return [months, screens, by_reason, timing], summary
 
 
@@ -89,11 +115,21 @@ def _times(s: Session, intakes: list[IntakeRecord]) -> tuple[Any, Any]:
     ids = [i.person_id for i in intakes]
     firsts: dict[str, dt.datetime] = {}
     if ids:
-        firsts = dict(s.execute(select(ContactNote.person_id, func.min(ContactNote.contact_at))
-                                .where(ContactNote.person_id.in_(ids))
-                                .group_by(ContactNote.person_id)).all())
-    to_decision = [(local_date(i.decided_at) - i.recommended_on).days
-                   for i in intakes if i.decided_at is not None]  # fmt: skip
-    to_contact = [(local_date(firsts[i.person_id]) - i.recommended_on).days
-                  for i in intakes if i.person_id in firsts]  # fmt: skip
+        firsts = dict(
+            s.execute(
+                select(ContactNote.person_id, func.min(ContactNote.contact_at))
+                .where(ContactNote.person_id.in_(ids))
+                .group_by(ContactNote.person_id)
+            ).all()
+        )
+    to_decision = [
+        (local_date(i.decided_at) - i.recommended_on).days
+        for i in intakes
+        if i.decided_at is not None
+    ]
+    to_contact = [
+        (local_date(firsts[i.person_id]) - i.recommended_on).days
+        for i in intakes
+        if i.person_id in firsts
+    ]
     return median(to_decision), median(to_contact)

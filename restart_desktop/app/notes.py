@@ -167,7 +167,6 @@ class SearchHit:
     snippet: str  # with SNIPPET_START/SNIPPET_END around each match
 
 
-
 @guarded(Permission.CASE_WORK)
 class NoteService:
     def __init__(
@@ -415,8 +414,9 @@ class NoteService:
                 for note in s.scalars(
                     select(ContactNote).where(ContactNote.person_id == person_id)
                 ):
-                    view = _note_view(note, workers, addenda.get(note.id, ()),
-                                      reviews.get(note.id, ()))  # fmt: skip
+                    view = _note_view(
+                        note, workers, addenda.get(note.id, ()), reviews.get(note.id, ())
+                    )
                     entries.append(TimelineEntry(TimelineKind.NOTE, note.contact_at, note=view))
             if TimelineKind.ACTION in kinds:
                 for action in s.scalars(
@@ -437,8 +437,9 @@ class NoteService:
         entries.sort(key=lambda e: e.at, reverse=True)
         if TimelineKind.NOTE in kinds:
             notes = sum(1 for e in entries if e.note is not None)
-            record(self._app, AuditAction.VIEWED_NOTES, person_id, f"{notes} notes listed",
-                   light=True)
+            record(
+                self._app, AuditAction.VIEWED_NOTES, person_id, f"{notes} notes listed", light=True
+            )
         return entries
 
     def get_note(self, note_id: str) -> NoteView:
@@ -500,9 +501,7 @@ def search_statement(query_text: str, limit: int = 200) -> tuple[str, dict[str, 
     match = fts_query(query_text)
     if match is None:
         return None
-    return SEARCH_SQL, {"match": match, "start": SNIPPET_START, "end": SNIPPET_END,
-                        "limit": limit}  # fmt: skip
-
+    return SEARCH_SQL, {"match": match, "start": SNIPPET_START, "end": SNIPPET_END, "limit": limit}
 
 
 def _addenda_by_note(
@@ -526,12 +525,23 @@ def _reviews_by_note(
     s: Session, workers: dict[str, str], which: ColumnElement[bool]
 ) -> dict[str, tuple[ReviewNote, ...]]:
     grouped: dict[str, list[ReviewNote]] = {}
-    for review in s.scalars(select(Review).where(
-            which, Review.item_kind == ReviewItemKind.NOTE.value,
-            Review.action != ReviewAction.SEEN.value).order_by(Review.at, Review.id)):  # fmt: skip
-        grouped.setdefault(review.item_id, []).append(ReviewNote(
-            ReviewAction(review.action).label, workers.get(review.created_by, UNKNOWN_WORKER),
-            review.at, review.comment))  # fmt: skip
+    for review in s.scalars(
+        select(Review)
+        .where(
+            which,
+            Review.item_kind == ReviewItemKind.NOTE.value,
+            Review.action != ReviewAction.SEEN.value,
+        )
+        .order_by(Review.at, Review.id)
+    ):
+        grouped.setdefault(review.item_id, []).append(
+            ReviewNote(
+                ReviewAction(review.action).label,
+                workers.get(review.created_by, UNKNOWN_WORKER),
+                review.at,
+                review.comment,
+            )
+        )
     return {note_id: tuple(views) for note_id, views in grouped.items()}
 
 
@@ -543,7 +553,9 @@ def _datetime(value: object) -> dt.datetime:
 
 
 def _note_view(
-    note: ContactNote, workers: dict[str, str], addenda: tuple[AddendumView, ...],
+    note: ContactNote,
+    workers: dict[str, str],
+    addenda: tuple[AddendumView, ...],
     reviews: tuple[ReviewNote, ...] = (),
 ) -> NoteView:
     return NoteView(

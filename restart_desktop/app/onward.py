@@ -60,8 +60,14 @@ class OnwardService:
     def __init__(self, session: AppSession) -> None:
         self._app = session
 
-    def summary(self, person_id: str, kind: OnwardServiceKind, service_name: str,
-                sections: tuple[Section, ...], override: str = "") -> OnwardSummary:  # fmt: skip
+    def summary(
+        self,
+        person_id: str,
+        kind: OnwardServiceKind,
+        service_name: str,
+        sections: tuple[Section, ...],
+        override: str = "",
+    ) -> OnwardSummary:
         """The summary for ``kind``: only the chosen sections, never a note's text.
         ConsentNeeded when the person's consent does not cover it and no reason to
         override is given."""
@@ -73,36 +79,58 @@ class OnwardService:
             category = kind.consent_category
             if category is not None:
                 need = ref.need(category)
-                problem = consent_problem(person.consent_given, person.consent_categories or [],
-                                          category, need.label if need else category)
+                problem = consent_problem(
+                    person.consent_given,
+                    person.consent_categories or [],
+                    category,
+                    need.label if need else category,
+                )
             elif not person.consent_given:
-                problem = ("No consent to share is recorded for this person. Record it on the "
-                           "Details section, or override with a reason.")
+                problem = (
+                    "No consent to share is recorded for this person. Record it on the "
+                    "Details section, or override with a reason."
+                )
             else:
                 problem = None
             if problem and not override.strip():
                 raise ConsentNeeded(problem)
-            built = tuple((section.label, tuple(self._lines(s, person, section)))
-                          for section in sections)  # fmt: skip
+            built = tuple(
+                (section.label, tuple(self._lines(s, person, section))) for section in sections
+            )
             name = display_name(person.given_name, person.family_name, person.preferred_name)
-        return OnwardSummary(person_id, name, kind, service_name.strip() or kind.label, built,
-                             self._app.clock.now(), override.strip() if problem else "")
+        return OnwardSummary(
+            person_id,
+            name,
+            kind,
+            service_name.strip() or kind.label,
+            built,
+            self._app.clock.now(),
+            override.strip() if problem else "",
+        )
 
     def _lines(self, s: Session, person: Person, section: Section) -> list[str]:
         ref = self._app.reference
         if section == Section.IDENTITY:
             born = _day(person.date_of_birth)
-            return [f"Name: {person.given_name} {person.family_name}", f"Date of birth: {born}",
-                    f"Prison number: {person.nomis_number or 'not known'}",
-                    f"Probation reference (CRN): {person.crn or 'not known'}"]
+            return [
+                f"Name: {person.given_name} {person.family_name}",
+                f"Date of birth: {born}",
+                f"Prison number: {person.nomis_number or 'not known'}",
+                f"Probation reference (CRN): {person.crn or 'not known'}",
+            ]
         if section == Section.RELEASE:
             prison = ref.prison(person.prison_code)
-            return [f"Prison: {prison.name if prison else 'not known'}",
-                    f"Release date: {_day(person.release_date)}",
-                    f"Status: {CaseStatus(person.status).label}"]
+            return [
+                f"Prison: {prison.name if prison else 'not known'}",
+                f"Release date: {_day(person.release_date)}",
+                f"Status: {CaseStatus(person.status).label}",
+            ]
         if section == Section.ACCOMMODATION:
-            plan = s.scalars(select(ReleasePlan).where(ReleasePlan.person_id == person.id)
-                             .order_by(ReleasePlan.number.desc())).first()  # fmt: skip
+            plan = s.scalars(
+                select(ReleasePlan)
+                .where(ReleasePlan.person_id == person.id)
+                .order_by(ReleasePlan.number.desc())
+            ).first()
             lines = []
             if plan is not None and plan.first_night:
                 lines.append(f"First night after release: {FirstNight(plan.first_night).label}")
@@ -115,19 +143,28 @@ class OnwardService:
             labels = [n.label for code in person.needs or [] if (n := ref.need(code))]
             return labels or ["None recorded"]
         if section == Section.REFERRALS:
-            found = [f"{r.service.get('service') or r.service_code}: "
-                     f"{ReferralStatus(r.status).label}"
-                     for r in s.scalars(select(Referral).where(Referral.person_id == person.id)
-                                        .order_by(Referral.made_on))]  # fmt: skip
+            found = [
+                f"{r.service.get('service') or r.service_code}: {ReferralStatus(r.status).label}"
+                for r in s.scalars(
+                    select(Referral)
+                    .where(Referral.person_id == person.id)
+                    .order_by(Referral.made_on)
+                )
+            ]
             return found or ["None recorded"]
         if section == Section.OUTCOMES:
-            latest = s.scalars(select(Assessment).where(
-                Assessment.person_id == person.id, Assessment.finalised_at.is_not(None))
-                .order_by(Assessment.assessed_on.desc())).first()  # fmt: skip
+            latest = s.scalars(
+                select(Assessment)
+                .where(Assessment.person_id == person.id, Assessment.finalised_at.is_not(None))
+                .order_by(Assessment.assessed_on.desc())
+            ).first()
             if latest is None:
                 return ["No assessment finalised"]
-            return [f"{a['label']}: {a['worker']} out of 10" for a in latest.scores
-                    if a.get("worker") is not None]  # fmt: skip
+            return [
+                f"{a['label']}: {a['worker']} out of 10"
+                for a in latest.scores
+                if a.get("worker") is not None
+            ]
         worker = s.get(Worker, person.allocated_worker_id or "")
         if worker is None:
             return ["The RESTART team"]
@@ -138,10 +175,13 @@ class OnwardService:
         """Keep on record that the summary went (which service, which sections)."""
         with self._app.db.write() as s:
             handover = OnwardHandover(
-                person_id=summary.person_id, service_kind=summary.service_kind.value,
+                person_id=summary.person_id,
+                service_kind=summary.service_kind.value,
                 service_name=summary.service_name,
                 sections=[label for label, _lines in summary.sections],
-                consent_override=summary.consent_override, at=summary.made_at)  # fmt: skip
+                consent_override=summary.consent_override,
+                at=summary.made_at,
+            )
             s.add(handover)
             s.flush()
             return handover.id
@@ -149,10 +189,14 @@ class OnwardService:
     def for_case(self, person_id: str) -> list[tuple[str, str, dt.datetime]]:
         """(service kind in words, service name, when) of each summary written, newest first."""
         with self._app.db.read() as s:
-            return [(OnwardServiceKind(h.service_kind).label, h.service_name, h.at)
-                    for h in s.scalars(select(OnwardHandover).where(
-                        OnwardHandover.person_id == person_id)
-                        .order_by(OnwardHandover.at.desc()))]  # fmt: skip
+            return [
+                (OnwardServiceKind(h.service_kind).label, h.service_name, h.at)
+                for h in s.scalars(
+                    select(OnwardHandover)
+                    .where(OnwardHandover.person_id == person_id)
+                    .order_by(OnwardHandover.at.desc())
+                )
+            ]
 
     def without_plan(self) -> list[ExitRow]:
         """Programme exit: every open case with no onward handover yet, soonest release
@@ -163,10 +207,16 @@ class OnwardService:
         with self._app.db.read() as s:
             names = worker_names(s)
             return [
-                ExitRow(p.id, display_name(p.given_name, p.family_name, p.preferred_name),
-                        CaseStatus(p.status).label, names.get(p.allocated_worker_id or "", ""),
-                        p.release_date)
-                for p in s.scalars(select(Person).where(
-                    Person.status.in_(open_now), Person.id.not_in(planned))
-                    .order_by(Person.release_date, Person.family_name, Person.id))
-            ]  # fmt: skip
+                ExitRow(
+                    p.id,
+                    display_name(p.given_name, p.family_name, p.preferred_name),
+                    CaseStatus(p.status).label,
+                    names.get(p.allocated_worker_id or "", ""),
+                    p.release_date,
+                )
+                for p in s.scalars(
+                    select(Person)
+                    .where(Person.status.in_(open_now), Person.id.not_in(planned))
+                    .order_by(Person.release_date, Person.family_name, Person.id)
+                )
+            ]

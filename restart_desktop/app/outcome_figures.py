@@ -31,35 +31,61 @@ Summary = list[tuple[str, Cell]]
 AFTERNOON = "12:00"  # a release after this time is a Friday-afternoon release
 
 
-def outcome_tables(s: Session, period: Period, reference: ReferenceData,
-                   closed_ids: set[str], first_needs: dict[str, list[str]]
-                   ) -> tuple[list[Table], Summary]:  # fmt: skip
+def outcome_tables(
+    s: Session,
+    period: Period,
+    reference: ReferenceData,
+    closed_ids: set[str],
+    first_needs: dict[str, list[str]],
+) -> tuple[list[Table], Summary]:
     """``closed_ids``: cases whose status moved to Closed in the period; ``first_needs``: the
     needs each case had when first recorded."""
-    closed = [p for p in s.scalars(select(Person).where(Person.id.in_(closed_ids)))
-              if p.status == CaseStatus.CLOSED.value]  # fmt: skip
-    tables = [_closures(closed, reference), _returns(s, period), _checks(s, period, reference),
-              _friday(s, period), _needs(closed, first_needs, reference)]  # fmt: skip
+    closed = [
+        p
+        for p in s.scalars(select(Person).where(Person.id.in_(closed_ids)))
+        if p.status == CaseStatus.CLOSED.value
+    ]
+    tables = [
+        _closures(closed, reference),
+        _returns(s, period),
+        _checks(s, period, reference),
+        _friday(s, period),
+        _needs(closed, first_needs, reference),
+    ]
     summary: Summary = [("cases_closed", Count(len(closed)))]
     return tables, summary
 
 
 def _closures(closed: list[Person], reference: ReferenceData) -> Table:
     reasons = Counter(p.closure_reason for p in closed)
-    rows = tuple((Text(r.label), Count(reasons[r.code])) for r in reference.closure_reasons
-                 if reasons[r.code])  # fmt: skip
+    rows = tuple(
+        (Text(r.label), Count(reasons[r.code]))
+        for r in reference.closure_reasons
+        if reasons[r.code]
+    )
     if reasons[""]:
         rows += ((Text("Not recorded (closed before reasons were asked)"), Count(reasons[""])),)
-    return Table("closures_by_reason", "Cases closed, by reason", ("Reason", "Cases closed"),
-                 rows, "Cases whose status moved to Closed during the period.", chart="bar")
+    return Table(
+        "closures_by_reason",
+        "Cases closed, by reason",
+        ("Reason", "Cases closed"),
+        rows,
+        "Cases whose status moved to Closed during the period.",
+        chart="bar",
+    )
 
 
 def _releases(s: Session) -> list[tuple[str, dt.date]]:
     """Every recorded release: (person, day)."""
-    return [(pid, day) for pid, day in s.execute(
-        select(ReleasePlan.person_id, ReleasePlan.release_date).where(
-            ReleasePlan.outcome_recorded_at.is_not(None)))
-        if day is not None]  # fmt: skip
+    return [
+        (pid, day)
+        for pid, day in s.execute(
+            select(ReleasePlan.person_id, ReleasePlan.release_date).where(
+                ReleasePlan.outcome_recorded_at.is_not(None)
+            )
+        )
+        if day is not None
+    ]
 
 
 def first_needs(s: Session) -> dict[str, list[str]]:
@@ -67,8 +93,9 @@ def first_needs(s: Session) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     # Ordered here, not in SQL: ORDER BY hlc made SQLite walk the clock index of the whole
     # log; without it the people's changes come from the figures' partial index.
-    rows = s.execute(select(Change.hlc, Change.record_id, Change.fields)
-                     .where(Change.entity == "people")).all()  # fmt: skip
+    rows = s.execute(
+        select(Change.hlc, Change.record_id, Change.fields).where(Change.entity == "people")
+    ).all()
     for _hlc, record_id, fields in sorted(rows, key=lambda row: row[0]):
         if "needs" in fields and record_id not in found:
             found[record_id] = list(fields["needs"] or [])
@@ -79,8 +106,9 @@ def _returns(s: Session, period: Period) -> Table:
     """For each window: people whose window after a recorded release ended in the period,
     and how many of them went back into custody within it (by kind of the first return)."""
     backs: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
-    for pid, day, kind in s.execute(select(CustodyReturn.person_id, CustodyReturn.returned_on,
-                                           CustodyReturn.kind)):  # fmt: skip
+    for pid, day, kind in s.execute(
+        select(CustodyReturn.person_id, CustodyReturn.returned_on, CustodyReturn.kind)
+    ):
         backs[pid].append((day, kind))
     rows: list[tuple[Cell, ...]] = []
     releases = _releases(s)
@@ -95,23 +123,42 @@ def _returns(s: Session, period: Period) -> Table:
             if first:
                 kinds[first[0][1]] += 1
         back = sum(kinds.values())
-        rows.append((Text(f"Within {months} months"), Count(cohort), Count(back),
-                     Share(back, cohort),
-                     *(Count(kinds[k.value]) for k in CustodyKind)))  # fmt: skip
+        rows.append(
+            (
+                Text(f"Within {months} months"),
+                Count(cohort),
+                Count(back),
+                Share(back, cohort),
+                *(Count(kinds[k.value]) for k in CustodyKind),
+            )
+        )
     return Table(
-        "returns_to_custody", "Returns to custody after release",
-        ("Window", "People whose window ended", "Returned", "Returned (share)", "Recall",
-         "Remand", "New sentence"), tuple(rows),
+        "returns_to_custody",
+        "Returns to custody after release",
+        (
+            "Window",
+            "People whose window ended",
+            "Returned",
+            "Returned (share)",
+            "Recall",
+            "Remand",
+            "New sentence",
+        ),
+        tuple(rows),
         "People released whose 3, 6 or 12 months after release ended during the period, and "
-        "how many went back into custody within them (by the first return's kind).")
+        "how many went back into custody within them (by the first return's kind).",
+    )
 
 
 def _checks(s: Session, period: Period, reference: ReferenceData) -> Table:
     labels = {k.code: k.label for k in reference.follow_up_checks}
     rows: list[tuple[Cell, ...]] = []
     checks: dict[str, list[Any]] = defaultdict(list)
-    for check in s.scalars(select(FollowUpCheck).where(FollowUpCheck.due_on >= period.start,
-                                                       FollowUpCheck.due_on <= period.end)):
+    for check in s.scalars(
+        select(FollowUpCheck).where(
+            FollowUpCheck.due_on >= period.start, FollowUpCheck.due_on <= period.end
+        )
+    ):
         checks[check.check_code].append(check)
     for code, label in labels.items():
         done = checks[code]
@@ -119,48 +166,90 @@ def _checks(s: Session, period: Period, reference: ReferenceData) -> Table:
             continue
         housed = [c for c in done if FirstNight(c.accommodation).housed]
         treated = [c for c in done if c.treatment != Answer.NOT_APPLICABLE.value]
-        rows.append((
-            Text(label), Count(len(done)), Share(len(housed), len(done)),
-            Share(sum(1 for c in done if c.accommodation == FirstNight.SETTLED.value), len(done)),
-            Share(sum(1 for c in done if c.universal_credit == Answer.YES.value), len(done)),
-            Share(sum(1 for c in treated if c.treatment == Answer.YES.value), len(treated)),
-            Share(sum(1 for c in done if c.gp == Answer.YES.value), len(done)),
-            Share(sum(1 for c in done if c.ete == Answer.YES.value), len(done)),
-        ))  # fmt: skip
+        rows.append(
+            (
+                Text(label),
+                Count(len(done)),
+                Share(len(housed), len(done)),
+                Share(
+                    sum(1 for c in done if c.accommodation == FirstNight.SETTLED.value), len(done)
+                ),
+                Share(sum(1 for c in done if c.universal_credit == Answer.YES.value), len(done)),
+                Share(sum(1 for c in treated if c.treatment == Answer.YES.value), len(treated)),
+                Share(sum(1 for c in done if c.gp == Answer.YES.value), len(done)),
+                Share(sum(1 for c in done if c.ete == Answer.YES.value), len(done)),
+            )
+        )
     return Table(
-        "follow_up_checks", "Follow-up checks after release",
-        ("Check", "Checks recorded", "Housed", "Settled", "Universal Credit in payment",
-         "In treatment (where a need)", "Registered with a GP", "Education, training or work"),
+        "follow_up_checks",
+        "Follow-up checks after release",
+        (
+            "Check",
+            "Checks recorded",
+            "Housed",
+            "Settled",
+            "Universal Credit in payment",
+            "In treatment (where a need)",
+            "Registered with a GP",
+            "Education, training or work",
+        ),
         tuple(rows),
         "Checks due in the period. Housed: every accommodation except rough sleeping and not "
-        "known. Answers of 'not known' count as not yes.")
+        "known. Answers of 'not known' count as not yes.",
+    )
 
 
 def _friday(s: Session, period: Period) -> Table:
-    plans = [(day, time or "") for day, time in s.execute(
-        select(ReleasePlan.release_date, ReleasePlan.release_time).where(
-            ReleasePlan.outcome_recorded_at.is_not(None),
-            ReleasePlan.release_date >= period.start, ReleasePlan.release_date <= period.end))
-        if day is not None]  # fmt: skip
+    plans = [
+        (day, time or "")
+        for day, time in s.execute(
+            select(ReleasePlan.release_date, ReleasePlan.release_time).where(
+                ReleasePlan.outcome_recorded_at.is_not(None),
+                ReleasePlan.release_date >= period.start,
+                ReleasePlan.release_date <= period.end,
+            )
+        )
+        if day is not None
+    ]
     friday = [p for p in plans if is_friday(p[0])]
     afternoon = [p for p in friday if p[1] > AFTERNOON]
     timed = [p for p in friday if p[1]]
-    row = (Text("All"), Count(len(plans)), Share(len(friday), len(plans)),
-           Share(len(afternoon), len(plans)), Share(len(afternoon), len(timed)))
-    return Table("friday_releases", "Friday and Friday-afternoon releases",
-                 ("Group", "Releases", "On a Friday", "Friday after 12:00",
-                  "Of Friday releases with a time, after 12:00"), (row,),
-                 "Releases recorded in the period; a release time after 12:00 on a Friday is "
-                 "the Friday afternoon the panel asked about.")  # fmt: skip
+    row = (
+        Text("All"),
+        Count(len(plans)),
+        Share(len(friday), len(plans)),
+        Share(len(afternoon), len(plans)),
+        Share(len(afternoon), len(timed)),
+    )
+    return Table(
+        "friday_releases",
+        "Friday and Friday-afternoon releases",
+        (
+            "Group",
+            "Releases",
+            "On a Friday",
+            "Friday after 12:00",
+            "Of Friday releases with a time, after 12:00",
+        ),
+        (row,),
+        "Releases recorded in the period; a release time after 12:00 on a Friday is "
+        "the Friday afternoon the panel asked about.",
+    )
 
 
-def _needs(closed: list[Person], first: dict[str, list[str]],
-           reference: ReferenceData) -> Table:  # fmt: skip
+def _needs(closed: list[Person], first: dict[str, list[str]], reference: ReferenceData) -> Table:
     at_referral = Counter(n for p in closed for n in first.get(p.id, p.needs or []))
     at_closure = Counter(n for p in closed for n in p.needs or [])
-    rows = tuple((Text(n.label), Count(at_referral[n.code]), Count(at_closure[n.code]))
-                 for n in reference.needs if at_referral[n.code] or at_closure[n.code])
-    return Table("needs_referral_closure", "Needs at referral and at closure",
-                 ("Need", "At referral", "At closure"), rows,
-                 "Cases closed in the period: the needs recorded when each was first recorded, "
-                 "and those still recorded when it closed.")  # fmt: skip
+    rows = tuple(
+        (Text(n.label), Count(at_referral[n.code]), Count(at_closure[n.code]))
+        for n in reference.needs
+        if at_referral[n.code] or at_closure[n.code]
+    )
+    return Table(
+        "needs_referral_closure",
+        "Needs at referral and at closure",
+        ("Need", "At referral", "At closure"),
+        rows,
+        "Cases closed in the period: the needs recorded when each was first recorded, "
+        "and those still recorded when it closed.",
+    )

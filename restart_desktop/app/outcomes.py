@@ -67,8 +67,14 @@ class AssessmentView:
         return self.finalised_at is not None
 
     def fields(self) -> AssessmentFields:
-        return AssessmentFields(self.person_id, self.assessed_on, self.present, self.scores,
-                                self.agreed, self.disagreement)  # fmt: skip
+        return AssessmentFields(
+            self.person_id,
+            self.assessed_on,
+            self.present,
+            self.scores,
+            self.agreed,
+            self.disagreement,
+        )
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,9 @@ class BarrierView:
     board_wording: str = ""  # confirmed by a supervisor ("" until then)
 
     def fields(self) -> BarrierFields:
-        return BarrierFields(self.title, self.category, self.description, self.case_ids,
-                             self.raised_on)  # fmt: skip
+        return BarrierFields(
+            self.title, self.category, self.description, self.case_ids, self.raised_on
+        )
 
 
 @dataclass(frozen=True)
@@ -125,30 +132,40 @@ class BarrierCounts:
 
 #: The fields of a draft assessment and of a barrier, as a clash names them.
 ASSESSMENT_LABELS = {
-    "assessed_on": "Date of the assessment", "present": "Who was there", "scores": "Scores",
-    "agreed": "Agreed with the person", "disagreement": "What was not agreed",
-}  # fmt: skip
+    "assessed_on": "Date of the assessment",
+    "present": "Who was there",
+    "scores": "Scores",
+    "agreed": "Agreed with the person",
+    "disagreement": "What was not agreed",
+}
 BARRIER_LABELS = {
-    "title": "Title", "category": "Category", "description": "Description",
-    "case_ids": "Cases affected", "raised_on": "Date raised",
-}  # fmt: skip
+    "title": "Title",
+    "category": "Category",
+    "description": "Description",
+    "case_ids": "Cases affected",
+    "raised_on": "Date raised",
+}
 
 
 def _assessment_values(fields: AssessmentFields) -> dict[str, Any]:
     """A draft's fields as saving ``fields`` leaves them (scores as stored)."""
     return {
-        "assessed_on": fields.assessed_on, "present": fields.present.strip()[:200],
-        "scores": [area.to_json() for area in fields.scores], "agreed": fields.agreed,
+        "assessed_on": fields.assessed_on,
+        "present": fields.present.strip()[:200],
+        "scores": [area.to_json() for area in fields.scores],
+        "agreed": fields.agreed,
         "disagreement": "" if fields.agreed else fields.disagreement.strip(),
-    }  # fmt: skip
+    }
 
 
 def _barrier_values(fields: BarrierFields) -> dict[str, Any]:
     return {
-        "title": fields.title.strip()[:200], "category": fields.category,
-        "description": fields.description.strip(), "case_ids": list(dict.fromkeys(fields.case_ids)),
+        "title": fields.title.strip()[:200],
+        "category": fields.category,
+        "description": fields.description.strip(),
+        "case_ids": list(dict.fromkeys(fields.case_ids)),
         "raised_on": fields.raised_on,
-    }  # fmt: skip
+    }
 
 
 def assessment_edit_base(view: AssessmentView, fields: AssessmentFields) -> EditBase:
@@ -167,9 +184,10 @@ def _scores_words(name: str, value: Any) -> str:
     if name != "scores":
         return words(value)
     areas = [AreaScore.from_json(area) for area in value or []]
-    return "; ".join(f"{a.label} {a.worker if a.worker is not None else '-'}"
-                     for a in areas) or "(none)"  # fmt: skip
-
+    return (
+        "; ".join(f"{a.label} {a.worker if a.worker is not None else '-'}" for a in areas)
+        or "(none)"
+    )
 
 
 @guarded(Permission.CASE_WORK)
@@ -203,13 +221,15 @@ class OutcomeService:
         for area in fields.scores:
             for value in (area.worker, area.person):
                 if value is not None and not LOWEST <= value <= HIGHEST:
-                    problems[area.code] = (
-                        f"{area.label}: scores go from {LOWEST} to {HIGHEST}."
-                    )
+                    problems[area.code] = f"{area.label}: scores go from {LOWEST} to {HIGHEST}."
         return problems
 
-    def save_draft(self, fields: AssessmentFields, assessment_id: str | None = None,
-                   base: EditBase | None = None) -> str:  # fmt: skip
+    def save_draft(
+        self,
+        fields: AssessmentFields,
+        assessment_id: str | None = None,
+        base: EditBase | None = None,
+    ) -> str:
         """Create or change a draft; a finalised assessment is refused (AssessmentFinal).
         With ``base`` (what the dialog loaded) only the fields changed in it are written, and
         one someone else changed meanwhile is refused (EditClashed)."""
@@ -232,9 +252,18 @@ class OutcomeService:
                     "This assessment is finalised and cannot be changed. Record a new one."
                 )
             typed = _assessment_values(fields)
-            written = set(typed) if new else edited_fields(
-                s, row, base, typed, lambda name: ASSESSMENT_LABELS.get(name, name),
-                _scores_words)  # fmt: skip
+            written = (
+                set(typed)
+                if new
+                else edited_fields(
+                    s,
+                    row,
+                    base,
+                    typed,
+                    lambda name: ASSESSMENT_LABELS.get(name, name),
+                    _scores_words,
+                )
+            )
             for name in written:
                 setattr(row, name, typed[name])
             s.flush()
@@ -291,9 +320,12 @@ class OutcomeService:
     # --- barriers ---------------------------------------------------------------------------
     def _barrier_check(self, fields: BarrierFields) -> dict[str, str]:
         return barrier_problems(
-            fields.title, fields.category, [c.code for c in self._reference.barrier_categories],
-            fields.raised_on, self._clock.today(),
-        )  # fmt: skip
+            fields.title,
+            fields.category,
+            [c.code for c in self._reference.barrier_categories],
+            fields.raised_on,
+            self._clock.today(),
+        )
 
     def create_barrier(self, fields: BarrierFields) -> str:
         problems = self._barrier_check(fields)
@@ -313,8 +345,9 @@ class OutcomeService:
             s.flush()
             return barrier.id
 
-    def update_barrier(self, barrier_id: str, fields: BarrierFields,
-                       base: EditBase | None = None) -> None:  # fmt: skip
+    def update_barrier(
+        self, barrier_id: str, fields: BarrierFields, base: EditBase | None = None
+    ) -> None:
         """Change a barrier. With ``base`` (what the dialog loaded) only the fields changed in
         it are written, and one someone else changed meanwhile is refused (EditClashed)."""
         problems = self._barrier_check(fields)
@@ -324,11 +357,19 @@ class OutcomeService:
         with self._db.write() as s:
             barrier = self._barrier(s, barrier_id)
             typed = _barrier_values(fields)
-            for name in edited_fields(s, barrier, base, typed,
-                                      lambda name: BARRIER_LABELS.get(name, name),
-                                      lambda _name, value: words(value)):
-                setattr(barrier, name, typed[name] if name != "case_ids"
-                        else self._known_cases(s, fields.case_ids))
+            for name in edited_fields(
+                s,
+                barrier,
+                base,
+                typed,
+                lambda name: BARRIER_LABELS.get(name, name),
+                lambda _name, value: words(value),
+            ):
+                setattr(
+                    barrier,
+                    name,
+                    typed[name] if name != "case_ids" else self._known_cases(s, fields.case_ids),
+                )
 
     @property
     def can_confirm_wording(self) -> bool:
@@ -341,8 +382,9 @@ class OutcomeService:
         if self._app.worker.role != Role.SUPERVISOR:
             raise UserError("Only a supervisor confirms what the board reads.")
         if not wording.strip():
-            raise ValidationFailed({"board_wording": "Write how the board should read the "
-                                                     "barrier."})  # fmt: skip
+            raise ValidationFailed(
+                {"board_wording": "Write how the board should read the barrier."}
+            )
         with self._db.write() as s:
             barrier = self._barrier(s, barrier_id)
             problems = identifier_problems(wording, identifiers(s))
@@ -362,9 +404,12 @@ class OutcomeService:
         with self._db.write() as s:
             barrier = self._barrier(s, barrier_id)
             problem = barrier_transition_problem(
-                BarrierStatus(barrier.status), status, resolution, resolved_on,
+                BarrierStatus(barrier.status),
+                status,
+                resolution,
+                resolved_on,
                 self._clock.today(),
-            )  # fmt: skip
+            )
             if problem is None and resolved_on is not None and resolved_on < barrier.raised_on:
                 problem = (
                     f"The date resolved is before the barrier was raised "
@@ -394,10 +439,14 @@ class OutcomeService:
             workers = worker_names(s)
             rows = list(s.scalars(stmt))
             linked = {case for row in rows for case in row.case_ids or []}
-            names = {
-                p.id: display_name(p.given_name, p.family_name, p.preferred_name)
-                for p in s.scalars(select(Person).where(Person.id.in_(linked)))
-            } if linked else {}  # fmt: skip
+            names = (
+                {
+                    p.id: display_name(p.given_name, p.family_name, p.preferred_name)
+                    for p in s.scalars(select(Person).where(Person.id.in_(linked)))
+                }
+                if linked
+                else {}
+            )
             return [
                 BarrierView(
                     id=row.id,
@@ -460,9 +509,12 @@ def distance_of(final: list[AssessmentView]) -> list[Distance]:
     points = [
         AssessmentPoint(
             a.assessed_on,
-            {area.code: area.worker for area in a.scores
-             if area.worker is not None and not area.skipped},
-        )  # fmt: skip
+            {
+                area.code: area.worker
+                for area in a.scores
+                if area.worker is not None and not area.skipped
+            },
+        )
         for a in final
     ]
     return distance_travelled(points, list(areas.items()))

@@ -43,12 +43,12 @@ def _check_new(new: str, confirm: str | None, worker_name: str) -> None:
     if not feedback.acceptable:
         raise ValidationFailed({"new": feedback.message})
     if confirm is not None and confirm != new:
-        raise ValidationFailed({"confirm": "The two new passphrases are different. Type them "
-                                           "again."})  # fmt: skip
+        raise ValidationFailed(
+            {"confirm": "The two new passphrases are different. Type them again."}
+        )
 
 
-def change_passphrase(session: AppSession, old: str, new: str,
-                      confirm: str | None = None) -> None:  # fmt: skip
+def change_passphrase(session: AppSession, old: str, new: str, confirm: str | None = None) -> None:
     """Check the strength of ``new`` and ``old`` against the key file, then wrap the database
     key under ``new``. A wrong ``old`` counts as a failed unlock (and slows the next try)."""
     _check_new(new, confirm, session.worker.name)
@@ -63,10 +63,12 @@ def change_passphrase(session: AppSession, old: str, new: str,
         rewrap_under(paths.keyfile, old, new, store)
     except WrongPassphrase:
         throttle.record_failure()
-        record(session, AuditAction.FAILED_UNLOCK, None,
-               "1 wrong current passphrase when changing it")  # fmt: skip
-        raise UserError("The current passphrase is not right: the passphrase was not changed."
-                        ) from None  # fmt: skip
+        record(
+            session, AuditAction.FAILED_UNLOCK, None, "1 wrong current passphrase when changing it"
+        )
+        raise UserError(
+            "The current passphrase is not right: the passphrase was not changed."
+        ) from None
     record(session, AuditAction.PASSPHRASE_CHANGED)
 
 
@@ -83,8 +85,13 @@ def ensure_recovery_copy(session: AppSession, recipient: str) -> bool:
     except Exception:  # pyrage's own error types: a roster's recipient that is not age's
         return False
     folder_id = read_keyfile(session.paths.keyfile).folder_id
-    body = json.dumps({"format": RECOVERY_FORMAT, "folder_id": folder_id,
-                       "key": base64.b64encode(session.key).decode()}).encode()  # fmt: skip
+    body = json.dumps(
+        {
+            "format": RECOVERY_FORMAT,
+            "folder_id": folder_id,
+            "key": base64.b64encode(session.key).decode(),
+        }
+    ).encode()
     write_atomically(path, pyrage.encrypt(body, [parsed]))
     session.set_setting(RECOVERY_FOR, recipient)
     return True
@@ -113,17 +120,21 @@ def recover(paths: DataPaths, recovery_key: Path, new: str, confirm: str | None 
         raise UserError(f"The data folder {paths.root} has not been set up.")
     sealed = recovery_path(paths)
     if not sealed.is_file():
-        raise UserError("This laptop holds no recovery copy of its key: it is made when the "
-                        "laptop joins a team. Its synced work can be read from the central "
-                        "export with the recovery key instead.")  # fmt: skip
+        raise UserError(
+            "This laptop holds no recovery copy of its key: it is made when the "
+            "laptop joins a team. Its synced work can be read from the central "
+            "export with the recovery key instead."
+        )
     identity = _identity(recovery_key)
     try:
         body = json.loads(pyrage.decrypt(sealed.read_bytes(), [identity]))
         key = base64.b64decode(body["key"])
         folder_id = str(body["folder_id"])
     except Exception:  # pyrage's errors, JSON, a damaged file
-        raise UserError("The recovery key does not open this laptop's recovery copy: it is "
-                        "another team's key, or the copy is damaged.") from None  # fmt: skip
+        raise UserError(
+            "The recovery key does not open this laptop's recovery copy: it is "
+            "another team's key, or the copy is damaged."
+        ) from None
     keyfile = read_keyfile(paths.keyfile)
     if folder_id != keyfile.folder_id:
         raise UserError("The recovery copy in this data folder belongs to another data folder.")
@@ -133,7 +144,11 @@ def recover(paths: DataPaths, recovery_key: Path, new: str, confirm: str | None 
         store = secret_store_for(paths)
         rewrap_key(paths.keyfile, key, new, store)
         unlock_throttle(paths, store, keyfile.keyring_name).record_success()
-        record(session, AuditAction.PASSPHRASE_RECOVERED, None,
-               "a new passphrase set with the programme's recovery key")  # fmt: skip
+        record(
+            session,
+            AuditAction.PASSPHRASE_RECOVERED,
+            None,
+            "a new passphrase set with the programme's recovery key",
+        )
     finally:
         session.close()

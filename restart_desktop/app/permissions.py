@@ -35,8 +35,11 @@ def guarded(permission: Permission) -> Callable[[_C], _C]:
 
     def wrap(cls: _C) -> _C:
         for name, member in list(vars(cls).items()):
-            if (name.startswith("_") or not callable(member)
-                    or isinstance(member, staticmethod | classmethod)):  # fmt: skip
+            if (
+                name.startswith("_")
+                or not callable(member)
+                or isinstance(member, staticmethod | classmethod)
+            ):
                 continue  # static helpers hold no data
             setattr(cls, name, _checked(member, permission))
         return cls

@@ -43,8 +43,7 @@ class StatusChange:
     @classmethod
     def step(cls, view: ReferralView, status: ReferralStatus, **details: Any) -> StatusChange:
         """A step of the referral shown in ``view`` (as loaded) to ``status``."""
-        return cls(status, base=EditBase(view.version, {"status": view.status.value}),
-                   **details)  # fmt: skip
+        return cls(status, base=EditBase(view.version, {"status": view.status.value}), **details)
 
 
 @dataclass(frozen=True)

@@ -70,9 +70,15 @@ from restart_desktop.store.queries import worker_names
 
 # The service, and the values it takes and gives (app/referral_views.py), importable from here.
 __all__ = [
-    "ReferralService", "DutyToReferProposal", "ReferralDraft", "ReferralEventView",
-    "ReferralPage", "ReferralQuery", "ReferralView", "StatusChange",
-]  # fmt: skip
+    "ReferralService",
+    "DutyToReferProposal",
+    "ReferralDraft",
+    "ReferralEventView",
+    "ReferralPage",
+    "ReferralQuery",
+    "ReferralView",
+    "StatusChange",
+]
 
 
 CHASE_SETTING = "chase_after_working_days"
@@ -113,9 +119,14 @@ class ReferralService:
             if authority and not service.covers(authority):
                 continue
             haystack = " ".join(
-                (service.organisation, service.service, service.contact, service.referral_needs,
-                 self._category_label(service.category))
-            ).lower()  # fmt: skip
+                (
+                    service.organisation,
+                    service.service,
+                    service.contact,
+                    service.referral_needs,
+                    self._category_label(service.category),
+                )
+            ).lower()
             if all(word in haystack for word in words):
                 found.append(service)
         return found
@@ -197,9 +208,7 @@ class ReferralService:
         now = self._now()
         with self._db.write() as s:
             referral, person = self._referral_and_person(s, referral_id)
-            problem = transition_problem(
-                ReferralStatus(referral.status), ReferralStatus.SENT, {}
-            )
+            problem = transition_problem(ReferralStatus(referral.status), ReferralStatus.SENT, {})
             if problem:
                 raise ValidationFailed({"status": problem})
             gap = self._consent_gap(person, referral.category)
@@ -213,8 +222,15 @@ class ReferralService:
             words = note.strip()
             if gap:
                 words = f"Sent without consent: {override.strip()}. {words}".strip()
-            self._event(s, referral, "status", ReferralStatus.DRAFT.value,
-                        ReferralStatus.SENT.value, now, words)  # fmt: skip
+            self._event(
+                s,
+                referral,
+                "status",
+                ReferralStatus.DRAFT.value,
+                ReferralStatus.SENT.value,
+                now,
+                words,
+            )
             self._tick_duty_to_refer(s, referral, now)
 
     def _tick_duty_to_refer(self, s: Session, referral: Referral, now: dt.datetime) -> None:
@@ -224,9 +240,11 @@ class ReferralService:
             return
         named = self._reference.local_authority(authority)
         ReleaseService(self._app, clock=self._clock).tick_recorded(
-            s, referral.person_id, Records.DUTY_TO_REFER,
+            s,
+            referral.person_id,
+            Records.DUTY_TO_REFER,
             f"Referral sent to {named.name if named else authority} on {now:%d/%m/%Y}.",
-        )  # fmt: skip
+        )
 
     def change_status(self, referral_id: str, change: StatusChange) -> None:
         """Any other step of the lifecycle; each is recorded with time, author and note."""
@@ -236,14 +254,24 @@ class ReferralService:
         with self._db.write() as s:
             referral, _person = self._referral_and_person(s, referral_id)
             if change.base is not None:
-                check_edit(s, referral, change.base, {"status": change.status.value},
-                           lambda _name: "Status",
-                           lambda _name, value: ReferralStatus(value).label)  # fmt: skip
+                check_edit(
+                    s,
+                    referral,
+                    change.base,
+                    {"status": change.status.value},
+                    lambda _name: "Status",
+                    lambda _name, value: ReferralStatus(value).label,
+                )
             old = ReferralStatus(referral.status)
-            problem = transition_problem(old, change.status, {
-                "reason": change.reason, "appointment_at": change.appointment_at,
-                "outcome": change.outcome,
-            })  # fmt: skip
+            problem = transition_problem(
+                old,
+                change.status,
+                {
+                    "reason": change.reason,
+                    "appointment_at": change.appointment_at,
+                    "outcome": change.outcome,
+                },
+            )
             if problem is None:
                 problem = self._appointment_problem(referral, change, now)
             if problem:
@@ -263,8 +291,9 @@ class ReferralService:
                 change = replace(change, note=f"{booked}. {change.note.strip()}".strip())
             elif change.status == ReferralStatus.CLOSED:
                 referral.outcome = change.outcome.strip()
-            self._event(s, referral, "status", old.value, change.status.value, now,
-                        change.note.strip())  # fmt: skip
+            self._event(
+                s, referral, "status", old.value, change.status.value, now, change.note.strip()
+            )
 
     @staticmethod
     def _appointment_problem(
@@ -300,8 +329,7 @@ class ReferralService:
                     {"status": "Only a sent referral that has had no answer is chased."}
                 )
             referral.last_chased_on = local_date(now)
-            self._event(s, referral, "chase", referral.status, referral.status, now,
-                        note.strip())  # fmt: skip
+            self._event(s, referral, "chase", referral.status, referral.status, now, note.strip())
 
     def _event(
         self,
@@ -313,10 +341,17 @@ class ReferralService:
         at: dt.datetime,
         note: str,
     ) -> None:
-        s.add(ReferralEvent(
-            referral_id=referral.id, person_id=referral.person_id, kind=kind,
-            from_status=from_status, to_status=to_status, at=at, note=note,
-        ))  # fmt: skip
+        s.add(
+            ReferralEvent(
+                referral_id=referral.id,
+                person_id=referral.person_id,
+                kind=kind,
+                from_status=from_status,
+                to_status=to_status,
+                at=at,
+                note=note,
+            )
+        )
 
     def _referral_and_person(self, s: Session, referral_id: str) -> tuple[Referral, Person]:
         referral = s.get(Referral, referral_id)
@@ -358,37 +393,52 @@ class ReferralService:
         views: a supervisor's laptop holds ten thousand of them."""
         cutoff = self._chase_cutoff()
         last = func.coalesce(Referral.last_chased_on, Referral.sent_on)
-        to_chase = and_(Referral.status.in_([s.value for s in AWAITING_ANSWER]),
-                        last.is_not(None), last <= cutoff)  # fmt: skip
+        to_chase = and_(
+            Referral.status.in_([s.value for s in AWAITING_ANSWER]),
+            last.is_not(None),
+            last <= cutoff,
+        )
         chase_rank = case((to_chase, 0), else_=1)
         conditions = self._conditions(query)
         if query.chase_only:
             conditions.append(to_chase)
-        counted = select(func.count(), func.coalesce(func.sum(1 - chase_rank), 0)).select_from(
-            Referral).where(*conditions)  # fmt: skip
+        counted = (
+            select(func.count(), func.coalesce(func.sum(1 - chase_rank), 0))
+            .select_from(Referral)
+            .where(*conditions)
+        )
         # The page's keys from the index (ix_referrals_list) and the people's names, then the
         # page's rows: the sort never carries ten thousand wide rows.
-        keys = (select(Referral.id).join(Person, Person.id == Referral.person_id)
-                .where(*conditions)
-                .order_by(chase_rank, Referral.made_on, _sort_name(), Referral.id)
-                .offset(offset).limit(limit if limit is not None else -1))  # fmt: skip
-        stmt = (select(*Referral.__table__.columns,
-                       Person.given_name.label("person_given"),
-                       Person.family_name.label("person_family"),
-                       Person.preferred_name.label("person_preferred"))
-                .join(Person, Person.id == Referral.person_id)
-                .where(Referral.id.in_(keys.scalar_subquery()))
-                .order_by(chase_rank, Referral.made_on, _sort_name(), Referral.id))  # fmt: skip
+        keys = (
+            select(Referral.id)
+            .join(Person, Person.id == Referral.person_id)
+            .where(*conditions)
+            .order_by(chase_rank, Referral.made_on, _sort_name(), Referral.id)
+            .offset(offset)
+            .limit(limit if limit is not None else -1)
+        )
+        stmt = (
+            select(
+                *Referral.__table__.columns,
+                Person.given_name.label("person_given"),
+                Person.family_name.label("person_family"),
+                Person.preferred_name.label("person_preferred"),
+            )
+            .join(Person, Person.id == Referral.person_id)
+            .where(Referral.id.in_(keys.scalar_subquery()))
+            .order_by(chase_rank, Referral.made_on, _sort_name(), Referral.id)
+        )
         if query.mine:
             counted = counted.join(Person, Person.id == Referral.person_id)
         with self._db.read() as s:
             total, chasing = s.execute(counted).one()
             rows = s.execute(stmt).all()
             names = {
-                row.person_id: display_name(row.person_given, row.person_family,
-                                            row.person_preferred)
+                row.person_id: display_name(
+                    row.person_given, row.person_family, row.person_preferred
+                )
                 for row in rows
-            }  # fmt: skip
+            }
             views = self._views(s, rows, names)
         return ReferralPage(views, int(total), int(chasing))
 
@@ -432,8 +482,9 @@ class ReferralService:
 
     def to_chase(self) -> list[ReferralView]:
         """Sent referrals on the signed-in worker's caseload that nobody has answered."""
-        return self.across_caseload(ReferralQuery(status=ReferralStatus.SENT.value,
-                                                  chase_only=True, mine=True))  # fmt: skip
+        return self.across_caseload(
+            ReferralQuery(status=ReferralStatus.SENT.value, chase_only=True, mine=True)
+        )
 
     def _views(
         self,
@@ -459,11 +510,12 @@ class ReferralService:
                         author=workers.get(event.created_by, "Unknown worker"),
                         kind=event.kind,
                         from_status=ReferralStatus(event.from_status)
-                        if event.from_status else None,
+                        if event.from_status
+                        else None,
                         to_status=ReferralStatus(event.to_status) if event.to_status else None,
                         note=event.note,
                     )
-                )  # fmt: skip
+                )
         views = []
         for referral in referrals:
             status = ReferralStatus(referral.status)
@@ -473,34 +525,36 @@ class ReferralService:
                 if last is not None and status == ReferralStatus.SENT
                 else None
             )
-            views.append(ReferralView(
-                id=referral.id,
-                person_id=referral.person_id,
-                person_name=names[referral.person_id],
-                service=Service.from_json(referral.service),
-                category=referral.category,
-                category_label=self._category_label(referral.category),
-                needs=tuple(referral.needs or ()),
-                reason=referral.reason,
-                urgency=Urgency(referral.urgency),
-                how_sent=referral.how_sent,
-                made_on=referral.made_on,
-                made_by=workers.get(referral.created_by, "Unknown worker"),
-                status=status,
-                sent_on=referral.sent_on,
-                last_chased_on=referral.last_chased_on,
-                chase_due=last is not None
-                and needs_chasing(status, last, today, working_days, holidays),
-                chase_due_on=due_on,
-                consent_override=referral.consent_override,
-                declined_reason=referral.declined_reason,
-                appointment_at=referral.appointment_at,
-                appointment_place=referral.appointment_place,
-                outcome=referral.outcome,
-                withdrawn_reason=referral.withdrawn_reason,
-                events=tuple(events.get(referral.id, ())),
-                version=getattr(referral, "last_change_id", None),
-            ))  # fmt: skip
+            views.append(
+                ReferralView(
+                    id=referral.id,
+                    person_id=referral.person_id,
+                    person_name=names[referral.person_id],
+                    service=Service.from_json(referral.service),
+                    category=referral.category,
+                    category_label=self._category_label(referral.category),
+                    needs=tuple(referral.needs or ()),
+                    reason=referral.reason,
+                    urgency=Urgency(referral.urgency),
+                    how_sent=referral.how_sent,
+                    made_on=referral.made_on,
+                    made_by=workers.get(referral.created_by, "Unknown worker"),
+                    status=status,
+                    sent_on=referral.sent_on,
+                    last_chased_on=referral.last_chased_on,
+                    chase_due=last is not None
+                    and needs_chasing(status, last, today, working_days, holidays),
+                    chase_due_on=due_on,
+                    consent_override=referral.consent_override,
+                    declined_reason=referral.declined_reason,
+                    appointment_at=referral.appointment_at,
+                    appointment_place=referral.appointment_place,
+                    outcome=referral.outcome,
+                    withdrawn_reason=referral.withdrawn_reason,
+                    events=tuple(events.get(referral.id, ())),
+                    version=getattr(referral, "last_change_id", None),
+                )
+            )
         return views
 
     # --- the Duty to Refer --------------------------------------------------------------------
@@ -516,24 +570,31 @@ class ReferralService:
     def _proposal(self, s: Session, person: Person) -> DutyToReferProposal | None:
         today = self._clock.today()
         flags = release_flags(
-            person.release_date, person.has_settled_address, today,
-            self._reference.bank_holiday_dates, released=person.status in OUT_STATUSES,
-        )  # fmt: skip
+            person.release_date,
+            person.has_settled_address,
+            today,
+            self._reference.bank_holiday_dates,
+            released=person.status in OUT_STATUSES,
+        )
         if not flags.duty_to_refer or person.release_date is None:
             return None
         if duty_to_refer_answered(s, [person.id], self._reference):
             return None
         draft = next(
-            (r.id for r in s.scalars(select(Referral).where(
-                Referral.person_id == person.id,
-                Referral.status == ReferralStatus.DRAFT.value,
-            )) if r.service.get("local_authority")),
+            (
+                r.id
+                for r in s.scalars(
+                    select(Referral).where(
+                        Referral.person_id == person.id,
+                        Referral.status == ReferralStatus.DRAFT.value,
+                    )
+                )
+                if r.service.get("local_authority")
+            ),
             None,
-        )  # fmt: skip
-        authority = self._reference.local_authority(person.housing_authority or "")
-        service = (
-            self._reference.housing_authority_service(authority.code) if authority else None
         )
+        authority = self._reference.local_authority(person.housing_authority or "")
+        service = self._reference.housing_authority_service(authority.code) if authority else None
         return DutyToReferProposal(
             person_id=person.id,
             release_date=person.release_date,
@@ -577,24 +638,30 @@ class ReferralService:
             values: dict[SummaryField, str] = {
                 SummaryField.NAME: f"{person.given_name} {person.family_name}".strip(),
                 SummaryField.DATE_OF_BIRTH: f"{person.date_of_birth:%d/%m/%Y}"
-                if person.date_of_birth else "",
+                if person.date_of_birth
+                else "",
                 SummaryField.NOMIS_NUMBER: person.nomis_number,
                 SummaryField.CRN: person.crn,
                 SummaryField.PRISON: prison.name if prison else "",
-                SummaryField.RELEASE_DATE: ("Released on " if person.status in OUT_STATUSES
-                                            else "Expected on ") + (
+                SummaryField.RELEASE_DATE: (
+                    "Released on " if person.status in OUT_STATUSES else "Expected on "
+                )
+                + (
                     f"{person.release_date:%d/%m/%Y}"
                     + (f" {person.release_time}" if person.release_time else "")
-                ) if person.release_date else "",
+                )
+                if person.release_date
+                else "",
                 SummaryField.NEEDS: ", ".join(self._category_label(n) for n in referral.needs),
                 SummaryField.REASON: referral.reason,
                 SummaryField.URGENCY: Urgency(referral.urgency).label,
                 SummaryField.LOCAL_AUTHORITY: authority.name if authority else "",
                 SummaryField.WORKER: (
                     f"{worker.name}, {self._organisation(worker.organisation_code)}"
-                    if worker else ""
+                    if worker
+                    else ""
                 ),
-            }  # fmt: skip
+            }
             for summary_field in SummaryField:
                 if summary_field in wanted and values[summary_field]:
                     lines.append(f"{summary_field.label}: {values[summary_field]}")
@@ -607,8 +674,9 @@ class ReferralService:
             else:
                 given = (
                     f" (consent first recorded {person.consent_date:%d/%m/%Y})"
-                    if person.consent_date else ""
-                )  # fmt: skip
+                    if person.consent_date
+                    else ""
+                )
                 lines.append(
                     "Consent to share: the person agreed to share with "
                     f"{self._category_label(referral.category).lower()} services{given}"
@@ -624,14 +692,14 @@ def _sort_name() -> ColumnElement[str]:
     """``display_name`` in SQL, to order by (SQLite capitalises ASCII letters only, so two
     names differing in an accented capital may come in another order than Python's)."""
     preferred = case(
-        (and_(Person.preferred_name != "", Person.preferred_name != Person.given_name),
-         " (" + Person.preferred_name + ")"),
+        (
+            and_(Person.preferred_name != "", Person.preferred_name != Person.given_name),
+            " (" + Person.preferred_name + ")",
+        ),
         else_="",
-    )  # fmt: skip
+    )
     return func.upper(Person.family_name) + ", " + Person.given_name + preferred
 
 
 def _name(person: Person) -> str:
     return display_name(person.given_name, person.family_name, person.preferred_name)
-
-

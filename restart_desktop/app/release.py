@@ -95,10 +95,23 @@ from restart_desktop.store.queries import worker_names
 # The service, and what it takes and gives (app/release_views.py) and the plans the case
 # service makes (app/release_plans.py), importable from here.
 __all__ = [
-    "ReleaseService", "follow_case", "item_id_for", "new_plan", "plan_id_for",
-    "recorded_release", "snapshot_id_for", "ItemUpdate", "OutcomeFields", "PlanItemView",
-    "PlanView", "ReleaseMove", "ReleaseOutcome", "ReleaseSheet", "SheetAppointment", "TodayRow",
-]  # fmt: skip
+    "ReleaseService",
+    "follow_case",
+    "item_id_for",
+    "new_plan",
+    "plan_id_for",
+    "recorded_release",
+    "snapshot_id_for",
+    "ItemUpdate",
+    "OutcomeFields",
+    "PlanItemView",
+    "PlanView",
+    "ReleaseMove",
+    "ReleaseOutcome",
+    "ReleaseSheet",
+    "SheetAppointment",
+    "TodayRow",
+]
 
 TODAY_DAYS_AHEAD = 7
 TODAY_DAYS_BEHIND = 3  # releases of the last days whose outcome is still to record
@@ -220,8 +233,9 @@ class ReleaseService:
         """A template's items section by section, worked out once per template object."""
         cached = self._orders.get(id(template))
         if cached is None or cached[0] is not template:
-            order = tuple(item for section in Section for item in template.items
-                          if item.section == section)  # fmt: skip
+            order = tuple(
+                item for section in Section for item in template.items if item.section == section
+            )
             cached = self._orders[id(template)] = (template, order)
         return cached[1]
 
@@ -238,9 +252,7 @@ class ReleaseService:
             by_section[item.section].append(item)
         for extra in sorted(extras, key=lambda r: r.created_at):
             by_section[Section(extra.section)].append(_extra_item(extra))
-        return [
-            (item, rows.get(item.code)) for section in Section for item in by_section[section]
-        ]
+        return [(item, rows.get(item.code)) for section in Section for item in by_section[section]]
 
     def _items(
         self,
@@ -325,14 +337,28 @@ class ReleaseService:
         me = self._app.worker.id
         # Today reads only what its cards show of a person: not the bookkeeping times nor
         # the lists kept as JSON, which cost turning thousands of values at every refresh.
-        stmt = select(Person).options(load_only(
-            Person.id, Person.given_name, Person.family_name, Person.preferred_name,
-            Person.status, Person.release_date, Person.release_time, Person.prison_code,
-            Person.has_settled_address, Person.allocated_worker_id, raiseload=True,
-        )).where(  # fmt: skip
-            Person.status.in_(OPEN_STATUSES),
-            Person.release_date >= today - dt.timedelta(days=TODAY_DAYS_BEHIND),
-            Person.release_date <= today + dt.timedelta(days=TODAY_DAYS_AHEAD),
+        stmt = (
+            select(Person)
+            .options(
+                load_only(
+                    Person.id,
+                    Person.given_name,
+                    Person.family_name,
+                    Person.preferred_name,
+                    Person.status,
+                    Person.release_date,
+                    Person.release_time,
+                    Person.prison_code,
+                    Person.has_settled_address,
+                    Person.allocated_worker_id,
+                    raiseload=True,
+                )
+            )
+            .where(
+                Person.status.in_(OPEN_STATUSES),
+                Person.release_date >= today - dt.timedelta(days=TODAY_DAYS_BEHIND),
+                Person.release_date <= today + dt.timedelta(days=TODAY_DAYS_AHEAD),
+            )
         )
         if only_mine:
             stmt = stmt.where(Person.allocated_worker_id == me)
@@ -354,8 +380,9 @@ class ReleaseService:
             # the columns the summary reads: thousands of ORM objects were half its time.
             items: dict[str, dict[str, Any]] = {p.id: {} for p in plans.values()}
             for chunk in batches(list(items)):
-                for item in s.execute(select(*_SUMMARY_COLUMNS)
-                                      .where(ReleasePlanItem.plan_id.in_(chunk))):  # fmt: skip
+                for item in s.execute(
+                    select(*_SUMMARY_COLUMNS).where(ReleasePlanItem.plan_id.in_(chunk))
+                ):
                     items[item.plan_id][item.item_code] = item
             for person in people:
                 assert person.release_date is not None
@@ -470,8 +497,9 @@ class ReleaseService:
         if problems:
             raise ValidationFailed(problems)
         typed = item_values(update)
-        written = edited_fields(s, row, update.base, typed,
-                                lambda name: ITEM_FIELD_LABELS.get(name, name), item_shown)
+        written = edited_fields(
+            s, row, update.base, typed, lambda name: ITEM_FIELD_LABELS.get(name, name), item_shown
+        )
         if row is None:
             row = ReleasePlanItem(
                 id=item_id_for(plan.id, item.code),
@@ -517,9 +545,12 @@ class ReleaseService:
         elif len(label) > MAX_LABEL_LENGTH:
             problems["label"] = f"Keep it under {MAX_LABEL_LENGTH} characters."
         default_days, default_time = SECTION_DUE[section]
-        if due_time and due_time != RELEASE_TIME and TemplateItem(
-            "x", section, "x", due_time=due_time
-        ).due_at(self._clock.today(), "") is None:
+        if (
+            due_time
+            and due_time != RELEASE_TIME
+            and TemplateItem("x", section, "x", due_time=due_time).due_at(self._clock.today(), "")
+            is None
+        ):
             problems["due_time"] = "Write the time as hours and minutes, e.g. 14:30."
         if problems:
             raise ValidationFailed(problems)
@@ -580,28 +611,42 @@ class ReleaseService:
             planned = plan.release_date
             met_at = outcome.met_at_gate_at
             # Met at the gate today, before the planned day: the release was brought forward.
-            met_today = bool(outcome.met_at_gate and met_at and self._clock.local(met_at).date()
-                             == today)  # fmt: skip
-            if planned is not None and planned > today and not (
-                met_today and planned <= today + BROUGHT_FORWARD
+            met_today = bool(
+                outcome.met_at_gate and met_at and self._clock.local(met_at).date() == today
+            )
+            if (
+                planned is not None
+                and planned > today
+                and not (met_today and planned <= today + BROUGHT_FORWARD)
             ):
-                raise ValidationFailed({"first_night": (
-                    f"The release is still ahead ({planned:%d/%m/%Y}): record the outcome on "
-                    "the day. If the release was brought forward, correct the date on the "
-                    "case's Details first."
-                )})  # fmt: skip
+                raise ValidationFailed(
+                    {
+                        "first_night": (
+                            f"The release is still ahead ({planned:%d/%m/%Y}): record the "
+                            "outcome on "
+                            "the day. If the release was brought forward, correct the date on the "
+                            "case's Details first."
+                        )
+                    }
+                )
             day = today if planned is not None and planned > today else planned
             if outcome.met_at_gate and met_at is not None and day is not None:
                 if self._clock.local(met_at).date() != day:
-                    raise ValidationFailed({"met_at_gate_at": (
-                        f"The release was on {day:%d/%m/%Y}: enter the time you met the "
-                        "person that day."
-                    )})  # fmt: skip
+                    raise ValidationFailed(
+                        {
+                            "met_at_gate_at": (
+                                f"The release was on {day:%d/%m/%Y}: enter the time you met the "
+                                "person that day."
+                            )
+                        }
+                    )
             message = "Release outcome saved."
             if planned is not None and day is not None and day != planned:
                 self._bring_forward(s, person, plan, day, now)
-                message += (f" The release date is now {day:%d/%m/%Y} (brought forward "
-                            f"from {planned:%d/%m/%Y}).")  # fmt: skip
+                message += (
+                    f" The release date is now {day:%d/%m/%Y} (brought forward "
+                    f"from {planned:%d/%m/%Y})."
+                )
             plan.first_night = outcome.first_night
             plan.first_night_detail = outcome.first_night_detail.strip()[:200]
             plan.met_at_gate = outcome.met_at_gate
@@ -617,11 +662,16 @@ class ReleaseService:
     ) -> None:
         """The release happened before the planned date: the case and the plan follow, with
         the earlier date kept in the case history."""
-        s.add(FieldChange(person_id=person.id, field="release_date",
-                          old_value=to_json_value(person.release_date),
-                          new_value=to_json_value(day),
-                          reason="Release brought forward (release-day record)",
-                          at=now))  # fmt: skip
+        s.add(
+            FieldChange(
+                person_id=person.id,
+                field="release_date",
+                old_value=to_json_value(person.release_date),
+                new_value=to_json_value(day),
+                reason="Release brought forward (release-day record)",
+                at=now,
+            )
+        )
         person.release_date = day
         follow_plan(plan, day, person.release_time, now)
 
@@ -674,8 +724,9 @@ class ReleaseService:
                 continue
             template_item = template.item(item.code)
             what = (template_item.sheet_label if template_item else "") or item.label
-            entry = SheetAppointment(item.appointment_at, what, item.place, item.contact,
-                                     item.bring)  # fmt: skip
+            entry = SheetAppointment(
+                item.appointment_at, what, item.place, item.contact, item.bring
+            )
             if template_item is not None and template_item.records == Records.FIRST_NIGHT:
                 tonight = entry
             else:
@@ -698,9 +749,12 @@ class ReleaseService:
 # Today summarises thousands of items a refresh: a stored state and an item's status are
 # looked up, not built each time.
 _STATES = {state.value: state for state in ItemState}
-_STATUSES = {(state, required, applies): ItemStatus(state, required, applies)
-             for state in ItemState for required in (False, True)
-             for applies in (False, True)}  # fmt: skip
+_STATUSES = {
+    (state, required, applies): ItemStatus(state, required, applies)
+    for state in ItemState
+    for required in (False, True)
+    for applies in (False, True)
+}
 
 
 def _answer_duty_to_refer(
@@ -785,18 +839,30 @@ def _released(s: Session, person: Person, day: dt.date, now: dt.datetime) -> str
     if not path:
         if person.status in OUT_STATUSES:
             return ""
-        return (f" The case status stays {status.label}: a {status.label.lower()} case is not "
-                "counted as a release. Change the status on Details if the programme now "
-                "supports the person.")  # fmt: skip
+        return (
+            f" The case status stays {status.label}: a {status.label.lower()} case is not "
+            "counted as a release. Change the status on Details if the programme now "
+            "supports the person."
+        )
     reason = f"Release-day record of {day:%d/%m/%Y}"
     for step in path:
-        s.add(FieldChange(person_id=person.id, field="status",
-                          old_value=person.status, new_value=step.value,
-                          reason=reason, at=now))  # fmt: skip
+        s.add(
+            FieldChange(
+                person_id=person.id,
+                field="status",
+                old_value=person.status,
+                new_value=step.value,
+                reason=reason,
+                at=now,
+            )
+        )
         person.status = step.value
     person.status_reason = reason
-    via = "" if len(path) == 1 else f" (from {status.label}, through " + ", ".join(
-        p.label for p in path[:-1]) + ")"
+    via = (
+        ""
+        if len(path) == 1
+        else f" (from {status.label}, through " + ", ".join(p.label for p in path[:-1]) + ")"
+    )
     return f" The case status is now Released{via}."
 
 
@@ -815,18 +881,22 @@ def _outcome(plan: ReleasePlan) -> ReleaseOutcome:
 
 #: What Today's summary of a plan reads of its item rows (extra items: their definition).
 _SUMMARY_COLUMNS = (
-    ReleasePlanItem.plan_id, ReleasePlanItem.item_code, ReleasePlanItem.state,
-    ReleasePlanItem.extra, ReleasePlanItem.section, ReleasePlanItem.label,
-    ReleasePlanItem.required, ReleasePlanItem.due_days, ReleasePlanItem.due_time,
+    ReleasePlanItem.plan_id,
+    ReleasePlanItem.item_code,
+    ReleasePlanItem.state,
+    ReleasePlanItem.extra,
+    ReleasePlanItem.section,
+    ReleasePlanItem.label,
+    ReleasePlanItem.required,
+    ReleasePlanItem.due_days,
+    ReleasePlanItem.due_time,
     # The stored text, not an instant: it only orders the added items, and text orders the
     # same (thousands of rows a refresh were turned into aware datetimes for nothing).
     type_coerce(ReleasePlanItem.created_at, String).label("created_at"),
-)  # fmt: skip
+)
 
 
 def _today_order(row: TodayRow) -> tuple[dt.date, str, str]:
     # Past releases still to record have the earliest dates, so they come first (they are
     # late); an unknown time goes after the known ones of its day.
     return (row.release_date, row.release_time or "99:99", row.person_name)
-
-

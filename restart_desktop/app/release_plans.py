@@ -63,9 +63,7 @@ def follow_case(
     return new_plan(s, person, reference, (latest.number + 1) if latest else 1)
 
 
-def duty_to_refer_ticked(
-    s: Session, person_ids: list[str], reference: ReferenceData
-) -> set[str]:
+def duty_to_refer_ticked(s: Session, person_ids: list[str], reference: ReferenceData) -> set[str]:
     """Of these people, those whose release checklist has its Duty to Refer item done or not
     needed (the referral was made, perhaps outside the app)."""
     codes = {
@@ -149,4 +147,3 @@ def new_plan(s: Session, person: Person, reference: ReferenceData, number: int) 
     )
     s.add(plan)
     return plan
-

@@ -127,10 +127,13 @@ class ItemUpdate:
 
 #: An item's fields as an edit names them (a clash names the field in these words).
 ITEM_FIELD_LABELS = {
-    "state": "State", "state_at": "When it happened", "note": "Note",
-    "appointment_at": "Appointment time", "place": "Place and address",
+    "state": "State",
+    "state_at": "When it happened",
+    "note": "Note",
+    "appointment_at": "Appointment time",
+    "place": "Place and address",
     "contact": "Who to ask for",
-}  # fmt: skip
+}
 
 
 def item_values(update: ItemUpdate) -> dict[str, Any]:
@@ -148,12 +151,22 @@ def item_values(update: ItemUpdate) -> dict[str, Any]:
 def item_edit_base(item: PlanItemView, update: ItemUpdate) -> EditBase:
     """The base of an edit of ``item`` (as the dialog loaded it) that ``update`` makes."""
     loaded = {
-        "state": item.state.value, "state_at": item.state_at, "note": item.note,
-        "appointment_at": item.appointment_at, "place": item.place, "contact": item.contact,
-    }  # fmt: skip
+        "state": item.state.value,
+        "state_at": item.state_at,
+        "note": item.note,
+        "appointment_at": item.appointment_at,
+        "place": item.place,
+        "contact": item.contact,
+    }
     typed = item_values(update)
-    return EditBase(item.version, {name: value for name, value in loaded.items()
-                                   if to_json_value(value) != to_json_value(typed[name])})
+    return EditBase(
+        item.version,
+        {
+            name: value
+            for name, value in loaded.items()
+            if to_json_value(value) != to_json_value(typed[name])
+        },
+    )
 
 
 def item_shown(name: str, value: Any) -> str:

@@ -82,8 +82,7 @@ def _int_setting(session: AppSession, key: str, default: int) -> int:
 
 
 class RetentionService:
-    def __init__(self, session: AppSession,
-                 today: Callable[[], dt.date] | None = None) -> None:  # fmt: skip
+    def __init__(self, session: AppSession, today: Callable[[], dt.date] | None = None) -> None:
         self._app = session
         self._today = today or session.clock.today
         self._role_now: str | None = None
@@ -104,8 +103,10 @@ class RetentionService:
         return self._role_now
 
     def policy(self) -> RetentionPolicy:
-        return RetentionPolicy(_int_setting(self._app, LAPTOP_DAYS_SETTING, LAPTOP_DAYS),
-                               _int_setting(self._app, EXPORT_YEARS_SETTING, EXPORT_YEARS))
+        return RetentionPolicy(
+            _int_setting(self._app, LAPTOP_DAYS_SETTING, LAPTOP_DAYS),
+            _int_setting(self._app, EXPORT_YEARS_SETTING, EXPORT_YEARS),
+        )
 
     def set_policy(self, policy: RetentionPolicy) -> None:
         if not self.supervisor:
@@ -126,9 +127,14 @@ class RetentionService:
         with self._app.db.read() as s:
             planned, names = self._planned(s, supervisor, policy, today)
         return sorted(
-            (ScheduledErasure(item.case_id, names.get(item.case_id, ""), item.rule, item.due,
-                              item.waiting_for) for item in planned),
-            key=lambda item: (item.due, item.name))  # fmt: skip
+            (
+                ScheduledErasure(
+                    item.case_id, names.get(item.case_id, ""), item.rule, item.due, item.waiting_for
+                )
+                for item in planned
+            ),
+            key=lambda item: (item.due, item.name),
+        )
 
     def run(self) -> RetentionRun:
         """Erase every case that is due, ERASE_BATCH cases a transaction (each case whole
@@ -138,8 +144,11 @@ class RetentionService:
         supervisor, policy, today = self.supervisor, self.policy(), self._today()
         device = self._app.device_id
         with self._app.db.read() as s:
-            due = [item.case_id for item in self._planned(s, supervisor, policy, today)[0]
-                   if item.is_due(today)]  # fmt: skip
+            due = [
+                item.case_id
+                for item in self._planned(s, supervisor, policy, today)[0]
+                if item.is_due(today)
+            ]
         by_rule: dict[ErasureRule, list[str]] = {}
         with self._app.db.background():
             for chunk in batches(due, ERASE_BATCH):
@@ -150,11 +159,13 @@ class RetentionService:
                             found.setdefault(item.rule, []).append(item.case_id)
                     at = self._app.clock.now()
                     for rule, case_ids in sorted(found.items()):
-                        erase_cases(s, case_ids, device, scrub=rule == ErasureRule.RETENTION,
-                                    optimize=False)  # fmt: skip
+                        erase_cases(
+                            s, case_ids, device, scrub=rule == ErasureRule.RETENTION, optimize=False
+                        )
                         for case_id in case_ids:
-                            s.add(Erasure(case_id=case_id, rule=rule.value, device_id=device,
-                                          at=at))  # fmt: skip
+                            s.add(
+                                Erasure(case_id=case_id, rule=rule.value, device_id=device, at=at)
+                            )
                 for rule, case_ids in found.items():
                     by_rule.setdefault(rule, []).extend(case_ids)
             erased = sum(len(ids) for ids in by_rule.values())
@@ -165,30 +176,52 @@ class RetentionService:
         if erased:
             _remove_backups(self._app)
             log.info("retention erased %d case(s)", erased)  # counts only: never who
-        return RetentionRun(erased, tuple((rule, len(ids)) for rule, ids in
-                                          sorted(by_rule.items())))  # fmt: skip
+        return RetentionRun(
+            erased, tuple((rule, len(ids)) for rule, ids in sorted(by_rule.items()))
+        )
 
-    def _planned(self, s: Session, supervisor: bool, policy: RetentionPolicy, today: dt.date,
-                 only: Sequence[str] | None = None) -> tuple[list[Scheduled], dict[str, str]]:
+    def _planned(
+        self,
+        s: Session,
+        supervisor: bool,
+        policy: RetentionPolicy,
+        today: dt.date,
+        only: Sequence[str] | None = None,
+    ) -> tuple[list[Scheduled], dict[str, str]]:
         """What the rules say of each case (or of the cases ``only``), and the names of the
         cases listed."""
         me = self._app.worker.id
-        query = select(Person.id, Person.status, Person.legal_hold, Person.updated_at,
-                       Person.given_name, Person.family_name, Person.preferred_name)
-        rows = (s.execute(query).all() if only is None else
-                [row for chunk in batches(only) for row in
-                 s.execute(query.where(Person.id.in_(chunk)))])  # fmt: skip
+        query = select(
+            Person.id,
+            Person.status,
+            Person.legal_hold,
+            Person.updated_at,
+            Person.given_name,
+            Person.family_name,
+            Person.preferred_name,
+        )
+        rows = (
+            s.execute(query).all()
+            if only is None
+            else [
+                row
+                for chunk in batches(only)
+                for row in s.execute(query.where(Person.id.in_(chunk)))
+            ]
+        )
         # The allocator's laptop keeps the intake of every case, as a supervisor's every case.
         if supervisor or not keeps_entity(self._role(), "contact_notes"):
             mine = {row.id for row in rows}
         else:
             known = audiences(s, [row.id for row in rows])
             mine = {row.id for row in rows if receives_case(me, False, known.get(row.id))}
-        candidates = [row for row in rows
-                      if row.status == CaseStatus.CLOSED.value or row.id not in mine]
+        candidates = [
+            row for row in rows if row.status == CaseStatus.CLOSED.value or row.id not in mine
+        ]
         ids = [row.id for row in candidates]
-        closed = _closed_on(s, [row.id for row in candidates
-                                if row.status == CaseStatus.CLOSED.value])  # fmt: skip
+        closed = _closed_on(
+            s, [row.id for row in candidates if row.status == CaseStatus.CLOSED.value]
+        )
         newest = _newest_own_change(s, ids, self._app.device_id)
         confirmed = _int_setting(self._app, CONFIRMED_SEQ, 0) if not supervisor else 0
         drafts = _with_drafts(s, ids)
@@ -198,14 +231,22 @@ class RetentionService:
             closed_on = None
             if row.status == CaseStatus.CLOSED.value:
                 closed_on = closed.get(row.id, local_date(row.updated_at))
-            found = schedule(CaseRetention(
-                row.id, closed_on, bool(row.legal_hold), row.id in mine,
-                newest.get(row.id, 0) <= confirmed, row.id in drafts,
-            ), policy, supervisor, today)  # fmt: skip
+            found = schedule(
+                CaseRetention(
+                    row.id,
+                    closed_on,
+                    bool(row.legal_hold),
+                    row.id in mine,
+                    newest.get(row.id, 0) <= confirmed,
+                    row.id in drafts,
+                ),
+                policy,
+                supervisor,
+                today,
+            )
             if found is not None:
                 planned.append(found)
-                names[row.id] = display_name(row.given_name, row.family_name,
-                                             row.preferred_name)  # fmt: skip
+                names[row.id] = display_name(row.given_name, row.family_name, row.preferred_name)
         return planned, names
 
 

@@ -121,12 +121,11 @@ def _last_move(item_id: Any) -> Any:
     lookup per item (``ix_reviews_item_id_action_at``)."""
     return (
         select(Review.action)
-        .where(Review.item_id == item_id,
-               Review.action.in_([a.value for a in MOVING_ACTIONS]))
+        .where(Review.item_id == item_id, Review.action.in_([a.value for a in MOVING_ACTIONS]))
         .order_by(Review.at.desc(), Review.id.desc())
         .limit(1)
         .scalar_subquery()
-    )  # fmt: skip
+    )
 
 
 @dataclass(frozen=True)
@@ -142,14 +141,30 @@ class _Source:
 
 
 _SOURCES = (
-    _Source(ReviewItemKind.NOTE, ContactNote.id, ContactNote.person_id, ContactNote.worker_id,
-            ContactNote.contact_at),
-    _Source(ReviewItemKind.RELEASE, ReleasePlan.id, ReleasePlan.person_id,
-            ReleasePlan.updated_by, ReleasePlan.release_date,
-            ReleasePlan.outcome_recorded_at.is_not(None)),
-    _Source(ReviewItemKind.REFERRAL, Referral.id, Referral.person_id, Referral.created_by,
-            Referral.made_on, Referral.status != ReferralStatus.DRAFT.value),
-)  # fmt: skip
+    _Source(
+        ReviewItemKind.NOTE,
+        ContactNote.id,
+        ContactNote.person_id,
+        ContactNote.worker_id,
+        ContactNote.contact_at,
+    ),
+    _Source(
+        ReviewItemKind.RELEASE,
+        ReleasePlan.id,
+        ReleasePlan.person_id,
+        ReleasePlan.updated_by,
+        ReleasePlan.release_date,
+        ReleasePlan.outcome_recorded_at.is_not(None),
+    ),
+    _Source(
+        ReviewItemKind.REFERRAL,
+        Referral.id,
+        Referral.person_id,
+        Referral.created_by,
+        Referral.made_on,
+        Referral.status != ReferralStatus.DRAFT.value,
+    ),
+)
 
 
 def _bound(source: _Source, day: dt.date) -> dt.date | dt.datetime:
@@ -181,8 +196,9 @@ class ReviewService:
         if source.only is not None:
             conditions.append(source.only)
         if wanted.state == ReviewState.TO_REVIEW:
-            conditions.append(func.coalesce(last, ReviewAction.ANSWERED.value)
-                              == ReviewAction.ANSWERED.value)  # fmt: skip
+            conditions.append(
+                func.coalesce(last, ReviewAction.ANSWERED.value) == ReviewAction.ANSWERED.value
+            )
         else:
             conditions.append(last == wanted.state.value)
         if wanted.worker_id:
@@ -211,27 +227,48 @@ class ReviewService:
         rows: list[ReviewRow] = []
         with self._db.read() as s:
             for source in self._sources(wanted):
-                query = self._query(
-                    source, wanted, source.item_id, source.person_id, source.worker_id,
-                    source.when, Person.given_name, Person.family_name, Person.preferred_name,
-                    Worker.name, Worker.organisation_code, _last_move(source.item_id),
-                ).order_by(source.when, source.item_id).limit(offset + limit)  # fmt: skip
+                query = (
+                    self._query(
+                        source,
+                        wanted,
+                        source.item_id,
+                        source.person_id,
+                        source.worker_id,
+                        source.when,
+                        Person.given_name,
+                        Person.family_name,
+                        Person.preferred_name,
+                        Worker.name,
+                        Worker.organisation_code,
+                        _last_move(source.item_id),
+                    )
+                    .order_by(source.when, source.item_id)
+                    .limit(offset + limit)
+                )
                 rows.extend(
-                    ReviewRow(kind=source.kind, item_id=r[0], person_id=r[1],
-                              person_name=display_name(r[4], r[5], r[6]), worker_id=r[2] or "",
-                              worker_name=r[7] or "Unknown worker",
-                              organisation_code=r[8] or "", when=_when(r[3]),
-                              state=state_after(r[9]))
+                    ReviewRow(
+                        kind=source.kind,
+                        item_id=r[0],
+                        person_id=r[1],
+                        person_name=display_name(r[4], r[5], r[6]),
+                        worker_id=r[2] or "",
+                        worker_name=r[7] or "Unknown worker",
+                        organisation_code=r[8] or "",
+                        when=_when(r[3]),
+                        state=state_after(r[9]),
+                    )
                     for r in s.execute(query)
-                )  # fmt: skip
+                )
         rows.sort(key=lambda row: (row.when, row.item_id))
-        return rows[offset:offset + limit]
+        return rows[offset : offset + limit]
 
     def count(self, wanted: ReviewFilter) -> int:
         self._require_supervisor()
         with self._db.read() as s:
-            return sum(int(s.execute(self._query(source, wanted, func.count())).scalar_one())
-                       for source in self._sources(wanted))  # fmt: skip
+            return sum(
+                int(s.execute(self._query(source, wanted, func.count())).scalar_one())
+                for source in self._sources(wanted)
+            )
 
     # --- one item ------------------------------------------------------------------------
     def detail(self, kind: ReviewItemKind, item_id: str) -> ReviewDetail:
@@ -254,8 +291,14 @@ class ReviewService:
             return _history(s, item_id, worker_names(s))
 
     # --- actions -------------------------------------------------------------------------
-    def act(self, kind: ReviewItemKind, item_id: str, action: ReviewAction,
-            comment: str = "", addendum: str = "") -> str:  # fmt: skip
+    def act(
+        self,
+        kind: ReviewItemKind,
+        item_id: str,
+        action: ReviewAction,
+        comment: str = "",
+        addendum: str = "",
+    ) -> str:
         """Record a review action. A supervisor signs off, comments or returns; the worker
         whose record it is answers a return (for a note, with an addendum written in the same
         transaction) or marks a comment seen. Returns the review id."""
@@ -272,8 +315,9 @@ class ReviewService:
             text = comment.strip()
             if action == ReviewAction.ANSWERED and kind == ReviewItemKind.NOTE:
                 if not addendum.strip():
-                    raise ValidationFailed({"addendum": "Write the addendum that corrects the "
-                                                        "note."})  # fmt: skip
+                    raise ValidationFailed(
+                        {"addendum": "Write the addendum that corrects the note."}
+                    )
                 s.add(Addendum(note_id=item_id, person_id=person_id, text=addendum.strip()))
                 text = text or "Addendum added."
             history = _history(s, item_id, names)
@@ -284,9 +328,15 @@ class ReviewService:
             at = self._now()
             if history and at <= history[-1].at:  # a clock behind another laptop's
                 at = history[-1].at + dt.timedelta(microseconds=1)
-            review = Review(item_kind=kind.value, item_id=item_id, person_id=person_id,
-                            worker_id=worker_id, action=action.value, comment=text,
-                            at=at)  # fmt: skip
+            review = Review(
+                item_kind=kind.value,
+                item_id=item_id,
+                person_id=person_id,
+                worker_id=worker_id,
+                action=action.value,
+                comment=text,
+                at=at,
+            )
             s.add(review)
             s.flush()
             return review.id
@@ -302,14 +352,22 @@ class ReviewService:
             # sign-off of the worker's records (tens of thousands over the years).
             asked = select(Review.item_id).where(
                 Review.worker_id == me,
-                Review.action.in_([ReviewAction.COMMENT.value, ReviewAction.RETURNED.value]))
-            reviews = list(s.scalars(select(Review).where(Review.item_id.in_(asked))
-                                     .order_by(Review.at, Review.id)))  # fmt: skip
+                Review.action.in_([ReviewAction.COMMENT.value, ReviewAction.RETURNED.value]),
+            )
+            reviews = list(
+                s.scalars(
+                    select(Review).where(Review.item_id.in_(asked)).order_by(Review.at, Review.id)
+                )
+            )
             by_item: dict[str, list[Review]] = {}
             for review in reviews:
                 by_item.setdefault(review.item_id, []).append(review)
-            people = {p.id: p for p in s.scalars(select(Person).where(
-                Person.id.in_({r.person_id for r in reviews})))}  # fmt: skip
+            people = {
+                p.id: p
+                for p in s.scalars(
+                    select(Person).where(Person.id.in_({r.person_id for r in reviews}))
+                )
+            }
             found: list[Notice] = []
             for item_reviews in by_item.values():
                 events = [ReviewEvent(ReviewAction(r.action), r.at, r.id) for r in item_reviews]
@@ -318,19 +376,30 @@ class ReviewService:
                 for review in item_reviews:
                     action = ReviewAction(review.action)
                     open_return = action == ReviewAction.RETURNED and (
-                        state == ReviewState.RETURNED and review is _last_return(item_reviews))
+                        state == ReviewState.RETURNED and review is _last_return(item_reviews)
+                    )
                     unseen = action == ReviewAction.COMMENT and review.id not in seen
                     if not (open_return or unseen):
                         continue
                     person = people.get(review.person_id)
-                    found.append(Notice(
-                        review.id, ReviewItemKind(review.item_kind), review.item_id,
-                        review.person_id,
-                        display_name(person.given_name, person.family_name,
-                                     person.preferred_name) if person else "",
-                        action, review.comment, names.get(review.created_by, "Your supervisor"),
-                        review.at, open_return,
-                    ))  # fmt: skip
+                    found.append(
+                        Notice(
+                            review.id,
+                            ReviewItemKind(review.item_kind),
+                            review.item_id,
+                            review.person_id,
+                            display_name(
+                                person.given_name, person.family_name, person.preferred_name
+                            )
+                            if person
+                            else "",
+                            action,
+                            review.comment,
+                            names.get(review.created_by, "Your supervisor"),
+                            review.at,
+                            open_return,
+                        )
+                    )
             found.sort(key=lambda n: n.at, reverse=True)  # newest first,
             return sorted(found, key=lambda n: not n.needs_answer)  # returns to answer on top
 
@@ -355,37 +424,44 @@ def _last_return(reviews: Sequence[Review]) -> Review | None:
 
 def _history(s: Session, item_id: str, names: dict[str, str]) -> tuple[ReviewEntry, ...]:
     return tuple(
-        ReviewEntry(r.id, ReviewAction(r.action), names.get(r.created_by, "Someone"), r.at,
-                    r.comment)
-        for r in s.scalars(select(Review).where(Review.item_id == item_id)
-                           .order_by(Review.at, Review.id))
+        ReviewEntry(
+            r.id, ReviewAction(r.action), names.get(r.created_by, "Someone"), r.at, r.comment
+        )
+        for r in s.scalars(
+            select(Review).where(Review.item_id == item_id).order_by(Review.at, Review.id)
+        )
         if r.action != ReviewAction.SEEN
-    )  # fmt: skip
+    )
 
 
 Body = tuple[tuple[str, str], ...]
 
 
-def _body(s: Session, kind: ReviewItemKind, item_id: str,
-          names: dict[str, str]) -> tuple[str, str, dt.date, Body]:  # fmt: skip
+def _body(
+    s: Session, kind: ReviewItemKind, item_id: str, names: dict[str, str]
+) -> tuple[str, str, dt.date, Body]:
     """(person id, whose record, its date, what the reviewer reads)."""
     if kind == ReviewItemKind.NOTE:
         note = s.get(ContactNote, item_id)
         if note is None:
             raise NotFound("That note is no longer on this laptop.")
-        body = [("Contact", f"{ContactType(note.contact_type).label}, "
-                            + local_text(note.contact_at, "%-d %b %Y %H:%M")
-                            + (f", {note.location}" if note.location else "")
-                            + (f", {note.duration_minutes} minutes"
-                               if note.duration_minutes else ""))]  # fmt: skip
+        body = [
+            (
+                "Contact",
+                f"{ContactType(note.contact_type).label}, "
+                + local_text(note.contact_at, "%-d %b %Y %H:%M")
+                + (f", {note.location}" if note.location else "")
+                + (f", {note.duration_minutes} minutes" if note.duration_minutes else ""),
+            )
+        ]
         if note.not_seen_reason:
             body.append(("Not seen because", note.not_seen_reason))
         body.append(("Note", note.text))
-        for addendum in s.scalars(select(Addendum).where(Addendum.note_id == item_id)
-                                  .order_by(Addendum.created_at)):  # fmt: skip
+        for addendum in s.scalars(
+            select(Addendum).where(Addendum.note_id == item_id).order_by(Addendum.created_at)
+        ):
             author = names.get(addendum.created_by, "Unknown worker")
-            body.append((f"Addendum, {addendum.created_at:%-d %b %Y} by {author}",
-                         addendum.text))  # fmt: skip
+            body.append((f"Addendum, {addendum.created_at:%-d %b %Y} by {author}", addendum.text))
         return note.person_id, note.worker_id, local_date(note.contact_at), tuple(body)
     if kind == ReviewItemKind.RELEASE:
         plan = s.get(ReleasePlan, item_id)
@@ -394,13 +470,19 @@ def _body(s: Session, kind: ReviewItemKind, item_id: str,
         met = {True: "Yes", False: "No", None: "Not recorded"}[plan.met_at_gate]
         night = FirstNight(plan.first_night).label if plan.first_night else "Not recorded"
         body = [
-            ("Release", f"{plan.release_date:%-d %b %Y} {plan.release_time}".strip()
-             if plan.release_date else "No date"),
+            (
+                "Release",
+                f"{plan.release_date:%-d %b %Y} {plan.release_time}".strip()
+                if plan.release_date
+                else "No date",
+            ),
             ("Met at the gate", met),
-            ("First night", night + (f" ({plan.first_night_detail})"
-                                     if plan.first_night_detail else "")),
+            (
+                "First night",
+                night + (f" ({plan.first_night_detail})" if plan.first_night_detail else ""),
+            ),
             ("Outcome", plan.outcome_note or "(no note)"),
-        ]  # fmt: skip
+        ]
         when = plan.release_date or local_date(plan.outcome_recorded_at or plan.updated_at)
         return plan.person_id, plan.updated_by, when, tuple(body)
     referral = s.get(Referral, item_id)

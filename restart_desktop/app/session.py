@@ -46,7 +46,13 @@ from restart_desktop.store.models import Device, LocalSetting, Worker
 
 log = logging.getLogger(__name__)
 __all__ = [
-    "DEMO_PASSPHRASE", "AppSession", "WorkerInfo", "enrol", "open_key", "open_session", "unlock",
+    "DEMO_PASSPHRASE",
+    "AppSession",
+    "WorkerInfo",
+    "enrol",
+    "open_key",
+    "open_session",
+    "unlock",
 ]
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
@@ -145,8 +151,10 @@ def enrol(
     if not name.strip():
         problems["name"] = "Enter your name as colleagues know you."
     elif not is_plain_text(name):
-        problems["name"] = ("The name holds characters that are not letters, such as control "
-                            "characters or bytes that are not text. Type it again.")
+        problems["name"] = (
+            "The name holds characters that are not letters, such as control "
+            "characters or bytes that are not text. Type it again."
+        )
     if reference.organisation(organisation_code) is None:
         problems["organisation"] = "Choose your organisation from the list."
     feedback = passphrase_feedback(passphrase, [name])
@@ -272,8 +280,15 @@ def record_failed_unlocks(session: AppSession, failed: FailedUnlocks) -> None:
         plural = "s" if failed.count > 1 else ""
         detail = f"{failed.count} wrong passphrase{plural} before this unlock, the last at {when}"
         with session.db.write() as s:
-            append_entry(s, session.device_id, session.worker.id, AuditAction.FAILED_UNLOCK,
-                         None, detail, session.clock.now())  # fmt: skip
+            append_entry(
+                s,
+                session.device_id,
+                session.worker.id,
+                AuditAction.FAILED_UNLOCK,
+                None,
+                detail,
+                session.clock.now(),
+            )
 
 
 def unlock(paths: DataPaths, passphrase: str) -> AppSession:

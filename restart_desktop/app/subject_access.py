@@ -52,15 +52,39 @@ AUDIT_DETAIL = "subject access export"
 FORMAT_VERSION = 1
 PEOPLE, CHANGES, BARRIERS, AUDIT = "people", "changes", "barriers", "audit_entries"
 #: Local bookkeeping of sync, never exported: ids only, or values the change log holds.
-LOCAL_TABLES = frozenset({"sync_peers", "sync_conflicts", "sync_pending", "sync_case_index",
-                          "sync_skipped", "sync_erased_seqs", "local_settings"})  # fmt: skip
+LOCAL_TABLES = frozenset(
+    {
+        "sync_peers",
+        "sync_conflicts",
+        "sync_pending",
+        "sync_case_index",
+        "sync_skipped",
+        "sync_erased_seqs",
+        "local_settings",
+    }
+)
 #: The order tables appear in, in both files; tables not named here follow, by name.
-ORDER = ("people", "contact_notes", "addenda", "follow_up_actions", "release_plans",
-         "release_plan_items", "referrals", "referral_events", "assessments", "barriers",
-         "handovers", "reviews", "field_changes", "note_drafts")  # fmt: skip
+ORDER = (
+    "people",
+    "contact_notes",
+    "addenda",
+    "follow_up_actions",
+    "release_plans",
+    "release_plan_items",
+    "referrals",
+    "referral_events",
+    "assessments",
+    "barriers",
+    "handovers",
+    "reviews",
+    "field_changes",
+    "note_drafts",
+)
 LAST = (CHANGES, AUDIT)
-WITHHELD_WHY = ("Names of other people were withheld to protect them (Data Protection Act "
-                "2018, Schedule 2, Part 3: the rights of others).")  # fmt: skip
+WITHHELD_WHY = (
+    "Names of other people were withheld to protect them (Data Protection Act "
+    "2018, Schedule 2, Part 3: the rights of others)."
+)
 
 Row = dict[str, Any]
 
@@ -155,21 +179,30 @@ class SubjectAccessService:
         """The case id of the person with this case id or prison (NOMIS) number."""
         text = identifier.strip()
         if not is_plain_text(text):
-            raise UserError("The case id or prison number holds characters that are not "
-                            "text (such as bytes in another encoding): type it again. Nothing "
-                            "was written.")  # fmt: skip
+            raise UserError(
+                "The case id or prison number holds characters that are not "
+                "text (such as bytes in another encoding): type it again. Nothing "
+                "was written."
+            )
         nomis = normalise_nomis(text)
         with self._app.db.read() as s:
             if text and s.get(Person, text) is not None:
                 return text
-            found = list(s.scalars(select(Person.id).where(Person.nomis_number == nomis))
-                         ) if nomis else []  # fmt: skip
+            found = (
+                list(s.scalars(select(Person.id).where(Person.nomis_number == nomis)))
+                if nomis
+                else []
+            )
         if len(found) > 1:
-            raise UserError(f"{len(found)} case files have the prison number {nomis} "
-                            f"({', '.join(found)}): export each one by its case id.")  # fmt: skip
+            raise UserError(
+                f"{len(found)} case files have the prison number {nomis} "
+                f"({', '.join(found)}): export each one by its case id."
+            )
         if not found:
-            raise NotFound(f"No one with the case id or prison number '{text}' is held on this "
-                           "laptop: nothing was written.")  # fmt: skip
+            raise NotFound(
+                f"No one with the case id or prison number '{text}' is held on this "
+                "laptop: nothing was written."
+            )
         return found[0]
 
     def gather(self, person_id: str) -> SubjectRecords:
@@ -189,22 +222,30 @@ class SubjectAccessService:
                 tables[table.name] = [dict(r) for r in s.execute(query).mappings()]
             tables[BARRIERS] = self._barriers(s, person_id)
             changes = Base.metadata.tables[CHANGES]
-            tables[CHANGES] = [dict(r) for r in s.execute(
-                select(changes).where(changes.c.case_id == person_id)
-                .order_by(changes.c.hlc, changes.c.change_id)).mappings()]  # fmt: skip
+            tables[CHANGES] = [
+                dict(r)
+                for r in s.execute(
+                    select(changes)
+                    .where(changes.c.case_id == person_id)
+                    .order_by(changes.c.hlc, changes.c.change_id)
+                ).mappings()
+            ]
             names = worker_names(s)
             plans = {str(r["snapshot_id"]) for r in tables.get("release_plans", ())}
-            checklists = {c.id: dict(c.content) for c in s.scalars(
-                select(ChecklistSnapshot).where(ChecklistSnapshot.id.in_(plans)))}  # fmt: skip
+            checklists = {
+                c.id: dict(c.content)
+                for c in s.scalars(select(ChecklistSnapshot).where(ChecklistSnapshot.id.in_(plans)))
+            }
             others = []
             for given, family, preferred in s.execute(
-                    select(Person.given_name, Person.family_name, Person.preferred_name)
-                    .where(Person.id != person_id)):  # fmt: skip
+                select(Person.given_name, Person.family_name, Person.preferred_name).where(
+                    Person.id != person_id
+                )
+            ):
                 others += [family, f"{given} {family}", f"{preferred} {family}"]
         tables = dict(sorted(tables.items(), key=lambda item: _table_order(item[0])))
         mentioned = set(_strings([list(r.values()) for rows in tables.values() for r in rows]))
-        own = (str(person["given_name"]), str(person["family_name"]),
-               str(person["preferred_name"]))  # fmt: skip
+        own = (str(person["given_name"]), str(person["family_name"]), str(person["preferred_name"]))
         candidates = find_third_party_names(
             _texts({k: v for k, v in tables.items() if k != AUDIT}),
             own_names=own,
@@ -213,8 +254,12 @@ class SubjectAccessService:
             others=others,
         )
         count = sum(len(rows) for rows in tables.values())
-        record(self._app, AuditAction.GATHERED, person_id,
-               f"{count} records gathered for a subject access request")  # fmt: skip
+        record(
+            self._app,
+            AuditAction.GATHERED,
+            person_id,
+            f"{count} records gathered for a subject access request",
+        )
         return SubjectRecords(
             person_id=person_id,
             produced_at=self._app.clock.now(),
@@ -230,16 +275,22 @@ class SubjectAccessService:
         """The barriers naming this case; the other cases they name are left out."""
         barriers = Base.metadata.tables[BARRIERS]
         stored = type_coerce(barriers.c.case_ids, Text)  # the JSON list as it is stored
-        rows = s.execute(select(barriers).where(stored.like(f'%"{person_id}"%'))
-                         .order_by(barriers.c.id)).mappings()  # fmt: skip
-        return [{**row, "case_ids": [person_id]} for row in rows
-                if person_id in (row["case_ids"] or [])]  # fmt: skip
+        rows = s.execute(
+            select(barriers).where(stored.like(f'%"{person_id}"%')).order_by(barriers.c.id)
+        ).mappings()
+        return [
+            {**row, "case_ids": [person_id]} for row in rows if person_id in (row["case_ids"] or [])
+        ]
 
     def names_listed(self, records: SubjectRecords) -> None:
         """The likely names of other people found were shown (``export-subject
         --list-names``): recorded, how many, never the names."""
-        record(self._app, AuditAction.LISTED_NAMES, records.person_id,
-               f"{len(records.candidates)} possible names of other people listed")  # fmt: skip
+        record(
+            self._app,
+            AuditAction.LISTED_NAMES,
+            records.person_id,
+            f"{len(records.candidates)} possible names of other people listed",
+        )
 
     # --- writing --------------------------------------------------------------------------
     def write(self, records: SubjectRecords, folder: Path, pdf: bytes) -> ExportResult:
@@ -257,12 +308,13 @@ class SubjectAccessService:
             for path in written:  # an export not in the trail is not left behind
                 path.unlink(missing_ok=True)
             if isinstance(error, OSError):
-                raise UserError(f"The export could not be written in {folder} "
-                                f"({error.strerror or error}): nothing was kept. Check the "
-                                "folder and the space left on the disk.") from error  # fmt: skip
+                raise UserError(
+                    f"The export could not be written in {folder} "
+                    f"({error.strerror or error}): nothing was kept. Check the "
+                    "folder and the space left on the disk."
+                ) from error
             raise
-        return ExportResult(pdf_path, json_path, records.names_withheld,
-                            records.places_withheld)  # fmt: skip
+        return ExportResult(pdf_path, json_path, records.names_withheld, records.places_withheld)
 
 
 def export_paths(records: SubjectRecords, folder: Path) -> tuple[Path, Path]:
@@ -272,18 +324,23 @@ def export_paths(records: SubjectRecords, folder: Path) -> tuple[Path, Path]:
 def check_folder(folder: Path, paths: Iterable[Path] = ()) -> None:
     """Refuse, in words, a folder the export cannot go into; never overwrite a file."""
     if not folder.exists():
-        raise UserError(f"The folder {folder} does not exist: nothing was written. Choose a "
-                        "folder that exists.")  # fmt: skip
+        raise UserError(
+            f"The folder {folder} does not exist: nothing was written. Choose a folder that exists."
+        )
     if not folder.is_dir():
         raise UserError(f"{folder} is a file, not a folder: nothing was written.")
     if not os.access(folder, os.W_OK | os.X_OK):
-        raise UserError(f"RESTART Desktop may not write in {folder}: nothing was written. "
-                        "Choose a folder of your own.")  # fmt: skip
+        raise UserError(
+            f"RESTART Desktop may not write in {folder}: nothing was written. "
+            "Choose a folder of your own."
+        )
     for path in paths:
         if path.exists():
-            raise UserError(f"{path.name} is already in {folder}: nothing was written, and "
-                            "the file there was left as it was. Move it away, or choose "
-                            "another folder.")  # fmt: skip
+            raise UserError(
+                f"{path.name} is already in {folder}: nothing was written, and "
+                "the file there was left as it was. Move it away, or choose "
+                "another folder."
+            )
 
 
 # --- redaction ------------------------------------------------------------------------------
@@ -308,8 +365,12 @@ def withhold(records: SubjectRecords, names: Collection[str]) -> SubjectRecords:
         table: [{k: _withhold_value(v, chosen, counter) for k, v in row.items()} for row in rows]
         for table, rows in records.tables.items()
     }
-    return replace(records, tables=tables, names_withheld=len(chosen),
-                   places_withheld=records.places_withheld + counter[0])  # fmt: skip
+    return replace(
+        records,
+        tables=tables,
+        names_withheld=len(chosen),
+        places_withheld=records.places_withheld + counter[0],
+    )
 
 
 # --- the JSON file --------------------------------------------------------------------------
@@ -331,10 +392,16 @@ def export_json(records: SubjectRecords) -> bytes:
         "application": "RESTART Desktop",
         "app_version": records.app_version,
         "redactions": [
-            {"kind": "third-party names", "replaced_with": WITHHELD,
-             "names_withheld": records.names_withheld,
-             "places_withheld": records.places_withheld, "why": WITHHELD_WHY},
-        ] if records.names_withheld else [],  # fmt: skip
+            {
+                "kind": "third-party names",
+                "replaced_with": WITHHELD,
+                "names_withheld": records.names_withheld,
+                "places_withheld": records.places_withheld,
+                "why": WITHHELD_WHY,
+            },
+        ]
+        if records.names_withheld
+        else [],
         "tables": {name: len(rows) for name, rows in records.tables.items()},
         "notes": [
             "records: every row held about the person, by table, with every column. "
@@ -345,6 +412,10 @@ def export_json(records: SubjectRecords) -> bytes:
             "checklist_templates: the release-day checklist each release plan started from.",
         ],
     }
-    document = {"export": header, "records": records.tables, "workers": records.workers,
-                "checklist_templates": records.checklists}  # fmt: skip
+    document = {
+        "export": header,
+        "records": records.tables,
+        "workers": records.workers,
+        "checklist_templates": records.checklists,
+    }
     return json.dumps(document, indent=2, ensure_ascii=False, default=_json_default).encode()

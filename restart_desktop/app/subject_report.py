@@ -67,8 +67,9 @@ def _when(value: Any) -> str:
         return f"{value:%d/%m/%Y}"
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}(T.*)?", value):
         try:
-            return _when(dt.datetime.fromisoformat(value) if "T" in value
-                         else dt.date.fromisoformat(value))  # fmt: skip
+            return _when(
+                dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+            )
         except ValueError:
             return value
     return "" if value is None else str(value)
@@ -92,8 +93,7 @@ def _plain(value: Any) -> str:
     if isinstance(value, dt.date | dt.datetime):
         return _when(value)
     if isinstance(value, dict):
-        return "; ".join(f"{_humanise(str(k))}: {_plain(v)}" for k, v in value.items()
-                         if _plain(v))  # fmt: skip
+        return "; ".join(f"{_humanise(str(k))}: {_plain(v)}" for k, v in value.items() if _plain(v))
     if isinstance(value, list | tuple):
         return ", ".join(_plain(v) for v in value)
     return _when(value) if isinstance(value, str) else ("" if value is None else str(value))
@@ -159,46 +159,82 @@ def _yes_no(value: Any) -> str:
     return "" if value is None else ("Yes" if value else "No")
 
 
-_PERSON_FIELDS = ("given_name", "family_name", "preferred_name", "date_of_birth", "nomis_number",
-                  "crn", "prison_code", "release_date", "release_time", "sentence_type", "iom",
-                  "mappa", "referral_source", "referral_date", "allocated_worker_id",
-                  "has_settled_address", "housing_authority", "consent_given", "consent_date",
-                  "consent_method", "consent_scope", "consent_categories", "needs", "status",
-                  "status_reason")  # fmt: skip
+_PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "date_of_birth",
+    "nomis_number",
+    "crn",
+    "prison_code",
+    "release_date",
+    "release_time",
+    "sentence_type",
+    "iom",
+    "mappa",
+    "referral_source",
+    "referral_date",
+    "allocated_worker_id",
+    "has_settled_address",
+    "housing_authority",
+    "consent_given",
+    "consent_date",
+    "consent_method",
+    "consent_scope",
+    "consent_categories",
+    "needs",
+    "status",
+    "status_reason",
+)
 
 
 def _case_details(person: Row, words: _Words) -> ReportSection:
     p = person
     pairs = [
-        ("Given name", p["given_name"]), ("Family name", p["family_name"]),
-        ("Preferred name", p["preferred_name"]), ("Date of birth", _when(p["date_of_birth"])),
-        ("Prison number", p["nomis_number"]), ("Probation case reference (CRN)", p["crn"]),
+        ("Given name", p["given_name"]),
+        ("Family name", p["family_name"]),
+        ("Preferred name", p["preferred_name"]),
+        ("Date of birth", _when(p["date_of_birth"])),
+        ("Prison number", p["nomis_number"]),
+        ("Probation case reference (CRN)", p["crn"]),
         ("Prison", words.prison(p["prison_code"])),
         ("Expected release", f"{_when(p['release_date'])} {p['release_time']}".strip()),
         ("Sentence", words.sentence(p["sentence_type"])),
-        ("Managed under IOM", _yes_no(p["iom"])), ("Managed under MAPPA", _yes_no(p["mappa"])),
-        ("Recommended by", _label(ReferralSource, p["referral_source"])
-         if p["referral_source"] else ""),
+        ("Managed under IOM", _yes_no(p["iom"])),
+        ("Managed under MAPPA", _yes_no(p["mappa"])),
+        (
+            "Recommended by",
+            _label(ReferralSource, p["referral_source"]) if p["referral_source"] else "",
+        ),
         ("Date recommended", _when(p["referral_date"])),
         ("Allocated to", words.worker(p["allocated_worker_id"])),
         ("Has a settled address for release", _yes_no(p["has_settled_address"])),
         ("Housing authority chosen", words.authority(p["housing_authority"])),
         ("Consent to share given", _yes_no(p["consent_given"])),
         ("Consent given on", _when(p["consent_date"])),
-        ("How consent was given", _label(ConsentMethod, p["consent_method"])
-         if p["consent_method"] else ""),
+        (
+            "How consent was given",
+            _label(ConsentMethod, p["consent_method"]) if p["consent_method"] else "",
+        ),
         ("What the consent covers", p["consent_scope"]),
         ("Kinds of service the consent covers", words.needs(p["consent_categories"])),
         ("Needs", words.needs(p["needs"])),
-        ("Status", _label(CaseStatus, p["status"])), ("Reason for the status", p["status_reason"]),
-    ]  # fmt: skip
+        ("Status", _label(CaseStatus, p["status"])),
+        ("Reason for the status", p["status_reason"]),
+    ]
     # Columns added since (a legal hold...) are shown as stored.
-    extra = [(_humanise(k), _plain(v)) for k, v in p.items()
-             if k not in _PERSON_FIELDS and k not in SyncedRecord.BOOKKEEPING]  # fmt: skip
-    made = [("Case file made", f"{_when(p['created_at'])} by {words.worker(p['created_by'])}"),
-            ("Last changed", f"{_when(p['updated_at'])} by {words.worker(p['updated_by'])}")]
-    return ReportSection("Case details", entries=(
-        Entry("The case file", _fields([*pairs, *extra, *made])),))  # fmt: skip
+    extra = [
+        (_humanise(k), _plain(v))
+        for k, v in p.items()
+        if k not in _PERSON_FIELDS and k not in SyncedRecord.BOOKKEEPING
+    ]
+    made = [
+        ("Case file made", f"{_when(p['created_at'])} by {words.worker(p['created_by'])}"),
+        ("Last changed", f"{_when(p['updated_at'])} by {words.worker(p['updated_by'])}"),
+    ]
+    return ReportSection(
+        "Case details", entries=(Entry("The case file", _fields([*pairs, *extra, *made])),)
+    )
 
 
 def _notes(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
@@ -208,36 +244,66 @@ def _notes(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
     entries = []
     for note in _by(tables.get("contact_notes", []), "contact_at"):
         children = tuple(
-            Entry(f"Addendum of {_when(a['created_at'])} by {words.worker(a['created_by'])}",
-                  text=str(a["text"]))
+            Entry(
+                f"Addendum of {_when(a['created_at'])} by {words.worker(a['created_by'])}",
+                text=str(a["text"]),
+            )
             for a in addenda.pop(str(note["id"]), ())
-        )  # fmt: skip
-        entries.append(Entry(
-            f"{_when(note['contact_at'])} · {_label(ContactType, note['contact_type'])} · "
-            f"{words.worker(note['worker_id'])}",
-            _fields([("Where", note["location"]),
-                     ("Minutes", "" if note["duration_minutes"] is None
-                      else str(note["duration_minutes"])),
-                     ("Why not seen", note["not_seen_reason"]),
-                     ("Needs discussed", words.needs(note["needs"]))]),
-            str(note["text"]), children))  # fmt: skip
+        )
+        entries.append(
+            Entry(
+                f"{_when(note['contact_at'])} · {_label(ContactType, note['contact_type'])} · "
+                f"{words.worker(note['worker_id'])}",
+                _fields(
+                    [
+                        ("Where", note["location"]),
+                        (
+                            "Minutes",
+                            ""
+                            if note["duration_minutes"] is None
+                            else str(note["duration_minutes"]),
+                        ),
+                        ("Why not seen", note["not_seen_reason"]),
+                        ("Needs discussed", words.needs(note["needs"])),
+                    ]
+                ),
+                str(note["text"]),
+                children,
+            )
+        )
     for rows in addenda.values():  # an addendum whose note is not held (should not happen)
-        entries += [Entry(f"Addendum of {_when(a['created_at'])}", text=str(a["text"]))
-                    for a in rows]  # fmt: skip
-    return ReportSection("Contact notes and addenda", "Each note as finalised, with the "
-                         "corrections and late information added under it.",
-                         tuple(entries))  # fmt: skip
+        entries += [
+            Entry(f"Addendum of {_when(a['created_at'])}", text=str(a["text"])) for a in rows
+        ]
+    return ReportSection(
+        "Contact notes and addenda",
+        "Each note as finalised, with the corrections and late information added under it.",
+        tuple(entries),
+    )
 
 
 def _actions(rows: list[Row], words: _Words) -> ReportSection:
-    entries = tuple(Entry(
-        str(a["description"]),
-        _fields([("Whose", " – ".join(filter(None, (_label(ActionOwner, a["owner"]),
-                                                     a["owner_detail"])))),
-                 ("Due", _when(a["due_date"])), ("State", _label(ActionStatus, a["status"])),
-                 ("How it turned out", a["outcome"]), ("Closed", _when(a["closed_at"])),
-                 ("Agreed", f"{_when(a['created_at'])} by {words.worker(a['created_by'])}")]))
-        for a in rows)  # fmt: skip
+    entries = tuple(
+        Entry(
+            str(a["description"]),
+            _fields(
+                [
+                    (
+                        "Whose",
+                        " – ".join(
+                            filter(None, (_label(ActionOwner, a["owner"]), a["owner_detail"]))
+                        ),
+                    ),
+                    ("Due", _when(a["due_date"])),
+                    ("State", _label(ActionStatus, a["status"])),
+                    ("How it turned out", a["outcome"]),
+                    ("Closed", _when(a["closed_at"])),
+                    ("Agreed", f"{_when(a['created_at'])} by {words.worker(a['created_by'])}"),
+                ]
+            ),
+        )
+        for a in rows
+    )
     return ReportSection("Follow-up actions", entries=entries)
 
 
@@ -247,34 +313,64 @@ def _plans(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
         items.setdefault(str(item["plan_id"]), []).append(item)
     entries = []
     for plan in tables.get("release_plans", ()):
-        children = tuple(Entry(
-            words.item_label(plan, item),
-            _fields([("Section", _label(Section, item["section"]) if item["section"] else ""),
-                     ("State", _label(ItemState, item["state"])),
-                     ("When", _when(item["state_at"])), ("By", words.worker(item["state_by"])),
-                     ("Appointment", _when(item["appointment_at"])), ("Place", item["place"]),
-                     ("Who to ask for", item["contact"])]),
-            str(item["note"] or "")) for item in items.pop(str(plan["id"]), ()))  # fmt: skip
+        children = tuple(
+            Entry(
+                words.item_label(plan, item),
+                _fields(
+                    [
+                        ("Section", _label(Section, item["section"]) if item["section"] else ""),
+                        ("State", _label(ItemState, item["state"])),
+                        ("When", _when(item["state_at"])),
+                        ("By", words.worker(item["state_by"])),
+                        ("Appointment", _when(item["appointment_at"])),
+                        ("Place", item["place"]),
+                        ("Who to ask for", item["contact"]),
+                    ]
+                ),
+                str(item["note"] or ""),
+            )
+            for item in items.pop(str(plan["id"]), ())
+        )
         moved = ""
         if plan["previous_release_date"]:
-            moved = (f"{_when(plan['previous_release_date'])} {plan['previous_release_time']}"
-                     f" (moved on {_when(plan['release_changed_at'])})")  # fmt: skip
-        entries.append(Entry(
-            f"Release {plan['number']}: {_when(plan['release_date'])} {plan['release_time']}",
-            _fields([("Earlier release date", moved),
-                     ("First night", _label(FirstNight, plan["first_night"])
-                      if plan["first_night"] else ""),
-                     ("First night: detail", plan["first_night_detail"]),
-                     ("Met at the gate", _yes_no(plan["met_at_gate"])),
-                     ("Met at", _when(plan["met_at_gate_at"])),
-                     ("Outcome recorded", _when(plan["outcome_recorded_at"]))]),
-            str(plan["outcome_note"] or ""), children))  # fmt: skip
+            moved = (
+                f"{_when(plan['previous_release_date'])} {plan['previous_release_time']}"
+                f" (moved on {_when(plan['release_changed_at'])})"
+            )
+        entries.append(
+            Entry(
+                f"Release {plan['number']}: {_when(plan['release_date'])} {plan['release_time']}",
+                _fields(
+                    [
+                        ("Earlier release date", moved),
+                        (
+                            "First night",
+                            _label(FirstNight, plan["first_night"]) if plan["first_night"] else "",
+                        ),
+                        ("First night: detail", plan["first_night_detail"]),
+                        ("Met at the gate", _yes_no(plan["met_at_gate"])),
+                        ("Met at", _when(plan["met_at_gate_at"])),
+                        ("Outcome recorded", _when(plan["outcome_recorded_at"])),
+                    ]
+                ),
+                str(plan["outcome_note"] or ""),
+                children,
+            )
+        )
     for rows in items.values():
-        entries += [Entry(words.item_label(None, i), _fields([("State", str(i["state"]))]),
-                          str(i["note"] or "")) for i in rows]  # fmt: skip
-    return ReportSection("Release plans and checklists", "Each release with the checklist "
-                         "items worked on (items never touched are not records).",
-                         tuple(entries))  # fmt: skip
+        entries += [
+            Entry(
+                words.item_label(None, i),
+                _fields([("State", str(i["state"]))]),
+                str(i["note"] or ""),
+            )
+            for i in rows
+        ]
+    return ReportSection(
+        "Release plans and checklists",
+        "Each release with the checklist items worked on (items never touched are not records).",
+        tuple(entries),
+    )
 
 
 def _referrals(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
@@ -284,31 +380,57 @@ def _referrals(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
     entries = []
     for r in tables.get("referrals", ()):
         service = r["service"] or {}
-        name = ": ".join(filter(None, (str(service.get("organisation", "")),
-                                       str(service.get("service", ""))))) or r["service_code"]
-        children = tuple(Entry(
-            f"{_when(e['at'])} · " + ("Chased" if e["kind"] == "chase" else " → ".join(
-                _label(ReferralStatus, status) for status in (e["from_status"], e["to_status"])
-                if status))
-            + f" · {words.worker(e['created_by'])}", text=str(e["note"] or ""))
-            for e in _by(events.pop(str(r["id"]), []), "at"))  # fmt: skip
-        entries.append(Entry(
-            f"{name} · {_label(ReferralStatus, r['status'])}",
-            _fields([("Kind of service", words.need(str(r["category"]))),
-                     ("Needs", words.needs(r["needs"])),
-                     ("Urgency", _label(Urgency, r["urgency"])),
-                     ("Made on", _when(r["made_on"])),
-                     ("How sent", _label(HowSent, r["how_sent"]) if r["how_sent"] else ""),
-                     ("Sent on", _when(r["sent_on"])), ("Last chased", _when(r["last_chased_on"])),
-                     ("Sent without the consent covering it, because", r["consent_override"]),
-                     ("Appointment", _when(r["appointment_at"])),
-                     ("Appointment place", r["appointment_place"]),
-                     ("Outcome", r["outcome"]), ("Why declined", r["declined_reason"]),
-                     ("Why withdrawn", r["withdrawn_reason"]),
-                     ("Made by", words.worker(r["created_by"]))]),
-            str(r["reason"] or ""), children))  # fmt: skip
-    return ReportSection("Referrals to services", "Each referral with its history.",
-                         tuple(entries))  # fmt: skip
+        name = (
+            ": ".join(
+                filter(
+                    None, (str(service.get("organisation", "")), str(service.get("service", "")))
+                )
+            )
+            or r["service_code"]
+        )
+        children = tuple(
+            Entry(
+                f"{_when(e['at'])} · "
+                + (
+                    "Chased"
+                    if e["kind"] == "chase"
+                    else " → ".join(
+                        _label(ReferralStatus, status)
+                        for status in (e["from_status"], e["to_status"])
+                        if status
+                    )
+                )
+                + f" · {words.worker(e['created_by'])}",
+                text=str(e["note"] or ""),
+            )
+            for e in _by(events.pop(str(r["id"]), []), "at")
+        )
+        entries.append(
+            Entry(
+                f"{name} · {_label(ReferralStatus, r['status'])}",
+                _fields(
+                    [
+                        ("Kind of service", words.need(str(r["category"]))),
+                        ("Needs", words.needs(r["needs"])),
+                        ("Urgency", _label(Urgency, r["urgency"])),
+                        ("Made on", _when(r["made_on"])),
+                        ("How sent", _label(HowSent, r["how_sent"]) if r["how_sent"] else ""),
+                        ("Sent on", _when(r["sent_on"])),
+                        ("Last chased", _when(r["last_chased_on"])),
+                        ("Sent without the consent covering it, because", r["consent_override"]),
+                        ("Appointment", _when(r["appointment_at"])),
+                        ("Appointment place", r["appointment_place"]),
+                        ("Outcome", r["outcome"]),
+                        ("Why declined", r["declined_reason"]),
+                        ("Why withdrawn", r["withdrawn_reason"]),
+                        ("Made by", words.worker(r["created_by"])),
+                    ]
+                ),
+                str(r["reason"] or ""),
+                children,
+            )
+        )
+    return ReportSection("Referrals to services", "Each referral with its history.", tuple(entries))
 
 
 def _assessments(rows: list[Row], words: _Words) -> ReportSection:
@@ -316,100 +438,169 @@ def _assessments(rows: list[Row], words: _Words) -> ReportSection:
     for a in _by(rows, "assessed_on"):
         scores = []
         for score in a["scores"] or ():
-            parts = [f"worker {score['worker']}" if score.get("worker") is not None else "",
-                     f"own score {score['person']}" if score.get("person") is not None else "",
-                     f"left out: {score['skipped']}" if score.get("skipped") else "",
-                     str(score.get("note") or "")]  # fmt: skip
-            scores.append((str(score.get("label") or score.get("code")),
-                           "; ".join(p for p in parts if p)))  # fmt: skip
-        entries.append(Entry(
-            f"Assessment of {_when(a['assessed_on'])}"
-            + ("" if a["finalised_at"] else " (draft)"),
-            _fields([("Who took part", a["present"]),
-                     ("Scores agreed", _yes_no(a["agreed"])),
-                     ("Where the scores differ", a["disagreement"]), *scores,
-                     ("By", words.worker(a["created_by"]))])))  # fmt: skip
-    return ReportSection("Outcome assessments", "Scores from 1 to 10 for each area of life.",
-                         tuple(entries))  # fmt: skip
+            parts = [
+                f"worker {score['worker']}" if score.get("worker") is not None else "",
+                f"own score {score['person']}" if score.get("person") is not None else "",
+                f"left out: {score['skipped']}" if score.get("skipped") else "",
+                str(score.get("note") or ""),
+            ]
+            scores.append(
+                (str(score.get("label") or score.get("code")), "; ".join(p for p in parts if p))
+            )
+        entries.append(
+            Entry(
+                f"Assessment of {_when(a['assessed_on'])}"
+                + ("" if a["finalised_at"] else " (draft)"),
+                _fields(
+                    [
+                        ("Who took part", a["present"]),
+                        ("Scores agreed", _yes_no(a["agreed"])),
+                        ("Where the scores differ", a["disagreement"]),
+                        *scores,
+                        ("By", words.worker(a["created_by"])),
+                    ]
+                ),
+            )
+        )
+    return ReportSection(
+        "Outcome assessments", "Scores from 1 to 10 for each area of life.", tuple(entries)
+    )
 
 
 def _barriers(rows: list[Row], words: _Words) -> ReportSection:
-    entries = tuple(Entry(
-        str(b["title"]),
-        _fields([("Kind", words.barrier_category(b["category"])),
-                 ("Raised on", _when(b["raised_on"])),
-                 ("State", _label(BarrierStatus, b["status"])),
-                 ("Resolution", b["resolution"]), ("Resolved on", _when(b["resolved_on"]))]),
-        str(b["description"] or "")) for b in rows)  # fmt: skip
-    return ReportSection("Barriers raised about the case", "Problems met in getting support, "
-                         "raised with the programme's board.", entries)  # fmt: skip
+    entries = tuple(
+        Entry(
+            str(b["title"]),
+            _fields(
+                [
+                    ("Kind", words.barrier_category(b["category"])),
+                    ("Raised on", _when(b["raised_on"])),
+                    ("State", _label(BarrierStatus, b["status"])),
+                    ("Resolution", b["resolution"]),
+                    ("Resolved on", _when(b["resolved_on"])),
+                ]
+            ),
+            str(b["description"] or ""),
+        )
+        for b in rows
+    )
+    return ReportSection(
+        "Barriers raised about the case",
+        "Problems met in getting support, raised with the programme's board.",
+        entries,
+    )
 
 
 def _handovers(rows: list[Row], words: _Words) -> ReportSection:
-    entries = tuple(Entry(
-        f"{_when(h['at'])} · {_label(HandoverKind, h['kind'])}",
-        _fields([("From", words.worker(h["from_worker_id"])),
-                 ("To", words.worker(h["to_worker_id"])), ("By", words.worker(h["created_by"]))]),
-        str(h["note"] or "")) for h in _by(rows, "at"))  # fmt: skip
+    entries = tuple(
+        Entry(
+            f"{_when(h['at'])} · {_label(HandoverKind, h['kind'])}",
+            _fields(
+                [
+                    ("From", words.worker(h["from_worker_id"])),
+                    ("To", words.worker(h["to_worker_id"])),
+                    ("By", words.worker(h["created_by"])),
+                ]
+            ),
+            str(h["note"] or ""),
+        )
+        for h in _by(rows, "at")
+    )
     return ReportSection("Allocation and handovers", entries=entries)
 
 
 def _reviews(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
     records = _record_names(tables, words)
     rows = tuple(
-        (_when(r["at"]), words.worker(r["created_by"]), _label(ReviewAction, r["action"]),
-         records.get(str(r["item_id"]), _label(ReviewItemKind, r["item_kind"])),
-         str(r["comment"] or ""))
-        for r in _by(tables.get("reviews", []), "at"))  # fmt: skip
-    return ReportSection("Supervisors' reviews", "Sign-offs, comments and corrections asked "
-                         "for on the records above.",
-                         columns=("When", "By", "Action", "On", "Comment"), rows=rows,
-                         widths=(16, 18, 16, 22, 28))  # fmt: skip
+        (
+            _when(r["at"]),
+            words.worker(r["created_by"]),
+            _label(ReviewAction, r["action"]),
+            records.get(str(r["item_id"]), _label(ReviewItemKind, r["item_kind"])),
+            str(r["comment"] or ""),
+        )
+        for r in _by(tables.get("reviews", []), "at")
+    )
+    return ReportSection(
+        "Supervisors' reviews",
+        "Sign-offs, comments and corrections asked for on the records above.",
+        columns=("When", "By", "Action", "On", "Comment"),
+        rows=rows,
+        widths=(16, 18, 16, 22, 28),
+    )
 
 
 def _field_changes(rows: list[Row], words: _Words) -> ReportSection:
-    entries = tuple(Entry(
-        f"{_when(c.get('at'))} · {_humanise(str(c.get('field', '')))}",
-        _fields([("From", _plain(c.get("old_value"))), ("To", _plain(c.get("new_value"))),
-                 ("By", words.worker(c.get("created_by")))]),
-        str(c.get("reason") or "")) for c in rows)  # fmt: skip
-    return ReportSection("Changes that needed a reason", "Changes of status, allocation, "
-                         "release date, consent and flags, with the reason given.",
-                         entries)  # fmt: skip
+    entries = tuple(
+        Entry(
+            f"{_when(c.get('at'))} · {_humanise(str(c.get('field', '')))}",
+            _fields(
+                [
+                    ("From", _plain(c.get("old_value"))),
+                    ("To", _plain(c.get("new_value"))),
+                    ("By", words.worker(c.get("created_by"))),
+                ]
+            ),
+            str(c.get("reason") or ""),
+        )
+        for c in rows
+    )
+    return ReportSection(
+        "Changes that needed a reason",
+        "Changes of status, allocation, release date, consent and flags, with the reason given.",
+        entries,
+    )
 
 
 def _drafts(rows: list[Row], words: _Words) -> ReportSection:
-    entries = tuple(Entry(
-        f"Draft started {_when(d['started_at'])} · {words.worker(d['worker_id'])}",
-        _fields([("Contact on", _when(d["contact_at"])), ("Last saved", _when(d["saved_at"]))]),
-        str(d["text"] or "")) for d in rows)  # fmt: skip
+    entries = tuple(
+        Entry(
+            f"Draft started {_when(d['started_at'])} · {words.worker(d['worker_id'])}",
+            _fields([("Contact on", _when(d["contact_at"])), ("Last saved", _when(d["saved_at"]))]),
+            str(d["text"] or ""),
+        )
+        for d in rows
+    )
     return ReportSection("Notes being written (not finalised)", entries=entries)
 
 
 def _generic(name: str, rows: list[Row], words: _Words) -> ReportSection:
     entries = []
     for row in rows:
-        pairs = [(_humanise(k), words.worker(v) if k.endswith("worker_id") else _plain(v))
-                 for k, v in row.items()
-                 if k not in SyncedRecord.BOOKKEEPING and k != "person_id"]  # fmt: skip
+        pairs = [
+            (_humanise(k), words.worker(v) if k.endswith("worker_id") else _plain(v))
+            for k, v in row.items()
+            if k not in SyncedRecord.BOOKKEEPING and k != "person_id"
+        ]
         made = row.get("created_at")
         heading = f"Made {_when(made)}" if made else "Record"
         entries.append(Entry(heading, _fields(pairs)))
     return ReportSection(_humanise(name), entries=tuple(entries))
 
 
-_RECORD_KINDS = {"people": "Case file", "contact_notes": "Contact note",
-                 "follow_up_actions": "Follow-up action", "release_plans": "Release plan",
-                 "release_plan_items": "Checklist item", "referrals": "Referral",
-                 "assessments": "Assessment", "barriers": "Barrier"}  # fmt: skip
+_RECORD_KINDS = {
+    "people": "Case file",
+    "contact_notes": "Contact note",
+    "follow_up_actions": "Follow-up action",
+    "release_plans": "Release plan",
+    "release_plan_items": "Checklist item",
+    "referrals": "Referral",
+    "assessments": "Assessment",
+    "barriers": "Barrier",
+}
 _CODED: dict[tuple[str, str], type[StrEnum]] = {
-    ("people", "status"): CaseStatus, ("people", "referral_source"): ReferralSource,
-    ("people", "consent_method"): ConsentMethod, ("referrals", "status"): ReferralStatus,
-    ("referrals", "urgency"): Urgency, ("referrals", "how_sent"): HowSent,
-    ("follow_up_actions", "status"): ActionStatus, ("follow_up_actions", "owner"): ActionOwner,
-    ("release_plan_items", "state"): ItemState, ("release_plans", "first_night"): FirstNight,
+    ("people", "status"): CaseStatus,
+    ("people", "referral_source"): ReferralSource,
+    ("people", "consent_method"): ConsentMethod,
+    ("referrals", "status"): ReferralStatus,
+    ("referrals", "urgency"): Urgency,
+    ("referrals", "how_sent"): HowSent,
+    ("follow_up_actions", "status"): ActionStatus,
+    ("follow_up_actions", "owner"): ActionOwner,
+    ("release_plan_items", "state"): ItemState,
+    ("release_plans", "first_night"): FirstNight,
     ("barriers", "status"): BarrierStatus,
-}  # fmt: skip
+}
 
 
 def _record_names(tables: Mapping[str, list[Row]], words: _Words) -> dict[str, str]:
@@ -425,8 +616,9 @@ def _record_names(tables: Mapping[str, list[Row]], words: _Words) -> dict[str, s
         names[str(item["id"])] = f"Checklist: {label}"
     for referral in tables.get("referrals", ()):
         service = referral["service"] or {}
-        names[str(referral["id"])] = ("Referral: " + (str(service.get("organisation") or "")
-                                      or str(referral["service_code"])))  # fmt: skip
+        names[str(referral["id"])] = "Referral: " + (
+            str(service.get("organisation") or "") or str(referral["service_code"])
+        )
     for action in tables.get("follow_up_actions", ()):
         names[str(action["id"])] = f"Action: {action['description']}"
     for assessment in tables.get("assessments", ()):
@@ -469,30 +661,50 @@ def _history(tables: Mapping[str, list[Row]], words: _Words) -> ReportSection:
         fields = change["fields"] or {}
         before = current.setdefault(str(change["record_id"]), {})
         if before:
-            what = records.get(str(change["record_id"]),
-                               _RECORD_KINDS.get(entity, _humanise(entity)))  # fmt: skip
+            what = records.get(
+                str(change["record_id"]), _RECORD_KINDS.get(entity, _humanise(entity))
+            )
             for key, value in fields.items():
                 if key in SyncedRecord.BOOKKEEPING:
                     continue
-                rows.append((_when(change["recorded_at"]), words.worker(change["author_id"]),
-                             what, _humanise(key), _value(entity, key, before.get(key), words),
-                             _value(entity, key, value, words)))  # fmt: skip
+                rows.append(
+                    (
+                        _when(change["recorded_at"]),
+                        words.worker(change["author_id"]),
+                        what,
+                        _humanise(key),
+                        _value(entity, key, before.get(key), words),
+                        _value(entity, key, value, words),
+                    )
+                )
         before.update(fields)
     return ReportSection(
-        "Earlier values: every edit", "Each change made to a record after it was first "
+        "Earlier values: every edit",
+        "Each change made to a record after it was first "
         "written, from the log the laptops share. The JSON file holds the whole log.",
-        columns=("When", "Who", "Record", "Field", "Before", "After"), rows=tuple(rows),
-        widths=(15, 14, 21, 14, 18, 18), empty="No record was edited after it was made.")
+        columns=("When", "Who", "Record", "Field", "Before", "After"),
+        rows=tuple(rows),
+        widths=(15, 14, 21, 14, 18, 18),
+        empty="No record was edited after it was made.",
+    )
 
 
 def _audit(rows: list[Row], words: _Words) -> ReportSection:
     return ReportSection(
         "Audit trail: who opened, read, changed or exported this record",
         "The trail says what was done, never what a note says.",
-        columns=("When", "Who", "What", "Detail"), widths=(16, 20, 20, 44),
-        rows=tuple((_when(e["at"]), words.worker(e["worker_id"]),
-                    _label(AuditAction, e["action"]), str(e["detail"] or ""))
-                   for e in rows))  # fmt: skip
+        columns=("When", "Who", "What", "Detail"),
+        widths=(16, 20, 20, 44),
+        rows=tuple(
+            (
+                _when(e["at"]),
+                words.worker(e["worker_id"]),
+                _label(AuditAction, e["action"]),
+                str(e["detail"] or ""),
+            )
+            for e in rows
+        ),
+    )
 
 
 def readable_sections(records: SubjectRecords, reference: ReferenceData) -> list[ReportSection]:
@@ -506,12 +718,16 @@ def readable_sections(records: SubjectRecords, reference: ReferenceData) -> list
         return tables.get(name, [])
 
     sections = [
-        _case_details(records.person, words), _notes(tables, words),
-        _actions(rows("follow_up_actions"), words), _plans(tables, words),
-        _referrals(tables, words), _assessments(rows("assessments"), words),
-        _barriers(rows(BARRIERS), words), _handovers(rows("handovers"), words),
+        _case_details(records.person, words),
+        _notes(tables, words),
+        _actions(rows("follow_up_actions"), words),
+        _plans(tables, words),
+        _referrals(tables, words),
+        _assessments(rows("assessments"), words),
+        _barriers(rows(BARRIERS), words),
+        _handovers(rows("handovers"), words),
         _reviews(tables, words),
-    ]  # fmt: skip
+    ]
     if "field_changes" in tables:
         sections.append(_field_changes(rows("field_changes"), words))
     if rows("note_drafts"):
@@ -530,13 +746,24 @@ def _plural(count: int, word: str) -> str:
 def about_lines(records: SubjectRecords) -> list[tuple[str, str]]:
     """The export's own details, at the top of the PDF."""
     person = records.person
-    name = display_name(str(person["given_name"]), str(person["family_name"]),
-                        str(person["preferred_name"]))  # fmt: skip
-    withheld = (f"{_plural(records.names_withheld, 'name')} of other people, in "
-                f"{_plural(records.places_withheld, 'place')}, replaced by {WITHHELD}. "
-                f"{WITHHELD_WHY}" if records.names_withheld else "Nothing was withheld.")
-    return [("For", name), ("Case id", records.person_id),
-            ("Produced", f"{local_text(records.produced_at)} by {records.produced_by}"),
-            ("By", f"RESTART Desktop {records.app_version}"), ("Withheld", withheld),
-            ("Records", ", ".join(f"{_humanise(t).lower()} {len(r)}"
-                                  for t, r in records.tables.items()))]  # fmt: skip
+    name = display_name(
+        str(person["given_name"]), str(person["family_name"]), str(person["preferred_name"])
+    )
+    withheld = (
+        f"{_plural(records.names_withheld, 'name')} of other people, in "
+        f"{_plural(records.places_withheld, 'place')}, replaced by {WITHHELD}. "
+        f"{WITHHELD_WHY}"
+        if records.names_withheld
+        else "Nothing was withheld."
+    )
+    return [
+        ("For", name),
+        ("Case id", records.person_id),
+        ("Produced", f"{local_text(records.produced_at)} by {records.produced_by}"),
+        ("By", f"RESTART Desktop {records.app_version}"),
+        ("Withheld", withheld),
+        (
+            "Records",
+            ", ".join(f"{_humanise(t).lower()} {len(r)}" for t, r in records.tables.items()),
+        ),
+    ]

@@ -171,15 +171,16 @@ def _plan(session: AppSession, target: Target, roster: Roster) -> list[_Due]:
     return due
 
 
-def _import_one(session: AppSession, target: Target, member: Member,
-                item: Published) -> Applied:  # fmt: skip
+def _import_one(session: AppSession, target: Target, member: Member, item: Published) -> Applied:
     """Check and apply one bundle with the device's new position, in one transaction (of a
     format 3 bundle, the parts addressed to this laptop, and its routes)."""
     received = read_bundle(target, member, item, device_keys(session), session.device_id)
     bundle = received.bundle
     routes = [route_as_change(route) for route in received.routes]
     if (bundle.device_id, bundle.from_seq, bundle.to_seq) != (
-        member.device_id, item.from_seq, item.to_seq
+        member.device_id,
+        item.from_seq,
+        item.to_seq,
     ):
         raise BundleError("the bundle is not what its file name says")
     if bundle.schema > HEAD_REVISION:
@@ -192,9 +193,14 @@ def _import_one(session: AppSession, target: Target, member: Member,
         with session.db.write() as s:
             me, supervisor, role = _who(session, s)
             note_audiences(s, routes)  # who each case is for, from every bundle's manifest
-            kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
-                                        (bundle.device_id, bundle.from_seq, bundle.to_seq),
-                                        role=role)  # fmt: skip
+            kept = keep_for_this_laptop(
+                s,
+                bundle.changes,
+                me,
+                supervisor,
+                (bundle.device_id, bundle.from_seq, bundle.to_seq),
+                role=role,
+            )
             result = apply_changes(s, without_clashing_entries(s, kept))
             _note_read(s, item)
             if not supervisor and _comes_here([*bundle.changes, *routes], me):
@@ -244,18 +250,25 @@ def fetch_skipped(session: AppSession, target: Target, roster: Roster) -> int:
         me, supervisor, role = _who(session, s)
         # An allocator receives every case (its intake records only: filtered below).
         every_case = supervisor or not keeps_entity(role, "contact_notes")
-        query = select(SyncSkipped.case_id, SyncSkipped.device_id, SyncSkipped.from_seq,
-                       SyncSkipped.to_seq)  # fmt: skip
+        query = select(
+            SyncSkipped.case_id, SyncSkipped.device_id, SyncSkipped.from_seq, SyncSkipped.to_seq
+        )
         if not every_case:  # narrowed in SQL: this runs at every sync
             query = query.join(SyncCaseIndex, SyncCaseIndex.case_id == SyncSkipped.case_id).where(
-                or_(SyncCaseIndex.allocated_worker_id == me,
+                or_(
+                    SyncCaseIndex.allocated_worker_id == me,
                     SyncCaseIndex.allocated_worker_id.is_(None),
-                    cast(SyncCaseIndex.shared_with, Text).contains(me)))  # fmt: skip
+                    cast(SyncCaseIndex.shared_with, Text).contains(me),
+                )
+            )
         skipped = s.execute(query).all()
         known = audiences(s, [row.case_id for row in skipped])
         gone = erasures_here(s, [row.case_id for row in skipped], device_id=session.device_id)
-    come = [row for row in skipped if row.case_id not in gone
-            and receives_case(me, every_case, known.get(row.case_id))]  # fmt: skip
+    come = [
+        row
+        for row in skipped
+        if row.case_id not in gone and receives_case(me, every_case, known.get(row.case_id))
+    ]
     bundles: dict[tuple[str, int, int], set[str]] = {}
     for row in come:
         bundles.setdefault((row.device_id, row.from_seq, row.to_seq), set()).add(row.case_id)
@@ -265,8 +278,7 @@ def fetch_skipped(session: AppSession, target: Target, roster: Roster) -> int:
         member = roster.member(device)
         # The bundles over the range: one, or several for the history of a case erased from
         # this laptop and come back.
-        items = [p for p in target.published(device)
-                 if p.from_seq <= last and p.to_seq >= first]  # fmt: skip
+        items = [p for p in target.published(device) if p.from_seq <= last and p.to_seq >= first]
         if member is None or not items:
             continue  # a removed laptop, or bundles not there any more
         read_all = True
@@ -278,23 +290,38 @@ def fetch_skipped(session: AppSession, target: Target, roster: Roster) -> int:
                 read_all = False
                 continue
             with session.db.write() as s:
-                wanted = [c for c in bundle.changes if case_of_change(s, c) in cases
-                          and keeps_entity(role, str(c["entity"]))]  # fmt: skip
+                wanted = [
+                    c
+                    for c in bundle.changes
+                    if case_of_change(s, c) in cases and keeps_entity(role, str(c["entity"]))
+                ]
                 applied += apply_changes(s, without_clashing_entries(s, wanted)).applied
         if read_all:
             with session.db.write() as s:
-                s.execute(delete(SyncSkipped).where(
-                    SyncSkipped.device_id == device, SyncSkipped.from_seq == first,
-                    SyncSkipped.case_id.in_(sorted(cases))))  # fmt: skip
+                s.execute(
+                    delete(SyncSkipped).where(
+                        SyncSkipped.device_id == device,
+                        SyncSkipped.from_seq == first,
+                        SyncSkipped.case_id.in_(sorted(cases)),
+                    )
+                )
     return applied
 
 
 def _note_read(s: Session, item: Published) -> None:
     """Remember which generation of a bundle this laptop has read (a newer one is read again
     for the parts addressed to it then)."""
-    s.execute(insert(SyncReadBundle).prefix_with("OR REPLACE"), [
-        {"device_id": item.device_id, "from_seq": item.from_seq, "to_seq": item.to_seq,
-         "generation": item.generation}])  # fmt: skip
+    s.execute(
+        insert(SyncReadBundle).prefix_with("OR REPLACE"),
+        [
+            {
+                "device_id": item.device_id,
+                "from_seq": item.from_seq,
+                "to_seq": item.to_seq,
+                "generation": item.generation,
+            }
+        ],
+    )
 
 
 def read_new_generations(session: AppSession, target: Target, roster: Roster) -> int:
@@ -305,9 +332,11 @@ def read_new_generations(session: AppSession, target: Target, roster: Roster) ->
     read before this laptop recorded generations (format 1 and 2 ones, read whole) are
     recorded as read. Returns the changes applied."""
     applied = 0
-    again = {member.device_id: [p for p in target.published(member.device_id)
-                                if p.generation > 1]
-             for member in roster.members if member.device_id != session.device_id}
+    again = {
+        member.device_id: [p for p in target.published(member.device_id) if p.generation > 1]
+        for member in roster.members
+        if member.device_id != session.device_id
+    }
     if not any(again.values()):
         return 0  # nothing published again: no generation to compare (no SQL)
     keys: DeviceKeys | None = None
@@ -315,8 +344,15 @@ def read_new_generations(session: AppSession, target: Target, roster: Roster) ->
         high_waters = dict(s.execute(select(SyncPeer.device_id, SyncPeer.high_water)).all())
         read: dict[tuple[str, int, int], int] = {
             (row.device_id, row.from_seq, row.to_seq): row.generation
-            for row in s.execute(select(SyncReadBundle.device_id, SyncReadBundle.from_seq,
-                                        SyncReadBundle.to_seq, SyncReadBundle.generation))}
+            for row in s.execute(
+                select(
+                    SyncReadBundle.device_id,
+                    SyncReadBundle.from_seq,
+                    SyncReadBundle.to_seq,
+                    SyncReadBundle.generation,
+                )
+            )
+        }
     for member in roster.members:
         high_water = high_waters.get(member.device_id, 0)
         if member.device_id == session.device_id or not high_water:
@@ -330,8 +366,10 @@ def read_new_generations(session: AppSession, target: Target, roster: Roster) ->
                 for item in unrecorded:
                     _note_read(s, item)
         for item in items:
-            if read.get((item.device_id, item.from_seq, item.to_seq),
-                        item.generation) >= item.generation:  # fmt: skip
+            if (
+                read.get((item.device_id, item.from_seq, item.to_seq), item.generation)
+                >= item.generation
+            ):
                 continue
             keys = keys or device_keys(session)
             try:
@@ -343,9 +381,14 @@ def read_new_generations(session: AppSession, target: Target, roster: Roster) ->
                 me, supervisor, role = _who(session, s)
                 note_audiences(s, [route_as_change(r) for r in received.routes])
                 bundle = received.bundle
-                kept = keep_for_this_laptop(s, bundle.changes, me, supervisor,
-                                            (bundle.device_id, bundle.from_seq, bundle.to_seq),
-                                            role=role)  # fmt: skip
+                kept = keep_for_this_laptop(
+                    s,
+                    bundle.changes,
+                    me,
+                    supervisor,
+                    (bundle.device_id, bundle.from_seq, bundle.to_seq),
+                    role=role,
+                )
                 applied += apply_changes(s, without_clashing_entries(s, kept)).applied
                 _note_read(s, item)
     return applied
@@ -438,8 +481,9 @@ def import_changes(
         conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
     if erased:  # cases erased by tombstones received: their pages go from the file too
         session.db.compact()
-    return ImportReport(bundles, applied, held, conflicts, refused, problems, quarantined,
-                        erased, moved)  # fmt: skip
+    return ImportReport(
+        bundles, applied, held, conflicts, refused, problems, quarantined, erased, moved
+    )
 
 
 # --- the safety net: digests -----------------------------------------------------------------
@@ -462,9 +506,13 @@ def cases_of_worker(s: Session, worker_id: str) -> list[str]:
     return [
         entry.case_id
         for entry in entries
-        if entry.case_id not in erased and receives_case(worker_id, False, CaseAudience(
-            entry.created_by, entry.allocated_worker_id, tuple(entry.shared_with)))
-    ]  # fmt: skip
+        if entry.case_id not in erased
+        and receives_case(
+            worker_id,
+            False,
+            CaseAudience(entry.created_by, entry.allocated_worker_id, tuple(entry.shared_with)),
+        )
+    ]
 
 
 def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, Any]:
@@ -486,17 +534,26 @@ def holdings(session: AppSession, for_worker: str | None = None) -> dict[str, An
         # covers those kinds of record, and no other laptop compares itself with it.
         intake_only = for_worker is None and not keeps_entity(role, "contact_notes")
         scope_worker = for_worker or (None if supervisor else me)
-        cases = (cases_of_worker(s, scope_worker) if scope_worker and not intake_only
-                 else None)  # fmt: skip
-        high_water = {peer.device_id: peer.high_water for peer in s.scalars(select(SyncPeer))
-                      if peer.high_water}  # fmt: skip
-        own = s.execute(select(func.max(Change.seq)).where(
-            Change.device_id == session.device_id)).scalar()  # fmt: skip
+        cases = cases_of_worker(s, scope_worker) if scope_worker and not intake_only else None
+        high_water = {
+            peer.device_id: peer.high_water
+            for peer in s.scalars(select(SyncPeer))
+            if peer.high_water
+        }
+        own = s.execute(
+            select(func.max(Change.seq)).where(Change.device_id == session.device_id)
+        ).scalar()
         if own:
             high_water[session.device_id] = int(own)
         changes, state = digest_sums(s, cases)
-    found = {"device": session.device_id, "high_water": high_water, "worker": scope_worker,
-             "format": DIGEST_FORMAT, "changes": changes, "state": state}  # fmt: skip
+    found = {
+        "device": session.device_id,
+        "high_water": high_water,
+        "worker": scope_worker,
+        "format": DIGEST_FORMAT,
+        "changes": changes,
+        "state": state,
+    }
     if intake_only:
         found["scope"] = "intake"  # an allocator's: what it holds, compared by nobody
     return found
@@ -516,10 +573,11 @@ def publish_and_compare_digests(
     own_text = json.dumps(own, sort_keys=True)
     keys = device_keys(session)
     if own_text != session.setting(OWN_DIGEST, ""):
-        ciphertext, signature = seal(own_text.encode(), roster.recipients,
-                                     keys, session.device_id, DIGEST_NAME)
+        ciphertext, signature = seal(
+            own_text.encode(), roster.recipients, keys, session.device_id, DIGEST_NAME
+        )
         target.publish_file(session.device_id, DIGEST_NAME, ciphertext, signature)
-        session.set_setting(OWN_DIGEST, own_text)  # fmt: skip
+        session.set_setting(OWN_DIGEST, own_text)
     session.set_setting(DIGEST_AT, now.isoformat())
     differs = []
     for_workers: dict[str, dict[str, Any]] = {}
@@ -539,7 +597,8 @@ def publish_and_compare_digests(
         if theirs.get("worker") is None:  # a supervisor's laptop: it holds every case
             confirmed = theirs.get("high_water", {}).get(session.device_id, 0)
             if isinstance(confirmed, int) and confirmed > int(
-                    session.setting(CONFIRMED_SEQ, "0") or 0):  # fmt: skip
+                session.setting(CONFIRMED_SEQ, "0") or 0
+            ):
                 session.set_setting(CONFIRMED_SEQ, str(confirmed))
         mine = own
         if theirs.get("worker") != own["worker"]:
@@ -552,7 +611,8 @@ def publish_and_compare_digests(
         if theirs.get("format", 1) != DIGEST_FORMAT:
             continue  # worked out another way (an earlier version): not comparable
         if theirs.get("high_water") == mine["high_water"] and (
-            theirs.get("changes"), theirs.get("state")
+            theirs.get("changes"),
+            theirs.get("state"),
         ) != (mine["changes"], mine["state"]):
             differs.append(member.name)
     return tuple(differs)
@@ -651,8 +711,10 @@ class SyncService:
         except TargetUnavailable as error:
             if target.root.exists():
                 raise UserError(str(error)) from None
-            raise UserError(f"The folder {target.root} does not exist: check the path, or "
-                            "plug in the USB stick or connect the share.") from None  # fmt: skip
+            raise UserError(
+                f"The folder {target.root} does not exist: check the path, or "
+                "plug in the USB stick or connect the share."
+            ) from None
         self._app.set_setting(TARGET_SETTING, str(target.root))
         return target
 
@@ -667,8 +729,14 @@ class SyncService:
     def _member(self) -> Member:
         keys = device_keys(self._app)
         worker = self._app.worker
-        return Member(self._app.device_id, worker.id, worker.name, worker.role.value,
-                      keys.age_recipient, keys.verify_key)  # fmt: skip
+        return Member(
+            self._app.device_id,
+            worker.id,
+            worker.name,
+            worker.role.value,
+            keys.age_recipient,
+            keys.verify_key,
+        )
 
     def create_team(self, path: Path | str, recovery_recipient: str) -> Roster:
         """The supervisor makes the team in an empty target: a roster with their own device,
@@ -685,8 +753,7 @@ class SyncService:
         if target.read_roster() is not None:
             raise UserError("This central export already has a team. Join it instead.")
         keys = device_keys(self._app)
-        roster = Roster(uuid7(), 1, keys.verify_key, recovery_recipient.strip(),
-                        (self._member(),))  # fmt: skip
+        roster = Roster(uuid7(), 1, keys.verify_key, recovery_recipient.strip(), (self._member(),))
         try:
             seal(b"check", roster.recipients, keys, self._app.device_id, "check")
         except EnvelopeError as error:
@@ -694,8 +761,9 @@ class SyncService:
         try:
             target.found_team(self._app.device_id)  # a server makes the supervisor's role
         except PermissionError as error:
-            raise UserError(f"The team could not be made on the central server: "
-                            f"{error.strerror}.") from None
+            raise UserError(
+                f"The team could not be made on the central server: {error.strerror}."
+            ) from None
         target.publish_roster(roster.to_json(), sign_roster(roster, keys))
         ensure_recovery_copy(self._app, roster.recovery_recipient)
         self._app.set_setting(PINNED_KEY, keys.verify_key)
@@ -741,8 +809,10 @@ class SyncService:
         ensure_recovery_copy(self._app, roster.recovery_recipient)
         seen = int(self._setting(ROSTER_VERSION) or 0)
         if roster.version < seen:
-            raise UserError("The team roster in the central export is older than one already "
-                            "seen here: it may have been replaced. Ask your supervisor.")
+            raise UserError(
+                "The team roster in the central export is older than one already "
+                "seen here: it may have been replaced. Ask your supervisor."
+            )
         if roster.version > seen:
             self._app.set_setting(ROSTER_VERSION, str(roster.version))
         return roster
@@ -785,9 +855,11 @@ class SyncService:
         try:
             target.admit(device_id)  # a server makes the device's role
         except PermissionError as error:
-            raise UserError(f"The roster names the laptop, but the central server did not let "
-                            f"its role be made ({error.strerror}): ask its administrator "
-                            "(docs/central-server.md).") from None
+            raise UserError(
+                f"The roster names the laptop, but the central server did not let "
+                f"its role be made ({error.strerror}): ask its administrator "
+                "(docs/central-server.md)."
+            ) from None
         return updated
 
     def remove(self, device_id: str) -> Roster:
@@ -799,9 +871,12 @@ class SyncService:
             raise UserError("That device is not in the team.")
         if device_id == self._app.device_id:
             raise UserError("The supervisor's own laptop cannot be removed here.")
-        updated = replace(roster, version=roster.version + 1,
-                          members=tuple(m for m in roster.members if m.device_id != device_id))
-        self._publish(target, updated)  # fmt: skip
+        updated = replace(
+            roster,
+            version=roster.version + 1,
+            members=tuple(m for m in roster.members if m.device_id != device_id),
+        )
+        self._publish(target, updated)
         target.expel(device_id)  # a server disables the device's role
         return updated
 
@@ -819,16 +894,20 @@ class SyncService:
             raise UserError("That device is not in the team.")
         with self._app.db.read() as s:
             if s.get(Worker, member.worker_id) is None:
-                raise UserError("Sync once first: this laptop has not received that worker's "
-                                "record yet.")  # fmt: skip
+                raise UserError(
+                    "Sync once first: this laptop has not received that worker's record yet."
+                )
         promoted = replace(member, role=role.value)
         others = tuple(m for m in roster.members if m.device_id != device_id)
         try:
-            self._publish(target, replace(roster, version=roster.version + 1,
-                                          members=(*others, promoted)))  # fmt: skip
+            self._publish(
+                target, replace(roster, version=roster.version + 1, members=(*others, promoted))
+            )
         except RosterError:
-            raise UserError("Only the supervisor who made the team changes its roster: ask "
-                            "them to promote this member.") from None
+            raise UserError(
+                "Only the supervisor who made the team changes its roster: ask "
+                "them to promote this member."
+            ) from None
         with self._app.db.write() as s:
             worker = s.get(Worker, member.worker_id)
             if worker is not None:
@@ -856,9 +935,11 @@ class SyncService:
         except NotTheExport as error:
             raise UserError(str(error)) from None
         except ServerUnreachable:
-            raise UserError(f"Central server not reachable, "
-                            f"{_waiting(self.waiting_changes())}: the sync carries on when "
-                            "it can.") from None
+            raise UserError(
+                f"Central server not reachable, "
+                f"{_waiting(self.waiting_changes())}: the sync carries on when "
+                "it can."
+            ) from None
         except TargetUnavailable as error:
             raise UserError(f"{error} The sync carries on when it can.") from None
         except OSError as error:  # a full disk, a share gone mid-way, no permission
@@ -883,10 +964,13 @@ class SyncService:
             return SyncResult("no team yet", message="Join or create the team first.")
         if roster.member(self._app.device_id) is None:
             if target.has_request(self._app.device_id):
-                return SyncResult("waiting for approval",
-                                  message="Waiting for the supervisor to approve this laptop.")
-            return SyncResult("not in the team",
-                              message="This laptop is not in the team: nothing is exchanged.")
+                return SyncResult(
+                    "waiting for approval",
+                    message="Waiting for the supervisor to approve this laptop.",
+                )
+            return SyncResult(
+                "not in the team", message="This laptop is not in the team: nothing is exchanged."
+            )
         try:
             own = check_own_folder(self._app, target, roster)
         except AheadOfThisLaptop:  # nothing is sent; its audit head goes out all the same,
@@ -912,8 +996,12 @@ class SyncService:
         if unsent:  # recorded before sending, so it goes out with this sync. Only a sync that
             # sends this laptop's own work is recorded: a received change, or an audit entry
             # going out, would otherwise make every laptop record (and send) a sync each time.
-            record(self._app, AuditAction.SYNCED, None,
-                   f"received {report.applied} changes, sent {unsent} of this laptop's")
+            record(
+                self._app,
+                AuditAction.SYNCED,
+                None,
+                f"received {report.applied} changes, sent {unsent} of this laptop's",
+            )
         rekey_published(self._app, target, roster)  # cases moved, the team changed
         published = export_changes(self._app, target, roster, sent, own.position)
         exchange_heads(self._app, target, roster, device_keys(self._app))
@@ -925,9 +1013,15 @@ class SyncService:
         if erased or report.erased or own.scrub_due:  # (erased outside a sync too)
             scrub_published(self._app, target, roster)
         self.remember_sent(max([own.position, *(item.to_seq for item in published)]))
-        return SyncResult("synced", len(published), report, differs_from=differs,
-                          erased=erased + report.erased, own=own,
-                          ignored=removed_devices(self._app, target, roster))  # fmt: skip
+        return SyncResult(
+            "synced",
+            len(published),
+            report,
+            differs_from=differs,
+            erased=erased + report.erased,
+            own=own,
+            ignored=removed_devices(self._app, target, roster),
+        )
 
     def _run_retention(self, report: ImportReport) -> int:
         """Run the retention rules after a sync when they may say something new: a new day,
@@ -937,8 +1031,14 @@ class SyncService:
         off to the next sync that changes one of these, the next day or the next unlock."""
         retention = RetentionService(self._app)
         policy = retention.policy()
-        key = json.dumps([retention.today().isoformat(), policy.laptop_days,
-                          policy.export_years, self._setting(CONFIRMED_SEQ)])  # fmt: skip
+        key = json.dumps(
+            [
+                retention.today().isoformat(),
+                policy.laptop_days,
+                policy.export_years,
+                self._setting(CONFIRMED_SEQ),
+            ]
+        )
         if key == self._setting(RETENTION_CHECKED) and not report.cases_moved:
             return 0
         erased = retention.run().erased
@@ -948,8 +1048,11 @@ class SyncService:
     def _unpublished(self, last: int, own_work_only: bool = False) -> int:
         """This laptop's changes after ``last`` (its position in the export), leaving out
         its audit entries with ``own_work_only``."""
-        query = select(func.count()).select_from(Change).where(
-            Change.device_id == self._app.device_id, Change.seq > last)
+        query = (
+            select(func.count())
+            .select_from(Change)
+            .where(Change.device_id == self._app.device_id, Change.seq > last)
+        )
         if own_work_only:
             query = query.where(Change.entity != AuditEntry.__tablename__)
         with self._app.db.read() as s:
@@ -975,8 +1078,11 @@ class SyncService:
         with self._app.db.read() as s:  # the worker's own work: audit entries go out unsaid
             return int(
                 s.execute(
-                    select(func.count()).select_from(Change).where(
-                        Change.device_id == self._app.device_id, Change.seq > sent,
+                    select(func.count())
+                    .select_from(Change)
+                    .where(
+                        Change.device_id == self._app.device_id,
+                        Change.seq > sent,
                         Change.entity != AuditEntry.__tablename__,
                     )
                 ).scalar_one()
@@ -999,8 +1105,12 @@ class SyncService:
             names = worker_names(s)
             found = []
             for conflict in s.scalars(select(SyncConflict).order_by(SyncConflict.detected_at)):
-                changes = {c.change_id: c for c in s.scalars(
-                    select(Change).where(Change.change_id.in_(conflict.change_ids)))}  # fmt: skip
+                changes = {
+                    c.change_id: c
+                    for c in s.scalars(
+                        select(Change).where(Change.change_id.in_(conflict.change_ids))
+                    )
+                }
                 person = _person_of(s, conflict.entity, conflict.record_id)
                 mine = (person is not None and person.allocated_worker_id == me.id) or any(
                     c.author_id == me.id for c in changes.values()
@@ -1008,18 +1118,27 @@ class SyncService:
                 if me.role != Role.SUPERVISOR and not mine:
                     continue
                 options = tuple(
-                    ConflictOption(change_id, value, _shown(conflict.field, value, names),
-                                   names.get(changes[change_id].author_id, "Someone"),
-                                   changes[change_id].recorded_at)
-                    for change_id, value in zip(conflict.change_ids, conflict.values,
-                                                strict=True)
+                    ConflictOption(
+                        change_id,
+                        value,
+                        _shown(conflict.field, value, names),
+                        names.get(changes[change_id].author_id, "Someone"),
+                        changes[change_id].recorded_at,
+                    )
+                    for change_id, value in zip(conflict.change_ids, conflict.values, strict=True)
                     if change_id in changes
-                )  # fmt: skip
-                found.append(ConflictView(
-                    conflict.record_id, conflict.entity, conflict.field,
-                    _what(conflict.entity, conflict.field, person), options,
-                    conflict.winner_change_id, conflict.detected_at,
-                ))  # fmt: skip
+                )
+                found.append(
+                    ConflictView(
+                        conflict.record_id,
+                        conflict.entity,
+                        conflict.field,
+                        _what(conflict.entity, conflict.field, person),
+                        options,
+                        conflict.winner_change_id,
+                        conflict.detected_at,
+                    )
+                )
             return found
 
     def resolve(self, record_id: str, field_name: str, change_id: str) -> None:
@@ -1042,17 +1161,28 @@ class SyncService:
 
 
 _FIELD_WORDS = {
-    "status": "status", "allocated_worker_id": "worker", "release_date": "release date",
-    "release_time": "release time", "prison_code": "prison", "iom": "IOM flag",
-    "mappa": "MAPPA flag", "consent_given": "consent", "nomis_number": "prison number",
+    "status": "status",
+    "allocated_worker_id": "worker",
+    "release_date": "release date",
+    "release_time": "release time",
+    "prison_code": "prison",
+    "iom": "IOM flag",
+    "mappa": "MAPPA flag",
+    "consent_given": "consent",
+    "nomis_number": "prison number",
     "crn": "CRN",
-}  # fmt: skip
+}
 _ENTITY_WORDS = {
-    "people": "case", "release_plans": "release plan", "release_plan_items": "release-day item",
-    "referrals": "referral", "follow_up_actions": "follow-up action",
-    "assessments": "assessment", "barriers": "barrier", "workers": "worker",
+    "people": "case",
+    "release_plans": "release plan",
+    "release_plan_items": "release-day item",
+    "referrals": "referral",
+    "follow_up_actions": "follow-up action",
+    "assessments": "assessment",
+    "barriers": "barrier",
+    "workers": "worker",
     "devices": "laptop",
-}  # fmt: skip
+}
 
 
 def _person_of(s: Session, entity: str, record_id: str) -> Person | None:
@@ -1068,7 +1198,7 @@ def _person_of(s: Session, entity: str, record_id: str) -> Person | None:
 
 
 def _what(entity: str, field_name: str, person: Person | None) -> str:
-    """"Prison number (case, SMITH, Testy)", "State (release-day item, SMITH, Testy)"."""
+    """ "Prison number (case, SMITH, Testy)", "State (release-day item, SMITH, Testy)"."""
     words = _FIELD_WORDS.get(field_name, field_name.replace("_", " ")).capitalize()
     kind = _ENTITY_WORDS.get(entity, entity.replace("_", " "))
     if person is None:
@@ -1103,6 +1233,8 @@ def write_recovery_identity(path: Path) -> str:
         raise UserError(f"{path} already exists: choose a new file for the recovery key.")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(f"# RESTART Desktop recovery identity: keep offline\n"
-                     f"# public key: {keys.age_recipient}\n{keys.age_identity}\n")  # fmt: skip
+        handle.write(
+            f"# RESTART Desktop recovery identity: keep offline\n"
+            f"# public key: {keys.age_recipient}\n{keys.age_identity}\n"
+        )
     return keys.age_recipient

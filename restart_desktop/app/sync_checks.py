@@ -28,9 +28,11 @@ def absolute_folder(path: Path) -> Path:
 
 def roster_words(error: RosterError) -> str:
     """Why the roster cannot be trusted, in words, and what to do."""
-    return (f"The team roster in the central export cannot be trusted ({error}): it is "
-            "damaged or was not signed by your team's supervisor. Nothing was exchanged; ask "
-            "your supervisor to check the central export.")  # fmt: skip
+    return (
+        f"The team roster in the central export cannot be trusted ({error}): it is "
+        "damaged or was not signed by your team's supervisor. Nothing was exchanged; ask "
+        "your supervisor to check the central export."
+    )
 
 
 def remember_names(session: AppSession, roster: Roster) -> None:
@@ -50,8 +52,12 @@ def removed_devices(session: AppSession, target: Target, roster: Roster) -> tupl
     names: dict[str, str] = json.loads(session.setting(MEMBER_NAMES, "{}"))
     said = []
     for device in target.devices():
-        if (device == session.device_id or not _DEVICE_ID.fullmatch(device)
-                or roster.member(device) is not None or device in told):  # fmt: skip
+        if (
+            device == session.device_id
+            or not _DEVICE_ID.fullmatch(device)
+            or roster.member(device) is not None
+            or device in told
+        ):
             continue
         with session.db.read() as s:
             peer = s.get(SyncPeer, device)
@@ -60,10 +66,11 @@ def removed_devices(session: AppSession, target: Target, roster: Roster) -> tupl
         if not count:
             continue
         who = f"{names[device]}'s laptop" if device in names else f"the laptop {device}"
-        said.append(f"{count} bundle{'s' if count != 1 else ''} from {who} are ignored: it "
-                    "was removed from the team.")  # fmt: skip
+        said.append(
+            f"{count} bundle{'s' if count != 1 else ''} from {who} are ignored: it "
+            "was removed from the team."
+        )
         told.append(device)
     if said:
         session.set_setting(REMOVED_TOLD, json.dumps(sorted(told)))
     return tuple(said)
-

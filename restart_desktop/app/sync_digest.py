@@ -130,9 +130,15 @@ def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000) -> int:
 
 
 def _take_in_changes(s: Session, cursor: _Cursor, at_most: int, sums: Sums) -> int:
-    new = s.connection().exec_driver_sql(
-        "SELECT rowid, change_id, case_id, entity, record_id FROM changes WHERE rowid > ? "
-        "ORDER BY rowid LIMIT ?", (cursor.rowid, at_most)).all()  # fmt: skip
+    new = (
+        s.connection()
+        .exec_driver_sql(
+            "SELECT rowid, change_id, case_id, entity, record_id FROM changes WHERE rowid > ? "
+            "ORDER BY rowid LIMIT ?",
+            (cursor.rowid, at_most),
+        )
+        .all()
+    )
     if not new:
         return 0
     touched: dict[str, list[str]] = {}
@@ -151,9 +157,13 @@ def _hash_records(s: Session, cursor: _Cursor, at_most: int, sums: Sums) -> int:
     """The next records of the pass from scratch, table by table in id order."""
     while cursor.table < len(_TABLES):
         table = _TABLES[cursor.table]
-        ids = [row[0] for row in s.connection().exec_driver_sql(
-            f'SELECT id FROM "{table}" WHERE id > ? ORDER BY id LIMIT ?',
-            (cursor.after, at_most))]  # fmt: skip
+        ids = [
+            row[0]
+            for row in s.connection().exec_driver_sql(
+                f'SELECT id FROM "{table}" WHERE id > ? ORDER BY id LIMIT ?',
+                (cursor.after, at_most),
+            )
+        ]
         if ids:
             _rehash(s, table, ids, sums)
             cursor.after = ids[-1]
@@ -168,8 +178,9 @@ def _count_changes(s: Session, cursor: _Cursor) -> int:
     an erasure) or more: the changes' totals again from scratch."""
     cursor.counted = True  # every change is taken in by now (this transaction): all count
     held = int(s.execute(select(func.count()).select_from(Change)).scalar_one())
-    counted = s.execute(select(func.sum(SyncDigestTotal.count))
-                        .where(SyncDigestTotal.changes.is_(True))).scalar()  # fmt: skip
+    counted = s.execute(
+        select(func.sum(SyncDigestTotal.count)).where(SyncDigestTotal.changes.is_(True))
+    ).scalar()
     if held == int(counted or 0):
         return 0
     s.execute(delete(SyncDigestTotal).where(SyncDigestTotal.changes.is_(True)))
@@ -188,14 +199,23 @@ def _take_out_erased(s: Session, cursor: _Cursor, sums: Sums) -> int:
     cursor.rowid = min(cursor.rowid, int(erased["rowid"]))
     cases: list[str] = erased["cases"]
     for chunk in batches(cases, _BATCH):
-        s.execute(delete(SyncDigestTotal).where(SyncDigestTotal.changes.is_(True),
-                                                among(SyncDigestTotal.case_key, chunk)))
-        for change_id, case_id in s.execute(select(Change.change_id, Change.case_id).where(
-                among(Change.case_id, chunk), _ROWID <= cursor.rowid)):  # fmt: skip
+        s.execute(
+            delete(SyncDigestTotal).where(
+                SyncDigestTotal.changes.is_(True), among(SyncDigestTotal.case_key, chunk)
+            )
+        )
+        for change_id, case_id in s.execute(
+            select(Change.change_id, Change.case_id).where(
+                among(Change.case_id, chunk), cursor.rowid >= _ROWID
+            )
+        ):
             _count(sums, (case_id or "", True), _parts(change_id.encode()), 1)
         held: dict[str, list[str]] = {}
-        for kind, key in s.execute(select(SyncDigestItem.kind, SyncDigestItem.key)
-                                   .where(among(SyncDigestItem.case_id, chunk))):  # fmt: skip
+        for kind, key in s.execute(
+            select(SyncDigestItem.kind, SyncDigestItem.key).where(
+                among(SyncDigestItem.case_id, chunk)
+            )
+        ):
             held.setdefault(kind, []).append(key)
         for table, ids in held.items():
             _rehash(s, table, sorted(ids), sums)
@@ -218,21 +238,35 @@ def _reading(table: str) -> tuple[str, tuple[Callable[[Any], Any] | None, ...], 
     parsed), and where the case is (-1: none)."""
     columns = _columns(table)
     names = [column.name for column in columns]
-    normal = tuple(_instant if isinstance(column.type, UtcDateTime)
-                   else orjson.loads if isinstance(column.type, JSON) else None
-                   for column in columns)  # fmt: skip
-    case = names.index("id" if table == Person.__tablename__ else "person_id") if (
-        table == Person.__tablename__ or "person_id" in names) else -1  # fmt: skip
+    normal = tuple(
+        _instant
+        if isinstance(column.type, UtcDateTime)
+        else orjson.loads
+        if isinstance(column.type, JSON)
+        else None
+        for column in columns
+    )
+    case = (
+        names.index("id" if table == Person.__tablename__ else "person_id")
+        if (table == Person.__tablename__ or "person_id" in names)
+        else -1
+    )
     listed = ", ".join(f'"{name}"' for name in names)
     query = f'SELECT {listed} FROM "{table}" WHERE id IN (SELECT value FROM json_each(?))'
     return query, normal, case
 
 
-_TAKE_OUT = ("DELETE FROM sync_digest_items WHERE kind = ? AND key IN (SELECT value FROM "
-             "json_each(?)) RETURNING case_id, " + ", ".join(f"h{n}" for n in range(_PARTS)))
-_PUT_IN = ("INSERT INTO sync_digest_items (kind, key, case_id, "
-           + ", ".join(f"h{n}" for n in range(_PARTS)) + ") VALUES (?, ?, ?"
-           + ", ?" * _PARTS + ")")  # fmt: skip
+_TAKE_OUT = (
+    "DELETE FROM sync_digest_items WHERE kind = ? AND key IN (SELECT value FROM "
+    "json_each(?)) RETURNING case_id, " + ", ".join(f"h{n}" for n in range(_PARTS))
+)
+_PUT_IN = (
+    "INSERT INTO sync_digest_items (kind, key, case_id, "
+    + ", ".join(f"h{n}" for n in range(_PARTS))
+    + ") VALUES (?, ?, ?"
+    + ", ?" * _PARTS
+    + ")"
+)
 
 
 def _rehash(s: Session, table: str, ids: Sequence[str], sums: Sums) -> None:
@@ -247,8 +281,10 @@ def _rehash(s: Session, table: str, ids: Sequence[str], sums: Sums) -> None:
             _count(sums, (old[0] or "", False), old[1:], -1)
         items = []
         for row in connection.exec_driver_sql(query, (listed,)):
-            values = [value if convert is None or value is None else convert(value)
-                      for convert, value in zip(normal, row, strict=True)]  # fmt: skip
+            values = [
+                value if convert is None or value is None else convert(value)
+                for convert, value in zip(normal, row, strict=True)
+            ]
             hashed = _parts(prefix + orjson.dumps(values, option=orjson.OPT_SORT_KEYS))
             case = str(row[case_at]) if case_at >= 0 and row[case_at] is not None else ""
             _count(sums, (case, False), hashed, 1)
@@ -266,17 +302,22 @@ def _count(sums: Sums, key: tuple[str, bool], parts: Iterable[int], sign: int) -
         total[n] += sign * part
 
 
-_ADD = ("INSERT INTO sync_digest_totals (case_key, changes, count, "
-        + ", ".join(f"h{n}" for n in range(_PARTS)) + ") VALUES (?, ?, ?" + ", ?" * _PARTS
-        + ") ON CONFLICT (case_key, changes) DO UPDATE SET count = count + excluded.count, "
-        + ", ".join(f"h{n} = h{n} + excluded.h{n}" for n in range(_PARTS)))  # fmt: skip
+_ADD = (
+    "INSERT INTO sync_digest_totals (case_key, changes, count, "
+    + ", ".join(f"h{n}" for n in range(_PARTS))
+    + ") VALUES (?, ?, ?"
+    + ", ?" * _PARTS
+    + ") ON CONFLICT (case_key, changes) DO UPDATE SET count = count + excluded.count, "
+    + ", ".join(f"h{n} = h{n} + excluded.h{n}" for n in range(_PARTS))
+)
 
 
 def _add(s: Session, sums: Sums) -> None:
     """Add the step's sums to the running totals."""
     if sums:
-        s.connection().exec_driver_sql(_ADD, [(case, int(changes), *total) for (case, changes),
-                                              total in sorted(sums.items())])  # fmt: skip
+        s.connection().exec_driver_sql(
+            _ADD, [(case, int(changes), *total) for (case, changes), total in sorted(sums.items())]
+        )
 
 
 def sums(s: Session, cases: Sequence[str] | None) -> tuple[str, str]:
@@ -286,8 +327,9 @@ def sums(s: Session, cases: Sequence[str] | None) -> tuple[str, str]:
     found: dict[bool, int] = {True: 0, False: 0}
 
     def add(*where: Any) -> None:
-        for changes, *parts in s.execute(select(SyncDigestTotal.changes, *totals).where(*where)
-                                         .group_by(SyncDigestTotal.changes)):  # fmt: skip
+        for changes, *parts in s.execute(
+            select(SyncDigestTotal.changes, *totals).where(*where).group_by(SyncDigestTotal.changes)
+        ):
             found[bool(changes)] += sum(int(t) << (32 * n) for n, t in enumerate(parts))
 
     if cases is None:

@@ -51,8 +51,10 @@ def sync_lock(data_folder: Path, wait_seconds: float = 0.0) -> Iterator[None]:
         deadline = time.monotonic() + wait_seconds
         while not _try_lock(fd):
             if time.monotonic() >= deadline:
-                raise SyncBusy("A sync is already running on this laptop: this one did not "
-                               "start. Try again when it has finished.")  # fmt: skip
+                raise SyncBusy(
+                    "A sync is already running on this laptop: this one did not "
+                    "start. Try again when it has finished."
+                )
             time.sleep(_POLL_SECONDS)
         yield  # the lock goes with the descriptor, below, or with the process
     finally:

@@ -89,7 +89,8 @@ def device_keys(session: AppSession) -> DeviceKeys:
 #: full export. ``recorded_at`` is stored as SQLAlchemy's UTC text, "2026-06-10 13:05:00.000000",
 #: and published as ISO with its offset, "2026-06-10T13:05:00+00:00" (``datetime.isoformat``:
 #: no fraction when it is 0); a value stored otherwise comes out null, worked out in Python.
-_PUBLISHED = literal_column("""json_object(
+_PUBLISHED = literal_column(
+    """json_object(
     'author_id', author_id, 'base_change_id', base_change_id,
     'bases', CASE WHEN bases IS NOT NULL AND bases != 'null' THEN json(bases)
                   WHEN base_change_id IS NOT NULL THEN json_array(base_change_id)
@@ -99,7 +100,9 @@ _PUBLISHED = literal_column("""json_object(
     'recorded_at', CASE WHEN length(recorded_at) = 26 AND substr(recorded_at, 11, 1) = ' '
         THEN substr(recorded_at, 1, 10) || 'T' || CASE WHEN substr(recorded_at, 20) = '.000000'
             THEN substr(recorded_at, 12, 8) ELSE substr(recorded_at, 12) END || '+00:00' END,
-    'seq', seq)""", String)  # fmt: skip
+    'seq', seq)""",
+    String,
+)
 
 
 class Line(NamedTuple):
@@ -114,26 +117,41 @@ class Line(NamedTuple):
 
 def _held(s: Session, device: str, first: int, last: int) -> dict[int, Line]:
     """This device's changes held from ``first`` to ``last`` as published, by sequence."""
-    query = select(Change.seq, Change.case_id, Change.entity, _PUBLISHED,
-                   type_coerce(Change.recorded_at, String)).where(
-        Change.device_id == device, Change.seq.between(first, last))  # fmt: skip
+    query = select(
+        Change.seq,
+        Change.case_id,
+        Change.entity,
+        _PUBLISHED,
+        type_coerce(Change.recorded_at, String),
+    ).where(Change.device_id == device, Change.seq.between(first, last))
     held: dict[int, Line] = {}
     for seq, case_id, entity, line, stored_at in s.execute(query):
         text = line.encode()
         if b'"recorded_at":null' in text:  # stored otherwise: its time worked out here
             change = orjson.loads(text)
-            change["recorded_at"] = dt.datetime.fromisoformat(stored_at).replace(
-                tzinfo=dt.UTC).isoformat()  # stored as UTC (store.types.UtcDateTime)
+            change["recorded_at"] = (
+                dt.datetime.fromisoformat(stored_at).replace(tzinfo=dt.UTC).isoformat()
+            )  # stored as UTC (store.types.UtcDateTime)
             text = orjson.dumps(change, option=orjson.OPT_SORT_KEYS)
         held[seq] = Line(seq, case_id, entity, text)
     return held
 
 
 def _stub(device: str, seq: int, hlc: str) -> Line:
-    stub = {"change_id": f"{device}:{seq}", "device_id": device, "seq": seq,
-            "entity": ERASED_ENTITY, "record_id": "", "case_id": None, "base_change_id": None,
-            "bases": [], "hlc": hlc, "author_id": "", "fields": {},
-            "recorded_at": to_json_value(utcnow())}  # fmt: skip
+    stub = {
+        "change_id": f"{device}:{seq}",
+        "device_id": device,
+        "seq": seq,
+        "entity": ERASED_ENTITY,
+        "record_id": "",
+        "case_id": None,
+        "base_change_id": None,
+        "bases": [],
+        "hlc": hlc,
+        "author_id": "",
+        "fields": {},
+        "recorded_at": to_json_value(utcnow()),
+    }
     return Line(seq, None, ERASED_ENTITY, orjson.dumps(stub, option=orjson.OPT_SORT_KEYS))
 
 
@@ -143,8 +161,13 @@ def lines_in(s: Session, device: str, first: int, last: int, stubs_upto: int = 0
     as a stub: its place in the sequence only; so is any change not held up to
     ``stubs_upto`` (already published once, and erased since)."""
     held = _held(s, device, first, last)
-    erased = dict(s.execute(select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
-        SyncErasedSeq.seq.between(first, last))).all())  # fmt: skip
+    erased = dict(
+        s.execute(
+            select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
+                SyncErasedSeq.seq.between(first, last)
+            )
+        ).all()
+    )
     lines: list[Line] = []
     for seq in range(first, last + 1):
         if seq in held:
@@ -186,8 +209,14 @@ def _record(session: AppSession, items: Sequence[tuple[Published, int]]) -> None
         return
     with session.db.write() as s:
         for item, size in items:
-            s.merge(SyncPublished(from_seq=item.from_seq, to_seq=item.to_seq,
-                                  generation=item.generation, size=size))  # fmt: skip
+            s.merge(
+                SyncPublished(
+                    from_seq=item.from_seq,
+                    to_seq=item.to_seq,
+                    generation=item.generation,
+                    size=size,
+                )
+            )
 
 
 def _set_aside(session: AppSession, target: Target, item: Published, reason: str) -> None:
@@ -197,8 +226,9 @@ def _set_aside(session: AppSession, target: Target, item: Published, reason: str
     folder = session.paths.quarantine / item.device_id
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for name, data in zip((item.name, item.name.replace(".age", ".sig")),
-                              target.read_parts(item), strict=True):  # fmt: skip
+        for name, data in zip(
+            (item.name, item.name.replace(".age", ".sig")), target.read_parts(item), strict=True
+        ):
             if data is not None:
                 write_atomically(folder / name, data)
         write_atomically(folder / (item.name + ".reason.txt"), (reason + "\n").encode())
@@ -215,8 +245,11 @@ def _ever_written(session: AppSession) -> tuple[int, int, bool]:
         own = s.execute(select(func.max(Change.seq)).where(Change.device_id == device)).scalar()
         erased = s.execute(select(func.max(SyncErasedSeq.seq))).scalar()
         recorded = s.execute(select(func.max(SyncPublished.to_seq))).scalar()
-    return (max(int(own or 0), int(erased or 0), int(recorded or 0)), int(recorded or 0),
-            erased is not None)
+    return (
+        max(int(own or 0), int(erased or 0), int(recorded or 0)),
+        int(recorded or 0),
+        erased is not None,
+    )
 
 
 def check_own_folder(
@@ -228,8 +261,9 @@ def check_own_folder(
     device, keys = session.device_id, device_keys(session)
     ever, recorded_upto, scrub_due = _ever_written(session)
     with session.db.read() as s:
-        rows = s.execute(select(SyncPublished.from_seq, SyncPublished.to_seq,
-                                SyncPublished.generation))  # fmt: skip
+        rows = s.execute(
+            select(SyncPublished.from_seq, SyncPublished.to_seq, SyncPublished.generation)
+        )
         recorded = {(row.from_seq, row.to_seq): row.generation for row in rows}
     valid: list[Published] = []
     found: list[tuple[Published, int]] = []
@@ -246,8 +280,10 @@ def check_own_folder(
                 raise EnvelopeError("no signature")
             verify(ciphertext, signature, keys.verify_key, device, item.name)
         except EnvelopeError:
-            reason = (f"{item.name} in this laptop's folder of the central export is not "
-                      "a bundle this laptop signed: set aside, it does not count.")
+            reason = (
+                f"{item.name} in this laptop's folder of the central export is not "
+                "a bundle this laptop signed: set aside, it does not count."
+            )
             _set_aside(session, target, item, reason)
             set_aside.append(item.name)
             continue
@@ -265,16 +301,18 @@ def check_own_folder(
     again: list[Published] = []
     if roster is not None:
         for first, last in _uncovered(valid, max(position, recorded_upto)):
-            again += _publish_range(session, target, roster, first, last,
-                                    stubs_upto=recorded_upto)  # fmt: skip
+            again += _publish_range(session, target, roster, first, last, stubs_upto=recorded_upto)
         position = max([position, *(item.to_seq for item in again)])
         present = {(item.from_seq, item.to_seq) for item in (*valid, *again)}
         gone = [span for span in recorded if span not in present]
         if gone:  # superseded by bundles over the same changes
             with session.db.write() as s:
                 for first, last in gone:
-                    s.execute(delete(SyncPublished).where(SyncPublished.from_seq == first,
-                                                          SyncPublished.to_seq == last))
+                    s.execute(
+                        delete(SyncPublished).where(
+                            SyncPublished.from_seq == first, SyncPublished.to_seq == last
+                        )
+                    )
     republished = len(again)
     return OwnFolder(position, tuple(set_aside), republished, scrub_due)
 
@@ -291,15 +329,21 @@ def _uncovered(valid: Sequence[Published], upto: int) -> list[tuple[int, int]]:
     return gaps
 
 
-def _publish_range(session: AppSession, target: Target, roster: Roster,
-                   first: int, last: int, stubs_upto: int) -> list[Published]:  # fmt: skip
+def _publish_range(
+    session: AppSession, target: Target, roster: Roster, first: int, last: int, stubs_upto: int
+) -> list[Published]:
     """Publish this laptop's changes ``first`` to ``last`` again, in bundles of at most
     MAX_CHANGES_PER_BUNDLE; returns the bundles published."""
     published: list[Published] = []
     while first <= last:
         with session.db.read() as s:
-            lines = lines_in(s, session.device_id, first,
-                             min(last, first + MAX_CHANGES_PER_BUNDLE - 1), stubs_upto)
+            lines = lines_in(
+                s,
+                session.device_id,
+                first,
+                min(last, first + MAX_CHANGES_PER_BUNDLE - 1),
+                stubs_upto,
+            )
         if not lines:
             break
         published.append(_publish(session, target, roster, lines))
@@ -307,25 +351,36 @@ def _publish_range(session: AppSession, target: Target, roster: Roster,
     return published
 
 
-def _audiences(session: AppSession, team: TeamAudiences,
-               lines: Sequence[Line]) -> dict[int, Audience]:  # fmt: skip
+def _audiences(
+    session: AppSession, team: TeamAudiences, lines: Sequence[Line]
+) -> dict[int, Audience]:
     """Sequence -> the devices entitled to that change, by this laptop's case index now."""
     cases = sorted({line.case_id for line in lines if line.case_id})
     known: dict[str, CaseAudience] = {}
-    columns = (SyncCaseIndex.case_id, SyncCaseIndex.created_by,
-               SyncCaseIndex.allocated_worker_id, SyncCaseIndex.shared_with)  # fmt: skip
+    columns = (
+        SyncCaseIndex.case_id,
+        SyncCaseIndex.created_by,
+        SyncCaseIndex.allocated_worker_id,
+        SyncCaseIndex.shared_with,
+    )
     with session.db.read() as s:  # plain rows: this runs for every bundle published
         for start in range(0, len(cases), 500):
-            for row in s.execute(select(*columns).where(
-                    SyncCaseIndex.case_id.in_(cases[start : start + 500]))):  # fmt: skip
-                known[row.case_id] = CaseAudience(row.created_by, row.allocated_worker_id,
-                                                  tuple(row.shared_with or ()))  # fmt: skip
+            for row in s.execute(
+                select(*columns).where(SyncCaseIndex.case_id.in_(cases[start : start + 500]))
+            ):
+                known[row.case_id] = CaseAudience(
+                    row.created_by, row.allocated_worker_id, tuple(row.shared_with or ())
+                )
     # The writing laptop can always open its own changes again: a case erased from it and
     # come back brings back what it wrote itself, which no other laptop may publish.
     own = frozenset({session.device_id}) & team.everyone
-    return {line.seq: own | team.of_change(line.case_id, line.entity,
-                                           known.get(line.case_id) if line.case_id else None)
-            for line in lines}  # fmt: skip
+    return {
+        line.seq: own
+        | team.of_change(
+            line.case_id, line.entity, known.get(line.case_id) if line.case_id else None
+        )
+        for line in lines
+    }
 
 
 @dataclass(frozen=True)
@@ -341,8 +396,13 @@ class _Sealed:
     signature: bytes
 
 
-def _seal(session: AppSession, keys: DeviceKeys, team: TeamAudiences, lines: Sequence[Line],
-          generation: int = 1) -> _Sealed:  # fmt: skip
+def _seal(
+    session: AppSession,
+    keys: DeviceKeys,
+    team: TeamAudiences,
+    lines: Sequence[Line],
+    generation: int = 1,
+) -> _Sealed:
     """Changes ``lines`` (consecutive, of this device) as a format 3 bundle: one part per
     audience, each encrypted to its devices and the recovery identity and signed, then the
     manifest listing them, encrypted to every member and signed."""
@@ -359,19 +419,37 @@ def _seal(session: AppSession, keys: DeviceKeys, team: TeamAudiences, lines: Seq
     parts: list[tuple[str, bytes, bytes]] = []
     for audience, members in sorted(groups.items(), key=lambda item: sorted(item[0])):
         seqs = [line.seq for line in members]
-        ciphertext = encrypt(encode_part_lines(device, HEAD_REVISION, first, final, seqs,
-                                               [line.text for line in members]),
-                             team.age_recipients(audience))  # fmt: skip
+        ciphertext = encrypt(
+            encode_part_lines(
+                device, HEAD_REVISION, first, final, seqs, [line.text for line in members]
+            ),
+            team.age_recipients(audience),
+        )
         part = part_name(name, ciphertext)
         parts.append((part, ciphertext, sign(ciphertext, keys, device, part)))
-        entries.append(PartEntry(part, tuple(sorted(audience)), runs_of(seqs), len(members),
-                                 hashlib.sha256(ciphertext).hexdigest()))  # fmt: skip
-    routes = [route for route in (route_of(orjson.loads(line.text)) for line in lines
-                                  if line.entity in ROUTE_KINDS) if route is not None]  # fmt: skip
-    ciphertext = encrypt(encode_manifest(device, HEAD_REVISION, first, final, entries, routes),
-                         team.age_recipients(team.everyone))  # fmt: skip
-    return _Sealed(first, final, generation, tuple(parts), ciphertext,
-                   sign(ciphertext, keys, device, name))  # fmt: skip
+        entries.append(
+            PartEntry(
+                part,
+                tuple(sorted(audience)),
+                runs_of(seqs),
+                len(members),
+                hashlib.sha256(ciphertext).hexdigest(),
+            )
+        )
+    routes = [
+        route
+        for route in (
+            route_of(orjson.loads(line.text)) for line in lines if line.entity in ROUTE_KINDS
+        )
+        if route is not None
+    ]
+    ciphertext = encrypt(
+        encode_manifest(device, HEAD_REVISION, first, final, entries, routes),
+        team.age_recipients(team.everyone),
+    )
+    return _Sealed(
+        first, final, generation, tuple(parts), ciphertext, sign(ciphertext, keys, device, name)
+    )
 
 
 def _write(target: Target, keys: DeviceKeys, device: str, sealed: _Sealed) -> Published:
@@ -387,12 +465,20 @@ def _write(target: Target, keys: DeviceKeys, device: str, sealed: _Sealed) -> Pu
         return True
 
     target.publish_parts(device, sealed.parts)  # all of them before the manifest
-    return target.publish(device, sealed.first, sealed.final, sealed.ciphertext,
-                          sealed.signature, sealed.generation, intact)  # fmt: skip
+    return target.publish(
+        device,
+        sealed.first,
+        sealed.final,
+        sealed.ciphertext,
+        sealed.signature,
+        sealed.generation,
+        intact,
+    )
 
 
-def _publish(session: AppSession, target: Target, roster: Roster,
-             lines: Sequence[Line], generation: int = 1) -> Published:  # fmt: skip
+def _publish(
+    session: AppSession, target: Target, roster: Roster, lines: Sequence[Line], generation: int = 1
+) -> Published:
     keys = device_keys(session)
     sealed = _seal(session, keys, TeamAudiences.of(roster), lines, generation)
     item = _write(target, keys, session.device_id, sealed)
@@ -450,8 +536,10 @@ def export_changes(
                 landed()
                 if sealed is None:
                     return published
-                writing, size = pool.submit(_write, target, keys, device, sealed), len(
-                    sealed.ciphertext)  # fmt: skip
+                writing, size = (
+                    pool.submit(_write, target, keys, device, sealed),
+                    len(sealed.ciphertext),
+                )
                 last = sealed.final
         finally:
             if writing is not None:  # stopped (cancelled, an error): let it land, then record
@@ -462,16 +550,16 @@ def export_changes(
             _record(session, unrecorded)
 
 
-def _republish(session: AppSession, target: Target, item: Published,
-               roster: Roster) -> bool:  # fmt: skip
+def _republish(session: AppSession, target: Target, item: Published, roster: Roster) -> bool:
     """Publish a bundle of this laptop again as the next generation (from the changes held
     now: a change of a case erased since, as a stub), and retire the older one once the new
     one is complete. False (and nothing done) when this laptop does not hold the whole range
     (a restored copy?): not its to redo."""
     with session.db.read() as s:
         ours = s.get(SyncPublished, (item.from_seq, item.to_seq)) is not None
-        lines = lines_in(s, item.device_id, item.from_seq, item.to_seq,
-                         stubs_upto=item.to_seq if ours else 0)  # fmt: skip
+        lines = lines_in(
+            s, item.device_id, item.from_seq, item.to_seq, stubs_upto=item.to_seq if ours else 0
+        )
     if len(lines) != item.to_seq - item.from_seq + 1:
         return False
     _publish(session, target, roster, lines, item.generation + 1)
@@ -489,9 +577,11 @@ def scrub_published(session: AppSession, target: Target, roster: Roster) -> int:
     if not pending:
         return 0
     device = session.device_id
-    count = sum(_republish(session, target, item, roster)
-                for item in target.published(device)
-                if any(item.from_seq <= seq <= item.to_seq for seq in pending))  # fmt: skip
+    count = sum(
+        _republish(session, target, item, roster)
+        for item in target.published(device)
+        if any(item.from_seq <= seq <= item.to_seq for seq in pending)
+    )
     # Done with every one published by now (in a bundle published again, as a stub, or in a
     # bundle that is not this laptop's to redo); the later ones go out as stubs.
     last = target.last_published_seq(device)
@@ -502,9 +592,16 @@ def scrub_published(session: AppSession, target: Target, roster: Roster) -> int:
 
 def _team_fingerprint(roster: Roster) -> str:
     """What the audiences of this laptop's bundles depend on in the roster."""
-    return json.dumps({"format": 3, "recovery": roster.recovery_recipient, "members": sorted(
-        [m.device_id, m.worker_id, m.role, m.age_recipient] for m in roster.members)},
-        sort_keys=True)  # fmt: skip
+    return json.dumps(
+        {
+            "format": 3,
+            "recovery": roster.recovery_recipient,
+            "members": sorted(
+                [m.device_id, m.worker_id, m.role, m.age_recipient] for m in roster.members
+            ),
+        },
+        sort_keys=True,
+    )
 
 
 def rekey_published(session: AppSession, target: Target, roster: Roster) -> int:
@@ -527,9 +624,14 @@ def rekey_published(session: AppSession, target: Target, roster: Roster) -> int:
         seqs: set[int] = set()
         with session.db.read() as s:
             for start in range(0, len(moved), 500):
-                seqs.update(s.scalars(select(Change.seq).where(
-                    Change.device_id == device,
-                    Change.case_id.in_(moved[start : start + 500]))))  # fmt: skip
+                seqs.update(
+                    s.scalars(
+                        select(Change.seq).where(
+                            Change.device_id == device,
+                            Change.case_id.in_(moved[start : start + 500]),
+                        )
+                    )
+                )
         if seqs:
             ordered = sorted(seqs)
             for item in target.published(device):
@@ -539,6 +641,9 @@ def rekey_published(session: AppSession, target: Target, roster: Roster) -> int:
     if moved:
         with session.db.write() as s:
             for start in range(0, len(moved), 500):
-                s.execute(delete(SyncAudienceMove).where(
-                    SyncAudienceMove.case_id.in_(moved[start : start + 500])))  # fmt: skip
+                s.execute(
+                    delete(SyncAudienceMove).where(
+                        SyncAudienceMove.case_id.in_(moved[start : start + 500])
+                    )
+                )
     return count

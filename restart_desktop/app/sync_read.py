@@ -28,8 +28,9 @@ class Received:
     parts: tuple[str, ...] = ()  # the parts addressed to this laptop (format 3)
 
 
-def read_bundle(target: Target, member: Member, item: Published, keys: DeviceKeys,
-                device_id: str) -> Received:  # fmt: skip
+def read_bundle(
+    target: Target, member: Member, item: Published, keys: DeviceKeys, device_id: str
+) -> Received:
     """Verify and decrypt a published bundle (in memory), and of a format 3 one the parts
     addressed to ``device_id``; BundleError or EnvelopeError say why it is refused."""
     ciphertext, signature = target.read(item)
@@ -39,7 +40,9 @@ def read_bundle(target: Target, member: Member, item: Published, keys: DeviceKey
     if manifest is None:
         return Received(decode_bundle(plain))
     if (manifest.device_id, manifest.from_seq, manifest.to_seq) != (
-        member.device_id, item.from_seq, item.to_seq
+        member.device_id,
+        item.from_seq,
+        item.to_seq,
     ):
         raise BundleError("the bundle is not what its file name says")
     changes: list[Mapping[str, Any]] = []
@@ -54,10 +57,12 @@ def read_bundle(target: Target, member: Member, item: Published, keys: DeviceKey
         if hashlib.sha256(data).hexdigest() != entry.sha256:
             raise BundleError(f"its part {entry.name} is not the one its manifest lists")
         verify(data, part_signature, member.verify_key, member.device_id, entry.name)
-        changes += decode_part(open_sealed(data, keys), member.device_id, entry,
-                               manifest.from_seq, manifest.to_seq)  # fmt: skip
+        changes += decode_part(
+            open_sealed(data, keys), member.device_id, entry, manifest.from_seq, manifest.to_seq
+        )
         opened.append(entry.name)
     changes.sort(key=lambda change: int(change["seq"]))
-    bundle = Bundle(manifest.device_id, manifest.from_seq, manifest.to_seq, manifest.schema,
-                    tuple(changes))  # fmt: skip
+    bundle = Bundle(
+        manifest.device_id, manifest.from_seq, manifest.to_seq, manifest.schema, tuple(changes)
+    )
     return Received(bundle, manifest.routes, tuple(opened))

@@ -22,8 +22,11 @@ from restart_desktop.store.models import TeamDetails
 TEAM_DETAILS_ID = "team-details"  # one record: the same id on every laptop
 TEAM_CONTACT = "RESTART team"  # the sheet's contact that the team's own number replaces
 MAX_CONTACT_LENGTH = 300
-_LABELS = {"phone": "team phone number", "phone_when": "when the team answers",
-           "service_contacts": "service contacts"}  # fmt: skip
+_LABELS = {
+    "phone": "team phone number",
+    "phone_when": "when the team answers",
+    "service_contacts": "service contacts",
+}
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,9 @@ def sheet_contacts(
     shown = []
     for contact in contacts:
         if contact.name == TEAM_CONTACT and details.phone.strip():
-            contact = SheetContact(contact.name, details.phone.strip(),
-                                   details.phone_when.strip() or contact.when)  # fmt: skip
+            contact = SheetContact(
+                contact.name, details.phone.strip(), details.phone_when.strip() or contact.when
+            )
         if example_numbers(contact.phone) or is_example(contact.phone):
             continue
         shown.append(contact)
@@ -74,13 +78,22 @@ def examples_in_use(reference: ReferenceData, details: TeamDetailsFields) -> lis
     for contact in reference.default_checklist.contacts:
         own = contact.name == TEAM_CONTACT and details.phone.strip()
         if not own and is_example(contact.phone):
-            found.append(f"the release-day sheet's number for {contact.name} (not printed "
-                         "until a supervisor sets it)")  # fmt: skip
-    services = [s.organisation + ": " + s.service for s in reference.services
-                if is_example(service_with_team_contact(s, details).contact)]  # fmt: skip
+            found.append(
+                f"the release-day sheet's number for {contact.name} (not printed "
+                "until a supervisor sets it)"
+            )
+    services = [
+        s.organisation + ": " + s.service
+        for s in reference.services
+        if is_example(service_with_team_contact(s, details).contact)
+    ]
     if services:
-        found.append(f"{len(services)} services' contacts in the directory ("
-                     + "; ".join(services[:3]) + ("…" if len(services) > 3 else "") + ")")
+        found.append(
+            f"{len(services)} services' contacts in the directory ("
+            + "; ".join(services[:3])
+            + ("…" if len(services) > 3 else "")
+            + ")"
+        )
     return found
 
 
@@ -106,25 +119,33 @@ class TeamDetailsService:
             raise UserError("Only a supervisor changes the team's details.")
         problems: dict[str, str] = {}
         if example_numbers(fields.phone):
-            problems["phone"] = ("That is an example number (it does not connect): enter the "
-                                 "team's own.")  # fmt: skip
+            problems["phone"] = (
+                "That is an example number (it does not connect): enter the team's own."
+            )
         if len(fields.phone) > 64:
             problems["phone"] = "Keep the number under 64 characters."
         known = {service.code for service in self._reference.services}
-        contacts = {code: text.strip() for code, text in fields.service_contacts.items()
-                    if code in known and text.strip()}  # fmt: skip
+        contacts = {
+            code: text.strip()
+            for code, text in fields.service_contacts.items()
+            if code in known and text.strip()
+        }
         for code, text in contacts.items():
             if len(text) > MAX_CONTACT_LENGTH:
                 problems[code] = f"Keep a contact under {MAX_CONTACT_LENGTH} characters."
         if problems:
             raise ValidationFailed(problems)
-        typed = {"phone": fields.phone.strip(), "phone_when": fields.phone_when.strip(),
-                 "service_contacts": contacts}  # fmt: skip
+        typed = {
+            "phone": fields.phone.strip(),
+            "phone_when": fields.phone_when.strip(),
+            "service_contacts": contacts,
+        }
         with self._db.write() as s:
             row = s.get(TeamDetails, TEAM_DETAILS_ID)
             if row is None:
                 s.add(TeamDetails(id=TEAM_DETAILS_ID, **typed))
                 return
-            for name in edited_fields(s, row, base, typed, lambda n: _LABELS.get(n, n),
-                                      lambda _name, value: words(value)):  # fmt: skip
+            for name in edited_fields(
+                s, row, base, typed, lambda n: _LABELS.get(n, n), lambda _name, value: words(value)
+            ):
                 setattr(row, name, typed[name])

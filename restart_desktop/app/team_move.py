@@ -71,8 +71,10 @@ def move_team(source_where: str, destination_where: str) -> Moved:
     except TargetUnavailable as error:
         raise UserError(str(error)) from None
     except OSError as error:
-        raise UserError(f"The move stopped ({error.strerror or error}). Nothing in the "
-                        "source was changed; run the same move again to finish it.") from None
+        raise UserError(
+            f"The move stopped ({error.strerror or error}). Nothing in the "
+            "source was changed; run the same move again to finish it."
+        ) from None
     finally:
         source.close()
         destination.close()
@@ -97,12 +99,14 @@ def _move(source: Target, destination: Target) -> Moved:
     devices = source.devices()
     for device in devices:
         for names in batches(source.part_names(device), _PARTS_AT_A_TIME):  # not all in memory
-            destination.publish_parts(device, [(name, *source.read_part(device, name))
-                                               for name in names])  # fmt: skip
+            destination.publish_parts(
+                device, [(name, *source.read_part(device, name)) for name in names]
+            )
         for item in source.bundle_files(device):
             ciphertext, signature = source.read(item)
-            destination.publish(device, item.from_seq, item.to_seq, ciphertext, signature,
-                                item.generation)  # fmt: skip
+            destination.publish(
+                device, item.from_seq, item.to_seq, ciphertext, signature, item.generation
+            )
             bundles += 1
         for name in DEVICE_FILES:
             found = source.read_file(device, name)
@@ -117,8 +121,9 @@ def _move(source: Target, destination: Target) -> Moved:
         else:
             destination.file_request(device_id, data)
     if isinstance(destination, PostgresTarget):
-        founder = next((m.device_id for m in roster.members
-                        if m.verify_key == roster.supervisor_key), None)  # fmt: skip
+        founder = next(
+            (m.device_id for m in roster.members if m.verify_key == roster.supervisor_key), None
+        )
         destination.adopt([m.device_id for m in roster.members], founder)
     if there is None:  # a server's last: it is a team from now
         destination.publish_roster(*roster_pair)

@@ -49,14 +49,19 @@ class EditBase:
         return EditBase(clashed.version, loaded)
 
     @classmethod
-    def between(cls, version: str | None, loaded: Any, typed: Any,
-                names: Iterable[str]) -> EditBase:  # fmt: skip
+    def between(
+        cls, version: str | None, loaded: Any, typed: Any, names: Iterable[str]
+    ) -> EditBase:
         """The base of an edit from two objects with the same attributes: the values the form
         loaded and the values now in it; a field counts as changed when the two differ."""
-        return cls(version, {
-            name: getattr(loaded, name) for name in names
-            if to_json_value(getattr(loaded, name)) != to_json_value(getattr(typed, name))
-        })  # fmt: skip
+        return cls(
+            version,
+            {
+                name: getattr(loaded, name)
+                for name in names
+                if to_json_value(getattr(loaded, name)) != to_json_value(getattr(typed, name))
+            },
+        )
 
 
 def same(one: Any, other: Any) -> bool:
@@ -113,8 +118,11 @@ def check_edit(
         if now == to_json_value(loaded) or now == to_json_value(mine.get(name, loaded)):
             continue  # nobody else changed it, or both made the same change
         by, at = last_set(s, record.id, name)
-        clashes.append(Clash(name, label(name), shown(name, mine.get(name)),
-                             shown(name, stored), stored, by, at))  # fmt: skip
+        clashes.append(
+            Clash(
+                name, label(name), shown(name, mine.get(name)), shown(name, stored), stored, by, at
+            )
+        )
     if clashes:
         raise EditClashed(clashes, record.last_change_id)
 
@@ -134,8 +142,14 @@ def edited_fields(
         return set(typed)
     names = {n for n in base.changed if n in typed and not same(base.loaded[n], typed[n])}
     if record is not None:
-        check_edit(s, record, EditBase(base.version, {n: base.loaded[n] for n in names}),
-                   typed, label, shown)  # fmt: skip
+        check_edit(
+            s,
+            record,
+            EditBase(base.version, {n: base.loaded[n] for n in names}),
+            typed,
+            label,
+            shown,
+        )
     return names
 
 

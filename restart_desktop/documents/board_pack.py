@@ -48,12 +48,12 @@ def pack_name(figures: Figures) -> str:
     return f"board-pack-{figures.period.start.isoformat()}-to-{figures.period.end.isoformat()}"
 
 
-def bars_of(table: Table, suppress: bool,
-            texts: list[list[str]] | None = None) -> tuple[Bar, ...]:  # fmt: skip
+def bars_of(table: Table, suppress: bool, texts: list[list[str]] | None = None) -> tuple[Bar, ...]:
     """The table's first column against its first figure, leaving out the total row (a
     table of one row: each of its figures); a suppressed value is written as shown ("<5",
     "[c]") with no bar (its length would tell the number). ``texts``: the table's cells as
     disclosure control shows them (a board pack)."""
+
     def text(r: int, c: int) -> str:
         return texts[r][c] if texts is not None else shown(table.rows[r][c], suppress)
 
@@ -64,10 +64,11 @@ def bars_of(table: Table, suppress: bool,
         (row,) = table.rows
         return tuple(
             Bar(column, value(0, c), text(0, c))
-            for c, (column, cell) in enumerate(zip(table.columns[1:], row[1:], strict=True),
-                                               start=1)
+            for c, (column, cell) in enumerate(
+                zip(table.columns[1:], row[1:], strict=True), start=1
+            )
             if number(cell) is not None or isinstance(cell, Count)
-        )  # fmt: skip
+        )
     bars = []
     for r, row in enumerate(table.rows):
         label = shown(row[0], False)
@@ -85,8 +86,9 @@ def _csv(header: tuple[str, ...], rows: list[list[str]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def pack_html(figures: Figures, programme: str,
-              disclosed: Disclosed | None = None) -> tuple[str, dict[str, QImage]]:  # fmt: skip
+def pack_html(
+    figures: Figures, programme: str, disclosed: Disclosed | None = None
+) -> tuple[str, dict[str, QImage]]:
     """The PDF's content, suppressed, and the chart pictures it names."""
     disclosed = disclosed or disclose(figures, PACK_TOTALS)
     images: dict[str, QImage] = {}
@@ -99,8 +101,10 @@ def pack_html(figures: Figures, programme: str,
         "<h2>Summary</h2><table border='1' cellpadding='4' cellspacing='0'>",
     ]
     for metric, text in disclosed.summary:
-        parts.append(f"<tr><td>{html.escape(summary_label(metric))}</td>"
-                     f"<td align='right'>{html.escape(text)}</td></tr>")  # fmt: skip
+        parts.append(
+            f"<tr><td>{html.escape(summary_label(metric))}</td>"
+            f"<td align='right'>{html.escape(text)}</td></tr>"
+        )
     parts.append("</table>")
     for table in figures.tables:
         parts.append(f"<h2>{html.escape(table.title)}</h2>")
@@ -126,8 +130,9 @@ def pack_html(figures: Figures, programme: str,
     return "".join(parts), images
 
 
-def write_board_pack(figures: Figures, folder: Path, programme: str,
-                     progress: Progress | None = None) -> list[Path]:  # fmt: skip
+def write_board_pack(
+    figures: Figures, folder: Path, programme: str, progress: Progress | None = None
+) -> list[Path]:
     """Write the pack into ``folder`` (made if missing); returns the files written. Every
     figure goes through disclosure control (``domain.disclosure``) first."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,8 +150,9 @@ def write_board_pack(figures: Figures, folder: Path, programme: str,
             progress(index, steps)
     content, images = pack_html(figures, programme, disclosed)
     pdf = folder / f"{pack_name(figures)}.pdf"
-    write_html_pdf(content, pdf, f"{programme}: board pack, {figures.period.label}",
-                   body_pt=10, images=images)  # fmt: skip
+    write_html_pdf(
+        content, pdf, f"{programme}: board pack, {figures.period.label}", body_pt=10, images=images
+    )
     written.append(pdf)
     if progress:
         progress(steps, steps)

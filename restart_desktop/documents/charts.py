@@ -23,9 +23,14 @@ from restart_desktop.domain.outcomes import HIGHEST, LOWEST
 # Okabe-Ito colours, dark enough on white.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#56B4E9")
 DASHES = (
-    Qt.PenStyle.SolidLine, Qt.PenStyle.DashLine, Qt.PenStyle.DotLine, Qt.PenStyle.DashDotLine,
-    Qt.PenStyle.SolidLine, Qt.PenStyle.DashDotDotLine, Qt.PenStyle.DashLine,
-)  # fmt: skip
+    Qt.PenStyle.SolidLine,
+    Qt.PenStyle.DashLine,
+    Qt.PenStyle.DotLine,
+    Qt.PenStyle.DashDotLine,
+    Qt.PenStyle.SolidLine,
+    Qt.PenStyle.DashDotDotLine,
+    Qt.PenStyle.DashLine,
+)
 EXPORT_SIZE = QSize(1200, 900)
 
 
@@ -69,9 +74,11 @@ class Picture:
         if self.title:
             _font(painter, 11, bold=True)
             painter.setPen(QColor("#000000"))
-            painter.drawText(QRectF(10, 4, area.width() - 20, 24),
-                             int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                             self.title)  # fmt: skip
+            painter.drawText(
+                QRectF(10, 4, area.width() - 20, 24),
+                int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                self.title,
+            )
             area = area.adjusted(0, 28, 0, 0)
         self.draw_all(painter, area)
         painter.end()
@@ -98,16 +105,26 @@ def _marker(painter: QPainter, centre: QPointF, kind: int, size: float = 4.5) ->
     elif kind == 1:
         painter.drawRect(QRectF(centre.x() - size, centre.y() - size, 2 * size, 2 * size))
     elif kind == 2:
-        painter.drawPolygon(QPolygonF([
-            QPointF(centre.x(), centre.y() - size * 1.2),
-            QPointF(centre.x() + size * 1.1, centre.y() + size),
-            QPointF(centre.x() - size * 1.1, centre.y() + size),
-        ]))  # fmt: skip
+        painter.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(centre.x(), centre.y() - size * 1.2),
+                    QPointF(centre.x() + size * 1.1, centre.y() + size),
+                    QPointF(centre.x() - size * 1.1, centre.y() + size),
+                ]
+            )
+        )
     else:
-        painter.drawPolygon(QPolygonF([
-            QPointF(centre.x(), centre.y() - size * 1.3), QPointF(centre.x() + size, centre.y()),
-            QPointF(centre.x(), centre.y() + size * 1.3), QPointF(centre.x() - size, centre.y()),
-        ]))  # fmt: skip
+        painter.drawPolygon(
+            QPolygonF(
+                [
+                    QPointF(centre.x(), centre.y() - size * 1.3),
+                    QPointF(centre.x() + size, centre.y()),
+                    QPointF(centre.x(), centre.y() + size * 1.3),
+                    QPointF(centre.x() - size, centre.y()),
+                ]
+            )
+        )
 
 
 class RadarPicture(Picture):
@@ -151,8 +168,9 @@ class RadarPicture(Picture):
             outer = point(index, HIGHEST + 2.6)
             box = QRectF(outer.x() - 70, outer.y() - 16, 140, 32)
             painter.setPen(QColor("#000000"))
-            painter.drawText(box, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap),
-                             label)  # fmt: skip
+            painter.drawText(
+                box, int(Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap), label
+            )
         styles = [
             (QColor("#555555"), Qt.PenStyle.DashLine, QColor(85, 85, 85, 30)),
             (QColor("#0b3d91"), Qt.PenStyle.SolidLine, QColor(11, 61, 145, 60)),
@@ -224,23 +242,26 @@ class LinePicture(Picture):
             painter.setPen(QPen(QColor("#d0d0d0"), 0.8))
             painter.drawLine(QPointF(plot.left(), y), QPointF(plot.right(), y))
             painter.setPen(QColor("#000000"))
-            painter.drawText(QRectF(plot.left() - 34, y - 8, 28, 16),
-                             int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
-                             str(value))  # fmt: skip
+            painter.drawText(
+                QRectF(plot.left() - 34, y - 8, 28, 16),
+                int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter),
+                str(value),
+            )
         painter.setPen(QPen(QColor("#000000"), 1.2))
         painter.drawLine(plot.bottomLeft(), plot.bottomRight())
         painter.drawLine(plot.bottomLeft(), plot.topLeft())
         for index, day in enumerate(self.dates):
             x = point(index, LOWEST).x()
-            painter.drawText(QRectF(x - 40, plot.bottom() + 6, 80, 16),
-                             int(Qt.AlignmentFlag.AlignCenter), f"{day:%d/%m/%y}")  # fmt: skip
+            painter.drawText(
+                QRectF(x - 40, plot.bottom() + 6, 80, 16),
+                int(Qt.AlignmentFlag.AlignCenter),
+                f"{day:%d/%m/%y}",
+            )
         for number, series in enumerate(self.series):
             colour = QColor(PALETTE[number % len(PALETTE)])
             painter.setPen(QPen(colour, 2.4, DASHES[number % len(DASHES)]))
             offset = (number - middle) * step
-            points = [
-                point(i, v + offset) for i, v in enumerate(series.values) if v is not None
-            ]
+            points = [point(i, v + offset) for i, v in enumerate(series.values) if v is not None]
             for a, b in zip(points, points[1:], strict=False):
                 painter.drawLine(a, b)
             painter.setBrush(colour)
@@ -260,8 +281,9 @@ class LinePicture(Picture):
             _marker(painter, QPointF(x + 13, y + 8), number)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.setPen(QColor("#000000"))
-            painter.drawText(QRectF(x + 32, y, legend_width - 36, 34),
-                             int(Qt.TextFlag.TextWordWrap), series.name)  # fmt: skip
+            painter.drawText(
+                QRectF(x + 32, y, legend_width - 36, 34), int(Qt.TextFlag.TextWordWrap), series.name
+            )
             y += 36
 
 
@@ -284,8 +306,15 @@ def draw_bars(painter: QPainter, rect: QRectF, bars: tuple[Bar, ...], empty: str
     if all(bar.value is None for bar in bars):  # every figure suppressed: say why no bars
         note = rect.adjusted(4, 0, -4, 0)
         note.setHeight(SUPPRESSED_NOTE_HEIGHT)
-        painter.drawText(note, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-                                   | Qt.TextFlag.TextWordWrap), ALL_SUPPRESSED)  # fmt: skip
+        painter.drawText(
+            note,
+            int(
+                Qt.AlignmentFlag.AlignLeft
+                | Qt.AlignmentFlag.AlignVCenter
+                | Qt.TextFlag.TextWordWrap
+            ),
+            ALL_SUPPRESSED,
+        )
         rect = rect.adjusted(0, SUPPRESSED_NOTE_HEIGHT, 0, 0)
     label_width = min(rect.width() * 0.42, 220.0)
     row = min(34.0, (rect.height() - 8) / len(bars))
@@ -298,23 +327,30 @@ def draw_bars(painter: QPainter, rect: QRectF, bars: tuple[Bar, ...], empty: str
         box = QRectF(rect.left() + 4, y, label_width - 10, row)
         # A long label wraps onto two lines; what still does not fit is elided at its end,
         # never clipped at its start ("emporary accommodation...").
-        flags = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                    | Qt.TextFlag.TextWordWrap)  # fmt: skip
+        flags = int(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter | Qt.TextFlag.TextWordWrap
+        )
         label = bar.label
         if metrics.boundingRect(box.toRect(), flags, label).height() > box.height():
             label = metrics.elidedText(label, Qt.TextElideMode.ElideRight, int(box.width()))
         painter.drawText(box, flags, label)
         length = usable * (bar.value or 0.0) / top if bar.value else 0.0
         if length > 0:
-            painter.fillRect(QRectF(rect.left() + label_width, y + row * 0.18, length,
-                                    row * 0.64), QColor(PALETTE[0]))  # fmt: skip
-        painter.drawText(QRectF(rect.left() + label_width + length + 6, y, 60, row),
-                         int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
-                         bar.text)  # fmt: skip
+            painter.fillRect(
+                QRectF(rect.left() + label_width, y + row * 0.18, length, row * 0.64),
+                QColor(PALETTE[0]),
+            )
+        painter.drawText(
+            QRectF(rect.left() + label_width + length + 6, y, 60, row),
+            int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+            bar.text,
+        )
 
 
-ALL_SUPPRESSED = ("Every figure here is under 5, shown as <5: no bars are drawn, as their "
-                  "length would tell the number.")  # fmt: skip
+ALL_SUPPRESSED = (
+    "Every figure here is under 5, shown as <5: no bars are drawn, as their "
+    "length would tell the number."
+)
 SUPPRESSED_NOTE_HEIGHT = 30.0
 
 

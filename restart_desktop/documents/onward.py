@@ -21,17 +21,22 @@ _OUTCOME_WORDS = {
     DecisionKind.ACCEPT: "has been accepted: a RESTART worker will be in touch with them.",
     DecisionKind.DECLINE: "has not been accepted by the programme.",
     DecisionKind.MORE_INFORMATION: "needs a little more information before a decision: we "
-                                   "will contact you.",
+    "will contact you.",
 }
 
 
 def letter_html(letter: DecisionLetter) -> str:
     """The letter in plain words: the decision and only the reason the programme shares."""
     e = html.escape
-    greeting = "Dear " + (letter.recommender or ("the person recommended" if not letter.is_self
-                                                 else letter.person_name))  # fmt: skip
-    whom = "your recommendation" if letter.is_self else (
-        f"your recommendation of {e(letter.person_name)}")  # fmt: skip
+    greeting = "Dear " + (
+        letter.recommender
+        or ("the person recommended" if not letter.is_self else letter.person_name)
+    )
+    whom = (
+        "your recommendation"
+        if letter.is_self
+        else (f"your recommendation of {e(letter.person_name)}")
+    )
     parts = [
         f'<h1 style="font-size:{BODY_PT + 6}pt;">RESTART Thames Valley</h1>',
         f"<p>{e(letter.decided_on.strftime('%d %B %Y'))}</p>",
@@ -64,6 +69,7 @@ def summary_html(summary: OnwardSummary) -> str:
     return "\n".join(parts)
 
 
-def letter_writer(letter: DecisionLetter, path: Path,
-                  parent: QObject | None = None) -> PdfWriterThread:  # fmt: skip
+def letter_writer(
+    letter: DecisionLetter, path: Path, parent: QObject | None = None
+) -> PdfWriterThread:
     return PdfWriterThread(letter_html(letter), path, LETTER_TITLE, parent)

@@ -41,8 +41,9 @@ def offscreen_application() -> QCoreApplication:
     return QGuiApplication.instance() or QGuiApplication([sys.argv[0]])
 
 
-def _print(html: str, writer: QPdfWriter, title: str, body_pt: int,
-           images: Mapping[str, QImage] | None) -> None:  # fmt: skip
+def _print(
+    html: str, writer: QPdfWriter, title: str, body_pt: int, images: Mapping[str, QImage] | None
+) -> None:
     writer.setTitle(title)
     writer.setCreator("RESTART Desktop")
     writer.setResolution(300)
@@ -68,16 +69,22 @@ def _print(html: str, writer: QPdfWriter, title: str, body_pt: int,
     document.print_(writer)
 
 
-def write_html_pdf(html: str, path: Path, title: str, body_pt: int = BODY_PT,
-                   images: Mapping[str, QImage] | None = None) -> Path:  # fmt: skip
+def write_html_pdf(
+    html: str,
+    path: Path,
+    title: str,
+    body_pt: int = BODY_PT,
+    images: Mapping[str, QImage] | None = None,
+) -> Path:
     """Write ``html`` to ``path`` as A4 pages; returns ``path``. ``images`` are pictures the
     HTML names in ``<img src="NAME">`` (drawn in memory: no picture file is written)."""
     write_atomically(path, html_pdf_bytes(html, title, body_pt, images))
     return path
 
 
-def html_pdf_bytes(html: str, title: str, body_pt: int = BODY_PT,
-                   images: Mapping[str, QImage] | None = None) -> bytes:  # fmt: skip
+def html_pdf_bytes(
+    html: str, title: str, body_pt: int = BODY_PT, images: Mapping[str, QImage] | None = None
+) -> bytes:
     """``html`` as the bytes of an A4 PDF, drawn in memory: the caller decides where they
     go (nothing is written to disk here)."""
     buffer = QBuffer()

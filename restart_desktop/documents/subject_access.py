@@ -33,8 +33,10 @@ def _entry_html(entry: Entry, depth: int = 0) -> str:
     indent = f" style='margin-left:{18 * depth}px'" if depth else ""
     parts = [f"<p{indent}><b>{_text(entry.heading)}</b></p>"]
     if entry.fields:
-        rows = "".join(f"<tr><td width='30%'>{_text(label)}</td><td>{_text(value)}</td></tr>"
-                       for label, value in entry.fields)  # fmt: skip
+        rows = "".join(
+            f"<tr><td width='30%'>{_text(label)}</td><td>{_text(value)}</td></tr>"
+            for label, value in entry.fields
+        )
         parts.append(f"<table{indent} cellpadding='2' cellspacing='0'>{rows}</table>")
     if entry.text:
         parts.append(f"<p{indent}>{_text(entry.text)}</p>")
@@ -51,8 +53,10 @@ def _section_html(section: ReportSection) -> str:
             parts.append(f"<p>{_text(section.empty)}</p>")
             return "".join(parts)
         widths = section.widths or (0,) * len(section.columns)
-        head = "".join(f"<th align='left'{f' width={w}%' if w else ''}>{_text(c)}</th>"
-                       for c, w in zip(section.columns, widths, strict=True))  # fmt: skip
+        head = "".join(
+            f"<th align='left'{f' width={w}%' if w else ''}>{_text(c)}</th>"
+            for c, w in zip(section.columns, widths, strict=True)
+        )
         parts.append(f"<table {_TABLE}><tr>{head}</tr>")
         for row in section.rows:
             parts.append("<tr>" + "".join(f"<td>{_text(cell)}</td>" for cell in row) + "</tr>")
@@ -67,8 +71,10 @@ def _section_html(section: ReportSection) -> str:
 
 
 def report_html(records: SubjectRecords, reference: ReferenceData) -> str:
-    about = "".join(f"<tr><td width='20%'><b>{_text(label)}</b></td><td>{_text(value)}</td></tr>"
-                    for label, value in about_lines(records))  # fmt: skip
+    about = "".join(
+        f"<tr><td width='20%'><b>{_text(label)}</b></td><td>{_text(value)}</td></tr>"
+        for label, value in about_lines(records)
+    )
     parts = [
         "<h1>Subject access export</h1>",
         "<p>Everything RESTART Desktop holds about the person below on this laptop: the case "
@@ -88,8 +94,9 @@ def draw_pdf(records: SubjectRecords, reference: ReferenceData) -> bytes:
     return html_pdf_bytes(report_html(records, reference), PDF_TITLE, BODY_PT)
 
 
-def export_subject(service: SubjectAccessService, records: SubjectRecords, folder: Path,
-                   withheld: Collection[str]) -> ExportResult:  # fmt: skip
+def export_subject(
+    service: SubjectAccessService, records: SubjectRecords, folder: Path, withheld: Collection[str]
+) -> ExportResult:
     """Withhold the chosen names, draw the PDF and write both files (the command line)."""
     check_folder(folder, export_paths(records, folder))
     redacted = withhold(records, withheld)

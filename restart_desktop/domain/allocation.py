@@ -19,11 +19,13 @@ class HandoverKind(StrEnum):
         return _LABELS[self]
 
 
-_LABELS: Mapping[HandoverKind, str] = MappingProxyType({
-    HandoverKind.ALLOCATION: "Allocated",
-    HandoverKind.HANDOVER: "Handed over",
-    HandoverKind.SHARE: "Shared",
-})  # fmt: skip
+_LABELS: Mapping[HandoverKind, str] = MappingProxyType(
+    {
+        HandoverKind.ALLOCATION: "Allocated",
+        HandoverKind.HANDOVER: "Handed over",
+        HandoverKind.SHARE: "Shared",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,9 @@ def entitled_workers(audience: CaseAudience | None) -> frozenset[str]:
     return frozenset(found)
 
 
-def handover_problem(kind: HandoverKind, current: str | None, to_worker: str | None,
-                     note: str) -> str | None:  # fmt: skip
+def handover_problem(
+    kind: HandoverKind, current: str | None, to_worker: str | None, note: str
+) -> str | None:
     """Why an allocation, handover or share cannot be recorded, in the supervisor's words."""
     if not to_worker:
         return "Choose the worker."

@@ -43,26 +43,28 @@ class AuditAction(StrEnum):
         return _LABELS[self]
 
 
-_LABELS: Mapping[AuditAction, str] = MappingProxyType({
-    AuditAction.VIEWED_CASE: "Opened the case file",
-    AuditAction.VIEWED_NOTES: "Viewed contact notes",
-    AuditAction.SEARCHED_NOTES: "Searched notes",
-    AuditAction.VIEWED_FOR_REVIEW: "Read for review",
-    AuditAction.CREATED: "Created",
-    AuditAction.CHANGED: "Changed",
-    AuditAction.FINALISED: "Finalised",
-    AuditAction.ALLOCATED: "Allocated or handed over",
-    AuditAction.EXPORTED: "Exported",
-    AuditAction.PRINTED: "Printed",
-    AuditAction.SYNCED: "Synced",
-    AuditAction.FAILED_UNLOCK: "Failed unlock",
-    AuditAction.ERASED: "Erased under the retention rules",
-    AuditAction.PASSPHRASE_CHANGED: "Changed the passphrase",
-    AuditAction.SEARCHED_CASELOAD: "Searched the caseload",
-    AuditAction.GATHERED: "Gathered the whole record (subject access)",
-    AuditAction.LISTED_NAMES: "Listed other people's names found (subject access)",
-    AuditAction.PASSPHRASE_RECOVERED: "Set a new passphrase with the recovery key",
-})  # fmt: skip
+_LABELS: Mapping[AuditAction, str] = MappingProxyType(
+    {
+        AuditAction.VIEWED_CASE: "Opened the case file",
+        AuditAction.VIEWED_NOTES: "Viewed contact notes",
+        AuditAction.SEARCHED_NOTES: "Searched notes",
+        AuditAction.VIEWED_FOR_REVIEW: "Read for review",
+        AuditAction.CREATED: "Created",
+        AuditAction.CHANGED: "Changed",
+        AuditAction.FINALISED: "Finalised",
+        AuditAction.ALLOCATED: "Allocated or handed over",
+        AuditAction.EXPORTED: "Exported",
+        AuditAction.PRINTED: "Printed",
+        AuditAction.SYNCED: "Synced",
+        AuditAction.FAILED_UNLOCK: "Failed unlock",
+        AuditAction.ERASED: "Erased under the retention rules",
+        AuditAction.PASSPHRASE_CHANGED: "Changed the passphrase",
+        AuditAction.SEARCHED_CASELOAD: "Searched the caseload",
+        AuditAction.GATHERED: "Gathered the whole record (subject access)",
+        AuditAction.LISTED_NAMES: "Listed other people's names found (subject access)",
+        AuditAction.PASSPHRASE_RECOVERED: "Set a new passphrase with the recovery key",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -86,12 +88,18 @@ def _utc_text(at: dt.datetime) -> str:
 
 def entry_hash(link: ChainLink) -> str:
     body = {
-        "device_id": link.device_id, "seq": link.seq, "at": _utc_text(link.at),
-        "worker_id": link.worker_id, "action": link.action, "person_id": link.person_id,
-        "detail": link.detail, "prev_hash": link.prev_hash,
-    }  # fmt: skip
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
-                          ).hexdigest()  # fmt: skip
+        "device_id": link.device_id,
+        "seq": link.seq,
+        "at": _utc_text(link.at),
+        "worker_id": link.worker_id,
+        "action": link.action,
+        "person_id": link.person_id,
+        "detail": link.detail,
+        "prev_hash": link.prev_hash,
+    }
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
+    ).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -108,11 +116,11 @@ def first_break(links: Iterable[tuple[ChainLink, str]]) -> BrokenLink | None:
     expected_prev, expected_seq = GENESIS, 1
     for link, stored in links:
         if link.seq != expected_seq:
-            return BrokenLink(link.device_id, link.seq,
-                              f"entry {expected_seq} is missing before it")  # fmt: skip
+            return BrokenLink(
+                link.device_id, link.seq, f"entry {expected_seq} is missing before it"
+            )
         if link.prev_hash != expected_prev:
-            return BrokenLink(link.device_id, link.seq,
-                              "it does not follow the entry before it")  # fmt: skip
+            return BrokenLink(link.device_id, link.seq, "it does not follow the entry before it")
         if entry_hash(link) != stored:
             return BrokenLink(link.device_id, link.seq, "its content was altered")
         expected_prev, expected_seq = stored, link.seq + 1
@@ -139,8 +147,9 @@ def _published(head: PublishedHead) -> str:
     return f"its head of {local_text(head.signed_at)}"
 
 
-def head_breaks(device_id: str, heads: Iterable[PublishedHead], held: Mapping[int, str],
-                whole: bool) -> list[BrokenLink]:  # fmt: skip
+def head_breaks(
+    device_id: str, heads: Iterable[PublishedHead], held: Mapping[int, str], whole: bool
+) -> list[BrokenLink]:
     """Compare a device's chain with every head it has published. ``held``: the stored hash of
     each of its entries held here; ``whole``: this laptop holds the device's whole chain (its
     own), so an entry missing below a head was deleted rather than not received.
@@ -154,20 +163,34 @@ def head_breaks(device_id: str, heads: Iterable[PublishedHead], held: Mapping[in
     highest: PublishedHead | None = None
     for head in by_time:
         if highest is not None and head.seq < highest.seq:
-            gone = ("every entry was deleted" if head.seq == 0
-                    else f"entries {head.seq + 1} to {highest.seq} were deleted")  # fmt: skip
-            found.append(BrokenLink(device_id, head.seq + 1, (
-                f"its chain went back from entry {highest.seq} ({_published(highest)}) to "
-                f"{head.seq or 'no entry'} ({_published(head)}): {gone}, or an older copy of "
-                "its database was put back")))  # fmt: skip
+            gone = (
+                "every entry was deleted"
+                if head.seq == 0
+                else f"entries {head.seq + 1} to {highest.seq} were deleted"
+            )
+            found.append(
+                BrokenLink(
+                    device_id,
+                    head.seq + 1,
+                    (
+                        f"its chain went back from entry {highest.seq} ({_published(highest)}) to "
+                        f"{head.seq or 'no entry'} ({_published(head)}): {gone}, or "
+                        "an older copy of "
+                        "its database was put back"
+                    ),
+                )
+            )
             break
         if highest is None or head.seq > highest.seq:
             highest = head
     hashes: dict[int, set[str]] = {}
     for head in by_time:
         hashes.setdefault(head.seq, set()).add(head.hash)
-    good = [seq for seq, published in hashes.items()
-            if len(published) == 1 and held.get(seq) in published]  # fmt: skip
+    good = [
+        seq
+        for seq, published in hashes.items()
+        if len(published) == 1 and held.get(seq) in published
+    ]
     for seq in sorted(hashes):
         head = max((h for h in by_time if h.seq == seq), key=lambda h: h.order)
         stored = held.get(seq)
@@ -175,15 +198,31 @@ def head_breaks(device_id: str, heads: Iterable[PublishedHead], held: Mapping[in
             # Narrowed by the heads that still match only where the chain held here is the
             # one rewritten (its own); elsewhere the entries held here are the originals.
             first = max((g for g in good if g < seq), default=0) + 1 if whole else 1
-            found.append(BrokenLink(device_id, first, (
-                f"one of entries {first} to {seq} was rewritten or reordered: entry {seq} no "
-                f"longer has the hash published in {_published(head)}")))  # fmt: skip
+            found.append(
+                BrokenLink(
+                    device_id,
+                    first,
+                    (
+                        f"one of entries {first} to {seq} was rewritten or reordered: "
+                        f"entry {seq} no "
+                        f"longer has the hash published in {_published(head)}"
+                    ),
+                )
+            )
             break
         if seq > 0 and stored is None and whole and max(held, default=0) < seq:
             first = max(held, default=0) + 1
-            found.append(BrokenLink(device_id, first, (
-                f"entries {first} to {seq} were published in {_published(head)} and are "
-                "no longer here: they were deleted, or an older copy of the database was put "
-                "back")))  # fmt: skip
+            found.append(
+                BrokenLink(
+                    device_id,
+                    first,
+                    (
+                        f"entries {first} to {seq} were published in {_published(head)} and are "
+                        "no longer here: they were deleted, or an older copy of the "
+                        "database was put "
+                        "back"
+                    ),
+                )
+            )
             break
     return found

@@ -43,8 +43,7 @@ _STATUS_LABELS: Mapping[CaseStatus, str] = {
 
 # The person is out of custody (or the case is over): release-day flags no longer apply.
 OUT_STATUSES = frozenset(
-    s.value
-    for s in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY, CaseStatus.CLOSED)
+    s.value for s in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY, CaseStatus.CLOSED)
 )
 OPEN_STATUSES = frozenset(
     s.value for s in CaseStatus if s not in (CaseStatus.CLOSED, CaseStatus.DECLINED)
@@ -229,8 +228,10 @@ def validate_case_fields(
         problems["family_name"] = "Enter the person's last name."
     for key, value in (("given_name", given_name), ("family_name", family_name)):
         if value.strip() and not is_plain_text(value):
-            problems[key] = ("The name holds characters that are not letters (control "
-                             "characters, such as a pasted terminal code): type it again.")
+            problems[key] = (
+                "The name holds characters that are not letters (control "
+                "characters, such as a pasted terminal code): type it again."
+            )
     if problem := nomis_problem(nomis):
         problems["nomis_number"] = problem
     if problem := crn_problem(crn):
@@ -257,44 +258,61 @@ def validate_case_fields(
 
 #: Fields that matter: every change to one asks for a short reason, kept with the old and new
 #: values in the case's field history. Keys are stored; labels are what a worker reads.
-REASONED_FIELDS: Mapping[str, str] = MappingProxyType({
-    "status": "Status",
-    "allocated_worker_id": "Allocated worker",
-    "release_date": "Release date",
-    "consent_given": "Consent to share",
-    "consent_date": "Date consent was given",
-    "consent_method": "How consent was given",
-    "consent_scope": "What consent covers",
-    "consent_categories": "Services consent covers",
-    "iom": "Integrated Offender Management (IOM)",
-    "mappa": "MAPPA",
-    "legal_hold": "Legal hold",
-    "closure_reason": "Why the case closed",
-})  # fmt: skip
+REASONED_FIELDS: Mapping[str, str] = MappingProxyType(
+    {
+        "status": "Status",
+        "allocated_worker_id": "Allocated worker",
+        "release_date": "Release date",
+        "consent_given": "Consent to share",
+        "consent_date": "Date consent was given",
+        "consent_method": "How consent was given",
+        "consent_scope": "What consent covers",
+        "consent_categories": "Services consent covers",
+        "iom": "Integrated Offender Management (IOM)",
+        "mappa": "MAPPA",
+        "legal_hold": "Legal hold",
+        "closure_reason": "Why the case closed",
+    }
+)
 
 #: Every field of the case file in words (for a clash between two edits of the same field).
-CASE_FIELD_LABELS: Mapping[str, str] = MappingProxyType({
-    "given_name": "Given name", "family_name": "Family name",
-    "preferred_name": "Preferred name", "date_of_birth": "Date of birth",
-    "nomis_number": "Prison number", "crn": "CRN", "prison_code": "Prison",
-    "release_date": "Release date", "release_time": "Release time",
-    "sentence_type": "Sentence type", "iom": "IOM", "mappa": "MAPPA",
-    "referral_source": "Recommended by", "referral_date": "Date recommended",
-    "has_settled_address": "Settled address", "consent_given": "Consent to share",
-    "consent_date": "Date consent was given", "consent_method": "How consent was given",
-    "consent_scope": "What consent covers", "consent_categories": "Services consent covers",
-    "housing_authority": "Housing authority", "needs": "Needs",
-    "earlier_custodial_sentences": "Earlier custodial sentences",
-    "research_consent_date": "Research consent",
-})  # fmt: skip
+CASE_FIELD_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "given_name": "Given name",
+        "family_name": "Family name",
+        "preferred_name": "Preferred name",
+        "date_of_birth": "Date of birth",
+        "nomis_number": "Prison number",
+        "crn": "CRN",
+        "prison_code": "Prison",
+        "release_date": "Release date",
+        "release_time": "Release time",
+        "sentence_type": "Sentence type",
+        "iom": "IOM",
+        "mappa": "MAPPA",
+        "referral_source": "Recommended by",
+        "referral_date": "Date recommended",
+        "has_settled_address": "Settled address",
+        "consent_given": "Consent to share",
+        "consent_date": "Date consent was given",
+        "consent_method": "How consent was given",
+        "consent_scope": "What consent covers",
+        "consent_categories": "Services consent covers",
+        "housing_authority": "Housing authority",
+        "needs": "Needs",
+        "earlier_custodial_sentences": "Earlier custodial sentences",
+        "research_consent_date": "Research consent",
+    }
+)
 
 
 def reason_problem(changed: list[str], reason: str) -> str | None:
     """Why a change to fields that matter cannot be saved yet: it needs a reason."""
     if not changed or reason.strip():
         return None
-    labels = [REASONED_FIELDS[name].split(" (")[0].lower().replace("mappa", "MAPPA")
-              for name in changed]  # fmt: skip
+    labels = [
+        REASONED_FIELDS[name].split(" (")[0].lower().replace("mappa", "MAPPA") for name in changed
+    ]
     return f"Say why the {listed(labels)} changed: the reason is kept in the case history."
 
 

@@ -256,9 +256,7 @@ class ChecklistTemplate:
             "version": self.version,
             "items": [item.to_json() for item in self.items],
             "bring": list(self.bring),
-            "contacts": [
-                {"name": c.name, "phone": c.phone, "when": c.when} for c in self.contacts
-            ],
+            "contacts": [{"name": c.name, "phone": c.phone, "when": c.when} for c in self.contacts],
         }
 
     @property
@@ -332,9 +330,20 @@ class _TemplateReader:
         code = table.get("code")
         where = f"item {number}" + (f" ({code!r})" if isinstance(code, str) and code else "")
         expected = {
-            "code", "section", "label", "help", "required", "need", "due_days", "due_time",
-            "applies", "appointment", "sheet_label", "bring", "records",
-        }  # fmt: skip
+            "code",
+            "section",
+            "label",
+            "help",
+            "required",
+            "need",
+            "due_days",
+            "due_time",
+            "applies",
+            "appointment",
+            "sheet_label",
+            "bring",
+            "records",
+        }
         unknown = sorted(set(table) - expected)
         if unknown:
             raise self.fail(
@@ -369,8 +378,8 @@ class _TemplateReader:
         due_time = self.text(table, "due_time", where, required=False) or default_time
         if due_time != RELEASE_TIME and _parse_time(due_time) is None:
             raise self.fail(
-                f"{where}: due_time {due_time!r} should be a time such as \"17:00\", or "
-                f"\"{RELEASE_TIME}\" for the release time."
+                f'{where}: due_time {due_time!r} should be a time such as "17:00", or '
+                f'"{RELEASE_TIME}" for the release time.'
             )
         return TemplateItem(
             code=code,
@@ -391,9 +400,7 @@ class _TemplateReader:
     def template(self, data: Mapping[str, Any]) -> ChecklistTemplate:
         code = self.text(data, "code", "the file", required=True)
         if not _CODE.fullmatch(code):
-            raise self.fail(
-                "the code should use only lower-case letters, digits and underscores."
-            )
+            raise self.fail("the code should use only lower-case letters, digits and underscores.")
         version = data.get("version")
         if not isinstance(version, int) or isinstance(version, bool) or version < 1:
             raise self.fail("version should be a whole number from 1 (raise it at each edit).")
@@ -466,8 +473,9 @@ def load_templates(directory: Path, known_needs: Collection[str]) -> tuple[Check
                 path, None, f"the code {template.code!r} is used by {codes[template.code].name}."
             )
         codes[template.code] = path
-    defaults = [path.name for template, path in zip(templates, paths, strict=True)
-                if template.default]  # fmt: skip
+    defaults = [
+        path.name for template, path in zip(templates, paths, strict=True) if template.default
+    ]
     if len(defaults) != 1:
         raise ReferenceDataError(
             directory,
@@ -553,4 +561,3 @@ def is_late_change(
         if day is not None and changed_at >= release_moment(day, time_text) - window:
             return True
     return False
-

@@ -39,8 +39,9 @@ def local(instant: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
     return require_aware(instant).astimezone(zone)
 
 
-def local_text(instant: dt.datetime | None, pattern: str = "%d/%m/%Y %H:%M",
-               zone: dt.tzinfo | None = None) -> str:  # fmt: skip
+def local_text(
+    instant: dt.datetime | None, pattern: str = "%d/%m/%Y %H:%M", zone: dt.tzinfo | None = None
+) -> str:
     """What a person reads for an instant: local time in ``pattern``; '' for none."""
     return "" if instant is None else local(instant, zone).strftime(pattern)
 
@@ -75,8 +76,9 @@ class Clock:
     Services take it from the session, so a test can set the moment and the zone in one place.
     """
 
-    def __init__(self, zone: dt.tzinfo | None = None,
-                 now: Callable[[], dt.datetime] = system_now) -> None:  # fmt: skip
+    def __init__(
+        self, zone: dt.tzinfo | None = None, now: Callable[[], dt.datetime] = system_now
+    ) -> None:
         self.zone = zone
         self._now = now
 

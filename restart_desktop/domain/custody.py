@@ -69,12 +69,11 @@ def closure_problem(reasons: tuple[ClosureReason, ...], code: str, words: str) -
     if reason is None:
         return "Choose why the case is closing."
     if reason.words and not words.strip():
-        return f"Say what the reason is: \"{reason.label}\" needs a few words."
+        return f'Say what the reason is: "{reason.label}" needs a few words.'
     return None
 
 
-def custody_problem(on: dt.date | None, released_on: dt.date | None,
-                    today: dt.date) -> str | None:  # fmt: skip
+def custody_problem(on: dt.date | None, released_on: dt.date | None, today: dt.date) -> str | None:
     """Why a return to custody cannot be recorded yet; None when it can."""
     if on is None:
         return "Enter the day the person went back into custody."

@@ -28,10 +28,12 @@ from restart_desktop.domain.figures import shown as shown_cell
 SECONDARY = "[c]"  # hidden so that a "<5" cannot be worked out from a total
 SUMMARY = "summary"  # the table name of summary.csv's cells: row = metric's index, column 1
 ALL = "All"
-RULE = (f"Numbers from 1 to {SMALL - 1} are shown as {SUPPRESSED}, as are shares and medians of "
-        f"fewer than {SMALL}. Where such a number could be worked out from a total in the same "
-        f"table or elsewhere in the pack, the next smallest number of that sum is hidden too "
-        f"and shown as {SECONDARY} (secondary suppression).")  # fmt: skip
+RULE = (
+    f"Numbers from 1 to {SMALL - 1} are shown as {SUPPRESSED}, as are shares and medians of "
+    f"fewer than {SMALL}. Where such a number could be worked out from a total in the same "
+    f"table or elsewhere in the pack, the next smallest number of that sum is hidden too "
+    f"and shown as {SECONDARY} (secondary suppression)."
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -76,8 +78,12 @@ def table_sums(table: Table) -> list[Sum]:
     sums = []
     for column in range(1, len(table.columns)):
         if isinstance(table.rows[last][column], Count):
-            sums.append(Sum(CellRef(table.name, last, column),
-                            tuple(CellRef(table.name, r, column) for r in range(last))))
+            sums.append(
+                Sum(
+                    CellRef(table.name, last, column),
+                    tuple(CellRef(table.name, r, column) for r in range(last)),
+                )
+            )
     return sums
 
 
@@ -95,8 +101,7 @@ def metric_sums(figures: Figures, totals: Mapping[tuple[str, int], str]) -> list
         if getattr(table.rows[last][0], "text", "") == ALL:
             sums.append(Sum(total, (CellRef(name, last, column),)))
         else:
-            sums.append(Sum(total, tuple(CellRef(name, r, column)
-                                         for r in range(len(table.rows)))))  # fmt: skip
+            sums.append(Sum(total, tuple(CellRef(name, r, column) for r in range(len(table.rows)))))
     return sums
 
 
@@ -113,8 +118,9 @@ def _counts(figures: Figures) -> dict[CellRef, int]:
     return found
 
 
-def solvable(values: Mapping[CellRef, int], hidden: set[CellRef],
-             sums: Sequence[Sum]) -> set[CellRef]:  # fmt: skip
+def solvable(
+    values: Mapping[CellRef, int], hidden: set[CellRef], sums: Sequence[Sum]
+) -> set[CellRef]:
     """The hidden cells whose value follows from the shown cells and the sums (exactly:
     Gauss-Jordan elimination over the hidden cells)."""
     unknowns = sorted(hidden & set(values))
@@ -161,8 +167,9 @@ def _widen(values: Mapping[CellRef, int], hidden: set[CellRef], total: Sum) -> C
     return total.total if total.total not in hidden else None
 
 
-def suppress(values: Mapping[CellRef, int],
-             sums: Sequence[Sum]) -> tuple[set[CellRef], set[CellRef]]:  # fmt: skip
+def suppress(
+    values: Mapping[CellRef, int], sums: Sequence[Sum]
+) -> tuple[set[CellRef], set[CellRef]]:
     """Primary and secondary suppression: (small counts, cells hidden to protect them)."""
     primary = {ref for ref, n in values.items() if 0 < n < SMALL}
     hidden = set(primary)
@@ -192,13 +199,22 @@ def disclose(figures: Figures, totals: Mapping[tuple[str, int], str] | None = No
     for table in figures.tables:
         rows = []
         for r, row in enumerate(table.rows):
-            hidden_here = {values[ref] for c in range(len(row))
-                           if (ref := CellRef(table.name, r, c)) in secondary}  # fmt: skip
-            rows.append([_text(cell, CellRef(table.name, r, c) in secondary, hidden_here)
-                         for c, cell in enumerate(row)])  # fmt: skip
+            hidden_here = {
+                values[ref]
+                for c in range(len(row))
+                if (ref := CellRef(table.name, r, c)) in secondary
+            }
+            rows.append(
+                [
+                    _text(cell, CellRef(table.name, r, c) in secondary, hidden_here)
+                    for c, cell in enumerate(row)
+                ]
+            )
         tables[table.name] = rows
-    summary = [(name, _text(cell, CellRef(SUMMARY, n, 1) in secondary, set()))
-               for n, (name, cell) in enumerate(figures.summary)]  # fmt: skip
+    summary = [
+        (name, _text(cell, CellRef(SUMMARY, n, 1) in secondary, set()))
+        for n, (name, cell) in enumerate(figures.summary)
+    ]
     return Disclosed(tables, summary, len(primary), len(secondary))
 
 
@@ -207,8 +223,11 @@ def _text(cell: Cell, hidden: bool, hidden_in_row: set[int]) -> str:
         return SECONDARY
     text = shown_cell(cell, True)
     # A share of a hidden number would give it back: hide it with the number.
-    if isinstance(cell, Share) and text not in (SUPPRESSED, "–") and (
-            cell.part in hidden_in_row or cell.whole in hidden_in_row):  # fmt: skip
+    if (
+        isinstance(cell, Share)
+        and text not in (SUPPRESSED, "–")
+        and (cell.part in hidden_in_row or cell.whole in hidden_in_row)
+    ):
         return SECONDARY
     return text
 
@@ -268,14 +287,14 @@ def identifier_problems(text: str, people: Iterable[Identifiers]) -> list[str]:
             for part in _words(name):
                 if len(part) > 1 and part in words:
                     names.add(part)
-        prison = prison or bool(person.prison_number
-                                and _compact(person.prison_number) in compact)
+        prison = prison or bool(person.prison_number and _compact(person.prison_number) in compact)
         crn = crn or bool(person.crn and _compact(person.crn) in compact)
     problems = []
     if names:
         listed = ", ".join(f'"{n.capitalize()}"' for n in sorted(names))
-        problems.append(f"It names someone on the programme ({listed}): describe the barrier "
-                        "without names.")  # fmt: skip
+        problems.append(
+            f"It names someone on the programme ({listed}): describe the barrier without names."
+        )
     if prison:
         problems.append("It holds a prison number (perhaps written with spaces): leave it out.")
     if crn:

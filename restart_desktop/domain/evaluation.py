@@ -29,13 +29,16 @@ def age_band(age: int | None, wide: bool = False) -> str:
     """18-24, 25-34, 35-44, 45-54, 55+ (wide: 18-34, 35-54, 55+); "" when not known."""
     if age is None:
         return "not known"
-    bands = ((35, "18-34"), (55, "35-54")) if wide else \
-        ((25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"))
+    bands = (
+        ((35, "18-34"), (55, "35-54"))
+        if wide
+        else ((25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54"))
+    )
     return next((label for top, label in bands if age < top), "55+")
 
 
 def quarter(month: str) -> str:
-    """"2026-05" as "2026-Q2"; other values as they are."""
+    """ "2026-05" as "2026-Q2"; other values as they are."""
     if len(month) == 7 and month[4] == "-":
         return f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
     return month

@@ -13,10 +13,26 @@ import re
 # Ofcom's ranges for drama (https://www.ofcom.org.uk, "TV and radio drama numbers"): the
 # national-format prefixes, digits only.
 _DRAMA_PREFIXES = (
-    "01134960", "01144960", "01154960", "01164960", "01174960", "01184960", "01214960",
-    "01314960", "01414960", "01514960", "01614960", "01632960", "02079460", "02896496",
-    "02920180", "07700900", "08081570", "09098790", "03069990",
-)  # fmt: skip
+    "01134960",
+    "01144960",
+    "01154960",
+    "01164960",
+    "01174960",
+    "01184960",
+    "01214960",
+    "01314960",
+    "01414960",
+    "01514960",
+    "01614960",
+    "01632960",
+    "02079460",
+    "02896496",
+    "02920180",
+    "07700900",
+    "08081570",
+    "09098790",
+    "03069990",
+)
 _NUMBER = re.compile(r"(?:\+44\s?|0)[\d\s]{9,13}\d")
 _EXAMPLE_WORDS = re.compile(r"example\.(?:org|com|net)\b|\(example\b|\bexample:", re.IGNORECASE)
 
@@ -28,8 +44,11 @@ def _digits(number: str) -> str:
 
 def example_numbers(text: str) -> list[str]:
     """The drama numbers in ``text``, as written."""
-    return [m.group(0).strip() for m in _NUMBER.finditer(text)
-            if _digits(m.group(0)).startswith(_DRAMA_PREFIXES)]  # fmt: skip
+    return [
+        m.group(0).strip()
+        for m in _NUMBER.finditer(text)
+        if _digits(m.group(0)).startswith(_DRAMA_PREFIXES)
+    ]
 
 
 def is_example(text: str) -> bool:

@@ -33,9 +33,11 @@ class Answer(StrEnum):
 
 
 _ANSWER_LABELS: Mapping[Answer, str] = {
-    Answer.YES: "Yes", Answer.NO: "No", Answer.NOT_KNOWN: "Not known",
+    Answer.YES: "Yes",
+    Answer.NO: "No",
+    Answer.NOT_KNOWN: "Not known",
     Answer.NOT_APPLICABLE: "Not a need",
-}  # fmt: skip
+}
 
 
 def is_working_day(day: dt.date, holidays: frozenset[dt.date]) -> bool:

@@ -35,12 +35,14 @@ class IntakeStatus(StrEnum):
         return _STATUS_LABELS[self]
 
 
-_STATUS_LABELS: Mapping[IntakeStatus, str] = MappingProxyType({
-    IntakeStatus.WAITING: "Waiting for the allocation decision",
-    IntakeStatus.MORE_INFORMATION: "More information asked for",
-    IntakeStatus.ACCEPTED: "Accepted",
-    IntakeStatus.DECLINED: "Declined",
-})  # fmt: skip
+_STATUS_LABELS: Mapping[IntakeStatus, str] = MappingProxyType(
+    {
+        IntakeStatus.WAITING: "Waiting for the allocation decision",
+        IntakeStatus.MORE_INFORMATION: "More information asked for",
+        IntakeStatus.ACCEPTED: "Accepted",
+        IntakeStatus.DECLINED: "Declined",
+    }
+)
 
 #: Still to be decided: the allocator's queue.
 UNDECIDED = frozenset({IntakeStatus.WAITING.value, IntakeStatus.MORE_INFORMATION.value})
@@ -60,16 +62,20 @@ class DecisionKind(StrEnum):
         return _DECISION_STATUS[self]
 
 
-_DECISION_LABELS: Mapping[DecisionKind, str] = MappingProxyType({
-    DecisionKind.ACCEPT: "Accepted and allocated",
-    DecisionKind.DECLINE: "Declined",
-    DecisionKind.MORE_INFORMATION: "More information asked for",
-})  # fmt: skip
-_DECISION_STATUS: Mapping[DecisionKind, IntakeStatus] = MappingProxyType({
-    DecisionKind.ACCEPT: IntakeStatus.ACCEPTED,
-    DecisionKind.DECLINE: IntakeStatus.DECLINED,
-    DecisionKind.MORE_INFORMATION: IntakeStatus.MORE_INFORMATION,
-})  # fmt: skip
+_DECISION_LABELS: Mapping[DecisionKind, str] = MappingProxyType(
+    {
+        DecisionKind.ACCEPT: "Accepted and allocated",
+        DecisionKind.DECLINE: "Declined",
+        DecisionKind.MORE_INFORMATION: "More information asked for",
+    }
+)
+_DECISION_STATUS: Mapping[DecisionKind, IntakeStatus] = MappingProxyType(
+    {
+        DecisionKind.ACCEPT: IntakeStatus.ACCEPTED,
+        DecisionKind.DECLINE: IntakeStatus.DECLINED,
+        DecisionKind.MORE_INFORMATION: IntakeStatus.MORE_INFORMATION,
+    }
+)
 
 MAPPA_LEVELS = ("none", "1", "2", "3")  # "" is "not known"
 
@@ -109,8 +115,9 @@ def screen(answers: EligibilityAnswers, recommended_on: dt.date) -> ScreenResult
     """The eligibility screen. Not resident or released into the Thames Valley is the one
     answer that makes a person not eligible; anything else worth a look is a "Check"."""
     if answers.in_thames_valley is False:
-        return ScreenResult(ScreenOutcome.NOT_ELIGIBLE,
-                            ("not resident or released into the Thames Valley",))  # fmt: skip
+        return ScreenResult(
+            ScreenOutcome.NOT_ELIGIBLE, ("not resident or released into the Thames Valley",)
+        )
     points: list[str] = []
     if answers.in_thames_valley is None:
         points.append("Thames Valley residence not known")
@@ -146,22 +153,33 @@ def name_key(given: str, family: str) -> str:
     return letters.casefold()
 
 
-def is_duplicate(nomis: str, given: str, family: str, born: dt.date | None,
-                 other_nomis: str, other_given: str, other_family: str,
-                 other_born: dt.date | None) -> str | None:  # fmt: skip
+def is_duplicate(
+    nomis: str,
+    given: str,
+    family: str,
+    born: dt.date | None,
+    other_nomis: str,
+    other_given: str,
+    other_family: str,
+    other_born: dt.date | None,
+) -> str | None:
     """Why two people look like the same person ("same prison number", "same name and date
     of birth"), or None."""
     mine, theirs = normalise_nomis(nomis), normalise_nomis(other_nomis)
     if mine and mine == theirs:
         return "same prison number"
-    if born is not None and born == other_born and name_key(given, family) == name_key(
-            other_given, other_family):  # fmt: skip
+    if (
+        born is not None
+        and born == other_born
+        and name_key(given, family) == name_key(other_given, other_family)
+    ):
         return "same name and date of birth"
     return None
 
 
-def decision_problems(kind: DecisionKind, organisation: str, worker_id: str | None,
-                      reason_code: str, words: str) -> dict[str, str]:  # fmt: skip
+def decision_problems(
+    kind: DecisionKind, organisation: str, worker_id: str | None, reason_code: str, words: str
+) -> dict[str, str]:
     """What is missing from a decision, keyed by field, in the allocator's words."""
     problems: dict[str, str] = {}
     if kind == DecisionKind.ACCEPT:
@@ -181,11 +199,24 @@ def decision_problems(kind: DecisionKind, organisation: str, worker_id: str | No
 
 #: The columns of a referring partner's CSV batch (README: "Intake import").
 CSV_COLUMNS = (
-    "given_name", "family_name", "date_of_birth", "nomis_number", "prison", "release_date",
-    "recommended_on", "source", "recommender_name", "recommender_organisation",
-    "recommender_role", "recommender_contact", "reason", "in_thames_valley", "iom", "mappa",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "nomis_number",
+    "prison",
+    "release_date",
+    "recommended_on",
+    "source",
+    "recommender_name",
+    "recommender_organisation",
+    "recommender_role",
+    "recommender_contact",
+    "reason",
+    "in_thames_valley",
+    "iom",
+    "mappa",
     "earlier_custodial_sentences",
-)  # fmt: skip
+)
 CSV_REQUIRED = ("given_name", "family_name", "recommended_on", "source")
 
 _YES = frozenset({"yes", "y", "true", "1"})

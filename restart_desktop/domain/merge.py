@@ -62,16 +62,34 @@ _APPEND_ONLY = Rules(immutable=True)
 #: What each kind of synced record (by its table's name) adds to the plain rules; a kind not
 #: named here merges by the plain rules. Kept here, not on the ORM classes, so that the merge
 #: and the change hook read one table of plain data.
-RULES: Mapping[str, Rules] = MappingProxyType({
-    "people": Rules(risk_flags=frozenset({"iom", "mappa"}), status_field="status",
-                    allowed=_case_move_allowed),
-    "assessments": Rules(final_field="finalised_at"),
-    **dict.fromkeys((
-        "follow_up_checks", "custody_returns", "contact_notes", "addenda",
-        "checklist_snapshots", "referral_events", "handovers", "reviews", "audit_entries",
-        "field_changes", "erasures", "intake_decisions", "onward_handovers",
-    ), _APPEND_ONLY),
-})  # fmt: skip
+RULES: Mapping[str, Rules] = MappingProxyType(
+    {
+        "people": Rules(
+            risk_flags=frozenset({"iom", "mappa"}),
+            status_field="status",
+            allowed=_case_move_allowed,
+        ),
+        "assessments": Rules(final_field="finalised_at"),
+        **dict.fromkeys(
+            (
+                "follow_up_checks",
+                "custody_returns",
+                "contact_notes",
+                "addenda",
+                "checklist_snapshots",
+                "referral_events",
+                "handovers",
+                "reviews",
+                "audit_entries",
+                "field_changes",
+                "erasures",
+                "intake_decisions",
+                "onward_handovers",
+            ),
+            _APPEND_ONLY,
+        ),
+    }
+)
 
 
 def rules_for(kind: str) -> Rules:
@@ -158,9 +176,10 @@ def merge(changes: Sequence[ChangeInfo], rules: Rules) -> Merged | None:
         if not candidates:
             continue
         heads = [
-            c for c in candidates
+            c
+            for c in candidates
             if not any(c.change_id in ancestors[o.change_id] for o in candidates if o is not c)
-        ]  # fmt: skip
+        ]
         shown = heads[-1]
         if name in rules.risk_flags:
             flagged = [h for h in heads if h.fields[name] is True]
@@ -168,11 +187,10 @@ def merge(changes: Sequence[ChangeInfo], rules: Rules) -> Merged | None:
         values[name] = shown.fields[name]
         head_values = tuple(h.fields[name] for h in heads)
         if len(heads) > 1 and not _same(head_values):
-            conflicts.append(FieldConflict(
-                name, tuple(h.change_id for h in heads), head_values, shown.change_id
-            ))  # fmt: skip
-    return Merged(values, creations[0], considered[-1], tuple(conflicts), tuple(refused),
-                  missing)  # fmt: skip
+            conflicts.append(
+                FieldConflict(name, tuple(h.change_id for h in heads), head_values, shown.change_id)
+            )
+    return Merged(values, creations[0], considered[-1], tuple(conflicts), tuple(refused), missing)
 
 
 def _allowed_moves(

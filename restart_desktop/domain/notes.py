@@ -103,9 +103,7 @@ def check_note(
         problems["contact_at"] = "Enter the date and time of the contact."
     else:
         if contact_at > now + dt.timedelta(minutes=5):
-            confirmations.append(
-                f"The contact time ({local_text(contact_at)}) is in the future."
-            )
+            confirmations.append(f"The contact time ({local_text(contact_at)}) is in the future.")
         if referral_date is not None and contact_at.date() < referral_date:
             confirmations.append(
                 f"The contact ({contact_at:%d/%m/%Y}) is before the person was recommended "

@@ -25,12 +25,14 @@ class OnwardServiceKind(StrEnum):
         return "health" if self == OnwardServiceKind.GP else None
 
 
-_KIND_LABELS: Mapping[OnwardServiceKind, str] = MappingProxyType({
-    OnwardServiceKind.PROBATION: "Probation",
-    OnwardServiceKind.SUCCESSOR: "Successor service",
-    OnwardServiceKind.GP: "The person's GP",
-    OnwardServiceKind.OTHER: "Another service",
-})  # fmt: skip
+_KIND_LABELS: Mapping[OnwardServiceKind, str] = MappingProxyType(
+    {
+        OnwardServiceKind.PROBATION: "Probation",
+        OnwardServiceKind.SUCCESSOR: "Successor service",
+        OnwardServiceKind.GP: "The person's GP",
+        OnwardServiceKind.OTHER: "Another service",
+    }
+)
 
 
 class Section(StrEnum):
@@ -47,21 +49,31 @@ class Section(StrEnum):
         return _SECTION_LABELS[self]
 
 
-_SECTION_LABELS: Mapping[Section, str] = MappingProxyType({
-    Section.IDENTITY: "Who the person is",
-    Section.RELEASE: "Release",
-    Section.ACCOMMODATION: "Accommodation",
-    Section.NEEDS: "Needs",
-    Section.REFERRALS: "Services already involved",
-    Section.OUTCOMES: "Latest outcome scores",
-    Section.WORKER: "Who to ask",
-})  # fmt: skip
+_SECTION_LABELS: Mapping[Section, str] = MappingProxyType(
+    {
+        Section.IDENTITY: "Who the person is",
+        Section.RELEASE: "Release",
+        Section.ACCOMMODATION: "Accommodation",
+        Section.NEEDS: "Needs",
+        Section.REFERRALS: "Services already involved",
+        Section.OUTCOMES: "Latest outcome scores",
+        Section.WORKER: "Who to ask",
+    }
+)
 
 #: What each kind of service needs by default (the worker may add or remove sections).
-DEFAULT_SECTIONS: Mapping[OnwardServiceKind, tuple[Section, ...]] = MappingProxyType({
-    OnwardServiceKind.PROBATION: (Section.IDENTITY, Section.RELEASE, Section.ACCOMMODATION,
-                                  Section.NEEDS, Section.REFERRALS, Section.WORKER),
-    OnwardServiceKind.SUCCESSOR: tuple(Section),
-    OnwardServiceKind.GP: (Section.IDENTITY, Section.NEEDS, Section.REFERRALS, Section.WORKER),
-    OnwardServiceKind.OTHER: (Section.IDENTITY, Section.NEEDS, Section.WORKER),
-})  # fmt: skip
+DEFAULT_SECTIONS: Mapping[OnwardServiceKind, tuple[Section, ...]] = MappingProxyType(
+    {
+        OnwardServiceKind.PROBATION: (
+            Section.IDENTITY,
+            Section.RELEASE,
+            Section.ACCOMMODATION,
+            Section.NEEDS,
+            Section.REFERRALS,
+            Section.WORKER,
+        ),
+        OnwardServiceKind.SUCCESSOR: tuple(Section),
+        OnwardServiceKind.GP: (Section.IDENTITY, Section.NEEDS, Section.REFERRALS, Section.WORKER),
+        OnwardServiceKind.OTHER: (Section.IDENTITY, Section.NEEDS, Section.WORKER),
+    }
+)

@@ -32,9 +32,13 @@ class AreaScore:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "code": self.code, "label": self.label, "worker": self.worker,
-            "person": self.person, "skipped": self.skipped, "note": self.note,
-        }  # fmt: skip
+            "code": self.code,
+            "label": self.label,
+            "worker": self.worker,
+            "person": self.person,
+            "skipped": self.skipped,
+            "note": self.note,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, object]) -> AreaScore:
@@ -56,9 +60,7 @@ def _in_range(value: int | None) -> bool:
     return value is not None and LOWEST <= value <= HIGHEST
 
 
-def score_problems(
-    scores: Sequence[AreaScore], agreed: bool, disagreement: str
-) -> dict[str, str]:
+def score_problems(scores: Sequence[AreaScore], agreed: bool, disagreement: str) -> dict[str, str]:
     """What stops an assessment being finalised, keyed by area code (or a field name)."""
     problems: dict[str, str] = {}
     for area in scores:
@@ -68,8 +70,7 @@ def score_problems(
             continue
         if not _in_range(area.worker):
             problems[area.code] = (
-                f"{area.label}: give a score from {LOWEST} to {HIGHEST}, or skip it with a "
-                "reason."
+                f"{area.label}: give a score from {LOWEST} to {HIGHEST}, or skip it with a reason."
             )
         elif area.person is not None and not _in_range(area.person):
             problems[area.code] = (
@@ -161,9 +162,12 @@ BARRIER_TRANSITIONS: Mapping[BarrierStatus, frozenset[BarrierStatus]] = MappingP
 
 
 def barrier_problems(
-    title: str, category: str, known_categories: Sequence[str], raised_on: dt.date | None,
+    title: str,
+    category: str,
+    known_categories: Sequence[str],
+    raised_on: dt.date | None,
     today: dt.date,
-) -> dict[str, str]:  # fmt: skip
+) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not title.strip():
         problems["title"] = "Give the barrier a short title the board will recognise."
@@ -177,9 +181,12 @@ def barrier_problems(
 
 
 def barrier_transition_problem(
-    old: BarrierStatus, new: BarrierStatus, resolution: str, resolved_on: dt.date | None,
+    old: BarrierStatus,
+    new: BarrierStatus,
+    resolution: str,
+    resolved_on: dt.date | None,
     today: dt.date,
-) -> str | None:  # fmt: skip
+) -> str | None:
     """Why a barrier cannot move from ``old`` to ``new``; None when it can. Resolving or
     closing needs the resolution (what was done, or why it is closed) and its date."""
     if new == old:

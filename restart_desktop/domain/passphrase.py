@@ -56,8 +56,17 @@ _COMMON_CORES = frozenset(
 #: with a space between them are estimated at 10^8, the least of any phrase of three parts.
 MIN_GUESSES_LOG10 = 9.0
 #: Words a guesser tries first against this app: the demo passphrase and the app's own name.
-APP_WORDS = ("demo", "passphrase", "restart", "desktop", "restart desktop", "thames", "valley",
-             "resettlement", "bullingdon")  # fmt: skip
+APP_WORDS = (
+    "demo",
+    "passphrase",
+    "restart",
+    "desktop",
+    "restart desktop",
+    "thames",
+    "valley",
+    "resettlement",
+    "bullingdon",
+)
 _TRAILING_JUNK = re.compile(r"[\d\W_]+$")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _WORD_SPLIT = re.compile(r"[\s\-_.,;:+/]+")
@@ -115,8 +124,11 @@ def passphrase_feedback(passphrase: str, own_words: Iterable[str] = ()) -> Passp
     own = [w.lower() for name in own_words for w in _LETTERS.findall(name)]
     known = {w for phrase in (*APP_WORDS, *own) for w in _LETTERS.findall(phrase)}
     if set(_LETTERS.findall(lowered)) <= known:
-        return _refused("It is made only of your own name, the app's name or the demo "
-                        "passphrase, which anyone would try first.", 1)  # fmt: skip
+        return _refused(
+            "It is made only of your own name, the app's name or the demo "
+            "passphrase, which anyone would try first.",
+            1,
+        )
     guessable = _guessable(text, own)
     if guessable:
         return _refused(guessable, 1)

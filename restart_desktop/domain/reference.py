@@ -89,12 +89,18 @@ class Service:
 
     def to_json(self) -> dict[str, object]:
         return {
-            "code": self.code, "organisation": self.organisation, "service": self.service,
-            "category": self.category, "areas": list(self.areas),
-            "how_to_refer": self.how_to_refer, "contact": self.contact,
-            "opening_hours": self.opening_hours, "referral_needs": self.referral_needs,
-            "summary_fields": list(self.summary_fields), "local_authority": self.local_authority,
-        }  # fmt: skip
+            "code": self.code,
+            "organisation": self.organisation,
+            "service": self.service,
+            "category": self.category,
+            "areas": list(self.areas),
+            "how_to_refer": self.how_to_refer,
+            "contact": self.contact,
+            "opening_hours": self.opening_hours,
+            "referral_needs": self.referral_needs,
+            "summary_fields": list(self.summary_fields),
+            "local_authority": self.local_authority,
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, object]) -> Service:
@@ -106,12 +112,18 @@ class Service:
             return tuple(str(v) for v in value) if isinstance(value, list) else ()
 
         return cls(
-            code=text("code"), organisation=text("organisation"), service=text("service"),
-            category=text("category"), areas=texts("areas"), how_to_refer=text("how_to_refer"),
-            contact=text("contact"), opening_hours=text("opening_hours"),
-            referral_needs=text("referral_needs"), summary_fields=texts("summary_fields"),
+            code=text("code"),
+            organisation=text("organisation"),
+            service=text("service"),
+            category=text("category"),
+            areas=texts("areas"),
+            how_to_refer=text("how_to_refer"),
+            contact=text("contact"),
+            opening_hours=text("opening_hours"),
+            referral_needs=text("referral_needs"),
+            summary_fields=texts("summary_fields"),
             local_authority=text("local_authority"),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True)
@@ -182,8 +194,16 @@ class BankHoliday:
 
 
 _T = TypeVar(
-    "_T", Prison, LocalAuthority, Organisation, Need, SentenceType, OutcomeArea, BarrierCategory,
-    RecommenderKind, DeclineReason,
+    "_T",
+    Prison,
+    LocalAuthority,
+    Organisation,
+    Need,
+    SentenceType,
+    OutcomeArea,
+    BarrierCategory,
+    RecommenderKind,
+    DeclineReason,
     ClosureReason,
 )
 
@@ -300,9 +320,7 @@ def _decode(path: Path) -> str:
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ReferenceDataError(
-            path, None, f"the file is missing from {path.parent}."
-        ) from None
+        raise ReferenceDataError(path, None, f"the file is missing from {path.parent}.") from None
     except OSError as error:
         raise ReferenceDataError(path, None, f"the file cannot be read ({error}).") from None
     try:
@@ -372,9 +390,7 @@ def _coded(path: Path, columns: Sequence[str], required: Sequence[str]) -> Itera
                 f"the code {code!r} should use only lower-case letters, digits and underscores."
             )
         if code in first_seen:
-            raise row.error(
-                f"the code {code!r} appears twice (first on line {first_seen[code]})."
-            )
+            raise row.error(f"the code {code!r} appears twice (first on line {first_seen[code]}).")
         first_seen[code] = row.line
         yield row
 
@@ -389,13 +405,31 @@ def _load_table(
 
 
 SERVICE_COLUMNS = (
-    "code", "organisation", "service", "category", "areas", "how_to_refer", "contact",
-    "opening_hours", "referral_needs", "summary_fields", "local_authority",
-)  # fmt: skip
+    "code",
+    "organisation",
+    "service",
+    "category",
+    "areas",
+    "how_to_refer",
+    "contact",
+    "opening_hours",
+    "referral_needs",
+    "summary_fields",
+    "local_authority",
+)
 HOW_TO_REFER = ("form", "email", "phone", "portal", "in_person")  # domain.referrals.HowSent
 SUMMARY_FIELDS = (
-    "name", "date_of_birth", "nomis_number", "crn", "prison", "release_date", "needs",
-    "reason", "urgency", "local_authority", "worker",
+    "name",
+    "date_of_birth",
+    "nomis_number",
+    "crn",
+    "prison",
+    "release_date",
+    "needs",
+    "reason",
+    "urgency",
+    "local_authority",
+    "worker",
 )  # domain.referrals.SummaryField; a test keeps the two the same
 
 
@@ -410,8 +444,11 @@ def _load_services(
     authority_codes = {a.code for a in authorities}
     services: list[Service] = []
     housing: dict[str, int] = {}
-    for row in _coded(path, SERVICE_COLUMNS, ("code", "organisation", "service", "category",
-                                              "areas", "how_to_refer", "contact")):  # fmt: skip
+    for row in _coded(
+        path,
+        SERVICE_COLUMNS,
+        ("code", "organisation", "service", "category", "areas", "how_to_refer", "contact"),
+    ):
         v = row.values
         if v["category"] not in need_codes:
             raise row.error(
@@ -446,12 +483,21 @@ def _load_services(
                     f"{housing[authority]}."
                 )
             housing[authority] = row.line
-        services.append(Service(
-            code=v["code"], organisation=v["organisation"], service=v["service"],
-            category=v["category"], areas=areas, how_to_refer=v["how_to_refer"],
-            contact=v["contact"], opening_hours=v["opening_hours"],
-            referral_needs=v["referral_needs"], summary_fields=fields, local_authority=authority,
-        ))  # fmt: skip
+        services.append(
+            Service(
+                code=v["code"],
+                organisation=v["organisation"],
+                service=v["service"],
+                category=v["category"],
+                areas=areas,
+                how_to_refer=v["how_to_refer"],
+                contact=v["contact"],
+                opening_hours=v["opening_hours"],
+                referral_needs=v["referral_needs"],
+                summary_fields=fields,
+                local_authority=authority,
+            )
+        )
     return tuple(services)
 
 
@@ -466,8 +512,9 @@ def _load_closure_reasons(path: Path) -> tuple[ClosureReason, ...]:
             raise row.error(f"words should be empty or required, not {words!r}.")
         if custody and custody not in CUSTODY_KINDS:
             raise row.error(f"custody should be empty or one of {', '.join(CUSTODY_KINDS)}.")
-        reasons.append(ClosureReason(row.values["code"], row.values["label"],
-                                     words == "required", custody))  # fmt: skip
+        reasons.append(
+            ClosureReason(row.values["code"], row.values["label"], words == "required", custody)
+        )
     if not reasons:
         raise ReferenceDataError(path, 1, "no closure reasons are listed.")
     return tuple(reasons)
@@ -483,8 +530,15 @@ def _load_follow_up_checks(path: Path) -> tuple[FollowUpCheckKind, ...]:
     return tuple(sorted(kinds, key=lambda k: k.weeks))
 
 
-LINKAGE_SOURCES = ("pseudonym", "given_name", "family_name", "date_of_birth", "nomis_number",
-                   "crn", "support_started")  # fmt: skip
+LINKAGE_SOURCES = (
+    "pseudonym",
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "nomis_number",
+    "crn",
+    "support_started",
+)
 
 
 def _load_linkage_columns(path: Path) -> tuple[tuple[str, str], ...]:
@@ -517,12 +571,21 @@ def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
 
 
 CSV_FILES = (
-    "prisons.csv", "local_authorities.csv", "organisations.csv", "needs.csv",
-    "sentence_types.csv", "bank_holidays.csv", "services.csv", "outcome_areas.csv",
-    "barrier_categories.csv", "recommender_kinds.csv", "decline_reasons.csv",
-    "closure_reasons.csv", "follow_up_checks.csv",
+    "prisons.csv",
+    "local_authorities.csv",
+    "organisations.csv",
+    "needs.csv",
+    "sentence_types.csv",
+    "bank_holidays.csv",
+    "services.csv",
+    "outcome_areas.csv",
+    "barrier_categories.csv",
+    "recommender_kinds.csv",
+    "decline_reasons.csv",
+    "closure_reasons.csv",
+    "follow_up_checks.csv",
     "linkage_columns.csv",
-)  # fmt: skip
+)
 
 
 def reference_files(directory: Path | None = None) -> list[Path]:
@@ -571,15 +634,21 @@ def _load(directory: Path) -> ReferenceData:
             ("code", "label", "low", "middle", "high"),
         ),
         barrier_categories=_load_table(
-            BarrierCategory, directory / "barrier_categories.csv", ("code", "label"),
+            BarrierCategory,
+            directory / "barrier_categories.csv",
+            ("code", "label"),
             ("code", "label"),
         ),
         recommender_kinds=_load_table(
-            RecommenderKind, directory / "recommender_kinds.csv", ("code", "label", "self"),
+            RecommenderKind,
+            directory / "recommender_kinds.csv",
+            ("code", "label", "self"),
             ("code", "label", "self"),
         ),
         decline_reasons=_load_table(
-            DeclineReason, directory / "decline_reasons.csv", ("code", "label", "letter"),
+            DeclineReason,
+            directory / "decline_reasons.csv",
+            ("code", "label", "letter"),
             ("code", "label"),
         ),
         closure_reasons=_load_closure_reasons(directory / "closure_reasons.csv"),

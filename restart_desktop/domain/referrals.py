@@ -59,9 +59,7 @@ ALLOWED_TRANSITIONS: Mapping[ReferralStatus, frozenset[ReferralStatus]] = Mappin
         _R.SENT: frozenset(
             {_R.ACKNOWLEDGED, _R.ACCEPTED, _R.DECLINED, _R.APPOINTMENT_BOOKED, _R.WITHDRAWN}
         ),
-        _R.ACKNOWLEDGED: frozenset(
-            {_R.ACCEPTED, _R.DECLINED, _R.APPOINTMENT_BOOKED, _R.WITHDRAWN}
-        ),
+        _R.ACKNOWLEDGED: frozenset({_R.ACCEPTED, _R.DECLINED, _R.APPOINTMENT_BOOKED, _R.WITHDRAWN}),
         _R.ACCEPTED: frozenset({_R.APPOINTMENT_BOOKED, _R.CLOSED, _R.WITHDRAWN}),
         _R.APPOINTMENT_BOOKED: frozenset(
             {_R.ATTENDED, _R.DID_NOT_ATTEND, _R.APPOINTMENT_BOOKED, _R.WITHDRAWN}
@@ -215,6 +213,4 @@ def needs_chasing(
     holidays: frozenset[dt.date],
 ) -> bool:
     """Sent, no answer, and ``working_days`` working days since it was sent or last chased."""
-    return status in AWAITING_ANSWER and today >= chase_due_on(
-        last_contact, working_days, holidays
-    )
+    return status in AWAITING_ANSWER and today >= chase_due_on(last_contact, working_days, holidays)

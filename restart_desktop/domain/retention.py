@@ -27,11 +27,13 @@ class ErasureRule(StrEnum):
         return _RULE_LABELS[self]
 
 
-_RULE_LABELS: Mapping[ErasureRule, str] = MappingProxyType({
-    ErasureRule.LAPTOP: "Closed case, removed from this laptop",
-    ErasureRule.HANDED_AWAY: "No longer your case, removed from this laptop",
-    ErasureRule.RETENTION: "Retention period over, erased everywhere",
-})  # fmt: skip
+_RULE_LABELS: Mapping[ErasureRule, str] = MappingProxyType(
+    {
+        ErasureRule.LAPTOP: "Closed case, removed from this laptop",
+        ErasureRule.HANDED_AWAY: "No longer your case, removed from this laptop",
+        ErasureRule.RETENTION: "Retention period over, erased everywhere",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,12 @@ def policy_problems(laptop_days: int, export_years: int) -> dict[str, str]:
     problems = {}
     if not 1 <= laptop_days <= MAX_LAPTOP_DAYS:
         problems["laptop_days"] = (
-            f"Keep closed cases on laptops between 1 and {MAX_LAPTOP_DAYS} days.")
+            f"Keep closed cases on laptops between 1 and {MAX_LAPTOP_DAYS} days."
+        )
     if not 1 <= export_years <= MAX_EXPORT_YEARS:
         problems["export_years"] = (
-            f"Keep closed cases centrally between 1 and {MAX_EXPORT_YEARS} years.")
+            f"Keep closed cases centrally between 1 and {MAX_EXPORT_YEARS} years."
+        )
     return problems
 
 
@@ -81,8 +85,9 @@ class Scheduled:
         return not self.waiting_for and self.due <= today
 
 
-def schedule(case: CaseRetention, policy: RetentionPolicy, supervisor: bool,
-             today: dt.date) -> Scheduled | None:  # fmt: skip
+def schedule(
+    case: CaseRetention, policy: RetentionPolicy, supervisor: bool, today: dt.date
+) -> Scheduled | None:
     """When the case will be erased from this laptop and under which rule, or None when no
     rule applies yet (an open case that is still this worker's)."""
     found: Scheduled | None = None
@@ -100,8 +105,10 @@ def schedule(case: CaseRetention, policy: RetentionPolicy, supervisor: bool,
     if case.legal_hold:
         waiting = "A supervisor placed a legal hold on it."
     elif not supervisor and not case.held_centrally:
-        waiting = ("Its latest changes are not yet confirmed in the central export: sync, "
-                   "and wait for a supervisor's laptop to sync too.")  # fmt: skip
+        waiting = (
+            "Its latest changes are not yet confirmed in the central export: sync, "
+            "and wait for a supervisor's laptop to sync too."
+        )
     elif case.has_draft:
         waiting = "An unfinished contact note is waiting on this laptop."
     return Scheduled(found.case_id, found.rule, found.due, waiting)

@@ -25,11 +25,13 @@ class ReviewItemKind(StrEnum):
         return _KIND_LABELS[self]
 
 
-_KIND_LABELS: Mapping[ReviewItemKind, str] = MappingProxyType({
-    ReviewItemKind.NOTE: "Contact note",
-    ReviewItemKind.RELEASE: "Release day",
-    ReviewItemKind.REFERRAL: "Referral",
-})  # fmt: skip
+_KIND_LABELS: Mapping[ReviewItemKind, str] = MappingProxyType(
+    {
+        ReviewItemKind.NOTE: "Contact note",
+        ReviewItemKind.RELEASE: "Release day",
+        ReviewItemKind.REFERRAL: "Referral",
+    }
+)
 
 
 class ReviewAction(StrEnum):
@@ -44,13 +46,15 @@ class ReviewAction(StrEnum):
         return _ACTION_LABELS[self]
 
 
-_ACTION_LABELS: Mapping[ReviewAction, str] = MappingProxyType({
-    ReviewAction.REVIEWED: "Reviewed",
-    ReviewAction.COMMENT: "Comment",
-    ReviewAction.RETURNED: "Returned for correction",
-    ReviewAction.ANSWERED: "Answered",
-    ReviewAction.SEEN: "Seen",
-})  # fmt: skip
+_ACTION_LABELS: Mapping[ReviewAction, str] = MappingProxyType(
+    {
+        ReviewAction.REVIEWED: "Reviewed",
+        ReviewAction.COMMENT: "Comment",
+        ReviewAction.RETURNED: "Returned for correction",
+        ReviewAction.ANSWERED: "Answered",
+        ReviewAction.SEEN: "Seen",
+    }
+)
 
 
 class ReviewState(StrEnum):
@@ -60,8 +64,11 @@ class ReviewState(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"to_review": "To review", "returned": "Returned for correction",
-                "reviewed": "Reviewed"}[self.value]  # fmt: skip
+        return {
+            "to_review": "To review",
+            "returned": "Returned for correction",
+            "reviewed": "Reviewed",
+        }[self.value]
 
 
 @dataclass(frozen=True)
@@ -72,15 +79,16 @@ class ReviewEvent:
 
 
 #: The actions that move an item; a comment or "seen" leaves it where it is.
-_MOVES: Mapping[ReviewAction, ReviewState] = MappingProxyType({
-    ReviewAction.REVIEWED: ReviewState.REVIEWED,
-    ReviewAction.RETURNED: ReviewState.RETURNED,
-    ReviewAction.ANSWERED: ReviewState.TO_REVIEW,
-})  # fmt: skip
+_MOVES: Mapping[ReviewAction, ReviewState] = MappingProxyType(
+    {
+        ReviewAction.REVIEWED: ReviewState.REVIEWED,
+        ReviewAction.RETURNED: ReviewState.RETURNED,
+        ReviewAction.ANSWERED: ReviewState.TO_REVIEW,
+    }
+)
 
 #: The actions a supervisor takes, and those a worker takes.
-SUPERVISOR_ACTIONS = frozenset({ReviewAction.REVIEWED, ReviewAction.COMMENT,
-                                ReviewAction.RETURNED})  # fmt: skip
+SUPERVISOR_ACTIONS = frozenset({ReviewAction.REVIEWED, ReviewAction.COMMENT, ReviewAction.RETURNED})
 MOVING_ACTIONS = frozenset(_MOVES)
 
 
@@ -100,8 +108,11 @@ def state_after(last_move: str | None) -> ReviewState:
 def action_problem(action: ReviewAction, comment: str, state: ReviewState) -> str | None:
     """Why an action cannot be taken now, in the reviewer's words; None when it can."""
     if action in (ReviewAction.COMMENT, ReviewAction.RETURNED) and not comment.strip():
-        return ("Write what needs correcting." if action == ReviewAction.RETURNED
-                else "Write the comment first.")  # fmt: skip
+        return (
+            "Write what needs correcting."
+            if action == ReviewAction.RETURNED
+            else "Write the comment first."
+        )
     if action == ReviewAction.ANSWERED and not comment.strip():
         return "Write what you corrected or added."
     if action == ReviewAction.RETURNED and state == ReviewState.RETURNED:

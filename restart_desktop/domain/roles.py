@@ -35,35 +35,54 @@ class Permission(StrEnum):
 
 
 _P = Permission
-ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType({
-    Role.WORKER: frozenset({_P.CASE_WORK, _P.RECORD_INTAKE}),
-    Role.SUPERVISOR: frozenset({
-        _P.CASE_WORK, _P.RECORD_INTAKE, _P.DECIDE_INTAKE, _P.ALLOCATE, _P.SUPERVISE,
-        _P.LEGAL_HOLD, _P.MANAGE_TEAM, _P.RECEIVE_ALL_CASES,
-    }),
-    Role.ALLOCATOR: frozenset({_P.RECORD_INTAKE, _P.DECIDE_INTAKE, _P.RECEIVE_INTAKE}),
-})  # fmt: skip
+ROLE_PERMISSIONS: Mapping[Role, frozenset[Permission]] = MappingProxyType(
+    {
+        Role.WORKER: frozenset({_P.CASE_WORK, _P.RECORD_INTAKE}),
+        Role.SUPERVISOR: frozenset(
+            {
+                _P.CASE_WORK,
+                _P.RECORD_INTAKE,
+                _P.DECIDE_INTAKE,
+                _P.ALLOCATE,
+                _P.SUPERVISE,
+                _P.LEGAL_HOLD,
+                _P.MANAGE_TEAM,
+                _P.RECEIVE_ALL_CASES,
+            }
+        ),
+        Role.ALLOCATOR: frozenset({_P.RECORD_INTAKE, _P.DECIDE_INTAKE, _P.RECEIVE_INTAKE}),
+    }
+)
 
 #: What a refusal says, in the user's words.
-_REFUSALS: Mapping[Permission, str] = MappingProxyType({
-    _P.CASE_WORK: "Your role does not give access to contact notes, referrals, release plans "
-                  "or outcome scores: they stay with the case's workers and supervisors.",
-    _P.RECORD_INTAKE: "Your role does not record recommendations.",
-    _P.DECIDE_INTAKE: "Only the allocator or a supervisor decides a recommendation.",
-    _P.ALLOCATE: "Only a supervisor allocates cases and hands them over.",
-    _P.SUPERVISE: "Only a supervisor does that.",
-    _P.LEGAL_HOLD: "Only a supervisor places or lifts a legal hold.",
-    _P.MANAGE_TEAM: "Only a supervisor creates the team and approves or removes devices.",
-    _P.RECEIVE_ALL_CASES: "Only a supervisor's laptop receives every case.",
-    _P.RECEIVE_INTAKE: "Only the allocator's laptop receives the intake of every case.",
-})  # fmt: skip
+_REFUSALS: Mapping[Permission, str] = MappingProxyType(
+    {
+        _P.CASE_WORK: "Your role does not give access to contact notes, referrals, release plans "
+        "or outcome scores: they stay with the case's workers and supervisors.",
+        _P.RECORD_INTAKE: "Your role does not record recommendations.",
+        _P.DECIDE_INTAKE: "Only the allocator or a supervisor decides a recommendation.",
+        _P.ALLOCATE: "Only a supervisor allocates cases and hands them over.",
+        _P.SUPERVISE: "Only a supervisor does that.",
+        _P.LEGAL_HOLD: "Only a supervisor places or lifts a legal hold.",
+        _P.MANAGE_TEAM: "Only a supervisor creates the team and approves or removes devices.",
+        _P.RECEIVE_ALL_CASES: "Only a supervisor's laptop receives every case.",
+        _P.RECEIVE_INTAKE: "Only the allocator's laptop receives the intake of every case.",
+    }
+)
 
 #: The kinds of record an allocator's laptop keeps: team records, the case file (names,
 #: prison, release, eligibility flags), the intake and its decisions, allocations.
-INTAKE_ENTITIES = frozenset({
-    "workers", "devices", "erasures", "people", "intake_records", "intake_decisions",
-    "handovers",
-})  # fmt: skip
+INTAKE_ENTITIES = frozenset(
+    {
+        "workers",
+        "devices",
+        "erasures",
+        "people",
+        "intake_records",
+        "intake_decisions",
+        "handovers",
+    }
+)
 
 
 def can(role: Role | str, permission: Permission) -> bool:

@@ -204,8 +204,13 @@ class UnlockThrottle:
     FREE_ATTEMPTS = 3
     MAX_WAIT = 300
 
-    def __init__(self, state_path: Path, clock: Any = time.time,
-                 store: SecretStore | None = None, name: str = "") -> None:  # fmt: skip
+    def __init__(
+        self,
+        state_path: Path,
+        clock: Any = time.time,
+        store: SecretStore | None = None,
+        name: str = "",
+    ) -> None:
         self._path = state_path
         self._clock = clock
         self._store = store

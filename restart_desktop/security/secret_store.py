@@ -119,8 +119,12 @@ def keyring_problem(backend: object) -> str | None:
         if not inner:
             return "No keyring is available on this computer."
         return next(filter(None, (keyring_problem(b) for b in inner)), None)
-    why = _REFUSED_WHY.get(module, "it is not one of the operating system's protected stores ("
-                           + ", ".join(sorted(set(PROTECTED_STORES.values()))) + ")")
+    why = _REFUSED_WHY.get(
+        module,
+        "it is not one of the operating system's protected stores ("
+        + ", ".join(sorted(set(PROTECTED_STORES.values())))
+        + ")",
+    )
     return f"This computer's keyring cannot be used to keep the key: {why}."
 
 

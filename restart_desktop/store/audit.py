@@ -45,19 +45,30 @@ def without_clashing_entries(
     another entry already holds here: a laptop whose chain was cut short or put back, then
     written on. The entry held stays (it is the evidence); the signed heads show the break
     (``domain.audit.head_breaks``), and the entries after it no longer follow."""
-    wanted = {(str(f["device_id"]), int(f["seq"])): str(raw["record_id"]) for raw in raws
-              if raw["entity"] == AuditEntry.__tablename__
-              and "device_id" in (f := raw.get("fields") or {}) and "seq" in f}  # fmt: skip
+    wanted = {
+        (str(f["device_id"]), int(f["seq"])): str(raw["record_id"])
+        for raw in raws
+        if raw["entity"] == AuditEntry.__tablename__
+        and "device_id" in (f := raw.get("fields") or {})
+        and "seq" in f
+    }
     if not wanted:
         return list(raws)
-    held = {(device, seq): entry_id for device, seq, entry_id in s.execute(
-        select(AuditEntry.device_id, AuditEntry.seq, AuditEntry.id)
-        .where(tuple_(AuditEntry.device_id, AuditEntry.seq).in_(list(wanted))))}  # fmt: skip
-    clashing = {record for place, record in wanted.items()
-                if place in held and held[place] != record}  # fmt: skip
+    held = {
+        (device, seq): entry_id
+        for device, seq, entry_id in s.execute(
+            select(AuditEntry.device_id, AuditEntry.seq, AuditEntry.id).where(
+                tuple_(AuditEntry.device_id, AuditEntry.seq).in_(list(wanted))
+            )
+        )
+    }
+    clashing = {
+        record for place, record in wanted.items() if place in held and held[place] != record
+    }
     if clashing:
-        log.warning("%d audit entries take places already held in a chain: set aside",
-                    len(clashing))  # fmt: skip
+        log.warning(
+            "%d audit entries take places already held in a chain: set aside", len(clashing)
+        )
     return [raw for raw in raws if str(raw["record_id"]) not in clashing]
 
 
@@ -68,21 +79,39 @@ def forget_last(session: Session) -> None:
     session.info.pop(_LAST, None)
 
 
-def append_entry(s: Session, device_id: str, worker_id: str, action: AuditAction,
-                 person_id: str | None, detail: str, at: dt.datetime) -> AuditEntry:  # fmt: skip
+def append_entry(
+    s: Session,
+    device_id: str,
+    worker_id: str,
+    action: AuditAction,
+    person_id: str | None,
+    detail: str,
+    at: dt.datetime,
+) -> AuditEntry:
     """Add the device's next entry to the session (written with the transaction)."""
     last = s.info.get(_LAST)
     if last is None:
         with s.no_autoflush:
-            row = s.execute(select(AuditEntry.seq, AuditEntry.hash)
-                            .where(AuditEntry.device_id == device_id)
-                            .order_by(AuditEntry.seq.desc()).limit(1)).first()  # fmt: skip
+            row = s.execute(
+                select(AuditEntry.seq, AuditEntry.hash)
+                .where(AuditEntry.device_id == device_id)
+                .order_by(AuditEntry.seq.desc())
+                .limit(1)
+            ).first()
         last = (row.seq, row.hash) if row else (0, GENESIS)
     seq, prev = last[0] + 1, last[1]
     link = ChainLink(device_id, seq, at, worker_id, action.value, person_id, detail, prev)
-    entry = AuditEntry(device_id=device_id, seq=seq, at=at, worker_id=worker_id,
-                       action=action.value, person_id=person_id, detail=detail, prev_hash=prev,
-                       hash=entry_hash(link))  # fmt: skip
+    entry = AuditEntry(
+        device_id=device_id,
+        seq=seq,
+        at=at,
+        worker_id=worker_id,
+        action=action.value,
+        person_id=person_id,
+        detail=detail,
+        prev_hash=prev,
+        hash=entry_hash(link),
+    )
     s.add(entry)
     s.info[_LAST] = (seq, entry.hash)
     return entry

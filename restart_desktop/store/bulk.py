@@ -85,14 +85,17 @@ def _plan(table: Table) -> tuple[str, tuple[tuple[str, Convert | None, Any], ...
 
 
 @functools.cache
-def _converted(table: Table) -> tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]],
-                                      tuple[tuple[int, Convert], ...]]:  # fmt: skip
+def _converted(
+    table: Table,
+) -> tuple[Callable[[Mapping[str, Any]], tuple[Any, ...]], tuple[tuple[int, Convert], ...]]:
     """For a row with every column: its values in column order, and the columns to convert."""
     _statement, columns = _plan(table)
     names = [name for name, _, _ in columns]
     every = operator.itemgetter(*names)
-    return ((lambda row: (every(row),)) if len(names) == 1 else every,
-            tuple((n, convert) for n, (_, convert, _) in enumerate(columns) if convert))
+    return (
+        (lambda row: (every(row),)) if len(names) == 1 else every,
+        tuple((n, convert) for n, (_, convert, _) in enumerate(columns) if convert),
+    )
 
 
 def insert_rows(s: Session, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -124,20 +127,45 @@ def insert_rows(s: Session, table: Table, rows: Iterable[Mapping[str, Any]]) -> 
         s.connection().exec_driver_sql(statement, values)
 
 
-_CHANGE_COLUMNS = ("change_id", "device_id", "seq", "entity", "record_id", "base_change_id",
-                   "bases", "hlc", "case_id", "author_id", "fields", "recorded_at")  # fmt: skip
-_INSERT_CHANGE = (f"INSERT INTO {Change.__tablename__} ({', '.join(_CHANGE_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' for _ in _CHANGE_COLUMNS)})")  # fmt: skip
+_CHANGE_COLUMNS = (
+    "change_id",
+    "device_id",
+    "seq",
+    "entity",
+    "record_id",
+    "base_change_id",
+    "bases",
+    "hlc",
+    "case_id",
+    "author_id",
+    "fields",
+    "recorded_at",
+)
+_INSERT_CHANGE = (
+    f"INSERT INTO {Change.__tablename__} ({', '.join(_CHANGE_COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in _CHANGE_COLUMNS)})"
+)
 
 
 def insert_changes(s: Session, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert changes given as column values (``recorded_at`` an aware datetime; ``bases``
     None stored as JSON null, as the JSON type does)."""
     values = [
-        (row["change_id"], row["device_id"], row["seq"], row["entity"], row["record_id"],
-         row["base_change_id"], stored_json(row["bases"]), row["hlc"], row["case_id"],
-         row["author_id"], stored_json(row["fields"]), stored_instant(row["recorded_at"]))
+        (
+            row["change_id"],
+            row["device_id"],
+            row["seq"],
+            row["entity"],
+            row["record_id"],
+            row["base_change_id"],
+            stored_json(row["bases"]),
+            row["hlc"],
+            row["case_id"],
+            row["author_id"],
+            stored_json(row["fields"]),
+            stored_instant(row["recorded_at"]),
+        )
         for row in rows
-    ]  # fmt: skip
+    ]
     if values:
         s.connection().exec_driver_sql(_INSERT_CHANGE, values)

@@ -17,8 +17,17 @@ from restart_desktop.store.models import Change, SyncAudienceMove, SyncCaseIndex
 #: Kinds of record that say who a case is for.
 AUDIENCE_KINDS = frozenset({"people", "handovers"})
 #: Kinds of record that belong to no case (team records): every laptop keeps them.
-TEAM_ENTITIES = frozenset({"workers", "devices", "checklist_snapshots", "barriers", "erasures",
-                           "evaluation_keys", "team_details"})
+TEAM_ENTITIES = frozenset(
+    {
+        "workers",
+        "devices",
+        "checklist_snapshots",
+        "barriers",
+        "erasures",
+        "evaluation_keys",
+        "team_details",
+    }
+)
 
 
 def case_of_record(entity: str, record_id: str, person_id: object) -> str | None:
@@ -30,8 +39,9 @@ def case_of_record(entity: str, record_id: str, person_id: object) -> str | None
     return str(person_id) if person_id else None
 
 
-def case_of_change(s: Session, change: Mapping[str, Any],
-                   alongside: Mapping[str, str] | None = None) -> str | None:  # fmt: skip
+def case_of_change(
+    s: Session, change: Mapping[str, Any], alongside: Mapping[str, str] | None = None
+) -> str | None:
     """The case of a change as published (``case_id``); bundles written before it was
     published carry none: work it out from the change, the changes published with it
     (``alongside``: record id -> case) or the changes held."""
@@ -42,8 +52,9 @@ def case_of_change(s: Session, change: Mapping[str, Any],
     if found is None and alongside:
         found = alongside.get(record_id)
     if found is None and entity not in TEAM_ENTITIES:
-        query = select(Change.case_id).where(Change.record_id == record_id,
-                                             Change.case_id.is_not(None))  # fmt: skip
+        query = select(Change.case_id).where(
+            Change.record_id == record_id, Change.case_id.is_not(None)
+        )
         found = s.scalars(query.limit(1)).first()
     return found
 
@@ -69,9 +80,15 @@ def note_audiences(s: Session, changes: Iterable[Mapping[str, Any]], flush: bool
             continue
         found = rows.get(case_id)
         if found is None:
-            row = SyncCaseIndex(case_id=case_id, created_by="", allocated_worker_id=None,
-                                allocated_hlc="", shared_with=[], closed=False,
-                                status_hlc="")  # fmt: skip
+            row = SyncCaseIndex(
+                case_id=case_id,
+                created_by="",
+                allocated_worker_id=None,
+                allocated_hlc="",
+                shared_with=[],
+                closed=False,
+                status_hlc="",
+            )
             s.add(row)
             rows[case_id] = row
         else:
@@ -104,8 +121,9 @@ def _note_moves(s: Session, cases: set[str]) -> None:
     ordered = sorted(cases)
     known: set[str] = set()
     for batch in batches(ordered):
-        known.update(s.scalars(select(SyncAudienceMove.case_id)
-                               .where(SyncAudienceMove.case_id.in_(batch))))  # fmt: skip
+        known.update(
+            s.scalars(select(SyncAudienceMove.case_id).where(SyncAudienceMove.case_id.in_(batch)))
+        )
     for case_id in ordered:
         if case_id not in known:
             s.add(SyncAudienceMove(case_id=case_id))
@@ -114,8 +132,10 @@ def _note_moves(s: Session, cases: set[str]) -> None:
 def _case_in(change: Mapping[str, Any]) -> str:
     """The case a people or handovers change is about ("" when it says none)."""
     fields = change.get("fields") or {}
-    return case_of_record(str(change["entity"]), str(change["record_id"]),
-                          fields.get("person_id")) or ""  # fmt: skip
+    return (
+        case_of_record(str(change["entity"]), str(change["record_id"]), fields.get("person_id"))
+        or ""
+    )
 
 
 def audiences(s: Session, case_ids: Sequence[str]) -> dict[str, CaseAudience]:
@@ -123,6 +143,7 @@ def audiences(s: Session, case_ids: Sequence[str]) -> dict[str, CaseAudience]:
     ordered = sorted(set(case_ids))
     for batch in batches(ordered):
         for row in s.scalars(select(SyncCaseIndex).where(SyncCaseIndex.case_id.in_(batch))):
-            found[row.case_id] = CaseAudience(row.created_by, row.allocated_worker_id,
-                                              tuple(row.shared_with))  # fmt: skip
+            found[row.case_id] = CaseAudience(
+                row.created_by, row.allocated_worker_id, tuple(row.shared_with)
+            )
     return found

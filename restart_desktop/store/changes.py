@@ -151,9 +151,12 @@ def read_position(flush: Flush) -> None:
         flush.seq, flush.clock = cached
         return
     with session.no_autoflush:
-        seq = session.execute(
-            select(func.max(Change.seq)).where(Change.device_id == flush.actor.device_id)
-        ).scalar() or 0
+        seq = (
+            session.execute(
+                select(func.max(Change.seq)).where(Change.device_id == flush.actor.device_id)
+            ).scalar()
+            or 0
+        )
         floor = session.get(LocalSetting, ERASED_SEQ_FLOOR)  # set by store.erasure
         if floor is not None:
             seq = max(seq, int(floor.value))
@@ -225,10 +228,21 @@ def index_cases(flush: Flush) -> None:
     """Keep the case index (who may receive a case's notes) current with people and
     handovers written here (``store.case_index``)."""
     with flush.session.no_autoflush:
-        note_audiences(flush.session, [
-            {"entity": c.entity, "record_id": c.record_id, "fields": c.fields, "hlc": c.hlc,
-             "author_id": c.author_id} for c in flush.written if c.entity in AUDIENCE_KINDS
-        ], flush=False)  # fmt: skip
+        note_audiences(
+            flush.session,
+            [
+                {
+                    "entity": c.entity,
+                    "record_id": c.record_id,
+                    "fields": c.fields,
+                    "hlc": c.hlc,
+                    "author_id": c.author_id,
+                }
+                for c in flush.written
+                if c.entity in AUDIENCE_KINDS
+            ],
+            flush=False,
+        )
 
 
 def keep_position(flush: Flush) -> None:
@@ -238,8 +252,13 @@ def keep_position(flush: Flush) -> None:
 
 #: The steps of the change hook, in order, for each flush that writes synced records.
 FLUSH_STEPS: tuple[Callable[[Flush], None], ...] = (
-    read_position, stamp_created, capture_edits, append_changes, index_cases, keep_position,
-)  # fmt: skip
+    read_position,
+    stamp_created,
+    capture_edits,
+    append_changes,
+    index_cases,
+    keep_position,
+)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
@@ -313,10 +332,12 @@ def _audit_action(entities: dict[str, set[str]]) -> AuditAction:
     if CREATED_MARK in entities.get("erasures", ()):
         return AuditAction.ERASED
     if CREATED_MARK in entities.get("handovers", ()) or "allocated_worker_id" in entities.get(
-            "people", ()):  # fmt: skip
+        "people", ()
+    ):
         return AuditAction.ALLOCATED
     if CREATED_MARK in entities.get("contact_notes", ()) or "finalised_at" in entities.get(
-            "assessments", ()):  # fmt: skip
+        "assessments", ()
+    ):
         return AuditAction.FINALISED
     if all(fields == {CREATED_MARK} for fields in entities.values()):
         return AuditAction.CREATED
@@ -347,8 +368,15 @@ def _before_commit(session: Session) -> None:
         return
     at = _now(session)
     for case, entities in sorted(touched.items(), key=lambda kv: kv[0] or ""):
-        append_entry(session, actor.device_id, actor.worker_id, _audit_action(entities), case,
-                     _audit_detail(entities), at)  # fmt: skip
+        append_entry(
+            session,
+            actor.device_id,
+            actor.worker_id,
+            _audit_action(entities),
+            case,
+            _audit_detail(entities),
+            at,
+        )
     session.flush()
 
 

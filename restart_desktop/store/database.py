@@ -80,7 +80,10 @@ class Database:
     """An open, migrated, keyed database. Thread-safe to share; sessions are not."""
 
     def __init__(
-        self, engine: Engine, actor: Actor | None = None, listeners: _Listeners | None = None,
+        self,
+        engine: Engine,
+        actor: Actor | None = None,
+        listeners: _Listeners | None = None,
         now: Callable[[], dt.datetime] = utcnow,
     ) -> None:
         self.engine = engine
@@ -94,9 +97,7 @@ class Database:
         )
 
     @classmethod
-    def open(
-        cls, path: Path, key: bytes, backups: Path, actor: Actor | None = None
-    ) -> Database:
+    def open(cls, path: Path, key: bytes, backups: Path, actor: Actor | None = None) -> Database:
         upgrade_to_head(path, key, backups)
         return cls(create_store_engine(path, key), actor)
 

@@ -42,8 +42,13 @@ ERASED_ENTITY = "erased"
 DIGEST_ERASED = "sync_digest_erased"
 
 
-def erasures_here(s: Session, case_ids: Iterable[str], *, device_id: str | None = None,
-                  worker_id: str | None = None) -> dict[str, ErasureRule]:  # fmt: skip
+def erasures_here(
+    s: Session,
+    case_ids: Iterable[str],
+    *,
+    device_id: str | None = None,
+    worker_id: str | None = None,
+) -> dict[str, ErasureRule]:
     """Which of ``case_ids`` a laptop does not keep, and why: erased under the retention rule
     (everywhere, for good), or erased from the laptop (this ``device_id``, or any laptop of
     ``worker_id``: how a supervisor's laptop sees a worker's) as a closed case and still
@@ -51,13 +56,27 @@ def erasures_here(s: Session, case_ids: Iterable[str], *, device_id: str | None 
     by = Erasure.device_id == device_id if worker_id is None else Erasure.created_by == worker_id
     found: dict[str, ErasureRule] = {}
     for batch in batches(sorted(set(case_ids))):
-        rows = s.execute(select(Erasure.case_id, Erasure.rule).where(
-            Erasure.case_id.in_(batch),
-            or_(Erasure.rule == ErasureRule.RETENTION.value,
-                (Erasure.rule == ErasureRule.LAPTOP.value) & by))).all()  # fmt: skip
+        rows = s.execute(
+            select(Erasure.case_id, Erasure.rule).where(
+                Erasure.case_id.in_(batch),
+                or_(
+                    Erasure.rule == ErasureRule.RETENTION.value,
+                    (Erasure.rule == ErasureRule.LAPTOP.value) & by,
+                ),
+            )
+        ).all()
         laptop = [case for case, rule in rows if rule == ErasureRule.LAPTOP.value]
-        closed = set(s.scalars(select(SyncCaseIndex.case_id).where(
-            SyncCaseIndex.case_id.in_(laptop), SyncCaseIndex.closed))) if laptop else set()
+        closed = (
+            set(
+                s.scalars(
+                    select(SyncCaseIndex.case_id).where(
+                        SyncCaseIndex.case_id.in_(laptop), SyncCaseIndex.closed
+                    )
+                )
+            )
+            if laptop
+            else set()
+        )
         for case, rule in rows:
             if rule == ErasureRule.RETENTION.value:
                 found[case] = ErasureRule.RETENTION
@@ -66,29 +85,39 @@ def erasures_here(s: Session, case_ids: Iterable[str], *, device_id: str | None 
     return found
 
 
-def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: bool,
-                optimize: bool = True) -> None:
+def erase_cases(
+    s: Session, case_ids: Sequence[str], own_device: str, scrub: bool, optimize: bool = True
+) -> None:
     """Delete every row of the cases (see the module's docstring). ``scrub``: remember this
     device's changes of the cases so that the bundles it published are published again
     without them (the retention rule: erased from the central export too). ``optimize``:
     rewrite the search index now (a caller erasing in batches does it once at the end)."""
-    person_tables = [t for t in reversed(Base.metadata.sorted_tables)
-                     if "person_id" in t.columns and t.name != AuditEntry.__tablename__]
+    person_tables = [
+        t
+        for t in reversed(Base.metadata.sorted_tables)
+        if "person_id" in t.columns and t.name != AuditEntry.__tablename__
+    ]
     # The search index's delete triggers look a row up by an unindexed column: a scan of the
     # whole index per deleted note (minutes for a batch). They are set aside for this
     # transaction (their own SQL, kept and put back before it commits) and the case's entries
     # deleted in one statement per batch instead.
-    triggers = s.execute(text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
-        "('contact_notes_search_delete', 'addenda_search_delete')")).all()  # fmt: skip
+    triggers = s.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN "
+            "('contact_notes_search_delete', 'addenda_search_delete')"
+        )
+    ).all()
     for name, _sql in triggers:
         s.connection().exec_driver_sql(f'DROP TRIGGER "{name}"')
     for chunk in batches(list(case_ids)):
         of_cases = Change.case_id.in_(chunk) & (Change.entity != AuditEntry.__tablename__)
         # Read once. The device is compared here, not in SQL: there SQLite would walk the
         # device's whole (device, seq) index rather than the case index.
-        held = s.execute(select(Change.case_id, Change.record_id, Change.device_id, Change.seq,
-                                Change.hlc).where(of_cases)).all()  # fmt: skip
+        held = s.execute(
+            select(
+                Change.case_id, Change.record_id, Change.device_id, Change.seq, Change.hlc
+            ).where(of_cases)
+        ).all()
         records = set(chunk) | {row.record_id for row in held}
         own = [(row.seq, row.hlc) for row in held if row.device_id == own_device]
         if own:
@@ -106,16 +135,21 @@ def erase_cases(s: Session, case_ids: Sequence[str], own_device: str, scrub: boo
             for row in held:
                 spans.setdefault((row.case_id, row.device_id), []).append(row.seq)
             for (case, device), seqs in spans.items():
-                s.merge(SyncSkipped(case_id=case, device_id=device, from_seq=min(seqs),
-                                    to_seq=max(seqs)))  # fmt: skip
+                s.merge(
+                    SyncSkipped(
+                        case_id=case, device_id=device, from_seq=min(seqs), to_seq=max(seqs)
+                    )
+                )
         ids = sorted(records)
         for part in batches(ids):
             s.execute(delete(SyncConflict).where(SyncConflict.record_id.in_(part)))
             s.execute(delete(SyncPending).where(SyncPending.record_id.in_(part)))
         if scrub:
             s.execute(delete(SyncSkipped).where(SyncSkipped.case_id.in_(chunk)))
-        s.execute(text("DELETE FROM note_search WHERE person_id IN (SELECT value FROM "
-                       "json_each(:ids))"), {"ids": json.dumps(list(chunk))})  # fmt: skip
+        s.execute(
+            text("DELETE FROM note_search WHERE person_id IN (SELECT value FROM json_each(:ids))"),
+            {"ids": json.dumps(list(chunk))},
+        )
         for table in person_tables:  # children first: foreign keys hold at every step
             s.execute(delete(table).where(table.c.person_id.in_(chunk)))
         s.execute(delete(Person).where(Person.id.in_(chunk)))

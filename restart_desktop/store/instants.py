@@ -31,8 +31,7 @@ LEGACY_LOCAL: dict[str, frozenset[str]] = {
 }
 
 
-def read_instant(table: str, column: str, text: str, zone: dt.tzinfo | None = None
-                 ) -> dt.datetime:  # fmt: skip
+def read_instant(table: str, column: str, text: str, zone: dt.tzinfo | None = None) -> dt.datetime:
     """An instant from ISO text in a change or bundle, as aware UTC (see the module's rule)."""
     value = dt.datetime.fromisoformat(text)
     if value.tzinfo is not None:

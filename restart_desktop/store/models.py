@@ -216,8 +216,10 @@ class Addendum(SyncedRecord):
     """A correction or late information under a finalised note. Immutable."""
 
     __tablename__ = "addenda"
-    __table_args__ = (Index("ix_addenda_note_id", "note_id"),
-                      Index("ix_addenda_person_id", "person_id"))  # fmt: skip
+    __table_args__ = (
+        Index("ix_addenda_note_id", "note_id"),
+        Index("ix_addenda_person_id", "person_id"),
+    )
 
     note_id: Mapped[str] = mapped_column(ForeignKey("contact_notes.id"))
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -330,8 +332,16 @@ class Referral(SyncedRecord):
         # The list across the caseload: its filters, chase test and order from the index
         # alone (a referral's row holds the service's whole directory entry), for everyone's
         # cases (a scan of the index) or one worker's (a search by person).
-        Index("ix_referrals_list", "person_id", "status", "last_chased_on", "sent_on",
-              "made_on", "category", "id"),
+        Index(
+            "ix_referrals_list",
+            "person_id",
+            "status",
+            "last_chased_on",
+            "sent_on",
+            "made_on",
+            "category",
+            "id",
+        ),
         # And ix_referrals_duty_to_refer, on an expression (migration 0013): raw SQL only.
     )
 
@@ -360,8 +370,10 @@ class ReferralEvent(SyncedRecord):
     """One status change or chase of a referral: when, who, and an optional note. Immutable."""
 
     __tablename__ = "referral_events"
-    __table_args__ = (Index("ix_referral_events_referral_id", "referral_id"),
-                      Index("ix_referral_events_person_id", "person_id"))  # fmt: skip
+    __table_args__ = (
+        Index("ix_referral_events_referral_id", "referral_id"),
+        Index("ix_referral_events_person_id", "person_id"),
+    )
 
     referral_id: Mapped[str] = mapped_column(ForeignKey("referrals.id"))
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))

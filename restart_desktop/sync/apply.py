@@ -62,9 +62,13 @@ _TABLE_ORDER = {table.name: n for n, table in enumerate(Base.metadata.sorted_tab
 def change_info(change: Any) -> ChangeInfo:
     """A stored change (a row with the Change columns) as the merge sees it."""
     return ChangeInfo(
-        str(change.change_id), str(change.hlc), bases_of(change.bases, change.base_change_id),
-        dict(change.fields), str(change.author_id), change.recorded_at.isoformat(),
-    )  # fmt: skip
+        str(change.change_id),
+        str(change.hlc),
+        bases_of(change.bases, change.base_change_id),
+        dict(change.fields),
+        str(change.author_id),
+        change.recorded_at.isoformat(),
+    )
 
 
 @functools.cache
@@ -133,21 +137,48 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
     rows = []
     for raw in new.values():
         recorded_at = read_utc(str(raw["recorded_at"]))
-        rows.append({**{k: raw[k] for k in ("change_id", "device_id", "seq", "entity",
-                                            "record_id", "base_change_id", "hlc", "author_id",
-                                            "fields")},
-                     "bases": raw.get("bases"), "case_id": case_of_change(s, raw),
-                     "recorded_at": recorded_at})  # fmt: skip
-        loaded.setdefault(str(raw["record_id"]), []).append(ChangeInfo(
-            str(raw["change_id"]), str(raw["hlc"]),
-            bases_of(raw.get("bases"), raw.get("base_change_id")), dict(raw["fields"]),
-            str(raw["author_id"]), recorded_at.isoformat()))  # fmt: skip
+        rows.append(
+            {
+                **{
+                    k: raw[k]
+                    for k in (
+                        "change_id",
+                        "device_id",
+                        "seq",
+                        "entity",
+                        "record_id",
+                        "base_change_id",
+                        "hlc",
+                        "author_id",
+                        "fields",
+                    )
+                },
+                "bases": raw.get("bases"),
+                "case_id": case_of_change(s, raw),
+                "recorded_at": recorded_at,
+            }
+        )
+        loaded.setdefault(str(raw["record_id"]), []).append(
+            ChangeInfo(
+                str(raw["change_id"]),
+                str(raw["hlc"]),
+                bases_of(raw.get("bases"), raw.get("base_change_id")),
+                dict(raw["fields"]),
+                str(raw["author_id"]),
+                recorded_at.isoformat(),
+            )
+        )
     insert_changes(s, rows)
     refused = settle(s, list(touched), loaded=loaded)
     # A case erased under the retention rule is erased here too, with its changes.
-    ending = sorted({str(raw["fields"].get("case_id")) for raw in new.values()
-                     if raw["entity"] == Erasure.__tablename__
-                     and raw["fields"].get("rule") == ErasureRule.RETENTION.value})  # fmt: skip
+    ending = sorted(
+        {
+            str(raw["fields"].get("case_id"))
+            for raw in new.values()
+            if raw["entity"] == Erasure.__tablename__
+            and raw["fields"].get("rule") == ErasureRule.RETENTION.value
+        }
+    )
     erased = 0
     if ending:
         present = set(s.scalars(select(Person.id).where(Person.id.in_(ending))))
@@ -162,8 +193,12 @@ def _own_device(s: Session) -> str:
 
 
 def keep_for_this_laptop(
-    s: Session, raws: Sequence[Mapping[str, Any]], worker_id: str, supervisor: bool,
-    bundle: tuple[str, int, int], role: str = "",
+    s: Session,
+    raws: Sequence[Mapping[str, Any]],
+    worker_id: str,
+    supervisor: bool,
+    bundle: tuple[str, int, int],
+    role: str = "",
 ) -> list[Mapping[str, Any]]:
     """The changes of a bundle this laptop keeps: all of them on a supervisor's laptop; on a
     worker's, team records and the cases that are theirs or shared with them. The index learns
@@ -171,16 +206,23 @@ def keep_for_this_laptop(
     case left out is remembered with the bundle (``bundle``: device, from, to), to be read
     again if the case comes to this worker."""
     note_audiences(s, raws)
-    alongside = {str(raw["record_id"]): str(raw["fields"]["person_id"]) for raw in raws
-                 if (raw.get("fields") or {}).get("person_id")}  # fmt: skip
+    alongside = {
+        str(raw["record_id"]): str(raw["fields"]["person_id"])
+        for raw in raws
+        if (raw.get("fields") or {}).get("person_id")
+    }
     cases = {raw["change_id"]: case_of_change(s, raw, alongside) for raw in raws}
     # A case erased under the retention rule stays erased: its later changes are not kept
     # (the audit trail's entries are: each device's chain must stay whole). A closed case
     # erased from this laptop is not kept while it stays closed, like a case of another worker.
     gone = erasures_here(s, [c for c in cases.values() if c], device_id=_own_device(s))
     if gone:
-        raws = [raw for raw in raws if gone.get(cases[raw["change_id"]] or "")
-                != ErasureRule.RETENTION or raw["entity"] == AuditEntry.__tablename__]  # fmt: skip
+        raws = [
+            raw
+            for raw in raws
+            if gone.get(cases[raw["change_id"]] or "") != ErasureRule.RETENTION
+            or raw["entity"] == AuditEntry.__tablename__
+        ]
     if supervisor:
         return list(raws)
     if role and not keeps_entity(role, "contact_notes"):
@@ -194,8 +236,9 @@ def keep_for_this_laptop(
         case_id = cases[raw["change_id"]]
         if case_id is not None and gone.get(case_id) == ErasureRule.RETENTION:
             continue  # an audit entry about it: a supervisor's to hold
-        if case_id is None or (case_id not in gone
-                               and receives_case(worker_id, False, known.get(case_id))):
+        if case_id is None or (
+            case_id not in gone and receives_case(worker_id, False, known.get(case_id))
+        ):
             kept.append(raw)
         else:
             left.add(case_id)
@@ -206,8 +249,13 @@ def keep_for_this_laptop(
     return kept
 
 
-def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool = True,
-           loaded: dict[str, list[ChangeInfo]] | None = None) -> int:  # fmt: skip
+def settle(
+    s: Session,
+    records: Sequence[tuple[str, str]],
+    *,
+    all_pending: bool = True,
+    loaded: dict[str, list[ChangeInfo]] | None = None,
+) -> int:
     """Work out the current state of ``records`` (entity, id) and of the records waiting for
     them, from their changes (``loaded``: every change of ``records``, by record id, when the
     caller has them); returns the status moves refused."""
@@ -252,8 +300,7 @@ def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool 
                 continue
             row = rows.get(key)
             # Announced when the transaction commits (the hook does not see bulk writes).
-            note_touched(s, case_of_record(key[0], key[1], result.values.get("person_id")),
-                         key[0])  # fmt: skip
+            note_touched(s, case_of_record(key[0], key[1], result.values.get("person_id")), key[0])
             if row is None and not result.conflicts:  # the usual case: a record new here
                 model = MODELS[key[0]]
                 new_rows.setdefault(model, []).append(_new_row(model, key[1], result))
@@ -275,8 +322,16 @@ def settle(s: Session, records: Sequence[tuple[str, str]], *, all_pending: bool 
 
 def _changes(s: Session, record_ids: Sequence[str]) -> dict[str, list[ChangeInfo]]:
     found: dict[str, list[ChangeInfo]] = {}
-    columns = (Change.change_id, Change.hlc, Change.bases, Change.base_change_id, Change.fields,
-               Change.author_id, Change.recorded_at, Change.record_id)  # fmt: skip
+    columns = (
+        Change.change_id,
+        Change.hlc,
+        Change.bases,
+        Change.base_change_id,
+        Change.fields,
+        Change.author_id,
+        Change.recorded_at,
+        Change.record_id,
+    )
     for chunk in batches(list(dict.fromkeys(record_ids))):
         for row in s.execute(select(*columns).where(among(Change.record_id, chunk))):
             found.setdefault(row.record_id, []).append(change_info(row))
@@ -305,8 +360,12 @@ def _detected(
 ) -> dict[tuple[str, str], tuple[tuple[str, ...], dt.datetime]]:
     """When each open conflict was first seen (kept while it is the same conflict)."""
     found = {}
-    columns = (SyncConflict.record_id, SyncConflict.field, SyncConflict.change_ids,
-               SyncConflict.detected_at)  # fmt: skip
+    columns = (
+        SyncConflict.record_id,
+        SyncConflict.field,
+        SyncConflict.change_ids,
+        SyncConflict.detected_at,
+    )
     for chunk in batches(list(dict.fromkeys(record_ids))):
         for record_id, name, change_ids, detected_at in s.execute(
             select(*columns).where(among(SyncConflict.record_id, chunk))
@@ -360,8 +419,9 @@ def _new_row(model: type[SyncedRecord], record_id: str, result: Merged) -> dict[
         id=record_id,
         created_at=created_at,
         created_by=result.created.author_id,
-        updated_at=(created_at if result.latest is result.created
-                    else read_utc(result.latest.recorded_at)),  # fmt: skip
+        updated_at=(
+            created_at if result.latest is result.created else read_utc(result.latest.recorded_at)
+        ),
         updated_by=result.latest.author_id,
         last_change_id=result.latest.change_id,
     )
@@ -395,12 +455,17 @@ def _write(
     now = utcnow()
     for conflict in result.conflicts:
         before = detected.get((record_id, conflict.field))
-        s.add(SyncConflict(
-            record_id=record_id, field=conflict.field, entity=entity,
-            change_ids=list(conflict.change_ids), values=list(conflict.values),
-            winner_change_id=conflict.winner_change_id,
-            detected_at=before[1] if before and before[0] == conflict.change_ids else now,
-        ))  # fmt: skip
+        s.add(
+            SyncConflict(
+                record_id=record_id,
+                field=conflict.field,
+                entity=entity,
+                change_ids=list(conflict.change_ids),
+                values=list(conflict.values),
+                winner_change_id=conflict.winner_change_id,
+                detected_at=before[1] if before and before[0] == conflict.change_ids else now,
+            )
+        )
 
 
 def rebuild(s: Session) -> int:

@@ -50,17 +50,20 @@ class TeamAudiences:
             by_worker.setdefault(member.worker_id, set()).add(member.device_id)
         return cls(
             everyone=frozenset(m.device_id for m in roster.members),
-            supervisors=frozenset(m.device_id for m in roster.members
-                                  if m.role == Role.SUPERVISOR.value),
-            allocators=frozenset(m.device_id for m in roster.members
-                                 if m.role == Role.ALLOCATOR.value),
+            supervisors=frozenset(
+                m.device_id for m in roster.members if m.role == Role.SUPERVISOR.value
+            ),
+            allocators=frozenset(
+                m.device_id for m in roster.members if m.role == Role.ALLOCATOR.value
+            ),
             by_worker={w: frozenset(d) for w, d in by_worker.items()},
             recipients={m.device_id: m.age_recipient for m in roster.members},
             recovery=roster.recovery_recipient,
-        )  # fmt: skip
+        )
 
-    def of_change(self, case_id: str | None, entity: str,
-                  audience: CaseAudience | None) -> Audience:  # fmt: skip
+    def of_change(
+        self, case_id: str | None, entity: str, audience: CaseAudience | None
+    ) -> Audience:
         """The devices entitled to a change of ``entity`` in ``case_id`` (None: a team
         record), whose case is for ``audience`` (of a case erased, what stays of it, audit
         entries, still goes to the case's last audience: each laptop's copy of a device's
@@ -76,15 +79,15 @@ class TeamAudiences:
 
     def age_recipients(self, devices: Iterable[str]) -> list[str]:
         """The age recipients of ``devices``, and the recovery recipient's."""
-        return sorted({self.recipients[d] for d in devices if d in self.recipients}
-                      | {self.recovery})  # fmt: skip
+        return sorted(
+            {self.recipients[d] for d in devices if d in self.recipients} | {self.recovery}
+        )
 
 
 Group = tuple[Audience, list[Mapping[str, Any]]]
 
 
-def group(changes: Sequence[Mapping[str, Any]],
-          audience_of: Mapping[str, Audience]) -> list[Group]:  # fmt: skip
+def group(changes: Sequence[Mapping[str, Any]], audience_of: Mapping[str, Audience]) -> list[Group]:
     """The changes by audience (``audience_of``: change id -> devices), each group in
     sequence order, the groups in a fixed order (by their sorted device ids)."""
     groups: dict[Audience, list[Mapping[str, Any]]] = {}
@@ -113,9 +116,14 @@ def route_of(change: Mapping[str, Any]) -> dict[str, Any] | None:
         kept["share_to"] = fields["to_worker_id"]
     if not kept:
         return None
-    return {"case_id": change.get("case_id"), "entity": change["entity"],
-            "record_id": change["record_id"], "hlc": change["hlc"],
-            "author_id": change["author_id"], **kept}  # fmt: skip
+    return {
+        "case_id": change.get("case_id"),
+        "entity": change["entity"],
+        "record_id": change["record_id"],
+        "hlc": change["hlc"],
+        "author_id": change["author_id"],
+        **kept,
+    }
 
 
 def route_as_change(route: Mapping[str, Any]) -> dict[str, Any]:
@@ -129,8 +137,12 @@ def route_as_change(route: Mapping[str, Any]) -> dict[str, Any]:
         if "closed" in route:
             fields["status"] = CaseStatus.CLOSED.value if route["closed"] else ""
     else:
-        fields = {"kind": "share", "to_worker_id": route["share_to"],
-                  "person_id": route["case_id"]}  # fmt: skip
-    return {"entity": route["entity"], "record_id": route["record_id"],
-            "case_id": route["case_id"], "hlc": route["hlc"],
-            "author_id": route["author_id"], "fields": fields}  # fmt: skip
+        fields = {"kind": "share", "to_worker_id": route["share_to"], "person_id": route["case_id"]}
+    return {
+        "entity": route["entity"],
+        "record_id": route["record_id"],
+        "case_id": route["case_id"],
+        "hlc": route["hlc"],
+        "author_id": route["author_id"],
+        "fields": fields,
+    }

@@ -44,9 +44,14 @@ class ChainHead:
     signed_at: dt.datetime  # aware, UTC: when the device signed it
 
     def to_json(self) -> bytes:
-        body = {"format": HEAD_FORMAT, "device": self.device_id, "seq": self.seq,
-                "hash": self.hash, "signed_at": self.signed_at.astimezone(dt.UTC).isoformat()}
-        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()  # fmt: skip
+        body = {
+            "format": HEAD_FORMAT,
+            "device": self.device_id,
+            "seq": self.seq,
+            "hash": self.hash,
+            "signed_at": self.signed_at.astimezone(dt.UTC).isoformat(),
+        }
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> ChainHead:
@@ -54,8 +59,12 @@ class ChainHead:
             raw = json.loads(data)
             if raw["format"] != HEAD_FORMAT:
                 raise HeadError(f"not an audit head ({raw['format']!r})")
-            head = cls(str(raw["device"]), int(raw["seq"]), str(raw["hash"]),
-                       dt.datetime.fromisoformat(str(raw["signed_at"])))  # fmt: skip
+            head = cls(
+                str(raw["device"]),
+                int(raw["seq"]),
+                str(raw["hash"]),
+                dt.datetime.fromisoformat(str(raw["signed_at"])),
+            )
         except (ValueError, KeyError, TypeError) as error:
             raise HeadError(f"the audit head cannot be read ({error})") from None
         if head.seq < 0 or not _HASH.fullmatch(head.hash) or head.signed_at.tzinfo is None:

@@ -30,9 +30,19 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 #: before anything is allocated.
 MAX_PLAINTEXT = 256 * 1024 * 1024
 CHANGE_KEYS = (
-    "change_id", "device_id", "seq", "entity", "record_id", "case_id", "base_change_id",
-    "bases", "hlc", "author_id", "fields", "recorded_at",
-)  # fmt: skip
+    "change_id",
+    "device_id",
+    "seq",
+    "entity",
+    "record_id",
+    "case_id",
+    "base_change_id",
+    "bases",
+    "hlc",
+    "author_id",
+    "fields",
+    "recorded_at",
+)
 # ``case_id`` (the case the change belongs to) was added in schema 0010; a reader works it out
 # for older bundles (``store.case_index.case_of_change``).
 
@@ -68,8 +78,10 @@ def encode_bundle(device_id: str, schema: str, changes: Sequence[Mapping[str, An
         raise BundleError("the changes of a bundle must be consecutive in sequence")
     if any(c["device_id"] != device_id for c in changes):
         raise BundleError("a device publishes only its own changes")
-    lines = [_line({key: change[key] for key in CHANGE_KEYS
-                    if key != "case_id" or key in change}) for change in changes]  # fmt: skip
+    lines = [
+        _line({key: change[key] for key in CHANGE_KEYS if key != "case_id" or key in change})
+        for change in changes
+    ]
     return encode_lines(device_id, schema, seqs[0], lines)
 
 
@@ -142,8 +154,10 @@ def decode_bundle(data: bytes) -> Bundle:
         raise BundleError("a change line is not readable") from None
     device, first, last = header.get("device"), header.get("from_seq"), header.get("to_seq")
     seqs = [c.get("seq") for c in changes]
-    if not isinstance(first, int) or not isinstance(last, int) or seqs != list(
-        range(first, last + 1)
+    if (
+        not isinstance(first, int)
+        or not isinstance(last, int)
+        or seqs != list(range(first, last + 1))
     ):
         raise BundleError("the changes are not the sequence range the header claims")
     if any(c.get("device_id") != device for c in changes):
@@ -155,6 +169,7 @@ def check_clocks(bundle: Bundle) -> None:
     """Refuse a bundle with an unreadable clock time (after the schema check: a newer
     version's bundle is refused for that, in words). Every write on the reader takes its
     clock from the latest it holds, so one bad value would stop the laptop writing."""
-    if any(not isinstance(c.get("hlc"), str) or not _CLOCK.fullmatch(c["hlc"])
-           for c in bundle.changes):  # fmt: skip
+    if any(
+        not isinstance(c.get("hlc"), str) or not _CLOCK.fullmatch(c["hlc"]) for c in bundle.changes
+    ):
         raise BundleError("a change in the bundle has a clock time that cannot be read")

@@ -77,9 +77,13 @@ def fingerprint(verify_key: str) -> str:
 
 def _statement(device_id: str, name: str, ciphertext: bytes) -> bytes:
     return b"\n".join(
-        (SIGNATURE_CONTEXT, device_id.encode(), name.encode(),
-         hashlib.sha256(ciphertext).hexdigest().encode())
-    )  # fmt: skip
+        (
+            SIGNATURE_CONTEXT,
+            device_id.encode(),
+            name.encode(),
+            hashlib.sha256(ciphertext).hexdigest().encode(),
+        )
+    )
 
 
 def encrypt(plaintext: bytes, recipients: Sequence[str]) -> bytes:
@@ -108,9 +112,7 @@ def seal(
     return ciphertext, sign(ciphertext, keys, device_id, name)
 
 
-def verify(
-    ciphertext: bytes, signature: bytes, verify_key: str, device_id: str, name: str
-) -> None:
+def verify(ciphertext: bytes, signature: bytes, verify_key: str, device_id: str, name: str) -> None:
     """Raise EnvelopeError unless ``signature`` is the device's over this very file."""
     try:
         public = Ed25519PublicKey.from_public_bytes(base64.b64decode(verify_key))

@@ -48,8 +48,9 @@ class PublishRaced(OSError):
     """Another process of this device kept replacing the same file: nothing broken was left."""
 
 
-NOT_THE_EXPORT = ("This is not your team's central export (is the USB stick plugged in, is "
-                  "the share connected?)")  # fmt: skip
+NOT_THE_EXPORT = (
+    "This is not your team's central export (is the USB stick plugged in, is the share connected?)"
+)
 
 
 @dataclass(frozen=True)
@@ -157,8 +158,9 @@ class FolderTarget:
             for entry in entries:
                 match = _NAME.match(entry.name)
                 if match:
-                    found.append(Published(device_id, int(match[1]), int(match[2]),
-                                           int(match[3] or 1)))  # fmt: skip
+                    found.append(
+                        Published(device_id, int(match[1]), int(match[2]), int(match[3] or 1))
+                    )
         return sorted(found, key=lambda p: (p.from_seq, p.to_seq, p.generation))
 
     def remove(self, item: Published) -> None:
@@ -185,8 +187,14 @@ class FolderTarget:
         return folder
 
     def publish(
-        self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes,
-        generation: int = 1, intact: Callable[[bytes, bytes], bool] | None = None,
+        self,
+        device_id: str,
+        from_seq: int,
+        to_seq: int,
+        ciphertext: bytes,
+        signature: bytes,
+        generation: int = 1,
+        intact: Callable[[bytes, bytes], bool] | None = None,
     ) -> Published:
         """Publish a bundle: both files written under names of their own and flushed, checked
         (``intact``: the signature verifies over the bundle) before they are renamed, the
@@ -199,10 +207,10 @@ class FolderTarget:
             temporary_sig = write_temporary(sig, signature, SHARED)
             temporary = write_temporary(bundle, ciphertext, SHARED)
             try:
-                if intact is not None and not intact(temporary.read_bytes(),
-                                                     temporary_sig.read_bytes()):  # fmt: skip
-                    raise OSError("a bundle written to the central export did not read back "
-                                  "whole")  # fmt: skip
+                if intact is not None and not intact(
+                    temporary.read_bytes(), temporary_sig.read_bytes()
+                ):
+                    raise OSError("a bundle written to the central export did not read back whole")
                 os.replace(temporary_sig, sig)
                 os.replace(temporary, bundle)  # the commit point
             finally:
@@ -217,8 +225,10 @@ class FolderTarget:
                 if self._pair_intact(bundle, sig, intact):
                     return Published(device_id, from_seq, to_seq, generation)
                 time.sleep(random.uniform(0.01, 0.05))
-        raise PublishRaced("another process kept replacing this laptop's bundle "
-                           f"{name} in the central export")  # fmt: skip
+        raise PublishRaced(
+            f"another process kept replacing this laptop's bundle {name} in the central export"
+        )
+
     @staticmethod
     def _pair_intact(bundle: Path, sig: Path, intact: Callable[[bytes, bytes], bool]) -> bool:
         try:
@@ -243,16 +253,17 @@ class FolderTarget:
                 (parts / name).unlink(missing_ok=True)
             fsync_dir(parts)
 
-    def publish_parts(self, device_id: str,
-                      parts: Sequence[tuple[str, bytes, bytes]]) -> None:  # fmt: skip
+    def publish_parts(self, device_id: str, parts: Sequence[tuple[str, bytes, bytes]]) -> None:
         """The parts of a format 3 bundle (name, ciphertext, signature), before its manifest:
         each file written under a name of its own, flushed and renamed (signature first),
         then the folder flushed once. Named by their bytes, so never replaced by others."""
         folder = self._own_folder(device_id) / PARTS
         folder.mkdir(exist_ok=True)
         for name, ciphertext, signature in parts:
-            for path, data in ((folder / signature_name(name), signature),
-                               (folder / name, ciphertext)):  # fmt: skip
+            for path, data in (
+                (folder / signature_name(name), signature),
+                (folder / name, ciphertext),
+            ):
                 temporary = write_temporary(path, data, SHARED)
                 try:
                     os.replace(temporary, path)
@@ -275,8 +286,7 @@ class FolderTarget:
         if not folder.is_dir():
             return []
         with os.scandir(folder) as entries:
-            return sorted(e.name for e in entries
-                          if _PART.fullmatch(e.name) and e.is_file())  # fmt: skip
+            return sorted(e.name for e in entries if _PART.fullmatch(e.name) and e.is_file())
 
     def read(self, item: Published) -> tuple[bytes, bytes]:
         """(ciphertext, signature) of a published bundle."""

@@ -75,33 +75,50 @@ def _compress(data: bytes) -> bytes:
     return zstandard.ZstdCompressor(level=ZSTD_LEVEL).compress(data)
 
 
-def encode_part(device_id: str, schema: str, first: int, last: int,
-                changes: Sequence[Mapping[str, Any]]) -> bytes:  # fmt: skip
+def encode_part(
+    device_id: str, schema: str, first: int, last: int, changes: Sequence[Mapping[str, Any]]
+) -> bytes:
     """The plaintext of a part: the changes of one audience in the bundle ``first``-``last``."""
     if any(c["device_id"] != device_id for c in changes):
         raise BundleError("a device publishes only its own changes")
-    lines = [_dump({key: change[key] for key in CHANGE_KEYS
-                    if key != "case_id" or key in change}) for change in changes]  # fmt: skip
-    return encode_part_lines(device_id, schema, first, last,
-                             [int(c["seq"]) for c in changes], lines)  # fmt: skip
+    lines = [
+        _dump({key: change[key] for key in CHANGE_KEYS if key != "case_id" or key in change})
+        for change in changes
+    ]
+    return encode_part_lines(
+        device_id, schema, first, last, [int(c["seq"]) for c in changes], lines
+    )
 
 
-def encode_part_lines(device_id: str, schema: str, first: int, last: int,
-                      seqs: Sequence[int], lines: Sequence[bytes]) -> bytes:  # fmt: skip
+def encode_part_lines(
+    device_id: str, schema: str, first: int, last: int, seqs: Sequence[int], lines: Sequence[bytes]
+) -> bytes:
     """The same from changes already written as JSON lines (keys sorted) by the publisher,
     with their sequence numbers."""
-    if not lines or len(seqs) != len(lines) or list(seqs) != sorted(set(seqs)) \
-            or seqs[0] < first or seqs[-1] > last:
+    if (
+        not lines
+        or len(seqs) != len(lines)
+        or list(seqs) != sorted(set(seqs))
+        or seqs[0] < first
+        or seqs[-1] > last
+    ):
         raise BundleError("a part holds changes of its bundle's range, in sequence order")
     body = b"\n".join(lines)
-    header = {"format": PART_FORMAT, "device": device_id, "from_seq": first, "to_seq": last,
-              "schema": schema, "count": len(lines),
-              "digest": hashlib.sha256(body).hexdigest()}  # fmt: skip
+    header = {
+        "format": PART_FORMAT,
+        "device": device_id,
+        "from_seq": first,
+        "to_seq": last,
+        "schema": schema,
+        "count": len(lines),
+        "digest": hashlib.sha256(body).hexdigest(),
+    }
     return _compress(_dump(header) + b"\n" + body + b"\n")
 
 
-def decode_part(data: bytes, device_id: str, entry: PartEntry, first: int,
-                last: int) -> tuple[Mapping[str, Any], ...]:  # fmt: skip
+def decode_part(
+    data: bytes, device_id: str, entry: PartEntry, first: int, last: int
+) -> tuple[Mapping[str, Any], ...]:
     """The changes of a part, checked against what its manifest says of it."""
     plain, container = plaintext_of(data)
     lines = plain.rstrip(b"\n").split(b"\n")
@@ -110,12 +127,16 @@ def decode_part(data: bytes, device_id: str, entry: PartEntry, first: int,
         changes = tuple(orjson.loads(line) for line in lines[1:])
     except (orjson.JSONDecodeError, IndexError):
         raise BundleError("a part of the bundle is not readable") from None
-    if not isinstance(header, dict) or header.get("format") != PART_FORMAT or container != (
-        "restart-desktop-bundle/2"
+    if (
+        not isinstance(header, dict)
+        or header.get("format") != PART_FORMAT
+        or container != ("restart-desktop-bundle/2")
     ):
         raise BundleError("a part of the bundle is not in the format its manifest says")
     if (header.get("device"), header.get("from_seq"), header.get("to_seq")) != (
-        device_id, first, last
+        device_id,
+        first,
+        last,
     ):
         raise BundleError("a part of the bundle belongs to another bundle")
     body = lines[1:]
@@ -130,17 +151,33 @@ def decode_part(data: bytes, device_id: str, entry: PartEntry, first: int,
     return changes
 
 
-def encode_manifest(device_id: str, schema: str, first: int, last: int,
-                    parts: Sequence[PartEntry],
-                    routes: Sequence[Mapping[str, Any]]) -> bytes:  # fmt: skip
+def encode_manifest(
+    device_id: str,
+    schema: str,
+    first: int,
+    last: int,
+    parts: Sequence[PartEntry],
+    routes: Sequence[Mapping[str, Any]],
+) -> bytes:
     manifest = {
-        "format": FORMAT_3, "device": device_id, "from_seq": first, "to_seq": last,
-        "schema": schema, "count": sum(p.count for p in parts),
-        "parts": [{"name": p.name, "recipients": list(p.recipients),
-                   "seqs": [list(r) for r in p.runs], "count": p.count, "sha256": p.sha256}
-                  for p in parts],
+        "format": FORMAT_3,
+        "device": device_id,
+        "from_seq": first,
+        "to_seq": last,
+        "schema": schema,
+        "count": sum(p.count for p in parts),
+        "parts": [
+            {
+                "name": p.name,
+                "recipients": list(p.recipients),
+                "seqs": [list(r) for r in p.runs],
+                "count": p.count,
+                "sha256": p.sha256,
+            }
+            for p in parts
+        ],
         "routes": list(routes),
-    }  # fmt: skip
+    }
     return _compress(_dump(manifest) + b"\n")
 
 
@@ -164,10 +201,16 @@ def decode_manifest(plain: bytes) -> Manifest:
     try:
         raw = orjson.loads(plain)
         device, first, last = str(raw["device"]), raw["from_seq"], raw["to_seq"]
-        parts = tuple(PartEntry(str(p["name"]), tuple(str(d) for d in p["recipients"]),
-                                tuple((int(a), int(b)) for a, b in p["seqs"]),
-                                int(p["count"]), str(p["sha256"]))
-                      for p in raw["parts"])  # fmt: skip
+        parts = tuple(
+            PartEntry(
+                str(p["name"]),
+                tuple(str(d) for d in p["recipients"]),
+                tuple((int(a), int(b)) for a, b in p["seqs"]),
+                int(p["count"]),
+                str(p["sha256"]),
+            )
+            for p in raw["parts"]
+        )
         routes = tuple(dict(r) for r in raw["routes"])
         schema = str(raw.get("schema", ""))
     except (orjson.JSONDecodeError, KeyError, TypeError, ValueError):
@@ -175,9 +218,7 @@ def decode_manifest(plain: bytes) -> Manifest:
     if raw.get("format") != FORMAT_3 or not isinstance(first, int) or not isinstance(last, int):
         raise BundleError("the bundle's manifest cannot be read")
     held = sorted(seq for part in parts for seq in seqs_of(part.runs))
-    if held != list(range(first, last + 1)) or any(
-        len(seqs_of(p.runs)) != p.count for p in parts
-    ):
+    if held != list(range(first, last + 1)) or any(len(seqs_of(p.runs)) != p.count for p in parts):
         raise BundleError("the bundle's parts do not hold its sequence range exactly once")
     if len({p.name for p in parts}) != len(parts):
         raise BundleError("the bundle's manifest lists a part twice")

@@ -53,8 +53,10 @@ JOINING_ROLE = "restart_joining"
 STATEMENT_TIMEOUT = os.environ.get("RESTART_DESKTOP_PG_STATEMENT_TIMEOUT", "60s")
 CONNECT_TIMEOUT_SECONDS = 10
 _DEVICE_ID = re.compile(r"[0-9a-f-]{36}")
-_NO_SCHEMA = ("This PostgreSQL database holds no RESTART Desktop central export: ask its "
-              "administrator to run the setup script (docs/central-server.md).")  # fmt: skip
+_NO_SCHEMA = (
+    "This PostgreSQL database holds no RESTART Desktop central export: ask its "
+    "administrator to run the setup script (docs/central-server.md)."
+)
 
 
 def device_role(device_id: str) -> str:
@@ -116,14 +118,16 @@ def split_target(text: str) -> tuple[str, str | None]:
     try:
         params = conninfo_to_dict(text.strip())
     except psycopg.ProgrammingError as error:
-        raise TargetUnavailable(
-            f"That is not a PostgreSQL connection string ({error}).") from None
+        raise TargetUnavailable(f"That is not a PostgreSQL connection string ({error}).") from None
     if "password" in params:
-        raise TargetUnavailable("Do not put a password in the connection string: the "
-                                "laptop keeps its own in the system keyring.")  # fmt: skip
+        raise TargetUnavailable(
+            "Do not put a password in the connection string: the "
+            "laptop keeps its own in the system keyring."
+        )
     user = params.pop("user", None)
     return make_conninfo("", **{k: v for k, v in params.items() if v is not None}), (
-        str(user) if user else None)
+        str(user) if user else None
+    )
 
 
 class _NotLetIn(Exception):
@@ -139,8 +143,9 @@ class PostgresTarget:
     """The central export in a PostgreSQL database (``schema.sql``), as ``device_id``'s role;
     with no ``device_id``, as the connection string's user (an administrator's view)."""
 
-    def __init__(self, conninfo: str, device_id: str | None = None,
-                 passwords: Passwords | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, conninfo: str, device_id: str | None = None, passwords: Passwords | None = None
+    ) -> None:
         self._conninfo, self._admin_user = split_target(conninfo)
         self._device_id = device_id
         self._passwords: Passwords = passwords or KeyringPasswords()
@@ -172,30 +177,36 @@ class PostgresTarget:
             conn = psycopg.connect(self._conninfo, **params)
         except psycopg.OperationalError as error:
             text = str(error)
-            wants_password = ("no password supplied" in text
-                              or "password authentication failed" in text)  # fmt: skip
-            password = self._passwords.get(self._password_name(role or "")) if (
-                wants_password) else None
+            wants_password = (
+                "no password supplied" in text or "password authentication failed" in text
+            )
+            password = (
+                self._passwords.get(self._password_name(role or "")) if (wants_password) else None
+            )
             if password is None:
                 self._refuse(error)
             try:
                 conn = psycopg.connect(self._conninfo, password=password, **params)
             except psycopg.OperationalError as again:
                 self._refuse(again)
-        conn.execute(sql.SQL("SET statement_timeout = {}").format(
-            sql.Literal(STATEMENT_TIMEOUT)))  # fmt: skip
+        conn.execute(sql.SQL("SET statement_timeout = {}").format(sql.Literal(STATEMENT_TIMEOUT)))
         return conn
 
     @staticmethod
     def _refuse(error: psycopg.OperationalError) -> Any:
         text = str(error)
-        if ("does not exist" in text and "role" in text) or "not permitted to log in" in text \
-                or "password authentication failed" in text or "no password supplied" in text:
+        if (
+            ("does not exist" in text and "role" in text)
+            or "not permitted to log in" in text
+            or "password authentication failed" in text
+            or "no password supplied" in text
+        ):
             raise _NotLetIn(_words(error))
         if "certificate" in text or "SSL" in text or "ssl" in text:
             raise TargetUnavailable(
                 f"The central server's identity could not be checked, so nothing was sent "
-                f"({_words(error)}). Check the server's name and the sslrootcert setting.")
+                f"({_words(error)}). Check the server's name and the sslrootcert setting."
+            )
         if "database" in text and "does not exist" in text:
             raise TargetUnavailable(f"The central server has no such database ({_words(error)}).")
         raise ServerUnreachable(f"Central server not reachable ({_words(error)}).")
@@ -208,7 +219,8 @@ class PostgresTarget:
                 self._conn = self._open(self._admin_user)
             except _NotLetIn as error:
                 raise TargetUnavailable(
-                    f"The central server refused the connection ({error}).") from None
+                    f"The central server refused the connection ({error})."
+                ) from None
             return self._conn
         try:
             self._conn = self._open(device_role(self._device_id))
@@ -219,7 +231,8 @@ class PostgresTarget:
             except _NotLetIn as error:
                 raise TargetUnavailable(
                     f"The central server does not let this laptop in ({error}). Ask its "
-                    "administrator (docs/central-server.md).") from None
+                    "administrator (docs/central-server.md)."
+                ) from None
             self.joining = True
         return self._conn
 
@@ -261,47 +274,70 @@ class PostgresTarget:
 
     def check_identity(self) -> None:
         if self.read_roster() is None:
-            raise NotTheExport("The central server holds no team yet: a supervisor makes it "
-                               "(restart-desktop team create).")  # fmt: skip
+            raise NotTheExport(
+                "The central server holds no team yet: a supervisor makes it "
+                "(restart-desktop team create)."
+            )
 
     # --- bundles ---------------------------------------------------------------------------
     def published(self, device_id: str) -> list[Published]:
-        rows = self._run(lambda c: c.execute(
-            "SELECT from_seq, to_seq, max(generation) FROM restart.bundles WHERE device_id = %s"
-            " GROUP BY from_seq, to_seq ORDER BY from_seq, to_seq", (device_id,)).fetchall())
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT from_seq, to_seq, max(generation) FROM restart.bundles WHERE device_id = %s"
+                " GROUP BY from_seq, to_seq ORDER BY from_seq, to_seq",
+                (device_id,),
+            ).fetchall()
+        )
         return [Published(device_id, a, b, g) for a, b, g in rows]
 
     def bundle_files(self, device_id: str) -> list[Published]:
-        rows = self._run(lambda c: c.execute(
-            "SELECT from_seq, to_seq, generation FROM restart.bundles WHERE device_id = %s"
-            " ORDER BY from_seq, to_seq, generation", (device_id,)).fetchall())
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT from_seq, to_seq, generation FROM restart.bundles WHERE device_id = %s"
+                " ORDER BY from_seq, to_seq, generation",
+                (device_id,),
+            ).fetchall()
+        )
         return [Published(device_id, a, b, g) for a, b, g in rows]
 
     def devices(self) -> list[str]:
-        rows = self._run(lambda c: c.execute(
-            "SELECT device_id FROM restart.bundles UNION SELECT device_id FROM restart.files"
-            " ORDER BY 1").fetchall())
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT device_id FROM restart.bundles UNION SELECT device_id FROM restart.files"
+                " ORDER BY 1"
+            ).fetchall()
+        )
         return [row[0] for row in rows]
 
     def last_published_seq(self, device_id: str) -> int:
-        found = self._run(lambda c: c.execute(
-            "SELECT max(to_seq) FROM restart.bundles WHERE device_id = %s",
-            (device_id,)).fetchone())
+        found = self._run(
+            lambda c: c.execute(
+                "SELECT max(to_seq) FROM restart.bundles WHERE device_id = %s", (device_id,)
+            ).fetchone()
+        )
         return int(found[0]) if found and found[0] is not None else 0
 
     def publish(
-        self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes,
-        generation: int = 1, intact: Callable[[bytes, bytes], bool] | None = None,
+        self,
+        device_id: str,
+        from_seq: int,
+        to_seq: int,
+        ciphertext: bytes,
+        signature: bytes,
+        generation: int = 1,
+        intact: Callable[[bytes, bytes], bool] | None = None,
     ) -> Published:
         """One INSERT: the row is there whole or not at all. Another process of this device
         may have published the same range first: its row stands if it is intact."""
         item = Published(device_id, from_seq, to_seq, generation)
 
         def insert(c: psycopg.Cursor[Any]) -> int:
-            c.execute("INSERT INTO restart.bundles (device_id, from_seq, to_seq, generation,"
-                      " ciphertext, signature) VALUES (%s, %s, %s, %s, %s, %s)"
-                      " ON CONFLICT DO NOTHING",
-                      (device_id, from_seq, to_seq, generation, ciphertext, signature))
+            c.execute(
+                "INSERT INTO restart.bundles (device_id, from_seq, to_seq, generation,"
+                " ciphertext, signature) VALUES (%s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (device_id, from_seq, to_seq, generation, ciphertext, signature),
+            )
             return c.rowcount
 
         if self._run(insert) == 1 or intact is None:
@@ -309,14 +345,19 @@ class PostgresTarget:
         there = self.read_parts(item)
         if there[0] is not None and there[1] is not None and intact(there[0], there[1]):
             return item
-        raise PublishRaced(f"the central server holds another bundle {item.name} of this "
-                           "laptop that does not verify")  # fmt: skip
+        raise PublishRaced(
+            f"the central server holds another bundle {item.name} of this "
+            "laptop that does not verify"
+        )
 
     def _delete(self, item: Published) -> None:
-        self._run(lambda c: c.execute(
-            "DELETE FROM restart.bundles WHERE device_id = %s AND from_seq = %s AND to_seq = %s"
-            " AND generation = %s",
-            (item.device_id, item.from_seq, item.to_seq, item.generation)))
+        self._run(
+            lambda c: c.execute(
+                "DELETE FROM restart.bundles WHERE device_id = %s AND from_seq = %s AND to_seq = %s"
+                " AND generation = %s",
+                (item.device_id, item.from_seq, item.to_seq, item.generation),
+            )
+        )
 
     def retire(self, item: Published) -> None:
         """Delete an older generation and its parts in one transaction (row-level security:
@@ -325,9 +366,13 @@ class PostgresTarget:
 
         def delete(c: psycopg.Cursor[Any]) -> None:
             for table in ("bundles", "parts"):
-                c.execute(sql.SQL("DELETE FROM restart.{} WHERE device_id = %s AND from_seq = %s"
-                                  " AND to_seq = %s AND generation = %s").format(
-                    sql.Identifier(table)), key)  # fmt: skip
+                c.execute(
+                    sql.SQL(
+                        "DELETE FROM restart.{} WHERE device_id = %s AND from_seq = %s"
+                        " AND to_seq = %s AND generation = %s"
+                    ).format(sql.Identifier(table)),
+                    key,
+                )
 
         self._run(delete)
 
@@ -342,23 +387,33 @@ class PostgresTarget:
                 raise ValueError(f"not a part name: {name}")
             rows.append((device_id, name, *bundle, ciphertext, signature))
         if rows:
-            self._run(lambda c: c.executemany(
-                "INSERT INTO restart.parts (device_id, name, from_seq, to_seq, generation,"
-                " ciphertext, signature) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT DO NOTHING", rows))
+            self._run(
+                lambda c: c.executemany(
+                    "INSERT INTO restart.parts (device_id, name, from_seq, to_seq, generation,"
+                    " ciphertext, signature) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                    " ON CONFLICT DO NOTHING",
+                    rows,
+                )
+            )
 
     def read_part(self, device_id: str, name: str) -> tuple[bytes, bytes]:
-        row = self._run(lambda c: c.execute(
-            "SELECT ciphertext, signature FROM restart.parts WHERE device_id = %s AND name = %s",
-            (device_id, name)).fetchone())
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT ciphertext, signature FROM restart.parts WHERE "
+                "device_id = %s AND name = %s",
+                (device_id, name),
+            ).fetchone()
+        )
         if row is None:
             raise FileNotFoundError(2, "no such part in the central server", name)
         return bytes(row[0]), bytes(row[1])
 
     def part_names(self, device_id: str) -> list[str]:
-        rows = self._run(lambda c: c.execute(
-            "SELECT name FROM restart.parts WHERE device_id = %s ORDER BY name",
-            (device_id,)).fetchall())
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT name FROM restart.parts WHERE device_id = %s ORDER BY name", (device_id,)
+            ).fetchall()
+        )
         return [row[0] for row in rows]
 
     def remove(self, item: Published) -> None:
@@ -368,10 +423,13 @@ class PostgresTarget:
         self._delete(item)
 
     def read_parts(self, item: Published) -> tuple[bytes | None, bytes | None]:
-        row = self._run(lambda c: c.execute(
-            "SELECT ciphertext, signature FROM restart.bundles WHERE device_id = %s"
-            " AND from_seq = %s AND to_seq = %s AND generation = %s",
-            (item.device_id, item.from_seq, item.to_seq, item.generation)).fetchone())
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT ciphertext, signature FROM restart.bundles WHERE device_id = %s"
+                " AND from_seq = %s AND to_seq = %s AND generation = %s",
+                (item.device_id, item.from_seq, item.to_seq, item.generation),
+            ).fetchone()
+        )
         return (bytes(row[0]), bytes(row[1])) if row else (None, None)
 
     def read(self, item: Published) -> tuple[bytes, bytes]:
@@ -383,28 +441,43 @@ class PostgresTarget:
     # --- replaceable files and the roster --------------------------------------------------
     def publish_file(self, device_id: str, name: str, data: bytes, signature: bytes) -> None:
         def replace(c: psycopg.Cursor[Any]) -> None:
-            c.execute("INSERT INTO restart.files (device_id, name, data, signature)"
-                      " VALUES (%s, %s, %s, %s) RETURNING id", (device_id, name, data, signature))
+            c.execute(
+                "INSERT INTO restart.files (device_id, name, data, signature)"
+                " VALUES (%s, %s, %s, %s) RETURNING id",
+                (device_id, name, data, signature),
+            )
             row = c.fetchone()
             assert row is not None
-            c.execute("DELETE FROM restart.files WHERE device_id = %s AND name = %s AND id < %s",
-                      (device_id, name, row[0]))
+            c.execute(
+                "DELETE FROM restart.files WHERE device_id = %s AND name = %s AND id < %s",
+                (device_id, name, row[0]),
+            )
 
         self._run(replace)
 
     def read_file(self, device_id: str, name: str) -> tuple[bytes, bytes] | None:
-        row = self._run(lambda c: c.execute(
-            "SELECT data, signature FROM restart.files WHERE device_id = %s AND name = %s"
-            " ORDER BY id DESC LIMIT 1", (device_id, name)).fetchone())
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT data, signature FROM restart.files WHERE device_id = %s AND name = %s"
+                " ORDER BY id DESC LIMIT 1",
+                (device_id, name),
+            ).fetchone()
+        )
         return (bytes(row[0]), bytes(row[1])) if row else None
 
     def publish_roster(self, data: bytes, signature: bytes) -> None:
-        self._run(lambda c: c.execute(
-            "INSERT INTO restart.roster (data, signature) VALUES (%s, %s)", (data, signature)))
+        self._run(
+            lambda c: c.execute(
+                "INSERT INTO restart.roster (data, signature) VALUES (%s, %s)", (data, signature)
+            )
+        )
 
     def read_roster(self) -> tuple[bytes, bytes] | None:
-        row = self._run(lambda c: c.execute(
-            "SELECT data, signature FROM restart.roster ORDER BY id DESC LIMIT 1").fetchone())
+        row = self._run(
+            lambda c: c.execute(
+                "SELECT data, signature FROM restart.roster ORDER BY id DESC LIMIT 1"
+            ).fetchone()
+        )
         return (bytes(row[0]), bytes(row[1])) if row else None
 
     # --- joining ---------------------------------------------------------------------------
@@ -417,15 +490,22 @@ class PostgresTarget:
 
     def file_request(self, device_id: str, data: bytes) -> None:
         verifier = self._verifier(device_id)
-        self._run(lambda c: c.execute(
-            "INSERT INTO restart.requests (device_id, data, verifier) VALUES (%s, %s, %s)"
-            " ON CONFLICT DO NOTHING", (device_id, data, verifier)))
+        self._run(
+            lambda c: c.execute(
+                "INSERT INTO restart.requests (device_id, data, verifier) VALUES (%s, %s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (device_id, data, verifier),
+            )
+        )
 
     def requests(self) -> list[bytes]:
         """The requests whose entry names the device they were filed for (approving makes
         that device's role with that request's password verifier)."""
-        rows = self._run(lambda c: c.execute(
-            "SELECT device_id, data FROM restart.requests ORDER BY device_id").fetchall())
+        rows = self._run(
+            lambda c: c.execute(
+                "SELECT device_id, data FROM restart.requests ORDER BY device_id"
+            ).fetchall()
+        )
         found = []
         for device_id, data in rows:
             try:
@@ -439,13 +519,15 @@ class PostgresTarget:
         return found
 
     def has_request(self, device_id: str) -> bool:
-        row = self._run(lambda c: c.execute(
-            "SELECT restart.request_filed(%s)", (device_id,)).fetchone())
+        row = self._run(
+            lambda c: c.execute("SELECT restart.request_filed(%s)", (device_id,)).fetchone()
+        )
         return bool(row and row[0])
 
     @staticmethod
-    def _make_role(c: psycopg.Cursor[Any], role: str, verifier: str | None,
-                   extra: str = "") -> None:  # fmt: skip
+    def _make_role(
+        c: psycopg.Cursor[Any], role: str, verifier: str | None, extra: str = ""
+    ) -> None:
         exists = c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
         statement = sql.SQL("ALTER ROLE {} LOGIN" if exists else "CREATE ROLE {} LOGIN")
         parts: list[sql.Composable] = [statement.format(sql.Identifier(role))]
@@ -457,30 +539,39 @@ class PostgresTarget:
 
     @staticmethod
     def _add_member(c: psycopg.Cursor[Any], device_id: str, role: str) -> None:
-        c.execute("INSERT INTO restart.members (device_id, role_name) VALUES (%s, %s)"
-                  " ON CONFLICT (device_id) DO UPDATE SET active = true, changed_at = now()",
-                  (device_id, role))
+        c.execute(
+            "INSERT INTO restart.members (device_id, role_name) VALUES (%s, %s)"
+            " ON CONFLICT (device_id) DO UPDATE SET active = true, changed_at = now()",
+            (device_id, role),
+        )
 
     def found_team(self, device_id: str) -> None:
         """Make the supervisor's own role (allowed to make the team's other roles), as the
         connection string's user: an administrator's role allowed to create roles."""
         role, verifier = device_role(device_id), self._verifier(device_id)
-        founder = PostgresTarget(self._conninfo + (
-            f" user={self._admin_user}" if self._admin_user else ""), None, self._passwords)
+        founder = PostgresTarget(
+            self._conninfo + (f" user={self._admin_user}" if self._admin_user else ""),
+            None,
+            self._passwords,
+        )
 
         def make(c: psycopg.Cursor[Any]) -> None:
             self._make_role(c, role, verifier, "CREATEROLE")
-            c.execute(sql.SQL("GRANT restart_device TO {} WITH ADMIN OPTION").format(
-                sql.Identifier(role)))
+            c.execute(
+                sql.SQL("GRANT restart_device TO {} WITH ADMIN OPTION").format(sql.Identifier(role))
+            )
             c.execute(sql.SQL("GRANT restart_supervisor TO {}").format(sql.Identifier(role)))
             self._add_member(c, device_id, role)
 
         try:
             founder._run(make)
         except PermissionError:
-            raise PermissionError(13, "making the team on a central server needs a role "
-                                  "allowed to create roles: put the administrator's user in "
-                                  "the connection string for team create") from None
+            raise PermissionError(
+                13,
+                "making the team on a central server needs a role "
+                "allowed to create roles: put the administrator's user in "
+                "the connection string for team create",
+            ) from None
         finally:
             founder.close()
         self.close()  # from now on as the supervisor's own role
@@ -491,8 +582,9 @@ class PostgresTarget:
         role = device_role(device_id)
 
         def make(c: psycopg.Cursor[Any]) -> None:
-            row = c.execute("SELECT verifier FROM restart.requests WHERE device_id = %s",
-                            (device_id,)).fetchone()
+            row = c.execute(
+                "SELECT verifier FROM restart.requests WHERE device_id = %s", (device_id,)
+            ).fetchone()
             self._make_role(c, role, row[0] if row else None)
             c.execute(sql.SQL("GRANT restart_device TO {}").format(sql.Identifier(role)))
             self._add_member(c, device_id, role)
@@ -506,16 +598,23 @@ class PostgresTarget:
         def disable(c: psycopg.Cursor[Any]) -> None:
             if c.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
                 c.execute(sql.SQL("ALTER ROLE {} NOLOGIN").format(sql.Identifier(role)))
-            c.execute("UPDATE restart.members SET active = false, changed_at = now()"
-                      " WHERE device_id = %s", (device_id,))
+            c.execute(
+                "UPDATE restart.members SET active = false, changed_at = now()"
+                " WHERE device_id = %s",
+                (device_id,),
+            )
 
         self._run(disable)
 
     # --- a team moved here (``team move``), as the administrator ---------------------------
     def copy_request(self, device_id: str, data: bytes) -> None:
-        self._run(lambda c: c.execute(
-            "INSERT INTO restart.requests (device_id, data) VALUES (%s, %s)"
-            " ON CONFLICT DO NOTHING", (device_id, data)))
+        self._run(
+            lambda c: c.execute(
+                "INSERT INTO restart.requests (device_id, data) VALUES (%s, %s)"
+                " ON CONFLICT DO NOTHING",
+                (device_id, data),
+            )
+        )
 
     def adopt(self, device_ids: list[str], founder: str | None) -> None:
         """Make the roles of a team's members (moved here from another target): the
@@ -528,11 +627,13 @@ class PostgresTarget:
                 role = device_role(device_id)
                 self._make_role(c, role, None, "CREATEROLE" if device_id == founder else "")
                 admin = " WITH ADMIN OPTION" if device_id == founder else ""
-                c.execute(sql.SQL("GRANT restart_device TO {}" + admin).format(
-                    sql.Identifier(role)))
+                c.execute(
+                    sql.SQL("GRANT restart_device TO {}" + admin).format(sql.Identifier(role))
+                )
                 if device_id == founder:
-                    c.execute(sql.SQL("GRANT restart_supervisor TO {}").format(
-                        sql.Identifier(role)))
+                    c.execute(
+                        sql.SQL("GRANT restart_supervisor TO {}").format(sql.Identifier(role))
+                    )
                 self._add_member(c, device_id, role)
 
         self._run(make)

@@ -48,8 +48,14 @@ class Target(Protocol):
     def last_published_seq(self, device_id: str) -> int: ...
 
     def publish(
-        self, device_id: str, from_seq: int, to_seq: int, ciphertext: bytes, signature: bytes,
-        generation: int = 1, intact: Callable[[bytes, bytes], bool] | None = None,
+        self,
+        device_id: str,
+        from_seq: int,
+        to_seq: int,
+        ciphertext: bytes,
+        signature: bytes,
+        generation: int = 1,
+        intact: Callable[[bytes, bytes], bool] | None = None,
     ) -> Published: ...
 
     def retire(self, item: Published) -> None:

@@ -31,8 +31,7 @@ if TYPE_CHECKING:
     from restart_desktop.domain.reference import Organisation
 
 DEMO_BANNER_STYLE = (
-    "background: #fde2e2; color: #6b0000; border: 1px solid #b00000; padding: 6px;"
-    "font-weight: 600;"
+    "background: #fde2e2; color: #6b0000; border: 1px solid #b00000; padding: 6px;font-weight: 600;"
 )
 # Here, not in ui.team_details: the window sets it before it is first shown, and importing
 # team_details then loaded the whole database layer first (issue 27: cold start).
@@ -230,8 +229,7 @@ class UnlockPage(QWidget):
         )
         if demo_passphrase is not None:
             demo = QLabel(
-                f"Demo data: every person here is fictional. The passphrase is "
-                f"“{demo_passphrase}”."
+                f"Demo data: every person here is fictional. The passphrase is “{demo_passphrase}”."
             )
             demo.setWordWrap(True)
             demo.setStyleSheet(DEMO_BANNER_STYLE)

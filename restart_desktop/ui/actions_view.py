@@ -45,7 +45,6 @@ COLUMNS = ("Due", "Person", "Action", "Who")
 COL_DUE, COL_PERSON, COL_ACTION, COL_WHO = range(len(COLUMNS))
 
 
-
 class ActionsTableModel(RowListTableModel[ActionView]):
     COLUMNS = COLUMNS
 
@@ -83,21 +82,27 @@ class NoticesTableModel(RowListTableModel[Notice]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         notice = self.row_item(index.row()) if index.isValid() else None
-        if notice is None or role not in (Qt.ItemDataRole.DisplayRole,
-                                          Qt.ItemDataRole.AccessibleTextRole):  # fmt: skip
+        if notice is None or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
             return None
         what = "Returned for correction" if notice.needs_answer else "Comment"
-        return (local_text(notice.at, "%d %b %Y"), notice.person_name,
-                f"{notice.kind.label}: {what}",
-                f"{notice.author}: {notice.comment}")[index.column()]  # fmt: skip
+        return (
+            local_text(notice.at, "%d %b %Y"),
+            notice.person_name,
+            f"{notice.kind.label}: {what}",
+            f"{notice.author}: {notice.comment}",
+        )[index.column()]
 
 
 class AnswerDialog(QDialog):
     """Answer a return: for a note, the addendum that corrects it; for a release day or a
     referral, what was corrected (after correcting it in its own screen)."""
 
-    def __init__(self, notice: Notice, parent: QWidget | None = None,
-                 note: NoteView | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, notice: Notice, parent: QWidget | None = None, note: NoteView | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Answer the return")
         self.returned = QPlainTextEdit()  # the note being corrected, to read while answering
@@ -110,19 +115,21 @@ class AnswerDialog(QDialog):
             lines += [f"\nAddendum, {local_text(a.at)}: {a.text}" for a in note.addenda]
             self.returned.setPlainText("\n".join(lines))
         is_note = notice.kind == ReviewItemKind.NOTE
-        intro = QLabel(f"<b>{notice.author}</b> returned this {notice.kind.label.lower()} "
-                       f"({notice.person_name}): {notice.comment}")  # fmt: skip
+        intro = QLabel(
+            f"<b>{notice.author}</b> returned this {notice.kind.label.lower()} "
+            f"({notice.person_name}): {notice.comment}"
+        )
         intro.setWordWrap(True)
         self.text = QPlainTextEdit()
         self.text.setTabChangesFocus(True)
         self.text.setAccessibleName("Addendum to the note" if is_note else "What you corrected")
-        caption = QLabel("&Addendum (added under the note):" if is_note
-                         else "&What you corrected:")  # fmt: skip
+        caption = QLabel("&Addendum (added under the note):" if is_note else "&What you corrected:")
         caption.setBuddy(self.text)
         self.error = QLabel("")
         self.error.setWordWrap(True)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.send = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.send.setText("&Send answer")
         buttons.accepted.connect(self._on_accept)
@@ -171,7 +178,8 @@ class MyActionsView(QWidget):
         self.notices = EnterTableView()
         self.notices.setModel(self.notice_model)
         self.notices.setAccessibleName(
-            "From your supervisor: returns to answer and comments to read")
+            "From your supervisor: returns to answer and comments to read"
+        )
         self.notices.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.notices.setMaximumHeight(170)
         self.notices.setTabKeyNavigation(False)
@@ -279,13 +287,13 @@ class MyActionsView(QWidget):
         current = max(self.notices.currentIndex().row(), 0)
         self.notice_model.set_rows(notices)
         answers = sum(1 for n in notices if n.needs_answer)
-        self.notices_label.setText(f"From your supervisor: {answers} to answer, "
-                                   f"{len(notices) - answers} comments to read")  # fmt: skip
+        self.notices_label.setText(
+            f"From your supervisor: {answers} to answer, {len(notices) - answers} comments to read"
+        )
         appearing = bool(notices) and self.notice_box.isHidden()
         self.notice_box.setVisible(bool(notices))
         if notices:
-            self.notices.setCurrentIndex(
-                self.notice_model.index(min(current, len(notices) - 1), 0))
+            self.notices.setCurrentIndex(self.notice_model.index(min(current, len(notices) - 1), 0))
             focused = QApplication.focusWidget()
             if appearing and focused is not None and self.isAncestorOf(focused):
                 self.notices.setFocus()  # they come first, as Ctrl+2 promises
@@ -312,9 +320,11 @@ class MyActionsView(QWidget):
             return
         if notice.kind == ReviewItemKind.NOTE:  # show the note being corrected
             service, note_id = self._service, notice.item_id
-            self._runner.run(lambda: service.get_note(note_id),
-                             lambda note: self._answer(notice, note),
-                             lambda _error: self._answer(notice, None))  # fmt: skip
+            self._runner.run(
+                lambda: service.get_note(note_id),
+                lambda note: self._answer(notice, note),
+                lambda _error: self._answer(notice, None),
+            )
             return
         self._answer(notice, None)
 
@@ -329,9 +339,12 @@ class MyActionsView(QWidget):
         # A note is answered with an addendum.
         comment, addendum = ("", text) if notice.kind == ReviewItemKind.NOTE else (text, "")
         self._runner.run(
-            lambda: review.act(notice.kind, notice.item_id, ReviewAction.ANSWERED, comment,
-                               addendum),
-            lambda _id: self._after_notice("Answer sent"), self._on_failed)  # fmt: skip
+            lambda: review.act(
+                notice.kind, notice.item_id, ReviewAction.ANSWERED, comment, addendum
+            ),
+            lambda _id: self._after_notice("Answer sent"),
+            self._on_failed,
+        )
 
     def _on_seen(self) -> None:
         notice, review = self.current_notice(), self._review
@@ -340,9 +353,11 @@ class MyActionsView(QWidget):
         if notice.needs_answer:
             self.notices_label.setText("A return is answered, not just marked seen: Answer…")
             return
-        self._runner.run(lambda: review.mark_seen(notice.review_id),
-                         lambda _none: self._after_notice("Marked seen"),
-                         self._on_failed)  # fmt: skip
+        self._runner.run(
+            lambda: review.mark_seen(notice.review_id),
+            lambda _none: self._after_notice("Marked seen"),
+            self._on_failed,
+        )
 
     def _after_notice(self, done: str) -> None:
         self.summary.setText(f"{done}: your supervisor sees it after the next sync.")

@@ -159,8 +159,7 @@ class MainWindow(QMainWindow):
         self.sync_stop.clicked.connect(self._on_stop_sync)
         self.notices_label = QLabel("")
         self.notices_label.setAccessibleName("From your supervisor")
-        self.notices_label.setToolTip("Returns to answer and comments to read (My actions, "
-                                      "Ctrl+2)")  # fmt: skip
+        self.notices_label.setToolTip("Returns to answer and comments to read (My actions, Ctrl+2)")
         self.statusBar().addPermanentWidget(self.notices_label)
         self.statusBar().addPermanentWidget(self.sync_label)
         self.statusBar().addPermanentWidget(self.sync_progress)
@@ -363,8 +362,7 @@ class MainWindow(QMainWindow):
         # Retention runs by itself: what is due is erased when the data is opened.
         from restart_desktop.app.retention import RetentionService
 
-        self.runner.run(RetentionService(session).run, self._on_retention_ran,
-                        lambda _error: None)  # fmt: skip
+        self.runner.run(RetentionService(session).run, self._on_retention_ran, lambda _error: None)
 
     def _restore_workspace(self) -> None:
         """The case files open at the last quit (their ids are kept in the encrypted
@@ -387,8 +385,9 @@ class MainWindow(QMainWindow):
         view = self.workspace.main_view_name() if self.workspace is not None else ""
         self.window_state.save(self, view)
         if self.session is not None and self.workspace is not None:
-            self.session.set_setting(OPEN_CASES_SETTING,
-                                     encode_cases(self.workspace.open_case_ids()))  # fmt: skip
+            self.session.set_setting(
+                OPEN_CASES_SETTING, encode_cases(self.workspace.open_case_ids())
+            )
 
     def _on_retention_ran(self, run: RetentionRun) -> None:
         from restart_desktop.ui.retention_view import describe
@@ -458,9 +457,12 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         focused = QApplication.focusWidget()
         self._focus_before_lock = (
-            focused if focused is not None and self.workspace is not None
-            and self.workspace.isAncestorOf(focused) else None
-        )  # fmt: skip
+            focused
+            if focused is not None
+            and self.workspace is not None
+            and self.workspace.isAncestorOf(focused)
+            else None
+        )
         if self.workspace is not None:
             self.workspace.save_drafts_now()
         self._keep_dialog_typing()
@@ -505,11 +507,14 @@ class MainWindow(QMainWindow):
             waiting = sync.service.waiting_changes()  # one indexed count
             if waiting:
                 box = QMessageBox(
-                    QMessageBox.Icon.Question, "Send your changes?",
+                    QMessageBox.Icon.Question,
+                    "Send your changes?",
                     f"{waiting} change{'s' if waiting != 1 else ''} made on this laptop "
                     "are not in the central export yet. Send them while the laptop is "
-                    "locked?", QMessageBox.StandardButton.NoButton, self,
-                )  # fmt: skip
+                    "locked?",
+                    QMessageBox.StandardButton.NoButton,
+                    self,
+                )
                 send = box.addButton("&Sync and lock", QMessageBox.ButtonRole.AcceptRole)
                 box.addButton("&Lock without syncing", QMessageBox.ButtonRole.RejectRole)
                 box.setDefaultButton(send)
@@ -546,37 +551,52 @@ class MainWindow(QMainWindow):
         file_menu = bar.addMenu("&File")
         to = self._to_workspace  # each: on the open workspace, nothing while locked
         opens = self._slot  # each: a Settings or Help item (ui/window_settings.py)
-        self.new_action = self._action("&New recommendation", QKeySequence.StandardKey.New,
-                                       to(lambda w: w.new_intake()))
-        self.intake_action = self._action("Show &intake queue", "Ctrl+8",
-                                          to(lambda w: w.show_intake()))
-        self.exit_action = self._action("Show cases with no plan after su&pport", "Ctrl+9",
-                                        to(lambda w: w.show_after_support()))
-        self.onward_action = self._action("Onward &handover summary…", "Ctrl+Shift+O",
-                                          to(lambda w: w.onward_summary()))
-        self.find_action = self._action("&Find in caseload", "Ctrl+F",
-                                        to(lambda w: w.focus_search()))
-        self.caseload_action = self._action("Show &caseload", "Ctrl+1",
-                                            to(lambda w: w.show_caseload()))
-        self.actions_action = self._action("Show my &actions", "Ctrl+2",
-                                           to(lambda w: w.show_actions()))
-        self.today_action = self._action("Show &today's releases", "Ctrl+T",
-                                         to(lambda w: w.show_today()))
-        self.referrals_action = self._action("Show &referrals", "Ctrl+3",
-                                             to(lambda w: w.show_referrals()))
-        self.barriers_action = self._action("Show &barriers", "Ctrl+4",
-                                            to(lambda w: w.show_barriers()))
-        self.review_action = self._action("Show re&view queue", "Ctrl+5",
-                                          to(lambda w: w.show_review()))
-        self.figures_action = self._action("Show &figures", "Ctrl+6",
-                                           to(lambda w: w.show_figures()))
-        self.audit_action = self._action("Show a&udit trail", "Ctrl+7",
-                                         to(lambda w: w.show_audit()))
+        self.new_action = self._action(
+            "&New recommendation", QKeySequence.StandardKey.New, to(lambda w: w.new_intake())
+        )
+        self.intake_action = self._action(
+            "Show &intake queue", "Ctrl+8", to(lambda w: w.show_intake())
+        )
+        self.exit_action = self._action(
+            "Show cases with no plan after su&pport", "Ctrl+9", to(lambda w: w.show_after_support())
+        )
+        self.onward_action = self._action(
+            "Onward &handover summary…", "Ctrl+Shift+O", to(lambda w: w.onward_summary())
+        )
+        self.find_action = self._action(
+            "&Find in caseload", "Ctrl+F", to(lambda w: w.focus_search())
+        )
+        self.caseload_action = self._action(
+            "Show &caseload", "Ctrl+1", to(lambda w: w.show_caseload())
+        )
+        self.actions_action = self._action(
+            "Show my &actions", "Ctrl+2", to(lambda w: w.show_actions())
+        )
+        self.today_action = self._action(
+            "Show &today's releases", "Ctrl+T", to(lambda w: w.show_today())
+        )
+        self.referrals_action = self._action(
+            "Show &referrals", "Ctrl+3", to(lambda w: w.show_referrals())
+        )
+        self.barriers_action = self._action(
+            "Show &barriers", "Ctrl+4", to(lambda w: w.show_barriers())
+        )
+        self.review_action = self._action(
+            "Show re&view queue", "Ctrl+5", to(lambda w: w.show_review())
+        )
+        self.figures_action = self._action(
+            "Show &figures", "Ctrl+6", to(lambda w: w.show_figures())
+        )
+        self.audit_action = self._action(
+            "Show a&udit trail", "Ctrl+7", to(lambda w: w.show_audit())
+        )
         self.search_action = self._action("&Search notes", "Ctrl+K", to(lambda w: w.show_search()))
-        self.note_action = self._action("New contact n&ote", "Ctrl+Shift+N",
-                                        to(lambda w: w.new_note()))
-        self.close_case_action = self._action("&Close case file", "Ctrl+W",
-                                              to(lambda w: w.close_current_case()))
+        self.note_action = self._action(
+            "New contact n&ote", "Ctrl+Shift+N", to(lambda w: w.new_note())
+        )
+        self.close_case_action = self._action(
+            "&Close case file", "Ctrl+W", to(lambda w: w.close_current_case())
+        )
         self.next_tab_action = self._action("Next tab", "Ctrl+PgDown", self._on_next_tab)
         self.previous_tab_action = self._action("Previous tab", "Ctrl+PgUp", self._on_previous_tab)
         self.lock_action = self._action("&Lock", "Ctrl+L", self._on_lock_asked)
@@ -610,41 +630,51 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.quit_action)
         settings_menu = bar.addMenu("&Settings")
         self.settings_menu = settings_menu  # out of the bar while locked
-        self.idle_action = self._action("Lock when &idle…", None,
-                                        opens(window_settings.edit_idle_lock))
+        self.idle_action = self._action(
+            "Lock when &idle…", None, opens(window_settings.edit_idle_lock)
+        )
         settings_menu.addAction(self.idle_action)
-        self.export_action = self._action("Central &export…", None,
-                                          opens(window_settings.edit_central_export))
-        self.conflicts_action = self._action("Sync &conflicts…", None,
-                                             opens(window_settings.settle_conflicts))
-        self.retention_action = self._action("Data &retention…", None,
-                                             opens(window_settings.open_retention))
-        self.passphrase_action = self._action("Change &passphrase…", None,
-                                              opens(window_settings.ask_new_passphrase))
+        self.export_action = self._action(
+            "Central &export…", None, opens(window_settings.edit_central_export)
+        )
+        self.conflicts_action = self._action(
+            "Sync &conflicts…", None, opens(window_settings.settle_conflicts)
+        )
+        self.retention_action = self._action(
+            "Data &retention…", None, opens(window_settings.open_retention)
+        )
+        self.passphrase_action = self._action(
+            "Change &passphrase…", None, opens(window_settings.ask_new_passphrase)
+        )
         settings_menu.addAction(self.passphrase_action)
         settings_menu.addAction(self.export_action)
         settings_menu.addAction(self.conflicts_action)
         settings_menu.addAction(self.retention_action)
-        self.team_action = self._action("&Team details…", None,
-                                        opens(window_settings.edit_team_details))
+        self.team_action = self._action(
+            "&Team details…", None, opens(window_settings.edit_team_details)
+        )
         settings_menu.addAction(self.team_action)
-        self.ask_finalise_action = self._action("Ask before &finalising", None,
-                                                opens(window_settings.set_ask_finalise))
+        self.ask_finalise_action = self._action(
+            "Ask before &finalising", None, opens(window_settings.set_ask_finalise)
+        )
         self.ask_finalise_action.setCheckable(True)
         self.ask_finalise_action.setChecked(True)
         settings_menu.addAction(self.ask_finalise_action)
         settings_menu.aboutToShow.connect(opens(window_settings.settings_shown))
         help_menu = bar.addMenu("&Help")
         self.help_menu = help_menu
-        self.shortcuts_action = self._action("&Keyboard shortcuts", "F1",
-                                             opens(window_settings.show_shortcuts))
+        self.shortcuts_action = self._action(
+            "&Keyboard shortcuts", "F1", opens(window_settings.show_shortcuts)
+        )
         self.shortcuts_action.setShortcuts([QKeySequence("F1"), QKeySequence("Ctrl+/")])
-        self.first_steps_action = self._action("&First steps", None,
-                                               opens(window_settings.show_first_steps))
+        self.first_steps_action = self._action(
+            "&First steps", None, opens(window_settings.show_first_steps)
+        )
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.first_steps_action)
-        self.about_action = self._action("&About RESTART Desktop", None,
-                                         opens(window_settings.show_about))
+        self.about_action = self._action(
+            "&About RESTART Desktop", None, opens(window_settings.show_about)
+        )
         help_menu.addAction(self.about_action)
         self.unlocked_actions = (
             self.next_tab_action,
@@ -705,8 +735,12 @@ class MainWindow(QMainWindow):
         for action in self.unlocked_actions:
             action.setEnabled(open_)
         supervisor = self.workspace is not None and self.workspace.supervisor
-        for action in (self.review_action, self.figures_action, self.audit_action,
-                       self.exit_action):  # fmt: skip
+        for action in (
+            self.review_action,
+            self.figures_action,
+            self.audit_action,
+            self.exit_action,
+        ):
             action.setVisible(supervisor)
             action.setEnabled(open_ and supervisor)
 
@@ -714,9 +748,12 @@ class MainWindow(QMainWindow):
         if self.is_locked:
             return
         self.notices_label.setText(
-            "" if not count else f"{count} from your supervisor" if count > 1
-            else "1 from your supervisor")  # fmt: skip
-
+            ""
+            if not count
+            else f"{count} from your supervisor"
+            if count > 1
+            else "1 from your supervisor"
+        )
 
     def _on_next_tab(self) -> None:
         self._step_tab(1)
@@ -730,7 +767,6 @@ class MainWindow(QMainWindow):
         tabs = self.workspace.tabs
         tabs.setCurrentIndex((tabs.currentIndex() + step) % tabs.count())
         tabs.currentWidget().setFocus()
-
 
     def _on_workspace_message(self, text: str) -> None:
         self.statusBar().showMessage(text, 5000)

@@ -51,8 +51,9 @@ def chain_message(check: ChainCheck) -> str:
     if not check.broken:
         entries = "entry" if check.entries == 1 else "entries"
         devices = "device" if check.devices == 1 else "devices"
-        return (f"The audit trail is intact ({check.entries:,} {entries} on {check.devices} "
-                f"{devices}).")  # fmt: skip
+        return (
+            f"The audit trail is intact ({check.entries:,} {entries} on {check.devices} {devices})."
+        )
     lines = []
     for link in check.broken:
         label = check.device_labels.get(link.device_id)
@@ -74,8 +75,14 @@ class AuditTableModel(RowListTableModel[AuditView]):
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             if column == COL_WHEN:
                 return local_text(entry.at, "%d/%m/%Y %H:%M:%S")
-            return (None, entry.worker, entry.device, entry.action.label, entry.person,
-                    entry.detail)[column]  # fmt: skip
+            return (
+                None,
+                entry.worker,
+                entry.device,
+                entry.action.label,
+                entry.person,
+                entry.detail,
+            )[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_DETAIL and entry.detail:
             return entry.detail
         if role == ID_ROLE:
@@ -83,8 +90,14 @@ class AuditTableModel(RowListTableModel[AuditView]):
         if role == SORT_ROLE:
             if column == COL_WHEN:
                 return entry.at
-            return (None, entry.worker, entry.device, entry.action.label, entry.person,
-                    entry.detail)[column]  # fmt: skip
+            return (
+                None,
+                entry.worker,
+                entry.device,
+                entry.action.label,
+                entry.person,
+                entry.detail,
+            )[column]
         return None
 
 
@@ -110,9 +123,13 @@ class AuditTrailView(QWidget):
     is anyone's who holds the case.
     """
 
-    def __init__(self, service: AuditService, runner: TaskRunner,
-                 person: tuple[str, str] | None = None,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: AuditService,
+        runner: TaskRunner,
+        person: tuple[str, str] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
@@ -131,7 +148,8 @@ class AuditTrailView(QWidget):
         self.person.setAccessibleName("Person whose case it was about")
         self.person.setMinimumContentsLength(18)
         self.person.setSizeAdjustPolicy(
-            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         if person is None:
             self.person.addItem(ANY_PERSON, None)
         else:
@@ -145,14 +163,20 @@ class AuditTrailView(QWidget):
             field.setMaximumWidth(120)
         self.clear_button = QPushButton("C&lear filters")
         self.check_button = QPushButton("Chec&k the chain")
-        self.check_button.setToolTip("Check that no entry was altered or removed behind the "
-                                     "application's back (every laptop's entries)")  # fmt: skip
+        self.check_button.setToolTip(
+            "Check that no entry was altered or removed behind the "
+            "application's back (every laptop's entries)"
+        )
         if person is not None:  # the chain covers the whole log: a supervisor's
             self.check_button.hide()  # (setVisible(True) here would show it as a window)
         filters = QHBoxLayout()
-        for caption, widget in (("&Worker:", self.worker), ("A&ction:", self.action),
-                                ("&Person:", self.person), ("Fro&m:", self.date_from),
-                                ("&To:", self.date_to)):  # fmt: skip
+        for caption, widget in (
+            ("&Worker:", self.worker),
+            ("A&ction:", self.action),
+            ("&Person:", self.person),
+            ("Fro&m:", self.date_from),
+            ("&To:", self.date_to),
+        ):
             buddy = buddy_label(caption, widget)
             filters.addWidget(buddy)
             filters.addWidget(widget)
@@ -164,8 +188,10 @@ class AuditTrailView(QWidget):
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Audit trail message")
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse
-                                             | Qt.TextInteractionFlag.TextSelectableByKeyboard)
+        self.message.setTextInteractionFlags(
+            Qt.TextInteractionFlag.TextSelectableByMouse
+            | Qt.TextInteractionFlag.TextSelectableByKeyboard
+        )
         self.message.hide()
 
         self.model = AuditTableModel(self)
@@ -179,12 +205,19 @@ class AuditTrailView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setDefaultSectionSize(24)
         self.table.setAccessibleName(
-            "Audit trail, newest first: Enter shows only that entry's person" if person is None
-            else "Audit trail of the case, newest first")
+            "Audit trail, newest first: Enter shows only that entry's person"
+            if person is None
+            else "Audit trail of the case, newest first"
+        )
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_DETAIL, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((COL_WHEN, 150), (COL_WORKER, 190), (COL_DEVICE, 170),
-                              (COL_ACTION, 170), (COL_PERSON, 190)):  # fmt: skip
+        for column, width in (
+            (COL_WHEN, 150),
+            (COL_WORKER, 190),
+            (COL_DEVICE, 170),
+            (COL_ACTION, 170),
+            (COL_PERSON, 190),
+        ):
             self.table.setColumnWidth(column, width)
         self.table.row_activated.connect(self._on_row_activated)
 
@@ -207,10 +240,12 @@ class AuditTrailView(QWidget):
     def wanted(self) -> AuditFilter:
         action = self.action.currentData()
         return AuditFilter(
-            person_id=self.person.currentData(), worker_id=self.worker.currentData(),
-            action=AuditAction(action) if action else None, date_from=self._dates[0],
+            person_id=self.person.currentData(),
+            worker_id=self.worker.currentData(),
+            action=AuditAction(action) if action else None,
+            date_from=self._dates[0],
             date_to=self._dates[1],
-        )  # fmt: skip
+        )
 
     def show_person(self, person_id: str, name: str, refresh: bool = True) -> None:
         """Narrow the trail to one person's case (the person stays in the list to go back);
@@ -246,8 +281,11 @@ class AuditTrailView(QWidget):
             return
         if dates[0] and dates[1] and dates[1] < dates[0]:
             self._date_problem = True
-            self._say("The 'To' day is before the 'From' day, so no entry can match: check "
-                      "the two dates.", problem=True)  # fmt: skip
+            self._say(
+                "The 'To' day is before the 'From' day, so no entry can match: check "
+                "the two dates.",
+                problem=True,
+            )
             return
         if self._date_problem:
             self._date_problem = False
@@ -273,12 +311,13 @@ class AuditTrailView(QWidget):
         generation, service, wanted = self._generation, self._service, self.wanted()
         if not self._workers_loaded:
             person = self._fixed_person[0] if self._fixed_person else None
-            self._runner.run(lambda: service.workers(person), self._on_workers,
-                             lambda _error: None)  # fmt: skip
+            self._runner.run(lambda: service.workers(person), self._on_workers, lambda _error: None)
         self.count.setText("Reading the audit trail…")
-        self._runner.run(lambda: service.entries(wanted, SHOWN + 1),
-                         lambda entries: self._on_loaded(generation, entries),
-                         lambda error: self._on_failed(generation, error))  # fmt: skip
+        self._runner.run(
+            lambda: service.entries(wanted, SHOWN + 1),
+            lambda entries: self._on_loaded(generation, entries),
+            lambda error: self._on_failed(generation, error),
+        )
 
     def _on_workers(self, workers: list[tuple[str, str]]) -> None:
         self._workers_loaded = True
@@ -298,11 +337,13 @@ class AuditTrailView(QWidget):
         had_focus = self.table.hasFocus()
         self.model.set_rows(entries[:SHOWN])
         if more:
-            self.count.setText(f"Showing the newest {SHOWN:,} entries; narrow the filters to "
-                               "see older ones.")  # fmt: skip
+            self.count.setText(
+                f"Showing the newest {SHOWN:,} entries; narrow the filters to see older ones."
+            )
         elif entries:
-            self.count.setText(f"{len(entries):,} entr{'y' if len(entries) == 1 else 'ies'}, "
-                               "newest first.")  # fmt: skip
+            self.count.setText(
+                f"{len(entries):,} entr{'y' if len(entries) == 1 else 'ies'}, newest first."
+            )
         else:
             self.count.setText("No entries match these filters.")
         if entries:
@@ -339,15 +380,23 @@ class AuditTrailView(QWidget):
 class CaseAuditDialog(QDialog):
     """One case's audit trail, from its case file: who opened, changed or exported it."""
 
-    def __init__(self, service: AuditService, runner: TaskRunner, person_id: str, name: str,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: AuditService,
+        runner: TaskRunner,
+        person_id: str,
+        name: str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         # The person's name stays out of the window title (titles reach task bars and
         # window lists); it is inside the dialog.
         self.setWindowTitle("Audit trail of a case")
         self.trail = AuditTrailView(service, runner, (person_id, name), self)
-        intro = QLabel(f"Who opened, searched, changed, exported or synced the case of "
-                       f"<b>{html.escape(name)}</b>, newest first.")  # fmt: skip
+        intro = QLabel(
+            f"Who opened, searched, changed, exported or synced the case of "
+            f"<b>{html.escape(name)}</b>, newest first."
+        )
         intro.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)

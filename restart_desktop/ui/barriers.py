@@ -67,7 +67,8 @@ class BarriersTableModel(RowListTableModel[BarrierView]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         view = self.row_item(index.row()) if index.isValid() else None
         if view is None or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
         ):
             return None
         return (
@@ -118,7 +119,8 @@ class BarrierCountsTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
         ):
             return None
         categories = self._categories()
@@ -223,8 +225,11 @@ class BarrierDialog(QDialog):
             return
         self.found.setText("Looking…")
         query = CaseloadQuery(text=text, status=StatusFilter.ALL.value)
-        self._runner.run(lambda: cases.caseload_page(query, 0, 2), self._on_found,
-                         lambda error: self.found.setText(user_message(error)))  # fmt: skip
+        self._runner.run(
+            lambda: cases.caseload_page(query, 0, 2),
+            self._on_found,
+            lambda error: self.found.setText(user_message(error)),
+        )
 
     def _on_found(self, rows: list[Any]) -> None:
         if len(rows) != 1:
@@ -249,9 +254,12 @@ class BarrierDialog(QDialog):
         except ValueError:
             raised = None
         return BarrierFields(
-            self.title.text(), str(self.category.currentData() or ""),
-            self.description.toPlainText(), tuple(self.linked), raised,
-        )  # fmt: skip
+            self.title.text(),
+            str(self.category.currentData() or ""),
+            self.description.toPlainText(),
+            tuple(self.linked),
+            raised,
+        )
 
     def _on_accept(self) -> None:
         problems: dict[str, str] = {}
@@ -278,8 +286,12 @@ class BarrierStatusDialog(QDialog):
         self.status = QComboBox()
         self.status.setAccessibleName("New status")
         # The usual next step first; re-opening last, so Enter never re-opens by accident.
-        for status in (BarrierStatus.ESCALATED, BarrierStatus.RESOLVED, BarrierStatus.CLOSED,
-                       BarrierStatus.OPEN):  # fmt: skip
+        for status in (
+            BarrierStatus.ESCALATED,
+            BarrierStatus.RESOLVED,
+            BarrierStatus.CLOSED,
+            BarrierStatus.OPEN,
+        ):
             if status in BARRIER_TRANSITIONS[view.status]:
                 self.status.addItem(status.label, status.value)
         self.resolution = QLineEdit(view.resolution)
@@ -358,10 +370,12 @@ class BarriersView(QWidget):
         self.edit_button = QPushButton("&Edit… (Enter)")
         self.status_button = QPushButton("&Update status…")
         self.wording_button = QPushButton("Wording for the &board…")
-        self.wording_button.setToolTip("What the board pack says about this barrier: no "
-                                       "names, prison numbers or CRNs (supervisors)")
+        self.wording_button.setToolTip(
+            "What the board pack says about this barrier: no "
+            "names, prison numbers or CRNs (supervisors)"
+        )
         if not service.can_confirm_wording:  # supervisors only (a parentless show() would
-            self.wording_button.hide()        # open it as a window of its own)
+            self.wording_button.hide()  # open it as a window of its own)
         filters = QHBoxLayout()
         for caption, widget in (
             ("Cate&gory:", self.category),
@@ -374,8 +388,7 @@ class BarriersView(QWidget):
             filters.addWidget(widget)
         filters.addStretch(1)
         actions = QHBoxLayout()
-        for button in (self.new_button, self.edit_button, self.status_button,
-                       self.wording_button):  # fmt: skip
+        for button in (self.new_button, self.edit_button, self.status_button, self.wording_button):
             actions.addWidget(button)
         actions.addStretch(1)
         self.counts = BarrierCountsTableModel(reference, self)
@@ -459,8 +472,10 @@ class BarriersView(QWidget):
         self.counts.set_counts(counts)
         # Every category and the totals in view, without scrolling.
         rows = self.counts.rowCount()
-        height = self.counts_table.horizontalHeader().height() + 4 + sum(
-            self.counts_table.rowHeight(r) for r in range(rows)
+        height = (
+            self.counts_table.horizontalHeader().height()
+            + 4
+            + sum(self.counts_table.rowHeight(r) for r in range(rows))
         )
         self.counts_table.setFixedHeight(min(height, 360))
         if self._select_after_load:
@@ -499,15 +514,21 @@ class BarriersView(QWidget):
         if view.resolution:
             when = f" ({view.resolved_on:%d/%m/%Y})" if view.resolved_on else ""
             parts.append(f"Resolution{when}: {e(view.resolution)}")
-        parts.append("For the board: " + (e(view.board_wording) if view.board_wording
-                                          else "<i>no wording confirmed yet</i>"))
+        parts.append(
+            "For the board: "
+            + (e(view.board_wording) if view.board_wording else "<i>no wording confirmed yet</i>")
+        )
         self.details.setText("<br>".join(parts))
 
     def _dialog(self, dialog: QDialog) -> bool:
         return run_dialog(dialog, self.table)
 
-    def _save(self, work: Callable[[], object], message: str,
-              failed: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
+    def _save(
+        self,
+        work: Callable[[], object],
+        message: str,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         def done(result: object) -> None:
             self.message.setText(message)
             self._select_after_load = result if isinstance(result, str) else None
@@ -526,8 +547,9 @@ class BarriersView(QWidget):
         view = self.current()
         if view is None:
             return
-        dialog = BarrierDialog(self._reference, self._cases, self._runner, view.fields(),
-                               view.case_names, self)  # fmt: skip
+        dialog = BarrierDialog(
+            self._reference, self._cases, self._runner, view.fields(), view.case_names, self
+        )
         if not self._dialog(dialog):
             return
         fields = dialog.fields()
@@ -549,8 +571,9 @@ class BarriersView(QWidget):
                 return
             self._update_barrier(barrier_id, fields, base.rebased(error, keeps))
 
-        self._save(lambda: service.update_barrier(barrier_id, fields, base), "Barrier saved.",
-                   failed)  # fmt: skip
+        self._save(
+            lambda: service.update_barrier(barrier_id, fields, base), "Barrier saved.", failed
+        )
 
     def change_status(self) -> None:
         view = self.current()
@@ -587,5 +610,8 @@ class BarriersView(QWidget):
             else:
                 self._on_failed(error)
 
-        self._save(lambda: service.confirm_board_wording(view.id, wording),
-                   "Wording for the board confirmed.", failed)  # fmt: skip
+        self._save(
+            lambda: service.confirm_board_wording(view.id, wording),
+            "Wording for the board confirmed.",
+            failed,
+        )

@@ -22,16 +22,21 @@ MAX_CHARS = 300
 
 
 class BoardWordingDialog(QDialog):
-    def __init__(self, view: BarrierView, typed: str = "", problem: str = "",
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, view: BarrierView, typed: str = "", problem: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Wording for the board")
         self.setMinimumWidth(520)
-        shown = QLabel(f"As recorded (not shown to the board): <b>{html.escape(view.title)}</b>"
-                       + (f"<br>{html.escape(view.description)}" if view.description else ""))
+        shown = QLabel(
+            f"As recorded (not shown to the board): <b>{html.escape(view.title)}</b>"
+            + (f"<br>{html.escape(view.description)}" if view.description else "")
+        )
         shown.setWordWrap(True)
-        explain = QLabel("Write the barrier as the board should read it: what the problem is "
-                         "and whom it affects, with no name, prison number or CRN.")  # fmt: skip
+        explain = QLabel(
+            "Write the barrier as the board should read it: what the problem is "
+            "and whom it affects, with no name, prison number or CRN."
+        )
         explain.setWordWrap(True)
         self.wording = QPlainTextEdit()
         self.wording.setAccessibleName("Wording for the board")
@@ -60,7 +65,8 @@ class BoardWordingDialog(QDialog):
             self.error.show_message("Write how the board should read the barrier.")
             return
         if len(self.text()) > MAX_CHARS:
-            self.error.show_message(f"Keep it to {MAX_CHARS} characters: the board reads a "
-                                    "line or two.")  # fmt: skip
+            self.error.show_message(
+                f"Keep it to {MAX_CHARS} characters: the board reads a line or two."
+            )
             return
         self.accept()

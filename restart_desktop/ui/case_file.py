@@ -168,28 +168,37 @@ class CaseFileView(QWidget):
         self.allocate_button.clicked.connect(self._on_allocate_clicked)
         # Every letter of "Audit trail" is taken on this page: Ctrl+Shift+A instead.
         self.audit_button = QPushButton("Audit trail…")
-        self.audit_button.setToolTip("Who opened, changed or exported this case file, and when "
-                                     "(Ctrl+Shift+A)")  # fmt: skip
+        self.audit_button.setToolTip(
+            "Who opened, changed or exported this case file, and when (Ctrl+Shift+A)"
+        )
         self.audit_button.clicked.connect(self._on_audit_clicked)
         bind(AUDIT_KEY, self, self._on_audit_clicked)
         # Letters are taken: Ctrl+Shift+H. A supervisor's action (hidden for workers).
         self.hold_button = QPushButton("Legal hold…")
-        self.hold_button.setToolTip("Keep this case whatever the retention rules say, or lift "
-                                    "the hold (Ctrl+Shift+H)")  # fmt: skip
+        self.hold_button.setToolTip(
+            "Keep this case whatever the retention rules say, or lift the hold (Ctrl+Shift+H)"
+        )
         self.hold_button.clicked.connect(self._on_hold_clicked)
         bind(HOLD_KEY, self, self._on_hold_clicked)
         # Letters are taken: Ctrl+Shift+R.
         self.custody_button = QPushButton("Return to custody…")
-        self.custody_button.setToolTip("Record a recall, a remand or a new sentence "
-                                       "(Ctrl+Shift+R)")  # fmt: skip
+        self.custody_button.setToolTip("Record a recall, a remand or a new sentence (Ctrl+Shift+R)")
         self.custody_button.clicked.connect(self._on_custody_clicked)
         bind(CUSTODY_KEY, self, self._on_custody_clicked)
         self.export_button = QPushButton("Subject access e&xport…")
-        self.export_button.setToolTip("Everything held about this person, as a PDF and a JSON "
-                                      "file, with other people's names withheld (Alt+X)")
+        self.export_button.setToolTip(
+            "Everything held about this person, as a PDF and a JSON "
+            "file, with other people's names withheld (Alt+X)"
+        )
         self.export_button.clicked.connect(self._on_export_clicked)
-        for button in (self.status_button, self.allocate_button, self.audit_button,
-                       self.hold_button, self.custody_button, self.export_button):  # fmt: skip
+        for button in (
+            self.status_button,
+            self.allocate_button,
+            self.audit_button,
+            self.hold_button,
+            self.custody_button,
+            self.export_button,
+        ):
             button.setEnabled(case_id is not None)
         bind(SAVE_KEY, self, self.save)  # one per case tab
 
@@ -309,11 +318,13 @@ class CaseFileView(QWidget):
             self.sentence_type.addItem(sentence.label, sentence.code)
         self.earlier_custodial_sentences = QComboBox()
         self.earlier_custodial_sentences.setAccessibleName(
-            "Custodial sentences served before this one")
+            "Custodial sentences served before this one"
+        )
         self.earlier_custodial_sentences.addItem("Not asked yet", NOT_ASKED)
         for count in range(MANY_SENTENCES + 1):
             self.earlier_custodial_sentences.addItem(
-                f"{count} or more" if count == MANY_SENTENCES else str(count), count)
+                f"{count} or more" if count == MANY_SENTENCES else str(count), count
+            )
         self.iom = QCheckBox("Managed &under IOM (Integrated Offender Management)")
         self.mappa = QCheckBox("Managed under &MAPPA")
         self.has_settled_address = QCheckBox("Has a settled address for release")
@@ -328,8 +339,12 @@ class CaseFileView(QWidget):
         self._row(form, "Release &date:", self.release_date, "release_date")
         self._row(form, "Release t&ime:", self.release_time, "release_time")
         self._row(form, "Sentence t&ype:", self.sentence_type, "sentence_type")
-        self._row(form, "Earlier sentences:", self.earlier_custodial_sentences,
-                  "earlier_custodial_sentences")
+        self._row(
+            form,
+            "Earlier sentences:",
+            self.earlier_custodial_sentences,
+            "earlier_custodial_sentences",
+        )
         form.addRow(self.iom)
         form.addRow(self.mappa)
         form.addRow(self.has_settled_address)
@@ -378,9 +393,9 @@ class CaseFileView(QWidget):
             kinds_layout.addWidget(box, number // 2, number % 2)
         self._row(form, "Kinds of service:", kinds, "consent_categories")
         self.research_consent_date = DateField(
-            "Date the person agreed to their pseudonymised data going to the evaluators")
-        self._row(form, "Research consent on:", self.research_consent_date,
-                  "research_consent_date")
+            "Date the person agreed to their pseudonymised data going to the evaluators"
+        )
+        self._row(form, "Research consent on:", self.research_consent_date, "research_consent_date")
         return group
 
     def _needs_group(self) -> QGroupBox:
@@ -441,8 +456,11 @@ class CaseFileView(QWidget):
         # A field being typed in that someone else changed meanwhile keeps the value the
         # worker started from, and the form its older version: the save then shows the clash
         # instead of quietly writing over the newer value.
-        moved = {name for name in typed - self._settled
-                 if not _same(name, getattr(details.fields, name), getattr(self._filled, name))}
+        moved = {
+            name
+            for name in typed - self._settled
+            if not _same(name, getattr(details.fields, name), getattr(self._filled, name))
+        }
         self._settled = set()
         self.details = details
         base = details.fields
@@ -478,8 +496,10 @@ class CaseFileView(QWidget):
             elif isinstance(widget, QLineEdit):
                 widget.setText(value or "")
             elif isinstance(widget, QComboBox):
-                _select(widget, (NOT_ASKED if value is None else value) if name == EARLIER
-                        else value or "")  # fmt: skip
+                _select(
+                    widget,
+                    (NOT_ASKED if value is None else value) if name == EARLIER else value or "",
+                )
             elif isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
         finally:
@@ -504,8 +524,11 @@ class CaseFileView(QWidget):
 
     def _changed(self, values: CaseFields) -> list[str]:
         """The fields in which ``values`` differ from what the form loaded."""
-        return [name for name in NAMES
-                if not _same(name, getattr(values, name), getattr(self._filled, name))]
+        return [
+            name
+            for name in NAMES
+            if not _same(name, getattr(values, name), getattr(self._filled, name))
+        ]
 
     def _touched(self) -> set[str]:
         """The fields the worker has changed and not saved (an unreadable date counts)."""
@@ -532,9 +555,12 @@ class CaseFileView(QWidget):
         self.status_line.setText(
             f"Status: <b>{html.escape(details.status.label + why)}</b>"
             f" ({html.escape(details.status_reason)}) · Allocated to {html.escape(allocated)}"
-            + (" · <b>On legal hold</b>: kept whatever the retention rules say"
-               if details.legal_hold else "")
-        )  # fmt: skip
+            + (
+                " · <b>On legal hold</b>: kept whatever the retention rules say"
+                if details.legal_hold
+                else ""
+            )
+        )
         # Each flag followed by what to do about it.
         flags = details.flags
         notes = []
@@ -585,8 +611,9 @@ class CaseFileView(QWidget):
         if problems:
             # One round: what can be read is checked too (prison number, CRN...), so the
             # worker sees every problem at once, not the dates first and the rest later.
-            readable: dict[str, Any] = {name: (None if name in problems else value)
-                                        for name, value in values.items()}  # fmt: skip
+            readable: dict[str, Any] = {
+                name: (None if name in problems else value) for name, value in values.items()
+            }
             for name in problems:
                 readable.setdefault(name, None)
             try:
@@ -607,13 +634,15 @@ class CaseFileView(QWidget):
         self._then_close = then_close
         self._saving = values
         # If-Match: the version loaded, and what was loaded in each field the worker changed.
-        base = EditBase(self._version, {name: getattr(self._filled, name)
-                                        for name in self._changed(values)})
+        base = EditBase(
+            self._version, {name: getattr(self._filled, name) for name in self._changed(values)}
+        )
         self.save_button.setEnabled(False)
         self.saved_line.setText("Saving…")
         if case_id is None:
-            self._runner.run(lambda: service.create_case(values), self._on_saved,
-                             self._on_save_failed)  # fmt: skip
+            self._runner.run(
+                lambda: service.create_case(values), self._on_saved, self._on_save_failed
+            )
             return
 
         def checked(changed: list[str]) -> None:
@@ -624,18 +653,25 @@ class CaseFileView(QWidget):
                     "Why is this changing?",
                     f"You changed: <b>{html.escape(listed(changed))}</b>. Say why in a few "
                     "words: the reason is kept with the old and new values in the case "
-                    "history.", "Save", self)  # fmt: skip
+                    "history.",
+                    "Save",
+                    self,
+                )
                 if not run_dialog(dialog, self.focusWidget() or self):
                     self._then_close = None
                     self.save_button.setEnabled(True)
                     self.saved_line.setText("Not saved yet: a reason is needed.")
                     return
                 reason = dialog.reason.text()
-            self._runner.run(lambda: service.update_case(case_id, values, reason, base),
-                             self._on_saved, self._on_save_failed)  # fmt: skip
+            self._runner.run(
+                lambda: service.update_case(case_id, values, reason, base),
+                self._on_saved,
+                self._on_save_failed,
+            )
 
-        self._runner.run(lambda: service.reasoned_changes(case_id, values, base), checked,
-                         self._on_save_failed)  # fmt: skip
+        self._runner.run(
+            lambda: service.reasoned_changes(case_id, values, base), checked, self._on_save_failed
+        )
 
     def _ensure_timeline(self) -> None:
         """The contacts and release-day tabs exist once the person does (a new person is
@@ -643,17 +679,20 @@ class CaseFileView(QWidget):
         if self.case_id is None:
             return
         if self.timeline is None and self._notes is not None:
-            self.timeline = TimelinePanel(
-                self._notes, self._runner, self._reference, self.case_id
-            )
+            self.timeline = TimelinePanel(self._notes, self._runner, self._reference, self.case_id)
             follow(self._notices, self.timeline, NOTE_KINDS, self.timeline.reload, case=self._case)
             index = self.sections.addTab(self.timeline, "Contacts and actions")
             self.sections.setTabToolTip(index, "Contacts and actions (Alt+2)")
         if self.release_panel is None and self._release is not None:
             self.release_panel = ReleasePlanPanel(self._release, self._runner, self.case_id)
             # Due times follow the release date (people); a referral ticks an item.
-            follow(self._notices, self.release_panel, PLAN_KINDS | {"people"},
-                   self.release_panel.reload, case=self._case)  # fmt: skip
+            follow(
+                self._notices,
+                self.release_panel,
+                PLAN_KINDS | {"people"},
+                self.release_panel.reload,
+                case=self._case,
+            )
             index = self.sections.addTab(self.release_panel, "Release day")
             self.sections.setTabToolTip(index, "Release day checklist and outcome (Alt+3)")
         if self.referrals_panel is None and self._referrals is not None:
@@ -661,16 +700,26 @@ class CaseFileView(QWidget):
                 self._referrals, self._runner, self._reference, self.case_id
             )
             # Consent and the Duty to Refer proposal come from the case (people).
-            follow(self._notices, self.referrals_panel, REFERRAL_KINDS | {"people"},
-                   self.referrals_panel.reload, case=self._case)  # fmt: skip
+            follow(
+                self._notices,
+                self.referrals_panel,
+                REFERRAL_KINDS | {"people"},
+                self.referrals_panel.reload,
+                case=self._case,
+            )
             index = self.sections.addTab(self.referrals_panel, "Referrals")
             self.sections.setTabToolTip(index, "Referrals to services (Alt+4)")
         if self.outcomes_panel is None and self._outcomes is not None:
             self.outcomes_panel = OutcomesPanel(
                 self._outcomes, self._runner, self._reference, self.case_id
             )
-            follow(self._notices, self.outcomes_panel, OUTCOME_KINDS, self.outcomes_panel.reload,
-                   case=self._case)  # fmt: skip
+            follow(
+                self._notices,
+                self.outcomes_panel,
+                OUTCOME_KINDS,
+                self.outcomes_panel.reload,
+                case=self._case,
+            )
             index = self.sections.addTab(self.outcomes_panel, "Outcomes")
             self.sections.setTabToolTip(index, "Outcome assessments and charts (Alt+5)")
 
@@ -851,9 +900,12 @@ class CaseFileView(QWidget):
         dialog = ReasonDialog(
             "Lift the legal hold" if lifting else "Place a legal hold",
             "Lifting the hold lets the retention rules erase this case when it is due."
-            if lifting else "While on legal hold, this case is never erased by the retention "
+            if lifting
+            else "While on legal hold, this case is never erased by the retention "
             "rules, on any laptop or in the central export.",
-            "Lift hold" if lifting else "Place hold", self)  # fmt: skip
+            "Lift hold" if lifting else "Place hold",
+            self,
+        )
         if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, case_id, reason = self._service, self.case_id, dialog.reason.text()
@@ -866,8 +918,10 @@ class CaseFileView(QWidget):
     def _on_audit_clicked(self) -> None:
         if self.case_id is not None and self.details is not None:
             values = self.details.fields  # named as in the trail's lists
-            self.audit_requested.emit(self.case_id, display_name(
-                values.given_name, values.family_name, values.preferred_name))
+            self.audit_requested.emit(
+                self.case_id,
+                display_name(values.given_name, values.family_name, values.preferred_name),
+            )
 
     def _on_export_clicked(self) -> None:
         if self.case_id is not None:
@@ -902,27 +956,49 @@ def _history_html(details: CaseDetails) -> str:
     """Status changes, allocations and handovers, and changes to the other fields that matter
     (old → new), newest first, each with why and who."""
     lines: list[tuple[dt.datetime, str]] = [
-        (entry.at, f"{local_text(entry.at)} · {html.escape(entry.status.label)} · "
-                   f"{html.escape(entry.reason)} · {html.escape(entry.author)}")
+        (
+            entry.at,
+            f"{local_text(entry.at)} · {html.escape(entry.status.label)} · "
+            f"{html.escape(entry.reason)} · {html.escape(entry.author)}",
+        )
         for entry in details.status_history
-    ]  # fmt: skip
+    ]
     for handover in details.handovers:
-        moved = (f"{html.escape(handover.from_name)} → " if handover.from_name
-                 and handover.kind != HandoverKind.SHARE else "")  # fmt: skip
+        moved = (
+            f"{html.escape(handover.from_name)} → "
+            if handover.from_name and handover.kind != HandoverKind.SHARE
+            else ""
+        )
         note = f" · {html.escape(handover.note)}" if handover.note else ""
-        lines.append((handover.at, f"{local_text(handover.at)} · {handover.kind.label}: {moved}"
-                      f"{html.escape(handover.to_name)}{note} · {html.escape(handover.by)}"))
+        lines.append(
+            (
+                handover.at,
+                f"{local_text(handover.at)} · {handover.kind.label}: {moved}"
+                f"{html.escape(handover.to_name)}{note} · {html.escape(handover.by)}",
+            )
+        )
     for entry in details.field_history:
-        if entry.field == "status" or (entry.field == "allocated_worker_id"
-                                       and entry.new != "Not allocated"):  # fmt: skip
+        if entry.field == "status" or (
+            entry.field == "allocated_worker_id" and entry.new != "Not allocated"
+        ):
             continue  # listed above, from the status log and the handovers
         was = html.escape(entry.old) or "(none)"
         now = html.escape(entry.new) or "(none)"
-        lines.append((entry.at, f"{local_text(entry.at)} · {html.escape(entry.label)}: {was} → "
-                      f"{now} · {html.escape(entry.reason)} · {html.escape(entry.by)}"))
+        lines.append(
+            (
+                entry.at,
+                f"{local_text(entry.at)} · {html.escape(entry.label)}: {was} → "
+                f"{now} · {html.escape(entry.reason)} · {html.escape(entry.by)}",
+            )
+        )
     for back in details.custody_returns:
-        lines.append((back.recorded_at, f"{local_text(back.recorded_at)} · <b>Back in custody"
-                      f"</b>: {html.escape(back.summary)} · {html.escape(back.recorded_by)}"))
+        lines.append(
+            (
+                back.recorded_at,
+                f"{local_text(back.recorded_at)} · <b>Back in custody"
+                f"</b>: {html.escape(back.summary)} · {html.escape(back.recorded_by)}",
+            )
+        )
     lines.sort(key=lambda line: line[0], reverse=True)
     return "<br>".join(text for _, text in lines) if lines else "No changes yet."
 

@@ -31,12 +31,27 @@ SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 FLAGGED_ROLE = Qt.ItemDataRole.UserRole + 3
 
 COLUMNS = (
-    "Name", "Prison no.", "Prison", "Release", "Days", "Flags", "Overdue", "Status", "Worker",
-)  # fmt: skip
+    "Name",
+    "Prison no.",
+    "Prison",
+    "Release",
+    "Days",
+    "Flags",
+    "Overdue",
+    "Status",
+    "Worker",
+)
 (
-    COL_NAME, COL_NOMIS, COL_PRISON, COL_RELEASE, COL_DAYS, COL_FLAGS, COL_OVERDUE, COL_STATUS,
+    COL_NAME,
+    COL_NOMIS,
+    COL_PRISON,
+    COL_RELEASE,
+    COL_DAYS,
+    COL_FLAGS,
+    COL_OVERDUE,
+    COL_STATUS,
     COL_WORKER,
-) = range(len(COLUMNS))  # fmt: skip
+) = range(len(COLUMNS))
 SORT_FOR_COLUMN = {
     COL_NAME: CaseSort.NAME,
     COL_NOMIS: CaseSort.NOMIS,
@@ -50,12 +65,16 @@ FLAG_BACKGROUND = QColor("#fff1c2")  # light amber: readable with dark text, als
 _FLAG_BRUSH = QBrush(FLAG_BACKGROUND)
 _FLAG_TEXT_BRUSH = QBrush(QColor("#000000"))
 _R = Qt.ItemDataRole
-_DISPLAY, _ACCESSIBLE_TEXT, _TOOLTIP = int(_R.DisplayRole), int(_R.AccessibleTextRole), int(
-    _R.ToolTipRole
+_DISPLAY, _ACCESSIBLE_TEXT, _TOOLTIP = (
+    int(_R.DisplayRole),
+    int(_R.AccessibleTextRole),
+    int(_R.ToolTipRole),
 )
 _BACKGROUND, _FOREGROUND, _TEXT_ALIGNMENT = (
-    int(_R.BackgroundRole), int(_R.ForegroundRole), int(_R.TextAlignmentRole),
-)  # fmt: skip
+    int(_R.BackgroundRole),
+    int(_R.ForegroundRole),
+    int(_R.TextAlignmentRole),
+)
 _UNUSED_ROLES = frozenset(
     int(r) for r in (_R.DecorationRole, _R.CheckStateRole, _R.FontRole, _R.SizeHintRole)
 )
@@ -203,7 +222,7 @@ class CaseloadTableModel(QAbstractTableModel):
         if not 0 <= number < len(self._rows) or not index.isValid():
             return None
         column = index.column()
-        if role == _DISPLAY or role == _ACCESSIBLE_TEXT:
+        if role in (_DISPLAY, _ACCESSIBLE_TEXT):
             return self._cells(number)[column]
         if role in _UNUSED_ROLES:
             return None

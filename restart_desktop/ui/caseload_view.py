@@ -90,8 +90,10 @@ class CaseloadView(QWidget):
         release_label = buddy_label("&Release:", self.release_filter)
 
         self.new_button = QPushButton("&New recommendation…")
-        self.new_button.setToolTip("Record a person recommended to the programme: it goes to "
-                                   "the intake queue for the allocation decision (Ctrl+N)")
+        self.new_button.setToolTip(
+            "Record a person recommended to the programme: it goes to "
+            "the intake queue for the allocation decision (Ctrl+N)"
+        )
         self.new_button.clicked.connect(self.new_case_requested)
 
         self.count_label = QLabel("")
@@ -204,7 +206,8 @@ class CaseloadView(QWidget):
         self.count_label.setText("1 person" if total == 1 else f"{total} people")
         # An empty caseload at the first run, not an empty search: say where to start.
         filtered = bool(self.search.text().strip()) or any(
-            box.currentIndex() > 0 for box in (self.status_filter, self.release_filter))
+            box.currentIndex() > 0 for box in (self.status_filter, self.release_filter)
+        )
         self.empty_hint.setVisible(total == 0 and not filtered)
         (selected, scrolled), self._keep = self._keep, (None, 0)
         row = self.model.row_of(selected) if selected else -1

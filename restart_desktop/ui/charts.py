@@ -24,8 +24,9 @@ __all__ = ["Bar", "BarChart", "LineChart", "RadarChart", "Series"]
 
 
 class _Chart(QWidget):
-    def __init__(self, picture: Picture, accessible_name: str,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, picture: Picture, accessible_name: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.picture = picture
         self.setAccessibleName(accessible_name)

@@ -28,7 +28,7 @@ from restart_desktop.domain.clock import local_text
 
 
 def set_by(clash: Clash) -> str:
-    """"Fictional Colleague, 05/12/2026 14:05" (local time)."""
+    """ "Fictional Colleague, 05/12/2026 14:05" (local time)."""
     when = local_text(clash.at) if clash.at is not None else "earlier"
     return f"{clash.by}, {when}"
 
@@ -84,9 +84,11 @@ class ClashDialog(QDialog):
         theirs.setAccessibleName(
             f"Take theirs for {clash.label}: {clash.theirs}, set by {set_by(clash)}"
         )
-        detail = QLabel(f"Yours: <b>{html.escape(clash.mine)}</b><br>Theirs: "
-                        f"<b>{html.escape(clash.theirs)}</b>, set by "
-                        f"{html.escape(set_by(clash))}")  # fmt: skip
+        detail = QLabel(
+            f"Yours: <b>{html.escape(clash.mine)}</b><br>Theirs: "
+            f"<b>{html.escape(clash.theirs)}</b>, set by "
+            f"{html.escape(set_by(clash))}"
+        )
         detail.setWordWrap(True)
         choice = QButtonGroup(group)
         choice.addButton(mine)
@@ -103,8 +105,11 @@ class ClashDialog(QDialog):
         return self.mine[field].isChecked()
 
     def _on_accept(self) -> None:
-        missing = [c for c in self.clashes
-                   if not (self.mine[c.field].isChecked() or self.theirs[c.field].isChecked())]
+        missing = [
+            c
+            for c in self.clashes
+            if not (self.mine[c.field].isChecked() or self.theirs[c.field].isChecked())
+        ]
         if missing:
             self.hint.setText(f"Choose a value for {missing[0].label}.")
             self.mine[missing[0].field].setFocus()

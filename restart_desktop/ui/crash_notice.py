@@ -24,8 +24,13 @@ class CrashNotice:
     def __call__(self) -> None:
         if self.box is not None:
             return
-        self.box = QMessageBox(QMessageBox.Icon.Critical, CRASH_TITLE, CRASH_MESSAGE,
-                               QMessageBox.StandardButton.Ok, self._window)  # fmt: skip
+        self.box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            CRASH_TITLE,
+            CRASH_MESSAGE,
+            QMessageBox.StandardButton.Ok,
+            self._window,
+        )
         try:
             self.box.exec()
         finally:

@@ -37,12 +37,18 @@ class CustodyReturnDialog(QDialog):
             self.source.addItem(source.label, source.value)
         self.error = FieldError()
         form = QFormLayout()
-        intro = QLabel(f"{person_name} went back into custody." if person_name else
-                       "The person went back into custody.")  # fmt: skip
+        intro = QLabel(
+            f"{person_name} went back into custody."
+            if person_name
+            else "The person went back into custody."
+        )
         intro.setWordWrap(True)
         form.addRow(intro)
-        for text, widget in (("&Day:", self.day), ("&Kind:", self.kind),
-                             ("Told by (&source):", self.source)):  # fmt: skip
+        for text, widget in (
+            ("&Day:", self.day),
+            ("&Kind:", self.kind),
+            ("Told by (&source):", self.source),
+        ):
             label = buddy_label(text, widget)
             form.addRow(label, widget)
         form.addRow(self.error)
@@ -52,8 +58,11 @@ class CustodyReturnDialog(QDialog):
         layout.addWidget(buttons)
 
     def chosen(self) -> tuple[dt.date | None, CustodyKind, CustodySource]:
-        return (self.day.date_value(), CustodyKind(self.kind.currentData()),
-                CustodySource(self.source.currentData()))  # fmt: skip
+        return (
+            self.day.date_value(),
+            CustodyKind(self.kind.currentData()),
+            CustodySource(self.source.currentData()),
+        )
 
     def _on_accept(self) -> None:
         try:

@@ -51,9 +51,7 @@ def typed_state(dialog: QWidget) -> dict[str, Any]:
         key = f"{n}:{type(widget).__name__}"
         if isinstance(widget, QLineEdit):
             state[key] = widget.text()
-        elif isinstance(widget, QPlainTextEdit):
-            state[key] = widget.toPlainText()
-        elif isinstance(widget, QTextEdit):
+        elif isinstance(widget, QPlainTextEdit) or isinstance(widget, QTextEdit):
             state[key] = widget.toPlainText()
         elif isinstance(widget, QComboBox):
             state[key] = widget.currentIndex()
@@ -182,7 +180,9 @@ def offer_left_over(session: _Settings, parent: QWidget) -> None:
     box = QMessageBox(parent)
     box.setWindowTitle("Typing kept from before")
     box.setIcon(QMessageBox.Icon.Information)
-    box.setText("The app was closed while locked, with a window open. What you had typed in "
-                "it is below (Show Details): copy what you need.")  # fmt: skip
+    box.setText(
+        "The app was closed while locked, with a window open. What you had typed in "
+        "it is below (Show Details): copy what you need."
+    )
     box.setDetailedText(text)
     box.exec()

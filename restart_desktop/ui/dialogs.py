@@ -29,8 +29,12 @@ class StatusDialog(QDialog):
     """Choose the next status (only allowed ones are offered) and say why. Closing asks for
     the coded reason too (closure_reasons.csv), shown only when Closed is chosen."""
 
-    def __init__(self, current: CaseStatus, parent: QWidget | None = None,
-                 closure_reasons: tuple[ClosureReason, ...] = ()) -> None:  # fmt: skip
+    def __init__(
+        self,
+        current: CaseStatus,
+        parent: QWidget | None = None,
+        closure_reasons: tuple[ClosureReason, ...] = (),
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Change case status")
         self.setMinimumWidth(460)
@@ -80,8 +84,11 @@ class StatusDialog(QDialog):
 
     def _on_accept(self) -> None:
         if self._closing() and not self.closure.currentData():
-            self._refuse("Choose why the case is closing: the board and the evaluators "
-                         "count closures by reason.", self.closure)  # fmt: skip
+            self._refuse(
+                "Choose why the case is closing: the board and the evaluators "
+                "count closures by reason.",
+                self.closure,
+            )
             return
         if not self.reason.text().strip():
             self._refuse("Give a reason: it is kept with the case's history.", self.reason)
@@ -156,8 +163,9 @@ class AllocateDialog(QDialog):
         self.note = QPlainTextEdit()
         self.note.setTabChangesFocus(True)
         self.note.setAccessibleName("Reason, and handover note for the worker")
-        self.note.setPlaceholderText("Why this worker, and what they need to know (kept in the "
-                                     "case history)")  # fmt: skip
+        self.note.setPlaceholderText(
+            "Why this worker, and what they need to know (kept in the case history)"
+        )
         self.note.setMaximumHeight(110)
         label = buddy_label("Allocate &to:", self.worker)
         note_label = buddy_label("Reason and &note:", self.note)
@@ -173,8 +181,7 @@ class AllocateDialog(QDialog):
         self.ok.setText("&Allocate" if current is None else "&Hand over")
         buttons.accepted.connect(self._on_accept)
         buttons.rejected.connect(self.reject)
-        self.share.toggled.connect(
-            lambda on: self.ok.setText("&Share" if on else "&Hand over"))
+        self.share.toggled.connect(lambda on: self.ok.setText("&Share" if on else "&Hand over"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.error)
@@ -186,9 +193,10 @@ class AllocateDialog(QDialog):
         if changing and not self.note.toPlainText().strip():
             handing_over = self._current is not None and not self.share.isChecked()
             self.error.show_message(
-                "Write a handover note: the worker taking the case over reads it with the "
-                "case." if handing_over and self.chosen() else
-                "Say why: the reason is kept in the case history.")  # fmt: skip
+                "Write a handover note: the worker taking the case over reads it with the case."
+                if handing_over and self.chosen()
+                else "Say why: the reason is kept in the case history."
+            )
             self.note.setFocus()
             return
         self.accept()

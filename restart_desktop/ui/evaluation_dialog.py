@@ -24,8 +24,14 @@ from restart_desktop.ui.widgets import DateField, FieldError, buddy_label
 
 
 class EvaluationExtractDialog(QDialog):
-    def __init__(self, service: EvaluationService, runner: TaskRunner, start: dt.date,
-                 end: dt.date, parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: EvaluationService,
+        runner: TaskRunner,
+        start: dt.date,
+        end: dt.date,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
@@ -48,13 +54,18 @@ class EvaluationExtractDialog(QDialog):
         self.result_label = QLabel("")
         self.result_label.setWordWrap(True)
         form = QFormLayout()
-        for caption, widget in (("&From:", self.start), ("&To:", self.end),
-                                ("&Folder:", self.folder), ("Lawful &basis:", self.basis),
-                                ("Linkage &recipient:", self.recipient)):  # fmt: skip
+        for caption, widget in (
+            ("&From:", self.start),
+            ("&To:", self.end),
+            ("&Folder:", self.folder),
+            ("Lawful &basis:", self.basis),
+            ("Linkage &recipient:", self.recipient),
+        ):
             label = buddy_label(caption, widget)
             form.addRow(label, widget)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Close
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Make the extract")
         self.buttons.accepted.connect(self._on_make)
         self.buttons.rejected.connect(self.reject)
@@ -93,7 +104,8 @@ class EvaluationExtractDialog(QDialog):
         self.result_label.setText(
             f"Written to {result.folder}: {result.cases} people, {result.events} events; "
             f"{result.coarsened} coarsened, {result.withheld} withheld"
-            + ("; the linkage file is encrypted to the recipient." if result.linkage else "."))
+            + ("; the linkage file is encrypted to the recipient." if result.linkage else ".")
+        )
 
     def _on_failed(self, error: BaseException) -> None:
         self.buttons.setEnabled(True)

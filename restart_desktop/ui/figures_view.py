@@ -47,8 +47,9 @@ class FigureTableModel(RowListTableModel[list[str]]):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self._columns[section] if 0 <= section < len(self._columns) else None
         return None
@@ -85,17 +86,17 @@ class BoardPackThread(QThread):
 
     def run(self) -> None:
         try:
-            self.written.emit(write_board_pack(self._figures, self._folder, PROGRAMME,
-                                               self.progress.emit))  # fmt: skip
+            self.written.emit(
+                write_board_pack(self._figures, self._folder, PROGRAMME, self.progress.emit)
+            )
         except Exception as error:  # reported in the view, in words
             self.failed.emit(error)
 
 
-
-
 class FiguresView(QWidget):
-    def __init__(self, service: FiguresService, runner: TaskRunner,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, service: FiguresService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
@@ -113,8 +114,9 @@ class FiguresView(QWidget):
             self.group.addItem(label, code)
         self.show_button = QPushButton("&Show figures")
         self.pack_button = QPushButton("Board &pack…")
-        self.pack_button.setToolTip("Write the PDF and CSV files for the board (no names; "
-                                    "numbers under 5 shown as <5)")  # fmt: skip
+        self.pack_button.setToolTip(
+            "Write the PDF and CSV files for the board (no names; numbers under 5 shown as <5)"
+        )
         self.extract_button = QPushButton("E&valuation extract…")
         self.extract_button.setToolTip("Pseudonymised data for the evaluators, with a codebook")
         self.extract_button.clicked.connect(self._on_extract)
@@ -126,8 +128,7 @@ class FiguresView(QWidget):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Figures message")
         top = QHBoxLayout()
-        for caption, widget in (("&From:", self.start), ("&To:", self.end),
-                                ("&By:", self.group)):  # fmt: skip
+        for caption, widget in (("&From:", self.start), ("&To:", self.end), ("&By:", self.group)):
             buddy = buddy_label(caption, widget)
             top.addWidget(buddy)
             top.addWidget(widget)
@@ -195,13 +196,13 @@ class FiguresView(QWidget):
             return
         self.message.setText("Working out the figures…")
         service, group = self._service, str(self.group.currentData())
-        self._runner.run(lambda: service.figures(period, group), self._on_figures,
-                         self._on_failed)  # fmt: skip
+        self._runner.run(lambda: service.figures(period, group), self._on_figures, self._on_failed)
 
     def _on_figures(self, figures: Figures) -> None:
         self._figures = figures
-        self.message.setText(f"Figures for {figures.period.label}, by "
-                             f"{GROUPINGS[figures.group_by].lower()}.")  # fmt: skip
+        self.message.setText(
+            f"Figures for {figures.period.label}, by {GROUPINGS[figures.group_by].lower()}."
+        )
         row = max(self.tables.currentRow(), 0)
         self.tables.blockSignals(True)
         self.tables.clear()
@@ -235,8 +236,9 @@ class FiguresView(QWidget):
             end = self.end.date_value() or quarter.end
         except ValueError:
             start, end = last_full_quarter(today).start, last_full_quarter(today).end
-        dialog = EvaluationExtractDialog(EvaluationService(self._service.session), self._runner,
-                                         start, end, self)  # fmt: skip
+        dialog = EvaluationExtractDialog(
+            EvaluationService(self._service.session), self._runner, start, end, self
+        )
         dialog.exec()
 
     # --- the board pack ------------------------------------------------------------------
@@ -257,8 +259,11 @@ class FiguresView(QWidget):
         self.message.setText("Making the board pack…")
         group = "organisation" if self.group.currentData() != "programme" else "programme"
         service = self._service
-        self._runner.run(lambda: service.report(period, group),
-                         lambda figures: self._write(figures, folder), self._on_failed)  # fmt: skip
+        self._runner.run(
+            lambda: service.report(period, group),
+            lambda figures: self._write(figures, folder),
+            self._on_failed,
+        )
 
     def _write(self, figures: Figures, folder: Path) -> None:
         thread = BoardPackThread(figures, folder, self)
@@ -275,8 +280,10 @@ class FiguresView(QWidget):
 
     def _on_written(self, paths: list[Path]) -> None:
         self.progress.hide()
-        self.message.setText(f"Board pack written to {paths[-1].parent}: {paths[-1].name} and "
-                             f"{len(paths) - 1} CSV files.")  # fmt: skip
+        self.message.setText(
+            f"Board pack written to {paths[-1].parent}: {paths[-1].name} and "
+            f"{len(paths) - 1} CSV files."
+        )
 
     def _on_thread_done(self) -> None:
         self._thread = None

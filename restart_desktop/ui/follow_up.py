@@ -34,11 +34,17 @@ class DueChecksTableModel(RowListTableModel[DueCheck]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         check = self.row_item(index.row()) if index.isValid() else None
-        if check is None or role not in (Qt.ItemDataRole.DisplayRole,
-                                         Qt.ItemDataRole.AccessibleTextRole):  # fmt: skip
+        if check is None or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
             return None
-        return (f"{check.due_on:%d/%m/%Y}", check.person_name, check.label,
-                f"{check.released_on:%d/%m/%Y}")[index.column()]  # fmt: skip
+        return (
+            f"{check.due_on:%d/%m/%Y}",
+            check.person_name,
+            check.label,
+            f"{check.released_on:%d/%m/%Y}",
+        )[index.column()]
 
 
 class CheckDialog(QDialog):
@@ -55,14 +61,19 @@ class CheckDialog(QDialog):
         self.accommodation.setCurrentIndex(self.accommodation.findData(FirstNight.UNKNOWN.value))
         self.answers: dict[str, QComboBox] = {}
         form = QFormLayout()
-        intro = QLabel(f"{check.person_name}: released {check.released_on:%d/%m/%Y}; due "
-                       f"{check.due_on:%d/%m/%Y}.")
+        intro = QLabel(
+            f"{check.person_name}: released {check.released_on:%d/%m/%Y}; due "
+            f"{check.due_on:%d/%m/%Y}."
+        )
         form.addRow(intro)
         label = buddy_label("&Living:", self.accommodation)
         form.addRow(label, self.accommodation)
-        mnemonics = {"universal_credit": "&Universal Credit in payment:",
-                     "treatment": "Drug and alcohol &treatment:",
-                     "gp": "Registered with a &GP:", "ete": "&Education, training or work:"}
+        mnemonics = {
+            "universal_credit": "&Universal Credit in payment:",
+            "treatment": "Drug and alcohol &treatment:",
+            "gp": "Registered with a &GP:",
+            "ete": "&Education, training or work:",
+        }
         for key, question in QUESTIONS.items():
             combo = QComboBox()
             combo.setAccessibleName(question)
@@ -86,16 +97,21 @@ class CheckDialog(QDialog):
         def answer(key: str) -> Answer:
             return Answer(self.answers[key].currentData())
 
-        return CheckAnswers(FirstNight(self.accommodation.currentData()),
-                            answer("universal_credit"), answer("treatment"), answer("gp"),
-                            answer("ete"))  # fmt: skip
+        return CheckAnswers(
+            FirstNight(self.accommodation.currentData()),
+            answer("universal_credit"),
+            answer("treatment"),
+            answer("gp"),
+            answer("ete"),
+        )
 
 
 class FollowUpPanel(QWidget):
     case_requested = Signal(str)
 
-    def __init__(self, service: FollowUpService, runner: TaskRunner,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, service: FollowUpService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
@@ -137,6 +153,8 @@ class FollowUpPanel(QWidget):
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         answers, service = dialog.chosen(), self._service
-        self._runner.run(lambda: service.record_check(check, answers),
-                         lambda _id: None,  # its change notice refreshes the list
-                         self._on_failed)  # fmt: skip
+        self._runner.run(
+            lambda: service.record_check(check, answers),
+            lambda _id: None,  # its change notice refreshes the list
+            self._on_failed,
+        )

@@ -40,8 +40,10 @@ def shortcuts_html(actions: list[QAction]) -> str:
     parts = ["<h2>Keyboard shortcuts</h2>"]
     for group, lines in grouped(window_keys(actions) + list(REGISTRY)).items():
         parts.append(f"<h3>{html.escape(group)}</h3><table cellpadding='3'>")
-        parts += [f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(what)}</td></tr>"
-                  for keys, what in lines]  # fmt: skip
+        parts += [
+            f"<tr><td><b>{html.escape(keys)}</b></td><td>{html.escape(what)}</td></tr>"
+            for keys, what in lines
+        ]
         parts.append("</table>")
     return "".join(parts)
 

@@ -52,17 +52,28 @@ def _day(value: dt.date | None) -> str:
 
 class IntakeTableModel(RowListTableModel[IntakeRow]):
     COLUMNS: ClassVar[tuple[str, ...]] = (
-        "Recommended", "Name", "Prison number", "Recommended by", "Release", "Screen", "Status",
-    )  # fmt: skip
+        "Recommended",
+        "Name",
+        "Prison number",
+        "Recommended by",
+        "Release",
+        "Screen",
+        "Status",
+    )
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self.row_item(index.row()) if index.isValid() else None
         if row is None or role not in _SHOWN:
             return None
         return (
-            _day(row.recommended_on), row.name, row.nomis_number, row.source,
-            _day(row.release_date), row.screen.text, row.status.label,
-        )[index.column()]  # fmt: skip
+            _day(row.recommended_on),
+            row.name,
+            row.nomis_number,
+            row.source,
+            _day(row.release_date),
+            row.screen.text,
+            row.status.label,
+        )[index.column()]
 
 
 class IntakeView(QWidget):
@@ -74,8 +85,13 @@ class IntakeView(QWidget):
 
     new_requested = Signal()
 
-    def __init__(self, service: IntakeService, runner: TaskRunner, reference: ReferenceData,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: IntakeService,
+        runner: TaskRunner,
+        reference: ReferenceData,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.runner, self.reference = service, runner, reference
         self.workers: list[WorkerOption] = []
@@ -90,16 +106,20 @@ class IntakeView(QWidget):
         self.decide_button.setToolTip("Accept and allocate, decline or ask for more (Enter)")
         self.decide_button.clicked.connect(lambda: self.decide_row(self.table.currentIndex().row()))
         self.letter_button = QPushButton("Decision &letter…")
-        self.letter_button.setToolTip("A short letter telling the recommender the decision "
-                                      "(PDF)")  # fmt: skip
+        self.letter_button.setToolTip("A short letter telling the recommender the decision (PDF)")
         self.letter_button.clicked.connect(self.save_letter)
         new_button = QPushButton("&New recommendation…")
         new_button.setToolTip("Record a recommendation (Ctrl+N)")
         new_button.clicked.connect(self.new_requested)
         self.summary = QLabel()
         bar = QHBoxLayout()
-        for widget in (self.summary, self.show_decided, new_button, self.letter_button,
-                       self.decide_button):  # fmt: skip
+        for widget in (
+            self.summary,
+            self.show_decided,
+            new_button,
+            self.letter_button,
+            self.decide_button,
+        ):
             bar.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -117,8 +137,9 @@ class IntakeView(QWidget):
         current = self.table.currentIndex().row()
         self.model.set_rows(rows)
         waiting = sum(1 for r in rows if r.status.value in ("waiting", "more_information"))
-        self.summary.setText(f"{waiting} waiting for a decision" if waiting != 1
-                             else "1 waiting for a decision")  # fmt: skip
+        self.summary.setText(
+            f"{waiting} waiting for a decision" if waiting != 1 else "1 waiting for a decision"
+        )
         if rows:
             self.table.selectRow(min(max(current, 0), len(rows) - 1))
 
@@ -133,31 +154,40 @@ class IntakeView(QWidget):
         if item is None:
             return
         service = self.service
-        self.runner.run(lambda: decision_letter(service, item.person_id),
-                        lambda letter: self._write_letter(letter, target),
-                        lambda error: self.summary.setText(str(error)))  # fmt: skip
+        self.runner.run(
+            lambda: decision_letter(service, item.person_id),
+            lambda letter: self._write_letter(letter, target),
+            lambda error: self.summary.setText(str(error)),
+        )
 
     def _write_letter(self, letter: DecisionLetter, target: Path | None) -> None:
-        target = target or ask_save_path(self.table, "Save the decision letter",
-                                         f"decision-letter-{letter.decided_on:%Y-%m-%d}.pdf",
-                                         ".pdf", "PDF")  # fmt: skip
+        target = target or ask_save_path(
+            self.table,
+            "Save the decision letter",
+            f"decision-letter-{letter.decided_on:%Y-%m-%d}.pdf",
+            ".pdf",
+            "PDF",
+        )
         if target is None:
             return
         from restart_desktop.documents.onward import letter_writer
 
         self.letter_thread = letter_writer(letter, target, self)
         self.letter_thread.written.connect(
-            lambda path: self.summary.setText(f"Letter saved: {path}"))
+            lambda path: self.summary.setText(f"Letter saved: {path}")
+        )
         self.letter_thread.failed.connect(
-            lambda error: self.summary.setText(f"The letter could not be written ({error})."))
+            lambda error: self.summary.setText(f"The letter could not be written ({error}).")
+        )
         self.letter_thread.start()
 
     def decide_row(self, row: int) -> None:
         item = self.model.row_item(row)
         if item is None or not self.service.can_decide:
             return
-        self.dialog = DecisionDialog(self.service, self.runner, self.reference, self.workers,
-                                     item, self)  # fmt: skip
+        self.dialog = DecisionDialog(
+            self.service, self.runner, self.reference, self.workers, item, self
+        )
         self.dialog.finished.connect(lambda _result: self.table.setFocus())
         self.dialog.open()
 
@@ -166,9 +196,15 @@ class DecisionDialog(QDialog):
     """The allocator's decision on one recommendation: accept and allocate (organisation,
     worker), decline (a coded reason and words) or ask for more information."""
 
-    def __init__(self, service: IntakeService, runner: TaskRunner, reference: ReferenceData,
-                 workers: list[WorkerOption], row: IntakeRow,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: IntakeService,
+        runner: TaskRunner,
+        reference: ReferenceData,
+        workers: list[WorkerOption],
+        row: IntakeRow,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.runner, self.row, self.workers = service, runner, row, workers
         self.setWindowTitle("Decide the recommendation")
@@ -176,9 +212,11 @@ class DecisionDialog(QDialog):
         self.decline_choice = QRadioButton("Dec&line")
         self.more_choice = QRadioButton("Ask for &more information")
         self.kinds = QButtonGroup(self)
-        for kind, button in ((DecisionKind.ACCEPT, self.accept_choice),
-                             (DecisionKind.DECLINE, self.decline_choice),
-                             (DecisionKind.MORE_INFORMATION, self.more_choice)):  # fmt: skip
+        for kind, button in (
+            (DecisionKind.ACCEPT, self.accept_choice),
+            (DecisionKind.DECLINE, self.decline_choice),
+            (DecisionKind.MORE_INFORMATION, self.more_choice),
+        ):
             self.kinds.addButton(button)
             button.setProperty("kind", kind.value)
         self.accept_choice.setChecked(True)
@@ -205,13 +243,18 @@ class DecisionDialog(QDialog):
         form.addRow(QLabel(f"{row.name} · {row.screen.text}"))
         for button in (self.accept_choice, self.decline_choice, self.more_choice):
             form.addRow("", button)
-        fields = (("&Organisation:", self.organisation), ("&Worker:", self.worker),
-                  ("&Reason:", self.reason), ("&Say in words:", self.words))
+        fields = (
+            ("&Organisation:", self.organisation),
+            ("&Worker:", self.worker),
+            ("&Reason:", self.reason),
+            ("&Say in words:", self.words),
+        )
         for text, widget in fields:
             label = buddy_label(text, widget)
             form.addRow(label, widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText("Record &decision")
         buttons.accepted.connect(self._on_ok)
@@ -242,10 +285,17 @@ class DecisionDialog(QDialog):
         words = self.words.toPlainText()
         self.ok.setEnabled(False)
         self.runner.run(
-            lambda: service.decide(self.row.person_id, kind, organisation=organisation,
-                                   worker_id=worker if isinstance(worker, str) else None,
-                                   reason_code=reason, words=words),
-            lambda _none: self.accept(), self._on_error)  # fmt: skip
+            lambda: service.decide(
+                self.row.person_id,
+                kind,
+                organisation=organisation,
+                worker_id=worker if isinstance(worker, str) else None,
+                reason_code=reason,
+                words=words,
+            ),
+            lambda _none: self.accept(),
+            self._on_error,
+        )
 
     def _on_error(self, error: BaseException) -> None:
         self.ok.setEnabled(True)
@@ -262,8 +312,14 @@ class IntakeDialog(QDialog):
     goes into the intake queue. A person who looks already recorded is shown first; saving
     them again takes a second, deliberate Save."""
 
-    def __init__(self, service: IntakeService, runner: TaskRunner, reference: ReferenceData,
-                 today: dt.date, parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: IntakeService,
+        runner: TaskRunner,
+        reference: ReferenceData,
+        today: dt.date,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.runner = service, runner
         self.setWindowTitle("New recommendation")
@@ -288,8 +344,13 @@ class IntakeDialog(QDialog):
         self.reason.setMaximumHeight(80)
         self.in_thames_valley, self.iom = self._answer(), self._answer()
         self.mappa = QComboBox()
-        for text, value in (("Not known", ""), ("Not under MAPPA", "none"), ("Level 1", "1"),
-                            ("Level 2", "2"), ("Level 3", "3")):  # fmt: skip
+        for text, value in (
+            ("Not known", ""),
+            ("Not under MAPPA", "none"),
+            ("Level 1", "1"),
+            ("Level 2", "2"),
+            ("Level 3", "3"),
+        ):
             self.mappa.addItem(text, value)
         self.sentences = QSpinBox()
         self.sentences.setRange(-1, 200)
@@ -301,23 +362,31 @@ class IntakeDialog(QDialog):
         self.duplicates.hide()
         form = QFormLayout()
         rows: tuple[tuple[str, QWidget], ...] = (
-            ("&First name:", self.given_name), ("&Last name:", self.family_name),
-            ("Date of &birth:", self.date_of_birth), ("Prison n&umber:", self.nomis_number),
-            ("&Prison:", self.prison), ("Expected r&elease:", self.release_date),
-            ("Recommended b&y:", self.source), ("Recommender's &name:", self.recommender_name),
+            ("&First name:", self.given_name),
+            ("&Last name:", self.family_name),
+            ("Date of &birth:", self.date_of_birth),
+            ("Prison n&umber:", self.nomis_number),
+            ("&Prison:", self.prison),
+            ("Expected r&elease:", self.release_date),
+            ("Recommended b&y:", self.source),
+            ("Recommender's &name:", self.recommender_name),
             ("Or&ganisation:", self.recommender_organisation),
             ("Their &job title:", self.recommender_role),
             ("How to &reach them:", self.recommender_contact),
-            ("Recommended &on:", self.recommended_on), ("W&hy recommended:", self.reason),
-            ("In the &Thames Valley:", self.in_thames_valley), ("Under &IOM:", self.iom),
-            ("&MAPPA:", self.mappa), ("Earlier &custodial sentences:", self.sentences),
-        )  # fmt: skip
+            ("Recommended &on:", self.recommended_on),
+            ("W&hy recommended:", self.reason),
+            ("In the &Thames Valley:", self.in_thames_valley),
+            ("Under &IOM:", self.iom),
+            ("&MAPPA:", self.mappa),
+            ("Earlier &custodial sentences:", self.sentences),
+        )
         for text, widget in rows:
             label = buddy_label(text, widget)
             widget.setAccessibleName(text.replace("&", "").rstrip(":"))
             form.addRow(label, widget)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.save = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save.setText("&Save to the intake queue")
         buttons.accepted.connect(self._on_save)
@@ -340,10 +409,13 @@ class IntakeDialog(QDialog):
         """What is typed; ValueError for a date that cannot be read."""
         sentences = self.sentences.value()
         return IntakeFields(
-            given_name=self.given_name.text(), family_name=self.family_name.text(),
+            given_name=self.given_name.text(),
+            family_name=self.family_name.text(),
             date_of_birth=self.date_of_birth.date_value(),
-            nomis_number=self.nomis_number.text(), prison_code=str(self.prison.currentData()),
-            release_date=self.release_date.date_value(), source=str(self.source.currentData()),
+            nomis_number=self.nomis_number.text(),
+            prison_code=str(self.prison.currentData()),
+            release_date=self.release_date.date_value(),
+            source=str(self.source.currentData()),
             recommender_name=self.recommender_name.text(),
             recommender_organisation=self.recommender_organisation.text(),
             recommender_role=self.recommender_role.text(),
@@ -351,9 +423,10 @@ class IntakeDialog(QDialog):
             recommended_on=self.recommended_on.date_value(),
             reason=self.reason.toPlainText(),
             in_thames_valley=self.in_thames_valley.currentData(),
-            iom=self.iom.currentData(), mappa_level=str(self.mappa.currentData()),
+            iom=self.iom.currentData(),
+            mappa_level=str(self.mappa.currentData()),
             earlier_custodial_sentences=None if sentences < 0 else sentences,
-        )  # fmt: skip
+        )
 
     def _on_save(self) -> None:
         try:
@@ -363,8 +436,11 @@ class IntakeDialog(QDialog):
             return
         service, confirmed = self.service, self._confirmed
         self.save.setEnabled(False)
-        self.runner.run(lambda: service.record(values, allow_duplicate=confirmed),
-                        self._on_saved, self._on_error)  # fmt: skip
+        self.runner.run(
+            lambda: service.record(values, allow_duplicate=confirmed),
+            self._on_saved,
+            self._on_error,
+        )
 
     def _on_saved(self, person_id: str) -> None:
         self.saved_id = person_id
@@ -373,10 +449,14 @@ class IntakeDialog(QDialog):
     def _on_error(self, error: BaseException) -> None:
         self.save.setEnabled(True)
         if isinstance(error, DuplicateFound):
-            lines = "\n".join(f"• {d.name}, {d.nomis_number or 'no prison number'}: {d.why} "
-                              f"({d.status})" for d in error.found)  # fmt: skip
-            self.duplicates.setText(f"This person may already be recorded:\n{lines}\n"
-                                    "Save again only if this is someone else.")  # fmt: skip
+            lines = "\n".join(
+                f"• {d.name}, {d.nomis_number or 'no prison number'}: {d.why} ({d.status})"
+                for d in error.found
+            )
+            self.duplicates.setText(
+                f"This person may already be recorded:\n{lines}\n"
+                "Save again only if this is someone else."
+            )
             self.duplicates.show()
             self.save.setText("&Save as someone else")
             self._confirmed = True

@@ -198,7 +198,9 @@ class NoteEditor(QWidget):
         self._loading = True
         try:
             if fields.contact_at is not None:
-                self.contact_at.setDateTime(QDateTime(local(fields.contact_at).replace(tzinfo=None)))
+                self.contact_at.setDateTime(
+                    QDateTime(local(fields.contact_at).replace(tzinfo=None))
+                )
             index = self.contact_type.findData(fields.contact_type)
             self.contact_type.setCurrentIndex(max(index, 0))
             self.not_seen_reason.setText(fields.not_seen_reason)
@@ -283,9 +285,15 @@ class NoteEditor(QWidget):
     def finalise(self, confirmed: bool = False) -> None:
         if self._busy:
             return
-        if not confirmed and self.text.toPlainText().strip() and not confirm_finalise(
-            self, self._service.session, "this note",
-            "A finalised note never changes: corrections are added to it as addenda.",
+        if (
+            not confirmed
+            and self.text.toPlainText().strip()
+            and not confirm_finalise(
+                self,
+                self._service.session,
+                "this note",
+                "A finalised note never changes: corrections are added to it as addenda.",
+            )
         ):
             self.window().activateWindow()
             self.text.setFocus()

@@ -196,13 +196,20 @@ def follow(
 
 #: Kinds of record, named as their tables, grouped as the views show them.
 CASE_KINDS = frozenset({"people", "handovers", "field_changes", "erasures", "custody_returns"})
-NOTE_KINDS = frozenset({"contact_notes", "addenda", "follow_up_actions", "reviews",
-                        "custody_returns", "follow_up_checks"})
+NOTE_KINDS = frozenset(
+    {
+        "contact_notes",
+        "addenda",
+        "follow_up_actions",
+        "reviews",
+        "custody_returns",
+        "follow_up_checks",
+    }
+)
 PLAN_KINDS = frozenset({"release_plans", "release_plan_items", "checklist_snapshots"})
 REFERRAL_KINDS = frozenset({"referrals", "referral_events"})
 OUTCOME_KINDS = frozenset({"assessments"})
 BARRIER_KINDS = frozenset({"barriers"})
 AUDIT_KINDS = frozenset({"audit_entries"})
 #: Every kind of record a figure counts.
-RECORD_KINDS = (CASE_KINDS | NOTE_KINDS | PLAN_KINDS | REFERRAL_KINDS | OUTCOME_KINDS
-                | BARRIER_KINDS)  # fmt: skip
+RECORD_KINDS = CASE_KINDS | NOTE_KINDS | PLAN_KINDS | REFERRAL_KINDS | OUTCOME_KINDS | BARRIER_KINDS

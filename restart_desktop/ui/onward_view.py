@@ -38,8 +38,13 @@ class OnwardDialog(QDialog):
     (defaults by kind), an override reason if consent does not cover it; Save writes the
     PDF where the worker chooses and keeps the handover on record."""
 
-    def __init__(self, service: OnwardService, runner: TaskRunner, person_id: str,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: OnwardService,
+        runner: TaskRunner,
+        person_id: str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.service, self.runner, self.person_id = service, runner, person_id
         self.setWindowTitle("Onward handover summary")
@@ -54,16 +59,19 @@ class OnwardDialog(QDialog):
         self.override.setAccessibleName("Reason to share without consent")
         self.error = FieldError()
         form = QFormLayout()
-        for text, widget in (("&Kind of service:", self.kind), ("Service &name:",
-                                                                 self.service_name)):  # fmt: skip
+        for text, widget in (
+            ("&Kind of service:", self.kind),
+            ("Service &name:", self.service_name),
+        ):
             label = buddy_label(text, widget)
             form.addRow(label, widget)
         for box in self.sections.values():
             form.addRow("", box)
         label = buddy_label("&Reason, if consent does not cover it:", self.override)
         form.addRow(label, self.override)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)  # fmt: skip
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.save = buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save.setText("&Save as PDF…")
         buttons.accepted.connect(self._on_save)
@@ -92,21 +100,33 @@ class OnwardDialog(QDialog):
         kind = OnwardServiceKind(self.kind.currentData())
         name, override, sections = self.service_name.text(), self.override.text(), self.chosen()
         service, person = self.service, self.person_id
-        self.runner.run(lambda: service.summary(person, kind, name, sections, override),
-                        self._on_summary, self._on_error)  # fmt: skip
+        self.runner.run(
+            lambda: service.summary(person, kind, name, sections, override),
+            self._on_summary,
+            self._on_error,
+        )
 
     def _on_summary(self, summary: OnwardSummary) -> None:
         target = self.target or ask_save_path(
-            self, "Save the onward handover summary",
+            self,
+            "Save the onward handover summary",
             f"onward-handover-{summary.person_id[-8:]}-{dt.date.today():%Y-%m-%d}.pdf",
-            ".pdf", "PDF")  # fmt: skip
+            ".pdf",
+            "PDF",
+        )
         if target is None:
             return
         self.writer = PdfWriterThread(summary_html(summary), target, SUMMARY_TITLE, self)
-        self.writer.written.connect(lambda _path: self.runner.run(
-            lambda: self.service.record(summary), lambda _id: self.accept(), self._on_error))
-        self.writer.failed.connect(lambda error: self.error.show_message(
-            f"The PDF could not be written ({error}). Nothing was recorded."))  # fmt: skip
+        self.writer.written.connect(
+            lambda _path: self.runner.run(
+                lambda: self.service.record(summary), lambda _id: self.accept(), self._on_error
+            )
+        )
+        self.writer.failed.connect(
+            lambda error: self.error.show_message(
+                f"The PDF could not be written ({error}). Nothing was recorded."
+            )
+        )
         self.writer.start()
 
     def _on_error(self, error: BaseException) -> None:
@@ -124,8 +144,10 @@ class ExitTableModel(RowListTableModel[ExitRow]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self.row_item(index.row()) if index.isValid() else None
-        if row is None or role not in (Qt.ItemDataRole.DisplayRole,
-                                       Qt.ItemDataRole.AccessibleTextRole):  # fmt: skip
+        if row is None or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
             return None
         release = row.release_date.strftime("%d/%m/%Y") if row.release_date else ""
         return (row.name, row.status, row.worker, release)[index.column()]
@@ -135,8 +157,9 @@ class ExitView(QWidget):
     """Programme exit: every open case with no plan for after support; Enter writes the
     onward handover summary for the selected one."""
 
-    def __init__(self, service: OnwardService, runner: TaskRunner,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, service: OnwardService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.service, self.runner = service, runner
         self.model = ExitTableModel(self)

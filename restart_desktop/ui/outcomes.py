@@ -68,7 +68,8 @@ class AssessmentsTableModel(RowListTableModel[AssessmentView]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         view = self.row_item(index.row()) if index.isValid() else None
         if view is None or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
         ):
             return None
         return (
@@ -126,7 +127,8 @@ class ScoresTableModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
         ):
             return None
         label, values, distance = self.rows[index.row()]
@@ -199,10 +201,14 @@ class AssessmentDialog(QDialog):
             grid.addWidget(note, number, 4)
             described = descriptions.get(area.code)
             text = (
-                f"<b>{html.escape(area.label)}</b> · low (1-3): {html.escape(described.low)} "
-                f"· middle (4-7): {html.escape(described.middle)} · high (8-10): "
-                f"{html.escape(described.high)}"
-            ) if described else f"<b>{html.escape(area.label)}</b>"  # fmt: skip
+                (
+                    f"<b>{html.escape(area.label)}</b> · low (1-3): {html.escape(described.low)} "
+                    f"· middle (4-7): {html.escape(described.middle)} · high (8-10): "
+                    f"{html.escape(described.high)}"
+                )
+                if described
+                else f"<b>{html.escape(area.label)}</b>"
+            )
             for widget in (worker, person, skip, note):
                 widget.setToolTip(text)
                 widget.installEventFilter(self)
@@ -216,8 +222,9 @@ class AssessmentDialog(QDialog):
         self.disagreement = QLineEdit(fields.disagreement)
         self.disagreement.setAccessibleName("Where the person sees it differently")
         self.disagreement.setPlaceholderText("Where the person sees it differently")
-        disagreement_label = buddy_label("Where the person sees it &differently:",
-                                         self.disagreement)  # fmt: skip
+        disagreement_label = buddy_label(
+            "Where the person sees it &differently:", self.disagreement
+        )
         self.error = FieldError()
         top = QFormLayout()
         date_label = buddy_label("&Date:", self.date)
@@ -257,8 +264,14 @@ class AssessmentDialog(QDialog):
             QShortcut(QKeySequence(keys), self, lambda: self._on_accept(True))
         self._initial = self.fields()
         if read_only:  # a finalised assessment: to read, not to change
-            for control in (self.date, self.present, self.agreed, self.disagreement,
-                            self.save_button, self.finalise_button):  # fmt: skip
+            for control in (
+                self.date,
+                self.present,
+                self.agreed,
+                self.disagreement,
+                self.save_button,
+                self.finalise_button,
+            ):
                 control.setEnabled(False)
             for _area, worker, person, skip, note in self.rows:
                 worker.setReadOnly(True)
@@ -271,13 +284,18 @@ class AssessmentDialog(QDialog):
 
     def reject(self) -> None:
         """Esc or Cancel: scores already typed are not thrown away without asking."""
-        if not self._read_only and self.fields() != self._initial and QMessageBox.question(
-            self,
-            "Discard the changes?",
-            "The scores and notes you typed will be lost. Discard them?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        ) != QMessageBox.StandardButton.Discard:
+        if (
+            not self._read_only
+            and self.fields() != self._initial
+            and QMessageBox.question(
+                self,
+                "Discard the changes?",
+                "The scores and notes you typed will be lost. Discard them?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            != QMessageBox.StandardButton.Discard
+        ):
             return
         super().reject()
 
@@ -307,9 +325,13 @@ class AssessmentDialog(QDialog):
         except ValueError:
             day = None
         return AssessmentFields(
-            self._fields.person_id, day, self.present.text(), scores,
-            self.agreed.isChecked(), self.disagreement.text(),
-        )  # fmt: skip
+            self._fields.person_id,
+            day,
+            self.present.text(),
+            scores,
+            self.agreed.isChecked(),
+            self.disagreement.text(),
+        )
 
     def _on_accept(self, finalise: bool) -> None:
         """Check here what can be checked here, so nothing typed is lost to a refusal."""
@@ -446,22 +468,30 @@ class OutcomesPanel(QWidget):
         labels = tuple(d.label for d in distances)
         if final:
             first, latest = final[0], final[-1]
-            by_code = [{s.code: s.worker for s in a.scores if not s.skipped}
-                       for a in (first, latest)]  # fmt: skip
-            series = [Series(f"First, {first.assessed_on:%d/%m/%Y}",
-                             tuple(by_code[0].get(d.code) for d in distances))]  # fmt: skip
+            by_code = [
+                {s.code: s.worker for s in a.scores if not s.skipped} for a in (first, latest)
+            ]
+            series = [
+                Series(
+                    f"First, {first.assessed_on:%d/%m/%Y}",
+                    tuple(by_code[0].get(d.code) for d in distances),
+                )
+            ]
             if len(final) > 1:
-                series.append(Series(f"Latest, {latest.assessed_on:%d/%m/%Y}",
-                                     tuple(by_code[1].get(d.code) for d in distances)))  # fmt: skip
+                series.append(
+                    Series(
+                        f"Latest, {latest.assessed_on:%d/%m/%Y}",
+                        tuple(by_code[1].get(d.code) for d in distances),
+                    )
+                )
             self.radar.set_data(labels, tuple(series))
             self.radar.title = f"{self.person_name}: latest outcome scores against the first"
             self.line.title = f"{self.person_name}: outcome scores over time"
             per_date = [{s.code: s.worker for s in a.scores if not s.skipped} for a in final]
             self.line.set_data(
                 tuple(a.assessed_on for a in final),
-                tuple(Series(d.label, tuple(p.get(d.code) for p in per_date))
-                      for d in distances),
-            )  # fmt: skip
+                tuple(Series(d.label, tuple(p.get(d.code) for p in per_date)) for d in distances),
+            )
             moved = [d for d in distances if d.change]
             words = ", ".join(f"{d.label} {d.change:+d}" for d in moved if d.change is not None)
             self.summary.setText(
@@ -498,8 +528,7 @@ class OutcomesPanel(QWidget):
             self.message.setText(f"Carrying on with the draft of {draft.assessed_on:%d/%m/%Y}.")
             self._open(draft.fields(), draft.id, draft)
             return
-        fields = AssessmentFields(self.case_id, dt.date.today(), "",
-                                  self._service.blank_scores())  # fmt: skip
+        fields = AssessmentFields(self.case_id, dt.date.today(), "", self._service.blank_scores())
         self._open(fields, None)
 
     def edit(self) -> None:
@@ -507,27 +536,40 @@ class OutcomesPanel(QWidget):
         if current is None:
             return
         if current.final:
-            dialog = AssessmentDialog(self._reference, current.fields(), self.person_name, self,
-                                      read_only=True)  # fmt: skip
+            dialog = AssessmentDialog(
+                self._reference, current.fields(), self.person_name, self, read_only=True
+            )
             run_dialog(dialog, self.table)
             return
         self._open(current.fields(), current.id, current)
 
-    def _open(self, fields: AssessmentFields, assessment_id: str | None,
-              loaded: AssessmentView | None = None) -> None:  # fmt: skip
+    def _open(
+        self,
+        fields: AssessmentFields,
+        assessment_id: str | None,
+        loaded: AssessmentView | None = None,
+    ) -> None:
         dialog = AssessmentDialog(self._reference, fields, self.person_name, self)
         session = self._service.session
         dialog.confirm = lambda: confirm_finalise(
-            dialog, session, "this assessment",
-            "A finalised assessment never changes; the next one is recorded beside it.")
+            dialog,
+            session,
+            "this assessment",
+            "A finalised assessment never changes; the next one is recorded beside it.",
+        )
         if not run_dialog(dialog, self.table):
             return
         new, finalise = dialog.fields(), dialog.finalise_requested
         base = assessment_edit_base(loaded, new) if loaded is not None else None
         self._save_draft(new, assessment_id, finalise, base)
 
-    def _save_draft(self, new: AssessmentFields, assessment_id: str | None, finalise: bool,
-                    base: EditBase | None) -> None:  # fmt: skip
+    def _save_draft(
+        self,
+        new: AssessmentFields,
+        assessment_id: str | None,
+        finalise: bool,
+        base: EditBase | None,
+    ) -> None:
         """Save the draft (only what the dialog changed); a clash with someone else's change
         is shown and the worker's choice saved from the draft as it is now."""
         service = self._service
@@ -562,9 +604,13 @@ class OutcomesPanel(QWidget):
 
     def save_png(self, chart: RadarChart | LineChart, what: str) -> None:
         # The picture names the person inside; the file name does not (folder listings).
-        target = ask_save_path(self.table, f"Save the {what}",
-                               f"Outcomes {what} {dt.date.today():%d-%m-%Y}.png", ".png",
-                               "PNG pictures")  # fmt: skip
+        target = ask_save_path(
+            self.table,
+            f"Save the {what}",
+            f"Outcomes {what} {dt.date.today():%d-%m-%Y}.png",
+            ".png",
+            "PNG pictures",
+        )
         if target is None:
             return
         try:
@@ -573,6 +619,4 @@ class OutcomesPanel(QWidget):
             self.message.setText(f"The picture could not be saved there ({error}).")
             return
         link = QUrl.fromLocalFile(str(target)).toString()
-        self.message.setText(
-            f'Saved as {html.escape(str(target))}. <a href="{link}">Open it</a>.'
-        )
+        self.message.setText(f'Saved as {html.escape(str(target))}. <a href="{link}">Open it</a>.')

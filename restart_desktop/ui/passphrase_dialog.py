@@ -33,8 +33,13 @@ class ChangePassphraseDialog(QDialog):
     """``change(old, new, confirm)`` runs on the database thread; the dialog closes when it
     succeeds and shows the reason when it is refused."""
 
-    def __init__(self, worker_name: str, change: Callable[[str, str, str], None],
-                 runner: TaskRunner, parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        worker_name: str,
+        change: Callable[[str, str, str], None],
+        runner: TaskRunner,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Change passphrase")
         self._worker_name = worker_name
@@ -48,13 +53,13 @@ class ChangePassphraseDialog(QDialog):
         self.strength.setTextVisible(False)
         self.strength.setMaximumHeight(8)
         self.strength.setAccessibleName("New passphrase strength")
-        self.guidance = QLabel("Three or four unrelated words are easy to type and hard to "
-                               "guess.")  # fmt: skip
+        self.guidance = QLabel("Three or four unrelated words are easy to type and hard to guess.")
         self.guidance.setWordWrap(True)
         self.error = FieldError()
         self.error.setAccessibleName("Why the passphrase was not changed")
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Change passphrase")
         self.buttons.accepted.connect(self._on_buttons_accepted)
         self.buttons.rejected.connect(self.reject)
@@ -67,10 +72,13 @@ class ChangePassphraseDialog(QDialog):
 
     def _form(self) -> QFormLayout:
         form = QFormLayout()
-        for text, widget in (("C&urrent passphrase:", self.current),
-                             ("&New passphrase:", self.new), ("&Again:", self.confirm)):
+        for text, widget in (
+            ("C&urrent passphrase:", self.current),
+            ("&New passphrase:", self.new),
+            ("&Again:", self.confirm),
+        ):
             label = buddy_label(text, widget)
-            form.addRow(label, widget)  # fmt: skip
+            form.addRow(label, widget)
         form.addRow("", self.strength)
         form.addRow("", self.guidance)
         return form
@@ -84,8 +92,9 @@ class ChangePassphraseDialog(QDialog):
         self.buttons.setEnabled(False)
         self.error.show_message(None)
         old, new, confirm = self.current.text(), self.new.text(), self.confirm.text()
-        self._runner.run(lambda: self._change(old, new, confirm), self._on_changed,
-                         self._on_refused)  # fmt: skip
+        self._runner.run(
+            lambda: self._change(old, new, confirm), self._on_changed, self._on_refused
+        )
 
     def _on_changed(self, _none: None) -> None:
         self.accept()

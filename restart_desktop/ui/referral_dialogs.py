@@ -119,8 +119,14 @@ class NewReferralDialog(QDialog):
             self.urgency.setCurrentIndex(self.urgency.findData(Urgency.URGENT.value))
         self._filter()
         if preset:
-            row = next((n for n in range(self.model.rowCount())
-                        if (s := self.model.row_item(n)) and s.code == preset), -1)  # fmt: skip
+            row = next(
+                (
+                    n
+                    for n in range(self.model.rowCount())
+                    if (s := self.model.row_item(n)) and s.code == preset
+                ),
+                -1,
+            )
             if row >= 0:
                 self.table.setCurrentIndex(self.model.index(row, 0))
                 self.reason.setFocus()
@@ -139,8 +145,11 @@ class NewReferralDialog(QDialog):
 
     def _show_service(self) -> None:
         service = self.chosen()
-        self.details.setText(service_html(service, self._reference) if service else
-                             "No service matches: try fewer words.")  # fmt: skip
+        self.details.setText(
+            service_html(service, self._reference)
+            if service
+            else "No service matches: try fewer words."
+        )
         self.errors["service"].show_message(None)
 
     def chosen(self) -> Service | None:
@@ -148,13 +157,17 @@ class NewReferralDialog(QDialog):
 
     def reject(self) -> None:
         """Esc or Cancel: a reason already typed is not thrown away without asking."""
-        if self.reason.toPlainText().strip() and QMessageBox.question(
-            self,
-            "Discard this referral?",
-            "The reason you typed will be lost. Discard the referral?",
-            QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        ) != QMessageBox.StandardButton.Discard:
+        if (
+            self.reason.toPlainText().strip()
+            and QMessageBox.question(
+                self,
+                "Discard this referral?",
+                "The reason you typed will be lost. Discard the referral?",
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            != QMessageBox.StandardButton.Discard
+        ):
             return
         super().reject()
 
@@ -196,8 +209,9 @@ class SendDialog(QDialog):
         self.how.setAccessibleName("How it was sent")
         for how in HowSent:
             self.how.addItem(how.label, how.value)
-        self.how.setCurrentIndex(max(0, self.how.findData(view.how_sent or
-                                                          view.service.how_to_refer)))  # fmt: skip
+        self.how.setCurrentIndex(
+            max(0, self.how.findData(view.how_sent or view.service.how_to_refer))
+        )
         self.note = QLineEdit()
         self.note.setAccessibleName("Note")
         self.consent = QLabel(gap or "")

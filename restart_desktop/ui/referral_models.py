@@ -83,8 +83,12 @@ class ReferralsTableModel(RowListTableModel[ReferralView]):
         self.endInsertRows()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
-        return (self.fetch_page is not None and not parent.isValid() and not self._fetching
-                and len(self._rows) < self.total)  # fmt: skip
+        return (
+            self.fetch_page is not None
+            and not parent.isValid()
+            and not self._fetching
+            and len(self._rows) < self.total
+        )
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008
         if self.canFetchMore(parent) and self.fetch_page is not None:
@@ -158,29 +162,36 @@ def referral_html(view: ReferralView, reference: ReferenceData) -> str:
         service_html(view.service, reference),
         f"<p><b>{e(view.status.label)}</b> · {e(view.urgency.label)} · made "
         f"{view.made_on:%d/%m/%Y} by {e(view.made_by)}"
-        + (f" · sent {view.sent_on:%d/%m/%Y} ({e(HowSent(view.how_sent).label.lower())})"
-           if view.sent_on and view.how_sent else "")
+        + (
+            f" · sent {view.sent_on:%d/%m/%Y} ({e(HowSent(view.how_sent).label.lower())})"
+            if view.sent_on and view.how_sent
+            else ""
+        )
         + "</p>",
         f"<p>Reason: {e(view.reason)}</p>",
-    ]  # fmt: skip
+    ]
     if view.consent_override:
         parts.append(f"<p>Sent without consent: {e(view.consent_override)}</p>")
     for label, value in (
         ("Declined", view.declined_reason),
-        ("Appointment", (f"{local_text(view.appointment_at)} " if view.appointment_at
-                         else "") + view.appointment_place),
+        (
+            "Appointment",
+            (f"{local_text(view.appointment_at)} " if view.appointment_at else "")
+            + view.appointment_place,
+        ),
         ("Outcome", view.outcome),
         ("Withdrawn", view.withdrawn_reason),
-    ):  # fmt: skip
+    ):
         if value.strip():
             parts.append(f"<p>{label}: {e(value)}</p>")
     if view.events:
         parts.append("<p><b>History</b><br>")
         for event in reversed(view.events):
             what = (
-                "Chased" if event.kind == "chase"
+                "Chased"
+                if event.kind == "chase"
                 else (event.to_status.label if event.to_status else "")
-            )  # fmt: skip
+            )
             note = f": {e(event.note)}" if event.note else ""
             parts.append(f"{local_text(event.at)} · {e(what)} · {e(event.author)}{note}<br>")
         parts.append("</p>")

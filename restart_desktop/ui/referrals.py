@@ -175,9 +175,8 @@ class ReferralsPanel(QWidget):
         if proposal is not None:
             who = proposal.authority_name or "the local authority of the person's choice"
             when = (
-                "today" if proposal.days_to_release == 0
-                else f"in {proposal.days_to_release} days"
-            )  # fmt: skip
+                "today" if proposal.days_to_release == 0 else f"in {proposal.days_to_release} days"
+            )
             text = (
                 f"Duty to Refer due: release {when} ({proposal.release_date:%d/%m/%Y}) with no "
                 f"settled address. Refer to {who}, with the person's consent."
@@ -194,9 +193,10 @@ class ReferralsPanel(QWidget):
             row = ids.index(wanted) if wanted in ids else 0
             self.table.setCurrentIndex(self.model.index(row, 0))
         self.duty_button.setText(
-            "Open the &Duty to Refer draft" if proposal is not None and proposal.draft_id
+            "Open the &Duty to Refer draft"
+            if proposal is not None and proposal.draft_id
             else "Make the &Duty to Refer referral…"
-        )  # fmt: skip
+        )
         self._show_current()
 
     def _on_failed(self, error: BaseException) -> None:
@@ -207,13 +207,15 @@ class ReferralsPanel(QWidget):
 
     def _show_current(self) -> None:
         view = self.current()
-        self.details.setHtml(referral_html(view, self._reference) if view else
-                             "No referrals yet. Insert makes one.")  # fmt: skip
+        self.details.setHtml(
+            referral_html(view, self._reference) if view else "No referrals yet. Insert makes one."
+        )
         status = view.status if view else None
         self.send_button.setEnabled(status == ReferralStatus.DRAFT)
         self.chase_button.setEnabled(status == ReferralStatus.SENT)
-        self.update_button.setEnabled(view is not None and bool(
-            ALLOWED_TRANSITIONS[view.status] - {ReferralStatus.SENT}))  # fmt: skip
+        self.update_button.setEnabled(
+            view is not None and bool(ALLOWED_TRANSITIONS[view.status] - {ReferralStatus.SENT})
+        )
         for button in (self.copy_button, self.pdf_button):
             button.setEnabled(view is not None)
 
@@ -221,8 +223,12 @@ class ReferralsPanel(QWidget):
     def _dialog(self, dialog: QDialog) -> bool:
         return run_dialog(dialog, self.table)
 
-    def _save(self, work: Callable[[], object], message: str,
-              failed: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
+    def _save(
+        self,
+        work: Callable[[], object],
+        message: str,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.message.setText("Saving…")
 
         def done(result: object) -> None:
@@ -267,8 +273,10 @@ class ReferralsPanel(QWidget):
         draft, service = dialog.draft(self.case_id), self._service
         chosen = dialog.chosen()
         name = chosen.name if chosen else ""
-        self._save(lambda: service.create(draft), f"Draft referral saved: {name}. Send it when "
-                   "it has gone (Alt+E).")  # fmt: skip
+        self._save(
+            lambda: service.create(draft),
+            f"Draft referral saved: {name}. Send it when it has gone (Alt+E).",
+        )
 
     def send(self) -> None:
         view = self.current()
@@ -287,11 +295,14 @@ class ReferralsPanel(QWidget):
         if not self._dialog(dialog):
             return
         service = self._service
-        how, note, override = str(dialog.how.currentData()), dialog.note.text(), (
-            dialog.override.text()
+        how, note, override = (
+            str(dialog.how.currentData()),
+            dialog.note.text(),
+            (dialog.override.text()),
         )
-        self._save(lambda: service.send(view.id, how, note, override),
-                   f"Sent: {view.service.name}.")  # fmt: skip
+        self._save(
+            lambda: service.send(view.id, how, note, override), f"Sent: {view.service.name}."
+        )
 
     def update_status(self) -> None:
         view = self.current()
@@ -310,8 +321,9 @@ class ReferralsPanel(QWidget):
         if not self._dialog(dialog):
             return
         # The step moves on from the status the worker saw (checked when it is saved).
-        change = replace(dialog.change(), base=EditBase(view.version,
-                                                        {"status": view.status.value}))
+        change = replace(
+            dialog.change(), base=EditBase(view.version, {"status": view.status.value})
+        )
         self._step(view, change)
 
     def _step(self, view: ReferralView, change: StatusChange) -> None:
@@ -330,8 +342,11 @@ class ReferralsPanel(QWidget):
                 return
             self._step(view, replace(change, base=change.base.rebased(error, keeps)))
 
-        self._save(lambda: service.change_status(view.id, change),
-                   f"{change.status.label}: {view.service.name}.", failed)  # fmt: skip
+        self._save(
+            lambda: service.change_status(view.id, change),
+            f"{change.status.label}: {view.service.name}.",
+            failed,
+        )
 
     def chase(self) -> None:
         view = self.current()
@@ -341,8 +356,9 @@ class ReferralsPanel(QWidget):
         if not self._dialog(dialog):
             return
         note, service = dialog.note.text(), self._service
-        self._save(lambda: service.record_chase(view.id, note),
-                   f"Chase recorded: {view.service.name}.")  # fmt: skip
+        self._save(
+            lambda: service.record_chase(view.id, note), f"Chase recorded: {view.service.name}."
+        )
 
     def copy_summary(self) -> None:
         view = self.current()
@@ -374,9 +390,13 @@ class ReferralsPanel(QWidget):
         organisation = "".join(
             c for c in view.service.organisation if c.isalnum() or c in " -"
         ).strip()
-        target = ask_save_path(self.table, "Save the referral summary",
-                               f"Referral to {organisation} {dt.date.today():%d-%m-%Y}.pdf",
-                               ".pdf", "PDF files")  # fmt: skip
+        target = ask_save_path(
+            self.table,
+            "Save the referral summary",
+            f"Referral to {organisation} {dt.date.today():%d-%m-%Y}.pdf",
+            ".pdf",
+            "PDF files",
+        )
         if target is None:
             return
         service = self._service
@@ -462,8 +482,14 @@ class ReferralsView(QWidget):
         filters = QHBoxLayout()
         status_label = buddy_label("Stat&us:", self.status)
         kind_label = buddy_label("&Kind:", self.kind)
-        for widget in (status_label, self.status, kind_label, self.kind, self.chase_only,
-                       self.mine):  # fmt: skip
+        for widget in (
+            status_label,
+            self.status,
+            kind_label,
+            self.kind,
+            self.chase_only,
+            self.mine,
+        ):
             filters.addWidget(widget)
         filters.addStretch(1)
         layout = QVBoxLayout(self)
@@ -494,8 +520,7 @@ class ReferralsView(QWidget):
         def load() -> tuple[ReferralPage, dict[ReferralStatus, int]]:
             return service.across_caseload_page(query, 0, PAGE_SIZE), service.counts(query)
 
-        self._runner.run(load, lambda loaded: self._on_loaded(generation, loaded),
-                         self._on_failed)  # fmt: skip
+        self._runner.run(load, lambda loaded: self._on_loaded(generation, loaded), self._on_failed)
 
     def _fetch_page(self, offset: int) -> None:
         service, query, generation = self._service, self.query(), self._generation

@@ -252,8 +252,12 @@ class ReleasePlanPanel(QWidget):
         self.table.setTabKeyNavigation(False)  # Tab moves on to the buttons
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_ITEM, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((COL_SECTION, 150), (COL_DUE, 160), (COL_STATE, 170),
-                              (COL_RECORDED, 260)):  # fmt: skip
+        for column, width in (
+            (COL_SECTION, 150),
+            (COL_DUE, 160),
+            (COL_STATE, 170),
+            (COL_RECORDED, 260),
+        ):
             self.table.setColumnWidth(column, width)
         self.help = QLabel("")
         self.help.setWordWrap(True)
@@ -268,8 +272,13 @@ class ReleasePlanPanel(QWidget):
         self.sheet_button = QPushButton("Release-day shee&t (PDF)…")
         self.outcome_button = QPushButton("Record &outcome…")
         buttons = QHBoxLayout()
-        for button in (self.done_button, self.not_needed_button, self.problem_button,
-                       self.details_button, self.add_button):  # fmt: skip
+        for button in (
+            self.done_button,
+            self.not_needed_button,
+            self.problem_button,
+            self.details_button,
+            self.add_button,
+        ):
             button.setMinimumHeight(ROW_HEIGHT)
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -277,10 +286,18 @@ class ReleasePlanPanel(QWidget):
             button.setMinimumHeight(ROW_HEIGHT)
             buttons.addWidget(button)
         self.plan_widgets: tuple[QWidget, ...] = (
-            self.table, self.help, self.done_button, self.not_needed_button,
-            self.problem_button, self.details_button, self.add_button, self.sheet_button,
-            self.outcome_button, self.progress, self.outcome_line,
-        )  # fmt: skip
+            self.table,
+            self.help,
+            self.done_button,
+            self.not_needed_button,
+            self.problem_button,
+            self.details_button,
+            self.add_button,
+            self.sheet_button,
+            self.outcome_button,
+            self.progress,
+            self.outcome_line,
+        )
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.release_line)
@@ -336,9 +353,13 @@ class ReleasePlanPanel(QWidget):
             row = self.model.row_of(current.code) if current else -1
             if row < 0:
                 row = next(
-                    (n for n, i in enumerate(plan.items)
-                     if i.applies and i.state == ItemState.OPEN), 0
-                )  # fmt: skip
+                    (
+                        n
+                        for n, i in enumerate(plan.items)
+                        if i.applies and i.state == ItemState.OPEN
+                    ),
+                    0,
+                )
             index = self.model.index(row, COL_ITEM)
             self.table.setCurrentIndex(index)
             self.table.scrollTo(index, EnterTableView.ScrollHint.PositionAtCenter)
@@ -394,7 +415,8 @@ class ReleasePlanPanel(QWidget):
             if fields.met_at_gate:
                 gate = "met at the gate" + (
                     " at " + local_text(fields.met_at_gate_at, "%H:%M")
-                    if fields.met_at_gate_at else ""
+                    if fields.met_at_gate_at
+                    else ""
                 )
             else:
                 gate = "not met at the gate"
@@ -413,8 +435,12 @@ class ReleasePlanPanel(QWidget):
         return self.model.item(self.table.currentIndex().row())
 
     # --- actions ----------------------------------------------------------------------------
-    def _save(self, work: Callable[[], str | None], message: str = "",
-              failed: Callable[[BaseException], None] | None = None) -> None:  # fmt: skip
+    def _save(
+        self,
+        work: Callable[[], str | None],
+        message: str = "",
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
         self.message.setText("Saving…")
 
         def done(result: object) -> None:
@@ -483,8 +509,11 @@ class ReleasePlanPanel(QWidget):
                 return
             self._save_item(plan_id, item, replace(update, base=update.base.rebased(error, keeps)))
 
-        self._save(lambda: service.update_item(plan_id, item.code, update),
-                   f"{update.state.label}: {item.label}.", failed)  # fmt: skip
+        self._save(
+            lambda: service.update_item(plan_id, item.code, update),
+            f"{update.state.label}: {item.label}.",
+            failed,
+        )
 
     def add_item(self) -> None:
         plan = self.plan
@@ -530,8 +559,13 @@ class ReleasePlanPanel(QWidget):
         if self.plan is None:
             return
         day = self.plan.release_date or dt.date.today()
-        target = ask_save_path(self.table, "Save the release-day sheet",
-                               f"Release day sheet {day:%d-%m-%Y}.pdf", ".pdf", "PDF files")
+        target = ask_save_path(
+            self.table,
+            "Save the release-day sheet",
+            f"Release day sheet {day:%d-%m-%Y}.pdf",
+            ".pdf",
+            "PDF files",
+        )
         if target is None:
             return
         service, case_id = self._service, self.case_id

@@ -35,14 +35,18 @@ from restart_desktop.ui.widgets import FieldError, buddy_label
 class ScheduleModel(RowListTableModel[ScheduledErasure]):
     COLUMNS: ClassVar[tuple[str, ...]] = ("Person", "Rule", "Due", "Waiting for")
 
-    def data(self, index: QModelIndex | QPersistentModelIndex,
-             role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         item = self.row_item(index.row())
-        if item is None or role not in (Qt.ItemDataRole.DisplayRole,
-                                        Qt.ItemDataRole.ToolTipRole):  # fmt: skip
+        if item is None or role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
-        return (item.name, item.rule.label, f"{item.due:%d/%m/%Y}",
-                item.waiting_for or "Nothing: erased on the due date")[index.column()]
+        return (
+            item.name,
+            item.rule.label,
+            f"{item.due:%d/%m/%Y}",
+            item.waiting_for or "Nothing: erased on the due date",
+        )[index.column()]
 
 
 def describe(run: RetentionRun) -> str:
@@ -53,8 +57,9 @@ def describe(run: RetentionRun) -> str:
 
 
 class RetentionDialog(QDialog):
-    def __init__(self, service: RetentionService, runner: TaskRunner,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self, service: RetentionService, runner: TaskRunner, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Data retention")
         self.resize(860, 560)
@@ -63,7 +68,8 @@ class RetentionDialog(QDialog):
             "Closed cases leave a worker's laptop a set time after closing, and only once "
             "the central export holds every change made to them here. A supervisor's laptop "
             "and the central export keep them for the retention period, then erase them "
-            "everywhere. A supervisor's legal hold keeps a case whatever the rules say.")
+            "everywhere. A supervisor's legal hold keeps a case whatever the rules say."
+        )
         intro.setWordWrap(True)
         self.laptop_days = QSpinBox()
         self.laptop_days.setRange(1, MAX_LAPTOP_DAYS)
@@ -106,8 +112,9 @@ class RetentionDialog(QDialog):
         table_label = buddy_label("&What will be erased next, and when:", self.table)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        self.erase_button = buttons.addButton("&Erase what is due now",
-                                              QDialogButtonBox.ButtonRole.ActionRole)  # fmt: skip
+        self.erase_button = buttons.addButton(
+            "&Erase what is due now", QDialogButtonBox.ButtonRole.ActionRole
+        )
         self.erase_button.setEnabled(False)
         self.erase_button.clicked.connect(self._on_erase)
         buttons.rejected.connect(self.reject)
@@ -143,7 +150,8 @@ class RetentionDialog(QDialog):
             self.summary.setText(
                 f"{len(items)} case{'s' if len(items) != 1 else ''} listed; {due} due now. "
                 f"Next: {nxt.due:%d/%m/%Y}. Erasing runs by itself after every sync and when "
-                "the data is opened.")  # fmt: skip
+                "the data is opened."
+            )
         self.erase_button.setEnabled(due > 0)
         if items:
             self.table.selectRow(0)
@@ -160,14 +168,19 @@ class RetentionDialog(QDialog):
             self.summary.setText("The retention periods are saved.")
             self.refresh()
 
-        self._runner.run(lambda: service.set_policy(policy), saved,
-                         lambda error: self.error.show_message(user_message(error)))  # fmt: skip
+        self._runner.run(
+            lambda: service.set_policy(policy),
+            saved,
+            lambda error: self.error.show_message(user_message(error)),
+        )
 
     def _on_erase(self) -> None:
         answer = QMessageBox.question(
-            self, "Erase now?",
+            self,
+            "Erase now?",
             "Erase the cases that are due from this laptop now? Erased records cannot be "
-            "brought back here.")  # fmt: skip
+            "brought back here.",
+        )
         if answer != QMessageBox.StandardButton.Yes:
             return
         self.erase_button.setEnabled(False)

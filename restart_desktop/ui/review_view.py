@@ -55,17 +55,22 @@ class ReviewTableModel(RowListTableModel[ReviewRow]):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self.row_item(index.row()) if index.isValid() else None
-        if row is None or role not in (Qt.ItemDataRole.DisplayRole,
-                                       Qt.ItemDataRole.AccessibleTextRole):  # fmt: skip
+        if row is None or role not in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
             return None
-        return (f"{row.when:%d %b %Y}", row.kind.label, row.person_name,
-                row.worker_name)[index.column()]  # fmt: skip
+        return (f"{row.when:%d %b %Y}", row.kind.label, row.person_name, row.worker_name)[
+            index.column()
+        ]
 
 
 def detail_html(detail: ReviewDetail) -> str:
     """The reading pane: the record, then what has been said about it."""
-    parts = [f"<h3>{html.escape(detail.title)}</h3>",
-             f"<p>By {html.escape(detail.worker_name)} · {html.escape(detail.state.label)}</p>"]
+    parts = [
+        f"<h3>{html.escape(detail.title)}</h3>",
+        f"<p>By {html.escape(detail.worker_name)} · {html.escape(detail.state.label)}</p>",
+    ]
     for label, text in detail.body:
         body = html.escape(text).replace("\n", "<br>")
         parts.append(f"<p><b>{html.escape(label)}</b><br>{body}</p>")
@@ -74,8 +79,10 @@ def detail_html(detail: ReviewDetail) -> str:
         for entry in detail.history:
             comment = f": {html.escape(entry.comment)}" if entry.comment else ""
             when = local_text(entry.at, "%d %b %Y %H:%M")
-            parts.append(f"<p>{when}, {html.escape(entry.author)}, "
-                         f"<b>{html.escape(entry.action.label)}</b>{comment}</p>")  # fmt: skip
+            parts.append(
+                f"<p>{when}, {html.escape(entry.author)}, "
+                f"<b>{html.escape(entry.action.label)}</b>{comment}</p>"
+            )
     return "".join(parts)
 
 
@@ -88,8 +95,13 @@ class ReviewView(QWidget):
     case_requested = Signal(str)
     reviewed = Signal()
 
-    def __init__(self, service: ReviewService, runner: TaskRunner, reference: ReferenceData,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: ReviewService,
+        runner: TaskRunner,
+        reference: ReferenceData,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._service = service
         self._runner = runner
@@ -118,9 +130,13 @@ class ReviewView(QWidget):
         for state in ReviewState:
             self.state.addItem(state.label, state.value)
         filters = QHBoxLayout()
-        for label_text, combo in (("T&ype:", self.kind), ("&Worker:", self.worker),
-                                  ("Or&ganisation:", self.organisation),
-                                  ("Peri&od:", self.period), ("&Show:", self.state)):  # fmt: skip
+        for label_text, combo in (
+            ("T&ype:", self.kind),
+            ("&Worker:", self.worker),
+            ("Or&ganisation:", self.organisation),
+            ("Peri&od:", self.period),
+            ("&Show:", self.state),
+        ):
             buddy = buddy_label(label_text, combo)
             filters.addWidget(buddy)
             filters.addWidget(combo)
@@ -213,8 +229,11 @@ class ReviewView(QWidget):
 
     def refresh(self) -> None:
         service, wanted = self._service, self.wanted()
-        self._runner.run(lambda: (service.queue(wanted, 0, SHOWN), service.count(wanted)),
-                         self._on_loaded, self._on_failed)  # fmt: skip
+        self._runner.run(
+            lambda: (service.queue(wanted, 0, SHOWN), service.count(wanted)),
+            self._on_loaded,
+            self._on_failed,
+        )
 
     def focus_first(self) -> None:
         self.table.setFocus()
@@ -251,8 +270,9 @@ class ReviewView(QWidget):
             return
         self._keep_row = current.row()
         service = self._service
-        self._runner.run(lambda: service.detail(row.kind, row.item_id), self._on_detail,
-                         self._on_failed)  # fmt: skip
+        self._runner.run(
+            lambda: service.detail(row.kind, row.item_id), self._on_detail, self._on_failed
+        )
 
     def _on_detail(self, detail: ReviewDetail) -> None:
         current = self.model.row_item(self.table.currentIndex().row())
@@ -295,15 +315,22 @@ class ReviewView(QWidget):
 
     def _after_act(self, action: ReviewAction, detail: ReviewDetail) -> None:
         self.comment.clear()
-        done = {ReviewAction.REVIEWED: "Marked reviewed", ReviewAction.COMMENT: "Comment sent",
-                ReviewAction.RETURNED: "Returned for correction"}[action]  # fmt: skip
+        done = {
+            ReviewAction.REVIEWED: "Marked reviewed",
+            ReviewAction.COMMENT: "Comment sent",
+            ReviewAction.RETURNED: "Returned for correction",
+        }[action]
         self.message.setText(f"{done}: {detail.title}. The worker sees it after the next sync.")
         self.reviewed.emit()
         self.table.setFocus()
         shown = ReviewState(self.state.currentData())
         stays = action == ReviewAction.COMMENT or (
-            (action, shown) in ((ReviewAction.REVIEWED, ReviewState.REVIEWED),
-                                (ReviewAction.RETURNED, ReviewState.RETURNED)))  # fmt: skip
+            (action, shown)
+            in (
+                (ReviewAction.REVIEWED, ReviewState.REVIEWED),
+                (ReviewAction.RETURNED, ReviewState.RETURNED),
+            )
+        )
         if stays:  # the history in the reading pane has grown
             self._on_current(self.table.currentIndex(), QModelIndex())
             return
@@ -313,8 +340,9 @@ class ReviewView(QWidget):
         self._total -= 1
         self._show_count(self.model.rowCount())
         if self.model.rowCount():
-            self.table.setCurrentIndex(self.model.index(min(row or 0, self.model.rowCount() - 1),
-                                                        0))  # fmt: skip
+            self.table.setCurrentIndex(
+                self.model.index(min(row or 0, self.model.rowCount() - 1), 0)
+            )
         else:
             self.refresh()
 

@@ -34,7 +34,6 @@ COL_PERSON, COL_DATE, COL_KIND, COL_SNIPPET = range(len(COLUMNS))
 TYPING_PAUSE_MS = 150  # search when typing pauses, not on every keystroke of a word
 
 
-
 def snippet_plain(snippet: str) -> str:
     return snippet.replace(SNIPPET_START, "").replace(SNIPPET_END, "")
 
@@ -125,9 +124,13 @@ class SnippetDelegate(QStyledItemDelegate):
             painter.setFont(font)
             width = QFontMetrics(font).horizontalAdvance(text)
             painter.drawText(
-                x, rect.top(), width + 1, rect.height(),
-                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), text,
-            )  # fmt: skip
+                x,
+                rect.top(),
+                width + 1,
+                rect.height(),
+                int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
+                text,
+            )
             x += width
             if x > rect.right():
                 break

@@ -63,8 +63,13 @@ class ExportDrawThread(QThread):
     drawn = Signal(object)
     failed = Signal(object)
 
-    def __init__(self, records: SubjectRecords, withheld: Collection[str],
-                 reference: ReferenceData, parent: QObject | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        records: SubjectRecords,
+        withheld: Collection[str],
+        reference: ReferenceData,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self._records = records
         self._withheld = tuple(withheld)
@@ -103,8 +108,11 @@ class NameCandidateTableModel(QAbstractTableModel):
     def set_all(self, ticked: bool) -> None:
         self._ticked = [ticked] * len(self._rows)
         if self._rows:
-            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, 0),
-                                  [Qt.ItemDataRole.CheckStateRole])  # fmt: skip
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self._rows) - 1, 0),
+                [Qt.ItemDataRole.CheckStateRole],
+            )
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -112,8 +120,9 @@ class NameCandidateTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # fmt: skip
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.COLUMNS[section] if 0 <= section < len(self.COLUMNS) else None
         return None
@@ -145,9 +154,13 @@ class NameCandidateTableModel(QAbstractTableModel):
         return None
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
-        if (role != Qt.ItemDataRole.CheckStateRole or not index.isValid()
-                or index.column() != self.NAME or not 0 <= index.row() < len(self._rows)):
-            return False  # fmt: skip
+        if (
+            role != Qt.ItemDataRole.CheckStateRole
+            or not index.isValid()
+            or index.column() != self.NAME
+            or not 0 <= index.row() < len(self._rows)
+        ):
+            return False
         state = value.value if isinstance(value, Qt.CheckState) else value
         self._ticked[index.row()] = state == Qt.CheckState.Checked.value
         self.dataChanged.emit(index, index, [Qt.ItemDataRole.CheckStateRole])
@@ -165,8 +178,13 @@ class SubjectAccessDialog(QDialog):
 
     exported = Signal(object)
 
-    def __init__(self, service: SubjectAccessService, runner: TaskRunner, person_id: str,
-                 parent: QWidget | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        service: SubjectAccessService,
+        runner: TaskRunner,
+        person_id: str,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Subject access export")
         self._service = service
@@ -188,8 +206,10 @@ class SubjectAccessDialog(QDialog):
         self.message.setAccessibleName("Export message")
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         names_label = QLabel("&Names of other people found in the records:")
-        explain = QLabel(f"Ticked names are replaced by {WITHHELD} in both files. Untick "
-                         "anything that is not another person's name (a place, a service).")
+        explain = QLabel(
+            f"Ticked names are replaced by {WITHHELD} in both files. Untick "
+            "anything that is not another person's name (a place, a service)."
+        )
         explain.setWordWrap(True)
         self.model = NameCandidateTableModel(self)
         self.names = QTableView()
@@ -202,8 +222,9 @@ class SubjectAccessDialog(QDialog):
         self.names.verticalHeader().hide()
         header = self.names.horizontalHeader()
         header.setSectionResizeMode(NameCandidateTableModel.NAME, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(NameCandidateTableModel.COUNT,
-                                    QHeaderView.ResizeMode.ResizeToContents)  # fmt: skip
+        header.setSectionResizeMode(
+            NameCandidateTableModel.COUNT, QHeaderView.ResizeMode.ResizeToContents
+        )
         names_label.setBuddy(self.names)
         self.tick_all = QPushButton("Tick &all")
         self.tick_none = QPushButton("Tick n&one")
@@ -268,8 +289,9 @@ class SubjectAccessDialog(QDialog):
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.write_button.setEnabled(not self._busy and self._records is not None
-                                     and bool(self.folder.text().strip()))  # fmt: skip
+        self.write_button.setEnabled(
+            not self._busy and self._records is not None and bool(self.folder.text().strip())
+        )
 
     def _on_failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))
@@ -281,8 +303,10 @@ class SubjectAccessDialog(QDialog):
         held = sum(len(rows) for rows in records.tables.values())
         found = len(records.candidates)
         if found:
-            review = (f"{found} possible name{'s' if found != 1 else ''} of other people "
-                      "found: check the list below, then choose the folder.")  # fmt: skip
+            review = (
+                f"{found} possible name{'s' if found != 1 else ''} of other people "
+                "found: check the list below, then choose the folder."
+            )
         else:
             review = "No names of other people were found. Choose the folder."
         self.message.setText(f"{held:,} records gathered. {review}")
@@ -295,8 +319,9 @@ class SubjectAccessDialog(QDialog):
 
     # --- writing --------------------------------------------------------------------------
     def _on_choose_clicked(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the folder for the export",
-                                                  self.folder.text())  # fmt: skip
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the folder for the export", self.folder.text()
+        )
         if folder:
             self.folder.setText(folder)
             self.write_button.setFocus()
@@ -312,15 +337,18 @@ class SubjectAccessDialog(QDialog):
         withheld = self.model.chosen()
         self._set_busy(True)
         self.message.setText("Checking the folder…")
-        self._runner.run(lambda: check_folder(folder, export_paths(records, folder)),
-                         lambda _: self._draw(records, withheld, folder),
-                         self._on_failed)  # fmt: skip
+        self._runner.run(
+            lambda: check_folder(folder, export_paths(records, folder)),
+            lambda _: self._draw(records, withheld, folder),
+            self._on_failed,
+        )
 
     def _draw(self, records: SubjectRecords, withheld: list[str], folder: Path) -> None:
         self.message.setText("Drawing the PDF…")
         # Parented to the application: a lock closes the dialog, the thread finishes anyway.
-        thread = ExportDrawThread(records, withheld, self._service.reference,
-                                  QCoreApplication.instance())  # fmt: skip
+        thread = ExportDrawThread(
+            records, withheld, self._service.reference, QCoreApplication.instance()
+        )
         thread.drawn.connect(lambda drawn: self._write(drawn, folder))
         thread.failed.connect(self._on_failed)
         thread.finished.connect(self._on_thread_done)
@@ -337,19 +365,25 @@ class SubjectAccessDialog(QDialog):
         service = self._service
         redacted, pdf = drawn
         try:
-            self._runner.run(lambda: service.write(redacted, folder, pdf), self._on_written,
-                             self._on_failed)  # fmt: skip
+            self._runner.run(
+                lambda: service.write(redacted, folder, pdf), self._on_written, self._on_failed
+            )
         except RuntimeError:  # the app is quitting: its database worker has stopped
             self._on_failed(UserError("RESTART Desktop was closing: nothing was written."))
 
     def _on_written(self, result: ExportResult) -> None:
         self._set_busy(False)
-        withheld = (f" {result.names_withheld} name{'s' if result.names_withheld != 1 else ''}"
-                    f" withheld in {result.places_withheld} places." if result.names_withheld
-                    else " Nothing was withheld.")  # fmt: skip
-        self.message.setText(f"Written to {result.pdf.parent}: {result.pdf.name} and "
-                             f"{result.json.name}.{withheld} The export is in the audit "
-                             "trail.")  # fmt: skip
+        withheld = (
+            f" {result.names_withheld} name{'s' if result.names_withheld != 1 else ''}"
+            f" withheld in {result.places_withheld} places."
+            if result.names_withheld
+            else " Nothing was withheld."
+        )
+        self.message.setText(
+            f"Written to {result.pdf.parent}: {result.pdf.name} and "
+            f"{result.json.name}.{withheld} The export is in the audit "
+            "trail."
+        )
         self.write_button.setEnabled(False)  # once is enough: the files are there now
         self.close_button.setFocus()
         self.exported.emit(result)

@@ -153,8 +153,11 @@ class SyncController(QObject):
             reachable = target.reachable()
             target.close()
             if not reachable:
-                return f"{service.offline_words()}, {_waiting(service.waiting_changes())}", \
-                    None, False
+                return (
+                    f"{service.offline_words()}, {_waiting(service.waiting_changes())}",
+                    None,
+                    False,
+                )
             collecting = gc.isenabled()
             gc.disable()  # only the young collections in ``step`` while the sync runs
             try:
@@ -162,8 +165,12 @@ class SyncController(QObject):
             except Cancelled:
                 return f"Sync stopped, {_waiting(service.waiting_changes())}", None, True
             except SyncBusy:  # a scheduled `restart-desktop sync`: this round is skipped
-                return ("A sync is already running on this laptop, "
-                        f"{_waiting(service.waiting_changes())}", None, True)  # fmt: skip
+                return (
+                    "A sync is already running on this laptop, "
+                    f"{_waiting(service.waiting_changes())}",
+                    None,
+                    True,
+                )
             finally:
                 gc.collect(1)
                 if collecting:
@@ -209,8 +216,10 @@ def _describe(result: SyncResult, waiting: int) -> str:
     if result.report.problems:
         words += ", a problem: " + next(iter(result.report.problems.values()))
     elif result.differs_from:
-        words += (f", this laptop's records differ from {result.differs_from[0]}'s: rebuild "
-                  "them (Settings > Central export)")  # fmt: skip
+        words += (
+            f", this laptop's records differ from {result.differs_from[0]}'s: rebuild "
+            "them (Settings > Central export)"
+        )
     elif waiting:
         words += f", {_waiting(waiting)}"
     return words
@@ -235,13 +244,17 @@ class ExportDialog(QDialog):
         self.recovery.setAccessibleName("The programme's recovery key (age1...)")
         self.recovery.setPlaceholderText("age1… (the programme's recovery key)")
         self.new_recovery = QPushButton("&New recovery key…")
-        self.new_recovery.setToolTip("Make the programme's recovery key and save its secret "
-                                     "half to a file you then keep offline")  # fmt: skip
+        self.new_recovery.setToolTip(
+            "Make the programme's recovery key and save its secret "
+            "half to a file you then keep offline"
+        )
         self.join_button = QPushButton("Ask to &join the team")
         self.create_button = QPushButton("&Create the team")
         self.rebuild_button = QPushButton("&Rebuild this laptop's records")
-        self.rebuild_button.setToolTip("Work out every record again from the changes held: "
-                                       "when sync says this laptop's records differ")  # fmt: skip
+        self.rebuild_button.setToolTip(
+            "Work out every record again from the changes held: "
+            "when sync says this laptop's records differ"
+        )
         self.problems = QLabel("")
         self.problems.setWordWrap(True)
         self.problems.setAccessibleName("Sync problems")
@@ -301,16 +314,25 @@ class ExportDialog(QDialog):
             self.problems.setText("Held up:\n" + "\n".join(f"• {p}" for p in problems))
 
     def _on_new_recovery(self) -> None:
-        path = ask_save_path(self, "Save the recovery key (keep it offline)",
-                             "restart-recovery-key.txt", ".txt", "age identity")  # fmt: skip
+        path = ask_save_path(
+            self,
+            "Save the recovery key (keep it offline)",
+            "restart-recovery-key.txt",
+            ".txt",
+            "age identity",
+        )
         if path is None:
             return
         try:
             recipient = write_recovery_identity(path)
         except (UserError, OSError) as error:
-            self.answer.setText(html.escape(
-                str(error) if isinstance(error, UserError) else
-                f"The recovery key could not be saved there ({error.strerror})."))  # fmt: skip
+            self.answer.setText(
+                html.escape(
+                    str(error)
+                    if isinstance(error, UserError)
+                    else f"The recovery key could not be saved there ({error.strerror})."
+                )
+            )
             return
         self.recovery.setText(recipient)
         self.answer.setText(
@@ -320,14 +342,16 @@ class ExportDialog(QDialog):
 
     def _on_rebuild(self) -> None:
         self.answer.setText("Rebuilding…")
-        self._runner.run(self._service.rebuild,
-                         lambda count: self.answer.setText(
-                             f"Rebuilt {count:,} records from their changes."),
-                         lambda error: self.answer.setText(html.escape(user_message(error))))
+        self._runner.run(
+            self._service.rebuild,
+            lambda count: self.answer.setText(f"Rebuilt {count:,} records from their changes."),
+            lambda error: self.answer.setText(html.escape(user_message(error))),
+        )
 
     def _on_browse(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Choose the central export folder",
-                                                  self.path.text())  # fmt: skip
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the central export folder", self.path.text()
+        )
         if folder:
             self.path.setText(folder)
 
@@ -350,8 +374,11 @@ class ExportDialog(QDialog):
                 f"<b>{supervisor}</b>; they see this laptop as <b>{own}</b>."
             )
 
-        self._runner.run(lambda: service.request_to_join(folder), done,
-                         lambda error: self.answer.setText(html.escape(user_message(error))))
+        self._runner.run(
+            lambda: service.request_to_join(folder),
+            done,
+            lambda error: self.answer.setText(html.escape(user_message(error))),
+        )
 
     def _on_create(self) -> None:
         folder, service, recovery = self._folder(), self._service, self.recovery.text()
@@ -360,10 +387,11 @@ class ExportDialog(QDialog):
         if not recovery.strip():
             self.answer.setText("Enter the programme's recovery key (it starts with age1).")
             return
-        self._runner.run(lambda: service.create_team(folder, recovery),
-                         lambda _roster: self.answer.setText(
-                             "Team created. Workers can now ask to join."),
-                         lambda error: self.answer.setText(html.escape(user_message(error))))
+        self._runner.run(
+            lambda: service.create_team(folder, recovery),
+            lambda _roster: self.answer.setText("Team created. Workers can now ask to join."),
+            lambda error: self.answer.setText(html.escape(user_message(error))),
+        )
 
 
 class ConflictsTableModel(RowListTableModel[ConflictView]):
@@ -372,7 +400,8 @@ class ConflictsTableModel(RowListTableModel[ConflictView]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         view = self.row_item(index.row()) if index.isValid() else None
         if view is None or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
         ):
             return None
         shown = next((o for o in view.options if o.change_id == view.showing), None)
@@ -390,11 +419,11 @@ class OptionsTableModel(RowListTableModel[ConflictOption]):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         option = self.row_item(index.row()) if index.isValid() else None
         if option is None or role not in (
-            Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.AccessibleTextRole,
         ):
             return None
-        return (option.shown, option.author,
-                local_text(option.recorded_at))[index.column()]  # fmt: skip
+        return (option.shown, option.author, local_text(option.recorded_at))[index.column()]
 
 
 class ConflictsDialog(QDialog):
@@ -454,8 +483,11 @@ class ConflictsDialog(QDialog):
         self.refresh()
 
     def refresh(self) -> None:
-        self._runner.run(self._service.conflicts, self._on_loaded,
-                         lambda error: self.message.setText(user_message(error)))
+        self._runner.run(
+            self._service.conflicts,
+            self._on_loaded,
+            lambda error: self.message.setText(user_message(error)),
+        )
 
     def _on_loaded(self, conflicts: list[ConflictView]) -> None:
         self.model.set_rows(conflicts)
@@ -472,8 +504,9 @@ class ConflictsDialog(QDialog):
         view = self.model.row_item(self.table.currentIndex().row())
         self.options.set_rows(list(view.options) if view else [])
         if view is not None:
-            showing = next((i for i, o in enumerate(view.options)
-                            if o.change_id == view.showing), 0)  # fmt: skip
+            showing = next(
+                (i for i, o in enumerate(view.options) if o.change_id == view.showing), 0
+            )
             self.option_table.setCurrentIndex(self.options.index(showing, 0))
         self.keep.setEnabled(view is not None)
 
@@ -486,9 +519,13 @@ class ConflictsDialog(QDialog):
 
         def done(_none: None) -> None:
             self.kept += 1
-            self.message.setText(f"Kept {option.shown}. The other laptops follow at their "
-                                 "next sync.")  # fmt: skip
+            self.message.setText(
+                f"Kept {option.shown}. The other laptops follow at their next sync."
+            )
             self.refresh()
 
-        self._runner.run(lambda: service.resolve(view.record_id, view.field, option.change_id),
-                         done, lambda error: self.message.setText(user_message(error)))
+        self._runner.run(
+            lambda: service.resolve(view.record_id, view.field, option.change_id),
+            done,
+            lambda error: self.message.setText(user_message(error)),
+        )

@@ -32,6 +32,7 @@ def _expected_errors() -> tuple[type[Exception], ...]:
 
     return (UserError, SecurityError, StorageError, ReferenceDataError)
 
+
 BUG_MESSAGE = (
     "Something went wrong inside RESTART Desktop, so that action did not finish. Nothing "
     "half-done was saved. Please try again; if it happens again, tell your IT contact the "

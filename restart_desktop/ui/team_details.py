@@ -27,8 +27,11 @@ EXAMPLES_BANNER_STYLE = access_pages.EXAMPLES_BANNER_STYLE
 
 
 def examples_banner_text(found: list[str]) -> str:
-    return ("Still in use from the examples shipped with the app: " + "; ".join(found)
-            + ". A supervisor sets the team's own in Settings > Team details.")  # fmt: skip
+    return (
+        "Still in use from the examples shipped with the app: "
+        + "; ".join(found)
+        + ". A supervisor sets the team's own in Settings > Team details."
+    )
 
 
 class TeamDetailsDialog(QDialog):
@@ -83,17 +86,21 @@ class TeamDetailsDialog(QDialog):
         explain = QLabel(
             "The team's own contacts, in place of the examples shipped with the app (their "
             "numbers do not connect). Saved for every laptop of the team at the next sync."
-            if can_edit else "Set by a supervisor; shown here as every laptop has them."
+            if can_edit
+            else "Set by a supervisor; shown here as every laptop has them."
         )
         explain.setWordWrap(True)
         self.message = QLabel("")
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Team details message")
         buttons = QDialogButtonBox(
-            (QDialogButtonBox.StandardButton.Save if can_edit
-             else QDialogButtonBox.StandardButton.NoButton)
+            (
+                QDialogButtonBox.StandardButton.Save
+                if can_edit
+                else QDialogButtonBox.StandardButton.NoButton
+            )
             | QDialogButtonBox.StandardButton.Close
-        )  # fmt: skip
+        )
         buttons.accepted.connect(self._on_save)
         buttons.rejected.connect(self.reject)
         for edit in (self.phone, self.phone_when, *self.contacts.values()):
@@ -118,25 +125,32 @@ class TeamDetailsDialog(QDialog):
 
     def typed(self) -> TeamDetailsFields:
         return TeamDetailsFields(
-            self.phone.text(), self.phone_when.text(),
+            self.phone.text(),
+            self.phone_when.text(),
             {code: edit.text() for code, edit in self.contacts.items() if edit.text().strip()},
-        )  # fmt: skip
+        )
 
     def _on_save(self) -> None:
         loaded = self._view.fields if self._view else TeamDetailsFields()
         typed = self.typed()
-        base = EditBase.between(self._view.version if self._view else None, loaded, typed,
-                                ("phone", "phone_when", "service_contacts"))  # fmt: skip
+        base = EditBase.between(
+            self._view.version if self._view else None,
+            loaded,
+            typed,
+            ("phone", "phone_when", "service_contacts"),
+        )
         self.message.setText("Saving…")
         service = self._service
-        self._runner.run(lambda: service.save(typed, base), lambda _r: self.accept(),
-                         self._on_failed)  # fmt: skip
+        self._runner.run(
+            lambda: service.save(typed, base), lambda _r: self.accept(), self._on_failed
+        )
 
     def _on_failed(self, error: BaseException) -> None:
         if isinstance(error, ValidationFailed):
             self.errors["phone"].show_message(error.problems.get("phone"))
             others = [text for key, text in error.problems.items() if key != "phone"]
-            self.message.setText("Not saved: " + " ".join(others) if others else
-                                 "Not saved: see above.")  # fmt: skip
+            self.message.setText(
+                "Not saved: " + " ".join(others) if others else "Not saved: see above."
+            )
             return
         self.message.setText(user_message(error))

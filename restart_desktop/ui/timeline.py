@@ -54,7 +54,6 @@ SUMMARY_CHARS = 120
 OVERDUE = QColor("#8a1c00")
 
 
-
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -160,8 +159,10 @@ def note_html(note: NoteView, reference: ReferenceData) -> str:
         parts.append("<hr><p><b>Review</b></p>")
         for review in note.reviews:
             comment = f": {html.escape(review.comment)}" if review.comment else ""
-            parts.append(f"<p>{local_text(review.at)} · {html.escape(review.action)} · "
-                         f"{html.escape(review.author)}{comment}</p>")  # fmt: skip
+            parts.append(
+                f"<p>{local_text(review.at)} · {html.escape(review.action)} · "
+                f"{html.escape(review.author)}{comment}</p>"
+            )
     return "".join(parts)
 
 
@@ -228,7 +229,8 @@ class ActionDialog(QDialog):
         self.owner_detail = QLineEdit()
         self.owner_detail.setAccessibleName("Which partner agency")
         self.owner_detail.setAccessibleDescription(
-            "Only for an action a partner agency does: its name, shown under Who")
+            "Only for an action a partner agency does: its name, shown under Who"
+        )
         self.owner_detail.setPlaceholderText("e.g. Aspire housing team")
         self.owner_detail.setMaxLength(200)
         self.description.setPlaceholderText("What is to be done, e.g. Ring the council about ID")
@@ -446,8 +448,10 @@ class TimelinePanel(QWidget):
         notes = sum(1 for e in entries if e.note)
         actions = sum(1 for e in entries if e.action)
         events = len(entries) - notes - actions
-        self.count_label.setText(f"{_count(notes, 'note')}, {_count(actions, 'action')}"
-                                 + (f", {_count(events, 'event')}" if events else ""))
+        self.count_label.setText(
+            f"{_count(notes, 'note')}, {_count(actions, 'action')}"
+            + (f", {_count(events, 'event')}" if events else "")
+        )
         row = self.model.row_of(keep) if keep else -1
         if row < 0 and entries:
             row = 0
@@ -485,9 +489,11 @@ class TimelinePanel(QWidget):
         elif entry is not None and entry.action is not None:
             self.reader.setHtml(action_html(entry.action))
         elif entry is not None and entry.event is not None:
-            self.reader.setHtml(f"<h3>{html.escape(entry.event.what)}</h3>"
-                                f"<p>{html.escape(entry.event.summary)}</p>"
-                                f"<p>Recorded by {html.escape(entry.event.by)}</p>")
+            self.reader.setHtml(
+                f"<h3>{html.escape(entry.event.what)}</h3>"
+                f"<p>{html.escape(entry.event.summary)}</p>"
+                f"<p>Recorded by {html.escape(entry.event.by)}</p>"
+            )
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -553,8 +559,10 @@ class TimelinePanel(QWidget):
         note_id = entry.note.id if entry is not None and entry.note is not None else None
         service, person_id = self._service, self.person_id
         description = dialog.description.text()
-        owner, detail, due = dialog.owner.currentData(), dialog.owner_detail.text(), (
-            dialog.due_date()
+        owner, detail, due = (
+            dialog.owner.currentData(),
+            dialog.owner_detail.text(),
+            (dialog.due_date()),
         )
         self._runner.run(
             lambda: service.add_action(person_id, description, owner, detail, due, note_id),
@@ -581,4 +589,3 @@ class TimelinePanel(QWidget):
         if isinstance(record_id, str):
             self._select_after_load = record_id  # shown by the reload its notice starts
         self.changed.emit()
-

@@ -56,7 +56,7 @@ CHIP_DONE = ("#c8ecc8", "#000000")
 
 
 def when_text(row: TodayRow, today: dt.date) -> str:
-    """"Today 08:30", "Tomorrow", "Wednesday 23/12 09:00", "Saturday 19/12 (2 days ago)"."""
+    """ "Today 08:30", "Tomorrow", "Wednesday 23/12 09:00", "Saturday 19/12 (2 days ago)"."""
     days = (row.release_date - today).days
     if days == 0:
         day = "Today"
@@ -135,9 +135,10 @@ class Card:
 
 def card(row: TodayRow, today: dt.date) -> Card:
     where = " · ".join(
-        p for p in (row.prison, f"Worker: {row.worker_name}" if row.worker_name else
-                    "Not allocated") if p
-    )  # fmt: skip
+        p
+        for p in (row.prison, f"Worker: {row.worker_name}" if row.worker_name else "Not allocated")
+        if p
+    )
     return Card(
         heading=f"{when_text(row, today)}  ·  {row.person_name}",
         where=where,
@@ -205,8 +206,11 @@ class CardDelegate(QStyledItemDelegate):
         for font, text in ((big, content.heading), (base, content.where)):
             metrics = QFontMetrics(font)
             painter.setFont(font)
-            painter.drawText(left, y + metrics.ascent(), metrics.elidedText(
-                text, Qt.TextElideMode.ElideRight, width))  # fmt: skip
+            painter.drawText(
+                left,
+                y + metrics.ascent(),
+                metrics.elidedText(text, Qt.TextElideMode.ElideRight, width),
+            )
             y += metrics.height() + LINE_GAP
         # Progress, then the flags as filled chips.
         metrics = QFontMetrics(bold)
@@ -225,8 +229,11 @@ class CardDelegate(QStyledItemDelegate):
         y += metrics.height() + LINE_GAP
         metrics = QFontMetrics(base)
         painter.setFont(base)
-        painter.drawText(left, y + metrics.ascent(), metrics.elidedText(
-            content.outstanding, Qt.TextElideMode.ElideRight, width))  # fmt: skip
+        painter.drawText(
+            left,
+            y + metrics.ascent(),
+            metrics.elidedText(content.outstanding, Qt.TextElideMode.ElideRight, width),
+        )
         painter.restore()
 
 
@@ -350,4 +357,3 @@ class TodayView(QWidget):
         item = self.model.row_item(row)
         if item is not None:
             self.plan_requested.emit(item.person_id)
-

@@ -135,9 +135,7 @@ def run_dialog(dialog: QWidget, back_to: QWidget) -> bool:
     while True:
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         # The lock closed it with typing in it: after the unlock, the same dialog comes back.
-        if accepted or not dialog.property(CLOSED_BY_LOCK) or not wait_for_unlock_and_ask(
-            dialog
-        ):
+        if accepted or not dialog.property(CLOSED_BY_LOCK) or not wait_for_unlock_and_ask(dialog):
             break
     back_to.window().activateWindow()
     back_to.setFocus()

@@ -65,11 +65,13 @@ def edit_team_details(window: MainWindow) -> None:
     if session is None or window.is_locked or window.workspace is None:
         return
     can_edit = window.workspace.supervisor or session.worker.role == Role.SUPERVISOR
-    dialog = TeamDetailsDialog(TeamDetailsService(session), session.reference.services,
-                               window.runner, can_edit, window)  # fmt: skip
+    dialog = TeamDetailsDialog(
+        TeamDetailsService(session), session.reference.services, window.runner, can_edit, window
+    )
     if run_dialog(dialog, window.focusWidget() or window):
-        window.statusBar().showMessage("Team details saved: every laptop of the team has "
-                                       "them after its next sync.", 10000)  # fmt: skip
+        window.statusBar().showMessage(
+            "Team details saved: every laptop of the team has them after its next sync.", 10000
+        )
         check_examples(window)
 
 
@@ -89,15 +91,20 @@ def ask_new_passphrase(window: MainWindow) -> None:
     session = window.session
     if session is None or window.is_locked or session.is_demo:
         if session is not None and session.is_demo:
-            QMessageBox.information(window, "Demo data", "A demo data folder keeps its demo "
-                                    "passphrase.")  # fmt: skip
+            QMessageBox.information(
+                window, "Demo data", "A demo data folder keeps its demo passphrase."
+            )
         return
     dialog = ChangePassphraseDialog(
-        session.worker.name, lambda old, new, again: change_passphrase(
-            session, old, new, again), window.runner, window)  # fmt: skip
+        session.worker.name,
+        lambda old, new, again: change_passphrase(session, old, new, again),
+        window.runner,
+        window,
+    )
     if dialog.exec() == QDialog.DialogCode.Accepted:
-        window.statusBar().showMessage("The passphrase is changed: unlock with the new one "
-                                       "from now on.", 10000)  # fmt: skip
+        window.statusBar().showMessage(
+            "The passphrase is changed: unlock with the new one from now on.", 10000
+        )
 
 
 def edit_idle_lock(window: MainWindow) -> None:
@@ -117,9 +124,7 @@ def edit_idle_lock(window: MainWindow) -> None:
     def failed(error: BaseException) -> None:
         QMessageBox.warning(window, "Not saved", user_message(error))
 
-    window.runner.run(
-        lambda: session.set_setting("idle_lock_minutes", str(minutes)), saved, failed
-    )
+    window.runner.run(lambda: session.set_setting("idle_lock_minutes", str(minutes)), saved, failed)
 
 
 def edit_central_export(window: MainWindow) -> None:
@@ -129,8 +134,12 @@ def edit_central_export(window: MainWindow) -> None:
 
     assert window.workspace.sync is not None
     back_to = QApplication.focusWidget() or window.workspace
-    run_dialog(ExportDialog(window.workspace.sync.service, window.runner,
-                            window.session.worker.role, window), back_to)  # fmt: skip
+    run_dialog(
+        ExportDialog(
+            window.workspace.sync.service, window.runner, window.session.worker.role, window
+        ),
+        back_to,
+    )
 
 
 def settle_conflicts(window: MainWindow) -> None:

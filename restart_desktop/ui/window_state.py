@@ -37,9 +37,7 @@ class WindowState:
     def restore(self, window: QWidget) -> None:
         """The remembered geometry when it still fits a screen; a first-start size otherwise."""
         saved = self._settings().value("window/geometry")
-        if isinstance(saved, QByteArray) and not saved.isEmpty() and window.restoreGeometry(
-            saved
-        ):
+        if isinstance(saved, QByteArray) and not saved.isEmpty() and window.restoreGeometry(saved):
             screen = window.screen() or QApplication.primaryScreen()
             if screen is None or screen.availableGeometry().intersects(window.geometry()):
                 return
@@ -50,8 +48,10 @@ class WindowState:
         available = screen.availableGeometry()
         size = first_size(available)
         window.resize(size)
-        window.move(available.x() + (available.width() - size.width()) // 2,
-                    available.y() + max(0, (available.height() - size.height()) // 2 - 16))
+        window.move(
+            available.x() + (available.width() - size.width()) // 2,
+            available.y() + max(0, (available.height() - size.height()) // 2 - 16),
+        )
 
     def save(self, window: QWidget, view: str) -> None:
         if not self._paths.root.is_dir():

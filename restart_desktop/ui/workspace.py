@@ -90,9 +90,9 @@ class Workspace(QWidget):
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)
         self.today = TodayView(self.release, runner)
-        self.my_actions = MyActionsView(self.notes, runner, self.referral_service,
-                                        self.review_service,
-                                        FollowUpService(session))  # fmt: skip
+        self.my_actions = MyActionsView(
+            self.notes, runner, self.referral_service, self.review_service, FollowUpService(session)
+        )
         self.my_actions.notices_counted.connect(self.notices_counted)
         self.review: ReviewView | None = None
         self.figures: FiguresView | None = None
@@ -106,9 +106,7 @@ class Workspace(QWidget):
             self.review.case_requested.connect(self.open_contacts)
             self.figures = FiguresView(FiguresService(session), runner)
         self.referrals = ReferralsView(self.referral_service, runner, session.reference)
-        self.barriers = BarriersView(
-            self.outcome_service, self.service, runner, session.reference
-        )
+        self.barriers = BarriersView(self.outcome_service, self.service, runner, session.reference)
         self.search = NoteSearchView(self.notes, runner)
         self.intake_service = IntakeService(session)
         self.intake = IntakeView(self.intake_service, runner, session.reference)
@@ -127,18 +125,21 @@ class Workspace(QWidget):
         self.tabs.setAccessibleName(
             "Caseload, today, actions, referrals, barriers, search and open case files"
         )
-        pages: list[tuple[QWidget, str]] = [
-            (self.caseload, "Caseload"),
-            (self.today, "Today"),
-            (self.my_actions, "My actions"),
-            (self.referrals, "Referrals"),
-            (self.barriers, "Barriers"),
-            (self.search, "Search notes"),
-        ] if self.case_work else [(self.caseload, "Caseload")]
+        pages: list[tuple[QWidget, str]] = (
+            [
+                (self.caseload, "Caseload"),
+                (self.today, "Today"),
+                (self.my_actions, "My actions"),
+                (self.referrals, "Referrals"),
+                (self.barriers, "Barriers"),
+                (self.search, "Search notes"),
+            ]
+            if self.case_work
+            else [(self.caseload, "Caseload")]
+        )
         pages.append((self.intake, "Intake"))
         if not self.case_work:  # kept (the window refers to them) but never shown
-            for hidden in (self.today, self.my_actions, self.referrals, self.barriers,
-                           self.search):  # fmt: skip
+            for hidden in (self.today, self.my_actions, self.referrals, self.barriers, self.search):
                 hidden.setParent(self)
                 hidden.hide()
         if self.review is not None and self.figures is not None:
@@ -173,34 +174,77 @@ class Workspace(QWidget):
         a tab not shown: when it is next shown, which is also its first load)."""
         notices, people = self.notices, frozenset({"people"})
         day = frozenset({DAY_CHANGED})  # "due out in 3 days", "overdue", "chase now" move on
-        follow(notices, self.caseload, CASE_KINDS | {"follow_up_actions", "referrals"} | day,
-               self.caseload.refresh)  # fmt: skip
-        follow(notices, self.today, CASE_KINDS | PLAN_KINDS | REFERRAL_KINDS | day,
-               self.today.refresh, first_show=True)  # fmt: skip
-        follow(notices, self.my_actions, NOTE_KINDS | REFERRAL_KINDS | people | day,
-               self.my_actions.refresh, first_show=True)  # fmt: skip
-        follow(notices, self.referrals, REFERRAL_KINDS | people | day, self.referrals.refresh,
-               first_show=True)  # fmt: skip
-        follow(notices, self.barriers, BARRIER_KINDS | people, self.barriers.refresh,
-               first_show=True)  # fmt: skip
+        follow(
+            notices,
+            self.caseload,
+            CASE_KINDS | {"follow_up_actions", "referrals"} | day,
+            self.caseload.refresh,
+        )
+        follow(
+            notices,
+            self.today,
+            CASE_KINDS | PLAN_KINDS | REFERRAL_KINDS | day,
+            self.today.refresh,
+            first_show=True,
+        )
+        follow(
+            notices,
+            self.my_actions,
+            NOTE_KINDS | REFERRAL_KINDS | people | day,
+            self.my_actions.refresh,
+            first_show=True,
+        )
+        follow(
+            notices,
+            self.referrals,
+            REFERRAL_KINDS | people | day,
+            self.referrals.refresh,
+            first_show=True,
+        )
+        follow(
+            notices, self.barriers, BARRIER_KINDS | people, self.barriers.refresh, first_show=True
+        )
         search = self.search
-        follow(notices, search, {"contact_notes", "addenda", "people"},
-               lambda: search.search_now() if search.model.rowCount() else None)  # fmt: skip
-        follow(notices, self.intake, {"people", "intake_records", "intake_decisions"},
-               self.intake.refresh, first_show=True)  # fmt: skip
+        follow(
+            notices,
+            search,
+            {"contact_notes", "addenda", "people"},
+            lambda: search.search_now() if search.model.rowCount() else None,
+        )
+        follow(
+            notices,
+            self.intake,
+            {"people", "intake_records", "intake_decisions"},
+            self.intake.refresh,
+            first_show=True,
+        )
         if not self.case_work:
             return
         if self.after_support is not None:
-            follow(notices, self.after_support, {"people", "onward_handovers"},
-                   self.after_support.refresh, first_show=True)  # fmt: skip
+            follow(
+                notices,
+                self.after_support,
+                {"people", "onward_handovers"},
+                self.after_support.refresh,
+                first_show=True,
+            )
         follow(notices, self, {"reviews", "contact_notes", "addenda"}, self.count_notices)
         if self.review is not None:
-            follow(notices, self.review, NOTE_KINDS | PLAN_KINDS | REFERRAL_KINDS | people,
-                   self.review.refresh, first_show=True)  # fmt: skip
+            follow(
+                notices,
+                self.review,
+                NOTE_KINDS | PLAN_KINDS | REFERRAL_KINDS | people,
+                self.review.refresh,
+                first_show=True,
+            )
         if self.figures is not None:
             figures = self.figures  # loaded on its first visit (``_on_tab_changed``)
-            follow(notices, figures, RECORD_KINDS,
-                   lambda: figures.refresh() if figures.model.rowCount() else None)  # fmt: skip
+            follow(
+                notices,
+                figures,
+                RECORD_KINDS,
+                lambda: figures.refresh() if figures.model.rowCount() else None,
+            )
         if self.audit is not None:
             follow(notices, self.audit, AUDIT_KINDS, self.audit.refresh, first_show=True)
 
@@ -237,8 +281,10 @@ class Workspace(QWidget):
     def show_main_view(self, name: str) -> bool:
         for index in range(self.tabs.count()):
             widget = self.tabs.widget(index)
-            if widget is not None and not isinstance(widget, CaseFileView) and (
-                self.tabs.tabText(index) == name
+            if (
+                widget is not None
+                and not isinstance(widget, CaseFileView)
+                and (self.tabs.tabText(index) == name)
             ):
                 self.tabs.setCurrentIndex(index)
                 _focus(widget)
@@ -262,9 +308,16 @@ class Workspace(QWidget):
                 self.tabs.setCurrentWidget(view)
                 return view
         view = CaseFileView(
-            self.service, self.runner, self.session.reference, self.workers, case_id,
-            notes=self.notes, release=self.release, referrals=self.referral_service,
-            outcomes=self.outcome_service, notices=self.notices,
+            self.service,
+            self.runner,
+            self.session.reference,
+            self.workers,
+            case_id,
+            notes=self.notes,
+            release=self.release,
+            referrals=self.referral_service,
+            outcomes=self.outcome_service,
+            notices=self.notices,
         )
         self._add_case_view(view, "Loading…")
         return view
@@ -363,8 +416,9 @@ class Workspace(QWidget):
             self.show_audit(case_id, name)
             return
         back_to = QApplication.focusWidget() or self
-        run_dialog(CaseAuditDialog(self.audit_service, self.runner, case_id, name,
-                                   self.window()), back_to)  # fmt: skip
+        run_dialog(
+            CaseAuditDialog(self.audit_service, self.runner, case_id, name, self.window()), back_to
+        )
 
     def export_subject(self, case_id: str) -> SubjectAccessDialog:
         """A case file's "Subject access export…": the review and write dialog, gathering
@@ -394,14 +448,18 @@ class Workspace(QWidget):
     def onward_summary(self) -> None:
         """Ctrl+Shift+O: the onward handover summary for the current case file's person."""
         current = self.tabs.currentWidget()
-        case_id = current.case_id if isinstance(current, CaseFileView) else (
-            self.caseload.selected_case_id() if current is self.caseload else None)
+        case_id = (
+            current.case_id
+            if isinstance(current, CaseFileView)
+            else (self.caseload.selected_case_id() if current is self.caseload else None)
+        )
         if not case_id or not self.case_work:
             self.message.emit("Open a case file first: the summary is about its person.")
             return
         self.onward_dialog = OnwardDialog(self.onward, self.runner, case_id, self)
         self.onward_dialog.accepted.connect(
-            lambda: self.message.emit("Onward handover summary saved and recorded."))
+            lambda: self.message.emit("Onward handover summary saved and recorded.")
+        )
         self.onward_dialog.open()
 
     def show_intake(self) -> None:
@@ -413,9 +471,13 @@ class Workspace(QWidget):
         if self.intake_dialog is not None and self.intake_dialog.isVisible():
             self.intake_dialog.activateWindow()
             return
-        self.intake_dialog = IntakeDialog(self.intake_service, self.runner,
-                                          self.session.reference, self.session.clock.today(),
-                                          self)  # fmt: skip
+        self.intake_dialog = IntakeDialog(
+            self.intake_service,
+            self.runner,
+            self.session.reference,
+            self.session.clock.today(),
+            self,
+        )
         self.intake_dialog.accepted.connect(self._on_intake_saved)
         self.intake_dialog.open()
 

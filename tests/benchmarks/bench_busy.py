@@ -35,8 +35,10 @@ SAVE_EVERY_MS = 200
 def _figures(name: str, seconds: list[float]) -> str:
     if not seconds:
         return f"{name}: none"
-    return (f"{name}: {len(seconds)} saves, median {statistics.median(seconds) * 1000:.0f} ms, "
-            f"max {max(seconds) * 1000:.0f} ms")  # fmt: skip
+    return (
+        f"{name}: {len(seconds)} saves, median {statistics.median(seconds) * 1000:.0f} ms, "
+        f"max {max(seconds) * 1000:.0f} ms"
+    )
 
 
 def _time_turns() -> list[tuple[bool, float, str]]:
@@ -58,8 +60,11 @@ def _time_turns() -> list[tuple[bool, float, str]]:
                 yield
             finally:
                 seconds = time.perf_counter() - began
-                ours = [frame.name for frame in traceback.extract_stack()
-                        if "restart_desktop" in frame.filename and frame.name != "write"]
+                ours = [
+                    frame.name
+                    for frame in traceback.extract_stack()
+                    if "restart_desktop" in frame.filename and frame.name != "write"
+                ]
                 where = " < ".join(reversed(ours[-2:]))
                 kind = writer.in_background() if background is None else background
                 holds.append((kind, seconds, f"{threading.current_thread().name}: {where}"))
@@ -99,9 +104,14 @@ def measure(data_dir: Path) -> None:
 
     # --- the team: the demo laptop publishes its whole history ---------------------------
     code = load_reference_data().organisations[0].code
-    supervisor = enrol(DataPaths(tmp / "supervisor"), name="Supervisor (fictional)",
-                       organisation_code=code, role=Role.SUPERVISOR,
-                       passphrase=DEMO_PASSPHRASE, kdf=FAST_KDF)  # fmt: skip
+    supervisor = enrol(
+        DataPaths(tmp / "supervisor"),
+        name="Supervisor (fictional)",
+        organisation_code=code,
+        role=Role.SUPERVISOR,
+        passphrase=DEMO_PASSPHRASE,
+        kdf=FAST_KDF,
+    )
     export = tmp / "export"
     export.mkdir()
     SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
@@ -116,11 +126,16 @@ def measure(data_dir: Path) -> None:
     started = time.perf_counter()
     SyncService(demo).sync_now()
     bundles = len(list((export / "devices").rglob("*-*.age")))
-    print(f"Demo laptop: {people:,} people, {changes:,} changes, published as {bundles} "
-          f"bundles in {time.perf_counter() - started:.1f} s")
+    print(
+        f"Demo laptop: {people:,} people, {changes:,} changes, published as {bundles} "
+        f"bundles in {time.perf_counter() - started:.1f} s"
+    )
     demo.close()
-    case_id = CaseService(supervisor).create_case(
-        CaseFields(given_name="Testy", family_name="Benchson")).case_id  # fmt: skip
+    case_id = (
+        CaseService(supervisor)
+        .create_case(CaseFields(given_name="Testy", family_name="Benchson"))
+        .case_id
+    )
     supervisor.close()
 
     # --- the window takes it all in while the supervisor saves --------------------------
@@ -141,7 +156,8 @@ def measure(data_dir: Path) -> None:
                 frame = sys._current_frames().get(thread.ident or 0)
                 if thread is not threading.main_thread() and frame is not None:
                     where += f" | {thread.name}: " + " < ".join(
-                        f.name for f in reversed(traceback.extract_stack(frame)[-4:]))
+                        f.name for f in reversed(traceback.extract_stack(frame)[-4:])
+                    )
             stalls.append(f"{gap} ms{where}")
 
     stall_timer = QTimer()
@@ -161,8 +177,9 @@ def measure(data_dir: Path) -> None:
             return
         state["saving"] = True
         state["n"] += 1
-        values = CaseFields(given_name="Testy", family_name="Benchson",
-                            preferred_name=f"Bench {state['n']}")  # fmt: skip
+        values = CaseFields(
+            given_name="Testy", family_name="Benchson", preferred_name=f"Bench {state['n']}"
+        )
         clicked = time.perf_counter()
 
         def work() -> float:
@@ -209,9 +226,12 @@ def measure(data_dir: Path) -> None:
             print(f"  {count} saves failed: {message}")
         background = sorted((hold for hold in holds if hold[0]), key=lambda hold: -hold[1])
         if background:
-            print(f"  background transactions: {len(background)}, longest "
-                  + ", ".join(f"{seconds * 1000:.0f} ms ({where})"
-                              for _, seconds, where in background[:3]))  # fmt: skip
+            print(
+                f"  background transactions: {len(background)}, longest "
+                + ", ".join(
+                    f"{seconds * 1000:.0f} ms ({where})" for _, seconds, where in background[:3]
+                )
+            )
         holds.clear()
         print(f"  longest GUI-thread stall meanwhile: {longest[0]} ms (target < 50 ms)")
         report(f"{what}: longest GUI stall", longest[0], "ms", below=50)
@@ -222,8 +242,9 @@ def measure(data_dir: Path) -> None:
         stalls.clear()
 
     # Unlocking started a sync: the whole export comes in.
-    measure_while("The window took in the whole export",
-                  lambda: window.sync_label.text().startswith("Synced"))
+    measure_while(
+        "The window took in the whole export", lambda: window.sync_label.text().startswith("Synced")
+    )
     print(f"  status bar: {window.sync_label.text()}")
     measure_while("Saves with nothing else running", lambda: len(in_thread) >= 10)
 

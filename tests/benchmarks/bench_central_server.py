@@ -74,8 +74,14 @@ def measure(data_dir: Path) -> None:
 
         def new_laptop(name: str, role: Role) -> tuple[AppSession, bytes]:
             paths = DataPaths(tmp / name)
-            session = enrol(paths, name=f"{name} (fictional)", organisation_code=code,
-                            role=role, passphrase=PASSPHRASE, kdf=FAST_KDF)  # fmt: skip
+            session = enrol(
+                paths,
+                name=f"{name} (fictional)",
+                organisation_code=code,
+                role=role,
+                passphrase=PASSPHRASE,
+                kdf=FAST_KDF,
+            )
             return session, open_key(paths, PASSPHRASE)
 
         def timed(action: object) -> float:
@@ -84,8 +90,9 @@ def measure(data_dir: Path) -> None:
             return time.perf_counter() - started
 
         supervisor, supervisor_key = new_laptop("supervisor", Role.SUPERVISOR)
-        SyncService(supervisor).create_team(f"{server} user={SUPERUSER}",
-                                            DeviceKeys.generate().age_recipient)  # fmt: skip
+        SyncService(supervisor).create_team(
+            f"{server} user={SUPERUSER}", DeviceKeys.generate().age_recipient
+        )
         demo = unlock(DataPaths(data_dir), DEMO_PASSPHRASE)
         SyncService(demo).request_to_join(server)
         laptops = []
@@ -104,12 +111,16 @@ def measure(data_dir: Path) -> None:
         print(f"Team: {people:,} people, {notes:,} notes; {LAPTOPS} worker laptops", flush=True)
         export_s = timed(lambda: SyncService(demo).sync_now())
         with psycopg.connect(cluster.conninfo(dbname, SUPERUSER)) as conn:
-            row = conn.execute("SELECT count(*), sum(octet_length(ciphertext)) FROM "
-                               "restart.bundles").fetchone()  # fmt: skip
+            row = conn.execute(
+                "SELECT count(*), sum(octet_length(ciphertext)) FROM restart.bundles"
+            ).fetchone()
             assert row is not None
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
-        print(f"Demo laptop's first full export to the server: {export_s:.1f} s, "
-              f"{row[0]} bundles, {int(row[1]) / 1e6:.1f} MB", flush=True)
+        print(
+            f"Demo laptop's first full export to the server: {export_s:.1f} s, "
+            f"{row[0]} bundles, {int(row[1]) / 1e6:.1f} MB",
+            flush=True,
+        )
         # A new supervisor laptop's first full sync: through a folder holding the same
         # export (moved there verbatim), then through the server.
         supervisor.close()
@@ -122,17 +133,22 @@ def measure(data_dir: Path) -> None:
         copy.close()
         supervisor = open_session(DataPaths(tmp / "supervisor"), supervisor_key)
         first_server_s = timed(lambda: SyncService(supervisor).sync_now())
-        print(f"First full sync of a new supervisor laptop: through the server "
-              f"{first_server_s:.1f} s, through a folder {first_folder_s:.1f} s "
-              f"({first_server_s / first_folder_s:.2f}x)", flush=True)
+        print(
+            f"First full sync of a new supervisor laptop: through the server "
+            f"{first_server_s:.1f} s, through a folder {first_folder_s:.1f} s "
+            f"({first_server_s / first_folder_s:.2f}x)",
+            flush=True,
+        )
 
         # Every laptop's first sync (20 at once), then one case shared with all of them.
         go, results = context.Event(), context.Queue()
 
         def at_once(which: list[tuple[str, bytes, str]]) -> tuple[list[float], float]:
             go.clear()
-            children = [context.Process(target=timed_sync, args=(root, key, go, results))
-                        for root, key, _worker in which]  # fmt: skip
+            children = [
+                context.Process(target=timed_sync, args=(root, key, go, results))
+                for root, key, _worker in which
+            ]
             for child in children:
                 child.start()
             time.sleep(1.0 + 0.1 * len(children))  # every laptop open and waiting
@@ -149,12 +165,18 @@ def measure(data_dir: Path) -> None:
             return times, _server_cpu(cluster.data) - cpu
 
         first, first_cpu = at_once(laptops)
-        print(f"{LAPTOPS} new worker laptops' first syncs at once: median "
-              f"{statistics.median(first):.1f} s, max {max(first):.1f} s; server CPU "
-              f"{first_cpu:.1f} s", flush=True)
+        print(
+            f"{LAPTOPS} new worker laptops' first syncs at once: median "
+            f"{statistics.median(first):.1f} s, max {max(first):.1f} s; server CPU "
+            f"{first_cpu:.1f} s",
+            flush=True,
+        )
         with demo.db.read() as s:
-            case = str(s.execute(select(Person.id).where(
-                Person.allocated_worker_id.is_not(None)).limit(1)).scalar_one())  # fmt: skip
+            case = str(
+                s.execute(
+                    select(Person.id).where(Person.allocated_worker_id.is_not(None)).limit(1)
+                ).scalar_one()
+            )
         SyncService(demo).sync_now()
         SyncService(supervisor).sync_now()
         for _root, _key, worker in laptops:
@@ -163,9 +185,14 @@ def measure(data_dir: Path) -> None:
         at_once(laptops)  # the case and its history arrive
 
         def one_note() -> int:
-            NoteService(demo).finalise(DraftFields(
-                person_id=case, contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
-                text="Fictional benchmark contact"), confirmed=True)  # fmt: skip
+            NoteService(demo).finalise(
+                DraftFields(
+                    person_id=case,
+                    contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+                    text="Fictional benchmark contact",
+                ),
+                confirmed=True,
+            )
             return SyncService(demo).sync_now().published
 
         alone, together, cpus = [], [], []
@@ -182,23 +209,35 @@ def measure(data_dir: Path) -> None:
             size = conn.execute("SELECT pg_database_size(current_database())").fetchone()
             assert size is not None
         with demo.db.read() as s:
-            sent = s.execute(select(func.count()).select_from(ContactNote).where(
-                ContactNote.person_id == case)).scalar_one()  # fmt: skip
+            sent = s.execute(
+                select(func.count()).select_from(ContactNote).where(ContactNote.person_id == case)
+            ).scalar_one()
         held = []
         for root, key, _worker in laptops:
             laptop = open_session(DataPaths(Path(root)), key)
             with laptop.db.read() as s:
-                held.append(s.execute(select(func.count()).select_from(ContactNote).where(
-                    ContactNote.person_id == case)).scalar_one())  # fmt: skip
+                held.append(
+                    s.execute(
+                        select(func.count())
+                        .select_from(ContactNote)
+                        .where(ContactNote.person_id == case)
+                    ).scalar_one()
+                )
             laptop.close()
-        print(f"The shared case's notes: {sent} on the demo laptop; on the {LAPTOPS} laptops "
-              f"{min(held)} to {max(held)}")
-        print(f"One new note received, one laptop alone: median "
-              f"{statistics.median(alone) * 1000:.0f} ms (of {len(alone)})")
-        print(f"One new note received by {LAPTOPS} laptops syncing at once: median "
-              f"{statistics.median(together) * 1000:.0f} ms, max {max(together) * 1000:.0f} ms "
-              f"(of {len(together)}); server CPU per round {statistics.median(cpus):.2f} s; "
-              f"database {int(size[0]) / 1e6:.0f} MB")
+        print(
+            f"The shared case's notes: {sent} on the demo laptop; on the {LAPTOPS} laptops "
+            f"{min(held)} to {max(held)}"
+        )
+        print(
+            f"One new note received, one laptop alone: median "
+            f"{statistics.median(alone) * 1000:.0f} ms (of {len(alone)})"
+        )
+        print(
+            f"One new note received by {LAPTOPS} laptops syncing at once: median "
+            f"{statistics.median(together) * 1000:.0f} ms, max {max(together) * 1000:.0f} ms "
+            f"(of {len(together)}); server CPU per round {statistics.median(cpus):.2f} s; "
+            f"database {int(size[0]) / 1e6:.0f} MB"
+        )
 
         supervisor.close()
         demo.close()

@@ -183,9 +183,7 @@ def main() -> int:
             print(f"  seeded in {seeding:.1f} s")
 
         bare = _median_start([sys.executable, "-c", BARE_WINDOW], env)
-        app = _median_start(
-            [sys.executable, "-m", "restart_desktop", "--quit-after-shown"], env
-        )
+        app = _median_start([sys.executable, "-m", "restart_desktop", "--quit-after-shown"], env)
         out = subprocess.run(
             [sys.executable, __file__, "--inner", str(data_dir)],
             env=env,
@@ -199,16 +197,34 @@ def main() -> int:
     p90 = keys[int(len(keys) * 0.9) - 1]
     unlock_ms = (figures["unlock_s"] - figures["kdf_s"]) * 1000
     median_key_ms = statistics.median(keys) * 1000
-    report("cold start to the unlock window (median of 7)", app, "s", floor=bare, ratio=1.3,
-           note="floor: a bare PySide6 window process")
-    report("unlock to caseload shown, minus the key derivation", unlock_ms, "ms", below=200,
-           note=f"key derivation {figures['kdf_s'] * 1000:.0f} ms, excluded")
+    report(
+        "cold start to the unlock window (median of 7)",
+        app,
+        "s",
+        floor=bare,
+        ratio=1.3,
+        note="floor: a bare PySide6 window process",
+    )
+    report(
+        "unlock to caseload shown, minus the key derivation",
+        unlock_ms,
+        "ms",
+        below=200,
+        note=f"key derivation {figures['kdf_s'] * 1000:.0f} ms, excluded",
+    )
     report("caseload filter keystroke to view updated, median", median_key_ms, "ms", below=30)
     report("caseload filter keystroke, 90th percentile", p90 * 1000, "ms")
-    report("peak memory (max RSS) with the caseload open", figures["peak_mib"], "MiB",
-           below=200, note="the key derivation included")
-    print(f"\nRESTART Desktop foundation benchmark ({figures['cases_visible']:,} cases match "
-          "the last filter typed)")
+    report(
+        "peak memory (max RSS) with the caseload open",
+        figures["peak_mib"],
+        "MiB",
+        below=200,
+        note="the key derivation included",
+    )
+    print(
+        f"\nRESTART Desktop foundation benchmark ({figures['cases_visible']:,} cases match "
+        "the last filter typed)"
+    )
     print(f"{'measure':44} {'figure':>12} {'floor':>12} {'target':>14}")
     print(
         f"{'cold start to unlock window (median of 7)':44} {app:>10.3f} s"
@@ -225,8 +241,10 @@ def main() -> int:
     )
     print(f"{'filter keystroke, 90th percentile':44} {p90 * 1000:>9.1f} ms")
     print(f"{'  keystrokes measured':44} {len(keys):>12}")
-    print(f"{'peak memory (max RSS), caseload open':44} {figures['peak_mib']:>8.1f} MiB"
-          f" {'':>12} {'< 200 MiB':>14}")
+    print(
+        f"{'peak memory (max RSS), caseload open':44} {figures['peak_mib']:>8.1f} MiB"
+        f" {'':>12} {'< 200 MiB':>14}"
+    )
     print(f"{'resident memory with the caseload open':44} {figures['resident_mib']:>8.1f} MiB")
     print("(floor for the unlock: the Argon2id key derivation, which is excluded;")
     print(" the peak includes Argon2id's 64 MiB working memory, freed once the key is derived)")

@@ -31,8 +31,6 @@ TIMELINE_NOTES = 500
 TIMELINE_OPENS = 7
 
 
-
-
 def _sleep(seconds: float) -> None:
     """Wait with the event loop running (timers, queued results, painting)."""
     end = time.perf_counter() + seconds
@@ -54,7 +52,8 @@ def measure(data_dir: Path) -> None:
     assert isinstance(window, MainWindow)
     workspace = window.workspace
     session = window.session
-    assert workspace is not None and session is not None
+    assert workspace is not None
+    assert session is not None
     with session.db.read() as s:
         from sqlalchemy import func, select
 
@@ -148,15 +147,28 @@ def measure(data_dir: Path) -> None:
     ticker.stop()
     window.shutdown()
 
-    print(f"\nRESTART Desktop contact-notes benchmark, {total_notes:,} notes; searched "
-          f"{SEARCHES} rare place names and a common word, found {statistics.median(found)} "
-          "(median)")  # fmt: skip
-    report("search service (median)", median_ms(service), "ms", floor=median_ms(same_sql),
-           ratio=1.5, note="floor: its very SQL on a cursor of the same connection")
+    print(
+        f"\nRESTART Desktop contact-notes benchmark, {total_notes:,} notes; searched "
+        f"{SEARCHES} rare place names and a common word, found {statistics.median(found)} "
+        "(median)"
+    )
+    report(
+        "search service (median)",
+        median_ms(service),
+        "ms",
+        floor=median_ms(same_sql),
+        ratio=1.5,
+        note="floor: its very SQL on a cursor of the same connection",
+    )
     report("search to results shown (median)", median_ms(shown), "ms", below=30)
     report(f"timeline of {timeline_size} entries (median)", median_ms(opens), "ms", below=150)
-    report("longest GUI stall while typing + autosave", max(gaps) * 1000, "ms", below=16,
-           note=f"{saves[0]} autosaves of a 100,000-character note")
+    report(
+        "longest GUI stall while typing + autosave",
+        max(gaps) * 1000,
+        "ms",
+        below=16,
+        note=f"{saves[0]} autosaves of a 100,000-character note",
+    )
 
 
 if __name__ == "__main__":

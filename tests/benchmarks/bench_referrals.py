@@ -33,17 +33,22 @@ def measure(data_dir: Path) -> None:
     window = open_window(data_dir)
     assert isinstance(window, MainWindow)
     workspace, session = window.workspace, window.session
-    assert workspace is not None and session is not None
+    assert workspace is not None
+    assert session is not None
     with session.db.read() as s:
         referrals = int(s.execute(select(func.count()).select_from(Referral)).scalar_one())
         events = int(s.execute(select(func.count()).select_from(ReferralEvent)).scalar_one())
     print(f"{referrals:,} referrals, {events:,} status changes and chases")
     service = workspace.referral_service
     for label, call in (
-        ("open referrals across the caseload, first page",
-         lambda: service.across_caseload_page(ReferralQuery(), 0, PAGE_SIZE).views),
-        ("open referrals across the caseload, all",
-         lambda: service.across_caseload(ReferralQuery())),
+        (
+            "open referrals across the caseload, first page",
+            lambda: service.across_caseload_page(ReferralQuery(), 0, PAGE_SIZE).views,
+        ),
+        (
+            "open referrals across the caseload, all",
+            lambda: service.across_caseload(ReferralQuery()),
+        ),
         ("counts by status", lambda: service.counts(ReferralQuery())),
         ("my referrals to chase", service.to_chase),
     ):

@@ -27,10 +27,6 @@ from tests.benchmarks.common import median_ms, ms, open_window, report, run, wai
 REPEATS = 9
 
 
-
-
-
-
 def measure(data_dir: Path) -> None:
     from PySide6.QtCore import Qt, QTimer
     from PySide6.QtTest import QTest
@@ -45,7 +41,8 @@ def measure(data_dir: Path) -> None:
     window = open_window(data_dir)
     assert isinstance(window, MainWindow)
     workspace, session = window.workspace, window.session
-    assert workspace is not None and session is not None
+    assert workspace is not None
+    assert session is not None
     with session.db.read() as s:
         people = int(s.execute(select(func.count()).select_from(Person)).scalar_one())
         plans = int(s.execute(select(func.count()).select_from(ReleasePlan)).scalar_one())
@@ -85,7 +82,8 @@ def measure(data_dir: Path) -> None:
         started = time.perf_counter()
         QTest.keyClick(today.list, Qt.Key.Key_Return)
         view = workspace.tabs.currentWidget()
-        assert isinstance(view, CaseFileView) and view.release_panel is not None
+        assert isinstance(view, CaseFileView)
+        assert view.release_panel is not None
         panel = view.release_panel
         wait(lambda p=panel: p.plan is not None and p.model.rowCount() > 0)  # type: ignore[misc]
         app.processEvents()
@@ -96,9 +94,11 @@ def measure(data_dir: Path) -> None:
             started = time.perf_counter()
             QTest.keyClick(panel.table, Qt.Key.Key_Space)
             wait(
-                lambda p=panel, c=code: p.plan is not None  # type: ignore[misc]
-                and p.plan.item(c) is not None
-                and p.plan.item(c).state.value == "done"
+                lambda p=panel, c=code: (
+                    p.plan is not None  # type: ignore[misc]
+                    and p.plan.item(c) is not None
+                    and p.plan.item(c).state.value == "done"
+                )
             )
             app.processEvents()
             tick_times.append(time.perf_counter() - started)
@@ -123,7 +123,8 @@ def measure(data_dir: Path) -> None:
         timer.setInterval(2)
         timer.timeout.connect(tick)
         view = workspace.tabs.currentWidget()
-        assert isinstance(view, CaseFileView) and view.release_panel is not None
+        assert isinstance(view, CaseFileView)
+        assert view.release_panel is not None
         panel = view.release_panel
         timer.start()
         last[0] = time.perf_counter()
@@ -140,7 +141,6 @@ def measure(data_dir: Path) -> None:
             f"{max(gaps) * 1000:.0f} ms"
         )
     window.shutdown()
-
 
 
 if __name__ == "__main__":

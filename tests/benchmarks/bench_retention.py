@@ -36,8 +36,11 @@ def measure(data_dir: Path) -> None:
     with session.db.read() as s:
         people = int(s.execute(select(func.count()).select_from(Person)).scalar_one())
         notes = int(s.execute(select(func.count()).select_from(ContactNote)).scalar_one())
-        closed = int(s.execute(select(func.count()).select_from(Person).where(
-            Person.status == "closed")).scalar_one())  # fmt: skip
+        closed = int(
+            s.execute(
+                select(func.count()).select_from(Person).where(Person.status == "closed")
+            ).scalar_one()
+        )
         with_history = s.scalars(select(FieldChange.person_id).limit(1)).first()
     size = paths.database.stat().st_size / 2**20
     print(f"{people:,} people ({closed:,} closed), {notes:,} contact notes, {size:,.0f} MiB")
@@ -72,16 +75,23 @@ def measure(data_dir: Path) -> None:
     vacuum = time.perf_counter() - started
     report("erase one case: rows and search index", rows * 1000, "ms")
     report("erase one case: VACUUM and log", vacuum, "s")
-    print(f"Erase one case: rows and search index {rows * 1000:.0f} ms; VACUUM and log "
-          f"{vacuum:.1f} s")
+    print(
+        f"Erase one case: rows and search index {rows * 1000:.0f} ms; VACUUM and log {vacuum:.1f} s"
+    )
 
     started = time.perf_counter()
     result = service.run()
-    report("erase every case due seven years on", time.perf_counter() - started, "s",
-           note=f"{result.erased:,} cases, then VACUUM")
-    print(f"Erase every case due seven years on ({result.erased:,} cases, then VACUUM): "
-          f"{time.perf_counter() - started:.1f} s; file now "
-          f"{paths.database.stat().st_size / 2**20:,.0f} MiB")
+    report(
+        "erase every case due seven years on",
+        time.perf_counter() - started,
+        "s",
+        note=f"{result.erased:,} cases, then VACUUM",
+    )
+    print(
+        f"Erase every case due seven years on ({result.erased:,} cases, then VACUUM): "
+        f"{time.perf_counter() - started:.1f} s; file now "
+        f"{paths.database.stat().st_size / 2**20:,.0f} MiB"
+    )
     session.close()
 
 

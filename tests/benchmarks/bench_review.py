@@ -38,7 +38,9 @@ def measure(data_dir: Path) -> None:
     window = open_window(data_dir)
     assert isinstance(window, MainWindow)
     workspace, session = window.workspace, window.session
-    assert workspace is not None and session is not None and workspace.review is not None
+    assert workspace is not None
+    assert session is not None
+    assert workspace.review is not None
     with session.db.read() as s:
         notes = int(s.execute(select(func.count()).select_from(ContactNote)).scalar_one())
         reviews = int(s.execute(select(func.count()).select_from(Review)).scalar_one())
@@ -50,20 +52,21 @@ def measure(data_dir: Path) -> None:
     for label, call in (
         ("review queue, first page of 500", lambda: review.queue(ReviewFilter(), 0, 500)),
         ("review queue, count", lambda: review.count(ReviewFilter())),
-        ("review queue, one worker's notes", lambda: review.queue(ReviewFilter(
-            worker_id=session.worker.id), 0, 500)),
+        (
+            "review queue, one worker's notes",
+            lambda: review.queue(ReviewFilter(worker_id=session.worker.id), 0, 500),
+        ),
         ("comments and returns for the signed-in worker", review.notices),
         ("figures for a quarter, programme", lambda: figures.figures(quarter)),
         ("figures for a quarter, by worker", lambda: figures.figures(quarter, "worker")),
-    ):  # fmt: skip
+    ):
         times = []
         for _ in range(REPEATS):
             started = time.perf_counter()
             call()
             times.append(time.perf_counter() - started)
         print(f"Service, {label}: {ms(times)}")
-        report(label, median_ms(times), "ms",
-               below=500 if label.startswith("figures") else None)
+        report(label, median_ms(times), "ms", below=500 if label.startswith("figures") else None)
     first = review.queue(ReviewFilter(), 0, 1)[0]
     times = []
     for _ in range(REPEATS):

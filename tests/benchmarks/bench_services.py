@@ -50,8 +50,13 @@ def measure(data_dir: Path) -> None:
     session = open_session(paths, key)
     cases = CaseService(session)
     cases.caseload_page_and_count(CaseloadQuery(), 0, 100)
-    report("open the data and the first caseload page", (time.perf_counter() - started) * 1000,
-           "ms", below=150, note="migrations checked; the key derivation excluded")  # fmt: skip
+    report(
+        "open the data and the first caseload page",
+        (time.perf_counter() - started) * 1000,
+        "ms",
+        below=150,
+        note="migrations checked; the key derivation excluded",
+    )
     notes, release = NoteService(session), ReleaseService(session)
     typed = iter(KEYSTROKES * (REPEATS + 1))
     first = cases.caseload_page(CaseloadQuery(), 0, 1)[0].id
@@ -70,14 +75,26 @@ def measure(data_dir: Path) -> None:
     elapsed: list[float] = []
     _median_ms(same_sql_on_the_cursor)
     floor = statistics.median(elapsed[1:]) * 1000
-    report("caseload keystroke", _median_ms(lambda: cases.caseload_page_and_count(
-        CaseloadQuery(text=next(typed)), 0, 100)), "ms", below=30)  # fmt: skip
-    report("note search, a common word (about 20% of notes)",
-           _median_ms(lambda: notes.search("hostel")), "ms", floor=floor, ratio=1.5,
-           below=30)  # fmt: skip
+    report(
+        "caseload keystroke",
+        _median_ms(lambda: cases.caseload_page_and_count(CaseloadQuery(text=next(typed)), 0, 100)),
+        "ms",
+        below=30,
+    )
+    report(
+        "note search, a common word (about 20% of notes)",
+        _median_ms(lambda: notes.search("hostel")),
+        "ms",
+        floor=floor,
+        ratio=1.5,
+        below=30,
+    )
     report("Today", _median_ms(release.today), "ms", below=100)
-    report("open a case (details and timeline)",
-           _median_ms(lambda: (cases.get_case(first), notes.timeline(first))), "ms")
+    report(
+        "open a case (details and timeline)",
+        _median_ms(lambda: (cases.get_case(first), notes.timeline(first))),
+        "ms",
+    )
     session.close()
 
 

@@ -40,8 +40,11 @@ def floor_encoding(session: object) -> tuple[int, float]:
 
     assert isinstance(session, AppSession)
     with session.db.read() as s:
-        last = int(s.execute(select(func.max(Change.seq)).where(
-            Change.device_id == session.device_id)).scalar_one())  # fmt: skip
+        last = int(
+            s.execute(
+                select(func.max(Change.seq)).where(Change.device_id == session.device_id)
+            ).scalar_one()
+        )
         changes = changes_in(s, session.device_id, 1, last)
     recipients = [x25519.Identity.generate().to_public() for _ in range(3)]
     started = time.perf_counter()
@@ -76,8 +79,14 @@ def measure(data_dir: Path) -> None:
 
     def new_laptop(name: str, role: Role) -> AppSession:
         code = load_reference_data().organisations[0].code
-        return enrol(DataPaths(tmp / name), name=f"{name} (fictional)", organisation_code=code,
-                     role=role, passphrase=PASSPHRASE, kdf=FAST_KDF)
+        return enrol(
+            DataPaths(tmp / name),
+            name=f"{name} (fictional)",
+            organisation_code=code,
+            role=role,
+            passphrase=PASSPHRASE,
+            kdf=FAST_KDF,
+        )
 
     def team(export: Path, supervisor: AppSession, *members: AppSession) -> None:
         export.mkdir()
@@ -93,10 +102,14 @@ def measure(data_dir: Path) -> None:
         return time.perf_counter() - started
 
     def one_note(session: AppSession, person_id: str) -> None:
-        NoteService(session).finalise(DraftFields(
-            person_id=person_id, contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
-            text="Fictional benchmark contact",
-        ), confirmed=True)  # fmt: skip
+        NoteService(session).finalise(
+            DraftFields(
+                person_id=person_id,
+                contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+                text="Fictional benchmark contact",
+            ),
+            confirmed=True,
+        )
 
     # --- a first full export and its import --------------------------------------------
     supervisor = new_laptop("supervisor", Role.SUPERVISOR)
@@ -112,26 +125,40 @@ def measure(data_dir: Path) -> None:
     again_s = timed(lambda: holdings(demo))  # nothing written since: what a sync pays
     export_s = timed(lambda: SyncService(demo).sync_now())
     sent = sum(p.stat().st_size for p in (export / "devices").rglob("*-*.age"))
-    print(f"First full export: {export_s:.1f} s (target < 8 s), {sent / 1e6:.1f} MB encrypted "
-          f"({sent / 1e6 / export_s:.1f} MB/s, {changes / export_s:,.0f} changes/s); the digest "
-          f"from scratch {digest_s:.1f} s, kept up to date {again_s * 1000:.0f} ms")
+    print(
+        f"First full export: {export_s:.1f} s (target < 8 s), {sent / 1e6:.1f} MB encrypted "
+        f"({sent / 1e6 / export_s:.1f} MB/s, {changes / export_s:,.0f} changes/s); the digest "
+        f"from scratch {digest_s:.1f} s, kept up to date {again_s * 1000:.0f} ms"
+    )
     floor_bytes, floor_s = floor_encoding(demo)
-    print(f"  floor: orjson + zstd (level 3) + age of the same changes: {floor_bytes / 1e6:.1f} MB "
-          f"in {floor_s:.1f} s; the export is {sent / floor_bytes:.2f}x its bytes (target "
-          f"<= 1.3x) and {export_s / floor_s:.1f}x its time")
+    print(
+        f"  floor: orjson + zstd (level 3) + age of the same changes: {floor_bytes / 1e6:.1f} MB "
+        f"in {floor_s:.1f} s; the export is {sent / floor_bytes:.2f}x its bytes (target "
+        f"<= 1.3x) and {export_s / floor_s:.1f}x its time"
+    )
     report("first full export", export_s, "s", below=8)
-    report("first full export, bytes", sent / 1e6, "MB", floor=floor_bytes / 1e6, ratio=1.3,
-           note="floor: orjson + zstd (level 3) + age of the same changes")
+    report(
+        "first full export, bytes",
+        sent / 1e6,
+        "MB",
+        floor=floor_bytes / 1e6,
+        ratio=1.3,
+        note="floor: orjson + zstd (level 3) + age of the same changes",
+    )
     import_s = timed(lambda: SyncService(supervisor).sync_now())
     report("its import on the supervisor's laptop", import_s, "s", below=20)
-    print(f"Its import on the supervisor's laptop: {import_s:.1f} s (target < 20 s) "
-          f"({sent / 1e6 / import_s:.1f} MB/s, {changes / import_s:,.0f} changes/s)")
+    print(
+        f"Its import on the supervisor's laptop: {import_s:.1f} s (target < 20 s) "
+        f"({sent / 1e6 / import_s:.1f} MB/s, {changes / import_s:,.0f} changes/s)"
+    )
     recipients = [x25519.Identity.generate().to_public() for _ in range(3)]
     payload = os.urandom(sent)
     raw_s = timed(lambda: pyrage.encrypt(payload, recipients))
-    print(f"pyrage raw encryption of the same size, 3 recipients: {raw_s:.2f} s "
-          f"({sent / 1e6 / raw_s:.0f} MB/s): sync spends {raw_s / export_s:.0%} of its export "
-          "time encrypting")
+    print(
+        f"pyrage raw encryption of the same size, 3 recipients: {raw_s:.2f} s "
+        f"({sent / 1e6 / raw_s:.0f} MB/s): sync spends {raw_s / export_s:.0%} of its export "
+        "time encrypting"
+    )
 
     # --- one new note: a large team against an empty one --------------------------------
     with demo.db.read() as s:
@@ -139,36 +166,65 @@ def measure(data_dir: Path) -> None:
     large = []
     for _ in range(REPEATS):
         one_note(demo, person)
-        large.append(timed(lambda: SyncService(demo).sync_now())
-                     + timed(lambda: SyncService(supervisor).sync_now()))  # fmt: skip
+        large.append(
+            timed(lambda: SyncService(demo).sync_now())
+            + timed(lambda: SyncService(supervisor).sync_now())
+        )
     small_worker = new_laptop("small-worker", Role.WORKER)
     small_supervisor = new_laptop("small-supervisor", Role.SUPERVISOR)
     team(tmp / "small-export", small_supervisor, small_worker)
     from restart_desktop.app.cases import CaseFields, CaseService
 
-    small_person = CaseService(small_worker).create_case(
-        CaseFields(given_name="Testy", family_name="Benchson")).case_id  # fmt: skip
+    small_person = (
+        CaseService(small_worker)
+        .create_case(CaseFields(given_name="Testy", family_name="Benchson"))
+        .case_id
+    )
     for session in (small_worker, small_supervisor):
         SyncService(session).sync_now()
     small = []
     for _ in range(REPEATS):
         one_note(small_worker, small_person)
-        small.append(timed(lambda: SyncService(small_worker).sync_now())
-                     + timed(lambda: SyncService(small_supervisor).sync_now()))  # fmt: skip
+        small.append(
+            timed(lambda: SyncService(small_worker).sync_now())
+            + timed(lambda: SyncService(small_supervisor).sync_now())
+        )
     large_ms, small_ms = statistics.median(large) * 1000, statistics.median(small) * 1000
-    report("one new note, sent and received", large_ms, "ms", floor=small_ms, ratio=1.2,
-           note="floor: the same on an empty team")
-    print(f"One new note, sent and received: {large_ms:.0f} ms with {notes:,} notes held, "
-          f"{small_ms:.0f} ms on an empty team: ratio {large_ms / small_ms:.2f} (target <= 1.2)")
+    report(
+        "one new note, sent and received",
+        large_ms,
+        "ms",
+        floor=small_ms,
+        ratio=1.2,
+        note="floor: the same on an empty team",
+    )
+    print(
+        f"One new note, sent and received: {large_ms:.0f} ms with {notes:,} notes held, "
+        f"{small_ms:.0f} ms on an empty team: ratio {large_ms / small_ms:.2f} (target <= 1.2)"
+    )
     for session in (demo, supervisor, small_worker, small_supervisor):
         session.close()
 
     # --- the window taking in the whole export -----------------------------------------
     receiver = tmp / "receiver"
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    subprocess.run([sys.executable, "-m", "restart_desktop", "--data-dir", str(receiver),
-                    "demo", "--cases", "1", "--seed", "3"], env=env, check=True,
-                   capture_output=True)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "restart_desktop",
+            "--data-dir",
+            str(receiver),
+            "demo",
+            "--cases",
+            "1",
+            "--seed",
+            "3",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     session = unlock(DataPaths(receiver), DEMO_PASSPHRASE)
     SyncService(session).request_to_join(export)
     session.close()
@@ -179,8 +235,10 @@ def measure(data_dir: Path) -> None:
     demo = unlock(DataPaths(data_dir), DEMO_PASSPHRASE)
     rekey_s = timed(lambda: SyncService(demo).sync_now())  # re-encrypts its history for them
     demo.close()
-    print(f"A new member approved: the demo laptop re-encrypts its history for them at its "
-          f"next sync in {rekey_s:.1f} s")
+    print(
+        f"A new member approved: the demo laptop re-encrypts its history for them at its "
+        f"next sync in {rekey_s:.1f} s"
+    )
 
     from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
@@ -213,7 +271,8 @@ def measure(data_dir: Path) -> None:
                     frame = sys._current_frames().get(thread.ident)
                     if frame is not None:
                         where += " | " + " < ".join(
-                            f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-4:])
+                            f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-4:]
+                        )
             stalls.append(f"{gap} ms at {cast(MainWindow, window).sync_label.text()!r}{where}")
 
     timer = QTimer()
@@ -230,14 +289,15 @@ def measure(data_dir: Path) -> None:
     assert opened is not None
     with opened.db.read() as s:
         received = int(s.execute(select(func.count()).select_from(ContactNote)).scalar_one())
-    report("the window takes in the whole export: longest GUI stall", longest[0], "ms",
-           below=50)
-    print(f"The window took in the whole export ({received:,} notes) in "
-          f"{time.perf_counter() - started:.1f} s; longest GUI-thread stall meanwhile "
-          f"{longest[0]} ms (target < 50 ms), of which this process was running "
-          f"{ours[0]:.0f} ms at most (the rest: the machine busy with others). "
-          f"Load average {os.getloadavg()[1]:.1f} on {os.cpu_count()} cores. "
-          f"Status bar: {window.sync_label.text()}")
+    report("the window takes in the whole export: longest GUI stall", longest[0], "ms", below=50)
+    print(
+        f"The window took in the whole export ({received:,} notes) in "
+        f"{time.perf_counter() - started:.1f} s; longest GUI-thread stall meanwhile "
+        f"{longest[0]} ms (target < 50 ms), of which this process was running "
+        f"{ours[0]:.0f} ms at most (the rest: the machine busy with others). "
+        f"Load average {os.getloadavg()[1]:.1f} on {os.cpu_count()} cores. "
+        f"Status bar: {window.sync_label.text()}"
+    )
     for stall in stalls:
         print("  stall", stall)
     window.shutdown()

@@ -49,9 +49,12 @@ def report(
         "note": note,
     }
     figure["status"] = verdict(figure)
-    print(f"  {name}: {_shown(value, unit)}"
-          + (f" (floor {_shown(floor, unit)})" if floor is not None else "")
-          + (f" [{figure['status']}]" if figure["status"] else ""), flush=True)  # fmt: skip
+    print(
+        f"  {name}: {_shown(value, unit)}"
+        + (f" (floor {_shown(floor, unit)})" if floor is not None else "")
+        + (f" [{figure['status']}]" if figure["status"] else ""),
+        flush=True,
+    )
     target = os.environ.get(RESULTS_ENV)
     if target:
         with open(target, "a", encoding="utf-8") as out:
@@ -137,10 +140,22 @@ def seed(data_dir: Path, cases: int, env: dict[str, str] | None = None) -> float
     env = env or dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "restart_desktop", "--data-dir", str(data_dir), "demo",
-         "--cases", str(cases), "--seed", "7"],
-        env=env, check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "restart_desktop",
+            "--data-dir",
+            str(data_dir),
+            "demo",
+            "--cases",
+            str(cases),
+            "--seed",
+            "7",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     seconds = time.perf_counter() - started
     print(f"  seeded in {seconds:.1f} s", flush=True)
     return seconds

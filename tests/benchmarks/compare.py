@@ -32,8 +32,10 @@ def compare(baseline: dict[str, object], results: dict[str, object], tolerance: 
     """Print the differences; return how many figures regressed."""
     before = {_key(f): f for f in baseline["figures"]}  # type: ignore[attr-defined]
     after = {_key(f): f for f in results["figures"]}  # type: ignore[attr-defined]
-    print(f"Baseline: {baseline['cases']:,} cases, {baseline['when']}; "
-          f"now: {results['cases']:,} cases, {results['when']}")  # fmt: skip
+    print(
+        f"Baseline: {baseline['cases']:,} cases, {baseline['when']}; "
+        f"now: {results['cases']:,} cases, {results['when']}"
+    )
     if baseline["cases"] != results["cases"]:
         print("The two runs seeded different numbers of cases: the figures do not compare.")
     width = max([len(k[1]) for k in after] + [10])
@@ -45,8 +47,10 @@ def compare(baseline: dict[str, object], results: dict[str, object], tolerance: 
             known = new or old
             assert known is not None
             shown = f"{known['value']} {known['unit']}"
-            print(f"{key[0]:11} {key[1]:{width}} {shown if old else '':>12}"
-                  f" {shown if new else '':>12} {'':>8}  {'new' if old is None else 'gone'}")
+            print(
+                f"{key[0]:11} {key[1]:{width}} {shown if old else '':>12}"
+                f" {shown if new else '':>12} {'':>8}  {'new' if old is None else 'gone'}"
+            )
             continue
         was, now = float(old["value"]), float(new["value"])
         change = (now - was) / was if was else 0.0
@@ -60,8 +64,10 @@ def compare(baseline: dict[str, object], results: dict[str, object], tolerance: 
             note = "faster"
         regressions += note.startswith("REGRESSION")
         unit = str(new["unit"])
-        print(f"{key[0]:11} {key[1]:{width}} {was:>9.1f} {unit:<2} {now:>9.1f} {unit:<2}"
-              f" {change:>+7.0%}  {note}")  # fmt: skip
+        print(
+            f"{key[0]:11} {key[1]:{width}} {was:>9.1f} {unit:<2} {now:>9.1f} {unit:<2}"
+            f" {change:>+7.0%}  {note}"
+        )
     print(f"{regressions} regression(s) beyond {tolerance:.0%}.")
     return regressions
 
@@ -74,8 +80,11 @@ def main() -> int:
     args = parser.parse_args()
     for path in (args.results, args.baseline):
         if not Path(path).exists():
-            print(f"There is no {path}: run `make bench` first (and commit its results as "
-                  f"the baseline).", file=sys.stderr)  # fmt: skip
+            print(
+                f"There is no {path}: run `make bench` first (and commit its results as "
+                f"the baseline).",
+                file=sys.stderr,
+            )
             return 2
     baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))
     results = json.loads(Path(args.results).read_text(encoding="utf-8"))

@@ -38,9 +38,16 @@ from tests.benchmarks.common import (
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = (
-    "foundation", "services", "notes", "release", "referrals", "review", "retention", "busy",
+    "foundation",
+    "services",
+    "notes",
+    "release",
+    "referrals",
+    "review",
+    "retention",
+    "busy",
     "sync",
-)  # fmt: skip
+)
 FULL_CASES = 10_000
 SEEDING_SECONDS = 60.0  # at 10,000 cases (issue 27); scaled for other sizes
 
@@ -50,8 +57,11 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=FULL_CASES)
     parser.add_argument("--fast", action="store_true", help="1,000 cases, to try a change")
     parser.add_argument("--only", help="comma-separated benchmarks, e.g. services,notes")
-    parser.add_argument("--data-dir", help="a demo folder to measure on, seeded (and timed) "
-                        "first if it does not exist; kept, so a second run can reuse it")
+    parser.add_argument(
+        "--data-dir",
+        help="a demo folder to measure on, seeded (and timed) "
+        "first if it does not exist; kept, so a second run can reuse it",
+    )
     parser.add_argument("--out", default=str(REPO_ROOT / "bench-results.json"))
     args = parser.parse_args()
     cases = 1_000 if args.fast else args.cases
@@ -71,8 +81,12 @@ def main() -> int:
             print(f"Seeding {cases:,} fictional people…", flush=True)
             seconds = seed(source, cases, env)
             os.environ.update({RESULTS_ENV: str(results), BENCH_ENV: "seeding"})
-            report(f"demo seeding of {cases:,} cases", seconds, "s",
-                   below=SEEDING_SECONDS * cases / FULL_CASES)  # fmt: skip
+            report(
+                f"demo seeding of {cases:,} cases",
+                seconds,
+                "s",
+                below=SEEDING_SECONDS * cases / FULL_CASES,
+            )
         for name in chosen:
             copy = Path(tmp) / name
             shutil.copytree(source, copy)
@@ -80,12 +94,18 @@ def main() -> int:
             started = time.perf_counter()
             done = subprocess.run(
                 [sys.executable, str(HERE / f"bench_{name}.py"), "--data-dir", str(copy)],
-                env=dict(env, **{BENCH_ENV: name}), check=False,
-            )  # fmt: skip
+                env=dict(env, **{BENCH_ENV: name}),
+                check=False,
+            )
             if done.returncode != 0:
                 os.environ.update({RESULTS_ENV: str(results), BENCH_ENV: name})
-                report("the benchmark ran to the end", 1, "failed", below=0,
-                       note=f"exit status {done.returncode}")  # fmt: skip
+                report(
+                    "the benchmark ran to the end",
+                    1,
+                    "failed",
+                    below=0,
+                    note=f"exit status {done.returncode}",
+                )
             print(f"  ({time.perf_counter() - started:.0f} s)", flush=True)
             shutil.rmtree(copy, ignore_errors=True)
             # Written after each benchmark: a run cut short still leaves what it measured.
@@ -112,10 +132,19 @@ def _document(cases: int, load_before: float, results: Path) -> dict[str, object
 def _commit() -> str:
     """The commit measured (a dirty tree says so)."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
-                               cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + (" (with uncommitted changes)" if dirty else "")
@@ -124,17 +153,21 @@ def _commit() -> str:
 def print_table(document: dict[str, object]) -> None:
     figures: list[dict[str, object]] = document["figures"]  # type: ignore[assignment]
     load = document["load_average"]
-    print(f"\nRESTART Desktop benchmarks, {document['cases']:,} cases, {document['when']}"
-          f" (load average {load['before']} before, {load['after']} after)")  # type: ignore[index]
+    print(
+        f"\nRESTART Desktop benchmarks, {document['cases']:,} cases, {document['when']}"
+        f" (load average {load['before']} before, {load['after']} after)"
+    )  # type: ignore[index]
     width = max([len(str(f["name"])) for f in figures] + [10])
     print(f"{'bench':11} {'measure':{width}} {'figure':>12} {'floor':>12} {'target':>24}  result")
     for figure in figures:
         unit = str(figure["unit"])
         floor = figure.get("floor")
-        print(f"{figure['bench']!s:11} {figure['name']!s:{width}}"
-              f" {_cell(figure['value'], unit):>12}"
-              f" {_cell(floor, unit) if floor is not None else '':>12}"
-              f" {target_text(figure):>24}  {verdict(figure)}")  # fmt: skip
+        print(
+            f"{figure['bench']!s:11} {figure['name']!s:{width}}"
+            f" {_cell(figure['value'], unit):>12}"
+            f" {_cell(floor, unit) if floor is not None else '':>12}"
+            f" {target_text(figure):>24}  {verdict(figure)}"
+        )
     misses = sum(1 for f in figures if verdict(f) == "MISS")
     passes = sum(1 for f in figures if verdict(f) == "PASS")
     print(f"{passes} PASS, {misses} MISS, {len(figures) - passes - misses} for information")

@@ -40,9 +40,15 @@ def team(tmp_path_factory: pytest.TempPathFactory) -> Team:
     worker = made.laptops[1].open()
     try:
         with worker.db.write() as s:  # one change each: quicker than 5,000 saves
-            s.add_all(Person(given_name="Testy", family_name=f"Bulkson{n}", status="recommended",
-                             status_reason="Recommended to the programme")
-                      for n in range(IMPORTED))  # fmt: skip
+            s.add_all(
+                Person(
+                    given_name="Testy",
+                    family_name=f"Bulkson{n}",
+                    status="recommended",
+                    status_reason="Recommended to the programme",
+                )
+                for n in range(IMPORTED)
+            )
         SyncService(worker).sync_now()
     finally:
         worker.close()
@@ -70,8 +76,11 @@ def test_a_save_during_a_5000_change_import_succeeds(
     _short_busy_timeout(monkeypatch)
     supervisor = fresh.laptops[0].open()
     try:
-        case_id = CaseService(supervisor).create_case(
-            CaseFields(given_name="Testy", family_name="Saveson")).case_id  # fmt: skip
+        case_id = (
+            CaseService(supervisor)
+            .create_case(CaseFields(given_name="Testy", family_name="Saveson"))
+            .case_id
+        )
         failures: list[BaseException] = []
         done = threading.Event()
 
@@ -89,8 +98,10 @@ def test_a_save_during_a_5000_change_import_succeeds(
         n = 0
         while not done.is_set():
             n += 1
-            CaseService(supervisor).update_case(case_id, CaseFields(
-                given_name="Testy", family_name="Saveson", preferred_name=f"Save {n}"))
+            CaseService(supervisor).update_case(
+                case_id,
+                CaseFields(given_name="Testy", family_name="Saveson", preferred_name=f"Save {n}"),
+            )
             with supervisor.db.read() as s:
                 received = int(s.execute(select(func.count()).select_from(Person)).scalar_one())
             if 1 < received < IMPORTED + 1 and not done.is_set():
@@ -138,16 +149,15 @@ def test_an_import_stopped_between_bundles_keeps_each_bundle_whole(
         SyncService(supervisor).sync_now()  # the next sync finishes the job
         worker = worker_laptop.open()
         try:  # every change the worker's laptop made, once each
-            assert _held(supervisor, worker_laptop.device_id) == _held(worker,
-                                                                        worker.device_id)
+            assert _held(supervisor, worker_laptop.device_id) == _held(worker, worker.device_id)
         finally:
             worker.close()
         with supervisor.db.read() as s:
             peer = s.get(SyncPeer, worker_laptop.device_id)
-            assert peer is not None and peer.high_water == max(ends)
+            assert peer is not None
+            assert peer.high_water == max(ends)
         with supervisor.db.read() as s:
-            assert int(s.execute(select(func.count()).select_from(Person)).scalar_one()) \
-                == IMPORTED
+            assert int(s.execute(select(func.count()).select_from(Person)).scalar_one()) == IMPORTED
     finally:
         supervisor.close()
 
@@ -171,15 +181,17 @@ def test_another_process_holding_the_database_is_another_copy(
     laptop: Laptop = fresh.laptops[0]
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(laptop.paths.database), laptop.key.hex()],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-    )  # fmt: skip
+    )
     session = laptop.open()
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
         with pytest.raises(DatabaseLocked, match="in use by another copy of RESTART Desktop"):
-            CaseService(session).create_case(CaseFields(given_name="Testy",
-                                                        family_name="Lockson"))  # fmt: skip
+            CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Lockson"))
     finally:
         holder.communicate("\n", timeout=30)  # lets go, ends, and closes the pipes
         session.close()
@@ -204,8 +216,7 @@ def test_our_own_background_work_is_not_another_copy(
     try:
         assert holding.wait(10)
         with pytest.raises(StorageError) as raised:
-            CaseService(session).create_case(CaseFields(given_name="Testy",
-                                                         family_name="Waitson"))  # fmt: skip
+            CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Waitson"))
         assert isinstance(raised.value, BusyWithOwnWork)
         assert "another copy" not in str(raised.value)
         assert "in the background" in str(raised.value)
@@ -213,8 +224,9 @@ def test_our_own_background_work_is_not_another_copy(
         release.set()
         background.join()
     try:
-        saved = CaseService(session).create_case(CaseFields(given_name="Testy",
-                                                            family_name="Waitson"))  # fmt: skip
+        saved = CaseService(session).create_case(
+            CaseFields(given_name="Testy", family_name="Waitson")
+        )
         assert saved.case_id
     finally:
         session.close()

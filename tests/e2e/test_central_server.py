@@ -27,8 +27,9 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def team(tmp_path: Path, pg_cluster: Cluster) -> Team:
     """A supervisor and two workers on a fresh database, everyone synced once."""
-    made = make_team(tmp_path / "team", workers=2,
-                     server=pg_cluster.conninfo(pg_cluster.new_database()))  # fmt: skip
+    made = make_team(
+        tmp_path / "team", workers=2, server=pg_cluster.conninfo(pg_cluster.new_database())
+    )
     for laptop in made.laptops * 2:
         session = laptop.open()
         try:
@@ -48,8 +49,10 @@ def _bundle(device_id: str, seq: int = 1000) -> tuple[object, ...]:
     return (device_id, seq, seq, 1, b"not really a bundle", b"nor a signature")
 
 
-_INSERT = ("INSERT INTO restart.bundles (device_id, from_seq, to_seq, generation, ciphertext,"
-           " signature) VALUES (%s, %s, %s, %s, %s, %s)")  # fmt: skip
+_INSERT = (
+    "INSERT INTO restart.bundles (device_id, from_seq, to_seq, generation, ciphertext,"
+    " signature) VALUES (%s, %s, %s, %s, %s, %s)"
+)
 
 
 def test_a_laptops_role_writes_only_its_own_rows_and_never_rewrites_any(team: Team) -> None:
@@ -75,8 +78,13 @@ def test_a_laptops_role_writes_only_its_own_rows_and_never_rewrites_any(team: Te
         # Its own superseded generation it may delete (erasure reaches the server).
         conn.execute(_INSERT, _bundle(one.device_id))
         conn.execute(_INSERT, (*_bundle(one.device_id)[:3], 2, b"again", b"signed"))
-        assert conn.execute("DELETE FROM restart.bundles WHERE device_id = %s"
-                            " AND from_seq = 1000", (one.device_id,)).rowcount == 1
+        assert (
+            conn.execute(
+                "DELETE FROM restart.bundles WHERE device_id = %s AND from_seq = 1000",
+                (one.device_id,),
+            ).rowcount
+            == 1
+        )
     with psycopg.connect(f"{team.server} user={postgres.JOINING_ROLE}") as conn:
         with pytest.raises(errors.InsufficientPrivilege):
             conn.execute("SELECT * FROM restart.bundles")
@@ -117,7 +125,8 @@ def test_a_laptop_not_yet_approved_is_told_it_waits(team: Team, enrolled: AppSes
     assert service.sync_now().state == "waiting for approval"
     with psycopg.connect(f"{team.server} user={SUPERUSER}") as conn:
         verifier = conn.execute("SELECT verifier FROM restart.requests").fetchone()
-    assert verifier is not None and str(verifier[0]).startswith("SCRAM-SHA-256$4096:")
+    assert verifier is not None
+    assert str(verifier[0]).startswith("SCRAM-SHA-256$4096:")
 
 
 def _make_cases(session: AppSession, count: int) -> None:
@@ -149,8 +158,11 @@ def test_a_server_stopped_mid_sync_loses_and_repeats_nothing(
                 restarted.stop("immediate")
                 stopped.append(True)
 
-        with pytest.raises(UserError, match=r"^Central server not reachable, \d+ changes "
-                                            r"waiting"):  # fmt: skip
+        with pytest.raises(
+            UserError,
+            match=r"^Central server not reachable, \d+ changes "
+            r"waiting",
+        ):
             service.sync_now(progress)
         waiting = service.waiting_changes()
         assert waiting > 0
@@ -176,8 +188,10 @@ def test_a_connection_cut_or_timed_out_mid_sync_loses_and_repeats_nothing(
 
         def progress(done: int, total: int) -> None:
             if done and not cut:
-                pg_cluster.execute(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                                   f"WHERE usename = '{role}'")  # fmt: skip
+                pg_cluster.execute(
+                    f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    f"WHERE usename = '{role}'"
+                )
                 cut.append(True)
 
         with pytest.raises(UserError, match="^Central server not reachable"):
@@ -225,15 +239,18 @@ def test_tls_verify_full_works_and_refuses_a_wrong_certificate_or_name(
             with psycopg.connect(f"{team.server} user={SUPERUSER}") as conn:
                 rows = conn.execute(
                     "SELECT ssl, host(client_addr) FROM pg_stat_ssl JOIN pg_stat_activity"
-                    " USING (pid) WHERE usename = %s", (device_role(worker.device_id),)
-                ).fetchall()  # fmt: skip
+                    " USING (pid) WHERE usename = %s",
+                    (device_role(worker.device_id),),
+                ).fetchall()
             assert rows == [(True, "127.0.0.1")]
         finally:
             held.close()
         other_ca = tmp_path / "other-ca.pem"
         other_ca.write_bytes(make_authority().ca_pem)
-        wrong = [pg_cluster.tcp_conninfo(dbname).replace(str(pg_cluster.ca_file), str(other_ca)),
-                 pg_cluster.tcp_conninfo(dbname, host="wrong.example") + " hostaddr=127.0.0.1"]
+        wrong = [
+            pg_cluster.tcp_conninfo(dbname).replace(str(pg_cluster.ca_file), str(other_ca)),
+            pg_cluster.tcp_conninfo(dbname, host="wrong.example") + " hostaddr=127.0.0.1",
+        ]
         for conninfo in wrong:
             with pytest.raises(UserError, match="identity could not be checked"):
                 service.set_target(conninfo)

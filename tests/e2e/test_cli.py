@@ -220,9 +220,7 @@ def test_the_window_starts_and_quits_cleanly_on_a_new_and_a_set_up_folder(
     assert _gui_errors(unlock_screen.stderr) == []
 
 
-def test_data_dir_option_wins_over_the_environment(
-    env: dict[str, str], tmp_path: Path
-) -> None:
+def test_data_dir_option_wins_over_the_environment(env: dict[str, str], tmp_path: Path) -> None:
     chosen = tmp_path / "chosen"
     demo = run_cli(["--data-dir", str(chosen), "demo", "--cases", "2"], env, cwd=tmp_path)
     assert demo.returncode == 0, demo.stderr

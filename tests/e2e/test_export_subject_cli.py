@@ -30,8 +30,9 @@ def env(tmp_path: Path, memory_keyring: MemoryKeyring) -> dict[str, str]:
     """A folder set up with ``init``, holding one fictional person with a note."""
     env = {**cli_env(tmp_path), "RESTART_DESKTOP_PASSPHRASE": PASSPHRASE}
     organisation = load_reference_data().organisations[0].code
-    init = run_cli(["init", "--name", "Testy McExample", "--organisation", organisation], env,
-                   cwd=tmp_path)  # fmt: skip
+    init = run_cli(
+        ["init", "--name", "Testy McExample", "--organisation", organisation], env, cwd=tmp_path
+    )
     assert init.returncode == 0, init.stderr
     # The commands' keyring secret, for this process to open the folder too.
     shared = json.loads(Path(env[KEYRING_FILE_ENV]).read_text("utf-8"))
@@ -40,11 +41,15 @@ def env(tmp_path: Path, memory_keyring: MemoryKeyring) -> dict[str, str]:
         memory_keyring.set_password(service, user, secret)
     session = unlock(DataPaths(Path(env["RESTART_DESKTOP_DATA_DIR"])), PASSPHRASE)
     try:
-        person = CaseService(session).create_case(CaseFields(
-            given_name="Perpetua", family_name="Exportley", nomis_number="Z4321QR")).case_id
+        person = (
+            CaseService(session)
+            .create_case(
+                CaseFields(given_name="Perpetua", family_name="Exportley", nomis_number="Z4321QR")
+            )
+            .case_id
+        )
         yesterday = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(days=1)
-        NoteService(session).finalise(DraftFields(person, yesterday, text=NOTE),
-                                      confirmed=True)  # fmt: skip
+        NoteService(session).finalise(DraftFields(person, yesterday, text=NOTE), confirmed=True)
     finally:
         session.close()
     return env
@@ -57,12 +62,14 @@ def test_export_subject_by_prison_number_writes_both_files(
     out.mkdir()
     listed = run_cli(["export-subject", "z4321 qr", "--out", str(out), "--list-names"], env)
     assert listed.returncode == 0, listed.stderr
-    assert "Orla Brackenfeld" in listed.stdout and list(out.iterdir()) == []
+    assert "Orla Brackenfeld" in listed.stdout
+    assert list(out.iterdir()) == []
 
     result = run_cli(["export-subject", "Z4321QR", "--out", str(out)], env)
 
     assert result.returncode == 0, result.stderr
-    assert "written to" in result.stdout and "1 name of other people withheld" in result.stdout
+    assert "written to" in result.stdout
+    assert "1 name of other people withheld" in result.stdout
     files = sorted(out.iterdir())
     assert [f.suffix for f in files] == [".json", ".pdf"]
     assert all("Exportley" not in f.name and "Z4321QR" not in f.name for f in files)
@@ -73,7 +80,8 @@ def test_export_subject_by_prison_number_writes_both_files(
     assert files[1].read_bytes().startswith(b"%PDF")
 
     again = run_cli(["export-subject", "Z4321QR", "--out", str(out)], env)
-    assert again.returncode == 1 and "already in" in again.stderr
+    assert again.returncode == 1
+    assert "already in" in again.stderr
     assert "Traceback" not in again.stderr
 
 
@@ -87,5 +95,6 @@ def test_export_subject_refuses_someone_not_held_and_a_missing_folder(
     assert "No one with the case id or prison number 'Z9999ZZ'" in unknown.stderr
     assert "Traceback" not in unknown.stderr
     missing = run_cli(["export-subject", "Z4321QR", "--out", str(tmp_path / "nowhere")], env)
-    assert missing.returncode == 1 and "does not exist" in missing.stderr
+    assert missing.returncode == 1
+    assert "does not exist" in missing.stderr
     assert list(out.iterdir()) == []

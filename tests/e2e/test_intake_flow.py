@@ -36,26 +36,39 @@ def _sync(laptop: Laptop) -> None:
 
 
 def _note(session: AppSession, case_id: str) -> None:
-    NoteService(session).finalise(DraftFields(person_id=case_id, text=NOTE,
-                                              contact_at=local(2026, 1, 5, 10)),
-                                  confirmed=True)  # fmt: skip
+    NoteService(session).finalise(
+        DraftFields(person_id=case_id, text=NOTE, contact_at=local(2026, 1, 5, 10)), confirmed=True
+    )
 
 
 def test_a_recommendation_is_decided_and_reaches_the_worker(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     team = make_team(tmp_path / "team", workers=3)
     supervisor, recommender, receiver, allocator_laptop = team.laptops
 
     session = recommender.open()
     try:
-        case_id = IntakeService(session).record(IntakeFields(
-            given_name="Testy", family_name="Intakeson", nomis_number="Z4321ZZ",
-            source="self_recommendation", recommended_on=dt.date.today(),
-            in_thames_valley=True, iom=False, mappa_level="none",
-            earlier_custodial_sentences=2))  # fmt: skip
-        own = CaseService(session).create_case(CaseFields(given_name="Testy",
-                                                          family_name="Noted")).case_id
+        case_id = IntakeService(session).record(
+            IntakeFields(
+                given_name="Testy",
+                family_name="Intakeson",
+                nomis_number="Z4321ZZ",
+                source="self_recommendation",
+                recommended_on=dt.date.today(),
+                in_thames_valley=True,
+                iom=False,
+                mappa_level="none",
+                earlier_custodial_sentences=2,
+            )
+        )
+        own = (
+            CaseService(session)
+            .create_case(CaseFields(given_name="Testy", family_name="Noted"))
+            .case_id
+        )
         _note(session, own)
     finally:
         session.close()
@@ -64,8 +77,20 @@ def test_a_recommendation_is_decided_and_reaches_the_worker(
 
     monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
     _sync(supervisor)
-    assert cli.main(["--data-dir", str(supervisor.paths.root), "team", "promote",
-                     allocator_laptop.device_id, "--role", "allocator"]) == 0  # fmt: skip
+    assert (
+        cli.main(
+            [
+                "--data-dir",
+                str(supervisor.paths.root),
+                "team",
+                "promote",
+                allocator_laptop.device_id,
+                "--role",
+                "allocator",
+            ]
+        )
+        == 0
+    )
     assert "is now the allocator" in capsys.readouterr().out
     _sync(supervisor)
     _sync(allocator_laptop)
@@ -90,12 +115,23 @@ def test_a_recommendation_is_decided_and_reaches_the_worker(
             organisation = receiver_id.worker.organisation_code
         finally:
             receiver_id.close()
-        intake.decide(case_id, DecisionKind.ACCEPT, organisation=organisation,
-                      worker_id=worker_id, words="Meet in custody")  # fmt: skip
+        intake.decide(
+            case_id,
+            DecisionKind.ACCEPT,
+            organisation=organisation,
+            worker_id=worker_id,
+            words="Meet in custody",
+        )
         with session.db.read() as s:
             assert s.scalar(select(func.count()).select_from(ContactNote)) == 0
-            assert s.scalar(select(func.count()).select_from(Change).where(
-                Change.entity.in_(["contact_notes", "referrals", "assessments"]))) == 0
+            assert (
+                s.scalar(
+                    select(func.count())
+                    .select_from(Change)
+                    .where(Change.entity.in_(["contact_notes", "referrals", "assessments"]))
+                )
+                == 0
+            )
             assert s.get(Person, own) is not None  # the case file, without its note
     finally:
         session.close()
@@ -112,50 +148,86 @@ def test_a_recommendation_is_decided_and_reaches_the_worker(
             decision = s.scalars(select(IntakeDecision)).one()
             assert decision.decision == DecisionKind.ACCEPT
         detail = IntakeService(session).for_case(case_id)
-        assert detail is not None and detail.row.status == IntakeStatus.ACCEPTED
+        assert detail is not None
+        assert detail.row.status == IntakeStatus.ACCEPTED
     finally:
         session.close()
 
 
-HEADER = ("given_name,family_name,date_of_birth,nomis_number,prison,release_date,"
-          "recommended_on,source,in_thames_valley,iom,mappa,earlier_custodial_sentences")
+HEADER = (
+    "given_name,family_name,date_of_birth,nomis_number,prison,release_date,"
+    "recommended_on,source,in_thames_valley,iom,mappa,earlier_custodial_sentences"
+)
 
 
 def test_the_allocator_imports_a_batch_and_lists_the_queue(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
     data = str(tmp_path / "allocator")
-    assert cli.main(["--data-dir", data, "init", "--name", "Allocator (fictional)",
-                     "--organisation", "opcc_thames_valley", "--role", "allocator"]) == 0
+    assert (
+        cli.main(
+            [
+                "--data-dir",
+                data,
+                "init",
+                "--name",
+                "Allocator (fictional)",
+                "--organisation",
+                "opcc_thames_valley",
+                "--role",
+                "allocator",
+            ]
+        )
+        == 0
+    )
     assert "allocator" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
-    bad.write_text("\n".join((
-        HEADER,
-        "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,yes,no,,2",
-        "Ben,Madeup,1979-03-02,,nowhere,,2026-03-03,probation,yes,no,level 2,1",
-    )) + "\n", encoding="utf-8")
+    bad.write_text(
+        "\n".join(
+            (
+                HEADER,
+                "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,yes,no,,2",
+                "Ben,Madeup,1979-03-02,,nowhere,,2026-03-03,probation,yes,no,level 2,1",
+            )
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert cli.main(["--data-dir", data, "intake", "import", str(bad)]) == 1
     err = capsys.readouterr().err
-    assert "Nothing was imported" in err and "line 3:" in err and "Traceback" not in err
+    assert "Nothing was imported" in err
+    assert "line 3:" in err
+    assert "Traceback" not in err
     assert "line 2" not in err
     good = tmp_path / "good.csv"
-    good.write_text("\n".join((
-        HEADER,
-        "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,yes,no,,2",
-        "Ben,Madeup,1979-03-02,,bullingdon,,2026-03-03,self_recommendation,yes,no,level 2,1",
-    )) + "\n", encoding="utf-8")
+    good.write_text(
+        "\n".join(
+            (
+                HEADER,
+                "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,yes,no,,2",
+                "Ben,Madeup,1979-03-02,,bullingdon,,2026-03-03,self_recommendation,"
+                "yes,no,level 2,1",
+            )
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     assert cli.main(["--data-dir", data, "intake", "import", str(good)]) == 0
     assert "Imported 2 recommendations" in capsys.readouterr().out
     assert cli.main(["--data-dir", data, "intake", "list"]) == 0
     out = capsys.readouterr().out
     assert "2 recommendations." in out
-    assert "Check: MAPPA level 2 recorded" in out and "self" in out
+    assert "Check: MAPPA level 2 recorded" in out
+    assert "self" in out
     assert "Madeup" not in out  # ids, never names
 
 
 def test_a_note_on_a_case_the_allocator_recorded_never_reaches_their_laptop(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The allocator's own recommendation is, by the worker's rule, a case their laptop
     keeps: the importer still drops the notes a supervisor writes on it."""
@@ -172,9 +244,14 @@ def test_a_note_on_a_case_the_allocator_recorded_never_reaches_their_laptop(
     session = allocator_laptop.open()
     try:
         SyncService(session).sync_now()
-        case_id = IntakeService(session).record(IntakeFields(
-            given_name="Testy", family_name="Ownrecord", source="probation",
-            recommended_on=dt.date.today()))  # fmt: skip
+        case_id = IntakeService(session).record(
+            IntakeFields(
+                given_name="Testy",
+                family_name="Ownrecord",
+                source="probation",
+                recommended_on=dt.date.today(),
+            )
+        )
         SyncService(session).sync_now()
     finally:
         session.close()
@@ -191,7 +268,11 @@ def test_a_note_on_a_case_the_allocator_recorded_never_reaches_their_laptop(
         with session.db.read() as s:
             assert s.get(Person, case_id) is not None
             assert s.scalar(select(func.count()).select_from(ContactNote)) == 0
-            assert s.scalar(select(func.count()).select_from(Change).where(
-                Change.entity == "contact_notes")) == 0  # fmt: skip
+            assert (
+                s.scalar(
+                    select(func.count()).select_from(Change).where(Change.entity == "contact_notes")
+                )
+                == 0
+            )
     finally:
         session.close()

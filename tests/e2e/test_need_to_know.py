@@ -46,13 +46,19 @@ class Export:
         team = make_team(root / "team", workers=2, recovery=self.recovery)
         self.export = team.export
         self.lead, self.first, self.second = (laptop.open() for laptop in team.laptops)
-        self.spare = enrol(DataPaths(root / "replacement"), name="Worker 1 replacement laptop",
-                           organisation_code=load_reference_data().organisations[0].code,
-                           role=Role.WORKER, passphrase=PASSPHRASE, kdf=FAST_KDF)  # fmt: skip
+        self.spare = enrol(
+            DataPaths(root / "replacement"),
+            name="Worker 1 replacement laptop",
+            organisation_code=load_reference_data().organisations[0].code,
+            role=Role.WORKER,
+            passphrase=PASSPHRASE,
+            kdf=FAST_KDF,
+        )
         self.keys = {RECOVERY: keyfile_of(self.recovery, root / "recovery.key")}
         for session in self.laptops:
-            self.keys[session.device_id] = keyfile_of(device_keys(session),
-                                                      root / f"{session.device_id}.key")
+            self.keys[session.device_id] = keyfile_of(
+                device_keys(session), root / f"{session.device_id}.key"
+            )
         self.removed: set[str] = set()
 
     @property
@@ -86,10 +92,16 @@ class Export:
             found |= {m.device_id for m in roster.members if m.role == Role.ALLOCATOR.value}
         with self.lead.db.read() as s:
             person = s.get(Person, change["case_id"])
-            shared = set(s.scalars(select(Handover.to_worker_id).where(
-                Handover.person_id == change["case_id"], Handover.kind == "share")))
-            erased = s.scalars(select(Erasure.rule).where(
-                Erasure.case_id == change["case_id"])).first()  # fmt: skip
+            shared = set(
+                s.scalars(
+                    select(Handover.to_worker_id).where(
+                        Handover.person_id == change["case_id"], Handover.kind == "share"
+                    )
+                )
+            )
+            erased = s.scalars(
+                select(Erasure.rule).where(Erasure.case_id == change["case_id"])
+            ).first()
             last = s.get(SyncCaseIndex, change["case_id"])
         if person is None:  # erased: what stays of it (audit entries) keeps its audience
             assert erased == "retention" and change["entity"] == "audit_entries", change
@@ -108,19 +120,20 @@ class Export:
         for path in sorted(self.export.glob("devices/*/*-*.age")):
             if path.parent.name not in members:
                 continue  # a removed laptop's bundles: no reader takes them any more
-            manifest_opens = {who for who, key in self.keys.items()
-                              if age_opens(path, key) is not None}  # fmt: skip
+            manifest_opens = {
+                who for who, key in self.keys.items() if age_opens(path, key) is not None
+            }
             assert manifest_opens == members | {RECOVERY}, path.name
             manifest = manifest_of(age_opens(path, self.keys[RECOVERY]) or b"")
             assert manifest is not None
             for entry in manifest.parts:
                 part = path.parent / "parts" / entry.name
-                opens = {who for who, key in self.keys.items()
-                         if age_opens(part, key) is not None}  # fmt: skip
+                opens = {who for who, key in self.keys.items() if age_opens(part, key) is not None}
                 plain = age_opens(part, self.keys[RECOVERY])
                 assert plain is not None, "the recovery identity opens every part"
-                for change in decode_part(plain, manifest.device_id, entry, manifest.from_seq,
-                                          manifest.to_seq):  # fmt: skip
+                for change in decode_part(
+                    plain, manifest.device_id, entry, manifest.from_seq, manifest.to_seq
+                ):
                     # ... and the laptop that wrote it (it may need it back).
                     expected = self.entitled(roster, dict(change)) | {path.parent.name}
                     assert opens == expected | {RECOVERY}, (change["entity"], part.name)
@@ -139,9 +152,14 @@ def team(tmp_path: Path) -> Iterator[Export]:
 
 
 def _note(session: AppSession, case: str, words: str) -> None:
-    NoteService(session).finalise(DraftFields(
-        person_id=case, contact_at=local(2026, 11, 20, 10, 30), text=f"Fictional: {words}",
-    ), confirmed=True)  # fmt: skip
+    NoteService(session).finalise(
+        DraftFields(
+            person_id=case,
+            contact_at=local(2026, 11, 20, 10, 30),
+            text=f"Fictional: {words}",
+        ),
+        confirmed=True,
+    )
 
 
 def _notes(session: AppSession, case: str) -> list[str]:
@@ -150,8 +168,9 @@ def _notes(session: AppSession, case: str) -> list[str]:
 
 
 def _new(session: AppSession, name: str) -> str:
-    return CaseService(session).create_case(CaseFields(given_name="Testy",
-                                                       family_name=name)).case_id  # fmt: skip
+    return (
+        CaseService(session).create_case(CaseFields(given_name="Testy", family_name=name)).case_id
+    )
 
 
 def test_each_device_opens_exactly_what_it_is_entitled_to_as_cases_move(team: Export) -> None:
@@ -162,8 +181,9 @@ def test_each_device_opens_exactly_what_it_is_entitled_to_as_cases_move(team: Ex
     # Recorded by a worker, allocated to nobody: that worker and the supervisors.
     own = _new(first, "Ownrecord")
     _note(first, own, "first visit on the wing")
-    kept, moved, shared, erased = (_new(lead, name) for name in
-                                   ("Keptcase", "Movedcase", "Sharedcase", "Erasedcase"))
+    kept, moved, shared, erased = (
+        _new(lead, name) for name in ("Keptcase", "Movedcase", "Sharedcase", "Erasedcase")
+    )
     team.sync()
     assert team.check() > 0
 

@@ -44,13 +44,16 @@ def _sync(*sessions: AppSession) -> None:
 def _closed_case(session: AppSession, family_name: str) -> str:
     cases = CaseService(session)
     case = cases.create_case(CaseFields(given_name="Testy", family_name=family_name)).case_id
-    NoteService(session).finalise(DraftFields(
-        person_id=case, contact_at=local(2026, 11, 20, 10, 30),
-        text=f"Fictional visit: {family_name} asked about a food bank.",
-    ), confirmed=True)  # fmt: skip
+    NoteService(session).finalise(
+        DraftFields(
+            person_id=case,
+            contact_at=local(2026, 11, 20, 10, 30),
+            text=f"Fictional visit: {family_name} asked about a food bank.",
+        ),
+        confirmed=True,
+    )
     cases.change_status(case, CaseStatus.ACCEPTED, "Fictional panel")
-    cases.change_status(case, CaseStatus.CLOSED, "Fictional: moved away",
-                        "moved_out_of_area")
+    cases.change_status(case, CaseStatus.CLOSED, "Fictional: moved away", "moved_out_of_area")
     return case
 
 
@@ -65,7 +68,8 @@ def _found_anywhere(session: AppSession, word: str) -> list[str]:
     key = next(lap.key for lap in LAPTOPS if lap.device_id == session.device_id)
     assert SQLITE_HEADER_TEXT not in database.read_bytes()[:16]  # really encrypted
     pages = list(decrypted_pages(database, key)) + list(decrypted_wal_pages(wal, key))
-    assert b"SQLite format 3" not in pages[0] and b"CREATE TABLE" in b"".join(pages)
+    assert b"SQLite format 3" not in pages[0]
+    assert b"CREATE TABLE" in b"".join(pages)
     if any(needle.encode() in page.lower() for page in pages):
         found.append("pages")
     with session.db.read() as s:
@@ -101,14 +105,20 @@ def test_a_closed_case_leaves_a_workers_laptop_only_once_held_centrally(tmp_path
     try:
         _sync(supervisor, worker)
         case = _closed_case(worker, NAME)
-        kept = CaseService(worker).create_case(
-            CaseFields(given_name="Testy", family_name="Keepsake")).case_id
+        kept = (
+            CaseService(worker)
+            .create_case(CaseFields(given_name="Testy", family_name="Keepsake"))
+            .case_id
+        )
         later = RetentionService(worker, today=lambda: TODAY + dt.timedelta(days=31))
 
         # Not yet in the central export: nothing is erased, and the list says why.
         (due,) = later.schedule()
         assert (due.case_id, due.rule, due.due) == (
-            case, ErasureRule.LAPTOP, TODAY + dt.timedelta(days=30))
+            case,
+            ErasureRule.LAPTOP,
+            TODAY + dt.timedelta(days=30),
+        )
         assert "not yet confirmed in the central export" in due.waiting_for
         assert later.run().erased == 0
         _sync(worker)  # sent, but no supervisor's laptop has confirmed reading it yet
@@ -117,21 +127,32 @@ def test_a_closed_case_leaves_a_workers_laptop_only_once_held_centrally(tmp_path
         _sync(supervisor, worker)  # the supervisor's digest now confirms it
         assert RetentionService(worker).run().erased == 0  # 30 days have not passed
         (due,) = later.schedule()
-        assert due.waiting_for == "" and due.due <= TODAY + dt.timedelta(days=31)
+        assert due.waiting_for == ""
+        assert due.due <= TODAY + dt.timedelta(days=31)
         assert later.run().erased == 1
 
         with worker.db.read() as s:
-            assert s.get(Person, case) is None and s.get(Person, kept) is not None
-            assert s.scalars(select(Change).where(Change.case_id == case,
-                                                  Change.entity != "audit_entries")).all() == []
+            assert s.get(Person, case) is None
+            assert s.get(Person, kept) is not None
+            assert (
+                s.scalars(
+                    select(Change).where(Change.case_id == case, Change.entity != "audit_entries")
+                ).all()
+                == []
+            )
             (tombstone,) = s.scalars(select(Erasure)).all()
             assert (tombstone.case_id, tombstone.rule) == (case, ErasureRule.LAPTOP.value)
         assert _found_anywhere(worker, NAME) == []
         assert _found_anywhere(worker, "Keepsake") != []  # the scan does find what is there
         with worker.db.read() as s:  # the search index's triggers are back in place
-            assert sorted(s.scalars(text(
-                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
-                "'%search_delete'"))) == ["addenda_search_delete", "contact_notes_search_delete"]
+            assert sorted(
+                s.scalars(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE "
+                        "'%search_delete'"
+                    )
+                )
+            ) == ["addenda_search_delete", "contact_notes_search_delete"]
         assert AuditService(worker).verify() == []
 
         # The central export and the supervisor keep it; the laptops still agree.
@@ -150,10 +171,14 @@ def test_a_closed_case_leaves_a_workers_laptop_only_once_held_centrally(tmp_path
         _sync(supervisor, worker)
         back = CaseService(worker).get_case(case)
         assert (back.fields.family_name, back.fields.crn, back.status) == (
-            NAME, "X123456", CaseStatus.RECOMMENDED)
+            NAME,
+            "X123456",
+            CaseStatus.RECOMMENDED,
+        )
         with worker.db.read() as s:
-            assert s.scalars(select(ContactNote.text).where(ContactNote.person_id == case)).all(
-                ) == [f"Fictional visit: {NAME} asked about a food bank."]
+            assert s.scalars(
+                select(ContactNote.text).where(ContactNote.person_id == case)
+            ).all() == [f"Fictional visit: {NAME} asked about a food bank."]
         _sync(supervisor, worker)  # and the laptops agree again
     finally:
         supervisor.close()
@@ -214,7 +239,8 @@ def test_the_retention_command_lists_ids_never_names(
     assert "closed cases leave workers' laptops 30 days after closing" in out
     (line,) = [row for row in out.splitlines() if row.startswith(case)]
     due = TODAY + dt.timedelta(days=30)
-    assert f"{due:%Y-%m-%d}  laptop" in line and "not yet confirmed" in line
+    assert f"{due:%Y-%m-%d}  laptop" in line
+    assert "not yet confirmed" in line
     assert NAME not in out
 
 
@@ -230,9 +256,14 @@ def test_a_case_handed_away_leaves_the_laptop_and_comes_back_with_its_history(
         case = lead.create_case(CaseFields(given_name="Testy", family_name=NAME)).case_id
         lead.allocate(case, first.worker.id, "Fictional: her area")
         _sync(supervisor, first)
-        NoteService(first).finalise(DraftFields(
-            person_id=case, contact_at=local(2026, 11, 20, 10, 30),
-            text=f"Fictional visit: {NAME} asked about a food bank."), confirmed=True)
+        NoteService(first).finalise(
+            DraftFields(
+                person_id=case,
+                contact_at=local(2026, 11, 20, 10, 30),
+                text=f"Fictional visit: {NAME} asked about a food bank.",
+            ),
+            confirmed=True,
+        )
         _sync(first, supervisor)
         lead.allocate(case, second.worker.id, "Fictional: she moves to the Reading patch")
         _sync(supervisor, second, first)  # first: handed away, but not yet confirmed
@@ -245,8 +276,9 @@ def test_a_case_handed_away_leaves_the_laptop_and_comes_back_with_its_history(
         _sync(supervisor, first, second, supervisor)
         with first.db.read() as s:
             assert s.get(Person, case) is not None
-            assert s.scalars(select(ContactNote.text).where(ContactNote.person_id == case)).all(
-                ) == [f"Fictional visit: {NAME} asked about a food bank."]
+            assert s.scalars(
+                select(ContactNote.text).where(ContactNote.person_id == case)
+            ).all() == [f"Fictional visit: {NAME} asked about a food bank."]
     finally:
         for session in (supervisor, first, second):
             session.close()

@@ -29,9 +29,14 @@ def _sync(*sessions: AppSession) -> None:
 
 
 def _note(session: AppSession, case_id: str, text: str) -> str:
-    return NoteService(session).finalise(DraftFields(
-        person_id=case_id, contact_at=local(2026, 11, 20, 10, 30), text=text,
-    ), confirmed=True)  # fmt: skip
+    return NoteService(session).finalise(
+        DraftFields(
+            person_id=case_id,
+            contact_at=local(2026, 11, 20, 10, 30),
+            text=text,
+        ),
+        confirmed=True,
+    )
 
 
 def _people(session: AppSession) -> set[str]:
@@ -44,8 +49,11 @@ def test_a_note_is_returned_answered_and_signed_off_across_laptops(tmp_path: Pat
     supervisor, first, second = (laptop.open() for laptop in team.laptops)
     try:
         _sync(supervisor, first, second)
-        case = CaseService(first).create_case(
-            CaseFields(given_name="Testy", family_name="Reviewable")).case_id
+        case = (
+            CaseService(first)
+            .create_case(CaseFields(given_name="Testy", family_name="Reviewable"))
+            .case_id
+        )
         note = _note(first, case, "Fictional visit: talked about housing.")
         _sync(first, supervisor, second)
 
@@ -53,30 +61,41 @@ def test_a_note_is_returned_answered_and_signed_off_across_laptops(tmp_path: Pat
         review = ReviewService(supervisor)
         queue = review.queue(ReviewFilter())
         assert [(r.kind, r.item_id, r.worker_name) for r in queue] == [
-            (ReviewItemKind.NOTE, note, "Worker 1 (fictional)")]
+            (ReviewItemKind.NOTE, note, "Worker 1 (fictional)")
+        ]
         assert "Reviewable" not in _people(second)
         with second.db.read() as s:
             assert s.get(ContactNote, note) is None
             assert s.scalars(select(Change).where(Change.case_id == case)).all() == []
 
-        review.act(ReviewItemKind.NOTE, note, ReviewAction.RETURNED,
-                   "Please add when the next visit is.")
+        review.act(
+            ReviewItemKind.NOTE, note, ReviewAction.RETURNED, "Please add when the next visit is."
+        )
         assert review.queue(ReviewFilter()) == []  # with the worker now
-        assert [r.item_id for r in review.queue(ReviewFilter(state=ReviewState.RETURNED))] == [
-            note]
+        assert [r.item_id for r in review.queue(ReviewFilter(state=ReviewState.RETURNED))] == [note]
         _sync(supervisor, second, first)
 
         # The comment reached the worker at their next sync.
         notices = ReviewService(first).notices()
         assert [(n.item_id, n.action, n.comment, n.needs_answer, n.author) for n in notices] == [
-            (note, ReviewAction.RETURNED, "Please add when the next visit is.", True,
-             "Supervisor (fictional)")]
+            (
+                note,
+                ReviewAction.RETURNED,
+                "Please add when the next visit is.",
+                True,
+                "Supervisor (fictional)",
+            )
+        ]
         with pytest.raises(ValidationFailed):  # a note is answered with an addendum
             ReviewService(first).act(ReviewItemKind.NOTE, note, ReviewAction.ANSWERED, "Done")
         with pytest.raises(UserError):  # only a supervisor signs off
             ReviewService(first).act(ReviewItemKind.NOTE, note, ReviewAction.REVIEWED)
-        ReviewService(first).act(ReviewItemKind.NOTE, note, ReviewAction.ANSWERED,
-                                 addendum="Next visit booked for Tuesday.")
+        ReviewService(first).act(
+            ReviewItemKind.NOTE,
+            note,
+            ReviewAction.ANSWERED,
+            addendum="Next visit booked for Tuesday.",
+        )
         assert ReviewService(first).notices() == []
         _sync(first, supervisor)
 
@@ -85,8 +104,7 @@ def test_a_note_is_returned_answered_and_signed_off_across_laptops(tmp_path: Pat
         detail = review.detail(ReviewItemKind.NOTE, note)
         assert ("Note", "Fictional visit: talked about housing.") in detail.body
         assert any(text == "Next visit booked for Tuesday." for _label, text in detail.body)
-        assert [e.action for e in detail.history] == [ReviewAction.RETURNED,
-                                                      ReviewAction.ANSWERED]
+        assert [e.action for e in detail.history] == [ReviewAction.RETURNED, ReviewAction.ANSWERED]
         review.act(ReviewItemKind.NOTE, note, ReviewAction.REVIEWED)
         assert review.queue(ReviewFilter()) == []
         assert review.count(ReviewFilter(state=ReviewState.REVIEWED)) == 1
@@ -118,7 +136,8 @@ def test_allocation_and_handover_move_a_case_with_its_history(tmp_path: Path) ->
             CaseService(first).allocate(case, one, "Fictional")  # the programme decides
         assert cases.allocate(case, one, "Near her area") == HandoverKind.ALLOCATION
         _sync(supervisor, first, second)
-        assert "Handed" in _people(first) and "Handed" not in _people(second)
+        assert "Handed" in _people(first)
+        assert "Handed" not in _people(second)
         note = _note(first, case, "Fictional first visit in custody.")
         NoteService(first).add_addendum(note, "Fictional late information.")
         _sync(first, supervisor)
@@ -135,22 +154,37 @@ def test_allocation_and_handover_move_a_case_with_its_history(tmp_path: Path) ->
             assert s.get(ContactNote, note) is not None
             assert s.scalars(select(Addendum.text)).all() == ["Fictional late information."]
             handed = s.get(Person, case)
-            assert handed is not None and handed.allocated_worker_id == two
+            assert handed is not None
+            assert handed.allocated_worker_id == two
             assert s.scalars(select(SyncSkipped).where(SyncSkipped.case_id == case)).all() == []
         history = CaseService(second).handovers(case)
         assert [(h.kind, h.from_name, h.to_name, h.note) for h in history] == [
-            (HandoverKind.HANDOVER, "Worker 1 (fictional)", "Worker 2 (fictional)",
-             "He prefers afternoon visits."),
+            (
+                HandoverKind.HANDOVER,
+                "Worker 1 (fictional)",
+                "Worker 2 (fictional)",
+                "He prefers afternoon visits.",
+            ),
             (HandoverKind.ALLOCATION, "", "Worker 1 (fictional)", "Near her area"),
         ]
         assert_same_as_supervisor(supervisor, second)
         # The field history (who, when, why) travels with the case.
         moves = CaseService(second).get_case(case).field_history
         assert [(m.label, m.old, m.new, m.by, m.reason) for m in moves] == [
-            ("Allocated worker", "Worker 1 (fictional)", "Worker 2 (fictional)",
-             supervisor.worker.name, "He prefers afternoon visits."),
-            ("Allocated worker", "Not allocated", "Worker 1 (fictional)",
-             supervisor.worker.name, "Near her area"),
+            (
+                "Allocated worker",
+                "Worker 1 (fictional)",
+                "Worker 2 (fictional)",
+                supervisor.worker.name,
+                "He prefers afternoon visits.",
+            ),
+            (
+                "Allocated worker",
+                "Not allocated",
+                "Worker 1 (fictional)",
+                supervisor.worker.name,
+                "Near her area",
+            ),
         ]
 
         # The first worker no longer receives it; shared back (to meet him at the gate) they do.
@@ -163,7 +197,8 @@ def test_allocation_and_handover_move_a_case_with_its_history(tmp_path: Path) ->
         with first.db.read() as s:
             assert s.get(ContactNote, later) is not None
             shared = s.get(Person, case)
-            assert shared is not None and shared.allocated_worker_id == two
+            assert shared is not None
+            assert shared.allocated_worker_id == two
         # Recorded and allocated between two syncs: one bundle carries both, and it arrives.
         fresh = cases.create_case(CaseFields(given_name="Testy", family_name="Direct")).case_id
         cases.allocate(fresh, two, "Fictional allocation")

@@ -47,14 +47,20 @@ def _kill_runs(team: Team, runs: int, seed: int) -> int:
         session = worker.open()
         try:
             for _ in range(rng.randint(1, 3)):
-                case = CaseService(session).create_case(
-                    CaseFields(given_name="Testy", family_name=f"Killson{run}")
-                ).case_id
+                case = (
+                    CaseService(session)
+                    .create_case(CaseFields(given_name="Testy", family_name=f"Killson{run}"))
+                    .case_id
+                )
                 if rng.random() < 0.5:
-                    NoteService(session).finalise(DraftFields(
-                        person_id=case, contact_at=local(2026, 11, 20, 10, 0),
-                        text=f"Fictional note {run}",
-                    ), confirmed=True)  # fmt: skip
+                    NoteService(session).finalise(
+                        DraftFields(
+                            person_id=case,
+                            contact_at=local(2026, 11, 20, 10, 0),
+                            text=f"Fictional note {run}",
+                        ),
+                        confirmed=True,
+                    )
         finally:
             session.close()
         child = context.Process(target=sync_laptops, args=(laptops,))
@@ -114,6 +120,5 @@ def test_sync_killed_thousands_of_times_loses_and_repeats_nothing(
     tmp_path: Path, export_kind: str, server: str | None
 ) -> None:
     runs = int(os.environ.get("RESTART_KILL_RUNS", str(SLOW_RUNS[export_kind])))
-    killed = _kill_runs(make_team(tmp_path / "team", workers=1, server=server), runs,
-                        seed=2026)  # fmt: skip
+    killed = _kill_runs(make_team(tmp_path / "team", workers=1, server=server), runs, seed=2026)
     print(f"{killed} of {runs} syncs killed before they finished ({export_kind})")

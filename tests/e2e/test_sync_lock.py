@@ -77,16 +77,29 @@ def test_two_processes_of_one_device_publishing_at_once_leave_a_whole_bundle(
         session.close()
     import base64
 
-    args = [sys.executable, "-c", _RACER, str(team.export), laptop.device_id, keys.age_identity,
-            base64.b64encode(keys.signing_key).decode(), "40"]  # fmt: skip
+    args = [
+        sys.executable,
+        "-c",
+        _RACER,
+        str(team.export),
+        laptop.device_id,
+        keys.age_identity,
+        base64.b64encode(keys.signing_key).decode(),
+        "40",
+    ]
     racers = [subprocess.Popen(args, stderr=subprocess.PIPE, text=True) for _ in range(2)]
     errors = [racer.communicate(timeout=120)[1] for racer in racers]
     assert [racer.returncode for racer in racers] == [0, 0], errors
     folder = team.export / "devices" / laptop.device_id
     name = "0000000001-0000000001.age"
     try:
-        verify((folder / name).read_bytes(), (folder / name.replace(".age", ".sig")).read_bytes(),
-               keys.verify_key, laptop.device_id, name)  # fmt: skip
+        verify(
+            (folder / name).read_bytes(),
+            (folder / name.replace(".age", ".sig")).read_bytes(),
+            keys.verify_key,
+            laptop.device_id,
+            name,
+        )
     except EnvelopeError:
         pytest.fail("the two processes left a bundle whose signature is another's")
     assert sorted(p.name for p in folder.iterdir()) == [name, name.replace(".age", ".sig")]

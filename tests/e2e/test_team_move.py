@@ -48,8 +48,10 @@ def _work_and_sync(team: Team, where: str | None, surname: str) -> None:
         session = laptop.open()
         try:
             result = SyncService(session).sync_now()
-            assert result.state == "synced" and result.report.problems == {}
-            assert result.own.set_aside == () and result.own.republished == 0
+            assert result.state == "synced"
+            assert result.report.problems == {}
+            assert result.own.set_aside == ()
+            assert result.own.republished == 0
         finally:
             session.close()
 

@@ -37,10 +37,13 @@ def _type(text: str) -> int:
     window.unlock_page.passphrase.setText(os.environ["RESTART_DESKTOP_PASSPHRASE"])
     QTest.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
     wait(lambda: window.workspace is not None and window.runner.pending == 0)
-    assert window.session is not None and window.workspace is not None
-    case_id = CaseService(window.session).create_case(
-        CaseFields(given_name="Killy", family_name="McExample")
-    ).case_id
+    assert window.session is not None
+    assert window.workspace is not None
+    case_id = (
+        CaseService(window.session)
+        .create_case(CaseFields(given_name="Killy", family_name="McExample"))
+        .case_id
+    )
     window.workspace.new_note(case_id)
     wait(lambda: window.runner.pending == 0)
     editor = window.focusWidget()

@@ -53,8 +53,7 @@ def readable_changes(path: Path, keys: DeviceKeys) -> list[Mapping[str, Any]]:
 def age_opens(path: Path, keyfile: Path) -> bytes | None:
     """The plaintext of an age file by the standard `age` tool, or None when the identity
     in ``keyfile`` is not one of its recipients."""
-    result = subprocess.run([tool("age"), "-d", "-i", str(keyfile), str(path)],
-                            capture_output=True)  # fmt: skip
+    result = subprocess.run([tool("age"), "-d", "-i", str(keyfile), str(path)], capture_output=True)
     if result.returncode != 0:
         assert b"no identity matched" in result.stderr, result.stderr
         return None

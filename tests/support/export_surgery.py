@@ -45,6 +45,8 @@ def put(target: Target, item: Published, ciphertext: bytes, signature: bytes) ->
     assert isinstance(target, PostgresTarget)
     with _admin(target) as conn:
         conn.execute(f"DELETE FROM restart.bundles WHERE {_KEY}", _key(item))
-        conn.execute("INSERT INTO restart.bundles (device_id, from_seq, to_seq, generation,"
-                     " ciphertext, signature) VALUES (%s, %s, %s, %s, %s, %s)",
-                     (*_key(item), ciphertext, signature))  # fmt: skip
+        conn.execute(
+            "INSERT INTO restart.bundles (device_id, from_seq, to_seq, generation,"
+            " ciphertext, signature) VALUES (%s, %s, %s, %s, %s, %s)",
+            (*_key(item), ciphertext, signature),
+        )

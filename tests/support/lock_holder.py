@@ -14,9 +14,13 @@ from restart_desktop.app.sync_lock import sync_lock
 
 def start(data_folder: Path) -> subprocess.Popen[str]:
     """Start a holder and return once it holds the lock."""
-    holder = subprocess.Popen([sys.executable, "-m", "tests.support.lock_holder",
-                               str(data_folder)], stdout=subprocess.PIPE, text=True)  # fmt: skip
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    holder = subprocess.Popen(
+        [sys.executable, "-m", "tests.support.lock_holder", str(data_folder)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "held"
     return holder
 
 

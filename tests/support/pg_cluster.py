@@ -48,8 +48,11 @@ def find_bindir() -> Path | None:
     """Where initdb and pg_ctl are: RESTART_PG_BINDIR, pg_config's answer, or Debian's."""
     if os.environ.get(BINDIR_ENV):
         return Path(os.environ[BINDIR_ENV])
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(
-        p.split("/")[-2]) if p.split("/")[-2].isdigit() else 0, reverse=True)  # fmt: skip
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(p.split("/")[-2]) if p.split("/")[-2].isdigit() else 0,
+        reverse=True,
+    )
     pg_config = shutil.which("pg_config")
     if pg_config:
         found = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
@@ -63,15 +66,19 @@ def find_bindir() -> Path | None:
 def why_not_available() -> str | None:
     """Why no private cluster can be started here, or None."""
     if find_bindir() is None:
-        return ("PostgreSQL's initdb and pg_ctl were not found (Debian: apt-get install "
-                f"postgresql; or set {BINDIR_ENV})")  # fmt: skip
+        return (
+            "PostgreSQL's initdb and pg_ctl were not found (Debian: apt-get install "
+            f"postgresql; or set {BINDIR_ENV})"
+        )
     if os.geteuid() == 0:
         user = os.environ.get(USER_ENV, "restart-pg")
         try:
             pwd.getpwnam(user)
         except KeyError:
-            return (f"running as root, and the unprivileged user {user} that runs the test "
-                    "cluster does not exist (.ci/run makes it)")  # fmt: skip
+            return (
+                f"running as root, and the unprivileged user {user} that runs the test "
+                "cluster does not exist (.ci/run makes it)"
+            )
     return None
 
 
@@ -88,35 +95,50 @@ def _name(common: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common)])
 
 
-def make_authority(server_names: tuple[str, ...] = ("localhost",),
-                   server_ips: tuple[str, ...] = ("127.0.0.1",)) -> Authority:  # fmt: skip
+def make_authority(
+    server_names: tuple[str, ...] = ("localhost",), server_ips: tuple[str, ...] = ("127.0.0.1",)
+) -> Authority:
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(_name("RESTART test CA (throwaway)"))
-          .issuer_name(_name("RESTART test CA (throwaway)")).public_key(ca_key.public_key())
-          .serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(minutes=5))
-          .not_valid_after(now + dt.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-          .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False,
-                                       False), critical=True)
-          .sign(ca_key, hashes.SHA256()))  # fmt: skip
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name("RESTART test CA (throwaway)"))
+        .issuer_name(_name("RESTART test CA (throwaway)"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
     alt = [x509.DNSName(n) for n in server_names] + [
-        x509.IPAddress(ipaddress.ip_address(ip)) for ip in server_ips]
-    cert = (x509.CertificateBuilder().subject_name(_name(server_names[0]))
-            .issuer_name(ca.subject).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(minutes=5))
-            .not_valid_after(now + dt.timedelta(days=2))
-            .add_extension(x509.SubjectAlternativeName(alt), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .sign(ca_key, hashes.SHA256()))  # fmt: skip
+        x509.IPAddress(ipaddress.ip_address(ip)) for ip in server_ips
+    ]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(server_names[0]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=2))
+        .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
     pem = serialization.Encoding.PEM
     return Authority(
-        ca.public_bytes(pem), cert.public_bytes(pem),
-        key.private_bytes(pem, serialization.PrivateFormat.TraditionalOpenSSL,
-                          serialization.NoEncryption()))  # fmt: skip
+        ca.public_bytes(pem),
+        cert.public_bytes(pem),
+        key.private_bytes(
+            pem, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+        ),
+    )
 
 
 def _free_port() -> int:
@@ -150,19 +172,28 @@ class Cluster:
         command = [str(self.bindir / args[0]), *args[1:]]
         if self.user:
             command = ["runuser", "-u", self.user, "--", *command]
-        return subprocess.run(command, capture_output=True, text=True, check=False,
-                              timeout=120)  # fmt: skip
+        return subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
 
     def _must(self, *args: str) -> None:
         done = self._run(*args)
         if done.returncode:
-            log = (self.root / "server.log")
+            log = self.root / "server.log"
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
             raise RuntimeError(f"{args[0]} failed: {done.stderr.strip()} {tail}")
 
     def init(self) -> None:
-        self._must("initdb", "-D", str(self.data), "-U", SUPERUSER, "--auth-local=trust",
-                   "--auth-host=scram-sha-256", "-E", "UTF8", "--no-sync")  # fmt: skip
+        self._must(
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        )
         (self.data / "server.crt").write_bytes(self.authority.cert_pem)
         (self.data / "server.key").write_bytes(self.authority.key_pem)
         (self.data / "server.key").chmod(0o600)
@@ -186,11 +217,22 @@ shared_buffers = 32MB
         (self.data / "pg_hba.conf").write_text(
             "local all all trust\n"
             "hostssl all all 127.0.0.1/32 scram-sha-256\n"
-            "hostnossl all all 127.0.0.1/32 reject\n", "utf-8")
+            "hostnossl all all 127.0.0.1/32 reject\n",
+            "utf-8",
+        )
 
     def start(self) -> None:
-        self._must("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
-                   "-t", "60", "start")
+        self._must(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-l",
+            str(self.root / "server.log"),
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self, mode: str = "fast") -> None:
         self._must("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
@@ -203,10 +245,13 @@ shared_buffers = 32MB
         text = f"host={self.socket_dir} port={self.port} dbname={dbname}"
         return text + (f" user={user}" if user else "")
 
-    def tcp_conninfo(self, dbname: str, sslmode: str = "verify-full",
-                     host: str = "127.0.0.1") -> str:  # fmt: skip
-        return (f"host={host} port={self.port} dbname={dbname} sslmode={sslmode} "
-                f"sslrootcert={self.ca_file}")
+    def tcp_conninfo(
+        self, dbname: str, sslmode: str = "verify-full", host: str = "127.0.0.1"
+    ) -> str:
+        return (
+            f"host={host} port={self.port} dbname={dbname} sslmode={sslmode} "
+            f"sslrootcert={self.ca_file}"
+        )
 
     def execute(self, statement: str, dbname: str = "postgres") -> None:
         with psycopg.connect(self.conninfo(dbname, SUPERUSER), autocommit=True) as conn:
@@ -233,10 +278,14 @@ def copy_database(conninfo: str) -> str:
     name = f"{source}_c{next(_COPIES)}"
     admin = make_conninfo("", **{**params, "dbname": "postgres", "user": SUPERUSER})
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-            sql.Identifier(name), sql.Identifier(source)))
-    return make_conninfo("", **{k: v for k, v in {**params, "dbname": name}.items()
-                                if v is not None})
+        conn.execute(
+            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(name), sql.Identifier(source)
+            )
+        )
+    return make_conninfo(
+        "", **{k: v for k, v in {**params, "dbname": name}.items() if v is not None}
+    )
 
 
 _COPIES = itertools.count(1)
@@ -246,8 +295,11 @@ def drop_database(conninfo: str) -> None:
     params = conninfo_to_dict(conninfo)
     admin = make_conninfo("", **{**params, "dbname": "postgres", "user": SUPERUSER})
     with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
-            sql.Identifier(str(params["dbname"]))))
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(str(params["dbname"]))
+            )
+        )
 
 
 def start_cluster() -> Cluster:

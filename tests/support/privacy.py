@@ -185,8 +185,12 @@ def _watch_the_orm() -> None:
     # anything, or the watch would change what the tests run.
     def person_written(_mapper: Any, _connection: Any, person: Person) -> None:
         loaded = vars(person)
-        NAMES.add(*(loaded.get(field) for field in
-                    ("given_name", "family_name", "preferred_name", "nomis_number", "crn")))
+        NAMES.add(
+            *(
+                loaded.get(field)
+                for field in ("given_name", "family_name", "preferred_name", "nomis_number", "crn")
+            )
+        )
 
     def worker_written(_mapper: Any, _connection: Any, worker: Worker) -> None:
         NAMES.add(vars(worker).get("name"))
@@ -224,6 +228,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     terminalreporter.section("personal data in logs", sep="=", red=True, bold=True)
     terminalreporter.write_line(
         f"{len(_PLUGIN.leaks)} log record(s) or error output(s) of this run name a fixture "
-        "person or worker. Logs must hold no personal data: log what happened, not to whom.")
+        "person or worker. Logs must hold no personal data: log what happened, not to whom."
+    )
     for leak in _PLUGIN.leaks[:20]:
         terminalreporter.write_line(f"  {leak.source}: names {leak.name!r}")

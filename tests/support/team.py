@@ -72,8 +72,10 @@ class Team:
         if root.exists():
             shutil.rmtree(root)
         shutil.copytree(self.root, root)
-        moved = tuple(Laptop(lap.name, DataPaths(root / lap.paths.root.name), lap.key,
-                             lap.device_id) for lap in self.laptops)  # fmt: skip
+        moved = tuple(
+            Laptop(lap.name, DataPaths(root / lap.paths.root.name), lap.key, lap.device_id)
+            for lap in self.laptops
+        )
         server = copy_database(self.server) if self.server else None
         for laptop in moved:  # the target setting names the export
             session = laptop.open()
@@ -84,8 +86,9 @@ class Team:
         return Team(root, root / "export", moved, server)
 
 
-def make_team(root: Path, workers: int = 2, server: str | None = None,
-              recovery: DeviceKeys | None = None) -> Team:
+def make_team(
+    root: Path, workers: int = 2, server: str | None = None, recovery: DeviceKeys | None = None
+) -> Team:
     """Enrol a supervisor and ``workers`` workers, make the team (in a folder, or on
     ``server``: the supervisor as the cluster's superuser, allowed to create roles) and
     approve everyone (``recovery``: the team's recovery identity, when the test reads with
@@ -99,14 +102,22 @@ def make_team(root: Path, workers: int = 2, server: str | None = None,
     ]
     for index, (name, role) in enumerate(people):
         paths = DataPaths(root / f"laptop{index}")
-        session = enrol(paths, name=name, organisation_code=organisation, role=role,
-                        passphrase=PASSPHRASE, kdf=FAST_KDF)  # fmt: skip
+        session = enrol(
+            paths,
+            name=name,
+            organisation_code=organisation,
+            role=role,
+            passphrase=PASSPHRASE,
+            kdf=FAST_KDF,
+        )
         device_id = session.device_id
         try:
             service = SyncService(session)
             if role == Role.SUPERVISOR:
-                service.create_team(f"{server} user={SUPERUSER}" if server else export,
-                                    (recovery or DeviceKeys.generate()).age_recipient)
+                service.create_team(
+                    f"{server} user={SUPERUSER}" if server else export,
+                    (recovery or DeviceKeys.generate()).age_recipient,
+                )
             else:
                 service.request_to_join(server or export)
         finally:
@@ -139,13 +150,22 @@ def current_state(
                 query = query.where(model.__table__.c.person_id.in_(cases))
             rows = s.execute(query).all()
             state[model.__tablename__] = [tuple(row) for row in rows]
-        conflicts = s.scalars(select(SyncConflict).order_by(SyncConflict.record_id,
-                                                            SyncConflict.field)).all()  # fmt: skip
+        conflicts = s.scalars(
+            select(SyncConflict).order_by(SyncConflict.record_id, SyncConflict.field)
+        ).all()
         if cases is not None:
-            of_case = dict(s.execute(select(Change.record_id, Change.case_id).where(
-                Change.record_id.in_([c.record_id for c in conflicts]))).all())  # fmt: skip
-            conflicts = [c for c in conflicts if of_case.get(c.record_id) in cases
-                         or of_case.get(c.record_id) is None]  # fmt: skip
+            of_case = dict(
+                s.execute(
+                    select(Change.record_id, Change.case_id).where(
+                        Change.record_id.in_([c.record_id for c in conflicts])
+                    )
+                ).all()
+            )
+            conflicts = [
+                c
+                for c in conflicts
+                if of_case.get(c.record_id) in cases or of_case.get(c.record_id) is None
+            ]
         state["sync_conflicts"] = [
             (c.record_id, c.field, tuple(c.change_ids), repr(c.values), c.winner_change_id)
             for c in conflicts
@@ -157,11 +177,19 @@ def cases_for(supervisor: AppSession, worker_id: str) -> set[str]:
     """The cases a worker's laptop receives, by the supervisor's records: allocated to them,
     shared with them, or recorded by them and not allocated."""
     with supervisor.db.read() as s:
-        shared = set(s.scalars(select(Handover.person_id).where(
-            Handover.kind == "share", Handover.to_worker_id == worker_id)))  # fmt: skip
+        shared = set(
+            s.scalars(
+                select(Handover.person_id).where(
+                    Handover.kind == "share", Handover.to_worker_id == worker_id
+                )
+            )
+        )
         unallocated_own = Person.allocated_worker_id.is_(None) & (Person.created_by == worker_id)
-        return shared | set(s.scalars(select(Person.id).where(
-            (Person.allocated_worker_id == worker_id) | unallocated_own)))  # fmt: skip
+        return shared | set(
+            s.scalars(
+                select(Person.id).where((Person.allocated_worker_id == worker_id) | unallocated_own)
+            )
+        )
 
 
 def assert_same_as_supervisor(supervisor: AppSession, other: AppSession) -> None:
@@ -179,8 +207,11 @@ def assert_same_changes(supervisor: AppSession, worker: AppSession) -> None:
     worker's cases and of team records."""
     cases = cases_for(supervisor, worker.worker.id)
     with supervisor.db.read() as s:
-        expected = sorted(s.scalars(select(Change.change_id).where(
-            Change.case_id.is_(None) | Change.case_id.in_(cases))))  # fmt: skip
+        expected = sorted(
+            s.scalars(
+                select(Change.change_id).where(Change.case_id.is_(None) | Change.case_id.in_(cases))
+            )
+        )
     with worker.db.read() as s:
         assert sorted(s.scalars(select(Change.change_id))) == expected
 
@@ -199,14 +230,21 @@ def bundle_late(team: Team, device_id: str) -> Iterator[None]:
         row = conn.execute(
             f"SELECT {_BUNDLE_COLUMNS} FROM restart.bundles WHERE device_id = %s"
             " ORDER BY from_seq DESC, to_seq DESC, generation DESC LIMIT 1",
-            (device_id,)).fetchone()  # fmt: skip
+            (device_id,),
+        ).fetchone()
         if row is not None:
-            conn.execute("DELETE FROM restart.bundles WHERE device_id = %s AND from_seq = %s"
-                         " AND to_seq = %s AND generation = %s", row[:4])
+            conn.execute(
+                "DELETE FROM restart.bundles WHERE device_id = %s AND from_seq = %s"
+                " AND to_seq = %s AND generation = %s",
+                row[:4],
+            )
     try:
         yield
     finally:
         if row is not None:
             with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f"INSERT INTO restart.bundles ({_BUNDLE_COLUMNS}) VALUES"
-                             " (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", row)
+                conn.execute(
+                    f"INSERT INTO restart.bundles ({_BUNDLE_COLUMNS}) VALUES"
+                    " (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    row,
+                )

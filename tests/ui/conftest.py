@@ -89,9 +89,7 @@ def people(enrolled: AppSession) -> dict[str, str]:
 
 
 @pytest.fixture
-def make_window(
-    qtbot: QtBot, data_paths: DataPaths
-) -> Iterator[Callable[..., MainWindow]]:
+def make_window(qtbot: QtBot, data_paths: DataPaths) -> Iterator[Callable[..., MainWindow]]:
     windows: list[MainWindow] = []
 
     def make(**options: object) -> MainWindow:

@@ -94,9 +94,12 @@ def test_the_small_dialogs_name_their_controls(qtbot: QtBot) -> None:
     from restart_desktop.ui.timeline import ActionDialog, CloseActionDialog
 
     dialogs: list[QWidget] = [
-        ActionDialog(), CloseActionDialog("Ring the council (test)"),
-        StatusDialog(CaseStatus.ACCEPTED), ReasonDialog("Why?", "You changed: x", "Save"),
-        AllocateDialog([], None), AddItemDialog("", None, None),
+        ActionDialog(),
+        CloseActionDialog("Ring the council (test)"),
+        StatusDialog(CaseStatus.ACCEPTED),
+        ReasonDialog("Why?", "You changed: x", "Save"),
+        AllocateDialog([], None),
+        AddItemDialog("", None, None),
         HelpDialog("First steps", FIRST_STEPS),
     ]
     missing = []

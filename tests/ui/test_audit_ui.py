@@ -73,8 +73,7 @@ def _open_case(qtbot: QtBot, window: MainWindow, case_id: str) -> CaseFileView:
     return view
 
 
-def _supervisor_window(qtbot: QtBot, make_window: MakeWindow,
-                       data_paths: DataPaths) -> MainWindow:  # fmt: skip
+def _supervisor_window(qtbot: QtBot, make_window: MakeWindow, data_paths: DataPaths) -> MainWindow:
     _make_supervisor(data_paths)
     window = make_window()
     unlock(qtbot, window)
@@ -102,13 +101,17 @@ def test_a_supervisor_sees_who_opened_a_case_and_narrows_by_action(
     _open_case(qtbot, window, people["Zebedee Friday"])
     assert window.audit_action.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
-    assert window.workspace is not None and window.workspace.audit is not None
+    assert window.workspace is not None
+    assert window.workspace.audit is not None
     view = window.workspace.audit
     assert window.workspace.tabs.currentWidget() is view
     assert QApplication.focusWidget() is view.table
     _wait_read(qtbot, window, view)
-    opened = [row for row in range(view.proxy.rowCount())
-              if view.proxy.index(row, COL_ACTION).data() == "Opened the case file"]  # fmt: skip
+    opened = [
+        row
+        for row in range(view.proxy.rowCount())
+        if view.proxy.index(row, COL_ACTION).data() == "Opened the case file"
+    ]
     assert opened, _column(view, COL_ACTION)
     row = opened[0]
     assert view.proxy.index(row, COL_WORKER).data() == WORKER_NAME
@@ -138,13 +141,16 @@ def test_a_supervisor_sees_who_opened_a_case_and_narrows_by_action(
     view.date_from.clear()
     qtbot.keyClicks(view.date_from, "31/02/2026")
     qtbot.keyClick(view.date_from, Qt.Key.Key_Return)
-    assert "is not a date" in view.message.text() and view.message.isVisible()
+    assert "is not a date" in view.message.text()
+    assert view.message.isVisible()
 
     qtbot.keyClick(view, Qt.Key.Key_L, ALT)  # C&lear filters: everything again
-    qtbot.waitUntil(lambda: view.action.currentText() == "Any action",
-                    timeout=SIGNAL_TIMEOUT_MS)  # a mnemonic presses a button in 100 ms
+    qtbot.waitUntil(
+        lambda: view.action.currentText() == "Any action", timeout=SIGNAL_TIMEOUT_MS
+    )  # a mnemonic presses a button in 100 ms
     _wait_read(qtbot, window, view)
-    assert view.worker.currentText() == "Anyone" and view.date_from.text() == ""
+    assert view.worker.currentText() == "Anyone"
+    assert view.date_from.text() == ""
     assert view.proxy.rowCount() >= everything
 
 
@@ -152,7 +158,8 @@ def test_reading_the_trail_records_nothing_in_it(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
 ) -> None:
     window = _supervisor_window(qtbot, make_window, data_paths)
-    assert window.session is not None and window.workspace is not None
+    assert window.session is not None
+    assert window.workspace is not None
     with window.session.db.read() as s:
         before = len(s.scalars(select(AuditEntry.id)).all())
     for _visit in range(3):
@@ -172,7 +179,8 @@ def test_the_case_file_opens_only_that_cases_trail(
     larry = _open_case(qtbot, window, people["Larry Later"])
     assert larry.audit_button.isEnabled()
     qtbot.keyClick(larry.audit_button, Qt.Key.Key_Space)
-    assert window.workspace is not None and window.workspace.audit is not None
+    assert window.workspace is not None
+    assert window.workspace.audit is not None
     view = window.workspace.audit
     assert window.workspace.tabs.currentWidget() is view
     _wait_read(qtbot, window, view)
@@ -198,8 +206,11 @@ def test_the_case_file_opens_only_that_cases_trail(
     # Ctrl+Shift+A from inside a case file does the same as the button.
     window.workspace.tabs.setCurrentWidget(larry)
     larry.given_name.setFocus()
-    qtbot.keyClick(larry.given_name, Qt.Key.Key_A,
-                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(
+        larry.given_name,
+        Qt.Key.Key_A,
+        Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+    )
     _wait_read(qtbot, window, view)
     assert window.workspace.tabs.currentWidget() is view
     assert set(_column(view, COL_PERSON)) == {LARRY}
@@ -211,7 +222,8 @@ def test_checking_the_chain_reports_intact_then_the_altered_entry(
     window = _supervisor_window(qtbot, make_window, data_paths)
     _open_case(qtbot, window, people["Larry Later"])
     qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
-    assert window.workspace is not None and window.workspace.audit is not None
+    assert window.workspace is not None
+    assert window.workspace.audit is not None
     view = window.workspace.audit
     _wait_read(qtbot, window, view)
     qtbot.keyClick(view, Qt.Key.Key_K, ALT)  # Chec&k the chain
@@ -227,14 +239,17 @@ def test_checking_the_chain_reports_intact_then_the_altered_entry(
         third = s.scalars(select(AuditEntry).where(AuditEntry.seq == 3)).one()
     with session.db.write() as s:  # someone with the key edits the file behind the app's back
         s.execute(text("DROP TRIGGER audit_entries_immutable"))
-        s.execute(text("UPDATE audit_entries SET detail = 'nothing to see' WHERE id = :id"),
-                  {"id": third.id})  # fmt: skip
+        s.execute(
+            text("UPDATE audit_entries SET detail = 'nothing to see' WHERE id = :id"),
+            {"id": third.id},
+        )
     qtbot.keyClick(view.check_button, Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: "Broken" in view.message.text(), timeout=SIGNAL_TIMEOUT_MS)
     with session.db.read() as s:
         label = s.get(Device, session.device_id).label  # type: ignore[union-attr]
-    assert view.message.text() == (f"Broken: device {label} ({session.device_id}), entry 3: "
-                                   "its content was altered.")  # fmt: skip
+    assert view.message.text() == (
+        f"Broken: device {label} ({session.device_id}), entry 3: its content was altered."
+    )
     assert view.message.isVisible()
 
 
@@ -246,7 +261,8 @@ def test_a_worker_has_no_audit_tab_but_sees_a_cases_own_trail(
     qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     assert window.workspace is not None
     assert window.workspace.audit is None
-    assert not window.audit_action.isVisible() and not window.audit_action.isEnabled()
+    assert not window.audit_action.isVisible()
+    assert not window.audit_action.isEnabled()
     tabs = window.workspace.tabs
     assert "Audit trail" not in [tabs.tabText(i) for i in range(tabs.count())]
     before = tabs.currentWidget()
@@ -271,24 +287,30 @@ def test_a_worker_has_no_audit_tab_but_sees_a_cases_own_trail(
     qtbot.keyClick(larry.audit_button, Qt.Key.Key_Space)
     assert seen["people"] == {LARRY}
     assert "Opened the case file" in seen["actions"]  # type: ignore[operator]
-    assert "Laterton" not in str(seen["title"]) and "Larry" not in str(seen["title"])
+    assert "Laterton" not in str(seen["title"])
+    assert "Larry" not in str(seen["title"])
     assert seen["person_filter"] == (LARRY, False)
     assert seen["check"] is False  # the chain covers the whole log: a supervisor's
 
 
 def test_only_the_newest_entries_are_shown_and_it_says_so(
-    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths,
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(audit_view, "SHOWN", 2)
     window = _supervisor_window(qtbot, make_window, data_paths)
     qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
-    assert window.workspace is not None and window.workspace.audit is not None
+    assert window.workspace is not None
+    assert window.workspace.audit is not None
     view = window.workspace.audit
     _wait_read(qtbot, window, view)
     assert view.proxy.rowCount() == 2
-    assert view.count.text() == ("Showing the newest 2 entries; narrow the filters to see "
-                                 "older ones.")  # fmt: skip
+    assert view.count.text() == (
+        "Showing the newest 2 entries; narrow the filters to see older ones."
+    )
 
 
 def test_audit_table_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
@@ -311,7 +333,10 @@ def test_audit_table_model(qtmodeltester: ModelTester, enrolled: AppSession) -> 
 
 
 def test_checking_the_chain_finds_the_newest_entry_deleted_after_a_sync(
-    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths,
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
     tmp_path: Path,
 ) -> None:
     from restart_desktop.app.sync import SyncService
@@ -330,11 +355,14 @@ def test_checking_the_chain_finds_the_newest_entry_deleted_after_a_sync(
     with session.db.write() as s:  # the newest entry deleted with the key, hashes intact
         s.execute(text("DELETE FROM audit_entries WHERE id = :id"), {"id": newest.id})
     qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
-    assert window.workspace is not None and window.workspace.audit is not None
+    assert window.workspace is not None
+    assert window.workspace.audit is not None
     view = window.workspace.audit
     _wait_read(qtbot, window, view)
     qtbot.keyClick(view, Qt.Key.Key_K, ALT)  # Chec&k the chain
     qtbot.waitUntil(lambda: "Broken" in view.message.text(), timeout=SIGNAL_TIMEOUT_MS)
-    assert (f"entry {newest.seq}: entries {newest.seq} to {newest.seq} were published"
-            in view.message.text())
+    assert (
+        f"entry {newest.seq}: entries {newest.seq} to {newest.seq} were published"
+        in view.message.text()
+    )
     assert session.device_id in view.message.text()

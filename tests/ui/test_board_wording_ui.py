@@ -28,10 +28,12 @@ def test_a_wording_naming_someone_comes_back_as_typed_and_a_clean_one_is_confirm
     qtbot: QtBot, make_window: MakeWindow, enrolled: AppSession
 ) -> None:
     lead = as_supervisor(enrolled)
-    CaseService(lead).create_case(CaseFields(given_name="Testy", family_name="Practise",
-                                             nomis_number="Z9870RJ"))  # fmt: skip
-    OutcomeService(lead).create_barrier(BarrierFields(
-        NAMED, "accommodation", raised_on=dt.date.today()))
+    CaseService(lead).create_case(
+        CaseFields(given_name="Testy", family_name="Practise", nomis_number="Z9870RJ")
+    )
+    OutcomeService(lead).create_barrier(
+        BarrierFields(NAMED, "accommodation", raised_on=dt.date.today())
+    )
     lead.close()
     window = make_window()
     unlock(qtbot, window)

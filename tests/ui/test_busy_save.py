@@ -20,13 +20,16 @@ MakeWindow = Callable[..., MainWindow]
 
 
 def test_a_save_kept_waiting_by_background_work_keeps_the_typing(
-    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str],
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+) -> None:
     monkeypatch.setattr(writer, "FOREGROUND_WAIT_S", 0.3)
     window = make_window()
     unlock(qtbot, window)
-    assert window.workspace is not None and window.session is not None
+    assert window.workspace is not None
+    assert window.session is not None
     session = window.session
     case_id = people["Zebedee Friday"]
     window.workspace.open_case(case_id)
@@ -57,8 +60,10 @@ def test_a_save_kept_waiting_by_background_work_keeps_the_typing(
         release.set()
         background.join()
     qtbot.keyClick(view.given_name, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: view.saved_line.text().startswith("Saved at"),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: view.saved_line.text().startswith("Saved at"), timeout=SIGNAL_TIMEOUT_MS
+    )
     with session.db.read() as s:
         person = s.get(Person, case_id)
-        assert person is not None and person.preferred_name == "Zeb (test)"
+        assert person is not None
+        assert person.preferred_name == "Zeb (test)"

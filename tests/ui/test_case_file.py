@@ -36,8 +36,9 @@ def _stored(window: MainWindow, case_id: str) -> tuple[str, int]:
     with window.session.db.read() as s:
         person = s.get(Person, case_id)
         assert person is not None
-        count = s.execute(select(func.count()).select_from(Change).where(
-            Change.entity != "audit_entries")).scalar_one()  # opening the file is audited
+        count = s.execute(
+            select(func.count()).select_from(Change).where(Change.entity != "audit_entries")
+        ).scalar_one()  # opening the file is audited
         return person.nomis_number, int(count)
 
 
@@ -63,7 +64,8 @@ def test_invalid_prison_number_is_explained_and_nothing_is_saved(
     assert view.summary.isVisible()
     assert "Nothing was saved" in view.summary.text()
     error = view.findChild(FieldError, "error_nomis_number")  # the message under the field
-    assert error is not None and error.isVisible()
+    assert error is not None
+    assert error.isVisible()
     assert "A1234BC" in error.text()
     assert view.dirty
     assert _stored(window, case_id) == before  # neither the row nor the change log moved
@@ -127,10 +129,13 @@ def test_new_person_from_the_keyboard_goes_to_the_intake_queue(
     assert window.workspace is not None
     workspace = window.workspace
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    qtbot.waitUntil(lambda: workspace.intake_dialog is not None
-                    and workspace.intake_dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: workspace.intake_dialog is not None and workspace.intake_dialog.isVisible(),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
     dialog = workspace.intake_dialog
-    assert dialog is not None and workspace.case_views() == []
+    assert dialog is not None
+    assert workspace.case_views() == []
     qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)  # no names yet
     qtbot.waitUntil(lambda: "first name" in dialog.error.text(), timeout=SIGNAL_TIMEOUT_MS)
@@ -140,9 +145,14 @@ def test_new_person_from_the_keyboard_goes_to_the_intake_queue(
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     qtbot.keyClick(workspace.caseload, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
-    qtbot.waitUntil(lambda: workspace.intake_dialog is not None
-                    and workspace.intake_dialog is not dialog
-                    and workspace.intake_dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: (
+            workspace.intake_dialog is not None
+            and workspace.intake_dialog is not dialog
+            and workspace.intake_dialog.isVisible()
+        ),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
 
 
 def test_status_change_needs_a_reason_and_is_kept_in_the_history(
@@ -210,8 +220,10 @@ def test_a_supervisor_hands_a_case_over_with_a_note_from_the_keyboard(
         for _press in range(dialog.worker.count()):
             if dialog.worker.currentIndex() == index:
                 break
-            qtbot.keyClick(dialog.worker, Qt.Key.Key_Down if dialog.worker.currentIndex() < index
-                           else Qt.Key.Key_Up)  # fmt: skip
+            qtbot.keyClick(
+                dialog.worker,
+                Qt.Key.Key_Down if dialog.worker.currentIndex() < index else Qt.Key.Key_Up,
+            )
         assert dialog.worker.currentIndex() == index
         qtbot.keyClick(dialog.worker, Qt.Key.Key_Return)  # no note: refused, with a message
         asked.append(dialog.error.text())
@@ -223,11 +235,14 @@ def test_a_supervisor_hands_a_case_over_with_a_note_from_the_keyboard(
 
     answer_modal(AllocateDialog, hand_over)
     qtbot.keyClick(view.allocate_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: "Allocated to Colleague Fictional" in view.status_line.text(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: "Allocated to Colleague Fictional" in view.status_line.text(),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
     assert "Write a handover note" in asked[0]
     assert "Handed over: Test Worker (fictional) → Colleague Fictional · He prefers" in (
-        view.history.text())
+        view.history.text()
+    )
 
 
 def test_a_refused_save_on_close_keeps_the_tab_and_a_later_save_does_not_close_it(
@@ -269,7 +284,8 @@ def test_typing_and_undoing_leaves_nothing_unsaved(
     unlock(qtbot, window)
     view = _open(qtbot, window, people["Larry Later"])
     qtbot.keyClicks(view.given_name, "x")
-    assert view.dirty and view.saved_line.text() == "Unsaved changes"
+    assert view.dirty
+    assert view.saved_line.text() == "Unsaved changes"
     qtbot.keyClick(view.given_name, Qt.Key.Key_Backspace)
     assert not view.dirty
     assert view.saved_line.text() == ""
@@ -286,22 +302,33 @@ def test_opening_a_case_file_is_in_the_audit_trail(
     assert window.workspace is not None
     window.workspace.caseload.search.setFocus()
     qtbot.keyClicks(window.workspace.caseload.search, "Laterton")
-    qtbot.waitUntil(lambda: window.workspace is not None
-                    and window.workspace.caseload.model.rowCount() == 1,
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: window.workspace is not None and window.workspace.caseload.model.rowCount() == 1,
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
     qtbot.keyClick(window.workspace.caseload.search, Qt.Key.Key_Down)
     qtbot.keyClick(window.workspace.caseload.table, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: bool(window.workspace and window.workspace.case_views()
-                                 and window.workspace.case_views()[-1].details),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: bool(
+            window.workspace
+            and window.workspace.case_views()
+            and window.workspace.case_views()[-1].details
+        ),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
     assert window.session is not None
 
     def opened() -> bool:
         assert window.session is not None
         with window.session.db.read() as s:
-            return s.scalars(select(AuditEntry).where(
-                AuditEntry.person_id == case_id, AuditEntry.action == "viewed_case")).first(
-            ) is not None  # fmt: skip
+            return (
+                s.scalars(
+                    select(AuditEntry).where(
+                        AuditEntry.person_id == case_id, AuditEntry.action == "viewed_case"
+                    )
+                ).first()
+                is not None
+            )
 
     qtbot.waitUntil(opened, timeout=SIGNAL_TIMEOUT_MS)
 
@@ -326,7 +353,8 @@ def test_changing_a_risk_flag_asks_why_and_the_history_shows_old_new_who_and_why
     assert "a reason is needed" in view.saved_line.text()
     with window.session.db.read() as s:  # type: ignore[union-attr]
         person = s.get(Person, case_id)
-        assert person is not None and not person.mappa  # nothing saved without a reason
+        assert person is not None
+        assert not person.mappa
 
     def give_reason(dialog: ReasonDialog) -> None:
         qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)  # no reason yet: refused
@@ -341,10 +369,12 @@ def test_changing_a_risk_flag_asks_why_and_the_history_shows_old_new_who_and_why
     qtbot.waitUntil(lambda: "MAPPA: No → Yes" in view.history.text(), timeout=SIGNAL_TIMEOUT_MS)
     assert "Give a reason" in asked[0]
     assert "MAPPA: No → Yes · Fictional letter from probation · Test Worker" in (
-        view.history.text())
+        view.history.text()
+    )
     with window.session.db.read() as s:  # type: ignore[union-attr]
         person = s.get(Person, case_id)
-        assert person is not None and person.mappa
+        assert person is not None
+        assert person.mappa
 
 
 def test_every_problem_is_said_in_one_round_and_correcting_does_not_move_the_form(

@@ -150,10 +150,13 @@ def test_caseload_pages_through_many_people(
     from restart_desktop.app.demo import fill_demo_data
 
     runner = TaskRunner()
-    with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy,
-                          timeout=60_000):
-        runner.run(lambda: fill_demo_data(window.session, cases=450, seed=3),  # type: ignore[arg-type]
-                   lambda _r: None)
+    with qtbot.waitSignal(
+        runner.busy_changed, check_params_cb=lambda busy: not busy, timeout=60_000
+    ):
+        runner.run(
+            lambda: fill_demo_data(window.session, cases=450, seed=3),  # type: ignore[arg-type]
+            lambda _r: None,
+        )
     runner.shutdown()
     view.worker_filter.setCurrentIndex(view.worker_filter.findText("Everyone's cases"))
     view.status_filter.setCurrentIndex(view.status_filter.findText("All cases"))

@@ -54,7 +54,8 @@ def test_closing_asks_why_from_a_coded_list_and_the_case_file_says_it(
         qtbot.keyClicks(dialog.reason, "Moved to Leeds to be near family")
         qtbot.keyClick(dialog.reason, Qt.Key.Key_Return)
         assert "Choose why the case is closing" in dialog.error.text()
-        assert dialog.isVisible() and dialog.focusWidget() is dialog.closure
+        assert dialog.isVisible()
+        assert dialog.focusWidget() is dialog.closure
         for _ in range(5):  # Choose a reason, Support completed, …, Moved out of area
             qtbot.keyClick(dialog.closure, Qt.Key.Key_Down)
         assert dialog.closure.currentText() == "Moved out of area"
@@ -62,8 +63,9 @@ def test_closing_asks_why_from_a_coded_list_and_the_case_file_says_it(
 
     answer_modal(StatusDialog, close)
     qtbot.keyClick(view.status_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: "Closed: Moved out of area" in view.status_line.text(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: "Closed: Moved out of area" in view.status_line.text(), timeout=SIGNAL_TIMEOUT_MS
+    )
     assert window.session is not None
     with window.session.db.read() as s:
         person = s.get(Person, case_id)
@@ -97,7 +99,11 @@ def test_a_return_to_custody_from_the_keyboard_shows_on_the_case_and_its_timelin
     with window.session.db.read() as s:
         stored = s.query(CustodyReturn).one()
         assert (stored.person_id, stored.kind, stored.source, stored.returned_on) == (
-            case_id, "remand", "prison", day)
+            case_id,
+            "remand",
+            "prison",
+            day,
+        )
     timeline = view.timeline
     assert timeline is not None
     view.sections.setCurrentWidget(timeline)  # the contacts section (Alt+2)

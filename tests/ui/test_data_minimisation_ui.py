@@ -112,7 +112,8 @@ def test_a_dialog_naming_the_person_closes_when_the_window_locks(
     case = window.workspace.open_case(people["Larry Later"])
     qtbot.waitUntil(lambda: case.details is not None, timeout=SIGNAL_TIMEOUT_MS)
     referrals, outcomes = case.show_referrals(), case.show_outcomes()
-    assert referrals is not None and outcomes is not None
+    assert referrals is not None
+    assert outcomes is not None
     seen: dict[str, str] = {}
 
     def lock_over_it(dialog: QDialog) -> None:
@@ -138,21 +139,25 @@ def test_a_dialog_naming_the_person_closes_when_the_window_locks(
     # A dialog's title shows in the task bar and Alt+Tab (in a prison visits room): no name.
     assert _names_in("dialog title", seen["title"]) == []
     assert _names_in("locked window", seen["locked"]) == []
-    assert not any(isinstance(w, QDialog) and w.isVisible()
-                   for w in QApplication.topLevelWidgets())  # fmt: skip
+    assert not any(isinstance(w, QDialog) and w.isVisible() for w in QApplication.topLevelWidgets())
 
 
 def test_export_file_names_name_no_one(
-    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths,
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     person = people["Zebedee Friday"]
     session = unlock_folder(data_paths, PASSPHRASE)
     try:
         ReleaseService(session).start_plan(person)
         service = session.reference.services[0]
-        ReferralService(session).create(ReferralDraft(person, service.code,
-                                                      reason="Fictional reason"))  # fmt: skip
+        ReferralService(session).create(
+            ReferralDraft(person, service.code, reason="Fictional reason")
+        )
     finally:
         session.close()
     suggested: list[str] = []
@@ -170,9 +175,13 @@ def test_export_file_names_name_no_one(
     release = case.show_release()
     referrals = case.show_referrals()
     outcomes = case.show_outcomes()
-    assert release is not None and referrals is not None and outcomes is not None
-    qtbot.waitUntil(lambda: release.plan is not None and referrals.model.rowCount() == 1,
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    assert release is not None
+    assert referrals is not None
+    assert outcomes is not None
+    qtbot.waitUntil(
+        lambda: release.plan is not None and referrals.model.rowCount() == 1,
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
     referrals.table.setCurrentIndex(referrals.model.index(0, 0))
     release.make_sheet()
     referrals.save_summary_pdf()
@@ -185,7 +194,8 @@ def test_export_file_names_name_no_one(
     # What the app writes by itself: the board pack's files.
     assert window.session is not None
     figures = FiguresService(as_supervisor(window.session)).report(
-        Period(dt.date.today() - dt.timedelta(days=90), dt.date.today()), "organisation")
+        Period(dt.date.today() - dt.timedelta(days=90), dt.date.today()), "organisation"
+    )
     written = write_board_pack(figures, tmp_path / "pack", PROGRAMME)
     names = [*suggested, *(p.name for p in written)]
     assert _names_in("file names", "\n".join(names)) == [], names

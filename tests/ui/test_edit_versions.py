@@ -94,8 +94,9 @@ def test_an_older_tab_saved_with_another_field_keeps_the_newer_family_name(
     _their_write(window, case_id, family_name="Newname")  # the sync lands; the tab is as it was
     _type(qtbot, view.crn, "z654321")
     _save(qtbot, window, view)
-    qtbot.waitUntil(lambda: view.saved_line.text().startswith("Saved at"),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: view.saved_line.text().startswith("Saved at"), timeout=SIGNAL_TIMEOUT_MS
+    )
 
     stored = _stored(window, case_id)
     assert (stored.family_name, stored.crn) == ("Newname", "Z654321")
@@ -117,8 +118,9 @@ def test_the_same_field_shows_both_values_and_the_choice_is_saved_as_a_change(
 
     def keep_mine(dialog: ClashDialog) -> None:
         qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)  # keys go to it
-        shown.update(mine=dialog.mine["family_name"].text(),
-                     theirs=dialog.theirs["family_name"].text())  # fmt: skip
+        shown.update(
+            mine=dialog.mine["family_name"].text(), theirs=dialog.theirs["family_name"].text()
+        )
         focused = dialog.focusWidget()
         assert focused is dialog.mine["family_name"]
         qtbot.keyClick(focused, Qt.Key.Key_Space)  # choose "keep mine"
@@ -126,19 +128,23 @@ def test_the_same_field_shows_both_values_and_the_choice_is_saved_as_a_change(
 
     answer_modal(ClashDialog, keep_mine)
     _save(qtbot, window, view)
-    qtbot.waitUntil(lambda: view.saved_line.text().startswith("Saved at"),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: view.saved_line.text().startswith("Saved at"), timeout=SIGNAL_TIMEOUT_MS
+    )
 
     assert "Mine-Example" in shown["mine"]
-    assert "Newname" in shown["theirs"] and "Fictional Colleague" in shown["theirs"]
+    assert "Newname" in shown["theirs"]
+    assert "Fictional Colleague" in shown["theirs"]
     assert any(char.isdigit() for char in shown["theirs"])  # when, in local time
     assert _stored(window, case_id).family_name == "Mine-Example"
     changes = _case_changes(window, case_id)
     assert len(changes) == before + 1  # the choice is an ordinary change: it syncs
     newest = max(changes, key=lambda c: c.hlc)
     assert newest.fields == {"family_name": "Mine-Example"}
-    assert window.session is not None and newest.author_id == window.session.worker.id
-    assert view.family_name.text() == "Mine-Example" and not view.dirty
+    assert window.session is not None
+    assert newest.author_id == window.session.worker.id
+    assert view.family_name.text() == "Mine-Example"
+    assert not view.dirty
 
 
 def test_taking_theirs_or_escaping_puts_nothing_back(
@@ -157,7 +163,8 @@ def test_taking_theirs_or_escaping_puts_nothing_back(
     answer_modal(ClashDialog, lambda d: qtbot.keyClick(d.focusWidget(), Qt.Key.Key_Escape))
     _save(qtbot, window, view)
     assert len(_case_changes(window, case_id)) == before
-    assert view.family_name.text() == "Mine-Example" and view.dirty
+    assert view.family_name.text() == "Mine-Example"
+    assert view.dirty
     assert "Not saved" in view.saved_line.text()
 
     def take_theirs(dialog: ClashDialog) -> None:
@@ -169,8 +176,9 @@ def test_taking_theirs_or_escaping_puts_nothing_back(
 
     answer_modal(ClashDialog, take_theirs)
     _save(qtbot, window, view)
-    qtbot.waitUntil(lambda: view.saved_line.text().startswith("Saved at"),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: view.saved_line.text().startswith("Saved at"), timeout=SIGNAL_TIMEOUT_MS
+    )
     stored = _stored(window, case_id)
     assert (stored.family_name, stored.preferred_name) == ("Newname", "Zeb")
     assert view.family_name.text() == "Newname"
@@ -198,11 +206,11 @@ def test_a_reload_keeps_unsaved_typing_and_shows_the_rest(
     assert view.dirty
 
     _save(qtbot, window, view)
-    qtbot.waitUntil(lambda: view.saved_line.text().startswith("Saved at"),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: view.saved_line.text().startswith("Saved at"), timeout=SIGNAL_TIMEOUT_MS
+    )
     stored = _stored(window, case_id)
-    assert (stored.family_name, stored.crn, stored.preferred_name) == (
-        "Newname", "Z765432", "Zeb")
+    assert (stored.family_name, stored.crn, stored.preferred_name) == ("Newname", "Z765432", "Zeb")
     assert "health" in stored.needs
 
 
@@ -245,8 +253,9 @@ def test_a_release_item_dialog_older_than_a_colleagues_note_asks_and_keeps_the_c
     panel = view.show_release()
     assert panel is not None
     panel.reload()
-    qtbot.waitUntil(lambda: panel.plan is not None and window.runner.pending == 0,
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: panel.plan is not None and window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS
+    )
     panel.table.setFocus()
     panel.table.selectRow(panel.model.row_of("phone"))
     assert panel.plan is not None
@@ -255,7 +264,8 @@ def test_a_release_item_dialog_older_than_a_colleagues_note_asks_and_keeps_the_c
 
     def type_note(dialog: ItemDialog) -> None:
         ReleaseService(_colleague(window)).update_item(  # lands while the dialog is open
-            plan_id, "phone", ItemUpdate(ItemState.PROBLEM, note="Phone lost"))
+            plan_id, "phone", ItemUpdate(ItemState.PROBLEM, note="Phone lost")
+        )
         qtbot.keyClicks(dialog.note, "Has a phone now")
         qtbot.keyClick(dialog.note, Qt.Key.Key_Return)
 
@@ -268,12 +278,11 @@ def test_a_release_item_dialog_older_than_a_colleagues_note_asks_and_keeps_the_c
     answer_modal(ItemDialog, type_note)
     answer_modal(ClashDialog, keep_mine)
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: bool(seen) and window.runner.pending == 0,
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
-    qtbot.waitUntil(lambda: panel.message.text().startswith("To do"),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(lambda: bool(seen) and window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: panel.message.text().startswith("To do"), timeout=SIGNAL_TIMEOUT_MS)
 
-    assert "Phone lost" in seen[0] and "Fictional Colleague" in seen[0]
+    assert "Phone lost" in seen[0]
+    assert "Fictional Colleague" in seen[0]
     plan = ReleaseService(window.session).plan(case_id)
     assert plan is not None
     item = plan.item("phone")

@@ -49,6 +49,7 @@ def test_no_keyring_is_said_before_the_form_is_filled_in_plain_words(
     said = page.error.text()
     assert said.startswith("Before you start:")
     assert "no keyring is available" in said
-    assert "keyring.backends" not in said and "fail.Keyring" not in said
+    assert "keyring.backends" not in said
+    assert "fail.Keyring" not in said
     qtbot.keyClicks(page.name, "Fictional Newstarter")
     assert page.error.text() == said  # typing does not fix the keyring: it stays said

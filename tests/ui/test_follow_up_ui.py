@@ -26,9 +26,14 @@ MakeWindow = Callable[..., MainWindow]
 def _released_five_weeks_ago(session: AppSession) -> str:
     cases = CaseService(session)
     released = dt.date.today() - dt.timedelta(days=35)
-    case_id = cases.create_case(CaseFields(
-        given_name="Testy", family_name="Checkson", release_date=released,
-        needs=("accommodation", "substance_misuse"))).case_id
+    case_id = cases.create_case(
+        CaseFields(
+            given_name="Testy",
+            family_name="Checkson",
+            release_date=released,
+            needs=("accommodation", "substance_misuse"),
+        )
+    ).case_id
     cases.change_status(case_id, CaseStatus.ACCEPTED, "Eligible")
     release = ReleaseService(session)
     plan = release.plan(case_id)
@@ -68,6 +73,12 @@ def test_a_4_week_check_is_due_in_my_actions_and_recorded_from_the_keyboard(
     assert window.session is not None
     with window.session.db.read() as s:
         stored = s.query(FollowUpCheck).one()
-        assert (stored.person_id, stored.check_code, stored.accommodation,
-                stored.universal_credit, stored.treatment, stored.gp, stored.ete) == (
-            case_id, "four_weeks", "settled", "yes", "no", "not_known", "yes")
+        assert (
+            stored.person_id,
+            stored.check_code,
+            stored.accommodation,
+            stored.universal_credit,
+            stored.treatment,
+            stored.gp,
+            stored.ete,
+        ) == (case_id, "four_weeks", "settled", "yes", "no", "not_known", "yes")

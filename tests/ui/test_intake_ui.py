@@ -33,14 +33,19 @@ def test_ctrl_n_records_a_recommendation_and_shows_a_duplicate_first(
     qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     qtbot.keyClick(window, Qt.Key.Key_N, CTRL)
     assert window.workspace is not None
-    qtbot.waitUntil(lambda: window.workspace is not None
-                    and window.workspace.intake_dialog is not None
-                    and window.workspace.intake_dialog.isVisible(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: (
+            window.workspace is not None
+            and window.workspace.intake_dialog is not None
+            and window.workspace.intake_dialog.isVisible()
+        ),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
     dialog = window.workspace.intake_dialog
     assert dialog is not None
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.given_name,
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: QApplication.focusWidget() is dialog.given_name, timeout=SIGNAL_TIMEOUT_MS
+    )
     qtbot.keyClicks(dialog.given_name, "Zebedee")
     qtbot.keyClick(dialog.given_name, Qt.Key.Key_Tab)
     qtbot.keyClicks(QApplication.focusWidget(), "Fridayson")
@@ -77,9 +82,14 @@ def _allocator_with_queue(data_paths: DataPaths) -> str:
     try:
         service = IntakeService(session)
         for given, day in (("Newer", 5), ("Older", 1)):
-            service.record(IntakeFields(given_name=given, family_name="Queueson",
-                                        source="probation",
-                                        recommended_on=dt.date(2026, 3, day)))  # fmt: skip
+            service.record(
+                IntakeFields(
+                    given_name=given,
+                    family_name="Queueson",
+                    source="probation",
+                    recommended_on=dt.date(2026, 3, day),
+                )
+            )
         with session.db.write() as s:
             colleague = Worker(name="Colleague Fictional", organisation_code="aspire_oxford")
             s.add(colleague)
@@ -110,14 +120,16 @@ def test_the_allocator_decides_from_the_keyboard(
     assert view.model.index(0, 1).data() == "QUEUESON, Older"  # oldest first
     assert QApplication.focusWidget() is view.table
     qtbot.keyClick(view.table, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: view.dialog is not None and view.dialog.isVisible(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: view.dialog is not None and view.dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS
+    )
     dialog = view.dialog
     assert dialog is not None
     qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)  # record without an organisation: refused
-    qtbot.waitUntil(lambda: "partner organisation" in dialog.error.text(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: "partner organisation" in dialog.error.text(), timeout=SIGNAL_TIMEOUT_MS
+    )
     qtbot.keyClick(dialog, Qt.Key.Key_O, ALT)
     assert QApplication.focusWidget() is dialog.organisation
     qtbot.keyClick(dialog.organisation, Qt.Key.Key_Down)  # Aspire Oxford, the first partner

@@ -34,9 +34,11 @@ from restart_desktop.ui.today_view import TodayListModel
 
 
 def _noted(enrolled: AppSession) -> tuple[NoteService, str]:
-    person = CaseService(enrolled).create_case(
-        CaseFields(given_name="Modelly", family_name="McExample")
-    ).case_id
+    person = (
+        CaseService(enrolled)
+        .create_case(CaseFields(given_name="Modelly", family_name="McExample"))
+        .case_id
+    )
     notes = NoteService(enrolled)
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     for days in range(3):
@@ -83,9 +85,13 @@ def _releasing(enrolled: AppSession) -> tuple[ReleaseService, str]:
     person = ""
     for days, family in ((0, "Todayson"), (2, "Soonerby"), (5, "Laterly")):
         person = cases.create_case(
-            CaseFields(given_name="Modelly", family_name=family,
-                       release_date=today + dt.timedelta(days=days), release_time="08:30")
-        ).case_id  # fmt: skip
+            CaseFields(
+                given_name="Modelly",
+                family_name=family,
+                release_date=today + dt.timedelta(days=days),
+                release_time="08:30",
+            )
+        ).case_id
     release = ReleaseService(enrolled)
     plan = release.plan(person)
     assert plan is not None
@@ -114,9 +120,11 @@ def test_today_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
 
 
 def test_referral_models(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
-    person = CaseService(enrolled).create_case(
-        CaseFields(given_name="Modelly", family_name="Referson")
-    ).case_id
+    person = (
+        CaseService(enrolled)
+        .create_case(CaseFields(given_name="Modelly", family_name="Referson"))
+        .case_id
+    )
     service = ReferralService(enrolled)
     for code in ("jobcentre_plus", "housing_oxford"):
         service.create(ReferralDraft(person_id=person, service_code=code, reason="Test"))
@@ -132,21 +140,24 @@ def test_referral_models(qtmodeltester: ModelTester, enrolled: AppSession) -> No
 
 
 def test_outcome_and_barrier_models(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
-    person = CaseService(enrolled).create_case(
-        CaseFields(given_name="Modelly", family_name="Scoreson")
-    ).case_id
+    person = (
+        CaseService(enrolled)
+        .create_case(CaseFields(given_name="Modelly", family_name="Scoreson"))
+        .case_id
+    )
     service = OutcomeService(enrolled)
     for value in (3, 6):
         scores = tuple(replace(area, worker=value) for area in service.blank_scores())
-        service.finalise(service.save_draft(AssessmentFields(person, dt.date.today(), "",
-                                                             scores)))  # fmt: skip
+        service.finalise(service.save_draft(AssessmentFields(person, dt.date.today(), "", scores)))
     assessments = AssessmentsTableModel()
     assessments.set_rows(service.assessments(person))
     scores_model = ScoresTableModel()
     scores_model.set_assessments(service.assessments(person))
-    assert scores_model.rowCount() == 7 and scores_model.columnCount() == 4
-    service.create_barrier(BarrierFields("Fictional barrier", "other", "", (person,),
-                                         dt.date.today()))  # fmt: skip
+    assert scores_model.rowCount() == 7
+    assert scores_model.columnCount() == 4
+    service.create_barrier(
+        BarrierFields("Fictional barrier", "other", "", (person,), dt.date.today())
+    )
     barriers = BarriersTableModel()
     barriers.set_rows(service.barriers(BarrierQuery()))
     counts = BarrierCountsTableModel(enrolled.reference)

@@ -44,15 +44,23 @@ def test_a_time_typed_as_1405_reads_1405_everywhere(
     set_clock(enrolled, dt.datetime.combine(day, dt.time(14, 10)))
     at_1405 = from_local(dt.datetime.combine(day, dt.time(14, 5)))
     cases = CaseService(enrolled)
-    case = cases.create_case(CaseFields(
-        given_name="Testy", family_name="Clockwise", release_date=day, release_time="14:00",
-        consent_given=True, consent_date=day - dt.timedelta(days=9), consent_method="written",
-        consent_categories=("substance_misuse",),
-    )).case_id  # fmt: skip
+    case = cases.create_case(
+        CaseFields(
+            given_name="Testy",
+            family_name="Clockwise",
+            release_date=day,
+            release_time="14:00",
+            consent_given=True,
+            consent_date=day - dt.timedelta(days=9),
+            consent_method="written",
+            consent_categories=("substance_misuse",),
+        )
+    ).case_id
     cases.change_status(case, CaseStatus.ACCEPTED, "Accepted (test)")
     notes = NoteService(enrolled)
-    notes.finalise(DraftFields(case, at_1405, text="Fictional gate meeting about the hostel."),
-                   confirmed=True)  # fmt: skip
+    notes.finalise(
+        DraftFields(case, at_1405, text="Fictional gate meeting about the hostel."), confirmed=True
+    )
     set_clock(enrolled, dt.datetime.combine(day, dt.time(14, 12)))
     notes.add_action(case, "Phone the fictional hostel", "worker")
 
@@ -67,30 +75,42 @@ def test_a_time_typed_as_1405_reads_1405_everywhere(
     assert note is not None
     # Made at 14:05, finalised at 14:10: both on the laptop's clock.
     html = note_html(note, enrolled.reference)
-    assert "14:05" in html and f"finalised {day:%d/%m/%Y} 14:10" in html
+    assert "14:05" in html
+    assert f"finalised {day:%d/%m/%Y} 14:10" in html
 
     # Search results.
     search = SearchResultsTableModel()
     search.set_rows(NoteService(enrolled).search("hostel"))
     assert search.data(search.index(0, COL_DATE), Qt.ItemDataRole.DisplayRole) == (
-        f"{day:%d/%m/%Y} 14:05")  # fmt: skip
+        f"{day:%d/%m/%Y} 14:05"
+    )
 
     # The release-day sheet: an appointment typed as 14:05 on the day.
     release = ReleaseService(enrolled)
     plan = release.plan(case)
     assert plan is not None
-    release.update_item(plan.id, "probation_appointment", ItemUpdate(
-        ItemState.OPEN, appointment_at=at_1405, place="Fictional probation office"))  # fmt: skip
+    release.update_item(
+        plan.id,
+        "probation_appointment",
+        ItemUpdate(ItemState.OPEN, appointment_at=at_1405, place="Fictional probation office"),
+    )
     assert "14:05" in sheet_html(release.release_sheet(case))
 
     # A referral's appointment.
     referrals = ReferralService(enrolled)
-    referral = referrals.create(ReferralDraft(person_id=case, service_code="dass_oxfordshire",
-                                              reason="Script on release (test)"))  # fmt: skip
+    referral = referrals.create(
+        ReferralDraft(
+            person_id=case, service_code="dass_oxfordshire", reason="Script on release (test)"
+        )
+    )
     referrals.send(referral, "email")
     referrals.change_status(referral, StatusChange(ReferralStatus.ACKNOWLEDGED))
-    referrals.change_status(referral, StatusChange(
-        ReferralStatus.APPOINTMENT_BOOKED, appointment_at=at_1405 + dt.timedelta(days=1)))
+    referrals.change_status(
+        referral,
+        StatusChange(
+            ReferralStatus.APPOINTMENT_BOOKED, appointment_at=at_1405 + dt.timedelta(days=1)
+        ),
+    )
     assert "14:05" in referral_html(referrals.get(referral), enrolled.reference)
 
     # The subject access export's readable file.

@@ -123,9 +123,17 @@ def test_typing_kept_when_the_app_quit_while_locked_is_shown_once_at_the_next_st
 ) -> None:
     session = unlock_folder(data_paths, PASSPHRASE)
     try:
-        session.set_setting(DRAFTS_SETTING, json.dumps([
-            {"title": "New follow-up action", "state": {"0:QLineEdit": TYPED, "1:QComboBox": 0}},
-        ]))  # fmt: skip
+        session.set_setting(
+            DRAFTS_SETTING,
+            json.dumps(
+                [
+                    {
+                        "title": "New follow-up action",
+                        "state": {"0:QLineEdit": TYPED, "1:QComboBox": 0},
+                    },
+                ]
+            ),
+        )
     finally:
         session.close()
     shown: list[str] = []

@@ -28,9 +28,7 @@ def visible_text(window: MainWindow) -> str:
     for widget in window.findChildren(QWidget):
         if not widget.isVisible():
             continue
-        if isinstance(widget, QLabel):
-            parts.append(widget.text())
-        elif isinstance(widget, QLineEdit):
+        if isinstance(widget, QLabel) or isinstance(widget, QLineEdit):
             parts.append(widget.text())
         elif isinstance(widget, QTabBar):
             parts.extend(widget.tabText(i) for i in range(widget.count()))
@@ -191,9 +189,7 @@ def test_demo_folder_says_demo_data_everywhere(
 ) -> None:
     window = make_window(demo=True)
     # A fresh demo folder is filled with fictional people first, then offers the unlock page.
-    qtbot.waitUntil(
-        lambda: window.stack.currentWidget() is window.unlock_page, timeout=60_000
-    )
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.unlock_page, timeout=60_000)
     assert data_paths.is_demo
     assert window.demo_banner.isVisible()
     assert "Demo data" in window.windowTitle()
@@ -230,7 +226,8 @@ def test_about_shows_the_package_version_and_the_data_folder(
     summary, licences = seen
     assert f"RESTART Desktop</b> {version('restart-desktop')} (run from source" in summary
     assert str(window.paths.root) in summary
-    assert "LGPL" in licences and "replace them" in licences
+    assert "LGPL" in licences
+    assert "replace them" in licences
 
 
 #: Not needed to show the unlock window, and dear to import (issue 27: the cold start went
@@ -257,6 +254,12 @@ def test_the_unlock_window_is_shown_before_the_database_layer_is_imported(
     )
     root = Path(__file__).resolve().parents[2]
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONPATH=str(root))
-    done = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True,
-                          text=True, timeout=120, check=True)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     assert done.stdout.strip().splitlines()[-1] == "[]"

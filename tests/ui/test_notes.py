@@ -58,7 +58,8 @@ def _select_person(qtbot: QtBot, window: MainWindow, name: str) -> None:
 def _timeline(window: MainWindow) -> TimelinePanel:
     assert window.workspace is not None
     current = window.workspace.tabs.currentWidget()
-    assert isinstance(current, CaseFileView) and current.timeline is not None
+    assert isinstance(current, CaseFileView)
+    assert current.timeline is not None
     return current.timeline
 
 
@@ -75,7 +76,8 @@ def test_keyboard_only_capture_autosaves_then_finalises(
     )
     timeline = _timeline(window)
     editor = timeline.editor
-    assert editor is not None and editor.text.hasFocus()
+    assert editor is not None
+    assert editor.text.hasFocus()
     qtbot.keyClicks(editor.text, "Discussed the Banbury hostel; wants help with ID.")
 
     # Autosave: the draft reaches the encrypted database within two seconds of typing.
@@ -110,7 +112,8 @@ def test_keyboard_only_capture_autosaves_then_finalises(
     with qtbot.waitSignal(timeline.changed, timeout=SIGNAL_TIMEOUT_MS):
         qtbot.keyClick(editor.text, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
     _idle(qtbot, window)
-    assert window.session is not None and not window.session.asks_before_finalising
+    assert window.session is not None
+    assert not window.session.asks_before_finalising
     assert timeline.editor is None
     assert _drafts(window) == []
     [note] = _notes(window)
@@ -168,8 +171,12 @@ def test_a_draft_left_behind_is_offered_back_at_the_next_unlock(
 
     answer_modal(QMessageBox, press_open)
     unlock_window(qtbot, window)
-    qtbot.waitUntil(lambda: isinstance(window.workspace and window.workspace.tabs.currentWidget(),
-                                       CaseFileView), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(
+        lambda: isinstance(
+            window.workspace and window.workspace.tabs.currentWidget(), CaseFileView
+        ),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
     _idle(qtbot, window)
     editor = _timeline(window).editor
     assert editor is not None
@@ -190,11 +197,14 @@ def noted(people: dict[str, str], data_paths: DataPaths) -> dict[str, str]:
         )
     )
     overdue = notes.add_action(
-        people["Zebedee Friday"], "Send the GP registration form",
-        due_date=dt.date.today() - dt.timedelta(days=3), note_id=note,
+        people["Zebedee Friday"],
+        "Send the GP registration form",
+        due_date=dt.date.today() - dt.timedelta(days=3),
+        note_id=note,
     )
     later = notes.add_action(
-        people["Larry Later"], "Ask about the family visit",
+        people["Larry Later"],
+        "Ask about the family visit",
         due_date=dt.date.today() + dt.timedelta(days=5),
     )
     session.close()

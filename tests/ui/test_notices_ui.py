@@ -62,13 +62,18 @@ def test_a_write_through_a_service_refreshes_an_open_case_tab_and_the_caseload(
 ) -> None:
     window = make_window()
     unlock(qtbot, window)
-    assert window.session is not None and window.workspace is not None
+    assert window.session is not None
+    assert window.workspace is not None
     case_id = people["Larry Later"]
     view = _open(qtbot, window, case_id)
     service = CaseService(window.session)  # no window code is told about this write
 
-    window.runner.run(lambda: service.update_case(case_id, replace(
-        service.get_case(case_id).fields, family_name="Newname-Example")), lambda _r: None)
+    window.runner.run(
+        lambda: service.update_case(
+            case_id, replace(service.get_case(case_id).fields, family_name="Newname-Example")
+        ),
+        lambda _r: None,
+    )
     _idle(qtbot, window)
 
     assert view.family_name.text() == "Newname-Example"
@@ -89,22 +94,31 @@ def test_an_open_case_tab_shows_a_supervisors_change_after_a_sync_and_typing_sur
 ) -> None:
     export = tmp_path / "export"
     export.mkdir()
-    supervisor = enrol(DataPaths(tmp_path / "sup"), name="Supervisor (fictional)",
-                       organisation_code=organisation_code, role=Role.SUPERVISOR,
-                       passphrase=PASSPHRASE, kdf=fast_kdf)  # fmt: skip
+    supervisor = enrol(
+        DataPaths(tmp_path / "sup"),
+        name="Supervisor (fictional)",
+        organisation_code=organisation_code,
+        role=Role.SUPERVISOR,
+        passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )
     try:
         SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
         SyncService(enrolled).request_to_join(export)
         SyncService(supervisor).approve(enrolled.device_id)
-        case = CaseService(enrolled).create_case(
-            CaseFields(given_name="Testy", family_name="Beforeson")).case_id
+        case = (
+            CaseService(enrolled)
+            .create_case(CaseFields(given_name="Testy", family_name="Beforeson"))
+            .case_id
+        )
         SyncService(enrolled).sync_now()
         enrolled.close()
 
         window = make_window()
         unlock(qtbot, window)
-        qtbot.waitUntil(lambda: window.sync_label.text().startswith("Synced"),
-                        timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+        qtbot.waitUntil(
+            lambda: window.sync_label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS
+        )
         view = _open(qtbot, window, case)
         qtbot.keyClick(view, Qt.Key.Key_2, ALT)
         timeline = view.timeline
@@ -128,9 +142,12 @@ def test_an_open_case_tab_shows_a_supervisors_change_after_a_sync_and_typing_sur
 
         assert view.family_name.text() == "Afterson"  # the details form, not edited: reloaded
         entries = [timeline.model.entry(row) for row in range(timeline.model.rowCount())]
-        assert any(e is not None and e.action is not None
-                   and e.action.description == "Ring the hostel about a bed"
-                   for e in entries)  # fmt: skip
+        assert any(
+            e is not None
+            and e.action is not None
+            and e.action.description == "Ring the hostel about a bed"
+            for e in entries
+        )
         assert len(resets) == 1  # one reload of the timeline for the whole sync
         # The note being typed is untouched: same words, same cursor, still being typed.
         assert timeline.editor is editor
@@ -184,7 +201,8 @@ def test_one_write_reloads_each_view_showing_it_once(
 ) -> None:
     window = make_window()
     unlock(qtbot, window)
-    assert window.session is not None and window.workspace is not None
+    assert window.session is not None
+    assert window.workspace is not None
     case_id = people["Zebedee Friday"]
     view = _open(qtbot, window, case_id)
     timeline = view.show_contacts()
@@ -201,7 +219,8 @@ def test_one_write_reloads_each_view_showing_it_once(
 
     assert len(resets) == 1  # the finalised note's notice: one reload, not one per caller
     entry = timeline.current_entry()
-    assert entry is not None and entry.note is not None  # the new note, selected
+    assert entry is not None
+    assert entry.note is not None
     assert "fine for Friday" in timeline.reader.toPlainText()
 
 
@@ -210,7 +229,8 @@ def test_the_caseload_keeps_the_person_selected_when_a_notice_reloads_it(
 ) -> None:
     window = make_window()
     unlock(qtbot, window)
-    assert window.session is not None and window.workspace is not None
+    assert window.session is not None
+    assert window.workspace is not None
     caseload = window.workspace.caseload
     larry = caseload.model.row_of(people["Larry Later"])
     assert larry > 0  # not the first row: the first is what a lost selection falls back to
@@ -221,8 +241,12 @@ def test_the_caseload_keeps_the_person_selected_when_a_notice_reloads_it(
     resets = _resets(caseload.model)
     service, zebedee = CaseService(window.session), people["Zebedee Friday"]
 
-    window.runner.run(lambda: service.update_case(zebedee, replace(
-        service.get_case(zebedee).fields, preferred_name="Zeb")), lambda _r: None)
+    window.runner.run(
+        lambda: service.update_case(
+            zebedee, replace(service.get_case(zebedee).fields, preferred_name="Zeb")
+        ),
+        lambda _r: None,
+    )
     _idle(qtbot, window)
 
     assert len(resets) == 1
@@ -244,14 +268,16 @@ def test_a_case_file_being_edited_keeps_the_typing_and_shows_the_new_history(
     service = CaseService(window.session)
 
     accept = CaseStatus.ACCEPTED
-    window.runner.run(lambda: service.change_status(case_id, accept, "Eligible (test)"),
-                      lambda _r: None)  # fmt: skip
+    window.runner.run(
+        lambda: service.change_status(case_id, accept, "Eligible (test)"), lambda _r: None
+    )
     _idle(qtbot, window)
 
     assert "Accepted" in view.status_line.text()  # what nobody types in is current
     assert "Eligible (test)" in view.history.text()
     assert view.crn.text() == "X123456"  # the typing stays, still to be saved
-    assert view.dirty and view.crn.hasFocus()
+    assert view.dirty
+    assert view.crn.hasFocus()
 
 
 def test_a_new_day_on_the_laptops_calendar_refreshes_todays_list(

@@ -48,44 +48,60 @@ def _text(data: bytes) -> str:
 def test_the_decision_letter_shares_only_what_the_programme_chooses(
     qtbot: QtBot, enrolled: AppSession
 ) -> None:
-    case_id = IntakeService(enrolled).record(IntakeFields(
-        given_name="Testy", family_name="Lettered", source="probation",
-        recommender_name="Fictional Officer", recommender_organisation="Probation",
-        recommended_on=dt.date.today()))  # fmt: skip
+    case_id = IntakeService(enrolled).record(
+        IntakeFields(
+            given_name="Testy",
+            family_name="Lettered",
+            source="probation",
+            recommender_name="Fictional Officer",
+            recommender_organisation="Probation",
+            recommended_on=dt.date.today(),
+        )
+    )
     allocator = IntakeService(as_role(enrolled, Role.ALLOCATOR))
-    allocator.decide(case_id, DecisionKind.DECLINE, reason_code="not_thames_valley",
-                     words=WORDS)  # fmt: skip
+    allocator.decide(case_id, DecisionKind.DECLINE, reason_code="not_thames_valley", words=WORDS)
     text = _text(html_pdf_bytes(letter_html(decision_letter(allocator, case_id)), "Letter"))
     assert "Dear Fictional Officer, Probation" in text
     assert "has not been accepted" in text
     assert "area the programme covers" in text  # the reason decline_reasons.csv shares
     assert "Fictional internal words" not in text
     # A reason the programme does not share is not in the letter at all.
-    other = IntakeService(enrolled).record(IntakeFields(
-        given_name="Other", family_name="Lettered", source="self_recommendation",
-        recommended_on=dt.date.today()))  # fmt: skip
+    other = IntakeService(enrolled).record(
+        IntakeFields(
+            given_name="Other",
+            family_name="Lettered",
+            source="self_recommendation",
+            recommended_on=dt.date.today(),
+        )
+    )
     allocator.decide(other, DecisionKind.DECLINE, reason_code="mappa_managed", words=WORDS)
     text = _text(html_pdf_bytes(letter_html(decision_letter(allocator, other)), "Letter"))
-    assert "MAPPA" not in text and "Fictional internal" not in text
+    assert "MAPPA" not in text
+    assert "Fictional internal" not in text
 
 
 def _with_note(data_paths: DataPaths, case_id: str) -> None:
     session = unlock_folder(data_paths, PASSPHRASE)
     try:
         CaseService(session).change_status(case_id, CaseStatus.ACCEPTED, "Fictional panel")
-        NoteService(session).finalise(DraftFields(person_id=case_id, text=NOTE,
-                                                  contact_at=local(2026, 1, 5, 10)),
-                                      confirmed=True)  # fmt: skip
+        NoteService(session).finalise(
+            DraftFields(person_id=case_id, text=NOTE, contact_at=local(2026, 1, 5, 10)),
+            confirmed=True,
+        )
         with pytest.raises(ConsentNeeded):  # no consent recorded: an override needs a reason
-            OnwardService(session).summary(case_id, OnwardServiceKind.PROBATION, "",
-                                           (Section.IDENTITY,))  # fmt: skip
+            OnwardService(session).summary(
+                case_id, OnwardServiceKind.PROBATION, "", (Section.IDENTITY,)
+            )
         as_role(session, Role.SUPERVISOR)
     finally:
         session.close()
 
 
 def test_the_onward_summary_from_the_keyboard(
-    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths,
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
     tmp_path: Path,
 ) -> None:
     case_id = people["Zebedee Friday"]
@@ -97,14 +113,16 @@ def test_the_onward_summary_from_the_keyboard(
     workspace = window.workspace
     qtbot.keyClick(window, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
     exits = workspace.after_support
-    assert exits is not None and workspace.tabs.currentWidget() is exits
+    assert exits is not None
+    assert workspace.tabs.currentWidget() is exits
     # The accepted case; the other two are still recommendations (the intake's to settle).
     qtbot.waitUntil(lambda: exits.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
     assert exits.model.row_item(0).person_id == case_id  # type: ignore[union-attr]
     assert exits.table.hasFocus()
     qtbot.keyClick(exits.table, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: exits.dialog is not None and exits.dialog.isVisible(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: exits.dialog is not None and exits.dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS
+    )
     dialog = exits.dialog
     assert dialog is not None
     dialog.target = tmp_path / "summary.pdf"  # where the save dialog would have put it
@@ -117,8 +135,10 @@ def test_the_onward_summary_from_the_keyboard(
     qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
     text = _text((tmp_path / "summary.pdf").read_bytes())
-    assert "Fictional Probation Delivery Unit" in text and "Z1111AA" in text
-    assert "Fictional private note" not in text and "brother" not in text
+    assert "Fictional Probation Delivery Unit" in text
+    assert "Z1111AA" in text
+    assert "Fictional private note" not in text
+    assert "brother" not in text
     qtbot.waitUntil(lambda: exits.model.rowCount() == 0, timeout=SIGNAL_TIMEOUT_MS)
     assert window.session is not None
     [(kind, name, _at)] = OnwardService(window.session).for_case(case_id)

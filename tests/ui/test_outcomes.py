@@ -33,16 +33,23 @@ LATEST = [6, 3, 4, 7, 5, 5, 8]
 @pytest.fixture
 def scored(enrolled: AppSession) -> str:
     """A person with two finalised assessments (FIRST, then LATEST)."""
-    person = CaseService(enrolled).create_case(
-        CaseFields(given_name="Testy", family_name="Scoreson")
-    ).case_id
+    person = (
+        CaseService(enrolled)
+        .create_case(CaseFields(given_name="Testy", family_name="Scoreson"))
+        .case_id
+    )
     service = OutcomeService(enrolled)
     for days, values in ((90, FIRST), (10, LATEST)):
-        scores = tuple(replace(area, worker=value)
-                       for area, value in zip(service.blank_scores(), values, strict=True))
-        draft = service.save_draft(AssessmentFields(
-            person, dt.date.today() - dt.timedelta(days=days), "Both (test)", scores))
-        service.finalise(draft)  # fmt: skip
+        scores = tuple(
+            replace(area, worker=value)
+            for area, value in zip(service.blank_scores(), values, strict=True)
+        )
+        draft = service.save_draft(
+            AssessmentFields(
+                person, dt.date.today() - dt.timedelta(days=days), "Both (test)", scores
+            )
+        )
+        service.finalise(draft)
     enrolled.close()
     return person
 
@@ -79,7 +86,8 @@ def test_charts_draw_the_assessments_and_the_table_has_the_same_numbers(
     window = make_window()
     unlock(qtbot, window)
     panel = _panel(qtbot, window, scored)
-    assert panel.radar.has_data() and panel.line.has_data()
+    assert panel.radar.has_data()
+    assert panel.line.has_data()
     for chart in (panel.radar, panel.line):
         assert _inked(chart.image()) > 0.03
         assert _inked(chart.grab().toImage()) > 0.03
@@ -90,8 +98,10 @@ def test_charts_draw_the_assessments_and_the_table_has_the_same_numbers(
     pairs = list(zip(FIRST, LATEST, strict=True))
     assert [s.values for s in line.series] == pairs
     model = panel.scores
-    table = [[model.index(r, c).data() for c in range(model.columnCount())]
-             for r in range(model.rowCount())]  # fmt: skip
+    table = [
+        [model.index(r, c).data() for c in range(model.columnCount())]
+        for r in range(model.rowCount())
+    ]
     assert [row[1:3] for row in table] == [[str(first), str(last)] for first, last in pairs]
     assert [row[3] for row in table] == [f"{last - first:+d}" for first, last in pairs]
     assert "Accommodation +4" in panel.summary.text()
@@ -145,7 +155,13 @@ def test_record_an_assessment_keyboard_only(
     model = panel.scores
     last = model.columnCount() - 2
     assert [model.index(r, last).data() for r in range(model.rowCount())] == [
-        "3", "4", "skipped", "6", "7", "8", "9"
+        "3",
+        "4",
+        "skipped",
+        "6",
+        "7",
+        "8",
+        "9",
     ]
 
 
@@ -181,11 +197,15 @@ def test_a_barrier_is_recorded_and_counted(
     _idle(qtbot, window)
     assert barriers.model.rowCount() == 1
     view = barriers.current()
-    assert view is not None and view.case_names == ("SCORESON, Testy",)
+    assert view is not None
+    assert view.case_names == ("SCORESON, Testy",)
     counts = barriers.counts
-    totals = {counts.index(r, 0).data(): counts.index(r, counts.columnCount() - 1).data()
-              for r in range(counts.rowCount())}  # fmt: skip
-    assert totals["Accommodation"] == "1" and totals["All categories"] == "1"
+    totals = {
+        counts.index(r, 0).data(): counts.index(r, counts.columnCount() - 1).data()
+        for r in range(counts.rowCount())
+    }
+    assert totals["Accommodation"] == "1"
+    assert totals["All categories"] == "1"
 
 
 def test_finalising_with_an_area_left_keeps_the_dialog_and_a_final_one_is_read_only(
@@ -213,7 +233,8 @@ def test_finalising_with_an_area_left_keeps_the_dialog_and_a_final_one_is_read_o
     _idle(qtbot, window)
     qtbot.waitUntil(lambda: panel.message.text() == "Draft saved.", timeout=SIGNAL_TIMEOUT_MS)
     draft = panel.assessments[-1]
-    assert not draft.final and draft.scores[0].worker == 5
+    assert not draft.final
+    assert draft.scores[0].worker == 5
 
     # Insert again carries on with that draft rather than starting a second one.
     done.clear()
@@ -233,7 +254,8 @@ def test_finalising_with_an_area_left_keeps_the_dialog_and_a_final_one_is_read_o
     done.clear()
 
     def read(dialog: AssessmentDialog) -> None:
-        assert not dialog.save_button.isVisible() and not dialog.finalise_button.isVisible()
+        assert not dialog.save_button.isVisible()
+        assert not dialog.finalise_button.isVisible()
         assert dialog.rows[0][1].isReadOnly()
         dialog.reject()
         done.append(True)

@@ -30,8 +30,8 @@ def runner() -> Iterator[TaskRunner]:
 
 def _dialog(qtbot: QtBot, session: AppSession, runner: TaskRunner) -> ChangePassphraseDialog:
     dialog = ChangePassphraseDialog(
-        WORKER_NAME, lambda old, new, again: change_passphrase(session, old, new, again),
-        runner)  # fmt: skip
+        WORKER_NAME, lambda old, new, again: change_passphrase(session, old, new, again), runner
+    )
     qtbot.addWidget(dialog)
     dialog.show()
     return dialog
@@ -51,11 +51,11 @@ def test_a_weak_passphrase_is_refused_in_words_and_nothing_typed_is_lost(
     assert dialog.strength.value() <= 1
     assert "anyone would try first" in dialog.guidance.text()
     with qtbot.waitSignal(runner.busy_changed, check_params_cb=lambda busy: not busy):
-        qtbot.keyClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok),
-                       Qt.Key.Key_Space)  # fmt: skip
+        qtbot.keyClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.Key.Key_Space)
     qtbot.waitUntil(lambda: dialog.error.isVisible())
     assert "anyone would try first" in dialog.error.text()
-    assert dialog.isVisible() and dialog.current.text() == PASSPHRASE
+    assert dialog.isVisible()
+    assert dialog.current.text() == PASSPHRASE
     assert open_key(data_paths, PASSPHRASE)  # unchanged
 
 
@@ -67,8 +67,7 @@ def test_a_strong_passphrase_is_changed_and_the_dialog_closes(
     _fill(qtbot, dialog, PASSPHRASE, NEW, NEW)
     assert dialog.strength.value() >= 3
     with qtbot.waitSignal(dialog.accepted, timeout=10_000):
-        qtbot.keyClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok),
-                       Qt.Key.Key_Space)  # fmt: skip
+        qtbot.keyClick(dialog.buttons.button(dialog.buttons.StandardButton.Ok), Qt.Key.Key_Space)
     assert open_key(data_paths, NEW) == key
     with pytest.raises(WrongPassphrase):
         open_key(data_paths, PASSPHRASE)

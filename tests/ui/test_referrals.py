@@ -29,12 +29,19 @@ ALT = Qt.KeyboardModifier.AltModifier
 def person(enrolled: AppSession) -> str:
     """Someone with consent for housing services only, due out in three weeks."""
     service = CaseService(enrolled)
-    case_id = service.create_case(CaseFields(
-        given_name="Testy", family_name="Referson", prison_code="bullingdon",
-        release_date=dt.date.today() + dt.timedelta(days=21), housing_authority="oxford",
-        consent_given=True, consent_date=dt.date.today(), consent_method="written",
-        consent_categories=("accommodation",),
-    )).case_id  # fmt: skip
+    case_id = service.create_case(
+        CaseFields(
+            given_name="Testy",
+            family_name="Referson",
+            prison_code="bullingdon",
+            release_date=dt.date.today() + dt.timedelta(days=21),
+            housing_authority="oxford",
+            consent_given=True,
+            consent_date=dt.date.today(),
+            consent_method="written",
+            consent_categories=("accommodation",),
+        )
+    ).case_id
     service.change_status(case_id, CaseStatus.ACCEPTED, "Accepted (test)")
     enrolled.close()
     return case_id
@@ -62,7 +69,8 @@ def test_make_send_and_close_a_referral_from_the_keyboard(
     _idle(qtbot, window)
     assert isinstance(window.workspace.tabs.currentWidget(), CaseFileView)
     panel = view.referrals_panel
-    assert panel is not None and panel.table.hasFocus()
+    assert panel is not None
+    assert panel.table.hasFocus()
     assert panel.duty_box.isVisible()  # no settled address, release in 21 days
     assert "Refer to Oxford City Council" in panel.duty.text()
 
@@ -86,8 +94,10 @@ def test_make_send_and_close_a_referral_from_the_keyboard(
     qtbot.keyClick(panel.table, Qt.Key.Key_Insert)
     _answered(qtbot, window, panel, done)
     current = panel.current()
-    assert current is not None and current.status == ReferralStatus.DRAFT
-    assert current.service.code == "jobcentre_plus" and current.urgency.value == "urgent"
+    assert current is not None
+    assert current.status == ReferralStatus.DRAFT
+    assert current.service.code == "jobcentre_plus"
+    assert current.urgency.value == "urgent"
 
     # Send: consent covers housing only, so the dialog says so and asks for an override.
     done.clear()
@@ -96,7 +106,8 @@ def test_make_send_and_close_a_referral_from_the_keyboard(
         assert "does not cover benefits and money services" in dialog.consent.text()
         qtbot.waitUntil(dialog.override.hasFocus)
         qtbot.keyClick(dialog.override, Qt.Key.Key_Return)
-        assert dialog.isVisible() and "say why" in dialog.error.text()
+        assert dialog.isVisible()
+        assert "say why" in dialog.error.text()
         qtbot.keyClicks(dialog.override, "Person asked us to, consent form to follow (test)")
         qtbot.keyClick(dialog.override, Qt.Key.Key_Return)
         done.append(True)
@@ -105,7 +116,8 @@ def test_make_send_and_close_a_referral_from_the_keyboard(
     qtbot.keyClick(panel.table, Qt.Key.Key_E, ALT)
     _answered(qtbot, window, panel, done)
     current = panel.current()
-    assert current is not None and current.status == ReferralStatus.SENT
+    assert current is not None
+    assert current.status == ReferralStatus.SENT
     assert "Sent without consent: Person asked us to" in panel.details.toPlainText()
 
     # Enter: the next step. Acknowledged, then accepted, then closed with an outcome.
@@ -122,7 +134,8 @@ def test_make_send_and_close_a_referral_from_the_keyboard(
                 qtbot.keyClick(dialog.status, Qt.Key.Key_Down)
             if words:
                 qtbot.keyClick(dialog.status, Qt.Key.Key_Return)  # refused: no outcome
-                assert dialog.isVisible() and "outcome" in dialog.error.text()
+                assert dialog.isVisible()
+                assert "outcome" in dialog.error.text()
                 qtbot.keyClick(dialog, Qt.Key.Key_C, ALT)
                 qtbot.waitUntil(dialog.outcome.hasFocus)
                 qtbot.keyClicks(dialog.outcome, words)
@@ -135,7 +148,8 @@ def test_make_send_and_close_a_referral_from_the_keyboard(
         qtbot.keyClick(panel.table, Qt.Key.Key_Return)
         _answered(qtbot, window, panel, done)
         current = panel.current()
-        assert current is not None and current.status == expected
+        assert current is not None
+        assert current.status == expected
 
     assert current.outcome == "Claim made (test)"
     history = panel.details.toPlainText()
@@ -161,21 +175,26 @@ def test_the_duty_to_refer_from_its_banner_clears_the_caseload_flag(
     unlock(qtbot, window)
     assert window.workspace is not None
     caseload = window.workspace.caseload
-    flags_column = next(c for c in range(caseload.model.columnCount())
-                        if caseload.model.headerData(c, Qt.Orientation.Horizontal) == "Flags")
+    flags_column = next(
+        c
+        for c in range(caseload.model.columnCount())
+        if caseload.model.headerData(c, Qt.Orientation.Horizontal) == "Flags"
+    )
     assert "Duty to Refer due" in caseload.model.index(0, flags_column).data()
     view = window.workspace.open_case(person)
     _idle(qtbot, window)
     qtbot.keyClick(view, Qt.Key.Key_4, ALT)
     _idle(qtbot, window)
     panel = view.referrals_panel
-    assert panel is not None and panel.duty_box.isVisible()
+    assert panel is not None
+    assert panel.duty_box.isVisible()
 
     done: list[bool] = []
 
     def make(dialog: NewReferralDialog) -> None:
         chosen = dialog.chosen()
-        assert chosen is not None and chosen.code == "housing_oxford"
+        assert chosen is not None
+        assert chosen.code == "housing_oxford"
         assert dialog.reason.toPlainText().startswith("Duty to Refer (Homelessness Reduction")
         assert dialog.urgency.currentData() == "routine"  # 21 days ahead
         qtbot.waitUntil(dialog.reason.hasFocus)
@@ -187,7 +206,8 @@ def test_the_duty_to_refer_from_its_banner_clears_the_caseload_flag(
     qtbot.keyClick(panel.table, Qt.Key.Key_D, ALT)
     _answered(qtbot, window, panel, done)
     current = panel.current()
-    assert current is not None and current.service.code == "housing_oxford"  # the new one
+    assert current is not None
+    assert current.service.code == "housing_oxford"
     assert panel.duty_button.text() == "Open the &Duty to Refer draft"
 
     done.clear()
@@ -207,9 +227,11 @@ def test_the_duty_to_refer_from_its_banner_clears_the_caseload_flag(
     window.workspace.show_caseload()  # ... and the caseload
     _idle(qtbot, window)
     assert "Duty to Refer due" not in (caseload.model.index(0, flags_column).data() or "")
-    assert view.release_panel is not None and view.release_panel.plan is not None
+    assert view.release_panel is not None
+    assert view.release_panel.plan is not None
     item = view.release_panel.plan.item("duty_to_refer")
-    assert item is not None and item.state.value == "done"
+    assert item is not None
+    assert item.state.value == "done"
     assert "Duty to Refer due" not in view.release_panel.progress.text()
 
 
@@ -271,7 +293,9 @@ def test_sending_the_duty_to_refer_settles_its_item_marked_as_a_problem(
 
 
 def test_the_referrals_view_reads_a_page_at_a_time_as_it_is_scrolled(
-    qtbot: QtBot, make_window: MakeWindow, enrolled: AppSession,
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    enrolled: AppSession,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A supervisor's laptop holds thousands of referrals: the view shows the first page and
@@ -291,7 +315,8 @@ def test_the_referrals_view_reads_a_page_at_a_time_as_it_is_scrolled(
     view.status.setCurrentIndex(view.status.findData("all"))
     _idle(qtbot, window)
     total = view.model.total
-    assert total > 10 and f"{total} shown" in view.counts.text()
+    assert total > 10
+    assert f"{total} shown" in view.counts.text()
     assert 5 <= view.model.rowCount() < total  # the view may ask for one more page at once
     while view.model.canFetchMore():
         view.table.scrollToBottom()

@@ -46,22 +46,35 @@ def releasing(enrolled: AppSession) -> dict[str, str]:
         ("soon", "Soonerby", today + dt.timedelta(days=3), "Z5555EE"),
         ("undated", "Nodateley", None, ""),
     ):
-        case_id = service.create_case(CaseFields(
-            given_name="Testy", family_name=family, release_date=release_date,
-            release_time="08:30" if release_date else "", nomis_number=nomis, crn="Z654321",
-            prison_code="bullingdon", sentence_type="determinate_short",
-        )).case_id  # fmt: skip
+        case_id = service.create_case(
+            CaseFields(
+                given_name="Testy",
+                family_name=family,
+                release_date=release_date,
+                release_time="08:30" if release_date else "",
+                nomis_number=nomis,
+                crn="Z654321",
+                prison_code="bullingdon",
+                sentence_type="determinate_short",
+            )
+        ).case_id
         service.change_status(case_id, CaseStatus.ACCEPTED, "Accepted (test)")
         service.change_status(case_id, CaseStatus.ENGAGED_IN_CUSTODY, "Met on the wing (test)")
         ids[label] = case_id
     release = ReleaseService(enrolled)
     plan = release.plan(ids["today"])
     assert plan is not None
-    release.update_item(plan.id, "probation_appointment", ItemUpdate(
-        ItemState.DONE, note="Officer mentions risk to a former partner",
-        appointment_at=at_local(today, dt.time(11, 0)),
-        place="Probation office, 1 Fictional Street, Oxford", contact="Ask for the duty officer",
-    ))  # fmt: skip
+    release.update_item(
+        plan.id,
+        "probation_appointment",
+        ItemUpdate(
+            ItemState.DONE,
+            note="Officer mentions risk to a former partner",
+            appointment_at=at_local(today, dt.time(11, 0)),
+            place="Probation office, 1 Fictional Street, Oxford",
+            contact="Ask for the duty officer",
+        ),
+    )
     enrolled.close()
     return ids
 
@@ -79,7 +92,8 @@ def _saved(qtbot: QtBot, window: MainWindow, panel: ReleasePlanPanel) -> None:
 def _panel(window: MainWindow) -> ReleasePlanPanel:
     assert window.workspace is not None
     view = window.workspace.tabs.currentWidget()
-    assert isinstance(view, CaseFileView) and view.release_panel is not None
+    assert isinstance(view, CaseFileView)
+    assert view.release_panel is not None
     assert view.sections.currentWidget() is view.release_panel
     return view.release_panel
 
@@ -177,7 +191,8 @@ def test_keyboard_only_run_through_a_plan_at_the_gate(
     _saved(qtbot, window, panel)
     assert panel.plan is not None
     gate = panel.plan.item("met_at_gate")
-    assert gate is not None and gate.state == ItemState.DONE
+    assert gate is not None
+    assert gate.state == ItemState.DONE
     assert gate.state_at == at_local(dt.date.today(), dt.time.fromisoformat(met_at))
     recorded = panel.model.index(panel.model.row_of("met_at_gate"), COL_RECORDED).data()
     assert recorded == f"{met_at} {WORKER_NAME}"
@@ -220,7 +235,8 @@ def test_a_case_without_a_plan_starts_one_from_the_keyboard(
     qtbot.keyClick(view, Qt.Key.Key_3, ALT)
     _idle(qtbot, window)
     panel = _panel(window)
-    assert panel.no_plan.isVisible() and not panel.table.isVisible()
+    assert panel.no_plan.isVisible()
+    assert not panel.table.isVisible()
     qtbot.keyClick(panel, Qt.Key.Key_A, ALT)
     qtbot.waitUntil(lambda: panel.plan is not None, timeout=SIGNAL_TIMEOUT_MS)
     assert panel.table.isVisible()
@@ -264,9 +280,18 @@ def test_the_release_day_sheet_is_a_pdf_with_appointments_and_nothing_about_offe
     assert "Probation office, 1 Fictional Street, Oxford" in text
     assert "Ask for the duty officer" in text
     assert "Your licence and your discharge paperwork." in text
-    assert "Samaritans" in text and "116 123" in text
-    for absent in ("Z4444DD", "Z654321", "risk", "former partner", "Determinate",
-                   "IOM", "MAPPA", "GATESON"):  # fmt: skip
+    assert "Samaritans" in text
+    assert "116 123" in text
+    for absent in (
+        "Z4444DD",
+        "Z654321",
+        "risk",
+        "former partner",
+        "Determinate",
+        "IOM",
+        "MAPPA",
+        "GATESON",
+    ):
         assert absent not in text
 
 

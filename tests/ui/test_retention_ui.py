@@ -26,8 +26,11 @@ MakeWindow = Callable[..., MainWindow]
 
 def _backdate(s: Session, case_id: str, years: int) -> None:
     for change in s.scalars(select(Change).where(Change.record_id == case_id)):
-        s.execute(update(Change).where(Change.change_id == change.change_id).values(
-            recorded_at=change.recorded_at - dt.timedelta(days=365 * years + 2)))
+        s.execute(
+            update(Change)
+            .where(Change.change_id == change.change_id)
+            .values(recorded_at=change.recorded_at - dt.timedelta(days=365 * years + 2))
+        )
 
 
 def _close(data_paths: DataPaths, case_id: str, years_ago: int, supervisor: bool) -> None:
@@ -36,8 +39,9 @@ def _close(data_paths: DataPaths, case_id: str, years_ago: int, supervisor: bool
     try:
         cases = CaseService(session)
         cases.change_status(case_id, CaseStatus.ACCEPTED, "Fictional panel")
-        cases.change_status(case_id, CaseStatus.CLOSED, "Fictional: moved away",
-                            "moved_out_of_area")
+        cases.change_status(
+            case_id, CaseStatus.CLOSED, "Fictional: moved away", "moved_out_of_area"
+        )
         with session.db.write() as s:
             if supervisor:
                 me = s.get(Worker, session.worker.id)
@@ -74,7 +78,8 @@ def test_a_supervisor_sees_what_is_due_and_erases_it_from_the_keyboard(
     def check(dialog: RetentionDialog) -> None:
         qtbot.waitUntil(lambda: dialog.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
         item = dialog.model.row_item(0)
-        assert item is not None and item.case_id == other
+        assert item is not None
+        assert item.case_id == other
         seen.append(dialog.model.data(dialog.model.index(0, 1)))
         seen.append(dialog.model.data(dialog.model.index(0, 2)))
         assert not dialog.erase_button.isEnabled()  # nothing due
@@ -83,8 +88,9 @@ def test_a_supervisor_sees_what_is_due_and_erases_it_from_the_keyboard(
         qtbot.keyClicks(dialog.export_years, "7")
         qtbot.keyClick(dialog.save_button, Qt.Key.Key_Space)
         later = f"{due.replace(year=due.year + 1):%d/%m/%Y}"
-        qtbot.waitUntil(lambda: dialog.model.data(dialog.model.index(0, 2)) == later,
-                        timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+        qtbot.waitUntil(
+            lambda: dialog.model.data(dialog.model.index(0, 2)) == later, timeout=SIGNAL_TIMEOUT_MS
+        )
         seen.append(later)
         dialog.reject()
 

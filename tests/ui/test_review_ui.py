@@ -40,13 +40,21 @@ def _colleague_notes(data_paths: DataPaths, people: dict[str, str], supervisor: 
             s.add(colleague)
             s.flush()
             notes = [
-                ContactNote(person_id=people["Zebedee Friday"], worker_id=colleague.id,
-                            contact_at=local(2026, 11, 2, 10), contact_type="in_person",
-                            text="Older fictional note about the hostel"),
-                ContactNote(person_id=people["Larry Later"], worker_id=colleague.id,
-                            contact_at=local(2026, 11, 9, 10), contact_type="phone",
-                            text="Newer fictional note about the debts"),
-            ]  # fmt: skip
+                ContactNote(
+                    person_id=people["Zebedee Friday"],
+                    worker_id=colleague.id,
+                    contact_at=local(2026, 11, 2, 10),
+                    contact_type="in_person",
+                    text="Older fictional note about the hostel",
+                ),
+                ContactNote(
+                    person_id=people["Larry Later"],
+                    worker_id=colleague.id,
+                    contact_at=local(2026, 11, 9, 10),
+                    contact_type="phone",
+                    text="Newer fictional note about the debts",
+                ),
+            ]
             s.add_all(notes)
             s.flush()
             return [n.id for n in notes]
@@ -63,37 +71,42 @@ def test_a_supervisor_reviews_the_queue_from_the_keyboard(
     qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     assert window.review_action.isVisible()
     qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
-    assert window.workspace is not None and window.workspace.review is not None
+    assert window.workspace is not None
+    assert window.workspace.review is not None
     view = window.workspace.review
     qtbot.waitUntil(lambda: "2 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: "Older fictional note" in view.reading.toPlainText(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # oldest first, already open  # fmt: skip
+    qtbot.waitUntil(
+        lambda: "Older fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )  # oldest first, already open
     assert QApplication.focusWidget() is view.table
 
     qtbot.keyClick(view.table, Qt.Key.Key_Down)
-    qtbot.waitUntil(lambda: "Newer fictional note" in view.reading.toPlainText(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: "Newer fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
     qtbot.keyClick(view, Qt.Key.Key_P, ALT)  # previous
-    qtbot.waitUntil(lambda: "Older fictional note" in view.reading.toPlainText(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: "Older fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
 
     qtbot.keyClick(view, Qt.Key.Key_T, ALT)  # return without saying why: refused, in words
-    qtbot.waitUntil(lambda: "Write what needs correcting" in view.message.text(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: "Write what needs correcting" in view.message.text(), timeout=SIGNAL_TIMEOUT_MS
+    )
     assert QApplication.focusWidget() is view.comment
     qtbot.keyClicks(view.comment, "Please add where he will sleep.")
     qtbot.keyClick(view.comment, Qt.Key.Key_T, ALT)
     qtbot.waitUntil(lambda: "1 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
-    qtbot.waitUntil(lambda: "Newer fictional note" in view.reading.toPlainText(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # the next one shows  # fmt: skip
+    qtbot.waitUntil(
+        lambda: "Newer fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )  # the next one shows
     qtbot.keyClick(view.table, Qt.Key.Key_R, ALT)  # sign it off
     qtbot.waitUntil(lambda: "0 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
 
     assert window.session is not None
     with window.session.db.read() as s:
         done = {(r.item_id, r.action, r.comment) for r in s.scalars(select(Review))}
-    assert done == {(older, "returned", "Please add where he will sleep."),
-                    (newer, "reviewed", "")}  # fmt: skip
+    assert done == {(older, "returned", "Please add where he will sleep."), (newer, "reviewed", "")}
 
 
 def test_a_worker_answers_a_return_from_the_keyboard(
@@ -102,25 +115,38 @@ def test_a_worker_answers_a_return_from_the_keyboard(
     session = unlock_folder(data_paths, PASSPHRASE)
     try:
         with session.db.write() as s:
-            lead = Worker(name="Lead Fictional", organisation_code="aspire_oxford",
-                          role="supervisor")  # fmt: skip
+            lead = Worker(
+                name="Lead Fictional", organisation_code="aspire_oxford", role="supervisor"
+            )
             s.add(lead)
-            note = ContactNote(person_id=people["Larry Later"], worker_id=session.worker.id,
-                               contact_at=local(2026, 11, 9, 10), contact_type="phone",
-                               text="My fictional note")  # fmt: skip
+            note = ContactNote(
+                person_id=people["Larry Later"],
+                worker_id=session.worker.id,
+                contact_at=local(2026, 11, 9, 10),
+                contact_type="phone",
+                text="My fictional note",
+            )
             s.add(note)
         as_lead = session.db.with_actor(Actor(worker_id=lead.id, device_id=session.device_id))
         with as_lead.write() as s:  # as if it had arrived from the lead's laptop
-            s.add(Review(item_kind="note", item_id=note.id, person_id=note.person_id,
-                         worker_id=session.worker.id, action="returned",
-                         comment="Which council got the Duty to Refer?",
-                         at=local(2026, 11, 10, 9)))  # fmt: skip
+            s.add(
+                Review(
+                    item_kind="note",
+                    item_id=note.id,
+                    person_id=note.person_id,
+                    worker_id=session.worker.id,
+                    action="returned",
+                    comment="Which council got the Duty to Refer?",
+                    at=local(2026, 11, 10, 9),
+                )
+            )
     finally:
         session.close()
     window = make_window()
     unlock(qtbot, window)
-    qtbot.waitUntil(lambda: window.notices_label.text() == "1 from your supervisor",
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: window.notices_label.text() == "1 from your supervisor", timeout=SIGNAL_TIMEOUT_MS
+    )
     assert not window.review_action.isVisible()  # a worker has no review queue
     qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
@@ -128,7 +154,8 @@ def test_a_worker_answers_a_return_from_the_keyboard(
     actions = window.workspace.my_actions
     qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
     assert "Which council got the Duty to Refer?" in actions.notices_label.text() + str(
-        actions.notice_model.index(0, 3).data())
+        actions.notice_model.index(0, 3).data()
+    )
     assert QApplication.focusWidget() is actions.notices
 
     def answer(dialog: AnswerDialog) -> None:
@@ -150,6 +177,9 @@ def test_a_worker_answers_a_return_from_the_keyboard(
     assert window.session is not None
     with window.session.db.read() as s:
         assert s.scalars(select(Addendum.text)).all() == [
-            "Sent to Oxford City Council on 3 November."]
+            "Sent to Oxford City Council on 3 November."
+        ]
         assert [r.action for r in s.scalars(select(Review).order_by(Review.at))] == [
-            "returned", "answered"]
+            "returned",
+            "answered",
+        ]

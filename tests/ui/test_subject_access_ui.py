@@ -23,18 +23,26 @@ from restart_desktop.ui.subject_access import NameCandidateTableModel, SubjectAc
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
 
 MakeWindow = Callable[..., MainWindow]
-NOTES = ("Fixture visit. His sister Marnie Fablewick will meet him; Marnie Fablewick drives.",
-         "Fixture call. Partner Jory Quenby has the phone.")  # fmt: skip
+NOTES = (
+    "Fixture visit. His sister Marnie Fablewick will meet him; Marnie Fablewick drives.",
+    "Fixture call. Partner Jory Quenby has the phone.",
+)
 
 
 @pytest.fixture
 def person(enrolled: AppSession) -> str:
-    case = CaseService(enrolled).create_case(CaseFields(
-        given_name="Perpetua", family_name="Exportley", nomis_number="Z4321QR")).case_id
+    case = (
+        CaseService(enrolled)
+        .create_case(
+            CaseFields(given_name="Perpetua", family_name="Exportley", nomis_number="Z4321QR")
+        )
+        .case_id
+    )
     yesterday = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0) - dt.timedelta(days=1)
     for hours, text in enumerate(NOTES):
         NoteService(enrolled).finalise(
-            DraftFields(case, yesterday + dt.timedelta(hours=hours), text=text), confirmed=True)
+            DraftFields(case, yesterday + dt.timedelta(hours=hours), text=text), confirmed=True
+        )
     enrolled.close()
     return case
 
@@ -47,18 +55,22 @@ def test_review_untick_choose_folder_and_write(
     assert window.workspace is not None
     window.workspace.open_case(person)
     view = window.workspace.case_views()[-1]
-    qtbot.waitUntil(lambda: view.details is not None and view.export_button.isEnabled(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: view.details is not None and view.export_button.isEnabled(),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
 
     view.given_name.setFocus()  # Alt+X from anywhere in the case file
     qtbot.keyClick(view.given_name, Qt.Key.Key_X, Qt.KeyboardModifier.AltModifier)
     workspace = window.workspace  # a mnemonic "clicks" a moment later
     qtbot.waitUntil(lambda: workspace.export_dialog is not None, timeout=SIGNAL_TIMEOUT_MS)
     dialog = workspace.export_dialog
-    assert isinstance(dialog, SubjectAccessDialog) and dialog.isVisible()
+    assert isinstance(dialog, SubjectAccessDialog)
+    assert dialog.isVisible()
     assert "Exportley" not in dialog.windowTitle()
-    qtbot.waitUntil(lambda: dialog.model.rowCount() == 2 and not dialog.busy,
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: dialog.model.rowCount() == 2 and not dialog.busy, timeout=SIGNAL_TIMEOUT_MS
+    )
     qtmodeltester.check(dialog.model)  # type: ignore[attr-defined]
     model = dialog.model
     names = [model.index(row, NameCandidateTableModel.NAME).data() for row in range(2)]
@@ -109,8 +121,8 @@ def test_a_folder_that_does_not_exist_is_refused_in_words(
     qtbot.waitUntil(lambda: not dialog.busy, timeout=SIGNAL_TIMEOUT_MS)
     qtbot.keyClicks(dialog.folder, str(tmp_path / "nowhere"))
     qtbot.keyClick(dialog.write_button, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: "does not exist" in dialog.message.text(),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
-    assert dialog.write_button.isEnabled() and not dialog.busy
+    qtbot.waitUntil(lambda: "does not exist" in dialog.message.text(), timeout=SIGNAL_TIMEOUT_MS)
+    assert dialog.write_button.isEnabled()
+    assert not dialog.busy
     qtbot.keyClick(dialog.close_button, Qt.Key.Key_Space)
     assert not dialog.isVisible()

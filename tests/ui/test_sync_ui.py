@@ -73,19 +73,26 @@ def test_sync_now_and_the_status_bar_says_where_things_stand(
     answer_modal(QMessageBox, send)
     window.close()
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
-    assert offered and offered[0].startswith("1 change made on this laptop")
+    assert offered
+    assert offered[0].startswith("1 change made on this laptop")
     assert len(list((export / "devices").glob("*/*-*.age"))) == 3
 
 
-def _team(enrolled: AppSession, tmp_path: Path, fast_kdf: KdfParams,
-          organisation_code: str) -> tuple[Path, AppSession]:  # fmt: skip
+def _team(
+    enrolled: AppSession, tmp_path: Path, fast_kdf: KdfParams, organisation_code: str
+) -> tuple[Path, AppSession]:
     """The enrolled worker and a supervisor in one team; returns the export and the
     supervisor's open session."""
     export = tmp_path / "export"
     export.mkdir()
-    supervisor = enrol(DataPaths(tmp_path / "sup"), name="Supervisor (fictional)",
-                       organisation_code=organisation_code, role=Role.SUPERVISOR,
-                       passphrase=PASSPHRASE, kdf=fast_kdf)  # fmt: skip
+    supervisor = enrol(
+        DataPaths(tmp_path / "sup"),
+        name="Supervisor (fictional)",
+        organisation_code=organisation_code,
+        role=Role.SUPERVISOR,
+        passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )
     SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
     SyncService(enrolled).request_to_join(export)
     SyncService(supervisor).approve(enrolled.device_id)
@@ -127,13 +134,15 @@ def test_a_conflict_is_settled_from_the_keyboard_and_reaches_the_supervisor(
         def settle(dialog: ConflictsDialog) -> None:
             qtbot.waitUntil(lambda: dialog.options.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
             assert dialog.model.data(dialog.model.index(0, 0)) == (
-                "Prison number (case, TWOVIEW, Testy)")
+                "Prison number (case, TWOVIEW, Testy)"
+            )
             # The later value (this laptop's) shows for now; the supervisor's was right.
             qtbot.keyClick(dialog.table, Qt.Key.Key_Tab)
             assert dialog.focusWidget() is dialog.option_table
             qtbot.keyClick(dialog.option_table, Qt.Key.Key_Up)
             chosen = dialog.options.row_item(dialog.option_table.currentIndex().row())
-            assert chosen is not None and chosen.author == "Supervisor (fictional)"
+            assert chosen is not None
+            assert chosen.author == "Supervisor (fictional)"
             qtbot.keyClick(dialog.option_table, Qt.Key.Key_K, Qt.KeyboardModifier.AltModifier)
             qtbot.waitUntil(lambda: dialog.model.rowCount() == 0, timeout=SIGNAL_TIMEOUT_MS)
             settled.append(dialog.message.text())
@@ -147,8 +156,10 @@ def test_a_conflict_is_settled_from_the_keyboard_and_reaches_the_supervisor(
         assert CaseService(session).get_case(case).fields.nomis_number == "A1111AA"
         qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)  # after the dialog
         qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)  # the choice goes out
-        qtbot.waitUntil(lambda: label.text().startswith("Synced")
-                        and "conflict" not in label.text(), timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+        qtbot.waitUntil(
+            lambda: label.text().startswith("Synced") and "conflict" not in label.text(),
+            timeout=SIGNAL_TIMEOUT_MS,
+        )
         SyncService(supervisor).sync_now()
         assert SyncService(supervisor).conflicts() == []
         assert theirs.get_case(case).fields.nomis_number == "A1111AA"
@@ -182,8 +193,11 @@ def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopp
         SyncService(supervisor).sync_now()  # the worker's record, to allocate cases to
         for n in range(60):  # recommendations allocated to the worker: they come to the laptop
             case = theirs.create_case(CaseFields(given_name="Testy", family_name=f"Bulkson{n}"))
-            theirs.allocate(case.case_id, window.session.worker.id if window.session else "",
-                            "Fictional allocation")
+            theirs.allocate(
+                case.case_id,
+                window.session.worker.id if window.session else "",
+                "Fictional allocation",
+            )
         SyncService(supervisor).sync_now()  # 20 bundles and more for this laptop to take in
 
         # Stopped from the status bar after a few bundles: what came in stays.
@@ -196,10 +210,11 @@ def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopp
 
         sync.progress.connect(on_progress)
         qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
-        qtbot.waitUntil(lambda: label.text().startswith("Sync stopped"),
-                        timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+        qtbot.waitUntil(lambda: label.text().startswith("Sync stopped"), timeout=SIGNAL_TIMEOUT_MS)
         assert 0 < _case_count(window) < 60
-        assert seen[0][0] == 0 and seen[0][1] >= 20 and seen[-1] == (0, 0)  # shown, then gone
+        assert seen[0][0] == 0
+        assert seen[0][1] >= 20
+        assert seen[-1] == (0, 0)
         sync.progress.disconnect(on_progress)
 
         # Again from the keyboard, to the end: the bar moves on, and the window keeps
@@ -217,14 +232,15 @@ def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopp
         timer.timeout.connect(tick)
         timer.start(5)
         qtbot.keyClick(window, Qt.Key.Key_S, SYNC_KEYS)
-        qtbot.waitUntil(lambda: label.text().startswith("Synced"),
-                        timeout=SIGNAL_TIMEOUT_MS * 3)  # fmt: skip
+        qtbot.waitUntil(lambda: label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS * 3)
         timer.stop()
         assert _case_count(window) == 60
         steps = [done for done, total in seen if total]
-        assert steps == sorted(steps) and steps[-1] == seen[0][1] > 0
+        assert steps == sorted(steps)
+        assert steps[-1] == seen[0][1] > 0
         assert not window.sync_progress.isVisible()
-        assert ticks[0] > 5 and longest[0] < 1000  # the GUI thread was never held up long
+        assert ticks[0] > 5
+        assert longest[0] < 1000
     finally:
         supervisor.close()
 
@@ -253,8 +269,9 @@ def test_locking_with_changes_waiting_offers_to_send_them(
     enrolled.close()
     window = make_window()
     unlock(qtbot, window)
-    qtbot.waitUntil(lambda: window.sync_label.text().startswith("Synced"),
-                    timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+    qtbot.waitUntil(
+        lambda: window.sync_label.text().startswith("Synced"), timeout=SIGNAL_TIMEOUT_MS
+    )
     session = window.session
     assert session is not None
     CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Locker"))
@@ -268,9 +285,12 @@ def test_locking_with_changes_waiting_offers_to_send_them(
     answer_modal(QMessageBox, send)
     qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.is_locked, timeout=SIGNAL_TIMEOUT_MS)
-    assert offered and offered[0].startswith("1 change made on this laptop")
-    qtbot.waitUntil(lambda: len(list((export / "devices").glob("*/*-*.age"))) == bundles + 1,
-                    timeout=SIGNAL_TIMEOUT_MS)  # sent while the window is locked  # fmt: skip
+    assert offered
+    assert offered[0].startswith("1 change made on this laptop")
+    qtbot.waitUntil(
+        lambda: len(list((export / "devices").glob("*/*-*.age"))) == bundles + 1,
+        timeout=SIGNAL_TIMEOUT_MS,
+    )  # sent while the window is locked
 
 
 def test_the_windows_sync_skips_a_round_while_another_sync_runs(
@@ -291,8 +311,9 @@ def test_the_windows_sync_skips_a_round_while_another_sync_runs(
         window = make_window()
         unlock(qtbot, window)  # syncs at unlock: skipped, not waited for
         label = window.sync_label
-        qtbot.waitUntil(lambda: label.text().startswith("A sync is already running"),
-                        timeout=SIGNAL_TIMEOUT_MS)  # fmt: skip
+        qtbot.waitUntil(
+            lambda: label.text().startswith("A sync is already running"), timeout=SIGNAL_TIMEOUT_MS
+        )
         assert label.text().endswith("changes waiting")  # the case, and the laptop's own records
         assert not list((export / "devices").glob("*/*-*.age"))
     finally:
@@ -312,11 +333,17 @@ def test_a_central_server_down_is_said_with_the_changes_waiting(
     pg_cluster: Cluster,
 ) -> None:
     server = pg_cluster.conninfo(pg_cluster.new_database())
-    supervisor = enrol(DataPaths(tmp_path / "sup"), name="Supervisor (fictional)",
-                       organisation_code=organisation_code, role=Role.SUPERVISOR,
-                       passphrase=PASSPHRASE, kdf=fast_kdf)  # fmt: skip
-    SyncService(supervisor).create_team(f"{server} user={SUPERUSER}",
-                                        DeviceKeys.generate().age_recipient)  # fmt: skip
+    supervisor = enrol(
+        DataPaths(tmp_path / "sup"),
+        name="Supervisor (fictional)",
+        organisation_code=organisation_code,
+        role=Role.SUPERVISOR,
+        passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )
+    SyncService(supervisor).create_team(
+        f"{server} user={SUPERUSER}", DeviceKeys.generate().age_recipient
+    )
     SyncService(enrolled).request_to_join(server)
     SyncService(supervisor).approve(enrolled.device_id)
     supervisor.close()

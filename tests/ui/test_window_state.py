@@ -23,7 +23,8 @@ LAPTOP = QRect(0, 0, 1366, 736)
 
 def test_a_first_start_fits_a_1366_by_768_screen_with_its_status_bar() -> None:
     size = first_size(LAPTOP)
-    assert size.width() <= 1366 - 16 and size.height() <= 736 - 48
+    assert size.width() <= 1366 - 16
+    assert size.height() <= 736 - 48
     assert first_size(QRect(0, 0, 1920, 1040)) == QSize(1280, 800)
 
 
@@ -65,7 +66,8 @@ def test_size_view_and_open_cases_are_remembered_without_names_in_plain_settings
     assert again.workspace is not None
     assert again.workspace.main_view_name() == "Today"
     (view,) = again.workspace.case_views()
-    assert isinstance(view, CaseFileView) and view.case_id == people["Larry Later"]
+    assert isinstance(view, CaseFileView)
+    assert view.case_id == people["Larry Later"]
     plain = data_paths.window_settings.read_bytes()
     for name in ("Larry", "Later", "LATER", people["Larry Later"]):
         assert name.encode() not in plain

@@ -14,7 +14,8 @@ DOC = ROOT / "docs" / "architecture.md"
 
 def _layer_graph() -> ModuleType:
     spec = importlib.util.spec_from_file_location("layer_graph", ROOT / "docs" / "layer_graph.py")
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -31,7 +32,8 @@ def test_every_file_the_document_names_exists() -> None:
     named = set(re.findall(r"`([\w/]+\.(?:py|md))`", DOC.read_text(encoding="utf-8")))
     assert len(named) > 20
     missing = sorted(
-        name for name in named
+        name
+        for name in named
         if not any((base / name).exists() for base in (ROOT, ROOT / "restart_desktop"))
-    )  # fmt: skip
+    )
     assert missing == []

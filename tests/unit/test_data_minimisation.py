@@ -35,11 +35,19 @@ from tests.support.privacy import (
 GIVEN, FAMILY = "Quillon", "Vexmoor"
 
 
-def _record(handler: RecordingHandler, message: str, *args: object,
-            error: BaseException | None = None) -> None:  # fmt: skip
+def _record(
+    handler: RecordingHandler, message: str, *args: object, error: BaseException | None = None
+) -> None:
     logger = logging.getLogger("restart_desktop.fake")
-    record = logger.makeRecord(logger.name, logging.DEBUG, __file__, 1, message, args,
-                               (type(error), error, error.__traceback__) if error else None)
+    record = logger.makeRecord(
+        logger.name,
+        logging.DEBUG,
+        __file__,
+        1,
+        message,
+        args,
+        (type(error), error, error.__traceback__) if error else None,
+    )
     handler.handle(record)
 
 
@@ -63,29 +71,32 @@ def test_the_scanner_finds_a_name_in_a_message_or_an_exception_and_says_where() 
 
 def test_text_that_does_not_look_like_a_name_is_not_searched_for() -> None:
     # hypothesis' random names, blanks and short words would match anything
-    assert searchable({"", "a", "x y", "0", "lower", "Ab", "Quillon", "Z1111AA",
-                       "Test Worker (fictional)"}) == {"Quillon", "Z1111AA",
-                                                       "Test Worker (fictional)"}  # fmt: skip
+    assert searchable(
+        {"", "a", "x y", "0", "lower", "Ab", "Quillon", "Z1111AA", "Test Worker (fictional)"}
+    ) == {"Quillon", "Z1111AA", "Test Worker (fictional)"}
 
 
 def test_a_name_that_is_also_a_word_the_app_writes_is_not_searched_for() -> None:
     # A test's person called "Three"; the app's passphrase advice says "Three or four words".
     NAMES.add("Three", GIVEN)
     plugin = PrivacyPlugin()
-    plugin.outputs += [Captured("restart-desktop init", "Three or four unrelated words"),
-                       Captured("a log", f"opened {GIVEN}")]  # fmt: skip
+    plugin.outputs += [
+        Captured("restart-desktop init", "Three or four unrelated words"),
+        Captured("a log", f"opened {GIVEN}"),
+    ]
     assert plugin.check() == [Leak("a log", GIVEN)]
 
 
 def test_every_name_written_to_a_database_in_the_run_is_searched_for(
     enrolled: AppSession,
 ) -> None:
-    CaseService(enrolled).create_case(CaseFields(given_name=GIVEN, family_name=FAMILY,
-                                                 nomis_number="Z9876QV"))  # fmt: skip
+    CaseService(enrolled).create_case(
+        CaseFields(given_name=GIVEN, family_name=FAMILY, nomis_number="Z9876QV")
+    )
     assert {GIVEN, FAMILY, "Z9876QV", WORKER_NAME} <= NAMES.snapshot()
 
 
-INNER_TEST = '''
+INNER_TEST = """
 import logging
 
 from tests.support.constants import WORKER_NAME
@@ -93,7 +104,7 @@ from tests.support.constants import WORKER_NAME
 
 def test_logs() -> None:
     logging.getLogger("restart_desktop.fake").debug("opened the file of %s", {who})
-'''
+"""
 
 
 def _inner_run(tmp_path: Path, who: str) -> subprocess.CompletedProcess[str]:
@@ -104,9 +115,26 @@ def _inner_run(tmp_path: Path, who: str) -> subprocess.CompletedProcess[str]:
     (folder / "pytest.ini").write_text("[pytest]\n")
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.support.privacy", "-p", "no:cacheprovider",
-         "-q", "-c", str(folder / "pytest.ini"), str(folder / "test_inner.py")],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.support.privacy",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-c",
+            str(folder / "pytest.ini"),
+            str(folder / "test_inner.py"),
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_a_run_whose_logs_name_a_fixture_person_fails(tmp_path: Path) -> None:
@@ -114,8 +142,7 @@ def test_a_run_whose_logs_name_a_fixture_person_fails(tmp_path: Path) -> None:
     assert leaked.returncode == pytest.ExitCode.TESTS_FAILED, leaked.stdout + leaked.stderr
     assert "1 passed" in leaked.stdout
     assert "personal data in logs" in leaked.stdout
-    assert f"restart_desktop.fake DEBUG (test_inner.py:8): names '{WORKER_NAME}'" in (
-        leaked.stdout)
+    assert f"restart_desktop.fake DEBUG (test_inner.py:8): names '{WORKER_NAME}'" in (leaked.stdout)
     assert "opened the file of" not in leaked.stdout  # the record itself is not repeated
     clean = _inner_run(tmp_path, "'case 0193'")
     assert clean.returncode == pytest.ExitCode.OK, clean.stdout + clean.stderr
@@ -124,15 +151,23 @@ def test_a_run_whose_logs_name_a_fixture_person_fails(tmp_path: Path) -> None:
 
 def test_a_database_error_quotes_no_values(enrolled: AppSession) -> None:
     with pytest.raises(IntegrityError) as caught, enrolled.db.write() as s:
-        s.add(Person(given_name=GIVEN, family_name=FAMILY, nomis_number="Z9876QV",
-                     allocated_worker_id="no such worker"))  # a foreign key that fails
+        s.add(
+            Person(
+                given_name=GIVEN,
+                family_name=FAMILY,
+                nomis_number="Z9876QV",
+                allocated_worker_id="no such worker",
+            )
+        )  # a foreign key that fails
     message = str(caught.value)
     assert "FOREIGN KEY" in message  # what failed is still said
     for value in (GIVEN, FAMILY, "Z9876QV", "no such worker"):
         assert value not in message
     assert "parameters hidden" in message
     report = crash.crash_report(caught.value)
-    assert "IntegrityError" in report and GIVEN not in report and FAMILY not in report
+    assert "IntegrityError" in report
+    assert GIVEN not in report
+    assert FAMILY not in report
 
 
 def _fail_deep_inside(who: str) -> None:
@@ -147,7 +182,8 @@ def test_crash_output_has_the_frames_and_types_but_no_message() -> None:
             raise RuntimeError(str(error)) from error
     except RuntimeError as error:
         report = crash.crash_report(error)
-    assert FAMILY not in report and f"the file of {FAMILY}" not in report  # the messages
+    assert FAMILY not in report
+    assert f"the file of {FAMILY}" not in report
     assert report.startswith("RuntimeError (message left out")
     assert "caused by (while handling) ValueError" in report
     assert "_fail_deep_inside" in report  # which code failed is kept
@@ -170,17 +206,26 @@ def test_the_hooks_log_the_report_and_tell_the_person(
     logged = [r for r in caplog.records if r.name == "restart_desktop.crash"]
     assert [r.levelno for r in logged] == [logging.CRITICAL, logging.CRITICAL]
     text = caplog.text
-    assert GIVEN not in text and FAMILY not in text
+    assert GIVEN not in text
+    assert FAMILY not in text
     assert "unhandled error in restart-test: ValueError" in text
     assert told == [True]
 
 
 def test_a_crashing_program_prints_no_message() -> None:
-    script = ("from restart_desktop import crash\ncrash.install()\n"
-              f"raise KeyError('{GIVEN} {FAMILY}')\n")  # fmt: skip
+    script = (
+        f"from restart_desktop import crash\ncrash.install()\nraise KeyError('{GIVEN} {FAMILY}')\n"
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
-    ran = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
-                         text=True, timeout=60, check=False)  # fmt: skip
+    ran = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert ran.returncode == 1
     assert "KeyError (message left out" in ran.stderr
-    assert GIVEN not in ran.stderr and FAMILY not in ran.stderr
+    assert GIVEN not in ran.stderr
+    assert FAMILY not in ran.stderr

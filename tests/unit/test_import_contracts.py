@@ -20,18 +20,30 @@ QT = "Qt only in ui/ (and the command line that starts it)"
 #: (contract, a module, a line that breaks that contract when written into the module).
 FORBIDDEN = [
     # store reaching up into app: the layers contract counts chains as well.
-    ("Layers point downwards", "restart_desktop/store/queries.py",
-     "import restart_desktop.app.errors"),
+    (
+        "Layers point downwards",
+        "restart_desktop/store/queries.py",
+        "import restart_desktop.app.errors",
+    ),
     (QT, "restart_desktop/paths.py", "import PySide6"),
     # Indirect: atomic imports no Qt itself, but a module that does.
     (QT, "restart_desktop/atomic.py", "import restart_desktop.ui.widgets"),
-    ("domain/ is plain Python: no SQL, Qt, keyring or encryption",
-     "restart_desktop/domain/case.py", "import sqlalchemy"),
-    ("ui/ goes through app/: no store, sync or security (their errors via app.errors)",
-     "restart_desktop/ui/help.py", "import restart_desktop.store.models"),
-    ("The command line takes nothing from ui/ but the window it starts",
-     "restart_desktop/cli.py", "import restart_desktop.ui.widgets"),
-]  # fmt: skip
+    (
+        "domain/ is plain Python: no SQL, Qt, keyring or encryption",
+        "restart_desktop/domain/case.py",
+        "import sqlalchemy",
+    ),
+    (
+        "ui/ goes through app/: no store, sync or security (their errors via app.errors)",
+        "restart_desktop/ui/help.py",
+        "import restart_desktop.store.models",
+    ),
+    (
+        "The command line takes nothing from ui/ but the window it starts",
+        "restart_desktop/cli.py",
+        "import restart_desktop.ui.widgets",
+    ),
+]
 
 
 def _contract_names() -> list[str]:
@@ -44,15 +56,25 @@ def _lint_imports(tree: Path) -> subprocess.CompletedProcess[str]:
     command = str(script) if script.exists() else shutil.which("lint-imports")
     assert command, "lint-imports (import-linter) is not installed"
     env = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"}
-    return subprocess.run([command, "--no-cache"], cwd=tree, env=env, capture_output=True,
-                          text=True, timeout=120, check=False)  # fmt: skip
+    return subprocess.run(
+        [command, "--no-cache"],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.fixture
 def copy_of_the_package(tmp_path: Path) -> Path:
     tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "restart_desktop", tree / "restart_desktop",
-                    ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    shutil.copytree(
+        ROOT / "restart_desktop",
+        tree / "restart_desktop",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copy(ROOT / "pyproject.toml", tree / "pyproject.toml")
     return tree
 

@@ -26,10 +26,13 @@ from tests.support.pg_cluster import SUPERUSER
 @pytest.fixture
 def supervisor(tmp_path: Path, fast_kdf: KdfParams, organisation_code: str) -> Iterator[AppSession]:
     session = enrol(
-        DataPaths(tmp_path / "supervisor"), name="Supervisor (fictional)",
-        organisation_code=organisation_code, role=Role.SUPERVISOR, passphrase=PASSPHRASE,
+        DataPaths(tmp_path / "supervisor"),
+        name="Supervisor (fictional)",
+        organisation_code=organisation_code,
+        role=Role.SUPERVISOR,
+        passphrase=PASSPHRASE,
         kdf=fast_kdf,
-    )  # fmt: skip
+    )
     yield session
     session.close()
 
@@ -47,14 +50,25 @@ def target(tmp_path: Path, server: str | None) -> Iterator[Target]:
 
 def _member(session: AppSession, role: str) -> Member:
     keys = sync.device_keys(session)
-    return Member(session.device_id, session.worker.id, session.worker.name, role,
-                  keys.age_recipient, keys.verify_key)  # fmt: skip
+    return Member(
+        session.device_id,
+        session.worker.id,
+        session.worker.name,
+        role,
+        keys.age_recipient,
+        keys.verify_key,
+    )
 
 
 @pytest.fixture
 def roster(enrolled: AppSession, supervisor: AppSession, target: Target) -> Roster:
     keys = sync.device_keys(supervisor)
-    team = Roster("team-test", 1, keys.verify_key, DeviceKeys.generate().age_recipient,
-                  (_member(enrolled, "worker"), _member(supervisor, "supervisor")))  # fmt: skip
+    team = Roster(
+        "team-test",
+        1,
+        keys.verify_key,
+        DeviceKeys.generate().age_recipient,
+        (_member(enrolled, "worker"), _member(supervisor, "supervisor")),
+    )
     target.publish_roster(team.to_json(), sign_roster(team, keys))
     return team

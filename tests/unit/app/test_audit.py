@@ -37,14 +37,20 @@ def test_reads_and_writes_are_recorded_without_their_content(enrolled: AppSessio
     case = _make_history(enrolled)
     trail = AuditService(enrolled).entries(AuditFilter(person_id=case))
     actions = [e.action for e in reversed(trail)]
-    assert actions == [AuditAction.CREATED, AuditAction.VIEWED_CASE, AuditAction.FINALISED,
-                       AuditAction.VIEWED_NOTES]  # fmt: skip
+    assert actions == [
+        AuditAction.CREATED,
+        AuditAction.VIEWED_CASE,
+        AuditAction.FINALISED,
+        AuditAction.VIEWED_NOTES,
+    ]
     lead = AuditService(as_supervisor(enrolled))
     searched = lead.entries(AuditFilter(action=AuditAction.SEARCHED_NOTES))
     assert [e.detail for e in searched] == ["1 found"]  # never the words searched for
     with enrolled.db.read() as s:
         details = " ".join(s.scalars(select(AuditEntry.detail)))
-    assert SECRET not in details and "hostel" not in details and "Audited" not in details
+    assert SECRET not in details
+    assert "hostel" not in details
+    assert "Audited" not in details
 
 
 def test_the_chain_verifies_and_breaks_exactly_at_an_altered_entry(
@@ -60,8 +66,10 @@ def test_the_chain_verifies_and_breaks_exactly_at_an_altered_entry(
         third = s.scalars(select(AuditEntry).where(AuditEntry.seq == 3)).one()
     with enrolled.db.write() as s:  # someone with the key edits the file behind the app's back
         s.execute(text("DROP TRIGGER audit_entries_immutable"))
-        s.execute(text("UPDATE audit_entries SET detail = 'nothing to see' WHERE id = :id"),
-                  {"id": third.id})  # fmt: skip
+        s.execute(
+            text("UPDATE audit_entries SET detail = 'nothing to see' WHERE id = :id"),
+            {"id": third.id},
+        )
     (broken,) = service.verify()
     assert (broken.device_id, broken.seq) == (enrolled.device_id, 3)
     assert "altered" in broken.why
@@ -69,11 +77,13 @@ def test_the_chain_verifies_and_breaks_exactly_at_an_altered_entry(
     folder = ["--data-dir", str(enrolled.paths.root), "audit", "verify"]
     assert cli.main(folder) == 1  # restart-desktop audit verify names it too
     assert f"BROKEN device {enrolled.device_id}, entry 3: its content was altered" in (
-        capsys.readouterr().err)
+        capsys.readouterr().err
+    )
     with enrolled.db.write() as s:  # and removing one breaks the chain where it was
         s.execute(text("DELETE FROM audit_entries WHERE seq = 2"))
     (broken,) = service.verify()
-    assert broken.seq == 3 and "missing" in broken.why
+    assert broken.seq == 3
+    assert "missing" in broken.why
 
 
 def test_the_whole_log_is_for_supervisors(enrolled: AppSession) -> None:

@@ -54,8 +54,9 @@ def _work(laptop: Laptop, cases: int) -> None:
 def _broken(laptop: Laptop) -> list[str]:
     session = laptop.open()
     try:
-        return [f"{link.device_id} {link.seq}: {link.why}"
-                for link in AuditService(session).verify()]  # fmt: skip
+        return [
+            f"{link.device_id} {link.seq}: {link.why}" for link in AuditService(session).verify()
+        ]
     finally:
         session.close()
 
@@ -81,20 +82,31 @@ def _rechain(laptop: Laptop, *statements: str) -> None:
             for statement in statements:
                 s.execute(text(statement))
         with session.db.read() as s:
-            entries = list(s.scalars(select(AuditEntry).where(
-                AuditEntry.device_id == laptop.device_id).order_by(AuditEntry.seq)))  # fmt: skip
+            entries = list(
+                s.scalars(
+                    select(AuditEntry)
+                    .where(AuditEntry.device_id == laptop.device_id)
+                    .order_by(AuditEntry.seq)
+                )
+            )
             prev, hashes = GENESIS, []
             for e in entries:
-                link = ChainLink(e.device_id, e.seq, e.at, e.worker_id, e.action, e.person_id,
-                                 e.detail, prev)  # fmt: skip
+                link = ChainLink(
+                    e.device_id, e.seq, e.at, e.worker_id, e.action, e.person_id, e.detail, prev
+                )
                 prev = entry_hash(link)
                 hashes.append((e.id, link.prev_hash, prev))
         with session.db.write() as s:
             for entry_id, prev_hash, hash_ in hashes:
-                s.execute(text("UPDATE audit_entries SET prev_hash = :p, hash = :h "
-                               "WHERE id = :i"), {"p": prev_hash, "h": hash_, "i": entry_id})
-        own = [link for link in AuditService(session).verify() if "published" not in link.why
-               and "went back" not in link.why]  # fmt: skip
+                s.execute(
+                    text("UPDATE audit_entries SET prev_hash = :p, hash = :h WHERE id = :i"),
+                    {"p": prev_hash, "h": hash_, "i": entry_id},
+                )
+        own = [
+            link
+            for link in AuditService(session).verify()
+            if "published" not in link.why and "went back" not in link.why
+        ]
         assert own == []  # the chain on its own verifies: only the heads can tell
     finally:
         session.close()
@@ -110,7 +122,8 @@ def _history(team: Team) -> tuple[int, int]:
         _sync(worker)
         _sync(supervisor)
         heads.append(_newest(worker))
-    assert _broken(supervisor) == [] and _broken(worker) == []
+    assert _broken(supervisor) == []
+    assert _broken(worker) == []
     return heads[0], heads[1]
 
 
@@ -118,8 +131,11 @@ def _newest(laptop: Laptop) -> int:
     session = laptop.open()
     try:
         with session.db.read() as s:
-            return int(s.execute(select(func.max(AuditEntry.seq)).where(
-                AuditEntry.device_id == laptop.device_id)).scalar_one())  # fmt: skip
+            return int(
+                s.execute(
+                    select(func.max(AuditEntry.seq)).where(AuditEntry.device_id == laptop.device_id)
+                ).scalar_one()
+            )
     finally:
         session.close()
 
@@ -139,10 +155,13 @@ def test_deleting_the_newest_entry_is_found(team: Team) -> None:
     supervisor, worker = team.laptops
     first, second = _history(team)
     newest = second
-    _tamper(worker, f"DELETE FROM audit_entries WHERE device_id = '{worker.device_id}' "
-                    f"AND seq = {newest}")  # fmt: skip
-    assert any(f"entries {newest} to {newest} were published" in line
-               for line in _broken(worker))  # its own laptop knows at once
+    _tamper(
+        worker,
+        f"DELETE FROM audit_entries WHERE device_id = '{worker.device_id}' AND seq = {newest}",
+    )
+    assert any(
+        f"entries {newest} to {newest} were published" in line for line in _broken(worker)
+    )  # its own laptop knows at once
     found = _found_after_next_sync(team, f"entries {newest} to {newest} were deleted")
     assert f"went back from entry {newest}" in found[0]
 
@@ -152,8 +171,10 @@ def test_deleting_the_newest_entry_then_working_on_is_found_and_sync_goes_on(
 ) -> None:
     supervisor, worker = team.laptops
     first, second = _history(team)
-    _tamper(worker, f"DELETE FROM audit_entries WHERE device_id = '{worker.device_id}' "
-                    f"AND seq = {second}")  # fmt: skip
+    _tamper(
+        worker,
+        f"DELETE FROM audit_entries WHERE device_id = '{worker.device_id}' AND seq = {second}",
+    )
     _work(worker, 1)  # a new entry takes the deleted one's place in the chain
     found = _found_after_next_sync(team, "does not follow the entry before it")
     assert f" {second + 1}: " in found[0]  # the first entry after the one replaced
@@ -170,9 +191,12 @@ def test_deleting_the_heads_kept_on_the_laptop_too_is_found(team: Team) -> None:
     supervisor, worker = team.laptops
     first, second = _history(team)
     newest = second
-    _tamper(worker, f"DELETE FROM audit_entries WHERE seq = {newest} AND device_id = "
-                    f"'{worker.device_id}'", "DROP TRIGGER audit_heads_immutable",
-            "DELETE FROM audit_heads")  # fmt: skip
+    _tamper(
+        worker,
+        f"DELETE FROM audit_entries WHERE seq = {newest} AND device_id = '{worker.device_id}'",
+        "DROP TRIGGER audit_heads_immutable",
+        "DELETE FROM audit_heads",
+    )
     assert _broken(worker) == []  # nothing left here to compare with...
     _found_after_next_sync(team, "were deleted")
     assert _broken(worker)  # ...until its own head comes back from the export
@@ -181,10 +205,14 @@ def test_deleting_the_heads_kept_on_the_laptop_too_is_found(team: Team) -> None:
 def test_rewriting_with_recomputed_hashes_is_found(team: Team) -> None:
     supervisor, worker = team.laptops
     first, second = _history(team)
-    _rechain(worker, f"UPDATE audit_entries SET detail = 'nothing to see' WHERE seq = {first + 1} "
-                     f"AND device_id = '{worker.device_id}'")  # fmt: skip
-    assert any(f"one of entries {first + 1} to {second} was rewritten" in line
-               for line in _broken(worker))  # its own laptop, narrowed by its two heads
+    _rechain(
+        worker,
+        f"UPDATE audit_entries SET detail = 'nothing to see' WHERE seq = {first + 1} "
+        f"AND device_id = '{worker.device_id}'",
+    )
+    assert any(
+        f"one of entries {first + 1} to {second} was rewritten" in line for line in _broken(worker)
+    )  # its own laptop, narrowed by its two heads
     _found_after_next_sync(team, f"one of entries 1 to {second} was rewritten or reordered")
 
 
@@ -192,10 +220,13 @@ def test_reordering_with_recomputed_hashes_is_found(team: Team) -> None:
     supervisor, worker = team.laptops
     first, second = _history(team)
     device = worker.device_id
-    _rechain(worker, "DROP INDEX IF EXISTS uq_audit_entries_device_seq",
-             f"UPDATE audit_entries SET seq = -2 WHERE seq = 2 AND device_id = '{device}'",
-             f"UPDATE audit_entries SET seq = 2 WHERE seq = 3 AND device_id = '{device}'",
-             f"UPDATE audit_entries SET seq = 3 WHERE seq = -2 AND device_id = '{device}'")
+    _rechain(
+        worker,
+        "DROP INDEX IF EXISTS uq_audit_entries_device_seq",
+        f"UPDATE audit_entries SET seq = -2 WHERE seq = 2 AND device_id = '{device}'",
+        f"UPDATE audit_entries SET seq = 2 WHERE seq = 3 AND device_id = '{device}'",
+        f"UPDATE audit_entries SET seq = 3 WHERE seq = -2 AND device_id = '{device}'",
+    )
     assert any(f"one of entries 1 to {first} was rewritten" in line for line in _broken(worker))
     _found_after_next_sync(team, f"one of entries 1 to {second} was rewritten or reordered")
 
@@ -224,8 +255,9 @@ def test_an_older_database_file_put_back_is_found(team: Team, tmp_path: Path) ->
     found = _broken(supervisor)
     assert any("an older copy of its database was put back" in line for line in found), found
     assert f"went back from entry {second}" in found[0]
-    assert any(f"entries {first + 1} to {second} were published" in line
-               for line in _broken(worker))
+    assert any(
+        f"entries {first + 1} to {second} were published" in line for line in _broken(worker)
+    )
 
 
 def test_audit_verify_names_the_device_and_exits_non_zero(
@@ -239,7 +271,8 @@ def test_audit_verify_names_the_device_and_exits_non_zero(
     _sync(supervisor)
     assert cli.main(["--data-dir", str(supervisor.paths.root), "audit", "verify"]) == 1
     err = capsys.readouterr().err
-    assert worker.device_id in err and "every entry was deleted" in err
+    assert worker.device_id in err
+    assert "every entry was deleted" in err
 
 
 def test_a_head_not_signed_by_its_device_is_not_kept(team: Team) -> None:

@@ -26,12 +26,20 @@ from tests.support.roles import as_supervisor
 
 PERIOD = Period(dt.date(2026, 5, 1), dt.date(2026, 6, 30))
 #: The independent test's pack: partners 20, 7 and 10, one case unallocated, 38 in all.
-GROUPS = (("aspire_oxford", 20), ("connection_support", 7), ("thames_valley_partnership", 10),
-          (None, 1))  # fmt: skip
+GROUPS = (
+    ("aspire_oxford", 20),
+    ("connection_support", 7),
+    ("thames_valley_partnership", 10),
+    (None, 1),
+)
 #: Which summary metric a table's column adds up to, as an evaluator would read the pack.
-ACROSS = (("cases_recommended", "recommended_by_source", 1),
-          ("cases_recommended", "cases", 1), ("releases", "first_night", 1),
-          ("releases", "releases_by_week", 1), ("releases", "release_day", 1))  # fmt: skip
+ACROSS = (
+    ("cases_recommended", "recommended_by_source", 1),
+    ("cases_recommended", "cases", 1),
+    ("releases", "first_night", 1),
+    ("releases", "releases_by_week", 1),
+    ("releases", "release_day", 1),
+)
 
 
 @pytest.fixture
@@ -50,12 +58,16 @@ def lead(enrolled: AppSession) -> AppSession:
                 n += 1
                 released = code == "aspire_oxford" and n <= 8  # 5 in one week, 3 the next
                 day = dt.date(2026, 5, 18) if n <= 5 else dt.date(2026, 6, 9)
-                person = Person(given_name=f"Fixgiven{n}", family_name=f"Fixfamily{n}",
-                                nomis_number=f"Z{1000 + n}AA", referral_source="probation",
-                                referral_date=dt.date(2026, 5, 4),
-                                allocated_worker_id=workers[code].id if code else None,
-                                status="released" if released else "recommended",
-                                release_date=day if released else None)  # fmt: skip
+                person = Person(
+                    given_name=f"Fixgiven{n}",
+                    family_name=f"Fixfamily{n}",
+                    nomis_number=f"Z{1000 + n}AA",
+                    referral_source="probation",
+                    referral_date=dt.date(2026, 5, 4),
+                    allocated_worker_id=workers[code].id if code else None,
+                    status="released" if released else "recommended",
+                    release_date=day if released else None,
+                )
                 s.add(person)
                 s.flush()
                 if released:
@@ -85,8 +97,13 @@ def _derivable(folder: Path) -> list[str]:
             continue
         for column in range(1, len(rows[0])):
             cells = [_number(row[column]) for row in rows]
-            if all(c is not None or row[column] in ("<5", "[c]")
-                   for c, row in zip(cells, rows, strict=True)) and cells.count(None) == 1:
+            if (
+                all(
+                    c is not None or row[column] in ("<5", "[c]")
+                    for c, row in zip(cells, rows, strict=True)
+                )
+                and cells.count(None) == 1
+            ):
                 found.append(f"{path.stem} column {column}")
     summary = dict(_csv(folder, "summary"))
     for metric, name, column in ACROSS:
@@ -110,12 +127,17 @@ def test_no_suppressed_number_can_be_worked_out_from_the_totals(
     assert _derivable(pack) == []  # today: cases (38 - 37 = 1), first night (8 - 5 = 3), …
     cases = _csv(pack, "cases")
     assert [row[:2] for row in cases] == [
-        ["Aspire Oxford", "20"], ["Connection Support", "[c]"],
-        ["Thames Valley Partnership", "10"], ["Unallocated", "<5"], ["All", "38"]]
+        ["Aspire Oxford", "20"],
+        ["Connection Support", "[c]"],
+        ["Thames Valley Partnership", "10"],
+        ["Unallocated", "<5"],
+        ["All", "38"],
+    ]
     assert [row[1] for row in _csv(pack, "first_night")] == ["[c]", "<5"]  # 8 - 5 no more
     pdf = next(pack.glob("*.pdf"))
     text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages).split())
-    assert "secondary suppression" in text and "more hidden to protect them" in text
+    assert "secondary suppression" in text
+    assert "more hidden to protect them" in text
 
 
 def _compact(text: str) -> str:
@@ -128,19 +150,27 @@ def test_a_barrier_naming_someone_never_reaches_the_pack(
     with lead.db.write() as s:
         person = s.query(Person).filter_by(given_name="Fixgiven3").one()
         person.family_name, person.nomis_number, person.crn = "Practise", "Z9870RJ", "X123456"
-        barrier = Barrier(title="Practise's council refused housing; Practise-Jones family; "
-                          "Z 9870 RJ; X123456", category="accommodation",
-                          raised_on=dt.date(2026, 5, 5), status="escalated")  # fmt: skip
+        barrier = Barrier(
+            title="Practise's council refused housing; Practise-Jones family; Z 9870 RJ; X123456",
+            category="accommodation",
+            raised_on=dt.date(2026, 5, 5),
+            status="escalated",
+        )
         s.add(barrier)
         s.flush()
         barrier_id = barrier.id
     outcomes = OutcomeService(lead)
-    for wording in ("The council refused PRACTISE housing", "Refused: z 9870 rj",
-                    "Refused: x 123 456", "P r a c t i s e was refused"):  # fmt: skip
+    for wording in (
+        "The council refused PRACTISE housing",
+        "Refused: z 9870 rj",
+        "Refused: x 123 456",
+        "P r a c t i s e was refused",
+    ):
         with pytest.raises(ValidationFailed):
             outcomes.confirm_board_wording(barrier_id, wording)
-    outcomes.confirm_board_wording(barrier_id, "A council refuses housing to people released "
-                                               "on a Friday afternoon")  # fmt: skip
+    outcomes.confirm_board_wording(
+        barrier_id, "A council refuses housing to people released on a Friday afternoon"
+    )
 
     figures = FiguresService(lead).report(PERIOD)
     write_board_pack(figures, tmp_path / "pack", PROGRAMME)

@@ -35,11 +35,26 @@ from tests.support.clock import local
 from tests.support.team import make_team
 
 #: The tables that grow with the caseload: a full scan of one is a bug on a hot path.
-LARGE_TABLES = frozenset({
-    "people", "contact_notes", "addenda", "follow_up_actions", "changes", "referrals",
-    "referral_events", "release_plans", "release_plan_items", "assessments", "reviews",
-    "handovers", "field_changes", "audit_entries", "note_drafts", "sync_case_index",
-})  # fmt: skip
+LARGE_TABLES = frozenset(
+    {
+        "people",
+        "contact_notes",
+        "addenda",
+        "follow_up_actions",
+        "changes",
+        "referrals",
+        "referral_events",
+        "release_plans",
+        "release_plan_items",
+        "assessments",
+        "reviews",
+        "handovers",
+        "field_changes",
+        "audit_entries",
+        "note_drafts",
+        "sync_case_index",
+    }
+)
 TODAY = dt.date(2026, 11, 20)
 
 Statement = tuple[str, Any]
@@ -52,8 +67,9 @@ class Statements:
         self.seen: list[Statement] = []
         self.on = False
 
-    def __call__(self, _conn: Any, _cursor: Any, statement: str, parameters: Any,
-                 _context: Any, _many: bool) -> None:  # fmt: skip
+    def __call__(
+        self, _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
+    ) -> None:
         if self.on:
             self.seen.append((statement, parameters))
 
@@ -77,8 +93,9 @@ def statements() -> Iterator[Statements]:
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
     paths = DataPaths(tmp_path_factory.mktemp("budgets") / "demo")
-    demo.create_demo_folder(paths, cases=150, seed=1, today=TODAY,
-                            kdf=KdfParams(iterations=1, memory_kib=8 * 1024)).close()  # fmt: skip
+    demo.create_demo_folder(
+        paths, cases=150, seed=1, today=TODAY, kdf=KdfParams(iterations=1, memory_kib=8 * 1024)
+    ).close()
     return paths
 
 
@@ -97,9 +114,14 @@ def session(demo_folder: DataPaths, key: bytes) -> Iterator[AppSession]:
 def _busiest_case(session: AppSession) -> str:
     """The case with the most notes: the dearest case file to open."""
     with session.db.read() as s:
-        return str(s.execute(select(ContactNote.person_id).group_by(ContactNote.person_id)
-                             .order_by(func.count().desc(), ContactNote.person_id)
-                             .limit(1)).scalar_one())  # fmt: skip
+        return str(
+            s.execute(
+                select(ContactNote.person_id)
+                .group_by(ContactNote.person_id)
+                .order_by(func.count().desc(), ContactNote.person_id)
+                .limit(1)
+            ).scalar_one()
+        )
 
 
 def _paths(session: AppSession) -> dict[str, Callable[[], object]]:
@@ -107,12 +129,13 @@ def _paths(session: AppSession) -> dict[str, Callable[[], object]]:
     busiest = _busiest_case(session)
     return {
         "caseload keystroke": lambda: cases.caseload_page_and_count(
-            CaseloadQuery(text="exa"), 0, 100),
+            CaseloadQuery(text="exa"), 0, 100
+        ),
         "open a case file": lambda: (cases.get_case(busiest), notes.timeline(busiest)),
         "note search": lambda: notes.search("hostel"),
         "today": lambda: ReleaseService(session).today(),
         "review queue, first page": lambda: ReviewService(session).queue(ReviewFilter(), 0, 50),
-    }  # fmt: skip
+    }
 
 
 #: Statements per path (the unlock counts opening the data and the caseload's first page).
@@ -146,8 +169,7 @@ def test_each_hot_path_stays_within_its_statement_budget(
             counts[name] = len(statements.during(path))
     finally:
         session.close()
-    over = {name: (count, BUDGETS[name]) for name, count in counts.items()
-            if count > BUDGETS[name]}  # fmt: skip
+    over = {name: (count, BUDGETS[name]) for name, count in counts.items() if count > BUDGETS[name]}
     assert not over, f"statements (issued, budget) over budget: {over}"
 
 
@@ -178,11 +200,15 @@ def test_one_note_synced_stays_within_its_budget(tmp_path: Path, statements: Sta
     try:
         for laptop in (worker, supervisor, worker):
             SyncService(laptop).sync_now()
-        case = CaseService(worker).create_case(
-            CaseFields(given_name="Testy", family_name="Budgeted")).case_id
+        case = (
+            CaseService(worker)
+            .create_case(CaseFields(given_name="Testy", family_name="Budgeted"))
+            .case_id
+        )
         SyncService(worker).sync_now()
-        NoteService(worker).finalise(DraftFields(case, local(2026, 11, 20, 10, 0),
-                                                 text="Fictional note."), confirmed=True)
+        NoteService(worker).finalise(
+            DraftFields(case, local(2026, 11, 20, 10, 0), text="Fictional note."), confirmed=True
+        )
         counted = len(statements.during(lambda: SyncService(worker).sync_now()))
     finally:
         supervisor.close()
@@ -218,8 +244,11 @@ def test_the_figures_read_the_log_notes_and_sign_offs_by_index(
             plan = raw.cursor().execute("EXPLAIN QUERY PLAN " + sql, parameters).fetchall()
             for *_ids, detail in plan:
                 words = str(detail).split()
-                if (words[:1] == ["SCAN"] and words[1] in ("changes", "contact_notes", "reviews")
-                        and "ix_changes_figures" not in words):  # partial: two kinds only
+                if (
+                    words[:1] == ["SCAN"]
+                    and words[1] in ("changes", "contact_notes", "reviews")
+                    and "ix_changes_figures" not in words
+                ):  # partial: two kinds only
                     scans.append(f"{detail} in {' '.join(sql.split())[:120]}")
     finally:
         raw.close()

@@ -55,8 +55,11 @@ def service(enrolled: AppSession) -> CaseService:
 def _change_count(session: AppSession) -> int:
     """Changes of records (the audit trail's own entries left out: reading is audited)."""
     with session.db.read() as s:
-        return int(s.execute(select(func.count()).select_from(Change).where(
-            Change.entity != "audit_entries")).scalar_one())
+        return int(
+            s.execute(
+                select(func.count()).select_from(Change).where(Change.entity != "audit_entries")
+            ).scalar_one()
+        )
 
 
 def _colleague(session: AppSession, name: str = "Fictional Colleague", active: bool = True) -> str:
@@ -93,7 +96,8 @@ def test_create_and_get_round_trip_every_field(service: CaseService, enrolled: A
     assert case.allocated_worker_name == enrolled.worker.name
     assert case.updated_by_name == enrolled.worker.name
     assert case.flags is not None
-    assert case.flags.friday and case.flags.duty_to_refer
+    assert case.flags.friday
+    assert case.flags.duty_to_refer
     assert case.flags.days_to_release == 25
     assert [e.status for e in case.status_history] == [CaseStatus.RECOMMENDED]
 
@@ -172,8 +176,9 @@ def test_update_writes_one_change_with_only_the_edited_fields(
 
     assert _change_count(enrolled) == changes + 1
     with enrolled.db.read() as s:
-        latest = s.scalars(select(Change).where(Change.entity == "people")
-                           .order_by(Change.seq.desc()).limit(1)).one()  # fmt: skip
+        latest = s.scalars(
+            select(Change).where(Change.entity == "people").order_by(Change.seq.desc()).limit(1)
+        ).one()
     assert latest.fields == {"family_name": "McSample", "needs": ["health"]}
     case = service.get_case(case_id)
     assert case.fields.family_name == "McSample"
@@ -263,22 +268,25 @@ def caseload(service: CaseService, enrolled: AppSession) -> dict[str, str]:
     """Six fictional people; ids by family name."""
     colleague = _colleague(enrolled)
     ids = {
-        "Abbot": _case(service, "Alfie", "Abbot", nomis_number="Z1111AA",
-                       release_date=TODAY),
-        "Brook": _case(service, "Bobby", "brook", nomis_number="Z2222BB",
-                       release_date=TODAY + dt.timedelta(days=10)),
+        "Abbot": _case(service, "Alfie", "Abbot", nomis_number="Z1111AA", release_date=TODAY),
+        "Brook": _case(
+            service,
+            "Bobby",
+            "brook",
+            nomis_number="Z2222BB",
+            release_date=TODAY + dt.timedelta(days=10),
+        ),
         "Cobb": _case(service, "Callum", "Cobb", release_date=TODAY + dt.timedelta(days=30)),
         "Dunne": _case(service, "Danny", "Dunne", release_date=TODAY - dt.timedelta(days=1)),
         "Eaves": _case(service, "Eddie", "Eaves", release_date=TODAY + dt.timedelta(days=31)),
         "Ford": _case(service, "Frankie", "McFord"),
-    }  # fmt: skip
+    }
     lead = CaseService(as_supervisor(enrolled))
     lead.allocate(ids["Cobb"], colleague, "Fictional handover")
     lead.allocate(ids["Eaves"], colleague, "Fictional handover")
     service.change_status(ids["Dunne"], CaseStatus.DECLINED, "Did not want support")
     service.change_status(ids["Eaves"], CaseStatus.ACCEPTED, "Eligible")
-    service.change_status(ids["Eaves"], CaseStatus.CLOSED, "Moved out of area",
-                          "moved_out_of_area")
+    service.change_status(ids["Eaves"], CaseStatus.CLOSED, "Moved out of area", "moved_out_of_area")
     ids["colleague"] = colleague
     return ids
 
@@ -404,9 +412,7 @@ def test_release_order_puts_who_is_due_out_next_first(
     ]
 
 
-def test_page_and_count_come_from_one_query(
-    service: CaseService, caseload: dict[str, str]
-) -> None:
+def test_page_and_count_come_from_one_query(service: CaseService, caseload: dict[str, str]) -> None:
     query = CaseloadQuery(status=StatusFilter.ALL, sort=CaseSort.NAME)
     total, rows = service.caseload_page_and_count(query, 2, 3)
     assert total == 6
@@ -421,13 +427,16 @@ def test_released_people_lose_their_release_day_flags(service: CaseService) -> N
         replace(FULL_CASE, release_date=friday, has_settled_address=False)
     ).case_id
     before = service.get_case(case_id).flags
-    assert before is not None and before.describe() == ["Duty to Refer due", "Friday release"]
+    assert before is not None
+    assert before.describe() == ["Duty to Refer due", "Friday release"]
     service.change_status(case_id, CaseStatus.ACCEPTED, "Eligible")
     service.change_status(case_id, CaseStatus.RELEASED, "Released early by the governor")
     after = service.get_case(case_id).flags
-    assert after is not None and after.describe() == []
+    assert after is not None
+    assert after.describe() == []
     [row] = [r for r in service.caseload_page(CaseloadQuery(), 0, 50) if r.id == case_id]
-    assert row.flags is not None and row.flags.describe() == []
+    assert row.flags is not None
+    assert row.flags.describe() == []
 
 
 def test_a_change_to_a_field_that_matters_needs_a_reason_and_is_kept_in_its_history(
@@ -436,16 +445,26 @@ def test_a_change_to_a_field_that_matters_needs_a_reason_and_is_kept_in_its_hist
     service = CaseService(as_supervisor(enrolled))
     case_id = service.create_case(FULL_CASE).case_id
     before = service.get_case(case_id).fields
-    moved = replace(FULL_CASE, release_date=dt.date(2026, 4, 2), mappa=True,
-                    consent_categories=("accommodation",))  # fmt: skip
+    moved = replace(
+        FULL_CASE,
+        release_date=dt.date(2026, 4, 2),
+        mappa=True,
+        consent_categories=("accommodation",),
+    )
 
     assert service.reasoned_changes(case_id, moved) == [
-        "Release date", "Services consent covers", "MAPPA"]  # fmt: skip
+        "Release date",
+        "Services consent covers",
+        "MAPPA",
+    ]
     with pytest.raises(ValidationFailed) as caught:
         service.update_case(case_id, moved, reason="   ")
-    assert caught.value.problems == {"reason": (
-        "Say why the release date, services consent covers and MAPPA changed: the reason is "
-        "kept in the case history.")}  # fmt: skip
+    assert caught.value.problems == {
+        "reason": (
+            "Say why the release date, services consent covers and MAPPA changed: the reason is "
+            "kept in the case history."
+        )
+    }
     assert service.get_case(case_id).fields == before  # nothing saved
     # Other fields need no reason, and write no history.
     service.update_case(case_id, replace(FULL_CASE, preferred_name="Tessa"))
@@ -466,8 +485,13 @@ def test_a_change_to_a_field_that_matters_needs_a_reason_and_is_kept_in_its_hist
         ("Legal hold", "No", "Yes", who, "Fictional court order"),
         ("Status", "Recommended", "Accepted", who, "Fictional panel decision"),
         ("Release date", "27/03/2026", "02/04/2026", who, "Fictional new date from the prison"),
-        ("Services consent covers", "Accommodation, Drugs and alcohol", "Accommodation", who,
-         "Fictional new date from the prison"),
+        (
+            "Services consent covers",
+            "Accommodation, Drugs and alcohol",
+            "Accommodation",
+            who,
+            "Fictional new date from the prison",
+        ),
         ("MAPPA", "No", "Yes", who, "Fictional new date from the prison"),
     ]
 

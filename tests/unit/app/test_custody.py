@@ -52,41 +52,53 @@ def test_closing_needs_a_coded_reason_kept_in_the_history_and_cleared_on_reopeni
     reopened = service.get_case(case_id)
     assert reopened.closure_reason == ""
     assert ("Why the case closed", "", "Back in the area") in {
-        (e.label, e.new, e.reason) for e in reopened.field_history}
+        (e.label, e.new, e.reason) for e in reopened.field_history
+    }
 
 
 def test_earlier_custodial_sentences_are_kept_on_the_case(service: CaseService) -> None:
-    case_id = service.create_case(CaseFields(given_name="Testy", family_name="Manytimes",
-                                             earlier_custodial_sentences=0)).case_id
+    case_id = service.create_case(
+        CaseFields(given_name="Testy", family_name="Manytimes", earlier_custodial_sentences=0)
+    ).case_id
     assert service.get_case(case_id).fields.earlier_custodial_sentences == 0  # 0 is an answer
     details = service.get_case(case_id)
-    service.update_case(case_id, CaseFields(**{
-        **details.fields.__dict__, "earlier_custodial_sentences": 4}))
+    service.update_case(
+        case_id, CaseFields(**{**details.fields.__dict__, "earlier_custodial_sentences": 4})
+    )
     assert service.get_case(case_id).fields.earlier_custodial_sentences == 4
 
 
 def test_a_return_to_custody_is_on_the_case_and_in_the_timeline_after_its_release(
     service: CaseService, enrolled: AppSession
 ) -> None:
-    case_id = service.create_case(CaseFields(
-        given_name="Testy", family_name="Backagain", release_date=dt.date(2026, 2, 6))).case_id
+    case_id = service.create_case(
+        CaseFields(given_name="Testy", family_name="Backagain", release_date=dt.date(2026, 2, 6))
+    ).case_id
     service.change_status(case_id, CaseStatus.ACCEPTED, "Eligible")
     release = ReleaseService(enrolled)
     plan = release.plan(case_id)
     assert plan is not None
     release.record_outcome(plan.id, OutcomeFields(FirstNight.SETTLED.value, "", False))
     with pytest.raises(ValidationFailed) as refused:
-        service.record_custody_return(case_id, dt.date(2026, 3, 3), CustodyKind.RECALL,
-                                      CustodySource.PROBATION)  # fmt: skip
+        service.record_custody_return(
+            case_id, dt.date(2026, 3, 3), CustodyKind.RECALL, CustodySource.PROBATION
+        )
     assert "future" in refused.value.problems["returned_on"]
 
-    service.record_custody_return(case_id, dt.date(2026, 2, 27), CustodyKind.RECALL,
-                                  CustodySource.PROBATION)  # fmt: skip
+    service.record_custody_return(
+        case_id, dt.date(2026, 2, 27), CustodyKind.RECALL, CustodySource.PROBATION
+    )
     (back,) = service.get_case(case_id).custody_returns
     assert (back.kind, back.source, back.released_on) == (
-        CustodyKind.RECALL, CustodySource.PROBATION, dt.date(2026, 2, 6))
-    assert back.summary == ("Recall to prison (licence or supervision) on 27/02/2026, "
-                            "21 days after release (told by probation)")
+        CustodyKind.RECALL,
+        CustodySource.PROBATION,
+        dt.date(2026, 2, 6),
+    )
+    assert back.summary == (
+        "Recall to prison (licence or supervision) on 27/02/2026, "
+        "21 days after release (told by probation)"
+    )
     events = [e for e in NoteService(enrolled).timeline(case_id) if e.kind == TimelineKind.EVENT]
     assert [(e.event.what, e.event.summary) for e in events if e.event] == [
-        ("Back in custody", back.summary)]
+        ("Back in custody", back.summary)
+    ]

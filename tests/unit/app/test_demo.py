@@ -89,8 +89,7 @@ def test_demo_people_are_plainly_fictional_and_valid(enrolled: AppSession) -> No
     assert any(p["nomis_number"] for p in people)
     with enrolled.db.read() as s:
         colleagues = {w.name for w in s.scalars(select(Worker))} - {enrolled.worker.name}
-    assert colleagues == ({name for name, _ in demo.COLLEAGUES}
-                          | {demo.MANAGER[0], ALLOCATOR[0]})  # fmt: skip
+    assert colleagues == ({name for name, _ in demo.COLLEAGUES} | {demo.MANAGER[0], ALLOCATOR[0]})
     assert all("Demo" in name for name in colleagues)
 
     # The demo passes the same checks as a worker's own typing.
@@ -145,12 +144,12 @@ def test_demo_intake_has_a_queue_decisions_and_an_allocator(enrolled: AppSession
     rows = IntakeService(enrolled).queue(include_decided=True)
     assert len(rows) == 200  # everyone came in through the intake
     assert 0.12 < sum(r.is_self for r in rows) / len(rows) < 0.28  # about a fifth
-    waiting = [r for r in rows if r.status in (IntakeStatus.WAITING,
-                                               IntakeStatus.MORE_INFORMATION)]  # fmt: skip
-    assert waiting and waiting == IntakeService(enrolled).queue()
+    waiting = [r for r in rows if r.status in (IntakeStatus.WAITING, IntakeStatus.MORE_INFORMATION)]
+    assert waiting
+    assert waiting == IntakeService(enrolled).queue()
     with enrolled.db.read() as s:
-        declined = [d for d in s.scalars(select(IntakeDecision))
-                    if d.decision == "decline"]  # fmt: skip
-        assert declined and all(d.reason_code for d in declined)
+        declined = [d for d in s.scalars(select(IntakeDecision)) if d.decision == "decline"]
+        assert declined
+        assert all(d.reason_code for d in declined)
         roles = {w.role for w in s.scalars(select(Worker))}
     assert "allocator" in roles

@@ -33,12 +33,20 @@ NOTE = "Discussed Quixotically the Wanderbridge hostel and his sister Philomena"
 
 def _person(n: int, **values: object) -> Person:
     defaults: dict[str, object] = dict(
-        given_name=f"Evalgiven{n}", family_name=f"Evalfamily{n}", preferred_name=f"Evie{n}",
-        date_of_birth=dt.date(1990, 1 + n % 12, 1 + n), nomis_number=f"Z{2000 + n}EV",
-        crn=f"E{100000 + n}", prison_code="bullingdon", referral_source="probation",
-        referral_date=dt.date(2026, 2, 1), status="recommended",
-        status_reason=f"Freetextreason{n} told us", research_consent_date=dt.date(2026, 2, 2),
-        needs=["accommodation"])
+        given_name=f"Evalgiven{n}",
+        family_name=f"Evalfamily{n}",
+        preferred_name=f"Evie{n}",
+        date_of_birth=dt.date(1990, 1 + n % 12, 1 + n),
+        nomis_number=f"Z{2000 + n}EV",
+        crn=f"E{100000 + n}",
+        prison_code="bullingdon",
+        referral_source="probation",
+        referral_date=dt.date(2026, 2, 1),
+        status="recommended",
+        status_reason=f"Freetextreason{n} told us",
+        research_consent_date=dt.date(2026, 2, 2),
+        needs=["accommodation"],
+    )
     defaults.update(values)
     return Person(**defaults)
 
@@ -52,11 +60,23 @@ def lead(enrolled: AppSession) -> AppSession:
         people.append(_person(9, research_consent_date=None))  # no consent
         s.add_all(people)
         s.flush()
-        s.add(ContactNote(person_id=people[0].id, worker_id=session.worker.id,
-                          contact_type="phone", text=NOTE,
-                          contact_at=dt.datetime(2026, 2, 3, 10, tzinfo=dt.UTC)))  # fmt: skip
-        s.add(CustodyReturn(person_id=people[1].id, returned_on=dt.date(2026, 3, 1),
-                            kind="remand", source="police"))  # fmt: skip
+        s.add(
+            ContactNote(
+                person_id=people[0].id,
+                worker_id=session.worker.id,
+                contact_type="phone",
+                text=NOTE,
+                contact_at=dt.datetime(2026, 2, 3, 10, tzinfo=dt.UTC),
+            )
+        )
+        s.add(
+            CustodyReturn(
+                person_id=people[1].id,
+                returned_on=dt.date(2026, 3, 1),
+                kind="remand",
+                source="police",
+            )
+        )
     return session
 
 
@@ -77,14 +97,28 @@ def test_no_free_text_and_no_identifier_anywhere_and_consent_decides_who(
     text = " ".join(_files(tmp_path / "extract").values()).casefold()
     compact = re.sub(r"[\W_]+", "", text)
     with lead.db.read() as s:
-        secrets = [v for p in s.scalars(select(Person))
-                   for v in (p.given_name, p.family_name, p.preferred_name, p.nomis_number,
-                             p.crn, p.status_reason, str(p.date_of_birth))]  # fmt: skip
+        secrets = [
+            v
+            for p in s.scalars(select(Person))
+            for v in (
+                p.given_name,
+                p.family_name,
+                p.preferred_name,
+                p.nomis_number,
+                p.crn,
+                p.status_reason,
+                str(p.date_of_birth),
+            )
+        ]
     secrets += [word for word in NOTE.split() if len(word) > 4]
     for secret in secrets:
         assert re.sub(r"[\W_]+", "", secret.casefold()) not in compact, secret
     assert sorted(_files(tmp_path / "extract")) == [
-        "README.md", "cases.csv", "datapackage.json", "events.csv"]
+        "README.md",
+        "cases.csv",
+        "datapackage.json",
+        "events.csv",
+    ]
     assert "only people whose research consent is recorded" in text
 
 
@@ -95,8 +129,7 @@ def test_everyone_is_included_under_the_recorded_lawful_basis(
     service.set_lawful_basis("Public task: the commissioned evaluation (fictional DPIA)")
     service.extract(PERIOD, tmp_path / "extract")
     cases = _rows(tmp_path / "extract", "cases.csv")
-    assert Counter(r["included_by"] for r in cases) == {"research_consent": 8,
-                                                        "lawful_basis": 1}
+    assert Counter(r["included_by"] for r in cases) == {"research_consent": 8, "lawful_basis": 1}
     readme = (tmp_path / "extract" / "README.md").read_text("utf-8")
     assert "Public task: the commissioned evaluation (fictional DPIA)" in readme
 
@@ -108,10 +141,13 @@ def test_pseudonyms_are_stable_across_extracts_and_new_after_a_rotation(
     service.extract(PERIOD, tmp_path / "one")
     service.extract(PERIOD, tmp_path / "two")
     rotated = service.extract(PERIOD, tmp_path / "three", rotate_key=True)
-    one, two, three = ({r["pseudonym"] for r in _rows(tmp_path / n, "cases.csv")}
-                       for n in ("one", "two", "three"))  # fmt: skip
-    assert one == two and len(one) == 8
-    assert not one & three and rotated.key_version == 2
+    one, two, three = (
+        {r["pseudonym"] for r in _rows(tmp_path / n, "cases.csv")} for n in ("one", "two", "three")
+    )
+    assert one == two
+    assert len(one) == 8
+    assert not one & three
+    assert rotated.key_version == 2
     assert "version 2" in (tmp_path / "three" / "README.md").read_text("utf-8")
 
 
@@ -127,8 +163,23 @@ def test_k_anonymity_holds_and_the_outlier_is_withheld_and_counted(
     assert "1 were withheld" in readme
 
 
-TABLE_TYPES = {"string", "number", "integer", "boolean", "object", "array", "date", "time",
-               "datetime", "year", "yearmonth", "duration", "geopoint", "geojson", "any"}
+TABLE_TYPES = {
+    "string",
+    "number",
+    "integer",
+    "boolean",
+    "object",
+    "array",
+    "date",
+    "time",
+    "datetime",
+    "year",
+    "yearmonth",
+    "duration",
+    "geopoint",
+    "geojson",
+    "any",
+}
 
 
 def test_the_descriptor_follows_the_data_package_specification_and_the_files_fit_it(
@@ -138,16 +189,19 @@ def test_the_descriptor_follows_the_data_package_specification_and_the_files_fit
     EvaluationService(lead).extract(PERIOD, tmp_path / "extract")
     package = json.loads((tmp_path / "extract" / "datapackage.json").read_text("utf-8"))
     assert re.fullmatch(r"[a-z0-9._-]+", package["name"])
-    assert package["profile"] == "tabular-data-package" and package["resources"]
+    assert package["profile"] == "tabular-data-package"
+    assert package["resources"]
     for resource in package["resources"]:
         assert re.fullmatch(r"[a-z0-9._-]+", resource["name"])
-        assert not Path(resource["path"]).is_absolute() and ".." not in resource["path"]
+        assert not Path(resource["path"]).is_absolute()
+        assert ".." not in resource["path"]
         fields = resource["schema"]["fields"]
         rows = _rows(tmp_path / "extract", resource["path"])
         with open(tmp_path / "extract" / resource["path"], encoding="utf-8") as handle:
             assert next(csv.reader(handle)) == [f["name"] for f in fields]
         for field in fields:
-            assert field["type"] in TABLE_TYPES and field["description"]
+            assert field["type"] in TABLE_TYPES
+            assert field["description"]
             allowed = field.get("constraints", {}).get("enum")
             for row in rows:
                 value = row[field["name"]]
@@ -175,15 +229,18 @@ def test_the_linkage_file_opens_only_with_the_recipients_identity(
     EvaluationService(lead).extract(PERIOD, tmp_path / "extract", recipient)
     sealed = tmp_path / "extract" / "linkage.csv.age"
     assert b"Evalgiven" not in sealed.read_bytes()
-    opened = subprocess.run(["age", "-d", "-i", str(keys["service"]), str(sealed)],
-                            check=True, capture_output=True).stdout.decode()  # fmt: skip
+    opened = subprocess.run(
+        ["age", "-d", "-i", str(keys["service"]), str(sealed)], check=True, capture_output=True
+    ).stdout.decode()
     header, *lines = opened.splitlines()
-    assert header == ("pseudonym,forename,surname,date_of_birth,prison_number,"
-                      "support_start_date")
-    assert len(lines) == 8 and "Evalgiven0,Evalfamily0" in opened
-    refused = subprocess.run(["age", "-d", "-i", str(keys["stranger"]), str(sealed)],
-                             capture_output=True)  # fmt: skip
-    assert refused.returncode != 0 and not refused.stdout
+    assert header == ("pseudonym,forename,surname,date_of_birth,prison_number,support_start_date")
+    assert len(lines) == 8
+    assert "Evalgiven0,Evalfamily0" in opened
+    refused = subprocess.run(
+        ["age", "-d", "-i", str(keys["stranger"]), str(sealed)], capture_output=True
+    )
+    assert refused.returncode != 0
+    assert not refused.stdout
 
 
 def test_an_existing_folder_is_refused_and_the_extract_is_audited(
@@ -205,16 +262,27 @@ def test_a_worker_laptop_makes_no_extract(enrolled: AppSession, tmp_path: Path) 
 
 
 def test_the_command_writes_the_extract_and_says_a_refusal_in_a_sentence(
-    lead: AppSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    lead: AppSession,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     lead.close()
     monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
-    command = ["--data-dir", str(lead.paths.root), "evaluation-extract", "--from", "2026-01-01",
-               "--to", "2026-06-30", "--out"]  # fmt: skip
+    command = [
+        "--data-dir",
+        str(lead.paths.root),
+        "evaluation-extract",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-06-30",
+        "--out",
+    ]
     assert cli.main([*command, str(tmp_path / "extract")]) == 0
     assert "Evaluation extract written to" in capsys.readouterr().out
     assert (tmp_path / "extract" / "datapackage.json").is_file()
     assert cli.main([*command, str(tmp_path / "extract")]) != 0
     err = capsys.readouterr().err
-    assert "already exists" in err and "Traceback" not in err
+    assert "already exists" in err
+    assert "Traceback" not in err

@@ -26,8 +26,9 @@ RELEASED = dt.date(2026, 4, 27)  # a Monday: four weeks on is the Spring bank ho
 def _released(session: AppSession, needs: tuple[str, ...]) -> str:
     set_clock(session, dt.datetime(2026, 4, 20, 10, 0))
     cases = CaseService(session)
-    case_id = cases.create_case(CaseFields(given_name="Testy", family_name="Followup",
-                                           release_date=RELEASED, needs=needs)).case_id
+    case_id = cases.create_case(
+        CaseFields(given_name="Testy", family_name="Followup", release_date=RELEASED, needs=needs)
+    ).case_id
     cases.change_status(case_id, CaseStatus.ACCEPTED, "Eligible")
     set_clock(session, dt.datetime(2026, 4, 27, 15, 0))
     release = ReleaseService(session)
@@ -45,17 +46,29 @@ def test_checks_fall_due_after_the_release_and_are_recorded_once(enrolled: AppSe
     set_clock(enrolled, dt.datetime(2026, 5, 26, 10, 0))
     (due,) = service.due_checks()
     assert (due.person_id, due.code, due.released_on, due.due_on, due.treatment_applies) == (
-        case_id, "four_weeks", RELEASED, dt.date(2026, 5, 26), True)
-    service.record_check(due, CheckAnswers(FirstNight.SETTLED, Answer.YES, Answer.NOT_KNOWN,
-                                           Answer.NO, Answer.NOT_KNOWN))  # fmt: skip
+        case_id,
+        "four_weeks",
+        RELEASED,
+        dt.date(2026, 5, 26),
+        True,
+    )
+    service.record_check(
+        due,
+        CheckAnswers(FirstNight.SETTLED, Answer.YES, Answer.NOT_KNOWN, Answer.NO, Answer.NOT_KNOWN),
+    )
     assert service.due_checks() == []
     with pytest.raises(ValidationFailed):
         service.record_check(due, CheckAnswers())
     with enrolled.db.read() as s:
         stored = s.query(FollowUpCheck).one()
-        assert (stored.accommodation, stored.universal_credit, stored.treatment, stored.gp,
-                stored.ete, stored.checked_on) == (
-            "settled", "yes", "not_known", "no", "not_known", dt.date(2026, 5, 26))
+        assert (
+            stored.accommodation,
+            stored.universal_credit,
+            stored.treatment,
+            stored.gp,
+            stored.ete,
+            stored.checked_on,
+        ) == ("settled", "yes", "not_known", "no", "not_known", dt.date(2026, 5, 26))
     set_clock(enrolled, dt.datetime(2026, 7, 20, 10, 0))  # 12 weeks on
     assert [d.code for d in service.due_checks()] == ["twelve_weeks"]
 

@@ -33,14 +33,24 @@ def _today(enrolled: AppSession) -> None:
 
 def _fields(**overrides: object) -> IntakeFields:
     values: dict[str, object] = dict(
-        given_name="Testy", family_name="Example", date_of_birth=dt.date(1990, 5, 1),
-        nomis_number="Z1234AB", prison_code="bullingdon", release_date=dt.date(2026, 5, 1),
-        source="prison_resettlement", recommender_name="Fictional Officer",
-        recommender_organisation="HMP Bullingdon", recommender_role="Resettlement officer",
-        recommender_contact="01234 000000", recommended_on=dt.date(2026, 3, 2),
-        reason="Repeat short sentences, no address on release", in_thames_valley=True,
-        iom=False, mappa_level="none", earlier_custodial_sentences=3,
-    )  # fmt: skip
+        given_name="Testy",
+        family_name="Example",
+        date_of_birth=dt.date(1990, 5, 1),
+        nomis_number="Z1234AB",
+        prison_code="bullingdon",
+        release_date=dt.date(2026, 5, 1),
+        source="prison_resettlement",
+        recommender_name="Fictional Officer",
+        recommender_organisation="HMP Bullingdon",
+        recommender_role="Resettlement officer",
+        recommender_contact="01234 000000",
+        recommended_on=dt.date(2026, 3, 2),
+        reason="Repeat short sentences, no address on release",
+        in_thames_valley=True,
+        iom=False,
+        mappa_level="none",
+        earlier_custodial_sentences=3,
+    )
     values.update(overrides)
     return IntakeFields(**values)  # type: ignore[arg-type]
 
@@ -75,7 +85,8 @@ def test_the_screen_says_what_to_check(enrolled: AppSession) -> None:
     texts = {row.name: row.screen.text for row in service.queue()}
     assert texts["EXAMPLE, Second"] == "Check: MAPPA level 2 recorded"
     assert texts["EXAMPLE, Third"] == (
-        "Not eligible: not resident or released into the Thames Valley")
+        "Not eligible: not resident or released into the Thames Valley"
+    )
 
 
 def test_duplicates_are_found_before_a_second_record_is_made(enrolled: AppSession) -> None:
@@ -103,10 +114,16 @@ def test_the_allocator_accepts_and_allocates(enrolled: AppSession) -> None:
     colleague = _colleague(enrolled)
     allocator = IntakeService(as_role(enrolled, Role.ALLOCATOR))
     with pytest.raises(ValidationFailed, match="organisation"):
-        allocator.decide(case_id, DecisionKind.ACCEPT, organisation="aspire_oxford",
-                         worker_id=colleague)  # fmt: skip
-    allocator.decide(case_id, DecisionKind.ACCEPT, organisation="pact", worker_id=colleague,
-                     words="Meet in custody this month")  # fmt: skip
+        allocator.decide(
+            case_id, DecisionKind.ACCEPT, organisation="aspire_oxford", worker_id=colleague
+        )
+    allocator.decide(
+        case_id,
+        DecisionKind.ACCEPT,
+        organisation="pact",
+        worker_id=colleague,
+        words="Meet in custody this month",
+    )
     assert allocator.queue() == []
     with enrolled.db.read() as s:
         person = s.get(Person, case_id)
@@ -129,11 +146,16 @@ def test_a_decline_needs_a_coded_reason_and_words(enrolled: AppSession) -> None:
     with pytest.raises(ValidationFailed) as refused:
         allocator.decide(case_id, DecisionKind.DECLINE)
     assert set(refused.value.problems) == {"reason", "words"}
-    allocator.decide(case_id, DecisionKind.DECLINE, reason_code="not_thames_valley",
-                     words="Moving to Kent on release")  # fmt: skip
+    allocator.decide(
+        case_id,
+        DecisionKind.DECLINE,
+        reason_code="not_thames_valley",
+        words="Moving to Kent on release",
+    )
     with enrolled.db.read() as s:
         person = s.get(Person, case_id)
-        assert person is not None and person.status == CaseStatus.DECLINED
+        assert person is not None
+        assert person.status == CaseStatus.DECLINED
         assert s.scalar(select(func.count()).select_from(IntakeDecision)) == 1
 
 
@@ -148,8 +170,11 @@ def test_more_information_keeps_it_in_the_queue(enrolled: AppSession) -> None:
 def test_the_allocators_services_refuse_notes_referrals_and_scores(
     enrolled: AppSession,
 ) -> None:
-    case_id = CaseService(enrolled).create_case(
-        CaseFields(given_name="Testy", family_name="Example")).case_id
+    case_id = (
+        CaseService(enrolled)
+        .create_case(CaseFields(given_name="Testy", family_name="Example"))
+        .case_id
+    )
     allocator = as_role(enrolled, Role.ALLOCATOR)
     with pytest.raises(NotPermitted):
         NoteService(allocator).timeline(case_id)
@@ -163,29 +188,33 @@ def test_the_allocators_services_refuse_notes_referrals_and_scores(
 
 def _csv(tmp_path: Path, *rows: str) -> Path:
     path = tmp_path / "batch.csv"
-    header = ("given_name,family_name,date_of_birth,nomis_number,prison,release_date,"
-              "recommended_on,source,in_thames_valley,iom,mappa,earlier_custodial_sentences")
+    header = (
+        "given_name,family_name,date_of_birth,nomis_number,prison,release_date,"
+        "recommended_on,source,in_thames_valley,iom,mappa,earlier_custodial_sentences"
+    )
     path.write_text("\n".join((header, *rows)) + "\n", encoding="utf-8")
     return path
 
 
 def test_a_csv_batch_is_imported_whole(enrolled: AppSession, tmp_path: Path) -> None:
-    path = _csv(tmp_path,
-                "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,"
-                "yes,no,none,2",
-                "Ben,Madeup,02/03/1979,,bullingdon,,2026-03-03,self_recommendation,yes,,,")
+    path = _csv(
+        tmp_path,
+        "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,yes,no,none,2",
+        "Ben,Madeup,02/03/1979,,bullingdon,,2026-03-03,self_recommendation,yes,,,",
+    )
     ids = IntakeService(enrolled).import_csv(path)
     assert len(ids) == 2
     assert [r.name for r in IntakeService(enrolled).queue()] == ["MADEUP, Anna", "MADEUP, Ben"]
 
 
 def test_a_csv_batch_with_bad_rows_imports_nothing(enrolled: AppSession, tmp_path: Path) -> None:
-    path = _csv(tmp_path,
-                "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,"
-                "yes,no,none,2",
-                "Ben,Madeup,not a date,,bullingdon,,2026-03-03,self_recommendation,yes,,,",
-                "Cara,Madeup,,,bullingdon,,2026-03-03,nobody,maybe,,,",
-                "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,,2026-03-03,probation,,,,")
+    path = _csv(
+        tmp_path,
+        "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,2026-04-01,2026-03-01,probation,yes,no,none,2",
+        "Ben,Madeup,not a date,,bullingdon,,2026-03-03,self_recommendation,yes,,,",
+        "Cara,Madeup,,,bullingdon,,2026-03-03,nobody,maybe,,,",
+        "Anna,Madeup,1988-01-02,Z1111AA,bullingdon,,2026-03-03,probation,,,,",
+    )
     with pytest.raises(UserError) as refused:
         IntakeService(enrolled).import_csv(path)
     message = str(refused.value)

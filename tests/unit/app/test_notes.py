@@ -71,14 +71,13 @@ def test_drafts_are_saved_overwritten_and_never_logged_for_sync(
     notes.save_draft(_fields(person, "First words and more"), draft_id)
     assert notes.get_draft(draft_id).text == "First words and more"
     [summary] = notes.drafts()
-    assert summary.id == draft_id and summary.characters == len("First words and more")
+    assert summary.id == draft_id
+    assert summary.characters == len("First words and more")
     assert not summary.stale
     assert _count(enrolled, Change) == changes  # drafts are local: no change per keystroke
 
 
-def test_old_drafts_are_flagged_to_their_author(
-    enrolled: AppSession, person: str
-) -> None:
+def test_old_drafts_are_flagged_to_their_author(enrolled: AppSession, person: str) -> None:
     set_clock(enrolled, NOW - dt.timedelta(hours=30))
     earlier = NoteService(enrolled)
     earlier.save_draft(_fields(person))
@@ -96,7 +95,8 @@ def test_finalise_writes_one_note_removes_the_draft_and_indexes_it(
     assert note.text == "Talked about housing on release."
     assert note.worker_name.startswith("Test Worker")
     [hit] = notes.search("housing")
-    assert hit.note_id == note_id and hit.person_name == "MCEXAMPLE, Testy"
+    assert hit.note_id == note_id
+    assert hit.person_name == "MCEXAMPLE, Testy"
     assert f"{SNIPPET_START}housing{SNIPPET_END}" in hit.snippet
 
 
@@ -142,9 +142,7 @@ def test_finalised_notes_refuse_edits_at_the_service_and_store_layers(
     assert notes.get_note(note_id).text == "Talked about housing on release."
 
 
-def test_addenda_are_shown_under_the_note_and_searchable(
-    notes: NoteService, person: str
-) -> None:
+def test_addenda_are_shown_under_the_note_and_searchable(notes: NoteService, person: str) -> None:
     note_id = notes.finalise(_fields(person))
     with pytest.raises(ValidationFailed):
         notes.add_addendum(note_id, "  ")
@@ -152,7 +150,8 @@ def test_addenda_are_shown_under_the_note_and_searchable(
     note = notes.get_note(note_id)
     assert [a.text for a in note.addenda] == ["Correction: the hostel is in Banbury."]
     [hit] = notes.search("banbury")
-    assert hit.kind == "addendum" and hit.note_id == note_id
+    assert hit.kind == "addendum"
+    assert hit.note_id == note_id
 
 
 def test_search_lists_the_newest_contacts_first_and_stops_at_the_limit(
@@ -161,15 +160,21 @@ def test_search_lists_the_newest_contacts_first_and_stops_at_the_limit(
     """The order is the contact time, not the order of writing: a note written up late, or
     an addendum to an old note, takes the place of its contact."""
     hours = [5, 1, 30, 3, 12]  # written in this order, each so many hours before now
-    made = {h: notes.finalise(replace(_fields(person, f"Hostel visit {h}"),
-                                      contact_at=NOW - dt.timedelta(hours=h)), confirmed=True)
-            for h in hours}  # fmt: skip
+    made = {
+        h: notes.finalise(
+            replace(_fields(person, f"Hostel visit {h}"), contact_at=NOW - dt.timedelta(hours=h)),
+            confirmed=True,
+        )
+        for h in hours
+    }
     notes.add_addendum(made[30], "Hostel place confirmed later.")
     hits = notes.search("hostel")
     assert [h.note_id for h in hits[:4]] == [made[1], made[3], made[5], made[12]]
     # The addendum is listed at its note's contact time, beside it.
     assert sorted((h.note_id, h.kind) for h in hits[4:]) == [
-        (made[30], "addendum"), (made[30], "note")]
+        (made[30], "addendum"),
+        (made[30], "note"),
+    ]
     assert [h.note_id for h in notes.search("hostel", limit=2)] == [made[1], made[3]]
 
 

@@ -35,9 +35,11 @@ def service(enrolled: AppSession) -> OutcomeService:
 
 @pytest.fixture
 def person(enrolled: AppSession) -> str:
-    return CaseService(enrolled).create_case(
-        CaseFields(given_name="Testy", family_name="Scoreson")
-    ).case_id
+    return (
+        CaseService(enrolled)
+        .create_case(CaseFields(given_name="Testy", family_name="Scoreson"))
+        .case_id
+    )
 
 
 def _scored(service: OutcomeService, values: list[int | None]) -> tuple[AreaScore, ...]:
@@ -70,7 +72,8 @@ def test_a_draft_is_finalised_once_every_area_is_scored(
     )
     service.finalise(draft)
     (view,) = service.assessments(person)
-    assert view.final and view.present == "Person and worker"
+    assert view.final
+    assert view.present == "Person and worker"
 
 
 def test_a_finalised_assessment_refuses_changes(
@@ -127,8 +130,9 @@ def test_the_barriers_register_counts_by_category_and_period(
     service: OutcomeService, person: str
 ) -> None:
     def raise_(title: str, category: str, on: dt.date) -> str:
-        return service.create_barrier(BarrierFields(title, category, "Seen twice (test)",
-                                                    (person,), on))  # fmt: skip
+        return service.create_barrier(
+            BarrierFields(title, category, "Seen twice (test)", (person,), on)
+        )
 
     friday = raise_("No housing on a Friday afternoon", "accommodation", dt.date(2026, 10, 2))
     raise_("Universal Credit without ID", "benefits_dwp", dt.date(2026, 10, 20))
@@ -141,8 +145,9 @@ def test_the_barriers_register_counts_by_category_and_period(
     service.change_barrier_status(friday, BarrierStatus.ESCALATED)
     with pytest.raises(ValidationFailed, match="Say how it was resolved"):
         service.change_barrier_status(friday, BarrierStatus.RESOLVED)
-    service.change_barrier_status(friday, BarrierStatus.RESOLVED,
-                                  "Council agreed a Friday duty officer", dt.date(2026, 11, 1))
+    service.change_barrier_status(
+        friday, BarrierStatus.RESOLVED, "Council agreed a Friday duty officer", dt.date(2026, 11, 1)
+    )
 
     counts = service.barrier_counts(dt.date(2026, 10, 1), dt.date(2026, 11, 30))
     assert counts.total() == 3

@@ -40,7 +40,9 @@ def _actions(paths: DataPaths, passphrase: str) -> list[tuple[AuditAction, str]]
 
 
 def test_passphrase_change_rewraps_the_same_key_and_is_audited(
-    enrolled: AppSession, data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch,
+    enrolled: AppSession,
+    data_paths: DataPaths,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     enrolled.close()
@@ -59,15 +61,22 @@ def test_passphrase_change_rewraps_the_same_key_and_is_audited(
 
 @pytest.mark.parametrize(
     ("old", "new", "words"),
-    [(PASSPHRASE, "demo passphrase", "anyone would try first"),
-     (PASSPHRASE, "password password", "too easy to guess"),
-     (PASSPHRASE, "fictional worker test", "your own name"),
-     (PASSPHRASE, PASSPHRASE, "the same as the current one"),
-     (WRONG_PASSPHRASE, NEW_PASSPHRASE, "current passphrase is not right")],
-)  # fmt: skip
+    [
+        (PASSPHRASE, "demo passphrase", "anyone would try first"),
+        (PASSPHRASE, "password password", "too easy to guess"),
+        (PASSPHRASE, "fictional worker test", "your own name"),
+        (PASSPHRASE, PASSPHRASE, "the same as the current one"),
+        (WRONG_PASSPHRASE, NEW_PASSPHRASE, "current passphrase is not right"),
+    ],
+)
 def test_a_refused_change_changes_nothing_and_says_why(
-    enrolled: AppSession, data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str], old: str, new: str, words: str,
+    enrolled: AppSession,
+    data_paths: DataPaths,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    old: str,
+    new: str,
+    words: str,
 ) -> None:
     enrolled.close()
     before = data_paths.keyfile.read_bytes()
@@ -86,7 +95,8 @@ def test_a_refused_change_changes_nothing_and_says_why(
     if old == PASSPHRASE:  # the command line says the same, in words, non-zero
         assert _run(data_paths, "passphrase", "change") == 1
         err = capsys.readouterr().err
-        assert words in err and "Traceback" not in err
+        assert words in err
+        assert "Traceback" not in err
         assert data_paths.keyfile.read_bytes() == before
 
 
@@ -104,20 +114,27 @@ def test_deleting_the_throttle_file_resets_nothing_and_failures_are_audited(
     session = unlock(data_paths, PASSPHRASE)
     session.close()
     failed = [d for a, d in _actions(data_paths, PASSPHRASE) if a == AuditAction.FAILED_UNLOCK]
-    assert len(failed) == 1 and failed[0].startswith("3 wrong passphrases")
+    assert len(failed) == 1
+    assert failed[0].startswith("3 wrong passphrases")
 
 
-def _team_with_recovery(tmp_path: Path, fast_kdf: KdfParams, organisation_code: str,
-                        worker: AppSession) -> Path:  # fmt: skip
+def _team_with_recovery(
+    tmp_path: Path, fast_kdf: KdfParams, organisation_code: str, worker: AppSession
+) -> Path:
     """A supervisor makes a team with a recovery identity file; the worker joins, is
     approved and syncs. Returns the recovery identity file."""
     recovery = tmp_path / "recovery.key"
     recipient = write_recovery_identity(recovery)
     export = tmp_path / "export"
     export.mkdir()
-    lead = enrol(DataPaths(tmp_path / "lead"), name="Lead (fictional)",
-                 organisation_code=organisation_code, role=Role.SUPERVISOR,
-                 passphrase=PASSPHRASE, kdf=fast_kdf)  # fmt: skip
+    lead = enrol(
+        DataPaths(tmp_path / "lead"),
+        name="Lead (fictional)",
+        organisation_code=organisation_code,
+        role=Role.SUPERVISOR,
+        passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )
     try:
         SyncService(lead).create_team(export, recipient)
         SyncService(worker).request_to_join(export)
@@ -129,15 +146,20 @@ def _team_with_recovery(tmp_path: Path, fast_kdf: KdfParams, organisation_code: 
 
 
 def test_a_forgotten_passphrase_is_replaced_with_the_recovery_key(
-    enrolled: AppSession, data_paths: DataPaths, tmp_path: Path, fast_kdf: KdfParams,
-    organisation_code: str, monkeypatch: pytest.MonkeyPatch,
+    enrolled: AppSession,
+    data_paths: DataPaths,
+    tmp_path: Path,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     recovery = _team_with_recovery(tmp_path, fast_kdf, organisation_code, enrolled)
     enrolled.close()
     copy = data_paths.root / "recovery.age"
     assert copy.stat().st_mode & 0o777 == 0o600
-    assert b"AGE-SECRET" not in copy.read_bytes() and b"age-encryption.org" in copy.read_bytes()
+    assert b"AGE-SECRET" not in copy.read_bytes()
+    assert b"age-encryption.org" in copy.read_bytes()
     key = open_key(data_paths, PASSPHRASE)
     for _ in range(3):  # the worker tried and forgot
         with pytest.raises(WrongPassphrase):
@@ -157,8 +179,11 @@ def test_a_forgotten_passphrase_is_replaced_with_the_recovery_key(
 
 
 def test_recovery_before_joining_a_team_says_what_to_do(
-    enrolled: AppSession, data_paths: DataPaths, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    enrolled: AppSession,
+    data_paths: DataPaths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     enrolled.close()
     recovery = tmp_path / "recovery.key"

@@ -43,23 +43,36 @@ def referrals(enrolled: AppSession, clock: Moment) -> ReferralService:
 
 def _person(cases: CaseService, **changes: object) -> str:
     values = CaseFields(
-        given_name="Testy", family_name="Referson", nomis_number="Z1234AB", crn="Z123456",
-        date_of_birth=dt.date(1990, 5, 17), prison_code="bullingdon",
-        release_date=NOW.date() + dt.timedelta(days=20), release_time="08:30",
-        referral_date=dt.date(2026, 9, 1), sentence_type="determinate_short",
-        consent_given=True, consent_date=dt.date(2026, 9, 2), consent_method="written",
-        consent_categories=("accommodation", "benefits"), housing_authority="cherwell",
-    )  # fmt: skip
+        given_name="Testy",
+        family_name="Referson",
+        nomis_number="Z1234AB",
+        crn="Z123456",
+        date_of_birth=dt.date(1990, 5, 17),
+        prison_code="bullingdon",
+        release_date=NOW.date() + dt.timedelta(days=20),
+        release_time="08:30",
+        referral_date=dt.date(2026, 9, 1),
+        sentence_type="determinate_short",
+        consent_given=True,
+        consent_date=dt.date(2026, 9, 2),
+        consent_method="written",
+        consent_categories=("accommodation", "benefits"),
+        housing_authority="cherwell",
+    )
     case_id = cases.create_case(replace(values, **changes)).case_id  # type: ignore[arg-type]
     cases.change_status(case_id, CaseStatus.ACCEPTED, "Accepted (test)")
     return case_id
 
 
 def _draft(referrals: ReferralService, person: str, service: str = "dass_oxfordshire") -> str:
-    return referrals.create(ReferralDraft(
-        person_id=person, service_code=service, reason="Needs a script on release (test)",
-        urgency=Urgency.URGENT.value,
-    ))  # fmt: skip
+    return referrals.create(
+        ReferralDraft(
+            person_id=person,
+            service_code=service,
+            reason="Needs a script on release (test)",
+            urgency=Urgency.URGENT.value,
+        )
+    )
 
 
 def test_the_directory_is_searchable_offline(referrals: ReferralService) -> None:
@@ -75,7 +88,8 @@ def test_sending_without_consent_for_that_kind_of_service_is_refused(
     person = _person(cases)
     referral = _draft(referrals, person)  # drugs and alcohol: not in the consent
     gap = referrals.consent_gap(referral)
-    assert gap is not None and "does not cover drugs and alcohol services" in gap
+    assert gap is not None
+    assert "does not cover drugs and alcohol services" in gap
     with pytest.raises(ValidationFailed) as caught:
         referrals.send(referral, "email")
     assert caught.value.problems["consent"] == gap
@@ -86,7 +100,8 @@ def test_sending_without_consent_for_that_kind_of_service_is_refused(
     referrals.send(referral, "email", override="Safeguarding: overdose risk on release (test)")
 
     sent = referrals.get(referral)
-    assert sent.status == ReferralStatus.SENT and sent.sent_on == NOW.date()
+    assert sent.status == ReferralStatus.SENT
+    assert sent.sent_on == NOW.date()
     assert sent.consent_override == "Safeguarding: overdose risk on release (test)"
     assert sent.events[-1].note.startswith("Sent without consent: Safeguarding")
     assert sent.events[-1].author == enrolled.worker.name
@@ -97,8 +112,9 @@ def test_sending_without_consent_for_that_kind_of_service_is_refused(
 
 
 def test_no_consent_at_all_says_so(cases: CaseService, referrals: ReferralService) -> None:
-    person = _person(cases, consent_given=False, consent_date=None, consent_method="",
-                     consent_categories=())  # fmt: skip
+    person = _person(
+        cases, consent_given=False, consent_date=None, consent_method="", consent_categories=()
+    )
     referral = _draft(referrals, person, "jobcentre_plus")
     with pytest.raises(ValidationFailed, match="No consent to share is recorded"):
         referrals.send(referral, "phone", override="   ")
@@ -116,10 +132,14 @@ def test_the_lifecycle_is_recorded_step_by_step(
         referrals.change_status(referral, StatusChange(ReferralStatus.ATTENDED))
     referrals.change_status(referral, StatusChange(ReferralStatus.ACKNOWLEDGED, note="Email"))
     appointment = local(2026, 12, 10, 9, 30)
-    referrals.change_status(referral, StatusChange(
-        ReferralStatus.APPOINTMENT_BOOKED, appointment_at=appointment,
-        appointment_place="Jobcentre, 2 Sample Road (test)",
-    ))  # fmt: skip
+    referrals.change_status(
+        referral,
+        StatusChange(
+            ReferralStatus.APPOINTMENT_BOOKED,
+            appointment_at=appointment,
+            appointment_place="Jobcentre, 2 Sample Road (test)",
+        ),
+    )
     with pytest.raises(ValidationFailed, match="once it has happened"):
         referrals.change_status(referral, StatusChange(ReferralStatus.ATTENDED))
     clock.now = dt.datetime(2026, 12, 10, 11, 0)
@@ -129,7 +149,8 @@ def test_the_lifecycle_is_recorded_step_by_step(
     )
 
     view = referrals.get(referral)
-    assert view.status == ReferralStatus.CLOSED and not view.open
+    assert view.status == ReferralStatus.CLOSED
+    assert not view.open
     assert view.appointment_at == appointment
     assert view.outcome == "Claim made, first payment due"
     assert [(e.from_status, e.to_status) for e in view.events] == [
@@ -145,8 +166,12 @@ def test_the_lifecycle_is_recorded_step_by_step(
     with pytest.raises(ValidationFailed, match="before the referral was made"):
         other = _draft(referrals, person, "jobcentre_plus")
         referrals.send(other, "phone")
-        referrals.change_status(other, StatusChange(
-            ReferralStatus.APPOINTMENT_BOOKED, appointment_at=local(2020, 1, 1, 10, 0)))
+        referrals.change_status(
+            other,
+            StatusChange(
+                ReferralStatus.APPOINTMENT_BOOKED, appointment_at=local(2020, 1, 1, 10, 0)
+            ),
+        )
     with enrolled.db.read() as s:
         events = s.scalars(select(ReferralEvent)).all()
         changes = s.scalars(select(Change).where(Change.entity == "referral_events")).all()
@@ -165,7 +190,8 @@ def test_unanswered_referrals_are_chased_after_three_working_days(
     assert referrals.to_chase() == []
     clock.now = dt.datetime(2026, 11, 25, 9, 0)  # Wednesday: three
     (due,) = referrals.to_chase()
-    assert due.id == referral and due.chase_due_on == dt.date(2026, 11, 25)
+    assert due.id == referral
+    assert due.chase_due_on == dt.date(2026, 11, 25)
     with pytest.raises(ValidationFailed):
         referrals.record_chase(referral, " ")
     referrals.record_chase(referral, "Phoned; they will call back (test)")
@@ -210,12 +236,14 @@ def test_the_duty_to_refer_is_proposed_until_made(
 
     assert referrals.duty_to_refer(person) is None
     (row,) = [r for r in cases.caseload_page(CaseloadQuery(), 0, 10) if r.id == person]
-    assert row.flags is not None and not row.flags.duty_to_refer
+    assert row.flags is not None
+    assert not row.flags.duty_to_refer
     assert not cases.get_case(person).flags.duty_to_refer  # type: ignore[union-attr]
     plan = ReleaseService(enrolled).plan(person)
     assert plan is not None
     item = plan.item("duty_to_refer")
-    assert item is not None and item.state == ItemState.DONE
+    assert item is not None
+    assert item.state == ItemState.DONE
     assert item.note == "Referral sent to Cherwell District Council on 20/11/2026."
 
 
@@ -238,8 +266,10 @@ def test_the_summary_carries_only_what_the_service_needs(
     person = _person(cases)
     referral = _draft(referrals, person, "jobcentre_plus")  # benefits: consented
     text = referrals.summary_text(referral)
-    assert text.splitlines()[0] == "Referral to Jobcentre Plus: Universal Credit and the first " \
+    assert (
+        text.splitlines()[0] == "Referral to Jobcentre Plus: Universal Credit and the first "
         "appointment"
+    )
     assert "Name: Testy Referson" in text
     assert "Date of birth: 17/05/1990" in text
     assert (
@@ -260,10 +290,12 @@ def test_the_caseload_view_filters_and_counts(
     assert len(referrals.across_caseload(ReferralQuery())) == 2
     sent = referrals.across_caseload(ReferralQuery(status=ReferralStatus.SENT.value))
     assert [r.id for r in sent] == [first]
-    assert [r.category for r in referrals.across_caseload(
-        ReferralQuery(category="accommodation"))] == ["accommodation"]  # fmt: skip
+    assert [
+        r.category for r in referrals.across_caseload(ReferralQuery(category="accommodation"))
+    ] == ["accommodation"]
     counts = referrals.counts(ReferralQuery())
-    assert counts[ReferralStatus.SENT] == 1 and counts[ReferralStatus.DRAFT] == 1
+    assert counts[ReferralStatus.SENT] == 1
+    assert counts[ReferralStatus.DRAFT] == 1
 
 
 def test_sending_the_duty_to_refer_settles_an_item_marked_as_a_problem(
@@ -273,8 +305,9 @@ def test_sending_the_duty_to_refer_settles_an_item_marked_as_a_problem(
     release = ReleaseService(enrolled)
     plan = release.plan(person)
     assert plan is not None
-    release.update_item(plan.id, "duty_to_refer", ItemUpdate(
-        ItemState.PROBLEM, note="Council portal down (test)"))  # fmt: skip
+    release.update_item(
+        plan.id, "duty_to_refer", ItemUpdate(ItemState.PROBLEM, note="Council portal down (test)")
+    )
     referral = _draft(referrals, person, "housing_cherwell")
 
     referrals.send(referral, "portal")
@@ -282,7 +315,8 @@ def test_sending_the_duty_to_refer_settles_an_item_marked_as_a_problem(
     after = release.plan(person)
     assert after is not None
     item = after.item("duty_to_refer")
-    assert item is not None and item.state == ItemState.DONE
+    assert item is not None
+    assert item.state == ItemState.DONE
     assert item.note.startswith("Referral sent to Cherwell District Council")
 
 
@@ -298,16 +332,22 @@ def test_caseload_pages_follow_the_chase_rule_and_make_up_the_whole_list(
     fill_demo_data(enrolled, cases=80, seed=5, today=today)
     set_clock(enrolled, local(today.year, today.month, today.day, 10, 0))
     service = ReferralService(enrolled)
-    for query in (ReferralQuery(), ReferralQuery(include_finished=True),
-                  ReferralQuery(status=ReferralStatus.SENT.value)):  # fmt: skip
+    for query in (
+        ReferralQuery(),
+        ReferralQuery(include_finished=True),
+        ReferralQuery(status=ReferralStatus.SENT.value),
+    ):
         whole = service.across_caseload_page(query, 0, None)
         views = whole.views
         assert whole.total == len(views) > 0
         assert whole.to_chase == sum(v.chase_due for v in views)
-        assert views == sorted(views, key=lambda v: (not v.chase_due, v.made_on,
-                                                     v.person_name, v.id))  # fmt: skip
-        pages = [service.across_caseload_page(query, offset, 7)
-                 for offset in range(0, whole.total + 7, 7)]  # fmt: skip
+        assert views == sorted(
+            views, key=lambda v: (not v.chase_due, v.made_on, v.person_name, v.id)
+        )
+        pages = [
+            service.across_caseload_page(query, offset, 7)
+            for offset in range(0, whole.total + 7, 7)
+        ]
         assert [v.id for page in pages for v in page.views] == [v.id for v in views]
         assert {page.total for page in pages} == {whole.total}
     sent = service.across_caseload_page(ReferralQuery(status=ReferralStatus.SENT.value), 0, None)

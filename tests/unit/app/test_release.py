@@ -84,14 +84,17 @@ def test_a_plan_starts_from_the_template_when_a_case_has_a_release_date(
     ]
     assert (plan.template_name, plan.template_version) == (template.name, template.version)
     assert all(item.state == ItemState.OPEN for item in plan.items)
-    assert plan.release_date == FRIDAY and plan.release_time == "08:30"
+    assert plan.release_date == FRIDAY
+    assert plan.release_time == "08:30"
     # A Friday release with no settled address: the conditional items count.
     applicable = [item for item in plan.items if item.applies]
     assert len(applicable) == len(plan.items)
     assert plan.progress.text == f"0 of {len(plan.items)} done"
     gate = plan.item("met_at_gate")
-    assert gate is not None and gate.due_at == local(2026, 11, 27, 8, 30)
-    assert plan.flags is not None and plan.flags.friday
+    assert gate is not None
+    assert gate.due_at == local(2026, 11, 27, 8, 30)
+    assert plan.flags is not None
+    assert plan.flags.friday
 
 
 def test_conditional_items_drop_out_of_the_count_for_a_tuesday_with_an_address(
@@ -131,8 +134,10 @@ def test_ticks_record_the_time_the_author_and_a_note(
     assert (transport.state, transport.state_at) == (ItemState.DONE, NOW)
     assert transport.state_by == enrolled.worker.name
     naloxone, phone = after.item("naloxone"), after.item("phone")
-    assert naloxone is not None and naloxone.note == "Does not use opioids"
-    assert phone is not None and phone.state == ItemState.PROBLEM
+    assert naloxone is not None
+    assert naloxone.note == "Does not use opioids"
+    assert phone is not None
+    assert phone.state == ItemState.PROBLEM
     total = len([i for i in after.items if i.applies]) - 1  # naloxone not needed
     assert after.progress.text == f"2 of {total} done, 1 problem"
     # Ticking "met at the gate" records the release outcome's gate time too.
@@ -169,14 +174,18 @@ def test_an_item_added_to_one_plan_only(cases: CaseService, release: ReleaseServ
     second = _person(cases, "Sample", FRIDAY)
     plan = release.plan(first)
     assert plan is not None
-    code = release.add_item(plan.id, "Collect glasses from healthcare", Section.AT_THE_GATE,
-                            required=True)  # fmt: skip
+    code = release.add_item(
+        plan.id, "Collect glasses from healthcare", Section.AT_THE_GATE, required=True
+    )
     release.mark_done(plan.id, code)
 
     after, other = release.plan(first), release.plan(second)
-    assert after is not None and other is not None
+    assert after is not None
+    assert other is not None
     added = after.item(code)
-    assert added is not None and added.extra and added.state == ItemState.DONE
+    assert added is not None
+    assert added.extra
+    assert added.state == ItemState.DONE
     gate_section = [i.code for i in after.items if i.section == Section.AT_THE_GATE]
     assert gate_section[-1] == code
     assert other.item(code) is None
@@ -208,9 +217,11 @@ def test_a_template_change_does_not_rewrite_existing_plans(
 
     service = ReleaseService(enrolled)
     old_plan, new_plan = service.plan(before), service.plan(after)
-    assert old_plan is not None and new_plan is not None
+    assert old_plan is not None
+    assert new_plan is not None
     old_phone, new_phone = old_plan.item("phone"), new_plan.item("phone")
-    assert old_phone is not None and new_phone is not None
+    assert old_phone is not None
+    assert new_phone is not None
     assert (old_plan.template_version, old_phone.label) == (1, "Phone")
     assert (new_plan.template_version, new_phone.label) == (2, "Mobile phone with credit")
 
@@ -222,22 +233,30 @@ def test_the_plan_follows_a_moved_release_and_flags_a_late_change(
     person = _person(cases, "Example", monday, "09:00")
     clock.now = dt.datetime(2026, 11, 20, 10, 0)  # a week ahead: not late
     details = cases.get_case(person)
-    cases.update_case(person, _with(details.fields, release_date=dt.date(2026, 12, 1)),
-                      "Fictional new date")
+    cases.update_case(
+        person, _with(details.fields, release_date=dt.date(2026, 12, 1)), "Fictional new date"
+    )
     plan = release.plan(person)
-    assert plan is not None and plan.move is not None and not plan.move.late
+    assert plan is not None
+    assert plan.move is not None
+    assert not plan.move.late
 
     clock.now = dt.datetime(2026, 11, 26, 15, 20)  # the governor brings it forward to Friday
-    cases.update_case(person, _with(details.fields, release_date=FRIDAY, release_time="08:30"),
-                      "Fictional new date")
+    cases.update_case(
+        person,
+        _with(details.fields, release_date=FRIDAY, release_time="08:30"),
+        "Fictional new date",
+    )
     plan = release.plan(person)
-    assert plan is not None and plan.move is not None
+    assert plan is not None
+    assert plan.move is not None
     assert plan.release_date == FRIDAY
     assert (plan.move.previous_date, plan.move.previous_time) == (dt.date(2026, 12, 1), "09:00")
     assert plan.move.changed_at == local(2026, 11, 26, 15, 20)
     assert plan.move.late
     transport = plan.item("transport_arranged")
-    assert transport is not None and transport.due_at == local(2026, 11, 26, 17, 0)
+    assert transport is not None
+    assert transport.due_at == local(2026, 11, 26, 17, 0)
 
 
 def _with(fields: CaseFields, **changes: object) -> CaseFields:
@@ -268,11 +287,16 @@ def test_today_lists_the_next_seven_days_in_order_with_flags(
     rows = release.today()
 
     assert [r.person_name.split(",")[0] for r in rows] == [
-        "SATURDAY", "MONDAYEARLY", "MONDAY", "MONDAYNOTIME", "THURSDAY",
-    ]  # fmt: skip
+        "SATURDAY",
+        "MONDAYEARLY",
+        "MONDAY",
+        "MONDAYNOTIME",
+        "THURSDAY",
+    ]
     by_name = {r.person_name.split(",")[0]: r for r in rows}
     thursday = by_name["THURSDAY"]
-    assert thursday.flags.pre_bank_holiday and not thursday.flags.friday
+    assert thursday.flags.pre_bank_holiday
+    assert not thursday.flags.friday
     assert thursday.flags.duty_to_refer
     assert "Friday or pre-holiday release raised with the prison" in thursday.outstanding
     monday = by_name["MONDAY"]
@@ -288,8 +312,10 @@ def test_today_lists_the_next_seven_days_in_order_with_flags(
 def test_friday_releases_are_flagged(cases: CaseService, release: ReleaseService) -> None:
     _person(cases, "Friday", FRIDAY, "08:30")
     (row,) = release.today()
-    assert row.flags.friday and row.flags.needs_weekend_plan
-    assert row.progress is not None and row.progress.done == 0
+    assert row.flags.friday
+    assert row.flags.needs_weekend_plan
+    assert row.progress is not None
+    assert row.progress.done == 0
 
 
 def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
@@ -306,21 +332,28 @@ def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
     assert set(caught.value.problems) == {"first_night", "met_at_gate_at"}
 
     with pytest.raises(ValidationFailed, match="The release was on 27/11/2026"):
-        release.record_outcome(plan.id, OutcomeFields(
-            FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 8, 40)))  # fmt: skip
+        release.record_outcome(
+            plan.id, OutcomeFields(FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 8, 40))
+        )
 
     message = release.record_outcome(
         plan.id,
-        OutcomeFields(FirstNight.TEMPORARY_OR_CAS3.value, "CAS3 house, Banbury (test)", True,
-                      local(2026, 11, 27, 8, 40)),
-    )  # fmt: skip
+        OutcomeFields(
+            FirstNight.TEMPORARY_OR_CAS3.value,
+            "CAS3 house, Banbury (test)",
+            True,
+            local(2026, 11, 27, 8, 40),
+        ),
+    )
 
     assert "Released" in message
     after = release.plan(person)
-    assert after is not None and after.outcome.recorded
+    assert after is not None
+    assert after.outcome.recorded
     assert after.outcome.fields.first_night == FirstNight.TEMPORARY_OR_CAS3.value
     gate = after.item("met_at_gate")
-    assert gate is not None and gate.state == ItemState.DONE
+    assert gate is not None
+    assert gate.state == ItemState.DONE
     assert gate.state_at == local(2026, 11, 27, 8, 40)
     details = cases.get_case(person)
     assert details.status == CaseStatus.RELEASED
@@ -332,7 +365,9 @@ def test_recording_the_outcome_ticks_the_gate_and_marks_the_case_released(
         "The release of 27/11/2026 is recorded on the release-day checklist"
     )
     again = release.plan(person)
-    assert again is not None and again.release_date == FRIDAY and again.move is None
+    assert again is not None
+    assert again.release_date == FRIDAY
+    assert again.move is None
     assert cases.get_case(person).fields.release_date == FRIDAY
 
 
@@ -352,7 +387,8 @@ def test_not_met_at_the_gate_says_it_changed_the_ticked_item(
     after = release.plan(person)
     assert after is not None
     gate = after.item("met_at_gate")
-    assert gate is not None and gate.state == ItemState.PROBLEM
+    assert gate is not None
+    assert gate.state == ItemState.PROBLEM
     assert after.outcome.fields.met_at_gate is False
 
 
@@ -376,28 +412,46 @@ def test_the_sheet_has_appointments_in_time_order_and_nothing_about_offences(
     person = _person(cases, "Example", FRIDAY, "08:30")
     plan = release.plan(person)
     assert plan is not None
-    release.update_item(plan.id, "probation_appointment", ItemUpdate(
-        ItemState.DONE, note="Officer worried about risk to ex-partner",
-        appointment_at=local(2026, 11, 27, 11, 0),
-        place="Probation office, 1 Fictional Street, Oxford", contact="Ask for the duty officer",
-    ))  # fmt: skip
-    release.update_item(plan.id, "universal_credit", ItemUpdate(
-        ItemState.DONE, appointment_at=local(2026, 11, 27, 9, 30),
-        place="Jobcentre, 2 Example Road, Oxford",
-    ))  # fmt: skip
-    release.update_item(plan.id, "first_night_accommodation", ItemUpdate(
-        ItemState.DONE, place="Sample House, 3 Madeup Lane, Banbury",
-        appointment_at=local(2026, 11, 27, 16, 0),
-    ))  # fmt: skip
+    release.update_item(
+        plan.id,
+        "probation_appointment",
+        ItemUpdate(
+            ItemState.DONE,
+            note="Officer worried about risk to ex-partner",
+            appointment_at=local(2026, 11, 27, 11, 0),
+            place="Probation office, 1 Fictional Street, Oxford",
+            contact="Ask for the duty officer",
+        ),
+    )
+    release.update_item(
+        plan.id,
+        "universal_credit",
+        ItemUpdate(
+            ItemState.DONE,
+            appointment_at=local(2026, 11, 27, 9, 30),
+            place="Jobcentre, 2 Example Road, Oxford",
+        ),
+    )
+    release.update_item(
+        plan.id,
+        "first_night_accommodation",
+        ItemUpdate(
+            ItemState.DONE,
+            place="Sample House, 3 Madeup Lane, Banbury",
+            appointment_at=local(2026, 11, 27, 16, 0),
+        ),
+    )
 
     sheet = release.release_sheet(person)
 
     assert sheet.person_name == "Testy Example"
     assert [a.what for a in sheet.appointments] == [
-        "Jobcentre appointment (Universal Credit)", "Probation appointment",
-    ]  # fmt: skip
+        "Jobcentre appointment (Universal Credit)",
+        "Probation appointment",
+    ]
     assert sheet.appointments[1].bring.startswith("Your licence")
-    assert sheet.tonight is not None and sheet.tonight.place.startswith("Sample House")
+    assert sheet.tonight is not None
+    assert sheet.tonight.place.startswith("Sample House")
     text = repr(sheet)
     for secret in ("risk", "Z1234AB", "Z123456", "ex-partner"):
         assert secret not in text
@@ -407,16 +461,22 @@ def test_the_sheet_has_appointments_in_time_order_and_nothing_about_offences(
 def test_a_recommended_case_becomes_released_through_accepted_with_the_reason(
     cases: CaseService, release: ReleaseService, clock: Moment
 ) -> None:
-    person = cases.create_case(CaseFields(
-        given_name="Testy", family_name="Gateonly", release_date=FRIDAY, release_time="08:30",
-    )).case_id  # fmt: skip
+    person = cases.create_case(
+        CaseFields(
+            given_name="Testy",
+            family_name="Gateonly",
+            release_date=FRIDAY,
+            release_time="08:30",
+        )
+    ).case_id
     assert cases.get_case(person).status == CaseStatus.RECOMMENDED
     plan = release.plan(person)
     assert plan is not None
     clock.now = dt.datetime(2026, 11, 27, 12, 0)
 
-    message = release.record_outcome(plan.id, OutcomeFields(
-        FirstNight.SETTLED.value, "", True, local(2026, 11, 27, 8, 40)))  # fmt: skip
+    message = release.record_outcome(
+        plan.id, OutcomeFields(FirstNight.SETTLED.value, "", True, local(2026, 11, 27, 8, 40))
+    )
 
     assert "The case status is now Released (from Recommended, through Accepted)." in message
     details = cases.get_case(person)
@@ -431,16 +491,20 @@ def test_a_recommended_case_becomes_released_through_accepted_with_the_reason(
 def test_a_declined_case_keeps_its_status_and_the_worker_is_told_why(
     cases: CaseService, release: ReleaseService, clock: Moment
 ) -> None:
-    person = cases.create_case(CaseFields(
-        given_name="Testy", family_name="Declinedby", release_date=FRIDAY, release_time="08:30",
-    )).case_id  # fmt: skip
+    person = cases.create_case(
+        CaseFields(
+            given_name="Testy",
+            family_name="Declinedby",
+            release_date=FRIDAY,
+            release_time="08:30",
+        )
+    ).case_id
     plan = release.plan(person)
     assert plan is not None
     cases.change_status(person, CaseStatus.DECLINED, "Did not want support (test)")
     clock.now = dt.datetime(2026, 11, 27, 12, 0)
 
-    message = release.record_outcome(plan.id, OutcomeFields(
-        FirstNight.SETTLED.value, "", False))  # fmt: skip
+    message = release.record_outcome(plan.id, OutcomeFields(FirstNight.SETTLED.value, "", False))
 
     assert "The case status stays Declined" in message
     assert cases.get_case(person).status == CaseStatus.DECLINED
@@ -455,16 +519,19 @@ def test_a_release_brought_forward_is_recorded_on_the_day_it_happened(
     assert plan is not None
     clock.now = dt.datetime(2026, 11, 26, 10, 0)
     with pytest.raises(ValidationFailed, match=r"That time has not come yet \(it is now 10:00\)"):
-        release.record_outcome(plan.id, OutcomeFields(
-            FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 10, 30)))  # fmt: skip
+        release.record_outcome(
+            plan.id, OutcomeFields(FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 10, 30))
+        )
 
-    message = release.record_outcome(plan.id, OutcomeFields(
-        FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 8, 40)))  # fmt: skip
+    message = release.record_outcome(
+        plan.id, OutcomeFields(FirstNight.SETTLED.value, "", True, local(2026, 11, 26, 8, 40))
+    )
 
     assert "The release date is now 26/11/2026 (brought forward from 27/11/2026)." in message
     details = cases.get_case(person)
     assert details.status == CaseStatus.RELEASED
     assert details.fields.release_date == TODAY
     after = release.plan(person)
-    assert after is not None and after.release_date == TODAY
+    assert after is not None
+    assert after.release_date == TODAY
     assert after.outcome.fields.met_at_gate_at == local(2026, 11, 26, 8, 40)

@@ -25,19 +25,31 @@ def test_a_period_holds_the_notes_made_on_its_days_by_the_laptops_clock(
     worker_id = uuid7()
     with enrolled.db.write() as s:
         s.add(Worker(id=worker_id, name="Fictional Colleague", organisation_code="pact"))
-    colleague = replace(enrolled, db=enrolled.db.with_actor(Actor(worker_id, "their-laptop")),
-                        worker=replace(enrolled.worker, id=worker_id))  # fmt: skip
-    case = CaseService(colleague).create_case(
-        CaseFields(given_name="Testy", family_name="Midnight")).case_id
+    colleague = replace(
+        enrolled,
+        db=enrolled.db.with_actor(Actor(worker_id, "their-laptop")),
+        worker=replace(enrolled.worker, id=worker_id),
+    )
+    case = (
+        CaseService(colleague)
+        .create_case(CaseFields(given_name="Testy", family_name="Midnight"))
+        .case_id
+    )
     notes = NoteService(colleague)
     made = {
-        when: notes.finalise(DraftFields(case, local(*when), text="Fictional visit."),
-                             confirmed=True)
-        for when in ((2026, 6, 9, 23, 30), (2026, 6, 10, 0, 30), (2026, 6, 10, 23, 30),
-                     (2026, 6, 11, 0, 30))
-    }  # fmt: skip
+        when: notes.finalise(
+            DraftFields(case, local(*when), text="Fictional visit."), confirmed=True
+        )
+        for when in (
+            (2026, 6, 9, 23, 30),
+            (2026, 6, 10, 0, 30),
+            (2026, 6, 10, 23, 30),
+            (2026, 6, 11, 0, 30),
+        )
+    }
     review = ReviewService(as_supervisor(enrolled))
-    queue = review.queue(ReviewFilter(date_from=dt.date(2026, 6, 10),
-                                      date_to=dt.date(2026, 6, 10)))  # fmt: skip
+    queue = review.queue(ReviewFilter(date_from=dt.date(2026, 6, 10), date_to=dt.date(2026, 6, 10)))
     assert {row.item_id for row in queue} == {
-        made[(2026, 6, 10, 0, 30)], made[(2026, 6, 10, 23, 30)]}
+        made[(2026, 6, 10, 0, 30)],
+        made[(2026, 6, 10, 23, 30)],
+    }

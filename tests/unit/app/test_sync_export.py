@@ -54,19 +54,24 @@ def test_changes_are_published_once_encrypted_and_signed(
     cases.create_case(CaseFields(given_name="Testy", family_name="Laterson"))
     (second,) = sync.export_changes(enrolled, target, _team(supervisor))
 
-    assert first.from_seq == 1 and second.from_seq == first.to_seq + 1
+    assert first.from_seq == 1
+    assert second.from_seq == first.to_seq + 1
     folder = target.root / "devices" / enrolled.device_id
     assert sorted(p.name for p in folder.iterdir()) == [
-        first.name, first.name.replace(".age", ".sig"),
-        second.name, second.name.replace(".age", ".sig"), "parts",
-    ]  # fmt: skip
+        first.name,
+        first.name.replace(".age", ".sig"),
+        second.name,
+        second.name.replace(".age", ".sig"),
+        "parts",
+    ]
     ciphertext, signature = target.read(second)
     assert b"Laterson" not in ciphertext
     verify(ciphertext, signature, keys.verify_key, enrolled.device_id, second.name)
     found = manifest(folder / second.name, supervisor)
     for part in found.parts:  # each part signed, listed with its readers
         data, part_signature = target.read_part(enrolled.device_id, part.name)
-        assert b"Laterson" not in data and part.recipients == ()  # no member: recovery only
+        assert b"Laterson" not in data
+        assert part.recipients == ()
         verify(data, part_signature, keys.verify_key, enrolled.device_id, part.name)
     changes = readable_changes(folder / second.name, supervisor)
     assert any(c["fields"].get("family_name") == "Laterson" for c in changes)
@@ -102,13 +107,16 @@ def test_the_standard_age_tool_decrypts_a_bundle(
     keyfile = keyfile_of(administrator, tmp_path / "admin.key")
     bundle_path = target.root / "devices" / enrolled.device_id / published.name
     found = manifest_of(age_opens(bundle_path, keyfile) or b"")
-    assert found is not None and found.to_seq == published.to_seq
+    assert found is not None
+    assert found.to_seq == published.to_seq
     seqs = []
     for part in found.parts:
         plain = age_opens(bundle_path.parent / "parts" / part.name, keyfile)
         assert plain is not None
-        seqs += [c["seq"] for c in decode_part(plain, enrolled.device_id, part, found.from_seq,
-                                               found.to_seq)]  # fmt: skip
+        seqs += [
+            c["seq"]
+            for c in decode_part(plain, enrolled.device_id, part, found.from_seq, found.to_seq)
+        ]
     assert sorted(seqs) == list(range(published.from_seq, published.to_seq + 1))
 
 
@@ -118,26 +126,37 @@ def test_a_change_published_is_the_change_held(enrolled: AppSession) -> None:
     as a list, and a time stored some other way still published right."""
     cases = CaseService(enrolled)
     case = cases.create_case(CaseFields(given_name="Testy", family_name="Lineson")).case_id
-    cases.update_case(case, CaseFields(given_name="Testy", family_name="Lineson-Ünïcode \"q\"\t"))
+    cases.update_case(case, CaseFields(given_name="Testy", family_name='Lineson-Ünïcode "q"\t'))
     with enrolled.db.write() as s:  # the first change at a whole second, stored otherwise
         first = s.scalars(select(Change).order_by(Change.seq).limit(1)).one()
-        s.execute(text("UPDATE changes SET recorded_at = '2026-06-10T13:05:00' WHERE "
-                       "change_id = :id"), {"id": first.change_id})  # fmt: skip
+        s.execute(
+            text("UPDATE changes SET recorded_at = '2026-06-10T13:05:00' WHERE change_id = :id"),
+            {"id": first.change_id},
+        )
     with enrolled.db.read() as s:
-        held = list(s.scalars(select(Change).where(Change.device_id == enrolled.device_id)
-                              .order_by(Change.seq)))  # fmt: skip
+        held = list(
+            s.scalars(
+                select(Change).where(Change.device_id == enrolled.device_id).order_by(Change.seq)
+            )
+        )
         lines = sync_publish.lines_in(s, enrolled.device_id, 1, held[-1].seq)
     assert [line.seq for line in lines] == [change.seq for change in held]
     for change, line in zip(held, lines, strict=True):
         published = orjson.loads(line.text)
         assert list(published) == sorted(published)
         assert published == {
-            "change_id": change.change_id, "device_id": change.device_id, "seq": change.seq,
-            "entity": change.entity, "record_id": change.record_id, "case_id": change.case_id,
+            "change_id": change.change_id,
+            "device_id": change.device_id,
+            "seq": change.seq,
+            "entity": change.entity,
+            "record_id": change.record_id,
+            "case_id": change.case_id,
             "base_change_id": change.base_change_id,
-            "bases": list(bases_of(change.bases, change.base_change_id)), "hlc": change.hlc,
-            "author_id": change.author_id, "fields": change.fields,
+            "bases": list(bases_of(change.bases, change.base_change_id)),
+            "hlc": change.hlc,
+            "author_id": change.author_id,
+            "fields": change.fields,
             "recorded_at": change.recorded_at.isoformat(),
-        }  # fmt: skip
+        }
         assert line.case_id == change.case_id
     assert orjson.loads(lines[0].text)["recorded_at"] == "2026-06-10T13:05:00+00:00"

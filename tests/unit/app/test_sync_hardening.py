@@ -47,8 +47,7 @@ def _family_names(session: AppSession) -> list[str]:
         return sorted(s.scalars(select(Person.family_name)))
 
 
-def _assert_all_of_the_workers_changes_arrived(supervisor: AppSession,
-                                               worker: AppSession) -> None:
+def _assert_all_of_the_workers_changes_arrived(supervisor: AppSession, worker: AppSession) -> None:
     """Every change the worker's laptop wrote is on the supervisor's laptop: none skipped."""
     own = select(Change.change_id).where(Change.device_id == worker.device_id)
     with worker.db.read() as s:
@@ -79,7 +78,8 @@ def test_a_stray_file_named_like_a_bundle_never_moves_the_position(
 
     assert _sync(worker.paths.root) == 1
     err = capsys.readouterr().err
-    assert f"PROBLEM {stray.name} in this laptop's folder" in err and "set aside" in err
+    assert f"PROBLEM {stray.name} in this laptop's folder" in err
+    assert "set aside" in err
     assert not stray.exists()  # out of the folder, where it would hold up every reader
     kept = worker.paths.quarantine / worker.device_id
     assert (kept / stray.name).read_bytes() == published.read_bytes()
@@ -112,7 +112,8 @@ def test_a_laptop_put_back_from_an_older_copy_stops_instead_of_skipping(
     assert _sync(worker.paths.root) == 1
     err = capsys.readouterr().err
     assert "The central export holds changes of this laptop up to number" in err
-    assert "older copy. Nothing was sent" in err and "Traceback" not in err
+    assert "older copy. Nothing was sent" in err
+    assert "Traceback" not in err
     assert _own_bundles(team, 1) == published
 
 
@@ -131,8 +132,9 @@ def test_a_bundle_lost_from_the_share_is_published_again(
     capsys.readouterr()
 
     assert _sync(worker.paths.root) == 0
-    assert ("Published again 1 of this laptop's bundles that were missing from the central "
-            "export.") in capsys.readouterr().out  # fmt: skip
+    assert (
+        "Published again 1 of this laptop's bundles that were missing from the central export."
+    ) in capsys.readouterr().out
     assert lost.exists()
     assert _sync(supervisor.paths.root) == 0
     assert "0 waiting for a missing bundle" in capsys.readouterr().out
@@ -156,8 +158,10 @@ def test_an_empty_folder_in_place_of_the_export_is_refused_and_left_empty(
 
     assert _sync(worker.paths.root) == 1
     captured = capsys.readouterr()
-    assert ("This is not your team's central export (is the USB stick plugged in, is the "
-            "share connected?)") in captured.err  # fmt: skip
+    assert (
+        "This is not your team's central export (is the USB stick plugged in, is the "
+        "share connected?)"
+    ) in captured.err
     assert list(team.export.iterdir()) == []
 
 
@@ -173,7 +177,8 @@ def test_a_damaged_roster_is_a_reason_not_a_stack_trace(
         assert _sync(laptop.paths.root) == 1
         err = capsys.readouterr().err
         assert "The team roster in the central export cannot be trusted" in err
-        assert "Traceback" not in err and "RosterError" not in err
+        assert "Traceback" not in err
+        assert "RosterError" not in err
 
 
 def test_team_create_makes_a_missing_folder_only_under_one_that_exists(
@@ -181,16 +186,31 @@ def test_team_create_makes_a_missing_folder_only_under_one_that_exists(
 ) -> None:
     supervisor = team.laptops[0]
     fresh = tmp_path / "new-team-export"
-    assert cli.main(["--data-dir", str(supervisor.paths.root), "team", "create", "--target",
-                     str(fresh), "--recovery-key-out", str(tmp_path / "r1.key")]) == 0  # fmt: skip
+    assert (
+        cli.main(
+            [
+                "--data-dir",
+                str(supervisor.paths.root),
+                "team",
+                "create",
+                "--target",
+                str(fresh),
+                "--recovery-key-out",
+                str(tmp_path / "r1.key"),
+            ]
+        )
+        == 0
+    )
     assert (fresh / "roster.json").is_file()
     nowhere = tmp_path / "no-such-parent" / "export"
     capsys.readouterr()
     create = ["team", "create", "--target", str(nowhere), "--recovery-key-out"]
-    assert cli.main(["--data-dir", str(supervisor.paths.root), *create,
-                     str(tmp_path / "r2.key")]) == 1  # fmt: skip
+    assert (
+        cli.main(["--data-dir", str(supervisor.paths.root), *create, str(tmp_path / "r2.key")]) == 1
+    )
     err = capsys.readouterr().err
-    assert f"The folder {nowhere} does not exist" in err and "Traceback" not in err
+    assert f"The folder {nowhere} does not exist" in err
+    assert "Traceback" not in err
     assert not (tmp_path / "r2.key").exists()
 
 
@@ -209,9 +229,7 @@ def test_sync_refuses_a_missing_folder_and_a_file(
     assert "is a file, not a folder" in capsys.readouterr().err
 
 
-def test_a_relative_target_is_kept_absolute(
-    team: Team, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_relative_target_is_kept_absolute(team: Team, monkeypatch: pytest.MonkeyPatch) -> None:
     worker = team.laptops[1]
     monkeypatch.chdir(team.export.parent)
     assert _sync(worker.paths.root, "--target", os.path.join(".", "export")) == 0
@@ -221,7 +239,8 @@ def test_a_relative_target_is_kept_absolute(
     try:
         assert session.setting(TARGET_SETTING, "") == str(team.export)
         target = SyncService(session).target()
-        assert target is not None and target.location == str(team.export)
+        assert target is not None
+        assert target.location == str(team.export)
     finally:
         session.close()
 
@@ -233,8 +252,10 @@ def test_a_supervisor_is_told_once_that_a_removed_laptops_bundles_are_ignored(
     assert _sync(supervisor.paths.root) == 0  # the supervisor has seen the whole roster
     _add_cases(team, 1, "Lost")
     assert _sync(worker.paths.root) == 0  # published before the laptop was reported lost
-    assert cli.main(["--data-dir", str(supervisor.paths.root), "team", "remove",
-                     worker.device_id]) == 0  # fmt: skip
+    assert (
+        cli.main(["--data-dir", str(supervisor.paths.root), "team", "remove", worker.device_id])
+        == 0
+    )
     count = len(_own_bundles(team, 1))
     capsys.readouterr()
 

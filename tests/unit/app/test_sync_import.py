@@ -32,18 +32,25 @@ def test_a_workers_changes_reach_the_supervisor(
 ) -> None:
     data, signature = target.read_roster() or (b"", b"")
     assert verify_roster(data, signature, roster.supervisor_key) == roster
-    case = CaseService(enrolled).create_case(
-        CaseFields(given_name="Testy", family_name="Travelson")
-    ).case_id
-    NoteService(enrolled).finalise(DraftFields(
-        person_id=case, contact_at=dt.datetime.now(dt.UTC).replace(microsecond=0)
-        - dt.timedelta(hours=1), text="Met on the wing about the hostel (test)",
-    ))  # fmt: skip
+    case = (
+        CaseService(enrolled)
+        .create_case(CaseFields(given_name="Testy", family_name="Travelson"))
+        .case_id
+    )
+    NoteService(enrolled).finalise(
+        DraftFields(
+            person_id=case,
+            contact_at=dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1),
+            text="Met on the wing about the hostel (test)",
+        )
+    )
     sync.export_changes(enrolled, target, roster)
 
     report = sync.import_changes(supervisor, target, roster)
 
-    assert report.problems == {} and report.bundles == 1 and report.applied >= 3
+    assert report.problems == {}
+    assert report.bundles == 1
+    assert report.applied >= 3
     assert _people(supervisor)[case] == "Travelson"
     hits = NoteService(supervisor).search("hostel")
     assert [h.person_id for h in hits] == [case]  # the search index follows imports
@@ -57,7 +64,8 @@ def test_a_workers_changes_reach_the_supervisor(
     lead.update_case(case, replace(shown, nomis_number="A1234BC"))
     sync.export_changes(supervisor, target, roster)
     back = sync.import_changes(enrolled, target, roster)
-    assert back.applied >= 1 and list(_people(enrolled).values()) == ["Travelson"]
+    assert back.applied >= 1
+    assert list(_people(enrolled).values()) == ["Travelson"]
     assert CaseService(enrolled).get_case(case).fields.nomis_number == "A1234BC"
 
 
@@ -74,7 +82,8 @@ def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
 
     report = sync.import_changes(supervisor, target, roster)
     assert "was refused" in report.problems[enrolled.device_id]
-    assert report.applied == 0 and _people(supervisor) == {}
+    assert report.applied == 0
+    assert _people(supervisor) == {}
 
     put(target, first, original, signature)
     take_out(target, second)
@@ -109,8 +118,13 @@ def test_a_device_removed_from_the_roster_is_not_imported(
 ) -> None:
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Lostlaptop"))
     sync.export_changes(enrolled, target, roster)
-    without = Roster(roster.team_id, 2, roster.supervisor_key, roster.recovery_recipient,
-                     tuple(m for m in roster.members if m.device_id != enrolled.device_id))
+    without = Roster(
+        roster.team_id,
+        2,
+        roster.supervisor_key,
+        roster.recovery_recipient,
+        tuple(m for m in roster.members if m.device_id != enrolled.device_id),
+    )
     assert sync.import_changes(supervisor, target, without).bundles == 0
     assert _people(supervisor) == {}
     with pytest.raises(RosterError):
@@ -130,8 +144,9 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
     from dataclasses import replace
 
     supervisor_cases.update_case(case, replace(on_supervisor, nomis_number="Z1111AA"))
-    worker_cases.update_case(case, replace(worker_cases.get_case(case).fields,
-                                           nomis_number="Z2222BB"))  # fmt: skip
+    worker_cases.update_case(
+        case, replace(worker_cases.get_case(case).fields, nomis_number="Z2222BB")
+    )
     sync.export_changes(enrolled, target, roster)
 
     report = sync.import_changes(supervisor, target, roster)
@@ -148,7 +163,9 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
     with enrolled.db.read() as s:
         (same,) = s.scalars(select(SyncConflict)).all()
         assert (same.change_ids, same.winner_change_id) == (
-            conflict.change_ids, conflict.winner_change_id)
+            conflict.change_ids,
+            conflict.winner_change_id,
+        )
         assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
 
 
@@ -161,10 +178,12 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
     sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
-    supervisor_cases.update_case(case, replace(supervisor_cases.get_case(case).fields,
-                                               nomis_number="Z1111AA"))  # fmt: skip
-    worker_cases.update_case(case, replace(worker_cases.get_case(case).fields,
-                                           nomis_number="Z2222BB"))  # fmt: skip
+    supervisor_cases.update_case(
+        case, replace(supervisor_cases.get_case(case).fields, nomis_number="Z1111AA")
+    )
+    worker_cases.update_case(
+        case, replace(worker_cases.get_case(case).fields, nomis_number="Z2222BB")
+    )
     sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     service = sync.SyncService(supervisor)
@@ -172,7 +191,9 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
     assert conflict.field == "nomis_number"
     assert conflict.what == "Prison number (case, SPLIT, Testy)"
     assert [(o.shown, o.author) for o in conflict.options] == [
-        ("Z1111AA", "Supervisor (fictional)"), ("Z2222BB", enrolled.worker.name)]
+        ("Z1111AA", "Supervisor (fictional)"),
+        ("Z2222BB", enrolled.worker.name),
+    ]
     assert conflict.showing == conflict.options[1].change_id
 
     # The supervisor's number was the right one.
@@ -199,7 +220,8 @@ def test_a_renamed_or_replayed_bundle_is_refused(
     replay = Published(enrolled.device_id, first.to_seq + 1, first.to_seq * 2)
     put(target, replay, *target.read(first))
     report = sync.import_changes(supervisor, target, roster)
-    assert "signature" in report.problems[enrolled.device_id] and report.applied == 0
+    assert "signature" in report.problems[enrolled.device_id]
+    assert report.applied == 0
     assert sorted(_people(supervisor).values()) == ["Original"]
 
 
@@ -210,15 +232,23 @@ def test_a_bundle_from_a_newer_version_is_refused_with_the_reason(
     from restart_desktop.sync.envelope import seal
 
     change = {
-        "change_id": f"{enrolled.device_id}:1", "device_id": enrolled.device_id, "seq": 1,
-        "entity": "people", "record_id": "x", "base_change_id": None, "bases": [], "hlc": "0",
+        "change_id": f"{enrolled.device_id}:1",
+        "device_id": enrolled.device_id,
+        "seq": 1,
+        "entity": "people",
+        "record_id": "x",
+        "base_change_id": None,
+        "bases": [],
+        "hlc": "0",
         "author_id": "w",
-        "fields": {}, "recorded_at": "2026-11-23T10:00:00",
-    }  # fmt: skip
+        "fields": {},
+        "recorded_at": "2026-11-23T10:00:00",
+    }
     plaintext = encode_bundle(enrolled.device_id, "9999", [change])
     name = bundle_name(1, 1)
-    ciphertext, signature = seal(plaintext, roster.recipients, sync.device_keys(enrolled),
-                                 enrolled.device_id, name)  # fmt: skip
+    ciphertext, signature = seal(
+        plaintext, roster.recipients, sync.device_keys(enrolled), enrolled.device_id, name
+    )
     target.publish(enrolled.device_id, 1, 1, ciphertext, signature)
     report = sync.import_changes(supervisor, target, roster)
     assert "newer RESTART Desktop (schema 9999)" in report.problems[enrolled.device_id]

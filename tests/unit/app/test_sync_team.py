@@ -38,16 +38,42 @@ def test_create_join_approve_sync_and_remove(
     export = server or str(export_folder)
     # On a server the team is made as an administrator's role allowed to create roles.
     founding = f"{server} user={SUPERUSER}" if server else export
-    assert _run(supervisor, "init", "--name", "Supervisor (fictional)", "--organisation",
-                "aspire_oxford", "--role", "supervisor") == 0  # fmt: skip
-    assert _run(worker, "init", "--name", "Worker (fictional)", "--organisation",
-                "aspire_oxford") == 0  # fmt: skip
+    assert (
+        _run(
+            supervisor,
+            "init",
+            "--name",
+            "Supervisor (fictional)",
+            "--organisation",
+            "aspire_oxford",
+            "--role",
+            "supervisor",
+        )
+        == 0
+    )
+    assert (
+        _run(worker, "init", "--name", "Worker (fictional)", "--organisation", "aspire_oxford") == 0
+    )
     recovery = export_folder.parent / "recovery.key"
-    assert _run(worker, "team", "create", "--target", founding, "--recovery-key-out",
-                str(export_folder.parent / "worker.key")) == 1  # fmt: skip
+    assert (
+        _run(
+            worker,
+            "team",
+            "create",
+            "--target",
+            founding,
+            "--recovery-key-out",
+            str(export_folder.parent / "worker.key"),
+        )
+        == 1
+    )
     assert "Only a supervisor" in capsys.readouterr().err
-    assert _run(supervisor, "team", "create", "--target", founding, "--recovery-key-out",
-                str(recovery)) == 0  # fmt: skip
+    assert (
+        _run(
+            supervisor, "team", "create", "--target", founding, "--recovery-key-out", str(recovery)
+        )
+        == 0
+    )
     supervisor_fingerprint = capsys.readouterr().out.split("fingerprint: ")[1][:19]
     assert recovery.stat().st_mode & 0o777 == 0o600
     assert "AGE-SECRET-KEY-1" in recovery.read_text()
@@ -82,8 +108,9 @@ def test_create_join_approve_sync_and_remove(
             data, _signature = admin.read(admin.bundle_files(device_id)[0])
         finally:
             admin.close()
-        subprocess.run(["age", "-d", "-i", str(recovery)], input=data, check=True,
-                       capture_output=True)  # fmt: skip
+        subprocess.run(
+            ["age", "-d", "-i", str(recovery)], input=data, check=True, capture_output=True
+        )
     session = unlock(DataPaths(supervisor), PASSPHRASE)
     try:
         query = CaseloadQuery(status=StatusFilter.ALL.value)
@@ -95,4 +122,3 @@ def test_create_join_approve_sync_and_remove(
     assert _run(supervisor, "team", "remove", device) == 0
     assert _run(worker, "sync") == 1
     assert "not in the team" in capsys.readouterr().out
-

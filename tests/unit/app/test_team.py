@@ -36,9 +36,18 @@ def test_drama_numbers_and_example_addresses_are_examples() -> None:
 
 
 def _sheet_phones(session: AppSession) -> list[str]:
-    case_id = CaseService(session).create_case(CaseFields(
-        given_name="Testy", family_name="Sheetly", release_date=dt.date.today(),
-        release_time="08:30")).case_id  # fmt: skip
+    case_id = (
+        CaseService(session)
+        .create_case(
+            CaseFields(
+                given_name="Testy",
+                family_name="Sheetly",
+                release_date=dt.date.today(),
+                release_time="08:30",
+            )
+        )
+        .case_id
+    )
     return [c.phone for c in ReleaseService(session).release_sheet(case_id).contacts]
 
 
@@ -49,7 +58,8 @@ def test_the_sheet_never_prints_an_example_number_and_prints_the_teams_own(
     assert "01632 960 001" not in phones
     assert "116 123" in phones  # the real helplines stay
     assert "the release-day sheet's number for RESTART team" in " ".join(
-        TeamDetailsService(enrolled).examples_in_use())
+        TeamDetailsService(enrolled).examples_in_use()
+    )
 
     with pytest.raises(UserError, match="Only a supervisor"):
         TeamDetailsService(enrolled).save(TeamDetailsFields(phone=TEAM_PHONE))
@@ -58,12 +68,18 @@ def test_the_sheet_never_prints_an_example_number_and_prints_the_teams_own(
     services_before = int(team.examples_in_use()[1].split(" services'")[0])
     with pytest.raises(ValidationFailed, match="example number"):
         team.save(TeamDetailsFields(phone="01632 960 555"))
-    team.save(TeamDetailsFields(phone=TEAM_PHONE, phone_when="Every day, 7am to 7pm",
-                                service_contacts={"debt_advice": "Ring 0300 555 0100"}))
+    team.save(
+        TeamDetailsFields(
+            phone=TEAM_PHONE,
+            phone_when="Every day, 7am to 7pm",
+            service_contacts={"debt_advice": "Ring 0300 555 0100"},
+        )
+    )
 
     assert _sheet_phones(supervisor)[0] == TEAM_PHONE
     debt = [s for s in ReferralService(supervisor).directory("debt") if s.code == "debt_advice"]
-    assert debt and debt[0].contact == "Ring 0300 555 0100"
+    assert debt
+    assert debt[0].contact == "Ring 0300 555 0100"
     left = " ".join(team.examples_in_use())
     assert "RESTART team" not in left
     assert f"{services_before - 1} services' contacts" in left

@@ -62,10 +62,16 @@ def colleague(enrolled: AppSession) -> AppSession:
 
 
 def _case(cases: CaseService) -> str:
-    return cases.create_case(CaseFields(
-        given_name="Testy", family_name="Oldname", nomis_number="Z1234AB",
-        release_date=FRIDAY, release_time="08:30", referral_date=dt.date(2026, 9, 1),
-    )).case_id  # fmt: skip
+    return cases.create_case(
+        CaseFields(
+            given_name="Testy",
+            family_name="Oldname",
+            nomis_number="Z1234AB",
+            release_date=FRIDAY,
+            release_time="08:30",
+            referral_date=dt.date(2026, 9, 1),
+        )
+    ).case_id
 
 
 def _edit(loaded: CaseDetails, **typed: object) -> tuple[CaseFields, EditBase]:
@@ -76,8 +82,11 @@ def _edit(loaded: CaseDetails, **typed: object) -> tuple[CaseFields, EditBase]:
 
 def _changes(session: AppSession, record_id: str) -> int:
     with session.db.read() as s:
-        return int(s.execute(select(func.count()).select_from(Change)
-                             .where(Change.record_id == record_id)).scalar_one())  # fmt: skip
+        return int(
+            s.execute(
+                select(func.count()).select_from(Change).where(Change.record_id == record_id)
+            ).scalar_one()
+        )
 
 
 def test_a_save_from_an_older_form_keeps_the_newer_family_name(
@@ -96,9 +105,13 @@ def test_a_save_from_an_older_form_keeps_the_newer_family_name(
     assert after.family_name == "Newname"  # not put back
     assert (after.needs, after.crn) == (("health",), "Z123456")
     with enrolled.db.read() as s:  # the save's change names only the fields it changed
-        newest = s.scalars(select(Change).where(Change.record_id == case_id)
-                           .order_by(Change.seq.desc(), Change.hlc.desc())).first()  # fmt: skip
-        assert newest is not None and set(newest.fields) == {"needs", "crn"}
+        newest = s.scalars(
+            select(Change)
+            .where(Change.record_id == case_id)
+            .order_by(Change.seq.desc(), Change.hlc.desc())
+        ).first()
+        assert newest is not None
+        assert set(newest.fields) == {"needs", "crn"}
 
 
 def test_without_a_base_a_stale_save_would_put_the_old_name_back(
@@ -128,9 +141,14 @@ def test_the_same_field_changed_by_both_is_refused_with_both_values_and_who(
 
     (clash,) = refused.value.clashes
     assert (clash.field, clash.label, clash.mine, clash.theirs) == (
-        "family_name", "Family name", "Mine", "Newname")
+        "family_name",
+        "Family name",
+        "Mine",
+        "Newname",
+    )
     assert clash.by == "Fictional Colleague"
-    assert clash.at is not None and clash.at.tzinfo is not None
+    assert clash.at is not None
+    assert clash.at.tzinfo is not None
     assert clash.at == from_local(NOW)  # when they made it, by the session's clock
     assert "Family name" in str(refused.value)
     assert _changes(enrolled, case_id) == before  # nothing written, not even the CRN
@@ -143,8 +161,7 @@ def test_the_same_field_changed_by_both_is_refused_with_both_values_and_who(
     assert _changes(enrolled, case_id) == before + 1  # an ordinary change: it syncs
 
 
-def test_both_making_the_same_change_is_no_clash(cases: CaseService,
-                                                 colleague: AppSession) -> None:  # fmt: skip
+def test_both_making_the_same_change_is_no_clash(cases: CaseService, colleague: AppSession) -> None:
     case_id = _case(cases)
     loaded = cases.get_case(case_id)
     CaseService(colleague).update_case(case_id, replace(loaded.fields, crn="Z123456"))
@@ -160,8 +177,10 @@ def test_only_fields_the_user_changed_need_a_reason(
     loaded = cases.get_case(case_id)
     # A colleague moves the release date (with a reason); the older form still shows the old.
     CaseService(colleague).update_case(
-        case_id, replace(loaded.fields, release_date=FRIDAY + dt.timedelta(days=3)),
-        "Fictional new date from the prison")  # fmt: skip
+        case_id,
+        replace(loaded.fields, release_date=FRIDAY + dt.timedelta(days=3)),
+        "Fictional new date from the prison",
+    )
 
     values, base = _edit(loaded, preferred_name="Tess")
     assert cases.reasoned_changes(case_id, values, base) == []
@@ -170,8 +189,7 @@ def test_only_fields_the_user_changed_need_a_reason(
     assert (after.release_date, after.preferred_name) == (FRIDAY + dt.timedelta(days=3), "Tess")
 
     values, base = _edit(cases.get_case(case_id), iom=True)
-    assert cases.reasoned_changes(case_id, values, base) == [
-        "Integrated Offender Management (IOM)"]
+    assert cases.reasoned_changes(case_id, values, base) == ["Integrated Offender Management (IOM)"]
     with pytest.raises(ValidationFailed):
         cases.update_case(case_id, values, base=base)
 
@@ -189,20 +207,25 @@ def test_a_release_plan_item_edited_from_an_older_dialog(
     plan = release.plan(case_id)
     assert plan is not None
     opened = plan.item("phone")  # the dialog opens on this
-    assert opened is not None and opened.version is not None
+    assert opened is not None
+    assert opened.version is not None
 
     # They record a problem; the older dialog sets the appointment place only: both kept.
     theirs.update_item(plan.id, "phone", ItemUpdate(ItemState.PROBLEM, note="Phone lost"))
     mine = ItemUpdate(ItemState.OPEN, note=opened.note, place="Phone shop, Cornmarket")
     mine = replace(mine, base=item_edit_base(opened, mine))
-    assert mine.base is not None and mine.base.changed == {"place"}
+    assert mine.base is not None
+    assert mine.base.changed == {"place"}
     release.update_item(plan.id, "phone", mine)
     after = release.plan(case_id)
     assert after is not None
     item = after.item("phone")
     assert item is not None
     assert (item.state, item.note, item.place) == (
-        ItemState.PROBLEM, "Phone lost", "Phone shop, Cornmarket")
+        ItemState.PROBLEM,
+        "Phone lost",
+        "Phone shop, Cornmarket",
+    )
 
     # The same field (the note) from the older dialog: refused, nothing written.
     clash = ItemUpdate(ItemState.OPEN, note="Has a phone now", place="Phone shop, Cornmarket")
@@ -215,7 +238,8 @@ def test_a_release_plan_item_edited_from_an_older_dialog(
     assert fields_clashed["note"].mine == "Has a phone now"
     assert fields_clashed["note"].by == "Fictional Colleague"
     again = release.plan(case_id)
-    assert again is not None and again.item("phone") == item
+    assert again is not None
+    assert again.item("phone") == item
 
     # Keeping mine: saved from the record as it is now, as an ordinary change.
     assert clash.base is not None
@@ -238,37 +262,47 @@ def test_a_referral_step_from_a_status_someone_else_moved_on(
         assert person is not None
         person.consent_given, person.consent_categories = True, ["substance_misuse"]
     referrals = ReferralService(enrolled)
-    referral = referrals.create(ReferralDraft(
-        person_id=case_id, service_code="dass_oxfordshire", reason="Script on release (test)",
-        urgency=Urgency.URGENT.value))  # fmt: skip
+    referral = referrals.create(
+        ReferralDraft(
+            person_id=case_id,
+            service_code="dass_oxfordshire",
+            reason="Script on release (test)",
+            urgency=Urgency.URGENT.value,
+        )
+    )
     referrals.send(referral, "email")
     seen = referrals.get(referral)  # the worker's view, before the colleague's step
 
     ReferralService(colleague).change_status(
-        referral, StatusChange(ReferralStatus.DECLINED, reason="No capacity (test)"))
+        referral, StatusChange(ReferralStatus.DECLINED, reason="No capacity (test)")
+    )
     before = _changes(enrolled, referral)
     with pytest.raises(EditClashed) as refused:
         referrals.change_status(referral, StatusChange.step(seen, ReferralStatus.ACKNOWLEDGED))
     (clash,) = refused.value.clashes
     assert (clash.label, clash.mine, clash.theirs, clash.by) == (
-        "Status", ReferralStatus.ACKNOWLEDGED.label, ReferralStatus.DECLINED.label,
-        "Fictional Colleague")  # fmt: skip
+        "Status",
+        ReferralStatus.ACKNOWLEDGED.label,
+        ReferralStatus.DECLINED.label,
+        "Fictional Colleague",
+    )
     assert _changes(enrolled, referral) == before
     assert referrals.get(referral).status == ReferralStatus.DECLINED
 
     # From what is there now, the step is an ordinary one.
     now_seen = referrals.get(referral)
-    referrals.change_status(referral, StatusChange.step(now_seen, ReferralStatus.CLOSED,
-                                                        outcome="Referred elsewhere (test)"))
+    referrals.change_status(
+        referral,
+        StatusChange.step(now_seen, ReferralStatus.CLOSED, outcome="Referred elsewhere (test)"),
+    )
     assert referrals.get(referral).status == ReferralStatus.CLOSED
 
 
-def test_a_barrier_edited_from_an_older_dialog(
-    enrolled: AppSession, colleague: AppSession
-) -> None:
+def test_a_barrier_edited_from_an_older_dialog(enrolled: AppSession, colleague: AppSession) -> None:
     mine, theirs = OutcomeService(enrolled), OutcomeService(colleague)
-    barrier = mine.create_barrier(BarrierFields(
-        "No ID for bank accounts (test)", "accommodation", raised_on=NOW.date()))  # fmt: skip
+    barrier = mine.create_barrier(
+        BarrierFields("No ID for bank accounts (test)", "accommodation", raised_on=NOW.date())
+    )
     (opened,) = mine.barriers(BarrierQuery())
     theirs.update_barrier(barrier, replace(opened.fields(), title="No ID at release (test)"))
 
@@ -276,14 +310,20 @@ def test_a_barrier_edited_from_an_older_dialog(
     mine.update_barrier(barrier, edited, barrier_edit_base(opened, edited))
     (after,) = mine.barriers(BarrierQuery())
     assert (after.title, after.description) == (
-        "No ID at release (test)", "Three people this month (test)")
+        "No ID at release (test)",
+        "Three people this month (test)",
+    )
 
     clashing = replace(opened.fields(), title="Mine (test)")
     with pytest.raises(EditClashed) as refused:
         mine.update_barrier(barrier, clashing, barrier_edit_base(opened, clashing))
     (clash,) = refused.value.clashes
     assert (clash.label, clash.mine, clash.theirs, clash.by) == (
-        "Title", "Mine (test)", "No ID at release (test)", "Fictional Colleague")
+        "Title",
+        "Mine (test)",
+        "No ID at release (test)",
+        "Fictional Colleague",
+    )
     assert mine.barriers(BarrierQuery()) == [after]
 
 

@@ -22,27 +22,31 @@ def test_a_form_opened_before_a_sync_keeps_what_the_sync_brought(
     enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     worker_cases, supervisor_cases = CaseService(enrolled), CaseService(supervisor)
-    case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Oldname",
-                                               nomis_number="Z1234AB")).case_id  # fmt: skip
+    case = worker_cases.create_case(
+        CaseFields(given_name="Testy", family_name="Oldname", nomis_number="Z1234AB")
+    ).case_id
     sync.export_changes(enrolled, target, roster)
     sync.import_changes(supervisor, target, roster)
     opened = worker_cases.get_case(case)  # the worker's tab
 
-    supervisor_cases.update_case(case, replace(supervisor_cases.get_case(case).fields,
-                                               family_name="Newname"))  # fmt: skip
+    supervisor_cases.update_case(
+        case, replace(supervisor_cases.get_case(case).fields, family_name="Newname")
+    )
     sync.export_changes(supervisor, target, roster)
     sync.import_changes(enrolled, target, roster)  # the sync lands under the open tab
 
     values = replace(opened.fields, needs=("health",))
-    worker_cases.update_case(case, values,
-                             base=EditBase.between(opened.version, opened.fields, values, NAMES))
+    worker_cases.update_case(
+        case, values, base=EditBase.between(opened.version, opened.fields, values, NAMES)
+    )
     after = worker_cases.get_case(case).fields
     assert (after.family_name, after.needs) == ("Newname", ("health",))
 
     clashing = replace(opened.fields, family_name="Mine")
     with pytest.raises(EditClashed) as refused:
-        worker_cases.update_case(case, clashing, base=EditBase.between(
-            opened.version, opened.fields, clashing, NAMES))  # fmt: skip
+        worker_cases.update_case(
+            case, clashing, base=EditBase.between(opened.version, opened.fields, clashing, NAMES)
+        )
     (clash,) = refused.value.clashes
     assert (clash.theirs, clash.mine, clash.by) == ("Newname", "Mine", "Supervisor (fictional)")
     assert worker_cases.get_case(case).fields.family_name == "Newname"

@@ -49,16 +49,32 @@ def test_shipped_template_covers_the_release_day_essentials() -> None:
     template = load_reference_data().default_checklist
     labels = " | ".join(item.label.lower() for item in template.items)
     for words in (
-        "release date and time confirmed", "friday or pre-holiday", "transport",
-        "discharge grant and travel warrant", "id documents", "bank account", "phone",
-        "universal credit", "jobcentre", "probation initial appointment", "prescriptions",
-        "naloxone", "gp registration", "accommodation for the first night", "duty to refer",
-        "cas3", "property and clothes", "met at the gate", "accompanied to appointments",
-    ):  # fmt: skip
+        "release date and time confirmed",
+        "friday or pre-holiday",
+        "transport",
+        "discharge grant and travel warrant",
+        "id documents",
+        "bank account",
+        "phone",
+        "universal credit",
+        "jobcentre",
+        "probation initial appointment",
+        "prescriptions",
+        "naloxone",
+        "gp registration",
+        "accommodation for the first night",
+        "duty to refer",
+        "cas3",
+        "property and clothes",
+        "met at the gate",
+        "accompanied to appointments",
+    ):
         assert words in labels, words
     assert {item.section for item in template.items} == set(Section)
-    assert all(item.label and item.help or item.section != Section.BEFORE_RELEASE
-               for item in template.items)  # fmt: skip
+    assert all(
+        item.label and item.help or item.section != Section.BEFORE_RELEASE
+        for item in template.items
+    )
     assert sum(item.required for item in template.items) >= 12
 
 
@@ -74,8 +90,11 @@ def test_a_missing_label_names_the_file_and_the_item(folder: Path) -> None:
 
 def test_an_unknown_need_is_refused_with_the_known_ones(folder: Path) -> None:
     _edit(folder, 'need = "health"', 'need = "wellbeing"')
-    with pytest.raises(ReferenceDataError, match=r"'gp_registration'.*'wellbeing' is not in "
-                       r"needs.csv"):  # fmt: skip
+    with pytest.raises(
+        ReferenceDataError,
+        match=r"'gp_registration'.*'wellbeing' is not in "
+        r"needs.csv",
+    ):
         load_templates(folder, NEEDS)
 
 
@@ -109,7 +128,7 @@ def test_a_toml_syntax_error_gives_the_line(folder: Path) -> None:
 
 def test_exactly_one_template_is_the_default(folder: Path) -> None:
     shutil.copy(folder / TEMPLATE, folder / "second.toml")
-    _edit_second = (folder / "second.toml")
+    _edit_second = folder / "second.toml"
     _edit_second.write_text(
         _edit_second.read_text("utf-8").replace('code = "release_day"', 'code = "women"'),
         "utf-8",
@@ -134,7 +153,9 @@ def test_due_times_follow_the_release_date_and_time() -> None:
     template = load_reference_data().default_checklist
     codes = ("met_at_gate", "transport_arranged", "somewhere_tonight")
     gate, transport, tonight = (template.item(code) for code in codes)
-    assert gate and transport and tonight
+    assert gate
+    assert transport
+    assert tonight
     friday = dt.date(2026, 11, 27)
     assert gate.due_at(friday, "08:30") == local(2026, 11, 27, 8, 30)
     assert gate.due_at(friday, "") == local(2026, 11, 27, 8, 0)  # time not known yet
@@ -146,7 +167,8 @@ def test_due_times_follow_the_release_date_and_time() -> None:
 def test_conditional_items_apply_only_to_friday_releases_and_no_settled_address() -> None:
     template = load_reference_data().default_checklist
     friday_item, dtr = template.item("friday_release_raised"), template.item("duty_to_refer")
-    assert friday_item and dtr
+    assert friday_item
+    assert dtr
     holidays: frozenset[dt.date] = frozenset()
     today = dt.date(2026, 11, 20)
     friday = release_flags(dt.date(2026, 11, 27), False, today, holidays)

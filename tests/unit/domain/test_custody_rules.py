@@ -20,11 +20,21 @@ REASONS = load_reference_data().closure_reasons
 
 def test_every_closure_reason_the_issue_names_is_in_the_reference_file() -> None:
     assert [r.code for r in REASONS] == [
-        "support_completed", "disengaged", "recalled_to_custody", "new_custodial_sentence",
-        "moved_out_of_area", "transferred", "programme_ended", "died", "other"]
+        "support_completed",
+        "disengaged",
+        "recalled_to_custody",
+        "new_custodial_sentence",
+        "moved_out_of_area",
+        "transferred",
+        "programme_ended",
+        "died",
+        "other",
+    ]
     assert [r.code for r in REASONS if r.words] == ["other"]
     assert {r.code: r.custody for r in REASONS if r.custody} == {
-        "recalled_to_custody": "recall", "new_custodial_sentence": "new_sentence"}
+        "recalled_to_custody": "recall",
+        "new_custodial_sentence": "new_sentence",
+    }
 
 
 def test_a_closure_needs_a_known_reason_and_other_needs_words() -> None:
@@ -35,13 +45,16 @@ def test_a_closure_needs_a_known_reason_and_other_needs_words() -> None:
     assert closure_problem(REASONS, "support_completed", "") is None
 
 
-@pytest.mark.parametrize(("start", "months", "end"), [
-    (dt.date(2026, 1, 15), 3, dt.date(2026, 4, 15)),
-    (dt.date(2025, 8, 31), 6, dt.date(2026, 2, 28)),  # no 31 February: the month's last day
-    (dt.date(2027, 8, 31), 6, dt.date(2028, 2, 29)),  # a leap year
-    (dt.date(2026, 11, 30), 3, dt.date(2027, 2, 28)),
-    (dt.date(2026, 3, 31), 12, dt.date(2027, 3, 31)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("start", "months", "end"),
+    [
+        (dt.date(2026, 1, 15), 3, dt.date(2026, 4, 15)),
+        (dt.date(2025, 8, 31), 6, dt.date(2026, 2, 28)),  # no 31 February: the month's last day
+        (dt.date(2027, 8, 31), 6, dt.date(2028, 2, 29)),  # a leap year
+        (dt.date(2026, 11, 30), 3, dt.date(2027, 2, 28)),
+        (dt.date(2026, 3, 31), 12, dt.date(2027, 3, 31)),
+    ],
+)
 def test_adding_months_keeps_the_day_or_takes_the_months_last(
     start: dt.date, months: int, end: dt.date
 ) -> None:
@@ -65,7 +78,8 @@ def test_a_return_needs_a_day_not_in_the_future_nor_before_the_release() -> None
     today, released = dt.date(2026, 3, 2), dt.date(2026, 2, 1)
     assert "Enter the day" in (custody_problem(None, released, today) or "")
     assert "future" in (custody_problem(dt.date(2026, 3, 3), released, today) or "")
-    assert "before the person's release" in (custody_problem(dt.date(2026, 1, 31), released,
-                                                             today) or "")  # fmt: skip
+    assert "before the person's release" in (
+        custody_problem(dt.date(2026, 1, 31), released, today) or ""
+    )
     assert custody_problem(dt.date(2026, 2, 1), released, today) is None
     assert custody_problem(dt.date(2026, 1, 1), None, today) is None

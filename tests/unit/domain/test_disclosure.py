@@ -24,18 +24,24 @@ PERIOD = Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30))
 
 
 def _cases(*counts: tuple[str, int]) -> Table:
-    return Table("cases", "Cases", ("Group", "Recommended"),
-                 tuple((Text(name), Count(n)) for name, n in counts))  # fmt: skip
+    return Table(
+        "cases",
+        "Cases",
+        ("Group", "Recommended"),
+        tuple((Text(name), Count(n)) for name, n in counts),
+    )
 
 
 def _hidden(rows: list[list[str]]) -> list[tuple[int, int]]:
-    return [(r, c) for r, row in enumerate(rows) for c, v in enumerate(row)
-            if v in ("<5", SECONDARY)]  # fmt: skip
+    return [
+        (r, c) for r, row in enumerate(rows) for c, v in enumerate(row) if v in ("<5", SECONDARY)
+    ]
 
 
 def test_finding_a_the_unallocated_cell_can_no_longer_be_worked_out_from_all() -> None:
-    table = _cases(("Aspire", 20), ("Connection", 7), ("Partnership", 10), ("Unallocated", 1),
-                   ("All", 38))  # fmt: skip
+    table = _cases(
+        ("Aspire", 20), ("Connection", 7), ("Partnership", 10), ("Unallocated", 1), ("All", 38)
+    )
     figures = Figures(PERIOD, "organisation", (table,), ())
     today = table.text_rows(suppress=True)
     assert [r[1] for r in today] == ["20", "7", "10", "<5", "38"]  # 38 - 37 = 1: the finding
@@ -47,9 +53,12 @@ def test_finding_a_the_unallocated_cell_can_no_longer_be_worked_out_from_all() -
 
 
 def test_finding_a_across_tables_a_week_cannot_be_worked_out_from_the_summary() -> None:
-    weeks = Table("releases_by_week", "Releases per week", ("Week", "Releases"),
-                  ((Text("6 Apr"), Count(40)), (Text("13 Apr"), Count(28)),
-                   (Text("20 Apr"), Count(4))))  # fmt: skip
+    weeks = Table(
+        "releases_by_week",
+        "Releases per week",
+        ("Week", "Releases"),
+        ((Text("6 Apr"), Count(40)), (Text("13 Apr"), Count(28)), (Text("20 Apr"), Count(4))),
+    )
     figures = Figures(PERIOD, "programme", (weeks,), (("releases", Count(72)),))
     totals = {("releases_by_week", 1): "releases"}
     disclosed = disclose(figures, totals)
@@ -68,16 +77,22 @@ def test_sums_that_each_hide_two_numbers_can_still_give_them_away_together() -> 
     assert solvable(values, {a, b, c}, sums) == {a, b, c}
     assert solvable(values, {a, b, c}, sums[:2]) == set()  # two sums alone leave a free
     primary, secondary = suppress(values, sums)
-    assert primary == {a, b, c} and secondary
+    assert primary == {a, b, c}
+    assert secondary
     assert solvable(values, primary | secondary, sums) == set()
 
 
 def test_a_share_of_a_hidden_number_is_hidden_with_it() -> None:
-    table = Table("release_day", "Release day", ("Group", "Releases", "Met", "Met (share)"), (
-        (Text("Aspire"), Count(12), Count(10), Share(10, 12)),
-        (Text("Connection"), Count(6), Count(3), Share(3, 6)),
-        (Text("All"), Count(18), Count(13), Share(13, 18)),
-    ))  # fmt: skip
+    table = Table(
+        "release_day",
+        "Release day",
+        ("Group", "Releases", "Met", "Met (share)"),
+        (
+            (Text("Aspire"), Count(12), Count(10), Share(10, 12)),
+            (Text("Connection"), Count(6), Count(3), Share(3, 6)),
+            (Text("All"), Count(18), Count(13), Share(13, 18)),
+        ),
+    )
     rows = disclose(Figures(PERIOD, "organisation", (table,), ())).rows(table)
     assert rows[1][2:] == ["<5", "<5"]
     assert rows[0][2:] == [SECONDARY, SECONDARY]  # 10 of 12 would say 83%
@@ -88,7 +103,8 @@ def test_metric_sums_link_a_total_row_to_its_summary_figure() -> None:
     table = _cases(("A", 6), ("B", 2), ("All", 8))
     figures = Figures(PERIOD, "organisation", (table,), (("cases_recommended", Count(8)),))
     (link,) = metric_sums(figures, {("cases", 1): "cases_recommended"})
-    assert link.total == CellRef(SUMMARY, 0, 1) and link.parts == (CellRef("cases", 2, 1),)
+    assert link.total == CellRef(SUMMARY, 0, 1)
+    assert link.parts == (CellRef("cases", 2, 1),)
 
 
 PEOPLE = [
@@ -103,7 +119,8 @@ def test_finding_b_names_numbers_and_crns_in_any_spacing_or_case_are_refused() -
     assert problems[0].startswith('It names someone on the programme ("Practise")')
     assert "prison number" in problems[1]
     assert identifier_problems("x 123 456 was given a room", PEOPLE) == [
-        "It holds a probation case reference (CRN): leave it out."]
+        "It holds a probation case reference (CRN): leave it out."
+    ]
     assert identifier_problems("P R A C T I S E slept rough", PEOPLE)
     assert identifier_problems("ZOE was turned away", PEOPLE)  # accents and case off
     assert identifier_problems("z9870rj", PEOPLE)
@@ -111,6 +128,11 @@ def test_finding_b_names_numbers_and_crns_in_any_spacing_or_case_are_refused() -
 
 
 def test_a_plain_description_may_go_to_the_board() -> None:
-    assert identifier_problems("Council housing officers refuse Friday afternoon "
-                               "presentations from prison leavers", PEOPLE) == []  # fmt: skip
+    assert (
+        identifier_problems(
+            "Council housing officers refuse Friday afternoon presentations from prison leavers",
+            PEOPLE,
+        )
+        == []
+    )
     assert identifier_problems("Zone 3 hostels are full", PEOPLE) == []  # "Zo" is too short

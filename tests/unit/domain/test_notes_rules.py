@@ -59,7 +59,8 @@ def test_what_blocks_finalising(changes: dict[str, object], problem: str) -> Non
 
 def test_unusual_times_ask_for_confirmation_not_refusal() -> None:
     problems, confirmations = _check(contact_at=NOW + dt.timedelta(hours=1))
-    assert not problems and "in the future" in confirmations[0]
+    assert not problems
+    assert "in the future" in confirmations[0]
     _, confirmations = _check(contact_at=NOW + dt.timedelta(minutes=4))  # clock drift
     assert confirmations == ()
     _, confirmations = _check(contact_at=local(2026, 1, 4, 9))

@@ -23,8 +23,9 @@ HOUSING, HEALTH = ("accommodation", "Accommodation"), ("health", "Health")
 @pytest.mark.parametrize("bad", [0, 11, -3, 100])
 def test_scores_outside_one_to_ten_are_refused(bad: int) -> None:
     problems = score_problems([AreaScore(*HOUSING, worker=bad)], True, "")
-    assert problems == {"accommodation": "Accommodation: give a score from 1 to 10, or skip it "
-                                          "with a reason."}  # fmt: skip
+    assert problems == {
+        "accommodation": "Accommodation: give a score from 1 to 10, or skip it with a reason."
+    }
     problems = score_problems([AreaScore(*HOUSING, worker=5, person=bad)], True, "")
     assert "person's own score must be from 1 to 10" in problems["accommodation"]
 
@@ -73,7 +74,8 @@ def test_resolving_a_barrier_needs_what_was_done_and_when() -> None:
     today = dt.date(2026, 11, 20)
     open_, resolved = BarrierStatus.OPEN, BarrierStatus.RESOLVED
     assert "Say how it was resolved" in str(
-        barrier_transition_problem(open_, resolved, "", today, today))
+        barrier_transition_problem(open_, resolved, "", today, today)
+    )
     assert "date" in str(barrier_transition_problem(open_, resolved, "Fixed", None, today))
     assert barrier_transition_problem(open_, resolved, "Fixed", today, today) is None
     assert barrier_transition_problem(open_, BarrierStatus.ESCALATED, "", None, today) is None

@@ -62,9 +62,16 @@ def test_minimum_length_boundary() -> None:
 
 @pytest.mark.parametrize(
     "passphrase",
-    ["demo passphrase", "password password", "abcdefghijklmnop", "restart desktop",
-     "iloveyou iloveyou", "Demo Passphrase!", "RESTART Desktop 1"],
-)  # fmt: skip
+    [
+        "demo passphrase",
+        "password password",
+        "abcdefghijklmnop",
+        "restart desktop",
+        "iloveyou iloveyou",
+        "Demo Passphrase!",
+        "RESTART Desktop 1",
+    ],
+)
 def test_refused_for_real_data_by_the_strength_estimate(passphrase: str) -> None:
     feedback = passphrase_feedback(passphrase)
     assert not feedback.acceptable

@@ -17,9 +17,13 @@ WORKERS = ("Wendy Caseworker (fictional)", "Sam Supervisor")
 
 
 def _names(*texts: str, others: tuple[str, ...] = ()) -> dict[str, int]:
-    found = find_third_party_names(texts, own_names=OWN, workers=WORKERS,
-                                   vocabulary=reference_vocabulary(load_reference_data()),
-                                   others=others)  # fmt: skip
+    found = find_third_party_names(
+        texts,
+        own_names=OWN,
+        workers=WORKERS,
+        vocabulary=reference_vocabulary(load_reference_data()),
+        others=others,
+    )
     return {c.name: c.count for c in found}
 
 
@@ -31,9 +35,13 @@ def test_names_after_titles_family_words_and_in_runs_are_found() -> None:
         "agreed.",
     )
     assert found == {
-        "Jane Exampleton": 2, "Marnie": 1, "Okonkwo-Fable": 1, "Pretendley": 1,
-        "Kelly O'Fiction": 1, "Rosalind": 1,
-    }  # fmt: skip
+        "Jane Exampleton": 2,
+        "Marnie": 1,
+        "Okonkwo-Fable": 1,
+        "Pretendley": 1,
+        "Kelly O'Fiction": 1,
+        "Rosalind": 1,
+    }
 
 
 def test_own_names_workers_places_services_and_sentence_starters_are_left_out() -> None:
@@ -48,8 +56,10 @@ def test_own_names_workers_places_services_and_sentence_starters_are_left_out() 
 
 
 def test_other_people_held_on_the_laptop_are_found_even_alone() -> None:
-    found = _names("Saw Zedfixwood on the wing. Another Person agreed.",
-                   others=("Zedfixwood", "Quinn Zedfixwood"))  # fmt: skip
+    found = _names(
+        "Saw Zedfixwood on the wing. Another Person agreed.",
+        others=("Zedfixwood", "Quinn Zedfixwood"),
+    )
     assert found == {"Zedfixwood": 1, "Another Person": 1}
 
 
@@ -59,8 +69,11 @@ def test_a_single_capitalised_word_alone_is_not_a_name() -> None:
 
 def test_most_frequent_first_then_by_name() -> None:
     found = find_third_party_names(["Ann Exe met Bob Wye. Bob Wye and Cat Zed and Bob Wye."])
-    assert found == [NameCandidate("Bob Wye", 3), NameCandidate("Ann Exe", 1),
-                     NameCandidate("Cat Zed", 1)]  # fmt: skip
+    assert found == [
+        NameCandidate("Bob Wye", 3),
+        NameCandidate("Ann Exe", 1),
+        NameCandidate("Cat Zed", 1),
+    ]
 
 
 def test_redact_replaces_whole_words_longest_first_and_counts() -> None:

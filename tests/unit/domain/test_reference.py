@@ -116,9 +116,7 @@ def test_duplicate_code_names_both_lines(copy: Path) -> None:
 
 def test_blank_lines_keep_true_line_numbers(copy: Path) -> None:
     path = copy / "sentence_types.csv"
-    path.write_text(
-        "code,label\n\nremand,Remand\n\n\nRemand2,Remand again\n", encoding="utf-8"
-    )
+    path.write_text("code,label\n\nremand,Remand\n\n\nRemand2,Remand again\n", encoding="utf-8")
     error = _error(copy)
     assert error.line == 6
     assert str(error).startswith("sentence_types.csv line 6: the code 'Remand2'")
@@ -135,9 +133,7 @@ def test_quoted_value_over_two_lines_counts_both(copy: Path) -> None:
 
 def test_error_in_a_value_over_two_lines_names_its_first_line(copy: Path) -> None:
     path = copy / "needs.csv"
-    path.write_text(
-        'code,label,description\nfamily,Family,\nBad,"Two\nlines",\n', encoding="utf-8"
-    )
+    path.write_text('code,label,description\nfamily,Family,\nBad,"Two\nlines",\n', encoding="utf-8")
     assert _error(copy).line == 3
 
 
@@ -241,7 +237,9 @@ def test_the_service_directory_loads_with_a_housing_team_per_authority() -> None
     assert ref.service("jobcentre_plus") is not None
     assert ref.service("jobcentre_plus").covers("slough")  # type: ignore[union-attr]
     housing = ref.housing_authority_service("reading")
-    assert housing is not None and housing.covers("reading") and not housing.covers("oxford")
+    assert housing is not None
+    assert housing.covers("reading")
+    assert not housing.covers("oxford")
 
 
 @pytest.mark.parametrize(

@@ -54,7 +54,8 @@ def test_every_move_is_allowed_or_refused_by_the_table(
     if new in EXPECTED[old]:
         assert problem is None
     else:
-        assert problem is not None and old.label.lower() in problem
+        assert problem is not None
+        assert old.label.lower() in problem
 
 
 @pytest.mark.parametrize(
@@ -72,13 +73,15 @@ def test_steps_that_need_details_say_which(
     details = dict(FULL)
     details[missing] = "" if missing != "appointment_at" else None
     problem = transition_problem(old, new, details)
-    assert problem is not None and problem.startswith(message)
+    assert problem is not None
+    assert problem.startswith(message)
 
 
 def test_consent_must_cover_the_kind_of_service() -> None:
     assert consent_problem(False, [], "accommodation", "Accommodation") is not None
     missing = consent_problem(True, ["benefits"], "substance_misuse", "Drugs and alcohol")
-    assert missing is not None and "does not cover drugs and alcohol services" in missing
+    assert missing is not None
+    assert "does not cover drugs and alcohol services" in missing
     assert consent_problem(True, ["substance_misuse"], "substance_misuse", "Drugs") is None
 
 

@@ -105,7 +105,8 @@ def test_days_to_release_counts_whole_days(today: dt.date, n: int) -> None:
 
 def test_friday_and_holiday_labels_are_only_for_upcoming_releases() -> None:
     after = release_flags(D("2026-08-28"), False, D("2026-09-02"), HOLIDAYS)
-    assert after.friday and after.pre_bank_holiday  # still facts about the date
+    assert after.friday
+    assert after.pre_bank_holiday
     assert not after.needs_weekend_plan
     assert after.describe() == []
     on_the_day = release_flags(D("2026-08-28"), True, D("2026-08-28"), HOLIDAYS)
@@ -117,5 +118,6 @@ def test_a_person_already_released_has_nothing_left_to_plan() -> None:
     """The status says released, though the recorded date is still ahead (released early)."""
     flags = release_flags(D("2026-08-28"), False, D("2026-08-01"), HOLIDAYS, released=True)
     assert flags.days_to_release == 27
-    assert not flags.needs_weekend_plan and not flags.duty_to_refer
+    assert not flags.needs_weekend_plan
+    assert not flags.duty_to_refer
     assert flags.describe() == []

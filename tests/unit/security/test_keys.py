@@ -118,7 +118,8 @@ def test_change_passphrase(keyfile: Path, store: KeyringSecretStore, fast_kdf: K
 
     after = read_keyfile(keyfile)
     assert after.folder_id == before.folder_id
-    assert after.salt != before.salt and after.nonce != before.nonce
+    assert after.salt != before.salt
+    assert after.nonce != before.nonce
     assert unwrap_key(after, new, store) == raw
     with pytest.raises(WrongPassphrase):
         unwrap_key(after, PASSPHRASE, store)

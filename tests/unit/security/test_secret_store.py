@@ -211,9 +211,14 @@ def test_a_renamed_plain_text_backend_is_refused_and_keeps_nothing(
 
 @pytest.mark.parametrize(
     "module",
-    ["keyring.backends.SecretService", "keyring.backends.kwallet", "keyring.backends.Windows",
-     "keyring.backends.macOS", "keyring.backends.libsecret"],
-)  # fmt: skip
+    [
+        "keyring.backends.SecretService",
+        "keyring.backends.kwallet",
+        "keyring.backends.Windows",
+        "keyring.backends.macOS",
+        "keyring.backends.libsecret",
+    ],
+)
 def test_the_protected_stores_are_accepted_by_their_module(module: str) -> None:
     assert keyring_problem(_named(module, "Keyring")) is None
     chainer = _named("keyring.backends.chainer", "ChainerBackend")

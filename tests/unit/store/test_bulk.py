@@ -16,38 +16,69 @@ from restart_desktop.store.database import Database
 from restart_desktop.store.models import Barrier
 
 AT = dt.datetime(2026, 6, 10, 13, 5, 0, 120, tzinfo=dt.UTC)
-BOOKKEEPING = {"created_at": AT, "updated_at": AT, "created_by": "w", "updated_by": "w",
-               "last_change_id": "d:1"}  # fmt: skip
+BOOKKEEPING = {
+    "created_at": AT,
+    "updated_at": AT,
+    "created_by": "w",
+    "updated_by": "w",
+    "last_change_id": "d:1",
+}
 
 
 def _every_column(record_id: str) -> dict[str, Any]:
-    return {"id": record_id, "title": "Housing waits", "category": "housing",
-            "description": "Fictional", "case_ids": ["c1", "c2"],
-            "raised_on": dt.date(2026, 6, 1), "status": "resolved", "resolution": "Done",
-            "resolved_on": dt.date(2026, 6, 9), "board_wording": "", "board_wording_by": "",
-            "board_wording_at": dt.datetime(2026, 6, 9, 23, 0, tzinfo=dt.timezone(
-                dt.timedelta(hours=1))), **BOOKKEEPING}  # fmt: skip
+    return {
+        "id": record_id,
+        "title": "Housing waits",
+        "category": "housing",
+        "description": "Fictional",
+        "case_ids": ["c1", "c2"],
+        "raised_on": dt.date(2026, 6, 1),
+        "status": "resolved",
+        "resolution": "Done",
+        "resolved_on": dt.date(2026, 6, 9),
+        "board_wording": "",
+        "board_wording_by": "",
+        "board_wording_at": dt.datetime(
+            2026, 6, 9, 23, 0, tzinfo=dt.timezone(dt.timedelta(hours=1))
+        ),
+        **BOOKKEEPING,
+    }
 
 
 def test_rows_written_below_the_orm_read_back_as_written(database: Database) -> None:
     table = cast(Table, Barrier.__table__)
-    older = {"id": "b-older", "title": "Benefits", "category": "money",
-             "raised_on": dt.date(2026, 5, 1), "from_a_newer_version": 1, **BOOKKEEPING}
+    older = {
+        "id": "b-older",
+        "title": "Benefits",
+        "category": "money",
+        "raised_on": dt.date(2026, 5, 1),
+        "from_a_newer_version": 1,
+        **BOOKKEEPING,
+    }
     with database.write() as s:
         insert_rows(s, table, [_every_column("b-every"), older])
     with database.read() as s:
         every = s.get(Barrier, "b-every")
         made_earlier = s.get(Barrier, "b-older")
-        stored = {str(row[0]): str(row[1]) for row in s.execute(
-            text("SELECT id, created_at FROM barriers"))}  # fmt: skip
+        stored = {
+            str(row[0]): str(row[1])
+            for row in s.execute(text("SELECT id, created_at FROM barriers"))
+        }
         found = set(s.scalars(select(Barrier.id).where(among(Barrier.id, ["b-every", "x"]))))
-    assert every is not None and made_earlier is not None
-    assert every.case_ids == ["c1", "c2"] and every.resolved_on == dt.date(2026, 6, 9)
+    assert every is not None
+    assert made_earlier is not None
+    assert every.case_ids == ["c1", "c2"]
+    assert every.resolved_on == dt.date(2026, 6, 9)
     assert every.board_wording_at == dt.datetime(2026, 6, 9, 22, 0, tzinfo=dt.UTC)
-    assert every.created_at == AT and every.status == "resolved"
+    assert every.created_at == AT
+    assert every.status == "resolved"
     # the columns it lacks take their defaults
-    assert (made_earlier.case_ids, made_earlier.status, made_earlier.description,
-            made_earlier.resolved_on) == ([], "open", "", None)  # fmt: skip
+    assert (
+        made_earlier.case_ids,
+        made_earlier.status,
+        made_earlier.description,
+        made_earlier.resolved_on,
+    ) == ([], "open", "", None)
     assert stored["b-every"] == "2026-06-10 13:05:00.000120"  # as the column type stores it
     assert found == {"b-every"}
 

@@ -86,7 +86,8 @@ def test_update_records_only_changed_fields_based_on_the_previous_change(
         person.needs = ["accommodation", "benefits"]
 
     first, second, third = _changes(database, person_id)
-    assert second.change_id == f"{actor.device_id}:{second.seq}" and second.seq > first.seq
+    assert second.change_id == f"{actor.device_id}:{second.seq}"
+    assert second.seq > first.seq
     assert second.base_change_id == first.change_id
     assert second.fields == {"family_name": "McSample", "release_date": "2031-01-02"}
     assert third.base_change_id == second.change_id
@@ -104,7 +105,8 @@ def test_many_edits_in_one_transaction_make_one_change_per_record(database: Data
     with database.write() as s:
         first = s.get(Person, first_id)
         second = s.get(Person, second_id)
-        assert first is not None and second is not None
+        assert first is not None
+        assert second is not None
         first.family_name = "McSample"
         # A query in between must not flush the first edit into a change of its own.
         assert s.execute(select(func.count()).select_from(Person)).scalar_one() == 2
@@ -113,7 +115,8 @@ def test_many_edits_in_one_transaction_make_one_change_per_record(database: Data
         s.add(Person(given_name="Newly", family_name="Invented"))
 
     changes = _changes(database)
-    assert len(changes) == 5 and _increasing([c.seq for c in changes])
+    assert len(changes) == 5
+    assert _increasing([c.seq for c in changes])
     _assert_contiguous(database)
     by_record = {c.record_id: c for c in changes[2:]}
     assert len(by_record) == 3
@@ -153,8 +156,12 @@ def test_rolled_back_write_leaves_no_change_and_no_row(database: Database) -> No
         person.family_name = "Rolledback"
         s.add(Person(given_name="Never", family_name="Saved"))
         s.flush()  # the change rows are written inside the transaction...
-        assert s.execute(select(func.count()).select_from(Change).where(
-            Change.entity != "audit_entries")).scalar_one() == 3
+        assert (
+            s.execute(
+                select(func.count()).select_from(Change).where(Change.entity != "audit_entries")
+            ).scalar_one()
+            == 3
+        )
         raise Boom  # ...and must disappear with it
 
     assert len(_changes(database)) == 1
@@ -186,7 +193,8 @@ def test_sequence_and_clock_increase_strictly_even_when_the_wall_clock_stops(
             s.add(Person(given_name="Testa", family_name="McSample"))
 
     changes = _changes(database)
-    assert len(changes) == 7 and _increasing([c.seq for c in changes])
+    assert len(changes) == 7
+    assert _increasing([c.seq for c in changes])
     assert [c.change_id for c in changes] == [f"{actor.device_id}:{c.seq}" for c in changes]
     _assert_contiguous(database)
     clocks = [Timestamp.decode(c.hlc) for c in changes]
@@ -202,9 +210,10 @@ def test_each_device_has_its_own_sequence(database: Database, actor: Actor) -> N
     _new_person(database)
 
     changes = _changes(database)
-    assert [c.device_id for c in changes] == [actor.device_id, "fictional-device",
-                                              actor.device_id]  # fmt: skip
-    assert changes[1].seq == 1 and changes[0].seq == 1 and changes[2].seq > 1
+    assert [c.device_id for c in changes] == [actor.device_id, "fictional-device", actor.device_id]
+    assert changes[1].seq == 1
+    assert changes[0].seq == 1
+    assert changes[2].seq > 1
     _assert_contiguous(database)
 
 

@@ -53,15 +53,25 @@ def _person_written(database: Database) -> Person:
     return person
 
 
-def _flush(session: Session, actor: Actor, new: list[Person] | None = None,
-           dirty: list[Person] | None = None) -> Flush:  # fmt: skip
+def _flush(
+    session: Session,
+    actor: Actor,
+    new: list[Person] | None = None,
+    dirty: list[Person] | None = None,
+) -> Flush:
     return Flush(session, actor, list(new or ()), list(dirty or ()), NOW)
 
 
 def test_the_steps_run_in_this_order_and_each_has_its_test_here() -> None:
     names = [step.__name__ for step in FLUSH_STEPS]
-    assert names == ["read_position", "stamp_created", "capture_edits", "append_changes",
-                     "index_cases", "keep_position"]  # fmt: skip
+    assert names == [
+        "read_position",
+        "stamp_created",
+        "capture_edits",
+        "append_changes",
+        "index_cases",
+        "keep_position",
+    ]
     for name in names:
         assert f"test_{name}" in globals(), name
 
@@ -92,17 +102,28 @@ def test_stamp_created(actor: Actor, plain: Session) -> None:
     assert (person.created_at, person.created_by) == (NOW, actor.worker_id)
     assert person.status == "recommended"  # a column default, filled in now
     [(record, fields, base, bases)] = flush.pending
-    assert record is person and base is None and bases == []
-    assert fields["family_name"] == "McExample" and fields["status"] == "recommended"
+    assert record is person
+    assert base is None
+    assert bases == []
+    assert fields["family_name"] == "McExample"
+    assert fields["status"] == "recommended"
 
 
 def test_capture_edits(database: Database, actor: Actor, plain: Session) -> None:
     written = _person_written(database)
     person = plain.get(Person, written.id)
     assert person is not None
-    plain.add(SyncConflict(record_id=person.id, field="family_name", entity="people",
-                           change_ids=["a:1", "b:1"], values=["One", "Two"],
-                           winner_change_id="b:1", detected_at=NOW))  # fmt: skip
+    plain.add(
+        SyncConflict(
+            record_id=person.id,
+            field="family_name",
+            entity="people",
+            change_ids=["a:1", "b:1"],
+            values=["One", "Two"],
+            winner_change_id="b:1",
+            detected_at=NOW,
+        )
+    )
     plain.flush()
     person.family_name = "Chosen"
     person.given_name = "Testy"  # the value it had: not a change
@@ -110,7 +131,8 @@ def test_capture_edits(database: Database, actor: Actor, plain: Session) -> None
     changes.capture_edits(flush)
     [(record, fields, base, bases)] = flush.pending
     assert fields == {"family_name": "Chosen"}
-    assert base == written.last_change_id and bases == [written.last_change_id]
+    assert base == written.last_change_id
+    assert bases == [written.last_change_id]
     assert plain.scalars(select(SyncConflict)).all() == []  # setting the field settled it
     addendum = Addendum(text="Later")  # an append-only kind (domain.merge.RULES)
     addendum.text = "Rewritten"
@@ -125,13 +147,19 @@ def test_append_changes(actor: Actor, plain: Session) -> None:
     flush.seq = 10
     changes.stamp_created(flush)
     changes.append_changes(flush)
-    assert [c.seq for c in flush.written] == [11, 12] and flush.seq == 12
-    assert [c.change_id for c in flush.written] == [f"{actor.device_id}:11",
-                                                    f"{actor.device_id}:12"]  # fmt: skip
+    assert [c.seq for c in flush.written] == [11, 12]
+    assert flush.seq == 12
+    assert [c.change_id for c in flush.written] == [
+        f"{actor.device_id}:11",
+        f"{actor.device_id}:12",
+    ]
     assert flush.written[0].hlc < flush.written[1].hlc
-    assert (one.last_change_id, two.last_change_id) == (flush.written[0].change_id,
-                                                        flush.written[1].change_id)  # fmt: skip
-    assert one.updated_at == NOW and one.updated_by == actor.worker_id
+    assert (one.last_change_id, two.last_change_id) == (
+        flush.written[0].change_id,
+        flush.written[1].change_id,
+    )
+    assert one.updated_at == NOW
+    assert one.updated_by == actor.worker_id
     assert all(c.case_id == c.record_id for c in flush.written)  # a person is its own case
 
 
@@ -145,7 +173,8 @@ def test_index_cases(actor: Actor, plain: Session) -> None:
     changes.index_cases(flush)
     plain.flush()
     row = plain.get(SyncCaseIndex, person.id)
-    assert row is not None and row.created_by == actor.worker_id
+    assert row is not None
+    assert row.created_by == actor.worker_id
 
 
 def test_keep_position(actor: Actor, plain: Session) -> None:
@@ -161,8 +190,16 @@ def test_the_merge_rules_name_only_synced_kinds() -> None:
     from restart_desktop.domain.merge import RULES
     from restart_desktop.store.base import SyncedRecord
 
-    synced = {mapper.class_.__tablename__ for mapper in SyncedRecord.registry.mappers
-              if issubclass(mapper.class_, SyncedRecord)}  # fmt: skip
+    synced = {
+        mapper.class_.__tablename__
+        for mapper in SyncedRecord.registry.mappers
+        if issubclass(mapper.class_, SyncedRecord)
+    }
     assert set(RULES) <= synced
     assert {kind for kind, rules in RULES.items() if rules.immutable} >= {
-        "contact_notes", "addenda", "audit_entries", "handovers", "reviews"}
+        "contact_notes",
+        "addenda",
+        "audit_entries",
+        "handovers",
+        "reviews",
+    }

@@ -79,7 +79,7 @@ def real_migrations(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_head_revision_constant_matches_the_migration_scripts() -> None:
     """The fast start path trusts HEAD_REVISION; a new migration must update it."""
-    assert HEAD_REVISION == head_revision()
+    assert head_revision() == HEAD_REVISION
 
 
 def test_migrated_schema_matches_the_models(db_path: Path, key: bytes, backups: Path) -> None:
@@ -99,9 +99,10 @@ def test_migrated_schema_matches_the_models(db_path: Path, key: bytes, backups: 
     finally:
         engine.dispose()
     unexplained = [
-        d for d in differences
+        d
+        for d in differences
         if not (d[0] == "remove_table" and d[1].name.startswith("note_search"))
-    ]  # fmt: skip
+    ]
     assert unexplained == []
 
 
@@ -277,15 +278,24 @@ def test_a_0001_database_is_upgraded_with_its_data_and_a_backup(
     try:
         with reopened.read() as s:
             kept = s.get(Person, "p1")
-            assert kept is not None and kept.family_name == "McExample"
-            assert kept.consent_categories == [] and kept.housing_authority == ""
+            assert kept is not None
+            assert kept.family_name == "McExample"
+            assert kept.consent_categories == []
+            assert kept.housing_authority == ""
             # Consent recorded before consent had kinds of service covered every kind.
             consented = s.get(Person, "p2")
             assert consented is not None
             assert set(consented.consent_categories) == {
-                "accommodation", "substance_misuse", "benefits", "id_and_bank", "health",
-                "mental_health", "employment_training", "family", "other",
-            }  # fmt: skip
+                "accommodation",
+                "substance_misuse",
+                "benefits",
+                "id_and_bank",
+                "health",
+                "mental_health",
+                "employment_training",
+                "family",
+                "other",
+            }
     finally:
         reopened.close()
 
@@ -322,8 +332,10 @@ def test_local_times_written_before_0011_become_utc_and_utc_ones_stay(
             " 'Testy', 'McExample', '', '', '', '', '', '', 0, 0, '', 0, 0, '', '', '[]', '',"
             f" '[]', 'accepted', '', 0, {book})"
         )
-        for note_id, at in (("summer", "2026-06-10 14:05:00.000000"),
-                            ("winter", "2026-12-01 14:05:00.000000")):  # fmt: skip
+        for note_id, at in (
+            ("summer", "2026-06-10 14:05:00.000000"),
+            ("winter", "2026-12-01 14:05:00.000000"),
+        ):
             raw.execute(
                 "INSERT INTO contact_notes (id, person_id, worker_id, contact_at, contact_type,"
                 " not_seen_reason, location, duration_minutes, text, needs, created_at,"
@@ -347,7 +359,9 @@ def test_local_times_written_before_0011_become_utc_and_utc_ones_stay(
             summer = s.get(ContactNote, "summer")
             winter = s.get(ContactNote, "winter")
             handover = s.get(Handover, "h1")
-            assert summer is not None and winter is not None and handover is not None
+            assert summer is not None
+            assert winter is not None
+            assert handover is not None
             assert summer.contact_at == dt.datetime(2026, 6, 10, 13, 5, tzinfo=dt.UTC)
             assert winter.contact_at == dt.datetime(2026, 12, 1, 14, 5, tzinfo=dt.UTC)
             assert local_text(summer.contact_at, "%H:%M") == "14:05"
@@ -407,10 +421,12 @@ def test_the_search_index_is_rebuilt_in_contact_time_order_at_0022(
         raw.execute("PRAGMA foreign_keys = OFF")  # no worker record: not what is tested
         raw.execute("BEGIN")
         raw.execute(person)
-        for note_id, at in (("june", "2026-06-10 14:05:00.000000"),
-                            ("march", "2026-03-01 10:00:00.000000"),
-                            ("march-too", "2026-03-01 10:00:00.000000"),
-                            ("july", "2026-07-01 08:00:00.000000")):  # fmt: skip
+        for note_id, at in (
+            ("june", "2026-06-10 14:05:00.000000"),
+            ("march", "2026-03-01 10:00:00.000000"),
+            ("march-too", "2026-03-01 10:00:00.000000"),
+            ("july", "2026-07-01 08:00:00.000000"),
+        ):
             note(raw, note_id, at)
         raw.execute(
             "INSERT INTO addenda (id, note_id, person_id, text, created_at, updated_at,"
@@ -428,9 +444,13 @@ def test_the_search_index_is_rebuilt_in_contact_time_order_at_0022(
         raw.execute("BEGIN")
         note(raw, "may", "2026-05-05 12:00:00.000000")  # written now, contact in May
         raw.execute("COMMIT")
-        order = [row[0] for row in raw.execute(
-            "SELECT note_id FROM note_search WHERE note_search MATCH 'hostel'"
-            " ORDER BY rowid DESC")]  # fmt: skip
+        order = [
+            row[0]
+            for row in raw.execute(
+                "SELECT note_id FROM note_search WHERE note_search MATCH 'hostel'"
+                " ORDER BY rowid DESC"
+            )
+        ]
     finally:
         raw.close()
     assert order[:3] == ["july", "june", "may"]

@@ -127,7 +127,9 @@ def test_worker_device_and_setting_round_trip(
             worker = s.get(Worker, worker_id)
             device = s.get(Device, device_id)
             setting = s.get(LocalSetting, "idle_lock_minutes")
-            assert worker is not None and device is not None and setting is not None
+            assert worker is not None
+            assert device is not None
+            assert setting is not None
             assert (worker.name, worker.organisation_code, worker.role, worker.active) == (
                 "Fictional Supervisor",
                 "pact",

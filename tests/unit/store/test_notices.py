@@ -95,7 +95,8 @@ def test_team_records_and_local_records_are_announced_by_kind(database: Database
         s.add(NoteDraft(person_id=person_id, worker_id=uuid7(), started_at=now, saved_at=now))
 
     barrier, draft = heard
-    assert barrier.touches("barriers") and None in barrier.cases
+    assert barrier.touches("barriers")
+    assert None in barrier.cases
     assert draft.touches("note_drafts", person_id)
     assert not draft.touches("contact_notes")
 
@@ -124,8 +125,15 @@ def test_an_erasure_announces_every_kind_of_record_of_the_case(
     with database.write() as s:
         s.add(Worker(id=actor.worker_id, name="Testy Worker", organisation_code="x"))
     with database.write() as s:
-        s.add(ContactNote(person_id=person_id, worker_id=actor.worker_id, contact_type="visit",
-                          contact_at=dt.datetime.now(dt.UTC), text="Fictional."))
+        s.add(
+            ContactNote(
+                person_id=person_id,
+                worker_id=actor.worker_id,
+                contact_type="visit",
+                contact_at=dt.datetime.now(dt.UTC),
+                text="Fictional.",
+            )
+        )
     heard = _heard(database)
 
     with database.write() as s:

@@ -59,8 +59,7 @@ def test_a_save_goes_before_the_next_background_transaction(
     thread.join(10)
     assert order == ["background 1", "save", "background 2"]
     with database.read() as s:
-        assert sorted(s.scalars(select(Person.family_name))) == ["Firstson", "Saveson",
-                                                                 "Secondson"]  # fmt: skip
+        assert sorted(s.scalars(select(Person.family_name))) == ["Firstson", "Saveson", "Secondson"]
 
 
 def _pragma(database: Database, name: str) -> int:
@@ -72,8 +71,10 @@ def _pragma(database: Database, name: str) -> int:
 
 def _fill_and_empty(database: Database) -> None:
     with database.write() as s:
-        s.add_all(Person(given_name="Testy", family_name="Bulkson", needs=["x" * 3000])
-                  for _ in range(400))  # fmt: skip
+        s.add_all(
+            Person(given_name="Testy", family_name="Bulkson", needs=["x" * 3000])
+            for _ in range(400)
+        )
     with database.write() as s:
         s.execute(delete(Person))
 

@@ -15,20 +15,31 @@ DEVICE = "01a20000-0000-7000-8000-000000000001"
 def _changes(first: int, count: int) -> list[dict[str, object]]:
     return [
         {
-            "change_id": f"{DEVICE}:{seq}", "device_id": DEVICE, "seq": seq,
-            "entity": "contact_notes", "record_id": f"r{seq}", "base_change_id": None, "bases": [],
-            "hlc": f"{seq:015d}-000000", "author_id": "w", "recorded_at": "2026-11-23T10:00:00",
+            "change_id": f"{DEVICE}:{seq}",
+            "device_id": DEVICE,
+            "seq": seq,
+            "entity": "contact_notes",
+            "record_id": f"r{seq}",
+            "base_change_id": None,
+            "bases": [],
+            "hlc": f"{seq:015d}-000000",
+            "author_id": "w",
+            "recorded_at": "2026-11-23T10:00:00",
             "fields": {"text": f"Fictional note {seq} – café ☕"},
         }
         for seq in range(first, first + count)
-    ]  # fmt: skip
+    ]
 
 
 def test_a_bundle_round_trips() -> None:
     data = encode_bundle(DEVICE, "0005", _changes(5, 3))
     bundle = decode_bundle(data)
     assert (bundle.device_id, bundle.from_seq, bundle.to_seq, bundle.schema) == (
-        DEVICE, 5, 7, "0005")  # fmt: skip
+        DEVICE,
+        5,
+        7,
+        "0005",
+    )
     assert [c["fields"] for c in bundle.changes][2] == {"text": "Fictional note 7 – café ☕"}
 
 
@@ -46,11 +57,15 @@ def test_a_change_with_an_unreadable_clock_is_refused() -> None:
         (lambda d: d.replace(b"Fictional note 6", b"Fictional note X"), "digest"),
         (lambda d: d.rsplit(b"\n", 2)[0] + b"\n", "holds 2"),
         (lambda d: b"not json\n" + d, "header"),
-        (lambda d: d.replace(b"restart-desktop-bundle/2", b"other/9"),
-         "format this version does not read .'other/9'; it reads restart-desktop-bundle/1 and "
-         "restart-desktop-bundle/2.: update"),
-        (lambda d: d.replace(b"restart-desktop-bundle/2", b"restart-desktop-bundle/1"),
-         "not stored as one"),
+        (
+            lambda d: d.replace(b"restart-desktop-bundle/2", b"other/9"),
+            "format this version does not read .'other/9'; it reads restart-desktop-bundle/1 and "
+            "restart-desktop-bundle/2.: update",
+        ),
+        (
+            lambda d: d.replace(b"restart-desktop-bundle/2", b"restart-desktop-bundle/1"),
+            "not stored as one",
+        ),
     ],
 )
 def test_a_damaged_bundle_is_refused(damage: object, message: str) -> None:
@@ -79,8 +94,9 @@ def test_only_recipients_decrypt_and_the_signature_fits_only_its_file() -> None:
     writer, reader, outsider = DeviceKeys.generate(), DeviceKeys.generate(), DeviceKeys.generate()
     plaintext = encode_bundle(DEVICE, "0005", _changes(1, 2))
     name = "0000000001-0000000002.age"
-    ciphertext, signature = seal(plaintext, [reader.age_recipient, writer.age_recipient],
-                                 writer, DEVICE, name)  # fmt: skip
+    ciphertext, signature = seal(
+        plaintext, [reader.age_recipient, writer.age_recipient], writer, DEVICE, name
+    )
     assert b"Fictional" not in ciphertext
     assert open_sealed(ciphertext, reader) == plaintext
     assert open_sealed(ciphertext, writer) == plaintext

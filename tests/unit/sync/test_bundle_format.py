@@ -46,19 +46,26 @@ def test_a_format_1_bundle_of_the_earlier_version_is_still_imported(tmp_path: Pa
     keys = DeviceKeys(device["age_identity"], base64.b64decode(device["signing_key"]))
     plaintext = (FORMAT_1_FILES / "format1-bundle.jsonl").read_bytes()
     old = decode_bundle(plaintext)
-    assert plaintext.startswith(b'{"count":') and FORMAT_1.encode() in plaintext.split(b"\n")[0]
-    request = Member(device["device_id"], device["worker_id"], "Worker Formatone (fictional)",
-                     "worker", keys.age_recipient, keys.verify_key)  # fmt: skip
+    assert plaintext.startswith(b'{"count":')
+    assert FORMAT_1.encode() in plaintext.split(b"\n")[0]
+    request = Member(
+        device["device_id"],
+        device["worker_id"],
+        "Worker Formatone (fictional)",
+        "worker",
+        keys.age_recipient,
+        keys.verify_key,
+    )
     (team.export / "requests").mkdir(exist_ok=True)
     (team.export / "requests" / f"{request.device_id}.json").write_text(json.dumps(vars(request)))
     supervisor = team.laptops[0].open()
     try:
         roster = SyncService(supervisor).approve(request.device_id)
         name = bundle_name(old.from_seq, old.to_seq)
-        ciphertext, signature = seal(plaintext, roster.recipients,
-                                     keys, request.device_id, name)  # fmt: skip
-        FolderTarget(team.export).publish(request.device_id, old.from_seq, old.to_seq,
-                                          ciphertext, signature)  # fmt: skip
+        ciphertext, signature = seal(plaintext, roster.recipients, keys, request.device_id, name)
+        FolderTarget(team.export).publish(
+            request.device_id, old.from_seq, old.to_seq, ciphertext, signature
+        )
         result = SyncService(supervisor).sync_now()
         assert result.report.problems == {}
         assert result.report.bundles == 1
@@ -78,8 +85,10 @@ def test_age_and_zstd_on_the_command_line_read_a_bundle(tmp_path: Path) -> None:
     keyfile.write_text(administrator.age_identity + "\n")
     keyfile.chmod(0o600)
     target = FolderTarget(team.export)
-    roster = replace(Roster.from_json((target.read_roster() or (b"", b""))[0]),
-                     recovery_recipient=administrator.age_recipient)  # fmt: skip
+    roster = replace(
+        Roster.from_json((target.read_roster() or (b"", b""))[0]),
+        recovery_recipient=administrator.age_recipient,
+    )
     session = team.laptops[0].open()
     try:
         CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Toolson"))
@@ -88,10 +97,12 @@ def test_age_and_zstd_on_the_command_line_read_a_bundle(tmp_path: Path) -> None:
         session.close()
 
     def read(path: Path) -> tuple[bytes, str]:
-        decrypted = subprocess.run([age, "-d", "-i", str(keyfile), str(path)],
-                                   capture_output=True, check=True).stdout  # fmt: skip
-        return decrypted, subprocess.run([zstd, "-d", "-c"], input=decrypted,
-                                         capture_output=True, check=True).stdout.decode()
+        decrypted = subprocess.run(
+            [age, "-d", "-i", str(keyfile), str(path)], capture_output=True, check=True
+        ).stdout
+        return decrypted, subprocess.run(
+            [zstd, "-d", "-c"], input=decrypted, capture_output=True, check=True
+        ).stdout.decode()
 
     folder = team.export / "devices" / published.device_id
     _, manifest_text = read(folder / published.name)
@@ -101,7 +112,8 @@ def test_age_and_zstd_on_the_command_line_read_a_bundle(tmp_path: Path) -> None:
     for part in manifest["parts"]:
         decrypted, lines = read(folder / "parts" / part["name"])
         header, *rows = lines.rstrip("\n").split("\n")
-        assert json.loads(header)["format"] == PART_FORMAT and len(rows) == part["count"]
+        assert json.loads(header)["format"] == PART_FORMAT
+        assert len(rows) == part["count"]
         assert len(decrypted) < len(lines.encode())
         changes += rows
     assert len(changes) == manifest["count"] == published.to_seq
@@ -113,4 +125,5 @@ def test_the_format_document_lists_every_kind_of_record() -> None:
     text = FORMAT_DOCUMENT.read_text()
     for entity in (*MODELS, ERASED_ENTITY):
         assert f"`{entity}`" in text, entity
-    assert "age -d -i recovery.key" in text and "| zstd -d" in text
+    assert "age -d -i recovery.key" in text
+    assert "| zstd -d" in text

@@ -40,15 +40,29 @@ SERVER_EXAMPLES = int(os.environ.get("RESTART_CONVERGENCE_SERVER_EXAMPLES", "25"
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["new_case", "edit", "edit", "status", "note", "sync", "sync",
-                         "sync_late", "forget", "resolve", "allocate", "share"]),
+        st.sampled_from(
+            [
+                "new_case",
+                "edit",
+                "edit",
+                "status",
+                "note",
+                "sync",
+                "sync",
+                "sync_late",
+                "forget",
+                "resolve",
+                "allocate",
+                "share",
+            ]
+        ),
         st.integers(0, 2),  # laptop
         st.integers(0, 50),  # which case / which other laptop / which conflict
         st.integers(0, 50),  # which field / value / option
     ),
     min_size=1,
     max_size=10,
-)  # fmt: skip
+)
 
 NUMBERS = ["A1111AA", "B2222BB", "C3333CC"]
 PRISONS = ["", "BNI", "HMP"]
@@ -105,20 +119,26 @@ def _act(team: Team, sessions: list[AppSession], op: tuple[str, int, int, int]) 
         elif kind == "status" and case is not None:
             now = CaseStatus(cases.get_case(case).status)
             options = sorted(ALLOWED_TRANSITIONS[now])
-            cases.change_status(case, options[value % len(options)], "Test move",
-                                "support_completed")  # the closure reason, when closing
+            cases.change_status(
+                case, options[value % len(options)], "Test move", "support_completed"
+            )  # the closure reason, when closing
         elif kind == "note" and case is not None:
-            NoteService(session).finalise(DraftFields(
-                person_id=case, contact_at=local(2026, 11, 20, 10, value % 60),
-                text=f"Fictional contact {value}",
-            ), confirmed=True)  # fmt: skip
+            NoteService(session).finalise(
+                DraftFields(
+                    person_id=case,
+                    contact_at=local(2026, 11, 20, 10, value % 60),
+                    text=f"Fictional contact {value}",
+                ),
+                confirmed=True,
+            )
         elif kind in ("allocate", "share"):  # the supervisor's decisions
             lead = sessions[0]
             own = _cases(lead)
             if own:
                 worker = sessions[1 + value % 2].worker.id
-                CaseService(lead).allocate(own[pick % len(own)], worker,
-                                           "Fictional handover note", share=kind == "share")
+                CaseService(lead).allocate(
+                    own[pick % len(own)], worker, "Fictional handover note", share=kind == "share"
+                )
         elif kind == "sync":
             sync.sync_now()
         elif kind == "sync_late":
@@ -189,8 +209,10 @@ def _check(template: Team, root: Path, ops: list[tuple[str, int, int, int]]) -> 
         team.discard()
 
 
-_SETTINGS = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture,
-                                                        HealthCheck.too_slow]}  # fmt: skip
+_SETTINGS = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
 
 
 @pytest.mark.long

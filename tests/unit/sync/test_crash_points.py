@@ -34,8 +34,12 @@ class FileOperations:
     """Counts the file operations the sync makes in the export, and fails the one numbered
     ``fail_at`` with ``make_error`` (None: count only)."""
 
-    def __init__(self, export: Path, fail_at: int | None = None,
-                 make_error: Callable[[], BaseException] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        export: Path,
+        fail_at: int | None = None,
+        make_error: Callable[[], BaseException] | None = None,
+    ) -> None:
         self.export, self.fail_at, self.make_error = export, fail_at, make_error
         self.count = 0
 
@@ -95,11 +99,17 @@ def template(tmp_path: Path) -> Team:
     supervisor, worker = (laptop.open() for laptop in team.laptops)
     try:
         for session, name in ((worker, "Crashpoint"), (supervisor, "Diskfull")):
-            case = CaseService(session).create_case(
-                CaseFields(given_name="Testy", family_name=name)).case_id  # fmt: skip
-            NoteService(session).finalise(DraftFields(
-                person_id=case, contact_at=local(2026, 11, 20, 9),
-                text="Fictional contact"), confirmed=True)  # fmt: skip
+            case = (
+                CaseService(session)
+                .create_case(CaseFields(given_name="Testy", family_name=name))
+                .case_id
+            )
+            NoteService(session).finalise(
+                DraftFields(
+                    person_id=case, contact_at=local(2026, 11, 20, 9), text="Fictional contact"
+                ),
+                confirmed=True,
+            )
     finally:
         supervisor.close()
         worker.close()

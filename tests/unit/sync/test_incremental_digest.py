@@ -29,24 +29,32 @@ def test_a_new_note_costs_its_own_changes_and_the_digest_is_the_same_as_from_scr
     supervisor, worker = (laptop.open() for laptop in team.laptops)
     try:
         cases = CaseService(worker)
-        made = [cases.create_case(CaseFields(given_name="Testy", family_name=f"Digest{n}"))
-                .case_id for n in range(5)]  # fmt: skip
+        made = [
+            cases.create_case(CaseFields(given_name="Testy", family_name=f"Digest{n}")).case_id
+            for n in range(5)
+        ]
         for session in (worker, supervisor, worker):
             SyncService(session).sync_now(check_digests=True)
         before = holdings(worker)
         with worker.db.read() as s:
             held = int(s.execute(select(func.count()).select_from(Change)).scalar_one())
             changes_before = int(s.execute(select(func.max(Change.seq))).scalar_one())
-        NoteService(worker).finalise(DraftFields(
-            person_id=made[0], contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
-            text="Fictional contact for the digest"), confirmed=True)  # fmt: skip
+        NoteService(worker).finalise(
+            DraftFields(
+                person_id=made[0],
+                contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+                text="Fictional contact for the digest",
+            ),
+            confirmed=True,
+        )
         with worker.db.read() as s:
             new = int(s.execute(select(func.count()).select_from(Change)).scalar_one()) - held
         with worker.db.write() as s:
             taken_in = bring_up_to_date(s, worker.clock.today())
         assert 0 < taken_in == new < held  # the note's changes, not the database's
         after = holdings(worker)
-        assert after["changes"] != before["changes"] and after["state"] != before["state"]
+        assert after["changes"] != before["changes"]
+        assert after["state"] != before["state"]
         assert changes_before > 0
 
         with worker.db.write() as s:
@@ -82,11 +90,18 @@ def test_an_erased_case_leaves_the_running_totals_as_from_scratch(tmp_path: Path
     worker = team.laptops[1].open()
     try:
         cases = CaseService(worker)
-        made = [cases.create_case(CaseFields(given_name="Testy", family_name=f"Erased{n}"))
-                .case_id for n in range(3)]  # fmt: skip
-        NoteService(worker).finalise(DraftFields(
-            person_id=made[2], contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
-            text="Fictional contact of the last case"), confirmed=True)  # fmt: skip
+        made = [
+            cases.create_case(CaseFields(given_name="Testy", family_name=f"Erased{n}")).case_id
+            for n in range(3)
+        ]
+        NoteService(worker).finalise(
+            DraftFields(
+                person_id=made[2],
+                contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+                text="Fictional contact of the last case",
+            ),
+            confirmed=True,
+        )
         before = holdings(worker)
         with worker.db.write() as s:  # the newest change rows go: their numbers come again
             erase_cases(s, [made[2]], worker.device_id, scrub=False)
@@ -95,7 +110,8 @@ def test_an_erased_case_leaves_the_running_totals_as_from_scratch(tmp_path: Path
             taken_out = bring_up_to_date(s, worker.clock.today())
         assert taken_out == 1  # the one case, not the database
         after = holdings(worker)
-        assert after["changes"] != before["changes"] and after["state"] != before["state"]
+        assert after["changes"] != before["changes"]
+        assert after["state"] != before["state"]
         assert _from_scratch(worker) == after
     finally:
         worker.close()
@@ -107,23 +123,31 @@ def test_a_record_altered_without_a_change_shows_the_next_day(tmp_path: Path) ->
     team = make_team(tmp_path / "team", workers=1)
     worker = team.laptops[1].open()
     try:
-        case = CaseService(worker).create_case(
-            CaseFields(given_name="Testy", family_name="Altered")).case_id  # fmt: skip
+        case = (
+            CaseService(worker)
+            .create_case(CaseFields(given_name="Testy", family_name="Altered"))
+            .case_id
+        )
         today = worker.clock.today()
         _up_to_date_on(worker, today)
         with worker.db.read() as s:
             before = digest_sums(s, None)
         with worker.db.write() as s:  # behind the sync's back: no change written
             s.execute(update(Person).where(Person.id == case).values(given_name="Hand"))
-            s.execute(delete(Change).where(Change.change_id == s.scalars(
-                select(Change.change_id).order_by(Change.seq).limit(1)).one()))  # fmt: skip
+            s.execute(
+                delete(Change).where(
+                    Change.change_id
+                    == s.scalars(select(Change.change_id).order_by(Change.seq).limit(1)).one()
+                )
+            )
         _up_to_date_on(worker, today)
         with worker.db.read() as s:
             assert digest_sums(s, None) == before  # the same day: not seen yet
         _up_to_date_on(worker, today + dt.timedelta(days=1))
         with worker.db.read() as s:
             next_day = digest_sums(s, None)
-        assert next_day[0] != before[0] and next_day[1] != before[1]
+        assert next_day[0] != before[0]
+        assert next_day[1] != before[1]
         with worker.db.write() as s:
             reset(s)
         _up_to_date_on(worker, today + dt.timedelta(days=1))

@@ -21,23 +21,39 @@ def _old_laptops_note(case_id: str, author: str) -> dict[str, Any]:
     """A note as a laptop of the previous version published it: naive local contact time
     (14:05 on a summer afternoon) and a naive UTC ``recorded_at``."""
     return {
-        "change_id": f"{OLD_LAPTOP}:1", "device_id": OLD_LAPTOP, "seq": 1,
-        "entity": "contact_notes", "record_id": "0190aaaa-0000-7000-8000-0000000000a1",
-        "base_change_id": None, "bases": None, "hlc": "001781100000000-000000",
-        "author_id": author, "case_id": case_id, "recorded_at": "2026-06-10T13:06:00",
-        "fields": {"person_id": case_id, "worker_id": author,
-                   "contact_at": "2026-06-10T14:05:00", "contact_type": "phone",
-                   "not_seen_reason": "", "location": "", "duration_minutes": None,
-                   "text": "Fictional call from an older laptop.", "needs": []},
-    }  # fmt: skip
+        "change_id": f"{OLD_LAPTOP}:1",
+        "device_id": OLD_LAPTOP,
+        "seq": 1,
+        "entity": "contact_notes",
+        "record_id": "0190aaaa-0000-7000-8000-0000000000a1",
+        "base_change_id": None,
+        "bases": None,
+        "hlc": "001781100000000-000000",
+        "author_id": author,
+        "case_id": case_id,
+        "recorded_at": "2026-06-10T13:06:00",
+        "fields": {
+            "person_id": case_id,
+            "worker_id": author,
+            "contact_at": "2026-06-10T14:05:00",
+            "contact_type": "phone",
+            "not_seen_reason": "",
+            "location": "",
+            "duration_minutes": None,
+            "text": "Fictional call from an older laptop.",
+            "needs": [],
+        },
+    }
 
 
 def test_naive_times_from_an_older_laptop_are_read_by_the_rule_on_import_and_rebuild(
     enrolled: AppSession, london: None
 ) -> None:
-    case = CaseService(enrolled).create_case(
-        CaseFields(given_name="Testy", family_name="Oldclock")
-    ).case_id
+    case = (
+        CaseService(enrolled)
+        .create_case(CaseFields(given_name="Testy", family_name="Oldclock"))
+        .case_id
+    )
     with enrolled.db.write() as s:
         apply_changes(s, [_old_laptops_note(case, enrolled.worker.id)])
     for step in ("imported", "rebuilt"):

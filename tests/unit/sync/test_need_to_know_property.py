@@ -38,15 +38,16 @@ RECOVERY = DeviceKeys.generate()  # the team's recovery identity, for every exam
 
 OPS = st.lists(
     st.tuples(
-        st.sampled_from(["new_case", "note", "allocate", "handover", "share", "take_back",
-                         "sync", "sync"]),
+        st.sampled_from(
+            ["new_case", "note", "allocate", "handover", "share", "take_back", "sync", "sync"]
+        ),
         st.integers(0, 2),  # laptop
         st.integers(0, 50),  # which case
         st.integers(0, 1),  # which worker
     ),
     min_size=1,
     max_size=10,
-)  # fmt: skip
+)
 
 
 @pytest.fixture(scope="module")
@@ -76,12 +77,18 @@ def _act(sessions: list[AppSession], op: tuple[str, int, int, int]) -> None:
     cases = CaseService(lead)
     try:
         if kind == "new_case" or case is None:
-            CaseService(session).create_case(CaseFields(given_name="Testy",
-                                                        family_name=f"Known{pick}"))
+            CaseService(session).create_case(
+                CaseFields(given_name="Testy", family_name=f"Known{pick}")
+            )
         elif kind == "note":
-            NoteService(session).finalise(DraftFields(
-                person_id=case, contact_at=local(2026, 11, 20, 10, pick),
-                text=f"Fictional contact {pick}"), confirmed=True)  # fmt: skip
+            NoteService(session).finalise(
+                DraftFields(
+                    person_id=case,
+                    contact_at=local(2026, 11, 20, 10, pick),
+                    text=f"Fictional contact {pick}",
+                ),
+                confirmed=True,
+            )
         elif kind in ("allocate", "handover"):
             cases.allocate(case, to, "Fictional allocation note")
         elif kind == "share":
@@ -94,19 +101,26 @@ def _act(sessions: list[AppSession], op: tuple[str, int, int, int]) -> None:
         pass  # refused with a message (already allocated, already shared): nothing written
 
 
-def _entitled(lead: AppSession, roster: Roster, writer: str, change: dict[str, object]
-              ) -> set[str]:  # fmt: skip
+def _entitled(lead: AppSession, roster: Roster, writer: str, change: dict[str, object]) -> set[str]:
     everyone = {m.device_id for m in roster.members}
     if not change.get("case_id"):
         return everyone
     with lead.db.read() as s:
         person = s.get(Person, change["case_id"])
-        shared = set(s.scalars(select(Handover.to_worker_id).where(
-            Handover.person_id == change["case_id"], Handover.kind == "share")))
+        shared = set(
+            s.scalars(
+                select(Handover.to_worker_id).where(
+                    Handover.person_id == change["case_id"], Handover.kind == "share"
+                )
+            )
+        )
     assert person is not None
     workers = shared | {person.allocated_worker_id or person.created_by}
-    return {writer} | {m.device_id for m in roster.members
-                       if m.role == Role.SUPERVISOR.value or m.worker_id in workers}
+    return {writer} | {
+        m.device_id
+        for m in roster.members
+        if m.role == Role.SUPERVISOR.value or m.worker_id in workers
+    }
 
 
 def _check_export(export: Path, sessions: list[AppSession]) -> None:
@@ -125,14 +139,18 @@ def _check_export(export: Path, sessions: list[AppSession]) -> None:
                 except EnvelopeError:
                     pass
             plain = open_sealed(data, RECOVERY)  # the recovery identity opens every part
-            for change in decode_part(plain, manifest.device_id, entry, manifest.from_seq,
-                                      manifest.to_seq):  # fmt: skip
+            for change in decode_part(
+                plain, manifest.device_id, entry, manifest.from_seq, manifest.to_seq
+            ):
                 expected = _entitled(sessions[0], roster, path.parent.name, dict(change))
                 assert opens == expected, (change["entity"], change["case_id"])
 
 
-@settings(max_examples=EXAMPLES, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(ops=OPS)
 def test_every_part_opens_for_exactly_its_audience(
     template: Team, tmp_path: Path, ops: list[tuple[str, int, int, int]]

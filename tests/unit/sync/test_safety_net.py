@@ -33,20 +33,28 @@ def test_a_laptop_whose_records_drifted_is_told_and_a_rebuild_mends_it(
     try:
         # With a release date: a release plan and its checklist (JSON columns whose key order
         # differs between the laptop that wrote them and one that received them).
-        case = CaseService(worker).create_case(CaseFields(
-            given_name="Testy", family_name="Drifter", release_date=dt.date(2026, 12, 4),
-        )).case_id  # fmt: skip
+        case = (
+            CaseService(worker)
+            .create_case(
+                CaseFields(
+                    given_name="Testy",
+                    family_name="Drifter",
+                    release_date=dt.date(2026, 12, 4),
+                )
+            )
+            .case_id
+        )
         for session in (worker, supervisor, worker):
             result = SyncService(session).sync_now(check_digests=True)
         assert result.differs_from == ()  # the same changes, the same records: no alarm
         assert_same_as_supervisor(supervisor, worker)
         with supervisor.db.write() as s:  # a bug, a disk error, a hand edit: not a change
-            s.execute(text("UPDATE people SET family_name = 'Wrong' WHERE id = :id"),
-                      {"id": case})  # fmt: skip
+            s.execute(text("UPDATE people SET family_name = 'Wrong' WHERE id = :id"), {"id": case})
         # The digest follows the changes written since the last one; the whole database is
         # read again once a day, which finds an edit made without a change.
-        tomorrow = dt.datetime.combine(supervisor.clock.today() + dt.timedelta(days=1),
-                                       dt.time(9, 0))  # fmt: skip
+        tomorrow = dt.datetime.combine(
+            supervisor.clock.today() + dt.timedelta(days=1), dt.time(9, 0)
+        )
         set_clock(supervisor, tomorrow, ticking=True)
         result = SyncService(supervisor).sync_now(check_digests=True)
         assert result.differs_from == ("Worker 1 (fictional)",)
@@ -82,8 +90,9 @@ def test_a_refused_bundle_is_kept_aside_with_its_reason_and_retried(tmp_path: Pa
         result = SyncService(supervisor).sync_now()
         assert result.report.quarantined == 1
         problem = result.report.problems[worker.device_id]
-        assert problem.startswith(f"A bundle from Worker 1 (fictional)'s laptop ({bundle.name})"
-                                  " was refused: ")  # fmt: skip
+        assert problem.startswith(
+            f"A bundle from Worker 1 (fictional)'s laptop ({bundle.name}) was refused: "
+        )
         kept = supervisor.paths.quarantine / worker.device_id
         assert (kept / bundle.name).read_bytes() == whole[: len(whole) // 2]
         assert (kept / f"{bundle.name}.reason.txt").read_text().strip() == problem
@@ -93,7 +102,8 @@ def test_a_refused_bundle_is_kept_aside_with_its_reason_and_retried(tmp_path: Pa
 
         bundle.write_bytes(whole)  # the download finished
         result = SyncService(supervisor).sync_now()
-        assert result.report.problems == {} and SyncService(supervisor).problems() == []
+        assert result.report.problems == {}
+        assert SyncService(supervisor).problems() == []
         with supervisor.db.read() as s:
             assert s.scalars(select(Person.family_name)).all() == ["Cutshort"]
     finally:
@@ -105,8 +115,11 @@ def test_a_status_move_the_table_forbids_is_not_applied_on_arrival(tmp_path: Pat
     team = make_team(tmp_path / "team", workers=1)
     supervisor, worker = (laptop.open() for laptop in team.laptops)
     try:
-        case = CaseService(worker).create_case(
-            CaseFields(given_name="Testy", family_name="Leapfrog")).case_id  # fmt: skip
+        case = (
+            CaseService(worker)
+            .create_case(CaseFields(given_name="Testy", family_name="Leapfrog"))
+            .case_id
+        )
         SyncService(worker).sync_now()
         SyncService(supervisor).sync_now()
         # A laptop with a bug (or a forged change) moves Recommended straight to Released.
@@ -115,21 +128,32 @@ def test_a_status_move_the_table_forbids_is_not_applied_on_arrival(tmp_path: Pat
         with worker.db.read() as s:
             base = s.get(Person, case).last_change_id  # type: ignore[union-attr]
         change = {
-            "change_id": f"{worker.device_id}:{last + 1}", "device_id": worker.device_id,
-            "seq": last + 1, "entity": "people", "record_id": case, "base_change_id": base,
-            "bases": [base], "hlc": "9" * 15 + "-000000", "author_id": worker.worker.id,
+            "change_id": f"{worker.device_id}:{last + 1}",
+            "device_id": worker.device_id,
+            "seq": last + 1,
+            "entity": "people",
+            "record_id": case,
+            "base_change_id": base,
+            "bases": [base],
+            "hlc": "9" * 15 + "-000000",
+            "author_id": worker.worker.id,
             "fields": {"status": CaseStatus.RELEASED.value, "status_reason": "forged"},
             "recorded_at": "2026-11-23T10:00:00",
-        }  # fmt: skip
+        }
         name = bundle_name(last + 1, last + 1)
         roster = Roster.from_json((team.export / "roster.json").read_bytes())
-        ciphertext, signature = seal(encode_bundle(worker.device_id, "0007", [change]),
-                                     roster.recipients, device_keys(worker), worker.device_id,
-                                     name)  # fmt: skip
+        ciphertext, signature = seal(
+            encode_bundle(worker.device_id, "0007", [change]),
+            roster.recipients,
+            device_keys(worker),
+            worker.device_id,
+            name,
+        )
         target.publish(worker.device_id, last + 1, last + 1, ciphertext, signature)
 
         result = SyncService(supervisor).sync_now()
-        assert result.report.refused_moves == 1 and result.report.problems == {}
+        assert result.report.refused_moves == 1
+        assert result.report.problems == {}
         case_now = CaseService(supervisor).get_case(case)
         assert case_now.status == CaseStatus.RECOMMENDED.value
         assert case_now.fields.family_name == "Leapfrog"
@@ -147,18 +171,24 @@ def test_append_only_records_refuse_content_changes_even_in_raw_sql(tmp_path: Pa
     team = make_team(tmp_path / "team", workers=1)
     worker = team.laptops[1].open()
     try:
-        case = CaseService(worker).create_case(
-            CaseFields(given_name="Testy", family_name="Inked")).case_id  # fmt: skip
-        note = NoteService(worker).finalise(DraftFields(
-            person_id=case, contact_at=local(2026, 11, 20, 9), text="Fictional"),
-            confirmed=True)  # fmt: skip
+        case = (
+            CaseService(worker)
+            .create_case(CaseFields(given_name="Testy", family_name="Inked"))
+            .case_id
+        )
+        note = NoteService(worker).finalise(
+            DraftFields(person_id=case, contact_at=local(2026, 11, 20, 9), text="Fictional"),
+            confirmed=True,
+        )
         with pytest.raises(DBAPIError, match="append-only"), worker.db.write() as s:
-            s.execute(text("UPDATE contact_notes SET text = 'changed' WHERE id = :id"),
-                      {"id": note})  # fmt: skip
+            s.execute(
+                text("UPDATE contact_notes SET text = 'changed' WHERE id = :id"), {"id": note}
+            )
         # Bookkeeping may settle (sync: the first laptop to create a shared snapshot).
         with worker.db.write() as s:
-            s.execute(text("UPDATE contact_notes SET last_change_id = 'x:1' WHERE id = :id"),
-                      {"id": note})  # fmt: skip
+            s.execute(
+                text("UPDATE contact_notes SET last_change_id = 'x:1' WHERE id = :id"), {"id": note}
+            )
     finally:
         worker.close()
 
@@ -173,9 +203,14 @@ def test_a_laptop_joining_later_reads_the_history_once_the_others_have_synced(
     team = make_team(tmp_path / "team", workers=1)
     supervisor, worker = (laptop.open() for laptop in team.laptops)
     # A partner team leader joining: a supervisor's laptop receives every case of the team.
-    newcomer = enrol(DataPaths(tmp_path / "newcomer"), name="Team leader (fictional)",
-                     organisation_code=organisation_code, role=Role.SUPERVISOR,
-                     passphrase=PASSPHRASE, kdf=fast_kdf)  # type: ignore[arg-type]  # fmt: skip
+    newcomer = enrol(
+        DataPaths(tmp_path / "newcomer"),
+        name="Team leader (fictional)",
+        organisation_code=organisation_code,
+        role=Role.SUPERVISOR,
+        passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    )  # type: ignore[arg-type]
     try:
         CaseService(worker).create_case(CaseFields(given_name="Testy", family_name="Earlier"))
         for session in (worker, supervisor):
@@ -188,8 +223,11 @@ def test_a_laptop_joining_later_reads_the_history_once_the_others_have_synced(
         assert before.report.quarantined == 2  # encrypted before it joined: not readable yet
         for session in (worker, supervisor):  # their next sync re-encrypts their history
             SyncService(session).sync_now()
-        now = sorted(p.name for p in team.export.glob("devices/*/*-*.age")
-                     if p.parent.name != newcomer.device_id)  # fmt: skip
+        now = sorted(
+            p.name
+            for p in team.export.glob("devices/*/*-*.age")
+            if p.parent.name != newcomer.device_id
+        )
         assert now == [name.replace(".age", ".2.age") for name in old]  # the old ones gone
 
         after = SyncService(newcomer).sync_now()

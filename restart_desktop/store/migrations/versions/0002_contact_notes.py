@@ -98,9 +98,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_up_actions")),
     )
     op.create_index("ix_follow_up_actions_person_id", "follow_up_actions", ["person_id"])
-    op.create_index(
-        "ix_follow_up_actions_status_due", "follow_up_actions", ["status", "due_date"]
-    )
+    op.create_index("ix_follow_up_actions_status_due", "follow_up_actions", ["status", "due_date"])
     op.create_table(
         "note_drafts",
         sa.Column("id", sa.String(length=36), nullable=False),

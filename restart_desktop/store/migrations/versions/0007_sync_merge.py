@@ -45,27 +45,26 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sync_peers") as batch:
         # "gap" (a bundle is missing) or "refused" (a bundle failed its checks: quarantined).
-        batch.add_column(sa.Column("problem_kind", sa.String(length=16), nullable=False,
-                                   server_default=""))  # fmt: skip
-
+        batch.add_column(
+            sa.Column("problem_kind", sa.String(length=16), nullable=False, server_default="")
+        )
 
     # Append-only records keep their content, but their bookkeeping (who created them first,
     # which change is latest) must settle to the same on every laptop: two laptops can create
     # the same checklist snapshot, or receive an older creation after their own. The triggers
     # now refuse a change of content columns only.
-    bookkeeping = {"id", "created_at", "updated_at", "created_by", "updated_by",
-                   "last_change_id"}  # fmt: skip
+    bookkeeping = {"id", "created_at", "updated_at", "created_by", "updated_by", "last_change_id"}
     inspector = sa.inspect(op.get_bind())
     for table in ("contact_notes", "addenda", "checklist_snapshots", "referral_events"):
-        content = [c["name"] for c in inspector.get_columns(table)
-                   if c["name"] not in bookkeeping]  # fmt: skip
+        content = [c["name"] for c in inspector.get_columns(table) if c["name"] not in bookkeeping]
         op.execute(f"DROP TRIGGER {table}_immutable")
         op.execute(
             f"CREATE TRIGGER {table}_immutable BEFORE UPDATE OF {', '.join(content)} "
             f"ON {table} BEGIN SELECT RAISE(ABORT, '{table} are append-only'); END"
         )
-    content = [c["name"] for c in inspector.get_columns("assessments")
-               if c["name"] not in bookkeeping]  # fmt: skip
+    content = [
+        c["name"] for c in inspector.get_columns("assessments") if c["name"] not in bookkeeping
+    ]
     op.execute("DROP TRIGGER assessments_final")
     op.execute(
         f"CREATE TRIGGER assessments_final BEFORE UPDATE OF {', '.join(content)} ON assessments "

@@ -17,6 +17,7 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
+
 def _bookkeeping() -> list[sa.Column[Any]]:
     return [
         sa.Column("id", sa.String(length=36), nullable=False),
@@ -29,8 +30,16 @@ def _bookkeeping() -> list[sa.Column[Any]]:
 
 
 # Records of one case: their changes are stamped with the case (the person) they belong to.
-_CASE_TABLES = ("contact_notes", "addenda", "follow_up_actions", "release_plans",
-                "release_plan_items", "referrals", "referral_events", "assessments")  # fmt: skip
+_CASE_TABLES = (
+    "contact_notes",
+    "addenda",
+    "follow_up_actions",
+    "release_plans",
+    "release_plan_items",
+    "referrals",
+    "referral_events",
+    "assessments",
+)
 
 
 def _append_only(table: str, content: list[str]) -> None:
@@ -60,17 +69,19 @@ def upgrade() -> None:
         sa.Column("to_worker_id", sa.String(length=36), nullable=False),
         sa.Column("note", sa.Text(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"],
-                                name=op.f("fk_handovers_person_id_people")),
-        sa.ForeignKeyConstraint(["from_worker_id"], ["workers.id"],
-                                name=op.f("fk_handovers_from_worker_id_workers")),
-        sa.ForeignKeyConstraint(["to_worker_id"], ["workers.id"],
-                                name=op.f("fk_handovers_to_worker_id_workers")),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_handovers_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["from_worker_id"], ["workers.id"], name=op.f("fk_handovers_from_worker_id_workers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["to_worker_id"], ["workers.id"], name=op.f("fk_handovers_to_worker_id_workers")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_handovers")),
-    )  # fmt: skip
+    )
     op.create_index("ix_handovers_person_id", "handovers", ["person_id"])
-    _append_only("handovers", ["person_id", "kind", "from_worker_id", "to_worker_id", "note",
-                               "at"])  # fmt: skip
+    _append_only("handovers", ["person_id", "kind", "from_worker_id", "to_worker_id", "note", "at"])
 
     op.create_table(
         "reviews",
@@ -82,17 +93,20 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=16), nullable=False),
         sa.Column("comment", sa.Text(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"],
-                                name=op.f("fk_reviews_person_id_people")),
-        sa.ForeignKeyConstraint(["worker_id"], ["workers.id"],
-                                name=op.f("fk_reviews_worker_id_workers")),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_reviews_person_id_people")
+        ),
+        sa.ForeignKeyConstraint(
+            ["worker_id"], ["workers.id"], name=op.f("fk_reviews_worker_id_workers")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reviews")),
-    )  # fmt: skip
+    )
     op.create_index("ix_reviews_item_id_action_at", "reviews", ["item_id", "action", "at"])
     op.create_index("ix_contact_notes_contact_at", "contact_notes", ["contact_at"])
     op.create_index("ix_reviews_worker_id", "reviews", ["worker_id"])
-    _append_only("reviews", ["item_kind", "item_id", "person_id", "worker_id", "action",
-                             "comment", "at"])  # fmt: skip
+    _append_only(
+        "reviews", ["item_kind", "item_id", "person_id", "worker_id", "action", "comment", "at"]
+    )
 
     op.create_table(
         "sync_case_index",
@@ -113,9 +127,8 @@ def upgrade() -> None:
         sa.Column("device_id", sa.String(length=36), nullable=False),
         sa.Column("from_seq", sa.Integer(), nullable=False),
         sa.Column("to_seq", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("case_id", "device_id", "from_seq",
-                                name=op.f("pk_sync_skipped")),
-    )  # fmt: skip
+        sa.PrimaryKeyConstraint("case_id", "device_id", "from_seq", name=op.f("pk_sync_skipped")),
+    )
 
 
 def downgrade() -> None:

@@ -14,8 +14,17 @@ down_revision = "0008"
 branch_labels = None
 depends_on = None
 
-_CONTENT = ("device_id", "seq", "at", "worker_id", "action", "person_id", "detail",
-            "prev_hash", "hash")  # fmt: skip
+_CONTENT = (
+    "device_id",
+    "seq",
+    "at",
+    "worker_id",
+    "action",
+    "person_id",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 
 
 def upgrade() -> None:
@@ -36,11 +45,12 @@ def upgrade() -> None:
         sa.Column("detail", sa.Text(), nullable=False),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"],
-                                name=op.f("fk_audit_entries_person_id_people")),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_audit_entries_person_id_people")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_entries")),
         sa.UniqueConstraint("device_id", "seq", name="uq_audit_entries_device_seq"),
-    )  # fmt: skip
+    )
     op.create_index("ix_audit_entries_person_id", "audit_entries", ["person_id"])
     op.create_index("ix_audit_entries_at", "audit_entries", ["at"])
     op.execute(

@@ -17,8 +17,17 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
-_AUDIT_CONTENT = ("device_id", "seq", "at", "worker_id", "action", "person_id", "detail",
-                  "prev_hash", "hash")  # fmt: skip
+_AUDIT_CONTENT = (
+    "device_id",
+    "seq",
+    "at",
+    "worker_id",
+    "action",
+    "person_id",
+    "detail",
+    "prev_hash",
+    "hash",
+)
 
 
 def _bookkeeping() -> list[sa.Column[Any]]:
@@ -41,8 +50,9 @@ def _append_only(table: str, content: tuple[str, ...]) -> None:
 
 def upgrade() -> None:
     with op.batch_alter_table("people") as batch:
-        batch.add_column(sa.Column("legal_hold", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))  # fmt: skip
+        batch.add_column(
+            sa.Column("legal_hold", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
     # The audit trail keeps its entries about an erased case (the id then names no one), so
     # its person_id no longer refers to people. Rebuilding the table drops its trigger.
@@ -60,13 +70,13 @@ def upgrade() -> None:
         sa.Column("new_value", sa.JSON(), nullable=True),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"],
-                                name=op.f("fk_field_changes_person_id_people")),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_field_changes_person_id_people")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_field_changes")),
-    )  # fmt: skip
+    )
     op.create_index("ix_field_changes_person_id", "field_changes", ["person_id"])
-    _append_only("field_changes", ("person_id", "field", "old_value", "new_value", "reason",
-                                   "at"))  # fmt: skip
+    _append_only("field_changes", ("person_id", "field", "old_value", "new_value", "reason", "at"))
 
     op.create_table(
         "erasures",
@@ -83,18 +93,27 @@ def upgrade() -> None:
     # The case index learns whether each case is closed: a case erased from a worker's
     # laptop comes back to it when it is reopened.
     with op.batch_alter_table("sync_case_index") as batch:
-        batch.add_column(sa.Column("closed", sa.Boolean(), nullable=False,
-                                   server_default=sa.false()))  # fmt: skip
-        batch.add_column(sa.Column("status_hlc", sa.String(length=32), nullable=False,
-                                   server_default=""))  # fmt: skip
-    op.execute("UPDATE sync_case_index SET closed = 1 WHERE case_id IN "
-               "(SELECT id FROM people WHERE status = 'closed')")
+        batch.add_column(
+            sa.Column("closed", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch.add_column(
+            sa.Column("status_hlc", sa.String(length=32), nullable=False, server_default="")
+        )
+    op.execute(
+        "UPDATE sync_case_index SET closed = 1 WHERE case_id IN "
+        "(SELECT id FROM people WHERE status = 'closed')"
+    )
 
     # Erasing a case deletes rows whose children are found through these columns: without an
     # index each deleted row meant a scan of the child table (minutes for a retention batch).
-    for table, column in (("addenda", "person_id"), ("follow_up_actions", "note_id"),
-                          ("release_plan_items", "person_id"), ("referrals", "note_id"),
-                          ("referral_events", "person_id"), ("reviews", "person_id")):
+    for table, column in (
+        ("addenda", "person_id"),
+        ("follow_up_actions", "note_id"),
+        ("release_plan_items", "person_id"),
+        ("referrals", "note_id"),
+        ("referral_events", "person_id"),
+        ("reviews", "person_id"),
+    ):
         op.create_index(f"ix_{table}_{column}", table, [column])
 
     op.create_table(

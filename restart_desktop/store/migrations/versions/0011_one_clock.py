@@ -41,16 +41,21 @@ def upgrade() -> None:
     bind = op.get_bind()
     for table, columns in LEGACY_LOCAL.items():
         triggers = bind.execute(
-            sa.text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                    "AND tbl_name = :table"), {"table": table}  # fmt: skip
+            sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :table"
+            ),
+            {"table": table},
         ).all()
         for name, _sql in triggers:
             op.execute(f'DROP TRIGGER "{name}"')
         names = sorted(columns)
         rows = bind.execute(sa.text(f"SELECT id, {', '.join(names)} FROM {table}")).all()
         assignments = ", ".join(f"{c} = :{c}" for c in names)
-        updates = [{"id": row[0], **{c: _to_utc(v) for c, v in zip(names, row[1:], strict=True)}}
-                   for row in rows if any(v is not None for v in row[1:])]  # fmt: skip
+        updates = [
+            {"id": row[0], **{c: _to_utc(v) for c, v in zip(names, row[1:], strict=True)}}
+            for row in rows
+            if any(v is not None for v in row[1:])
+        ]
         if updates:
             bind.execute(sa.text(f"UPDATE {table} SET {assignments} WHERE id = :id"), updates)
         for _name, sql in triggers:

@@ -26,8 +26,9 @@ def upgrade() -> None:
         sa.Column("received_at", sa.DateTime(), nullable=False),
         sa.Column("data", sa.Text(), nullable=False),
         sa.Column("signature", sa.Text(), nullable=False),
-        sa.PrimaryKeyConstraint("device_id", "seq", "hash", "signed_at",
-                                name=op.f("pk_audit_heads")),
+        sa.PrimaryKeyConstraint(
+            "device_id", "seq", "hash", "signed_at", name=op.f("pk_audit_heads")
+        ),
     )
     op.execute(
         "CREATE TRIGGER audit_heads_immutable BEFORE UPDATE ON audit_heads "

@@ -20,8 +20,10 @@ def upgrade() -> None:
     # The caseload's Duty to Refer flag, answered from the index alone: a referral's row (its
     # copied directory entry runs into overflow pages) is never read for it. On an expression,
     # so the ORM classes do not declare it (app/referrals.duty_to_refer_made uses it).
-    op.execute("CREATE INDEX ix_referrals_duty_to_refer ON referrals "
-               "(person_id, status, json_extract(service, '$.local_authority'))")
+    op.execute(
+        "CREATE INDEX ix_referrals_duty_to_refer ON referrals "
+        "(person_id, status, json_extract(service, '$.local_authority'))"
+    )
 
 
 def downgrade() -> None:

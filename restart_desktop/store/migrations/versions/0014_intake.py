@@ -30,8 +30,9 @@ def _bookkeeping() -> list[sa.Column[Any]]:
 
 
 def _person(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(["person_id"], ["people.id"],
-                                   name=op.f(f"fk_{table}_person_id_people"))  # fmt: skip
+    return sa.ForeignKeyConstraint(
+        ["person_id"], ["people.id"], name=op.f(f"fk_{table}_person_id_people")
+    )
 
 
 def _append_only(table: str, content: list[str]) -> None:
@@ -63,8 +64,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_records")),
     )
     op.create_index("ix_intake_records_person_id", "intake_records", ["person_id"])
-    op.create_index("ix_intake_records_status_recommended_on", "intake_records",
-                    ["status", "recommended_on"])  # fmt: skip
+    op.create_index(
+        "ix_intake_records_status_recommended_on", "intake_records", ["status", "recommended_on"]
+    )
 
     op.create_table(
         "intake_decisions",
@@ -78,15 +80,30 @@ def upgrade() -> None:
         sa.Column("worker_id", sa.String(length=36), nullable=True),
         sa.Column("at", sa.DateTime(), nullable=False),
         _person("intake_decisions"),
-        sa.ForeignKeyConstraint(["intake_id"], ["intake_records.id"],
-                                name=op.f("fk_intake_decisions_intake_id_intake_records")),
-        sa.ForeignKeyConstraint(["worker_id"], ["workers.id"],
-                                name=op.f("fk_intake_decisions_worker_id_workers")),
+        sa.ForeignKeyConstraint(
+            ["intake_id"],
+            ["intake_records.id"],
+            name=op.f("fk_intake_decisions_intake_id_intake_records"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["worker_id"], ["workers.id"], name=op.f("fk_intake_decisions_worker_id_workers")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_decisions")),
-    )  # fmt: skip
+    )
     op.create_index("ix_intake_decisions_person_id", "intake_decisions", ["person_id"])
-    _append_only("intake_decisions", ["person_id", "intake_id", "decision", "reason_code",
-                                      "words", "organisation_code", "worker_id", "at"])
+    _append_only(
+        "intake_decisions",
+        [
+            "person_id",
+            "intake_id",
+            "decision",
+            "reason_code",
+            "words",
+            "organisation_code",
+            "worker_id",
+            "at",
+        ],
+    )
 
     op.create_table(
         "onward_handovers",
@@ -101,8 +118,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_onward_handovers")),
     )
     op.create_index("ix_onward_handovers_person_id", "onward_handovers", ["person_id"])
-    _append_only("onward_handovers", ["person_id", "service_kind", "service_name", "sections",
-                                      "consent_override", "at"])
+    _append_only(
+        "onward_handovers",
+        ["person_id", "service_kind", "service_name", "sections", "consent_override", "at"],
+    )
 
 
 def downgrade() -> None:

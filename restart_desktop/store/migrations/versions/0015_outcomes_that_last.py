@@ -17,8 +17,9 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("people") as batch:
-        batch.add_column(sa.Column("closure_reason", sa.String(length=64), nullable=False,
-                                   server_default=""))  # fmt: skip
+        batch.add_column(
+            sa.Column("closure_reason", sa.String(length=64), nullable=False, server_default="")
+        )
         batch.add_column(sa.Column("earlier_custodial_sentences", sa.Integer(), nullable=True))
     op.create_table(
         "custody_returns",
@@ -33,10 +34,11 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=36), nullable=False),
         sa.Column("updated_by", sa.String(length=36), nullable=False),
         sa.Column("last_change_id", sa.String(length=64), nullable=True),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"],
-                                name=op.f("fk_custody_returns_person_id_people")),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_custody_returns_person_id_people")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_custody_returns")),
-    )  # fmt: skip
+    )
     op.create_index("ix_custody_returns_person_id", "custody_returns", ["person_id"])
 
 

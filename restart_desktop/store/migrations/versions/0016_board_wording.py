@@ -17,10 +17,10 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("barriers") as batch:
-        batch.add_column(sa.Column("board_wording", sa.Text(), nullable=False,
-                                   server_default=""))  # fmt: skip
-        batch.add_column(sa.Column("board_wording_by", sa.String(length=36), nullable=False,
-                                   server_default=""))  # fmt: skip
+        batch.add_column(sa.Column("board_wording", sa.Text(), nullable=False, server_default=""))
+        batch.add_column(
+            sa.Column("board_wording_by", sa.String(length=36), nullable=False, server_default="")
+        )
         batch.add_column(sa.Column("board_wording_at", sa.DateTime(), nullable=True))
 
 

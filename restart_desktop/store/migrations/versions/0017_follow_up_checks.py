@@ -34,10 +34,11 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=36), nullable=False),
         sa.Column("updated_by", sa.String(length=36), nullable=False),
         sa.Column("last_change_id", sa.String(length=64), nullable=True),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"],
-                                name=op.f("fk_follow_up_checks_person_id_people")),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_follow_up_checks_person_id_people")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_follow_up_checks")),
-    )  # fmt: skip
+    )
     op.create_index("ix_follow_up_checks_person_id", "follow_up_checks", ["person_id"])
 
 

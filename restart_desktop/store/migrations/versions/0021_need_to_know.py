@@ -30,8 +30,9 @@ def upgrade() -> None:
         sa.Column("from_seq", sa.Integer(), nullable=False),
         sa.Column("to_seq", sa.Integer(), nullable=False),
         sa.Column("generation", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("device_id", "from_seq", "to_seq",
-                                name=op.f("pk_sync_read_bundles")),
+        sa.PrimaryKeyConstraint(
+            "device_id", "from_seq", "to_seq", name=op.f("pk_sync_read_bundles")
+        ),
     )
 
 

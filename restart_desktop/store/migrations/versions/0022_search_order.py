@@ -56,10 +56,14 @@ def upgrade() -> None:
     op.create_index("ix_changes_case_id", "changes", ["case_id", "device_id", "seq"])
     op.drop_index("ix_contact_notes_contact_at", "contact_notes")
     op.create_index("ix_contact_notes_contact_at", "contact_notes", ["contact_at", "worker_id"])
-    op.create_index("ix_reviews_figures", "reviews",
-                    ["item_kind", "action", "at", "item_id", "worker_id"])
-    op.create_index("ix_referrals_list", "referrals", ["person_id", "status", "last_chased_on",
-                    "sent_on", "made_on", "category", "id"])  # fmt: skip
+    op.create_index(
+        "ix_reviews_figures", "reviews", ["item_kind", "action", "at", "item_id", "worker_id"]
+    )
+    op.create_index(
+        "ix_referrals_list",
+        "referrals",
+        ["person_id", "status", "last_chased_on", "sent_on", "made_on", "category", "id"],
+    )
     for trigger in ("contact_notes_search_insert", "addenda_search_insert"):
         op.execute(f"DROP TRIGGER {trigger}")
     op.execute("DROP TABLE note_search")

@@ -155,8 +155,8 @@ def print_table(document: dict[str, object]) -> None:
     load = document["load_average"]
     print(
         f"\nRESTART Desktop benchmarks, {document['cases']:,} cases, {document['when']}"
-        f" (load average {load['before']} before, {load['after']} after)"
-    )  # type: ignore[index]
+        f" (load average {load['before']} before, {load['after']} after)"  # type: ignore[index]
+    )
     width = max([len(str(f["name"])) for f in figures] + [10])
     print(f"{'bench':11} {'measure':{width}} {'figure':>12} {'floor':>12} {'target':>24}  result")
     for figure in figures:

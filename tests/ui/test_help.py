@@ -108,8 +108,8 @@ def test_p_moves_on_down_the_checklist_as_space_does(
         lambda: (
             panel.plan is not None
             and panel.plan.item(first.code) is not None
-            and panel.plan.item(first.code).state.value == "problem"
-        ),  # type: ignore[union-attr]
+            and panel.plan.item(first.code).state.value == "problem"  # type: ignore[union-attr]
+        ),
         timeout=SIGNAL_TIMEOUT_MS,
     )
     current = panel.current_item()

@@ -28,9 +28,9 @@ def test_intake_figures(enrolled: AppSession) -> None:
                 family_name="Figureson",
                 source=source,
                 recommended_on=dt.date(2026, 2, day),
-                **answers,
+                **answers,  # type: ignore[arg-type]
             )
-        )  # type: ignore[arg-type]
+        )
 
     eligible = dict(
         in_thames_valley=True,

@@ -209,8 +209,8 @@ def test_a_laptop_joining_later_reads_the_history_once_the_others_have_synced(
         organisation_code=organisation_code,
         role=Role.SUPERVISOR,
         passphrase=PASSPHRASE,
-        kdf=fast_kdf,
-    )  # type: ignore[arg-type]
+        kdf=fast_kdf,  # type: ignore[arg-type]
+    )
     try:
         CaseService(worker).create_case(CaseFields(given_name="Testy", family_name="Earlier"))
         for session in (worker, supervisor):

@@ -7,6 +7,7 @@ writing the same file at once never rename each other's half-written file away."
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from pathlib import Path
@@ -56,7 +57,6 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    try:
+    # Some shared folders cannot flush a folder: the file itself is complete.
+    with contextlib.suppress(OSError):
         fsync_dir(path.parent)
-    except OSError:
-        pass  # some shared folders cannot flush a folder: the file itself is complete

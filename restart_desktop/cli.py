@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # the window's start-up imports none of the app layer
 
     from restart_desktop.app.session import AppSession
 
-PASSPHRASE_ENV = "RESTART_DESKTOP_PASSPHRASE"
-NEW_PASSPHRASE_ENV = "RESTART_DESKTOP_NEW_PASSPHRASE"
+PASSPHRASE_ENV = "RESTART_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable's name, not a secret
+NEW_PASSPHRASE_ENV = "RESTART_DESKTOP_NEW_PASSPHRASE"  # noqa: S105 - a variable's name
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
@@ -358,7 +358,7 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
     if paths.is_demo:
         print("A demo data folder keeps its demo passphrase.", file=sys.stderr)
         return EXIT_USAGE
-    if args.passphrase_command == "recover":
+    if args.passphrase_command == "recover":  # noqa: S105 - a subcommand's name
         new = _new_passphrase()
         if new is None:
             print(

@@ -300,7 +300,7 @@ def _latest_releases(s: Session) -> dict[str, tuple[dt.date, str, bool | None]]:
     return found
 
 
-def _events(
+def _events(  # noqa: C901 - every kind of event in the extract, one generator, in order
     s: Session, names: dict[str, str], released: dict[str, dt.date], period: Period
 ) -> Iterable[dict[str, Any]]:
     def row(pid: str, event: str, code: str, value: str, day: dt.date) -> dict[str, Any]:

@@ -12,6 +12,7 @@ supervisor of the roster.
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 
 import pyrage
@@ -30,10 +31,9 @@ KEY_BYTES = 32
 def _recipients(session: AppSession) -> list[str]:
     """This device, the roster's supervisors (if the export can be read), the recovery key."""
     found = {device_keys(session).age_recipient}
-    try:
+    # No team, or the export is away: sealed again at a later extract.
+    with contextlib.suppress(UserError, OSError):
         found |= {m.age_recipient for m in SyncService(session).members() if m.role == "supervisor"}
-    except (UserError, OSError):
-        pass  # no team or the export is away: sealed again at a later extract
     with session.db.read() as s:
         recovery = s.get(LocalSetting, RECOVERY_FOR)
         if recovery is not None and recovery.value:

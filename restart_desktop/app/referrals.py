@@ -301,12 +301,15 @@ class ReferralService:
     ) -> str | None:
         """Dates that cannot be right: an appointment before the referral was made, or
         attendance recorded before the appointment."""
-        if change.status == ReferralStatus.APPOINTMENT_BOOKED and change.appointment_at:
-            if local_date(change.appointment_at) < referral.made_on:
-                return (
-                    f"The appointment is before the referral was made "
-                    f"({referral.made_on:%d/%m/%Y}): check the date."
-                )
+        if (
+            change.status == ReferralStatus.APPOINTMENT_BOOKED
+            and change.appointment_at
+            and local_date(change.appointment_at) < referral.made_on
+        ):
+            return (
+                f"The appointment is before the referral was made "
+                f"({referral.made_on:%d/%m/%Y}): check the date."
+            )
         if change.status in (ReferralStatus.ATTENDED, ReferralStatus.DID_NOT_ATTEND):
             at = referral.appointment_at
             if at is not None and at > now:

@@ -630,16 +630,20 @@ class ReleaseService:
                     }
                 )
             day = today if planned is not None and planned > today else planned
-            if outcome.met_at_gate and met_at is not None and day is not None:
-                if self._clock.local(met_at).date() != day:
-                    raise ValidationFailed(
-                        {
-                            "met_at_gate_at": (
-                                f"The release was on {day:%d/%m/%Y}: enter the time you met the "
-                                "person that day."
-                            )
-                        }
-                    )
+            if (
+                outcome.met_at_gate
+                and met_at is not None
+                and day is not None
+                and self._clock.local(met_at).date() != day
+            ):
+                raise ValidationFailed(
+                    {
+                        "met_at_gate_at": (
+                            f"The release was on {day:%d/%m/%Y}: enter the time you met the "
+                            "person that day."
+                        )
+                    }
+                )
             message = "Release outcome saved."
             if planned is not None and day is not None and day != planned:
                 self._bring_forward(s, person, plan, day, now)

@@ -32,11 +32,11 @@ class AuditAction(StrEnum):
     SYNCED = "synced"
     FAILED_UNLOCK = "failed_unlock"
     ERASED = "erased"
-    PASSPHRASE_CHANGED = "passphrase_changed"
+    PASSPHRASE_CHANGED = "passphrase_changed"  # noqa: S105 - an audit action's name
     SEARCHED_CASELOAD = "searched_caseload"
     GATHERED = "gathered_record"
     LISTED_NAMES = "listed_names"
-    PASSPHRASE_RECOVERED = "passphrase_recovered"
+    PASSPHRASE_RECOVERED = "passphrase_recovered"  # noqa: S105 - an action's name
 
     @property
     def label(self) -> str:

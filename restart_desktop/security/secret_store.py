@@ -10,6 +10,7 @@ allow-list): a secret written in clear beside the database would defeat the seco
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
 import threading
@@ -162,10 +163,8 @@ class KeyringSecretStore:
         import keyring.errors
 
         def remove() -> None:
-            try:
+            with contextlib.suppress(keyring.errors.PasswordDeleteError):  # already gone
                 self._keyring.delete_password(SERVICE_NAME, name)
-            except keyring.errors.PasswordDeleteError:
-                pass
 
         _with_timeout(remove, "removing the key secret")
 

@@ -10,6 +10,7 @@ it can be copied (``left_over_text``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any, Protocol
 
@@ -51,7 +52,7 @@ def typed_state(dialog: QWidget) -> dict[str, Any]:
         key = f"{n}:{type(widget).__name__}"
         if isinstance(widget, QLineEdit):
             state[key] = widget.text()
-        elif isinstance(widget, QPlainTextEdit) or isinstance(widget, QTextEdit):
+        elif isinstance(widget, (QPlainTextEdit, QTextEdit)):
             state[key] = widget.toPlainText()
         elif isinstance(widget, QComboBox):
             state[key] = widget.currentIndex()
@@ -126,10 +127,8 @@ def wait_for_unlock_and_ask(dialog: QDialog) -> bool:
         if closing is not None:
             closing.connect(loop.quit)
         loop.exec()
-        try:
+        with contextlib.suppress(RuntimeError, TypeError):  # already disconnected
             unlocked.disconnect(loop.quit)
-        except (RuntimeError, TypeError):
-            pass
         if getattr(window, "is_locked", True):
             return False  # the app is quitting: the kept draft is offered at the next start
     if callable(forget):

@@ -145,7 +145,7 @@ class PlanItemsTableModel(RowListTableModel[PlanItemView]):
     def row_of(self, code: str) -> int:
         return next((n for n, i in enumerate(self._rows) if i.code == code), -1)
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: C901 - Qt asks every role here
         item = self.item(index.row()) if index.isValid() else None
         if item is None:
             return None

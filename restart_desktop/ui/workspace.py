@@ -3,6 +3,7 @@ then one tab per open case file."""
 
 from __future__ import annotations
 
+import contextlib
 from functools import partial
 
 from PySide6.QtCore import Signal
@@ -267,9 +268,13 @@ class Workspace(QWidget):
 
     def _on_tab_changed(self, index: int) -> None:
         widget = self.tabs.widget(index)
-        if widget is self.figures and self.figures is not None:
-            if self.figures.model.rowCount() == 0 and not self.figures.busy():
-                self.figures.refresh()  # the first visit: later ones keep what was shown
+        if (
+            widget is self.figures
+            and self.figures is not None
+            and self.figures.model.rowCount() == 0
+            and not self.figures.busy()
+        ):
+            self.figures.refresh()  # the first visit: later ones keep what was shown
 
     def main_view_name(self) -> str:
         """The main view shown (its tab's title, never a case file's: those name people)."""
@@ -549,7 +554,5 @@ class Workspace(QWidget):
 
 def _focus(widget: QWidget) -> None:
     """Give the keyboard back to ``widget``, unless it went meanwhile (a case tab closed)."""
-    try:
+    with contextlib.suppress(RuntimeError):  # its C++ side was deleted
         widget.setFocus()
-    except RuntimeError:  # its C++ side was deleted
-        pass

@@ -5,6 +5,7 @@ follow-up actions across the worker's caseload, overdue first."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -33,7 +34,7 @@ from restart_desktop.app.review import Notice, ReviewService
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.ui.follow_up import FollowUpPanel
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.referral_models import ReferralsTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.timeline import OVERDUE, CloseActionDialog, action_state
@@ -59,7 +60,7 @@ class ActionsTableModel(RowListTableModel[ActionView]):
         if action is None:
             return None
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             if column == COL_DUE:
                 return action_state(action)
             if column == COL_PERSON:
@@ -80,20 +81,14 @@ class ActionsTableModel(RowListTableModel[ActionView]):
 class NoticesTableModel(RowListTableModel[Notice]):
     COLUMNS = ("When", "Person", "About", "From your supervisor")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        notice = self.row_item(index.row()) if index.isValid() else None
-        if notice is None or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return None
+    def cells(self, notice: Notice) -> Sequence[Any]:
         what = "Returned for correction" if notice.needs_answer else "Comment"
         return (
             local_text(notice.at, "%d %b %Y"),
             notice.person_name,
             f"{notice.kind.label}: {what}",
             f"{notice.author}: {notice.comment}",
-        )[index.column()]
+        )
 
 
 class AnswerDialog(QDialog):

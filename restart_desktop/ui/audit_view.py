@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.audit import AuditFilter, AuditService, AuditView, ChainCheck
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.clock import local_text
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateField, buddy_label
 
@@ -72,7 +72,7 @@ class AuditTableModel(RowListTableModel[AuditView]):
         if entry is None:
             return None
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             if column == COL_WHEN:
                 return local_text(entry.at, "%d/%m/%Y %H:%M:%S")
             return (

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -64,20 +64,14 @@ from restart_desktop.ui.widgets import (
 class BarriersTableModel(RowListTableModel[BarrierView]):
     COLUMNS = ("Raised", "Barrier", "Category", "Status", "Cases")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        view = self.row_item(index.row()) if index.isValid() else None
-        if view is None or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return None
+    def cells(self, view: BarrierView) -> Sequence[Any]:
         return (
             f"{view.raised_on:%d/%m/%Y}",
             view.title,
             view.category_label,
             view.status.label,
             str(len(view.case_ids)) if view.case_ids else "",
-        )[index.column()]
+        )
 
 
 class BarrierCountsTableModel(QAbstractTableModel):

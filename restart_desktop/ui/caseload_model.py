@@ -23,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from restart_desktop.app.case_views import CaseloadQuery, CaseRow, CaseSort
 from restart_desktop.app.cases import CaseService
+from restart_desktop.ui.list_models import TEXT_ROLES
 from restart_desktop.ui.tasks import TaskRunner, user_message
 
 PAGE_SIZE = 100  # about four screens: enough to scroll while the next page loads
@@ -212,7 +213,7 @@ class CaseloadTableModel(QAbstractTableModel):
         if (
             orientation == Qt.Orientation.Horizontal
             and 0 <= section < len(COLUMNS)
-            and role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
+            and role in TEXT_ROLES
         ):
             return COLUMNS[section]
         return None

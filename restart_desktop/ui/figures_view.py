@@ -28,7 +28,7 @@ from restart_desktop.documents.board_pack import PROGRAMME, bars_of, write_board
 from restart_desktop.domain.figures import Figures, Period, Table, last_full_quarter
 from restart_desktop.ui.charts import BarChart
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateField, buddy_label
 
@@ -58,7 +58,7 @@ class FigureTableModel(RowListTableModel[list[str]]):
         row = self.row_item(index.row()) if index.isValid() else None
         if row is None:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             return row[index.column()]
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() > 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -8,9 +8,10 @@ Signals (FollowUpPanel):
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 from restart_desktop.app.follow_up import CheckAnswers, DueCheck, FollowUpService
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.follow_up import QUESTIONS, Answer
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import buddy_label, ok_cancel
 
@@ -32,19 +33,13 @@ from restart_desktop.ui.widgets import buddy_label, ok_cancel
 class DueChecksTableModel(RowListTableModel[DueCheck]):
     COLUMNS = ("Due", "Person", "Check", "Released")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        check = self.row_item(index.row()) if index.isValid() else None
-        if check is None or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return None
+    def cells(self, check: DueCheck) -> Sequence[Any]:
         return (
             f"{check.due_on:%d/%m/%Y}",
             check.person_name,
             check.label,
             f"{check.released_on:%d/%m/%Y}",
-        )[index.column()]
+        )
 
 
 class CheckDialog(QDialog):

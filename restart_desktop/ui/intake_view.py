@@ -4,10 +4,11 @@ from the keyboard: the queue oldest first, Enter decides the selected recommenda
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -43,7 +44,6 @@ from restart_desktop.ui.tasks import TaskRunner
 from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path, buddy_label
 
 Index = QModelIndex | QPersistentModelIndex
-_SHOWN = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
 
 
 def _day(value: dt.date | None) -> str:
@@ -61,10 +61,7 @@ class IntakeTableModel(RowListTableModel[IntakeRow]):
         "Status",
     )
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.row_item(index.row()) if index.isValid() else None
-        if row is None or role not in _SHOWN:
-            return None
+    def cells(self, row: IntakeRow) -> Sequence[Any]:
         return (
             _day(row.recommended_on),
             row.name,
@@ -73,7 +70,7 @@ class IntakeTableModel(RowListTableModel[IntakeRow]):
             _day(row.release_date),
             row.screen.text,
             row.status.label,
-        )[index.column()]
+        )
 
 
 class IntakeView(QWidget):

@@ -21,8 +21,13 @@ T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
 
 
+TEXT_ROLES = (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole)
+
+
 class RowListTableModel(QAbstractTableModel, Generic[T]):
-    """Rows given whole (``set_rows``); subclasses name ``COLUMNS`` and implement ``data``."""
+    """Rows given whole (``set_rows``); subclasses name ``COLUMNS`` and give each row's text,
+    a cell a column, in ``cells`` (what is shown is what a screen reader reads). A model that
+    needs other roles (colour, sorting, ids) overrides ``data`` and calls ``cells`` there."""
 
     COLUMNS: ClassVar[Sequence[str]] = ()
 
@@ -37,6 +42,16 @@ class RowListTableModel(QAbstractTableModel, Generic[T]):
 
     def row_item(self, row: int) -> T | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def cells(self, row: T) -> Sequence[Any]:
+        """The row's text, one cell a column."""
+        raise NotImplementedError(f"{type(self).__name__} gives no cells")
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        row = self.row_item(index.row()) if index.isValid() else None
+        if row is None or role not in TEXT_ROLES:
+            return None
+        return self.cells(row)[index.column()]
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)

@@ -5,10 +5,11 @@ after support, Ctrl+9)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -142,15 +143,9 @@ class OnwardDialog(QDialog):
 class ExitTableModel(RowListTableModel[ExitRow]):
     COLUMNS: ClassVar[tuple[str, ...]] = ("Name", "Status", "Worker", "Release")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.row_item(index.row()) if index.isValid() else None
-        if row is None or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return None
+    def cells(self, row: ExitRow) -> Sequence[Any]:
         release = row.release_date.strftime("%d/%m/%Y") if row.release_date else ""
-        return (row.name, row.status, row.worker, release)[index.column()]
+        return (row.name, row.status, row.worker, release)
 
 
 class ExitView(QWidget):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import (
@@ -65,20 +65,14 @@ from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path, bud
 class AssessmentsTableModel(RowListTableModel[AssessmentView]):
     COLUMNS = ("Date", "State", "By", "Who took part", "Agreed")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        view = self.row_item(index.row()) if index.isValid() else None
-        if view is None or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return None
+    def cells(self, view: AssessmentView) -> Sequence[Any]:
         return (
             f"{view.assessed_on:%d/%m/%Y}",
             "Final" if view.finalised_at else "Draft",
             view.by,
             view.present,
             "Agreed" if view.agreed else ("Disagreement" if view.disagreement else "Not agreed"),
-        )[index.column()]
+        )
 
 
 class ScoresTableModel(QAbstractTableModel):

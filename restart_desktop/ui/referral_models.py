@@ -19,7 +19,7 @@ from restart_desktop.domain.referrals import (
     ReferralStatus,
     Urgency,
 )
-from restart_desktop.ui.list_models import Index, RowListTableModel
+from restart_desktop.ui.list_models import TEXT_ROLES, Index, RowListTableModel
 
 CHASE = QColor("#8a1c00")
 
@@ -100,7 +100,7 @@ class ReferralsTableModel(RowListTableModel[ReferralView]):
         if view is None:
             return None
         column = self.COLUMNS[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             return {
                 "Person": view.person_name,
                 "Service": view.service.name,
@@ -129,7 +129,7 @@ class ServicesTableModel(RowListTableModel[Service]):
         service = self.row_item(index.row()) if index.isValid() else None
         if service is None:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             column = index.column()
             if column == 0:
                 return service.name

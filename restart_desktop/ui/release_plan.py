@@ -38,7 +38,7 @@ from restart_desktop.domain.checklist import (
 )
 from restart_desktop.domain.clock import local_date, local_text
 from restart_desktop.ui.clashes import ask_clashes
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.release_plan_dialogs import AddItemDialog, ItemDialog, OutcomeDialog
 from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
@@ -150,7 +150,7 @@ class PlanItemsTableModel(RowListTableModel[PlanItemView]):
         if item is None:
             return None
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             if column == COL_SECTION:
                 previous = self.item(index.row() - 1)
                 first = previous is None or previous.section != item.section

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -32,7 +33,7 @@ from restart_desktop.app.review import ReviewDetail, ReviewFilter, ReviewRow, Re
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind, ReviewState
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import buddy_label
 
@@ -53,16 +54,8 @@ class ReviewTableModel(RowListTableModel[ReviewRow]):
                 return row
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        row = self.row_item(index.row()) if index.isValid() else None
-        if row is None or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return None
-        return (f"{row.when:%d %b %Y}", row.kind.label, row.person_name, row.worker_name)[
-            index.column()
-        ]
+    def cells(self, row: ReviewRow) -> Sequence[Any]:
+        return (f"{row.when:%d %b %Y}", row.kind.label, row.person_name, row.worker_name)
 
 
 def detail_html(detail: ReviewDetail) -> str:

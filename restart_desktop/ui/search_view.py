@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.notes import SNIPPET_END, SNIPPET_START, NoteService, SearchHit
 from restart_desktop.domain.clock import local_text
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import SearchBox, buddy_label
 
@@ -58,7 +58,7 @@ class SearchResultsTableModel(RowListTableModel[SearchHit]):
         if hit is None:
             return None
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             if column == COL_PERSON:
                 return hit.person_name
             if column == COL_DATE:

@@ -46,7 +46,7 @@ from restart_desktop.app.subject_access import (
 from restart_desktop.documents.subject_access import draw_pdf
 from restart_desktop.domain.redaction import WITHHELD, NameCandidate
 from restart_desktop.domain.reference import ReferenceData
-from restart_desktop.ui.list_models import Index
+from restart_desktop.ui.list_models import TEXT_ROLES, Index
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import buddy_label
 
@@ -142,7 +142,7 @@ class NameCandidateTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.CheckStateRole and column == self.NAME:
             ticked = self._ticked[index.row()]
             return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             if column == self.NAME:
                 if role == Qt.ItemDataRole.AccessibleTextRole:
                     state = "withheld" if self._ticked[index.row()] else "kept"

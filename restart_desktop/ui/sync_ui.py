@@ -9,6 +9,7 @@ import gc
 import html
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,7 @@ from restart_desktop.app.sync import (
 from restart_desktop.app.sync_lock import SyncBusy
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.clock import local_text, system_now
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import ask_save_path, buddy_label
 
@@ -397,33 +398,21 @@ class ExportDialog(QDialog):
 class ConflictsTableModel(RowListTableModel[ConflictView]):
     COLUMNS = ("What", "Values", "Shown for now", "Noticed")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        view = self.row_item(index.row()) if index.isValid() else None
-        if view is None or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return None
+    def cells(self, view: ConflictView) -> Sequence[Any]:
         shown = next((o for o in view.options if o.change_id == view.showing), None)
         return (
             view.what,
             " / ".join(o.shown for o in view.options),
             f"{shown.shown} ({shown.author})" if shown else "",
             local_text(view.detected_at),
-        )[index.column()]
+        )
 
 
 class OptionsTableModel(RowListTableModel[ConflictOption]):
     COLUMNS = ("Value", "Set by", "When")
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        option = self.row_item(index.row()) if index.isValid() else None
-        if option is None or role not in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.AccessibleTextRole,
-        ):
-            return None
-        return (option.shown, option.author, local_text(option.recorded_at))[index.column()]
+    def cells(self, option: ConflictOption) -> Sequence[Any]:
+        return (option.shown, option.author, local_text(option.recorded_at))
 
 
 class ConflictsDialog(QDialog):

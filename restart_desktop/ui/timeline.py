@@ -41,7 +41,7 @@ from restart_desktop.app.notes import (
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.notes import ActionOwner, ActionStatus
 from restart_desktop.domain.reference import ReferenceData
-from restart_desktop.ui.list_models import EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.note_editor import NoteEditor
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateField, FieldError, buddy_label, ok_cancel, run_dialog
@@ -94,7 +94,7 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
         if entry is None:
             return None
         column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             return self._display(entry, column)
         if role == ID_ROLE:
             record = entry.note or entry.action or entry.event

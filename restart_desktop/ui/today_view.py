@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.release_views import TodayRow
-from restart_desktop.ui.list_models import Index, RowListTableModel
+from restart_desktop.ui.list_models import TEXT_ROLES, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -159,7 +159,7 @@ class TodayListModel(RowListTableModel[TodayRow]):
         row = self.row_item(index.row()) if index.isValid() else None
         if row is None:
             return None
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in TEXT_ROLES:
             return card_sentence(row, self.today)
         if role == CARD_ROLE:
             return card(row, self.today)

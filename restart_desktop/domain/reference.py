@@ -8,20 +8,18 @@ bank_holidays.csv.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
-import io
 import os
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
 from restart_desktop.domain.checklist import ChecklistTemplate, load_templates
 from restart_desktop.domain.errors import ReferenceDataError
+from restart_desktop.domain.reference_csv import coded_rows, csv_rows, load_table
 
 ENV_VAR = "RESTART_DESKTOP_RESOURCES"
 CHECKLISTS_FOLDER = "checklists"
@@ -301,109 +299,6 @@ def resources_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "resources"
 
 
-# --- reading ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Row:
-    """One data row: its values by column and the line it starts on in the file."""
-
-    path: Path
-    line: int
-    values: dict[str, str]
-
-    def error(self, problem: str) -> ReferenceDataError:
-        return ReferenceDataError(self.path, self.line, problem)
-
-
-def _decode(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ReferenceDataError(path, None, f"the file is missing from {path.parent}.") from None
-    except OSError as error:
-        raise ReferenceDataError(path, None, f"the file cannot be read ({error}).") from None
-    try:
-        # utf-8-sig: spreadsheet programs often add a byte-order mark when saving as CSV.
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise ReferenceDataError(
-            path, line, "the file is not saved as UTF-8 text (save it as 'CSV UTF-8')."
-        ) from None
-
-
-def _rows(path: Path, columns: Sequence[str], required: Sequence[str]) -> Iterator[_Row]:
-    """Checked rows of one file: exact header, right number of values, required values."""
-    reader = csv.reader(io.StringIO(_decode(path), newline=""))
-    expected = ",".join(columns)
-    try:
-        header = next(reader, None)
-        if header is None:
-            raise ReferenceDataError(
-                path, 1, f"the file is empty; line 1 should be the header: {expected}"
-            )
-        names = [name.strip() for name in header]
-        problems = [f"the column {c!r} is missing" for c in columns if c not in names]
-        problems += [f"the column {n!r} is not expected" for n in names if n not in columns]
-        if not problems and len(set(names)) != len(names):
-            problems.append("a column appears twice")
-        if problems:
-            raise ReferenceDataError(
-                path, 1, f"{'; '.join(problems)}. The header should be: {expected}"
-            )
-        line = reader.line_num + 1
-        found = False
-        for record in reader:
-            # A quoted value may span lines, so the row starts where the previous one ended.
-            start, line = line, reader.line_num + 1
-            if not any(value.strip() for value in record):
-                continue
-            if len(record) != len(names):
-                raise ReferenceDataError(
-                    path,
-                    start,
-                    f"this line has {len(record)} values but the header has {len(names)} "
-                    "columns (a value containing a comma must be in double quotes).",
-                )
-            row = _Row(path, start, {n: v.strip() for n, v in zip(names, record, strict=True)})
-            for column in required:
-                if not row.values[column]:
-                    raise row.error(f"the {column} is empty.")
-            found = True
-            yield row
-        if not found:
-            raise ReferenceDataError(path, None, "the file has a header but no rows.")
-    except csv.Error as error:
-        raise ReferenceDataError(
-            path, reader.line_num, f"the line cannot be read ({error})."
-        ) from None
-
-
-def _coded(path: Path, columns: Sequence[str], required: Sequence[str]) -> Iterator[_Row]:
-    """Rows whose first column is a code: well formed and not repeated."""
-    first_seen: dict[str, int] = {}
-    for row in _rows(path, columns, required):
-        code = row.values["code"]
-        if not _CODE.fullmatch(code):
-            raise row.error(
-                f"the code {code!r} should use only lower-case letters, digits and underscores."
-            )
-        if code in first_seen:
-            raise row.error(f"the code {code!r} appears twice (first on line {first_seen[code]}).")
-        first_seen[code] = row.line
-        yield row
-
-
-def _load_table(
-    make: Callable[..., _T],
-    path: Path,
-    columns: Sequence[str],
-    required: Sequence[str],
-) -> tuple[_T, ...]:
-    return tuple(make(**row.values) for row in _coded(path, columns, required))
-
-
 SERVICE_COLUMNS = (
     "code",
     "organisation",
@@ -444,7 +339,7 @@ def _load_services(
     authority_codes = {a.code for a in authorities}
     services: list[Service] = []
     housing: dict[str, int] = {}
-    for row in _coded(
+    for row in coded_rows(
         path,
         SERVICE_COLUMNS,
         ("code", "organisation", "service", "category", "areas", "how_to_refer", "contact"),
@@ -506,7 +401,7 @@ CUSTODY_KINDS = ("recall", "remand", "new_sentence")  # domain.custody.CustodyKi
 
 def _load_closure_reasons(path: Path) -> tuple[ClosureReason, ...]:
     reasons = []
-    for row in _coded(path, ("code", "label", "words", "custody"), ("code", "label")):
+    for row in coded_rows(path, ("code", "label", "words", "custody"), ("code", "label")):
         words, custody = row.values["words"], row.values["custody"]
         if words not in ("", "required"):
             raise row.error(f"words should be empty or required, not {words!r}.")
@@ -522,7 +417,7 @@ def _load_closure_reasons(path: Path) -> tuple[ClosureReason, ...]:
 
 def _load_follow_up_checks(path: Path) -> tuple[FollowUpCheckKind, ...]:
     kinds = []
-    for row in _coded(path, ("code", "label", "weeks"), ("code", "label", "weeks")):
+    for row in coded_rows(path, ("code", "label", "weeks"), ("code", "label", "weeks")):
         weeks = row.values["weeks"]
         if not weeks.isdigit() or not 1 <= int(weeks) <= 104:
             raise row.error(f"weeks should be a whole number from 1 to 104, not {weeks!r}.")
@@ -543,7 +438,7 @@ LINKAGE_SOURCES = (
 
 def _load_linkage_columns(path: Path) -> tuple[tuple[str, str], ...]:
     columns = []
-    for row in _rows(path, ("column", "source"), ("column", "source")):
+    for row in csv_rows(path, ("column", "source"), ("column", "source")):
         if row.values["source"] not in LINKAGE_SOURCES:
             raise row.error(f"source should be one of {', '.join(LINKAGE_SOURCES)}.")
         columns.append((row.values["column"], row.values["source"]))
@@ -553,7 +448,7 @@ def _load_linkage_columns(path: Path) -> tuple[tuple[str, str], ...]:
 def _load_bank_holidays(path: Path) -> tuple[BankHoliday, ...]:
     holidays: list[BankHoliday] = []
     first_seen: dict[dt.date, int] = {}
-    for row in _rows(path, ("date", "name"), ("date", "name")):
+    for row in csv_rows(path, ("date", "name"), ("date", "name")):
         text = row.values["date"]
         try:
             if not _ISO_DATE.fullmatch(text):
@@ -598,54 +493,54 @@ def reference_files(directory: Path | None = None) -> list[Path]:
 
 @functools.lru_cache(maxsize=8)
 def _load(directory: Path) -> ReferenceData:
-    needs = _load_table(
+    needs = load_table(
         Need, directory / "needs.csv", ("code", "label", "description"), ("code", "label")
     )
-    authorities = _load_table(
+    authorities = load_table(
         LocalAuthority,
         directory / "local_authorities.csv",
         ("code", "name", "county"),
         ("code", "name", "county"),
     )
     return ReferenceData(
-        prisons=_load_table(
+        prisons=load_table(
             Prison,
             directory / "prisons.csv",
             ("code", "name", "category", "notes"),
             ("code", "name", "category"),
         ),
         local_authorities=authorities,
-        organisations=_load_table(
+        organisations=load_table(
             Organisation,
             directory / "organisations.csv",
             ("code", "name", "kind"),
             ("code", "name", "kind"),
         ),
         needs=needs,
-        sentence_types=_load_table(
+        sentence_types=load_table(
             SentenceType, directory / "sentence_types.csv", ("code", "label"), ("code", "label")
         ),
         bank_holidays=_load_bank_holidays(directory / "bank_holidays.csv"),
         services=_load_services(directory / "services.csv", needs, authorities),
-        outcome_areas=_load_table(
+        outcome_areas=load_table(
             OutcomeArea,
             directory / "outcome_areas.csv",
             ("code", "label", "low", "middle", "high"),
             ("code", "label", "low", "middle", "high"),
         ),
-        barrier_categories=_load_table(
+        barrier_categories=load_table(
             BarrierCategory,
             directory / "barrier_categories.csv",
             ("code", "label"),
             ("code", "label"),
         ),
-        recommender_kinds=_load_table(
+        recommender_kinds=load_table(
             RecommenderKind,
             directory / "recommender_kinds.csv",
             ("code", "label", "self"),
             ("code", "label", "self"),
         ),
-        decline_reasons=_load_table(
+        decline_reasons=load_table(
             DeclineReason,
             directory / "decline_reasons.csv",
             ("code", "label", "letter"),

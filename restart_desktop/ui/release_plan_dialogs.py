@@ -32,12 +32,7 @@ from restart_desktop.domain.checklist import (
     state_problems,
 )
 from restart_desktop.domain.clock import local_date, system_now
-from restart_desktop.ui.widgets import (
-    DateTimeField,
-    FieldError,
-    buddy_label,
-    ok_cancel,
-)
+from restart_desktop.ui.widgets import DateTimeField, FieldError, buddy_label, ok_cancel
 
 
 class ItemDialog(QDialog):
@@ -191,10 +186,7 @@ class AddItemDialog(QDialog):
     """An item for this person's plan only."""
 
     def __init__(
-        self,
-        person_name: str,
-        parent: QWidget | None = None,
-        section: Section | None = None,
+        self, person_name: str, parent: QWidget | None = None, section: Section | None = None
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add a checklist item")
@@ -237,10 +229,7 @@ class OutcomeDialog(QDialog):
     """What happened on the day: where the person slept, met at the gate and when."""
 
     def __init__(
-        self,
-        plan: PlanView,
-        parent: QWidget | None = None,
-        now: dt.datetime | None = None,
+        self, plan: PlanView, parent: QWidget | None = None, now: dt.datetime | None = None
     ) -> None:
         super().__init__(parent)
         self._now = now or system_now().replace(second=0, microsecond=0)

@@ -24,10 +24,10 @@ from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.checklist import ItemState, Section
 from restart_desktop.ui.actions_view import ActionsTableModel
-from restart_desktop.ui.barriers import BarrierCountsTableModel, BarriersTableModel
-from restart_desktop.ui.outcomes import AssessmentsTableModel, ScoresTableModel
+from restart_desktop.ui.barrier_models import BarrierCountsTableModel, BarriersTableModel
+from restart_desktop.ui.outcome_models import AssessmentsTableModel, ScoresTableModel
 from restart_desktop.ui.referral_models import ReferralsTableModel, ServicesTableModel
-from restart_desktop.ui.release_plan import PlanItemsTableModel
+from restart_desktop.ui.release_plan_model import PlanItemsTableModel
 from restart_desktop.ui.search_view import SearchResultsTableModel
 from restart_desktop.ui.timeline import TimelineTableModel
 from restart_desktop.ui.today_view import TodayListModel

@@ -24,8 +24,9 @@ from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.clock import at_local
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
-from restart_desktop.ui.release_plan import COL_RECORDED, ReleasePlanPanel
+from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.release_plan_dialogs import ItemDialog, OutcomeDialog
+from restart_desktop.ui.release_plan_model import COL_RECORDED
 from tests.support.constants import WORKER_NAME
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 

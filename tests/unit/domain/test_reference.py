@@ -280,10 +280,10 @@ def test_reference_files_lists_every_file_the_loader_opens(
 ) -> None:
     """The packaging smoke test trusts this list; a file the loader opens but the list
     forgets would be missing from a build without anyone noticing."""
-    from restart_desktop.domain import reference
+    from restart_desktop.domain import reference, reference_csv
 
     opened: list[Path] = []
-    real_decode, real_read = reference._decode, Path.read_bytes
+    real_decode, real_read = reference_csv.decode, Path.read_bytes
 
     def decode(path: Path) -> str:
         opened.append(path.relative_to(copy))
@@ -294,7 +294,7 @@ def test_reference_files_lists_every_file_the_loader_opens(
             opened.append(path.relative_to(copy))
         return real_read(path)
 
-    monkeypatch.setattr(reference, "_decode", decode)
+    monkeypatch.setattr(reference_csv, "decode", decode)
     monkeypatch.setattr(Path, "read_bytes", read_bytes)
     load_reference_data(copy)
     assert sorted(opened) == sorted(reference.reference_files(copy))

@@ -20,6 +20,14 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.cases import _keep_history
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.intake_views import (
+    DecisionView,
+    Duplicate,
+    DuplicateFound,
+    IntakeDetail,
+    IntakeFields,
+    IntakeRow,
+)
 from restart_desktop.app.permissions import allowed, require
 from restart_desktop.app.release_plans import follow_case
 from restart_desktop.app.session import AppSession
@@ -34,7 +42,6 @@ from restart_desktop.domain.intake import (
     DecisionKind,
     EligibilityAnswers,
     IntakeStatus,
-    ScreenResult,
     decision_problems,
     is_duplicate,
     parse_date,
@@ -46,92 +53,6 @@ from restart_desktop.domain.roles import Permission
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
 from restart_desktop.store.models import Handover, Person, Worker
 from restart_desktop.store.queries import worker_names
-
-
-@dataclass(frozen=True)
-class IntakeFields:
-    """What a recommendation records: the person, who recommended them, and the answers."""
-
-    given_name: str = ""
-    family_name: str = ""
-    date_of_birth: dt.date | None = None
-    nomis_number: str = ""
-    prison_code: str = ""
-    release_date: dt.date | None = None
-    source: str = ""  # a recommender kind code
-    recommender_name: str = ""
-    recommender_organisation: str = ""
-    recommender_role: str = ""
-    recommender_contact: str = ""
-    recommended_on: dt.date | None = None
-    reason: str = ""
-    in_thames_valley: bool | None = None
-    iom: bool | None = None
-    mappa_level: str = ""
-    earlier_custodial_sentences: int | None = None
-
-    def answers(self) -> EligibilityAnswers:
-        return EligibilityAnswers(
-            self.in_thames_valley,
-            self.iom,
-            self.mappa_level,
-            self.earlier_custodial_sentences,
-            self.release_date,
-        )
-
-
-@dataclass(frozen=True)
-class Duplicate:
-    """A person already on this laptop who looks like the one being recommended."""
-
-    person_id: str
-    name: str
-    nomis_number: str
-    status: str  # in words
-    why: str  # "same prison number", "same name and date of birth"
-
-
-class DuplicateFound(UserError):
-    """The person looks already recorded; nothing was saved. ``found`` says who and why."""
-
-    def __init__(self, found: list[Duplicate]) -> None:
-        self.found = found
-        lines = "\n".join(f"- {d.name} ({d.why}; {d.status})" for d in found)
-        super().__init__(f"This person may already be recorded:\n{lines}")
-
-
-@dataclass(frozen=True)
-class IntakeRow:
-    """One line of the queue."""
-
-    person_id: str
-    name: str
-    nomis_number: str
-    prison: str
-    release_date: dt.date | None
-    source: str  # in words
-    recommended_on: dt.date
-    status: IntakeStatus
-    screen: ScreenResult
-    is_self: bool
-
-
-@dataclass(frozen=True)
-class DecisionView:
-    decision: DecisionKind
-    reason: str  # the coded reason in words ("" if none)
-    words: str
-    organisation: str  # in words
-    worker: str
-    by: str
-    at: dt.datetime  # UTC
-
-
-@dataclass(frozen=True)
-class IntakeDetail:
-    row: IntakeRow
-    fields: IntakeFields
-    decisions: tuple[DecisionView, ...]  # newest first
 
 
 def _summary(s: Session, app: AppSession, person: Person, intake: IntakeRecord) -> IntakeRow:

@@ -16,7 +16,8 @@ from restart_desktop.app.subject_access import (
     export_paths,
     withhold,
 )
-from restart_desktop.app.subject_report import Entry, ReportSection, about_lines, readable_sections
+from restart_desktop.app.subject_report import about_lines, readable_sections
+from restart_desktop.app.subject_words import Entry, ReportSection
 from restart_desktop.documents.pdf import html_pdf_bytes
 from restart_desktop.domain.reference import ReferenceData
 

@@ -29,14 +29,8 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.app.errors import UserError, ValidationFailed
-from restart_desktop.app.intake import (
-    DecisionLetter,
-    DuplicateFound,
-    IntakeFields,
-    IntakeRow,
-    IntakeService,
-    decision_letter,
-)
+from restart_desktop.app.intake import DecisionLetter, IntakeService, decision_letter
+from restart_desktop.app.intake_views import DuplicateFound, IntakeFields, IntakeRow
 from restart_desktop.domain.intake import DecisionKind
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel

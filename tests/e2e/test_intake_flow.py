@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from restart_desktop import cli
 from restart_desktop.app.cases import CaseFields, CaseService
-from restart_desktop.app.intake import IntakeFields, IntakeService
+from restart_desktop.app.intake import IntakeService
+from restart_desktop.app.intake_views import IntakeFields
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import SyncService

@@ -76,7 +76,8 @@ def _allocator_with_queue(data_paths: DataPaths) -> str:
     a colleague of Aspire Oxford to allocate to. Returns the colleague's id."""
     import datetime as dt
 
-    from restart_desktop.app.intake import IntakeFields, IntakeService
+    from restart_desktop.app.intake import IntakeService
+    from restart_desktop.app.intake_views import IntakeFields
 
     session = unlock_folder(data_paths, PASSPHRASE)
     try:

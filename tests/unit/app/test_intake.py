@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
 from restart_desktop.app.errors import NotPermitted, UserError, ValidationFailed
-from restart_desktop.app.intake import DuplicateFound, IntakeFields, IntakeService
+from restart_desktop.app.intake import IntakeService
+from restart_desktop.app.intake_views import DuplicateFound, IntakeFields
 from restart_desktop.app.notes import NoteService
 from restart_desktop.app.outcomes import OutcomeService
 from restart_desktop.app.referrals import ReferralService

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 from restart_desktop.app.figures import FiguresService
-from restart_desktop.app.intake import IntakeFields, IntakeService
+from restart_desktop.app.intake import IntakeService
+from restart_desktop.app.intake_views import IntakeFields
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import Role

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -112,6 +112,17 @@ class PdfWriterThread(QThread):
         self._html = html
         self._path = path
         self._title = title
+
+    def begin(
+        self, on_written: Callable[[Path], None], on_failed: Callable[[BaseException], None]
+    ) -> PdfWriterThread:
+        """Start writing; the thread deletes itself once finished. The caller keeps the
+        returned thread until then (Qt would otherwise destroy it while it runs)."""
+        self.written.connect(on_written)
+        self.failed.connect(on_failed)
+        self.finished.connect(self.deleteLater)
+        self.start()
+        return self
 
     def run(self) -> None:
         try:

@@ -410,12 +410,9 @@ class ReferralsPanel(QWidget):
     def _write_pdf(self, text: str, target: Path) -> None:
         from restart_desktop.documents.referral_summary import summary_writer
 
-        writer = summary_writer(text, target, self)
-        writer.written.connect(self._on_pdf_written)
-        writer.failed.connect(self._on_pdf_failed)
-        writer.finished.connect(writer.deleteLater)
-        self._writer = writer
-        writer.start()
+        self._writer = summary_writer(text, target, self).begin(  # kept until it has finished
+            self._on_pdf_written, self._on_pdf_failed
+        )
 
     def _on_pdf_written(self, path: Path) -> None:
         link = QUrl.fromLocalFile(str(path)).toString()

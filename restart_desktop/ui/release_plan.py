@@ -452,12 +452,10 @@ class ReleasePlanPanel(QWidget):
     def _write_sheet(self, sheet: ReleaseSheet, target: Path) -> None:
         from restart_desktop.documents.release_sheet import sheet_writer
 
-        writer = sheet_writer(sheet, target, self)
-        writer.written.connect(self._on_sheet_made)
-        writer.failed.connect(self._on_sheet_failed)
-        writer.finished.connect(writer.deleteLater)
-        self._sheet_writer = writer  # kept until it has finished
-        writer.start()
+        # Kept until it has finished.
+        self._sheet_writer = sheet_writer(sheet, target, self).begin(
+            self._on_sheet_made, self._on_sheet_failed
+        )
 
     def _on_sheet_made(self, path: Path) -> None:
         link = QUrl.fromLocalFile(str(path)).toString()

@@ -34,7 +34,8 @@ from restart_desktop.app.case_views import (
 )
 from restart_desktop.app.custody import CustodyService, returns_of
 from restart_desktop.app.duty_to_refer import duty_to_refer_answered
-from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.errors import ValidationFailed
+from restart_desktop.app.lookups import case_or_gone
 from restart_desktop.app.permissions import allowed, require
 from restart_desktop.app.release_plans import follow_case, recorded_release
 from restart_desktop.app.session import AppSession
@@ -291,9 +292,7 @@ class CaseService:
 
     def _get_case(self, case_id: str) -> CaseDetails:
         with self._db.read() as s:
-            person = s.get(Person, case_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, case_id)
             names = worker_names(s)
             history = self._status_history(s, case_id, names)
             values = {f.name: getattr(person, f.name) for f in fields(CaseFields)}
@@ -503,9 +502,7 @@ class CaseService:
         ValidationFailed, and a clash with someone else's change EditClashed, as saving would."""
         values = self._checked(values)
         with self._db.read() as s:
-            person = s.get(Person, case_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, case_id)
             written = _written(values, base)
             self._check_edit(s, person, values, base, written)
             return [REASONED_FIELDS[name] for name in _reasoned(person, values) if name in written]
@@ -522,9 +519,7 @@ class CaseService:
         every field that differs from the database is written."""
         values = self._checked(values)
         with self._db.write() as s:
-            person = s.get(Person, case_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, case_id)
             written = _written(values, base)
             self._check_edit(s, person, values, base, written)
             recorded = recorded_release(s, person)
@@ -593,9 +588,7 @@ class CaseService:
         """Move the case on, with the worker's reason. Closing needs a coded reason too
         (``closure_reason``, from closure_reasons.csv); leaving Closed clears it."""
         with self._db.write() as s:
-            person = s.get(Person, case_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, case_id)
             problem = transition_problem(CaseStatus(person.status), new_status, reason)
             if problem:
                 raise ValidationFailed({"status": problem})
@@ -635,9 +628,7 @@ class CaseService:
         recorded (None for taking back)."""
         require(self._app, Permission.ALLOCATE)
         with self._db.write() as s:
-            person = s.get(Person, case_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, case_id)
             current = person.allocated_worker_id
             if worker_id is None:
                 if current is not None and not note.strip():
@@ -690,9 +681,7 @@ class CaseService:
         any laptop). Placing and lifting it both need a reason, kept in the field history."""
         require(self._app, Permission.LEGAL_HOLD)
         with self._db.write() as s:
-            person = s.get(Person, case_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, case_id)
             if person.legal_hold == hold:
                 raise ValidationFailed(
                     {

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.errors import ValidationFailed
+from restart_desktop.app.lookups import case_or_gone
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.custody import CustodyKind, CustodySource, custody_problem
-from restart_desktop.store.models import CustodyReturn, Person, ReleasePlan
+from restart_desktop.store.models import CustodyReturn, ReleasePlan
 from restart_desktop.store.queries import worker_names
 
 
@@ -66,9 +67,7 @@ class CustodyService:
     ) -> str:
         """Record that the person went back into custody; returns the record's id."""
         with self._db.write() as s:
-            person = s.get(Person, case_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, case_id)
             released = last_release(s, case_id) or (
                 person.release_date
                 if person.release_date and person.release_date <= self._clock.today()

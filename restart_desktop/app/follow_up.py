@@ -9,7 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.errors import ValidationFailed
+from restart_desktop.app.lookups import case_or_gone
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus, display_name
 from restart_desktop.domain.checklist import FirstNight
@@ -106,8 +107,7 @@ class FollowUpService:
             raise ValidationFailed({"check": "That check is not in the team's list any more."})
         treatment = answers.treatment if check.treatment_applies else Answer.NOT_APPLICABLE
         with self._db.write() as s:
-            if s.get(Person, check.person_id) is None:
-                raise NotFound("That case is no longer on this laptop.")
+            case_or_gone(s, check.person_id)
             if s.scalar(
                 select(FollowUpCheck.id).where(
                     FollowUpCheck.person_id == check.person_id,

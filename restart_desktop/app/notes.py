@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.custody import returns_of
-from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.errors import UserError, ValidationFailed
+from restart_desktop.app.lookups import case_or_gone, record_or_gone
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
@@ -199,8 +200,7 @@ class NoteService:
         with self._db.write() as s:
             draft = s.get(NoteDraft, draft_id) if draft_id else None
             if draft is None:
-                if s.get(Person, fields.person_id) is None:
-                    raise NotFound("That case is no longer on this laptop.")
+                case_or_gone(s, fields.person_id)
                 draft = NoteDraft(
                     person_id=fields.person_id, worker_id=self._app.worker.id, started_at=now
                 )
@@ -220,9 +220,7 @@ class NoteService:
 
     def get_draft(self, draft_id: str) -> DraftFields:
         with self._db.read() as s:
-            draft = s.get(NoteDraft, draft_id)
-            if draft is None:
-                raise NotFound("That draft is no longer on this laptop.")
+            draft = record_or_gone(s, NoteDraft, draft_id, "draft")
             return DraftFields(
                 person_id=draft.person_id,
                 contact_at=draft.contact_at,
@@ -274,9 +272,7 @@ class NoteService:
         """
         known_needs = frozenset(n.code for n in self._app.reference.needs)
         with self._db.write() as s:
-            person = s.get(Person, fields.person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, fields.person_id)
             check = check_note(
                 text=fields.text,
                 contact_type=fields.contact_type,
@@ -318,9 +314,7 @@ class NoteService:
         if not addendum_text.strip():
             raise ValidationFailed({"addendum": "Write the correction or the late information."})
         with self._db.write() as s:
-            note = s.get(ContactNote, note_id)
-            if note is None:
-                raise NotFound("That note is no longer on this laptop.")
+            note = record_or_gone(s, ContactNote, note_id, "note")
             addendum = Addendum(note_id=note_id, person_id=note.person_id, text=addendum_text)
             s.add(addendum)
             s.flush()
@@ -340,8 +334,7 @@ class NoteService:
         if problems:
             raise ValidationFailed(problems)
         with self._db.write() as s:
-            if s.get(Person, person_id) is None:
-                raise NotFound("That case is no longer on this laptop.")
+            case_or_gone(s, person_id)
             action = FollowUpAction(
                 person_id=person_id,
                 note_id=note_id,
@@ -361,9 +354,7 @@ class NoteService:
         if not outcome.strip():
             raise ValidationFailed({"outcome": "Say how it turned out."})
         with self._db.write() as s:
-            action = s.get(FollowUpAction, action_id)
-            if action is None:
-                raise NotFound("That action is no longer on this laptop.")
+            action = record_or_gone(s, FollowUpAction, action_id, "action")
             if action.status != ActionStatus.OPEN:
                 raise ValidationFailed({"status": "This action is already closed."})
             action.status = status.value
@@ -403,9 +394,7 @@ class NoteService:
         today = self._clock.today()
         entries: list[TimelineEntry] = []
         with self._db.read() as s:
-            person = s.get(Person, person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, person_id)
             name = display_name(person.given_name, person.family_name, person.preferred_name)
             workers = worker_names(s)
             if TimelineKind.NOTE in kinds:
@@ -444,9 +433,7 @@ class NoteService:
 
     def get_note(self, note_id: str) -> NoteView:
         with self._db.read() as s:
-            note = s.get(ContactNote, note_id)
-            if note is None:
-                raise NotFound("That note is no longer on this laptop.")
+            note = record_or_gone(s, ContactNote, note_id, "note")
             workers = worker_names(s)
             addenda = _addenda_by_note(s, workers, Addendum.note_id == note_id)
             reviews = _reviews_by_note(s, workers, Review.item_id == note_id)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from restart_desktop.app.errors import NotFound, UserError
+from restart_desktop.app.errors import UserError
+from restart_desktop.app.lookups import case_or_gone
 from restart_desktop.app.permissions import guarded, require
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import OPEN_STATUSES, CaseStatus, display_name
@@ -73,9 +74,7 @@ class OnwardService:
         override is given."""
         ref = self._app.reference
         with self._app.db.read() as s:
-            person = s.get(Person, person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, person_id)
             category = kind.consent_category
             if category is not None:
                 need = ref.need(category)

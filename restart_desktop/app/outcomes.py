@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
 from restart_desktop.app.figures import identifiers
+from restart_desktop.app.lookups import case_or_gone, record_or_gone
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, edited_fields, same, words
@@ -238,8 +239,7 @@ class OutcomeService:
             raise ValidationFailed(problems)
         assert fields.assessed_on is not None
         with self._db.write() as s:
-            if s.get(Person, fields.person_id) is None:
-                raise NotFound("That case is no longer on this laptop.")
+            case_or_gone(s, fields.person_id)
             row = s.get(Assessment, assessment_id) if assessment_id else None
             if assessment_id and row is None:
                 raise NotFound("That assessment is no longer on this laptop.")
@@ -272,9 +272,7 @@ class OutcomeService:
     def finalise(self, assessment_id: str) -> None:
         """Check every area is scored (or skipped with a reason), then make it a record."""
         with self._db.write() as s:
-            row = s.get(Assessment, assessment_id)
-            if row is None:
-                raise NotFound("That assessment is no longer on this laptop.")
+            row = record_or_gone(s, Assessment, assessment_id, "assessment")
             if row.finalised_at is not None:
                 raise AssessmentFinal("This assessment is already finalised.")
             scores = [AreaScore.from_json(area) for area in row.scores]
@@ -286,8 +284,7 @@ class OutcomeService:
     def assessments(self, person_id: str) -> list[AssessmentView]:
         """A person's assessments, oldest first."""
         with self._db.read() as s:
-            if s.get(Person, person_id) is None:
-                raise NotFound("That case is no longer on this laptop.")
+            case_or_gone(s, person_id)
             workers = worker_names(s)
             rows = s.scalars(
                 select(Assessment)
@@ -486,9 +483,7 @@ class OutcomeService:
 
     @staticmethod
     def _barrier(s: Session, barrier_id: str) -> Barrier:
-        barrier = s.get(Barrier, barrier_id)
-        if barrier is None:
-            raise NotFound("That barrier is no longer on this laptop.")
+        barrier = record_or_gone(s, Barrier, barrier_id, "barrier")
         return barrier
 
     @staticmethod

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from restart_desktop.app.audit import record
 from restart_desktop.app.duty_to_refer import duty_to_refer_answered
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.lookups import case_or_gone, record_or_gone
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.referral_views import (
     DutyToReferProposal,
@@ -147,8 +148,7 @@ class ReferralService:
         assert service is not None
         now = self._now()
         with self._db.write() as s:
-            if s.get(Person, draft.person_id) is None:
-                raise NotFound("That case is no longer on this laptop.")
+            case_or_gone(s, draft.person_id)
             if draft.note_id and s.get(ContactNote, draft.note_id) is None:
                 raise NotFound("That note is no longer on this laptop.")
             referral = Referral(
@@ -357,9 +357,7 @@ class ReferralService:
         )
 
     def _referral_and_person(self, s: Session, referral_id: str) -> tuple[Referral, Person]:
-        referral = s.get(Referral, referral_id)
-        if referral is None:
-            raise NotFound("That referral is no longer on this laptop.")
+        referral = record_or_gone(s, Referral, referral_id, "referral")
         person = s.get(Person, referral.person_id)
         assert person is not None  # a foreign key
         return referral, person
@@ -368,9 +366,7 @@ class ReferralService:
     def for_person(self, person_id: str) -> list[ReferralView]:
         """A person's referrals with their history, open ones first, newest first."""
         with self._db.read() as s:
-            person = s.get(Person, person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, person_id)
             referrals = list(s.scalars(select(Referral).where(Referral.person_id == person_id)))
             views = self._views(s, referrals, {person.id: _name(person)}, with_events=True)
         return sorted(views, key=lambda v: (not v.open, -v.made_on.toordinal(), v.id))
@@ -565,9 +561,7 @@ class ReferralService:
         """The housing referral due for this person (release within 56 days, no settled
         address, not out yet) until one has gone to a housing authority."""
         with self._db.read() as s:
-            person = s.get(Person, person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, person_id)
             return self._proposal(s, person)
 
     def _proposal(self, s: Session, person: Person) -> DutyToReferProposal | None:

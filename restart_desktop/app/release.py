@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, defer, load_only
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import NotFound, ValidationFailed
+from restart_desktop.app.lookups import case_or_gone, record_or_gone
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.release_plans import (
     SETTLED_STATES,
@@ -171,9 +172,7 @@ class ReleaseService:
     def plan(self, person_id: str) -> PlanView | None:
         """The person's current (latest) release plan, or None before there is one."""
         with self._db.read() as s:
-            person = s.get(Person, person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, person_id)
             plan = latest_plan(s, person_id)
             if plan is None:
                 return None
@@ -443,9 +442,7 @@ class ReleaseService:
         """Start the release plan of someone whose case has no plan yet (a case recorded
         before plans existed, or someone still without a release date)."""
         with self._db.write() as s:
-            person = s.get(Person, person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, person_id)
             latest = latest_plan(s, person_id)
             if latest is not None and latest.outcome_recorded_at is None:
                 return latest.id
@@ -468,9 +465,7 @@ class ReleaseService:
     def _editable(
         self, s: Session, plan_id: str, code: str
     ) -> tuple[ReleasePlan, TemplateItem, ReleasePlanItem | None]:
-        plan = s.get(ReleasePlan, plan_id)
-        if plan is None:
-            raise NotFound("That release plan is no longer on this laptop.")
+        plan = record_or_gone(s, ReleasePlan, plan_id, "release plan")
         row = s.get(ReleasePlanItem, item_id_for(plan_id, code))
         if row is not None and row.extra:
             return plan, _extra_item(row), row
@@ -555,9 +550,7 @@ class ReleaseService:
         if problems:
             raise ValidationFailed(problems)
         with self._db.write() as s:
-            plan = s.get(ReleasePlan, plan_id)
-            if plan is None:
-                raise NotFound("That release plan is no longer on this laptop.")
+            plan = record_or_gone(s, ReleasePlan, plan_id, "release plan")
             code = "extra_" + uuid.uuid4().hex[:12]
             s.add(
                 ReleasePlanItem(
@@ -602,9 +595,7 @@ class ReleaseService:
         if problems:
             raise ValidationFailed(problems)
         with self._db.write() as s:
-            plan = s.get(ReleasePlan, plan_id)
-            if plan is None:
-                raise NotFound("That release plan is no longer on this laptop.")
+            plan = record_or_gone(s, ReleasePlan, plan_id, "release plan")
             person = s.get(Person, plan.person_id)
             assert person is not None
             today = self._clock.local(now).date()
@@ -708,9 +699,7 @@ class ReleaseService:
 
     def _release_sheet(self, person_id: str) -> ReleaseSheet:
         with self._db.read() as s:
-            person = s.get(Person, person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, person_id)
             plan = latest_plan(s, person_id)
             if plan is None:
                 raise NotFound("Start the release plan first: the sheet is made from it.")

@@ -15,7 +15,8 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
-from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.errors import UserError, ValidationFailed
+from restart_desktop.app.lookups import case_or_gone, record_or_gone
 from restart_desktop.app.permissions import allowed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
@@ -275,9 +276,7 @@ class ReviewService:
         with self._db.read() as s:
             names = worker_names(s)
             person_id, worker_id, when, body = _body(s, kind, item_id, names)
-            person = s.get(Person, person_id)
-            if person is None:
-                raise NotFound("That case is no longer on this laptop.")
+            person = case_or_gone(s, person_id)
             name = display_name(person.given_name, person.family_name, person.preferred_name)
             history = _history(s, item_id, names)
             state = review_state(ReviewEvent(e.action, e.at, e.id) for e in history)
@@ -410,9 +409,7 @@ class ReviewService:
         """The worker has read a supervisor's comment (kept as a review action that names the
         comment, so the supervisor sees it was read)."""
         with self._db.read() as s:
-            review = s.get(Review, review_id)
-            if review is None:
-                raise NotFound("That comment is no longer on this laptop.")
+            review = record_or_gone(s, Review, review_id, "comment")
             kind, item_id = ReviewItemKind(review.item_kind), review.item_id
         self.act(kind, item_id, ReviewAction.SEEN, review_id)
 
@@ -442,9 +439,7 @@ def _body(
 ) -> tuple[str, str, dt.date, Body]:
     """(person id, whose record, its date, what the reviewer reads)."""
     if kind == ReviewItemKind.NOTE:
-        note = s.get(ContactNote, item_id)
-        if note is None:
-            raise NotFound("That note is no longer on this laptop.")
+        note = record_or_gone(s, ContactNote, item_id, "note")
         body = [
             (
                 "Contact",
@@ -464,9 +459,7 @@ def _body(
             body.append((f"Addendum, {addendum.created_at:%-d %b %Y} by {author}", addendum.text))
         return note.person_id, note.worker_id, local_date(note.contact_at), tuple(body)
     if kind == ReviewItemKind.RELEASE:
-        plan = s.get(ReleasePlan, item_id)
-        if plan is None:
-            raise NotFound("That release plan is no longer on this laptop.")
+        plan = record_or_gone(s, ReleasePlan, item_id, "release plan")
         met = {True: "Yes", False: "No", None: "Not recorded"}[plan.met_at_gate]
         night = FirstNight(plan.first_night).label if plan.first_night else "Not recorded"
         body = [
@@ -485,9 +478,7 @@ def _body(
         ]
         when = plan.release_date or local_date(plan.outcome_recorded_at or plan.updated_at)
         return plan.person_id, plan.updated_by, when, tuple(body)
-    referral = s.get(Referral, item_id)
-    if referral is None:
-        raise NotFound("That referral is no longer on this laptop.")
+    referral = record_or_gone(s, Referral, item_id, "referral")
     service = referral.service or {}
     body = [
         ("Service", str(service.get("name", referral.service_code))),

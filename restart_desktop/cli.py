@@ -405,7 +405,7 @@ def _target_arg(text: str) -> Path | str:
 
 def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
 
-    from restart_desktop.app.sync import SyncService
+    from restart_desktop.app.sync import SyncService, SyncState
 
     session = _open_session(paths)
     try:
@@ -418,9 +418,9 @@ def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
     finally:
         session.close()
     report = result.report
-    if result.state != "synced":
+    if result.state != SyncState.SYNCED:
         print(result.message)
-        return EXIT_PROBLEM if result.state == "not in the team" else EXIT_OK
+        return EXIT_PROBLEM if result.state == SyncState.NOT_IN_TEAM else EXIT_OK
     gaps = len(report.problems) - report.quarantined
     print(
         f"Synced: sent {result.published} bundles; received {report.applied} changes in "

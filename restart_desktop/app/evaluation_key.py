@@ -22,15 +22,16 @@ from sqlalchemy import select
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.passphrase import RECOVERY_FOR
 from restart_desktop.app.session import AppSession
-from restart_desktop.app.sync import SyncService, device_keys
+from restart_desktop.app.sync import SyncService
 from restart_desktop.store.models import EvaluationKey, LocalSetting
+from restart_desktop.sync.keys import device_keys
 
 KEY_BYTES = 32
 
 
 def _recipients(session: AppSession) -> list[str]:
     """This device, the roster's supervisors (if the export can be read), the recovery key."""
-    found = {device_keys(session).age_recipient}
+    found = {device_keys(session.db).age_recipient}
     # No team, or the export is away: sealed again at a later extract.
     with contextlib.suppress(UserError, OSError):
         found |= {m.age_recipient for m in SyncService(session).members() if m.role == "supervisor"}
@@ -48,7 +49,7 @@ def _seal(key: bytes, recipients: list[str]) -> str:
 
 def evaluation_key(session: AppSession, rotate: bool = False) -> tuple[int, bytes]:
     """(version, key): the newest key, made if there is none (or a new one with ``rotate``)."""
-    identity = x25519.Identity.from_str(device_keys(session).age_identity)
+    identity = x25519.Identity.from_str(device_keys(session.db).age_identity)
     recipients = _recipients(session)
     with session.db.write() as s:
         newest = s.scalars(select(EvaluationKey).order_by(EvaluationKey.version.desc())).first()

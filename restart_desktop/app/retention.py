@@ -38,14 +38,12 @@ from restart_desktop.store.batches import batches
 from restart_desktop.store.case_index import audiences
 from restart_desktop.store.erasure import erase_cases, optimize_search_index
 from restart_desktop.store.models import Change, Erasure, NoteDraft, Person
+from restart_desktop.sync.digest import CONFIRMED_SEQ  # kept by the digests
 
 log = logging.getLogger(__name__)
 
 LAPTOP_DAYS_SETTING = "retention_laptop_days"
 EXPORT_YEARS_SETTING = "retention_export_years"
-#: The highest sequence of this laptop's changes that a supervisor's laptop has confirmed, in
-#: its published digest, to have read from the central export (kept by ``app.sync``).
-CONFIRMED_SEQ = "retention_confirmed_seq"
 #: Cases erased in one transaction: a save made during a retention run waits for one batch
 #: (up to about 0.5 s on a 10,000-case laptop; tests/benchmarks/bench_busy.py), never the
 #: whole run (410 cases in one transaction, then VACUUM, held the database for about 25 s).

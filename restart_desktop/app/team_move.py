@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from restart_desktop.app.errors import UserError
-from restart_desktop.app.sync import DIGEST_NAME
 from restart_desktop.store.batches import batches
 from restart_desktop.sync.audit_heads import HEAD_NAME
+from restart_desktop.sync.digest import DIGEST_NAME
 from restart_desktop.sync.folder import FolderTarget, NotTheExport, TargetUnavailable
 from restart_desktop.sync.postgres import PostgresTarget, is_server_target, split_target
 from restart_desktop.sync.roster import Roster, RosterError

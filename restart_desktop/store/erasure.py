@@ -38,7 +38,7 @@ from restart_desktop.store.models import (
 ERASED_ENTITY = "erased"
 #: The cases erased since the sync digest last looked, and the highest change row left then
 #: (JSON): the digest takes their changes and records out of its running totals
-#: (``app.sync_digest``), and reads again the change rows written after it.
+#: (``sync.digest_totals``), and reads again the change rows written after it.
 DIGEST_ERASED = "sync_digest_erased"
 
 

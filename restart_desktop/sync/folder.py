@@ -19,6 +19,7 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -224,7 +225,7 @@ class FolderTarget:
             for _look in range(3):
                 if self._pair_intact(bundle, sig, intact):
                     return Published(device_id, from_seq, to_seq, generation)
-                time.sleep(random.uniform(0.01, 0.05))
+                time.sleep(random.uniform(0.01, 0.05))  # noqa: S311 - a pause, not a secret
         raise PublishRaced(
             f"another process kept replacing this laptop's bundle {name} in the central export"
         )
@@ -269,10 +270,8 @@ class FolderTarget:
                     os.replace(temporary, path)
                 finally:
                     temporary.unlink(missing_ok=True)
-        try:
-            fsync_dir(folder)
-        except OSError:
-            pass  # some shared folders cannot flush a folder: each file itself is complete
+        with suppress(OSError):  # some shared folders cannot flush a folder: each file
+            fsync_dir(folder)  # itself is complete
 
     def read_part(self, device_id: str, name: str) -> tuple[bytes, bytes]:
         """(ciphertext, signature) of a part named by a manifest."""

@@ -35,6 +35,7 @@ from restart_desktop.app.sync import (
     ConflictView,
     SyncResult,
     SyncService,
+    SyncState,
     is_server_target,
     write_recovery_identity,
 )
@@ -208,7 +209,7 @@ def _waiting(count: int) -> str:
 
 
 def _describe(result: SyncResult, waiting: int) -> str:
-    if result.state != "synced":
+    if result.state != SyncState.SYNCED:
         return result.message
     words = f"Synced {local_text(system_now(), '%H:%M')}"
     conflicts = result.report.conflicts

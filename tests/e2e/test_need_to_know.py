@@ -20,13 +20,14 @@ from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.retention import RetentionService
 from restart_desktop.app.session import AppSession, enrol
-from restart_desktop.app.sync import SyncService, device_keys
+from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import CaseStatus, Role
 from restart_desktop.domain.reference import load_reference_data
 from restart_desktop.domain.roles import INTAKE_ENTITIES
 from restart_desktop.paths import DataPaths
 from restart_desktop.store.models import ContactNote, Erasure, Handover, Person, SyncCaseIndex
 from restart_desktop.sync.envelope import DeviceKeys
+from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.parts import decode_part, manifest_of
 from restart_desktop.sync.roster import Roster
 from tests.support.bundles import age_opens, keyfile_of, tool
@@ -57,7 +58,7 @@ class Export:
         self.keys = {RECOVERY: keyfile_of(self.recovery, root / "recovery.key")}
         for session in self.laptops:
             self.keys[session.device_id] = keyfile_of(
-                device_keys(session), root / f"{session.device_id}.key"
+                device_keys(session.db), root / f"{session.device_id}.key"
             )
         self.removed: set[str] = set()
 

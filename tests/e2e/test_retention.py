@@ -17,10 +17,11 @@ from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.retention import RetentionService
 from restart_desktop.app.session import AppSession
-from restart_desktop.app.sync import SyncService, device_keys
+from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.store.models import Change, ContactNote, Erasure, Person
+from restart_desktop.sync.keys import device_keys
 from tests.support.bundles import readable_changes
 from tests.support.clock import local
 from tests.support.constants import PASSPHRASE
@@ -88,7 +89,7 @@ def _found_anywhere(session: AppSession, word: str) -> list[str]:
 def _in_export(session: AppSession, export: Path, word: str) -> list[str]:
     """The bundles in the central export (decrypted with a team member's key) holding
     ``word``."""
-    keys = device_keys(session)
+    keys = device_keys(session.db)
     found = []
     for path in sorted(export.glob("devices/*/*.age")):
         if path.name == "digest.age":

@@ -15,9 +15,10 @@ import pytest
 
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
-from restart_desktop.app.sync import SyncService, device_keys
-from restart_desktop.app.sync_read import read_bundle
+from restart_desktop.app.sync import SyncService
 from restart_desktop.sync.folder import Published
+from restart_desktop.sync.keys import device_keys
+from restart_desktop.sync.read import read_bundle
 from restart_desktop.sync.roster import Roster
 from tests.support.clock import local
 from tests.support.sync_child import sync_laptops
@@ -35,7 +36,7 @@ def _kill_runs(team: Team, runs: int, seed: int) -> int:
     target = team.admin_target()
     session = supervisor.open()
     try:
-        keys = device_keys(session)
+        keys = device_keys(session.db)
     finally:
         session.close()
     roster = Roster.from_json((target.read_roster() or (b"", b""))[0])

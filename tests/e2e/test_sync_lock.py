@@ -14,8 +14,8 @@ import pytest
 from restart_desktop import cli
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
-from restart_desktop.app.sync import device_keys
 from restart_desktop.sync.envelope import EnvelopeError, verify
+from restart_desktop.sync.keys import device_keys
 from tests.support import lock_holder
 from tests.support.constants import PASSPHRASE
 from tests.support.team import make_team
@@ -72,7 +72,7 @@ def test_two_processes_of_one_device_publishing_at_once_leave_a_whole_bundle(
     laptop = team.laptops[0]
     session = laptop.open()
     try:
-        keys = device_keys(session)
+        keys = device_keys(session.db)
     finally:
         session.close()
     import base64

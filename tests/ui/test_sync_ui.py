@@ -178,7 +178,7 @@ def test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopp
 ) -> None:
     from PySide6.QtCore import QElapsedTimer, QTimer
 
-    from restart_desktop.app import sync_publish as sync_module
+    from restart_desktop.sync import publish as sync_module
 
     monkeypatch.setattr(sync_module, "MAX_CHANGES_PER_BUNDLE", 3)  # many small bundles
     _export, supervisor = _team(enrolled, tmp_path, fast_kdf, organisation_code)

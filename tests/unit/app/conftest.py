@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from restart_desktop.app import sync
 from restart_desktop.app.session import AppSession, enrol
 from restart_desktop.domain.case import Role
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.sync.envelope import DeviceKeys
 from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.postgres import PostgresTarget
 from restart_desktop.sync.roster import Member, Roster, sign_roster
 from restart_desktop.sync.target import Target
@@ -49,7 +49,7 @@ def target(tmp_path: Path, server: str | None) -> Iterator[Target]:
 
 
 def _member(session: AppSession, role: str) -> Member:
-    keys = sync.device_keys(session)
+    keys = device_keys(session.db)
     return Member(
         session.device_id,
         session.worker.id,
@@ -62,7 +62,7 @@ def _member(session: AppSession, role: str) -> Member:
 
 @pytest.fixture
 def roster(enrolled: AppSession, supervisor: AppSession, target: Target) -> Roster:
-    keys = sync.device_keys(supervisor)
+    keys = device_keys(supervisor.db)
     team = Roster(
         "team-test",
         1,

@@ -11,14 +11,17 @@ import orjson
 import pytest
 from sqlalchemy import select, text
 
-from restart_desktop.app import sync, sync_publish
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.sync import laptop_of
 from restart_desktop.domain.merge import bases_of
 from restart_desktop.store.models import Change
 from restart_desktop.sync.envelope import DeviceKeys, verify
+from restart_desktop.sync.export import export_changes
 from restart_desktop.sync.folder import FolderTarget
+from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.parts import decode_part, manifest_of
+from restart_desktop.sync.publish import lines_in
 from restart_desktop.sync.roster import Roster, sign_roster
 from tests.support.bundles import age_opens, keyfile_of, manifest, readable_changes
 
@@ -44,15 +47,15 @@ def test_changes_are_published_once_encrypted_and_signed(
     enrolled: AppSession, target: FolderTarget
 ) -> None:
     supervisor = DeviceKeys.generate()
-    keys = sync.device_keys(enrolled)
-    assert sync.device_keys(enrolled) == keys  # made once, kept in the encrypted database
+    keys = device_keys(enrolled.db)
+    assert device_keys(enrolled.db) == keys  # made once, kept in the encrypted database
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="Syncson"))
 
-    (first,) = sync.export_changes(enrolled, target, _team(supervisor))
-    assert sync.export_changes(enrolled, target, _team(supervisor)) == []
+    (first,) = export_changes(laptop_of(enrolled), target, _team(supervisor))
+    assert export_changes(laptop_of(enrolled), target, _team(supervisor)) == []
     cases.create_case(CaseFields(given_name="Testy", family_name="Laterson"))
-    (second,) = sync.export_changes(enrolled, target, _team(supervisor))
+    (second,) = export_changes(laptop_of(enrolled), target, _team(supervisor))
 
     assert first.from_seq == 1
     assert second.from_seq == first.to_seq + 1
@@ -82,15 +85,15 @@ def test_an_interrupted_export_neither_duplicates_nor_skips(
 ) -> None:
     supervisor = DeviceKeys.generate()
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Crashson"))
-    (published,) = sync.export_changes(enrolled, target, _team(supervisor))
+    (published,) = export_changes(laptop_of(enrolled), target, _team(supervisor))
     # A sync killed while writing leaves only a temporary file: readers never see it.
     folder = target.root / "devices" / enrolled.device_id
     (folder / f".{published.name}.tmp").write_bytes(b"half a bundle")
     assert [p.name for p in target.published(enrolled.device_id)] == [published.name]
-    assert sync.export_changes(enrolled, target, _team(supervisor)) == []
+    assert export_changes(laptop_of(enrolled), target, _team(supervisor)) == []
     # The bundle file lost (say, a cloud folder rolled back): the next export repeats it.
     (folder / published.name).unlink()
-    (again,) = sync.export_changes(enrolled, target, _team(supervisor))
+    (again,) = export_changes(laptop_of(enrolled), target, _team(supervisor))
     assert (again.from_seq, again.to_seq) == (published.from_seq, published.to_seq)
 
 
@@ -103,7 +106,7 @@ def test_the_standard_age_tool_decrypts_a_bundle(
         pytest.skip("the age command is not installed here")
     administrator = DeviceKeys.generate()
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Ageson"))
-    (published,) = sync.export_changes(enrolled, target, _team(administrator))
+    (published,) = export_changes(laptop_of(enrolled), target, _team(administrator))
     keyfile = keyfile_of(administrator, tmp_path / "admin.key")
     bundle_path = target.root / "devices" / enrolled.device_id / published.name
     found = manifest_of(age_opens(bundle_path, keyfile) or b"")
@@ -139,7 +142,7 @@ def test_a_change_published_is_the_change_held(enrolled: AppSession) -> None:
                 select(Change).where(Change.device_id == enrolled.device_id).order_by(Change.seq)
             )
         )
-        lines = sync_publish.lines_in(s, enrolled.device_id, 1, held[-1].seq)
+        lines = lines_in(s, enrolled.device_id, 1, held[-1].seq)
     assert [line.seq for line in lines] == [change.seq for change in held]
     for change, line in zip(held, lines, strict=True):
         published = orjson.loads(line.text)

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from restart_desktop import cli
-from restart_desktop.app import sync_publish
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import TARGET_SETTING, SyncService
 from restart_desktop.store.models import Change, Person
+from restart_desktop.sync import publish
 from restart_desktop.sync.folder import FolderTarget
 from tests.support.constants import PASSPHRASE
 from tests.support.team import Team, make_team
@@ -121,7 +121,7 @@ def test_a_bundle_lost_from_the_share_is_published_again(
     team: Team, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     supervisor, worker = team.laptops
-    monkeypatch.setattr(sync_publish, "MAX_CHANGES_PER_BUNDLE", 4)  # several small bundles
+    monkeypatch.setattr(publish, "MAX_CHANGES_PER_BUNDLE", 4)  # several small bundles
     _add_cases(team, 1, "One", "Two", "Three")
     assert _sync(worker.paths.root) == 0
     bundles = _own_bundles(team, 1)

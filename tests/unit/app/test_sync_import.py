@@ -11,12 +11,15 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from restart_desktop.app import sync
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.sync import SyncService, laptop_of
 from restart_desktop.store.models import Person, SyncConflict
+from restart_desktop.sync.export import export_changes
 from restart_desktop.sync.folder import Published, bundle_name
+from restart_desktop.sync.keys import device_keys
+from restart_desktop.sync.receive import import_changes
 from restart_desktop.sync.roster import Roster, RosterError, verify_roster
 from restart_desktop.sync.target import Target
 from tests.support.export_surgery import put, take_out
@@ -44,9 +47,9 @@ def test_a_workers_changes_reach_the_supervisor(
             text="Met on the wing about the hostel (test)",
         )
     )
-    sync.export_changes(enrolled, target, roster)
+    export_changes(laptop_of(enrolled), target, roster)
 
-    report = sync.import_changes(supervisor, target, roster)
+    report = import_changes(laptop_of(supervisor), target, roster)
 
     assert report.problems == {}
     assert report.bundles == 1
@@ -54,7 +57,7 @@ def test_a_workers_changes_reach_the_supervisor(
     assert _people(supervisor)[case] == "Travelson"
     hits = NoteService(supervisor).search("hostel")
     assert [h.person_id for h in hits] == [case]  # the search index follows imports
-    again = sync.import_changes(supervisor, target, roster)
+    again = import_changes(laptop_of(supervisor), target, roster)
     assert (again.bundles, again.applied) == (0, 0)
     # The supervisor's own next change comes after everything it has seen.
     # A case of the supervisor's, allocated to nobody yet, stays off the worker's laptop.
@@ -62,8 +65,8 @@ def test_a_workers_changes_reach_the_supervisor(
     lead.create_case(CaseFields(given_name="Testy", family_name="Later"))
     shown = lead.get_case(case).fields
     lead.update_case(case, replace(shown, nomis_number="A1234BC"))
-    sync.export_changes(supervisor, target, roster)
-    back = sync.import_changes(enrolled, target, roster)
+    export_changes(laptop_of(supervisor), target, roster)
+    back = import_changes(laptop_of(enrolled), target, roster)
     assert back.applied >= 1
     assert list(_people(enrolled).values()) == ["Travelson"]
     assert CaseService(enrolled).get_case(case).fields.nomis_number == "A1234BC"
@@ -74,13 +77,13 @@ def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
 ) -> None:
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="First"))
-    (first,) = sync.export_changes(enrolled, target, roster)
+    (first,) = export_changes(laptop_of(enrolled), target, roster)
     cases.create_case(CaseFields(given_name="Testy", family_name="Second"))
-    (second,) = sync.export_changes(enrolled, target, roster)
+    (second,) = export_changes(laptop_of(enrolled), target, roster)
     original, signature = target.read(first)
     put(target, first, original[:-1] + bytes([original[-1] ^ 1]), signature)
 
-    report = sync.import_changes(supervisor, target, roster)
+    report = import_changes(laptop_of(supervisor), target, roster)
     assert "was refused" in report.problems[enrolled.device_id]
     assert report.applied == 0
     assert _people(supervisor) == {}
@@ -88,8 +91,8 @@ def test_a_tampered_or_missing_bundle_stops_that_device_and_applies_nothing(
     put(target, first, original, signature)
     take_out(target, second)
     cases.create_case(CaseFields(given_name="Testy", family_name="Third"))
-    sync.export_changes(enrolled, target, roster)  # republishes 2 with 3: no gap
-    report = sync.import_changes(supervisor, target, roster)
+    export_changes(laptop_of(enrolled), target, roster)  # republishes 2 with 3: no gap
+    report = import_changes(laptop_of(supervisor), target, roster)
     assert report.problems == {}
     assert sorted(_people(supervisor).values()) == ["First", "Second", "Third"]
 
@@ -101,15 +104,15 @@ def test_a_gap_stops_a_device_until_the_missing_bundle_comes(
     published = []
     for name in ("One", "Two", "Three"):
         cases.create_case(CaseFields(given_name="Testy", family_name=name))
-        published += sync.export_changes(enrolled, target, roster)
+        published += export_changes(laptop_of(enrolled), target, roster)
     kept = take_out(target, published[1])
-    report = sync.import_changes(supervisor, target, roster)
+    report = import_changes(laptop_of(supervisor), target, roster)
     assert report.problems[enrolled.device_id].startswith(
         f"Waiting for bundle {published[1].from_seq}-{published[1].to_seq} from "
     )
     assert sorted(_people(supervisor).values()) == ["One"]
     put(target, published[1], *kept)
-    assert sync.import_changes(supervisor, target, roster).problems == {}
+    assert import_changes(laptop_of(supervisor), target, roster).problems == {}
     assert sorted(_people(supervisor).values()) == ["One", "Three", "Two"]
 
 
@@ -117,7 +120,7 @@ def test_a_device_removed_from_the_roster_is_not_imported(
     enrolled: AppSession, supervisor: AppSession, target: Target, roster: Roster
 ) -> None:
     CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Lostlaptop"))
-    sync.export_changes(enrolled, target, roster)
+    export_changes(laptop_of(enrolled), target, roster)
     without = Roster(
         roster.team_id,
         2,
@@ -125,7 +128,7 @@ def test_a_device_removed_from_the_roster_is_not_imported(
         roster.recovery_recipient,
         tuple(m for m in roster.members if m.device_id != enrolled.device_id),
     )
-    assert sync.import_changes(supervisor, target, without).bundles == 0
+    assert import_changes(laptop_of(supervisor), target, without).bundles == 0
     assert _people(supervisor) == {}
     with pytest.raises(RosterError):
         verify_roster(without.to_json(), b"\\x00" * 64, roster.supervisor_key)
@@ -136,8 +139,8 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
 ) -> None:
     worker_cases = CaseService(enrolled)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
-    sync.export_changes(enrolled, target, roster)
-    sync.import_changes(supervisor, target, roster)
+    export_changes(laptop_of(enrolled), target, roster)
+    import_changes(laptop_of(supervisor), target, roster)
     # Both change the prison number without seeing the other's change.
     supervisor_cases = CaseService(supervisor)
     on_supervisor = supervisor_cases.get_case(case).fields
@@ -147,9 +150,9 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
     worker_cases.update_case(
         case, replace(worker_cases.get_case(case).fields, nomis_number="Z2222BB")
     )
-    sync.export_changes(enrolled, target, roster)
+    export_changes(laptop_of(enrolled), target, roster)
 
-    report = sync.import_changes(supervisor, target, roster)
+    report = import_changes(laptop_of(supervisor), target, roster)
 
     assert report.conflicts == 1
     with supervisor.db.read() as s:
@@ -158,8 +161,8 @@ def test_the_same_field_changed_on_both_laptops_is_kept_as_a_conflict(
         assert conflict.winner_change_id == conflict.change_ids[1]  # the worker's, made later
         assert s.get(Person, case).nomis_number == "Z2222BB"  # type: ignore[union-attr]
     # The worker's laptop, once it has the supervisor's change, lists the same conflict.
-    sync.export_changes(supervisor, target, roster)
-    sync.import_changes(enrolled, target, roster)
+    export_changes(laptop_of(supervisor), target, roster)
+    import_changes(laptop_of(enrolled), target, roster)
     with enrolled.db.read() as s:
         (same,) = s.scalars(select(SyncConflict)).all()
         assert (same.change_ids, same.winner_change_id) == (
@@ -176,17 +179,17 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
 
     worker_cases, supervisor_cases = CaseService(enrolled), CaseService(supervisor)
     case = worker_cases.create_case(CaseFields(given_name="Testy", family_name="Split")).case_id
-    sync.export_changes(enrolled, target, roster)
-    sync.import_changes(supervisor, target, roster)
+    export_changes(laptop_of(enrolled), target, roster)
+    import_changes(laptop_of(supervisor), target, roster)
     supervisor_cases.update_case(
         case, replace(supervisor_cases.get_case(case).fields, nomis_number="Z1111AA")
     )
     worker_cases.update_case(
         case, replace(worker_cases.get_case(case).fields, nomis_number="Z2222BB")
     )
-    sync.export_changes(enrolled, target, roster)
-    sync.import_changes(supervisor, target, roster)
-    service = sync.SyncService(supervisor)
+    export_changes(laptop_of(enrolled), target, roster)
+    import_changes(laptop_of(supervisor), target, roster)
+    service = SyncService(supervisor)
     (conflict,) = service.conflicts()
     assert conflict.field == "nomis_number"
     assert conflict.what == "Prison number (case, SPLIT, Testy)"
@@ -201,9 +204,9 @@ def test_choosing_a_value_ends_the_conflict_on_both_laptops(
 
     assert service.conflicts() == []
     assert supervisor_cases.get_case(case).fields.nomis_number == "Z1111AA"
-    sync.export_changes(supervisor, target, roster)
-    sync.import_changes(enrolled, target, roster)
-    assert sync.SyncService(enrolled).conflicts() == []  # settled by the choice that came in
+    export_changes(laptop_of(supervisor), target, roster)
+    import_changes(laptop_of(enrolled), target, roster)
+    assert SyncService(enrolled).conflicts() == []  # settled by the choice that came in
     assert worker_cases.get_case(case).fields.nomis_number == "Z1111AA"
     with pytest.raises(Exception, match="already been settled"):
         service.resolve(conflict.record_id, conflict.field, conflict.options[1].change_id)
@@ -214,12 +217,12 @@ def test_a_renamed_or_replayed_bundle_is_refused(
 ) -> None:
     cases = CaseService(enrolled)
     cases.create_case(CaseFields(given_name="Testy", family_name="Original"))
-    (first,) = sync.export_changes(enrolled, target, roster)
-    assert sync.import_changes(supervisor, target, roster).problems == {}
+    (first,) = export_changes(laptop_of(enrolled), target, roster)
+    assert import_changes(laptop_of(supervisor), target, roster).problems == {}
     # An old bundle replayed under the next name (with its own, now mismatched, signature).
     replay = Published(enrolled.device_id, first.to_seq + 1, first.to_seq * 2)
     put(target, replay, *target.read(first))
-    report = sync.import_changes(supervisor, target, roster)
+    report = import_changes(laptop_of(supervisor), target, roster)
     assert "signature" in report.problems[enrolled.device_id]
     assert report.applied == 0
     assert sorted(_people(supervisor).values()) == ["Original"]
@@ -247,9 +250,9 @@ def test_a_bundle_from_a_newer_version_is_refused_with_the_reason(
     plaintext = encode_bundle(enrolled.device_id, "9999", [change])
     name = bundle_name(1, 1)
     ciphertext, signature = seal(
-        plaintext, roster.recipients, sync.device_keys(enrolled), enrolled.device_id, name
+        plaintext, roster.recipients, device_keys(enrolled.db), enrolled.device_id, name
     )
     target.publish(enrolled.device_id, 1, 1, ciphertext, signature)
-    report = sync.import_changes(supervisor, target, roster)
+    report = import_changes(laptop_of(supervisor), target, roster)
     assert "newer RESTART Desktop (schema 9999)" in report.problems[enrolled.device_id]
     assert _people(supervisor) == {}

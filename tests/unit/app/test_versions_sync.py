@@ -8,10 +8,12 @@ from dataclasses import fields, replace
 
 import pytest
 
-from restart_desktop.app import sync
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.sync import laptop_of
 from restart_desktop.app.versions import EditBase, EditClashed
+from restart_desktop.sync.export import export_changes
+from restart_desktop.sync.receive import import_changes
 from restart_desktop.sync.roster import Roster
 from restart_desktop.sync.target import Target
 
@@ -25,15 +27,15 @@ def test_a_form_opened_before_a_sync_keeps_what_the_sync_brought(
     case = worker_cases.create_case(
         CaseFields(given_name="Testy", family_name="Oldname", nomis_number="Z1234AB")
     ).case_id
-    sync.export_changes(enrolled, target, roster)
-    sync.import_changes(supervisor, target, roster)
+    export_changes(laptop_of(enrolled), target, roster)
+    import_changes(laptop_of(supervisor), target, roster)
     opened = worker_cases.get_case(case)  # the worker's tab
 
     supervisor_cases.update_case(
         case, replace(supervisor_cases.get_case(case).fields, family_name="Newname")
     )
-    sync.export_changes(supervisor, target, roster)
-    sync.import_changes(enrolled, target, roster)  # the sync lands under the open tab
+    export_changes(laptop_of(supervisor), target, roster)
+    import_changes(laptop_of(enrolled), target, roster)  # the sync lands under the open tab
 
     values = replace(opened.fields, needs=("health",))
     worker_cases.update_case(

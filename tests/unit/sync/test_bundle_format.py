@@ -15,13 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from restart_desktop.app.cases import CaseFields, CaseService
-from restart_desktop.app.sync import SyncService, export_changes
+from restart_desktop.app.sync import SyncService, laptop_of
 from restart_desktop.store.erasure import ERASED_ENTITY
 from restart_desktop.store.models import Person
 from restart_desktop.sync import bundle as bundle_module
 from restart_desktop.sync.apply import MODELS
 from restart_desktop.sync.bundle import FORMAT, FORMAT_1, decode_bundle
 from restart_desktop.sync.envelope import DeviceKeys, seal
+from restart_desktop.sync.export import export_changes
 from restart_desktop.sync.folder import FolderTarget, bundle_name
 from restart_desktop.sync.parts import FORMAT_3, PART_FORMAT
 from restart_desktop.sync.roster import Member, Roster
@@ -92,7 +93,7 @@ def test_age_and_zstd_on_the_command_line_read_a_bundle(tmp_path: Path) -> None:
     session = team.laptops[0].open()
     try:
         CaseService(session).create_case(CaseFields(given_name="Testy", family_name="Toolson"))
-        (published,) = export_changes(session, target, roster)
+        (published,) = export_changes(laptop_of(session), target, roster)
     finally:
         session.close()
 

@@ -14,12 +14,17 @@ from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
-from restart_desktop.app.sync import SyncService, holdings
-from restart_desktop.app.sync_digest import bring_up_to_date, reset
-from restart_desktop.app.sync_digest import sums as digest_sums
+from restart_desktop.app.sync import SyncService, laptop_of
 from restart_desktop.store.erasure import erase_cases
 from restart_desktop.store.models import Change, Person
+from restart_desktop.sync.digest import holdings
+from restart_desktop.sync.digest_totals import bring_up_to_date, reset
+from restart_desktop.sync.digest_totals import sums as digest_sums
 from tests.support.team import make_team
+
+
+def _holdings(session: AppSession) -> dict[str, Any]:
+    return holdings(laptop_of(session), session.clock.today())
 
 
 def test_a_new_note_costs_its_own_changes_and_the_digest_is_the_same_as_from_scratch(
@@ -35,7 +40,7 @@ def test_a_new_note_costs_its_own_changes_and_the_digest_is_the_same_as_from_scr
         ]
         for session in (worker, supervisor, worker):
             SyncService(session).sync_now(check_digests=True)
-        before = holdings(worker)
+        before = _holdings(worker)
         with worker.db.read() as s:
             held = int(s.execute(select(func.count()).select_from(Change)).scalar_one())
             changes_before = int(s.execute(select(func.max(Change.seq))).scalar_one())
@@ -52,14 +57,14 @@ def test_a_new_note_costs_its_own_changes_and_the_digest_is_the_same_as_from_scr
         with worker.db.write() as s:
             taken_in = bring_up_to_date(s, worker.clock.today())
         assert 0 < taken_in == new < held  # the note's changes, not the database's
-        after = holdings(worker)
+        after = _holdings(worker)
         assert after["changes"] != before["changes"]
         assert after["state"] != before["state"]
         assert changes_before > 0
 
         with worker.db.write() as s:
             reset(s)
-        assert holdings(worker) == after  # worked out from scratch: the same
+        assert _holdings(worker) == after  # worked out from scratch: the same
         for session in (worker, supervisor, worker, supervisor):  # both digests compared
             result = SyncService(session).sync_now(check_digests=True)
         assert result.differs_from == ()
@@ -71,7 +76,7 @@ def test_a_new_note_costs_its_own_changes_and_the_digest_is_the_same_as_from_scr
 def _from_scratch(session: AppSession) -> dict[str, Any]:
     with session.db.write() as s:
         reset(s)
-    return holdings(session)
+    return _holdings(session)
 
 
 def _up_to_date_on(session: AppSession, day: dt.date) -> None:
@@ -102,14 +107,14 @@ def test_an_erased_case_leaves_the_running_totals_as_from_scratch(tmp_path: Path
             ),
             confirmed=True,
         )
-        before = holdings(worker)
+        before = _holdings(worker)
         with worker.db.write() as s:  # the newest change rows go: their numbers come again
             erase_cases(s, [made[2]], worker.device_id, scrub=False)
         cases.create_case(CaseFields(given_name="Testy", family_name="Afterwards"))
         with worker.db.write() as s:
             taken_out = bring_up_to_date(s, worker.clock.today())
         assert taken_out == 1  # the one case, not the database
-        after = holdings(worker)
+        after = _holdings(worker)
         assert after["changes"] != before["changes"]
         assert after["state"] != before["state"]
         assert _from_scratch(worker) == after

@@ -24,10 +24,11 @@ from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession
-from restart_desktop.app.sync import SyncService, device_keys
+from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import Role
 from restart_desktop.store.models import Handover, Person
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, open_sealed
+from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.parts import decode_part, manifest_of
 from restart_desktop.sync.roster import Roster
 from tests.support.clock import local
@@ -125,7 +126,7 @@ def _entitled(lead: AppSession, roster: Roster, writer: str, change: dict[str, o
 
 def _check_export(export: Path, sessions: list[AppSession]) -> None:
     roster = Roster.from_json((export / "roster.json").read_bytes())
-    keys = {session.device_id: device_keys(session) for session in sessions}
+    keys = {session.device_id: device_keys(session.db) for session in sessions}
     for path in sorted(export.glob("devices/*/*-*.age")):
         manifest = manifest_of(open_sealed(path.read_bytes(), RECOVERY))
         assert manifest is not None

@@ -13,12 +13,13 @@ from sqlalchemy import select, text
 from restart_desktop import cli
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
-from restart_desktop.app.sync import SyncService, device_keys
+from restart_desktop.app.sync import SyncService
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.store.models import Person
 from restart_desktop.sync.bundle import encode_bundle
 from restart_desktop.sync.envelope import seal
 from restart_desktop.sync.folder import FolderTarget, bundle_name
+from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.roster import Roster
 from tests.support.clock import local, set_clock
 from tests.support.constants import PASSPHRASE
@@ -145,7 +146,7 @@ def test_a_status_move_the_table_forbids_is_not_applied_on_arrival(tmp_path: Pat
         ciphertext, signature = seal(
             encode_bundle(worker.device_id, "0007", [change]),
             roster.recipients,
-            device_keys(worker),
+            device_keys(worker.db),
             worker.device_id,
             name,
         )

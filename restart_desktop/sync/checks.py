@@ -9,9 +9,9 @@ import os
 import re
 from pathlib import Path
 
-from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import Role
 from restart_desktop.store.models import SyncPeer
+from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.roster import Roster, RosterError
 from restart_desktop.sync.target import Target
 
@@ -35,31 +35,31 @@ def roster_words(error: RosterError) -> str:
     )
 
 
-def remember_names(session: AppSession, roster: Roster) -> None:
+def remember_names(laptop: Laptop, roster: Roster) -> None:
     """Keep the name of every laptop ever on the roster, to name it once it is removed."""
-    known: dict[str, str] = json.loads(session.setting(MEMBER_NAMES, "{}"))
+    known: dict[str, str] = json.loads(laptop.setting(MEMBER_NAMES, "{}"))
     names = {**known, **{m.device_id: m.name for m in roster.members}}
     if names != known:
-        session.set_setting(MEMBER_NAMES, json.dumps(names, sort_keys=True))
+        laptop.set_setting(MEMBER_NAMES, json.dumps(names, sort_keys=True))
 
 
-def removed_devices(session: AppSession, target: Target, roster: Roster) -> tuple[str, ...]:
+def removed_devices(laptop: Laptop, target: Target, roster: Roster) -> tuple[str, ...]:
     """For a supervisor, once per removed laptop: that its bundles not yet read here are
     ignored, with its worker's name and how many."""
-    if session.worker.role != Role.SUPERVISOR:
+    if laptop.role != Role.SUPERVISOR:
         return ()
-    told: list[str] = json.loads(session.setting(REMOVED_TOLD, "[]"))
-    names: dict[str, str] = json.loads(session.setting(MEMBER_NAMES, "{}"))
+    told: list[str] = json.loads(laptop.setting(REMOVED_TOLD, "[]"))
+    names: dict[str, str] = json.loads(laptop.setting(MEMBER_NAMES, "{}"))
     said = []
     for device in target.devices():
         if (
-            device == session.device_id
+            device == laptop.device_id
             or not _DEVICE_ID.fullmatch(device)
             or roster.member(device) is not None
             or device in told
         ):
             continue
-        with session.db.read() as s:
+        with laptop.db.read() as s:
             peer = s.get(SyncPeer, device)
             high_water = peer.high_water if peer else 0
         count = sum(1 for item in target.published(device) if item.to_seq > high_water)
@@ -72,5 +72,5 @@ def removed_devices(session: AppSession, target: Target, roster: Roster) -> tupl
         )
         told.append(device)
     if said:
-        session.set_setting(REMOVED_TOLD, json.dumps(sorted(told)))
+        laptop.set_setting(REMOVED_TOLD, json.dumps(sorted(told)))
     return tuple(said)

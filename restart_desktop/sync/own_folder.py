@@ -1,0 +1,151 @@
+"""This device's own folder of the central export, trusting nothing found there.
+
+The export position (the sequence after which the next bundle starts) comes only from files
+that verify with this device's own signing key and hold changes it holds, checked against its
+own record of what it published (``sync_published``): a stray file named like a bundle (a copy
+left by a cloud client, a restore, a hand-made file) is set aside with the reason and never
+moves the position; a bundle found missing is published again from the changes held; a
+position beyond anything this laptop ever wrote stops the sync with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+
+from restart_desktop.atomic import write_atomically
+from restart_desktop.store.models import Change, SyncErasedSeq, SyncPublished
+from restart_desktop.sync.envelope import EnvelopeError, verify
+from restart_desktop.sync.errors import SyncRefused
+from restart_desktop.sync.folder import Published
+from restart_desktop.sync.keys import device_keys
+from restart_desktop.sync.laptop import Laptop
+from restart_desktop.sync.publish import publish_range, record_published
+from restart_desktop.sync.roster import Roster
+from restart_desktop.sync.target import Target
+
+log = logging.getLogger(__name__)
+
+
+class AheadOfThisLaptop(SyncRefused):
+    """The export holds more of this laptop's changes than it ever wrote (put back from an
+    older copy): sending would reuse numbers already published, so nothing is sent."""
+
+
+@dataclass(frozen=True)
+class OwnFolder:
+    position: int  # the last change in a verified bundle of this laptop (0: none)
+    set_aside: tuple[str, ...] = ()  # files named like its bundles that it did not sign
+    republished: int = 0  # its bundles found missing and published again
+    scrub_due: bool = False  # changes of cases erased here wait to leave its bundles
+
+
+def _set_aside(laptop: Laptop, target: Target, item: Published, reason: str) -> None:
+    """Keep a copy of a file that is not this laptop's bundle (with the reason) in the data
+    folder's quarantine, then take it out of this laptop's folder of the export, where it
+    would hold up every reader."""
+    folder = laptop.quarantine / item.device_id
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for name, data in zip(
+            (item.name, item.name.replace(".age", ".sig")), target.read_parts(item), strict=True
+        ):
+            if data is not None:
+                write_atomically(folder / name, data)
+        write_atomically(folder / (item.name + ".reason.txt"), (reason + "\n").encode())
+    except OSError:
+        log.warning("could not keep a copy of a file set aside")
+    target.remove(item)
+
+
+def _ever_written(laptop: Laptop) -> tuple[int, int, bool]:
+    """(the last change this laptop ever wrote, the last it recorded as published, whether
+    changes of cases erased here wait to leave its bundles)."""
+    device = laptop.device_id
+    with laptop.db.read() as s:
+        own = s.execute(select(func.max(Change.seq)).where(Change.device_id == device)).scalar()
+        erased = s.execute(select(func.max(SyncErasedSeq.seq))).scalar()
+        recorded = s.execute(select(func.max(SyncPublished.to_seq))).scalar()
+    return (
+        max(int(own or 0), int(erased or 0), int(recorded or 0)),
+        int(recorded or 0),
+        erased is not None,
+    )
+
+
+def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = None) -> OwnFolder:
+    """Work out this laptop's export position from the files that really are its bundles;
+    with ``roster``, publish again any of its bundles missing from the export. Raises
+    AheadOfThisLaptop when the export holds more of this laptop's changes than it ever wrote."""
+    device, keys = laptop.device_id, device_keys(laptop.db)
+    ever, recorded_upto, scrub_due = _ever_written(laptop)
+    with laptop.db.read() as s:
+        rows = s.execute(
+            select(SyncPublished.from_seq, SyncPublished.to_seq, SyncPublished.generation)
+        )
+        recorded = {(row.from_seq, row.to_seq): row.generation for row in rows}
+    valid: list[Published] = []
+    found: list[tuple[Published, int]] = []
+    set_aside: list[str] = []
+    for item in target.bundle_files(device):
+        if recorded.get((item.from_seq, item.to_seq)) == item.generation:
+            valid.append(item)  # its own, checked when it was published or first found
+            continue
+        ciphertext, signature = target.read_parts(item)
+        if ciphertext is None:
+            continue  # retired meanwhile
+        try:
+            if signature is None:
+                raise EnvelopeError("no signature")
+            verify(ciphertext, signature, keys.verify_key, device, item.name)
+        except EnvelopeError:
+            reason = (
+                f"{item.name} in this laptop's folder of the central export is not "
+                "a bundle this laptop signed: set aside, it does not count."
+            )
+            _set_aside(laptop, target, item, reason)
+            set_aside.append(item.name)
+            continue
+        if item.to_seq > ever:
+            raise AheadOfThisLaptop(
+                f"The central export holds changes of this laptop up to number {item.to_seq}, "
+                f"but this laptop has only ever written {ever}: it may have been put back from "
+                "an older copy. Nothing was sent; ask your supervisor before syncing again."
+            )
+        valid.append(item)
+        if item.generation >= recorded.get((item.from_seq, item.to_seq), 0):
+            found.append((item, len(ciphertext)))
+    record_published(laptop, found)
+    position = max((item.to_seq for item in valid), default=0)
+    again: list[Published] = []
+    if roster is not None:
+        for first, last in _uncovered(valid, max(position, recorded_upto)):
+            again += publish_range(laptop, target, roster, first, last, stubs_upto=recorded_upto)
+        position = max([position, *(item.to_seq for item in again)])
+        present = {(item.from_seq, item.to_seq) for item in (*valid, *again)}
+        gone = [span for span in recorded if span not in present]
+        if gone:  # superseded by bundles over the same changes
+            with laptop.db.write() as s:
+                for first, last in gone:
+                    s.execute(
+                        delete(SyncPublished).where(
+                            SyncPublished.from_seq == first, SyncPublished.to_seq == last
+                        )
+                    )
+    republished = len(again)
+    return OwnFolder(position, tuple(set_aside), republished, scrub_due)
+
+
+def _uncovered(valid: Sequence[Published], upto: int) -> list[tuple[int, int]]:
+    """The ranges of sequence numbers from 1 to ``upto`` in none of the bundles."""
+    gaps, covered = [], 0
+    for item in sorted(valid, key=lambda p: (p.from_seq, p.to_seq)):
+        if item.from_seq > covered + 1:
+            gaps.append((covered + 1, item.from_seq - 1))
+        covered = max(covered, item.to_seq)
+    if upto > covered:
+        gaps.append((covered + 1, upto))
+    return gaps

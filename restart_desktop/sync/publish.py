@@ -1,0 +1,316 @@
+"""Publishing this device's changes in the central export: its changes read as published
+(one JSON line each, built by SQLite), sealed as format 3 bundles (one part per audience,
+then the manifest) and written in order, the next one sealed while the last is written.
+Where the export position comes from: ``sync.own_folder``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+import orjson
+from sqlalchemy import String, literal_column, select, type_coerce
+from sqlalchemy.orm import Session
+
+from restart_desktop.domain.allocation import CaseAudience
+from restart_desktop.store.changes import to_json_value, utcnow
+from restart_desktop.store.erasure import ERASED_ENTITY
+from restart_desktop.store.migrate import HEAD_REVISION
+from restart_desktop.store.models import Change, SyncCaseIndex, SyncErasedSeq, SyncPublished
+from restart_desktop.sync.audience import ROUTE_KINDS, Audience, TeamAudiences, route_of
+from restart_desktop.sync.bundle import BundleError
+from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, encrypt, sign, verify
+from restart_desktop.sync.folder import Published, bundle_name, part_name
+from restart_desktop.sync.keys import device_keys
+from restart_desktop.sync.laptop import Laptop
+from restart_desktop.sync.parts import PartEntry, encode_manifest, encode_part_lines, runs_of
+from restart_desktop.sync.roster import Roster
+from restart_desktop.sync.target import Target
+
+#: A reader applies each bundle whole in one transaction, with the device's new position; a
+#: worker's save made meanwhile waits for that transaction (its turn: store/writer.py). On a
+#: supervisor's 10,000-case laptop a 5,000-change bundle held the write lock for about 1.3 s
+#: and a 1,000-change one for up to 0.8 s (tests/benchmarks/bench_busy.py). Bundles published
+#: before this was lowered keep their size; a save waits longer for them, and succeeds.
+MAX_CHANGES_PER_BUNDLE = 500
+#: The clock time of a stub published again for a change no longer held (erased): it only
+#: keeps the change's place in the sequence.
+_STUB_CLOCK = "000000000000000-000000"
+
+
+#: A change as published, built by SQLite as one JSON object per row: building 400,000
+#: dictionaries in Python from the columns (and before that, ORM objects) was most of a first
+#: full export. ``recorded_at`` is stored as SQLAlchemy's UTC text, "2026-06-10 13:05:00.000000",
+#: and published as ISO with its offset, "2026-06-10T13:05:00+00:00" (``datetime.isoformat``:
+#: no fraction when it is 0); a value stored otherwise comes out null, worked out in Python.
+_PUBLISHED = literal_column(
+    """json_object(
+    'author_id', author_id, 'base_change_id', base_change_id,
+    'bases', CASE WHEN bases IS NOT NULL AND bases != 'null' THEN json(bases)
+                  WHEN base_change_id IS NOT NULL THEN json_array(base_change_id)
+                  ELSE json_array() END,
+    'case_id', case_id, 'change_id', change_id, 'device_id', device_id, 'entity', entity,
+    'fields', json(fields), 'hlc', hlc, 'record_id', record_id,
+    'recorded_at', CASE WHEN length(recorded_at) = 26 AND substr(recorded_at, 11, 1) = ' '
+        THEN substr(recorded_at, 1, 10) || 'T' || CASE WHEN substr(recorded_at, 20) = '.000000'
+            THEN substr(recorded_at, 12, 8) ELSE substr(recorded_at, 12) END || '+00:00' END,
+    'seq', seq)""",
+    String,
+)
+
+
+class Line(NamedTuple):
+    """One change as published: its sequence, its case (None: a team record), its kind of
+    record, and its JSON line (keys sorted; the ``fields`` object as stored)."""
+
+    seq: int
+    case_id: str | None
+    entity: str
+    text: bytes
+
+
+def _held(s: Session, device: str, first: int, last: int) -> dict[int, Line]:
+    """This device's changes held from ``first`` to ``last`` as published, by sequence."""
+    query = select(
+        Change.seq,
+        Change.case_id,
+        Change.entity,
+        _PUBLISHED,
+        type_coerce(Change.recorded_at, String),
+    ).where(Change.device_id == device, Change.seq.between(first, last))
+    held: dict[int, Line] = {}
+    for seq, case_id, entity, line, stored_at in s.execute(query):
+        text = line.encode()
+        if b'"recorded_at":null' in text:  # stored otherwise: its time worked out here
+            change = orjson.loads(text)
+            change["recorded_at"] = (
+                dt.datetime.fromisoformat(stored_at).replace(tzinfo=dt.UTC).isoformat()
+            )  # stored as UTC (store.types.UtcDateTime)
+            text = orjson.dumps(change, option=orjson.OPT_SORT_KEYS)
+        held[seq] = Line(seq, case_id, entity, text)
+    return held
+
+
+def _stub(device: str, seq: int, hlc: str) -> Line:
+    stub = {
+        "change_id": f"{device}:{seq}",
+        "device_id": device,
+        "seq": seq,
+        "entity": ERASED_ENTITY,
+        "record_id": "",
+        "case_id": None,
+        "base_change_id": None,
+        "bases": [],
+        "hlc": hlc,
+        "author_id": "",
+        "fields": {},
+        "recorded_at": to_json_value(utcnow()),
+    }
+    return Line(seq, None, ERASED_ENTITY, orjson.dumps(stub, option=orjson.OPT_SORT_KEYS))
+
+
+def lines_in(s: Session, device: str, first: int, last: int, stubs_upto: int = 0) -> list[Line]:
+    """This device's changes from ``first`` up to ``last`` as published, in sequence, up to
+    the first one not held. A change of a case erased under the retention rule is published
+    as a stub: its place in the sequence only; so is any change not held up to
+    ``stubs_upto`` (already published once, and erased since)."""
+    held = _held(s, device, first, last)
+    erased = dict(
+        s.execute(
+            select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(
+                SyncErasedSeq.seq.between(first, last)
+            )
+        ).all()
+    )
+    lines: list[Line] = []
+    for seq in range(first, last + 1):
+        if seq in held:
+            lines.append(held[seq])
+        elif seq in erased:
+            lines.append(_stub(device, seq, erased[seq]))
+        elif seq <= stubs_upto:
+            lines.append(_stub(device, seq, _STUB_CLOCK))
+        else:
+            break
+    return lines
+
+
+def changes_in(
+    s: Session, device: str, first: int, last: int, stubs_upto: int = 0
+) -> list[dict[str, Any]]:
+    """The changes of ``lines_in`` as dictionaries."""
+    return [orjson.loads(line.text) for line in lines_in(s, device, first, last, stubs_upto)]
+
+
+def record_published(laptop: Laptop, items: Sequence[tuple[Published, int]]) -> None:
+    if not items:
+        return
+    with laptop.db.write() as s:
+        for item, size in items:
+            s.merge(
+                SyncPublished(
+                    from_seq=item.from_seq,
+                    to_seq=item.to_seq,
+                    generation=item.generation,
+                    size=size,
+                )
+            )
+
+
+def _audiences(laptop: Laptop, team: TeamAudiences, lines: Sequence[Line]) -> dict[int, Audience]:
+    """Sequence -> the devices entitled to that change, by this laptop's case index now."""
+    cases = sorted({line.case_id for line in lines if line.case_id})
+    known: dict[str, CaseAudience] = {}
+    columns = (
+        SyncCaseIndex.case_id,
+        SyncCaseIndex.created_by,
+        SyncCaseIndex.allocated_worker_id,
+        SyncCaseIndex.shared_with,
+    )
+    with laptop.db.read() as s:  # plain rows: this runs for every bundle published
+        for start in range(0, len(cases), 500):
+            for row in s.execute(
+                select(*columns).where(SyncCaseIndex.case_id.in_(cases[start : start + 500]))
+            ):
+                known[row.case_id] = CaseAudience(
+                    row.created_by, row.allocated_worker_id, tuple(row.shared_with or ())
+                )
+    # The writing laptop can always open its own changes again: a case erased from it and
+    # come back brings back what it wrote itself, which no other laptop may publish.
+    own = frozenset({laptop.device_id}) & team.everyone
+    return {
+        line.seq: own
+        | team.of_change(
+            line.case_id, line.entity, known.get(line.case_id) if line.case_id else None
+        )
+        for line in lines
+    }
+
+
+@dataclass(frozen=True)
+class Sealed:
+    """A format 3 bundle ready to write: its parts (name, ciphertext, signature), then its
+    manifest (the bundle itself, listing them)."""
+
+    first: int
+    final: int
+    generation: int
+    parts: tuple[tuple[str, bytes, bytes], ...]
+    ciphertext: bytes
+    signature: bytes
+
+
+def seal_lines(
+    laptop: Laptop,
+    keys: DeviceKeys,
+    team: TeamAudiences,
+    lines: Sequence[Line],
+    generation: int = 1,
+) -> Sealed:
+    """Changes ``lines`` (consecutive, of this device) as a format 3 bundle: one part per
+    audience, each encrypted to its devices and the recovery identity and signed, then the
+    manifest listing them, encrypted to every member and signed."""
+    device = laptop.device_id
+    first, final = lines[0].seq, lines[-1].seq
+    if final - first + 1 != len(lines):
+        raise BundleError("the changes of a bundle must be consecutive in sequence")
+    name = bundle_name(first, final, generation)
+    audiences = _audiences(laptop, team, lines)
+    groups: dict[Audience, list[Line]] = {}
+    for line in lines:
+        groups.setdefault(audiences[line.seq], []).append(line)
+    entries: list[PartEntry] = []
+    parts: list[tuple[str, bytes, bytes]] = []
+    for audience, members in sorted(groups.items(), key=lambda item: sorted(item[0])):
+        seqs = [line.seq for line in members]
+        ciphertext = encrypt(
+            encode_part_lines(
+                device, HEAD_REVISION, first, final, seqs, [line.text for line in members]
+            ),
+            team.age_recipients(audience),
+        )
+        part = part_name(name, ciphertext)
+        parts.append((part, ciphertext, sign(ciphertext, keys, device, part)))
+        entries.append(
+            PartEntry(
+                part,
+                tuple(sorted(audience)),
+                runs_of(seqs),
+                len(members),
+                hashlib.sha256(ciphertext).hexdigest(),
+            )
+        )
+    routes = [
+        route
+        for route in (
+            route_of(orjson.loads(line.text)) for line in lines if line.entity in ROUTE_KINDS
+        )
+        if route is not None
+    ]
+    ciphertext = encrypt(
+        encode_manifest(device, HEAD_REVISION, first, final, entries, routes),
+        team.age_recipients(team.everyone),
+    )
+    return Sealed(
+        first, final, generation, tuple(parts), ciphertext, sign(ciphertext, keys, device, name)
+    )
+
+
+def write_sealed(target: Target, keys: DeviceKeys, device: str, sealed: Sealed) -> Published:
+    """Put a sealed bundle in this device's place in the export: its parts first, then the
+    manifest that lists them (checked as it lands)."""
+    name = bundle_name(sealed.first, sealed.final, sealed.generation)
+
+    def intact(data: bytes, sig: bytes) -> bool:
+        try:
+            verify(data, sig, keys.verify_key, device, name)
+        except EnvelopeError:
+            return False
+        return True
+
+    target.publish_parts(device, sealed.parts)  # all of them before the manifest
+    return target.publish(
+        device,
+        sealed.first,
+        sealed.final,
+        sealed.ciphertext,
+        sealed.signature,
+        sealed.generation,
+        intact,
+    )
+
+
+def publish_lines(
+    laptop: Laptop, target: Target, roster: Roster, lines: Sequence[Line], generation: int = 1
+) -> Published:
+    keys = device_keys(laptop.db)
+    sealed = seal_lines(laptop, keys, TeamAudiences.of(roster), lines, generation)
+    item = write_sealed(target, keys, laptop.device_id, sealed)
+    record_published(laptop, [(item, len(sealed.ciphertext))])
+    return item
+
+
+def publish_range(
+    laptop: Laptop, target: Target, roster: Roster, first: int, last: int, stubs_upto: int
+) -> list[Published]:
+    """Publish this laptop's changes ``first`` to ``last`` again, in bundles of at most
+    MAX_CHANGES_PER_BUNDLE; returns the bundles published."""
+    published: list[Published] = []
+    while first <= last:
+        with laptop.db.read() as s:
+            lines = lines_in(
+                s,
+                laptop.device_id,
+                first,
+                min(last, first + MAX_CHANGES_PER_BUNDLE - 1),
+                stubs_upto,
+            )
+        if not lines:
+            break
+        published.append(publish_lines(laptop, target, roster, lines))
+        first = lines[-1].seq + 1
+    return published

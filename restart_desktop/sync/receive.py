@@ -1,0 +1,411 @@
+"""Receiving: the bundles of every other device on the roster applied here, each device in
+sequence order, each bundle whole in one transaction with the device's new position
+(``sync.apply`` works out the records and their conflicts); a refused bundle quarantined with
+its reason; the bundles read again for a case come to this laptop (``fetch_skipped``) or
+published again with parts now addressed to it (``read_new_generations``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import Text, cast, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from restart_desktop.atomic import write_atomically
+from restart_desktop.domain.allocation import receives_case
+from restart_desktop.domain.roles import keeps_entity
+from restart_desktop.store.audit import without_clashing_entries
+from restart_desktop.store.case_index import audiences, case_of_change, note_audiences
+from restart_desktop.store.changes import utcnow
+from restart_desktop.store.erasure import erasures_here
+from restart_desktop.store.migrate import HEAD_REVISION
+from restart_desktop.store.models import (
+    SyncCaseIndex,
+    SyncConflict,
+    SyncPeer,
+    SyncReadBundle,
+    SyncSkipped,
+)
+from restart_desktop.sync.apply import (
+    Applied,
+    UnknownRecordKind,
+    apply_changes,
+    keep_for_this_laptop,
+)
+from restart_desktop.sync.audience import route_as_change
+from restart_desktop.sync.bundle import BundleError, check_clocks
+from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError
+from restart_desktop.sync.folder import Published
+from restart_desktop.sync.keys import device_keys
+from restart_desktop.sync.laptop import Laptop
+from restart_desktop.sync.read import read_bundle
+from restart_desktop.sync.roster import Member, Roster
+from restart_desktop.sync.state import ProblemKind
+from restart_desktop.sync.target import Target
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    bundles: int = 0
+    applied: int = 0  # changes new to this laptop
+    already_held: int = 0
+    conflicts: int = 0  # conflicts open after the import
+    refused_moves: int = 0  # status moves the transition table forbids (kept in the log only)
+    problems: dict[str, str] = field(default_factory=dict)  # device id -> why it stopped
+    quarantined: int = 0  # devices stopped by a refused bundle (the others: gaps)
+    erased: int = 0  # cases erased here by retention tombstones received
+    cases_moved: bool = False  # a case's status, hold or worker changed: retention looks again
+
+
+#: What a received change must touch for the retention rules to say something new before the
+#: next day: a case closed or reopened, held, handed over or shared, or erased elsewhere.
+RETENTION_KINDS = frozenset({"people", "handovers", "erasures"})
+
+
+@dataclass(frozen=True)
+class _Due:
+    member: Member
+    bundles: list[Published]
+    problem: str = ""  # a gap found while planning
+    known: tuple[str, str] = ("", "")  # the problem recorded at the last sync, and its kind
+
+
+def _plan(laptop: Laptop, target: Target, roster: Roster) -> list[_Due]:
+    """Per other member: the bundles to import now, in order, and any gap before them."""
+    due: list[_Due] = []
+    for member in roster.members:
+        if member.device_id == laptop.device_id:
+            continue
+        with laptop.db.read() as s:
+            peer = s.get(SyncPeer, member.device_id)
+            high_water = peer.high_water if peer else 0
+            known = (peer.problem, peer.problem_kind) if peer else ("", "")
+        wanted: list[Published] = []
+        problem = ""
+        for item in target.published(member.device_id):
+            if item.to_seq <= high_water:
+                continue
+            if item.from_seq > high_water + 1:
+                problem = (
+                    f"Waiting for bundle {high_water + 1}-{item.from_seq - 1} from "
+                    f"{member.name}'s laptop; its later bundles wait for it."
+                )
+                break
+            wanted.append(item)
+            high_water = item.to_seq
+        due.append(_Due(member, wanted, problem, known))
+    return due
+
+
+def _import_one(laptop: Laptop, target: Target, member: Member, item: Published) -> Applied:
+    """Check and apply one bundle with the device's new position, in one transaction (of a
+    format 3 bundle, the parts addressed to this laptop, and its routes)."""
+    received = read_bundle(target, member, item, device_keys(laptop.db), laptop.device_id)
+    bundle = received.bundle
+    routes = [route_as_change(route) for route in received.routes]
+    if (bundle.device_id, bundle.from_seq, bundle.to_seq) != (
+        member.device_id,
+        item.from_seq,
+        item.to_seq,
+    ):
+        raise BundleError("the bundle is not what its file name says")
+    if bundle.schema > HEAD_REVISION:
+        raise BundleError(
+            f"it was written by a newer RESTART Desktop (schema {bundle.schema}): "
+            "update this laptop"
+        )
+    check_clocks(bundle)
+    try:
+        with laptop.db.write() as s:
+            me, supervisor, role = laptop.who(s)
+            note_audiences(s, routes)  # who each case is for, from every bundle's manifest
+            kept = keep_for_this_laptop(
+                s,
+                bundle.changes,
+                me,
+                supervisor,
+                (bundle.device_id, bundle.from_seq, bundle.to_seq),
+                role=role,
+            )
+            result = apply_changes(s, without_clashing_entries(s, kept))
+            _note_read(s, item)
+            if not supervisor and _comes_here([*bundle.changes, *routes], me):
+                result = replace(result, came_here=True)
+            if any(c["entity"] in RETENTION_KINDS for c in kept):
+                result = replace(result, cases_moved=True)
+            peer = s.get(SyncPeer, bundle.device_id)
+            if peer is None:
+                peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
+                s.add(peer)
+            peer.high_water = bundle.to_seq
+            peer.problem, peer.problem_kind = "", ProblemKind.NONE.value
+            peer.updated_at = utcnow()
+    except UnknownRecordKind as error:
+        raise BundleError(
+            f"it holds records of a kind this version does not know ({error}): update "
+            "RESTART Desktop"
+        ) from None
+    return result
+
+
+def _comes_here(changes: Sequence[Mapping[str, Any]], worker_id: str) -> bool:
+    """Whether changes allocate, hand over or share a case to this worker."""
+    for change in changes:
+        fields = change.get("fields") or {}
+        if change["entity"] == "people" and fields.get("allocated_worker_id") == worker_id:
+            return True
+        if change["entity"] == "handovers" and fields.get("to_worker_id") == worker_id:
+            return True
+    return False
+
+
+def fetch_skipped(laptop: Laptop, target: Target, roster: Roster) -> int:
+    """Read again the bundles holding changes of cases that have come to this laptop since
+    (allocated, handed over or shared to its worker, or the worker promoted to supervisor), and
+    apply those cases' changes: the case arrives with its whole history. One transaction per
+    bundle; what cannot be read now is tried again at the next sync. Returns the changes
+    applied."""
+    with laptop.db.read() as s:
+        me, supervisor, role = laptop.who(s)
+        # An allocator receives every case (its intake records only: filtered below).
+        every_case = supervisor or not keeps_entity(role, "contact_notes")
+        query = select(
+            SyncSkipped.case_id, SyncSkipped.device_id, SyncSkipped.from_seq, SyncSkipped.to_seq
+        )
+        if not every_case:  # narrowed in SQL: this runs at every sync
+            query = query.join(SyncCaseIndex, SyncCaseIndex.case_id == SyncSkipped.case_id).where(
+                or_(
+                    SyncCaseIndex.allocated_worker_id == me,
+                    SyncCaseIndex.allocated_worker_id.is_(None),
+                    cast(SyncCaseIndex.shared_with, Text).contains(me),
+                )
+            )
+        skipped = s.execute(query).all()
+        known = audiences(s, [row.case_id for row in skipped])
+        gone = erasures_here(s, [row.case_id for row in skipped], device_id=laptop.device_id)
+    come = [
+        row
+        for row in skipped
+        if row.case_id not in gone and receives_case(me, every_case, known.get(row.case_id))
+    ]
+    bundles: dict[tuple[str, int, int], set[str]] = {}
+    for row in come:
+        bundles.setdefault((row.device_id, row.from_seq, row.to_seq), set()).add(row.case_id)
+    applied = 0
+    keys = device_keys(laptop.db)
+    for (device, first, last), cases in sorted(bundles.items()):
+        member = roster.member(device)
+        # The bundles over the range: one, or several for the history of a case erased from
+        # this laptop and come back.
+        items = [p for p in target.published(device) if p.from_seq <= last and p.to_seq >= first]
+        if member is None or not items:
+            continue  # a removed laptop, or bundles not there any more
+        read_all = True
+        for item in items:
+            try:
+                bundle = read_bundle(target, member, item, keys, laptop.device_id).bundle
+            except (EnvelopeError, BundleError, FileNotFoundError):
+                log.warning("a bundle to read again for a newly received case was refused")
+                read_all = False
+                continue
+            with laptop.db.write() as s:
+                wanted = [
+                    c
+                    for c in bundle.changes
+                    if case_of_change(s, c) in cases and keeps_entity(role, str(c["entity"]))
+                ]
+                applied += apply_changes(s, without_clashing_entries(s, wanted)).applied
+        if read_all:
+            with laptop.db.write() as s:
+                s.execute(
+                    delete(SyncSkipped).where(
+                        SyncSkipped.device_id == device,
+                        SyncSkipped.from_seq == first,
+                        SyncSkipped.case_id.in_(sorted(cases)),
+                    )
+                )
+    return applied
+
+
+def _note_read(s: Session, item: Published) -> None:
+    """Remember which generation of a bundle this laptop has read (a newer one is read again
+    for the parts addressed to it then)."""
+    s.execute(
+        insert(SyncReadBundle).prefix_with("OR REPLACE"),
+        [
+            {
+                "device_id": item.device_id,
+                "from_seq": item.from_seq,
+                "to_seq": item.to_seq,
+                "generation": item.generation,
+            }
+        ],
+    )
+
+
+def read_new_generations(laptop: Laptop, target: Target, roster: Roster) -> int:
+    """Read again the bundles of other devices published again (a newer generation) since
+    this laptop read them: the parts now addressed to it hold the history of a case come to
+    it (allocated, handed over, shared; a promotion; a replacement laptop). One transaction
+    per bundle; a bundle that cannot be read now is tried again at the next sync. Bundles
+    read before this laptop recorded generations (format 1 and 2 ones, read whole) are
+    recorded as read. Returns the changes applied."""
+    applied = 0
+    again = {
+        member.device_id: [p for p in target.published(member.device_id) if p.generation > 1]
+        for member in roster.members
+        if member.device_id != laptop.device_id
+    }
+    if not any(again.values()):
+        return 0  # nothing published again: no generation to compare (no SQL)
+    keys: DeviceKeys | None = None
+    with laptop.db.read() as s:  # two statements, whatever the team's size
+        high_waters = dict(s.execute(select(SyncPeer.device_id, SyncPeer.high_water)).all())
+        read: dict[tuple[str, int, int], int] = {
+            (row.device_id, row.from_seq, row.to_seq): row.generation
+            for row in s.execute(
+                select(
+                    SyncReadBundle.device_id,
+                    SyncReadBundle.from_seq,
+                    SyncReadBundle.to_seq,
+                    SyncReadBundle.generation,
+                )
+            )
+        }
+    for member in roster.members:
+        high_water = high_waters.get(member.device_id, 0)
+        if member.device_id == laptop.device_id or not high_water:
+            continue
+        # A bundle of generation 1 not recorded was read at generation 1 (or, written before
+        # generations were recorded here, read whole).
+        items = [p for p in again[member.device_id] if p.to_seq <= high_water]
+        unrecorded = [p for p in items if (p.device_id, p.from_seq, p.to_seq) not in read]
+        if unrecorded:
+            with laptop.db.write() as s:
+                for item in unrecorded:
+                    _note_read(s, item)
+        for item in items:
+            if (
+                read.get((item.device_id, item.from_seq, item.to_seq), item.generation)
+                >= item.generation
+            ):
+                continue
+            keys = keys or device_keys(laptop.db)
+            try:
+                received = read_bundle(target, member, item, keys, laptop.device_id)
+            except (EnvelopeError, BundleError, FileNotFoundError):
+                log.warning("a bundle published again could not be read; tried again later")
+                continue
+            with laptop.db.write() as s:
+                me, supervisor, role = laptop.who(s)
+                note_audiences(s, [route_as_change(r) for r in received.routes])
+                bundle = received.bundle
+                kept = keep_for_this_laptop(
+                    s,
+                    bundle.changes,
+                    me,
+                    supervisor,
+                    (bundle.device_id, bundle.from_seq, bundle.to_seq),
+                    role=role,
+                )
+                applied += apply_changes(s, without_clashing_entries(s, kept)).applied
+                _note_read(s, item)
+    return applied
+
+
+def _quarantine(laptop: Laptop, target: Target, item: Published, reason: str) -> None:
+    """Keep a copy of a refused bundle (still encrypted) with the reason, for whoever
+    investigates; the copy in the export stays where its device wrote it."""
+    folder = laptop.quarantine / item.device_id
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        ciphertext, signature = target.read(item)
+        write_atomically(folder / item.name, ciphertext)
+        write_atomically(folder / item.name.replace(".age", ".sig"), signature)
+        write_atomically(folder / (item.name + ".reason.txt"), (reason + "\n").encode())
+    except OSError:
+        log.warning("could not keep a copy of a refused bundle")
+
+
+def _record_problem(laptop: Laptop, device_id: str, problem: str, kind: ProblemKind) -> None:
+    with laptop.db.write() as s:
+        peer = s.get(SyncPeer, device_id)
+        if peer is None:
+            peer = SyncPeer(device_id=device_id, high_water=0, updated_at=utcnow())
+            s.add(peer)
+        if (peer.problem, peer.problem_kind) != (problem, kind):
+            peer.problem, peer.problem_kind = problem, kind.value
+
+
+Progress = Callable[[int, int], None]  # (steps done, steps in all)
+
+
+class Cancelled(Exception):
+    """The user stopped the sync between two bundles: everything applied so far is kept."""
+
+
+def import_changes(
+    laptop: Laptop,
+    target: Target,
+    roster: Roster,
+    progress: Progress | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    extra_steps: int = 0,
+) -> ImportReport:
+    """Apply the bundles of every other device on the roster, each device in sequence order,
+    each bundle whole in one transaction with the device's new position. A bundle that fails
+    its signature, decryption or checks is refused whole, quarantined and stops that device
+    (reported, retried at the next sync); a missing bundle (a gap) stops it too. Devices not
+    on the roster are never imported."""
+    plan = _plan(laptop, target, roster)
+    total = sum(len(d.bundles) for d in plan) + extra_steps
+    done = bundles = applied = held = refused = quarantined = erased = 0
+    moved = False
+    problems: dict[str, str] = {}
+    if progress:
+        progress(0, total)
+    for due in plan:
+        problem, kind = due.problem, ProblemKind.GAP if due.problem else ProblemKind.NONE
+        for item in due.bundles:
+            if cancelled is not None and cancelled():
+                raise Cancelled
+            try:
+                result = _import_one(laptop, target, due.member, item)
+            except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
+                problem, kind = (
+                    f"A bundle from {due.member.name}'s laptop ({item.name}) was refused: "
+                    f"{error}. It is kept aside; other laptops' changes are not held up.",
+                    ProblemKind.REFUSED,
+                )
+                _quarantine(laptop, target, item, problem)
+                quarantined += 1
+                break
+            bundles += 1
+            if result.came_here:  # a case came to this worker: its history now, not at the end
+                applied += fetch_skipped(laptop, target, roster)
+            applied, held = applied + result.applied, held + result.held
+            refused += result.refused_moves
+            erased += result.erased
+            moved = moved or result.cases_moved
+            done += 1
+            if progress:
+                progress(done, total)
+        if problem:
+            problems[due.member.device_id] = problem
+        if (problem, kind) != due.known:  # sync runs every minute: write only on a change
+            _record_problem(laptop, due.member.device_id, problem, kind)
+    applied += read_new_generations(laptop, target, roster)
+    applied += fetch_skipped(laptop, target, roster)
+    with laptop.db.read() as s:
+        conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
+    if erased:  # cases erased by tombstones received: their pages go from the file too
+        laptop.db.compact()
+    return ImportReport(
+        bundles, applied, held, conflicts, refused, problems, quarantined, erased, moved
+    )

@@ -85,9 +85,11 @@ def test_a_laptops_role_writes_only_its_own_rows_and_never_rewrites_any(team: Te
             ).rowcount
             == 1
         )
-    with psycopg.connect(f"{team.server} user={postgres.JOINING_ROLE}") as conn:
-        with pytest.raises(errors.InsufficientPrivilege):
-            conn.execute("SELECT * FROM restart.bundles")
+    with (
+        psycopg.connect(f"{team.server} user={postgres.JOINING_ROLE}") as conn,
+        pytest.raises(errors.InsufficientPrivilege),
+    ):
+        conn.execute("SELECT * FROM restart.bundles")
 
 
 def test_a_removed_laptops_role_is_disabled_and_reads_nothing_more(team: Team) -> None:

@@ -81,7 +81,8 @@ class Export:
             for session in self.laptops:
                 if session.device_id in members:
                     result = SyncService(session).sync_now()
-                    assert result.state == "synced" and result.report.problems == {}, result
+                    assert result.state == "synced", result
+                    assert result.report.problems == {}, result
 
     def entitled(self, roster: Roster, change: dict[str, object]) -> set[str]:
         """The devices entitled to a change, by the supervisor's records (not the index)."""
@@ -105,7 +106,8 @@ class Export:
             ).first()
             last = s.get(SyncCaseIndex, change["case_id"])
         if person is None:  # erased: what stays of it (audit entries) keeps its audience
-            assert erased == "retention" and change["entity"] == "audit_entries", change
+            assert erased == "retention", change
+            assert change["entity"] == "audit_entries", change
             assert last is not None
             workers = {*last.shared_with, last.allocated_worker_id or last.created_by}
             return found | {m.device_id for m in roster.members if m.worker_id in workers}

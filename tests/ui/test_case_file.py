@@ -393,7 +393,9 @@ def test_every_problem_is_said_in_one_round_and_correcting_does_not_move_the_for
 
     for field in ("date_of_birth", "nomis_number", "crn"):
         error = view.findChild(FieldError, f"error_{field}")
-        assert error is not None and error.isVisible() and error.text(), field
+        assert error is not None, field
+        assert error.isVisible(), field
+        assert error.text(), field
     crn_at = view.crn.mapTo(view, view.crn.rect().topLeft())
 
     view.nomis_number.selectAll()

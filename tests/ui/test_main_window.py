@@ -28,7 +28,7 @@ def visible_text(window: MainWindow) -> str:
     for widget in window.findChildren(QWidget):
         if not widget.isVisible():
             continue
-        if isinstance(widget, QLabel) or isinstance(widget, QLineEdit):
+        if isinstance(widget, QLabel | QLineEdit):
             parts.append(widget.text())
         elif isinstance(widget, QTabBar):
             parts.extend(widget.tabText(i) for i in range(widget.count()))

@@ -289,7 +289,8 @@ def test_sending_the_duty_to_refer_settles_its_item_marked_as_a_problem(
     qtbot.keyClick(view, Qt.Key.Key_3, ALT)
     _idle(qtbot, window)
     item = plan.plan.item("duty_to_refer")
-    assert item is not None and item.state.value == "done", item
+    assert item is not None
+    assert item.state.value == "done", item
 
 
 def test_the_referrals_view_reads_a_page_at_a_time_as_it_is_scrolled(

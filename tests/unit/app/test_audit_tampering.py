@@ -7,7 +7,6 @@ on real SQLCipher databases and a real export folder."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,8 +26,8 @@ from tests.support.team import Laptop, Team, make_team
 
 
 @pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    yield make_team(tmp_path, workers=1)
+def team(tmp_path: Path) -> Team:
+    return make_team(tmp_path, workers=1)
 
 
 def _sync(laptop: Laptop) -> None:

@@ -6,7 +6,6 @@ In-process ``restart-desktop`` on a real data folder."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +24,7 @@ from tests.support.roles import as_supervisor
 @pytest.fixture
 def folder(
     enrolled: AppSession, data_paths: DataPaths, monkeypatch: pytest.MonkeyPatch, qapp: object
-) -> Iterator[str]:
+) -> str:
     """An enrolled supervisor's folder with one fictional person; returns the case id. (The
     suite's QApplication first: the commands drawing PDFs then use it.)"""
     as_supervisor(enrolled)
@@ -38,7 +37,7 @@ def folder(
     )
     enrolled.close()
     monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
-    yield case
+    return case
 
 
 def _run(paths: DataPaths, *args: str) -> int:

@@ -133,10 +133,15 @@ def test_finalised_notes_refuse_edits_at_the_service_and_store_layers(
     notes: NoteService, person: str, enrolled: AppSession
 ) -> None:
     note_id = notes.finalise(_fields(person))
-    with pytest.raises(ImmutableRecord), enrolled.db.write() as s:
-        note = s.get(ContactNote, note_id)
-        assert note is not None
-        note.text = "rewritten history"
+
+    def rewrite() -> None:
+        with enrolled.db.write() as s:
+            note = s.get(ContactNote, note_id)
+            assert note is not None
+            note.text = "rewritten history"
+
+    with pytest.raises(ImmutableRecord):
+        rewrite()
     with pytest.raises(DBAPIError, match="append-only"), enrolled.db.write() as s:
         s.execute(text("UPDATE contact_notes SET text = 'rewritten'"))
     assert notes.get_note(note_id).text == "Talked about housing on release."

@@ -86,9 +86,11 @@ def test_a_finalised_assessment_refuses_changes(
         )
     with pytest.raises(AssessmentFinal):
         service.finalise(final)
-    with pytest.raises(DBAPIError, match="finalised assessments are never changed"):
-        with enrolled.db.write() as s:
-            s.execute(text("UPDATE assessments SET present = 'x' WHERE id = :id"), {"id": final})
+    with (
+        pytest.raises(DBAPIError, match="finalised assessments are never changed"),
+        enrolled.db.write() as s,
+    ):
+        s.execute(text("UPDATE assessments SET present = 'x' WHERE id = :id"), {"id": final})
     (view,) = service.assessments(person)
     assert all(area.worker == 3 for area in view.scores)
 

@@ -163,9 +163,9 @@ def test_the_lifecycle_is_recorded_step_by_step(
     ]
     assert view.events[1].note == "Spoke to the prison work coach"
     assert view.events[3].note == "10/12/2026 09:30, Jobcentre, 2 Sample Road (test)."
+    other = _draft(referrals, person, "jobcentre_plus")
+    referrals.send(other, "phone")
     with pytest.raises(ValidationFailed, match="before the referral was made"):
-        other = _draft(referrals, person, "jobcentre_plus")
-        referrals.send(other, "phone")
         referrals.change_status(
             other,
             StatusChange(

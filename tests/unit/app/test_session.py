@@ -224,7 +224,7 @@ def test_a_failure_after_the_database_was_created_leaves_no_database_files(
 
     with monkeypatch.context() as patch:
         patch.setattr("restart_desktop.app.session.platform.node", broken_node)
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="fictional failure while naming the device"):
             enrol(
                 data_paths,
                 name=WORKER_NAME,

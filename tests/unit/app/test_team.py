@@ -5,7 +5,6 @@ sync, and what is still an example is said plainly."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -86,8 +85,8 @@ def test_the_sheet_never_prints_an_example_number_and_prints_the_teams_own(
 
 
 @pytest.fixture
-def team(tmp_path: Path) -> Iterator[Team]:
-    yield make_team(tmp_path, workers=1)
+def team(tmp_path: Path) -> Team:
+    return make_team(tmp_path, workers=1)
 
 
 def _sync(laptop: Laptop) -> None:

@@ -150,19 +150,22 @@ def test_writing_the_current_value_makes_no_change(database: Database) -> None:
 
 def test_rolled_back_write_leaves_no_change_and_no_row(database: Database) -> None:
     person_id = _new_person(database)
-    with pytest.raises(Boom), database.write() as s:
-        person = s.get(Person, person_id)
-        assert person is not None
-        person.family_name = "Rolledback"
-        s.add(Person(given_name="Never", family_name="Saved"))
-        s.flush()  # the change rows are written inside the transaction...
-        assert (
-            s.execute(
-                select(func.count()).select_from(Change).where(Change.entity != "audit_entries")
-            ).scalar_one()
-            == 3
-        )
-        raise Boom  # ...and must disappear with it
+    written: list[int] = []
+
+    def write_then_fail() -> None:
+        with database.write() as s:
+            person = s.get(Person, person_id)
+            assert person is not None
+            person.family_name = "Rolledback"
+            s.add(Person(given_name="Never", family_name="Saved"))
+            s.flush()  # the change rows are written inside the transaction...
+            counted = select(func.count()).select_from(Change)
+            written.append(s.execute(counted.where(Change.entity != "audit_entries")).scalar_one())
+            raise Boom  # ...and must disappear with it
+
+    with pytest.raises(Boom):
+        write_then_fail()
+    assert written == [3]
 
     assert len(_changes(database)) == 1
     with database.read() as s:
@@ -229,9 +232,13 @@ def test_write_without_an_actor_is_refused(database: Database) -> None:
 
 def test_deleting_a_synced_record_is_refused(database: Database) -> None:
     person_id = _new_person(database)
-    with pytest.raises(UnattributedWrite), database.write() as s:
-        person = s.get(Person, person_id)
-        s.delete(person)
+
+    def delete() -> None:
+        with database.write() as s:
+            s.delete(s.get(Person, person_id))
+
+    with pytest.raises(UnattributedWrite):
+        delete()
 
     with database.read() as s:
         assert s.get(Person, person_id) is not None
@@ -250,10 +257,15 @@ def test_several_flushes_in_one_transaction_continue_one_sequence(database: Data
     assert [c.seq for c in changes] == [1, 2, 3]
     assert [c.record_id for c in changes] == [first.id, second.id, first.id]
     assert changes[0].hlc < changes[1].hlc < changes[2].hlc
-    with pytest.raises(Boom), database.write() as s:
-        s.add(Person(given_name="Never", family_name="Saved"))
-        s.flush()
-        raise Boom
+
+    def add_then_fail() -> None:
+        with database.write() as s:
+            s.add(Person(given_name="Never", family_name="Saved"))
+            s.flush()
+            raise Boom
+
+    with pytest.raises(Boom):
+        add_then_fail()
     _new_person(database)  # the rolled-back transaction's position is not reused
     assert len(_changes(database)) == 4
     _assert_contiguous(database)

@@ -381,9 +381,14 @@ def test_a_naive_datetime_is_refused_by_the_store(database: Database) -> None:
     """Whether a zone-less time meant UTC or local time cannot be guessed: writing or
     comparing one is a programming error, stopped before anything is stored."""
     naive = dt.datetime(2026, 6, 10, 14, 5)
-    with pytest.raises(StatementError) as refused, database.write() as s:
-        s.add(LocalSetting(key="probe", value="x"))
-        s.execute(select(ContactNote.id).where(ContactNote.contact_at < naive)).all()
+
+    def write_and_compare() -> None:
+        with database.write() as s:
+            s.add(LocalSetting(key="probe", value="x"))
+            s.execute(select(ContactNote.id).where(ContactNote.contact_at < naive)).all()
+
+    with pytest.raises(StatementError) as refused:
+        write_and_compare()
     assert isinstance(refused.value.orig, NaiveDatetime)
     with database.read() as s:
         assert s.get(LocalSetting, "probe") is None

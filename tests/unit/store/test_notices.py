@@ -66,10 +66,14 @@ def test_a_listener_hears_after_the_commit_on_the_committing_thread(
 def test_a_rolled_back_transaction_publishes_nothing(database: Database) -> None:
     heard = _heard(database)
 
-    with pytest.raises(Boom), database.write() as s:
-        s.add(Person(given_name="Testy", family_name="McExample"))
-        s.flush()
-        raise Boom
+    def add_then_fail() -> None:
+        with database.write() as s:
+            s.add(Person(given_name="Testy", family_name="McExample"))
+            s.flush()
+            raise Boom
+
+    with pytest.raises(Boom):
+        add_then_fail()
 
     assert heard == []
     _new_person(database)  # the next transaction's notice holds none of the rolled-back one

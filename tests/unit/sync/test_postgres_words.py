@@ -45,7 +45,7 @@ def test_a_device_role_is_named_by_its_id_only() -> None:
     assert device_role("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b") == (
         "rd_0190a1b2c3d47e5f8a9b0c1d2e3f4a5b"
     )
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not a device id"):
         device_role("x; DROP ROLE postgres")
 
 

@@ -18,8 +18,6 @@ from restart_desktop import __version__
 from restart_desktop.paths import DataPaths, resolve_data_dir
 
 if TYPE_CHECKING:  # the window's start-up imports none of the app layer
-    from pathlib import Path
-
     from restart_desktop.app.session import AppSession
 
 PASSPHRASE_ENV = "RESTART_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable's name, not a secret
@@ -389,148 +387,16 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-#: How long `restart-desktop sync` waits for a sync already running on this laptop (the
-#: window's, or a scheduled one) before it says so and gives up.
-SYNC_WAIT_SECONDS = 10.0
-
-
-def _target_arg(text: str) -> Path | str:
-    """A server's connection string as it is; a folder as a path."""
-    from pathlib import Path
-
-    from restart_desktop.sync.target import is_server_target
-
-    return text if is_server_target(text) else Path(text)
-
-
 def _cmd_sync(paths: DataPaths, args: argparse.Namespace) -> int:
+    from restart_desktop.cli_sync import run_sync
 
-    from restart_desktop.app.sync import SyncService, SyncState
-
-    session = _open_session(paths)
-    try:
-        service = SyncService(session)
-        if args.target:
-            service.set_target(_target_arg(args.target))
-        if args.rebuild:
-            print(f"Rebuilt {service.rebuild():,} records from their changes.")
-        result = service.sync_now(check_digests=True, wait_seconds=SYNC_WAIT_SECONDS)
-    finally:
-        session.close()
-    report = result.report
-    if result.state != SyncState.SYNCED:
-        print(result.message)
-        return EXIT_PROBLEM if result.state == SyncState.NOT_IN_TEAM else EXIT_OK
-    gaps = len(report.problems) - report.quarantined
-    print(
-        f"Synced: sent {result.published} bundles; received {report.applied} changes in "
-        f"{report.bundles} bundles; {report.conflicts} conflicts to settle; "
-        f"{report.quarantined} quarantined; {gaps} waiting for a missing bundle; "
-        f"{result.erased} cases erased under the retention rules."
-    )
-    if result.own.republished:
-        print(
-            f"Published again {result.own.republished} of this laptop's bundles that were "
-            "missing from the central export."
-        )
-    for name in result.own.set_aside:
-        print(
-            f"PROBLEM {name} in this laptop's folder of the central export was not signed "
-            "by this laptop: it was set aside (see the data folder's quarantine) and did not "
-            "count.",
-            file=sys.stderr,
-        )
-    for words in result.ignored:
-        print(words)
-    for problem in report.problems.values():
-        print(f"PROBLEM {problem}", file=sys.stderr)
-    for name in result.differs_from:
-        print(
-            f"PROBLEM this laptop's records differ from {name}'s though both hold the same "
-            "changes: run restart-desktop sync --rebuild",
-            file=sys.stderr,
-        )
-    return (
-        EXIT_PROBLEM if report.problems or result.differs_from or result.own.set_aside else EXIT_OK
-    )
+    return run_sync(lambda: _open_session(paths), args)
 
 
 def _cmd_team(paths: DataPaths, args: argparse.Namespace) -> int:
-    if args.team_command == "move":  # an administrator's: no data folder needed
-        from restart_desktop.app.team_move import laptops_target, move_team
+    from restart_desktop.cli_sync import run_team
 
-        moved = move_team(args.source, args.destination)
-        print(
-            f"Moved the team: {moved.bundles} bundles and {moved.files} files of "
-            f"{moved.devices} laptops, and {moved.requests} requests to join. Each laptop "
-            f"now syncs with: restart-desktop sync --target "
-            f"'{laptops_target(args.destination)}'"
-        )
-        return EXIT_OK
-    from pathlib import Path
-
-    from restart_desktop.app.sync import SyncService, write_recovery_identity
-    from restart_desktop.domain.case import Role
-
-    session = _open_session(paths)
-    try:
-        service = SyncService(session)
-        if args.team_command == "create":
-            from restart_desktop.sync.envelope import fingerprint
-
-            where = _target_arg(args.target)
-            service.set_target(where, create=True)  # before the key file is made
-            recovery = write_recovery_identity(Path(args.recovery_key_out))
-            roster = service.create_team(where, recovery)
-            print(
-                f"Team created in {args.target}. Team fingerprint: "
-                f"{fingerprint(roster.supervisor_key)} (workers compare it when joining)."
-            )
-            print(f"The recovery identity is in {args.recovery_key_out}: keep it offline.")
-        elif args.team_command == "join":
-            supervisor, own = service.request_to_join(_target_arg(args.target))
-            print(
-                f"Asked to join. Check with your supervisor that their fingerprint is "
-                f"{supervisor}; they will see this laptop as {own}."
-            )
-        elif args.team_command == "list":
-            from restart_desktop.sync.envelope import fingerprint
-
-            for member in service.members():
-                print(
-                    f"member   {member.device_id}  {member.name} ({member.role})  "
-                    f"fingerprint {fingerprint(member.verify_key)}"
-                )
-            for member in service.requests():
-                print(
-                    f"pending  {member.device_id}  {member.name} ({member.role})  "
-                    f"fingerprint {fingerprint(member.verify_key)}"
-                )
-        elif args.team_command == "approve":
-            devices = (
-                [m.device_id for m in service.requests()] if args.all_pending else [args.device]
-            )
-            for device in devices:
-                service.approve(device)
-            print(f"Approved {len(devices)}: they receive the team's changes from their next sync.")
-        elif args.team_command == "remove":
-            service.remove(args.device)
-            print("Removed: nothing more is sent to or taken from that device.")
-        elif args.team_command == "promote":
-            member = service.promote(args.device, Role(args.role))
-            if member.role == Role.ALLOCATOR:
-                print(
-                    f"{member.name} is now the allocator: their laptop receives the intake "
-                    "of every case (never notes, referrals or scores) from its next sync."
-                )
-            else:
-                print(
-                    f"{member.name} is now a supervisor: their laptop receives every case "
-                    "of the team from its next sync."
-                )
-    finally:
-        session.close()
-    return EXIT_OK
+    return run_team(lambda: _open_session(paths), args)
 
 
 def _cmd_intake(paths: DataPaths, args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from restart_desktop import cli
+from restart_desktop import cli, cli_sync
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
 from restart_desktop.sync.envelope import EnvelopeError, verify
@@ -25,7 +25,7 @@ def test_a_second_sync_waits_then_says_one_is_running(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setattr(cli, "SYNC_WAIT_SECONDS", 0.5)  # 10 s in use
+    monkeypatch.setattr(cli_sync, "SYNC_WAIT_SECONDS", 0.5)  # 10 s in use
     team = make_team(tmp_path / "team", workers=1)
     worker = team.laptops[1]
     session = worker.open()

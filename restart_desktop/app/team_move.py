@@ -23,7 +23,8 @@ from restart_desktop.store.batches import batches
 from restart_desktop.sync.audit_heads import HEAD_NAME
 from restart_desktop.sync.digest import DIGEST_NAME
 from restart_desktop.sync.folder import FolderTarget, NotTheExport, TargetUnavailable
-from restart_desktop.sync.postgres import PostgresTarget, is_server_target, split_target
+from restart_desktop.sync.postgres import PostgresTarget, is_server_target
+from restart_desktop.sync.postgres_login import split_target
 from restart_desktop.sync.roster import Roster, RosterError
 from restart_desktop.sync.target import Target
 

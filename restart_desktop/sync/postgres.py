@@ -18,28 +18,30 @@ half written, and the export position is read back from the rows that are there.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 import os
 import re
-import secrets
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from psycopg.conninfo import conninfo_to_dict
 
-from restart_desktop.security.errors import KeyringUnavailable
 from restart_desktop.sync.folder import (
     NotTheExport,
     Published,
     PublishRaced,
     TargetUnavailable,
     part_of,
+)
+from restart_desktop.sync.postgres_login import (
+    KeyringPasswords,
+    Passwords,
+    device_role,
+    scram_verifier,
+    split_target,
 )
 from restart_desktop.sync.target import ServerUnreachable
 from restart_desktop.sync.target import is_server_target as is_server_target
@@ -52,82 +54,10 @@ JOINING_ROLE = "restart_joining"
 #: on at the next one, rather than hanging on a server in trouble.
 STATEMENT_TIMEOUT = os.environ.get("RESTART_DESKTOP_PG_STATEMENT_TIMEOUT", "60s")
 CONNECT_TIMEOUT_SECONDS = 10
-_DEVICE_ID = re.compile(r"[0-9a-f-]{36}")
 _NO_SCHEMA = (
     "This PostgreSQL database holds no RESTART Desktop central export: ask its "
     "administrator to run the setup script (docs/central-server.md)."
 )
-
-
-def device_role(device_id: str) -> str:
-    if not _DEVICE_ID.fullmatch(device_id):
-        raise ValueError("not a device id")
-    return "rd_" + device_id.replace("-", "")
-
-
-def scram_verifier(password: str, salt: bytes | None = None, iterations: int = 4096) -> str:
-    """The SCRAM-SHA-256 verifier PostgreSQL keeps for a password (RFC 5802, 7677): what
-    ``CREATE ROLE ... PASSWORD`` accepts as already hashed, so the password never leaves the
-    laptop. (Passwords made here are ASCII, so SASLprep changes nothing.)"""
-    salt = salt or secrets.token_bytes(16)
-    salted = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, iterations)
-    client_key = hmac.new(salted, b"Client Key", "sha256").digest()
-    server_key = hmac.new(salted, b"Server Key", "sha256").digest()
-    stored = hashlib.sha256(client_key).digest()
-
-    def b64(data: bytes) -> str:
-        return base64.b64encode(data).decode("ascii")
-
-    return f"SCRAM-SHA-256${iterations}:{b64(salt)}${b64(stored)}:{b64(server_key)}"
-
-
-class Passwords(Protocol):
-    def get(self, name: str) -> str | None: ...
-
-    def make(self, name: str) -> str: ...
-
-
-class KeyringPasswords:
-    """Server passwords in the operating system's keyring (never in settings or files)."""
-
-    def get(self, name: str) -> str | None:
-        from restart_desktop.security.secret_store import KeyringSecretStore
-
-        try:
-            value = KeyringSecretStore().get(name)
-        except KeyringUnavailable:
-            return None
-        return None if value is None else value.decode("ascii")
-
-    def make(self, name: str) -> str:
-        """The password kept under ``name``, made and kept first if there is none (raises
-        KeyringUnavailable, in words, when there is no safe keyring)."""
-        from restart_desktop.security.secret_store import KeyringSecretStore
-
-        store = KeyringSecretStore()
-        found = store.get(name)
-        if found is not None:
-            return found.decode("ascii")
-        password = secrets.token_urlsafe(32)
-        store.set(name, password.encode("ascii"))
-        return password
-
-
-def split_target(text: str) -> tuple[str, str | None]:
-    """(the connection string to keep, without user or password; the user it named)."""
-    try:
-        params = conninfo_to_dict(text.strip())
-    except psycopg.ProgrammingError as error:
-        raise TargetUnavailable(f"That is not a PostgreSQL connection string ({error}).") from None
-    if "password" in params:
-        raise TargetUnavailable(
-            "Do not put a password in the connection string: the "
-            "laptop keeps its own in the system keyring."
-        )
-    user = params.pop("user", None)
-    return make_conninfo("", **{k: v for k, v in params.items() if v is not None}), (
-        str(user) if user else None
-    )
 
 
 class _NotLetIn(Exception):

@@ -17,7 +17,8 @@ from restart_desktop.app.errors import UserError
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import SyncService
 from restart_desktop.sync import postgres
-from restart_desktop.sync.postgres import PostgresTarget, device_role
+from restart_desktop.sync.postgres import PostgresTarget
+from restart_desktop.sync.postgres_login import device_role
 from tests.support.pg_cluster import SUPERUSER, Cluster, make_authority
 from tests.support.team import Team, assert_same_changes, make_team
 

@@ -10,7 +10,7 @@ import hmac
 import pytest
 
 from restart_desktop.sync.folder import TargetUnavailable
-from restart_desktop.sync.postgres import device_role, scram_verifier, split_target
+from restart_desktop.sync.postgres_login import device_role, scram_verifier, split_target
 from restart_desktop.sync.target import is_server_target
 
 

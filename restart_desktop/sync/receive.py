@@ -398,7 +398,7 @@ def import_changes(
                 progress(done, total)
         if problem:
             problems[due.member.device_id] = problem
-        if (problem, kind) != due.known:  # sync runs every minute: write only on a change
+        if (problem, kind) != due.known:  # syncs come every few minutes: write only on a change
             _record_problem(laptop, due.member.device_id, problem, kind)
     applied += read_new_generations(laptop, target, roster)
     applied += fetch_skipped(laptop, target, roster)

@@ -42,7 +42,7 @@ def measure(data_dir: Path) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from restart_desktop.app.demo import RARE_PLACES
+    from restart_desktop.app.demo_notes import RARE_PLACES
     from restart_desktop.app.notes import DraftFields, search_statement
     from restart_desktop.store.models import ContactNote
     from restart_desktop.ui.application import MainWindow

@@ -199,6 +199,8 @@ class ContactNote(SyncedRecord):
         # The review queue, oldest first; with the worker, the figures count a period's
         # notes by worker from the index alone.
         Index("ix_contact_notes_contact_at", "contact_at", "worker_id"),
+        # The figures' days to review: a note's contact time by its id, from the index alone.
+        Index("ix_contact_notes_id_contact_at", "id", "contact_at"),
     )
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
@@ -479,7 +479,8 @@ class NoteService:
             return []
         sql, params = statement
         with self._db.read() as s:
-            rows = s.execute(text(sql), params).all()
+            # The driver's own statement: no SQL text to compile or parameters to process.
+            rows = s.connection().exec_driver_sql(sql, params).all()
         return [
             SearchHit(
                 kind=kind,

@@ -226,7 +226,10 @@ class CaseService:
             select(FollowUpAction.person_id, func.count())
             .where(
                 FollowUpAction.person_id.in_(person_ids),
-                FollowUpAction.status == ActionStatus.OPEN.value,
+                # By the page's people, not by the status index: SQLite chose that one and
+                # read every overdue action of the caseload at each page (75 ms at unlock
+                # with 10,000 cases); `|| ''` keeps the status out of its choice.
+                (FollowUpAction.status + "") == ActionStatus.OPEN.value,
                 FollowUpAction.due_date < today,
             )
             .group_by(FollowUpAction.person_id)

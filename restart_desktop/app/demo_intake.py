@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.domain.case import CaseStatus, ReferralSource, Role
 from restart_desktop.domain.clock import at_local
+from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.intake import DecisionKind, IntakeStatus
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
-from restart_desktop.store.models import Person, Worker
+from restart_desktop.store.models import Person, SyncedRecord, Worker
 
 ALLOCATOR = ("Demo Allocator (OPCC)", "opcc_thames_valley")
 RECOMMENDERS = {
@@ -62,17 +63,19 @@ def add_allocator(s: Session, worker_id: str) -> str:
     return worker_id
 
 
-def demo_intake(s: Session, seed: int, people: Sequence[Person], workers: dict[str, str]) -> None:
+def demo_intake(seed: int, people: Sequence[Person], workers: dict[str, str]) -> list[SyncedRecord]:
     """An intake record for each person, and the decision for those decided. ``workers``
     maps worker id to organisation code. Its own random stream: the rest of the demo is the
     same with or without it."""
     rng = random.Random(seed * 7919 + 22)
+    made: list[SyncedRecord] = []
     for person in people:
         recommended = person.referral_date or dt.date.today()
         status = CaseStatus(person.status)
         source = person.referral_source or ReferralSource.PRISON_RESETTLEMENT.value
         name, organisation, role, contact = RECOMMENDERS.get(source, RECOMMENDERS["other"])
         intake = IntakeRecord(
+            id=uuid7(),
             person_id=person.id,
             source=source,
             recommender_name=name,
@@ -86,15 +89,15 @@ def demo_intake(s: Session, seed: int, people: Sequence[Person], workers: dict[s
             mappa_level="none" if not person.mappa else rng.choice(("1", "2")),
             earlier_custodial_sentences=rng.choice((None, 1, 2, 3, 4, 6, 9)),
         )
-        s.add(intake)
-        s.flush()
+        made.append(intake)
         at = at_local(recommended + dt.timedelta(days=rng.randint(1, 12)), dt.time(14))
         if status == CaseStatus.RECOMMENDED:
             intake.status = IntakeStatus.WAITING.value
             if rng.random() < 0.25:
                 intake.status = IntakeStatus.MORE_INFORMATION.value
-                s.add(
+                made.append(
                     IntakeDecision(
+                        id=uuid7(),
                         person_id=person.id,
                         intake_id=intake.id,
                         decision=DecisionKind.MORE_INFORMATION.value,
@@ -104,8 +107,9 @@ def demo_intake(s: Session, seed: int, people: Sequence[Person], workers: dict[s
                 )
         elif status == CaseStatus.DECLINED:
             intake.status, intake.decided_at = IntakeStatus.DECLINED.value, at
-            s.add(
+            made.append(
                 IntakeDecision(
+                    id=uuid7(),
                     person_id=person.id,
                     intake_id=intake.id,
                     decision=DecisionKind.DECLINE.value,
@@ -117,8 +121,9 @@ def demo_intake(s: Session, seed: int, people: Sequence[Person], workers: dict[s
         else:
             intake.status, intake.decided_at = IntakeStatus.ACCEPTED.value, at
             worker = person.allocated_worker_id
-            s.add(
+            made.append(
                 IntakeDecision(
+                    id=uuid7(),
                     person_id=person.id,
                     intake_id=intake.id,
                     decision=DecisionKind.ACCEPT.value,
@@ -127,3 +132,4 @@ def demo_intake(s: Session, seed: int, people: Sequence[Person], workers: dict[s
                     at=at,
                 )
             )
+    return made

@@ -11,15 +11,14 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from sqlalchemy.orm import Session
-
-from restart_desktop.app.custody import last_release
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.custody import CustodyKind, CustodySource
 from restart_desktop.domain.follow_up import Answer, check_due, treatment_applies
+from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.reference import ReferenceData
-from restart_desktop.store.models import CustodyReturn, FollowUpCheck, Person
+from restart_desktop.store.changes import NewRow
+from restart_desktop.store.models import CustodyReturn, FollowUpCheck, Person, SyncedRecord
 
 #: How often each closure reason is drawn for a closed demo case.
 CLOSURE_WEIGHTS = {
@@ -36,8 +35,15 @@ CLOSURE_WEIGHTS = {
 RETURN_SHARE = 0.25  # of people released, about a quarter go back within the demo's year
 
 
-def demo_outcomes(s: Session, person: Person, reference: ReferenceData, today: dt.date) -> None:
-    """Add the outcomes of one demo person (in the caller's transaction)."""
+def demo_outcomes(
+    made: list[SyncedRecord | NewRow],
+    person: Person,
+    reference: ReferenceData,
+    today: dt.date,
+    released: dt.date | None,
+) -> None:
+    """The outcomes of one demo person, added to ``made``; ``released``: the day of the
+    release whose outcome is recorded, if any."""
     rng = random.Random(person.id)
     if rng.random() < 0.8:
         person.earlier_custodial_sentences = rng.choice([0, 1, 1, 2, 2, 3, 4, 5, 7, 10])
@@ -46,9 +52,8 @@ def demo_outcomes(s: Session, person: Person, reference: ReferenceData, today: d
         person.closure_reason = rng.choices(reasons, [CLOSURE_WEIGHTS[r] for r in reasons])[0]
         if person.closure_reason == "other":
             person.status_reason = "Demo: went to live with family abroad"
-    released = last_release(s, person.id)
     if released is not None:
-        _demo_checks(s, rng, person, reference, released, today)
+        _demo_checks(made, rng, person, reference, released, today)
     custody = next(
         (
             r.custody
@@ -62,8 +67,9 @@ def demo_outcomes(s: Session, person: Person, reference: ReferenceData, today: d
     kind = CustodyKind(custody) if custody else rng.choice(list(CustodyKind))
     day = released + dt.timedelta(days=rng.randint(3, 300))
     if day < today:
-        s.add(
+        made.append(
             CustodyReturn(
+                id=uuid7(),
                 person_id=person.id,
                 returned_on=day,
                 kind=kind.value,
@@ -74,7 +80,7 @@ def demo_outcomes(s: Session, person: Person, reference: ReferenceData, today: d
 
 
 def _demo_checks(
-    s: Session,
+    made: list[SyncedRecord | NewRow],
     rng: random.Random,
     person: Person,
     reference: ReferenceData,
@@ -88,8 +94,9 @@ def _demo_checks(
         if due > today or rng.random() < 0.15:
             continue
         answers = [Answer.YES, Answer.YES, Answer.NO, Answer.NOT_KNOWN]
-        s.add(
+        made.append(
             FollowUpCheck(
+                id=uuid7(),
                 person_id=person.id,
                 check_code=kind.code,
                 released_on=released,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
+from restart_desktop.app.board_figures import barrier_tables, review_table
 from restart_desktop.app.errors import UserError
 from restart_desktop.app.intake_figures import intake_tables
 from restart_desktop.app.outcome_figures import first_needs, outcome_tables
@@ -28,39 +29,38 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource
 from restart_desktop.domain.checklist import FirstNight
 from restart_desktop.domain.clock import at_local, local_date
-from restart_desktop.domain.disclosure import Identifiers, identifier_problems
 from restart_desktop.domain.figures import (
+    ALL,
     Cell,
     Count,
     Figures,
+    Grouping,
     Period,
     Share,
+    Summary,
     Table,
     Text,
+    counted_in,
+    groups_then_all,
     mean,
     median,
     week_of,
 )
-from restart_desktop.domain.outcomes import BarrierStatus
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.release import is_day_before_bank_holiday, is_friday
-from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import (
     Assessment,
-    Barrier,
     Change,
-    ContactNote,
     Person,
     Referral,
     ReferralEvent,
     ReleasePlan,
-    Review,
     Worker,
 )
 
 GROUPINGS = {"programme": "Programme", "organisation": "Partner organisation", "worker": "Worker"}
-ALL = "All"
+
 #: A service's first answer to a referral: the end of "days to acknowledgement".
 ANSWERS = frozenset(
     {
@@ -94,8 +94,6 @@ PACK_TOTALS: dict[tuple[str, int], str] = {
     ("closures_by_reason", 1): "cases_closed",
 }
 Progress = Callable[[int, int], None]
-Grouping = Callable[[str | None], str]  # the group a worker's record counts in
-Summary = list[tuple[str, Cell]]
 Rows = tuple[tuple[Cell, ...], ...]
 
 
@@ -172,8 +170,9 @@ class FiguresService:
             owner = {pid: row.allocated_worker_id for pid, row in people.items()}
             tick(1, steps)
             releases = _releases(s, period, people)
+            moves = _status_moves(s, period)
             cases, sources, case_summary = _cases(
-                s, period, people, group, {r.person_id for r in releases}
+                period, people, group, moves, {r.person_id for r in releases}
             )
             tick(2, steps)
             release_tables, release_summary = _release_tables(
@@ -184,15 +183,15 @@ class FiguresService:
             tick(4, steps)
             outcomes = _outcomes(s, period, self._reference)
             tick(5, steps)
-            barrier_tables, barrier_summary = _barriers(s, period, self._reference)
+            barriers, barrier_summary = barrier_tables(s, period, self._reference)
             tick(6, steps)
-            reviews, review_summary = _reviews(s, period, group)
+            reviews, review_summary = review_table(s, period, group)
             intake, intake_summary = intake_tables(s, period, self._reference)
             lasting, lasting_summary = outcome_tables(
                 s,
                 period,
                 self._reference,
-                _status_moves(s, period).get(CaseStatus.CLOSED.value, set()),
+                moves.get(CaseStatus.CLOSED.value, set()),
                 first_needs(s),
             )
             tick(7, steps)
@@ -203,7 +202,7 @@ class FiguresService:
             *release_tables,
             *referral_tables,
             outcomes,
-            *barrier_tables,
+            *barriers,
             reviews,
             *lasting,
         )
@@ -217,16 +216,6 @@ class FiguresService:
             *lasting_summary,
         )
         return Figures(period, group_by, tuple(tables), tuple(summary))
-
-
-def _groups(rows: Iterable[str]) -> list[str]:
-    """The groups in name order, then the total."""
-    return sorted(k for k in rows if k != ALL) + [ALL]
-
-
-def _in(name: str) -> tuple[str, ...]:
-    """The rows a record counts in: its group and the total (once, when there are no groups)."""
-    return (ALL,) if name == ALL else (name, ALL)
 
 
 def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
@@ -248,13 +237,16 @@ def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
 
 
 def _cases(
-    s: Session, period: Period, people: dict[str, Any], group: Grouping, released: set[str]
+    period: Period,
+    people: dict[str, Any],
+    group: Grouping,
+    status_moves: dict[str, set[str]],
+    released: set[str],
 ) -> tuple[Table, Table, Summary]:
     recommended = [
         pid for pid, p in people.items() if (p.referral_date or local_date(p.created_at)) in period
     ]
-    moves = _status_moves(s, period)
-    moves[CaseStatus.RELEASED.value] = released  # counted like the release figures
+    moves = {**status_moves, CaseStatus.RELEASED.value: released}  # counted like the releases
     columns = (
         "recommended",
         CaseStatus.ACCEPTED.value,
@@ -263,15 +255,15 @@ def _cases(
     )
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for pid in recommended:
-        for name in _in(group(people[pid].allocated_worker_id)):
+        for name in counted_in(group(people[pid].allocated_worker_id)):
             counts[name]["recommended"] += 1
     for status in columns[1:]:
         for pid in moves.get(status, ()):
             if pid in people:
-                for name in _in(group(people[pid].allocated_worker_id)):
+                for name in counted_in(group(people[pid].allocated_worker_id)):
                     counts[name][status] += 1
     rows: Rows = tuple(
-        (Text(name), *(Count(counts[name][c]) for c in columns)) for name in _groups(counts)
+        (Text(name), *(Count(counts[name][c]) for c in columns)) for name in groups_then_all(counts)
     )
     cases = Table(
         "cases",
@@ -367,10 +359,10 @@ def _release_tables(
     )
     groups: dict[str, list[_Release]] = defaultdict(list)
     for release in releases:
-        for name in _in(group(owner.get(release.person_id))):
+        for name in counted_in(group(owner.get(release.person_id))):
             groups[name].append(release)
     day_rows = []
-    for name in _groups(groups):
+    for name in groups_then_all(groups):
         rows = groups[name]
         day_rows.append(
             (
@@ -473,13 +465,13 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
     days: dict[str, list[float]] = defaultdict(list)
     made: Counter[str] = Counter()
     for r in referrals:
-        for name in _in(needs.get(r.category, r.category)):
+        for name in counted_in(needs.get(r.category, r.category)):
             made[name] += 1
             if r.sent_on and r.id in answered:
                 days[name].append(float((answered[r.id] - r.sent_on).days))
     ack_rows = tuple(
         (Text(name), Count(made[name]), Count(len(days[name])), median(days[name]))
-        for name in _groups(made)
+        for name in groups_then_all(made)
     )
     acknowledgement = Table(
         "referrals_acknowledgement",
@@ -541,143 +533,3 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
         "area: latest score minus first (1-10 scale).",
         chart="bar",
     )
-
-
-NOT_CONFIRMED = "(no wording for the board confirmed yet)"
-
-
-def board_wording(barrier: Barrier, people: list[Identifiers]) -> str:
-    """What the board reads about a barrier: only the wording a supervisor confirmed for it,
-    checked again now (a person added since may share a word with it); never the title or
-    the description as typed."""
-    wording = barrier.board_wording.strip()
-    if not wording or barrier.board_wording_at is None:
-        return NOT_CONFIRMED
-    if identifier_problems(wording, people):
-        return "(wording for the board withheld: it may identify someone; write it again)"
-    return wording
-
-
-def identifiers(s: Session) -> list[Identifiers]:
-    """Every person's names, prison number and CRN held on this laptop."""
-    return [
-        Identifiers((g, f, p), n, c)
-        for g, f, p, n, c in s.execute(
-            select(
-                Person.given_name,
-                Person.family_name,
-                Person.preferred_name,
-                Person.nomis_number,
-                Person.crn,
-            )
-        )
-    ]
-
-
-def _barriers(s: Session, period: Period, reference: Any) -> tuple[list[Table], Summary]:
-    categories = {c.code: c.label for c in reference.barrier_categories}
-    barriers = list(s.scalars(select(Barrier).where(Barrier.raised_on <= period.end)))
-    status = func.json_extract(Change.fields, "$.status")
-    escalated_ids = set(
-        s.scalars(
-            select(Change.record_id).where(
-                Change.entity == "barriers", status == BarrierStatus.ESCALATED.value
-            )
-        )
-    )
-    raised = [b for b in barriers if b.raised_on in period]
-    counts = Counter((b.category, b.status) for b in raised)
-    rows = tuple(
-        (Text(categories.get(category, category)), Text(BarrierStatus(state).label), Count(n))
-        for (category, state), n in sorted(counts.items())
-    )
-    by_category = Table(
-        "barriers_by_category_status",
-        "Barriers raised, by category and status",
-        ("Category", "Status now", "Barriers"),
-        rows,
-        "Barriers raised in the period, by where they stand now.",
-    )
-    people = identifiers(s)
-    escalated = sorted(
-        (
-            b
-            for b in barriers
-            if b.id in escalated_ids
-            and (
-                b.status in (BarrierStatus.OPEN, BarrierStatus.ESCALATED)
-                or (b.resolved_on or b.raised_on) >= period.start
-            )
-        ),
-        key=lambda b: (b.raised_on, b.id),
-    )
-    board_rows = tuple(
-        (
-            Text(f"{b.raised_on:%d %b %Y}"),
-            Text(board_wording(b, people)),
-            Text(categories.get(b.category, b.category)),
-            Text(BarrierStatus(b.status).label),
-            Text(f"{b.resolved_on:%d %b %Y}" if b.resolved_on else ""),
-        )
-        for b in escalated
-    )
-    board = Table(
-        "barriers_escalated",
-        "Barriers escalated to the board",
-        ("Raised", "Barrier", "Category", "Status now", "Resolved"),
-        board_rows,
-        "Every barrier taken to the board that was still open during the "
-        "period, in the words a supervisor confirmed for the board.",
-    )
-    summary: Summary = [
-        ("barriers_raised", Count(len(raised))),
-        ("barriers_escalated", Count(len(escalated))),
-    ]
-    return [by_category, board], summary
-
-
-def _reviews(s: Session, period: Period, group: Grouping) -> tuple[Table, Summary]:
-    start = at_local(period.start, dt.time.min)
-    end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
-    finalised: Counter[str] = Counter()
-    for worker_id, n in s.execute(
-        select(ContactNote.worker_id, func.count())
-        .where(ContactNote.contact_at >= start, ContactNote.contact_at < end)
-        .group_by(ContactNote.worker_id)
-    ):
-        for name in _in(group(worker_id)):
-            finalised[name] += n
-    reviewed: Counter[str] = Counter()
-    days: dict[str, list[float]] = defaultdict(list)
-    for worker_id, at, written in s.execute(
-        select(Review.worker_id, Review.at, ContactNote.contact_at)
-        .join(ContactNote, ContactNote.id == Review.item_id)
-        .where(
-            Review.item_kind == ReviewItemKind.NOTE.value,
-            Review.action == ReviewAction.REVIEWED.value,
-            Review.at >= start,
-            Review.at < end,
-        )
-    ):
-        waited = max(0.0, (at - written).total_seconds() / 86400)
-        for name in _in(group(worker_id)):
-            reviewed[name] += 1
-            days[name].append(waited)
-    keys = set(finalised) | set(reviewed)
-    rows = tuple(
-        (Text(name), Count(finalised[name]), Count(reviewed[name]), median(days[name]))
-        for name in _groups(keys)
-    )
-    table = Table(
-        "notes_reviewed",
-        "Contact notes reviewed",
-        ("Group", "Contact notes", "Notes reviewed", "Median days to review"),
-        rows,
-        "Contact notes of contacts in the period, and notes signed off in the period "
-        "with the days from the contact to its sign-off.",
-    )
-    return table, [
-        ("contact_notes", Count(finalised[ALL])),
-        ("notes_reviewed", Count(reviewed[ALL])),
-        ("notes_median_days_to_review", median(days[ALL])),
-    ]

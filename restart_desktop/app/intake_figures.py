@@ -37,9 +37,19 @@ def intake_tables(
     s: Session, period: Period, reference: ReferenceData
 ) -> tuple[list[Table], Summary]:
     rows = s.execute(
-        select(IntakeRecord, Person.release_date).join(Person, Person.id == IntakeRecord.person_id)
+        select(
+            IntakeRecord.person_id,
+            IntakeRecord.source,
+            IntakeRecord.recommended_on,
+            IntakeRecord.decided_at,
+            IntakeRecord.in_thames_valley,
+            IntakeRecord.iom,
+            IntakeRecord.mappa_level,
+            IntakeRecord.earlier_custodial_sentences,
+            Person.release_date,
+        ).join(Person, Person.id == IntakeRecord.person_id)
     ).all()
-    recommended = [(i, release) for i, release in rows if i.recommended_on in period]
+    recommended = [(i, i.release_date) for i in rows if i.recommended_on in period]
     is_self = {k.code for k in reference.recommender_kinds if k.is_self}
     by_month: dict[str, Counter[str]] = {}
     outcomes: Counter[ScreenOutcome] = Counter()
@@ -73,7 +83,13 @@ def intake_tables(
         tuple((Text(_SCREEN_LABELS[o]), Count(outcomes[o])) for o in ScreenOutcome),
         "The screen's result on the answers recorded; the allocator decides.",
     )
-    decisions = [d for d in s.scalars(select(IntakeDecision)) if d.at in period]
+    decisions = [
+        d
+        for d in s.execute(
+            select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at)
+        )
+        if d.at in period
+    ]
     reasons: Counter[tuple[str, str]] = Counter()
     for decision in decisions:
         kind = DecisionKind(decision.decision)
@@ -111,7 +127,8 @@ def intake_tables(
     return [months, screens, by_reason, timing], summary
 
 
-def _times(s: Session, intakes: list[IntakeRecord]) -> tuple[Any, Any]:
+def _times(s: Session, intakes: list[Any]) -> tuple[Any, Any]:
+    """``intakes``: rows with the intake's person, recommendation day and decision time."""
     ids = [i.person_id for i in intakes]
     firsts: dict[str, dt.datetime] = {}
     if ids:

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, select, text
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
@@ -443,15 +443,31 @@ class NoteService:
 
     # --- search ---------------------------------------------------------------------------
     def search(self, query_text: str, limit: int = 200) -> list[SearchHit]:
-        """Notes and addenda whose text matches every word (as a prefix) or "phrase"."""
+        """Notes and addenda whose text matches every word (as a prefix) or "phrase", the
+        search recorded in the audit trail (``find``, then ``record_search``)."""
+        statement = search_statement(query_text, limit)
+        if statement is None:
+            return []
+        hits = self.find(query_text, limit)
+        self.record_search(len(hits))
+        return hits
+
+    def record_search(self, found: int) -> None:
+        """Record a search of the notes: how many were found, never the words (they may be a
+        name). The window calls it as soon as it has shown the results, on the database
+        thread before any other work: the worker does not wait for the trail's write."""
+        record(self._app, AuditAction.SEARCHED_NOTES, None, f"{found} found", light=True)
+
+    def find(self, query_text: str, limit: int = 200) -> list[SearchHit]:
+        """What ``search`` finds, not yet recorded: the caller records it with
+        ``record_search`` once shown (the search view) or at once (``search``)."""
         statement = search_statement(query_text, limit)
         if statement is None:
             return []
         sql, params = statement
         with self._db.read() as s:
-            rows = s.execute(text(sql), params).all()
-        # The words searched for may be a name: the trail keeps only how many were found.
-        record(self._app, AuditAction.SEARCHED_NOTES, None, f"{len(rows)} found", light=True)
+            # The driver's own statement: no SQL text to compile or parameters to process.
+            rows = s.connection().exec_driver_sql(sql, params).all()
         return [
             SearchHit(
                 kind=kind,

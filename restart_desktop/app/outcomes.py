@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from restart_desktop.app.board_figures import identifiers
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
-from restart_desktop.app.figures import identifiers
 from restart_desktop.app.lookups import case_or_gone, record_or_gone
 from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession

@@ -118,7 +118,8 @@ def follow_plan(
     plan.release_time = release_time
 
 
-def _snapshot(s: Session, template: ChecklistTemplate) -> ChecklistSnapshot:
+def snapshot(s: Session, template: ChecklistTemplate) -> ChecklistSnapshot:
+    """The snapshot of ``template`` plans start from, added to the session if not held."""
     snapshot_id = snapshot_id_for(template)
     snapshot = s.get(ChecklistSnapshot, snapshot_id)
     if snapshot is None:
@@ -136,14 +137,18 @@ def _snapshot(s: Session, template: ChecklistTemplate) -> ChecklistSnapshot:
 
 def new_plan(s: Session, person: Person, reference: ReferenceData, number: int) -> ReleasePlan:
     """A plan from the default template, written in the caller's transaction."""
-    snapshot = _snapshot(s, reference.default_checklist)
-    plan = ReleasePlan(
+    plan = plan_record(person, snapshot(s, reference.default_checklist).id, number)
+    s.add(plan)
+    return plan
+
+
+def plan_record(person: Person, snapshot_id: str, number: int) -> ReleasePlan:
+    """The ``number``th plan of ``person`` from a snapshot, not yet added to a session."""
+    return ReleasePlan(
         id=plan_id_for(person.id, number),
         person_id=person.id,
         number=number,
-        snapshot_id=snapshot.id,
+        snapshot_id=snapshot_id,
         release_date=person.release_date,
         release_time=person.release_time,
     )
-    s.add(plan)
-    return plan

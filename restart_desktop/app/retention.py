@@ -198,6 +198,9 @@ class RetentionService:
             Person.family_name,
             Person.preferred_name,
         )
+        keeps_all = supervisor or not keeps_entity(self._role(), "contact_notes")
+        if keeps_all:  # every case is theirs to keep: only the closed ones can fall due
+            query = query.where(Person.status == CaseStatus.CLOSED.value)
         rows = (
             s.execute(query).all()
             if only is None
@@ -208,7 +211,7 @@ class RetentionService:
             ]
         )
         # The allocator's laptop keeps the intake of every case, as a supervisor's every case.
-        if supervisor or not keeps_entity(self._role(), "contact_notes"):
+        if keeps_all:
             mine = {row.id for row in rows}
         else:
             known = audiences(s, [row.id for row in rows])

@@ -254,6 +254,8 @@ def _plain(text: str) -> str:
 
 def _words(text: str) -> list[str]:
     """The words of a text, with letters written apart ("P R A C T I S E") joined up."""
+    if text.isascii() and text.isalpha():  # most names: one plain word, no work to do
+        return [text.lower()] if len(text) > 1 else []
     words: list[str] = []
     run = ""
     for token in re.findall(r"[^\W\d_]+", _plain(text)):
@@ -270,6 +272,8 @@ def _words(text: str) -> list[str]:
 
 
 def _compact(text: str) -> str:
+    if text.isascii() and text.isalnum():  # a prison number or CRN as usually typed
+        return text.lower()
     return re.sub(r"[\W_]+", "", _plain(text))
 
 
@@ -282,13 +286,15 @@ def identifier_problems(text: str, people: Iterable[Identifiers]) -> list[str]:
     names: set[str] = set()
     prison = bool(_PRISON_NUMBER.search(compact))
     crn = bool(_CRN.search(compact))
+    known: set[str] = set()  # names repeat across a caseload: each is read once
     for person in people:
-        for name in person.names:
-            for part in _words(name):
-                if len(part) > 1 and part in words:
-                    names.add(part)
+        known.update(person.names)
         prison = prison or bool(person.prison_number and _compact(person.prison_number) in compact)
         crn = crn or bool(person.crn and _compact(person.crn) in compact)
+    for name in known:
+        for part in _words(name):
+            if len(part) > 1 and part in words:
+                names.add(part)
     problems = []
     if names:
         listed = ", ".join(f'"{n.capitalize()}"' for n in sorted(names))

@@ -9,7 +9,7 @@ than five, so that nobody can be recognised from a small group.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from restart_desktop.domain.clock import local_date, system_now
@@ -167,3 +167,21 @@ def mean(values: Sequence[float]) -> Stat:
 def week_of(day: dt.date) -> dt.date:
     """The Monday of the week the day falls in."""
     return day - dt.timedelta(days=day.weekday())
+
+
+#: The row every record also counts in (the programme's total).
+ALL = "All"
+#: The group a worker's record counts in (their name, their organisation, or the programme).
+Grouping = Callable[[str | None], str]
+#: A section's headline figures: a label and its value.
+Summary = list[tuple[str, Cell]]
+
+
+def groups_then_all(rows: Iterable[str]) -> list[str]:
+    """The groups in name order, then the total."""
+    return sorted(k for k in rows if k != ALL) + [ALL]
+
+
+def counted_in(name: str) -> tuple[str, ...]:
+    """The rows a record counts in: its group and the total (once, when there are no groups)."""
+    return (ALL,) if name == ALL else (name, ALL)

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import os
 import secrets
+import subprocess
+import sys
 import time
 import uuid
 from dataclasses import dataclass
@@ -31,6 +34,8 @@ from restart_desktop.security.errors import (
     WrongPassphrase,
 )
 from restart_desktop.security.secret_store import SecretStore, new_secret
+
+log = logging.getLogger(__name__)
 
 KEY_BYTES = 32
 KEYFILE_VERSION = 1
@@ -101,14 +106,52 @@ class KeyFile:
         return f"restart-desktop key v{KEYFILE_VERSION} {self.folder_id}".encode()
 
 
-def _wrapping_key(passphrase: str, keyring_secret: bytes, salt: bytes, kdf: KdfParams) -> bytes:
-    stretched = Argon2id(
+#: From this memory cost up, the derivation runs in a short-lived child process: its 64 MiB
+#: arena would otherwise stay the app's peak memory for the rest of the day (issue 27).
+CHILD_MEMORY_KIB = 32 * 1024
+_CHILD = """
+import sys
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+salt, length, iterations, lanes, memory = sys.stdin.buffer.readline().split()
+derived = Argon2id(
+    salt=bytes.fromhex(salt.decode()), length=int(length), iterations=int(iterations),
+    lanes=int(lanes), memory_cost=int(memory),
+).derive(sys.stdin.buffer.read())
+sys.stdout.write(derived.hex())
+"""
+
+
+def _stretch(passphrase: bytes, salt: bytes, kdf: KdfParams) -> bytes:
+    """Argon2id of the passphrase: in a child process (the passphrase on its stdin, never
+    on a command line) when the memory cost is large and the app runs from source; here
+    in a frozen build, which has no interpreter to start, or if the child cannot start."""
+    if kdf.memory_kib >= CHILD_MEMORY_KIB and not getattr(sys, "frozen", False):
+        header = f"{salt.hex()} {KEY_BYTES} {kdf.iterations} {kdf.lanes} {kdf.memory_kib}\n"
+        try:
+            child = subprocess.run(  # noqa: S603 - our own interpreter and code, no shell
+                [sys.executable, "-I", "-c", _CHILD],
+                input=header.encode() + passphrase,
+                capture_output=True,
+                check=True,
+                timeout=120,
+            )
+            derived = bytes.fromhex(child.stdout.decode())
+            if len(derived) == KEY_BYTES:
+                return derived
+            log.warning("the key derivation's child process gave no key; running it here")
+        except (OSError, subprocess.SubprocessError, ValueError):
+            log.warning("the key derivation could not run in a child process; running it here")
+    return Argon2id(
         salt=salt,
         length=KEY_BYTES,
         iterations=kdf.iterations,
         lanes=kdf.lanes,
         memory_cost=kdf.memory_kib,
-    ).derive(passphrase.encode("utf-8"))
+    ).derive(passphrase)
+
+
+def _wrapping_key(passphrase: str, keyring_secret: bytes, salt: bytes, kdf: KdfParams) -> bytes:
+    stretched = _stretch(passphrase.encode("utf-8"), salt, kdf)
     return HKDF(
         algorithm=hashes.SHA256(), length=KEY_BYTES, salt=salt, info=b"restart-desktop wrap v1"
     ).derive(stretched + keyring_secret)

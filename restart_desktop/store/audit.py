@@ -12,6 +12,7 @@ from sqlalchemy import Integer, String, Text, select, tuple_
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from restart_desktop.domain.audit import GENESIS, AuditAction, ChainLink, entry_hash
+from restart_desktop.domain.ids import uuid7
 from restart_desktop.store.models import AuditEntry, Base
 
 
@@ -89,6 +90,22 @@ def append_entry(
     at: dt.datetime,
 ) -> AuditEntry:
     """Add the device's next entry to the session (written with the transaction)."""
+    entry = next_entry(s, device_id, worker_id, action, person_id, detail, at)
+    s.add(entry)
+    return entry
+
+
+def next_entry(
+    s: Session,
+    device_id: str,
+    worker_id: str,
+    action: AuditAction,
+    person_id: str | None,
+    detail: str,
+    at: dt.datetime,
+) -> AuditEntry:
+    """The device's next entry, linked to the last; the caller writes it in this
+    transaction (``append_entry``, or ``store.changes.write_created`` for many)."""
     last = s.info.get(_LAST)
     if last is None:
         with s.no_autoflush:
@@ -102,6 +119,7 @@ def append_entry(
     seq, prev = last[0] + 1, last[1]
     link = ChainLink(device_id, seq, at, worker_id, action.value, person_id, detail, prev)
     entry = AuditEntry(
+        id=uuid7(),
         device_id=device_id,
         seq=seq,
         at=at,
@@ -112,6 +130,5 @@ def append_entry(
         prev_hash=prev,
         hash=entry_hash(link),
     )
-    s.add(entry)
     s.info[_LAST] = (seq, entry.hash)
     return entry

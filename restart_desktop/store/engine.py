@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
@@ -86,7 +87,14 @@ def create_store_engine(path: Path, key: bytes) -> Engine:
         poolclass=QueuePool,
         pool_size=2,
         max_overflow=2,
+        # The connection used last goes out next: its page cache is warm (each connection
+        # keeps its own, decrypted), and the others' caches stay small. First in, first out
+        # sent a search to a connection whose cache had never seen the index (issue 27).
+        pool_use_lifo=True,
         hide_parameters=True,  # SQL errors must never quote a person's data into a log
+        # JSON columns read back several times faster (the figures read thousands of
+        # assessments' scores and changes' fields); what is stored is unchanged.
+        json_deserializer=orjson.loads,
     )
 
     @event.listens_for(engine, "begin")

@@ -199,6 +199,8 @@ class ContactNote(SyncedRecord):
         # The review queue, oldest first; with the worker, the figures count a period's
         # notes by worker from the index alone.
         Index("ix_contact_notes_contact_at", "contact_at", "worker_id"),
+        # The figures' days to review: a note's contact time by its id, from the index alone.
+        Index("ix_contact_notes_id_contact_at", "id", "contact_at"),
     )
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -447,7 +449,9 @@ class Review(SyncedRecord):
     __table_args__ = (
         # The review queue looks up each item's last action: item, action, time.
         Index("ix_reviews_item_id_action_at", "item_id", "action", "at"),
-        Index("ix_reviews_worker_id", "worker_id"),
+        # With the action: the notices at every unlock ask for the comments and returns on
+        # the worker's records, a handful among tens of thousands of sign-offs (issue 27).
+        Index("ix_reviews_worker_id_action", "worker_id", "action"),
         # The figures: sign-offs of a kind in a period, by worker, from the index alone.
         Index("ix_reviews_figures", "item_kind", "action", "at", "item_id", "worker_id"),
         Index("ix_reviews_person_id", "person_id"),

@@ -70,6 +70,9 @@ APP_TITLE = "RESTART Desktop"
 GIL_SWITCH_SECONDS = 0.001
 DEMO_CASES = 60
 DEMO_SEED = 1
+#: The retention run starts this long after the workspace is shown (issue 27: the caseload
+#: first; the run is background work that gives way to saves).
+RETENTION_AFTER_MS = 1500
 
 
 class MainWindow(QMainWindow):
@@ -359,9 +362,15 @@ class MainWindow(QMainWindow):
         notes = self.workspace.notes
         self.runner.run(notes.drafts, self._offer_drafts, lambda _error: None)
         QTimer.singleShot(0, self._offer_left_over_typing)
-        # Retention runs by itself: what is due is erased when the data is opened.
+        # Retention runs by itself: what is due is erased when the data is opened, once the
+        # caseload is up (its rules read every closed case: the caseload does not wait).
+        QTimer.singleShot(RETENTION_AFTER_MS, lambda: self._run_retention(session))
+
+    def _run_retention(self, session: AppSession) -> None:
         from restart_desktop.app.retention import RetentionService
 
+        if self.session is not session or self._closing:
+            return  # closed, or another folder opened, meanwhile
         self.runner.run(RetentionService(session).run, self._on_retention_ran, lambda _error: None)
 
     def _restore_workspace(self) -> None:

@@ -198,18 +198,22 @@ class NoteSearchView(QWidget):
             self.status.setText("")
             return
         self._runner.run(
-            lambda: service.search(words),
+            lambda: service.find(words),
             lambda hits: self._on_results(generation, hits),
             self._on_failed,
         )
 
     def _on_results(self, generation: int, hits: list[SearchHit]) -> None:
-        if generation != self._generation:
-            return  # an answer to an older search: a newer one is on its way
-        self.model.set_hits(hits)
-        self.status.setText("1 note" if len(hits) == 1 else f"{len(hits)} notes")
-        if hits:
-            self.table.setCurrentIndex(self.model.index(0, COL_PERSON))
+        # Every search that read the notes is recorded, shown or overtaken; after the
+        # results are shown, so that the worker does not wait for the trail's write.
+        found = len(hits)
+        if generation == self._generation:
+            self.model.set_hits(hits)
+            self.status.setText("1 note" if found == 1 else f"{found} notes")
+            if hits:
+                self.table.setCurrentIndex(self.model.index(0, COL_PERSON))
+        service = self._service
+        self._runner.run(lambda: service.record_search(found), lambda _none: None, self._on_failed)
 
     def _on_failed(self, error: BaseException) -> None:
         self.status.setText(user_message(error))

@@ -64,6 +64,9 @@ WARM_CLASSES = (
 def preload_modules() -> None:
     for name in PRELOAD:
         importlib.import_module(name)
+    from restart_desktop.app.session import prepare_storage
+
+    prepare_storage()
 
 
 class PreparingPage(QWidget):

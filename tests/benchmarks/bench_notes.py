@@ -5,8 +5,9 @@ data gives about ten notes a person (10,000 cases: about 100,000 notes); a hundr
 place names each appear in about 0.1% of notes, and the search figures use them. Printed:
 
 - the search service (median) against its very SQL (FTS5 match, snippet, join to the person,
-  order, limit) run on a DB-API cursor of the same connection in the same run, and search
-  to results shown in the window;
+  order, limit) run on a DB-API cursor of the same connection in the same run, both warm;
+  the search's audit entry, written once the results are shown; and search to results
+  shown in the window;
 - opening the contacts timeline of a person with 500 notes (median);
 - the longest stall of the GUI thread while typing a long note with autosave running.
 
@@ -42,7 +43,7 @@ def measure(data_dir: Path) -> None:
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from restart_desktop.app.demo import RARE_PLACES
+    from restart_desktop.app.demo_notes import RARE_PLACES
     from restart_desktop.app.notes import DraftFields, search_statement
     from restart_desktop.store.models import ContactNote
     from restart_desktop.ui.application import MainWindow
@@ -66,6 +67,7 @@ def measure(data_dir: Path) -> None:
     service: list[float] = []
     shown: list[float] = []
     found: list[int] = []
+    recorded: list[float] = []
     # The view searches again only for other words: each word once, rare and common ones.
     for place in [*RARE_PLACES[:SEARCHES], *COMMON_WORDS]:
         statement = search_statement(place)
@@ -73,12 +75,18 @@ def measure(data_dir: Path) -> None:
         sql, params = statement
         with session.db.read() as s:
             cursor = s.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor.execute(sql, params).fetchall()  # both timed warm: the pages read once
             started = time.perf_counter()
             cursor.execute(sql, params).fetchall()
             same_sql.append(time.perf_counter() - started)
+        # The service as the window calls it: the search, then (once the results are
+        # shown) its audit entry, timed apart (issue 27).
         started = time.perf_counter()
-        found.append(len(workspace.notes.search(place)))
+        found.append(len(workspace.notes.find(place)))
         service.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        workspace.notes.record_search(found[-1])
+        recorded.append(time.perf_counter() - started)
         search.box.setText(place)
         search.status.setText("")
         started = time.perf_counter()
@@ -159,6 +167,11 @@ def measure(data_dir: Path) -> None:
         floor=median_ms(same_sql),
         ratio=1.5,
         note="floor: its very SQL on a cursor of the same connection",
+    )
+    report(
+        "search audit entry, written after the results are shown (median)",
+        median_ms(recorded),
+        "ms",
     )
     report("search to results shown (median)", median_ms(shown), "ms", below=30)
     report(f"timeline of {timeline_size} entries (median)", median_ms(opens), "ms", below=150)

@@ -88,7 +88,7 @@ def app_vocabulary() -> set[str]:
     from restart_desktop.domain.reference import resources_dir
 
     package = Path(restart_desktop.__file__).parent
-    files = [p for p in package.rglob("*.py") if p.name != "demo.py"]
+    files = [p for p in package.rglob("*.py") if not p.name.startswith("demo")]
     files += [p for p in resources_dir().rglob("*") if p.suffix in {".csv", ".json", ".txt"}]
     words: set[str] = set()
     for path in files:

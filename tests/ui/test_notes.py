@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.session import AppSession, unlock
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.paths import DataPaths
-from restart_desktop.store.models import ContactNote, NoteDraft
+from restart_desktop.store.models import AuditEntry, ContactNote, NoteDraft
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_model import COL_NAME, COL_OVERDUE
@@ -228,6 +229,21 @@ def test_search_finds_the_note_and_opens_it_in_its_case(
     assert "<b><u>Wantage</u></b>" in search.model.index(0, COL_SNIPPET).data(
         Qt.ItemDataRole.ToolTipRole
     )
+    # Recorded once shown (the worker does not wait for it), with the count, not the words.
+    _idle(qtbot, window)
+    session = window.session
+    assert session is not None
+    with session.db.read() as s:
+        searched = list(
+            s.scalars(
+                select(AuditEntry.detail)
+                .where(AuditEntry.action == AuditAction.SEARCHED_NOTES.value)
+                .order_by(AuditEntry.seq.desc())
+            )
+        )
+    assert searched
+    assert searched[0] == "1 found"  # the newest: the search shown
+    assert all(d.endswith(" found") and "wanta" not in d for d in searched)
 
     qtbot.keyClick(search.box, Qt.Key.Key_Down)
     qtbot.keyClick(search.table, Qt.Key.Key_Return)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from restart_desktop.app import demo
+from restart_desktop.app import demo, demo_notes
 from restart_desktop.app.case_views import CaseloadQuery, StatusFilter
 from restart_desktop.app.cases import CaseService
 from restart_desktop.app.demo_intake import ALLOCATOR
@@ -126,7 +126,7 @@ def test_demo_people_have_notes_actions_and_searchable_places(enrolled: AppSessi
     summary = demo.fill_demo_data(enrolled, cases=200, seed=5, today=TODAY)
     assert 7 * 200 <= summary.notes <= 13 * 200  # about ten notes a person
     notes = NoteService(enrolled)
-    hits = [h for place in demo.RARE_PLACES for h in notes.search(place, limit=10_000)]
+    hits = [h for place in demo_notes.RARE_PLACES for h in notes.search(place, limit=10_000)]
     assert 0 < len(hits) < summary.notes * 0.2
     with enrolled.db.read() as s:
         from restart_desktop.store.models import ContactNote, FollowUpAction

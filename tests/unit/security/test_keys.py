@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import base64
 import json
+import resource
+import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
+from restart_desktop.security import keys
 from restart_desktop.security.errors import (
     KeyFileDamaged,
     KeyringSecretMissing,
@@ -15,6 +19,7 @@ from restart_desktop.security.errors import (
     WrongPassphrase,
 )
 from restart_desktop.security.keys import (
+    CHILD_MEMORY_KIB,
     KEY_BYTES,
     KdfParams,
     UnlockThrottle,
@@ -209,3 +214,33 @@ def test_throttle_state_holds_only_a_count_and_a_time(tmp_path: Path) -> None:
     state = tmp_path / "unlock-state.json"
     UnlockThrottle(state, clock=FakeClock()).record_failure()
     assert json.loads(state.read_text("utf-8")) == {"failures": 1, "last_failure": 1_000_000.0}
+
+
+def _children_cpu() -> float:
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return used.ru_utime + used.ru_stime
+
+
+def test_a_costly_derivation_runs_in_a_child_and_gives_the_same_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The 64 MiB arena stays out of the app's memory (issue 27), the key is the same, and
+    without a child (a frozen build) the derivation runs here."""
+    kdf = KdfParams(iterations=2, memory_kib=CHILD_MEMORY_KIB, lanes=1)
+    salt = bytes(range(16))
+    expected = Argon2id(
+        salt=salt, length=KEY_BYTES, iterations=2, lanes=1, memory_cost=CHILD_MEMORY_KIB
+    ).derive(PASSPHRASE.encode())
+
+    before = _children_cpu()
+    assert keys._stretch(PASSPHRASE.encode(), salt, kdf) == expected
+    assert _children_cpu() > before  # the work was a child's
+
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    before = _children_cpu()
+    assert keys._stretch(PASSPHRASE.encode(), salt, kdf) == expected
+    assert _children_cpu() == before  # here, as a frozen build must
+
+    monkeypatch.setattr(sys, "frozen", False)
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+    assert keys._stretch(PASSPHRASE.encode(), salt, kdf) == expected  # no child: here

@@ -1,0 +1,187 @@
+"""The board figures about barriers and reviews: the barriers table (only in the wording a
+supervisor confirmed for the board, never a case's identifiers) and the days notes waited for
+review."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from restart_desktop.domain.clock import at_local
+from restart_desktop.domain.disclosure import Identifiers, identifier_problems
+from restart_desktop.domain.figures import (
+    ALL,
+    Count,
+    Grouping,
+    Period,
+    Summary,
+    Table,
+    Text,
+    counted_in,
+    groups_then_all,
+    median,
+)
+from restart_desktop.domain.outcomes import BarrierStatus
+from restart_desktop.domain.review import ReviewAction, ReviewItemKind
+from restart_desktop.store.bulk import stored_instant
+from restart_desktop.store.models import Barrier, Change, ContactNote, Person
+
+NOT_CONFIRMED = "(no wording for the board confirmed yet)"
+
+
+def board_wording(barrier: Barrier, people: list[Identifiers]) -> str:
+    """What the board reads about a barrier: only the wording a supervisor confirmed for it,
+    checked again now (a person added since may share a word with it); never the title or
+    the description as typed."""
+    wording = barrier.board_wording.strip()
+    if not wording or barrier.board_wording_at is None:
+        return NOT_CONFIRMED
+    if identifier_problems(wording, people):
+        return "(wording for the board withheld: it may identify someone; write it again)"
+    return wording
+
+
+def identifiers(s: Session) -> list[Identifiers]:
+    """Every person's names, prison number and CRN held on this laptop."""
+    return [
+        Identifiers((g, f, p), n, c)
+        for g, f, p, n, c in s.execute(
+            select(
+                Person.given_name,
+                Person.family_name,
+                Person.preferred_name,
+                Person.nomis_number,
+                Person.crn,
+            )
+        )
+    ]
+
+
+def barrier_tables(s: Session, period: Period, reference: Any) -> tuple[list[Table], Summary]:
+    categories = {c.code: c.label for c in reference.barrier_categories}
+    barriers = list(s.scalars(select(Barrier).where(Barrier.raised_on <= period.end)))
+    status = func.json_extract(Change.fields, "$.status")
+    # By the barriers' own ids (a few dozen): by kind, SQLite read every person's creation.
+    escalated_ids = set(
+        s.scalars(
+            select(Change.record_id).where(
+                Change.record_id.in_([b.id for b in barriers]),
+                Change.entity == "barriers",
+                status == BarrierStatus.ESCALATED.value,
+            )
+        )
+    )
+    raised = [b for b in barriers if b.raised_on in period]
+    counts = Counter((b.category, b.status) for b in raised)
+    rows = tuple(
+        (Text(categories.get(category, category)), Text(BarrierStatus(state).label), Count(n))
+        for (category, state), n in sorted(counts.items())
+    )
+    by_category = Table(
+        "barriers_by_category_status",
+        "Barriers raised, by category and status",
+        ("Category", "Status now", "Barriers"),
+        rows,
+        "Barriers raised in the period, by where they stand now.",
+    )
+    people = identifiers(s)
+    escalated = sorted(
+        (
+            b
+            for b in barriers
+            if b.id in escalated_ids
+            and (
+                b.status in (BarrierStatus.OPEN, BarrierStatus.ESCALATED)
+                or (b.resolved_on or b.raised_on) >= period.start
+            )
+        ),
+        key=lambda b: (b.raised_on, b.id),
+    )
+    board_rows = tuple(
+        (
+            Text(f"{b.raised_on:%d %b %Y}"),
+            Text(board_wording(b, people)),
+            Text(categories.get(b.category, b.category)),
+            Text(BarrierStatus(b.status).label),
+            Text(f"{b.resolved_on:%d %b %Y}" if b.resolved_on else ""),
+        )
+        for b in escalated
+    )
+    board = Table(
+        "barriers_escalated",
+        "Barriers escalated to the board",
+        ("Raised", "Barrier", "Category", "Status now", "Resolved"),
+        board_rows,
+        "Every barrier taken to the board that was still open during the "
+        "period, in the words a supervisor confirmed for the board.",
+    )
+    summary: Summary = [
+        ("barriers_raised", Count(len(raised))),
+        ("barriers_escalated", Count(len(escalated))),
+    ]
+    return [by_category, board], summary
+
+
+#: Each note signed off in a period: who wrote it, and the days from the contact to the sign-off
+#: worked out by SQLite (tens of thousands of rows at 10,000 cases: no datetime made for
+#: each). The notes' times come from their (id, contact_at) index: looked up in the table,
+#: each row cost a page of note text (issue 27; migration 0024).
+_REVIEW_WAITS = text(
+    "SELECT reviews.worker_id, julianday(reviews.at) - julianday(contact_notes.contact_at) "
+    "FROM reviews JOIN contact_notes INDEXED BY ix_contact_notes_id_contact_at "
+    "ON contact_notes.id = reviews.item_id "
+    "WHERE reviews.item_kind = :kind AND reviews.action = :action "
+    "AND reviews.at >= :start AND reviews.at < :end"
+)
+
+
+def review_table(s: Session, period: Period, group: Grouping) -> tuple[Table, Summary]:
+    start = at_local(period.start, dt.time.min)
+    end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
+    finalised: Counter[str] = Counter()
+    for worker_id, n in s.execute(
+        select(ContactNote.worker_id, func.count())
+        .where(ContactNote.contact_at >= start, ContactNote.contact_at < end)
+        .group_by(ContactNote.worker_id)
+    ):
+        for name in counted_in(group(worker_id)):
+            finalised[name] += n
+    reviewed: Counter[str] = Counter()
+    days: dict[str, list[float]] = defaultdict(list)
+    waits: dict[str | None, list[float]] = defaultdict(list)
+    for writer, waited in s.execute(
+        _REVIEW_WAITS,
+        {
+            "kind": ReviewItemKind.NOTE.value,
+            "action": ReviewAction.REVIEWED.value,
+            "start": stored_instant(start),
+            "end": stored_instant(end),
+        },
+    ).all():
+        waits[writer].append(max(0.0, waited))
+    for writer_id, found in waits.items():
+        for name in counted_in(group(writer_id)):
+            reviewed[name] += len(found)
+            days[name] += found
+    keys = set(finalised) | set(reviewed)
+    rows = tuple(
+        (Text(name), Count(finalised[name]), Count(reviewed[name]), median(days[name]))
+        for name in groups_then_all(keys)
+    )
+    table = Table(
+        "notes_reviewed",
+        "Contact notes reviewed",
+        ("Group", "Contact notes", "Notes reviewed", "Median days to review"),
+        rows,
+        "Contact notes of contacts in the period, and notes signed off in the period "
+        "with the days from the contact to its sign-off.",
+    )
+    return table, [
+        ("contact_notes", Count(finalised[ALL])),
+        ("notes_reviewed", Count(reviewed[ALL])),
+        ("notes_median_days_to_review", median(days[ALL])),
+    ]

@@ -1,0 +1,218 @@
+"""Demo casework around the notes: the allocation behind each case (now and then a handover
+or a share), the changes to fields that matter with their reasons, and outcome assessments
+every six weeks or so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+from restart_desktop.app.session import AppSession
+from restart_desktop.domain.allocation import HandoverKind
+from restart_desktop.domain.case import CaseStatus
+from restart_desktop.domain.clock import at_local
+from restart_desktop.domain.ids import uuid7
+from restart_desktop.domain.outcomes import AreaScore
+from restart_desktop.store.changes import NewRow
+from restart_desktop.store.models import (
+    Assessment,
+    FieldChange,
+    Handover,
+    Person,
+    SyncedRecord,
+)
+
+
+def demo_allocation(
+    made: list[SyncedRecord | NewRow],
+    rng: random.Random,
+    person: Person,
+    own: str,
+    colleagues: list[str],
+) -> None:
+    """The allocation decision behind each allocated case, and now and then a handover from a
+    colleague or a share for a release day."""
+    if person.allocated_worker_id is None:
+        return
+    at = at_local(person.referral_date or dt.date.today(), dt.time(11))
+    first = person.allocated_worker_id
+    if person.allocated_worker_id == own and rng.random() < 0.1:
+        first = rng.choice(colleagues)
+    reason = "Allocated by the team leader: prison area caseload (demo)."
+    made.append(
+        NewRow.of(
+            Handover,
+            id=uuid7(),
+            person_id=person.id,
+            kind=HandoverKind.ALLOCATION.value,
+            from_worker_id=None,
+            to_worker_id=first,
+            note=reason,
+            at=at,
+        )
+    )
+    made.append(
+        NewRow.of(
+            FieldChange,
+            id=uuid7(),
+            person_id=person.id,
+            field="allocated_worker_id",
+            old_value=None,
+            new_value=first,
+            reason=reason,
+            at=at,
+        )
+    )
+    if first != person.allocated_worker_id:
+        note = rng.choice(HANDOVER_NOTES)
+        made.append(
+            NewRow.of(
+                Handover,
+                id=uuid7(),
+                person_id=person.id,
+                kind=HandoverKind.HANDOVER.value,
+                from_worker_id=first,
+                to_worker_id=person.allocated_worker_id,
+                note=note,
+                at=at + dt.timedelta(days=9),
+            )
+        )
+        made.append(
+            NewRow.of(
+                FieldChange,
+                id=uuid7(),
+                person_id=person.id,
+                field="allocated_worker_id",
+                old_value=first,
+                new_value=person.allocated_worker_id,
+                reason=note,
+                at=at + dt.timedelta(days=9),
+            )
+        )
+    elif person.allocated_worker_id != own and rng.random() < 0.05:
+        made.append(
+            NewRow.of(
+                Handover,
+                id=uuid7(),
+                person_id=person.id,
+                kind=HandoverKind.SHARE.value,
+                from_worker_id=person.allocated_worker_id,
+                to_worker_id=own,
+                note="Please meet him at the gate on release day (demo).",
+                at=at + dt.timedelta(days=5),
+            )
+        )
+
+
+def demo_history(made: list[SyncedRecord | NewRow], rng: random.Random, person: Person) -> None:
+    """Changes to fields that matter, with their reasons: a moved release date, consent
+    recorded, now and then a legal hold."""
+    at = at_local(person.referral_date or dt.date.today(), dt.time(15))
+    if person.consent_given:
+        made.append(
+            NewRow.of(
+                FieldChange,
+                id=uuid7(),
+                person_id=person.id,
+                field="consent_given",
+                old_value=False,
+                new_value=True,
+                reason="Consent form signed at induction (demo).",
+                at=at + dt.timedelta(days=3),
+            )
+        )
+    if person.release_date is not None and rng.random() < 0.2:
+        earlier = person.release_date - dt.timedelta(days=rng.choice((7, 14, 21)))
+        made.append(
+            NewRow.of(
+                FieldChange,
+                id=uuid7(),
+                person_id=person.id,
+                field="release_date",
+                old_value=earlier.isoformat(),
+                new_value=person.release_date.isoformat(),
+                reason=rng.choice(RELEASE_REASONS),
+                at=at + dt.timedelta(days=6),
+            )
+        )
+    # Now and then a legal hold, most often on a closed case (it keeps it from erasure).
+    if rng.random() < (0.25 if person.status == CaseStatus.CLOSED.value else 0.005):
+        person.legal_hold = True
+        made.append(
+            NewRow.of(
+                FieldChange,
+                id=uuid7(),
+                person_id=person.id,
+                field="legal_hold",
+                old_value=False,
+                new_value=True,
+                at=at + dt.timedelta(days=8),
+                reason="Information request from a fictional court (demo).",
+            )
+        )
+
+
+RELEASE_REASONS = (
+    "The prison's offender management unit moved the release date (demo).",
+    "Recalculated after a fictional sentence review (demo).",
+)
+HANDOVER_NOTES = (
+    "He prefers afternoon visits; the council has his Duty to Refer (demo).",
+    "Handed over as I move to the Reading patch; all actions are up to date (demo).",
+    "Gate worker needed on release day; he knows you from the wing (demo).",
+)
+
+
+ASSESSED = (
+    CaseStatus.ENGAGED_IN_CUSTODY.value,
+    CaseStatus.RELEASED.value,
+    CaseStatus.SUPPORTED_IN_COMMUNITY.value,
+    CaseStatus.CLOSED.value,
+)
+
+
+def demo_assessments(
+    made: list[SyncedRecord | NewRow],
+    rng: random.Random,
+    person: Person,
+    session: AppSession,
+    today: dt.date,
+) -> None:
+    """Assessments every six weeks or so from the first contact: most areas move up a little,
+    some fall back; the latest is sometimes still a draft."""
+    if person.status not in ASSESSED or rng.random() < 0.3:
+        return
+    start = (person.referral_date or today - dt.timedelta(days=120)) + dt.timedelta(days=10)
+    count = rng.randint(1, 4)
+    current = {area.code: rng.randint(1, 5) for area in session.reference.outcome_areas}
+    for number in range(count):
+        on = start + dt.timedelta(days=42 * number)
+        if on > today:
+            break
+        if number:
+            for code in current:
+                current[code] = max(1, min(10, current[code] + rng.choice((-1, 0, 1, 1, 2))))
+        scores = [
+            AreaScore(
+                area.code,
+                area.label,
+                worker=current[area.code],
+                person=min(10, current[area.code] + rng.choice((0, 0, 1, 2)))
+                if rng.random() < 0.6
+                else None,
+            ).to_json()
+            for area in session.reference.outcome_areas
+        ]
+        draft = number == count - 1 and rng.random() < 0.2
+        made.append(
+            Assessment(
+                id=uuid7(),
+                person_id=person.id,
+                assessed_on=on,
+                present="The person and their worker (demo)",
+                scores=scores,
+                agreed=True,
+                disagreement="",
+                finalised_at=None if draft else at_local(on, dt.time(16, 0)),
+            )
+        )

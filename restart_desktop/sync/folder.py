@@ -96,6 +96,13 @@ def signature_name(name: str) -> str:
     return name.removesuffix(".age") + ".sig"
 
 
+def _bundle_like(folder: Path) -> list[str]:
+    """The names in a device's folder that may be bundles (``.age``; not their signatures,
+    its digest, its chain head or its parts' folder), by one listing and without a stat."""
+    with os.scandir(folder) as entries:
+        return [entry.name for entry in entries if entry.name.endswith(".age")]
+
+
 class FolderTarget:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -136,8 +143,8 @@ class FolderTarget:
         if not folder.is_dir():
             return []
         newest: dict[tuple[int, int], int] = {}
-        for path in folder.iterdir():
-            match = _NAME.match(path.name)
+        for name in _bundle_like(folder):
+            match = _NAME.match(name)
             if match:
                 span = (int(match[1]), int(match[2]))
                 newest[span] = max(newest.get(span, 0), int(match[3] or 1))
@@ -155,13 +162,10 @@ class FolderTarget:
         if not folder.is_dir():
             return []
         found = []
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                match = _NAME.match(entry.name)
-                if match:
-                    found.append(
-                        Published(device_id, int(match[1]), int(match[2]), int(match[3] or 1))
-                    )
+        for name in _bundle_like(folder):
+            match = _NAME.match(name)
+            if match:
+                found.append(Published(device_id, int(match[1]), int(match[2]), int(match[3] or 1)))
         return sorted(found, key=lambda p: (p.from_seq, p.to_seq, p.generation))
 
     def remove(self, item: Published) -> None:

@@ -25,7 +25,6 @@ from restart_desktop.sync.audience import ROUTE_KINDS, Audience, TeamAudiences, 
 from restart_desktop.sync.bundle import BundleError
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, encrypt, sign, verify
 from restart_desktop.sync.folder import Published, bundle_name, part_name
-from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.parts import PartEntry, encode_manifest, encode_part_lines, runs_of
 from restart_desktop.sync.roster import Roster
@@ -287,7 +286,7 @@ def write_sealed(target: Target, keys: DeviceKeys, device: str, sealed: Sealed) 
 def publish_lines(
     laptop: Laptop, target: Target, roster: Roster, lines: Sequence[Line], generation: int = 1
 ) -> Published:
-    keys = device_keys(laptop.db)
+    keys = laptop.keys
     sealed = seal_lines(laptop, keys, TeamAudiences.of(roster), lines, generation)
     item = write_sealed(target, keys, laptop.device_id, sealed)
     record_published(laptop, [(item, len(sealed.ciphertext))])

@@ -181,13 +181,17 @@ def _audiences(laptop: Laptop, team: TeamAudiences, lines: Sequence[Line]) -> di
     # The writing laptop can always open its own changes again: a case erased from it and
     # come back brings back what it wrote itself, which no other laptop may publish.
     own = frozenset({laptop.device_id}) & team.everyone
-    return {
-        line.seq: own
-        | team.of_change(
-            line.case_id, line.entity, known.get(line.case_id) if line.case_id else None
-        )
-        for line in lines
-    }
+    # Worked out once per case and kind of record: a bundle holds hundreds of each.
+    of_kind: dict[tuple[str | None, str], Audience] = {}
+    found: dict[int, Audience] = {}
+    for line in lines:
+        audience = of_kind.get((line.case_id, line.entity))
+        if audience is None:
+            audience = of_kind[(line.case_id, line.entity)] = own | team.of_change(
+                line.case_id, line.entity, known.get(line.case_id) if line.case_id else None
+            )
+        found[line.seq] = audience
+    return found
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,6 @@ from restart_desktop.sync.digest_totals import reset as reset_digest
 from restart_desktop.sync.errors import SyncRefused
 from restart_desktop.sync.export import export_changes
 from restart_desktop.sync.folder import FolderTarget, NotTheExport, TargetUnavailable
-from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.own_folder import AheadOfThisLaptop, OwnFolder, check_own_folder
 from restart_desktop.sync.publish import MAX_CHANGES_PER_BUNDLE
@@ -303,7 +302,7 @@ class SyncService:
         try:
             own = check_own_folder(laptop, target, roster)
         except AheadOfThisLaptop:  # nothing is sent; its audit head goes out all the same,
-            exchange_heads(self._app, target, roster, device_keys(laptop.db))  # so it shows
+            exchange_heads(self._app, target, roster, laptop.keys)  # so it shows
             raise
         to_send = -(-self._unpublished(own.position) // MAX_CHANGES_PER_BUNDLE)
         imported: list[int] = [0, 0]
@@ -333,7 +332,7 @@ class SyncService:
             )
         rekey_published(laptop, target, roster)  # cases moved, the team changed
         published = export_changes(laptop, target, roster, sent, own.position)
-        exchange_heads(self._app, target, roster, device_keys(laptop.db))
+        exchange_heads(self._app, target, roster, laptop.keys)
         differs = publish_and_compare_digests(
             laptop, target, roster, self._app.clock.today(), check_digests
         )
@@ -362,15 +361,16 @@ class SyncService:
         off to the next sync that changes one of these, the next day or the next unlock."""
         retention = RetentionService(self._app)
         policy = retention.policy()
+        saved = laptop_of(self._app).settings(CONFIRMED_SEQ, RETENTION_CHECKED)
         key = json.dumps(
             [
                 retention.today().isoformat(),
                 policy.laptop_days,
                 policy.export_years,
-                self._setting(CONFIRMED_SEQ),
+                saved.get(CONFIRMED_SEQ, ""),
             ]
         )
-        if key == self._setting(RETENTION_CHECKED) and not report.cases_moved:
+        if key == saved.get(RETENTION_CHECKED, "") and not report.cases_moved:
             return 0
         erased = retention.run().erased
         self._app.set_setting(RETENTION_CHECKED, key)
@@ -410,9 +410,11 @@ class SyncService:
     def remember_sent(self, position: int | None = None) -> None:
         """After a sync: everything this laptop wrote until now (``position``, or as the
         export's files say) is in the export."""
-        target = self.target()
-        if position is None and target is not None:
-            position = target.last_published_seq(self._app.device_id)
+        if position is None:
+            target = self.target()
+            if target is not None:
+                with closing(target):
+                    position = target.last_published_seq(self._app.device_id)
         if position is not None and str(position) != self._setting(LAST_SENT):
             self._app.set_setting(LAST_SENT, str(position))  # a write only when it moved
 

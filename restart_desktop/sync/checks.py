@@ -35,9 +35,12 @@ def roster_words(error: RosterError) -> str:
     )
 
 
-def remember_names(laptop: Laptop, roster: Roster) -> None:
-    """Keep the name of every laptop ever on the roster, to name it once it is removed."""
-    known: dict[str, str] = json.loads(laptop.setting(MEMBER_NAMES, "{}"))
+def remember_names(laptop: Laptop, roster: Roster, saved: str | None = None) -> None:
+    """Keep the name of every laptop ever on the roster, to name it once it is removed
+    (``saved``: the setting as just read)."""
+    known: dict[str, str] = json.loads(
+        laptop.setting(MEMBER_NAMES, "{}") if saved is None else saved
+    )
     names = {**known, **{m.device_id: m.name for m in roster.members}}
     if names != known:
         laptop.set_setting(MEMBER_NAMES, json.dumps(names, sort_keys=True))
@@ -48,16 +51,21 @@ def removed_devices(laptop: Laptop, target: Target, roster: Roster) -> tuple[str
     ignored, with its worker's name and how many."""
     if laptop.role != Role.SUPERVISOR:
         return ()
-    told: list[str] = json.loads(laptop.setting(REMOVED_TOLD, "[]"))
-    names: dict[str, str] = json.loads(laptop.setting(MEMBER_NAMES, "{}"))
+    removed = [
+        device
+        for device in target.devices()
+        if device != laptop.device_id
+        and _DEVICE_ID.fullmatch(device)
+        and roster.member(device) is None
+    ]
+    if not removed:
+        return ()  # the usual case: nothing read
+    saved = laptop.settings(REMOVED_TOLD, MEMBER_NAMES)
+    told: list[str] = json.loads(saved.get(REMOVED_TOLD, "[]"))
+    names: dict[str, str] = json.loads(saved.get(MEMBER_NAMES, "{}"))
     said = []
-    for device in target.devices():
-        if (
-            device == laptop.device_id
-            or not _DEVICE_ID.fullmatch(device)
-            or roster.member(device) is not None
-            or device in told
-        ):
+    for device in removed:
+        if device in told:
             continue
         with laptop.db.read() as s:
             peer = s.get(SyncPeer, device)

@@ -22,7 +22,6 @@ from restart_desktop.store.models import Change, SyncCaseIndex, SyncPeer
 from restart_desktop.sync.digest_totals import DIGEST_FORMAT, bring_up_to_date
 from restart_desktop.sync.digest_totals import sums as digest_sums
 from restart_desktop.sync.envelope import EnvelopeError, open_sealed, seal, verify
-from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.roster import Roster
 from restart_desktop.sync.target import Target
@@ -113,7 +112,7 @@ def publish_and_compare_digests(
         return ()
     own = holdings(laptop, today)
     own_text = json.dumps(own, sort_keys=True)
-    keys = device_keys(laptop.db)
+    keys = laptop.keys
     if own_text != laptop.setting(OWN_DIGEST, ""):
         ciphertext, signature = seal(
             own_text.encode(), roster.recipients, keys, laptop.device_id, DIGEST_NAME

@@ -12,7 +12,6 @@ from contextlib import suppress
 from restart_desktop.sync import publish
 from restart_desktop.sync.audience import TeamAudiences
 from restart_desktop.sync.folder import Published
-from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.own_folder import check_own_folder
 from restart_desktop.sync.publish import lines_in, record_published, seal_lines, write_sealed
@@ -39,7 +38,7 @@ def export_changes(
     A bundle is written to the export (mostly waiting for the disk) on a thread of its own
     while the next is read and sealed; one at a time, in order, so the export never holds a
     bundle without the ones before it."""
-    device, keys = laptop.device_id, device_keys(laptop.db)
+    device, keys = laptop.device_id, laptop.keys
     team = TeamAudiences.of(roster)
     last = check_own_folder(laptop, target).position if position is None else position
     published: list[Published] = []

@@ -19,12 +19,16 @@ import random
 import re
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from restart_desktop.atomic import fsync_dir, write_atomically, write_temporary
 
+#: Threads that write a bundle's parts side by side (a 10,000-case laptop's first export
+#: writes thousands of files, each flushed to disk).
+_WRITERS = ThreadPoolExecutor(4, thread_name_prefix="restart-parts")
 _ATTEMPTS = 10  # publications of one bundle when other processes of the device race it
 SHARED = 0o644  # encrypted and signed: readable by the team's accounts on a shared folder
 
@@ -96,6 +100,13 @@ def signature_name(name: str) -> str:
     return name.removesuffix(".age") + ".sig"
 
 
+def _bundle_like(folder: Path) -> list[str]:
+    """The names in a device's folder that may be bundles (``.age``; not their signatures,
+    its digest, its chain head or its parts' folder), by one listing and without a stat."""
+    with os.scandir(folder) as entries:
+        return [entry.name for entry in entries if entry.name.endswith(".age")]
+
+
 class FolderTarget:
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -136,8 +147,8 @@ class FolderTarget:
         if not folder.is_dir():
             return []
         newest: dict[tuple[int, int], int] = {}
-        for path in folder.iterdir():
-            match = _NAME.match(path.name)
+        for name in _bundle_like(folder):
+            match = _NAME.match(name)
             if match:
                 span = (int(match[1]), int(match[2]))
                 newest[span] = max(newest.get(span, 0), int(match[3] or 1))
@@ -155,13 +166,10 @@ class FolderTarget:
         if not folder.is_dir():
             return []
         found = []
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                match = _NAME.match(entry.name)
-                if match:
-                    found.append(
-                        Published(device_id, int(match[1]), int(match[2]), int(match[3] or 1))
-                    )
+        for name in _bundle_like(folder):
+            match = _NAME.match(name)
+            if match:
+                found.append(Published(device_id, int(match[1]), int(match[2]), int(match[3] or 1)))
         return sorted(found, key=lambda p: (p.from_seq, p.to_seq, p.generation))
 
     def remove(self, item: Published) -> None:
@@ -260,16 +268,24 @@ class FolderTarget:
         then the folder flushed once. Named by their bytes, so never replaced by others."""
         folder = self._own_folder(device_id) / PARTS
         folder.mkdir(exist_ok=True)
-        for name, ciphertext, signature in parts:
+        files = [
+            (path, data)
+            for name, ciphertext, signature in parts
             for path, data in (
                 (folder / signature_name(name), signature),
                 (folder / name, ciphertext),
-            ):
-                temporary = write_temporary(path, data, SHARED)
-                try:
-                    os.replace(temporary, path)
-                finally:
-                    temporary.unlink(missing_ok=True)
+            )
+        ]
+        # Written and flushed side by side (each mostly waits for the disk), renamed in order
+        # once all are complete: a part never shows without its signature before it.
+        writes = [_WRITERS.submit(write_temporary, path, data, SHARED) for path, data in files]
+        try:
+            for (path, _data), written in zip(files, writes, strict=True):
+                os.replace(written.result(), path)
+        finally:
+            for written in writes:
+                if not written.cancel() and written.exception() is None:
+                    written.result().unlink(missing_ok=True)  # left by a failed rename
         with suppress(OSError):  # some shared folders cannot flush a folder: each file
             fsync_dir(folder)  # itself is complete
 

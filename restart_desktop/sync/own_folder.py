@@ -21,7 +21,6 @@ from restart_desktop.store.models import Change, SyncErasedSeq, SyncPublished
 from restart_desktop.sync.envelope import EnvelopeError, verify
 from restart_desktop.sync.errors import SyncRefused
 from restart_desktop.sync.folder import Published
-from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.publish import publish_range, record_published
 from restart_desktop.sync.roster import Roster
@@ -61,32 +60,37 @@ def _set_aside(laptop: Laptop, target: Target, item: Published, reason: str) -> 
     target.remove(item)
 
 
-def _ever_written(laptop: Laptop) -> tuple[int, int, bool]:
-    """(the last change this laptop ever wrote, the last it recorded as published, whether
-    changes of cases erased here wait to leave its bundles)."""
+@dataclass(frozen=True)
+class _Written:
+    ever: int  # the last change this laptop ever wrote (held, erased, or published)
+    recorded_upto: int  # the last it recorded as published
+    scrub_due: bool  # changes of cases erased here wait to leave its bundles
+    recorded: dict[tuple[int, int], int]  # (from, to) -> the generation it published
+
+
+def _ever_written(laptop: Laptop) -> _Written:
+    """What this laptop wrote and recorded as published: one read."""
     device = laptop.device_id
     with laptop.db.read() as s:
         own = s.execute(select(func.max(Change.seq)).where(Change.device_id == device)).scalar()
         erased = s.execute(select(func.max(SyncErasedSeq.seq))).scalar()
-        recorded = s.execute(select(func.max(SyncPublished.to_seq))).scalar()
-    return (
-        max(int(own or 0), int(erased or 0), int(recorded or 0)),
-        int(recorded or 0),
-        erased is not None,
-    )
+        recorded: dict[tuple[int, int], int] = {
+            (first, last): generation
+            for first, last, generation in s.execute(
+                select(SyncPublished.from_seq, SyncPublished.to_seq, SyncPublished.generation)
+            )
+        }
+    upto = max((last for _first, last in recorded), default=0)
+    return _Written(max(int(own or 0), int(erased or 0), upto), upto, erased is not None, recorded)
 
 
 def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = None) -> OwnFolder:
     """Work out this laptop's export position from the files that really are its bundles;
     with ``roster``, publish again any of its bundles missing from the export. Raises
     AheadOfThisLaptop when the export holds more of this laptop's changes than it ever wrote."""
-    device, keys = laptop.device_id, device_keys(laptop.db)
-    ever, recorded_upto, scrub_due = _ever_written(laptop)
-    with laptop.db.read() as s:
-        rows = s.execute(
-            select(SyncPublished.from_seq, SyncPublished.to_seq, SyncPublished.generation)
-        )
-        recorded = {(row.from_seq, row.to_seq): row.generation for row in rows}
+    device, keys = laptop.device_id, laptop.keys
+    written = _ever_written(laptop)
+    ever, recorded_upto, recorded = written.ever, written.recorded_upto, written.recorded
     valid: list[Published] = []
     found: list[tuple[Published, int]] = []
     set_aside: list[str] = []
@@ -136,7 +140,7 @@ def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = Non
                         )
                     )
     republished = len(again)
-    return OwnFolder(position, tuple(set_aside), republished, scrub_due)
+    return OwnFolder(position, tuple(set_aside), republished, written.scrub_due)
 
 
 def _uncovered(valid: Sequence[Published], upto: int) -> list[tuple[int, int]]:

@@ -25,7 +25,6 @@ from restart_desktop.sync.audience import ROUTE_KINDS, Audience, TeamAudiences, 
 from restart_desktop.sync.bundle import BundleError
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError, encrypt, sign, verify
 from restart_desktop.sync.folder import Published, bundle_name, part_name
-from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.parts import PartEntry, encode_manifest, encode_part_lines, runs_of
 from restart_desktop.sync.roster import Roster
@@ -182,13 +181,17 @@ def _audiences(laptop: Laptop, team: TeamAudiences, lines: Sequence[Line]) -> di
     # The writing laptop can always open its own changes again: a case erased from it and
     # come back brings back what it wrote itself, which no other laptop may publish.
     own = frozenset({laptop.device_id}) & team.everyone
-    return {
-        line.seq: own
-        | team.of_change(
-            line.case_id, line.entity, known.get(line.case_id) if line.case_id else None
-        )
-        for line in lines
-    }
+    # Worked out once per case and kind of record: a bundle holds hundreds of each.
+    of_kind: dict[tuple[str | None, str], Audience] = {}
+    found: dict[int, Audience] = {}
+    for line in lines:
+        audience = of_kind.get((line.case_id, line.entity))
+        if audience is None:
+            audience = of_kind[(line.case_id, line.entity)] = own | team.of_change(
+                line.case_id, line.entity, known.get(line.case_id) if line.case_id else None
+            )
+        found[line.seq] = audience
+    return found
 
 
 @dataclass(frozen=True)
@@ -287,7 +290,7 @@ def write_sealed(target: Target, keys: DeviceKeys, device: str, sealed: Sealed) 
 def publish_lines(
     laptop: Laptop, target: Target, roster: Roster, lines: Sequence[Line], generation: int = 1
 ) -> Published:
-    keys = device_keys(laptop.db)
+    keys = laptop.keys
     sealed = seal_lines(laptop, keys, TeamAudiences.of(roster), lines, generation)
     item = write_sealed(target, keys, laptop.device_id, sealed)
     record_published(laptop, [(item, len(sealed.ciphertext))])

@@ -7,6 +7,7 @@ published again with parts now addressed to it (``read_new_generations``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -40,7 +41,6 @@ from restart_desktop.sync.audience import route_as_change
 from restart_desktop.sync.bundle import BundleError, check_clocks
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError
 from restart_desktop.sync.folder import Published
-from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.read import read_bundle
 from restart_desktop.sync.roster import Member, Roster
@@ -48,6 +48,9 @@ from restart_desktop.sync.state import ProblemKind
 from restart_desktop.sync.target import Target
 
 log = logging.getLogger(__name__)
+#: The bundles published again that the last complete pass of ``read_new_generations`` found
+#: (a SHA-256 of their names): while the export shows the same, there is nothing to read again.
+GENERATIONS_READ = "sync_generations_read"
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,23 @@ class _Due:
     known: tuple[str, str] = ("", "")  # the problem recorded at the last sync, and its kind
 
 
-def _plan(laptop: Laptop, target: Target, roster: Roster) -> list[_Due]:
+class Listing:
+    """Each device's complete bundles in the export, listed once per sync and passed along:
+    the folder of a 10,000-case laptop holds over a thousand files, and a sync used to list
+    it three times (the plan, the generations published again, the bundles read again)."""
+
+    def __init__(self, target: Target) -> None:
+        self._target = target
+        self._found: dict[str, list[Published]] = {}
+
+    def of(self, device_id: str) -> list[Published]:
+        found = self._found.get(device_id)
+        if found is None:
+            found = self._found[device_id] = self._target.published(device_id)
+        return found
+
+
+def _plan(laptop: Laptop, listing: Listing, roster: Roster) -> list[_Due]:
     """Per other member: the bundles to import now, in order, and any gap before them."""
     due: list[_Due] = []
     for member in roster.members:
@@ -88,7 +107,7 @@ def _plan(laptop: Laptop, target: Target, roster: Roster) -> list[_Due]:
             known = (peer.problem, peer.problem_kind) if peer else ("", "")
         wanted: list[Published] = []
         problem = ""
-        for item in target.published(member.device_id):
+        for item in listing.of(member.device_id):
             if item.to_seq <= high_water:
                 continue
             if item.from_seq > high_water + 1:
@@ -106,7 +125,7 @@ def _plan(laptop: Laptop, target: Target, roster: Roster) -> list[_Due]:
 def _import_one(laptop: Laptop, target: Target, member: Member, item: Published) -> Applied:
     """Check and apply one bundle with the device's new position, in one transaction (of a
     format 3 bundle, the parts addressed to this laptop, and its routes)."""
-    received = read_bundle(target, member, item, device_keys(laptop.db), laptop.device_id)
+    received = read_bundle(target, member, item, laptop.keys, laptop.device_id)
     bundle = received.bundle
     routes = [route_as_change(route) for route in received.routes]
     if (bundle.device_id, bundle.from_seq, bundle.to_seq) != (
@@ -165,7 +184,7 @@ def _comes_here(changes: Sequence[Mapping[str, Any]], worker_id: str) -> bool:
     return False
 
 
-def fetch_skipped(laptop: Laptop, target: Target, roster: Roster) -> int:
+def fetch_skipped(laptop: Laptop, target: Target, roster: Roster, listing: Listing) -> int:
     """Read again the bundles holding changes of cases that have come to this laptop since
     (allocated, handed over or shared to its worker, or the worker promoted to supervisor), and
     apply those cases' changes: the case arrives with its whole history. One transaction per
@@ -198,12 +217,12 @@ def fetch_skipped(laptop: Laptop, target: Target, roster: Roster) -> int:
     for row in come:
         bundles.setdefault((row.device_id, row.from_seq, row.to_seq), set()).add(row.case_id)
     applied = 0
-    keys = device_keys(laptop.db)
+    keys = laptop.keys
     for (device, first, last), cases in sorted(bundles.items()):
         member = roster.member(device)
         # The bundles over the range: one, or several for the history of a case erased from
         # this laptop and come back.
-        items = [p for p in target.published(device) if p.from_seq <= last and p.to_seq >= first]
+        items = [p for p in listing.of(device) if p.from_seq <= last and p.to_seq >= first]
         if member is None or not items:
             continue  # a removed laptop, or bundles not there any more
         read_all = True
@@ -249,7 +268,7 @@ def _note_read(s: Session, item: Published) -> None:
     )
 
 
-def read_new_generations(laptop: Laptop, target: Target, roster: Roster) -> int:
+def read_new_generations(laptop: Laptop, target: Target, roster: Roster, listing: Listing) -> int:
     """Read again the bundles of other devices published again (a newer generation) since
     this laptop read them: the parts now addressed to it hold the history of a case come to
     it (allocated, handed over, shared; a promotion; a replacement laptop). One transaction
@@ -258,12 +277,27 @@ def read_new_generations(laptop: Laptop, target: Target, roster: Roster) -> int:
     recorded as read. Returns the changes applied."""
     applied = 0
     again = {
-        member.device_id: [p for p in target.published(member.device_id) if p.generation > 1]
+        member.device_id: [p for p in listing.of(member.device_id) if p.generation > 1]
         for member in roster.members
         if member.device_id != laptop.device_id
     }
     if not any(again.values()):
         return 0  # nothing published again: no generation to compare (no SQL)
+    # The same bundles published again as at a pass that read them all: nothing new (after a
+    # team change every bundle is published again; this saves reading their records at
+    # every sync, which grows with the database).
+    listed = hashlib.sha256(
+        repr(
+            sorted(
+                (p.device_id, p.from_seq, p.to_seq, p.generation)
+                for ps in again.values()
+                for p in ps
+            )
+        ).encode()
+    ).hexdigest()
+    if laptop.setting(GENERATIONS_READ) == listed:
+        return 0
+    complete = True
     keys: DeviceKeys | None = None
     with laptop.db.read() as s:  # two statements, whatever the team's size
         high_waters = dict(s.execute(select(SyncPeer.device_id, SyncPeer.high_water)).all())
@@ -296,11 +330,12 @@ def read_new_generations(laptop: Laptop, target: Target, roster: Roster) -> int:
                 >= item.generation
             ):
                 continue
-            keys = keys or device_keys(laptop.db)
+            keys = keys or laptop.keys
             try:
                 received = read_bundle(target, member, item, keys, laptop.device_id)
             except (EnvelopeError, BundleError, FileNotFoundError):
                 log.warning("a bundle published again could not be read; tried again later")
+                complete = False
                 continue
             with laptop.db.write() as s:
                 me, supervisor, role = laptop.who(s)
@@ -316,6 +351,8 @@ def read_new_generations(laptop: Laptop, target: Target, roster: Roster) -> int:
                 )
                 applied += apply_changes(s, without_clashing_entries(s, kept)).applied
                 _note_read(s, item)
+    if complete:
+        laptop.set_setting(GENERATIONS_READ, listed)
     return applied
 
 
@@ -363,7 +400,8 @@ def import_changes(
     its signature, decryption or checks is refused whole, quarantined and stops that device
     (reported, retried at the next sync); a missing bundle (a gap) stops it too. Devices not
     on the roster are never imported."""
-    plan = _plan(laptop, target, roster)
+    listing = Listing(target)  # as the export is when the sync starts: one listing each
+    plan = _plan(laptop, listing, roster)
     total = sum(len(d.bundles) for d in plan) + extra_steps
     done = bundles = applied = held = refused = quarantined = erased = 0
     moved = False
@@ -388,7 +426,7 @@ def import_changes(
                 break
             bundles += 1
             if result.came_here:  # a case came to this worker: its history now, not at the end
-                applied += fetch_skipped(laptop, target, roster)
+                applied += fetch_skipped(laptop, target, roster, listing)
             applied, held = applied + result.applied, held + result.held
             refused += result.refused_moves
             erased += result.erased
@@ -400,8 +438,8 @@ def import_changes(
             problems[due.member.device_id] = problem
         if (problem, kind) != due.known:  # syncs come every few minutes: write only on a change
             _record_problem(laptop, due.member.device_id, problem, kind)
-    applied += read_new_generations(laptop, target, roster)
-    applied += fetch_skipped(laptop, target, roster)
+    applied += read_new_generations(laptop, target, roster, listing)
+    applied += fetch_skipped(laptop, target, roster, listing)
     with laptop.db.read() as s:
         conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
     if erased:  # cases erased by tombstones received: their pages go from the file too

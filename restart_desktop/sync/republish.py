@@ -10,7 +10,13 @@ import json
 
 from sqlalchemy import delete, select
 
-from restart_desktop.store.models import Change, SyncAudienceMove, SyncErasedSeq, SyncPublished
+from restart_desktop.store.models import (
+    Change,
+    LocalSetting,
+    SyncAudienceMove,
+    SyncErasedSeq,
+    SyncPublished,
+)
 from restart_desktop.sync.folder import Published
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.publish import lines_in, publish_lines
@@ -84,11 +90,12 @@ def rekey_published(laptop: Laptop, target: Target, roster: Roster) -> int:
     over or shared since (``sync_audience_moves``). The older generation is removed once the
     new one is complete. Returns the bundles published again."""
     wanted = _team_fingerprint(roster)
-    with laptop.db.read() as s:
+    with laptop.db.read() as s:  # one read: this runs at every sync
         moved = sorted(s.scalars(select(SyncAudienceMove.case_id)))
+        encrypted_for = s.get(LocalSetting, ENCRYPTED_FOR)
     device = laptop.device_id
     count = 0
-    if wanted != laptop.setting(ENCRYPTED_FOR, ""):
+    if wanted != (encrypted_for.value if encrypted_for else ""):
         for item in target.published(device):
             count += _republish(laptop, target, item, roster)
         laptop.set_setting(ENCRYPTED_FOR, wanted)

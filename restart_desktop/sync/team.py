@@ -14,11 +14,10 @@ from dataclasses import replace
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.store.models import Worker
-from restart_desktop.sync.checks import remember_names, roster_words
+from restart_desktop.sync.checks import MEMBER_NAMES, remember_names, roster_words
 from restart_desktop.sync.envelope import EnvelopeError, fingerprint, seal
 from restart_desktop.sync.errors import SyncRefused
 from restart_desktop.sync.folder import NOT_THE_EXPORT
-from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.roster import Member, Roster, RosterError, sign_roster, verify_roster
 from restart_desktop.sync.target import Target
@@ -37,7 +36,7 @@ def _no_recovery(_recipient: str) -> None:
 
 def member_of(laptop: Laptop) -> Member:
     """This laptop as a roster names it."""
-    keys = device_keys(laptop.db)
+    keys = laptop.keys
     return Member(
         laptop.device_id,
         laptop.worker_id,
@@ -55,7 +54,7 @@ def create_team(
     key pinned. On a server the connection string's user makes the supervisor's own role."""
     if target.read_roster() is not None:
         raise SyncRefused("This central export already has a team. Join it instead.")
-    keys = device_keys(laptop.db)
+    keys = laptop.keys
     roster = Roster(uuid7(), 1, keys.verify_key, recovery_recipient.strip(), (member_of(laptop),))
     try:
         seal(b"check", roster.recipients, keys, laptop.device_id, "check")
@@ -98,7 +97,8 @@ def trusted_roster(
     """The team's roster, verified with the pinned key and no older than one seen before;
     None when this laptop has neither made nor asked to join a team."""
     found = target.read_roster()
-    pinned = laptop.setting(PINNED_KEY)
+    saved = laptop.settings(PINNED_KEY, ROSTER_VERSION, MEMBER_NAMES)  # one read, every sync
+    pinned = saved.get(PINNED_KEY, "")
     if not pinned:
         return None
     if found is None:  # in a team, and no roster here: an empty stand-in folder
@@ -107,9 +107,9 @@ def trusted_roster(
         roster = verify_roster(found[0], found[1], pinned)
     except RosterError as error:
         raise SyncRefused(roster_words(error)) from None
-    remember_names(laptop, roster)
+    remember_names(laptop, roster, saved.get(MEMBER_NAMES, "{}"))
     recovery(roster.recovery_recipient)
-    seen = int(laptop.setting(ROSTER_VERSION) or 0)
+    seen = int(saved.get(ROSTER_VERSION) or 0)
     if roster.version < seen:
         raise SyncRefused(
             "The team roster in the central export is older than one already "
@@ -126,7 +126,7 @@ def join_requests(target: Target) -> list[Member]:
 
 
 def publish_roster(laptop: Laptop, target: Target, roster: Roster) -> None:
-    keys = device_keys(laptop.db)
+    keys = laptop.keys
     target.publish_roster(roster.to_json(), sign_roster(roster, keys))
     laptop.set_setting(ROSTER_VERSION, str(roster.version))
 

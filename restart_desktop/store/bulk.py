@@ -33,6 +33,24 @@ def among(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
     return column.in_(select(each.c.value))  # type: ignore[no-any-return]
 
 
+def ids_here(s: Session, table: str, ids: Sequence[str], column: str = "id") -> list[str]:
+    """Which of ``ids`` the table holds (in ``column``), in one statement below the ORM: the
+    import asks this of every bundle's records and of the records they refer to."""
+    if not ids:
+        return []
+    # The table and column names are the ORM's own; the ids are one bound JSON array.
+    query = f'SELECT "{column}" FROM "{table}" WHERE "{column}" IN (SELECT value FROM json_each(?))'  # noqa: S608
+    found = s.connection().exec_driver_sql(query, (orjson.dumps(list(ids)).decode(),))
+    return [row[0] for row in found]
+
+
+def delete_among(s: Session, table: str, column: str, ids: Sequence[str]) -> None:
+    """``DELETE FROM table WHERE column IN ids``, in one statement below the ORM."""
+    if ids:
+        statement = f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT value FROM json_each(?))'  # noqa: S608
+        s.connection().exec_driver_sql(statement, (orjson.dumps(list(ids)).decode(),))
+
+
 def stored_instant(value: dt.datetime) -> str:
     """An aware instant as ``UtcDateTime`` stores it (SQLAlchemy's SQLite text, in UTC)."""
     if value.tzinfo is not dt.UTC:

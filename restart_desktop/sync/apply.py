@@ -24,7 +24,7 @@ from restart_desktop.domain.merge import ChangeInfo, Merged, bases_of, merge, ru
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.domain.roles import keeps_entity
 from restart_desktop.store.batches import batches
-from restart_desktop.store.bulk import among, insert_changes, insert_rows
+from restart_desktop.store.bulk import among, delete_among, ids_here, insert_changes, insert_rows
 from restart_desktop.store.case_index import (
     audiences,
     case_of_change,
@@ -261,7 +261,8 @@ def settle(
     caller has them); returns the status moves refused."""
     keys = dict.fromkeys(records)
     if all_pending:
-        keys.update(dict.fromkeys((p.entity, p.record_id) for p in s.scalars(select(SyncPending))))
+        waiting_here = s.connection().exec_driver_sql("SELECT entity, record_id FROM sync_pending")
+        keys.update(dict.fromkeys((str(entity), str(record)) for entity, record in waiting_here))
     if not keys:
         return 0
     record_ids = [record_id for _, record_id in keys]
@@ -272,9 +273,8 @@ def settle(
         loaded.update(_changes(s, [r for r in record_ids if r not in known]))
     rows = _rows(s, list(keys))
     detected = _detected(s, record_ids)
-    for chunk in batches(record_ids):
-        s.execute(delete(SyncConflict).where(among(SyncConflict.record_id, chunk)))
-        s.execute(delete(SyncPending).where(among(SyncPending.record_id, chunk)))
+    delete_among(s, SyncConflict.__tablename__, "record_id", record_ids)
+    delete_among(s, SyncPending.__tablename__, "record_id", record_ids)
     waiting: list[tuple[str, str]] = []
     refused = 0
     merged: dict[tuple[str, str], Merged] = {}
@@ -345,13 +345,12 @@ def _rows(s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], 
     found: dict[tuple[str, str], SyncedRecord] = {}
     for entity, record_ids in by_entity.items():
         model = MODELS[entity]
-        for chunk in batches(record_ids):
-            # Usually none are here yet (the records are new): their ids first, so that
-            # only those here become ORM objects.
-            here = list(s.scalars(select(model.id).where(among(model.id, chunk))))
-            if here:
-                for row in s.scalars(select(model).where(among(model.id, here))):
-                    found[(entity, row.id)] = row
+        # Usually none are here yet (the records are new): their ids first, so that only
+        # those here become ORM objects.
+        here = ids_here(s, entity, record_ids)
+        for chunk in batches(here):
+            for row in s.scalars(select(model).where(among(model.id, chunk))):
+                found[(entity, row.id)] = row
     return found
 
 
@@ -395,10 +394,7 @@ def _existing_parents(
                 wanted.setdefault(table, set()).add(str(value))
     found: set[tuple[str, str]] = set()
     for table, ids in wanted.items():
-        model = MODELS[table]
-        for chunk in batches(sorted(ids)):
-            here = s.scalars(select(model.id).where(among(model.id, chunk)))
-            found.update((table, i) for i in here)
+        found.update((table, i) for i in ids_here(s, table, sorted(ids)))
     return found
 
 

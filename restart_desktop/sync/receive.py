@@ -103,10 +103,12 @@ def _plan(laptop: Laptop, target: Target, roster: Roster) -> list[_Due]:
     return due
 
 
-def _import_one(laptop: Laptop, target: Target, member: Member, item: Published) -> Applied:
+def _import_one(
+    laptop: Laptop, target: Target, member: Member, item: Published, keys: DeviceKeys
+) -> Applied:
     """Check and apply one bundle with the device's new position, in one transaction (of a
     format 3 bundle, the parts addressed to this laptop, and its routes)."""
-    received = read_bundle(target, member, item, device_keys(laptop.db), laptop.device_id)
+    received = read_bundle(target, member, item, keys, laptop.device_id)
     bundle = received.bundle
     routes = [route_as_change(route) for route in received.routes]
     if (bundle.device_id, bundle.from_seq, bundle.to_seq) != (
@@ -122,7 +124,7 @@ def _import_one(laptop: Laptop, target: Target, member: Member, item: Published)
         )
     check_clocks(bundle)
     try:
-        with laptop.db.write() as s:
+        with laptop.db.write(bulk=True) as s:
             me, supervisor, role = laptop.who(s)
             note_audiences(s, routes)  # who each case is for, from every bundle's manifest
             kept = keep_for_this_laptop(
@@ -368,6 +370,7 @@ def import_changes(
     done = bundles = applied = held = refused = quarantined = erased = 0
     moved = False
     problems: dict[str, str] = {}
+    keys = device_keys(laptop.db)  # read once: a first import reads hundreds of bundles
     if progress:
         progress(0, total)
     for due in plan:
@@ -376,7 +379,7 @@ def import_changes(
             if cancelled is not None and cancelled():
                 raise Cancelled
             try:
-                result = _import_one(laptop, target, due.member, item)
+                result = _import_one(laptop, target, due.member, item, keys)
             except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
                 problem, kind = (
                     f"A bundle from {due.member.name}'s laptop ({item.name}) was refused: "

@@ -370,7 +370,7 @@ def import_changes(
     done = bundles = applied = held = refused = quarantined = erased = 0
     moved = False
     problems: dict[str, str] = {}
-    keys = device_keys(laptop.db)  # read once: a first import reads hundreds of bundles
+    keys: DeviceKeys | None = None  # read once, at the first bundle (a first import: hundreds)
     if progress:
         progress(0, total)
     for due in plan:
@@ -379,6 +379,7 @@ def import_changes(
             if cancelled is not None and cancelled():
                 raise Cancelled
             try:
+                keys = keys or device_keys(laptop.db)
                 result = _import_one(laptop, target, due.member, item, keys)
             except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
                 problem, kind = (

@@ -24,7 +24,15 @@ from restart_desktop.domain.merge import ChangeInfo, Merged, bases_of, merge, ru
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.domain.roles import keeps_entity
 from restart_desktop.store.batches import batches
-from restart_desktop.store.bulk import among, delete_among, ids_here, insert_changes, insert_rows
+from restart_desktop.store.bulk import (
+    StoredInstant,
+    among,
+    delete_among,
+    ids_here,
+    insert_changes,
+    insert_rows,
+    utc_text_stored,
+)
 from restart_desktop.store.case_index import (
     audiences,
     case_of_change,
@@ -92,6 +100,21 @@ def to_column_value(model: type[SyncedRecord], key: str, value: Any) -> Any:
 
 
 @functools.cache
+def _bulk_converters(model: type[SyncedRecord]) -> dict[str, Any]:
+    """``_converters`` for ``insert_rows``: an instant in the usual form of a change's values
+    (UTC with microseconds) goes in as its stored text, with no datetime made of it."""
+    found = dict(_converters(model))
+    for key, convert in _converters(model).items():
+        if isinstance(convert, functools.partial):  # an instant: read_instant
+
+            def stored(value: str, parse: Any = convert) -> Any:
+                return utc_text_stored(value) or parse(value)
+
+            found[key] = stored
+    return found
+
+
+@functools.cache
 def _defaults(model: type[SyncedRecord]) -> dict[str, Any]:
     """Column defaults, for a record whose creation came from a version without the column."""
     found: dict[str, Any] = {}
@@ -136,7 +159,7 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
     loaded = _changes(s, [record_id for _, record_id in touched])
     rows = []
     for raw in new.values():
-        recorded_at = read_utc(str(raw["recorded_at"]))
+        recorded_at, recorded_text = _bookkeeping_instant(str(raw["recorded_at"]))
         rows.append(
             {
                 **{
@@ -165,7 +188,7 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
                 bases_of(raw.get("bases"), raw.get("base_change_id")),
                 dict(raw["fields"]),
                 str(raw["author_id"]),
-                recorded_at.isoformat(),
+                recorded_text,
             )
         )
     insert_changes(s, rows)
@@ -185,6 +208,21 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
         erase_cases(s, ending, _own_device(s), scrub=True)
         erased = len(present)
     return Applied(len(new), len(raws) - len(new), refused, erased=erased)
+
+
+def _bookkeeping_instant(text: str) -> tuple[dt.datetime | StoredInstant, str]:
+    """A change's ``recorded_at`` as written to the database and as ISO text in UTC: the
+    usual form as it is (a first import reads some 400,000), any other parsed."""
+    stored = utc_text_stored(text)
+    if stored is not None:
+        return stored, text
+    value = read_utc(text)
+    return value, value.isoformat()
+
+
+def _stored_bookkeeping(text: str) -> dt.datetime | StoredInstant:
+    """A ``ChangeInfo.recorded_at`` as a bookkeeping column's value for ``insert_rows``."""
+    return utc_text_stored(text) or read_utc(text)
 
 
 def _own_device(s: Session) -> str:
@@ -407,16 +445,18 @@ def _parents_here(key: tuple[str, str], result: Merged, here: set[tuple[str, str
 
 def _new_row(model: type[SyncedRecord], record_id: str, result: Merged) -> dict[str, Any]:
     values = dict(_defaults(model))
-    convert = _converters(model)
+    convert = _bulk_converters(model)
     for name, value in result.values.items():
         values[name] = convert[name](value) if value is not None and name in convert else value
-    created_at = read_utc(result.created.recorded_at)
+    created_at = _stored_bookkeeping(result.created.recorded_at)
     values.update(
         id=record_id,
         created_at=created_at,
         created_by=result.created.author_id,
         updated_at=(
-            created_at if result.latest is result.created else read_utc(result.latest.recorded_at)
+            created_at
+            if result.latest is result.created
+            else _stored_bookkeeping(result.latest.recorded_at)
         ),
         updated_by=result.latest.author_id,
         last_change_id=result.latest.change_id,

@@ -33,8 +33,44 @@ def among(column: Any, values: Iterable[str]) -> ColumnElement[bool]:
     return column.in_(select(each.c.value))  # type: ignore[no-any-return]
 
 
-def stored_instant(value: dt.datetime) -> str:
+def ids_here(s: Session, table: str, ids: Sequence[str], column: str = "id") -> list[str]:
+    """Which of ``ids`` the table holds (in ``column``), in one statement below the ORM: the
+    import asks this of every bundle's records and of the records they refer to."""
+    if not ids:
+        return []
+    # The table and column names are the ORM's own; the ids are one bound JSON array.
+    query = f'SELECT "{column}" FROM "{table}" WHERE "{column}" IN (SELECT value FROM json_each(?))'  # noqa: S608
+    found = s.connection().exec_driver_sql(query, (orjson.dumps(list(ids)).decode(),))
+    return [row[0] for row in found]
+
+
+def delete_among(s: Session, table: str, column: str, ids: Sequence[str]) -> None:
+    """``DELETE FROM table WHERE column IN ids``, in one statement below the ORM."""
+    if ids:
+        statement = f'DELETE FROM "{table}" WHERE "{column}" IN (SELECT value FROM json_each(?))'  # noqa: S608
+        s.connection().exec_driver_sql(statement, (orjson.dumps(list(ids)).decode(),))
+
+
+class StoredInstant(str):
+    """An instant already as ``UtcDateTime`` stores it (``stored_instant``): written as it is."""
+
+    __slots__ = ()
+
+
+def utc_text_stored(text: str) -> StoredInstant | None:
+    """ISO text of an instant in UTC with microseconds (``...T10:00:00.123456+00:00``, the form
+    every change carries) as stored, without making a datetime of it (a first import writes
+    a million); None for any other form (the caller parses it)."""
+    if len(text) != 32 or text[10] != "T" or text[19] != "." or not text.endswith("+00:00"):
+        return None
+    dt.datetime.fromisoformat(text)  # refused as before if it is not a time at all
+    return StoredInstant(f"{text[:10]} {text[11:26]}")
+
+
+def stored_instant(value: dt.datetime | StoredInstant) -> str:
     """An aware instant as ``UtcDateTime`` stores it (SQLAlchemy's SQLite text, in UTC)."""
+    if isinstance(value, StoredInstant):
+        return value
     if value.tzinfo is not dt.UTC:
         if value.tzinfo is None:
             raise NaiveDatetime("a datetime without a time zone was written to the database")

@@ -23,6 +23,7 @@ from restart_desktop.store.changes import (
     utcnow,
 )
 from restart_desktop.store.engine import (
+    BULK_WRITE_OPTION,
     BUSY_TIMEOUT_MS,
     INCREMENTAL_VACUUM,
     LIGHT_WRITE_OPTION,
@@ -111,18 +112,21 @@ class Database:
         return self._listeners.add(listener)
 
     @contextmanager
-    def write(self, light: bool = False) -> Iterator[Session]:
+    def write(self, light: bool = False, bulk: bool = False) -> Iterator[Session]:
         """One transaction: everything inside commits together or not at all. It waits for
         its turn among this app's writers (store/writer.py): a save never fails because a
         sync or a retention run of this app is writing, and background work gives way. Once
         it has committed, the subscribers hear what it changed. ``light``: the transaction
         only records that something was looked at, and its commit does not wait for the
-        disk (store.engine.LIGHT_WRITE_OPTION)."""
+        disk (store.engine.LIGHT_WRITE_OPTION). ``bulk``: the transaction writes thousands of
+        rows (a sync import) with a larger page cache (store.engine.BULK_WRITE_OPTION)."""
         session = self._sessions(info={"actor": self.actor, CLOCK: self.now})
         try:
             with gate_of(self.engine).turn(), session.begin():
-                if light:
-                    session.connection(execution_options={LIGHT_WRITE_OPTION: True})
+                if light or bulk:
+                    session.connection(
+                        execution_options={LIGHT_WRITE_OPTION: light, BULK_WRITE_OPTION: bulk}
+                    )
                 yield session
         except DBAPIError as error:
             raise (translate(error) or error) from error

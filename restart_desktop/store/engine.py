@@ -29,6 +29,14 @@ READ_ONLY_OPTION = "restart_read_only"
 LIGHT_WRITE_OPTION = "restart_light_write"
 _SYNCHRONOUS = "restart_synchronous"  # the DB-API connection's info: its level now
 CACHE_KIB = 16 * 1024
+#: Connection execution option set by the sync import (``Database.write(bulk=True)``): a
+#: larger page cache while a transaction writes thousands of rows into indexes larger than
+#: the usual cache (a first import: some 400,000 changes and as many records), so that their
+#: pages are decrypted once, not at every insert. The next transaction without it gives the
+#: memory back.
+BULK_WRITE_OPTION = "restart_bulk_write"
+BULK_CACHE_KIB = 256 * 1024
+_CACHE = "restart_cache_kib"  # the DB-API connection's info: its page cache now
 #: ``PRAGMA auto_vacuum`` value: free pages can be given back in short steps (Database.compact).
 INCREMENTAL_VACUUM = 2
 
@@ -102,6 +110,10 @@ def create_store_engine(path: Path, key: bytes) -> Engine:
         # Writes take the write lock up front (no lock upgrade deadlock between two writers);
         # reads begin deferred, so they never hold the write lock.
         options = conn.get_execution_options()
+        cache = BULK_CACHE_KIB if options.get(BULK_WRITE_OPTION) else CACHE_KIB
+        if conn.connection.info.get(_CACHE, CACHE_KIB) != cache:
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{cache}")
+            conn.connection.info[_CACHE] = cache
         if options.get(READ_ONLY_OPTION):
             conn.exec_driver_sql("BEGIN")
             return

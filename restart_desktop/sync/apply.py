@@ -24,7 +24,15 @@ from restart_desktop.domain.merge import ChangeInfo, Merged, bases_of, merge, ru
 from restart_desktop.domain.retention import ErasureRule
 from restart_desktop.domain.roles import keeps_entity
 from restart_desktop.store.batches import batches
-from restart_desktop.store.bulk import among, insert_changes, insert_rows
+from restart_desktop.store.bulk import (
+    StoredInstant,
+    among,
+    delete_among,
+    ids_here,
+    insert_changes,
+    insert_rows,
+    utc_text_stored,
+)
 from restart_desktop.store.case_index import (
     audiences,
     case_of_change,
@@ -92,6 +100,21 @@ def to_column_value(model: type[SyncedRecord], key: str, value: Any) -> Any:
 
 
 @functools.cache
+def _bulk_converters(model: type[SyncedRecord]) -> dict[str, Any]:
+    """``_converters`` for ``insert_rows``: an instant in the usual form of a change's values
+    (UTC with microseconds) goes in as its stored text, with no datetime made of it."""
+    found = dict(_converters(model))
+    for key, convert in _converters(model).items():
+        if isinstance(convert, functools.partial):  # an instant: read_instant
+
+            def stored(value: str, parse: Any = convert) -> Any:
+                return utc_text_stored(value) or parse(value)
+
+            found[key] = stored
+    return found
+
+
+@functools.cache
 def _defaults(model: type[SyncedRecord]) -> dict[str, Any]:
     """Column defaults, for a record whose creation came from a version without the column."""
     found: dict[str, Any] = {}
@@ -136,7 +159,7 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
     loaded = _changes(s, [record_id for _, record_id in touched])
     rows = []
     for raw in new.values():
-        recorded_at = read_utc(str(raw["recorded_at"]))
+        recorded_at, recorded_text = _bookkeeping_instant(str(raw["recorded_at"]))
         rows.append(
             {
                 **{
@@ -165,7 +188,7 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
                 bases_of(raw.get("bases"), raw.get("base_change_id")),
                 dict(raw["fields"]),
                 str(raw["author_id"]),
-                recorded_at.isoformat(),
+                recorded_text,
             )
         )
     insert_changes(s, rows)
@@ -185,6 +208,21 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
         erase_cases(s, ending, _own_device(s), scrub=True)
         erased = len(present)
     return Applied(len(new), len(raws) - len(new), refused, erased=erased)
+
+
+def _bookkeeping_instant(text: str) -> tuple[dt.datetime | StoredInstant, str]:
+    """A change's ``recorded_at`` as written to the database and as ISO text in UTC: the
+    usual form as it is (a first import reads some 400,000), any other parsed."""
+    stored = utc_text_stored(text)
+    if stored is not None:
+        return stored, text
+    value = read_utc(text)
+    return value, value.isoformat()
+
+
+def _stored_bookkeeping(text: str) -> dt.datetime | StoredInstant:
+    """A ``ChangeInfo.recorded_at`` as a bookkeeping column's value for ``insert_rows``."""
+    return utc_text_stored(text) or read_utc(text)
 
 
 def _own_device(s: Session) -> str:
@@ -261,7 +299,8 @@ def settle(
     caller has them); returns the status moves refused."""
     keys = dict.fromkeys(records)
     if all_pending:
-        keys.update(dict.fromkeys((p.entity, p.record_id) for p in s.scalars(select(SyncPending))))
+        waiting_here = s.connection().exec_driver_sql("SELECT entity, record_id FROM sync_pending")
+        keys.update(dict.fromkeys((str(entity), str(record)) for entity, record in waiting_here))
     if not keys:
         return 0
     record_ids = [record_id for _, record_id in keys]
@@ -272,9 +311,8 @@ def settle(
         loaded.update(_changes(s, [r for r in record_ids if r not in known]))
     rows = _rows(s, list(keys))
     detected = _detected(s, record_ids)
-    for chunk in batches(record_ids):
-        s.execute(delete(SyncConflict).where(among(SyncConflict.record_id, chunk)))
-        s.execute(delete(SyncPending).where(among(SyncPending.record_id, chunk)))
+    delete_among(s, SyncConflict.__tablename__, "record_id", record_ids)
+    delete_among(s, SyncPending.__tablename__, "record_id", record_ids)
     waiting: list[tuple[str, str]] = []
     refused = 0
     merged: dict[tuple[str, str], Merged] = {}
@@ -345,13 +383,12 @@ def _rows(s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], 
     found: dict[tuple[str, str], SyncedRecord] = {}
     for entity, record_ids in by_entity.items():
         model = MODELS[entity]
-        for chunk in batches(record_ids):
-            # Usually none are here yet (the records are new): their ids first, so that
-            # only those here become ORM objects.
-            here = list(s.scalars(select(model.id).where(among(model.id, chunk))))
-            if here:
-                for row in s.scalars(select(model).where(among(model.id, here))):
-                    found[(entity, row.id)] = row
+        # Usually none are here yet (the records are new): their ids first, so that only
+        # those here become ORM objects.
+        here = ids_here(s, entity, record_ids)
+        for chunk in batches(here):
+            for row in s.scalars(select(model).where(among(model.id, chunk))):
+                found[(entity, row.id)] = row
     return found
 
 
@@ -395,10 +432,7 @@ def _existing_parents(
                 wanted.setdefault(table, set()).add(str(value))
     found: set[tuple[str, str]] = set()
     for table, ids in wanted.items():
-        model = MODELS[table]
-        for chunk in batches(sorted(ids)):
-            here = s.scalars(select(model.id).where(among(model.id, chunk)))
-            found.update((table, i) for i in here)
+        found.update((table, i) for i in ids_here(s, table, sorted(ids)))
     return found
 
 
@@ -411,16 +445,18 @@ def _parents_here(key: tuple[str, str], result: Merged, here: set[tuple[str, str
 
 def _new_row(model: type[SyncedRecord], record_id: str, result: Merged) -> dict[str, Any]:
     values = dict(_defaults(model))
-    convert = _converters(model)
+    convert = _bulk_converters(model)
     for name, value in result.values.items():
         values[name] = convert[name](value) if value is not None and name in convert else value
-    created_at = read_utc(result.created.recorded_at)
+    created_at = _stored_bookkeeping(result.created.recorded_at)
     values.update(
         id=record_id,
         created_at=created_at,
         created_by=result.created.author_id,
         updated_at=(
-            created_at if result.latest is result.created else read_utc(result.latest.recorded_at)
+            created_at
+            if result.latest is result.created
+            else _stored_bookkeeping(result.latest.recorded_at)
         ),
         updated_by=result.latest.author_id,
         last_change_id=result.latest.change_id,

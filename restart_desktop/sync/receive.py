@@ -141,7 +141,7 @@ def _import_one(laptop: Laptop, target: Target, member: Member, item: Published)
         )
     check_clocks(bundle)
     try:
-        with laptop.db.write() as s:
+        with laptop.db.write(bulk=True) as s:
             me, supervisor, role = laptop.who(s)
             note_audiences(s, routes)  # who each case is for, from every bundle's manifest
             kept = keep_for_this_laptop(
@@ -414,7 +414,7 @@ def import_changes(
             if cancelled is not None and cancelled():
                 raise Cancelled
             try:
-                result = _import_one(laptop, target, due.member, item)
+                result = _import_one(laptop, target, due.member, item)  # keys: read once
             except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
                 problem, kind = (
                     f"A bundle from {due.member.name}'s laptop ({item.name}) was refused: "

@@ -160,3 +160,22 @@ def test_a_record_altered_without_a_change_shows_the_next_day(tmp_path: Path) ->
             assert digest_sums(s, None) == next_day
     finally:
         worker.close()
+
+
+def test_a_stored_instant_is_read_for_the_digest_as_if_parsed() -> None:
+    """The records' instants are hashed as ISO text; the usual stored form is turned into it
+    without parsing, and must give exactly what parsing gives (whole seconds included)."""
+    from restart_desktop.store.bulk import stored_instant
+    from restart_desktop.sync.digest_totals import _instant
+
+    for value in (
+        dt.datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 29, 0, 59, 59, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),  # no microseconds
+        dt.datetime(2026, 7, 1, 12, 30, tzinfo=dt.timezone(dt.timedelta(hours=1))),
+    ):
+        stored = stored_instant(value)
+        assert _instant(stored) == dt.datetime.fromisoformat(stored).isoformat()
+    # Other forms (older files, an offset) take the long way.
+    assert _instant("2026-11-20 10:00:00") == "2026-11-20T10:00:00"
+    assert _instant("2026-11-20T10:00:00.500000+01:00") == "2026-11-20T09:00:00.500000"

@@ -4,7 +4,8 @@ Run with ``make bench`` (or ``python tests/benchmarks/bench_foundation.py [--cas
 figure is printed next to its floor, measured in the same run:
 
 - cold start to the unlock window shown, as a ratio to a bare PySide6 window process;
-- passphrase submitted to the caseload shown, minus the key-derivation (Argon2id) time;
+- passphrase submitted to the caseload shown, minus the key-derivation (Argon2id) time of
+  that very unlock, as the unlock's code path timed it (security.keys.derivation_timing);
 - caseload filter keystroke to the view updated (median and 90th percentile);
 - peak memory (maximum resident set size) of the GUI process with the caseload open.
 
@@ -114,19 +115,27 @@ def inner(data_dir: Path) -> None:
     wait_until(lambda: window.warmed_up and window.runner.pending == 0)
 
     from restart_desktop.app.session import open_key
+    from restart_desktop.security.keys import derivation_timing
 
-    kdf_started = time.perf_counter()
-    open_key(paths, DEMO_PASSPHRASE)
-    kdf_seconds = time.perf_counter() - kdf_started
+    # The derivation as the unlock runs it (a child process), twice apart: the floor shown.
+    apart = []
+    for _ in range(2):
+        open_key(paths, DEMO_PASSPHRASE)
+        apart.append(derivation_timing()[1])
 
     page = window.unlock_page
     page.passphrase.setText(DEMO_PASSPHRASE)
+    derived_before = derivation_timing()[0]
     started = time.perf_counter()
     QTest.keyClick(page.passphrase, Qt.Key.Key_Return)
     wait_until(lambda: window.workspace is not None)
     caseload = window.workspace.caseload  # type: ignore[union-attr]
     wait_until(lambda: caseload.count_label.text() != "" and window.runner.pending == 0)
     unlock_seconds = time.perf_counter() - started
+    # Subtracted: the derivation of this very unlock, timed by the code path itself.
+    derived, kdf_seconds = derivation_timing()
+    if derived != derived_before + 1:
+        raise RuntimeError(f"the unlock ran {derived - derived_before} key derivations, not 1")
     app.processEvents()
 
     caseload.worker_filter.setCurrentIndex(caseload.worker_filter.findText("Everyone's cases"))
@@ -154,6 +163,7 @@ def inner(data_dir: Path) -> None:
         json.dumps(
             {
                 "kdf_s": kdf_seconds,
+                "kdf_apart_s": min(apart),
                 "unlock_s": unlock_seconds,
                 "keystrokes_s": keystrokes,
                 "peak_mib": peak_kib / 1024,
@@ -210,7 +220,11 @@ def main() -> int:
         unlock_ms,
         "ms",
         below=200,
-        note=f"key derivation {figures['kdf_s'] * 1000:.0f} ms, excluded",
+        floor=figures["kdf_apart_s"] * 1000,
+        note=(
+            f"the unlock's own key derivation, {figures['kdf_s'] * 1000:.0f} ms, excluded; "
+            "floor: the derivation timed apart the same way (min of 2)"
+        ),
     )
     report("caseload filter keystroke to view updated, median", median_key_ms, "ms", below=30)
     report("caseload filter keystroke, 90th percentile", p90 * 1000, "ms")

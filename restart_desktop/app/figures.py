@@ -187,12 +187,9 @@ class FiguresService:
             tick(6, steps)
             reviews, review_summary = review_table(s, period, group)
             intake, intake_summary = intake_tables(s, period, self._reference)
+            closed = moves.get(CaseStatus.CLOSED.value, set())
             lasting, lasting_summary = outcome_tables(
-                s,
-                period,
-                self._reference,
-                moves.get(CaseStatus.CLOSED.value, set()),
-                first_needs(s),
+                s, period, self._reference, closed, first_needs(s, closed)
             )
             tick(7, steps)
         tables = (
@@ -431,18 +428,22 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
             Referral.status != ReferralStatus.DRAFT.value,
         )
     ).all()
-    ids = [r.id for r in referrals]
-    answered: dict[str, dt.date] = {}
-    for start in range(0, len(ids), 500):
-        for referral_id, _status, at in s.execute(
-            select(ReferralEvent.referral_id, ReferralEvent.to_status, ReferralEvent.at)
+    # Each referral's first answer, in one statement joined to the same referrals (it was
+    # one IN list of 500 ids after another: a dozen statements at 10,000 cases).
+    answered: dict[str, dt.date] = {
+        referral_id: local_date(at)
+        for referral_id, at in s.execute(
+            select(ReferralEvent.referral_id, func.min(ReferralEvent.at))
+            .join(Referral, Referral.id == ReferralEvent.referral_id)
             .where(
-                ReferralEvent.referral_id.in_(ids[start : start + 500]),
+                Referral.made_on >= period.start,
+                Referral.made_on <= period.end,
+                Referral.status != ReferralStatus.DRAFT.value,
                 ReferralEvent.to_status.in_([a.value for a in ANSWERS]),
             )
-            .order_by(ReferralEvent.at)
-        ):
-            answered.setdefault(referral_id, local_date(at))
+            .group_by(ReferralEvent.referral_id)
+        )
+    }
     needs = {n.code: n.label for n in reference.needs}
     by_category_status = Counter((r.category, r.status) for r in referrals)
     rows = tuple(
@@ -493,9 +494,22 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
     scoring the area by the end of the period, latest score minus first."""
     points: dict[str, list[tuple[dt.date, dict[str, int]]]] = defaultdict(list)
     labels: dict[str, str] = {a.code: a.label for a in reference.outcome_areas}
+    # Only the people assessed during the period (the others bring no news of their
+    # journey): their scores are JSON documents, each costly to read.
+    assessed = (
+        select(Assessment.person_id)
+        .where(
+            Assessment.finalised_at.is_not(None),
+            Assessment.assessed_on >= period.start,
+            Assessment.assessed_on <= period.end,
+        )
+        .scalar_subquery()
+    )
     for person_id, on, scores in s.execute(
         select(Assessment.person_id, Assessment.assessed_on, Assessment.scores).where(
-            Assessment.finalised_at.is_not(None), Assessment.assessed_on <= period.end
+            Assessment.finalised_at.is_not(None),
+            Assessment.assessed_on <= period.end,
+            Assessment.person_id.in_(assessed),
         )
     ):
         scored = {}

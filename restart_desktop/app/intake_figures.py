@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from restart_desktop.domain.clock import local_date
+from restart_desktop.domain.clock import at_local, local_date
 from restart_desktop.domain.figures import Cell, Count, Period, Table, Text, median
 from restart_desktop.domain.intake import (
     DecisionKind,
@@ -47,7 +47,12 @@ def intake_tables(
             IntakeRecord.mappa_level,
             IntakeRecord.earlier_custodial_sentences,
             Person.release_date,
-        ).join(Person, Person.id == IntakeRecord.person_id)
+        )
+        .join(Person, Person.id == IntakeRecord.person_id)
+        .where(
+            IntakeRecord.recommended_on >= period.start,
+            IntakeRecord.recommended_on <= period.end,
+        )
     ).all()
     recommended = [(i, i.release_date) for i in rows if i.recommended_on in period]
     is_self = {k.code for k in reference.recommender_kinds if k.is_self}
@@ -86,7 +91,10 @@ def intake_tables(
     decisions = [
         d
         for d in s.execute(
-            select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at)
+            select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at).where(
+                IntakeDecision.at >= at_local(period.start, dt.time.min),
+                IntakeDecision.at < at_local(period.end + dt.timedelta(days=1), dt.time.min),
+            )
         )
         if d.at in period
     ]

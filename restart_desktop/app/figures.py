@@ -58,6 +58,7 @@ from restart_desktop.store.models import (
     ReleasePlan,
     Worker,
 )
+from restart_desktop.store.queries import read_rows
 
 GROUPINGS = {"programme": "Programme", "organisation": "Partner organisation", "worker": "Worker"}
 
@@ -156,7 +157,8 @@ class FiguresService:
 
             people = {
                 row.id: row
-                for row in s.execute(
+                for row in read_rows(
+                    s,
                     select(
                         Person.id,
                         Person.referral_source,
@@ -164,7 +166,7 @@ class FiguresService:
                         Person.created_at,
                         Person.allocated_worker_id,
                         Person.status,
-                    )
+                    ),
                 )
             }
             owner = {pid: row.allocated_worker_id for pid, row in people.items()}
@@ -221,13 +223,14 @@ def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
     end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
     status = func.json_extract(Change.fields, "$.status")
     moved: dict[str, set[str]] = defaultdict(set)
-    for record_id, value in s.execute(
+    for record_id, value in read_rows(
+        s,
         select(Change.record_id, status).where(
             Change.entity == "people",
             status.is_not(None),
             Change.recorded_at >= start,
             Change.recorded_at < end,
-        )
+        ),
     ):
         moved[str(value)].add(record_id)
     return moved
@@ -299,13 +302,14 @@ def _cases(
 def _releases(s: Session, period: Period, people: dict[str, Any]) -> list[_Release]:
     """Releases in the period: a release plan dated in it whose case has reached Released."""
     found = []
-    for plan in s.execute(
+    for plan in read_rows(
+        s,
         select(
             ReleasePlan.person_id,
             ReleasePlan.release_date,
             ReleasePlan.met_at_gate,
             ReleasePlan.first_night,
-        ).where(ReleasePlan.release_date >= period.start, ReleasePlan.release_date <= period.end)
+        ).where(ReleasePlan.release_date >= period.start, ReleasePlan.release_date <= period.end),
     ):
         person = people.get(plan.person_id)
         if person is not None and person.status in OUT_STATUSES:
@@ -419,20 +423,22 @@ def _release_tables(
 
 
 def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table], Summary]:
-    referrals = s.execute(
+    referrals = read_rows(
+        s,
         select(
             Referral.id, Referral.category, Referral.status, Referral.sent_on, Referral.created_by
         ).where(
             Referral.made_on >= period.start,
             Referral.made_on <= period.end,
             Referral.status != ReferralStatus.DRAFT.value,
-        )
-    ).all()
+        ),
+    )
     # Each referral's first answer, in one statement joined to the same referrals (it was
     # one IN list of 500 ids after another: a dozen statements at 10,000 cases).
     answered: dict[str, dt.date] = {
         referral_id: local_date(at)
-        for referral_id, at in s.execute(
+        for referral_id, at in read_rows(
+            s,
             select(ReferralEvent.referral_id, func.min(ReferralEvent.at))
             .join(Referral, Referral.id == ReferralEvent.referral_id)
             .where(
@@ -441,7 +447,7 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
                 Referral.status != ReferralStatus.DRAFT.value,
                 ReferralEvent.to_status.in_([a.value for a in ANSWERS]),
             )
-            .group_by(ReferralEvent.referral_id)
+            .group_by(ReferralEvent.referral_id),
         )
     }
     needs = {n.code: n.label for n in reference.needs}
@@ -505,12 +511,13 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
         )
         .scalar_subquery()
     )
-    for person_id, on, scores in s.execute(
+    for person_id, on, scores in read_rows(
+        s,
         select(Assessment.person_id, Assessment.assessed_on, Assessment.scores).where(
             Assessment.finalised_at.is_not(None),
             Assessment.assessed_on <= period.end,
             Assessment.person_id.in_(assessed),
-        )
+        ),
     ):
         scored = {}
         for area in scores or []:
@@ -523,10 +530,19 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
         assessments.sort(key=lambda p: p[0])
         if assessments[-1][0] < period.start:
             continue  # not assessed during the period: no news of their journey
+        # Each area's first and latest score and how many, in one pass over the person's
+        # assessments (not one pass per area).
+        first: dict[str, int] = {}
+        latest: dict[str, int] = {}
+        scored_times: Counter[str] = Counter()
+        for _on, scored in assessments:
+            for code, score in scored.items():
+                first.setdefault(code, score)
+                latest[code] = score
+                scored_times[code] += 1
         for code in labels:
-            journey = [p[1][code] for p in assessments if code in p[1]]
-            if len(journey) >= 2:
-                changes[code].append(float(journey[-1] - journey[0]))
+            if scored_times[code] >= 2:
+                changes[code].append(float(latest[code] - first[code]))
     rows = tuple(
         (
             Text(labels[code]),

@@ -22,6 +22,7 @@ from restart_desktop.domain.intake import (
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
 from restart_desktop.store.models import ContactNote, Person
+from restart_desktop.store.queries import read_rows
 
 _SCREEN_LABELS = {
     ScreenOutcome.ELIGIBLE: "Eligible",
@@ -36,7 +37,8 @@ Summary = list[tuple[str, Cell]]
 def intake_tables(
     s: Session, period: Period, reference: ReferenceData
 ) -> tuple[list[Table], Summary]:
-    rows = s.execute(
+    rows = read_rows(
+        s,
         select(
             IntakeRecord.person_id,
             IntakeRecord.source,
@@ -52,8 +54,8 @@ def intake_tables(
         .where(
             IntakeRecord.recommended_on >= period.start,
             IntakeRecord.recommended_on <= period.end,
-        )
-    ).all()
+        ),
+    )
     recommended = [(i, i.release_date) for i in rows if i.recommended_on in period]
     is_self = {k.code for k in reference.recommender_kinds if k.is_self}
     by_month: dict[str, Counter[str]] = {}
@@ -90,11 +92,12 @@ def intake_tables(
     )
     decisions = [
         d
-        for d in s.execute(
+        for d in read_rows(
+            s,
             select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at).where(
                 IntakeDecision.at >= at_local(period.start, dt.time.min),
                 IntakeDecision.at < at_local(period.end + dt.timedelta(days=1), dt.time.min),
-            )
+            ),
         )
         if d.at in period
     ]
@@ -141,11 +144,12 @@ def _times(s: Session, intakes: list[Any]) -> tuple[Any, Any]:
     firsts: dict[str, dt.datetime] = {}
     if ids:
         firsts = dict(
-            s.execute(
+            read_rows(
+                s,
                 select(ContactNote.person_id, func.min(ContactNote.contact_at))
                 .where(ContactNote.person_id.in_(ids))
-                .group_by(ContactNote.person_id)
-            ).all()
+                .group_by(ContactNote.person_id),
+            )
         )
     to_decision = [
         (local_date(i.decided_at) - i.recommended_on).days

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Executable, Row, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.store.models import Worker
@@ -11,3 +14,12 @@ from restart_desktop.store.models import Worker
 def worker_names(s: Session) -> dict[str, str]:
     """Every worker's name by id (the team is small: one query, read whole)."""
     return {worker_id: name for worker_id, name in s.execute(select(Worker.id, Worker.name))}
+
+
+def read_rows(
+    s: Session, statement: Executable, params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Any]]:
+    """All the rows of a statement of columns, fetched at once below the ORM: for reads of
+    thousands of rows (the figures), where the ORM's per-row work cost more than the query
+    and iterating a result fetched one row a call."""
+    return s.connection().execute(statement, params).all()

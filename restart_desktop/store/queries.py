@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVarTuple, Unpack, overload
 
-from sqlalchemy import Executable, Row, select
+from sqlalchemy import Row, Select, TextClause, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.store.models import Worker
@@ -16,8 +16,25 @@ def worker_names(s: Session) -> dict[str, str]:
     return {worker_id: name for worker_id, name in s.execute(select(Worker.id, Worker.name))}
 
 
+_Columns = TypeVarTuple("_Columns")
+
+
+@overload
 def read_rows(
-    s: Session, statement: Executable, params: Mapping[str, Any] | None = None
+    s: Session, statement: Select[Unpack[_Columns]], params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Unpack[_Columns]]]: ...
+
+
+@overload
+def read_rows(
+    s: Session, statement: TextClause, params: Mapping[str, Any] | None = None
+) -> Sequence[Row[Unpack[tuple[Any, ...]]]]: ...
+
+
+def read_rows(
+    s: Session,
+    statement: Select[Unpack[tuple[Any, ...]]] | TextClause,
+    params: Mapping[str, Any] | None = None,
 ) -> Sequence[Row[Any]]:
     """All the rows of a statement of columns, fetched at once below the ORM: for reads of
     thousands of rows (the figures), where the ORM's per-row work cost more than the query

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, TypeVarTuple, Unpack, overload
+from typing import Any, TypeVarTuple, overload
 
 from sqlalchemy import Row, Select, TextClause, select
 from sqlalchemy.orm import Session
@@ -21,19 +21,19 @@ _Columns = TypeVarTuple("_Columns")
 
 @overload
 def read_rows(
-    s: Session, statement: Select[Unpack[_Columns]], params: Mapping[str, Any] | None = None
-) -> Sequence[Row[Unpack[_Columns]]]: ...
+    s: Session, statement: Select[*_Columns], params: Mapping[str, Any] | None = None
+) -> Sequence[Row[*_Columns]]: ...
 
 
 @overload
 def read_rows(
     s: Session, statement: TextClause, params: Mapping[str, Any] | None = None
-) -> Sequence[Row[Unpack[tuple[Any, ...]]]]: ...
+) -> Sequence[Row[*tuple[Any, ...]]]: ...
 
 
 def read_rows(
     s: Session,
-    statement: Select[Unpack[tuple[Any, ...]]] | TextClause,
+    statement: Select[*tuple[Any, ...]] | TextClause,
     params: Mapping[str, Any] | None = None,
 ) -> Sequence[Row[Any]]:
     """All the rows of a statement of columns, fetched at once below the ORM: for reads of

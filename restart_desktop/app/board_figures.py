@@ -29,6 +29,7 @@ from restart_desktop.domain.outcomes import BarrierStatus
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.store.bulk import stored_instant
 from restart_desktop.store.models import Barrier, Change, ContactNote, Person
+from restart_desktop.store.queries import read_rows
 
 NOT_CONFIRMED = "(no wording for the board confirmed yet)"
 
@@ -49,14 +50,15 @@ def identifiers(s: Session) -> list[Identifiers]:
     """Every person's names, prison number and CRN held on this laptop."""
     return [
         Identifiers((g, f, p), n, c)
-        for g, f, p, n, c in s.execute(
+        for g, f, p, n, c in read_rows(
+            s,
             select(
                 Person.given_name,
                 Person.family_name,
                 Person.preferred_name,
                 Person.nomis_number,
                 Person.crn,
-            )
+            ),
         )
     ]
 
@@ -143,17 +145,19 @@ def review_table(s: Session, period: Period, group: Grouping) -> tuple[Table, Su
     start = at_local(period.start, dt.time.min)
     end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
     finalised: Counter[str] = Counter()
-    for worker_id, n in s.execute(
+    for worker_id, n in read_rows(
+        s,
         select(ContactNote.worker_id, func.count())
         .where(ContactNote.contact_at >= start, ContactNote.contact_at < end)
-        .group_by(ContactNote.worker_id)
+        .group_by(ContactNote.worker_id),
     ):
         for name in counted_in(group(worker_id)):
             finalised[name] += n
     reviewed: Counter[str] = Counter()
     days: dict[str, list[float]] = defaultdict(list)
     waits: dict[str | None, list[float]] = defaultdict(list)
-    for writer, waited in s.execute(
+    for writer, waited in read_rows(
+        s,
         _REVIEW_WAITS,
         {
             "kind": ReviewItemKind.NOTE.value,
@@ -161,7 +165,7 @@ def review_table(s: Session, period: Period, group: Grouping) -> tuple[Table, Su
             "start": stored_instant(start),
             "end": stored_instant(end),
         },
-    ).all():
+    ):
         waits[writer].append(max(0.0, waited))
     for writer_id, found in waits.items():
         for name in counted_in(group(writer_id)):

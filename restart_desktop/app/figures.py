@@ -58,6 +58,7 @@ from restart_desktop.store.models import (
     ReleasePlan,
     Worker,
 )
+from restart_desktop.store.queries import read_rows
 
 GROUPINGS = {"programme": "Programme", "organisation": "Partner organisation", "worker": "Worker"}
 
@@ -156,7 +157,8 @@ class FiguresService:
 
             people = {
                 row.id: row
-                for row in s.execute(
+                for row in read_rows(
+                    s,
                     select(
                         Person.id,
                         Person.referral_source,
@@ -164,7 +166,7 @@ class FiguresService:
                         Person.created_at,
                         Person.allocated_worker_id,
                         Person.status,
-                    )
+                    ),
                 )
             }
             owner = {pid: row.allocated_worker_id for pid, row in people.items()}
@@ -187,12 +189,9 @@ class FiguresService:
             tick(6, steps)
             reviews, review_summary = review_table(s, period, group)
             intake, intake_summary = intake_tables(s, period, self._reference)
+            closed = moves.get(CaseStatus.CLOSED.value, set())
             lasting, lasting_summary = outcome_tables(
-                s,
-                period,
-                self._reference,
-                moves.get(CaseStatus.CLOSED.value, set()),
-                first_needs(s),
+                s, period, self._reference, closed, first_needs(s, closed)
             )
             tick(7, steps)
         tables = (
@@ -224,13 +223,14 @@ def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
     end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
     status = func.json_extract(Change.fields, "$.status")
     moved: dict[str, set[str]] = defaultdict(set)
-    for record_id, value in s.execute(
+    for record_id, value in read_rows(
+        s,
         select(Change.record_id, status).where(
             Change.entity == "people",
             status.is_not(None),
             Change.recorded_at >= start,
             Change.recorded_at < end,
-        )
+        ),
     ):
         moved[str(value)].add(record_id)
     return moved
@@ -302,13 +302,14 @@ def _cases(
 def _releases(s: Session, period: Period, people: dict[str, Any]) -> list[_Release]:
     """Releases in the period: a release plan dated in it whose case has reached Released."""
     found = []
-    for plan in s.execute(
+    for plan in read_rows(
+        s,
         select(
             ReleasePlan.person_id,
             ReleasePlan.release_date,
             ReleasePlan.met_at_gate,
             ReleasePlan.first_night,
-        ).where(ReleasePlan.release_date >= period.start, ReleasePlan.release_date <= period.end)
+        ).where(ReleasePlan.release_date >= period.start, ReleasePlan.release_date <= period.end),
     ):
         person = people.get(plan.person_id)
         if person is not None and person.status in OUT_STATUSES:
@@ -422,27 +423,33 @@ def _release_tables(
 
 
 def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table], Summary]:
-    referrals = s.execute(
+    referrals = read_rows(
+        s,
         select(
             Referral.id, Referral.category, Referral.status, Referral.sent_on, Referral.created_by
         ).where(
             Referral.made_on >= period.start,
             Referral.made_on <= period.end,
             Referral.status != ReferralStatus.DRAFT.value,
-        )
-    ).all()
-    ids = [r.id for r in referrals]
-    answered: dict[str, dt.date] = {}
-    for start in range(0, len(ids), 500):
-        for referral_id, _status, at in s.execute(
-            select(ReferralEvent.referral_id, ReferralEvent.to_status, ReferralEvent.at)
+        ),
+    )
+    # Each referral's first answer, in one statement joined to the same referrals (it was
+    # one IN list of 500 ids after another: a dozen statements at 10,000 cases).
+    answered: dict[str, dt.date] = {
+        referral_id: local_date(at)
+        for referral_id, at in read_rows(
+            s,
+            select(ReferralEvent.referral_id, func.min(ReferralEvent.at))
+            .join(Referral, Referral.id == ReferralEvent.referral_id)
             .where(
-                ReferralEvent.referral_id.in_(ids[start : start + 500]),
+                Referral.made_on >= period.start,
+                Referral.made_on <= period.end,
+                Referral.status != ReferralStatus.DRAFT.value,
                 ReferralEvent.to_status.in_([a.value for a in ANSWERS]),
             )
-            .order_by(ReferralEvent.at)
-        ):
-            answered.setdefault(referral_id, local_date(at))
+            .group_by(ReferralEvent.referral_id),
+        )
+    }
     needs = {n.code: n.label for n in reference.needs}
     by_category_status = Counter((r.category, r.status) for r in referrals)
     rows = tuple(
@@ -493,10 +500,24 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
     scoring the area by the end of the period, latest score minus first."""
     points: dict[str, list[tuple[dt.date, dict[str, int]]]] = defaultdict(list)
     labels: dict[str, str] = {a.code: a.label for a in reference.outcome_areas}
-    for person_id, on, scores in s.execute(
-        select(Assessment.person_id, Assessment.assessed_on, Assessment.scores).where(
-            Assessment.finalised_at.is_not(None), Assessment.assessed_on <= period.end
+    # Only the people assessed during the period (the others bring no news of their
+    # journey): their scores are JSON documents, each costly to read.
+    assessed = (
+        select(Assessment.person_id)
+        .where(
+            Assessment.finalised_at.is_not(None),
+            Assessment.assessed_on >= period.start,
+            Assessment.assessed_on <= period.end,
         )
+        .scalar_subquery()
+    )
+    for person_id, on, scores in read_rows(
+        s,
+        select(Assessment.person_id, Assessment.assessed_on, Assessment.scores).where(
+            Assessment.finalised_at.is_not(None),
+            Assessment.assessed_on <= period.end,
+            Assessment.person_id.in_(assessed),
+        ),
     ):
         scored = {}
         for area in scores or []:
@@ -509,10 +530,19 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
         assessments.sort(key=lambda p: p[0])
         if assessments[-1][0] < period.start:
             continue  # not assessed during the period: no news of their journey
+        # Each area's first and latest score and how many, in one pass over the person's
+        # assessments (not one pass per area).
+        first: dict[str, int] = {}
+        latest: dict[str, int] = {}
+        scored_times: Counter[str] = Counter()
+        for _on, scored in assessments:
+            for code, score in scored.items():
+                first.setdefault(code, score)
+                latest[code] = score
+                scored_times[code] += 1
         for code in labels:
-            journey = [p[1][code] for p in assessments if code in p[1]]
-            if len(journey) >= 2:
-                changes[code].append(float(journey[-1] - journey[0]))
+            if scored_times[code] >= 2:
+                changes[code].append(float(latest[code] - first[code]))
     rows = tuple(
         (
             Text(labels[code]),

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from restart_desktop.domain.clock import local_date
+from restart_desktop.domain.clock import at_local, local_date
 from restart_desktop.domain.figures import Cell, Count, Period, Table, Text, median
 from restart_desktop.domain.intake import (
     DecisionKind,
@@ -22,6 +22,7 @@ from restart_desktop.domain.intake import (
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
 from restart_desktop.store.models import ContactNote, Person
+from restart_desktop.store.queries import read_rows
 
 _SCREEN_LABELS = {
     ScreenOutcome.ELIGIBLE: "Eligible",
@@ -36,7 +37,8 @@ Summary = list[tuple[str, Cell]]
 def intake_tables(
     s: Session, period: Period, reference: ReferenceData
 ) -> tuple[list[Table], Summary]:
-    rows = s.execute(
+    rows = read_rows(
+        s,
         select(
             IntakeRecord.person_id,
             IntakeRecord.source,
@@ -47,8 +49,13 @@ def intake_tables(
             IntakeRecord.mappa_level,
             IntakeRecord.earlier_custodial_sentences,
             Person.release_date,
-        ).join(Person, Person.id == IntakeRecord.person_id)
-    ).all()
+        )
+        .join(Person, Person.id == IntakeRecord.person_id)
+        .where(
+            IntakeRecord.recommended_on >= period.start,
+            IntakeRecord.recommended_on <= period.end,
+        ),
+    )
     recommended = [(i, i.release_date) for i in rows if i.recommended_on in period]
     is_self = {k.code for k in reference.recommender_kinds if k.is_self}
     by_month: dict[str, Counter[str]] = {}
@@ -85,8 +92,12 @@ def intake_tables(
     )
     decisions = [
         d
-        for d in s.execute(
-            select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at)
+        for d in read_rows(
+            s,
+            select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at).where(
+                IntakeDecision.at >= at_local(period.start, dt.time.min),
+                IntakeDecision.at < at_local(period.end + dt.timedelta(days=1), dt.time.min),
+            ),
         )
         if d.at in period
     ]
@@ -133,11 +144,12 @@ def _times(s: Session, intakes: list[Any]) -> tuple[Any, Any]:
     firsts: dict[str, dt.datetime] = {}
     if ids:
         firsts = dict(
-            s.execute(
+            read_rows(
+                s,
                 select(ContactNote.person_id, func.min(ContactNote.contact_at))
                 .where(ContactNote.person_id.in_(ids))
-                .group_by(ContactNote.person_id)
-            ).all()
+                .group_by(ContactNote.person_id),
+            )
         )
     to_decision = [
         (local_date(i.decided_at) - i.recommended_on).days

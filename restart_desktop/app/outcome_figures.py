@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from typing import Any
 
 import orjson
@@ -27,8 +28,10 @@ from restart_desktop.store.models import (
     Person,
     ReleasePlan,
 )
+from restart_desktop.store.queries import read_rows
 
 Summary = list[tuple[str, Cell]]
+IDS_PER_QUERY = 500  # ids bound in one IN list, well under SQLite's limit
 AFTERNOON = "12:00"  # a release after this time is a Friday-afternoon release
 
 
@@ -80,28 +83,40 @@ def _releases(s: Session) -> list[tuple[str, dt.date]]:
     """Every recorded release: (person, day)."""
     return [
         (pid, day)
-        for pid, day in s.execute(
+        for pid, day in read_rows(
+            s,
             select(ReleasePlan.person_id, ReleasePlan.release_date).where(
                 ReleasePlan.outcome_recorded_at.is_not(None)
-            )
+            ),
         )
         if day is not None
     ]
 
 
-def first_needs(s: Session) -> dict[str, list[str]]:
-    """The needs in each case's first recorded change that names them: needs at referral."""
+def first_needs(s: Session, case_ids: Collection[str] | None = None) -> dict[str, list[str]]:
+    """The needs in each case's first recorded change that names them: needs at referral.
+    Of every case, or of ``case_ids`` only (the figures need the cases closed in the period:
+    a few hundred changes read by their record's index, not every person's)."""
     found: dict[str, list[str]] = {}
     # Ordered here, not in SQL: ORDER BY hlc made SQLite walk the clock index of the whole
     # log; without it the people's changes come from the figures' partial index.
     # Only the needs, as JSON text: the whole fields of every person's creation cost a
     # JSON document each to read.
     needs = func.json_extract(Change.fields, "$.needs")
-    rows = s.execute(
-        select(Change.hlc, Change.record_id, func.json_type(Change.fields, "$.needs"), needs).where(
-            Change.entity == "people", func.json_type(Change.fields, "$.needs").is_not(None)
-        )
-    ).all()
+    query = select(
+        Change.hlc, Change.record_id, func.json_type(Change.fields, "$.needs"), needs
+    ).where(Change.entity == "people", func.json_type(Change.fields, "$.needs").is_not(None))
+    if case_ids is None:
+        rows = list(read_rows(s, query))
+    else:
+        ids = sorted(case_ids)
+        rows = [
+            row
+            for start in range(0, len(ids), IDS_PER_QUERY)
+            for row in read_rows(
+                s, query.where(Change.record_id.in_(ids[start : start + IDS_PER_QUERY]))
+            )
+        ]
     for _hlc, record_id, kind, value in sorted(rows, key=lambda row: row[0]):
         if record_id not in found:
             found[record_id] = list(orjson.loads(value)) if kind == "array" else []
@@ -112,8 +127,8 @@ def _returns(s: Session, period: Period) -> Table:
     """For each window: people whose window after a recorded release ended in the period,
     and how many of them went back into custody within it (by kind of the first return)."""
     backs: dict[str, list[tuple[dt.date, str]]] = defaultdict(list)
-    for pid, day, kind in s.execute(
-        select(CustodyReturn.person_id, CustodyReturn.returned_on, CustodyReturn.kind)
+    for pid, day, kind in read_rows(
+        s, select(CustodyReturn.person_id, CustodyReturn.returned_on, CustodyReturn.kind)
     ):
         backs[pid].append((day, kind))
     rows: list[tuple[Cell, ...]] = []
@@ -208,12 +223,13 @@ def _checks(s: Session, period: Period, reference: ReferenceData) -> Table:
 def _friday(s: Session, period: Period) -> Table:
     plans = [
         (day, time or "")
-        for day, time in s.execute(
+        for day, time in read_rows(
+            s,
             select(ReleasePlan.release_date, ReleasePlan.release_time).where(
                 ReleasePlan.outcome_recorded_at.is_not(None),
                 ReleasePlan.release_date >= period.start,
                 ReleasePlan.release_date <= period.end,
-            )
+            ),
         )
         if day is not None
     ]

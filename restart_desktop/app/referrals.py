@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, and_, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
@@ -501,7 +501,9 @@ class ReferralService:
             for event in s.scalars(
                 select(ReferralEvent)
                 .where(ReferralEvent.referral_id.in_([r.id for r in referrals]))
-                .order_by(ReferralEvent.at, ReferralEvent.created_at)
+                # Then in the order recorded: steps of one save share their time, and the
+                # order an index hands them out in is no order (migration 0025 changed it).
+                .order_by(ReferralEvent.at, ReferralEvent.created_at, literal_column("rowid"))
             ):
                 events.setdefault(event.referral_id, []).append(
                     ReferralEventView(

@@ -331,6 +331,10 @@ class Referral(SyncedRecord):
         Index("ix_referrals_note_id", "note_id"),
         Index("ix_referrals_status", "status"),
         Index("ix_referrals_made_on", "made_on", "id"),  # the review queue, oldest first
+        # The figures' referrals of a period, from the index alone (migration 0025).
+        Index(
+            "ix_referrals_figures", "made_on", "status", "category", "sent_on", "created_by", "id"
+        ),
         # The list across the caseload: its filters, chase test and order from the index
         # alone (a referral's row holds the service's whole directory entry), for everyone's
         # cases (a scan of the index) or one worker's (a search by person).
@@ -373,7 +377,9 @@ class ReferralEvent(SyncedRecord):
 
     __tablename__ = "referral_events"
     __table_args__ = (
-        Index("ix_referral_events_referral_id", "referral_id"),
+        # By referral, then status and time: the figures' first answer of each referral
+        # from the index alone (migration 0025).
+        Index("ix_referral_events_referral_id_status_at", "referral_id", "to_status", "at"),
         Index("ix_referral_events_person_id", "person_id"),
     )
 
@@ -391,7 +397,11 @@ class Assessment(SyncedRecord):
     changed; once ``finalised_at`` is set the row is immutable (service check and trigger)."""
 
     __tablename__ = "assessments"
-    __table_args__ = (Index("ix_assessments_person_id", "person_id"),)
+    __table_args__ = (
+        Index("ix_assessments_person_id", "person_id"),
+        # The figures: who was assessed in a period, from the index alone (migration 0025).
+        Index("ix_assessments_figures", "assessed_on", "finalised_at", "person_id"),
+    )
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     assessed_on: Mapped[dt.date] = mapped_column(Date)

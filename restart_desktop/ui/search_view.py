@@ -44,6 +44,9 @@ def snippet_html(snippet: str) -> str:
     return escaped.replace(SNIPPET_START, "<b><u>").replace(SNIPPET_END, "</u></b>")
 
 
+_ANSWERED_ROLES = frozenset({*TEXT_ROLES, SNIPPET_ROLE, Qt.ItemDataRole.ToolTipRole})
+
+
 class SearchResultsTableModel(RowListTableModel[SearchHit]):
     COLUMNS = COLUMNS
 
@@ -54,6 +57,10 @@ class SearchResultsTableModel(RowListTableModel[SearchHit]):
         return self.row_item(row)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        # The view asks each painted cell for a dozen roles (font, colours, alignment...):
+        # those answer at once, before any row is looked up.
+        if role not in _ANSWERED_ROLES:
+            return None
         hit = self.hit(index.row()) if index.isValid() else None
         if hit is None:
             return None
@@ -140,9 +147,11 @@ class SnippetDelegate(QStyledItemDelegate):
 class NoteSearchView(QWidget):
     """Signals:
     note_requested(str, str): open the note (person id, note id) in its case.
+    results_shown(int): the results of the latest search are in the table (how many).
     """
 
     note_requested = Signal(str, str)
+    results_shown = Signal(int)
 
     def __init__(
         self, service: NoteService, runner: TaskRunner, parent: QWidget | None = None
@@ -212,6 +221,7 @@ class NoteSearchView(QWidget):
             self.status.setText("1 note" if found == 1 else f"{found} notes")
             if hits:
                 self.table.setCurrentIndex(self.model.index(0, COL_PERSON))
+            self.results_shown.emit(found)
         service = self._service
         self._runner.run(lambda: service.record_search(found), lambda _none: None, self._on_failed)
 

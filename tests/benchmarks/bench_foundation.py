@@ -4,7 +4,10 @@ Run with ``make bench`` (or ``python tests/benchmarks/bench_foundation.py [--cas
 figure is printed next to its floor, measured in the same run:
 
 - cold start to the unlock window shown, as a ratio to a bare PySide6 window process;
-- passphrase submitted to the caseload shown, minus the key-derivation (Argon2id) time;
+- passphrase submitted to the caseload shown (its rows in and painted), minus the
+  key-derivation (Argon2id) time of that very unlock, as the unlock's code path timed it
+  (security.keys.derivation_timing); and, as information, to the worker idle once the
+  other tabs' first loads that follow have run;
 - caseload filter keystroke to the view updated (median and 90th percentile);
 - peak memory (maximum resident set size) of the GUI process with the caseload open.
 
@@ -114,19 +117,32 @@ def inner(data_dir: Path) -> None:
     wait_until(lambda: window.warmed_up and window.runner.pending == 0)
 
     from restart_desktop.app.session import open_key
+    from restart_desktop.security.keys import derivation_timing
 
-    kdf_started = time.perf_counter()
-    open_key(paths, DEMO_PASSPHRASE)
-    kdf_seconds = time.perf_counter() - kdf_started
+    # The derivation as the unlock runs it (a child process), twice apart: the floor shown.
+    apart = []
+    for _ in range(2):
+        open_key(paths, DEMO_PASSPHRASE)
+        apart.append(derivation_timing()[1])
 
     page = window.unlock_page
     page.passphrase.setText(DEMO_PASSPHRASE)
+    derived_before = derivation_timing()[0]
     started = time.perf_counter()
     QTest.keyClick(page.passphrase, Qt.Key.Key_Return)
     wait_until(lambda: window.workspace is not None)
     caseload = window.workspace.caseload  # type: ignore[union-attr]
-    wait_until(lambda: caseload.count_label.text() != "" and window.runner.pending == 0)
+    # Shown: the caseload's rows are in and painted. The other tabs' first loads (Today,
+    # drafts, notices) follow on the worker: "settled" is timed apart, as information.
+    wait_until(lambda: caseload.count_label.text() != "")
+    app.processEvents()
     unlock_seconds = time.perf_counter() - started
+    wait_until(lambda: window.runner.pending == 0)
+    settled_seconds = time.perf_counter() - started
+    # Subtracted: the derivation of this very unlock, timed by the code path itself.
+    derived, kdf_seconds = derivation_timing()
+    if derived != derived_before + 1:
+        raise RuntimeError(f"the unlock ran {derived - derived_before} key derivations, not 1")
     app.processEvents()
 
     caseload.worker_filter.setCurrentIndex(caseload.worker_filter.findText("Everyone's cases"))
@@ -154,7 +170,9 @@ def inner(data_dir: Path) -> None:
         json.dumps(
             {
                 "kdf_s": kdf_seconds,
+                "kdf_apart_s": min(apart),
                 "unlock_s": unlock_seconds,
+                "settled_s": settled_seconds,
                 "keystrokes_s": keystrokes,
                 "peak_mib": peak_kib / 1024,
                 "resident_mib": resident_mib,
@@ -210,7 +228,17 @@ def main() -> int:
         unlock_ms,
         "ms",
         below=200,
-        note=f"key derivation {figures['kdf_s'] * 1000:.0f} ms, excluded",
+        floor=figures["kdf_apart_s"] * 1000,
+        note=(
+            f"the unlock's own key derivation, {figures['kdf_s'] * 1000:.0f} ms, excluded; "
+            "floor: the derivation timed apart the same way (min of 2)"
+        ),
+    )
+    report(
+        "unlock to the worker idle (other tabs' first loads), minus the key derivation",
+        (figures["settled_s"] - figures["kdf_s"]) * 1000,
+        "ms",
+        note="information: the caseload is shown before; this work follows it",
     )
     report("caseload filter keystroke to view updated, median", median_key_ms, "ms", below=30)
     report("caseload filter keystroke, 90th percentile", p90 * 1000, "ms")

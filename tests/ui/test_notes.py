@@ -221,8 +221,10 @@ def test_search_finds_the_note_and_opens_it_in_its_case(
     qtbot.keyClick(window.focusWidget(), Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     search = window.workspace.search
     assert search.box.hasFocus()
-    qtbot.keyClicks(search.box, "wanta")
-    qtbot.waitUntil(lambda: search.status.text() == "1 note", timeout=SIGNAL_TIMEOUT_MS)
+    with qtbot.waitSignal(search.results_shown, timeout=SIGNAL_TIMEOUT_MS) as shown:
+        qtbot.keyClicks(search.box, "wanta")
+    assert shown.args == [1]
+    assert search.status.text() == "1 note"
     assert search.model.index(0, 0).data() == "FRIDAYSON, Zebedee"
     marked = search.model.index(0, COL_SNIPPET).data(SNIPPET_ROLE)
     assert ("Wantage", True) in snippet_segments(marked)  # drawn bold and underlined

@@ -6,6 +6,7 @@ import base64
 import json
 import resource
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -244,3 +245,17 @@ def test_a_costly_derivation_runs_in_a_child_and_gives_the_same_key(
     monkeypatch.setattr(sys, "frozen", False)
     monkeypatch.setattr(sys, "executable", "/nonexistent/python")
     assert keys._stretch(PASSPHRASE.encode(), salt, kdf) == expected  # no child: here
+
+
+def test_each_derivation_reports_its_own_time(
+    keyfile: Path, store: KeyringSecretStore, fast_kdf: KdfParams
+) -> None:
+    """The unlock benchmark subtracts the derivation of the unlock it times (issue 27)."""
+    create_key(keyfile, PASSPHRASE, store, fast_kdf)
+    before, _seconds = keys.derivation_timing()
+    started = time.perf_counter()
+    unwrap_key(read_keyfile(keyfile), PASSPHRASE, store)
+    took = time.perf_counter() - started
+    count, seconds = keys.derivation_timing()
+    assert count == before + 1
+    assert 0 < seconds <= took

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 
 import keyring
@@ -49,6 +50,9 @@ LONG = {
 LONG_MODULES = ("tests/unit/app/test_budgets.py",)
 E2E = "tests/e2e/"
 
+#: Fixtures that make Qt objects (pytest-qt's and ours in tests/ui/conftest.py).
+QT_FIXTURES = frozenset({"qtbot", "qapp", "make_window"})
+
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark what is slow (everything in tests/e2e/ is e2e; ``LONG`` and ``LONG_MODULES`` are
@@ -65,6 +69,32 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         limits = [limit for marker, limit in TIMEOUTS.items() if item.get_closest_marker(marker)]
         if limits:
             item.add_marker(pytest.mark.timeout(max(limits)))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
+    """A test with Qt objects runs with the cyclic garbage collector off, and its garbage is
+    collected afterwards here, on the GUI thread.
+
+    Left on, the collector runs on whichever thread allocates when its count is reached, often
+    the app's database thread (ui/tasks.py; ui/sync_ui.py even collects there on purpose), and
+    frees the Qt objects in reference cycles there: pytest-qt's QEventLoop and QTimer of every
+    wait, and the windows and dialogs of earlier tests. A Qt object deleted off its thread
+    corrupts Qt's state, and the run died of segmentation faults (in idle.py's event filter, in
+    MainWindow.shutdown) at random places. Plain reference counting still frees everything
+    else as the test goes.
+    """
+    if not QT_FIXTURES & set(getattr(item, "fixturenames", ())):
+        yield
+        return
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.collect()
+        if was_enabled:
+            gc.enable()
 
 
 @pytest.fixture(autouse=True, scope="session")

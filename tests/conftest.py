@@ -54,9 +54,10 @@ E2E = "tests/e2e/"
 QT_FIXTURES = frozenset({"qtbot", "qapp", "make_window"})
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Mark what is slow (everything in tests/e2e/ is e2e; ``LONG`` and ``LONG_MODULES`` are
-    long), then give e2e, long and slow tests their longer limit unless they name their own."""
+    long), then give e2e, long and slow tests their longer limit unless they name their own.
+    In a pytest-xdist worker, the files holding long tests go first, then the e2e ones."""
     for item in items:
         where = item.nodeid.split("[", 1)[0]
         if where.startswith(E2E):
@@ -69,6 +70,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         limits = [limit for marker, limit in TIMEOUTS.items() if item.get_closest_marker(marker)]
         if limits:
             item.add_marker(pytest.mark.timeout(max(limits)))
+    if hasattr(config, "workerinput"):
+        longest_files_first(items)
+
+
+def longest_files_first(items: list[pytest.Item]) -> None:
+    """Files with a long test first, then those with an e2e test, each kept in its order: with
+    ``--dist loadfile`` the workers take files in this order, so the longest runs start at
+    once rather than leaving one worker busy alone at the end."""
+    rank: dict[str, int] = {}
+    for item in items:
+        where = item.nodeid.split("::", 1)[0]
+        weight = (
+            0 if item.get_closest_marker("long") else 1 if item.get_closest_marker("e2e") else 2
+        )
+        rank[where] = min(rank.get(where, 2), weight)
+    items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])
 
 
 @pytest.hookimpl(hookwrapper=True)

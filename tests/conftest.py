@@ -88,6 +88,14 @@ def longest_files_first(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: rank[item.nodeid.split("::", 1)[0]])
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What is alive once the tests are collected (modules, items, fixtures) lives to the end
+    of the run: frozen out of the cyclic collector's sight, every collection after scans only
+    what the tests made. A third of the GUI tests' CPU was spent in collections before."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
     """A test with Qt objects runs with the cyclic garbage collector off, and its garbage is

@@ -6,9 +6,11 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/demo-data
 # pytest-xdist workers for make test and make test-fast: one per core ("auto"); 0 runs in one
 # process. Each worker takes whole files (--dist loadfile), so a file's module fixtures, its
-# PostgreSQL cluster and its Secret Service stay in one process.
+# PostgreSQL cluster and its Secret Service stay in one process. A worker that crashes (a
+# segmentation fault) is not replaced: its test fails by name and the other worker finishes,
+# where a replaced worker could rerun the crash or leave the run waiting.
 TEST_WORKERS ?= auto
-PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --max-worker-restart 0
 
 .PHONY: run test test-fast lint bench bench-fast bench-compare clean-demo venv dist smoke screenshots
 

@@ -40,14 +40,14 @@ lint: $(STAMP)
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 ## Run the whole test suite at its default size (e2e and long included, slow left out), lint
-## and type checks: what CI runs. About 5 minutes of tests on 2 quiet cores (README, Tests).
+## and type checks: what CI runs. Measured times: README, Tests.
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
 ## The quick loop while working: domain, store, app and GUI tests (about 860), without the
 ## e2e tests (processes, kills, Secret Service, PostgreSQL end to end), the long runs
 ## (property runs, crash-point sweep, demo seeding, paging thousands) or slow ones; no lint.
-## About 50 s on 2 quiet cores (README, Tests).
+## Measured times: README, Tests.
 test-fast: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) \
 		-m 'not slow and not e2e and not long'

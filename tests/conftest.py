@@ -102,12 +102,11 @@ def pytest_runtest_protocol(item: pytest.Item) -> Generator[None, None, None]:
     collected afterwards here, on the GUI thread.
 
     Left on, the collector runs on whichever thread allocates when its count is reached, often
-    the app's database thread (ui/tasks.py; ui/sync_ui.py even collects there on purpose), and
-    frees the Qt objects in reference cycles there: pytest-qt's QEventLoop and QTimer of every
-    wait, and the windows and dialogs of earlier tests. A Qt object deleted off its thread
-    corrupts Qt's state, and the run died of segmentation faults (in idle.py's event filter, in
-    MainWindow.shutdown) at random places. Plain reference counting still frees everything
-    else as the test goes.
+    the app's database thread (ui/tasks.py), and frees the Qt objects in reference cycles
+    there: pytest-qt's QEventLoop and QTimer of every wait, and the windows and dialogs of
+    earlier tests (a gc.callbacks probe counted 56 in three GUI files). A Qt object deleted off
+    its thread corrupts Qt's state; runs died of segmentation faults at random places. Plain
+    reference counting still frees everything else as the test goes.
     """
     if not QT_FIXTURES & set(getattr(item, "fixturenames", ())):
         yield

@@ -4,6 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/demo-data
+# pytest-xdist workers for make test and make test-fast: one per core ("auto"); 0 runs in one
+# process. Each worker takes whole files (--dist loadfile), so a file's module fixtures, its
+# PostgreSQL cluster and its Secret Service stay in one process. A worker that crashes (a
+# segmentation fault) is not replaced: its test fails by name and the other worker finishes,
+# where a replaced worker could rerun the crash or leave the run waiting.
+TEST_WORKERS ?= auto
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --max-worker-restart 0
 
 .PHONY: run test test-fast lint bench bench-fast bench-compare clean-demo venv dist smoke screenshots
 
@@ -32,14 +39,18 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
-## Run the whole test suite, lint and type checks (what CI runs).
+## Run the whole test suite at its default size (e2e and long included, slow left out), lint
+## and type checks: what CI runs. Measured times: README, Tests.
 test: lint
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest $(PYTEST_PARALLEL)
 
-## The quick loop while working: domain, store, app and GUI tests, without the end-to-end,
-## long and slow runs (pytest markers e2e, long, slow), lint not included.
+## The quick loop while working: domain, store, app and GUI tests (about 860), without the
+## e2e tests (processes, kills, Secret Service, PostgreSQL end to end), the long runs
+## (property runs, crash-point sweep, demo seeding, paging thousands) or slow ones; no lint.
+## Measured times: README, Tests.
 test-fast: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m 'not slow and not e2e and not long'
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q $(PYTEST_PARALLEL) \
+		-m 'not slow and not e2e and not long'
 
 ## Every benchmark on 10,000 fictional cases (about half an hour: it seeds its own data):
 ## one table of figures beside their floors and targets, written to bench-results.json.

@@ -84,6 +84,7 @@ class SyncController(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(PROBE_MS)
         self.timer.timeout.connect(self._probe)
+        self.progress.connect(self._collect_young)  # queued here, to the GUI thread
 
     @property
     def busy(self) -> bool:
@@ -143,10 +144,7 @@ class SyncController(QObject):
         service, cancel = self.service, self._cancel
 
         def step(done: int, total: int) -> None:
-            self.progress.emit(done, total)  # queued to the GUI thread
-            # A bundle's garbage collected while it is young: a full collection of a large
-            # sync's heap holds the GIL, and so the window, for 100 ms and more.
-            gc.collect(1)
+            self.progress.emit(done, total)  # queued to the GUI thread, which collects
 
         def work() -> tuple[str, SyncResult | None, bool]:
             target = service.target()
@@ -174,7 +172,6 @@ class SyncController(QObject):
                     True,
                 )
             finally:
-                gc.collect(1)
                 if collecting:
                     gc.enable()
             return _describe(result, service.waiting_changes()), result, True
@@ -182,6 +179,13 @@ class SyncController(QObject):
         if not automatic:
             self.status_changed.emit("Syncing…")
         self._runner.run(work, self._on_done, self._on_failed)
+
+    def _collect_young(self, _done: int, _total: int) -> None:
+        """A bundle's garbage collected while it is young: a full collection of a large
+        sync's heap holds the GIL, and so the window, for 100 ms and more. Here, on the GUI
+        thread, never on the sync's: a collection frees the Qt objects in the cycles it finds,
+        and a Qt object deleted off the GUI thread crashes the app."""
+        gc.collect(1)
 
     def _on_done(self, outcome: tuple[str, SyncResult | None, bool]) -> None:
         self._busy = False

@@ -9,6 +9,10 @@ during the run (from the ORM's inserts and updates), with the people's prison nu
 probation references. A match fails the run and names the record (logger, level, source line
 and the name found), never the rest of the record.
 
+Under pytest-xdist (``make test``, ``make test-fast``) each worker searches its own records
+for the names its own tests made, and hands what it found to the controller, which fails the
+run: a worker's exit status alone would not.
+
 Registered from ``tests/conftest.py``; ``find_leaks`` is tested on its own in
 ``tests/unit/test_data_minimisation.py``.
 """
@@ -148,6 +152,7 @@ class PrivacyPlugin:
         self.handler = RecordingHandler()
         self.outputs: list[Captured] = []
         self.leaks: list[Leak] = []
+        self.worker_leaks: list[Leak] = []  # found by xdist workers (on the controller)
         self._previous_level = logging.NOTSET
 
     def start(self) -> None:
@@ -163,7 +168,10 @@ class PrivacyPlugin:
 
     def check(self) -> list[Leak]:
         names = (NAMES.snapshot() | demo_names()) - app_vocabulary()
-        self.leaks = find_leaks([*self.handler.captured, *self.outputs], names)
+        self.leaks = [
+            *self.worker_leaks,
+            *find_leaks([*self.handler.captured, *self.outputs], names),
+        ]
         return self.leaks
 
 
@@ -214,11 +222,30 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _PLUGIN = None
 
 
+#: The key of a pytest-xdist worker's output holding its leaks, as (source, name) pairs.
+WORKER_OUTPUT_KEY = "privacy_leaks"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the xdist controller: a worker is done; keep the leaks it found."""
+    if _PLUGIN is None:
+        return
+    output = getattr(node, "workeroutput", None) or {}
+    _PLUGIN.worker_leaks.extend(
+        Leak(source, name) for source, name in output.get(WORKER_OUTPUT_KEY, [])
+    )
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _PLUGIN is None:
         return
-    if _PLUGIN.check() and session.exitstatus == pytest.ExitCode.OK:
+    leaks = _PLUGIN.check()
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: the controller reports and fails the run
+        workeroutput[WORKER_OUTPUT_KEY] = [(leak.source, leak.name) for leak in leaks]
+    if leaks and session.exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 

@@ -28,7 +28,7 @@ from restart_desktop.sync.target import Target
 from tests.support.constants import PASSPHRASE
 from tests.support.pg_cluster import SUPERUSER, copy_database, drop_database
 
-FAST_KDF = KdfParams(iterations=1, memory_kib=8 * 1024, lanes=1)
+FAST_KDF = KdfParams(iterations=1, memory_kib=1024, lanes=1)
 
 
 @dataclass(frozen=True)

@@ -164,13 +164,13 @@ def test_idle_time_locks_the_window(
 def test_typing_postpones_the_idle_lock(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
 ) -> None:
-    window = make_window(idle_timeout_ms=2_500)
+    window = make_window(idle_timeout_ms=1_500)
     unlock(qtbot, window)
     assert window.workspace is not None
     search = window.workspace.caseload.search
-    for _ in range(8):  # 8 x 500 ms of typing: longer than the idle time
+    for _ in range(7):  # 7 x 300 ms of typing: longer than the idle time, a fifth of it apart
         qtbot.keyClick(search, Qt.Key.Key_A)
-        qtbot.wait(500)
+        qtbot.wait(300)
         assert not window.is_locked
     with qtbot.waitSignal(window.locked, timeout=SIGNAL_TIMEOUT_MS):
         pass

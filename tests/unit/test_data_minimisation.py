@@ -107,9 +107,9 @@ def test_logs() -> None:
 """
 
 
-def _inner_run(tmp_path: Path, who: str) -> subprocess.CompletedProcess[str]:
+def _inner_run(tmp_path: Path, who: str, *options: str) -> subprocess.CompletedProcess[str]:
     """A separate pytest run with only the privacy plugin, of one test that logs ``who``."""
-    folder = tmp_path / who.strip("'\"").replace(" ", "_")
+    folder = tmp_path / (who.strip("'\"").replace(" ", "_") + "".join(options).replace("-", "_"))
     folder.mkdir()
     (folder / "test_inner.py").write_text(INNER_TEST.replace("{who}", who))
     (folder / "pytest.ini").write_text("[pytest]\n")
@@ -123,6 +123,7 @@ def _inner_run(tmp_path: Path, who: str) -> subprocess.CompletedProcess[str]:
             "tests.support.privacy",
             "-p",
             "no:cacheprovider",
+            *options,
             "-q",
             "-c",
             str(folder / "pytest.ini"),
@@ -137,14 +138,21 @@ def _inner_run(tmp_path: Path, who: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def test_a_run_whose_logs_name_a_fixture_person_fails(tmp_path: Path) -> None:
-    leaked = _inner_run(tmp_path, "WORKER_NAME")
+@pytest.mark.parametrize(
+    "options", [(), ("-p", "xdist", "-n", "1")], ids=["one process", "xdist worker"]
+)
+def test_a_run_whose_logs_name_a_fixture_person_fails(
+    tmp_path: Path, options: tuple[str, ...]
+) -> None:
+    """Also when the test runs in a pytest-xdist worker (make test), whose own exit status
+    the controller does not look at."""
+    leaked = _inner_run(tmp_path, "WORKER_NAME", *options)
     assert leaked.returncode == pytest.ExitCode.TESTS_FAILED, leaked.stdout + leaked.stderr
     assert "1 passed" in leaked.stdout
     assert "personal data in logs" in leaked.stdout
     assert f"restart_desktop.fake DEBUG (test_inner.py:8): names '{WORKER_NAME}'" in (leaked.stdout)
     assert "opened the file of" not in leaked.stdout  # the record itself is not repeated
-    clean = _inner_run(tmp_path, "'case 0193'")
+    clean = _inner_run(tmp_path, "'case 0193'", *options)
     assert clean.returncode == pytest.ExitCode.OK, clean.stdout + clean.stderr
     assert "personal data" not in clean.stdout
 

@@ -7,7 +7,8 @@ recorded it while it is allocated to nobody; every supervisor; for a team record
 and of the laptop that wrote it, and with the recovery identity; and every worker's laptop
 holds exactly the supervisor's records of its cases.
 
-25 examples in the suite (``RESTART_NEED_TO_KNOW_EXAMPLES`` for more).
+25 examples in the suite (``RESTART_NEED_TO_KNOW_EXAMPLES`` for more), about 15 s of CPU: a
+property run, marked ``long`` so that `make test-fast` leaves it out and `make test` runs it.
 """
 
 from __future__ import annotations
@@ -147,6 +148,7 @@ def _check_export(export: Path, sessions: list[AppSession]) -> None:
                 assert opens == expected, (change["entity"], change["case_id"])
 
 
+@pytest.mark.long
 @settings(
     max_examples=EXAMPLES,
     deadline=None,

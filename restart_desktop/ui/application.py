@@ -909,6 +909,9 @@ def run_gui(paths: DataPaths, *, demo: bool = False, quit_after_shown: bool = Fa
     app.setApplicationName(APP_TITLE)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("RESTART Thames Valley")
+    from restart_desktop.ui.collector import GuiThreadCollector
+
+    collector = GuiThreadCollector(app)  # cycles of Qt objects freed on this thread only
     window = MainWindow(paths, demo=demo, preload=not quit_after_shown)
     from restart_desktop import crash
     from restart_desktop.ui.crash_notice import CrashNotice
@@ -918,4 +921,6 @@ def run_gui(paths: DataPaths, *, demo: bool = False, quit_after_shown: bool = Fa
     QTimer.singleShot(0, _set_icon)  # after the window is up: it reads a file
     if quit_after_shown:
         QTimer.singleShot(0, window.close)
-    return app.exec()
+    code = app.exec()
+    collector.stop()
+    return code

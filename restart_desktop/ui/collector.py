@@ -1,0 +1,52 @@
+"""Python's cyclic garbage collector, run only on the GUI thread.
+
+Left automatic, the collector runs on whichever thread happens to allocate when its count is
+reached, often the database thread (``ui.tasks``), and frees there the Qt objects it finds in
+reference cycles (dialogs, timers, event loops). A Qt object deleted off its own thread
+corrupts Qt's state, and the app dies later at a random place. So the automatic collector is
+turned off and this timer, on the GUI thread, collects each generation when the collector
+would have (the same thresholds). pyqtgraph's ``GarbageCollector`` does the same for the same
+reason. Plain reference counting, which frees almost everything, is unaffected.
+"""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+#: How often the counts are looked at: often enough that garbage never piles up (a large
+#: sync's young garbage is also collected at each of its progress steps, ``ui.sync_ui``).
+CHECK_MS = 500
+
+
+class GuiThreadCollector(QObject):
+    """Turns the automatic collector off while it lives and collects on the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None, interval_ms: int = CHECK_MS) -> None:
+        super().__init__(parent)
+        self._thresholds = gc.get_threshold()
+        self._was_enabled = gc.isenabled()
+        gc.disable()
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self.check)
+        self._timer.start()
+
+    def check(self) -> int:
+        """Collect the generations whose counts passed their thresholds; what was freed."""
+        first, second, third = self._thresholds
+        young, middle, old = gc.get_count()
+        if young <= first:
+            return 0
+        if middle <= second:
+            return gc.collect(0)
+        if old <= third:
+            return gc.collect(1)
+        return gc.collect(2)
+
+    def stop(self) -> None:
+        """Hand collection back to Python (at shutdown, once the threads have stopped)."""
+        self._timer.stop()
+        if self._was_enabled:
+            gc.enable()

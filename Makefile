@@ -4,12 +4,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= $(CURDIR)/demo-data
-# pytest-xdist workers for make test and make test-fast: one per core ("auto"); 0 runs in one
-# process. Each worker takes whole files (--dist loadfile), so a file's module fixtures, its
+# pytest-xdist workers for make test and make test-fast: one more than the cores, since the
+# GUI tests spend much of their time waiting on Qt timers (test-fast on 2 cores: 64 s with 2
+# workers, 56 s with 3); 0 runs in one process. Each worker takes whole files (--dist loadfile), so a file's module fixtures, its
 # PostgreSQL cluster and its Secret Service stay in one process. A worker that crashes (a
 # segmentation fault) is not replaced: its test fails by name and the other worker finishes,
 # where a replaced worker could rerun the crash or leave the run waiting.
-TEST_WORKERS ?= auto
+TEST_WORKERS ?= $(shell python3 -c "import os; print((os.cpu_count() or 1) + 1)")
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist loadfile --max-worker-restart 0
 
 .PHONY: run test test-fast lint bench bench-fast bench-compare clean-demo venv dist smoke screenshots

@@ -4,29 +4,57 @@ Left automatic, the collector runs on whichever thread happens to allocate when 
 reached, often the database thread (``ui.tasks``), and frees there the Qt objects it finds in
 reference cycles (dialogs, timers, event loops). A Qt object deleted off its own thread
 corrupts Qt's state, and the app dies later at a random place. So the automatic collector is
-turned off and this timer, on the GUI thread, collects each generation when the collector
-would have (the same thresholds). pyqtgraph's ``GarbageCollector`` does the same for the same
-reason. Plain reference counting, which frees almost everything, is unaffected.
+turned off and a timer on the GUI thread collects instead (pyqtgraph's ``GarbageCollector``
+does the same for the same reason). Plain reference counting, which frees almost
+everything, is unaffected.
+
+The young generations are collected when their counts pass Python's own thresholds. A full
+collection walks every object the app holds (a large sync's heap: 100 ms and more on the GUI
+thread), so it comes at most once a minute, and never while a long background job (a sync)
+holds ``young_only``.
 """
 
 from __future__ import annotations
 
 import gc
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from PySide6.QtCore import QObject, QTimer
 
 #: How often the counts are looked at: often enough that garbage never piles up (a large
 #: sync's young garbage is also collected at each of its progress steps, ``ui.sync_ui``).
 CHECK_MS = 500
+#: The least time between two full collections.
+FULL_EVERY_S = 60.0
+
+_holds = 0
+_holds_lock = threading.Lock()
+
+
+@contextmanager
+def young_only() -> Iterator[None]:
+    """While the block runs (on any thread), the collector leaves the oldest generation alone."""
+    global _holds
+    with _holds_lock:
+        _holds += 1
+    try:
+        yield
+    finally:
+        with _holds_lock:
+            _holds -= 1
 
 
 class GuiThreadCollector(QObject):
-    """Turns the automatic collector off while it lives and collects on the GUI thread."""
+    """Turns the automatic collector off while it runs and collects on the GUI thread."""
 
     def __init__(self, parent: QObject | None = None, interval_ms: int = CHECK_MS) -> None:
         super().__init__(parent)
         self._thresholds = gc.get_threshold()
         self._was_enabled = gc.isenabled()
+        self._last_full = time.monotonic()
         gc.disable()
         self._timer = QTimer(self)
         self._timer.setInterval(interval_ms)
@@ -41,8 +69,10 @@ class GuiThreadCollector(QObject):
             return 0
         if middle <= second:
             return gc.collect(0)
-        if old <= third:
+        full_due = time.monotonic() - self._last_full >= FULL_EVERY_S
+        if old <= third or not full_due or _holds:
             return gc.collect(1)
+        self._last_full = time.monotonic()
         return gc.collect(2)
 
     def stop(self) -> None:

@@ -42,6 +42,7 @@ from restart_desktop.app.sync import (
 from restart_desktop.app.sync_lock import SyncBusy
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.clock import local_text, system_now
+from restart_desktop.ui.collector import young_only
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import ask_save_path, buddy_label
@@ -161,7 +162,8 @@ class SyncController(QObject):
             collecting = gc.isenabled()
             gc.disable()  # only the young collections in ``step`` while the sync runs
             try:
-                result = service.sync_now(step, cancel.is_set)
+                with young_only():  # no full collection on the GUI thread meanwhile
+                    result = service.sync_now(step, cancel.is_set)
             except Cancelled:
                 return f"Sync stopped, {_waiting(service.waiting_changes())}", None, True
             except SyncBusy:  # a scheduled `restart-desktop sync`: this round is skipped

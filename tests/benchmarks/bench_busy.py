@@ -93,6 +93,7 @@ def measure(data_dir: Path) -> None:
     from restart_desktop.sync.envelope import DeviceKeys
     from restart_desktop.ui.application import MainWindow
     from restart_desktop.ui.tasks import user_message
+    from tests.support.constants import PASSPHRASE
     from tests.support.memory_keyring import MemoryKeyring
     from tests.support.team import FAST_KDF
 
@@ -109,7 +110,7 @@ def measure(data_dir: Path) -> None:
         name="Supervisor (fictional)",
         organisation_code=code,
         role=Role.SUPERVISOR,
-        passphrase=DEMO_PASSPHRASE,
+        passphrase=PASSPHRASE,  # a real folder refuses the demo's passphrase
         kdf=FAST_KDF,
     )
     export = tmp / "export"
@@ -162,7 +163,7 @@ def measure(data_dir: Path) -> None:
 
     stall_timer = QTimer()
     stall_timer.timeout.connect(tick)
-    window = open_window(DataPaths(tmp / "supervisor").root)
+    window = open_window(DataPaths(tmp / "supervisor").root, PASSPHRASE)
     assert isinstance(window, MainWindow)
     session: AppSession | None = window.session
     assert session is not None

@@ -161,8 +161,9 @@ def seed(data_dir: Path, cases: int, env: dict[str, str] | None = None) -> float
     return seconds
 
 
-def open_window(data_dir: Path) -> object:
-    """The real main window, unlocked on the demo folder (the QApplication must exist)."""
+def open_window(data_dir: Path, passphrase: str | None = None) -> object:
+    """The real main window, unlocked (the QApplication must exist): a demo folder with the
+    demo's passphrase, any other folder with the ``passphrase`` it was enrolled with."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
@@ -174,7 +175,7 @@ def open_window(data_dir: Path) -> object:
     window = MainWindow(DataPaths(data_dir))
     window.show()
     wait(lambda: window.warmed_up and window.runner.pending == 0)
-    window.unlock_page.passphrase.setText(DEMO_PASSPHRASE)
+    window.unlock_page.passphrase.setText(passphrase or DEMO_PASSPHRASE)
     QTest.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
     wait(lambda: window.workspace is not None and window.runner.pending == 0)
     return window

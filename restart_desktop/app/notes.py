@@ -447,8 +447,8 @@ class NoteService:
         search recorded in the audit trail (``find``, then ``record_search``)."""
         statement = search_statement(query_text, limit)
         if statement is None:
-            return []
-        hits = self.find(query_text, limit)
+            return []  # nothing to search for: nothing read, nothing recorded
+        hits = self._hits(statement)
         self.record_search(len(hits))
         return hits
 
@@ -462,8 +462,9 @@ class NoteService:
         """What ``search`` finds, not yet recorded: the caller records it with
         ``record_search`` once shown (the search view) or at once (``search``)."""
         statement = search_statement(query_text, limit)
-        if statement is None:
-            return []
+        return [] if statement is None else self._hits(statement)
+
+    def _hits(self, statement: tuple[str, dict[str, object]]) -> list[SearchHit]:
         sql, params = statement
         with self._db.read() as s:
             # The driver's own statement: no SQL text to compile or parameters to process.

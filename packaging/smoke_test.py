@@ -52,7 +52,8 @@ def main() -> int:
         print(f"No build at {build}: run `make dist` first.")
         return 1
     sys.path.insert(0, str(REPO))
-    from restart_desktop.domain.reference import reference_files, resources_dir
+    from restart_desktop.domain.reference import reference_files
+    from restart_desktop.paths import resources_dir
 
     source = resources_dir()
     frozen = build / "_internal" / "resources"

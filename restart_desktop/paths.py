@@ -7,12 +7,30 @@ variable ``RESTART_DESKTOP_DATA_DIR``, then the platform's user data folder (pla
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 APP_NAME = "RESTART Desktop"
 APP_AUTHOR = "RESTART Thames Valley"
 DATA_DIR_ENV = "RESTART_DESKTOP_DATA_DIR"
+#: Points at another folder of reference data (prisons, services, checklists...).
+RESOURCES_ENV = "RESTART_DESKTOP_RESOURCES"
+
+
+def resources_dir() -> Path:
+    """Where the reference data and icons are: an override, a frozen build, an installed
+    wheel, or the repo. Here rather than in domain/reference, so that the window can find its
+    icon without loading the reference data."""
+    override = os.environ.get(RESOURCES_ENV)
+    if override:
+        return Path(override)
+    if getattr(sys, "frozen", False):
+        return Path(getattr(sys, "_MEIPASS")) / "resources"  # noqa: B009 - set by PyInstaller
+    packaged = Path(__file__).resolve().parent / "_resources"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[1] / "resources"
 
 
 def default_data_dir() -> Path:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from restart_desktop import __version__
-from restart_desktop.domain.reference import resources_dir
+from restart_desktop.paths import resources_dir
 
 BUILD_INFO = "build_info.json"  # written into the frozen build by packaging/restart_desktop.spec
 LICENCE = "Proprietary: RESTART Thames Valley. Not for use outside the programme."

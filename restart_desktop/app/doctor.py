@@ -9,8 +9,8 @@ from restart_desktop import __version__
 from restart_desktop.app.session import open_key, secret_store_for
 from restart_desktop.app.team import TEAM_DETAILS_ID, TeamDetailsFields, examples_in_use
 from restart_desktop.domain.errors import ReferenceDataError
-from restart_desktop.domain.reference import load_reference_data, resources_dir
-from restart_desktop.paths import DataPaths
+from restart_desktop.domain.reference import load_reference_data
+from restart_desktop.paths import DataPaths, resources_dir
 from restart_desktop.security.errors import SecurityError
 from restart_desktop.store.engine import connect_raw
 from restart_desktop.store.errors import StorageError

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
@@ -20,8 +18,8 @@ from typing import TypeVar
 from restart_desktop.domain.checklist import ChecklistTemplate, load_templates
 from restart_desktop.domain.errors import ReferenceDataError
 from restart_desktop.domain.reference_csv import coded_rows, csv_rows, load_table
+from restart_desktop.paths import resources_dir
 
-ENV_VAR = "RESTART_DESKTOP_RESOURCES"
 CHECKLISTS_FOLDER = "checklists"
 _CODE = re.compile(r"^[a-z0-9_]+$")
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -284,19 +282,6 @@ class ReferenceData:
     @property
     def bank_holiday_dates(self) -> frozenset[dt.date]:
         return self._holiday_dates
-
-
-def resources_dir() -> Path:
-    """Where the CSV files are: an override, a frozen build, an installed wheel, or the repo."""
-    override = os.environ.get(ENV_VAR)
-    if override:
-        return Path(override)
-    if getattr(sys, "frozen", False):
-        return Path(getattr(sys, "_MEIPASS")) / "resources"  # noqa: B009 - set by PyInstaller
-    packaged = Path(__file__).resolve().parents[1] / "_resources"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "resources"
 
 
 SERVICE_COLUMNS = (

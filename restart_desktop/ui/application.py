@@ -42,7 +42,7 @@ from restart_desktop import __version__
 from restart_desktop.app.errors import TooManyAttempts, WrongPassphrase
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
-from restart_desktop.paths import DataPaths
+from restart_desktop.paths import DataPaths, resources_dir
 from restart_desktop.ui.access_pages import (
     DEMO_BANNER_STYLE,
     EXAMPLES_BANNER_STYLE,
@@ -60,7 +60,8 @@ if TYPE_CHECKING:
     OpenedSession = tuple[AppSession, int]  # the session and its idle-lock minutes
     from restart_desktop.domain.reference import ReferenceData
     from restart_desktop.ui.workspace import Workspace
-from restart_desktop.ui import window_settings
+from restart_desktop.ui import collector, window_settings
+from restart_desktop.ui.collector import GuiThreadCollector
 from restart_desktop.ui.idle import IdleWatcher
 from restart_desktop.ui.startup import WARM_CLASSES, PreparingPage, preload_modules
 
@@ -200,10 +201,20 @@ class MainWindow(QMainWindow):
         owner = getattr(importlib.import_module(f"PySide6.{module_name}"), class_name)
         for name in list(vars(owner)):
             getattr(owner, name, None)
-        QTimer.singleShot(0, self._warm_next_class)
+        if self._warm_queue:
+            QTimer.singleShot(0, self._warm_next_class)
+        else:
+            self._settle()
 
     def _on_preloaded(self, _none: None) -> None:
         self.preloaded = True
+        self._settle()
+
+    def _settle(self) -> None:
+        """Start-up's objects frozen out of the garbage collector's sight once it is all
+        loaded (``ui.collector``), so the collections during a large sync stay short."""
+        if self.warmed_up and not self._closing:
+            collector.settle()
 
     @property
     def warmed_up(self) -> bool:
@@ -891,27 +902,30 @@ class MainWindow(QMainWindow):
 def _set_icon() -> None:
     from PySide6.QtGui import QIcon
 
-    from restart_desktop.domain.reference import resources_dir
-
     icon = QIcon()
     for size in (16, 24, 32, 48, 64, 128, 256):
         icon.addFile(str(resources_dir() / "icons" / f"restart-desktop-{size}.png"))
     QApplication.setWindowIcon(icon)
 
 
+def prepare_runtime(app: QApplication) -> GuiThreadCollector:
+    """How the app runs its threads, set once before the window is built (``run_gui``, and
+    the benchmarks, which build the window themselves). The worker thread (saves, queries) and
+    the GUI thread share the GIL: it is handed over every millisecond rather than every five,
+    so typing never waits long behind a save. Python's cyclic garbage collector runs on the
+    GUI thread only (``ui.collector``): cycles of Qt objects are freed on their own thread."""
+    sys.setswitchinterval(GIL_SWITCH_SECONDS)
+    return collector.install(app)
+
+
 def run_gui(paths: DataPaths, *, demo: bool = False, quit_after_shown: bool = False) -> int:
     """Start the GUI; returns the process exit code."""
-    # The worker thread (saves, queries) and the GUI thread share the GIL: hand it over every
-    # millisecond rather than every five, so typing never waits long behind a save.
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName(APP_TITLE)
     app.setApplicationVersion(__version__)
     app.setOrganizationName("RESTART Thames Valley")
-    from restart_desktop.ui.collector import GuiThreadCollector
-
-    collector = GuiThreadCollector(app)  # cycles of Qt objects freed on this thread only
+    collector = prepare_runtime(app)
     window = MainWindow(paths, demo=demo, preload=not quit_after_shown)
     from restart_desktop import crash
     from restart_desktop.ui.crash_notice import CrashNotice

@@ -5,7 +5,6 @@ on a worker thread of their own, the rest on the window's database worker."""
 
 from __future__ import annotations
 
-import gc
 import html
 import threading
 import time
@@ -85,7 +84,6 @@ class SyncController(QObject):
         self.timer = QTimer(self)
         self.timer.setInterval(PROBE_MS)
         self.timer.timeout.connect(self._probe)
-        self.progress.connect(self._collect_young)  # queued here, to the GUI thread
 
     @property
     def busy(self) -> bool:
@@ -145,7 +143,7 @@ class SyncController(QObject):
         service, cancel = self.service, self._cancel
 
         def step(done: int, total: int) -> None:
-            self.progress.emit(done, total)  # queued to the GUI thread, which collects
+            self.progress.emit(done, total)
 
         def work() -> tuple[str, SyncResult | None, bool]:
             target = service.target()
@@ -159,10 +157,10 @@ class SyncController(QObject):
                     None,
                     False,
                 )
-            collecting = gc.isenabled()
-            gc.disable()  # only the young collections in ``step`` while the sync runs
             try:
-                with young_only():  # no full collection on the GUI thread meanwhile
+                # Garbage is collected on the GUI thread (``ui.collector``), only its young
+                # generations while the sync runs: a full one would stall the window.
+                with young_only():
                     result = service.sync_now(step, cancel.is_set)
             except Cancelled:
                 return f"Sync stopped, {_waiting(service.waiting_changes())}", None, True
@@ -173,21 +171,11 @@ class SyncController(QObject):
                     None,
                     True,
                 )
-            finally:
-                if collecting:
-                    gc.enable()
             return _describe(result, service.waiting_changes()), result, True
 
         if not automatic:
             self.status_changed.emit("Syncing…")
         self._runner.run(work, self._on_done, self._on_failed)
-
-    def _collect_young(self, _done: int, _total: int) -> None:
-        """A bundle's garbage collected while it is young: a full collection of a large
-        sync's heap holds the GIL, and so the window, for 100 ms and more. Here, on the GUI
-        thread, never on the sync's: a collection frees the Qt objects in the cycles it finds,
-        and a Qt object deleted off the GUI thread crashes the app."""
-        gc.collect(1)
 
     def _on_done(self, outcome: tuple[str, SyncResult | None, bool]) -> None:
         self._busy = False

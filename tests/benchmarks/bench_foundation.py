@@ -96,10 +96,10 @@ def inner(data_dir: Path) -> None:
 
     from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
     from restart_desktop.paths import DataPaths
-    from restart_desktop.ui.application import GIL_SWITCH_SECONDS, MainWindow
+    from restart_desktop.ui.application import MainWindow, prepare_runtime
 
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # as run_gui does
     app = QApplication(sys.argv[:1])
+    prepare_runtime(app)  # threads and garbage collection as run_gui sets them
     paths = DataPaths(data_dir)
     window = MainWindow(paths)
     window.show()

@@ -166,12 +166,15 @@ def open_window(data_dir: Path, passphrase: str | None = None) -> object:
     demo's passphrase, any other folder with the ``passphrase`` it was enrolled with."""
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
 
     from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
     from restart_desktop.paths import DataPaths
-    from restart_desktop.ui.application import GIL_SWITCH_SECONDS, MainWindow
+    from restart_desktop.ui.application import MainWindow, prepare_runtime
 
-    sys.setswitchinterval(GIL_SWITCH_SECONDS)  # as run_gui does
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    prepare_runtime(app)  # threads and garbage collection as run_gui sets them
     window = MainWindow(DataPaths(data_dir))
     window.show()
     wait(lambda: window.warmed_up and window.runner.pending == 0)

@@ -32,7 +32,7 @@ from cryptography.x509.oid import NameOID
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from restart_desktop.domain.reference import resources_dir
+from restart_desktop.paths import resources_dir
 
 USER_ENV = "RESTART_PG_USER"
 BINDIR_ENV = "RESTART_PG_BINDIR"

@@ -89,7 +89,7 @@ def app_vocabulary() -> set[str]:
     name lists): a fixture name that is also one ("Three", a test's given name, is in the
     passphrase advice) cannot be told apart from the application's own text."""
     import restart_desktop
-    from restart_desktop.domain.reference import resources_dir
+    from restart_desktop.paths import resources_dir
 
     package = Path(restart_desktop.__file__).parent
     files = [p for p in package.rglob("*.py") if not p.name.startswith("demo")]

@@ -18,7 +18,8 @@ from restart_desktop.app.release_views import ItemUpdate, OutcomeFields
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import FirstNight, ItemState, Section
-from restart_desktop.domain.reference import ENV_VAR, load_reference_data, resources_dir
+from restart_desktop.domain.reference import load_reference_data
+from restart_desktop.paths import RESOURCES_ENV, resources_dir
 from restart_desktop.store.models import Change, ReleasePlanItem
 from tests.support.clock import Moment, local, set_clock
 
@@ -210,7 +211,7 @@ def test_a_template_change_does_not_rewrite_existing_plans(
         'label = "Phone"', 'label = "Mobile phone with credit"'
     )
     path.write_text(text, "utf-8")
-    monkeypatch.setenv(ENV_VAR, str(edited))
+    monkeypatch.setenv(RESOURCES_ENV, str(edited))
     enrolled.reference = load_reference_data()
     new_cases = CaseService(enrolled)
     after = _person(new_cases, "Sample", FRIDAY)

@@ -22,8 +22,9 @@ from restart_desktop.domain.checklist import (
 )
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.errors import ReferenceDataError
-from restart_desktop.domain.reference import load_reference_data, resources_dir
+from restart_desktop.domain.reference import load_reference_data
 from restart_desktop.domain.release import release_flags
+from restart_desktop.paths import resources_dir
 from tests.support.clock import local
 
 TEMPLATE = "release_day.toml"

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from restart_desktop.domain.errors import ReferenceDataError
-from restart_desktop.domain.reference import load_reference_data, resources_dir
+from restart_desktop.domain.reference import load_reference_data
+from restart_desktop.paths import resources_dir
 
 NEED_CODES = {
     "accommodation",

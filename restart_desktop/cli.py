@@ -25,7 +25,23 @@ NEW_PASSPHRASE_ENV = "RESTART_DESKTOP_NEW_PASSPHRASE"  # noqa: S105 - a variable
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
-def _parser() -> argparse.ArgumentParser:
+#: The options of the window itself: a command line with only these starts the window, and
+#: its parser needs none of the commands' (building those is most of the parser's cost).
+_WINDOW_FLAGS = frozenset({"--demo", "--quit-after-shown"})
+
+
+def _starts_the_window(argv: Sequence[str]) -> bool:
+    """Whether ``argv`` holds only the window's options (no command, no --help)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--data-dir":
+            next(words, None)  # its value
+        elif word not in _WINDOW_FLAGS and not word.startswith("--data-dir="):
+            return False
+    return True
+
+
+def _parser(commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="restart-desktop",
         description="RESTART Desktop: offline case tool for resettlement workers.",
@@ -46,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help=argparse.SUPPRESS,  # smoke tests: exit once the first window is on screen
     )
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     demo = sub.add_parser("demo", help="fill a new data folder with fictional demo data")
@@ -469,7 +488,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from restart_desktop import crash
 
         crash.install()  # a bug's traceback without its message: it may quote personal data
-    args = _parser().parse_args(argv)
+    given = sys.argv[1:] if argv is None else argv
+    args = _parser(commands=not _starts_the_window(given)).parse_args(given)
     paths = DataPaths(resolve_data_dir(args.data_dir))
     try:
         if args.command == "demo":

@@ -57,7 +57,12 @@ class WindowState:
         if not self._paths.root.is_dir():
             return  # nothing set up here: no file either
         settings = self._settings()
-        settings.setValue("window/geometry", window.saveGeometry())
+        geometry = window.saveGeometry()
+        if settings.value("window/geometry") == geometry and (
+            not view or settings.value("window/view") == view
+        ):
+            return  # as remembered: the file is not written again at every quit
+        settings.setValue("window/geometry", geometry)
         if view:
             settings.setValue("window/view", view)
         settings.sync()

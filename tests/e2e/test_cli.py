@@ -226,3 +226,17 @@ def test_data_dir_option_wins_over_the_environment(env: dict[str, str], tmp_path
     assert demo.returncode == 0, demo.stderr
     assert (chosen / "restart.db").exists()
     assert not Path(env["RESTART_DESKTOP_DATA_DIR"]).exists()
+
+
+def test_help_lists_every_command_even_beside_the_windows_own_options(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """The window starts without building the commands' parsers; asking for help, or naming
+    a command, still gets all of them."""
+    shown = run_cli(["--demo", "--data-dir", str(tmp_path / "x"), "--help"], env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    for command in ("demo", "init", "doctor", "sync", "team", "intake", "report", "audit"):
+        assert f"\n    {command}" in shown.stdout
+    unknown = run_cli(["--demo", "nonsense"], env, cwd=tmp_path)
+    assert unknown.returncode == 2
+    assert "invalid choice: 'nonsense'" in unknown.stderr

@@ -119,7 +119,8 @@ def main(size: str) -> int:
     def action_dialog() -> QDialog:
         from restart_desktop.ui.timeline import ActionDialog
 
-        return ActionDialog("", window)
+        assert window.session is not None
+        return ActionDialog(window.session.clock.today(), "", window)
 
     dialogs += [
         ("shortcuts", help_dialog),

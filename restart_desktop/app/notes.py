@@ -181,6 +181,12 @@ class NoteService:
         self._now = self._clock.now
 
     @property
+    def clock(self) -> Clock:
+        """The clock this service stamps its records with: a window showing or defaulting
+        to a date or time reads it here, so what it shows sits with what is recorded."""
+        return self._clock
+
+    @property
     def session(self) -> AppSession:
         """The signed-in session (for the laptop's own settings, such as questions asked)."""
         return self._app

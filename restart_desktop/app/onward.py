@@ -16,6 +16,7 @@ from restart_desktop.app.permissions import guarded, require
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.case import OPEN_STATUSES, CaseStatus, display_name
 from restart_desktop.domain.checklist import FirstNight
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.onward import OnwardServiceKind, Section
 from restart_desktop.domain.referrals import ReferralStatus, consent_problem
 from restart_desktop.domain.roles import Permission
@@ -60,6 +61,12 @@ def _day(value: dt.date | None) -> str:
 class OnwardService:
     def __init__(self, session: AppSession) -> None:
         self._app = session
+
+    @property
+    def clock(self) -> Clock:
+        """The session's clock: a window showing or defaulting to a date or time reads it
+        here, so what it shows sits with what is recorded."""
+        return self._app.clock
 
     def summary(
         self,

@@ -200,6 +200,12 @@ class OutcomeService:
         self._clock = clock or session.clock
         self._now = self._clock.now_minute
 
+    @property
+    def clock(self) -> Clock:
+        """The clock this service stamps its records with: a window showing or defaulting
+        to a date or time reads it here, so what it shows sits with what is recorded."""
+        return self._clock
+
     # --- assessments ------------------------------------------------------------------------
     @property
     def session(self) -> AppSession:

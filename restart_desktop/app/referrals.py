@@ -96,6 +96,12 @@ class ReferralService:
         self._labels = {need.code: need.label for need in session.reference.needs}
 
     @property
+    def clock(self) -> Clock:
+        """The clock this service stamps its records with: a window showing or defaulting
+        to a date or time reads it here, so what it shows sits with what is recorded."""
+        return self._clock
+
+    @property
     def chase_working_days(self) -> int:
         try:
             days = int(self._app.setting(CHASE_SETTING, str(DEFAULT_CHASE_WORKING_DAYS)))

@@ -143,6 +143,12 @@ class ReleaseService:
         self._orders: dict[int, tuple[ChecklistTemplate, tuple[TemplateItem, ...]]] = {}
         self._need_labels = {need.code: need.label for need in session.reference.needs}
 
+    @property
+    def clock(self) -> Clock:
+        """The clock this service stamps its records with: a window showing or defaulting
+        to a date or time reads it here, so what it shows sits with what is recorded."""
+        return self._clock
+
     def _template(self, s: Session, snapshot_id: str) -> ChecklistTemplate:
         # Snapshots never change, so each is read and parsed once per session.
         template = self._templates.get(snapshot_id)

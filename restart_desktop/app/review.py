@@ -182,6 +182,12 @@ class ReviewService:
         self._now = self._clock.now
 
     @property
+    def clock(self) -> Clock:
+        """The clock this service stamps its records with: a window showing or defaulting
+        to a date or time reads it here, so what it shows sits with what is recorded."""
+        return self._clock
+
+    @property
     def is_supervisor(self) -> bool:
         return allowed(self._app, Permission.SUPERVISE)
 

@@ -106,6 +106,14 @@ class Clock:
     def local_now(self) -> dt.datetime:
         return self.local(self.now())
 
+    def local_text(self, instant: dt.datetime | None, pattern: str = "%d/%m/%Y %H:%M") -> str:
+        """What a person reads for an instant, in this clock's zone; '' for none."""
+        return local_text(instant, pattern, self.zone)
+
+    def now_text(self, pattern: str = "%H:%M") -> str:
+        """Now as a person reads it ("Saved at 10:42"), in this clock's zone."""
+        return self.local_text(self.now(), pattern)
+
     def from_local(self, wall: dt.datetime) -> dt.datetime:
         return from_local(wall, self.zone)
 

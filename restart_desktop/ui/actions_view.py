@@ -80,11 +80,13 @@ class ActionsTableModel(RowListTableModel[ActionView]):
 
 class NoticesTableModel(RowListTableModel[Notice]):
     COLUMNS = ("When", "Person", "About", "From your supervisor")
+    #: The zone times are shown in: the session clock's (None: the laptop's own).
+    zone: dt.tzinfo | None = None
 
     def cells(self, notice: Notice) -> Sequence[Any]:
         what = "Returned for correction" if notice.needs_answer else "Comment"
         return (
-            local_text(notice.at, "%d %b %Y"),
+            local_text(notice.at, "%d %b %Y", self.zone),
             notice.person_name,
             f"{notice.kind.label}: {what}",
             f"{notice.author}: {notice.comment}",
@@ -96,7 +98,11 @@ class AnswerDialog(QDialog):
     referral, what was corrected (after correcting it in its own screen)."""
 
     def __init__(
-        self, notice: Notice, parent: QWidget | None = None, note: NoteView | None = None
+        self,
+        notice: Notice,
+        parent: QWidget | None = None,
+        note: NoteView | None = None,
+        zone: dt.tzinfo | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Answer the return")
@@ -106,8 +112,9 @@ class AnswerDialog(QDialog):
         self.returned.setAccessibleName("The note returned for correction")
         self.returned.setVisible(note is not None)
         if note is not None:
-            lines = [f"{local_text(note.contact_at)}, {note.contact_type.label}", "", note.text]
-            lines += [f"\nAddendum, {local_text(a.at)}: {a.text}" for a in note.addenda]
+            when = local_text(note.contact_at, zone=zone)
+            lines = [f"{when}, {note.contact_type.label}", "", note.text]
+            lines += [f"\nAddendum, {local_text(a.at, zone=zone)}: {a.text}" for a in note.addenda]
             self.returned.setPlainText("\n".join(lines))
         is_note = notice.kind == ReviewItemKind.NOTE
         intro = QLabel(
@@ -170,6 +177,7 @@ class MyActionsView(QWidget):
         self._referrals = referrals
         self._review = review
         self.notice_model = NoticesTableModel(self)
+        self.notice_model.zone = service.clock.zone
         self.notices = EnterTableView()
         self.notices.setModel(self.notice_model)
         self.notices.setAccessibleName(
@@ -199,7 +207,7 @@ class MyActionsView(QWidget):
         notice_layout.addWidget(self.notices)
         notice_layout.addLayout(notice_buttons)
         self.notice_box.hide()
-        self.chase_model = ReferralsTableModel(with_person=True, parent=self)
+        self.chase_model = ReferralsTableModel(service.clock, with_person=True, parent=self)
         self.chases = EnterTableView()
         self.chases.setModel(self.chase_model)
         self.chases.setAccessibleName("Referrals to chase: Enter opens the person's referrals")
@@ -257,6 +265,7 @@ class MyActionsView(QWidget):
             self.checks.refresh()
 
     def _on_chases_loaded(self, views: list[ReferralView]) -> None:
+        self.chase_model.today = self._service.clock.today()
         self.chase_model.set_rows(views)
         self.chases_label.setText(
             f"Referrals to chase ({len(views)}): sent, and no answer after "
@@ -327,7 +336,7 @@ class MyActionsView(QWidget):
         review = self._review
         if review is None:
             return
-        dialog = AnswerDialog(notice, self, note)
+        dialog = AnswerDialog(notice, self, note, self._service.clock.zone)
         if not run_dialog(dialog, self.focusWidget() or self):
             return
         text = dialog.text.toPlainText()

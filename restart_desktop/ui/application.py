@@ -40,7 +40,6 @@ from PySide6.QtWidgets import (
 
 from restart_desktop import __version__
 from restart_desktop.app.errors import TooManyAttempts, WrongPassphrase
-from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
 from restart_desktop.paths import DataPaths, resources_dir
 from restart_desktop.ui.access_pages import (
@@ -419,11 +418,12 @@ class MainWindow(QMainWindow):
         """Notes left unfinished (closed lid, flat battery, crash) are offered back."""
         if not drafts or self.workspace is None or self.is_locked:
             return
+        started = self.workspace.session.clock.local_text
         lines = []
         for draft in drafts:
             age = " (old: finish or discard it)" if draft.stale else ""
             lines.append(
-                f"• {draft.person_name}: started {local_text(draft.started_at)}, "
+                f"• {draft.person_name}: started {started(draft.started_at)}, "
                 f"{draft.characters} characters{age}"
             )
         box = QMessageBox(self)

@@ -70,7 +70,7 @@ class BarrierDialog(QDialog):
         self._cases = cases
         self._runner = runner
         self.setWindowTitle("Barrier" if fields else "New barrier")
-        fields = fields or BarrierFields("", "", raised_on=dt.date.today())
+        fields = fields or BarrierFields("", "", raised_on=cases.clock.today())
         self.title = QLineEdit(fields.title)
         self.title.setMaxLength(200)
         self.title.setAccessibleName("Title")
@@ -201,7 +201,7 @@ class BarrierDialog(QDialog):
 
 
 class BarrierStatusDialog(QDialog):
-    def __init__(self, view: BarrierView, parent: QWidget | None = None) -> None:
+    def __init__(self, view: BarrierView, today: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Barrier")  # its title may name someone
         self.status = QComboBox()
@@ -218,7 +218,7 @@ class BarrierStatusDialog(QDialog):
         self.resolution = QLineEdit(view.resolution)
         self.resolution.setAccessibleName("How it was resolved, or why it is closed")
         self.resolved_on = DateField("Date resolved or closed")
-        self.resolved_on.set_date(dt.date.today())
+        self.resolved_on.set_date(today)  # the session's day
         self.error = FieldError()
         form = QFormLayout()
         for caption, widget in (
@@ -284,9 +284,10 @@ class BarriersView(QWidget):
         for status in BarrierStatus:
             self.status.addItem(status.label, status.value)
         self.raised_from = DateField("Raised from")
-        self.raised_from.set_date(dt.date.today() - dt.timedelta(days=91))
+        today = service.clock.today()
+        self.raised_from.set_date(today - dt.timedelta(days=91))
         self.raised_to = DateField("Raised up to")
-        self.raised_to.set_date(dt.date.today())
+        self.raised_to.set_date(today)
         self.new_button = QPushButton("&New barrier… (Ins)")
         self.edit_button = QPushButton("&Edit… (Enter)")
         self.status_button = QPushButton("&Update status…")
@@ -500,7 +501,7 @@ class BarriersView(QWidget):
         view = self.current()
         if view is None:
             return
-        dialog = BarrierStatusDialog(view, self)
+        dialog = BarrierStatusDialog(view, self._service.clock.today(), self)
         if not self._dialog(dialog):
             return
         status, service = dialog.chosen(), self._service

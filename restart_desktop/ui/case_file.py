@@ -46,7 +46,7 @@ from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.versions import EditBase, EditClashed, same
 from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.case import ConsentMethod, ReferralSource, display_name, listed
-from restart_desktop.domain.clock import local_text, system_now
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.clashes import ClashDialog
 from restart_desktop.ui.custody import CustodyReturnDialog
@@ -581,7 +581,7 @@ class CaseFileView(QWidget):
         notes.extend(details.warnings)
         self.banner.setText("\n".join(notes))
         self.banner.setVisible(bool(notes))
-        self.history.setText(_history_html(details))
+        self.history.setText(_history_html(details, self._service.clock))
         self.status_button.setEnabled(True)
         self.allocate_button.setEnabled(True)
         self.audit_button.setEnabled(True)
@@ -779,7 +779,7 @@ class CaseFileView(QWidget):
         if self._saving is not None:  # what was saved is the base until the reload shows it
             self._filled, self._saving = self._saving, None
         self._set_dirty(bool(self._touched()))
-        self.saved_line.setText(f"Saved at {local_text(system_now(), '%H:%M')}")
+        self.saved_line.setText(f"Saved at {self._service.clock.now_text()}")
         self.case_saved.emit(result.case_id)
         if then_close is not None:
             then_close()
@@ -952,13 +952,13 @@ class CaseFileView(QWidget):
             self.saved_line.setText("")
 
 
-def _history_html(details: CaseDetails) -> str:
+def _history_html(details: CaseDetails, clock: Clock) -> str:
     """Status changes, allocations and handovers, and changes to the other fields that matter
     (old → new), newest first, each with why and who."""
     lines: list[tuple[dt.datetime, str]] = [
         (
             entry.at,
-            f"{local_text(entry.at)} · {html.escape(entry.status.label)} · "
+            f"{clock.local_text(entry.at)} · {html.escape(entry.status.label)} · "
             f"{html.escape(entry.reason)} · {html.escape(entry.author)}",
         )
         for entry in details.status_history
@@ -973,7 +973,7 @@ def _history_html(details: CaseDetails) -> str:
         lines.append(
             (
                 handover.at,
-                f"{local_text(handover.at)} · {handover.kind.label}: {moved}"
+                f"{clock.local_text(handover.at)} · {handover.kind.label}: {moved}"
                 f"{html.escape(handover.to_name)}{note} · {html.escape(handover.by)}",
             )
         )
@@ -987,7 +987,7 @@ def _history_html(details: CaseDetails) -> str:
         lines.append(
             (
                 entry.at,
-                f"{local_text(entry.at)} · {html.escape(entry.label)}: {was} → "
+                f"{clock.local_text(entry.at)} · {html.escape(entry.label)}: {was} → "
                 f"{now} · {html.escape(entry.reason)} · {html.escape(entry.by)}",
             )
         )
@@ -995,7 +995,7 @@ def _history_html(details: CaseDetails) -> str:
         lines.append(
             (
                 back.recorded_at,
-                f"{local_text(back.recorded_at)} · <b>Back in custody"
+                f"{clock.local_text(back.recorded_at)} · <b>Back in custody"
                 f"</b>: {html.escape(back.summary)} · {html.escape(back.recorded_by)}",
             )
         )

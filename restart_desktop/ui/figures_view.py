@@ -102,7 +102,7 @@ class FiguresView(QWidget):
         self._runner = runner
         self._figures: Figures | None = None
         self._thread: BoardPackThread | None = None
-        today = dt.date.today()
+        today = self._today()
         self.start = DateField("First day of the period")
         quarter = last_full_quarter(today)  # what a board meeting reports on
         self.start.set_date(quarter.start)
@@ -222,6 +222,11 @@ class FiguresView(QWidget):
         self.chart.set_bars(bars_of(table, suppress=False) if table.chart == "bar" else ())
         self.chart.setVisible(table.chart == "bar")
 
+    def _today(self) -> dt.date:
+        """The session's day, for the default period (the figures' service has no ``clock``
+        of its own yet: its session's is the one every service reads)."""
+        return self._service.session.clock.today()
+
     def _on_failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))
         self.progress.hide()
@@ -229,7 +234,7 @@ class FiguresView(QWidget):
 
     def _on_extract(self) -> None:
         """The evaluation extract, for the period shown (changeable in the dialog)."""
-        today = dt.date.today()
+        today = self._today()
         try:
             quarter = last_full_quarter(today)
             start = self.start.date_value() or quarter.start

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.errors import ValidationFailed
 from restart_desktop.app.notes import DraftFields, NeedsConfirmation, NoteService
-from restart_desktop.domain.clock import from_local, local, local_text, system_now
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.reference import ReferenceData
@@ -78,7 +77,10 @@ class NoteEditor(QWidget):
         self._busy = False
         self._errors: dict[str, FieldError] = {}
 
-        self.contact_at = QDateTimeEdit(QDateTime.currentDateTime())
+        # Now on the session's clock, in its zone: the contact is recorded on that clock.
+        self._clock = service.clock
+        now = self._clock.local_now().replace(tzinfo=None, second=0, microsecond=0)
+        self.contact_at = QDateTimeEdit(QDateTime(now))
         self.contact_at.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.contact_at.setCalendarPopup(True)
         self.contact_at.setAccessibleName("Date and time of the contact")
@@ -199,7 +201,7 @@ class NoteEditor(QWidget):
         try:
             if fields.contact_at is not None:
                 self.contact_at.setDateTime(
-                    QDateTime(local(fields.contact_at).replace(tzinfo=None))
+                    QDateTime(self._clock.local(fields.contact_at).replace(tzinfo=None))
                 )
             index = self.contact_type.findData(fields.contact_type)
             self.contact_type.setCurrentIndex(max(index, 0))
@@ -227,7 +229,7 @@ class NoteEditor(QWidget):
         duration = self.duration.value()
         return DraftFields(
             person_id=self.person_id,
-            contact_at=from_local(value.replace(tzinfo=None, second=0, microsecond=0)),
+            contact_at=self._clock.from_local(value.replace(tzinfo=None, second=0, microsecond=0)),
             contact_type=str(self.contact_type.currentData()),
             not_seen_reason=self.not_seen_reason.text(),
             location=self.location.text(),
@@ -269,7 +271,7 @@ class NoteEditor(QWidget):
 
     def _on_saved(self, draft_id: str) -> None:
         if not self._unsaved:
-            self.save_state.setText(f"Draft saved {local_text(system_now(), '%H:%M:%S')}")
+            self.save_state.setText(f"Draft saved {self._clock.now_text('%H:%M:%S')}")
         self.draft_saved.emit(draft_id)
 
     def _on_save_failed(self, error: BaseException) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QWidget
 
-from restart_desktop.domain.clock import local_date, system_now
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.notices import EMPTY, ChangeNotice
 from restart_desktop.ui.tasks import TaskRunner
 
@@ -49,8 +49,11 @@ class ChangeBroadcaster(QObject):
     records_changed = Signal(object)
     _arrived = Signal(object)
 
-    def __init__(self, runner: TaskRunner | None = None, parent: QObject | None = None) -> None:
+    def __init__(
+        self, clock: Clock, runner: TaskRunner | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
+        self._clock = clock  # the session's: its calendar is the one "today" lists follow
         self._runner = runner
         self._gathered = EMPTY
         self._closed = False
@@ -61,15 +64,16 @@ class ChangeBroadcaster(QObject):
         self._timer.timeout.connect(self._on_timer_timeout)
         # Queued even from the GUI thread: views refresh after the write's own callbacks.
         self._arrived.connect(self._on_arrived, Qt.ConnectionType.QueuedConnection)
-        self._today = local_date(system_now())
+        self._today = clock.today()
         self._calendar = QTimer(self)
         self._calendar.setInterval(DAY_CHECK_MS)
         self._calendar.timeout.connect(self.check_the_day)
         self._calendar.start()
 
     def check_the_day(self) -> None:
-        """Announce a new day on the laptop's calendar (Today, due and overdue lists)."""
-        today = local_date(system_now())
+        """Announce a new day on the session clock's calendar (Today, due and overdue
+        lists)."""
+        today = self._clock.today()
         if today != self._today and not self._closed:
             self._today = today
             self.publish(ChangeNotice(frozenset(), frozenset({DAY_CHANGED})))

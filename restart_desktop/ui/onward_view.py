@@ -4,7 +4,6 @@ after support, Ctrl+9)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -111,7 +110,7 @@ class OnwardDialog(QDialog):
         target = self.target or ask_save_path(
             self,
             "Save the onward handover summary",
-            f"onward-handover-{summary.person_id[-8:]}-{dt.date.today():%Y-%m-%d}.pdf",
+            f"onward-handover-{summary.person_id[-8:]}-{self.service.clock.today():%Y-%m-%d}.pdf",
             ".pdf",
             "PDF",
         )

@@ -61,10 +61,12 @@ class AssessmentDialog(QDialog):
         reference: ReferenceData,
         fields: AssessmentFields,
         person_name: str,
+        today: dt.date,
         parent: QWidget | None = None,
         read_only: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._today = today  # the session's day: the default date, and no later than it
         self.setWindowTitle("Outcome assessment")  # no name: titles show in the taskbar
         self.finalise_requested = False
         self.confirm: Callable[[], bool] | None = None  # the question before finalising
@@ -72,7 +74,7 @@ class AssessmentDialog(QDialog):
         self._read_only = read_only
         descriptions = {a.code: a for a in reference.outcome_areas}
         self.date = DateField("Date of the assessment")
-        self.date.set_date(fields.assessed_on or dt.date.today())
+        self.date.set_date(fields.assessed_on or today)
         self.present = QLineEdit(fields.present)
         self.present.setAccessibleName("Who took part")
         self.present.setPlaceholderText("e.g. the person and their worker")
@@ -251,7 +253,7 @@ class AssessmentDialog(QDialog):
         problem = None
         if day is None:
             problem = "Enter the date of the assessment."
-        elif day > dt.date.today():
+        elif day > self._today:
             problem = "The assessment date is in the future."
         if problem:
             self.error.show_message(problem)
@@ -433,7 +435,8 @@ class OutcomesPanel(QWidget):
             self.message.setText(f"Carrying on with the draft of {draft.assessed_on:%d/%m/%Y}.")
             self._open(draft.fields(), draft.id, draft)
             return
-        fields = AssessmentFields(self.case_id, dt.date.today(), "", self._service.blank_scores())
+        today = self._service.clock.today()
+        fields = AssessmentFields(self.case_id, today, "", self._service.blank_scores())
         self._open(fields, None)
 
     def edit(self) -> None:
@@ -442,7 +445,12 @@ class OutcomesPanel(QWidget):
             return
         if current.final:
             dialog = AssessmentDialog(
-                self._reference, current.fields(), self.person_name, self, read_only=True
+                self._reference,
+                current.fields(),
+                self.person_name,
+                self._service.clock.today(),
+                self,
+                read_only=True,
             )
             run_dialog(dialog, self.table)
             return
@@ -454,7 +462,8 @@ class OutcomesPanel(QWidget):
         assessment_id: str | None,
         loaded: AssessmentView | None = None,
     ) -> None:
-        dialog = AssessmentDialog(self._reference, fields, self.person_name, self)
+        today = self._service.clock.today()
+        dialog = AssessmentDialog(self._reference, fields, self.person_name, today, self)
         session = self._service.session
         dialog.confirm = lambda: confirm_finalise(
             dialog,
@@ -512,7 +521,7 @@ class OutcomesPanel(QWidget):
         target = ask_save_path(
             self.table,
             f"Save the {what}",
-            f"Outcomes {what} {dt.date.today():%d-%m-%Y}.png",
+            f"Outcomes {what} {self._service.clock.today():%d-%m-%Y}.png",
             ".png",
             "PNG pictures",
         )

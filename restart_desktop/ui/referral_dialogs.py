@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.referral_views import ReferralDraft, ReferralView, StatusChange
 from restart_desktop.app.referrals import ReferralService
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
     ALLOWED_TRANSITIONS,
@@ -256,7 +257,7 @@ class SendDialog(QDialog):
 class StatusDialog(QDialog):
     """The next step of a referral, with what that step needs."""
 
-    def __init__(self, view: ReferralView, parent: QWidget | None = None) -> None:
+    def __init__(self, view: ReferralView, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Update the referral")
         intro = QLabel(
@@ -271,7 +272,7 @@ class StatusDialog(QDialog):
                 self.status.addItem(status.label, status.value)
         self.reason = QLineEdit()
         self.reason.setAccessibleName("Why")
-        self.appointment_at = DateTimeField("Appointment date and time")
+        self.appointment_at = DateTimeField("Appointment date and time", clock)
         self.place = QLineEdit(view.appointment_place)
         self.place.setAccessibleName("Where the appointment is")
         self.outcome = QLineEdit()

@@ -12,7 +12,7 @@ from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QBrush, QColor
 
 from restart_desktop.app.referral_views import ReferralView
-from restart_desktop.domain.clock import local_date, local_text
+from restart_desktop.domain.clock import Clock, local_date, local_text
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
     HowSent,
@@ -27,17 +27,18 @@ CHASE = QColor("#8a1c00")
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def next_step(view: ReferralView, today: dt.date) -> str:
+def next_step(view: ReferralView, today: dt.date, zone: dt.tzinfo | None = None) -> str:
     """What happens next, in a few words: the column a worker scans."""
     if view.chase_due:
         return "Chase now"
     if view.status == ReferralStatus.SENT and view.chase_due_on is not None:
         return f"Chase from {view.chase_due_on:%d/%m}"
     if view.status == ReferralStatus.APPOINTMENT_BOOKED and view.appointment_at is not None:
-        if local_date(view.appointment_at) < today:
+        day = local_date(view.appointment_at, zone)
+        if day < today:
             return "Record: attended?"
-        year = "" if local_date(view.appointment_at).year == today.year else "/%Y"
-        return f"Appointment {local_text(view.appointment_at, f'%d/%m{year} %H:%M')}"
+        year = "" if day.year == today.year else "/%Y"
+        return f"Appointment {local_text(view.appointment_at, f'%d/%m{year} %H:%M', zone)}"
     return {
         ReferralStatus.DRAFT: "Not sent yet",
         ReferralStatus.ACKNOWLEDGED: "Waiting for a decision",
@@ -54,13 +55,18 @@ PAGE_SIZE = 100  # referrals across the caseload read at a time (a supervisor's 
 class ReferralsTableModel(RowListTableModel[ReferralView]):
     """A person's referrals, or (``with_person``) referrals across the caseload."""
 
-    def __init__(self, with_person: bool = False, parent: QObject | None = None) -> None:
+    def __init__(
+        self, clock: Clock, with_person: bool = False, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self.with_person = with_person
         self.COLUMNS = (  # type: ignore[misc]
             ("Person",) if with_person else ()
         ) + ("Service", "Kind", "Status", "Made", "Next")
-        self.today = dt.date.today()
+        #: The session's clock: its zone for times, and its day (``today``, set again at each
+        #: load) for "Record: attended?".
+        self.clock = clock
+        self.today = clock.today()
         #: Set by a view that reads its rows a page at a time: asks for the page at an offset.
         self.fetch_page: Callable[[int], None] | None = None
         self.total = 0  # with pages: every matching row, read or not
@@ -108,11 +114,13 @@ class ReferralsTableModel(RowListTableModel[ReferralView]):
                 "Status": view.status.label
                 + (" (urgent)" if view.urgency != Urgency.ROUTINE and view.open else ""),
                 "Made": f"{view.made_on:%d/%m/%Y}",
-                "Next": next_step(view, self.today),
+                "Next": next_step(view, self.today, self.clock.zone),
             }[column]
         if role == ID_ROLE:
             return view.id
-        late = view.chase_due or next_step(view, self.today) == "Record: attended?"
+        late = view.chase_due or next_step(view, self.today, self.clock.zone) == (
+            "Record: attended?"
+        )
         if role == Qt.ItemDataRole.ForegroundRole and late and column in ("Next", "Status"):
             return QBrush(CHASE)
         return None
@@ -156,7 +164,9 @@ def service_html(service: Service, reference: ReferenceData) -> str:
     )
 
 
-def referral_html(view: ReferralView, reference: ReferenceData) -> str:
+def referral_html(
+    view: ReferralView, reference: ReferenceData, zone: dt.tzinfo | None = None
+) -> str:
     e = html.escape
     parts = [
         service_html(view.service, reference),
@@ -176,7 +186,7 @@ def referral_html(view: ReferralView, reference: ReferenceData) -> str:
         ("Declined", view.declined_reason),
         (
             "Appointment",
-            (f"{local_text(view.appointment_at)} " if view.appointment_at else "")
+            (f"{local_text(view.appointment_at, zone=zone)} " if view.appointment_at else "")
             + view.appointment_place,
         ),
         ("Outcome", view.outcome),
@@ -193,6 +203,7 @@ def referral_html(view: ReferralView, reference: ReferenceData) -> str:
                 else (event.to_status.label if event.to_status else "")
             )
             note = f": {e(event.note)}" if event.note else ""
-            parts.append(f"{local_text(event.at)} · {e(what)} · {e(event.author)}{note}<br>")
+            when = local_text(event.at, zone=zone)
+            parts.append(f"{when} · {e(what)} · {e(event.author)}{note}<br>")
         parts.append("</p>")
     return "".join(parts)

@@ -4,7 +4,6 @@ dialogs to make, send, move on and chase a referral in ui/referral_dialogs.py.""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Callable
 from dataclasses import replace
@@ -113,7 +112,7 @@ class ReferralsPanel(QWidget):
         buttons.addWidget(self.copy_button)
         buttons.addWidget(self.pdf_button)
 
-        self.model = ReferralsTableModel(parent=self)
+        self.model = ReferralsTableModel(service.clock, parent=self)
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Referrals: open first. Insert: new. Enter: update.")
@@ -169,7 +168,7 @@ class ReferralsPanel(QWidget):
     def _on_loaded(self, loaded: tuple[list[ReferralView], DutyToReferProposal | None]) -> None:
         views, proposal = loaded
         current = self.current()
-        self.model.today = dt.date.today()
+        self.model.today = self._service.clock.today()
         self.model.set_rows(views)
         self.proposal = proposal
         if proposal is not None:
@@ -208,7 +207,9 @@ class ReferralsPanel(QWidget):
     def _show_current(self) -> None:
         view = self.current()
         self.details.setHtml(
-            referral_html(view, self._reference) if view else "No referrals yet. Insert makes one."
+            referral_html(view, self._reference, self._service.clock.zone)
+            if view
+            else "No referrals yet. Insert makes one."
         )
         status = view.status if view else None
         self.send_button.setEnabled(status == ReferralStatus.DRAFT)
@@ -317,7 +318,7 @@ class ReferralsPanel(QWidget):
         if view.status == ReferralStatus.DRAFT:
             self.send()  # the next step of a draft is sending it
             return
-        dialog = StatusDialog(view, self)
+        dialog = StatusDialog(view, self._service.clock, self)
         if not self._dialog(dialog):
             return
         # The step moves on from the status the worker saw (checked when it is saved).
@@ -393,7 +394,7 @@ class ReferralsPanel(QWidget):
         target = ask_save_path(
             self.table,
             "Save the referral summary",
-            f"Referral to {organisation} {dt.date.today():%d-%m-%Y}.pdf",
+            f"Referral to {organisation} {self._service.clock.today():%d-%m-%Y}.pdf",
             ".pdf",
             "PDF files",
         )
@@ -467,7 +468,7 @@ class ReferralsView(QWidget):
         self.counts = QLabel("")
         self.counts.setWordWrap(True)
         self.counts.setAccessibleName("Referrals by status")
-        self.model = ReferralsTableModel(with_person=True, parent=self)
+        self.model = ReferralsTableModel(service.clock, with_person=True, parent=self)
         self.model.fetch_page = self._fetch_page
         self._generation = 0
         self.table = EnterTableView()
@@ -533,7 +534,7 @@ class ReferralsView(QWidget):
         if generation != self._generation:
             return  # the filters changed meanwhile: their own refresh is on its way
         page, counts = loaded
-        self.model.today = dt.date.today()
+        self.model.today = self._service.clock.today()
         self.model.set_first_page(page.views, page.total)
         parts = [f"{counts[s]} {s.label.lower()}" for s in ReferralStatus if counts[s]]
         self.counts.setText(

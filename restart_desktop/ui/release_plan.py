@@ -4,7 +4,6 @@ person's release-day sheet as a PDF."""
 
 from __future__ import annotations
 
-import datetime as dt
 import html
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,7 +24,6 @@ from restart_desktop.app.release_views import (
 )
 from restart_desktop.app.versions import EditClashed
 from restart_desktop.domain.checklist import FirstNight, ItemState
-from restart_desktop.domain.clock import local_text
 from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.list_models import EnterTableView
 from restart_desktop.ui.release_plan_dialogs import AddItemDialog, ItemDialog, OutcomeDialog
@@ -111,7 +109,7 @@ class ReleasePlanPanel(QWidget):
         no_plan_layout.addStretch(1)
         self.no_plan.hide()
 
-        self.model = PlanItemsTableModel(self)
+        self.model = PlanItemsTableModel(service.clock, self)
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName(
@@ -218,7 +216,7 @@ class ReleasePlanPanel(QWidget):
             self.model.set_rows([])
             return
         self.person_name = plan.person_name
-        self.model.today = dt.date.today()
+        self.model.today = self._service.clock.today()
         self.model.set_rows(list(plan.items))
         self._show_header(plan)
         if plan.items:
@@ -267,7 +265,7 @@ class ReleasePlanPanel(QWidget):
                 if move.previous_date
                 else "no date"
             )
-            moved = local_text(move.changed_at, "%d/%m at %H:%M")
+            moved = self._service.clock.local_text(move.changed_at, "%d/%m at %H:%M")
             words = f"Release moved on {moved} (it was {was})."
             if move.late:
                 words += (
@@ -286,7 +284,7 @@ class ReleasePlanPanel(QWidget):
             detail = f" ({fields.first_night_detail})" if fields.first_night_detail else ""
             if fields.met_at_gate:
                 gate = "met at the gate" + (
-                    " at " + local_text(fields.met_at_gate_at, "%H:%M")
+                    " at " + self._service.clock.local_text(fields.met_at_gate_at, "%H:%M")
                     if fields.met_at_gate_at
                     else ""
                 )
@@ -298,7 +296,8 @@ class ReleasePlanPanel(QWidget):
 
     def _show_help(self) -> None:
         item = self.current_item()
-        self.help.setText(detail_text(item) if item is not None else "")
+        zone = self._service.clock.zone
+        self.help.setText(detail_text(item, zone) if item is not None else "")
 
     def _on_failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))
@@ -340,7 +339,8 @@ class ReleasePlanPanel(QWidget):
             return
         if item.state == ItemState.DONE and item.state_at is not None:
             self.message.setText(
-                f"Already done at {local_text(item.state_at, '%H:%M')}. Press Enter to change it."
+                f"Already done at {self._service.clock.local_text(item.state_at, '%H:%M')}. "
+                "Press Enter to change it."
             )
             return
         service, plan_id, code = self._service, plan.id, item.code
@@ -357,7 +357,7 @@ class ReleasePlanPanel(QWidget):
         item, plan = self.current_item(), self.plan
         if item is None or plan is None:
             return
-        dialog = ItemDialog(item, state, self)
+        dialog = ItemDialog(item, self._service.clock, state, self)
         if not run_dialog(dialog, self.table):
             return
         update = dialog.item_update()
@@ -407,7 +407,7 @@ class ReleasePlanPanel(QWidget):
         plan = self.plan
         if plan is None:
             return
-        self._ask_outcome(plan.id, OutcomeDialog(plan, self))
+        self._ask_outcome(plan.id, OutcomeDialog(plan, self._service.clock, self))
 
     def _ask_outcome(self, plan_id: str, dialog: OutcomeDialog) -> None:
         """Run the outcome dialog; a refused save opens it again with what was typed and
@@ -430,7 +430,7 @@ class ReleasePlanPanel(QWidget):
         """Ask where to save, then make the PDF on the worker thread."""
         if self.plan is None:
             return
-        day = self.plan.release_date or dt.date.today()
+        day = self.plan.release_date or self._service.clock.today()
         target = ask_save_path(
             self.table,
             "Save the release-day sheet",

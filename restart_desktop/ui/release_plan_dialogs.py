@@ -31,7 +31,7 @@ from restart_desktop.domain.checklist import (
     Section,
     state_problems,
 )
-from restart_desktop.domain.clock import local_date, system_now
+from restart_desktop.domain.clock import Clock
 from restart_desktop.ui.widgets import DateTimeField, FieldError, buddy_label, ok_cancel
 
 
@@ -42,12 +42,14 @@ class ItemDialog(QDialog):
     def __init__(
         self,
         item: PlanItemView,
+        clock: Clock,
         state: ItemState | None = None,
         parent: QWidget | None = None,
-        now: dt.datetime | None = None,
     ) -> None:
         super().__init__(parent)
-        self._now = now or system_now().replace(second=0, microsecond=0)
+        # The session's clock: "now" as the record will have it, and its day for "08:35".
+        self._now = clock.now_minute()
+        self._today = clock.local(self._now).date()
         self.item = item
         self.setWindowTitle("Checklist item")  # an added item's label may name someone
         heading = QLabel(f"<b>{html.escape(item.label)}</b>")
@@ -71,7 +73,7 @@ class ItemDialog(QDialog):
         state_row.addStretch(1)
         chosen = state or item.state  # Enter, Enter never ticks anything by accident
         self.state_buttons[chosen].setChecked(True)
-        self.at = DateTimeField("When it happened")
+        self.at = DateTimeField("When it happened", clock)
         self.at.set_value(item.state_at if item.state == chosen and item.state_at else self._now)
         self.note = QLineEdit(item.note)
         self.note.setMaxLength(MAX_NOTE_LENGTH)
@@ -83,7 +85,7 @@ class ItemDialog(QDialog):
         when_label = buddy_label("&When:", self.at)
         form.addRow(when_label, self._with_error(self.at, "at"))
         form.addRow(self.note_label, self._with_error(self.note, "note"))
-        self.appointment_at = DateTimeField("Appointment time")
+        self.appointment_at = DateTimeField("Appointment time", clock)
         self.appointment_at.set_value(item.appointment_at)
         self.place = QLineEdit(item.place)
         self.place.setAccessibleName("Place and address")
@@ -149,9 +151,9 @@ class ItemDialog(QDialog):
         state = self.chosen_state()
         return ItemUpdate(
             state=state,
-            at=self.at.value(local_date(self._now)) if state != ItemState.OPEN else None,
+            at=self.at.value(self._today) if state != ItemState.OPEN else None,
             note=self.note.text(),
-            appointment_at=self.appointment_at.value(local_date(self._now)),
+            appointment_at=self.appointment_at.value(self._today),
             place=self.place.text(),
             contact=self.contact.text(),
         )
@@ -161,7 +163,7 @@ class ItemDialog(QDialog):
         at: dt.datetime | None = None
         for key, field in (("at", self.at), ("appointment_at", self.appointment_at)):
             try:
-                value = field.value(local_date(self._now))
+                value = field.value(self._today)
             except ValueError as error:
                 problems[key] = str(error)
                 continue
@@ -228,15 +230,12 @@ class AddItemDialog(QDialog):
 class OutcomeDialog(QDialog):
     """What happened on the day: where the person slept, met at the gate and when."""
 
-    def __init__(
-        self, plan: PlanView, parent: QWidget | None = None, now: dt.datetime | None = None
-    ) -> None:
+    def __init__(self, plan: PlanView, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._now = now or system_now().replace(second=0, microsecond=0)
         self.setWindowTitle("Release outcome")  # no name: titles show in the taskbar
         # A time typed alone ("08:40") is on the release day, even when recorded the day after;
         # today when the release was brought forward and the planned day is still ahead.
-        today = local_date(self._now)
+        today = clock.today()
         self._day = min(plan.release_date, today) if plan.release_date else today
         fields = plan.outcome.fields
         self.first_night = QComboBox()
@@ -259,7 +258,7 @@ class OutcomeDialog(QDialog):
             met = gate.state == ItemState.DONE
         if met is not None:
             (self.met_yes if met else self.met_no).setChecked(True)
-        self.met_at = DateTimeField("Time met at the gate")
+        self.met_at = DateTimeField("Time met at the gate", clock)
         self.met_at.set_value(
             fields.met_at_gate_at or (gate.state_at if gate and gate.state_at else None)
         )

@@ -11,7 +11,7 @@ from PySide6.QtGui import QBrush, QColor, QFont
 
 from restart_desktop.app.release_views import PlanItemView
 from restart_desktop.domain.checklist import ItemState
-from restart_desktop.domain.clock import local_date, local_text
+from restart_desktop.domain.clock import Clock, local_date, local_text
 from restart_desktop.ui.list_models import TEXT_ROLES, Index, RowListTableModel
 
 COLUMNS = ("Section", "Item", "Due", "State", "Recorded")
@@ -25,10 +25,10 @@ STATE_COLOURS = {
 OVERDUE = QColor("#8a1c00")
 
 
-def due_text(item: PlanItemView, today: dt.date) -> str:
+def due_text(item: PlanItemView, today: dt.date, zone: dt.tzinfo | None = None) -> str:
     if item.due_at is None:
         return "No release date"
-    days = (local_date(item.due_at) - today).days
+    days = (local_date(item.due_at, zone) - today).days
     if days == 0:
         day = "Today"
     elif days == 1:
@@ -36,8 +36,8 @@ def due_text(item: PlanItemView, today: dt.date) -> str:
     elif days == -1:
         day = "Yesterday"
     else:
-        day = local_text(item.due_at, "%a %d/%m")
-    return f"{day} {local_text(item.due_at, '%H:%M')}"
+        day = local_text(item.due_at, "%a %d/%m", zone)
+    return f"{day} {local_text(item.due_at, '%H:%M', zone)}"
 
 
 def state_text(item: PlanItemView) -> str:
@@ -49,12 +49,12 @@ def state_text(item: PlanItemView) -> str:
     return text
 
 
-def recorded_text(item: PlanItemView, today: dt.date) -> str:
+def recorded_text(item: PlanItemView, today: dt.date, zone: dt.tzinfo | None = None) -> str:
     """When and by whom the state was set, then the note: "08:35 Demo Worker: ..."."""
     parts = []
     if item.state_at is not None:
-        pattern = "%H:%M" if local_date(item.state_at) == today else "%d/%m %H:%M"
-        when = local_text(item.state_at, pattern)
+        pattern = "%H:%M" if local_date(item.state_at, zone) == today else "%d/%m %H:%M"
+        when = local_text(item.state_at, pattern, zone)
         parts.append(f"{when} {item.state_by}".strip())
     text = " ".join(parts)
     if item.note:
@@ -67,18 +67,19 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "!", "?")) else text + "."
 
 
-def detail_text(item: PlanItemView) -> str:
+def detail_text(item: PlanItemView, zone: dt.tzinfo | None = None) -> str:
     """Everything about the current item, under the table."""
     parts = [item.help] if item.help else []
     if not item.applies:
         parts.append(f"{item.applies_label}.")
     if item.state_at is not None:
         by = f" by {item.state_by}" if item.state_by else ""
-        parts.append(f"{item.state.label} {local_text(item.state_at)}{by}.")
+        parts.append(f"{item.state.label} {local_text(item.state_at, zone=zone)}{by}.")
     if item.note:
         parts.append(f"Note: {_sentence(item.note)}")
     if item.appointment_at or item.place or item.contact:
-        details = [local_text(item.appointment_at, "%d/%m %H:%M")] if item.appointment_at else []
+        when = local_text(item.appointment_at, "%d/%m %H:%M", zone)
+        details = [when] if item.appointment_at else []
         details += [p for p in (item.place, item.contact) if p]
         parts.append(f"Appointment: {_sentence(', '.join(details))}")
     if item.need_label:
@@ -89,9 +90,12 @@ def detail_text(item: PlanItemView) -> str:
 class PlanItemsTableModel(RowListTableModel[PlanItemView]):
     COLUMNS = COLUMNS
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, clock: Clock, parent: Any = None) -> None:
         super().__init__(parent)
-        self.today = dt.date.today()
+        #: The session's clock: its zone for times, and its day (``today``, set again at each
+        #: load) for "Today", "Tomorrow".
+        self.clock = clock
+        self.today = clock.today()
 
     def item(self, row: int) -> PlanItemView | None:
         return self.row_item(row)
@@ -115,11 +119,11 @@ class PlanItemsTableModel(RowListTableModel[PlanItemView]):
             if column == COL_ITEM:
                 return item.label + (" (added)" if item.extra else "")
             if column == COL_DUE:
-                return due_text(item, self.today)
+                return due_text(item, self.today, self.clock.zone)
             if column == COL_STATE:
                 return state_text(item)
             if column == COL_RECORDED:
-                return recorded_text(item, self.today)
+                return recorded_text(item, self.today, self.clock.zone)
         if role == CODE_ROLE:
             return item.code
         if role == Qt.ItemDataRole.BackgroundRole and column == COL_STATE and item.applies:

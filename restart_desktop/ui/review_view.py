@@ -58,8 +58,9 @@ class ReviewTableModel(RowListTableModel[ReviewRow]):
         return (f"{row.when:%d %b %Y}", row.kind.label, row.person_name, row.worker_name)
 
 
-def detail_html(detail: ReviewDetail) -> str:
-    """The reading pane: the record, then what has been said about it."""
+def detail_html(detail: ReviewDetail, zone: dt.tzinfo | None = None) -> str:
+    """The reading pane: the record, then what has been said about it (times in ``zone``,
+    the session clock's)."""
     parts = [
         f"<h3>{html.escape(detail.title)}</h3>",
         f"<p>By {html.escape(detail.worker_name)} · {html.escape(detail.state.label)}</p>",
@@ -71,7 +72,7 @@ def detail_html(detail: ReviewDetail) -> str:
         parts.append("<h4>Review</h4>")
         for entry in detail.history:
             comment = f": {html.escape(entry.comment)}" if entry.comment else ""
-            when = local_text(entry.at, "%d %b %Y %H:%M")
+            when = local_text(entry.at, "%d %b %Y %H:%M", zone)
             parts.append(
                 f"<p>{when}, {html.escape(entry.author)}, "
                 f"<b>{html.escape(entry.action.label)}</b>{comment}</p>"
@@ -215,7 +216,7 @@ class ReviewView(QWidget):
         return ReviewFilter(
             worker_id=self.worker.currentData(),
             organisation_code=self.organisation.currentData(),
-            date_from=dt.date.today() - dt.timedelta(days=days) if days else None,
+            date_from=self._service.clock.today() - dt.timedelta(days=days) if days else None,
             kind=ReviewItemKind(kind) if kind else None,
             state=ReviewState(self.state.currentData()),
         )
@@ -272,7 +273,7 @@ class ReviewView(QWidget):
         if current is None or current.item_id != detail.item_id:
             return  # the worker moved on while it loaded
         self._detail = detail
-        self.reading.setHtml(detail_html(detail))
+        self.reading.setHtml(detail_html(detail, self._service.clock.zone))
         self._set_enabled(True)
         self.reviewed_button.setEnabled(detail.state != ReviewState.REVIEWED)
         self.return_button.setEnabled(detail.state != ReviewState.RETURNED)

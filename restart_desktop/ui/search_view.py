@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
@@ -53,6 +54,9 @@ class SearchResultsTableModel(RowListTableModel[SearchHit]):
     def set_hits(self, hits: list[SearchHit]) -> None:
         self.set_rows(hits)
 
+    #: The zone times are shown in: the session clock's (None: the laptop's own).
+    zone: dt.tzinfo | None = None
+
     def hit(self, row: int) -> SearchHit | None:
         return self.row_item(row)
 
@@ -69,7 +73,7 @@ class SearchResultsTableModel(RowListTableModel[SearchHit]):
             if column == COL_PERSON:
                 return hit.person_name
             if column == COL_DATE:
-                return local_text(hit.contact_at)
+                return local_text(hit.contact_at, zone=self.zone)
             if column == COL_KIND:
                 return "Addendum" if hit.kind == "addendum" else "Note"
             return snippet_plain(hit.snippet)
@@ -168,6 +172,7 @@ class NoteSearchView(QWidget):
         self.status = QLabel("")
         self.status.setAccessibleName("Search results count")
         self.model = SearchResultsTableModel(self)
+        self.model.zone = service.clock.zone
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Notes found")

@@ -40,7 +40,7 @@ from restart_desktop.app.sync import (
 )
 from restart_desktop.app.sync_lock import SyncBusy
 from restart_desktop.domain.case import Role
-from restart_desktop.domain.clock import local_text, system_now
+from restart_desktop.domain.clock import Clock, local_text
 from restart_desktop.ui.collector import young_only
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
@@ -69,9 +69,16 @@ class SyncController(QObject):
     synced = Signal()
     failed = Signal()
 
-    def __init__(self, service: SyncService, runner: TaskRunner, parent: QObject | None = None):
+    def __init__(
+        self,
+        service: SyncService,
+        runner: TaskRunner,
+        clock: Clock,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.service = service
+        self._clock = clock  # the session's: "Synced 10:42" on the clock the records are on
         # Its own thread: the database worker stays free for the window while a sync runs.
         self._runner = TaskRunner(self)
         self._busy = False
@@ -140,7 +147,7 @@ class SyncController(QObject):
         self._busy = True
         self._cancel.clear()
         self._last_sync = time.monotonic()
-        service, cancel = self.service, self._cancel
+        service, cancel, clock = self.service, self._cancel, self._clock
 
         def step(done: int, total: int) -> None:
             self.progress.emit(done, total)
@@ -171,7 +178,7 @@ class SyncController(QObject):
                     None,
                     True,
                 )
-            return _describe(result, service.waiting_changes()), result, True
+            return _describe(result, service.waiting_changes(), clock), result, True
 
         if not automatic:
             self.status_changed.emit("Syncing…")
@@ -202,10 +209,10 @@ def _waiting(count: int) -> str:
     return f"{count} change{'s' if count != 1 else ''} waiting"
 
 
-def _describe(result: SyncResult, waiting: int) -> str:
+def _describe(result: SyncResult, waiting: int, clock: Clock) -> str:
     if result.state != SyncState.SYNCED:
         return result.message
-    words = f"Synced {local_text(system_now(), '%H:%M')}"
+    words = f"Synced {clock.now_text()}"
     conflicts = result.report.conflicts
     if conflicts:
         words += f", {conflicts} conflict{'s' if conflicts != 1 else ''} to settle (Settings)"

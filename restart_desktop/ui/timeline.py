@@ -75,6 +75,8 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
     """The entries of one person's timeline, as given (newest first)."""
 
     COLUMNS = COLUMNS
+    #: The zone times are shown in: the session clock's (None: the laptop's own).
+    zone: dt.tzinfo | None = None
 
     def set_entries(self, entries: list[TimelineEntry]) -> None:
         self.set_rows(entries)
@@ -105,10 +107,9 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
             return QBrush(OVERDUE)
         return None
 
-    @staticmethod
-    def _display(entry: TimelineEntry, column: int) -> str:
+    def _display(self, entry: TimelineEntry, column: int) -> str:
         if column == COL_WHEN:
-            return local_text(entry.at)
+            return local_text(entry.at, zone=self.zone)
         if entry.note is not None:
             note = entry.note
             if column == COL_WHAT:
@@ -130,16 +131,17 @@ class TimelineTableModel(RowListTableModel[TimelineEntry]):
         return ""
 
 
-def note_html(note: NoteView, reference: ReferenceData) -> str:
-    """The whole note and its addenda, for the reading pane (text escaped, never as markup)."""
+def note_html(note: NoteView, reference: ReferenceData, zone: dt.tzinfo | None = None) -> str:
+    """The whole note and its addenda, for the reading pane (text escaped, never as markup);
+    times in ``zone`` (the session clock's)."""
     needs = ", ".join(
         (reference.need(code).label if reference.need(code) else code)  # type: ignore[union-attr]
         for code in note.needs
     )
     facts = [
         f"<b>{html.escape(note.contact_type.label)}</b> on "
-        + local_text(note.contact_at, "%A %d %B %Y, %H:%M"),
-        f"By {html.escape(note.worker_name)}; finalised {local_text(note.finalised_at)}",
+        + local_text(note.contact_at, "%A %d %B %Y, %H:%M", zone),
+        f"By {html.escape(note.worker_name)}; finalised {local_text(note.finalised_at, zone=zone)}",
     ]
     if note.location:
         facts.append(f"Where: {html.escape(note.location)}")
@@ -153,14 +155,14 @@ def note_html(note: NoteView, reference: ReferenceData) -> str:
     for addendum in note.addenda:
         parts.append(
             f"<hr><p><b>Addendum</b> by {html.escape(addendum.author)}, "
-            f"{local_text(addendum.at)}</p>{_paragraphs(addendum.text)}"
+            f"{local_text(addendum.at, zone=zone)}</p>{_paragraphs(addendum.text)}"
         )
     if note.reviews:
         parts.append("<hr><p><b>Review</b></p>")
         for review in note.reviews:
             comment = f": {html.escape(review.comment)}" if review.comment else ""
             parts.append(
-                f"<p>{local_text(review.at)} · {html.escape(review.action)} · "
+                f"<p>{local_text(review.at, zone=zone)} · {html.escape(review.action)} · "
                 f"{html.escape(review.author)}{comment}</p>"
             )
     return "".join(parts)
@@ -183,7 +185,9 @@ def _paragraphs(text: str) -> str:
 
 
 class AddendumDialog(QDialog):
-    def __init__(self, note: NoteView, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, note: NoteView, zone: dt.tzinfo | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Add to the note")
         self.text = QPlainTextEdit()
@@ -193,7 +197,7 @@ class AddendumDialog(QDialog):
         buttons = ok_cancel(self, "Add addendum", self._on_accept)
         layout = QVBoxLayout(self)
         label = QLabel(
-            f"Adding to the note of {local_text(note.contact_at)} "
+            f"Adding to the note of {local_text(note.contact_at, zone=zone)} "
             f"({note.contact_type.label.lower()}). A finalised note is never changed: write the "
             "correction or the late information; it is shown under the note with your name "
             "and the time. Ctrl+Enter adds it."
@@ -215,10 +219,14 @@ class AddendumDialog(QDialog):
 
 
 class ActionDialog(QDialog):
-    """A new follow-up action: what, who, by when."""
+    """A new follow-up action: what, who, by when (``today``: the session's day, for the
+    default due date and the "already passed" warning)."""
 
-    def __init__(self, person_name: str = "", parent: QWidget | None = None) -> None:
+    def __init__(
+        self, today: dt.date, person_name: str = "", parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
+        self._today = today
         self.setWindowTitle("New follow-up action")  # no name: titles show in the taskbar
         self.description = QLineEdit()
         self.description.setAccessibleName("What is to be done")
@@ -235,7 +243,7 @@ class ActionDialog(QDialog):
         self.owner_detail.setMaxLength(200)
         self.description.setPlaceholderText("What is to be done, e.g. Ring the council about ID")
         self.due = DateField("Due date (optional)")
-        self.due.set_date(dt.date.today() + dt.timedelta(days=7))
+        self.due.set_date(today + dt.timedelta(days=7))
         self.error = FieldError()
         self.past_warning = QLabel("")
         self.past_warning.setWordWrap(True)
@@ -273,7 +281,7 @@ class ActionDialog(QDialog):
             due = self.due.date_value()
         except ValueError:
             due = None
-        past = due is not None and due < dt.date.today()
+        past = due is not None and due < self._today
         self.past_warning.setText(
             "This date has already passed: the action will show as overdue straight away."
             if past
@@ -386,6 +394,7 @@ class TimelinePanel(QWidget):
         self.addendum_button = QPushButton("Add &addendum…")
         self.close_action_button = QPushButton("C&lose action…")
         self.model = TimelineTableModel(self)
+        self.model.zone = service.clock.zone
         self.table = EnterTableView()  # Enter moves to the reading pane
         self.table.setModel(self.model)
         self.table.setAccessibleName("Contacts and actions, newest first")
@@ -485,7 +494,7 @@ class TimelinePanel(QWidget):
     def _on_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         entry = self.model.entry(current.row()) if current.isValid() else None
         if entry is not None and entry.note is not None:
-            self.reader.setHtml(note_html(entry.note, self._reference))
+            self.reader.setHtml(note_html(entry.note, self._reference, self._service.clock.zone))
         elif entry is not None and entry.action is not None:
             self.reader.setHtml(action_html(entry.action))
         elif entry is not None and entry.event is not None:
@@ -541,7 +550,7 @@ class TimelinePanel(QWidget):
         entry = self.current_entry()
         if entry is None or entry.note is None:
             return
-        dialog = AddendumDialog(entry.note, self)
+        dialog = AddendumDialog(entry.note, self._service.clock.zone, self)
         if not run_dialog(dialog, self.focusWidget() or self):
             return
         service, note_id, body = self._service, entry.note.id, dialog.text.toPlainText()
@@ -552,7 +561,7 @@ class TimelinePanel(QWidget):
         )
 
     def _on_add_action(self) -> None:
-        dialog = ActionDialog(self.person_name, self)
+        dialog = ActionDialog(self._service.clock.today(), self.person_name, self)
         if not run_dialog(dialog, self.focusWidget() or self):
             return
         entry = self.current_entry()

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.release_views import TodayRow
+from restart_desktop.domain.clock import Clock
 from restart_desktop.ui.list_models import TEXT_ROLES, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 
@@ -151,9 +152,9 @@ def card(row: TodayRow, today: dt.date) -> Card:
 class TodayListModel(RowListTableModel[TodayRow]):
     COLUMNS = ("Release",)
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, clock: Clock, parent: Any = None) -> None:
         super().__init__(parent)
-        self.today = dt.date.today()
+        self.today = clock.today()  # the session's day; set again at each load
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         row = self.row_item(index.row()) if index.isValid() else None
@@ -291,7 +292,7 @@ class TodayView(QWidget):
         top.addWidget(self.summary)
         top.addWidget(self.only_mine)
         top.addWidget(self.refresh_button)
-        self.model = TodayListModel(self)
+        self.model = TodayListModel(service.clock, self)
         self.list = CardListView()
         self.list.setModel(self.model)
         self.list.setItemDelegate(CardDelegate(self.list))
@@ -322,7 +323,7 @@ class TodayView(QWidget):
 
     def _on_loaded(self, rows: list[TodayRow]) -> None:
         current = self.list.currentIndex().data(ID_ROLE)
-        self.model.today = dt.date.today()
+        self.model.today = self._service.clock.today()
         self.model.set_rows(rows)
         day = self.model.today
         ahead = [r for r in rows if r.release_date >= day]

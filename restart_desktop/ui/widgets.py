@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QWidget
 
-from restart_desktop.domain.clock import at_local, from_local, local_date, local_text, system_now
+from restart_desktop.domain.clock import Clock
 
 DATE_HINT = "dd/mm/yyyy"
 
@@ -85,17 +85,19 @@ DATETIME_HINT = "dd/mm/yyyy hh:mm"
 
 class DateTimeField(QLineEdit):
     """An optional date and time, typed as 27/11/2026 08:35, or just 08:35 for today (at the
-    gate the date goes without saying). Empty means "not known"."""
+    gate the date goes without saying). Empty means "not known". Shown and read on the
+    session's ``clock`` (its day and zone), like the records it fills in."""
 
-    def __init__(self, accessible_name: str, parent: QWidget | None = None) -> None:
+    def __init__(self, accessible_name: str, clock: Clock, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._clock = clock
         self.setPlaceholderText(f"{DATETIME_HINT}, or hh:mm for today")
         self.setAccessibleName(accessible_name)
         self.setMaxLength(16)
 
     def set_value(self, value: dt.datetime | None) -> None:
-        """Show an instant (aware) as this laptop's local time."""
-        self.setText(local_text(value))
+        """Show an instant (aware) as local time on the clock."""
+        self.setText(self._clock.local_text(value))
 
     def value(self, today: dt.date | None = None) -> dt.datetime | None:
         """The instant typed (local wall-clock time, returned as aware UTC), None when empty;
@@ -105,12 +107,12 @@ class DateTimeField(QLineEdit):
             return None
         try:
             moment = dt.datetime.strptime(text.replace(".", ":"), "%H:%M")
-            return at_local(today or local_date(system_now()), moment.time())
+            return self._clock.at_local(today or self._clock.today(), moment.time())
         except ValueError:
             pass
         for fmt in ("%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M", "%d-%m-%Y %H:%M"):
             try:
-                return from_local(dt.datetime.strptime(text, fmt))
+                return self._clock.from_local(dt.datetime.strptime(text, fmt))
             except ValueError:
                 continue
         raise ValueError(

@@ -83,10 +83,12 @@ class Workspace(QWidget):
         self.review_service = ReviewService(session)
         self.supervisor = session.worker.role == Role.SUPERVISOR
         # Every committed write, this laptop's or a sync's, reaches the views through here.
-        self.notices = ChangeBroadcaster(runner, self)
+        self.notices = ChangeBroadcaster(session.clock, runner, self)
         self._stop_notices = session.db.subscribe(self.notices.publish)
         self.destroyed.connect(lambda *_args, stop=self._stop_notices: stop())
-        self.sync: SyncController | None = SyncController(SyncService(session), runner, self)
+        self.sync: SyncController | None = SyncController(
+            SyncService(session), runner, session.clock, self
+        )
         self.sync.status_changed.connect(self.sync_status)
         self.workers: list[WorkerOption] = []
         self.caseload = CaseloadView(self.service, runner, session.worker.id)

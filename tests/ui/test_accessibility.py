@@ -4,6 +4,7 @@ no accessible name or a control the keyboard can reach that has none."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -94,7 +95,7 @@ def test_the_small_dialogs_name_their_controls(qtbot: QtBot) -> None:
     from restart_desktop.ui.timeline import ActionDialog, CloseActionDialog
 
     dialogs: list[QWidget] = [
-        ActionDialog(),
+        ActionDialog(dt.date(2031, 6, 2)),
         CloseActionDialog("Ring the council (test)"),
         StatusDialog(CaseStatus.ACCEPTED),
         ReasonDialog("Why?", "You changed: x", "Save"),

@@ -105,7 +105,7 @@ def test_plan_items_model(qtmodeltester: ModelTester, enrolled: AppSession) -> N
     release, person = _releasing(enrolled)
     plan = release.plan(person)
     assert plan is not None
-    model = PlanItemsTableModel()
+    model = PlanItemsTableModel(enrolled.clock)
     model.set_rows(list(plan.items))
     assert model.rowCount() == len(enrolled.reference.default_checklist.items) + 1
     qtmodeltester.check(model, force_py=True)
@@ -113,7 +113,7 @@ def test_plan_items_model(qtmodeltester: ModelTester, enrolled: AppSession) -> N
 
 def test_today_model(qtmodeltester: ModelTester, enrolled: AppSession) -> None:
     release, _person = _releasing(enrolled)
-    model = TodayListModel()
+    model = TodayListModel(enrolled.clock)
     model.set_rows(release.today())
     assert model.rowCount() == 3
     qtmodeltester.check(model, force_py=True)
@@ -129,7 +129,7 @@ def test_referral_models(qtmodeltester: ModelTester, enrolled: AppSession) -> No
     for code in ("jobcentre_plus", "housing_oxford"):
         service.create(ReferralDraft(person_id=person, service_code=code, reason="Test"))
     for with_person in (False, True):
-        model = ReferralsTableModel(with_person=with_person)
+        model = ReferralsTableModel(enrolled.clock, with_person=with_person)
         model.set_rows(service.for_person(person))
         assert model.rowCount() == 2
         assert model.columnCount() == 5 + with_person

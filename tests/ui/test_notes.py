@@ -322,14 +322,15 @@ def test_addendum_and_closing_an_action_from_the_keyboard(
 def test_an_action_due_in_the_past_is_flagged_and_a_bad_date_explained(qtbot: QtBot) -> None:
     from restart_desktop.ui.timeline import ActionDialog
 
-    dialog = ActionDialog()
+    dialog = ActionDialog(dt.date(2031, 6, 2))  # the session's day, not the machine's
     qtbot.addWidget(dialog)
     dialog.show()
-    assert dialog.past_warning.text() == ""  # a week ahead by default
+    assert dialog.due.text() == "09/06/2031"  # a week after the session's day by default
+    assert dialog.past_warning.text() == ""
     qtbot.keyClicks(dialog.description, "Chase the council")
     dialog.due.selectAll()
-    qtbot.keyClicks(dialog.due, "01/01/2020")  # typed as written, not rewritten
-    assert dialog.due.text() == "01/01/2020"
+    qtbot.keyClicks(dialog.due, "01/06/2031")  # typed as written, not rewritten
+    assert dialog.due.text() == "01/06/2031"
     assert "already passed" in dialog.past_warning.text()
     dialog.due.selectAll()
     qtbot.keyClicks(dialog.due, "31/02/2027")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from restart_desktop.domain.intake import (
 )
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
-from restart_desktop.store.models import ContactNote, Person
+from restart_desktop.store.models import ContactNote
 from restart_desktop.store.queries import read_rows
 
 _SCREEN_LABELS = {
@@ -35,8 +36,13 @@ Summary = list[tuple[str, Cell]]
 
 
 def intake_tables(
-    s: Session, period: Period, reference: ReferenceData
+    s: Session,
+    period: Period,
+    reference: ReferenceData,
+    release_dates: Mapping[str, dt.date | None],
 ) -> tuple[list[Table], Summary]:
+    """``release_dates``: each case's release date (the figures read every person anyway:
+    looked up here, each was a read of a person's row)."""
     rows = read_rows(
         s,
         select(
@@ -48,21 +54,25 @@ def intake_tables(
             IntakeRecord.iom,
             IntakeRecord.mappa_level,
             IntakeRecord.earlier_custodial_sentences,
-            Person.release_date,
-        )
-        .join(Person, Person.id == IntakeRecord.person_id)
-        .where(
+        ).where(
             IntakeRecord.recommended_on >= period.start,
             IntakeRecord.recommended_on <= period.end,
         ),
     )
-    recommended = [(i, i.release_date) for i in rows if i.recommended_on in period]
+    # Only the intakes of a case held here, as the join to the people was.
+    recommended = [
+        (i, release_dates[i.person_id])
+        for i in rows
+        if i.recommended_on in period and i.person_id in release_dates
+    ]
     is_self = {k.code for k in reference.recommender_kinds if k.is_self}
     by_month: dict[str, Counter[str]] = {}
     outcomes: Counter[ScreenOutcome] = Counter()
     for intake, release in recommended:
         month = f"{intake.recommended_on:%Y-%m}"
-        by_month.setdefault(month, Counter())["self" if intake.source in is_self else "other"] += 1
+        if month not in by_month:  # not a Counter made for each intake to be thrown away
+            by_month[month] = Counter()
+        by_month[month]["self" if intake.source in is_self else "other"] += 1
         answers = EligibilityAnswers(
             intake.in_thames_valley,
             intake.iom,

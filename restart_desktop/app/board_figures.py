@@ -25,7 +25,7 @@ from restart_desktop.domain.figures import (
     Text,
     counted_in,
     groups_then_all,
-    median,
+    median_counted,
 )
 from restart_desktop.domain.outcomes import BarrierStatus
 from restart_desktop.store.bulk import stored_instant
@@ -167,21 +167,18 @@ def review_table(s: Session, period: Period, group: Grouping) -> tuple[Table, Su
             for name in counted_in(group(worker_id)):
                 finalised[name] += n
     reviewed: Counter[str] = Counter()
-    days: dict[str, list[float]] = defaultdict(list)
-    waits: dict[str | None, list[float]] = defaultdict(list)
+    days: dict[str, Counter[float]] = defaultdict(Counter)  # days waited: how many notes
     for writer, waited, times in read_rows(
         s,
         _REVIEW_WAITS,
         {"start": stored_instant(start), "end": stored_instant(end)},
     ):
-        waits[writer] += [max(0.0, waited)] * times
-    for writer_id, found in waits.items():
-        for name in counted_in(group(writer_id)):
-            reviewed[name] += len(found)
-            days[name] += found
+        for name in counted_in(group(writer)):
+            reviewed[name] += times
+            days[name][max(0.0, waited)] += times
     keys = set(finalised) | set(reviewed)
     rows = tuple(
-        (Text(name), Count(finalised[name]), Count(reviewed[name]), median(days[name]))
+        (Text(name), Count(finalised[name]), Count(reviewed[name]), median_counted(days[name]))
         for name in groups_then_all(keys)
     )
     table = Table(
@@ -195,5 +192,5 @@ def review_table(s: Session, period: Period, group: Grouping) -> tuple[Table, Su
     return table, [
         ("contact_notes", Count(finalised[ALL])),
         ("notes_reviewed", Count(reviewed[ALL])),
-        ("notes_median_days_to_review", median(days[ALL])),
+        ("notes_median_days_to_review", median_counted(days[ALL])),
     ]

@@ -17,7 +17,7 @@ from itertools import chain
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import String, func, literal_column, select
+from sqlalchemy import String, case, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
@@ -109,7 +109,9 @@ _PEOPLE = (
     Person.id,
     Person.referral_source,
     Person.referral_date,
-    Person.created_at,
+    # Read only where it counts (no recommendation date): each instant read costs a
+    # datetime made for it, and most cases have their date.
+    case((Person.referral_date.is_(None), Person.created_at)).label("created_at"),
     Person.allocated_worker_id,
     Person.status,
     Person.release_date,
@@ -119,7 +121,7 @@ _PEOPLE = (
     Person.nomis_number,
     Person.crn,
 )
-_AT = {column.key: n for n, column in enumerate(_PEOPLE)}
+_AT = {name: n for n, name in enumerate(select(*_PEOPLE).selected_columns.keys())}
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator
-from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import String, case, func, literal_column, select
+import orjson
+from sqlalchemy import String, case, func, literal_column, select, type_coerce
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
@@ -124,8 +124,7 @@ _PEOPLE = (
 _AT = {name: n for n, name in enumerate(select(*_PEOPLE).selected_columns.keys())}
 
 
-@dataclass(frozen=True)
-class _Release:
+class _Release(NamedTuple):  # a tuple of plain values: no work for the cyclic collector
     person_id: str
     day: dt.date
     met: bool | None
@@ -181,17 +180,16 @@ class FiguresService:
                     return name
                 return organisations.get(organisation, organisation or "Unallocated")
 
-            people = {row.id: row for row in read_rows(s, select(*_PEOPLE))}
-            owner = {pid: row.allocated_worker_id for pid, row in people.items()}
+            people = _read_people(s)
             tick(1, steps)
-            releases = _releases(s, period, people)
+            releases = _releases(s, period, people.status)
             moves = _status_moves(s, period)
             cases, sources, case_summary = _cases(
                 period, people, group, moves, {r.person_id for r in releases}
             )
             tick(2, steps)
             release_tables, release_summary = _release_tables(
-                releases, owner, group, self._reference.bank_holiday_dates
+                releases, people.owner, group, self._reference.bank_holiday_dates
             )
             tick(3, steps)
             referral_tables, referral_summary = _referrals(s, period, self._reference)
@@ -199,13 +197,11 @@ class FiguresService:
             outcomes = _outcomes(s, period, self._reference)
             tick(5, steps)
             barriers, barrier_summary = barrier_tables(
-                s, period, self._reference, lambda: _identifiers(people.values())
+                s, period, self._reference, lambda: _identifiers(people.rows)
             )
             tick(6, steps)
             reviews, review_summary = review_table(s, period, group)
-            intake, intake_summary = intake_tables(
-                s, period, self._reference, {pid: p.release_date for pid, p in people.items()}
-            )
+            intake, intake_summary = intake_tables(s, period, self._reference, people.release_date)
             closed = moves.get(CaseStatus.CLOSED.value, set())
             lasting, lasting_summary = outcome_tables(
                 s, period, self._reference, closed, first_needs(s, closed)
@@ -234,9 +230,33 @@ class FiguresService:
         return Figures(period, group_by, tuple(tables), tuple(summary))
 
 
+class _People(NamedTuple):
+    """Every case's columns the figures count by, by case id (plain dicts of plain values:
+    nothing for the cyclic garbage collector to walk), and the rows as read."""
+
+    owner: dict[str, str | None]
+    status: dict[str, str]
+    release_date: dict[str, dt.date | None]
+    #: The day the case was recommended: its recommendation date, or the day it was recorded.
+    recommended_on: dict[str, dt.date]
+    source: dict[str, str]
+    rows: list[tuple[Any, ...]]
+
+
+def _read_people(s: Session) -> _People:
+    people = _People({}, {}, {}, {}, {}, read_rows(s, select(*_PEOPLE)))
+    for pid, source, referral_date, created_at, owner, status, release, *_names in people.rows:
+        people.owner[pid] = owner
+        people.status[pid] = status
+        people.release_date[pid] = release
+        people.recommended_on[pid] = referral_date or local_date(created_at)
+        people.source[pid] = source
+    return people
+
+
 def _identifiers(people: Collection[Any]) -> KnownIdentifiers:
     def column(name: str) -> Iterator[str]:
-        # By position: a row's attribute cost several times more (50,000 read here).
+        # Each column of the rows as read, by its position in _PEOPLE.
         return map(itemgetter(_AT[name]), people)
 
     return KnownIdentifiers.made(
@@ -268,14 +288,12 @@ def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
 
 def _cases(
     period: Period,
-    people: dict[str, Any],
+    people: _People,
     group: Grouping,
     status_moves: dict[str, set[str]],
     released: set[str],
 ) -> tuple[Table, Table, Summary]:
-    recommended = [
-        pid for pid, p in people.items() if (p.referral_date or local_date(p.created_at)) in period
-    ]
+    recommended = [pid for pid, day in people.recommended_on.items() if day in period]
     moves = {**status_moves, CaseStatus.RELEASED.value: released}  # counted like the releases
     columns = (
         "recommended",
@@ -285,12 +303,12 @@ def _cases(
     )
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     for pid in recommended:
-        for name in counted_in(group(people[pid].allocated_worker_id)):
+        for name in counted_in(group(people.owner[pid])):
             counts[name]["recommended"] += 1
     for status in columns[1:]:
         for pid in moves.get(status, ()):
-            if pid in people:
-                for name in counted_in(group(people[pid].allocated_worker_id)):
+            if pid in people.owner:
+                for name in counted_in(group(people.owner[pid])):
                     counts[name][status] += 1
     rows: Rows = tuple(
         (Text(name), *(Count(counts[name][c]) for c in columns)) for name in groups_then_all(counts)
@@ -305,7 +323,7 @@ def _cases(
         "(see Release day).",
         chart="bar",
     )
-    by_source = Counter(people[pid].referral_source or "" for pid in recommended)
+    by_source = Counter(people.source[pid] or "" for pid in recommended)
     labels = {s.value: s.label for s in ReferralSource}
     source_rows = tuple(
         (Text(labels.get(code, "Not recorded")), Count(by_source[code]))
@@ -329,10 +347,11 @@ def _cases(
     return cases, sources, summary
 
 
-def _releases(s: Session, period: Period, people: dict[str, Any]) -> list[_Release]:
-    """Releases in the period: a release plan dated in it whose case has reached Released."""
+def _releases(s: Session, period: Period, status: dict[str, str]) -> list[_Release]:
+    """Releases in the period: a release plan dated in it whose case has reached Released
+    (``status``: each case's status, by id)."""
     found = []
-    for plan in read_rows(
+    for person_id, day, met, first_night in read_rows(
         s,
         select(
             ReleasePlan.person_id,
@@ -341,13 +360,8 @@ def _releases(s: Session, period: Period, people: dict[str, Any]) -> list[_Relea
             ReleasePlan.first_night,
         ).where(ReleasePlan.release_date >= period.start, ReleasePlan.release_date <= period.end),
     ):
-        person = people.get(plan.person_id)
-        if person is not None and person.status in OUT_STATUSES:
-            found.append(
-                _Release(
-                    plan.person_id, plan.release_date, plan.met_at_gate, plan.first_night or ""
-                )
-            )
+        if status.get(person_id) in OUT_STATUSES and day is not None:
+            found.append(_Release(person_id, day, met, first_night or ""))
     return found
 
 
@@ -481,7 +495,7 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
         )
     }
     needs = {n.code: n.label for n in reference.needs}
-    by_category_status = Counter((r.category, r.status) for r in referrals)
+    by_category_status = Counter((category, status) for _id, category, status, *_ in referrals)
     rows = tuple(
         (Text(needs.get(category, category)), Text(ReferralStatus(status).label), Count(n))
         for (category, status), n in sorted(
@@ -501,11 +515,11 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
     )
     days: dict[str, list[float]] = defaultdict(list)
     made: Counter[str] = Counter()
-    for r in referrals:
-        for name in counted_in(needs.get(r.category, r.category)):
+    for referral_id, category, _status, sent_on, _by in referrals:
+        for name in counted_in(needs.get(category, category)):
             made[name] += 1
-            if r.sent_on and r.id in answered:
-                days[name].append(float((answered[r.id] - r.sent_on).days))
+            if sent_on and referral_id in answered:
+                days[name].append(float((answered[referral_id] - sent_on).days))
     ack_rows = tuple(
         (Text(name), Count(made[name]), Count(len(days[name])), median(days[name]))
         for name in groups_then_all(made)
@@ -541,16 +555,21 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
         )
         .scalar_subquery()
     )
-    for person_id, on, scores in read_rows(
+    # The scores as the JSON text stored, each parsed as its assessment is read: parsed all
+    # at once, the 50,000 dicts of a quarter lived together and set off the cyclic garbage
+    # collector's full passes over the whole heap.
+    for person_id, on, stored in read_rows(
         s,
-        select(Assessment.person_id, Assessment.assessed_on, Assessment.scores).where(
+        select(
+            Assessment.person_id, Assessment.assessed_on, type_coerce(Assessment.scores, String)
+        ).where(
             Assessment.finalised_at.is_not(None),
             Assessment.assessed_on <= period.end,
             Assessment.person_id.in_(assessed),
         ),
     ):
         scored = {}
-        for area in scores or ():
+        for area in (None if stored is None else orjson.loads(stored)) or ():
             worker = area.get("worker")
             if worker is not None and not area.get("skipped"):
                 code = str(area["code"])

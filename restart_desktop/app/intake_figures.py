@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,6 +35,19 @@ _SCREEN_LABELS = {
 Summary = list[tuple[str, Cell]]
 
 
+class _Intake(NamedTuple):
+    """An intake record's columns the figures read."""
+
+    person_id: str
+    source: str
+    recommended_on: dt.date
+    decided_at: dt.datetime | None
+    in_thames_valley: bool | None
+    iom: bool | None
+    mappa_level: str
+    earlier_custodial_sentences: int | None
+
+
 def intake_tables(
     s: Session,
     period: Period,
@@ -43,20 +56,23 @@ def intake_tables(
 ) -> tuple[list[Table], Summary]:
     """``release_dates``: each case's release date (the figures read every person anyway:
     looked up here, each was a read of a person's row)."""
-    rows = read_rows(
-        s,
-        select(
-            IntakeRecord.person_id,
-            IntakeRecord.source,
-            IntakeRecord.recommended_on,
-            IntakeRecord.decided_at,
-            IntakeRecord.in_thames_valley,
-            IntakeRecord.iom,
-            IntakeRecord.mappa_level,
-            IntakeRecord.earlier_custodial_sentences,
-        ).where(
-            IntakeRecord.recommended_on >= period.start,
-            IntakeRecord.recommended_on <= period.end,
+    rows = map(
+        _Intake._make,
+        read_rows(
+            s,
+            select(
+                IntakeRecord.person_id,
+                IntakeRecord.source,
+                IntakeRecord.recommended_on,
+                IntakeRecord.decided_at,
+                IntakeRecord.in_thames_valley,
+                IntakeRecord.iom,
+                IntakeRecord.mappa_level,
+                IntakeRecord.earlier_custodial_sentences,
+            ).where(
+                IntakeRecord.recommended_on >= period.start,
+                IntakeRecord.recommended_on <= period.end,
+            ),
         ),
     )
     # Only the intakes of a case held here, as the join to the people was.
@@ -101,20 +117,20 @@ def intake_tables(
         "The screen's result on the answers recorded; the allocator decides.",
     )
     decisions = [
-        d
-        for d in read_rows(
+        (decision, reason_code)
+        for decision, reason_code, at in read_rows(
             s,
             select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at).where(
                 IntakeDecision.at >= at_local(period.start, dt.time.min),
                 IntakeDecision.at < at_local(period.end + dt.timedelta(days=1), dt.time.min),
             ),
         )
-        if d.at in period
+        if at in period
     ]
     reasons: Counter[tuple[str, str]] = Counter()
-    for decision in decisions:
-        kind = DecisionKind(decision.decision)
-        found = reference.decline_reason(decision.reason_code)
+    for decision, reason_code in decisions:
+        kind = DecisionKind(decision)
+        found = reference.decline_reason(reason_code)
         reasons[(kind.label, found.label if found else "")] += 1
     reason_rows = tuple(
         (Text(kind), Text(reason), Count(n)) for (kind, reason), n in sorted(reasons.items())
@@ -134,8 +150,8 @@ def intake_tables(
         ((Text("To the allocation decision"), times[0]), (Text("To the first contact"), times[1])),
         "Recommendations in the period that have been decided, or contacted.",
     )
-    accepted = sum(1 for d in decisions if d.decision == DecisionKind.ACCEPT)
-    declined = sum(1 for d in decisions if d.decision == DecisionKind.DECLINE)
+    accepted = sum(1 for decision, _reason in decisions if decision == DecisionKind.ACCEPT)
+    declined = sum(1 for decision, _reason in decisions if decision == DecisionKind.DECLINE)
     summary: Summary = [
         ("intake_recommended", Count(len(recommended))),
         ("intake_self_recommended", Count(sum(1 for i, _r in recommended if i.source in is_self))),

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterator
-from itertools import chain
+from itertools import chain, groupby
 from operator import itemgetter
 from typing import Any, NamedTuple
 
@@ -542,7 +542,9 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
 def _outcomes(s: Session, period: Period, reference: Any) -> Table:
     """Distance travelled per area: for each person with two or more finalised assessments
     scoring the area by the end of the period, latest score minus first."""
-    points: dict[str, list[tuple[dt.date, dict[str, int]]]] = defaultdict(list)
+    #: (person, day, reading order, areas scored, their scores): tuples of plain values,
+    #: which the cyclic garbage collector stops tracking (dicts and lists it never does).
+    points: list[tuple[str, dt.date, int, tuple[str, ...], tuple[int, ...]]] = []
     labels: dict[str, str] = {a.code: a.label for a in reference.outcome_areas}
     # Only the people assessed during the period (the others bring no news of their
     # journey): their scores are JSON documents, each costly to read.
@@ -558,17 +560,21 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
     # The scores as the JSON text stored, each parsed as its assessment is read: parsed all
     # at once, the 50,000 dicts of a quarter lived together and set off the cyclic garbage
     # collector's full passes over the whole heap.
-    for person_id, on, stored in read_rows(
-        s,
-        select(
-            Assessment.person_id, Assessment.assessed_on, type_coerce(Assessment.scores, String)
-        ).where(
-            Assessment.finalised_at.is_not(None),
-            Assessment.assessed_on <= period.end,
-            Assessment.person_id.in_(assessed),
-        ),
+    for order, (person_id, on, stored) in enumerate(
+        read_rows(
+            s,
+            select(
+                Assessment.person_id,
+                Assessment.assessed_on,
+                type_coerce(Assessment.scores, String),
+            ).where(
+                Assessment.finalised_at.is_not(None),
+                Assessment.assessed_on <= period.end,
+                Assessment.person_id.in_(assessed),
+            ),
+        )
     ):
-        scored = {}
+        scored: dict[str, int] = {}
         for area in (None if stored is None else orjson.loads(stored)) or ():
             worker = area.get("worker")
             if worker is not None and not area.get("skipped"):
@@ -576,12 +582,14 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
                 scored[code] = int(worker)
                 if code not in labels:  # a label made for each score cost more than the rest
                     labels[code] = str(area.get("label", area["code"]))
-        points[person_id].append((on, scored))
+        points.append((person_id, on, order, tuple(scored), tuple(scored.values())))
+    # Each person's assessments by day, one day's in the order read (the reading order
+    # breaks ties). The people's order changes no figure: each adds whole numbers.
+    points.sort(key=itemgetter(0, 1, 2))
     changes: dict[str, list[float]] = defaultdict(list)
-    by_day = itemgetter(0)
-    for assessments in points.values():
-        assessments.sort(key=by_day)  # stable: one day's assessments keep their order
-        if assessments[-1][0] < period.start:
+    for _person, found in groupby(points, key=itemgetter(0)):
+        assessments = list(found)
+        if assessments[-1][1] < period.start:
             continue  # not assessed during the period: no news of their journey
         # Each area's first and latest score and how many, by whole assessments (dict and
         # Counter updates, not a step per score: 50,000 scores in a quarter at 10,000
@@ -590,11 +598,11 @@ def _outcomes(s: Session, period: Period, reference: Any) -> Table:
         first: dict[str, int] = {}
         latest: dict[str, int] = {}
         scored_times: Counter[str] = Counter()
-        for _on, scored in assessments:
-            latest.update(scored)
-            scored_times.update(scored.keys())
-        for _on, scored in reversed(assessments):
-            first.update(scored)
+        for *_when, codes, scores in assessments:
+            latest.update(zip(codes, scores, strict=True))
+            scored_times.update(codes)
+        for *_when, codes, scores in reversed(assessments):
+            first.update(zip(codes, scores, strict=True))
         for code in labels:
             if scored_times[code] >= 2:
                 changes[code].append(float(latest[code] - first[code]))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Mapping
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -35,19 +35,6 @@ _SCREEN_LABELS = {
 Summary = list[tuple[str, Cell]]
 
 
-class _Intake(NamedTuple):
-    """An intake record's columns the figures read."""
-
-    person_id: str
-    source: str
-    recommended_on: dt.date
-    decided_at: dt.datetime | None
-    in_thames_valley: bool | None
-    iom: bool | None
-    mappa_level: str
-    earlier_custodial_sentences: int | None
-
-
 def intake_tables(
     s: Session,
     period: Period,
@@ -56,47 +43,39 @@ def intake_tables(
 ) -> tuple[list[Table], Summary]:
     """``release_dates``: each case's release date (the figures read every person anyway:
     looked up here, each was a read of a person's row)."""
-    rows = map(
-        _Intake._make,
-        read_rows(
-            s,
-            select(
-                IntakeRecord.person_id,
-                IntakeRecord.source,
-                IntakeRecord.recommended_on,
-                IntakeRecord.decided_at,
-                IntakeRecord.in_thames_valley,
-                IntakeRecord.iom,
-                IntakeRecord.mappa_level,
-                IntakeRecord.earlier_custodial_sentences,
-            ).where(
-                IntakeRecord.recommended_on >= period.start,
-                IntakeRecord.recommended_on <= period.end,
-            ),
+    rows = read_rows(
+        s,
+        select(
+            IntakeRecord.person_id,
+            IntakeRecord.source,
+            IntakeRecord.recommended_on,
+            IntakeRecord.decided_at,
+            IntakeRecord.in_thames_valley,
+            IntakeRecord.iom,
+            IntakeRecord.mappa_level,
+            IntakeRecord.earlier_custodial_sentences,
+        ).where(
+            IntakeRecord.recommended_on >= period.start,
+            IntakeRecord.recommended_on <= period.end,
         ),
     )
-    # Only the intakes of a case held here, as the join to the people was.
+    # Only the intakes of a case held here, as the join to the people was; each a tuple of
+    # plain values with the case's release date last.
     recommended = [
-        (i, release_dates[i.person_id])
-        for i in rows
-        if i.recommended_on in period and i.person_id in release_dates
+        (*row, release_dates[row[0]])
+        for row in rows
+        if row[2] in period and row[0] in release_dates
     ]
     is_self = {k.code for k in reference.recommender_kinds if k.is_self}
     by_month: dict[str, Counter[str]] = {}
     outcomes: Counter[ScreenOutcome] = Counter()
-    for intake, release in recommended:
-        month = f"{intake.recommended_on:%Y-%m}"
+    for _pid, source, day, _decided, resident, iom, mappa, sentences, release in recommended:
+        month = f"{day:%Y-%m}"
         if month not in by_month:  # not a Counter made for each intake to be thrown away
             by_month[month] = Counter()
-        by_month[month]["self" if intake.source in is_self else "other"] += 1
-        answers = EligibilityAnswers(
-            intake.in_thames_valley,
-            intake.iom,
-            intake.mappa_level,
-            intake.earlier_custodial_sentences,
-            release,
-        )
-        outcomes[screen(answers, intake.recommended_on).outcome] += 1
+        by_month[month]["self" if source in is_self else "other"] += 1
+        answers = EligibilityAnswers(resident, iom, mappa, sentences, release)
+        outcomes[screen(answers, day).outcome] += 1
     month_rows = tuple(
         (Text(month), Count(c["self"]), Count(c["other"]), Count(c["self"] + c["other"]))
         for month, c in sorted(by_month.items())
@@ -142,7 +121,7 @@ def intake_tables(
         reason_rows,
         "Decisions recorded in the period; declines by their coded reason.",
     )
-    times = _times(s, [i for i, _r in recommended])
+    times = _times(s, [(pid, day, decided) for pid, _source, day, decided, *_ in recommended])
     timing = Table(
         "intake_decision_times",
         "Days from recommendation",
@@ -154,7 +133,7 @@ def intake_tables(
     declined = sum(1 for decision, _reason in decisions if decision == DecisionKind.DECLINE)
     summary: Summary = [
         ("intake_recommended", Count(len(recommended))),
-        ("intake_self_recommended", Count(sum(1 for i, _r in recommended if i.source in is_self))),
+        ("intake_self_recommended", Count(sum(1 for r in recommended if r[1] in is_self))),
         ("intake_eligible", Count(outcomes[ScreenOutcome.ELIGIBLE])),
         ("intake_accepted", Count(accepted)),
         ("intake_declined", Count(declined)),
@@ -164,9 +143,9 @@ def intake_tables(
     return [months, screens, by_reason, timing], summary
 
 
-def _times(s: Session, intakes: list[Any]) -> tuple[Any, Any]:
-    """``intakes``: rows with the intake's person, recommendation day and decision time."""
-    ids = [i.person_id for i in intakes]
+def _times(s: Session, intakes: list[tuple[str, dt.date, dt.datetime | None]]) -> tuple[Any, Any]:
+    """``intakes``: each intake's person, recommendation day and decision time."""
+    ids = [pid for pid, _day, _decided in intakes]
     firsts: dict[str, dt.datetime] = {}
     if ids:
         firsts = dict(
@@ -178,13 +157,9 @@ def _times(s: Session, intakes: list[Any]) -> tuple[Any, Any]:
             )
         )
     to_decision = [
-        (local_date(i.decided_at) - i.recommended_on).days
-        for i in intakes
-        if i.decided_at is not None
+        (local_date(decided) - day).days for _pid, day, decided in intakes if decided is not None
     ]
     to_contact = [
-        (local_date(firsts[i.person_id]) - i.recommended_on).days
-        for i in intakes
-        if i.person_id in firsts
+        (local_date(firsts[pid]) - day).days for pid, day, _decided in intakes if pid in firsts
     ]
     return median(to_decision), median(to_contact)

@@ -5,14 +5,16 @@ review."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.clock import at_local
-from restart_desktop.domain.disclosure import Identifiers, identifier_problems
+from restart_desktop.domain.disclosure import Identifiers, KnownIdentifiers, identifier_problems
 from restart_desktop.domain.figures import (
     ALL,
     Count,
@@ -23,25 +25,24 @@ from restart_desktop.domain.figures import (
     Text,
     counted_in,
     groups_then_all,
-    median,
+    median_counted,
 )
 from restart_desktop.domain.outcomes import BarrierStatus
-from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.store.bulk import stored_instant
-from restart_desktop.store.models import Barrier, Change, ContactNote, Person
+from restart_desktop.store.models import Barrier, Change, ContactNote, Person, Worker
 from restart_desktop.store.queries import read_rows
 
 NOT_CONFIRMED = "(no wording for the board confirmed yet)"
 
 
-def board_wording(barrier: Barrier, people: list[Identifiers]) -> str:
+def board_wording(barrier: Barrier, people: Callable[[], KnownIdentifiers]) -> str:
     """What the board reads about a barrier: only the wording a supervisor confirmed for it,
-    checked again now (a person added since may share a word with it); never the title or
-    the description as typed."""
+    checked again now against ``people`` (a person added since may share a word with it);
+    never the title or the description as typed."""
     wording = barrier.board_wording.strip()
     if not wording or barrier.board_wording_at is None:
         return NOT_CONFIRMED
-    if identifier_problems(wording, people):
+    if identifier_problems(wording, people()):
         return "(wording for the board withheld: it may identify someone; write it again)"
     return wording
 
@@ -63,7 +64,11 @@ def identifiers(s: Session) -> list[Identifiers]:
     ]
 
 
-def barrier_tables(s: Session, period: Period, reference: Any) -> tuple[list[Table], Summary]:
+def barrier_tables(
+    s: Session, period: Period, reference: Any, people: Callable[[], KnownIdentifiers]
+) -> tuple[list[Table], Summary]:
+    """``people``: every person's identifiers, asked for only when a wording for the board
+    is to be checked against them."""
     categories = {c.code: c.label for c in reference.barrier_categories}
     barriers = list(s.scalars(select(Barrier).where(Barrier.raised_on <= period.end)))
     status = func.json_extract(Change.fields, "$.status")
@@ -90,7 +95,6 @@ def barrier_tables(s: Session, period: Period, reference: Any) -> tuple[list[Tab
         rows,
         "Barriers raised in the period, by where they stand now.",
     )
-    people = identifiers(s)
     escalated = sorted(
         (
             b
@@ -103,10 +107,11 @@ def barrier_tables(s: Session, period: Period, reference: Any) -> tuple[list[Tab
         ),
         key=lambda b: (b.raised_on, b.id),
     )
+    checked = functools.cache(people)
     board_rows = tuple(
         (
             Text(f"{b.raised_on:%d %b %Y}"),
-            Text(board_wording(b, people)),
+            Text(board_wording(b, checked)),
             Text(categories.get(b.category, b.category)),
             Text(BarrierStatus(b.status).label),
             Text(f"{b.resolved_on:%d %b %Y}" if b.resolved_on else ""),
@@ -128,16 +133,15 @@ def barrier_tables(s: Session, period: Period, reference: Any) -> tuple[list[Tab
     return [by_category, board], summary
 
 
-#: Each note signed off in a period: who wrote it, and the days from the contact to the sign-off
-#: worked out by SQLite (tens of thousands of rows at 10,000 cases: no datetime made for
-#: each). The notes' times come from their (id, contact_at) index: looked up in the table,
-#: each row cost a page of note text (issue 27; migration 0024).
+#: The notes signed off in a period: whose they are, the days from the contact to the
+#: sign-off, and how many waited each such time. From the summary table SQLite keeps
+#: (``store.summaries``: a join of the sign-offs to their notes, one lookup each, was most
+#: of the figures' time), counted by SQLite: the tens of thousands of sign-offs of a quarter
+#: at 10,000 cases waited a few hundred different times, and a row handed to Python cost
+#: more than SQLite's work on it.
 _REVIEW_WAITS = text(
-    "SELECT reviews.worker_id, julianday(reviews.at) - julianday(contact_notes.contact_at) "
-    "FROM reviews JOIN contact_notes INDEXED BY ix_contact_notes_id_contact_at "
-    "ON contact_notes.id = reviews.item_id "
-    "WHERE reviews.item_kind = :kind AND reviews.action = :action "
-    "AND reviews.at >= :start AND reviews.at < :end"
+    "SELECT worker_id, waited, count(*) FROM review_waits "
+    "WHERE at >= :start AND at < :end GROUP BY worker_id, waited"
 )
 
 
@@ -145,35 +149,36 @@ def review_table(s: Session, period: Period, group: Grouping) -> tuple[Table, Su
     start = at_local(period.start, dt.time.min)
     end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
     finalised: Counter[str] = Counter()
-    for worker_id, n in read_rows(
-        s,
-        select(ContactNote.worker_id, func.count())
-        .where(ContactNote.contact_at >= start, ContactNote.contact_at < end)
-        .group_by(ContactNote.worker_id),
-    ):
-        for name in counted_in(group(worker_id)):
-            finalised[name] += n
+    # Counted per worker of the team (every note's worker is one: a foreign key), each a
+    # range of the (worker, contact time) index: grouping a quarter's notes by worker made
+    # SQLite sort tens of thousands of them.
+    written = (
+        select(func.count())
+        .where(
+            ContactNote.worker_id == Worker.id,
+            ContactNote.contact_at >= start,
+            ContactNote.contact_at < end,
+        )
+        .correlate(Worker)
+        .scalar_subquery()
+    )
+    for worker_id, n in read_rows(s, select(Worker.id, written)):
+        if n:  # a worker with no notes in the period has no row, as in a count by worker
+            for name in counted_in(group(worker_id)):
+                finalised[name] += n
     reviewed: Counter[str] = Counter()
-    days: dict[str, list[float]] = defaultdict(list)
-    waits: dict[str | None, list[float]] = defaultdict(list)
-    for writer, waited in read_rows(
+    days: dict[str, Counter[float]] = defaultdict(Counter)  # days waited: how many notes
+    for writer, waited, times in read_rows(
         s,
         _REVIEW_WAITS,
-        {
-            "kind": ReviewItemKind.NOTE.value,
-            "action": ReviewAction.REVIEWED.value,
-            "start": stored_instant(start),
-            "end": stored_instant(end),
-        },
+        {"start": stored_instant(start), "end": stored_instant(end)},
     ):
-        waits[writer].append(max(0.0, waited))
-    for writer_id, found in waits.items():
-        for name in counted_in(group(writer_id)):
-            reviewed[name] += len(found)
-            days[name] += found
+        for name in counted_in(group(writer)):
+            reviewed[name] += times
+            days[name][max(0.0, waited)] += times
     keys = set(finalised) | set(reviewed)
     rows = tuple(
-        (Text(name), Count(finalised[name]), Count(reviewed[name]), median(days[name]))
+        (Text(name), Count(finalised[name]), Count(reviewed[name]), median_counted(days[name]))
         for name in groups_then_all(keys)
     )
     table = Table(
@@ -187,5 +192,5 @@ def review_table(s: Session, period: Period, group: Grouping) -> tuple[Table, Su
     return table, [
         ("contact_notes", Count(finalised[ALL])),
         ("notes_reviewed", Count(reviewed[ALL])),
-        ("notes_median_days_to_review", median(days[ALL])),
+        ("notes_median_days_to_review", median_counted(days[ALL])),
     ]

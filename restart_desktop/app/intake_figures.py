@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,7 +22,7 @@ from restart_desktop.domain.intake import (
 )
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
-from restart_desktop.store.models import ContactNote, Person
+from restart_desktop.store.models import ContactNote
 from restart_desktop.store.queries import read_rows
 
 _SCREEN_LABELS = {
@@ -35,8 +36,13 @@ Summary = list[tuple[str, Cell]]
 
 
 def intake_tables(
-    s: Session, period: Period, reference: ReferenceData
+    s: Session,
+    period: Period,
+    reference: ReferenceData,
+    release_dates: Mapping[str, dt.date | None],
 ) -> tuple[list[Table], Summary]:
+    """``release_dates``: each case's release date (the figures read every person anyway:
+    looked up here, each was a read of a person's row)."""
     rows = read_rows(
         s,
         select(
@@ -48,29 +54,28 @@ def intake_tables(
             IntakeRecord.iom,
             IntakeRecord.mappa_level,
             IntakeRecord.earlier_custodial_sentences,
-            Person.release_date,
-        )
-        .join(Person, Person.id == IntakeRecord.person_id)
-        .where(
+        ).where(
             IntakeRecord.recommended_on >= period.start,
             IntakeRecord.recommended_on <= period.end,
         ),
     )
-    recommended = [(i, i.release_date) for i in rows if i.recommended_on in period]
+    # Only the intakes of a case held here, as the join to the people was; each a tuple of
+    # plain values with the case's release date last.
+    recommended = [
+        (*row, release_dates[row[0]])
+        for row in rows
+        if row[2] in period and row[0] in release_dates
+    ]
     is_self = {k.code for k in reference.recommender_kinds if k.is_self}
     by_month: dict[str, Counter[str]] = {}
     outcomes: Counter[ScreenOutcome] = Counter()
-    for intake, release in recommended:
-        month = f"{intake.recommended_on:%Y-%m}"
-        by_month.setdefault(month, Counter())["self" if intake.source in is_self else "other"] += 1
-        answers = EligibilityAnswers(
-            intake.in_thames_valley,
-            intake.iom,
-            intake.mappa_level,
-            intake.earlier_custodial_sentences,
-            release,
-        )
-        outcomes[screen(answers, intake.recommended_on).outcome] += 1
+    for _pid, source, day, _decided, resident, iom, mappa, sentences, release in recommended:
+        month = f"{day:%Y-%m}"
+        if month not in by_month:  # not a Counter made for each intake to be thrown away
+            by_month[month] = Counter()
+        by_month[month]["self" if source in is_self else "other"] += 1
+        answers = EligibilityAnswers(resident, iom, mappa, sentences, release)
+        outcomes[screen(answers, day).outcome] += 1
     month_rows = tuple(
         (Text(month), Count(c["self"]), Count(c["other"]), Count(c["self"] + c["other"]))
         for month, c in sorted(by_month.items())
@@ -91,20 +96,20 @@ def intake_tables(
         "The screen's result on the answers recorded; the allocator decides.",
     )
     decisions = [
-        d
-        for d in read_rows(
+        (decision, reason_code)
+        for decision, reason_code, at in read_rows(
             s,
             select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at).where(
                 IntakeDecision.at >= at_local(period.start, dt.time.min),
                 IntakeDecision.at < at_local(period.end + dt.timedelta(days=1), dt.time.min),
             ),
         )
-        if d.at in period
+        if at in period
     ]
     reasons: Counter[tuple[str, str]] = Counter()
-    for decision in decisions:
-        kind = DecisionKind(decision.decision)
-        found = reference.decline_reason(decision.reason_code)
+    for decision, reason_code in decisions:
+        kind = DecisionKind(decision)
+        found = reference.decline_reason(reason_code)
         reasons[(kind.label, found.label if found else "")] += 1
     reason_rows = tuple(
         (Text(kind), Text(reason), Count(n)) for (kind, reason), n in sorted(reasons.items())
@@ -116,7 +121,7 @@ def intake_tables(
         reason_rows,
         "Decisions recorded in the period; declines by their coded reason.",
     )
-    times = _times(s, [i for i, _r in recommended])
+    times = _times(s, [(pid, day, decided) for pid, _source, day, decided, *_ in recommended])
     timing = Table(
         "intake_decision_times",
         "Days from recommendation",
@@ -124,11 +129,11 @@ def intake_tables(
         ((Text("To the allocation decision"), times[0]), (Text("To the first contact"), times[1])),
         "Recommendations in the period that have been decided, or contacted.",
     )
-    accepted = sum(1 for d in decisions if d.decision == DecisionKind.ACCEPT)
-    declined = sum(1 for d in decisions if d.decision == DecisionKind.DECLINE)
+    accepted = sum(1 for decision, _reason in decisions if decision == DecisionKind.ACCEPT)
+    declined = sum(1 for decision, _reason in decisions if decision == DecisionKind.DECLINE)
     summary: Summary = [
         ("intake_recommended", Count(len(recommended))),
-        ("intake_self_recommended", Count(sum(1 for i, _r in recommended if i.source in is_self))),
+        ("intake_self_recommended", Count(sum(1 for r in recommended if r[1] in is_self))),
         ("intake_eligible", Count(outcomes[ScreenOutcome.ELIGIBLE])),
         ("intake_accepted", Count(accepted)),
         ("intake_declined", Count(declined)),
@@ -138,9 +143,9 @@ def intake_tables(
     return [months, screens, by_reason, timing], summary
 
 
-def _times(s: Session, intakes: list[Any]) -> tuple[Any, Any]:
-    """``intakes``: rows with the intake's person, recommendation day and decision time."""
-    ids = [i.person_id for i in intakes]
+def _times(s: Session, intakes: list[tuple[str, dt.date, dt.datetime | None]]) -> tuple[Any, Any]:
+    """``intakes``: each intake's person, recommendation day and decision time."""
+    ids = [pid for pid, _day, _decided in intakes]
     firsts: dict[str, dt.datetime] = {}
     if ids:
         firsts = dict(
@@ -152,13 +157,9 @@ def _times(s: Session, intakes: list[Any]) -> tuple[Any, Any]:
             )
         )
     to_decision = [
-        (local_date(i.decided_at) - i.recommended_on).days
-        for i in intakes
-        if i.decided_at is not None
+        (local_date(decided) - day).days for _pid, day, decided in intakes if decided is not None
     ]
     to_contact = [
-        (local_date(firsts[i.person_id]) - i.recommended_on).days
-        for i in intakes
-        if i.person_id in firsts
+        (local_date(firsts[pid]) - day).days for pid, day, _decided in intakes if pid in firsts
     ]
     return median(to_decision), median(to_contact)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Collection
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import func, select
@@ -35,6 +35,22 @@ IDS_PER_QUERY = 500  # ids bound in one IN list, well under SQLite's limit
 AFTERNOON = "12:00"  # a release after this time is a Friday-afternoon release
 
 
+class _Closed(NamedTuple):
+    id: str
+    status: str
+    closure_reason: str
+    needs: list[str]
+
+
+class _Check(NamedTuple):
+    check_code: str
+    accommodation: str
+    treatment: str
+    universal_credit: str
+    gp: str
+    ete: str
+
+
 def outcome_tables(
     s: Session,
     period: Period,
@@ -46,7 +62,15 @@ def outcome_tables(
     needs each case had when first recorded."""
     closed = [
         p
-        for p in s.scalars(select(Person).where(Person.id.in_(closed_ids)))
+        for p in map(
+            _Closed._make,
+            read_rows(
+                s,
+                select(Person.id, Person.status, Person.closure_reason, Person.needs).where(
+                    Person.id.in_(closed_ids)
+                ),
+            ),
+        )
         if p.status == CaseStatus.CLOSED.value
     ]
     tables = [
@@ -60,7 +84,7 @@ def outcome_tables(
     return tables, summary
 
 
-def _closures(closed: list[Person], reference: ReferenceData) -> Table:
+def _closures(closed: list[_Closed], reference: ReferenceData) -> Table:
     reasons = Counter(p.closure_reason for p in closed)
     rows = tuple(
         (Text(r.label), Count(reasons[r.code]))
@@ -133,11 +157,13 @@ def _returns(s: Session, period: Period) -> Table:
         backs[pid].append((day, kind))
     rows: list[tuple[Cell, ...]] = []
     releases = _releases(s)
+    days = {day for _pid, day in releases}  # a few hundred release days among thousands
     for months in WINDOWS_MONTHS:
         cohort = 0
         kinds: Counter[str] = Counter()
+        window_ends = {day: add_months(day, months) - dt.timedelta(days=1) for day in days}
         for pid, released in releases:
-            if (add_months(released, months) - dt.timedelta(days=1)) not in period:
+            if window_ends[released] not in period:
                 continue
             cohort += 1
             first = sorted(b for b in backs[pid] if within(released, b[0], months))
@@ -175,10 +201,19 @@ def _checks(s: Session, period: Period, reference: ReferenceData) -> Table:
     labels = {k.code: k.label for k in reference.follow_up_checks}
     rows: list[tuple[Cell, ...]] = []
     checks: dict[str, list[Any]] = defaultdict(list)
-    for check in s.scalars(
-        select(FollowUpCheck).where(
-            FollowUpCheck.due_on >= period.start, FollowUpCheck.due_on <= period.end
-        )
+    for check in map(
+        _Check._make,
+        read_rows(
+            s,
+            select(
+                FollowUpCheck.check_code,
+                FollowUpCheck.accommodation,
+                FollowUpCheck.treatment,
+                FollowUpCheck.universal_credit,
+                FollowUpCheck.gp,
+                FollowUpCheck.ete,
+            ).where(FollowUpCheck.due_on >= period.start, FollowUpCheck.due_on <= period.end),
+        ),
     ):
         checks[check.check_code].append(check)
     for code, label in labels.items():
@@ -259,7 +294,7 @@ def _friday(s: Session, period: Period) -> Table:
     )
 
 
-def _needs(closed: list[Person], first: dict[str, list[str]], reference: ReferenceData) -> Table:
+def _needs(closed: list[_Closed], first: dict[str, list[str]], reference: ReferenceData) -> Table:
     at_referral = Counter(n for p in closed for n in first.get(p.id, p.needs or []))
     at_closure = Counter(n for p in closed for n in p.needs or [])
     rows = tuple(

@@ -277,24 +277,57 @@ def _compact(text: str) -> str:
     return re.sub(r"[\W_]+", "", _plain(text))
 
 
-def identifier_problems(text: str, people: Iterable[Identifiers]) -> list[str]:
+@dataclass(frozen=True)
+class KnownIdentifiers:
+    """Every person's identifiers made ready to look for once, for checking several texts
+    against the same laptop (the board pack's barriers): the words of their names, their
+    prison numbers and CRNs without spacing or case."""
+
+    name_words: frozenset[str]
+    prison_numbers: frozenset[str]
+    crns: frozenset[str]
+
+    @classmethod
+    def of(cls, people: Iterable[Identifiers]) -> KnownIdentifiers:
+        held = list(people)
+        return cls.made(
+            (name for person in held for name in person.names),
+            (person.prison_number for person in held),
+            (person.crn for person in held),
+        )
+
+    @classmethod
+    def made(
+        cls, names: Iterable[str], prison_numbers: Iterable[str], crns: Iterable[str]
+    ) -> KnownIdentifiers:
+        """From every name, prison number and CRN held (in any order, repeats and blanks
+        among them): names repeat across a caseload, and each is read once."""
+        return cls(
+            frozenset(part for name in set(names) for part in _words(name) if len(part) > 1),
+            _compacted(prison_numbers),
+            _compacted(crns),
+        )
+
+
+def _compacted(numbers: Iterable[str]) -> frozenset[str]:
+    """``_compact`` of each number given (blanks left out), its usual case made inline."""
+    held = set(numbers)
+    held.discard("")
+    return frozenset(n.lower() if n.isascii() and n.isalnum() else _compact(n) for n in held if n)
+
+
+def identifier_problems(text: str, people: Iterable[Identifiers] | KnownIdentifiers) -> list[str]:
     """What in ``text`` could identify someone: a name, prison number or CRN of a person on
     the laptop in any spacing or case, or anything shaped like a prison number or a CRN.
     Each problem is a sentence for the supervisor; empty when the text may go to the board."""
+    known = people if isinstance(people, KnownIdentifiers) else KnownIdentifiers.of(people)
     words = set(_words(text))
     compact = _compact(text)
-    names: set[str] = set()
-    prison = bool(_PRISON_NUMBER.search(compact))
-    crn = bool(_CRN.search(compact))
-    known: set[str] = set()  # names repeat across a caseload: each is read once
-    for person in people:
-        known.update(person.names)
-        prison = prison or bool(person.prison_number and _compact(person.prison_number) in compact)
-        crn = crn or bool(person.crn and _compact(person.crn) in compact)
-    for name in known:
-        for part in _words(name):
-            if len(part) > 1 and part in words:
-                names.add(part)
+    names = words & known.name_words
+    prison = bool(_PRISON_NUMBER.search(compact)) or any(
+        number in compact for number in known.prison_numbers
+    )
+    crn = bool(_CRN.search(compact)) or any(number in compact for number in known.crns)
     problems = []
     if names:
         listed = ", ".join(f'"{n.capitalize()}"' for n in sorted(names))

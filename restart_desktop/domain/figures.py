@@ -9,7 +9,7 @@ than five, so that nobody can be recognised from a small group.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from restart_desktop.domain.clock import local_date, system_now
@@ -156,6 +156,27 @@ def median(values: Iterable[float]) -> Stat:
     middle = len(ordered) // 2
     value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
     return Stat(value, len(ordered))
+
+
+def median_counted(counts: Mapping[float, int]) -> Stat:
+    """``median`` of values given with how many times each was found (the same as of the
+    values listed out, without listing tens of thousands of them)."""
+    total = sum(counts.values())
+    if not total:
+        return Stat(None, 0)
+    ordered = sorted(counts.items())
+
+    def at(position: int) -> float:
+        passed = 0
+        for value, times in ordered:
+            passed += times
+            if position < passed:
+                return value
+        raise IndexError(position)
+
+    middle = total // 2
+    value = at(middle) if total % 2 else (at(middle - 1) + at(middle)) / 2
+    return Stat(value, total)
 
 
 def mean(values: Sequence[float]) -> Stat:

@@ -20,6 +20,18 @@ class IntakeRecord(SyncedRecord):
     __table_args__ = (
         Index("ix_intake_records_person_id", "person_id"),
         Index("ix_intake_records_status_recommended_on", "status", "recommended_on"),
+        # The figures: a period's recommendations, from the index alone (migration 0026).
+        Index(
+            "ix_intake_records_figures",
+            "recommended_on",
+            "person_id",
+            "source",
+            "decided_at",
+            "in_thames_valley",
+            "iom",
+            "mappa_level",
+            "earlier_custodial_sentences",
+        ),
     )
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
@@ -44,7 +56,11 @@ class IntakeDecision(SyncedRecord):
     declined with a coded reason and words, or more information asked for. Immutable."""
 
     __tablename__ = "intake_decisions"
-    __table_args__ = (Index("ix_intake_decisions_person_id", "person_id"),)
+    __table_args__ = (
+        Index("ix_intake_decisions_person_id", "person_id"),
+        # The figures: a period's decisions, from the index alone (migration 0026).
+        Index("ix_intake_decisions_at", "at", "decision", "reason_code"),
+    )
 
     person_id: Mapped[str] = mapped_column(ForeignKey("people.id"))
     intake_id: Mapped[str] = mapped_column(ForeignKey("intake_records.id"))

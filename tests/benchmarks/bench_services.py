@@ -5,8 +5,9 @@ two trees on one data folder without the GUI's noise.
 
 Run with ``python tests/benchmarks/bench_services.py [--cases N | --data-dir DIR]`` (or in
 ``make bench``). It reports medians; it asserts nothing (the statement budgets in
-tests/unit/app/test_budgets.py are the suite's guard). The note search has a floor: its very
-SQL run on a DB-API cursor of the same connection, in the same run.
+tests/unit/app/test_budgets.py are the suite's guard). The note search (``NoteService.find``,
+as bench_notes.py times it) has a floor: its very SQL run on a DB-API cursor of the same
+connection, in the same run; its audit entry's write is reported apart, without a target.
 """
 
 from __future__ import annotations
@@ -81,13 +82,23 @@ def measure(data_dir: Path) -> None:
         "ms",
         below=30,
     )
+    # The search as the window runs it (bench_notes.py likewise): ``find`` against its floor,
+    # then the audit entry written once the results are shown, timed apart. ``search()``
+    # does both, so timing it set a read and a write against the floor of the read alone.
     report(
         "note search, a common word (about 20% of notes)",
-        _median_ms(lambda: notes.search("hostel")),
+        _median_ms(lambda: notes.find("hostel")),
         "ms",
         floor=floor,
         ratio=1.5,
         below=30,
+        note="NoteService.find; floor: its very SQL on a cursor of the same connection",
+    )
+    found = len(notes.find("hostel"))
+    report(
+        "note search's audit entry, written after the results are shown",
+        _median_ms(lambda: notes.record_search(found)),
+        "ms",
     )
     report("Today", _median_ms(release.today), "ms", below=100)
     report(

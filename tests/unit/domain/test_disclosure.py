@@ -10,6 +10,7 @@ from restart_desktop.domain.disclosure import (
     SUMMARY,
     CellRef,
     Identifiers,
+    KnownIdentifiers,
     Sum,
     disclose,
     identifier_problems,
@@ -136,3 +137,25 @@ def test_a_plain_description_may_go_to_the_board() -> None:
         == []
     )
     assert identifier_problems("Zone 3 hostels are full", PEOPLE) == []  # "Zo" is too short
+
+
+def test_identifiers_made_ready_once_find_what_the_list_finds() -> None:
+    """The board pack checks several wordings against identifiers made ready once, from
+    the people's columns (repeats, blanks and spacing among them)."""
+    known = KnownIdentifiers.made(
+        ["Testy", "Practise", "", "Zoë", "Van Der Example", "Zo", "Testy"],
+        ["Z9870RJ", "", "z 1111 aa", "Z9870RJ"],
+        ["X123456", ""],
+    )
+    assert known == KnownIdentifiers.of([*PEOPLE, Identifiers(("Testy", "", ""), "z 1111 aa", "")])
+    for text in (
+        "[removed] Practise's council refused housing; Z 9870 RJ",
+        "x 123 456 was given a room",
+        "ZOE was turned away",
+        "Zone 3 hostels are full",
+        "Ex ample",
+    ):
+        assert identifier_problems(text, known) == identifier_problems(
+            text, PEOPLE + [Identifiers(("Testy", "", ""), "z 1111 aa", "")]
+        )
+    assert identifier_problems("held at z1111AA", known)  # compacted: spacing and case off

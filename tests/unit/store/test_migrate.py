@@ -460,3 +460,52 @@ def test_the_search_index_is_rebuilt_in_contact_time_order_at_0022(
         raw.close()
     assert order[:3] == ["july", "june", "may"]
     assert sorted(order[3:]) == ["march", "march", "march-too"]  # one second, three entries
+
+
+def test_the_review_waits_are_filled_from_the_records_at_0026(
+    tmp_path: Path, db_path: Path, key: bytes, backups: Path
+) -> None:
+    """The sign-offs of notes held before the summary table was made are in it, with their
+    days waited; comments, other kinds and sign-offs of notes not held are not."""
+    from restart_desktop.store.summaries import RECOUNTS, ReviewWait
+
+    assert upgrade_to_head(db_path, key, backups, script_location=_schema_at(tmp_path, "0025"))
+    book = "'2026-06-10 09:00:00.000000', '2026-06-10 09:00:00.000000', 'w', 'w', NULL"
+    raw = connect_raw(db_path, key)
+    try:
+        raw.execute("PRAGMA foreign_keys = OFF")  # no worker or person: not what is tested
+        raw.execute("BEGIN")
+        for note_id, at in (("n1", "2026-03-01 10:00:00.000000"), ("n2", "2026-03-05 08:30:00")):
+            raw.execute(
+                "INSERT INTO contact_notes (id, person_id, worker_id, contact_at, contact_type,"
+                " not_seen_reason, location, duration_minutes, text, needs, created_at,"
+                " updated_at, created_by, updated_by, last_change_id) VALUES"
+                f" ('{note_id}', 'p1', 'w1', '{at}', 'phone', '', '', NULL, 'Fictional',"
+                f" '[]', {book})"
+            )
+        for review_id, kind, item, action in (
+            ("r1", "note", "n1", "reviewed"),
+            ("r2", "note", "n2", "comment"),
+            ("r3", "note", "n2", "reviewed"),
+            ("r4", "referral", "n1", "reviewed"),
+            ("r5", "note", "elsewhere", "reviewed"),
+        ):
+            raw.execute(
+                "INSERT INTO reviews (id, item_kind, item_id, person_id, worker_id, action,"
+                " comment, at, created_at, updated_at, created_by, updated_by, last_change_id)"
+                f" VALUES ('{review_id}', '{kind}', '{item}', 'p1', 'w1', '{action}', '',"
+                f" '2026-03-11 16:00:00.000000', {book})"
+            )
+        raw.execute("COMMIT")
+    finally:
+        raw.close()
+
+    assert upgrade_to_head(db_path, key, backups) == HEAD_REVISION
+    raw = connect_raw(db_path, key)
+    try:
+        held = raw.execute("SELECT * FROM review_waits ORDER BY 1").fetchall()
+        recounted = raw.execute(RECOUNTS[ReviewWait.__tablename__]).fetchall()
+    finally:
+        raw.close()
+    assert held == recounted
+    assert [(r[0], r[3]) for r in held] == [("r1", 10.25), ("r3", 6.3125)]

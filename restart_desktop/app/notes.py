@@ -182,8 +182,7 @@ class NoteService:
 
     @property
     def clock(self) -> Clock:
-        """The clock this service stamps its records with: a window showing or defaulting
-        to a date or time reads it here, so what it shows sits with what is recorded."""
+        """The clock this service stamps its records with (windows read dates here)."""
         return self._clock
 
     @property
@@ -465,8 +464,7 @@ class NoteService:
         record(self._app, AuditAction.SEARCHED_NOTES, None, f"{found} found", light=True)
 
     def find(self, query_text: str, limit: int = 200) -> list[SearchHit]:
-        """What ``search`` finds, not yet recorded: the caller records it with
-        ``record_search`` once shown (the search view) or at once (``search``)."""
+        """What ``search`` finds, not yet recorded: ``record_search`` follows once shown."""
         statement = search_statement(query_text, limit)
         return [] if statement is None else self._hits(statement)
 

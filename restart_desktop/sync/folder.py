@@ -108,6 +108,11 @@ def _bundle_like(folder: Path) -> list[str]:
 
 
 class FolderTarget:
+    #: Bundles an export may write at once (their manifests still land in order,
+    #: ``sync.export``): each mostly waits for the disk to flush its files, and a disk
+    #: flushes several files at once about as fast as one.
+    concurrent_publishes = 4
+
     def __init__(self, root: Path) -> None:
         self.root = root
 

@@ -74,12 +74,11 @@ def _ever_written(laptop: Laptop) -> _Written:
     with laptop.db.read() as s:
         own = s.execute(select(func.max(Change.seq)).where(Change.device_id == device)).scalar()
         erased = s.execute(select(func.max(SyncErasedSeq.seq))).scalar()
-        recorded: dict[tuple[int, int], int] = {
-            (first, last): generation
-            for first, last, generation in s.execute(
-                select(SyncPublished.from_seq, SyncPublished.to_seq, SyncPublished.generation)
-            )
-        }
+        # Plain rows (one per bundle published: hundreds on a large laptop, at every sync).
+        rows = s.connection().exec_driver_sql(
+            "SELECT from_seq, to_seq, generation FROM sync_published"
+        )
+        recorded: dict[tuple[int, int], int] = {(a, b): g for a, b, g in rows}
     upto = max((last for _first, last in recorded), default=0)
     return _Written(max(int(own or 0), int(erased or 0), upto), upto, erased is not None, recorded)
 

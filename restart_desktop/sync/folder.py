@@ -102,12 +102,28 @@ def signature_name(name: str) -> str:
     return name.removesuffix(".age") + ".sig"
 
 
-def _bundle_spans(folder: Path) -> list[tuple[int, int, int]]:
+#: The last listing of a few device folders and the bundles it names: every sync lists
+#: every bundle of its own folder and of each member's (hundreds each on a large team) and
+#: mostly finds the very names it found the time before.
+_LISTED: dict[Path, tuple[str, tuple[tuple[int, int, int], ...]]] = {}
+_LISTED_AT_MOST = 64
+
+
+def _bundle_spans(folder: Path) -> tuple[tuple[int, int, int], ...]:
     """(from, to, generation) of each name in a device's folder that is a bundle's (not
     their signatures, its digest, its chain head or its parts' folder), in order, by one
-    listing, without a stat, and one pattern matched over every name at once."""
+    listing, without a stat, and one pattern matched over every name at once (or none, when
+    the names are those of the last listing)."""
     names = "\n".join(name for name in os.listdir(folder) if "\n" not in name)
-    return sorted((int(a), int(b), int(g or 1)) for a, b, g in _NAME.findall(names))
+    last = _LISTED.get(folder)
+    if last is not None and last[0] == names:
+        return last[1]
+    spans = tuple(sorted((int(a), int(b), int(g or 1)) for a, b, g in _NAME.findall(names)))
+    if len(_LISTED) >= _LISTED_AT_MOST:
+        with suppress(KeyError, StopIteration, RuntimeError):  # another thread's meanwhile
+            del _LISTED[next(iter(_LISTED))]
+    _LISTED[folder] = (names, spans)
+    return spans
 
 
 class FolderTarget:

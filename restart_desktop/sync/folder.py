@@ -37,7 +37,7 @@ PARTS = "parts"  # a device's folder: the parts of its format 3 bundles
 ROSTER, ROSTER_SIGNATURE = "roster.json", "roster.sig"
 # A bundle re-encrypted for a changed team is published again as the next generation
 # ("<from>-<to>.2.age"); readers take the highest generation of each range.
-_NAME = re.compile(r"^(\d{10})-(\d{10})(?:\.(\d+))?\.age$", re.MULTILINE)
+_NAME = re.compile(r"(\d{10})-(\d{10})(?:\.(\d+))?\.age")
 
 
 class TargetUnavailable(OSError):
@@ -102,28 +102,26 @@ def signature_name(name: str) -> str:
     return name.removesuffix(".age") + ".sig"
 
 
-#: The last listing of a few device folders and the bundles it names: every sync lists
+#: What each name found in a device folder says (None: not a bundle's). Every sync lists
 #: every bundle of its own folder and of each member's (hundreds each on a large team) and
-#: mostly finds the very names it found the time before.
-_LISTED: dict[Path, tuple[str, tuple[tuple[int, int, int], ...]]] = {}
-_LISTED_AT_MOST = 64
+#: mostly finds the names it found the time before, and a name always says the same.
+_SPANS: dict[str, tuple[int, int, int] | None] = {}
+_SPANS_AT_MOST = 200_000
 
 
-def _bundle_spans(folder: Path) -> tuple[tuple[int, int, int], ...]:
+def _bundle_spans(folder: Path) -> list[tuple[int, int, int]]:
     """(from, to, generation) of each name in a device's folder that is a bundle's (not
     their signatures, its digest, its chain head or its parts' folder), in order, by one
-    listing, without a stat, and one pattern matched over every name at once (or none, when
-    the names are those of the last listing)."""
-    names = "\n".join(name for name in os.listdir(folder) if "\n" not in name)
-    last = _LISTED.get(folder)
-    if last is not None and last[0] == names:
-        return last[1]
-    spans = tuple(sorted((int(a), int(b), int(g or 1)) for a, b, g in _NAME.findall(names)))
-    if len(_LISTED) >= _LISTED_AT_MOST:
-        with suppress(KeyError, StopIteration, RuntimeError):  # another thread's meanwhile
-            del _LISTED[next(iter(_LISTED))]
-    _LISTED[folder] = (names, spans)
-    return spans
+    listing, without a stat; only the names not seen before are matched."""
+    names = os.listdir(folder)
+    new = [name for name in names if name not in _SPANS]
+    if len(_SPANS) + len(new) > _SPANS_AT_MOST:
+        _SPANS.clear()
+        new = names
+    for name in new:
+        match = _NAME.fullmatch(name)
+        _SPANS[name] = (int(match[1]), int(match[2]), int(match[3] or 1)) if match else None
+    return sorted(filter(None, map(_SPANS.get, names)))
 
 
 class FolderTarget:

@@ -21,8 +21,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from restart_desktop.atomic import fsync_dir, write_atomically, write_temporary
 
@@ -37,7 +37,7 @@ PARTS = "parts"  # a device's folder: the parts of its format 3 bundles
 ROSTER, ROSTER_SIGNATURE = "roster.json", "roster.sig"
 # A bundle re-encrypted for a changed team is published again as the next generation
 # ("<from>-<to>.2.age"); readers take the highest generation of each range.
-_NAME = re.compile(r"^(\d{10})-(\d{10})(?:\.(\d+))?\.age$")
+_NAME = re.compile(r"(\d{10})-(\d{10})(?:\.(\d+))?\.age")
 
 
 class TargetUnavailable(OSError):
@@ -58,8 +58,10 @@ NOT_THE_EXPORT = (
 )
 
 
-@dataclass(frozen=True)
-class Published:
+class Published(NamedTuple):
+    """A bundle of a device in the export (a tuple: a sync lists every bundle of a device,
+    hundreds on a large team, and a frozen dataclass costs several times more to make)."""
+
     device_id: str
     from_seq: int
     to_seq: int
@@ -100,14 +102,34 @@ def signature_name(name: str) -> str:
     return name.removesuffix(".age") + ".sig"
 
 
-def _bundle_like(folder: Path) -> list[str]:
-    """The names in a device's folder that may be bundles (``.age``; not their signatures,
-    its digest, its chain head or its parts' folder), by one listing and without a stat."""
-    with os.scandir(folder) as entries:
-        return [entry.name for entry in entries if entry.name.endswith(".age")]
+#: What each name found in a device folder says (None: not a bundle's). Every sync lists
+#: every bundle of its own folder and of each member's (hundreds each on a large team) and
+#: mostly finds the names it found the time before, and a name always says the same.
+_SPANS: dict[str, tuple[int, int, int] | None] = {}
+_SPANS_AT_MOST = 200_000
+
+
+def _bundle_spans(folder: Path) -> list[tuple[int, int, int]]:
+    """(from, to, generation) of each name in a device's folder that is a bundle's (not
+    their signatures, its digest, its chain head or its parts' folder), in order, by one
+    listing, without a stat; only the names not seen before are matched."""
+    names = os.listdir(folder)
+    new = [name for name in names if name not in _SPANS]
+    if len(_SPANS) + len(new) > _SPANS_AT_MOST:
+        _SPANS.clear()
+        new = names
+    for name in new:
+        match = _NAME.fullmatch(name)
+        _SPANS[name] = (int(match[1]), int(match[2]), int(match[3] or 1)) if match else None
+    return sorted(filter(None, map(_SPANS.get, names)))
 
 
 class FolderTarget:
+    #: Bundles an export may write at once (their manifests still land in order,
+    #: ``sync.export``): each mostly waits for the disk to flush its files, and a disk
+    #: flushes several files at once about as fast as one.
+    concurrent_publishes = 4
+
     def __init__(self, root: Path) -> None:
         self.root = root
 
@@ -147,15 +169,11 @@ class FolderTarget:
         if not folder.is_dir():
             return []
         newest: dict[tuple[int, int], int] = {}
-        for name in _bundle_like(folder):
-            match = _NAME.match(name)
-            if match:
-                span = (int(match[1]), int(match[2]))
-                newest[span] = max(newest.get(span, 0), int(match[3] or 1))
-        found = [Published(device_id, a, b, generation) for (a, b), generation in newest.items()]
+        for a, b, generation in _bundle_spans(folder):  # in order: the newest last
+            newest[(a, b)] = generation
         # Overlapping bundles (a laptop that published again after its newest bundle had not
         # reached its copy of the export) are read in turn: changes already held are skipped.
-        return sorted(found, key=lambda p: (p.from_seq, p.to_seq))
+        return [Published(device_id, a, b, generation) for (a, b), generation in newest.items()]
 
     def bundle_files(self, device_id: str) -> list[Published]:
         """Every file of one device named like a bundle (every generation): what a name
@@ -165,12 +183,9 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         if not folder.is_dir():
             return []
-        found = []
-        for name in _bundle_like(folder):
-            match = _NAME.match(name)
-            if match:
-                found.append(Published(device_id, int(match[1]), int(match[2]), int(match[3] or 1)))
-        return sorted(found, key=lambda p: (p.from_seq, p.to_seq, p.generation))
+        return [
+            Published(device_id, a, b, generation) for a, b, generation in _bundle_spans(folder)
+        ]
 
     def remove(self, item: Published) -> None:
         """Take a file that is not the device's own bundle out of its folder (the device

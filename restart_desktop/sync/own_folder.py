@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from sqlalchemy import delete, func, select
 
@@ -65,7 +66,14 @@ class _Written:
     ever: int  # the last change this laptop ever wrote (held, erased, or published)
     recorded_upto: int  # the last it recorded as published
     scrub_due: bool  # changes of cases erased here wait to leave its bundles
-    recorded: dict[tuple[int, int], int]  # (from, to) -> the generation it published
+    #: Each bundle it recorded as published, as a Published (a tuple): compared whole with
+    #: the bundles listed, hundreds on a large laptop at every sync.
+    published: frozenset[tuple[str, int, int, int]]
+
+    @property
+    def recorded(self) -> dict[tuple[int, int], int]:
+        """(from, to) -> the generation it published."""
+        return {(first, last): generation for _d, first, last, generation in self.published}
 
 
 def _ever_written(laptop: Laptop) -> _Written:
@@ -74,14 +82,12 @@ def _ever_written(laptop: Laptop) -> _Written:
     with laptop.db.read() as s:
         own = s.execute(select(func.max(Change.seq)).where(Change.device_id == device)).scalar()
         erased = s.execute(select(func.max(SyncErasedSeq.seq))).scalar()
-        recorded: dict[tuple[int, int], int] = {
-            (first, last): generation
-            for first, last, generation in s.execute(
-                select(SyncPublished.from_seq, SyncPublished.to_seq, SyncPublished.generation)
-            )
-        }
-    upto = max((last for _first, last in recorded), default=0)
-    return _Written(max(int(own or 0), int(erased or 0), upto), upto, erased is not None, recorded)
+        rows = s.connection().exec_driver_sql(
+            "SELECT ?, from_seq, to_seq, generation FROM sync_published", (device,)
+        )
+        published = frozenset(map(tuple, rows))
+    upto = max(map(itemgetter(2), published), default=0)
+    return _Written(max(int(own or 0), int(erased or 0), upto), upto, erased is not None, published)
 
 
 def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = None) -> OwnFolder:
@@ -90,14 +96,15 @@ def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = Non
     AheadOfThisLaptop when the export holds more of this laptop's changes than it ever wrote."""
     device, keys = laptop.device_id, laptop.keys
     written = _ever_written(laptop)
-    ever, recorded_upto, recorded = written.ever, written.recorded_upto, written.recorded
-    valid: list[Published] = []
+    ever, recorded_upto, known = written.ever, written.recorded_upto, written.published
+    listed = target.bundle_files(device)
+    # Its own, checked when it was published or first found: all of them, mostly.
+    unknown = [item for item in listed if item not in known]
+    valid = [item for item in listed if item in known] if unknown else listed
+    recorded = written.recorded if unknown else {}
     found: list[tuple[Published, int]] = []
     set_aside: list[str] = []
-    for item in target.bundle_files(device):
-        if recorded.get((item.from_seq, item.to_seq)) == item.generation:
-            valid.append(item)  # its own, checked when it was published or first found
-            continue
+    for item in unknown:
         ciphertext, signature = target.read_parts(item)
         if ciphertext is None:
             continue  # retired meanwhile
@@ -123,14 +130,16 @@ def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = Non
         if item.generation >= recorded.get((item.from_seq, item.to_seq), 0):
             found.append((item, len(ciphertext)))
     record_published(laptop, found)
-    position = max((item.to_seq for item in valid), default=0)
+    position = max(map(itemgetter(2), valid), default=0)
     again: list[Published] = []
     if roster is not None:
         for first, last in _uncovered(valid, max(position, recorded_upto)):
             again += publish_range(laptop, target, roster, first, last, stubs_upto=recorded_upto)
         position = max([position, *(item.to_seq for item in again)])
-        present = {(item.from_seq, item.to_seq) for item in (*valid, *again)}
-        gone = [span for span in recorded if span not in present]
+        # Every span recorded is there when the bundles listed are those recorded.
+        every = not unknown and len(valid) == len(known)
+        present = set() if every else {(item.from_seq, item.to_seq) for item in (*valid, *again)}
+        gone = [] if every else [span for span in written.recorded if span not in present]
         if gone:  # superseded by bundles over the same changes
             with laptop.db.write() as s:
                 for first, last in gone:
@@ -146,7 +155,7 @@ def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = Non
 def _uncovered(valid: Sequence[Published], upto: int) -> list[tuple[int, int]]:
     """The ranges of sequence numbers from 1 to ``upto`` in none of the bundles."""
     gaps, covered = [], 0
-    for item in sorted(valid, key=lambda p: (p.from_seq, p.to_seq)):
+    for item in sorted(valid, key=itemgetter(1, 2)):  # (from, to)
         if item.from_seq > covered + 1:
             gaps.append((covered + 1, item.from_seq - 1))
         covered = max(covered, item.to_seq)

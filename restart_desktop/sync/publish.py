@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -46,8 +47,7 @@ _STUB_CLOCK = "000000000000000-000000"
 #: full export. ``recorded_at`` is stored as SQLAlchemy's UTC text, "2026-06-10 13:05:00.000000",
 #: and published as ISO with its offset, "2026-06-10T13:05:00+00:00" (``datetime.isoformat``:
 #: no fraction when it is 0); a value stored otherwise comes out null, worked out in Python.
-_PUBLISHED = literal_column(
-    """json_object(
+_PUBLISHED_JSON = """json_object(
     'author_id', author_id, 'base_change_id', base_change_id,
     'bases', CASE WHEN bases IS NOT NULL AND bases != 'null' THEN json(bases)
                   WHEN base_change_id IS NOT NULL THEN json_array(base_change_id)
@@ -57,8 +57,13 @@ _PUBLISHED = literal_column(
     'recorded_at', CASE WHEN length(recorded_at) = 26 AND substr(recorded_at, 11, 1) = ' '
         THEN substr(recorded_at, 1, 10) || 'T' || CASE WHEN substr(recorded_at, 20) = '.000000'
             THEN substr(recorded_at, 12, 8) ELSE substr(recorded_at, 12) END || '+00:00' END,
-    'seq', seq)""",
-    String,
+    'seq', seq)"""
+_PUBLISHED = literal_column(_PUBLISHED_JSON, String)
+#: The same as one statement for the driver: a first full export reads 400,000 of them, and
+#: the ORM's rows and a statement per bundle cost as much as SQLite building them.
+_PUBLISHED_FROM = (
+    f"SELECT seq, case_id, entity, {_PUBLISHED_JSON}, recorded_at "  # noqa: S608 - ours
+    "FROM changes WHERE device_id = ? AND seq >= ? ORDER BY seq"
 )
 
 
@@ -81,17 +86,18 @@ def _held(s: Session, device: str, first: int, last: int) -> dict[int, Line]:
         _PUBLISHED,
         type_coerce(Change.recorded_at, String),
     ).where(Change.device_id == device, Change.seq.between(first, last))
-    held: dict[int, Line] = {}
-    for seq, case_id, entity, line, stored_at in s.execute(query):
-        text = line.encode()
-        if b'"recorded_at":null' in text:  # stored otherwise: its time worked out here
-            change = orjson.loads(text)
-            change["recorded_at"] = (
-                dt.datetime.fromisoformat(stored_at).replace(tzinfo=dt.UTC).isoformat()
-            )  # stored as UTC (store.types.UtcDateTime)
-            text = orjson.dumps(change, option=orjson.OPT_SORT_KEYS)
-        held[seq] = Line(seq, case_id, entity, text)
-    return held
+    return {row[0]: _line(*row) for row in s.execute(query)}
+
+
+def _line(seq: int, case_id: str | None, entity: str, line: str, stored_at: str) -> Line:
+    text = line.encode()
+    if b'"recorded_at":null' in text:  # stored otherwise: its time worked out here
+        change = orjson.loads(text)
+        change["recorded_at"] = (
+            dt.datetime.fromisoformat(stored_at).replace(tzinfo=dt.UTC).isoformat()
+        )  # stored as UTC (store.types.UtcDateTime)
+        text = orjson.dumps(change, option=orjson.OPT_SORT_KEYS)
+    return Line(seq, case_id, entity, text)
 
 
 def _stub(device: str, seq: int, hlc: str) -> Line:
@@ -138,6 +144,47 @@ def lines_in(s: Session, device: str, first: int, last: int, stubs_upto: int = 0
     return lines
 
 
+def line_runs(s: Session, device: str, first: int, size: int) -> Iterator[list[Line]]:
+    """This device's changes from ``first`` on as ``lines_in`` gives them (``stubs_upto``
+    0), up to the first one not held, in lists of ``size`` (the last one shorter): the
+    lists ``lines_in`` gives for ``first`` to ``first + size - 1``, then the next ``size``,
+    and so on, read by one statement in the snapshot of ``s``'s transaction."""
+    erased = dict(
+        s.execute(
+            select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(SyncErasedSeq.seq >= first)
+        ).all()
+    )
+    run: list[Line] = []
+    expected = first
+    rows = s.connection().exec_driver_sql(_PUBLISHED_FROM, (device, first))
+    while batch := rows.fetchmany(size):
+        for row in batch:
+            while expected < row[0]:  # not held: erased (a stub), or the end
+                if expected not in erased:
+                    rows.close()
+                    if run:
+                        yield run
+                    return
+                run.append(_stub(device, expected, erased[expected]))
+                expected += 1
+                if len(run) == size:
+                    yield run
+                    run = []
+            run.append(_line(*row))
+            expected += 1
+            if len(run) == size:
+                yield run
+                run = []
+    while expected in erased:
+        run.append(_stub(device, expected, erased[expected]))
+        expected += 1
+        if len(run) == size:
+            yield run
+            run = []
+    if run:
+        yield run
+
+
 def changes_in(
     s: Session, device: str, first: int, last: int, stubs_upto: int = 0
 ) -> list[dict[str, Any]]:
@@ -160,38 +207,53 @@ def record_published(laptop: Laptop, items: Sequence[tuple[Published, int]]) -> 
             )
 
 
-def _audiences(laptop: Laptop, team: TeamAudiences, lines: Sequence[Line]) -> dict[int, Audience]:
-    """Sequence -> the devices entitled to that change, by this laptop's case index now."""
-    cases = sorted({line.case_id for line in lines if line.case_id})
-    known: dict[str, CaseAudience] = {}
-    columns = (
-        SyncCaseIndex.case_id,
-        SyncCaseIndex.created_by,
-        SyncCaseIndex.allocated_worker_id,
-        SyncCaseIndex.shared_with,
-    )
-    with laptop.db.read() as s:  # plain rows: this runs for every bundle published
-        for start in range(0, len(cases), 500):
-            for row in s.execute(
-                select(*columns).where(SyncCaseIndex.case_id.in_(cases[start : start + 500]))
-            ):
-                known[row.case_id] = CaseAudience(
-                    row.created_by, row.allocated_worker_id, tuple(row.shared_with or ())
+class Audiences:
+    """Sequence -> the devices entitled to that change, by this laptop's case index when
+    each case is first met: one of these serves every bundle of an export, reading each
+    case's row once and working each audience out once per kind of record."""
+
+    def __init__(self, laptop: Laptop, team: TeamAudiences) -> None:
+        self._laptop, self._team = laptop, team
+        self._known: dict[str, CaseAudience | None] = {}
+        # The writing laptop can always open its own changes again: a case erased from it
+        # and come back brings back what it wrote itself, which no other laptop may publish.
+        self._own = frozenset({laptop.device_id}) & team.everyone
+        self._worked_out: dict[tuple[bool, CaseAudience | None, str], Audience] = {}
+
+    def _read(self, cases: list[str]) -> None:
+        columns = (
+            SyncCaseIndex.case_id,
+            SyncCaseIndex.created_by,
+            SyncCaseIndex.allocated_worker_id,
+            SyncCaseIndex.shared_with,
+        )
+        with self._laptop.db.read() as s:  # plain rows: this runs for every bundle published
+            for start in range(0, len(cases), 500):
+                for row in s.execute(
+                    select(*columns).where(SyncCaseIndex.case_id.in_(cases[start : start + 500]))
+                ):
+                    self._known[row.case_id] = CaseAudience(
+                        row.created_by, row.allocated_worker_id, tuple(row.shared_with or ())
+                    )
+        for case in cases:
+            self._known.setdefault(case, None)
+
+    def of(self, lines: Sequence[Line]) -> dict[int, Audience]:
+        known = self._known
+        new = sorted({line.case_id for line in lines if line.case_id and line.case_id not in known})
+        if new:
+            self._read(new)
+        worked_out, found = self._worked_out, {}
+        for line in lines:
+            case = line.case_id
+            key = (case is None, known[case] if case else None, line.entity)
+            audience = worked_out.get(key)
+            if audience is None:
+                audience = worked_out[key] = self._own | self._team.of_change(
+                    case, line.entity, key[1]
                 )
-    # The writing laptop can always open its own changes again: a case erased from it and
-    # come back brings back what it wrote itself, which no other laptop may publish.
-    own = frozenset({laptop.device_id}) & team.everyone
-    # Worked out once per case and kind of record: a bundle holds hundreds of each.
-    of_kind: dict[tuple[str | None, str], Audience] = {}
-    found: dict[int, Audience] = {}
-    for line in lines:
-        audience = of_kind.get((line.case_id, line.entity))
-        if audience is None:
-            audience = of_kind[(line.case_id, line.entity)] = own | team.of_change(
-                line.case_id, line.entity, known.get(line.case_id) if line.case_id else None
-            )
-        found[line.seq] = audience
-    return found
+            found[line.seq] = audience
+        return found
 
 
 @dataclass(frozen=True)
@@ -213,6 +275,7 @@ def seal_lines(
     team: TeamAudiences,
     lines: Sequence[Line],
     generation: int = 1,
+    audiences: Audiences | None = None,
 ) -> Sealed:
     """Changes ``lines`` (consecutive, of this device) as a format 3 bundle: one part per
     audience, each encrypted to its devices and the recovery identity and signed, then the
@@ -222,10 +285,10 @@ def seal_lines(
     if final - first + 1 != len(lines):
         raise BundleError("the changes of a bundle must be consecutive in sequence")
     name = bundle_name(first, final, generation)
-    audiences = _audiences(laptop, team, lines)
+    of = (audiences or Audiences(laptop, team)).of(lines)
     groups: dict[Audience, list[Line]] = {}
     for line in lines:
-        groups.setdefault(audiences[line.seq], []).append(line)
+        groups.setdefault(of[line.seq], []).append(line)
     entries: list[PartEntry] = []
     parts: list[tuple[str, bytes, bytes]] = []
     for audience, members in sorted(groups.items(), key=lambda item: sorted(item[0])):
@@ -263,9 +326,16 @@ def seal_lines(
     )
 
 
-def write_sealed(target: Target, keys: DeviceKeys, device: str, sealed: Sealed) -> Published:
+def write_sealed(
+    target: Target,
+    keys: DeviceKeys,
+    device: str,
+    sealed: Sealed,
+    after: Future[Published] | None = None,
+) -> Published:
     """Put a sealed bundle in this device's place in the export: its parts first, then the
-    manifest that lists them (checked as it lands)."""
+    manifest that lists them (checked as it lands), once the bundle ``after`` (being
+    written on another thread) is in the export: never a bundle without the one before it."""
     name = bundle_name(sealed.first, sealed.final, sealed.generation)
 
     def intact(data: bytes, sig: bytes) -> bool:
@@ -276,6 +346,8 @@ def write_sealed(target: Target, keys: DeviceKeys, device: str, sealed: Sealed) 
         return True
 
     target.publish_parts(device, sealed.parts)  # all of them before the manifest
+    if after is not None:
+        after.result()  # raises what stopped it: this manifest is then not written
     return target.publish(
         device,
         sealed.first,

@@ -15,13 +15,16 @@ from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import laptop_of
 from restart_desktop.domain.merge import bases_of
-from restart_desktop.store.models import Change
+from restart_desktop.store.erasure import ERASED_ENTITY
+from restart_desktop.store.models import Change, SyncErasedSeq
+from restart_desktop.sync import publish
 from restart_desktop.sync.envelope import DeviceKeys, verify
 from restart_desktop.sync.export import export_changes
 from restart_desktop.sync.folder import FolderTarget
 from restart_desktop.sync.keys import device_keys
 from restart_desktop.sync.parts import decode_part, manifest_of
-from restart_desktop.sync.publish import lines_in
+from restart_desktop.sync.publish import line_runs, lines_in
+from restart_desktop.sync.receive import Cancelled
 from restart_desktop.sync.roster import Roster, sign_roster
 from tests.support.bundles import age_opens, keyfile_of, manifest, readable_changes
 
@@ -95,6 +98,95 @@ def test_an_interrupted_export_neither_duplicates_nor_skips(
     (folder / published.name).unlink()
     (again,) = export_changes(laptop_of(enrolled), target, _team(supervisor))
     assert (again.from_seq, again.to_seq) == (published.from_seq, published.to_seq)
+
+
+def _as_compared(text: bytes) -> dict[str, object]:
+    change: dict[str, object] = orjson.loads(text)
+    if change["entity"] == ERASED_ENTITY:
+        del change["recorded_at"]  # a stub's time is when it is published
+    return change
+
+
+def _lines_one_range_at_a_time(
+    session: AppSession, first: int, size: int
+) -> list[list[dict[str, object]]]:
+    runs = []
+    with session.db.read() as s:
+        while lines := lines_in(s, session.device_id, first, first + size - 1):
+            runs.append([_as_compared(line.text) for line in lines])
+            first = lines[-1].seq + 1
+    return runs
+
+
+def test_one_statement_reads_the_runs_a_range_at_a_time_reads(enrolled: AppSession) -> None:
+    """A large export reads its changes by one statement (issue 24): the same lines, in the
+    same bundles, as reading each bundle's range in turn: a stub for each change erased
+    since it was published, and nothing from the first change not held on."""
+    cases = CaseService(enrolled)
+    for number in range(12):
+        cases.create_case(CaseFields(given_name="Testy", family_name=f"Case{number}"))
+    with enrolled.db.write() as s:
+        seqs = sorted(s.scalars(select(Change.seq)))
+        assert len(seqs) > 20
+        erased, lost = seqs[5:8] + seqs[-2:], seqs[14]
+        for seq in [*erased, lost]:
+            s.execute(text("DELETE FROM changes WHERE seq = :seq"), {"seq": seq})
+        for seq in erased:
+            s.add(SyncErasedSeq(seq=seq, hlc=f"{seq:015d}-000000"))
+
+    def runs_from(first: int, size: int) -> list[list[dict[str, object]]]:
+        with enrolled.db.read() as s:
+            return [
+                [_as_compared(line.text) for line in run]
+                for run in line_runs(s, enrolled.device_id, first, size)
+            ]
+
+    for first, size in ((1, 4), (1, 500), (3, 2), (16, 3), (seqs[-3], 4)):
+        runs = runs_from(first, size)
+        assert runs == _lines_one_range_at_a_time(enrolled, first, size), (first, size)
+    assert sum(map(len, runs_from(1, 4))) == 14  # up to the change lost, stubs included
+    assert [change["seq"] for change in runs_from(seqs[-3], 4)[0]] == seqs[-3:]
+    assert [change["entity"] for change in runs_from(seqs[-3], 4)[0]][1:] == [ERASED_ENTITY] * 2
+
+
+def test_an_export_of_many_bundles_lands_them_in_order(
+    enrolled: AppSession, target: FolderTarget, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Many bundles are sealed and written side by side (issue 24): each lands whole and
+    after the ones before it; one stopped midway (cancelled) leaves the export without a
+    gap, and the next export carries on from there, nothing twice."""
+    monkeypatch.setattr(publish, "MAX_CHANGES_PER_BUNDLE", 2)
+    cases = CaseService(enrolled)
+    for name in ("One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight"):
+        cases.create_case(CaseFields(given_name="Testy", family_name=name))
+    with enrolled.db.read() as s:
+        last = max(s.scalars(select(Change.seq)))
+    supervisor = DeviceKeys.generate()
+
+    def stop_after_three(count: int) -> None:
+        if count == 3:
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        export_changes(laptop_of(enrolled), target, _team(supervisor), stop_after_three)
+    there = target.published(enrolled.device_id)
+    assert len(there) >= 3
+    assert [(p.from_seq, p.to_seq) for p in there] == [
+        (seq, seq + 1) for seq in range(1, 2 * len(there), 2)
+    ]
+    rest = export_changes(laptop_of(enrolled), target, _team(supervisor))
+    assert [(p.from_seq, p.to_seq) for p in target.published(enrolled.device_id)] == [
+        (seq, min(seq + 1, last)) for seq in range(1, last + 1, 2)
+    ]
+    assert rest[0].from_seq == there[-1].to_seq + 1
+    folder = target.root / "devices" / enrolled.device_id
+    for item in target.published(enrolled.device_id):  # each whole: manifest and parts
+        ciphertext, signature = target.read(item)
+        verify(
+            ciphertext, signature, device_keys(enrolled.db).verify_key, item.device_id, item.name
+        )
+        changes = readable_changes(folder / item.name, supervisor)  # the recovery reads all
+        assert [c["seq"] for c in changes] == list(range(item.from_seq, item.to_seq + 1))
 
 
 def test_the_standard_age_tool_decrypts_a_bundle(

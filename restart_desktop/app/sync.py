@@ -379,13 +379,15 @@ class SyncService:
     def _unpublished(self, last: int, own_work_only: bool = False) -> int:
         """This laptop's changes after ``last`` (its position in the export), leaving out
         its audit entries with ``own_work_only``."""
-        query = (
+        every = (
             select(func.count())
             .select_from(Change)
             .where(Change.device_id == self._app.device_id, Change.seq > last)
         )
-        if own_work_only:
-            query = query.where(Change.entity != AuditEntry.__tablename__)
+        query = every
+        if own_work_only:  # less the audit entries, counted in their own index (0027)
+            audit = every.where(Change.entity == AuditEntry.__tablename__)
+            query = select(every.scalar_subquery() - audit.scalar_subquery())
         with self._app.db.read() as s:
             return int(s.execute(query).scalar_one())
 

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from restart_desktop.domain.ids import uuid7
@@ -173,6 +174,14 @@ class Change(Base):
         # expression, which reflection skips, like 0013's index. Not led by the kind: a
         # search by kind would then look as good to SQLite as one by record, and the case
         # file's history would walk every person's.
+        # This laptop's audit entries by sequence (0027): its own work waiting to go out is
+        # counted from indexes. Partial: no other change pays for it.
+        Index(
+            "ix_changes_audit",
+            "device_id",
+            "seq",
+            sqlite_where=sql_text("entity = 'audit_entries'"),
+        ),
     )
 
     change_id: Mapped[str] = mapped_column(String(64), primary_key=True)  # "<device_id>:<seq>"

@@ -5,8 +5,6 @@ next start. A first start fits the screen (a 1366x768 laptop with a panel and ti
 
 from __future__ import annotations
 
-import json
-
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -73,10 +71,14 @@ class WindowState:
 
 
 def encode_cases(case_ids: list[str]) -> str:
+    import json  # here, not at the top: the unlock window has no case tabs to remember
+
     return json.dumps(case_ids)
 
 
 def decode_cases(value: str) -> list[str]:
+    import json
+
     try:
         loaded = json.loads(value or "[]")
     except ValueError:

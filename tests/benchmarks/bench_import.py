@@ -1,0 +1,145 @@
+"""The first full import alone, repeatable: ``bench_sync.py``'s "its import on the supervisor's
+laptop" without the export before it each time.
+
+``prepare DEMO WORK`` copies the demo folder DEMO into WORK, enrols a supervisor there, makes
+the team and exports the demo laptop's history once, then keeps a copy of the supervisor and
+the export as they are before the import (WORK/base). ``run WORK`` puts that copy back in
+place and times the supervisor's sync (the import, then its digest and its own export), with
+``--profile FILE`` a cProfile of it. Prints wall and CPU seconds and the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.memory_keyring.FileKeyring")
+
+
+def _live(work: Path) -> Path:
+    return work / "live"
+
+
+def prepare(demo: Path, work: Path) -> None:
+    from restart_desktop.app.session import enrol, unlock
+    from restart_desktop.app.sync import SyncService
+    from restart_desktop.domain.case import Role
+    from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
+    from restart_desktop.domain.reference import load_reference_data
+    from restart_desktop.paths import DataPaths
+    from restart_desktop.sync.envelope import DeviceKeys
+    from tests.support.constants import PASSPHRASE
+    from tests.support.team import FAST_KDF
+
+    live = _live(work)
+    live.mkdir(parents=True)
+    subprocess.run(["cp", "-a", str(demo), str(live / "demo")], check=True)
+    supervisor = enrol(
+        DataPaths(live / "supervisor"),
+        name="supervisor (fictional)",
+        organisation_code=load_reference_data().organisations[0].code,
+        role=Role.SUPERVISOR,
+        passphrase=PASSPHRASE,
+        kdf=FAST_KDF,
+    )
+    demo_session = unlock(DataPaths(live / "demo"), DEMO_PASSPHRASE)
+    export = live / "export"
+    export.mkdir()
+    SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
+    SyncService(demo_session).request_to_join(export)
+    for request in SyncService(supervisor).requests():
+        SyncService(supervisor).approve(request.device_id)
+    started = time.perf_counter()
+    SyncService(demo_session).sync_now()
+    print(f"exported in {time.perf_counter() - started:.1f} s")
+    supervisor.close()
+    demo_session.close()
+    base = work / "base"
+    base.mkdir()
+    for name in ("supervisor", "export"):
+        subprocess.run(["cp", "-a", str(live / name), str(base / name)], check=True)
+
+
+_SPENT: dict[str, list[float]] = {}
+
+
+def _time_statements(engine: object) -> None:
+    """Time each statement given to the driver by its first words (its table)."""
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        conn.info["started"] = time.perf_counter(), time.process_time()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        wall, cpu = conn.info.pop("started")
+        key = " ".join(statement.split()[:3])[:60]
+        spent = _SPENT.setdefault(key, [0.0, 0.0, 0])
+        spent[0] += time.perf_counter() - wall
+        spent[1] += time.process_time() - cpu
+        spent[2] += len(parameters) if executemany else 1
+
+
+def run_import(work: Path, profile: Path | None, tables: bool = False) -> None:
+    from restart_desktop.app.session import unlock
+    from restart_desktop.app.sync import SyncService
+    from restart_desktop.paths import DataPaths
+    from tests.support.constants import PASSPHRASE
+
+    live, base = _live(work), work / "base"
+    for name in ("supervisor", "export"):
+        shutil.rmtree(live / name, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(base / name), str(live / name)], check=True)
+    session = unlock(DataPaths(live / "supervisor"), PASSPHRASE)
+    if tables:
+        _time_statements(session.db.engine)
+    load = os.getloadavg()
+    wall, cpu = time.perf_counter(), time.process_time()
+    if profile is not None:
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)
+        profiler.enable()
+        result = SyncService(session).sync_now()
+        profiler.disable()
+        profiler.dump_stats(str(profile))
+    else:
+        result = SyncService(session).sync_now()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    session.close()
+    for key, (spent_wall, spent_cpu, rows) in sorted(_SPENT.items(), key=lambda kv: -kv[1][0])[:25]:
+        print(f"{spent_wall:7.2f} s wall {spent_cpu:7.2f} s CPU {rows:9,} rows  {key}")
+    print(
+        f"import: {wall:.1f} s wall, {cpu:.1f} s CPU; {result.report.applied} "
+        f"changes; load before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    made = commands.add_parser("prepare")
+    made.add_argument("demo", type=Path)
+    made.add_argument("work", type=Path)
+    timed = commands.add_parser("run")
+    timed.add_argument("work", type=Path)
+    timed.add_argument("--profile", type=Path)
+    timed.add_argument("--tables", action="store_true", help="time statements by table")
+    args = parser.parse_args()
+    os.environ.setdefault("RESTART_TEST_KEYRING_FILE", str(args.work.resolve() / "keyring.json"))
+    if args.command == "prepare":
+        prepare(args.demo.resolve(), args.work.resolve())
+    else:
+        run_import(args.work.resolve(), args.profile, args.tables)
+
+
+if __name__ == "__main__":
+    main()

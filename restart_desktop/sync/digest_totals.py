@@ -52,6 +52,7 @@ _TABLES = sorted(_MODELS)
 _PARTS = 8
 _HALVES = struct.Struct(">8I")
 _BATCH = 500
+_STEP = 2_000  # changes or records in one step of ``bring_up_to_date``
 _ROWID: ColumnClause[int] = literal_column("changes.rowid", Integer)  # rows are read in the
 # order they were written; a number is given again only after the highest rows were deleted
 # (an erasure, which says so: ``DIGEST_ERASED``)
@@ -103,7 +104,7 @@ def reset(s: Session) -> None:
     s.execute(delete(LocalSetting).where(LocalSetting.key.in_([CURSOR, DIGEST_ERASED])))
 
 
-def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000) -> int:
+def bring_up_to_date(s: Session, today: dt.date, at_most: int = _STEP) -> int:
     """One step towards an up-to-date digest: the cases erased since the last; or up to
     ``at_most`` of the changes written since; or, once a day, ``at_most`` records hashed from
     scratch, and at last the changes counted. The caller repeats, one short transaction
@@ -127,6 +128,21 @@ def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000) -> int:
     if asdict(cursor) != before:
         s.merge(LocalSetting(key=CURSOR, value=json.dumps(asdict(cursor))))
     return done
+
+
+def keep_up(s: Session, today: dt.date, written: int) -> None:
+    """Steps of ``bring_up_to_date`` in the caller's transaction, about twice ``written``
+    changes' worth: a sync import calls it as it commits a batch of changes, whose records are
+    still in the page cache, so the digest after the import has little left to do (and a new
+    laptop's first one no pass from scratch over everything it received)."""
+    s.flush()  # the records written through the ORM too
+    budget = 2 * written
+    while budget > 0:
+        done = bring_up_to_date(s, today, min(_STEP, budget))
+        s.flush()  # the cursor, read again by the next step
+        if not done:
+            return
+        budget -= done
 
 
 def _take_in_changes(s: Session, cursor: _Cursor, at_most: int, sums: Sums) -> int:

@@ -7,6 +7,7 @@ published again with parts now addressed to it (``read_new_generations``).
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import logging
@@ -40,6 +41,7 @@ from restart_desktop.sync.apply import (
 )
 from restart_desktop.sync.audience import route_as_change
 from restart_desktop.sync.bundle import Bundle, BundleError, check_clocks
+from restart_desktop.sync.digest_totals import keep_up
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError
 from restart_desktop.sync.folder import Published
 from restart_desktop.sync.laptop import Laptop
@@ -427,13 +429,15 @@ def _apply_batch(
     queue: Sequence[_Checked],
     step: Callable[[int], None],
     cancelled: Callable[[], bool] | None,
+    today: dt.date | None,
     whole: bool = False,
 ) -> tuple[list[Applied], str]:
     """Apply checked bundles from the start of ``queue`` in one transaction, each with the
     device's new position, until one brings a case to this laptop (its history is read before
     the next), a save of this app waits for its turn or the user stops (unless ``whole``).
     Returns their results and, if a bundle holds records of a kind this version does not
-    know, why it is refused: the bundles before it are applied, in a transaction of their own."""
+    know, why it is refused: the bundles before it are applied, in a transaction of their own.
+    With ``today``, the digest takes in what they wrote in the same transaction."""
     results: list[Applied] = []
     try:
         with laptop.db.write(bulk=True) as s:
@@ -446,13 +450,17 @@ def _apply_batch(
                     or (cancelled is not None and cancelled())
                 ):
                     break
+            if today is not None:
+                keep_up(s, today, sum(len(c.bundle.changes) for c in queue[: len(results)]))
     except UnknownRecordKind as error:
         reason = (
             f"it holds records of a kind this version does not know ({error}): update "
             "RESTART Desktop"
         )
         before = list(queue[: len(results)])
-        return (_apply_batch(laptop, before, step, None, whole=True)[0] if before else []), reason
+        if not before:
+            return [], reason
+        return _apply_batch(laptop, before, step, None, today, whole=True)[0], reason
     return results, ""
 
 
@@ -468,6 +476,7 @@ def _import_device(
     progress: Callable[[int], None],
     cancelled: Callable[[], bool] | None,
     fetch: Callable[[], int],
+    today: dt.date | None,
 ) -> tuple[Published, str] | None:
     """Apply one device's due bundles in order, several in each transaction (up to
     BATCH_CHANGES changes, read and checked before it begins). Returns the bundle refused and
@@ -492,7 +501,7 @@ def _import_device(
         if not queue:
             break
         results, unknown = _apply_batch(
-            laptop, queue, functools.partial(_step_after, progress, tally.done), cancelled
+            laptop, queue, functools.partial(_step_after, progress, tally.done), cancelled, today
         )
         for result in results:
             tally.add(result)
@@ -513,12 +522,14 @@ def import_changes(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     extra_steps: int = 0,
+    today: dt.date | None = None,
 ) -> ImportReport:
     """Apply the bundles of every other device on the roster, each device in sequence order,
     each bundle whole with the device's new position (several in one transaction for a device
     far behind). A bundle that fails its signature, decryption or checks is refused whole,
     quarantined and stops that device (reported, retried at the next sync); a missing bundle
-    (a gap) stops it too. Devices not on the roster are never imported."""
+    (a gap) stops it too. Devices not on the roster are never imported. With ``today``, the
+    digest keeps up with each transaction (``sync.digest_totals.keep_up``)."""
     listing = Listing(target)  # as the export is when the sync starts: one listing each
     plan = _plan(laptop, listing, roster)
     total = sum(len(d.bundles) for d in plan) + extra_steps
@@ -541,6 +552,7 @@ def import_changes(
             step,
             cancelled,
             lambda: fetch_skipped(laptop, target, roster, listing),
+            today,
         )
         if refusal is not None:
             item, reason = refusal

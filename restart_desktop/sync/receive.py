@@ -77,7 +77,7 @@ RETENTION_KINDS = frozenset({"people", "handovers", "erasures"})
 #: page it dirtied, and one bundle after another dirties the same index pages. The device's
 #: new position commits with them, so a kill still leaves each bundle applied whole or not
 #: at all, and none twice.
-BATCH_CHANGES = 20_000
+BATCH_CHANGES = 50_000
 
 
 @dataclass(frozen=True)
@@ -424,95 +424,92 @@ class _Tally:
         self.moved = self.moved or result.cases_moved
 
 
+Refusal = tuple[Published, str]  # a bundle refused, and why
+
+
+@dataclass(frozen=True)
+class _Device:
+    """What applying one device's bundles needs."""
+
+    laptop: Laptop
+    target: Target
+    member: Member
+    step: Callable[[int], None]  # bundles applied so far in this transaction
+    cancelled: Callable[[], bool] | None
+    today: dt.date | None
+
+
 def _apply_batch(
-    laptop: Laptop,
-    queue: Sequence[_Checked],
-    step: Callable[[int], None],
-    cancelled: Callable[[], bool] | None,
-    today: dt.date | None,
-    whole: bool = False,
-) -> tuple[list[Applied], str]:
-    """Apply checked bundles from the start of ``queue`` in one transaction, each with the
-    device's new position, until one brings a case to this laptop (its history is read before
-    the next), a save of this app waits for its turn or the user stops (unless ``whole``).
-    Returns their results and, if a bundle holds records of a kind this version does not
-    know, why it is refused: the bundles before it are applied, in a transaction of their own.
-    With ``today``, the digest takes in what they wrote in the same transaction."""
+    device: _Device, waiting: list[Published], only: int = 0
+) -> tuple[list[Applied], Refusal | None]:
+    """Read, check and apply bundles in one transaction, each with the device's new position,
+    taking them off the end of ``waiting`` (the next is last): up to about BATCH_CHANGES
+    changes, or until one brings a case to this laptop (its history is read before the next),
+    a save of this app waits for its turn or the user stops; with ``only``, that many bundles
+    whatever comes. Returns their results and the bundle refused, if one is: those before it
+    are applied (one holding records of a kind this version does not know rolls back its
+    transaction, and those before it are applied again in one of their own). With a day, the
+    digest takes in what they wrote in the same transaction."""
+    laptop = device.laptop
     results: list[Applied] = []
+    taken: list[Published] = []
+    refusal: Refusal | None = None
+    count = 0
     try:
         with laptop.db.write(bulk=True) as s:
-            for checked in queue:
+            while waiting and (len(results) < only if only else count < BATCH_CHANGES):
+                try:
+                    checked = _check(laptop, device.target, device.member, waiting[-1])
+                except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
+                    refusal = (waiting[-1], str(error))
+                    break
                 results.append(_apply(s, laptop, checked))
-                step(len(results))
-                if not whole and (
+                taken.append(waiting.pop())
+                count += len(checked.bundle.changes)
+                device.step(len(results))
+                if not only and (
                     results[-1].came_here
                     or laptop.db.saves_waiting()
-                    or (cancelled is not None and cancelled())
+                    or (device.cancelled is not None and device.cancelled())
                 ):
                     break
-            if today is not None:
-                keep_up(s, today, sum(len(c.bundle.changes) for c in queue[: len(results)]))
+            if device.today is not None and count:
+                keep_up(s, device.today, count)
     except UnknownRecordKind as error:
         reason = (
             f"it holds records of a kind this version does not know ({error}): update "
             "RESTART Desktop"
         )
-        before = list(queue[: len(results)])
-        if not before:
-            return [], reason
-        return _apply_batch(laptop, before, step, None, today, whole=True)[0], reason
-    return results, ""
+        waiting.extend(reversed(taken))
+        before: tuple[list[Applied], Refusal | None] = ([], None)
+        if taken:
+            before = _apply_batch(device, waiting, only=len(taken))
+        return before[0], before[1] or (waiting[-1], reason)
+    return results, refusal
+
+
+def _import_device(
+    device: _Device, due: _Due, tally: _Tally, fetch: Callable[[], int]
+) -> Refusal | None:
+    """Apply one device's due bundles in order, several in each transaction. Returns the
+    bundle refused, if one is: the bundles before it are applied, the later ones wait."""
+    waiting = list(reversed(due.bundles))  # the next last
+    while waiting:
+        if device.cancelled is not None and device.cancelled():
+            raise Cancelled
+        step = functools.partial(_step_after, device.step, tally.done)
+        results, refusal = _apply_batch(replace(device, step=step), waiting)
+        for result in results:
+            tally.add(result)
+        if refusal is not None:
+            return refusal
+        if results[-1].came_here:  # a case came to this worker: its history now, not at the end
+            tally.applied += fetch()
+    return None
 
 
 def _step_after(progress: Callable[[int], None], done: int, more: int) -> None:
     progress(done + more)
-
-
-def _import_device(
-    laptop: Laptop,
-    target: Target,
-    due: _Due,
-    tally: _Tally,
-    progress: Callable[[int], None],
-    cancelled: Callable[[], bool] | None,
-    fetch: Callable[[], int],
-    today: dt.date | None,
-) -> tuple[Published, str] | None:
-    """Apply one device's due bundles in order, several in each transaction (up to
-    BATCH_CHANGES changes, read and checked before it begins). Returns the bundle refused and
-    why, if one is: the bundles before it are applied, the later ones wait."""
-    waiting = list(due.bundles)
-    waiting.reverse()  # the next at the end
-    queue: list[_Checked] = []
-    refusal: tuple[Published, str] | None = None
-    while queue or (waiting and refusal is None):
-        if cancelled is not None and cancelled():
-            raise Cancelled
-        count = sum(len(checked.bundle.changes) for checked in queue)
-        while waiting and refusal is None and count < BATCH_CHANGES:
-            item = waiting.pop()
-            try:
-                checked = _check(laptop, target, due.member, item)  # keys: read once
-            except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
-                refusal = (item, str(error))
-                break
-            queue.append(checked)
-            count += len(checked.bundle.changes)
-        if not queue:
-            break
-        results, unknown = _apply_batch(
-            laptop, queue, functools.partial(_step_after, progress, tally.done), cancelled, today
-        )
-        for result in results:
-            tally.add(result)
-        if unknown:
-            refusal = (queue[len(results)].item, unknown)
-            queue.clear()
-            break
-        del queue[: len(results)]
-        if results[-1].came_here:  # a case came to this worker: its history now, not at the end
-            tally.applied += fetch()
-    return refusal
 
 
 def import_changes(
@@ -544,15 +541,9 @@ def import_changes(
     step(0)
     for due in plan:
         problem, kind = due.problem, ProblemKind.GAP if due.problem else ProblemKind.NONE
+        device = _Device(laptop, target, due.member, step, cancelled, today)
         refusal = _import_device(
-            laptop,
-            target,
-            due,
-            tally,
-            step,
-            cancelled,
-            lambda: fetch_skipped(laptop, target, roster, listing),
-            today,
+            device, due, tally, lambda: fetch_skipped(laptop, target, roster, listing)
         )
         if refusal is not None:
             item, reason = refusal

@@ -88,6 +88,39 @@ def _time_statements(engine: object) -> None:
         spent[2] += len(parameters) if executemany else 1
 
 
+_PHASES: dict[str, list[float]] = {}
+
+
+def _time_phases() -> None:
+    """Wall and CPU time of the import's phases (the functions wrapped in place)."""
+    import functools
+
+    from restart_desktop.app import sync as app_sync
+    from restart_desktop.sync import receive
+
+    def wrap(module: object, name: str, label: str) -> None:
+        inner = getattr(module, name)
+
+        @functools.wraps(inner)
+        def timed(*args: object, **kwargs: object) -> object:
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                spent = _PHASES.setdefault(label, [0.0, 0.0])
+                spent[0] += time.perf_counter() - wall
+                spent[1] += time.process_time() - cpu
+
+        setattr(module, name, timed)
+
+    wrap(receive, "_check", "read and check bundles")
+    wrap(receive, "_apply", "apply bundles")
+    wrap(receive, "keep_up", "digest in the import")
+    wrap(receive, "_apply_batch", "import transactions (apply, digest, commit)")
+    wrap(app_sync, "import_changes", "import_changes")
+    wrap(app_sync, "publish_and_compare_digests", "digest after")
+
+
 def run_import(work: Path, profile: Path | None, tables: bool = False) -> None:
     from restart_desktop.app.session import unlock
     from restart_desktop.app.sync import SyncService
@@ -101,6 +134,7 @@ def run_import(work: Path, profile: Path | None, tables: bool = False) -> None:
     session = unlock(DataPaths(live / "supervisor"), PASSPHRASE)
     if tables:
         _time_statements(session.db.engine)
+    _time_phases()
     load = os.getloadavg()
     wall, cpu = time.perf_counter(), time.process_time()
     if profile is not None:
@@ -117,6 +151,8 @@ def run_import(work: Path, profile: Path | None, tables: bool = False) -> None:
     session.close()
     for key, (spent_wall, spent_cpu, rows) in sorted(_SPENT.items(), key=lambda kv: -kv[1][0])[:25]:
         print(f"{spent_wall:7.2f} s wall {spent_cpu:7.2f} s CPU {rows:9,} rows  {key}")
+    for label, (spent_wall, spent_cpu) in _PHASES.items():
+        print(f"{spent_wall:7.2f} s wall {spent_cpu:7.2f} s CPU  {label}")
     print(
         f"import: {wall:.1f} s wall, {cpu:.1f} s CPU; {result.report.applied} "
         f"changes; load before {load[0]:.2f}, after {os.getloadavg()[0]:.2f}"

@@ -213,15 +213,15 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
 def _bookkeeping_instant(text: str) -> tuple[dt.datetime | StoredInstant, str]:
     """A change's ``recorded_at`` as written to the database and as ISO text in UTC: the
     usual form as it is (a first import reads some 400,000), any other parsed."""
-    stored = utc_text_stored(text)
-    if stored is not None:
-        return stored, text
-    value = read_utc(text)
-    return value, value.isoformat()
+    stored = _stored_bookkeeping(text)
+    return stored, (text if isinstance(stored, StoredInstant) else stored.isoformat())
 
 
+@functools.lru_cache(maxsize=4096)
 def _stored_bookkeeping(text: str) -> dt.datetime | StoredInstant:
-    """A ``ChangeInfo.recorded_at`` as a bookkeeping column's value for ``insert_rows``."""
+    """A ``ChangeInfo.recorded_at`` as a bookkeeping column's value for ``insert_rows``
+    (remembered a while: a new record's ``created_at`` is its change's ``recorded_at``, read
+    a moment before)."""
     return utc_text_stored(text) or read_utc(text)
 
 

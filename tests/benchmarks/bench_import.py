@@ -159,6 +159,58 @@ def run_import(work: Path, profile: Path | None, tables: bool = False) -> None:
     )
 
 
+def run_window(work: Path) -> None:
+    """The window unlocking the supervisor's folder takes in the whole export: the longest
+    stall of its GUI thread, and where the sync thread was at each stall over 30 ms."""
+    import threading
+    import traceback
+
+    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from tests.benchmarks.common import open_window, wait
+    from tests.support.constants import PASSPHRASE
+
+    live, base = _live(work), work / "base"
+    for name in ("supervisor", "export"):
+        shutil.rmtree(live / name, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(base / name), str(live / name)], check=True)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    longest, clock, stalls = [0], QElapsedTimer(), []
+
+    def tick() -> None:
+        gap = clock.restart()
+        longest[0] = max(longest[0], gap)
+        if gap > 30:
+            where = ""
+            for thread in threading.enumerate():
+                if thread.name.startswith("restart-db") and thread.ident:
+                    frame = sys._current_frames().get(thread.ident)
+                    if frame is not None:
+                        where += " | " + " < ".join(
+                            f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-6:]
+                        )
+            stalls.append(f"{gap} ms{where}")
+
+    timer = QTimer()
+    timer.timeout.connect(tick)
+    started = time.perf_counter()
+    window = open_window(live / "supervisor", PASSPHRASE)
+    clock.start()
+    timer.start(5)
+    wait(lambda: window.sync_label.text().startswith("Synced"), timeout_s=1800)  # type: ignore[attr-defined]
+    timer.stop()
+    print(
+        f"window: {time.perf_counter() - started:.1f} s, longest GUI stall {longest[0]} ms, "
+        f"load {os.getloadavg()[0]:.2f}"
+    )
+    for stall in stalls:
+        print("  stall", stall)
+    window.shutdown()  # type: ignore[attr-defined]
+    window.close()  # type: ignore[attr-defined]
+    del app
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -169,10 +221,14 @@ def main() -> None:
     timed.add_argument("work", type=Path)
     timed.add_argument("--profile", type=Path)
     timed.add_argument("--tables", action="store_true", help="time statements by table")
+    shown = commands.add_parser("window")
+    shown.add_argument("work", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("RESTART_TEST_KEYRING_FILE", str(args.work.resolve() / "keyring.json"))
     if args.command == "prepare":
         prepare(args.demo.resolve(), args.work.resolve())
+    elif args.command == "window":
+        run_window(args.work.resolve())
     else:
         run_import(args.work.resolve(), args.profile, args.tables)
 

@@ -185,6 +185,7 @@ def _apply(s: Session, laptop: Laptop, checked: _Checked) -> Applied:
     if peer is None:
         peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
         s.add(peer)
+        s.flush()  # found by the next bundle of the same transaction (sessions do not autoflush)
     peer.high_water = bundle.to_seq
     peer.problem, peer.problem_kind = "", ProblemKind.NONE.value
     peer.updated_at = utcnow()

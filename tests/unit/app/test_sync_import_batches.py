@@ -15,7 +15,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import laptop_of
 from restart_desktop.store.migrate import HEAD_REVISION
 from restart_desktop.store.models import Person, SyncPeer
-from restart_desktop.sync import receive
+from restart_desktop.sync import publish, receive
 from restart_desktop.sync.bundle import encode_bundle
 from restart_desktop.sync.envelope import seal
 from restart_desktop.sync.export import export_changes
@@ -141,3 +141,24 @@ def test_a_bundle_of_an_unknown_kind_in_a_batch_leaves_those_before_it_applied(
         ["First", "Second", "Third"],
         third.to_seq,
     )
+
+
+def test_a_new_devices_first_bundles_share_a_transaction(
+    enrolled: AppSession,
+    supervisor: AppSession,
+    target: Target,
+    roster: Roster,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Its position is made by the first bundle and moved by the next ones in the same
+    transaction (bundles of one change each: its own records before any case)."""
+    monkeypatch.setattr(publish, "MAX_CHANGES_PER_BUNDLE", 1)
+    CaseService(enrolled).create_case(CaseFields(given_name="Testy", family_name="Single"))
+    published = export_changes(laptop_of(enrolled), target, roster)
+    assert len(published) > 2
+
+    report = import_changes(laptop_of(supervisor), target, roster)
+
+    assert report.problems == {}
+    assert report.bundles == len(published)
+    assert _state(supervisor, enrolled.device_id) == (["Single"], published[-1].to_seq)

@@ -447,7 +447,8 @@ def _apply_batch(
     taking them off the end of ``waiting`` (the next is last): up to about BATCH_CHANGES
     changes, or until one brings a case to this laptop (its history is read before the next),
     a save of this app waits for its turn or the user stops; with ``only``, that many bundles
-    whatever comes. Returns their results and the bundle refused, if one is: those before it
+    whatever comes; a bundle that cannot be read (OSError) stops the sync once those before it
+    are committed. Returns their results and the bundle refused, if one is: those before it
     are applied (one holding records of a kind this version does not know rolls back its
     transaction, and those before it are applied again in one of their own). With a day, the
     digest takes in what they wrote in the same transaction."""
@@ -455,14 +456,18 @@ def _apply_batch(
     results: list[Applied] = []
     taken: list[Published] = []
     refusal: Refusal | None = None
+    stopped: OSError | None = None
     count = 0
     try:
         with laptop.db.write(bulk=True) as s:
             while waiting and (len(results) < only if only else count < BATCH_CHANGES):
                 try:
                     checked = _check(laptop, device.target, device.member, waiting[-1])
-                except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
+                except (EnvelopeError, BundleError) as error:
                     refusal = (waiting[-1], str(error))
+                    break
+                except OSError as error:  # stops the sync; the bundles applied stay
+                    stopped = error
                     break
                 results.append(_apply(s, laptop, checked))
                 taken.append(waiting.pop())
@@ -474,7 +479,7 @@ def _apply_batch(
                     or (device.cancelled is not None and device.cancelled())
                 ):
                     break
-            if device.today is not None and count:
+            if device.today is not None and count and not _records_waiting(s):
                 keep_up(s, device.today, count)
     except UnknownRecordKind as error:
         reason = (
@@ -486,7 +491,17 @@ def _apply_batch(
         if taken:
             before = _apply_batch(device, waiting, only=len(taken))
         return before[0], before[1] or (waiting[-1], reason)
+    if stopped is not None:
+        raise stopped
     return results, refusal
+
+
+def _records_waiting(s: Session) -> bool:
+    """Whether records wait in ``sync_pending`` for their creation or a record they refer
+    to: one written when that comes (later in this sync, or at another) changes without a
+    change of its own, which the digest would not see if it took in its change before."""
+    s.flush()
+    return s.connection().exec_driver_sql("SELECT 1 FROM sync_pending LIMIT 1").first() is not None
 
 
 def _import_device(

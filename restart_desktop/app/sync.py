@@ -312,7 +312,9 @@ class SyncService:
             if progress:
                 progress(done, total)
 
-        report = import_changes(laptop, target, roster, step, cancelled, to_send)
+        report = import_changes(
+            laptop, target, roster, step, cancelled, to_send, self._app.clock.today()
+        )
 
         def sent(count: int) -> None:
             if cancelled is not None and cancelled():

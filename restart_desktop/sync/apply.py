@@ -213,15 +213,15 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
 def _bookkeeping_instant(text: str) -> tuple[dt.datetime | StoredInstant, str]:
     """A change's ``recorded_at`` as written to the database and as ISO text in UTC: the
     usual form as it is (a first import reads some 400,000), any other parsed."""
-    stored = utc_text_stored(text)
-    if stored is not None:
-        return stored, text
-    value = read_utc(text)
-    return value, value.isoformat()
+    stored = _stored_bookkeeping(text)
+    return stored, (text if isinstance(stored, StoredInstant) else stored.isoformat())
 
 
+@functools.lru_cache(maxsize=4096)
 def _stored_bookkeeping(text: str) -> dt.datetime | StoredInstant:
-    """A ``ChangeInfo.recorded_at`` as a bookkeeping column's value for ``insert_rows``."""
+    """A ``ChangeInfo.recorded_at`` as a bookkeeping column's value for ``insert_rows``
+    (remembered a while: a new record's ``created_at`` is its change's ``recorded_at``, read
+    a moment before)."""
     return utc_text_stored(text) or read_utc(text)
 
 
@@ -327,13 +327,14 @@ def settle(
     present = set(rows)
     progress = True
     todo = list(merged)
+    parents = {key: _parents_of(key[0], merged[key]) for key in todo}
     new_rows: dict[type[SyncedRecord], list[dict[str, Any]]] = {}
     while progress and todo:
         progress, later = False, []
-        present |= _existing_parents(s, [(k, merged[k]) for k in todo], present)
+        present |= _existing_parents(s, [parents[k] for k in todo], present)
         for key in todo:
             result = merged[key]
-            if result.missing or not _parents_here(key, result, present):
+            if result.missing or not present.issuperset(parents[key]):
                 later.append(key)
                 continue
             row = rows.get(key)
@@ -421,26 +422,29 @@ def _references(entity: str) -> list[tuple[str, str]]:
     return found
 
 
+def _parents_of(entity: str, result: Merged) -> tuple[tuple[str, Any], ...]:
+    """(table, id) of the records a record refers to."""
+    values = result.values
+    return tuple(
+        (table, values[column])
+        for column, table in _references(entity)
+        if values.get(column) is not None
+    )
+
+
 def _existing_parents(
-    s: Session, items: Iterable[tuple[tuple[str, str], Merged]], present: set[tuple[str, str]]
+    s: Session, items: Iterable[tuple[tuple[str, Any], ...]], present: set[tuple[str, str]]
 ) -> set[tuple[str, str]]:
+    """Of the records referred to (``_parents_of`` each), those here already."""
     wanted: dict[str, set[str]] = {}
-    for (entity, _), result in items:
-        for column, table in _references(entity):
-            value = result.values.get(column)
-            if value is not None and (table, value) not in present:
+    for refs in items:
+        for table, value in refs:
+            if (table, value) not in present:
                 wanted.setdefault(table, set()).add(str(value))
     found: set[tuple[str, str]] = set()
     for table, ids in wanted.items():
         found.update((table, i) for i in ids_here(s, table, sorted(ids)))
     return found
-
-
-def _parents_here(key: tuple[str, str], result: Merged, here: set[tuple[str, str]]) -> bool:
-    return all(
-        result.values.get(column) is None or (table, result.values[column]) in here
-        for column, table in _references(key[0])
-    )
 
 
 def _new_row(model: type[SyncedRecord], record_id: str, result: Merged) -> dict[str, Any]:

@@ -52,17 +52,44 @@ _TABLES = sorted(_MODELS)
 _PARTS = 8
 _HALVES = struct.Struct(">8I")
 _BATCH = 500
+_STEP = 2_000  # changes or records in one step of ``bring_up_to_date``
 _ROWID: ColumnClause[int] = literal_column("changes.rowid", Integer)  # rows are read in the
 # order they were written; a number is given again only after the highest rows were deleted
 # (an erasure, which says so: ``DIGEST_ERASED``)
 _H = [getattr(SyncDigestTotal, f"h{n}") for n in range(_PARTS)]
 
-Sums = dict[tuple[str, bool], list[int]]  # (case key, changes) -> [count, h0, ..., h7]
+Key = tuple[str, bool]  # (case key, changes)
 
 
-def _parts(data: bytes) -> tuple[int, ...]:
-    """A SHA-256 as eight 32-bit parts, the lowest first."""
-    return _HALVES.unpack(hashlib.sha256(data).digest())[::-1]
+class Sums:
+    """What a step adds to and takes out of the totals, per key: SHA-256 digests added (summed
+    part by part at the end, in C: a first import adds some 800,000) and parts counted one by
+    one (items taken out)."""
+
+    def __init__(self) -> None:
+        self.digests: dict[Key, list[bytes]] = {}
+        self.counted: dict[Key, list[int]] = {}  # [count, h0, ..., h7]
+
+    def __bool__(self) -> bool:
+        return bool(self.digests or self.counted)
+
+    def add(self, key: Key, digest: bytes) -> None:
+        found = self.digests.get(key)
+        if found is None:
+            self.digests[key] = [digest]
+        else:
+            found.append(digest)
+
+    def totals(self) -> dict[Key, list[int]]:
+        """[count, h0, ..., h7] per key."""
+        found = {key: list(total) for key, total in self.counted.items()}
+        for key, digests in self.digests.items():
+            total = found.setdefault(key, [0] * (_PARTS + 1))
+            total[0] += len(digests)
+            columns = list(zip(*_HALVES.iter_unpack(b"".join(digests)), strict=True))
+            for n in range(_PARTS):  # the parts unpacked highest first
+                total[n + 1] += sum(columns[_PARTS - 1 - n])
+        return found
 
 
 def _columns(table: str) -> list[Any]:
@@ -103,14 +130,14 @@ def reset(s: Session) -> None:
     s.execute(delete(LocalSetting).where(LocalSetting.key.in_([CURSOR, DIGEST_ERASED])))
 
 
-def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000) -> int:
+def bring_up_to_date(s: Session, today: dt.date, at_most: int = _STEP) -> int:
     """One step towards an up-to-date digest: the cases erased since the last; or up to
     ``at_most`` of the changes written since; or, once a day, ``at_most`` records hashed from
     scratch, and at last the changes counted. The caller repeats, one short transaction
     each, until it returns 0. Returns the cases, changes or records taken in."""
     cursor = _cursor(s)
     before = asdict(cursor)
-    sums: Sums = {}
+    sums = Sums()
     done = _take_out_erased(s, cursor, sums)
     if not done:
         if cursor.day != today.isoformat():  # a new day: the records from scratch
@@ -129,6 +156,21 @@ def bring_up_to_date(s: Session, today: dt.date, at_most: int = 2_000) -> int:
     return done
 
 
+def keep_up(s: Session, today: dt.date, written: int) -> None:
+    """Steps of ``bring_up_to_date`` in the caller's transaction, about twice ``written``
+    changes' worth: a sync import calls it as it commits a batch of changes, whose records are
+    still in the page cache, so the digest after the import has little left to do (and a new
+    laptop's first one no pass from scratch over everything it received)."""
+    s.flush()  # the records written through the ORM too
+    budget = 2 * written
+    while budget > 0:
+        done = bring_up_to_date(s, today, min(_STEP, budget))
+        s.flush()  # the cursor, read again by the next step
+        if not done:
+            return
+        budget -= done
+
+
 def _take_in_changes(s: Session, cursor: _Cursor, at_most: int, sums: Sums) -> int:
     new = (
         s.connection()
@@ -143,7 +185,7 @@ def _take_in_changes(s: Session, cursor: _Cursor, at_most: int, sums: Sums) -> i
         return 0
     touched: dict[str, list[str]] = {}
     for _rowid, change_id, case_id, entity, record_id in new:
-        _count(sums, (case_id or "", True), _parts(change_id.encode()), 1)
+        sums.add((case_id or "", True), hashlib.sha256(change_id.encode()).digest())
         # records the pass from scratch has still to reach are hashed when it does
         if entity in _MODELS and cursor.covers(entity, record_id):
             touched.setdefault(entity, []).append(record_id)
@@ -209,7 +251,7 @@ def _take_out_erased(s: Session, cursor: _Cursor, sums: Sums) -> int:
                 among(Change.case_id, chunk), cursor.rowid >= _ROWID
             )
         ):
-            _count(sums, (case_id or "", True), _parts(change_id.encode()), 1)
+            sums.add((case_id or "", True), hashlib.sha256(change_id.encode()).digest())
         held: dict[str, list[str]] = {}
         for kind, key in s.execute(
             select(SyncDigestItem.kind, SyncDigestItem.key).where(
@@ -289,18 +331,20 @@ def _rehash(s: Session, table: str, ids: Sequence[str], sums: Sums) -> None:
                 value if convert is None or value is None else convert(value)
                 for convert, value in zip(normal, row, strict=True)
             ]
-            hashed = _parts(prefix + orjson.dumps(values, option=orjson.OPT_SORT_KEYS))
+            digest = hashlib.sha256(
+                prefix + orjson.dumps(values, option=orjson.OPT_SORT_KEYS)
+            ).digest()
             case = str(row[case_at]) if case_at >= 0 and row[case_at] is not None else ""
-            _count(sums, (case, False), hashed, 1)
-            items.append((table, values[_ID[table]], case or None, *hashed))
+            sums.add((case, False), digest)
+            items.append((table, values[_ID[table]], case or None, *_HALVES.unpack(digest)[::-1]))
         if items:
             connection.exec_driver_sql(_PUT_IN, items)
 
 
-def _count(sums: Sums, key: tuple[str, bool], parts: Iterable[int], sign: int) -> None:
-    total = sums.get(key)
+def _count(sums: Sums, key: Key, parts: Iterable[int], sign: int) -> None:
+    total = sums.counted.get(key)
     if total is None:
-        total = sums[key] = [0] * (_PARTS + 1)
+        total = sums.counted[key] = [0] * (_PARTS + 1)
     total[0] += sign
     for n, part in enumerate(parts, start=1):
         total[n] += sign * part
@@ -320,7 +364,11 @@ def _add(s: Session, sums: Sums) -> None:
     """Add the step's sums to the running totals."""
     if sums:
         s.connection().exec_driver_sql(
-            _ADD, [(case, int(changes), *total) for (case, changes), total in sorted(sums.items())]
+            _ADD,
+            [
+                (case, int(changes), *total)
+                for (case, changes), total in sorted(sums.totals().items())
+            ],
         )
 
 

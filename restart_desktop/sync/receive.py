@@ -7,6 +7,8 @@ published again with parts now addressed to it (``read_new_generations``).
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
@@ -38,7 +40,8 @@ from restart_desktop.sync.apply import (
     keep_for_this_laptop,
 )
 from restart_desktop.sync.audience import route_as_change
-from restart_desktop.sync.bundle import BundleError, check_clocks
+from restart_desktop.sync.bundle import Bundle, BundleError, check_clocks
+from restart_desktop.sync.digest_totals import keep_up
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError
 from restart_desktop.sync.folder import Published
 from restart_desktop.sync.laptop import Laptop
@@ -69,6 +72,12 @@ class ImportReport:
 #: What a received change must touch for the retention rules to say something new before the
 #: next day: a case closed or reopened, held, handed over or shared, or erased elsewhere.
 RETENTION_KINDS = frozenset({"people", "handovers", "erasures"})
+#: A device far behind (a first import brings hundreds of bundles) has several bundles applied
+#: in one transaction, up to about this many changes: each commit encrypts and writes every
+#: page it dirtied, and one bundle after another dirties the same index pages. The device's
+#: new position commits with them, so a kill still leaves each bundle applied whole or not
+#: at all, and none twice.
+BATCH_CHANGES = 50_000
 
 
 @dataclass(frozen=True)
@@ -122,9 +131,19 @@ def _plan(laptop: Laptop, listing: Listing, roster: Roster) -> list[_Due]:
     return due
 
 
-def _import_one(laptop: Laptop, target: Target, member: Member, item: Published) -> Applied:
-    """Check and apply one bundle with the device's new position, in one transaction (of a
-    format 3 bundle, the parts addressed to this laptop, and its routes)."""
+@dataclass(frozen=True)
+class _Checked:
+    """A bundle read and checked, ready to apply (outside any transaction)."""
+
+    item: Published
+    bundle: Bundle
+    routes: list[dict[str, Any]]
+
+
+def _check(laptop: Laptop, target: Target, member: Member, item: Published) -> _Checked:
+    """Read, verify and check one bundle (of a format 3 bundle, the parts addressed to this
+    laptop, and its routes): BundleError or EnvelopeError say why it is refused, before
+    anything of it is applied."""
     received = read_bundle(target, member, item, laptop.keys, laptop.device_id)
     bundle = received.bundle
     routes = [route_as_change(route) for route in received.routes]
@@ -140,36 +159,36 @@ def _import_one(laptop: Laptop, target: Target, member: Member, item: Published)
             "update this laptop"
         )
     check_clocks(bundle)
-    try:
-        with laptop.db.write(bulk=True) as s:
-            me, supervisor, role = laptop.who(s)
-            note_audiences(s, routes)  # who each case is for, from every bundle's manifest
-            kept = keep_for_this_laptop(
-                s,
-                bundle.changes,
-                me,
-                supervisor,
-                (bundle.device_id, bundle.from_seq, bundle.to_seq),
-                role=role,
-            )
-            result = apply_changes(s, without_clashing_entries(s, kept))
-            _note_read(s, item)
-            if not supervisor and _comes_here([*bundle.changes, *routes], me):
-                result = replace(result, came_here=True)
-            if any(c["entity"] in RETENTION_KINDS for c in kept):
-                result = replace(result, cases_moved=True)
-            peer = s.get(SyncPeer, bundle.device_id)
-            if peer is None:
-                peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
-                s.add(peer)
-            peer.high_water = bundle.to_seq
-            peer.problem, peer.problem_kind = "", ProblemKind.NONE.value
-            peer.updated_at = utcnow()
-    except UnknownRecordKind as error:
-        raise BundleError(
-            f"it holds records of a kind this version does not know ({error}): update "
-            "RESTART Desktop"
-        ) from None
+    return _Checked(item, bundle, routes)
+
+
+def _apply(s: Session, laptop: Laptop, checked: _Checked) -> Applied:
+    """Apply one checked bundle with the device's new position, in the caller's transaction."""
+    bundle, routes = checked.bundle, checked.routes
+    me, supervisor, role = laptop.who(s)
+    note_audiences(s, routes)  # who each case is for, from every bundle's manifest
+    kept = keep_for_this_laptop(
+        s,
+        bundle.changes,
+        me,
+        supervisor,
+        (bundle.device_id, bundle.from_seq, bundle.to_seq),
+        role=role,
+    )
+    result = apply_changes(s, without_clashing_entries(s, kept))
+    _note_read(s, checked.item)
+    if not supervisor and _comes_here([*bundle.changes, *routes], me):
+        result = replace(result, came_here=True)
+    if any(c["entity"] in RETENTION_KINDS for c in kept):
+        result = replace(result, cases_moved=True)
+    peer = s.get(SyncPeer, bundle.device_id)
+    if peer is None:
+        peer = SyncPeer(device_id=bundle.device_id, problem="", updated_at=utcnow())
+        s.add(peer)
+        s.flush()  # found by the next bundle of the same transaction (sessions do not autoflush)
+    peer.high_water = bundle.to_seq
+    peer.problem, peer.problem_kind = "", ProblemKind.NONE.value
+    peer.updated_at = utcnow()
     return result
 
 
@@ -387,6 +406,128 @@ class Cancelled(Exception):
     """The user stopped the sync between two bundles: everything applied so far is kept."""
 
 
+@dataclass
+class _Tally:
+    """What the import has done so far."""
+
+    done: int = 0  # bundles applied (progress steps)
+    applied: int = 0
+    held: int = 0
+    refused: int = 0
+    erased: int = 0
+    moved: bool = False
+
+    def add(self, result: Applied) -> None:
+        self.done += 1
+        self.applied, self.held = self.applied + result.applied, self.held + result.held
+        self.refused += result.refused_moves
+        self.erased += result.erased
+        self.moved = self.moved or result.cases_moved
+
+
+Refusal = tuple[Published, str]  # a bundle refused, and why
+
+
+@dataclass(frozen=True)
+class _Device:
+    """What applying one device's bundles needs."""
+
+    laptop: Laptop
+    target: Target
+    member: Member
+    step: Callable[[int], None]  # bundles applied so far in this transaction
+    cancelled: Callable[[], bool] | None
+    today: dt.date | None
+
+
+def _apply_batch(
+    device: _Device, waiting: list[Published], only: int = 0
+) -> tuple[list[Applied], Refusal | None]:
+    """Read, check and apply bundles in one transaction, each with the device's new position,
+    taking them off the end of ``waiting`` (the next is last): up to about BATCH_CHANGES
+    changes, or until one brings a case to this laptop (its history is read before the next),
+    a save of this app waits for its turn or the user stops; with ``only``, that many bundles
+    whatever comes; a bundle that cannot be read (OSError) stops the sync once those before it
+    are committed. Returns their results and the bundle refused, if one is: those before it
+    are applied (one holding records of a kind this version does not know rolls back its
+    transaction, and those before it are applied again in one of their own). With a day, the
+    digest takes in what they wrote in the same transaction."""
+    laptop = device.laptop
+    results: list[Applied] = []
+    taken: list[Published] = []
+    refusal: Refusal | None = None
+    stopped: OSError | None = None
+    count = 0
+    try:
+        with laptop.db.write(bulk=True) as s:
+            while waiting and (len(results) < only if only else count < BATCH_CHANGES):
+                try:
+                    checked = _check(laptop, device.target, device.member, waiting[-1])
+                except (EnvelopeError, BundleError) as error:
+                    refusal = (waiting[-1], str(error))
+                    break
+                except OSError as error:  # stops the sync; the bundles applied stay
+                    stopped = error
+                    break
+                results.append(_apply(s, laptop, checked))
+                taken.append(waiting.pop())
+                count += len(checked.bundle.changes)
+                device.step(len(results))
+                if not only and (
+                    results[-1].came_here
+                    or laptop.db.saves_waiting()
+                    or (device.cancelled is not None and device.cancelled())
+                ):
+                    break
+            if device.today is not None and count and not _records_waiting(s):
+                keep_up(s, device.today, count)
+    except UnknownRecordKind as error:
+        reason = (
+            f"it holds records of a kind this version does not know ({error}): update "
+            "RESTART Desktop"
+        )
+        waiting.extend(reversed(taken))
+        before: tuple[list[Applied], Refusal | None] = ([], None)
+        if taken:
+            before = _apply_batch(device, waiting, only=len(taken))
+        return before[0], before[1] or (waiting[-1], reason)
+    if stopped is not None:
+        raise stopped
+    return results, refusal
+
+
+def _records_waiting(s: Session) -> bool:
+    """Whether records wait in ``sync_pending`` for their creation or a record they refer
+    to: one written when that comes (later in this sync, or at another) changes without a
+    change of its own, which the digest would not see if it took in its change before."""
+    s.flush()
+    return s.connection().exec_driver_sql("SELECT 1 FROM sync_pending LIMIT 1").first() is not None
+
+
+def _import_device(
+    device: _Device, due: _Due, tally: _Tally, fetch: Callable[[], int]
+) -> Refusal | None:
+    """Apply one device's due bundles in order, several in each transaction. Returns the
+    bundle refused, if one is: the bundles before it are applied, the later ones wait."""
+    waiting = list(reversed(due.bundles))  # the next last
+    while waiting:
+        if device.cancelled is not None and device.cancelled():
+            raise Cancelled
+        step = functools.partial(_step_after, device.step, tally.done)
+        results, refusal = _apply_batch(replace(device, step=step), waiting)
+        for result in results:
+            tally.add(result)
+        if refusal is not None:
+            return refusal
+        if results[-1].came_here:  # a case came to this worker: its history now, not at the end
+            tally.applied += fetch()
+    return None
+
+
+def _step_after(progress: Callable[[int], None], done: int, more: int) -> None:
+    progress(done + more)
+
+
 def import_changes(
     laptop: Laptop,
     target: Target,
@@ -394,56 +535,59 @@ def import_changes(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
     extra_steps: int = 0,
+    today: dt.date | None = None,
 ) -> ImportReport:
     """Apply the bundles of every other device on the roster, each device in sequence order,
-    each bundle whole in one transaction with the device's new position. A bundle that fails
-    its signature, decryption or checks is refused whole, quarantined and stops that device
-    (reported, retried at the next sync); a missing bundle (a gap) stops it too. Devices not
-    on the roster are never imported."""
+    each bundle whole with the device's new position (several in one transaction for a device
+    far behind). A bundle that fails its signature, decryption or checks is refused whole,
+    quarantined and stops that device (reported, retried at the next sync); a missing bundle
+    (a gap) stops it too. Devices not on the roster are never imported. With ``today``, the
+    digest keeps up with each transaction (``sync.digest_totals.keep_up``)."""
     listing = Listing(target)  # as the export is when the sync starts: one listing each
     plan = _plan(laptop, listing, roster)
     total = sum(len(d.bundles) for d in plan) + extra_steps
-    done = bundles = applied = held = refused = quarantined = erased = 0
-    moved = False
+    tally = _Tally()
+    quarantined = 0
     problems: dict[str, str] = {}
-    if progress:
-        progress(0, total)
+
+    def step(done: int) -> None:
+        if progress:
+            progress(done, total)
+
+    step(0)
     for due in plan:
         problem, kind = due.problem, ProblemKind.GAP if due.problem else ProblemKind.NONE
-        for item in due.bundles:
-            if cancelled is not None and cancelled():
-                raise Cancelled
-            try:
-                result = _import_one(laptop, target, due.member, item)  # keys: read once
-            except (EnvelopeError, BundleError) as error:  # an I/O error stops the sync
-                problem, kind = (
-                    f"A bundle from {due.member.name}'s laptop ({item.name}) was refused: "
-                    f"{error}. It is kept aside; other laptops' changes are not held up.",
-                    ProblemKind.REFUSED,
-                )
-                _quarantine(laptop, target, item, problem)
-                quarantined += 1
-                break
-            bundles += 1
-            if result.came_here:  # a case came to this worker: its history now, not at the end
-                applied += fetch_skipped(laptop, target, roster, listing)
-            applied, held = applied + result.applied, held + result.held
-            refused += result.refused_moves
-            erased += result.erased
-            moved = moved or result.cases_moved
-            done += 1
-            if progress:
-                progress(done, total)
+        device = _Device(laptop, target, due.member, step, cancelled, today)
+        refusal = _import_device(
+            device, due, tally, lambda: fetch_skipped(laptop, target, roster, listing)
+        )
+        if refusal is not None:
+            item, reason = refusal
+            problem, kind = (
+                f"A bundle from {due.member.name}'s laptop ({item.name}) was refused: "
+                f"{reason}. It is kept aside; other laptops' changes are not held up.",
+                ProblemKind.REFUSED,
+            )
+            _quarantine(laptop, target, item, problem)
+            quarantined += 1
         if problem:
             problems[due.member.device_id] = problem
         if (problem, kind) != due.known:  # syncs come every few minutes: write only on a change
             _record_problem(laptop, due.member.device_id, problem, kind)
-    applied += read_new_generations(laptop, target, roster, listing)
+    applied = tally.applied + read_new_generations(laptop, target, roster, listing)
     applied += fetch_skipped(laptop, target, roster, listing)
     with laptop.db.read() as s:
         conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
-    if erased:  # cases erased by tombstones received: their pages go from the file too
+    if tally.erased:  # cases erased by tombstones received: their pages go from the file too
         laptop.db.compact()
     return ImportReport(
-        bundles, applied, held, conflicts, refused, problems, quarantined, erased, moved
+        tally.done,
+        applied,
+        tally.held,
+        conflicts,
+        tally.refused,
+        problems,
+        quarantined,
+        tally.erased,
+        tally.moved,
     )

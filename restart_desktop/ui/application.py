@@ -42,13 +42,7 @@ from restart_desktop import __version__
 from restart_desktop.app.errors import TooManyAttempts, WrongPassphrase
 from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
 from restart_desktop.paths import DataPaths, resources_dir
-from restart_desktop.ui.access_pages import (
-    DEMO_BANNER_STYLE,
-    EXAMPLES_BANNER_STYLE,
-    EnrolmentForm,
-    OnboardingPage,
-    UnlockPage,
-)
+from restart_desktop.ui.access_pages import DEMO_BANNER_STYLE, EXAMPLES_BANNER_STYLE, UnlockPage
 from restart_desktop.ui.tasks import TaskRunner, user_message
 
 if TYPE_CHECKING:
@@ -58,6 +52,7 @@ if TYPE_CHECKING:
 
     OpenedSession = tuple[AppSession, int]  # the session and its idle-lock minutes
     from restart_desktop.domain.reference import ReferenceData
+    from restart_desktop.ui.onboarding import EnrolmentForm, OnboardingPage
     from restart_desktop.ui.workspace import Workspace
 from restart_desktop.ui import collector, window_settings
 from restart_desktop.ui.collector import GuiThreadCollector
@@ -260,6 +255,8 @@ class MainWindow(QMainWindow):
 
     def _onboarding_page(self) -> OnboardingPage:
         if self.onboarding is None:
+            from restart_desktop.ui.onboarding import OnboardingPage  # a new folder only
+
             self.onboarding = OnboardingPage(self.reference.organisations)
             self.onboarding.enrol_requested.connect(self._on_enrol_requested)
             self.stack.addWidget(self.onboarding)

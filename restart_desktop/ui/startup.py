@@ -74,7 +74,7 @@ class PreparingPage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from PySide6.QtCore import Qt  # not at import: see access_pages._centred
+        from PySide6.QtCore import Qt  # not at import: see access_pages.centred
 
         self.label = QLabel("Creating fictional demo data…")
         self.label.setAlignment(Qt.AlignmentFlag.AlignCenter)

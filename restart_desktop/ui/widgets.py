@@ -71,7 +71,7 @@ class SearchBox(QLineEdit):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         # Not imported at the top: this module is on the start-up path, and the first use of
-        # the Qt namespace costs about 15 ms (see access_pages._centred).
+        # the Qt namespace costs about 15 ms (see access_pages.centred).
         from PySide6.QtCore import Qt
 
         if event.key() == Qt.Key.Key_Down:

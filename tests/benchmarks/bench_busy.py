@@ -27,7 +27,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.common import median_ms, open_window, report, run, wait
+from tests.benchmarks.common import StallWatch, median_ms, open_window, report, run, wait
 
 SAVE_EVERY_MS = 200
 
@@ -77,7 +77,7 @@ def measure(data_dir: Path) -> None:
     import datetime as dt
 
     import keyring
-    from PySide6.QtCore import QElapsedTimer, QTimer
+    from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
     from sqlalchemy import func, select
 
@@ -141,28 +141,7 @@ def measure(data_dir: Path) -> None:
 
     # --- the window takes it all in while the supervisor saves --------------------------
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    longest, clock = [0], QElapsedTimer()
-
-    stalls: list[str] = []
-
-    def tick() -> None:
-        gap = clock.restart()
-        longest[0] = max(longest[0], gap)
-        if gap > 30 and os.environ.get("RESTART_BENCH_STALLS"):  # where the others were
-            import threading
-            import traceback
-
-            where = ""
-            for thread in threading.enumerate():
-                frame = sys._current_frames().get(thread.ident or 0)
-                if thread is not threading.main_thread() and frame is not None:
-                    where += f" | {thread.name}: " + " < ".join(
-                        f.name for f in reversed(traceback.extract_stack(frame)[-4:])
-                    )
-            stalls.append(f"{gap} ms{where}")
-
-    stall_timer = QTimer()
-    stall_timer.timeout.connect(tick)
+    watch = StallWatch(where=bool(os.environ.get("RESTART_BENCH_STALLS")))
     window = open_window(DataPaths(tmp / "supervisor").root, PASSPHRASE)
     assert isinstance(window, MainWindow)
     session: AppSession | None = window.session
@@ -209,17 +188,15 @@ def measure(data_dir: Path) -> None:
         in_thread.clear()
         end_to_end.clear()
         failures.clear()
-        longest[0] = 0
         state["on"] = True
         began = time.perf_counter()
-        clock.start()
-        stall_timer.start(5)
+        watch.start()
         save_timer.start(SAVE_EVERY_MS)
         wait(finished, timeout_s=timeout_s)  # type: ignore[arg-type]
         save_timer.stop()
         state["on"] = False
         wait(lambda: not state["saving"])
-        stall_timer.stop()
+        watch.stop()
         print(f"{what}: {time.perf_counter() - began:.1f} s")
         print("  " + _figures("save latency, the service call", in_thread))
         print("  " + _figures("save latency, click to result", end_to_end))
@@ -234,13 +211,12 @@ def measure(data_dir: Path) -> None:
                 )
             )
         holds.clear()
-        print(f"  longest GUI-thread stall meanwhile: {longest[0]} ms (target < 50 ms)")
-        report(f"{what}: longest GUI stall", longest[0], "ms", below=50)
+        print(f"  longest GUI-thread stall meanwhile: {watch.longest} ms (target < 50 ms)")
+        report(f"{what}: longest GUI stall", watch.longest, "ms", below=50)
         if end_to_end:
             report(f"{what}: save, click to result (median)", median_ms(end_to_end), "ms")
-        for stall in stalls:
+        for stall in watch.stalls:
             print("    stall", stall)
-        stalls.clear()
 
     # Unlocking started a sync: the whole export comes in.
     measure_while(

@@ -162,13 +162,9 @@ def run_import(work: Path, profile: Path | None, tables: bool = False) -> None:
 def run_window(work: Path) -> None:
     """The window unlocking the supervisor's folder takes in the whole export: the longest
     stall of its GUI thread, and where the sync thread was at each stall over 30 ms."""
-    import threading
-    import traceback
-
-    from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from tests.benchmarks.common import open_window, wait
+    from tests.benchmarks.common import StallWatch, open_window, wait
     from tests.support.constants import PASSPHRASE
 
     live, base = _live(work), work / "base"
@@ -176,35 +172,17 @@ def run_window(work: Path) -> None:
         shutil.rmtree(live / name, ignore_errors=True)
         subprocess.run(["cp", "-a", str(base / name), str(live / name)], check=True)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    longest, clock, stalls = [0], QElapsedTimer(), []
-
-    def tick() -> None:
-        gap = clock.restart()
-        longest[0] = max(longest[0], gap)
-        if gap > 30:
-            where = ""
-            for thread in threading.enumerate():
-                if thread.name.startswith("restart-db") and thread.ident:
-                    frame = sys._current_frames().get(thread.ident)
-                    if frame is not None:
-                        where += " | " + " < ".join(
-                            f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-6:]
-                        )
-            stalls.append(f"{gap} ms{where}")
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
+    watch = StallWatch(where=True, depth=6)
     started = time.perf_counter()
     window = open_window(live / "supervisor", PASSPHRASE)
-    clock.start()
-    timer.start(5)
+    watch.start()
     wait(lambda: window.sync_label.text().startswith("Synced"), timeout_s=1800)  # type: ignore[attr-defined]
-    timer.stop()
+    watch.stop()
     print(
-        f"window: {time.perf_counter() - started:.1f} s, longest GUI stall {longest[0]} ms, "
+        f"window: {time.perf_counter() - started:.1f} s, longest GUI stall {watch.longest} ms, "
         f"load {os.getloadavg()[0]:.2f}"
     )
-    for stall in stalls:
+    for stall in watch.stalls:
         print("  stall", stall)
     window.shutdown()  # type: ignore[attr-defined]
     window.close()  # type: ignore[attr-defined]

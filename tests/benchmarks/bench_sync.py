@@ -20,7 +20,7 @@ from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.common import REPO_ROOT, open_window, report, run, wait
+from tests.benchmarks.common import REPO_ROOT, StallWatch, open_window, report, run, wait
 
 #: Rounds of one new note on each team (a third of a second each): the medians compared.
 ONE_NOTE_ROUNDS = 11
@@ -246,65 +246,36 @@ def measure(data_dir: Path) -> None:
         f"next sync in {rekey_s:.1f} s"
     )
 
-    from PySide6.QtCore import QElapsedTimer, QTimer
     from PySide6.QtWidgets import QApplication
 
     from restart_desktop.ui.application import MainWindow
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    longest, clock = [0], QElapsedTimer()
-    # The process's CPU time over a gap says whose the stall was: this process running (the
-    # sync holding the interpreter, or the GUI thread busy) or the machine running others
-    # (a loaded machine leaves a ready GUI thread waiting for a core). ``ours`` counts only
-    # the first: the gap, at most the CPU time this process had meanwhile.
-    ours, cpu_then = [0.0], [time.process_time()]
+    window: MainWindow | None = None
 
-    stalls: list[str] = []
+    def label() -> str:
+        return f" at {window.sync_label.text()!r}" if window is not None else ""
 
-    def tick() -> None:
-        gap = clock.restart()
-        cpu_now = time.process_time()
-        ours[0] = max(ours[0], min(gap, (cpu_now - cpu_then[0]) * 1000))
-        cpu_then[0] = cpu_now
-        longest[0] = max(longest[0], gap)
-        if gap > 30 and os.environ.get("RESTART_BENCH_STALLS"):
-            import threading
-            import traceback
-
-            where = ""
-            for thread in threading.enumerate():
-                if thread.name.startswith("restart-db") and thread.ident:
-                    frame = sys._current_frames().get(thread.ident)
-                    if frame is not None:
-                        where += " | " + " < ".join(
-                            f"{f.name}:{f.lineno}" for f in traceback.extract_stack(frame)[-4:]
-                        )
-            stalls.append(f"{gap} ms at {cast(MainWindow, window).sync_label.text()!r}{where}")
-
-    timer = QTimer()
-    timer.timeout.connect(tick)
+    watch = StallWatch(label, where=bool(os.environ.get("RESTART_BENCH_STALLS")))
     started = time.perf_counter()
-    window = open_window(receiver)  # unlocking starts a sync: the whole export comes in
-    assert isinstance(window, MainWindow)
-    clock.start()
-    cpu_then[0] = time.process_time()
-    timer.start(5)
+    window = cast(MainWindow, open_window(receiver))  # unlocking starts a sync: all comes in
+    watch.start()
     wait(lambda: window.sync_label.text().startswith("Synced"), timeout_s=1800)
-    timer.stop()
+    watch.stop()
     opened = window.session
     assert opened is not None
     with opened.db.read() as s:
         received = int(s.execute(select(func.count()).select_from(ContactNote)).scalar_one())
-    report("the window takes in the whole export: longest GUI stall", longest[0], "ms", below=50)
+    report("the window takes in the whole export: longest GUI stall", watch.longest, "ms", below=50)
     print(
         f"The window took in the whole export ({received:,} notes) in "
         f"{time.perf_counter() - started:.1f} s; longest GUI-thread stall meanwhile "
-        f"{longest[0]} ms (target < 50 ms), of which this process was running "
-        f"{ours[0]:.0f} ms at most (the rest: the machine busy with others). "
+        f"{watch.longest} ms (target < 50 ms), of which this process was running "
+        f"{watch.ours:.0f} ms at most (the rest: the machine busy with others). "
         f"Load average {os.getloadavg()[1]:.1f} on {os.cpu_count()} cores. "
         f"Status bar: {window.sync_label.text()}"
     )
-    for stall in stalls:
+    for stall in watch.stalls:
         print("  stall", stall)
     window.shutdown()
     window.close()

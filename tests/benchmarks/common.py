@@ -182,3 +182,57 @@ def open_window(data_dir: Path, passphrase: str | None = None) -> object:
     QTest.keyClick(window.unlock_page.passphrase, Qt.Key.Key_Return)
     wait(lambda: window.workspace is not None and window.runner.pending == 0)
     return window
+
+
+class StallWatch:
+    """The GUI thread's longest stall while a benchmark runs: a 5 ms timer notes each gap
+    between its ticks. ``ours`` counts only what this process was running in a gap (at most
+    its CPU time meanwhile: the sync holding the interpreter, or the GUI thread busy), the rest
+    being the machine busy with others. With ``where``, each stall over 30 ms is noted with
+    ``label()`` and the database threads' stacks (``stalls``)."""
+
+    def __init__(self, label: Callable[[], str] = str, where: bool = False, depth: int = 4):
+        from PySide6.QtCore import QElapsedTimer, QTimer
+
+        self.longest, self.ours = 0, 0.0
+        self.stalls: list[str] = []
+        self._label, self._where, self._depth = label, where, depth
+        self._clock = QElapsedTimer()
+        self._cpu = time.process_time()
+        self._timer = QTimer()
+        self._timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        """Watch afresh (a benchmark may watch several phases in turn)."""
+        self.longest, self.ours = 0, 0.0
+        self.stalls.clear()
+        self._clock.start()
+        self._cpu = time.process_time()
+        self._timer.start(5)
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        gap = self._clock.restart()
+        cpu = time.process_time()
+        self.ours = max(self.ours, min(gap, (cpu - self._cpu) * 1000))
+        self._cpu = cpu
+        self.longest = max(self.longest, gap)
+        if gap > 30 and self._where:
+            self.stalls.append(f"{gap} ms{self._label()}{self._stacks()}")
+
+    def _stacks(self) -> str:
+        import threading
+        import traceback
+
+        where = ""
+        for thread in threading.enumerate():
+            if thread.name.startswith("restart-db") and thread.ident:
+                frame = sys._current_frames().get(thread.ident)
+                if frame is not None:
+                    where += " | " + " < ".join(
+                        f"{f.name}:{f.lineno}"
+                        for f in traceback.extract_stack(frame)[-self._depth :]
+                    )
+        return where

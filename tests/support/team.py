@@ -248,3 +248,18 @@ def bundle_late(team: Team, device_id: str) -> Iterator[None]:
                     " (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
                     row,
                 )
+
+
+@contextmanager
+def synced_pair(root: Path) -> Iterator[tuple[AppSession, AppSession]]:
+    """A team of a supervisor and one worker, both laptops open and through a first round of
+    syncs (the worker's request, the supervisor's roster, the worker again); closed after."""
+    team = make_team(root, workers=1)
+    supervisor, worker = (laptop.open() for laptop in team.laptops)
+    try:
+        for laptop in (worker, supervisor, worker):
+            SyncService(laptop).sync_now()
+        yield supervisor, worker
+    finally:
+        supervisor.close()
+        worker.close()

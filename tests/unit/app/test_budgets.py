@@ -32,7 +32,7 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
 from restart_desktop.store.models import ContactNote, Person
 from tests.support.clock import local
-from tests.support.team import make_team
+from tests.support.team import synced_pair
 
 #: The tables that grow with the caseload: a full scan of one is a bug on a hot path.
 LARGE_TABLES = frozenset(
@@ -195,11 +195,7 @@ def test_no_hot_path_scans_a_large_table(session: AppSession, statements: Statem
 
 def test_one_note_synced_stays_within_its_budget(tmp_path: Path, statements: Statements) -> None:
     """One sync of a worker's laptop with one new note, after the team has synced once."""
-    team = make_team(tmp_path / "team", workers=1)
-    supervisor, worker = (laptop.open() for laptop in team.laptops)
-    try:
-        for laptop in (worker, supervisor, worker):
-            SyncService(laptop).sync_now()
+    with synced_pair(tmp_path / "team") as (supervisor, worker):
         case = (
             CaseService(worker)
             .create_case(CaseFields(given_name="Testy", family_name="Budgeted"))
@@ -210,9 +206,6 @@ def test_one_note_synced_stays_within_its_budget(tmp_path: Path, statements: Sta
             DraftFields(case, local(2026, 11, 20, 10, 0), text="Fictional note."), confirmed=True
         )
         counted = len(statements.during(lambda: SyncService(worker).sync_now()))
-    finally:
-        supervisor.close()
-        worker.close()
     assert counted <= SYNC_ONE_NOTE_BUDGET, counted
 
 
@@ -223,11 +216,7 @@ def test_bundles_published_again_are_read_once_not_at_every_sync(
     the bundle holding it again (a newer generation) and the worker's laptop reads it once;
     the syncs after that do not read the records of bundles read (they grow with the team's
     history) while the export shows the same bundles published again."""
-    team = make_team(tmp_path / "team", workers=1)
-    supervisor, worker = (laptop.open() for laptop in team.laptops)
-    try:
-        for laptop in (worker, supervisor, worker):
-            SyncService(laptop).sync_now()
+    with synced_pair(tmp_path / "team") as (supervisor, worker):
         case = (
             CaseService(supervisor)
             .create_case(CaseFields(given_name="Testy", family_name="Later"))
@@ -246,9 +235,6 @@ def test_bundles_published_again_are_read_once_not_at_every_sync(
         with worker.db.read() as s:
             assert s.get(Person, case) is not None  # the case came with it
         assert not reads_records_of_bundles_read()
-    finally:
-        supervisor.close()
-        worker.close()
 
 
 #: A worker's sync sending one note: its own database's statements (reading the export's

@@ -25,7 +25,7 @@ from restart_desktop.store.erasure import erase_cases
 from restart_desktop.store.models import ContactNote, Person, Review, SyncedRecord, Worker
 from restart_desktop.store.summaries import RECOUNTS, ReviewWait
 from tests.support.clock import local
-from tests.support.team import make_team
+from tests.support.team import synced_pair
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -142,11 +142,7 @@ def test_review_waits_equal_a_recount_after_random_writes_and_erasures(
 def test_review_waits_of_a_sync_import_equal_a_recount(tmp_path: Path) -> None:
     """A worker's note signed off by the supervisor: both laptops hold its wait, the
     worker's from the import of the supervisor's bundle (below the per-row hook)."""
-    team = make_team(tmp_path / "team", workers=1)
-    supervisor, worker = (laptop.open() for laptop in team.laptops)
-    try:
-        for laptop in (worker, supervisor, worker):
-            SyncService(laptop).sync_now()
+    with synced_pair(tmp_path / "team") as (supervisor, worker):
         case = (
             CaseService(worker)
             .create_case(CaseFields(given_name="Testy", family_name="Waited"))
@@ -169,9 +165,6 @@ def test_review_waits_of_a_sync_import_equal_a_recount(tmp_path: Path) -> None:
                 row[0] for row in _held(supervisor.db)[ReviewWait.__tablename__]
             ]
             assert len(held) == 1
-    finally:
-        supervisor.close()
-        worker.close()
 
 
 def test_each_trigger_finds_its_rows_by_their_own_index(database: Database) -> None:

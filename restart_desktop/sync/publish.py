@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, NamedTuple
 
 import orjson
@@ -65,6 +66,7 @@ _PUBLISHED_FROM = (
     f"SELECT seq, case_id, entity, {_PUBLISHED_JSON}, recorded_at "  # noqa: S608 - ours
     "FROM changes WHERE device_id = ? AND seq >= ? ORDER BY seq"
 )
+_FETCH_ROWS = 500  # rows taken from the driver at a time
 
 
 class Line(NamedTuple):
@@ -149,40 +151,36 @@ def line_runs(s: Session, device: str, first: int, size: int) -> Iterator[list[L
     0), up to the first one not held, in lists of ``size`` (the last one shorter): the
     lists ``lines_in`` gives for ``first`` to ``first + size - 1``, then the next ``size``,
     and so on, read by one statement in the snapshot of ``s``'s transaction."""
+    lines = _lines_from(s, device, first)
+    while run := list(islice(lines, size)):
+        yield run
+
+
+def _lines_from(s: Session, device: str, first: int) -> Iterator[Line]:
+    """One line at a time for ``line_runs``: the changes held, each change erased since as
+    a stub, up to the first one neither held nor erased."""
     erased = dict(
         s.execute(
             select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(SyncErasedSeq.seq >= first)
         ).all()
     )
-    run: list[Line] = []
     expected = first
     rows = s.connection().exec_driver_sql(_PUBLISHED_FROM, (device, first))
-    while batch := rows.fetchmany(size):
-        for row in batch:
-            while expected < row[0]:  # not held: erased (a stub), or the end
-                if expected not in erased:
-                    rows.close()
-                    if run:
-                        yield run
-                    return
-                run.append(_stub(device, expected, erased[expected]))
+    try:
+        while batch := rows.fetchmany(_FETCH_ROWS):
+            for row in batch:
+                while expected < row[0]:  # not held: erased (a stub), or the end
+                    if expected not in erased:
+                        return
+                    yield _stub(device, expected, erased[expected])
+                    expected += 1
+                yield _line(*row)
                 expected += 1
-                if len(run) == size:
-                    yield run
-                    run = []
-            run.append(_line(*row))
+        while expected in erased:
+            yield _stub(device, expected, erased[expected])
             expected += 1
-            if len(run) == size:
-                yield run
-                run = []
-    while expected in erased:
-        run.append(_stub(device, expected, erased[expected]))
-        expected += 1
-        if len(run) == size:
-            yield run
-            run = []
-    if run:
-        yield run
+    finally:
+        rows.close()
 
 
 def changes_in(

@@ -29,7 +29,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource
 from restart_desktop.domain.checklist import FirstNight
-from restart_desktop.domain.clock import at_local, local_date
+from restart_desktop.domain.clock import Clock, at_local, local_date
 from restart_desktop.domain.disclosure import KnownIdentifiers
 from restart_desktop.domain.figures import (
     ALL,
@@ -137,6 +137,11 @@ class FiguresService:
     @property
     def session(self) -> AppSession:
         return self._app
+
+    @property
+    def clock(self) -> Clock:
+        """The session's clock: the window's default period follows its day."""
+        return self._app.clock
 
     def report(
         self, period: Period, group_by: str = "organisation", progress: Progress | None = None

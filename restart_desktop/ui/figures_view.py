@@ -223,9 +223,8 @@ class FiguresView(QWidget):
         self.chart.setVisible(table.chart == "bar")
 
     def _today(self) -> dt.date:
-        """The session's day, for the default period (the figures' service has no ``clock``
-        of its own yet: its session's is the one every service reads)."""
-        return self._service.session.clock.today()
+        """The session's day, for the default period."""
+        return self._service.clock.today()
 
     def _on_failed(self, error: BaseException) -> None:
         self.message.setText(user_message(error))

@@ -1,6 +1,6 @@
 """The frozen application's entry point: the same `restart-desktop` command line as from source."""
 
-from restart_desktop.cli import main
+from restart_desktop.entry import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

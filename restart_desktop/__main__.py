@@ -1,3 +1,3 @@
-from restart_desktop.cli import module_main
+from restart_desktop.entry import run
 
-module_main()
+run()

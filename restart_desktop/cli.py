@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from restart_desktop import __version__
+from restart_desktop.entry import starts_the_window
 from restart_desktop.paths import DataPaths, resolve_data_dir
 
 if TYPE_CHECKING:  # the window's start-up imports none of the app layer
@@ -23,22 +24,6 @@ if TYPE_CHECKING:  # the window's start-up imports none of the app layer
 PASSPHRASE_ENV = "RESTART_DESKTOP_PASSPHRASE"  # noqa: S105 - a variable's name, not a secret
 NEW_PASSPHRASE_ENV = "RESTART_DESKTOP_NEW_PASSPHRASE"  # noqa: S105 - a variable's name
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
-
-
-#: The options of the window itself: a command line with only these starts the window, and
-#: its parser needs none of the commands' (building those is most of the parser's cost).
-_WINDOW_FLAGS = frozenset({"--demo", "--quit-after-shown"})
-
-
-def _starts_the_window(argv: Sequence[str]) -> bool:
-    """Whether ``argv`` holds only the window's options (no command, no --help)."""
-    words = iter(argv)
-    for word in words:
-        if word == "--data-dir":
-            next(words, None)  # its value
-        elif word not in _WINDOW_FLAGS and not word.startswith("--data-dir="):
-            return False
-    return True
 
 
 def _parser(commands: bool = True) -> argparse.ArgumentParser:
@@ -489,7 +474,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         crash.install()  # a bug's traceback without its message: it may quote personal data
     given = sys.argv[1:] if argv is None else argv
-    args = _parser(commands=not _starts_the_window(given)).parse_args(given)
+    args = _parser(commands=not starts_the_window(given)).parse_args(given)
     paths = DataPaths(resolve_data_dir(args.data_dir))
     try:
         if args.command == "demo":
@@ -539,9 +524,5 @@ def _is_for_the_user(error: Exception) -> bool:
     return isinstance(error, UserError | SecurityError | StorageError | ReferenceDataError)
 
 
-def module_main() -> None:
-    raise SystemExit(main())
-
-
 if __name__ == "__main__":
-    module_main()
+    raise SystemExit(main())

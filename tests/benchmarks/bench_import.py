@@ -121,7 +121,7 @@ def _time_phases() -> None:
     wrap(app_sync, "publish_and_compare_digests", "digest after")
 
 
-def run_import(work: Path, profile: Path | None, tables: bool = False) -> None:
+def run_import(work: Path, profile: Path | None, tables: bool = False, floor: bool = False) -> None:
     from restart_desktop.app.session import unlock
     from restart_desktop.app.sync import SyncService
     from restart_desktop.paths import DataPaths
@@ -148,6 +148,15 @@ def run_import(work: Path, profile: Path | None, tables: bool = False) -> None:
     else:
         result = SyncService(session).sync_now()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if floor:
+        from tests.benchmarks.sqlite_floor import write_floor
+
+        spent = write_floor(session.db, live)
+        worst = sorted(spent.items(), key=lambda kv: -kv[1])[1:7]
+        print(
+            f"floor: SQLite alone writing the same rows into the same schema {spent['total']:.1f} s"
+            f" ({', '.join(f'{name} {seconds:.1f}' for name, seconds in worst)})"
+        )
     session.close()
     for key, (spent_wall, spent_cpu, rows) in sorted(_SPENT.items(), key=lambda kv: -kv[1][0])[:25]:
         print(f"{spent_wall:7.2f} s wall {spent_cpu:7.2f} s CPU {rows:9,} rows  {key}")
@@ -199,6 +208,11 @@ def main() -> None:
     timed.add_argument("work", type=Path)
     timed.add_argument("--profile", type=Path)
     timed.add_argument("--tables", action="store_true", help="time statements by table")
+    timed.add_argument(
+        "--floor",
+        action="store_true",
+        help="then time SQLite alone writing the same rows into the same schema",
+    )
     shown = commands.add_parser("window")
     shown.add_argument("work", type=Path)
     args = parser.parse_args()
@@ -208,7 +222,7 @@ def main() -> None:
     elif args.command == "window":
         run_window(args.work.resolve())
     else:
-        run_import(args.work.resolve(), args.profile, args.tables)
+        run_import(args.work.resolve(), args.profile, args.tables, args.floor)
 
 
 if __name__ == "__main__":

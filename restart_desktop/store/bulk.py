@@ -58,13 +58,20 @@ class StoredInstant(str):
 
 
 def utc_text_stored(text: str) -> StoredInstant | None:
-    """ISO text of an instant in UTC with microseconds (``...T10:00:00.123456+00:00``, the form
-    every change carries) as stored, without making a datetime of it (a first import writes
-    a million); None for any other form (the caller parses it)."""
-    if len(text) != 32 or text[10] != "T" or text[19] != "." or not text.endswith("+00:00"):
+    """ISO text of an instant in UTC, with microseconds (``...T10:00:00.123456+00:00``, as a
+    change's bookkeeping carries) or whole seconds (``...T10:00:00+00:00``, as most of the
+    times people enter are), as stored, without making a datetime of it (a first import
+    writes a million); None for any other form (the caller parses it)."""
+    if len(text) == 32 and text[19] == ".":
+        stored = f"{text[:10]} {text[11:26]}"
+    elif len(text) == 25:
+        stored = f"{text[:10]} {text[11:19]}.000000"
+    else:
+        return None
+    if text[10] != "T" or not text.endswith("+00:00"):
         return None
     dt.datetime.fromisoformat(text)  # refused as before if it is not a time at all
-    return StoredInstant(f"{text[:10]} {text[11:26]}")
+    return StoredInstant(stored)
 
 
 def stored_instant(value: dt.datetime | StoredInstant) -> str:

@@ -267,10 +267,15 @@ def _take_out_erased(s: Session, cursor: _Cursor, sums: Sums) -> int:
 
 def _instant(stored: str) -> str:
     """A stored instant as ISO text in UTC, however it was stored."""
-    if len(stored) == 26 and stored[10] == " " and stored[19] == "." and stored[20:] != "000000":
+    if len(stored) == 26 and stored[10] == " " and stored[19] == ".":
         # As UtcDateTime stores it (UTC, microseconds): the same text without parsing it (a
-        # first digest reads a million of them).
-        return f"{stored[:10]}T{stored[11:]}"
+        # first digest reads a million of them), whole seconds without a fraction as
+        # ``isoformat`` writes them.
+        return (
+            f"{stored[:10]}T{stored[11:19]}"
+            if stored[20:] == "000000"
+            else f"{stored[:10]}T{stored[11:]}"
+        )
     value = dt.datetime.fromisoformat(stored)
     if value.tzinfo is not None:
         value = value.astimezone(dt.UTC).replace(tzinfo=None)

@@ -87,3 +87,26 @@ def test_a_naive_instant_is_refused_below_the_orm_too(database: Database) -> Non
     row = {**_every_column("b-naive"), "created_at": dt.datetime(2026, 6, 10, 13, 5)}
     with pytest.raises(NaiveDatetime), database.write() as s:
         insert_rows(s, cast(Table, Barrier.__table__), [row])
+
+
+def test_a_change_s_utc_text_is_stored_as_the_column_stores_the_instant() -> None:
+    """The import writes the times of a change's values as they are, without parsing: whole
+    seconds (most times people enter) and microseconds (bookkeeping) must give exactly what
+    the column type would store; any other form is left to be parsed."""
+    from restart_desktop.store.bulk import stored_instant, utc_text_stored
+
+    for value in (
+        dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+        dt.datetime(2026, 3, 29, 0, 59, 59, 1, tzinfo=dt.UTC),
+        dt.datetime(2026, 11, 20, 10, 0, 0, 123456, tzinfo=dt.UTC),
+    ):
+        assert utc_text_stored(value.isoformat()) == stored_instant(value)
+    for other in (
+        "2026-07-01T12:30:00+01:00",  # an offset: turned into UTC by parsing
+        "2026-07-01T12:30:00",  # naive (an older laptop): read by the legacy rule
+        "2026-07-01T12:30:00.5+00:00",
+        "2026-07-01 12:30:00+00:00",
+    ):
+        assert utc_text_stored(other) is None
+    with pytest.raises(ValueError, match="month"):  # not a time at all: refused as before
+        utc_text_stored("2026-13-01T12:30:00+00:00")

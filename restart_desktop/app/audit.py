@@ -21,7 +21,7 @@ from restart_desktop.domain.audit import (
     head_breaks,
 )
 from restart_desktop.domain.case import display_name
-from restart_desktop.domain.clock import at_local
+from restart_desktop.domain.clock import Clock, at_local
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.audit import next_entry
 from restart_desktop.store.changes import write_created
@@ -89,6 +89,11 @@ class AuditFilter:
 class AuditService:
     def __init__(self, session: AppSession) -> None:
         self._app = session
+
+    @property
+    def clock(self) -> Clock:
+        """The session's clock: the window shows this service's times in its zone."""
+        return self._app.clock
 
     def verify(self) -> list[BrokenLink]:
         """What does not hold in each device's chain (empty: every chain is intact): its

@@ -28,6 +28,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync_lock import sync_lock
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.models import AuditEntry, Change, SyncPeer
 from restart_desktop.sync import keys, team
@@ -104,6 +105,11 @@ class SyncService:
 
     def __init__(self, session: AppSession) -> None:
         self._app = session
+
+    @property
+    def clock(self) -> Clock:
+        """The session's clock: the window shows this service's times in its zone."""
+        return self._app.clock
 
     @property
     def _laptop(self) -> Laptop:

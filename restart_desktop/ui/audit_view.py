@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.audit import AuditFilter, AuditService, AuditView, ChainCheck
 from restart_desktop.domain.audit import AuditAction
-from restart_desktop.domain.clock import local_text
+from restart_desktop.domain.clock import Clock
 from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import DateField, buddy_label
@@ -67,6 +67,10 @@ class AuditTableModel(RowListTableModel[AuditView]):
 
     COLUMNS = COLUMNS
 
+    def __init__(self, clock: Clock, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock
+
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         entry = self.row_item(index.row()) if index.isValid() else None
         if entry is None:
@@ -74,7 +78,7 @@ class AuditTableModel(RowListTableModel[AuditView]):
         column = index.column()
         if role in TEXT_ROLES:
             if column == COL_WHEN:
-                return local_text(entry.at, "%d/%m/%Y %H:%M:%S")
+                return self._clock.local_text(entry.at, "%d/%m/%Y %H:%M:%S")
             return (
                 None,
                 entry.worker,
@@ -194,7 +198,7 @@ class AuditTrailView(QWidget):
         )
         self.message.hide()
 
-        self.model = AuditTableModel(self)
+        self.model = AuditTableModel(service.clock, self)
         self.proxy = AuditSortProxyModel(self)
         self.proxy.setSourceModel(self.model)
         self.table = EnterTableView()

@@ -486,7 +486,7 @@ class BarriersView(QWidget):
             if not isinstance(error, EditClashed):
                 self._on_failed(error)
                 return
-            keeps = ask_clashes(self, error)
+            keeps = ask_clashes(self, error, self._service.clock)
             if keeps is None:
                 self.message.setText("Not saved: someone else changed this barrier.")
                 self.refresh()

@@ -806,7 +806,7 @@ class CaseFileView(QWidget):
         then_close, self._then_close = self._then_close, None
         self._saving = None
         self.save_button.setEnabled(True)
-        dialog = ClashDialog(error.clashes, self)
+        dialog = ClashDialog(error.clashes, self._service.clock, self)
         if not run_dialog(dialog, self.focusWidget() or self):
             self.saved_line.setText("Not saved: someone else changed the same field.")
             return

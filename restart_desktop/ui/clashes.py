@@ -24,12 +24,12 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.versions import Clash, EditClashed
-from restart_desktop.domain.clock import local_text
+from restart_desktop.domain.clock import Clock
 
 
-def set_by(clash: Clash) -> str:
-    """ "Fictional Colleague, 05/12/2026 14:05" (local time)."""
-    when = local_text(clash.at) if clash.at is not None else "earlier"
+def set_by(clash: Clash, clock: Clock) -> str:
+    """ "Fictional Colleague, 05/12/2026 14:05" (in the session clock's zone)."""
+    when = clock.local_text(clash.at) if clash.at is not None else "earlier"
     return f"{clash.by}, {when}"
 
 
@@ -37,10 +37,13 @@ class ClashDialog(QDialog):
     """One group per clashing field: the worker's value and theirs (who, when); keep mine or
     take theirs. Accepted only when every field has a choice."""
 
-    def __init__(self, clashes: Sequence[Clash], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, clashes: Sequence[Clash], clock: Clock, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Someone else changed this too")
         self.clashes = tuple(clashes)
+        self._clock = clock
         explain = QLabel(
             "Since you opened this, someone else changed the same "
             + ("field" if len(self.clashes) == 1 else "fields")
@@ -80,14 +83,14 @@ class ClashDialog(QDialog):
         column = QVBoxLayout(group)
         mine = QRadioButton(f"Keep &mine: {clash.mine}")
         mine.setAccessibleName(f"Keep mine for {clash.label}: {clash.mine}")
-        theirs = QRadioButton(f"Take &theirs: {clash.theirs} ({set_by(clash)})")
+        theirs = QRadioButton(f"Take &theirs: {clash.theirs} ({set_by(clash, self._clock)})")
         theirs.setAccessibleName(
-            f"Take theirs for {clash.label}: {clash.theirs}, set by {set_by(clash)}"
+            f"Take theirs for {clash.label}: {clash.theirs}, set by {set_by(clash, self._clock)}"
         )
         detail = QLabel(
             f"Yours: <b>{html.escape(clash.mine)}</b><br>Theirs: "
             f"<b>{html.escape(clash.theirs)}</b>, set by "
-            f"{html.escape(set_by(clash))}"
+            f"{html.escape(set_by(clash, self._clock))}"
         )
         detail.setWordWrap(True)
         choice = QButtonGroup(group)
@@ -117,9 +120,9 @@ class ClashDialog(QDialog):
         self.accept()
 
 
-def ask_clashes(parent: QWidget, clashed: EditClashed) -> dict[str, bool] | None:
+def ask_clashes(parent: QWidget, clashed: EditClashed, clock: Clock) -> dict[str, bool] | None:
     """Show the clash; per field whether the worker keeps their value, or None (Escape)."""
-    dialog = ClashDialog(clashed.clashes, parent)
+    dialog = ClashDialog(clashed.clashes, clock, parent)
     if dialog.exec() != QDialog.DialogCode.Accepted:
         return None
     return {clash.field: dialog.keeps_mine(clash.field) for clash in clashed.clashes}

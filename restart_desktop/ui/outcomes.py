@@ -497,7 +497,7 @@ class OutcomesPanel(QWidget):
 
         def failed(error: BaseException) -> None:
             if isinstance(error, EditClashed) and base is not None:
-                keeps = ask_clashes(self, error)
+                keeps = ask_clashes(self, error, self._service.clock)
                 if keeps is not None:
                     self._save_draft(new, assessment_id, finalise, base.rebased(error, keeps))
                     return

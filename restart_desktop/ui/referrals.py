@@ -336,7 +336,7 @@ class ReferralsPanel(QWidget):
             if not isinstance(error, EditClashed) or change.base is None:
                 self._on_failed(error)
                 return
-            keeps = ask_clashes(self, error)
+            keeps = ask_clashes(self, error, self._service.clock)
             if not keeps or not keeps.get("status"):
                 self.message.setText("Not saved: the referral shows the other change.")
                 self.reload()

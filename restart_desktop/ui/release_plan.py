@@ -374,7 +374,7 @@ class ReleasePlanPanel(QWidget):
             if not isinstance(error, EditClashed) or update.base is None:
                 self._on_failed(error)
                 return
-            keeps = ask_clashes(self, error)
+            keeps = ask_clashes(self, error, self._service.clock)
             if keeps is None:
                 self.message.setText("Not saved: someone else changed this item.")
                 self.reload()

@@ -40,7 +40,7 @@ from restart_desktop.app.sync import (
 )
 from restart_desktop.app.sync_lock import SyncBusy
 from restart_desktop.domain.case import Role
-from restart_desktop.domain.clock import Clock, local_text
+from restart_desktop.domain.clock import Clock
 from restart_desktop.ui.collector import young_only
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
@@ -400,21 +400,29 @@ class ExportDialog(QDialog):
 class ConflictsTableModel(RowListTableModel[ConflictView]):
     COLUMNS = ("What", "Values", "Shown for now", "Noticed")
 
+    def __init__(self, clock: Clock, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock
+
     def cells(self, view: ConflictView) -> Sequence[Any]:
         shown = next((o for o in view.options if o.change_id == view.showing), None)
         return (
             view.what,
             " / ".join(o.shown for o in view.options),
             f"{shown.shown} ({shown.author})" if shown else "",
-            local_text(view.detected_at),
+            self._clock.local_text(view.detected_at),
         )
 
 
 class OptionsTableModel(RowListTableModel[ConflictOption]):
     COLUMNS = ("Value", "Set by", "When")
 
+    def __init__(self, clock: Clock, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._clock = clock
+
     def cells(self, option: ConflictOption) -> Sequence[Any]:
-        return (option.shown, option.author, local_text(option.recorded_at))
+        return (option.shown, option.author, self._clock.local_text(option.recorded_at))
 
 
 class ConflictsDialog(QDialog):
@@ -427,11 +435,11 @@ class ConflictsDialog(QDialog):
         self._service = service
         self._runner = runner
         self.kept = 0  # values chosen while the dialog was open
-        self.model = ConflictsTableModel(self)
+        self.model = ConflictsTableModel(service.clock, self)
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Conflicts to settle")
-        self.options = OptionsTableModel(self)
+        self.options = OptionsTableModel(service.clock, self)
         self.option_table = EnterTableView()
         self.option_table.setModel(self.options)
         self.option_table.setAccessibleName("The values to choose from")

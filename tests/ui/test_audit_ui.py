@@ -320,7 +320,7 @@ def test_audit_table_model(qtmodeltester: ModelTester, enrolled: AppSession) -> 
         cases.get_case(case)
     entries = AuditService(as_supervisor(enrolled)).entries(AuditFilter())
     assert {e.action for e in entries} >= {AuditAction.CREATED, AuditAction.VIEWED_CASE}
-    model = AuditTableModel()
+    model = AuditTableModel(enrolled.clock)
     model.set_rows(entries)
     qtmodeltester.check(model, force_py=True)
     proxy = audit_view.AuditSortProxyModel()

@@ -179,3 +179,35 @@ def test_a_time_typed_alone_is_on_the_clocks_day_in_the_clocks_zone(
     field.set_value(value)
     assert field.text() == "03/06/2031 08:35"
     assert clock.now_text() == "00:30"
+
+
+def test_times_shown_are_in_the_sessions_zone_not_the_laptops(
+    qtbot: QtBot, enrolled: AppSession, person: str
+) -> None:
+    """The laptop's own zone is New York here; the session's clock is London's. The person
+    was recorded at 09:00 UTC on 20 May 2031: 10:00 in London, 05:00 in New York. The audit
+    trail, and the dialog showing who changed a field too, say 10:00."""
+    from restart_desktop.app.audit import AuditService
+    from restart_desktop.app.versions import Clash
+    from restart_desktop.ui.audit_view import COL_WHEN, AuditTrailView
+    from restart_desktop.ui.clashes import ClashDialog
+    from tests.support.clock import use_zone
+    from tests.support.roles import as_supervisor
+
+    enrolled.clock = Clock.fixed(NOW, LONDON)
+    runner = TaskRunner()
+    with use_zone("America/New_York"):
+        view = AuditTrailView(AuditService(as_supervisor(enrolled)), runner)
+        qtbot.addWidget(view)
+        view.refresh()
+        qtbot.waitUntil(lambda: view.proxy.rowCount() > 0, timeout=SIGNAL_TIMEOUT_MS)
+        shown = {str(view.proxy.index(r, COL_WHEN).data()) for r in range(view.proxy.rowCount())}
+        assert "20/05/2031 10:00:00" in shown
+        assert not any(" 05:00" in text for text in shown)
+
+        recorded = dt.datetime(2031, 5, 20, 9, 0, tzinfo=dt.UTC)
+        clash = Clash("phone", "Phone", "0100", "0200", "0200", "A. Colleague", recorded)
+        dialog = ClashDialog([clash], enrolled.clock)
+        qtbot.addWidget(dialog)
+        assert "A. Colleague, 20/05/2031 10:00" in dialog.theirs["phone"].text()
+    runner.shutdown()

@@ -55,6 +55,7 @@ from restart_desktop.store.models import (
     SyncSkipped,
 )
 from restart_desktop.store.types import UtcDateTime
+from restart_desktop.sync.digest_totals import rehash_later
 
 MODELS: dict[str, type[SyncedRecord]] = {m.__tablename__: m for m in SYNCED_MODELS}
 
@@ -298,9 +299,11 @@ def settle(
     them, from their changes (``loaded``: every change of ``records``, by record id, when the
     caller has them); returns the status moves refused."""
     keys = dict.fromkeys(records)
+    waited: list[tuple[str, str]] = []  # records that waited since an earlier transaction
     if all_pending:
         waiting_here = s.connection().exec_driver_sql("SELECT entity, record_id FROM sync_pending")
-        keys.update(dict.fromkeys((str(entity), str(record)) for entity, record in waiting_here))
+        waited = [(str(entity), str(record)) for entity, record in waiting_here]
+        keys.update(dict.fromkeys(waited))
     if not keys:
         return 0
     record_ids = [record_id for _, record_id in keys]
@@ -358,6 +361,10 @@ def settle(
             new_rows[model].sort(key=_contact_time)
         insert_rows(s, cast(Table, model.__table__), new_rows[model])
     waiting.extend(todo)
+    still = set(waiting)
+    written_late = [key for key in waited if key not in still]
+    if written_late:  # written now, maybe after the digest took in their changes
+        rehash_later(s, written_late)
     now = utcnow()
     for entity, record_id in waiting:
         s.add(SyncPending(record_id=record_id, entity=entity, since=now))

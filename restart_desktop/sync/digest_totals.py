@@ -47,6 +47,9 @@ from restart_desktop.store.types import UtcDateTime
 DIGEST_FORMAT = 3
 #: JSON: where the digest stands (``_Cursor``)
 CURSOR = "sync_digest_cursor"
+#: JSON: records written after their changes were taken in ([table, id] pairs), to be hashed
+#: again at the next step (``rehash_later``)
+LATE = "sync_digest_late"
 _MODELS = {model.__tablename__: model for model in SYNCED_MODELS}
 _TABLES = sorted(_MODELS)
 _PARTS = 8
@@ -127,7 +130,17 @@ def reset(s: Session) -> None:
     """Start again from scratch at the next digest (the records were worked out again)."""
     s.execute(delete(SyncDigestItem))
     s.execute(delete(SyncDigestTotal))
-    s.execute(delete(LocalSetting).where(LocalSetting.key.in_([CURSOR, DIGEST_ERASED])))
+    s.execute(delete(LocalSetting).where(LocalSetting.key.in_([CURSOR, DIGEST_ERASED, LATE])))
+
+
+def rehash_later(s: Session, records: Iterable[tuple[str, str]]) -> None:
+    """Records (table, id) written without a change of their own: one that waited in
+    ``sync_pending`` for its creation or a record it refers to is written when that comes,
+    maybe after the digest took in its changes (which hashed it while it was not there). They
+    are hashed again at the next step; hashing a record twice is harmless."""
+    found = s.get(LocalSetting, LATE)
+    held = {(str(table), str(key)) for table, key in json.loads(found.value)} if found else set()
+    s.merge(LocalSetting(key=LATE, value=json.dumps(sorted(held | set(records)))))
 
 
 def bring_up_to_date(s: Session, today: dt.date, at_most: int = _STEP) -> int:
@@ -138,7 +151,7 @@ def bring_up_to_date(s: Session, today: dt.date, at_most: int = _STEP) -> int:
     cursor = _cursor(s)
     before = asdict(cursor)
     sums = Sums()
-    done = _take_out_erased(s, cursor, sums)
+    done = _take_out_erased(s, cursor, sums) or _take_in_late(s, cursor, sums)
     if not done:
         if cursor.day != today.isoformat():  # a new day: the records from scratch
             s.execute(delete(SyncDigestItem))
@@ -263,6 +276,22 @@ def _take_out_erased(s: Session, cursor: _Cursor, sums: Sums) -> int:
             _rehash(s, table, sorted(ids), sums)
     s.delete(found)
     return max(len(cases), 1)
+
+
+def _take_in_late(s: Session, cursor: _Cursor, sums: Sums) -> int:
+    """The records written after their changes were taken in (``rehash_later``), hashed
+    again (those the pass from scratch has still to reach are hashed when it does)."""
+    found = s.get(LocalSetting, LATE)
+    if found is None:
+        return 0
+    late: dict[str, set[str]] = {}
+    for table, record_id in json.loads(found.value):
+        if table in _MODELS and cursor.covers(table, record_id):
+            late.setdefault(table, set()).add(record_id)
+    for table, ids in late.items():
+        _rehash(s, table, sorted(ids), sums)
+    s.delete(found)
+    return max(sum(len(ids) for ids in late.values()), 1)
 
 
 def _instant(stored: str) -> str:

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
@@ -179,3 +179,61 @@ def test_a_stored_instant_is_read_for_the_digest_as_if_parsed() -> None:
     # Other forms (older files, an offset) take the long way.
     assert _instant("2026-11-20 10:00:00") == "2026-11-20T10:00:00"
     assert _instant("2026-11-20T10:00:00.500000+01:00") == "2026-11-20T09:00:00.500000"
+
+
+def test_a_record_that_waited_for_what_it_refers_to_counts_in_the_digest_when_written(
+    tmp_path: Path,
+) -> None:
+    """A supervisor's review of a note can reach a laptop before the note does (the note's
+    bundle still on its way through a cloud folder): the review waits, and the digest taken
+    at that sync has no item for it. When the note comes at a later sync, the review is
+    written without a change of its own: the digest must count it then, or the laptop
+    disagrees with every other until the next day's pass from scratch."""
+    from restart_desktop.app.review import ReviewService
+    from restart_desktop.domain.review import ReviewAction, ReviewItemKind
+    from tests.support.roles import as_supervisor
+
+    team = make_team(tmp_path / "team", workers=2)
+    supervisor, worker, other = (laptop.open() for laptop in team.laptops)
+    try:
+        for session in (other, supervisor):
+            SyncService(session).sync_now()
+        SyncService(supervisor).promote(other.device_id)  # a second supervisor
+        SyncService(other).sync_now()
+        other = as_supervisor(other)  # as the promotion gives them at their next unlock
+        person = (
+            CaseService(worker)
+            .create_case(CaseFields(given_name="Testy", family_name="Waitson"))
+            .case_id
+        )
+        note = NoteService(worker).finalise(
+            DraftFields(
+                person_id=person,
+                contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+                text="Fictional contact, reviewed before it arrives",
+            ),
+            confirmed=True,
+        )
+        SyncService(worker).sync_now()
+        SyncService(supervisor).sync_now()
+        ReviewService(supervisor).act(ReviewItemKind.NOTE, note, ReviewAction.REVIEWED)
+        SyncService(supervisor).sync_now()
+
+        held_back = tmp_path / "held-back"
+        held_back.mkdir()
+        worker_folder = team.export / "devices" / worker.device_id
+        for item in list(worker_folder.iterdir()):
+            item.rename(held_back / item.name)
+        SyncService(other).sync_now(check_digests=True)  # the review waits for the note
+        with other.db.read() as s:
+            waiting = s.execute(text("SELECT entity FROM sync_pending")).scalars().all()
+        assert waiting == ["reviews"]
+        for item in held_back.iterdir():
+            item.rename(worker_folder / item.name)
+        SyncService(other).sync_now(check_digests=True)  # the note, then the review
+
+        kept_up = _holdings(other)
+        assert kept_up == _from_scratch(other)
+    finally:
+        for session in (supervisor, worker, other):
+            session.close()

@@ -184,12 +184,18 @@ class _Confirmed(NamedTuple):
 #: and removed there since: while a listing finds exactly these names, nobody else has
 #: added, removed or renamed a file there, and the check need not be made again.
 _CONFIRMED: dict[Path, _Confirmed] = {}
+#: The names listed by a check under way (bundle_files), with the files this process has
+#: written and removed there since (a stray set aside, a lost bundle published again).
+_CHECKING: dict[Path, frozenset[str]] = {}
 
 
 def _wrote(
     folder: Path, added: Sequence[str] = (), removed: Sequence[str] = (), last: int = 0
 ) -> None:
     """This process has written (or removed) files in a device's folder."""
+    checking = _CHECKING.get(folder)
+    if checking is not None:
+        _CHECKING[folder] = checking.union(added).difference(removed)
     confirmed = _CONFIRMED.get(folder)
     if confirmed is not None:
         names = confirmed.names.union(added).difference(removed)
@@ -204,8 +210,6 @@ class FolderTarget:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        #: The names of each device's folder at its last bundle_files (for confirm_listing).
-        self._listed: dict[str, frozenset[str]] = {}
 
     @property
     def location(self) -> str:
@@ -265,19 +269,21 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         _CONFIRMED.pop(folder, None)  # a check under way: only its confirmation counts
         if not folder.is_dir():
-            self._listed[device_id] = frozenset()
+            _CHECKING[folder] = frozenset()
             return []
         listed = _bundle_spans(folder)
-        self._listed[device_id] = listed.names
+        _CHECKING[folder] = listed.names
         return [Published(device_id, a, b, generation) for a, b, generation in listed.spans]
 
     def confirm_listing(self, device_id: str, last: int) -> None:
-        """The files bundle_files listed last in this device's folder are its bundles, as its
-        database records them, up to ``last``: kept (with what this process writes there from
-        now on) for unchanged_since_confirmed."""
-        names = self._listed.get(device_id)
+        """The files bundle_files listed last in this device's folder (with those this process
+        has written and removed there since) are its bundles, as its database records them,
+        up to ``last``: kept, with what this process writes there from now on, for
+        unchanged_since_confirmed."""
+        folder = self._device_folder(device_id)
+        names = _CHECKING.pop(folder, None)
         if names is not None:
-            _CONFIRMED[self._device_folder(device_id)] = _Confirmed(names, last)
+            _CONFIRMED[folder] = _Confirmed(names, last)
 
     def unchanged_since_confirmed(self, device_id: str) -> int | None:
         """The last change in this device's bundles when its folder holds exactly the files

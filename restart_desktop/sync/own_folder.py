@@ -6,6 +6,10 @@ own record of what it published (``sync_published``): a stray file named like a 
 left by a cloud client, a restore, a hand-made file) is set aside with the reason and never
 moves the position; a bundle found missing is published again from the changes held; a
 position beyond anything this laptop ever wrote stops the sync with the reason.
+
+The check reads every bundle's name and record, hundreds on a large laptop: a process that
+has found its folder whole makes it again only when the folder's names are no longer those
+it found and has written since (``FolderTarget.unchanged_since_confirmed``).
 """
 
 from __future__ import annotations
@@ -110,7 +114,7 @@ def _as_confirmed(laptop: Laptop, target: Target) -> OwnFolder | None:
                 select(func.max(SyncErasedSeq.seq)).scalar_subquery(),
             )
         ).one()
-    if recorded != last:
+    if (recorded or 0) != last:
         return None
     return OwnFolder(last, scrub_due=erased is not None)
 
@@ -183,8 +187,9 @@ def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = Non
                             SyncPublished.from_seq == first, SyncPublished.to_seq == last
                         )
                     )
-        if not (set_aside or again or gone):  # as found: the files are those recorded
-            target.confirm_listing(device, position)
+        # The files are those recorded now: those listed, less those set aside, and those
+        # published again.
+        target.confirm_listing(device, position)
     republished = len(again)
     return OwnFolder(position, tuple(set_aside), republished, written.scrub_due)
 

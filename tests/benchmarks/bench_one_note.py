@@ -230,6 +230,10 @@ def run_rounds(
             profilers[profiled].disable()
         return time.perf_counter() - started
 
+    # One sync of each laptop first, as in bench_sync.py (where each has synced before in the
+    # same process): the first of a process checks its own folder in full.
+    for session in (demo, supervisor, small_worker, small_supervisor):
+        SyncService(session).sync_now()
     if phases:
         _time_phases()
         _time_collections()
@@ -290,6 +294,9 @@ def run_rounds(
         f"{cpu_large / rounds * 1000:.1f} ms a round; load before {load[0]:.2f}, "
         f"after {os.getloadavg()[0]:.2f}"
     )
+    if phases:
+        print("rounds, large:", " ".join(f"{t * 1000:.0f}" for t in large))
+        print("rounds, small:", " ".join(f"{t * 1000:.0f}" for t in small))
 
 
 def main() -> None:

@@ -237,6 +237,27 @@ def test_bundles_published_again_are_read_once_not_at_every_sync(
         assert not reads_records_of_bundles_read()
 
 
+def test_the_own_folder_is_checked_in_full_only_after_someone_else_changed_it(
+    tmp_path: Path, statements: Statements
+) -> None:
+    """Checking a laptop's own folder of the export reads the record of every bundle it ever
+    published (hundreds on a large laptop): once per process, then again only after a file
+    there was added, removed or renamed by someone else (here a stray file, set aside)."""
+    with synced_pair(tmp_path / "team") as (_supervisor, worker):
+        CaseService(worker).create_case(CaseFields(given_name="Testy", family_name="Checked"))
+
+        def reads_every_bundles_record() -> bool:
+            seen = statements.during(lambda: SyncService(worker).sync_now())
+            return any("generation FROM sync_published" in sql for sql, _parameters in seen)
+
+        assert not reads_every_bundles_record()  # it sends its case: a bundle more, its own
+        folder = Path(SyncService(worker).target_location()) / "devices" / worker.device_id
+        (folder / "0000000900-0000000901.age").write_bytes(b"not a bundle")
+        assert reads_every_bundles_record()
+        assert not (folder / "0000000900-0000000901.age").exists()  # set aside
+        assert not reads_every_bundles_record()
+
+
 #: A worker's sync sending one note: its own database's statements (reading the export's
 #: files is not SQL). 70 until issue 24 kept the digest up to date from the changes since the
 #: last sync and recorded what the laptop published (constant work, where the digest read the

@@ -120,3 +120,14 @@ def test_a_check_under_way_forgets_the_last_one(tmp_path: Path) -> None:
     target.confirm_listing(DEVICE, 10)
     target.bundle_files(DEVICE)  # listed again: only a confirmation of this listing counts
     assert target.unchanged_since_confirmed(DEVICE) is None
+
+
+def test_what_a_check_sets_aside_or_publishes_again_counts_as_found(tmp_path: Path) -> None:
+    target = _export(tmp_path)
+    target.publish(DEVICE, 1, 10, b"bundle", b"signature")
+    _put(target, 11, 20)  # a file it did not sign
+    target.bundle_files(DEVICE)
+    target.remove(Published(DEVICE, 11, 20))  # set aside
+    target.publish(DEVICE, 11, 12, b"bundle", b"signature")  # its own, published meanwhile
+    target.confirm_listing(DEVICE, 12)
+    assert target.unchanged_since_confirmed(DEVICE) == 12

@@ -208,6 +208,7 @@ def run_rounds(
 
     live, base = _live(work), work / "base"
     if restore:
+        live.mkdir(exist_ok=True)
         for name in FOLDERS:
             shutil.rmtree(live / name, ignore_errors=True)
             subprocess.run(["cp", "-a", str(base / name), str(live / name)], check=True)

@@ -243,7 +243,7 @@ def run_rounds(
     load = os.getloadavg()
     large: list[float] = []
     small: list[float] = []
-    cpu_large = 0.0
+    cpu_large = cpu_small = 0.0
     watched = (0, 1) if profile is not None else (None, None)
     for _ in range(rounds):
         _one_note(demo, people[0])
@@ -255,10 +255,12 @@ def run_rounds(
         cpu_large += time.process_time() - cpu
         _SIDE[0] = "small"
         _one_note(small_worker, people[1])
+        cpu = time.process_time()
         small.append(
             timed(lambda: SyncService(small_worker).sync_now(), watched[1])
             + timed(lambda: SyncService(small_supervisor).sync_now(), watched[1])
         )
+        cpu_small += time.process_time() - cpu
         _SIDE[0] = "large"
     for session in (demo, supervisor, small_worker, small_supervisor):
         session.close()
@@ -291,8 +293,9 @@ def run_rounds(
     print(
         f"one new note, sent and received: {large_ms:.1f} ms on the large team, "
         f"{small_ms:.1f} ms on the empty one: ratio {large_ms / small_ms:.2f} "
-        f"(min {min(large) * 1000:.1f} / {min(small) * 1000:.1f} ms); large CPU "
-        f"{cpu_large / rounds * 1000:.1f} ms a round; load before {load[0]:.2f}, "
+        f"(min {min(large) * 1000:.1f} / {min(small) * 1000:.1f} ms); CPU a round "
+        f"{cpu_large / rounds * 1000:.1f} / {cpu_small / rounds * 1000:.1f} ms "
+        f"({cpu_large / cpu_small:.2f}); load before {load[0]:.2f}, "
         f"after {os.getloadavg()[0]:.2f}"
     )
     if phases:

@@ -6,9 +6,14 @@ team, exports the demo laptop's history and imports it on the supervisor's lapto
 an empty team of a worker (one case) and a supervisor beside it, syncs each laptop once more,
 then keeps a copy of it all (WORK/base). ``run WORK`` puts that copy back in place and times
 ROUNDS rounds of one note written on the large laptop then its sync and its supervisor's,
-alternated with the same on the empty team; it prints the medians, their ratio and the load,
-and with ``--profile FILE`` cProfiles (CPU time) of the large team's syncs (FILE) and of
-the empty team's (FILE.small), to compare.
+alternated with the same on the empty team, after one sync of each laptop (the first of a
+process checks its own folder in full); it prints the medians, their ratio, each team's CPU
+time and the load. ``--phases`` adds the wall time of a sync's steps, of each statement and
+commit and of the garbage collector on each team; ``--profile FILE`` writes cProfiles (CPU
+time) of the large team's syncs (FILE) and of the empty team's (FILE.small), to compare.
+
+    python tests/benchmarks/bench_one_note.py prepare /work/bench/demo10k-27 /tmp/one-note
+    python tests/benchmarks/bench_one_note.py run /tmp/one-note --rounds 21 --phases
 """
 
 from __future__ import annotations
@@ -179,6 +184,20 @@ def _time_collections() -> None:
 def _time_statements(engine: object) -> None:
     """Wall time of each statement given to the driver, by its text, on each team."""
     from sqlalchemy import event
+
+    dialect = engine.dialect  # type: ignore[attr-defined]
+    commit = dialect.do_commit
+
+    def timed_commit(connection: object) -> None:
+        started = time.perf_counter()
+        try:
+            commit(connection)
+        finally:
+            spent = _STATEMENTS.setdefault(("COMMIT", _SIDE[0]), [0.0, 0])
+            spent[0] += time.perf_counter() - started
+            spent[1] += 1
+
+    dialect.do_commit = timed_commit
 
     @event.listens_for(engine, "before_cursor_execute")
     def before(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -102,26 +103,103 @@ def signature_name(name: str) -> str:
     return name.removesuffix(".age") + ".sig"
 
 
+Span = tuple[int, int, int]  # (from, to, generation) of a bundle, from its name
+
 #: What each name found in a device folder says (None: not a bundle's). Every sync lists
 #: every bundle of its own folder and of each member's (hundreds each on a large team) and
 #: mostly finds the names it found the time before, and a name always says the same.
-_SPANS: dict[str, tuple[int, int, int] | None] = {}
+_SPANS: dict[str, Span | None] = {}
 _SPANS_AT_MOST = 200_000
 
 
-def _bundle_spans(folder: Path) -> list[tuple[int, int, int]]:
-    """(from, to, generation) of each name in a device's folder that is a bundle's (not
-    their signatures, its digest, its chain head or its parts' folder), in order, by one
-    listing, without a stat; only the names not seen before are matched."""
-    names = os.listdir(folder)
-    new = [name for name in names if name not in _SPANS]
-    if len(_SPANS) + len(new) > _SPANS_AT_MOST:
-        _SPANS.clear()
-        new = names
-    for name in new:
+def _span(name: str) -> Span | None:
+    if name not in _SPANS:
+        if len(_SPANS) >= _SPANS_AT_MOST:
+            _SPANS.clear()
         match = _NAME.fullmatch(name)
         _SPANS[name] = (int(match[1]), int(match[2]), int(match[3] or 1)) if match else None
-    return sorted(filter(None, map(_SPANS.get, names)))
+    return _SPANS[name]
+
+
+class _Listed(NamedTuple):
+    names: frozenset[str]
+    spans: list[Span]  # in order; never changed once made
+    #: The spans of the listing before when these are those and bundles after them (what a
+    #: receiver mostly finds: a member's new bundles), or None.
+    grown_from: list[Span] | None = None
+
+
+#: The last listing of each device folder and its bundles' spans: a receiver mostly finds the
+#: names of the last listing and a bundle or two more, whose spans go after those known
+#: instead of all being looked up and sorted again.
+_LISTED: dict[Path, _Listed] = {}
+_LISTED_AT_MOST = 256
+
+
+def _bundle_spans(folder: Path) -> _Listed:
+    """Every name in a device's folder, and (from, to, generation) of each that is a bundle's
+    (not their signatures, its digest, its chain head or its parts' folder), in order, by one
+    listing, without a stat, compared whole with the last listing (never by a folder's time,
+    which shares and sticks keep coarsely)."""
+    names = frozenset(os.listdir(folder))
+    last = _LISTED.get(folder)
+    if last is not None and last.names == names:
+        return last
+    if last is not None and last.names < names:  # files added (what a sync mostly finds)
+        added = sorted(filter(None, map(_span, names - last.names)))
+        if not added:  # a signature before its bundle, the digest: the same bundles
+            listed = _Listed(names, last.spans, last.grown_from)
+        elif not last.spans or added[0][:2] > last.spans[-1][:2]:
+            listed = _Listed(names, last.spans + added, last.spans)
+        else:
+            listed = _Listed(names, sorted(last.spans + added))
+    else:
+        listed = _Listed(names, sorted(filter(None, map(_span, names))))
+    if len(_LISTED) >= _LISTED_AT_MOST:
+        _LISTED.clear()
+    _LISTED[folder] = listed
+    return listed
+
+
+#: The bundles of the last listing of each device folder (its spans, the newest generation
+#: of each range), handed out again while the listing is the same, and extended with a
+#: member's new bundles.
+_NEWEST: dict[Path, tuple[list[Span], list[Published]]] = {}
+_RANGE, _GENERATION = itemgetter(0, 1), itemgetter(2)
+
+
+def _newest(device_id: str, spans: Sequence[Span]) -> list[Published]:
+    """The newest generation of each range (in order: the newest last)."""
+    newest = dict(zip(map(_RANGE, spans), map(_GENERATION, spans), strict=True))
+    return [Published(device_id, a, b, generation) for (a, b), generation in newest.items()]
+
+
+class _Confirmed(NamedTuple):
+    names: frozenset[str]  # every name in the folder
+    last: int  # the last change in a bundle there
+
+
+#: Each of its own folders as a check by this process found it whole (every file there its
+#: verified bundle, each as its database records), with the files this process has written
+#: and removed there since: while a listing finds exactly these names, nobody else has
+#: added, removed or renamed a file there, and the check need not be made again.
+_CONFIRMED: dict[Path, _Confirmed] = {}
+#: The names listed by a check under way (bundle_files), with the files this process has
+#: written and removed there since (a stray set aside, a lost bundle published again).
+_CHECKING: dict[Path, frozenset[str]] = {}
+
+
+def _wrote(
+    folder: Path, added: Sequence[str] = (), removed: Sequence[str] = (), last: int = 0
+) -> None:
+    """This process has written (or removed) files in a device's folder."""
+    checking = _CHECKING.get(folder)
+    if checking is not None:
+        _CHECKING[folder] = checking.union(added).difference(removed)
+    confirmed = _CONFIRMED.get(folder)
+    if confirmed is not None:
+        names = confirmed.names.union(added).difference(removed)
+        _CONFIRMED[folder] = _Confirmed(names, max(confirmed.last, last))
 
 
 class FolderTarget:
@@ -168,12 +246,20 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         if not folder.is_dir():
             return []
-        newest: dict[tuple[int, int], int] = {}
-        for a, b, generation in _bundle_spans(folder):  # in order: the newest last
-            newest[(a, b)] = generation
+        listed = _bundle_spans(folder)
+        last = _NEWEST.get(folder)
+        if last is not None and last[0] is listed.spans:  # the very listing of last time
+            return list(last[1])
         # Overlapping bundles (a laptop that published again after its newest bundle had not
         # reached its copy of the export) are read in turn: changes already held are skipped.
-        return [Published(device_id, a, b, generation) for (a, b), generation in newest.items()]
+        if last is not None and last[0] is listed.grown_from:  # the bundles after those
+            found = last[1] + _newest(device_id, listed.spans[len(last[0]) :])
+        else:
+            found = _newest(device_id, listed.spans)
+        if len(_NEWEST) >= _LISTED_AT_MOST:
+            _NEWEST.clear()
+        _NEWEST[folder] = (listed.spans, found)
+        return list(found)
 
     def bundle_files(self, device_id: str) -> list[Published]:
         """Every file of one device named like a bundle (every generation): what a name
@@ -181,11 +267,42 @@ class FolderTarget:
         run; a stat of each would cost more than the rest of a small sync)."""
         self.check()
         folder = self._device_folder(device_id)
+        _CONFIRMED.pop(folder, None)  # a check under way: only its confirmation counts
         if not folder.is_dir():
+            _CHECKING[folder] = frozenset()
             return []
-        return [
-            Published(device_id, a, b, generation) for a, b, generation in _bundle_spans(folder)
-        ]
+        listed = _bundle_spans(folder)
+        _CHECKING[folder] = listed.names
+        return [Published(device_id, a, b, generation) for a, b, generation in listed.spans]
+
+    def confirm_listing(self, device_id: str, last: int) -> None:
+        """The files bundle_files listed last in this device's folder (with those this process
+        has written and removed there since) are its bundles, as its database records them,
+        up to ``last``: kept, with what this process writes there from now on, for
+        unchanged_since_confirmed."""
+        folder = self._device_folder(device_id)
+        names = _CHECKING.pop(folder, None)
+        if names is not None:
+            _CONFIRMED[folder] = _Confirmed(names, last)
+
+    def unchanged_since_confirmed(self, device_id: str) -> int | None:
+        """The last change in this device's bundles when its folder holds exactly the files
+        confirmed (and written there by this process since): one listing, compared whole;
+        None otherwise."""
+        self.check()
+        folder = self._device_folder(device_id)
+        confirmed = _CONFIRMED.get(folder)
+        if confirmed is None:
+            return None
+        try:
+            names = frozenset(os.listdir(folder))
+        except FileNotFoundError:  # not made yet, or gone
+            names = frozenset()
+        except OSError:  # not a folder: the whole check says what it is
+            return None
+        if names != confirmed.names:
+            return None
+        return confirmed.last
 
     def remove(self, item: Published) -> None:
         """Take a file that is not the device's own bundle out of its folder (the device
@@ -241,12 +358,11 @@ class FolderTarget:
                 temporary_sig.unlink(missing_ok=True)
                 temporary.unlink(missing_ok=True)
             fsync_dir(folder)
-            if intact is None:
-                return Published(device_id, from_seq, to_seq, generation)
             # Another process of this device may be between its two renames: give it the
             # time to finish. A whole pair, ours or its (the same changes), is the result.
             for _look in range(3):
-                if self._pair_intact(bundle, sig, intact):
+                if intact is None or self._pair_intact(bundle, sig, intact):
+                    _wrote(folder, (bundle.name, sig.name), last=to_seq)
                     return Published(device_id, from_seq, to_seq, generation)
                 time.sleep(random.uniform(0.01, 0.05))  # noqa: S311 - a pause, not a secret
         raise PublishRaced(
@@ -265,9 +381,11 @@ class FolderTarget:
         first, then its signature: a reader never sees a bundle without its signature; then
         its parts, format 3)."""
         folder = self._device_folder(item.device_id)
-        for name in (item.name, item.name.replace(".age", ".sig")):
+        pair = (item.name, item.name.replace(".age", ".sig"))
+        for name in pair:
             (folder / name).unlink(missing_ok=True)
         fsync_dir(folder)
+        _wrote(folder, removed=pair)
         prefix = item.name.removesuffix(".age") + ".p"
         parts = folder / PARTS
         if parts.is_dir():
@@ -283,6 +401,7 @@ class FolderTarget:
         then the folder flushed once. Named by their bytes, so never replaced by others."""
         folder = self._own_folder(device_id) / PARTS
         folder.mkdir(exist_ok=True)
+        _wrote(folder.parent, (PARTS,))
         files = [
             (path, data)
             for name, ciphertext, signature in parts
@@ -330,6 +449,7 @@ class FolderTarget:
         folder = self._own_folder(device_id)
         write_atomically(folder / (name + ".sig"), signature, SHARED)
         write_atomically(folder / name, data, SHARED)
+        _wrote(folder, (name + ".sig", name))
 
     def read_file(self, device_id: str, name: str) -> tuple[bytes, bytes] | None:
         folder = self._device_folder(device_id)

@@ -6,6 +6,10 @@ own record of what it published (``sync_published``): a stray file named like a 
 left by a cloud client, a restore, a hand-made file) is set aside with the reason and never
 moves the position; a bundle found missing is published again from the changes held; a
 position beyond anything this laptop ever wrote stops the sync with the reason.
+
+The check reads every bundle's name and record, hundreds on a large laptop: a process that
+has found its folder whole makes it again only when the folder's names are no longer those
+it found and has written since (``FolderTarget.unchanged_since_confirmed``).
 """
 
 from __future__ import annotations
@@ -90,11 +94,46 @@ def _ever_written(laptop: Laptop) -> _Written:
     return _Written(max(int(own or 0), int(erased or 0), upto), upto, erased is not None, published)
 
 
+def _as_confirmed(laptop: Laptop, target: Target) -> OwnFolder | None:
+    """The check's result without making it again, when this laptop's folder holds exactly
+    the files this process last found to be its bundles, as recorded, with those it has
+    written and removed there since (one listing, no file read), and its database records
+    the same last bundle (not put back from an older copy meanwhile): one statement."""
+    last = target.unchanged_since_confirmed(laptop.device_id)
+    if last is None:
+        return None
+    with laptop.db.read() as s:
+        # The last bundle recorded by the index (a bundle over the changes after all
+        # others'); any other answer only sends the sync through the whole check.
+        recorded, erased = s.execute(
+            select(
+                select(SyncPublished.to_seq)
+                .order_by(SyncPublished.from_seq.desc())
+                .limit(1)
+                .scalar_subquery(),
+                select(func.max(SyncErasedSeq.seq)).scalar_subquery(),
+            )
+        ).one()
+    if (recorded or 0) != last:
+        return None
+    return OwnFolder(last, scrub_due=erased is not None)
+
+
 def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = None) -> OwnFolder:
     """Work out this laptop's export position from the files that really are its bundles;
     with ``roster``, publish again any of its bundles missing from the export. Raises
-    AheadOfThisLaptop when the export holds more of this laptop's changes than it ever wrote."""
+    AheadOfThisLaptop when the export holds more of this laptop's changes than it ever wrote.
+
+    With ``roster``, the check is made in full only when the folder's files are not those
+    this process last found whole (and has written since): at the first sync of a process,
+    and after anybody else added, removed or renamed a file there. Its bundles cost a
+    listing, their records and a lookup each otherwise, at every sync (hundreds of each on
+    a large laptop)."""
     device, keys = laptop.device_id, laptop.keys
+    if roster is not None:
+        confirmed = _as_confirmed(laptop, target)
+        if confirmed is not None:
+            return confirmed
     written = _ever_written(laptop)
     ever, recorded_upto, known = written.ever, written.recorded_upto, written.published
     listed = target.bundle_files(device)
@@ -148,6 +187,9 @@ def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = Non
                             SyncPublished.from_seq == first, SyncPublished.to_seq == last
                         )
                     )
+        # The files are those recorded now: those listed, less those set aside, and those
+        # published again.
+        target.confirm_listing(device, position)
     republished = len(again)
     return OwnFolder(position, tuple(set_aside), republished, written.scrub_due)
 

@@ -230,6 +230,12 @@ class PostgresTarget:
         )
         return [Published(device_id, a, b, g) for a, b, g in rows]
 
+    def confirm_listing(self, device_id: str, last: int) -> None:
+        """Nothing kept: a server's rows are listed again at every sync."""
+
+    def unchanged_since_confirmed(self, device_id: str) -> int | None:
+        return None
+
     def devices(self) -> list[str]:
         rows = self._run(
             lambda c: c.execute(

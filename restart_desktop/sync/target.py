@@ -41,6 +41,14 @@ class Target(Protocol):
 
     def bundle_files(self, device_id: str) -> list[Published]: ...
 
+    def confirm_listing(self, device_id: str, last: int) -> None:
+        """The files bundle_files listed last are the device's bundles as it records them,
+        up to change ``last`` (kept for unchanged_since_confirmed, or not at all)."""
+
+    def unchanged_since_confirmed(self, device_id: str) -> int | None:
+        """``last`` of confirm_listing while the device's files are those confirmed (and
+        written since by this process), found cheaply; None when it cannot tell."""
+
     def remove(self, item: Published) -> None: ...
 
     def devices(self) -> list[str]: ...

@@ -55,7 +55,7 @@ def people(enrolled: AppSession) -> dict[str, str]:
     The enrolled session is closed afterwards, as if the app had been quit, so the window under
     test opens the folder itself.
     """
-    today = dt.date.today()
+    today = enrolled.clock.today()  # the window opens the folder on the same clock
     service = CaseService(enrolled)
     cases = {
         "Zebedee Friday": CaseFields(

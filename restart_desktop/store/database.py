@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sqlcipher3
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -128,7 +129,7 @@ class Database:
                         execution_options={LIGHT_WRITE_OPTION: light, BULK_WRITE_OPTION: bulk}
                     )
                 yield session
-        except DBAPIError as error:
+        except (DBAPIError, sqlcipher3.Error) as error:  # the driver's own: read below it
             raise (translate(error) or error) from error
         finally:
             notice = notice_of_transaction(session)
@@ -150,7 +151,7 @@ class Database:
         try:
             session.connection(execution_options={READ_ONLY_OPTION: True})
             yield session  # closed (rolled back) below: reads never commit
-        except DBAPIError as error:
+        except (DBAPIError, sqlcipher3.Error) as error:  # the driver's own: read below it
             raise (translate(error) or error) from error
         finally:
             session.close()

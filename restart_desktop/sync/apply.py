@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import Date, Table, delete, inspect, select, text
 from sqlalchemy.orm import Session
 
@@ -28,6 +29,7 @@ from restart_desktop.store.bulk import (
     StoredInstant,
     among,
     delete_among,
+    driver_cursor,
     ids_here,
     insert_changes,
     insert_rows,
@@ -66,18 +68,6 @@ class UnknownRecordKind(ValueError):
 
 _RULES = {name: rules_for(name) for name in MODELS}
 _TABLE_ORDER = {table.name: n for n, table in enumerate(Base.metadata.sorted_tables)}
-
-
-def change_info(change: Any) -> ChangeInfo:
-    """A stored change (a row with the Change columns) as the merge sees it."""
-    return ChangeInfo(
-        str(change.change_id),
-        str(change.hlc),
-        bases_of(change.bases, change.base_change_id),
-        dict(change.fields),
-        str(change.author_id),
-        change.recorded_at.isoformat(),
-    )
 
 
 @functools.cache
@@ -148,7 +138,7 @@ def apply_changes(s: Session, raws: Sequence[Mapping[str, Any]]) -> Applied:
     ids = list(dict.fromkeys(str(raw["change_id"]) for raw in raws))
     held: set[str] = set()
     for chunk in batches(ids):
-        held.update(s.scalars(select(Change.change_id).where(among(Change.change_id, chunk))))
+        held.update(ids_here(s, Change.__tablename__, chunk, column="change_id"))
     new: dict[str, Mapping[str, Any]] = {}
     for raw in raws:
         change_id = str(raw["change_id"])
@@ -378,22 +368,35 @@ def _contact_time(row: Mapping[str, Any]) -> str:
     return str(row["contact_at"])
 
 
+#: The changes of some records, below the ORM (the import asks at every bundle).
+_CHANGES_OF = (
+    "SELECT change_id, hlc, bases, base_change_id, fields, author_id, recorded_at, record_id"
+    " FROM changes WHERE record_id IN (SELECT value FROM json_each(?))"
+)
+
+
 def _changes(s: Session, record_ids: Sequence[str]) -> dict[str, list[ChangeInfo]]:
     found: dict[str, list[ChangeInfo]] = {}
-    columns = (
-        Change.change_id,
-        Change.hlc,
-        Change.bases,
-        Change.base_change_id,
-        Change.fields,
-        Change.author_id,
-        Change.recorded_at,
-        Change.record_id,
-    )
+    driver = driver_cursor(s)
     for chunk in batches(list(dict.fromkeys(record_ids))):
-        for row in s.execute(select(*columns).where(among(Change.record_id, chunk))):
-            found.setdefault(row.record_id, []).append(change_info(row))
+        rows = driver.execute(_CHANGES_OF, (orjson.dumps(chunk).decode(),)).fetchall()
+        for change_id, hlc, bases, base, fields, author, recorded, record_id in rows:
+            found.setdefault(record_id, []).append(
+                ChangeInfo(
+                    change_id,
+                    hlc,
+                    bases_of(orjson.loads(bases) if bases else None, base),
+                    orjson.loads(fields),
+                    author,
+                    _stored_utc(recorded).isoformat(),
+                )
+            )
     return found
+
+
+def _stored_utc(stored: str) -> dt.datetime:
+    """An instant as ``UtcDateTime`` stores it (naive UTC text), as the ORM reads it."""
+    return dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC)
 
 
 def _rows(s: Session, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], SyncedRecord]:
@@ -417,17 +420,16 @@ def _detected(
 ) -> dict[tuple[str, str], tuple[tuple[str, ...], dt.datetime]]:
     """When each open conflict was first seen (kept while it is the same conflict)."""
     found = {}
-    columns = (
-        SyncConflict.record_id,
-        SyncConflict.field,
-        SyncConflict.change_ids,
-        SyncConflict.detected_at,
+    driver = driver_cursor(s)
+    query = (
+        "SELECT record_id, field, change_ids, detected_at FROM sync_conflicts"
+        " WHERE record_id IN (SELECT value FROM json_each(?))"
     )
     for chunk in batches(list(dict.fromkeys(record_ids))):
-        for record_id, name, change_ids, detected_at in s.execute(
-            select(*columns).where(among(SyncConflict.record_id, chunk))
-        ):
-            found[(record_id, name)] = (tuple(change_ids), detected_at)
+        for record_id, name, change_ids, detected_at in driver.execute(
+            query, (orjson.dumps(chunk).decode(),)
+        ).fetchall():
+            found[(record_id, name)] = (tuple(orjson.loads(change_ids)), _stored_utc(detected_at))
     return found
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
 
 from restart_desktop.store.batches import batches
-from restart_desktop.store.bulk import among
+from restart_desktop.store.bulk import among, driver_cursor
 from restart_desktop.store.erasure import DIGEST_ERASED
 from restart_desktop.store.models import (
     SYNCED_MODELS,
@@ -186,13 +186,13 @@ def keep_up(s: Session, today: dt.date, written: int) -> None:
 
 def _take_in_changes(s: Session, cursor: _Cursor, at_most: int, sums: Sums) -> int:
     new = (
-        s.connection()
-        .exec_driver_sql(
+        driver_cursor(s)
+        .execute(
             "SELECT rowid, change_id, case_id, entity, record_id FROM changes WHERE rowid > ? "
             "ORDER BY rowid LIMIT ?",
             (cursor.rowid, at_most),
         )
-        .all()
+        .fetchall()
     )
     if not new:
         return 0
@@ -353,14 +353,14 @@ def _rehash(s: Session, table: str, ids: Sequence[str], sums: Sums) -> None:
     """Hash the records again: their old items out of the totals, the new ones in (a record
     no longer here leaves none)."""
     query, normal, case_at = _reading(table)
-    connection = s.connection()
+    driver = driver_cursor(s)
     prefix = table.encode() + b"\n"
     for chunk in batches(ids, _BATCH):
         listed = json.dumps(list(chunk))
-        for old in connection.exec_driver_sql(_TAKE_OUT, (table, listed)):
+        for old in driver.execute(_TAKE_OUT, (table, listed)).fetchall():
             _count(sums, (old[0] or "", False), old[1:], -1)
         items = []
-        for row in connection.exec_driver_sql(query, (listed,)):
+        for row in driver.execute(query, (listed,)).fetchall():
             values = [
                 value if convert is None or value is None else convert(value)
                 for convert, value in zip(normal, row, strict=True)
@@ -372,7 +372,7 @@ def _rehash(s: Session, table: str, ids: Sequence[str], sums: Sums) -> None:
             sums.add((case, False), digest)
             items.append((table, values[_ID[table]], case or None, *_HALVES.unpack(digest)[::-1]))
         if items:
-            connection.exec_driver_sql(_PUT_IN, items)
+            driver.executemany(_PUT_IN, items)
 
 
 def _count(sums: Sums, key: Key, parts: Iterable[int], sign: int) -> None:

@@ -110,3 +110,27 @@ def test_a_change_s_utc_text_is_stored_as_the_column_stores_the_instant() -> Non
         assert utc_text_stored(other) is None
     with pytest.raises(ValueError, match="month"):  # not a time at all: refused as before
         utc_text_stored("2026-13-01T12:30:00+00:00")
+
+
+def test_an_error_below_the_orm_reaches_the_worker_as_a_sentence(database: Database) -> None:
+    """The import and the digest run their busiest statements on the driver's own cursor:
+    its errors are translated as the ORM's are (here: a drive that cannot be written to),
+    and the transaction is rolled back whole."""
+    from restart_desktop.store.bulk import driver_cursor
+    from restart_desktop.store.errors import ReadOnlyStorage
+
+    with database.write() as s:
+        insert_rows(s, cast(Table, Barrier.__table__), [_every_column("before")])
+
+    def refused_write() -> None:
+        with database.write() as s:
+            cursor = driver_cursor(s)
+            cursor.execute("DELETE FROM barriers")  # rolled back with what fails after it
+            cursor.execute("PRAGMA query_only = ON")  # as a drive gone read-only would refuse
+            cursor.execute("INSERT INTO local_settings (key, value) VALUES ('k', 'v')")
+
+    with pytest.raises(ReadOnlyStorage, match="cannot be written to"):
+        refused_write()
+    database.close()  # the connection that was made read-only goes
+    with database.read() as s:
+        assert s.execute(select(Barrier.id)).scalars().all() == ["before"]

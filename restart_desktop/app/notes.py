@@ -470,9 +470,9 @@ class NoteService:
 
     def _hits(self, statement: tuple[str, dict[str, object]]) -> list[SearchHit]:
         sql, params = statement
-        with self._db.read() as s:
-            # The driver's own statement: no SQL text to compile or parameters to process.
-            rows = s.connection().exec_driver_sql(sql, params).all()
+        # The driver's own statement, alone: no SQL text to compile or parameters to process,
+        # no session or transaction around it.
+        rows = self._db.rows(sql, params)
         return [
             SearchHit(
                 kind=kind,

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Boolean, ColumnElement, Date, Table, func, select
+from sqlalchemy import JSON, Boolean, ColumnElement, Connection, Date, Table, func, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.clock import NaiveDatetime, utc
@@ -41,13 +41,13 @@ class DriverCursor:
     ``before_cursor_execute`` and ``after_cursor_execute`` listeners, so that what counts or
     times statements (the budgets in the tests, the benchmarks) sees these too."""
 
-    def __init__(self, s: Session) -> None:
-        self._connection = s.connection()
-        driver = self._connection.connection.driver_connection
-        assert driver is not None  # a session's connection in a transaction
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        driver = connection.connection.driver_connection
+        assert driver is not None  # a connection checked out of the pool
         self._cursor = driver.cursor()
 
-    def execute(self, statement: str, parameters: Sequence[Any] = ()) -> Any:
+    def execute(self, statement: str, parameters: Sequence[Any] | Mapping[str, Any] = ()) -> Any:
         events = self._connection.dispatch
         events.before_cursor_execute(
             self._connection, self._cursor, statement, parameters, None, False
@@ -68,7 +68,7 @@ class DriverCursor:
 
 def driver_cursor(s: Session) -> DriverCursor:
     """A ``DriverCursor`` in the session's transaction."""
-    return DriverCursor(s)
+    return DriverCursor(s.connection())
 
 
 def ids_here(s: Session, table: str, ids: Sequence[str], column: str = "id") -> list[str]:

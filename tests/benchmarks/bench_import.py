@@ -28,34 +28,18 @@ def _live(work: Path) -> Path:
 
 
 def prepare(demo: Path, work: Path) -> None:
-    from restart_desktop.app.session import enrol, unlock
+    from restart_desktop.app.session import unlock
     from restart_desktop.app.sync import SyncService
-    from restart_desktop.domain.case import Role
     from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
-    from restart_desktop.domain.reference import load_reference_data
     from restart_desktop.paths import DataPaths
-    from restart_desktop.sync.envelope import DeviceKeys
-    from tests.support.constants import PASSPHRASE
-    from tests.support.team import FAST_KDF
+    from tests.benchmarks.common import make_team, new_laptop
 
     live = _live(work)
     live.mkdir(parents=True)
     subprocess.run(["cp", "-a", str(demo), str(live / "demo")], check=True)
-    supervisor = enrol(
-        DataPaths(live / "supervisor"),
-        name="supervisor (fictional)",
-        organisation_code=load_reference_data().organisations[0].code,
-        role=Role.SUPERVISOR,
-        passphrase=PASSPHRASE,
-        kdf=FAST_KDF,
-    )
+    supervisor = new_laptop(live / "supervisor", "supervisor")
     demo_session = unlock(DataPaths(live / "demo"), DEMO_PASSPHRASE)
-    export = live / "export"
-    export.mkdir()
-    SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
-    SyncService(demo_session).request_to_join(export)
-    for request in SyncService(supervisor).requests():
-        SyncService(supervisor).approve(request.device_id)
+    make_team(live / "export", supervisor, demo_session)
     started = time.perf_counter()
     SyncService(demo_session).sync_now()
     print(f"exported in {time.perf_counter() - started:.1f} s")

@@ -42,50 +42,28 @@ def _live(work: Path) -> Path:
 
 def prepare(demo: Path, work: Path) -> None:
     from restart_desktop.app.cases import CaseFields, CaseService
-    from restart_desktop.app.session import AppSession, enrol, unlock
+    from restart_desktop.app.session import unlock
     from restart_desktop.app.sync import SyncService
-    from restart_desktop.domain.case import Role
     from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
-    from restart_desktop.domain.reference import load_reference_data
     from restart_desktop.paths import DataPaths
-    from restart_desktop.sync.envelope import DeviceKeys
-    from tests.support.constants import PASSPHRASE
-    from tests.support.team import FAST_KDF
+    from tests.benchmarks.common import make_team, new_laptop
 
     live = _live(work)
     live.mkdir(parents=True)
     subprocess.run(["cp", "-a", str(demo), str(live / "demo")], check=True)
 
-    def new_laptop(name: str, role: Role) -> AppSession:
-        return enrol(
-            DataPaths(live / name),
-            name=f"{name} (fictional)",
-            organisation_code=load_reference_data().organisations[0].code,
-            role=role,
-            passphrase=PASSPHRASE,
-            kdf=FAST_KDF,
-        )
-
-    def team(export: Path, supervisor: AppSession, *members: AppSession) -> None:
-        export.mkdir()
-        SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
-        for member in members:
-            SyncService(member).request_to_join(export)
-        for request in SyncService(supervisor).requests():
-            SyncService(supervisor).approve(request.device_id)
-
-    supervisor = new_laptop("supervisor", Role.SUPERVISOR)
+    supervisor = new_laptop(live / "supervisor", "supervisor")
     demo_session = unlock(DataPaths(live / "demo"), DEMO_PASSPHRASE)
-    team(live / "export", supervisor, demo_session)
+    make_team(live / "export", supervisor, demo_session)
     started = time.perf_counter()
     SyncService(demo_session).sync_now()
     print(f"exported in {time.perf_counter() - started:.1f} s")
     started = time.perf_counter()
     SyncService(supervisor).sync_now()
     print(f"imported in {time.perf_counter() - started:.1f} s")
-    small_worker = new_laptop("small-worker", Role.WORKER)
-    small_supervisor = new_laptop("small-supervisor", Role.SUPERVISOR)
-    team(live / "small-export", small_supervisor, small_worker)
+    small_worker = new_laptop(live / "small-worker", "worker")
+    small_supervisor = new_laptop(live / "small-supervisor", "supervisor")
+    make_team(live / "small-export", small_supervisor, small_worker)
     CaseService(small_worker).create_case(CaseFields(given_name="Testy", family_name="Benchson"))
     sessions = (small_worker, small_supervisor, demo_session, supervisor)
     for session in sessions:

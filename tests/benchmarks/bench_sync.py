@@ -21,7 +21,16 @@ from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.benchmarks.common import REPO_ROOT, StallWatch, open_window, report, run, wait
+from tests.benchmarks.common import (
+    REPO_ROOT,
+    StallWatch,
+    make_team,
+    new_laptop,
+    open_window,
+    report,
+    run,
+    wait,
+)
 from tests.benchmarks.sqlite_floor import write_floor
 
 #: Rounds of one new note on each team (a third of a second each): the medians compared.
@@ -73,39 +82,16 @@ def _measure(data_dir: Path, tmp: Path) -> None:
     from sqlalchemy import func, select
 
     from restart_desktop.app.notes import DraftFields, NoteService
-    from restart_desktop.app.session import AppSession, enrol, unlock
+    from restart_desktop.app.session import AppSession, unlock
     from restart_desktop.app.sync import SyncService, laptop_of
-    from restart_desktop.domain.case import Role
     from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
-    from restart_desktop.domain.reference import load_reference_data
     from restart_desktop.paths import DataPaths
     from restart_desktop.store.models import Change, ContactNote, Person
     from restart_desktop.sync.digest import holdings
-    from restart_desktop.sync.envelope import DeviceKeys
     from tests.support.constants import PASSPHRASE
     from tests.support.memory_keyring import MemoryKeyring
-    from tests.support.team import FAST_KDF
 
     keyring.set_keyring(MemoryKeyring())  # the supervisor's folder is made here, headless
-
-    def new_laptop(name: str, role: Role) -> AppSession:
-        code = load_reference_data().organisations[0].code
-        return enrol(
-            DataPaths(tmp / name),
-            name=f"{name} (fictional)",
-            organisation_code=code,
-            role=role,
-            passphrase=PASSPHRASE,
-            kdf=FAST_KDF,
-        )
-
-    def team(export: Path, supervisor: AppSession, *members: AppSession) -> None:
-        export.mkdir()
-        SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
-        for member in members:
-            SyncService(member).request_to_join(export)
-        for request in SyncService(supervisor).requests():
-            SyncService(supervisor).approve(request.device_id)
 
     def timed(action: object) -> float:
         started = time.perf_counter()
@@ -123,10 +109,10 @@ def _measure(data_dir: Path, tmp: Path) -> None:
         )
 
     # --- a first full export and its import --------------------------------------------
-    supervisor = new_laptop("supervisor", Role.SUPERVISOR)
+    supervisor = new_laptop(tmp / "supervisor", "supervisor")
     demo = unlock(DataPaths(data_dir), DEMO_PASSPHRASE)
     export = tmp / "export"
-    team(export, supervisor, demo)
+    make_team(export, supervisor, demo)
     with demo.db.read() as s:
         notes = int(s.execute(select(func.count()).select_from(ContactNote)).scalar_one())
         changes = int(s.execute(select(func.count()).select_from(Change)).scalar_one())
@@ -190,9 +176,9 @@ def _measure(data_dir: Path, tmp: Path) -> None:
     # changes over the minute (other work on a shared box) weighs on both alike.
     with demo.db.read() as s:
         person = str(s.execute(select(Person.id).limit(1)).scalar_one())
-    small_worker = new_laptop("small-worker", Role.WORKER)
-    small_supervisor = new_laptop("small-supervisor", Role.SUPERVISOR)
-    team(tmp / "small-export", small_supervisor, small_worker)
+    small_worker = new_laptop(tmp / "small-worker", "worker")
+    small_supervisor = new_laptop(tmp / "small-supervisor", "supervisor")
+    make_team(tmp / "small-export", small_supervisor, small_worker)
     from restart_desktop.app.cases import CaseFields, CaseService
 
     small_person = (

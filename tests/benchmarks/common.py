@@ -15,6 +15,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULTS_ENV = "RESTART_BENCH_RESULTS"  # a JSON-lines file the figures are appended to
@@ -159,6 +160,39 @@ def seed(data_dir: Path, cases: int, env: dict[str, str] | None = None) -> float
     seconds = time.perf_counter() - started
     print(f"  seeded in {seconds:.1f} s", flush=True)
     return seconds
+
+
+def new_laptop(folder: Path, role: str) -> Any:
+    """A new laptop enrolled in ``folder`` (its name the folder's), quick to unlock: the
+    tests' passphrase and key derivation."""
+    from restart_desktop.app.session import enrol
+    from restart_desktop.domain.case import Role
+    from restart_desktop.domain.reference import load_reference_data
+    from restart_desktop.paths import DataPaths
+    from tests.support.constants import PASSPHRASE
+    from tests.support.team import FAST_KDF
+
+    return enrol(
+        DataPaths(folder),
+        name=f"{folder.name} (fictional)",
+        organisation_code=load_reference_data().organisations[0].code,
+        role=Role(role),
+        passphrase=PASSPHRASE,
+        kdf=FAST_KDF,
+    )
+
+
+def make_team(export: Path, supervisor: Any, *members: Any) -> None:
+    """The team in a new export folder: made by ``supervisor``, every member approved."""
+    from restart_desktop.app.sync import SyncService
+    from restart_desktop.sync.envelope import DeviceKeys
+
+    export.mkdir()
+    SyncService(supervisor).create_team(export, DeviceKeys.generate().age_recipient)
+    for member in members:
+        SyncService(member).request_to_join(export)
+    for request in SyncService(supervisor).requests():
+        SyncService(supervisor).approve(request.device_id)
 
 
 def open_window(data_dir: Path, passphrase: str | None = None) -> object:

@@ -128,16 +128,27 @@ def run_dialog(dialog: QWidget, back_to: QWidget) -> bool:
 
     from restart_desktop.ui.dialog_drafts import (
         CLOSED_BY_LOCK,
+        discard_typing,
         remember_start,
+        typed_since_start,
         wait_for_unlock_and_ask,
     )
 
     assert isinstance(dialog, QDialog)
     remember_start(dialog)
+    # A dialog with its own reject() asks itself before throwing typing away.
+    asks = type(dialog).reject is QDialog.reject
     while True:
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        # The lock closed it with typing in it: after the unlock, the same dialog comes back.
-        if accepted or not dialog.property(CLOSED_BY_LOCK) or not wait_for_unlock_and_ask(dialog):
+        if accepted:
+            break
+        if dialog.property(CLOSED_BY_LOCK):
+            # The lock closed it with typing in it: after the unlock, the same dialog again.
+            if wait_for_unlock_and_ask(dialog):
+                continue
+            break
+        # Esc or Cancel with typing in it: asked first, and back to it unless discarded.
+        if not (asks and typed_since_start(dialog)) or discard_typing(dialog):
             break
     back_to.window().activateWindow()
     back_to.setFocus()

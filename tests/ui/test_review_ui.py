@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -109,9 +109,8 @@ def test_a_supervisor_reviews_the_queue_from_the_keyboard(
     assert done == {(older, "returned", "Please add where he will sleep."), (newer, "reviewed", "")}
 
 
-def test_a_worker_answers_a_return_from_the_keyboard(
-    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
-) -> None:
+def _a_returned_note(data_paths: DataPaths, people: dict[str, str]) -> None:
+    """A note of Larry's returned by a fictional lead, as if it had arrived by sync."""
     session = unlock_folder(data_paths, PASSPHRASE)
     try:
         with session.db.write() as s:
@@ -142,6 +141,12 @@ def test_a_worker_answers_a_return_from_the_keyboard(
             )
     finally:
         session.close()
+
+
+def test_a_worker_answers_a_return_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    _a_returned_note(data_paths, people)
     window = make_window()
     unlock(qtbot, window)
     qtbot.waitUntil(
@@ -183,3 +188,45 @@ def test_a_worker_answers_a_return_from_the_keyboard(
             "returned",
             "answered",
         ]
+
+
+def test_escape_in_an_answer_with_typing_asks_before_throwing_it_away(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """Esc in the answer to a return, after typing in it: a question, not a lost addendum.
+    Esc on the question goes back to the typing; Send answer then sends it."""
+    _a_returned_note(data_paths, people)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    actions = window.workspace.my_actions
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    typed = "Sent to Cherwell District Council on 16 November."
+    asked: list[str] = []
+
+    def keep_editing(box: QMessageBox) -> None:
+        asked.append(box.text())
+        qtbot.keyClick(box, Qt.Key.Key_Escape)  # the safe answer: back to the typing
+
+    def answer(dialog: AnswerDialog) -> None:
+        if not asked:
+            qtbot.waitUntil(dialog.text.hasFocus)
+            qtbot.keyClicks(dialog.text, typed)
+            answer_modal(QMessageBox, keep_editing)
+            answer_modal(AnswerDialog, answer)  # the same dialog, shown again
+            qtbot.keyClick(dialog.text, Qt.Key.Key_Escape)
+            return
+        assert dialog.text.toPlainText() == typed
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.send, Qt.Key.Key_Space)
+
+    answer_modal(AnswerDialog, answer)
+    qtbot.keyClick(actions.notices, Qt.Key.Key_N, ALT)
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert asked
+    assert "will be lost" in asked[0]
+    assert window.session is not None
+    with window.session.db.read() as s:
+        assert s.scalars(select(Addendum.text)).all() == [typed]

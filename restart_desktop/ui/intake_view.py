@@ -35,7 +35,13 @@ from restart_desktop.domain.intake import DecisionKind
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner
-from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path, buddy_label
+from restart_desktop.ui.widgets import (
+    DateField,
+    FieldError,
+    ask_save_path,
+    buddy_label,
+    open_dialog,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -180,7 +186,7 @@ class IntakeView(QWidget):
             self.service, self.runner, self.reference, self.workers, item, self
         )
         self.dialog.finished.connect(lambda _result: self.table.setFocus())
-        self.dialog.open()
+        open_dialog(self.dialog)
 
 
 class DecisionDialog(QDialog):

@@ -28,7 +28,7 @@ from restart_desktop.documents.pdf import PdfWriterThread
 from restart_desktop.domain.onward import DEFAULT_SECTIONS, OnwardServiceKind, Section
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner
-from restart_desktop.ui.widgets import FieldError, ask_save_path, buddy_label
+from restart_desktop.ui.widgets import FieldError, ask_save_path, buddy_label, open_dialog
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -184,4 +184,4 @@ class ExitView(QWidget):
         if item is None:
             return
         self.dialog = OnwardDialog(self.service, self.runner, item.person_id, self)
-        self.dialog.open()
+        open_dialog(self.dialog)

@@ -155,6 +155,46 @@ def run_dialog(dialog: QWidget, back_to: QWidget) -> bool:
     return accepted
 
 
+def open_dialog(dialog: QDialog) -> None:
+    """Show a window-modal dialog without waiting for it (its owner carries on), with
+    ``run_dialog``'s care for typing: Esc or Cancel asks before throwing typing away and
+    shows the dialog again unless discarded; when the lock closes it with typing in it, it
+    is offered again after the unlock."""
+    from PySide6.QtCore import QTimer
+
+    from restart_desktop.ui.dialog_drafts import (
+        CLOSED_BY_LOCK,
+        discard_typing,
+        remember_start,
+        typed_since_start,
+        wait_for_unlock_and_ask,
+    )
+
+    remember_start(dialog)
+    asks = type(dialog).reject is QDialog.reject
+    parent = dialog.parentWidget()
+    window = parent.window() if parent is not None else None
+
+    def after_unlock() -> None:
+        if window is not None:
+            window.unlocked.disconnect(after_unlock)  # type: ignore[attr-defined]
+        if wait_for_unlock_and_ask(dialog):
+            dialog.open()
+
+    def on_finished(result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            return
+        if dialog.property(CLOSED_BY_LOCK):
+            if window is not None and hasattr(window, "unlocked"):
+                window.unlocked.connect(after_unlock)
+            return
+        if asks and typed_since_start(dialog) and not discard_typing(dialog):
+            QTimer.singleShot(0, dialog.open)
+
+    dialog.finished.connect(on_finished)
+    dialog.open()
+
+
 def ask_save_path(
     back_to: QWidget, title: str, file_name: str, suffix: str, kind: str
 ) -> Path | None:

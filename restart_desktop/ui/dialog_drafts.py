@@ -102,9 +102,11 @@ def typed_since_start(dialog: QDialog) -> bool:
     )
 
 
-def discard_typing(dialog: QDialog) -> bool:
+def discard_typing(dialog: QDialog) -> bool | None:
     """Esc or Cancel in a dialog with typing in it: True to throw the typing away, False to
-    go back to it (the default, so a second Esc does not lose it either)."""
+    go back to it (the default, so a second Esc does not lose it either); None when the
+    question was closed unanswered (the lock closes every dialog): the typing is offered
+    again after the unlock."""
     box = QMessageBox(dialog)
     box.setWindowTitle("Discard what you typed?")
     box.setIcon(QMessageBox.Icon.Question)
@@ -114,6 +116,9 @@ def discard_typing(dialog: QDialog) -> bool:
     box.setDefaultButton(keep_typing)
     box.setEscapeButton(keep_typing)
     box.exec()
+    if box.clickedButton() is None:
+        dialog.setProperty(CLOSED_BY_LOCK, True)
+        return None
     return box.clickedButton() is discard
 
 

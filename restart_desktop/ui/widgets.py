@@ -142,14 +142,13 @@ def run_dialog(dialog: QWidget, back_to: QWidget) -> bool:
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
         if accepted:
             break
-        if dialog.property(CLOSED_BY_LOCK):
-            # The lock closed it with typing in it: after the unlock, the same dialog again.
-            if wait_for_unlock_and_ask(dialog):
-                continue
-            break
         # Esc or Cancel with typing in it: asked first, and back to it unless discarded.
-        if not (asks and typed_since_start(dialog)) or discard_typing(dialog):
+        if not dialog.property(CLOSED_BY_LOCK) and (
+            not (asks and typed_since_start(dialog)) or discard_typing(dialog)
+        ):
             break
+        if dialog.property(CLOSED_BY_LOCK) and not wait_for_unlock_and_ask(dialog):
+            break  # the lock closed it (or the question) with typing: offered after unlock
     back_to.window().activateWindow()
     back_to.setFocus()
     return accepted
@@ -184,12 +183,14 @@ def open_dialog(dialog: QDialog) -> None:
     def on_finished(result: int) -> None:
         if result == QDialog.DialogCode.Accepted:
             return
-        if dialog.property(CLOSED_BY_LOCK):
-            if window is not None and hasattr(window, "unlocked"):
-                window.unlocked.connect(after_unlock)
-            return
-        if asks and typed_since_start(dialog) and not discard_typing(dialog):
-            QTimer.singleShot(0, dialog.open)
+        if not dialog.property(CLOSED_BY_LOCK):
+            if not (asks and typed_since_start(dialog)) or discard_typing(dialog):
+                return
+            if not dialog.property(CLOSED_BY_LOCK):
+                QTimer.singleShot(0, dialog.open)  # back to the typing
+                return
+        if window is not None and hasattr(window, "unlocked"):
+            window.unlocked.connect(after_unlock)  # closed by the lock: offered after it
 
     dialog.finished.connect(on_finished)
     dialog.open()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -230,3 +230,61 @@ def test_escape_in_an_answer_with_typing_asks_before_throwing_it_away(
     assert window.session is not None
     with window.session.db.read() as s:
         assert s.scalars(select(Addendum.text)).all() == [typed]
+
+
+def test_the_lock_during_the_discard_question_keeps_the_typing_for_after_the_unlock(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """The idle lock closes the "Discard what you typed?" question unanswered: the answer
+    is not shown again over the locked window, and comes back, typed, after the unlock."""
+    _a_returned_note(data_paths, people)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    actions = window.workspace.my_actions
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    typed = "Sent to Cherwell District Council on 16 November."
+    seen: list[str] = []
+
+    def send(dialog: AnswerDialog) -> None:
+        seen.append(dialog.text.toPlainText())
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.send, Qt.Key.Key_Space)
+
+    def carry_on(box: QMessageBox) -> None:
+        assert "Carry on" in box.text()
+        answer_modal(AnswerDialog, send)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    def unlock_again() -> None:
+        answer_modal(QMessageBox, carry_on)
+        page = window.unlock_page
+        qtbot.keyClicks(page.passphrase, PASSPHRASE)
+        qtbot.keyClick(page.passphrase, Qt.Key.Key_Return)
+
+    def lock_now(box: QMessageBox) -> None:
+        assert "will be lost" in box.text()
+        window.lock()  # as the idle lock does, the question still open
+        assert window.is_locked
+        assert not [d for d in window.findChildren(AnswerDialog) if d.isVisible()]
+        QTimer.singleShot(0, unlock_again)
+
+    def answer(dialog: AnswerDialog) -> None:
+        qtbot.waitUntil(dialog.text.hasFocus)
+        qtbot.keyClicks(dialog.text, typed)
+        answer_modal(QMessageBox, lock_now)
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Escape)
+
+    answer_modal(AnswerDialog, answer)
+    qtbot.keyClick(actions.notices, Qt.Key.Key_N, ALT)  # A&nswer: pressed 100 ms later
+    qtbot.waitUntil(lambda: seen == [typed], timeout=SIGNAL_TIMEOUT_MS)
+    session = window.session
+    assert session is not None
+
+    def answered() -> bool:
+        with session.db.read() as s:
+            return s.scalars(select(Addendum.text)).all() == [typed]
+
+    qtbot.waitUntil(answered, timeout=SIGNAL_TIMEOUT_MS)

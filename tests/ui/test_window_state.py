@@ -58,7 +58,12 @@ def test_a_case_with_warnings_above_its_sections_still_fits_a_laptop(
     room = first_size(LAPTOP)
     for label in ("Zebedee Friday", "Quentin Housing"):
         view = window.workspace.open_case(people[label])
-        qtbot.waitUntil(lambda view=view: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
+        assert isinstance(view, CaseFileView)
+
+        def loaded(opened: CaseFileView = view) -> bool:
+            return opened.details is not None
+
+        qtbot.waitUntil(loaded, timeout=SIGNAL_TIMEOUT_MS)
         qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
         for section in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4, Qt.Key.Key_5):
             qtbot.keyClick(view, section, Qt.KeyboardModifier.AltModifier)

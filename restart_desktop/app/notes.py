@@ -47,6 +47,8 @@ from restart_desktop.store.models import (
 from restart_desktop.store.queries import worker_names
 
 SNIPPET_START, SNIPPET_END = "\x02", "\x03"  # highlight markers, replaced by the view
+#: A search shows at most this many notes, the newest first.
+SEARCH_LIMIT = 200
 
 
 class NeedsConfirmation(UserError):
@@ -447,7 +449,7 @@ class NoteService:
         return view
 
     # --- search ---------------------------------------------------------------------------
-    def search(self, query_text: str, limit: int = 200) -> list[SearchHit]:
+    def search(self, query_text: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         """Notes and addenda whose text matches every word (as a prefix) or "phrase", the
         search recorded in the audit trail (``find``, then ``record_search``)."""
         statement = search_statement(query_text, limit)
@@ -463,7 +465,7 @@ class NoteService:
         thread before any other work: the worker does not wait for the trail's write."""
         record(self._app, AuditAction.SEARCHED_NOTES, None, f"{found} found", light=True)
 
-    def find(self, query_text: str, limit: int = 200) -> list[SearchHit]:
+    def find(self, query_text: str, limit: int = SEARCH_LIMIT) -> list[SearchHit]:
         """What ``search`` finds, not yet recorded: ``record_search`` follows once shown."""
         statement = search_statement(query_text, limit)
         return [] if statement is None else self._hits(statement)

@@ -16,8 +16,13 @@ from restart_desktop.app.subject_words import (
     plain,
     when,
 )
-from restart_desktop.domain.audit import AuditAction
-from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSource
+from restart_desktop.domain.audit import AuditAction, detail_in_words
+from restart_desktop.domain.case import (
+    CASE_FIELD_LABELS,
+    CaseStatus,
+    ConsentMethod,
+    ReferralSource,
+)
 from restart_desktop.domain.checklist import FirstNight, ItemState
 from restart_desktop.domain.notes import ActionOwner, ActionStatus
 from restart_desktop.domain.outcomes import BarrierStatus
@@ -146,7 +151,7 @@ def audit_section(rows: list[Row], words: Words) -> ReportSection:
                 when(e["at"]),
                 words.worker(e["worker_id"]),
                 label_of(AuditAction, e["action"]),
-                str(e["detail"] or ""),
+                detail_in_words(str(e["detail"] or ""), CASE_FIELD_LABELS),
             )
             for e in rows
         ),

@@ -67,6 +67,74 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
 )
 
 
+#: The kinds of record an entry's detail names (the store's table names), in words.
+_RECORD_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "people": "Case file",
+        "contact_notes": "Contact note",
+        "addenda": "Addendum",
+        "follow_up_actions": "Follow-up action",
+        "follow_up_checks": "Follow-up check",
+        "release_plans": "Release plan",
+        "release_plan_items": "Checklist item",
+        "checklist_snapshots": "Checklist template",
+        "referrals": "Referral",
+        "referral_events": "Referral step",
+        "assessments": "Outcome assessment",
+        "barriers": "Barrier",
+        "handovers": "Handover",
+        "reviews": "Review",
+        "field_changes": "Case history",
+        "custody_returns": "Return to custody",
+        "erasures": "Erasure",
+        "intake_records": "Recommendation",
+        "intake_decisions": "Intake decision",
+        "onward_handovers": "Onward handover",
+        "team_details": "Team details",
+        "evaluation_keys": "Evaluation key",
+        "workers": "Worker",
+        "devices": "Device",
+    }
+)
+
+
+def detail_in_words(detail: str, field_labels: Mapping[str, str] | None = None) -> str:
+    """An entry's detail for a person to read. Writes record which kinds of record and which
+    fields changed by their stored names ("referrals: last_chased_on"); that text stays as it
+    is in the chain (its hash covers it) and is shown as "Referral: last chased on". A detail
+    of any other shape ("3 found") comes back unchanged. ``field_labels`` names the case
+    file's fields."""
+    parts = []
+    for part in detail.split("; "):
+        kind, colon, what = part.partition(": ")
+        if not colon or kind not in _RECORD_KINDS:
+            parts.append(part)
+            continue
+        labels = field_labels if kind == "people" and field_labels else {}
+        created, _bracket, fields = (
+            what.partition(" (") if what.split(" (")[0] == "created" else ("", "", what)
+        )
+        named = [
+            _lower_first(labels[name]) if name in labels else _field_in_words(name)
+            for name in fields.rstrip(")").split(", ")
+            if name
+        ]
+        text = ", ".join(named)
+        if created:
+            text = f"created ({text})" if named else "created"
+        parts.append(f"{_RECORD_KINDS[kind]}: {text}")
+    return "; ".join(parts)
+
+
+def _lower_first(label: str) -> str:
+    return label if label[:2].isupper() else label[:1].lower() + label[1:]  # "IOM" stays
+
+
+def _field_in_words(name: str) -> str:
+    name = name.removesuffix("...").removesuffix("_id")
+    return name.replace("_", " ").strip().lower()
+
+
 @dataclass(frozen=True)
 class ChainLink:
     """What an entry's hash covers."""

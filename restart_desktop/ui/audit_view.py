@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.audit import AuditFilter, AuditService, AuditView, ChainCheck
-from restart_desktop.domain.audit import AuditAction
+from restart_desktop.domain.audit import AuditAction, detail_in_words
+from restart_desktop.domain.case import CASE_FIELD_LABELS
 from restart_desktop.domain.clock import Clock
 from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
@@ -85,10 +86,10 @@ class AuditTableModel(RowListTableModel[AuditView]):
                 entry.device,
                 entry.action.label,
                 entry.person,
-                entry.detail,
+                detail_in_words(entry.detail, CASE_FIELD_LABELS),
             )[column]
         if role == Qt.ItemDataRole.ToolTipRole and column == COL_DETAIL and entry.detail:
-            return entry.detail
+            return detail_in_words(entry.detail, CASE_FIELD_LABELS)
         if role == ID_ROLE:
             return f"{entry.device_id}:{entry.seq}"
         if role == SORT_ROLE:

@@ -378,7 +378,7 @@ class CaseFileView(QWidget):
         self.consent_scope.setPlaceholderText("Which partners and what information")
         form.addRow(self.consent_given)
         self._row(form, "Date gi&ven:", self.consent_date, "consent_date")
-        self._row(form, "&How given:", self.consent_method, "consent_method")
+        self._row(form, "Ho&w given:", self.consent_method, "consent_method")
         self._row(form, "&Covers:", self.consent_scope, "consent_scope")
         # The kinds of service the person agreed to: referrals check these before sending.
         kinds = QWidget()

@@ -67,7 +67,7 @@ class CaseloadView(QWidget):
         self.search.setPlaceholderText("Name, prison number or CRN")
         self.search.setAccessibleName("Search the caseload by name, prison number or CRN")
         self.search.setClearButtonEnabled(True)
-        search_label = buddy_label("&Find:", self.search)
+        search_label = buddy_label("F&ind:", self.search)  # Alt+F is the File menu
 
         self.status_filter = QComboBox()
         self.status_filter.setAccessibleName("Filter by case status")

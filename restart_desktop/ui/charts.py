@@ -30,7 +30,9 @@ class _Chart(QWidget):
         super().__init__(parent)
         self.picture = picture
         self.setAccessibleName(accessible_name)
-        self.setMinimumSize(360, 300)
+        # Small enough that a case file with warnings above its sections still fits a
+        # 1366x768 laptop (the charts take what room there is; saved PNGs are full size).
+        self.setMinimumSize(360, 200)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     @property

@@ -86,6 +86,42 @@ def keep(drafts: list[dict[str, Any]], dialog: QDialog) -> bool:
     return True
 
 
+def typed_since_start(dialog: QDialog) -> bool:
+    """Text typed since the dialog opened (through ``run_dialog``): what Esc or Cancel would
+    throw away. Choices and the words typed in a search box to find something are not."""
+    initial = dialog.property(INITIAL_STATE)
+    if not isinstance(initial, str):
+        return False
+    before = json.loads(initial)
+    return any(
+        isinstance(value, str)
+        and value.strip()
+        and value != before.get(key)
+        and not key.endswith(":SearchBox")
+        for key, value in typed_state(dialog).items()
+    )
+
+
+def discard_typing(dialog: QDialog) -> bool | None:
+    """Esc or Cancel in a dialog with typing in it: True to throw the typing away, False to
+    go back to it (the default, so a second Esc does not lose it either); None when the
+    question was closed unanswered (the lock closes every dialog): the typing is offered
+    again after the unlock."""
+    box = QMessageBox(dialog)
+    box.setWindowTitle("Discard what you typed?")
+    box.setIcon(QMessageBox.Icon.Question)
+    box.setText(f"What you typed in “{dialog.windowTitle()}” will be lost. Discard it?")
+    discard = box.addButton("&Discard it", QMessageBox.ButtonRole.DestructiveRole)
+    keep_typing = box.addButton("&Keep editing", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep_typing)
+    box.setEscapeButton(keep_typing)
+    box.exec()
+    if box.clickedButton() is None:
+        dialog.setProperty(CLOSED_BY_LOCK, True)
+        return None
+    return box.clickedButton() is discard
+
+
 def encode(drafts: list[dict[str, Any]]) -> str:
     return json.dumps(drafts)
 

@@ -112,7 +112,7 @@ class FiguresView(QWidget):
         self.group.setAccessibleName("Break the figures down by")
         for code, label in GROUPINGS.items():
             self.group.addItem(label, code)
-        self.show_button = QPushButton("&Show figures")
+        self.show_button = QPushButton("Sho&w figures")  # Alt+S: the Settings menu
         self.pack_button = QPushButton("Board &pack…")
         self.pack_button.setToolTip(
             "Write the PDF and CSV files for the board (no names; numbers under 5 shown as <5)"
@@ -128,7 +128,7 @@ class FiguresView(QWidget):
         self.message.setWordWrap(True)
         self.message.setAccessibleName("Figures message")
         top = QHBoxLayout()
-        for caption, widget in (("&From:", self.start), ("&To:", self.end), ("&By:", self.group)):
+        for caption, widget in (("Fro&m:", self.start), ("&To:", self.end), ("&By:", self.group)):
             buddy = buddy_label(caption, widget)
             top.addWidget(buddy)
             top.addWidget(widget)
@@ -170,6 +170,8 @@ class FiguresView(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(splitter, 1)
         self.show_button.clicked.connect(self.refresh)
+        for field in (self.start, self.end):  # Enter in a date shows that period's figures
+            field.returnPressed.connect(self.refresh)
         self.pack_button.clicked.connect(self._on_pack)
         self.tables.currentRowChanged.connect(self._on_table_chosen)
 

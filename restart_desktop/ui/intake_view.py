@@ -34,8 +34,14 @@ from restart_desktop.app.intake_views import DuplicateFound, IntakeFields, Intak
 from restart_desktop.domain.intake import DecisionKind
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
-from restart_desktop.ui.tasks import TaskRunner
-from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path, buddy_label
+from restart_desktop.ui.tasks import TaskRunner, saving_problem, user_message
+from restart_desktop.ui.widgets import (
+    DateField,
+    FieldError,
+    ask_save_path,
+    buddy_label,
+    open_dialog,
+)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -148,7 +154,7 @@ class IntakeView(QWidget):
         self.runner.run(
             lambda: decision_letter(service, item.person_id),
             lambda letter: self._write_letter(letter, target),
-            lambda error: self.summary.setText(str(error)),
+            lambda error: self.summary.setText(user_message(error)),
         )
 
     def _write_letter(self, letter: DecisionLetter, target: Path | None) -> None:
@@ -168,7 +174,9 @@ class IntakeView(QWidget):
             lambda path: self.summary.setText(f"Letter saved: {path}")
         )
         self.letter_thread.failed.connect(
-            lambda error: self.summary.setText(f"The letter could not be written ({error}).")
+            lambda error: self.summary.setText(
+                f"The letter could not be written ({saving_problem(error)})."
+            )
         )
         self.letter_thread.start()
 
@@ -180,7 +188,7 @@ class IntakeView(QWidget):
             self.service, self.runner, self.reference, self.workers, item, self
         )
         self.dialog.finished.connect(lambda _result: self.table.setFocus())
-        self.dialog.open()
+        open_dialog(self.dialog)
 
 
 class DecisionDialog(QDialog):

@@ -122,7 +122,7 @@ class NoteEditor(QWidget):
         self.summary.setStyleSheet("color: #a00000; font-weight: 600;")
         self.summary.setAccessibleName("Problems to correct")
         self.summary.hide()
-        self.finalise_button = QPushButton("&Finalise note")
+        self.finalise_button = QPushButton("F&inalise note")  # Alt+F: the File menu
         self.finalise_button.setToolTip(
             "Finalise (Ctrl+Enter): the note can then only be added to, never changed"
         )

@@ -129,7 +129,7 @@ class ReviewView(QWidget):
             ("&Worker:", self.worker),
             ("Or&ganisation:", self.organisation),
             ("Peri&od:", self.period),
-            ("&Show:", self.state),
+            ("&List:", self.state),
         ):
             buddy = buddy_label(label_text, combo)
             filters.addWidget(buddy)

@@ -23,7 +23,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from restart_desktop.app.notes import SNIPPET_END, SNIPPET_START, NoteService, SearchHit
+from restart_desktop.app.notes import (
+    SEARCH_LIMIT,
+    SNIPPET_END,
+    SNIPPET_START,
+    NoteService,
+    SearchHit,
+)
 from restart_desktop.domain.clock import local_text
 from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
@@ -46,6 +52,13 @@ def snippet_html(snippet: str) -> str:
 
 
 _ANSWERED_ROLES = frozenset({*TEXT_ROLES, SNIPPET_ROLE, Qt.ItemDataRole.ToolTipRole})
+
+
+def found_text(found: int) -> str:
+    """How many notes a search found, in words; a full page is not all there is."""
+    if found >= SEARCH_LIMIT:
+        return f"The newest {found} notes: add a word to find fewer"
+    return "1 note" if found == 1 else f"{found} notes"
 
 
 class SearchResultsTableModel(RowListTableModel[SearchHit]):
@@ -223,7 +236,7 @@ class NoteSearchView(QWidget):
         found = len(hits)
         if generation == self._generation:
             self.model.set_hits(hits)
-            self.status.setText("1 note" if found == 1 else f"{found} notes")
+            self.status.setText(found_text(found))
             if hits:
                 self.table.setCurrentIndex(self.model.index(0, COL_PERSON))
             self.results_shown.emit(found)

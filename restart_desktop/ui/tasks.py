@@ -47,6 +47,15 @@ def user_message(error: BaseException) -> str:
     return BUG_MESSAGE
 
 
+def saving_problem(error: BaseException) -> str:
+    """Why a file could not be written, in words: the system's reason for a disk problem
+    ("Permission denied"), not its error number or the temporary file's name; the usual
+    message for anything else."""
+    if isinstance(error, OSError):
+        return error.strerror or "the disk refused it"
+    return user_message(error)
+
+
 class TaskRunner(QObject):
     """Runs callables on one background thread and hands results to the GUI thread.
 

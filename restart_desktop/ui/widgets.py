@@ -128,20 +128,72 @@ def run_dialog(dialog: QWidget, back_to: QWidget) -> bool:
 
     from restart_desktop.ui.dialog_drafts import (
         CLOSED_BY_LOCK,
+        discard_typing,
         remember_start,
+        typed_since_start,
         wait_for_unlock_and_ask,
     )
 
     assert isinstance(dialog, QDialog)
     remember_start(dialog)
+    # A dialog with its own reject() asks itself before throwing typing away.
+    asks = type(dialog).reject is QDialog.reject
     while True:
         accepted = dialog.exec() == QDialog.DialogCode.Accepted
-        # The lock closed it with typing in it: after the unlock, the same dialog comes back.
-        if accepted or not dialog.property(CLOSED_BY_LOCK) or not wait_for_unlock_and_ask(dialog):
+        if accepted:
             break
+        # Esc or Cancel with typing in it: asked first, and back to it unless discarded.
+        if not dialog.property(CLOSED_BY_LOCK) and (
+            not (asks and typed_since_start(dialog)) or discard_typing(dialog)
+        ):
+            break
+        if dialog.property(CLOSED_BY_LOCK) and not wait_for_unlock_and_ask(dialog):
+            break  # the lock closed it (or the question) with typing: offered after unlock
     back_to.window().activateWindow()
     back_to.setFocus()
     return accepted
+
+
+def open_dialog(dialog: QDialog) -> None:
+    """Show a window-modal dialog without waiting for it (its owner carries on), with
+    ``run_dialog``'s care for typing: Esc or Cancel asks before throwing typing away and
+    shows the dialog again unless discarded; when the lock closes it with typing in it, it
+    is offered again after the unlock."""
+    from PySide6.QtCore import QTimer
+
+    from restart_desktop.ui.dialog_drafts import (
+        CLOSED_BY_LOCK,
+        discard_typing,
+        remember_start,
+        typed_since_start,
+        wait_for_unlock_and_ask,
+    )
+
+    remember_start(dialog)
+    asks = type(dialog).reject is QDialog.reject
+    parent = dialog.parentWidget()
+    window = parent.window() if parent is not None else None
+
+    def after_unlock() -> None:
+        if window is not None:
+            window.unlocked.disconnect(after_unlock)  # type: ignore[attr-defined]
+        if wait_for_unlock_and_ask(dialog):
+            dialog.open()
+
+    def on_finished(result: int) -> None:
+        if result == QDialog.DialogCode.Accepted:
+            return
+        if not dialog.property(CLOSED_BY_LOCK):
+            if not (asks and typed_since_start(dialog)) or discard_typing(dialog):
+                return
+            if not dialog.property(CLOSED_BY_LOCK):
+                QTimer.singleShot(0, dialog.open)  # back to the typing
+                return
+        if window is not None and hasattr(window, "unlocked"):
+            window.unlocked.connect(after_unlock)  # closed by the lock: offered after it
+
+    dialog.finished.connect(on_finished)
+    dialog.open()
 
 
 def ask_save_path(

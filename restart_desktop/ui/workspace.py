@@ -56,7 +56,7 @@ from restart_desktop.ui.sync_ui import SyncController
 from restart_desktop.ui.tasks import TaskRunner
 from restart_desktop.ui.timeline import TimelinePanel
 from restart_desktop.ui.today_view import TodayView
-from restart_desktop.ui.widgets import run_dialog
+from restart_desktop.ui.widgets import open_dialog, run_dialog
 
 MAX_TITLE = 28
 
@@ -486,7 +486,7 @@ class Workspace(QWidget):
             self,
         )
         self.intake_dialog.accepted.connect(self._on_intake_saved)
-        self.intake_dialog.open()
+        open_dialog(self.intake_dialog)
 
     def _on_intake_saved(self) -> None:
         self.message.emit("Saved to the intake queue: waiting for the allocation decision.")

@@ -5,6 +5,7 @@ no accessible name or a control the keyboard can reach that has none."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -15,6 +16,7 @@ from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QComboBox,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QTabBar,
@@ -110,3 +112,99 @@ def test_the_small_dialogs_name_their_controls(qtbot: QtBot) -> None:
         missing += _unnamed(dialog, dialog.windowTitle())
         dialog.close()
     assert missing == [], "\n".join(missing)
+
+
+def _alt_letters(root: QWidget) -> dict[str, list[str]]:
+    """The Alt letters of the visible controls under ``root`` (buttons, and labels that
+    take a control's Alt letter), each with the texts that have it."""
+    letters: dict[str, list[str]] = {}
+    for widget in root.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        takes_letter = isinstance(widget, QAbstractButton) or (
+            isinstance(widget, QLabel) and widget.buddy() is not None
+        )
+        if not takes_letter:
+            continue
+        assert isinstance(widget, QAbstractButton | QLabel)
+        found = re.search(r"&([^&])", widget.text().replace("&&", ""))
+        text = widget.text()
+        if found:
+            letters.setdefault(found.group(1).lower(), []).append(text)
+    return letters
+
+
+def test_no_view_takes_the_alt_letter_of_a_menu(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """Alt+F, Alt+S and Alt+H open the File, Settings and Help menus from every view: a
+    control with the same letter makes the key ambiguous, and Qt then does neither (the
+    figures' "Show figures" was not pressed, the Settings menu not opened)."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    as_supervisor(session)
+    session.close()
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    menus = {
+        found.group(1).lower()
+        for action in window.menuBar().actions()
+        if (found := re.search(r"&([^&])", action.text()))
+    }
+    assert menus >= {"f", "s", "h"}
+    clashes: list[str] = []
+
+    def check(where: str) -> None:
+        qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+        for letter, texts in _alt_letters(window.workspace or window).items():
+            if letter in menus:
+                clashes.append(f"{where}: Alt+{letter.upper()} {texts}")
+
+    tabs = window.workspace.tabs
+    for index in range(tabs.count()):
+        tabs.setCurrentIndex(index)
+        check(tabs.tabText(index))
+    view = window.workspace.open_case(people["Zebedee Friday"])
+    assert isinstance(view, CaseFileView)
+    qtbot.waitUntil(lambda: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
+    for section in range(view.sections.count()):
+        view.sections.setCurrentIndex(section)
+        check("Case file > " + view.sections.tabText(section))
+    window.workspace.new_note(people["Zebedee Friday"])
+    check("New contact note")
+    assert clashes == [], "\n".join(clashes)
+
+
+def test_enter_in_a_date_of_the_figures_shows_that_period(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """A supervisor types the period and presses Enter: the figures are for that period (they
+    stayed on the last quarter, under the new dates), and a date that is not one says so."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    as_supervisor(session)
+    session.close()
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_6, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    figures = window.workspace.figures
+    assert figures is not None
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    year = dt.date.today().year - 1
+    qtbot.keyClick(figures, Qt.Key.Key_M, Qt.KeyboardModifier.AltModifier)  # Fro&m
+    assert figures.start.hasFocus()
+    figures.start.selectAll()
+    qtbot.keyClicks(figures.start, f"01/01/{year}")
+    qtbot.keyClick(figures.start, Qt.Key.Key_Tab)
+    figures.end.selectAll()
+    qtbot.keyClicks(figures.end, f"31/03/{year}")
+    qtbot.keyClick(figures.end, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: f"Figures for 1 Jan {year} to 31 Mar {year}" in figures.message.text(),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
+    figures.start.selectAll()
+    qtbot.keyClicks(figures.start, f"31/02/{year}")
+    qtbot.keyClick(figures.start, Qt.Key.Key_Return)
+    assert "is not a date" in figures.message.text()

@@ -28,6 +28,7 @@ from restart_desktop.ui import audit_view
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.audit_view import (
     COL_ACTION,
+    COL_DETAIL,
     COL_PERSON,
     COL_WORKER,
     AuditTableModel,
@@ -152,6 +153,36 @@ def test_a_supervisor_sees_who_opened_a_case_and_narrows_by_action(
     assert view.worker.currentText() == "Anyone"
     assert view.date_from.text() == ""
     assert view.proxy.rowCount() >= everything
+
+
+def test_the_trail_says_what_changed_in_words_not_the_stores_names(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """Each write's detail is kept as the store names it ("people: preferred_name"), inside
+    the hash chain; the supervisor reads "Case file: preferred name"."""
+    window = _supervisor_window(qtbot, make_window, data_paths)
+    case = _open_case(qtbot, window, people["Zebedee Friday"])
+    qtbot.keyClick(case, Qt.Key.Key_P, ALT)  # &Preferred name
+    assert QApplication.focusWidget() is case.preferred_name
+    qtbot.keyClicks(case.preferred_name, "Zeb")
+    qtbot.keyClick(case, Qt.Key.Key_S, CTRL)
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
+    assert window.workspace is not None
+    view = window.workspace.audit
+    assert view is not None
+    _wait_read(qtbot, window, view)
+    details = _column(view, COL_DETAIL)
+    changed = [
+        view.proxy.index(row, COL_DETAIL).data()
+        for row in range(view.proxy.rowCount())
+        if view.proxy.index(row, COL_ACTION).data() == "Changed"
+        and str(view.proxy.index(row, COL_PERSON).data()).startswith(ZEBEDEE)
+    ]
+    assert changed == ["Case file: preferred name"], details
+    assert any(d.startswith("Case file: created") for d in details), details
+    stored = [d for d in details if "_" in d or d.startswith(("people:", "field_changes"))]
+    assert not stored, stored
 
 
 def test_reading_the_trail_records_nothing_in_it(

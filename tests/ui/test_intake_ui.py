@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -17,8 +17,9 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.store.intake_models import IntakeDecision, IntakeRecord
 from restart_desktop.store.models import Person, Worker
 from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.intake_view import IntakeDialog
 from tests.support.constants import PASSPHRASE
-from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 
 MakeWindow = Callable[..., MainWindow]
 ALT = Qt.KeyboardModifier.AltModifier
@@ -146,3 +147,76 @@ def test_the_allocator_decides_from_the_keyboard(
         decision = s.scalars(select(IntakeDecision)).one()
         assert (decision.worker_id, decision.words) == (colleague, "Meet in custody next week")
         assert s.get(IntakeRecord, decision.intake_id).status == "accepted"  # type: ignore[union-attr]
+
+
+def _new_recommendation(qtbot: QtBot, window: MainWindow, given: str) -> IntakeDialog:
+    """Ctrl+N, and a first name typed in the new recommendation."""
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_N, CTRL)
+    assert window.workspace is not None
+    workspace = window.workspace
+    qtbot.waitUntil(
+        lambda: workspace.intake_dialog is not None and workspace.intake_dialog.isVisible(),
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
+    dialog = workspace.intake_dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.given_name.hasFocus, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClicks(dialog.given_name, given)
+    return dialog
+
+
+def test_escape_in_a_new_recommendation_asks_before_losing_the_typing(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    """Esc after typing: a question; Esc on it goes back to the typing, Discard it closes
+    the window and records nothing."""
+    window = make_window()
+    unlock(qtbot, window)
+    dialog = _new_recommendation(qtbot, window, "Yannick")
+    asked: list[str] = []
+
+    def answer(box: QMessageBox) -> None:
+        asked.append(box.text())
+        if len(asked) == 1:
+            qtbot.keyClick(box, Qt.Key.Key_Escape)  # the safe answer: keep editing
+            return
+        (discard,) = [b for b in box.buttons() if b.text() == "&Discard it"]
+        qtbot.keyClick(discard, Qt.Key.Key_Space)
+
+    answer_modal(QMessageBox, answer)
+    qtbot.keyClick(dialog.given_name, Qt.Key.Key_Escape)
+    qtbot.waitUntil(dialog.isVisible, timeout=SIGNAL_TIMEOUT_MS)  # shown again
+    assert dialog.given_name.text() == "Yannick"
+    assert len(asked) == 1
+    assert "will be lost" in asked[0]
+
+    answer_modal(QMessageBox, answer)
+    qtbot.keyClick(dialog.given_name, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: len(asked) == 2, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.wait(50)
+    assert not dialog.isVisible()
+    assert window.session is not None
+    with window.session.db.read() as s:
+        assert s.scalars(select(IntakeRecord)).all() == []
+
+
+def test_the_lock_keeps_a_new_recommendation_and_offers_it_back(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    """The idle lock closes the dialog (it shows personal data); after the unlock the same
+    window comes back with what was typed."""
+    window = make_window()
+    unlock(qtbot, window)
+    dialog = _new_recommendation(qtbot, window, "Yannick")
+    window.lock()
+    assert not dialog.isVisible()
+
+    def carry_on(box: QMessageBox) -> None:
+        assert "Carry on" in box.text()
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    answer_modal(QMessageBox, carry_on)
+    unlock(qtbot, window)
+    qtbot.waitUntil(dialog.isVisible, timeout=SIGNAL_TIMEOUT_MS)
+    assert dialog.given_name.text() == "Yannick"

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
-from restart_desktop.app.notes import DraftFields, NoteService
+from restart_desktop.app.notes import SEARCH_LIMIT, DraftFields, NoteService
 from restart_desktop.app.session import AppSession, unlock
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.paths import DataPaths
@@ -253,6 +253,39 @@ def test_search_finds_the_note_and_opens_it_in_its_case(
     timeline = _timeline(window)
     qtbot.waitUntil(lambda: timeline.current_id() == noted["note"], timeout=SIGNAL_TIMEOUT_MS)
     assert "Wantage foodbank" in timeline.reader.toPlainText()
+
+
+def test_a_search_that_fills_the_page_does_not_claim_to_be_all_there_is(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """A search shows the newest SEARCH_LIMIT notes; with more matching, the count says so
+    rather than "200 notes" as if those were all."""
+    session: AppSession = unlock(data_paths, PASSPHRASE)
+    notes = NoteService(session)
+    now = dt.datetime.now(dt.UTC).replace(second=0, microsecond=0)
+    for n in range(SEARCH_LIMIT + 1):
+        notes.finalise(
+            DraftFields(
+                person_id=people["Larry Later"],
+                contact_at=now - dt.timedelta(hours=n + 1),
+                text=f"Visit {n}: talked about the hostel in Banbury.",
+            )
+        )
+    session.close()
+    window = make_window()
+    unlock_window(qtbot, window)
+    assert window.workspace is not None
+    qtbot.keyClick(window.focusWidget(), Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    search = window.workspace.search
+    with qtbot.waitSignal(search.results_shown, timeout=SIGNAL_TIMEOUT_MS):
+        qtbot.keyClicks(search.box, "hostel")
+    assert search.model.rowCount() == SEARCH_LIMIT
+    assert search.status.text() == f"The newest {SEARCH_LIMIT} notes: add a word to find fewer"
+    search.box.clear()
+    with qtbot.waitSignal(search.results_shown, timeout=SIGNAL_TIMEOUT_MS):
+        qtbot.keyClicks(search.box, "hostel visit 7")
+    assert 0 < search.model.rowCount() < SEARCH_LIMIT
+    assert search.status.text() == f"{search.model.rowCount()} notes"
 
 
 def test_my_actions_lists_overdue_first_and_the_caseload_counts_them(

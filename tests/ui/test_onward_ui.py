@@ -144,3 +144,44 @@ def test_the_onward_summary_from_the_keyboard(
     assert window.session is not None
     [(kind, name, _at)] = OnwardService(window.session).for_case(case_id)
     assert (kind, name) == ("Probation", "Fictional Probation Delivery Unit")
+
+
+def test_a_summary_that_cannot_be_written_says_why_in_words(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
+    tmp_path: Path,
+) -> None:
+    """The chosen folder has gone (a memory stick pulled out): the worker reads the reason
+    in words, not the system's error number and the name of the app's temporary file."""
+    case_id = people["Zebedee Friday"]
+    _with_note(data_paths, case_id)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    assert window.workspace is not None
+    qtbot.keyClick(window, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
+    exits = window.workspace.after_support
+    assert exits is not None
+    qtbot.waitUntil(lambda: exits.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(exits.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: exits.dialog is not None and exits.dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    dialog = exits.dialog
+    assert dialog is not None
+    dialog.target = tmp_path / "stick" / "summary.pdf"  # the folder is not there
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_N, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClicks(dialog.service_name, "Fictional Probation Delivery Unit")
+    qtbot.keyClicks(dialog.override, "Fictional: licence condition, shared with probation")
+    qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(
+        lambda: "could not be written" in dialog.error.text(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    message = dialog.error.text()
+    assert message == (
+        "The PDF could not be written (No such file or directory). Nothing was recorded."
+    )
+    assert dialog.isVisible()

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -109,9 +109,8 @@ def test_a_supervisor_reviews_the_queue_from_the_keyboard(
     assert done == {(older, "returned", "Please add where he will sleep."), (newer, "reviewed", "")}
 
 
-def test_a_worker_answers_a_return_from_the_keyboard(
-    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
-) -> None:
+def _a_returned_note(data_paths: DataPaths, people: dict[str, str]) -> None:
+    """A note of Larry's returned by a fictional lead, as if it had arrived by sync."""
     session = unlock_folder(data_paths, PASSPHRASE)
     try:
         with session.db.write() as s:
@@ -142,6 +141,12 @@ def test_a_worker_answers_a_return_from_the_keyboard(
             )
     finally:
         session.close()
+
+
+def test_a_worker_answers_a_return_from_the_keyboard(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    _a_returned_note(data_paths, people)
     window = make_window()
     unlock(qtbot, window)
     qtbot.waitUntil(
@@ -183,3 +188,103 @@ def test_a_worker_answers_a_return_from_the_keyboard(
             "returned",
             "answered",
         ]
+
+
+def test_escape_in_an_answer_with_typing_asks_before_throwing_it_away(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """Esc in the answer to a return, after typing in it: a question, not a lost addendum.
+    Esc on the question goes back to the typing; Send answer then sends it."""
+    _a_returned_note(data_paths, people)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    actions = window.workspace.my_actions
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    typed = "Sent to Cherwell District Council on 16 November."
+    asked: list[str] = []
+
+    def keep_editing(box: QMessageBox) -> None:
+        asked.append(box.text())
+        qtbot.keyClick(box, Qt.Key.Key_Escape)  # the safe answer: back to the typing
+
+    def answer(dialog: AnswerDialog) -> None:
+        if not asked:
+            qtbot.waitUntil(dialog.text.hasFocus)
+            qtbot.keyClicks(dialog.text, typed)
+            answer_modal(QMessageBox, keep_editing)
+            answer_modal(AnswerDialog, answer)  # the same dialog, shown again
+            qtbot.keyClick(dialog.text, Qt.Key.Key_Escape)
+            return
+        assert dialog.text.toPlainText() == typed
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.send, Qt.Key.Key_Space)
+
+    answer_modal(AnswerDialog, answer)
+    qtbot.keyClick(actions.notices, Qt.Key.Key_N, ALT)
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert asked
+    assert "will be lost" in asked[0]
+    assert window.session is not None
+    with window.session.db.read() as s:
+        assert s.scalars(select(Addendum.text)).all() == [typed]
+
+
+def test_the_lock_during_the_discard_question_keeps_the_typing_for_after_the_unlock(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """The idle lock closes the "Discard what you typed?" question unanswered: the answer
+    is not shown again over the locked window, and comes back, typed, after the unlock."""
+    _a_returned_note(data_paths, people)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_2, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    actions = window.workspace.my_actions
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    typed = "Sent to Cherwell District Council on 16 November."
+    seen: list[str] = []
+
+    def send(dialog: AnswerDialog) -> None:
+        seen.append(dialog.text.toPlainText())
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Tab)
+        qtbot.keyClick(dialog.send, Qt.Key.Key_Space)
+
+    def carry_on(box: QMessageBox) -> None:
+        assert "Carry on" in box.text()
+        answer_modal(AnswerDialog, send)
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+
+    def unlock_again() -> None:
+        answer_modal(QMessageBox, carry_on)
+        page = window.unlock_page
+        qtbot.keyClicks(page.passphrase, PASSPHRASE)
+        qtbot.keyClick(page.passphrase, Qt.Key.Key_Return)
+
+    def lock_now(box: QMessageBox) -> None:
+        assert "will be lost" in box.text()
+        window.lock()  # as the idle lock does, the question still open
+        assert window.is_locked
+        assert not [d for d in window.findChildren(AnswerDialog) if d.isVisible()]
+        QTimer.singleShot(0, unlock_again)
+
+    def answer(dialog: AnswerDialog) -> None:
+        qtbot.waitUntil(dialog.text.hasFocus)
+        qtbot.keyClicks(dialog.text, typed)
+        answer_modal(QMessageBox, lock_now)
+        qtbot.keyClick(dialog.text, Qt.Key.Key_Escape)
+
+    answer_modal(AnswerDialog, answer)
+    qtbot.keyClick(actions.notices, Qt.Key.Key_N, ALT)  # A&nswer: pressed 100 ms later
+    qtbot.waitUntil(lambda: seen == [typed], timeout=SIGNAL_TIMEOUT_MS)
+    session = window.session
+    assert session is not None
+
+    def answered() -> bool:
+        with session.db.read() as s:
+            return s.scalars(select(Addendum.text)).all() == [typed]
+
+    qtbot.waitUntil(answered, timeout=SIGNAL_TIMEOUT_MS)

@@ -46,6 +46,31 @@ def test_every_view_fits_in_the_window_a_laptop_gives_it(
         assert hint.height() <= room.height(), (title, hint)
 
 
+def test_a_case_with_warnings_above_its_sections_still_fits_a_laptop(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    """A Friday release and a Duty to Refer due put warnings above the case file's sections;
+    the window still fits a 1366x768 screen, every section of the case file shown in turn
+    from the keyboard (Alt+1 to Alt+5)."""
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    room = first_size(LAPTOP)
+    for label in ("Zebedee Friday", "Quentin Housing"):
+        view = window.workspace.open_case(people[label])
+        assert isinstance(view, CaseFileView)
+
+        def loaded(opened: CaseFileView = view) -> bool:
+            return opened.details is not None
+
+        qtbot.waitUntil(loaded, timeout=SIGNAL_TIMEOUT_MS)
+        qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+        for section in (Qt.Key.Key_1, Qt.Key.Key_2, Qt.Key.Key_3, Qt.Key.Key_4, Qt.Key.Key_5):
+            qtbot.keyClick(view, section, Qt.KeyboardModifier.AltModifier)
+            hint = window.minimumSizeHint()
+            assert hint.height() <= room.height(), (label, view.sections.currentIndex(), hint)
+
+
 def test_size_view_and_open_cases_are_remembered_without_names_in_plain_settings(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
 ) -> None:

@@ -16,7 +16,7 @@ from restart_desktop.app.subject_words import (
     plain,
     when,
 )
-from restart_desktop.domain.audit import AuditAction, detail_in_words
+from restart_desktop.domain.audit import RECORD_KINDS, AuditAction, detail_in_words
 from restart_desktop.domain.case import (
     CASE_FIELD_LABELS,
     CaseStatus,
@@ -29,16 +29,6 @@ from restart_desktop.domain.outcomes import BarrierStatus
 from restart_desktop.domain.referrals import HowSent, ReferralStatus, Urgency
 from restart_desktop.store.models import SyncedRecord
 
-_RECORD_KINDS = {
-    "people": "Case file",
-    "contact_notes": "Contact note",
-    "follow_up_actions": "Follow-up action",
-    "release_plans": "Release plan",
-    "release_plan_items": "Checklist item",
-    "referrals": "Referral",
-    "assessments": "Assessment",
-    "barriers": "Barrier",
-}
 _CODED: dict[tuple[str, str], type[StrEnum]] = {
     ("people", "status"): CaseStatus,
     ("people", "referral_source"): ReferralSource,
@@ -112,9 +102,7 @@ def history_section(tables: Mapping[str, list[Row]], words: Words) -> ReportSect
         fields = change["fields"] or {}
         before = current.setdefault(str(change["record_id"]), {})
         if before:
-            what = records.get(
-                str(change["record_id"]), _RECORD_KINDS.get(entity, humanise(entity))
-            )
+            what = records.get(str(change["record_id"]), RECORD_KINDS.get(entity, humanise(entity)))
             for key, value in fields.items():
                 if key in SyncedRecord.BOOKKEEPING:
                     continue

@@ -67,8 +67,9 @@ _LABELS: Mapping[AuditAction, str] = MappingProxyType(
 )
 
 
-#: The kinds of record an entry's detail names (the store's table names), in words.
-_RECORD_KINDS: Mapping[str, str] = MappingProxyType(
+#: The kinds of record (the store's table names) in words: an audit entry's detail names
+#: them, and so does a subject access report's history of changes.
+RECORD_KINDS: Mapping[str, str] = MappingProxyType(
     {
         "people": "Case file",
         "contact_notes": "Contact note",
@@ -107,7 +108,7 @@ def detail_in_words(detail: str, field_labels: Mapping[str, str] | None = None) 
     parts = []
     for part in detail.split("; "):
         kind, colon, what = part.partition(": ")
-        if not colon or kind not in _RECORD_KINDS:
+        if not colon or kind not in RECORD_KINDS:
             parts.append(part)
             continue
         labels = field_labels if kind == "people" and field_labels else {}
@@ -122,7 +123,7 @@ def detail_in_words(detail: str, field_labels: Mapping[str, str] | None = None) 
         text = ", ".join(named)
         if created:
             text = f"created ({text})" if named else "created"
-        parts.append(f"{_RECORD_KINDS[kind]}: {text}")
+        parts.append(f"{RECORD_KINDS[kind]}: {text}")
     return "; ".join(parts)
 
 

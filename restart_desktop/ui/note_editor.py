@@ -13,7 +13,6 @@ from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDateTimeEdit,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -33,6 +32,7 @@ from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.confirm import confirm_finalise
+from restart_desktop.ui.datetime_edit import DateTimeEdit
 from restart_desktop.ui.shortcuts import bind, declare
 from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import FieldError, buddy_label
@@ -80,7 +80,7 @@ class NoteEditor(QWidget):
         # Now on the session's clock, in its zone: the contact is recorded on that clock.
         self._clock = service.clock
         now = self._clock.local_now().replace(tzinfo=None, second=0, microsecond=0)
-        self.contact_at = QDateTimeEdit(QDateTime(now))
+        self.contact_at = DateTimeEdit(QDateTime(now))
         self.contact_at.setDisplayFormat("dd/MM/yyyy HH:mm")
         self.contact_at.setCalendarPopup(True)
         self.contact_at.setAccessibleName("Date and time of the contact")

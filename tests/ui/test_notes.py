@@ -138,6 +138,44 @@ def test_an_empty_note_cannot_be_finalised(
     assert _notes(window) == []
 
 
+def test_the_contact_time_is_what_was_typed_as_a_person_writes_it(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    """Qt's date and time field moved on after the day's two digits and took the "/" typed
+    next as a move past the month: "04/11/2025 09:30" became the 4th of this month, this
+    year, 09:30, without a word. Typed after Alt+W, after Ctrl+A or from Home, it is what
+    was typed, and the draft holds it."""
+    window = make_window()
+    unlock_window(qtbot, window)
+    assert window.workspace is not None
+    window.workspace.new_note(people["Larry Later"])
+    editor = _timeline(window).editor
+    assert editor is not None
+    qtbot.keyClicks(editor.text, "Fictional contact at the hostel")
+    field = editor.contact_at
+
+    def typed(then: Callable[[], object], text: str) -> str:
+        qtbot.keyClick(editor.text, Qt.Key.Key_W, Qt.KeyboardModifier.AltModifier)
+        assert field.hasFocus()
+        then()
+        qtbot.keyClicks(field, text)
+        return field.dateTime().toString("dd/MM/yyyy HH:mm")
+
+    assert typed(lambda: None, "04/11/2025 09:30") == "04/11/2025 09:30"
+    select_all = Qt.KeyboardModifier.ControlModifier
+    assert typed(lambda: qtbot.keyClick(field, Qt.Key.Key_A, select_all), "3/10/2025 14:05") == (
+        "03/10/2025 14:05"
+    )
+    assert typed(lambda: qtbot.keyClick(field, Qt.Key.Key_Home), "28/09/2025 8:15") == (
+        "28/09/2025 08:15"
+    )
+    qtbot.waitUntil(lambda: "Draft saved" in editor.save_state.text(), timeout=4000)
+    [draft] = _drafts(window)
+    assert draft.contact_at is not None
+    assert window.session is not None
+    assert window.session.clock.local_text(draft.contact_at) == "28/09/2025 08:15"
+
+
 def test_locking_saves_the_draft_at_once(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
 ) -> None:

@@ -290,3 +290,33 @@ def test_a_stray_in_another_laptops_folder_is_refused_by_the_reader(team: Team) 
     finally:
         session.close()
     assert FolderTarget(team.export).last_published_seq(worker.device_id) == nxt
+
+
+@pytest.mark.parametrize("stray", ["no signature", "a folder"])
+def test_a_stray_without_a_signature_stops_only_that_laptops_import(
+    team: Team, stray: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cloud client's half-copied file or a folder named like the next bundle, in another
+    laptop's folder: refused and kept aside like any unsigned file, never a sync stopped for
+    every laptop with "could not be read or written"."""
+    supervisor, worker = team.laptops
+    _add_cases(team, 1, "Genuine")
+    assert _sync(worker.paths.root) == 0
+    (published,) = _own_bundles(team, 1)
+    nxt = int(published.name.split("-")[1][:10]) + 1
+    name = f"{nxt:010d}-{nxt + 4:010d}.age"
+    if stray == "a folder":
+        (published.parent / name).mkdir()
+    else:
+        (published.parent / name).write_bytes(b"half of a file a cloud client is copying")
+    capsys.readouterr()
+
+    assert _sync(supervisor.paths.root) == 1  # a refused bundle is said, with a non-zero exit
+    err = capsys.readouterr().err
+    assert "could not be read or written" not in err
+    assert f"({name}) was refused" in err
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == ["Genuine"]  # the bundles before it are applied
+    finally:
+        session.close()

@@ -80,6 +80,15 @@ def connect_raw(path: Path, key: bytes) -> Any:
     return connection
 
 
+def raw_rows(connection: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` on a connection from ``connect_raw``; a damaged page or file
+    raises a StorageError (said in words), never the driver's error."""
+    try:
+        return list(connection.execute(sql, params).fetchall())
+    except sqlcipher3.DatabaseError as error:
+        raise (translate(error) or DatabaseUnreadable()) from error
+
+
 def create_store_engine(path: Path, key: bytes) -> Engine:
     """An Engine whose every connection is keyed and configured, with explicit transactions.
 

@@ -1,0 +1,48 @@
+"""The command line given what an adversary, a failing disk or a mistake leaves: a data folder
+whose database is damaged or is a folder, output folders that cannot be made, CSV files that
+are not what they claim. Each is a sentence and a non-zero exit, never a traceback, and
+nothing half-written is left. In-process ``restart-desktop`` on real data folders."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from restart_desktop import cli
+from restart_desktop.app.session import AppSession
+from restart_desktop.paths import DataPaths
+from tests.support.constants import PASSPHRASE
+
+PAGE = 4096  # SQLCipher's page size
+
+
+@pytest.fixture
+def folder(enrolled: AppSession, monkeypatch: pytest.MonkeyPatch) -> DataPaths:
+    enrolled.close()
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    return enrolled.paths
+
+
+def _run(paths: DataPaths, *args: str) -> int:
+    return cli.main(["--data-dir", str(paths.root), *args])
+
+
+def test_doctor_names_a_damaged_page_instead_of_crashing(
+    folder: DataPaths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A page anywhere in the file damaged (a failing disk, a bad copy): the command meant
+    to find damage says so, whichever page it is, and exits non-zero."""
+    pristine = tmp_path / "pristine.db"
+    shutil.copyfile(folder.database, pristine)
+    pages = pristine.stat().st_size // PAGE
+    for page in sorted({pages * eighth // 8 for eighth in range(1, 8)}):
+        shutil.copyfile(pristine, folder.database)
+        with folder.database.open("r+b") as file:
+            file.seek(page * PAGE)
+            file.write(bytes(b ^ 0xFF for b in file.read(PAGE)))
+        capsys.readouterr()
+        assert _run(folder, "doctor") == 1, f"page {page}"
+        out = capsys.readouterr().out
+        assert "PROBLEM" in out, f"page {page}"

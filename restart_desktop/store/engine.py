@@ -71,7 +71,10 @@ def connect_raw(path: Path, key: bytes) -> Any:
     if new:
         # Owner-only from the first byte (SQLite gives its -wal and -shm files the same mode).
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    connection = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    try:  # a folder in the file's place, a file that cannot be opened: said in words too
+        connection = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    except sqlcipher3.DatabaseError as error:
+        raise (translate(error) or DatabaseUnreadable()) from error
     try:
         _configure(connection, key, new)
     except sqlcipher3.DatabaseError as error:

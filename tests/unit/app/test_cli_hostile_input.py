@@ -46,3 +46,16 @@ def test_doctor_names_a_damaged_page_instead_of_crashing(
         assert _run(folder, "doctor") == 1, f"page {page}"
         out = capsys.readouterr().out
         assert "PROBLEM" in out, f"page {page}"
+
+
+def test_a_folder_in_place_of_the_database_is_said_in_words(
+    folder: DataPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A restore or a sync client that left a folder named restart.db: SQLite cannot open it;
+    that is said (and the folder left alone), never the driver's OperationalError."""
+    folder.database.unlink()
+    folder.database.mkdir()
+    assert _run(folder, "retention") == 1
+    assert "could not be read" in capsys.readouterr().err
+    assert folder.database.is_dir()
+    assert not any(folder.database.iterdir())

@@ -94,8 +94,10 @@ class EvaluationService:
         out = out.expanduser()
         if out.exists():
             raise UserError(f"{out} already exists: choose a new folder for the extract.")
+        if out.parent.exists() and not out.parent.is_dir():
+            raise UserError(f"{out.parent} is a file, not a folder: nothing was written.")
         if not out.parent.is_dir():
-            raise UserError(f"The folder {out.parent} does not exist.")
+            raise UserError(f"The folder {out.parent} does not exist: nothing was written.")
         parsed = None
         if recipient.strip():
             try:
@@ -382,13 +384,19 @@ def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
 def _write_folder(out: Path, files: dict[str, bytes]) -> None:
     """Every file into a hidden folder beside ``out``, renamed to ``out`` when complete."""
     building = out.with_name(f".{out.name}.part")
-    if building.exists():
-        shutil.rmtree(building)
-    building.mkdir(mode=0o700)
     try:
-        for name, data in files.items():
-            write_atomically(building / name, data)
-        os.rename(building, out)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+        if building.exists():
+            shutil.rmtree(building)
+        building.mkdir(mode=0o700)
+        try:
+            for name, data in files.items():
+                write_atomically(building / name, data)
+            os.rename(building, out)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+    except OSError as error:
+        raise UserError(
+            f"The extract could not be written in {out.parent} ({error.strerror or error}): "
+            "nothing of it was kept. Choose another folder, or check the space left on the disk."
+        ) from error

@@ -14,12 +14,22 @@ from restart_desktop import cli
 from restart_desktop.app.session import AppSession
 from restart_desktop.paths import DataPaths
 from tests.support.constants import PASSPHRASE
+from tests.support.roles import as_supervisor
 
 PAGE = 4096  # SQLCipher's page size
 
 
 @pytest.fixture
 def folder(enrolled: AppSession, monkeypatch: pytest.MonkeyPatch) -> DataPaths:
+    enrolled.close()
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    return enrolled.paths
+
+
+@pytest.fixture
+def supervisor(enrolled: AppSession, monkeypatch: pytest.MonkeyPatch, qapp: object) -> DataPaths:
+    """A supervisor's folder (the suite's QApplication first: the board pack draws a PDF)."""
+    as_supervisor(enrolled)
     enrolled.close()
     monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
     return enrolled.paths
@@ -59,3 +69,34 @@ def test_a_folder_in_place_of_the_database_is_said_in_words(
     assert "could not be read" in capsys.readouterr().err
     assert folder.database.is_dir()
     assert not any(folder.database.iterdir())
+
+
+PERIOD = ("--from", "2026-01-01", "--to", "2026-03-31")
+
+
+@pytest.mark.parametrize("command", ["report", "evaluation-extract"])
+def test_an_output_folder_that_cannot_be_made_is_said_in_words(
+    supervisor: DataPaths, tmp_path: Path, command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out under a file (a mistyped path, a drive letter that is a file): nothing is
+    written and the folder is named, never mkdir's FileExistsError or NotADirectoryError."""
+    a_file = tmp_path / "minutes.txt"
+    a_file.write_text("kept")
+    assert _run(supervisor, command, *PERIOD, "--out", str(a_file / "pack")) == 1
+    err = capsys.readouterr().err
+    assert str(a_file / "pack") in err or str(a_file) in err
+    assert "written" in err
+    assert a_file.read_text() == "kept"
+
+
+def test_a_board_pack_that_fails_part_way_leaves_none_of_its_files(
+    supervisor: DataPaths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The PDF, written last, cannot be written (a folder holds its name): the CSV files
+    written before it go too, so no half pack is taken to the board."""
+    out = tmp_path / "pack"
+    out.mkdir()
+    (out / "board-pack-2026-01-01-to-2026-03-31.pdf").mkdir()
+    assert _run(supervisor, "report", *PERIOD, "--out", str(out)) == 1
+    assert "could not be written" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["board-pack-2026-01-01-to-2026-03-31.pdf"]

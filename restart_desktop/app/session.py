@@ -173,7 +173,18 @@ def enrol(
             f"{paths.demo_marker.name} or a demo key secret): real data cannot be set up in "
             "it, because its key would not be kept in the keyring. Choose an empty folder."
         )
-    paths.ensure()
+    if paths.root.exists() and not paths.root.is_dir():
+        raise UserError(
+            f"The data folder {paths.root} is a file, not a folder: choose a folder. "
+            "Nothing was set up, and the file was left as it was."
+        )
+    try:
+        paths.ensure()
+    except OSError as error:  # a file in its place or on its path, a drive that refuses
+        raise UserError(
+            f"The data folder {paths.root} cannot be made ({error.strerror or error}): "
+            "choose another folder. Nothing was set up."
+        ) from None
     if demo:
         paths.demo_marker.write_text(
             "This folder holds fictional demo data only. Its key secret is in a file.\n",

@@ -100,3 +100,21 @@ def test_a_board_pack_that_fails_part_way_leaves_none_of_its_files(
     assert _run(supervisor, "report", *PERIOD, "--out", str(out)) == 1
     assert "could not be written" in capsys.readouterr().err
     assert sorted(p.name for p in out.iterdir()) == ["board-pack-2026-01-01-to-2026-03-31.pdf"]
+
+
+@pytest.mark.parametrize("command", [["demo", "--cases", "1"], ["init", "--name", "Testy"]])
+def test_a_data_folder_that_is_a_file_is_said_in_words(
+    tmp_path: Path,
+    organisation_code: str,
+    command: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    a_file = tmp_path / "data"
+    a_file.write_text("kept")
+    if command[0] == "init":
+        command = [*command, "--organisation", organisation_code]
+    assert cli.main(["--data-dir", str(a_file / "inner"), *command]) == 1
+    assert "cannot be made" in capsys.readouterr().err
+    assert a_file.read_text() == "kept"

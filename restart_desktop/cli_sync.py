@@ -43,9 +43,12 @@ def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -
     finally:
         session.close()
     report = result.report
-    if result.state != SyncState.SYNCED:
+    if result.state == SyncState.WAITING_FOR_APPROVAL:  # on its way: nothing to do here
         print(result.message)
-        return EXIT_PROBLEM if result.state == SyncState.NOT_IN_TEAM else EXIT_OK
+        return EXIT_OK
+    if result.state != SyncState.SYNCED:  # no team, not in it: nothing was exchanged
+        print(result.message)
+        return EXIT_PROBLEM
     gaps = len(report.problems) - report.quarantined
     print(
         f"Synced: sent {result.published} bundles; received {report.applied} changes in "

@@ -118,3 +118,14 @@ def test_a_data_folder_that_is_a_file_is_said_in_words(
     assert cli.main(["--data-dir", str(a_file / "inner"), *command]) == 1
     assert "cannot be made" in capsys.readouterr().err
     assert a_file.read_text() == "kept"
+
+
+def test_a_sync_with_no_team_exits_non_zero(
+    folder: DataPaths, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Nothing was exchanged and the worker has something to do first: a script (a scheduled
+    sync) must not read it as synced."""
+    empty = tmp_path / "export"
+    empty.mkdir()
+    assert _run(folder, "sync", "--target", str(empty)) == 1
+    assert "Join or create the team first" in capsys.readouterr().out

@@ -106,9 +106,15 @@ def run_team(open_session: Callable[[], AppSession], args: argparse.Namespace) -
             from restart_desktop.sync.envelope import fingerprint
 
             where = _target_arg(args.target)
-            service.set_target(where, create=True)  # before the key file is made
-            recovery = write_recovery_identity(Path(args.recovery_key_out))
-            roster = service.create_team(where, recovery)
+            key_file = Path(args.recovery_key_out)
+            with service.target_kept_if_refused(where):
+                service.set_target(where, create=True)  # before the key file is made
+                recovery = write_recovery_identity(key_file)
+                try:
+                    roster = service.create_team(where, recovery)
+                except BaseException:
+                    key_file.unlink(missing_ok=True)  # made just now, for no team
+                    raise
             print(
                 f"Team created in {args.target}. Team fingerprint: "
                 f"{fingerprint(roster.supervisor_key)} (workers compare it when joining)."

@@ -177,18 +177,43 @@ class SyncService:
     def _require_supervisor(self) -> None:
         require(self._app, Permission.MANAGE_TEAM)
 
+    @contextmanager
+    def target_kept_if_refused(self, path: Path | str) -> Iterator[None]:
+        """A team create or join that fails leaves this laptop's export as it was (a mistyped
+        folder, a refused create, must not cut the laptop off from its team), and takes away
+        the empty folder it made for it."""
+        before = self._setting(TARGET_SETTING)
+        folder = None if is_server_target(str(path)) else absolute_folder(Path(path))
+        made = folder is not None and not folder.exists()
+        try:
+            yield
+        except BaseException:
+            if self._setting(TARGET_SETTING) != before:
+                self._app.set_setting(TARGET_SETTING, before)
+            if made and folder is not None and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+            raise
+
     def create_team(self, path: Path | str, recovery_recipient: str) -> Roster:
         """The supervisor makes the team in an empty target: a roster with their own device,
         signed by them, and their key pinned. On a server, the connection string's user
         (an administrator's role allowed to create roles) makes the supervisor's own role."""
         self._require_supervisor()
-        with closing(self.set_target(path, create=True)) as target, _in_words():
+        with (
+            self.target_kept_if_refused(path),
+            closing(self.set_target(path, create=True)) as target,
+            _in_words(),
+        ):
             return team.create_team(self._laptop, target, recovery_recipient, self._recovery)
 
     def request_to_join(self, path: Path | str) -> tuple[str, str]:
         """Ask to join the team in ``path``; pins the supervisor's key. Returns (supervisor's
         fingerprint, this device's fingerprint) to compare with the supervisor in person."""
-        with closing(self.set_target(path)) as target, _in_words():
+        with (
+            self.target_kept_if_refused(path),
+            closing(self.set_target(path)) as target,
+            _in_words(),
+        ):
             return team.request_to_join(self._laptop, target)
 
     def _roster(self, target: Target) -> Roster | None:

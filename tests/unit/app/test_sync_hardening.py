@@ -320,3 +320,47 @@ def test_a_stray_without_a_signature_stops_only_that_laptops_import(
         assert _family_names(session) == ["Genuine"]  # the bundles before it are applied
     finally:
         session.close()
+
+
+def _team_command(laptop_root: Path, *args: str) -> int:
+    return cli.main(["--data-dir", str(laptop_root), "team", *args])
+
+
+@pytest.mark.parametrize("mistake", ["export has a team", "key file exists"])
+def test_a_refused_team_create_leaves_the_laptop_in_its_team(
+    team: Team, tmp_path: Path, mistake: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A supervisor's create refused (the export already holds a team, the recovery key
+    file is already there): their laptop still syncs with its own team's export, and no
+    recovery identity is left in a file that no team uses."""
+    supervisor = team.laptops[0]
+    key = tmp_path / "recovery.key"
+    if mistake == "export has a team":
+        where = team.export
+    else:
+        where = tmp_path / "new-export"
+        key.write_text("the Service Delivery Manager's earlier key")
+    before = key.read_bytes() if key.exists() else None
+    assert (
+        _team_command(
+            supervisor.paths.root, "create", "--target", str(where), "--recovery-key-out", str(key)
+        )
+        == 1
+    )
+    assert (key.read_bytes() if key.exists() else None) == before
+    capsys.readouterr()
+    assert _sync(supervisor.paths.root) == 0, capsys.readouterr()
+    assert not (tmp_path / "new-export").exists()
+
+
+def test_a_refused_join_leaves_the_laptop_in_its_team(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A worker who types the wrong folder to join (an empty one: no team there) stays
+    with their team's export: the next sync is not "This is not your team's export"."""
+    worker = team.laptops[1]
+    empty = tmp_path / "empty-stick"
+    empty.mkdir()
+    assert _team_command(worker.paths.root, "join", "--target", str(empty)) == 1
+    capsys.readouterr()
+    assert _sync(worker.paths.root) == 0, capsys.readouterr()

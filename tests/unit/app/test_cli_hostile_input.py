@@ -35,8 +35,12 @@ def supervisor(enrolled: AppSession, monkeypatch: pytest.MonkeyPatch, qapp: obje
     return enrolled.paths
 
 
-def _run(paths: DataPaths, *args: str) -> int:
-    return cli.main(["--data-dir", str(paths.root), *args])
+def _run(paths: DataPaths, *args: str) -> int | str | None:
+    """The exit status, as the shell sees it (some refusals exit at once: SystemExit)."""
+    try:
+        return cli.main(["--data-dir", str(paths.root), *args])
+    except SystemExit as exit_:
+        return exit_.code
 
 
 def test_doctor_names_a_damaged_page_instead_of_crashing(
@@ -129,3 +133,23 @@ def test_a_sync_with_no_team_exits_non_zero(
     empty.mkdir()
     assert _run(folder, "sync", "--target", str(empty)) == 1
     assert "Join or create the team first" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", ["report", "evaluation-extract"])
+@pytest.mark.parametrize(
+    ("start", "end"), [("0001-01-01", "2026-03-31"), ("2026-01-01", "9999-12-31")]
+)
+def test_a_period_beyond_any_record_is_refused_in_words(
+    supervisor: DataPaths,
+    tmp_path: Path,
+    command: str,
+    start: str,
+    end: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Year 1 or 9999 (a typo, a spreadsheet's empty date): said, never an OverflowError
+    from turning the period into times."""
+    out = tmp_path / "out"
+    assert _run(supervisor, command, "--from", start, "--to", end, "--out", str(out)) == 2
+    assert "between" in capsys.readouterr().err
+    assert not out.exists()

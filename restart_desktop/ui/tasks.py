@@ -47,6 +47,17 @@ def user_message(error: BaseException) -> str:
     return BUG_MESSAGE
 
 
+def save_failed_message(what: str, error: BaseException) -> str:
+    """Why ``what`` (a PDF the worker chose where to save) was not saved: the system's reason
+    in words for a folder that refused it, never Python's "[Errno 13] ... '/path/.x.part'"."""
+    if isinstance(error, OSError):
+        return (
+            f"{what} could not be saved there ({error.strerror or 'the folder refused it'}). "
+            "Choose another folder."
+        )
+    return user_message(error)
+
+
 class TaskRunner(QObject):
     """Runs callables on one background thread and hands results to the GUI thread.
 

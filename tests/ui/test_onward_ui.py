@@ -144,3 +144,44 @@ def test_the_onward_summary_from_the_keyboard(
     assert window.session is not None
     [(kind, name, _at)] = OnwardService(window.session).for_case(case_id)
     assert (kind, name) == ("Probation", "Fictional Probation Delivery Unit")
+
+
+def test_an_onward_summary_that_cannot_be_saved_says_why_in_words(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
+    tmp_path: Path,
+) -> None:
+    """A folder that is really a file (or gone, or read-only): the reason in words, not
+    Python's "[Errno 20] Not a directory: '/…'", and nothing recorded."""
+    case_id = people["Zebedee Friday"]
+    _with_note(data_paths, case_id)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    assert window.workspace is not None
+    qtbot.keyClick(window, Qt.Key.Key_9, Qt.KeyboardModifier.ControlModifier)
+    exits = window.workspace.after_support
+    assert exits is not None
+    qtbot.waitUntil(lambda: exits.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(exits.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: exits.dialog is not None and exits.dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    dialog = exits.dialog
+    assert dialog is not None
+    a_file = tmp_path / "minutes.txt"
+    a_file.write_text("kept")
+    dialog.target = a_file / "summary.pdf"
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClicks(dialog.service_name, "Fictional Probation Delivery Unit")
+    qtbot.keyClicks(dialog.override, "Fictional: licence condition, shared with probation")
+    qtbot.keyClick(dialog, Qt.Key.Key_S, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: "could not be" in dialog.error.text(), timeout=SIGNAL_TIMEOUT_MS)
+    message = dialog.error.text()
+    assert "Not a directory" in message
+    assert "Errno" not in message
+    assert str(a_file) not in message  # the path is the worker's choice: said as "there"
+    assert "Nothing was recorded" in message
+    assert dialog.isVisible()

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, configure_mappers
 
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
+from restart_desktop.app.sync_lock import folder_lock
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, is_plain_text
 from restart_desktop.domain.clock import Clock
@@ -57,6 +58,8 @@ __all__ = [
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
 ASK_BEFORE_FINALISING = "ask_before_finalising"  # local setting: "1" asks, "0" not
+SETUP_LOCK = "setup.lock"  # held while a new data folder is set up
+SETUP_WAIT_SECONDS = 30.0  # a set-up takes a second or two; then the folder is set up
 
 
 @dataclass(frozen=True)
@@ -185,6 +188,33 @@ def enrol(
             f"The data folder {paths.root} cannot be made ({error.strerror or error}): "
             "choose another folder. Nothing was set up."
         ) from None
+    # Two set-ups at once (a script run twice, the window and `init`) would each write a key
+    # and the loser's clean-up would delete the winner's files: one at a time, and the
+    # second finds the folder set up.
+    busy = UserError(
+        f"The data folder {paths.root} is being set up by another copy of RESTART Desktop: "
+        "nothing was set up here. Use that one."
+    )
+    with folder_lock(paths.root / SETUP_LOCK, SETUP_WAIT_SECONDS, busy):
+        if paths.is_enrolled:
+            raise AlreadyEnrolled(
+                f"The data folder {paths.root} is already set up. Unlock it instead, or "
+                "choose an empty folder."
+            )
+        return _enrol_here(paths, name, organisation_code, role, passphrase, demo, kdf, reference)
+
+
+def _enrol_here(
+    paths: DataPaths,
+    name: str,
+    organisation_code: str,
+    role: Role,
+    passphrase: str,
+    demo: bool,
+    kdf: KdfParams | None,
+    reference: ReferenceData,
+) -> AppSession:
+    """``enrol`` once the folder is there and its set-up lock is held."""
     if demo:
         paths.demo_marker.write_text(
             "This folder holds fictional demo data only. Its key secret is in a file.\n",

@@ -240,3 +240,36 @@ def test_help_lists_every_command_even_beside_the_windows_own_options(
     unknown = run_cli(["--demo", "nonsense"], env, cwd=tmp_path)
     assert unknown.returncode == 2
     assert "invalid choice: 'nonsense'" in unknown.stderr
+
+
+def test_two_set_ups_at_once_leave_one_whole_folder(env: dict[str, str], tmp_path: Path) -> None:
+    """Two `demo` runs started together on one new folder (a script run twice, two
+    terminals): one sets it up, the other says so; never a folder whose key belongs to
+    one and database to the other, or one reported ready whose files the other deleted."""
+    import subprocess
+    import sys
+
+    from tests.support.cli import REPO_ROOT
+
+    for attempt in range(3):
+        data = tmp_path / f"data-{attempt}"
+        command = [sys.executable, "-m", "restart_desktop", "--data-dir", str(data)]
+        runs = [
+            subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                [*command, "demo", "--cases", "2"],
+                env=env,
+                cwd=REPO_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+        ready = [out for code, out, _err in results if code == 0]
+        assert len(ready) == 1, results
+        refused = next(err for code, _out, err in results if code != 0)
+        assert "Traceback" not in refused
+        assert "already set up" in refused or "being set up" in refused, refused
+        doctor = run_cli(["--data-dir", str(data), "doctor"], env, cwd=tmp_path)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr

@@ -16,7 +16,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from restart_desktop.store.errors import DatabaseUnreadable, translate
+from restart_desktop.store.errors import DatabaseEmpty, DatabaseUnreadable, translate
 from restart_desktop.store.writer import register
 
 BUSY_TIMEOUT_MS = 5000
@@ -68,6 +68,10 @@ def connect_raw(path: Path, key: bytes) -> Any:
     if len(key) != 32:
         raise ValueError("the database key must be 32 bytes")
     new = not path.exists()
+    if not new and path.is_file() and path.stat().st_size == 0:
+        # SQLite would make a new, empty database in it: the records are somewhere else
+        # (a backup), and the file must stay as it is for whoever recovers the folder.
+        raise DatabaseEmpty()
     if new:
         # Owner-only from the first byte (SQLite gives its -wal and -shm files the same mode).
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))

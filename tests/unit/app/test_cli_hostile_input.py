@@ -153,3 +153,17 @@ def test_a_period_beyond_any_record_is_refused_in_words(
     assert _run(supervisor, command, "--from", start, "--to", end, "--out", str(out)) == 2
     assert "between" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_an_empty_database_file_is_never_made_a_new_database(
+    folder: DataPaths, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """restart.db cut to nothing (a copy that failed, a full disk, a cloud placeholder):
+    said, and left as it is for whoever recovers the folder, never silently made a new, empty
+    database whose only advice ("set it up again") the set-up then refuses."""
+    folder.database.write_bytes(b"")
+    assert _run(folder, "retention") == 1
+    assert "is empty" in capsys.readouterr().err
+    assert _run(folder, "doctor") == 1
+    assert "is empty" in capsys.readouterr().out
+    assert folder.database.stat().st_size == 0

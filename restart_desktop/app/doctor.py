@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from restart_desktop import __version__
-from restart_desktop.app.session import open_key, secret_store_for
+from restart_desktop.app.session import half_set_up, open_key, secret_store_for
 from restart_desktop.app.team import TEAM_DETAILS_ID, TeamDetailsFields, examples_in_use
 from restart_desktop.domain.errors import ReferenceDataError
 from restart_desktop.domain.reference import load_reference_data
@@ -50,6 +50,9 @@ def run_checks(paths: DataPaths, passphrase: str | None) -> list[Check]:
         checks.append(Check("keyring", True, f"{store.description} (acceptable)"))
     except SecurityError as error:
         checks.append(Check("keyring", False, str(error)))
+        return checks
+    if (half := half_set_up(paths)) is not None:
+        checks.append(Check("database", False, half))
         return checks
     if not paths.is_enrolled:
         checks.append(Check("database", False, "this data folder has not been set up yet"))

@@ -138,6 +138,24 @@ def secret_store_for(paths: DataPaths) -> SecretStore:
     return KeyringSecretStore()
 
 
+def half_set_up(paths: DataPaths) -> str | None:
+    """What to say about a data folder holding its key file without its database or the
+    other way round (None: neither or both). Such a folder is never set up again over what
+    is there: a new key would orphan the database and its backups, and a database the new
+    key cannot open would be deleted with the failed set-up."""
+    has_key, has_database = paths.keyfile.exists(), paths.database.exists()
+    if has_key == has_database:
+        return None
+    key, database = "key file (key.json)", "database (restart.db)"
+    present, missing = (key, database) if has_key else (database, key)
+    return (
+        f"The data folder {paths.root} holds the {present} of an earlier set-up but not its "
+        f"{missing}: nothing was changed. Put the {missing} back where it was (from the copy "
+        "it came from, or the 'backups' folder), or ask your supervisor; to start afresh, "
+        "choose an empty folder."
+    )
+
+
 def enrol(
     paths: DataPaths,
     *,
@@ -165,6 +183,8 @@ def enrol(
         problems["passphrase"] = feedback.message
     if problems:
         raise ValidationFailed(problems)
+    if (half := half_set_up(paths)) is not None:
+        raise UserError(half)
     if paths.is_enrolled:
         raise AlreadyEnrolled(
             f"The data folder {paths.root} is already set up. Unlock it instead, or choose "
@@ -196,6 +216,8 @@ def enrol(
         "nothing was set up here. Use that one."
     )
     with folder_lock(paths.root / SETUP_LOCK, SETUP_WAIT_SECONDS, busy):
+        if (half := half_set_up(paths)) is not None:
+            raise UserError(half)
         if paths.is_enrolled:
             raise AlreadyEnrolled(
                 f"The data folder {paths.root} is already set up. Unlock it instead, or "
@@ -295,6 +317,8 @@ def open_key(paths: DataPaths, passphrase: str) -> bytes:
 def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUnlocks]:
     """Check the throttle, unwrap the key, and record the outcome; also returns the wrong
     passphrases typed before this one, which the caller records in the audit trail."""
+    if (half := half_set_up(paths)) is not None:
+        raise NotEnrolled(half)
     if not paths.is_enrolled:
         raise NotEnrolled(f"The data folder {paths.root} has not been set up yet.")
     keyfile = read_keyfile(paths.keyfile)

@@ -167,3 +167,28 @@ def test_an_empty_database_file_is_never_made_a_new_database(
     assert _run(folder, "doctor") == 1
     assert "is empty" in capsys.readouterr().out
     assert folder.database.stat().st_size == 0
+
+
+@pytest.mark.parametrize("missing", ["key.json", "restart.db"])
+def test_a_half_present_data_folder_is_never_set_up_over(
+    folder: DataPaths,
+    tmp_path: Path,
+    organisation_code: str,
+    missing: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The key file or the database gone missing (a sync client, a copy of one file, a
+    restore half done): the unlock says which, and a set-up refuses, so that it neither
+    replaces the key the database (and its backups) need nor deletes the database when the
+    new key does not open it."""
+    (folder.root / missing).rename(tmp_path / missing)
+    kept = next(p for p in (folder.keyfile, folder.database) if p.exists())
+    before = kept.read_bytes()
+    assert _run(folder, "retention") == 1
+    assert "but not its" in capsys.readouterr().err
+    assert _run(folder, "init", "--name", "Testy", "--organisation", organisation_code) == 1
+    err = capsys.readouterr().err
+    assert "nothing was changed" in err
+    assert "Traceback" not in err
+    assert kept.read_bytes() == before
+    assert not (folder.root / missing).exists()

@@ -43,6 +43,9 @@ INCREMENTAL_VACUUM = 2
 
 def _configure(connection: Any, key: bytes, new: bool = False) -> None:
     cursor = connection.cursor()
+    # SQLCipher's own log goes to the terminal ("ERROR CORE ... hmac check failed"): a damaged
+    # file or a wrong key is said by the app in words (StorageError) instead.
+    cursor.execute("PRAGMA cipher_log_level = NONE")
     cursor.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     # Reading the schema proves the key: SQLCipher reports a wrong key here, not at PRAGMA key.
     cursor.execute("SELECT count(*) FROM sqlite_master")

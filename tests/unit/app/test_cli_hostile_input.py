@@ -192,3 +192,18 @@ def test_a_half_present_data_folder_is_never_set_up_over(
     assert "Traceback" not in err
     assert kept.read_bytes() == before
     assert not (folder.root / missing).exists()
+
+
+def test_a_damaged_database_is_said_without_sqlciphers_log(
+    folder: DataPaths, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """SQLCipher's own log ("ERROR CORE sqlcipher_page_cipher: hmac check failed for pgno=9")
+    is not for the person at the keyboard: only doctor's lines reach the terminal."""
+    page = folder.database.stat().st_size // PAGE // 2
+    with folder.database.open("r+b") as file:
+        file.seek(page * PAGE)
+        file.write(bytes(b ^ 0xFF for b in file.read(PAGE)))
+    assert _run(folder, "doctor") == 1
+    captured = capfd.readouterr()
+    assert "damaged page" in captured.out
+    assert "ERROR CORE" not in captured.err

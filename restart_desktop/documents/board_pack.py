@@ -157,9 +157,11 @@ def write_board_pack(
             written.append(path)
             if progress:
                 progress(min(index, steps), steps)
-    except OSError as error:
+    except BaseException as error:  # a full disk, Ctrl+C: no half pack is left
         for path in written:
             path.unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
         raise UserError(
             f"The board pack could not be written in {folder} ({error.strerror or error}): "
             "nothing of it was kept. Choose another folder, or check the space left on the disk."

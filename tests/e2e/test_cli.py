@@ -304,3 +304,25 @@ def test_two_passphrase_changes_at_once_never_both_say_changed(
         changed = said_changed[0]
         opened = run_cli(["retention"], {**env, "RESTART_DESKTOP_PASSPHRASE": changed})
         assert opened.returncode == 0, opened.stderr
+
+
+def test_ctrl_c_is_a_sentence_and_a_non_zero_exit(env: dict[str, str], tmp_path: Path) -> None:
+    """Ctrl+C while a command works: said in a line, never silence (or a traceback), and the
+    exit status says it did not finish."""
+    import signal
+    import time
+
+    run = subprocess.Popen(
+        [sys.executable, "-m", "restart_desktop", "demo", "--cases", "2000"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # the interpreter started and the demo under way
+    run.send_signal(signal.SIGINT)
+    _out, err = run.communicate(timeout=60)
+    assert run.returncode == 1
+    assert "Stopped" in err
+    assert "Traceback" not in err

@@ -265,7 +265,7 @@ def _enrol_here(
             s.add(LocalSetting(key="device_id", value=device_id))
             s.add(LocalSetting(key="worker_id", value=worker_id))
             s.add(LocalSetting(key="enrolled_at", value=dt.datetime.now(dt.UTC).isoformat()))
-    except Exception:
+    except BaseException:  # Ctrl+C too
         # Leave no half-enrolled folder behind: the next attempt must start clean. Close first:
         # an open connection would later delete or replay a -wal beside the next database.
         if db is not None:

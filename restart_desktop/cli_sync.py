@@ -78,9 +78,17 @@ def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -
             "changes: run restart-desktop sync --rebuild",
             file=sys.stderr,
         )
-    return (
-        EXIT_PROBLEM if report.problems or result.differs_from or result.own.set_aside else EXIT_OK
+    for name in result.unverified_heads:
+        print(
+            f"PROBLEM the audit trail's chain head of {name}'s laptop in the central export "
+            "does not verify (damaged, or replaced by someone): entries cut from that "
+            "laptop's trail could go unseen. Ask your supervisor to check the export.",
+            file=sys.stderr,
+        )
+    problems = (
+        report.problems or result.differs_from or result.own.set_aside or result.unverified_heads
     )
+    return EXIT_PROBLEM if problems else EXIT_OK
 
 
 def run_team(open_session: Callable[[], AppSession], args: argparse.Namespace) -> int:

@@ -97,6 +97,8 @@ class SyncResult:
     erased: int = 0  # cases erased from this laptop by the retention rules
     own: OwnFolder = OwnFolder(0)  # this laptop's folder: files set aside, bundles published again
     ignored: tuple[str, ...] = ()  # removed laptops whose bundles are ignored, said once each
+    #: Members whose audit chain head in the export does not verify (replaced or damaged)
+    unverified_heads: tuple[str, ...] = ()
 
 
 class SyncService:
@@ -365,7 +367,7 @@ class SyncService:
             )
         rekey_published(laptop, target, roster)  # cases moved, the team changed
         published = export_changes(laptop, target, roster, sent, own.position)
-        exchange_heads(self._app, target, roster, laptop.keys)
+        unverified_heads = exchange_heads(self._app, target, roster, laptop.keys)
         differs = publish_and_compare_digests(
             laptop, target, roster, self._app.clock.today(), check_digests
         )
@@ -384,6 +386,7 @@ class SyncService:
             erased=erased + report.erased,
             own=own,
             ignored=removed_devices(laptop, target, roster),
+            unverified_heads=unverified_heads,
         )
 
     def _run_retention(self, report: ImportReport) -> int:

@@ -364,3 +364,20 @@ def test_a_refused_join_leaves_the_laptop_in_its_team(
     assert _team_command(worker.paths.root, "join", "--target", str(empty)) == 1
     capsys.readouterr()
     assert _sync(worker.paths.root) == 0, capsys.readouterr()
+
+
+def test_an_audit_head_that_does_not_verify_is_said(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A laptop's signed audit chain head in the export replaced or damaged (to hide entries
+    cut from its trail): every other laptop's sync says so, with a non-zero exit, instead of
+    a warning in a log nobody reads."""
+    supervisor, worker = team.laptops
+    assert _sync(worker.paths.root) == 0
+    head = team.export / "devices" / worker.device_id / "audit-head.json"
+    assert head.is_file()
+    head.write_text('{"seq": 1, "hash": "forged"}')
+    capsys.readouterr()
+    assert _sync(supervisor.paths.root) == 1
+    err = capsys.readouterr().err
+    assert f"PROBLEM the audit trail's chain head of {worker.name}'s laptop" in err

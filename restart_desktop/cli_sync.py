@@ -35,11 +35,14 @@ def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -
     session = open_session()
     try:
         service = SyncService(session)
-        if args.target:
-            service.set_target(_target_arg(args.target))
         if args.rebuild:
             print(f"Rebuilt {service.rebuild():,} records from their changes.")
-        result = service.sync_now(check_digests=True, wait_seconds=SYNC_WAIT_SECONDS)
+        if args.target:
+            result = service.sync_with_target(
+                _target_arg(args.target), check_digests=True, wait_seconds=SYNC_WAIT_SECONDS
+            )
+        else:
+            result = service.sync_now(check_digests=True, wait_seconds=SYNC_WAIT_SECONDS)
     finally:
         session.close()
     report = result.report

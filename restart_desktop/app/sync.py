@@ -107,6 +107,7 @@ class SyncService:
 
     def __init__(self, session: AppSession) -> None:
         self._app = session
+        self._reached = False  # the last sync found the team's export (sync_with_target)
 
     @property
     def clock(self) -> Clock:
@@ -273,6 +274,22 @@ class SyncService:
         with _in_words():
             return team.promote(self._laptop, target, roster, device_id, role)
 
+    def sync_with_target(
+        self, where: Path | str, check_digests: bool = False, wait_seconds: float = 0.0
+    ) -> SyncResult:
+        """``sync --target``: keep ``where`` as the central export and sync with it; a
+        target refused before anything was exchanged (not the team's export: an empty or
+        mistyped folder) is not kept, so the laptop goes on syncing with its own."""
+        before = self._setting(TARGET_SETTING)
+        self.set_target(where)
+        self._reached = False
+        try:
+            return self.sync_now(check_digests=check_digests, wait_seconds=wait_seconds)
+        except BaseException:
+            if not self._reached and before:
+                self._app.set_setting(TARGET_SETTING, before)
+            raise
+
     def sync_now(
         self,
         progress: Progress | None = None,
@@ -320,6 +337,7 @@ class SyncService:
     ) -> SyncResult:
         laptop = self._laptop
         roster = self._roster(target)
+        self._reached = True  # the team's export (or none joined yet): the target stands
         if roster is None:
             return SyncResult(SyncState.NO_TEAM, message="Join or create the team first.")
         if roster.member(laptop.device_id) is None:

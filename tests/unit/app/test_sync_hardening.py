@@ -381,3 +381,18 @@ def test_an_audit_head_that_does_not_verify_is_said(
     assert _sync(supervisor.paths.root) == 1
     err = capsys.readouterr().err
     assert f"PROBLEM the audit trail's chain head of {worker.name}'s laptop" in err
+
+
+def test_a_mistyped_target_refused_as_not_the_export_is_not_kept(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sync --target` naming an empty folder (the wrong drive letter, the stick's folder
+    before it is mounted): refused, and the laptop keeps syncing with its team's export
+    afterwards instead of with the empty folder until someone notices."""
+    worker = team.laptops[1]
+    empty = tmp_path / "wrong-drive"
+    empty.mkdir()
+    assert _sync(worker.paths.root, "--target", str(empty)) == 1
+    assert "not your team's central export" in capsys.readouterr().err
+    assert not any(empty.iterdir())
+    assert _sync(worker.paths.root) == 0, capsys.readouterr()

@@ -387,7 +387,8 @@ class FolderTarget:
         folder = self.root / REQUESTS
         if not folder.is_dir():
             return []
-        return [path.read_bytes() for path in sorted(folder.glob("*.json"))]
+        # Files only: a folder named like a request is a stray, not a request to read.
+        return [path.read_bytes() for path in sorted(folder.glob("*.json")) if path.is_file()]
 
     def has_request(self, device_id: str) -> bool:
         try:

@@ -396,3 +396,23 @@ def test_a_mistyped_target_refused_as_not_the_export_is_not_kept(
     assert "not your team's central export" in capsys.readouterr().err
     assert not any(empty.iterdir())
     assert _sync(worker.paths.root) == 0, capsys.readouterr()
+
+
+def test_stray_files_among_the_requests_to_join_are_ignored(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A damaged request, a hand-made one, a folder named like one: the supervisor still
+    lists the team and approves the real requests, instead of a traceback for all of them."""
+    supervisor = team.laptops[0]
+    requests = team.export / "requests"
+    requests.mkdir(exist_ok=True)
+    (requests / "damaged.json").write_text('{"device_id": "01a2')
+    (requests / "hand-made.json").write_text('{"device_id": 5, "colour": "blue"}')
+    (requests / "listed.json").write_text("[1, 2]")
+    (requests / "a-folder.json").mkdir()
+    capsys.readouterr()
+    assert _team_command(supervisor.paths.root, "list") == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == ["member", "member"]
+    _team_command(supervisor.paths.root, "approve", "--all-pending")
+    assert "Traceback" not in capsys.readouterr().err

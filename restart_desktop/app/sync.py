@@ -74,11 +74,19 @@ def laptop_of(session: AppSession) -> Laptop:
 
 @contextmanager
 def _in_words() -> Iterator[None]:
-    """The engine's refusals as the app's user errors."""
+    """The engine's refusals as the app's user errors; so too a share that refuses a write
+    or holds a file where a folder goes (a read-only share, a stray): never a traceback."""
     try:
         yield
     except SyncRefused as error:
         raise UserError(str(error)) from None
+    except (NotTheExport, TargetUnavailable) as error:
+        raise UserError(str(error)) from None
+    except OSError as error:
+        raise UserError(
+            f"The central export could not be read or written ({error.strerror or error}): "
+            "check the folder or the share, and try again."
+        ) from None
 
 
 def write_recovery_identity(path: Path) -> str:

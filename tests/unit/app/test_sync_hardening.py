@@ -416,3 +416,20 @@ def test_stray_files_among_the_requests_to_join_are_ignored(
     assert [line.split()[0] for line in listed] == ["member", "member"]
     _team_command(supervisor.paths.root, "approve", "--all-pending")
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_join_the_export_cannot_take_is_said_in_words(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The export's requests/ folder is a file (or the share is read-only): the request
+    cannot be filed, which is said, never mkdir's FileExistsError."""
+    from tests.support.team import make_team
+
+    other = make_team(tmp_path / "other", workers=0).laptops[0]  # a laptop of no team here
+    requests = team.export / "requests"
+    if requests.exists():
+        shutil.rmtree(requests)
+    requests.write_text("a file where the requests folder goes")
+    capsys.readouterr()
+    assert _team_command(other.paths.root, "join", "--target", str(team.export)) == 1
+    assert "could not be read or written" in capsys.readouterr().err

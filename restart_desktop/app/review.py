@@ -113,8 +113,9 @@ class Notice:
 
 
 def _when(value: dt.date) -> dt.date:
-    """The day an item is listed by (a note's contact time is a datetime)."""
-    return value.date() if isinstance(value, dt.datetime) else value
+    """The day an item is listed by: a note's contact time (an instant) on the laptop's
+    calendar, as the period filter reads it (00:30 in summer time is not the day before)."""
+    return local_date(value) if isinstance(value, dt.datetime) else value
 
 
 def _last_move(item_id: Any) -> Any:

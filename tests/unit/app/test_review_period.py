@@ -53,3 +53,5 @@ def test_a_period_holds_the_notes_made_on_its_days_by_the_laptops_clock(
         made[(2026, 6, 10, 0, 30)],
         made[(2026, 6, 10, 23, 30)],
     }
+    # ...and the queue lists each on that day, as the filter found it, not on UTC's.
+    assert {row.when for row in queue} == {dt.date(2026, 6, 10)}

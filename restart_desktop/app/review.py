@@ -463,7 +463,8 @@ def _body(
             select(Addendum).where(Addendum.note_id == item_id).order_by(Addendum.created_at)
         ):
             author = names.get(addendum.created_by, "Unknown worker")
-            body.append((f"Addendum, {addendum.created_at:%-d %b %Y} by {author}", addendum.text))
+            day = local_text(addendum.created_at, "%-d %b %Y")  # the laptop's day, not UTC's
+            body.append((f"Addendum, {day} by {author}", addendum.text))
         return note.person_id, note.worker_id, local_date(note.contact_at), tuple(body)
     if kind == ReviewItemKind.RELEASE:
         plan = record_or_gone(s, ReleasePlan, item_id, "release plan")

@@ -503,6 +503,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)
     except KeyboardInterrupt:
+        # Every save is one transaction and every file is written whole or not at all.
+        print(
+            "Stopped (Ctrl+C) before the end: what had finished is kept, nothing half-done.",
+            file=sys.stderr,
+        )
         return EXIT_PROBLEM
     except Exception as error:
         if not _is_for_the_user(error):

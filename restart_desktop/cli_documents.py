@@ -30,12 +30,25 @@ def run(open_session: OpenSession, args: argparse.Namespace) -> int:
     return command(open_session, args)
 
 
+#: The days a period may start and end on: every record held is well inside, and times
+#: made from the days (in UTC, from the laptop's zone) stay inside what Python can hold.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2199, 12, 31)
+
+
 def parse_date(text: str, option: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
-        print(f"{option} must be a date like 2026-09-30, not '{text}'.", file=sys.stderr)
+        print(f"{option} must be a date like 2026-09-30, not '{printable(text)}'.", file=sys.stderr)
         raise SystemExit(EXIT_USAGE) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        print(
+            f"{option} must be a day between {FIRST_DAY} and {LAST_DAY}, not {day}: nothing "
+            "was written.",
+            file=sys.stderr,
+        )
+        raise SystemExit(EXIT_USAGE)
+    return day
 
 
 def report(open_session: OpenSession, args: argparse.Namespace) -> int:

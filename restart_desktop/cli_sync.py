@@ -35,17 +35,23 @@ def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -
     session = open_session()
     try:
         service = SyncService(session)
-        if args.target:
-            service.set_target(_target_arg(args.target))
         if args.rebuild:
             print(f"Rebuilt {service.rebuild():,} records from their changes.")
-        result = service.sync_now(check_digests=True, wait_seconds=SYNC_WAIT_SECONDS)
+        if args.target:
+            result = service.sync_with_target(
+                _target_arg(args.target), check_digests=True, wait_seconds=SYNC_WAIT_SECONDS
+            )
+        else:
+            result = service.sync_now(check_digests=True, wait_seconds=SYNC_WAIT_SECONDS)
     finally:
         session.close()
     report = result.report
-    if result.state != SyncState.SYNCED:
+    if result.state == SyncState.WAITING_FOR_APPROVAL:  # on its way: nothing to do here
         print(result.message)
-        return EXIT_PROBLEM if result.state == SyncState.NOT_IN_TEAM else EXIT_OK
+        return EXIT_OK
+    if result.state != SyncState.SYNCED:  # no team, not in it: nothing was exchanged
+        print(result.message)
+        return EXIT_PROBLEM
     gaps = len(report.problems) - report.quarantined
     print(
         f"Synced: sent {result.published} bundles; received {report.applied} changes in "
@@ -75,9 +81,17 @@ def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -
             "changes: run restart-desktop sync --rebuild",
             file=sys.stderr,
         )
-    return (
-        EXIT_PROBLEM if report.problems or result.differs_from or result.own.set_aside else EXIT_OK
+    for name in result.unverified_heads:
+        print(
+            f"PROBLEM the audit trail's chain head of {name}'s laptop in the central export "
+            "does not verify (damaged, or replaced by someone): entries cut from that "
+            "laptop's trail could go unseen. Ask your supervisor to check the export.",
+            file=sys.stderr,
+        )
+    problems = (
+        report.problems or result.differs_from or result.own.set_aside or result.unverified_heads
     )
+    return EXIT_PROBLEM if problems else EXIT_OK
 
 
 def run_team(open_session: Callable[[], AppSession], args: argparse.Namespace) -> int:
@@ -103,9 +117,15 @@ def run_team(open_session: Callable[[], AppSession], args: argparse.Namespace) -
             from restart_desktop.sync.envelope import fingerprint
 
             where = _target_arg(args.target)
-            service.set_target(where, create=True)  # before the key file is made
-            recovery = write_recovery_identity(Path(args.recovery_key_out))
-            roster = service.create_team(where, recovery)
+            key_file = Path(args.recovery_key_out)
+            with service.target_kept_if_refused(where):
+                service.set_target(where, create=True)  # before the key file is made
+                recovery = write_recovery_identity(key_file)
+                try:
+                    roster = service.create_team(where, recovery)
+                except BaseException:
+                    key_file.unlink(missing_ok=True)  # made just now, for no team
+                    raise
             print(
                 f"Team created in {args.target}. Team fingerprint: "
                 f"{fingerprint(roster.supervisor_key)} (workers compare it when joining)."

@@ -68,12 +68,16 @@ def _keep(s: Session, head: ChainHead, data: bytes, signature: bytes, now: dt.da
     return True
 
 
-def exchange_heads(session: AppSession, target: Target, roster: Roster, keys: DeviceKeys) -> int:
+def exchange_heads(
+    session: AppSession, target: Target, roster: Roster, keys: DeviceKeys
+) -> tuple[str, ...]:
     """Keep every member's head found in the export, then publish this laptop's own when it
-    has moved. Returns the heads new here. A head that does not verify is not kept (the
-    file's name proves nothing)."""
+    has moved. A head that does not verify is not kept (the file's name proves nothing):
+    returns the names of the members whose head did not, for the sync to say (a head
+    replaced or damaged can hide entries cut from the end of that laptop's trail)."""
     now = dt.datetime.now(dt.UTC)
     found: list[tuple[ChainHead, bytes, bytes]] = []
+    unverified: list[str] = []
     for member in roster.members:
         raw = target.read_file(member.device_id, HEAD_NAME)
         if raw is None:
@@ -82,6 +86,8 @@ def exchange_heads(session: AppSession, target: Target, roster: Roster, keys: De
             found.append((verify_head(raw[0], raw[1], member.verify_key, member.device_id), *raw))
         except HeadError:
             log.warning("an audit head in the central export does not verify")
+            if member.device_id != session.device_id:  # its own is published again below
+                unverified.append(member.name)
     mine = own_head(session, now)
     published = next((head for head, _, _ in found if head.device_id == session.device_id), None)
     if published is None or (published.seq, published.hash) != (mine.seq, mine.hash):
@@ -89,7 +95,9 @@ def exchange_heads(session: AppSession, target: Target, roster: Roster, keys: De
         target.publish_file(session.device_id, HEAD_NAME, data, signature)
         found.append((mine, data, signature))
     with session.db.write() as s:
-        return sum(_keep(s, head, data, signature, now) for head, data, signature in found)
+        for head, data, signature in found:
+            _keep(s, head, data, signature, now)
+    return tuple(unverified)
 
 
 def heads_by_device(s: Session) -> dict[str, list[PublishedHead]]:

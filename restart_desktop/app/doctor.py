@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from restart_desktop import __version__
-from restart_desktop.app.session import open_key, secret_store_for
+from restart_desktop.app.session import half_set_up, open_key, secret_store_for
 from restart_desktop.app.team import TEAM_DETAILS_ID, TeamDetailsFields, examples_in_use
 from restart_desktop.domain.errors import ReferenceDataError
 from restart_desktop.domain.reference import load_reference_data
 from restart_desktop.paths import DataPaths, resources_dir
 from restart_desktop.security.errors import SecurityError
-from restart_desktop.store.engine import connect_raw
+from restart_desktop.store.engine import connect_raw, raw_rows
 from restart_desktop.store.errors import StorageError
 from restart_desktop.store.migrate import head_revision, upgrade_to_head
 
@@ -50,6 +51,9 @@ def run_checks(paths: DataPaths, passphrase: str | None) -> list[Check]:
     except SecurityError as error:
         checks.append(Check("keyring", False, str(error)))
         return checks
+    if (half := half_set_up(paths)) is not None:
+        checks.append(Check("database", False, half))
+        return checks
     if not paths.is_enrolled:
         checks.append(Check("database", False, "this data folder has not been set up yet"))
         return checks
@@ -64,33 +68,49 @@ def run_checks(paths: DataPaths, passphrase: str | None) -> list[Check]:
         )
         raw = connect_raw(paths.database, key)
         try:
-            cipher = [r[0] for r in raw.execute("PRAGMA cipher_integrity_check").fetchall()]
-            integrity = [r[0] for r in raw.execute("PRAGMA integrity_check").fetchall()]
-            version = raw.execute("PRAGMA cipher_version").fetchone()[0]
-            team = raw.execute(
-                "SELECT phone, phone_when, service_contacts FROM team_details WHERE id = ?",
-                (TEAM_DETAILS_ID,),
-            ).fetchone()
+            checks += _integrity_checks(raw)
+            try:  # a damaged page here is said above: the check is left out, not a crash
+                team = raw_rows(
+                    raw,
+                    "SELECT phone, phone_when, service_contacts FROM team_details WHERE id = ?",
+                    (TEAM_DETAILS_ID,),
+                )
+            except StorageError:
+                team = None
         finally:
             raw.close()
-        checks.append(Check("encryption", True, f"SQLCipher {version}"))
-        checks.append(
-            Check(
-                "SQLCipher integrity",
-                not cipher,
-                "every page authenticates" if not cipher else f"{len(cipher)} damaged pages",
-            )
-        )
-        checks.append(
-            Check(
-                "SQLite integrity",
-                integrity == ["ok"],
-                "ok" if integrity == ["ok"] else f"{len(integrity)} problems found",
-            )
-        )
-        checks.append(_examples_check(paths, team))
+        if team is not None:
+            checks.append(_examples_check(paths, team[0] if team else None))
     except (SecurityError, StorageError) as error:
         checks.append(Check("database", False, str(error)))
+    return checks
+
+
+def _integrity_checks(raw: Any) -> list[Check]:
+    """SQLCipher's check of every page, then SQLite's, which a damaged page can stop: said
+    as a problem found, never a crash of the one command meant to find it."""
+    version = raw_rows(raw, "PRAGMA cipher_version")[0][0]
+    cipher = [r[0] for r in raw_rows(raw, "PRAGMA cipher_integrity_check")]
+    checks = [
+        Check("encryption", True, f"SQLCipher {version}"),
+        Check(
+            "SQLCipher integrity",
+            not cipher,
+            "every page authenticates"
+            if not cipher
+            else f"{len(cipher)} damaged page{'s' if len(cipher) != 1 else ''}",
+        ),
+    ]
+    try:
+        integrity = [r[0] for r in raw_rows(raw, "PRAGMA integrity_check")]
+        detail = "ok" if integrity == ["ok"] else f"{len(integrity)} problems found"
+    except StorageError:
+        integrity = []
+        detail = (
+            "the check stopped at a damaged page: ask your supervisor; a backup copy may be "
+            "in the 'backups' folder of the data folder"
+        )
+    checks.append(Check("SQLite integrity", integrity == ["ok"], detail))
     return checks
 
 

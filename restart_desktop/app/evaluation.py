@@ -40,6 +40,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, age_on
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.evaluation import K, QuasiIdentifiers, k_anonymise, pseudonym
 from restart_desktop.domain.figures import Period
 from restart_desktop.store.models import (
@@ -94,8 +95,10 @@ class EvaluationService:
         out = out.expanduser()
         if out.exists():
             raise UserError(f"{out} already exists: choose a new folder for the extract.")
+        if out.parent.exists() and not out.parent.is_dir():
+            raise UserError(f"{out.parent} is a file, not a folder: nothing was written.")
         if not out.parent.is_dir():
-            raise UserError(f"The folder {out.parent} does not exist.")
+            raise UserError(f"The folder {out.parent} does not exist: nothing was written.")
         parsed = None
         if recipient.strip():
             try:
@@ -175,7 +178,8 @@ class EvaluationService:
         by_id: dict[str, str] = {}
         for p in s.scalars(select(Person)):
             plan = released.get(p.id)
-            recommended = p.referral_date or p.created_at.date()
+            # the day the laptop showed (00:30 in summer time is the next day in UTC)
+            recommended = p.referral_date or self._app.clock.local(p.created_at).date()
             in_period = recommended in period or (plan is not None and plan[0] in period)
             if not in_period or not (everyone or p.research_consent_date):
                 continue
@@ -217,7 +221,9 @@ class EvaluationService:
                     "support_started": recommended.isoformat(),
                 }
             )
-        events = list(_events(s, by_id, {pid: r[0] for pid, r in released.items()}, period))
+        events = list(
+            _events(s, by_id, {pid: r[0] for pid, r in released.items()}, period, self._app.clock)
+        )
         return people, events, linkage
 
     def _readme(
@@ -301,7 +307,11 @@ def _latest_releases(s: Session) -> dict[str, tuple[dt.date, str, bool | None]]:
 
 
 def _events(  # noqa: C901 - every kind of event in the extract, one generator, in order
-    s: Session, names: dict[str, str], released: dict[str, dt.date], period: Period
+    s: Session,
+    names: dict[str, str],
+    released: dict[str, dt.date],
+    period: Period,
+    clock: Clock,
 ) -> Iterable[dict[str, Any]]:
     def row(pid: str, event: str, code: str, value: str, day: dt.date) -> dict[str, Any]:
         start = released.get(pid)
@@ -316,14 +326,9 @@ def _events(  # noqa: C901 - every kind of event in the extract, one generator, 
     for change in s.scalars(
         select(Change).where(Change.entity == "people", Change.record_id.in_(names))
     ):
-        if "status" in change.fields and change.recorded_at.date() <= period.end:
-            yield row(
-                change.record_id,
-                "status",
-                str(change.fields["status"]),
-                "",
-                change.recorded_at.date(),
-            )
+        on = clock.local(change.recorded_at).date()  # the laptop's day, not UTC's
+        if "status" in change.fields and on <= period.end:
+            yield row(change.record_id, "status", str(change.fields["status"]), "", on)
     for pid, day in released.items():
         if pid in names:
             yield row(pid, "release", "", "", day)
@@ -382,13 +387,19 @@ def _csv(columns: list[str], rows: list[dict[str, Any]]) -> bytes:
 def _write_folder(out: Path, files: dict[str, bytes]) -> None:
     """Every file into a hidden folder beside ``out``, renamed to ``out`` when complete."""
     building = out.with_name(f".{out.name}.part")
-    if building.exists():
-        shutil.rmtree(building)
-    building.mkdir(mode=0o700)
     try:
-        for name, data in files.items():
-            write_atomically(building / name, data)
-        os.rename(building, out)
-    except BaseException:
-        shutil.rmtree(building, ignore_errors=True)
-        raise
+        if building.exists():
+            shutil.rmtree(building)
+        building.mkdir(mode=0o700)
+        try:
+            for name, data in files.items():
+                write_atomically(building / name, data)
+            os.rename(building, out)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+    except OSError as error:
+        raise UserError(
+            f"The extract could not be written in {out.parent} ({error.strerror or error}): "
+            "nothing of it was kept. Choose another folder, or check the space left on the disk."
+        ) from error

@@ -38,10 +38,12 @@ from restart_desktop.domain.identifiers import normalise_nomis
 from restart_desktop.domain.intake import (
     CSV_COLUMNS,
     CSV_REQUIRED,
+    NOT_CSV,
     UNDECIDED,
     DecisionKind,
     EligibilityAnswers,
     IntakeStatus,
+    csv_records,
     decision_problems,
     is_duplicate,
     parse_date,
@@ -427,8 +429,12 @@ class IntakeService:
             return [self._add(s, values) for _line, values in rows]
 
     def _parse(self, text: str) -> tuple[list[tuple[int, IntakeFields]], list[str]]:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = [name.strip() for name in reader.fieldnames or []]
+        # strict: a quote never closed is an error, not the rest of the file as one value
+        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
+        try:
+            header = [name.strip() for name in reader.fieldnames or []]
+        except csv.Error:
+            return [], [NOT_CSV.format(line=1)]
         missing = [c for c in CSV_REQUIRED if c not in header]
         unknown = [c for c in header if c not in CSV_COLUMNS]
         if missing or unknown:
@@ -441,9 +447,18 @@ class IntakeService:
         rows: list[tuple[int, IntakeFields]] = []
         problems: list[str] = []
         seen: list[tuple[int, IntakeFields]] = []
-        for raw in reader:
-            line = reader.line_num
+        for line, raw in csv_records(reader):
+            if raw is None:
+                problems.append(NOT_CSV.format(line=line))
+                break
             values, row_problems = self._row(raw)
+            extra = len(raw.get(None) or ())  # DictReader puts extra values under None
+            if extra:
+                row_problems.insert(
+                    0,
+                    f"{extra} more value{'s' if extra != 1 else ''} than the header has "
+                    "columns (a value with a comma in it needs quotes round it)",
+                )
             if not row_problems:
                 row_problems = list(self.problems(values).values())
             if not row_problems:

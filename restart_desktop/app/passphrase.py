@@ -21,6 +21,7 @@ from pyrage import x25519
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.session import AppSession, open_session, secret_store_for, unlock_throttle
+from restart_desktop.app.sync_lock import folder_lock
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.passphrase import passphrase_feedback
@@ -48,6 +49,14 @@ def _check_new(new: str, confirm: str | None, worker_name: str) -> None:
         )
 
 
+KEY_LOCK = "key.lock"  # held while the key file is written again
+KEY_LOCK_WAIT_SECONDS = 30.0
+_KEY_BUSY = UserError(
+    "The passphrase is being changed by another copy of RESTART Desktop: it was not changed "
+    "here. Try again in a minute."
+)
+
+
 def change_passphrase(session: AppSession, old: str, new: str, confirm: str | None = None) -> None:
     """Check the strength of ``new`` and ``old`` against the key file, then wrap the database
     key under ``new``. A wrong ``old`` counts as a failed unlock (and slows the next try)."""
@@ -60,7 +69,11 @@ def change_passphrase(session: AppSession, old: str, new: str, confirm: str | No
     throttle = unlock_throttle(paths, store, keyfile.keyring_name)
     throttle.check()
     try:
-        rewrap_under(paths.keyfile, old, new, store)
+        # One change at a time (the window's and the command's): the second reads the key
+        # file the first wrote, so its "current" passphrase is refused instead of both
+        # saying "changed" and one of the two new passphrases opening nothing.
+        with folder_lock(paths.root / KEY_LOCK, KEY_LOCK_WAIT_SECONDS, _KEY_BUSY):
+            rewrap_under(paths.keyfile, old, new, store)
     except WrongPassphrase:
         throttle.record_failure()
         record(
@@ -142,7 +155,8 @@ def recover(paths: DataPaths, recovery_key: Path, new: str, confirm: str | None 
     try:
         _check_new(new, confirm, session.worker.name)
         store = secret_store_for(paths)
-        rewrap_key(paths.keyfile, key, new, store)
+        with folder_lock(paths.root / KEY_LOCK, KEY_LOCK_WAIT_SECONDS, _KEY_BUSY):
+            rewrap_key(paths.keyfile, key, new, store)
         unlock_throttle(paths, store, keyfile.keyring_name).record_success()
         record(
             session,

@@ -113,8 +113,9 @@ class Notice:
 
 
 def _when(value: dt.date) -> dt.date:
-    """The day an item is listed by (a note's contact time is a datetime)."""
-    return value.date() if isinstance(value, dt.datetime) else value
+    """The day an item is listed by: a note's contact time (an instant) on the laptop's
+    calendar, as the period filter reads it (00:30 in summer time is not the day before)."""
+    return local_date(value) if isinstance(value, dt.datetime) else value
 
 
 def _last_move(item_id: Any) -> Any:
@@ -462,7 +463,8 @@ def _body(
             select(Addendum).where(Addendum.note_id == item_id).order_by(Addendum.created_at)
         ):
             author = names.get(addendum.created_by, "Unknown worker")
-            body.append((f"Addendum, {addendum.created_at:%-d %b %Y} by {author}", addendum.text))
+            day = local_text(addendum.created_at, "%-d %b %Y")  # the laptop's day, not UTC's
+            body.append((f"Addendum, {day} by {author}", addendum.text))
         return note.person_id, note.worker_id, local_date(note.contact_at), tuple(body)
     if kind == ReviewItemKind.RELEASE:
         plan = record_or_gone(s, ReleasePlan, item_id, "release plan")

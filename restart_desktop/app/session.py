@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, configure_mappers
 
 from restart_desktop.app.errors import AlreadyEnrolled, NotEnrolled, UserError, ValidationFailed
+from restart_desktop.app.sync_lock import folder_lock
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, is_plain_text
 from restart_desktop.domain.clock import Clock
@@ -57,6 +58,8 @@ __all__ = [
 
 DEFAULT_IDLE_LOCK_MINUTES = 5
 ASK_BEFORE_FINALISING = "ask_before_finalising"  # local setting: "1" asks, "0" not
+SETUP_LOCK = "setup.lock"  # held while a new data folder is set up
+SETUP_WAIT_SECONDS = 30.0  # a set-up takes a second or two; then the folder is set up
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,24 @@ def secret_store_for(paths: DataPaths) -> SecretStore:
     return KeyringSecretStore()
 
 
+def half_set_up(paths: DataPaths) -> str | None:
+    """What to say about a data folder holding its key file without its database or the
+    other way round (None: neither or both). Such a folder is never set up again over what
+    is there: a new key would orphan the database and its backups, and a database the new
+    key cannot open would be deleted with the failed set-up."""
+    has_key, has_database = paths.keyfile.exists(), paths.database.exists()
+    if has_key == has_database:
+        return None
+    key, database = "key file (key.json)", "database (restart.db)"
+    present, missing = (key, database) if has_key else (database, key)
+    return (
+        f"The data folder {paths.root} holds the {present} of an earlier set-up but not its "
+        f"{missing}: nothing was changed. Put the {missing} back where it was (from the copy "
+        "it came from, or the 'backups' folder), or ask your supervisor; to start afresh, "
+        "choose an empty folder."
+    )
+
+
 def enrol(
     paths: DataPaths,
     *,
@@ -162,6 +183,8 @@ def enrol(
         problems["passphrase"] = feedback.message
     if problems:
         raise ValidationFailed(problems)
+    if (half := half_set_up(paths)) is not None:
+        raise UserError(half)
     if paths.is_enrolled:
         raise AlreadyEnrolled(
             f"The data folder {paths.root} is already set up. Unlock it instead, or choose "
@@ -173,7 +196,47 @@ def enrol(
             f"{paths.demo_marker.name} or a demo key secret): real data cannot be set up in "
             "it, because its key would not be kept in the keyring. Choose an empty folder."
         )
-    paths.ensure()
+    if paths.root.exists() and not paths.root.is_dir():
+        raise UserError(
+            f"The data folder {paths.root} is a file, not a folder: choose a folder. "
+            "Nothing was set up, and the file was left as it was."
+        )
+    try:
+        paths.ensure()
+    except OSError as error:  # a file in its place or on its path, a drive that refuses
+        raise UserError(
+            f"The data folder {paths.root} cannot be made ({error.strerror or error}): "
+            "choose another folder. Nothing was set up."
+        ) from None
+    # Two set-ups at once (a script run twice, the window and `init`) would each write a key
+    # and the loser's clean-up would delete the winner's files: one at a time, and the
+    # second finds the folder set up.
+    busy = UserError(
+        f"The data folder {paths.root} is being set up by another copy of RESTART Desktop: "
+        "nothing was set up here. Use that one."
+    )
+    with folder_lock(paths.root / SETUP_LOCK, SETUP_WAIT_SECONDS, busy):
+        if (half := half_set_up(paths)) is not None:
+            raise UserError(half)
+        if paths.is_enrolled:
+            raise AlreadyEnrolled(
+                f"The data folder {paths.root} is already set up. Unlock it instead, or "
+                "choose an empty folder."
+            )
+        return _enrol_here(paths, name, organisation_code, role, passphrase, demo, kdf, reference)
+
+
+def _enrol_here(
+    paths: DataPaths,
+    name: str,
+    organisation_code: str,
+    role: Role,
+    passphrase: str,
+    demo: bool,
+    kdf: KdfParams | None,
+    reference: ReferenceData,
+) -> AppSession:
+    """``enrol`` once the folder is there and its set-up lock is held."""
     if demo:
         paths.demo_marker.write_text(
             "This folder holds fictional demo data only. Its key secret is in a file.\n",
@@ -202,7 +265,7 @@ def enrol(
             s.add(LocalSetting(key="device_id", value=device_id))
             s.add(LocalSetting(key="worker_id", value=worker_id))
             s.add(LocalSetting(key="enrolled_at", value=dt.datetime.now(dt.UTC).isoformat()))
-    except Exception:
+    except BaseException:  # Ctrl+C too
         # Leave no half-enrolled folder behind: the next attempt must start clean. Close first:
         # an open connection would later delete or replay a -wal beside the next database.
         if db is not None:
@@ -254,6 +317,8 @@ def open_key(paths: DataPaths, passphrase: str) -> bytes:
 def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUnlocks]:
     """Check the throttle, unwrap the key, and record the outcome; also returns the wrong
     passphrases typed before this one, which the caller records in the audit trail."""
+    if (half := half_set_up(paths)) is not None:
+        raise NotEnrolled(half)
     if not paths.is_enrolled:
         raise NotEnrolled(f"The data folder {paths.root} has not been set up yet.")
     keyfile = read_keyfile(paths.keyfile)

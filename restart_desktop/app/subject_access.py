@@ -35,6 +35,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import is_plain_text
+from restart_desktop.domain.clock import local_date
 from restart_desktop.domain.identifiers import normalise_nomis
 from restart_desktop.domain.redaction import (
     WITHHELD,
@@ -115,7 +116,7 @@ class SubjectRecords:
         id's last characters (random in a UUIDv7; the first ones are a clock, shared by
         cases made the same minute) and the day."""
         tail = self.person_id.replace("-", "")[-8:]
-        return f"subject-access-{tail}-{self.produced_at:%Y-%m-%d}"
+        return f"subject-access-{tail}-{local_date(self.produced_at):%Y-%m-%d}"
 
     def record_keys(self) -> set[tuple[str, str]]:
         """(table, id) of every record in the export (a change by its change id)."""
@@ -387,7 +388,7 @@ def export_json(records: SubjectRecords) -> bytes:
         "kind": "subject access export",
         "format": FORMAT_VERSION,
         "person_id": records.person_id,
-        "produced_at": records.produced_at.isoformat(timespec="seconds") + "Z",
+        "produced_at": records.produced_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "produced_by": records.produced_by,
         "application": "RESTART Desktop",
         "app_version": records.app_version,

@@ -74,11 +74,19 @@ def laptop_of(session: AppSession) -> Laptop:
 
 @contextmanager
 def _in_words() -> Iterator[None]:
-    """The engine's refusals as the app's user errors."""
+    """The engine's refusals as the app's user errors; so too a share that refuses a write
+    or holds a file where a folder goes (a read-only share, a stray): never a traceback."""
     try:
         yield
     except SyncRefused as error:
         raise UserError(str(error)) from None
+    except (NotTheExport, TargetUnavailable) as error:
+        raise UserError(str(error)) from None
+    except OSError as error:
+        raise UserError(
+            f"The central export could not be read or written ({error.strerror or error}): "
+            "check the folder or the share, and try again."
+        ) from None
 
 
 def write_recovery_identity(path: Path) -> str:
@@ -97,6 +105,8 @@ class SyncResult:
     erased: int = 0  # cases erased from this laptop by the retention rules
     own: OwnFolder = OwnFolder(0)  # this laptop's folder: files set aside, bundles published again
     ignored: tuple[str, ...] = ()  # removed laptops whose bundles are ignored, said once each
+    #: Members whose audit chain head in the export does not verify (replaced or damaged)
+    unverified_heads: tuple[str, ...] = ()
 
 
 class SyncService:
@@ -105,6 +115,7 @@ class SyncService:
 
     def __init__(self, session: AppSession) -> None:
         self._app = session
+        self._reached = False  # the last sync found the team's export (sync_with_target)
 
     @property
     def clock(self) -> Clock:
@@ -177,18 +188,43 @@ class SyncService:
     def _require_supervisor(self) -> None:
         require(self._app, Permission.MANAGE_TEAM)
 
+    @contextmanager
+    def target_kept_if_refused(self, path: Path | str) -> Iterator[None]:
+        """A team create or join that fails leaves this laptop's export as it was (a mistyped
+        folder, a refused create, must not cut the laptop off from its team), and takes away
+        the empty folder it made for it."""
+        before = self._setting(TARGET_SETTING)
+        folder = None if is_server_target(str(path)) else absolute_folder(Path(path))
+        made = folder is not None and not folder.exists()
+        try:
+            yield
+        except BaseException:
+            if self._setting(TARGET_SETTING) != before:
+                self._app.set_setting(TARGET_SETTING, before)
+            if made and folder is not None and folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+            raise
+
     def create_team(self, path: Path | str, recovery_recipient: str) -> Roster:
         """The supervisor makes the team in an empty target: a roster with their own device,
         signed by them, and their key pinned. On a server, the connection string's user
         (an administrator's role allowed to create roles) makes the supervisor's own role."""
         self._require_supervisor()
-        with closing(self.set_target(path, create=True)) as target, _in_words():
+        with (
+            self.target_kept_if_refused(path),
+            closing(self.set_target(path, create=True)) as target,
+            _in_words(),
+        ):
             return team.create_team(self._laptop, target, recovery_recipient, self._recovery)
 
     def request_to_join(self, path: Path | str) -> tuple[str, str]:
         """Ask to join the team in ``path``; pins the supervisor's key. Returns (supervisor's
         fingerprint, this device's fingerprint) to compare with the supervisor in person."""
-        with closing(self.set_target(path)) as target, _in_words():
+        with (
+            self.target_kept_if_refused(path),
+            closing(self.set_target(path)) as target,
+            _in_words(),
+        ):
             return team.request_to_join(self._laptop, target)
 
     def _roster(self, target: Target) -> Roster | None:
@@ -246,6 +282,22 @@ class SyncService:
         with _in_words():
             return team.promote(self._laptop, target, roster, device_id, role)
 
+    def sync_with_target(
+        self, where: Path | str, check_digests: bool = False, wait_seconds: float = 0.0
+    ) -> SyncResult:
+        """``sync --target``: keep ``where`` as the central export and sync with it; a
+        target refused before anything was exchanged (not the team's export: an empty or
+        mistyped folder) is not kept, so the laptop goes on syncing with its own."""
+        before = self._setting(TARGET_SETTING)
+        self.set_target(where)
+        self._reached = False
+        try:
+            return self.sync_now(check_digests=check_digests, wait_seconds=wait_seconds)
+        except BaseException:
+            if not self._reached and before:
+                self._app.set_setting(TARGET_SETTING, before)
+            raise
+
     def sync_now(
         self,
         progress: Progress | None = None,
@@ -293,6 +345,7 @@ class SyncService:
     ) -> SyncResult:
         laptop = self._laptop
         roster = self._roster(target)
+        self._reached = True  # the team's export (or none joined yet): the target stands
         if roster is None:
             return SyncResult(SyncState.NO_TEAM, message="Join or create the team first.")
         if roster.member(laptop.device_id) is None:
@@ -340,7 +393,7 @@ class SyncService:
             )
         rekey_published(laptop, target, roster)  # cases moved, the team changed
         published = export_changes(laptop, target, roster, sent, own.position)
-        exchange_heads(self._app, target, roster, laptop.keys)
+        unverified_heads = exchange_heads(self._app, target, roster, laptop.keys)
         differs = publish_and_compare_digests(
             laptop, target, roster, self._app.clock.today(), check_digests
         )
@@ -359,6 +412,7 @@ class SyncService:
             erased=erased + report.erased,
             own=own,
             ignored=removed_devices(laptop, target, roster),
+            unverified_heads=unverified_heads,
         )
 
     def _run_retention(self, report: ImportReport) -> int:

@@ -22,10 +22,11 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
+from restart_desktop.app.errors import UserError
 from restart_desktop.app.figures import PACK_TOTALS
 from restart_desktop.atomic import write_atomically
 from restart_desktop.documents.charts import Bar, bar_image
-from restart_desktop.documents.pdf import write_html_pdf
+from restart_desktop.documents.pdf import html_pdf_bytes
 from restart_desktop.domain.clock import local_text
 from restart_desktop.domain.disclosure import RULE, SECONDARY, Disclosed, disclose
 from restart_desktop.domain.figures import (
@@ -134,26 +135,35 @@ def write_board_pack(
     figures: Figures, folder: Path, programme: str, progress: Progress | None = None
 ) -> list[Path]:
     """Write the pack into ``folder`` (made if missing); returns the files written. Every
-    figure goes through disclosure control (``domain.disclosure``) first."""
-    folder.mkdir(parents=True, exist_ok=True)
+    figure goes through disclosure control (``domain.disclosure``) first. Every file is
+    drawn before the first is written, and a file that cannot be written takes those
+    written before it away again: a whole pack or none (UserError, in words)."""
     disclosed = disclose(figures, PACK_TOTALS)
     steps = len(figures.tables) + 2
-    written: list[Path] = []
-    summary = folder / SUMMARY
-    write_atomically(summary, _csv(("metric", "value"), [list(m) for m in disclosed.summary]))
-    written.append(summary)
-    for index, table in enumerate(figures.tables, start=1):
-        path = folder / f"{table.name}.csv"
-        write_atomically(path, _csv(table.columns, disclosed.rows(table)))
-        written.append(path)
-        if progress:
-            progress(index, steps)
+    files: list[tuple[Path, bytes]] = [
+        (folder / SUMMARY, _csv(("metric", "value"), [list(m) for m in disclosed.summary]))
+    ]
+    for table in figures.tables:
+        files.append((folder / f"{table.name}.csv", _csv(table.columns, disclosed.rows(table))))
     content, images = pack_html(figures, programme, disclosed)
-    pdf = folder / f"{pack_name(figures)}.pdf"
-    write_html_pdf(
-        content, pdf, f"{programme}: board pack, {figures.period.label}", body_pt=10, images=images
-    )
-    written.append(pdf)
-    if progress:
-        progress(steps, steps)
+    title = f"{programme}: board pack, {figures.period.label}"
+    pdf = html_pdf_bytes(content, title, body_pt=10, images=images)
+    files.append((folder / f"{pack_name(figures)}.pdf", pdf))
+    written: list[Path] = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for index, (path, data) in enumerate(files, start=1):
+            write_atomically(path, data)
+            written.append(path)
+            if progress:
+                progress(min(index, steps), steps)
+    except BaseException as error:  # a full disk, Ctrl+C: no half pack is left
+        for path in written:
+            path.unlink(missing_ok=True)
+        if not isinstance(error, OSError):
+            raise
+        raise UserError(
+            f"The board pack could not be written in {folder} ({error.strerror or error}): "
+            "nothing of it was kept. Choose another folder, or check the space left on the disk."
+        ) from error
     return written

@@ -7,12 +7,14 @@ The screen never decides: it says in words what the allocator should look at ("E
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 from restart_desktop.domain.identifiers import normalise_nomis
 
@@ -255,3 +257,26 @@ def parse_mappa(text: str) -> tuple[str, str | None]:
     if value in _NO:
         return "none", None
     return "", f"{text!r} should be none, 1, 2, 3 or empty"
+
+
+NOT_CSV = (
+    "line {line}: the file cannot be read as CSV from this line (a quote that is not closed, "
+    "text after a closing quote, or a value of more than 100,000 characters)"
+)
+
+
+def csv_records(
+    reader: csv.DictReader[str],
+) -> Iterator[tuple[int, dict[str | None, Any] | None]]:
+    """(line, record) of each CSV record; (line, None) for the line from which the file
+    cannot be read as CSV, then no more."""
+    while True:
+        start = reader.line_num + 1
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            yield start, None
+            return
+        yield reader.line_num, raw  # the line it ends on, as before (blank lines skipped)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
-from restart_desktop.domain.clock import local_text
+from restart_desktop.domain.clock import local_date, local_text
 
 MAX_NOTE_LENGTH = 200_000  # characters: far above any real note, well below SQLite's limits
 MAX_DURATION_MINUTES = 24 * 60
@@ -104,10 +104,12 @@ def check_note(
     else:
         if contact_at > now + dt.timedelta(minutes=5):
             confirmations.append(f"The contact time ({local_text(contact_at)}) is in the future.")
-        if referral_date is not None and contact_at.date() < referral_date:
+        # The contact's day on the laptop's calendar, as the worker typed it (00:30 in
+        # summer time is the day before in UTC).
+        if referral_date is not None and local_date(contact_at) < referral_date:
             confirmations.append(
-                f"The contact ({contact_at:%d/%m/%Y}) is before the person was recommended "
-                f"({referral_date:%d/%m/%Y})."
+                f"The contact ({local_text(contact_at, '%d/%m/%Y')}) is before the person was "
+                f"recommended ({referral_date:%d/%m/%Y})."
             )
     if duration_minutes is not None and not 0 < duration_minutes <= MAX_DURATION_MINUTES:
         problems["duration_minutes"] = "Give the duration in minutes, between 1 and 1440."

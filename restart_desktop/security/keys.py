@@ -84,18 +84,22 @@ class KeyFile:
     def from_json(cls, text: str) -> KeyFile:
         try:
             data: dict[str, Any] = json.loads(text)
+            if not isinstance(data, dict):
+                raise TypeError("the key file is not a JSON object")
             if data.get("version") != KEYFILE_VERSION:
                 raise KeyFileDamaged(
                     "The key file was written by a different version of RESTART Desktop."
                 )
             kdf = data["kdf"]
-            return cls(
+            keyfile = cls(
                 folder_id=str(data["folder_id"]),
-                salt=base64.b64decode(data["salt"]),
+                salt=base64.b64decode(data["salt"], validate=True),
                 kdf=KdfParams(int(kdf["iterations"]), int(kdf["memory_kib"]), int(kdf["lanes"])),
-                nonce=base64.b64decode(data["nonce"]),
-                wrapped_key=base64.b64decode(data["wrapped_key"]),
+                nonce=base64.b64decode(data["nonce"], validate=True),
+                wrapped_key=base64.b64decode(data["wrapped_key"], validate=True),
             )
+            _check_possible(keyfile)
+            return keyfile
         except (ValueError, KeyError, TypeError) as error:
             raise KeyFileDamaged(
                 "The key file in this data folder is damaged, so the database cannot be opened. "
@@ -104,6 +108,26 @@ class KeyFile:
 
     def aad(self) -> bytes:
         return f"restart-desktop key v{KEYFILE_VERSION} {self.folder_id}".encode()
+
+
+#: What a key file may ask of the derivation: this program writes 3 iterations of 64 MiB
+#: (``KdfParams``); a file asking for more than these was not written by it, and would fail
+#: inside Argon2 (a traceback) or make the unlock take hours.
+MAX_ITERATIONS, MAX_MEMORY_KIB, MAX_LANES = 64, 4 * 1024 * 1024, 64
+NONCE_BYTES, MIN_SALT_BYTES = 12, 8
+
+
+def _check_possible(keyfile: KeyFile) -> None:
+    """ValueError for values Argon2 or AES-GCM refuse, or no version of this program wrote."""
+    kdf = keyfile.kdf
+    if not (
+        1 <= kdf.iterations <= MAX_ITERATIONS
+        and 1 <= kdf.lanes <= MAX_LANES
+        and 8 * kdf.lanes <= kdf.memory_kib <= MAX_MEMORY_KIB
+        and len(keyfile.salt) >= MIN_SALT_BYTES
+        and len(keyfile.nonce) == NONCE_BYTES
+    ):
+        raise ValueError("the key file's parameters are out of range")
 
 
 #: From this memory cost up, the derivation runs in a short-lived child process: its 64 MiB

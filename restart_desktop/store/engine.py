@@ -16,7 +16,7 @@ import sqlcipher3
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-from restart_desktop.store.errors import DatabaseUnreadable, translate
+from restart_desktop.store.errors import DatabaseEmpty, DatabaseUnreadable, translate
 from restart_desktop.store.writer import register
 
 BUSY_TIMEOUT_MS = 5000
@@ -43,6 +43,9 @@ INCREMENTAL_VACUUM = 2
 
 def _configure(connection: Any, key: bytes, new: bool = False) -> None:
     cursor = connection.cursor()
+    # SQLCipher's own log goes to the terminal ("ERROR CORE ... hmac check failed"): a damaged
+    # file or a wrong key is said by the app in words (StorageError) instead.
+    cursor.execute("PRAGMA cipher_log_level = NONE")
     cursor.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
     # Reading the schema proves the key: SQLCipher reports a wrong key here, not at PRAGMA key.
     cursor.execute("SELECT count(*) FROM sqlite_master")
@@ -68,16 +71,32 @@ def connect_raw(path: Path, key: bytes) -> Any:
     if len(key) != 32:
         raise ValueError("the database key must be 32 bytes")
     new = not path.exists()
+    if not new and path.is_file() and path.stat().st_size == 0:
+        # SQLite would make a new, empty database in it: the records are somewhere else
+        # (a backup), and the file must stay as it is for whoever recovers the folder.
+        raise DatabaseEmpty()
     if new:
         # Owner-only from the first byte (SQLite gives its -wal and -shm files the same mode).
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    connection = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    try:  # a folder in the file's place, a file that cannot be opened: said in words too
+        connection = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
+    except sqlcipher3.DatabaseError as error:
+        raise (translate(error) or DatabaseUnreadable()) from error
     try:
         _configure(connection, key, new)
     except sqlcipher3.DatabaseError as error:
         connection.close()
         raise (translate(error) or DatabaseUnreadable()) from error
     return connection
+
+
+def raw_rows(connection: Any, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` on a connection from ``connect_raw``; a damaged page or file
+    raises a StorageError (said in words), never the driver's error."""
+    try:
+        return list(connection.execute(sql, params).fetchall())
+    except sqlcipher3.DatabaseError as error:
+        raise (translate(error) or DatabaseUnreadable()) from error
 
 
 def create_store_engine(path: Path, key: bytes) -> Engine:

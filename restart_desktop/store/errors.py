@@ -48,6 +48,18 @@ class DatabaseUnreadable(StorageError):
         )
 
 
+class DatabaseEmpty(StorageError):
+    """The database file is there with nothing in it: never to be made a new database."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The database file in this data folder is empty (a copy or a save was cut short, "
+            "or the disk was full), so there is nothing to open. Nothing has been changed. "
+            "Ask your supervisor; a backup copy may be in the 'backups' folder of the data "
+            "folder."
+        )
+
+
 class DatabaseTooNew(StorageError):
     def __init__(self, revision: str) -> None:
         self.revision = revision

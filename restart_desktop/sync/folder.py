@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from restart_desktop.atomic import fsync_dir, write_atomically, write_temporary
+from restart_desktop.sync.bundle import BundleError
 
 #: Threads that write a bundle's parts side by side (a 10,000-case laptop's first export
 #: writes thousands of files, each flushed to disk).
@@ -438,10 +439,19 @@ class FolderTarget:
             return sorted(e.name for e in entries if _PART.fullmatch(e.name) and e.is_file())
 
     def read(self, item: Published) -> tuple[bytes, bytes]:
-        """(ciphertext, signature) of a published bundle."""
+        """(ciphertext, signature) of a published bundle. A folder named like a bundle, or a
+        bundle whose signature is not beside it (a stray, a cloud client's half copy; a
+        device writes the signature first), is refused (BundleError), never read as the
+        export failing: that would stop the sync for every laptop's bundles."""
         folder = self._device_folder(item.device_id)
-        ciphertext = (folder / item.name).read_bytes()
-        signature = (folder / item.name.replace(".age", ".sig")).read_bytes()
+        path = folder / item.name
+        if path.is_dir():
+            raise BundleError("it is a folder, not a bundle's file")
+        ciphertext = path.read_bytes()
+        try:
+            signature = (folder / signature_name(item.name)).read_bytes()
+        except FileNotFoundError:
+            raise BundleError("its signature file is not beside it") from None
         return ciphertext, signature
 
     def publish_file(self, device_id: str, name: str, data: bytes, signature: bytes) -> None:
@@ -497,7 +507,8 @@ class FolderTarget:
         folder = self.root / REQUESTS
         if not folder.is_dir():
             return []
-        return [path.read_bytes() for path in sorted(folder.glob("*.json"))]
+        # Files only: a folder named like a request is a stray, not a request to read.
+        return [path.read_bytes() for path in sorted(folder.glob("*.json")) if path.is_file()]
 
     def has_request(self, device_id: str) -> bool:
         try:

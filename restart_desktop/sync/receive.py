@@ -385,7 +385,7 @@ def _quarantine(laptop: Laptop, target: Target, item: Published, reason: str) ->
         write_atomically(folder / item.name, ciphertext)
         write_atomically(folder / item.name.replace(".age", ".sig"), signature)
         write_atomically(folder / (item.name + ".reason.txt"), (reason + "\n").encode())
-    except OSError:
+    except (OSError, BundleError):  # a folder named like a bundle, a missing signature
         log.warning("could not keep a copy of a refused bundle")
 
 

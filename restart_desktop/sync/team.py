@@ -8,6 +8,7 @@ check (``app.permissions``) before it calls these.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -21,6 +22,8 @@ from restart_desktop.sync.folder import NOT_THE_EXPORT
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.roster import Member, Roster, RosterError, sign_roster, verify_roster
 from restart_desktop.sync.target import Target
+
+log = logging.getLogger(__name__)
 
 PINNED_KEY = "sync_team_key"  # the supervisor's verify key, pinned when joining or creating
 ROSTER_VERSION = "sync_roster_version"  # the newest roster seen: an older one is refused
@@ -121,8 +124,21 @@ def trusted_roster(
 
 
 def join_requests(target: Target) -> list[Member]:
-    """Devices asking to join (for the supervisor to compare fingerprints and approve)."""
-    return [Member(**json.loads(data)) for data in target.requests()]
+    """Devices asking to join (for the supervisor to compare fingerprints and approve). A
+    file that is not a request (damaged, hand-made, another program's) is left out: it
+    never stands in the way of the real ones."""
+    members = []
+    for data in target.requests():
+        try:
+            fields = json.loads(data)
+            member = Member(**fields)
+            if not all(isinstance(getattr(member, f), str) for f in Member.__dataclass_fields__):
+                raise TypeError("a request's fields are text")
+        except (ValueError, TypeError):
+            log.warning("a file among the requests to join is not one: left out")
+            continue
+        members.append(member)
+    return members
 
 
 def publish_roster(laptop: Laptop, target: Target, roster: Roster) -> None:

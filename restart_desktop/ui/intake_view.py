@@ -34,7 +34,7 @@ from restart_desktop.app.intake_views import DuplicateFound, IntakeFields, Intak
 from restart_desktop.domain.intake import DecisionKind
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
-from restart_desktop.ui.tasks import TaskRunner, saving_problem, user_message
+from restart_desktop.ui.tasks import TaskRunner, save_failed_message, user_message
 from restart_desktop.ui.widgets import (
     DateField,
     FieldError,
@@ -174,9 +174,7 @@ class IntakeView(QWidget):
             lambda path: self.summary.setText(f"Letter saved: {path}")
         )
         self.letter_thread.failed.connect(
-            lambda error: self.summary.setText(
-                f"The letter could not be written ({saving_problem(error)})."
-            )
+            lambda error: self.summary.setText(save_failed_message("The letter", error))
         )
         self.letter_thread.start()
 

@@ -27,7 +27,7 @@ from restart_desktop.documents.onward import SUMMARY_TITLE, summary_html
 from restart_desktop.documents.pdf import PdfWriterThread
 from restart_desktop.domain.onward import DEFAULT_SECTIONS, OnwardServiceKind, Section
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
-from restart_desktop.ui.tasks import TaskRunner, saving_problem
+from restart_desktop.ui.tasks import TaskRunner, save_failed_message
 from restart_desktop.ui.widgets import FieldError, ask_save_path, buddy_label, open_dialog
 
 Index = QModelIndex | QPersistentModelIndex
@@ -124,7 +124,7 @@ class OnwardDialog(QDialog):
         )
         self.writer.failed.connect(
             lambda error: self.error.show_message(
-                f"The PDF could not be written ({saving_problem(error)}). Nothing was recorded."
+                save_failed_message("The PDF", error) + " Nothing was recorded."
             )
         )
         self.writer.start()

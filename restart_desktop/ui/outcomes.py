@@ -46,7 +46,7 @@ from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.confirm import confirm_finalise
 from restart_desktop.ui.list_models import EnterTableView
 from restart_desktop.ui.outcome_models import AssessmentsTableModel, ScoresTableModel
-from restart_desktop.ui.tasks import TaskRunner, saving_problem, user_message
+from restart_desktop.ui.tasks import TaskRunner, save_failed_message, user_message
 from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path, buddy_label, run_dialog
 
 # --- the assessment dialog ------------------------------------------------------------------
@@ -530,7 +530,7 @@ class OutcomesPanel(QWidget):
         try:
             chart.save_png(target)
         except OSError as error:
-            self.message.setText(f"The picture could not be saved there ({saving_problem(error)}).")
+            self.message.setText(save_failed_message("The picture", error))
             return
         link = QUrl.fromLocalFile(str(target)).toString()
         self.message.setText(f'Saved as {html.escape(str(target))}. <a href="{link}">Open it</a>.')

@@ -223,6 +223,11 @@ def _describe(result: SyncResult, waiting: int, clock: Clock) -> str:
             f", this laptop's records differ from {result.differs_from[0]}'s: rebuild "
             "them (Settings > Central export)"
         )
+    elif result.unverified_heads:
+        words += (
+            f", the audit trail's chain head of {result.unverified_heads[0]}'s laptop in the "
+            "export does not verify: ask your supervisor to check the export"
+        )
     elif waiting:
         words += f", {_waiting(waiting)}"
     return words

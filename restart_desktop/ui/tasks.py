@@ -47,12 +47,14 @@ def user_message(error: BaseException) -> str:
     return BUG_MESSAGE
 
 
-def saving_problem(error: BaseException) -> str:
-    """Why a file could not be written, in words: the system's reason for a disk problem
-    ("Permission denied"), not its error number or the temporary file's name; the usual
-    message for anything else."""
+def save_failed_message(what: str, error: BaseException) -> str:
+    """Why ``what`` (a PDF the worker chose where to save) was not saved: the system's reason
+    in words for a folder that refused it, never Python's "[Errno 13] ... '/path/.x.part'"."""
     if isinstance(error, OSError):
-        return error.strerror or "the disk refused it"
+        return (
+            f"{what} could not be saved there ({error.strerror or 'the folder refused it'}). "
+            "Choose another folder."
+        )
     return user_message(error)
 
 

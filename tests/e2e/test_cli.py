@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from restart_desktop import __version__
 from restart_desktop.domain.reference import load_reference_data
-from tests.support.cli import cli_env, doctor_lines, run_cli
+from tests.support.cli import REPO_ROOT, cli_env, doctor_lines, run_cli
 from tests.support.constants import PASSPHRASE, WRONG_PASSPHRASE
 
 pytestmark = pytest.mark.e2e
@@ -240,3 +242,87 @@ def test_help_lists_every_command_even_beside_the_windows_own_options(
     unknown = run_cli(["--demo", "nonsense"], env, cwd=tmp_path)
     assert unknown.returncode == 2
     assert "invalid choice: 'nonsense'" in unknown.stderr
+
+
+def test_two_set_ups_at_once_leave_one_whole_folder(env: dict[str, str], tmp_path: Path) -> None:
+    """Two `demo` runs started together on one new folder (a script run twice, two
+    terminals): one sets it up, the other says so; never a folder whose key belongs to
+    one and database to the other, or one reported ready whose files the other deleted."""
+    for attempt in range(3):
+        data = tmp_path / f"data-{attempt}"
+        command = [sys.executable, "-m", "restart_desktop", "--data-dir", str(data)]
+        runs = [
+            subprocess.Popen(
+                [*command, "demo", "--cases", "2"],
+                env=env,
+                cwd=REPO_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+        ready = [out for code, out, _err in results if code == 0]
+        assert len(ready) == 1, results
+        refused = next(err for code, _out, err in results if code != 0)
+        assert "Traceback" not in refused
+        assert "already set up" in refused or "being set up" in refused, refused
+        doctor = run_cli(["--data-dir", str(data), "doctor"], env, cwd=tmp_path)
+        assert doctor.returncode == 0, doctor.stdout + doctor.stderr
+
+
+def test_two_passphrase_changes_at_once_never_both_say_changed(
+    env: dict[str, str], tmp_path: Path, organisation: str
+) -> None:
+    """The window's Settings > Change passphrase and the command at the same moment: one
+    changes it, the other is refused. Never two "changed" of which one passphrase does not
+    open the data (the worker who typed it would be locked out)."""
+    _init(env, tmp_path, organisation)
+    news = ("lantern walrus cobalt pickle", "saffron glacier tuba meadow")
+    changed = PASSPHRASE
+    for attempt in range(3):
+        current = changed
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "restart_desktop", "passphrase", "change"],
+                env={
+                    **env,
+                    "RESTART_DESKTOP_PASSPHRASE": current,
+                    "RESTART_DESKTOP_NEW_PASSPHRASE": new + f" {attempt}",
+                },
+                cwd=REPO_ROOT,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for new in news
+        ]
+        results = [(run.wait(timeout=120), *run.communicate()) for run in runs]
+        said_changed = [news[i] + f" {attempt}" for i, r in enumerate(results) if r[0] == 0]
+        assert len(said_changed) == 1, results
+        changed = said_changed[0]
+        opened = run_cli(["retention"], {**env, "RESTART_DESKTOP_PASSPHRASE": changed})
+        assert opened.returncode == 0, opened.stderr
+
+
+def test_ctrl_c_is_a_sentence_and_a_non_zero_exit(env: dict[str, str], tmp_path: Path) -> None:
+    """Ctrl+C while a command works: said in a line, never silence (or a traceback), and the
+    exit status says it did not finish."""
+    import signal
+    import time
+
+    run = subprocess.Popen(
+        [sys.executable, "-m", "restart_desktop", "demo", "--cases", "2000"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)  # the interpreter started and the demo under way
+    run.send_signal(signal.SIGINT)
+    _out, err = run.communicate(timeout=60)
+    assert run.returncode == 1
+    assert "Stopped" in err
+    assert "Traceback" not in err

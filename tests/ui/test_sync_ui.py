@@ -400,3 +400,15 @@ def test_central_export_settings_show_the_place_as_kept(
     shown, labels = seen[0]
     assert shown == str(export.resolve())
     assert "Folder or server" in labels.replace("&", "")
+
+
+def test_the_status_bar_says_an_audit_head_that_does_not_verify() -> None:
+    """What the command line says as a PROBLEM reaches the window's status words too."""
+    from restart_desktop.app.sync import SyncResult, SyncState
+    from restart_desktop.domain.clock import Clock
+    from restart_desktop.ui.sync_ui import _describe
+
+    result = SyncResult(SyncState.SYNCED, unverified_heads=("Testy Worker",))
+    words = _describe(result, 0, Clock())
+    assert "chain head of Testy Worker's laptop" in words
+    assert "does not verify" in words

@@ -24,6 +24,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.evaluation import K
 from restart_desktop.domain.figures import Period
 from restart_desktop.store.models import AuditEntry, ContactNote, CustodyReturn, Person
+from tests.support.clock import set_clock
 from tests.support.constants import PASSPHRASE
 from tests.support.roles import as_supervisor
 
@@ -286,3 +287,22 @@ def test_the_command_writes_the_extract_and_says_a_refusal_in_a_sentence(
     err = capsys.readouterr().err
     assert "already exists" in err
     assert "Traceback" not in err
+
+
+@pytest.mark.usefixtures("london")
+def test_a_case_recorded_after_midnight_in_summer_time_counts_on_its_own_day(
+    enrolled: AppSession, tmp_path: Path
+) -> None:
+    """Recorded at 00:30 on 1 April, British Summer Time (23:30 on 31 March in UTC), with no
+    referral date: it belongs to April's period, as the laptop showed it, not March's."""
+    session = as_supervisor(enrolled)
+    set_clock(session, dt.datetime(2026, 4, 1, 0, 30))  # the laptop's wall clock
+    with session.db.write() as s:
+        s.add_all(_person(n, referral_date=None) for n in range(K + 1))
+    with session.db.read() as s:
+        made = {p.created_at for p in s.scalars(select(Person))}
+    assert made == {dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)}
+    april = Period(dt.date(2026, 4, 1), dt.date(2026, 6, 30))
+    assert EvaluationService(session).extract(april, tmp_path / "april").cases == K + 1
+    march = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    assert EvaluationService(session).extract(march, tmp_path / "march").cases == 0

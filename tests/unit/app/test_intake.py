@@ -208,6 +208,43 @@ def test_a_csv_batch_is_imported_whole(enrolled: AppSession, tmp_path: Path) -> 
     assert [r.name for r in IntakeService(enrolled).queue()] == ["MADEUP, Anna", "MADEUP, Ben"]
 
 
+def test_a_row_with_more_values_than_columns_imports_nothing(
+    enrolled: AppSession, tmp_path: Path
+) -> None:
+    """A reason with a comma and no quotes round it: the words after the comma would be
+    dropped without a word. Refused, naming the line, and nothing of the file imported."""
+    path = tmp_path / "batch.csv"
+    path.write_text(
+        "given_name,family_name,recommended_on,source,reason\n"
+        "Anna,Madeup,2026-03-01,probation,Released soon\n"
+        "Ben,Madeup,2026-03-01,probation,No address, and a court date on the 4th\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(UserError, match="line 3: 1 more value than the header has columns"):
+        IntakeService(enrolled).import_csv(path)
+    assert IntakeService(enrolled).queue() == []
+
+
+@pytest.mark.parametrize(
+    ("rows", "line"),
+    [
+        # A quote opened and never closed: the rest of the file would be one value.
+        ('Anna,Madeup,2026-03-01,probation\n"Ben,Madeup,2026-03-01,probation\nCara,X,,\n', 3),
+        # A value longer than Python's csv module reads (a pasted document, a binary file).
+        ("Anna,Madeup,2026-03-01,probation\n" + "Ben" * 50_000 + ",Madeup,2026-03-01,x\n", 3),
+    ],
+)
+def test_a_file_that_is_not_csv_is_refused_in_words(
+    enrolled: AppSession, tmp_path: Path, rows: str, line: int
+) -> None:
+    path = tmp_path / "batch.csv"
+    path.write_text("given_name,family_name,recommended_on,source\n" + rows, encoding="utf-8")
+    with pytest.raises(UserError, match=f"line {line}: ") as refused:
+        IntakeService(enrolled).import_csv(path)
+    assert "Nothing was imported" in str(refused.value)
+    assert IntakeService(enrolled).queue() == []
+
+
 def test_a_csv_batch_with_bad_rows_imports_nothing(enrolled: AppSession, tmp_path: Path) -> None:
     path = _csv(
         tmp_path,

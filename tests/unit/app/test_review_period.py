@@ -53,3 +53,37 @@ def test_a_period_holds_the_notes_made_on_its_days_by_the_laptops_clock(
         made[(2026, 6, 10, 0, 30)],
         made[(2026, 6, 10, 23, 30)],
     }
+    # ...and the queue lists each on that day, as the filter found it, not on UTC's.
+    assert {row.when for row in queue} == {dt.date(2026, 6, 10)}
+
+
+def test_an_addendum_in_the_reading_pane_is_dated_as_the_laptop_shows(
+    enrolled: AppSession, london: None
+) -> None:
+    """An addendum written at 00:30 on 11 June in summer time reads "11 Jun", not UTC's
+    10 June, under the note in the supervisor's reading pane."""
+    from restart_desktop.domain.review import ReviewItemKind
+
+    set_clock(enrolled, dt.datetime(2026, 6, 10, 9, 0))
+    worker_id = uuid7()
+    with enrolled.db.write() as s:
+        s.add(Worker(id=worker_id, name="Fictional Colleague", organisation_code="pact"))
+    colleague = replace(
+        enrolled,
+        db=enrolled.db.with_actor(Actor(worker_id, "their-laptop")),
+        worker=replace(enrolled.worker, id=worker_id),
+    )
+    case = (
+        CaseService(colleague)
+        .create_case(CaseFields(given_name="Testy", family_name="Addendum"))
+        .case_id
+    )
+    notes = NoteService(colleague)
+    note = notes.finalise(
+        DraftFields(case, local(2026, 6, 10, 9, 0), text="Fictional visit."), confirmed=True
+    )
+    set_clock(colleague, dt.datetime(2026, 6, 11, 0, 30))
+    notes.add_addendum(note, "Fictional addendum after midnight.")
+    detail = ReviewService(as_supervisor(enrolled)).detail(ReviewItemKind.NOTE, note)
+    headings = [heading for heading, _text in detail.body if heading.startswith("Addendum")]
+    assert headings == ["Addendum, 11 Jun 2026 by Fictional Colleague"]

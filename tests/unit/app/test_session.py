@@ -266,3 +266,40 @@ def test_only_the_owner_can_read_the_data_folder_files(
     assert stat.S_IMODE(data_paths.root.stat().st_mode) == 0o700
     for path in (data_paths.database, data_paths.keyfile):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path.name
+
+
+def test_ctrl_c_during_the_set_up_leaves_a_folder_that_can_be_set_up(
+    data_paths: DataPaths,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Interrupted after the key and the database were made, before the worker was saved:
+    nothing of it is left, so the next set-up starts clean (not a folder that says "set it
+    up again" while the set-up says it is set up)."""
+
+    def interrupted() -> str:
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr("restart_desktop.app.session.platform.node", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            enrol(
+                data_paths,
+                name=WORKER_NAME,
+                organisation_code=organisation_code,
+                role=Role.WORKER,
+                passphrase=PASSPHRASE,
+                kdf=fast_kdf,
+            )
+    leftovers = {p.name for p in data_paths.root.iterdir()}
+    assert not {n for n in leftovers if n.startswith(("restart.db", "key.json"))}
+    enrol(
+        data_paths,
+        name=WORKER_NAME,
+        organisation_code=organisation_code,
+        role=Role.WORKER,
+        passphrase=PASSPHRASE,
+        kdf=fast_kdf,
+    ).close()
+    unlock(data_paths, PASSPHRASE).close()

@@ -360,3 +360,22 @@ def test_a_person_is_found_by_case_id_or_prison_number(
     assert service.find(" z8822 cd ") == second.id  # as typed from a letter
     with pytest.raises(NotFound, match="No one with the case id or prison number 'Z9999ZZ'"):
         service.find("Z9999ZZ")
+
+
+@pytest.mark.usefixtures("london")
+def test_the_export_is_dated_as_the_laptop_shows_and_its_time_parses(
+    enrolled: AppSession, two: tuple[Fixture, Fixture]
+) -> None:
+    """Made at 00:30 on 1 April in summer time: the file says 1 April (not UTC's 31
+    March), and the JSON's produced_at is one valid ISO 8601 time, not '...+00:00Z'."""
+    from restart_desktop.app.subject_access import export_json
+    from tests.support.clock import set_clock
+
+    first, _second = two
+    set_clock(enrolled, dt.datetime(2026, 4, 1, 0, 30))
+    records = SubjectAccessService(enrolled).gather(first.id)
+    assert records.file_stem.endswith("-2026-04-01")
+    produced = json.loads(export_json(records))["export"]["produced_at"]
+    assert dt.datetime.fromisoformat(produced) == dt.datetime(2026, 3, 31, 23, 30, tzinfo=dt.UTC)
+    assert produced.endswith("Z")
+    assert "+00:00" not in produced

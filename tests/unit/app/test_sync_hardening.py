@@ -290,3 +290,146 @@ def test_a_stray_in_another_laptops_folder_is_refused_by_the_reader(team: Team) 
     finally:
         session.close()
     assert FolderTarget(team.export).last_published_seq(worker.device_id) == nxt
+
+
+@pytest.mark.parametrize("stray", ["no signature", "a folder"])
+def test_a_stray_without_a_signature_stops_only_that_laptops_import(
+    team: Team, stray: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A cloud client's half-copied file or a folder named like the next bundle, in another
+    laptop's folder: refused and kept aside like any unsigned file, never a sync stopped for
+    every laptop with "could not be read or written"."""
+    supervisor, worker = team.laptops
+    _add_cases(team, 1, "Genuine")
+    assert _sync(worker.paths.root) == 0
+    (published,) = _own_bundles(team, 1)
+    nxt = int(published.name.split("-")[1][:10]) + 1
+    name = f"{nxt:010d}-{nxt + 4:010d}.age"
+    if stray == "a folder":
+        (published.parent / name).mkdir()
+    else:
+        (published.parent / name).write_bytes(b"half of a file a cloud client is copying")
+    capsys.readouterr()
+
+    assert _sync(supervisor.paths.root) == 1  # a refused bundle is said, with a non-zero exit
+    err = capsys.readouterr().err
+    assert "could not be read or written" not in err
+    assert f"({name}) was refused" in err
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == ["Genuine"]  # the bundles before it are applied
+    finally:
+        session.close()
+
+
+def _team_command(laptop_root: Path, *args: str) -> int:
+    return cli.main(["--data-dir", str(laptop_root), "team", *args])
+
+
+@pytest.mark.parametrize("mistake", ["export has a team", "key file exists"])
+def test_a_refused_team_create_leaves_the_laptop_in_its_team(
+    team: Team, tmp_path: Path, mistake: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A supervisor's create refused (the export already holds a team, the recovery key
+    file is already there): their laptop still syncs with its own team's export, and no
+    recovery identity is left in a file that no team uses."""
+    supervisor = team.laptops[0]
+    key = tmp_path / "recovery.key"
+    if mistake == "export has a team":
+        where = team.export
+    else:
+        where = tmp_path / "new-export"
+        key.write_text("the Service Delivery Manager's earlier key")
+    before = key.read_bytes() if key.exists() else None
+    assert (
+        _team_command(
+            supervisor.paths.root, "create", "--target", str(where), "--recovery-key-out", str(key)
+        )
+        == 1
+    )
+    assert (key.read_bytes() if key.exists() else None) == before
+    capsys.readouterr()
+    assert _sync(supervisor.paths.root) == 0, capsys.readouterr()
+    assert not (tmp_path / "new-export").exists()
+
+
+def test_a_refused_join_leaves_the_laptop_in_its_team(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A worker who types the wrong folder to join (an empty one: no team there) stays
+    with their team's export: the next sync is not "This is not your team's export"."""
+    worker = team.laptops[1]
+    empty = tmp_path / "empty-stick"
+    empty.mkdir()
+    assert _team_command(worker.paths.root, "join", "--target", str(empty)) == 1
+    capsys.readouterr()
+    assert _sync(worker.paths.root) == 0, capsys.readouterr()
+
+
+def test_an_audit_head_that_does_not_verify_is_said(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A laptop's signed audit chain head in the export replaced or damaged (to hide entries
+    cut from its trail): every other laptop's sync says so, with a non-zero exit, instead of
+    a warning in a log nobody reads."""
+    supervisor, worker = team.laptops
+    assert _sync(worker.paths.root) == 0
+    head = team.export / "devices" / worker.device_id / "audit-head.json"
+    assert head.is_file()
+    head.write_text('{"seq": 1, "hash": "forged"}')
+    capsys.readouterr()
+    assert _sync(supervisor.paths.root) == 1
+    err = capsys.readouterr().err
+    assert f"PROBLEM the audit trail's chain head of {worker.name}'s laptop" in err
+
+
+def test_a_mistyped_target_refused_as_not_the_export_is_not_kept(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`sync --target` naming an empty folder (the wrong drive letter, the stick's folder
+    before it is mounted): refused, and the laptop keeps syncing with its team's export
+    afterwards instead of with the empty folder until someone notices."""
+    worker = team.laptops[1]
+    empty = tmp_path / "wrong-drive"
+    empty.mkdir()
+    assert _sync(worker.paths.root, "--target", str(empty)) == 1
+    assert "not your team's central export" in capsys.readouterr().err
+    assert not any(empty.iterdir())
+    assert _sync(worker.paths.root) == 0, capsys.readouterr()
+
+
+def test_stray_files_among_the_requests_to_join_are_ignored(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A damaged request, a hand-made one, a folder named like one: the supervisor still
+    lists the team and approves the real requests, instead of a traceback for all of them."""
+    supervisor = team.laptops[0]
+    requests = team.export / "requests"
+    requests.mkdir(exist_ok=True)
+    (requests / "damaged.json").write_text('{"device_id": "01a2')
+    (requests / "hand-made.json").write_text('{"device_id": 5, "colour": "blue"}')
+    (requests / "listed.json").write_text("[1, 2]")
+    (requests / "a-folder.json").mkdir()
+    capsys.readouterr()
+    assert _team_command(supervisor.paths.root, "list") == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in listed] == ["member", "member"]
+    _team_command(supervisor.paths.root, "approve", "--all-pending")
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_a_join_the_export_cannot_take_is_said_in_words(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The export's requests/ folder is a file (or the share is read-only): the request
+    cannot be filed, which is said, never mkdir's FileExistsError."""
+    from tests.support.team import make_team
+
+    other = make_team(tmp_path / "other", workers=0).laptops[0]  # a laptop of no team here
+    requests = team.export / "requests"
+    if requests.exists():
+        shutil.rmtree(requests)
+    requests.write_text("a file where the requests folder goes")
+    capsys.readouterr()
+    assert _team_command(other.paths.root, "join", "--target", str(team.export)) == 1
+    assert "could not be read or written" in capsys.readouterr().err

@@ -159,3 +159,28 @@ def test_release_before_referral() -> None:
     problems = _check(referral_date=dt.date(2026, 2, 1), release_date=dt.date(2026, 1, 31))
     assert problems == {"release_date": "The release date is before the referral date."}
     assert _check(referral_date=dt.date(2026, 2, 1), release_date=dt.date(2026, 2, 1)) == {}
+
+
+@pytest.mark.parametrize(
+    ("field", "day"),
+    [
+        ("release_date", dt.date(9999, 12, 31)),  # the release plan's due times overflow
+        ("release_date", dt.date(1, 1, 1)),
+        ("release_date", dt.date(2127, 1, 1)),
+        ("referral_date", dt.date(1, 1, 1)),
+    ],
+)
+def test_a_date_a_century_away_is_a_typo(field: str, day: dt.date) -> None:
+    """31/12/9999 or 01/01/0001 (a year typed wrong): refused under the field in words,
+    instead of a case whose release plan and sheet fail with OverflowError every time."""
+    changes: dict[str, object] = {field: day}
+    if field == "referral_date":
+        changes["release_date"] = None
+    else:
+        changes["referral_date"] = None
+    assert "check the year" in _check(**changes)[field]
+
+
+def test_a_long_sentence_is_not_a_typo() -> None:
+    assert _check(release_date=dt.date(2075, 1, 1)) == {}
+    assert _check(referral_date=dt.date(1990, 1, 1), release_date=dt.date(1991, 1, 1)) == {}

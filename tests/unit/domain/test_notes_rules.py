@@ -88,3 +88,20 @@ def test_overdue_means_open_and_past_its_date() -> None:
 )
 def test_typed_words_become_a_safe_fts_query(typed: str, query: str | None) -> None:
     assert fts_query(typed) == query
+
+
+def test_a_contact_on_the_day_of_recommendation_after_midnight_in_summer_time(
+    london: None,
+) -> None:
+    """00:30 on 1 June, British Summer Time (23:30 on 31 May in UTC), when the person was
+    recommended on 1 June: the same day, so nothing to confirm; a day before says its own
+    day as the laptop shows it."""
+    now = local(2026, 6, 2, 10, 0)
+    _, confirmations = _check(
+        contact_at=local(2026, 6, 1, 0, 30), referral_date=dt.date(2026, 6, 1), now=now
+    )
+    assert confirmations == ()
+    _, confirmations = _check(
+        contact_at=local(2026, 5, 31, 0, 30), referral_date=dt.date(2026, 6, 1), now=now
+    )
+    assert "The contact (31/05/2026) is before" in confirmations[0]

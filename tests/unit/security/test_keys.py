@@ -29,7 +29,7 @@ from restart_desktop.security.keys import (
     read_keyfile,
     unwrap_key,
 )
-from restart_desktop.security.secret_store import SERVICE_NAME, KeyringSecretStore
+from restart_desktop.security.secret_store import SERVICE_NAME, KeyringSecretStore, new_secret
 from tests.support.constants import PASSPHRASE, WRONG_PASSPHRASE
 from tests.support.memory_keyring import MemoryKeyring
 
@@ -144,12 +144,62 @@ def test_change_passphrase_needs_the_old_one(
 
 @pytest.mark.parametrize(
     "content",
-    ["", "not json", "{}", '{"version": 1}', '{"version": 99, "folder_id": "x"}'],
+    [
+        "",
+        "not json",
+        "{}",
+        '{"version": 1}',
+        '{"version": 99, "folder_id": "x"}',
+        # JSON, but not an object: a hand edit, another program's file under the name
+        "[]",
+        '"key"',
+        "1",
+        "null",
+    ],
 )
 def test_damaged_keyfile_is_reported(keyfile: Path, content: str) -> None:
     keyfile.write_text(content, "utf-8")
     with pytest.raises(KeyFileDamaged):
         read_keyfile(keyfile)
+
+
+FOLDER_ID = "0f19e979c68940f7942500fa157b6f8f"
+
+
+def _key_json(**changes: object) -> str:
+    data: dict[str, object] = {
+        "version": 1,
+        "folder_id": FOLDER_ID,
+        "kdf": {"name": "argon2id", "iterations": 3, "memory_kib": 65536, "lanes": 1},
+        "salt": "2F27W+8b7V/bAhFApJIBlg==",
+        "nonce": "Cn5ieNyJzgm5FSvI",
+        "wrapped_key": "hacLPGpOxoY/aZYYuX9vbiCpBdF/o+nlop8sSdl2o3s43KKIF2xym1IfXSjsvLdC",
+    }
+    data.update(changes)
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"kdf": {"iterations": 0, "memory_kib": 65536, "lanes": 1}},
+        {"kdf": {"iterations": 3, "memory_kib": 99_999_999_999, "lanes": 1}},
+        {"kdf": {"iterations": 3, "memory_kib": 65536, "lanes": 0}},
+        {"kdf": {"iterations": 10**6, "memory_kib": 1024, "lanes": 1}},  # hours to derive
+        {"kdf": [1, 2, 3]},
+        {"salt": ""},
+        {"nonce": "AAAA"},
+    ],
+)
+def test_a_key_file_with_impossible_values_is_damaged_not_a_crash(
+    keyfile: Path, store: KeyringSecretStore, changes: dict[str, object]
+) -> None:
+    """Read, and unlocked with, it says the file is damaged: never Argon2's or AES-GCM's
+    ValueError, OverflowError or MemoryError (a traceback), never an unlock that takes hours."""
+    keyfile.write_text(_key_json(**changes), "utf-8")
+    store.set(f"data-folder-{FOLDER_ID}", new_secret())
+    with pytest.raises(KeyFileDamaged):
+        unwrap_key(read_keyfile(keyfile), PASSPHRASE, store)
 
 
 def test_missing_keyfile_is_reported(keyfile: Path) -> None:

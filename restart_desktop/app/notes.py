@@ -471,10 +471,7 @@ class NoteService:
         return [] if statement is None else self._hits(statement)
 
     def _hits(self, statement: tuple[str, dict[str, object]]) -> list[SearchHit]:
-        sql, params = statement
-        # The driver's own statement, alone: no SQL text to compile or parameters to process,
-        # no session or transaction around it.
-        rows = self._db.rows(sql, params)
+        rows = self._db.rows(*statement)  # the driver's own statement: no session around it
         return [
             SearchHit(
                 kind=kind,

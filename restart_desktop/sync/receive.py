@@ -162,9 +162,11 @@ def _check(laptop: Laptop, target: Target, member: Member, item: Published) -> _
     return _Checked(item, bundle, routes)
 
 
-def _apply(s: Session, laptop: Laptop, checked: _Checked) -> Applied:
-    """Apply one checked bundle with the device's new position, in the caller's transaction."""
-    bundle, routes = checked.bundle, checked.routes
+def _keep_and_apply(
+    s: Session, laptop: Laptop, bundle: Bundle, routes: list[dict[str, Any]]
+) -> tuple[Applied, list[Mapping[str, Any]]]:
+    """A bundle's changes this laptop keeps, applied: the case index learns who each case is
+    for from the routes first. Returns the result and the changes kept."""
     me, supervisor, role = laptop.who(s)
     note_audiences(s, routes)  # who each case is for, from every bundle's manifest
     kept = keep_for_this_laptop(
@@ -175,7 +177,14 @@ def _apply(s: Session, laptop: Laptop, checked: _Checked) -> Applied:
         (bundle.device_id, bundle.from_seq, bundle.to_seq),
         role=role,
     )
-    result = apply_changes(s, without_clashing_entries(s, kept))
+    return apply_changes(s, without_clashing_entries(s, kept)), kept
+
+
+def _apply(s: Session, laptop: Laptop, checked: _Checked) -> Applied:
+    """Apply one checked bundle with the device's new position, in the caller's transaction."""
+    bundle, routes = checked.bundle, checked.routes
+    me, supervisor, _role = laptop.who(s)
+    result, kept = _keep_and_apply(s, laptop, bundle, routes)
     _note_read(s, checked.item)
     if not supervisor and _comes_here([*bundle.changes, *routes], me):
         result = replace(result, came_here=True)
@@ -357,18 +366,8 @@ def read_new_generations(laptop: Laptop, target: Target, roster: Roster, listing
                 complete = False
                 continue
             with laptop.db.write() as s:
-                me, supervisor, role = laptop.who(s)
-                note_audiences(s, [route_as_change(r) for r in received.routes])
-                bundle = received.bundle
-                kept = keep_for_this_laptop(
-                    s,
-                    bundle.changes,
-                    me,
-                    supervisor,
-                    (bundle.device_id, bundle.from_seq, bundle.to_seq),
-                    role=role,
-                )
-                applied += apply_changes(s, without_clashing_entries(s, kept)).applied
+                routes = [route_as_change(r) for r in received.routes]
+                applied += _keep_and_apply(s, laptop, received.bundle, routes)[0].applied
                 _note_read(s, item)
     if complete:
         laptop.set_setting(GENERATIONS_READ, listed)

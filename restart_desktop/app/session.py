@@ -183,13 +183,7 @@ def enrol(
         problems["passphrase"] = feedback.message
     if problems:
         raise ValidationFailed(problems)
-    if (half := half_set_up(paths)) is not None:
-        raise UserError(half)
-    if paths.is_enrolled:
-        raise AlreadyEnrolled(
-            f"The data folder {paths.root} is already set up. Unlock it instead, or choose "
-            "an empty folder."
-        )
+    _refuse_unless_free(paths)
     if not demo and (paths.demo_marker.exists() or paths.demo_secret.exists()):
         raise UserError(
             f"The folder {paths.root} is marked for fictional demo data (it holds "
@@ -216,14 +210,20 @@ def enrol(
         "nothing was set up here. Use that one."
     )
     with folder_lock(paths.root / SETUP_LOCK, SETUP_WAIT_SECONDS, busy):
-        if (half := half_set_up(paths)) is not None:
-            raise UserError(half)
-        if paths.is_enrolled:
-            raise AlreadyEnrolled(
-                f"The data folder {paths.root} is already set up. Unlock it instead, or "
-                "choose an empty folder."
-            )
+        _refuse_unless_free(paths)  # again: another set-up may have finished meanwhile
         return _enrol_here(paths, name, organisation_code, role, passphrase, demo, kdf, reference)
+
+
+def _refuse_unless_free(paths: DataPaths) -> None:
+    """A folder holding half a set-up (a key without its database, or the other way round)
+    or a whole one is never set up over."""
+    if (half := half_set_up(paths)) is not None:
+        raise UserError(half)
+    if paths.is_enrolled:
+        raise AlreadyEnrolled(
+            f"The data folder {paths.root} is already set up. Unlock it instead, or choose "
+            "an empty folder."
+        )
 
 
 def _enrol_here(

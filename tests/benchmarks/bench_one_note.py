@@ -19,7 +19,6 @@ time) of the large team's syncs (FILE) and of the empty team's (FILE.small), to 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
 import shutil
 import statistics
@@ -74,21 +73,6 @@ def prepare(demo: Path, work: Path) -> None:
     base.mkdir()
     for name in FOLDERS:
         subprocess.run(["cp", "-a", str(live / name), str(base / name)], check=True)
-
-
-def _one_note(session: object, person_id: str) -> None:
-    from restart_desktop.app.notes import DraftFields, NoteService
-    from restart_desktop.app.session import AppSession
-
-    assert isinstance(session, AppSession)
-    NoteService(session).finalise(
-        DraftFields(
-            person_id=person_id,
-            contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
-            text="Fictional benchmark contact",
-        ),
-        confirmed=True,
-    )
 
 
 _SIDE = ["large"]
@@ -201,6 +185,7 @@ def run_rounds(
     from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
     from restart_desktop.paths import DataPaths
     from restart_desktop.store.models import Person
+    from tests.benchmarks.common import one_note
     from tests.support.constants import PASSPHRASE
 
     live, base = _live(work), work / "base"
@@ -243,7 +228,7 @@ def run_rounds(
     cpu_large = cpu_small = 0.0
     watched = (0, 1) if profile is not None else (None, None)
     for _ in range(rounds):
-        _one_note(demo, people[0])
+        one_note(demo, people[0])
         cpu = time.process_time()
         large.append(
             timed(lambda: SyncService(demo).sync_now(), watched[0])
@@ -251,7 +236,7 @@ def run_rounds(
         )
         cpu_large += time.process_time() - cpu
         _SIDE[0] = "small"
-        _one_note(small_worker, people[1])
+        one_note(small_worker, people[1])
         cpu = time.process_time()
         small.append(
             timed(lambda: SyncService(small_worker).sync_now(), watched[1])

@@ -26,6 +26,7 @@ from tests.benchmarks.common import (
     StallWatch,
     make_team,
     new_laptop,
+    one_note,
     open_window,
     report,
     run,
@@ -74,14 +75,12 @@ def measure(data_dir: Path) -> None:
 
 
 def _measure(data_dir: Path, tmp: Path) -> None:
-    import datetime as dt
 
     import keyring
     import pyrage
     from pyrage import x25519
     from sqlalchemy import func, select
 
-    from restart_desktop.app.notes import DraftFields, NoteService
     from restart_desktop.app.session import AppSession, unlock
     from restart_desktop.app.sync import SyncService, laptop_of
     from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
@@ -97,16 +96,6 @@ def _measure(data_dir: Path, tmp: Path) -> None:
         started = time.perf_counter()
         action()  # type: ignore[operator]
         return time.perf_counter() - started
-
-    def one_note(session: AppSession, person_id: str) -> None:
-        NoteService(session).finalise(
-            DraftFields(
-                person_id=person_id,
-                contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
-                text="Fictional benchmark contact",
-            ),
-            confirmed=True,
-        )
 
     # --- a first full export and its import --------------------------------------------
     supervisor = new_laptop(tmp / "supervisor", "supervisor")

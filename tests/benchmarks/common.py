@@ -195,6 +195,23 @@ def make_team(export: Path, supervisor: Any, *members: Any) -> None:
         SyncService(supervisor).approve(request.device_id)
 
 
+def one_note(session: Any, person_id: str) -> None:
+    """One fictional contact note finalised on ``session`` for ``person_id``: what the sync
+    benchmarks send, round after round."""
+    import datetime as dt
+
+    from restart_desktop.app.notes import DraftFields, NoteService
+
+    NoteService(session).finalise(
+        DraftFields(
+            person_id=person_id,
+            contact_at=dt.datetime(2026, 11, 20, 10, 0, tzinfo=dt.UTC),
+            text="Fictional benchmark contact",
+        ),
+        confirmed=True,
+    )
+
+
 def open_window(data_dir: Path, passphrase: str | None = None) -> object:
     """The real main window, unlocked (the QApplication must exist): a demo folder with the
     demo's passphrase, any other folder with the ``passphrase`` it was enrolled with."""

@@ -58,6 +58,16 @@ def save_failed_message(what: str, error: BaseException) -> str:
     return user_message(error)
 
 
+def _run_released(holder: list[Callable[[], T]]) -> T:
+    """Run the task on the database thread without keeping it: the runner holds it, and lets
+    it go on the GUI thread once its result is handed over."""
+    work = holder.pop()
+    try:
+        return work()
+    finally:
+        del work
+
+
 class TaskRunner(QObject):
     """Runs callables on one background thread and hands results to the GUI thread.
 
@@ -66,13 +76,18 @@ class TaskRunner(QObject):
     """
 
     busy_changed = Signal(bool)
-    _finished = Signal(object, object, object)  # future, on_done, on_error
+    _finished = Signal(object, int)  # future, the task's number
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._executor: ThreadPoolExecutor | None = None  # started with the first task
         self._pending = 0
         self._shut = False  # after shutdown(): work asked for is dropped
+        #: Each task's callables by number, held and released here on the GUI thread: a
+        #: closure over a widget (a case tab closed while its work ran) released last on the
+        #: database thread would delete the widget there, and Qt dies later at a random place.
+        self._tasks: dict[int, tuple[Callable[[], Any], Callable[[Any], None], Any]] = {}
+        self._numbered = 0
         self._finished.connect(self._on_finished)
 
     @property
@@ -110,16 +125,16 @@ class TaskRunner(QObject):
             from concurrent.futures import ThreadPoolExecutor
 
             self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="restart-db")
-        future = self._executor.submit(work)
-        future.add_done_callback(lambda f: self._finished.emit(f, on_done, on_error))
+        self._numbered += 1
+        number = self._numbered
+        self._tasks[number] = (work, on_done, on_error)
+        future = self._executor.submit(_run_released, [work])
+        finished = self._finished
+        future.add_done_callback(lambda f: finished.emit(f, number))
 
-    def _on_finished(
-        self,
-        future: Future[Any],
-        on_done: Callable[[Any], None],
-        on_error: Callable[[BaseException], None] | None,
-    ) -> None:
+    def _on_finished(self, future: Future[Any], number: int) -> None:
         self._pending -= 1
+        _work, on_done, on_error = self._tasks.pop(number)
         try:
             error = future.exception()
             if error is None:

@@ -470,9 +470,7 @@ def _cmd_audit(paths: DataPaths) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     if argv is None:  # the program itself (tests pass arguments and keep their own hooks)
-        from restart_desktop import crash
-
-        crash.install()  # a bug's traceback without its message: it may quote personal data
+        _install_hooks(window=starts_the_window(sys.argv[1:]))
     given = sys.argv[1:] if argv is None else argv
     args = _parser(commands=not starts_the_window(given)).parse_args(given)
     paths = DataPaths(resolve_data_dir(args.data_dir))
@@ -503,6 +501,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_gui(paths, demo=args.demo, quit_after_shown=args.quit_after_shown)
     except KeyboardInterrupt:
+        from restart_desktop import interrupt
+
+        interrupt.stopped()
         # Every save is one transaction and every file is written whole or not at all.
         print(
             "Stopped (Ctrl+C) before the end: what had finished is kept, nothing half-done.",
@@ -514,6 +515,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(str(error), file=sys.stderr)
         return EXIT_PROBLEM
+
+
+def _install_hooks(*, window: bool) -> None:
+    from restart_desktop import crash
+
+    crash.install()  # a bug's traceback without its message: it may quote personal data
+    if not window:
+        from restart_desktop import interrupt
+
+        interrupt.install()  # a second Ctrl+C does not cut the first one's clean-up short
 
 
 def _is_for_the_user(error: Exception) -> bool:

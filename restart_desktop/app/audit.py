@@ -21,7 +21,7 @@ from restart_desktop.domain.audit import (
     head_breaks,
 )
 from restart_desktop.domain.case import display_name
-from restart_desktop.domain.clock import Clock, at_local
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.audit import next_entry
 from restart_desktop.store.changes import write_created
@@ -151,10 +151,11 @@ class AuditService:
         if wanted.action:
             query = query.where(AuditEntry.action == wanted.action.value)
         if wanted.date_from:
-            query = query.where(AuditEntry.at >= at_local(wanted.date_from, dt.time.min))
+            query = query.where(AuditEntry.at >= self.clock.at_local(wanted.date_from, dt.time.min))
         if wanted.date_to:
             query = query.where(
-                AuditEntry.at < at_local(wanted.date_to + dt.timedelta(days=1), dt.time.min)
+                AuditEntry.at
+                < self.clock.at_local(wanted.date_to + dt.timedelta(days=1), dt.time.min)
             )
         with self._app.db.read() as s:
             names = worker_names(s)

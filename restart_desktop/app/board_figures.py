@@ -4,7 +4,6 @@ review."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -13,7 +12,6 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from restart_desktop.domain.clock import at_local
 from restart_desktop.domain.disclosure import Identifiers, KnownIdentifiers, identifier_problems
 from restart_desktop.domain.figures import (
     ALL,
@@ -146,8 +144,7 @@ _REVIEW_WAITS = text(
 
 
 def review_table(s: Session, period: Period, group: Grouping) -> tuple[Table, Summary]:
-    start = at_local(period.start, dt.time.min)
-    end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
+    start, end = period.starts_at, period.ends_before
     finalised: Counter[str] = Counter()
     # Counted per worker of the team (every note's worker is one: a foreign key), each a
     # range of the (worker, contact time) index: grouping a quarter's notes by worker made

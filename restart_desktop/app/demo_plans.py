@@ -97,7 +97,7 @@ def demo_plan(
         release, person.has_settled_address, today, session.reference.bank_holiday_dates
     )
     for item in template.items:
-        due = item.due_at(release, person.release_time)
+        due = item.due_at(release, person.release_time, None)
         if due is None or (not out and due > demo_now) or local_date(due) > today:
             continue
         if rng.random() > share:

@@ -29,7 +29,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, CaseStatus, ReferralSource
 from restart_desktop.domain.checklist import FirstNight
-from restart_desktop.domain.clock import Clock, at_local, local_date
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.disclosure import KnownIdentifiers
 from restart_desktop.domain.figures import (
     ALL,
@@ -182,7 +182,8 @@ class FiguresService:
                     return name
                 return organisations.get(organisation, organisation or "Unallocated")
 
-            people = _read_people(s)
+            period = period.on(self._app.clock.zone)  # the session's days, on any laptop
+            people = _read_people(s, period)
             tick(1, steps)
             releases = _releases(s, period, people.status)
             moves = _status_moves(s, period)
@@ -229,7 +230,9 @@ class FiguresService:
             *barrier_summary,
             *lasting_summary,
         )
-        return Figures(period, group_by, tuple(tables), tuple(summary))
+        return Figures(
+            period, group_by, tuple(tables), tuple(summary), made_at=self._app.clock.now()
+        )
 
 
 class _People(NamedTuple):
@@ -245,13 +248,13 @@ class _People(NamedTuple):
     rows: list[tuple[Any, ...]]
 
 
-def _read_people(s: Session) -> _People:
+def _read_people(s: Session, period: Period) -> _People:
     people = _People({}, {}, {}, {}, {}, read_rows(s, select(*_PEOPLE)))
     for pid, source, referral_date, created_at, owner, status, release, *_names in people.rows:
         people.owner[pid] = owner
         people.status[pid] = status
         people.release_date[pid] = release
-        people.recommended_on[pid] = referral_date or local_date(created_at)
+        people.recommended_on[pid] = referral_date or period.day_of(created_at)
         people.source[pid] = source
     return people
 
@@ -271,8 +274,7 @@ def _identifiers(people: Collection[Any]) -> KnownIdentifiers:
 def _status_moves(s: Session, period: Period) -> dict[str, set[str]]:
     """Per status: the cases that moved to it during the period (from the change log's
     ``ix_changes_figures`` alone: it holds the status in the very words said here)."""
-    start = at_local(period.start, dt.time.min)
-    end = at_local(period.end + dt.timedelta(days=1), dt.time.min)
+    start, end = period.starts_at, period.ends_before
     status = literal_column(STATUS_MOVED_TO, String)
     moved: dict[str, set[str]] = defaultdict(set)
     for record_id, value in read_rows(
@@ -482,7 +484,7 @@ def _referrals(s: Session, period: Period, reference: Any) -> tuple[list[Table],
     # Each referral's first answer, in one statement joined to the same referrals (it was
     # one IN list of 500 ids after another: a dozen statements at 10,000 cases).
     answered: dict[str, dt.date] = {
-        referral_id: local_date(at)
+        referral_id: period.day_of(at)
         for referral_id, at in read_rows(
             s,
             select(ReferralEvent.referral_id, func.min(ReferralEvent.at))

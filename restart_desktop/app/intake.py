@@ -546,6 +546,8 @@ class DecisionLetter:
     shared_reason: str
     decided_on: dt.date
     made_at: dt.datetime  # UTC
+    #: The session clock's zone (None: the laptop's): the times printed are in it.
+    zone: dt.tzinfo | None = None
 
 
 def decision_letter(service: IntakeService, person_id: str) -> DecisionLetter:
@@ -583,4 +585,5 @@ def decision_letter(service: IntakeService, person_id: str) -> DecisionLetter:
         reason,
         clock.local(latest.at).date(),
         clock.now(),
+        clock.zone,
     )

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from restart_desktop.domain.clock import at_local, local_date
 from restart_desktop.domain.figures import Cell, Count, Period, Table, Text, median
 from restart_desktop.domain.intake import (
     DecisionKind,
@@ -100,8 +99,8 @@ def intake_tables(
         for decision, reason_code, at in read_rows(
             s,
             select(IntakeDecision.decision, IntakeDecision.reason_code, IntakeDecision.at).where(
-                IntakeDecision.at >= at_local(period.start, dt.time.min),
-                IntakeDecision.at < at_local(period.end + dt.timedelta(days=1), dt.time.min),
+                IntakeDecision.at >= period.starts_at,
+                IntakeDecision.at < period.ends_before,
             ),
         )
         if at in period
@@ -121,7 +120,9 @@ def intake_tables(
         reason_rows,
         "Decisions recorded in the period; declines by their coded reason.",
     )
-    times = _times(s, [(pid, day, decided) for pid, _source, day, decided, *_ in recommended])
+    times = _times(
+        s, period, [(pid, day, decided) for pid, _source, day, decided, *_ in recommended]
+    )
     timing = Table(
         "intake_decision_times",
         "Days from recommendation",
@@ -143,7 +144,9 @@ def intake_tables(
     return [months, screens, by_reason, timing], summary
 
 
-def _times(s: Session, intakes: list[tuple[str, dt.date, dt.datetime | None]]) -> tuple[Any, Any]:
+def _times(
+    s: Session, period: Period, intakes: list[tuple[str, dt.date, dt.datetime | None]]
+) -> tuple[Any, Any]:
     """``intakes``: each intake's person, recommendation day and decision time."""
     ids = [pid for pid, _day, _decided in intakes]
     firsts: dict[str, dt.datetime] = {}
@@ -157,9 +160,9 @@ def _times(s: Session, intakes: list[tuple[str, dt.date, dt.datetime | None]]) -
             )
         )
     to_decision = [
-        (local_date(decided) - day).days for _pid, day, decided in intakes if decided is not None
+        (period.day_of(decided) - day).days for _pid, day, decided in intakes if decided is not None
     ]
     to_contact = [
-        (local_date(firsts[pid]) - day).days for pid, day, _decided in intakes if pid in firsts
+        (period.day_of(firsts[pid]) - day).days for pid, day, _decided in intakes if pid in firsts
     ]
     return median(to_decision), median(to_contact)

@@ -23,7 +23,7 @@ from restart_desktop.app.permissions import guarded
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
-from restart_desktop.domain.clock import Clock, at_local
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.notes import (
     DEFAULT_STALE_DRAFT_HOURS,
     ActionOwner,
@@ -290,6 +290,7 @@ class NoteService:
                 known_needs=known_needs,
                 referral_date=person.referral_date,
                 now=self._now(),
+                zone=self._clock.zone,
             )
             if check.problems:
                 raise ValidationFailed(check.problems)
@@ -428,7 +429,7 @@ class NoteService:
             if TimelineKind.EVENT in kinds:
                 for back in returns_of(s, person_id, workers):
                     event = EventView(back.id, "Back in custody", back.summary, back.recorded_by)
-                    at = at_local(back.returned_on, dt.time(12))
+                    at = self._clock.at_local(back.returned_on, dt.time(12))
                     entries.append(TimelineEntry(TimelineKind.EVENT, at, event=event))
         entries.sort(key=lambda e: e.at, reverse=True)
         if TimelineKind.NOTE in kinds:

@@ -40,6 +40,8 @@ class OnwardSummary:
     sections: tuple[tuple[str, tuple[str, ...]], ...]
     made_at: dt.datetime  # UTC
     consent_override: str = ""
+    #: The session clock's zone (None: the laptop's): the times printed are in it.
+    zone: dt.tzinfo | None = None
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class OnwardService:
             built,
             self._app.clock.now(),
             override.strip() if problem else "",
+            self._app.clock.zone,
         )
 
     def _lines(self, s: Session, person: Person, section: Section) -> list[str]:

@@ -42,7 +42,7 @@ from restart_desktop.app.versions import check_edit
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, display_name
 from restart_desktop.domain.checklist import Records
-from restart_desktop.domain.clock import Clock, local_date, local_text
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
     AWAITING_ANSWER,
@@ -166,7 +166,7 @@ class ReferralService:
                 reason=draft.reason.strip(),
                 urgency=draft.urgency,
                 how_sent=draft.how_sent or service.how_to_refer,
-                made_on=local_date(now),
+                made_on=self._clock.local(now).date(),
                 status=ReferralStatus.DRAFT.value,
                 note_id=draft.note_id,
             )
@@ -222,7 +222,7 @@ class ReferralService:
                 raise ValidationFailed({"consent": gap})
             referral.status = ReferralStatus.SENT.value
             referral.how_sent = how_sent
-            referral.sent_on = local_date(now)
+            referral.sent_on = self._clock.local(now).date()
             if gap:
                 referral.consent_override = override.strip()
             words = note.strip()
@@ -291,7 +291,7 @@ class ReferralService:
                 referral.appointment_at = change.appointment_at
                 referral.appointment_place = change.appointment_place.strip()
                 assert change.appointment_at is not None  # checked above
-                booked = local_text(change.appointment_at) + (
+                booked = self._clock.local_text(change.appointment_at) + (
                     f", {referral.appointment_place}" if referral.appointment_place else ""
                 )
                 change = replace(change, note=f"{booked}. {change.note.strip()}".strip())
@@ -301,16 +301,15 @@ class ReferralService:
                 s, referral, "status", old.value, change.status.value, now, change.note.strip()
             )
 
-    @staticmethod
     def _appointment_problem(
-        referral: Referral, change: StatusChange, now: dt.datetime
+        self, referral: Referral, change: StatusChange, now: dt.datetime
     ) -> str | None:
         """Dates that cannot be right: an appointment before the referral was made, or
         attendance recorded before the appointment."""
         if (
             change.status == ReferralStatus.APPOINTMENT_BOOKED
             and change.appointment_at
-            and local_date(change.appointment_at) < referral.made_on
+            and self._clock.local(change.appointment_at).date() < referral.made_on
         ):
             return (
                 f"The appointment is before the referral was made "
@@ -319,9 +318,10 @@ class ReferralService:
         if change.status in (ReferralStatus.ATTENDED, ReferralStatus.DID_NOT_ATTEND):
             at = referral.appointment_at
             if at is not None and at > now:
+                on = self._clock.local_text(at, "%d/%m/%Y at %H:%M")
                 return (
-                    f"The appointment is on {local_text(at, '%d/%m/%Y at %H:%M')}: record "
-                    "whether the person went once it has happened."
+                    f"The appointment is on {on}: record whether the person went once it has "
+                    "happened."
                 )
         return None
 
@@ -337,7 +337,7 @@ class ReferralService:
                 raise ValidationFailed(
                     {"status": "Only a sent referral that has had no answer is chased."}
                 )
-            referral.last_chased_on = local_date(now)
+            referral.last_chased_on = self._clock.local(now).date()
             self._event(s, referral, "chase", referral.status, referral.status, now, note.strip())
 
     def _event(

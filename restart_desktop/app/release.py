@@ -79,7 +79,7 @@ from restart_desktop.domain.checklist import (
     plan_progress,
     state_problems,
 )
-from restart_desktop.domain.clock import Clock, local_text
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.release import ReleaseFlags, release_flags
 from restart_desktop.domain.roles import Permission
 from restart_desktop.store.batches import batches
@@ -219,7 +219,7 @@ class ReleaseService:
             items=items,
             progress=_progress(items),
             flags=flags,
-            move=_move(plan),
+            move=_move(plan, self._clock.zone),
             outcome=_outcome(plan),
         )
 
@@ -273,7 +273,7 @@ class ReleaseService:
         for item, row in self._entries(template, rows):
             state = ItemState(row.state) if row else ItemState.OPEN
             applies = item.applies_to(flags, settled)
-            due = item.due_at(plan.release_date, plan.release_time)
+            due = item.due_at(plan.release_date, plan.release_time, self._clock.zone)
             views.append(
                 PlanItemView(
                     code=item.code,
@@ -327,7 +327,7 @@ class ReleaseService:
                 # First-week items matter on the Today view only once they are overdue.
                 if state != ItemState.OPEN or plan.outcome_recorded_at is not None:
                     continue  # not overdue, whatever the time (the cheap test first)
-                due = item.due_at(plan.release_date, plan.release_time)
+                due = item.due_at(plan.release_date, plan.release_time, self._clock.zone)
                 if not _is_overdue(applies, state, due, now, plan):
                     continue
             outstanding.append(
@@ -439,7 +439,7 @@ class ReleaseService:
             progress=progress,
             outstanding=outstanding,
             flags=flags,
-            move=_move(plan) if plan else None,
+            move=_move(plan, self._clock.zone) if plan else None,
             outcome=_outcome(plan) if plan else None,
         )
 
@@ -549,7 +549,9 @@ class ReleaseService:
         if (
             due_time
             and due_time != RELEASE_TIME
-            and TemplateItem("x", section, "x", due_time=due_time).due_at(self._clock.today(), "")
+            and TemplateItem("x", section, "x", due_time=due_time).due_at(
+                self._clock.today(), "", self._clock.zone
+            )
             is None
         ):
             problems["due_time"] = "Write the time as hours and minutes, e.g. 14:30."
@@ -591,7 +593,7 @@ class ReleaseService:
                 problems["met_at_gate_at"] = "Enter the time you met the person."
             elif outcome.met_at_gate_at > now:
                 problems["met_at_gate_at"] = (
-                    f"That time has not come yet (it is now {local_text(now, '%H:%M')}): enter "
+                    f"That time has not come yet (it is now {self._clock.now_text()}): enter "
                     "the time you met the person."
                 )
         if outcome.met_at_gate is None:
@@ -742,6 +744,7 @@ class ReleaseService:
             bring=template.bring,
             contacts=sheet_contacts(template.contacts, team),  # never an example number
             made_at=self._now(),
+            zone=self._clock.zone,
         )
 
 
@@ -815,7 +818,7 @@ def _progress(items: tuple[PlanItemView, ...]) -> Progress:
     return plan_progress(ItemStatus(i.state, i.required, i.applies) for i in items)
 
 
-def _move(plan: ReleasePlan) -> ReleaseMove | None:
+def _move(plan: ReleasePlan, zone: dt.tzinfo | None) -> ReleaseMove | None:
     if plan.release_changed_at is None:
         return None
     return ReleaseMove(
@@ -826,6 +829,7 @@ def _move(plan: ReleasePlan) -> ReleaseMove | None:
             plan.release_changed_at,
             (plan.previous_release_date, plan.previous_release_time),
             (plan.release_date, plan.release_time),
+            zone,
         ),
     )
 

@@ -198,3 +198,5 @@ class ReleaseSheet:
     bring: tuple[str, ...]
     contacts: tuple[SheetContact, ...]
     made_at: dt.datetime
+    #: The session clock's zone (None: the laptop's): the times printed are in it.
+    zone: dt.tzinfo | None = None

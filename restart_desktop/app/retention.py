@@ -22,7 +22,7 @@ from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import receives_case
 from restart_desktop.domain.case import CaseStatus, Role, display_name
-from restart_desktop.domain.clock import local_date
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.retention import (
     EXPORT_YEARS,
     LAPTOP_DAYS,
@@ -220,8 +220,9 @@ class RetentionService:
             row for row in rows if row.status == CaseStatus.CLOSED.value or row.id not in mine
         ]
         ids = [row.id for row in candidates]
+        clock = self._app.clock  # the days are the session's, on any laptop
         closed = _closed_on(
-            s, [row.id for row in candidates if row.status == CaseStatus.CLOSED.value]
+            s, [row.id for row in candidates if row.status == CaseStatus.CLOSED.value], clock
         )
         newest = _newest_own_change(s, ids, self._app.device_id)
         confirmed = _int_setting(self._app, CONFIRMED_SEQ, 0) if not supervisor else 0
@@ -231,7 +232,7 @@ class RetentionService:
         for row in candidates:
             closed_on = None
             if row.status == CaseStatus.CLOSED.value:
-                closed_on = closed.get(row.id, local_date(row.updated_at))
+                closed_on = closed.get(row.id, clock.local(row.updated_at).date())
             found = schedule(
                 CaseRetention(
                     row.id,
@@ -251,7 +252,7 @@ class RetentionService:
         return planned, names
 
 
-def _closed_on(s: Session, ids: Sequence[str]) -> dict[str, dt.date]:
+def _closed_on(s: Session, ids: Sequence[str], clock: Clock) -> dict[str, dt.date]:
     """The day each case was last closed (by its change log: the same on every laptop)."""
     found: dict[str, dt.date] = {}
     closing = func.json_extract(Change.fields, "$.status") == CaseStatus.CLOSED.value
@@ -261,7 +262,7 @@ def _closed_on(s: Session, ids: Sequence[str]) -> dict[str, dt.date]:
             .where(Change.entity == Person.__tablename__, Change.record_id.in_(chunk), closing)
             .group_by(Change.record_id)
         ):
-            found[record_id] = local_date(at)
+            found[record_id] = clock.local(at).date()
     return found
 
 

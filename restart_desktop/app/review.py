@@ -22,7 +22,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
 from restart_desktop.domain.checklist import FirstNight
-from restart_desktop.domain.clock import Clock, at_local, local_date, local_text
+from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.review import (
@@ -112,10 +112,10 @@ class Notice:
     needs_answer: bool  # returned and not answered yet
 
 
-def _when(value: dt.date) -> dt.date:
-    """The day an item is listed by: a note's contact time (an instant) on the laptop's
+def _when(value: dt.date, clock: Clock) -> dt.date:
+    """The day an item is listed by: a note's contact time (an instant) on the session's
     calendar, as the period filter reads it (00:30 in summer time is not the day before)."""
-    return local_date(value) if isinstance(value, dt.datetime) else value
+    return clock.local(value).date() if isinstance(value, dt.datetime) else value
 
 
 def _last_move(item_id: Any) -> Any:
@@ -169,10 +169,10 @@ _SOURCES = (
 )
 
 
-def _bound(source: _Source, day: dt.date) -> dt.date | dt.datetime:
-    """The start of a day on the laptop's calendar, as the source's column holds it (a date,
+def _bound(source: _Source, day: dt.date, clock: Clock) -> dt.date | dt.datetime:
+    """The start of a day on the session's calendar, as the source's column holds it (a date,
     or the instant local midnight is: a note made at 00:30 in summer is that day's)."""
-    return at_local(day, dt.time.min) if isinstance(source.when.type, UtcDateTime) else day
+    return clock.at_local(day, dt.time.min) if isinstance(source.when.type, UtcDateTime) else day
 
 
 class ReviewService:
@@ -214,9 +214,11 @@ class ReviewService:
         if wanted.organisation_code:
             conditions.append(Worker.organisation_code == wanted.organisation_code)
         if wanted.date_from:
-            conditions.append(source.when >= _bound(source, wanted.date_from))
+            conditions.append(source.when >= _bound(source, wanted.date_from, self._clock))
         if wanted.date_to:
-            conditions.append(source.when < _bound(source, wanted.date_to + dt.timedelta(days=1)))
+            conditions.append(
+                source.when < _bound(source, wanted.date_to + dt.timedelta(days=1), self._clock)
+            )
         return (
             select(*columns)
             .select_from(source.item_id.class_)
@@ -262,7 +264,7 @@ class ReviewService:
                         worker_id=r[2] or "",
                         worker_name=r[7] or "Unknown worker",
                         organisation_code=r[8] or "",
-                        when=_when(r[3]),
+                        when=_when(r[3], self._clock),
                         state=state_after(r[9]),
                     )
                     for r in s.execute(query)
@@ -282,7 +284,7 @@ class ReviewService:
     def detail(self, kind: ReviewItemKind, item_id: str) -> ReviewDetail:
         with self._db.read() as s:
             names = worker_names(s)
-            person_id, worker_id, when, body = _body(s, kind, item_id, names)
+            person_id, worker_id, when, body = _body(s, kind, item_id, names, self._clock)
             person = case_or_gone(s, person_id)
             name = display_name(person.given_name, person.family_name, person.preferred_name)
             history = _history(s, item_id, names)
@@ -310,7 +312,7 @@ class ReviewService:
         transaction) or marks a comment seen. Returns the review id."""
         with self._db.write() as s:
             names = worker_names(s)
-            person_id, worker_id, _when_, _body_ = _body(s, kind, item_id, names)
+            person_id, worker_id, _when_, _body_ = _body(s, kind, item_id, names, self._clock)
             me = self._app.worker.id
             if action in SUPERVISOR_ACTIONS and not self.is_supervisor:
                 raise UserError("Only a supervisor reviews workers' records.")
@@ -442,7 +444,7 @@ Body = tuple[tuple[str, str], ...]
 
 
 def _body(
-    s: Session, kind: ReviewItemKind, item_id: str, names: dict[str, str]
+    s: Session, kind: ReviewItemKind, item_id: str, names: dict[str, str], clock: Clock
 ) -> tuple[str, str, dt.date, Body]:
     """(person id, whose record, its date, what the reviewer reads)."""
     if kind == ReviewItemKind.NOTE:
@@ -451,7 +453,7 @@ def _body(
             (
                 "Contact",
                 f"{ContactType(note.contact_type).label}, "
-                + local_text(note.contact_at, "%-d %b %Y %H:%M")
+                + clock.local_text(note.contact_at, "%-d %b %Y %H:%M")
                 + (f", {note.location}" if note.location else "")
                 + (f", {note.duration_minutes} minutes" if note.duration_minutes else ""),
             )
@@ -463,9 +465,9 @@ def _body(
             select(Addendum).where(Addendum.note_id == item_id).order_by(Addendum.created_at)
         ):
             author = names.get(addendum.created_by, "Unknown worker")
-            day = local_text(addendum.created_at, "%-d %b %Y")  # the laptop's day, not UTC's
+            day = clock.local_text(addendum.created_at, "%-d %b %Y")  # the session's day
             body.append((f"Addendum, {day} by {author}", addendum.text))
-        return note.person_id, note.worker_id, local_date(note.contact_at), tuple(body)
+        return note.person_id, note.worker_id, clock.local(note.contact_at).date(), tuple(body)
     if kind == ReviewItemKind.RELEASE:
         plan = record_or_gone(s, ReleasePlan, item_id, "release plan")
         met = {True: "Yes", False: "No", None: "Not recorded"}[plan.met_at_gate]
@@ -484,7 +486,7 @@ def _body(
             ),
             ("Outcome", plan.outcome_note or "(no note)"),
         ]
-        when = plan.release_date or local_date(plan.outcome_recorded_at or plan.updated_at)
+        when = plan.release_date or clock.local(plan.outcome_recorded_at or plan.updated_at).date()
         return plan.person_id, plan.updated_by, when, tuple(body)
     referral = record_or_gone(s, Referral, item_id, "referral")
     service = referral.service or {}

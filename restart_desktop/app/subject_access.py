@@ -105,6 +105,8 @@ class SubjectRecords:
     names_withheld: int = 0
     places_withheld: int = 0
     app_version: str = __version__
+    #: The session clock's zone (None: the laptop's): the day and time it was produced.
+    zone: dt.tzinfo | None = None
 
     @property
     def person(self) -> Row:
@@ -116,7 +118,7 @@ class SubjectRecords:
         id's last characters (random in a UUIDv7; the first ones are a clock, shared by
         cases made the same minute) and the day."""
         tail = self.person_id.replace("-", "")[-8:]
-        return f"subject-access-{tail}-{local_date(self.produced_at):%Y-%m-%d}"
+        return f"subject-access-{tail}-{local_date(self.produced_at, self.zone):%Y-%m-%d}"
 
     def record_keys(self) -> set[tuple[str, str]]:
         """(table, id) of every record in the export (a change by its change id)."""
@@ -269,6 +271,7 @@ class SubjectAccessService:
             workers={k: v for k, v in names.items() if k in mentioned},
             checklists=checklists,
             candidates=tuple(candidates),
+            zone=self._app.clock.zone,
         )
 
     @staticmethod

@@ -514,7 +514,10 @@ def about_lines(records: SubjectRecords) -> list[tuple[str, str]]:
     return [
         ("For", name),
         ("Case id", records.person_id),
-        ("Produced", f"{local_text(records.produced_at)} by {records.produced_by}"),
+        (
+            "Produced",
+            f"{local_text(records.produced_at, zone=records.zone)} by {records.produced_by}",
+        ),
         ("By", f"RESTART Desktop {records.app_version}"),
         ("Withheld", withheld),
         (

@@ -96,7 +96,7 @@ def pack_html(
     parts = [
         f"<h1>{html.escape(programme)}: board pack</h1>",
         f"<p>Figures for {html.escape(figures.period.label)}, made "
-        f"{local_text(figures.made_at, '%-d %B %Y')}. Aggregate figures only. "
+        f"{local_text(figures.made_at, '%-d %B %Y', figures.period.zone)}. Aggregate figures only. "
         f"{html.escape(RULE)} In this pack: {disclosed.primary} small numbers hidden, "
         f"{disclosed.secondary} more hidden to protect them.</p>",
         "<h2>Summary</h2><table border='1' cellpadding='4' cellspacing='0'>",

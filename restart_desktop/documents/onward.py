@@ -48,7 +48,7 @@ def letter_html(letter: DecisionLetter) -> str:
     if letter.shared_reason:
         parts.append(f"<p>{e(letter.shared_reason)}</p>")
     parts.append("<p>Yours sincerely,<br/>The RESTART Thames Valley team</p>")
-    made = local_text(letter.made_at, "%d/%m/%Y at %H:%M")
+    made = local_text(letter.made_at, "%d/%m/%Y at %H:%M", letter.zone)
     parts.append(f'<p style="font-size:{BODY_PT - 4}pt;">Made on {made}.</p>')
     return "\n".join(parts)
 
@@ -64,7 +64,7 @@ def summary_html(summary: OnwardSummary) -> str:
         parts.append(f"<h2>{e(heading)}</h2><ul>")
         parts.extend(f"<li>{e(line)}</li>" for line in lines)
         parts.append("</ul>")
-    made = local_text(summary.made_at, "%d/%m/%Y at %H:%M")
+    made = local_text(summary.made_at, "%d/%m/%Y at %H:%M", summary.zone)
     parts.append(f'<p style="font-size:{BODY_PT - 4}pt;">Made on {made}.</p>')
     return "\n".join(parts)
 

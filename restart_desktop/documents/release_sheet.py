@@ -21,27 +21,29 @@ from restart_desktop.domain.clock import local_date, local_text
 SHEET_TITLE = "Release day sheet"
 
 
-def _when(moment: dt.datetime | None, release_date: dt.date | None) -> str:
+def _when(moment: dt.datetime | None, release_date: dt.date | None, zone: dt.tzinfo | None) -> str:
     if moment is None:
         return "Time to be confirmed"
-    if release_date is not None and local_date(moment) == release_date:
-        return local_text(moment, "%H:%M")
-    return local_text(moment, "%A %d %B at %H:%M")
+    if release_date is not None and local_date(moment, zone) == release_date:
+        return local_text(moment, "%H:%M", zone)
+    return local_text(moment, "%A %d %B at %H:%M", zone)
 
 
-def _appointment(entry: SheetAppointment, release_date: dt.date | None) -> str:
+def _appointment(
+    entry: SheetAppointment, release_date: dt.date | None, zone: dt.tzinfo | None
+) -> str:
     e = html.escape
-    lines = [f"<p><b>{e(_when(entry.at, release_date))} · {e(entry.what)}</b>"]
+    lines = [f"<p><b>{e(_when(entry.at, release_date, zone))} · {e(entry.what)}</b>"]
     if entry.place:
         lines.append(f"<br>Where: {e(entry.place)}")
     return "".join(lines) + _contact_and_bring(entry)
 
 
-def _tonight(entry: SheetAppointment, release_date: dt.date | None) -> str:
+def _tonight(entry: SheetAppointment, release_date: dt.date | None, zone: dt.tzinfo | None) -> str:
     e = html.escape
     lines = [f"<p><b>{e(entry.place or 'Your worker will confirm the address.')}</b>"]
     if entry.at is not None:
-        lines.append(f"<br>Arrive from: {e(_when(entry.at, release_date))}")
+        lines.append(f"<br>Arrive from: {e(_when(entry.at, release_date, zone))}")
     return "".join(lines) + _contact_and_bring(entry)
 
 
@@ -74,12 +76,12 @@ def sheet_html(sheet: ReleaseSheet) -> str:
         "<h2>Where you are staying tonight</h2>",
     ]
     if sheet.tonight is not None:
-        parts.append(_tonight(sheet.tonight, sheet.release_date))
+        parts.append(_tonight(sheet.tonight, sheet.release_date, sheet.zone))
     else:
         parts.append("<p>Your worker will confirm this with you.</p>")
     parts.append("<h2>Your appointments</h2>")
     if sheet.appointments:
-        parts.extend(_appointment(a, sheet.release_date) for a in sheet.appointments)
+        parts.extend(_appointment(a, sheet.release_date, sheet.zone) for a in sheet.appointments)
     else:
         parts.append("<p>Your worker will tell you about your appointments.</p>")
     if sheet.bring:
@@ -91,7 +93,7 @@ def sheet_html(sheet: ReleaseSheet) -> str:
         for contact in sheet.contacts:
             when = f" ({e(contact.when)})" if contact.when else ""
             parts.append(f"<p><b>{e(contact.name)}: {e(contact.phone)}</b>{when}</p>")
-    made = local_text(sheet.made_at, "%d/%m/%Y at %H:%M")
+    made = local_text(sheet.made_at, "%d/%m/%Y at %H:%M", sheet.zone)
     parts.append(f'<p style="font-size:{BODY_PT - 4}pt;">Made on {made}.</p>')
     return "\n".join(parts)
 

@@ -172,14 +172,16 @@ class TemplateItem:
     bring: str = ""  # what the person should bring to that appointment (release sheet)
     records: Records = Records.NOTHING
 
-    def due_at(self, release_date: dt.date | None, release_time: str) -> dt.datetime | None:
-        """When the item is due (aware UTC) for a release on this local date and time; None
-        with no date."""
+    def due_at(
+        self, release_date: dt.date | None, release_time: str, zone: dt.tzinfo | None
+    ) -> dt.datetime | None:
+        """When the item is due (aware UTC) for a release on this date and time in ``zone``
+        (the session clock's; None: the laptop's); None with no date."""
         if release_date is None:
             return None
         day = release_date + dt.timedelta(days=self.due_days)
         text = release_time if self.due_time == RELEASE_TIME else self.due_time
-        return at_local(day, _parse_time(text) or DEFAULT_RELEASE_TIME)
+        return at_local(day, _parse_time(text) or DEFAULT_RELEASE_TIME, zone)
 
     def applies_to(self, flags: ReleaseFlags | None, has_settled_address: bool) -> bool:
         if self.applies == Applies.FRIDAY_OR_PRE_HOLIDAY:
@@ -544,20 +546,22 @@ def state_problems(
     return problems
 
 
-def release_moment(release_date: dt.date, release_time: str) -> dt.datetime:
-    """The instant (aware UTC) of a release on a local date at a local "HH:MM"."""
-    return at_local(release_date, _parse_time(release_time) or DEFAULT_RELEASE_TIME)
+def release_moment(release_date: dt.date, release_time: str, zone: dt.tzinfo | None) -> dt.datetime:
+    """The instant (aware UTC) of a release on a date at "HH:MM" in ``zone`` (the session
+    clock's; None: the laptop's)."""
+    return at_local(release_date, _parse_time(release_time) or DEFAULT_RELEASE_TIME, zone)
 
 
 def is_late_change(
     changed_at: dt.datetime,
     old: tuple[dt.date | None, str],
     new: tuple[dt.date | None, str],
+    zone: dt.tzinfo | None,
 ) -> bool:
     """A release moved within 48 hours of either the old or the new release time: transport,
     appointments and the first night all need checking again."""
     window = dt.timedelta(hours=LATE_CHANGE_HOURS)
     for day, time_text in (old, new):
-        if day is not None and changed_at >= release_moment(day, time_text) - window:
+        if day is not None and changed_at >= release_moment(day, time_text, zone) - window:
             return True
     return False

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from restart_desktop.domain.clock import local_date, system_now
+from restart_desktop.domain.clock import at_local, local_date, system_now
 
 SMALL = 5  # counts below this (but above 0) are not shown in a board pack
 SUPPRESSED = "<5"
@@ -97,15 +97,36 @@ class Table:
 class Period:
     start: dt.date
     end: dt.date  # inclusive
+    #: Whose calendar the days are on: the session clock's zone (None: the laptop's). An
+    #: instant belongs to the day it is in that zone (00:30 BST on 1 July is in July).
+    zone: dt.tzinfo | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.end < self.start:
             raise ValueError("the period ends before it starts")
 
+    def on(self, zone: dt.tzinfo | None) -> Period:
+        """The same days on ``zone``'s calendar (a service's session clock)."""
+        return replace(self, zone=zone)
+
     def __contains__(self, day: object) -> bool:
         if isinstance(day, dt.datetime):
-            day = local_date(day)
+            day = self.day_of(day)
         return isinstance(day, dt.date) and self.start <= day <= self.end
+
+    def day_of(self, instant: dt.datetime) -> dt.date:
+        """The calendar day of an instant, on the period's calendar."""
+        return local_date(instant, self.zone)
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        """The first instant of the period (aware UTC)."""
+        return at_local(self.start, dt.time.min, self.zone)
+
+    @property
+    def ends_before(self) -> dt.datetime:
+        """The first instant after the period (aware UTC): midnight after its last day."""
+        return at_local(self.end + dt.timedelta(days=1), dt.time.min, self.zone)
 
     @property
     def label(self) -> str:

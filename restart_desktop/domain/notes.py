@@ -85,8 +85,10 @@ def check_note(
     known_needs: frozenset[str],
     referral_date: dt.date | None,
     now: dt.datetime,
+    zone: dt.tzinfo | None = None,
 ) -> NoteCheck:
-    """What stands between a draft and a finalised note, in a worker's words."""
+    """What stands between a draft and a finalised note, in a worker's words (times in
+    ``zone``: the session clock's; None: the laptop's)."""
     problems: dict[str, str] = {}
     confirmations: list[str] = []
     if not text.strip():
@@ -103,13 +105,16 @@ def check_note(
         problems["contact_at"] = "Enter the date and time of the contact."
     else:
         if contact_at > now + dt.timedelta(minutes=5):
-            confirmations.append(f"The contact time ({local_text(contact_at)}) is in the future.")
-        # The contact's day on the laptop's calendar, as the worker typed it (00:30 in
-        # summer time is the day before in UTC).
-        if referral_date is not None and local_date(contact_at) < referral_date:
             confirmations.append(
-                f"The contact ({local_text(contact_at, '%d/%m/%Y')}) is before the person was "
-                f"recommended ({referral_date:%d/%m/%Y})."
+                f"The contact time ({local_text(contact_at, zone=zone)}) is in the future."
+            )
+        # The contact's day on the session's calendar, as the worker typed it (00:30 in
+        # summer time is the day before in UTC).
+        if referral_date is not None and local_date(contact_at, zone) < referral_date:
+            day = local_text(contact_at, "%d/%m/%Y", zone)
+            confirmations.append(
+                f"The contact ({day}) is before the person was recommended "
+                f"({referral_date:%d/%m/%Y})."
             )
     if duration_minutes is not None and not 0 < duration_minutes <= MAX_DURATION_MINUTES:
         problems["duration_minutes"] = "Give the duration in minutes, between 1 and 1440."

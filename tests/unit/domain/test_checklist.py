@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -158,11 +159,11 @@ def test_due_times_follow_the_release_date_and_time() -> None:
     assert transport
     assert tonight
     friday = dt.date(2026, 11, 27)
-    assert gate.due_at(friday, "08:30") == local(2026, 11, 27, 8, 30)
-    assert gate.due_at(friday, "") == local(2026, 11, 27, 8, 0)  # time not known yet
-    assert transport.due_at(friday, "08:30") == local(2026, 11, 26, 17, 0)
-    assert tonight.due_at(friday + dt.timedelta(days=3), "") == local(2026, 11, 30, 20, 0)
-    assert gate.due_at(None, "08:30") is None
+    assert gate.due_at(friday, "08:30", None) == local(2026, 11, 27, 8, 30)
+    assert gate.due_at(friday, "", None) == local(2026, 11, 27, 8, 0)  # time not known yet
+    assert transport.due_at(friday, "08:30", None) == local(2026, 11, 26, 17, 0)
+    assert tonight.due_at(friday + dt.timedelta(days=3), "", None) == local(2026, 11, 30, 20, 0)
+    assert gate.due_at(None, "08:30", None) is None
 
 
 def test_conditional_items_apply_only_to_friday_releases_and_no_settled_address() -> None:
@@ -206,10 +207,10 @@ def test_a_release_moved_within_48_hours_is_a_late_change() -> None:
     monday, friday = dt.date(2026, 11, 30), dt.date(2026, 11, 27)
     early = local(2026, 11, 20, 10, 0)
     late = local(2026, 11, 26, 15, 0)
-    assert not is_late_change(early, (monday, "09:00"), (friday, "08:30"))
-    assert is_late_change(late, (monday, "09:00"), (friday, "08:30"))  # 17.5 h before Friday
+    assert not is_late_change(early, (monday, "09:00"), (friday, "08:30"), None)
+    assert is_late_change(late, (monday, "09:00"), (friday, "08:30"), None)  # 17.5 h before Friday
     # Moved later, but decided the evening before the old date: still late.
-    assert is_late_change(local(2026, 11, 26, 18, 0), (friday, ""), (monday, ""))
+    assert is_late_change(local(2026, 11, 26, 18, 0), (friday, ""), (monday, ""), None)
 
 
 def test_a_due_time_is_the_local_time_of_that_date_either_side_of_the_clock_change(
@@ -219,8 +220,21 @@ def test_a_due_time_is_the_local_time_of_that_date_either_side_of_the_clock_chan
     Time, 08:30 UTC in winter, whichever side of the change the laptop is on now."""
     gate = load_reference_data().default_checklist.item("met_at_gate")
     assert gate is not None
-    summer = gate.due_at(dt.date(2026, 3, 30), "08:30")  # the day after the clocks go forward
-    winter = gate.due_at(dt.date(2026, 10, 26), "08:30")  # the day after they go back
+    summer = gate.due_at(dt.date(2026, 3, 30), "08:30", None)  # after the clocks go forward
+    winter = gate.due_at(dt.date(2026, 10, 26), "08:30", None)  # after they go back
     assert summer == dt.datetime(2026, 3, 30, 7, 30, tzinfo=dt.UTC)
     assert winter == dt.datetime(2026, 10, 26, 8, 30, tzinfo=dt.UTC)
     assert local_text(summer, "%H:%M") == local_text(winter, "%H:%M") == "08:30"
+
+
+def test_a_due_time_is_read_on_the_session_clock_zone_not_the_laptop_s() -> None:
+    """A session whose clock keeps London time on a laptop set to UTC (this process's zone):
+    08:30 on a summer release day is 07:30 UTC, and a move is late against that time."""
+    london = ZoneInfo("Europe/London")
+    gate = load_reference_data().default_checklist.item("met_at_gate")
+    assert gate is not None
+    assert gate.due_at(dt.date(2026, 7, 3), "08:30", london) == dt.datetime(
+        2026, 7, 3, 7, 30, tzinfo=dt.UTC
+    )
+    moved_at = dt.datetime(2026, 7, 1, 7, 45, tzinfo=dt.UTC)  # 47h45 before 07:30 UTC on the 3rd
+    assert is_late_change(moved_at, (None, ""), (dt.date(2026, 7, 3), "08:30"), london)

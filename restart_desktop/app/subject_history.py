@@ -13,8 +13,6 @@ from restart_desktop.app.subject_words import (
     Words,
     humanise,
     label_of,
-    plain,
-    when,
 )
 from restart_desktop.domain.audit import RECORD_KINDS, AuditAction, detail_in_words
 from restart_desktop.domain.case import (
@@ -48,7 +46,7 @@ def record_names(tables: Mapping[str, list[Row]], words: Words) -> dict[str, str
     """Which record a change was to, in words ("Referral: Oxford City Council: Housing")."""
     names = {str(p["id"]): "Case file" for p in tables.get(PEOPLE, ())}
     for note in tables.get("contact_notes", ()):
-        names[str(note["id"])] = f"Contact note of {when(note['contact_at'])}"
+        names[str(note["id"])] = f"Contact note of {words.when(note['contact_at'])}"
     plans = {str(p["id"]): p for p in tables.get("release_plans", ())}
     for plan in plans.values():
         names[str(plan["id"])] = f"Release plan {plan['number']}"
@@ -63,7 +61,7 @@ def record_names(tables: Mapping[str, list[Row]], words: Words) -> dict[str, str
     for action in tables.get("follow_up_actions", ()):
         names[str(action["id"])] = f"Action: {action['description']}"
     for assessment in tables.get("assessments", ()):
-        names[str(assessment["id"])] = f"Assessment of {when(assessment['assessed_on'])}"
+        names[str(assessment["id"])] = f"Assessment of {words.when(assessment['assessed_on'])}"
     for barrier in tables.get(BARRIERS, ()):
         names[str(barrier["id"])] = f"Barrier: {barrier['title']}"
     return names
@@ -86,7 +84,7 @@ def value_in_words(entity: str, key: str, value: Any, words: Words) -> str:
         return words.authority(value)
     if key == "sentence_type":
         return words.sentence(value)
-    return plain(value) or "–"
+    return words.plain(value) or "–"
 
 
 def history_section(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
@@ -108,7 +106,7 @@ def history_section(tables: Mapping[str, list[Row]], words: Words) -> ReportSect
                     continue
                 rows.append(
                     (
-                        when(change["recorded_at"]),
+                        words.when(change["recorded_at"]),
                         words.worker(change["author_id"]),
                         what,
                         humanise(key),
@@ -136,7 +134,7 @@ def audit_section(rows: list[Row], words: Words) -> ReportSection:
         widths=(16, 20, 20, 44),
         rows=tuple(
             (
-                when(e["at"]),
+                words.when(e["at"]),
                 words.worker(e["worker_id"]),
                 label_of(AuditAction, e["action"]),
                 detail_in_words(str(e["detail"] or ""), CASE_FIELD_LABELS),

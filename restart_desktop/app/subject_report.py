@@ -25,8 +25,6 @@ from restart_desktop.app.subject_words import (
     fields_of,
     humanise,
     label_of,
-    plain,
-    when,
     yes_no,
 )
 from restart_desktop.domain.allocation import HandoverKind
@@ -76,11 +74,11 @@ def _case_details(person: Row, words: Words) -> ReportSection:
         ("Given name", p["given_name"]),
         ("Family name", p["family_name"]),
         ("Preferred name", p["preferred_name"]),
-        ("Date of birth", when(p["date_of_birth"])),
+        ("Date of birth", words.when(p["date_of_birth"])),
         ("Prison number", p["nomis_number"]),
         ("Probation case reference (CRN)", p["crn"]),
         ("Prison", words.prison(p["prison_code"])),
-        ("Expected release", f"{when(p['release_date'])} {p['release_time']}".strip()),
+        ("Expected release", f"{words.when(p['release_date'])} {p['release_time']}".strip()),
         ("Sentence", words.sentence(p["sentence_type"])),
         ("Managed under IOM", yes_no(p["iom"])),
         ("Managed under MAPPA", yes_no(p["mappa"])),
@@ -88,12 +86,12 @@ def _case_details(person: Row, words: Words) -> ReportSection:
             "Recommended by",
             label_of(ReferralSource, p["referral_source"]) if p["referral_source"] else "",
         ),
-        ("Date recommended", when(p["referral_date"])),
+        ("Date recommended", words.when(p["referral_date"])),
         ("Allocated to", words.worker(p["allocated_worker_id"])),
         ("Has a settled address for release", yes_no(p["has_settled_address"])),
         ("Housing authority chosen", words.authority(p["housing_authority"])),
         ("Consent to share given", yes_no(p["consent_given"])),
-        ("Consent given on", when(p["consent_date"])),
+        ("Consent given on", words.when(p["consent_date"])),
         (
             "How consent was given",
             label_of(ConsentMethod, p["consent_method"]) if p["consent_method"] else "",
@@ -106,13 +104,13 @@ def _case_details(person: Row, words: Words) -> ReportSection:
     ]
     # Columns added since (a legal hold...) are shown as stored.
     extra = [
-        (humanise(k), plain(v))
+        (humanise(k), words.plain(v))
         for k, v in p.items()
         if k not in _PERSON_FIELDS and k not in SyncedRecord.BOOKKEEPING
     ]
     made = [
-        ("Case file made", f"{when(p['created_at'])} by {words.worker(p['created_by'])}"),
-        ("Last changed", f"{when(p['updated_at'])} by {words.worker(p['updated_by'])}"),
+        ("Case file made", f"{words.when(p['created_at'])} by {words.worker(p['created_by'])}"),
+        ("Last changed", f"{words.when(p['updated_at'])} by {words.worker(p['updated_by'])}"),
     ]
     return ReportSection(
         "Case details", entries=(Entry("The case file", fields_of([*pairs, *extra, *made])),)
@@ -127,14 +125,15 @@ def _notes(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
     for note in by_time(tables.get("contact_notes", []), "contact_at"):
         children = tuple(
             Entry(
-                f"Addendum of {when(a['created_at'])} by {words.worker(a['created_by'])}",
+                f"Addendum of {words.when(a['created_at'])} by {words.worker(a['created_by'])}",
                 text=str(a["text"]),
             )
             for a in addenda.pop(str(note["id"]), ())
         )
         entries.append(
             Entry(
-                f"{when(note['contact_at'])} · {label_of(ContactType, note['contact_type'])} · "
+                f"{words.when(note['contact_at'])} · "
+                f"{label_of(ContactType, note['contact_type'])} · "
                 f"{words.worker(note['worker_id'])}",
                 fields_of(
                     [
@@ -155,7 +154,7 @@ def _notes(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
         )
     for rows in addenda.values():  # an addendum whose note is not held (should not happen)
         entries += [
-            Entry(f"Addendum of {when(a['created_at'])}", text=str(a["text"])) for a in rows
+            Entry(f"Addendum of {words.when(a['created_at'])}", text=str(a["text"])) for a in rows
         ]
     return ReportSection(
         "Contact notes and addenda",
@@ -176,11 +175,11 @@ def _actions(rows: list[Row], words: Words) -> ReportSection:
                             filter(None, (label_of(ActionOwner, a["owner"]), a["owner_detail"]))
                         ),
                     ),
-                    ("Due", when(a["due_date"])),
+                    ("Due", words.when(a["due_date"])),
                     ("State", label_of(ActionStatus, a["status"])),
                     ("How it turned out", a["outcome"]),
-                    ("Closed", when(a["closed_at"])),
-                    ("Agreed", f"{when(a['created_at'])} by {words.worker(a['created_by'])}"),
+                    ("Closed", words.when(a["closed_at"])),
+                    ("Agreed", f"{words.when(a['created_at'])} by {words.worker(a['created_by'])}"),
                 ]
             ),
         )
@@ -202,9 +201,9 @@ def _plans(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
                     [
                         ("Section", label_of(Section, item["section"]) if item["section"] else ""),
                         ("State", label_of(ItemState, item["state"])),
-                        ("When", when(item["state_at"])),
+                        ("When", words.when(item["state_at"])),
                         ("By", words.worker(item["state_by"])),
-                        ("Appointment", when(item["appointment_at"])),
+                        ("Appointment", words.when(item["appointment_at"])),
                         ("Place", item["place"]),
                         ("Who to ask for", item["contact"]),
                     ]
@@ -216,12 +215,13 @@ def _plans(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
         moved = ""
         if plan["previous_release_date"]:
             moved = (
-                f"{when(plan['previous_release_date'])} {plan['previous_release_time']}"
-                f" (moved on {when(plan['release_changed_at'])})"
+                f"{words.when(plan['previous_release_date'])} {plan['previous_release_time']}"
+                f" (moved on {words.when(plan['release_changed_at'])})"
             )
         entries.append(
             Entry(
-                f"Release {plan['number']}: {when(plan['release_date'])} {plan['release_time']}",
+                f"Release {plan['number']}: "
+                f"{words.when(plan['release_date'])} {plan['release_time']}",
                 fields_of(
                     [
                         ("Earlier release date", moved),
@@ -233,8 +233,8 @@ def _plans(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
                         ),
                         ("First night: detail", plan["first_night_detail"]),
                         ("Met at the gate", yes_no(plan["met_at_gate"])),
-                        ("Met at", when(plan["met_at_gate_at"])),
-                        ("Outcome recorded", when(plan["outcome_recorded_at"])),
+                        ("Met at", words.when(plan["met_at_gate_at"])),
+                        ("Outcome recorded", words.when(plan["outcome_recorded_at"])),
                     ]
                 ),
                 str(plan["outcome_note"] or ""),
@@ -274,7 +274,7 @@ def _referrals(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
         )
         children = tuple(
             Entry(
-                f"{when(e['at'])} · "
+                f"{words.when(e['at'])} · "
                 + (
                     "Chased"
                     if e["kind"] == "chase"
@@ -297,12 +297,12 @@ def _referrals(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
                         ("Kind of service", words.need(str(r["category"]))),
                         ("Needs", words.needs(r["needs"])),
                         ("Urgency", label_of(Urgency, r["urgency"])),
-                        ("Made on", when(r["made_on"])),
+                        ("Made on", words.when(r["made_on"])),
                         ("How sent", label_of(HowSent, r["how_sent"]) if r["how_sent"] else ""),
-                        ("Sent on", when(r["sent_on"])),
-                        ("Last chased", when(r["last_chased_on"])),
+                        ("Sent on", words.when(r["sent_on"])),
+                        ("Last chased", words.when(r["last_chased_on"])),
                         ("Sent without the consent covering it, because", r["consent_override"]),
-                        ("Appointment", when(r["appointment_at"])),
+                        ("Appointment", words.when(r["appointment_at"])),
                         ("Appointment place", r["appointment_place"]),
                         ("Outcome", r["outcome"]),
                         ("Why declined", r["declined_reason"]),
@@ -333,7 +333,7 @@ def _assessments(rows: list[Row], words: Words) -> ReportSection:
             )
         entries.append(
             Entry(
-                f"Assessment of {when(a['assessed_on'])}"
+                f"Assessment of {words.when(a['assessed_on'])}"
                 + ("" if a["finalised_at"] else " (draft)"),
                 fields_of(
                     [
@@ -358,10 +358,10 @@ def _barriers(rows: list[Row], words: Words) -> ReportSection:
             fields_of(
                 [
                     ("Kind", words.barrier_category(b["category"])),
-                    ("Raised on", when(b["raised_on"])),
+                    ("Raised on", words.when(b["raised_on"])),
                     ("State", label_of(BarrierStatus, b["status"])),
                     ("Resolution", b["resolution"]),
-                    ("Resolved on", when(b["resolved_on"])),
+                    ("Resolved on", words.when(b["resolved_on"])),
                 ]
             ),
             str(b["description"] or ""),
@@ -378,7 +378,7 @@ def _barriers(rows: list[Row], words: Words) -> ReportSection:
 def _handovers(rows: list[Row], words: Words) -> ReportSection:
     entries = tuple(
         Entry(
-            f"{when(h['at'])} · {label_of(HandoverKind, h['kind'])}",
+            f"{words.when(h['at'])} · {label_of(HandoverKind, h['kind'])}",
             fields_of(
                 [
                     ("From", words.worker(h["from_worker_id"])),
@@ -397,7 +397,7 @@ def _reviews(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
     records = record_names(tables, words)
     rows = tuple(
         (
-            when(r["at"]),
+            words.when(r["at"]),
             words.worker(r["created_by"]),
             label_of(ReviewAction, r["action"]),
             records.get(str(r["item_id"]), label_of(ReviewItemKind, r["item_kind"])),
@@ -417,11 +417,11 @@ def _reviews(tables: Mapping[str, list[Row]], words: Words) -> ReportSection:
 def _field_changes(rows: list[Row], words: Words) -> ReportSection:
     entries = tuple(
         Entry(
-            f"{when(c.get('at'))} · {humanise(str(c.get('field', '')))}",
+            f"{words.when(c.get('at'))} · {humanise(str(c.get('field', '')))}",
             fields_of(
                 [
-                    ("From", plain(c.get("old_value"))),
-                    ("To", plain(c.get("new_value"))),
+                    ("From", words.plain(c.get("old_value"))),
+                    ("To", words.plain(c.get("new_value"))),
                     ("By", words.worker(c.get("created_by"))),
                 ]
             ),
@@ -439,8 +439,13 @@ def _field_changes(rows: list[Row], words: Words) -> ReportSection:
 def _drafts(rows: list[Row], words: Words) -> ReportSection:
     entries = tuple(
         Entry(
-            f"Draft started {when(d['started_at'])} · {words.worker(d['worker_id'])}",
-            fields_of([("Contact on", when(d["contact_at"])), ("Last saved", when(d["saved_at"]))]),
+            f"Draft started {words.when(d['started_at'])} · {words.worker(d['worker_id'])}",
+            fields_of(
+                [
+                    ("Contact on", words.when(d["contact_at"])),
+                    ("Last saved", words.when(d["saved_at"])),
+                ]
+            ),
             str(d["text"] or ""),
         )
         for d in rows
@@ -452,21 +457,22 @@ def _generic(name: str, rows: list[Row], words: Words) -> ReportSection:
     entries = []
     for row in rows:
         pairs = [
-            (humanise(k), words.worker(v) if k.endswith("worker_id") else plain(v))
+            (humanise(k), words.worker(v) if k.endswith("worker_id") else words.plain(v))
             for k, v in row.items()
             if k not in SyncedRecord.BOOKKEEPING and k != "person_id"
         ]
         made = row.get("created_at")
-        heading = f"Made {when(made)}" if made else "Record"
+        heading = f"Made {words.when(made)}" if made else "Record"
         entries.append(Entry(heading, fields_of(pairs)))
     return ReportSection(humanise(name), entries=tuple(entries))
 
 
 def readable_sections(records: SubjectRecords, reference: ReferenceData) -> list[ReportSection]:
     """What the PDF shows, in words: every table of the export, in sections (a table this
-    module has no words for yet is shown as stored, under its own name). Times are the
-    laptop's local time; the JSON file keeps them as UTC with their offset."""
-    words = Words(reference, records.workers, records.checklists)
+    module has no words for yet is shown as stored, under its own name). Times are on the
+    session clock's calendar (the laptop's local time); the JSON file keeps them as UTC with
+    their offset."""
+    words = Words(reference, records.workers, records.checklists, records.zone)
     tables = records.tables
 
     def rows(name: str) -> list[Row]:

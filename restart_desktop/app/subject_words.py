@@ -37,16 +37,19 @@ class ReportSection:
     empty: str = "None held."
 
 
-def when(value: Any) -> str:
+def when(value: Any, zone: dt.tzinfo | None = None) -> str:
+    """A date or time in words; an instant in ``zone`` (the session clock's; None: the
+    laptop's)."""
     if isinstance(value, dt.datetime):
         # Earlier values in old changes may carry no zone: shown as they were written.
-        return local_text(value) if value.tzinfo else f"{value:%d/%m/%Y %H:%M}"
+        return local_text(value, zone=zone) if value.tzinfo else f"{value:%d/%m/%Y %H:%M}"
     if isinstance(value, dt.date):
         return f"{value:%d/%m/%Y}"
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}(T.*)?", value):
         try:
             return when(
-                dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+                dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value),
+                zone,
             )
         except ValueError:
             return value
@@ -64,17 +67,19 @@ def humanise(key: str) -> str:
     return key.replace("_", " ").capitalize()
 
 
-def plain(value: Any) -> str:
+def plain(value: Any, zone: dt.tzinfo | None = None) -> str:
     """Any stored value in words (the records of a table this module has no words for)."""
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, dt.date | dt.datetime):
-        return when(value)
+        return when(value, zone)
     if isinstance(value, dict):
-        return "; ".join(f"{humanise(str(k))}: {plain(v)}" for k, v in value.items() if plain(v))
+        return "; ".join(
+            f"{humanise(str(k))}: {plain(v, zone)}" for k, v in value.items() if plain(v, zone)
+        )
     if isinstance(value, list | tuple):
-        return ", ".join(plain(v) for v in value)
-    return when(value) if isinstance(value, str) else ("" if value is None else str(value))
+        return ", ".join(plain(v, zone) for v in value)
+    return when(value, zone) if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def by_time(rows: list[Row], key: str) -> list[Row]:
@@ -94,6 +99,15 @@ class Words:
     reference: ReferenceData
     workers: Mapping[str, str]
     checklists: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: The session clock's zone when the export was made (None: the laptop's).
+    zone: dt.tzinfo | None = None
+
+    def when(self, value: Any) -> str:
+        """A date or time in words, an instant on the export's clock."""
+        return when(value, self.zone)
+
+    def plain(self, value: Any) -> str:
+        return plain(value, self.zone)
 
     def worker(self, worker_id: Any) -> str:
         if not worker_id:

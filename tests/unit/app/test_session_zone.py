@@ -111,3 +111,18 @@ def test_the_board_pack_is_dated_by_the_session_s_clock(
     figures = FiguresService(supervisor).figures(SPRING)
     assert figures.made_at == JUST_AFTER_MIDNIGHT  # not the machine's clock
     assert figures.period.day_of(figures.made_at) == dt.date(2026, 7, 1)
+
+
+def test_a_subject_access_report_reads_times_on_the_session_s_clock(
+    supervisor: AppSession, moment: Moment
+) -> None:
+    from restart_desktop.app.subject_access import SubjectAccessService
+    from restart_desktop.documents.subject_access import report_html
+
+    moment.now = JUST_AFTER_MIDNIGHT
+    case = _case(supervisor)
+    records = SubjectAccessService(supervisor).gather(case)
+    assert records.file_stem.endswith("-2026-07-01")
+    shown = report_html(records, supervisor.reference)
+    assert "01/07/2026 00:30" in shown  # the case file made, the export produced
+    assert "30/06/2026 23:30" not in shown

@@ -433,3 +433,56 @@ def test_a_join_the_export_cannot_take_is_said_in_words(
     capsys.readouterr()
     assert _team_command(other.paths.root, "join", "--target", str(team.export)) == 1
     assert "could not be read or written" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["bundle", "signature", "digest"])
+def test_a_folder_named_like_its_own_file_is_set_aside_and_the_sync_goes_on(
+    team: Team, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder in a laptop's own folder of the export, named like its next bundle, that
+    bundle's signature or its digest (a restore, a cloud client, a hand-made folder): renamed
+    aside with its contents kept, never counted, and the sync goes on and publishes."""
+    supervisor, worker = team.laptops
+    _add_cases(team, 1, "Before")
+    assert _sync(worker.paths.root) == 0
+    (published,) = _own_bundles(team, 1)
+    last = int(published.name.split("-")[1][:10])
+    name = {
+        "bundle": f"{last + 1:010d}-{last + 5:010d}.age",
+        "signature": f"{last + 1:010d}-{last + 5:010d}.sig",
+        "digest": "digest.age",
+    }[where]
+    stray = published.parent / name
+    if stray.exists():
+        stray.unlink()
+    stray.mkdir()
+    (stray / "kept.txt").write_text("somebody's file")
+    if where == "signature":  # a bundle beside it: the pair is not this laptop's
+        stray.with_suffix(".age").write_bytes(b"a hand-made file")
+    _add_cases(team, 1, "After", "Later")
+    capsys.readouterr()
+
+    status = _sync(worker.paths.root)
+    out, err = capsys.readouterr()
+    assert "could not be read or written" not in err
+    assert "Synced: sent" in out
+    if where == "digest":
+        assert status == 0
+    else:
+        assert status == 1
+        bundle = stray.with_suffix(".age").name
+        assert f"PROBLEM {bundle} in this laptop's folder" in err
+        reason = worker.paths.quarantine / worker.device_id / f"{bundle}.reason.txt"
+        assert "is a folder" in reason.read_text()
+    aside = stray.with_name(stray.name + ".set-aside")
+    assert (aside / "kept.txt").read_text() == "somebody's file"  # nothing in it deleted
+    assert not any(p.is_dir() for p in _own_bundles(team, 1))
+    assert _sync(worker.paths.root) == 0  # set aside once; nothing left to say
+    assert _sync(supervisor.paths.root) == 0
+    first, second = supervisor.open(), worker.open()
+    try:
+        assert _family_names(first) == ["After", "Before", "Later"]
+        _assert_all_of_the_workers_changes_arrived(first, second)
+    finally:
+        first.close()
+        second.close()

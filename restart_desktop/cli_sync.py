@@ -52,7 +52,7 @@ def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -
     if result.state != SyncState.SYNCED:  # no team, not in it: nothing was exchanged
         print(result.message)
         return EXIT_PROBLEM
-    gaps = len(report.problems) - report.quarantined
+    gaps = len(report.problems) - report.quarantined - report.unreadable
     print(
         f"Synced: sent {result.published} bundles; received {report.applied} changes in "
         f"{report.bundles} bundles; {report.conflicts} conflicts to settle; "

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from restart_desktop.atomic import fsync_dir, write_atomically, write_temporary
 from restart_desktop.sync.bundle import BundleError
+from restart_desktop.sync.errors import SyncRefused
 
 #: Threads that write a bundle's parts side by side (a 10,000-case laptop's first export
 #: writes thousands of files, each flushed to disk).
@@ -49,6 +50,21 @@ class TargetUnavailable(OSError):
 class NotTheExport(OSError):
     """A folder is there but holds no team (an empty mount point, another folder): nothing is
     written into it."""
+
+
+class NotAFolder(SyncRefused):
+    """A file (not a folder) stands where a device's folder of the export goes: nothing of
+    that device can be read, and nothing written there."""
+
+    def __init__(self, device_id: str, where: str = "") -> None:
+        where = where or f"{DEVICES}/{device_id}"
+        super().__init__(
+            f"The central export holds a file where the folder {where} should be: nothing "
+            "was sent or received. Move that file out of the export (or ask whoever looks "
+            "after the share to); the next sync makes the folder again and publishes this "
+            "laptop's bundles in it."
+        )
+        self.device_id = device_id
 
 
 #: What a folder or file found where one of a device's own files goes is renamed to in that
@@ -271,6 +287,8 @@ class FolderTarget:
         self.check()
         folder = self._device_folder(device_id)
         if not folder.is_dir():
+            if os.path.lexists(folder):
+                raise NotAFolder(device_id)
             return []
         listed = _bundle_spans(folder)
         last = _NEWEST.get(folder)
@@ -295,6 +313,8 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         _CONFIRMED.pop(folder, None)  # a check under way: only its confirmation counts
         if not folder.is_dir():
+            if os.path.lexists(folder):
+                raise NotAFolder(device_id)
             _CHECKING[folder] = frozenset()
             return []
         listed = _bundle_spans(folder)
@@ -354,8 +374,10 @@ class FolderTarget:
         never in an empty folder standing in for an unmounted share."""
         self.check_identity()
         folder = self._device_folder(device_id)
-        (self.root / DEVICES).mkdir(exist_ok=True)
-        folder.mkdir(exist_ok=True)
+        for made in (folder.parent, folder):
+            if os.path.lexists(made) and not made.is_dir():
+                raise NotAFolder(device_id, str(made.relative_to(self.root)))
+            made.mkdir(exist_ok=True)
         return folder
 
     def publish(

@@ -486,3 +486,58 @@ def test_a_folder_named_like_its_own_file_is_set_aside_and_the_sync_goes_on(
     finally:
         first.close()
         second.close()
+
+
+def _export_files(team: Team) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(team.export)): p.read_bytes()
+        for p in sorted(team.export.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_another_laptops_folder_replaced_by_a_file_holds_up_only_that_laptop(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    supervisor, worker = team.laptops
+    assert _sync(supervisor.paths.root) == 0
+    assert _sync(worker.paths.root) == 0
+    folder = team.export / "devices" / supervisor.device_id
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")
+    _add_cases(team, 1, "Sent")
+    before = len(_own_bundles(team, 1))
+    capsys.readouterr()
+
+    assert _sync(worker.paths.root) == 1
+    out, err = capsys.readouterr()
+    assert "could not be read or written" not in err
+    assert "Traceback" not in err
+    assert (
+        f"PROBLEM The central export holds a file where the folder of Supervisor (fictional)'s "
+        f"laptop should be (devices/{supervisor.device_id})"
+    ) in err
+    assert "0 waiting for a missing bundle" in out
+    assert len(_own_bundles(team, 1)) > before  # the rest of the sync went on
+
+    # The supervisor's own folder is the file: a sentence, a non-zero exit, nothing written.
+    exported = _export_files(team)
+    assert _sync(supervisor.paths.root) == 1
+    err = capsys.readouterr().err
+    assert f"holds a file where the folder devices/{supervisor.device_id} should be" in err
+    assert "Traceback" not in err
+    assert _export_files(team) == exported
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == []
+    finally:
+        session.close()
+
+    folder.unlink()  # put right: the supervisor publishes again, everyone goes on
+    assert _sync(supervisor.paths.root) == 0
+    assert _sync(worker.paths.root) == 0
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == ["Sent"]
+    finally:
+        session.close()

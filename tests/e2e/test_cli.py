@@ -339,3 +339,66 @@ def test_ctrl_c_is_a_sentence_and_a_non_zero_exit(env: dict[str, str], tmp_path:
     assert run.returncode == 1
     assert "Stopped" in err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_stops_a_long_sync_between_bundles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One Ctrl+C during a supervisor's import of hundreds of a worker's cases stops the
+    sync with the words of any stop and exit 1, well before its end; what was applied stays,
+    and the next sync brings the rest."""
+    import signal
+    import time
+
+    import keyring
+
+    from restart_desktop.app.demo import fill_demo_data
+    from restart_desktop.app.sync import SyncService
+    from tests.support.memory_keyring import FileKeyring
+    from tests.support.team import make_team
+
+    env = cli_env(tmp_path, RESTART_DESKTOP_PASSPHRASE=PASSPHRASE)
+    monkeypatch.setenv("RESTART_TEST_KEYRING_FILE", env["RESTART_TEST_KEYRING_FILE"])
+    keyring.set_keyring(FileKeyring())  # type: ignore[no-untyped-call]  # read by the subprocesses
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, worker = team.laptops
+    session = worker.open()
+    try:
+        fill_demo_data(session, cases=600, seed=5)
+        SyncService(session).sync_now()
+    finally:
+        session.close()
+    command = [sys.executable, "-m", "restart_desktop", "--data-dir", str(supervisor.paths.root)]
+
+    started = time.monotonic()
+    run = subprocess.Popen(
+        [*command, "sync"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.5)  # started, unlocked, importing
+    run.send_signal(signal.SIGINT)  # once
+    pressed = time.monotonic()
+    _out, err = run.communicate(timeout=120)
+    assert run.returncode == 1, err
+    assert "Stopped (Ctrl+C) before the end" in err
+    assert "Traceback" not in err
+    assert time.monotonic() - pressed < 3, time.monotonic() - started  # not run to its end
+
+    finished = run_cli(["--data-dir", str(supervisor.paths.root), "sync"], env)
+    assert finished.returncode == 0, finished.stderr
+    first, second = supervisor.open(), worker.open()
+    try:
+        from sqlalchemy import func, select
+
+        from restart_desktop.store.models import Change
+
+        own = select(func.count()).select_from(Change).where(Change.device_id == worker.device_id)
+        with first.db.read() as s, second.db.read() as t:
+            assert s.execute(own).scalar_one() == t.execute(own).scalar_one()
+    finally:
+        first.close()
+        second.close()

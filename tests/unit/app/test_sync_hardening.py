@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from restart_desktop import cli
+from restart_desktop import cli, interrupt
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import TARGET_SETTING, SyncService
@@ -541,3 +543,39 @@ def test_another_laptops_folder_replaced_by_a_file_holds_up_only_that_laptop(
         assert _family_names(session) == ["Sent"]
     finally:
         session.close()
+
+
+def test_a_ctrl_c_whose_interrupt_was_cleared_still_stops_the_sync(
+    team: Team, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The SQLCipher driver clears a KeyboardInterrupt that lands while it adapts a
+    parameter (most of an import's time): the press is remembered all the same, and the sync
+    stops at the next bundle with the words of any stop by Ctrl+C, then carries on later."""
+    supervisor, worker = team.laptops
+    monkeypatch.setattr(publish, "MAX_CHANGES_PER_BUNDLE", 4)  # several bundles
+    _add_cases(team, 1, "One", "Two", "Three")
+    assert _sync(worker.paths.root) == 0
+    capsys.readouterr()
+    before = signal.getsignal(signal.SIGINT)
+    interrupt.install()
+    try:
+        with suppress(KeyboardInterrupt):  # a press the driver cleared
+            signal.raise_signal(signal.SIGINT)
+        status = _sync(supervisor.paths.root)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert status == 1
+    assert "Stopped (Ctrl+C) before the end" in capsys.readouterr().err
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == []  # stopped before the first bundle
+    finally:
+        session.close()
+    assert _sync(supervisor.paths.root) == 0  # the next sync (no Ctrl+C) does it all
+    first, second = supervisor.open(), worker.open()
+    try:
+        assert _family_names(first) == ["One", "Three", "Two"]
+        _assert_all_of_the_workers_changes_arrived(first, second)
+    finally:
+        first.close()
+        second.close()

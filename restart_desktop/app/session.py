@@ -314,13 +314,19 @@ def open_key(paths: DataPaths, passphrase: str) -> bytes:
     return check_passphrase(paths, passphrase)[0]
 
 
-def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUnlocks]:
-    """Check the throttle, unwrap the key, and record the outcome; also returns the wrong
-    passphrases typed before this one, which the caller records in the audit trail."""
+def require_set_up(paths: DataPaths) -> None:
+    """NotEnrolled, in words, unless the data folder is set up: said before a passphrase is
+    asked for, which would be typed for nothing."""
     if (half := half_set_up(paths)) is not None:
         raise NotEnrolled(half)
     if not paths.is_enrolled:
         raise NotEnrolled(f"The data folder {paths.root} has not been set up yet.")
+
+
+def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUnlocks]:
+    """Check the throttle, unwrap the key, and record the outcome; also returns the wrong
+    passphrases typed before this one, which the caller records in the audit trail."""
+    require_set_up(paths)
     keyfile = read_keyfile(paths.keyfile)
     store = secret_store_for(paths)
     throttle = unlock_throttle(paths, store, keyfile.keyring_name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -402,3 +403,38 @@ def test_ctrl_c_stops_a_long_sync_between_bundles(
     finally:
         first.close()
         second.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["sync"], ["team", "list"], ["retention"], ["passphrase", "change"], ["audit", "verify"]],
+)
+def test_a_folder_never_set_up_is_said_before_a_passphrase_is_asked_for(
+    env: dict[str, str], tmp_path: Path, command: list[str]
+) -> None:
+    """In a terminal: the first line is that the folder is not set up, and no prompt."""
+    import os
+    import pty
+
+    primary, secondary = pty.openpty()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "restart_desktop", *command],
+        env=env,
+        cwd=REPO_ROOT,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        start_new_session=True,
+    )
+    os.close(secondary)
+    said = b""
+    with suppress(OSError):  # the terminal closes with the process
+        while chunk := os.read(primary, 4096):
+            said += chunk
+            if b"assphrase:" in said:  # asked: answer nothing, so that it ends
+                os.write(primary, b"\n")
+    os.close(primary)
+    assert run.wait(timeout=60) == 1
+    text = " ".join(said.decode().split())
+    assert "has not been set up yet" in text, text
+    assert "assphrase" not in text, text

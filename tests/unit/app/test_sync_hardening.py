@@ -579,3 +579,29 @@ def test_a_ctrl_c_whose_interrupt_was_cleared_still_stops_the_sync(
     finally:
         first.close()
         second.close()
+
+
+def test_a_join_by_a_member_or_a_laptop_already_waiting_files_nothing(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.team import make_team
+
+    supervisor, worker = team.laptops
+    requests = team.export / "requests"
+    capsys.readouterr()
+    assert _team_command(worker.paths.root, "join", "--target", str(team.export)) == 1
+    out, err = capsys.readouterr()
+    assert "This laptop is already a member of the team" in err
+    assert "Asked to join" not in out
+    assert not (requests / f"{worker.device_id}.json").exists()
+    assert _team_command(supervisor.paths.root, "list") == 0
+    assert "pending" not in capsys.readouterr().out
+
+    other = make_team(tmp_path / "other", workers=0).laptops[0]
+    assert _team_command(other.paths.root, "join", "--target", str(team.export)) == 0
+    filed = (requests / f"{other.device_id}.json").read_bytes()
+    capsys.readouterr()
+    assert _team_command(other.paths.root, "join", "--target", str(team.export)) == 1
+    assert "already waiting for the supervisor's approval" in capsys.readouterr().err
+    assert (requests / f"{other.device_id}.json").read_bytes() == filed
+    assert _sync(worker.paths.root) == 0  # the member's laptop syncs on as before

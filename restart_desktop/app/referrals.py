@@ -43,6 +43,7 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, display_name
 from restart_desktop.domain.checklist import Records
 from restart_desktop.domain.clock import Clock, local_date, local_text
+from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
     AWAITING_ANSWER,
@@ -307,6 +308,12 @@ class ReferralService:
     ) -> str | None:
         """Dates that cannot be right: an appointment before the referral was made, or
         attendance recorded before the appointment."""
+        if change.appointment_at is not None and (
+            problem := year_problem(
+                local_date(change.appointment_at), local_date(now), "The appointment date"
+            )
+        ):
+            return problem
         if (
             change.status == ReferralStatus.APPOINTMENT_BOOKED
             and change.appointment_at

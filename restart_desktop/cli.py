@@ -362,6 +362,7 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
         print("A demo data folder keeps its demo passphrase.", file=sys.stderr)
         return EXIT_USAGE
     if args.passphrase_command == "recover":  # noqa: S105 - a subcommand's name
+        service.check_recoverable(paths)  # said before the new passphrase is asked for
         new = _new_passphrase()
         if new is None:
             print(
@@ -369,7 +370,8 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        service.recover(paths, Path(args.recovery_key), *new)
+        if service.recover(paths, Path(args.recovery_key), *new):
+            print("The lost key file (key.json) was made again from the recovery copy.")
         print("A new passphrase is set. Unlock with it from now on.")
         return EXIT_OK
     from restart_desktop.app.session import require_set_up, unlock

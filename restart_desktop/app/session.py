@@ -138,6 +138,10 @@ def secret_store_for(paths: DataPaths) -> SecretStore:
     return KeyringSecretStore()
 
 
+#: The database key wrapped to the team's recovery recipient (``app.passphrase``).
+RECOVERY_FILE = "recovery.age"
+
+
 def half_set_up(paths: DataPaths) -> str | None:
     """What to say about a data folder holding its key file without its database or the
     other way round (None: neither or both). Such a folder is never set up again over what
@@ -148,11 +152,17 @@ def half_set_up(paths: DataPaths) -> str | None:
         return None
     key, database = "key file (key.json)", "database (restart.db)"
     present, missing = (key, database) if has_key else (database, key)
+    recover = (
+        ""
+        if has_key or not (paths.root / RECOVERY_FILE).is_file()
+        else " With the team's recovery key, your supervisor can also make the key file "
+        "again: restart-desktop passphrase recover --recovery-key FILE."
+    )
     return (
         f"The data folder {paths.root} holds the {present} of an earlier set-up but not its "
         f"{missing}: nothing was changed. Put the {missing} back where it was (from the copy "
         "it came from, or the 'backups' folder), or ask your supervisor; to start afresh, "
-        "choose an empty folder."
+        f"choose an empty folder.{recover}"
     )
 
 

@@ -158,8 +158,8 @@ def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = Non
             verify(ciphertext, signature, keys.verify_key, device, item.name)
         except (EnvelopeError, BundleError) as error:
             folder = (
-                f" ({error}: renamed to {item.name}{SET_ASIDE_SUFFIX} where it is, nothing "
-                "in it deleted)"
+                f" ({error}: renamed where it is, '{SET_ASIDE_SUFFIX}' added to its name, "
+                "nothing in it deleted)"
                 if isinstance(error, BundleError)
                 else ""
             )

@@ -331,8 +331,9 @@ def _cmd_doctor(paths: DataPaths) -> int:
 
 
 def _open_session(paths: DataPaths) -> AppSession:
-    from restart_desktop.app.session import DEMO_PASSPHRASE, unlock
+    from restart_desktop.app.session import DEMO_PASSPHRASE, require_set_up, unlock
 
+    require_set_up(paths)  # said before the passphrase is asked for
     passphrase = DEMO_PASSPHRASE if paths.is_demo else _passphrase("Passphrase: ")
     if passphrase is None:
         print(f"Set {PASSPHRASE_ENV} or run in a terminal to type the passphrase.", file=sys.stderr)
@@ -361,6 +362,7 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
         print("A demo data folder keeps its demo passphrase.", file=sys.stderr)
         return EXIT_USAGE
     if args.passphrase_command == "recover":  # noqa: S105 - a subcommand's name
+        service.check_recoverable(paths)  # said before the new passphrase is asked for
         new = _new_passphrase()
         if new is None:
             print(
@@ -368,9 +370,13 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return EXIT_USAGE
-        service.recover(paths, Path(args.recovery_key), *new)
+        if service.recover(paths, Path(args.recovery_key), *new):
+            print("The lost key file (key.json) was made again from the recovery copy.")
         print("A new passphrase is set. Unlock with it from now on.")
         return EXIT_OK
+    from restart_desktop.app.session import require_set_up, unlock
+
+    require_set_up(paths)  # said before the passphrases are asked for
     old = _passphrase("Current passphrase: ")
     new = _new_passphrase()
     if old is None or new is None:
@@ -380,8 +386,6 @@ def _cmd_passphrase(paths: DataPaths, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    from restart_desktop.app.session import unlock
-
     session = unlock(paths, old)
     try:
         service.change_passphrase(session, old, *new)

@@ -29,8 +29,13 @@ def _target_arg(text: str) -> Path | str:
 
 
 def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -> int:
-    """`restart-desktop sync`: one sync now, its figures on stdout, problems on stderr."""
-    from restart_desktop.app.sync import SyncService, SyncState
+    """`restart-desktop sync`: one sync now, its figures on stdout, problems on stderr.
+
+    Ctrl+C stops it between two bundles (what was applied or published stays) even when
+    the press's KeyboardInterrupt was cleared by the database driver: the sync asks
+    ``interrupt.pressed`` after each bundle."""
+    from restart_desktop import interrupt
+    from restart_desktop.app.sync import Cancelled, SyncService, SyncState
 
     session = open_session()
     try:
@@ -39,10 +44,17 @@ def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -
             print(f"Rebuilt {service.rebuild():,} records from their changes.")
         if args.target:
             result = service.sync_with_target(
-                _target_arg(args.target), check_digests=True, wait_seconds=SYNC_WAIT_SECONDS
+                _target_arg(args.target),
+                check_digests=True,
+                wait_seconds=SYNC_WAIT_SECONDS,
+                cancelled=interrupt.pressed,
             )
         else:
-            result = service.sync_now(check_digests=True, wait_seconds=SYNC_WAIT_SECONDS)
+            result = service.sync_now(
+                check_digests=True, wait_seconds=SYNC_WAIT_SECONDS, cancelled=interrupt.pressed
+            )
+    except Cancelled:  # Ctrl+C, seen between two bundles: said as any other stop by Ctrl+C
+        raise KeyboardInterrupt from None
     finally:
         session.close()
     report = result.report
@@ -52,7 +64,7 @@ def run_sync(open_session: Callable[[], AppSession], args: argparse.Namespace) -
     if result.state != SyncState.SYNCED:  # no team, not in it: nothing was exchanged
         print(result.message)
         return EXIT_PROBLEM
-    gaps = len(report.problems) - report.quarantined
+    gaps = len(report.problems) - report.quarantined - report.unreadable
     print(
         f"Synced: sent {result.published} bundles; received {report.applied} changes in "
         f"{report.bundles} bundles; {report.conflicts} conflicts to settle; "

@@ -58,6 +58,7 @@ from restart_desktop.domain.case import (
 )
 from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.custody import CustodyKind, CustodySource, closure_problem
+from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.identifiers import normalise_crn, normalise_nomis
 from restart_desktop.domain.notes import ActionStatus
 from restart_desktop.domain.release import release_flags
@@ -452,6 +453,10 @@ class CaseService:
                 problems["consent_date"] = "Enter the date consent to share was given."
             elif values.consent_date > self._clock.today():
                 problems["consent_date"] = "Consent cannot be dated in the future."
+            elif problem := year_problem(
+                values.consent_date, self._clock.today(), "The consent date"
+            ):
+                problems["consent_date"] = problem
             if values.consent_method not in set(ConsentMethod):
                 problems["consent_method"] = "Say how consent was given (written or verbal)."
         return problems

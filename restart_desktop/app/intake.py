@@ -34,6 +34,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.allocation import HandoverKind
 from restart_desktop.domain.case import CaseStatus, display_name, validate_case_fields
 from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.identifiers import normalise_nomis
 from restart_desktop.domain.intake import (
     CSV_COLUMNS,
@@ -117,6 +118,10 @@ class IntakeService:
             problems["recommended_on"] = "Enter the date of the recommendation."
         elif values.recommended_on > today:
             problems["recommended_on"] = "The recommendation is dated in the future."
+        elif problem := year_problem(values.recommended_on, today, "The recommendation date"):
+            problems["recommended_on"] = problem
+        if problem := year_problem(values.release_date, today, "The release date"):
+            problems["release_date"] = problem
         if values.prison_code and ref.prison(values.prison_code) is None:
             problems["prison_code"] = "Choose the prison from the list."
         sentences = values.earlier_custodial_sentences

@@ -338,7 +338,7 @@ class NoteService:
         due_date: dt.date | None = None,
         note_id: str | None = None,
     ) -> str:
-        problems = action_problems(description, owner, due_date)
+        problems = action_problems(description, owner, due_date, self._clock.today())
         if problems:
             raise ValidationFailed(problems)
         with self._db.write() as s:

@@ -18,6 +18,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.app.versions import EditBase, edited_fields, same, words
 from restart_desktop.domain.case import Role, display_name
 from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.disclosure import identifier_problems
 from restart_desktop.domain.outcomes import (
     HIGHEST,
@@ -222,6 +223,10 @@ class OutcomeService:
             problems["assessed_on"] = "Enter the date of the assessment."
         elif fields.assessed_on > self._clock.today():
             problems["assessed_on"] = "The assessment date is in the future."
+        elif problem := year_problem(
+            fields.assessed_on, self._clock.today(), "The assessment date"
+        ):
+            problems["assessed_on"] = problem
         codes = [area.code for area in fields.scores]
         if len(set(codes)) != len(codes):
             problems["scores"] = "Each area can be scored once."

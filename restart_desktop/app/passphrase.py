@@ -20,17 +20,22 @@ from pyrage import x25519
 
 from restart_desktop.app.audit import record
 from restart_desktop.app.errors import UserError, ValidationFailed
-from restart_desktop.app.session import AppSession, open_session, secret_store_for, unlock_throttle
+from restart_desktop.app.session import (
+    RECOVERY_FILE,
+    AppSession,
+    open_session,
+    secret_store_for,
+    unlock_throttle,
+)
 from restart_desktop.app.sync_lock import folder_lock
 from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.passphrase import passphrase_feedback
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.errors import WrongPassphrase
+from restart_desktop.security.keys import KdfParams, read_keyfile, rewrap_key
 from restart_desktop.security.keys import change_passphrase as rewrap_under
-from restart_desktop.security.keys import read_keyfile, rewrap_key
 
-RECOVERY_FILE = "recovery.age"
 RECOVERY_FORMAT = "restart-desktop-recovery/1"
 RECOVERY_FOR = "recovery_recipient"  # local setting: the recipient recovery.age is wrapped to
 
@@ -124,23 +129,32 @@ def _identity(recovery_key: Path) -> x25519.Identity:
     raise UserError(f"{recovery_key} is not a recovery key file (an age identity).")
 
 
-def recover(paths: DataPaths, recovery_key: Path, new: str, confirm: str | None = None) -> None:
+def check_recoverable(paths: DataPaths) -> None:
+    """UserError, in words, when ``recover`` cannot work on this data folder (said before the
+    new passphrase is asked for)."""
+    if not paths.database.exists():
+        raise UserError(f"The data folder {paths.root} has not been set up.")
+    if not recovery_path(paths).is_file():
+        lost = "" if paths.keyfile.exists() else " Its key file (key.json) is missing too."
+        raise UserError(
+            "This laptop holds no recovery copy of its key: it is made when the "
+            f"laptop joins a team.{lost} Its synced work can be read from the central "
+            "export with the recovery key instead."
+        )
+
+
+def recover(paths: DataPaths, recovery_key: Path, new: str, confirm: str | None = None) -> bool:
     """Set a new passphrase on a laptop whose passphrase is forgotten, with the programme's
     recovery identity file: the database key is read from ``recovery.age``, checked against
     the database, and wrapped under ``new`` (and the keyring's secret, a new one if the
-    keyring lost it). Recorded in the audit trail."""
-    if not paths.is_enrolled:
-        raise UserError(f"The data folder {paths.root} has not been set up.")
-    sealed = recovery_path(paths)
-    if not sealed.is_file():
-        raise UserError(
-            "This laptop holds no recovery copy of its key: it is made when the "
-            "laptop joins a team. Its synced work can be read from the central "
-            "export with the recovery key instead."
-        )
+    keyring lost it). Recorded in the audit trail.
+
+    ``recovery.age`` holds the data folder's id with its key: a key file (key.json) that
+    was lost is made again (returns True), with the standard Argon2 costs."""
+    check_recoverable(paths)
     identity = _identity(recovery_key)
     try:
-        body = json.loads(pyrage.decrypt(sealed.read_bytes(), [identity]))
+        body = json.loads(pyrage.decrypt(recovery_path(paths).read_bytes(), [identity]))
         key = base64.b64decode(body["key"])
         folder_id = str(body["folder_id"])
     except Exception:  # pyrage's errors, JSON, a damaged file
@@ -148,21 +162,25 @@ def recover(paths: DataPaths, recovery_key: Path, new: str, confirm: str | None 
             "The recovery key does not open this laptop's recovery copy: it is "
             "another team's key, or the copy is damaged."
         ) from None
-    keyfile = read_keyfile(paths.keyfile)
-    if folder_id != keyfile.folder_id:
+    if paths.keyfile.exists() and folder_id != read_keyfile(paths.keyfile).folder_id:
         raise UserError("The recovery copy in this data folder belongs to another data folder.")
-    session = open_session(paths, key)
+    session = open_session(paths, key)  # the key opens this database, or nothing is written
     try:
         _check_new(new, confirm, session.worker.name)
         store = secret_store_for(paths)
         with folder_lock(paths.root / KEY_LOCK, KEY_LOCK_WAIT_SECONDS, _KEY_BUSY):
-            rewrap_key(paths.keyfile, key, new, store)
-        unlock_throttle(paths, store, keyfile.keyring_name).record_success()
+            rebuilt = not paths.keyfile.exists()
+            rewrap_key(
+                paths.keyfile, key, new, store, (folder_id, KdfParams()) if rebuilt else None
+            )
+        unlock_throttle(paths, store, f"data-folder-{folder_id}").record_success()
         record(
             session,
             AuditAction.PASSPHRASE_RECOVERED,
             None,
-            "a new passphrase set with the programme's recovery key",
+            "a new passphrase set with the programme's recovery key"
+            + ("; the lost key file made again" if rebuilt else ""),
         )
     finally:
         session.close()
+    return rebuilt

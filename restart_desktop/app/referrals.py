@@ -43,6 +43,7 @@ from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import OUT_STATUSES, display_name
 from restart_desktop.domain.checklist import Records
 from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.reference import ReferenceData, Service
 from restart_desktop.domain.referrals import (
     AWAITING_ANSWER,
@@ -306,6 +307,14 @@ class ReferralService:
     ) -> str | None:
         """Dates that cannot be right: an appointment before the referral was made, or
         attendance recorded before the appointment."""
+        if change.appointment_at is not None and (
+            problem := year_problem(
+                self._clock.local(change.appointment_at).date(),
+                self._clock.local(now).date(),
+                "The appointment date",
+            )
+        ):
+            return problem
         if (
             change.status == ReferralStatus.APPOINTMENT_BOOKED
             and change.appointment_at

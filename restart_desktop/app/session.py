@@ -138,6 +138,10 @@ def secret_store_for(paths: DataPaths) -> SecretStore:
     return KeyringSecretStore()
 
 
+#: The database key wrapped to the team's recovery recipient (``app.passphrase``).
+RECOVERY_FILE = "recovery.age"
+
+
 def half_set_up(paths: DataPaths) -> str | None:
     """What to say about a data folder holding its key file without its database or the
     other way round (None: neither or both). Such a folder is never set up again over what
@@ -148,11 +152,17 @@ def half_set_up(paths: DataPaths) -> str | None:
         return None
     key, database = "key file (key.json)", "database (restart.db)"
     present, missing = (key, database) if has_key else (database, key)
+    recover = (
+        ""
+        if has_key or not (paths.root / RECOVERY_FILE).is_file()
+        else " With the team's recovery key, your supervisor can also make the key file "
+        "again: restart-desktop passphrase recover --recovery-key FILE."
+    )
     return (
         f"The data folder {paths.root} holds the {present} of an earlier set-up but not its "
         f"{missing}: nothing was changed. Put the {missing} back where it was (from the copy "
         "it came from, or the 'backups' folder), or ask your supervisor; to start afresh, "
-        "choose an empty folder."
+        f"choose an empty folder.{recover}"
     )
 
 
@@ -314,13 +324,19 @@ def open_key(paths: DataPaths, passphrase: str) -> bytes:
     return check_passphrase(paths, passphrase)[0]
 
 
-def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUnlocks]:
-    """Check the throttle, unwrap the key, and record the outcome; also returns the wrong
-    passphrases typed before this one, which the caller records in the audit trail."""
+def require_set_up(paths: DataPaths) -> None:
+    """NotEnrolled, in words, unless the data folder is set up: said before a passphrase is
+    asked for, which would be typed for nothing."""
     if (half := half_set_up(paths)) is not None:
         raise NotEnrolled(half)
     if not paths.is_enrolled:
         raise NotEnrolled(f"The data folder {paths.root} has not been set up yet.")
+
+
+def check_passphrase(paths: DataPaths, passphrase: str) -> tuple[bytes, FailedUnlocks]:
+    """Check the throttle, unwrap the key, and record the outcome; also returns the wrong
+    passphrases typed before this one, which the caller records in the audit trail."""
+    require_set_up(paths)
     keyfile = read_keyfile(paths.keyfile)
     store = secret_store_for(paths)
     throttle = unlock_throttle(paths, store, keyfile.keyring_name)

@@ -283,7 +283,11 @@ class SyncService:
             return team.promote(self._laptop, target, roster, device_id, role)
 
     def sync_with_target(
-        self, where: Path | str, check_digests: bool = False, wait_seconds: float = 0.0
+        self,
+        where: Path | str,
+        check_digests: bool = False,
+        wait_seconds: float = 0.0,
+        cancelled: Callable[[], bool] | None = None,
     ) -> SyncResult:
         """``sync --target``: keep ``where`` as the central export and sync with it; a
         target refused before anything was exchanged (not the team's export: an empty or
@@ -292,7 +296,9 @@ class SyncService:
         self.set_target(where)
         self._reached = False
         try:
-            return self.sync_now(check_digests=check_digests, wait_seconds=wait_seconds)
+            return self.sync_now(
+                check_digests=check_digests, wait_seconds=wait_seconds, cancelled=cancelled
+            )
         except BaseException:
             if not self._reached and before:
                 self._app.set_setting(TARGET_SETTING, before)

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.identifiers import crn_problem, nomis_problem
 
 ADULT_AGE = 18
 OLDEST_PLAUSIBLE_AGE = 110
 #: A referral or release date further than this from today is a year typed wrong (01/01/0001,
 #: 31/12/9999); the release plan's times, weeks either side of the release, must stay in range.
-PLAUSIBLE_YEARS = 100
 
 
 class CaseStatus(StrEnum):
@@ -208,10 +208,6 @@ def age_on(date_of_birth: dt.date, day: dt.date) -> int:
     return day.year - date_of_birth.year - int(before_birthday)
 
 
-def _too_far(day: dt.date, today: dt.date) -> bool:
-    return abs(day.year - today.year) > PLAUSIBLE_YEARS
-
-
 def validate_case_fields(
     *,
     given_name: str,
@@ -258,14 +254,10 @@ def validate_case_fields(
             )
     if referral_date is not None and referral_date > today:
         problems["referral_date"] = "The referral date is in the future."
-    elif referral_date is not None and _too_far(referral_date, today):
-        problems["referral_date"] = (
-            f"The referral date is more than {PLAUSIBLE_YEARS} years ago: check the year."
-        )
-    if release_date is not None and _too_far(release_date, today):
-        problems["release_date"] = (
-            f"The release date is more than {PLAUSIBLE_YEARS} years away: check the year."
-        )
+    elif problem := year_problem(referral_date, today, "The referral date"):
+        problems["referral_date"] = problem
+    if problem := year_problem(release_date, today, "The release date"):
+        problems["release_date"] = problem
         return problems
     if release_date is not None and referral_date is not None and release_date < referral_date:
         problems["release_date"] = "The release date is before the referral date."

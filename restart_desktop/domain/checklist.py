@@ -22,7 +22,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from restart_desktop.domain.clock import at_local
+from restart_desktop.domain.clock import at_local, local_date
+from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.errors import ReferenceDataError
 from restart_desktop.domain.release import ReleaseFlags
 
@@ -543,6 +544,8 @@ def state_problems(
         problems["note"] = f"Keep the note under {MAX_NOTE_LENGTH} characters."
     if state != ItemState.OPEN and at is not None and at > now + FUTURE_TOLERANCE:
         problems["at"] = "The time is in the future: record it when it has happened."
+    elif at is not None and (problem := year_problem(local_date(at), local_date(now), "The day")):
+        problems["at"] = problem
     return problems
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Mapping
 from enum import StrEnum
 
+from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.reference import ClosureReason
 
 #: The windows after a release the board counts returns to custody in (months).
@@ -79,6 +80,8 @@ def custody_problem(on: dt.date | None, released_on: dt.date | None, today: dt.d
         return "Enter the day the person went back into custody."
     if on > today:
         return "The day is in the future: record a return once it has happened."
+    if problem := year_problem(on, today, "The day"):
+        return problem
     if released_on is not None and on < released_on:
         return "The day is before the person's release: check the date."
     return None

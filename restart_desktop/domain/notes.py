@@ -13,6 +13,7 @@ from enum import StrEnum
 from types import MappingProxyType
 
 from restart_desktop.domain.clock import local_date, local_text
+from restart_desktop.domain.dates import year_problem
 
 MAX_NOTE_LENGTH = 200_000  # characters: far above any real note, well below SQLite's limits
 MAX_DURATION_MINUTES = 24 * 60
@@ -104,7 +105,11 @@ def check_note(
     if contact_at is None:
         problems["contact_at"] = "Enter the date and time of the contact."
     else:
-        if contact_at > now + dt.timedelta(minutes=5):
+        if problem := year_problem(
+            local_date(contact_at, zone), local_date(now, zone), "The contact date"
+        ):
+            problems["contact_at"] = problem
+        elif contact_at > now + dt.timedelta(minutes=5):
             confirmations.append(
                 f"The contact time ({local_text(contact_at, zone=zone)}) is in the future."
             )
@@ -124,13 +129,17 @@ def check_note(
     return NoteCheck(problems, tuple(confirmations))
 
 
-def action_problems(description: str, owner: str, due_date: dt.date | None) -> dict[str, str]:
+def action_problems(
+    description: str, owner: str, due_date: dt.date | None, today: dt.date
+) -> dict[str, str]:
     problems: dict[str, str] = {}
     if not description.strip():
         problems["description"] = "Say what is to be done."
     if owner not in set(ActionOwner):
         problems["owner"] = "Choose who will do it."
-    del due_date  # optional: an action may have no date
+    # Optional (an action may have no date), and may be overdue already.
+    if problem := year_problem(due_date, today, "The due date"):
+        problems["due_date"] = problem
     return problems
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 
+from restart_desktop.domain.dates import year_problem
+
 LOWEST, HIGHEST = 1, 10
 MAX_NOTE_LENGTH = 2000
 
@@ -177,6 +179,8 @@ def barrier_problems(
         problems["raised_on"] = "Enter the date the barrier was raised."
     elif raised_on > today:
         problems["raised_on"] = "The date raised is in the future."
+    elif problem := year_problem(raised_on, today, "The date raised"):
+        problems["raised_on"] = problem
     return problems
 
 
@@ -200,4 +204,6 @@ def barrier_transition_problem(
             return "Enter the date it was resolved or closed."
         if resolved_on > today:
             return "The date resolved is in the future."
+        if problem := year_problem(resolved_on, today, "The date resolved"):
+            return problem
     return None

@@ -252,23 +252,30 @@ def change_passphrase(keyfile_path: Path, old: str, new: str, store: SecretStore
     rewrap_key(keyfile_path, unwrap_key(keyfile, old, store), new, store)
 
 
-def rewrap_key(keyfile_path: Path, raw_key: bytes, new: str, store: SecretStore) -> None:
+def rewrap_key(
+    keyfile_path: Path,
+    raw_key: bytes,
+    new: str,
+    store: SecretStore,
+    lost: tuple[str, KdfParams] | None = None,
+) -> None:
     """Wrap ``raw_key`` under ``new`` and the folder's keyring secret (a new secret when the
-    keyring lost it: a recovery), replacing the key file in one rename."""
-    keyfile = read_keyfile(keyfile_path)
-    secret = store.get(keyfile.keyring_name)
+    keyring lost it: a recovery), replacing the key file in one rename. ``lost``: the key
+    file is gone (a recovery): made again for that folder id, with those KDF costs."""
+    if lost is None:
+        keyfile = read_keyfile(keyfile_path)
+        lost = (keyfile.folder_id, keyfile.kdf)
+    folder_id, kdf = lost
+    name = f"data-folder-{folder_id}"
+    secret = store.get(name)
     if secret is None:
         secret = new_secret()
-        store.set(keyfile.keyring_name, secret)
+        store.set(name, secret)
     nonce = secrets.token_bytes(12)
     salt = secrets.token_bytes(16)
-    fresh = KeyFile(keyfile.folder_id, salt, keyfile.kdf, nonce, b"")
-    wrapped = AESGCM(_wrapping_key(new, secret, salt, keyfile.kdf)).encrypt(
-        nonce, raw_key, fresh.aad()
-    )
-    _write_atomically(
-        keyfile_path, KeyFile(keyfile.folder_id, salt, keyfile.kdf, nonce, wrapped).to_json()
-    )
+    fresh = KeyFile(folder_id, salt, kdf, nonce, b"")
+    wrapped = AESGCM(_wrapping_key(new, secret, salt, kdf)).encrypt(nonce, raw_key, fresh.aad())
+    _write_atomically(keyfile_path, KeyFile(folder_id, salt, kdf, nonce, wrapped).to_json())
 
 
 class UnlockThrottle:

@@ -27,6 +27,7 @@ from typing import NamedTuple
 
 from restart_desktop.atomic import fsync_dir, write_atomically, write_temporary
 from restart_desktop.sync.bundle import BundleError
+from restart_desktop.sync.errors import SyncRefused
 
 #: Threads that write a bundle's parts side by side (a 10,000-case laptop's first export
 #: writes thousands of files, each flushed to disk).
@@ -49,6 +50,46 @@ class TargetUnavailable(OSError):
 class NotTheExport(OSError):
     """A folder is there but holds no team (an empty mount point, another folder): nothing is
     written into it."""
+
+
+class NotAFolder(SyncRefused):
+    """A file (not a folder) stands where a device's folder of the export goes: nothing of
+    that device can be read, and nothing written there."""
+
+    def __init__(self, device_id: str, where: str = "") -> None:
+        where = where or f"{DEVICES}/{device_id}"
+        super().__init__(
+            f"The central export holds a file where the folder {where} should be: nothing "
+            "was sent or received. Move that file out of the export (or ask whoever looks "
+            "after the share to); the next sync makes the folder again and publishes this "
+            "laptop's bundles in it."
+        )
+        self.device_id = device_id
+
+
+#: What a folder or file found where one of a device's own files goes is renamed to in that
+#: folder: out of the way, named like nothing a reader looks at, and nothing deleted.
+SET_ASIDE_SUFFIX = ".set-aside"
+
+
+def set_aside_in_place(path: Path) -> Path:
+    """Rename whatever is at ``path`` (a folder named like a bundle, a file where a folder
+    goes) to a free name ending in SET_ASIDE_SUFFIX beside it; returns the new path."""
+    for number in range(1, 1000):
+        again = f"-{number}" if number > 1 else ""
+        aside = path.with_name(f"{path.name}{SET_ASIDE_SUFFIX}{again}")
+        if not os.path.lexists(aside):
+            os.rename(path, aside)
+            return aside
+    raise FileExistsError(f"no free name to set {path.name} aside")
+
+
+def _clear_way(path: Path) -> None:
+    """A folder standing where a device writes one of its files is set aside first: a
+    rename onto a folder fails, and would stop every sync of that device."""
+    if path.is_dir() and not path.is_symlink():
+        aside = set_aside_in_place(path)
+        _wrote(path.parent, (aside.name,), (path.name,))
 
 
 class PublishRaced(OSError):
@@ -246,6 +287,8 @@ class FolderTarget:
         self.check()
         folder = self._device_folder(device_id)
         if not folder.is_dir():
+            if os.path.lexists(folder):
+                raise NotAFolder(device_id)
             return []
         listed = _bundle_spans(folder)
         last = _NEWEST.get(folder)
@@ -270,6 +313,8 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         _CONFIRMED.pop(folder, None)  # a check under way: only its confirmation counts
         if not folder.is_dir():
+            if os.path.lexists(folder):
+                raise NotAFolder(device_id)
             _CHECKING[folder] = frozenset()
             return []
         listed = _bundle_spans(folder)
@@ -307,7 +352,12 @@ class FolderTarget:
 
     def remove(self, item: Published) -> None:
         """Take a file that is not the device's own bundle out of its folder (the device
-        keeps a copy aside first): the bundle, then the signature."""
+        keeps a copy aside first): the bundle, then the signature. A folder named like
+        either is renamed aside in the same folder (SET_ASIDE_SUFFIX), nothing in it
+        deleted."""
+        folder = self._device_folder(item.device_id)
+        for name in (item.name, signature_name(item.name)):
+            _clear_way(folder / name)
         self.retire(item)
 
     def devices(self) -> list[str]:
@@ -324,8 +374,10 @@ class FolderTarget:
         never in an empty folder standing in for an unmounted share."""
         self.check_identity()
         folder = self._device_folder(device_id)
-        (self.root / DEVICES).mkdir(exist_ok=True)
-        folder.mkdir(exist_ok=True)
+        for made in (folder.parent, folder):
+            if os.path.lexists(made) and not made.is_dir():
+                raise NotAFolder(device_id, str(made.relative_to(self.root)))
+            made.mkdir(exist_ok=True)
         return folder
 
     def publish(
@@ -345,6 +397,8 @@ class FolderTarget:
         folder = self._own_folder(device_id)
         name = bundle_name(from_seq, to_seq, generation)
         bundle, sig = folder / name, folder / name.replace(".age", ".sig")
+        _clear_way(sig)
+        _clear_way(bundle)
         for _attempt in range(_ATTEMPTS):
             temporary_sig = write_temporary(sig, signature, SHARED)
             temporary = write_temporary(bundle, ciphertext, SHARED)
@@ -401,6 +455,9 @@ class FolderTarget:
         each file written under a name of its own, flushed and renamed (signature first),
         then the folder flushed once. Named by their bytes, so never replaced by others."""
         folder = self._own_folder(device_id) / PARTS
+        if os.path.lexists(folder) and not folder.is_dir():  # a stray file: out of the way
+            aside = set_aside_in_place(folder)
+            _wrote(folder.parent, (aside.name,), (PARTS,))
         folder.mkdir(exist_ok=True)
         _wrote(folder.parent, (PARTS,))
         files = [
@@ -444,12 +501,14 @@ class FolderTarget:
         device writes the signature first), is refused (BundleError), never read as the
         export failing: that would stop the sync for every laptop's bundles."""
         folder = self._device_folder(item.device_id)
-        path = folder / item.name
+        path, sig = folder / item.name, folder / signature_name(item.name)
         if path.is_dir():
             raise BundleError("it is a folder, not a bundle's file")
+        if sig.is_dir():
+            raise BundleError("a folder stands where its signature file goes")
         ciphertext = path.read_bytes()
         try:
-            signature = (folder / signature_name(item.name)).read_bytes()
+            signature = sig.read_bytes()
         except FileNotFoundError:
             raise BundleError("its signature file is not beside it") from None
         return ciphertext, signature
@@ -457,6 +516,8 @@ class FolderTarget:
     def publish_file(self, device_id: str, name: str, data: bytes, signature: bytes) -> None:
         """A device's file that it replaces (its digest): signature first, then the file."""
         folder = self._own_folder(device_id)
+        _clear_way(folder / (name + ".sig"))
+        _clear_way(folder / name)
         write_atomically(folder / (name + ".sig"), signature, SHARED)
         write_atomically(folder / name, data, SHARED)
         _wrote(folder, (name + ".sig", name))
@@ -465,7 +526,9 @@ class FolderTarget:
         folder = self._device_folder(device_id)
         try:
             return (folder / name).read_bytes(), (folder / (name + ".sig")).read_bytes()
-        except FileNotFoundError:
+        # Not there; or a folder in its place, or a file in place of the device's folder
+        # (said by the import, which cannot list the device's bundles either).
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
     def publish_roster(self, data: bytes, signature: bytes) -> None:
@@ -483,6 +546,8 @@ class FolderTarget:
             return None
 
     def read_parts(self, item: Published) -> tuple[bytes | None, bytes | None]:
+        """(bundle, signature), each None when not there; BundleError when a folder stands
+        in the place of either."""
         folder = self._device_folder(item.device_id)
         found: list[bytes | None] = []
         for name in (item.name, item.name.replace(".age", ".sig")):
@@ -490,6 +555,8 @@ class FolderTarget:
                 found.append((folder / name).read_bytes())
             except FileNotFoundError:
                 found.append(None)
+            except IsADirectoryError:
+                raise BundleError(f"{name} is a folder, not a file") from None
         return found[0], found[1]
 
     # --- joining ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -23,9 +24,10 @@ from sqlalchemy import delete, func, select
 
 from restart_desktop.atomic import write_atomically
 from restart_desktop.store.models import Change, SyncErasedSeq, SyncPublished
+from restart_desktop.sync.bundle import BundleError
 from restart_desktop.sync.envelope import EnvelopeError, verify
 from restart_desktop.sync.errors import SyncRefused
-from restart_desktop.sync.folder import Published
+from restart_desktop.sync.folder import SET_ASIDE_SUFFIX, Published
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.publish import publish_range, record_published
 from restart_desktop.sync.roster import Roster
@@ -54,11 +56,14 @@ def _set_aside(laptop: Laptop, target: Target, item: Published, reason: str) -> 
     folder = laptop.quarantine / item.device_id
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for name, data in zip(
-            (item.name, item.name.replace(".age", ".sig")), target.read_parts(item), strict=True
-        ):
-            if data is not None:
-                write_atomically(folder / name, data)
+        with suppress(BundleError):  # a folder named like it: renamed aside where it is
+            for name, data in zip(
+                (item.name, item.name.replace(".age", ".sig")),
+                target.read_parts(item),
+                strict=True,
+            ):
+                if data is not None:
+                    write_atomically(folder / name, data)
         write_atomically(folder / (item.name + ".reason.txt"), (reason + "\n").encode())
     except OSError:
         log.warning("could not keep a copy of a file set aside")
@@ -144,17 +149,23 @@ def check_own_folder(laptop: Laptop, target: Target, roster: Roster | None = Non
     found: list[tuple[Published, int]] = []
     set_aside: list[str] = []
     for item in unknown:
-        ciphertext, signature = target.read_parts(item)
-        if ciphertext is None:
-            continue  # retired meanwhile
         try:
+            ciphertext, signature = target.read_parts(item)
+            if ciphertext is None:
+                continue  # retired meanwhile
             if signature is None:
                 raise EnvelopeError("no signature")
             verify(ciphertext, signature, keys.verify_key, device, item.name)
-        except EnvelopeError:
+        except (EnvelopeError, BundleError) as error:
+            folder = (
+                f" ({error}: renamed where it is, '{SET_ASIDE_SUFFIX}' added to its name, "
+                "nothing in it deleted)"
+                if isinstance(error, BundleError)
+                else ""
+            )
             reason = (
                 f"{item.name} in this laptop's folder of the central export is not "
-                "a bundle this laptop signed: set aside, it does not count."
+                f"a bundle this laptop signed{folder}: set aside, it does not count."
             )
             _set_aside(laptop, target, item, reason)
             set_aside.append(item.name)

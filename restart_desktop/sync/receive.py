@@ -43,7 +43,7 @@ from restart_desktop.sync.audience import route_as_change
 from restart_desktop.sync.bundle import Bundle, BundleError, check_clocks
 from restart_desktop.sync.digest_totals import keep_up
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError
-from restart_desktop.sync.folder import Published
+from restart_desktop.sync.folder import DEVICES, NotAFolder, Published
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.read import read_bundle
 from restart_desktop.sync.roster import Member, Roster
@@ -67,6 +67,7 @@ class ImportReport:
     quarantined: int = 0  # devices stopped by a refused bundle (the others: gaps)
     erased: int = 0  # cases erased here by retention tombstones received
     cases_moved: bool = False  # a case's status, hold or worker changed: retention looks again
+    unreadable: int = 0  # devices whose folder in the export is a file (the others: gaps)
 
 
 #: What a received change must touch for the retention rules to say something new before the
@@ -96,11 +97,19 @@ class Listing:
     def __init__(self, target: Target) -> None:
         self._target = target
         self._found: dict[str, list[Published]] = {}
+        #: Devices whose place in the export holds a file, not a folder: none of their
+        #: bundles can be listed (said by the import; the other devices go on).
+        self.not_folders: set[str] = set()
 
     def of(self, device_id: str) -> list[Published]:
         found = self._found.get(device_id)
         if found is None:
-            found = self._found[device_id] = self._target.published(device_id)
+            try:
+                found = self._target.published(device_id)
+            except NotAFolder:
+                self.not_folders.add(device_id)
+                found = []
+            self._found[device_id] = found
         return found
 
 
@@ -116,7 +125,14 @@ def _plan(laptop: Laptop, listing: Listing, roster: Roster) -> list[_Due]:
             known = (peer.problem, peer.problem_kind) if peer else ("", "")
         wanted: list[Published] = []
         problem = ""
-        for item in listing.of(member.device_id):
+        listed = listing.of(member.device_id)
+        if member.device_id in listing.not_folders:
+            problem = (
+                f"The central export holds a file where the folder of {member.name}'s laptop "
+                f"should be ({DEVICES}/{member.device_id}): its changes cannot be read until "
+                "that file is moved away. Other laptops' changes are not held up."
+            )
+        for item in listed:
             if item.to_seq <= high_water:
                 continue
             if item.from_seq > high_water + 1:
@@ -546,7 +562,7 @@ def import_changes(
     plan = _plan(laptop, listing, roster)
     total = sum(len(d.bundles) for d in plan) + extra_steps
     tally = _Tally()
-    quarantined = 0
+    quarantined = unreadable = 0
     problems: dict[str, str] = {}
 
     def step(done: int) -> None:
@@ -556,6 +572,9 @@ def import_changes(
     step(0)
     for due in plan:
         problem, kind = due.problem, ProblemKind.GAP if due.problem else ProblemKind.NONE
+        if due.member.device_id in listing.not_folders:
+            problem, kind = due.problem, ProblemKind.UNREADABLE
+            unreadable += 1
         device = _Device(laptop, target, due.member, step, cancelled, today)
         refusal = _import_device(
             device, due, tally, lambda: fetch_skipped(laptop, target, roster, listing)
@@ -589,4 +608,5 @@ def import_changes(
         quarantined,
         tally.erased,
         tally.moved,
+        unreadable,
     )

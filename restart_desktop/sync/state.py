@@ -21,3 +21,4 @@ class ProblemKind(StrEnum):
     NONE = ""
     GAP = "gap"  # a bundle missing before the ones found
     REFUSED = "refused"  # a bundle refused whole and quarantined
+    UNREADABLE = "unreadable"  # a file stands where the laptop's folder of the export goes

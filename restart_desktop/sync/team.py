@@ -87,6 +87,18 @@ def request_to_join(laptop: Laptop, target: Target) -> tuple[str, str]:
         verify_roster(found[0], found[1], roster.supervisor_key)
     except RosterError as error:
         raise SyncRefused(roster_words(error)) from None
+    if roster.member(laptop.device_id) is not None:
+        raise SyncRefused(
+            f"This laptop is already a member of the team in {target.location}: nothing was "
+            "filed. To sync with it from this place, run: restart-desktop sync --target "
+            f"'{target.location}'"
+        )
+    if target.has_request(laptop.device_id):
+        raise SyncRefused(
+            "This laptop's request to join is already waiting for the supervisor's approval: "
+            "nothing new was filed. Once approved, it receives the team's changes at its "
+            "next sync."
+        )
     laptop.set_setting(PINNED_KEY, roster.supervisor_key)
     laptop.set_setting(ROSTER_VERSION, str(roster.version))
     member = member_of(laptop)

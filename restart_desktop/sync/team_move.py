@@ -15,6 +15,7 @@ others, the rest plain devices.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,12 +59,29 @@ def laptops_target(where: str) -> str:
     return str(Path(where).expanduser().absolute())
 
 
+def _same_place(first: str, second: str) -> bool:
+    """Whether two targets are one: the same folder (however written: relative, through a
+    link), or the same server and database as the laptops reach it."""
+    if is_server_target(first) or is_server_target(second):
+        return laptops_target(first) == laptops_target(second)
+    one, other = Path(first).expanduser(), Path(second).expanduser()
+    try:
+        return os.path.samefile(one, other)
+    except OSError:  # one of them not there (yet)
+        return one.resolve() == other.resolve()
+
+
 #: Parts copied per transaction (a 10,000-case laptop's export holds thousands of them).
 _PARTS_AT_A_TIME = 100
 
 
 def move_team(source_where: str, destination_where: str) -> Moved:
     """Copy the team's export from one target to the other; SyncRefused says why not."""
+    if _same_place(source_where, destination_where):
+        raise SyncRefused(
+            f"--from and --to name the same place ({laptops_target(source_where)}): a team "
+            "cannot be moved onto itself. Nothing was copied."
+        )
     source = open_admin_target(source_where)
     destination = open_admin_target(destination_where, create=True)
     try:

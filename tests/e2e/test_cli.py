@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -339,3 +340,101 @@ def test_ctrl_c_is_a_sentence_and_a_non_zero_exit(env: dict[str, str], tmp_path:
     assert run.returncode == 1
     assert "Stopped" in err
     assert "Traceback" not in err
+
+
+def test_ctrl_c_stops_a_long_sync_between_bundles(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One Ctrl+C during a supervisor's import of hundreds of a worker's cases stops the
+    sync with the words of any stop and exit 1, well before its end; what was applied stays,
+    and the next sync brings the rest."""
+    import signal
+    import time
+
+    import keyring
+
+    from restart_desktop.app.demo import fill_demo_data
+    from restart_desktop.app.sync import SyncService
+    from tests.support.memory_keyring import FileKeyring
+    from tests.support.team import make_team
+
+    env = cli_env(tmp_path, RESTART_DESKTOP_PASSPHRASE=PASSPHRASE)
+    monkeypatch.setenv("RESTART_TEST_KEYRING_FILE", env["RESTART_TEST_KEYRING_FILE"])
+    keyring.set_keyring(FileKeyring())  # type: ignore[no-untyped-call]  # read by the subprocesses
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, worker = team.laptops
+    session = worker.open()
+    try:
+        fill_demo_data(session, cases=600, seed=5)
+        SyncService(session).sync_now()
+    finally:
+        session.close()
+    command = [sys.executable, "-m", "restart_desktop", "--data-dir", str(supervisor.paths.root)]
+
+    started = time.monotonic()
+    run = subprocess.Popen(
+        [*command, "sync"],
+        env=env,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.5)  # started, unlocked, importing
+    run.send_signal(signal.SIGINT)  # once
+    pressed = time.monotonic()
+    _out, err = run.communicate(timeout=120)
+    assert run.returncode == 1, err
+    assert "Stopped (Ctrl+C) before the end" in err
+    assert "Traceback" not in err
+    assert time.monotonic() - pressed < 3, time.monotonic() - started  # not run to its end
+
+    finished = run_cli(["--data-dir", str(supervisor.paths.root), "sync"], env)
+    assert finished.returncode == 0, finished.stderr
+    first, second = supervisor.open(), worker.open()
+    try:
+        from sqlalchemy import func, select
+
+        from restart_desktop.store.models import Change
+
+        own = select(func.count()).select_from(Change).where(Change.device_id == worker.device_id)
+        with first.db.read() as s, second.db.read() as t:
+            assert s.execute(own).scalar_one() == t.execute(own).scalar_one()
+    finally:
+        first.close()
+        second.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["sync"], ["team", "list"], ["retention"], ["passphrase", "change"], ["audit", "verify"]],
+)
+def test_a_folder_never_set_up_is_said_before_a_passphrase_is_asked_for(
+    env: dict[str, str], tmp_path: Path, command: list[str]
+) -> None:
+    """In a terminal: the first line is that the folder is not set up, and no prompt."""
+    import os
+    import pty
+
+    primary, secondary = pty.openpty()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "restart_desktop", *command],
+        env=env,
+        cwd=REPO_ROOT,
+        stdin=secondary,
+        stdout=secondary,
+        stderr=secondary,
+        start_new_session=True,
+    )
+    os.close(secondary)
+    said = b""
+    with suppress(OSError):  # the terminal closes with the process
+        while chunk := os.read(primary, 4096):
+            said += chunk
+            if b"assphrase:" in said:  # asked: answer nothing, so that it ends
+                os.write(primary, b"\n")
+    os.close(primary)
+    assert run.wait(timeout=60) == 1
+    text = " ".join(said.decode().split())
+    assert "has not been set up yet" in text, text
+    assert "assphrase" not in text, text

@@ -93,3 +93,18 @@ def test_a_team_moves_from_a_folder_to_a_server_and_back_and_syncs_on(
     finally:
         for session in sessions:
             session.close()
+
+
+def test_a_move_onto_the_same_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    team = make_team(tmp_path / "team", workers=1)
+    before = sorted(p.relative_to(team.export) for p in team.export.rglob("*"))
+    monkeypatch.chdir(team.export.parent)
+    (tmp_path / "link").symlink_to(team.export)
+    for destination in (str(team.export), "./export", str(tmp_path / "link")):
+        assert cli.main(["team", "move", "--from", str(team.export), "--to", destination]) == 1
+        err = capsys.readouterr().err
+        assert "cannot be moved onto itself" in err
+        assert "Moved" not in err
+    assert sorted(p.relative_to(team.export) for p in team.export.rglob("*")) == before

@@ -152,6 +152,7 @@ def test_release_before_referral_is_refused(service: CaseService) -> None:
         ({"release_time": "8.30am"}, "release_time"),
         ({"consent_date": None}, "consent_date"),
         ({"consent_date": dt.date(2026, 3, 3)}, "consent_date"),
+        ({"consent_date": dt.date(1, 3, 3)}, "consent_date"),  # a year typed wrong
         ({"consent_method": ""}, "consent_method"),
         ({"date_of_birth": dt.date(2010, 1, 1)}, "date_of_birth"),
         ({"crn": "Z1234AB"}, "crn"),

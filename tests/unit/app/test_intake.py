@@ -261,3 +261,18 @@ def test_a_csv_batch_with_bad_rows_imports_nothing(enrolled: AppSession, tmp_pat
     assert "line 5: the same person as line 2 (same prison number)" in message
     assert "line 2" not in message.replace("as line 2", "")
     assert IntakeService(enrolled).queue() == []
+
+
+@pytest.mark.parametrize(
+    ("field", "day"),
+    [
+        ("recommended_on", dt.date(1, 3, 2)),
+        ("release_date", dt.date(9999, 5, 1)),
+        ("release_date", dt.date(202, 5, 1)),
+    ],
+)
+def test_a_year_typed_wrong_is_refused_in_words(
+    enrolled: AppSession, field: str, day: dt.date
+) -> None:
+    problems = IntakeService(enrolled).problems(_fields(**{field: day}))
+    assert "check the year" in problems[field]

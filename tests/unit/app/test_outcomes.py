@@ -103,6 +103,8 @@ def test_scores_out_of_range_and_future_dates_are_refused(
         service.save_draft(AssessmentFields(person, NOW.date(), "", bad))
     with pytest.raises(ValidationFailed, match="in the future"):
         service.save_draft(AssessmentFields(person, NOW.date() + dt.timedelta(days=1)))
+    with pytest.raises(ValidationFailed, match="check the year"):  # 0226 for 2026
+        service.save_draft(AssessmentFields(person, dt.date(226, 3, 1)))
 
 
 def test_distance_travelled_uses_finalised_assessments_only(

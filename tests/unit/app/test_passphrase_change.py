@@ -191,3 +191,62 @@ def test_recovery_before_joining_a_team_says_what_to_do(
     monkeypatch.setenv("RESTART_DESKTOP_NEW_PASSPHRASE", NEW_PASSPHRASE)
     assert _run(data_paths, "passphrase", "recover", "--recovery-key", str(recovery)) == 1
     assert "no recovery copy of its key" in capsys.readouterr().err
+
+
+def test_a_lost_key_file_is_made_again_from_the_recovery_copy(
+    enrolled: AppSession,
+    data_paths: DataPaths,
+    tmp_path: Path,
+    fast_kdf: KdfParams,
+    organisation_code: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """recovery.age holds the data folder's id with its key: all that key.json adds is the
+    wrapping, made again under the new passphrase."""
+    recovery = _team_with_recovery(tmp_path, fast_kdf, organisation_code, enrolled)
+    enrolled.close()
+    key = open_key(data_paths, PASSPHRASE)
+    folder_id = json.loads(data_paths.keyfile.read_text())["folder_id"]
+    data_paths.keyfile.unlink()  # deleted by a clean-up tool, lost in a copy
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    capsys.readouterr()
+    assert _run(data_paths, "sync") == 1
+    said = " ".join(capsys.readouterr().err.split())
+    assert "restart-desktop passphrase recover --recovery-key FILE" in said
+
+    monkeypatch.setenv("RESTART_DESKTOP_NEW_PASSPHRASE", NEW_PASSPHRASE)
+    assert _run(data_paths, "passphrase", "recover", "--recovery-key", str(recovery)) == 0
+    out = capsys.readouterr().out
+    assert "The lost key file (key.json) was made again from the recovery copy." in out
+    assert "A new passphrase is set" in out
+    assert open_key(data_paths, NEW_PASSPHRASE) == key  # the same database, nothing lost
+    assert json.loads(data_paths.keyfile.read_text())["folder_id"] == folder_id
+    assert data_paths.keyfile.stat().st_mode & 0o777 == 0o600
+    recovered = [
+        d for a, d in _actions(data_paths, NEW_PASSPHRASE) if a.name == "PASSPHRASE_RECOVERED"
+    ]
+    assert recovered == [
+        "a new passphrase set with the programme's recovery key; the lost key file made again"
+    ]
+    assert _run(data_paths, "sync") == 1  # the old passphrase opens nothing
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", NEW_PASSPHRASE)
+    assert _run(data_paths, "sync") == 0
+
+
+def test_a_lost_key_file_without_a_recovery_copy_is_said_before_asking(
+    enrolled: AppSession,
+    data_paths: DataPaths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    enrolled.close()
+    data_paths.keyfile.unlink()
+    recovery = tmp_path / "recovery.key"
+    write_recovery_identity(recovery)
+    monkeypatch.delenv("RESTART_DESKTOP_NEW_PASSPHRASE", raising=False)
+    assert _run(data_paths, "passphrase", "recover", "--recovery-key", str(recovery)) == 1
+    err = capsys.readouterr().err
+    assert "no recovery copy of its key" in err
+    assert "key file (key.json) is missing too" in err

@@ -172,6 +172,13 @@ def test_the_lifecycle_is_recorded_step_by_step(
                 ReferralStatus.APPOINTMENT_BOOKED, appointment_at=local(2020, 1, 1, 10, 0)
             ),
         )
+    with pytest.raises(ValidationFailed, match="check the year"):  # 2206 for 2026
+        referrals.change_status(
+            other,
+            StatusChange(
+                ReferralStatus.APPOINTMENT_BOOKED, appointment_at=local(2206, 12, 10, 9, 30)
+            ),
+        )
     with enrolled.db.read() as s:
         events = s.scalars(select(ReferralEvent)).all()
         changes = s.scalars(select(Change).where(Change.entity == "referral_events")).all()

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from restart_desktop import cli
+from restart_desktop import cli, interrupt
 from restart_desktop.app.cases import CaseFields, CaseService
 from restart_desktop.app.session import AppSession
 from restart_desktop.app.sync import TARGET_SETTING, SyncService
@@ -433,3 +435,173 @@ def test_a_join_the_export_cannot_take_is_said_in_words(
     capsys.readouterr()
     assert _team_command(other.paths.root, "join", "--target", str(team.export)) == 1
     assert "could not be read or written" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where", ["bundle", "signature", "digest"])
+def test_a_folder_named_like_its_own_file_is_set_aside_and_the_sync_goes_on(
+    team: Team, where: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A folder in a laptop's own folder of the export, named like its next bundle, that
+    bundle's signature or its digest (a restore, a cloud client, a hand-made folder): renamed
+    aside with its contents kept, never counted, and the sync goes on and publishes."""
+    supervisor, worker = team.laptops
+    _add_cases(team, 1, "Before")
+    assert _sync(worker.paths.root) == 0
+    (published,) = _own_bundles(team, 1)
+    last = int(published.name.split("-")[1][:10])
+    name = {
+        "bundle": f"{last + 1:010d}-{last + 5:010d}.age",
+        "signature": f"{last + 1:010d}-{last + 5:010d}.sig",
+        "digest": "digest.age",
+    }[where]
+    stray = published.parent / name
+    if stray.exists():
+        stray.unlink()
+    stray.mkdir()
+    (stray / "kept.txt").write_text("somebody's file")
+    if where == "signature":  # a bundle beside it: the pair is not this laptop's
+        stray.with_suffix(".age").write_bytes(b"a hand-made file")
+    _add_cases(team, 1, "After", "Later")
+    capsys.readouterr()
+
+    status = _sync(worker.paths.root)
+    out, err = capsys.readouterr()
+    assert "could not be read or written" not in err
+    assert "Synced: sent" in out
+    if where == "digest":
+        assert status == 0
+    else:
+        assert status == 1
+        bundle = stray.with_suffix(".age").name
+        assert f"PROBLEM {bundle} in this laptop's folder" in err
+        reason = worker.paths.quarantine / worker.device_id / f"{bundle}.reason.txt"
+        assert "is a folder" in reason.read_text()
+    aside = stray.with_name(stray.name + ".set-aside")
+    assert (aside / "kept.txt").read_text() == "somebody's file"  # nothing in it deleted
+    assert not any(p.is_dir() for p in _own_bundles(team, 1))
+    assert _sync(worker.paths.root) == 0  # set aside once; nothing left to say
+    assert _sync(supervisor.paths.root) == 0
+    first, second = supervisor.open(), worker.open()
+    try:
+        assert _family_names(first) == ["After", "Before", "Later"]
+        _assert_all_of_the_workers_changes_arrived(first, second)
+    finally:
+        first.close()
+        second.close()
+
+
+def _export_files(team: Team) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(team.export)): p.read_bytes()
+        for p in sorted(team.export.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_another_laptops_folder_replaced_by_a_file_holds_up_only_that_laptop(
+    team: Team, capsys: pytest.CaptureFixture[str]
+) -> None:
+    supervisor, worker = team.laptops
+    assert _sync(supervisor.paths.root) == 0
+    assert _sync(worker.paths.root) == 0
+    folder = team.export / "devices" / supervisor.device_id
+    shutil.rmtree(folder)
+    folder.write_text("not a folder")
+    _add_cases(team, 1, "Sent")
+    before = len(_own_bundles(team, 1))
+    capsys.readouterr()
+
+    assert _sync(worker.paths.root) == 1
+    out, err = capsys.readouterr()
+    assert "could not be read or written" not in err
+    assert "Traceback" not in err
+    assert (
+        f"PROBLEM The central export holds a file where the folder of Supervisor (fictional)'s "
+        f"laptop should be (devices/{supervisor.device_id})"
+    ) in err
+    assert "0 waiting for a missing bundle" in out
+    assert len(_own_bundles(team, 1)) > before  # the rest of the sync went on
+
+    # The supervisor's own folder is the file: a sentence, a non-zero exit, nothing written.
+    exported = _export_files(team)
+    assert _sync(supervisor.paths.root) == 1
+    err = capsys.readouterr().err
+    assert f"holds a file where the folder devices/{supervisor.device_id} should be" in err
+    assert "Traceback" not in err
+    assert _export_files(team) == exported
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == []
+    finally:
+        session.close()
+
+    folder.unlink()  # put right: the supervisor publishes again, everyone goes on
+    assert _sync(supervisor.paths.root) == 0
+    assert _sync(worker.paths.root) == 0
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == ["Sent"]
+    finally:
+        session.close()
+
+
+def test_a_ctrl_c_whose_interrupt_was_cleared_still_stops_the_sync(
+    team: Team, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The SQLCipher driver clears a KeyboardInterrupt that lands while it adapts a
+    parameter (most of an import's time): the press is remembered all the same, and the sync
+    stops at the next bundle with the words of any stop by Ctrl+C, then carries on later."""
+    supervisor, worker = team.laptops
+    monkeypatch.setattr(publish, "MAX_CHANGES_PER_BUNDLE", 4)  # several bundles
+    _add_cases(team, 1, "One", "Two", "Three")
+    assert _sync(worker.paths.root) == 0
+    capsys.readouterr()
+    before = signal.getsignal(signal.SIGINT)
+    interrupt.install()
+    try:
+        with suppress(KeyboardInterrupt):  # a press the driver cleared
+            signal.raise_signal(signal.SIGINT)
+        status = _sync(supervisor.paths.root)
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert status == 1
+    assert "Stopped (Ctrl+C) before the end" in capsys.readouterr().err
+    session = supervisor.open()
+    try:
+        assert _family_names(session) == []  # stopped before the first bundle
+    finally:
+        session.close()
+    assert _sync(supervisor.paths.root) == 0  # the next sync (no Ctrl+C) does it all
+    first, second = supervisor.open(), worker.open()
+    try:
+        assert _family_names(first) == ["One", "Three", "Two"]
+        _assert_all_of_the_workers_changes_arrived(first, second)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_join_by_a_member_or_a_laptop_already_waiting_files_nothing(
+    team: Team, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.support.team import make_team
+
+    supervisor, worker = team.laptops
+    requests = team.export / "requests"
+    capsys.readouterr()
+    assert _team_command(worker.paths.root, "join", "--target", str(team.export)) == 1
+    out, err = capsys.readouterr()
+    assert "This laptop is already a member of the team" in err
+    assert "Asked to join" not in out
+    assert not (requests / f"{worker.device_id}.json").exists()
+    assert _team_command(supervisor.paths.root, "list") == 0
+    assert "pending" not in capsys.readouterr().out
+
+    other = make_team(tmp_path / "other", workers=0).laptops[0]
+    assert _team_command(other.paths.root, "join", "--target", str(team.export)) == 0
+    filed = (requests / f"{other.device_id}.json").read_bytes()
+    capsys.readouterr()
+    assert _team_command(other.paths.root, "join", "--target", str(team.export)) == 1
+    assert "already waiting for the supervisor's approval" in capsys.readouterr().err
+    assert (requests / f"{other.device_id}.json").read_bytes() == filed
+    assert _sync(worker.paths.root) == 0  # the member's laptop syncs on as before

@@ -22,7 +22,14 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
 from restart_desktop.domain.checklist import FirstNight
-from restart_desktop.domain.clock import Clock, at_local, local_date, local_text
+from restart_desktop.domain.clock import (
+    DATE_PATTERN,
+    Clock,
+    at_local,
+    date_text,
+    local_date,
+    local_text,
+)
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.review import (
@@ -287,7 +294,7 @@ class ReviewService:
             name = display_name(person.given_name, person.family_name, person.preferred_name)
             history = _history(s, item_id, names)
             state = review_state(ReviewEvent(e.action, e.at, e.id) for e in history)
-            title = f"{kind.label}, {when:%-d %b %Y}, {name}"
+            title = f"{kind.label}, {date_text(when)}, {name}"
             worker = names.get(worker_id, "Unknown worker")
         record(self._app, AuditAction.VIEWED_FOR_REVIEW, person_id, kind.label, light=True)
         return ReviewDetail(kind, item_id, person_id, title, worker, body, state, history)
@@ -451,7 +458,7 @@ def _body(
             (
                 "Contact",
                 f"{ContactType(note.contact_type).label}, "
-                + local_text(note.contact_at, "%-d %b %Y %H:%M")
+                + local_text(note.contact_at)
                 + (f", {note.location}" if note.location else "")
                 + (f", {note.duration_minutes} minutes" if note.duration_minutes else ""),
             )
@@ -463,7 +470,7 @@ def _body(
             select(Addendum).where(Addendum.note_id == item_id).order_by(Addendum.created_at)
         ):
             author = names.get(addendum.created_by, "Unknown worker")
-            day = local_text(addendum.created_at, "%-d %b %Y")  # the laptop's day, not UTC's
+            day = local_text(addendum.created_at, DATE_PATTERN)  # the laptop's day, not UTC's
             body.append((f"Addendum, {day} by {author}", addendum.text))
         return note.person_id, note.worker_id, local_date(note.contact_at), tuple(body)
     if kind == ReviewItemKind.RELEASE:
@@ -473,7 +480,7 @@ def _body(
         body = [
             (
                 "Release",
-                f"{plan.release_date:%-d %b %Y} {plan.release_time}".strip()
+                f"{date_text(plan.release_date)} {plan.release_time}".strip()
                 if plan.release_date
                 else "No date",
             ),
@@ -491,7 +498,7 @@ def _body(
     body = [
         ("Service", str(service.get("name", referral.service_code))),
         ("Status", ReferralStatus(referral.status).label),
-        ("Made on", f"{referral.made_on:%-d %b %Y}"),
+        ("Made on", date_text(referral.made_on)),
         ("Reason", referral.reason or "(none given)"),
     ]
     if referral.outcome:

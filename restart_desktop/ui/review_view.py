@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.app.review import ReviewDetail, ReviewFilter, ReviewRow, ReviewService
-from restart_desktop.domain.clock import local_text
+from restart_desktop.domain.clock import date_text, local_text
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind, ReviewState
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
@@ -55,7 +55,7 @@ class ReviewTableModel(RowListTableModel[ReviewRow]):
         return None
 
     def cells(self, row: ReviewRow) -> Sequence[Any]:
-        return (f"{row.when:%d %b %Y}", row.kind.label, row.person_name, row.worker_name)
+        return (date_text(row.when), row.kind.label, row.person_name, row.worker_name)
 
 
 def detail_html(detail: ReviewDetail, zone: dt.tzinfo | None = None) -> str:
@@ -72,7 +72,7 @@ def detail_html(detail: ReviewDetail, zone: dt.tzinfo | None = None) -> str:
         parts.append("<h4>Review</h4>")
         for entry in detail.history:
             comment = f": {html.escape(entry.comment)}" if entry.comment else ""
-            when = local_text(entry.at, "%d %b %Y %H:%M", zone)
+            when = local_text(entry.at, zone=zone)
             parts.append(
                 f"<p>{when}, {html.escape(entry.author)}, "
                 f"<b>{html.escape(entry.action.label)}</b>{comment}</p>"

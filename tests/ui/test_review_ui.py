@@ -4,6 +4,7 @@ with an addendum."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
@@ -13,6 +14,7 @@ from sqlalchemy import select
 
 from restart_desktop.app.session import unlock as unlock_folder
 from restart_desktop.domain.case import Role
+from restart_desktop.domain.review import ReviewState
 from restart_desktop.paths import DataPaths
 from restart_desktop.store.changes import Actor
 from restart_desktop.store.models import Addendum, ContactNote, Review, Worker
@@ -288,3 +290,33 @@ def test_the_lock_during_the_discard_question_keeps_the_typing_for_after_the_unl
             return s.scalars(select(Addendum.text)).all() == [typed]
 
     qtbot.waitUntil(answered, timeout=SIGNAL_TIMEOUT_MS)
+
+
+def test_the_queue_writes_dates_as_the_rest_of_the_window_does(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """The queue and its reading pane wrote "02 Nov 2026" where every other view writes
+    02/11/2026."""
+    _colleague_notes(data_paths, people, supervisor=True)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    view = window.workspace.review
+    assert view is not None
+    qtbot.waitUntil(
+        lambda: "Older fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    dates = [view.model.index(row, 0).data() for row in range(view.model.rowCount())]
+    assert dates == ["02/11/2026", "09/11/2026"]
+    qtbot.keyClicks(view.comment, "Please add where he will sleep.")
+    qtbot.keyClick(view.comment, Qt.Key.Key_T, ALT)  # returned: the pane's history has a time
+    qtbot.waitUntil(lambda: "1 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
+    view.state.setCurrentIndex(view.state.findData(ReviewState.RETURNED.value))
+    qtbot.waitUntil(
+        lambda: "Please add where" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    reading = view.reading.toPlainText()
+    assert "02/11/2026" in reading, reading
+    assert not re.search(r"\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", reading)

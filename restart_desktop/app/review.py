@@ -286,7 +286,10 @@ class ReviewService:
             )
 
     # --- one item ------------------------------------------------------------------------
-    def detail(self, kind: ReviewItemKind, item_id: str) -> ReviewDetail:
+    def detail(self, kind: ReviewItemKind, item_id: str, reading: bool = True) -> ReviewDetail:
+        """One record as the reviewer reads it. ``reading``: the reviewer has just turned to
+        it, which the audit trail records; False when the record on screen is shown again
+        (the list reloaded after a change), which is the same reading."""
         with self._db.read() as s:
             names = worker_names(s)
             person_id, worker_id, when, body = _body(s, kind, item_id, names)
@@ -296,7 +299,8 @@ class ReviewService:
             state = review_state(ReviewEvent(e.action, e.at, e.id) for e in history)
             title = f"{kind.label}, {date_text(when)}, {name}"
             worker = names.get(worker_id, "Unknown worker")
-        record(self._app, AuditAction.VIEWED_FOR_REVIEW, person_id, kind.label, light=True)
+        if reading:
+            record(self._app, AuditAction.VIEWED_FOR_REVIEW, person_id, kind.label, light=True)
         return ReviewDetail(kind, item_id, person_id, title, worker, body, state, history)
 
     def history(self, item_id: str) -> tuple[ReviewEntry, ...]:

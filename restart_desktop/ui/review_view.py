@@ -100,6 +100,7 @@ class ReviewView(QWidget):
         self._service = service
         self._runner = runner
         self._detail: ReviewDetail | None = None
+        self._reading: str | None = None  # the record the reviewer is on (audited once)
         self._keep_row = 0
         self._total = 0
         self.kind = QComboBox()
@@ -253,6 +254,7 @@ class ReviewView(QWidget):
             self.table.setCurrentIndex(self.model.index(row, 0))
         else:
             self._detail = None
+            self._reading = None
             self.reading.setHtml("<p>Nothing to review with these filters.</p>")
             self._set_enabled(False)
         if had_focus:
@@ -264,8 +266,14 @@ class ReviewView(QWidget):
             return
         self._keep_row = current.row()
         service = self._service
+        # The list reloads after every change (a sign-off, a sync) and selects the record
+        # shown again: that is the same reading, not one more for the audit trail.
+        reading = row.item_id != self._reading
+        self._reading = row.item_id
         self._runner.run(
-            lambda: service.detail(row.kind, row.item_id), self._on_detail, self._on_failed
+            lambda: service.detail(row.kind, row.item_id, reading),
+            self._on_detail,
+            self._on_failed,
         )
 
     def _on_detail(self, detail: ReviewDetail) -> None:

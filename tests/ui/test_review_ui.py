@@ -13,11 +13,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role
 from restart_desktop.domain.review import ReviewState
 from restart_desktop.paths import DataPaths
 from restart_desktop.store.changes import Actor
-from restart_desktop.store.models import Addendum, ContactNote, Review, Worker
+from restart_desktop.store.models import Addendum, AuditEntry, ContactNote, Review, Worker
 from restart_desktop.ui.actions_view import AnswerDialog
 from restart_desktop.ui.application import MainWindow
 from tests.support.clock import local
@@ -320,3 +321,49 @@ def test_the_queue_writes_dates_as_the_rest_of_the_window_does(
     reading = view.reading.toPlainText()
     assert "02/11/2026" in reading, reading
     assert not re.search(r"\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", reading)
+
+
+def _reads(window: MainWindow) -> list[str]:
+    """Whose records the trail says were read for review, in order."""
+    assert window.session is not None
+    with window.session.db.read() as s:
+        query = (
+            select(AuditEntry.person_id)
+            .where(AuditEntry.action == AuditAction.VIEWED_FOR_REVIEW.value)
+            .order_by(AuditEntry.seq)
+        )
+        return [str(person) for person in s.scalars(query)]
+
+
+def test_each_reading_for_review_is_in_the_trail_once(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """ "Read for review" was written twice for one reading: the list reloads after a sign-off
+    (and after any change notice) and the reloaded row, shown again, counted as read again."""
+    _colleague_notes(data_paths, people, supervisor=True)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    view = window.workspace.review
+    assert view is not None
+    qtbot.waitUntil(
+        lambda: "Older fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    zebedee, larry = people["Zebedee Friday"], people["Larry Later"]
+    assert _reads(window) == [zebedee]
+    view.refresh()  # as a change notice does: the same record stays on screen
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert _reads(window) == [zebedee]
+    qtbot.keyClick(view.table, Qt.Key.Key_R, ALT)  # signed off: the next one is read
+    qtbot.waitUntil(
+        lambda: "Newer fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    qtbot.waitUntil(lambda: "1 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert _reads(window) == [zebedee, larry]
+    qtbot.keyClick(view.table, Qt.Key.Key_Up)  # nothing above: still the same reading
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert _reads(window) == [zebedee, larry]

@@ -291,6 +291,11 @@ def test_the_lock_during_the_discard_question_keeps_the_typing_for_after_the_unl
             return s.scalars(select(Addendum.text)).all() == [typed]
 
     qtbot.waitUntil(answered, timeout=SIGNAL_TIMEOUT_MS)
+    # Back in My actions after the unlock, where the worker was (the window showed the
+    # caseload, and My actions behind it kept the answered return): it leaves the list.
+    assert window.workspace.tabs.currentWidget() is actions
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 0, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.notices_label.text() == "", timeout=SIGNAL_TIMEOUT_MS)
 
 
 def test_the_queue_writes_dates_as_the_rest_of_the_window_does(

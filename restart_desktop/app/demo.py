@@ -14,7 +14,12 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from restart_desktop.app.demo_casework import demo_allocation, demo_assessments, demo_history
+from restart_desktop.app.demo_casework import (
+    demo_allocation,
+    demo_assessments,
+    demo_history,
+    demo_status_moves,
+)
 from restart_desktop.app.demo_intake import add_allocator, demo_intake
 from restart_desktop.app.demo_notes import demo_contacts
 from restart_desktop.app.demo_outcomes import demo_outcomes
@@ -25,10 +30,12 @@ from restart_desktop.app.session import DEMO_PASSPHRASE, AppSession, enrol
 from restart_desktop.domain.case import CaseStatus, ConsentMethod, ReferralSource, Role
 from restart_desktop.domain.clock import at_local
 from restart_desktop.domain.ids import uuid7
+from restart_desktop.domain.intake import DecisionKind
 from restart_desktop.domain.release import FRIDAY, is_working_day
 from restart_desktop.paths import DataPaths
 from restart_desktop.security.keys import KdfParams
-from restart_desktop.store.changes import NewRow, write_created
+from restart_desktop.store.changes import LaterEdit, NewRow, write_created
+from restart_desktop.store.intake_models import IntakeDecision
 from restart_desktop.store.models import Person, SyncedRecord, Worker
 
 GIVEN_NAMES = (
@@ -181,7 +188,7 @@ def fill_demo_data(
     the same changes, case index and audit trail as the session hook writes, at a tenth of
     the cost), so that 10,000 cases are seeded in well under a minute."""
     rng = random.Random(seed)
-    today = today or dt.date.today()
+    today = today or session.clock.today()
     anchor = at_local(today, dt.time(9, 0))
     team = _demo_team(session, rng, anchor, seed)
     done = notes = 0
@@ -202,9 +209,11 @@ def fill_demo_data(
         made += people
         for person in people:
             notes += _demo_case(made, rng, person, session, team, today)
-        made += demo_intake(seed + done, people, team.organisations)
-        with session.db.write() as s:
-            write_created(s, made)
+        intake = demo_intake(seed + done, people, team.organisations)
+        made += intake
+        moves = _status_moves(seed + done, people, intake, anchor)
+        with session.db.write(bulk=True) as s:  # a thousand people: a larger page cache
+            write_created(s, [*made, *moves])
         ids = [person.id for person in people]
         if done == 0:
             demo_barriers(ids, session, rng, today)
@@ -213,6 +222,24 @@ def fill_demo_data(
         if progress:
             progress(done, cases)
     return DemoSummary(cases=cases, workers=len(team.worker_ids) - 2, notes=notes)
+
+
+def _status_moves(
+    seed: int, people: list[Person], intake: list[SyncedRecord], now: dt.datetime
+) -> list[NewRow | LaterEdit]:
+    """Each person's steps to their status, at the times they were taken (after everything
+    else about them is made: it turns them back to Recommended until the first step). Its own
+    random stream: the rest of the demo is the same with or without it."""
+    rng = random.Random(seed * 7907 + 31)
+    decided = {
+        record.person_id: record.at
+        for record in intake
+        if isinstance(record, IntakeDecision) and record.decision != DecisionKind.MORE_INFORMATION
+    }
+    moves: list[NewRow | LaterEdit] = []
+    for person in people:
+        moves += demo_status_moves(rng, person, decided.get(person.id), now)
+    return moves
 
 
 def _demo_team(session: AppSession, rng: random.Random, anchor: dt.datetime, seed: int) -> DemoTeam:
@@ -290,7 +317,7 @@ def _demo_person(
     holidays = reference.bank_holiday_dates
     status = rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
     released = status in (CaseStatus.RELEASED, CaseStatus.SUPPORTED_IN_COMMUNITY, CaseStatus.CLOSED)
-    offset = -rng.randint(1, 120) if released else rng.randint(0, 150)
+    offset = -rng.randint(1, 240) if released else rng.randint(0, 150)
     if not released and rng.random() < SOON_SHARE:
         offset = rng.randint(-2, 7)  # due out this week, or out and still to record
     release = _release_day(rng, today + dt.timedelta(days=offset), holidays)

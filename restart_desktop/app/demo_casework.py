@@ -13,7 +13,7 @@ from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.clock import at_local
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.outcomes import AreaScore
-from restart_desktop.store.changes import NewRow
+from restart_desktop.store.changes import LaterEdit, NewRow
 from restart_desktop.store.models import (
     Assessment,
     FieldChange,
@@ -216,3 +216,79 @@ def demo_assessments(
                 finalised_at=None if draft else at_local(on, dt.time(16, 0)),
             )
         )
+
+
+#: The way each status is reached from Recommended, a step at a time, as workers move cases.
+STATUS_PATHS = {
+    CaseStatus.RECOMMENDED: (),
+    CaseStatus.DECLINED: (CaseStatus.DECLINED,),
+    CaseStatus.ACCEPTED: (CaseStatus.ACCEPTED,),
+    CaseStatus.ENGAGED_IN_CUSTODY: (CaseStatus.ACCEPTED, CaseStatus.ENGAGED_IN_CUSTODY),
+    CaseStatus.RELEASED: (
+        CaseStatus.ACCEPTED,
+        CaseStatus.ENGAGED_IN_CUSTODY,
+        CaseStatus.RELEASED,
+    ),
+    CaseStatus.SUPPORTED_IN_COMMUNITY: (
+        CaseStatus.ACCEPTED,
+        CaseStatus.ENGAGED_IN_CUSTODY,
+        CaseStatus.RELEASED,
+        CaseStatus.SUPPORTED_IN_COMMUNITY,
+    ),
+    CaseStatus.CLOSED: (
+        CaseStatus.ACCEPTED,
+        CaseStatus.ENGAGED_IN_CUSTODY,
+        CaseStatus.RELEASED,
+        CaseStatus.SUPPORTED_IN_COMMUNITY,
+        CaseStatus.CLOSED,
+    ),
+}
+
+
+def demo_status_moves(
+    rng: random.Random, person: Person, decided: dt.datetime | None, now: dt.datetime
+) -> list[NewRow | LaterEdit]:
+    """The steps by which ``person`` reached their status, each when it would have happened:
+    accepted or declined at the allocation decision (``decided``), engaged a few weeks on,
+    released on the release day, then supported and closed. The person is written as
+    Recommended (call before writing them) and each step is an edit at its own time, with
+    its line in the case's history, so that the figures count every move in its own
+    quarter (they were all counted on the day the demo was made)."""
+    final = CaseStatus(person.status)
+    person.status, person.status_reason = CaseStatus.RECOMMENDED.value, "Demo: recommended"
+    recommended = at_local(person.referral_date or now.date(), dt.time(10))
+    release = at_local(person.release_date or now.date(), dt.time(17))
+    planned = {
+        CaseStatus.ACCEPTED: decided or recommended + dt.timedelta(days=5),
+        CaseStatus.DECLINED: decided or recommended + dt.timedelta(days=5),
+        CaseStatus.RELEASED: release,
+    }
+    made: list[NewRow | LaterEdit] = []
+    at, old = recommended, CaseStatus.RECOMMENDED
+    for status in STATUS_PATHS[final]:
+        if status == CaseStatus.ENGAGED_IN_CUSTODY:
+            when = at + dt.timedelta(days=rng.randint(3, 28), hours=-3)
+            when = min(when, release - dt.timedelta(days=1))
+        elif status == CaseStatus.SUPPORTED_IN_COMMUNITY:
+            when = at + dt.timedelta(days=rng.randint(2, 14), hours=-6)
+        elif status == CaseStatus.CLOSED:
+            when = at + dt.timedelta(days=rng.randint(20, 80))
+        else:
+            when = planned[status]
+        at = max(at + dt.timedelta(minutes=10), min(when, now))
+        reason = f"Demo: {status.label.lower()}"
+        made.append(LaterEdit(person.id, {"status": status.value, "status_reason": reason}, at))
+        made.append(
+            NewRow.of(
+                FieldChange,
+                id=uuid7(),
+                person_id=person.id,
+                field="status",
+                old_value=old.value,
+                new_value=status.value,
+                reason=reason,
+                at=at,
+            )
+        )
+        old = status
+    return made

@@ -78,18 +78,20 @@ def demo_plan(
     if release is None or person.status == CaseStatus.DECLINED.value:
         return None
     days = (release - today).days
-    if days > 60 or days < -60:
-        return None  # plans of long-ago releases, and of releases months away, are left out
-    plan = plan_record(person, snapshot_id, 1)
-    made.append(plan)
-    template = session.reference.default_checklist
-    moment = at_local(release, dt.time(8, 0))
-    worker = person.allocated_worker_id or session.worker.id
     out = person.status in {
         CaseStatus.RELEASED.value,
         CaseStatus.SUPPORTED_IN_COMMUNITY.value,
         CaseStatus.CLOSED.value,
     }
+    if days > 60 or (days < -60 and not out):
+        # Plans of releases months away, and of long-ago releases that never happened, are
+        # left out; every release is kept (the figures count releases from their plans).
+        return None
+    plan = plan_record(person, snapshot_id, 1)
+    made.append(plan)
+    template = session.reference.default_checklist
+    moment = at_local(release, dt.time(8, 0))
+    worker = person.allocated_worker_id or session.worker.id
     # Share of items ticked: all once out, about half a week before, little a month before.
     share = 0.95 if out else max(0.0, min(0.9, 1.0 - days / 10))
     demo_now = at_local(today, dt.time(9, 0))  # a morning's work so far

@@ -148,7 +148,7 @@ def demo_reviews(
             if (worker_id == own) == mine
             and (review := _review(rng, kind, item_id, person_id, worker_id, when, mine, counts))
         ]
-        with database.write() as s:
+        with database.write(bulk=True) as s:
             write_created(s, reviews)
 
 

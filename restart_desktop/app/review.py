@@ -22,7 +22,7 @@ from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import display_name
 from restart_desktop.domain.checklist import FirstNight
-from restart_desktop.domain.clock import Clock
+from restart_desktop.domain.clock import DATE_PATTERN, Clock, date_text
 from restart_desktop.domain.notes import ContactType
 from restart_desktop.domain.referrals import ReferralStatus
 from restart_desktop.domain.review import (
@@ -281,7 +281,10 @@ class ReviewService:
             )
 
     # --- one item ------------------------------------------------------------------------
-    def detail(self, kind: ReviewItemKind, item_id: str) -> ReviewDetail:
+    def detail(self, kind: ReviewItemKind, item_id: str, reading: bool = True) -> ReviewDetail:
+        """One record as the reviewer reads it. ``reading``: the reviewer has just turned to
+        it, which the audit trail records; False when the record on screen is shown again
+        (the list reloaded after a change), which is the same reading."""
         with self._db.read() as s:
             names = worker_names(s)
             person_id, worker_id, when, body = _body(s, kind, item_id, names, self._clock)
@@ -289,9 +292,10 @@ class ReviewService:
             name = display_name(person.given_name, person.family_name, person.preferred_name)
             history = _history(s, item_id, names)
             state = review_state(ReviewEvent(e.action, e.at, e.id) for e in history)
-            title = f"{kind.label}, {when:%-d %b %Y}, {name}"
+            title = f"{kind.label}, {date_text(when)}, {name}"
             worker = names.get(worker_id, "Unknown worker")
-        record(self._app, AuditAction.VIEWED_FOR_REVIEW, person_id, kind.label, light=True)
+        if reading:
+            record(self._app, AuditAction.VIEWED_FOR_REVIEW, person_id, kind.label, light=True)
         return ReviewDetail(kind, item_id, person_id, title, worker, body, state, history)
 
     def history(self, item_id: str) -> tuple[ReviewEntry, ...]:
@@ -453,7 +457,7 @@ def _body(
             (
                 "Contact",
                 f"{ContactType(note.contact_type).label}, "
-                + clock.local_text(note.contact_at, "%-d %b %Y %H:%M")
+                + clock.local_text(note.contact_at)
                 + (f", {note.location}" if note.location else "")
                 + (f", {note.duration_minutes} minutes" if note.duration_minutes else ""),
             )
@@ -465,7 +469,7 @@ def _body(
             select(Addendum).where(Addendum.note_id == item_id).order_by(Addendum.created_at)
         ):
             author = names.get(addendum.created_by, "Unknown worker")
-            day = clock.local_text(addendum.created_at, "%-d %b %Y")  # the session's day
+            day = clock.local_text(addendum.created_at, DATE_PATTERN)  # the session's day
             body.append((f"Addendum, {day} by {author}", addendum.text))
         return note.person_id, note.worker_id, clock.local(note.contact_at).date(), tuple(body)
     if kind == ReviewItemKind.RELEASE:
@@ -475,7 +479,7 @@ def _body(
         body = [
             (
                 "Release",
-                f"{plan.release_date:%-d %b %Y} {plan.release_time}".strip()
+                f"{date_text(plan.release_date)} {plan.release_time}".strip()
                 if plan.release_date
                 else "No date",
             ),
@@ -493,7 +497,7 @@ def _body(
     body = [
         ("Service", str(service.get("name", referral.service_code))),
         ("Status", ReferralStatus(referral.status).label),
-        ("Made on", f"{referral.made_on:%-d %b %Y}"),
+        ("Made on", date_text(referral.made_on)),
         ("Reason", referral.reason or "(none given)"),
     ]
     if referral.outcome:

@@ -39,11 +39,22 @@ def local(instant: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:
     return require_aware(instant).astimezone(zone)
 
 
+#: How every view writes a calendar date: 27/11/2026 (the form fields take it typed so).
+DATE_PATTERN = "%d/%m/%Y"
+
+
 def local_text(
-    instant: dt.datetime | None, pattern: str = "%d/%m/%Y %H:%M", zone: dt.tzinfo | None = None
+    instant: dt.datetime | None,
+    pattern: str = f"{DATE_PATTERN} %H:%M",
+    zone: dt.tzinfo | None = None,
 ) -> str:
     """What a person reads for an instant: local time in ``pattern``; '' for none."""
     return "" if instant is None else local(instant, zone).strftime(pattern)
+
+
+def date_text(day: dt.date | None) -> str:
+    """What a person reads for a calendar date: 27/11/2026; '' for none."""
+    return "" if day is None else day.strftime(DATE_PATTERN)
 
 
 def from_local(wall: dt.datetime, zone: dt.tzinfo | None = None) -> dt.datetime:

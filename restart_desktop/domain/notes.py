@@ -143,6 +143,12 @@ def action_problems(
     return problems
 
 
+def due_in_the_past(due_date: dt.date | None, today: dt.date) -> bool:
+    """An action may be given a date that has passed (one agreed last week, written up
+    today), but it is overdue from the start: the worker is asked, never refused."""
+    return due_date is not None and due_date < today
+
+
 def is_overdue(status: str, due_date: dt.date | None, today: dt.date) -> bool:
     return status == ActionStatus.OPEN and due_date is not None and due_date < today
 

@@ -445,6 +445,17 @@ class NewRow(NamedTuple):
         return cls(kind, values)
 
 
+class LaterEdit(NamedTuple):
+    """An edit, for ``write_created``, of a record written earlier in the same call, made at
+    ``at``, an instant before the write: the demo's people move from Recommended to Accepted
+    in June and to Released in August, and the figures count each move in its own quarter
+    (they read a status move's time from its change)."""
+
+    record_id: str
+    fields: dict[str, Any]
+    at: dt.datetime
+
+
 @functools.cache
 def _creation_plan(
     kind: type[SyncedRecord],
@@ -468,7 +479,7 @@ def _creation_plan(
 _PLAIN = frozenset({str, int, bool, float, type(None)})  # stored in a change as they are
 
 
-def write_created(session: Session, records: Sequence[SyncedRecord | NewRow]) -> None:
+def write_created(session: Session, records: Sequence[SyncedRecord | NewRow | LaterEdit]) -> None:
     """Write new records below the ORM, exactly as the hook would have: defaults filled in,
     stamped, one change each with every content field, the case index kept, and each case
     touched for the audit trail and the change notice. For many records at once (the demo's
@@ -477,7 +488,9 @@ def write_created(session: Session, records: Sequence[SyncedRecord | NewRow]) ->
     The records are plain instances never added to the session, or ``NewRow``s; each must
     have its id (its children refer to it). What the session holds is flushed first, and the
     rows go in grouped by kind in the order the kinds first appear, so a kind made before its
-    children is written before them. The instances' attributes are not updated."""
+    children is written before them. The instances' attributes are not updated. A
+    ``LaterEdit`` changes a record written before it in ``records``: its row is written with
+    the edit, and the edit is a change of its own, built on the record's previous one."""
     if not records:
         return
     actor = session.info.get("actor")
@@ -495,7 +508,12 @@ def write_created(session: Session, records: Sequence[SyncedRecord | NewRow]) ->
         "updated_at": flush.now,
         "updated_by": actor.worker_id,
     }
+    written: dict[str, tuple[str, dict[str, Any]]] = {}  # record id -> (table, its row)
     for record in records:
+        if isinstance(record, LaterEdit):
+            changes.append(_later_change(flush, written, record))
+            _touch_case(touched, changes[-1]["case_id"], changes[-1]["entity"], set(record.fields))
+            continue
         kind, held = record if isinstance(record, NewRow) else (type(record), record.__dict__)
         table, columns, names = _creation_plan(kind)
         if isinstance(record, NewRow) and not names.issuperset(held):
@@ -534,12 +552,43 @@ def write_created(session: Session, records: Sequence[SyncedRecord | NewRow]) ->
         )
         values.update(bookkeeping, id=record_id, last_change_id=change_id)
         rows.setdefault(table, []).append(values)
+        written[record_id] = (entity, values)
         _touch_case(touched, case, entity, {CREATED_MARK})
     for table, values_of_kind in rows.items():
         insert_rows(session, table, values_of_kind)
     insert_changes(session, changes)
     keep_position(flush)
     note_audiences(session, [c for c in changes if c["entity"] in AUDIENCE_KINDS])
+
+
+def _later_change(
+    flush: Flush, written: dict[str, tuple[str, dict[str, Any]]], edit: LaterEdit
+) -> dict[str, Any]:
+    """The change of a ``LaterEdit``; its record's row takes the edited fields."""
+    if edit.record_id not in written:
+        raise UnattributedWrite("a later edit names a record not written before it")
+    entity, values = written[edit.record_id]
+    flush.seq += 1
+    change_id = f"{flush.actor.device_id}:{flush.seq}"
+    base = values["last_change_id"]
+    values.update(edit.fields, last_change_id=change_id)
+    return {
+        "change_id": change_id,
+        "device_id": flush.actor.device_id,
+        "seq": flush.seq,
+        "entity": entity,
+        "record_id": edit.record_id,
+        "base_change_id": base,
+        "bases": [base],
+        "hlc": flush.clock.now().encode(),
+        "case_id": case_of_record(entity, edit.record_id, values.get("person_id")),
+        "author_id": flush.actor.worker_id,
+        "fields": {
+            key: value if type(value) in _PLAIN else to_json_value(value)
+            for key, value in edit.fields.items()
+        },
+        "recorded_at": edit.at,
+    }
 
 
 def install_change_capture(session_class: type[Session]) -> None:

@@ -31,7 +31,7 @@ from restart_desktop.app.notes import ActionView, NoteService, NoteView
 from restart_desktop.app.referral_views import ReferralView
 from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.review import Notice, ReviewService
-from restart_desktop.domain.clock import local_text
+from restart_desktop.domain.clock import DATE_PATTERN, local_text
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.ui.follow_up import FollowUpPanel
 from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
@@ -86,7 +86,7 @@ class NoticesTableModel(RowListTableModel[Notice]):
     def cells(self, notice: Notice) -> Sequence[Any]:
         what = "Returned for correction" if notice.needs_answer else "Comment"
         return (
-            local_text(notice.at, "%d %b %Y", self.zone),
+            local_text(notice.at, DATE_PATTERN, self.zone),
             notice.person_name,
             f"{notice.kind.label}: {what}",
             f"{notice.author}: {notice.comment}",

@@ -472,14 +472,7 @@ class MainWindow(QMainWindow):
         if self.session is None or self.is_locked:
             return
         self.idle.stop()
-        focused = QApplication.focusWidget()
-        self._focus_before_lock = (
-            focused
-            if focused is not None
-            and self.workspace is not None
-            and self.workspace.isAncestorOf(focused)
-            else None
-        )
+        self._focus_before_lock = self._place_before_lock()
         if self.workspace is not None:
             self.workspace.save_drafts_now()
         self._keep_dialog_typing()
@@ -495,6 +488,18 @@ class MainWindow(QMainWindow):
         self._update_actions()
         log.info("locked")
         self.locked.emit()
+
+    def _place_before_lock(self) -> QWidget | None:
+        """Where the worker was, to go back to after the unlock: the focused widget, or for
+        a dialog (or a question over one) the view that opened it. The window went back to
+        the caseload instead, and My actions, hidden behind it, kept an answered return."""
+        widget = QApplication.focusWidget() or QApplication.activeModalWidget()
+        workspace = self.workspace
+        if workspace is None:
+            return None
+        while widget is not None and not workspace.isAncestorOf(widget):
+            widget = widget.parentWidget()  # a dialog's parent is the view that opened it
+        return widget
 
     def _keep_dialog_typing(self) -> None:
         """What is typed in open dialogs, kept encrypted before the lock closes them."""

@@ -166,22 +166,24 @@ class CaseFileView(QWidget):
         self.status_button.clicked.connect(self._on_status_clicked)
         self.allocate_button = QPushButton("&Allocate or hand over…")
         self.allocate_button.clicked.connect(self._on_allocate_clicked)
-        # Every letter of "Audit trail" is taken on this page: Ctrl+Shift+A instead.
-        self.audit_button = QPushButton("Audit trail…")
+        # Alt+U, and Ctrl+Shift+A as before. Every Alt letter of this page is used once
+        # (F, S and H are the menus'); some fields have none: Tab reaches them from the
+        # field before (test_accessibility checks that no letter is used twice).
+        self.audit_button = QPushButton("A&udit trail…")
         self.audit_button.setToolTip(
             "Who opened, changed or exported this case file, and when (Ctrl+Shift+A)"
         )
         self.audit_button.clicked.connect(self._on_audit_clicked)
         bind(AUDIT_KEY, self, self._on_audit_clicked)
-        # Letters are taken: Ctrl+Shift+H. A supervisor's action (hidden for workers).
-        self.hold_button = QPushButton("Legal hold…")
+        # Alt+L or Ctrl+Shift+H. A supervisor's action (hidden for workers).
+        self.hold_button = QPushButton("&Legal hold…")
         self.hold_button.setToolTip(
             "Keep this case whatever the retention rules say, or lift the hold (Ctrl+Shift+H)"
         )
         self.hold_button.clicked.connect(self._on_hold_clicked)
         bind(HOLD_KEY, self, self._on_hold_clicked)
-        # Letters are taken: Ctrl+Shift+R.
-        self.custody_button = QPushButton("Return to custody…")
+        # Alt+C or Ctrl+Shift+R.
+        self.custody_button = QPushButton("Return to &custody…")
         self.custody_button.setToolTip("Record a recall, a remand or a new sentence (Ctrl+Shift+R)")
         self.custody_button.clicked.connect(self._on_custody_clicked)
         bind(CUSTODY_KEY, self, self._on_custody_clicked)
@@ -293,11 +295,11 @@ class CaseFileView(QWidget):
         self.crn = self._line("crn", "Probation case reference (CRN)", 16)
         self.crn.setPlaceholderText("X123456")
         self._row(form, "&Given name:", self.given_name, "given_name")
-        self._row(form, "Fami&ly name:", self.family_name, "family_name")  # Alt+F: File
-        self._row(form, "&Preferred name:", self.preferred_name, "preferred_name")
+        self._row(form, "Famil&y name:", self.family_name, "family_name")  # Alt+F: File
+        self._row(form, "Preferred name:", self.preferred_name, "preferred_name")
         self._row(form, "Date of &birth:", self.date_of_birth, "date_of_birth")
         self._row(form, "Prison &number:", self.nomis_number, "nomis_number")
-        self._row(form, "CR&N:", self.crn, "crn")
+        self._row(form, "C&RN:", self.crn, "crn")
         return group
 
     def _release_group(self) -> QGroupBox:
@@ -325,7 +327,7 @@ class CaseFileView(QWidget):
             self.earlier_custodial_sentences.addItem(
                 f"{count} or more" if count == MANY_SENTENCES else str(count), count
             )
-        self.iom = QCheckBox("Managed &under IOM (Integrated Offender Management)")
+        self.iom = QCheckBox("Managed under &IOM (Integrated Offender Management)")
         self.mappa = QCheckBox("Managed under &MAPPA")
         self.has_settled_address = QCheckBox("Has a settled address for release")
         self.housing_authority = QComboBox()
@@ -335,10 +337,10 @@ class CaseFileView(QWidget):
         self.housing_authority.addItem("Not chosen yet", "")
         for authority in self._reference.local_authorities:
             self.housing_authority.addItem(authority.name, authority.code)
-        self._row(form, "Pris&on:", self.prison_code, "prison_code")
+        self._row(form, "&Prison:", self.prison_code, "prison_code")
         self._row(form, "Release &date:", self.release_date, "release_date")
-        self._row(form, "Release t&ime:", self.release_time, "release_time")
-        self._row(form, "Sentence t&ype:", self.sentence_type, "sentence_type")
+        self._row(form, "Release time:", self.release_time, "release_time")
+        self._row(form, "S&entence type:", self.sentence_type, "sentence_type")
         self._row(
             form,
             "Earlier sentences:",
@@ -348,7 +350,7 @@ class CaseFileView(QWidget):
         form.addRow(self.iom)
         form.addRow(self.mappa)
         form.addRow(self.has_settled_address)
-        self._row(form, "Housing autho&rity:", self.housing_authority, "housing_authority")
+        self._row(form, "Housing auth&ority:", self.housing_authority, "housing_authority")
         return group
 
     def _referral_group(self) -> QGroupBox:
@@ -360,14 +362,14 @@ class CaseFileView(QWidget):
         for source in ReferralSource:
             self.referral_source.addItem(source.label, source.value)
         self.referral_date = DateField("Date recommended")
-        self._row(form, "Recommended b&y:", self.referral_source, "referral_source")
-        self._row(form, "Date recommend&ed:", self.referral_date, "referral_date")
+        self._row(form, "Recommended by:", self.referral_source, "referral_source")
+        self._row(form, "Date recommended:", self.referral_date, "referral_date")
         return group
 
     def _consent_group(self) -> QGroupBox:
         group = QGroupBox("Consent to share with partners")
         form = QFormLayout(group)
-        self.consent_given = QCheckBox("Consent to share has been &given")
+        self.consent_given = QCheckBox("Consent to share has been gi&ven")
         self.consent_date = DateField("Date consent was given")
         self.consent_method = QComboBox()
         self.consent_method.setAccessibleName("How consent was given")
@@ -377,9 +379,9 @@ class CaseFileView(QWidget):
         self.consent_scope = self._line("consent_scope", "What the consent covers", 2000)
         self.consent_scope.setPlaceholderText("Which partners and what information")
         form.addRow(self.consent_given)
-        self._row(form, "Date gi&ven:", self.consent_date, "consent_date")
+        self._row(form, "Date given:", self.consent_date, "consent_date")
         self._row(form, "Ho&w given:", self.consent_method, "consent_method")
-        self._row(form, "&Covers:", self.consent_scope, "consent_scope")
+        self._row(form, "Covers:", self.consent_scope, "consent_scope")
         # The kinds of service the person agreed to: referrals check these before sending.
         kinds = QWidget()
         kinds.setObjectName("consent_categories")
@@ -391,7 +393,9 @@ class CaseFileView(QWidget):
             box.setAccessibleName(f"Consent covers {need.label} services")
             self.consent_boxes[need.code] = box
             kinds_layout.addWidget(box, number // 2, number % 2)
-        self._row(form, "Kinds of service:", kinds, "consent_categories")
+        if self.consent_boxes:  # Alt+K reaches the first box
+            kinds.setFocusProxy(next(iter(self.consent_boxes.values())))
+        self._row(form, "&Kinds of service:", kinds, "consent_categories")
         self.research_consent_date = DateField(
             "Date the person agreed to their pseudonymised data going to the evaluators"
         )
@@ -590,7 +594,7 @@ class CaseFileView(QWidget):
         self.allocate_button.setVisible(self._service.can_allocate)
         self.hold_button.setEnabled(True)
         self.hold_button.setVisible(self._service.can_allocate)
-        self.hold_button.setText("Lift legal hold…" if details.legal_hold else "Legal hold…")
+        self.hold_button.setText("&Lift legal hold…" if details.legal_hold else "&Legal hold…")
         if self.timeline is not None:
             self.timeline.person_name = name
         if self.referrals_panel is not None:

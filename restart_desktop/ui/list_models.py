@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
+    QEvent,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -15,7 +16,7 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 T = TypeVar("T")
 Index = QModelIndex | QPersistentModelIndex
@@ -93,3 +94,61 @@ class EnterTableView(QTableView):
             self.row_activated.emit(self.currentIndex().row())
             return
         super().keyPressEvent(event)
+
+
+def fit_columns(table: QTableView, columns: Sequence[int], share: float | None = None) -> None:
+    """Size ``columns`` to their heading and their rows (the longest name, kind or time), so
+    that nothing in them is cut off, whatever the font. With ``share``, the columns may hold a
+    note: they take what the other columns' contents leave of the width (at least ``share``
+    of it) and a long note is cut there, not the others (the row's details show it whole)."""
+    header = table.horizontalHeader()
+    if share is None:
+        for column in columns:
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        return
+    _NoteFit(table, tuple(columns), share)
+
+
+class _NoteFit(QObject):
+    """Keeps the columns that may hold a note as wide as their contents, within the room the
+    other columns' contents leave, as rows change and the table is resized. Small lists only:
+    it measures the rows on show each time."""
+
+    def __init__(self, table: QTableView, columns: tuple[int, ...], share: float) -> None:
+        super().__init__(table)
+        self._table = table
+        self._columns = columns
+        self._share = share
+        model = table.model()
+        for signal in (
+            model.modelReset,
+            model.layoutChanged,
+            model.rowsInserted,
+            model.dataChanged,
+        ):
+            signal.connect(self.fit)
+        table.installEventFilter(self)
+        table.viewport().installEventFilter(self)  # narrower once a scroll bar shows
+        self.fit()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show, QEvent.Type.FontChange):
+            self.fit()
+        return False
+
+    def _wanted(self, column: int) -> int:
+        header = self._table.horizontalHeader()
+        return max(self._table.sizeHintForColumn(column), header.sectionSizeHint(column))
+
+    def fit(self, *_args: object) -> None:
+        table = self._table
+        total = table.viewport().width()
+        others = sum(
+            self._wanted(column)
+            for column in range(table.model().columnCount())
+            if column not in self._columns and not table.isColumnHidden(column)
+        )
+        room = max((total - others) // len(self._columns), int(total * self._share))
+        for column in self._columns:
+            wanted = self._wanted(column)
+            table.setColumnWidth(column, min(wanted, room) if total > 0 else wanted)

@@ -44,7 +44,7 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.charts import LineChart, RadarChart, Series
 from restart_desktop.ui.clashes import ask_clashes
 from restart_desktop.ui.confirm import confirm_finalise
-from restart_desktop.ui.list_models import EnterTableView
+from restart_desktop.ui.list_models import EnterTableView, fit_columns
 from restart_desktop.ui.outcome_models import AssessmentsTableModel, ScoresTableModel
 from restart_desktop.ui.tasks import TaskRunner, save_failed_message, user_message
 from restart_desktop.ui.widgets import DateField, FieldError, ask_save_path, buddy_label, run_dialog
@@ -311,6 +311,7 @@ class OutcomesPanel(QWidget):
         self.table.setAccessibleName("Assessments, oldest first. Insert: new. Enter: edit a draft.")
         self.table.setTabKeyNavigation(False)
         self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        fit_columns(self.table, (0, 1, 2, 4))  # a worker's whole name under "By"
         self.table.setMaximumHeight(150)
         self.radar = RadarChart()
         self.line = LineChart()

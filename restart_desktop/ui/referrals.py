@@ -40,7 +40,7 @@ from restart_desktop.domain.referrals import (
     ReferralStatus,
 )
 from restart_desktop.ui.clashes import ask_clashes
-from restart_desktop.ui.list_models import EnterTableView
+from restart_desktop.ui.list_models import EnterTableView, fit_columns
 from restart_desktop.ui.referral_dialogs import (
     ChaseDialog,
     NewReferralDialog,
@@ -118,8 +118,7 @@ class ReferralsPanel(QWidget):
         self.table.setAccessibleName("Referrals: open first. Insert: new. Enter: update.")
         self.table.setTabKeyNavigation(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 150), (2, 170), (3, 100), (4, 170)):
-            self.table.setColumnWidth(column, width)
+        fit_columns(self.table, (1, 2, 3, 4))  # "Employment, education and training" whole
         self.details = QTextBrowser()
         self.details.setAccessibleName("The referral in full")
         self.details.setOpenLinks(False)

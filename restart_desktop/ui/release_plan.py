@@ -25,7 +25,7 @@ from restart_desktop.app.release_views import (
 from restart_desktop.app.versions import EditClashed
 from restart_desktop.domain.checklist import FirstNight, ItemState
 from restart_desktop.ui.clashes import ask_clashes
-from restart_desktop.ui.list_models import EnterTableView
+from restart_desktop.ui.list_models import EnterTableView, fit_columns
 from restart_desktop.ui.release_plan_dialogs import AddItemDialog, ItemDialog, OutcomeDialog
 from restart_desktop.ui.release_plan_model import (
     COL_DUE,
@@ -122,13 +122,10 @@ class ReleasePlanPanel(QWidget):
         self.table.setTabKeyNavigation(False)  # Tab moves on to the buttons
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(COL_ITEM, QHeaderView.ResizeMode.Stretch)
-        for column, width in (
-            (COL_SECTION, 150),
-            (COL_DUE, 160),
-            (COL_STATE, 170),
-            (COL_RECORDED, 260),
-        ):
-            self.table.setColumnWidth(column, width)
+        fit_columns(self.table, (COL_SECTION, COL_DUE, COL_STATE))
+        # When and by whom, then the note: a long note is cut where the item would be (the
+        # line under the table has it whole).
+        fit_columns(self.table, (COL_RECORDED,), share=0.2)
         self.help = QLabel("")
         self.help.setWordWrap(True)
         self.help.setStyleSheet("font-size: 12pt;")

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.app.review import ReviewDetail, ReviewFilter, ReviewRow, ReviewService
-from restart_desktop.domain.clock import local_text
+from restart_desktop.domain.clock import date_text, local_text
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind, ReviewState
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
@@ -55,7 +55,7 @@ class ReviewTableModel(RowListTableModel[ReviewRow]):
         return None
 
     def cells(self, row: ReviewRow) -> Sequence[Any]:
-        return (f"{row.when:%d %b %Y}", row.kind.label, row.person_name, row.worker_name)
+        return (date_text(row.when), row.kind.label, row.person_name, row.worker_name)
 
 
 def detail_html(detail: ReviewDetail, zone: dt.tzinfo | None = None) -> str:
@@ -72,7 +72,7 @@ def detail_html(detail: ReviewDetail, zone: dt.tzinfo | None = None) -> str:
         parts.append("<h4>Review</h4>")
         for entry in detail.history:
             comment = f": {html.escape(entry.comment)}" if entry.comment else ""
-            when = local_text(entry.at, "%d %b %Y %H:%M", zone)
+            when = local_text(entry.at, zone=zone)
             parts.append(
                 f"<p>{when}, {html.escape(entry.author)}, "
                 f"<b>{html.escape(entry.action.label)}</b>{comment}</p>"
@@ -100,6 +100,7 @@ class ReviewView(QWidget):
         self._service = service
         self._runner = runner
         self._detail: ReviewDetail | None = None
+        self._reading: str | None = None  # the record the reviewer is on (audited once)
         self._keep_row = 0
         self._total = 0
         self.kind = QComboBox()
@@ -253,6 +254,7 @@ class ReviewView(QWidget):
             self.table.setCurrentIndex(self.model.index(row, 0))
         else:
             self._detail = None
+            self._reading = None
             self.reading.setHtml("<p>Nothing to review with these filters.</p>")
             self._set_enabled(False)
         if had_focus:
@@ -264,8 +266,14 @@ class ReviewView(QWidget):
             return
         self._keep_row = current.row()
         service = self._service
+        # The list reloads after every change (a sign-off, a sync) and selects the record
+        # shown again: that is the same reading, not one more for the audit trail.
+        reading = row.item_id != self._reading
+        self._reading = row.item_id
         self._runner.run(
-            lambda: service.detail(row.kind, row.item_id), self._on_detail, self._on_failed
+            lambda: service.detail(row.kind, row.item_id, reading),
+            self._on_detail,
+            self._on_failed,
         )
 
     def _on_detail(self, detail: ReviewDetail) -> None:

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -39,7 +40,7 @@ from restart_desktop.app.notes import (
     TimelineKind,
 )
 from restart_desktop.domain.clock import local_text
-from restart_desktop.domain.notes import ActionOwner, ActionStatus
+from restart_desktop.domain.notes import ActionOwner, ActionStatus, due_in_the_past
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.note_editor import NoteEditor
@@ -281,7 +282,7 @@ class ActionDialog(QDialog):
             due = self.due.date_value()
         except ValueError:
             due = None
-        past = due is not None and due < self._today
+        past = due_in_the_past(due, self._today)
         self.past_warning.setText(
             "This date has already passed: the action will show as overdue straight away."
             if past
@@ -298,10 +299,22 @@ class ActionDialog(QDialog):
             self.error.show_message("Say what is to be done.")
             return
         try:
-            self.due.date_value()
+            due = self.due.date_value()
         except ValueError as error:
             self.error.show_message(str(error))
             return
+        if due_in_the_past(due, self._today):
+            answer = QMessageBox.question(
+                self,
+                "Due date",
+                "This date is in the past. Save it anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,  # Enter goes back to the date
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                self.due.setFocus()
+                self.due.selectAll()
+                return
         self.accept()
 
 

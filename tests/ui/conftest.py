@@ -8,7 +8,8 @@ from typing import TypeVar
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QApplication, QStyle, QTableView, QWidget
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.case_views import CaseFields
@@ -123,3 +124,21 @@ def wait_for_caseload(qtbot: QtBot, window: MainWindow) -> None:
     view = window.workspace.caseload
     qtbot.waitUntil(lambda: view.count_label.text() != "", timeout=SIGNAL_TIMEOUT_MS)
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+
+
+def cut_off(table: QTableView, column: int, up_to: str | None = None) -> list[str]:
+    """The texts of ``column`` (its heading first) that its width cuts off or wraps, as a
+    person at a 1366-pixel-wide screen would find them. With ``up_to``, only the part of each
+    text before it must show (a note after it may be cut)."""
+    width = table.columnWidth(column)
+    header = table.horizontalHeader()
+    margin = 2 * (table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+    heading = str(table.model().headerData(column, Qt.Orientation.Horizontal))
+    cut = [heading] if header.sectionSizeHint(column) > width else []
+    metrics = QFontMetrics(table.font())
+    for row in range(table.model().rowCount()):
+        text = str(table.model().index(row, column).data() or "")
+        shown = text.split(up_to)[0] if up_to else text
+        if metrics.horizontalAdvance(shown) + margin > width:
+            cut.append(text)
+    return cut

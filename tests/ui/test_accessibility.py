@@ -9,11 +9,12 @@ import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAccessible
+from PySide6.QtGui import QAccessible, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
     QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QHeaderView,
     QLabel,
@@ -139,7 +140,8 @@ def test_no_view_takes_the_alt_letter_of_a_menu(
 ) -> None:
     """Alt+F, Alt+S and Alt+H open the File, Settings and Help menus from every view: a
     control with the same letter makes the key ambiguous, and Qt then does neither (the
-    figures' "Show figures" was not pressed, the Settings menu not opened)."""
+    figures' "Show figures" was not pressed, the Settings menu not opened). Nor does a view
+    use one letter twice: the key then only moves between the two, pressing neither."""
     session = unlock_folder(data_paths, PASSPHRASE)
     as_supervisor(session)
     session.close()
@@ -159,6 +161,8 @@ def test_no_view_takes_the_alt_letter_of_a_menu(
         for letter, texts in _alt_letters(window.workspace or window).items():
             if letter in menus:
                 clashes.append(f"{where}: Alt+{letter.upper()} {texts}")
+            if len(texts) > 1:
+                clashes.append(f"{where}: Alt+{letter.upper()} twice {texts}")
 
     tabs = window.workspace.tabs
     for index in range(tabs.count()):
@@ -208,3 +212,45 @@ def test_enter_in_a_date_of_the_figures_shows_that_period(
     qtbot.keyClicks(figures.start, f"31/02/{year}")
     qtbot.keyClick(figures.start, Qt.Key.Key_Return)
     assert "is not a date" in figures.message.text()
+
+
+def test_each_alt_letter_of_the_case_details_goes_to_one_place(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """A new user reads the underlined letters of the Details: each takes them to its own
+    field (Alt+G, Alt+N and Alt+Y each served two fields), and the case's actions have one
+    too (Return to custody, Legal hold and Audit trail had none)."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    as_supervisor(session)
+    session.close()
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    view = window.workspace.open_case(people["Zebedee Friday"])
+    assert isinstance(view, CaseFileView)
+    qtbot.waitUntil(lambda: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    alt = Qt.KeyboardModifier.AltModifier
+    for key, field in (
+        (Qt.Key.Key_G, view.given_name),
+        (Qt.Key.Key_Y, view.family_name),
+        (Qt.Key.Key_N, view.nomis_number),
+        (Qt.Key.Key_R, view.crn),
+        (Qt.Key.Key_E, view.sentence_type),
+        (Qt.Key.Key_P, view.prison_code),
+    ):
+        qtbot.keyClick(view, key, alt)
+        assert QApplication.focusWidget() is field, QKeySequence(key | alt).toString()
+    consented = view.consent_given.isChecked()
+    qtbot.keyClick(view, Qt.Key.Key_V, alt)  # the box, not "Date given"
+    qtbot.waitUntil(lambda: view.consent_given.isChecked() != consented, timeout=1000)
+    buttons = [
+        view.status_button,
+        view.allocate_button,
+        view.audit_button,
+        view.hold_button,
+        view.custody_button,
+        view.export_button,
+    ]
+    unlettered = [b.text() for b in buttons if not re.search(r"&[^&]", b.text())]
+    assert unlettered == []

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
@@ -412,3 +412,60 @@ def test_an_action_due_in_the_past_is_flagged_and_a_bad_date_explained(qtbot: Qt
     qtbot.keyClick(dialog.due, Qt.Key.Key_Return)
     assert not dialog.isVisible()
     assert dialog.due_date() is None
+
+
+def test_an_action_due_before_today_is_saved_only_when_the_worker_says_so(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str]
+) -> None:
+    """A due date of 01/01/2020 was taken without a question: the worker is asked (the
+    domain allows a date that has passed: an action agreed last week, written up today)."""
+    from restart_desktop.ui.timeline import ActionDialog
+
+    window = make_window()
+    unlock_window(qtbot, window)
+    assert window.workspace is not None
+    view = window.workspace.open_case(people["Larry Later"])
+    assert isinstance(view, CaseFileView)
+    qtbot.waitUntil(lambda: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
+    timeline = view.show_contacts()
+    assert timeline is not None
+    seen: dict[str, object] = {}
+
+    def fill(dialog: ActionDialog) -> None:
+        qtbot.keyClicks(dialog.description, "Ring the council about ID (test)")
+        dialog.due.selectAll()
+        qtbot.keyClicks(dialog.due, "01/01/2020")
+        answer_modal(QMessageBox, keep_editing)
+        qtbot.keyClick(dialog.due, Qt.Key.Key_Return)
+
+    def keep_editing(box: QMessageBox) -> None:
+        seen["first"] = box.text()
+        dialog = box.parent()
+        assert isinstance(dialog, ActionDialog)
+        QTimer.singleShot(50, lambda: try_again(dialog))  # once the question has closed
+        qtbot.keyClick(box, Qt.Key.Key_Return)  # No is the default: back to the date
+
+    def try_again(dialog: ActionDialog) -> None:
+        seen["still open"] = dialog.isVisible()
+        seen["focus"] = dialog.focusWidget() is dialog.due
+        answer_modal(QMessageBox, save_anyway)
+        qtbot.keyClick(dialog.due, Qt.Key.Key_Return)
+
+    def save_anyway(box: QMessageBox) -> None:
+        seen["second"] = box.text()
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        yes.setFocus()  # as Tab would
+        qtbot.keyClick(yes, Qt.Key.Key_Space)
+
+    answer_modal(ActionDialog, fill)
+    qtbot.keyClick(timeline.add_action_button, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: "second" in seen, timeout=SIGNAL_TIMEOUT_MS)
+    assert seen["first"] == "This date is in the past. Save it anyway?"
+    assert seen["still open"] is True
+    assert seen["focus"] is True
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert window.session is not None
+    actions = NoteService(window.session).my_actions()
+    assert [(a.description, a.due_date) for a in actions] == [
+        ("Ring the council about ID (test)", dt.date(2020, 1, 1))
+    ]

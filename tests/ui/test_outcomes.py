@@ -22,7 +22,7 @@ from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.barriers import BarrierDialog
 from restart_desktop.ui.charts import LineChart, RadarChart
 from restart_desktop.ui.outcomes import AssessmentDialog, OutcomesPanel
-from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, cut_off, unlock
 
 MakeWindow = Callable[..., MainWindow]
 ALT = Qt.KeyboardModifier.AltModifier
@@ -265,3 +265,16 @@ def test_finalising_with_an_area_left_keeps_the_dialog_and_a_final_one_is_read_o
     panel.table.selectRow(0)
     qtbot.keyClick(panel.table, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: bool(done), timeout=SIGNAL_TIMEOUT_MS)
+
+
+def test_the_assessments_show_the_workers_name_whole(
+    qtbot: QtBot, make_window: MakeWindow, scored: str
+) -> None:
+    """ "By" was 100 pixels wide: a worker's name was wrapped and cut at 1366x768."""
+    window = make_window()
+    window.resize(1366, 768)
+    unlock(qtbot, window)
+    panel = _panel(qtbot, window, scored)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    for column in range(panel.model.columnCount()):
+        assert cut_off(panel.table, column) == [], column

@@ -12,14 +12,19 @@ from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
+from restart_desktop.app.referral_views import ReferralDraft
+from restart_desktop.app.referrals import ReferralService
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.session import unlock as unlock_folder
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.referrals import ReferralStatus
+from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.referral_dialogs import NewReferralDialog, SendDialog, StatusDialog
 from restart_desktop.ui.referrals import ReferralsPanel
-from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
+from tests.support.constants import PASSPHRASE
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, cut_off, unlock
 
 MakeWindow = Callable[..., MainWindow]
 ALT = Qt.KeyboardModifier.AltModifier
@@ -325,3 +330,30 @@ def test_the_referrals_view_reads_a_page_at_a_time_as_it_is_scrolled(
         _idle(qtbot, window)
     ids = [view.model.row_item(n).id for n in range(view.model.rowCount())]  # type: ignore[union-attr]
     assert len(ids) == len(set(ids)) == total
+
+
+def test_the_referrals_show_a_long_kind_whole(
+    qtbot: QtBot, make_window: MakeWindow, person: str, data_paths: DataPaths
+) -> None:
+    """ "Kind" was 150 pixels wide: "Employment, education and training" wrapped and was cut
+    at 1366x768."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    ReferralService(session).create(
+        ReferralDraft(person, "employment_training", reason="Courses after release (test)")
+    )
+    session.close()
+    window = make_window()
+    window.resize(1366, 768)
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    view = window.workspace.open_case(person)
+    _idle(qtbot, window)
+    qtbot.keyClick(view, Qt.Key.Key_4, ALT)
+    _idle(qtbot, window)
+    panel = view.referrals_panel
+    assert panel is not None
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    kinds = [panel.model.index(0, column).data() for column in range(panel.model.columnCount())]
+    assert "Employment, education and training" in kinds
+    for column in range(1, panel.model.columnCount()):
+        assert cut_off(panel.table, column) == [], column

@@ -19,16 +19,18 @@ from restart_desktop.app.cases import CaseService
 from restart_desktop.app.release import ReleaseService
 from restart_desktop.app.release_views import ItemUpdate
 from restart_desktop.app.session import AppSession
+from restart_desktop.app.session import unlock as unlock_folder
 from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.checklist import ItemState
 from restart_desktop.domain.clock import at_local
+from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.release_plan import ReleasePlanPanel
 from restart_desktop.ui.release_plan_dialogs import ItemDialog, OutcomeDialog
 from restart_desktop.ui.release_plan_model import COL_RECORDED
-from tests.support.constants import WORKER_NAME
-from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
+from tests.support.constants import PASSPHRASE, WORKER_NAME
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, cut_off, unlock
 
 MakeWindow = Callable[..., MainWindow]
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -354,3 +356,29 @@ def test_a_refused_outcome_keeps_the_typing_and_a_brought_forward_release_is_rec
     assert "brought forward" in panel.message.text()
     assert "The case status is now Released" in panel.message.text()
     assert panel.outcome_line.text().endswith(f"met at the gate at {met_at}.")
+
+
+def test_the_checklist_shows_who_recorded_an_item_whole(
+    qtbot: QtBot, make_window: MakeWindow, releasing: dict[str, str], data_paths: DataPaths
+) -> None:
+    """At 1366x768 the Recorded column showed "04/12 12:33 Demo Team …": the time and the
+    name now show whole; the note after them may be cut (the line below has it whole)."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    release = ReleaseService(session)
+    plan = release.plan(releasing["today"])
+    assert plan is not None
+    yesterday = at_local(dt.date.today() - dt.timedelta(days=1), dt.time(16, 45))
+    release.update_item(plan.id, "id_documents", ItemUpdate(ItemState.DONE, at=yesterday))
+    session.close()
+    window = make_window()
+    window.resize(1366, 768)
+    unlock(qtbot, window)
+    panel = _open_today_plan(qtbot, window)
+    ready = panel.model.index(panel.model.row_of("id_documents"), COL_RECORDED)
+    assert ready.data().endswith(f"16:45 {WORKER_NAME}")
+    noted = panel.model.index(panel.model.row_of("probation_appointment"), COL_RECORDED)
+    assert f"{WORKER_NAME}: Officer" in noted.data()
+    assert cut_off(panel.table, COL_RECORDED, up_to=": ") == []
+    for column in range(panel.model.columnCount()):
+        if column != COL_RECORDED:
+            assert cut_off(panel.table, column) == [], column

@@ -4,6 +4,7 @@ with an addendum."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer
@@ -12,10 +13,12 @@ from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
 from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role
+from restart_desktop.domain.review import ReviewState
 from restart_desktop.paths import DataPaths
 from restart_desktop.store.changes import Actor
-from restart_desktop.store.models import Addendum, ContactNote, Review, Worker
+from restart_desktop.store.models import Addendum, AuditEntry, ContactNote, Review, Worker
 from restart_desktop.ui.actions_view import AnswerDialog
 from restart_desktop.ui.application import MainWindow
 from tests.support.clock import local
@@ -288,3 +291,84 @@ def test_the_lock_during_the_discard_question_keeps_the_typing_for_after_the_unl
             return s.scalars(select(Addendum.text)).all() == [typed]
 
     qtbot.waitUntil(answered, timeout=SIGNAL_TIMEOUT_MS)
+    # Back in My actions after the unlock, where the worker was (the window showed the
+    # caseload, and My actions behind it kept the answered return): it leaves the list.
+    assert window.workspace.tabs.currentWidget() is actions
+    qtbot.waitUntil(lambda: actions.notice_model.rowCount() == 0, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.notices_label.text() == "", timeout=SIGNAL_TIMEOUT_MS)
+
+
+def test_the_queue_writes_dates_as_the_rest_of_the_window_does(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """The queue and its reading pane wrote "02 Nov 2026" where every other view writes
+    02/11/2026."""
+    _colleague_notes(data_paths, people, supervisor=True)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    view = window.workspace.review
+    assert view is not None
+    qtbot.waitUntil(
+        lambda: "Older fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    dates = [view.model.index(row, 0).data() for row in range(view.model.rowCount())]
+    assert dates == ["02/11/2026", "09/11/2026"]
+    qtbot.keyClicks(view.comment, "Please add where he will sleep.")
+    qtbot.keyClick(view.comment, Qt.Key.Key_T, ALT)  # returned: the pane's history has a time
+    qtbot.waitUntil(lambda: "1 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
+    view.state.setCurrentIndex(view.state.findData(ReviewState.RETURNED.value))
+    qtbot.waitUntil(
+        lambda: "Please add where" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    reading = view.reading.toPlainText()
+    assert "02/11/2026" in reading, reading
+    assert not re.search(r"\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)", reading)
+
+
+def _reads(window: MainWindow) -> list[str]:
+    """Whose records the trail says were read for review, in order."""
+    assert window.session is not None
+    with window.session.db.read() as s:
+        query = (
+            select(AuditEntry.person_id)
+            .where(AuditEntry.action == AuditAction.VIEWED_FOR_REVIEW.value)
+            .order_by(AuditEntry.seq)
+        )
+        return [str(person) for person in s.scalars(query)]
+
+
+def test_each_reading_for_review_is_in_the_trail_once(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """ "Read for review" was written twice for one reading: the list reloads after a sign-off
+    (and after any change notice) and the reloaded row, shown again, counted as read again."""
+    _colleague_notes(data_paths, people, supervisor=True)
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+    assert window.workspace is not None
+    view = window.workspace.review
+    assert view is not None
+    qtbot.waitUntil(
+        lambda: "Older fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    zebedee, larry = people["Zebedee Friday"], people["Larry Later"]
+    assert _reads(window) == [zebedee]
+    view.refresh()  # as a change notice does: the same record stays on screen
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert _reads(window) == [zebedee]
+    qtbot.keyClick(view.table, Qt.Key.Key_R, ALT)  # signed off: the next one is read
+    qtbot.waitUntil(
+        lambda: "Newer fictional note" in view.reading.toPlainText(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    qtbot.waitUntil(lambda: "1 to review" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert _reads(window) == [zebedee, larry]
+    qtbot.keyClick(view.table, Qt.Key.Key_Up)  # nothing above: still the same reading
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert _reads(window) == [zebedee, larry]

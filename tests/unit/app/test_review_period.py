@@ -86,4 +86,4 @@ def test_an_addendum_in_the_reading_pane_is_dated_as_the_laptop_shows(
     notes.add_addendum(note, "Fictional addendum after midnight.")
     detail = ReviewService(as_supervisor(enrolled)).detail(ReviewItemKind.NOTE, note)
     headings = [heading for heading, _text in detail.body if heading.startswith("Addendum")]
-    assert headings == ["Addendum, 11 Jun 2026 by Fictional Colleague"]
+    assert headings == ["Addendum, 11/06/2026 by Fictional Colleague"]

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.notices import ChangeNotice
-from restart_desktop.store.changes import Actor, UnattributedWrite, write_created
+from restart_desktop.store.changes import Actor, LaterEdit, UnattributedWrite, write_created
 from restart_desktop.store.database import Database
 from restart_desktop.store.models import (
     AuditEntry,
@@ -74,10 +74,11 @@ def _content(db: Database) -> dict[str, Any]:
             ]
             for kind in (Worker, Person, ContactNote, Handover)
         }
-        changes = sorted(
+        changes = [
             (c.entity, c.record_id, c.case_id, c.base_change_id, c.bases, c.author_id, c.fields)
             for c in s.scalars(select(Change).where(Change.entity != "audit_entries"))
-        )
+        ]
+        changes.sort(key=repr)  # an edit's base is a change id, a creation's None
         index = [
             (i.case_id, i.created_by, i.allocated_worker_id, i.shared_with, i.closed)
             for i in s.scalars(select(SyncCaseIndex))
@@ -147,3 +148,38 @@ def test_bulk_writes_need_an_actor_and_ids(database: Database, tmp_path: Path, k
         write_created(s, [Worker(name="No Id", organisation_code="aspire_oxford")])
     with database.read() as s:
         assert s.scalars(select(Worker)).first() is None  # rolled back whole
+
+
+def test_a_later_edit_is_written_as_the_hook_writes_an_edit_at_its_own_time(
+    tmp_path: Path, key: bytes, actor: Actor
+) -> None:
+    """The demo's status moves: the row has the edit, and the change is the one an edit in
+    the window makes (built on the creation, only the fields set), recorded at its time."""
+    by_hook, in_bulk = _open(tmp_path, "hook", key, actor), _open(tmp_path, "bulk", key, actor)
+    moved = {"status": "accepted", "status_reason": "Accepted (test)"}
+    earlier = AT - dt.timedelta(days=120)
+    try:
+        with by_hook.write() as s:
+            for record in _records():
+                s.add(record)
+                s.flush()
+            person = s.get(Person, PERSON)
+            assert person is not None
+            person.status, person.status_reason = moved["status"], moved["status_reason"]
+        with in_bulk.write() as s:
+            write_created(s, [*_records(), LaterEdit(PERSON, moved, earlier)])
+
+        assert _content(in_bulk) == _content(by_hook)
+        with in_bulk.read() as s:
+            person = s.get(Person, PERSON)
+            assert person is not None
+            assert person.status == "accepted"
+            change = s.get(Change, person.last_change_id)
+            assert change is not None
+            assert change.fields == moved
+            assert change.recorded_at == earlier
+        with pytest.raises(UnattributedWrite), in_bulk.write() as s:
+            write_created(s, [LaterEdit(uuid7(), moved, earlier)])  # nothing written before it
+    finally:
+        by_hook.close()
+        in_bulk.close()

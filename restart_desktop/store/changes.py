@@ -4,6 +4,11 @@ Whatever service writes a ``SyncedRecord``, the flush stamps created/updated tim
 and appends exactly one immutable ``Change`` per record per flush, in the same transaction as
 the row itself: a rolled-back write leaves neither. Sessions are created with autoflush off so
 one service call is one flush.
+
+Longer than 600 lines because the bulk writer (``write_created``: the demo's and the audit
+trail's many records at once) must keep the very bookkeeping the hook keeps (the device's
+position and clock, the cases touched, the audit of the transaction); split, the two would
+share a dozen private helpers across modules.
 """
 
 from __future__ import annotations

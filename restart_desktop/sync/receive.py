@@ -3,6 +3,10 @@ sequence order, each bundle whole in one transaction with the device's new posit
 (``sync.apply`` works out the records and their conflicts); a refused bundle quarantined with
 its reason; the bundles read again for a case come to this laptop (``fetch_skipped``) or
 published again with parts now addressed to it (``read_new_generations``).
+
+Longer than 600 lines because the import and the two ways of reading bundles again share
+the checks, the quarantine and the one way of keeping and applying a bundle
+(``_keep_and_apply``), and the import calls both; moved apart they would import each other.
 """
 
 from __future__ import annotations

@@ -35,9 +35,10 @@ from restart_desktop.domain.clock import DATE_PATTERN, local_text
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
 from restart_desktop.ui.follow_up import FollowUpPanel
 from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
+from restart_desktop.ui.note_dialogs import CloseActionDialog
 from restart_desktop.ui.referral_models import ReferralsTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.timeline import OVERDUE, CloseActionDialog, action_state
+from restart_desktop.ui.timeline import OVERDUE, action_state
 from restart_desktop.ui.widgets import run_dialog
 
 ID_ROLE = Qt.ItemDataRole.UserRole + 1

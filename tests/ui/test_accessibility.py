@@ -94,8 +94,8 @@ def test_the_small_dialogs_name_their_controls(qtbot: QtBot) -> None:
     from restart_desktop.domain.case import CaseStatus
     from restart_desktop.ui.dialogs import AllocateDialog, ReasonDialog, StatusDialog
     from restart_desktop.ui.help import FIRST_STEPS, HelpDialog
+    from restart_desktop.ui.note_dialogs import ActionDialog, CloseActionDialog
     from restart_desktop.ui.release_plan_dialogs import AddItemDialog
-    from restart_desktop.ui.timeline import ActionDialog, CloseActionDialog
 
     dialogs: list[QWidget] = [
         ActionDialog(dt.date(2031, 6, 2)),

@@ -16,7 +16,7 @@ from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.dialog_drafts import DRAFTS_SETTING
-from restart_desktop.ui.timeline import ActionDialog
+from restart_desktop.ui.note_dialogs import ActionDialog
 from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
 

@@ -351,7 +351,7 @@ def test_my_actions_lists_overdue_first_and_the_caseload_counts_them(
 def test_addendum_and_closing_an_action_from_the_keyboard(
     qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], noted: dict[str, str]
 ) -> None:
-    from restart_desktop.ui.timeline import AddendumDialog, CloseActionDialog
+    from restart_desktop.ui.note_dialogs import AddendumDialog, CloseActionDialog
 
     window = make_window()
     unlock_window(qtbot, window)
@@ -391,7 +391,7 @@ def test_addendum_and_closing_an_action_from_the_keyboard(
 
 
 def test_an_action_due_in_the_past_is_flagged_and_a_bad_date_explained(qtbot: QtBot) -> None:
-    from restart_desktop.ui.timeline import ActionDialog
+    from restart_desktop.ui.note_dialogs import ActionDialog
 
     dialog = ActionDialog(dt.date(2031, 6, 2))  # the session's day, not the machine's
     qtbot.addWidget(dialog)
@@ -419,7 +419,7 @@ def test_an_action_due_before_today_is_saved_only_when_the_worker_says_so(
 ) -> None:
     """A due date of 01/01/2020 was taken without a question: the worker is asked (the
     domain allows a date that has passed: an action agreed last week, written up today)."""
-    from restart_desktop.ui.timeline import ActionDialog
+    from restart_desktop.ui.note_dialogs import ActionDialog
 
     window = make_window()
     unlock_window(qtbot, window)

@@ -123,6 +123,13 @@ class ReviewView(QWidget):
         self.state.setAccessibleName("Review state")
         for state in ReviewState:
             self.state.addItem(state.label, state.value)
+        for long_names in (self.worker, self.organisation):
+            # Sized for about 14 letters (the list opens as wide as its longest name): the
+            # organisations' full names would otherwise widen the window past a laptop's screen.
+            long_names.setMinimumContentsLength(14)
+            long_names.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         filters = QHBoxLayout()
         for label_text, combo in (
             ("T&ype:", self.kind),

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -60,6 +61,14 @@ class IntakeTableModel(RowListTableModel[IntakeRow]):
         "Screen",
         "Status",
     )
+    SCREEN = 5
+    #: Pixels a column (the screen column stretches), for a 1366x768 laptop's window.
+    WIDTHS: ClassVar[dict[int, int]] = {0: 110, 1: 210, 2: 115, 3: 170, 4: 95, 6: 240}
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.SCREEN:
+            role = Qt.ItemDataRole.DisplayRole  # the screen's points, whole
+        return super().data(index, role)
 
     def cells(self, row: IntakeRow) -> Sequence[Any]:
         return (
@@ -96,6 +105,7 @@ class IntakeView(QWidget):
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Recommendations waiting for the allocation decision")
+        self._size_columns()
         self.table.row_activated.connect(self.decide_row)
         self.show_decided = QCheckBox("Show &decided")
         self.show_decided.toggled.connect(lambda _on: self.refresh())
@@ -125,6 +135,16 @@ class IntakeView(QWidget):
         self.decide_button.setVisible(service.can_decide)
         self.dialog: DecisionDialog | None = None
         self.letter_thread: QObject | None = None
+
+    def _size_columns(self) -> None:
+        """Whole headings and names on one line; the screen's points take what is left (its
+        full text is read out and shown as the cell's tooltip)."""
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(IntakeTableModel.SCREEN, QHeaderView.ResizeMode.Stretch)
+        for column, width in IntakeTableModel.WIDTHS.items():
+            self.table.setColumnWidth(column, width)
 
     def refresh(self) -> None:
         include = self.show_decided.isChecked()

@@ -220,3 +220,35 @@ def test_the_lock_keeps_a_new_recommendation_and_offers_it_back(
     unlock(qtbot, window)
     qtbot.waitUntil(dialog.isVisible, timeout=SIGNAL_TIMEOUT_MS)
     assert dialog.given_name.text() == "Yannick"
+
+
+def test_the_queue_shows_whole_headings_names_and_a_readable_screen_column(
+    qtbot: QtBot, make_window: MakeWindow, data_paths: DataPaths, enrolled: object
+) -> None:
+    """On a 1366x768 laptop the queue's columns were all 100 pixels wide, leaving half the
+    table empty: "Recommended by" read "ecommended b", names and the eligibility screen were
+    wrapped and cut. Each heading is whole, a name fits on its line and the screen column
+    takes the room that is left."""
+    enrolled.close()  # type: ignore[attr-defined]
+    _allocator_with_queue(data_paths)
+    window = make_window()
+    window.resize(1280, 688)  # what a 1366x768 laptop gives it at the first start
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
+    view = window.workspace.intake
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    table, header = view.table, view.table.horizontalHeader()
+    metrics = header.fontMetrics()
+    for column in range(view.model.columnCount()):
+        heading = str(view.model.headerData(column, Qt.Orientation.Horizontal))
+        assert header.sectionSize(column) > metrics.horizontalAdvance(heading) + 8, heading
+    name = view.model.index(0, 1)
+    assert table.columnWidth(1) > table.fontMetrics().horizontalAdvance(name.data()) + 8
+    assert not table.wordWrap()
+    used = sum(header.sectionSize(c) for c in range(view.model.columnCount()))
+    assert used >= table.viewport().width() - 2  # no empty half of the table
+    assert header.sectionSize(5) >= 250  # the screen's points have room to be read
+    screen = view.model.index(0, 5)
+    assert screen.data(Qt.ItemDataRole.ToolTipRole) == screen.data()

@@ -180,11 +180,19 @@ def open_dialog(dialog: QDialog) -> None:
         if wait_for_unlock_and_ask(dialog):
             dialog.open()
 
+    def back_to_window() -> None:
+        # The keyboard goes back to the window (to the widget its owner gave the focus):
+        # without a window manager's help nothing was active, and keys went nowhere.
+        if window is not None:
+            window.activateWindow()
+
     def on_finished(result: int) -> None:
         if result == QDialog.DialogCode.Accepted:
+            back_to_window()
             return
         if not dialog.property(CLOSED_BY_LOCK):
             if not (asks and typed_since_start(dialog)) or discard_typing(dialog):
+                back_to_window()
                 return
             if not dialog.property(CLOSED_BY_LOCK):
                 QTimer.singleShot(0, dialog.open)  # back to the typing

@@ -142,6 +142,8 @@ def test_the_allocator_decides_from_the_keyboard(
     qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    # The keyboard is back on the queue: nothing was active after the dialog, keys went nowhere.
+    qtbot.waitUntil(view.table.hasFocus, timeout=SIGNAL_TIMEOUT_MS)
     assert window.session is not None
     with window.session.db.read() as s:
         decision = s.scalars(select(IntakeDecision)).one()

@@ -32,7 +32,7 @@ from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.intake import DecisionLetter, IntakeService, decision_letter
 from restart_desktop.app.intake_views import DuplicateFound, IntakeFields, IntakeRow
-from restart_desktop.domain.intake import DecisionKind
+from restart_desktop.domain.intake import DecisionKind, IntakeStatus
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, save_failed_message, user_message
@@ -119,6 +119,12 @@ class IntakeView(QWidget):
         new_button.setToolTip("Record a recommendation (Ctrl+N)")
         new_button.clicked.connect(self.new_requested)
         self.summary = QLabel()
+        self.summary.setAccessibleName("Number waiting for a decision")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Result of the last decision or letter")
+        self.message.hide()
+        self.just_decided: IntakeRow | None = None
         bar = QHBoxLayout()
         for widget in (
             self.summary,
@@ -130,6 +136,7 @@ class IntakeView(QWidget):
             bar.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.message)
         layout.addWidget(self.table)
         # Only once it has a parent: a parentless widget made visible becomes a window.
         self.decide_button.setVisible(service.can_decide)
@@ -165,16 +172,29 @@ class IntakeView(QWidget):
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
-    def save_letter(self, target: Path | None = None) -> None:
-        """The decision letter for the selected recommendation, saved where the user says."""
+    def say(self, text: str) -> None:
+        """A result or a problem, under the buttons (the count of those waiting stays)."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def letter_item(self) -> IntakeRow | None:
+        """Whose letter Alt+L writes: the selected recommendation once it has a decision; while
+        it has none, the one just decided (which has left the queue)."""
         item = self.model.row_item(self.table.currentIndex().row())
+        if self.just_decided is not None and (item is None or item.status == IntakeStatus.WAITING):
+            return self.just_decided
+        return item
+
+    def save_letter(self, target: Path | None = None) -> None:
+        """The decision letter, saved where the user says (see ``letter_item``)."""
+        item = self.letter_item()
         if item is None:
             return
         service = self.service
         self.runner.run(
             lambda: decision_letter(service, item.person_id),
             lambda letter: self._write_letter(letter, target),
-            lambda error: self.summary.setText(user_message(error)),
+            lambda error: self.say(user_message(error)),
         )
 
     def _write_letter(self, letter: DecisionLetter, target: Path | None) -> None:
@@ -190,11 +210,9 @@ class IntakeView(QWidget):
         from restart_desktop.documents.onward import letter_writer
 
         self.letter_thread = letter_writer(letter, target, self)
-        self.letter_thread.written.connect(
-            lambda path: self.summary.setText(f"Letter saved: {path}")
-        )
+        self.letter_thread.written.connect(lambda path: self.say(f"Letter saved: {path}"))
         self.letter_thread.failed.connect(
-            lambda error: self.summary.setText(save_failed_message("The letter", error))
+            lambda error: self.say(save_failed_message("The letter", error))
         )
         self.letter_thread.start()
 
@@ -205,8 +223,17 @@ class IntakeView(QWidget):
         self.dialog = DecisionDialog(
             self.service, self.runner, self.reference, self.workers, item, self
         )
-        self.dialog.finished.connect(lambda _result: self.table.setFocus())
-        open_dialog(self.dialog)
+        dialog = self.dialog
+        dialog.accepted.connect(lambda: self._on_decided(item, dialog.kind()))
+        dialog.finished.connect(lambda _result: self.table.setFocus())
+        open_dialog(dialog)
+
+    def _on_decided(self, item: IntakeRow, kind: DecisionKind) -> None:
+        self.just_decided = item
+        self.say(
+            f"{kind.label}: {item.name}. Decision letter (Alt+L) writes the letter telling "
+            "the recommender."
+        )
 
 
 class DecisionDialog(QDialog):

@@ -5,9 +5,12 @@ first and records a decision without the mouse."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import pypdf
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -254,3 +257,52 @@ def test_the_queue_shows_whole_headings_names_and_a_readable_screen_column(
     assert header.sectionSize(5) >= 250  # the screen's points have room to be read
     screen = view.model.index(0, 5)
     assert screen.data(Qt.ItemDataRole.ToolTipRole) == screen.data()
+
+
+def test_the_letter_of_the_decision_just_recorded_is_one_alt_l_away(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    data_paths: DataPaths,
+    enrolled: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A decided recommendation leaves the queue, and Alt+L answered "This recommendation has
+    no decision yet" about the next one: the letter was only reached through "Show decided"
+    and a search of thousands of rows. Alt+L now writes the letter of the decision just
+    recorded, and the count of those waiting stays in view."""
+    enrolled.close()  # type: ignore[attr-defined]
+    _allocator_with_queue(data_paths)
+    target = tmp_path / "letter.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), "PDF (*.pdf)"))
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
+    view = window.workspace.intake
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)  # the older one
+    qtbot.waitUntil(
+        lambda: view.dialog is not None and view.dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    dialog = view.dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_L, ALT)  # decline
+    qtbot.keyClick(dialog, Qt.Key.Key_R, ALT)
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
+    qtbot.keyClicks(QApplication.focusWidget(), "Lives outside the area")
+    qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    assert "Declined: QUEUESON, Older" in view.message.text()
+    assert view.summary.text() == "1 waiting for a decision"
+
+    qtbot.waitUntil(view.table.hasFocus, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(view.table, Qt.Key.Key_L, ALT)
+    qtbot.waitUntil(lambda: "Letter saved" in view.message.text(), timeout=SIGNAL_TIMEOUT_MS)
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(target).pages)
+    assert "Older" in text
+    assert "Newer" not in text
+    assert view.summary.text() == "1 waiting for a decision"

@@ -1,0 +1,63 @@
+"""A new supervisor's week from the keyboard (issue: supervisor walk-through): the figures
+for a period typed by hand, the evaluation extract, and what each screen says when something
+is not right."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+from pytestqt.qtbot import QtBot
+
+from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.paths import DataPaths
+from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.figures_view import FiguresView
+from tests.support.constants import PASSPHRASE
+from tests.support.roles import as_supervisor
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
+
+MakeWindow = Callable[..., MainWindow]
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def _supervisor_figures(
+    qtbot: QtBot, make_window: MakeWindow, data_paths: DataPaths
+) -> FiguresView:
+    """The enrolled user made a supervisor, unlocked, on the figures (Ctrl+6) once shown."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    as_supervisor(session)
+    session.close()
+    window = make_window()
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_6, CTRL)
+    assert window.workspace is not None
+    figures = window.workspace.figures
+    assert figures is not None
+    qtbot.waitUntil(lambda: "Figures for" in figures.message.text(), timeout=SIGNAL_TIMEOUT_MS)
+    return figures
+
+
+def test_a_mistyped_date_says_which_period_the_figures_still_show(
+    qtbot: QtBot, make_window: MakeWindow, enrolled: object, data_paths: DataPaths
+) -> None:
+    """The message line said only "'31/02/2026' is not a date": the heading naming the period
+    was gone while the last quarter's figures stayed under the new dates, and the keyboard
+    stayed in the other field. Now the line says whose figures are still shown, and the
+    keyboard is on the date to correct."""
+    enrolled.close()  # type: ignore[attr-defined]
+    figures = _supervisor_figures(qtbot, make_window, data_paths)
+    shown = figures.message.text().removeprefix("Figures for ").split(",")[0]
+    qtbot.keyClick(figures, Qt.Key.Key_M, ALT)  # Fro&m
+    figures.start.selectAll()
+    qtbot.keyClicks(figures.start, "31/02/2026")
+    qtbot.keyClick(figures.start, Qt.Key.Key_Tab)
+    qtbot.keyClick(figures.end, Qt.Key.Key_Return)
+    text = figures.message.text()
+    assert "'31/02/2026' is not a date" in text
+    assert f"The figures below are still those for {shown}." in text
+    assert QApplication.focusWidget() is figures.start
+    assert figures.start.selectedText() == "31/02/2026"  # typing replaces it

@@ -5,6 +5,7 @@ is not right."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
@@ -13,10 +14,12 @@ from pytestqt.qtbot import QtBot
 from restart_desktop.app.session import unlock as unlock_folder
 from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.figures_view import FiguresView
 from tests.support.constants import PASSPHRASE
 from tests.support.roles import as_supervisor
-from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
+from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
+from tests.ui.test_accessibility import _alt_letters
 
 MakeWindow = Callable[..., MainWindow]
 ALT = Qt.KeyboardModifier.AltModifier
@@ -61,3 +64,41 @@ def test_a_mistyped_date_says_which_period_the_figures_still_show(
     assert f"The figures below are still those for {shown}." in text
     assert QApplication.focusWidget() is figures.start
     assert figures.start.selectedText() == "31/02/2026"  # typing replaces it
+
+
+def test_the_evaluation_extract_from_the_keyboard_says_why_it_is_empty(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
+    tmp_path: Path,
+) -> None:
+    """Alt+F in the extract dialog was both "From" and "Folder" (Qt then only cycles between
+    them); an extract of nobody said "0 people" and no more. Every Alt letter is now one
+    field's, and an empty extract says that it holds only people whose research consent is
+    recorded and how to include everyone."""
+    figures = _supervisor_figures(qtbot, make_window, data_paths)
+    target = tmp_path / "extract"
+    seen: dict[str, object] = {}
+
+    def answer(dialog: EvaluationExtractDialog) -> None:
+        letters = _alt_letters(dialog)
+        seen["clashes"] = {k: v for k, v in letters.items() if len(v) > 1}
+        qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)
+        seen["folder_focus"] = dialog.folder.hasFocus()
+        qtbot.keyClicks(dialog.folder, str(target))
+        qtbot.keyClick(dialog, Qt.Key.Key_M, ALT)
+        qtbot.waitUntil(lambda: "Written to" in dialog.result_label.text(), timeout=10_000)
+        seen["result"] = dialog.result_label.text()
+        dialog.reject()
+
+    answer_modal(EvaluationExtractDialog, answer)
+    qtbot.keyClick(figures, Qt.Key.Key_V, ALT)  # a button's Alt letter clicks it shortly
+    qtbot.waitUntil(lambda: "result" in seen, timeout=SIGNAL_TIMEOUT_MS)
+    assert seen["clashes"] == {}
+    assert seen["folder_focus"] is True
+    result = str(seen["result"])
+    assert "0 people" in result
+    assert "research consent" in result
+    assert "Lawful basis" in result
+    assert (target / "cases.csv").exists()

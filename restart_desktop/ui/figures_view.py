@@ -30,7 +30,7 @@ from restart_desktop.ui.charts import BarChart
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField, buddy_label
+from restart_desktop.ui.widgets import DateField, buddy_label, documents_folder
 
 
 class FigureTableModel(RowListTableModel[list[str]]):
@@ -265,7 +265,9 @@ class FiguresView(QWidget):
         period = self._period()
         if period is None or self._thread is not None:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Choose the folder for the board pack")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the folder for the board pack", str(documents_folder())
+        )
         if not folder:
             return
         self.start_pack(period, Path(folder))

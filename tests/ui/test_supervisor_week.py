@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.session import unlock as unlock_folder
@@ -102,3 +103,32 @@ def test_the_evaluation_extract_from_the_keyboard_says_why_it_is_empty(
     assert "research consent" in result
     assert "Lawful basis" in result
     assert (target / "cases.csv").exists()
+
+
+def test_the_board_pack_folder_is_first_asked_in_documents_not_where_the_app_started(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    enrolled: object,
+    data_paths: DataPaths,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Alt+P opened the folder chooser in the folder the app was started from (its own
+    install folder for a packaged app), not in Documents as every other document does."""
+    enrolled.close()  # type: ignore[attr-defined]
+    home = tmp_path / "home"
+    (home / "Documents").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(home / "Documents"))
+    monkeypatch.chdir(tmp_path)
+    asked: list[str] = []
+
+    def choose(_parent: object, _title: str, folder: str = "", *_rest: object) -> str:
+        asked.append(folder)
+        return ""  # cancelled
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", choose)
+    figures = _supervisor_figures(qtbot, make_window, data_paths)
+    qtbot.keyClick(figures, Qt.Key.Key_P, ALT)  # Board &pack
+    qtbot.waitUntil(lambda: bool(asked), timeout=SIGNAL_TIMEOUT_MS)
+    assert Path(asked[0]) in (home / "Documents", home)

@@ -4,7 +4,9 @@ is not right."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -12,9 +14,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 from pytestqt.qtbot import QtBot
 
+from restart_desktop.app.cases import CaseService
 from restart_desktop.app.session import unlock as unlock_folder
 from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
+from restart_desktop.ui.audit_view import COL_DETAIL, COL_WHEN
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.figures_view import FiguresView
 from tests.support.constants import PASSPHRASE
@@ -132,3 +136,53 @@ def test_the_board_pack_folder_is_first_asked_in_documents_not_where_the_app_sta
     qtbot.keyClick(figures, Qt.Key.Key_P, ALT)  # Board &pack
     qtbot.waitUntil(lambda: bool(asked), timeout=SIGNAL_TIMEOUT_MS)
     assert Path(asked[0]) in (home / "Documents", home)
+
+
+def test_the_audit_trail_shows_the_whole_detail_of_the_entry_moved_to(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
+) -> None:
+    """An entry's detail ("Contact note: created; Case history: created; Follow-up action:
+    ...") was cut to the column's width, and its whole text only in a tooltip, out of reach
+    of the keyboard. The entry the supervisor moves to is now shown whole under the table."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    service = CaseService(session)
+    case = people["Larry Later"]
+    fields = replace(
+        service.get_case(case).fields,
+        preferred_name="Laz",
+        crn="X123456",
+        date_of_birth=dt.date(1990, 1, 2),
+        referral_date=dt.date(2026, 1, 5),
+        earlier_custodial_sentences=3,
+        housing_authority="oxford",
+    )
+    service.update_case(case, fields)
+    as_supervisor(session)
+    session.close()
+    window = make_window()
+    window.resize(1280, 688)
+    unlock(qtbot, window)
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_7, CTRL)
+    assert window.workspace is not None
+    view = window.workspace.audit
+    assert view is not None
+    qtbot.waitUntil(lambda: view.proxy.rowCount() > 2, timeout=SIGNAL_TIMEOUT_MS)
+    assert QApplication.focusWidget() is view.table
+    table = view.table
+    rows = view.proxy.rowCount()
+    for row in range(rows):
+        whole = str(view.proxy.index(row, COL_DETAIL).data())
+        if table.fontMetrics().horizontalAdvance(whole) > table.columnWidth(COL_DETAIL):
+            break
+    else:
+        raise AssertionError([str(view.proxy.index(r, COL_DETAIL).data()) for r in range(rows)])
+    for _step in range(row):
+        qtbot.keyClick(table, Qt.Key.Key_Down)
+    assert table.currentIndex().row() == row
+    assert view.detail.isVisible()
+    assert whole in view.detail.text()
+    assert str(view.proxy.index(row, COL_WHEN).data()) in view.detail.text()

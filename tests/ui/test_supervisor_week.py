@@ -19,6 +19,8 @@ from restart_desktop.app.session import unlock as unlock_folder
 from restart_desktop.paths import DataPaths
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.audit_view import COL_DETAIL, COL_WHEN
+from restart_desktop.ui.case_file import CaseFileView
+from restart_desktop.ui.dialogs import AllocateDialog
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.figures_view import FiguresView
 from tests.support.constants import PASSPHRASE
@@ -87,6 +89,7 @@ def test_the_evaluation_extract_from_the_keyboard_says_why_it_is_empty(
     seen: dict[str, object] = {}
 
     def answer(dialog: EvaluationExtractDialog) -> None:
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)  # its Alt letters
         letters = _alt_letters(dialog)
         seen["clashes"] = {k: v for k, v in letters.items() if len(v) > 1}
         qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)
@@ -186,3 +189,48 @@ def test_the_audit_trail_shows_the_whole_detail_of_the_entry_moved_to(
     assert view.detail.isVisible()
     assert whole in view.detail.text()
     assert str(view.proxy.index(row, COL_WHEN).data()) in view.detail.text()
+
+
+def test_handing_a_case_over_to_its_own_worker_is_refused_in_the_dialog(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    people: dict[str, str],
+    data_paths: DataPaths,
+) -> None:
+    """Alt+A then Alt+H with the worker the case already has closed the dialog and put
+    "Nothing was saved. Please correct: The case is already allocated to that worker." on the
+    case file, with "Not saved" beside its Save button, as if its fields were wrong; the
+    handover note typed was gone. The dialog now says so itself and keeps the note."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    as_supervisor(session)
+    session.close()
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    view = window.workspace.open_case(people["Larry Later"])
+    assert isinstance(view, CaseFileView)
+    qtbot.waitUntil(lambda: view.details is not None, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    seen: dict[str, object] = {}
+
+    def answer(dialog: AllocateDialog) -> None:
+        qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)  # its Alt letters
+        qtbot.keyClick(dialog, Qt.Key.Key_N, ALT)
+        qtbot.keyClicks(dialog.note, "Meets him on Tuesday")
+        dialog.ok.click()
+        seen["visible"] = dialog.isVisible()
+        seen["error"] = dialog.error.text()
+        seen["focus"] = dialog.focusWidget() is dialog.worker
+        seen["note"] = dialog.note.toPlainText()
+        dialog.note.clear()  # nothing typed left to ask about
+        dialog.reject()
+
+    answer_modal(AllocateDialog, answer)
+    qtbot.keyClick(view, Qt.Key.Key_A, ALT)
+    qtbot.waitUntil(lambda: "note" in seen, timeout=SIGNAL_TIMEOUT_MS)
+    assert seen["visible"] is True
+    assert "already allocated to" in str(seen["error"])
+    assert seen["focus"] is True
+    assert seen["note"] == "Meets him on Tuesday"
+    qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
+    assert not view.summary.isVisible()

@@ -23,6 +23,7 @@ from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.dialogs import AllocateDialog
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.figures_view import FiguresView
+from restart_desktop.ui.help import HelpDialog
 from tests.support.constants import PASSPHRASE
 from tests.support.roles import as_supervisor
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, answer_modal, unlock
@@ -234,3 +235,34 @@ def test_handing_a_case_over_to_its_own_worker_is_refused_in_the_dialog(
     assert seen["note"] == "Meets him on Tuesday"
     qtbot.waitUntil(lambda: window.runner.pending == 0, timeout=SIGNAL_TIMEOUT_MS)
     assert not view.summary.isVisible()
+
+
+def test_first_steps_name_the_buttons_there_are_and_a_supervisors_week(
+    qtbot: QtBot, make_window: MakeWindow, enrolled: object, data_paths: DataPaths
+) -> None:
+    """First steps sent a new user to a "New person" button that is now "New
+    recommendation", and said nothing of a supervisor's work: the review queue, the
+    figures and board pack, the audit trail, letting a laptop into the team."""
+    enrolled.close()  # type: ignore[attr-defined]
+    figures = _supervisor_figures(qtbot, make_window, data_paths)
+    window = figures.window()
+    assert isinstance(window, MainWindow)
+    opened: list[str] = []
+
+    def read(dialog: HelpDialog) -> None:
+        opened.append(dialog.browser.toPlainText())
+        dialog.reject()
+
+    answer_modal(HelpDialog, read)
+    window.first_steps_action.trigger()
+    qtbot.waitUntil(lambda: bool(opened), timeout=SIGNAL_TIMEOUT_MS)
+    text = opened[0]
+    assert "New person" not in text
+    assert "New recommendation" in text
+    caseload = window.workspace.caseload if window.workspace else None
+    assert caseload is not None
+    assert "New recommendation" in caseload.new_button.text().replace("&", "")
+    assert "New person" not in caseload.empty_hint.text()
+    for words in ("For a supervisor", "Ctrl+5", "Alt+T", "board pack", "Ctrl+7"):
+        assert words in text
+    assert "team approve" in text

@@ -308,6 +308,16 @@ class DecisionDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._fill_workers()
+        self.kinds.buttonToggled.connect(lambda _button, _on: self._on_kind_chosen())
+        self._on_kind_chosen()
+
+    def _on_kind_chosen(self) -> None:
+        """Only the fields the chosen decision uses can be filled in: an organisation and a
+        worker to accept, a reason to decline (the words go with every decision)."""
+        kind = self.kind()
+        for field in (self.organisation, self.worker):
+            field.setEnabled(kind == DecisionKind.ACCEPT)
+        self.reason.setEnabled(kind == DecisionKind.DECLINE)
 
     def _fill_workers(self) -> None:
         self.worker.clear()

@@ -290,6 +290,7 @@ def test_the_letter_of_the_decision_just_recorded_is_one_alt_l_away(
     assert dialog is not None
     qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
     qtbot.keyClick(dialog, Qt.Key.Key_L, ALT)  # decline
+    qtbot.waitUntil(dialog.reason.isEnabled, timeout=SIGNAL_TIMEOUT_MS)  # a moment's click
     qtbot.keyClick(dialog, Qt.Key.Key_R, ALT)
     qtbot.keyClick(dialog.reason, Qt.Key.Key_Down)
     qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
@@ -306,3 +307,50 @@ def test_the_letter_of_the_decision_just_recorded_is_one_alt_l_away(
     assert "Older" in text
     assert "Newer" not in text
     assert view.summary.text() == "1 waiting for a decision"
+
+
+def test_the_decision_offers_only_the_fields_the_chosen_decision_uses(
+    qtbot: QtBot, make_window: MakeWindow, data_paths: DataPaths, enrolled: object
+) -> None:
+    """A reason for declining could be chosen for an acceptance, and a worker for a decline,
+    and were then silently ignored. Each decision now offers only what it records."""
+    enrolled.close()  # type: ignore[attr-defined]
+    _allocator_with_queue(data_paths)
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
+    view = window.workspace.intake
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: view.dialog is not None and view.dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    dialog = view.dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    enabled = {
+        "organisation": dialog.organisation.isEnabled,
+        "worker": dialog.worker.isEnabled,
+        "reason": dialog.reason.isEnabled,
+        "words": dialog.words.isEnabled,
+    }
+
+    def offered() -> set[str]:
+        return {name for name, on in enabled.items() if on()}
+
+    assert offered() == {"organisation", "worker", "words"}  # accept, the first choice
+    # A radio button's Alt letter clicks it a moment later, as a press of the mouse would.
+    for letter, fields in (
+        (Qt.Key.Key_L, {"reason", "words"}),  # Dec&line
+        (Qt.Key.Key_M, {"words"}),  # Ask for &more information
+        (Qt.Key.Key_A, {"organisation", "worker", "words"}),  # &Accept and allocate
+    ):
+        qtbot.keyClick(dialog, letter, ALT)
+
+        def shows(wanted: set[str] = fields) -> bool:
+            return offered() == wanted
+
+        qtbot.waitUntil(shows, timeout=SIGNAL_TIMEOUT_MS)
+    dialog.reject()

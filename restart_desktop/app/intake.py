@@ -515,14 +515,15 @@ class IntakeService:
                 sentences = int(get("earlier_custodial_sentences"))
             except ValueError:
                 problems.append("earlier_custodial_sentences: write a whole number")
+        source, prison = self._csv_codes(get("source"), get("prison"), problems)
         values = IntakeFields(
             given_name=get("given_name"),
             family_name=get("family_name"),
             date_of_birth=dates["date_of_birth"],
             nomis_number=normalise_nomis(get("nomis_number")),
-            prison_code=get("prison"),
+            prison_code=prison,
             release_date=dates["release_date"],
-            source=get("source"),
+            source=source,
             recommender_name=get("recommender_name"),
             recommender_organisation=get("recommender_organisation"),
             recommender_role=get("recommender_role"),
@@ -535,6 +536,38 @@ class IntakeService:
             earlier_custodial_sentences=sentences,
         )
         return values, problems
+
+    def _csv_codes(self, source: str, prison: str, problems: list[str]) -> tuple[str, str]:
+        """The recommender kind's and the prison's codes from a partner's file, which may give
+        the code ("probation", "bullingdon") or the name ("Probation", "HMP Bullingdon"); what
+        matches neither is said in the file's own terms (its column, the value written)."""
+        ref = self._app.reference
+        kinds = [(k.code, k.label) for k in ref.recommender_kinds]
+        found_source = _code_or_name(source, kinds)
+        if found_source is None:
+            written = f"'{source}' is not a kind of recommender" if source else "empty"
+            problems.append(
+                f"source: {written}: write one of {', '.join(c for c, _n in kinds)} "
+                f"(or the name, such as {kinds[1][1] if len(kinds) > 1 else 'Probation'})"
+            )
+        found_prison = _code_or_name(prison, [(p.code, p.name) for p in ref.prisons])
+        if prison and found_prison is None:
+            problems.append(
+                f"prison: '{prison}' is not a prison on the list: write its code (such as "
+                "bullingdon) or its name (such as HMP Bullingdon), as in resources/prisons.csv"
+            )
+        return found_source or source, found_prison or prison
+
+
+def _code_or_name(written: str, known: list[tuple[str, str]]) -> str | None:
+    """The code whose code or name is ``written`` (case and spacing aside); None if none."""
+    wanted = " ".join(written.split()).casefold()
+    if not wanted:
+        return None
+    for code, name in known:
+        if wanted in (code.casefold(), " ".join(name.split()).casefold()):
+            return code
+    return None
 
 
 @dataclass(frozen=True)

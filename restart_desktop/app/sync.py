@@ -40,6 +40,7 @@ from restart_desktop.sync.conflicts import conflicts as conflicts_of
 from restart_desktop.sync.conflicts import resolve as resolve_conflict
 from restart_desktop.sync.digest import CONFIRMED_SEQ, publish_and_compare_digests
 from restart_desktop.sync.digest_totals import reset as reset_digest
+from restart_desktop.sync.envelope import fingerprint
 from restart_desktop.sync.errors import SyncRefused
 from restart_desktop.sync.export import export_changes
 from restart_desktop.sync.folder import FolderTarget, NotTheExport, TargetUnavailable
@@ -69,6 +70,32 @@ def laptop_of(session: AppSession) -> Laptop:
         worker.name,
         worker.role.value,
         session.paths.quarantine,
+    )
+
+
+def asking_to_join(requests: list[Member], wanted: str) -> str:
+    """The device id of the one request ``wanted`` names: its whole id, the start of it, or
+    its fingerprint (spaces and case ignored), as a supervisor copies or hears it."""
+    exact = [m.device_id for m in requests if m.device_id == wanted.strip()]
+    key = "".join(wanted.split()).upper()
+    found = exact or [
+        m.device_id
+        for m in requests
+        if key
+        and (
+            fingerprint(m.verify_key).replace(" ", "") == key or m.device_id.upper().startswith(key)
+        )
+    ]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        raise UserError(
+            "More than one laptop asking to join has an id starting so: give its fingerprint, "
+            "or more of its id."
+        )
+    raise UserError(
+        "No laptop asking to join has that id or fingerprint. `restart-desktop team list` "
+        "shows the laptops waiting (pending), each with its id and its fingerprint."
     )
 
 
@@ -256,11 +283,14 @@ class SyncService:
         return roster
 
     def approve(self, device_id: str) -> Roster:
+        """Let in a laptop asking to join, named by its device id (or the start of it) or by
+        the fingerprint its worker reads out ("BFCE 9199 51EE 86F5")."""
         self._require_supervisor()
         target = self._need_target()
         roster = self._team_roster(target, "This laptop is not the team's supervisor laptop.")
         with _in_words():
-            return team.approve(self._laptop, target, roster, device_id)
+            found = asking_to_join(team.join_requests(target), device_id)
+            return team.approve(self._laptop, target, roster, found)
 
     def remove(self, device_id: str) -> Roster:
         """A lost laptop leaves the team: nothing more is encrypted to it or read from it."""

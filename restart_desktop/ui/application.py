@@ -769,12 +769,10 @@ class MainWindow(QMainWindow):
     def _on_notices_counted(self, count: int) -> None:
         if self.is_locked:
             return
+        # Where to go is said, not only in the tooltip (the mouse's alone): "60 from your
+        # supervisor" alone left a new user guessing what and where.
         self.notices_label.setText(
-            ""
-            if not count
-            else f"{count} from your supervisor"
-            if count > 1
-            else "1 from your supervisor"
+            f"{count} from your supervisor: My actions (Ctrl+2)" if count else ""
         )
 
     def _on_next_tab(self) -> None:

@@ -15,7 +15,7 @@ import datetime as dt
 import html
 from typing import Any
 
-from PySide6.QtCore import QObject, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QObject, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -225,11 +225,20 @@ class AuditTrailView(QWidget):
         ):
             self.table.setColumnWidth(column, width)
         self.table.row_activated.connect(self._on_row_activated)
+        # The entry moved to, whole: its detail is cut to the column (the tooltip that holds
+        # it is the mouse's alone).
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setAccessibleName("The selected entry, whole")
+        self.detail.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
 
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.message)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(self.count)
         for combo in (self.worker, self.action, self.person):
             combo.currentIndexChanged.connect(self.refresh)
@@ -298,6 +307,19 @@ class AuditTrailView(QWidget):
         if dates != self._dates:
             self._dates = dates
             self.refresh()
+
+    def _on_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        entry = self.model.row_item(self.proxy.mapToSource(current).row())
+        if entry is None:
+            self.detail.clear()
+            return
+        when = current.siblingAtColumn(COL_WHEN).data()
+        about = f", {entry.person}" if entry.person else ""
+        words = detail_in_words(entry.detail, CASE_FIELD_LABELS)
+        self.detail.setText(
+            f"{when}, {entry.worker} ({entry.device}): {entry.action.label}{about}."
+            + (f" {words}" if words else "")
+        )
 
     def _on_row_activated(self, row: int) -> None:
         entry = self.model.row_item(self.proxy.mapToSource(self.proxy.index(row, 0)).row())

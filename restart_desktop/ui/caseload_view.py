@@ -133,8 +133,8 @@ class CaseloadView(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.count_label)
         self.empty_hint = QLabel(
-            "No one on your caseload yet. Add the first person with the New person button, "
-            "or read Help > First steps. F1 lists every keyboard shortcut."
+            "No one on your caseload yet. Record the first person with New recommendation "
+            "(Ctrl+N), or read Help > First steps. F1 lists every keyboard shortcut."
         )
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setAccessibleName("First steps hint")

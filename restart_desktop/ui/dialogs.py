@@ -190,7 +190,18 @@ class AllocateDialog(QDialog):
 
     def _on_accept(self) -> None:
         changing = self.share.isChecked() or self.chosen() != self._current
-        if changing and not self.note.toPlainText().strip():
+        if not changing:
+            # Refused here, where the note typed is kept, not by the service after the dialog
+            # has closed (that read as a problem with the case file's fields).
+            self.error.show_message(
+                f"The case is already allocated to {self.worker.currentText()}: choose "
+                "another worker, or tick Share to give this one a second worker."
+                if self._current
+                else "The case is not allocated to anyone yet: choose a worker."
+            )
+            self.worker.setFocus()
+            return
+        if not self.note.toPlainText().strip():
             handing_over = self._current is not None and not self.share.isChecked()
             self.error.show_message(
                 "Write a handover note: the worker taking the case over reads it with the case."

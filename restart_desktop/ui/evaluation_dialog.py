@@ -57,7 +57,7 @@ class EvaluationExtractDialog(QDialog):
         for caption, widget in (
             ("&From:", self.start),
             ("&To:", self.end),
-            ("&Folder:", self.folder),
+            ("Fol&der:", self.folder),
             ("Lawful &basis:", self.basis),
             ("Linkage &recipient:", self.recipient),
         ):
@@ -101,11 +101,18 @@ class EvaluationExtractDialog(QDialog):
 
     def _on_done(self, result: ExtractResult) -> None:
         self.buttons.setEnabled(True)
-        self.result_label.setText(
+        text = (
             f"Written to {result.folder}: {result.cases} people, {result.events} events; "
             f"{result.coarsened} coarsened, {result.withheld} withheld"
             + ("; the linkage file is encrypted to the recipient." if result.linkage else ".")
         )
+        if result.cases == 0 and not self.basis.text().strip():
+            text += (
+                " It holds only people whose research consent is recorded, and none in this "
+                "period has it. To include everyone, write the programme's lawful basis in "
+                "Lawful basis (Alt+B) and make the extract again, into a new folder."
+            )
+        self.result_label.setText(text)
 
     def _on_failed(self, error: BaseException) -> None:
         self.buttons.setEnabled(True)

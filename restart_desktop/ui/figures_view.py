@@ -30,7 +30,7 @@ from restart_desktop.ui.charts import BarChart
 from restart_desktop.ui.evaluation_dialog import EvaluationExtractDialog
 from restart_desktop.ui.list_models import TEXT_ROLES, EnterTableView, Index, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import DateField, buddy_label
+from restart_desktop.ui.widgets import DateField, buddy_label, documents_folder
 
 
 class FigureTableModel(RowListTableModel[list[str]]):
@@ -176,18 +176,31 @@ class FiguresView(QWidget):
         self.tables.currentRowChanged.connect(self._on_table_chosen)
 
     def _period(self) -> Period | None:
-        try:
-            start, end = self.start.date_value(), self.end.date_value()
-        except ValueError as error:
-            self.message.setText(str(error))
-            return None
+        dates: list[dt.date | None] = []
+        for field in (self.start, self.end):
+            try:
+                dates.append(field.date_value())
+            except ValueError as error:
+                self._refuse(str(error), field)
+                return None
+        start, end = dates
         if start is None or end is None:
-            self.message.setText("Give the first and the last day of the period.")
+            empty = self.start if start is None else self.end
+            self._refuse("Give the first and the last day of the period.", empty)
             return None
         if end < start:
-            self.message.setText("The period ends before it starts: check the two dates.")
+            self._refuse("The period ends before it starts: check the two dates.", self.start)
             return None
         return Period(start, end)
+
+    def _refuse(self, problem: str, field: DateField) -> None:
+        """Say what is wrong with the period, and whose figures are still on the screen (the
+        heading naming them gives way to the message); the keyboard goes to ``field``."""
+        shown = self._figures
+        still = f" The figures below are still those for {shown.period.label}." if shown else ""
+        self.message.setText(problem + still)
+        field.setFocus()
+        field.selectAll()
 
     def focus_first(self) -> None:
         self.start.setFocus()
@@ -252,7 +265,9 @@ class FiguresView(QWidget):
         period = self._period()
         if period is None or self._thread is not None:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Choose the folder for the board pack")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Choose the folder for the board pack", str(documents_folder())
+        )
         if not folder:
             return
         self.start_pack(period, Path(folder))

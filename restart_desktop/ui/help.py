@@ -13,9 +13,10 @@ from restart_desktop.ui.shortcuts import REGISTRY, grouped, window_keys
 FIRST_STEPS = """
 <h2>First steps</h2>
 <ol>
-<li><b>Add a person</b>: on the caseload, <i>New person</i>. Names, date of birth, prison
-number and CRN (format-checked, never required), the release date and time. Save with
-Ctrl+S.</li>
+<li><b>Add a person</b>: Ctrl+N (<i>New recommendation</i> on the caseload). Names, date
+of birth and prison number (format-checked, never required), the release date, who
+recommended them; Alt+S saves it to the intake queue (Ctrl+8) for the allocation decision.
+In a case file, Ctrl+S saves your changes.</li>
 <li><b>Write a contact note</b>: Ctrl+Shift+N. What you type is kept as you type, encrypted;
 Ctrl+Enter finalises it (a finalised note never changes: corrections are addenda).</li>
 <li><b>Agree an action</b>: in the case's Contacts (Alt+2), <i>Add action</i>. Your actions,
@@ -29,6 +30,31 @@ service.</li>
 </ol>
 <p>Every key of the window: Help &gt; Keyboard shortcuts (F1).</p>
 """
+
+#: Added to First steps for a supervisor: the week's work of reviewing, figures and the team.
+SUPERVISOR_STEPS = """
+<h3>For a supervisor</h3>
+<ol>
+<li><b>Review</b>: the review queue (Ctrl+5), oldest first, filtered by worker, organisation
+and period. Alt+R marks the record reviewed, Alt+C sends a comment, Alt+T returns it for
+correction with the comment; Alt+N and Alt+P move on and back. The worker sees it after the
+next sync, and their answer comes back into the queue.</li>
+<li><b>Decide recommendations</b>: the intake queue (Ctrl+8): Enter decides the selected
+one; Alt+L writes the decision letter.</li>
+<li><b>Figures for the board</b>: Ctrl+6, the last full quarter unless you type another
+period (From, Alt+M). Alt+P writes the board pack (a PDF and CSV files, no names, small
+numbers shown as &lt;5); Alt+V the pseudonymised evaluation extract.</li>
+<li><b>Allocate or hand over</b> a case from its case file (Alt+A).</li>
+<li><b>Audit trail</b>: Ctrl+7, who opened, changed, exported or synced what.</li>
+<li><b>The team</b>: Settings &gt; Central export. A laptop asking to join is let in with
+<code>restart-desktop team approve</code> and the fingerprint its worker reads out to
+you.</li>
+</ol>
+"""
+
+
+def first_steps_html(supervisor: bool) -> str:
+    return FIRST_STEPS + (SUPERVISOR_STEPS if supervisor else "")
 
 
 def shortcuts_html(actions: list[QAction]) -> str:

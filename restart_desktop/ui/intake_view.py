@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Signal
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -31,7 +32,7 @@ from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.app.errors import UserError, ValidationFailed
 from restart_desktop.app.intake import DecisionLetter, IntakeService, decision_letter
 from restart_desktop.app.intake_views import DuplicateFound, IntakeFields, IntakeRow
-from restart_desktop.domain.intake import DecisionKind
+from restart_desktop.domain.intake import DecisionKind, IntakeStatus
 from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, save_failed_message, user_message
@@ -60,6 +61,14 @@ class IntakeTableModel(RowListTableModel[IntakeRow]):
         "Screen",
         "Status",
     )
+    SCREEN = 5
+    #: Pixels a column (the screen column stretches), for a 1366x768 laptop's window.
+    WIDTHS: ClassVar[dict[int, int]] = {0: 110, 1: 210, 2: 115, 3: 170, 4: 95, 6: 240}
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.SCREEN:
+            role = Qt.ItemDataRole.DisplayRole  # the screen's points, whole
+        return super().data(index, role)
 
     def cells(self, row: IntakeRow) -> Sequence[Any]:
         return (
@@ -96,6 +105,7 @@ class IntakeView(QWidget):
         self.table = EnterTableView()
         self.table.setModel(self.model)
         self.table.setAccessibleName("Recommendations waiting for the allocation decision")
+        self._size_columns()
         self.table.row_activated.connect(self.decide_row)
         self.show_decided = QCheckBox("Show &decided")
         self.show_decided.toggled.connect(lambda _on: self.refresh())
@@ -109,6 +119,12 @@ class IntakeView(QWidget):
         new_button.setToolTip("Record a recommendation (Ctrl+N)")
         new_button.clicked.connect(self.new_requested)
         self.summary = QLabel()
+        self.summary.setAccessibleName("Number waiting for a decision")
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setAccessibleName("Result of the last decision or letter")
+        self.message.hide()
+        self.just_decided: IntakeRow | None = None
         bar = QHBoxLayout()
         for widget in (
             self.summary,
@@ -120,11 +136,22 @@ class IntakeView(QWidget):
             bar.addWidget(widget)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.message)
         layout.addWidget(self.table)
         # Only once it has a parent: a parentless widget made visible becomes a window.
         self.decide_button.setVisible(service.can_decide)
         self.dialog: DecisionDialog | None = None
         self.letter_thread: QObject | None = None
+
+    def _size_columns(self) -> None:
+        """Whole headings and names on one line; the screen's points take what is left (its
+        full text is read out and shown as the cell's tooltip)."""
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(IntakeTableModel.SCREEN, QHeaderView.ResizeMode.Stretch)
+        for column, width in IntakeTableModel.WIDTHS.items():
+            self.table.setColumnWidth(column, width)
 
     def refresh(self) -> None:
         include = self.show_decided.isChecked()
@@ -145,16 +172,29 @@ class IntakeView(QWidget):
         if self.model.rowCount() and not self.table.currentIndex().isValid():
             self.table.selectRow(0)
 
-    def save_letter(self, target: Path | None = None) -> None:
-        """The decision letter for the selected recommendation, saved where the user says."""
+    def say(self, text: str) -> None:
+        """A result or a problem, under the buttons (the count of those waiting stays)."""
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
+
+    def letter_item(self) -> IntakeRow | None:
+        """Whose letter Alt+L writes: the selected recommendation once it has a decision; while
+        it has none, the one just decided (which has left the queue)."""
         item = self.model.row_item(self.table.currentIndex().row())
+        if self.just_decided is not None and (item is None or item.status == IntakeStatus.WAITING):
+            return self.just_decided
+        return item
+
+    def save_letter(self, target: Path | None = None) -> None:
+        """The decision letter, saved where the user says (see ``letter_item``)."""
+        item = self.letter_item()
         if item is None:
             return
         service = self.service
         self.runner.run(
             lambda: decision_letter(service, item.person_id),
             lambda letter: self._write_letter(letter, target),
-            lambda error: self.summary.setText(user_message(error)),
+            lambda error: self.say(user_message(error)),
         )
 
     def _write_letter(self, letter: DecisionLetter, target: Path | None) -> None:
@@ -170,11 +210,9 @@ class IntakeView(QWidget):
         from restart_desktop.documents.onward import letter_writer
 
         self.letter_thread = letter_writer(letter, target, self)
-        self.letter_thread.written.connect(
-            lambda path: self.summary.setText(f"Letter saved: {path}")
-        )
+        self.letter_thread.written.connect(lambda path: self.say(f"Letter saved: {path}"))
         self.letter_thread.failed.connect(
-            lambda error: self.summary.setText(save_failed_message("The letter", error))
+            lambda error: self.say(save_failed_message("The letter", error))
         )
         self.letter_thread.start()
 
@@ -185,8 +223,17 @@ class IntakeView(QWidget):
         self.dialog = DecisionDialog(
             self.service, self.runner, self.reference, self.workers, item, self
         )
-        self.dialog.finished.connect(lambda _result: self.table.setFocus())
-        open_dialog(self.dialog)
+        dialog = self.dialog
+        dialog.accepted.connect(lambda: self._on_decided(item, dialog.kind()))
+        dialog.finished.connect(lambda _result: self.table.setFocus())
+        open_dialog(dialog)
+
+    def _on_decided(self, item: IntakeRow, kind: DecisionKind) -> None:
+        self.just_decided = item
+        self.say(
+            f"{kind.label}: {item.name}. Decision letter (Alt+L) writes the letter telling "
+            "the recommender."
+        )
 
 
 class DecisionDialog(QDialog):
@@ -261,6 +308,16 @@ class DecisionDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self._fill_workers()
+        self.kinds.buttonToggled.connect(lambda _button, _on: self._on_kind_chosen())
+        self._on_kind_chosen()
+
+    def _on_kind_chosen(self) -> None:
+        """Only the fields the chosen decision uses can be filled in: an organisation and a
+        worker to accept, a reason to decline (the words go with every decision)."""
+        kind = self.kind()
+        for field in (self.organisation, self.worker):
+            field.setEnabled(kind == DecisionKind.ACCEPT)
+        self.reason.setEnabled(kind == DecisionKind.DECLINE)
 
     def _fill_workers(self) -> None:
         self.worker.clear()

@@ -35,10 +35,17 @@ from restart_desktop.domain.reference import ReferenceData
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind, ReviewState
 from restart_desktop.ui.list_models import EnterTableView, RowListTableModel
 from restart_desktop.ui.tasks import TaskRunner, user_message
-from restart_desktop.ui.widgets import buddy_label
+from restart_desktop.ui.widgets import DateField, buddy_label
 
 SHOWN = 500  # rows loaded at once: the oldest first, which is what is worked on
-PERIODS = (("Any time", None), ("Last 7 days", 7), ("Last 30 days", 30), ("Last 90 days", 90))
+BETWEEN = -1  # the period's "Between two dates" choice: the From and Up to fields
+PERIODS = (
+    ("Any time", None),
+    ("Last 7 days", 7),
+    ("Last 30 days", 30),
+    ("Last 90 days", 90),
+    ("Between two dates", BETWEEN),
+)
 
 
 class ReviewTableModel(RowListTableModel[ReviewRow]):
@@ -124,6 +131,13 @@ class ReviewView(QWidget):
         self.state.setAccessibleName("Review state")
         for state in ReviewState:
             self.state.addItem(state.label, state.value)
+        for long_names in (self.worker, self.organisation):
+            # Sized for about 14 letters (the list opens as wide as its longest name): the
+            # organisations' full names would otherwise widen the window past a laptop's screen.
+            long_names.setMinimumContentsLength(14)
+            long_names.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         filters = QHBoxLayout()
         for label_text, combo in (
             ("T&ype:", self.kind),
@@ -140,6 +154,8 @@ class ReviewView(QWidget):
         self.count = QLabel("")
         self.count.setAccessibleName("Number of records in the list")
         filters.addWidget(self.count)
+
+        self.dates = self._date_fields()
 
         self.model = ReviewTableModel(self)
         self.table = EnterTableView()
@@ -192,6 +208,7 @@ class ReviewView(QWidget):
         splitter.setSizes([560, 700])
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
+        layout.addWidget(self.dates)
         layout.addWidget(splitter, 1)
         self.reviewed_button.clicked.connect(lambda: self._act(ReviewAction.REVIEWED))
         self.comment_button.clicked.connect(lambda: self._act(ReviewAction.COMMENT))
@@ -199,6 +216,32 @@ class ReviewView(QWidget):
         self.next_button.clicked.connect(lambda: self._step(1))
         self.previous_button.clicked.connect(lambda: self._step(-1))
         self._set_enabled(False)
+
+    def _date_fields(self) -> QWidget:
+        """The From and Up to days, on a row of their own shown for "Between two dates" (the
+        filter row has no room left on a laptop). Empty: no limit that side."""
+        self.date_from = DateField("Records from this day (empty: no limit)")
+        self.date_to = DateField("Records up to this day (empty: no limit)")
+        row = QWidget()
+        dates = QHBoxLayout(row)
+        dates.setContentsMargins(0, 0, 0, 0)
+        for caption, field in (("Fro&m:", self.date_from), ("&Up to:", self.date_to)):
+            field.setMaximumWidth(110)
+            field.returnPressed.connect(self.refresh)
+            dates.addWidget(buddy_label(caption, field))
+            dates.addWidget(field)
+        self.dates_hint = QLabel("The day of the contact, release day or referral; Enter shows.")
+        dates.addWidget(self.dates_hint)
+        dates.addStretch(1)
+        row.hide()
+        self.period.currentIndexChanged.connect(self._on_period_chosen)
+        return row
+
+    def _on_period_chosen(self) -> None:
+        between = self.period.currentData() == BETWEEN
+        self.dates.setVisible(between)
+        if between and self.period.hasFocus():
+            self.date_from.setFocus()
 
     # --- loading ---------------------------------------------------------------------------
     def set_workers(self, workers: list[WorkerOption]) -> None:
@@ -212,23 +255,45 @@ class ReviewView(QWidget):
         self.worker.blockSignals(False)
 
     def wanted(self) -> ReviewFilter:
+        """The filters chosen; ValueError (in words) for a day that is not a date."""
         days = self.period.currentData()
         kind = self.kind.currentData()
+        date_from = date_to = None
+        if days == BETWEEN:
+            date_from, date_to = self.date_from.date_value(), self.date_to.date_value()
+        elif days:
+            date_from = self._service.clock.today() - dt.timedelta(days=days)
         return ReviewFilter(
             worker_id=self.worker.currentData(),
             organisation_code=self.organisation.currentData(),
-            date_from=self._service.clock.today() - dt.timedelta(days=days) if days else None,
+            date_from=date_from,
+            date_to=date_to,
             kind=ReviewItemKind(kind) if kind else None,
             state=ReviewState(self.state.currentData()),
         )
 
     def refresh(self) -> None:
-        service, wanted = self._service, self.wanted()
+        try:
+            wanted = self.wanted()
+        except ValueError as error:
+            self._date_problem(f"{error} The list is still the one for the days before.")
+            return
+        if wanted.date_from and wanted.date_to and wanted.date_to < wanted.date_from:
+            self._date_problem("The 'Up to' day is before the 'From' day: check the two days.")
+            return
+        if self.message.property("date_problem"):  # put right: the problem has gone
+            self.message.setProperty("date_problem", False)
+            self.message.setText("")
+        service = self._service
         self._runner.run(
             lambda: (service.queue(wanted, 0, SHOWN), service.count(wanted)),
             self._on_loaded,
             self._on_failed,
         )
+
+    def _date_problem(self, text: str) -> None:
+        self.message.setText(text)
+        self.message.setProperty("date_problem", True)
 
     def focus_first(self) -> None:
         self.table.setFocus()

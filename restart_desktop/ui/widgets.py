@@ -180,11 +180,19 @@ def open_dialog(dialog: QDialog) -> None:
         if wait_for_unlock_and_ask(dialog):
             dialog.open()
 
+    def back_to_window() -> None:
+        # The keyboard goes back to the window (to the widget its owner gave the focus):
+        # without a window manager's help nothing was active, and keys went nowhere.
+        if window is not None:
+            window.activateWindow()
+
     def on_finished(result: int) -> None:
         if result == QDialog.DialogCode.Accepted:
+            back_to_window()
             return
         if not dialog.property(CLOSED_BY_LOCK):
             if not (asks and typed_since_start(dialog)) or discard_typing(dialog):
+                back_to_window()
                 return
             if not dialog.property(CLOSED_BY_LOCK):
                 QTimer.singleShot(0, dialog.open)  # back to the typing
@@ -196,18 +204,24 @@ def open_dialog(dialog: QDialog) -> None:
     dialog.open()
 
 
+def documents_folder() -> Path:
+    """Where a document the app makes is offered first: Documents, or home without one (not
+    the folder the app was started from, which may be its own, read-only, install folder)."""
+    from PySide6.QtCore import QStandardPaths
+
+    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+    return Path(documents) if documents and Path(documents).is_dir() else Path.home()
+
+
 def ask_save_path(
     back_to: QWidget, title: str, file_name: str, suffix: str, kind: str
 ) -> Path | None:
     """Ask where to save a document the app makes (a PDF, a picture), starting in Documents
     (or home), with ``suffix`` added when the worker left it out; None when cancelled."""
-    from PySide6.QtCore import QStandardPaths
     from PySide6.QtWidgets import QFileDialog
 
-    documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    folder = Path(documents) if documents and Path(documents).is_dir() else Path.home()
     path, _filter = QFileDialog.getSaveFileName(
-        back_to, title, str(folder / file_name), f"{kind} (*{suffix})"
+        back_to, title, str(documents_folder() / file_name), f"{kind} (*{suffix})"
     )
     back_to.window().activateWindow()
     back_to.setFocus()

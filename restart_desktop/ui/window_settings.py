@@ -24,9 +24,10 @@ def show_shortcuts(window: MainWindow) -> None:
 
 
 def show_first_steps(window: MainWindow) -> None:
-    from restart_desktop.ui.help import FIRST_STEPS, HelpDialog
+    from restart_desktop.ui.help import HelpDialog, first_steps_html
 
-    HelpDialog("First steps", FIRST_STEPS, window).exec()
+    supervisor = window.workspace is not None and window.workspace.supervisor
+    HelpDialog("First steps", first_steps_html(supervisor), window).exec()
 
 
 def settings_shown(window: MainWindow) -> None:

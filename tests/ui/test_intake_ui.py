@@ -5,9 +5,12 @@ first and records a decision without the mouse."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import pypdf
+import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from pytestqt.qtbot import QtBot
 from sqlalchemy import select
 
@@ -142,6 +145,8 @@ def test_the_allocator_decides_from_the_keyboard(
     qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)
     qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
     qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    # The keyboard is back on the queue: nothing was active after the dialog, keys went nowhere.
+    qtbot.waitUntil(view.table.hasFocus, timeout=SIGNAL_TIMEOUT_MS)
     assert window.session is not None
     with window.session.db.read() as s:
         decision = s.scalars(select(IntakeDecision)).one()
@@ -220,3 +225,132 @@ def test_the_lock_keeps_a_new_recommendation_and_offers_it_back(
     unlock(qtbot, window)
     qtbot.waitUntil(dialog.isVisible, timeout=SIGNAL_TIMEOUT_MS)
     assert dialog.given_name.text() == "Yannick"
+
+
+def test_the_queue_shows_whole_headings_names_and_a_readable_screen_column(
+    qtbot: QtBot, make_window: MakeWindow, data_paths: DataPaths, enrolled: object
+) -> None:
+    """On a 1366x768 laptop the queue's columns were all 100 pixels wide, leaving half the
+    table empty: "Recommended by" read "ecommended b", names and the eligibility screen were
+    wrapped and cut. Each heading is whole, a name fits on its line and the screen column
+    takes the room that is left."""
+    enrolled.close()  # type: ignore[attr-defined]
+    _allocator_with_queue(data_paths)
+    window = make_window()
+    window.resize(1280, 688)  # what a 1366x768 laptop gives it at the first start
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
+    view = window.workspace.intake
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    table, header = view.table, view.table.horizontalHeader()
+    metrics = header.fontMetrics()
+    for column in range(view.model.columnCount()):
+        heading = str(view.model.headerData(column, Qt.Orientation.Horizontal))
+        assert header.sectionSize(column) > metrics.horizontalAdvance(heading) + 8, heading
+    name = view.model.index(0, 1)
+    assert table.columnWidth(1) > table.fontMetrics().horizontalAdvance(name.data()) + 8
+    assert not table.wordWrap()
+    used = sum(header.sectionSize(c) for c in range(view.model.columnCount()))
+    assert used >= table.viewport().width() - 2  # no empty half of the table
+    assert header.sectionSize(5) >= 250  # the screen's points have room to be read
+    screen = view.model.index(0, 5)
+    assert screen.data(Qt.ItemDataRole.ToolTipRole) == screen.data()
+
+
+def test_the_letter_of_the_decision_just_recorded_is_one_alt_l_away(
+    qtbot: QtBot,
+    make_window: MakeWindow,
+    data_paths: DataPaths,
+    enrolled: object,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A decided recommendation leaves the queue, and Alt+L answered "This recommendation has
+    no decision yet" about the next one: the letter was only reached through "Show decided"
+    and a search of thousands of rows. Alt+L now writes the letter of the decision just
+    recorded, and the count of those waiting stays in view."""
+    enrolled.close()  # type: ignore[attr-defined]
+    _allocator_with_queue(data_paths)
+    target = tmp_path / "letter.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *_args: (str(target), "PDF (*.pdf)"))
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
+    view = window.workspace.intake
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)  # the older one
+    qtbot.waitUntil(
+        lambda: view.dialog is not None and view.dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    dialog = view.dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(dialog, Qt.Key.Key_L, ALT)  # decline
+    qtbot.waitUntil(dialog.reason.isEnabled, timeout=SIGNAL_TIMEOUT_MS)  # a moment's click
+    qtbot.keyClick(dialog, Qt.Key.Key_R, ALT)
+    qtbot.keyClick(dialog.reason, Qt.Key.Key_Down)
+    qtbot.keyClick(dialog, Qt.Key.Key_S, ALT)
+    qtbot.keyClicks(QApplication.focusWidget(), "Lives outside the area")
+    qtbot.keyClick(dialog, Qt.Key.Key_D, ALT)
+    qtbot.waitUntil(lambda: view.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+    assert "Declined: QUEUESON, Older" in view.message.text()
+    assert view.summary.text() == "1 waiting for a decision"
+
+    qtbot.waitUntil(view.table.hasFocus, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(view.table, Qt.Key.Key_L, ALT)
+    qtbot.waitUntil(lambda: "Letter saved" in view.message.text(), timeout=SIGNAL_TIMEOUT_MS)
+    text = " ".join(page.extract_text() for page in pypdf.PdfReader(target).pages)
+    assert "Older" in text
+    assert "Newer" not in text
+    assert view.summary.text() == "1 waiting for a decision"
+
+
+def test_the_decision_offers_only_the_fields_the_chosen_decision_uses(
+    qtbot: QtBot, make_window: MakeWindow, data_paths: DataPaths, enrolled: object
+) -> None:
+    """A reason for declining could be chosen for an acceptance, and a worker for a decline,
+    and were then silently ignored. Each decision now offers only what it records."""
+    enrolled.close()  # type: ignore[attr-defined]
+    _allocator_with_queue(data_paths)
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(window, Qt.Key.Key_8, CTRL)
+    view = window.workspace.intake
+    qtbot.waitUntil(lambda: view.model.rowCount() == 2, timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.keyClick(view.table, Qt.Key.Key_Return)
+    qtbot.waitUntil(
+        lambda: view.dialog is not None and view.dialog.isVisible(), timeout=SIGNAL_TIMEOUT_MS
+    )
+    dialog = view.dialog
+    assert dialog is not None
+    qtbot.waitUntil(dialog.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)
+    enabled = {
+        "organisation": dialog.organisation.isEnabled,
+        "worker": dialog.worker.isEnabled,
+        "reason": dialog.reason.isEnabled,
+        "words": dialog.words.isEnabled,
+    }
+
+    def offered() -> set[str]:
+        return {name for name, on in enabled.items() if on()}
+
+    assert offered() == {"organisation", "worker", "words"}  # accept, the first choice
+    # A radio button's Alt letter clicks it a moment later, as a press of the mouse would.
+    for letter, fields in (
+        (Qt.Key.Key_L, {"reason", "words"}),  # Dec&line
+        (Qt.Key.Key_M, {"words"}),  # Ask for &more information
+        (Qt.Key.Key_A, {"organisation", "worker", "words"}),  # &Accept and allocate
+    ):
+        qtbot.keyClick(dialog, letter, ALT)
+
+        def shows(wanted: set[str] = fields) -> bool:
+            return offered() == wanted
+
+        qtbot.waitUntil(shows, timeout=SIGNAL_TIMEOUT_MS)
+    dialog.reject()

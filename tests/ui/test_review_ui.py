@@ -153,7 +153,8 @@ def test_a_worker_answers_a_return_from_the_keyboard(
     window = make_window()
     unlock(qtbot, window)
     qtbot.waitUntil(
-        lambda: window.notices_label.text() == "1 from your supervisor", timeout=SIGNAL_TIMEOUT_MS
+        lambda: window.notices_label.text() == "1 from your supervisor: My actions (Ctrl+2)",
+        timeout=SIGNAL_TIMEOUT_MS,
     )
     assert not window.review_action.isVisible()  # a worker has no review queue
     qtbot.waitUntil(window.isActiveWindow, timeout=SIGNAL_TIMEOUT_MS)

@@ -9,10 +9,16 @@ from collections.abc import Callable
 from PySide6.QtCore import QRect, QSize, Qt
 from pytestqt.qtbot import QtBot
 
+from restart_desktop.app.session import unlock as unlock_folder
+from restart_desktop.domain.case import Role
 from restart_desktop.paths import DataPaths
+from restart_desktop.store.models import ContactNote, Worker
+from restart_desktop.ui import review_view
 from restart_desktop.ui.application import MainWindow
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.window_state import first_size
+from tests.support.clock import local
+from tests.support.constants import PASSPHRASE
 from tests.ui.conftest import SIGNAL_TIMEOUT_MS, unlock
 
 MakeWindow = Callable[..., MainWindow]
@@ -96,3 +102,44 @@ def test_size_view_and_open_cases_are_remembered_without_names_in_plain_settings
     plain = data_paths.window_settings.read_bytes()
     for name in ("Larry", "Later", "LATER", people["Larry Later"]):
         assert name.encode() not in plain
+
+
+def test_a_supervisors_review_queue_fits_a_laptop(
+    qtbot: QtBot, make_window: MakeWindow, people: dict[str, str], data_paths: DataPaths
+) -> None:
+    """The review queue's filters (the partner organisations' long names, the count of a long
+    queue) do not widen the window past a 1366x768 screen: they did, and once a supervisor had
+    opened the queue every tab's right edge, the Next button and the status bar were off it."""
+    session = unlock_folder(data_paths, PASSPHRASE)
+    try:
+        with session.db.write() as s:
+            me = s.get(Worker, session.worker.id)
+            assert me is not None
+            me.role = Role.SUPERVISOR.value
+            colleague = Worker(name="Colleague Fictional", organisation_code="aspire_oxford")
+            s.add(colleague)
+            s.flush()
+            s.add_all(
+                ContactNote(
+                    person_id=people["Larry Later"],
+                    worker_id=colleague.id,
+                    contact_at=local(2026, 11, 2, 10),
+                    contact_type="phone",
+                    text="A fictional note",
+                )
+                for _ in range(review_view.SHOWN + 1)
+            )
+    finally:
+        session.close()
+    window = make_window()
+    unlock(qtbot, window)
+    assert window.workspace is not None
+    qtbot.keyClick(window, Qt.Key.Key_5, CTRL)
+    view = window.workspace.review
+    assert view is not None
+    qtbot.waitUntil(lambda: "of 501" in view.count.text(), timeout=SIGNAL_TIMEOUT_MS)
+    qtbot.wait(100)  # the layouts take in the new count
+    room = first_size(LAPTOP)
+    hint = window.minimumSizeHint()
+    assert hint.width() <= room.width(), (view.count.text(), hint)
+    assert view.worker.width() >= view.worker.minimumSizeHint().width()

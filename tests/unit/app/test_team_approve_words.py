@@ -1,0 +1,56 @@
+"""`restart-desktop team approve` takes the laptop as a supervisor has it: the fingerprint its
+worker reads out, or the start of its id copied from `team list`; the whole 36-character id
+was the only way in, and anything else answered "No such request to join." and no more."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from restart_desktop import cli
+from tests.support.constants import PASSPHRASE
+
+
+def _run(data: Path, *args: str) -> int:
+    return cli.main(["--data-dir", str(data), *args])
+
+
+def test_approve_by_the_fingerprint_read_out_or_the_start_of_the_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    supervisor, export = tmp_path / "sup", tmp_path / "export"
+    workers = [tmp_path / "one", tmp_path / "two"]
+    export.mkdir()
+    init = ("init", "--organisation", "aspire_oxford", "--name")
+    assert _run(supervisor, *init, "Supervisor (fictional)", "--role", "supervisor") == 0
+    for number, worker in enumerate(workers):
+        assert _run(worker, *init, f"Worker {number} (fictional)") == 0
+    key = str(tmp_path / "recovery.key")
+    assert (
+        _run(supervisor, "team", "create", "--target", str(export), "--recovery-key-out", key) == 0
+    )
+    heard = []
+    for worker in workers:
+        capsys.readouterr()
+        assert _run(worker, "team", "join", "--target", str(export)) == 0
+        heard.append(capsys.readouterr().out.split("see this laptop as ")[1][:19])
+
+    assert _run(supervisor, "team", "approve", "0000 1111 2222 3333") == 1
+    said = capsys.readouterr().err
+    assert "No laptop asking to join has that id or fingerprint" in said
+    assert "team list" in said
+    assert "Traceback" not in said
+
+    assert _run(supervisor, "team", "approve", heard[0].lower()) == 0  # as typed, spaces too
+    assert "Approved 1" in capsys.readouterr().out
+    assert _run(supervisor, "team", "list") == 0
+    listed = [line.split() for line in capsys.readouterr().out.splitlines()]
+    pending = [line[1] for line in listed if line[0] == "pending"]
+    assert len(pending) == 1
+    assert sum(line[0] == "member" for line in listed) == 2
+
+    assert _run(supervisor, "team", "approve", pending[0][:13]) == 0  # the start of its id
+    assert _run(supervisor, "team", "list") == 0
+    assert "pending" not in capsys.readouterr().out

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
@@ -91,6 +91,11 @@ class IntakeService:
     @property
     def _clock(self) -> Clock:
         return self._app.clock  # read at each use: tests and the window may replace it
+
+    @property
+    def session(self) -> AppSession:
+        """The session this service works in (the decision letter reads its reference data)."""
+        return self._app
 
     @property
     def can_decide(self) -> bool:
@@ -568,60 +573,3 @@ def _code_or_name(written: str, known: list[tuple[str, str]]) -> str | None:
         if wanted in (code.casefold(), " ".join(name.split()).casefold()):
             return code
     return None
-
-
-@dataclass(frozen=True)
-class DecisionLetter:
-    """What the recommender is told: a short, plain letter. It gives no reason beyond what
-    the programme chooses to share (``decline_reasons.csv``'s ``letter``), never the
-    allocator's own words."""
-
-    recommender: str  # name, organisation (or "" for the person themselves)
-    is_self: bool
-    person_name: str
-    recommended_on: dt.date
-    decision: DecisionKind
-    shared_reason: str
-    decided_on: dt.date
-    made_at: dt.datetime  # UTC
-    #: The session clock's zone (None: the laptop's): the times printed are in it.
-    zone: dt.tzinfo | None = None
-
-
-def decision_letter(service: IntakeService, person_id: str) -> DecisionLetter:
-    """The letter for the latest decision on a recommendation (UserError when undecided)."""
-    detail = service.for_case(person_id)
-    if detail is None or not detail.decisions:
-        raise UserError(
-            "This recommendation has no decision yet: there is nothing to tell the recommender."
-        )
-    latest = detail.decisions[0]
-    values = detail.fields
-    reason = ""
-    if latest.decision == DecisionKind.DECLINE:
-        with service._db.read() as s:  # the code, not the label shown
-            code = (
-                s.scalars(
-                    select(IntakeDecision.reason_code)
-                    .where(IntakeDecision.person_id == person_id)
-                    .order_by(IntakeDecision.at.desc())
-                ).first()
-                or ""
-            )
-        found = service._app.reference.decline_reason(code)
-        reason = found.letter if found else ""
-    recommender = ", ".join(
-        p for p in (values.recommender_name, values.recommender_organisation) if p
-    )
-    clock = service._app.clock
-    return DecisionLetter(
-        recommender,
-        detail.row.is_self,
-        f"{values.given_name} {values.family_name}",
-        detail.row.recommended_on,
-        latest.decision,
-        reason,
-        clock.local(latest.at).date(),
-        clock.now(),
-        clock.zone,
-    )

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject
 
-from restart_desktop.app.intake import DecisionLetter
+from restart_desktop.app.intake_letter import DecisionLetter
 from restart_desktop.app.onward import OnwardSummary
 from restart_desktop.documents.pdf import BODY_PT, PdfWriterThread
 from restart_desktop.domain.clock import local_text

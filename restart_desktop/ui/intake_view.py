@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from restart_desktop.app.case_views import WorkerOption
 from restart_desktop.app.errors import UserError, ValidationFailed
-from restart_desktop.app.intake import DecisionLetter, IntakeService, decision_letter
+from restart_desktop.app.intake import IntakeService
+from restart_desktop.app.intake_letter import DecisionLetter, decision_letter
 from restart_desktop.app.intake_views import DuplicateFound, IntakeFields, IntakeRow
 from restart_desktop.domain.intake import DecisionKind, IntakeStatus
 from restart_desktop.domain.reference import ReferenceData

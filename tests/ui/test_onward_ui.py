@@ -17,7 +17,8 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from restart_desktop.app.cases import CaseService
-from restart_desktop.app.intake import IntakeService, decision_letter
+from restart_desktop.app.intake import IntakeService
+from restart_desktop.app.intake_letter import decision_letter
 from restart_desktop.app.intake_views import IntakeFields
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.onward import ConsentNeeded, OnwardService

@@ -70,7 +70,7 @@ def test_the_queue_between_two_days_typed_from_the_keyboard(
     qtbot.keyClicks(view.date_from, "05/11/2026")
     qtbot.keyClick(view.date_from, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: view.count.text() == "1 to review", timeout=SIGNAL_TIMEOUT_MS)
-    assert view.model.index(0, 0).data() == "09 Nov 2026"
+    assert view.model.index(0, 0).data() == "09/11/2026"
 
     qtbot.keyClick(view, Qt.Key.Key_U, ALT)  # &Up to
     qtbot.keyClicks(view.date_to, "31/11/2026")

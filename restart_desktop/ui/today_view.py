@@ -336,6 +336,10 @@ class TodayView(QWidget):
         if behind:
             parts.append(f"{behind} still to record")
         self.summary.setText(", ".join(parts))
+        self.title.setText(
+            "Releases today and in the next 7 days"
+            + (", and outcomes still to record" if behind else "")
+        )
         whose = "your cases" if self.only_mine.isChecked() else "the cases on this laptop"
         self.empty.setText(f"Nobody in {whose} is due out in the next 7 days.")
         self.empty.setVisible(not rows)

@@ -211,3 +211,28 @@ def test_times_shown_are_in_the_sessions_zone_not_the_laptops(
         qtbot.addWidget(dialog)
         assert "A. Colleague, 20/05/2031 10:00" in dialog.theirs["phone"].text()
     runner.shutdown()
+
+
+def test_today_says_it_lists_releases_whose_outcome_is_still_to_record(
+    qtbot: QtBot, enrolled: AppSession, person: str
+) -> None:
+    """Two days after the release, with no outcome recorded: the person is still on Today,
+    and its heading says why (it said only "today and in the next 7 days")."""
+    enrolled.clock = Clock.fixed(NOW + dt.timedelta(days=2), LONDON)
+    runner = TaskRunner()
+    space = Workspace(enrolled, runner)
+    qtbot.addWidget(space)
+    space.show()
+    qtbot.waitExposed(space)
+    try:
+        space.show_today()
+        today = space.today
+        qtbot.waitUntil(lambda: today.model.rowCount() == 1, timeout=SIGNAL_TIMEOUT_MS)
+        _idle(qtbot, space)
+        assert today.summary.text() == "0 due out, 0 today, 1 still to record"
+        assert today.title.text().endswith("and outcomes still to record")
+    finally:
+        space.stop_notices()
+        if space.sync is not None:
+            space.sync.shutdown()
+        runner.shutdown()

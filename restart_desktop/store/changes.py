@@ -180,7 +180,8 @@ def stamp_created(flush: Flush) -> None:
         record.created_by = flush.actor.worker_id
         fields = {key: to_json_value(getattr(record, key)) for key in _content_columns(record)}
         flush.pending.append((record, fields, None, []))
-        _touch(touched, record, {CREATED_MARK})
+        said = _SAID_WHEN_CREATED.get(type(record).__tablename__)
+        _touch(touched, record, {CREATED_MARK, str(fields[said])} if said else {CREATED_MARK})
 
 
 def capture_edits(flush: Flush) -> None:
@@ -292,6 +293,10 @@ Touched = dict[str | None, dict[str, set[str]]]
 #: synced records' fields from it; the change notice (``notice_of_transaction``) every kind.
 _TOUCHED = "restart_audit_touched"
 CREATED_MARK = "+"  # in the touched fields: the record was created
+#: Kinds whose creation the trail names by a column holding a fixed code, never personal
+#: data: a review is "created (reviewed)" or "created (returned)", a sign-off told apart
+#: from a return.
+_SAID_WHEN_CREATED = {"reviews": "action"}
 _NOTICE = "restart_change_notice"  # session.info: the notice of the transaction just committed
 #: Written for the trail, never audited themselves: no fields, so only the notice sees them.
 _UNAUDITED = frozenset({AuditEntry.__tablename__})
@@ -350,7 +355,7 @@ def _audit_action(entities: dict[str, set[str]]) -> AuditAction:
         "assessments", ()
     ):
         return AuditAction.FINALISED
-    if all(fields == {CREATED_MARK} for fields in entities.values()):
+    if all(CREATED_MARK in fields for fields in entities.values()):
         return AuditAction.CREATED
     return AuditAction.CHANGED
 

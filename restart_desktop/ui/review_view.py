@@ -153,6 +153,9 @@ class ReviewView(QWidget):
         filters.addStretch(1)
         self.count = QLabel("")
         self.count.setAccessibleName("Number of records in the list")
+        own = "Your own records are not listed: another supervisor reviews them."
+        self.count.setToolTip(own)  # the figures count them; the queue does not
+        self.count.setAccessibleDescription(own)
         filters.addWidget(self.count)
 
         self.dates = self._date_fields()

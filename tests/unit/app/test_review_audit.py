@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from restart_desktop.app.audit import AuditFilter, AuditService
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
@@ -12,24 +10,14 @@ from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.review import ReviewService
 from restart_desktop.app.session import AppSession
 from restart_desktop.domain.audit import detail_in_words
-from restart_desktop.domain.ids import uuid7
 from restart_desktop.domain.review import ReviewAction, ReviewItemKind
-from restart_desktop.store.changes import Actor
-from restart_desktop.store.models import Worker
-from tests.support.roles import as_supervisor
+from tests.support.roles import as_colleague, as_supervisor
 
 
 def test_a_sign_off_and_a_return_read_differently_in_the_audit_trail(
     enrolled: AppSession,
 ) -> None:
-    worker_id = uuid7()
-    with enrolled.db.write() as s:
-        s.add(Worker(id=worker_id, name="Fictional Colleague", organisation_code="pact"))
-    colleague = replace(
-        enrolled,
-        db=enrolled.db.with_actor(Actor(worker_id, "their-laptop")),
-        worker=replace(enrolled.worker, id=worker_id),
-    )
+    colleague = as_colleague(enrolled)
     case = (
         CaseService(colleague)
         .create_case(CaseFields(given_name="Testy", family_name="Audited"))

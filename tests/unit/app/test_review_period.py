@@ -4,32 +4,21 @@ British Summer Time (23:30 UTC the evening before) belongs to the day it was mad
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
 
 from restart_desktop.app.case_views import CaseFields
 from restart_desktop.app.cases import CaseService
 from restart_desktop.app.notes import DraftFields, NoteService
 from restart_desktop.app.review import ReviewFilter, ReviewService
 from restart_desktop.app.session import AppSession
-from restart_desktop.domain.ids import uuid7
-from restart_desktop.store.changes import Actor
-from restart_desktop.store.models import Worker
 from tests.support.clock import local, set_clock
-from tests.support.roles import as_supervisor
+from tests.support.roles import as_colleague, as_supervisor
 
 
 def test_a_period_holds_the_notes_made_on_its_days_by_the_laptops_clock(
     enrolled: AppSession, london: None
 ) -> None:
     set_clock(enrolled, dt.datetime(2026, 6, 12, 9, 0))
-    worker_id = uuid7()
-    with enrolled.db.write() as s:
-        s.add(Worker(id=worker_id, name="Fictional Colleague", organisation_code="pact"))
-    colleague = replace(
-        enrolled,
-        db=enrolled.db.with_actor(Actor(worker_id, "their-laptop")),
-        worker=replace(enrolled.worker, id=worker_id),
-    )
+    colleague = as_colleague(enrolled)
     case = (
         CaseService(colleague)
         .create_case(CaseFields(given_name="Testy", family_name="Midnight"))
@@ -65,14 +54,7 @@ def test_an_addendum_in_the_reading_pane_is_dated_as_the_laptop_shows(
     from restart_desktop.domain.review import ReviewItemKind
 
     set_clock(enrolled, dt.datetime(2026, 6, 10, 9, 0))
-    worker_id = uuid7()
-    with enrolled.db.write() as s:
-        s.add(Worker(id=worker_id, name="Fictional Colleague", organisation_code="pact"))
-    colleague = replace(
-        enrolled,
-        db=enrolled.db.with_actor(Actor(worker_id, "their-laptop")),
-        worker=replace(enrolled.worker, id=worker_id),
-    )
+    colleague = as_colleague(enrolled)
     case = (
         CaseService(colleague)
         .create_case(CaseFields(given_name="Testy", family_name="Addendum"))

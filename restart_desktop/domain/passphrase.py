@@ -11,9 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from restart_desktop.domain.demo_passphrase import DEMO_PASSPHRASE as DEMO_PASSPHRASE
+
 MIN_LENGTH = 12
-#: The passphrase of every demo data folder (fictional data only); shown on its unlock screen.
-DEMO_PASSPHRASE = "demo passphrase"  # noqa: S105 - public on purpose: fictional data only
 _ADVICE = "Three or four unrelated words, with spaces between them, are long and easy to remember."
 
 # The start of passphrases people reach for first; a phrase that is one of these plus digits

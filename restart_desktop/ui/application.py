@@ -40,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from restart_desktop import __version__
 from restart_desktop.app.errors import TooManyAttempts, WrongPassphrase
-from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
+from restart_desktop.domain.demo_passphrase import DEMO_PASSPHRASE
 from restart_desktop.paths import DataPaths, resources_dir
 from restart_desktop.ui.access_pages import DEMO_BANNER_STYLE, EXAMPLES_BANNER_STYLE, UnlockPage
 from restart_desktop.ui.tasks import TaskRunner, user_message

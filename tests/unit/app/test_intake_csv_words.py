@@ -41,7 +41,7 @@ def test_names_as_partners_write_them_are_read_and_mistakes_said_in_the_files_te
     code, said = _import(
         data_paths,
         path,
-        "Albert,Fictionson,02/03/1990,Z9999ZZ,HMP Bullingdon,15/01/2027,01/11/2026,Probation\r\n"
+        "Albert,Fictionson,02/03/1990,Z8181AB,HMP Bullingdon,15/01/2027,01/11/2026,Probation\r\n"
         "Beryl,Fictionson,,,hmp  bullingdon,,02/11/2026,Self-recommendation\r\n",
         capsys,
     )
@@ -54,7 +54,7 @@ def test_names_as_partners_write_them_are_read_and_mistakes_said_in_the_files_te
     code, said = _import(
         data_paths,
         path,
-        "Albert,Fictionson,02/03/1990,Z9999ZZ,HMP Bullingdon,15/01/2027,01/11/2026,Probation\r\n"
+        "Albert,Fictionson,02/03/1990,Z8181AB,HMP Bullingdon,15/01/2027,01/11/2026,Probation\r\n"
         "Beryl,Fictionson,,,Bulingdon,,02/11/2026,self_recommendation\r\n"
         "Cyril,Fictionson,,,,,02/11/2026,\r\n",
         capsys,
@@ -66,7 +66,7 @@ def test_names_as_partners_write_them_are_read_and_mistakes_said_in_the_files_te
     code, said = _import(
         data_paths,
         path,
-        "Albert,Fictionson,02/03/1990,Z9999ZZ,HMP Bullingdon,15/01/2027,01/11/2026,Probation\r\n"
+        "Albert,Fictionson,02/03/1990,Z8181AB,HMP Bullingdon,15/01/2027,01/11/2026,Probation\r\n"
         "Beryl,Fictionson,,,hmp  bullingdon,,02/11/2026,self_recommendation\r\n",
         capsys,
     )

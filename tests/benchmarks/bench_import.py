@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -23,32 +21,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.memory_keyring.FileKeyring")
 
 
-def _live(work: Path) -> Path:
-    return work / "live"
+#: What ``prepare`` keeps and each run puts back.
+KEPT = ("supervisor", "export")
 
 
 def prepare(demo: Path, work: Path) -> None:
-    from restart_desktop.app.session import unlock
-    from restart_desktop.app.sync import SyncService
-    from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
-    from restart_desktop.paths import DataPaths
-    from tests.benchmarks.common import make_team, new_laptop
+    from tests.benchmarks.common import demo_team, keep_copy
 
-    live = _live(work)
-    live.mkdir(parents=True)
-    subprocess.run(["cp", "-a", str(demo), str(live / "demo")], check=True)
-    supervisor = new_laptop(live / "supervisor", "supervisor")
-    demo_session = unlock(DataPaths(live / "demo"), DEMO_PASSPHRASE)
-    make_team(live / "export", supervisor, demo_session)
-    started = time.perf_counter()
-    SyncService(demo_session).sync_now()
-    print(f"exported in {time.perf_counter() - started:.1f} s")
+    supervisor, demo_session = demo_team(demo, work / "live")
     supervisor.close()
     demo_session.close()
-    base = work / "base"
-    base.mkdir()
-    for name in ("supervisor", "export"):
-        subprocess.run(["cp", "-a", str(live / name), str(base / name)], check=True)
+    keep_copy(work, KEPT)
 
 
 _SPENT: dict[str, list[float]] = {}
@@ -109,12 +92,10 @@ def run_import(work: Path, profile: Path | None, tables: bool = False, floor: bo
     from restart_desktop.app.session import unlock
     from restart_desktop.app.sync import SyncService
     from restart_desktop.paths import DataPaths
+    from tests.benchmarks.common import put_copy_back
     from tests.support.constants import PASSPHRASE
 
-    live, base = _live(work), work / "base"
-    for name in ("supervisor", "export"):
-        shutil.rmtree(live / name, ignore_errors=True)
-        subprocess.run(["cp", "-a", str(base / name), str(live / name)], check=True)
+    live = put_copy_back(work, KEPT)
     session = unlock(DataPaths(live / "supervisor"), PASSPHRASE)
     if tables:
         _time_statements(session.db.engine)
@@ -157,13 +138,10 @@ def run_window(work: Path) -> None:
     stall of its GUI thread, and where the sync thread was at each stall over 30 ms."""
     from PySide6.QtWidgets import QApplication
 
-    from tests.benchmarks.common import StallWatch, open_window, wait
+    from tests.benchmarks.common import StallWatch, open_window, put_copy_back, wait
     from tests.support.constants import PASSPHRASE
 
-    live, base = _live(work), work / "base"
-    for name in ("supervisor", "export"):
-        shutil.rmtree(live / name, ignore_errors=True)
-        subprocess.run(["cp", "-a", str(base / name), str(live / name)], check=True)
+    live = put_copy_back(work, KEPT)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     watch = StallWatch(where=True, depth=6)
     started = time.perf_counter()

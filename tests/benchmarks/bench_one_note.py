@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -35,28 +33,13 @@ os.environ.setdefault("PYTHON_KEYRING_BACKEND", "tests.support.memory_keyring.Fi
 FOLDERS = ("demo", "supervisor", "export", "small-worker", "small-supervisor", "small-export")
 
 
-def _live(work: Path) -> Path:
-    return work / "live"
-
-
 def prepare(demo: Path, work: Path) -> None:
     from restart_desktop.app.cases import CaseFields, CaseService
-    from restart_desktop.app.session import unlock
     from restart_desktop.app.sync import SyncService
-    from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
-    from restart_desktop.paths import DataPaths
-    from tests.benchmarks.common import make_team, new_laptop
+    from tests.benchmarks.common import demo_team, keep_copy, make_team, new_laptop
 
-    live = _live(work)
-    live.mkdir(parents=True)
-    subprocess.run(["cp", "-a", str(demo), str(live / "demo")], check=True)
-
-    supervisor = new_laptop(live / "supervisor", "supervisor")
-    demo_session = unlock(DataPaths(live / "demo"), DEMO_PASSPHRASE)
-    make_team(live / "export", supervisor, demo_session)
-    started = time.perf_counter()
-    SyncService(demo_session).sync_now()
-    print(f"exported in {time.perf_counter() - started:.1f} s")
+    live = work / "live"
+    supervisor, demo_session = demo_team(demo, live)
     started = time.perf_counter()
     SyncService(supervisor).sync_now()
     print(f"imported in {time.perf_counter() - started:.1f} s")
@@ -69,10 +52,7 @@ def prepare(demo: Path, work: Path) -> None:
         SyncService(session).sync_now()
     for session in sessions:
         session.close()
-    base = work / "base"
-    base.mkdir()
-    for name in FOLDERS:
-        subprocess.run(["cp", "-a", str(live / name), str(base / name)], check=True)
+    keep_copy(work, FOLDERS)
 
 
 _SIDE = ["large"]
@@ -185,15 +165,10 @@ def run_rounds(
     from restart_desktop.domain.passphrase import DEMO_PASSPHRASE
     from restart_desktop.paths import DataPaths
     from restart_desktop.store.models import Person
-    from tests.benchmarks.common import one_note
+    from tests.benchmarks.common import one_note, put_copy_back
     from tests.support.constants import PASSPHRASE
 
-    live, base = _live(work), work / "base"
-    if restore:
-        live.mkdir(exist_ok=True)
-        for name in FOLDERS:
-            shutil.rmtree(live / name, ignore_errors=True)
-            subprocess.run(["cp", "-a", str(base / name), str(live / name)], check=True)
+    live = put_copy_back(work, FOLDERS) if restore else work / "live"
     demo = unlock(DataPaths(live / "demo"), DEMO_PASSPHRASE)
     supervisor = unlock(DataPaths(live / "supervisor"), PASSPHRASE)
     small_worker = unlock(DataPaths(live / "small-worker"), PASSPHRASE)

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +193,47 @@ def make_team(export: Path, supervisor: Any, *members: Any) -> None:
         SyncService(member).request_to_join(export)
     for request in SyncService(supervisor).requests():
         SyncService(supervisor).approve(request.device_id)
+
+
+def demo_team(demo: Path, live: Path) -> tuple[Any, Any]:
+    """A copy of the demo folder ``demo`` in ``live/demo`` and a new supervisor in
+    ``live/supervisor``, in a new team at ``live/export``; the demo laptop's whole history
+    exported once (timed). Returns (supervisor, demo laptop), both unlocked."""
+    from restart_desktop.app.session import unlock
+    from restart_desktop.app.sync import SyncService
+    from restart_desktop.domain.demo_passphrase import DEMO_PASSPHRASE
+    from restart_desktop.paths import DataPaths
+
+    live.mkdir(parents=True)
+    subprocess.run(["cp", "-a", str(demo), str(live / "demo")], check=True)
+    supervisor = new_laptop(live / "supervisor", "supervisor")
+    demo_session = unlock(DataPaths(live / "demo"), DEMO_PASSPHRASE)
+    make_team(live / "export", supervisor, demo_session)
+    started = time.perf_counter()
+    SyncService(demo_session).sync_now()
+    print(f"exported in {time.perf_counter() - started:.1f} s")
+    return supervisor, demo_session
+
+
+def keep_copy(work: Path, names: Sequence[str]) -> None:
+    """Copy the folders ``names`` of ``work/live`` to ``work/base``, as prepared."""
+    base = work / "base"
+    base.mkdir()
+    for name in names:
+        subprocess.run(["cp", "-a", str(work / "live" / name), str(base / name)], check=True)
+
+
+def put_copy_back(work: Path, names: Sequence[str]) -> Path:
+    """Put the folders ``names`` kept by ``keep_copy`` back in ``work/live`` (what a run
+    changed is gone); returns ``work/live``."""
+    import shutil
+
+    live = work / "live"
+    live.mkdir(exist_ok=True)
+    for name in names:
+        shutil.rmtree(live / name, ignore_errors=True)
+        subprocess.run(["cp", "-a", str(work / "base" / name), str(live / name)], check=True)
+    return live
 
 
 def one_note(session: Any, person_id: str) -> None:

@@ -179,7 +179,7 @@ class EvaluationService:
         for p in s.scalars(select(Person)):
             plan = released.get(p.id)
             # the day the laptop showed (00:30 in summer time is the next day in UTC)
-            recommended = p.referral_date or self._app.clock.local(p.created_at).date()
+            recommended = p.referral_date or self._app.clock.day_of(p.created_at)
             in_period = recommended in period or (plan is not None and plan[0] in period)
             if not in_period or not (everyone or p.research_consent_date):
                 continue
@@ -326,7 +326,7 @@ def _events(  # noqa: C901 - every kind of event in the extract, one generator, 
     for change in s.scalars(
         select(Change).where(Change.entity == "people", Change.record_id.in_(names))
     ):
-        on = clock.local(change.recorded_at).date()  # the laptop's day, not UTC's
+        on = clock.day_of(change.recorded_at)  # the laptop's day, not UTC's
         if "status" in change.fields and on <= period.end:
             yield row(change.record_id, "status", str(change.fields["status"]), "", on)
     for pid, day in released.items():

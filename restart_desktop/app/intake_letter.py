@@ -65,7 +65,7 @@ def decision_letter(service: IntakeService, person_id: str) -> DecisionLetter:
         detail.row.recommended_on,
         latest.decision,
         reason,
-        clock.local(latest.at).date(),
+        clock.day_of(latest.at),
         clock.now(),
         clock.zone,
     )

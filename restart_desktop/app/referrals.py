@@ -167,7 +167,7 @@ class ReferralService:
                 reason=draft.reason.strip(),
                 urgency=draft.urgency,
                 how_sent=draft.how_sent or service.how_to_refer,
-                made_on=self._clock.local(now).date(),
+                made_on=self._clock.day_of(now),
                 status=ReferralStatus.DRAFT.value,
                 note_id=draft.note_id,
             )
@@ -223,7 +223,7 @@ class ReferralService:
                 raise ValidationFailed({"consent": gap})
             referral.status = ReferralStatus.SENT.value
             referral.how_sent = how_sent
-            referral.sent_on = self._clock.local(now).date()
+            referral.sent_on = self._clock.day_of(now)
             if gap:
                 referral.consent_override = override.strip()
             words = note.strip()
@@ -309,8 +309,8 @@ class ReferralService:
         attendance recorded before the appointment."""
         if change.appointment_at is not None and (
             problem := year_problem(
-                self._clock.local(change.appointment_at).date(),
-                self._clock.local(now).date(),
+                self._clock.day_of(change.appointment_at),
+                self._clock.day_of(now),
                 "The appointment date",
             )
         ):
@@ -318,7 +318,7 @@ class ReferralService:
         if (
             change.status == ReferralStatus.APPOINTMENT_BOOKED
             and change.appointment_at
-            and self._clock.local(change.appointment_at).date() < referral.made_on
+            and self._clock.day_of(change.appointment_at) < referral.made_on
         ):
             return (
                 f"The appointment is before the referral was made "
@@ -346,7 +346,7 @@ class ReferralService:
                 raise ValidationFailed(
                     {"status": "Only a sent referral that has had no answer is chased."}
                 )
-            referral.last_chased_on = self._clock.local(now).date()
+            referral.last_chased_on = self._clock.day_of(now)
             self._event(s, referral, "chase", referral.status, referral.status, now, note.strip())
 
     def _event(

@@ -606,13 +606,11 @@ class ReleaseService:
             plan = record_or_gone(s, ReleasePlan, plan_id, "release plan")
             person = s.get(Person, plan.person_id)
             assert person is not None
-            today = self._clock.local(now).date()
+            today = self._clock.day_of(now)
             planned = plan.release_date
             met_at = outcome.met_at_gate_at
             # Met at the gate today, before the planned day: the release was brought forward.
-            met_today = bool(
-                outcome.met_at_gate and met_at and self._clock.local(met_at).date() == today
-            )
+            met_today = bool(outcome.met_at_gate and met_at and self._clock.day_of(met_at) == today)
             if (
                 planned is not None
                 and planned > today
@@ -633,7 +631,7 @@ class ReleaseService:
                 outcome.met_at_gate
                 and met_at is not None
                 and day is not None
-                and self._clock.local(met_at).date() != day
+                and self._clock.day_of(met_at) != day
             ):
                 raise ValidationFailed(
                     {

@@ -232,7 +232,7 @@ class RetentionService:
         for row in candidates:
             closed_on = None
             if row.status == CaseStatus.CLOSED.value:
-                closed_on = closed.get(row.id, clock.local(row.updated_at).date())
+                closed_on = closed.get(row.id, clock.day_of(row.updated_at))
             found = schedule(
                 CaseRetention(
                     row.id,
@@ -262,7 +262,7 @@ def _closed_on(s: Session, ids: Sequence[str], clock: Clock) -> dict[str, dt.dat
             .where(Change.entity == Person.__tablename__, Change.record_id.in_(chunk), closing)
             .group_by(Change.record_id)
         ):
-            found[record_id] = clock.local(at).date()
+            found[record_id] = clock.day_of(at)
     return found
 
 

@@ -115,7 +115,7 @@ class Notice:
 def _when(value: dt.date, clock: Clock) -> dt.date:
     """The day an item is listed by: a note's contact time (an instant) on the session's
     calendar, as the period filter reads it (00:30 in summer time is not the day before)."""
-    return clock.local(value).date() if isinstance(value, dt.datetime) else value
+    return clock.day_of(value) if isinstance(value, dt.datetime) else value
 
 
 def _last_move(item_id: Any) -> Any:
@@ -471,7 +471,7 @@ def _body(
             author = names.get(addendum.created_by, "Unknown worker")
             day = clock.local_text(addendum.created_at, DATE_PATTERN)  # the session's day
             body.append((f"Addendum, {day} by {author}", addendum.text))
-        return note.person_id, note.worker_id, clock.local(note.contact_at).date(), tuple(body)
+        return note.person_id, note.worker_id, clock.day_of(note.contact_at), tuple(body)
     if kind == ReviewItemKind.RELEASE:
         plan = record_or_gone(s, ReleasePlan, item_id, "release plan")
         met = {True: "Yes", False: "No", None: "Not recorded"}[plan.met_at_gate]
@@ -490,7 +490,7 @@ def _body(
             ),
             ("Outcome", plan.outcome_note or "(no note)"),
         ]
-        when = plan.release_date or clock.local(plan.outcome_recorded_at or plan.updated_at).date()
+        when = plan.release_date or clock.day_of(plan.outcome_recorded_at or plan.updated_at)
         return plan.person_id, plan.updated_by, when, tuple(body)
     referral = record_or_gone(s, Referral, item_id, "referral")
     service = referral.service or {}

@@ -114,6 +114,11 @@ class Clock:
     def local(self, instant: dt.datetime) -> dt.datetime:
         return local(instant, self.zone)
 
+    def day_of(self, instant: dt.datetime) -> dt.date:
+        """The calendar day of an instant in this clock's zone (00:30 BST is that day, not
+        the evening before as in UTC)."""
+        return local_date(instant, self.zone)
+
     def local_now(self) -> dt.datetime:
         return self.local(self.now())
 

@@ -49,7 +49,7 @@ class ItemDialog(QDialog):
         super().__init__(parent)
         # The session's clock: "now" as the record will have it, and its day for "08:35".
         self._now = clock.now_minute()
-        self._today = clock.local(self._now).date()
+        self._today = clock.day_of(self._now)
         self.item = item
         self.setWindowTitle("Checklist item")  # an added item's label may name someone
         heading = QLabel(f"<b>{html.escape(item.label)}</b>")

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 
@@ -75,7 +74,7 @@ class ChainHead:
 def sign_head(head: ChainHead, keys: DeviceKeys) -> tuple[bytes, bytes]:
     """(the head's bytes, their Ed25519 signature)."""
     data = head.to_json()
-    return data, Ed25519PrivateKey.from_private_bytes(keys.signing_key).sign(_CONTEXT + data)
+    return data, keys.signer.sign(_CONTEXT + data)
 
 
 def verify_head(data: bytes, signature: bytes, verify_key: str, device_id: str) -> ChainHead:

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -58,10 +59,15 @@ class DeviceKeys:
         """The public half others encrypt to: "age1..."."""
         return str(x25519.Identity.from_str(self.age_identity).to_public())
 
-    @property
+    @functools.cached_property
+    def signer(self) -> Ed25519PrivateKey:
+        """The signing key, loaded once for these keys (an export signs some 2,000 files)."""
+        return Ed25519PrivateKey.from_private_bytes(self.signing_key)
+
+    @functools.cached_property
     def verify_key(self) -> str:
         """The public half others verify with, base64."""
-        public = Ed25519PrivateKey.from_private_bytes(self.signing_key).public_key()
+        public = self.signer.public_key()
         return base64.b64encode(public.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
     @property
@@ -90,18 +96,22 @@ def encrypt(plaintext: bytes, recipients: Sequence[str]) -> bytes:
     """Encrypt to every recipient ("age1...")."""
     if not recipients:
         raise EnvelopeError("a bundle needs at least one recipient")
+    return bytes(pyrage.encrypt(plaintext, _recipients(tuple(recipients))))
+
+
+@functools.lru_cache(maxsize=64)
+def _recipients(recipients: tuple[str, ...]) -> list[x25519.Recipient]:
+    """Recipients ("age1...", public) parsed once: an export encrypts some 2,000 files to a
+    handful of audiences."""
     try:
-        parsed = [x25519.Recipient.from_str(r) for r in recipients]
+        return [x25519.Recipient.from_str(r) for r in recipients]
     except Exception as error:  # pyrage raises its own error types
         raise EnvelopeError(f"a recipient is not an age X25519 key ({error})") from None
-    return bytes(pyrage.encrypt(plaintext, parsed))
 
 
 def sign(ciphertext: bytes, keys: DeviceKeys, device_id: str, name: str) -> bytes:
     """The device's signature over the file ``name`` holding ``ciphertext``."""
-    return Ed25519PrivateKey.from_private_bytes(keys.signing_key).sign(
-        _statement(device_id, name, ciphertext)
-    )
+    return keys.signer.sign(_statement(device_id, name, ciphertext))
 
 
 def seal(
@@ -115,12 +125,18 @@ def seal(
 def verify(ciphertext: bytes, signature: bytes, verify_key: str, device_id: str, name: str) -> None:
     """Raise EnvelopeError unless ``signature`` is the device's over this very file."""
     try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(verify_key))
-        public.verify(signature, _statement(device_id, name, ciphertext))
+        _verifier(verify_key).verify(signature, _statement(device_id, name, ciphertext))
     except (InvalidSignature, ValueError) as error:
         raise EnvelopeError(
             f"the signature of {name} from device {device_id} does not verify"
         ) from error
+
+
+@functools.lru_cache(maxsize=64)
+def _verifier(verify_key: str) -> Ed25519PublicKey:
+    """A device's public key (base64, from the roster), loaded once; ValueError if it is not
+    one."""
+    return Ed25519PublicKey.from_public_bytes(base64.b64decode(verify_key))
 
 
 def open_sealed(ciphertext: bytes, keys: DeviceKeys) -> bytes:

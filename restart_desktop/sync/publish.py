@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import String, literal_column, select, type_coerce
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from restart_desktop.domain.allocation import CaseAudience
@@ -60,13 +61,18 @@ _PUBLISHED_JSON = """json_object(
             THEN substr(recorded_at, 12, 8) ELSE substr(recorded_at, 12) END || '+00:00' END,
     'seq', seq)"""
 _PUBLISHED = literal_column(_PUBLISHED_JSON, String)
-#: The same as one statement for the driver: a first full export reads 400,000 of them, and
-#: the ORM's rows and a statement per bundle cost as much as SQLite building them.
-_PUBLISHED_FROM = (
-    f"SELECT seq, case_id, entity, {_PUBLISHED_JSON}, recorded_at "  # noqa: S608 - ours
-    "FROM changes WHERE device_id = ? AND seq >= ? ORDER BY seq"
+#: The same for a range of sequences, as one row: the lines joined by SQLite. A first full
+#: export reads 400,000 changes; a row each (the driver lets go of the interpreter at every
+#: row, and takes it back while the sealing threads hold it) made the reading thread wait
+#: half its time, and the reading was the export's slowest step (tests/benchmarks/bench_sync.py).
+#: A JSON text never holds a raw newline. The aggregates see the rows in the index's order
+#: (by sequence); ``_range_lines`` still puts them in order.
+_PUBLISHED_RANGE = (
+    "SELECT group_concat(seq, ' '), group_concat(coalesce(case_id, ''), ' '),"  # noqa: S608
+    f" group_concat(entity, ' '), group_concat({_PUBLISHED_JSON}, char(10))"
+    " FROM changes WHERE device_id = ? AND seq BETWEEN ? AND ?"
 )
-_FETCH_ROWS = 500  # rows taken from the driver at a time
+_READ_RANGE = 500  # sequences read by one statement
 
 
 class Line(NamedTuple):
@@ -150,7 +156,8 @@ def line_runs(s: Session, device: str, first: int, size: int) -> Iterator[list[L
     """This device's changes from ``first`` on as ``lines_in`` gives them (``stubs_upto``
     0), up to the first one not held, in lists of ``size`` (the last one shorter): the
     lists ``lines_in`` gives for ``first`` to ``first + size - 1``, then the next ``size``,
-    and so on, read by one statement in the snapshot of ``s``'s transaction."""
+    and so on, read ``_READ_RANGE`` sequences a statement in the snapshot of ``s``'s
+    transaction."""
     lines = _lines_from(s, device, first)
     while run := list(islice(lines, size)):
         yield run
@@ -164,23 +171,49 @@ def _lines_from(s: Session, device: str, first: int) -> Iterator[Line]:
             select(SyncErasedSeq.seq, SyncErasedSeq.hlc).where(SyncErasedSeq.seq >= first)
         ).all()
     )
+    driver = s.connection()
     expected = first
-    rows = s.connection().exec_driver_sql(_PUBLISHED_FROM, (device, first))
-    try:
-        while batch := rows.fetchmany(_FETCH_ROWS):
-            for row in batch:
-                while expected < row[0]:  # not held: erased (a stub), or the end
-                    if expected not in erased:
-                        return
-                    yield _stub(device, expected, erased[expected])
-                    expected += 1
-                yield _line(*row)
+    while True:
+        last = expected + _READ_RANGE - 1
+        held = _range_lines(
+            s, device, driver.exec_driver_sql(_PUBLISHED_RANGE, (device, expected, last))
+        )
+        for line in held:
+            while expected < line.seq:  # not held: erased (a stub), or the end
+                if expected not in erased:
+                    return
+                yield _stub(device, expected, erased[expected])
                 expected += 1
-        while expected in erased:
+            yield line
+            expected += 1
+        while expected <= last:  # the range's end: erased, or the end
+            if expected not in erased:
+                return
             yield _stub(device, expected, erased[expected])
             expected += 1
-    finally:
-        rows.close()
+
+
+def _range_lines(s: Session, device: str, result: Any) -> list[Line]:
+    """The lines of one ``_PUBLISHED_RANGE`` row, in sequence."""
+    seqs, cases, entities, joined = result.one()
+    if seqs is None:
+        return []
+    texts = joined.encode()
+    columns = (
+        [int(seq) for seq in seqs.split(" ")],
+        [case or None for case in cases.split(" ")],
+        entities.split(" "),
+        texts.split(b"\n"),
+    )
+    if len({len(column) for column in columns}) != 1:
+        raise ValueError("the changes of a range were read with a different number of parts")
+    lines = list(map(Line, *columns))
+    if columns[0] != sorted(columns[0]):
+        lines.sort(key=lambda line: line.seq)
+    if b'"recorded_at":null' in texts:  # stored otherwise: read as ``_held`` does
+        again = _held(s, device, lines[0].seq, lines[-1].seq)
+        lines = [again.get(line.seq, line) for line in lines]
+    return lines
 
 
 def changes_in(
@@ -191,18 +224,31 @@ def changes_in(
 
 
 def record_published(laptop: Laptop, items: Sequence[tuple[Published, int]]) -> None:
+    """This device's own record of the bundles it published (written again: kept as the
+    later one; a first full export records some 1,000 of them, 25 a transaction)."""
     if not items:
         return
+    rows = [
+        {
+            "from_seq": item.from_seq,
+            "to_seq": item.to_seq,
+            "generation": item.generation,
+            "size": size,
+        }
+        for item, size in items
+    ]
+    statement = sqlite_insert(SyncPublished)
     with laptop.db.write() as s:
-        for item, size in items:
-            s.merge(
-                SyncPublished(
-                    from_seq=item.from_seq,
-                    to_seq=item.to_seq,
-                    generation=item.generation,
-                    size=size,
-                )
-            )
+        s.execute(
+            statement.on_conflict_do_update(
+                index_elements=[SyncPublished.from_seq, SyncPublished.to_seq],
+                set_={
+                    "generation": statement.excluded.generation,
+                    "size": statement.excluded.size,
+                },
+            ),
+            rows,
+        )
 
 
 class Audiences:

@@ -41,13 +41,13 @@ from restart_desktop.sync.conflicts import resolve as resolve_conflict
 from restart_desktop.sync.digest import CONFIRMED_SEQ, publish_and_compare_digests
 from restart_desktop.sync.digest_totals import reset as reset_digest
 from restart_desktop.sync.envelope import fingerprint
+from restart_desktop.sync.errors import Cancelled as Cancelled
 from restart_desktop.sync.errors import SyncRefused
 from restart_desktop.sync.export import export_changes
 from restart_desktop.sync.folder import FolderTarget, NotTheExport, TargetUnavailable
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.own_folder import AheadOfThisLaptop, OwnFolder, check_own_folder
 from restart_desktop.sync.publish import MAX_CHANGES_PER_BUNDLE
-from restart_desktop.sync.receive import Cancelled as Cancelled
 from restart_desktop.sync.receive import ImportReport, Progress, import_changes
 from restart_desktop.sync.republish import rekey_published, scrub_published
 from restart_desktop.sync.roster import Member, Roster
@@ -427,7 +427,7 @@ class SyncService:
                 None,
                 f"received {report.applied} changes, sent {unsent} of this laptop's",
             )
-        rekey_published(laptop, target, roster)  # cases moved, the team changed
+        rekey_published(laptop, target, roster, cancelled)  # cases moved, the team changed
         published = export_changes(laptop, target, roster, sent, own.position)
         unverified_heads = exchange_heads(self._app, target, roster, laptop.keys)
         differs = publish_and_compare_digests(
@@ -438,7 +438,7 @@ class SyncService:
         if erased:  # the tombstones go out now
             published += export_changes(laptop, target, roster)
         if erased or report.erased or own.scrub_due:  # (erased outside a sync too)
-            scrub_published(laptop, target, roster)
+            scrub_published(laptop, target, roster, cancelled)
         self.remember_sent(max([own.position, *(item.to_seq for item in published)]))
         return SyncResult(
             SyncState.SYNCED,

@@ -47,6 +47,8 @@ from restart_desktop.sync.audience import route_as_change
 from restart_desktop.sync.bundle import Bundle, BundleError, check_clocks
 from restart_desktop.sync.digest_totals import keep_up
 from restart_desktop.sync.envelope import DeviceKeys, EnvelopeError
+from restart_desktop.sync.errors import Cancelled as Cancelled
+from restart_desktop.sync.errors import stop_if
 from restart_desktop.sync.folder import DEVICES, NotAFolder, Published
 from restart_desktop.sync.laptop import Laptop
 from restart_desktop.sync.read import read_bundle
@@ -232,12 +234,19 @@ def _comes_here(changes: Sequence[Mapping[str, Any]], worker_id: str) -> bool:
     return False
 
 
-def fetch_skipped(laptop: Laptop, target: Target, roster: Roster, listing: Listing) -> int:
+def fetch_skipped(
+    laptop: Laptop,
+    target: Target,
+    roster: Roster,
+    listing: Listing,
+    cancelled: Callable[[], bool] | None = None,
+) -> int:
     """Read again the bundles holding changes of cases that have come to this laptop since
     (allocated, handed over or shared to its worker, or the worker promoted to supervisor), and
     apply those cases' changes: the case arrives with its whole history. One transaction per
-    bundle; what cannot be read now is tried again at the next sync. Returns the changes
-    applied."""
+    bundle; what cannot be read now is tried again at the next sync, and so is what was not
+    read when the user stopped (``cancelled``, asked before each bundle: Cancelled). Returns
+    the changes applied."""
     with laptop.db.read() as s:
         me, supervisor, role = laptop.who(s)
         # An allocator receives every case (its intake records only: filtered below).
@@ -275,6 +284,7 @@ def fetch_skipped(laptop: Laptop, target: Target, roster: Roster, listing: Listi
             continue  # a removed laptop, or bundles not there any more
         read_all = True
         for item in items:
+            stop_if(cancelled)
             try:
                 bundle = read_bundle(target, member, item, keys, laptop.device_id).bundle
             except (EnvelopeError, BundleError, FileNotFoundError):
@@ -316,13 +326,20 @@ def _note_read(s: Session, item: Published) -> None:
     )
 
 
-def read_new_generations(laptop: Laptop, target: Target, roster: Roster, listing: Listing) -> int:
+def read_new_generations(
+    laptop: Laptop,
+    target: Target,
+    roster: Roster,
+    listing: Listing,
+    cancelled: Callable[[], bool] | None = None,
+) -> int:
     """Read again the bundles of other devices published again (a newer generation) since
     this laptop read them: the parts now addressed to it hold the history of a case come to
     it (allocated, handed over, shared; a promotion; a replacement laptop). One transaction
     per bundle; a bundle that cannot be read now is tried again at the next sync. Bundles
     read before this laptop recorded generations (format 1 and 2 ones, read whole) are
-    recorded as read. Returns the changes applied."""
+    recorded as read. The user can stop it before any bundle (``cancelled``: Cancelled); the
+    rest is read at the next sync. Returns the changes applied."""
     applied = 0
     again = {
         member.device_id: [p for p in listing.of(member.device_id) if p.generation > 1]
@@ -378,6 +395,7 @@ def read_new_generations(laptop: Laptop, target: Target, roster: Roster, listing
                 >= item.generation
             ):
                 continue
+            stop_if(cancelled)
             keys = keys or laptop.keys
             try:
                 received = read_bundle(target, member, item, keys, laptop.device_id)
@@ -419,10 +437,6 @@ def _record_problem(laptop: Laptop, device_id: str, problem: str, kind: ProblemK
 
 
 Progress = Callable[[int, int], None]  # (steps done, steps in all)
-
-
-class Cancelled(Exception):
-    """The user stopped the sync between two bundles: everything applied so far is kept."""
 
 
 @dataclass
@@ -530,8 +544,7 @@ def _import_device(
     bundle refused, if one is: the bundles before it are applied, the later ones wait."""
     waiting = list(reversed(due.bundles))  # the next last
     while waiting:
-        if device.cancelled is not None and device.cancelled():
-            raise Cancelled
+        stop_if(device.cancelled)
         step = functools.partial(_step_after, device.step, tally.done)
         results, refusal = _apply_batch(replace(device, step=step), waiting)
         for result in results:
@@ -581,7 +594,7 @@ def import_changes(
             unreadable += 1
         device = _Device(laptop, target, due.member, step, cancelled, today)
         refusal = _import_device(
-            device, due, tally, lambda: fetch_skipped(laptop, target, roster, listing)
+            device, due, tally, lambda: fetch_skipped(laptop, target, roster, listing, cancelled)
         )
         if refusal is not None:
             item, reason = refusal
@@ -596,8 +609,8 @@ def import_changes(
             problems[due.member.device_id] = problem
         if (problem, kind) != due.known:  # syncs come every few minutes: write only on a change
             _record_problem(laptop, due.member.device_id, problem, kind)
-    applied = tally.applied + read_new_generations(laptop, target, roster, listing)
-    applied += fetch_skipped(laptop, target, roster, listing)
+    applied = tally.applied + read_new_generations(laptop, target, roster, listing, cancelled)
+    applied += fetch_skipped(laptop, target, roster, listing, cancelled)
     with laptop.db.read() as s:
         conflicts = int(s.execute(select(func.count()).select_from(SyncConflict)).scalar_one())
     if tally.erased:  # cases erased by tombstones received: their pages go from the file too

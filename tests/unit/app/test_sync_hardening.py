@@ -605,3 +605,50 @@ def test_a_join_by_a_member_or_a_laptop_already_waiting_files_nothing(
     assert "already waiting for the supervisor's approval" in capsys.readouterr().err
     assert (requests / f"{other.device_id}.json").read_bytes() == filed
     assert _sync(worker.paths.root) == 0  # the member's laptop syncs on as before
+
+
+def test_a_stop_while_history_is_encrypted_again_keeps_what_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Re-encrypting a laptop's history for a changed team (a minute at 10,000 cases) stops
+    between two bundles when the user asks (Ctrl+C, the window's Stop): the bundles done stay
+    done, and the next sync finishes the rest, each bundle readable by the team of now."""
+    from restart_desktop.app.sync import Cancelled
+
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    team = make_team(tmp_path / "team", workers=2)
+    supervisor, worker, leaving = team.laptops
+    monkeypatch.setattr(publish, "MAX_CHANGES_PER_BUNDLE", 2)  # several bundles
+    _add_cases(team, 1, "One", "Two", "Three")
+    assert _sync(worker.paths.root) == 0
+    first_generation = _own_bundles(team, 1)
+    assert len(first_generation) >= 4
+    boss = supervisor.open()
+    try:
+        SyncService(boss).remove(leaving.device_id)  # the team changed: every bundle again
+    finally:
+        boss.close()
+
+    def again() -> list[Path]:
+        return [p for p in _own_bundles(team, 1) if p.name.endswith(".2.age")]  # "….2.age"
+
+    session = worker.open()
+    try:
+        with pytest.raises(Cancelled):
+            SyncService(session).sync_now(cancelled=lambda: bool(again()))
+        done = again()
+        assert 1 <= len(done) < len(first_generation)  # stopped between two bundles
+        SyncService(session).sync_now()
+    finally:
+        session.close()
+    assert len(again()) == len(first_generation)
+    assert set(done) <= set(again())  # those done before the stop were not done twice
+    assert not set(first_generation) & set(_own_bundles(team, 1))  # the older ones retired
+    assert _sync(supervisor.paths.root) == 0
+    first, second = supervisor.open(), worker.open()
+    try:
+        assert _family_names(first) == ["One", "Three", "Two"]
+        _assert_all_of_the_workers_changes_arrived(first, second)
+    finally:
+        first.close()
+        second.close()

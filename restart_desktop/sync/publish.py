@@ -86,7 +86,23 @@ class Line(NamedTuple):
 
 
 def _held(s: Session, device: str, first: int, last: int) -> dict[int, Line]:
-    """This device's changes held from ``first`` to ``last`` as published, by sequence."""
+    """This device's changes held from ``first`` to ``last`` as published, by sequence
+    (``_READ_RANGE`` sequences a statement: re-encrypting a laptop's history for a changed
+    team reads every bundle's changes again)."""
+    driver = s.connection()
+    found: dict[int, Line] = {}
+    for start in range(first, last + 1, _READ_RANGE):
+        end = min(last, start + _READ_RANGE - 1)
+        for line in _range_lines(
+            s, device, driver.exec_driver_sql(_PUBLISHED_RANGE, (device, start, end))
+        ):
+            found[line.seq] = line
+    return found
+
+
+def _held_each(s: Session, device: str, first: int, last: int) -> dict[int, Line]:
+    """``_held`` a row at a time, each line's time worked out in Python where SQLite could
+    not (stored in another form)."""
     query = select(
         Change.seq,
         Change.case_id,
@@ -211,7 +227,7 @@ def _range_lines(s: Session, device: str, result: Any) -> list[Line]:
     if columns[0] != sorted(columns[0]):
         lines.sort(key=lambda line: line.seq)
     if b'"recorded_at":null' in texts:  # stored otherwise: read as ``_held`` does
-        again = _held(s, device, lines[0].seq, lines[-1].seq)
+        again = _held_each(s, device, lines[0].seq, lines[-1].seq)
         lines = [again.get(line.seq, line) for line in lines]
     return lines
 

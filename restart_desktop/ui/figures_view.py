@@ -116,7 +116,8 @@ class FiguresView(QWidget):
         self.show_button = QPushButton("Sho&w figures")  # Alt+S: the Settings menu
         self.pack_button = QPushButton("Board &pack…")
         self.pack_button.setToolTip(
-            "Write the PDF and CSV files for the board (no names; numbers under 5 shown as <5)"
+            "Write the PDF and CSV files for the board (no names; numbers under 5 shown as "
+            "<5, except the barriers escalated to the board, which it lists one by one)"
         )
         self.extract_button = QPushButton("E&valuation extract…")
         self.extract_button.setToolTip("Pseudonymised data for the evaluators, with a codebook")

@@ -354,8 +354,13 @@ def test_the_board_pack_holds_no_name_prison_number_or_note_text(
     assert summary["referrals_made"] == "<5"
     assert summary["referrals_median_days_to_acknowledgement"] == "<5"
     assert all(
-        value in ("0", "<5", "[c]", "–") for key, value in summary.items() if key != "metric"
+        value in ("0", "<5", "[c]", "–")
+        for key, value in summary.items()
+        if key not in ("metric", "barriers_escalated")
     )
+    # ... but not the barriers escalated: the pack lists them, one a row, for the board.
+    with open(tmp_path / "pack" / "barriers_escalated.csv", encoding="utf-8") as handle:
+        assert summary["barriers_escalated"] == str(len(list(csv.reader(handle))) - 1) == "1"
     pdf = next(p for p in written if p.suffix == ".pdf")
     pages = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert "Cases recommended <5" in " ".join(pages.split())

@@ -171,22 +171,23 @@ def test_every_recent_month_of_the_demo_has_acceptances_and_weekday_releases(
     today = dt.date(2026, 12, 10)
     demo.fill_demo_data(enrolled, cases=600, seed=1, today=today)
     service = FiguresService(enrolled)
-    months = []
+    months: list[tuple[str, list[int]]] = []
     for month in range(5, 13):  # May to December, to the day before the demo's day
         first = dt.date(2026, month, 1)
         last = min(today, dt.date(2026 + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
         figures = service.figures(Period(first, last), "programme")
         (row,) = figures.table("cases").text_rows(suppress=False)
-        months.append((f"{first:%b}", *map(int, row[1:])))
-    for month, recommended, accepted, engaged, released in months:
+        months.append((f"{first:%b}", [int(text) for text in row[1:]]))
+    for name, (recommended, accepted, engaged, released) in months:
         assert released > 0, months
-        assert min(recommended, accepted, engaged) > 0, (month, months)
+        assert min(recommended, accepted, engaged) > 0, (name, months)
     with enrolled.db.read() as s:
         days = [
             day
-            for (day,) in s.execute(
+            for day in s.scalars(
                 select(ReleasePlan.release_date).where(ReleasePlan.outcome_recorded_at.is_not(None))
             )
+            if day is not None
         ]
     assert len(days) > 150
     weekdays = Counter(day.weekday() for day in days)

@@ -228,8 +228,9 @@ def _parser(commands: bool = True) -> argparse.ArgumentParser:
     report.add_argument(
         "--by",
         choices=["programme", "organisation"],
-        default="organisation",
-        help="break the figures down by partner organisation (default) or not",
+        default="programme",  # app.figures.DEFAULT_GROUPING, not imported to start the window
+        help="programme (default, as the Figures window opens): one row for the whole "
+        "programme; organisation: a row per partner organisation as well",
     )
     extract = sub.add_parser(
         "evaluation-extract",

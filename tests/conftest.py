@@ -38,6 +38,8 @@ LONG = {
     "tests/unit/app/test_demo.py::test_demo_people_have_notes_actions_and_searchable_places": 21,
     "tests/unit/app/test_demo.py::test_demo_people_are_plainly_fictional_and_valid": 7,
     "tests/unit/app/test_demo.py::test_same_seed_and_day_give_the_same_people": 5,
+    "tests/unit/app/test_demo.py::"
+    "test_every_recent_month_of_the_demo_has_acceptances_and_weekday_releases": 10,
     "tests/ui/test_caseload.py::test_caseload_pages_through_many_people": 25,
     "tests/ui/test_sync_ui.py::"
     "test_a_long_sync_shows_progress_keeps_the_window_responsive_and_can_be_stopped": 16,

@@ -81,9 +81,18 @@ def barrier_tables(
         )
     )
     raised = [b for b in barriers if b.raised_on in period]
+    escalated = _escalated(barriers, escalated_ids, period)
+    listed = {b.id for b in escalated}
     counts = Counter((b.category, b.status) for b in raised)
+    # A cell whose every barrier the board's list below shows (with its raised date,
+    # category and status) is a count of that list: shown as it is (``Count.listed``).
+    unlisted = Counter((b.category, b.status) for b in raised if b.id not in listed)
     rows = tuple(
-        (Text(categories.get(category, category)), Text(BarrierStatus(state).label), Count(n))
+        (
+            Text(categories.get(category, category)),
+            Text(BarrierStatus(state).label),
+            Count(n, listed=not unlisted[category, state]),
+        )
         for (category, state), n in sorted(counts.items())
     )
     by_category = Table(
@@ -92,18 +101,6 @@ def barrier_tables(
         ("Category", "Status now", "Barriers"),
         rows,
         "Barriers raised in the period, by where they stand now.",
-    )
-    escalated = sorted(
-        (
-            b
-            for b in barriers
-            if b.id in escalated_ids
-            and (
-                b.status in (BarrierStatus.OPEN, BarrierStatus.ESCALATED)
-                or (b.resolved_on or b.raised_on) >= period.start
-            )
-        ),
-        key=lambda b: (b.raised_on, b.id),
     )
     checked = functools.cache(people)
     board_rows = tuple(
@@ -126,9 +123,27 @@ def barrier_tables(
     )
     summary: Summary = [
         ("barriers_raised", Count(len(raised))),
-        ("barriers_escalated", Count(len(escalated))),
+        # The number of rows of the list above: the board counts them, so it is never "<5".
+        ("barriers_escalated", Count(len(escalated), listed=True)),
     ]
     return [by_category, board], summary
+
+
+def _escalated(barriers: list[Barrier], escalated_ids: set[str], period: Period) -> list[Barrier]:
+    """The barriers the board's list shows: taken to the board at some time, and still open
+    during the period."""
+    return sorted(
+        (
+            b
+            for b in barriers
+            if b.id in escalated_ids
+            and (
+                b.status in (BarrierStatus.OPEN, BarrierStatus.ESCALATED)
+                or (b.resolved_on or b.raised_on) >= period.start
+            )
+        ),
+        key=lambda b: (b.raised_on, b.id),
+    )
 
 
 #: The notes signed off in a period: whose they are, the days from the contact to the

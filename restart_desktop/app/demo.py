@@ -128,6 +128,12 @@ FIXED_RELEASES = (
     (CaseStatus.ACCEPTED, 1),
 )
 FRIDAY_SHARE = 0.33  # about a third of releases happen on a Friday (domain.md)
+#: How long ago a case still waiting for its decision was recommended, and one accepted but
+#: not yet engaged (days): recent, so that the latest weeks have recommendations and
+#: acceptances like any other (the others were all recommended 20 days ago or more; the
+#: allocation decision, up to 12 days on, is never later than the demo's moment).
+WAITING_DAYS = (1, 60)
+ACCEPTED_DAYS = (2, 60)
 
 
 @dataclass(frozen=True)
@@ -209,7 +215,7 @@ def fill_demo_data(
         made += people
         for person in people:
             notes += _demo_case(made, rng, person, session, team, today)
-        intake = demo_intake(seed + done, people, team.organisations)
+        intake = demo_intake(seed + done, people, team.organisations, anchor)
         made += intake
         moves = _status_moves(seed + done, people, intake, anchor)
         with session.db.write(bulk=True) as s:  # a thousand people: a larger page cache
@@ -284,8 +290,9 @@ def _demo_case(
     outcomes, referrals and assessments, added to ``made``. Returns the notes made."""
     author = person.allocated_worker_id or session.worker.id
     notes = demo_contacts(made, rng, person, today, author)
-    demo_allocation(made, rng, person, session.worker.id, team.colleague_ids)
-    demo_history(made, rng, person)
+    now = at_local(today, dt.time(9, 0))  # the demo's moment (``anchor``)
+    demo_allocation(made, rng, person, session.worker.id, team.colleague_ids, now)
+    demo_history(made, rng, person, now)
     released = demo_plan(made, rng, person, session, today, team.snapshot_id)
     demo_outcomes(made, person, session.reference, today, released)
     demo_referrals(made, rng, person, session, today)
@@ -293,13 +300,32 @@ def _demo_case(
     return notes
 
 
-def _release_day(rng: random.Random, day: dt.date, holidays: frozenset[dt.date]) -> dt.date:
-    """A plausible release day near ``day``: about a third on a Friday, never a weekend or bank
-    holiday (people are not released on those)."""
-    if rng.random() < FRIDAY_SHARE:
-        day += dt.timedelta(days=(FRIDAY - day.weekday()) % 7)
-    while not is_working_day(day, holidays):
-        day -= dt.timedelta(days=1)
+def _release_day(
+    rng: random.Random,
+    day: dt.date,
+    holidays: frozenset[dt.date],
+    before: dt.date | None = None,
+    after: dt.date | None = None,
+) -> dt.date:
+    """A plausible release day in the week of ``day``: about a third on the Friday, the rest
+    spread over Monday to Thursday, never a weekend or bank holiday (people are not released
+    on those: a release due on one comes on the working day before). The day is earlier than
+    ``before`` (a release already made) and not earlier than ``after`` (one to come), a week
+    on or back where it has to be. Weekends once moved back to the Friday as well, and 62%
+    of the demo's releases fell on one."""
+    week = dt.timedelta(days=7)
+    monday = day - dt.timedelta(days=day.weekday())
+    weekday = FRIDAY if rng.random() < FRIDAY_SHARE else rng.randrange(FRIDAY)
+    day = monday + dt.timedelta(days=weekday)
+    for _week in range(8):  # a bank holiday can push it back across the bound once more
+        while not is_working_day(day, holidays):
+            day -= dt.timedelta(days=1)
+        if before is not None and day >= before:
+            day -= week
+        elif after is not None and day < after:
+            day += week
+        else:
+            break
     return day
 
 
@@ -320,7 +346,13 @@ def _demo_person(
     offset = -rng.randint(1, 240) if released else rng.randint(0, 150)
     if not released and rng.random() < SOON_SHARE:
         offset = rng.randint(-2, 7)  # due out this week, or out and still to record
-    release = _release_day(rng, today + dt.timedelta(days=offset), holidays)
+    release = _release_day(
+        rng,
+        today + dt.timedelta(days=offset),
+        holidays,
+        before=today if released else None,
+        after=today if not released and offset >= 0 else None,
+    )
     if not released and offset >= 0:
         release = max(release, today)
     if fixed is not None:
@@ -329,6 +361,9 @@ def _demo_person(
         while offset and not is_working_day(release, holidays):
             release += dt.timedelta(days=1 if offset > 0 else -1)
     referral = min(release, today) - dt.timedelta(days=rng.randint(20, 200))
+    if status in (CaseStatus.RECOMMENDED, CaseStatus.ACCEPTED):
+        low, high = WAITING_DAYS if status == CaseStatus.RECOMMENDED else ACCEPTED_DAYS
+        referral = min(today - dt.timedelta(days=rng.randint(low, high)), release)
     given = rng.choice(GIVEN_NAMES)
     needs = sorted(rng.sample(NEED_CODES, rng.randint(1, 4)))
     if rng.random() < 0.7 and "accommodation" not in needs:
@@ -354,7 +389,9 @@ def _demo_person(
         allocated_worker_id=rng.choice(worker_ids) if rng.random() < 0.95 else None,
         has_settled_address=rng.random() < 0.3,
         consent_given=consent,
-        consent_date=referral + dt.timedelta(days=rng.randint(1, 15)) if consent else None,
+        consent_date=min(today, referral + dt.timedelta(days=rng.randint(1, 15)))
+        if consent
+        else None,
         consent_method=rng.choice([m.value for m in ConsentMethod]) if consent else "",
         consent_scope="Partner agencies named in the RESTART information sheet (demo)"
         if consent

@@ -29,12 +29,18 @@ def demo_allocation(
     person: Person,
     own: str,
     colleagues: list[str],
+    now: dt.datetime | None = None,
 ) -> None:
     """The allocation decision behind each allocated case, and now and then a handover from a
-    colleague or a share for a release day."""
+    colleague or a share for a release day; none later than ``now`` (the demo's moment)."""
     if person.allocated_worker_id is None:
         return
     at = at_local(person.referral_date or dt.date.today(), dt.time(11))
+
+    def on(days: int) -> dt.datetime:
+        when = at + dt.timedelta(days=days)
+        return when if now is None else min(when, now)
+
     first = person.allocated_worker_id
     if person.allocated_worker_id == own and rng.random() < 0.1:
         first = rng.choice(colleagues)
@@ -48,7 +54,7 @@ def demo_allocation(
             from_worker_id=None,
             to_worker_id=first,
             note=reason,
-            at=at,
+            at=on(0),
         )
     )
     made.append(
@@ -60,7 +66,7 @@ def demo_allocation(
             old_value=None,
             new_value=first,
             reason=reason,
-            at=at,
+            at=on(0),
         )
     )
     if first != person.allocated_worker_id:
@@ -74,7 +80,7 @@ def demo_allocation(
                 from_worker_id=first,
                 to_worker_id=person.allocated_worker_id,
                 note=note,
-                at=at + dt.timedelta(days=9),
+                at=on(9),
             )
         )
         made.append(
@@ -86,7 +92,7 @@ def demo_allocation(
                 old_value=first,
                 new_value=person.allocated_worker_id,
                 reason=note,
-                at=at + dt.timedelta(days=9),
+                at=on(9),
             )
         )
     elif person.allocated_worker_id != own and rng.random() < 0.05:
@@ -99,15 +105,25 @@ def demo_allocation(
                 from_worker_id=person.allocated_worker_id,
                 to_worker_id=own,
                 note="Please meet him at the gate on release day (demo).",
-                at=at + dt.timedelta(days=5),
+                at=on(5),
             )
         )
 
 
-def demo_history(made: list[SyncedRecord | NewRow], rng: random.Random, person: Person) -> None:
+def demo_history(
+    made: list[SyncedRecord | NewRow],
+    rng: random.Random,
+    person: Person,
+    now: dt.datetime | None = None,
+) -> None:
     """Changes to fields that matter, with their reasons: a moved release date, consent
-    recorded, now and then a legal hold."""
+    recorded, now and then a legal hold; none later than ``now`` (the demo's moment)."""
     at = at_local(person.referral_date or dt.date.today(), dt.time(15))
+
+    def on(days: int) -> dt.datetime:
+        when = at + dt.timedelta(days=days)
+        return when if now is None else min(when, now)
+
     if person.consent_given:
         made.append(
             NewRow.of(
@@ -118,7 +134,7 @@ def demo_history(made: list[SyncedRecord | NewRow], rng: random.Random, person: 
                 old_value=False,
                 new_value=True,
                 reason="Consent form signed at induction (demo).",
-                at=at + dt.timedelta(days=3),
+                at=on(3),
             )
         )
     if person.release_date is not None and rng.random() < 0.2:
@@ -132,7 +148,7 @@ def demo_history(made: list[SyncedRecord | NewRow], rng: random.Random, person: 
                 old_value=earlier.isoformat(),
                 new_value=person.release_date.isoformat(),
                 reason=rng.choice(RELEASE_REASONS),
-                at=at + dt.timedelta(days=6),
+                at=on(6),
             )
         )
     # Now and then a legal hold, most often on a closed case (it keeps it from erasure).
@@ -146,7 +162,7 @@ def demo_history(made: list[SyncedRecord | NewRow], rng: random.Random, person: 
                 field="legal_hold",
                 old_value=False,
                 new_value=True,
-                at=at + dt.timedelta(days=8),
+                at=on(8),
                 reason="Information request from a fictional court (demo).",
             )
         )
@@ -275,6 +291,8 @@ def demo_status_moves(
             when = at + dt.timedelta(days=rng.randint(20, 80))
         else:
             when = planned[status]
+        if when > now:  # a step still to come: taken at some time since the last one
+            when = at + (now - at) * rng.random()
         at = max(at + dt.timedelta(minutes=10), min(when, now))
         reason = f"Demo: {status.label.lower()}"
         made.append(LaterEdit(person.id, {"status": status.value, "status_reason": reason}, at))

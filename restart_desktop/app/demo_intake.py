@@ -63,10 +63,12 @@ def add_allocator(s: Session, worker_id: str) -> str:
     return worker_id
 
 
-def demo_intake(seed: int, people: Sequence[Person], workers: dict[str, str]) -> list[SyncedRecord]:
+def demo_intake(
+    seed: int, people: Sequence[Person], workers: dict[str, str], now: dt.datetime | None = None
+) -> list[SyncedRecord]:
     """An intake record for each person, and the decision for those decided. ``workers``
-    maps worker id to organisation code. Its own random stream: the rest of the demo is the
-    same with or without it."""
+    maps worker id to organisation code; no decision is later than ``now`` (the demo's
+    moment). Its own random stream: the rest of the demo is the same with or without it."""
     rng = random.Random(seed * 7919 + 22)
     made: list[SyncedRecord] = []
     for person in people:
@@ -91,6 +93,10 @@ def demo_intake(seed: int, people: Sequence[Person], workers: dict[str, str]) ->
         )
         made.append(intake)
         at = at_local(recommended + dt.timedelta(days=rng.randint(1, 12)), dt.time(14))
+        latest = None if now is None else now - dt.timedelta(hours=1)
+        if latest is not None and at > latest:  # recommended lately: decided since, not later
+            first = at_local(recommended, dt.time(8))
+            at = max(first, first + (latest - first) * rng.random())
         if status == CaseStatus.RECOMMENDED:
             intake.status = IntakeStatus.WAITING.value
             if rng.random() < 0.25:

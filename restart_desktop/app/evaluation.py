@@ -28,7 +28,7 @@ from typing import Any
 
 import pyrage
 from pyrage import x25519
-from sqlalchemy import select
+from sqlalchemy import String, literal_column, select
 from sqlalchemy.orm import Session
 
 from restart_desktop.app.audit import record
@@ -41,9 +41,17 @@ from restart_desktop.atomic import write_atomically
 from restart_desktop.domain.audit import AuditAction
 from restart_desktop.domain.case import Role, age_on
 from restart_desktop.domain.clock import Clock
-from restart_desktop.domain.evaluation import K, QuasiIdentifiers, k_anonymise, pseudonym
+from restart_desktop.domain.evaluation import (
+    OUT_OF_CUSTODY,
+    K,
+    QuasiIdentifiers,
+    k_anonymise,
+    pseudonym,
+    release_of,
+)
 from restart_desktop.domain.figures import Period
 from restart_desktop.store.models import (
+    STATUS_MOVED_TO,
     Assessment,
     Change,
     CustodyReturn,
@@ -172,25 +180,33 @@ class EvaluationService:
         self, s: Session, period: Period, key: bytes, everyone: bool
     ) -> tuple[list[Row], list[Row], list[dict[str, str]]]:
         released = _latest_releases(s)
+        was_out = _ever_out(s)
+        today = self._app.clock.today()
         prisons = {p.code: p.category for p in self._reference.prisons}
         first_needs = first_needs_of(s)
         people, linkage = [], []
         by_id: dict[str, str] = {}
+        release_days: dict[str, dt.date] = {}
         for p in s.scalars(select(Person)):
             plan = released.get(p.id)
+            release = release_of(
+                p.status, plan[0] if plan else None, p.release_date, p.id in was_out, today
+            )
             # the day the laptop showed (00:30 in summer time is the next day in UTC)
             recommended = p.referral_date or self._app.clock.day_of(p.created_at)
-            in_period = recommended in period or (plan is not None and plan[0] in period)
+            in_period = recommended in period or release.day in period
             if not in_period or not (everyone or p.research_consent_date):
                 continue
             name = pseudonym(key, p.id)
             by_id[p.id] = name
-            on = plan[0] if plan else recommended
+            if release.day is not None:
+                release_days[p.id] = release.day
+            on = release.day or recommended
             people.append(
                 {
                     "_quasi": QuasiIdentifiers(
                         age_on(p.date_of_birth, on) if p.date_of_birth else None,
-                        f"{plan[0]:%Y-%m}" if plan else "not released",
+                        release.month,
                         prisons.get(p.prison_code, "not known"),
                     ),
                     "pseudonym": name,
@@ -221,9 +237,7 @@ class EvaluationService:
                     "support_started": recommended.isoformat(),
                 }
             )
-        events = list(
-            _events(s, by_id, {pid: r[0] for pid, r in released.items()}, period, self._app.clock)
-        )
+        events = list(_events(s, by_id, release_days, period, self._app.clock))
         return people, events, linkage
 
     def _readme(
@@ -304,6 +318,19 @@ def _latest_releases(s: Session) -> dict[str, tuple[dt.date, str, bool | None]]:
         if day is not None:
             found[pid] = (day, night or "", met)
     return found
+
+
+def _ever_out(s: Session) -> set[str]:
+    """The cases whose status was ever Released or Supported in the community (from the
+    change log: a case closed in the community was released)."""
+    status = literal_column(STATUS_MOVED_TO, String)
+    return set(
+        s.scalars(
+            select(Change.record_id).where(
+                Change.entity == "people", status.in_(sorted(OUT_OF_CUSTODY))
+            )
+        )
+    )
 
 
 def _events(  # noqa: C901 - every kind of event in the extract, one generator, in order

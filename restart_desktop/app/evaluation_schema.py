@@ -51,8 +51,11 @@ def case_columns(reference: ReferenceData) -> tuple[Column, ...]:
         Column(
             "release_period",
             "string",
-            "Month (YYYY-MM) or, where coarsened, quarter "
-            "(YYYY-Qn) of the latest recorded release; 'not released'.",
+            "Month (YYYY-MM) or, where coarsened, quarter (YYYY-Qn) of the latest "
+            "release: its release-day record, else the case's release date for a person "
+            "released (Released or Supported in the community, now or before closing); "
+            "'released, month not known' for such a person with no date yet passed; "
+            "'not released' for anyone still in custody or closed before release.",
         ),
         Column(
             "prison_group",

@@ -62,6 +62,9 @@ from restart_desktop.store.models import (
 from restart_desktop.store.queries import read_rows
 
 GROUPINGS = {"programme": "Programme", "organisation": "Partner organisation", "worker": "Worker"}
+#: What the figures are broken down by unless the user chooses: the window opens on it and
+#: ``restart-desktop report`` writes it without ``--by`` (administrators script against both).
+DEFAULT_GROUPING = "programme"
 
 #: A service's first answer to a referral: the end of "days to acknowledgement".
 ANSWERS = frozenset(

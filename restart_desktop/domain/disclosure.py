@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -32,7 +32,8 @@ RULE = (
     f"Numbers from 1 to {SMALL - 1} are shown as {SUPPRESSED}, as are shares and medians of "
     f"fewer than {SMALL}. Where such a number could be worked out from a total in the same "
     f"table or elsewhere in the pack, the next smallest number of that sum is hidden too "
-    f"and shown as {SECONDARY} (secondary suppression)."
+    f"and shown as {SECONDARY} (secondary suppression). The barriers escalated to the board "
+    f"are counted as they are listed, one by one, small numbers included."
 )
 
 
@@ -105,17 +106,22 @@ def metric_sums(figures: Figures, totals: Mapping[tuple[str, int], str]) -> list
     return sums
 
 
-def _counts(figures: Figures) -> dict[CellRef, int]:
-    found = {}
-    for table in figures.tables:
-        for r, row in enumerate(table.rows):
-            for c, cell in enumerate(row):
-                if isinstance(cell, Count):
-                    found[CellRef(table.name, r, c)] = cell.n
-    for n, (_name, cell) in enumerate(figures.summary):
+def _counts(figures: Figures) -> tuple[dict[CellRef, int], set[CellRef]]:
+    """Every count in the pack by where it is, and which of them are ``listed``."""
+    found, listed = {}, set()
+    cells = [
+        (CellRef(table.name, r, c), cell)
+        for table in figures.tables
+        for r, row in enumerate(table.rows)
+        for c, cell in enumerate(row)
+    ]
+    cells += [(CellRef(SUMMARY, n, 1), cell) for n, (_name, cell) in enumerate(figures.summary)]
+    for ref, cell in cells:
         if isinstance(cell, Count):
-            found[CellRef(SUMMARY, n, 1)] = cell.n
-    return found
+            found[ref] = cell.n
+            if cell.listed:
+                listed.add(ref)
+    return found, listed
 
 
 def solvable(
@@ -158,20 +164,25 @@ def solvable(
     return found
 
 
-def _widen(values: Mapping[CellRef, int], hidden: set[CellRef], total: Sum) -> CellRef | None:
+def _widen(
+    values: Mapping[CellRef, int], hidden: set[CellRef], total: Sum, listed: Set[CellRef]
+) -> CellRef | None:
     """The cell to hide next in a sum that gives a hidden number away: the smallest shown
-    non-zero part, else the total."""
-    shown_parts = [p for p in total.parts if p not in hidden and values.get(p, 0) > 0]
+    non-zero part, else the total; never a ``listed`` count (the pack's list gives it)."""
+    shown_parts = [
+        p for p in total.parts if p not in hidden and p not in listed and values.get(p, 0) > 0
+    ]
     if shown_parts:
         return min(shown_parts, key=lambda p: (values[p], p))
-    return total.total if total.total not in hidden else None
+    return total.total if total.total not in hidden | listed else None
 
 
 def suppress(
-    values: Mapping[CellRef, int], sums: Sequence[Sum]
+    values: Mapping[CellRef, int], sums: Sequence[Sum], listed: Set[CellRef] = frozenset()
 ) -> tuple[set[CellRef], set[CellRef]]:
-    """Primary and secondary suppression: (small counts, cells hidden to protect them)."""
-    primary = {ref for ref, n in values.items() if 0 < n < SMALL}
+    """Primary and secondary suppression: (small counts, cells hidden to protect them).
+    ``listed``: counts of things the pack lists one by one, shown as they are."""
+    primary = {ref for ref, n in values.items() if 0 < n < SMALL and ref not in listed}
     hidden = set(primary)
     for _round in range(len(values) + 1):
         found = solvable(values, hidden, sums)
@@ -180,7 +191,10 @@ def suppress(
         widened = False
         for ref in sorted(found):
             for total in sums:
-                if ref in total.cells and (cell := _widen(values, hidden, total)) is not None:
+                if (
+                    ref in total.cells
+                    and (cell := _widen(values, hidden, total, listed)) is not None
+                ):
                     hidden.add(cell)
                     widened = True
                     break
@@ -193,8 +207,8 @@ def disclose(figures: Figures, totals: Mapping[tuple[str, int], str] | None = No
     """The figures as a board pack shows them: primary and secondary suppression applied."""
     sums = [s for t in figures.tables for s in table_sums(t)]
     sums += metric_sums(figures, totals or {})
-    values = _counts(figures)
-    primary, secondary = suppress(values, sums)
+    values, listed = _counts(figures)
+    primary, secondary = suppress(values, sums, listed)
     tables: dict[str, list[list[str]]] = {}
     for table in figures.tables:
         rows = []

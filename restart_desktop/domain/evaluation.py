@@ -10,14 +10,21 @@ or the rows are withheld.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from restart_desktop.domain.case import CaseStatus
+
 K = 5  # every combination of quasi-identifiers is shared by at least this many people
 PSEUDONYM_CHARS = 20
+NOT_RELEASED = "not released"
+RELEASED_MONTH_NOT_KNOWN = "released, month not known"
+#: The statuses that say the person is out of custody now.
+OUT_OF_CUSTODY = frozenset({CaseStatus.RELEASED.value, CaseStatus.SUPPORTED_IN_COMMUNITY.value})
 
 
 def pseudonym(key: bytes, case_id: str) -> str:
@@ -45,9 +52,51 @@ def quarter(month: str) -> str:
 
 
 @dataclass(frozen=True)
+class Release:
+    """Whether a person has been released, and the day as far as the record shows."""
+
+    released: bool
+    day: dt.date | None = None
+
+    @property
+    def month(self) -> str:
+        """The release month as the extract gives it: "YYYY-MM", "released, month not
+        known" or "not released"."""
+        if self.day is not None:
+            return f"{self.day:%Y-%m}"
+        return RELEASED_MONTH_NOT_KNOWN if self.released else NOT_RELEASED
+
+
+def release_of(
+    status: str,
+    recorded: dt.date | None,
+    release_date: dt.date | None,
+    was_out: bool,
+    today: dt.date,
+) -> Release:
+    """A person's release for the evaluation extract.
+
+    - ``recorded``: the day of their latest release-day record: released that day, whatever
+      the status is now (a recall takes a case back to Recommended).
+    - Released or Supported in the community, or any status reached after one of them
+      (``was_out``: the case's status history; a case closed in the community): released,
+      even without a release-day record (moved on by hand, or recorded before release
+      plans), on the case's release date when that has come, else on a day not known.
+    - Otherwise (Recommended, Accepted, Engaged in custody, Declined, or Closed while still
+      inside): not released.
+    """
+    if recorded is not None:
+        return Release(True, recorded)
+    if status in OUT_OF_CUSTODY or was_out:
+        known = release_date is not None and release_date <= today
+        return Release(True, release_date if known else None)
+    return Release(False)
+
+
+@dataclass(frozen=True)
 class QuasiIdentifiers:
     age: int | None
-    release_month: str  # "YYYY-MM" or "not released"
+    release_month: str  # "YYYY-MM", "released, month not known" or "not released"
     prison_group: str
 
 

@@ -3,7 +3,10 @@ the board pack, where small numbers are suppressed.
 
 A board pack leaves the team (the board, commissioners, evaluators): aggregate figures only,
 and any count from 1 to 4 is shown as "<5", as are shares and medians worked out from fewer
-than five, so that nobody can be recognised from a small group.
+than five, so that nobody can be recognised from a small group. One kind of count is shown as
+it is: a count of things the pack lists one by one (the barriers escalated to the board, each
+in the wording a supervisor confirmed for it). The board can count the list, so "<5" beside
+it would hide nothing and only contradict it; and it counts the team's problems, not people.
 """
 
 from __future__ import annotations
@@ -21,6 +24,9 @@ SUPPRESSED = "<5"
 @dataclass(frozen=True)
 class Count:
     n: int
+    #: A count of things the pack lists one by one (``listed``): never suppressed, and
+    #: never hidden to protect another number (the list would give it back).
+    listed: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ def shown(cell: Cell, suppress: bool) -> str:
     if isinstance(cell, Text):
         return cell.text
     if isinstance(cell, Count):
-        if suppress and 0 < cell.n < SMALL:
+        if suppress and not cell.listed and 0 < cell.n < SMALL:
             return SUPPRESSED
         return str(cell.n)
     if isinstance(cell, Share):

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from restart_desktop.app.evaluation import EvaluationService
-from restart_desktop.app.figures import GROUPINGS, FiguresService
+from restart_desktop.app.figures import DEFAULT_GROUPING, GROUPINGS, FiguresService
 from restart_desktop.documents.board_pack import PROGRAMME, bars_of, write_board_pack
 from restart_desktop.domain.figures import Figures, Period, Table, last_full_quarter
 from restart_desktop.ui.charts import BarChart
@@ -112,10 +112,12 @@ class FiguresView(QWidget):
         self.group.setAccessibleName("Break the figures down by")
         for code, label in GROUPINGS.items():
             self.group.addItem(label, code)
+        self.group.setCurrentIndex(self.group.findData(DEFAULT_GROUPING))
         self.show_button = QPushButton("Sho&w figures")  # Alt+S: the Settings menu
         self.pack_button = QPushButton("Board &pack…")
         self.pack_button.setToolTip(
-            "Write the PDF and CSV files for the board (no names; numbers under 5 shown as <5)"
+            "Write the PDF and CSV files for the board (no names; numbers under 5 shown as "
+            "<5, except the barriers escalated to the board, which it lists one by one)"
         )
         self.extract_button = QPushButton("E&valuation extract…")
         self.extract_button.setToolTip("Pseudonymised data for the evaluators, with a codebook")

@@ -181,3 +181,45 @@ def test_a_barrier_naming_someone_never_reaches_the_pack(
     for secret in ("Practise", "Z9870RJ", "X123456", "Fixgiven", "Fixfamily"):
         assert _compact(secret) not in whole, secret
     assert "refuseshousingtopeoplereleasedonafridayafternoon" in whole
+
+
+def test_the_escalated_barriers_are_counted_as_the_board_reads_them_listed(
+    lead: AppSession, tmp_path: Path, qtbot: QtBot
+) -> None:
+    """The pack listed each barrier escalated to the board, in the wording a supervisor
+    confirmed, yet gave their number as "<5" in the summary and in the table by category:
+    the board counts the list, so the count is shown as the list gives it. A barrier count
+    the list does not give stays suppressed."""
+    from restart_desktop.app.outcomes import BarrierFields
+    from restart_desktop.domain.outcomes import BarrierStatus
+
+    outcomes = OutcomeService(lead)
+    for title, category, escalate in (
+        ("Fixture: no beds on a Friday afternoon", "accommodation", True),
+        ("Fixture: housing office shut at 3pm", "accommodation", True),
+        ("Fixture: prescriptions not ready at the gate", "health_prescriptions", False),
+    ):
+        barrier_id = outcomes.create_barrier(
+            BarrierFields(title, category, raised_on=dt.date(2026, 5, 6))
+        )
+        if escalate:
+            outcomes.change_barrier_status(barrier_id, BarrierStatus.ESCALATED)
+            outcomes.confirm_board_wording(barrier_id, f"Board wording: {title[9:]}")
+
+    figures = FiguresService(lead).report(PERIOD)
+    write_board_pack(figures, tmp_path / "pack", PROGRAMME)
+    pack = tmp_path / "pack"
+    listed = _csv(pack, "barriers_escalated")
+    assert len(listed) == 2
+    assert all(row[1].startswith("Board wording: ") for row in listed)
+    summary = dict(_csv(pack, "summary"))
+    assert summary["barriers_escalated"] == str(len(listed)) == "2"
+    assert summary["barriers_raised"] == "<5"  # three: the list gives two of them only
+    by_category = {(row[0], row[1]): row[2] for row in _csv(pack, "barriers_by_category_status")}
+    assert by_category[("Accommodation", "Escalated to the board")] == "2"
+    assert "<5" in by_category.values()  # the open barrier is in no list: still hidden
+    assert _derivable(pack) == []
+    pdf = next(pack.glob("*.pdf"))
+    text = " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(pdf).pages).split())
+    assert "Barriers escalated 2" in text
+    assert "counted as they are listed" in text

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -153,3 +154,43 @@ def test_demo_intake_has_a_queue_decisions_and_an_allocator(enrolled: AppSession
         assert all(d.reason_code for d in declined)
         roles = {w.role for w in s.scalars(select(Worker))}
     assert "allocator" in roles
+
+
+def test_every_recent_month_of_the_demo_has_acceptances_and_weekday_releases(
+    enrolled: AppSession,
+) -> None:
+    """The walk of a supervisor's week found months of the demo with Accepted 0 and Engaged 0
+    beside thousands of releases, and 63% of its releases on a Friday (weekends were moved
+    back to the Friday too). Every month with releases, the current one included, now has
+    recommendations, acceptances and engagements; releases fall Monday to Friday, about a
+    third on the Friday."""
+    from restart_desktop.app.figures import FiguresService
+    from restart_desktop.domain.figures import Period
+    from restart_desktop.store.models import ReleasePlan
+
+    today = dt.date(2026, 12, 10)
+    demo.fill_demo_data(enrolled, cases=600, seed=1, today=today)
+    service = FiguresService(enrolled)
+    months: list[tuple[str, list[int]]] = []
+    for month in range(5, 13):  # May to December, to the day before the demo's day
+        first = dt.date(2026, month, 1)
+        last = min(today, dt.date(2026 + month // 12, month % 12 + 1, 1)) - dt.timedelta(days=1)
+        figures = service.figures(Period(first, last), "programme")
+        (row,) = figures.table("cases").text_rows(suppress=False)
+        months.append((f"{first:%b}", [int(text) for text in row[1:]]))
+    for name, (recommended, accepted, engaged, released) in months:
+        assert released > 0, months
+        assert min(recommended, accepted, engaged) > 0, (name, months)
+    with enrolled.db.read() as s:
+        days = [
+            day
+            for day in s.scalars(
+                select(ReleasePlan.release_date).where(ReleasePlan.outcome_recorded_at.is_not(None))
+            )
+            if day is not None
+        ]
+    assert len(days) > 150
+    weekdays = Counter(day.weekday() for day in days)
+    assert set(weekdays) == {0, 1, 2, 3, 4}  # never a weekend
+    assert 0.25 < weekdays[4] / len(days) < 0.45  # about a third on a Friday, not 63%
+    assert all(weekdays[d] / len(days) > 0.08 for d in range(4)), weekdays

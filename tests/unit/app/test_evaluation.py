@@ -306,3 +306,45 @@ def test_a_case_recorded_after_midnight_in_summer_time_counts_on_its_own_day(
     assert EvaluationService(session).extract(april, tmp_path / "april").cases == K + 1
     march = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
     assert EvaluationService(session).extract(march, tmp_path / "march").cases == 0
+
+
+def test_people_supported_in_the_community_or_closed_after_release_are_released(
+    lead: AppSession, tmp_path: Path
+) -> None:
+    """The extract gave "not released" to everyone without a release-day record: people
+    Supported in the community among them, and those closed after their release."""
+    released_on = dt.date(2026, 5, 20)  # everyone aged 35-36 then: one age band
+    with lead.db.write() as s:
+        supported = [
+            _person(n, status="supported_in_community", release_date=released_on)
+            for n in range(10, 10 + K)
+        ]
+        closing = [
+            _person(n, status="released", release_date=released_on) for n in range(15, 15 + K)
+        ]
+        inside = [  # closed in custody: never released, whatever the date says
+            _person(n, status="engaged_in_custody", release_date=released_on)
+            for n in range(20, 20 + K)
+        ]
+        s.add_all([*supported, *closing, *inside])
+        s.flush()
+        ids = {
+            "closed": {p.id for p in closing},
+            "inside": {p.id for p in inside},
+        }
+    with lead.db.write() as s:  # later: each case closed, its history kept
+        for person in s.scalars(select(Person).where(Person.id.in_(ids["closed"] | ids["inside"]))):
+            person.status = "closed"
+    EvaluationService(lead).extract(PERIOD, tmp_path / "extract")
+    cases = _rows(tmp_path / "extract", "cases.csv")
+    by_status = Counter((r["status"], r["release_period"]) for r in cases)
+    assert by_status[("supported_in_community", "2026-05")] == K
+    assert by_status[("closed", "2026-05")] == K
+    assert by_status[("closed", "not released")] == K
+    assert by_status[("recommended", "not released")] == 8
+    assert not [
+        r for r in cases if r["status"] == "supported_in_community" and "not" in r["release_period"]
+    ]
+    events = _rows(tmp_path / "extract", "events.csv")
+    released = {r["pseudonym"] for r in events if r["event"] == "release"}
+    assert len(released) == 2 * K  # the release is an event too, the day known

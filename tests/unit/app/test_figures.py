@@ -354,8 +354,13 @@ def test_the_board_pack_holds_no_name_prison_number_or_note_text(
     assert summary["referrals_made"] == "<5"
     assert summary["referrals_median_days_to_acknowledgement"] == "<5"
     assert all(
-        value in ("0", "<5", "[c]", "–") for key, value in summary.items() if key != "metric"
+        value in ("0", "<5", "[c]", "–")
+        for key, value in summary.items()
+        if key not in ("metric", "barriers_escalated")
     )
+    # ... but not the barriers escalated: the pack lists them, one a row, for the board.
+    with open(tmp_path / "pack" / "barriers_escalated.csv", encoding="utf-8") as handle:
+        assert summary["barriers_escalated"] == str(len(list(csv.reader(handle))) - 1) == "1"
     pdf = next(p for p in written if p.suffix == ".pdf")
     pages = " ".join(page.extract_text() for page in pypdf.PdfReader(pdf).pages)
     assert "Cases recommended <5" in " ".join(pages.split())
@@ -405,6 +410,41 @@ def test_the_report_command_writes_the_pack_and_refuses_bad_dates(
     assert cli.main(backwards) == 2
     assert "before" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_the_report_command_breaks_down_as_the_window_does_unless_told(
+    lead: AppSession,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    qtbot: QtBot,
+) -> None:
+    """Without ``--by`` the pack is the programme's, as the Figures window opens (it was by
+    partner organisation); ``--by organisation`` still adds a row per partner."""
+    from restart_desktop.app.figures import DEFAULT_GROUPING
+    from restart_desktop.ui.figures_view import FiguresView
+    from restart_desktop.ui.tasks import TaskRunner
+
+    runner = TaskRunner()
+    view = FiguresView(FiguresService(lead), runner)
+    qtbot.addWidget(view)
+    assert view.group.currentData() == DEFAULT_GROUPING == "programme"
+    lead.close()
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    command = ["--data-dir", str(lead.paths.root), "report", "--from", "2026-05-01"]
+    command += ["--to", "2026-06-30", "--out"]
+
+    def groups(out: Path) -> list[str]:
+        with open(out / "cases.csv", encoding="utf-8") as handle:
+            return [row[0] for row in list(csv.reader(handle))[1:]]
+
+    assert cli.main([*command, str(tmp_path / "default")]) == 0
+    assert groups(tmp_path / "default") == ["All"]
+    assert cli.main([*command, str(tmp_path / "partners"), "--by", "organisation"]) == 0
+    by_partner = groups(tmp_path / "partners")
+    assert by_partner[-1] == "All"
+    assert len(by_partner) > 2
+    assert cli.main([*command, str(tmp_path / "whole"), "--by", "programme"]) == 0
+    assert groups(tmp_path / "whole") == ["All"]
 
 
 def test_a_worker_laptop_makes_no_board_pack(enrolled: AppSession) -> None:

@@ -68,6 +68,29 @@ def test_finding_a_across_tables_a_week_cannot_be_worked_out_from_the_summary() 
     assert (disclosed.primary, disclosed.secondary) == (1, 1)
 
 
+def test_a_count_the_pack_lists_one_by_one_is_shown_and_never_hidden_for_another() -> None:
+    """A listed count (the barriers escalated to the board) is shown as the list gives it,
+    and another small number of its sum is protected by hiding a different cell."""
+    table = Table(
+        "barriers",
+        "Barriers",
+        ("Status", "Barriers"),
+        (
+            (Text("Escalated"), Count(2, listed=True)),
+            (Text("Open"), Count(1)),
+            (Text("Resolved"), Count(9)),
+            (Text("All"), Count(12)),
+        ),
+    )
+    assert [r[1] for r in table.text_rows(suppress=True)] == ["2", "<5", "9", "12"]
+    rows = disclose(Figures(PERIOD, "programme", (table,), ())).rows(table)
+    assert [r[1] for r in rows] == ["2", "<5", SECONDARY, "12"]  # not the smaller 2
+    values = {CellRef("barriers", r, 1): n for r, n in enumerate((2, 1, 9, 12))}
+    primary, secondary = suppress(values, table_sums(table), {CellRef("barriers", 0, 1)})
+    assert primary == {CellRef("barriers", 1, 1)}
+    assert secondary == {CellRef("barriers", 2, 1)}
+
+
 def test_sums_that_each_hide_two_numbers_can_still_give_them_away_together() -> None:
     """a + b, b + c and a + c shown: each sum hides two numbers, yet all three follow. A rule
     that only counts hidden cells per sum misses this; solving the sums finds it."""

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
+import pytest
+
+from restart_desktop.domain.case import CaseStatus
 from restart_desktop.domain.evaluation import (
     K,
     QuasiIdentifiers,
+    Release,
     age_band,
     k_anonymise,
     pseudonym,
     quarter,
+    release_of,
 )
 
 
@@ -61,3 +67,55 @@ def test_what_still_stands_out_is_withheld_and_counted() -> None:
     assert result.coarsened == 0
     shown = Counter(s for s in result.shown if s is not None)
     assert all(n >= K for n in shown.values())
+
+
+TODAY = dt.date(2026, 7, 1)
+MAY = dt.date(2026, 5, 22)
+_S = CaseStatus
+
+
+@pytest.mark.parametrize(
+    ("status", "was_out", "expected"),
+    [
+        # Out of custody by their status: released, on the case's release date.
+        (_S.RELEASED, True, "2026-05"),
+        (_S.SUPPORTED_IN_COMMUNITY, True, "2026-05"),
+        # A status history that went through Released: closed in the community.
+        (_S.CLOSED, True, "2026-05"),
+        # Never out: still inside, or closed or declined before release.
+        (_S.RECOMMENDED, False, "not released"),
+        (_S.ACCEPTED, False, "not released"),
+        (_S.ENGAGED_IN_CUSTODY, False, "not released"),
+        (_S.DECLINED, False, "not released"),
+        (_S.CLOSED, False, "not released"),
+    ],
+)
+def test_a_release_without_its_release_day_record_is_still_a_release(
+    status: CaseStatus, was_out: bool, expected: str
+) -> None:
+    """Supported in the community was given as "not released": the extract looked only for
+    a release-day record. Every status is checked for the same mistake."""
+    assert {s.value for s in CaseStatus} == {
+        "recommended",
+        "accepted",
+        "declined",
+        "engaged_in_custody",
+        "released",
+        "supported_in_community",
+        "closed",
+    }  # a new status needs its row above
+    assert release_of(status.value, None, MAY, was_out, TODAY).month == expected
+
+
+def test_the_release_day_record_wins_and_a_date_to_come_is_not_known() -> None:
+    recorded = dt.date(2026, 3, 3)
+    # A recall took the case back to Recommended: the recorded release still happened.
+    assert release_of("recommended", recorded, None, True, TODAY) == Release(True, recorded)
+    assert release_of("supported_in_community", recorded, MAY, True, TODAY).month == "2026-03"
+    # Out by status, with no date or one not come yet: released, month not known.
+    for date in (None, dt.date(2026, 8, 1)):
+        release = release_of("supported_in_community", None, date, True, TODAY)
+        assert release == Release(True, None)
+        assert release.month == "released, month not known"
+    # Still inside with a date already passed (not yet recorded): not released.
+    assert release_of("engaged_in_custody", None, MAY, False, TODAY).month == "not released"

@@ -130,7 +130,7 @@ class JoinRequest:
 
     device_id: str
     worker: str
-    role: str
+    role: str  # in words ("Frontline worker")
     fingerprint: str
 
 
@@ -284,7 +284,7 @@ class SyncService:
         """The laptops asking to join, by worker name, each with its fingerprint."""
         return sorted(
             (
-                JoinRequest(m.device_id, m.name, m.role, fingerprint(m.verify_key))
+                JoinRequest(m.device_id, m.name, _role_words(m.role), fingerprint(m.verify_key))
                 for m in self.requests()
             ),
             key=lambda r: (r.worker.casefold(), r.device_id),
@@ -566,6 +566,11 @@ class SyncService:
         """Keep the value of ``change_id``: a change that ends the conflict on every laptop."""
         with _in_words():
             resolve_conflict(self._laptop, record_id, field_name, change_id)
+
+
+def _role_words(role: str) -> str:
+    """A role as a request gives it, in words (a request's text is the laptop's to write)."""
+    return Role(role).label if role in set(Role) else role
 
 
 def _waiting(count: int) -> str:

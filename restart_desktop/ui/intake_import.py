@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -32,6 +32,7 @@ from restart_desktop.ui.tasks import TaskRunner, user_message
 from restart_desktop.ui.widgets import buddy_label, documents_folder, ok_cancel
 
 CSV_FILTER = "CSV files (*.csv);;All files (*)"
+Index = QModelIndex | QPersistentModelIndex
 
 
 def ask_csv_path(back_to: QWidget, start: Path | None = None) -> Path | None:
@@ -55,7 +56,16 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-class BatchRowsTableModel(RowListTableModel[BatchRow]):
+class _WholeTextTableModel(RowListTableModel[Any]):
+    """A cell's whole text as its tooltip too (a narrow window may cut it)."""
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            role = Qt.ItemDataRole.DisplayRole
+        return super().data(index, role)
+
+
+class BatchRowsTableModel(_WholeTextTableModel):
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "Line",
         "Name",
@@ -80,7 +90,7 @@ class BatchRowsTableModel(RowListTableModel[BatchRow]):
         )
 
 
-class RefusedLinesTableModel(RowListTableModel[RefusedLine]):
+class RefusedLinesTableModel(_WholeTextTableModel):
     COLUMNS: ClassVar[tuple[str, ...]] = ("Line", "Why it cannot be imported")
 
     def cells(self, refused: RefusedLine) -> Sequence[Any]:
@@ -95,8 +105,10 @@ def _table(model: RowListTableModel[Any], name: str) -> QTableView:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setTabKeyNavigation(False)  # Tab goes on to the next part of the dialog
-    table.verticalHeader().hide()
-    table.setWordWrap(False)
+    rows = table.verticalHeader()
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # a long reason wraps
+    table.setWordWrap(True)
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
@@ -177,6 +189,11 @@ class IntakeImportDialog(QDialog):
         self.refused.set_rows(list(check.refused))
         self._show_parts(bool(check.rows), bool(check.refused))
         ready = len(check.rows)
+        self.rows_label.setText(
+            "&Recommendations to import:"
+            if check.importable
+            else "&Recommendations ready (none is imported while a line is refused):"
+        )
         if check.importable:
             self.summary.setText(
                 f"{_plural(ready, 'recommendation')} ready to go into the intake queue. "

@@ -36,7 +36,7 @@ EXPLAIN = (
 
 
 class JoinRequestsTableModel(RowListTableModel[JoinRequest]):
-    COLUMNS: ClassVar[tuple[str, ...]] = ("Worker", "Role", "Fingerprint", "Laptop")
+    COLUMNS: ClassVar[tuple[str, ...]] = ("Worker", "Role", "Fingerprint", "Laptop's id")
     FINGERPRINT = 2
 
     def cells(self, request: JoinRequest) -> Sequence[Any]:

@@ -152,6 +152,9 @@ class IntakeImportDialog(QDialog):
         self.rows_label = buddy_label("&Recommendations to import:", self.rows_table)
         self.refused_label = buddy_label("&Lines refused:", self.refused_table)
         self._layout()
+        # Enter imports, from the lists too; set once in the dialog, or a button that has
+        # the focus first (Choose another file) would stay the default.
+        self.import_button.setDefault(True)
         self.resize(1100, 560)
         self.check()
 
@@ -212,7 +215,7 @@ class IntakeImportDialog(QDialog):
         first = self.rows_table if check.importable else self.refused_table
         if first.model().rowCount():
             first.selectRow(0)
-        (self.import_button if check.importable else first).setFocus()
+        first.setFocus()  # read from the keyboard; Enter imports (the default button)
 
     def _show_parts(self, rows: bool, refused: bool) -> None:
         for widget in (self.rows_label, self.rows_table):

@@ -91,8 +91,10 @@ def test_a_refused_line_imports_nothing_then_the_corrected_file_is_imported_whol
         seen["import_enabled"] = dialog.import_button.isEnabled()
         seen["recorded_after_check"] = _recorded(window)
         assert QApplication.focusWidget() is dialog.refused_table
+        first = dialog.checked
         qtbot.keyClick(dialog.refused_table, Qt.Key.Key_Return)  # nothing to import: stays
         assert dialog.isVisible()
+        assert dialog.checked is first  # nor did Enter choose another file
 
         _write(batch, ANNA, BEN)  # corrected in the spreadsheet
         dialog.checked = None
@@ -105,8 +107,11 @@ def test_a_refused_line_imports_nothing_then_the_corrected_file_is_imported_whol
         ]
         seen["button"] = dialog.import_button.text()
         assert not dialog.refused_table.isVisible()
-        assert QApplication.focusWidget() is dialog.import_button
-        qtbot.keyClick(dialog.import_button, Qt.Key.Key_Return)  # Import
+        assert QApplication.focusWidget() is dialog.rows_table  # to read, row by row
+        qtbot.keyClick(dialog.rows_table, Qt.Key.Key_Tab)
+        seen["tab"] = QApplication.focusWidget() is dialog.import_button
+        qtbot.keyClick(dialog.import_button, Qt.Key.Key_Backtab)
+        qtbot.keyClick(dialog.rows_table, Qt.Key.Key_Return)  # Import, the default button
 
     answer_modal(IntakeImportDialog, work)
     qtbot.keyClick(window, Qt.Key.Key_F, ALT)
@@ -147,6 +152,7 @@ def test_a_refused_line_imports_nothing_then_the_corrected_file_is_imported_whol
     ]
     assert all(row[7] for row in rows)  # the eligibility screen, in words
     assert seen["button"] == "&Import 2 recommendations"
+    assert seen["tab"] is True
     # Imported whole, and shown where it waits.
     workspace = window.workspace
     assert workspace is not None

@@ -106,6 +106,9 @@ def test_the_supervisor_compares_the_fingerprint_approves_one_and_leaves_one(
         seen["rows"] = [(r.worker, r.fingerprint) for r in rows if r]
         seen["waiting"] = dialog.message.text()
         assert QApplication.focusWidget() is dialog.table  # the first laptop, selected
+        qtbot.keyClick(dialog.table, Qt.Key.Key_Tab)
+        seen["tab"] = QApplication.focusWidget() is dialog.approve_button
+        qtbot.keyClick(dialog.approve_button, Qt.Key.Key_Backtab)
 
         questions: list[str] = []
 
@@ -140,6 +143,7 @@ def test_the_supervisor_compares_the_fingerprint_approves_one_and_leaves_one(
 
     assert seen["rows"] == [("Alice Fictional", alice_print), ("Bryn Fictional", bryn_print)]
     assert seen["waiting"] == "2 laptops waiting to be approved."
+    assert seen["tab"] is True
     questions = seen["questions"]
     assert isinstance(questions, list)
     assert bryn_print in questions[0]

@@ -9,9 +9,7 @@ supervisors); recording one ``RECORD_INTAKE`` (everyone).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -20,6 +18,13 @@ from sqlalchemy.orm import Session
 
 from restart_desktop.app.cases import _keep_history
 from restart_desktop.app.errors import NotFound, UserError, ValidationFailed
+from restart_desktop.app.intake_csv import (
+    BatchCheck,
+    check_batch,
+    preview,
+    read_batch,
+    refused_words,
+)
 from restart_desktop.app.intake_views import (
     DecisionView,
     Duplicate,
@@ -37,19 +42,12 @@ from restart_desktop.domain.clock import Clock
 from restart_desktop.domain.dates import year_problem
 from restart_desktop.domain.identifiers import normalise_nomis
 from restart_desktop.domain.intake import (
-    CSV_COLUMNS,
-    CSV_REQUIRED,
-    NOT_CSV,
     UNDECIDED,
     DecisionKind,
     EligibilityAnswers,
     IntakeStatus,
-    csv_records,
     decision_problems,
     is_duplicate,
-    parse_date,
-    parse_mappa,
-    parse_yes_no,
     screen,
 )
 from restart_desktop.domain.roles import Permission
@@ -411,165 +409,35 @@ class IntakeService:
                 or 0
             )
 
-    # --- a referring partner's batch ----------------------------------------------------
-    def import_csv(self, path: Path) -> list[str]:
+    # --- a referring partner's batch (app/intake_csv.py) -------------------------------
+    def check_csv(self, path: Path) -> BatchCheck:
+        """What importing a referring partner's CSV batch would record, line by line, or the
+        lines refused with their reasons (then nothing would be); records nothing."""
+        require(self._app, Permission.RECORD_INTAKE)
+        text, digest = read_batch(path)
+        rows, refused = check_batch(text, self._app.reference, (self.problems, self.duplicates))
+        reference = self._app.reference
+        return BatchCheck(
+            path,
+            tuple(preview(line, values, reference) for line, values in rows),
+            tuple(refused),
+            digest,
+        )
+
+    def import_csv(self, path: Path, checked: BatchCheck | None = None) -> list[str]:
         """Record every row of a referring partner's CSV batch (columns: ``CSV_COLUMNS``),
         all in one transaction: any bad row (named by its line) or a person already recorded
-        imports nothing of the file. Returns the new case ids."""
+        imports nothing of the file. With ``checked`` (the window's preview), a file changed
+        since imports nothing either. Returns the new case ids."""
         require(self._app, Permission.RECORD_INTAKE)
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise UserError(f"There is no file {path}. Nothing was imported.") from None
-        except UnicodeDecodeError:
+        text, digest = read_batch(path)
+        if checked is not None and digest != checked.digest:
             raise UserError(
-                f"The file {path} is not UTF-8 text: save it from the spreadsheet "
-                "as CSV UTF-8. Nothing was imported."
-            ) from None
-        except OSError as error:
-            raise UserError(
-                f"The file {path} cannot be read ({error.strerror}). Nothing was imported."
-            ) from None
-        rows, problems = self._parse(text)
-        if problems:
-            raise UserError(
-                "Nothing was imported. Please correct:\n" + "\n".join(f"- {p}" for p in problems)
+                f"The file {path.name} changed after it was checked: check it again, then "
+                "import. Nothing was imported."
             )
+        rows, refused = check_batch(text, self._app.reference, (self.problems, self.duplicates))
+        if refused:
+            raise UserError(refused_words(refused))
         with self._db.write() as s:
             return [self._add(s, values) for _line, values in rows]
-
-    def _parse(self, text: str) -> tuple[list[tuple[int, IntakeFields]], list[str]]:
-        # strict: a quote never closed is an error, not the rest of the file as one value
-        reader = csv.DictReader(io.StringIO(text, newline=""), strict=True)
-        try:
-            header = [name.strip() for name in reader.fieldnames or []]
-        except csv.Error:
-            return [], [NOT_CSV.format(line=1)]
-        missing = [c for c in CSV_REQUIRED if c not in header]
-        unknown = [c for c in header if c not in CSV_COLUMNS]
-        if missing or unknown:
-            said = []
-            if missing:
-                said.append("missing column " + ", ".join(missing))
-            if unknown:
-                said.append("unknown column " + ", ".join(unknown))
-            return [], [f"line 1 (the header): {'; '.join(said)}"]
-        rows: list[tuple[int, IntakeFields]] = []
-        problems: list[str] = []
-        seen: list[tuple[int, IntakeFields]] = []
-        for line, raw in csv_records(reader):
-            if raw is None:
-                problems.append(NOT_CSV.format(line=line))
-                break
-            values, row_problems = self._row(raw)
-            extra = len(raw.get(None) or ())  # DictReader puts extra values under None
-            if extra:
-                row_problems.insert(
-                    0,
-                    f"{extra} more value{'s' if extra != 1 else ''} than the header has "
-                    "columns (a value with a comma in it needs quotes round it)",
-                )
-            if not row_problems:
-                row_problems = list(self.problems(values).values())
-            if not row_problems:
-                for earlier, other in seen:
-                    why = is_duplicate(
-                        values.nomis_number,
-                        values.given_name,
-                        values.family_name,
-                        values.date_of_birth,
-                        other.nomis_number,
-                        other.given_name,
-                        other.family_name,
-                        other.date_of_birth,
-                    )
-                    if why:
-                        row_problems.append(f"the same person as line {earlier} ({why})")
-                if self.duplicates(values):
-                    row_problems.append("the person is already recorded on this laptop")
-            if row_problems:
-                problems.append(f"line {line}: " + "; ".join(row_problems))
-            else:
-                rows.append((line, values))
-            seen.append((line, values))
-        if not rows and not problems:
-            problems.append("the file holds no recommendations")
-        return rows, problems
-
-    def _row(self, raw: dict[str | None, str | None]) -> tuple[IntakeFields, list[str]]:
-        def get(name: str) -> str:
-            return (raw.get(name) or "").strip()
-
-        problems: list[str] = []
-        dates: dict[str, dt.date | None] = {}
-        for name in ("date_of_birth", "release_date", "recommended_on"):
-            dates[name], problem = parse_date(get(name))
-            if problem:
-                problems.append(f"{name}: {problem}")
-        answers: dict[str, bool | None] = {}
-        for name in ("in_thames_valley", "iom"):
-            answers[name], problem = parse_yes_no(get(name))
-            if problem:
-                problems.append(f"{name}: {problem}")
-        mappa, problem = parse_mappa(get("mappa"))
-        if problem:
-            problems.append(f"mappa: {problem}")
-        sentences: int | None = None
-        if get("earlier_custodial_sentences"):
-            try:
-                sentences = int(get("earlier_custodial_sentences"))
-            except ValueError:
-                problems.append("earlier_custodial_sentences: write a whole number")
-        source, prison = self._csv_codes(get("source"), get("prison"), problems)
-        values = IntakeFields(
-            given_name=get("given_name"),
-            family_name=get("family_name"),
-            date_of_birth=dates["date_of_birth"],
-            nomis_number=normalise_nomis(get("nomis_number")),
-            prison_code=prison,
-            release_date=dates["release_date"],
-            source=source,
-            recommender_name=get("recommender_name"),
-            recommender_organisation=get("recommender_organisation"),
-            recommender_role=get("recommender_role"),
-            recommender_contact=get("recommender_contact"),
-            recommended_on=dates["recommended_on"],
-            reason=get("reason"),
-            in_thames_valley=answers["in_thames_valley"],
-            iom=answers["iom"],
-            mappa_level=mappa,
-            earlier_custodial_sentences=sentences,
-        )
-        return values, problems
-
-    def _csv_codes(self, source: str, prison: str, problems: list[str]) -> tuple[str, str]:
-        """The recommender kind's and the prison's codes from a partner's file, which may give
-        the code ("probation", "bullingdon") or the name ("Probation", "HMP Bullingdon"); what
-        matches neither is said in the file's own terms (its column, the value written)."""
-        ref = self._app.reference
-        kinds = [(k.code, k.label) for k in ref.recommender_kinds]
-        found_source = _code_or_name(source, kinds)
-        if found_source is None:
-            written = f"'{source}' is not a kind of recommender" if source else "empty"
-            problems.append(
-                f"source: {written}: write one of {', '.join(c for c, _n in kinds)} "
-                f"(or the name, such as {kinds[1][1] if len(kinds) > 1 else 'Probation'})"
-            )
-        found_prison = _code_or_name(prison, [(p.code, p.name) for p in ref.prisons])
-        if prison and found_prison is None:
-            problems.append(
-                f"prison: '{prison}' is not a prison on the list: write its code (such as "
-                "bullingdon) or its name (such as HMP Bullingdon), as in resources/prisons.csv"
-            )
-        return found_source or source, found_prison or prison
-
-
-def _code_or_name(written: str, known: list[tuple[str, str]]) -> str | None:
-    """The code whose code or name is ``written`` (case and spacing aside); None if none."""
-    wanted = " ".join(written.split()).casefold()
-    if not wanted:
-        return None
-    for code, name in known:
-        if wanted in (code.casefold(), " ".join(name.split()).casefold()):
-            return code
-    return None

@@ -50,7 +50,7 @@ from restart_desktop.sync.own_folder import AheadOfThisLaptop, OwnFolder, check_
 from restart_desktop.sync.publish import MAX_CHANGES_PER_BUNDLE
 from restart_desktop.sync.receive import ImportReport, Progress, import_changes
 from restart_desktop.sync.republish import rekey_published, scrub_published
-from restart_desktop.sync.roster import Member, Roster
+from restart_desktop.sync.roster import Member, Roster, RosterError
 from restart_desktop.sync.state import SyncState as SyncState
 from restart_desktop.sync.target import ServerUnreachable, Target
 from restart_desktop.sync.target import is_server_target as is_server_target
@@ -120,6 +120,18 @@ def write_recovery_identity(path: Path) -> str:
     """Make the programme's recovery identity in a new file ``path``; its public recipient."""
     with _in_words():
         return keys.write_recovery_identity(path)
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    """A laptop asking to join, as the supervisor sees it before approving: the worker's
+    name and role as the laptop gave them, and the fingerprint to compare aloud with the
+    one the laptop showed when it asked (``restart-desktop team list`` prints the same)."""
+
+    device_id: str
+    worker: str
+    role: str  # in words ("Frontline worker")
+    fingerprint: str
 
 
 @dataclass(frozen=True)
@@ -265,15 +277,33 @@ class SyncService:
     def requests(self) -> list[Member]:
         """Devices asking to join (for the supervisor to compare fingerprints and approve)."""
         self._require_supervisor()
-        with closing(self._need_target()) as target:
+        with closing(self._team_target()) as target, _in_words():
             return team.join_requests(target)
+
+    def join_requests(self) -> list[JoinRequest]:
+        """The laptops asking to join, by worker name, each with its fingerprint."""
+        return sorted(
+            (
+                JoinRequest(m.device_id, m.name, _role_words(m.role), fingerprint(m.verify_key))
+                for m in self.requests()
+            ),
+            key=lambda r: (r.worker.casefold(), r.device_id),
+        )
 
     def _need_target(self) -> Target:
         target = self.target()
         if target is None:
-            raise UserError("No central export is set: choose it first (sync --target PATH).")
+            raise UserError(
+                "No central export is set: choose it first (Settings > Central export, or "
+                "sync --target PATH)."
+            )
         target.check()
         return target
+
+    def _team_target(self) -> Target:
+        """The export, for a supervisor's change to the team: one out of reach is said."""
+        with _in_words():  # a stick not plugged in, a share gone: not a traceback
+            return self._need_target()
 
     def _team_roster(self, target: Target, missing: str) -> Roster:
         """The trusted roster, for a supervisor's change to it; ``missing`` said without one."""
@@ -286,11 +316,20 @@ class SyncService:
         """Let in a laptop asking to join, named by its device id (or the start of it) or by
         the fingerprint its worker reads out ("BFCE 9199 51EE 86F5")."""
         self._require_supervisor()
-        target = self._need_target()
+        with closing(self._team_target()) as target:
+            return self._approve(target, device_id)
+
+    def _approve(self, target: Target, device_id: str) -> Roster:
         roster = self._team_roster(target, "This laptop is not the team's supervisor laptop.")
         with _in_words():
             found = asking_to_join(team.join_requests(target), device_id)
-            return team.approve(self._laptop, target, roster, found)
+            try:
+                return team.approve(self._laptop, target, roster, found)
+            except RosterError:  # a supervisor promoted later: the roster is not theirs
+                raise UserError(
+                    "Only the supervisor who made the team approves laptops: ask them to "
+                    "approve this one."
+                ) from None
 
     def remove(self, device_id: str) -> Roster:
         """A lost laptop leaves the team: nothing more is encrypted to it or read from it."""
@@ -527,6 +566,11 @@ class SyncService:
         """Keep the value of ``change_id``: a change that ends the conflict on every laptop."""
         with _in_words():
             resolve_conflict(self._laptop, record_id, field_name, change_id)
+
+
+def _role_words(role: str) -> str:
+    """A role as a request gives it, in words (a request's text is the laptop's to write)."""
+    return Role(role).label if role in set(Role) else role
 
 
 def _waiting(count: int) -> str:

@@ -259,8 +259,9 @@ def parse_mappa(text: str) -> tuple[str, str | None]:
     return "", f"{text!r} should be none, 1, 2, 3 or empty"
 
 
+#: Why a line is refused when the file cannot be read as CSV from it on.
 NOT_CSV = (
-    "line {line}: the file cannot be read as CSV from this line (a quote that is not closed, "
+    "the file cannot be read as CSV from this line (a quote that is not closed, "
     "text after a closing quote, or a value of more than 100,000 characters)"
 )
 

@@ -579,6 +579,9 @@ class MainWindow(QMainWindow):
         self.intake_action = self._action(
             "Show &intake queue", "Ctrl+8", to(lambda w: w.show_intake())
         )
+        self.import_action = self._action(
+            "I&mport recommendations from a CSV file…", None, to(lambda w: w.import_intake())
+        )
         self.exit_action = self._action(
             "Show cases with no plan after su&pport", "Ctrl+9", to(lambda w: w.show_after_support())
         )
@@ -640,6 +643,7 @@ class MainWindow(QMainWindow):
             self.figures_action,
             self.audit_action,
             self.intake_action,
+            self.import_action,
             self.exit_action,
             self.onward_action,
         ):
@@ -676,6 +680,10 @@ class MainWindow(QMainWindow):
             "&Team details…", None, opens(window_settings.edit_team_details)
         )
         settings_menu.addAction(self.team_action)
+        self.join_action = self._action(
+            "Laptops asking to &join…", None, opens(window_settings.approve_laptops)
+        )
+        settings_menu.addAction(self.join_action)
         self.ask_finalise_action = self._action(
             "Ask before &finalising", None, opens(window_settings.set_ask_finalise)
         )
@@ -712,6 +720,7 @@ class MainWindow(QMainWindow):
             self.figures_action,
             self.audit_action,
             self.intake_action,
+            self.import_action,
             self.exit_action,
             self.onward_action,
             self.find_action,
@@ -725,6 +734,7 @@ class MainWindow(QMainWindow):
             self.retention_action,
             self.passphrase_action,
             self.team_action,
+            self.join_action,
             self.ask_finalise_action,
         )
 
@@ -765,6 +775,10 @@ class MainWindow(QMainWindow):
         ):
             action.setVisible(supervisor)
             action.setEnabled(open_ and supervisor)
+        # Approving laptops: only where the role may (the service refuses others anyway).
+        manages = self.workspace is not None and self.workspace.manages_team
+        self.join_action.setVisible(manages)
+        self.join_action.setEnabled(open_ and manages)
 
     def _on_notices_counted(self, count: int) -> None:
         if self.is_locked:

@@ -46,9 +46,11 @@ period (From, Alt+M). Alt+P writes the board pack (a PDF and CSV files, no names
 numbers shown as &lt;5); Alt+V the pseudonymised evaluation extract.</li>
 <li><b>Allocate or hand over</b> a case from its case file (Alt+A).</li>
 <li><b>Audit trail</b>: Ctrl+7, who opened, changed, exported or synced what.</li>
-<li><b>The team</b>: Settings &gt; Central export. A laptop asking to join is let in with
-<code>restart-desktop team approve</code> and the fingerprint its worker reads out to
-you.</li>
+<li><b>The team</b>: Settings &gt; Central export. A laptop asking to join is let in from
+Settings &gt; Laptops asking to join, once the fingerprint its worker reads out to you is the
+one shown there.</li>
+<li><b>A partner's batch of recommendations</b>: File &gt; Import recommendations from a CSV
+file (or the intake queue's Alt+I) checks the file first and imports it whole.</li>
 </ol>
 """
 

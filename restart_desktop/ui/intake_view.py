@@ -88,9 +88,11 @@ class IntakeView(QWidget):
 
     Signals:
         new_requested(): the user asked to record a new recommendation.
+        import_requested(): the user asked to import a partner's CSV file.
     """
 
     new_requested = Signal()
+    import_requested = Signal()
 
     def __init__(
         self,
@@ -119,6 +121,9 @@ class IntakeView(QWidget):
         new_button = QPushButton("&New recommendation…")
         new_button.setToolTip("Record a recommendation (Ctrl+N)")
         new_button.clicked.connect(self.new_requested)
+        import_button = QPushButton("&Import from a file…")
+        import_button.setToolTip("A referring partner's CSV file, checked before it is imported")
+        import_button.clicked.connect(self.import_requested)
         self.summary = QLabel()
         self.summary.setAccessibleName("Number waiting for a decision")
         self.message = QLabel()
@@ -131,6 +136,7 @@ class IntakeView(QWidget):
             self.summary,
             self.show_decided,
             new_button,
+            import_button,
             self.letter_button,
             self.decide_button,
         ):

@@ -297,7 +297,7 @@ class ExportDialog(QDialog):
             "postgresql://server/restart?sslmode=verify-full, or service=NAME). Everything "
             "written there is encrypted to the team and signed by this "
             "laptop. A supervisor creates the team once; each worker's laptop asks to join and "
-            "the supervisor approves it (restart-desktop-admin team approve)."
+            "the supervisor approves it (Settings > Laptops asking to join)."
         )
         explain.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -1,7 +1,7 @@
 """The window's Settings and Help menus: what each of their items opens (lock when idle,
-central export, sync conflicts, data retention, change passphrase, team details, asking
-before finalising; keyboard shortcuts, first steps, about), as functions of the main window.
-Kept apart from its pages, locking and closing (ui/application.py)."""
+central export, sync conflicts, data retention, change passphrase, team details, laptops
+asking to join, asking before finalising; keyboard shortcuts, first steps, about), as
+functions of the main window. Kept apart from its pages, locking and closing (ui/application.py)."""
 
 from __future__ import annotations
 
@@ -153,6 +153,22 @@ def settle_conflicts(window: MainWindow) -> None:
     run_dialog(dialog, back_to)  # a value kept reaches the views as a change notice
     if dialog.kept:
         window.workspace.sync.sync(automatic=True)  # the choices go out; the count updates
+
+
+def approve_laptops(window: MainWindow) -> None:
+    """Settings > Laptops asking to join (a supervisor's): approved ones go out at a sync."""
+    workspace = window.workspace
+    if workspace is None or window.is_locked or workspace.sync is None:
+        return
+    if not workspace.manages_team:
+        return
+    from restart_desktop.ui.join_requests import JoinRequestsDialog
+
+    back_to = QApplication.focusWidget() or workspace
+    dialog = JoinRequestsDialog(workspace.sync.service, window.runner, window)
+    run_dialog(dialog, back_to)
+    if dialog.approved:  # the roster is out; the team's changes are encrypted to them next
+        workspace.sync.sync(automatic=True)
 
 
 def show_about(window: MainWindow) -> None:

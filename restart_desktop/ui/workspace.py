@@ -33,6 +33,7 @@ from restart_desktop.ui.barriers import BarriersView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
 from restart_desktop.ui.figures_view import FiguresView
+from restart_desktop.ui.intake_import import IntakeImportDialog, ask_csv_path
 from restart_desktop.ui.intake_view import IntakeDialog, IntakeView
 from restart_desktop.ui.notices import (
     AUDIT_KINDS,
@@ -82,6 +83,7 @@ class Workspace(QWidget):
         self.outcome_service = OutcomeService(session)
         self.review_service = ReviewService(session)
         self.supervisor = session.worker.role == Role.SUPERVISOR
+        self.manages_team = allowed(session, Permission.MANAGE_TEAM)  # approves laptops
         # Every committed write, this laptop's or a sync's, reaches the views through here.
         self.notices = ChangeBroadcaster(session.clock, runner, self)
         self._stop_notices = session.db.subscribe(self.notices.publish)
@@ -114,6 +116,7 @@ class Workspace(QWidget):
         self.intake_service = IntakeService(session)
         self.intake = IntakeView(self.intake_service, runner, session.reference)
         self.intake.new_requested.connect(self.new_intake)
+        self.intake.import_requested.connect(self.import_intake)
         self.intake_dialog: IntakeDialog | None = None
         # The allocator's window: the intake queue and the case files, nothing of the work.
         self.case_work = allowed(session, Permission.CASE_WORK)
@@ -487,6 +490,21 @@ class Workspace(QWidget):
         )
         self.intake_dialog.accepted.connect(self._on_intake_saved)
         open_dialog(self.intake_dialog)
+
+    def import_intake(self) -> None:
+        """File > Import recommendations: a partner's CSV file, checked, then imported whole."""
+        path = ask_csv_path(self.intake.table)
+        if path is None:
+            return
+        dialog = IntakeImportDialog(self.intake_service, self.runner, path, self)
+        if run_dialog(dialog, self.intake.table):
+            words = (
+                f"Imported {len(dialog.imported)} recommendations from {dialog.path.name}: "
+                "they wait in the intake queue for the allocation decision."
+            )
+            self.show_intake()
+            self.intake.say(words)
+            self.message.emit(words)
 
     def _on_intake_saved(self) -> None:
         self.message.emit("Saved to the intake queue: waiting for the allocation decision.")

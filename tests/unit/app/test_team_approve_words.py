@@ -54,3 +54,56 @@ def test_approve_by_the_fingerprint_read_out_or_the_start_of_the_id(
     assert _run(supervisor, "team", "approve", pending[0][:13]) == 0  # the start of its id
     assert _run(supervisor, "team", "list") == 0
     assert "pending" not in capsys.readouterr().out
+
+
+def test_an_export_out_of_reach_is_a_sentence_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stick pulled out: `team list`'s requests and `team approve` say so (the window's
+    Settings > Laptops asking to join reads the same service)."""
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    supervisor, export = tmp_path / "sup", tmp_path / "export"
+    export.mkdir()
+    init = ("init", "--organisation", "aspire_oxford", "--name")
+    assert _run(supervisor, *init, "Supervisor (fictional)", "--role", "supervisor") == 0
+    key = str(tmp_path / "recovery.key")
+    assert (
+        _run(supervisor, "team", "create", "--target", str(export), "--recovery-key-out", key) == 0
+    )
+    export.rename(tmp_path / "unplugged")
+    capsys.readouterr()
+    assert _run(supervisor, "team", "approve", "--all-pending") == 1
+    said = capsys.readouterr().err
+    assert said.strip() == f"The central export {export} cannot be reached."
+
+
+def test_a_supervisor_promoted_later_is_told_who_approves(tmp_path: Path) -> None:
+    """Only the supervisor who made the team signs its roster: a promoted one approving is
+    told so in words (it was a bug's message in the window, a traceback at the command)."""
+    from restart_desktop.app.errors import UserError
+    from restart_desktop.app.session import enrol
+    from restart_desktop.app.sync import SyncService
+    from restart_desktop.domain.case import Role
+    from restart_desktop.paths import DataPaths
+    from tests.support.roles import as_supervisor
+    from tests.support.team import FAST_KDF, make_team
+
+    team = make_team(tmp_path / "team", workers=1)
+    newcomer = enrol(
+        DataPaths(tmp_path / "new"),
+        name="Newcomer (fictional)",
+        organisation_code="aspire_oxford",
+        role=Role.WORKER,
+        passphrase=PASSPHRASE,
+        kdf=FAST_KDF,
+    )
+    later = team.laptops[1].open()
+    try:
+        SyncService(newcomer).request_to_join(team.export)
+        promoted = SyncService(as_supervisor(later))
+        with pytest.raises(UserError, match="Only the supervisor who made the team approves"):
+            promoted.approve(newcomer.device_id)
+        assert [r.worker for r in promoted.join_requests()] == ["Newcomer (fictional)"]
+    finally:
+        later.close()
+        newcomer.close()

@@ -334,10 +334,10 @@ class SyncService:
     def remove(self, device_id: str) -> Roster:
         """A lost laptop leaves the team: nothing more is encrypted to it or read from it."""
         self._require_supervisor()
-        target = self._need_target()
-        roster = self._team_roster(target, "That device is not in the team.")
-        with _in_words():
-            return team.remove(self._laptop, target, roster, device_id)
+        with closing(self._team_target()) as target:
+            roster = self._team_roster(target, "That device is not in the team.")
+            with _in_words():
+                return team.remove(self._laptop, target, roster, device_id)
 
     def promote(self, device_id: str, role: Role = Role.SUPERVISOR) -> Member:
         """Give a member a role: a supervisor (a partner team leader; their laptop receives
@@ -346,10 +346,10 @@ class SyncService:
         people). The roster says so, and their worker record too. Only the supervisor who
         made the team signs the roster."""
         self._require_supervisor()
-        target = self._need_target()
-        roster = self._team_roster(target, "That device is not in the team.")
-        with _in_words():
-            return team.promote(self._laptop, target, roster, device_id, role)
+        with closing(self._team_target()) as target:
+            roster = self._team_roster(target, "That device is not in the team.")
+            with _in_words():
+                return team.promote(self._laptop, target, roster, device_id, role)
 
     def sync_with_target(
         self,

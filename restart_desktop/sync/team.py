@@ -189,7 +189,13 @@ def remove(laptop: Laptop, target: Target, roster: Roster, device_id: str) -> Ro
         version=roster.version + 1,
         members=tuple(m for m in roster.members if m.device_id != device_id),
     )
-    publish_roster(laptop, target, updated)
+    try:
+        publish_roster(laptop, target, updated)
+    except RosterError:
+        raise SyncRefused(
+            "Only the supervisor who made the team changes its roster: ask them to remove "
+            "this laptop."
+        ) from None
     target.expel(device_id)  # a server disables the device's role
     return updated
 

@@ -107,3 +107,39 @@ def test_a_supervisor_promoted_later_is_told_who_approves(tmp_path: Path) -> Non
     finally:
         later.close()
         newcomer.close()
+
+
+def test_removing_or_promoting_with_the_export_out_of_reach_is_a_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stick pulled out: `team remove` and `team promote` say so, as approving does."""
+    from tests.support.team import make_team
+
+    monkeypatch.setenv("RESTART_DESKTOP_PASSPHRASE", PASSPHRASE)
+    team = make_team(tmp_path / "team", workers=1)
+    supervisor, worker = team.laptops
+    team.export.rename(tmp_path / "unplugged")
+    capsys.readouterr()
+    for command in ("remove", "promote"):
+        assert _run(supervisor.paths.root, "team", command, worker.device_id) == 1
+        said = capsys.readouterr().err
+        assert said.strip() == f"The central export {team.export} cannot be reached.", command
+
+
+def test_a_supervisor_promoted_later_is_told_who_removes_a_laptop(tmp_path: Path) -> None:
+    """Only the supervisor who made the team signs its roster: a promoted one removing a
+    lost laptop is told so in words, and the laptop stays in the team."""
+    from restart_desktop.app.errors import UserError
+    from restart_desktop.app.sync import SyncService
+    from tests.support.roles import as_supervisor
+    from tests.support.team import make_team
+
+    team = make_team(tmp_path / "team", workers=2)
+    later = team.laptops[1].open()
+    try:
+        promoted = SyncService(as_supervisor(later))
+        with pytest.raises(UserError, match="Only the supervisor who made the team changes"):
+            promoted.remove(team.laptops[2].device_id)
+        assert team.laptops[2].device_id in {m.device_id for m in promoted.members()}
+    finally:
+        later.close()

@@ -84,7 +84,7 @@ class AuditTableModel(RowListTableModel[AuditView]):
                 None,
                 entry.worker,
                 entry.device,
-                entry.action.label,
+                entry.label,
                 entry.person,
                 detail_in_words(entry.detail, CASE_FIELD_LABELS),
             )[column]
@@ -99,7 +99,7 @@ class AuditTableModel(RowListTableModel[AuditView]):
                 None,
                 entry.worker,
                 entry.device,
-                entry.action.label,
+                entry.label,
                 entry.person,
                 entry.detail,
             )[column]
@@ -317,7 +317,7 @@ class AuditTrailView(QWidget):
         about = f", {entry.person}" if entry.person else ""
         words = detail_in_words(entry.detail, CASE_FIELD_LABELS)
         self.detail.setText(
-            f"{when}, {entry.worker} ({entry.device}): {entry.action.label}{about}."
+            f"{when}, {entry.worker} ({entry.device}): {entry.label}{about}."
             + (f" {words}" if words else "")
         )
 

@@ -91,3 +91,31 @@ def test_the_whole_log_is_for_supervisors(enrolled: AppSession) -> None:
 
     with pytest.raises(UserError, match="supervisors"):
         AuditService(enrolled).entries(AuditFilter())
+
+
+def test_an_action_of_a_newer_version_is_listed_in_words(enrolled: AppSession) -> None:
+    """A laptop of the team on a newer version records an action this one does not know
+    (it came here with its audit trail): the supervisor's trail still lists every entry,
+    that one in words, rather than failing to show any."""
+    _make_history(enrolled)
+    with enrolled.db.write() as s:  # as the sync import writes another laptop's entries
+        columns = [str(row[1]) for row in s.execute(text("PRAGMA table_info(audit_entries)"))]
+        chosen = {
+            "id": "'newer-version-entry'",
+            "device_id": "'another-laptop'",
+            "seq": "1",
+            "action": "'approved_laptop_sideways'",
+        }
+        picked = ", ".join(chosen.get(c, c) for c in columns)
+        s.execute(
+            text(
+                f"INSERT INTO audit_entries ({', '.join(columns)}) "
+                f"SELECT {picked} FROM audit_entries ORDER BY seq LIMIT 1"
+            )
+        )
+    trail = AuditService(as_supervisor(enrolled)).entries(AuditFilter())
+    newer = [e for e in trail if e.device_id == "another-laptop"]
+    assert [(e.action, e.label) for e in newer] == [
+        (None, "Approved laptop sideways (recorded by a newer version)")
+    ]
+    assert {e.label for e in trail} >= {"Created", "Searched notes"}

@@ -30,7 +30,7 @@ def _run(paths: DataPaths, *args: str) -> int:
     return cli.main(["--data-dir", str(paths.root), *args])
 
 
-def _actions(paths: DataPaths, passphrase: str) -> list[tuple[AuditAction, str]]:
+def _actions(paths: DataPaths, passphrase: str) -> list[tuple[AuditAction | None, str]]:
     session = unlock(paths, passphrase)
     try:
         found = AuditService(as_supervisor(session)).entries(AuditFilter())
@@ -224,7 +224,9 @@ def test_a_lost_key_file_is_made_again_from_the_recovery_copy(
     assert json.loads(data_paths.keyfile.read_text())["folder_id"] == folder_id
     assert data_paths.keyfile.stat().st_mode & 0o777 == 0o600
     recovered = [
-        d for a, d in _actions(data_paths, NEW_PASSPHRASE) if a.name == "PASSPHRASE_RECOVERED"
+        d
+        for a, d in _actions(data_paths, NEW_PASSPHRASE)
+        if a is not None and a.name == "PASSPHRASE_RECOVERED"
     ]
     assert recovered == [
         "a new passphrase set with the programme's recovery key; the lost key file made again"

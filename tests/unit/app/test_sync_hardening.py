@@ -22,7 +22,7 @@ from restart_desktop.store.models import Change, Person
 from restart_desktop.sync import publish
 from restart_desktop.sync.folder import FolderTarget
 from tests.support.constants import PASSPHRASE
-from tests.support.team import Team, make_team
+from tests.support.team import Laptop, Team, make_team
 
 
 @pytest.fixture
@@ -58,6 +58,19 @@ def _assert_all_of_the_workers_changes_arrived(supervisor: AppSession, worker: A
         assert sorted(s.scalars(own)) == written
 
 
+def _assert_the_supervisor_holds_everything(
+    supervisor: Laptop, worker: Laptop, family_names: list[str]
+) -> None:
+    """The supervisor's laptop holds these cases and every change the worker's wrote."""
+    first, second = supervisor.open(), worker.open()
+    try:
+        assert _family_names(first) == family_names
+        _assert_all_of_the_workers_changes_arrived(first, second)
+    finally:
+        first.close()
+        second.close()
+
+
 def _own_bundles(team: Team, index: int) -> list[Path]:
     folder = team.export / "devices" / team.laptops[index].device_id
     return sorted(folder.glob("*-*.age"))
@@ -87,13 +100,7 @@ def test_a_stray_file_named_like_a_bundle_never_moves_the_position(
     assert (kept / stray.name).read_bytes() == published.read_bytes()
     assert "not a bundle this laptop signed" in (kept / f"{stray.name}.reason.txt").read_text()
     assert _sync(supervisor.paths.root) == 0
-    first, second = supervisor.open(), worker.open()
-    try:
-        assert _family_names(first) == ["After", "Before", "Later"]
-        _assert_all_of_the_workers_changes_arrived(first, second)
-    finally:
-        first.close()
-        second.close()
+    _assert_the_supervisor_holds_everything(supervisor, worker, ["After", "Before", "Later"])
 
 
 def test_a_laptop_put_back_from_an_older_copy_stops_instead_of_skipping(
@@ -140,13 +147,7 @@ def test_a_bundle_lost_from_the_share_is_published_again(
     assert lost.exists()
     assert _sync(supervisor.paths.root) == 0
     assert "0 waiting for a missing bundle" in capsys.readouterr().out
-    first, second = supervisor.open(), worker.open()
-    try:
-        assert _family_names(first) == ["One", "Three", "Two"]
-        _assert_all_of_the_workers_changes_arrived(first, second)
-    finally:
-        first.close()
-        second.close()
+    _assert_the_supervisor_holds_everything(supervisor, worker, ["One", "Three", "Two"])
 
 
 def test_an_empty_folder_in_place_of_the_export_is_refused_and_left_empty(
@@ -481,13 +482,7 @@ def test_a_folder_named_like_its_own_file_is_set_aside_and_the_sync_goes_on(
     assert not any(p.is_dir() for p in _own_bundles(team, 1))
     assert _sync(worker.paths.root) == 0  # set aside once; nothing left to say
     assert _sync(supervisor.paths.root) == 0
-    first, second = supervisor.open(), worker.open()
-    try:
-        assert _family_names(first) == ["After", "Before", "Later"]
-        _assert_all_of_the_workers_changes_arrived(first, second)
-    finally:
-        first.close()
-        second.close()
+    _assert_the_supervisor_holds_everything(supervisor, worker, ["After", "Before", "Later"])
 
 
 def _export_files(team: Team) -> dict[str, bytes]:
@@ -572,13 +567,7 @@ def test_a_ctrl_c_whose_interrupt_was_cleared_still_stops_the_sync(
     finally:
         session.close()
     assert _sync(supervisor.paths.root) == 0  # the next sync (no Ctrl+C) does it all
-    first, second = supervisor.open(), worker.open()
-    try:
-        assert _family_names(first) == ["One", "Three", "Two"]
-        _assert_all_of_the_workers_changes_arrived(first, second)
-    finally:
-        first.close()
-        second.close()
+    _assert_the_supervisor_holds_everything(supervisor, worker, ["One", "Three", "Two"])
 
 
 def test_a_join_by_a_member_or_a_laptop_already_waiting_files_nothing(
@@ -645,10 +634,4 @@ def test_a_stop_while_history_is_encrypted_again_keeps_what_is_done(
     assert set(done) <= set(again())  # those done before the stop were not done twice
     assert not set(first_generation) & set(_own_bundles(team, 1))  # the older ones retired
     assert _sync(supervisor.paths.root) == 0
-    first, second = supervisor.open(), worker.open()
-    try:
-        assert _family_names(first) == ["One", "Three", "Two"]
-        _assert_all_of_the_workers_changes_arrived(first, second)
-    finally:
-        first.close()
-        second.close()
+    _assert_the_supervisor_holds_everything(supervisor, worker, ["One", "Three", "Two"])

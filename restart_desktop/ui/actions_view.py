@@ -9,10 +9,12 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
+    QEvent,
+    QObject,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush
+from PySide6.QtGui import QBrush, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -22,6 +24,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +48,11 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 1
 SORT_ROLE = Qt.ItemDataRole.UserRole + 2
 COLUMNS = ("Due", "Person", "Action", "Who")
 COL_DUE, COL_PERSON, COL_ACTION, COL_WHO = range(len(COLUMNS))
+#: The lists above the worker's own actions (from the supervisor, follow-up checks due,
+#: referrals to chase) show about five rows each; on a short screen (1366x768) they share
+#: what leaves the worker's own actions, the page's main list, a third of the page.
+ABOVE_MOST_PX = 170
+ABOVE_LEAST_PX = 70  # a header and two rows
 
 
 class ActionsTableModel(RowListTableModel[ActionView]):
@@ -240,7 +248,7 @@ class MyActionsView(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         buttons.addWidget(self.summary)
-        layout = QVBoxLayout(self)
+        layout = self._page_layout = QVBoxLayout(self)
         layout.addWidget(self.notice_box)
         if self.checks is not None:
             layout.addWidget(self.checks)
@@ -254,6 +262,8 @@ class MyActionsView(QWidget):
         self.open_button.clicked.connect(self._on_open_clicked)
         self.refresh_button.clicked.connect(self.refresh)
         self.table.row_activated.connect(lambda _row: self._on_open_clicked())
+        if self.checks is not None:
+            self.checks.installEventFilter(self)  # shown or hidden as checks fall due
 
     def refresh(self) -> None:
         service, referrals, review = self._service, self._referrals, self._review
@@ -274,8 +284,44 @@ class MyActionsView(QWidget):
         )
         self.chases_label.setVisible(bool(views))
         self.chases.setVisible(bool(views))
+        self._share_height()
         if views:
             self.chases.setCurrentIndex(self.chase_model.index(0, 0))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._share_height()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.checks and event.type() in (QEvent.Type.Show, QEvent.Type.Hide):
+            self._share_height()  # the follow-up checks appear or go
+        return super().eventFilter(watched, event)
+
+    def _share_height(self) -> None:
+        """Give the lists shown above the worker's own actions their share of the page's
+        height (``ABOVE_MOST_PX`` each at most, ``ABOVE_LEAST_PX`` at least)."""
+        above: list[QTableView] = []
+        between: list[QWidget] = [self.close_button]  # the headings and rows of buttons
+        if not self.notice_box.isHidden():
+            above.append(self.notices)
+            between += [self.notices_label, self.answer_button]
+        if self.checks is not None and not self.checks.isHidden():
+            above.append(self.checks.table)
+            between.append(self.checks.label)
+        if not self.chases.isHidden():
+            above.append(self.chases)
+            between.append(self.chases_label)
+        if not above:
+            return
+        layout = self._page_layout
+        margins = layout.contentsMargins()
+        spacing = max(layout.spacing(), 0)
+        taken = margins.top() + margins.bottom() + spacing * (len(above) + len(between))
+        taken += sum(widget.sizeHint().height() for widget in between)
+        room = self.height() - taken - self.height() // 3
+        each = max(ABOVE_LEAST_PX, min(ABOVE_MOST_PX, room // len(above)))
+        for table in above:
+            table.setMaximumHeight(each)
 
     def focus_first(self) -> None:
         """Ctrl+2: the supervisor's returns and comments, then referrals to chase, when there
@@ -297,6 +343,7 @@ class MyActionsView(QWidget):
         )
         appearing = bool(notices) and self.notice_box.isHidden()
         self.notice_box.setVisible(bool(notices))
+        self._share_height()
         if notices:
             self.notices.setCurrentIndex(self.notice_model.index(min(current, len(notices) - 1), 0))
             focused = QApplication.focusWidget()

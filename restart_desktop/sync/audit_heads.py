@@ -12,18 +12,14 @@ after the device, or whoever holds its keys, replaces the file.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
 import re
 from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PublicKey,
-)
 
-from restart_desktop.sync.envelope import DeviceKeys
+from restart_desktop.sync.envelope import DeviceKeys, verifier
 
 HEAD_FORMAT = "restart-desktop-audit-head/1"
 HEAD_NAME = "audit-head.json"  # in devices/<device_id>/, with HEAD_NAME + ".sig"
@@ -80,8 +76,7 @@ def sign_head(head: ChainHead, keys: DeviceKeys) -> tuple[bytes, bytes]:
 def verify_head(data: bytes, signature: bytes, verify_key: str, device_id: str) -> ChainHead:
     """The head, if ``verify_key`` signed these bytes and they name ``device_id``."""
     try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(verify_key))
-        public.verify(signature, _CONTEXT + data)
+        verifier(verify_key).verify(signature, _CONTEXT + data)
     except (InvalidSignature, ValueError):
         raise HeadError(f"the audit head of device {device_id} does not verify") from None
     head = ChainHead.from_json(data)

@@ -125,7 +125,7 @@ def seal(
 def verify(ciphertext: bytes, signature: bytes, verify_key: str, device_id: str, name: str) -> None:
     """Raise EnvelopeError unless ``signature`` is the device's over this very file."""
     try:
-        _verifier(verify_key).verify(signature, _statement(device_id, name, ciphertext))
+        verifier(verify_key).verify(signature, _statement(device_id, name, ciphertext))
     except (InvalidSignature, ValueError) as error:
         raise EnvelopeError(
             f"the signature of {name} from device {device_id} does not verify"
@@ -133,9 +133,9 @@ def verify(ciphertext: bytes, signature: bytes, verify_key: str, device_id: str,
 
 
 @functools.lru_cache(maxsize=64)
-def _verifier(verify_key: str) -> Ed25519PublicKey:
-    """A device's public key (base64, from the roster), loaded once; ValueError if it is not
-    one."""
+def verifier(verify_key: str) -> Ed25519PublicKey:
+    """A device's public key (base64, from the roster), loaded once: bundles, the roster and
+    audit heads are verified with it. ValueError if it is not one."""
     return Ed25519PublicKey.from_public_bytes(base64.b64decode(verify_key))
 
 

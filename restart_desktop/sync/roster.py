@@ -7,19 +7,14 @@ roster is neither encrypted to nor imported from any more.
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import (
-    Ed25519PrivateKey,
-    Ed25519PublicKey,
-)
 
-from restart_desktop.sync.envelope import DeviceKeys
+from restart_desktop.sync.envelope import DeviceKeys, verifier
 
 ROSTER_CONTEXT = b"restart-desktop-roster/1\n"
 
@@ -82,8 +77,7 @@ class Roster:
 def sign_roster(roster: Roster, supervisor: DeviceKeys) -> bytes:
     if supervisor.verify_key != roster.supervisor_key:
         raise RosterError("only the team's supervisor signs its roster")
-    private = Ed25519PrivateKey.from_private_bytes(supervisor.signing_key)
-    return private.sign(ROSTER_CONTEXT + roster.to_json())
+    return supervisor.signer.sign(ROSTER_CONTEXT + roster.to_json())
 
 
 def verify_roster(data: bytes, signature: bytes, pinned_key: str) -> Roster:
@@ -92,8 +86,7 @@ def verify_roster(data: bytes, signature: bytes, pinned_key: str) -> Roster:
     if roster.supervisor_key != pinned_key:
         raise RosterError("the roster is signed by another key than the team's supervisor")
     try:
-        public = Ed25519PublicKey.from_public_bytes(base64.b64decode(pinned_key))
-        public.verify(signature, ROSTER_CONTEXT + data)
+        verifier(pinned_key).verify(signature, ROSTER_CONTEXT + data)
     except (InvalidSignature, ValueError):
         raise RosterError("the roster's signature does not verify") from None
     return roster

@@ -193,7 +193,6 @@ class MyActionsView(QWidget):
             "From your supervisor: returns to answer and comments to read"
         )
         self.notices.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.notices.setMaximumHeight(170)
         self.notices.setTabKeyNavigation(False)
         self.notices.setColumnWidth(0, 110)
         self.notices.setColumnWidth(1, 200)
@@ -221,7 +220,6 @@ class MyActionsView(QWidget):
         self.chases.setModel(self.chase_model)
         self.chases.setAccessibleName("Referrals to chase: Enter opens the person's referrals")
         self.chases.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.chases.setMaximumHeight(170)
         self.chases.setTabKeyNavigation(False)  # Tab moves between the two lists
         self.chases.setColumnWidth(0, 200)
         self.chases.setColumnWidth(2, 160)

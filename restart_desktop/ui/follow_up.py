@@ -117,7 +117,6 @@ class FollowUpPanel(QWidget):
         self.table.setModel(self.model)
         self.table.setAccessibleName("Follow-up checks due: Enter records one")
         self.table.setTabKeyNavigation(False)
-        self.table.setMaximumHeight(150)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.row_activated.connect(self.record_current)
         layout = QVBoxLayout(self)

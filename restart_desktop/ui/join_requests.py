@@ -37,7 +37,6 @@ EXPLAIN = (
 
 class JoinRequestsTableModel(RowListTableModel[JoinRequest]):
     COLUMNS: ClassVar[tuple[str, ...]] = ("Worker", "Role", "Fingerprint", "Laptop's id")
-    FINGERPRINT = 2
 
     def cells(self, request: JoinRequest) -> Sequence[Any]:
         return (request.worker, request.role, request.fingerprint, request.device_id)

@@ -33,7 +33,6 @@ from restart_desktop.ui.barriers import BarriersView
 from restart_desktop.ui.case_file import CaseFileView
 from restart_desktop.ui.caseload_view import CaseloadView
 from restart_desktop.ui.figures_view import FiguresView
-from restart_desktop.ui.intake_import import IntakeImportDialog, ask_csv_path
 from restart_desktop.ui.intake_view import IntakeDialog, IntakeView
 from restart_desktop.ui.notices import (
     AUDIT_KINDS,
@@ -493,6 +492,9 @@ class Workspace(QWidget):
 
     def import_intake(self) -> None:
         """File > Import recommendations: a partner's CSV file, checked, then imported whole."""
+        # Loaded when first asked for: not on the way from the passphrase to the caseload.
+        from restart_desktop.ui.intake_import import IntakeImportDialog, ask_csv_path
+
         path = ask_csv_path(self.intake.table)
         if path is None:
             return

@@ -59,15 +59,31 @@ class AuditView:
     at: dt.datetime  # UTC
     worker: str
     device: str
-    #: None for an action this version does not know: written by a newer version on
-    #: another laptop of the team (``label`` says what it can)
-    action: AuditAction | None
+    #: As recorded: an ``AuditAction`` value, or one of a newer version on another laptop
+    #: of the team
+    stored_action: str
     person: str  # the person's name, for the supervisor reading it here (not stored)
     detail: str
     device_id: str
     seq: int
     person_id: str | None = None  # to narrow the trail to this person
-    label: str = ""  # the action in words
+
+    @property
+    def action(self) -> AuditAction | None:
+        """None for an action this version does not know (``label`` says what it can)."""
+        try:
+            return AuditAction(self.stored_action)
+        except ValueError:
+            return None
+
+    @property
+    def label(self) -> str:
+        """The action in words; one this version does not know, as recorded, said to come
+        from a newer version (the entry is still listed: the trail is never cut short)."""
+        action = self.action
+        if action is not None:
+            return action.label
+        return f"{self.stored_action.replace('_', ' ').capitalize()} (recorded by a newer version)"
 
 
 @dataclass(frozen=True)
@@ -175,13 +191,12 @@ class AuditService:
                     e.at,
                     names.get(e.worker_id, "Unknown worker"),
                     devices.get(e.device_id, e.device_id[:8]),
-                    _action_of(e.action),
+                    e.action,
                     people.get(e.person_id or "", ""),
                     e.detail,
                     e.device_id,
                     e.seq,
                     e.person_id,
-                    label=_label_of(e.action),
                 )
                 for e in found
             ]
@@ -210,20 +225,3 @@ class AuditService:
                 (w.id, w.name)
                 for w in s.scalars(select(Worker).where(Worker.id.in_(who)).order_by(Worker.name))
             ]
-
-
-def _action_of(value: str) -> AuditAction | None:
-    """A stored action, or None for one this version does not know (a newer version's)."""
-    try:
-        return AuditAction(value)
-    except ValueError:
-        return None
-
-
-def _label_of(value: str) -> str:
-    """A stored action in words; one this version does not know, as written, said to come
-    from a newer version (the entry is still listed: the trail is never cut short)."""
-    action = _action_of(value)
-    if action is not None:
-        return action.label
-    return f"{value.replace('_', ' ').capitalize()} (recorded by a newer version)"
